@@ -1,0 +1,69 @@
+"""The ``kiosk`` command: one program, subcommands discovered from ``kiosk.commands``.
+
+Each module in ``kiosk/commands/`` defines ``register(subparsers)``, which adds its
+subcommand(s) and sets ``func`` to a callable taking the parsed arguments and returning an exit
+code. Failures are reported as one plain sentence on stderr with a non-zero exit; a traceback
+is shown only with ``-v``. ``--json`` output goes to stdout alone; logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+
+from kiosk import __version__
+from kiosk.errors import KioskError
+from kiosk.log import setup_logging
+
+_log = logging.getLogger("kiosk")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one sentence and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kiosk", description="Smart-mirror kiosk for fitting rooms.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr (-vv: debug)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    import kiosk.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"kiosk.commands.{info.name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except KioskError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: one sentence, traceback only when asked for
+        _log.debug("unexpected error", exc_info=True)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        print(f"kiosk: unexpected error ({type(exc).__name__}: {exc}); run with -v for details", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""``kiosk run``: the mirror on the screen."""
+
+from __future__ import annotations
+
+import argparse
+
+from kiosk.config import load_config
+from kiosk.wiring import build_core
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("run", help="show the mirror (full screen; --windowed for development)")
+    p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
+    p.add_argument("--source", help="camera source spec, overriding the configuration (e.g. file:clip.mp4)")
+    p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270), help="override display.rotation")
+    p.add_argument("--no-status", action="store_true", help="hide the status line")
+    p.add_argument("--quit-after", type=float, metavar="S", help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.windowed:
+        config.display.fullscreen = False
+    if args.rotation is not None:
+        config.display.rotation = args.rotation
+    if args.no_status:
+        config.display.show_status = False
+    core = build_core(config, args.source)
+    from ui.app import run_mirror  # the UI is only loaded by the commands that show it
+
+    return run_mirror(core, quit_after=args.quit_after)

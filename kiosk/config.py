@@ -1,0 +1,177 @@
+"""The kiosk's configuration: one TOML file, checked strictly at start-up.
+
+Where the file comes from: ``--config``, else ``$KIOSK_CONFIG``, else
+``/etc/smartmirror/kiosk.toml`` if it exists, else the built-in defaults (which work on a
+laptop). Unknown keys, wrong types and out-of-range values stop start-up with a ``ConfigError``
+naming the file, the key and what was expected. Every setting is documented in
+``docs/kiosk.example.toml``; ``tests/unit/test_config.py`` checks the two stay in step.
+
+Each section is owned by the capability that uses it; the fields carry their bounds and a
+one-line description, which is also the documentation.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kiosk.errors import ConfigError
+
+SYSTEM_CONFIG = Path("/etc/smartmirror/kiosk.toml")
+
+
+class Section(BaseModel):
+    """Base for every section: unknown keys are errors, values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+
+class CameraConfig(Section):
+    """The camera the mirror shows."""
+
+    source: str = Field(
+        "auto",
+        description="Camera source spec (v4l2:/dev/video0?width=1920&height=1080&fps=30&fourcc=MJPG, "
+        "file:PATH?loop=1&realtime=1, synthetic:?width=1280&height=720&fps=30), or auto: "
+        "the first working V4L2 camera, else the synthetic one.",
+    )
+    watchdog_s: float = Field(2.0, ge=0.2, le=60, description="Seconds without a picture before the camera is reopened.")
+    backoff_max_s: float = Field(10.0, ge=0.5, le=300, description="Longest wait between two tries to reopen the camera.")
+
+    @field_validator("source")
+    @classmethod
+    def _check_source(cls, value: str) -> str:
+        if value != "auto":
+            from hardware.source_spec import SourceSpecError, parse_source_spec
+
+            try:
+                parse_source_spec(value)
+            except SourceSpecError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+class DisplayConfig(Section):
+    """How the picture is shown; all of it is done by the GPU, not per pixel in Python."""
+
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0, description="Clockwise rotation of the picture in degrees: 90 or 270 for a portrait screen."
+    )
+    mirror: bool = Field(True, description="Flip left/right like a real mirror.")
+    fill: Literal["crop", "fit"] = Field("crop", description="crop fills the screen (edges cut off); fit shows the whole picture.")
+    zoom: float = Field(1.0, ge=1.0, le=4.0, description="Extra zoom on top of the fill, e.g. 1.2 to frame a person tighter.")
+    pan_x: float = Field(0.0, ge=-1.0, le=1.0, description="Horizontal shift of the zoomed picture, -1 (left edge) to 1 (right edge).")
+    pan_y: float = Field(0.0, ge=-1.0, le=1.0, description="Vertical shift of the zoomed picture, -1 (top) to 1 (bottom).")
+    fullscreen: bool = Field(True, description="Full screen without decorations or cursor (kiosk run --windowed overrides).")
+    window_width: int = Field(540, ge=160, le=7680, description="Window width with --windowed.")
+    window_height: int = Field(960, ge=160, le=7680, description="Window height with --windowed.")
+    show_status: bool = Field(True, description="Show the small status line (fps, camera state).")
+
+
+class SessionConfig(Section):
+    """When the mirror wakes up and goes back to the attract screen."""
+
+    idle_timeout_s: float = Field(
+        60.0, ge=5, le=3600, description="Seconds without anyone in front (or any touch) before the attract screen returns."
+    )
+    wake_after_s: float = Field(0.7, ge=0.0, le=10, description="Seconds a full-body person must be in view to wake the mirror.")
+    end_after_s: float = Field(
+        20.0, ge=1.0, le=600, description="Seconds a person must be gone before their session ends (brief occlusions do not count)."
+    )
+
+
+class Config(Section):
+    """The whole configuration file."""
+
+    camera: CameraConfig = Field(default_factory=CameraConfig)
+    display: DisplayConfig = Field(default_factory=DisplayConfig)
+    session: SessionConfig = Field(default_factory=SessionConfig)
+
+    #: Where the settings came from ("built-in defaults" or a file path), for messages.
+    origin: str = Field("built-in defaults", exclude=True)
+
+
+def resolve_config_path(explicit: str | None) -> Path | None:
+    """The file to read: ``--config``, else ``$KIOSK_CONFIG``, else the system file if present."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """Read and check the configuration; raise ``ConfigError`` with one plain sentence."""
+    path = resolve_config_path(explicit)
+    if path is None:
+        return Config()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))
+
+
+def parse_config(data: dict, origin: str) -> Config:
+    """Check a parsed TOML document; ``origin`` names it in error messages."""
+    if "origin" in data:
+        raise ConfigError(f"{origin}: unknown key 'origin'")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {describe_error(exc)}") from None
+    config.origin = origin
+    return config
+
+
+def describe_error(exc: ValidationError) -> str:
+    """Turn pydantic's first error into 'key: what was expected, got what'."""
+    err = exc.errors(include_url=False)[0]
+    key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    kind = err["type"]
+    got = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        section = ".".join(str(p) for p in err["loc"][:-1])
+        return f"unknown key '{key}'" + (f" (not a setting of [{section}])" if section else "")
+    if kind == "literal_error":
+        return f"{key}: expected one of {ctx.get('expected')}, got {got!r}"
+    bounds = {
+        "greater_than_equal": "≥ {ge}",
+        "greater_than": "> {gt}",
+        "less_than_equal": "≤ {le}",
+        "less_than": "< {lt}",
+    }
+    if kind in bounds:
+        return f"{key}: expected a value {bounds[kind].format(**ctx)}, got {got!r}"
+    if kind == "value_error":
+        return f"{key}: {ctx.get('error', err['msg'])}"
+    expected = {
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "int_from_float": "a whole number",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "string_type": "a string",
+        "model_type": "a table",
+        "dict_type": "a table",
+        "list_type": "a list",
+    }.get(kind)
+    if expected:
+        return f"{key}: expected {expected}, got {got!r}"
+    return f"{key}: {err['msg']}"

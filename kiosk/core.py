@@ -1,0 +1,130 @@
+"""The headless kiosk: camera, frames hub and session, started and stopped in a stated order.
+
+``KioskCore`` is the composition root's product: ``wiring.build_core`` makes one from the
+configuration, ``start()`` brings the parts up in order and ``stop()`` takes them down in
+reverse. The UI and the network layer only read its state and send it intents.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from hardware.camera_base import CameraSource, SourceState
+from kiosk.config import Config
+from kiosk.events import CameraStateChanged, EventBus, SessionStateChanged
+from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
+from kiosk.session import (
+    Input,
+    SessionEnded,
+    SessionSettings,
+    SessionStarted,
+    SessionState,
+    Tick,
+    Touch,
+    step,
+)
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    state: str
+    reason: str
+    fps: float
+    captured: int
+    dropped: int
+    reconnects: int
+
+
+class KioskCore:
+    """Owns the camera, the hub, the event bus and the session state."""
+
+    def __init__(self, config: Config, source: CameraSource, source_spec: str) -> None:
+        self.config = config
+        self.source = source
+        self.source_spec = source_spec
+        self.hub = FrameHub()
+        self.bus = EventBus()
+        self.capture_rate = RateMeter()
+        self._session = SessionState()
+        self._session_lock = threading.Lock()
+        self._settings = SessionSettings(
+            wake_after_s=config.session.wake_after_s,
+            end_after_s=config.session.end_after_s,
+            idle_timeout_s=config.session.idle_timeout_s,
+        )
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the camera, then the session clock."""
+        self._stop.clear()
+        self.source.start(self._on_frame, self._on_camera_state)
+        self._ticker = threading.Thread(target=self._tick_loop, name="session-clock", daemon=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop the session clock, then the camera."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(2.0)
+            self._ticker = None
+        self.source.stop()
+
+    # -- intents and state --------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """A touch or key press on the mirror."""
+        self.feed(Touch(time.monotonic()))
+
+    def feed(self, event: Input) -> None:
+        """Advance the session state machine and carry out its effects."""
+        with self._session_lock:
+            self._session, effects = step(self._session, event, self._settings, _new_session_id)
+            state = self._session
+        for effect in effects:
+            if isinstance(effect, SessionStarted):
+                _log.info("session %s started", effect.session_id)
+            elif isinstance(effect, SessionEnded):
+                _log.info("session %s ended: %s", effect.session_id, effect.reason)
+            self.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id))
+
+    @property
+    def session(self) -> SessionState:
+        return self._session
+
+    def camera_status(self) -> CameraStatus:
+        stats = self.source.stats
+        return CameraStatus(
+            state=self.source.state.value,
+            reason=self.source.state_reason,
+            fps=round(self.capture_rate.rate(), 1),
+            captured=stats.captured,
+            dropped=stats.dropped,
+            reconnects=stats.reconnects,
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _on_frame(self, frame) -> None:
+        self.capture_rate.tick(frame.ts)
+        self.hub.publish(frame)
+
+    def _on_camera_state(self, state: SourceState, reason: str) -> None:
+        self.bus.emit(CameraStateChanged(state=state.value, reason=reason))
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self.feed(Tick(time.monotonic()))
+
+
+def _new_session_id() -> str:
+    return secrets.token_urlsafe(12)

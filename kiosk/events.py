@@ -1,0 +1,71 @@
+"""Core events and a small thread-safe subscriber list.
+
+Events are frozen dataclasses. Whoever produces one calls ``EventBus.emit`` on its own thread;
+listeners run there too and must hand real work to their own thread (the UI bridge re-emits
+them as queued Qt signals, the network layer puts them on its asyncio loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events; ``at`` is ``time.monotonic()`` when it happened."""
+
+    at: float = field(default_factory=time.monotonic, kw_only=True)
+
+
+@dataclass(frozen=True)
+class CameraStateChanged(Event):
+    """The camera started, failed, came back or stopped; ``reason`` is plain words."""
+
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SessionStateChanged(Event):
+    """The mirror moved between the attract screen and an active session."""
+
+    state: str
+    session_id: str | None
+
+
+Listener = Callable[[Event], None]
+
+
+class EventBus:
+    """Delivers each event to every listener; a failing listener is logged, never fatal."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Add a listener; returns a function that removes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                _log.exception("listener for %s failed", type(event).__name__)

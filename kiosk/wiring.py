@@ -1,0 +1,49 @@
+"""Build the kiosk from configuration: the only module of the core that imports ``hardware``."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from hardware.camera import create_source
+from hardware.camera_base import CameraSource, WatchdogPolicy
+from hardware.camera_v4l2 import list_capture_devices, probe_device
+from hardware.source_spec import SourceSpec, SourceSpecError, parse_source_spec
+from kiosk.config import Config
+from kiosk.core import KioskCore
+from kiosk.errors import SourceError
+
+_log = logging.getLogger(__name__)
+
+SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
+
+
+def resolve_source_spec(text: str) -> SourceSpec:
+    """Parse a spec; ``auto`` means the first working V4L2 camera, else the synthetic one."""
+    if text == "auto":
+        for device in list_capture_devices():
+            if probe_device(device):
+                _log.info("using camera %s", device)
+                return parse_source_spec(f"v4l2:{device}")
+        _log.info("no camera found; using the synthetic camera")
+        return parse_source_spec(SYNTHETIC_DEFAULT)
+    try:
+        return parse_source_spec(text)
+    except SourceSpecError as exc:
+        raise SourceError(str(exc)) from None
+
+
+def build_source(config: Config, spec_text: str | None = None) -> tuple[CameraSource, SourceSpec]:
+    """The camera named by ``spec_text`` (``--source``) or by the configuration."""
+    spec = resolve_source_spec(spec_text or config.camera.source)
+    if spec.kind == "file":
+        if not os.path.isfile(spec.target):
+            raise SourceError(f"video file {spec.target} does not exist")
+    watchdog = WatchdogPolicy(timeout_s=config.camera.watchdog_s, backoff_max_s=config.camera.backoff_max_s)
+    return create_source(spec, watchdog), spec
+
+
+def build_core(config: Config, spec_text: str | None = None) -> KioskCore:
+    """A ready-to-start kiosk core."""
+    source, spec = build_source(config, spec_text)
+    return KioskCore(config, source, str(spec))

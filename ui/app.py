@@ -1,0 +1,96 @@
+"""Start the mirror's window over a running kiosk core."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.core import KioskCore
+
+_log = logging.getLogger(__name__)
+
+QML_DIR = Path(__file__).resolve().parent / "qml"
+
+
+def _prepare_environment() -> None:
+    """Qt settings that must be in place before the application object exists."""
+    # PySide6 6.8.0.2 for aarch64 links FFmpeg 4, which Raspberry Pi OS bookworm lacks;
+    # its GStreamer backend works there (see docs/INSTALL.md).
+    if platform.machine() == "aarch64":
+        os.environ.setdefault("QT_MEDIA_BACKEND", "gstreamer")
+    os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
+    # Keep Qt Multimedia's harmless "pipewire not found" notes out of the kiosk's log.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
+
+
+def run_mirror(
+    core: KioskCore,
+    quit_after: float | None = None,
+    on_window: Callable[[object, object], None] | None = None,
+) -> int:
+    """Show the mirror until the window closes (or ``quit_after`` seconds); returns an exit code.
+
+    ``on_window(window, pump)`` is called once the window exists (benchmarks hook in there).
+    """
+    _prepare_environment()
+    from PySide6.QtCore import QTimer, Qt, QUrl
+    from PySide6.QtGui import QCursor, QGuiApplication
+    from PySide6.QtQml import QQmlApplicationEngine
+    from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
+
+    from ui.bridge import MirrorBridge
+    from ui.paint_probe import PaintProbe
+    from ui.preview import PreviewPump
+
+    app = QGuiApplication.instance() or QGuiApplication([])
+    app.setApplicationName("Smart Mirror")
+    display = core.config.display
+
+    bridge = MirrorBridge(core)
+    pump = PreviewPump(core.hub)
+    engine = QQmlApplicationEngine()
+    engine.addImportPath(str(QML_DIR))
+    engine.setInitialProperties({"mirror": bridge, "preview": pump})
+    engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
+    roots = engine.rootObjects()
+    if not roots:
+        bridge.close()
+        raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
+    window = roots[0]
+    probe = PaintProbe(window, pump)
+    bridge.paint_rate = probe.rate
+
+    if display.fullscreen:
+        window.setFlag(Qt.WindowType.FramelessWindowHint, True)
+        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        window.showFullScreen()
+    else:
+        window.resize(display.window_width, display.window_height)
+        window.show()
+
+    # Let Ctrl+C and systemd's SIGTERM close the window cleanly: Qt's loop does not run Python
+    # signal handlers by itself, so a timer gives the interpreter a chance to.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    heartbeat = QTimer()
+    heartbeat.start(200)
+    heartbeat.timeout.connect(lambda: None)
+    if quit_after:
+        QTimer.singleShot(int(quit_after * 1000), app.quit)
+
+    if on_window is not None:
+        on_window(window, pump, probe)
+    core.start()
+    pump.start()
+    try:
+        code = app.exec()
+    finally:
+        pump.stop()
+        core.stop()
+        bridge.close()
+        engine.deleteLater()
+    return code

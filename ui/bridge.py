@@ -1,0 +1,92 @@
+"""MirrorBridge: the core's state as Qt properties, and the screen's intents as core calls.
+
+Core events arrive on worker threads; they are re-emitted as Qt signals, which Qt queues to
+the UI thread because this object lives there. Setters emit only on a real change.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+
+from kiosk.core import KioskCore
+from kiosk.events import CameraStateChanged, Event, SessionStateChanged
+
+
+class MirrorBridge(QObject):
+    """Read-only view of the kiosk for QML, plus the intents QML may send."""
+
+    cameraChanged = Signal()
+    sessionChanged = Signal()
+    statsChanged = Signal()
+    _coreEvent = Signal(object)  # carries core events from worker threads to the UI thread
+
+    def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._core = core
+        display = core.config.display
+        self._rotation = display.rotation
+        self._mirrored = display.mirror
+        self._fill = display.fill
+        self._zoom = display.zoom
+        self._pan_x = display.pan_x
+        self._pan_y = display.pan_y
+        self._show_status = display.show_status
+        self._camera_state = core.source.state.value
+        self._camera_reason = core.source.state_reason
+        self._phase = core.session.phase.value
+        self._fps = 0.0
+        self._paint_fps = 0.0
+        self._coreEvent.connect(self._on_core_event)
+        self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(1000)
+        self._stats_timer.timeout.connect(self._refresh_stats)
+        self._stats_timer.start()
+        self.paint_rate = None  # set by the app: a RateMeter of painted frames
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self._stats_timer.stop()
+
+    # -- events from the core (UI thread) -----------------------------------------------------
+
+    @Slot(object)
+    def _on_core_event(self, event: Event) -> None:
+        if isinstance(event, CameraStateChanged):
+            if (event.state, event.reason) != (self._camera_state, self._camera_reason):
+                self._camera_state, self._camera_reason = event.state, event.reason
+                self.cameraChanged.emit()
+        elif isinstance(event, SessionStateChanged):
+            if event.state != self._phase:
+                self._phase = event.state
+                self.sessionChanged.emit()
+
+    @Slot()
+    def _refresh_stats(self) -> None:
+        fps = self._core.camera_status().fps
+        paint = round(self.paint_rate.rate(), 1) if self.paint_rate else 0.0
+        if (fps, paint) != (self._fps, self._paint_fps):
+            self._fps, self._paint_fps = fps, paint
+            self.statsChanged.emit()
+
+    # -- intents from QML ---------------------------------------------------------------------
+
+    @Slot()
+    def wake(self) -> None:
+        """A touch, click or key press."""
+        self._core.touch()
+
+    # -- properties ---------------------------------------------------------------------------
+
+    rotation = Property(int, lambda self: self._rotation, constant=True)
+    mirrored = Property(bool, lambda self: self._mirrored, constant=True)
+    fillMode = Property(str, lambda self: self._fill, constant=True)
+    zoom = Property(float, lambda self: self._zoom, constant=True)
+    panX = Property(float, lambda self: self._pan_x, constant=True)
+    panY = Property(float, lambda self: self._pan_y, constant=True)
+    showStatus = Property(bool, lambda self: self._show_status, constant=True)
+    cameraState = Property(str, lambda self: self._camera_state, notify=cameraChanged)
+    cameraReason = Property(str, lambda self: self._camera_reason, notify=cameraChanged)
+    attract = Property(bool, lambda self: self._phase == "idle", notify=sessionChanged)
+    cameraFps = Property(float, lambda self: self._fps, notify=statsChanged)
+    paintFps = Property(float, lambda self: self._paint_fps, notify=statsChanged)

@@ -1,0 +1,104 @@
+"""Live frames from the hub to QML's VideoOutput through its QVideoSink, off the UI thread.
+
+A named ``preview`` thread waits for the newest frame, converts BGR to BGRX straight into the
+memory of a new ``QVideoFrame`` (one conversion, no other copy) and hands it to the sink.
+``QVideoSink.setVideoFrame`` may be called from any thread: the VideoOutput takes the frame
+under its own lock and schedules a repaint, so the UI thread never touches pixels. Mirroring,
+rotation and zoom are left to the scene graph (GPU side).
+
+The pump also records what was handed over (sequence and capture time), so a paint probe can
+measure painted frame rate and capture-to-present latency.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QSize, Slot
+from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
+
+from kiosk.hub import FrameHub, Subscription
+
+_log = logging.getLogger(__name__)
+
+_BGRX = QVideoFrameFormat.PixelFormat.Format_BGRX8888
+
+
+def to_video_frame(pixels: np.ndarray) -> QVideoFrame:
+    """A new QVideoFrame holding ``pixels`` (H×W×3 BGR) as BGRX, converted in one pass."""
+    height, width = pixels.shape[:2]
+    frame = QVideoFrame(QVideoFrameFormat(QSize(width, height), _BGRX))
+    if not frame.map(QVideoFrame.MapMode.WriteOnly):
+        raise RuntimeError("cannot map a video frame for writing")
+    try:
+        stride = frame.bytesPerLine(0)
+        buffer = np.frombuffer(frame.bits(0), dtype=np.uint8)
+        view = buffer[: stride * height].reshape(height, stride)[:, : width * 4].reshape(height, width, 4)
+        cv2.cvtColor(pixels, cv2.COLOR_BGR2BGRA, dst=view)
+    finally:
+        frame.unmap()
+    return frame
+
+
+class PreviewPump(QObject):
+    """Feeds the VideoOutput's sink from the hub on its own thread."""
+
+    def __init__(self, hub: FrameHub, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._hub = hub
+        self._sink: QVideoSink | None = None
+        self._sub: Subscription | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.handed_over = 0
+        #: (seq, capture time) of the frame last handed to the sink; updated after the hand-over
+        #: so a reader never attributes a frame to the screen before the sink has it.
+        self.presented: tuple[int, float] = (0, 0.0)
+
+    @Slot(QObject)
+    def attachSink(self, sink: QObject | None) -> None:
+        """QML hands over its VideoOutput's sink once the output exists."""
+        if sink is not None and not isinstance(sink, QVideoSink):
+            raise TypeError(f"expected a QVideoSink, got {type(sink).__name__}")
+        with self._lock:
+            self._sink = sink
+
+    @property
+    def subscription(self) -> Subscription | None:
+        return self._sub
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._sub = self._hub.subscribe("preview")
+        self._thread = threading.Thread(target=self._run, name="preview", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sub is not None:
+            self._sub.close()
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            frame = self._sub.next(timeout=0.25)
+            if frame is None:
+                continue
+            with self._lock:
+                sink = self._sink
+            if sink is None:
+                continue
+            try:
+                video_frame = to_video_frame(frame.pixels)
+            except Exception:
+                _log.exception("cannot convert a frame for the preview")
+                continue
+            sink.setVideoFrame(video_frame)
+            self.presented = (frame.seq, frame.ts)
+            self.handed_over += 1

@@ -1,0 +1,37 @@
+import QtQuick
+
+// Shown while nobody is in front of the mirror. Mostly black, so a mirror glass in front of
+// the screen reads as a plain mirror; a slow, quiet invitation in the middle.
+Rectangle {
+    id: attract
+    color: "black"
+
+    Column {
+        anchors.centerIn: parent
+        width: parent.width * 0.8
+        spacing: attract.height * 0.02
+
+        Text {
+            width: parent.width
+            horizontalAlignment: Text.AlignHCenter
+            wrapMode: Text.WordWrap
+            color: "white"
+            font.pixelSize: Math.max(18, attract.height * 0.04)
+            font.weight: Font.Light
+            text: qsTr("Step in and turn around once")
+            SequentialAnimation on opacity {
+                loops: Animation.Infinite
+                NumberAnimation { from: 0.35; to: 1.0; duration: 2200; easing.type: Easing.InOutSine }
+                NumberAnimation { from: 1.0; to: 0.35; duration: 2200; easing.type: Easing.InOutSine }
+            }
+        }
+        Text {
+            width: parent.width
+            horizontalAlignment: Text.AlignHCenter
+            wrapMode: Text.WordWrap
+            color: "#b0b0b0"
+            font.pixelSize: Math.max(12, attract.height * 0.02)
+            text: qsTr("The mirror records your turn so you can see yourself from every side. Nothing is kept unless you say so.")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import QtQuick
+
+// Shown over the mirror while the camera is starting or unavailable, instead of a frozen picture.
+Rectangle {
+    id: notice
+
+    property string cameraState: "starting"
+    property string reason: ""
+
+    color: "#cc000000"
+
+    Column {
+        anchors.centerIn: parent
+        width: parent.width * 0.8
+        spacing: 12
+        Text {
+            width: parent.width
+            horizontalAlignment: Text.AlignHCenter
+            color: "white"
+            font.pixelSize: Math.max(18, notice.height * 0.035)
+            text: notice.cameraState === "starting" ? qsTr("Starting the camera…")
+                : notice.cameraState === "ended" ? qsTr("The video has ended")
+                : qsTr("Camera unavailable")
+        }
+        Text {
+            width: parent.width
+            horizontalAlignment: Text.AlignHCenter
+            wrapMode: Text.WordWrap
+            color: "#c0c0c0"
+            font.pixelSize: Math.max(12, notice.height * 0.018)
+            visible: notice.cameraState === "unavailable"
+            text: qsTr("Reconnecting by itself (%1). Please let a store associate know if this lasts.").arg(notice.reason)
+        }
+    }
+}
