@@ -1,0 +1,106 @@
+"""Fixtures shared by the whole suite: footage, a private X server, free ports, thread hygiene."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FOOTAGE = Path(os.environ.get("KIOSK_FOOTAGE", ROOT.parent / "shared" / "footage"))
+PYTHON = sys.executable
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("KIOSK_HIL") != "1":
+        skip = pytest.mark.skip(reason="needs real hardware; set KIOSK_HIL=1 to run")
+        for item in items:
+            if "hil" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def footage_dir() -> Path:
+    """The labelled clips in ../shared/footage; skips when they are not there."""
+    if not (FOOTAGE / "labels.json").is_file():
+        pytest.skip(f"labelled footage not found at {FOOTAGE} (../shared is absent)")
+    return FOOTAGE
+
+
+@pytest.fixture(scope="session")
+def footage_labels(footage_dir) -> list[dict]:
+    return json.loads((footage_dir / "labels.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def xvfb(tmp_path_factory):
+    """A private Xvfb server (1280×720×24) for real windows; yields its DISPLAY string."""
+    yield from _xvfb("1280x720x24")
+
+
+@pytest.fixture(scope="session")
+def xvfb_1080(tmp_path_factory):
+    """A private Xvfb server at 1920×1080×24."""
+    yield from _xvfb("1920x1080x24")
+
+
+def _xvfb(screen: str):
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb is not installed (scripts/test installs it)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def ui_env(display: str, **extra: str) -> dict:
+    """Environment for a child process that opens a real window on ``display``."""
+    env = dict(os.environ)
+    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", KIOSK_LOG_LEVEL="INFO")
+    env.pop("KIOSK_CONFIG", None)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    """Fail a test that leaves one of our named threads running."""
+    before = set(threading.enumerate())
+    yield
+    ours = ("capture:", "watchdog:", "preview", "session-clock", "recorder", "encoder", "analysis", "reader")
+    deadline = 3.0
+    leaked = []
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith(ours):
+            thread.join(deadline)
+            if thread.is_alive():
+                leaked.append(thread.name)
+    assert not leaked, f"threads left running: {leaked}"
