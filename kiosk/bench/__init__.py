@@ -1,0 +1,1 @@
+"""Benchmarks behind ``kiosk bench``: one module each, each with ``register(subparsers)``."""
