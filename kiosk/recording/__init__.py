@@ -1,0 +1,41 @@
+"""Recording looks: H.264 encoding with pre-roll, crash-safe takes, and recovery.
+
+Public API (``KioskCore`` and the UI use only these names):
+
+- ``Recorder(hub, sink, bus, settings, fps)``: ``start()``/``stop()`` run the encoder;
+  ``begin(reason, session_id=...)`` starts a take (returns its look id, raises
+  ``RecordingRefused``), ``end(reason)`` ends it; ``recording`` and ``dropped`` report.
+- ``LibrarySink(library, policy)`` and ``FileSink(path)``: where finished takes go.
+- ``recover(library)``: what start-up and ``kiosk looks recover`` run.
+- Events on the bus: ``RecordingStarted``, ``RecordingStopped``, ``LookRecorded``,
+  ``RecordingDiscarded``, ``RecordingFailed``.
+"""
+
+from kiosk.recording.encoder import EncoderError, EncoderSettings
+from kiosk.recording.events import (
+    LookRecorded,
+    RecordingDiscarded,
+    RecordingFailed,
+    RecordingStarted,
+    RecordingStopped,
+)
+from kiosk.recording.recorder import Recorder, RecorderSettings, RecordingRefused
+from kiosk.recording.recovery import RecoveryReport, recover
+from kiosk.recording.sinks import FileSink, LibrarySink
+
+__all__ = [
+    "EncoderError",
+    "EncoderSettings",
+    "FileSink",
+    "LibrarySink",
+    "LookRecorded",
+    "Recorder",
+    "RecorderSettings",
+    "RecordingDiscarded",
+    "RecordingFailed",
+    "RecordingRefused",
+    "RecordingStarted",
+    "RecordingStopped",
+    "RecoveryReport",
+    "recover",
+]

@@ -1,0 +1,197 @@
+"""MP4 files with PyAV: the crash-safe take file, the final faststart file, and checking them.
+
+While recording, packets go to a fragmented MP4 (an empty ``moov`` up front, then one
+``moof``+``mdat`` per keyframe group, flushed as written), so if the process dies everything up
+to the last complete group can still be read. When the take ends it is remuxed (no
+re-encoding) into an ordinary MP4 with the index in front (``+faststart``), which browsers and
+Qt start playing before the download ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from kiosk.recording.packets import TIME_BASE, EncodedPacket
+
+_log = logging.getLogger(__name__)
+
+FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"}
+FASTSTART = {"movflags": "+faststart"}
+
+
+class MediaError(Exception):
+    """A video file cannot be written, read or is not what it should be; the text says why."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a finished MP4 holds, as read back from the file."""
+
+    codec: str
+    pix_fmt: str
+    width: int
+    height: int
+    duration_s: float
+    frames: int
+    moov_first: bool
+
+
+class FragmentWriter:
+    """Writes packets of one take to a fragmented MP4, timestamps starting at zero."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
+        self.path = path
+        self.width, self.height, self.fps = width, height, fps
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+        self.frames = 0
+        self._container = None
+        self._stream = None
+        self._base = 0
+        self._frame_ticks = max(1, round(TIME_BASE.denominator / fps))
+
+    def open(self) -> None:
+        import av
+
+        try:
+            self._container = av.open(str(self.path), "w", format="mp4", options=FRAGMENTED)
+        except OSError as exc:
+            raise MediaError(f"cannot create {self.path.name} ({exc.strerror or exc})") from None
+        rate = Fraction(self.fps).limit_denominator(1001)
+        self._stream = self._container.add_mux_stream(
+            "h264", rate=rate, width=self.width, height=self.height, time_base=TIME_BASE
+        )
+
+    def write(self, packet: EncodedPacket) -> None:
+        """Append one packet; the first must be a keyframe."""
+        import av
+
+        if self.first_ts is None:
+            if not packet.keyframe:
+                raise MediaError("a take must start with a keyframe")
+            self._base, self.first_ts = packet.pts, packet.ts
+        out = av.Packet(packet.data)
+        out.pts = out.dts = packet.pts - self._base
+        out.duration = self._frame_ticks
+        out.time_base = TIME_BASE
+        out.is_keyframe = packet.keyframe
+        out.stream = self._stream
+        self._container.mux(out)
+        self.last_ts = packet.ts
+        self.frames += 1
+
+    @property
+    def duration_s(self) -> float:
+        """Length of what was written: first to last capture time plus one frame."""
+        if self.first_ts is None:
+            return 0.0
+        return self.last_ts - self.first_ts + self._frame_ticks / TIME_BASE.denominator
+
+    def close(self) -> None:
+        if self._container is not None:
+            container, self._container = self._container, None
+            container.close()
+
+
+def remux_faststart(src: Path, dst: Path) -> VideoInfo:
+    """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``."""
+    import av
+
+    size = src.stat().st_size
+    try:
+        source = av.open(str(src))
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(f"cannot read {src.name} ({exc})") from None
+    written = 0
+    try:
+        streams = [s for s in source.streams if s.type == "video"]
+        if not streams:
+            raise MediaError(f"{src.name} holds no video")
+        with av.open(str(dst), "w", format="mp4", options=FASTSTART) as target:
+            out = target.add_stream_from_template(streams[0])
+            started = False
+            try:
+                for packet in source.demux(streams[0]):
+                    if packet.dts is None:
+                        continue
+                    if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+                        break  # cut off by a crash: everything before it is whole
+                    if not started and not packet.is_keyframe:
+                        continue
+                    started = True
+                    packet.stream = out
+                    target.mux(packet)
+                    written += 1
+            except av.FFmpegError as exc:  # a torn last fragment: keep what came before it
+                _log.info("%s ends early (%s); keeping %d frames", src.name, exc, written)
+    finally:
+        source.close()
+    if not written:
+        dst.unlink(missing_ok=True)
+        raise MediaError(f"{src.name} holds no complete frame")
+    return probe(dst)
+
+
+def probe(path: Path) -> VideoInfo:
+    """Read back codec, pixel format, size, duration and frame count of an MP4."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            video = [s for s in container.streams if s.type == "video"]
+            if not video:
+                raise MediaError(f"{path.name} holds no video")
+            stream = video[0]
+            ctx = stream.codec_context
+            if stream.duration is not None and stream.time_base:
+                duration = float(stream.duration * stream.time_base)
+            else:
+                duration = (container.duration or 0) / 1_000_000
+            return VideoInfo(
+                codec=ctx.name,
+                pix_fmt=ctx.format.name if ctx.format else "",
+                width=ctx.width,
+                height=ctx.height,
+                duration_s=duration,
+                frames=int(stream.frames or 0),
+                moov_first=moov_first(path),
+            )
+    except av.FFmpegError as exc:
+        raise MediaError(f"{path.name} is not a readable video ({exc})") from None
+
+
+def verify(path: Path, min_duration_s: float = 0.0) -> VideoInfo:
+    """Probe ``path`` and check it is a playable H.264/yuv420p faststart MP4 of some length."""
+    info = probe(path)
+    if info.codec != "h264" or info.pix_fmt != "yuv420p":
+        raise MediaError(f"{path.name} is {info.codec}/{info.pix_fmt}, not h264/yuv420p")
+    if not info.moov_first:
+        raise MediaError(f"{path.name} has its index at the end")
+    if info.frames < 1 or info.duration_s <= 0 or info.duration_s < min_duration_s:
+        raise MediaError(f"{path.name} is too short ({info.duration_s:.2f} s)")
+    return info
+
+
+def moov_first(path: Path) -> bool:
+    """True when the top-level ``moov`` box comes before the first ``mdat`` box."""
+    with open(path, "rb") as f:
+        end = os.fstat(f.fileno()).st_size
+        offset = 0
+        while offset + 8 <= end:
+            f.seek(offset)
+            size, kind = struct.unpack(">I4s", f.read(8))
+            if size == 1:
+                size = struct.unpack(">Q", f.read(8))[0]
+            elif size == 0:
+                size = end - offset
+            if kind == b"moov":
+                return True
+            if kind == b"mdat" or size < 8:
+                return False
+            offset += size
+    return False

@@ -1,0 +1,50 @@
+"""Events the recorder puts on the ``EventBus`` (emitted on the recorder's own threads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.events import Event
+
+
+@dataclass(frozen=True)
+class RecordingStarted(Event):
+    """A take began; its look will have id ``look_id`` if it is kept."""
+
+    look_id: str
+    reason: str
+    session_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordingStopped(Event):
+    """A take ended and is being finished (a second or so before ``LookRecorded``)."""
+
+    look_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LookRecorded(Event):
+    """A take is finished, checked and stored: ``path`` is its MP4, ready to play."""
+
+    look_id: str
+    path: str
+    duration_s: float
+    session_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordingDiscarded(Event):
+    """A take was too short to keep; nothing was stored."""
+
+    look_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordingFailed(Event):
+    """A take could not start or could not be stored; ``reason`` is one plain sentence."""
+
+    reason: str
+    look_id: str | None = None

@@ -1,0 +1,329 @@
+"""The recorder: encodes the camera continuously into a pre-roll ring and records takes from it.
+
+Two named threads, never the UI thread:
+
+- ``encoder`` takes frames from the ``FrameHub`` (a newest-frame subscription: if it ever
+  falls behind it skips frames and counts them, it never holds up capture), encodes each one
+  and keeps the packets in a ``PacketRing``. While a take is open the same packets also go to
+  the take's fragmented MP4, so recording costs no extra encoding.
+- ``recorder`` finishes ended takes one by one (faststart remux, check, stills, commit) and
+  announces the result on the ``EventBus``, so the encoder never waits for the disk.
+
+``begin()`` and ``end()`` may be called from any thread; they only leave a request for the
+encoder thread, which acts on it at the next frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+
+from kiosk.errors import KioskError
+from kiosk.events import EventBus
+from kiosk.hub import FrameHub, Subscription
+from kiosk.log import QuietLogger
+from kiosk.recording.encoder import EncoderSettings, H264Encoder, probe_codec
+from kiosk.recording.events import (
+    LookRecorded,
+    RecordingDiscarded,
+    RecordingFailed,
+    RecordingStarted,
+    RecordingStopped,
+)
+from kiosk.recording.ring import PacketRing
+from kiosk.recording.take import Take, TakeMeta, finish
+
+_log = logging.getLogger(__name__)
+_quiet = QuietLogger(_log)
+
+SPACE_CHECK_S = 1.0
+
+
+class RecordingRefused(KioskError):
+    """A recording could not start (e.g. the disk is almost full); the text says why."""
+
+
+@dataclass(frozen=True)
+class RecorderSettings:
+    """Pre-roll, length limits, disk floor and encoder choice (from ``[recording]``)."""
+
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    preroll_s: float = 2.0
+    max_s: float = 15.0
+    min_s: float = 1.0
+    min_free_bytes: int = 500 * 1024 * 1024
+
+
+@dataclass
+class RecorderStats:
+    """Counters for health and the benchmark."""
+
+    encoded: int = 0
+    takes: int = 0
+    kept: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Request:
+    meta: TakeMeta
+    requested_at: float
+    preroll_s: float
+    max_s: float
+
+
+class Recorder:
+    """Records looks from the frames hub into a sink (the library, or one file)."""
+
+    def __init__(self, hub: FrameHub, sink, bus: EventBus, settings: RecorderSettings, fps: float = 30.0) -> None:
+        self.hub, self.sink, self.bus, self.settings, self.fps = hub, sink, bus, settings, fps
+        self.stats = RecorderStats()
+        self.codec: str | None = None
+        self._lock = threading.Lock()  # guards the begin/end requests and _take
+        self._request: _Request | None = None
+        self._end_reason: str | None = None
+        self._take: Take | None = None
+        self._requested_at = 0.0
+        self._limit = settings.max_s
+        self._finishing: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._sub: Subscription | None = None
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Pick the encoder, then start encoding the hub's frames into the pre-roll ring."""
+        self.sink.work_root.mkdir(parents=True, exist_ok=True)
+        self.codec = probe_codec(self.settings.encoder)
+        self._stop.clear()
+        self._sub = self.hub.subscribe("recorder")
+        self._threads = [
+            threading.Thread(target=self._encode_loop, name="encoder", daemon=True),
+            threading.Thread(target=self._finish_loop, name="recorder", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End any take (it is still finished and stored), then stop both threads."""
+        self.end("the kiosk is stopping")
+        self._stop.set()
+        if self._sub is not None:
+            self._sub.close()
+        encoder, finisher = self._threads or (None, None)
+        if encoder is not None:
+            encoder.join(timeout)
+            self._finishing.put(None)
+            finisher.join(timeout)
+        self._threads = []
+
+    # -- intents ------------------------------------------------------------------------------
+
+    def begin(
+        self,
+        reason: str = "manual",
+        session_id: str | None = None,
+        customer_id: str | None = None,
+        consent_by: str | None = None,
+        preroll_s: float | None = None,
+        max_s: float | None = None,
+    ) -> str:
+        """Start a take (with pre-roll); returns its look id. Raises ``RecordingRefused``."""
+        with self._lock:
+            if self._request is not None:
+                return self._request.meta.look_id
+            if self._take is not None:
+                return self._take.meta.look_id
+        self._check_space()
+        frame = self.hub.latest()
+        width, height = (frame.width & ~1, frame.height & ~1) if frame is not None else (0, 0)
+        meta = TakeMeta(
+            look_id=self.sink.new_id(),
+            created=time.time(),
+            width=width,
+            height=height,
+            fps=self.fps,
+            reason=reason,
+            session_id=session_id,
+            customer_id=customer_id,
+            consent_by=consent_by,
+        )
+        preroll = self.settings.preroll_s if preroll_s is None else preroll_s
+        limit = self.settings.max_s if max_s is None else max_s
+        with self._lock:
+            self._request = _Request(meta, time.monotonic(), preroll, limit)
+            self._end_reason = None
+        return meta.look_id
+
+    def end(self, reason: str = "stopped") -> None:
+        """End the current take (if any); it is finished and stored in the background."""
+        with self._lock:
+            if self._request is not None:
+                self._request = None  # never started: nothing to finish
+            elif self._take is not None:
+                self._end_reason = reason
+
+    @property
+    def recording(self) -> bool:
+        """True from ``begin()`` until the take ends."""
+        with self._lock:
+            return self._request is not None or self._take is not None
+
+    @property
+    def dropped(self) -> int:
+        """Frames the encoder never saw because it fell behind the camera."""
+        return self._sub.stats.skipped if self._sub is not None else 0
+
+    # -- encoder thread -----------------------------------------------------------------------
+
+    def _encode_loop(self) -> None:
+        keep_s = self.settings.preroll_s + self.settings.encoder.keyframe_interval_s + 0.5
+        ring = PacketRing(keep_s)
+        encoder: H264Encoder | None = None
+        next_space_check = 0.0
+        while not self._stop.is_set():
+            frame = self._sub.next(timeout=0.1)
+            with self._lock:
+                end_reason, self._end_reason = self._end_reason, None
+            if end_reason is not None and self._take is not None:
+                self._close_take(end_reason)
+            if frame is None:
+                continue
+            try:
+                size = (frame.width & ~1, frame.height & ~1)
+                if encoder is None or size != (encoder.width, encoder.height):
+                    if self._take is not None:
+                        self._close_take("the camera picture changed size")
+                    encoder = H264Encoder(self.settings.encoder, frame.width, frame.height, self.fps, self.codec)
+                    encoder.open()
+                    ring.clear()
+                with self._lock:
+                    request, self._request = self._request, None
+                force = request is not None and request.preroll_s <= 0
+                packets = encoder.encode(frame.pixels, frame.ts, keyframe=force)
+                self.stats.encoded += 1
+                for packet in packets:
+                    ring.append(packet)
+                if request is not None:
+                    backlog = packets if force else ring.since(request.requested_at - request.preroll_s)
+                    self._open_take(request, backlog, encoder)
+                elif self._take is not None:
+                    for packet in packets:
+                        self._take.writer.write(packet)
+                _quiet.clear()
+            except Exception as exc:  # noqa: BLE001 - an encoder/disk error ends the take, not the thread
+                _quiet.warning("recording error: %s", exc)
+                encoder = None
+                if self._take is not None:
+                    self._close_take("", failure=f"The recording failed ({exc}).")
+                continue
+            take = self._take
+            if take is None:
+                continue
+            if take.writer.duration_s >= self._limit - 1e-6:
+                self._close_take("the maximum length was reached")
+            elif frame.ts >= next_space_check:
+                next_space_check = frame.ts + SPACE_CHECK_S
+                if self._free_bytes() < self.settings.min_free_bytes:
+                    self._close_take("the disk is almost full")
+        if self._take is not None:
+            self._close_take("the kiosk is stopping")
+
+    def _open_take(self, request: _Request, backlog, encoder: H264Encoder) -> None:
+        meta = request.meta
+        if (meta.width, meta.height) != (encoder.width, encoder.height):
+            meta = TakeMeta(**{**meta.__dict__, "width": encoder.width, "height": encoder.height})
+        take = Take(self.sink.work_root / meta.look_id, meta)
+        try:
+            take.open()
+            for packet in backlog:
+                take.writer.write(packet)
+        except Exception as exc:  # noqa: BLE001 - report in plain words, keep encoding
+            take.discard()
+            self.stats.failed += 1
+            self.bus.emit(RecordingFailed(reason=f"The recording could not start ({exc}).", look_id=meta.look_id))
+            return
+        with self._lock:
+            self._take, self._requested_at, self._limit = take, request.requested_at, request.max_s
+        self.stats.takes += 1
+        _log.info("recording %s started (%s)", meta.look_id, meta.reason)
+        self.bus.emit(RecordingStarted(look_id=meta.look_id, reason=meta.reason, session_id=meta.session_id))
+
+    def _close_take(self, reason: str, failure: str | None = None) -> None:
+        with self._lock:
+            take, self._take = self._take, None
+        try:
+            take.close()
+        except Exception as exc:  # noqa: BLE001
+            failure = failure or f"The recording could not be written ({exc})."
+        self._finishing.put((take, self._requested_at, failure))
+        self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))
+
+    # -- recorder thread ----------------------------------------------------------------------
+
+    def _finish_loop(self) -> None:
+        while True:
+            item = self._finishing.get()
+            if item is None:
+                return
+            take, requested_at, failure = item
+            try:
+                self._finish(take, requested_at, failure)
+            except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
+                _log.exception("finishing take %s failed", take.meta.look_id)
+                take.release()
+
+    def _finish(self, take: Take, requested_at: float, failure: str | None) -> None:
+        look_id = take.meta.look_id
+        writer = take.writer
+        length = 0.0 if writer.last_ts is None else writer.last_ts - max(requested_at, writer.first_ts) + 1 / self.fps
+        if failure is None and length < self.settings.min_s:
+            take.discard()
+            self.sink.tidy()
+            reason = f"The recording was shorter than {self.settings.min_s:g} s and was not kept."
+            self.bus.emit(RecordingDiscarded(look_id=look_id, reason=reason))
+            return
+        if failure is None:
+            try:
+                new = finish(take.folder, take.meta, 0.0, self.sink.stills)
+                path = self.sink.commit(new)
+            except Exception as exc:  # noqa: BLE001 - MediaError, LibraryError, OSError
+                failure = f"The recording could not be stored ({exc})."
+        if failure is not None:
+            self.stats.failed += 1
+            take.discard()
+            self.sink.tidy()
+            self.bus.emit(RecordingFailed(reason=failure, look_id=look_id))
+            return
+        take.discard()
+        self.sink.tidy()
+        self.stats.kept += 1
+        self.bus.emit(LookRecorded(look_id=look_id, path=path, duration_s=round(new.duration_s, 3), session_id=new.session_id))
+
+    # -- disk space ---------------------------------------------------------------------------
+
+    def _free_bytes(self) -> int:
+        try:
+            return shutil.disk_usage(self.sink.work_root).free
+        except OSError:
+            return 0
+
+    def _check_space(self) -> None:
+        floor = self.settings.min_free_bytes
+        if self._free_bytes() >= floor:
+            return
+        self.sink.make_room()
+        free = self._free_bytes()
+        if free >= floor:
+            return
+        reason = (
+            f"The disk is almost full ({free // 2**20} MB free, {floor // 2**20} MB needed), "
+            "so the recording did not start."
+        )
+        self.bus.emit(RecordingFailed(reason=reason))
+        raise RecordingRefused(reason)

@@ -1,0 +1,77 @@
+"""Where finished takes go: into the look library, or to one plain file (``kiosk record --out``).
+
+A sink names the work folder for its takes (always on the same filesystem as the final
+place, so the last step is an atomic rename), commits a finished take, and frees space when
+the disk runs low.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from kiosk.library import Library, NewLook, RetentionPolicy, apply_retention
+
+
+class LibrarySink:
+    """Finished takes become looks of ``library``; low disk applies ``policy``."""
+
+    stills = True
+
+    def __init__(self, library: Library, policy: RetentionPolicy | None = None) -> None:
+        self.library = library
+        self.policy = policy
+
+    @property
+    def work_root(self) -> Path:
+        return self.library.layout.work
+
+    def new_id(self) -> str:
+        return self.library.new_id()
+
+    def commit(self, new: NewLook) -> str:
+        """Store the look; returns the path of its MP4."""
+        return self.library.add_look(new).path
+
+    def make_room(self) -> None:
+        if self.policy is not None:
+            apply_retention(self.library, self.policy)
+
+    def tidy(self) -> None:
+        pass
+
+
+class FileSink:
+    """A finished take is renamed to ``out``; its work folder sits beside it."""
+
+    stills = False
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out).absolute()
+
+    @property
+    def work_root(self) -> Path:
+        return self.out.parent / ".kiosk-work"
+
+    def new_id(self) -> str:
+        return secrets.token_urlsafe(16)
+
+    def commit(self, new: NewLook) -> str:
+        os.replace(new.video, self.out)
+        fd = os.open(self.out.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return str(self.out)
+
+    def make_room(self) -> None:
+        pass
+
+    def tidy(self) -> None:
+        """Remove the work folder once no take is left in it."""
+        try:
+            self.work_root.rmdir()
+        except OSError:
+            pass
