@@ -1,0 +1,79 @@
+"""``kiosk serve``: the network services alone (API, share pages, console, zeroconf), headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from kiosk.config import load_config
+from kiosk.errors import ConfigError, UsageError
+
+_log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="run the HTTP API, share pages, console and zeroconf without camera or screen")
+    p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
+    p.add_argument("--library", metavar="DIR", help="library folder (default: the library's data folder)")
+    p.add_argument("--port", type=int, metavar="N", help="HTTP port, overriding api.port (0: any free port)")
+    p.add_argument("--name", help="name announced on the LAN, overriding api.name")
+    p.add_argument(
+        "--interface", action="append", metavar="ADDR", help="IPv4 address to announce on (repeatable), overriding api.interfaces"
+    )
+    p.set_defaults(func=serve)
+
+
+def apply_overrides(config, args: argparse.Namespace) -> None:
+    """Put the command-line overrides into the configuration (checked like the file)."""
+    from pydantic import ValidationError
+
+    from kiosk.config import describe_error
+    from kiosk.net.addresses import check_interfaces
+
+    try:
+        if args.port is not None:
+            config.api.port = args.port
+        if args.name is not None:
+            config.api.name = args.name
+        if args.interface:
+            try:
+                config.api.interfaces = check_interfaces(args.interface)
+            except ValueError as exc:
+                raise UsageError(f"--interface: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(f"command line: {describe_error(exc)}") from None
+
+
+def open_library(path: Path):
+    """The look library in ``path``, opened; None when the library module is not available."""
+    from kiosk.library import Library
+
+    library = Library(path)
+    library.open()
+    return library
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    apply_overrides(config, args)
+    from kiosk.library import default_data_dir
+    from kiosk.net.service import NetParts, NetService
+
+    data_dir = Path(args.library) if args.library else default_data_dir()
+    library = open_library(data_dir)
+    service = NetService(config, NetParts(data_dir=data_dir, library=library))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        service.start()
+        # one line on stdout for people and scripts (the port matters with --port 0)
+        print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
+        stop.wait()
+    finally:
+        service.stop()
+        library.close()
+    return 0

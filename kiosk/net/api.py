@@ -1,0 +1,170 @@
+"""The mirror's HTTP application: ``create_app(ctx)`` builds the FastAPI app.
+
+Routes live in ``api_status`` (status, health, metrics, session, events, assistance),
+``api_looks`` (looks, video, sharing), ``share_page`` (``/s/{token}``) and ``console``
+(``/console``). This module adds what every route shares: JSON errors that never carry a
+traceback, a request-size limit, CORS (closed unless configured) and security headers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kiosk import __version__
+from kiosk.net.context import NetContext
+
+_log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+_REASONS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_request",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_body(status: int, message: str) -> dict:
+    return {"error": _REASONS.get(status, "error"), "message": message}
+
+
+def create_app(ctx: NetContext) -> FastAPI:
+    """The whole HTTP application over ``ctx``."""
+    from kiosk.net import api_looks, api_status, console, share_page
+
+    app = FastAPI(
+        title="Smart Mirror API",
+        version=__version__,
+        description="The fitting-room mirror on the store network. Protected routes need "
+        "`Authorization: Bearer <token>` (the store's API token or a console sign-in).",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.include_router(api_status.router, prefix=API_PREFIX)
+    app.include_router(api_looks.router, prefix=API_PREFIX)
+    app.include_router(share_page.router)
+    app.include_router(console.router)
+
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    if ctx.config.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=ctx.config.api.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Range"],
+            expose_headers=["Content-Range", "Accept-Ranges", "Content-Length"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=ctx.config.api.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"there is nothing at {request.url.path}"
+    elif exc.status_code == 405 and message == "Method Not Allowed":
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+    message = f"{where}: {first.get('msg', 'invalid value')}"
+    return JSONResponse(error_body(422, message), status_code=422)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    _log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+    body = {"error": "internal", "message": "the mirror could not do this; the problem is in its log"}
+    return JSONResponse(body, status_code=500)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_json(send, 413, error_body(413, f"the request body is larger than {self.max_bytes} bytes"))
+            return
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise StarletteHTTPException(413, f"the request body is larger than {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class SecurityHeaders:
+    """Headers every response carries: no sniffing, no framing by other sites, no referrer leaks."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers") or []) + self.HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def _send_json(send: Send, status: int, body: dict) -> None:
+    import json
+
+    data = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,189 @@
+"""Routes for recorded looks: list, details, video (HTTP Range), share links, delete.
+
+Only consented looks leave the device: their video and poster are served, and only they can
+be shared (403 otherwise). File paths come from the library, which checks ids before they
+become file names; ``_inside`` checks again that the file is in the library folder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from kiosk.net.context import NetContext
+from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, require_token
+from kiosk.net.shares import Share
+
+router = APIRouter(tags=["looks"])
+
+FORBIDDEN = {403: {"description": "The shopper has not agreed to share this look."}}
+
+
+class LookOut(BaseModel):
+    id: str
+    created: float = Field(description="Unix time the recording started.")
+    created_iso: str
+    duration_s: float
+    width: int
+    height: int
+    bytes: int
+    session_id: str | None
+    customer_id: str | None
+    consent: str = Field(description="granted or none.")
+    consent_by: str | None = Field(description="customer or operator (demos, store IT tests).")
+    video_url: str | None = Field(description="Where the video is, for consented looks.")
+    poster_url: str | None
+
+
+class LookList(BaseModel):
+    looks: list[LookOut]
+
+
+class ShareOut(BaseModel):
+    url: str = Field(description="The page a phone opens (what the QR code holds).")
+    token: str = Field(description="The share token (192 random bits); also needed to revoke the link.")
+    look_id: str
+    expires_at: float = Field(description="Unix time the link stops working.")
+    expires_iso: str
+    qr_svg_url: str = Field(description="The QR code of url as SVG.")
+
+
+def library_of(ctx: NetContext):
+    if ctx.library is None:
+        raise HTTPException(503, "this mirror has no look library")
+    return ctx.library
+
+
+def find_look(ctx: NetContext, look_id: str):
+    """The look, or 404 in plain words."""
+    from kiosk.library import LookNotFound
+
+    lib = library_of(ctx)
+    try:
+        return lib.get(look_id)
+    except LookNotFound:
+        raise HTTPException(404, f"there is no look {look_id!r}") from None
+
+
+def look_out(look) -> LookOut:
+    consented = bool(look.consented)
+    base = f"/api/v1/looks/{look.id}"
+    return LookOut(
+        id=look.id,
+        created=look.created,
+        created_iso=datetime.fromtimestamp(look.created, timezone.utc).isoformat(timespec="seconds"),
+        duration_s=look.duration_s,
+        width=look.width,
+        height=look.height,
+        bytes=look.bytes,
+        session_id=look.session_id,
+        customer_id=look.customer_id,
+        consent=look.consent,
+        consent_by=look.consent_by,
+        video_url=f"{base}/video" if consented else None,
+        poster_url=f"{base}/poster" if consented else None,
+    )
+
+
+def inside(ctx: NetContext, path: Path) -> Path:
+    """``path`` resolved, if it lies in the library folder; 404 otherwise."""
+    resolved = Path(path).resolve()
+    root = ctx.data_dir.resolve() if ctx.data_dir is not None else None
+    if root is None or not resolved.is_relative_to(root) or not resolved.is_file():
+        raise HTTPException(404, "the file of this look is missing")
+    return resolved
+
+
+@router.get("/looks", response_model=LookList, responses=UNAUTHORIZED, summary="Every look in the library, newest first")
+def list_looks(ctx: NetContext = Depends(require_token)) -> LookList:
+    return LookList(looks=[look_out(look) for look in library_of(ctx).list()])
+
+
+@router.get("/looks/{look_id}", response_model=LookOut, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="One look")
+def get_look(look_id: str, ctx: NetContext = Depends(require_token)) -> LookOut:
+    return look_out(find_look(ctx, look_id))
+
+
+def consented_look(ctx: NetContext, look_id: str):
+    look = find_look(ctx, look_id)
+    if not look.consented:
+        raise HTTPException(403, "the shopper has not agreed to share this look")
+    return look
+
+
+@router.get(
+    "/looks/{look_id}/video",
+    response_class=FileResponse,
+    responses={
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **FORBIDDEN,
+        200: {"content": {"video/mp4": {}}, "description": "The whole MP4."},
+        206: {"content": {"video/mp4": {}}, "description": "The requested byte range."},
+    },
+    summary="The look's MP4 (HTTP Range supported)",
+)
+def get_video(look_id: str, ctx: NetContext = Depends(require_token)) -> FileResponse:
+    look = consented_look(ctx, look_id)
+    return FileResponse(inside(ctx, ctx.library.video_path(look.id)), media_type="video/mp4")
+
+
+@router.get(
+    "/looks/{look_id}/poster",
+    response_class=FileResponse,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, 200: {"content": {"image/jpeg": {}}, "description": "JPEG."}},
+    summary="The look's poster picture",
+)
+def get_poster(look_id: str, ctx: NetContext = Depends(require_token)) -> FileResponse:
+    look = consented_look(ctx, look_id)
+    return FileResponse(inside(ctx, Path(look.poster_path)), media_type="image/jpeg")
+
+
+@router.post(
+    "/looks/{look_id}/share",
+    response_model=ShareOut,
+    status_code=201,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN},
+    summary="Make a share link (and QR code) for a consented look",
+)
+def share_look(look_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> ShareOut:
+    look = consented_look(ctx, look_id)
+    share = ctx.shares.create(look.id)
+    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    out = share_out(base, share)
+    ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
+    return out
+
+
+def share_out(base: str, share: Share) -> ShareOut:
+    return ShareOut(
+        url=f"{base}/s/{share.token}",
+        token=share.token,
+        look_id=share.look_id,
+        expires_at=share.expires_at,
+        expires_iso=datetime.fromtimestamp(share.expires_at, timezone.utc).isoformat(timespec="seconds"),
+        qr_svg_url=f"{base}/s/{share.token}/qr.svg",
+    )
+
+
+@router.delete(
+    "/looks/{look_id}", status_code=204, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="Delete a look and revoke its links"
+)
+def delete_look(look_id: str, ctx: NetContext = Depends(require_token)) -> Response:
+    look = find_look(ctx, look_id)
+    ctx.shares.revoke_look(look.id)
+    library_of(ctx).delete(look.id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/shares/{token}", status_code=204, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="Revoke a share link"
+)
+def revoke_share(token: str, ctx: NetContext = Depends(require_token)) -> Response:
+    if not ctx.shares.revoke(token):
+        raise HTTPException(404, "there is no such share link")
+    return Response(status_code=204)

@@ -1,0 +1,185 @@
+"""Routes about the mirror itself: status, health, metrics, session, events and assistance."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from kiosk.net.assist import AssistKind
+from kiosk.net.context import NetContext
+from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
+from kiosk.net.metrics_text import render_metrics
+from kiosk.net.stream import MAX_SUBSCRIBERS
+
+router = APIRouter()
+
+
+class Status(BaseModel):
+    id: str = Field(description="Stable UUID of this mirror.")
+    name: str = Field(description="Name announced on the LAN (after any conflict renaming).")
+    state: Literal["idle", "session", "recording"]
+    version: str
+
+
+class Check(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    uptime_s: float
+    checks: dict[str, Check]
+    problems: list[str] = Field(description="Plain sentences for store IT; empty when all is well.")
+
+
+class SessionInfo(BaseModel):
+    state: Literal["idle", "session", "recording"]
+    session_id: str | None
+    started_at: float | None = Field(description="Unix time the session started.")
+    camera: str | None = Field(description="Camera state, or null when the mirror runs without a camera (kiosk serve).")
+
+
+class AssistIn(BaseModel):
+    kind: AssistKind = Field(AssistKind.SIZE, description="size: another size, please; associate: please come.")
+    detail: str = Field("", max_length=200, description="e.g. 'the blue jeans in 32/34'.")
+
+
+class AssistAck(BaseModel):
+    by: str = Field("", max_length=60, description="Who is on the way (shown on the mirror).")
+
+
+class AssistOut(BaseModel):
+    id: str
+    kind: str
+    detail: str
+    session_id: str | None
+    created_at: float
+    acked_at: float | None
+    acked_by: str | None
+    open: bool
+
+
+class AssistList(BaseModel):
+    mirror_id: str
+    requests: list[AssistOut]
+
+
+@router.get("/status", response_model=Status, tags=["mirror"], summary="Who this mirror is and what it is doing (public)")
+def get_status(ctx: NetContext = Depends(get_ctx)) -> Status:
+    return Status(id=ctx.mirror_id, name=ctx.name, state=ctx.state, version=ctx.version)
+
+
+@router.get("/health", response_model=Health, tags=["mirror"], summary="Health checks in plain words (public)")
+def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
+    checks: dict[str, Check] = {}
+    if ctx.core is not None:
+        cam = ctx.core.camera_status()
+        checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
+    try:
+        pending = ctx.outbox.pending()
+        checks["database"] = Check(ok=True, detail="network database readable")
+    except Exception as exc:  # a broken database is exactly what health must report
+        pending = 0
+        checks["database"] = Check(ok=False, detail=f"the network database cannot be read ({exc})")
+    checks["library"] = Check(
+        ok=ctx.library is not None, detail="look library open" if ctx.library is not None else "no look library"
+    )
+    if ctx.data_dir is not None:
+        try:
+            free = shutil.disk_usage(ctx.data_dir).free
+            checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
+        except OSError as exc:
+            checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+    if ctx.outbox.enabled:
+        checks["webhook"] = Check(ok=pending < 100, detail=f"{pending} deliveries waiting")
+    problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]
+    return Health(
+        status="ok" if not problems else "degraded",
+        uptime_s=round(time.time() - ctx.started_at, 1),
+        checks=checks,
+        problems=problems,
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    tags=["mirror"],
+    summary="Prometheus metrics (public)",
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4."}},
+)
+def get_metrics(ctx: NetContext = Depends(get_ctx)) -> PlainTextResponse:
+    return PlainTextResponse(render_metrics(ctx), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@router.get("/session", response_model=SessionInfo, tags=["mirror"], responses=UNAUTHORIZED, summary="The current session")
+def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
+    session_id = started = camera = None
+    if ctx.core is not None:
+        s = ctx.core.session
+        session_id, started = s.session_id, s.started_at
+        if started is not None:  # the core keeps monotonic time; clients want Unix time
+            started = round(time.time() - (time.monotonic() - started), 3)
+        camera = ctx.core.camera_status().state
+    return SessionInfo(state=ctx.state, session_id=session_id, started_at=started, camera=camera)
+
+
+@router.get(
+    "/events",
+    tags=["mirror"],
+    responses={**UNAUTHORIZED, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."}},
+    summary="Live events (server-sent events)",
+    description="Event names: session_started, session_ended, look_recorded, card_tapped, "
+    "assist_requested, assist_acked, state. Each data line is a JSON object.",
+)
+def get_events(ctx: NetContext = Depends(require_token)) -> StreamingResponse:
+    if ctx.stream.subscribers >= MAX_SUBSCRIBERS:
+        raise HTTPException(503, f"too many live clients (at most {MAX_SUBSCRIBERS})")
+    return StreamingResponse(
+        ctx.stream.subscribe(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/assist", response_model=AssistList, tags=["assistance"], responses=UNAUTHORIZED, summary="Open and recent requests")
+def list_assist(ctx: NetContext = Depends(require_token)) -> AssistList:
+    return AssistList(mirror_id=ctx.mirror_id, requests=[AssistOut(**r.as_dict()) for r in ctx.assist.recent()])
+
+
+@router.post(
+    "/assist", response_model=AssistOut, status_code=201, tags=["assistance"], responses=UNAUTHORIZED, summary="Ask for help"
+)
+def create_assist(body: AssistIn = Body(default_factory=AssistIn), ctx: NetContext = Depends(require_token)) -> AssistOut:
+    return AssistOut(**request_assist(ctx, body.kind, body.detail).as_dict())
+
+
+@router.post(
+    "/assist/{request_id}/ack",
+    response_model=AssistOut,
+    tags=["assistance"],
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+    summary="Someone is on the way",
+)
+def ack_assist(
+    request_id: str, body: AssistAck = Body(default_factory=AssistAck), ctx: NetContext = Depends(require_token)
+) -> AssistOut:
+    req = ctx.assist.ack(request_id, body.by or None)
+    if req is None:
+        raise HTTPException(404, f"there is no assistance request {request_id!r}")
+    ctx.emit("assist_acked", {"request": req.as_dict()})
+    return AssistOut(**req.as_dict())
+
+
+def request_assist(ctx: NetContext, kind: AssistKind, detail: str):
+    """Record a request from the mirror or the API and tell everyone."""
+    session_id = ctx.core.session.session_id if ctx.core is not None else None
+    req = ctx.assist.request(kind, detail, session_id)
+    ctx.emit("assist_requested", {"request": req.as_dict(), "room": ctx.config.api.room, "mirror": ctx.name})
+    return req

@@ -1,0 +1,80 @@
+"""What the HTTP handlers can reach: one object, built by the service and stored on the app."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kiosk import __version__
+from kiosk.config import Config
+from kiosk.net.assist import AssistQueue
+from kiosk.net.auth import Auth
+from kiosk.net.outbox import Outbox
+from kiosk.net.shares import ShareStore
+from kiosk.net.stream import EventStream
+
+
+class LookSource(Protocol):
+    """The part of ``kiosk.library.Library`` the API uses."""
+
+    def list(self) -> list: ...
+    def get(self, look_id: str): ...
+    def video_path(self, look_id: str) -> Path: ...
+    def delete(self, look_id: str) -> None: ...
+
+
+class CoreView(Protocol):
+    """The part of ``kiosk.core.KioskCore`` the API reads (absent under ``kiosk serve``)."""
+
+    @property
+    def session(self): ...
+    def camera_status(self): ...
+
+
+class MirrorList(Protocol):
+    def mirrors(self) -> list: ...
+
+
+@dataclass
+class NetContext:
+    """Everything a request handler needs; ``state`` is kept current by the service."""
+
+    config: Config
+    mirror_id: str
+    auth: Auth
+    shares: ShareStore
+    assist: AssistQueue
+    outbox: Outbox
+    stream: EventStream
+    library: LookSource | None = None
+    core: CoreView | None = None
+    directory: MirrorList | None = None
+    data_dir: Path | None = None
+    announced_name: str | None = None
+    announced_addresses: list[str] = field(default_factory=list)
+    port: int = 0
+    state: str = "idle"
+    sessions_started: int = 0
+    looks_recorded: int = 0
+    started_at: float = field(default_factory=time.time)
+    version: str = __version__
+
+    @property
+    def name(self) -> str:
+        return self.announced_name or self.config.api.name
+
+    def public_base(self) -> str | None:
+        """Base URL for links made without a request (the mirror's own Share button)."""
+        if self.config.api.public_url:
+            return self.config.api.public_url.rstrip("/")
+        if self.announced_addresses:
+            return f"http://{self.announced_addresses[0]}:{self.port}"
+        return None
+
+    def emit(self, name: str, data: dict) -> None:
+        """Tell live clients (SSE) and the store service (webhook outbox) about an event."""
+        payload = {"mirror_id": self.mirror_id, **data}
+        self.stream.publish(name, payload)
+        self.outbox.enqueue(name, payload)

@@ -1,0 +1,282 @@
+"""``NetService``: the network side of the mirror, with an explicit start()/stop().
+
+``start()`` opens the network database, binds the HTTP port (so "port in use" is reported at
+once, as one sentence), then runs uvicorn, the zeroconf announcement, the LAN directory and
+the webhook outbox on one named thread (``net-server``) with its own asyncio loop. Nothing
+here touches the UI thread or the capture path. ``stop()`` sends the zeroconf goodbye, stops
+the server (open event streams get one second) and joins the thread.
+
+Used headless by ``kiosk serve`` and, with the core attached, inside ``kiosk run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.net.announce import Announcement, Announcer
+from kiosk.net.assist import AssistKind, AssistQueue
+from kiosk.net.auth import Auth
+from kiosk.net.context import CoreView, LookSource, NetContext
+from kiosk.net.db import FILENAME, NetworkDatabase
+from kiosk.net.discover import MirrorDirectory
+from kiosk.net.feed import EventFeed
+from kiosk.net.outbox import Outbox, OutboxSettings
+from kiosk.net.shares import ShareStore
+from kiosk.net.stream import EventStream
+
+_log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 20.0
+
+
+class NetServiceError(KioskError):
+    """The network services cannot start (port in use, bad address, database trouble)."""
+
+
+@dataclass
+class NetParts:
+    """What the network layer serves: the library folder and, inside ``kiosk run``, the core."""
+
+    data_dir: Path
+    library: LookSource | None = None
+    core: CoreView | None = None
+    bus: object | None = None  # kiosk.events.EventBus
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """A link made by the mirror's own Share button; ``qr_svg`` is ready to show."""
+
+    url: str
+    token: str
+    expires_at: float
+    qr_svg: bytes
+
+
+class NetService:
+    """HTTP API, share pages, console, zeroconf and webhook; start()/stop() from any thread."""
+
+    def __init__(self, config: Config, parts: NetParts) -> None:
+        self.config = config
+        self.parts = parts
+        self.ctx: NetContext | None = None
+        self._db: NetworkDatabase | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server = None
+        self._announcer: Announcer | None = None
+        self._directory: MirrorDirectory | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._unsubscribe = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bring everything up; raises ``NetServiceError`` with one sentence when it cannot."""
+        api = self.config.api
+        self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
+        self._db.open()
+        mirror_id = api.mirror_id or self._db.mirror_id()
+        token = os.environ.get("KIOSK_API_TOKEN") or api.token
+        webhook = self.config.webhook
+        settings = (
+            OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
+        )
+        sock = _bind(api.bind, api.port)
+        self.ctx = NetContext(
+            config=self.config,
+            mirror_id=mirror_id,
+            auth=Auth(token, api.pin),
+            shares=ShareStore(self._db, self.config.sharing.expiry_h * 3600),
+            assist=AssistQueue(self._db),
+            outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),
+            stream=EventStream(),
+            library=self.parts.library,
+            core=self.parts.core,
+            data_dir=Path(self.parts.data_dir),
+            port=sock.getsockname()[1],
+        )
+        if token == "" and not api.pin:
+            _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")
+        self._ready.clear()
+        self._error = None
+        self._thread = threading.Thread(target=self._run, args=(sock,), name="net-server", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
+            self.stop()
+            raise NetServiceError(f"the network services did not start: {self._error or 'timed out'}")
+        if self.parts.bus is not None:
+            self._unsubscribe = self.parts.bus.subscribe(EventFeed(self.ctx, self._on_state))
+
+    def stop(self) -> None:
+        """Goodbye on zeroconf, close the server and the database; safe to call twice."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        loop, server = self._loop, self._server
+        if loop is not None and server is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(setattr, server, "should_exit", True)
+        if self._thread is not None:
+            self._thread.join(10.0)
+            if self._thread.is_alive():
+                _log.warning("the network thread did not stop within 10 s")
+            self._thread = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def port(self) -> int:
+        return self.ctx.port if self.ctx else 0
+
+    @property
+    def url(self) -> str:
+        host = self.config.api.bind if self.config.api.bind not in ("0.0.0.0", "") else "127.0.0.1"
+        return f"http://{host}:{self.port}"
+
+    # -- intents from the mirror (any thread) ---------------------------------------------------
+
+    def share_look(self, look_id: str) -> ShareLink:
+        """The mirror's Share button: a link and its QR code for a consented look."""
+        from kiosk.library import LookNotFound
+        from kiosk.net.api_looks import share_out
+        from kiosk.net.share_page import qr_svg
+
+        ctx = self._require()
+        if ctx.library is None:
+            raise NetServiceError("there is no look library to share from")
+        try:
+            look = ctx.library.get(look_id)
+        except LookNotFound:
+            raise NetServiceError(f"there is no look {look_id!r}") from None
+        if not look.consented:
+            raise NetServiceError("this look cannot be shared: the shopper has not agreed")
+        base = ctx.public_base()
+        if base is None:
+            raise NetServiceError("the mirror has no network address to put in a share link")
+        out = share_out(base, ctx.shares.create(look.id))
+        ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url))
+
+    def request_assist(self, kind: str = "size", detail: str = "") -> dict:
+        """The shopper asked for another size or an associate; returns the request."""
+        from kiosk.net.api_status import request_assist
+
+        return request_assist(self._require(), AssistKind(kind), detail).as_dict()
+
+    # -- the network thread ---------------------------------------------------------------------
+
+    def _run(self, sock: socket.socket) -> None:
+        try:
+            asyncio.run(self._main(sock))
+        except BaseException as exc:  # reported to start() or logged; the thread must not die silently
+            if not self._ready.is_set():
+                self._error = exc
+                self._ready.set()
+            else:
+                _log.exception("the network services stopped on an error")
+        finally:
+            sock.close()
+
+    async def _main(self, sock: socket.socket) -> None:
+        import uvicorn
+
+        from kiosk.net.api import create_app
+
+        ctx = self.ctx
+        self._loop = asyncio.get_running_loop()
+        ctx.stream.bind(self._loop)
+        api = self.config.api
+        interfaces = api.interfaces or None
+        uv_config = uvicorn.Config(
+            create_app(ctx),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            server_header=False,
+            proxy_headers=False,
+            h11_max_incomplete_event_size=16 * 1024,
+        )
+        self._server = uvicorn.Server(uv_config)
+        await ctx.outbox.async_start()
+        self._directory = MirrorDirectory(interfaces)
+        ctx.directory = self._directory
+        if api.announce:
+            name = api.name
+            self._announcer = Announcer(
+                Announcement(name, ctx.port, ctx.mirror_id, __version__, api.room, api.store, ctx.state),
+                interfaces,
+                api.txt_interval_s,
+            )
+        serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
+        try:
+            while not self._server.started:
+                if serve.done():
+                    serve.result()  # raises what stopped it
+                    raise RuntimeError("the HTTP server stopped at once")
+                await asyncio.sleep(0.02)
+            await self._start_zeroconf()
+            self._ready.set()
+            _log.info("serving on %s (mirror %s, id %s)", self.url, ctx.name, ctx.mirror_id)
+            await serve
+        finally:
+            await self._stop_zeroconf()
+            await ctx.outbox.async_stop()
+            if not serve.done():
+                self._server.should_exit = True
+                await asyncio.gather(serve, return_exceptions=True)
+
+    async def _start_zeroconf(self) -> None:
+        try:
+            await self._directory.async_start()
+            if self._announcer is not None:
+                await self._announcer.async_start()
+                self.ctx.announced_name = self._announcer.registered_name
+                self.ctx.announced_addresses = self._announcer.addresses
+        except Exception as exc:  # the API still works on its own; store IT sees this in the log
+            _log.warning("zeroconf could not start (%s); the mirror is not announced on the LAN", exc)
+
+    async def _stop_zeroconf(self) -> None:
+        if self._announcer is not None:
+            try:
+                await self._announcer.async_stop()
+            except Exception as exc:
+                _log.warning("zeroconf goodbye failed: %s", exc)
+        if self._directory is not None:
+            await self._directory.async_stop()
+
+    def _on_state(self, state: str) -> None:
+        if self._announcer is not None:
+            self._announcer.set_state(state)
+
+    def _require(self) -> NetContext:
+        if self.ctx is None:
+            raise NetServiceError("the network services are not running")
+        return self.ctx
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or one plain sentence on why not."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == 98:
+            raise NetServiceError(f"port {port} on {host} is already in use (is another kiosk serve running?)") from None
+        raise NetServiceError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.set_inheritable(False)
+    return sock

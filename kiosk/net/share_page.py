@@ -1,0 +1,153 @@
+"""``/s/{token}``: the page a shopper's phone opens from the QR code, and its video and poster.
+
+Mobile first and self-contained (no scripts, no outside fonts): the video plays inline
+(``playsinline``, muted autoplay is allowed on iOS and Android), with its poster, a download
+button, the expiry date and the store's name. An expired or revoked link gets a friendly page
+with status 410; an unknown one the same page with 404. Everything that comes from data is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from kiosk.net.context import NetContext
+from kiosk.net.deps import get_ctx
+from kiosk.net.shares import ShareState
+
+router = APIRouter(include_in_schema=False)
+
+_STYLE = """
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+body{margin:0;background:#111;color:#f4f4f4;display:flex;flex-direction:column;align-items:center;min-height:100vh}
+main{width:100%;max-width:32rem;padding:1rem;box-sizing:border-box}
+h1{font-size:1.25rem;font-weight:600;margin:.5rem 0 1rem}
+video{width:100%;max-height:70vh;background:#000;border-radius:.75rem;display:block}
+a.button{display:block;text-align:center;margin:1rem 0;padding:.9rem;border-radius:.75rem;background:#f4f4f4;color:#111;
+text-decoration:none;font-weight:600;font-size:1.05rem}
+p{line-height:1.4;color:#ccc}.small{font-size:.85rem;color:#999}
+"""
+
+
+def _page(title: str, body: str, status: int) -> HTMLResponse:
+    html = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1,viewport-fit=cover">'
+        '<meta name=robots content="noindex,nofollow">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>"
+    )
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'",
+    }
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _date(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%d %B %Y, %H:%M UTC")
+
+
+def _gone(ctx: NetContext, status: int, why: str) -> HTMLResponse:
+    store = ctx.config.api.store or "the store"
+    body = (
+        f"<h1>This look is no longer available</h1><p>{escape(why)}</p>"
+        f"<p>Ask an associate at {escape(store)} to share it with you again.</p>"
+    )
+    return _page("Look not available", body, status)
+
+
+def _resolve(ctx: NetContext, token: str):
+    """(look, None) for a working link, else (None, the page to show)."""
+    share = ctx.shares.find(token)
+    if share is None:
+        return None, _gone(ctx, 404, "This link is not known here. Check that the whole address was copied.")
+    state = share.state(time.time())
+    if state is ShareState.REVOKED:
+        return None, _gone(ctx, 410, "This link was withdrawn.")
+    if state is ShareState.EXPIRED:
+        return None, _gone(ctx, 410, f"This link expired on {_date(share.expires_at)}.")
+    if ctx.library is None:
+        return None, _gone(ctx, 410, "The looks of this mirror are not available right now.")
+    from kiosk.library import LookNotFound
+
+    try:
+        look = ctx.library.get(share.look_id)
+    except LookNotFound:
+        return None, _gone(ctx, 410, "This look was deleted.")
+    if not look.consented:
+        return None, _gone(ctx, 410, "This look was withdrawn.")
+    return (look, share), None
+
+
+@router.get("/s/{token}")
+def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
+    found, page = _resolve(ctx, token)
+    if page is not None:
+        return page
+    look, share = found
+    store = ctx.config.api.store
+    t = escape(token, quote=True)
+    title = f"Your look at {store}" if store else "Your look"
+    body = (
+        f"<h1>{escape(title)}</h1>"
+        f'<video src="/s/{t}/video" poster="/s/{t}/poster.jpg" controls playsinline autoplay muted loop '
+        f'preload=auto width="{int(look.width)}" height="{int(look.height)}"></video>'
+        f'<a class=button href="/s/{t}/video?download=1" download="look.mp4">Download video</a>'
+        f"<p>You can watch and download this look until {escape(_date(share.expires_at))}.</p>"
+        f'<p class=small>{escape(store or "")}{" · " if store else ""}{escape(ctx.name)}</p>'
+    )
+    return _page(title, body, 200)
+
+
+@router.get("/s/{token}/video")
+def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx)) -> Response:
+    found, page = _resolve(ctx, token)
+    if page is not None:
+        return page
+    from kiosk.net.api_looks import inside
+
+    look, _ = found
+    name = f"look-{datetime.fromtimestamp(look.created, timezone.utc):%Y%m%d-%H%M}.mp4"
+    return FileResponse(
+        inside(ctx, ctx.library.video_path(look.id)),
+        media_type="video/mp4",
+        filename=name if download else None,
+        content_disposition_type="attachment" if download else "inline",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+@router.get("/s/{token}/poster.jpg")
+def share_poster(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
+    found, page = _resolve(ctx, token)
+    if page is not None:
+        return page
+    from kiosk.net.api_looks import inside
+
+    look, _ = found
+    return FileResponse(inside(ctx, Path(look.poster_path)), media_type="image/jpeg")
+
+
+@router.get("/s/{token}/qr.svg")
+def share_qr(token: str, request: Request, ctx: NetContext = Depends(get_ctx)) -> Response:
+    found, page = _resolve(ctx, token)
+    if page is not None:
+        return page
+    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return Response(qr_svg(f"{base}/s/{token}"), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def qr_svg(url: str, scale: int = 8) -> bytes:
+    """The QR code of ``url`` as SVG (segno, error correction M, quiet zone 4)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
+    return buf.getvalue()

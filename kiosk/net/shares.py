@@ -1,0 +1,98 @@
+"""Share links: unguessable tokens for one consented look, with an expiry and revocation.
+
+Tokens carry 192 random bits (``secrets.token_urlsafe(24)``). Only their SHA-256 is stored,
+so a copy of the database does not hand out working links.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.net.db import NetworkDatabase
+
+TOKEN_BYTES = 24
+
+
+class ShareState(str, enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One share link; ``token`` is only known right after ``create``."""
+
+    look_id: str
+    created_at: float
+    expires_at: float
+    revoked_at: float | None
+    token: str | None = None
+
+    def state(self, now: float) -> ShareState:
+        if self.revoked_at is not None:
+            return ShareState.REVOKED
+        return ShareState.EXPIRED if now >= self.expires_at else ShareState.VALID
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class ShareStore:
+    """Creates, looks up and revokes share links in the network database."""
+
+    def __init__(self, db: NetworkDatabase, expiry_s: float, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._expiry_s = expiry_s
+        self._clock = clock
+
+    def create(self, look_id: str) -> Share:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self._clock()
+        share = Share(look_id=look_id, created_at=now, expires_at=now + self._expiry_s, revoked_at=None, token=token)
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO shares (token, look_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (_digest(token), look_id, share.created_at, share.expires_at),
+            )
+        return share
+
+    def find(self, token: str) -> Share | None:
+        """The share behind a token (in any state), or None for a token never issued."""
+        if not token or len(token) > 128:
+            return None
+        rows = self._db.query(
+            "SELECT look_id, created_at, expires_at, revoked_at FROM shares WHERE token = ?", (_digest(token),)
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Share(row["look_id"], row["created_at"], row["expires_at"], row["revoked_at"])
+
+    def revoke(self, token: str) -> bool:
+        """Revoke one link; False when the token is unknown."""
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE shares SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL", (self._clock(), _digest(token))
+            )
+            return cur.rowcount > 0 or bool(conn.execute("SELECT 1 FROM shares WHERE token = ?", (_digest(token),)).fetchone())
+
+    def revoke_look(self, look_id: str) -> int:
+        """Revoke every link to a look (it was deleted or consent was withdrawn)."""
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE shares SET revoked_at = ? WHERE look_id = ? AND revoked_at IS NULL", (self._clock(), look_id)
+            )
+            return cur.rowcount
+
+    def active_count(self, look_id: str) -> int:
+        rows = self._db.query(
+            "SELECT COUNT(*) FROM shares WHERE look_id = ? AND revoked_at IS NULL AND expires_at > ?", (look_id, self._clock())
+        )
+        return rows[0][0]

@@ -1,0 +1,221 @@
+// Associate console: plain JS, no build step. Talks only to the mirror that served it.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const KEY = "smartmirror.console.token";
+const LOOK_WINDOW_S = 4 * 3600;
+let token = sessionStorage.getItem(KEY);
+let refreshTimer = null;
+let streamAbort = null;
+let refreshing = false;
+let refreshAgain = false;
+const posterUrls = new Map();
+
+function show(signedIn) {
+  $("sign-in-view").hidden = signedIn;
+  $("console-view").hidden = !signedIn;
+  $("sign-out").hidden = !signedIn;
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${token}` });
+  const resp = await fetch(path, Object.assign({}, options, { headers }));
+  if (resp.status === 401) {
+    signOutLocally("Please sign in again.");
+    throw new Error("signed out");
+  }
+  if (!resp.ok) {
+    let message = `HTTP ${resp.status}`;
+    try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return resp;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("data-")) node.setAttribute(k, v);
+    else if (k === "onclick") node.addEventListener("click", v);
+    else node[k] = v;
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function ago(ts) {
+  const s = Math.max(0, Math.round(Date.now() / 1000 - ts));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return `${Math.round(s / 3600)} h ago`;
+}
+
+const KIND = { size: "Another size, please", associate: "Please come" };
+const STATE = { idle: "free", session: "in use", recording: "recording a look" };
+
+function renderMirrors(mirrors) {
+  const list = $("mirrors");
+  list.replaceChildren(...mirrors.map((m) => el("li",
+    { class: "mirror", "data-name": m.name, "data-state": m.state, "data-id": m.id },
+    el("div", { class: "name", textContent: m.name }),
+    el("div", { class: "meta", textContent: [m.room && `Room ${m.room}`, m.self && "this mirror"].filter(Boolean).join(" · ") }),
+    el("span", { class: "badge state", textContent: m.reachable ? (STATE[m.state] || m.state) : "not answering" }),
+  )));
+}
+
+function renderQueue(queue) {
+  $("queue-empty").hidden = queue.some((q) => q.open);
+  $("queue").replaceChildren(...queue.map((q) => {
+    const button = q.open ? el("button", { textContent: "On my way", onclick: () => acknowledge(q, button) }) :
+      el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` });
+    return el("li", { class: q.open ? "open" : "done", "data-id": q.id },
+      el("div", { class: "what" },
+        el("strong", { textContent: `${q.room ? `Room ${q.room}` : q.mirror_name}: ${KIND[q.kind] || q.kind}` }),
+        el("div", { class: "hint", textContent: [q.detail, q.mirror_name, ago(q.created_at)].filter(Boolean).join(" · ") })),
+      button);
+  }));
+}
+
+async function acknowledge(q, button) {
+  button.disabled = true;
+  try {
+    await api(`/console/api/assist/${encodeURIComponent(q.mirror_id)}/${encodeURIComponent(q.id)}/ack`, { method: "POST" });
+  } catch (err) {
+    button.disabled = false;
+    alert(`Could not confirm: ${err.message}`);
+  }
+  scheduleRefresh(0);
+}
+
+async function poster(look) {
+  if (posterUrls.has(look.id)) return posterUrls.get(look.id);
+  const blob = await (await api(look.poster_url)).blob();
+  const url = URL.createObjectURL(blob);
+  posterUrls.set(look.id, url);
+  return url;
+}
+
+async function renderLooks() {
+  const data = await (await api("/api/v1/looks")).json();
+  const since = Date.now() / 1000 - LOOK_WINDOW_S;
+  const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
+  $("looks-empty").hidden = looks.length > 0;
+  const items = await Promise.all(looks.map(async (look) => {
+    const img = el("img", { alt: "look", loading: "lazy" });
+    poster(look).then((u) => { img.src = u; }).catch(() => {});
+    return el("li", { class: "look", "data-id": look.id },
+      img,
+      el("span", { class: "hint", textContent: `${ago(look.created)}${look.customer_id ? " · loyalty card" : ""}` }),
+      el("button", { textContent: "Share to customer", onclick: () => share(look) }),
+    );
+  }));
+  $("looks").replaceChildren(...items);
+}
+
+async function share(look) {
+  try {
+    const s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
+    $("qr-image").src = new URL(s.qr_svg_url).pathname;
+    $("qr-link").href = s.url;
+    $("qr-link").textContent = s.url;
+    $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
+    $("qr-dialog").showModal();
+  } catch (err) {
+    alert(`Could not share: ${err.message}`);
+  }
+}
+
+async function refresh() {
+  if (refreshing) { refreshAgain = true; return; }
+  refreshing = true;
+  try {
+    const data = await (await api("/console/api/overview")).json();
+    document.title = `${data.mirror.store || "Store"} · Associate console`;
+    renderMirrors(data.mirrors);
+    renderQueue(data.queue);
+    await renderLooks();
+  } catch (err) {
+    console.warn("refresh failed", err);
+  } finally {
+    refreshing = false;
+    if (refreshAgain) { refreshAgain = false; scheduleRefresh(0); }
+  }
+}
+
+function scheduleRefresh(delay) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => { await refresh(); if (token) scheduleRefresh(3000); }, delay);
+}
+
+// Server-sent events through fetch, so the token travels in a header and never in a URL.
+async function follow() {
+  while (token) {
+    streamAbort = new AbortController();
+    try {
+      const resp = await api("/api/v1/events", { signal: streamAbort.signal });
+      $("live").classList.remove("off");
+      $("live").textContent = "live";
+      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          if (/^event: /m.test(frame)) scheduleRefresh(0);
+        }
+      }
+    } catch (err) {
+      if (!token) return;
+    }
+    $("live").classList.add("off");
+    $("live").textContent = "offline";
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+function start() {
+  show(true);
+  scheduleRefresh(0);
+  follow();
+}
+
+function signOutLocally(message) {
+  token = null;
+  sessionStorage.removeItem(KEY);
+  clearTimeout(refreshTimer);
+  if (streamAbort) streamAbort.abort();
+  $("sign-in-error").textContent = message || "";
+  show(false);
+}
+
+$("sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("sign-in-error").textContent = "";
+  const resp = await fetch("/console/api/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ secret: $("secret").value }),
+  });
+  let body = {};
+  try { body = await resp.json(); } catch (_) { /* not JSON */ }
+  if (!resp.ok) {
+    $("sign-in-error").textContent = body.message || `Sign-in failed (HTTP ${resp.status})`;
+    return;
+  }
+  $("secret").value = "";
+  token = body.token;
+  sessionStorage.setItem(KEY, token);
+  start();
+});
+
+$("sign-out").addEventListener("click", async () => {
+  try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }
+  signOutLocally();
+});
+
+if (token) start(); else show(false);
