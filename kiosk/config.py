@@ -84,12 +84,46 @@ class SessionConfig(Section):
     )
 
 
+class RecordingConfig(Section):
+    """How looks are recorded: encoder, pre-roll, length limits and the disk-space floor."""
+
+    encoder: Literal["auto", "libx264", "h264_v4l2m2m"] = Field(
+        "auto", description="H.264 encoder: auto tries the hardware encoder (h264_v4l2m2m) first, then libx264."
+    )
+    crf: int = Field(23, ge=15, le=35, description="libx264 quality (lower: better and bigger).")
+    max_bitrate_kbps: int = Field(8000, ge=500, le=50000, description="Bitrate cap in kbit/s (the hardware encoder's target).")
+    keyframe_interval_s: float = Field(1.0, ge=0.25, le=5.0, description="Seconds between keyframes: the pre-roll's granularity.")
+    preroll_s: float = Field(2.0, ge=0.0, le=10.0, description="Seconds before the start request that a recording includes.")
+    max_s: float = Field(15.0, ge=2.0, le=120.0, description="Longest recording in seconds; it stops by itself there.")
+    min_s: float = Field(1.0, ge=0.0, le=30.0, description="Recordings shorter than this many seconds are discarded.")
+    min_free_mb: int = Field(500, ge=1, le=1_000_000, description="Free disk space (MB) below which no recording starts.")
+
+    @field_validator("min_s")
+    @classmethod
+    def _check_min_s(cls, value: float, info) -> float:
+        if "max_s" in info.data and value >= info.data["max_s"]:
+            raise ValueError(f"must be shorter than max_s ({info.data['max_s']:g} s)")
+        return value
+
+
+class LibraryConfig(Section):
+    """Where looks are kept and for how long."""
+
+    data_dir: str = Field(
+        "", description="Folder of the look library; empty: /var/lib/smartmirror as root, else ~/.local/share/smartmirror."
+    )
+    max_age_days: float = Field(30.0, ge=0.0, le=3650.0, description="Days a kept look is stored; 0: no age limit.")
+    max_gb: float = Field(0.0, ge=0.0, le=100_000.0, description="Gigabytes all looks may use (oldest deleted first); 0: no limit.")
+
+
 class Config(Section):
     """The whole configuration file."""
 
     camera: CameraConfig = Field(default_factory=CameraConfig)
     display: DisplayConfig = Field(default_factory=DisplayConfig)
     session: SessionConfig = Field(default_factory=SessionConfig)
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    library: LibraryConfig = Field(default_factory=LibraryConfig)
 
     #: Where the settings came from ("built-in defaults" or a file path), for messages.
     origin: str = Field("built-in defaults", exclude=True)
