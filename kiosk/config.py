@@ -84,6 +84,68 @@ class SessionConfig(Section):
     )
 
 
+class ApiConfig(Section):
+    """The mirror on the store network: zeroconf name, HTTP API, associate console."""
+
+    name: str = Field("Smart Mirror", min_length=1, max_length=63, description="Name announced on the LAN, e.g. 'Fitting Room 3 Mirror'.")
+    room: str = Field("", max_length=63, description="Fitting room shown to associates, e.g. '3'.")
+    store: str = Field("", max_length=63, description="Store name, shown on share pages and announced on the LAN.")
+    mirror_id: str = Field("", description="Stable UUID of this mirror; empty: created once and kept in the network database.")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port of the HTTP API, share pages and console (0: any free port).")
+    bind: str = Field("0.0.0.0", description="Address the HTTP server listens on (127.0.0.1: this device only).")
+    interfaces: list[str] = Field(
+        default_factory=list, description="IPv4 addresses to announce on; empty: every address except loopback."
+    )
+    announce: bool = Field(True, description="Announce the mirror on the LAN by zeroconf (mDNS).")
+    token: str = Field("", description="Bearer token for the API and console (KIOSK_API_TOKEN overrides); empty: API locked.")
+    pin: str = Field("", description="Associate console PIN (4-12 digits); empty: sign in with the token only.")
+    public_url: str = Field("", description="Base URL put in share links, e.g. http://mirror3.local:8080; empty: as the client called us.")
+    cors_origins: list[str] = Field(default_factory=list, description="Web origins allowed to call the API from a browser; empty: none.")
+    max_body_bytes: int = Field(65536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted, in bytes.")
+    txt_interval_s: float = Field(2.0, ge=0.2, le=60, description="Shortest time between two zeroconf state updates.")
+
+    @field_validator("pin")
+    @classmethod
+    def _check_pin(cls, value: str) -> str:
+        if value and not (value.isdigit() and 4 <= len(value) <= 12):
+            raise ValueError("expected 4 to 12 digits")
+        return value
+
+    @field_validator("mirror_id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if value:
+            import uuid
+
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                raise ValueError("expected a UUID such as 0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b") from None
+        return value
+
+
+class SharingConfig(Section):
+    """Share links (QR codes) for consented looks."""
+
+    expiry_h: float = Field(24.0, ge=0.1, le=24 * 30, description="Hours a share link works.")
+
+
+class WebhookConfig(Section):
+    """Optional store service that receives events and shared looks (HMAC-signed JSON)."""
+
+    url: str = Field("", description="http(s) URL to POST to; empty: no webhook.")
+    secret: str = Field("", description="HMAC-SHA256 key for the X-Smartmirror-Signature header.")
+    timeout_s: float = Field(5.0, ge=0.5, le=60, description="Seconds to wait for the store service per try.")
+    max_backoff_s: float = Field(300.0, ge=1, le=3600, description="Longest wait between two tries of a failing delivery.")
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
 class RecordingConfig(Section):
     """How looks are recorded: encoder, pre-roll, length limits and the disk-space floor."""
 
@@ -122,6 +184,9 @@ class Config(Section):
     camera: CameraConfig = Field(default_factory=CameraConfig)
     display: DisplayConfig = Field(default_factory=DisplayConfig)
     session: SessionConfig = Field(default_factory=SessionConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    sharing: SharingConfig = Field(default_factory=SharingConfig)
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     library: LibraryConfig = Field(default_factory=LibraryConfig)
 
