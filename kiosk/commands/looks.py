@@ -1,0 +1,128 @@
+"""``kiosk looks``: list, export, delete, purge and recover the looks in a look library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.config import load_config
+from kiosk.errors import UsageError
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("looks", help="list, export, delete, purge or recover recorded looks")
+    sub = p.add_subparsers(dest="looks_command", metavar="ACTION", required=True)
+
+    def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        q = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        q.add_argument("--library", metavar="DIR", help="the look library (default: library.data_dir)")
+        q.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
+        q.set_defaults(func=func)
+        return q
+
+    q = add("list", "list the looks, newest first", _list)
+    q.add_argument("--json", action="store_true", help="a JSON array on stdout")
+    q = add("export", "copy a look's MP4 to a file", _export)
+    q.add_argument("id", metavar="ID", help="the look's id")
+    q.add_argument("--out", required=True, metavar="FILE", help="where to write the MP4 (must not exist yet)")
+    q = add("delete", "delete a look (its video, stills and entry)", _delete)
+    q.add_argument("id", metavar="ID", help="the look's id")
+    q = add("purge", "delete every look older than an age", _purge)
+    q.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h, 30m, 2w")
+    q = add("recover", "finish or remove interrupted recordings and fix the library (what start-up runs)", _recover)
+    q.add_argument("--json", action="store_true", help="what was done, as JSON on stdout")
+
+
+def parse_age(text: str) -> float:
+    """'7d' -> seconds; units s, m, h, d, w."""
+    match = _AGE.match(text or "")
+    if not match:
+        raise UsageError(f"cannot read the age {text!r}; write a number and a unit, e.g. 7d, 12h, 30m or 2w")
+    value = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if not math.isfinite(value):
+        raise UsageError(f"the age {text!r} is too large")
+    return value
+
+
+def _open(args: argparse.Namespace):
+    from kiosk.library import Library
+    from kiosk.library.settings import library_dir
+
+    folder = library_dir(load_config(args.config), args.library)
+    if not (folder / "looks.db").is_file():
+        raise UsageError(f"there is no look library in {folder}")
+    return Library(folder).open()
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _open(args) as library:
+        looks = library.list()
+    if args.json:
+        print(json.dumps([look.to_dict() for look in looks], indent=2))
+        return 0
+    if not looks:
+        print("no looks")
+        return 0
+    print(f"{'ID':<24} {'CREATED':<19} {'LENGTH':>7} {'SIZE':>9} {'FRAME':>10}  CONSENT")
+    for look in looks:
+        created = datetime.fromtimestamp(look.created).strftime("%Y-%m-%d %H:%M:%S")
+        consent = look.consent + (f" ({look.consent_by})" if look.consent_by else "")
+        print(
+            f"{look.id:<24} {created:<19} {look.duration_s:>6.1f}s {look.bytes / 1e6:>7.1f}MB "
+            f"{look.width:>4}x{look.height:<5}  {consent}"
+        )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    out = Path(args.out).expanduser()
+    if out.exists():
+        raise UsageError(f"{out} already exists; choose another name or delete it first")
+    if not out.parent.is_dir():
+        raise UsageError(f"the folder {out.parent} does not exist")
+    with _open(args) as library:
+        source = library.video_path(args.id)
+        part = out.with_name(f".{out.name}.part")
+        try:
+            shutil.copyfile(source, part)
+            os.replace(part, out)
+        except OSError as exc:
+            part.unlink(missing_ok=True)
+            raise UsageError(f"cannot write {out} ({exc.strerror or exc})") from None
+    print(out)
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    with _open(args) as library:
+        library.delete(args.id)
+    print(f"deleted {args.id}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from kiosk.library.retention import purge_older_than
+
+    age = parse_age(args.older_than)
+    with _open(args) as library:
+        deleted = purge_older_than(library, age)
+    print(f"deleted {len(deleted)} look(s) older than {args.older_than.strip()}")
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from kiosk.recording.recovery import recover
+
+    with _open(args) as library:
+        report = recover(library)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return 0
