@@ -1,0 +1,139 @@
+"""Recovery: every way a crash can leave a take, and the consistency it restores."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from kiosk.library import Library
+from kiosk.recording.container import verify
+from kiosk.recording.recovery import recover
+from kiosk.recording.take import FINAL, LOCK, META, TAKE, TakeMeta, finish, lock_if_abandoned
+from tests.unit.test_recording_media import FPS, H, W, encode, write_take
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Library(tmp_path / "lib") as lib:
+        yield lib
+
+
+def crashed_take(library: Library, seconds: float, session: str | None = "s1") -> str:
+    """A work folder as a killed recorder leaves it: metadata, a fragmented take, a free lock."""
+    look_id = library.new_id()
+    folder = library.layout.take_dir(look_id)
+    folder.mkdir(parents=True)
+    meta = TakeMeta(look_id, time.time(), W, H, FPS, "turn", session, None, None)
+    (folder / META).write_text(json.dumps(asdict(meta)))
+    (folder / LOCK).touch()
+    write_take(folder / TAKE, encode([i / FPS for i in range(round(seconds * FPS))]))
+    return look_id
+
+
+def assert_consistent(library: Library) -> None:
+    """Every row has its files, every file has its row, and no work is left behind."""
+    ids = library.ids()
+    for look in library.list():
+        assert all(Path(p).is_file() for p in (look.path, look.poster_path, look.strip_path))
+        verify(Path(look.path))
+    for path in library.layout.looks.iterdir():
+        assert path.name.split(".")[0] in ids, f"orphan file {path.name}"
+
+
+def test_interrupted_take_with_enough_video_is_salvaged(library):
+    look_id = crashed_take(library, 2.0)
+    report = recover(library)
+    assert report.salvaged == [look_id]
+    look = library.get(look_id)
+    assert look.duration_s == pytest.approx(2.0, abs=1 / FPS)
+    assert (look.session_id, look.reason, look.width) == ("s1", "turn", W)
+    assert not library.layout.take_dir(look_id).exists()
+    assert_consistent(library)
+
+
+def test_too_short_take_is_removed(library):
+    look_id = crashed_take(library, 0.5)
+    report = recover(library)
+    assert report.removed_takes == [look_id] and library.ids() == set()
+    assert list(library.layout.work.iterdir()) == [] and list(library.layout.looks.iterdir()) == []
+
+
+def test_crash_between_rename_and_row_adopts_the_video(library):
+    look_id = crashed_take(library, 1.5)
+    folder = library.layout.take_dir(look_id)
+    new = finish(folder, json_meta(folder), 0.0, stills=True)
+    os.replace(new.video, library.layout.video(look_id))  # moved into place, row never committed
+    report = recover(library)
+    assert report.salvaged == [look_id]
+    assert library.get(look_id).duration_s == pytest.approx(1.5, abs=1 / FPS)
+    assert_consistent(library)
+
+
+def test_leftover_work_folder_of_a_stored_look_is_tidied(library):
+    look_id = crashed_take(library, 1.5)
+    folder = library.layout.take_dir(look_id)
+    library.add_look(finish(folder, json_meta(folder), 0.0, stills=True))  # crash before rmtree
+    report = recover(library)
+    assert report.salvaged == [] and report.removed_takes == []
+    assert not folder.exists() and library.ids() == {look_id}
+    assert_consistent(library)
+
+
+def test_unreadable_leftovers_are_removed(library):
+    no_meta = library.layout.take_dir(library.new_id())
+    no_meta.mkdir()
+    (no_meta / TAKE).write_bytes(b"\x00" * 100)
+    junk_take = crashed_take(library, 2.0)
+    (library.layout.take_dir(junk_take) / TAKE).write_bytes(b"garbage" * 100)
+    (library.layout.work / "stray.tmp").write_text("x")
+    report = recover(library)
+    assert sorted(report.removed_takes) == sorted([no_meta.name, junk_take])
+    assert list(library.layout.work.iterdir()) == []
+
+
+def test_rows_without_video_and_files_without_rows_are_removed(library):
+    kept = crashed_take(library, 1.5)
+    recover(library)
+    lost = crashed_take(library, 1.5)
+    recover(library)
+    library.layout.video(lost).unlink()  # someone deleted the video by hand
+    (library.layout.looks / "Zz0123456789abcdefghij.mp4").write_bytes(b"x")
+    report = recover(library)
+    assert report.missing_rows == [lost]
+    assert report.orphan_files == ["Zz0123456789abcdefghij.mp4"]
+    assert library.ids() == {kept}
+    assert_consistent(library)
+
+
+def test_a_take_still_being_recorded_is_left_alone(library):
+    look_id = crashed_take(library, 1.5)
+    folder = library.layout.take_dir(look_id)
+    holder = lock_if_abandoned(folder)  # the live recorder's lock
+    assert holder is not None
+    try:
+        assert lock_if_abandoned(folder) is None
+        report = recover(library)
+        assert report.busy == [look_id]
+        assert (folder / TAKE).exists()
+    finally:
+        os.close(holder)
+    assert recover(library).salvaged == [look_id]
+
+
+def json_meta(folder: Path) -> TakeMeta:
+    return TakeMeta(**json.loads((folder / META).read_text()))
+
+
+def test_final_file_left_in_work_is_reused(library):
+    look_id = crashed_take(library, 1.5)
+    folder = library.layout.take_dir(look_id)
+    finish(folder, json_meta(folder), 0.0, stills=False)
+    (folder / TAKE).unlink()  # only the finished file survived
+    assert (folder / FINAL).exists()
+    assert recover(library).salvaged == [look_id]
+    assert_consistent(library)
