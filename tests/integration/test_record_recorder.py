@@ -1,0 +1,164 @@
+"""The recorder on a live synthetic camera: pre-roll, true-speed timestamps, limits, events."""
+
+from __future__ import annotations
+
+import queue
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from hardware.camera_synthetic import SyntheticSource, decode_stamp
+from kiosk.events import EventBus
+from kiosk.hub import FrameHub
+from kiosk.library import Library
+from kiosk.recording import (
+    LibrarySink,
+    LookRecorded,
+    Recorder,
+    RecorderSettings,
+    RecordingDiscarded,
+    RecordingFailed,
+    RecordingRefused,
+    RecordingStarted,
+    RecordingStopped,
+)
+from kiosk.recording.container import verify
+
+pytestmark = pytest.mark.slow
+
+
+class Rig:
+    """A synthetic camera feeding a hub, a library and a recorder, with the bus's events queued."""
+
+    def __init__(self, tmp: Path, **settings) -> None:
+        self.hub, self.bus = FrameHub(), EventBus()
+        self.events: queue.Queue = queue.Queue()
+        self.bus.subscribe(self.events.put)
+        self.source = SyntheticSource(320, 240, 30.0)
+        self.library = Library(tmp / "lib").open()
+        defaults = dict(min_free_bytes=1024 * 1024)
+        self.recorder = Recorder(
+            self.hub, LibrarySink(self.library), self.bus, RecorderSettings(**{**defaults, **settings}), fps=30.0
+        )
+
+    def __enter__(self) -> "Rig":
+        self.source.start(self.hub.publish)
+        self.recorder.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.recorder.stop()
+        self.source.stop()
+        self.library.close()
+
+    def wait_for(self, kind, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, kind):
+                return event
+        raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+def stamped_frames(path: str) -> list[tuple[float, int, int]]:
+    """(presentation time s, source frame count, capture ms) of every frame of a video."""
+    out = []
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            seq, ms = decode_stamp(frame.to_ndarray(format="bgr24"))
+            out.append((float(frame.time), seq, ms))
+    return out
+
+
+def test_take_holds_the_preroll_and_plays_at_capture_speed(tmp_path):
+    with Rig(tmp_path, preroll_s=2.0) as rig:
+        time.sleep(3.5)  # the ring fills
+        asked = time.monotonic()
+        look_id = rig.recorder.begin("turn", session_id="s1")
+        assert rig.recorder.recording
+        started = rig.wait_for(RecordingStarted)
+        assert (started.look_id, started.session_id, started.reason) == (look_id, "s1", "turn")
+        time.sleep(1.5)
+        rig.recorder.end("turn complete")
+        assert rig.wait_for(RecordingStopped).reason == "turn complete"
+        done = rig.wait_for(LookRecorded)
+        assert done.look_id == look_id and done.session_id == "s1"
+    info = verify(Path(done.path))
+    assert done.duration_s == pytest.approx(info.duration_s, abs=0.04)
+    frames = stamped_frames(done.path)
+    first_ms = frames[0][2]
+    asked_ms = round(asked * 1000) & 0xFFFFFFFF
+    preroll_ms = (asked_ms - first_ms) & 0xFFFFFFFF
+    # Starts at the keyframe at or before asked - 2 s (keyframes every second).
+    assert 2000 <= preroll_ms <= 3000 + 100, preroll_ms
+    # Every frame shows at its capture time: the video runs at true speed. (The stamp is drawn
+    # a few ms before the frame is stamped with its capture time, hence half a frame of slack.)
+    for t, _seq, ms in frames:
+        assert abs(t * 1000 - ((ms - first_ms) & 0xFFFFFFFF)) <= 1000 / 30 / 2
+    seqs = [seq for _t, seq, _ms in frames]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    look = Library(tmp_path / "lib").open().get(look_id)
+    assert Path(look.poster_path).stat().st_size > 1000 and Path(look.strip_path).stat().st_size > 1000
+
+
+def test_take_stops_by_itself_at_the_maximum_length(tmp_path):
+    with Rig(tmp_path, preroll_s=0.0, max_s=2.0) as rig:
+        time.sleep(0.5)
+        rig.recorder.begin("manual", preroll_s=0.0)
+        assert "maximum length" in rig.wait_for(RecordingStopped).reason
+        done = rig.wait_for(LookRecorded)
+        assert not rig.recorder.recording
+    assert done.duration_s == pytest.approx(2.0, abs=1 / 30 + 1e-3)
+
+
+def test_too_short_take_is_discarded(tmp_path):
+    with Rig(tmp_path, preroll_s=0.0, min_s=1.0) as rig:
+        time.sleep(0.5)
+        look_id = rig.recorder.begin("manual")
+        rig.wait_for(RecordingStarted)
+        time.sleep(0.3)
+        rig.recorder.end()
+        discarded = rig.wait_for(RecordingDiscarded)
+        assert discarded.look_id == look_id and "shorter than 1 s" in discarded.reason
+        assert rig.library.ids() == set()
+    assert list((tmp_path / "lib" / "work").iterdir()) == []
+
+
+def test_stopping_the_kiosk_mid_take_still_stores_it(tmp_path):
+    rig = Rig(tmp_path, preroll_s=1.0)
+    with rig:
+        time.sleep(2.0)
+        look_id = rig.recorder.begin("manual")
+        rig.wait_for(RecordingStarted)
+        time.sleep(1.5)
+    assert rig.wait_for(LookRecorded, timeout=1).look_id == look_id  # stop() waited for it
+    with Library(tmp_path / "lib") as lib:
+        verify(lib.video_path(look_id))
+
+
+def test_no_room_on_disk_is_refused_in_plain_words(tmp_path):
+    with Rig(tmp_path, min_free_bytes=2**60) as rig:
+        time.sleep(0.3)
+        with pytest.raises(RecordingRefused, match="disk is almost full"):
+            rig.recorder.begin("manual")
+        assert "did not start" in rig.wait_for(RecordingFailed).reason
+        assert not rig.recorder.recording
+
+
+def test_begin_twice_is_one_take_and_end_without_take_is_harmless(tmp_path):
+    with Rig(tmp_path, preroll_s=0.0) as rig:
+        rig.recorder.end()
+        time.sleep(0.3)
+        first = rig.recorder.begin("manual")
+        assert rig.recorder.begin("manual") == first
+        rig.wait_for(RecordingStarted)
+        assert rig.recorder.begin("manual") == first
+        time.sleep(1.2)
+        rig.recorder.end()
+        assert rig.wait_for(LookRecorded).look_id == first
+        assert rig.recorder.stats.takes == 1
