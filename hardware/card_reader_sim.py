@@ -97,6 +97,10 @@ class CardReaderSim:
 
     # -- what a person does with the reader --------------------------------------------------
 
+    def check_uid(self, uid: str) -> str:
+        """``uid`` normalised for this reader type; ValueError with a plain reason otherwise."""
+        return check_sim_uid(self.protocol, uid)
+
     def present(self, uid: str) -> None:
         """Hold a card on the reader until ``remove``."""
         uid = check_sim_uid(self.protocol, uid)
@@ -120,6 +124,8 @@ class CardReaderSim:
 
     def plug(self) -> str:
         """Open a fresh pseudo-terminal (a reader plugged in); returns the path to open."""
+        if self._master is not None:
+            self.unplug()
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo or newline translation before the reader program sets its own
         pty_path = os.ttyname(slave)

@@ -178,6 +178,30 @@ class LibraryConfig(Section):
     max_gb: float = Field(0.0, ge=0.0, le=100_000.0, description="Gigabytes all looks may use (oldest deleted first); 0: no limit.")
 
 
+class ReaderConfig(Section):
+    """The loyalty card reader on a serial line (PN532 NFC, RDM6300 125 kHz, or one ID per line)."""
+
+    port: str = Field(
+        "", description="pyserial URL of the reader, e.g. /dev/serial/by-id/usb-...; empty: no card reader."
+    )
+    protocol: Literal["auto", "pn532", "rdm6300", "line"] = Field(
+        "auto", description="Reader type; auto asks for a PN532, else listens for RDM6300 frames or ID lines."
+    )
+    baudrate: int = Field(0, ge=0, le=4_000_000, description="Serial speed; 0: the reader's usual one (PN532 115200, others 9600).")
+    removal_s: float = Field(0.5, ge=0.1, le=10.0, description="Seconds a card must be unseen before it counts as taken away.")
+    poll_interval_s: float = Field(0.1, ge=0.02, le=2.0, description="Pause between two PN532 polls for a card.")
+    backoff_max_s: float = Field(10.0, ge=0.5, le=300.0, description="Longest wait between two tries to reopen a lost reader.")
+
+
+class IdentityConfig(Section):
+    """Loyalty cards as keys: the store secret and the local customer directory."""
+
+    secret_file: str = Field(
+        "", description="Store secret (hex) that card numbers are hashed with; empty: store-secret in the library's data folder."
+    )
+    database: str = Field("", description="Customer directory (SQLite); empty: identity.sqlite3 in the library's data folder.")
+
+
 class Config(Section):
     """The whole configuration file."""
 
@@ -189,6 +213,8 @@ class Config(Section):
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     library: LibraryConfig = Field(default_factory=LibraryConfig)
+    reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
 
     #: Where the settings came from ("built-in defaults" or a file path), for messages.
     origin: str = Field("built-in defaults", exclude=True)

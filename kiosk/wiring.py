@@ -47,3 +47,28 @@ def build_core(config: Config, spec_text: str | None = None) -> KioskCore:
     """A ready-to-start kiosk core."""
     source, spec = build_source(config, spec_text)
     return KioskCore(config, source, str(spec))
+
+
+def build_card_reader(config: Config, port: str | None = None, protocol: str | None = None):
+    """The serial card reader of ``[reader]`` (or ``port``/``protocol``), unstarted; None without a port."""
+    from hardware.card_reader_serial import ReaderSettings, SerialCardReader
+
+    r = config.reader
+    port = port or r.port
+    if not port:
+        return None
+    settings = ReaderSettings(
+        protocol=protocol or r.protocol,
+        baudrate=r.baudrate or None,
+        removal_s=r.removal_s,
+        poll_interval_s=r.poll_interval_s,
+        backoff_max_s=r.backoff_max_s,
+    )
+    return SerialCardReader(port, settings)
+
+
+def build_reader_sim(protocol: str, link: str | None = None):
+    """A simulated card reader on a pseudo-terminal (``kiosk reader-sim``), unstarted."""
+    from hardware.card_reader_sim import CardReaderSim
+
+    return CardReaderSim(protocol, link)

@@ -1,0 +1,125 @@
+"""``kiosk customers``: the local customer directory (CRM import, list, show, forget)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kiosk.config import load_config
+from kiosk.errors import UsageError
+from kiosk.identity import forget_card, normalise_uid, read_export
+from kiosk.identity.setup import directory_path, load_keyer, open_directory
+
+_CONFIG_HELP = "configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("customers", help="loyalty customers and staff cards known to this mirror")
+    sub = p.add_subparsers(dest="customers_command", metavar="ACTION", required=True)
+
+    imp = sub.add_parser("import", help="import or refresh the directory from a CRM export (CSV or JSON)")
+    imp.add_argument("file", metavar="FILE", help="CSV or JSON export with card_uid, first_name, loyalty_tier, ...")
+    imp.add_argument("--merge", action="store_true", help="only add and update; keep cards that are not in FILE")
+    imp.set_defaults(func=import_customers)
+
+    ls = sub.add_parser("list", help="list the customers and staff cards")
+    group = ls.add_mutually_exclusive_group()
+    group.add_argument("--staff", action="store_true", help="only staff cards")
+    group.add_argument("--customers", action="store_true", help="only customers")
+    ls.set_defaults(func=list_customers)
+
+    show = sub.add_parser("show", help="what the mirror knows about one card")
+    show.add_argument("--uid", required=True, metavar="HEX", help="the card number as the reader prints it")
+    show.set_defaults(func=show_customer)
+
+    forget = sub.add_parser("forget", help='"forget me": delete every look and record tied to a card')
+    forget.add_argument("--uid", required=True, metavar="HEX", help="the card number as the reader prints it")
+    forget.set_defaults(func=forget_customer)
+
+    for parser in (imp, ls, show, forget):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--config", help=_CONFIG_HELP)
+
+
+def import_customers(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    export = read_export(Path(args.file), load_keyer(config).key)
+    with open_directory(config) as directory:
+        summary = directory.import_customers(export.customers, merge=args.merge)
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "ignored_fields": export.ignored_fields}))
+        return 0
+    s = summary
+    print(f"{args.file}: {s.added} added, {s.updated} updated, {s.unchanged} unchanged, {s.removed} removed "
+          f"({s.staff} staff {'card' if s.staff == 1 else 'cards'}) in {directory_path(config)}")
+    if s.skipped_forgotten:
+        print(f"{s.skipped_forgotten} cards were skipped because their owners asked the mirror to forget them")
+    if export.ignored_fields:
+        print(f"not imported (the mirror keeps only what it shows): {', '.join(export.ignored_fields)}")
+    return 0
+
+
+def list_customers(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    staff = True if args.staff else False if args.customers else None
+    with open_directory(config) as directory:
+        people = directory.list(staff=staff)
+    if args.json:
+        print(json.dumps([person.to_dict() for person in people], indent=2))
+        return 0
+    if not people:
+        print("no customers imported yet (kiosk customers import FILE)")
+    for person in people:
+        role = f"staff: {person.staff_role}" if person.is_staff else person.tier or "-"
+        print(f"{person.card_key[:12]}  {person.first_name or '(no name)':<20} {role}")
+    return 0
+
+
+def show_customer(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    key = _card_key(config, args.uid)
+    with open_directory(config) as directory:
+        person = directory.get(key)
+        consents = directory.consents(card_key=key)
+        forgotten = directory.is_forgotten(key)
+    info = {
+        "card_key": key,
+        "customer": person.to_dict() if person else None,
+        "forgotten": forgotten,
+        "consents": [{"at": c.at, "decision": c.decision, "wording_version": c.wording_version, "via": c.via}
+                     for c in consents],
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+    elif person:
+        print(f"{person.first_name or '(no name)'}: {person.staff_role and 'staff, ' + person.staff_role or person.tier or 'customer'}; "
+              f"{len(consents)} consent answers")
+    else:
+        state = "forgotten at the owner's request" if forgotten else "not in the directory (works as an anonymous card)"
+        print(f"card {key[:12]}: {state}; {len(consents)} consent answers")
+    return 0
+
+
+def forget_customer(args: argparse.Namespace) -> int:
+    from kiosk.identity.setup import data_dir
+    from kiosk.library import Library
+
+    config = load_config(args.config)
+    key = _card_key(config, args.uid)
+    with open_directory(config) as directory, Library(data_dir(config)) as library:
+        report = forget_card(key, directory, library)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(f"forgot card {key[:12]}: {report.looks} looks, {report.consents} consent records, "
+              f"{report.customers} directory entries deleted")
+    return 0
+
+
+def _card_key(config, uid: str) -> str:
+    try:
+        normalise_uid(uid)
+    except ValueError:
+        raise UsageError(f"--uid {uid!r} is not a hexadecimal card number") from None
+    return load_keyer(config).key(uid)

@@ -1,0 +1,69 @@
+"""Identity, loyalty and consent: who tapped the card, and what they agreed to.
+
+Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these names):
+
+- ``CardService``: runs the card reader (``start``/``stop``), turns every tap into a
+  ``CardTapped`` event on the bus, ``tap(uid)`` for a manual tap, ``forget(card_key)``,
+  ``last_tap(session_id)``, ``reader_state``, ``consent`` (the ``ConsentDesk``).
+- ``ConsentDesk``: ``offer(session_id)`` → ``ConsentOffer`` or None once answered,
+  ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
+  ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
+- ``CustomerDirectory`` (SQLite), ``Customer``, ``ConsentRecord``, ``read_export`` (CRM files),
+  ``CardKeyer`` (HMAC-SHA256 card keys), ``forget_card``.
+- Events: ``CardTapped`` (``next_step`` says what the mirror shows), ``CardRemoved``,
+  ``ReaderStateChanged``, ``ConsentChanged``, ``CustomerForgotten``.
+- ``build_card_service(config, bus, reader, looks, wake)`` and the path helpers in ``setup``.
+"""
+
+from kiosk.identity.cardkey import CardKeyer, load_secret, normalise_uid
+from kiosk.identity.consent import WORDING, ConsentDesk, ConsentOffer, ConsentWording
+from kiosk.identity.crm_import import read_export
+from kiosk.identity.directory import ConsentRecord, Customer, CustomerDirectory, ImportSummary
+from kiosk.identity.errors import CustomerImportError, IdentityError
+from kiosk.identity.events import (
+    STEP_ASSOCIATE,
+    STEP_CONSENT,
+    STEP_FORGET,
+    STEP_NONE,
+    STEP_WELCOME,
+    CardRemoved,
+    CardTapped,
+    ConsentChanged,
+    CustomerForgotten,
+    ReaderStateChanged,
+)
+from kiosk.identity.forget import ForgetReport, forget_card
+from kiosk.identity.service import CardService, CardServiceParts
+from kiosk.identity.setup import build_card_service
+
+__all__ = [
+    "STEP_ASSOCIATE",
+    "STEP_CONSENT",
+    "STEP_FORGET",
+    "STEP_NONE",
+    "STEP_WELCOME",
+    "WORDING",
+    "CardKeyer",
+    "CardRemoved",
+    "CardService",
+    "CardServiceParts",
+    "CardTapped",
+    "ConsentChanged",
+    "ConsentDesk",
+    "ConsentOffer",
+    "ConsentRecord",
+    "ConsentWording",
+    "Customer",
+    "CustomerDirectory",
+    "CustomerForgotten",
+    "CustomerImportError",
+    "ForgetReport",
+    "IdentityError",
+    "ImportSummary",
+    "ReaderStateChanged",
+    "build_card_service",
+    "forget_card",
+    "load_secret",
+    "normalise_uid",
+    "read_export",
+]

@@ -1,0 +1,218 @@
+"""The consent question, asked once per session, and what a yes or a no changes.
+
+Nothing leaves the session without a yes: looks stay session-only (the library deletes them
+when the session ends) until the shopper accepts. A yes marks the session's looks, past and
+future, as kept (with the wording version) and ties them to the tapped card, if any. A no is as
+easy and is recorded the same way; a no after a yes withdraws it (looks back to session-only,
+untied from the card). Every answer is written with its time and wording version.
+
+``card_tapped`` decides what the mirror shows after a customer's tap: the question, a welcome
+(already consented: the card is attached now) or the "forget me" offer (the attached card was
+tapped again).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.identity.directory import ConsentRecord, CustomerDirectory
+from kiosk.identity.errors import IdentityError
+from kiosk.identity.events import STEP_CONSENT, STEP_FORGET, STEP_WELCOME, ConsentChanged
+from kiosk.identity.ports import LookKeeper
+
+_log = logging.getLogger(__name__)
+
+PURPOSE = "keep-looks"
+ACCEPTED, DECLINED, WITHDRAWN = "accepted", "declined", "withdrawn"
+VIA = ("touch", "gesture", "associate")
+
+
+@dataclass(frozen=True)
+class ConsentWording:
+    """One version of the question; a new text gets a new version, never an edit."""
+
+    version: str
+    title: str
+    text: str  # "{days}" is replaced by the retention period
+    accept: str
+    decline: str
+
+
+WORDING = ConsentWording(
+    version="2026-11.1",
+    title="Keep your looks?",
+    text=(
+        "If you say yes, the videos of your outfits from this visit are kept for {days} days and "
+        "linked to your loyalty card if you tap it, so you can watch them again, take them home "
+        "with a QR code and let our staff help you. We never keep measurements of your face or "
+        "body. Tap your card again at any time to make the mirror forget you. If you say no, "
+        "everything is deleted when you leave."
+    ),
+    accept="Yes, keep my looks",
+    decline="No, thanks",
+)
+
+
+@dataclass(frozen=True)
+class ConsentOffer:
+    """What the mirror shows: the question in the version that must be sent back with the answer."""
+
+    session_id: str
+    wording_version: str
+    title: str
+    text: str
+    accept_label: str
+    decline_label: str
+    retention_days: float
+
+
+@dataclass
+class _Session:
+    decision: str | None = None
+    card_key: str | None = None  # the card the session is tied to (after a yes)
+    pending_card: str | None = None  # tapped, waiting for the answer
+
+
+class ConsentDesk:
+    """Per-session answers in memory, every answer on record; thread-safe."""
+
+    def __init__(
+        self,
+        directory: CustomerDirectory,
+        looks: LookKeeper | None = None,
+        retention_days: float = 30.0,
+        wording: ConsentWording = WORDING,
+        clock: Callable[[], float] = time.time,
+        notify: Callable[[ConsentChanged], None] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.looks = looks
+        self.retention_days = retention_days
+        self.wording = wording
+        self.clock = clock
+        self.notify = notify  # the event bus's emit, in the kiosk
+        self._sessions: dict[str, _Session] = {}
+        self._lock = threading.RLock()
+
+    def offer(self, session_id: str) -> ConsentOffer | None:
+        """The question to show, or None once this session has answered it."""
+        with self._lock:
+            if self._session(session_id).decision in (ACCEPTED, DECLINED):
+                return None
+        w = self.wording
+        days = f"{self.retention_days:g}"
+        return ConsentOffer(session_id, w.version, w.title, w.text.format(days=days), w.accept, w.decline,
+                            self.retention_days)
+
+    def accept(self, session_id: str, wording_version: str, via: str = "touch") -> None:
+        """The shopper said yes to the question of ``wording_version``."""
+        self._check(wording_version, via)
+        with self._lock:
+            state = self._session(session_id)
+            if state.pending_card:
+                state.card_key, state.pending_card = state.pending_card, None
+            state.decision = ACCEPTED
+            card_key = state.card_key
+        self._record(session_id, card_key, ACCEPTED, wording_version, via)
+        if card_key:
+            self.directory.claim_session(session_id, card_key)
+        self._apply(session_id, True, card_key, wording_version)
+
+    def decline(self, session_id: str, wording_version: str, via: str = "touch") -> None:
+        """The shopper said no (after an earlier yes: withdrew it)."""
+        self._check(wording_version, via)
+        with self._lock:
+            state = self._session(session_id)
+            decision = WITHDRAWN if state.decision == ACCEPTED else DECLINED
+            card_key = state.card_key
+            state.decision, state.card_key, state.pending_card = DECLINED, None, None
+        self._record(session_id, card_key, decision, wording_version, via)
+        if decision == WITHDRAWN:
+            self._apply(session_id, False, None, wording_version)
+
+    def is_consented(self, session_id: str | None) -> bool:
+        """True when this session's shopper said yes (and has not taken it back)."""
+        with self._lock:
+            return session_id in self._sessions and self._sessions[session_id].decision == ACCEPTED
+
+    def decision(self, session_id: str) -> str | None:
+        with self._lock:
+            state = self._sessions.get(session_id)
+            return state.decision if state else None
+
+    def owner(self, session_id: str | None) -> str | None:
+        """The card key the session's looks belong to, if any."""
+        with self._lock:
+            state = self._sessions.get(session_id) if session_id else None
+            return state.card_key if state else None
+
+    def card_tapped(self, session_id: str, card_key: str) -> str:
+        """A customer card was tapped in this session: what the mirror should show next."""
+        with self._lock:
+            state = self._session(session_id)
+            if state.card_key == card_key:
+                return STEP_FORGET
+            if state.decision != ACCEPTED:
+                state.pending_card = card_key
+                return STEP_CONSENT
+            state.card_key = card_key  # a yes was given before the tap, or another card replaces it
+        self.directory.claim_session(session_id, card_key)
+        self._apply(session_id, True, card_key, None)
+        return STEP_WELCOME
+
+    def look_added(self, look_id: str, session_id: str | None) -> None:
+        """A look was recorded: keep it and tie it to the card when the session said yes."""
+        if self.looks is None or not self.is_consented(session_id):
+            return
+        self.looks.set_consent(look_id, True, "customer", self.wording.version)
+        owner = self.owner(session_id)
+        if owner:
+            self.looks.attach_customer(look_id, owner)
+
+    def end_session(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def forget_card(self, card_key: str) -> None:
+        """Untie the card from any session in progress (its looks and records are deleted elsewhere)."""
+        with self._lock:
+            for state in self._sessions.values():
+                if card_key in (state.card_key, state.pending_card):
+                    state.card_key = state.pending_card = None
+                    state.decision = None  # the question may be asked again, from scratch
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _session(self, session_id: str) -> _Session:
+        if not session_id:
+            raise IdentityError("there is no session to answer the consent question for")
+        return self._sessions.setdefault(session_id, _Session())
+
+    def _check(self, wording_version: str, via: str) -> None:
+        if wording_version != self.wording.version:
+            raise IdentityError(
+                f"the consent text answered (version {wording_version}) is not the one in force "
+                f"({self.wording.version}); show the question again"
+            )
+        if via not in VIA:
+            raise IdentityError(f"consent can be given by {', '.join(VIA)}, not {via!r}")
+
+    def _record(self, session_id: str, card_key: str | None, decision: str, version: str, via: str) -> None:
+        record = ConsentRecord(self.clock(), session_id, card_key, PURPOSE, decision, version, via)
+        self.directory.record_consent(record)
+        _log.info("session %s: consent %s (wording %s, %s)", session_id, decision, version, via)
+        if self.notify is not None:
+            self.notify(ConsentChanged(session_id=session_id, decision=decision, wording_version=version, card_key=card_key))
+
+    def _apply(self, session_id: str, granted: bool, card_key: str | None, version: str | None) -> None:
+        if self.looks is None:
+            return
+        version = version or self.wording.version
+        for look in self.looks.list(session_id=session_id):
+            if granted != look.consented:
+                self.looks.set_consent(look.id, granted, "customer", version)
+            self.looks.attach_customer(look.id, card_key)

@@ -1,0 +1,277 @@
+"""The local customer directory and consent ledger: one SQLite file, keyed by card key.
+
+Only what the mirror needs is kept: first name (for the greeting), loyalty tier, preferences
+(sizes, favourite brands), the CRM's opt-in flags and a staff role. No card number, no surname,
+no contact details, and never a face or body measurement. Consent answers are kept with their
+time and wording version. ``forget`` removes every row tied to a card in one transaction and
+leaves a tombstone (the key and a time) so a later CRM refresh does not bring the card back.
+One connection serves all threads, behind a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kiosk.identity.errors import IdentityError
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE customers (
+    card_key    TEXT PRIMARY KEY,
+    first_name  TEXT NOT NULL DEFAULT '',
+    tier        TEXT NOT NULL DEFAULT '',
+    preferences TEXT NOT NULL DEFAULT '{}',
+    opt_in      TEXT NOT NULL DEFAULT '{}',
+    staff_role  TEXT,
+    updated_at  REAL NOT NULL
+);
+CREATE TABLE consents (
+    id              INTEGER PRIMARY KEY,
+    at              REAL NOT NULL,
+    session_id      TEXT,
+    card_key        TEXT,
+    purpose         TEXT NOT NULL,
+    decision        TEXT NOT NULL CHECK (decision IN ('accepted', 'declined', 'withdrawn')),
+    wording_version TEXT NOT NULL,
+    via             TEXT NOT NULL
+);
+CREATE INDEX consents_by_card ON consents (card_key);
+CREATE INDEX consents_by_session ON consents (session_id);
+CREATE TABLE forgotten (card_key TEXT PRIMARY KEY, at REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Customer:
+    """One card holder as the mirror knows them."""
+
+    card_key: str
+    first_name: str = ""
+    tier: str = ""
+    preferences: dict = field(default_factory=dict)
+    opt_in: dict = field(default_factory=dict)
+    staff_role: str | None = None
+    updated_at: float = 0.0
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.staff_role)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One answer to the consent question."""
+
+    at: float  # Unix time
+    session_id: str | None
+    card_key: str | None
+    purpose: str
+    decision: str  # accepted, declined or withdrawn
+    wording_version: str
+    via: str  # touch, gesture, associate
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped_forgotten: int = 0
+    staff: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CustomerDirectory:
+    """Customers, consents and tombstones in ``path``; every public method is thread-safe."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+
+    def open(self) -> "CustomerDirectory":
+        """Open (creating if needed) the database and bring its schema up to date."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self.path.exists()
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            if fresh:
+                os.chmod(self.path, 0o600)  # first names and preferences: readable by the kiosk user only
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA secure_delete=ON")  # forgotten rows are overwritten, not left in free pages
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise IdentityError(f"{self.path} was written by a newer kiosk (schema {version})")
+            if version == 0:
+                with conn:
+                    conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.Error as exc:
+            raise IdentityError(f"cannot open the customer directory {self.path} ({exc})") from None
+        self._conn = conn
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> "CustomerDirectory":
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- customers ----------------------------------------------------------------------------
+
+    def get(self, card_key: str) -> Customer | None:
+        with self._lock:
+            row = self._db().execute("SELECT * FROM customers WHERE card_key = ?", (card_key,)).fetchone()
+        return _customer(row) if row else None
+
+    def list(self, staff: bool | None = None) -> list[Customer]:
+        """Everyone, or only staff (``True``) or only customers (``False``), by first name."""
+        where = {None: "", True: "WHERE staff_role IS NOT NULL", False: "WHERE staff_role IS NULL"}[staff]
+        with self._lock:
+            rows = self._db().execute(f"SELECT * FROM customers {where} ORDER BY first_name, card_key").fetchall()
+        return [_customer(row) for row in rows]
+
+    def import_customers(self, customers: Iterable[Customer], merge: bool = False) -> ImportSummary:
+        """Load a CRM export in one transaction; without ``merge`` cards absent from it are dropped."""
+        now = time.time()
+        counts = dict(added=0, updated=0, unchanged=0, removed=0, skipped_forgotten=0, staff=0)
+        with self._lock, self._transaction() as db:
+            forgotten = {row[0] for row in db.execute("SELECT card_key FROM forgotten")}
+            existing = {row["card_key"]: _customer(row) for row in db.execute("SELECT * FROM customers")}
+            seen = set()
+            for customer in customers:
+                if customer.card_key in forgotten:
+                    counts["skipped_forgotten"] += 1
+                    continue
+                seen.add(customer.card_key)
+                counts["staff"] += customer.is_staff
+                old = existing.get(customer.card_key)
+                if old is not None and _same(old, customer):
+                    counts["unchanged"] += 1
+                    continue
+                counts["updated" if old else "added"] += 1
+                db.execute(
+                    "INSERT OR REPLACE INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (customer.card_key, customer.first_name, customer.tier, json.dumps(customer.preferences),
+                     json.dumps(customer.opt_in), customer.staff_role, now),
+                )
+            if not merge:
+                gone = [key for key in existing if key not in seen]
+                db.executemany("DELETE FROM customers WHERE card_key = ?", [(key,) for key in gone])
+                counts["removed"] = len(gone)
+        return ImportSummary(**counts)
+
+    # -- consent ------------------------------------------------------------------------------
+
+    def record_consent(self, record: ConsentRecord) -> int:
+        with self._lock, self._transaction() as db:
+            cur = db.execute(
+                "INSERT INTO consents (at, session_id, card_key, purpose, decision, wording_version, via) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (record.at, record.session_id, record.card_key, record.purpose, record.decision,
+                 record.wording_version, record.via),
+            )
+            if record.card_key and record.decision == "accepted":
+                # Coming back after "forget me" and saying yes again is a fresh start.
+                db.execute("DELETE FROM forgotten WHERE card_key = ?", (record.card_key,))
+            return int(cur.lastrowid)
+
+    def claim_session(self, session_id: str, card_key: str) -> int:
+        """A card was tapped in ``session_id``: tie that session's consent answers to it."""
+        with self._lock, self._transaction() as db:
+            cur = db.execute("UPDATE consents SET card_key = ? WHERE session_id = ? AND card_key IS NULL",
+                             (card_key, session_id))
+            return cur.rowcount
+
+    def consents(self, card_key: str | None = None, session_id: str | None = None) -> list[ConsentRecord]:
+        clauses, params = [], []
+        if card_key is not None:
+            clauses.append("card_key = ?")
+            params.append(card_key)
+        if session_id is not None:
+            clauses.append("session_id = ?")
+            params.append(session_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db().execute(f"SELECT * FROM consents {where} ORDER BY at, id", params).fetchall()
+        return [ConsentRecord(**dict(row)) for row in rows]
+
+    # -- forget me ----------------------------------------------------------------------------
+
+    def forget(self, card_key: str) -> dict:
+        """Delete the card's directory entry and consent answers; remember only that it was forgotten."""
+        with self._lock, self._transaction() as db:
+            customers = db.execute("DELETE FROM customers WHERE card_key = ?", (card_key,)).rowcount
+            consents = db.execute("DELETE FROM consents WHERE card_key = ?", (card_key,)).rowcount
+            db.execute("INSERT OR REPLACE INTO forgotten VALUES (?, ?)", (card_key, time.time()))
+        return {"customers": customers, "consents": consents}
+
+    def is_forgotten(self, card_key: str) -> bool:
+        with self._lock:
+            return self._db().execute("SELECT 1 FROM forgotten WHERE card_key = ?", (card_key,)).fetchone() is not None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise IdentityError("the customer directory is not open")
+        return self._conn
+
+    def _transaction(self):
+        return _Transaction(self._db())
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error as commit_error:
+                exc_type, exc = type(commit_error), commit_error
+        self.conn.execute("ROLLBACK")
+        if issubclass(exc_type, sqlite3.Error):  # disk full, read-only file: one plain sentence
+            raise IdentityError(f"the customer directory could not be written ({exc}); nothing was changed") from None
+
+
+def _customer(row: sqlite3.Row) -> Customer:
+    data = dict(row)
+    data["preferences"] = json.loads(data["preferences"])
+    data["opt_in"] = json.loads(data["opt_in"])
+    return Customer(**data)
+
+
+def _same(a: Customer, b: Customer) -> bool:
+    fields = ("first_name", "tier", "preferences", "opt_in", "staff_role")
+    return all(getattr(a, f) == getattr(b, f) for f in fields)

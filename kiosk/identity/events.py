@@ -1,0 +1,71 @@
+"""Events of the identity layer on the core's ``EventBus``; none carries a raw card number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.events import Event
+
+# What the mirror should show after a tap (``CardTapped.next_step``).
+STEP_CONSENT = "consent"  # ask the consent question (the card is attached on "yes")
+STEP_WELCOME = "welcome"  # consent already given: the card is now attached, greet by first name
+STEP_FORGET = "forget"  # the card attached to this session was tapped again: offer "forget me"
+STEP_ASSOCIATE = "associate"  # a staff card: open the associate panel
+STEP_NONE = "none"  # no session to attach to (the mirror is asleep)
+
+
+@dataclass(frozen=True)
+class CardTapped(Event):
+    """A card was tapped; ``card_key`` is its keyed hash, ``first_name`` None when unknown."""
+
+    card_key: str
+    first_name: str | None
+    known: bool
+    staff_role: str | None
+    session_id: str | None
+    next_step: str
+    protocol: str
+
+    @property
+    def staff(self) -> bool:
+        return bool(self.staff_role)
+
+    @property
+    def customer_id(self) -> str:
+        """The card key is the customer id of the look library and the network layer."""
+        return self.card_key
+
+
+@dataclass(frozen=True)
+class CardRemoved(Event):
+    """The card left the reader."""
+
+    card_key: str
+
+
+@dataclass(frozen=True)
+class ReaderStateChanged(Event):
+    """The card reader connected, was lost or stopped; ``reason`` is plain words."""
+
+    state: str
+    reason: str
+    protocol: str | None
+
+
+@dataclass(frozen=True)
+class ConsentChanged(Event):
+    """The shopper answered the consent question (accepted, declined or withdrawn)."""
+
+    session_id: str
+    decision: str
+    wording_version: str
+    card_key: str | None
+
+
+@dataclass(frozen=True)
+class CustomerForgotten(Event):
+    """Everything tied to a card was deleted at the shopper's request."""
+
+    card_key: str
+    looks_deleted: int
+    records_deleted: int

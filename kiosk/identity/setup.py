@@ -1,0 +1,55 @@
+"""Open the identity layer from the configuration: directory, store secret, consent desk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.events import EventBus
+from kiosk.identity.cardkey import CardKeyer, load_secret
+from kiosk.identity.consent import ConsentDesk
+from kiosk.identity.directory import CustomerDirectory
+from kiosk.identity.ports import CardReader, LookKeeper
+from kiosk.identity.service import CardService, CardServiceParts
+
+DB_NAME = "identity.sqlite3"
+SECRET_NAME = "store-secret"
+
+
+def data_dir(config: Config) -> Path:
+    """The folder the look library uses; identity files live beside it unless configured."""
+    from kiosk.library import default_data_dir
+
+    return Path(config.library.data_dir).expanduser() if config.library.data_dir else default_data_dir()
+
+
+def directory_path(config: Config) -> Path:
+    return Path(config.identity.database).expanduser() if config.identity.database else data_dir(config) / DB_NAME
+
+
+def secret_path(config: Config) -> Path:
+    return Path(config.identity.secret_file).expanduser() if config.identity.secret_file else data_dir(config) / SECRET_NAME
+
+
+def load_keyer(config: Config, create: bool = True) -> CardKeyer:
+    """The card keyer with the store secret (created once when absent and ``create``)."""
+    return CardKeyer(load_secret(secret_path(config), create=create))
+
+
+def open_directory(config: Config) -> CustomerDirectory:
+    return CustomerDirectory(directory_path(config)).open()
+
+
+def build_card_service(
+    config: Config,
+    bus: EventBus,
+    reader: CardReader | None,
+    looks: LookKeeper | None = None,
+    wake: Callable[[], None] | None = None,
+) -> CardService:
+    """A ready-to-start card service; the retention shown in the consent text is the library's."""
+    directory = open_directory(config)
+    desk = ConsentDesk(directory, looks, retention_days=config.library.max_age_days, notify=bus.emit)
+    parts = CardServiceParts(bus, reader, load_keyer(config), directory, desk, looks, wake)
+    return CardService(parts)
