@@ -1,0 +1,173 @@
+"""Touchless control from the pose alone: hold a hand up, or swipe a hand sideways.
+
+- ``raise_hand``: one hand held above the head for ``hold_s`` (start/stop a recording). The
+  other hand must stay below the shoulders, so pulling a top over the head (both hands up)
+  never counts, and the hand must come down before the gesture can fire again.
+- ``swipe_left`` / ``swipe_right``: a hand at chest height sweeps sideways by ``swipe_torso``
+  torso lengths within ``swipe_s`` (move through the looks tray). Left and right are the
+  shopper's own: ``swipe_left`` is a sweep towards their own left, which is screen-left on the
+  mirrored display. The return stroke inside ``cooldown_s`` is ignored.
+
+Gestures count only while the body faces the mirror (shoulders wider than ``min_facing`` of
+the torso length) and is not turning. Each update carries a 0..1 ``progress`` for the
+on-screen ring; ``fired`` is true once, when it completes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.analysis import pose as lm
+from kiosk.analysis.pose import Pose
+
+RAISE = "raise_hand"
+SWIPE_LEFT = "swipe_left"
+SWIPE_RIGHT = "swipe_right"
+
+
+@dataclass(frozen=True)
+class GestureSettings:
+    enabled: bool = True
+    hold_s: float = 1.0
+    swipe_torso: float = 0.9
+    swipe_s: float = 0.6
+    cooldown_s: float = 1.0
+    min_facing: float = 0.45
+
+
+@dataclass(frozen=True)
+class GestureUpdate:
+    """Progress of one gesture at ``t``; ``fired`` when it just completed."""
+
+    t: float
+    gesture: str
+    progress: float
+    fired: bool = False
+
+
+class GestureTracker:
+    """Recognises the gestures frame by frame; reports progress only when it changes."""
+
+    def __init__(self, settings: GestureSettings | None = None) -> None:
+        self.settings = settings or GestureSettings()
+        self._raised_since: float | None = None
+        self._raise_armed = True  # the hand came down since the last firing
+        self._wrists: dict[int, deque[tuple[float, float]]] = {lm.LEFT_WRIST: deque(), lm.RIGHT_WRIST: deque()}
+        self._cooldown_until = -1e18
+        self._last_swipe = (0, -1e18)  # (direction sign, time)
+        self._shown: dict[str, float] = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
+
+    def update(self, t: float, pose: Pose | None, turning: bool = False) -> list[GestureUpdate]:
+        progress = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
+        fired: str | None = None
+        body = _Body.of(pose) if pose is not None and self.settings.enabled else None
+        if body is None or turning or body.facing < self.settings.min_facing:
+            self._raised_since = None
+            for trail in self._wrists.values():
+                trail.clear()
+        else:
+            progress[RAISE], raise_fired = self._raise(t, body)
+            swipe_name, swipe_progress, swipe_fired = self._swipe(t, body)
+            if swipe_name:
+                progress[swipe_name] = swipe_progress
+            fired = RAISE if raise_fired else (swipe_name if swipe_fired else None)
+        out = []
+        for name, value in progress.items():
+            value = round(min(max(value, 0.0), 1.0), 2)
+            if value != self._shown[name] or name == fired:
+                out.append(GestureUpdate(t, name, 1.0 if name == fired else value, fired=name == fired))
+                self._shown[name] = 0.0 if name == fired else value
+        return out
+
+    def _raise(self, t: float, body: "_Body") -> tuple[float, bool]:
+        up = [body.above_head(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
+        low = [body.below_shoulders(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
+        one_up = (up[0] and low[1]) or (up[1] and low[0])
+        if not one_up:
+            self._raised_since = None
+            if not any(up):
+                self._raise_armed = True
+            return 0.0, False
+        if not self._raise_armed:
+            return 0.0, False
+        if self._raised_since is None:
+            self._raised_since = t
+        held = (t - self._raised_since) / self.settings.hold_s
+        if held >= 1.0:
+            self._raise_armed = False
+            self._raised_since = None
+            return 1.0, True
+        return held, False
+
+    def _swipe(self, t: float, body: "_Body") -> tuple[str | None, float, bool]:
+        s = self.settings
+        best: tuple[str | None, float, bool] = (None, 0.0, False)
+        for wrist, trail in self._wrists.items():
+            if not body.at_chest(wrist):
+                trail.clear()
+                continue
+            trail.append((t, body.across(wrist)))
+            while trail and t - trail[0][0] > s.swipe_s:
+                trail.popleft()
+            xs = [x for _, x in trail]
+            # The stroke so far: from the far end of the window towards the hand now.
+            travel = max(xs[-1] - min(xs), xs[-1] - max(xs), key=abs)
+            sign = 1 if travel > 0 else -1
+            progress = abs(travel) / s.swipe_torso
+            if t < self._cooldown_until or (sign != self._last_swipe[0] and t - self._last_swipe[1] < s.cooldown_s):
+                continue
+            name = SWIPE_LEFT if sign > 0 else SWIPE_RIGHT
+            if progress >= 1.0:
+                self._cooldown_until = t + s.cooldown_s
+                self._last_swipe = (sign, t)
+                for other in self._wrists.values():
+                    other.clear()
+                return name, 1.0, True
+            if progress > best[1]:
+                best = (name, progress, False)
+        return best
+
+
+@dataclass(frozen=True)
+class _Body:
+    """Image landmarks in torso lengths, on the person's own axes (x: towards their left)."""
+
+    points: np.ndarray
+    visible: np.ndarray
+    facing: float
+
+    @classmethod
+    def of(cls, pose: Pose) -> "_Body | None":
+        xy = pose.image * np.array([pose.aspect, 1.0], dtype=np.float32)  # square units
+        vis = pose.visibility >= 0.5
+        if not (vis[lm.LEFT_SHOULDER] and vis[lm.RIGHT_SHOULDER] and vis[lm.LEFT_HIP] and vis[lm.RIGHT_HIP]):
+            return None
+        shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
+        hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
+        torso = float(np.linalg.norm(shoulders - hips))
+        if torso < 1e-3:
+            return None
+        width = float(xy[lm.LEFT_SHOULDER, 0] - xy[lm.RIGHT_SHOULDER, 0])
+        # Facing the camera, the person's left shoulder is on image-right: width > 0.
+        points = (xy - shoulders) / torso
+        if width < 0:
+            points[:, 0] = -points[:, 0]
+        return cls(points, vis, facing=abs(width) / torso if width > 0 else 0.0)
+
+    def above_head(self, wrist: int) -> bool:
+        head = min(self.points[lm.NOSE, 1], self.points[lm.LEFT_EAR, 1], self.points[lm.RIGHT_EAR, 1])
+        elbow = lm.LEFT_ELBOW if wrist == lm.LEFT_WRIST else lm.RIGHT_ELBOW
+        return bool(self.visible[wrist] and self.points[wrist, 1] < head - 0.15 and self.points[elbow, 1] < 0.0)
+
+    def below_shoulders(self, wrist: int) -> bool:
+        return bool(self.points[wrist, 1] > 0.2 or not self.visible[wrist])
+
+    def at_chest(self, wrist: int) -> bool:
+        y = self.points[wrist, 1]
+        return bool(self.visible[wrist] and 0.0 <= y <= 0.9)
+
+    def across(self, wrist: int) -> float:
+        return float(self.points[wrist, 0])

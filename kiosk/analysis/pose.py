@@ -1,0 +1,199 @@
+"""mediapipe's pose model behind a plain ``Pose`` (the one module that imports mediapipe).
+
+The model is mediapipe 0.10.18's bundled BlazePose (legacy ``mp.solutions.pose``); nothing is
+downloaded at run time. Frames are downsized here, before the model sees them: the landmark
+network works on a 256×256 crop of the person anyway, so a 720p or 1080p picture only costs
+conversion time. When the previous frame had a person, the picture is first cropped to that
+person (with a wide margin), which keeps a person small in a landscape frame sharp.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.errors import KioskError
+
+_log = logging.getLogger(__name__)
+
+# BlazePose landmark indices used by the analysis (the model's own numbering).
+NOSE = 0
+LEFT_EYE, RIGHT_EYE = 2, 5
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT, RIGHT_FOOT = 31, 32
+LANDMARKS = 33
+
+
+@dataclass(frozen=True, eq=False)
+class Pose:
+    """One person's pose in one frame.
+
+    ``image``: (33, 2) landmark positions as fractions of the full frame's width and height
+    (x to the right, y down; may lie outside 0..1). ``world``: (33, 3) metres around the hip
+    centre, x to image-right, y down, z away from the camera. ``visibility``: (33,) 0..1.
+    Left/right are the model's anatomical labels, which it sometimes swaps.
+    """
+
+    t: float
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    aspect: float  # frame width / height, to measure image distances in one unit
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    """How the model is run."""
+
+    model_complexity: int = 1
+    input_size: int = 320  # longest side of the picture handed to the model, in pixels
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    crop_to_person: bool = True
+    smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
+
+
+class PoseModelMissing(KioskError):
+    """The pose model for the configured complexity is not installed."""
+
+
+_MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+
+
+def _require_bundled_model(mp, complexity: int) -> None:
+    """Refuse to start rather than let mediapipe download a model at run time (kiosks are offline)."""
+    folder = Path(mp.__file__).parent / "modules" / "pose_landmark"
+    if not (folder / _MODEL_FILES[complexity]).is_file():
+        raise PoseModelMissing(
+            f"the pose model for model_complexity = {complexity} ({_MODEL_FILES[complexity]}) is not installed; "
+            "mediapipe 0.10.18 bundles only model_complexity = 1"
+        )
+
+
+class PoseEstimator:
+    """Runs the pose model on BGR frames, one stream of frames per estimator (it tracks)."""
+
+    def __init__(self, settings: PoseSettings | None = None) -> None:
+        self.settings = settings or PoseSettings()
+        self._pose = None
+        self._cv2 = None
+        self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
+
+    def start(self) -> None:
+        """Load the model (a few hundred milliseconds)."""
+        # mediapipe's C++ logging goes straight to stderr; keep routine notes out of the log.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        import cv2
+        import mediapipe as mp
+
+        s = self.settings
+        _require_bundled_model(mp, s.model_complexity)
+        self._cv2 = cv2
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=s.model_complexity,
+            smooth_landmarks=s.smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=s.min_detection_confidence,
+            min_tracking_confidence=s.min_tracking_confidence,
+        )
+
+    def close(self) -> None:
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+
+    def reset(self) -> None:
+        """Forget the tracked person (the next frame is searched in the whole picture)."""
+        self.close()
+        self._box = None
+        self.start()
+
+    def estimate(self, pixels: np.ndarray, t: float) -> Pose | None:
+        """The pose of the most prominent person in a BGR frame, or None."""
+        if self._pose is None:
+            self.start()
+        height, width = pixels.shape[:2]
+        x0, y0, x1, y1 = self._crop_box(width, height)
+        crop = pixels[y0:y1, x0:x1]
+        small = self._downsize(crop)
+        rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None or result.pose_world_landmarks is None:
+            if self._box is not None:
+                # Lost inside the crop: look at the whole frame again from the next frame on.
+                self._box = None
+                self.close()
+                self.start()
+            return None
+        norm = np.array([(p.x, p.y) for p in result.pose_landmarks.landmark], dtype=np.float32)
+        vis = np.array([p.visibility for p in result.pose_landmarks.landmark], dtype=np.float32)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float32)
+        image = np.empty_like(norm)
+        image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
+        image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
+        self._remember_box(image, vis)
+        return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height)
+
+    def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        if not self.settings.crop_to_person or self._box is None:
+            return 0, 0, width, height
+        bx0, by0, bx1, by1 = self._box
+        return int(bx0 * width), int(by0 * height), max(int(bx1 * width), 1), max(int(by1 * height), 1)
+
+    def _remember_box(self, image: np.ndarray, vis: np.ndarray) -> None:
+        """Crop to the person when that helps; keep the crop while they stay well inside it.
+
+        The model tracks the person in the coordinates of the picture it is given, so every
+        change of crop restarts it (~150 ms): the crop has a wide margin and only moves when
+        the person nears its edge or has become small in it.
+        """
+        if not self.settings.crop_to_person:
+            return
+        seen = image[vis > 0.3] if int((vis > 0.3).sum()) >= 8 else image
+        lo, hi = seen.min(axis=0), seen.max(axis=0)
+        if self._box is not None:
+            bx0, by0, bx1, by1 = self._box
+            bw, bh = bx1 - bx0, by1 - by0
+            inside = (
+                lo[0] - bx0 > 0.08 * bw or bx0 <= 0.0
+            ) and (bx1 - hi[0] > 0.08 * bw or bx1 >= 1.0) and (lo[1] - by0 > 0.04 * bh or by0 <= 0.0) and (
+                by1 - hi[1] > 0.04 * bh or by1 >= 1.0
+            )
+            big_enough = (hi[1] - lo[1]) > 0.45 * bh
+            if inside and big_enough:
+                return
+        size = hi - lo
+        # Room to stretch an arm or step sideways before the crop has to move.
+        mx, my = max(size[0] * 0.8, size[1] * 0.35) + 0.05, size[1] * 0.2 + 0.05
+        box = (max(lo[0] - mx, 0.0), max(lo[1] - my, 0.0), min(hi[0] + mx, 1.0), min(hi[1] + my, 1.0))
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        new_box = box if area < 0.6 else None
+        if new_box != self._box:
+            if new_box is None and self._box is None:
+                return
+            _log.debug("pose crop %s", new_box)
+            self._box = new_box
+            # The model tracks in crop coordinates: a new frame of reference needs a fresh start.
+            self.close()
+            self.start()
+            self._box = new_box
+
+    def _downsize(self, pixels: np.ndarray) -> np.ndarray:
+        height, width = pixels.shape[:2]
+        scale = self.settings.input_size / max(height, width)
+        if scale >= 1.0:
+            return pixels
+        size = (max(round(width * scale), 1), max(round(height * scale), 1))
+        return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)

@@ -1,0 +1,116 @@
+"""Scores an analysis against hand labels (the format of ../shared/footage/labels.json).
+
+Targets (docs/ANALYSIS.md): every clip with a full turn has one complete turn whose start and
+end are within ±0.5 s of the labels, whose rotation is within ±45° and whose direction is
+right; a clip without a full turn has no complete turn at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+START_END_TOLERANCE_S = 0.5
+ROTATION_TOLERANCE_DEG = 45.0
+_DIRECTIONS = {"clockwise": "cw", "counterclockwise": "ccw", "anticlockwise": "ccw", "cw": "cw", "ccw": "ccw"}
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    """How one analysed clip compares with its labels."""
+
+    file: str
+    variant: str
+    expected_turn: bool
+    complete_turns: int
+    start_err_s: float | None
+    end_err_s: float | None
+    rotation_err_deg: float | None
+    direction: str | None  # found direction of the matched turn
+    direction_ok: bool | None
+    false_turns: int  # complete turns that match no labelled turn
+    presence_iou: float | None
+    passed: bool
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def expects_full_turn(labels: dict) -> bool:
+    turn = labels.get("turn")
+    return bool(turn) and turn.get("end_s") is not None and float(turn.get("rotation_deg", 0)) >= 300
+
+
+def score(labels: dict, result: dict, variant: str = "original") -> ClipScore:
+    """Compare one ``kiosk analyze`` JSON object with one labels entry."""
+    complete = [t for t in result["turns"] if t["complete"]]
+    expected = expects_full_turn(labels)
+    iou = _interval_iou(labels.get("person_intervals", []), result["person_intervals"], labels["duration_s"])
+    if not expected:
+        return ClipScore(labels["file"], variant, False, len(complete), None, None, None, None, None,
+                         len(complete), iou, not complete)
+    want = labels["turn"]
+    if not complete:
+        return ClipScore(labels["file"], variant, True, 0, None, None, None, None, False, 0, iou, False)
+    best = min(complete, key=lambda t: abs(t["start_s"] - want["start_s"]) + abs(t["end_s"] - want["end_s"]))
+    start_err = best["start_s"] - want["start_s"]
+    end_err = best["end_s"] - want["end_s"]
+    rot_err = best["rotation_deg"] - float(want["rotation_deg"])
+    direction_ok = best["direction"] == _DIRECTIONS.get(want["direction_from_above"])
+    false_turns = len(complete) - 1
+    passed = (
+        abs(start_err) <= START_END_TOLERANCE_S
+        and abs(end_err) <= START_END_TOLERANCE_S
+        and abs(rot_err) <= ROTATION_TOLERANCE_DEG
+        and direction_ok
+        and false_turns == 0
+    )
+    return ClipScore(labels["file"], variant, True, len(complete), round(start_err, 3), round(end_err, 3),
+                     round(rot_err, 1), best["direction"], direction_ok, false_turns, iou, passed)
+
+
+def totals(scores: list[ClipScore]) -> dict:
+    """Summary figures over many clips."""
+    turning = [s for s in scores if s.expected_turn and s.start_err_s is not None]
+
+    def mean_abs(values: list[float]) -> float | None:
+        return round(sum(abs(v) for v in values) / len(values), 3) if values else None
+
+    def max_abs(values: list[float]) -> float | None:
+        return round(max(abs(v) for v in values), 3) if values else None
+
+    starts = [s.start_err_s for s in turning]
+    ends = [s.end_err_s for s in turning]
+    rots = [s.rotation_err_deg for s in turning]
+    return {
+        "clips": len(scores),
+        "passed": sum(s.passed for s in scores),
+        "turns_expected": sum(s.expected_turn for s in scores),
+        "turns_found": len(turning),
+        "start_err_mean_abs_s": mean_abs(starts),
+        "start_err_max_abs_s": max_abs(starts),
+        "end_err_mean_abs_s": mean_abs(ends),
+        "end_err_max_abs_s": max_abs(ends),
+        "rotation_err_mean_abs_deg": mean_abs(rots),
+        "rotation_err_max_abs_deg": max_abs(rots),
+        "direction_wrong": sum(1 for s in turning if not s.direction_ok),
+        "false_turns": sum(s.false_turns for s in scores),
+    }
+
+
+def _interval_iou(truth: list, found: list, duration: float) -> float | None:
+    """Overlap of two sets of [start, end] intervals over their union (None if both empty)."""
+    step = 0.01
+    n = max(int(duration / step) + 1, 1)
+
+    def mask(intervals: list) -> list[bool]:
+        m = [False] * n
+        for a, b in intervals:
+            for i in range(max(int(a / step), 0), min(int(b / step), n)):
+                m[i] = True
+        return m
+
+    a, b = mask(truth), mask(found)
+    union = sum(x or y for x, y in zip(a, b))
+    if union == 0:
+        return None
+    return round(sum(x and y for x, y in zip(a, b)) / union, 3)

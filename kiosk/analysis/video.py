@@ -1,0 +1,173 @@
+"""Analyse a video file offline: the same body analysis as the live mirror, at a set rate.
+
+Frames are decoded with PyAV and analysed at most ``max_fps`` times per second of media time
+(the live worker's rate), so a clip reports what the mirror would have seen. Times are
+seconds of media time from the first frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
+from kiosk.analysis.turn import Turn
+from kiosk.analysis.yaw import YawSample
+from kiosk.errors import KioskError
+
+_log = logging.getLogger(__name__)
+
+
+class VideoError(KioskError):
+    """A video file cannot be opened or decoded."""
+
+
+@dataclass
+class VideoAnalysis:
+    """The result of ``kiosk analyze``."""
+
+    video: str
+    duration_s: float
+    frames_analyzed: int
+    fps_analyzed: float
+    person_intervals: list[list[float]]
+    turns: list[Turn]
+    track: list[YawSample] = field(default_factory=list)
+    poses: list[tuple[float, Pose | None]] = field(default_factory=list)
+    seconds: float = 0.0  # wall-clock time the analysis took
+
+    def to_json(self) -> dict:
+        return {
+            "video": self.video,
+            "duration_s": round(self.duration_s, 3),
+            "frames_analyzed": self.frames_analyzed,
+            "fps_analyzed": round(self.fps_analyzed, 2),
+            "person_intervals": [[round(a, 3), round(b, 3)] for a, b in self.person_intervals],
+            "turns": [
+                {
+                    "start_s": round(t.start_s, 3),
+                    "back_s": None if t.back_s is None else round(t.back_s, 3),
+                    "end_s": round(t.end_s, 3),
+                    "rotation_deg": round(t.rotation_deg, 1),
+                    "direction": t.direction,
+                    "complete": t.complete,
+                }
+                for t in self.turns
+            ],
+        }
+
+
+def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
+    """Decode a file: an iterator of (media seconds, BGR pixels) and the duration in seconds."""
+    import av
+
+    try:
+        container = av.open(path)
+    except (av.error.FileNotFoundError, FileNotFoundError):
+        raise VideoError(f"video file {path} does not exist") from None
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"cannot open {path} as a video ({exc.strerror or exc})") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError(f"{path} has no video stream")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    duration = _duration(container, stream)
+
+    def frames() -> Iterator[tuple[float, np.ndarray]]:
+        first = None
+        try:
+            for frame in container.decode(stream):
+                t = frame.time if frame.time is not None else 0.0
+                first = t if first is None else first
+                yield t - first, frame.to_ndarray(format="bgr24")
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path} could not be decoded to the end ({exc.strerror or exc})") from None
+        finally:
+            container.close()
+
+    return frames(), duration
+
+
+def _duration(container, stream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def analyse_frames(
+    frames: Iterable[tuple[float, np.ndarray]],
+    name: str,
+    duration_s: float,
+    max_fps: float = 15.0,
+    pose_settings: PoseSettings | None = None,
+    body_settings: BodySettings | None = None,
+    poses: list[tuple[float, Pose | None]] | None = None,
+) -> VideoAnalysis:
+    """Analyse (time, BGR) frames; with ``poses`` given, reuse those instead of running the model."""
+    started = time.monotonic()
+    analyser = BodyAnalyser(body_settings)
+    seen: list[tuple[float, Pose | None]] = []
+    if poses is None:
+        estimator = PoseEstimator(pose_settings)
+        estimator.start()
+        try:
+            for t, pixels in _paced(frames, max_fps):
+                seen.append((t, estimator.estimate(pixels, t)))
+        finally:
+            estimator.close()
+    else:
+        seen = list(poses)
+    last_t = 0.0
+    for t, pose in seen:
+        analyser.feed(t, pose)
+        last_t = t
+    analyser.finish()
+    step = _median_step([t for t, _ in seen])
+    duration = max(duration_s, last_t + step)
+    intervals = [[a, min(b + step, duration)] for a, b in analyser.presence.intervals if b - a >= 0.3]
+    return VideoAnalysis(
+        video=name,
+        duration_s=duration,
+        frames_analyzed=len(seen),
+        fps_analyzed=len(seen) / duration if duration > 0 else 0.0,
+        person_intervals=intervals,
+        turns=list(analyser.turns.turns),
+        track=list(analyser.track),
+        poses=seen,
+        seconds=time.monotonic() - started,
+    )
+
+
+def analyse_video(path: str, max_fps: float = 15.0, pose_settings: PoseSettings | None = None,
+                  body_settings: BodySettings | None = None) -> VideoAnalysis:
+    """Analyse a video file."""
+    frames, duration = read_frames(path)
+    result = analyse_frames(frames, path, duration, max_fps, pose_settings, body_settings)
+    if result.frames_analyzed == 0:
+        raise VideoError(f"{path} has no decodable video frames")
+    return result
+
+
+def _paced(frames: Iterable[tuple[float, np.ndarray]], max_fps: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Keep at most ``max_fps`` frames per second of media time (all of them if 0)."""
+    due = None
+    interval = 1.0 / max_fps if max_fps > 0 else 0.0
+    for t, pixels in frames:
+        # A little slack so a 30 fps clip analysed at 15 fps takes every second frame.
+        if due is None or t >= due - interval * 0.25:
+            yield t, pixels
+            due = t + interval if due is None else max(due + interval, t)
+
+
+def _median_step(times: list[float]) -> float:
+    if len(times) < 2:
+        return 0.0
+    return float(np.median(np.diff(times)))
