@@ -178,6 +178,28 @@ class LibraryConfig(Section):
     max_gb: float = Field(0.0, ge=0.0, le=100_000.0, description="Gigabytes all looks may use (oldest deleted first); 0: no limit.")
 
 
+class AnalysisConfig(Section):
+    """Body analysis: the pose model, presence, the 360° turn and touchless gestures."""
+
+    enabled: bool = Field(True, description="Run the body analysis (presence, turn detection, gestures).")
+    model_complexity: Literal[0, 1, 2] = Field(
+        1, description="mediapipe pose model: 0 lite, 1 full, 2 heavy; mediapipe 0.10.18 bundles only 1."
+    )
+    input_size: int = Field(320, ge=128, le=1920, description="Longest side in pixels of the picture given to the pose model.")
+    crop_to_person: bool = Field(True, description="Hand the model a crop around the person seen last (sharper when they are small).")
+    max_fps: float = Field(15.0, ge=1.0, le=60.0, description="Most frames analysed per second; the rest are skipped.")
+    runner: Literal["thread", "process"] = Field(
+        "thread", description="Run the pose model in a named thread of the kiosk or in a separate process."
+    )
+    turn_start_deg: float = Field(75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn.")
+    turn_complete_deg: float = Field(300.0, ge=240.0, le=360.0, description="Degrees of rotation that make a complete turn.")
+    turn_pause_max_s: float = Field(3.0, ge=0.5, le=30.0, description="Longest pause within a turn before it counts as given up.")
+    turn_max_s: float = Field(20.0, ge=2.0, le=120.0, description="Longest a turn may take.")
+    presence_bridge_s: float = Field(0.5, ge=0.0, le=5.0, description="Seconds a change of presence must last before it counts.")
+    gestures: bool = Field(True, description="Recognise touchless gestures (hand held up, sideways swipe).")
+    gesture_hold_s: float = Field(1.0, ge=0.3, le=5.0, description="Seconds a hand must be held above the head.")
+
+
 class ReaderConfig(Section):
     """The loyalty card reader on a serial line (PN532 NFC, RDM6300 125 kHz, or one ID per line)."""
 
@@ -215,6 +237,7 @@ class Config(Section):
     library: LibraryConfig = Field(default_factory=LibraryConfig)
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
 
     #: Where the settings came from ("built-in defaults" or a file path), for messages.
     origin: str = Field("built-in defaults", exclude=True)
