@@ -15,8 +15,8 @@ import logging
 import time
 from dataclasses import dataclass, replace
 
-from zeroconf import IPVersion
-from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+from zeroconf import DNSQuestionType, IPVersion
+from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from kiosk.net.addresses import SERVICE_TYPE, host_addresses
 
@@ -62,11 +62,13 @@ class Announcer:
         interfaces: list[str] | None = None,
         txt_interval_s: float = 2.0,
         address_poll_s: float = 10.0,
+        learn_s: float = 1.5,
     ) -> None:
         self._wanted = announcement
         self._fixed_interfaces = list(interfaces) if interfaces else None
         self._txt_interval_s = txt_interval_s
         self._address_poll_s = address_poll_s
+        self._learn_s = learn_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._zc: AsyncZeroconf | None = None
         self._info: AsyncServiceInfo | None = None
@@ -141,7 +143,7 @@ class Announcer:
             self._announced = self._wanted
             self._last_txt_at = time.monotonic()
             try:
-                await self._zc.async_update_service(self._info)
+                await (await self._zc.async_update_service(self._info))
                 _log.debug("announced state %s", self._wanted.state)
             except Exception as exc:  # a dead socket must not take the API down with it
                 _log.warning("zeroconf update failed: %s", exc)
@@ -155,14 +157,31 @@ class Announcer:
             _log.warning("no network address to announce the mirror on; will retry")
             return
         self._zc = AsyncZeroconf(interfaces=addresses, ip_version=IPVersion.V4Only)
+        await self._learn_names()
         wanted_name = f"{self._wanted.name}.{SERVICE_TYPE}"
         self._info = self._make_info(wanted_name, addresses)
         self._announced = self._wanted
-        await self._zc.async_register_service(self._info, allow_name_change=True)
+        # the first await probes (and renames on a clash); the second waits for the announcements
+        await (await self._zc.async_register_service(self._info, allow_name_change=True))
         self._last_txt_at = time.monotonic()
         if self._info.name != wanted_name:
             _log.warning("the name %r is taken on this network; announced as %r", self._wanted.name, self.registered_name)
         _log.info("announced %r on %s port %d", self.registered_name, ", ".join(addresses), self._wanted.port)
+
+    async def _learn_names(self) -> None:
+        """Fill the cache with the mirrors already on the LAN before probing our name.
+
+        zeroconf's probe asks for unicast answers; where avahi-daemon also listens on port 5353
+        (Raspberry Pi OS runs it), the kernel may hand such an answer to avahi instead, and the
+        clash would go unseen. A browse asks for multicast answers, which every socket receives.
+        """
+        browser = AsyncServiceBrowser(
+            self._zc.zeroconf, SERVICE_TYPE, handlers=[_ignore], question_type=DNSQuestionType.QM
+        )
+        try:
+            await asyncio.sleep(self._learn_s)
+        finally:
+            await browser.async_cancel()
 
     async def _unregister(self) -> None:
         zc, info = self._zc, self._info
@@ -171,7 +190,7 @@ class Announcer:
             return
         try:
             if info is not None:
-                await zc.async_unregister_service(info)  # goodbye packets (TTL 0)
+                await (await zc.async_unregister_service(info))  # goodbye packets (TTL 0), all sent
         finally:
             await zc.async_close()
 
@@ -193,5 +212,22 @@ class Announcer:
                 continue
             _log.info("network addresses changed (%s -> %s); announcing again", self._addresses, now)
             async with self._lock:
-                await self._unregister()
-                await self._register(now)
+                await self._move(now)
+
+    async def _move(self, addresses: list[str]) -> None:
+        """Follow new host addresses: new sockets, new A records, the same (possibly renamed) name."""
+        if self._zc is None or self._info is None:
+            await self._register(addresses)
+            return
+        if not addresses:
+            _log.warning("the mirror lost its network addresses; it stays announced for when they return")
+            return
+        await self._zc.async_update_interfaces(addresses)
+        self._addresses = addresses
+        self._info = self._make_info(self._info.name, addresses)
+        self._announced = self._wanted
+        await (await self._zc.async_update_service(self._info))
+
+
+def _ignore(**_kwargs) -> None:
+    """Browse handler that does nothing: the browse only fills the cache."""
