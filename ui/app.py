@@ -24,20 +24,35 @@ def _prepare_environment() -> None:
         os.environ.setdefault("QT_MEDIA_BACKEND", "gstreamer")
     os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
     # Keep Qt Multimedia's harmless "pipewire not found" notes out of the kiosk's log.
-    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg.info=false")
+
+
+def request_quit() -> None:
+    """Ask the event loop to quit, from any Python code (signal handler, timer, benchmark).
+
+    Quitting closes the window, which waits for the render thread; the render thread may be
+    waiting for the GIL (the paint probe's slots are Python). So never call ``quit()`` while
+    holding the GIL: post it, and let Qt run it from the event loop with the GIL released.
+    """
+    from PySide6.QtCore import QMetaObject, Qt
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance()
+    if app is not None:
+        QMetaObject.invokeMethod(app, "quit", Qt.ConnectionType.QueuedConnection)
 
 
 def run_mirror(
     core: KioskCore,
     quit_after: float | None = None,
-    on_window: Callable[[object, object], None] | None = None,
+    on_window: Callable[[object, object, object], None] | None = None,
 ) -> int:
     """Show the mirror until the window closes (or ``quit_after`` seconds); returns an exit code.
 
-    ``on_window(window, pump)`` is called once the window exists (benchmarks hook in there).
+    ``on_window(window, pump, probe)`` is called once the window exists (benchmarks hook in there).
     """
     _prepare_environment()
-    from PySide6.QtCore import QTimer, Qt, QUrl
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer, Qt, QUrl
     from PySide6.QtGui import QCursor, QGuiApplication
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
@@ -67,6 +82,9 @@ def run_mirror(
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)
         QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        # Without a window manager (a kiosk often has none) full screen is only a request:
+        # size the window to the screen ourselves.
+        window.setGeometry(window.screen().geometry())
         window.showFullScreen()
     else:
         window.resize(display.window_width, display.window_height)
@@ -75,12 +93,12 @@ def run_mirror(
     # Let Ctrl+C and systemd's SIGTERM close the window cleanly: Qt's loop does not run Python
     # signal handlers by itself, so a timer gives the interpreter a chance to.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.quit())
+        signal.signal(sig, lambda *_: request_quit())
     heartbeat = QTimer()
     heartbeat.start(200)
     heartbeat.timeout.connect(lambda: None)
     if quit_after:
-        QTimer.singleShot(int(quit_after * 1000), app.quit)
+        QTimer.singleShot(int(quit_after * 1000), request_quit)
 
     if on_window is not None:
         on_window(window, pump, probe)
@@ -89,8 +107,12 @@ def run_mirror(
     try:
         code = app.exec()
     finally:
+        probe.detach()
         pump.stop()
         core.stop()
-        bridge.close()
+        # Tear the QML scene down while the bridges it binds to still exist.
+        window.close()
         engine.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        bridge.close()
     return code

@@ -1,6 +1,7 @@
 """Measures what the shopper actually sees: frames painted per second and capture-to-screen latency.
 
-Hooked to the window's scene-graph signals on the render thread: at ``beforeSynchronizing``
+Hooked to the window's scene-graph signals on the render thread (so the GUI thread must never
+wait for the render thread while holding the GIL; see ``ui.app.request_quit``): at ``beforeSynchronizing``
 it notes which camera frame the preview pump had handed over (the frame the VideoOutput is
 about to take), and at ``frameSwapped`` that frame is on screen. A frame counts as painted
 once, however often the scene repaints it.
@@ -31,8 +32,17 @@ class PaintProbe(QObject):
         self._pending: tuple[int, float] = (0, 0.0)
         self._last_painted = 0
         self._lock = threading.Lock()
+        self._window = window
         window.beforeSynchronizing.connect(self._on_sync, Qt.ConnectionType.DirectConnection)
         window.frameSwapped.connect(self._on_swapped, Qt.ConnectionType.DirectConnection)
+
+    def detach(self) -> None:
+        """Stop listening to the render thread (before the window goes away)."""
+        try:
+            self._window.beforeSynchronizing.disconnect(self._on_sync)
+            self._window.frameSwapped.disconnect(self._on_swapped)
+        except (RuntimeError, TypeError):
+            pass  # already disconnected or the window is gone
 
     def reset(self) -> None:
         with self._lock:

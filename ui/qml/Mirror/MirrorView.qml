@@ -14,7 +14,7 @@ Item {
     VideoOutput {
         id: output
         anchors.fill: parent
-        orientation: -view.mirror.rotation  // VideoOutput turns counter-clockwise; the setting is clockwise
+        orientation: view.mirror.rotation  // clockwise degrees, like the setting
         fillMode: view.mirror.fillMode === "fit" ? VideoOutput.PreserveAspectFit : VideoOutput.PreserveAspectCrop
         transform: [
             Scale {

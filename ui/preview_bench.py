@@ -1,0 +1,82 @@
+"""Measure the live mirror as the shopper sees it, in the real window (used by ``kiosk bench preview``)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from kiosk.core import KioskCore
+from ui.app import request_quit, run_mirror
+
+
+def _percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"p50": None, "p95": None, "max": None}
+    ms = np.asarray(values) * 1000.0
+    return {
+        "p50": round(float(np.percentile(ms, 50)), 1),
+        "p95": round(float(np.percentile(ms, 95)), 1),
+        "max": round(float(ms.max()), 1),
+    }
+
+
+def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None) -> dict:
+    """Run the mirror for ``warmup + seconds`` and return the figures of the measured part.
+
+    ``during`` (optional) is called once when measuring starts, on the UI thread, so a caller
+    can add a load (a recording, analysis, downloads) and compare in the same run.
+    """
+    from PySide6.QtCore import QTimer
+
+    result: dict = {}
+    mark: dict = {}
+
+    def begin(pump, probe) -> None:
+        probe.reset()
+        probe._keep = True
+        stats = core.source.stats
+        mark.update(
+            t=time.monotonic(), cpu=_cpu(), captured=stats.captured, dropped=stats.dropped,
+            skipped=pump.subscription.stats.skipped,
+        )
+        if during is not None:
+            during()
+
+    def finish(pump, probe, window) -> None:
+        wall = time.monotonic() - mark["t"]
+        stats = core.source.stats
+        captured = stats.captured - mark["captured"]
+        painted = probe.painted
+        result.update(
+            fps_painted=round(painted / wall, 2),
+            fps_captured=round(captured / wall, 2),
+            latency_ms=_percentiles(list(probe.latencies)),
+            dropped={
+                "capture": stats.dropped - mark["dropped"],
+                "preview": max(0, captured - painted),
+                "preview_skipped_by_pump": pump.subscription.stats.skipped - mark["skipped"],
+            },
+            cpu_percent=round((_cpu() - mark["cpu"]) / wall * 100.0, 1),
+            cpu_cores=os.cpu_count(),
+            window={"width": window.width(), "height": window.height()},
+            frame={"width": core.hub.latest().width if core.hub.latest() else None,
+                   "height": core.hub.latest().height if core.hub.latest() else None},
+        )
+        request_quit()
+
+    def hook(window, pump, probe) -> None:
+        core.touch()  # wake the mirror: the benchmark measures the live picture
+        QTimer.singleShot(int(warmup * 1000), lambda: begin(pump, probe))
+        QTimer.singleShot(int((warmup + seconds) * 1000), lambda: finish(pump, probe, window))
+
+    run_mirror(core, on_window=hook)
+    if not result:
+        raise RuntimeError("the benchmark window closed before the measurement finished")
+    return result
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
