@@ -76,6 +76,7 @@ class SerialCardReader:
         self._thread: threading.Thread | None = None
         self._tracker = TapTracker(self.settings.removal_s)
         self._connected = False  # this connection got as far as talking to a reader
+        self._last_problem = ""
 
     def start(self, listener: Listener) -> None:
         """Start reading; ``listener`` runs on the reader thread and must return quickly."""
@@ -233,8 +234,11 @@ class SerialCardReader:
         if protocol:
             self.protocol = protocol
         if state == "connected":
-            self._connected = True
-        level = logging.WARNING if state == "unavailable" else logging.DEBUG
+            self._connected, self._last_problem = True, ""
+        # A reader left unplugged fails at every retry: say so once, then quietly.
+        level = logging.WARNING if state == "unavailable" and reason != self._last_problem else logging.DEBUG
+        if state == "unavailable":
+            self._last_problem = reason
         _log.log(level, "card reader %s: %s (%s)", self.port, state, reason)
         self._emit(ReaderState(state, reason, protocol or self.protocol, cause))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import queue
 import signal
 import sys
@@ -29,6 +30,8 @@ def register(subparsers) -> None:
 
 def read_cards(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if not args.verbose:  # this command reports the reader's problems itself, in one sentence
+        logging.getLogger("hardware.card_reader_serial").setLevel(logging.ERROR)
     reader = build_card_reader(config, port=args.port, protocol=args.protocol)
     events: queue.Queue = queue.Queue()
     timeout = args.timeout if args.timeout is not None else ONCE_TIMEOUT_S
