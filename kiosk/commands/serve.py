@@ -17,7 +17,7 @@ _log = logging.getLogger(__name__)
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="run the HTTP API, share pages, console and zeroconf without camera or screen")
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
-    p.add_argument("--library", metavar="DIR", help="library folder (default: the library's data folder)")
+    p.add_argument("--library", metavar="DIR", help="look library folder (default: library.data_dir)")
     p.add_argument("--port", type=int, metavar="N", help="HTTP port, overriding api.port (0: any free port)")
     p.add_argument("--name", help="name announced on the LAN, overriding api.name")
     p.add_argument(
@@ -59,10 +59,10 @@ def open_library(path: Path):
 def serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     apply_overrides(config, args)
-    from kiosk.library import default_data_dir
+    from kiosk.library.settings import library_dir
     from kiosk.net.service import NetParts, NetService
 
-    data_dir = Path(args.library) if args.library else default_data_dir()
+    data_dir = library_dir(config, args.library)
     library = open_library(data_dir)
     service = NetService(config, NetParts(data_dir=data_dir, library=library))
     stop = threading.Event()

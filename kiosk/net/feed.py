@@ -23,6 +23,14 @@ def _recording_events() -> tuple[type, type, type, type]:
     return RecordingStarted, LookRecorded, RecordingDiscarded, RecordingFailed
 
 
+def _card_event() -> type | None:
+    try:
+        from kiosk.identity.events import CardTapped
+    except ImportError:  # a core without the card reader layer
+        return None
+    return CardTapped
+
+
 class EventFeed:
     """A bus listener; ``on_state`` is called with idle/session/recording when that changes."""
 
@@ -36,14 +44,24 @@ class EventFeed:
             self._rec = _recording_events()
         except ImportError:  # a core without the recorder: sessions only
             self._rec = None
+        self._card = _card_event()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, SessionStateChanged):
             self._session(event)
         elif self._rec is not None and isinstance(event, self._rec):
             self._recording_event(event)
-        elif type(event).__name__ == "CardTapped":
-            self._ctx.emit("card_tapped", {"customer_id": getattr(event, "customer_id", None), "room": self._ctx.config.api.room})
+        elif self._card is not None and isinstance(event, self._card):
+            self._ctx.emit(
+                "card_tapped",
+                {
+                    "customer_id": event.customer_id,  # the keyed hash, never the card number
+                    "known": event.known,
+                    "staff": event.staff,
+                    "session_id": event.session_id,
+                    "room": self._ctx.config.api.room,
+                },
+            )
 
     def _session(self, event: SessionStateChanged) -> None:
         with self._lock:

@@ -1,0 +1,108 @@
+"""Fixtures for the network tests: a look library made by ``kiosk record`` and a live server.
+
+The library is recorded once per test run (one consented look, one not) and copied for each
+server, so a test that deletes a look does not disturb the others. Servers are the real
+``NetService`` (uvicorn on 127.0.0.1, port chosen by the kernel).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.events import EventBus
+from kiosk.library import Library
+
+TOKEN = "test-token-0123456789abcdef"
+PIN = "482913"
+SOURCE = "synthetic:?width=640&height=360&fps=30"
+
+
+def record_look(library: Path, consent: bool, seconds: float = 2.0) -> str:
+    """Record a look with the real ``kiosk record``; returns its id."""
+    cmd = [sys.executable, "-m", "kiosk", "record", "--library", str(library), "--seconds", str(seconds), "--source", SOURCE]
+    if consent:
+        cmd.append("--consent")
+    env = dict(os.environ)
+    env.pop("KIOSK_CONFIG", None)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120, env=env).stdout
+    return out.strip().splitlines()[-1]
+
+
+@dataclass
+class Looks:
+    root: Path
+    consented: str
+    private: str
+
+
+@pytest.fixture(scope="session")
+def recorded_library(tmp_path_factory) -> Looks:
+    root = tmp_path_factory.mktemp("library-template")
+    return Looks(root, record_look(root, consent=True), record_look(root, consent=False))
+
+
+def copy_library(template: Looks, dest: Path) -> Looks:
+    shutil.copytree(template.root, dest)
+    return Looks(dest, template.consented, template.private)
+
+
+def server_config(**api) -> Config:
+    config = Config()
+    config.api.port = 0
+    config.api.bind = "127.0.0.1"
+    config.api.interfaces = ["127.0.0.1"]
+    config.api.token = TOKEN
+    config.api.pin = PIN
+    config.api.store = "Maison Test"
+    config.api.room = "7"
+    config.api.announce = False
+    for key, value in api.items():
+        setattr(config.api, key, value)
+    return config
+
+
+@dataclass
+class Server:
+    url: str
+    service: object
+    bus: EventBus
+    looks: Looks
+    library: Library
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {TOKEN}"}
+
+
+def start_server(looks: Looks, config: Config) -> Server:
+    from kiosk.net.service import NetParts, NetService
+
+    library = Library(looks.root).open()
+    bus = EventBus()
+    service = NetService(config, NetParts(data_dir=looks.root, library=library, bus=bus))
+    service.start()
+    return Server(service.url, service, bus, looks, library)
+
+
+def stop_server(server: Server) -> None:
+    server.service.stop()
+    server.library.close()
+
+
+@pytest.fixture(scope="module")
+def server(recorded_library, tmp_path_factory):
+    """A running mirror API over a private copy of the recorded library."""
+    looks = copy_library(recorded_library, tmp_path_factory.mktemp("lib") / "library")
+    srv = start_server(looks, server_config())
+    try:
+        yield srv
+    finally:
+        stop_server(srv)

@@ -1,0 +1,289 @@
+"""The mirror's HTTP API against the real uvicorn server on 127.0.0.1, with httpx."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from kiosk.events import Event, SessionStateChanged
+from kiosk.identity.events import CardTapped
+from kiosk.recording.events import LookRecorded, RecordingStarted
+
+from .conftest import TOKEN
+
+API = "/api/v1"
+
+
+def test_status_is_public_and_names_the_mirror(server):
+    r = httpx.get(server.url + f"{API}/status")
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"id", "name", "state", "version"}
+    assert body["name"] == "Smart Mirror" and body["state"] == "idle"
+    assert len(body["id"]) == 36
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_health_and_metrics_are_public(server):
+    health = httpx.get(server.url + f"{API}/health").json()
+    assert health["status"] == "ok", health
+    assert health["checks"]["library"]["ok"] and health["checks"]["database"]["ok"]
+    r = httpx.get(server.url + f"{API}/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    values = {}
+    for line in r.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name.split("{")[0]] = float(value)
+    for name in ("kiosk_camera_up", "kiosk_recordings_total", "kiosk_looks", "kiosk_disk_free_bytes", "kiosk_sessions_total"):
+        assert name in values, name
+    assert values["kiosk_looks"] >= 1
+    assert values["kiosk_disk_free_bytes"] > 0
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/looks"),
+        ("GET", "/looks/whatever"),
+        ("GET", "/looks/whatever/video"),
+        ("POST", "/looks/whatever/share"),
+        ("DELETE", "/looks/whatever"),
+        ("GET", "/session"),
+        ("GET", "/events"),
+        ("POST", "/assist"),
+        ("POST", "/assist/x/ack"),
+    ],
+)
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}", "Bearer", f"Bearer {TOKEN}x"])
+def test_protected_routes_need_the_token(server, method, path, header):
+    headers = {"Authorization": header} if header else {}
+    r = httpx.request(method, server.url + API + path, headers=headers)
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/json"
+    assert r.json()["error"] == "unauthorized" and r.json()["message"]
+    assert "Traceback" not in r.text
+
+
+def test_looks_list_and_detail_without_file_paths(server):
+    r = httpx.get(server.url + f"{API}/looks", headers=server.auth)
+    assert r.status_code == 200
+    looks = {look["id"]: look for look in r.json()["looks"]}
+    assert {server.looks.consented, server.looks.private} <= set(looks)
+    consented, private = looks[server.looks.consented], looks[server.looks.private]
+    assert consented["consent"] == "granted" and consented["consent_by"] == "operator"
+    assert consented["video_url"] == f"{API}/looks/{server.looks.consented}/video"
+    assert private["consent"] == "none" and private["video_url"] is None
+    assert not any("path" in key for key in consented)  # no file system paths leave the device
+    one = httpx.get(server.url + f"{API}/looks/{server.looks.consented}", headers=server.auth).json()
+    assert one == consented
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/looks/AAAAAAAAAAAAAAAAAAAAAA",
+        "/looks/AAAAAAAAAAAAAAAAAAAAAA/video",
+        "/looks/..%2F..%2F..%2Fetc%2Fpasswd/video",
+        "/looks/%2e%2e/video",
+        "/looks/looks.db/video",
+    ],
+)
+def test_unknown_or_hostile_ids_are_404_json(server, path):
+    r = httpx.get(server.url + API + path, headers=server.auth)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == "not_found"
+    assert "root:" not in r.text
+
+
+def test_nothing_private_leaves_the_device(server):
+    video = httpx.get(server.url + f"{API}/looks/{server.looks.private}/video", headers=server.auth)
+    assert video.status_code == 403 and "agreed" in video.json()["message"]
+    share = httpx.post(server.url + f"{API}/looks/{server.looks.private}/share", headers=server.auth)
+    assert share.status_code == 403 and share.json()["error"] == "forbidden"
+    # there is no route for the live camera at all
+    for path in ("/camera", "/stream", "/preview", "/live"):
+        assert httpx.get(server.url + API + path, headers=server.auth).status_code == 404
+
+
+def test_video_has_the_right_type_and_the_whole_file(server):
+    r = httpx.get(server.url + f"{API}/looks/{server.looks.consented}/video", headers=server.auth)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "video/mp4"
+    assert r.headers["accept-ranges"] == "bytes"
+    assert r.content == (server.looks.root / "looks" / f"{server.looks.consented}.mp4").read_bytes()
+
+
+def test_errors_are_json_with_a_clear_message(server):
+    too_big = httpx.post(server.url + f"{API}/assist", headers=server.auth, content=b"{" + b" " * 70000 + b"}")
+    assert too_big.status_code == 413 and "larger than" in too_big.json()["message"]
+    bad_json = httpx.post(
+        server.url + f"{API}/assist", headers={**server.auth, "Content-Type": "application/json"}, content=b"{nope"
+    )
+    assert bad_json.status_code == 422 and bad_json.json()["message"]
+    bad_kind = httpx.post(server.url + f"{API}/assist", headers=server.auth, json={"kind": "pizza"})
+    assert bad_kind.status_code == 422 and "kind" in bad_kind.json()["message"]
+    wrong_method = httpx.put(server.url + f"{API}/status")
+    assert wrong_method.status_code == 405 and "PUT" in wrong_method.json()["message"]
+    missing = httpx.post(server.url + f"{API}/assist/nope/ack", headers=server.auth)
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]
+
+
+def test_cors_is_closed_by_default(server):
+    origin = {"Origin": "http://evil.example"}
+    pre = httpx.options(
+        server.url + f"{API}/looks",
+        headers={**origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+    )
+    assert "access-control-allow-origin" not in pre.headers
+    get = httpx.get(server.url + f"{API}/status", headers=origin)
+    assert "access-control-allow-origin" not in get.headers
+
+
+@dataclass
+class SseReader:
+    """Reads /api/v1/events on a thread and collects (event, data) pairs."""
+
+    url: str
+    headers: dict
+
+    def __post_init__(self):
+        self.events: list[tuple[str, dict]] = []
+        self.connected = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="test-sse", daemon=True)
+        self._thread.start()
+        assert self.connected.wait(5), "the event stream did not open"
+
+    def _run(self):
+        with httpx.stream("GET", self.url, headers=self.headers, timeout=httpx.Timeout(5, read=30)) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            name = None
+            for line in r.iter_lines():
+                if line.startswith(": connected"):
+                    self.connected.set()
+                elif line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    self.events.append((name, json.loads(line[6:])))
+                if self._stop:
+                    return
+
+    def wait_for(self, name: str, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for ev, data in self.events:
+                if ev == name:
+                    return data
+            time.sleep(0.02)
+        raise AssertionError(f"no {name} event; got {[e for e, _ in self.events]}")
+
+    def close(self):
+        self._stop = True
+
+
+@dataclass(frozen=True)
+class SomethingElse(Event):
+    """An event the network layer does not know: it must be ignored."""
+
+    x: int = 0
+
+
+def test_event_stream_carries_sessions_looks_cards_and_assistance(server):
+    reader = SseReader(server.url + f"{API}/events", server.auth)
+    try:
+        server.bus.emit(SomethingElse())
+        server.bus.emit(SessionStateChanged(state="session", session_id="s-1"))
+        assert reader.wait_for("session_started")["session_id"] == "s-1"
+        assert reader.wait_for("state")["state"] == "session"
+        status = httpx.get(server.url + f"{API}/status").json()
+        assert status["state"] == "session"
+        session = httpx.get(server.url + f"{API}/session", headers=server.auth).json()
+        assert session["state"] == "session"
+
+        server.bus.emit(RecordingStarted(look_id="L" * 22, reason="turn", session_id="s-1"))
+        server.bus.emit(LookRecorded(look_id="L" * 22, path="/nowhere.mp4", duration_s=6.5, session_id="s-1"))
+        assert reader.wait_for("look_recorded") == {
+            "mirror_id": status["id"], "look_id": "L" * 22, "session_id": "s-1", "duration_s": 6.5
+        }
+        server.bus.emit(
+            CardTapped(card_key="k" * 32, first_name="Ana", known=True, staff_role=None, session_id="s-1",
+                       next_step="welcome", protocol="line")
+        )
+        tapped = reader.wait_for("card_tapped")
+        assert tapped["customer_id"] == "k" * 32 and tapped["known"] is True
+        assert "first_name" not in tapped
+
+        created = httpx.post(server.url + f"{API}/assist", headers=server.auth, json={"kind": "size", "detail": "32/34"})
+        assert created.status_code == 201
+        req = created.json()
+        requested = reader.wait_for("assist_requested")
+        assert requested["request"]["id"] == req["id"] and requested["request"]["detail"] == "32/34"
+        acked = httpx.post(server.url + f"{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "Sam"})
+        assert acked.status_code == 200 and acked.json()["open"] is False and acked.json()["acked_by"] == "Sam"
+        assert reader.wait_for("assist_acked")["request"]["id"] == req["id"]
+
+        server.bus.emit(SessionStateChanged(state="idle", session_id=None))
+        assert reader.wait_for("session_ended")["session_id"] == "s-1"
+        metrics = httpx.get(server.url + f"{API}/metrics").text
+        assert "kiosk_sessions_total 1" in metrics and "kiosk_recordings_total 1" in metrics
+    finally:
+        reader.close()
+
+
+def test_share_link_expires_and_can_be_revoked(server):
+    r = httpx.post(server.url + f"{API}/looks/{server.looks.consented}/share", headers=server.auth)
+    assert r.status_code == 201
+    share = r.json()
+    assert share["url"] == f"{server.url}/s/{share['token']}"
+    assert len(share["token"]) >= 22  # ≥ 128 bits in URL-safe base64
+    assert 23.9 * 3600 < share["expires_at"] - time.time() <= 24 * 3600
+    page = httpx.get(share["url"])
+    assert page.status_code == 200 and "Maison Test" in page.text
+
+    revoke = httpx.delete(server.url + f"{API}/shares/{share['token']}", headers=server.auth)
+    assert revoke.status_code == 204
+    gone = httpx.get(share["url"])
+    assert gone.status_code == 410 and "withdrawn" in gone.text
+    assert httpx.get(share["url"] + "/video").status_code == 410
+
+    second = httpx.post(server.url + f"{API}/looks/{server.looks.consented}/share", headers=server.auth).json()
+    with sqlite3.connect(server.looks.root / "network.sqlite3") as db:  # as if a day had passed
+        db.execute("UPDATE shares SET expires_at = 1000")
+    expired = httpx.get(second["url"])
+    assert expired.status_code == 410 and "expired" in expired.text
+    assert httpx.get(server.url + "/s/not-a-token").status_code == 404
+
+
+def test_delete_look_revokes_its_links(server, recorded_library):
+    from .conftest import record_look
+
+    look_id = record_look(server.looks.root, consent=True, seconds=1.0)
+    share = httpx.post(server.url + f"{API}/looks/{look_id}/share", headers=server.auth).json()
+    assert httpx.get(share["url"]).status_code == 200
+    assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 204
+    assert httpx.get(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 404
+    assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 404
+    assert httpx.get(share["url"]).status_code == 410
+    assert not (server.looks.root / "looks" / f"{look_id}.mp4").exists()
+
+
+def test_console_sign_in_with_pin_is_throttled(server):
+    from .conftest import PIN
+
+    url = server.url + "/console/api/sign-in"
+    ok = httpx.post(url, json={"secret": PIN})
+    assert ok.status_code == 200
+    session = ok.json()["token"]
+    assert httpx.get(server.url + f"{API}/session", headers={"Authorization": f"Bearer {session}"}).status_code == 200
+    for _ in range(5):
+        assert httpx.post(url, json={"secret": "000000"}).status_code == 401
+    throttled = httpx.post(url, json={"secret": PIN})
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
