@@ -94,9 +94,11 @@ class YawTracker:
         theta, flipped = self._unwrap(obs)
         self.flips += int(flipped)
         self._recent.append((obs.t, theta, flipped))
-        if len(self._recent) < 3:
-            t, value, flip = self._recent[-1]
+        if len(self._recent) == 1:
+            t, value, flip = self._recent[0]
             return YawSample(t, value, _wrap(value), flip)
+        if len(self._recent) == 2:
+            return None  # the median of three will settle it with the next frame
         self._recent = self._recent[-3:]
         (_, a, _), (t_mid, b, flip_mid), (_, c, _) = self._recent
         value = sorted((a, b, c))[1]
@@ -104,7 +106,7 @@ class YawTracker:
 
     def flush(self) -> YawSample | None:
         """The last observation, which the median held back (end of a clip)."""
-        if len(self._recent) >= 3:
+        if len(self._recent) >= 2:
             t, value, flip = self._recent[-1]
             return YawSample(t, value, _wrap(value), flip)
         return None

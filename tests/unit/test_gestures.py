@@ -1,0 +1,93 @@
+"""Touchless gestures from canned poses: hand held up, swipes, and what must not trigger."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.analysis.gestures import RAISE, SWIPE_LEFT, SWIPE_RIGHT, GestureSettings, GestureTracker
+from tests.unit._poses import make_pose
+
+UP = (0.1, -0.45)  # wrist above the head (metres from the shoulder centre, person's own frame)
+DOWN_LEFT, DOWN_RIGHT = (0.22, 0.3), (-0.22, 0.3)
+
+
+def play(tracker, frames, fps=15.0, turning=False):
+    updates = []
+    for i, kwargs in enumerate(frames):
+        updates += tracker.update(i / fps, make_pose(i / fps, **kwargs), turning=turning)
+    return updates
+
+
+def fired(updates):
+    return [u.gesture for u in updates if u.fired]
+
+
+def test_hand_held_up_for_a_second_fires_once_with_a_filling_ring():
+    updates = play(GestureTracker(), [{"right_wrist": UP}] * 30)
+    assert fired(updates) == [RAISE]
+    ring = [u.progress for u in updates if u.gesture == RAISE and not u.fired]
+    assert ring == sorted(ring) and 0 < ring[0] < 0.2 and ring[-1] > 0.9
+    fire = next(u for u in updates if u.fired)
+    assert fire.t == pytest.approx(1.0, abs=0.1)
+
+
+def test_holding_on_does_not_fire_again_until_the_hand_comes_down():
+    frames = [{"right_wrist": UP}] * 45 + [{}] * 5 + [{"left_wrist": UP}] * 20
+    assert fired(play(GestureTracker(), frames)) == [RAISE, RAISE]
+
+
+def test_lowering_early_cancels_and_the_ring_empties():
+    updates = play(GestureTracker(), [{"right_wrist": UP}] * 10 + [{}] * 5)
+    assert fired(updates) == []
+    assert updates[-1].gesture == RAISE and updates[-1].progress == 0.0
+
+
+def test_both_hands_up_while_dressing_never_fires():
+    assert fired(play(GestureTracker(), [{"right_wrist": UP, "left_wrist": (-0.1, -0.45)}] * 45)) == []
+
+
+def test_hand_at_the_face_is_not_above_the_head():
+    assert fired(play(GestureTracker(), [{"right_wrist": (-0.05, -0.15)}] * 30)) == []
+
+
+def test_no_gesture_while_turning_or_facing_away():
+    assert play(GestureTracker(), [{"right_wrist": UP}] * 30, turning=True) == []
+    assert fired(play(GestureTracker(), [{"right_wrist": UP, "yaw_deg": 150.0}] * 30)) == []
+
+
+def sweep(start, end, frames, wrist="right_wrist", height=0.1):
+    return [{wrist: (start + (end - start) * i / (frames - 1), height)} for i in range(frames)]
+
+
+def test_swipe_towards_own_left_and_right():
+    assert fired(play(GestureTracker(), sweep(-0.3, 0.25, 6) + [{}] * 3)) == [SWIPE_LEFT]
+    assert fired(play(GestureTracker(), sweep(0.3, -0.25, 6, wrist="left_wrist") + [{}] * 3)) == [SWIPE_RIGHT]
+
+
+def test_swipe_progress_rises_before_it_fires():
+    updates = play(GestureTracker(), sweep(-0.3, 0.25, 6))
+    ring = [u.progress for u in updates if u.gesture == SWIPE_LEFT and not u.fired]
+    assert ring and ring == sorted(ring) and ring[-1] < 1.0
+
+
+def test_slow_drift_is_not_a_swipe():
+    # The same distance over three seconds (adjusting a sleeve) is not a swipe.
+    assert fired(play(GestureTracker(), sweep(-0.3, 0.25, 45))) == []
+
+
+def test_return_stroke_is_not_a_second_swipe():
+    frames = sweep(-0.3, 0.25, 6) + sweep(0.25, -0.3, 6)
+    assert fired(play(GestureTracker(), frames)) == [SWIPE_LEFT]
+
+
+def test_two_swipes_the_same_way_after_the_cooldown():
+    frames = sweep(-0.3, 0.25, 6) + [{}] * 20 + sweep(-0.3, 0.25, 6)
+    assert fired(play(GestureTracker(), frames)) == [SWIPE_LEFT, SWIPE_LEFT]
+
+
+def test_hands_low_at_the_hips_do_not_swipe():
+    assert fired(play(GestureTracker(), sweep(-0.3, 0.25, 6, height=0.65))) == []
+
+
+def test_disabled_tracker_reports_nothing():
+    assert play(GestureTracker(GestureSettings(enabled=False)), [{"right_wrist": UP}] * 30) == []

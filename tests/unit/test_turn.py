@@ -1,0 +1,168 @@
+"""The turn detector on canned rotation tracks: when it starts, reaches the back, completes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.analysis.turn import Turn, TurnBack, TurnEnded, TurnSettings, TurnStarted, TurnTracker
+from kiosk.analysis.yaw import YawSample
+
+
+def track(*segments: tuple[float, float], fps: float = 15.0, start: float = 0.0, noise: float = 0.0, seed: int = 1):
+    """Samples of a rotation that moves linearly to each (seconds, degrees) waypoint in turn."""
+    rng = np.random.default_rng(seed)
+    times, values = [0.0], [start]
+    for duration, target in segments:
+        n = max(int(round(duration * fps)), 1)
+        for i in range(1, n + 1):
+            times.append(times[-1] + 1.0 / fps)
+            values.append(values[-1] + (target - values[-1]) / (n - i + 1))
+    values = np.array(values) + rng.normal(0.0, noise, len(values))
+    return [YawSample(t, float(r), float((r + 180) % 360 - 180), False) for t, r in zip(times, values)]
+
+
+def run(samples, settings: TurnSettings | None = None):
+    tracker = TurnTracker(settings)
+    updates = []
+    for sample in samples:
+        updates += tracker.update(sample)
+    updates += tracker.finish()
+    return tracker.turns, updates
+
+
+def only(turns: list[Turn]) -> Turn:
+    assert len(turns) == 1, turns
+    return turns[0]
+
+
+def test_full_clockwise_turn_reports_start_back_end():
+    # 2 s still, then 360° in 3 s (120°/s), then 2 s still.
+    turns, updates = run(track((2.0, 0.0), (3.0, 360.0), (2.0, 360.0)))
+    turn = only(turns)
+    assert turn.complete and turn.direction == "cw"
+    assert turn.start_s == pytest.approx(2.1, abs=0.1)  # 12° into the turn
+    assert turn.back_s == pytest.approx(2.0 + 170 / 120, abs=0.1)
+    assert turn.end_s == pytest.approx(5.0 - 12 / 120, abs=0.1)
+    assert turn.rotation_deg == pytest.approx(360, abs=5)
+    kinds = [type(u) for u in updates]
+    assert kinds == [TurnStarted, TurnBack, TurnEnded]
+    assert updates[0].start_s == pytest.approx(turn.start_s, abs=0.15)
+
+
+def test_counter_clockwise_turn():
+    turn = only(run(track((1.0, 10.0), (2.5, -350.0), (1.5, -350.0)))[0])
+    assert turn.complete and turn.direction == "ccw"
+    assert turn.rotation_deg == pytest.approx(360, abs=5)
+
+
+def test_started_is_announced_while_turning_not_after():
+    samples = track((1.0, 0.0), (3.0, 360.0), (1.0, 360.0))
+    tracker = TurnTracker()
+    for sample in samples:
+        if any(isinstance(u, TurnStarted) for u in tracker.update(sample)):
+            assert sample.t < 1.0 + 1.0  # within a second of the turn beginning (75° at 120°/s)
+            break
+    else:
+        pytest.fail("no TurnStarted")
+
+
+@pytest.mark.parametrize(
+    "segments",
+    [
+        [(1.0, 40.0), (1.0, -30.0), (1.0, 35.0), (1.0, 0.0)],  # fidgeting, weight shifts
+        [(0.4, 25.0), (0.4, 0.0), (0.4, 25.0), (0.4, 0.0)],  # half steps
+        [(2.0, 0.0)],  # standing still
+    ],
+)
+def test_fidgeting_reports_nothing(segments):
+    turns, updates = run(track(*segments, noise=3.0))
+    assert turns == [] and updates == []
+
+
+def test_look_over_the_shoulder_and_back_is_no_complete_turn():
+    turns, updates = run(track((1.0, 0.0), (1.0, 100.0), (0.8, 100.0), (1.0, 0.0), (1.0, 0.0)))
+    assert not any(t.complete for t in turns)
+    assert isinstance(updates[-1], TurnEnded) and not updates[-1].turn.complete
+
+
+def test_walk_and_turn_of_180_is_a_partial_turn():
+    turn = only(run(track((1.0, 0.0), (1.5, 180.0), (5.0, 180.0)))[0])
+    assert not turn.complete
+    assert turn.rotation_deg == pytest.approx(180, abs=10)
+    assert turn.back_s is not None
+
+
+def test_pause_in_rear_view_does_not_break_the_turn():
+    # Stops for 1.5 s at 230° to look at the back in the mirror, then finishes.
+    turn = only(run(track((1.0, 0.0), (2.0, 230.0), (1.5, 230.0), (1.2, 360.0), (1.5, 360.0)))[0])
+    assert turn.complete
+    assert turn.end_s == pytest.approx(5.7 - 12 / 108, abs=0.15)
+
+
+def test_pause_in_second_profile_is_not_the_end():
+    # A stop at 300° (side view) for 0.8 s, then on to facing front.
+    turn = only(run(track((1.0, 0.0), (2.5, 300.0), (0.8, 300.0), (0.5, 360.0), (1.5, 360.0)))[0])
+    assert turn.end_s == pytest.approx(4.8 - 12 / 120, abs=0.15)
+
+
+def test_stopping_short_of_front_still_completes():
+    turn = only(run(track((1.0, 0.0), (3.0, 320.0), (3.0, 320.0)))[0])
+    assert turn.complete and turn.rotation_deg == pytest.approx(320, abs=10)
+
+
+def test_too_long_a_pause_abandons():
+    turns, _ = run(track((1.0, 0.0), (1.5, 200.0), (4.0, 200.0), (1.5, 360.0), (1.0, 360.0)))
+    assert not any(t.complete for t in turns)
+
+
+def test_fidget_flowing_into_the_turn_keeps_the_turn_360():
+    # A 40° lean the other way first, then one full turn: the turn is the 360° nearest to front.
+    turn = only(run(track((1.0, 0.0), (0.6, -40.0), (0.4, -40.0), (3.3, 360.0), (1.5, 360.0)))[0])
+    assert turn.complete and turn.rotation_deg == 360.0
+    assert turn.start_s == pytest.approx(2.0 + (40 + 12) / 121, abs=0.15)
+
+
+def test_two_turns_in_a_row_are_two_turns():
+    turns, _ = run(track((1.0, 0.0), (3.0, 360.0), (1.5, 360.0), (3.0, 720.0), (1.5, 720.0)))
+    assert [t.complete for t in turns] == [True, True]
+
+
+def test_continuous_double_spin_is_two_turns():
+    turns, _ = run(track((1.0, 0.0), (4.0, 720.0), (1.5, 720.0)))
+    assert [t.complete for t in turns] == [True, True]
+    assert turns[0].end_s == pytest.approx(turns[1].start_s, abs=0.3)
+
+
+def test_time_reversal_flips_direction_and_swaps_start_and_end():
+    samples = track((1.5, 0.0), (0.5, -30.0), (3.0, 360.0), (2.0, 360.0), noise=2.0)
+    forward = only(run(samples)[0])
+    end = samples[-1].t
+    backward = [YawSample(end - s.t, s.rotation_deg, s.yaw_deg, False) for s in reversed(samples)]
+    turn = only(run(backward)[0])
+    assert turn.direction != forward.direction
+    assert turn.start_s == pytest.approx(end - forward.end_s, abs=0.15)
+    assert turn.end_s == pytest.approx(end - forward.start_s, abs=0.15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    speed=st.floats(60.0, 400.0),
+    lead=st.floats(0.5, 3.0),
+    sign=st.sampled_from([1, -1]),
+    fps=st.sampled_from([10.0, 15.0, 30.0]),
+    noise=st.floats(0.0, 5.0),
+    seed=st.integers(0, 1000),
+)
+def test_any_clean_turn_is_found_within_tolerance(speed, lead, sign, fps, noise, seed):
+    duration = 360.0 / speed
+    samples = track((lead, 0.0), (duration, sign * 360.0), (1.5, sign * 360.0), fps=fps, noise=noise, seed=seed)
+    turn = only(run(samples)[0])
+    assert turn.complete and turn.direction == ("cw" if sign > 0 else "ccw")
+    # Start and end are when the body is 12° (settle_deg) out of its rest facings.
+    margin = 12.0 / speed
+    assert abs(turn.start_s - (lead + margin)) <= 0.25
+    assert abs(turn.end_s - (lead + duration - margin)) <= 0.25
+    assert abs(turn.rotation_deg - 360) <= 45
