@@ -1,0 +1,136 @@
+"""Camera sources: stamping, pacing, and the watchdog that reopens a stalled camera."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from hardware.camera_base import CameraSource, SourceOpenError, SourceState, WatchdogPolicy
+from hardware.camera_synthetic import SyntheticSource, decode_stamp
+
+FAST = WatchdogPolicy(timeout_s=0.3, backoff_initial_s=0.05, backoff_max_s=0.2)
+
+
+class Recorder:
+    def __init__(self):
+        self.frames = []
+        self.states = []
+        self.lock = threading.Lock()
+
+    def frame(self, f):
+        with self.lock:
+            self.frames.append(f)
+
+    def state(self, s, reason):
+        with self.lock:
+            self.states.append((s, reason))
+
+    def wait(self, predicate, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if predicate(self):
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+class ScriptedCamera(CameraSource):
+    """A device that hangs in read (like an unplugged USB camera) while ``hang`` is set."""
+
+    def __init__(self):
+        super().__init__("scripted", FAST)
+        self.hang = threading.Event()
+        self.unplugged = threading.Event()
+        self.opens = 0
+
+    def _open(self):
+        if self.unplugged.is_set():
+            raise SourceOpenError("camera is not plugged in")
+        self.opens += 1
+
+    def _grab(self):
+        while self.hang.is_set():
+            time.sleep(0.01)  # a blocking read that never returns a picture
+        time.sleep(0.01)
+        return np.zeros((8, 8, 3), np.uint8)
+
+    def _close(self):
+        pass
+
+
+def test_frames_are_stamped_with_monotonic_time_and_increasing_seq():
+    src = SyntheticSource(320, 180, 60)
+    rec = Recorder()
+    before = time.monotonic()
+    src.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: len(r.frames) >= 10)
+    finally:
+        src.stop()
+    frames = rec.frames
+    assert [f.seq for f in frames[:10]] == list(range(1, 11))
+    assert all(before <= a.ts <= b.ts for a, b in zip(frames, frames[1:]))
+    seq, ms = decode_stamp(frames[5].pixels)
+    assert seq == frames[5].seq and abs(ms - round(frames[5].ts * 1000) % 2**32) <= 1
+    assert src.state == SourceState.STOPPED
+
+
+def test_synthetic_picture_is_left_right_asymmetric():
+    src = SyntheticSource(640, 360, 30)
+    src._open()
+    image = src._render(1, 0.0).astype(int)
+    assert not np.array_equal(image, image[:, ::-1])
+    left, right = image[:, :320], image[:, 320:]
+    assert (left[..., 2] > 200).sum() > 1000 and (right[..., 0] > 200).sum() > 1000  # red left, blue right
+
+
+def test_watchdog_reopens_a_stalled_camera_and_frames_resume():
+    cam = ScriptedCamera()
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: len(r.frames) > 5)
+        cam.hang.set()
+        assert rec.wait(lambda r: any(s == SourceState.UNAVAILABLE for s, _ in r.states), 3)
+        reason = [why for s, why in rec.states if s == SourceState.UNAVAILABLE][0]
+        assert "no picture for 0.3 s" in reason
+        count = len(rec.frames)
+        cam.hang.clear()
+        assert rec.wait(lambda r: len(r.frames) > count + 5, 5)
+        assert rec.states[-1][0] == SourceState.RUNNING
+        assert cam.stats.reconnects >= 1 and cam.opens >= 2
+        seqs = [f.seq for f in rec.frames]
+        assert seqs == sorted(set(seqs)), "sequence numbers keep increasing across the reconnect"
+    finally:
+        cam.hang.clear()
+        cam.stop()
+
+
+def test_unplugged_camera_is_retried_with_backoff_and_picked_up_again():
+    cam = ScriptedCamera()
+    cam.unplugged.set()
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: any("not plugged in" in why for _, why in r.states), 2)
+        time.sleep(0.5)
+        assert not rec.frames
+        cam.unplugged.clear()  # plugged back in
+        assert rec.wait(lambda r: len(r.frames) >= 3, 3)
+    finally:
+        cam.stop()
+
+
+@pytest.mark.parametrize("seconds", [0.0])
+def test_synthetic_stall_simulates_a_frozen_camera(seconds):
+    src = SyntheticSource(160, 120, 50, stall_at=0.2, stall_for=1.0, watchdog=FAST)
+    rec = Recorder()
+    src.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: any(s == SourceState.UNAVAILABLE for s, _ in r.states), 3)
+        assert rec.wait(lambda r: r.states[-1][0] == SourceState.RUNNING and len(r.frames) > 20, 5)
+    finally:
+        src.stop()
+    assert src.stats.reconnects >= 1

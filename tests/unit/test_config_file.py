@@ -1,0 +1,99 @@
+"""The configuration file: strict checking, plain messages, and the example file in step."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config, load_config, parse_config
+from kiosk.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "docs" / "kiosk.example.toml"
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[camera]\nwatchdog_s = 'x'\n", "camera.watchdog_s: expected a number, got 'x'"),
+        ("[camera]\nwatchdgo_s = 3\n", "unknown key 'camera.watchdgo_s'"),
+        ("[camra]\n", "unknown key 'camra'"),
+        ("[display]\nrotation = 45\n", "display.rotation: expected one of 0, 90, 180 or 270, got 45"),
+        ("[display]\nzoom = 9\n", "display.zoom: expected a value ≤ 4.0, got 9"),
+        ("[display]\nmirror = 'yes'\n", "display.mirror: expected true or false, got 'yes'"),
+        ("[display]\nwindow_width = 1.5\n", "display.window_width: expected a whole number"),
+        ("[camera]\nsource = 'v4l:/dev/video0'\n", "unknown source kind 'v4l'; expected v4l2, file or synthetic"),
+        ("display = 3\n", "display: expected a table"),
+        ("[display\n", "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path, toml, message):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    text = str(err.value)
+    assert text.startswith(f"{path}: ") and message in text and "\n" not in text
+
+
+def test_missing_file_is_an_error_not_defaults(tmp_path):
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(str(tmp_path / "nope.toml"))
+
+
+def test_environment_variable_names_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "k.toml"
+    path.write_text("[display]\nrotation = 90\n")
+    monkeypatch.setenv("KIOSK_CONFIG", str(path))
+    assert load_config(None).display.rotation == 90
+    assert load_config(None).origin == str(path)
+
+
+def test_defaults_work_without_a_file(monkeypatch):
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    config = parse_config({}, "built-in defaults")
+    assert config.camera.source == "auto" and config.display.mirror is True
+
+
+def _settings(model, prefix=""):
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Config.__mro__[1]):
+            yield from _settings(annotation, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", field.get_default(call_default_factory=True)
+
+
+def test_example_file_documents_every_setting_with_its_default():
+    example = tomllib.loads(EXAMPLE.read_text())
+    parse_config(example, str(EXAMPLE))  # the example itself is valid
+    flat = {}
+    for section, values in example.items():
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value
+    for key, default in _settings(Config):
+        assert key in flat, f"{key} is not documented in {EXAMPLE.name}"
+        if default is not None and not callable(default):
+            assert flat[key] == default, f"{key}: example says {flat[key]!r}, default is {default!r}"
+    text = EXAMPLE.read_text()
+    for key in flat:
+        name = key.split(".")[-1]
+        # every setting has a comment line right above it (or above its group)
+        assert re.search(rf"#.*\n(?:.*\n)*?{re.escape(name)} = ", text), key
+
+
+def test_cli_reports_a_bad_file_in_one_line(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[display]\nrotation = 45\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "config", "check", "--config", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    assert proc.stderr.strip().count("\n") == 0 and "display.rotation" in proc.stderr
+    assert "Traceback" not in proc.stderr
