@@ -106,7 +106,7 @@ def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
     return _page(title, body, 200)
 
 
-@router.get("/s/{token}/video")
+@router.api_route("/s/{token}/video", methods=["GET", "HEAD"])
 def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx)) -> Response:
     found, page = _resolve(ctx, token)
     if page is not None:
