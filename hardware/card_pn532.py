@@ -221,7 +221,10 @@ def start_pn532(link: Pn532Link, timeout_s: float) -> Firmware:
     else:
         raise last or Pn532Silent("no answer")
     link.call(SAM_CONFIGURATION, SAM_NORMAL, timeout_s=timeout_s)
-    link.call(RF_CONFIGURATION, MAX_RETRIES, timeout_s=timeout_s)
+    try:
+        link.call(RF_CONFIGURATION, MAX_RETRIES, timeout_s=timeout_s)
+    except Pn532Error:
+        pass  # some clones refuse it; polling then waits for a card and is cancelled instead
     return firmware
 
 

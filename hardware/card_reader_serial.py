@@ -139,6 +139,8 @@ class SerialCardReader:
                 self._serve_passive(ser, protocol, _decoder(protocol))
         except Pn532Silent as exc:
             raise ReaderLost("silent", f"no PN532 answers on {self.port} ({exc})") from None
+        except Pn532Error as exc:
+            raise ReaderLost("protocol", f"the PN532 on {self.port} did not answer as expected ({exc})") from None
         except OSError as exc:  # pyserial's SerialException is an OSError
             raise ReaderLost("lost", f"card reader {self.port} disconnected ({_plain(exc)})") from None
 

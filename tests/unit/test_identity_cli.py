@@ -1,0 +1,77 @@
+"""``kiosk customers`` as store IT uses it: import, refresh, list, show and forget."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.identity import CardKeyer, CustomerDirectory, load_secret
+from kiosk.library import Library, NewLook
+
+CSV = (
+    "card_uid,first_name,loyalty_tier,staff_role,pref_size_top,opt_in_email,email\n"
+    "04:16:C6:C2:D7:38:81,Anna,gold,,M,yes,anna@example.com\n"
+    "DEADBEEF,Carla,,associate,,,\n"
+)
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[library]\ndata_dir = "{tmp_path / "data"}"\n')
+    monkeypatch.setenv("KIOSK_CONFIG", str(path))
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_list_show(config, capsys):
+    (config / "crm.csv").write_text(CSV)
+    code, out, err = run(capsys, "customers", "import", str(config / "crm.csv"), "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["added"], summary["staff"], summary["ignored_fields"]) == (2, 1, ["email"])
+    code, out, _ = run(capsys, "customers", "list", "--staff", "--json")
+    assert [c["first_name"] for c in json.loads(out)] == ["Carla"]
+    code, out, _ = run(capsys, "customers", "show", "--uid", "0416c6c2d73881", "--json")
+    info = json.loads(out)
+    assert info["customer"]["first_name"] == "Anna" and info["customer"]["preferences"] == {"size_top": "M"}
+    # The card number itself is nowhere in the directory file.
+    db = (config / "data" / "identity.sqlite3").read_bytes()
+    assert b"0416C6C2D73881" not in db.upper() and b"anna@example.com" not in db
+
+
+def test_bad_file_is_one_sentence_and_changes_nothing(config, capsys):
+    (config / "crm.csv").write_text(CSV)
+    run(capsys, "customers", "import", str(config / "crm.csv"))
+    (config / "bad.csv").write_text("card_uid,first_name\n0416C6C2D73881,Anna\nnot-a-card,Bob\n")
+    code, out, err = run(capsys, "customers", "import", str(config / "bad.csv"))
+    assert code == 1 and err.strip() == f"kiosk: {config / 'bad.csv'} line 3: card_uid 'not-a-card' is not a hexadecimal card number"
+    code, out, _ = run(capsys, "customers", "list", "--json")
+    assert len(json.loads(out)) == 2
+
+
+def test_forget_deletes_looks_and_records(config, capsys):
+    (config / "crm.csv").write_text(CSV)
+    run(capsys, "customers", "import", str(config / "crm.csv"))
+    key = CardKeyer(load_secret(config / "data" / "store-secret")).key("0416C6C2D73881")
+    video = config / "take.mp4"
+    video.write_bytes(b"\x00" * 64)
+    with Library(config / "data") as library:
+        library.add_look(NewLook("look-0000000000001", video, None, None, 1.0e9, 3.0, 720, 1280,
+                                 session_id="s1", customer_id=key, consent_by="customer"))
+    code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"looks": 1, "customers": 1, "consents": 0}
+    with Library(config / "data") as library:
+        assert library.list(customer_id=key) == []
+    with CustomerDirectory(config / "data" / "identity.sqlite3") as directory:
+        assert directory.get(key) is None and directory.is_forgotten(key)
+    code, out, err = run(capsys, "customers", "forget", "--uid", "zz")
+    assert code == 1 and "not a hexadecimal card number" in err
