@@ -60,12 +60,16 @@ def check_sim_uid(protocol: str, uid: str) -> str:
 class CardReaderSim:
     """A simulated reader behind a pseudo-terminal; ``start`` opens it and runs its thread."""
 
-    def __init__(self, protocol: str, link: str | None = None, repeat_s: float = 0.15) -> None:
+    def __init__(
+        self, protocol: str, link: str | None = None, repeat_s: float = 0.15, ignores_max_retries: bool = False
+    ) -> None:
         if protocol not in SIM_PROTOCOLS:
             raise ValueError(f"no simulator for protocol {protocol!r}")
         self.protocol = protocol
         self.link = link
         self.repeat_s = repeat_s
+        self.ignores_max_retries = ignores_max_retries  # like clones: polls wait for a card until cancelled
+        self.cancels = 0  # PN532 commands the host cancelled with an ACK, for tests
         self.pty_path: str | None = None
         self.commands: list[int] = []  # PN532 command codes received, for tests
         self.connected = threading.Event()  # a program has the port open (and, PN532: polls)
@@ -215,6 +219,8 @@ class CardReaderSim:
 
     def _on_frame(self, item) -> None:
         if isinstance(item, Ack):
+            if self._waiting_for_card:
+                self.cancels += 1
             self._waiting_for_card = False  # the host cancelled the pending command
         elif isinstance(item, Nak):
             self._write(self._last_reply)
@@ -230,7 +236,7 @@ class CardReaderSim:
         elif command == 0x14:
             self._reply(command)
         elif command == 0x32:
-            if params[:1] == b"\x05" and len(params) >= 4:
+            if params[:1] == b"\x05" and len(params) >= 4 and not self.ignores_max_retries:
                 self._max_retries = params[3]
             self._reply(command)
         elif command == 0x4A:

@@ -122,4 +122,4 @@ def _card_key(config, uid: str) -> str:
         normalise_uid(uid)
     except ValueError:
         raise UsageError(f"--uid {uid!r} is not a hexadecimal card number") from None
-    return load_keyer(config).key(uid)
+    return load_keyer(config, create=False).key(uid)  # no secret yet: nothing was ever stored

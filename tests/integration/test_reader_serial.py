@@ -173,3 +173,23 @@ def test_socket_url_reader():
         reader.stop()
         feeder.join(5)
         server.close()
+
+
+def test_clone_that_waits_for_a_card_is_cancelled_with_ack(tmp_path, reader_factory):
+    """A PN532 clone ignoring MaxRetries holds each poll until a card comes; the host cancels it."""
+    sim = CardReaderSim("pn532", link=str(tmp_path / "clone"), ignores_max_retries=True)
+    sim.start()
+    try:
+        reader, got = reader_factory(sim.path, protocol="pn532", response_timeout_s=0.2)
+        assert sim.connected.wait(5)
+        deadline = time.monotonic() + 5
+        while sim.cancels < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sim.cancels >= 2  # timed-out polls were cancelled, and polling went on
+        sim.tap("04A1B2C3", hold_s=0.6)
+        assert got.next(is_kind("tap")).uid == "04A1B2C3"
+        got.next(is_kind("removed"))
+        assert not any(isinstance(e, ReaderState) and e.state == "unavailable" for e in got.seen)
+    finally:
+        reader.stop()
+        sim.stop()

@@ -75,3 +75,11 @@ def test_forget_deletes_looks_and_records(config, capsys):
         assert directory.get(key) is None and directory.is_forgotten(key)
     code, out, err = run(capsys, "customers", "forget", "--uid", "zz")
     assert code == 1 and "not a hexadecimal card number" in err
+
+
+def test_show_before_any_import_says_nothing_is_stored(config, capsys):
+    code, out, err = run(capsys, "customers", "show", "--uid", "0416C6C2D73881")
+    assert code == 1 and "store secret" in err and "does not exist" in err
+    assert not (config / "data" / "store-secret").exists()
+    code, out, _ = run(capsys, "customers", "list")
+    assert code == 0 and "no customers imported yet" in out
