@@ -145,9 +145,9 @@ def share_qr(token: str, request: Request, ctx: NetContext = Depends(get_ctx)) -
 
 
 def qr_svg(url: str, scale: int = 8) -> bytes:
-    """The QR code of ``url`` as SVG (segno, error correction M, quiet zone 4)."""
+    """The QR code of ``url`` as SVG (segno, error correction M, quiet zone 4, opaque white ground)."""
     import segno
 
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
+    segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=4, xmldecl=False, light="#fff")
     return buf.getvalue()

@@ -1,0 +1,76 @@
+"""The share page on a (headless Chromium) phone: the video plays inline; dead links get a kind 410."""
+
+from __future__ import annotations
+
+import base64
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+
+VIDEO_STATE = """(() => { const v = document.querySelector('video'); if (!v) return null;
+  return {readyState: v.readyState, paused: v.paused, currentTime: v.currentTime, width: v.videoWidth,
+          error: v.error && v.error.code, playsinline: v.hasAttribute('playsinline'), poster: v.poster,
+          box: v.getBoundingClientRect().width}; })()"""
+
+
+def _share(server) -> dict:
+    r = httpx.post(server.url + f"{API}/looks/{server.looks.consented}/share", headers=server.auth)
+    assert r.status_code == 201
+    return r.json()
+
+
+def test_share_page_plays_the_look_on_a_phone(server, chromium):
+    share = _share(server)
+    chromium.phone()
+    chromium.open(share["url"])
+    state = chromium.wait(
+        f"(() => {{ const s = {VIDEO_STATE}; return s && s.readyState >= 2 && !s.paused && s.currentTime > 0 ? s : null; }})()",
+        timeout=20,
+    )
+    assert state["error"] is None
+    assert state["width"] == 640  # the recorded look's width: the real video decoded
+    assert state["playsinline"]
+    assert state["poster"].endswith(f"/s/{share['token']}/poster.jpg")
+    assert 0 < state["box"] <= 390  # fits the phone's screen
+    assert chromium.js("performance.getEntriesByType('navigation')[0].responseStatus") == 200
+    text = chromium.js("document.body.innerText")
+    assert "Maison Test" in text
+    assert "Download video" in text
+    assert "until" in text and share["expires_iso"][:4] in text
+    href = chromium.js("document.querySelector('a.button').getAttribute('href')")
+    assert href == f"/s/{share['token']}/video?download=1"
+    poster_width = chromium.wait(
+        "new Promise(r => { const i = new Image(); i.onload = () => r(i.naturalWidth); i.onerror = () => r(-1);"
+        " i.src = document.querySelector('video').poster; })"
+    )
+    assert poster_width > 0
+
+
+def test_revoked_link_shows_a_friendly_410_page(server, chromium):
+    share = _share(server)
+    assert httpx.delete(server.url + f"{API}/shares/{share['token']}", headers=server.auth).status_code == 204
+    chromium.phone()
+    chromium.open(share["url"])
+    assert chromium.js("performance.getEntriesByType('navigation')[0].responseStatus") == 410
+    text = chromium.js("document.body.innerText")
+    assert "no longer available" in text and "Maison Test" in text
+    assert chromium.js("document.querySelector('video')") is None
+
+
+def test_qr_code_holds_the_share_link(server, chromium):
+    share = _share(server)
+    svg = httpx.get(share["qr_svg_url"])
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    chromium.open(share["qr_svg_url"])  # rendered by a real browser, as the console shows it
+    png = base64.b64decode(chromium.send("Page.captureScreenshot", session=True, format="png")["data"])
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text == share["url"]
