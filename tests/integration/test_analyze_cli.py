@@ -1,0 +1,98 @@
+"""``kiosk analyze`` and ``kiosk eval footage`` as a user runs them: output, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.footage
+
+
+def kiosk(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_analyze_json_is_one_object_with_the_issue_keys(footage_dir):
+    clip = footage_dir / "iper_023_1_1_turn.mp4"
+    proc = kiosk("analyze", str(clip), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # the whole of stdout is one JSON object
+    assert list(data) == ["video", "duration_s", "frames_analyzed", "fps_analyzed", "person_intervals", "turns"]
+    assert data["video"] == str(clip)
+    assert data["duration_s"] == pytest.approx(1.59, abs=0.01)
+    assert data["frames_analyzed"] >= 20 and data["fps_analyzed"] > 10
+    assert data["person_intervals"] == [[0.0, pytest.approx(1.59, abs=0.05)]]
+    [turn] = data["turns"]
+    assert list(turn) == ["start_s", "back_s", "end_s", "rotation_deg", "direction", "complete"]
+    assert turn["direction"] == "cw" and turn["complete"] is True
+    assert "Traceback" not in proc.stderr
+
+
+def test_analyze_human_output(footage_dir):
+    proc = kiosk("analyze", str(footage_dir / "iper_023_1_1_turn.mp4"), "--max-fps", "10")
+    assert proc.returncode == 0, proc.stderr
+    assert "complete turn" in proc.stdout and "cw" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: tmp / "missing.mp4", "does not exist"),
+        (lambda tmp: _write(tmp / "notes.mp4", b"not a video at all"), "cannot open"),
+        (lambda tmp: _write(tmp / "empty.mp4", b""), "cannot open"),
+    ],
+)
+def test_analyze_bad_input_is_one_sentence(tmp_path, make, message):
+    proc = kiosk("analyze", str(make(tmp_path)), "--json", timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("kiosk:")]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def test_eval_footage_scores_each_clip_and_totals(footage_dir, footage_labels, tmp_path):
+    keep = [e for e in footage_labels if e["file"] in ("iper_023_1_1_turn.mp4", "tfjs_pose_squats.mp4")]
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps(keep))
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "original,mirrored", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [(c["file"], c["variant"]) for c in data["clips"]] == [
+        ("iper_023_1_1_turn.mp4", "original"), ("iper_023_1_1_turn.mp4", "mirrored"),
+        ("tfjs_pose_squats.mp4", "original"), ("tfjs_pose_squats.mp4", "mirrored"),
+    ]
+    iper = data["clips"][1]
+    assert iper["expected_turn"] and iper["direction"] == "ccw" and iper["direction_ok"]
+    assert abs(iper["start_err_s"]) <= 0.5 and abs(iper["end_err_s"]) <= 0.5
+    totals = data["totals"]
+    assert totals["clips"] == 4 and totals["passed"] == 4 and totals["false_turns"] == 0
+    assert totals["turns_found"] == totals["turns_expected"] == 2
+
+
+def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
+    entry = next(e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4")
+    wrong = dict(entry, turn=dict(entry["turn"], direction_from_above="counterclockwise"))
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([wrong]))
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--strict")
+    assert proc.returncode == 3, proc.stderr
+    assert "WRONG" in proc.stdout and "FAIL" in proc.stdout
+    assert "total: 0/1 clips pass" in proc.stdout
+
+
+def test_eval_rejects_a_file_that_is_not_labels(tmp_path):
+    bad = tmp_path / "labels.json"
+    bad.write_text('{"file": "x.mp4"}')
+    proc = kiosk("eval", "footage", str(bad), timeout=60)
+    assert proc.returncode == 1 and "is not a labels file" in proc.stderr
+    proc = kiosk("eval", "footage", str(bad), "--variants", "sideways", timeout=60)
+    assert proc.returncode == 1
