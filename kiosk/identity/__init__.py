@@ -8,6 +8,8 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 - ``ConsentDesk``: ``offer(session_id)`` → ``ConsentOffer`` or None once answered,
   ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
   ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
+- ``AssociatePanel``: unlocked by a staff card's tap; ``view(session_id)`` (the shopper's
+  preferences and kept looks, only with their consent), ``move_look(look_id, session_id)``.
 - ``CustomerDirectory`` (SQLite), ``Customer``, ``ConsentRecord``, ``read_export`` (CRM files),
   ``CardKeyer`` (HMAC-SHA256 card keys), ``forget_card``.
 - Events: ``CardTapped`` (``next_step`` says what the mirror shows), ``CardRemoved``,
@@ -15,6 +17,7 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 - ``build_card_service(config, bus, reader, looks, wake)`` and the path helpers in ``setup``.
 """
 
+from kiosk.identity.associate import AssociatePanel, AssociateView
 from kiosk.identity.cardkey import CardKeyer, load_secret, normalise_uid
 from kiosk.identity.consent import WORDING, ConsentDesk, ConsentOffer, ConsentWording
 from kiosk.identity.crm_import import read_export
@@ -43,6 +46,8 @@ __all__ = [
     "STEP_NONE",
     "STEP_WELCOME",
     "WORDING",
+    "AssociatePanel",
+    "AssociateView",
     "CardKeyer",
     "CardRemoved",
     "CardService",

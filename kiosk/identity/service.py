@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.events import EventBus, SessionStateChanged
+from kiosk.identity.associate import AssociatePanel
 from kiosk.identity.cardkey import CardKeyer
 from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
@@ -43,6 +44,7 @@ class CardServiceParts:
     consent: ConsentDesk
     looks: LookKeeper | None = None
     wake: Callable[[], None] | None = None
+    associate: AssociatePanel | None = None
 
 
 class CardService:
@@ -87,6 +89,8 @@ class CardService:
         session_id = self.session_id
         if customer is not None and customer.is_staff:
             step = STEP_ASSOCIATE
+            if self.parts.associate is not None:
+                self.parts.associate.unlock(customer.staff_role)
         elif session_id is None:
             step = STEP_NONE
         else:
@@ -141,3 +145,5 @@ class CardService:
                 ended, self._session_id = self._session_id, event.session_id
             if ended and ended != event.session_id:
                 self.parts.consent.end_session(ended)
+                if self.parts.associate is not None:
+                    self.parts.associate.lock()  # the next shopper starts with the panel closed

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kiosk.config import Config
 from kiosk.events import EventBus
+from kiosk.identity.associate import AssociatePanel
 from kiosk.identity.cardkey import CardKeyer, load_secret
 from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
@@ -51,5 +52,6 @@ def build_card_service(
     """A ready-to-start card service; the retention shown in the consent text is the library's."""
     directory = open_directory(config)
     desk = ConsentDesk(directory, looks, retention_days=config.library.max_age_days, notify=bus.emit)
-    parts = CardServiceParts(bus, reader, load_keyer(config), directory, desk, looks, wake)
+    panel = AssociatePanel(directory, desk, looks)
+    parts = CardServiceParts(bus, reader, load_keyer(config), directory, desk, looks, wake, panel)
     return CardService(parts)
