@@ -69,11 +69,13 @@ class CardService:
             self.parts.reader.start(self._on_reader)
 
     def stop(self) -> None:
+        """Stop the reader, then close the directory (the reader thread may be using it)."""
         if self.parts.reader is not None:
             self.parts.reader.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self.parts.directory.close()
 
     @property
     def session_id(self) -> str | None:
