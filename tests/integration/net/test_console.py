@@ -1,0 +1,115 @@
+"""The associate console in real headless Chromium, over two real ``kiosk serve`` mirrors on loopback.
+
+Both mirrors announce themselves by zeroconf on 127.0.0.1 only; the console of the first finds
+the second, shows both rooms with their live state, gathers the help requests of both, lets the
+associate acknowledge one on the other mirror, and shares a consented look as a QR code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, TOKEN, copy_library
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+
+
+def _serve(tmp: Path, library: Path, name: str, room: str) -> tuple[subprocess.Popen, str]:
+    config = tmp / f"{room}.toml"
+    config.write_text(
+        f'[api]\nname = "{name}"\nroom = "{room}"\nstore = "Maison Test"\ntoken = "{TOKEN}"\npin = "{PIN}"\n'
+        'bind = "127.0.0.1"\ntxt_interval_s = 0.5\n'
+    )
+    env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
+    env.pop("KIOSK_CONFIG", None)
+    env.pop("KIOSK_API_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "serve", "--config", str(config), "--library", str(library), "--port", "0",
+         "--interface", "127.0.0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    line = proc.stdout.readline()
+    if not line.startswith("kiosk serve:"):
+        proc.kill()
+        pytest.fail(f"kiosk serve did not start: {line!r} {proc.stderr.read()}")
+    port = int(line.split(" on port ")[1].split()[0])
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def two_mirrors(recorded_library, tmp_path):
+    procs = []
+    try:
+        lib_a = copy_library(recorded_library, tmp_path / "lib-a")
+        proc_a, url_a = _serve(tmp_path, lib_a.root, "Mirror Left", "1")
+        procs.append(proc_a)
+        proc_b, url_b = _serve(tmp_path, tmp_path / "lib-b", "Mirror Right", "2")
+        procs.append(proc_b)
+        yield url_a, url_b, lib_a
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                assert proc.wait(15) == 0
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+                raise
+
+
+MIRRORS = "[...document.querySelectorAll('#mirrors .mirror')].map(m => [m.dataset.name, m.innerText])"
+
+
+def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chromium):
+    url_a, url_b, lib_a = two_mirrors
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    chromium.open(url_a + "/console")
+    assert chromium.js("document.getElementById('sign-in-view').hidden") is False
+
+    chromium.js("document.getElementById('secret').value = '000000'; document.getElementById('sign-in').requestSubmit()")
+    chromium.wait("document.getElementById('sign-in-error').textContent.includes('not right')")
+    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    chromium.wait("!document.getElementById('console-view').hidden")
+
+    mirrors = chromium.wait(f"(() => {{ const m = {MIRRORS}; return m.length === 2 ? m : null; }})()", timeout=20)
+    names = {name: text for name, text in mirrors}
+    assert set(names) == {"Mirror Left", "Mirror Right"}
+    assert "Room 1" in names["Mirror Left"] and "this mirror" in names["Mirror Left"]
+    assert "Room 2" in names["Mirror Right"] and "free" in names["Mirror Right"]
+    chromium.wait("document.getElementById('live').textContent === 'live'")
+
+    # a shopper on the other mirror asks for another size: it shows up in this console
+    req = httpx.post(url_b + f"{API}/assist", headers=auth, json={"kind": "size", "detail": "jeans 32/34"}).json()
+    item = f"document.querySelector('#queue li[data-id=\"{req['id']}\"]')"
+    text = chromium.wait(f"{item} && {item}.innerText", timeout=10)
+    assert "Room 2" in text and "Another size" in text and "jeans 32/34" in text
+    chromium.js(f"{item}.querySelector('button').click()")
+    chromium.wait(f"{item} && {item}.classList.contains('done')", timeout=10)
+    acked = [r for r in httpx.get(url_b + f"{API}/assist", headers=auth).json()["requests"] if r["id"] == req["id"]]
+    assert acked and acked[0]["open"] is False
+
+    # a local request arrives through the live event stream
+    local = httpx.post(url_a + f"{API}/assist", headers=auth, json={"kind": "associate"}).json()
+    chromium.wait(f"!!document.querySelector('#queue li.open[data-id=\"{local['id']}\"]')", timeout=5)
+
+    # the consented look of this visit can be shared as a QR code
+    look = f"document.querySelector('#looks li[data-id=\"{lib_a.consented}\"]')"
+    chromium.wait(f"!!{look}", timeout=10)
+    assert chromium.js(f"document.querySelector('#looks li[data-id=\"{lib_a.private}\"]')") is None
+    chromium.wait(f"{look}.querySelector('img').naturalWidth > 0", timeout=10)  # poster through the API
+    chromium.js(f"{look}.querySelector('button').click()")
+    chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0")
+    link = chromium.js("document.getElementById('qr-link').href")
+    assert link.startswith(url_a + "/s/")
+    page = httpx.get(link)
+    assert page.status_code == 200 and "<video" in page.text
