@@ -37,6 +37,8 @@ def simulate(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.link and os.path.exists(args.link) and not os.path.islink(args.link):
         raise UsageError(f"--link {args.link} exists and is not a symlink; choose another path")
+    if args.link and not os.path.isdir(os.path.dirname(os.path.abspath(args.link))):
+        raise UsageError(f"--link {args.link}: its folder does not exist")
     done = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: done.set())
     print(sim.start(), flush=True)
