@@ -18,8 +18,12 @@ from kiosk.config import Config
 from kiosk.events import CameraStateChanged, EventBus, SessionStateChanged
 from kiosk.hub import FrameHub
 from kiosk.metrics import RateMeter
+from kiosk.recording.events import RecordingFailed
+from kiosk.recording.recorder import RecordingRefused
+from kiosk.studio import Studio
 from kiosk.session import (
     Input,
+    Phase,
     SessionEnded,
     SessionSettings,
     SessionStarted,
@@ -45,12 +49,21 @@ class CameraStatus:
 class KioskCore:
     """Owns the camera, the hub, the event bus and the session state."""
 
-    def __init__(self, config: Config, source: CameraSource, source_spec: str) -> None:
+    def __init__(
+        self,
+        config: Config,
+        source: CameraSource,
+        source_spec: str,
+        hub: FrameHub,
+        bus: EventBus,
+        studio: Studio | None = None,
+    ) -> None:
         self.config = config
         self.source = source
         self.source_spec = source_spec
-        self.hub = FrameHub()
-        self.bus = EventBus()
+        self.hub = hub
+        self.bus = bus
+        self.studio = studio
         self.capture_rate = RateMeter()
         self._session = SessionState()
         self._session_lock = threading.Lock()
@@ -65,19 +78,23 @@ class KioskCore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the camera, then the session clock."""
+        """Start the look library and recorder, the camera, then the session clock."""
         self._stop.clear()
+        if self.studio is not None:
+            self.studio.start()
         self.source.start(self._on_frame, self._on_camera_state)
         self._ticker = threading.Thread(target=self._tick_loop, name="session-clock", daemon=True)
         self._ticker.start()
 
     def stop(self) -> None:
-        """Stop the session clock, then the camera."""
+        """Stop the session clock, the camera, then the recorder and library (the take is kept)."""
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(2.0)
             self._ticker = None
         self.source.stop()
+        if self.studio is not None:
+            self.studio.stop()
 
     # -- intents and state --------------------------------------------------------------------
 
@@ -93,9 +110,36 @@ class KioskCore:
         for effect in effects:
             if isinstance(effect, SessionStarted):
                 _log.info("session %s started", effect.session_id)
+                if self.studio is not None:
+                    self.studio.session_started(effect.session_id)
             elif isinstance(effect, SessionEnded):
                 _log.info("session %s ended: %s", effect.session_id, effect.reason)
+                if self.studio is not None:
+                    self.studio.session_ended(effect.session_id)
             self.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id))
+
+    def start_recording(self, reason: str = "manual") -> str | None:
+        """Start a take for the shopper in front of the mirror; None (and an event) when refused."""
+        if self.studio is None:
+            return None
+        if self._session.phase != Phase.SESSION:
+            self.touch()  # recording wakes the mirror: there is someone in front of it
+        try:
+            return self.studio.begin(reason)
+        except RecordingRefused as exc:
+            self.bus.emit(RecordingFailed(reason=str(exc)))
+            return None
+
+    def stop_recording(self, reason: str = "stopped") -> None:
+        if self.studio is not None:
+            self.studio.end(reason)
+
+    def toggle_recording(self) -> None:
+        """The record button or the hold-a-hand-up gesture."""
+        if self.studio is not None and self.studio.recording:
+            self.stop_recording("stopped by the shopper")
+        else:
+            self.start_recording("manual")
 
     @property
     def session(self) -> SessionState:

@@ -12,6 +12,9 @@ from hardware.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 from kiosk.config import Config
 from kiosk.core import KioskCore
 from kiosk.errors import SourceError
+from kiosk.events import EventBus
+from kiosk.hub import FrameHub
+from kiosk.studio import Studio
 
 _log = logging.getLogger(__name__)
 
@@ -43,10 +46,27 @@ def build_source(config: Config, spec_text: str | None = None) -> tuple[CameraSo
     return create_source(spec, watchdog), spec
 
 
-def build_core(config: Config, spec_text: str | None = None) -> KioskCore:
-    """A ready-to-start kiosk core."""
+def build_core(config: Config, spec_text: str | None = None, library_dir: str | None = None, record: bool = True) -> KioskCore:
+    """A ready-to-start kiosk core: camera, hub, bus, and (unless ``record`` is off) the studio."""
     source, spec = build_source(config, spec_text)
-    return KioskCore(config, source, str(spec))
+    hub, bus = FrameHub(), EventBus()
+    studio = build_studio(config, hub, bus, source.fps, library_dir) if record else None
+    return KioskCore(config, source, str(spec), hub, bus, studio=studio)
+
+
+def build_studio(config: Config, hub: FrameHub, bus: EventBus, fps: float, library_dir: str | None) -> Studio:
+    """The look library and the recorder, as configured (nothing is opened yet)."""
+    from kiosk.library import Library
+    from kiosk.library.settings import library_dir as resolve_library_dir
+    from kiosk.library.settings import retention_policy
+    from kiosk.recording.recorder import Recorder
+    from kiosk.recording.settings import recorder_settings
+    from kiosk.recording.sinks import LibrarySink
+
+    library = Library(resolve_library_dir(config, library_dir))
+    policy = retention_policy(config)
+    recorder = Recorder(hub, LibrarySink(library, policy), bus, recorder_settings(config), fps=fps)
+    return Studio(library, recorder, bus, policy)
 
 
 def build_card_reader(config: Config, port: str | None = None, protocol: str | None = None):

@@ -60,20 +60,24 @@ def run_mirror(
     from ui.bridge import MirrorBridge
     from ui.paint_probe import PaintProbe
     from ui.preview import PreviewPump
+    from ui.studio_bridge import StudioBridge
 
     app = QGuiApplication.instance() or QGuiApplication([])
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
     bridge = MirrorBridge(core)
+    studio = StudioBridge(core) if core.studio is not None else None
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
     engine.addImportPath(str(QML_DIR))
-    engine.setInitialProperties({"mirror": bridge, "preview": pump})
+    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio})
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
     roots = engine.rootObjects()
     if not roots:
         bridge.close()
+        if studio is not None:
+            studio.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
     probe = PaintProbe(window, pump)
@@ -115,4 +119,6 @@ def run_mirror(
         engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         bridge.close()
+        if studio is not None:
+            studio.close()
     return code

@@ -55,6 +55,7 @@ class PreviewPump(QObject):
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.handed_over = 0
+        self._active = True
         #: (seq, capture time) of the frame last handed to the sink; updated after the hand-over
         #: so a reader never attributes a frame to the screen before the sink has it.
         self.presented: tuple[int, float] = (0, 0.0)
@@ -66,6 +67,11 @@ class PreviewPump(QObject):
             raise TypeError(f"expected a QVideoSink, got {type(sink).__name__}")
         with self._lock:
             self._sink = sink
+
+    @Slot(bool)
+    def setActive(self, active: bool) -> None:  # noqa: N802 - QML API
+        """Convert frames only while the live picture is on screen (not behind a replay)."""
+        self._active = bool(active)
 
     @property
     def subscription(self) -> Subscription | None:
@@ -92,7 +98,7 @@ class PreviewPump(QObject):
                 continue
             with self._lock:
                 sink = self._sink
-            if sink is None:
+            if sink is None or not self._active:
                 continue
             try:
                 video_frame = to_video_frame(frame.pixels)

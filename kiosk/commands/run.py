@@ -13,6 +13,7 @@ def register(subparsers) -> None:
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
     p.add_argument("--source", help="camera source spec, overriding the configuration (e.g. file:clip.mp4)")
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    p.add_argument("--library", metavar="DIR", help="look library folder, overriding library.data_dir")
     p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270), help="override display.rotation")
     p.add_argument("--no-status", action="store_true", help="hide the status line")
     p.add_argument("--quit-after", type=float, metavar="S", help=argparse.SUPPRESS)
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         config.display.rotation = args.rotation
     if args.no_status:
         config.display.show_status = False
-    core = build_core(config, args.source)
+    core = build_core(config, args.source, library_dir=args.library)
     from ui.app import run_mirror  # the UI is only loaded by the commands that show it
 
     return run_mirror(core, quit_after=args.quit_after)

@@ -1,12 +1,17 @@
 import QtQuick
 import QtQuick.Window
 
-// The mirror's window: live picture, attract screen, camera notice and status line.
+// The mirror's window: live picture, replay and looks tray, attract screen, camera notice,
+// messages and the status line.
 Window {
     id: root
 
     required property var mirror   // MirrorBridge
     required property var preview  // PreviewPump
+    required property var studio   // StudioBridge, or null when this mirror does not record
+
+    readonly property bool replaying: studio !== null && studio.replayId !== ""
+    readonly property bool live: !mirror.attract && !replaying
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -15,19 +20,83 @@ Window {
         id: view
         anchors.fill: parent
         mirror: root.mirror
-        Component.onCompleted: root.preview.attachSink(view.videoSink)
+        // Hidden behind the attract screen or a replay: then the preview stops converting frames.
+        visible: root.live
+        onVisibleChanged: root.preview.setActive(visible)
+        Component.onCompleted: {
+            root.preview.attachSink(view.videoSink);
+            root.preview.setActive(visible);
+        }
+    }
+
+    Loader {
+        anchors.fill: parent
+        active: root.studio !== null
+        sourceComponent: ReplayView {
+            mirror: root.mirror
+            studio: root.studio
+        }
     }
 
     CameraNotice {
         anchors.fill: parent
         cameraState: root.mirror.cameraState
         reason: root.mirror.cameraReason
-        visible: !root.mirror.attract && root.mirror.cameraState !== "running"
+        visible: root.live && root.mirror.cameraState !== "running"
     }
 
     AttractScreen {
         anchors.fill: parent
         visible: root.mirror.attract
+    }
+
+    Loader {
+        id: controls
+        anchors.fill: parent
+        active: root.studio !== null && !root.mirror.attract
+        sourceComponent: Item {
+            LooksTray {
+                anchors.left: parent.left
+                anchors.right: record.left
+                anchors.bottom: parent.bottom
+                anchors.margins: 16
+                studio: root.studio
+                visible: count > 0
+            }
+            RecordButton {
+                id: record
+                anchors.right: parent.right
+                anchors.bottom: parent.bottom
+                anchors.margins: 24
+                studio: root.studio
+                visible: !root.replaying
+            }
+            Rectangle {
+                // Recording indicator: a shopper must always see that the camera is recording.
+                visible: root.studio.recording
+                anchors.top: parent.top
+                anchors.horizontalCenter: parent.horizontalCenter
+                anchors.topMargin: 16
+                width: recLabel.implicitWidth + 36
+                height: recLabel.implicitHeight + 14
+                radius: height / 2
+                color: "#c0b00000"
+                Text {
+                    id: recLabel
+                    anchors.centerIn: parent
+                    color: "white"
+                    font.pixelSize: 18
+                    text: "● " + qsTr("Recording")
+                }
+            }
+        }
+    }
+
+    Toast {
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.top: parent.top
+        anchors.topMargin: 72
+        text: root.studio !== null ? root.studio.message : ""
     }
 
     StatusLine {

@@ -1,13 +1,14 @@
 import QtQuick
 import QtMultimedia
 
-// The live picture. Rotation, left/right mirroring, crop/fit and zoom are all scene-graph
+// A camera picture (live, or a look being replayed). Rotation, left/right mirroring, crop/fit and zoom are all scene-graph
 // transforms (done by the GPU), never per-pixel work in Python.
 Item {
     id: view
 
     required property var mirror
     readonly property alias videoSink: output.videoSink
+    readonly property alias output: output
 
     clip: true
 

@@ -1,0 +1,57 @@
+"""LooksModel: the current session's looks for the replay tray, newest first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QUrl, Qt
+
+from kiosk.library.look import Look
+
+_ROLES = {
+    Qt.ItemDataRole.UserRole + 1: b"lookId",
+    Qt.ItemDataRole.UserRole + 2: b"videoUrl",
+    Qt.ItemDataRole.UserRole + 3: b"posterUrl",
+    Qt.ItemDataRole.UserRole + 4: b"durationS",
+    Qt.ItemDataRole.UserRole + 5: b"consented",
+}
+
+
+class LooksModel(QAbstractListModel):
+    """A list model over ``Look`` rows; ``replace`` swaps the whole list (a tray holds a handful)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._looks: list[Look] = []
+
+    def replace(self, looks: list[Look]) -> None:
+        """New rows (only when something changed, so views keep their place)."""
+        if looks == self._looks:
+            return
+        self.beginResetModel()
+        self._looks = list(looks)
+        self.endResetModel()
+
+    def ids(self) -> list[str]:
+        return [look.id for look in self._looks]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._looks)
+
+    def roleNames(self) -> dict:  # noqa: N802 - Qt API
+        return {role: QByteArray(name) for role, name in _ROLES.items()}
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._looks):
+            return None
+        look = self._looks[index.row()]
+        name = _ROLES.get(role)
+        if name == b"lookId":
+            return look.id
+        if name == b"videoUrl":
+            return QUrl.fromLocalFile(look.path)
+        if name == b"posterUrl":
+            return QUrl.fromLocalFile(look.poster_path) if look.poster_path else QUrl()
+        if name == b"durationS":
+            return float(look.duration_s)
+        if name == b"consented":
+            return bool(look.consented)
+        return None

@@ -1,0 +1,22 @@
+import QtQuick
+
+// Start or stop a recording by hand (the turn detector and the raised-hand gesture do it too).
+MirrorButton {
+    id: record
+
+    required property var studio
+    property real seconds: 0
+
+    symbol: studio.recording ? "■" : "●"
+    label: studio.recording ? qsTr("Stop · %1 s").arg(seconds.toFixed(0)) : qsTr("Record")
+    tint: studio.recording ? "#c0d02020" : "#60d02020"
+    onTapped: studio.toggleRecording()
+
+    Timer {
+        interval: 250
+        repeat: true
+        running: record.studio.recording
+        onTriggered: record.seconds = record.studio.recordingSeconds()
+        onRunningChanged: record.seconds = 0
+    }
+}

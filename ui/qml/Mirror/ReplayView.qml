@@ -1,0 +1,101 @@
+import QtQuick
+import QtMultimedia
+
+// Plays a look back at once, looping, mirrored exactly like the live picture. Drag sideways to
+// scrub through it; slow motion halves the speed.
+Item {
+    id: replay
+
+    required property var mirror   // MirrorBridge (rotation, mirroring, fill)
+    required property var studio   // StudioBridge
+    property bool slow: false
+
+    visible: studio.replayId !== ""
+
+    Rectangle { anchors.fill: parent; color: "black" }
+
+    MirrorView {
+        id: video
+        anchors.fill: parent
+        mirror: replay.mirror
+    }
+
+    MediaPlayer {
+        id: player
+        source: replay.studio.replayUrl
+        videoOutput: video.output
+        loops: MediaPlayer.Infinite
+        playbackRate: replay.slow ? 0.5 : 1.0
+        onSourceChanged: {
+            replay.slow = false;
+            if (source.toString() !== "")
+                play();
+            else
+                stop();
+        }
+    }
+
+    DragHandler {
+        id: scrub
+        target: null
+        property real startPosition: 0
+        property bool wasPlaying: false
+        onActiveChanged: {
+            if (active) {
+                wasPlaying = player.playbackState === MediaPlayer.PlayingState;
+                startPosition = player.position;
+                player.pause();
+            } else if (wasPlaying) {
+                player.play();
+            }
+        }
+        onTranslationChanged: {
+            if (!active || player.duration <= 0)
+                return;
+            var t = startPosition + translation.x / replay.width * player.duration;
+            player.position = Math.max(0, Math.min(player.duration - 1, t));
+        }
+    }
+
+    Text {
+        anchors.top: parent.top
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.topMargin: 16
+        color: "white"
+        style: Text.Outline
+        styleColor: "#a0000000"
+        font.pixelSize: Math.max(14, replay.height * 0.022)
+        text: qsTr("Your look · %1 / %2 s%3")
+              .arg((player.position / 1000).toFixed(1))
+              .arg((player.duration / 1000).toFixed(1))
+              .arg(replay.slow ? qsTr(" · slow motion") : "")
+    }
+
+    Row {
+        anchors.right: parent.right
+        anchors.verticalCenter: parent.verticalCenter
+        anchors.rightMargin: 16
+        spacing: 18
+        layoutDirection: Qt.RightToLeft
+        // A column reads better on a tall mirror.
+        Column {
+            spacing: 18
+            MirrorButton {
+                symbol: "✕"
+                label: qsTr("Mirror")
+                onTapped: replay.studio.closeReplay()
+            }
+            MirrorButton {
+                symbol: replay.slow ? "1×" : "½×"
+                label: replay.slow ? qsTr("Normal") : qsTr("Slow")
+                onTapped: replay.slow = !replay.slow
+            }
+            MirrorButton {
+                symbol: "⌫"
+                label: qsTr("Delete")
+                tint: "#60b03030"
+                onTapped: replay.studio.deleteLook(replay.studio.replayId)
+            }
+        }
+    }
+}

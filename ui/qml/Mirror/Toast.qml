@@ -1,0 +1,25 @@
+import QtQuick
+
+// A short plain-words message at the top of the mirror (e.g. why a recording did not start).
+Rectangle {
+    id: toast
+
+    property string text: ""
+
+    visible: text !== ""
+    width: Math.min(parent ? parent.width * 0.9 : 400, label.implicitWidth + 40)
+    height: label.implicitHeight + 24
+    radius: height / 2
+    color: "#c0000000"
+
+    Text {
+        id: label
+        anchors.centerIn: parent
+        width: Math.min(implicitWidth, (toast.parent ? toast.parent.width * 0.9 : 400) - 40)
+        wrapMode: Text.WordWrap
+        horizontalAlignment: Text.AlignHCenter
+        color: "white"
+        font.pixelSize: 18
+        text: toast.text
+    }
+}

@@ -1,0 +1,148 @@
+"""StudioBridge: recording, replay and the looks tray for QML.
+
+It mirrors the studio's state (recording or not, this session's looks, the look being
+replayed) into Qt properties and forwards the shopper's taps. A look that lands for the
+current session is replayed at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
+
+from kiosk.core import KioskCore
+from kiosk.events import Event, SessionStateChanged
+from kiosk.recording.events import (
+    LookRecorded,
+    RecordingDiscarded,
+    RecordingFailed,
+    RecordingStarted,
+    RecordingStopped,
+)
+from ui.looks_model import LooksModel
+
+_log = logging.getLogger(__name__)
+
+
+class StudioBridge(QObject):
+    """Recording state, the replay and the tray, for the mirror's screen."""
+
+    recordingChanged = Signal()
+    replayChanged = Signal()
+    messageChanged = Signal()
+    _coreEvent = Signal(object)
+
+    def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._core = core
+        self._studio = core.studio
+        self._model = LooksModel(self)
+        self._recording = False
+        self._recording_since = 0.0
+        self._replay_id = ""
+        self._replay_url = QUrl()
+        self._message = ""
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self._set_message(""))
+        self._coreEvent.connect(self._on_core_event)
+        self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    # -- core events (UI thread) --------------------------------------------------------------
+
+    @Slot(object)
+    def _on_core_event(self, event: Event) -> None:
+        if isinstance(event, RecordingStarted):
+            self._set_recording(True, event.at)
+        elif isinstance(event, RecordingStopped):
+            self._set_recording(False)
+        elif isinstance(event, LookRecorded):
+            self._set_recording(False)
+            self._refresh()
+            if event.look_id in self._model.ids():
+                self.play(event.look_id)
+        elif isinstance(event, RecordingDiscarded):
+            self._set_recording(False)
+            self._flash("That was too short to keep — turn around once more.")
+        elif isinstance(event, RecordingFailed):
+            self._set_recording(False)
+            self._flash(event.reason)
+        elif isinstance(event, SessionStateChanged):
+            if event.state == "idle":
+                self.closeReplay()
+            self._refresh()
+
+    def _refresh(self) -> None:
+        try:
+            self._model.replace(self._studio.session_looks())
+        except Exception:  # the library being unavailable must not take the screen down
+            _log.exception("cannot list this session's looks")
+
+    # -- intents ------------------------------------------------------------------------------
+
+    @Slot()
+    def toggleRecording(self) -> None:  # noqa: N802 - QML API
+        self._core.toggle_recording()
+
+    @Slot(str)
+    def play(self, look_id: str) -> None:
+        look = next((look for look in self._studio.session_looks() if look.id == look_id), None)
+        if look is None:
+            return
+        self._replay_id, self._replay_url = look.id, QUrl.fromLocalFile(look.path)
+        self.replayChanged.emit()
+
+    @Slot()
+    def closeReplay(self) -> None:  # noqa: N802 - QML API
+        if self._replay_id:
+            self._replay_id, self._replay_url = "", QUrl()
+            self.replayChanged.emit()
+
+    @Slot(int)
+    def step(self, delta: int) -> None:
+        """Move through the tray (swipe gesture or arrow): +1 older, -1 newer."""
+        ids = self._model.ids()
+        if not ids:
+            return
+        index = ids.index(self._replay_id) if self._replay_id in ids else -1
+        self.play(ids[max(0, min(len(ids) - 1, index + delta))])
+
+    @Slot(str)
+    def deleteLook(self, look_id: str) -> None:  # noqa: N802 - QML API
+        if look_id == self._replay_id:
+            self.closeReplay()
+        if self._studio.delete(look_id):
+            self._flash("Look deleted.")
+        self._refresh()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _set_recording(self, recording: bool, since: float | None = None) -> None:
+        if recording != self._recording:
+            self._recording = recording
+            self._recording_since = since or time.monotonic()
+            self.recordingChanged.emit()
+
+    def _set_message(self, text: str) -> None:
+        if text != self._message:
+            self._message = text
+            self.messageChanged.emit()
+
+    def _flash(self, text: str, seconds: float = 4.0) -> None:
+        self._set_message(text)
+        self._message_timer.start(int(seconds * 1000))
+
+    @Slot(result=float)
+    def recordingSeconds(self) -> float:  # noqa: N802 - QML API
+        return time.monotonic() - self._recording_since if self._recording else 0.0
+
+    looks = Property(QObject, lambda self: self._model, constant=True)
+    recording = Property(bool, lambda self: self._recording, notify=recordingChanged)
+    replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)
+    replayUrl = Property(QUrl, lambda self: self._replay_url, notify=replayChanged)
+    message = Property(str, lambda self: self._message, notify=messageChanged)
