@@ -37,7 +37,7 @@ class ConsentWording:
 
     version: str
     title: str
-    text: str  # "{days}" is replaced by the retention period
+    text: str  # "{kept}" is replaced by how long looks are kept
     accept: str
     decline: str
 
@@ -46,7 +46,7 @@ WORDING = ConsentWording(
     version="2026-11.1",
     title="Keep your looks?",
     text=(
-        "If you say yes, the videos of your outfits from this visit are kept for {days} days and "
+        "If you say yes, the videos of your outfits from this visit are kept {kept} and "
         "linked to your loyalty card if you tap it, so you can watch them again, take them home "
         "with a QR code and let our staff help you. We never keep measurements of your face or "
         "body. Tap your card again at any time to make the mirror forget you. If you say no, "
@@ -67,7 +67,7 @@ class ConsentOffer:
     text: str
     accept_label: str
     decline_label: str
-    retention_days: float
+    retention_days: float  # 0: kept until the shopper asks to be forgotten
 
 
 @dataclass
@@ -104,8 +104,9 @@ class ConsentDesk:
             if self._session(session_id).decision in (ACCEPTED, DECLINED):
                 return None
         w = self.wording
-        days = f"{self.retention_days:g}"
-        return ConsentOffer(session_id, w.version, w.title, w.text.format(days=days), w.accept, w.decline,
+        days = self.retention_days
+        kept = f"for {days:g} day{'' if days == 1 else 's'}" if days > 0 else "until you ask the mirror to forget you"
+        return ConsentOffer(session_id, w.version, w.title, w.text.format(kept=kept), w.accept, w.decline,
                             self.retention_days)
 
     def accept(self, session_id: str, wording_version: str, via: str = "touch") -> None:

@@ -192,3 +192,10 @@ def test_a_failing_directory_does_not_stop_the_reader(library, directory):
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))  # logged, not raised
     assert not any(isinstance(e, CardTapped) for e in events)
     service.stop()
+
+
+def test_offer_states_the_retention_period(directory):
+    assert "kept for 30 days" in ConsentDesk(directory, retention_days=30).offer("s1").text
+    assert "kept for 1 day " in ConsentDesk(directory, retention_days=1).offer("s1").text
+    unlimited = ConsentDesk(directory, retention_days=0).offer("s1")
+    assert "kept until you ask the mirror to forget you" in unlimited.text and "0 days" not in unlimited.text
