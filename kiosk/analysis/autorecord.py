@@ -1,0 +1,150 @@
+"""The turn that records itself: turn events in, recorder calls out, yaw track stored with the look.
+
+- ``started`` begins a take (the recorder's pre-roll puts the first steps of the turn in it);
+- ``completed`` ends it ``stop_after_s`` later, so the clip settles on the front view;
+- ``abandoned`` (a glance over the shoulder, a half turn) ends it and drops the look;
+- the person leaving ends it; the recorder's own maximum length is the last resort.
+
+While a take runs, every ``BodyYaw`` sample is kept; when the recorder reports the look as
+stored (``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``.
+Takes started by someone else (the record button, the gesture) are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.analysis.events import BodyYaw, PersonPresenceChanged, TurnPhase
+from kiosk.events import Event, EventBus
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecorderPort:
+    """What the auto-recorder needs from the recording side (plain callables, easy to fake)."""
+
+    begin: Callable[[str], str | None]  # reason -> look id, or None when refused
+    end: Callable[[str], None]  # reason
+    store: Callable[[str, str, dict], None]  # look id, kind, JSON data
+    discard: Callable[[str], object]  # look id
+    busy: Callable[[], bool]  # a take is running (someone else's, if not ours)
+
+
+class AutoRecorder:
+    """Starts and stops takes from turn events and keeps their yaw tracks."""
+
+    def __init__(self, bus: EventBus, port: RecorderPort, stop_after_s: float = 0.7, preroll_s: float = 2.0) -> None:
+        self.bus = bus
+        self.port = port
+        self.stop_after_s = stop_after_s
+        self.preroll_s = preroll_s
+        self._lock = threading.Lock()
+        self._look: str | None = None  # the take this recorder started
+        self._requested_at = 0.0
+        self._track: list[list[float]] = []
+        self._turn: dict | None = None
+        self._stop_at: float | None = None
+        self._finished: dict[str, dict | None] = {}  # look id -> analysis to store (None: discard)
+        self._unsubscribe = None
+
+    def start(self) -> None:
+        self._unsubscribe = self.bus.subscribe(self._on_event)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_event(self, event: Event) -> None:
+        from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
+
+        if isinstance(event, TurnPhase):
+            self._on_turn(event)
+        elif isinstance(event, BodyYaw):
+            self._on_yaw(event)
+        elif isinstance(event, PersonPresenceChanged) and event.presence == "nobody":
+            self._end("the shopper left", keep=True)
+        elif isinstance(event, LookRecorded):
+            self._on_look(event.look_id)
+        elif isinstance(event, (RecordingDiscarded, RecordingFailed)):
+            with self._lock:
+                if event.look_id is not None:
+                    self._finished.pop(event.look_id, None)
+                    if event.look_id == self._look:
+                        self._look = None
+
+    def _on_turn(self, event: TurnPhase) -> None:
+        if event.phase == "started":
+            with self._lock:
+                if self._look is not None:
+                    return
+            if self.port.busy():
+                return  # a take started by hand: leave it alone
+            look = self.port.begin("turn")
+            with self._lock:
+                self._look = look
+                self._requested_at = time.monotonic()
+                self._track, self._stop_at = [], None
+                self._turn = {"direction": event.direction, "start_s": event.start_s}
+            if look is not None:
+                _log.info("turn started: recording look %s", look)
+        elif event.phase in ("completed", "abandoned"):
+            with self._lock:
+                if self._look is None:
+                    return
+                self._turn = {
+                    "direction": event.direction, "start_s": event.start_s, "back_s": event.back_s,
+                    "end_s": event.end_s, "rotation_deg": event.rotation_deg, "complete": event.complete,
+                }
+                if event.complete:
+                    self._stop_at = time.monotonic() + self.stop_after_s
+            if not event.complete:
+                self._end("the turn was not completed", keep=False)
+
+    def _on_yaw(self, event: BodyYaw) -> None:
+        with self._lock:
+            if self._look is None:
+                return
+            self._track.append([round(event.t, 3), event.yaw_deg, event.rotation_deg])
+            due = self._stop_at is not None and time.monotonic() >= self._stop_at
+        if due:
+            self._end("turn completed", keep=True)
+
+    def _end(self, reason: str, keep: bool) -> None:
+        with self._lock:
+            look = self._look
+            if look is None:
+                return
+            self._look = None
+            self._finished[look] = self._analysis() if keep else None
+        self.port.end(reason)
+        _log.info("recording of look %s ended: %s", look, reason)
+
+    def _analysis(self) -> dict:
+        """The look's "turn" analysis; times are seconds from the start of the video (approximately)."""
+        origin = self._requested_at - self.preroll_s
+        turn = dict(self._turn or {})
+        for key in ("start_s", "back_s", "end_s"):
+            if turn.get(key) is not None:
+                turn[key] = round(turn[key] - origin, 3)
+        return {
+            "clock": "seconds from the first frame of the video (pre-roll included; about ±1 keyframe interval)",
+            "turn": turn,
+            "yaw": [[round(t - origin, 3), yaw, rot] for t, yaw, rot in self._track],
+        }
+
+    def _on_look(self, look_id: str) -> None:
+        with self._lock:
+            if look_id not in self._finished:
+                return
+            analysis = self._finished.pop(look_id)
+        if analysis is None:
+            self.port.discard(look_id)
+            _log.info("look %s dropped: the turn was not completed", look_id)
+        else:
+            self.port.store(look_id, "turn", analysis)

@@ -1,0 +1,68 @@
+"""What the analysis tells the rest of the kiosk, as small frozen events on the ``EventBus``.
+
+Times named ``*_s`` are ``time.monotonic()`` seconds (the camera frames' clock), so they line
+up with frame timestamps and the recorder's pre-roll. Emitted on the "analysis" thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.events import Event
+
+
+@dataclass(frozen=True)
+class PersonPresenceChanged(Event):
+    """Someone arrived or left; ``presence`` is "nobody", "partial" or "full_body"."""
+
+    presence: str
+    full_body: bool
+
+
+@dataclass(frozen=True)
+class BodyYaw(Event):
+    """The body's facing in one analysed frame (about 10–15 times a second while someone is there).
+
+    ``yaw_deg``: -180..180, 0 facing the camera, positive clockwise seen from above.
+    ``rotation_deg``: cumulative since the person arrived. ``turn_deg``: progress of the turn
+    in progress (0 when none).
+    """
+
+    t: float
+    yaw_deg: float
+    rotation_deg: float
+    turn_deg: float
+
+
+@dataclass(frozen=True)
+class TurnPhase(Event):
+    """A turn ``started``, reached the ``back``, was ``completed`` or ``abandoned``.
+
+    ``start_s``/``back_s``/``end_s`` are known as far as the phase allows (None before);
+    ``rotation_deg`` and ``complete`` are final only with ``completed``/``abandoned``.
+    """
+
+    phase: str
+    direction: str
+    start_s: float | None
+    back_s: float | None = None
+    end_s: float | None = None
+    rotation_deg: float | None = None
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class GestureProgress(Event):
+    """A gesture's ring fills (``progress`` 0..1) or it ``fired``: "raise_hand", "swipe_left", "swipe_right"."""
+
+    gesture: str
+    progress: float
+    fired: bool = False
+
+
+@dataclass(frozen=True)
+class AnalysisStatus(Event):
+    """The analysis started, failed or stopped; ``reason`` is plain words."""
+
+    state: str
+    reason: str

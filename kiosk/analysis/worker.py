@@ -1,0 +1,183 @@
+"""The live analysis: frames from the hub, poses, facts, events — on a named "analysis" thread.
+
+The worker takes the newest frame from its hub subscription (never queueing: frames that
+arrive while the model runs are skipped and counted), at most ``max_fps`` times a second,
+runs the pose model (in this thread, or in a child process with ``runner = "process"``),
+feeds the body analyser and puts the results on the event bus. The debounced presence goes
+to the session state machine as ``PersonSeen``/``PersonGone``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.events import AnalysisStatus, BodyYaw, GestureProgress, PersonPresenceChanged, TurnPhase
+from kiosk.analysis.pose import PoseEstimator, PoseSettings
+from kiosk.analysis.presence import Presence
+from kiosk.analysis.turn import TurnBack, TurnEnded, TurnStarted, TurnUpdate
+from kiosk.events import EventBus
+from kiosk.errors import KioskError
+from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
+from kiosk.session import Input, PersonGone, PersonSeen
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    pose: PoseSettings
+    body: BodySettings
+    max_fps: float = 15.0
+    runner: str = "thread"  # "thread" | "process"
+
+
+@dataclass(frozen=True)
+class AnalysisStats:
+    """How the analysis keeps up: analysed frames per second and capture-to-result latency."""
+
+    state: str
+    fps: float
+    analysed: int
+    skipped: int
+    latency_ms: float  # mean over the last second or so
+    model_ms: float  # mean time in the pose model
+
+
+class AnalysisWorker:
+    """Runs the body analysis on live frames; ``start``/``stop`` bracket the thread."""
+
+    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings,
+                 feed_session: Callable[[Input], None] | None = None) -> None:
+        self.hub = hub
+        self.bus = bus
+        self.settings = settings
+        self.feed_session = feed_session
+        self.rate = RateMeter()
+        self.analysed = 0
+        self.state = "stopped"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sub = None
+        self._latency: list[float] = []
+        self._model: list[float] = []
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._sub = self.hub.subscribe("analysis")
+        self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sub is not None:
+            self._sub.close()
+        if self._thread is not None:
+            self._thread.join(10.0)
+            self._thread = None
+
+    def stats(self) -> AnalysisStats:
+        lat, model = self._latency[-15:], self._model[-15:]
+        return AnalysisStats(
+            state=self.state,
+            fps=round(self.rate.rate(), 1),
+            analysed=self.analysed,
+            skipped=self._sub.stats.skipped if self._sub is not None else 0,
+            latency_ms=round(1000 * sum(lat) / len(lat), 1) if lat else 0.0,
+            model_ms=round(1000 * sum(model) / len(model), 1) if model else 0.0,
+        )
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def _make_estimator(self):
+        if self.settings.runner == "process":
+            from kiosk.analysis.pose_process import ProcessPoseEstimator
+
+            return ProcessPoseEstimator(self.settings.pose)
+        return PoseEstimator(self.settings.pose)
+
+    def _run(self) -> None:
+        estimator = self._make_estimator()
+        try:
+            estimator.start()
+        except KioskError as exc:
+            self._set_state("failed", str(exc))
+            _log.error("body analysis is off: %s", exc)
+            return
+        analyser = BodyAnalyser(self.settings.body)
+        analyser.keep_track(False)
+        interval = 1.0 / self.settings.max_fps
+        due = 0.0
+        self._set_state("running", f"analysing up to {self.settings.max_fps:g} frames a second")
+        try:
+            while not self._stop.is_set():
+                frame = self._sub.next(timeout=0.5)
+                if frame is None:
+                    continue
+                if frame.ts < due:
+                    continue
+                due = max(due + interval, frame.ts + interval * 0.5)
+                began = time.monotonic()
+                try:
+                    pose = estimator.estimate(frame.pixels, frame.ts)
+                except KioskError as exc:
+                    self._set_state("failed", str(exc))
+                    _log.error("body analysis stopped: %s", exc)
+                    return
+                done = time.monotonic()
+                self._model = (self._model + [done - began])[-30:]
+                self._latency = (self._latency + [done - frame.ts])[-30:]
+                self.analysed += 1
+                self.rate.tick(done)
+                self._publish(analyser, analyser.feed(frame.ts, pose))
+        finally:
+            estimator.close()
+            self._set_state("stopped", "analysis stopped")
+
+    def _publish(self, analyser: BodyAnalyser, facts) -> None:
+        bus = self.bus
+        if facts.change is not None:
+            presence = facts.change.presence
+            bus.emit(PersonPresenceChanged(presence=presence.value, full_body=presence is Presence.FULL_BODY))
+        if self.feed_session is not None:
+            state = analyser.presence.state
+            now = time.monotonic()
+            if state is Presence.NOBODY:
+                self.feed_session(PersonGone(now))
+            else:
+                self.feed_session(PersonSeen(now, full_body=state is Presence.FULL_BODY))
+        if facts.yaw is not None:
+            bus.emit(BodyYaw(t=facts.yaw.t, yaw_deg=round(facts.yaw.yaw_deg, 1),
+                             rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1)))
+        for update in facts.turn:
+            bus.emit(turn_event(update))
+        for gesture in facts.gestures:
+            bus.emit(GestureProgress(gesture=gesture.gesture, progress=gesture.progress, fired=gesture.fired))
+
+    def _set_state(self, state: str, reason: str) -> None:
+        self.state = state
+        self.bus.emit(AnalysisStatus(state=state, reason=reason))
+
+
+def turn_event(update: TurnUpdate) -> TurnPhase:
+    """The bus event for one turn tracker update."""
+    if isinstance(update, TurnStarted):
+        return TurnPhase(phase="started", direction=update.direction, start_s=update.start_s)
+    if isinstance(update, TurnBack):
+        return TurnPhase(phase="back", direction=update.direction, start_s=None, back_s=update.back_s)
+    assert isinstance(update, TurnEnded)
+    turn = update.turn
+    return TurnPhase(
+        phase="completed" if turn.complete else "abandoned",
+        direction=turn.direction,
+        start_s=turn.start_s,
+        back_s=turn.back_s,
+        end_s=turn.end_s,
+        rotation_deg=turn.rotation_deg,
+        complete=turn.complete,
+    )

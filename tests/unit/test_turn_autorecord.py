@@ -1,0 +1,94 @@
+"""The turn that records itself, against a fake recorder: begin, end, keep or drop, yaw track stored."""
+
+from __future__ import annotations
+
+import time
+
+from kiosk.analysis.autorecord import AutoRecorder, RecorderPort
+from kiosk.analysis.events import BodyYaw, PersonPresenceChanged, TurnPhase
+from kiosk.events import EventBus
+from kiosk.recording.events import LookRecorded
+
+
+class FakeRecorder:
+    def __init__(self, busy: bool = False) -> None:
+        self.calls: list[tuple] = []
+        self.stored: dict[str, tuple[str, dict]] = {}
+        self.discarded: list[str] = []
+        self._busy = busy
+
+    def port(self) -> RecorderPort:
+        return RecorderPort(
+            begin=lambda reason: self.calls.append(("begin", reason)) or "look-1",
+            end=lambda reason: self.calls.append(("end", reason)),
+            store=lambda look, kind, data: self.stored.__setitem__(look, (kind, data)),
+            discard=lambda look: self.discarded.append(look),
+            busy=lambda: self._busy,
+        )
+
+
+def setup(busy: bool = False, stop_after_s: float = 0.0):
+    bus, fake = EventBus(), FakeRecorder(busy)
+    auto = AutoRecorder(bus, fake.port(), stop_after_s=stop_after_s, preroll_s=2.0)
+    auto.start()
+    return bus, fake, auto
+
+
+def yaw(bus, t, rotation):
+    bus.emit(BodyYaw(t=t, yaw_deg=(rotation + 180) % 360 - 180, rotation_deg=rotation, turn_deg=rotation))
+
+
+def test_completed_turn_records_one_look_with_its_yaw_track():
+    bus, fake, auto = setup()
+    now = time.monotonic()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=now - 0.5))
+    for i in range(10):
+        yaw(bus, now + i * 0.1, 36.0 * i)
+    bus.emit(TurnPhase(phase="completed", direction="cw", start_s=now - 0.5, back_s=now + 0.5, end_s=now + 0.9,
+                       rotation_deg=355.0, complete=True))
+    yaw(bus, now + 1.0, 360.0)  # the next frame after the stop delay ends the take
+    assert fake.calls == [("begin", "turn"), ("end", "turn completed")]
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=4.0, session_id=None))
+    kind, data = fake.stored["look-1"]
+    assert kind == "turn"
+    assert data["turn"]["direction"] == "cw" and data["turn"]["complete"] is True
+    assert len(data["yaw"]) == 11
+    # Times are from the video's first frame: the turn began inside the 2 s pre-roll.
+    assert 0.0 < data["turn"]["start_s"] < 2.0
+    assert data["yaw"][0][0] < data["yaw"][-1][0]
+    auto.stop()
+
+
+def test_abandoned_turn_ends_the_take_and_drops_the_look():
+    bus, fake, auto = setup()
+    bus.emit(TurnPhase(phase="started", direction="ccw", start_s=time.monotonic()))
+    bus.emit(TurnPhase(phase="abandoned", direction="ccw", start_s=1.0, end_s=2.0, rotation_deg=100.0, complete=False))
+    assert fake.calls == [("begin", "turn"), ("end", "the turn was not completed")]
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=3.0, session_id=None))
+    assert fake.discarded == ["look-1"] and fake.stored == {}
+    auto.stop()
+
+
+def test_the_shopper_leaving_ends_the_take_and_keeps_it():
+    bus, fake, auto = setup()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    bus.emit(PersonPresenceChanged(presence="nobody", full_body=False))
+    assert fake.calls[-1] == ("end", "the shopper left")
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=3.0, session_id=None))
+    assert "look-1" in fake.stored
+    auto.stop()
+
+
+def test_a_take_started_by_hand_is_left_alone():
+    bus, fake, auto = setup(busy=True)
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    bus.emit(TurnPhase(phase="abandoned", direction="cw", start_s=1.0, end_s=2.0, rotation_deg=90.0, complete=False))
+    assert fake.calls == []
+    auto.stop()
+
+
+def test_looks_of_other_takes_are_not_touched():
+    bus, fake, auto = setup()
+    bus.emit(LookRecorded(look_id="someone-else", path="/y.mp4", duration_s=3.0, session_id=None))
+    assert fake.stored == {} and fake.discarded == []
+    auto.stop()
