@@ -56,7 +56,8 @@ def record_once(source, sink, settings: RecorderSettings, seconds: float, consen
         source.stop()
     if isinstance(result, LookRecorded):
         return result
-    raise KioskError(result.reason.rstrip("."))
+    reason = result.reason.rstrip(".")
+    raise KioskError(reason[:1].lower() + reason[1:])
 
 
 def _wait_first_frame(hub: FrameHub, source_state: list[str]) -> None:

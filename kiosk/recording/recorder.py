@@ -15,6 +15,7 @@ encoder thread, which acts on it at the next frame.
 
 from __future__ import annotations
 
+import errno
 import logging
 import queue
 import shutil
@@ -41,6 +42,7 @@ _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
 
 SPACE_CHECK_S = 1.0
+LOW_DISK = "the disk is almost full"
 
 
 class RecordingRefused(KioskError):
@@ -220,7 +222,7 @@ class Recorder:
                 _quiet.warning("recording error: %s", exc)
                 encoder = None
                 if self._take is not None:
-                    self._close_take("", failure=f"The recording failed ({exc}).")
+                    self._close_take("", failure=_failure(exc))
                 continue
             take = self._take
             if take is None:
@@ -230,7 +232,7 @@ class Recorder:
             elif frame.ts >= next_space_check:
                 next_space_check = frame.ts + SPACE_CHECK_S
                 if self._free_bytes() < self.settings.min_free_bytes:
-                    self._close_take("the disk is almost full")
+                    self._close_take(LOW_DISK)
         if self._take is not None:
             self._close_take("the kiosk is stopping")
 
@@ -260,8 +262,10 @@ class Recorder:
         try:
             take.close()
         except Exception as exc:  # noqa: BLE001
-            failure = failure or f"The recording could not be written ({exc})."
+            failure = failure or _failure(exc)
         self._finishing.put((take, self._requested_at, failure))
+        if reason == LOW_DISK:
+            _log.warning("recording %s stopped early: %s", take.meta.look_id, reason)
         self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))
 
     # -- recorder thread ----------------------------------------------------------------------
@@ -293,7 +297,7 @@ class Recorder:
                 new = finish(take.folder, take.meta, 0.0, self.sink.stills)
                 path = self.sink.commit(new)
             except Exception as exc:  # noqa: BLE001 - MediaError, LibraryError, OSError
-                failure = f"The recording could not be stored ({exc})."
+                failure = _failure(exc, "could not be stored")
         if failure is not None:
             self.stats.failed += 1
             take.discard()
@@ -327,3 +331,10 @@ class Recorder:
         )
         self.bus.emit(RecordingFailed(reason=reason))
         raise RecordingRefused(reason)
+
+
+def _failure(exc: BaseException, what: str = "failed") -> str:
+    """One plain sentence for a failed take."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        return "The disk is full, so the recording was stopped and not kept."
+    return f"The recording {what} ({exc})."
