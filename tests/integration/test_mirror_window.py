@@ -21,18 +21,20 @@ SYNTH = "synthetic:?width=640&height=360&fps=30"
 class MirrorWindow:
     """`kiosk run --windowed` in a child process on a private X server."""
 
-    def __init__(self, display: str, tmp: Path, width: int, height: int, **display_cfg) -> None:
+    def __init__(self, display: str, tmp: Path, width: int, height: int, library: Path | None = None, **display_cfg) -> None:
         cfg = {"fill": '"fit"', "window_width": width, "window_height": height, "show_status": "false"}
         cfg.update({k: (str(v).lower() if isinstance(v, bool) else v) for k, v in display_cfg.items()})
         self.config = tmp / "kiosk.toml"
         self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()))
         self.display = display
         self.log = tmp / "kiosk.log"
+        self.library = library
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "MirrorWindow":
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", SYNTH],
+            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", SYNTH]
+            + (["--library", str(self.library)] if self.library else []),
             env=ui_env(self.display),
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
@@ -61,10 +63,10 @@ class MirrorWindow:
             time.sleep(0.3)
         pytest.fail(f"the mirror window did not appear:\n{self.log.read_text()}")
 
-    def touch(self) -> None:
-        """Tap the middle of the window (Xvfb has no window manager to give keyboard focus)."""
+    def touch(self, x: int = 50, y: int = 50) -> None:
+        """Tap the window at (x, y) (Xvfb has no window manager to give keyboard focus)."""
         subprocess.run(
-            ["xdotool", "mousemove", "--window", self.window_id, "50", "50", "click", "1"],
+            ["xdotool", "mousemove", "--window", self.window_id, str(x), str(y), "click", "1"],
             env=ui_env(self.display), check=True,
         )
 

@@ -1,0 +1,43 @@
+"""On the real mirror window: record by touch, and the look plays back the moment it is stored."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hardware.camera_synthetic import decode_stamp
+from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+W, H = 640, 480  # the 640×360 picture fits with bars above and below, clear of the controls
+RECORD = (W - 24 - 32, H - 24 - 32 - 24)  # the record button's disc (bottom right)
+
+
+def stamp_seq(image) -> int:
+    top = (H - 360) // 2
+    return decode_stamp(image[top : top + 360, :])[0]
+
+
+def test_record_by_touch_then_replay_loops_the_look(xvfb, tmp_path):
+    library = tmp_path / "library"
+    with MirrorWindow(xvfb, tmp_path, W, H, library=library, mirror=False) as win:
+        win.touch(W // 2, 60)
+        win.wait_for(markers_visible, "the camera picture")
+        win.touch(*RECORD)
+        time.sleep(3.0)
+        win.touch(*RECORD)  # stop
+        deadline = time.monotonic() + 20
+        while not list((library / "looks").glob("*.mp4")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list((library / "looks").glob("*.mp4")), f"no look was stored:\n{win.log.read_text()}"
+        # The replay loops a clip a few seconds long: the frame numbers on screen stop growing
+        # and jump back to the start of the clip, which the live picture never does.
+        seqs = []
+        for _ in range(40):
+            seqs.append(stamp_seq(win.grab()))
+            time.sleep(0.25)
+        jumps_back = [b for a, b in zip(seqs, seqs[1:]) if b < a - 15]
+        assert jumps_back, f"the look is not looping on screen: {seqs}"
+        assert max(seqs) - min(seqs) < 30 * 8, seqs
