@@ -1,8 +1,9 @@
 """A durable outbox for the store-service webhook: HMAC-signed JSON, retried with backoff.
 
 ``Outbox.enqueue`` commits the entry to SQLite before it returns; from then on it is kept until
-the service answers 2xx, across restarts and power cuts. Entries are sent oldest first, each
-with its own backoff (doubling up to ``max_backoff_s``). A delivery may be retried when the
+the service answers 2xx, across restarts and power cuts. Entries are sent strictly oldest
+first; a failing entry is retried with backoff (doubling up to ``max_backoff_s``) and holds
+the ones behind it. A delivery may be retried when the
 service's answer was lost, so every POST carries ``X-Smartmirror-Delivery`` with the entry's
 unique id and the service drops repeats: together no acknowledged entry is lost or applied
 twice. ``X-Smartmirror-Signature: sha256=<hex>`` is HMAC-SHA256 of the exact body.
@@ -118,26 +119,28 @@ class Outbox:
                     pass
 
     async def _deliver_due(self, client: httpx.AsyncClient, settings: OutboxSettings) -> float:
-        """Send what is due; returns seconds until the next entry falls due (or 60)."""
-        now = self._clock()
+        """Send entries oldest first; returns seconds to wait before the next try (60 when idle).
+
+        Delivery is in order: when the oldest entry fails, the ones behind it wait for its
+        backoff too, so the store service never sees an acknowledgement before its request.
+        """
         rows = await asyncio.to_thread(
             self._db.query,
-            "SELECT seq, delivery_id, body, attempts FROM outbox WHERE delivered_at IS NULL AND next_at <= ? "
-            "ORDER BY seq LIMIT ?",
-            (now, BATCH),
+            "SELECT seq, delivery_id, body, attempts, next_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?",
+            (BATCH,),
         )
-        for row in rows:
-            ok, error = await self._post(client, settings, row["delivery_id"], row["body"])
-            await asyncio.to_thread(self._record, row["seq"], row["attempts"], ok, error, settings)
-        if len(rows) == BATCH:
-            return 0.0
-        nxt = await asyncio.to_thread(
-            self._db.query, "SELECT MIN(next_at) FROM outbox WHERE delivered_at IS NULL"
-        )
-        if nxt[0][0] is None:
+        if not rows:
             await asyncio.to_thread(self._purge)
             return 60.0
-        return max(0.05, min(60.0, nxt[0][0] - self._clock()))
+        for row in rows:
+            wait = row["next_at"] - self._clock()
+            if wait > 0:
+                return min(wait, 60.0)
+            ok, error = await self._post(client, settings, row["delivery_id"], row["body"])
+            await asyncio.to_thread(self._record, row["seq"], row["attempts"], ok, error, settings)
+            if not ok:
+                return 0.0  # the next round reads the new next_at
+        return 0.0
 
     async def _post(self, client, settings: OutboxSettings, delivery_id: str, body: bytes) -> tuple[bool, str | None]:
         headers = {

@@ -1,0 +1,139 @@
+"""The webhook outbox against a real HTTP receiver on loopback: signed, retried, kept across restarts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from .conftest import copy_library, server_config, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+SECRET = "webhook-secret"
+
+
+class Receiver:
+    """A store service: answers ``fail`` with 503 until told otherwise, keeps what it got."""
+
+    def __init__(self) -> None:
+        self.fail = True
+        self.slow_next = False  # the next answer comes too late for the mirror
+        self.received: list[dict] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                delivery = self.headers["X-Smartmirror-Delivery"]
+                with outer.lock:
+                    outer.received.append(
+                        {"id": delivery, "sig": self.headers["X-Smartmirror-Signature"], "body": body, "failed": outer.fail}
+                    )
+                    slow, outer.slow_next = outer.slow_next, False
+                if slow:
+                    time.sleep(1.5)  # longer than the mirror waits: it must try again
+                self.send_response(503 if outer.fail else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="test-webhook", daemon=True)
+        self.thread.start()
+
+    def accepted(self) -> list[dict]:
+        with self.lock:
+            return [r for r in self.received if not r["failed"]]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+def _config(url: str):
+    config = server_config()
+    config.webhook.url = url
+    config.webhook.secret = SECRET
+    config.webhook.timeout_s = 1.0
+    config.webhook.max_backoff_s = 2.0
+    return config
+
+
+def _wait(predicate, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(message)
+
+
+def test_outbox_survives_a_restart_and_delivers_each_entry_once(recorded_library, tmp_path, receiver):
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        made = [httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": f"size {i}"}).json() for i in range(5)]
+        share = httpx.post(srv.url + f"/api/v1/looks/{looks.consented}/share", headers=srv.auth).json()
+        _wait(lambda: len(receiver.received) >= 6, 10, "the mirror never tried to deliver")
+    finally:
+        stop_server(srv)  # the store service is down and the mirror restarts
+    with sqlite3.connect(looks.root / "network.sqlite3") as db:
+        pending = db.execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+    assert pending == 6
+
+    receiver.fail = False
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        _wait(lambda: len(receiver.accepted()) >= 6, 15, "the outbox did not deliver after the restart")
+        time.sleep(0.5)  # nothing more may arrive
+        accepted = receiver.accepted()
+        ids = [r["id"] for r in accepted]
+        assert len(ids) == len(set(ids)) == 6  # each entry once, none lost
+        for r in accepted:
+            assert r["sig"] == "sha256=" + hmac.new(SECRET.encode(), r["body"], hashlib.sha256).hexdigest()
+        bodies = [json.loads(r["body"]) for r in accepted]
+        assert [b["id"] for b in bodies] == ids  # the header and the body name the same entry
+        details = [b["data"]["request"]["detail"] for b in bodies if b["kind"] == "assist_requested"]
+        assert details == [m["detail"] for m in made]  # oldest first
+        shared = [b for b in bodies if b["kind"] == "look_shared"]
+        assert shared[0]["data"]["look_id"] == looks.consented and shared[0]["data"]["url"] == share["url"]
+        assert all(b["mirror"]["room"] == "7" for b in bodies)
+        health = httpx.get(srv.url + "/api/v1/health").json()
+        assert health["checks"]["webhook"]["detail"] == "0 deliveries waiting"
+    finally:
+        stop_server(srv)
+
+
+def test_a_lost_answer_is_retried_with_the_same_delivery_id(recorded_library, tmp_path, receiver):
+    receiver.fail = False
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        receiver.slow_next = True
+        httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "late"})
+        _wait(lambda: len(receiver.received) >= 2, 10, "the mirror did not try again after a lost answer")
+        first, second = receiver.received[:2]
+        assert first["id"] == second["id"] and first["body"] == second["body"]
+    finally:
+        stop_server(srv)
