@@ -1,0 +1,120 @@
+"""`kiosk looks ...` on a real library folder: list, export, delete, purge, recover, bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.library import Library
+from kiosk.recording.take import finish
+from tests.integration.test_record_media import assert_playable_mp4, kiosk, library_state
+from tests.unit.test_recording_recovery import crashed_take, json_meta
+
+KEYS = ("id", "created", "duration_s", "width", "height", "bytes", "path", "consent")
+
+
+@pytest.fixture
+def lib(tmp_path) -> Path:
+    """A library with two real looks (1.5 s and 2 s of tiny H.264)."""
+    folder = tmp_path / "lib"
+    with Library(folder) as library:
+        for seconds in (1.5, 2.0):
+            look_id = crashed_take(library, seconds)
+            take = library.layout.take_dir(look_id)
+            library.add_look(finish(take, json_meta(take), 0.0, stills=True))
+            for path in take.iterdir():
+                path.unlink()
+            take.rmdir()
+    return folder
+
+
+def looks(*args: str, lib: Path):
+    return kiosk("looks", *args, "--library", str(lib), timeout=60)
+
+
+def test_list_json_and_text(lib):
+    result = looks("list", "--json", lib=lib)
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    assert len(items) == 2 and all(all(key in item for key in KEYS) for item in items)
+    assert sorted(item["duration_s"] for item in items) == pytest.approx([1.5, 2.0], abs=0.04)
+    for item in items:
+        assert item["bytes"] == Path(item["path"]).stat().st_size and item["consent"] == "none"
+    text = looks("list", lib=lib)
+    assert text.returncode == 0 and all(item["id"] in text.stdout for item in items)
+
+
+def test_export_copies_the_video(lib, tmp_path):
+    look = next(iter(library_state(lib).values()))
+    out = tmp_path / "copy.mp4"
+    result = looks("export", look["id"], "--out", str(out), lib=lib)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == Path(look["path"]).read_bytes()
+    assert_playable_mp4(out)
+    again = looks("export", look["id"], "--out", str(out), lib=lib)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_delete_removes_the_look_and_its_files(lib):
+    state = library_state(lib)
+    look_id = next(iter(state))
+    result = looks("delete", look_id, lib=lib)
+    assert result.returncode == 0, result.stderr
+    after = library_state(lib)
+    assert look_id not in after and len(after) == 1
+    assert not [p for p in (lib / "looks").iterdir() if p.name.startswith(look_id)]
+
+
+def test_purge_older_than(lib):
+    state = library_state(lib)
+    old_id = next(iter(state))
+    with sqlite3.connect(lib / "looks.db") as conn:
+        conn.execute("UPDATE looks SET created = ? WHERE id = ?", (time.time() - 8 * 86400, old_id))
+    result = looks("purge", "--older-than", "7d", lib=lib)
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 look" in result.stdout
+    assert set(library_state(lib)) == set(state) - {old_id}
+
+
+def test_recover_salvages_an_interrupted_take(lib):
+    with Library(lib) as library:
+        look_id = crashed_take(library, 1.2)
+    result = looks("recover", "--json", lib=lib)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["salvaged"] == [look_id]
+    assert look_id in library_state(lib)
+    text = looks("recover", lib=lib)
+    assert text.returncode == 0 and "0 interrupted recording(s) saved" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "AAAAAAAAAAAAAAAAAAAAAA", "--out", "{tmp}/x.mp4"], "there is no look with id"),
+        (["export", "../../etc/passwd", "--out", "{tmp}/x.mp4"], "there is no look with id"),
+        (["delete", "AAAAAAAAAAAAAAAAAAAAAA"], "there is no look with id"),
+        (["purge", "--older-than", "7x"], "cannot read the age"),
+        (["purge", "--older-than", "soon"], "cannot read the age"),
+    ],
+)
+def test_bad_input_changes_nothing(lib, tmp_path, args, message):
+    before = library_state(lib)
+    files = sorted(p.name for p in (lib / "looks").iterdir())
+    result = looks(*[a.format(tmp=tmp_path) for a in args], lib=lib)
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert library_state(lib) == before
+    assert sorted(p.name for p in (lib / "looks").iterdir()) == files
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_missing_library_is_one_sentence(tmp_path):
+    result = kiosk("looks", "list", "--library", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"kiosk: there is no look library in {tmp_path / 'nowhere'}"
+    assert not (tmp_path / "nowhere").exists()
