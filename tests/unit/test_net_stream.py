@@ -1,0 +1,62 @@
+"""Server-sent events fan-out, the TXT record, addresses and the metrics page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from kiosk.net.addresses import check_interfaces, host_addresses
+from kiosk.net.announce import Announcement
+from kiosk.net.stream import QUEUE_SIZE, EventStream, StreamEvent
+
+
+def test_event_encoding_is_one_sse_frame():
+    frame = StreamEvent(7, "assist_requested", {"a": "x\ny"}).encode().decode()
+    assert frame.endswith("\n\n") and frame.count("\n\n") == 1
+    lines = frame.strip().split("\n")
+    assert lines[0] == "id: 7" and lines[1] == "event: assist_requested"
+    assert json.loads(lines[2][6:]) == {"a": "x\ny"}  # newlines stay inside the JSON string
+
+
+def test_publish_reaches_subscribers_and_a_slow_one_loses_the_oldest():
+    async def main():
+        stream = EventStream()
+        stream.bind(asyncio.get_running_loop())
+        sub = stream.subscribe()
+        assert (await sub.__anext__()).startswith(b"retry:")
+        for i in range(QUEUE_SIZE + 10):
+            stream.publish("state", {"i": i})
+        await asyncio.sleep(0.05)
+        first = await sub.__anext__()
+        await sub.aclose()
+        assert stream.subscribers == 0
+        return first
+
+    first = asyncio.run(main())
+    assert b'"i":10' in first  # ten oldest dropped, the rest kept in order
+
+
+def test_publish_before_bind_is_a_no_op():
+    EventStream().publish("state", {})
+
+
+def test_txt_record_has_the_issue_keys():
+    a = Announcement("Fitting Room 3 Mirror", 8080, "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b", "1.2.3", "3", "Store", "session")
+    assert a.txt() == {
+        "id": "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b",
+        "ver": "1.2.3",
+        "api": "/api/v1",
+        "room": "3",
+        "store": "Store",
+        "state": "session",
+    }
+    assert a.host_name() == "smartmirror-0b8e2c5e5d0e.local."
+
+
+def test_interfaces_are_checked():
+    assert check_interfaces([" 10.0.0.1"]) == ["10.0.0.1"]
+    with pytest.raises(ValueError, match="eth0"):
+        check_interfaces(["eth0"])
+    assert "127.0.0.1" not in host_addresses()
