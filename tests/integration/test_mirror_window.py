@@ -21,7 +21,10 @@ SYNTH = "synthetic:?width=640&height=360&fps=30"
 class MirrorWindow:
     """`kiosk run --windowed` in a child process on a private X server."""
 
-    def __init__(self, display: str, tmp: Path, width: int, height: int, library: Path | None = None, **display_cfg) -> None:
+    def __init__(
+        self, display: str, tmp: Path, width: int, height: int, library: Path | None = None, source: str = SYNTH,
+        **display_cfg,
+    ) -> None:
         cfg = {"fill": '"fit"', "window_width": width, "window_height": height, "show_status": "false"}
         cfg.update({k: (str(v).lower() if isinstance(v, bool) else v) for k, v in display_cfg.items()})
         self.config = tmp / "kiosk.toml"
@@ -29,11 +32,12 @@ class MirrorWindow:
         self.display = display
         self.log = tmp / "kiosk.log"
         self.library = library
+        self.source = source
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "MirrorWindow":
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", SYNTH]
+            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", self.source]
             + (["--library", str(self.library)] if self.library else []),
             env=ui_env(self.display),
             stdout=subprocess.DEVNULL,
@@ -147,3 +151,39 @@ def test_rotation_from_config(xvfb, tmp_path, rotation, red_where):
             assert by < 0.4 < 0.6 < ry, (ry, by)
         else:
             assert rx < 0.4 < 0.6 < bx, (rx, bx)
+
+
+def _write_clip(path: Path, seconds: float = 2.0) -> None:
+    """An H.264 clip of the synthetic test pattern (red LEFT, blue RIGHT), made with PyAV."""
+    import av
+
+    from hardware.camera_synthetic import draw_background
+
+    picture = draw_background(640, 360)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for _ in range(int(seconds * 30)):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="bgr24")))
+        out.mux(stream.encode(None))
+
+
+def test_file_source_plays_mirrored(xvfb, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    _write_clip(clip)
+    with MirrorWindow(xvfb, tmp_path, 640, 360, source=f"file:{clip}?loop=1") as win:
+        win.touch()
+        image = win.wait_for(markers_visible, "the clip")
+        assert centroid(image, RED)[0] > 0.6 and centroid(image, BLUE)[0] < 0.4
+
+
+def test_camera_unavailable_is_shown_then_the_picture_comes_back(xvfb, tmp_path):
+    source = "synthetic:?width=640&height=360&fps=30&stall_at=4&stall_for=6"
+    with MirrorWindow(xvfb, tmp_path, 640, 360, source=source) as win:
+        win.touch()
+        win.wait_for(markers_visible, "the camera picture")
+        # The watchdog (2 s by default) notices the frozen camera: a notice covers the picture.
+        notice = win.wait_for(lambda im: not markers_visible(im), "the camera-unavailable notice", timeout=10)
+        assert (notice.min(axis=2) > 200).sum() > 300, "the notice has no readable text"
+        assert "unavailable" in win.log.read_text()
+        win.wait_for(markers_visible, "the picture after the camera came back", timeout=20)
