@@ -7,8 +7,8 @@ easy and is recorded the same way; a no after a yes withdraws it (looks back to 
 untied from the card). Every answer is written with its time and wording version.
 
 ``card_tapped`` decides what the mirror shows after a customer's tap: the question, a welcome
-(already consented: the card is attached now) or the "forget me" offer (the attached card was
-tapped again).
+(already consented: the card is attached now), the "forget me" offer (the attached card was
+tapped again), or a refusal when the session already belongs to another card.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from kiosk.identity.directory import ConsentRecord, CustomerDirectory
 from kiosk.identity.errors import IdentityError
-from kiosk.identity.events import STEP_CONSENT, STEP_FORGET, STEP_WELCOME, ConsentChanged
+from kiosk.identity.events import STEP_CONSENT, STEP_FORGET, STEP_OTHER_CARD, STEP_WELCOME, ConsentChanged
 from kiosk.identity.ports import LookKeeper
 
 _log = logging.getLogger(__name__)
@@ -157,10 +157,12 @@ class ConsentDesk:
             state = self._session(session_id)
             if state.card_key == card_key:
                 return STEP_FORGET
+            if state.card_key is not None:
+                return STEP_OTHER_CARD  # never hand one shopper's looks to another card
             if state.decision != ACCEPTED:
                 state.pending_card = card_key
                 return STEP_CONSENT
-            state.card_key = card_key  # a yes was given before the tap, or another card replaces it
+            state.card_key = card_key  # the yes was given before the tap
         self.directory.claim_session(session_id, card_key)
         self._apply(session_id, True, card_key, None)
         return STEP_WELCOME

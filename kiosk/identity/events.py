@@ -10,6 +10,7 @@ from kiosk.events import Event
 STEP_CONSENT = "consent"  # ask the consent question (the card is attached on "yes")
 STEP_WELCOME = "welcome"  # consent already given: the card is now attached, greet by first name
 STEP_FORGET = "forget"  # the card attached to this session was tapped again: offer "forget me"
+STEP_OTHER_CARD = "other-card"  # this session's looks already belong to another card: nothing changed
 STEP_ASSOCIATE = "associate"  # a staff card: open the associate panel
 STEP_NONE = "none"  # no session to attach to (the mirror is asleep)
 

@@ -199,3 +199,15 @@ def test_offer_states_the_retention_period(directory):
     assert "kept for 1 day " in ConsentDesk(directory, retention_days=1).offer("s1").text
     unlimited = ConsentDesk(directory, retention_days=0).offer("s1")
     assert "kept until you ask the mirror to forget you" in unlimited.text and "0 days" not in unlimited.text
+
+
+def test_a_second_card_never_takes_over_the_session(library, directory, tmp_path):
+    from kiosk.identity import STEP_OTHER_CARD
+
+    anna, other = KEYER.key(ANNA_UID), KEYER.key(STRANGER_UID)
+    desk = ConsentDesk(directory, library)
+    look = add_look(library, tmp_path, "s1", 1)
+    desk.card_tapped("s1", anna)
+    desk.accept("s1", V)
+    assert desk.card_tapped("s1", other) == STEP_OTHER_CARD
+    assert desk.owner("s1") == anna and library.get(look).customer_id == anna
