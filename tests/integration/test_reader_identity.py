@@ -53,3 +53,27 @@ def test_tap_identifies_customer_and_staff(tmp_path):
         service.stop()
         library.close()
         sim.stop()
+
+
+def test_tap_wakes_the_real_core_and_asks_for_consent(tmp_path):
+    from kiosk.wiring import build_core
+
+    sim = CardReaderSim("rdm6300", link=str(tmp_path / "usb-rfid"))
+    sim.start()
+    config = parse_config({"library": {"data_dir": str(tmp_path / "data")}, "reader": {"port": sim.path}}, "test")
+    core = build_core(config, "synthetic:?width=64&height=48&fps=5", record=False)  # not started: no camera
+    taps: queue.Queue = queue.Queue()
+    core.bus.subscribe(lambda e: taps.put(e) if isinstance(e, CardTapped) else None)
+    service = build_card_service(config, core.bus, build_card_reader(config), wake=core.touch)
+    service.start()
+    try:
+        assert core.session.session_id is None
+        assert sim.connected.wait(10)
+        sim.tap("67003B51C6", hold_s=0.5)
+        tap = taps.get(timeout=10)
+        assert core.session.session_id is not None  # the tap woke the mirror
+        assert (tap.session_id, tap.next_step, tap.known, tap.protocol) == (
+            core.session.session_id, STEP_CONSENT, False, "rdm6300")
+    finally:
+        service.stop()
+        sim.stop()
