@@ -34,3 +34,26 @@ def test_clear_on_disconnect():
     t.seen("AA11", 0.0)
     assert t.clear() == [(REMOVED, "AA11")]
     assert t.tick(10.0) == []
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+steps = st.lists(st.tuples(st.floats(0, 2, allow_nan=False), st.sampled_from(["A1A1", "B2B2", None])), max_size=60)
+
+
+@given(steps)
+def test_taps_and_removals_always_alternate(sequence):
+    t, now, present, out = TapTracker(removal_s=0.5), 0.0, None, []
+    for gap, uid in sequence:
+        now += gap
+        out += t.seen(uid, now) if uid else t.tick(now)
+    out += t.clear()
+    for kind, uid in out:  # tap, removed, tap, removed... each removal names the card tapped before it
+        if kind == TAP:
+            assert present is None
+            present = uid
+        else:
+            assert present == uid
+            present = None
+    assert present is None and t.present is None
