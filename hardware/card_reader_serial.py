@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 from hardware.card_frames import FrameError, LineDecoder, LineId, Rdm6300Decoder, Rdm6300Frame
 from hardware.card_pn532 import Pn532Error, Pn532Link, Pn532Silent, poll_card, start_pn532
+from hardware.card_port import RecordingPort, close_port, open_serial, plain_error
 from hardware.card_tap import CardEvent, ReaderState, TapTracker
 
 _log = logging.getLogger(__name__)
 
 PROTOCOLS = ("auto", "pn532", "rdm6300", "line")
 DEFAULT_BAUD = {"pn532": 115200, "rdm6300": 9600, "line": 9600}
-READ_TIMEOUT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,6 @@ class ReaderLost(Exception):
 
 
 Listener = Callable[[CardEvent | ReaderState], None]
-
-
-def open_serial(url: str, baudrate: int):
-    """Open a pyserial URL for reading card frames (short read timeout, exclusive access)."""
-    import serial
-
-    return serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S, write_timeout=1.0, exclusive=True)
 
 
 class SerialCardReader:
@@ -109,7 +102,7 @@ class SerialCardReader:
                     self._serve(ser)
                 finally:
                     self._emit_cards(self._tracker.clear(), self.protocol or "")
-                    _close(ser)
+                    close_port(ser)
             except ReaderLost as exc:
                 self._state("unavailable", str(exc), cause=exc.cause)
             except Exception as exc:  # noqa: BLE001 - a driver bug must not end the reader
@@ -125,7 +118,7 @@ class SerialCardReader:
         try:
             return self.opener(self.port, baudrate)
         except Exception as exc:  # noqa: BLE001 - pyserial raises several types for "cannot open"
-            raise ReaderLost("open", f"cannot open {self.port}: {_plain(exc)}") from None
+            raise ReaderLost("open", f"cannot open {self.port}: {plain_error(exc)}") from None
 
     def _serve(self, ser) -> None:
         protocol = self.settings.protocol
@@ -142,7 +135,7 @@ class SerialCardReader:
         except Pn532Error as exc:
             raise ReaderLost("protocol", f"the PN532 on {self.port} did not answer as expected ({exc})") from None
         except OSError as exc:  # pyserial's SerialException is an OSError
-            raise ReaderLost("lost", f"card reader {self.port} disconnected ({_plain(exc)})") from None
+            raise ReaderLost("lost", f"card reader {self.port} disconnected ({plain_error(exc)})") from None
 
     def _serve_pn532(self, ser, link: Pn532Link, firmware=None) -> None:
         s = self.settings
@@ -189,7 +182,7 @@ class SerialCardReader:
         s = self.settings
         while not self._stop.is_set():
             ser.baudrate = self._baud("pn532")
-            probe = _Recording(ser)
+            probe = RecordingPort(ser)
             link = Pn532Link(probe, self._stop)
             try:
                 firmware = start_pn532(link, s.response_timeout_s)
@@ -251,60 +244,5 @@ class SerialCardReader:
             _log.exception("card reader listener failed")
 
 
-class _Recording:
-    """Wraps a port and keeps what it reads, so probing for a PN532 loses no other reader's card."""
-
-    LIMIT = 4096
-
-    def __init__(self, ser) -> None:
-        self._ser = ser
-        self.data = bytearray()
-
-    @property
-    def in_waiting(self) -> int:
-        return self._ser.in_waiting
-
-    def read(self, size: int = 1) -> bytes:
-        chunk = self._ser.read(size)
-        self._keep(chunk)
-        return chunk
-
-    def write(self, data: bytes):
-        return self._ser.write(data)
-
-    def reset_input_buffer(self) -> None:
-        waiting = self._ser.in_waiting
-        if waiting:
-            self._keep(self._ser.read(waiting))  # drained for the PN532, kept for the others
-
-    def _keep(self, chunk: bytes) -> None:
-        self.data += chunk
-        if len(self.data) > self.LIMIT:
-            del self.data[: -self.LIMIT]
-
-
 def _decoder(protocol: str):
     return Rdm6300Decoder() if protocol == "rdm6300" else LineDecoder()
-
-
-def _close(ser) -> None:
-    try:
-        ser.close()
-    except Exception:  # noqa: BLE001 - closing a vanished device may fail; it is gone either way
-        _log.debug("closing the card reader port failed", exc_info=True)
-
-
-def _plain(exc: BaseException) -> str:
-    """pyserial's messages, without the errno noise where a plain one exists."""
-    text = str(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror
-    if "returned no data" in text or "Errno 5" in text or "Input/output error" in text:
-        return "the device went away"
-    if "Errno 2" in text or "No such file" in text:
-        return "no such device (is the reader plugged in?)"
-    if "Errno 13" in text or "Permission denied" in text:
-        return "permission denied (is the user in the 'dialout' group?)"
-    if "Errno 11" in text or "Errno 16" in text or "busy" in text.lower():
-        return "it is in use by another program (is the kiosk running?)"
-    return text or type(exc).__name__
