@@ -64,6 +64,7 @@ class KioskCore:
         self.hub = hub
         self.bus = bus
         self.studio = studio
+        self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
         self.capture_rate = RateMeter()
         self._session = SessionState()
         self._session_lock = threading.Lock()
@@ -83,6 +84,8 @@ class KioskCore:
         if self.studio is not None:
             self.studio.start()
         self.source.start(self._on_frame, self._on_camera_state)
+        if self.analysis is not None:
+            self.analysis.start()
         self._ticker = threading.Thread(target=self._tick_loop, name="session-clock", daemon=True)
         self._ticker.start()
 
@@ -92,6 +95,8 @@ class KioskCore:
         if self._ticker is not None:
             self._ticker.join(2.0)
             self._ticker = None
+        if self.analysis is not None:
+            self.analysis.stop()
         self.source.stop()
         if self.studio is not None:
             self.studio.stop()

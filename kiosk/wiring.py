@@ -46,12 +46,29 @@ def build_source(config: Config, spec_text: str | None = None) -> tuple[CameraSo
     return create_source(spec, watchdog), spec
 
 
-def build_core(config: Config, spec_text: str | None = None, library_dir: str | None = None, record: bool = True) -> KioskCore:
-    """A ready-to-start kiosk core: camera, hub, bus, and (unless ``record`` is off) the studio."""
+def build_core(
+    config: Config,
+    spec_text: str | None = None,
+    library_dir: str | None = None,
+    record: bool = True,
+    analysis: bool | None = None,
+) -> KioskCore:
+    """A ready-to-start kiosk core: camera, hub, bus, and (unless ``record`` is off) the studio.
+
+    ``analysis`` (None: as ``[analysis] enabled`` says, and only with ``record``) adds the body
+    analysis: presence, the self-recording turn and gestures.
+    """
     source, spec = build_source(config, spec_text)
     hub, bus = FrameHub(), EventBus()
     studio = build_studio(config, hub, bus, source.fps, library_dir) if record else None
-    return KioskCore(config, source, str(spec), hub, bus, studio=studio)
+    core = KioskCore(config, source, str(spec), hub, bus, studio=studio)
+    if analysis is None:
+        analysis = record and config.analysis.enabled
+    if analysis:
+        from kiosk.analysis.live import build_live_analysis
+
+        core.analysis = build_live_analysis(core)
+    return core
 
 
 def build_studio(config: Config, hub: FrameHub, bus: EventBus, fps: float, library_dir: str | None) -> Studio:

@@ -1,0 +1,55 @@
+"""Done-when of issue 5: a turning clip played as the camera gives, untouched, one look with the whole turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from kiosk.analysis.events import TurnPhase
+from kiosk.config import Config
+from kiosk.recording.events import LookRecorded
+from kiosk.wiring import build_core
+
+pytestmark = [pytest.mark.footage, pytest.mark.slow]
+
+
+def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
+    clip = footage_dir / "ubc_91-3003CN5S_mint_dress_turn.mp4"
+    config = Config()
+    core = build_core(config, f"file:{clip}?loop=0&realtime=1", library_dir=str(tmp_path / "looks"))
+    assert core.analysis is not None
+    landed = threading.Event()
+    events = []
+
+    def listen(event):
+        events.append(event)
+        if isinstance(event, LookRecorded):
+            landed.set()
+
+    core.bus.subscribe(listen)
+    core.start()
+    try:
+        assert landed.wait(60), f"no look was recorded; turn events: {[e for e in events if isinstance(e, TurnPhase)]}"
+        looks = core.studio.library.list()
+        assert len(looks) == 1
+        look = looks[0]
+        assert look.reason == "turn"
+        # The auto-recorder stores the yaw track right after the look lands (same event).
+        deadline = time.monotonic() + 5
+        while "turn" not in core.studio.library.analysis(look.id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stored = core.studio.library.analysis(look.id)["turn"]
+    finally:
+        core.stop()
+    turn = stored["turn"]
+    assert turn["complete"] is True and turn["direction"] == "cw"
+    # Times are seconds into the video: the whole turn (4.5 s long) lies inside the look.
+    assert 0.0 <= turn["start_s"] < turn["back_s"] < turn["end_s"] <= look.duration_s
+    assert turn["end_s"] - turn["start_s"] == pytest.approx(7.7 - 3.15, abs=0.6)
+    yaw = stored["yaw"]
+    assert len(yaw) >= 50
+    assert yaw[-1][2] - yaw[0][2] >= 300  # the track covers the whole rotation
+    phases = [e.phase for e in events if isinstance(e, TurnPhase)]
+    assert phases == ["started", "back", "completed"]
