@@ -6,8 +6,8 @@ Two named threads, never the UI thread:
   falls behind it skips frames and counts them, it never holds up capture), encodes each one
   and keeps the packets in a ``PacketRing``. While a take is open the same packets also go to
   the take's fragmented MP4, so recording costs no extra encoding.
-- ``recorder`` finishes ended takes one by one (faststart remux, check, stills, commit) and
-  announces the result on the ``EventBus``, so the encoder never waits for the disk.
+- ``recorder`` (``Finisher``) finishes ended takes one by one (faststart remux, check, stills,
+  commit) and announces the result on the ``EventBus``, so the encoder never waits for the disk.
 
 ``begin()`` and ``end()`` may be called from any thread; they only leave a request for the
 encoder thread, which acts on it at the next frame.
@@ -15,9 +15,7 @@ encoder thread, which acts on it at the next frame.
 
 from __future__ import annotations
 
-import errno
 import logging
-import queue
 import shutil
 import threading
 import time
@@ -28,15 +26,10 @@ from kiosk.events import EventBus
 from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
 from kiosk.recording.encoder import EncoderSettings, H264Encoder, probe_codec
-from kiosk.recording.events import (
-    LookRecorded,
-    RecordingDiscarded,
-    RecordingFailed,
-    RecordingStarted,
-    RecordingStopped,
-)
+from kiosk.recording.events import RecordingFailed, RecordingStarted, RecordingStopped
+from kiosk.recording.finisher import Finisher, failure_reason
 from kiosk.recording.ring import PacketRing
-from kiosk.recording.take import Take, TakeMeta, finish
+from kiosk.recording.take import Take, TakeMeta
 
 _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
@@ -91,10 +84,10 @@ class Recorder:
         self._take: Take | None = None
         self._requested_at = 0.0
         self._limit = settings.max_s
-        self._finishing: queue.Queue = queue.Queue()
+        self._finisher = Finisher(sink, bus, settings.min_s, fps, self.stats)
         self._stop = threading.Event()
         self._sub: Subscription | None = None
-        self._threads: list[threading.Thread] = []
+        self._encoder: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -104,12 +97,9 @@ class Recorder:
         self.codec = probe_codec(self.settings.encoder)
         self._stop.clear()
         self._sub = self.hub.subscribe("recorder")
-        self._threads = [
-            threading.Thread(target=self._encode_loop, name="encoder", daemon=True),
-            threading.Thread(target=self._finish_loop, name="recorder", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._finisher.start()
+        self._encoder = threading.Thread(target=self._encode_loop, name="encoder", daemon=True)
+        self._encoder.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """End any take (it is still finished and stored), then stop both threads."""
@@ -117,12 +107,10 @@ class Recorder:
         self._stop.set()
         if self._sub is not None:
             self._sub.close()
-        encoder, finisher = self._threads or (None, None)
-        if encoder is not None:
-            encoder.join(timeout)
-            self._finishing.put(None)
-            finisher.join(timeout)
-        self._threads = []
+        if self._encoder is not None:
+            self._encoder.join(timeout)  # it closes and hands over any open take
+            self._encoder = None
+        self._finisher.stop(timeout)
 
     # -- intents ------------------------------------------------------------------------------
 
@@ -222,7 +210,7 @@ class Recorder:
                 _quiet.warning("recording error: %s", exc)
                 encoder = None
                 if self._take is not None:
-                    self._close_take("", failure=_failure(exc))
+                    self._close_take("", failure=failure_reason(exc))
                 continue
             take = self._take
             if take is None:
@@ -262,52 +250,11 @@ class Recorder:
         try:
             take.close()
         except Exception as exc:  # noqa: BLE001
-            failure = failure or _failure(exc)
-        self._finishing.put((take, self._requested_at, failure))
+            failure = failure or failure_reason(exc)
+        self._finisher.put(take, self._requested_at, failure)
         if reason == LOW_DISK:
             _log.warning("recording %s stopped early: %s", take.meta.look_id, reason)
         self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))
-
-    # -- recorder thread ----------------------------------------------------------------------
-
-    def _finish_loop(self) -> None:
-        while True:
-            item = self._finishing.get()
-            if item is None:
-                return
-            take, requested_at, failure = item
-            try:
-                self._finish(take, requested_at, failure)
-            except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
-                _log.exception("finishing take %s failed", take.meta.look_id)
-                take.release()
-
-    def _finish(self, take: Take, requested_at: float, failure: str | None) -> None:
-        look_id = take.meta.look_id
-        writer = take.writer
-        length = 0.0 if writer.last_ts is None else writer.last_ts - max(requested_at, writer.first_ts) + 1 / self.fps
-        if failure is None and length < self.settings.min_s:
-            take.discard()
-            self.sink.tidy()
-            reason = f"The recording was shorter than {self.settings.min_s:g} s and was not kept."
-            self.bus.emit(RecordingDiscarded(look_id=look_id, reason=reason))
-            return
-        if failure is None:
-            try:
-                new = finish(take.folder, take.meta, 0.0, self.sink.stills)
-                path = self.sink.commit(new)
-            except Exception as exc:  # noqa: BLE001 - MediaError, LibraryError, OSError
-                failure = _failure(exc, "could not be stored")
-        if failure is not None:
-            self.stats.failed += 1
-            take.discard()
-            self.sink.tidy()
-            self.bus.emit(RecordingFailed(reason=failure, look_id=look_id))
-            return
-        take.discard()
-        self.sink.tidy()
-        self.stats.kept += 1
-        self.bus.emit(LookRecorded(look_id=look_id, path=path, duration_s=round(new.duration_s, 3), session_id=new.session_id))
 
     # -- disk space ---------------------------------------------------------------------------
 
@@ -332,9 +279,3 @@ class Recorder:
         self.bus.emit(RecordingFailed(reason=reason))
         raise RecordingRefused(reason)
 
-
-def _failure(exc: BaseException, what: str = "failed") -> str:
-    """One plain sentence for a failed take."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
-        return "The disk is full, so the recording was stopped and not kept."
-    return f"The recording {what} ({exc})."

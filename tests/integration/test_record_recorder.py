@@ -162,3 +162,30 @@ def test_begin_twice_is_one_take_and_end_without_take_is_harmless(tmp_path):
         rig.recorder.end()
         assert rig.wait_for(LookRecorded).look_id == first
         assert rig.recorder.stats.takes == 1
+
+
+class _FailingSink(LibrarySink):
+    """A library whose database refuses the commit (e.g. locked or full)."""
+
+    def commit(self, new):
+        from kiosk.library import LibraryError
+
+        raise LibraryError("the database is locked")
+
+
+def test_a_take_whose_commit_fails_is_kept_for_recovery(tmp_path):
+    rig = Rig(tmp_path, preroll_s=0.0)
+    rig.recorder = Recorder(rig.hub, _FailingSink(rig.library), rig.bus, RecorderSettings(min_free_bytes=2**20), fps=30.0)
+    with rig:
+        time.sleep(0.3)
+        look_id = rig.recorder.begin("manual")
+        rig.wait_for(RecordingStarted)
+        time.sleep(1.5)
+        rig.recorder.end()
+        failed = rig.wait_for(RecordingFailed)
+        assert failed.look_id == look_id and "kept for the next start" in failed.reason
+        assert rig.library.ids() == set()
+        from kiosk.recording import recover
+
+        assert recover(rig.library).salvaged == [look_id]
+        verify(rig.library.video_path(look_id))

@@ -1,0 +1,97 @@
+"""The ``recorder`` thread: finishes ended takes one at a time and announces each result.
+
+Finishing (faststart remux, check, stills, commit) takes a moment of disk work, so it runs
+here and never holds up the encoder. A take too short to keep is discarded; one that cannot
+be finished is removed with a plain reason; one whose commit fails (the database, not the
+video, is the problem) keeps its work folder so that recovery stores it at the next start.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import queue
+import threading
+
+from kiosk.events import EventBus
+from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
+from kiosk.recording.take import Take, finish
+
+_log = logging.getLogger(__name__)
+
+
+class Finisher:
+    """Queue of ended takes and the thread that turns them into looks (or removes them)."""
+
+    def __init__(self, sink, bus: EventBus, min_s: float, fps: float, stats) -> None:
+        self.sink, self.bus, self.min_s, self.fps, self.stats = sink, bus, min_s, fps, stats
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, take: Take, requested_at: float, failure: str | None) -> None:
+        """Hand over a closed take; ``failure`` (a sentence) means it is to be dropped."""
+        self._queue.put((take, requested_at, failure))
+
+    def stop(self, timeout: float) -> None:
+        """Finish what is queued, then end the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            take = item[0]
+            try:
+                self._finish(*item)
+            except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
+                _log.exception("finishing take %s failed", take.meta.look_id)
+                take.release()
+
+    def _finish(self, take: Take, requested_at: float, failure: str | None) -> None:
+        look_id, writer = take.meta.look_id, take.writer
+        length = 0.0 if writer.last_ts is None else writer.last_ts - max(requested_at, writer.first_ts) + 1 / self.fps
+        if failure is None and length < self.min_s:
+            self._drop(take)
+            reason = f"The recording was shorter than {self.min_s:g} s and was not kept."
+            self.bus.emit(RecordingDiscarded(look_id=look_id, reason=reason))
+            return
+        if failure is None:
+            try:
+                new = finish(take.folder, take.meta, 0.0, self.sink.stills)
+            except Exception as exc:  # noqa: BLE001 - MediaError, OSError
+                failure = failure_reason(exc, "could not be finished")
+        if failure is not None:
+            self.stats.failed += 1
+            self._drop(take)
+            self.bus.emit(RecordingFailed(reason=failure, look_id=look_id))
+            return
+        try:
+            path = self.sink.commit(new)
+        except Exception as exc:  # noqa: BLE001 - LibraryError, OSError: leave it to recovery
+            self.stats.failed += 1
+            take.release()
+            reason = failure_reason(exc, "could not be stored").rstrip(".") + "; it is kept for the next start."
+            self.bus.emit(RecordingFailed(reason=reason, look_id=look_id))
+            return
+        self._drop(take)
+        self.stats.kept += 1
+        self.bus.emit(LookRecorded(look_id=look_id, path=path, duration_s=round(new.duration_s, 3), session_id=new.session_id))
+
+    def _drop(self, take: Take) -> None:
+        take.discard()
+        self.sink.tidy()
+
+
+def failure_reason(exc: BaseException, what: str = "failed") -> str:
+    """One plain sentence for a failed take."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        return "The disk is full, so the recording was stopped and not kept."
+    return f"The recording {what} ({exc})."
