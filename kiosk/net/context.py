@@ -71,6 +71,8 @@ class NetContext:
             return self.config.api.public_url.rstrip("/")
         if self.announced_addresses:
             return f"http://{self.announced_addresses[0]}:{self.port}"
+        if self.config.api.bind not in ("0.0.0.0", ""):
+            return f"http://{self.config.api.bind}:{self.port}"
         return None
 
     def emit(self, name: str, data: dict) -> None:
