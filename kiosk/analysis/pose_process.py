@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -23,8 +24,10 @@ class PoseProcessError(KioskError):
     """The pose process died or did not answer."""
 
 
-def _serve(conn: Connection, settings: PoseSettings) -> None:
+def _serve(conn: Connection, settings: PoseSettings, nice: int) -> None:
     """Child process main loop: frames in, poses out, until the pipe closes."""
+    if nice > 0:
+        os.nice(nice)
     estimator = PoseEstimator(settings)
     try:
         estimator.start()
@@ -47,8 +50,9 @@ def _serve(conn: Connection, settings: PoseSettings) -> None:
 class ProcessPoseEstimator:
     """``PoseEstimator`` running in a separate process (its own interpreter and GIL)."""
 
-    def __init__(self, settings: PoseSettings | None = None, timeout_s: float = 10.0) -> None:
+    def __init__(self, settings: PoseSettings | None = None, timeout_s: float = 10.0, nice: int = 0) -> None:
         self.settings = settings or PoseSettings()
+        self.nice = nice
         self.timeout_s = timeout_s
         self._proc = None
         self._conn: Connection | None = None
@@ -60,7 +64,7 @@ class ProcessPoseEstimator:
         self._cv2 = cv2
         ctx = mp.get_context("spawn")  # no fork of a threaded (and possibly Qt) parent
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, self.settings), name="analysis-pose", daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(child, self.settings, self.nice), name="analysis-pose", daemon=True)
         self._proc.start()
         child.close()
         self._conn = parent

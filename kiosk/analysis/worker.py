@@ -10,6 +10,7 @@ to the session state machine as ``PersonSeen``/``PersonGone``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ class WorkerSettings:
     body: BodySettings
     max_fps: float = 15.0
     runner: str = "thread"  # "thread" | "process"
+    nice: int = 10  # scheduling niceness of the analysis: the mirror's painting comes first
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,13 @@ class AnalysisWorker:
         if self.settings.runner == "process":
             from kiosk.analysis.pose_process import ProcessPoseEstimator
 
-            return ProcessPoseEstimator(self.settings.pose)
+            return ProcessPoseEstimator(self.settings.pose, nice=self.settings.nice)
         return PoseEstimator(self.settings.pose)
 
     def _run(self) -> None:
+        # Linux niceness is per thread and inherited by the threads the model starts from here,
+        # so on a busy 2-core box the render thread gets the CPU first and analysis waits.
+        _lower_priority(self.settings.nice)
         estimator = self._make_estimator()
         try:
             estimator.start()
@@ -162,6 +167,15 @@ class AnalysisWorker:
     def _set_state(self, state: str, reason: str) -> None:
         self.state = state
         self.bus.emit(AnalysisStatus(state=state, reason=reason))
+
+
+def _lower_priority(nice: int) -> None:
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError as exc:
+        _log.info("could not lower the analysis priority (%s)", exc.strerror)
 
 
 def turn_event(update: TurnUpdate) -> TurnPhase:

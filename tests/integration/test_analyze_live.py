@@ -25,7 +25,7 @@ def play(clip, runner: str):
     hub, bus = FrameHub(), EventBus()
     events, inputs = [], []
     bus.subscribe(events.append)
-    worker = AnalysisWorker(hub, bus, WorkerSettings(PoseSettings(), BodySettings(), max_fps=15.0, runner=runner),
+    worker = AnalysisWorker(hub, bus, WorkerSettings(PoseSettings(), BodySettings(), max_fps=15.0, runner=runner, nice=0),
                             feed_session=inputs.append)
     ended = threading.Event()
     source = FileSource(str(clip), loop=False, realtime=True)
