@@ -81,6 +81,10 @@ class H264Encoder:
         ctx.framerate = Fraction(self.fps).limit_denominator(1001)
         ctx.gop_size = max(1, round(self.fps * self.settings.keyframe_interval_s))
         ctx.max_b_frames = 0
+        # swscale turns BGR into limited-range BT.601 YUV; say so in the stream, or players
+        # guess BT.709 for HD and every colour shifts a little.
+        ctx.color_range = 1  # AVCOL_RANGE_MPEG
+        ctx.colorspace = ctx.color_primaries = ctx.color_trc = 6  # AVCOL_*_SMPTE170M
         kbps = self.settings.max_bitrate_kbps
         if self.codec == SOFTWARE:
             ctx.options = {

@@ -36,6 +36,7 @@ _quiet = QuietLogger(_log)
 
 SPACE_CHECK_S = 1.0
 LOW_DISK = "the disk is almost full"
+STALL_GRACE_S = 5.0
 
 
 class RecordingRefused(KioskError):
@@ -183,6 +184,8 @@ class Recorder:
             if end_reason is not None and self._take is not None:
                 self._close_take(end_reason)
             if frame is None:
+                if self._take is not None and time.monotonic() - self._requested_at > self._limit + STALL_GRACE_S:
+                    self._close_take("the camera stopped")  # no frames to reach max_s with
                 continue
             try:
                 size = (frame.width & ~1, frame.height & ~1)
