@@ -189,3 +189,35 @@ def test_a_take_whose_commit_fails_is_kept_for_recovery(tmp_path):
 
         assert recover(rig.library).salvaged == [look_id]
         verify(rig.library.video_path(look_id))
+
+
+def test_a_take_ends_when_the_camera_stops_delivering(tmp_path):
+    import numpy as np
+
+    from hardware.frames import Frame
+
+    hub, bus = FrameHub(), EventBus()
+    events: queue.Queue = queue.Queue()
+    bus.subscribe(events.put)
+    with Library(tmp_path / "lib") as library:
+        recorder = Recorder(hub, LibrarySink(library), bus, RecorderSettings(preroll_s=0.0, max_s=2.0, min_free_bytes=2**20))
+        recorder.start()
+        try:
+            start = time.monotonic()
+            for seq in range(1, 46):  # 1.5 s of frames, then the camera goes silent
+                if seq == 5:
+                    recorder.begin("manual")
+                hub.publish(Frame.wrap(np.full((120, 160, 3), seq, np.uint8), time.monotonic(), seq))
+                time.sleep(max(0.0, start + seq / 30 - time.monotonic()))
+            deadline = time.monotonic() + 15
+            stopped = None
+            while time.monotonic() < deadline and not isinstance(stopped, RecordingStopped):
+                try:
+                    stopped = events.get(timeout=0.2)
+                except queue.Empty:
+                    pass
+            assert isinstance(stopped, RecordingStopped) and stopped.reason == "the camera stopped"
+            assert not recorder.recording
+        finally:
+            recorder.stop()
+        assert len(library.list()) == 1 and library.list()[0].duration_s < 1.6
