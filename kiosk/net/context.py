@@ -52,6 +52,7 @@ class NetContext:
     core: CoreView | None = None
     directory: MirrorList | None = None
     data_dir: Path | None = None
+    bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     announced_name: str | None = None
     announced_addresses: list[str] = field(default_factory=list)
     port: int = 0
@@ -80,3 +81,22 @@ class NetContext:
         payload = {"mirror_id": self.mirror_id, **data}
         self.stream.publish(name, payload)
         self.outbox.enqueue(name, payload)
+        if self.bus is not None:
+            event = _bus_event(name, data)
+            if event is not None:
+                self.bus.emit(event)
+
+
+def _bus_event(name: str, data: dict):
+    """The core event for the network events the mirror's screen shows, else None."""
+    from kiosk.net.events import AssistAcknowledged, AssistRequested, LookShared
+
+    if name == "assist_requested":
+        req = data["request"]
+        return AssistRequested(request_id=req["id"], kind=req["kind"], detail=req["detail"])
+    if name == "assist_acked":
+        req = data["request"]
+        return AssistAcknowledged(request_id=req["id"], by=req["acked_by"])
+    if name == "look_shared":
+        return LookShared(look_id=data["look_id"], url=data["url"], expires_at=data["expires_at"])
+    return None

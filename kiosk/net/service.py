@@ -104,6 +104,7 @@ class NetService:
             library=self.parts.library,
             core=self.parts.core,
             data_dir=Path(self.parts.data_dir),
+            bus=self.parts.bus,
             port=sock.getsockname()[1],
         )
         if token == "" and not api.pin:

@@ -163,6 +163,12 @@ class SseReader:
         assert self.connected.wait(5), "the event stream did not open"
 
     def _run(self):
+        try:
+            self._read()
+        except httpx.HTTPError:
+            pass  # the server stopped while we were still listening: the stream just ends
+
+    def _read(self):
         with httpx.stream("GET", self.url, headers=self.headers, timeout=httpx.Timeout(5, read=30)) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
             name = None
@@ -197,6 +203,10 @@ class SomethingElse(Event):
 
 
 def test_event_stream_carries_sessions_looks_cards_and_assistance(server):
+    from kiosk.net.events import AssistAcknowledged, AssistRequested
+
+    on_bus = []
+    unsubscribe = server.bus.subscribe(on_bus.append)
     reader = SseReader(server.url + f"{API}/events", server.auth)
     try:
         server.bus.emit(SomethingElse())
@@ -229,12 +239,19 @@ def test_event_stream_carries_sessions_looks_cards_and_assistance(server):
         acked = httpx.post(server.url + f"{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "Sam"})
         assert acked.status_code == 200 and acked.json()["open"] is False and acked.json()["acked_by"] == "Sam"
         assert reader.wait_for("assist_acked")["request"]["id"] == req["id"]
+        # the mirror's own screen hears it on the core bus: "someone is on the way"
+        assert AssistRequested(request_id=req["id"], kind="size", detail="32/34", at=0) in [
+            AssistRequested(request_id=e.request_id, kind=e.kind, detail=e.detail, at=0)
+            for e in on_bus if isinstance(e, AssistRequested)
+        ]
+        assert [(e.request_id, e.by) for e in on_bus if isinstance(e, AssistAcknowledged)] == [(req["id"], "Sam")]
 
         server.bus.emit(SessionStateChanged(state="idle", session_id=None))
         assert reader.wait_for("session_ended")["session_id"] == "s-1"
         metrics = httpx.get(server.url + f"{API}/metrics").text
         assert "kiosk_sessions_total 1" in metrics and "kiosk_recordings_total 1" in metrics
     finally:
+        unsubscribe()
         reader.close()
 
 
