@@ -147,6 +147,9 @@ class Recorder:
         preroll = self.settings.preroll_s if preroll_s is None else preroll_s
         limit = self.settings.max_s if max_s is None else max_s
         with self._lock:
+            current = self._request.meta if self._request else self._take.meta if self._take else None
+            if current is not None:  # another thread's begin() won the race
+                return current.look_id
             self._request = _Request(meta, time.monotonic(), preroll, limit)
             self._end_reason = None
         return meta.look_id
