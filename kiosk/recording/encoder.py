@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from kiosk.errors import KioskError
+from kiosk.recording.convert import bgr_to_i420
 from kiosk.recording.packets import TICKS_PER_S, TIME_BASE, EncodedPacket
 
 _log = logging.getLogger(__name__)
@@ -81,8 +82,8 @@ class H264Encoder:
         ctx.framerate = Fraction(self.fps).limit_denominator(1001)
         ctx.gop_size = max(1, round(self.fps * self.settings.keyframe_interval_s))
         ctx.max_b_frames = 0
-        # swscale turns BGR into limited-range BT.601 YUV; say so in the stream, or players
-        # guess BT.709 for HD and every colour shifts a little.
+        # Pictures are converted to limited-range BT.601 YUV (convert.py); say so in the stream,
+        # or players guess BT.709 for HD and every colour shifts a little.
         ctx.color_range = 1  # AVCOL_RANGE_MPEG
         ctx.colorspace = ctx.color_primaries = ctx.color_trc = 6  # AVCOL_*_SMPTE170M
         kbps = self.settings.max_bitrate_kbps
@@ -107,7 +108,7 @@ class H264Encoder:
             self._epoch = ts
         if pixels.shape[0] != self.height or pixels.shape[1] != self.width:
             pixels = pixels[: self.height, : self.width]
-        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="bgr24")
+        picture = av.VideoFrame.from_ndarray(bgr_to_i420(pixels), format="yuv420p")
         pts = max(round((ts - self._epoch) * TICKS_PER_S), self._last_pts + 1)
         self._last_pts = pts
         picture.pts, picture.time_base = pts, TIME_BASE
