@@ -109,3 +109,38 @@ def test_garbage_is_a_media_error(tmp_path):
     with pytest.raises(MediaError):
         probe(tmp_path / "junk.mp4")
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_i420_conversion_is_bt601_limited_range():
+    import av
+
+    from kiosk.recording.convert import bgr_to_i420
+
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    ours = bgr_to_i420(img).astype(float)
+    assert ours.shape == (96, 96)
+    # Luma as ffmpeg computes it.
+    theirs = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p").to_ndarray()
+    assert np.abs(ours[:64] - theirs[:64]).max() <= 2
+    # Chroma: BT.601 limited range, taken at the top-left pixel of each 2x2 block.
+    b, g, r = (img[::2, ::2, i].astype(float) for i in range(3))
+    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
+    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
+    assert np.abs(ours[64:80].reshape(32, 48) - u).max() <= 1.5
+    assert np.abs(ours[80:96].reshape(32, 48) - v).max() <= 1.5
+    # On a smooth picture (what a camera delivers) it is ffmpeg's result.
+    smooth = np.dstack([np.tile(np.linspace(0, 255, 96, dtype=np.uint8), (64, 1))] * 3)
+    smooth[..., 2] = 200
+    ours = bgr_to_i420(smooth).astype(int)
+    theirs = av.VideoFrame.from_ndarray(smooth, format="bgr24").reformat(format="yuv420p").to_ndarray()
+    assert np.abs(ours - theirs).max() <= 3
+
+
+def test_odd_sizes_are_cropped_to_even():
+    encoder = H264Encoder(EncoderSettings(codec="libx264"), 161, 121, FPS, "libx264")
+    encoder.open()
+    pixels = np.zeros((121, 161, 3), np.uint8)
+    pixels.flags.writeable = False  # camera frames are read-only
+    packets = encoder.encode(pixels, 0.0) + encoder.flush()
+    assert (encoder.width, encoder.height) == (160, 120) and packets[0].keyframe
