@@ -212,22 +212,19 @@ class Announcer:
                 continue
             _log.info("network addresses changed (%s -> %s); announcing again", self._addresses, now)
             async with self._lock:
-                await self._move(now)
+                try:
+                    await self._move(now)
+                except Exception as exc:  # keep polling: the next change may work out
+                    _log.warning("could not announce the mirror at %s: %s", ", ".join(now) or "no address", exc)
 
     async def _move(self, addresses: list[str]) -> None:
-        """Follow new host addresses: new sockets, new A records, the same (possibly renamed) name."""
-        if self._zc is None or self._info is None:
-            await self._register(addresses)
-            return
-        if not addresses:
-            _log.warning("the mirror lost its network addresses; it stays announced for when they return")
-            return
-        await self._zc.async_update_interfaces(addresses)
-        self._addresses = addresses
-        self._info = self._make_info(self._info.name, addresses)
-        self._announced = self._wanted
-        await (await self._zc.async_update_service(self._info))
-
+        """Follow new host addresses: fresh sockets and records under the same (checked) name."""
+        try:
+            await self._unregister()  # goodbye where the old addresses still work
+        except Exception as exc:
+            _log.debug("goodbye on the old addresses failed: %s", exc)
+        self._zc = self._info = None
+        await self._register(addresses)
 
 def _ignore(**_kwargs) -> None:
     """Browse handler that does nothing: the browse only fills the cache."""

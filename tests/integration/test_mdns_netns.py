@@ -78,6 +78,7 @@ class Lab:
         self.veth_a, self.veth_b = f"smva{suffix}", f"smvb{suffix}"
         octet = 16 + os.getpid() % 200
         self.addr_a, self.addr_b = f"10.231.{octet}.1", f"10.231.{octet}.2"
+        self.addr_a_new = f"10.231.{octet}.3"
         self.procs: list[subprocess.Popen] = []
         self.bus = tmp / "bus.sock"
         self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={self.bus}", KIOSK_LOG_LEVEL="INFO")
@@ -118,11 +119,12 @@ class Lab:
     def in_ns(self, ns: str, *cmd: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
         return _run("ip", "netns", "exec", ns, *cmd, check=check, timeout=timeout, env=self.env)
 
-    def mirror(self, ns: str, addr: str, library: Path, config: Path) -> tuple[subprocess.Popen, str]:
-        """Start ``kiosk serve`` in ``ns``; returns the process and the name it announced."""
+    def mirror(self, ns: str, addr: str | None, library: Path, config: Path) -> tuple[subprocess.Popen, str]:
+        """Start ``kiosk serve`` in ``ns`` (on ``addr``, or on all but loopback); returns it and its name."""
+        where = ["--interface", addr] if addr else []
         proc = self.spawn(
-            ns, *KIOSK, "serve", "--config", str(config), "--library", str(library), "--port", "0",
-            "--interface", addr, stdout=subprocess.PIPE,
+            ns, *KIOSK, "serve", "--config", str(config), "--library", str(library), "--port", "0", *where,
+            stdout=subprocess.PIPE,
         )
         line = proc.stdout.readline()
         assert line.startswith("kiosk serve:"), f"kiosk serve did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
@@ -199,7 +201,8 @@ def _config(path: Path, room: str) -> Path:
 
 
 def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp_path):
-    mirror_a, announced = lab.mirror(lab.ns_a, lab.addr_a, tmp_path / "lib-a", _config(tmp_path / "a.toml", "3"))
+    # no --interface: the mirror picks every address but loopback (here: its end of the veth)
+    mirror_a, announced = lab.mirror(lab.ns_a, None, tmp_path / "lib-a", _config(tmp_path / "a.toml", "3"))
     assert announced == NAME
 
     def avahi_sees(names):
@@ -231,6 +234,23 @@ def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp
     res = lab.in_ns(lab.ns_b, *KIOSK, "discover", "--timeout", "3", "--json")
     names = {m["name"]: m["txt"]["room"] for m in json.loads(res.stdout)}
     assert names == {NAME: "3", f"{NAME}-2": "4"}
+
+    # the mirror's address changes (DHCP renewed it): it announces itself at the new one
+    # (a namespace's own sysctl: keep the new address when the old primary one goes)
+    lab.in_ns(lab.ns_a, "sysctl", "-qw", f"net.ipv4.conf.{lab.veth_a}.promote_secondaries=1")
+    lab.in_ns(lab.ns_a, "ip", "addr", "add", f"{lab.addr_a_new}/24", "dev", lab.veth_a)
+    lab.in_ns(lab.ns_a, "ip", "addr", "del", f"{lab.addr_a}/24", "dev", lab.veth_a)
+
+    def discovered_at_new_address():
+        res = lab.in_ns(lab.ns_b, *KIOSK, "discover", "--timeout", "2", "--json")
+        return any(m["name"] == NAME and m["addresses"] == [lab.addr_a_new] for m in json.loads(res.stdout))
+
+    _wait(discovered_at_new_address, 30, "the mirror was not announced at its new address")
+    _wait(
+        lambda: (avahi_sees([NAME]) or {}).get(NAME, {}).get("address") == lab.addr_a_new,
+        20,
+        "avahi did not learn the new address",
+    )
 
     # stopping sends goodbye packets: avahi forgets the mirror at once, not after its TTL
     mirror_a.send_signal(signal.SIGTERM)
