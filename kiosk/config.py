@@ -192,7 +192,9 @@ class AnalysisConfig(Section):
         "thread", description="Run the pose model in a named thread of the kiosk or in a separate process."
     )
     nice: int = Field(10, ge=0, le=19, description="Scheduling niceness of the analysis (0–19): higher yields the CPU to the mirror.")
-    turn_start_deg: float = Field(75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn.")
+    turn_start_deg: float = Field(
+        75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn (and its recording; the pre-roll keeps its beginning)."
+    )
     turn_complete_deg: float = Field(300.0, ge=240.0, le=360.0, description="Degrees of rotation that make a complete turn.")
     turn_pause_max_s: float = Field(3.0, ge=0.5, le=30.0, description="Longest pause within a turn before it counts as given up.")
     turn_max_s: float = Field(20.0, ge=2.0, le=120.0, description="Longest a turn may take.")

@@ -33,6 +33,7 @@ class TurnSettings:
 
     start_deg: float = 75.0
     start_window_s: float = 2.5
+    rest_lookback_s: float = 8.0
     back_deg: float = 170.0
     complete_deg: float = 300.0
     full_deg: float = 340.0
@@ -133,16 +134,18 @@ class TurnTracker:
     def _idle(self, t: float, r: float) -> list[TurnUpdate]:
         s = self.settings
         self._history.append((t, r))
-        while self._history and t - self._history[0][0] > s.start_window_s:
+        while self._history and t - self._history[0][0] > s.rest_lookback_s:
             self._history.popleft()
-        low = min(self._history, key=lambda p: p[1])
-        high = max(self._history, key=lambda p: p[1])
+        recent = [p for p in self._history if t - p[0] <= s.start_window_s]
+        low = min(recent, key=lambda p: p[1])
+        high = max(recent, key=lambda p: p[1])
         if r - low[1] >= s.start_deg:
             sign, rest = 1, low
         elif high[1] - r >= s.start_deg:
             sign, rest = -1, high
         else:
             return []
+        rest = self._rest_before(rest, sign)
         self._phase, self._sign, self._rest = _Phase.TURNING, sign, rest[1]
         self._track = [p for p in self._history if p[0] >= rest[0]]
         self._peak = sign * (r - rest[1])
@@ -151,6 +154,24 @@ class TurnTracker:
         self._back_sent = False
         start = _crossing(self._track, sign, rest[1] + sign * s.settle_deg, last=False) or rest[0]
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(t, r, append=False)
+
+    def _rest_before(self, rest: tuple[float, float], sign: int) -> tuple[float, float]:
+        """Follow a slow start back past ``start_window_s``: the lowest point before it (cw).
+
+        A slow turner may pause on the way (a side view at 60°) long enough for the window to
+        begin mid-turn; going back in time, the rotation keeps falling until the real rest. It
+        stops where the rotation rises again by ``reverse_deg / 2`` (a lean the other way before
+        the turn) or where the samples have a gap of a second.
+        """
+        best = rest
+        later = rest
+        for p in reversed([p for p in self._history if p[0] < rest[0]]):
+            if later[0] - p[0] > 1.0 or sign * (p[1] - best[1]) > self.settings.reverse_deg / 2:
+                break
+            if sign * (p[1] - best[1]) < 0:
+                best = p
+            later = p
+        return best
 
     def _turning(self, t: float, r: float, append: bool = True) -> list[TurnUpdate]:
         s = self.settings

@@ -166,3 +166,10 @@ def test_any_clean_turn_is_found_within_tolerance(speed, lead, sign, fps, noise,
     assert abs(turn.start_s - (lead + margin)) <= 0.25
     assert abs(turn.end_s - (lead + duration - margin)) <= 0.25
     assert abs(turn.rotation_deg - 360) <= 45
+
+
+def test_slow_turn_with_a_long_side_view_pause_starts_where_it_really_started():
+    # 60° in a second, 2.5 s admiring the side view, then the rest of the turn.
+    turn = only(run(track((1.0, 0.0), (1.0, 60.0), (2.5, 60.0), (3.0, 360.0), (1.5, 360.0)))[0])
+    assert turn.complete and turn.rotation_deg == pytest.approx(360, abs=5)
+    assert turn.start_s == pytest.approx(1.0 + 12 / 60, abs=0.15)
