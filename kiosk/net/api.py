@@ -8,6 +8,7 @@ traceback, a request-size limit, CORS (closed unless configured) and security he
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import __version__
+from kiosk.errors import KioskError
 from kiosk.net.context import NetContext
 
 _log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def create_app(ctx: NetContext) -> FastAPI:
 
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(KioskError, _kiosk_error)
     app.add_exception_handler(Exception, _unexpected_error)
     if ctx.config.api.cors_origins:
         app.add_middleware(
@@ -94,6 +97,12 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
     message = f"{where}: {first.get('msg', 'invalid value')}"
     return JSONResponse(error_body(422, message), status_code=422)
+
+
+async def _kiosk_error(request: Request, exc: KioskError) -> JSONResponse:
+    # a part of the mirror (library, disk, database) cannot do it right now; its sentence says why
+    _log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(error_body(503, str(exc)), status_code=503)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -157,8 +166,6 @@ class SecurityHeaders:
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:
-    import json
-
     data = json.dumps(body).encode()
     await send(
         {

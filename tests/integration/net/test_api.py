@@ -304,3 +304,18 @@ def test_console_sign_in_with_pin_is_throttled(server):
         assert httpx.post(url, json={"secret": "000000"}).status_code == 401
     throttled = httpx.post(url, json={"secret": PIN})
     assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
+
+
+def test_a_broken_library_gives_a_plain_503_not_a_traceback(recorded_library, tmp_path):
+    from .conftest import copy_library, server_config, start_server, stop_server
+
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        srv.library.close()  # as if its database had gone away
+        r = httpx.get(srv.url + f"{API}/looks", headers=srv.auth)
+        assert r.status_code == 503
+        assert r.json()["error"] == "unavailable" and r.json()["message"]
+        assert "Traceback" not in r.text
+        assert httpx.get(srv.url + f"{API}/status").status_code == 200
+    finally:
+        stop_server(srv)
