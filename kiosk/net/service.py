@@ -54,12 +54,13 @@ class NetParts:
 
 @dataclass(frozen=True)
 class ShareLink:
-    """A link made by the mirror's own Share button; ``qr_svg`` is ready to show."""
+    """A link made by the mirror's own Share button; its QR code is ready to show (SVG or PNG)."""
 
     url: str
     token: str
     expires_at: float
     qr_svg: bytes
+    qr_png: bytes
 
 
 class NetService:
@@ -151,7 +152,7 @@ class NetService:
         """The mirror's Share button: a link and its QR code for a consented look."""
         from kiosk.library import LookNotFound
         from kiosk.net.api_looks import share_out
-        from kiosk.net.share_page import qr_svg
+        from kiosk.net.share_page import qr_png, qr_svg
 
         ctx = self._require()
         if ctx.library is None:
@@ -167,7 +168,7 @@ class NetService:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(look.id))
         ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
-        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url))
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
         """The shopper asked for another size or an associate; returns the request."""

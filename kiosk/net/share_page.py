@@ -151,3 +151,12 @@ def qr_svg(url: str, scale: int = 8) -> bytes:
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=4, xmldecl=False, light="#fff")
     return buf.getvalue()
+
+
+def qr_png(url: str, scale: int = 10) -> bytes:
+    """The same QR code as a PNG (for screens that prefer bitmaps)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="png", scale=scale, border=4)
+    return buf.getvalue()
