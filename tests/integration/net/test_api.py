@@ -124,6 +124,15 @@ def test_video_has_the_right_type_and_the_whole_file(server):
 def test_errors_are_json_with_a_clear_message(server):
     too_big = httpx.post(server.url + f"{API}/assist", headers=server.auth, content=b"{" + b" " * 70000 + b"}")
     assert too_big.status_code == 413 and "larger than" in too_big.json()["message"]
+
+    def chunked():  # no Content-Length: the limit must hold while the body streams in
+        yield b'{"detail": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    streamed = httpx.post(server.url + f"{API}/assist", headers={**server.auth, "Content-Type": "application/json"}, content=chunked())
+    assert streamed.status_code == 413
     bad_json = httpx.post(
         server.url + f"{API}/assist", headers={**server.auth, "Content-Type": "application/json"}, content=b"{nope"
     )
