@@ -32,9 +32,10 @@ class Finisher:
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
         self._thread.start()
 
-    def put(self, take: Take, requested_at: float, failure: str | None) -> None:
-        """Hand over a closed take; ``failure`` (a sentence) means it is to be dropped."""
-        self._queue.put((take, requested_at, failure))
+    def put(self, take: Take, requested_at: float, failure: str | None, make_room: bool = False) -> None:
+        """Hand over a closed take; ``failure`` (a sentence) means it is to be dropped;
+        ``make_room`` applies retention afterwards (the take stopped on a low disk)."""
+        self._queue.put((take, requested_at, failure, make_room))
 
     def stop(self, timeout: float) -> None:
         """Finish what is queued, then end the thread."""
@@ -48,9 +49,11 @@ class Finisher:
             item = self._queue.get()
             if item is None:
                 return
-            take = item[0]
+            take, requested_at, failure, make_room = item
             try:
-                self._finish(*item)
+                self._finish(take, requested_at, failure)
+                if make_room:
+                    self.sink.make_room()
             except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
                 _log.exception("finishing take %s failed", take.meta.look_id)
                 take.release()

@@ -257,7 +257,7 @@ class Recorder:
             take.close()
         except Exception as exc:  # noqa: BLE001
             failure = failure or failure_reason(exc)
-        self._finisher.put(take, self._requested_at, failure)
+        self._finisher.put(take, self._requested_at, failure, make_room=reason == LOW_DISK)
         if reason == LOW_DISK:
             _log.warning("recording %s stopped early: %s", take.meta.look_id, reason)
         self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))

@@ -141,13 +141,22 @@ def test_stopping_the_kiosk_mid_take_still_stores_it(tmp_path):
         verify(lib.video_path(look_id))
 
 
-def test_no_room_on_disk_is_refused_in_plain_words(tmp_path):
-    with Rig(tmp_path, min_free_bytes=2**60) as rig:
+def test_no_room_on_disk_is_refused_in_plain_words_after_retention(tmp_path):
+    from kiosk.library import RetentionPolicy
+    from tests.unit.test_library_looks import add
+
+    rig = Rig(tmp_path, min_free_bytes=2**60)
+    rig.recorder.sink = LibrarySink(rig.library, RetentionPolicy(max_age_s=86400.0))
+    expired = add(rig.library, created=time.time() - 2 * 86400)
+    fresh = add(rig.library)
+    with rig:
         time.sleep(0.3)
         with pytest.raises(RecordingRefused, match="disk is almost full"):
             rig.recorder.begin("manual")
         assert "did not start" in rig.wait_for(RecordingFailed).reason
         assert not rig.recorder.recording
+        assert rig.library.ids() == {fresh.id}  # retention ran first, to make room
+        assert not Path(expired.path).exists()
 
 
 def test_begin_twice_is_one_take_and_end_without_take_is_harmless(tmp_path):
