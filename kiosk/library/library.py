@@ -57,6 +57,8 @@ class Library:
 
     def open(self) -> "Library":
         """Create the folders if needed, open the database and bring its schema up to date."""
+        if self._conn is not None:
+            return self
         layout = self.layout
         try:
             for folder in (layout.root, layout.looks, layout.work):
