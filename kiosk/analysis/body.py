@@ -21,7 +21,7 @@ class BodySettings:
     turn: TurnSettings = field(default_factory=TurnSettings)
     gestures: GestureSettings = field(default_factory=GestureSettings)
     presence_bridge_s: float = 0.5
-    lost_after_s: float = 1.5  # no usable body for this long ends a turn and resets the yaw
+    lost_after_s: float = 2.0  # no usable body for this long ends a turn and resets the yaw
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class BodyAnalyser:
             turn += self.turns.lost(t)
             self.yaw.reset()
             self._last_body = None
-        sample = self.yaw.update(obs)
+        sample = self.yaw.update(obs, turning=self.turns.direction)
         turn += self._settle(sample)
         gestures = self.gestures.update(t, pose, turning=self.turns.turning)
         return FrameFacts(t, seen, change, sample, turn, gestures)

@@ -107,6 +107,11 @@ class TurnTracker:
         return self._phase is _Phase.TURNING
 
     @property
+    def direction(self) -> int:
+        """+1 while a clockwise turn is in progress, -1 counter-clockwise, 0 when none is."""
+        return self._sign if self._phase is _Phase.TURNING else 0
+
+    @property
     def progress_deg(self) -> float:
         """How far the current turn has gone (0 when not turning)."""
         if self._phase is _Phase.IDLE or not self._track:

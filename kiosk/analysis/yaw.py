@@ -87,11 +87,15 @@ class YawTracker:
         self._speed = 0.0
         self._recent: list[tuple[float, float, bool]] = []
 
-    def update(self, obs: YawObservation | None) -> YawSample | None:
-        """Feed one frame's observation (None: no usable pose); returns the newest settled sample."""
+    def update(self, obs: YawObservation | None, turning: int = 0) -> YawSample | None:
+        """Feed one frame's observation (None: no usable pose); returns the newest settled sample.
+
+        ``turning`` is the direction of a turn in progress (+1 cw, -1 ccw, 0 none): after a gap,
+        the body has most likely gone on turning that way.
+        """
         if obs is None or obs.quality < self.min_quality:
             return None
-        theta, flipped = self._unwrap(obs)
+        theta, flipped = self._unwrap(obs, turning)
         self.flips += int(flipped)
         self._recent.append((obs.t, theta, flipped))
         if len(self._recent) == 1:
@@ -111,7 +115,7 @@ class YawTracker:
             return YawSample(t, value, _wrap(value), flip)
         return None
 
-    def _unwrap(self, obs: YawObservation) -> tuple[float, bool]:
+    def _unwrap(self, obs: YawObservation, turning: int) -> tuple[float, bool]:
         y = obs.yaw_deg
         if self._theta is None or self._t is None or obs.t - self._t > self.max_gap_s:
             # No continuity to lean on: trust the labels unless the nose clearly disagrees.
@@ -121,7 +125,9 @@ class YawTracker:
             if self._theta is None:
                 theta = _wrap(y)
             else:
-                theta = y + 360.0 * round((self._theta - y) / 360.0)
+                # Mid-turn, a second or so unseen is most likely a quarter turn further on.
+                expected = self._theta + 90.0 * turning
+                theta = y + 360.0 * round((expected - y) / 360.0)
             self._recent = []
             self._speed = 0.0
         else:

@@ -144,3 +144,16 @@ def test_a_half_turn_clip_is_not_a_complete_turn(analysed, footage_labels):
         cut = [(t, p) for t, p in result.poses if t <= back + 0.3]
         half = analyse_frames([], file, back + 0.3, poses=cut)
         assert not any(t.complete for t in half.turns), half.turns
+
+
+@pytest.mark.parametrize("where", ["before_back", "back", "after_back"])
+def test_the_person_lost_for_a_quarter_of_the_turn_is_bridged(analysed, footage_labels, where):
+    """No pose at all for a quarter of the turn's duration (a second of a normal turn)."""
+    for file in _turning(footage_labels):
+        labels, result = analysed(file, "original")
+        turn = labels["turn"]
+        length = turn["end_s"] - turn["start_s"]
+        centre = {"before_back": turn["back_s"] - length / 4, "back": turn["back_s"],
+                  "after_back": turn["back_s"] + length / 4}[where]
+        poses = [(t, None if abs(t - centre) < length / 8 else p) for t, p in result.poses]
+        assert_meets_targets(labels, _rerun(labels, result, poses), f"lost around {where}")
