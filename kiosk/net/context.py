@@ -53,8 +53,7 @@ class NetContext:
     directory: MirrorList | None = None
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
-    announced_name: str | None = None
-    announced_addresses: list[str] = field(default_factory=list)
+    announcer: object | None = None  # kiosk.net.announce.Announcer, while the mirror is announced
     port: int = 0
     state: str = "idle"
     sessions_started: int = 0
@@ -64,14 +63,15 @@ class NetContext:
 
     @property
     def name(self) -> str:
-        return self.announced_name or self.config.api.name
+        return (self.announcer.registered_name if self.announcer else None) or self.config.api.name
 
     def public_base(self) -> str | None:
         """Base URL for links made without a request (the mirror's own Share button)."""
         if self.config.api.public_url:
             return self.config.api.public_url.rstrip("/")
-        if self.announced_addresses:
-            return f"http://{self.announced_addresses[0]}:{self.port}"
+        addresses = self.announcer.addresses if self.announcer else []
+        if addresses:  # follows address changes, like the announcement
+            return f"http://{addresses[0]}:{self.port}"
         if self.config.api.bind not in ("0.0.0.0", ""):
             return f"http://{self.config.api.bind}:{self.port}"
         return None

@@ -244,8 +244,7 @@ class NetService:
             await self._directory.async_start()
             if self._announcer is not None:
                 await self._announcer.async_start()
-                self.ctx.announced_name = self._announcer.registered_name
-                self.ctx.announced_addresses = self._announcer.addresses
+                self.ctx.announcer = self._announcer
         except Exception as exc:  # the API still works on its own; store IT sees this in the log
             _log.warning("zeroconf could not start (%s); the mirror is not announced on the LAN", exc)
 
