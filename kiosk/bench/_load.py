@@ -52,7 +52,9 @@ async def run(url: str, token: str, clients: int, seconds: float, max_rounds: in
         await asyncio.gather(*(_client(client, url, size, t0 + seconds, max_rounds, out) for _ in range(clients)))
         wall = time.monotonic() - t0
     lat = sorted(out.pop("latencies")) or [0.0]
+    cpu = os.times()
     return {
+        "client_cpu_percent": round((cpu.user + cpu.system) / wall * 100, 1),
         **out,
         "clients": clients,
         "seconds": round(wall, 2),

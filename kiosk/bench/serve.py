@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         "fps_captured_load": busy["fps_captured"] if busy else None,
         "fps_ratio_load_idle": round(busy["fps_painted"] / idle["fps_painted"], 3) if idle and busy and idle["fps_painted"] else None,
         "latency_ms_load": busy["latency_ms"] if busy else None,
+        "mirror_cpu_percent_idle": idle["cpu_percent"] if idle else None,
+        "mirror_cpu_percent_load": busy["cpu_percent"] if busy else None,
         "painted_note": note,
         "share_to_qr_ms": share,
         "goals": {"fps_painted_load_min": 29, "share_to_qr_ms_max": 300},

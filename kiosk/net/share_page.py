@@ -111,11 +111,11 @@ def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx
     found, page = _resolve(ctx, token)
     if page is not None:
         return page
-    from kiosk.net.api_looks import inside
+    from kiosk.net.api_looks import VideoResponse, inside
 
     look, _ = found
     name = f"look-{datetime.fromtimestamp(look.created, timezone.utc):%Y%m%d-%H%M}.mp4"
-    return FileResponse(
+    return VideoResponse(
         inside(ctx, ctx.library.video_path(look.id)),
         media_type="video/mp4",
         filename=name if download else None,
