@@ -103,6 +103,9 @@ class ApiConfig(Section):
     cors_origins: list[str] = Field(default_factory=list, description="Web origins allowed to call the API from a browser; empty: none.")
     max_body_bytes: int = Field(65536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted, in bytes.")
     txt_interval_s: float = Field(2.0, ge=0.2, le=60, description="Shortest time between two zeroconf state updates.")
+    video_mb_s: float = Field(
+        8.0, ge=0, le=1000, description="Megabytes per second all video downloads share (0: no limit), so the screen never stutters."
+    )
 
     @field_validator("pin")
     @classmethod
@@ -187,6 +190,7 @@ class AnalysisConfig(Section):
     )
     input_size: int = Field(320, ge=128, le=1920, description="Longest side in pixels of the picture given to the pose model.")
     crop_to_person: bool = Field(True, description="Hand the model a crop around the person seen last (sharper when they are small).")
+    face_check: bool = Field(True, description="Look for a face on the head to tell a front view from a back view.")
     max_fps: float = Field(15.0, ge=1.0, le=60.0, description="Most frames analysed per second; the rest are skipped.")
     runner: Literal["thread", "process"] = Field(
         "thread", description="Run the pose model in a named thread of the kiosk or in a separate process."

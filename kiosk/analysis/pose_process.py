@@ -7,6 +7,7 @@ costs about a megabyte of pipe traffic instead of six. Landmarks come back as a 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -14,7 +15,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
+from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings  # noqa: F401 (Pose: what comes back)
 from kiosk.errors import KioskError
 
 _log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class ProcessPoseEstimator:
             raise PoseProcessError(f"the pose process failed ({detail})")
         if detail is not None:
             # Aspect comes from the full frame; the fractions are the same after scaling.
-            detail = Pose(detail.t, detail.image, detail.world, detail.visibility, w / h)
+            detail = dataclasses.replace(detail, aspect=w / h)
         return detail
 
     def close(self) -> None:

@@ -12,7 +12,8 @@ from kiosk.config import AnalysisConfig
 
 
 def pose_settings(cfg: AnalysisConfig) -> PoseSettings:
-    return PoseSettings(model_complexity=cfg.model_complexity, input_size=cfg.input_size, crop_to_person=cfg.crop_to_person)
+    return PoseSettings(model_complexity=cfg.model_complexity, input_size=cfg.input_size,
+                        crop_to_person=cfg.crop_to_person, face_check=cfg.face_check)
 
 
 def body_settings(cfg: AnalysisConfig) -> BodySettings:

@@ -36,6 +36,7 @@ class YawObservation:
     yaw_deg: float  # from the model's labels, -180..180
     quality: float  # 0..1: how much the shoulder/hip lines can be trusted in this frame
     facing: float  # -1 (back to the camera) .. 1 (chest to the camera), from the nose's depth
+    face: float | None = None  # face detector's score on the head, None when not looked at
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def observe(pose: Pose) -> YawObservation | None:
     agreement = float(np.hypot(*total)) / weight_sum  # 1 when shoulders and hips agree
     mid_z = float(w[lm.LEFT_SHOULDER, 2] + w[lm.RIGHT_SHOULDER, 2]) / 2
     facing = float(np.clip((mid_z - float(w[lm.NOSE, 2])) / 0.12, -1.0, 1.0))
-    return YawObservation(t=pose.t, yaw_deg=yaw, quality=min(weight_sum, 1.0) * agreement, facing=facing)
+    return YawObservation(t=pose.t, yaw_deg=yaw, quality=min(weight_sum, 1.0) * agreement, facing=facing, face=pose.face)
 
 
 class YawTracker:
@@ -86,6 +87,8 @@ class YawTracker:
         self._t: float | None = None
         self._speed = 0.0
         self._recent: list[tuple[float, float, bool]] = []
+        self._reflected = False  # the model currently mirrors its depth (sees a back as a front)
+        self._contradictions = 0
 
     def update(self, obs: YawObservation | None, turning: int = 0) -> YawSample | None:
         """Feed one frame's observation (None: no usable pose); returns the newest settled sample.
@@ -118,10 +121,15 @@ class YawTracker:
     def _unwrap(self, obs: YawObservation, turning: int) -> tuple[float, bool]:
         y = obs.yaw_deg
         if self._theta is None or self._t is None or obs.t - self._t > self.max_gap_s:
-            # No continuity to lean on: trust the labels unless the nose clearly disagrees.
+            # No continuity to lean on: trust the labels unless the face (or else the nose's
+            # depth) clearly disagrees about front and back.
             labelled_front = math.cos(math.radians(y)) > 0
-            if abs(obs.facing) > 0.5 and (obs.facing > 0) != labelled_front and abs(math.cos(math.radians(y))) > 0.5:
+            front = _face_says_front(obs.face)
+            if front is None and abs(obs.facing) > 0.5:
+                front = obs.facing > 0
+            if front is not None and front != labelled_front and abs(math.cos(math.radians(y))) > 0.5:
                 y += 180.0
+            self._reflected = False
             if self._theta is None:
                 theta = _wrap(y)
             else:
@@ -133,8 +141,7 @@ class YawTracker:
         else:
             dt = max(obs.t - self._t, 1e-3)
             predicted = self._theta + 0.7 * self._speed * min(dt, 0.3)
-            # The line is known modulo 180°: take the half-turn nearest to where the body should be.
-            theta = y + 180.0 * round((predicted - y) / 180.0)
+            theta, self._reflected = self._choose(y, predicted, obs.face)
             speed = (theta - self._theta) / dt
             if abs(speed) > MAX_SPEED_DEG_S:
                 theta = self._theta + math.copysign(MAX_SPEED_DEG_S * dt, speed)
@@ -143,6 +150,58 @@ class YawTracker:
         flipped = abs(_wrap(theta - obs.yaw_deg)) > 90.0
         self._theta, self._t = theta, obs.t
         return theta, flipped
+
+
+    def _choose(self, y: float, predicted: float, face: float | None) -> tuple[float, bool]:
+        """The rotation this frame most likely shows, and whether the model mirrors its depth.
+
+        The shoulder line is known modulo 180°, so the half-turn nearest to where the body
+        should be is taken. In a back view the model may take the back for a front: it then
+        reports the yaw mirrored in depth (``-y``), and the two readings meet at the side view
+        (±90°) where it switched. Continuity cannot tell them apart; the face can: when the
+        face detector contradicts the current reading on two frames in a row, the reading
+        changes and the rotation is mirrored about the last side view it passed.
+        """
+        base = -y if self._reflected else y
+        theta = base + 180.0 * round((predicted - base) / 180.0)
+        if _face_cost(theta, face) == 0.0:
+            self._contradictions = 0
+            return theta, self._reflected
+        profile = 90.0 + 180.0 * round((theta - 90.0) / 180.0)
+        other = 2.0 * profile - theta
+        if abs(theta - profile) >= 80.0 or _face_cost(other, face) > 0.0:
+            return theta, self._reflected
+        self._contradictions += 1
+        if self._contradictions < 2:
+            return theta, self._reflected
+        self._contradictions = 0
+        self._speed = -self._speed
+        self._recent = [(t, 2.0 * profile - v, f) for t, v, f in self._recent]
+        return other, not self._reflected
+
+
+_FACE_COST = 60.0
+
+
+def _face_says_front(face: float | None) -> bool | None:
+    if face is None:
+        return None
+    if face >= 0.8:  # the back of a head scores up to ~0.7 now and then
+        return True
+    if face < 0.15:
+        return False
+    return None
+
+
+def _face_cost(theta: float, face: float | None) -> float:
+    """Misfit of a rotation with the face detector: a face is found up to about ±130° from front."""
+    front = _face_says_front(face)
+    off = abs(_wrap(theta))
+    if front is True and off > 140.0:
+        return _FACE_COST
+    if front is False and off < 70.0:
+        return _FACE_COST
+    return 0.0
 
 
 def _wrap(deg: float) -> float:

@@ -16,11 +16,13 @@ _PAIRS = [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16),
 
 def make_pose(t: float, yaw_deg: float = 0.0, swapped: bool = False, visibility: float = 0.99,
               left_wrist: tuple[float, float] | None = None, right_wrist: tuple[float, float] | None = None,
-              shift: tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> Pose:
+              shift: tuple[float, float] = (0.0, 0.0), scale: float = 1.0, face: float | None = None,
+              mirrored_depth: bool = False) -> Pose:
     """A standing person turned ``yaw_deg`` clockwise (seen from above) from facing the camera.
 
     Wrist positions are (across, down) in metres from the shoulder centre, in the person's own
-    frame (across > 0: towards their left); elbows are put halfway.
+    frame (across > 0: towards their left); elbows are put halfway. ``mirrored_depth`` is the
+    model taking a back for a front: labels swapped and depth mirrored (it reports 180° − yaw).
     """
     th = math.radians(yaw_deg)
     left = np.array([math.cos(th), 0.0, -math.sin(th)])  # the person's left, in camera x/y/z
@@ -53,9 +55,12 @@ def make_pose(t: float, yaw_deg: float = 0.0, swapped: bool = False, visibility:
     # Square pixels on a 3:4 portrait frame: a metre across is 0.4 / 0.75 of the width.
     image = np.stack([0.5 + shift[0] + world[:, 0] * 0.4 / 0.75 * scale, 0.5 + shift[1] + world[:, 1] * 0.4 * scale], axis=1)
     vis = np.full(lm.LANDMARKS, visibility, np.float32)
+    if mirrored_depth:
+        world[:, 2] *= -1
+        swapped = not swapped
     if swapped:
         order = list(range(lm.LANDMARKS))
         for a, b in _PAIRS:
             order[a], order[b] = b, a
         world, image, vis = world[order], image[order], vis[order]
-    return Pose(t=t, image=image.astype(np.float32), world=world, visibility=vis, aspect=0.75)
+    return Pose(t=t, image=image.astype(np.float32), world=world, visibility=vis, aspect=0.75, face=face)
