@@ -36,6 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--seconds", type=float, default=10.0, help="seconds of load, and of each fps measurement (default 10)")
     p.add_argument("--source", default=SOURCE, help=f"camera source for the window and the look (default {SOURCE})")
     p.add_argument("--look-seconds", type=float, default=6.0, help="length of the recorded look (default 6)")
+    p.add_argument("--video-mb-s", type=float, help="override api.video_mb_s, the shared download budget (0: no limit)")
     p.add_argument("--no-window", action="store_true", help="skip the painted-fps measurement")
     p.add_argument("--screen", default="1280x720", metavar="WxH", help="Xvfb screen when no DISPLAY is set (default 1280x720)")
     p.add_argument("--config", help="configuration file (display settings apply)")
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     api = config.api
     api.bind, api.port, api.announce, api.interfaces = "127.0.0.1", 0, False, ["127.0.0.1"]
     api.token = secrets.token_urlsafe(24)
+    if args.video_mb_s is not None:
+        api.video_mb_s = args.video_mb_s
     config.webhook.url = ""
     load_avg = os.getloadavg()[0]
 
@@ -130,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "clients": args.clients,
         "seconds": args.seconds,
+        "video_mb_s_budget": api.video_mb_s,
         "look": {"width": look.width, "height": look.height, "duration_s": look.duration_s, "bytes": look.bytes},
         "download": load["result"],
         "fps_painted_idle": idle["fps_painted"] if idle else None,

@@ -16,19 +16,37 @@ from pydantic import BaseModel, Field
 
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, require_token
+from kiosk.net.pacing import BytePacer
 from kiosk.net.shares import Share
 
 router = APIRouter(tags=["looks"])
 
 
 class VideoResponse(FileResponse):
-    """A file response read in 256 KiB pieces: one piece per typical browser Range request.
+    """A video file response, paced by the mirror-wide byte budget and read in 256 KiB pieces.
 
     Starlette reads 64 KiB at a time, each read a hop to a worker thread; bigger pieces cut the
     Python work per byte, which is CPU the mirror's screen needs.
     """
 
     chunk_size = 256 * 1024
+
+    def __init__(self, path, *, pacer: BytePacer | None = None, **kwargs) -> None:
+        super().__init__(path, **kwargs)
+        self._pacer = pacer
+
+    async def __call__(self, scope, receive, send) -> None:
+        pacer = self._pacer
+        if pacer is None:
+            await super().__call__(scope, receive, send)
+            return
+
+        async def paced(message) -> None:
+            if message["type"] == "http.response.body":
+                await pacer.take(len(message.get("body", b"")))
+            await send(message)
+
+        await super().__call__(scope, receive, paced)
 
 FORBIDDEN = {403: {"description": "The shopper has not agreed to share this look."}}
 
@@ -139,7 +157,7 @@ def consented_look(ctx: NetContext, look_id: str):
 )
 def get_video(look_id: str, ctx: NetContext = Depends(require_token)) -> FileResponse:
     look = consented_look(ctx, look_id)
-    return VideoResponse(inside(ctx, ctx.library.video_path(look.id)), media_type="video/mp4")
+    return VideoResponse(inside(ctx, ctx.library.video_path(look.id)), media_type="video/mp4", pacer=ctx.pacer)
 
 
 @router.get(

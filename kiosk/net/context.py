@@ -12,6 +12,7 @@ from kiosk.config import Config
 from kiosk.net.assist import AssistQueue
 from kiosk.net.auth import Auth
 from kiosk.net.outbox import Outbox
+from kiosk.net.pacing import BytePacer
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
 
@@ -53,6 +54,7 @@ class NetContext:
     directory: MirrorList | None = None
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
+    pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)
     announcer: object | None = None  # kiosk.net.announce.Announcer, while the mirror is announced
     port: int = 0
     state: str = "idle"

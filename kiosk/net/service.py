@@ -30,6 +30,7 @@ from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
 from kiosk.net.feed import EventFeed
 from kiosk.net.outbox import Outbox, OutboxSettings
+from kiosk.net.pacing import BytePacer
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
 
@@ -106,6 +107,7 @@ class NetService:
             core=self.parts.core,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
+            pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
             port=sock.getsockname()[1],
         )
         if token == "" and not api.pin:

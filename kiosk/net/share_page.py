@@ -118,6 +118,7 @@ def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx
     return VideoResponse(
         inside(ctx, ctx.library.video_path(look.id)),
         media_type="video/mp4",
+        pacer=ctx.pacer,
         filename=name if download else None,
         content_disposition_type="attachment" if download else "inline",
         headers={"Cache-Control": "private, max-age=300"},
