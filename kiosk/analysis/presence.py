@@ -1,7 +1,7 @@
 """Is someone in front of the mirror, and is the whole body (head to feet) in view?
 
 A body counts as whole when the model sees the head, the hips and at least one foot inside the
-picture. Single missed frames are bridged: presence changes only after ``bridge_s`` seconds
+picture (or, for feet hidden under a long dress, a knee and both ankles placed inside it). Single missed frames are bridged: presence changes only after ``bridge_s`` seconds
 of the new state, so a shopper pulling a dress over their head does not end anything.
 """
 
@@ -32,9 +32,16 @@ def classify(pose: Pose | None) -> Presence:
     """What one frame shows."""
     if pose is None:
         return Presence.NOBODY
-    if _any_in_view(pose, _HEAD) and _any_in_view(pose, _HIPS) and _any_in_view(pose, _FEET):
+    if _any_in_view(pose, _HEAD) and _any_in_view(pose, _HIPS) and (_any_in_view(pose, _FEET) or _feet_hidden_in_view(pose)):
         return Presence.FULL_BODY
     return Presence.PARTIAL
+
+
+def _feet_hidden_in_view(pose: Pose) -> bool:
+    """Feet under a long dress: the model places both ankles inside the picture below seen knees."""
+    ankles = pose.image[[lm.LEFT_ANKLE, lm.RIGHT_ANKLE]]
+    inside = bool(np.all((ankles >= -_EDGE) & (ankles <= 1 + _EDGE)))
+    return inside and _any_in_view(pose, [lm.LEFT_KNEE, lm.RIGHT_KNEE])
 
 
 def _any_in_view(pose: Pose, indices: list[int]) -> bool:

@@ -27,8 +27,15 @@ def test_head_cut_off_is_partial():
     assert classify(make_pose(0.0, shift=(0.0, -0.3))) is Presence.PARTIAL
 
 
-def test_hidden_feet_are_partial():
+def test_feet_under_a_long_dress_still_count_when_placed_in_the_picture():
     pose = make_pose(0.0)
+    for i in (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_FOOT, lm.RIGHT_FOOT):
+        pose.visibility[i] = 0.1
+    assert classify(pose) is Presence.FULL_BODY
+
+
+def test_hidden_feet_below_the_picture_are_partial():
+    pose = make_pose(0.0, shift=(0.0, 0.2))  # ankles placed below the bottom edge
     for i in (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_FOOT, lm.RIGHT_FOOT):
         pose.visibility[i] = 0.1
     assert classify(pose) is Presence.PARTIAL
