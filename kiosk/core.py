@@ -11,17 +11,20 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hardware.camera_base import CameraSource, SourceState
 from kiosk.config import Config
-from kiosk.events import CameraStateChanged, EventBus, SessionStateChanged
+from kiosk.events import CameraStateChanged, Event, EventBus, SessionStateChanged
 from kiosk.hub import FrameHub
 from kiosk.metrics import RateMeter
-from kiosk.recording.events import RecordingFailed
+from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
 from kiosk.studio import Studio
 from kiosk.session import (
+    EndRequested,
     Input,
     Phase,
     SessionEnded,
@@ -32,6 +35,9 @@ from kiosk.session import (
     Touch,
     step,
 )
+
+if TYPE_CHECKING:
+    from kiosk.identity.service import CardService
 
 _log = logging.getLogger(__name__)
 
@@ -57,6 +63,7 @@ class KioskCore:
         hub: FrameHub,
         bus: EventBus,
         studio: Studio | None = None,
+        cards: "CardService | None" = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -64,6 +71,8 @@ class KioskCore:
         self.hub = hub
         self.bus = bus
         self.studio = studio
+        self.cards = cards
+        self._unsubscribe: Callable[[], None] | None = None
         self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
         self.capture_rate = RateMeter()
         self._session = SessionState()
@@ -79,10 +88,13 @@ class KioskCore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the look library and recorder, the camera, then the session clock."""
+        """Start the look library and recorder, the card service, the camera, then the session clock."""
         self._stop.clear()
         if self.studio is not None:
             self.studio.start()
+        if self.cards is not None:
+            self.cards.start()
+        self._unsubscribe = self.bus.subscribe(self._on_event)
         self.source.start(self._on_frame, self._on_camera_state)
         if self.analysis is not None:
             self.analysis.start()
@@ -90,7 +102,7 @@ class KioskCore:
         self._ticker.start()
 
     def stop(self) -> None:
-        """Stop the session clock, the camera, then the recorder and library (the take is kept)."""
+        """Stop the session clock, the camera, the card service, then the recorder and library."""
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(2.0)
@@ -98,6 +110,10 @@ class KioskCore:
         if self.analysis is not None:
             self.analysis.stop()
         self.source.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.cards is not None:
+            self.cards.stop()
         if self.studio is not None:
             self.studio.stop()
 
@@ -122,6 +138,10 @@ class KioskCore:
                 if self.studio is not None:
                     self.studio.session_ended(effect.session_id)
             self.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id))
+
+    def end_session(self) -> None:
+        """An associate (or the shopper) ends the session now."""
+        self.feed(EndRequested(time.monotonic()))
 
     def start_recording(self, reason: str = "manual") -> str | None:
         """Start a take for the shopper in front of the mirror; None (and an event) when refused."""
@@ -166,6 +186,11 @@ class KioskCore:
     def _on_frame(self, frame) -> None:
         self.capture_rate.tick(frame.ts)
         self.hub.publish(frame)
+
+    def _on_event(self, event: Event) -> None:
+        # A look recorded in a session whose shopper said yes is kept and tied to their card.
+        if isinstance(event, LookRecorded) and self.cards is not None:
+            self.cards.consent.look_added(event.look_id, event.session_id)
 
     def _on_camera_state(self, state: SourceState, reason: str) -> None:
         self.bus.emit(CameraStateChanged(state=state.value, reason=reason))

@@ -62,6 +62,11 @@ def build_core(
     hub, bus = FrameHub(), EventBus()
     studio = build_studio(config, hub, bus, source.fps, library_dir) if record else None
     core = KioskCore(config, source, str(spec), hub, bus, studio=studio)
+    if studio is not None:
+        from kiosk.identity.setup import build_card_service
+
+        # Consent lives with identity, so the card service runs even without a reader.
+        core.cards = build_card_service(config, bus, build_card_reader(config), looks=studio.library, wake=core.touch)
     if analysis is None:
         analysis = record and config.analysis.enabled
     if analysis:

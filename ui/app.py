@@ -60,6 +60,7 @@ def run_mirror(
     from ui.bridge import MirrorBridge
     from ui.paint_probe import PaintProbe
     from ui.preview import PreviewPump
+    from ui.identity_bridge import IdentityBridge
     from ui.studio_bridge import StudioBridge
 
     app = QGuiApplication.instance() or QGuiApplication([])
@@ -68,16 +69,17 @@ def run_mirror(
 
     bridge = MirrorBridge(core)
     studio = StudioBridge(core) if core.studio is not None else None
+    identity = IdentityBridge(core) if core.cards is not None else None
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
     engine.addImportPath(str(QML_DIR))
-    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio})
+    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio, "identity": identity})
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
     roots = engine.rootObjects()
     if not roots:
-        bridge.close()
-        if studio is not None:
-            studio.close()
+        for closing in (bridge, studio, identity):
+            if closing is not None:
+                closing.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
     probe = PaintProbe(window, pump)
@@ -118,7 +120,7 @@ def run_mirror(
         window.close()
         engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        bridge.close()
-        if studio is not None:
-            studio.close()
+        for closing in (bridge, studio, identity):
+            if closing is not None:
+                closing.close()
     return code

@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
         config.display.rotation = args.rotation
     if args.no_status:
         config.display.show_status = False
+    if args.library:
+        config.library.data_dir = args.library  # the identity files live beside the looks
     core = build_core(config, args.source, library_dir=args.library)
     from ui.app import run_mirror  # the UI is only loaded by the commands that show it
 

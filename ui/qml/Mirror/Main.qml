@@ -9,8 +9,9 @@ Window {
     required property var mirror   // MirrorBridge
     required property var preview  // PreviewPump
     required property var studio   // StudioBridge, or null when this mirror does not record
+    required property var identity // IdentityBridge, or null without the identity layer
 
-    readonly property bool replaying: studio !== null && studio.replayId !== ""
+    readonly property bool replaying: !!studio && studio.replayId !== ""
     readonly property bool live: !mirror.attract && !replaying
 
     color: "black"
@@ -31,10 +32,11 @@ Window {
 
     Loader {
         anchors.fill: parent
-        active: root.studio !== null
+        active: !!root.studio
         sourceComponent: ReplayView {
             mirror: root.mirror
             studio: root.studio
+            identity: root.identity
         }
     }
 
@@ -53,7 +55,7 @@ Window {
     Loader {
         id: controls
         anchors.fill: parent
-        active: root.studio !== null && !root.mirror.attract
+        active: !!root.studio && !root.mirror.attract
         sourceComponent: Item {
             LooksTray {
                 anchors.left: parent.left
@@ -92,11 +94,40 @@ Window {
         }
     }
 
-    Toast {
+    Column {
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.top: parent.top
         anchors.topMargin: 72
-        text: root.studio !== null ? root.studio.message : ""
+        width: parent.width
+        spacing: 10
+        Toast {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: !!root.identity ? root.identity.greeting : ""
+        }
+        Toast {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: !!root.studio ? root.studio.message : ""
+        }
+        Toast {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: !!root.identity ? root.identity.notice : ""
+        }
+    }
+
+    Loader {
+        anchors.fill: parent
+        active: !!root.identity && root.identity.consentVisible && !root.mirror.attract
+        sourceComponent: ConsentDialog { identity: root.identity }
+    }
+    Loader {
+        anchors.fill: parent
+        active: !!root.identity && root.identity.forgetVisible && !root.mirror.attract
+        sourceComponent: ForgetDialog { identity: root.identity }
+    }
+    Loader {
+        anchors.fill: parent
+        active: !!root.identity && root.identity.panelVisible
+        sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
     StatusLine {

@@ -8,6 +8,7 @@ Item {
 
     required property var mirror   // MirrorBridge (rotation, mirroring, fill)
     required property var studio   // StudioBridge
+    required property var identity // IdentityBridge or null
     property bool slow: false
 
     visible: studio.replayId !== ""
@@ -89,6 +90,12 @@ Item {
                 symbol: replay.slow ? "1×" : "½×"
                 label: replay.slow ? qsTr("Normal") : qsTr("Slow")
                 onTapped: replay.slow = !replay.slow
+            }
+            MirrorButton {
+                visible: !!replay.identity && !replay.identity.consented
+                symbol: "♥"
+                label: qsTr("Keep")
+                onTapped: replay.identity.askConsent()
             }
             MirrorButton {
                 symbol: "⌫"

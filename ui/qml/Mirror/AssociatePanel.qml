@@ -1,0 +1,68 @@
+import QtQuick
+
+// Opened by a staff card: the customer's preferences and kept looks (only with their consent),
+// keeping this visit's looks for them, and ending the session.
+Dialog {
+    id: panel
+
+    required property var identity
+    required property var studio
+
+    title: qsTr("Associate")
+
+    Text {
+        width: parent.width
+        wrapMode: Text.WordWrap
+        color: "#e0e0e0"
+        font.pixelSize: 18
+        text: panel.identity.panel.note ? panel.identity.panel.note
+              : qsTr("%1 · %2\n%3\n%4 kept look(s)")
+                  .arg(panel.identity.panel.name || "")
+                  .arg(panel.identity.panel.tier || qsTr("no tier"))
+                  .arg(panel.identity.panel.preferences || qsTr("no preferences on file"))
+                  .arg(panel.identity.panel.looks || 0)
+    }
+    ListView {
+        width: parent.width
+        height: count > 0 ? 110 : 0
+        orientation: ListView.Horizontal
+        spacing: 10
+        model: panel.studio ? panel.studio.looks : null
+        delegate: Rectangle {
+            required property string lookId
+            required property url posterUrl
+            width: 90
+            height: 110
+            radius: 8
+            color: "#303030"
+            Image {
+                anchors.fill: parent
+                anchors.margins: 4
+                source: parent.posterUrl
+                fillMode: Image.PreserveAspectCrop
+                sourceSize.width: 180
+            }
+            Text {
+                anchors.bottom: parent.bottom
+                anchors.horizontalCenter: parent.horizontalCenter
+                anchors.bottomMargin: 4
+                color: "white"
+                style: Text.Outline
+                styleColor: "black"
+                font.pixelSize: 12
+                text: qsTr("Keep for customer")
+            }
+            TapHandler {
+                onTapped: panel.identity.keepForCustomer(parent.lookId)
+            }
+        }
+    }
+    ChoiceButton {
+        text: qsTr("End this session")
+        onTapped: panel.identity.endSession()
+    }
+    ChoiceButton {
+        text: qsTr("Close")
+        onTapped: panel.identity.dismiss()
+    }
+}

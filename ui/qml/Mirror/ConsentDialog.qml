@@ -1,0 +1,34 @@
+import QtQuick
+
+// The consent question, in the words (and version) the core gives; yes and no weigh the same.
+Dialog {
+    id: consent
+
+    required property var identity
+
+    title: identity.consentTitle
+
+    Text {
+        width: parent.width
+        wrapMode: Text.WordWrap
+        color: "#e0e0e0"
+        font.pixelSize: 18
+        lineHeight: 1.2
+        text: consent.identity.consentText
+    }
+    Text {
+        width: parent.width
+        wrapMode: Text.WordWrap
+        color: "#a0a0a0"
+        font.pixelSize: 14
+        text: qsTr("No hands free? Hold a hand above your head to say yes, or swipe a hand sideways to say no.")
+    }
+    ChoiceButton {
+        text: consent.identity.consentYes
+        onTapped: consent.identity.answerConsent("yes")
+    }
+    ChoiceButton {
+        text: consent.identity.consentNo
+        onTapped: consent.identity.answerConsent("no")
+    }
+}

@@ -1,0 +1,26 @@
+import QtQuick
+
+// Offered when the card tied to this visit is tapped again.
+Dialog {
+    id: forget
+
+    required property var identity
+
+    title: qsTr("Forget me?")
+
+    Text {
+        width: parent.width
+        wrapMode: Text.WordWrap
+        color: "#e0e0e0"
+        font.pixelSize: 18
+        text: qsTr("The mirror deletes every look and record tied to your card, on this mirror and in this store, right now. This cannot be undone.")
+    }
+    ChoiceButton {
+        text: qsTr("Yes, forget me")
+        onTapped: forget.identity.forgetMe()
+    }
+    ChoiceButton {
+        text: qsTr("No, keep my looks")
+        onTapped: forget.identity.dismiss()
+    }
+}
