@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from hardware.camera_base import CameraSource, SourceState
 from kiosk.config import Config
-from kiosk.events import CameraStateChanged, Event, EventBus, SessionStateChanged
+from kiosk.consent_prompt import ConsentPrompt
+from kiosk.events import CameraStateChanged, Event, EventBus, SessionStateChanged, TrayStep
 from kiosk.hub import FrameHub
 from kiosk.metrics import RateMeter
 from kiosk.recording.events import LookRecorded, RecordingFailed
@@ -35,6 +36,8 @@ from kiosk.session import (
     Touch,
     step,
 )
+
+from kiosk.identity.events import STEP_CONSENT, CardTapped
 
 if TYPE_CHECKING:
     from kiosk.identity.service import CardService
@@ -63,7 +66,6 @@ class KioskCore:
         hub: FrameHub,
         bus: EventBus,
         studio: Studio | None = None,
-        cards: "CardService | None" = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -71,7 +73,8 @@ class KioskCore:
         self.hub = hub
         self.bus = bus
         self.studio = studio
-        self.cards = cards
+        self.cards: CardService | None = None
+        self.consent_prompt: ConsentPrompt | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
         self.capture_rate = RateMeter()
@@ -84,6 +87,11 @@ class KioskCore:
         )
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+
+    def attach_cards(self, cards: "CardService") -> None:
+        """Add the card service (it needs ``touch`` to wake the mirror, so it comes after)."""
+        self.cards = cards
+        self.consent_prompt = ConsentPrompt(cards.consent, self.bus)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -135,9 +143,31 @@ class KioskCore:
                     self.studio.session_started(effect.session_id)
             elif isinstance(effect, SessionEnded):
                 _log.info("session %s ended: %s", effect.session_id, effect.reason)
+                if self.consent_prompt is not None:
+                    self.consent_prompt.close()
                 if self.studio is not None:
                     self.studio.session_ended(effect.session_id)
             self.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id))
+
+    def ask_consent(self) -> bool:
+        """Show the consent question (once per session); False when it was already answered."""
+        if self.consent_prompt is None:
+            return False
+        return self.consent_prompt.ask(self._session.session_id)
+
+    def answer_consent(self, yes: bool, via: str = "touch") -> None:
+        if self.consent_prompt is not None:
+            self.consent_prompt.answer(self._session.session_id, yes, via)
+
+    def on_gesture(self, gesture: str) -> None:
+        """A touchless gesture fired: it answers the consent question when that is on screen,
+        otherwise a hand held up starts or stops a recording and a swipe moves through the tray."""
+        if self.consent_prompt is not None and self.consent_prompt.pending:
+            self.answer_consent(gesture == "raise_hand", via="gesture")
+        elif gesture == "raise_hand":
+            self.toggle_recording()
+        elif gesture in ("swipe_left", "swipe_right"):
+            self.bus.emit(TrayStep(delta=1 if gesture == "swipe_left" else -1))
 
     def end_session(self) -> None:
         """An associate (or the shopper) ends the session now."""
@@ -191,6 +221,9 @@ class KioskCore:
         # A look recorded in a session whose shopper said yes is kept and tied to their card.
         if isinstance(event, LookRecorded) and self.cards is not None:
             self.cards.consent.look_added(event.look_id, event.session_id)
+        # A card tapped in a session that has not answered yet: ask the question.
+        elif isinstance(event, CardTapped) and event.next_step == STEP_CONSENT:
+            self.ask_consent()
 
     def _on_camera_state(self, state: SourceState, reason: str) -> None:
         self.bus.emit(CameraStateChanged(state=state.value, reason=reason))

@@ -39,6 +39,13 @@ class SessionStateChanged(Event):
     session_id: str | None
 
 
+@dataclass(frozen=True)
+class TrayStep(Event):
+    """Move through the looks tray (a swipe): +1 older, -1 newer."""
+
+    delta: int
+
+
 Listener = Callable[[Event], None]
 
 

@@ -66,7 +66,9 @@ def build_core(
         from kiosk.identity.setup import build_card_service
 
         # Consent lives with identity, so the card service runs even without a reader.
-        core.cards = build_card_service(config, bus, build_card_reader(config), looks=studio.library, wake=core.touch)
+        core.attach_cards(
+            build_card_service(config, bus, build_card_reader(config), looks=studio.library, wake=core.touch)
+        )
     if analysis is None:
         analysis = record and config.analysis.enabled
     if analysis:

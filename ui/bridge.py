@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
+from kiosk.analysis.events import GestureProgress
 from kiosk.core import KioskCore
 from kiosk.events import CameraStateChanged, Event, SessionStateChanged
 
@@ -15,6 +16,7 @@ from kiosk.events import CameraStateChanged, Event, SessionStateChanged
 class MirrorBridge(QObject):
     """Read-only view of the kiosk for QML, plus the intents QML may send."""
 
+    gestureChanged = Signal()
     cameraChanged = Signal()
     sessionChanged = Signal()
     statsChanged = Signal()
@@ -36,6 +38,8 @@ class MirrorBridge(QObject):
         self._phase = core.session.phase.value
         self._fps = 0.0
         self._paint_fps = 0.0
+        self._gesture = ""
+        self._gesture_progress = 0.0
         self._coreEvent.connect(self._on_core_event)
         self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
         self._stats_timer = QTimer(self)
@@ -56,6 +60,12 @@ class MirrorBridge(QObject):
             if (event.state, event.reason) != (self._camera_state, self._camera_reason):
                 self._camera_state, self._camera_reason = event.state, event.reason
                 self.cameraChanged.emit()
+        elif isinstance(event, GestureProgress):
+            progress = 0.0 if event.fired else round(event.progress, 2)
+            gesture = "" if progress <= 0 else event.gesture
+            if (gesture, progress) != (self._gesture, self._gesture_progress):
+                self._gesture, self._gesture_progress = gesture, progress
+                self.gestureChanged.emit()
         elif isinstance(event, SessionStateChanged):
             if event.state != self._phase:
                 self._phase = event.state
@@ -90,3 +100,5 @@ class MirrorBridge(QObject):
     attract = Property(bool, lambda self: self._phase == "idle", notify=sessionChanged)
     cameraFps = Property(float, lambda self: self._fps, notify=statsChanged)
     paintFps = Property(float, lambda self: self._paint_fps, notify=statsChanged)
+    gesture = Property(str, lambda self: self._gesture, notify=gestureChanged)
+    gestureProgress = Property(float, lambda self: self._gesture_progress, notify=gestureChanged)

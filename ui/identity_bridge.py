@@ -10,6 +10,7 @@ import logging
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
+from kiosk.consent_prompt import ConsentAsked, ConsentPromptClosed
 from kiosk.core import KioskCore
 from kiosk.errors import KioskError
 from kiosk.events import Event, SessionStateChanged
@@ -61,6 +62,12 @@ class IdentityBridge(QObject):
     def _on_core_event(self, event: Event) -> None:
         if isinstance(event, CardTapped):
             self._on_tap(event)
+        elif isinstance(event, ConsentAsked):
+            self._set(offer=event.offer)
+        elif isinstance(event, ConsentPromptClosed):
+            self._set(offer=None)
+            if event.message:
+                self._flash(event.message)
         elif isinstance(event, ConsentChanged):
             self._set(consented=event.decision == "accepted")
         elif isinstance(event, CustomerForgotten):
@@ -73,8 +80,7 @@ class IdentityBridge(QObject):
         name = tap.first_name
         if tap.next_step == STEP_CONSENT:
             if name:
-                self._greet(f"Hello, {name}!")
-            self.askConsent()
+                self._greet(f"Hello, {name}!")  # the core puts the consent question up
         elif tap.next_step == STEP_WELCOME:
             self._greet(f"Welcome, {name}! Your looks are kept on your card." if name else "Your looks are kept on your card.")
         elif tap.next_step == STEP_FORGET:
@@ -89,35 +95,12 @@ class IdentityBridge(QObject):
     @Slot()
     def askConsent(self) -> None:  # noqa: N802 - QML API
         """Show the consent question (once per session; the core knows whether it was answered)."""
-        sid = self._core.session.session_id
-        offer = self._cards.consent.offer(sid) if sid else None
-        if offer is None:
-            if sid and not self._consented:
-                self._flash("You chose not to keep looks in this visit.")
-            return
-        self._set(offer=offer)
+        if not self._core.ask_consent() and not self._consented:
+            self._flash("You chose not to keep looks in this visit.")
 
     @Slot(str)
-    def answerConsent(self, answer: str, via: str = "touch") -> None:  # noqa: N802 - QML API
-        offer, sid = self._offer, self._core.session.session_id
-        self._set(offer=None)
-        if offer is None or sid != offer.session_id:
-            return
-        try:
-            if answer == "yes":
-                self._cards.consent.accept(sid, offer.wording_version, via)
-                self._flash("Thank you. Your looks from this visit are kept.")
-            else:
-                self._cards.consent.decline(sid, offer.wording_version, via)
-                self._flash("Understood. Nothing is kept after you leave.")
-        except KioskError as exc:
-            self._flash(str(exc))
-
-    @Slot(str)
-    def gesture(self, name: str) -> None:
-        """A touchless answer while the question is shown: hand held up is yes, a swipe is no."""
-        if self._offer is not None:
-            self.answerConsent("yes" if name == "raise_hand" else "no", via="gesture")
+    def answerConsent(self, answer: str) -> None:  # noqa: N802 - QML API
+        self._core.answer_consent(answer == "yes", via="touch")
 
     @Slot()
     def forgetMe(self) -> None:  # noqa: N802 - QML API

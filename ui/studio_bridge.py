@@ -13,7 +13,7 @@ import time
 from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
 
 from kiosk.core import KioskCore
-from kiosk.events import Event, SessionStateChanged
+from kiosk.events import Event, SessionStateChanged, TrayStep
 from kiosk.recording.events import (
     LookRecorded,
     RecordingDiscarded,
@@ -72,6 +72,8 @@ class StudioBridge(QObject):
         elif isinstance(event, RecordingFailed):
             self._set_recording(False)
             self._flash(event.reason)
+        elif isinstance(event, TrayStep):
+            self.step(event.delta)
         elif isinstance(event, SessionStateChanged):
             if event.state == "idle":
                 self.closeReplay()

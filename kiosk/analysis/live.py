@@ -1,9 +1,10 @@
 """The body analysis as part of the running kiosk: worker, auto-recording and gesture intents.
 
 ``build_live_analysis(core)`` wires the worker to the core's hub, bus and session, the
-auto-recorder to the core's recording intents and the look library, and the hold-a-hand-up
-gesture to ``toggle_recording``. Swipes are for the screen (the looks tray): the UI listens
-to ``GestureProgress`` on the bus.
+auto-recorder to the core's recording intents and the look library, and every gesture that
+fires to ``core.on_gesture``, which decides what it means right now (answer the consent
+question, start/stop a recording, move through the looks tray). The UI draws the progress
+rings from ``GestureProgress`` on the bus.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from kiosk.analysis.autorecord import AutoRecorder, RecorderPort
 from kiosk.analysis.events import GestureProgress
-from kiosk.analysis.gestures import RAISE
 from kiosk.analysis.settings import body_settings, pose_settings
 from kiosk.analysis.worker import AnalysisWorker, WorkerSettings
 from kiosk.events import Event, EventBus
@@ -28,11 +28,11 @@ class LiveAnalysis:
     """Starts and stops the analysis worker and the glue that acts on what it sees."""
 
     def __init__(self, worker: AnalysisWorker, bus: EventBus, autorecord: AutoRecorder | None,
-                 toggle_recording=None) -> None:
+                 on_gesture=None) -> None:
         self.worker = worker
         self.bus = bus
         self.autorecord = autorecord
-        self.toggle_recording = toggle_recording
+        self.on_gesture = on_gesture  # the core decides what a gesture means right now
         self._unsubscribe = None
 
     def start(self) -> None:
@@ -52,10 +52,9 @@ class LiveAnalysis:
             self.autorecord.stop()
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, GestureProgress) and event.fired and event.gesture == RAISE:
-            if self.toggle_recording is not None:
-                _log.info("hand held up: start/stop recording")
-                self.toggle_recording()
+        if isinstance(event, GestureProgress) and event.fired and self.on_gesture is not None:
+            _log.info("gesture: %s", event.gesture)
+            self.on_gesture(event.gesture)
 
 
 def build_live_analysis(core: "KioskCore") -> LiveAnalysis:
@@ -75,4 +74,4 @@ def build_live_analysis(core: "KioskCore") -> LiveAnalysis:
             busy=lambda: studio.recording,
         )
         autorecord = AutoRecorder(core.bus, port, preroll_s=core.config.recording.preroll_s)
-    return LiveAnalysis(worker, core.bus, autorecord, toggle_recording=core.toggle_recording if studio else None)
+    return LiveAnalysis(worker, core.bus, autorecord, on_gesture=core.on_gesture if studio else None)

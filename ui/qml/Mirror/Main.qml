@@ -130,6 +130,20 @@ Window {
         sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
+    GestureRing {
+        anchors.top: parent.top
+        anchors.right: parent.right
+        anchors.margins: 24
+        gesture: root.mirror.gesture
+        progress: root.mirror.gestureProgress
+        action: {
+            var asking = !!root.identity && root.identity.consentVisible;
+            if (gesture === "raise_hand")
+                return asking ? qsTr("Yes, keep") : (!!root.studio && root.studio.recording ? qsTr("Stop") : qsTr("Record"));
+            return asking ? qsTr("No, thanks") : qsTr("Next look");
+        }
+    }
+
     StatusLine {
         anchors.left: parent.left
         anchors.bottom: parent.bottom
