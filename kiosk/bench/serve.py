@@ -38,6 +38,9 @@ def register(subparsers) -> None:
     p.add_argument("--look-seconds", type=float, default=6.0, help="length of the recorded look (default 6)")
     p.add_argument("--video-mb-s", type=float, help="override api.video_mb_s, the shared download budget (0: no limit)")
     p.add_argument("--no-window", action="store_true", help="skip the painted-fps measurement")
+    p.add_argument(
+        "--no-analysis", action="store_true", help="mirror without body analysis, to see the network's own cost on the screen"
+    )
     p.add_argument("--screen", default="1280x720", metavar="WxH", help="Xvfb screen when no DISPLAY is set (default 1280x720)")
     p.add_argument("--config", help="configuration file (display settings apply)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -71,7 +74,7 @@ def _finish_load(proc: subprocess.Popen, seconds: float) -> dict:
     return json.loads(out)
 
 
-def _painted(config, source: str, seconds: float, load) -> tuple[dict | None, dict | None, str | None]:
+def _painted(config, source: str, seconds: float, load, analysis: bool | None) -> tuple[dict | None, dict | None, str | None]:
     """(idle figures, loaded figures, note) from the real mirror window."""
     try:
         from kiosk.bench._xserver import check_screen, display
@@ -83,9 +86,10 @@ def _painted(config, source: str, seconds: float, load) -> tuple[dict | None, di
     started: dict = {}
     try:
         with display(check_screen(load["screen"])):
-            idle = measure_preview(build_core(config, source), seconds, 2.0)
+            idle = measure_preview(build_core(config, source, analysis=analysis), seconds, 2.0)
             busy = measure_preview(
-                build_core(config, source), seconds, 2.0, during=lambda: started.update(proc=load["start"]())
+                build_core(config, source, analysis=analysis), seconds, 2.0,
+                during=lambda: started.update(proc=load["start"]()),
             )
     except (KioskError, RuntimeError) as exc:
         if "proc" in started:
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             idle = busy = None
             note = "skipped (--no-window)"
             if not args.no_window:
-                idle, busy, note = _painted(config, args.source, args.seconds, load)
+                idle, busy, note = _painted(config, args.source, args.seconds, load, False if args.no_analysis else None)
             if "result" not in load:
                 load["result"] = _finish_load(load["start"](), args.seconds)
             share = _share_times(service, look_id, api.token)
@@ -134,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         "clients": args.clients,
         "seconds": args.seconds,
         "video_mb_s_budget": api.video_mb_s,
+        "analysis": "off" if args.no_analysis else ("on" if config.analysis.enabled else "off"),
         "look": {"width": look.width, "height": look.height, "duration_s": look.duration_s, "bytes": look.bytes},
         "download": load["result"],
         "fps_painted_idle": idle["fps_painted"] if idle else None,
