@@ -102,24 +102,32 @@ def _duration(container, stream) -> float:
     return 0.0
 
 
+@dataclass(frozen=True)
+class VideoOptions:
+    """How a file is analysed: the live rate and the live settings by default."""
+
+    max_fps: float = 15.0  # 0: every frame
+    pose: PoseSettings = field(default_factory=PoseSettings)
+    body: BodySettings = field(default_factory=BodySettings)
+
+
 def analyse_frames(
     frames: Iterable[tuple[float, np.ndarray]],
     name: str,
     duration_s: float,
-    max_fps: float = 15.0,
-    pose_settings: PoseSettings | None = None,
-    body_settings: BodySettings | None = None,
+    options: VideoOptions | None = None,
     poses: list[tuple[float, Pose | None]] | None = None,
 ) -> VideoAnalysis:
     """Analyse (time, BGR) frames; with ``poses`` given, reuse those instead of running the model."""
+    options = options or VideoOptions()
     started = time.monotonic()
-    analyser = BodyAnalyser(body_settings)
+    analyser = BodyAnalyser(options.body)
     seen: list[tuple[float, Pose | None]] = []
     if poses is None:
-        estimator = PoseEstimator(pose_settings)
+        estimator = PoseEstimator(options.pose)
         estimator.start()
         try:
-            for t, pixels in _paced(frames, max_fps):
+            for t, pixels in _paced(frames, options.max_fps):
                 seen.append((t, estimator.estimate(pixels, t)))
         finally:
             estimator.close()
@@ -146,11 +154,10 @@ def analyse_frames(
     )
 
 
-def analyse_video(path: str, max_fps: float = 15.0, pose_settings: PoseSettings | None = None,
-                  body_settings: BodySettings | None = None) -> VideoAnalysis:
+def analyse_video(path: str, options: VideoOptions | None = None) -> VideoAnalysis:
     """Analyse a video file."""
     frames, duration = read_frames(path)
-    result = analyse_frames(frames, path, duration, max_fps, pose_settings, body_settings)
+    result = analyse_frames(frames, path, duration, options)
     if result.frames_analyzed == 0:
         raise VideoError(f"{path} has no decodable video frames")
     return result

@@ -20,13 +20,13 @@ def register(subparsers) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     from kiosk.analysis.settings import body_settings, pose_settings
-    from kiosk.analysis.video import analyse_video
+    from kiosk.analysis.video import VideoOptions, analyse_video
 
     cfg = load_config(args.config).analysis
     max_fps = cfg.max_fps if args.max_fps is None else args.max_fps
     if max_fps < 0:
         raise UsageError("--max-fps must be 0 (every frame) or more")
-    result = analyse_video(args.video, max_fps, pose_settings(cfg), body_settings(cfg))
+    result = analyse_video(args.video, VideoOptions(max_fps, pose_settings(cfg), body_settings(cfg)))
     data = result.to_json()
     if args.json:
         print(json.dumps(data))

@@ -30,7 +30,7 @@ def eval_footage(args: argparse.Namespace) -> int:
     from kiosk.analysis.scoring import score, totals
     from kiosk.analysis.settings import body_settings, pose_settings
     from kiosk.analysis.variants import VARIANTS
-    from kiosk.analysis.video import analyse_frames, read_frames
+    from kiosk.analysis.video import VideoOptions, analyse_frames, read_frames
 
     cfg = load_config(args.config).analysis
     entries = _read_labels(Path(args.labels))
@@ -48,10 +48,8 @@ def eval_footage(args: argparse.Namespace) -> int:
             variant = VARIANTS[name]
             frames, duration = read_frames(str(path))
             labels = variant.labels(entry)
-            result = analyse_frames(
-                variant.frames(frames, duration), entry["file"], labels["duration_s"],
-                variant.max_fps or cfg.max_fps, pose_settings(cfg), body_settings(cfg),
-            )
+            options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg), body_settings(cfg))
+            result = analyse_frames(variant.frames(frames, duration), entry["file"], labels["duration_s"], options)
             data = result.to_json()
             clip = score(labels, data, name)
             scores.append(clip)

@@ -17,7 +17,7 @@ import pytest
 
 from kiosk.analysis.scoring import expects_full_turn, score
 from kiosk.analysis.variants import VARIANTS
-from kiosk.analysis.video import VideoAnalysis, analyse_frames, read_frames
+from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
 
 pytestmark = pytest.mark.footage
 
@@ -37,7 +37,8 @@ def analysed(footage_dir, footage_labels):
             v = VARIANTS[variant]
             frames, duration = read_frames(str(footage_dir / file))
             labels = v.labels(by_file[file])
-            result = analyse_frames(v.frames(frames, duration), file, labels["duration_s"], v.max_fps or 15.0)
+            options = VideoOptions(max_fps=v.max_fps or 15.0)
+            result = analyse_frames(v.frames(frames, duration), file, labels["duration_s"], options)
             cache[key] = (labels, result)
         return cache[key]
 
