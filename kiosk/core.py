@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from hardware.camera_base import CameraSource, SourceState
 from kiosk.config import Config
 from kiosk.consent_prompt import ConsentPrompt
+from kiosk.errors import KioskError
 from kiosk.events import CameraStateChanged, Event, EventBus, SessionStateChanged, TrayStep
 from kiosk.hub import FrameHub
 from kiosk.metrics import RateMeter
@@ -75,6 +76,7 @@ class KioskCore:
         self.studio = studio
         self.cards: CardService | None = None
         self.consent_prompt: ConsentPrompt | None = None
+        self.net = None  # kiosk.net.service.NetService, attached by wiring when the network is on
         self._unsubscribe: Callable[[], None] | None = None
         self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
         self.capture_rate = RateMeter()
@@ -96,12 +98,14 @@ class KioskCore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the look library and recorder, the card service, the camera, then the session clock."""
+        """Start the look library and recorder, cards, network, the camera, analysis, the session clock."""
         self._stop.clear()
         if self.studio is not None:
             self.studio.start()
         if self.cards is not None:
             self.cards.start()
+        if self.net is not None:
+            self.net.start()
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.source.start(self._on_frame, self._on_camera_state)
         if self.analysis is not None:
@@ -110,7 +114,7 @@ class KioskCore:
         self._ticker.start()
 
     def stop(self) -> None:
-        """Stop the session clock, the camera, the card service, then the recorder and library."""
+        """Stop in reverse: clock, analysis, camera, network, cards, then recorder and library."""
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(2.0)
@@ -120,6 +124,8 @@ class KioskCore:
         self.source.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self.net is not None:
+            self.net.stop()
         if self.cards is not None:
             self.cards.stop()
         if self.studio is not None:
@@ -168,6 +174,18 @@ class KioskCore:
             self.toggle_recording()
         elif gesture in ("swipe_left", "swipe_right"):
             self.bus.emit(TrayStep(delta=1 if gesture == "swipe_left" else -1))
+
+    def share_look(self, look_id: str):
+        """The Share button: a link and QR code for a consented look (``KioskError`` says why not)."""
+        if self.net is None:
+            raise KioskError("sharing needs the mirror's network service, which is off")
+        return self.net.share_look(look_id)
+
+    def request_assist(self, kind: str) -> None:
+        """The shopper asks for another size or an associate."""
+        if self.net is None:
+            raise KioskError("asking for help needs the mirror's network service, which is off")
+        self.net.request_assist(kind)
 
     def end_session(self) -> None:
         """An associate (or the shopper) ends the session now."""

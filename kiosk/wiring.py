@@ -52,6 +52,7 @@ def build_core(
     library_dir: str | None = None,
     record: bool = True,
     analysis: bool | None = None,
+    network: bool = True,
 ) -> KioskCore:
     """A ready-to-start kiosk core: camera, hub, bus, and (unless ``record`` is off) the studio.
 
@@ -68,6 +69,12 @@ def build_core(
         # Consent lives with identity, so the card service runs even without a reader.
         core.attach_cards(
             build_card_service(config, bus, build_card_reader(config), looks=studio.library, wake=core.touch)
+        )
+    if studio is not None and network:
+        from kiosk.net.service import NetParts, NetService
+
+        core.net = NetService(
+            config, NetParts(data_dir=studio.library.layout.root, library=studio.library, core=core, bus=bus)
         )
     if analysis is None:
         analysis = record and config.analysis.enabled

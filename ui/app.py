@@ -60,6 +60,7 @@ def run_mirror(
     from ui.bridge import MirrorBridge
     from ui.paint_probe import PaintProbe
     from ui.preview import PreviewPump
+    from ui.assist_bridge import AssistBridge
     from ui.identity_bridge import IdentityBridge
     from ui.studio_bridge import StudioBridge
 
@@ -70,14 +71,15 @@ def run_mirror(
     bridge = MirrorBridge(core)
     studio = StudioBridge(core) if core.studio is not None else None
     identity = IdentityBridge(core) if core.cards is not None else None
+    assist = AssistBridge(core) if core.net is not None else None
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
     engine.addImportPath(str(QML_DIR))
-    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio, "identity": identity})
+    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio, "identity": identity, "assist": assist})
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
     roots = engine.rootObjects()
     if not roots:
-        for closing in (bridge, studio, identity):
+        for closing in (bridge, studio, identity, assist):
             if closing is not None:
                 closing.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
@@ -120,7 +122,7 @@ def run_mirror(
         window.close()
         engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        for closing in (bridge, studio, identity):
+        for closing in (bridge, studio, identity, assist):
             if closing is not None:
                 closing.close()
     return code

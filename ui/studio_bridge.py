@@ -7,12 +7,16 @@ current session is replayed at once.
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
+from datetime import datetime
 
 from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
 
+from kiosk.consent_prompt import ConsentPromptClosed
 from kiosk.core import KioskCore
+from kiosk.errors import KioskError
 from kiosk.events import Event, SessionStateChanged, TrayStep
 from kiosk.recording.events import (
     LookRecorded,
@@ -31,6 +35,7 @@ class StudioBridge(QObject):
 
     recordingChanged = Signal()
     replayChanged = Signal()
+    shareChanged = Signal()
     messageChanged = Signal()
     _coreEvent = Signal(object)
 
@@ -44,6 +49,8 @@ class StudioBridge(QObject):
         self._replay_id = ""
         self._replay_url = QUrl()
         self._message = ""
+        self._share: dict | None = None  # the link on screen: url, qr (data URL), expires
+        self._share_after_consent: str | None = None
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self._set_message(""))
@@ -72,11 +79,16 @@ class StudioBridge(QObject):
         elif isinstance(event, RecordingFailed):
             self._set_recording(False)
             self._flash(event.reason)
+        elif isinstance(event, ConsentPromptClosed):
+            look_id, self._share_after_consent = self._share_after_consent, None
+            if look_id and event.answer == "yes":
+                self.share(look_id)
         elif isinstance(event, TrayStep):
             self.step(event.delta)
         elif isinstance(event, SessionStateChanged):
             if event.state == "idle":
                 self.closeReplay()
+                self.closeShare()
             self._refresh()
 
     def _refresh(self) -> None:
@@ -104,6 +116,34 @@ class StudioBridge(QObject):
         if self._replay_id:
             self._replay_id, self._replay_url = "", QUrl()
             self.replayChanged.emit()
+
+    @Slot(str)
+    def share(self, look_id: str) -> None:
+        """The Share button: a QR code for the look; asks for consent first when needed."""
+        look = next((look for look in self._studio.session_looks() if look.id == look_id), None)
+        if look is None:
+            return
+        if not look.consented:
+            self._share_after_consent = look_id
+            if not self._core.ask_consent():
+                self._share_after_consent = None
+                self._flash("Looks can only be shared when you agree to keep them.")
+            return
+        try:
+            link = self._core.share_look(look_id)
+        except KioskError as exc:
+            self._flash(str(exc))
+            return
+        qr = "data:image/png;base64," + base64.b64encode(link.qr_png).decode("ascii")
+        expires = datetime.fromtimestamp(link.expires_at).strftime("%d %b %H:%M")
+        self._share = {"url": link.url, "qr": qr, "expires": expires}
+        self.shareChanged.emit()
+
+    @Slot()
+    def closeShare(self) -> None:  # noqa: N802 - QML API
+        if self._share is not None:
+            self._share = None
+            self.shareChanged.emit()
 
     @Slot(int)
     def step(self, delta: int) -> None:
@@ -148,3 +188,5 @@ class StudioBridge(QObject):
     replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)
     replayUrl = Property(QUrl, lambda self: self._replay_url, notify=replayChanged)
     message = Property(str, lambda self: self._message, notify=messageChanged)
+    shareVisible = Property(bool, lambda self: self._share is not None, notify=shareChanged)
+    shareLink = Property("QVariantMap", lambda self: self._share or {}, notify=shareChanged)

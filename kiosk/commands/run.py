@@ -16,6 +16,9 @@ def register(subparsers) -> None:
     p.add_argument("--library", metavar="DIR", help="look library folder, overriding library.data_dir")
     p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270), help="override display.rotation")
     p.add_argument("--no-status", action="store_true", help="hide the status line")
+    p.add_argument(
+        "--no-network", action="store_true", help="no HTTP API, share links, console or zeroconf (development)"
+    )
     p.add_argument("--quit-after", type=float, metavar="S", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -30,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         config.display.show_status = False
     if args.library:
         config.library.data_dir = args.library  # the identity files live beside the looks
-    core = build_core(config, args.source, library_dir=args.library)
+    core = build_core(config, args.source, library_dir=args.library, network=not args.no_network)
     from ui.app import run_mirror  # the UI is only loaded by the commands that show it
 
     return run_mirror(core, quit_after=args.quit_after)

@@ -10,6 +10,7 @@ Window {
     required property var preview  // PreviewPump
     required property var studio   // StudioBridge, or null when this mirror does not record
     required property var identity // IdentityBridge, or null without the identity layer
+    required property var assist   // AssistBridge, or null without the network service
 
     readonly property bool replaying: !!studio && studio.replayId !== ""
     readonly property bool live: !mirror.attract && !replaying
@@ -65,6 +66,25 @@ Window {
                 studio: root.studio
                 visible: count > 0
             }
+            Column {
+                anchors.right: parent.right
+                anchors.bottom: record.top
+                anchors.margins: 24
+                spacing: 14
+                visible: !!root.assist && !root.replaying
+                MirrorButton {
+                    symbol: "⇄"
+                    label: qsTr("Other size")
+                    size: 56
+                    onTapped: root.assist.request("size")
+                }
+                MirrorButton {
+                    symbol: "?"
+                    label: qsTr("Help")
+                    size: 56
+                    onTapped: root.assist.request("associate")
+                }
+            }
             RecordButton {
                 id: record
                 anchors.right: parent.right
@@ -112,6 +132,10 @@ Window {
             anchors.horizontalCenter: parent.horizontalCenter
             text: !!root.identity ? root.identity.notice : ""
         }
+        Toast {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: !!root.assist ? root.assist.text : ""
+        }
     }
 
     Loader {
@@ -123,6 +147,11 @@ Window {
         anchors.fill: parent
         active: !!root.identity && root.identity.forgetVisible && !root.mirror.attract
         sourceComponent: ForgetDialog { identity: root.identity }
+    }
+    Loader {
+        anchors.fill: parent
+        active: !!root.studio && root.studio.shareVisible && !root.mirror.attract
+        sourceComponent: ShareSheet { studio: root.studio }
     }
     Loader {
         anchors.fill: parent

@@ -92,6 +92,11 @@ Item {
                 onTapped: replay.slow = !replay.slow
             }
             MirrorButton {
+                symbol: "⇪"
+                label: qsTr("Share")
+                onTapped: replay.studio.share(replay.studio.replayId)
+            }
+            MirrorButton {
                 visible: !!replay.identity && !replay.identity.consented
                 symbol: "♥"
                 label: qsTr("Keep")

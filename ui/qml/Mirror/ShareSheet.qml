@@ -1,0 +1,39 @@
+import QtQuick
+
+// The share link as a QR code: scan it with a phone to take the look home.
+Dialog {
+    id: sheet
+
+    required property var studio
+
+    title: qsTr("Take your look home")
+
+    Image {
+        anchors.horizontalCenter: parent.horizontalCenter
+        width: Math.min(parent.width, 320)
+        height: width
+        source: sheet.studio.shareLink.qr || ""
+        smooth: false  // keep the modules sharp for the phone's camera
+        fillMode: Image.PreserveAspectFit
+    }
+    Text {
+        width: parent.width
+        wrapMode: Text.WrapAnywhere
+        horizontalAlignment: Text.AlignHCenter
+        color: "#c0c0c0"
+        font.pixelSize: 14
+        text: sheet.studio.shareLink.url || ""
+    }
+    Text {
+        width: parent.width
+        wrapMode: Text.WordWrap
+        horizontalAlignment: Text.AlignHCenter
+        color: "#e0e0e0"
+        font.pixelSize: 16
+        text: qsTr("Scan with your phone's camera. The link works until %1.").arg(sheet.studio.shareLink.expires || "")
+    }
+    ChoiceButton {
+        text: qsTr("Done")
+        onTapped: sheet.studio.closeShare()
+    }
+}
