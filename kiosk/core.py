@@ -77,6 +77,7 @@ class KioskCore:
         self.cards: CardService | None = None
         self.consent_prompt: ConsentPrompt | None = None
         self.net = None  # kiosk.net.service.NetService, attached by wiring when the network is on
+        self.net_error = ""  # why the network services could not start, in plain words
         self._unsubscribe: Callable[[], None] | None = None
         self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
         self.capture_rate = RateMeter()
@@ -105,7 +106,12 @@ class KioskCore:
         if self.cards is not None:
             self.cards.start()
         if self.net is not None:
-            self.net.start()
+            try:
+                self.net.start()
+            except KioskError as exc:
+                # The mirror still works as a mirror; sharing and help requests say they are off.
+                _log.warning("network services are off: %s", exc)
+                self.net_error, self.net = str(exc), None
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.source.start(self._on_frame, self._on_camera_state)
         if self.analysis is not None:
