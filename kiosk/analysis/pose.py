@@ -64,6 +64,7 @@ class PoseSettings:
     crop_to_person: bool = True
     smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
     face_check: bool = True  # look for a face on the head: tells a front from a back view
+    rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
 
 
 class PoseModelMissing(KioskError):
@@ -133,6 +134,7 @@ class PoseEstimator:
         """The pose of the most prominent person in a BGR frame, or None."""
         if self._pose is None:
             self.start()
+        pixels = self._upright(pixels)
         height, width = pixels.shape[:2]
         x0, y0, x1, y1 = self._crop_box(width, height)
         crop = pixels[y0:y1, x0:x1]
@@ -170,6 +172,18 @@ class PoseEstimator:
         head = self._cv2.resize(pixels[y0:y1, x0:x1], (128, 128), interpolation=self._cv2.INTER_AREA)
         result = self._face.process(self._cv2.cvtColor(head, self._cv2.COLOR_BGR2RGB))
         return max((float(d.score[0]) for d in result.detections or []), default=0.0)
+
+    def _upright(self, pixels: np.ndarray) -> np.ndarray:
+        """A sideways-mounted camera's picture turned upright: the model expects people standing.
+
+        Landmarks are then in the upright picture's coordinates (as the shopper sees it on screen).
+        """
+        turn = {90: self._cv2.ROTATE_90_CLOCKWISE, 180: self._cv2.ROTATE_180, 270: self._cv2.ROTATE_90_COUNTERCLOCKWISE}
+        code = turn.get(self.settings.rotation % 360)
+        if code is None:
+            return pixels
+        # Shrink first: rotating a full 1080p frame costs more than the model's whole input.
+        return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
@@ -215,9 +229,9 @@ class PoseEstimator:
             self.start()
             self._box = new_box
 
-    def _downsize(self, pixels: np.ndarray) -> np.ndarray:
+    def _downsize(self, pixels: np.ndarray, size: int | None = None) -> np.ndarray:
         height, width = pixels.shape[:2]
-        scale = self.settings.input_size / max(height, width)
+        scale = (size or self.settings.input_size) / max(height, width)
         if scale >= 1.0:
             return pixels
         size = (max(round(width * scale), 1), max(round(height * scale), 1))

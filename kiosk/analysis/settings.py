@@ -11,9 +11,10 @@ from kiosk.analysis.turn import TurnSettings
 from kiosk.config import AnalysisConfig
 
 
-def pose_settings(cfg: AnalysisConfig) -> PoseSettings:
+def pose_settings(cfg: AnalysisConfig, rotation: int = 0) -> PoseSettings:
+    """``rotation``: the [display] rotation that makes the camera's picture upright."""
     return PoseSettings(model_complexity=cfg.model_complexity, input_size=cfg.input_size,
-                        crop_to_person=cfg.crop_to_person, face_check=cfg.face_check)
+                        crop_to_person=cfg.crop_to_person, face_check=cfg.face_check, rotation=rotation)
 
 
 def body_settings(cfg: AnalysisConfig) -> BodySettings:

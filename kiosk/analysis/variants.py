@@ -27,6 +27,7 @@ class Variant:
     frames: Callable[[Frames, float], Iterator[tuple[float, np.ndarray]]]
     labels: Callable[[dict], dict]
     max_fps: float | None = None  # analyse at this rate instead of the default
+    rotation: int = 0  # the [display] rotation that makes these frames upright again
 
 
 def _same(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -75,6 +76,12 @@ def _letterbox(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndar
         y0, x0 = (720 - small.shape[0]) // 2, (1280 - small.shape[1]) // 2
         canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
         yield t, canvas
+
+
+def _sideways(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """A camera mounted on its side behind a portrait screen: the picture turned 90° anticlockwise."""
+    for t, pixels in frames:
+        yield t, np.ascontiguousarray(np.rot90(pixels, 1))
 
 
 def _dim(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -146,5 +153,6 @@ VARIANTS: dict[str, Variant] = {
         Variant("dim", _dim, dict),
         Variant("dropouts", _dropouts, dict),
         Variant("10fps", _same, dict, max_fps=10.0),
+        Variant("sideways", _sideways, dict, rotation=90),
     )
 }

@@ -15,6 +15,8 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--config", help="configuration file whose [analysis] section is used")
     p.add_argument("--max-fps", type=float, help="frames analysed per second of video (default: [analysis] max_fps; 0: all)")
+    p.add_argument("--rotate", type=int, choices=[0, 90, 180, 270], default=0,
+                   help="clockwise degrees that make the picture upright (a camera on its side)")
     p.set_defaults(func=analyze)
 
 
@@ -26,7 +28,7 @@ def analyze(args: argparse.Namespace) -> int:
     max_fps = cfg.max_fps if args.max_fps is None else args.max_fps
     if max_fps < 0:
         raise UsageError("--max-fps must be 0 (every frame) or more")
-    result = analyse_video(args.video, VideoOptions(max_fps, pose_settings(cfg), body_settings(cfg)))
+    result = analyse_video(args.video, VideoOptions(max_fps, pose_settings(cfg, args.rotate), body_settings(cfg)))
     data = result.to_json()
     if args.json:
         print(json.dumps(data))

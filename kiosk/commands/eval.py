@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     f.add_argument("--dir", help="folder of the clips (default: the folder of LABELS.json)")
     f.add_argument("--variants", default="original",
                    help="comma-separated clip variations to run, or 'all' (original, mirrored, reversed, "
-                        "slow0.5x, fast2x, letterbox, dim, dropouts, 10fps)")
+                        "slow0.5x, fast2x, letterbox, dim, dropouts, 10fps, sideways)")
     f.add_argument("--config", help="configuration file whose [analysis] section is used")
     f.add_argument("--strict", action="store_true", help="exit with status 3 when a clip misses the targets")
     f.set_defaults(func=eval_footage)
@@ -48,7 +48,7 @@ def eval_footage(args: argparse.Namespace) -> int:
             variant = VARIANTS[name]
             frames, duration = read_frames(str(path))
             labels = variant.labels(entry)
-            options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg), body_settings(cfg))
+            options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg, variant.rotation), body_settings(cfg))
             result = analyse_frames(variant.frames(frames, duration), entry["file"], labels["duration_s"], options)
             data = result.to_json()
             clip = score(labels, data, name)

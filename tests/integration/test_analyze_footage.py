@@ -4,7 +4,7 @@ Targets (issue 5): every turning clip has exactly one complete turn, start and e
 ±0.5 s of the labels, rotation within ±45°, the right direction; clips without a turn have no
 complete turn. The same must hold for the clips mirrored, time-reversed, at half and double
 speed and letterboxed into a landscape frame, plus our own variations (dim and noisy,
-dropped frames, a slower analysis rate). Pose results are cached per clip and variation for
+dropped frames, a slower analysis rate, a camera mounted on its side). Pose results are cached per clip and variation for
 the whole test session, so the model runs once per video.
 """
 
@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.scoring import expects_full_turn, score
 from kiosk.analysis.variants import VARIANTS
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
@@ -22,7 +23,7 @@ from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, re
 pytestmark = pytest.mark.footage
 
 REQUIRED = ["original", "mirrored", "reversed", "slow0.5x", "fast2x", "letterbox"]
-EXTRA = ["dim", "dropouts", "10fps"]
+EXTRA = ["dim", "dropouts", "10fps", "sideways"]
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +38,7 @@ def analysed(footage_dir, footage_labels):
             v = VARIANTS[variant]
             frames, duration = read_frames(str(footage_dir / file))
             labels = v.labels(by_file[file])
-            options = VideoOptions(max_fps=v.max_fps or 15.0)
+            options = VideoOptions(max_fps=v.max_fps or 15.0, pose=PoseSettings(rotation=v.rotation))
             result = analyse_frames(v.frames(frames, duration), file, labels["duration_s"], options)
             cache[key] = (labels, result)
         return cache[key]
