@@ -60,8 +60,9 @@ class LiveAnalysis:
 def build_live_analysis(core: "KioskCore") -> LiveAnalysis:
     """The live analysis for ``core``, as its configuration says (nothing runs until ``start``)."""
     cfg = core.config.analysis
-    settings = WorkerSettings(pose_settings(cfg), body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner,
-                              nice=cfg.nice)
+    # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
+    pose = pose_settings(cfg, rotation=core.config.display.rotation)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
     worker = AnalysisWorker(core.hub, core.bus, settings, feed_session=core.feed)
     studio = core.studio
     autorecord = None
