@@ -48,7 +48,7 @@ def apply_overrides(config, args: argparse.Namespace) -> None:
 
 
 def open_library(path: Path):
-    """The look library in ``path``, opened; None when the library module is not available."""
+    """The look library in ``path``, opened (created on first use)."""
     from kiosk.library import Library
 
     library = Library(path)
