@@ -227,8 +227,9 @@ def _measure_preview(config, spec: str, seconds: float) -> dict:
 
         core = build_core(config, spec, library_dir=tmp, record=True, analysis=False)
         figures = measure_preview(core, seconds, 2.0, during=lambda: core.studio.begin("benchmark"))
+        recorder_dropped = core.studio.recorder.dropped
     return {"source": spec, "fps_painted": figures["fps_painted"], "fps_captured": figures["fps_captured"],
-            "dropped": figures["dropped"], "cpu_percent": figures["cpu_percent"]}
+            "dropped": figures["dropped"], "recorder_dropped": recorder_dropped, "cpu_percent": figures["cpu_percent"]}
 
 
 def _process_cpu() -> float:
