@@ -32,8 +32,9 @@ def record_look(library: Path, consent: bool, seconds: float = 2.0) -> str:
         cmd.append("--consent")
     env = dict(os.environ)
     env.pop("KIOSK_CONFIG", None)
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120, env=env).stdout
-    return out.strip().splitlines()[-1]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, f"kiosk record failed: {done.stderr.strip()[-600:]}"
+    return done.stdout.strip().splitlines()[-1]
 
 
 @dataclass

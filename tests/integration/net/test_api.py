@@ -291,7 +291,7 @@ def test_share_link_expires_and_can_be_revoked(server):
 def test_delete_look_revokes_its_links(server, recorded_library):
     from .conftest import record_look
 
-    look_id = record_look(server.looks.root, consent=True, seconds=1.0)
+    look_id = record_look(server.looks.root, consent=True, seconds=2.0)
     share = httpx.post(server.url + f"{API}/looks/{look_id}/share", headers=server.auth).json()
     assert httpx.get(share["url"]).status_code == 200
     assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 204
