@@ -99,7 +99,8 @@ async def overview(ctx: NetContext = Depends(require_token)) -> dict:
                 "store": peer.txt.get("store", ""),
                 "state": peer.txt.get("state", "idle"),
                 "self": False,
-                "reachable": requests is not None,
+                # None: not asked (no store token to ask with); False: asked and got no answer
+                "reachable": (requests is not None) if ctx.auth.token else None,
             }
             mirrors.append(entry)
             queue.extend(_queued(entry, r) for r in requests or [])

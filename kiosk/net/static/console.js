@@ -60,7 +60,7 @@ function renderMirrors(mirrors) {
     { class: "mirror", "data-name": m.name, "data-state": m.state, "data-id": m.id },
     el("div", { class: "name", textContent: m.name }),
     el("div", { class: "meta", textContent: [m.room && `Room ${m.room}`, m.self && "this mirror"].filter(Boolean).join(" · ") }),
-    el("span", { class: "badge state", textContent: m.reachable ? (STATE[m.state] || m.state) : "not answering" }),
+    el("span", { class: "badge state", textContent: m.reachable === false ? "not answering" : (STATE[m.state] || m.state) }),
   )));
 }
 
