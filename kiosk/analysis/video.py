@@ -85,7 +85,11 @@ def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
             for frame in container.decode(stream):
                 t = frame.time if frame.time is not None else 0.0
                 first = t if first is None else first
-                yield t - first, frame.to_ndarray(format="bgr24")
+                pixels = frame.to_ndarray(format="bgr24")
+                # Phones store portrait video sideways with a display rotation: analyse what a
+                # player shows. PyAV gives it anticlockwise, like FFmpeg's display matrix.
+                turns = (int(frame.rotation or 0) // 90) % 4
+                yield t - first, np.ascontiguousarray(np.rot90(pixels, turns)) if turns else pixels
         except av.error.FFmpegError as exc:
             raise VideoError(f"{path} could not be decoded to the end ({exc.strerror or exc})") from None
         finally:

@@ -96,3 +96,19 @@ def test_eval_rejects_a_file_that_is_not_labels(tmp_path):
     assert proc.returncode == 1 and "is not a labels file" in proc.stderr
     proc = kiosk("eval", "footage", str(bad), "--variants", "sideways", timeout=60)
     assert proc.returncode == 1
+
+
+def test_analyze_honours_a_phone_style_display_rotation(footage_dir, tmp_path):
+    # A portrait phone video: the pixels stored sideways, a display rotation in the container
+    # that turns them upright (players, and the analysis, show it upright).
+    sideways, rotated = tmp_path / "sideways.mp4", tmp_path / "phone.mp4"
+    ffmpeg = ["ffmpeg", "-loglevel", "error", "-y", "-i"]
+    subprocess.run(ffmpeg + [str(footage_dir / "iper_023_1_1_turn.mp4"), "-vf", "transpose=clock",
+                             "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(sideways)], check=True, timeout=60)
+    subprocess.run(ffmpeg + [str(sideways), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated)],
+                   check=True, timeout=60)
+    proc = kiosk("analyze", str(rotated), "--json")
+    assert proc.returncode == 0, proc.stderr
+    [turn] = json.loads(proc.stdout)["turns"]
+    assert turn["complete"] and turn["direction"] == "cw"
+    assert abs(turn["start_s"] - 0.15) <= 0.5 and abs(turn["end_s"] - 1.44) <= 0.5
