@@ -200,7 +200,7 @@ class AnalysisConfig(Section):
         75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn (and its recording; the pre-roll keeps its beginning)."
     )
     turn_complete_deg: float = Field(300.0, ge=240.0, le=360.0, description="Degrees of rotation that make a complete turn.")
-    turn_pause_max_s: float = Field(3.0, ge=0.5, le=30.0, description="Longest pause within a turn before it counts as given up.")
+    turn_pause_max_s: float = Field(6.0, ge=0.5, le=30.0, description="Longest pause within a turn before it counts as given up.")
     turn_max_s: float = Field(20.0, ge=2.0, le=120.0, description="Longest a turn may take.")
     presence_bridge_s: float = Field(0.5, ge=0.0, le=5.0, description="Seconds a change of presence must last before it counts.")
     gestures: bool = Field(True, description="Recognise touchless gestures (hand held up, sideways swipe).")

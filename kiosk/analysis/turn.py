@@ -41,7 +41,7 @@ class TurnSettings:
     stall_deg: float = 8.0
     stall_s: float = 0.4
     short_stall_s: float = 1.5
-    pause_max_s: float = 3.0
+    pause_max_s: float = 6.0
     reverse_deg: float = 90.0
     max_turn_s: float = 20.0
     report_min_deg: float = 90.0

@@ -114,7 +114,7 @@ def test_stopping_short_of_front_still_completes():
 
 
 def test_too_long_a_pause_abandons():
-    turns, _ = run(track((1.0, 0.0), (1.5, 200.0), (4.0, 200.0), (1.5, 360.0), (1.0, 360.0)))
+    turns, _ = run(track((1.0, 0.0), (1.5, 200.0), (7.0, 200.0), (1.5, 360.0), (1.0, 360.0)))
     assert not any(t.complete for t in turns)
 
 
@@ -173,3 +173,9 @@ def test_slow_turn_with_a_long_side_view_pause_starts_where_it_really_started():
     turn = only(run(track((1.0, 0.0), (1.0, 60.0), (2.5, 60.0), (3.0, 360.0), (1.5, 360.0)))[0])
     assert turn.complete and turn.rotation_deg == pytest.approx(360, abs=5)
     assert turn.start_s == pytest.approx(1.0 + 12 / 60, abs=0.15)
+
+
+def test_posing_with_the_back_to_the_mirror_for_a_while_is_still_one_turn():
+    # 4 s showing the back of the dress, then on round to the front.
+    turn = only(run(track((1.0, 0.0), (1.5, 180.0), (4.0, 185.0), (1.5, 360.0), (1.5, 360.0)))[0])
+    assert turn.complete and turn.start_s == pytest.approx(1.1, abs=0.15)
