@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kiosk.recording.packets import EncodedPacket
 from kiosk.recording.ring import PacketRing
 
@@ -65,3 +68,29 @@ def test_clear_and_empty():
     fill(ring, 40)
     ring.clear()
     assert ring.since(0.0) == [] and ring.bytes == 0 and len(ring) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gaps=st.lists(st.floats(min_value=0.001, max_value=0.5), min_size=1, max_size=300),
+    keys=st.lists(st.booleans(), min_size=300, max_size=300),
+    keep_s=st.floats(min_value=0.0, max_value=5.0),
+    ask=st.floats(min_value=-1.0, max_value=200.0),
+)
+def test_any_stream_keeps_a_decodable_window(gaps, keys, keep_s, ask):
+    ring = PacketRing(keep_s=keep_s)
+    ts, sent = 100.0, []
+    for i, gap in enumerate(gaps):
+        ts += gap
+        p = EncodedPacket(b"x", pts=i, ts=ts, keyframe=keys[i] or i == 0)
+        ring.append(p)
+        sent.append(p)
+    held = ring.since(0.0)
+    assert held and held[0].keyframe
+    assert held == sent[len(sent) - len(held):]  # a contiguous tail, nothing reordered
+    assert sent[-1].ts - held[0].ts >= min(keep_s, sent[-1].ts - sent[0].ts) - 1e-9
+    cut = ring.since(100.0 + ask)
+    assert cut[0].keyframe and cut == held[len(held) - len(cut):]
+    later = [p for p in held if p.keyframe and p.ts <= 100.0 + ask]
+    if later:
+        assert cut[0] is later[-1]
