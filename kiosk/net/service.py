@@ -94,7 +94,12 @@ class NetService:
         settings = (
             OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
         )
-        sock = _bind(api.bind, api.port)
+        try:
+            sock = _bind(api.bind, api.port)
+        except NetServiceError:
+            self._db.close()
+            self._db = None
+            raise
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
