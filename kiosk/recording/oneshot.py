@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -36,7 +37,7 @@ def record_once(source, sink, settings: RecorderSettings, seconds: float, consen
     try:
         _wait_first_frame(hub, source_state)
         fps = float(getattr(source, "fps", 30.0) or 30.0)
-        recorder = Recorder(hub, sink, bus, RecorderSettings(**{**settings.__dict__, "max_s": seconds}), fps=fps)
+        recorder = Recorder(hub, sink, bus, dataclasses.replace(settings, max_s=seconds), fps=fps)
         recorder.start()
         recorder.begin(reason="command line", consent_by=consent_by, preroll_s=0.0, max_s=seconds)
         deadline = time.monotonic() + seconds + 30.0

@@ -120,6 +120,18 @@ def test_frames_lost_by_the_camera_keep_true_speed(tmp_path):
     assert sorted(gaps)[len(gaps) // 2] == pytest.approx(1 / 30, abs=0.005)
 
 
+def test_a_file_source_that_ends_early_gives_what_it_had(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    made = kiosk("record", "--source", SMALL, "--seconds", "2", "--out", str(clip))
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "again.mp4"
+    result = kiosk("record", "--source", f"file:{clip}?loop=0", "--seconds", "6", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "recording what came so far" in result.stderr
+    stream = assert_playable_mp4(out)
+    assert 1.5 <= float(stream["format"]["duration"]) <= 2.05
+
+
 def test_record_into_a_library_prints_the_id_last(tmp_path):
     lib = tmp_path / "lib"
     result = kiosk("record", "--source", SMALL, "--seconds", "2", "--library", str(lib), "--consent")
