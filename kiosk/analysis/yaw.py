@@ -26,6 +26,8 @@ from kiosk.analysis.pose import Pose
 
 #: Faster than this is not a body turning but a tracking error (degrees per second).
 MAX_SPEED_DEG_S = 900.0
+#: The torso must point up at least this much (cosine from vertical, ~53°) for a yaw to count.
+UPRIGHT = 0.6
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class YawSample:
 def observe(pose: Pose) -> YawObservation | None:
     """The yaw of one pose from its shoulder and hip lines, or None if neither is usable."""
     w, vis = pose.world, pose.visibility
+    torso = (w[lm.LEFT_SHOULDER] + w[lm.RIGHT_SHOULDER]) / 2 - (w[lm.LEFT_HIP] + w[lm.RIGHT_HIP]) / 2
+    length = float(np.linalg.norm(torso))
+    if length < 1e-3 or -float(torso[1]) < UPRIGHT * length:
+        return None  # lying, bending over, a yoga pose: "which way the body faces" means nothing
     total = np.zeros(2)
     weight_sum = 0.0
     for left, right, share in ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, 0.6), (lm.LEFT_HIP, lm.RIGHT_HIP, 0.4)):

@@ -138,3 +138,11 @@ def test_noisy_face_scores_in_a_correct_back_view_change_nothing():
     poses = [make_pose(i / 15, 6.0 * i, swapped=90 < (6.0 * i) % 360 < 270,
                        face=_face(6.0 * i) or float(rng.uniform(0.0, 0.75))) for i in range(61)]
     assert rotation_of(poses)[-1].rotation_deg == pytest.approx(360.0, abs=2)
+
+
+def test_a_body_lying_down_has_no_yaw():
+    pose = make_pose(0.0, 30.0)
+    lying = pose.world.copy()
+    lying[:, [1, 2]] = lying[:, [2, 1]]  # the torso along the depth axis: lying on the floor
+    assert observe(type(pose)(0.0, pose.image, lying, pose.visibility, pose.aspect)) is None
+    assert observe(pose) is not None
