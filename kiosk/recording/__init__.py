@@ -2,7 +2,8 @@
 
 Public API (``KioskCore`` and the UI use only these names):
 
-- ``Recorder(hub, sink, bus, settings, fps)``: ``start()``/``stop()`` run the encoder;
+- ``Recorder(hub, sink, bus, settings, fps)``: ``start()``/``stop()`` run the encoder,
+  ``pause()``/``resume()`` idle it between sessions;
   ``begin(reason, session_id=...)`` starts a take (returns its look id, raises
   ``RecordingRefused``), ``end(reason)`` ends it; ``recording`` and ``dropped`` report.
 - ``LibrarySink(library, policy)`` and ``FileSink(path)``: where finished takes go.

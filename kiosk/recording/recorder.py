@@ -86,6 +86,7 @@ class Recorder:
         self._requested_at = 0.0
         self._limit = settings.max_s
         self._finisher = Finisher(sink, bus, settings.min_s, fps, self.stats)
+        self._paused = False  # a plain bool: read by the encoder thread, set by anyone
         self._stop = threading.Event()
         self._sub: Subscription | None = None
         self._encoder: threading.Thread | None = None
@@ -162,6 +163,18 @@ class Recorder:
             elif self._take is not None:
                 self._end_reason = reason
 
+    def pause(self) -> None:
+        """Stop encoding between sessions (it costs a good share of a core); a take ends normally."""
+        self._paused = True
+
+    def resume(self) -> None:
+        """Encode again, so the pre-roll fills before the shopper turns (call at session start)."""
+        self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
     @property
     def recording(self) -> bool:
         """True from ``begin()`` until the take ends."""
@@ -180,6 +193,7 @@ class Recorder:
         ring = PacketRing(keep_s)
         encoder: H264Encoder | None = None
         next_space_check = 0.0
+        idle = False
         while not self._stop.is_set():
             frame = self._sub.next(timeout=0.1)
             with self._lock:
@@ -199,9 +213,16 @@ class Recorder:
                     encoder.open()
                     ring.clear()
                 with self._lock:
+                    if self._paused and self._request is None and self._take is None:
+                        if not idle:
+                            ring.clear()
+                            idle = True
+                        continue
                     request, self._request = self._request, None
                 force = request is not None and request.preroll_s <= 0
-                packets = encoder.encode(frame.pixels, frame.ts, keyframe=force)
+                # After a pause the stream restarts on a keyframe, so the ring is usable at once.
+                packets = encoder.encode(frame.pixels, frame.ts, keyframe=force or idle)
+                idle = False
                 self.stats.encoded += 1
                 for packet in packets:
                     ring.append(packet)
