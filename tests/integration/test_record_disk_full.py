@@ -72,7 +72,7 @@ def test_full_disk_refuses_to_record_and_keeps_earlier_looks(small_disk, tmp_pat
     assert library_state(lib) == before
     assert list((lib / "work").iterdir()) == []
     for look in before.values():
-        assert_playable_mp4(Path(look["path"]), duration_s=2.0)
+        assert_playable_mp4(Path(look["path"]), seconds=2.0)
 
 
 def test_disk_filling_mid_take_stops_it_cleanly(small_disk, tmp_path):
@@ -96,7 +96,8 @@ def test_disk_filling_mid_take_stops_it_cleanly(small_disk, tmp_path):
     look_id = out.strip().splitlines()[-1]
     look = library_state(lib)[look_id]
     assert 1.5 <= look["duration_s"] < 8.0
-    assert_playable_mp4(Path(look["path"]), duration_s=look["duration_s"])
+    stream = assert_playable_mp4(Path(look["path"]))
+    assert float(stream["format"]["duration"]) == pytest.approx(look["duration_s"], abs=0.002)
     assert list((lib / "work").iterdir()) == []
 
 
@@ -123,7 +124,7 @@ def test_disk_full_to_the_last_byte_fails_plainly_and_corrupts_nothing(small_dis
     after = library_state(lib)
     for look_id, look in before.items():
         assert after[look_id] == look
-        assert_playable_mp4(Path(look["path"]), duration_s=2.0)
+        assert_playable_mp4(Path(look["path"]), seconds=2.0)
     if proc.returncode == 0:
         new = after[out.strip().splitlines()[-1]]
         assert_playable_mp4(Path(new["path"]))

@@ -66,17 +66,27 @@ def top_level_boxes(path: Path) -> list[str]:
     return boxes
 
 
-def assert_playable_mp4(path: Path, frames: int | None = None, duration_s: float | None = None, fps: float = 30.0):
-    """The checks every produced file must pass; returns ffprobe's stream."""
+def assert_playable_mp4(path: Path, seconds: float | None = None, frames: int | None = None, fps: float = 30.0):
+    """The checks every produced file must pass; returns ffprobe's stream.
+
+    Always: H.264, yuv420p, moov before mdat, and a duration within one frame of the frames
+    written (last timestamp plus one frame). ``seconds``: the length asked for; a late last frame
+    (a loaded machine) may carry it a little past. ``frames``: the count a steady camera gives;
+    a loaded machine may lose a few.
+    """
     stream = ffprobe(path)
     assert stream["codec_name"] == "h264"
     assert stream["pix_fmt"] == "yuv420p"
     boxes = top_level_boxes(path)
     assert "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat"), boxes
+    duration = float(stream["format"]["duration"])
+    times = packet_times(path)
+    assert len(times) == int(stream["nb_read_packets"])
+    assert abs(duration - (times[-1] - times[0] + 1 / fps)) <= 1 / fps + 1e-3
+    if seconds is not None:
+        assert seconds - 1 / fps - 1e-3 <= duration <= seconds + 0.15, duration
     if frames is not None:
-        assert abs(int(stream["nb_read_packets"]) - frames) <= 1
-    if duration_s is not None:
-        assert abs(float(stream["format"]["duration"]) - duration_s) <= 1 / fps + 1e-3
+        assert 0.9 * frames <= int(stream["nb_read_packets"]) <= frames + 1
     # Decode every frame (ffprobe, not `ffmpeg -f null`: that muxer complains about frames closer
     # than 1/fps, which a camera that catches up after a hiccup legitimately produces).
     decoded = subprocess.run(
@@ -101,7 +111,7 @@ def test_record_to_a_file(tmp_path):
     result = kiosk("record", "--source", SMALL, "--seconds", "3", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(out)
-    stream = assert_playable_mp4(out, frames=90, duration_s=3.0)
+    stream = assert_playable_mp4(out, seconds=3.0, frames=90)
     assert (stream["width"], stream["height"]) == (320, 240)
     assert list(tmp_path.iterdir()) == [out]  # no work folder left behind
 
@@ -112,7 +122,7 @@ def test_frames_lost_by_the_camera_keep_true_speed(tmp_path):
     spec = "synthetic:?width=320&height=240&fps=30&stall_at=1.5&stall_for=1"
     result = kiosk("record", "--source", spec, "--seconds", "4", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    stream = assert_playable_mp4(out, duration_s=4.0)
+    stream = assert_playable_mp4(out, seconds=4.0)
     assert 80 <= int(stream["nb_read_packets"]) <= 93  # about 3 s of frames in 4 s of video
     times = packet_times(out)
     gaps = [b - a for a, b in zip(times, times[1:])]
@@ -142,9 +152,9 @@ def test_record_into_a_library_prints_the_id_last(tmp_path):
     look = looks[look_id]
     assert look["consent"] == "granted" and look["consent_by"] == "operator"
     assert (look["width"], look["height"]) == (320, 240)
-    assert look["duration_s"] == pytest.approx(2.0, abs=1 / 30)
+    assert 2.0 - 1 / 30 <= look["duration_s"] <= 2.15
     assert look["bytes"] == Path(look["path"]).stat().st_size
-    assert_playable_mp4(Path(look["path"]), frames=60, duration_s=2.0)
+    assert_playable_mp4(Path(look["path"]), seconds=2.0, frames=60)
     assert Path(look["poster_path"]).read_bytes()[:2] == b"\xff\xd8"  # JPEG
     assert Path(look["strip_path"]).read_bytes()[:2] == b"\xff\xd8"
 
