@@ -56,7 +56,7 @@ def create_app(ctx: NetContext) -> FastAPI:
         version=__version__,
         description="The fitting-room mirror on the store network. Protected routes need "
         "`Authorization: Bearer <token>` (the store's API token or a console sign-in).",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # Swagger UI would load its scripts from a CDN; the store LAN needs no cloud
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )

@@ -97,7 +97,7 @@ def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
     title = f"Your look at {store}" if store else "Your look"
     body = (
         f"<h1>{escape(title)}</h1>"
-        f'<video src="/s/{t}/video" poster="/s/{t}/poster.jpg" controls playsinline autoplay muted loop '
+        f'<video src="/s/{t}/video" poster="/s/{t}/poster.jpg" controls playsinline webkit-playsinline autoplay muted loop '
         f'preload=auto width="{int(look.width)}" height="{int(look.height)}"></video>'
         f'<a class=button href="/s/{t}/video?download=1" download="look.mp4">Download video</a>'
         f"<p>You can watch and download this look until {escape(_date(share.expires_at))}.</p>"
