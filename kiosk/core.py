@@ -113,9 +113,10 @@ class KioskCore:
                 _log.warning("network services are off: %s", exc)
                 self.net_error, self.net = str(exc), None
         self._unsubscribe = self.bus.subscribe(self._on_event)
-        self.source.start(self._on_frame, self._on_camera_state)
         if self.analysis is not None:
+            # Before the camera: the pose model loads in its own thread while the camera opens.
             self.analysis.start()
+        self.source.start(self._on_frame, self._on_camera_state)
         self._ticker = threading.Thread(target=self._tick_loop, name="session-clock", daemon=True)
         self._ticker.start()
 

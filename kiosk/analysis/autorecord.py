@@ -5,7 +5,7 @@
 - ``abandoned`` (a glance over the shoulder, a half turn) ends it and drops the look;
 - the person leaving ends it; the recorder's own maximum length is the last resort.
 
-While a take runs, every ``BodyYaw`` sample is kept; when the recorder reports the look as
+While a take runs (and for its pre-roll), every ``BodyYaw`` sample is kept; when the recorder reports the look as
 stored (``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``.
 Takes started by someone else (the record button, the gesture) are left alone.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class AutoRecorder:
         self._turn: dict | None = None
         self._stop_at: float | None = None
         self._finished: dict[str, dict | None] = {}  # look id -> analysis to store (None: discard)
+        self._recent: deque[list[float]] = deque()  # yaw samples before a take, for its pre-roll
         self._unsubscribe = None
 
     def start(self) -> None:
@@ -89,7 +91,9 @@ class AutoRecorder:
             with self._lock:
                 self._look = look
                 self._requested_at = time.monotonic()
-                self._track, self._stop_at = [], None
+                since = self._requested_at - self.preroll_s - 0.5
+                self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
+                self._recent.clear()
                 self._turn = {"direction": event.direction, "start_s": event.start_s}
             if look is not None:
                 _log.info("turn started: recording look %s", look)
@@ -108,9 +112,14 @@ class AutoRecorder:
 
     def _on_yaw(self, event: BodyYaw) -> None:
         with self._lock:
+            sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg]
             if self._look is None:
+                # Keep the last pre-roll's worth: the take will start that far back.
+                self._recent.append(sample)
+                while self._recent and event.t - self._recent[0][0] > self.preroll_s + 1.0:
+                    self._recent.popleft()
                 return
-            self._track.append([round(event.t, 3), event.yaw_deg, event.rotation_deg])
+            self._track.append(sample)
             due = self._stop_at is not None and time.monotonic() >= self._stop_at
         if due:
             self._end("turn completed", keep=True)

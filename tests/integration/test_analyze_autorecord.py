@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from kiosk.analysis.events import TurnPhase
+from kiosk.analysis.events import PersonPresenceChanged, TurnPhase
 from kiosk.config import Config
+from kiosk.events import SessionStateChanged
 from kiosk.recording.events import LookRecorded
 from kiosk.wiring import build_core
 
@@ -53,3 +54,7 @@ def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
     assert yaw[-1][2] - yaw[0][2] >= 300  # the track covers the whole rotation
     phases = [e.phase for e in events if isinstance(e, TurnPhase)]
     assert phases == ["started", "back", "completed"]
+    # The whole body was seen and fed to the session, which is awake (the look belongs to it).
+    assert any(isinstance(e, PersonPresenceChanged) and e.full_body for e in events)
+    assert any(isinstance(e, SessionStateChanged) and e.state == "session" for e in events)
+    assert look.session_id is not None

@@ -92,3 +92,18 @@ def test_looks_of_other_takes_are_not_touched():
     bus.emit(LookRecorded(look_id="someone-else", path="/y.mp4", duration_s=3.0, session_id=None))
     assert fake.stored == {} and fake.discarded == []
     auto.stop()
+
+
+def test_the_yaw_track_covers_the_pre_roll():
+    bus, fake, auto = setup()
+    now = time.monotonic()
+    yaw(bus, now - 5.0, -2.0)  # long before: not in the video
+    yaw(bus, now - 1.0, 1.0)  # inside the 2 s pre-roll: in the video
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=now - 0.5))
+    yaw(bus, now, 80.0)
+    bus.emit(PersonPresenceChanged(presence="nobody", full_body=False))
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=3.0, session_id=None))
+    track = fake.stored["look-1"][1]["yaw"]
+    assert [row[2] for row in track] == [1.0, 80.0]
+    assert 0.5 < track[0][0] < 1.5  # a second into the video (2 s pre-roll, 1 s before the request)
+    auto.stop()
