@@ -113,3 +113,28 @@ def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chrom
     assert link.startswith(url_a + "/s/")
     page = httpx.get(link)
     assert page.status_code == 200 and "<video" in page.text
+
+
+def test_console_follows_another_mirrors_live_state(recorded_library, tmp_path, chromium):
+    from kiosk.events import SessionStateChanged
+
+    from .conftest import server_config, start_server, stop_server
+
+    proc, url = _serve(tmp_path, tmp_path / "lib-a", "Mirror Left", "1")
+    other = start_server(
+        copy_library(recorded_library, tmp_path / "lib-b"),
+        server_config(announce=True, name="Mirror Middle", room="5", txt_interval_s=0.5),
+    )
+    try:
+        chromium.open(url + "/console")
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        card = "document.querySelector('#mirrors .mirror[data-name=\"Mirror Middle\"]')"
+        chromium.wait(f"{card} && {card}.dataset.state === 'idle'", timeout=20)
+        other.bus.emit(SessionStateChanged(state="session", session_id="s-9"))  # a shopper steps in
+        chromium.wait(f"{card}.dataset.state === 'session' && {card}.innerText.includes('in use')", timeout=10)
+        other.bus.emit(SessionStateChanged(state="idle", session_id=None))
+        chromium.wait(f"{card}.dataset.state === 'idle' && {card}.innerText.includes('free')", timeout=10)
+    finally:
+        stop_server(other)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
