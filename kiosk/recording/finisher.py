@@ -19,6 +19,8 @@ from kiosk.recording.take import Take, finish
 
 _log = logging.getLogger(__name__)
 
+DISK_FULL = "The disk is full, so the recording was stopped and not kept."
+
 
 class Finisher:
     """Queue of ended takes and the thread that turns them into looks (or removes them)."""
@@ -51,14 +53,14 @@ class Finisher:
                 return
             take, requested_at, failure, make_room = item
             try:
-                self._finish(take, requested_at, failure)
+                self._finish(take, requested_at, failure, low_disk=make_room)
                 if make_room:
                     self.sink.make_room()
             except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
                 _log.exception("finishing take %s failed", take.meta.look_id)
                 take.release()
 
-    def _finish(self, take: Take, requested_at: float, failure: str | None) -> None:
+    def _finish(self, take: Take, requested_at: float, failure: str | None, low_disk: bool = False) -> None:
         look_id, writer = take.meta.look_id, take.writer
         length = 0.0 if writer.last_ts is None else writer.last_ts - max(requested_at, writer.first_ts) + 1 / self.fps
         if failure is None and length < self.min_s:
@@ -70,7 +72,7 @@ class Finisher:
             try:
                 new = finish(take.folder, take.meta, 0.0, self.sink.stills)
             except Exception as exc:  # noqa: BLE001 - MediaError, OSError
-                failure = failure_reason(exc, "could not be finished")
+                failure = DISK_FULL if low_disk else failure_reason(exc, "could not be finished")
         if failure is not None:
             self.stats.failed += 1
             self._drop(take)
@@ -96,5 +98,5 @@ class Finisher:
 def failure_reason(exc: BaseException, what: str = "failed") -> str:
     """One plain sentence for a failed take."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
-        return "The disk is full, so the recording was stopped and not kept."
+        return DISK_FULL
     return f"The recording {what} ({exc})."
