@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -54,21 +53,11 @@ def xvfb_1080(tmp_path_factory):
 def _xvfb(screen: str):
     if not shutil.which("Xvfb"):
         pytest.skip("Xvfb is not installed (scripts/test installs it)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
+    from kiosk.bench._xserver import start_xvfb
+
+    proc, name = start_xvfb(screen)
     try:
-        yield f":{number}"
+        yield name
     finally:
         proc.terminate()
         proc.wait(5)

@@ -11,20 +11,19 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from kiosk.analysis.events import GestureProgress
 from kiosk.core import KioskCore
 from kiosk.events import CameraStateChanged, Event, SessionStateChanged
+from ui.core_listener import CoreListener
 
 
-class MirrorBridge(QObject):
+class MirrorBridge(CoreListener):
     """Read-only view of the kiosk for QML, plus the intents QML may send."""
 
     gestureChanged = Signal()
     cameraChanged = Signal()
     sessionChanged = Signal()
     statsChanged = Signal()
-    _coreEvent = Signal(object)  # carries core events from worker threads to the UI thread
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._core = core
+        super().__init__(core, parent)
         display = core.config.display
         self._rotation = display.rotation
         self._mirrored = display.mirror
@@ -40,8 +39,6 @@ class MirrorBridge(QObject):
         self._paint_fps = 0.0
         self._gesture = ""
         self._gesture_progress = 0.0
-        self._coreEvent.connect(self._on_core_event)
-        self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(1000)
         self._stats_timer.timeout.connect(self._refresh_stats)
@@ -49,13 +46,12 @@ class MirrorBridge(QObject):
         self.paint_rate = None  # set by the app: a RateMeter of painted frames
 
     def close(self) -> None:
-        self._unsubscribe()
+        super().close()
         self._stats_timer.stop()
 
     # -- events from the core (UI thread) -----------------------------------------------------
 
-    @Slot(object)
-    def _on_core_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, CameraStateChanged):
             if (event.state, event.reason) != (self._camera_state, self._camera_reason):
                 self._camera_state, self._camera_reason = event.state, event.reason

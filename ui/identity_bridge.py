@@ -24,42 +24,31 @@ from kiosk.identity.events import (
     ConsentChanged,
     CustomerForgotten,
 )
+from ui.core_listener import CoreListener
 
 _log = logging.getLogger(__name__)
 
 
-class IdentityBridge(QObject):
+class IdentityBridge(CoreListener):
     """The identity screens' state and the shopper's answers."""
 
     changed = Signal()
-    _coreEvent = Signal(object)
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._core = core
+        super().__init__(core, parent)
         self._cards = core.cards
         self._offer = None
         self._greeting = ""
         self._forget_key: str | None = None
         self._consented = False
-        self._notice = ""
         self._panel: dict | None = None
-        self._notice_timer = QTimer(self)
-        self._notice_timer.setSingleShot(True)
-        self._notice_timer.timeout.connect(lambda: self._set(notice=""))
         self._greeting_timer = QTimer(self)
         self._greeting_timer.setSingleShot(True)
         self._greeting_timer.timeout.connect(lambda: self._set(greeting=""))
-        self._coreEvent.connect(self._on_core_event)
-        self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
-
-    def close(self) -> None:
-        self._unsubscribe()
 
     # -- core events (UI thread) --------------------------------------------------------------
 
-    @Slot(object)
-    def _on_core_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, CardTapped):
             self._on_tap(event)
         elif isinstance(event, ConsentAsked):
@@ -67,12 +56,12 @@ class IdentityBridge(QObject):
         elif isinstance(event, ConsentPromptClosed):
             self._set(offer=None)
             if event.message:
-                self._flash(event.message)
+                self.flash(event.message)
         elif isinstance(event, ConsentChanged):
             self._set(consented=event.decision == "accepted")
         elif isinstance(event, CustomerForgotten):
             self._set(forget_key=None)
-            self._flash(f"Done. The mirror has forgotten you: {event.looks_deleted} look(s) deleted.")
+            self.flash(f"Done. The mirror has forgotten you: {event.looks_deleted} look(s) deleted.")
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
             self._set(offer=None, greeting="", forget_key=None, consented=False, panel=None)
 
@@ -86,7 +75,7 @@ class IdentityBridge(QObject):
         elif tap.next_step == STEP_FORGET:
             self._set(forget_key=tap.card_key)
         elif tap.next_step == STEP_OTHER_CARD:
-            self._flash("This visit's looks already belong to another card.")
+            self.flash("This visit's looks already belong to another card.")
         elif tap.next_step == STEP_ASSOCIATE:
             self._open_panel()
 
@@ -96,7 +85,7 @@ class IdentityBridge(QObject):
     def askConsent(self) -> None:  # noqa: N802 - QML API
         """Show the consent question (once per session; the core knows whether it was answered)."""
         if not self._core.ask_consent() and not self._consented:
-            self._flash("You chose not to keep looks in this visit.")
+            self.flash("You chose not to keep looks in this visit.")
 
     @Slot(str)
     def answerConsent(self, answer: str) -> None:  # noqa: N802 - QML API
@@ -118,9 +107,9 @@ class IdentityBridge(QObject):
         """Associate panel: move a look of this session to the customer."""
         try:
             self._cards.parts.associate.move_look(look_id, self._core.session.session_id)
-            self._flash("The look is now on the customer's card.")
+            self.flash("The look is now on the customer's card.")
         except KioskError as exc:
-            self._flash(str(exc))
+            self.flash(str(exc))
         self._open_panel()
 
     @Slot()
@@ -135,7 +124,7 @@ class IdentityBridge(QObject):
         try:
             view = panel.view(self._core.session.session_id)
         except KioskError as exc:
-            self._flash(str(exc))
+            self.flash(str(exc))
             return
         customer = view.customer
         self._set(panel={
@@ -149,10 +138,6 @@ class IdentityBridge(QObject):
     def _greet(self, text: str) -> None:
         self._set(greeting=text)
         self._greeting_timer.start(5000)
-
-    def _flash(self, text: str) -> None:
-        self._set(notice=text)
-        self._notice_timer.start(5000)
 
     def _set(self, **values) -> None:
         changed = False
@@ -173,7 +158,6 @@ class IdentityBridge(QObject):
     consentNo = Property(str, lambda self: self._offer_field("decline_label"), notify=changed)
     consented = Property(bool, lambda self: self._consented, notify=changed)
     greeting = Property(str, lambda self: self._greeting, notify=changed)
-    notice = Property(str, lambda self: self._notice, notify=changed)
     forgetVisible = Property(bool, lambda self: self._forget_key is not None, notify=changed)
     panelVisible = Property(bool, lambda self: self._panel is not None, notify=changed)
     panel = Property("QVariantMap", lambda self: self._panel or {}, notify=changed)

@@ -12,7 +12,7 @@ import logging
 import time
 from datetime import datetime
 
-from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
 
 from kiosk.consent_prompt import ConsentPromptClosed
 from kiosk.core import KioskCore
@@ -25,45 +25,33 @@ from kiosk.recording.events import (
     RecordingStarted,
     RecordingStopped,
 )
+from ui.core_listener import CoreListener
 from ui.looks_model import LooksModel
 
 _log = logging.getLogger(__name__)
 
 
-class StudioBridge(QObject):
+class StudioBridge(CoreListener):
     """Recording state, the replay and the tray, for the mirror's screen."""
 
     recordingChanged = Signal()
     replayChanged = Signal()
     shareChanged = Signal()
-    messageChanged = Signal()
-    _coreEvent = Signal(object)
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._core = core
+        super().__init__(core, parent)
         self._studio = core.studio
         self._model = LooksModel(self)
         self._recording = False
         self._recording_since = 0.0
         self._replay_id = ""
         self._replay_url = QUrl()
-        self._message = ""
         self._share: dict | None = None  # the link on screen: url, qr (data URL), expires
         self._share_after_consent: str | None = None
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(lambda: self._set_message(""))
-        self._coreEvent.connect(self._on_core_event)
-        self._unsubscribe = core.bus.subscribe(self._coreEvent.emit)
-
-    def close(self) -> None:
-        self._unsubscribe()
 
     # -- core events (UI thread) --------------------------------------------------------------
 
-    @Slot(object)
-    def _on_core_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, RecordingStarted):
             self._set_recording(True, event.at)
         elif isinstance(event, RecordingStopped):
@@ -75,10 +63,10 @@ class StudioBridge(QObject):
                 self.play(event.look_id)
         elif isinstance(event, RecordingDiscarded):
             self._set_recording(False)
-            self._flash("That was too short to keep — turn around once more.")
+            self.flash("That was too short to keep — turn around once more.")
         elif isinstance(event, RecordingFailed):
             self._set_recording(False)
-            self._flash(event.reason)
+            self.flash(event.reason)
         elif isinstance(event, ConsentPromptClosed):
             look_id, self._share_after_consent = self._share_after_consent, None
             if look_id and event.answer == "yes":
@@ -127,12 +115,12 @@ class StudioBridge(QObject):
             self._share_after_consent = look_id
             if not self._core.ask_consent():
                 self._share_after_consent = None
-                self._flash("Looks can only be shared when you agree to keep them.")
+                self.flash("Looks can only be shared when you agree to keep them.")
             return
         try:
             link = self._core.share_look(look_id)
         except KioskError as exc:
-            self._flash(str(exc))
+            self.flash(str(exc))
             return
         qr = "data:image/png;base64," + base64.b64encode(link.qr_png).decode("ascii")
         expires = datetime.fromtimestamp(link.expires_at).strftime("%d %b %H:%M")
@@ -159,7 +147,7 @@ class StudioBridge(QObject):
         if look_id == self._replay_id:
             self.closeReplay()
         if self._studio.delete(look_id):
-            self._flash("Look deleted.")
+            self.flash("Look deleted.")
         self._refresh()
 
     # -- helpers ------------------------------------------------------------------------------
@@ -170,15 +158,6 @@ class StudioBridge(QObject):
             self._recording_since = since or time.monotonic()
             self.recordingChanged.emit()
 
-    def _set_message(self, text: str) -> None:
-        if text != self._message:
-            self._message = text
-            self.messageChanged.emit()
-
-    def _flash(self, text: str, seconds: float = 4.0) -> None:
-        self._set_message(text)
-        self._message_timer.start(int(seconds * 1000))
-
     @Slot(result=float)
     def recordingSeconds(self) -> float:  # noqa: N802 - QML API
         return time.monotonic() - self._recording_since if self._recording else 0.0
@@ -187,6 +166,5 @@ class StudioBridge(QObject):
     recording = Property(bool, lambda self: self._recording, notify=recordingChanged)
     replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)
     replayUrl = Property(QUrl, lambda self: self._replay_url, notify=replayChanged)
-    message = Property(str, lambda self: self._message, notify=messageChanged)
     shareVisible = Property(bool, lambda self: self._share is not None, notify=shareChanged)
     shareLink = Property("QVariantMap", lambda self: self._share or {}, notify=shareChanged)

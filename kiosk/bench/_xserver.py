@@ -10,17 +10,11 @@ import subprocess
 from kiosk.errors import UsageError
 
 
-@contextlib.contextmanager
-def display(size: str = "1920x1080"):
-    """Use ``$DISPLAY`` when set; otherwise run Xvfb at ``size`` for the duration."""
-    if os.environ.get("DISPLAY"):
-        yield os.environ["DISPLAY"]
-        return
-    if not shutil.which("Xvfb"):
-        raise UsageError("no display: set DISPLAY or install Xvfb (scripts/test installs it)")
+def start_xvfb(screen: str) -> tuple[subprocess.Popen, str]:
+    """Start Xvfb on a free display number (it picks one itself); returns it and ":N"."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -31,8 +25,20 @@ def display(size: str = "1920x1080"):
     if not number:
         proc.kill()
         raise UsageError("Xvfb did not start")
+    return proc, f":{number}"
+
+
+@contextlib.contextmanager
+def display(size: str = "1920x1080"):
+    """Use ``$DISPLAY`` when set; otherwise run Xvfb at ``size`` for the duration."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if not shutil.which("Xvfb"):
+        raise UsageError("no display: set DISPLAY or install Xvfb (scripts/test installs it)")
+    proc, name = start_xvfb(f"{size}x24")
     saved = {k: os.environ.get(k) for k in ("DISPLAY", "QT_QPA_PLATFORM")}
-    os.environ.update(DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb")
+    os.environ.update(DISPLAY=name, QT_QPA_PLATFORM="xcb")
     try:
         yield os.environ["DISPLAY"]
     finally:

@@ -130,11 +130,11 @@ Window {
         }
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.identity ? root.identity.notice : ""
+            text: !!root.identity ? root.identity.message : ""
         }
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.assist ? root.assist.text : ""
+            text: !!root.assist ? root.assist.message : ""
         }
     }
 
