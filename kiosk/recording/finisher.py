@@ -34,10 +34,11 @@ class Finisher:
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
         self._thread.start()
 
-    def put(self, take: Take, requested_at: float, failure: str | None, make_room: bool = False) -> None:
-        """Hand over a closed take; ``failure`` (a sentence) means it is to be dropped;
-        ``make_room`` applies retention afterwards (the take stopped on a low disk)."""
-        self._queue.put((take, requested_at, failure, make_room))
+    def put(self, take: Take, counted_from: float, failure: str | None, make_room: bool = False) -> None:
+        """Hand over a closed take; its length for ``min_s`` counts from ``counted_from`` (the
+        request, so pre-roll does not count); ``failure`` (a sentence) means it is to be
+        dropped; ``make_room`` applies retention afterwards (the take stopped on a low disk)."""
+        self._queue.put((take, counted_from, failure, make_room))
 
     def stop(self, timeout: float) -> None:
         """Finish what is queued, then end the thread."""
@@ -51,19 +52,19 @@ class Finisher:
             item = self._queue.get()
             if item is None:
                 return
-            take, requested_at, failure, make_room = item
+            take, counted_from, failure, make_room = item
             try:
-                self._finish(take, requested_at, failure, low_disk=make_room)
+                self._finish(take, counted_from, failure, low_disk=make_room)
                 if make_room:
                     self.sink.make_room()
             except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
                 _log.exception("finishing take %s failed", take.meta.look_id)
                 take.release()
 
-    def _finish(self, take: Take, requested_at: float, failure: str | None, low_disk: bool = False) -> None:
+    def _finish(self, take: Take, counted_from: float, failure: str | None, low_disk: bool = False) -> None:
         look_id, writer = take.meta.look_id, take.writer
-        length = 0.0 if writer.last_ts is None else writer.last_ts - max(requested_at, writer.first_ts) + 1 / self.fps
-        if failure is None and length < self.min_s:
+        length = 0.0 if writer.last_ts is None else writer.last_ts - max(counted_from, writer.first_ts) + 1 / self.fps
+        if failure is None and length < self.min_s - 0.5 / self.fps:  # half a frame: rounding
             self._drop(take)
             reason = f"The recording was shorter than {self.min_s:g} s and was not kept."
             self.bus.emit(RecordingDiscarded(look_id=look_id, reason=reason))

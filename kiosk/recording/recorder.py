@@ -84,6 +84,7 @@ class Recorder:
         self._end_reason: str | None = None
         self._take: Take | None = None
         self._requested_at = 0.0
+        self._counted_from = 0.0
         self._limit = settings.max_s
         self._finisher = Finisher(sink, bus, settings.min_s, fps, self.stats)
         self._paused = False  # a plain bool: read by the encoder thread, set by anyone
@@ -267,6 +268,9 @@ class Recorder:
             return
         with self._lock:
             self._take, self._requested_at, self._limit = take, request.requested_at, request.max_s
+            # The take's own length (for min_s) starts at the request; without pre-roll at its
+            # first frame, which may have been captured a moment before the request.
+            self._counted_from = request.requested_at if request.preroll_s > 0 else 0.0
         self.stats.takes += 1
         _log.info("recording %s started (%s)", meta.look_id, meta.reason)
         self.bus.emit(RecordingStarted(look_id=meta.look_id, reason=meta.reason, session_id=meta.session_id))
@@ -278,7 +282,7 @@ class Recorder:
             take.close()
         except Exception as exc:  # noqa: BLE001
             failure = failure or failure_reason(exc)
-        self._finisher.put(take, self._requested_at, failure, make_room=reason == LOW_DISK)
+        self._finisher.put(take, self._counted_from, failure, make_room=reason == LOW_DISK)
         if reason == LOW_DISK:
             _log.warning("recording %s stopped early: %s", take.meta.look_id, reason)
         self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))

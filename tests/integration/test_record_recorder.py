@@ -259,3 +259,35 @@ def test_paused_recorder_encodes_nothing_and_still_records_on_demand(tmp_path):
         rig.recorder.resume()
         time.sleep(0.5)
         assert rig.recorder.stats.encoded > encoded
+
+
+def test_a_take_of_exactly_min_length_is_kept_even_if_its_first_frame_predates_the_request(tmp_path):
+    import numpy as np
+
+    from hardware.frames import Frame
+
+    hub, bus = FrameHub(), EventBus()
+    events: queue.Queue = queue.Queue()
+    bus.subscribe(events.put)
+    settings = RecorderSettings(preroll_s=0.0, max_s=1.0, min_s=1.0, min_free_bytes=2**20)
+    with Library(tmp_path / "lib") as library:
+        recorder = Recorder(hub, LibrarySink(library), bus, settings, fps=30.0)
+        recorder.start()
+        try:
+            recorder.begin("command line", preroll_s=0.0, max_s=1.0)
+            t0 = time.monotonic() - 0.02  # captured just before the request, delivered just after
+            for seq in range(1, 31):
+                ts = t0 + (seq - 1) / 30
+                time.sleep(max(0.0, ts + 0.02 - time.monotonic()))
+                hub.publish(Frame.wrap(np.full((120, 160, 3), seq * 8, np.uint8), ts, seq))
+            deadline = time.monotonic() + 15
+            result = None
+            while time.monotonic() < deadline and not isinstance(result, (LookRecorded, RecordingDiscarded)):
+                try:
+                    result = events.get(timeout=0.2)
+                except queue.Empty:
+                    pass
+        finally:
+            recorder.stop()
+        assert isinstance(result, LookRecorded), result
+        assert result.duration_s == pytest.approx(1.0, abs=0.002)
