@@ -121,7 +121,10 @@ class KioskCore:
         self._ticker.start()
 
     def stop(self) -> None:
-        """Stop in reverse: clock, analysis, camera, network, cards, then recorder and library."""
+        """End the session, then stop in reverse: clock, analysis, camera, network, cards, studio."""
+        # Nobody's visit outlives the kiosk: their unconsented looks go now, not at the next start.
+        if self._session.phase == Phase.SESSION:
+            self.feed(EndRequested(time.monotonic()))
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(2.0)

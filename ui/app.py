@@ -117,12 +117,12 @@ def run_mirror(
     finally:
         probe.detach()
         pump.stop()
+        for closing in (bridge, studio, identity, assist):
+            if closing is not None:
+                closing.close()  # the core's last events (session end) are not for a closing screen
         core.stop()
         # Tear the QML scene down while the bridges it binds to still exist.
         window.close()
         engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        for closing in (bridge, studio, identity, assist):
-            if closing is not None:
-                closing.close()
     return code

@@ -41,3 +41,32 @@ def test_record_by_touch_then_replay_loops_the_look(xvfb, tmp_path):
         jumps_back = [b for a, b in zip(seqs, seqs[1:]) if b < a - 15]
         assert jumps_back, f"the look is not looping on screen: {seqs}"
         assert max(seqs) - min(seqs) < 30 * 8, seqs
+
+
+@pytest.mark.footage
+def test_turning_in_front_of_the_mirror_records_itself(xvfb, tmp_path, footage_dir):
+    """No touch at all: the person steps in (session), turns once (a look), and it is replayed."""
+    import json
+    import subprocess
+
+    from tests.conftest import PYTHON
+
+    clip = footage_dir / "ubc_91-3003CN5S_mint_dress_turn.mp4"
+    library = tmp_path / "library"
+    with MirrorWindow(xvfb, tmp_path, 480, 640, library=library, source=f"file:{clip}?loop=0") as win:
+        deadline = time.monotonic() + 60
+        while not list((library / "looks").glob("*.mp4")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(1.0)
+        log = win.log.read_text()
+    assert "session" in log and "started" in log, log
+    listing = subprocess.run(
+        [PYTHON, "-m", "kiosk", "looks", "list", "--library", str(library), "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    looks = json.loads(listing.stdout)
+    # The session ended with the window (no consent): its looks were deleted, as promised. The
+    # log shows one was recorded by the turn and shown.
+    assert looks == []
+    assert "turn started: recording look" in log and "ended: turn completed" in log, log
+    assert "stored (" in log, log

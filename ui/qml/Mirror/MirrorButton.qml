@@ -6,7 +6,7 @@ Item {
 
     property string symbol: ""
     property string label: ""
-    property color tint: "#40ffffff"
+    property color tint: "#99000000"  // dark glass: readable over a white studio wall and a dark room alike
     property real size: 64
     signal tapped()
 
@@ -19,7 +19,7 @@ Item {
         height: button.size
         radius: button.size / 2
         anchors.horizontalCenter: parent.horizontalCenter
-        color: tap.pressed ? Qt.lighter(button.tint, 1.6) : button.tint
+        color: tap.pressed ? "#cc505050" : button.tint
         border.color: "#c0ffffff"
         border.width: 2
         Text {

@@ -9,7 +9,7 @@ MirrorButton {
 
     symbol: studio.recording ? "■" : "●"
     label: studio.recording ? qsTr("Stop · %1 s").arg(seconds.toFixed(0)) : qsTr("Record")
-    tint: studio.recording ? "#c0d02020" : "#60d02020"
+    tint: studio.recording ? "#e0d02020" : "#b0a01818"
     onTapped: studio.toggleRecording()
 
     Timer {

@@ -58,18 +58,24 @@ Item {
         }
     }
 
-    Text {
+    Rectangle {
         anchors.top: parent.top
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.topMargin: 16
-        color: "white"
-        style: Text.Outline
-        styleColor: "#a0000000"
-        font.pixelSize: Math.max(14, replay.height * 0.022)
-        text: qsTr("Your look · %1 / %2 s%3")
-              .arg((player.position / 1000).toFixed(1))
-              .arg((player.duration / 1000).toFixed(1))
-              .arg(replay.slow ? qsTr(" · slow motion") : "")
+        width: heading.implicitWidth + 32
+        height: heading.implicitHeight + 12
+        radius: height / 2
+        color: "#99000000"
+        Text {
+            id: heading
+            anchors.centerIn: parent
+            color: "white"
+            font.pixelSize: Math.max(14, replay.height * 0.022)
+            text: qsTr("Your look · %1 / %2 s%3")
+                  .arg((player.position / 1000).toFixed(1))
+                  .arg((player.duration / 1000).toFixed(1))
+                  .arg(replay.slow ? qsTr(" · slow motion") : "")
+        }
     }
 
     Row {
@@ -105,7 +111,7 @@ Item {
             MirrorButton {
                 symbol: "⌫"
                 label: qsTr("Delete")
-                tint: "#60b03030"
+                tint: "#b0802020"
                 onTapped: replay.studio.deleteLook(replay.studio.replayId)
             }
         }
