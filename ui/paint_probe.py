@@ -27,7 +27,7 @@ class PaintProbe(QObject):
         self.rate = RateMeter()
         self.painted = 0
         self.latencies: list[float] = []
-        self._keep = keep_latencies
+        self.keep_latencies = keep_latencies
         self._pump = pump
         self._pending: tuple[int, float] = (0, 0.0)
         self._last_painted = 0
@@ -61,5 +61,5 @@ class PaintProbe(QObject):
         self.rate.tick(now)
         with self._lock:
             self.painted += 1
-            if self._keep:
+            if self.keep_latencies:
                 self.latencies.append(now - ts)

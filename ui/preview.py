@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import cv2
 import numpy as np
@@ -59,6 +60,8 @@ class PreviewPump(QObject):
         #: (seq, capture time) of the frame last handed to the sink; updated after the hand-over
         #: so a reader never attributes a frame to the screen before the sink has it.
         self.presented: tuple[int, float] = (0, 0.0)
+        #: Capture-to-sink times (seconds), kept only while a benchmark asks for them.
+        self.handovers: list[float] | None = None
 
     @Slot(QObject)
     def attachSink(self, sink: QObject | None) -> None:
@@ -108,3 +111,5 @@ class PreviewPump(QObject):
             sink.setVideoFrame(video_frame)
             self.presented = (frame.seq, frame.ts)
             self.handed_over += 1
+            if self.handovers is not None:
+                self.handovers.append(time.monotonic() - frame.ts)
