@@ -23,14 +23,14 @@ class MirrorWindow:
 
     def __init__(
         self, display: str, tmp: Path, width: int, height: int, library: Path | None = None, source: str = SYNTH,
-        **display_cfg,
+        extra_toml: str = "", **display_cfg,
     ) -> None:
         cfg = {"fill": '"fit"', "window_width": width, "window_height": height, "show_status": "false"}
         cfg.update({k: (str(v).lower() if isinstance(v, bool) else v) for k, v in display_cfg.items()})
         self.config = tmp / "kiosk.toml"
         # The network service binds loopback only and never announces on the host's interfaces.
         api = '[api]\nbind = "127.0.0.1"\nport = 0\nannounce = false\ntoken = "test-token"\n'
-        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api)
+        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api + extra_toml)
         self.display = display
         self.log = tmp / "kiosk.log"
         self.library = library

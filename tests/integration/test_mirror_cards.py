@@ -1,0 +1,94 @@
+"""On the real mirror window, with a card reader on a real pseudo-terminal (the PN532 simulator):
+a tap asks the consent question, yes keeps the visit's look on the card, a second tap offers
+"forget me", and yes deletes everything."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import PYTHON
+from tests.integration.test_mirror_share import RECORD, H, W, choice_buttons
+from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+UID = "0416C6C2D73881"
+
+
+def looks(library) -> list[dict]:
+    out = subprocess.run(
+        [PYTHON, "-m", "kiosk", "looks", "list", "--library", str(library), "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture
+def reader(tmp_path):
+    """``kiosk reader-sim`` as a child process; write a UID line to its stdin to tap that card."""
+    link = tmp_path / "reader"
+    sim = subprocess.Popen(
+        [PYTHON, "-m", "kiosk", "reader-sim", "--protocol", "pn532", "--link", str(link)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert sim.stdout.readline().strip(), "reader-sim printed no port"
+    yield link, sim
+    sim.stdin.close()
+    sim.terminate()
+    sim.wait(10)
+
+
+def tap(sim) -> None:
+    sim.stdin.write(f"{UID}\n")
+    sim.stdin.flush()
+
+
+def test_tap_consent_keep_then_forget_me(xvfb, tmp_path, reader):
+    link, sim = reader
+    library = tmp_path / "library"
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"card_uid,first_name,loyalty_tier\n{UID},Anna,gold\n")
+    cfg = tmp_path / "import.toml"
+    cfg.write_text(f'[library]\ndata_dir = "{library}"\n')
+    subprocess.run([PYTHON, "-m", "kiosk", "customers", "import", str(crm), "--config", str(cfg)], check=True,
+                   capture_output=True)
+    extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
+    with MirrorWindow(xvfb, tmp_path, W, H, library=library, mirror=False, extra_toml=extra) as win:
+        win.touch(W // 2, 40)
+        win.wait_for(markers_visible, "the camera picture")
+        win.touch(*RECORD)
+        time.sleep(2.5)
+        win.touch(*RECORD)
+        deadline = time.monotonic() + 20
+        while not looks(library) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert [look["consent"] for look in looks(library)] == ["none"]
+
+        tap(sim)  # the loyalty card: the consent question comes up
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks"
+        deadline = time.monotonic() + 10
+        while looks(library)[0]["consent"] != "granted" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        kept = looks(library)[0]
+        assert kept["consent"] == "granted" and kept["customer_id"], kept
+        assert UID not in json.dumps(kept), "the raw card number must never be stored"
+        win.wait_for(lambda im: len(choice_buttons(im)) == 0, "the question closing")
+
+        time.sleep(1.5)  # the card leaves the reader before the next tap
+        tap(sim)  # the same card again: "forget me?"
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the forget-me question")
+        win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, forget me"
+        deadline = time.monotonic() + 10
+        while looks(library) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert looks(library) == []
+    shown = subprocess.run(
+        [PYTHON, "-m", "kiosk", "customers", "show", "--uid", UID, "--config", str(cfg), "--json"],
+        capture_output=True, text=True,
+    )
+    assert "Anna" not in shown.stdout, "forget me must delete the customer's record too"
