@@ -97,3 +97,36 @@ class FrameHub:
     def subscriptions(self) -> list[Subscription]:
         with self._cond:
             return list(self._subs)
+
+
+class ConsumerThread:
+    """A named thread that reads a hub subscription: ``start`` subscribes, ``stop`` closes and joins.
+
+    ``run(subscription, stop)`` is the thread's body; it loops on ``subscription.next(...)``
+    until ``stop`` is set (closing the subscription also wakes a waiting ``next``).
+    """
+
+    def __init__(self, hub: FrameHub, name: str, run, join_s: float = 2.0) -> None:
+        self.name = name
+        self.subscription: Subscription | None = None
+        self._hub = hub
+        self._run = run
+        self._join_s = join_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self.subscription = self._hub.subscribe(self.name)
+        self._thread = threading.Thread(
+            target=self._run, args=(self.subscription, self._stop), name=self.name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.subscription is not None:
+            self.subscription.close()
+        if self._thread is not None:
+            self._thread.join(self._join_s)
+            self._thread = None

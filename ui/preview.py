@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSize, Slot
 from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
 
-from kiosk.hub import FrameHub, Subscription
+from kiosk.hub import ConsumerThread, FrameHub, Subscription
 
 _log = logging.getLogger(__name__)
 
@@ -49,11 +49,8 @@ class PreviewPump(QObject):
 
     def __init__(self, hub: FrameHub, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._hub = hub
         self._sink: QVideoSink | None = None
-        self._sub: Subscription | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._consumer = ConsumerThread(hub, "preview", self._run)
         self._lock = threading.Lock()
         self.handed_over = 0
         self._active = True
@@ -78,25 +75,17 @@ class PreviewPump(QObject):
 
     @property
     def subscription(self) -> Subscription | None:
-        return self._sub
+        return self._consumer.subscription
 
     def start(self) -> None:
-        self._stop.clear()
-        self._sub = self._hub.subscribe("preview")
-        self._thread = threading.Thread(target=self._run, name="preview", daemon=True)
-        self._thread.start()
+        self._consumer.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._sub is not None:
-            self._sub.close()
-        if self._thread is not None:
-            self._thread.join(2.0)
-            self._thread = None
+        self._consumer.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            frame = self._sub.next(timeout=0.25)
+    def _run(self, sub: Subscription, stop: threading.Event) -> None:
+        while not stop.is_set():
+            frame = sub.next(timeout=0.25)
             if frame is None:
                 continue
             with self._lock:

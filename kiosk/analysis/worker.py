@@ -23,7 +23,7 @@ from kiosk.analysis.presence import Presence
 from kiosk.analysis.turn import TurnBack, TurnEnded, TurnStarted, TurnUpdate
 from kiosk.events import EventBus
 from kiosk.errors import KioskError
-from kiosk.hub import FrameHub
+from kiosk.hub import ConsumerThread, FrameHub, Subscription
 from kiosk.metrics import RateMeter
 from kiosk.session import Input, PersonGone, PersonSeen
 
@@ -63,25 +63,15 @@ class AnalysisWorker:
         self.rate = RateMeter()
         self.analysed = 0
         self.state = "stopped"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._sub = None
+        self._consumer = ConsumerThread(hub, "analysis", self._run, join_s=10.0)
         self._latency: list[float] = []
         self._model: list[float] = []
 
     def start(self) -> None:
-        self._stop.clear()
-        self._sub = self.hub.subscribe("analysis")
-        self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
-        self._thread.start()
+        self._consumer.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._sub is not None:
-            self._sub.close()
-        if self._thread is not None:
-            self._thread.join(10.0)
-            self._thread = None
+        self._consumer.stop()
 
     def stats(self) -> AnalysisStats:
         lat, model = self._latency[-15:], self._model[-15:]
@@ -89,7 +79,7 @@ class AnalysisWorker:
             state=self.state,
             fps=round(self.rate.rate(), 1),
             analysed=self.analysed,
-            skipped=self._sub.stats.skipped if self._sub is not None else 0,
+            skipped=self._consumer.subscription.stats.skipped if self._consumer.subscription else 0,
             latency_ms=round(1000 * sum(lat) / len(lat), 1) if lat else 0.0,
             model_ms=round(1000 * sum(model) / len(model), 1) if model else 0.0,
         )
@@ -103,7 +93,7 @@ class AnalysisWorker:
             return ProcessPoseEstimator(self.settings.pose, nice=self.settings.nice)
         return PoseEstimator(self.settings.pose)
 
-    def _run(self) -> None:
+    def _run(self, sub: Subscription, stop: threading.Event) -> None:
         # Linux niceness is per thread and inherited by the threads the model starts from here,
         # so on a busy 2-core box the render thread gets the CPU first and analysis waits.
         _lower_priority(self.settings.nice)
@@ -120,8 +110,8 @@ class AnalysisWorker:
         due = 0.0
         self._set_state("running", f"analysing up to {self.settings.max_fps:g} frames a second")
         try:
-            while not self._stop.is_set():
-                frame = self._sub.next(timeout=0.5)
+            while not stop.is_set():
+                frame = sub.next(timeout=0.5)
                 if frame is None:
                     continue
                 if frame.ts < due:
