@@ -47,6 +47,7 @@ class AutoRecorder:
         self._lock = threading.Lock()
         self._look: str | None = None  # the take this recorder started
         self._requested_at = 0.0
+        self._origin = 0.0  # capture time of the look's first frame
         self._track: list[list[float]] = []
         self._turn: dict | None = None
         self._stop_at: float | None = None
@@ -63,9 +64,13 @@ class AutoRecorder:
             self._unsubscribe = None
 
     def _on_event(self, event: Event) -> None:
-        from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
+        from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
-        if isinstance(event, TurnPhase):
+        if isinstance(event, RecordingStarted):
+            with self._lock:
+                if event.look_id == self._look and event.first_ts is not None:
+                    self._origin = event.first_ts  # the video's time 0, exactly
+        elif isinstance(event, TurnPhase):
             self._on_turn(event)
         elif isinstance(event, BodyYaw):
             self._on_yaw(event)
@@ -91,6 +96,7 @@ class AutoRecorder:
             with self._lock:
                 self._look = look
                 self._requested_at = time.monotonic()
+                self._origin = self._requested_at - self.preroll_s  # until the recorder says exactly
                 since = self._requested_at - self.preroll_s - 0.5
                 self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
                 self._recent.clear()
@@ -135,14 +141,14 @@ class AutoRecorder:
         _log.info("recording of look %s ended: %s", look, reason)
 
     def _analysis(self) -> dict:
-        """The look's "turn" analysis; times are seconds from the start of the video (approximately)."""
-        origin = self._requested_at - self.preroll_s
+        """The look's "turn" analysis; times are seconds from the first frame of the video."""
+        origin = self._origin
         turn = dict(self._turn or {})
         for key in ("start_s", "back_s", "end_s"):
             if turn.get(key) is not None:
                 turn[key] = round(turn[key] - origin, 3)
         return {
-            "clock": "seconds from the first frame of the video (pre-roll included; about ±1 keyframe interval)",
+            "clock": "seconds from the first frame of the video (pre-roll included)",
             "turn": turn,
             "yaw": [[round(t - origin, 3), yaw, rot] for t, yaw, rot in self._track],
         }

@@ -14,6 +14,8 @@ class RecordingStarted(Event):
     look_id: str
     reason: str
     session_id: str | None
+    #: Capture time (``time.monotonic()``) of the take's first frame: time 0 of its video.
+    first_ts: float | None = None
 
 
 @dataclass(frozen=True)

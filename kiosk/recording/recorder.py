@@ -273,7 +273,9 @@ class Recorder:
             self._counted_from = request.requested_at if request.preroll_s > 0 else 0.0
         self.stats.takes += 1
         _log.info("recording %s started (%s)", meta.look_id, meta.reason)
-        self.bus.emit(RecordingStarted(look_id=meta.look_id, reason=meta.reason, session_id=meta.session_id))
+        first_ts = backlog[0].ts if backlog else None
+        self.bus.emit(RecordingStarted(look_id=meta.look_id, reason=meta.reason, session_id=meta.session_id,
+                                       first_ts=first_ts))
 
     def _close_take(self, reason: str, failure: str | None = None) -> None:
         with self._lock:
