@@ -38,7 +38,7 @@ class V4L2Source(CameraSource):
         if not cap.isOpened():
             raise SourceOpenError(f"camera {self.device} cannot be opened (busy or not a capture device)")
         if self.fourcc:
-            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*self.fourcc))
+            cap.set(cv2.CAP_PROP_FOURCC, fourcc_code(self.fourcc))
         if self.width:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         if self.height:
@@ -61,6 +61,11 @@ class V4L2Source(CameraSource):
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def fourcc_code(text: str) -> int:
+    """V4L2's 32-bit pixel-format code for a four-character name such as MJPG."""
+    return sum(ord(char) << 8 * i for i, char in enumerate(text))
 
 
 def list_capture_devices() -> list[str]:

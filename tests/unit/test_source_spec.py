@@ -55,3 +55,9 @@ def test_any_text_parses_or_gives_a_one_line_error(text):
         parse_source_spec(text)
     except SourceSpecError as exc:
         assert str(exc) and "\n" not in str(exc)
+
+
+def test_fourcc_names_become_v4l2_codes():
+    from hardware.camera_v4l2 import fourcc_code
+
+    assert fourcc_code("MJPG") == 0x47504A4D and fourcc_code("YUYV") == 0x56595559
