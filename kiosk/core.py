@@ -124,7 +124,7 @@ class KioskCore:
         """End the session, then stop in reverse: clock, analysis, camera, network, cards, studio."""
         # Nobody's visit outlives the kiosk: their unconsented looks go now, not at the next start.
         if self._session.phase == Phase.SESSION:
-            self.feed(EndRequested(time.monotonic()))
+            self.end_session()
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(2.0)
