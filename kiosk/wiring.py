@@ -52,12 +52,14 @@ def build_core(
     library_dir: str | None = None,
     record: bool = True,
     analysis: bool | None = None,
-    network: bool = True,
+    network: bool = False,
 ) -> KioskCore:
     """A ready-to-start kiosk core: camera, hub, bus, and (unless ``record`` is off) the studio.
 
     ``analysis`` (None: as ``[analysis] enabled`` says, and only with ``record``) adds the body
-    analysis: presence, the self-recording turn and gestures.
+    analysis: presence, the self-recording turn and gestures. ``network`` adds the HTTP API,
+    share pages and the zeroconf announcement; only ``kiosk run`` asks for it, so tests and
+    benchmarks never announce on the machine's network by accident.
     """
     source, spec = build_source(config, spec_text)
     hub, bus = FrameHub(), EventBus()
