@@ -44,7 +44,6 @@ class Studio:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
         apply_retention(self.library, self._policy)
         self._unsubscribe = self._bus.subscribe(self._on_event)
-        self.recorder.pause()  # nobody in front yet: no encoding until a session starts
         self.recorder.start()
 
     def stop(self) -> None:
@@ -57,10 +56,10 @@ class Studio:
     # -- the session --------------------------------------------------------------------------
 
     def session_started(self, session_id: str) -> None:
-        """Someone is in front of the mirror: encode again so the pre-roll fills before they turn."""
+        # The encoder keeps running between sessions: pausing it left too little pre-roll when
+        # a shopper turned right after stepping in (the turn's start fell before the clip's).
         with self._lock:
             self._session = session_id
-        self.recorder.resume()
 
     def session_ended(self, session_id: str) -> list[str]:
         """End any take and delete the session's unconsented looks; returns the deleted ids."""
@@ -68,7 +67,6 @@ class Studio:
             if self._session == session_id:
                 self._session = None
         self.recorder.end("the session ended")
-        self.recorder.pause()  # a quarter of a core saved while nobody is there
         deleted = self.library.end_session(session_id)
         if deleted:
             _log.info("session %s ended: %d unconsented looks deleted", session_id, len(deleted))
