@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.recording.oneshot import record_once
     from kiosk.recording.settings import recorder_settings
     from kiosk.recording.sinks import FileSink, LibrarySink
-    from kiosk.wiring import build_source
+    from kiosk.wiring import build_camera
 
-    source, _spec = build_source(config, args.source)
+    source, _spec = build_camera(config, args.source)
     settings = recorder_settings(config, min_s=min(config.recording.min_s, seconds))
     if out is not None:
         result = record_once(source, FileSink(out), settings, seconds)

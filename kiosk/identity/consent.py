@@ -176,6 +176,14 @@ class ConsentDesk:
         if owner:
             self.looks.attach_customer(look_id, owner)
 
+    def settle(self, session_id: str) -> None:
+        """Apply the session's yes to every look it has now (a take that landed a moment ago too)."""
+        with self._lock:
+            state = self._sessions.get(session_id)
+            accepted, card_key = (state.decision == ACCEPTED, state.card_key) if state else (False, None)
+        if accepted:
+            self._apply(session_id, True, card_key, None)
+
     def end_session(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)

@@ -4,12 +4,11 @@
 a session get the shopper's consent and their card key as ``customer_id``, and "forget me"
 deletes every look of a card key. ``CardReader`` is a started/stopped device adapter that
 reports card and reader events (``hardware.card_reader_serial.SerialCardReader``); the core only
-relies on the events' attributes, never on ``hardware`` types.
+relies on the events' attributes, never on ``hardware`` types (``kiosk.ports.CardReader``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -28,11 +27,3 @@ class LookKeeper(Protocol):
     def attach_customer(self, look_id: str, customer_id: str | None) -> Any: ...
 
     def forget_customer(self, customer_id: str) -> list[str]: ...
-
-
-class CardReader(Protocol):
-    """Reports events with ``kind``/``uid``/``protocol`` (cards) or ``state``/``reason`` (reader)."""
-
-    def start(self, listener: Callable[[Any], None]) -> None: ...
-
-    def stop(self, timeout: float = 3.0) -> None: ...

@@ -87,6 +87,14 @@ class Library:
                 self._conn.close()
                 self._conn = self._store = None
 
+    def start(self) -> None:
+        """Open the library as a part of the running kiosk."""
+        self.open()
+
+    def stop(self) -> None:
+        """Close it again (the kiosk's last part to stop)."""
+        self.close()
+
     def __enter__(self) -> "Library":
         return self.open()
 

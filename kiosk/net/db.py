@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.errors import KioskError
+from kiosk.errors import NetworkDatabaseError
 
 _log = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ MIGRATIONS = (
     """,
 )
 
-
-class NetworkDatabaseError(KioskError):
-    """The network database cannot be opened or written."""
 
 
 class NetworkDatabase:
