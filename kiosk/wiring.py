@@ -90,13 +90,13 @@ def build_core(
 def build_studio(config: Config, hub: FrameHub, bus: EventBus, fps: float, library_dir: str | None) -> Studio:
     """The look library and the recorder, as configured (nothing is opened yet)."""
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir as resolve_library_dir
     from kiosk.library.settings import retention_policy
+    from kiosk.paths import data_dir
     from kiosk.recording.recorder import Recorder
     from kiosk.recording.settings import recorder_settings
     from kiosk.recording.sinks import LibrarySink
 
-    library = Library(resolve_library_dir(config, library_dir))
+    library = Library(data_dir(config, library_dir))
     policy = retention_policy(config)
     recorder = Recorder(hub, LibrarySink(library, policy), bus, recorder_settings(config), fps=fps)
     return Studio(library, recorder, bus, policy)

@@ -59,12 +59,12 @@ def open_library(path: Path):
 def serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     apply_overrides(config, args)
-    from kiosk.library.settings import library_dir
     from kiosk.net.service import NetParts, NetService
+    from kiosk.paths import data_dir
 
-    data_dir = library_dir(config, args.library)
-    library = open_library(data_dir)
-    service = NetService(config, NetParts(data_dir=data_dir, library=library))
+    folder = data_dir(config, args.library)
+    library = open_library(folder)
+    service = NetService(config, NetParts(data_dir=folder, library=library))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -9,11 +9,12 @@ Public API (the HTTP API, the UI bridge and the session layer use only these nam
 - ``Look``: one row, with ``to_dict()`` giving the JSON shape of ``kiosk looks list --json``.
 - ``RetentionPolicy`` and ``apply_retention(library, policy)``: age and byte budget.
 - ``LookNotFound``, ``LibraryError``: the errors it raises.
-- ``default_data_dir()``: where the library lives when the configuration does not say.
+
+Where the library lives is ``kiosk.paths.data_dir``'s answer.
 """
 
 from kiosk.library.errors import LibraryError, LookNotFound
-from kiosk.library.layout import LibraryLayout, default_data_dir
+from kiosk.library.layout import LibraryLayout
 from kiosk.library.library import Library, NewLook
 from kiosk.library.look import CONSENT_GRANTED, CONSENT_NONE, Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
@@ -29,5 +30,4 @@ __all__ = [
     "NewLook",
     "RetentionPolicy",
     "apply_retention",
-    "default_data_dir",
 ]

@@ -1,6 +1,7 @@
 """Where the library keeps its database, its looks and its work folder.
 
-Everything lives under one data folder on one filesystem, so moving a finished recording
+Everything lives under one data folder (``kiosk.paths.data_dir`` decides which) on one
+filesystem, so moving a finished recording
 from ``work/`` into ``looks/`` is an atomic rename. Look ids are checked against ``ID_PATTERN``
 before they become file names: no id from a URL or a command line can reach a path outside
 the library.
@@ -8,21 +9,11 @@ the library.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SYSTEM_DATA_DIR = Path("/var/lib/smartmirror")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def default_data_dir() -> Path:
-    """``/var/lib/smartmirror`` for root (the appliance), else ``$XDG_DATA_HOME/smartmirror``."""
-    if os.geteuid() == 0:
-        return SYSTEM_DATA_DIR
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "smartmirror"
 
 
 def valid_id(look_id: str) -> bool:
