@@ -1,8 +1,9 @@
 """Where the library keeps its database, its looks and its work folder.
 
 Everything lives under one data folder (``kiosk.paths.data_dir`` decides which) on one
-filesystem, so moving a finished recording
-from ``work/`` into ``looks/`` is an atomic rename. Look ids are checked against ``ID_PATTERN``
+filesystem, so moving a finished recording from ``work/`` into ``looks/`` is an atomic rename.
+Each look is ``looks/<id>.mp4`` with its poster, thumbnail strip and record file
+(``<id>.json``, see ``kiosk.library.records``). Look ids are checked against ``ID_PATTERN``
 before they become file names: no id from a URL or a command line can reach a path outside
 the library.
 """
@@ -48,9 +49,12 @@ class LibraryLayout:
     def strip(self, look_id: str) -> Path:
         return self.looks / f"{look_id}.strip.jpg"
 
-    def files(self, look_id: str) -> tuple[Path, Path, Path]:
+    def record_file(self, look_id: str) -> Path:
+        return self.looks / f"{look_id}.json"
+
+    def files(self, look_id: str) -> tuple[Path, Path, Path, Path]:
         """Every file that belongs to a look, video first."""
-        return self.video(look_id), self.poster(look_id), self.strip(look_id)
+        return self.video(look_id), self.poster(look_id), self.strip(look_id), self.record_file(look_id)
 
     def take_dir(self, look_id: str) -> Path:
         return self.work / look_id
