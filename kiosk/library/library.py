@@ -220,7 +220,11 @@ class Library:
                 change = {"customer_id": customer_id}
                 if (row["consent"] == CONSENT_GRANTED) != granted:
                     change.update(consent_values(granted, "customer"), consent_at=now, consent_wording=wording)
-                records.change(conn, self.layout, row, change)
+                records.change(conn, self.layout, row, change, sync_dir=False)
+            try:
+                fsync_dir(self.layout.looks)  # once for all the records written above
+            except OSError as exc:
+                raise LibraryError(f"cannot save the session's looks ({_why(exc)})") from None
         return [row["id"] for row in rows]
 
     def set_analysis(self, look_id: str, kind: str, data) -> None:

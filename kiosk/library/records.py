@@ -48,8 +48,11 @@ FIELDS = {
 }
 
 
-def write(path: Path, row: dict) -> None:
-    """Write the record of ``row`` (a looks row) to ``path`` durably; raises ``OSError``."""
+def write(path: Path, row: dict, sync_dir: bool = True) -> None:
+    """Write the record of ``row`` (a looks row) to ``path`` durably; raises ``OSError``.
+
+    ``sync_dir=False`` leaves flushing the folder to the caller, once for many records.
+    """
     record = {"format": FORMAT, **{name: row.get(name) for name in FIELDS}}
     part = path.with_name(path.name + ".part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, MODE)
@@ -60,7 +63,8 @@ def write(path: Path, row: dict) -> None:
         os.close(fd)
     give_to_folder_owner(part)
     os.replace(part, path)
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def remove(path: Path) -> None:
@@ -99,10 +103,12 @@ def read(path: Path, look_id: str) -> dict | None:
 # -- operations ---------------------------------------------------------------------------------
 
 
-def change(conn: sqlite3.Connection, layout: LibraryLayout, row: sqlite3.Row, values: dict) -> None:
+def change(
+    conn: sqlite3.Connection, layout: LibraryLayout, row: sqlite3.Row, values: dict, sync_dir: bool = True
+) -> None:
     """Change one row inside the caller's transaction, its record file first."""
     try:
-        write(layout.record_file(row["id"]), {**dict(row), **values})
+        write(layout.record_file(row["id"]), {**dict(row), **values}, sync_dir)
     except OSError as exc:
         raise LibraryError(f"cannot save the record of look {row['id']} ({_why(exc)})") from None
     if values:
@@ -141,8 +147,10 @@ def write_missing(db: Database, layout: LibraryLayout) -> int:
     with db.transaction() as conn:
         for row in store.select(conn):
             if not layout.record_file(row["id"]).exists():
-                change(conn, layout, row, {})
+                change(conn, layout, row, {}, sync_dir=False)
                 written += 1
+        if written:
+            fsync_dir(layout.looks)
     return written
 
 

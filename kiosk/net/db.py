@@ -2,7 +2,7 @@
 
 One file (``network.sqlite3`` beside the looks), opened by the storage layer
 (``kiosk.storage``): WAL, ``synchronous=FULL`` (an outbox entry the API acknowledged survives
-a power cut), mode 0600, numbered migrations, one connection behind a lock. Every query here
+a power cut), ``secure_delete``, mode 0600, numbered migrations, one connection behind a lock. Every query here
 is a few rows, so callers on the API's worker threads and on the loop share it without a pool.
 
 A damaged file is moved aside and replaced, keeping every row that can still be read: share
@@ -66,6 +66,7 @@ SCHEMA = Schema(
     migrations=MIGRATIONS,
     error=NetworkDatabaseError,
     synchronous="FULL",
+    secure_delete=True,  # "forget me" purges outbox and share rows: overwritten, not left in free pages
     rebuildable=True,
     salvage=("meta", "shares", "assist", "outbox"),
 )

@@ -226,6 +226,17 @@ def test_the_schema_may_allow_the_group_to_read(tmp_path):
         os.umask(old)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can create files for another user")
+def test_files_root_creates_belong_to_the_folders_owner(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    os.chown(folder, 4321, 4321)  # the kiosk's user owns its data folder
+    with Database(folder / "n.db", schema()) as db, db.transaction() as conn:
+        conn.execute("INSERT INTO notes (text) VALUES ('a')")
+        owners = {name: (folder / name).stat().st_uid for name in ("n.db", "n.db-wal", "n.db-shm", "n.db.lock")}
+    assert owners == dict.fromkeys(owners, 4321)
+
+
 # -- damaged files --------------------------------------------------------------------------------
 
 
