@@ -143,14 +143,18 @@ def restore_all(db: Database, layout: LibraryLayout) -> str:
 
 def write_missing(db: Database, layout: LibraryLayout) -> int:
     """Write the record file of every look that lacks one (e.g. stored by an older kiosk)."""
+    with db.reading() as conn:
+        missing = [row["id"] for row in store.select(conn) if not layout.record_file(row["id"]).exists()]
+    if not missing:
+        return 0  # the usual case: no write lock taken
     written = 0
     with db.transaction() as conn:
-        for row in store.select(conn):
-            if not layout.record_file(row["id"]).exists():
+        for look_id in missing:
+            row = store.get(conn, look_id)
+            if row is not None:
                 change(conn, layout, row, {}, sync_dir=False)
                 written += 1
-        if written:
-            fsync_dir(layout.looks)
+        fsync_dir(layout.looks)
     return written
 
 

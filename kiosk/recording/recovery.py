@@ -90,7 +90,10 @@ def recover(library: Library, min_s: float = SALVAGE_MIN_S, stills: bool = True)
             library.delete_if_present(look.id)
             report.missing_rows.append(look.id)
     _sort_strays(library, {*report.busy, *report.kept_for_retry}, report)
-    library.write_missing_records()
+    try:
+        library.write_missing_records()
+    except (KioskError, OSError) as exc:  # e.g. a full disk: the looks are fine, their records come later
+        _log.warning("recovery: record files could not be written now (%s); trying again at the next start", exc)
     if any((report.salvaged, report.removed_takes, report.missing_rows, report.orphan_files, report.unconsented,
             report.kept_for_retry, report.adopted)):
         _log.warning("recovery: %s", report.summary())
