@@ -229,9 +229,14 @@ class Library:
 
     def set_analysis(self, look_id: str, kind: str, data) -> None:
         """Store (replace) the JSON-serialisable analysis result ``kind`` of a look."""
-        self.get(look_id)
+        if not valid_id(look_id):
+            raise LookNotFound(f"there is no look with id {look_id!r}")
         with self._db.transaction() as conn:
+            row = store.get(conn, look_id)
+            if row is None:
+                raise LookNotFound(f"there is no look with id {look_id!r}")
             store.set_analysis(conn, look_id, kind, data)
+            records.change(conn, self.layout, row, {})  # the record keeps the analysis too
 
     def end_session(self, session_id: str) -> list[str]:
         """The session ended: delete its looks without consent; returns their ids.

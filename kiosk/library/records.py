@@ -2,7 +2,8 @@
 
 The database is the truth while it is sound; the record file is what lets a damaged database
 be rebuilt without losing what a shopper agreed to: id, times, size, session, customer and
-the consent with its party, time and wording. It is written (to a temporary name, flushed,
+the consent with its party, time and wording, and the look's analysis results (e.g. its turn
+track). It is written (to a temporary name, flushed,
 renamed, the folder flushed) inside the transaction that changes the row, before the commit,
 and it is removed before a deleted row is committed. So a crash leaves it at worst ahead of
 its row, never behind a deletion: a look that was deleted can never come back from it.
@@ -48,12 +49,12 @@ FIELDS = {
 }
 
 
-def write(path: Path, row: dict, sync_dir: bool = True) -> None:
-    """Write the record of ``row`` (a looks row) to ``path`` durably; raises ``OSError``.
+def write(path: Path, row: dict, analysis: dict | None = None, sync_dir: bool = True) -> None:
+    """Write the record of ``row`` (a looks row) and its analysis to ``path`` durably; raises ``OSError``.
 
     ``sync_dir=False`` leaves flushing the folder to the caller, once for many records.
     """
-    record = {"format": FORMAT, **{name: row.get(name) for name in FIELDS}}
+    record = {"format": FORMAT, **{name: row.get(name) for name in FIELDS}, "analysis": analysis or {}}
     part = path.with_name(path.name + ".part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, MODE)
     try:
@@ -76,8 +77,8 @@ def remove(path: Path) -> None:
     fsync_dir(path.parent)
 
 
-def read(path: Path, look_id: str) -> dict | None:
-    """The row fields kept in ``path``, or None when it is missing, unreadable or not for ``look_id``."""
+def read(path: Path, look_id: str) -> tuple[dict, dict] | None:
+    """The row fields and analysis kept in ``path``; None when missing, unreadable or not ``look_id``'s."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -97,7 +98,10 @@ def read(path: Path, look_id: str) -> dict | None:
         return None
     if (row["consent"] == CONSENT_GRANTED) != (row["consent_by"] is not None):
         return None
-    return row
+    analysis = record.get("analysis", {})
+    if not isinstance(analysis, dict) or not all(isinstance(kind, str) for kind in analysis):
+        return None
+    return row, analysis
 
 
 # -- operations ---------------------------------------------------------------------------------
@@ -108,7 +112,7 @@ def change(
 ) -> None:
     """Change one row inside the caller's transaction, its record file first."""
     try:
-        write(layout.record_file(row["id"]), {**dict(row), **values}, sync_dir)
+        write(layout.record_file(row["id"]), {**dict(row), **values}, store.analysis(conn, row["id"]), sync_dir)
     except OSError as exc:
         raise LibraryError(f"cannot save the record of look {row['id']} ({_why(exc)})") from None
     if values:
@@ -120,14 +124,17 @@ def adopt(db: Database, layout: LibraryLayout, look_id: str) -> bool:
     record = read(layout.record_file(look_id), look_id) if valid_id(look_id) else None
     if record is None or not layout.video(look_id).is_file():
         return False
+    fields, analysis = record
     row = {
-        **record,
+        **fields,
         "bytes": _size(layout.video(look_id)),
         "stills_bytes": _size(layout.poster(look_id)) + _size(layout.strip(look_id)),
     }
     with db.transaction() as conn:
         if store.get(conn, look_id) is None:
             store.insert(conn, row)
+            for kind, data in analysis.items():
+                store.set_analysis(conn, look_id, kind, data)
     _log.info("look %s restored from its record file", look_id)
     return True
 

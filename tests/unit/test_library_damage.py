@@ -34,7 +34,8 @@ def smash(db: Path, keep_header: bool) -> None:
 def snapshot(library: Library) -> dict:
     keys = ("created", "duration_s", "width", "height", "bytes", "stills_bytes", "session_id", "customer_id",
             "consent", "consent_by", "consent_at", "consent_wording", "reason")
-    return {look.id: {k: getattr(look, k) for k in keys} for look in library.list()}
+    return {look.id: {**{k: getattr(look, k) for k in keys}, "analysis": library.analysis(look.id)}
+            for look in library.list()}
 
 
 def store_a_day(library: Library) -> dict:
@@ -42,12 +43,14 @@ def store_a_day(library: Library) -> dict:
     kept = add(library, session="s1").id
     library.set_session_consent("s1", True, "card-anna", "2026-11.1")
     late = add(library, session="s1").id  # landed after the yes
+    library.set_analysis(late, "turn", {"yaw": [0.0, 90.5, 181.0], "complete": True})
     operator = add(library, session=None, consent_by="operator").id
     add(library, session="s2")  # nobody said yes (yet)
     gone = add(library, session="s3", consent_by="operator").id
     library.delete(gone)
     looks = snapshot(library)
     assert looks[late]["consent"] == CONSENT_GRANTED and looks[late]["customer_id"] == "card-anna"
+    assert looks[late]["analysis"] == {"turn": {"yaw": [0.0, 90.5, 181.0], "complete": True}}
     assert looks[kept]["consent_wording"] == "2026-11.1" and looks[operator]["consent_by"] == "operator"
     assert gone not in looks
     return looks
