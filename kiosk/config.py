@@ -175,7 +175,9 @@ class LibraryConfig(Section):
     """Where looks are kept and for how long."""
 
     data_dir: str = Field(
-        "", description="Folder of the look library; empty: /var/lib/smartmirror as root, else ~/.local/share/smartmirror."
+        "",
+        description="Folder of the look library and the other data files; empty: $STATE_DIRECTORY (systemd), "
+        "else /var/lib/smartmirror as root, else ~/.local/share/smartmirror.",
     )
     max_age_days: float = Field(30.0, ge=0.0, le=3650.0, description="Days a kept look is stored; 0: no age limit.")
     max_gb: float = Field(0.0, ge=0.0, le=100_000.0, description="Gigabytes all looks may use (oldest deleted first); 0: no limit.")

@@ -5,6 +5,7 @@ KioskError                   anything the kiosk reports to a person as one plain
 ├── UsageError               a command was called with arguments that cannot work
 ├── SourceError              a camera source spec is wrong or the camera cannot be used
 ├── NativeLibraryMissing     PyAV, OpenCV or MediaPipe cannot be loaded
+├── StorageError             a database cannot be opened, is damaged or is from a newer kiosk
 ├── LibraryError             the look library cannot be opened or changed
 │   └── LookNotFound         no look has that id
 ├── RecordingError           a recording cannot be made
@@ -46,6 +47,10 @@ class SourceError(KioskError):
 
 class NativeLibraryMissing(KioskError):
     """A native library the command needs is not installed (run scripts/demo or scripts/test)."""
+
+
+class StorageError(KioskError):
+    """A database cannot be opened, is damaged beyond repair, or comes from a newer kiosk."""
 
 
 class LibraryError(KioskError):

@@ -127,9 +127,9 @@ def build_capture(config: Config, hub: FrameHub, bus: EventBus, spec_text: str |
 def build_library(config: Config, override: str | None = None):
     """The look library of ``--library`` or ``library.data_dir`` (opened when the kiosk starts)."""
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir
+    from kiosk.paths import data_dir
 
-    return Library(library_dir(config, override))
+    return Library(data_dir(config, override))
 
 
 def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float):

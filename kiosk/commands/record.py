@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir, retention_policy
+    from kiosk.library.settings import retention_policy
+    from kiosk.paths import data_dir
     from kiosk.recording.recovery import recover
 
-    with Library(library_dir(config, args.library)) as library:
+    with Library(data_dir(config, args.library)) as library:
         recover(library)
         sink = LibrarySink(library, retention_policy(config))
         result = record_once(source, sink, settings, seconds, consent_by="operator" if args.consent else None)

@@ -1,8 +1,8 @@
 """What the identity layer needs from its neighbours, as structural types.
 
-``LookKeeper`` is the part of the look library (``kiosk.library.Library``) used here: looks of
-a session get the shopper's consent and their card key as ``customer_id``, and "forget me"
-deletes every look of a card key. ``CardReader`` is a started/stopped device adapter that
+``LookKeeper`` is the part of the look library (``kiosk.library.Library``) used here: a
+session's answer is kept for its looks, stored and still to come, with the shopper's card key
+as ``customer_id``, and "forget me" deletes every look of a card key. ``CardReader`` is a started/stopped device adapter that
 reports card and reader events (``hardware.card_reader_serial.SerialCardReader``); the core only
 relies on the events' attributes, never on ``hardware`` types (``kiosk.ports.CardReader``).
 """
@@ -25,5 +25,9 @@ class LookKeeper(Protocol):
     def set_consent(self, look_id: str, granted: bool, by: str = "customer", wording: str | None = None) -> Any: ...
 
     def attach_customer(self, look_id: str, customer_id: str | None) -> Any: ...
+
+    def set_session_consent(
+        self, session_id: str, granted: bool, customer_id: str | None = None, wording: str | None = None
+    ) -> Any: ...
 
     def forget_customer(self, customer_id: str) -> list[str]: ...

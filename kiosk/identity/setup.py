@@ -12,17 +12,11 @@ from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
 from kiosk.identity.ports import LookKeeper
 from kiosk.identity.service import Identity, IdentityParts
+from kiosk.paths import data_dir
 from kiosk.ports import CardReader
 
 DB_NAME = "identity.sqlite3"
 SECRET_NAME = "store-secret"
-
-
-def data_dir(config: Config) -> Path:
-    """The folder the look library uses; identity files live beside it unless configured."""
-    from kiosk.library import default_data_dir
-
-    return Path(config.library.data_dir).expanduser() if config.library.data_dir else default_data_dir()
 
 
 def directory_path(config: Config) -> Path:
