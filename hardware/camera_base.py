@@ -1,7 +1,11 @@
 """The capture thread every camera source shares: stamping, counters and the watchdog.
 
 A source subclass only knows how to open its device, grab one picture and close it. This
-module runs that in a named capture thread and supervises it. The watchdog lives in a second
+module runs that in a named capture thread and supervises it. Each opening of the device is
+its own "generation" with its own handle (what ``_open`` returns, handed back to ``_grab`` and
+``_close``): a generation the watchdog gave up on may still be blocked in a read while the
+next one has the device open again, and when that read returns it must close its own handle,
+never the new one. The watchdog lives in a second
 thread because a grab can block for ever (a USB camera unplugged mid-read): when no frame has
 arrived for ``watchdog_s`` the supervisor declares the camera unavailable, abandons that
 capture generation (the stuck thread exits by itself if its grab ever returns, and never
@@ -89,16 +93,16 @@ class CameraSource(ABC):
     # -- subclass interface (all called on the capture thread) -------------------------------
 
     @abstractmethod
-    def _open(self) -> None:
-        """Open the device; raise ``SourceOpenError`` with a plain reason when it cannot."""
+    def _open(self) -> object:
+        """Open the device and return its handle; raise ``SourceOpenError`` with a plain reason when it cannot."""
 
     @abstractmethod
-    def _grab(self) -> np.ndarray | None:
-        """Return the next BGR picture (the caller takes ownership), or None when none came."""
+    def _grab(self, device) -> np.ndarray | None:
+        """Return the next BGR picture from ``device`` (the caller takes ownership), or None when none came."""
 
     @abstractmethod
-    def _close(self) -> None:
-        """Release the device; must not raise."""
+    def _close(self, device) -> None:
+        """Release ``device`` (this generation's handle only); must not raise."""
 
     def _count_drops(self, count: int) -> None:
         """Subclasses call this when the device produced frames they could not deliver."""
@@ -197,7 +201,7 @@ class CameraSource(ABC):
 
     def _capture(self, generation: int, opened: threading.Event, outcome: dict) -> None:
         try:
-            self._open()
+            device = self._open()
         except Exception as exc:  # noqa: BLE001 - any driver error means "cannot open"
             outcome["error"] = str(exc) or type(exc).__name__
             return
@@ -207,7 +211,7 @@ class CameraSource(ABC):
         try:
             while self._current(generation):
                 try:
-                    pixels = self._grab()
+                    pixels = self._grab(device)
                 except SourceEnded:
                     outcome["ended"] = True
                     return
@@ -228,4 +232,4 @@ class CameraSource(ABC):
             _log.debug("capture error", exc_info=True)
             outcome["error"] = str(exc) or type(exc).__name__
         finally:
-            self._close()
+            self._close(device)  # ours, even when a newer generation has the device open by now

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from hardware.camera_base import CameraSource, SourceEnded, SourceOpenError, WatchdogPolicy
+
+
+@dataclass
+class _Playback:
+    """One opening of the file: its decoder and where its real-time clock stands."""
+
+    cap: cv2.VideoCapture
+    t0: float  # monotonic time that corresponds to media time 0 of the current pass
+    last_media_s: float = 0.0
 
 
 class FileSource(CameraSource):
@@ -19,11 +29,8 @@ class FileSource(CameraSource):
     ) -> None:
         super().__init__(f"file-{os.path.basename(path)}", watchdog)
         self.path, self.loop, self.realtime = path, loop, realtime
-        self._cap: cv2.VideoCapture | None = None
-        self._t0 = 0.0  # monotonic time that corresponds to media time 0 of the current pass
-        self._last_media_s = 0.0
 
-    def _open(self) -> None:
+    def _open(self) -> _Playback:
         if not os.path.exists(self.path):
             raise SourceOpenError(f"video file {self.path} does not exist")
         cap = cv2.VideoCapture(self.path, cv2.CAP_FFMPEG)
@@ -31,30 +38,27 @@ class FileSource(CameraSource):
             raise SourceOpenError(f"cannot decode video file {self.path}")
         fps = cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if 1 <= fps <= 240 else 30.0
-        self._cap = cap
-        self._t0 = time.monotonic()
+        return _Playback(cap, time.monotonic())
 
-    def _grab(self) -> np.ndarray | None:
-        ok, image = self._cap.read()
+    def _grab(self, play: _Playback) -> np.ndarray | None:
+        ok, image = play.cap.read()
         if not ok:
             if not self.loop:
                 raise SourceEnded()
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = self._cap.read()
+            play.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = play.cap.read()
             if not ok:
                 raise SourceOpenError(f"video file {self.path} has no frames")
-            self._t0 = time.monotonic()
+            play.t0 = time.monotonic()
         if self.realtime:
-            media_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-            if media_s < self._last_media_s:  # looped
-                self._t0 = time.monotonic() - media_s
-            self._last_media_s = media_s
-            wait = self._t0 + media_s - time.monotonic()
+            media_s = play.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if media_s < play.last_media_s:  # looped
+                play.t0 = time.monotonic() - media_s
+            play.last_media_s = media_s
+            wait = play.t0 + media_s - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
         return image
 
-    def _close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+    def _close(self, play: _Playback) -> None:
+        play.cap.release()

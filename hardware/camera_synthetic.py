@@ -83,6 +83,15 @@ def draw_background(width: int, height: int) -> np.ndarray:
     return base
 
 
+class _Pacing:
+    """One opening's frame clock: when its next frame is due."""
+
+    __slots__ = ("next",)
+
+    def __init__(self, start: float) -> None:
+        self.next = start
+
+
 class SyntheticSource(CameraSource):
     """Generates the test pattern at a fixed rate, paced on the monotonic clock."""
 
@@ -100,34 +109,33 @@ class SyntheticSource(CameraSource):
         self.stall_at, self.stall_for = stall_at, stall_for
         self._background: np.ndarray | None = None
         self._started = 0.0
-        self._next = 0.0
-        self._count = 0
+        self._count = 0  # counts on across reopenings, like a camera's own frame counter
         self._stalled = False
 
-    def _open(self) -> None:
+    def _open(self) -> _Pacing:
         if self._background is None:
             self._background = draw_background(self.width, self.height)
         now = time.monotonic()
         if not self._started:
             self._started = now
-        self._next = now
+        return _Pacing(now)
 
-    def _grab(self) -> np.ndarray | None:
+    def _grab(self, pacing: _Pacing) -> np.ndarray | None:
         period = 1.0 / self.fps
         now = time.monotonic()
         if self.stall_for and not self._stalled and now - self._started >= self.stall_at:
             self._stalled = True  # freeze once, like a camera that hangs, then come back
             time.sleep(self.stall_for)
             now = time.monotonic()
-            self._next = now
-        wait = self._next - now
+            pacing.next = now
+        wait = pacing.next - now
         if wait > 0:
             time.sleep(wait)
         elif -wait >= period:
             missed = int(-wait / period)
             self._count_drops(missed)
-            self._next += missed * period
-        self._next += period
+            pacing.next += missed * period
+        pacing.next += period
         self._count += 1
         return self._render(self._count, time.monotonic())
 
@@ -146,5 +154,5 @@ class SyntheticSource(CameraSource):
         encode_stamp(image, count, ts)
         return image
 
-    def _close(self) -> None:
+    def _close(self, pacing: _Pacing) -> None:
         pass

@@ -27,9 +27,8 @@ class V4L2Source(CameraSource):
         self.device, self.width, self.height, self.fourcc = device, width, height, fourcc
         self.fps = fps or 30.0
         self._requested_fps = fps
-        self._cap: cv2.VideoCapture | None = None
 
-    def _open(self) -> None:
+    def _open(self) -> cv2.VideoCapture:
         if not os.path.exists(self.device):
             raise SourceOpenError(f"camera {self.device} is not plugged in")
         if not os.access(self.device, os.R_OK | os.W_OK):
@@ -49,18 +48,16 @@ class V4L2Source(CameraSource):
         actual = cap.get(cv2.CAP_PROP_FPS)
         if 1 <= actual <= 240:
             self.fps = actual
-        self._cap = cap
+        return cap
 
-    def _grab(self) -> np.ndarray | None:
-        ok, image = self._cap.read()
+    def _grab(self, cap: cv2.VideoCapture) -> np.ndarray | None:
+        ok, image = cap.read()
         if not ok:
             raise SourceOpenError(f"camera {self.device} stopped sending pictures")
         return image
 
-    def _close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+    def _close(self, cap: cv2.VideoCapture) -> None:
+        cap.release()
 
 
 def fourcc_code(text: str) -> int:

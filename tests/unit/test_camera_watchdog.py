@@ -49,15 +49,46 @@ class ScriptedCamera(CameraSource):
         if self.unplugged.is_set():
             raise SourceOpenError("camera is not plugged in")
         self.opens += 1
+        return Handle()
 
-    def _grab(self):
+    def _grab(self, device):
         while self.hang.is_set():
             time.sleep(0.01)  # a blocking read that never returns a picture
         time.sleep(0.01)
+        assert not device.closed, "read from a device handle that was closed under it"
         return np.zeros((8, 8, 3), np.uint8)
 
-    def _close(self):
-        pass
+    def _close(self, device):
+        device.closed = True
+
+
+class Handle:
+    """One opening of a scripted device."""
+
+    def __init__(self):
+        self.closed = False
+
+
+class StuckOnceCamera(ScriptedCamera):
+    """The first opening hangs in a read until released; later openings work."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+        self.handles = []
+        self.errors = []
+
+    def _open(self):
+        handle = super()._open()
+        self.handles.append(handle)
+        return handle
+
+    def _grab(self, device):
+        if device is self.handles[0] and not self.release.is_set():
+            self.release.wait(5)  # stuck in the driver; returns only after the watchdog moved on
+        if device.closed:
+            self.errors.append("a read on a closed handle")
+        return super()._grab(device)
 
 
 def test_frames_are_stamped_with_monotonic_time_and_increasing_seq():
@@ -105,6 +136,25 @@ def test_watchdog_reopens_a_stalled_camera_and_frames_resume():
         assert seqs == sorted(set(seqs)), "sequence numbers keep increasing across the reconnect"
     finally:
         cam.hang.clear()
+        cam.stop()
+
+
+def test_a_read_that_returns_after_the_watchdog_moved_on_closes_only_its_own_handle():
+    # The abandoned generation's late return used to release the device the next generation
+    # had just opened (a shared handle): FFmpeg aborted the kiosk on a file camera that hung.
+    cam = StuckOnceCamera()
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: any(s == SourceState.UNAVAILABLE for s, _ in r.states), 3)
+        assert rec.wait(lambda r: len(cam.handles) >= 2 and len(r.frames) >= 3, 5)
+        cam.release.set()  # the stuck read returns now, long after its generation was retired
+        assert rec.wait(lambda r: cam.handles[0].closed, 3), "the abandoned opening was never closed"
+        count = len(rec.frames)
+        assert rec.wait(lambda r: len(r.frames) >= count + 10, 3), "frames stopped after the old read returned"
+        assert not cam.handles[-1].closed and not cam.errors
+    finally:
+        cam.release.set()
         cam.stop()
 
 
