@@ -6,6 +6,8 @@ the UI thread because this object lives there. Setters emit only on a real chang
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
@@ -17,6 +19,8 @@ from ui.core_listener import CoreListener
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
+
+_log = logging.getLogger(__name__)
 
 
 @QmlElement
@@ -61,6 +65,8 @@ class MirrorBridge(CoreListener):
     def on_event(self, event: Event) -> None:
         if isinstance(event, CameraStateChanged):
             if (event.state, event.reason) != (self._camera_state, self._camera_reason):
+                if event.state == "unavailable":  # CameraNotice.qml's words
+                    _log.info("shown to the shopper: Camera unavailable. Reconnecting by itself (%s).", event.reason)
                 self._camera_state, self._camera_reason = event.state, event.reason
                 self.cameraChanged.emit()
         elif isinstance(event, GestureProgress):

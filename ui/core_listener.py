@@ -3,10 +3,14 @@
 A bridge subscribes to the core's event bus; each event is re-emitted through a Qt signal,
 which Qt queues to the thread the bridge lives in (the UI thread), where ``on_event`` runs.
 ``Notice`` events of the bridge's ``topic`` are shown by ``flash`` for their time (the
-``message`` property). Bridges translate; they decide nothing and never touch a database.
+``message`` property), and each one shown is logged at INFO, so the journal (and a test)
+can tell what the shopper was told. Bridges translate; they decide nothing and never touch a
+database.
 """
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
@@ -15,6 +19,8 @@ from kiosk.events import Event, Notice
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
+
+_log = logging.getLogger(__name__)
 
 
 class CoreListener(QObject):
@@ -58,6 +64,8 @@ class CoreListener(QObject):
 
     def _set_message(self, text: str) -> None:
         if text != self._message:
+            if text:
+                _log.info("shown to the shopper: %s", text)
             self._message = text
             self.messageChanged.emit()
 
