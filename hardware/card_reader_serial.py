@@ -228,13 +228,18 @@ class SerialCardReader:
     def _state(self, state: str, reason: str, protocol: str | None = None, cause: str = "") -> None:
         if protocol:
             self.protocol = protocol
-        if state == "connected":
-            self._connected, self._last_problem = True, ""
-        # A reader left unplugged fails at every retry: say so once, then quietly.
-        level = logging.WARNING if state == "unavailable" and reason != self._last_problem else logging.DEBUG
+        # A reader left unplugged fails at every retry: say so once, then quietly. That it works
+        # (again) is worth a line too: the journal shows when an outage ended.
+        level = logging.DEBUG
+        if state == "unavailable" and reason != self._last_problem:
+            level = logging.WARNING
+        elif state == "connected" and not self._connected:
+            level = logging.INFO
         if state == "unavailable":
             self._last_problem = reason
         _log.log(level, "card reader %s: %s (%s)", self.port, state, reason)
+        if state == "connected":
+            self._connected, self._last_problem = True, ""
         self._emit(ReaderState(state, reason, protocol or self.protocol, cause))
 
     def _emit(self, event) -> None:
