@@ -180,6 +180,51 @@ class KioskProcess:
         subprocess.run(["xdotool", "mousemove", "--window", self.window, str(x), str(y), "click", "1"],
                        env=ui_env(self.display), check=True, timeout=30)
 
+    @property
+    def record_button(self) -> tuple[int, int]:
+        return self.setup.width - 56, self.setup.height - 80
+
+    def replay_button(self, index: int, count: int = 5) -> tuple[int, int]:
+        """Centre of the replay's ``index``-th button (Mirror, Slow, Share, Keep, Delete) in a column of ``count``."""
+        column = count * 87 + (count - 1) * 18
+        return self.setup.width - 16 - 32, self.setup.height // 2 - column // 2 + 32 + index * 105
+
+    def choice_buttons(self, image: np.ndarray | None = None) -> list[int]:
+        """Centre rows of an open dialog's wide choice buttons (#2a2a2c), top to bottom."""
+        image = self.grab() if image is None else image
+        mask = np.all(np.abs(image.astype(int) - (44, 42, 42)) <= 3, axis=2)
+        rows = np.nonzero(mask.sum(axis=1) > self.setup.width * 0.4)[0]
+        bands, start = [], None
+        for a, b in zip(rows, list(rows[1:]) + [None]):
+            start = a if start is None else start
+            if b is None or b != a + 1:
+                if a - start > 20:
+                    bands.append((start + a) // 2)
+                start = None
+        return bands
+
+    def answer(self, choice: int, count: int = 2, timeout: float = 30.0) -> None:
+        """Wait for a dialog with ``count`` choices, tap the ``choice``-th, and wait for it to close."""
+        rows = wait_until(lambda: (lambda b: b if len(b) == count else None)(self.choice_buttons()),
+                          f"a dialog with {count} choices", timeout, every=0.3)
+        self.touch(self.setup.width // 2, rows[choice])
+        wait_until(lambda: not self.choice_buttons(), "the dialog closing", timeout, every=0.3)
+
+    def camera_frames(self) -> int:
+        """Frames the camera delivered since the kiosk started (its Prometheus counter)."""
+        text = httpx.get(self.api_url + "/api/v1/metrics", timeout=15).text
+        return int(float(re.search(r"^kiosk_camera_frames_total (\S+)$", text, re.M).group(1)))
+
+    def record(self, frames: int = 75) -> str:
+        """Press Record, let the camera deliver ``frames`` more frames, press it again; returns the look's id."""
+        since = self.mark()
+        self.touch(*self.record_button)
+        look_id = self.wait_log(r"recording (\S+) started", since, 30).group(1)
+        start = self.camera_frames()
+        wait_until(lambda: self.camera_frames() >= start + frames, f"{frames} frames recorded", 60, every=0.3)
+        self.touch(*self.record_button)
+        return look_id
+
     def stamp(self) -> int | None:
         return read_stamp(self.grab())
 
