@@ -2,8 +2,12 @@
 
 Finishing (faststart remux, check, stills, commit) takes a moment of disk work, so it runs
 here and never holds up the encoder. A take too short to keep is discarded; one that cannot
-be finished is removed with a plain reason; one whose commit fails (the database, not the
-video, is the problem) keeps its work folder so that recovery stores it at the next start.
+be finished is removed with a plain reason. One whose commit fails (the database is locked by
+another program, or the disk is full: the video is fine) stays in its work folder and is
+committed again with backoff while the kiosk runs, so it lands as soon as the database or the
+disk lets it; the shopper is told once that saving takes longer. It counts as unfinished
+meanwhile, so its session is not closed without it. Only when the kiosk stops first is it left
+to recovery at the next start.
 """
 
 from __future__ import annotations
@@ -12,14 +16,31 @@ import errno
 import logging
 import queue
 import threading
+import time
+from dataclasses import dataclass
 
-from kiosk.events import EventBus
+from kiosk.events import EventBus, Notice
+from kiosk.library import NewLook
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
 from kiosk.recording.take import Take, finish
 
 _log = logging.getLogger(__name__)
 
 DISK_FULL = "The disk is full, so the recording was stopped and not kept."
+SAVING_LATE = "Saving your look is taking longer than usual. It will appear by itself."
+KEPT_FOR_RESTART = "The recording could not be stored yet; the mirror stores it when it starts again."
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 15.0
+
+
+@dataclass
+class _Uncommitted:
+    """A finished take whose commit failed, waiting for its next try."""
+
+    take: Take
+    new: NewLook
+    tries: int
+    next_at: float
 
 
 class Finisher:
@@ -31,6 +52,7 @@ class Finisher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pending: dict[str, str | None] = {}  # look id -> session id, until its result is out
+        self._uncommitted: list[_Uncommitted] = []  # only the recorder thread touches it
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
@@ -54,7 +76,7 @@ class Finisher:
         self._queue.put((take, counted_from, failure, make_room))
 
     def stop(self, timeout: float) -> None:
-        """Finish what is queued, then end the thread."""
+        """Finish what is queued, try the uncommitted takes once more, then end the thread."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout)
@@ -62,8 +84,13 @@ class Finisher:
 
     def _loop(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self._until_next_try())
+            except queue.Empty:
+                self._retry(due_only=True)
+                continue
             if item is None:
+                self._retry(due_only=False, last=True)
                 return
             take, counted_from, failure, make_room = item
             try:
@@ -73,19 +100,22 @@ class Finisher:
                 take.release()
                 result = RecordingFailed(reason="The recording could not be finished; it is kept for the next start.",
                                          look_id=take.meta.look_id)
-            finally:
-                # No longer unfinished before anyone hears the result (see ``unfinished``).
-                with self._lock:
-                    self._pending.pop(take.meta.look_id, None)
             if make_room:
                 try:
                     self.sink.make_room()
                 except Exception:  # noqa: BLE001
                     _log.exception("making room on the disk failed")
-            self.bus.emit(result)
+            if result is not None:  # None: its commit is tried again, it is still unfinished
+                self._announce(take, result)
+
+    def _announce(self, take: Take, result) -> None:
+        # No longer unfinished before anyone hears the result (see ``unfinished``).
+        with self._lock:
+            self._pending.pop(take.meta.look_id, None)
+        self.bus.emit(result)
 
     def _finish(self, take: Take, counted_from: float, failure: str | None, low_disk: bool = False):
-        """Finish one take; returns the event that announces the result."""
+        """Finish one take; returns the event that announces the result (None: commit retried later)."""
         look_id, writer = take.meta.look_id, take.writer
         length = 0.0 if writer.last_ts is None else writer.last_ts - max(counted_from, writer.first_ts) + 1 / self.fps
         if failure is None and length < self.min_s - 0.5 / self.fps:  # half a frame: rounding
@@ -101,16 +131,51 @@ class Finisher:
             self.stats.failed += 1
             self._drop(take)
             return RecordingFailed(reason=failure, look_id=look_id)
+        return self._commit(_Uncommitted(take, new, 0, 0.0))
+
+    def _commit(self, item: _Uncommitted) -> LookRecorded | None:
+        """Store a finished take; on failure keep it for the next try and return None."""
+        take, new = item.take, item.new
         try:
             path = self.sink.commit(new)
-        except Exception as exc:  # noqa: BLE001 - LibraryError, OSError: leave it to recovery
-            self.stats.failed += 1
-            take.release()
-            reason = failure_reason(exc, "could not be stored").rstrip(".") + "; it is kept for the next start."
-            return RecordingFailed(reason=reason, look_id=look_id)
+        except Exception as exc:  # noqa: BLE001 - LibraryError, OSError: the video itself is fine
+            item.tries += 1
+            item.next_at = time.monotonic() + min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (item.tries - 1))
+            if item.tries == 1:
+                _log.warning("look %s could not be stored (%s); trying again until it can be", take.meta.look_id, exc)
+                self.bus.emit(Notice(text=SAVING_LATE, topic="studio", seconds=8.0))
+            else:
+                _log.debug("look %s still cannot be stored: %s", take.meta.look_id, exc)
+            if item not in self._uncommitted:
+                self._uncommitted.append(item)
+            return None
+        if item.tries:
+            _log.info("look %s stored after %d failed tries", take.meta.look_id, item.tries)
         self._drop(take)
         self.stats.kept += 1
-        return LookRecorded(look_id=look_id, path=path, duration_s=round(new.duration_s, 3), session_id=new.session_id)
+        return LookRecorded(look_id=take.meta.look_id, path=path, duration_s=round(new.duration_s, 3),
+                            session_id=new.session_id)
+
+    def _until_next_try(self) -> float | None:
+        if not self._uncommitted:
+            return None
+        return max(0.0, min(item.next_at for item in self._uncommitted) - time.monotonic())
+
+    def _retry(self, due_only: bool, last: bool = False) -> None:
+        """Commit the uncommitted takes again (the due ones); at the ``last`` try, leave the rest to recovery."""
+        now = time.monotonic()
+        for item in list(self._uncommitted):
+            if due_only and item.next_at > now:
+                continue
+            result = self._commit(item)
+            if result is not None:
+                self._uncommitted.remove(item)
+                self._announce(item.take, result)
+            elif last:
+                self._uncommitted.remove(item)
+                self.stats.failed += 1
+                item.take.release()  # recovery stores it at the next start (its folder stays)
+                self._announce(item.take, RecordingFailed(reason=KEPT_FOR_RESTART, look_id=item.take.meta.look_id))
 
     def _drop(self, take: Take) -> None:
         take.discard()

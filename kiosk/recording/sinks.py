@@ -31,7 +31,15 @@ class LibrarySink:
         return self.library.new_id()
 
     def commit(self, new: NewLook) -> str:
-        """Store the look; returns the path of its MP4."""
+        """Store the look; returns the path of its MP4 (tried again after a failure, it picks up where it was)."""
+        stored = self.library.find(new.look_id)
+        if stored is not None:  # an earlier try committed, then failed on the way out
+            return stored.path
+        layout = self.library.layout
+        for src, placed in ((new.video, layout.video(new.look_id)), (new.poster, layout.poster(new.look_id)),
+                            (new.strip, layout.strip(new.look_id))):
+            if src is not None and not Path(src).exists() and placed.exists():
+                os.replace(placed, src)  # moved into place by a try whose commit then failed
         return self.library.add_look(new).path
 
     def make_room(self) -> None:

@@ -175,30 +175,68 @@ def test_begin_twice_is_one_take_and_end_without_take_is_harmless(tmp_path):
 
 
 class _FailingSink(LibrarySink):
-    """A library whose database refuses the commit (e.g. locked or full)."""
+    """A library whose database refuses the first ``failures`` commits (locked by another program, or full)."""
+
+    def __init__(self, library, failures: int) -> None:
+        super().__init__(library)
+        self.failures = failures
+        self.tries = 0
 
     def commit(self, new):
         from kiosk.library import LibraryError
 
-        raise LibraryError("the database is locked")
+        self.tries += 1
+        if self.tries <= self.failures:
+            raise LibraryError("the database is locked")
+        return super().commit(new)
 
 
-def test_a_take_whose_commit_fails_is_kept_for_recovery(tmp_path):
+def _record_with(rig: Rig, sink: _FailingSink) -> str:
+    rig.recorder = Recorder(rig.hub, sink, rig.bus, RecorderSettings(min_free_bytes=2**20), fps=30.0)
+    rig.__enter__()
+    time.sleep(0.3)
+    look_id = rig.recorder.begin("manual")
+    rig.wait_for(RecordingStarted)
+    time.sleep(1.5)
+    rig.recorder.end()
+    return look_id
+
+
+def test_a_take_whose_commit_fails_is_stored_as_soon_as_the_database_lets_it(tmp_path, monkeypatch):
+    from kiosk.events import Notice
+    from kiosk.recording import finisher
+
+    monkeypatch.setattr(finisher, "RETRY_FIRST_S", 0.2)
     rig = Rig(tmp_path, preroll_s=0.0)
-    rig.recorder = Recorder(rig.hub, _FailingSink(rig.library), rig.bus, RecorderSettings(min_free_bytes=2**20), fps=30.0)
-    with rig:
-        time.sleep(0.3)
-        look_id = rig.recorder.begin("manual")
-        rig.wait_for(RecordingStarted)
-        time.sleep(1.5)
-        rig.recorder.end()
+    sink = _FailingSink(rig.library, failures=3)
+    try:
+        look_id = _record_with(rig, sink)
+        notice = rig.wait_for(Notice)  # said once, in plain words, while it keeps trying
+        assert notice.topic == "studio" and "taking longer" in notice.text
+        assert rig.recorder.unfinished(None) == 1, "a take still to be stored counts as unfinished"
+        stored = rig.wait_for(LookRecorded)
+        assert stored.look_id == look_id and sink.tries == 4
+        assert rig.library.ids() == {look_id} and rig.recorder.unfinished(None) == 0
+        verify(rig.library.video_path(look_id))
+        assert not list(rig.library.layout.work.iterdir())
+    finally:
+        rig.__exit__()
+
+
+def test_a_take_still_not_stored_when_the_kiosk_stops_is_kept_for_recovery(tmp_path):
+    rig = Rig(tmp_path, preroll_s=0.0)
+    try:
+        look_id = _record_with(rig, _FailingSink(rig.library, failures=10**6))
+        rig.recorder.stop()  # the last try fails too: the work folder stays for the next start
         failed = rig.wait_for(RecordingFailed)
-        assert failed.look_id == look_id and "kept for the next start" in failed.reason
+        assert failed.look_id == look_id and "when it starts again" in failed.reason
         assert rig.library.ids() == set()
         from kiosk.recording import recover
 
         assert recover(rig.library).salvaged == [look_id]
         verify(rig.library.video_path(look_id))
+    finally:
+        rig.__exit__()
 
 
 def test_a_take_ends_when_the_camera_stops_delivering(tmp_path):
