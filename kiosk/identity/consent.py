@@ -7,6 +7,11 @@ library keeps the answer with the session, so even a take cut off by a crash com
 easy and is recorded the same way; a no after a yes withdraws it (looks back to session-only,
 untied from the card). Every answer is written with its time and wording version.
 
+An answer counts once it is saved: its effect on the looks first (what keeps them), then its
+record. When either cannot be written (the look database locked by another program, a full
+disk), what was written is undone, the session is as it was before the answer, and the
+shopper is asked in plain words to answer again, rather than told "kept" while nothing is.
+
 ``card_tapped`` decides what the mirror shows after a customer's tap: the question, a welcome
 (already consented: the card is attached now), the "forget me" offer (the attached card was
 tapped again), or a refusal when the session already belongs to another card.
@@ -18,8 +23,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from kiosk.errors import KioskError
 from kiosk.identity.directory import ConsentRecord, CustomerDirectory
 from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import STEP_CONSENT, STEP_FORGET, STEP_OTHER_CARD, STEP_WELCOME, ConsentChanged
@@ -30,6 +36,7 @@ _log = logging.getLogger(__name__)
 PURPOSE = "keep-looks"
 ACCEPTED, DECLINED, WITHDRAWN = "accepted", "declined", "withdrawn"
 VIA = ("touch", "gesture", "associate")
+NOT_SAVED = "The mirror could not save your answer just now. Please answer again in a moment."
 
 
 @dataclass(frozen=True)
@@ -111,30 +118,56 @@ class ConsentDesk:
                             self.retention_days)
 
     def accept(self, session_id: str, wording_version: str, via: str = "touch") -> None:
-        """The shopper said yes to the question of ``wording_version``."""
+        """The shopper said yes to the question of ``wording_version``; ``IdentityError`` when it could not be saved."""
         self._check(wording_version, via)
         with self._lock:
             state = self._session(session_id)
+            before = replace(state)
             if state.pending_card:
                 state.card_key, state.pending_card = state.pending_card, None
             state.decision = ACCEPTED
             card_key = state.card_key
-        self._record(session_id, card_key, ACCEPTED, wording_version, via)
-        if card_key:
-            self.directory.claim_session(session_id, card_key)
-        self._apply(session_id, True, card_key, wording_version)
+
+        def save() -> None:
+            if card_key:
+                self.directory.claim_session(session_id, card_key)
+            self._record(session_id, card_key, ACCEPTED, wording_version, via)
+
+        self._save(session_id, before, (True, card_key), save, wording_version)
 
     def decline(self, session_id: str, wording_version: str, via: str = "touch") -> None:
-        """The shopper said no (after an earlier yes: withdrew it)."""
+        """The shopper said no (after an earlier yes: withdrew it); ``IdentityError`` when it could not be saved."""
         self._check(wording_version, via)
         with self._lock:
             state = self._session(session_id)
+            before = replace(state)
             decision = WITHDRAWN if state.decision == ACCEPTED else DECLINED
             card_key = state.card_key
             state.decision, state.card_key, state.pending_card = DECLINED, None, None
-        self._record(session_id, card_key, decision, wording_version, via)
-        if decision == WITHDRAWN:
-            self._apply(session_id, False, None, wording_version)
+        effect = (False, None) if decision == WITHDRAWN else None
+        self._save(session_id, before, effect, lambda: self._record(session_id, card_key, decision, wording_version, via),
+                   wording_version)
+
+    def _save(self, session_id: str, before: _Session, effect: tuple[bool, str | None] | None,
+              record: Callable[[], None], version: str) -> None:
+        """Apply ``effect`` (granted, card) to the looks, then ``record``; on failure undo and restore ``before``."""
+        applied = False
+        try:
+            if effect is not None:
+                self._apply(session_id, effect[0], effect[1], version)
+                applied = True
+            record()
+        except KioskError as exc:
+            _log.warning("session %s: the consent answer could not be saved (%s); the shopper is asked again",
+                         session_id, exc)
+            if applied:
+                try:
+                    self._apply(session_id, before.decision == ACCEPTED, before.card_key, version)
+                except KioskError as undo:
+                    _log.error("session %s: undoing an unsaved consent answer failed too (%s)", session_id, undo)
+            with self._lock:
+                self._sessions[session_id] = before
+            raise IdentityError(NOT_SAVED) from None
 
     def is_consented(self, session_id: str | None) -> bool:
         """True when this session's shopper said yes (and has not taken it back)."""

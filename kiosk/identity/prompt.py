@@ -62,6 +62,7 @@ class ConsentPrompt:
         if session_id != offer.session_id:
             self._bus.emit(ConsentPromptClosed(answer="", message=""))
             return
+        answer = "yes" if yes else "no"
         try:
             if yes:
                 self._desk.accept(session_id, offer.wording_version, via)
@@ -69,9 +70,9 @@ class ConsentPrompt:
             else:
                 self._desk.decline(session_id, offer.wording_version, via)
                 message = "Understood. Nothing is kept after you leave."
-        except KioskError as exc:
-            message = str(exc)
-        self._bus.emit(ConsentPromptClosed(answer="yes" if yes else "no", message=message))
+        except KioskError as exc:  # not saved: nothing changed, the shopper may answer again
+            answer, message = "", str(exc)
+        self._bus.emit(ConsentPromptClosed(answer=answer, message=message))
 
     def close(self) -> None:
         """The session ended with the question open: it is simply gone (nothing is kept)."""

@@ -221,3 +221,74 @@ def test_a_second_card_never_takes_over_the_session(library, directory, tmp_path
     desk.accept("s1", V)
     assert desk.card_tapped("s1", other) == STEP_OTHER_CARD
     assert desk.owner("s1") == anna and library.get(look).customer_id == anna
+
+
+class _Refusing:
+    """Wraps a store so that its writes fail while ``refuse`` is set (locked by another program, disk full)."""
+
+    def __init__(self, inner, *methods: str) -> None:
+        self._inner, self._methods, self.refuse = inner, methods, True
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if name in self._methods:
+            def refusing(*args, **kw):
+                if self.refuse:
+                    from kiosk.library import LibraryError
+
+                    raise LibraryError("the look database could not be written (database is locked)")
+                return attr(*args, **kw)
+            return refusing
+        return attr
+
+
+def test_a_yes_that_cannot_be_saved_changes_nothing_and_can_be_given_again(library, directory, tmp_path):
+    looks = _Refusing(library, "set_session_consent")
+    desk = ConsentDesk(directory, looks)
+    look = add_look(library, tmp_path, "s1", 1)
+    assert desk.card_tapped("s1", KEYER.key(ANNA_UID)) == STEP_CONSENT
+    with pytest.raises(IdentityError, match="could not save your answer"):
+        desk.accept("s1", V)
+    assert not desk.is_consented("s1") and not library.get(look).consented
+    assert directory.consents(session_id="s1") == [], "no record of a yes that did not take effect"
+    assert desk.offer("s1") is not None, "the question can be answered again"
+    looks.refuse = False
+    desk.accept("s1", V)  # the card tapped before is still the one the looks go to
+    assert library.get(look).consented and library.get(look).customer_id == KEYER.key(ANNA_UID)
+
+
+def test_a_yes_whose_record_cannot_be_written_is_undone_on_the_looks(library, directory, tmp_path):
+    records = _Refusing(directory, "record_consent")
+    desk = ConsentDesk(records, library)
+    look = add_look(library, tmp_path, "s1", 1)
+    with pytest.raises(IdentityError, match="could not save your answer"):
+        desk.accept("s1", V)
+    assert not desk.is_consented("s1") and not library.get(look).consented
+    assert not library.session_consented("s1"), "a crash now must not bring the look back as kept"
+
+
+def test_a_withdrawal_that_cannot_be_saved_leaves_the_yes_standing(library, directory, tmp_path):
+    records = _Refusing(directory, "record_consent")
+    records.refuse = False
+    desk = ConsentDesk(records, library)
+    look = add_look(library, tmp_path, "s1", 1)
+    desk.accept("s1", V)
+    records.refuse = True
+    with pytest.raises(IdentityError, match="could not save your answer"):
+        desk.decline("s1", V)
+    assert desk.is_consented("s1") and library.get(look).consented
+    assert [r.decision for r in directory.consents(session_id="s1")] == ["accepted"]
+
+
+def test_the_question_closes_without_a_yes_when_the_answer_could_not_be_saved(library, directory, tmp_path):
+    from kiosk.identity.prompt import ConsentPrompt, ConsentPromptClosed
+
+    bus = EventBus()
+    closed = []
+    bus.subscribe(lambda e: closed.append(e) if isinstance(e, ConsentPromptClosed) else None)
+    prompt = ConsentPrompt(ConsentDesk(directory, _Refusing(library, "set_session_consent")), bus)
+    assert prompt.ask("s1")
+    prompt.answer("s1", True)
+    # Not "yes": a share waiting for the yes must not go ahead; the shopper reads why.
+    assert closed[-1].answer == "" and "answer again" in closed[-1].message
+    assert prompt.ask("s1"), "the question can be asked again"
