@@ -225,6 +225,21 @@ class KioskProcess:
         self.touch(*self.record_button)
         return look_id
 
+    def warm_up(self) -> None:
+        """Record a look, let the replay play it, delete it: Qt's media player keeps a few threads
+        and files from its first use on, which is not a leak (they do not grow with more replays)."""
+        self.live(timeout=60)
+        look_id = self.record()
+        wait_until(lambda: look_id in self.api_look_ids(), "the warm-up look landing", 60)
+        since = self.mark()
+        self.touch(*self.replay_button(4))  # Delete (Keep is shown: nobody said yes yet)
+        self.wait_shown("Look deleted", since)
+        wait_until(lambda: look_id not in self.api_look_ids(), "the warm-up look going", 30)
+        self.live(timeout=30)
+
+    def api_look_ids(self) -> set[str]:
+        return {look["id"] for look in self.api("GET", "/api/v1/looks").json()["looks"]}
+
     def stamp(self) -> int | None:
         return read_stamp(self.grab())
 

@@ -1,0 +1,178 @@
+"""Storage faults on the running mirror: the look database locked by another program, the data folder full.
+
+One kiosk runs for the module with its data folder on a small tmpfs the test mounts (root
+only; without it the full-disk test is skipped and says why). First, another process holds
+``BEGIN EXCLUSIVE`` on ``looks.db`` (as a store technician's ``sqlite3`` shell would) while a
+take lands and while the shopper answers the consent question: the take must land once the
+lock is gone, the answer must either count or be asked again in plain words, and the mirror
+keeps painting throughout. Then the disk fills up to the last byte in the middle of a take:
+the shopper is told, new takes are refused in plain words, the consented look stays, nothing
+half-written stays behind, and recording works again once space is freed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.integration.faults.kiosk_process import KioskProcess, Setup, wait_until
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+LOCK = textwrap.dedent("""
+    import sqlite3, sys
+    db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+    db.execute("BEGIN EXCLUSIVE")
+    print("locked", flush=True)
+    sys.stdin.readline()
+    db.execute("ROLLBACK")
+""")
+LOAD_SLACK_S = 30.0
+
+
+class DatabaseLock:
+    """Another process holding an exclusive transaction on a SQLite file until released."""
+
+    def __init__(self, path: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", LOCK, str(path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked", "the lock was not taken"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            self.proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def data_disk(tmp_path_factory):
+    """A 48 MB tmpfs for the data folder, or None (with the reason) where mounting is not allowed."""
+    mount = tmp_path_factory.mktemp("storage") / "data"
+    mount.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m,mode=0755", "tmpfs", str(mount)],
+                              capture_output=True, text=True, timeout=20)
+        reason = done.stderr.strip() if done.returncode else ""
+    except (OSError, subprocess.SubprocessError) as exc:
+        reason = str(exc)
+    yield mount, reason
+    if not reason:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def mirror(xvfb, person_clip, data_disk):
+    mount, _ = data_disk
+    setup = Setup(library=mount / "library", source=f"file:{person_clip}?loop=1",
+                  toml="[recording]\nmin_free_mb = 16\n")
+    with KioskProcess(xvfb, mount.parent, setup) as kiosk:
+        kiosk.touch()
+        kiosk.warm_up()
+        yield kiosk
+        assert kiosk.stop() == 0, kiosk.tail()
+
+
+def api_looks(mirror) -> dict[str, dict]:
+    return {look["id"]: look for look in mirror.api("GET", "/api/v1/looks").json()["looks"]}
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def test_a_locked_look_database_delays_a_take_and_an_answer_but_loses_neither(mirror):
+    library = mirror.setup.library
+    mirror.live(timeout=60)
+    before = mirror.resources()
+    since = mirror.mark()
+    lock = DatabaseLock(library / "looks.db")
+    try:
+        look_id = mirror.record()
+        mirror.wait_shown("taking longer than usual", since, timeout=LOAD_SLACK_S)
+        mirror.live(timeout=LOAD_SLACK_S)  # the mirror paints on while the database is held
+        assert look_id not in api_looks(mirror)
+        lock.release()
+        wait_until(lambda: look_id in api_looks(mirror), "the look landing once the lock is gone", LOAD_SLACK_S)
+
+        asked = mirror.mark()
+        lock = DatabaseLock(library / "looks.db")
+        mirror.touch(*mirror.replay_button(3))  # Keep: the consent question
+        mirror.answer(0, timeout=LOAD_SLACK_S)  # yes, while the database is held (10 s busy timeout)
+        told = mirror.wait_shown("could not save your answer", asked, timeout=LOAD_SLACK_S)
+        assert "/" not in told, "a file path on the shopper's screen"
+        assert not api_looks(mirror)[look_id]["consent"] == "granted"
+    finally:
+        lock.release()
+    mirror.touch(*mirror.replay_button(3))  # asked again, answered again: now it counts
+    mirror.answer(0, timeout=LOAD_SLACK_S)
+    mirror.wait_shown("Your looks from this visit are kept", asked)
+    [look] = mirror.looks()
+    assert look["id"] == look_id and look["consent"] == "granted"
+    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.live(timeout=30)
+    mirror.settles_to(before, timeout=30)
+    assert integrity(library / "looks.db") == "ok"
+    assert not list((library / "work").iterdir())
+    assert not mirror.tracebacks(since)
+
+
+def fill(disk: Path, leave_bytes: int = 0) -> Path:
+    """Use up the disk until ``leave_bytes`` are free (fallocate: real and instant)."""
+    path = disk / "filler"
+    with open(path, "ab") as f:
+        free = shutil.disk_usage(disk).free
+        if free > leave_bytes:
+            os.posix_fallocate(f.fileno(), f.tell(), free - leave_bytes)
+    return path
+
+
+def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
+    mount, reason = data_disk
+    if reason:
+        pytest.skip(f"cannot mount a small tmpfs as the data folder here ({reason})")
+    library = mirror.setup.library
+    kept = {look["id"] for look in mirror.looks() if look["consent"] == "granted"}
+    assert kept, "the module's first test leaves a consented look"
+    mirror.live(timeout=60)
+    before = mirror.resources()
+    since = mirror.mark()
+    mirror.touch(*mirror.record_button)
+    doomed = mirror.wait_log(r"recording (\S+) started", since, 30).group(1)
+    start = mirror.camera_frames()
+    wait_until(lambda: mirror.camera_frames() >= start + 30, "a second of the take", 60)
+    filler = fill(mount)  # to the last byte, while the take is being written
+    try:
+        told = wait_until(lambda: next((m for m in mirror.shown(since) if "disk is full" in m or "longer than" in m),
+                                       None), "the screen saying what happened to the take", LOAD_SLACK_S)
+        assert "/" not in told
+        mirror.live(timeout=LOAD_SLACK_S)  # a replay may open if the take fitted; the mirror is back either way
+        refused = mirror.mark()
+        mirror.touch(*mirror.record_button)
+        mirror.wait_shown("disk is almost full", refused, timeout=LOAD_SLACK_S)
+        assert not mirror.tracebacks(since)
+    finally:
+        filler.unlink()  # store IT (or retention) frees space
+    freed = mirror.mark()
+    look_id = mirror.record()
+    wait_until(lambda: look_id in api_looks(mirror), "a take landing once space is free again", LOAD_SLACK_S)
+    looks = {look["id"]: look for look in mirror.looks()}
+    assert kept <= set(looks), "a consented look was lost"
+    assert all(look["consent"] == "granted" for look in looks.values()), looks  # this visit said yes
+    assert set(looks) - kept - {look_id} <= {doomed}
+    for look in looks.values():
+        assert Path(look["path"]).stat().st_size > 0
+    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.live(timeout=30)
+    mirror.settles_to(before, timeout=30)
+    assert integrity(library / "looks.db") == "ok"
+    assert not list((library / "work").iterdir()), "half-written takes left behind"
+    assert not mirror.tracebacks(freed)
