@@ -59,6 +59,7 @@ class Setup:
     toml: str = ""  # extra configuration sections
     netns: str | None = None  # run inside this network namespace (API bound in it)
     bind: str = "127.0.0.1"
+    port: int = 0  # 0: any free port; fixed when a link must survive a restart
     analysis: bool = False  # off: takes start only when a test presses Record
     env: dict = field(default_factory=dict)
 
@@ -67,7 +68,7 @@ class Setup:
             "[display]\n"
             f'fill = "fit"\nwindow_width = {self.width}\nwindow_height = {self.height}\nshow_status = false\n'
             "[api]\n"
-            f'bind = "{self.bind}"\nport = 0\nannounce = false\ntoken = "{TOKEN}"\n'
+            f'bind = "{self.bind}"\nport = {self.port}\nannounce = false\ntoken = "{TOKEN}"\n'
             "[session]\nidle_timeout_s = 900.0\n"
             "[camera]\nbackoff_max_s = 4.0\n"
             f"[analysis]\nenabled = {str(self.analysis).lower()}\n"
