@@ -1,18 +1,28 @@
-"""Which IPv4 addresses the mirror announces itself on."""
+"""Which IPv4 addresses the mirror announces itself on (and puts in share links).
+
+An address counts only while its interface's link is up: a pulled cable keeps the address on
+the interface, but nobody can reach it there, so the announcement and share links must not
+use it (the announcer polls these addresses and follows their changes).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import ifaddr
+
+SYS_NET = Path("/sys/class/net")
 
 SERVICE_TYPE = "_smartmirror._tcp.local."
 
 
 def host_addresses() -> list[str]:
-    """Every IPv4 address of this host except loopback and link-local, sorted."""
+    """Every IPv4 address of this host except loopback, link-local and those whose link is down, sorted."""
     found: set[str] = set()
     for adapter in ifaddr.get_adapters():
+        if not link_up(adapter.name):
+            continue
         for ip in adapter.ips:
             if not ip.is_IPv4:
                 continue
@@ -21,6 +31,16 @@ def host_addresses() -> list[str]:
                 continue
             found.add(str(addr))
     return sorted(found, key=ipaddress.IPv4Address)
+
+
+def link_up(interface: str) -> bool:
+    """False when the kernel says the interface's link is down (no cable, no carrier, taken down)."""
+    try:
+        state = (SYS_NET / interface / "operstate").read_text().strip()
+    except OSError:
+        return True  # not Linux, or no such file: assume it works, as before
+    # "unknown" is what drivers without carrier detection (and some tunnels) report: usable.
+    return state not in ("down", "lowerlayerdown", "notpresent", "dormant")
 
 
 def check_interfaces(addresses: list[str]) -> list[str]:

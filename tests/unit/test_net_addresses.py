@@ -1,0 +1,23 @@
+"""Which addresses the mirror announces: only those of interfaces whose link is up."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from kiosk.net import addresses
+
+
+def _adapter(name: str, ip: str):
+    return SimpleNamespace(name=name, ips=[SimpleNamespace(ip=ip, is_IPv4=True)])
+
+
+def test_an_interface_whose_link_is_down_is_not_announced(tmp_path, monkeypatch):
+    for name, state in (("eth0", "up"), ("eth1", "down"), ("wlan0", "dormant"), ("tun0", "unknown")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "operstate").write_text(state + "\n")
+    monkeypatch.setattr(addresses, "SYS_NET", tmp_path)
+    adapters = [_adapter("eth0", "192.168.10.23"), _adapter("eth1", "10.0.0.5"), _adapter("wlan0", "10.1.0.7"),
+                _adapter("tun0", "10.8.0.2"), _adapter("usb0", "172.16.0.9"), _adapter("lo", "127.0.0.1")]
+    monkeypatch.setattr(addresses.ifaddr, "get_adapters", lambda: adapters)
+    # usb0 has no operstate file here (not Linux's sysfs): assumed usable, as before
+    assert addresses.host_addresses() == ["10.8.0.2", "172.16.0.9", "192.168.10.23"]
