@@ -60,6 +60,7 @@ class Setup:
     netns: str | None = None  # run inside this network namespace (API bound in it)
     bind: str = "127.0.0.1"
     port: int = 0  # 0: any free port; fixed when a link must survive a restart
+    announce: bool = False  # zeroconf: only inside a namespace the test made
     analysis: bool = False  # off: takes start only when a test presses Record
     env: dict = field(default_factory=dict)
 
@@ -68,7 +69,7 @@ class Setup:
             "[display]\n"
             f'fill = "fit"\nwindow_width = {self.width}\nwindow_height = {self.height}\nshow_status = false\n'
             "[api]\n"
-            f'bind = "{self.bind}"\nport = {self.port}\nannounce = false\ntoken = "{TOKEN}"\n'
+            f'bind = "{self.bind}"\nport = {self.port}\nannounce = {str(self.announce).lower()}\ntoken = "{TOKEN}"\n'
             "[session]\nidle_timeout_s = 900.0\n"
             "[camera]\nbackoff_max_s = 4.0\n"
             f"[analysis]\nenabled = {str(self.analysis).lower()}\n"
@@ -103,6 +104,7 @@ class KioskProcess:
         self.window = ""
         self.api_url = ""
         self.runs = 0
+        self.http = httpx  # what makes requests to the API (from inside the kiosk's namespace, if it has one)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -213,7 +215,7 @@ class KioskProcess:
 
     def camera_frames(self) -> int:
         """Frames the camera delivered since the kiosk started (its Prometheus counter)."""
-        text = httpx.get(self.api_url + "/api/v1/metrics", timeout=15).text
+        text = self.http.request("GET", self.api_url + "/api/v1/metrics", timeout=15).text
         return int(float(re.search(r"^kiosk_camera_frames_total (\S+)$", text, re.M).group(1)))
 
     def record(self, frames: int = 75) -> str:
@@ -338,14 +340,21 @@ class KioskProcess:
         except Timeout as exc:
             raise Timeout(f"{exc}; it said {self.shown(since)}:\n{self.tail()}") from None
 
-    def tracebacks(self, since: int = 0) -> list[str]:
-        return [line for line in self.log(since).splitlines() if "Traceback" in line]
+    def tracebacks(self, since: int = 0, allow: tuple[str, ...] = ()) -> list[str]:
+        """The log records since ``since`` that carry a traceback, but those of the ``allow``ed loggers."""
+        found, record = [], ""
+        for line in self.log(since).splitlines():
+            if re.match(r"\d{4}-\d\d-\d\d ", line):
+                record = line
+            elif line.startswith("Traceback") and not re.match(r"\S+ \S+ \w+ (%s):" % "|".join(allow or ["-"]), record):
+                found.append(record or line)
+        return found
 
     # -- the API and the library --------------------------------------------------------------
 
     def api(self, method: str, path: str, timeout: float = 15.0, **kw) -> httpx.Response:
         headers = {"Authorization": f"Bearer {TOKEN}", **kw.pop("headers", {})}
-        return httpx.request(method, self.api_url + path, headers=headers, timeout=timeout, **kw)
+        return self.http.request(method, self.api_url + path, headers=headers, timeout=timeout, **kw)
 
     def looks(self) -> list[dict]:
         """The library as store IT sees it: ``kiosk looks list --json``."""
