@@ -211,7 +211,8 @@ class KioskProcess:
         rows = wait_until(lambda: (lambda b: b if len(b) == count else None)(self.choice_buttons()),
                           f"a dialog with {count} choices", timeout, every=0.3)
         self.touch(self.setup.width // 2, rows[choice])
-        wait_until(lambda: not self.choice_buttons(), "the dialog closing", timeout, every=0.3)
+        # Closed: another sheet may follow at once (the share code after a yes), never this one.
+        wait_until(lambda: len(self.choice_buttons()) != count, "the dialog closing", timeout, every=0.3)
 
     def camera_frames(self) -> int:
         """Frames the camera delivered since the kiosk started (its Prometheus counter)."""
