@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from tests.integration.faults.kiosk_process import KioskProcess, Setup, wait_until
+from tests.integration.faults.kiosk_process import KioskProcess, Setup
+from tests.integration.faults.waiting import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

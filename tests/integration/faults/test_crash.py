@@ -22,7 +22,8 @@ import cv2
 import httpx
 import pytest
 
-from tests.integration.faults.kiosk_process import KioskProcess, Resources, Setup, wait_until
+from tests.integration.faults.kiosk_process import KioskProcess, Resources, Setup
+from tests.integration.faults.waiting import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

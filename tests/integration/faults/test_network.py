@@ -25,7 +25,8 @@ import cv2
 import httpx
 import pytest
 
-from tests.integration.faults.kiosk_process import KioskProcess, Setup, wait_until
+from tests.integration.faults.kiosk_process import KioskProcess, Setup
+from tests.integration.faults.waiting import wait_until
 from tests.integration.faults.netns import Lan, NamespaceHttp, NamespaceServer
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.netns]

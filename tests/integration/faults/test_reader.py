@@ -16,7 +16,8 @@ import subprocess
 import pytest
 
 from tests.conftest import PYTHON, ROOT
-from tests.integration.faults.kiosk_process import KioskProcess, ReaderSim, Setup, wait_until
+from tests.integration.faults.kiosk_process import KioskProcess, ReaderSim, Setup
+from tests.integration.faults.waiting import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

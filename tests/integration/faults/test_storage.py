@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.faults.kiosk_process import KioskProcess, Setup, wait_until
+from tests.integration.faults.kiosk_process import KioskProcess, Setup
+from tests.integration.faults.waiting import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
