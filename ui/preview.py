@@ -80,6 +80,11 @@ class PreviewPump(QObject):
         self._active = bool(active)
 
     @property
+    def active(self) -> bool:
+        """True while the live picture is on screen (benchmarks measure its frame rate then)."""
+        return self._active
+
+    @property
     def subscription(self) -> Subscription | None:
         return self._consumer.subscription
 
