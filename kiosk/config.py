@@ -70,6 +70,28 @@ class DisplayConfig(Section):
     window_width: int = Field(540, ge=160, le=7680, description="Window width with --windowed.")
     window_height: int = Field(960, ge=160, le=7680, description="Window height with --windowed.")
     show_status: bool = Field(True, description="Show the small status line (fps, camera state).")
+    sleep_after_s: float = Field(
+        120.0, ge=0.0, le=86400.0, description="Seconds with nobody in view and no touch before the screen goes dark; 0: never."
+    )
+    opening_hours: str = Field(
+        "", description="Store hours, e.g. 'Mo-Sa 09:00-20:00; Su 11:00-17:00': outside them the screen stays dark "
+        "unless touched; empty: always open."
+    )
+    power: Literal["auto", "wlr-randr", "xset", "vcgencmd", "backlight", "black"] = Field(
+        "auto", description="How the screen is switched off: auto tries wlr-randr, xset, vcgencmd, a backlight, then a black screen."
+    )
+    power_output: str = Field("", description="wlr-randr output to switch, e.g. HDMI-A-1; empty: every output.")
+    dark_analysis_fps: float = Field(
+        4.0, ge=1.0, le=30.0, description="Frames analysed per second while the screen is dark (to notice someone stepping in)."
+    )
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        from kiosk.opening_hours import parse_opening_hours
+
+        parse_opening_hours(value)  # its ValueError names what is wrong
+        return value
 
 
 class SessionConfig(Section):

@@ -33,6 +33,7 @@ from kiosk.hub import FrameHub
 from kiosk.identity.events import STEP_ASSOCIATE, STEP_CONSENT, AssociatePanelShown, CardPresented, CardTapped, ConsentChanged
 from kiosk.identity.prompt import ConsentPromptClosed
 from kiosk.log import QuietLogger
+from kiosk.opening_hours import parse_opening_hours
 from kiosk.parts import Parts
 from kiosk.recording.events import (
     LookRecorded,
@@ -42,6 +43,7 @@ from kiosk.recording.events import (
     TakeEndRequested,
     TakeRequested,
 )
+from kiosk.screen_policy import ScreenSettings, ScreenState, presence_counts, screen_step
 from kiosk.session import (
     EndRequested,
     Input,
@@ -65,9 +67,10 @@ _quiet = QuietLogger(_log)
 TICK_S = 0.5
 
 # The parts start in this order and stop in the next; between the studio's stop (its last
-# takes land) and identity's, the core handles what is left in its inbox.
-START_ORDER = ("library", "identity", "studio", "network", "analysis", "capture")
-STOP_ORDER = ("capture", "analysis", "network", "studio", "identity", "library")
+# takes land) and identity's, the core handles what is left in its inbox. The systemd
+# watchdog starts last (it waits for the first painted frame) and is told first that we stop.
+START_ORDER = ("vitals", "library", "identity", "studio", "network", "analysis", "capture", "screen", "liveness")
+STOP_ORDER = ("liveness", "screen", "capture", "analysis", "network", "studio", "identity", "library", "vitals")
 
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
@@ -81,6 +84,10 @@ class KioskCore:
         self._parts = parts
         cfg = parts.config.session
         self._settings = SessionSettings(cfg.wake_after_s, cfg.end_after_s, cfg.idle_timeout_s)
+        display = parts.config.display
+        self._screen_settings = ScreenSettings(display.sleep_after_s)
+        self._hours = parse_opening_hours(display.opening_hours)
+        self._screen = ScreenState()
         self._effects = Effects(parts)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._state = SessionState()
@@ -274,7 +281,9 @@ class KioskCore:
         elif isinstance(item, (Touch, EndRequested)):
             self._feed(item)
         elif isinstance(item, PresenceSample):
-            self._feed(PersonSeen(item.t, item.full_body) if item.seen else PersonGone(item.t))
+            # Outside opening hours a person walking past wakes nothing (kiosk.screen_policy).
+            seen = item.seen and presence_counts(self._state.phase, self._open_now())
+            self._feed(PersonSeen(item.t, item.full_body) if seen else PersonGone(item.t))
         elif isinstance(item, CardPresented):
             self._wake()  # a tap wakes a sleeping mirror first
             effects.card_presented(item, self._sid())
@@ -332,7 +341,7 @@ class KioskCore:
         return self._state.session_id
 
     def _feed(self, event: Input) -> None:
-        """Advance the session state machine and carry out its effects, in order."""
+        """Advance the session state machine and carry out its effects, in order; then the screen's."""
         self._state, effects = step(self._state, event, self._settings, _new_session_id)
         for effect in effects:
             if isinstance(effect, SessionStarted):
@@ -340,6 +349,16 @@ class KioskCore:
             elif isinstance(effect, SessionEnded):
                 self._effects.end_session(effect.session_id, effect.reason)
             self._announce()
+        screen = screen_step(self._screen, event, self._state.phase, self._open_now(), self._screen_settings)
+        if screen.on != self._screen.on:
+            self._effects.screen_power(screen.on, screen.reason)
+        self._screen = screen
+
+    def _open_now(self) -> bool:
+        if self._hours.always_open:
+            return True
+        local = time.localtime()
+        return self._hours.is_open(local.tm_wday, local.tm_hour * 60 + local.tm_min)
 
     def _announce(self) -> None:
         state = self._state

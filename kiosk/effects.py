@@ -75,6 +75,13 @@ class Effects:
                 self._parts.studio.discard_unconsented(event.look_id)
         self.settle(force=False)
 
+    # -- the screen ---------------------------------------------------------------------------
+
+    def screen_power(self, on: bool, reason: str) -> None:
+        """Light or darken the screen, then set the analysis' pace: slow while dark, enough to notice someone."""
+        self._parts.screen.set_power(on, reason)
+        self._parts.analysis.pace(None if on else self._parts.config.display.dark_analysis_fps)
+
     # -- recording ----------------------------------------------------------------------------
 
     def start_recording(self, reason: str) -> None:

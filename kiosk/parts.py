@@ -8,7 +8,7 @@ Every part has ``start()`` and ``stop()``; constructors only store their argumen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.config import Config
@@ -17,13 +17,17 @@ from kiosk.events import EventBus
 from kiosk.hub import FrameHub
 from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import ReaderStateChanged
+from kiosk.screen import NoScreen
+from kiosk.vitals import Vitals
 
 if TYPE_CHECKING:
     from kiosk.analysis.live import LiveAnalysis, NoAnalysis
     from kiosk.capture import Capture, NoCamera
     from kiosk.identity.service import Identity
     from kiosk.library import Library
+    from kiosk.liveness import Liveness
     from kiosk.net.service import NetService
+    from kiosk.screen import Screen
     from kiosk.studio import NoStudio, Studio
 
 
@@ -41,6 +45,9 @@ class Parts:
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
     optional: tuple[str, ...] = ()  # parts that may fail to start without stopping the kiosk
+    screen: "Screen | NoScreen" = field(default_factory=NoScreen)  # the panel's power
+    vitals: Vitals = field(default_factory=Vitals)  # what the screen writes, the last error logged
+    liveness: "Liveness | NoLiveness" = field(default_factory=lambda: NoLiveness())  # systemd's watchdog
 
 
 class NoLibrary:
@@ -120,3 +127,15 @@ class NoNetwork:
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
         raise KioskError("asking for help needs the mirror's network service, which is off")
+
+
+class NoLiveness:
+    """No systemd watchdog: the kiosk runs exactly as it would without systemd."""
+
+    pings = 0
+
+    def start(self) -> None:
+        """Nobody to tell."""
+
+    def stop(self) -> None:
+        """Nobody to tell."""

@@ -22,8 +22,11 @@ from kiosk.core import KioskCore
 from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
-from kiosk.parts import NoIdentity, NoLibrary, NoNetwork, Parts
+from kiosk.liveness import mirror_watch
+from kiosk.parts import NoIdentity, NoLibrary, NoLiveness, NoNetwork, Parts
+from kiosk.screen import NoScreen
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
+from kiosk.vitals import Readings, Vitals
 
 _log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class Switches:
     network: bool = False  # API, share pages, console, zeroconf (only kiosk run/serve ask)
     library: bool = False  # the look library even without recording (kiosk serve)
     optional: tuple[str, ...] = ("network",)  # parts whose failure to start leaves the rest running
+    screen: bool = False  # switch the screen off when the room is empty (kiosk run)
+    watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
 
 
 def build_parts(config: Config, switches: Switches) -> Parts:
@@ -58,17 +63,37 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         # Consent lives with identity, so identity runs even without a card reader.
         identity = build_identity(config, bus, build_card_reader(config), looks=library)
         studio = build_studio(config, library, hub, bus, capture.fps)
-    network = NoNetwork()
-    if switches.network:
-        from kiosk.net.service import NetParts, NetService
-
-        data_dir = library.layout.root
-        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=capture.status))
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
         analysis = build_analysis(config, hub, bus, studio)
-    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis, switches.optional)
+    vitals = Vitals()
+    screen = build_screen(config, bus) if switches.screen else NoScreen()
+    liveness = NoLiveness()
+    network = NoNetwork()
+    if switches.watchdog and switches.camera:
+        liveness = build_liveness(mirror_watch(vitals, hub, capture.status, screen.status, config.camera.watchdog_s))
+    readings = Readings(
+        camera=capture.status if switches.camera else None,
+        painted_fps=vitals.painted.rate if switches.screen else None,
+        analysis=analysis.worker.stats if analysis.worker is not None else None,
+        recording=(lambda: studio.recording) if switches.record else None,
+        reader=(lambda: identity.reader_state) if config.reader.port and switches.record else None,
+        screen=screen.status if switches.screen else None,
+        watchdog_pings=lambda: liveness.pings,
+        errors=vitals.errors,
+        disk_floor_bytes=config.recording.min_free_mb * 2**20,
+    )
+    if switches.network:
+        from kiosk.net.service import NetParts, NetService
+
+        data_dir = library.layout.root
+        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=capture.status,
+                                              readings=readings))
+        if switches.watchdog and not switches.camera:
+            liveness = build_liveness(_server_probe(config, network).watch())
+    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis, switches.optional,
+                 screen=screen, vitals=vitals, liveness=liveness)
 
 
 def build_core(
@@ -160,6 +185,37 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
     if studio.available:
         autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)
     return LiveAnalysis(AnalysisWorker(hub, bus, settings), autorecord)
+
+
+def build_screen(config: Config, bus: EventBus, backend=None):
+    """The screen's power part; ``backend`` (tests, benchmarks) instead of probing the platform's."""
+    from kiosk.screen import Screen
+
+    display = config.display
+    if backend is not None:
+        return Screen(lambda: backend, bus)
+    return Screen(lambda: build_display_power(display.power, display.power_output), bus)
+
+
+def build_display_power(wanted: str = "auto", output: str = ""):
+    """The first way to switch the panel that works here (``hardware.display_power``); probes run commands."""
+    from hardware.display_power import probe_display_power
+
+    return probe_display_power(wanted, output)
+
+
+def build_liveness(watch):
+    """systemd's watchdog over ``watch`` (does nothing without ``$NOTIFY_SOCKET``)."""
+    from kiosk.liveness import Liveness
+    from kiosk.sdnotify import Notifier
+
+    return Liveness(Notifier(), watch)
+
+
+def _server_probe(config: Config, network):
+    from kiosk.liveness import ServerProbe, local_address
+
+    return ServerProbe(lambda: local_address(config.api.bind, network.port) if network.port else None)
 
 
 def build_card_reader(config: Config, port: str | None = None, protocol: str | None = None):

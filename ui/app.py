@@ -60,7 +60,6 @@ def run_mirror(
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
 
-    from kiosk.metrics import RateMeter
     from ui.assist_bridge import AssistBridge
     from ui.bridge import MirrorBridge
     from ui.identity_bridge import IdentityBridge
@@ -72,7 +71,8 @@ def run_mirror(
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    painted = RateMeter()
+    vitals = core.parts.vitals  # the paint probe and the heartbeat below write into it
+    painted = vitals.painted
     bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core))
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
@@ -88,7 +88,7 @@ def run_mirror(
             bridge.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
-    probe = PaintProbe(window, pump, painted)
+    probe = PaintProbe(window, pump, painted, first_paint=vitals.first_paint)
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)
@@ -105,9 +105,10 @@ def run_mirror(
     # signal handlers by itself, so a timer gives the interpreter a chance to.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: request_quit())
+    # The same timer stamps the UI thread's heartbeat: systemd's watchdog is fed only while it beats.
     heartbeat = QTimer()
     heartbeat.start(200)
-    heartbeat.timeout.connect(lambda: None)
+    heartbeat.timeout.connect(vitals.heartbeat.beat)
     if quit_after:
         QTimer.singleShot(int(quit_after * 1000), request_quit)
 

@@ -69,12 +69,17 @@ class AnalysisWorker:
         self._consumer = ConsumerThread(hub, "analysis", self._run, join_s=10.0)
         self._latency: list[float] = []
         self._model: list[float] = []
+        self._pace_fps: float | None = None  # a lower rate while the screen is dark (``pace``)
 
     def start(self) -> None:
         self._consumer.start()
 
     def stop(self) -> None:
         self._consumer.stop()
+
+    def pace(self, fps: float | None) -> None:
+        """Analyse at most ``fps`` frames a second from now on (None: ``max_fps`` again); any thread."""
+        self._pace_fps = fps
 
     def stats(self) -> AnalysisStats:
         lat, model = self._latency[-15:], self._model[-15:]
@@ -109,7 +114,6 @@ class AnalysisWorker:
             return
         analyser = BodyAnalyser(self.settings.body)
         analyser.keep_track(False)
-        interval = 1.0 / self.settings.max_fps
         due = 0.0
         self._set_state("running", f"analysing up to {self.settings.max_fps:g} frames a second")
         try:
@@ -119,6 +123,7 @@ class AnalysisWorker:
                     continue
                 if frame.ts < due:
                     continue
+                interval = 1.0 / min(self.settings.max_fps, self._pace_fps or self.settings.max_fps)
                 due = max(due + interval, frame.ts + interval * 0.5)
                 began = time.monotonic()
                 try:

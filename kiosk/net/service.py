@@ -51,6 +51,7 @@ class NetParts:
     library: LookSource | None = None
     bus: object | None = None  # kiosk.events.EventBus
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status (None: no camera)
+    readings: object | None = None  # kiosk.vitals.Readings: the rest of health and metrics
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class NetService:
             stream=EventStream(),
             library=self.parts.library,
             camera=self.parts.camera,
+            readings=self.parts.readings,
             directory=self._directory,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,

@@ -51,7 +51,7 @@ Window {
 
     AttractScreen {
         anchors.fill: parent
-        visible: root.mirror.attract
+        visible: root.mirror.attract && root.mirror.screenOn
     }
 
     Loader {
@@ -182,6 +182,15 @@ Window {
         cameraFps: root.mirror.cameraFps
         paintFps: root.mirror.paintFps
         cameraState: root.mirror.cameraState
+    }
+
+    // The screen is dark (an empty room, or outside opening hours): black over everything, so
+    // nothing animates and, where the panel cannot be switched off, the glass is a plain mirror.
+    // A touch still reaches the handler below and wakes the mirror.
+    Rectangle {
+        anchors.fill: parent
+        color: "black"
+        visible: !root.mirror.screenOn
     }
 
     // Any touch, click or key wakes the mirror (presence detection does it without touching).
