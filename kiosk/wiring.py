@@ -197,6 +197,13 @@ def build_screen(config: Config, bus: EventBus, backend=None):
     return Screen(lambda: build_display_power(display.power, display.power_output), bus)
 
 
+def simulated_display():
+    """A panel that only records when it was told to switch (``kiosk bench wake``, tests)."""
+    from hardware.display_power import SimulatedDisplay
+
+    return SimulatedDisplay()
+
+
 def build_display_power(wanted: str = "auto", output: str = ""):
     """The first way to switch the panel that works here (``hardware.display_power``); probes run commands."""
     from hardware.display_power import probe_display_power
