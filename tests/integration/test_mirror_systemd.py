@@ -25,14 +25,14 @@ class NotifiedMirror(MirrorWindow):
     """``kiosk run`` under a pretend systemd; its UI thread freezes on SIGUSR1 (test hook only)."""
 
     def __init__(self, display, tmp, notify: str, source: str = "synthetic:?width=640&height=360&fps=30", **kw) -> None:
-        super().__init__(display, tmp, 640, 360, source=source, **kw)
+        super().__init__(display, tmp, 640, 360, library=tmp / "lib", source=source, **kw)
         self.notify = notify
 
     def __enter__(self) -> "NotifiedMirror":
         env = ui_env(self.display, NOTIFY_SOCKET=self.notify, WATCHDOG_USEC="2000000")
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "tests.integration.freezable_mirror", str(FREEZE_S), "run", "--windowed",
-             "--config", str(self.config), "--source", self.source, "--no-network"],
+             "--config", str(self.config), "--source", self.source, "--library", str(self.library), "--no-network"],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
         )
         self.window_id = self._find_window()
@@ -115,6 +115,6 @@ def test_a_dead_camera_keeps_the_mirror_up_showing_the_notice(xvfb, tmp_path, sy
 
 
 def test_without_systemd_nothing_is_sent_and_the_mirror_runs(xvfb, tmp_path):
-    with MirrorWindow(xvfb, tmp_path, 640, 360) as win:
+    with MirrorWindow(xvfb, tmp_path, 640, 360, library=tmp_path / "lib") as win:
         win.wait_for(lambda im: im.max() > 150, "the attract screen")
     assert "watchdog" not in win.log.read_text().lower()
