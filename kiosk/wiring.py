@@ -88,7 +88,7 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         from kiosk.net.service import NetParts, NetService
 
         data_dir = library.layout.root
-        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=capture.status,
+        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=readings.camera,
                                               readings=readings))
         if switches.watchdog and not switches.camera:
             liveness = build_liveness(_server_probe(config, network).watch())

@@ -36,6 +36,8 @@ class Health(BaseModel):
     uptime_s: float
     checks: dict[str, Check]
     problems: list[str] = Field(description="Plain sentences for store IT; empty when all is well.")
+    version: str = Field("", description="The kiosk software's version.")
+    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null.")
 
 
 class SessionInfo(BaseModel):
@@ -87,13 +89,17 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
     except Exception as exc:  # a broken database is exactly what health must report
         pending = 0
         checks["database"] = Check(ok=False, detail=f"the network database cannot be read ({exc})")
+    if ctx.readings is not None:
+        checks.update(part_checks(ctx.readings))
     checks["library"] = Check(
         ok=ctx.library is not None, detail="look library open" if ctx.library is not None else "no look library"
     )
     if ctx.data_dir is not None:
         try:
             free = shutil.disk_usage(ctx.data_dir).free
-            checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
+            floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
+            checks["disk"] = Check(ok=free > floor, detail=f"{free // 2**20} MiB free for looks (recording stops below "
+                                   f"{floor // 2**20} MiB)")
         except OSError as exc:
             checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
     if ctx.outbox.enabled:
@@ -104,7 +110,36 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
         uptime_s=round(time.time() - ctx.started_at, 1),
         checks=checks,
         problems=problems,
+        version=ctx.version,
+        last_error=_last_error(ctx),
     )
+
+
+def part_checks(readings) -> dict[str, Check]:
+    """Health of the parts the network part does not hold: analysis, reader, screen, painting."""
+    checks: dict[str, Check] = {}
+    if readings.analysis is not None:
+        stats = readings.analysis()
+        checks["analysis"] = Check(ok=stats.state == "running",
+                                   detail=f"{stats.state}, {stats.fps:g} frames analysed per second")
+    if readings.reader is not None:
+        reader = readings.reader()
+        checks["reader"] = Check(ok=reader.state == "connected", detail=f"{reader.state}: {reader.reason}")
+    if readings.screen is not None and readings.screen() is not None:
+        screen = readings.screen()
+        detail = f"{'lit' if screen.on else 'dark'} ({screen.reason}); switched by {screen.method}"
+        if screen.failures:
+            detail += f"; the panel could not be switched {screen.failures} time(s), the screen goes black instead"
+        checks["screen"] = Check(ok=True, detail=detail)
+    return checks
+
+
+def _last_error(ctx: NetContext) -> str | None:
+    errors = ctx.readings.errors if ctx.readings is not None else None
+    if errors is None or errors.last is None:
+        return None
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(errors.last.at))
+    return f"{stamp} UTC {errors.last.logger}: {errors.last.message}"
 
 
 @router.get(
