@@ -141,6 +141,21 @@ def build_camera(config: Config, spec_text: str | None = None):
     return create_source(spec, watchdog), spec
 
 
+def camera_devices() -> list[str]:
+    """The V4L2 capture devices of this machine, best first (``kiosk doctor``)."""
+    from hardware.camera_v4l2 import list_capture_devices
+
+    return list_capture_devices()
+
+
+def camera_modes(device: str, open_it: bool = True) -> tuple[list[str] | None, str | None]:
+    """(the modes v4l2-ctl lists or None without it, what OpenCV opens the device at); ``kiosk doctor``."""
+    from hardware.camera_v4l2 import list_modes, opened_mode
+
+    modes = list_modes(device)
+    return modes, (opened_mode(device) if open_it and not modes else None)
+
+
 def build_capture(config: Config, hub: FrameHub, bus: EventBus, spec_text: str | None = None):
     """That camera as a part of the kiosk, feeding ``hub``."""
     from kiosk.capture import Capture
