@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.paths import SYSTEM_DATA_DIR
 
 Runner = Callable[[list[str]], tuple[int, str]]
 
@@ -71,7 +72,7 @@ class Context:
 
     config: Config
     config_error: str = ""  # why the file is invalid ("" when valid); the checks then use the defaults
-    data_dir: Path = Path("/var/lib/smartmirror")
+    data_dir: Path = SYSTEM_DATA_DIR  # the command passes kiosk.paths.data_dir(config)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     root: Path = Path("/")  # where /sys, /proc, /run and /dev are (tests: a fake tree)
     run: Runner = run_command

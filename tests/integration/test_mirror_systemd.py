@@ -118,3 +118,25 @@ def test_without_systemd_nothing_is_sent_and_the_mirror_runs(xvfb, tmp_path):
     with MirrorWindow(xvfb, tmp_path, 640, 360, library=tmp_path / "lib") as win:
         win.wait_for(lambda im: im.max() > 150, "the attract screen")
     assert "watchdog" not in win.log.read_text().lower()
+
+
+def test_kiosk_serve_is_ready_once_its_api_answers_and_pings_while_it_does(tmp_path, systemd, free_port):
+    import os
+    import sys
+
+    config = tmp_path / "serve.toml"
+    config.write_text(f'[library]\ndata_dir = "{tmp_path / "lib"}"\n[api]\nport = {free_port}\nbind = "127.0.0.1"\n'
+                      'announce = false\n')
+    env = dict(os.environ, NOTIFY_SOCKET=systemd.path, WATCHDOG_USEC="2000000")
+    env.pop("KIOSK_CONFIG", None)
+    serve = subprocess.Popen([sys.executable, "-m", "kiosk", "serve", "--config", str(config)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ready = systemd.until(lambda m: m.startswith("READY=1"), "READY=1")[-1]
+        assert f"STATUS=Ready: Serving the API on port {free_port}" in ready
+        systemd.until(lambda m: m == "WATCHDOG=1", "a ping")
+        systemd.until(lambda m: m == "WATCHDOG=1", "another ping")
+    finally:
+        serve.terminate()
+        serve.wait(20)
+    systemd.until(lambda m: m.startswith("STOPPING=1"), "STOPPING=1", timeout=10)
