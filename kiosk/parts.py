@@ -40,6 +40,8 @@ class Parts:
     studio: "Studio | NoStudio"
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
+    start_order: tuple[str, ...] = ()  # part names, and "core" for the core's own thread
+    stop_order: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()  # parts that may fail to start without stopping the kiosk
 
 

@@ -4,8 +4,8 @@ Read ``build_parts`` top to bottom to see the whole kiosk: the bus and the frame
 camera, the look library, identity (cards and consent), the studio (recorder), the network
 services and the body analysis — each built from the configuration and given only what it
 uses; absent parts are null objects. ``KioskCore`` gets them as one frozen ``Parts`` and starts
-them in ``kiosk.core.START_ORDER`` (stops in ``STOP_ORDER``). ``kiosk run`` and ``kiosk serve``
-use the same builder with different ``Switches``.
+them in ``START_ORDER``, stops them in ``STOP_ORDER`` (both below). ``kiosk run`` and
+``kiosk serve`` use the same builder with different ``Switches``.
 
 This is the only module of the core that imports ``hardware/``, and it does so lazily, so that
 commands that never open a device never load OpenCV.
@@ -28,6 +28,15 @@ from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 _log = logging.getLogger(__name__)
 
 SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
+
+# The core listens before any part can publish; the library opens before identity and the studio
+# use it; the network binds its port before the analysis loads the pose model (which takes
+# seconds); the camera opens last, when everything that consumes frames is ready.
+START_ORDER = ("core", "library", "identity", "studio", "network", "analysis", "capture")
+# The visit ends first (the core does that before anything stops); the studio's stop finishes
+# the last take, then the core handles what is left (the take lands, the session is finished)
+# before identity and the library close.
+STOP_ORDER = ("capture", "analysis", "network", "studio", "core", "identity", "library")
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ def build_parts(config: Config, switches: Switches) -> Parts:
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
         analysis = build_analysis(config, hub, bus, studio)
-    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis, switches.optional)
+    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis,
+                 START_ORDER, STOP_ORDER, switches.optional)
 
 
 def build_core(
