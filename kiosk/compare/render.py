@@ -62,17 +62,21 @@ class Rendered:
 
 def pane_sizes(panes: list[Pane], timeline: Timeline, settings: RenderSettings) -> tuple[int, list[int]]:
     """The common pane height and each pane's width (all even)."""
-    height = min([settings.max_height] + [p.shape.height for p in panes])
+    cap = min([settings.max_height] + [p.shape.height for p in panes])
+    height = cap
     aspects = [p.shape.width / max(p.shape.height, 1) for p in panes]
     dividers = DIVIDER * (len(panes) - 1)
     height = min(height, (settings.max_width - dividers) / max(sum(aspects), 1e-6))
     # The kept frames take about Σ unique frames · width · height · 1.5 bytes, and width ∝ height.
-    unique = [min(len(np.unique(np.round(row, 3))), int(p.shape.duration_s * p.shape.fps) + 1) for row, p in zip(timeline.times, panes)]
+    unique = [
+        min(len(np.unique(np.round(row, 3))), int(p.shape.duration_s * p.shape.fps) + 1)
+        for row, p in zip(timeline.times, panes)
+    ]
     per_height_squared = 1.5 * sum(n * a for n, a in zip(unique, aspects))
     budget = settings.memory_mb * 1e6
     if per_height_squared * height * height > budget:
         height = math.sqrt(budget / per_height_squared)
-    height = max(int(height) & ~1, settings.min_height)
+    height = max(int(height), min(settings.min_height, cap)) & ~1
     widths = [max(2, int(round(a * height)) & ~1) for a in aspects]
     return height, widths
 
