@@ -46,7 +46,7 @@ def compare(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     maker = PaneMaker(lambda video, rotation: analyse_file(video, rotation, config), lambda: _library(config, args.library),
                       look_rotation=config.display.rotation)
-    panes = [maker.make(source) for source in args.looks]
+    panes = maker.make_all(args.looks)
     if any(p.video.resolve() == out.resolve() for p in panes):
         raise UsageError(f"{args.out} is one of the looks to compare; write the comparison somewhere else")
     report = run(panes, out, args.align, render_settings(config), args.seconds)

@@ -78,14 +78,27 @@ class Pane:
 
 
 def make_pane(source: str, video: Path, analysed: Analysed, rotation: int = 0, recorded_at: float | None = None,
-              note: str = "") -> Pane:
+              note: str = "", shape: VideoShape | None = None) -> Pane:
     """A pane from a video and its analysis; its angle map, or why it has none."""
-    shape = probe(video, rotation)
+    shape = shape or probe(video, rotation)
     mapped = build_angle_map(analysed.track, analysed.turn)
     if isinstance(mapped, Unaligned):
         _log.info("%s plays by time: %s", source, mapped.reason)
         return Pane(source, video, shape, analysed.track, analysed.turn, None, mapped.reason, recorded_at, note, rotation)
     return Pane(source, video, shape, analysed.track, analysed.turn, mapped, None, recorded_at, note, rotation)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An input found and opened, not analysed yet."""
+
+    source: str
+    video: Path
+    shape: VideoShape
+    rotation: int = 0
+    recorded_at: float | None = None
+    note: str = ""
+    stored: Analysed | None = None  # the look's stored analysis, when it has one
 
 
 def stored_analysis(data: dict | None) -> Analysed | None:
@@ -114,33 +127,45 @@ def analyse_file(video: Path, rotation: int, config) -> Analysed:
 
 
 class PaneMaker:
-    """Turns what was asked for (video paths, look ids) into panes."""
+    """Turns what was asked for (video paths, look ids) into panes.
+
+    Every input is found and opened first (``locate``, cheap), so a typo in the last argument
+    is reported before minutes of analysis of the first ones.
+    """
 
     def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0) -> None:
         self.analyse = analyse
-        self.library = library  # kiosk.library.Library, or a callable opening one on first use
+        self.library = library  # kiosk.library.Library, or a callable opening one on first use (or None)
         self.look_rotation = look_rotation  # looks are stored as the camera sees them
 
-    def make(self, source: str) -> Pane:
+    def make_all(self, sources: list[str]) -> list[Pane]:
+        located = [self.locate(source) for source in sources]
+        return [self.make(found) for found in located]
+
+    def make(self, found: Located) -> Pane:
+        analysed = found.stored
+        if analysed is None:
+            analysed = self.analyse(found.video, found.rotation)
+            if not analysed.person:
+                raise CompareError(f"{found.source} shows no person to compare")
+        return make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
+
+    def locate(self, source: str) -> Located:
         path = Path(source).expanduser()
         if path.is_dir():
             raise CompareError(f"{source} is a folder, not a video")
         if path.exists():
-            return self.from_video(source, path)
-        return self.from_look(source)
+            if not os.access(path, os.R_OK):
+                raise CompareError(f"the video file {source} cannot be read (permission denied)")
+            return Located(source, path, probe(path), 0, path.stat().st_mtime)
+        return self._look(source)
 
-    def from_video(self, source: str, path: Path) -> Pane:
-        if not os.access(path, os.R_OK):
-            raise CompareError(f"the video file {source} cannot be read (permission denied)")
-        analysed = self._analysed(path, 0, source)
-        return make_pane(source, path, analysed, 0, path.stat().st_mtime)
-
-    def from_look(self, look_id: str) -> Pane:
+    def _look(self, look_id: str) -> Located:
         from kiosk.library import LookNotFound
         from kiosk.library.layout import valid_id
 
-        library = self._library(look_id)
-        if library is None or not valid_id(look_id):
+        library = self._library() if valid_id(look_id) else None
+        if library is None:
             raise CompareError(f"the video file {look_id} does not exist")
         try:
             look = library.get(look_id)
@@ -150,16 +175,10 @@ class PaneMaker:
         video = Path(look.path)
         if not video.is_file():
             raise CompareError(f"the video of look {look_id} is missing from the library")
-        analysed = stored or self._analysed(video, self.look_rotation, look_id)
-        return make_pane(look_id, video, analysed, self.look_rotation, look.created, getattr(look, "note", "") or "")
+        note = getattr(look, "note", "") or ""
+        return Located(look_id, video, probe(video, self.look_rotation), self.look_rotation, look.created, note, stored)
 
-    def _library(self, look_id: str):
+    def _library(self):
         if callable(self.library) and not hasattr(self.library, "get"):
             self.library = self.library()
         return self.library
-
-    def _analysed(self, video: Path, rotation: int, source: str) -> Analysed:
-        analysed = self.analyse(video, rotation)
-        if not analysed.person:
-            raise CompareError(f"{source} shows no person to compare")
-        return analysed
