@@ -62,18 +62,23 @@ def serve(args: argparse.Namespace) -> int:
     from kiosk.library.settings import library_dir
     from kiosk.net.service import NetParts, NetService
 
+    from kiosk.compare.jobs import ComparisonJobs
+
     data_dir = library_dir(config, args.library)
     library = open_library(data_dir)
-    service = NetService(config, NetParts(data_dir=data_dir, library=library))
+    comparisons = ComparisonJobs(library, config)
+    service = NetService(config, NetParts(data_dir=data_dir, library=library, comparisons=comparisons))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
+        comparisons.start()
         service.start()
         # one line on stdout for people and scripts (the port matters with --port 0)
         print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
         stop.wait()
     finally:
         service.stop()
+        comparisons.stop()
         library.close()
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +51,7 @@ class Pane:
     recorded_at: float | None = None  # Unix time
     note: str = ""
     rotation: int = 0  # clockwise degrees that make its frames upright
+    analysed_now: bool = False  # its track came from analysing the video just now (not stored)
 
     def timing(self) -> PaneTiming:
         """What the timeline needs of it."""
@@ -148,7 +149,8 @@ class PaneMaker:
             analysed = self.analyse(found.video, found.rotation)
             if not analysed.person:
                 raise CompareError(f"{found.source} shows no person to compare")
-        return make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
+        pane = make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
+        return replace(pane, analysed_now=found.stored is None)
 
     def locate(self, source: str) -> Located:
         path = Path(source).expanduser()

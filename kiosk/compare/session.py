@@ -22,11 +22,11 @@ would exceed it, the angle step grows (fewer slots, down to every 10°), then th
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 
 from kiosk.compare.panes import Pane
+from kiosk.compare.priority import lower_priority
 from kiosk.compare.proxy import ProxyFrame, ScrubProxy, fit
 from kiosk.compare.timeline import default_seconds
 
@@ -127,7 +127,7 @@ class CompareSession:
     # -- the worker -------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        _lower_priority(self.settings.nice)
+        lower_priority(self.settings.nice, "comparison decoder")
         for proxy in self.proxies:
             if self._stop.is_set():
                 return
@@ -138,12 +138,3 @@ class CompareSession:
                 _log.warning("cannot decode look %s for comparing: %s", proxy.pane.source, exc)
         _log.info("comparison ready: %d looks, %.0f MB", len(self.proxies), self.nbytes / 1e6)
 
-
-def _lower_priority(nice: int) -> None:
-    """Linux niceness is per thread: the mirror's painting comes first."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except OSError as exc:
-        _log.info("could not lower the comparison decoder's priority (%s)", exc.strerror)

@@ -14,6 +14,8 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,10 +210,14 @@ class Library:
             return False
         with self._lock:
             try:
+                # the schema deletes the comparisons showing this look with it; their files follow
+                comparisons = self._db().comparisons_of(look_id)
                 existed = self._db().delete(look_id)
             except sqlite3.Error as exc:
                 raise LibraryError(f"cannot delete look {look_id} ({_why(exc)})") from None
         self.remove_files(look_id)
+        for comparison_id in comparisons:
+            self.layout.comparison_video(comparison_id).unlink(missing_ok=True)
         if existed:
             _log.info("look %s deleted", look_id)
         return existed
@@ -257,6 +263,12 @@ class Library:
         """'Forget me': delete every look tied to this customer; returns their ids."""
         doomed = [look.id for look in self.list(customer_id=customer_id)]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The database connection, under the library's lock (for its other tables' stores)."""
+        with self._lock:
+            yield self._db().conn
 
     # -- internals ----------------------------------------------------------------------------
 

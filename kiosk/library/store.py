@@ -34,6 +34,10 @@ class LookStore:
     def ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT id FROM looks")}
 
+    def comparisons_of(self, look_id: str) -> list[str]:
+        rows = self.conn.execute("SELECT DISTINCT comparison_id FROM comparison_looks WHERE look_id = ?", (look_id,))
+        return [row[0] for row in rows]
+
     def delete(self, look_id: str) -> bool:
         return self.conn.execute("DELETE FROM looks WHERE id = ?", (look_id,)).rowcount > 0
 

@@ -51,6 +51,7 @@ class NetParts:
     library: LookSource | None = None
     core: CoreView | None = None
     bus: object | None = None  # kiosk.events.EventBus
+    comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs, started and stopped by its owner
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class NetService:
             bus=self.parts.bus,
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
             port=sock.getsockname()[1],
+            comparisons=self.parts.comparisons,
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")
