@@ -29,6 +29,7 @@ router = APIRouter(tags=["comparisons"])
 
 BUSY = {429: {"description": "Too many comparisons are waiting to be rendered; retry later."}}
 NOT_READY = {409: {"description": "The comparison is not rendered (yet, or it failed)."}}
+UNAVAILABLE = {503: {"description": "This mirror does not render comparisons (or has no look library)."}}
 
 
 class TurnInfo(BaseModel):
@@ -166,7 +167,7 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
     "/comparisons",
     response_model=ComparisonOut,
     status_code=202,
-    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **BUSY},
+    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **BUSY, **UNAVAILABLE},
     summary="Render a side-by-side comparison of 2–4 consented looks (in the background)",
 )
 async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
