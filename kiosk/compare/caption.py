@@ -14,7 +14,10 @@ import numpy as np
 
 from kiosk.recording.convert import bgr_to_i420
 
-_SPELLED = str.maketrans({"°": " deg", "·": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."})
+_SPELLED = str.maketrans({
+    "°": " deg", "·": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...",
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+})
 _BACKGROUND_ALPHA = 0.6
 
 

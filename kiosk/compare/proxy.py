@@ -37,6 +37,23 @@ def fit(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
     return max(2, int(width * scale) & ~1), max(2, int(height * scale) & ~1)
 
 
+def slot_times(pane: Pane, slots: int, seconds: float, sweep: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Per slot, the look's frame time and whether it reaches that angle."""
+    angles = np.arange(slots) * (360.0 / slots)
+    if pane.angle_map is not None:
+        times, _, covered = pane.angle_map.at_many(angles)
+        return times, covered
+    # the phase of the automatic turn, which sweeps the angle the ``sweep`` way
+    phase = ((sweep * angles) % 360.0) / 360.0
+    timing = pane.timing()
+    return np.minimum(timing.start_s + phase * seconds, timing.end_s), np.ones(slots, dtype=bool)
+
+
+def frames_needed(pane: Pane, slots: int, seconds: float, sweep: int = 1) -> int:
+    """How many distinct frames a proxy of ``slots`` keeps for this look."""
+    return len(np.unique(np.round(slot_times(pane, slots, seconds, sweep)[0], 3)))
+
+
 class ScrubProxy:
     """One look's frames per slot of the shared angle."""
 
@@ -45,18 +62,8 @@ class ScrubProxy:
         self.size = size
         self.slots = slots
         self.seconds = seconds
-        angles = np.arange(slots) * (360.0 / slots)
-        if pane.angle_map is not None:
-            times, _, covered = pane.angle_map.at_many(angles)
-        else:
-            # the phase of the automatic turn, which sweeps the angle the ``sweep`` way
-            phase = ((sweep * angles) % 360.0) / 360.0
-            timing = pane.timing()
-            times = np.minimum(timing.start_s + phase * seconds, timing.end_s)
-            covered = np.ones(slots, dtype=bool)
-        self.slot_times = times
-        self.covered = covered
-        self.times, self.slot_frame = np.unique(np.round(times, 3), return_inverse=True)
+        self.slot_times, self.covered = slot_times(pane, slots, seconds, sweep)
+        self.times, self.slot_frame = np.unique(np.round(self.slot_times, 3), return_inverse=True)
         self.slot_frame = self.slot_frame.reshape(-1)
         self.frames: list[np.ndarray | None] = [None] * len(self.times)
 

@@ -15,8 +15,9 @@ look decodes in well under a second on the development machine; the numbers are 
 docs/PERFORMANCE.md), and the panes fill as it goes: ``frames`` returns None for a pane whose
 frame is not decoded yet, and ``progress`` says how far it is.
 
-Memory: the frames of all panes stay under ``memory_mb`` (300 MB): when pane size × slots
-would exceed it, the angle step grows (fewer slots, down to every 10°), then the panes shrink.
+Memory: everything stays under ``memory_mb`` (300 MB): the frames the slots need (a slow or
+pausing turn needs fewer distinct frames than slots) plus what the decoder holds. When they
+would not fit at every 2.5°, the angle step grows (down to every 10°), then the panes shrink.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from dataclasses import dataclass
 
 from kiosk.compare.panes import Pane
 from kiosk.compare.priority import lower_priority
-from kiosk.compare.proxy import ProxyFrame, ScrubProxy, fit
+from kiosk.compare.proxy import ProxyFrame, ScrubProxy, fit, frames_needed
 from kiosk.compare.timeline import default_seconds
 
 _log = logging.getLogger(__name__)
 
 MIN_SLOTS = 36  # every 10°
 MAX_SLOTS = 144  # every 2.5°
+SLOT_CHOICES = (144, 120, 96, 72, 60, 48, 36)
+DECODER_MB = 32.0  # what decoding itself holds besides the kept frames (measured: 15–20 MB)
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,18 @@ class SessionSettings:
     nice: int = 10
 
 
-def plan_sizes(panes: list[Pane], settings: SessionSettings) -> tuple[list[tuple[int, int]], int]:
-    """Each pane's size and the slot count that keep the frames within ``memory_mb``."""
+def plan_sizes(panes: list[Pane], settings: SessionSettings, seconds: float, sweep: int = 1) -> tuple[list[tuple[int, int]], int]:
+    """Each pane's size and the finest slot count whose distinct frames fit in ``memory_mb``."""
     sizes = [fit(p.shape.width, p.shape.height, settings.pane_box) for p in panes]
-    budget = settings.memory_mb * 1e6
-    per_slot = sum(ScrubProxy.frame_bytes(s) for s in sizes)
-    slots = max(MIN_SLOTS, min(settings.slots, int(budget // max(per_slot, 1))))
-    if slots * per_slot > budget:
-        shrink = (budget / (slots * per_slot)) ** 0.5
-        sizes = [fit(w, h, (int(w * shrink), int(h * shrink))) for w, h in sizes]
-    return sizes, slots
+    budget = (settings.memory_mb - DECODER_MB) * 1e6
+    choices = [n for n in SLOT_CHOICES if n <= settings.slots] or [MIN_SLOTS]
+    for slots in choices:
+        kept = sum(frames_needed(p, slots, seconds, sweep) * ScrubProxy.frame_bytes(s) for p, s in zip(panes, sizes))
+        if kept <= budget:
+            return sizes, slots
+    slots = choices[-1]
+    shrink = (budget / max(kept, 1)) ** 0.5
+    return [fit(w, h, (int(w * shrink), int(h * shrink))) for w, h in sizes], slots
 
 
 class CompareSession:
@@ -66,9 +71,9 @@ class CompareSession:
         self.panes = panes
         self.settings = settings or SessionSettings()
         self.seconds = self.settings.seconds or default_seconds([p.timing() for p in panes])
-        sizes, slots = plan_sizes(panes, self.settings)
         leader = next((p.angle_map for p in panes if p.angle_map is not None), None)
         self.sweep = leader.sign if leader is not None else 1
+        sizes, slots = plan_sizes(panes, self.settings, self.seconds, self.sweep)
         self.proxies = [ScrubProxy(p, size, slots, self.seconds, self.sweep) for p, size in zip(panes, sizes)]
         self.error: str | None = None
         self._stop = threading.Event()

@@ -9,7 +9,8 @@ import pytest
 
 from kiosk.compare import decode
 from kiosk.compare.panes import Analysed, make_pane
-from kiosk.compare.session import MIN_SLOTS, CompareSession, SessionSettings, plan_sizes
+from kiosk.compare.proxy import frames_needed
+from kiosk.compare.session import DECODER_MB, MIN_SLOTS, CompareSession, SessionSettings, plan_sizes
 from kiosk.compare.track import YawTrack
 
 from ._tracks import track
@@ -101,17 +102,28 @@ def test_pauses_and_slow_turns_share_frames_between_slots(videos):
 
 def test_memory_stays_within_budget_for_four_panes(videos):
     panes = [cw_pane(v, f"p{i}") for i, v in enumerate(videos)]
-    budget_mb = 4 * 60 * 96 * 160 * 3 / 1e6  # room for 60 slots of four full-size panes
-    s = CompareSession(panes, SessionSettings(pane_box=(96, 160), memory_mb=budget_mb))
-    assert MIN_SLOTS <= s.proxies[0].slots <= 60
+    frames_mb = 4 * 40 * 96 * 160 * 3 / 1e6  # room for 40 distinct frames of each of four full-size panes
+    s = CompareSession(panes, SessionSettings(pane_box=(96, 160), memory_mb=DECODER_MB + frames_mb))
+    assert MIN_SLOTS <= s.proxies[0].slots < 144
+    assert all(p.size == (96, 160) for p in s.proxies)
     s.start()
     assert s.wait(60)
-    assert 0 < s.nbytes <= budget_mb * 1e6
+    assert 0 < s.nbytes <= frames_mb * 1e6
     s.stop()
     # when even the coarsest cut does not fit, the panes shrink
-    sizes, slots = plan_sizes(panes, SessionSettings(pane_box=(96, 160), memory_mb=1.0))
-    assert slots == MIN_SLOTS and sum(w * h * 3 for w, h in sizes) * slots <= 1.0e6
+    sizes, slots = plan_sizes(panes, SessionSettings(pane_box=(96, 160), memory_mb=DECODER_MB + 1.0), 4.0)
+    assert slots == MIN_SLOTS
+    assert sum(frames_needed(p, slots, 4.0) * w * h * 3 for p, (w, h) in zip(panes, sizes)) <= 1.0e6
     assert all(w % 2 == 0 and h % 2 == 0 for w, h in sizes)
+
+
+def test_a_slow_turn_keeps_fewer_frames_than_slots_and_the_budget_counts_that(videos):
+    panes = [cw_pane(v, f"p{i}") for i, v in enumerate(videos[:2])]
+    needed = frames_needed(panes[0], 144, 4.0)
+    assert needed < 144
+    exact = DECODER_MB + 2 * needed * 96 * 160 * 3 / 1e6
+    _, slots = plan_sizes(panes, SessionSettings(pane_box=(96, 160), memory_mb=exact + 0.01), 4.0)
+    assert slots == 144
 
 
 def test_stop_ends_decoding_early(videos):
