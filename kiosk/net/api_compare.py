@@ -173,6 +173,7 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
 async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
     from kiosk.compare.errors import CompareError
     from kiosk.compare.jobs import QueueFull
+    from kiosk.library import LookNotFound
 
     jobs = jobs_of(ctx)
     if len(set(body.look_ids)) != len(body.look_ids):
@@ -189,6 +190,8 @@ async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(requir
         raise HTTPException(429, str(exc), {"Retry-After": "30"}) from None
     except CompareError as exc:
         raise HTTPException(422, str(exc)) from None
+    except LookNotFound:  # deleted between the check and the insert
+        raise HTTPException(404, "one of the looks to compare no longer exists") from None
     ctx.emit("comparison_requested", {"comparison_id": comparison.id, "look_ids": list(comparison.look_ids)})
     return comparison_out(comparison)
 

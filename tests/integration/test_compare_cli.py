@@ -242,3 +242,40 @@ def test_four_looks_turning_both_ways_line_up(library, tmp_path):
     assert report["mean_angle_gap_deg"] <= 15
     info = check_video(out, report["frames"])
     assert info["width"] > 3 * info["height"] * 480 / 628  # four portrait panes side by side
+
+
+@pytest.mark.slow
+def test_a_render_stopped_midway_leaves_nothing(tmp_path):
+    """SIGTERM (a service manager) or Ctrl+C during the render: no file at --out, no temporary file."""
+    import signal
+
+    from kiosk.library import Library, NewLook
+    from tests.unit._tracks import track
+    from tests.unit._videos import counting_video
+
+    root = tmp_path / "library"
+    ids = []
+    with Library(root) as lib:
+        for i, entries in enumerate([track((0.5, 0.0), (2.0, 360.0), (0.4, 360.0)), track((0.3, 0.0), (1.0, -360.0), (0.6, -360.0))]):
+            look_id = Library.new_id()
+            video = counting_video(tmp_path / f"{i}.mp4", frames=90, width=480, height=720)
+            lib.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 480, 720, consent_by="operator"))
+            lib.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
+            ids.append(look_id)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
+    env.pop("KIOSK_CONFIG", None)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen([PYTHON, "-m", "kiosk", "compare", *ids, "--out", str(out_dir / "cmp.mp4"), "--library", str(root),
+                                 "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 120
+        while not any(out_dir.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the render ended before it could be interrupted"
+        assert [p.name.startswith(".cmp.mp4.") for p in out_dir.iterdir()] == [True]  # the hidden temporary file
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode != 0, err
+        assert "Traceback" not in err
+        assert list(out_dir.iterdir()) == []

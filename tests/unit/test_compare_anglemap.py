@@ -231,3 +231,22 @@ def test_any_turn_covered_angles_show_their_side(start, amount, direction, first
             assert np.min(angle_gap(sample_yaws, angle)) > COVER_TOL_DEG - 0.5
     expected = min(amount, 360.0)
     assert m.coverage_deg >= expected - 2 * COVER_TOL_DEG
+
+
+def test_detector_samples_are_read_through_one_adapter_with_or_without_confidence():
+    from dataclasses import dataclass
+
+    from kiosk.analysis.yaw import YawSample
+
+    @dataclass
+    class Future:  # what the detector may grow into
+        t: float
+        yaw_deg: float
+        rotation_deg: float
+        confidence: float
+
+    old = YawTrack.from_samples([YawSample(0.1 * i, float(i), float(i), False) for i in range(5)])
+    new = YawTrack.from_samples([Future(0.1 * i, float(i), float(i), 0.5) for i in range(5)])
+    assert list(old.confidence) == [1.0] * 5 and list(new.confidence) == [0.5] * 5
+    assert list(old.yaw) == list(new.yaw) == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert new.to_entries()[2] == [0.2, 2.0, 2.0, 0.5]

@@ -113,3 +113,14 @@ def test_memory_budget_lowers_the_pane_height(videos):
     assert full == 48 and small < full and small % 2 == 0 and all(w % 2 == 0 for w in widths)
     kept = sum(min(len(np.unique(np.round(row, 3))), 91) * w * small * 1.5 for row, w in zip(timeline.times, widths))
     assert kept <= 0.1e6 * 1.05
+
+
+def test_captions_fold_text_to_what_the_font_can_draw_and_fit_the_pane():
+    from kiosk.compare.caption import ascii_text, make_caption
+
+    assert ascii_text("Größe 38 · très joli, 40°") == "Grosse 38 - tres joli, 40 deg"
+    assert ascii_text("日本") == "??"
+    band = make_caption(96, 160, ["03 Dec 14:32 · a very long note that cannot possibly fit in so narrow a pane", "second line"])
+    assert band.y.shape[1] == 96 and band.u.shape == (band.height // 2, 48) and band.height % 2 == 0
+    assert band.alpha_y.max() == 1.0 and band.alpha_y.min() >= 0.6  # opaque text on a see-through band
+    assert band.height < 160 // 2
