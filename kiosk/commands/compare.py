@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("looks", nargs="+", metavar="LOOK", help="a video file or the id of a look in the library (2 to 4)")
     p.add_argument("--out", required=True, metavar="OUT.mp4", help="the MP4 to write (its folder must exist)")
-    p.add_argument("--align", choices=["angle", "time"], default="angle", help="line the panes up by body angle (default) or by time")
+    p.add_argument("--align", choices=["angle", "time"], default="angle",
+                   help="line the panes up by body angle (default) or by time")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--library", metavar="DIR", help="the look library for look ids (default: library.data_dir)")
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
@@ -57,12 +58,14 @@ def compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data))
         return 0
-    gap = data["mean_angle_gap_deg"]
-    print(f"{data['out']}: {data['frames']} frames, {len(panes)} looks aligned by {data['align']}"
-          + (f", body angles {gap:.0f}° apart on average (at most {data['max_angle_gap_deg']:.0f}°)" if gap is not None else ""))
+    gap, most = data["mean_angle_gap_deg"], data["max_angle_gap_deg"]
+    apart = f", body angles {gap:.0f}° apart on average (at most {most:.0f}°)" if gap is not None else ""
+    print(f"{data['out']}: {data['frames']} frames, {len(panes)} looks aligned by {data['align']}{apart}")
     for look in data["looks"]:
         turn = look["turn"]
-        what = f"turn {turn['start_s']:.2f}–{turn['end_s']:.2f} s, {turn['rotation_deg']:.0f}° {turn['direction']}" if turn else "no turn"
+        what = "no turn"
+        if turn:
+            what = f"turn {turn['start_s']:.2f}–{turn['end_s']:.2f} s, {turn['rotation_deg']:.0f}° {turn['direction']}"
         how = f"by time ({look['unaligned_reason']})" if look["aligned_by"] == "time" and data["align"] == "angle" else ""
         print(f"  {look['source']}: {what}" + (f", {how}" if how else ""))
     return 0

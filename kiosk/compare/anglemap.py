@@ -8,8 +8,9 @@ after the turn, pauses in a three-quarter view, sways back a little, the tracker
 the back view. The map is built like this:
 
 1. The turn segment: the largest net rotation in the track, in the direction of the stored
-   (or detected) turn and spanning it too, or either way without one; padded by ``PAD_S``. A track too short, too uncertain or turning
-   less than ``MIN_TURN_DEG`` gives ``Unaligned`` with a reason; the caller falls back to time.
+   (or detected) turn and spanning it too, or either way without one; padded by ``PAD_S``.
+   A track too short, too uncertain or turning less than ``MIN_TURN_DEG`` gives
+   ``Unaligned`` with a reason; the caller falls back to time.
 2. The segment is resampled at ``GRID_HZ``, finer than the detector's 15 samples a second:
    a confidence-weighted average of the samples nearby (``grid``), so unsure samples count
    less; a grid point in a gap between samples is trusted less.

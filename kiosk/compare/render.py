@@ -153,4 +153,5 @@ class _Canvas:
         self.v[...] = 128
 
     def pane(self, left: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.y[:, left : left + width], self.u[:, left // 2 : (left + width) // 2], self.v[:, left // 2 : (left + width) // 2]
+        half = slice(left // 2, (left + width) // 2)
+        return self.y[:, left : left + width], self.u[:, half], self.v[:, half]

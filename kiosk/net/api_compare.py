@@ -145,16 +145,16 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
 
     look = consented_look(ctx, look_id)
     stored = stored_analysis(library_of(ctx).analysis(look.id).get("turn"))
+    video_url, clock = f"/api/v1/looks/{look.id}/video", "seconds from the first frame of the video"
     if stored is None:
-        return TurnOut(look_id=look.id, video_url=f"/api/v1/looks/{look.id}/video", clock="seconds from the first frame of the video",
-                       yaw=[], turn=None, angle_aligned=False, coverage_deg=0.0,
-                       unaligned_reason="the mirror kept no body-angle track with this look")
+        return TurnOut(look_id=look.id, video_url=video_url, clock=clock, yaw=[], turn=None, angle_aligned=False,
+                       coverage_deg=0.0, unaligned_reason="the mirror kept no body-angle track with this look")
     mapped = build_angle_map(stored.track, stored.turn)
     unaligned = mapped.reason if isinstance(mapped, Unaligned) else None
     return TurnOut(
         look_id=look.id,
-        video_url=f"/api/v1/looks/{look.id}/video",
-        clock="seconds from the first frame of the video",
+        video_url=video_url,
+        clock=clock,
         yaw=stored.track.to_entries(),
         turn=TurnInfo(**stored.turn.to_json()) if stored.turn else None,
         angle_aligned=unaligned is None,

@@ -216,8 +216,8 @@ def test_lookups_are_table_reads():
 def test_any_turn_covered_angles_show_their_side(start, amount, direction, first, pause, second, fps):
     """Turns of any start, extent, speed (up to 350°/s, faster than people turn) and pause."""
     half = start + direction * amount / 2
-    entries = track((0.5, start), (first, half), (pause, half), (second, start + direction * amount), (0.5, start + direction * amount),
-                    start=start, fps=fps)
+    end = start + direction * amount
+    entries = track((0.5, start), (first, half), (pause, half), (second, end), (0.5, end), start=start, fps=fps)
     m = build_angle_map(YawTrack.from_entries(entries))
     assert isinstance(m, AngleMap)
     assert m.sign == direction

@@ -95,7 +95,8 @@ def test_the_automatic_turn_goes_round_once_the_first_look_s_way(videos):
 
 
 def test_pauses_and_slow_turns_share_frames_between_slots(videos):
-    slow = make_pane("slow", videos[0], Analysed(YawTrack.from_entries(track((0.2, 0.0), (1.0, 180.0), (1.0, 180.0), (0.7, 360.0))), None, True))
+    pausing = track((0.2, 0.0), (1.0, 180.0), (1.0, 180.0), (0.7, 360.0))
+    slow = make_pane("slow", videos[0], Analysed(YawTrack.from_entries(pausing), None, True))
     s = CompareSession([slow, cw_pane(videos[1])], SessionSettings(pane_box=(96, 160)))
     assert len(s.proxies[0].times) < s.proxies[0].slots
 

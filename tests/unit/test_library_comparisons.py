@@ -77,7 +77,8 @@ def test_a_comparison_goes_with_any_of_its_looks(library, how):
         else:
             assert book.get(c.id).ready
     with library.connection() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM comparison_looks WHERE comparison_id NOT IN (SELECT id FROM comparisons)").fetchone()[0] == 0
+        orphans = "SELECT COUNT(*) FROM comparison_looks WHERE comparison_id NOT IN (SELECT id FROM comparisons)"
+        assert conn.execute(orphans).fetchone()[0] == 0
 
 
 def test_a_comparison_deleted_while_rendering_leaves_no_file(library):

@@ -107,7 +107,8 @@ def _tracks() -> dict[str, tuple[list, dict | None]]:
     for entry in unsure:
         entry[3] = float(rng.uniform(0.05, 1.0))
     cases["unsure"] = (unsure, None)
-    cases["with turn"] = (track((1.0, 0.0), (3.0, 300.0), (3.0, -60.0)), {"start_s": 1.0, "end_s": 4.0, "rotation_deg": 300, "direction": "cw"})
+    turn = {"start_s": 1.0, "end_s": 4.0, "rotation_deg": 300, "direction": "cw"}
+    cases["with turn"] = (track((1.0, 0.0), (3.0, 300.0), (3.0, -60.0)), turn)
     cases["old three-element"] = (track((1.0, 0.0), (2.0, 250.0), confidence=None), None)
     cases["standing"] = (track((3.0, 10.0), (3.0, -10.0)), None)
     return cases
