@@ -56,6 +56,7 @@ class ComparisonJobs:
         self._lock = threading.Lock()
         self._waiting = 0
         self._current: str | None = None
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -69,13 +70,18 @@ class ComparisonJobs:
     def start(self) -> None:
         """Tidy what a previous run left, then start the ``compare-render`` thread."""
         self.book.sweep()
+        self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="compare-render", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the render in progress (or give up after ``timeout``) and end the thread."""
+        """Finish the render in progress (or give up after ``timeout``) and end the thread.
+
+        Comparisons still waiting stay queued; the next ``start()`` marks them failed.
+        """
         if self._thread is None:
             return
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout)
         if self._thread.is_alive():
@@ -117,7 +123,7 @@ class ComparisonJobs:
         lower_priority(self.settings.nice, "comparison renderer")
         while True:
             comparison_id = self._queue.get()
-            if comparison_id is None:
+            if comparison_id is None or self._stopping.is_set():
                 return
             with self._lock:
                 self._waiting -= 1
