@@ -86,6 +86,8 @@ def run_mirror(
     window = roots[0]
     probe = PaintProbe(window, pump)
     bridge.paint_rate = probe.rate
+    if core.analysis is not None:
+        core.analysis.worker.watch_mirror(probe.rate.rate)  # the analysis yields when painting suffers
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)

@@ -62,7 +62,8 @@ def build_live_analysis(core: "KioskCore") -> LiveAnalysis:
     cfg = core.config.analysis
     # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
     pose = pose_settings(cfg, rotation=core.config.display.rotation)
-    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice,
+                              min_fps=cfg.min_fps, idle=cfg.idle_priority)
     worker = AnalysisWorker(core.hub, core.bus, settings, feed_session=core.feed)
     studio = core.studio
     autorecord = None

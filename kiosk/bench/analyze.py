@@ -1,10 +1,14 @@
 """``kiosk bench analyze``: the pose model's speed, and the mirror's painted fps with analysis off vs on.
 
 Part 1 runs the pose model on real frames (``--video``, else frames from ``--source``) at each
-input size and reports per-frame latency and the analysed fps it allows on one core. Part 2
-opens the real mirror window (``kiosk bench preview``'s machinery) twice in the same process,
-with a recording running, first without and then with the live analysis, and reports the
-painted fps of both, the analysed fps and how many frames the analysis skipped.
+input size and reports per-frame wall and CPU time (this machine's model time) and the
+analysed fps it allows on one core. Part 2 opens the real mirror window (``kiosk bench
+preview``'s machinery) in the same process once per phase, with a recording running: analysis
+off, then each runner, then off again (so a machine whose load changed during the run shows
+it), and reports each phase's painted fps, its ratio to the mean of the two "off" phases, the
+analysed fps, the model's time under load, the CPU of the kiosk and of the analysis process,
+and the load average around each phase. The machine is often shared: compare ratios within
+one run, and read the load figures before trusting any.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ def register(subparsers) -> None:
     p.add_argument("--source", default=DEFAULT_SOURCE, help=f"camera source for the mirror (default {DEFAULT_SOURCE})")
     p.add_argument("--sizes", help="comma-separated model input sizes to time (default: [analysis] input_size)")
     p.add_argument("--frames", type=int, default=150, help="frames timed per input size (default 150)")
-    p.add_argument("--runner", choices=["thread", "process", "both"], help="where the model runs (default: [analysis] runner)")
+    p.add_argument("--runner", choices=["thread", "process", "both"],
+                   help="where the model runs; both: thread then process in the same run (default: [analysis] runner)")
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per mirror run (default 10)")
-    p.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5; the model loads)")
+    p.add_argument("--warmup", type=float, default=5.0,
+                   help="seconds before measuring (default 5), and then until the analysis has analysed a few frames")
     p.add_argument("--no-record", action="store_true", help="measure the mirror without a recording running")
     p.add_argument("--no-mirror", action="store_true", help="only time the model (no window)")
+    p.add_argument("--no-off-again", action="store_true", help="skip the second analysis-off phase at the end")
     p.add_argument("--config", help="configuration file ([analysis] and [display] apply)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_display_args(p)
@@ -57,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     result: dict = {
         "machine": {"cpu_cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
         "model_complexity": cfg.model_complexity,
+        "face_check": cfg.face_check,
         "frames": {"source": args.video or args.source, "width": frames[0].shape[1], "height": frames[0].shape[0]},
         "model": [_time_model(frames, size, cfg, args.frames) for size in sizes],
         "mirror": None,
@@ -66,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         result["mirror_note"] = "not measured (--no-mirror)"
     else:
         result["mirror"] = _measure_mirror(args, config, runners)
+    result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(result))
     else:
@@ -109,24 +118,32 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
     estimator = PoseEstimator(PoseSettings(model_complexity=cfg.model_complexity, input_size=size,
                                            crop_to_person=cfg.crop_to_person))
     estimator.start()
-    times, found = [], 0
+    times, cpu, found = [], [], 0
+    load = os.getloadavg()[0]
     try:
         for i in range(count + 5):
             pixels = frames[i % len(frames)]
-            began = time.perf_counter()
+            began, cpu0 = time.perf_counter(), time.process_time()
             pose = estimator.estimate(pixels, i / 30)
             if i >= 5:  # the first frames load the graph
                 times.append(time.perf_counter() - began)
+                cpu.append(time.process_time() - cpu0)  # all threads: the model runs in mediapipe's own
                 found += pose is not None
     finally:
         estimator.close()
     ms = np.asarray(times) * 1000
+    cpu_ms = float(np.mean(cpu)) * 1000
     return {
         "input_size": size,
         "latency_ms": {"mean": round(float(ms.mean()), 1), "p50": round(float(np.percentile(ms, 50)), 1),
                        "p95": round(float(np.percentile(ms, 95)), 1)},
+        # CPU time is what a busy machine has to find for each analysed frame; wall time also
+        # counts waiting for a core, so it grows with the machine's load.
+        "cpu_ms": round(cpu_ms, 1),
         "fps_possible": round(1000 / float(ms.mean()), 1),
+        "fps_per_core": round(1000 / cpu_ms, 1) if cpu_ms > 0 else None,
         "person_found": round(found / len(times), 2),
+        "load_avg_1m": round(load, 2),
     }
 
 
@@ -134,47 +151,107 @@ def _measure_mirror(args, config, runners: list[str]) -> dict:
     from kiosk.analysis.live import build_live_analysis
     from kiosk.wiring import build_core
 
+    phases = ["off"] + runners + ([] if args.no_off_again else ["off"])
     with display(check_screen(args.screen)):
         from ui.preview_bench import measure_preview
 
-        runs = {}
+        runs: dict = {}
         with tempfile.TemporaryDirectory(prefix="bench-analyze-") as library:
-            for name in ["off"] + runners:
+            for i, name in enumerate(phases):
+                key = "analysis_off_end" if name == "off" and i > 0 else f"analysis_{name}"
                 config.analysis.runner = runners[0] if name == "off" else name
                 core = build_core(config, args.source, library_dir=library, record=not args.no_record, analysis=False)
                 if name != "off":
                     core.analysis = build_live_analysis(core)
-                mark: dict = {}
-                figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark))
+                mark: dict = {"load": os.getloadavg()[0]}
+                figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark),
+                                          after=_end_take(core, mark), ready=_analysing(core))
+                figures["load_avg_1m"] = [round(mark["load"], 2), round(os.getloadavg()[0], 2)]
                 if core.analysis is not None:
-                    worker = core.analysis.worker
-                    figures["analysis"] = {
-                        "runner": name,
-                        "fps": round((worker.analysed - mark.get("analysed", 0)) / args.seconds, 1),
-                        "model_ms": worker.stats().model_ms,
-                        "latency_ms": worker.stats().latency_ms,
-                        "skipped": worker.stats().skipped,
-                    }
-                runs["analysis_off" if name == "off" else f"analysis_{name}"] = figures
+                    figures["analysis"] = _analysis_figures(core.analysis.worker, name, mark, args.seconds)
+                runs[key] = figures
+    offs = [r["fps_painted"] for k, r in runs.items() if k.startswith("analysis_off")]
+    off = sum(offs) / len(offs)
     return {
         "source": args.source,
         "recording": not args.no_record,
-        "cpu_note": "cpu_percent is the kiosk process only; with runner process the model's CPU is not in it",
-        **{key: {"fps_painted": r["fps_painted"], "fps_captured": r["fps_captured"], "latency_ms": r["latency_ms"],
-                 "cpu_percent": r["cpu_percent"], "analysis": r.get("analysis")} for key, r in runs.items()},
+        "painted_off_fps": round(off, 2),
+        "cpu_note": "cpu_percent: the kiosk process (all its threads); analysis.child_cpu_percent: the analysis process",
+        **{key: {"fps_painted": r["fps_painted"], "ratio_to_off": round(r["fps_painted"] / off, 3) if off else None,
+                 "fps_captured": r["fps_captured"], "latency_ms": r["latency_ms"], "cpu_percent": r["cpu_percent"],
+                 "load_avg_1m": r["load_avg_1m"], "analysis": r.get("analysis")} for key, r in runs.items()},
     }
 
 
+def _analysis_figures(worker, runner: str, mark: dict, seconds: float) -> dict:
+    stats = worker.stats()
+    child_cpu = mark.get("child_cpu_end")
+    return {
+        "runner": runner,
+        "fps": round((mark.get("analysed_end", worker.analysed) - mark.get("analysed", 0)) / seconds, 1),
+        "target_fps_at_end": stats.target_fps,
+        "model_ms": stats.model_ms,
+        "model_cpu_ms": stats.model_cpu_ms,
+        "latency_ms": stats.latency_ms,
+        "skipped": stats.skipped,
+        "restarts": stats.restarts,
+        "state": stats.state,
+        "child_cpu_percent": round((child_cpu - mark["child_cpu"]) / seconds * 100, 1)
+        if child_cpu is not None and mark.get("child_cpu") is not None else None,
+    }
+
+
+def _analysing(core):
+    """Measure only once the analysis has analysed frames (a busy machine loads the model slowly)."""
+    started: dict = {}
+
+    def ready() -> bool:
+        if core.analysis is None:
+            return True
+        worker = core.analysis.worker
+        if worker.state != "running":
+            return False
+        started.setdefault("analysed", worker.analysed)
+        return worker.analysed >= started["analysed"] + 3
+
+    return ready
+
+
 def _start_take(core, no_record: bool, mark: dict):
-    """Called when measuring starts: note the analysis count, start the recording."""
+    """Called when measuring starts: note the analysis count and the child's CPU, start the recording."""
 
     def start() -> None:
         if core.analysis is not None:
             mark["analysed"] = core.analysis.worker.analysed
+            mark["child_cpu"] = _child_cpu(core.analysis.worker)
         if not no_record:
             core.start_recording("bench")
 
     return start
+
+
+def _end_take(core, mark: dict):
+    """Called when measuring ends, before the window closes."""
+
+    def end() -> None:
+        if core.analysis is not None:
+            mark["analysed_end"] = core.analysis.worker.analysed
+            mark["child_cpu_end"] = _child_cpu(core.analysis.worker)
+
+    return end
+
+
+def _child_cpu(worker) -> float | None:
+    """CPU seconds used so far by the analysis process (None with the thread runner)."""
+    pid = getattr(worker._estimator, "pid", None)
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _print(result: dict) -> None:
@@ -182,8 +259,8 @@ def _print(result: dict) -> None:
           f"{result['frames']['width']}×{result['frames']['height']}, load {result['machine']['load_avg_1m']}:")
     for m in result["model"]:
         lat = m["latency_ms"]
-        print(f"  input {m['input_size']} px: {lat['mean']} ms mean, p95 {lat['p95']} ms → up to {m['fps_possible']} fps; "
-              f"person found in {m['person_found']:.0%} of frames")
+        print(f"  input {m['input_size']} px: {lat['mean']} ms mean ({m['cpu_ms']} ms CPU), p95 {lat['p95']} ms "
+              f"→ up to {m['fps_possible']} fps; person found in {m['person_found']:.0%} of frames")
     mirror = result["mirror"]
     if mirror is None:
         print(f"mirror: {result['mirror_note']}")
@@ -192,5 +269,8 @@ def _print(result: dict) -> None:
         if not key.startswith("analysis_"):
             continue
         a = r["analysis"]
-        extra = f", analysed {a['fps']} fps ({a['model_ms']} ms in the model)" if a else ""
-        print(f"  mirror {key}: painted {r['fps_painted']} of {r['fps_captured']} fps, CPU {r['cpu_percent']}%{extra}")
+        extra = f", analysed {a['fps']} fps ({a['model_ms']} ms a frame)" if a else ""
+        load = "–".join(str(x) for x in r["load_avg_1m"])
+        print(f"  mirror {key}: painted {r['fps_painted']} of {r['fps_captured']} fps (×{r['ratio_to_off']} of off), "
+              f"CPU {r['cpu_percent']}%{extra}, load {load}")
+    print(f"load average at the end: {result['machine']['load_avg_1m_end']}")
