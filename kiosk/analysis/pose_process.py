@@ -192,9 +192,12 @@ class ProcessPoseEstimator:
             pass  # it died at once; the answer below says how
         try:
             kind, detail = self._receive(self.start_timeout_s)[:2]
+        except PoseProcessCancelled:
+            self.close()
+            raise
         except PoseProcessError as exc:
             self.close()
-            raise PoseProcessError(f"the pose process did not start: {exc}") from None
+            raise PoseProcessError(f"{exc} while starting") from None
         if kind != "ready":
             self.close()
             if isinstance(detail, KioskError):
@@ -257,7 +260,7 @@ class ProcessPoseEstimator:
             send_handle(self._conn, segment.fd, self._proc.pid)
         except (OSError, ValueError) as exc:
             segment.close()
-            raise PoseProcessError(f"the pose process is gone ({_exit_reason(self._proc) or exc})") from None
+            raise PoseProcessError(_gone(self._proc, str(exc))) from None
         self._segment = segment
         if old is not None:
             old.close()
@@ -266,7 +269,7 @@ class ProcessPoseEstimator:
         try:
             self._conn.send(message)
         except (OSError, ValueError, AttributeError):
-            raise PoseProcessError(f"the pose process is gone ({_exit_reason(self._proc) or 'its pipe is closed'})") from None
+            raise PoseProcessError(_gone(self._proc, "its pipe is closed")) from None
 
     def _receive(self, timeout: float) -> tuple:
         """The child's next answer, waiting in short slices so ``cancel`` is noticed.
@@ -284,7 +287,7 @@ class ProcessPoseEstimator:
             if left <= 0:
                 _log.warning("the pose process did not answer within %.0f s; stopping it", timeout)
                 proc.kill()
-                raise PoseProcessError(f"it did not answer within {timeout:.0f} s")
+                raise PoseProcessError(f"the pose process did not answer within {timeout:.0f} s")
             if wait([conn], min(left, 0.25)):
                 try:
                     return conn.recv()
@@ -293,7 +296,7 @@ class ProcessPoseEstimator:
                         proc.wait(2.0)
                     except subprocess.TimeoutExpired:
                         pass
-                    raise PoseProcessError(_exit_reason(proc) or "its pipe closed") from None
+                    raise PoseProcessError(_gone(proc, "its pipe closed")) from None
 
 
 def _stderr_fd() -> int:
@@ -303,14 +306,14 @@ def _stderr_fd() -> int:
         return 2
 
 
-def _exit_reason(proc: subprocess.Popen | None) -> str | None:
-    """How the child ended, in words (None while it runs)."""
+def _gone(proc: subprocess.Popen | None, otherwise: str) -> str:
+    """How the child ended, in words."""
     code = proc.poll() if proc is not None else None
     if code is None:
-        return None
+        return f"the pose process is gone ({otherwise})"
     if code < 0:
         try:
-            return f"it was killed by {signal.Signals(-code).name}"
+            return f"the pose process was killed by {signal.Signals(-code).name}"
         except ValueError:
-            return f"it was killed by signal {-code}"
-    return f"it exited with status {code}"
+            return f"the pose process was killed by signal {-code}"
+    return f"the pose process exited with status {code}"

@@ -137,6 +137,17 @@ class AnalysisWorker:
             runner=self.settings.runner,
         )
 
+    def health(self) -> tuple[bool, str]:
+        """Whether the analysis is doing its job, and what it is doing, in plain words."""
+        stats = self.stats()
+        restarted = f"; restarted {stats.restarts} time{'s' if stats.restarts != 1 else ''}" if stats.restarts else ""
+        if stats.state == "running":
+            where = "in a separate process" if stats.runner == "process" else "in a thread"
+            return True, f"analysing {stats.fps:g} frames a second {where}{restarted}"
+        if stats.state == "starting":
+            return True, f"{stats.reason}{restarted}"
+        return False, f"{stats.state}: {stats.reason}" if stats.reason else stats.state
+
     # -- the thread ---------------------------------------------------------------------------
 
     def _make_estimator(self):
@@ -189,7 +200,8 @@ class AnalysisWorker:
                 stop.wait(delay)
                 delay = min(delay * 2, BACKOFF_MAX_S)
         finally:
-            self._set_state("stopped", "analysis stopped")
+            if self.state != "failed":  # a failure stays visible in health until the next start
+                self._set_state("stopped", "analysis stopped")
 
     def _analyse(self, sub: Subscription, stop: threading.Event, analyser: BodyAnalyser) -> None:
         """Start an estimator and analyse until stopped; raises what went wrong."""

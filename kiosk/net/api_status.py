@@ -81,6 +81,10 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
     if ctx.core is not None:
         cam = ctx.core.camera_status()
         checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
+        analysis = getattr(ctx.core, "analysis", None)
+        if analysis is not None:
+            ok, detail = analysis.worker.health()
+            checks["analysis"] = Check(ok=ok, detail=detail)
     try:
         pending = ctx.outbox.pending()
         checks["database"] = Check(ok=True, detail="network database readable")
