@@ -37,8 +37,9 @@ def register(subparsers) -> None:
     p.add_argument("--runner", choices=["thread", "process", "both"],
                    help="where the model runs; both: thread then process in the same run (default: [analysis] runner)")
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per mirror run (default 10)")
-    p.add_argument("--warmup", type=float, default=5.0,
-                   help="seconds before measuring (default 5), and then until the analysis has analysed a few frames")
+    p.add_argument("--warmup", type=float, default=15.0,
+                   help="seconds before measuring (default 15: the analysis pacer settles), "
+                        "and then until the analysis has analysed a few frames")
     p.add_argument("--no-record", action="store_true", help="measure the mirror without a recording running")
     p.add_argument("--no-mirror", action="store_true", help="only time the model (no window)")
     p.add_argument("--no-off-again", action="store_true", help="skip the second analysis-off phase at the end")
@@ -167,6 +168,7 @@ def _measure_mirror(args, config, runners: list[str]) -> dict:
                 figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark),
                                           after=_end_take(core, mark), ready=_analysing(core))
                 figures["load_avg_1m"] = [round(mark["load"], 2), round(os.getloadavg()[0], 2)]
+                figures["python_wakeup_late_ms"] = mark.get("python_wakeup_late_ms")
                 if core.analysis is not None:
                     figures["analysis"] = _analysis_figures(core.analysis.worker, name, mark, args.seconds)
                 runs[key] = figures
@@ -179,7 +181,8 @@ def _measure_mirror(args, config, runners: list[str]) -> dict:
         "cpu_note": "cpu_percent: the kiosk process (all its threads); analysis.child_cpu_percent: the analysis process",
         **{key: {"fps_painted": r["fps_painted"], "ratio_to_off": round(r["fps_painted"] / off, 3) if off else None,
                  "fps_captured": r["fps_captured"], "latency_ms": r["latency_ms"], "cpu_percent": r["cpu_percent"],
-                 "load_avg_1m": r["load_avg_1m"], "analysis": r.get("analysis")} for key, r in runs.items()},
+                 "load_avg_1m": r["load_avg_1m"], "python_wakeup_late_ms": r["python_wakeup_late_ms"],
+                 "analysis": r.get("analysis")} for key, r in runs.items()},
     }
 
 
@@ -199,6 +202,39 @@ def _analysis_figures(worker, runner: str, mark: dict, seconds: float) -> dict:
         "child_cpu_percent": round((child_cpu - mark["child_cpu"]) / seconds * 100, 1)
         if child_cpu is not None and mark.get("child_cpu") is not None else None,
     }
+
+
+class _WakeupProbe:
+    """A Python thread of the kiosk that sleeps 5 ms at a time and notes how late it wakes.
+
+    Lateness is waiting for a core and for the GIL: what the mirror's own Python threads (the
+    preview pump, the paint probe's slots, the UI bridges) wait before they can run. A thread
+    runner whose low-priority thread holds the GIL while the kernel has preempted it shows here
+    as tens of milliseconds.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.late: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-wakeup", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join()
+        ms = np.asarray(self.late or [0.0]) * 1000
+        return {"p50": round(float(np.percentile(ms, 50)), 2), "p99": round(float(np.percentile(ms, 99)), 1),
+                "max": round(float(ms.max()), 1), "over_20ms_per_s": None}
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            began = time.perf_counter()
+            time.sleep(0.005)
+            self.late.append(time.perf_counter() - began - 0.005)
 
 
 def _analysing(core):
@@ -224,6 +260,9 @@ def _start_take(core, no_record: bool, mark: dict):
         if core.analysis is not None:
             mark["analysed"] = core.analysis.worker.analysed
             mark["child_cpu"] = _child_cpu(core.analysis.worker)
+        mark["wakeup"] = _WakeupProbe()
+        mark["wakeup"].start()
+        mark["t0"] = time.monotonic()
         if not no_record:
             core.start_recording("bench")
 
@@ -237,6 +276,10 @@ def _end_take(core, mark: dict):
         if core.analysis is not None:
             mark["analysed_end"] = core.analysis.worker.analysed
             mark["child_cpu_end"] = _child_cpu(core.analysis.worker)
+        probe = mark.pop("wakeup")
+        wall = time.monotonic() - mark["t0"]
+        mark["python_wakeup_late_ms"] = figures = probe.stop()
+        figures["over_20ms_per_s"] = round(sum(late > 0.020 for late in probe.late) / wall, 2)
 
     return end
 
@@ -271,6 +314,7 @@ def _print(result: dict) -> None:
         a = r["analysis"]
         extra = f", analysed {a['fps']} fps ({a['model_ms']} ms a frame)" if a else ""
         load = "–".join(str(x) for x in r["load_avg_1m"])
+        late = r["python_wakeup_late_ms"] or {}
         print(f"  mirror {key}: painted {r['fps_painted']} of {r['fps_captured']} fps (×{r['ratio_to_off']} of off), "
-              f"CPU {r['cpu_percent']}%{extra}, load {load}")
+              f"CPU {r['cpu_percent']}%{extra}, Python wake-up late p99 {late.get('p99')} ms, load {load}")
     print(f"load average at the end: {result['machine']['load_avg_1m_end']}")

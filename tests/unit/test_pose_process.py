@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +194,33 @@ def test_the_segment_refuses_what_does_not_fit():
     finally:
         segment.close()
     assert segments_open() == set()
+
+
+def test_the_child_ends_when_the_kiosk_is_killed(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys\n"
+        "from kiosk.analysis.pose_process import ProcessPoseEstimator\n"
+        "from tests.unit._estimators import FakeEstimator, FakeSettings\n"
+        "est = ProcessPoseEstimator(FakeSettings(), factory=FakeEstimator, nice=0)\n"
+        "est.start()\n"
+        "print(est.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    kiosk = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             cwd=str(Path(__file__).resolve().parents[2]))
+    try:
+        child = int(kiosk.stdout.readline())
+        assert alive(child)
+        kiosk.kill()
+        kiosk.wait()
+        deadline = time.monotonic() + 30
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child)  # it saw its pipe close and left
+    finally:
+        kiosk.kill()
+        kiosk.wait()
