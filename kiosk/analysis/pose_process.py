@@ -8,8 +8,8 @@ holds nothing the mirror needs.
 
 What crosses over: each frame's raw pixels through a shared-memory segment
 (``frame_segment``; one memcpy in the kiosk, no pickling, no resizing: cropping, scaling and
-colour conversion happen in the child), a small header and the ``Pose`` back through a pipe.
-The child is generic: it builds whatever ``factory(settings)`` returns, any object with
+colour conversion happen in the child), a small header and the ``Pose`` back through a pipe
+(the protocol is in ``pose_child``, the child's side). The child is generic: it builds whatever ``factory(settings)`` returns, any object with
 ``start()``, ``estimate(pixels, t)``, ``reset()`` and ``close()``, so a change to the
 estimator or its settings needs no change here.
 
@@ -30,19 +30,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.reduction import recv_handle, send_handle
+from multiprocessing.reduction import send_handle
 from typing import Any
 
 import numpy as np
 
-from kiosk.analysis.frame_segment import FrameHeader, FrameSegment
+from kiosk.analysis.frame_segment import FrameSegment
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
-from kiosk.analysis.scheduling import lower_priority
 from kiosk.errors import KioskError
 
 _log = logging.getLogger(__name__)
 
-CHILD_MODULE = "kiosk.analysis.pose_child"  # ``python -m`` entry point of the child
+CHILD_MODULE = "kiosk.analysis.pose_child"  # the child's side: ``python -m kiosk.analysis.pose_child FD``
 
 
 class PoseProcessError(KioskError):
@@ -61,85 +60,6 @@ class ChildSpec:
     settings: Any = None
     nice: int = 10
     idle: bool = False  # SCHED_IDLE: run only on CPU time nothing else wants
-
-
-def child_main(fd: int) -> int:
-    """The child process: its import path and ``ChildSpec`` come first down the socket ``fd``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    conn = Connection(fd)
-    try:
-        sys.path[:] = conn.recv()  # the parent's, so its factory imports here too
-        spec = conn.recv()
-    except (EOFError, OSError):
-        return 0
-    except Exception as exc:  # e.g. the factory's module does not import here
-        _send(conn, ("error", _portable(exc)))
-        return 1
-    from kiosk.log import setup_logging
-
-    setup_logging()
-    _serve(conn, spec)
-    return 0
-
-
-def _serve(conn: Connection, spec: ChildSpec) -> None:
-    """Frames in, poses out, until told to stop or the pipe closes."""
-    lower_priority(spec.nice, spec.idle)
-    estimator = spec.factory(spec.settings)
-    segment: FrameSegment | None = None
-    try:
-        try:
-            estimator.start()
-        except Exception as exc:  # reported to the parent, who decides
-            _send(conn, ("error", _portable(exc)))
-            return
-        _send(conn, ("ready", None))
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                return  # the parent is gone
-            kind = message[0]
-            if kind == "frame":
-                header: FrameHeader = message[1]
-                cpu0, wall0 = time.process_time(), time.perf_counter()
-                pose = estimator.estimate(segment.view(header), header.t)
-                cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-                if not _send(conn, ("pose", pose, cpu, wall)):
-                    return
-            elif kind == "segment":
-                fd = recv_handle(conn)
-                if segment is not None:
-                    segment.close()
-                segment = FrameSegment.attach(fd, message[1])
-            elif kind == "reset":
-                estimator.reset()
-                _send(conn, ("done", None))
-            else:  # "stop"
-                return
-    except Exception as exc:
-        _send(conn, ("error", _portable(exc)))
-    finally:
-        try:
-            estimator.close()
-        finally:
-            if segment is not None:
-                segment.close()
-
-
-def _send(conn: Connection, message: tuple) -> bool:
-    try:
-        conn.send(message)
-        return True
-    except (OSError, ValueError):  # the parent went away
-        return False
-
-
-def _portable(exc: BaseException) -> BaseException | str:
-    """The exception itself for a KioskError (one sentence, picklable), else one line about it."""
-    if isinstance(exc, KioskError):
-        return exc
-    return f"{type(exc).__name__}: {exc}"
 
 
 class ProcessPoseEstimator:
@@ -297,6 +217,14 @@ class ProcessPoseEstimator:
                     except subprocess.TimeoutExpired:
                         pass
                     raise PoseProcessError(_gone(proc, "its pipe closed")) from None
+
+
+def _send(conn: Connection, message: tuple) -> bool:
+    try:
+        conn.send(message)
+        return True
+    except (OSError, ValueError):  # the child went away
+        return False
 
 
 def _stderr_fd() -> int:

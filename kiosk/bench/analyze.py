@@ -164,6 +164,10 @@ def _measure_mirror(args, config, runners: list[str]) -> dict:
                 core = build_core(config, args.source, library_dir=library, record=not args.no_record, analysis=False)
                 if name != "off":
                     core.analysis = build_live_analysis(core)
+                    # Measure the live picture with the analysis running: a turn the clip shows
+                    # must not start a look whose replay then covers the live picture.
+                    core.analysis.autorecord = None
+                    core.analysis.on_gesture = None
                 mark: dict = {"load": os.getloadavg()[0]}
                 figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark),
                                           after=_end_take(core, mark), ready=_analysing(core))
