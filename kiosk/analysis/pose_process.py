@@ -65,9 +65,11 @@ class ChildSpec:
 class ProcessPoseEstimator:
     """An estimator running in a separate process (its own interpreter and GIL)."""
 
-    def __init__(self, settings: PoseSettings | None = None, timeout_s: float = 10.0, nice: int = 10,
-                 idle: bool = False, factory: Callable[[Any], Any] = PoseEstimator, start_timeout_s: float = 60.0) -> None:
+    def __init__(self, settings: PoseSettings | None = None, timeout_s: float = 30.0, nice: int = 10,
+                 idle: bool = False, factory: Callable[[Any], Any] = PoseEstimator, start_timeout_s: float = 120.0) -> None:
         self.settings = settings or PoseSettings()
+        # Generous: at low priority on a busy machine the child is slow, not hung (a frame has
+        # taken over a second here under a load average of 25); killing it would only add a reload.
         self.timeout_s = timeout_s
         self.start_timeout_s = start_timeout_s
         self.spec = ChildSpec(factory=factory, settings=self.settings, nice=nice, idle=idle)

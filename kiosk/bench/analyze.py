@@ -36,6 +36,8 @@ def register(subparsers) -> None:
     p.add_argument("--frames", type=int, default=150, help="frames timed per input size (default 150)")
     p.add_argument("--runner", choices=["thread", "process", "both"],
                    help="where the model runs; both: thread then process in the same run (default: [analysis] runner)")
+    p.add_argument("--nice", help="comma-separated [analysis] nice values, or idle ([analysis] idle_priority): "
+                                  "each runner is measured at each (default: the configuration's), e.g. 10,0,idle")
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per mirror run (default 10)")
     p.add_argument("--warmup", type=float, default=15.0,
                    help="seconds before measuring (default 15: the analysis pacer settles), "
@@ -61,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
     if not all(128 <= s <= 1920 for s in sizes):
         raise UsageError("--sizes must be 128–1920 pixels")
     runners = ["thread", "process"] if args.runner == "both" else [args.runner or cfg.runner]
+    try:
+        nices = [n if n == "idle" else int(n) for n in args.nice.split(",")] if args.nice else [None]
+    except ValueError:
+        raise UsageError(f"--nice {args.nice!r} must be whole numbers or idle, like 10,0,idle") from None
+    if not all(n in (None, "idle") or 0 <= n <= 19 for n in nices):
+        raise UsageError("--nice values must be 0–19 or idle")
     frames = _sample_frames(args, config)
     result: dict = {
         "machine": {"cpu_cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
@@ -74,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_mirror:
         result["mirror_note"] = "not measured (--no-mirror)"
     else:
-        result["mirror"] = _measure_mirror(args, config, runners)
+        result["mirror"] = _measure_mirror(args, config, runners, nices)
     result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(result))
@@ -148,19 +156,25 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
     }
 
 
-def _measure_mirror(args, config, runners: list[str]) -> dict:
+def _measure_mirror(args, config, runners: list[str], nices: list[int]) -> dict:
     from kiosk.analysis.live import build_live_analysis
     from kiosk.wiring import build_core
 
-    phases = ["off"] + runners + ([] if args.no_off_again else ["off"])
+    on = [(runner, nice) for runner in runners for nice in nices]
+    phases: list[tuple[str, int | str | None]] = [("off", None)] + on + ([] if args.no_off_again else [("off", None)])
     with display(check_screen(args.screen)):
         from ui.preview_bench import measure_preview
 
         runs: dict = {}
         with tempfile.TemporaryDirectory(prefix="bench-analyze-") as library:
-            for i, name in enumerate(phases):
+            for i, (name, nice) in enumerate(phases):
                 key = "analysis_off_end" if name == "off" and i > 0 else f"analysis_{name}"
+                if len(nices) > 1 and name != "off":
+                    key += "_idle" if nice == "idle" else f"_nice{nice}"
                 config.analysis.runner = runners[0] if name == "off" else name
+                if name != "off" and nice is not None:
+                    config.analysis.idle_priority = nice == "idle"
+                    config.analysis.nice = 0 if nice == "idle" else nice
                 core = build_core(config, args.source, library_dir=library, record=not args.no_record, analysis=False)
                 if name != "off":
                     core.analysis = build_live_analysis(core)
@@ -175,6 +189,8 @@ def _measure_mirror(args, config, runners: list[str]) -> dict:
                 figures["python_wakeup_late_ms"] = mark.get("python_wakeup_late_ms")
                 if core.analysis is not None:
                     figures["analysis"] = _analysis_figures(core.analysis.worker, name, mark, args.seconds)
+                    figures["analysis"]["nice"] = config.analysis.nice
+                    figures["analysis"]["idle_priority"] = config.analysis.idle_priority
                 runs[key] = figures
     offs = [r["fps_painted"] for k, r in runs.items() if k.startswith("analysis_off")]
     off = sum(offs) / len(offs)

@@ -224,3 +224,13 @@ def test_the_child_ends_when_the_kiosk_is_killed(tmp_path):
     finally:
         kiosk.kill()
         kiosk.wait()
+
+
+def test_idle_priority_puts_the_child_in_the_idle_scheduling_class():
+    est = ProcessPoseEstimator(FakeSettings(), factory=FakeEstimator, nice=0, idle=True)
+    try:
+        est.start()
+        assert os.sched_getscheduler(est.pid) == os.SCHED_IDLE
+        assert est.estimate(frame(60, 80, 0), 1.0).t == 1.0
+    finally:
+        est.close()
