@@ -184,3 +184,18 @@ def test_health_says_what_the_analysis_is_doing(monkeypatch):
         finally:
             worker.stop()  # also ends the 30 s backoff wait
     assert worker.state == "stopped"
+
+
+def test_the_worker_paces_itself_by_the_painted_rate():
+    worker, _ = make_worker()
+    painted = {"fps": 30.0}
+    worker.watch_mirror(lambda: painted["fps"])
+    assert worker.stats().target_fps == 2.0  # a watched mirror: start at the floor
+    with Camera(worker.hub):
+        worker.start()
+        try:
+            wait_for(lambda: worker.stats().target_fps >= 4.0)  # smooth painting: it speeds up
+            painted["fps"] = 3.0  # the mirror now paints a tenth of the camera's frames
+            wait_for(lambda: worker.stats().target_fps < 4.0)
+        finally:
+            worker.stop()
