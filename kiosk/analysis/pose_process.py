@@ -87,8 +87,10 @@ class ProcessPoseEstimator:
         return self._proc.pid if self._proc is not None else None
 
     def start(self) -> None:
-        """Start the child and wait until its estimator is ready (the model loads there)."""
-        self._cancel.clear()
+        """Start the child and wait until its estimator is ready (the model loads there).
+
+        A ``cancel()`` that came first, even before this call, makes it give up at once.
+        """
         # A Unix socket pair, which can also carry the segment's file descriptor. The child is a
         # fresh interpreter (no fork of a threaded, possibly Qt, parent; no re-import of our
         # __main__ as multiprocessing's spawn would do) whose stdout is the kiosk's stderr, so

@@ -22,6 +22,7 @@ class FakeSettings:
     sleep_s: float = 0.0  # per frame
     exit_on_frame: int | None = None  # the process exits (status 3) on this frame number
     fail_start: str | None = None  # "model": a missing model; any other text: a RuntimeError
+    start_s: float = 0.0  # how long the "model" takes to load
     busy_file: str | None = None  # touched when a frame arrives (the test knows it is busy)
     no_person: bool = False
 
@@ -46,6 +47,8 @@ class FakeEstimator:
         self.started = False
 
     def start(self) -> None:
+        if self.settings.start_s:
+            time.sleep(self.settings.start_s)
         if self.settings.fail_start == "model":
             raise PoseModelMissing("the pose model for model_complexity = 2 is not installed")
         if self.settings.fail_start:

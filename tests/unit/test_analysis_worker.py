@@ -199,3 +199,14 @@ def test_the_worker_paces_itself_by_the_painted_rate():
             wait_for(lambda: worker.stats().target_fps < 4.0)
         finally:
             worker.stop()
+
+
+def test_stop_while_the_model_loads():
+    worker, events = make_worker(start_s=600)
+    worker.start()
+    wait_for(lambda: worker.state == "starting" and worker._estimator is not None and worker._estimator.pid)
+    pid = worker._estimator.pid
+    worker.stop()  # ten minutes of loading left: stopping must not wait for them
+    assert worker.state == "stopped"
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z")
+    assert not [s for s in statuses(events) if s.state in ("restarting", "failed")]
