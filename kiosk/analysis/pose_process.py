@@ -114,6 +114,9 @@ class ProcessPoseEstimator:
             conn.send(self.spec)
         except OSError:
             pass  # it died at once; the answer below says how
+        except Exception as exc:  # e.g. a factory that cannot be pickled (a lambda)
+            self.close()
+            raise PoseProcessError(f"the estimator cannot be handed to the pose process ({exc})") from None
         try:
             kind, detail = self._receive(self.start_timeout_s)[:2]
         except PoseProcessCancelled:

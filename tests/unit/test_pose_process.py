@@ -234,3 +234,10 @@ def test_idle_priority_puts_the_child_in_the_idle_scheduling_class():
         assert est.estimate(frame(60, 80, 0), 1.0).t == 1.0
     finally:
         est.close()
+
+
+def test_an_estimator_that_cannot_cross_over_is_refused_cleanly():
+    est = ProcessPoseEstimator(FakeSettings(), factory=lambda settings: FakeEstimator(settings), nice=0)
+    with pytest.raises(PoseProcessError, match="cannot be handed"):
+        est.start()
+    assert est.pid is None and segments_open() == set()
