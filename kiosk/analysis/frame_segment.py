@@ -20,13 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.errors import KioskError
+from kiosk.errors import AnalysisError
 
 SEGMENT_NAME = "kiosk-analysis-frame"  # shows as /memfd:kiosk-analysis-frame in /proc/PID/fd
-
-
-class SegmentError(KioskError):
-    """Shared memory for frames could not be set up."""
 
 
 @dataclass(frozen=True)
@@ -51,18 +47,18 @@ class FrameSegment:
     def create(cls, size: int) -> "FrameSegment":
         """A new segment of at least ``size`` bytes (rounded up to whole pages)."""
         if not hasattr(os, "memfd_create"):
-            raise SegmentError("the process runner needs Linux shared memory (memfd); use runner = \"thread\"")
+            raise AnalysisError("the process runner needs Linux shared memory (memfd); use runner = \"thread\"")
         size = max(mmap.PAGESIZE, -(-size // mmap.PAGESIZE) * mmap.PAGESIZE)
         try:
             fd = os.memfd_create(SEGMENT_NAME, os.MFD_CLOEXEC)
         except OSError as exc:
-            raise SegmentError(f"cannot create shared memory for frames ({exc.strerror})") from None
+            raise AnalysisError(f"cannot create shared memory for frames ({exc.strerror})") from None
         try:
             os.ftruncate(fd, size)
             return cls(fd, size)
         except (OSError, ValueError) as exc:
             os.close(fd)
-            raise SegmentError(f"cannot size shared memory for frames to {size} bytes ({exc})") from None
+            raise AnalysisError(f"cannot size shared memory for frames to {size} bytes ({exc})") from None
 
     @classmethod
     def attach(cls, fd: int, size: int) -> "FrameSegment":
@@ -75,9 +71,9 @@ class FrameSegment:
     def write(self, pixels: np.ndarray, t: float, seq: int = 0) -> FrameHeader:
         """Copy ``pixels`` into the segment; returns the header that describes them."""
         if self._map is None:
-            raise SegmentError("the frame segment is closed")
+            raise AnalysisError("the frame segment is closed")
         if not self.fits(pixels):
-            raise SegmentError(f"a {pixels.nbytes}-byte frame does not fit a {self.size}-byte segment")
+            raise AnalysisError(f"a {pixels.nbytes}-byte frame does not fit a {self.size}-byte segment")
         target = np.ndarray(pixels.shape, dtype=pixels.dtype, buffer=self._map)
         np.copyto(target, pixels, casting="no")
         return FrameHeader(shape=tuple(pixels.shape), dtype=pixels.dtype.str, t=t, seq=seq)
@@ -85,10 +81,10 @@ class FrameSegment:
     def view(self, header: FrameHeader) -> np.ndarray:
         """The frame described by ``header``, read in place (valid until the next write)."""
         if self._map is None:
-            raise SegmentError("the frame segment is closed")
+            raise AnalysisError("the frame segment is closed")
         dtype = np.dtype(header.dtype)
         if int(np.prod(header.shape)) * dtype.itemsize > self.size:
-            raise SegmentError(f"a frame of shape {header.shape} is larger than the {self.size}-byte segment")
+            raise AnalysisError(f"a frame of shape {header.shape} is larger than the {self.size}-byte segment")
         pixels = np.ndarray(header.shape, dtype=dtype, buffer=self._map)
         pixels.flags.writeable = False
         return pixels

@@ -37,18 +37,14 @@ import numpy as np
 
 from kiosk.analysis.frame_segment import FrameSegment
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, PoseProcessError
 
 _log = logging.getLogger(__name__)
 
 CHILD_MODULE = "kiosk.analysis.pose_child"  # the child's side: ``python -m kiosk.analysis.pose_child FD``
 
 
-class PoseProcessError(KioskError):
-    """The pose process died, did not answer or could not start."""
-
-
-class PoseProcessCancelled(PoseProcessError):
+class PoseProcessCancelled(Exception):
     """``cancel()`` was called while waiting for the pose process (the analysis is stopping)."""
 
 

@@ -6,13 +6,14 @@ between are skipped and counted, and every pose keeps its frame's capture time. 
 model runs in a child process by default (``runner = "process"``, ``pose_process``): the
 kiosk's side only copies the frame into shared memory and waits, so the mirror's Python
 threads never wait for the GIL behind the model, and the child runs at low priority. With
-``runner = "thread"`` it runs in this thread instead.
+``runner = "thread"`` it runs in this thread instead. Results go on the event bus: a
+``PresenceSample`` for every analysed frame (the core feeds it to the session state
+machine), yaw, turn phases, gestures.
 
 The loop survives anything: a dead or hung child, or any error in the model or the trackers,
 is reported (``state`` "restarting" with the reason, on the bus as ``AnalysisStatus`` and in
 ``stats()``), and the estimator is started again after a backoff that doubles up to a minute.
-Only a setting that cannot work (a missing model) stops it for good ("failed"). The debounced
-presence goes to the session state machine as ``PersonSeen``/``PersonGone``.
+Only a setting that cannot work (a missing model) stops it for good ("failed").
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
-from kiosk.analysis.events import AnalysisStatus, BodyYaw, GestureProgress, PersonPresenceChanged, TurnPhase
+from kiosk.analysis.events import (
+    AnalysisStatus,
+    BodyYaw,
+    GestureProgress,
+    PersonPresenceChanged,
+    PresenceSample,
+    TurnPhase,
+)
 from kiosk.analysis.pacer import Pacer, PacerSettings
 from kiosk.analysis.pose import PoseEstimator, PoseSettings
 from kiosk.analysis.pose_process import PoseProcessCancelled, PoseProcessError
@@ -36,7 +44,6 @@ from kiosk.events import EventBus
 from kiosk.errors import KioskError
 from kiosk.hub import ConsumerThread, FrameHub, Subscription
 from kiosk.metrics import RateMeter
-from kiosk.session import Input, PersonGone, PersonSeen
 
 _log = logging.getLogger(__name__)
 
@@ -83,12 +90,10 @@ class _AnalyserFailed(Exception):
 class AnalysisWorker:
     """Runs the body analysis on live frames; ``start``/``stop`` bracket the thread."""
 
-    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings,
-                 feed_session: Callable[[Input], None] | None = None) -> None:
+    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings) -> None:
         self.hub = hub
         self.bus = bus
         self.settings = settings
-        self.feed_session = feed_session
         self.rate = RateMeter()
         self.pacer = Pacer(PacerSettings(max_fps=settings.max_fps, min_fps=min(settings.min_fps, settings.max_fps)))
         self.analysed = 0
@@ -262,13 +267,9 @@ class AnalysisWorker:
         if facts.change is not None:
             presence = facts.change.presence
             bus.emit(PersonPresenceChanged(presence=presence.value, full_body=presence is Presence.FULL_BODY))
-        if self.feed_session is not None:
-            state = analyser.presence.state
-            now = time.monotonic()
-            if state is Presence.NOBODY:
-                self.feed_session(PersonGone(now))
-            else:
-                self.feed_session(PersonSeen(now, full_body=state is Presence.FULL_BODY))
+        state = analyser.presence.state
+        bus.emit(PresenceSample(t=time.monotonic(), seen=state is not Presence.NOBODY,
+                                full_body=state is Presence.FULL_BODY))
         if facts.yaw is not None:
             bus.emit(BodyYaw(t=facts.yaw.t, yaw_deg=round(facts.yaw.yaw_deg, 1),
                              rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1)))

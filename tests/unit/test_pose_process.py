@@ -132,7 +132,7 @@ def test_stop_while_the_child_is_busy(runner, tmp_path):
     def analyse():
         try:
             est.estimate(frame(60, 80, 0), 1.0)
-        except PoseProcessError as exc:
+        except (PoseProcessError, PoseProcessCancelled) as exc:
             outcome.append(exc)
 
     waiting = threading.Thread(target=analyse)

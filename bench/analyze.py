@@ -14,14 +14,17 @@ one run, and read the load figures before trusting any.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import tempfile
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
-from kiosk.bench._xserver import add_display_args, check_screen, display
+from bench._figures import summary
+from bench._xserver import add_display_args, check_screen, display
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 
@@ -140,30 +143,26 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
                 found += pose is not None
     finally:
         estimator.close()
-    ms = np.asarray(times) * 1000
-    cpu_ms = float(np.mean(cpu)) * 1000
+    latency = summary(times, 1000.0)
+    cpu_ms = summary(cpu, 1000.0)["mean"]
     return {
         "input_size": size,
-        "latency_ms": {"mean": round(float(ms.mean()), 1), "p50": round(float(np.percentile(ms, 50)), 1),
-                       "p95": round(float(np.percentile(ms, 95)), 1)},
+        "latency_ms": latency,
         # CPU time is what a busy machine has to find for each analysed frame; wall time also
         # counts waiting for a core, so it grows with the machine's load.
-        "cpu_ms": round(cpu_ms, 1),
-        "fps_possible": round(1000 / float(ms.mean()), 1),
-        "fps_per_core": round(1000 / cpu_ms, 1) if cpu_ms > 0 else None,
+        "cpu_ms": cpu_ms,
+        "fps_possible": round(1000 / latency["mean"], 1) if latency["mean"] else None,
+        "fps_per_core": round(1000 / cpu_ms, 1) if cpu_ms else None,
         "person_found": round(found / len(times), 2),
         "load_avg_1m": round(load, 2),
     }
 
 
-def _measure_mirror(args, config, runners: list[str], nices: list[int]) -> dict:
-    from kiosk.analysis.live import build_live_analysis
-    from kiosk.wiring import build_core
-
+def _measure_mirror(args, config, runners: list[str], nices: list) -> dict:
     on = [(runner, nice) for runner in runners for nice in nices]
     phases: list[tuple[str, int | str | None]] = [("off", None)] + on + ([] if args.no_off_again else [("off", None)])
     with display(check_screen(args.screen)):
-        from ui.preview_bench import measure_preview
+        from bench._window import measure_preview
 
         runs: dict = {}
         with tempfile.TemporaryDirectory(prefix="bench-analyze-") as library:
@@ -175,20 +174,15 @@ def _measure_mirror(args, config, runners: list[str], nices: list[int]) -> dict:
                 if name != "off" and nice is not None:
                     config.analysis.idle_priority = nice == "idle"
                     config.analysis.nice = 0 if nice == "idle" else nice
-                core = build_core(config, args.source, library_dir=library, record=not args.no_record, analysis=False)
-                if name != "off":
-                    core.analysis = build_live_analysis(core)
-                    # Measure the live picture with the analysis running: a turn the clip shows
-                    # must not start a look whose replay then covers the live picture.
-                    core.analysis.autorecord = None
-                    core.analysis.on_gesture = None
+                core = _build_core(config, args, library, analysis=name != "off")
+                worker = _worker(core)
                 mark: dict = {"load": os.getloadavg()[0]}
                 figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark),
                                           after=_end_take(core, mark), ready=_analysing(core))
                 figures["load_avg_1m"] = [round(mark["load"], 2), round(os.getloadavg()[0], 2)]
                 figures["python_wakeup_late_ms"] = mark.get("python_wakeup_late_ms")
-                if core.analysis is not None:
-                    figures["analysis"] = _analysis_figures(core.analysis.worker, name, mark, args.seconds)
+                if worker is not None:
+                    figures["analysis"] = _analysis_figures(worker, name, mark, args.seconds)
                     figures["analysis"]["nice"] = config.analysis.nice
                     figures["analysis"]["idle_priority"] = config.analysis.idle_priority
                 runs[key] = figures
@@ -257,14 +251,32 @@ class _WakeupProbe:
             self.late.append(time.perf_counter() - began - 0.005)
 
 
+def _build_core(config, args, library: str, analysis: bool):
+    """The kiosk for one phase. With analysis, but without the self-recording turn: a turn in
+    the clip must not start a look whose replay then covers the live picture being measured."""
+    from kiosk.core import KioskCore
+    from kiosk.wiring import Switches, build_analysis, build_parts
+
+    switches = Switches(source=args.source, library_dir=library, record=not args.no_record, analysis=False)
+    parts = build_parts(config, switches)
+    if analysis:
+        no_studio = SimpleNamespace(available=False)  # build_analysis then adds no auto-recorder
+        parts = dataclasses.replace(parts, analysis=build_analysis(config, parts.hub, parts.bus, no_studio))
+    return KioskCore(parts)
+
+
+def _worker(core):
+    return getattr(core.parts.analysis, "worker", None)
+
+
 def _analysing(core):
     """Measure only once the analysis has analysed frames (a busy machine loads the model slowly)."""
     started: dict = {}
 
     def ready() -> bool:
-        if core.analysis is None:
+        worker = _worker(core)
+        if worker is None:
             return True
-        worker = core.analysis.worker
         if worker.state != "running":
             return False
         started.setdefault("analysed", worker.analysed)
@@ -277,9 +289,10 @@ def _start_take(core, no_record: bool, mark: dict):
     """Called when measuring starts: note the analysis count and the child's CPU, start the recording."""
 
     def start() -> None:
-        if core.analysis is not None:
-            mark["analysed"] = core.analysis.worker.analysed
-            mark["child_cpu"] = _child_cpu(core.analysis.worker)
+        worker = _worker(core)
+        if worker is not None:
+            mark["analysed"] = worker.analysed
+            mark["child_cpu"] = _child_cpu(worker)
         mark["wakeup"] = _WakeupProbe()
         mark["wakeup"].start()
         mark["t0"] = time.monotonic()
@@ -293,9 +306,10 @@ def _end_take(core, mark: dict):
     """Called when measuring ends, before the window closes."""
 
     def end() -> None:
-        if core.analysis is not None:
-            mark["analysed_end"] = core.analysis.worker.analysed
-            mark["child_cpu_end"] = _child_cpu(core.analysis.worker)
+        worker = _worker(core)
+        if worker is not None:
+            mark["analysed_end"] = worker.analysed
+            mark["child_cpu_end"] = _child_cpu(worker)
         probe = mark.pop("wakeup")
         wall = time.monotonic() - mark["t0"]
         mark["python_wakeup_late_ms"] = figures = probe.stop()

@@ -1,6 +1,6 @@
 """How late a Python thread wakes while the pose model runs beside it, in a thread or a process.
 
-``python -m kiosk.bench._gil_probe {none,thread,process} --video CLIP [--nice 10] [--seconds 8]``
+``python -m bench._gil_probe {none,thread,process} --video CLIP [--nice 10] [--seconds 8]``
 prints one JSON object. A probe thread at normal priority sleeps 2 ms in a loop and records
 how late it wakes: waiting for a core and for the GIL. That is what the mirror's own Python
 threads (the preview pump, the paint probe's slots on Qt's render thread) go through while the
