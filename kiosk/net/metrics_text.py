@@ -25,16 +25,14 @@ def render_metrics(ctx: NetContext) -> str:
         _line(out, "kiosk_camera_drops_total", "counter", "Frames the camera dropped.", cam.dropped)
         _line(out, "kiosk_camera_reconnects_total", "counter", "Times the camera was reopened.", cam.reconnects)
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", int(cam.state == "running"))
-        analysis = getattr(ctx.core, "analysis", None)
-        if analysis is not None:
-            stats = analysis.worker.stats()
-            _line(out, "kiosk_analysis_up", "gauge", "1 while the body analysis runs.", int(stats.state == "running"))
-            _line(out, "kiosk_analysis_fps", "gauge", "Frames the body analysis analyses a second.", float(stats.fps))
-            _line(out, "kiosk_analysis_restarts_total", "counter", "Times the body analysis was restarted after a failure.",
-                  stats.restarts)
     else:
         # `kiosk serve` runs without a camera: say so rather than report a fake 0 fps
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", 0)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        _line(out, "kiosk_analysis_up", "gauge", "1 while the body analysis runs.", int(live.analysis_state == "running"))
+        _line(out, "kiosk_analysis_restarts_total", "counter", "Times the body analysis was restarted after a failure.",
+              live.analysis_restarts)
     _line(out, "kiosk_recordings_total", "counter", "Looks recorded since start.", ctx.looks_recorded)
     if ctx.library is not None:
         try:
