@@ -102,6 +102,14 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
             checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
         except OSError as exc:
             checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+    jobs = getattr(ctx, "comparisons", None)
+    if jobs is not None:
+        state = jobs.health()
+        checks["comparisons"] = Check(
+            ok=state["state"] == "running",
+            detail=f"renderer {state['state']}, {state['waiting']} waiting"
+            + (f"; last failure: {state['last_error']}" if state["last_error"] else ""),
+        )
     if ctx.outbox.enabled:
         checks["webhook"] = Check(ok=pending < 100, detail=f"{pending} deliveries waiting")
     problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]

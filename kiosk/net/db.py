@@ -54,6 +54,10 @@ MIGRATIONS = (
     );
     CREATE INDEX outbox_due ON outbox (delivered_at, next_at);
     """,
+    # 2: a link can also share a rendered comparison of looks (look_id then holds its id).
+    """
+    ALTER TABLE shares ADD COLUMN kind TEXT NOT NULL DEFAULT 'look' CHECK (kind IN ('look', 'comparison'))
+    """,
 )
 
 
