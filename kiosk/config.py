@@ -194,10 +194,16 @@ class AnalysisConfig(Section):
     crop_to_person: bool = Field(True, description="Hand the model a crop around the person seen last (sharper when they are small).")
     face_check: bool = Field(True, description="Look for a face on the head to tell a front view from a back view.")
     max_fps: float = Field(15.0, ge=1.0, le=60.0, description="Most frames analysed per second; the rest are skipped.")
-    runner: Literal["thread", "process"] = Field(
-        "thread", description="Run the pose model in a named thread of the kiosk or in a separate process."
+    min_fps: float = Field(
+        2.0, ge=0.5, le=60.0, description="Fewest frames analysed per second when the mirror needs the CPU (the pacer's floor)."
     )
-    nice: int = Field(10, ge=0, le=19, description="Scheduling niceness of the analysis (0–19): higher yields the CPU to the mirror.")
+    runner: Literal["thread", "process"] = Field(
+        "process", description="Run the pose model in a separate process (frames in shared memory) or in a thread of the kiosk."
+    )
+    nice: int = Field(10, ge=0, le=19, description="How much lower the pose model's scheduling priority is than the kiosk's (0–19).")
+    idle_priority: bool = Field(
+        False, description="Run the pose model only on CPU time nothing else wants (Linux SCHED_IDLE)."
+    )
     turn_start_deg: float = Field(
         75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn (and its recording; the pre-roll keeps its beginning)."
     )

@@ -169,7 +169,8 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
     cfg = config.analysis
     # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
     pose = pose_settings(cfg, rotation=config.display.rotation)
-    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice,
+                              min_fps=cfg.min_fps, idle=cfg.idle_priority)
     autorecord = None
     if studio.available:
         autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)

@@ -89,6 +89,9 @@ def run_mirror(
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
     probe = PaintProbe(window, pump, painted)
+    worker = getattr(core.parts.analysis, "worker", None)
+    if worker is not None:
+        worker.watch_mirror(painted.rate)  # the analysis slows down when painting suffers
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)

@@ -81,6 +81,12 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
     if ctx.camera is not None:
         cam = ctx.camera()
         checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        n = live.analysis_restarts
+        restarts = f" ({n} restart{'s' if n != 1 else ''} so far)" if n else ""
+        checks["analysis"] = Check(ok=live.analysis_state in ("starting", "running"),
+                                   detail=f"{live.analysis_state}: {live.analysis_reason}{restarts}")
     try:
         pending = ctx.outbox.pending()
         checks["database"] = Check(ok=True, detail="network database readable")

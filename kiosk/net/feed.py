@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from kiosk.analysis.events import AnalysisStatus
 from kiosk.events import Event, SessionStateChanged
 from kiosk.identity.events import CardTapped
 from kiosk.net.context import NetContext
@@ -36,6 +37,11 @@ class EventFeed:
                 self._session(event)
             elif isinstance(event, _RECORDING):
                 self._recording_event(event)
+            elif isinstance(event, AnalysisStatus):
+                # For /health and /metrics: a dead analysis process shows there with its reason.
+                self._ctx.live.update(analysis_state=event.state, analysis_reason=event.reason)
+                if event.state == "restarting":
+                    self._ctx.live.count("analysis_restarts")
             elif isinstance(event, CardTapped):
                 self._ctx.emit(
                     "card_tapped",

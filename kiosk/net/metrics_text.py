@@ -28,6 +28,11 @@ def render_metrics(ctx: NetContext) -> str:
     else:
         # `kiosk serve` runs without a camera: say so rather than report a fake 0 fps
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", 0)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        _line(out, "kiosk_analysis_up", "gauge", "1 while the body analysis runs.", int(live.analysis_state == "running"))
+        _line(out, "kiosk_analysis_restarts_total", "counter", "Times the body analysis was restarted after a failure.",
+              live.analysis_restarts)
     _line(out, "kiosk_recordings_total", "counter", "Looks recorded since start.", ctx.looks_recorded)
     if ctx.library is not None:
         try:
