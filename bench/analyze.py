@@ -257,11 +257,12 @@ def _build_core(config, args, library: str, analysis: bool):
     from kiosk.core import KioskCore
     from kiosk.wiring import Switches, build_analysis, build_parts
 
-    switches = Switches(source=args.source, library_dir=library, record=not args.no_record, analysis=False)
+    switches = Switches(source=args.source, library_dir=library, record=not args.no_record, analysis=False, window=True)
     parts = build_parts(config, switches)
     if analysis:
         no_studio = SimpleNamespace(available=False)  # build_analysis then adds no auto-recorder
-        parts = dataclasses.replace(parts, analysis=build_analysis(config, parts.hub, parts.bus, no_studio))
+        worker = build_analysis(config, parts.hub, parts.bus, no_studio, parts.painted.rate)
+        parts = dataclasses.replace(parts, analysis=worker)
     return KioskCore(parts)
 
 

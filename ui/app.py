@@ -60,7 +60,6 @@ def run_mirror(
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
 
-    from kiosk.metrics import RateMeter
     from ui.assist_bridge import AssistBridge
     from ui.bridge import MirrorBridge
     from ui.identity_bridge import IdentityBridge
@@ -72,7 +71,7 @@ def run_mirror(
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    painted = RateMeter()
+    painted = core.parts.painted  # the paint probe counts; the status line and the analysis read it
     bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core))
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
@@ -89,9 +88,6 @@ def run_mirror(
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
     probe = PaintProbe(window, pump, painted)
-    worker = getattr(core.parts.analysis, "worker", None)
-    if worker is not None:
-        worker.watch_mirror(painted.rate)  # the analysis slows down when painting suffers
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)

@@ -90,12 +90,15 @@ class _AnalyserFailed(Exception):
 class AnalysisWorker:
     """Runs the body analysis on live frames; ``start``/``stop`` bracket the thread."""
 
-    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings) -> None:
+    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings,
+                 painted_fps: Callable[[], float] | None = None) -> None:
         self.hub = hub
         self.bus = bus
         self.settings = settings
         self.rate = RateMeter()
         self.pacer = Pacer(PacerSettings(max_fps=settings.max_fps, min_fps=min(settings.min_fps, settings.max_fps)))
+        # The mirror's painted frames a second (the window's paint probe); None: headless.
+        self.pacer.watch(painted_fps)
         self.analysed = 0
         self.restarts = 0
         self.state = "stopped"
@@ -121,10 +124,6 @@ class AnalysisWorker:
         if estimator is not None and hasattr(estimator, "cancel"):
             estimator.cancel()
         self._consumer.stop()
-
-    def watch_mirror(self, painted_fps: Callable[[], float] | None) -> None:
-        """Pace the analysis by the frames the mirror paints a second (the window's paint probe)."""
-        self.pacer.watch(painted_fps)
 
     def stats(self) -> AnalysisStats:
         lat, model, cpu = self._latency[-15:], self._model[-15:], self._cpu[-15:]

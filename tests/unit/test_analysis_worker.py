@@ -52,13 +52,13 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def make_worker(runner: str = "process", **fake) -> tuple[AnalysisWorker, list]:
+def make_worker(runner: str = "process", painted_fps=None, **fake) -> tuple[AnalysisWorker, list]:
     hub, bus = FrameHub(), EventBus()
     events: list = []
     bus.subscribe(events.append)
     settings = WorkerSettings(FakeSettings(**fake), BodySettings(), max_fps=15.0, runner=runner, nice=0,
                               estimator=FakeEstimator)
-    return AnalysisWorker(hub, bus, settings), events
+    return AnalysisWorker(hub, bus, settings, painted_fps), events
 
 
 def statuses(events) -> list[AnalysisStatus]:
@@ -187,9 +187,8 @@ def test_health_says_what_the_analysis_is_doing(monkeypatch):
 
 
 def test_the_worker_paces_itself_by_the_painted_rate():
-    worker, _ = make_worker()
     painted = {"fps": 30.0}
-    worker.watch_mirror(lambda: painted["fps"])
+    worker, _ = make_worker(painted_fps=lambda: painted["fps"])
     assert worker.stats().target_fps == 2.0  # a watched mirror: start at the floor
     with Camera(worker.hub):
         worker.start()
