@@ -54,6 +54,12 @@ MIGRATIONS = (
     );
     CREATE INDEX outbox_due ON outbox (delivered_at, next_at);
     """,
+    # 2: the outbox parks entries the store service refuses for good, with the reason
+    """
+    ALTER TABLE outbox ADD COLUMN parked_at REAL;
+    ALTER TABLE outbox ADD COLUMN park_reason TEXT;
+    CREATE INDEX outbox_waiting ON outbox (delivered_at, parked_at, seq);
+    """,
 )
 
 

@@ -3,6 +3,8 @@
 Runs on whichever thread emitted the event, so it only updates plain fields and hands the rest
 to ``EventStream.publish`` (thread-safe) and the outbox (a short SQLite insert). Card UIDs
 never leave the mirror: a tap is reported with the customer id the identity layer resolved.
+"Forget me" and withdrawn consent are handed to ``privacy`` (outbox and share rows purged,
+links revoked for good).
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ def _recording_events() -> tuple[type, type, type, type]:
     return RecordingStarted, LookRecorded, RecordingDiscarded, RecordingFailed
 
 
-def _card_event() -> type | None:
+def _identity_events() -> tuple[type, type, type] | None:
     try:
-        from kiosk.identity.events import CardTapped
+        from kiosk.identity.events import CardTapped, ConsentChanged, CustomerForgotten
     except ImportError:  # a core without the card reader layer
         return None
-    return CardTapped
+    return CardTapped, ConsentChanged, CustomerForgotten
 
 
 class EventFeed:
@@ -44,7 +46,8 @@ class EventFeed:
             self._rec = _recording_events()
         except ImportError:  # a core without the recorder: sessions only
             self._rec = None
-        self._card = _card_event()
+        identity = _identity_events()
+        self._card, self._consent, self._forgotten = identity if identity else (None, None, None)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, SessionStateChanged):
@@ -62,6 +65,19 @@ class EventFeed:
                     "room": self._ctx.config.api.room,
                 },
             )
+        elif self._forgotten is not None and isinstance(event, self._forgotten):
+            self._forget(event.card_key)
+        elif self._consent is not None and isinstance(event, self._consent) and event.decision == "withdrawn":
+            from kiosk.net.privacy import revoke_session_links
+
+            revoke_session_links(self._ctx.shares, self._ctx.library, event.session_id)
+
+    def _forget(self, card_key: str) -> None:
+        from kiosk.net.privacy import forget_customer
+
+        ctx = self._ctx
+        looks_left = {look.id for look in ctx.library.list()} if ctx.library is not None else None
+        forget_customer(ctx.shares.database, ctx.outbox, ctx.shares, card_key, looks_left)
 
     def _session(self, event: SessionStateChanged) -> None:
         with self._lock:

@@ -82,6 +82,8 @@ def _resolve(ctx: NetContext, token: str):
     except LookNotFound:
         return None, _gone(ctx, 410, "This look was deleted.")
     if not look.consented:
+        # withdrawn consent ends the link for good: a later yes must not re-open it
+        ctx.shares.revoke_look(look.id)
         return None, _gone(ctx, 410, "This look was withdrawn.")
     return (look, share), None
 
@@ -141,7 +143,11 @@ def share_qr(token: str, request: Request, ctx: NetContext = Depends(get_ctx)) -
     found, page = _resolve(ctx, token)
     if page is not None:
         return page
-    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    from kiosk.net.links import share_base
+
+    base = share_base(ctx, request)
+    if base is None:
+        return _gone(ctx, 503, "The mirror does not know its own address right now.")
     return Response(qr_svg(f"{base}/s/{token}"), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
