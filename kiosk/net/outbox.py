@@ -176,15 +176,31 @@ class Outbox:
         self._poke()
         return count
 
-    def forget(self, needle: str) -> int:
-        """Delete every entry whose body mentions ``needle`` (a customer id); returns how many."""
-        if not needle:
+    def forget(self, customer_id: str, looks: set[str] = frozenset()) -> int:
+        """Delete every stored entry about a customer (and ``looks``, theirs); returns how many.
+
+        That is every entry naming the customer or one of the looks, and, transitively, every
+        entry naming a session or a look those entries name (a visit's sessions, looks and
+        help requests).
+        """
+        if not customer_id:
             return 0
-        raw = needle.encode("utf-8")
         with self._db.transaction() as conn:
-            rows = conn.execute("SELECT seq, body FROM outbox WHERE length(body) > 0").fetchall()
-            doomed = [(row["seq"],) for row in rows if raw in bytes(row["body"])]
-            conn.executemany("DELETE FROM outbox WHERE seq = ?", doomed)
+            rows = [(row["seq"], bytes(row["body"])) for row in conn.execute(
+                "SELECT seq, body FROM outbox WHERE length(body) > 0").fetchall()]
+            names, doomed = {customer_id, *looks}, set()
+            grew = True
+            while grew:  # a few rounds at most: customer → sessions → looks
+                grew = False
+                for seq, body in rows:
+                    if seq in doomed or not any(name.encode("utf-8") in body for name in names):
+                        continue
+                    doomed.add(seq)
+                    found = _linked_ids(body) - names
+                    if found:
+                        names |= found
+                        grew = True
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", [(seq,) for seq in doomed])
         return len(doomed)
 
     async def async_start(self) -> None:
@@ -375,6 +391,30 @@ def queue_problem(queue: dict, last_error: str | None = None) -> str | None:
         n = queue["parked"]
         found.append(f"the store service refused {n} {'entry' if n == 1 else 'entries'} ({queue['park_reason']})")
     return "; ".join(found) or None
+
+
+_LINKS = ("customer_id", "session_id", "look_id")
+
+
+def _linked_ids(body: bytes) -> set[str]:
+    """The customer, session and look ids anywhere in an entry's body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return set()
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in _LINKS and isinstance(value, str) and len(value) >= 8:
+                    found.add(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _duration(seconds: float) -> str:

@@ -1,11 +1,12 @@
 """What the network layer forgets when a shopper asks: outbox entries, share links, WAL pages.
 
 "Forget me" (``CustomerForgotten`` on the bus, or ``kiosk customers forget``) deletes the
-customer's looks first; then ``forget_customer`` deletes every outbox entry that names the
-customer (delivered or not: the store service must not receive it after the request), turns
-every share link of a look that no longer exists into a bare revoked token hash (the row no
-longer says which look it opened), and checkpoints the database with ``secure_delete`` on, so
-the deleted rows survive neither in free pages nor in the write-ahead log.
+customer's looks first; then ``forget_customer`` turns every share link of a look that no
+longer exists into a bare revoked token hash (the row no longer says which look it opened),
+deletes every waiting outbox entry that names the customer or those looks, or a session or
+look such an entry names (the store service must not receive them after the request), and
+checkpoints the database with ``secure_delete`` on, so the deleted rows survive neither in
+free pages nor in the write-ahead log. Delivered entries keep no body to purge.
 
 Withdrawn consent (``ConsentChanged`` with ``withdrawn``) revokes the links of that session's
 looks for good: a later yes gives the shopper new links, never re-opens old ones.
@@ -41,8 +42,9 @@ def forget_customer(
 ) -> ForgetReport:
     """Purge what names ``card_key``; ``looks_left`` are the ids still in the library (None: unknown)."""
     db.query("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not just unlinked
-    entries = outbox.forget(card_key)
-    links = shares.forget_looks(looks_left) if looks_left is not None else 0
+    gone = shares.forget_looks(looks_left) if looks_left is not None else set()
+    entries = outbox.forget(card_key, gone)
+    links = len(gone)
     checkpointed = checkpoint(db)
     # counts only: the log never carries the customer's key
     _log.info("forgot a customer on the network side: %d outbox entries, %d share links", entries, links)

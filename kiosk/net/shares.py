@@ -107,17 +107,20 @@ class ShareStore:
         """Revoke every link to any of ``look_ids``; returns how many were still open."""
         return sum(self.revoke_look(look_id) for look_id in look_ids)
 
-    def forget_looks(self, keep: set[str]) -> int:
-        """Revoke links to looks not in ``keep`` and erase which look they named (forget-me)."""
+    def forget_looks(self, keep: set[str]) -> set[str]:
+        """Revoke links to looks not in ``keep`` and erase which look they named (forget-me).
+
+        Returns the ids of the looks whose links were erased.
+        """
         now = self._clock()
         with self._db.transaction() as conn:
             rows = conn.execute("SELECT token, look_id FROM shares WHERE look_id != ''").fetchall()
-            gone = [row["token"] for row in rows if row["look_id"] not in keep]
+            gone = [(row["token"], row["look_id"]) for row in rows if row["look_id"] not in keep]
             conn.executemany(
                 "UPDATE shares SET look_id = '', revoked_at = COALESCE(revoked_at, ?) WHERE token = ?",
-                [(now, token) for token in gone],
+                [(now, token) for token, _ in gone],
             )
-        return len(gone)
+        return {look_id for _, look_id in gone}
 
     def active_count(self, look_id: str) -> int:
         rows = self._db.query(

@@ -114,3 +114,18 @@ def test_share_urls_never_enter_the_outbox_and_forget_purges_a_customer(db):
     assert [json.loads(bytes(r[0]))["data"] for r in db.query("SELECT body FROM outbox ORDER BY seq")][1:] == [
         {"customer_id": "j" * 32}
     ]
+
+
+def test_forget_follows_the_customers_sessions_and_looks(db):
+    outbox = Outbox(db, OutboxSettings("http://127.0.0.1:9/", "s" * 16), {})
+    key, other = "k" * 32, "j" * 32
+    outbox.enqueue("session_started", {"session_id": "visit-0001"})
+    outbox.enqueue("card_tapped", {"customer_id": key, "session_id": "visit-0001"})
+    outbox.enqueue("look_recorded", {"look_id": "look-of-k-0001", "session_id": "visit-0001"})
+    outbox.enqueue("look_shared", {"look_id": "look-of-k-0001", "share_id": "ab" * 32})
+    outbox.enqueue("assist_requested", {"request": {"id": "r1", "session_id": "visit-0001", "detail": "32/34"}})
+    outbox.enqueue("card_tapped", {"customer_id": other, "session_id": "visit-0002"})
+    outbox.enqueue("look_recorded", {"look_id": "look-of-j-0002", "session_id": "visit-0002"})
+    assert outbox.forget(key) == 5
+    left = [json.loads(bytes(r[0]))["data"] for r in db.query("SELECT body FROM outbox ORDER BY seq")]
+    assert left == [{"customer_id": other, "session_id": "visit-0002"}, {"look_id": "look-of-j-0002", "session_id": "visit-0002"}]
