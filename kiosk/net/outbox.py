@@ -30,12 +30,15 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import httpx
 
 from kiosk.log import QuietLogger
 from kiosk.net.db import NetworkDatabase
+from kiosk.net.outbox_status import LATE_S, OutboxStatus, queue_problem, read_queue, stored_report
+
+__all__ = ["LATE_S", "Outbox", "OutboxSettings", "OutboxStatus", "backoff_s", "read_queue", "sign", "stored_report"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,8 +50,6 @@ IDLE_S = 60.0
 PARK_STATUSES = frozenset({400, 413, 415, 422})
 #: Keys of event data that never enter the outbox (a share link's URL or token opens the look).
 WITHHELD = frozenset({"url", "token"})
-#: The queue is "behind" when its oldest entry has waited longer than this.
-LATE_S = 300.0
 _MAX_EXPONENT = 30
 
 
@@ -69,35 +70,6 @@ class OutboxSettings:
     timeout_s: float = 5.0
     max_backoff_s: float = 300.0
     first_backoff_s: float = 1.0
-
-
-@dataclass(frozen=True)
-class OutboxStatus:
-    """How far behind the webhook is; ``problem`` is one plain sentence, or None when all is well."""
-
-    enabled: bool
-    running: bool
-    queued: int
-    oldest_age_s: float | None
-    parked: int
-    last_error: str | None
-    last_error_at: float | None
-    last_delivered_at: float | None
-    problem: str | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def detail(self) -> str:
-        """The health line: how many wait, and what is wrong if anything."""
-        text = f"{self.queued} deliveries waiting"
-        if self.queued and self.oldest_age_s is not None:
-            text += f", the oldest for {_duration(self.oldest_age_s)}"
-        if self.parked:
-            text += f"; {self.parked} parked"
-        if self.problem:
-            text += f"; {self.problem}"
-        return text
 
 
 class Outbox:
@@ -356,43 +328,6 @@ class Outbox:
         return "; ".join(found) or None
 
 
-def read_queue(db: NetworkDatabase, now: float) -> dict:
-    """The outbox as stored: ``queued``, ``oldest_age_s``, ``parked``, ``park_reason``, ``head_error``.
-
-    Works on any open network database, also from another process (``kiosk doctor``).
-    """
-    queued, oldest = db.query(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL"
-    )[0]
-    parked = db.query("SELECT COUNT(*) FROM outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL")[0][0]
-    reason = db.query(
-        "SELECT park_reason FROM outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL ORDER BY parked_at DESC LIMIT 1"
-    )
-    head = db.query(
-        "SELECT last_error FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1"
-    )
-    return {
-        "queued": queued,
-        "oldest_age_s": round(max(0.0, now - oldest), 1) if oldest is not None else None,
-        "parked": parked,
-        "park_reason": reason[0][0] if reason else None,
-        "head_error": head[0][0] if head else None,
-    }
-
-
-def queue_problem(queue: dict, last_error: str | None = None) -> str | None:
-    """What is wrong with the stored queue (behind, parked entries) in words, else None."""
-    found = []
-    age = queue["oldest_age_s"]
-    if queue["queued"] and age is not None and age > LATE_S:
-        error = last_error or queue["head_error"] or "none"
-        found.append(f"the store service has not taken an event for {_duration(age)} (last error: {error})")
-    if queue["parked"]:
-        n = queue["parked"]
-        found.append(f"the store service refused {n} {'entry' if n == 1 else 'entries'} ({queue['park_reason']})")
-    return "; ".join(found) or None
-
-
 _LINKS = ("customer_id", "session_id", "look_id")
 
 
@@ -417,11 +352,3 @@ def _linked_ids(body: bytes) -> set[str]:
     return found
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"

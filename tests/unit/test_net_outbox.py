@@ -9,7 +9,7 @@ import json
 import pytest
 
 from kiosk.net.db import NetworkDatabase
-from kiosk.net.outbox import LATE_S, Outbox, OutboxSettings, backoff_s, read_queue, sign
+from kiosk.net.outbox import LATE_S, Outbox, OutboxSettings, backoff_s, read_queue, sign, stored_report
 
 
 @pytest.fixture
@@ -129,3 +129,12 @@ def test_forget_follows_the_customers_sessions_and_looks(db):
     assert outbox.forget(key) == 5
     left = [json.loads(bytes(r[0]))["data"] for r in db.query("SELECT body FROM outbox ORDER BY seq")]
     assert left == [{"customer_id": other, "session_id": "visit-0002"}, {"look_id": "look-of-j-0002", "session_id": "visit-0002"}]
+
+
+def test_the_stored_report_reads_another_processes_queue(db, tmp_path):
+    assert stored_report(tmp_path / "elsewhere") is None
+    outbox = Outbox(db, OutboxSettings("http://127.0.0.1:9/", "s" * 16), {}, clock=lambda: 1000.0)
+    outbox.enqueue("x", {})
+    report = stored_report(tmp_path, now=1000.0 + LATE_S + 1)
+    assert report["queued"] == 1 and report["parked"] == 0
+    assert "has not taken an event" in report["problem"]
