@@ -152,9 +152,8 @@ def consented_look(ctx: NetContext, look_id: str):
     return look
 
 
-@router.api_route(
+@router.get(
     "/looks/{look_id}/video",
-    methods=["GET", "HEAD"],
     response_class=FileResponse,
     responses={
         **UNAUTHORIZED,
@@ -168,6 +167,10 @@ def consented_look(ctx: NetContext, look_id: str):
 def get_video(look_id: str, ctx: NetContext = Depends(require_token)) -> FileResponse:
     look = consented_look(ctx, look_id)
     return VideoResponse(inside(ctx, ctx.library.video_path(look.id)), media_type="video/mp4", pacer=ctx.pacer)
+
+
+# HEAD answers like GET without the body (players and download managers ask before they fetch)
+router.add_api_route("/looks/{look_id}/video", get_video, methods=["HEAD"], include_in_schema=False)
 
 
 @router.get(
