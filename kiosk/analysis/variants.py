@@ -8,6 +8,8 @@ a slower one takes longer. Used by ``kiosk eval footage --variants`` and by the 
 
 from __future__ import annotations
 
+from kiosk import native
+
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -40,7 +42,7 @@ def _mirror(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray
 
 
 def _reverse(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
-    import cv2
+    cv2 = native.cv2()
 
     kept = []
     for t, pixels in frames:
@@ -66,7 +68,7 @@ def _speed(factor: float) -> Callable[[Frames, float], Iterator[tuple[float, np.
 
 def _letterbox(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
     """Fit the picture into a black 1280×720 landscape frame (a portrait clip gets side bars)."""
-    import cv2
+    cv2 = native.cv2()
 
     for t, pixels in frames:
         h, w = pixels.shape[:2]

@@ -18,13 +18,11 @@ from kiosk.analysis.body import BodyAnalyser, BodySettings
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
 from kiosk.analysis.turn import Turn
 from kiosk.analysis.yaw import YawSample
-from kiosk.errors import KioskError
+from kiosk.errors import VideoError
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
-
-class VideoError(KioskError):
-    """A video file cannot be opened or decoded."""
 
 
 @dataclass
@@ -64,7 +62,7 @@ class VideoAnalysis:
 
 def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
     """Decode a file: an iterator of (media seconds, BGR pixels) and the duration in seconds."""
-    import av
+    av = native.av()
 
     try:
         container = av.open(path)

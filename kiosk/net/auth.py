@@ -22,12 +22,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from kiosk.errors import KioskError
+from kiosk.errors import NetServiceError
 from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, Throttled
 
 __all__ = [
     "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "Throttled",
-    "TokenError", "api_token",
+    "api_token",
 ]
 
 SESSION_S = 12 * 3600
@@ -38,10 +38,6 @@ ADMIN = "admin"
 ASSOCIATE = "associate"
 
 
-class TokenError(KioskError):
-    """The API token from the environment is unusable."""
-
-
 def api_token(config_token: str, environ: dict | None = None) -> str:
     """The store's API token: ``KIOSK_API_TOKEN`` overrides ``api.token``; too short is an error."""
     env = os.environ if environ is None else environ
@@ -49,7 +45,7 @@ def api_token(config_token: str, environ: dict | None = None) -> str:
     if token and len(token) < MIN_TOKEN_CHARS:
         source = "KIOSK_API_TOKEN" if env.get("KIOSK_API_TOKEN") else "api.token"
         # the value itself is never repeated: it may be the real token with one character missing
-        raise TokenError(f"{source} is too short: use at least {MIN_TOKEN_CHARS} random characters "
+        raise NetServiceError(f"{source} is too short: use at least {MIN_TOKEN_CHARS} random characters "
                          "(e.g. the output of: openssl rand -hex 24)")
     return token
 

@@ -41,7 +41,7 @@ def forget_customer(
     db: NetworkDatabase, outbox: Outbox, shares: ShareStore, card_key: str, looks_left: set[str] | None
 ) -> ForgetReport:
     """Purge what names ``card_key``; ``looks_left`` are the ids still in the library (None: unknown)."""
-    db.query("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not just unlinked
+    # the storage layer opens the database with secure_delete: deleted rows are overwritten
     gone = shares.forget_looks(looks_left) if looks_left is not None else set()
     entries = outbox.forget(card_key, gone)
     links = len(gone)

@@ -12,9 +12,9 @@ from kiosk.net.auth import (
     SESSION_S,
     Auth,
     Throttled,
-    TokenError,
     api_token,
 )
+from kiosk.errors import NetServiceError
 from kiosk.net.throttle import FailureBook
 
 
@@ -142,8 +142,8 @@ def test_the_api_token_must_be_long_and_is_never_repeated():
     assert api_token("", {}) == ""
     assert api_token("x" * 32, {}) == "x" * 32
     assert api_token("x" * 32, {"KIOSK_API_TOKEN": "y" * 40}) == "y" * 40
-    with pytest.raises(TokenError) as err:
+    with pytest.raises(NetServiceError) as err:
         api_token("", {"KIOSK_API_TOKEN": "from-the-environment"})
     assert "KIOSK_API_TOKEN" in str(err.value) and "from-the-environment" not in str(err.value)
-    with pytest.raises(TokenError, match="api.token"):
+    with pytest.raises(NetServiceError, match="api.token"):
         api_token("short", {})
