@@ -20,6 +20,7 @@ from kiosk.identity.events import ReaderStateChanged
 
 if TYPE_CHECKING:
     from kiosk.analysis.live import LiveAnalysis, NoAnalysis
+    from kiosk.compare.jobs import ComparisonJobs
     from kiosk.capture import Capture, NoCamera
     from kiosk.identity.service import Identity
     from kiosk.library import Library
@@ -38,6 +39,7 @@ class Parts:
     library: "Library | NoLibrary"
     identity: "Identity | NoIdentity"
     studio: "Studio | NoStudio"
+    comparisons: "ComparisonJobs | NoComparisons"
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
     start_order: tuple[str, ...] = ()  # part names, and "core" for the core's own thread
@@ -100,6 +102,16 @@ class NoIdentity:
 
     def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
         raise IdentityError("this mirror has no card reader for loyalty cards")
+
+
+class NoComparisons:
+    """The comparison renderer of a kiosk without the network services (nobody to hand videos to)."""
+
+    def start(self) -> None:
+        """Nothing to render."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
 
 
 class NoNetwork:

@@ -22,7 +22,7 @@ from kiosk.core import KioskCore
 from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
-from kiosk.parts import NoIdentity, NoLibrary, NoNetwork, Parts
+from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoNetwork, Parts
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 
 _log = logging.getLogger(__name__)
@@ -31,12 +31,13 @@ SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
 
 # The core listens before any part can publish; the library opens before identity and the studio
 # use it; the network binds its port before the analysis loads the pose model (which takes
-# seconds); the camera opens last, when everything that consumes frames is ready.
-START_ORDER = ("core", "library", "identity", "studio", "network", "analysis", "capture")
+# seconds); the comparison renderer runs before the network offers it; the camera opens last,
+# when everything that consumes frames is ready.
+START_ORDER = ("core", "library", "identity", "studio", "comparisons", "network", "analysis", "capture")
 # The visit ends first (the core does that before anything stops); the studio's stop finishes
 # the last take, then the core handles what is left (the take lands, the session is finished)
 # before identity and the library close.
-STOP_ORDER = ("capture", "analysis", "network", "studio", "core", "identity", "library")
+STOP_ORDER = ("capture", "analysis", "network", "comparisons", "studio", "core", "identity", "library")
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,20 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         # Consent lives with identity, so identity runs even without a card reader.
         identity = build_identity(config, bus, build_card_reader(config), looks=library)
         studio = build_studio(config, library, hub, bus, capture.fps)
-    network = NoNetwork()
+    network, comparisons = NoNetwork(), NoComparisons()
     if switches.network:
+        from kiosk.compare.jobs import ComparisonJobs
         from kiosk.net.service import NetParts, NetService
 
-        data_dir = library.layout.root
-        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=capture.status))
+        # Side-by-side videos for share links and the associate's tablet, rendered off the UI.
+        comparisons = ComparisonJobs(library, config)
+        network = NetService(config, NetParts(data_dir=library.layout.root, library=library, bus=bus,
+                                              camera=capture.status, comparisons=comparisons))
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
         analysis = build_analysis(config, hub, bus, studio)
-    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis,
+    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis,
                  START_ORDER, STOP_ORDER, switches.optional)
 
 

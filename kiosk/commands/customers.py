@@ -110,7 +110,7 @@ def show_customer(args: argparse.Namespace) -> int:
 
 def forget_customer(args: argparse.Namespace) -> int:
     from kiosk.library import Library
-    from kiosk.net.privacy import forget_in_folder
+    from kiosk.net.privacy import existing_ids, forget_in_folder
     from kiosk.paths import data_dir
 
     config = load_config(args.config)
@@ -118,7 +118,7 @@ def forget_customer(args: argparse.Namespace) -> int:
     with open_directory(config) as directory, Library(data_dir(config)) as library:
         report = forget_card(key, directory, library)
         # the network side too: outbox entries naming the card, links of the deleted looks
-        net = forget_in_folder(data_dir(config), key, {look.id for look in library.list()})
+        net = forget_in_folder(data_dir(config), key, existing_ids(library))
     if args.json:
         print(json.dumps({**report.to_dict(), "network": net.to_dict() if net else None}))
     else:

@@ -113,6 +113,14 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
             checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
         except OSError as exc:
             checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+    jobs = getattr(ctx, "comparisons", None)
+    if jobs is not None:
+        state = jobs.health()
+        checks["comparisons"] = Check(
+            ok=state["state"] == "running",
+            detail=f"renderer {state['state']}, {state['waiting']} waiting"
+            + (f"; last failure: {state['last_error']}" if state["last_error"] else ""),
+        )
     if webhook is not None:
         checks["webhook"] = Check(ok=webhook.problem is None, detail=webhook.detail())
     trusted = getattr(request.app.state, "trust", None) is not None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from kiosk.events import Event, SessionStateChanged
 from kiosk.identity.events import CardTapped, ConsentChanged, CustomerForgotten
 from kiosk.net.context import NetContext
-from kiosk.net.privacy import forget_customer, revoke_session_links
+from kiosk.net.privacy import existing_ids, forget_customer, revoke_session_links
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
 _log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ class EventFeed:
 
     def _forget(self, card_key: str) -> None:
         ctx = self._ctx
-        looks_left = {look.id for look in ctx.library.list()} if ctx.library is not None else None
-        forget_customer(ctx.shares.database, ctx.outbox, ctx.shares, card_key, looks_left)
+        forget_customer(ctx.shares.database, ctx.outbox, ctx.shares, card_key, existing_ids(ctx.library))
 
     def _session(self, event: SessionStateChanged) -> None:
         live = self._ctx.live

@@ -328,7 +328,10 @@ class Outbox:
         return "; ".join(found) or None
 
 
-_LINKS = ("customer_id", "session_id", "look_id")
+#: The ids an entry is about. ``look_ids`` (a comparison's looks) are matched but not followed:
+#: a comparison may show another shopper's look, and forgetting one must not reach the other.
+_LINKS = ("customer_id", "session_id", "look_id", "comparison_id")
+_MATCHED_ONLY = ("look_ids",)
 
 
 def _linked_ids(body: bytes) -> set[str]:
@@ -343,9 +346,10 @@ def _linked_ids(body: bytes) -> set[str]:
         item = stack.pop()
         if isinstance(item, dict):
             for key, value in item.items():
-                if key in _LINKS and isinstance(value, str) and len(value) >= 8:
-                    found.add(value)
-                else:
+                if key in _LINKS:
+                    if isinstance(value, str) and len(value) >= 8:
+                        found.add(value)
+                elif key not in _MATCHED_ONLY:
                     stack.append(value)
         elif isinstance(item, list):
             stack.extend(item)

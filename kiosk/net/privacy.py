@@ -40,7 +40,7 @@ class ForgetReport:
 def forget_customer(
     db: NetworkDatabase, outbox: Outbox, shares: ShareStore, card_key: str, looks_left: set[str] | None
 ) -> ForgetReport:
-    """Purge what names ``card_key``; ``looks_left`` are the ids still in the library (None: unknown)."""
+    """Purge what names ``card_key``; ``looks_left``: the looks and comparisons that still exist (None: unknown)."""
     # the storage layer opens the database with secure_delete: deleted rows are overwritten
     gone = shares.forget_looks(looks_left) if looks_left is not None else set()
     entries = outbox.forget(card_key, gone)
@@ -75,12 +75,32 @@ def forget_in_folder(data_dir: Path, card_key: str, looks_left: set[str] | None)
         db.close()
 
 
+def existing_ids(library) -> set[str] | None:
+    """The ids a share link may name that still exist: looks and comparisons (None: no library)."""
+    if library is None:
+        return None
+    ids = {look.id for look in library.list()}
+    return ids | {c.id for c in _comparisons(library)}
+
+
+def _comparisons(library) -> list:
+    """The library's comparisons (a library without them: none)."""
+    from kiosk.library import Library
+
+    if not isinstance(library, Library):
+        return []
+    from kiosk.library.comparisons import ComparisonBook
+
+    return ComparisonBook(library).list()
+
+
 def revoke_session_links(shares: ShareStore, library, session_id: str) -> int:
-    """Consent was withdrawn in ``session_id``: its looks' links stop working for good."""
+    """Consent was withdrawn in ``session_id``: links to its looks, and to comparisons showing them, end for good."""
     if library is None or not session_id:
         return 0
-    ids = [look.id for look in library.list(session_id=session_id)]
-    revoked = shares.revoke_looks(ids)
+    ids = {look.id for look in library.list(session_id=session_id)}
+    ids |= {c.id for c in _comparisons(library) if ids & set(c.look_ids)}
+    revoked = shares.revoke_looks(sorted(ids))
     if revoked:
         _log.info("consent withdrawn: revoked %d share links", revoked)
     return revoked

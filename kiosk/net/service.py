@@ -50,6 +50,7 @@ class NetParts:
     library: LookSource | None = None
     bus: object | None = None  # kiosk.events.EventBus
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status (None: no camera)
+    comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs, started and stopped by its owner
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class NetService:
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
             announcer=self._announcer,
             port=sock.getsockname()[1],
+            comparisons=self.parts.comparisons,
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")

@@ -126,7 +126,10 @@ def test_forget_follows_the_customers_sessions_and_looks(db):
     outbox.enqueue("assist_requested", {"request": {"id": "r1", "session_id": "visit-0001", "detail": "32/34"}})
     outbox.enqueue("card_tapped", {"customer_id": other, "session_id": "visit-0002"})
     outbox.enqueue("look_recorded", {"look_id": "look-of-j-0002", "session_id": "visit-0002"})
-    assert outbox.forget(key) == 5
+    # a comparison showing both shoppers' looks goes with the one forgotten, and stops there
+    outbox.enqueue("comparison_requested", {"comparison_id": "cmp-00000001", "look_ids": ["look-of-k-0001", "look-of-j-0002"]})
+    outbox.enqueue("comparison_shared", {"comparison_id": "cmp-00000001", "share_id": "cd" * 32})
+    assert outbox.forget(key) == 7
     left = [json.loads(bytes(r[0]))["data"] for r in db.query("SELECT body FROM outbox ORDER BY seq")]
     assert left == [{"customer_id": other, "session_id": "visit-0002"}, {"look_id": "look-of-j-0002", "session_id": "visit-0002"}]
 
