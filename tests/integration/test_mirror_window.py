@@ -33,17 +33,20 @@ class MirrorWindow:
         self.config = tmp / "kiosk.toml"
         # The network service binds loopback only and never announces on the host's interfaces.
         api = f'[api]\nbind = "127.0.0.1"\nport = 0\nannounce = false\ntoken = "{TOKEN}"\n'
-        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api + extra_toml)
+        # Every file of the kiosk (looks, customers, store secret, network database) in the test's
+        # folder: never the machine's /var/lib/smartmirror, which other runs share.
+        self.library = library if library is not None else tmp / "library"
+        data = "" if "[library]" in extra_toml else f'[library]\ndata_dir = "{self.library}"\n'
+        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api + data + extra_toml)
         self.display = display
         self.log = tmp / "kiosk.log"
-        self.library = library
         self.source = source
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "MirrorWindow":
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", self.source]
-            + (["--library", str(self.library)] if self.library else []),
+            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", self.source,
+             "--library", str(self.library)],
             env=ui_env(self.display),
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
