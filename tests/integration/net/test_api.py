@@ -15,7 +15,7 @@ from kiosk.events import Event, SessionStateChanged
 from kiosk.identity.events import CardTapped
 from kiosk.recording.events import LookRecorded, RecordingStarted
 
-from .conftest import TOKEN
+from .conftest import TOKEN, from_address
 
 API = "/api/v1"
 
@@ -86,7 +86,8 @@ def test_health_and_metrics_say_when_the_analysis_process_died(server):
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}", "Bearer", f"Bearer {TOKEN}x"])
 def test_protected_routes_need_the_token(server, method, path, header):
     headers = {"Authorization": header} if header else {}
-    r = httpx.request(method, server.url + API + path, headers=headers)
+    with from_address() as client:  # wrong tokens are counted per address: one of its own
+        r = client.request(method, server.url + API + path, headers=headers)
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/json"
     assert r.json()["error"] == "unauthorized" and r.json()["message"]
