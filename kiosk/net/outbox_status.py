@@ -11,6 +11,10 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.net.db import NetworkDatabase
 
 #: The queue is "behind" when its oldest entry has waited longer than this.
 LATE_S = 300.0
