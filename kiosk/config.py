@@ -216,7 +216,8 @@ class AnalysisConfig(Section):
     face_check: bool = Field(True, description="Look for a face on the head to tell a front view from a back view.")
     max_fps: float = Field(15.0, ge=1.0, le=60.0, description="Most frames analysed per second; the rest are skipped.")
     min_fps: float = Field(
-        2.0, ge=0.5, le=60.0, description="Fewest frames analysed per second when the mirror needs the CPU (the pacer's floor)."
+        5.0, ge=0.5, le=60.0,
+        description="Fewest frames analysed per second when the mirror needs the CPU (the pacer's floor and start).",
     )
     runner: Literal["thread", "process"] = Field(
         "process", description="Run the pose model in a separate process (frames in shared memory) or in a thread of the kiosk."
