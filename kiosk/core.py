@@ -65,12 +65,7 @@ _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
 
 TICK_S = 0.5
-
-# The parts start in this order and stop in the next; between the studio's stop (its last
-# takes land) and identity's, the core handles what is left in its inbox. The systemd
-# watchdog starts last (it waits for the first painted frame) and is told first that we stop.
-START_ORDER = ("vitals", "library", "identity", "studio", "network", "analysis", "capture", "screen", "liveness")
-STOP_ORDER = ("liveness", "screen", "capture", "analysis", "network", "studio", "identity", "library", "vitals")
+CORE = "core"  # the core's own place in the start and stop orders
 
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
@@ -131,14 +126,15 @@ class KioskCore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Listen, start the core thread, then the parts in ``START_ORDER``."""
-        self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
-        self._thread = threading.Thread(target=self._loop, name="core", daemon=True)
-        self._thread.start()
-        for name in START_ORDER:
-            part = getattr(self._parts, name)
+        """Start the core thread and the parts in the order ``kiosk.wiring`` states."""
+        for name in self._parts.start_order:
+            if name == CORE:
+                self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
+                self._thread = threading.Thread(target=self._loop, name="core", daemon=True)
+                self._thread.start()
+                continue
             try:
-                part.start()
+                getattr(self._parts, name).start()
                 self._started.add(name)
             except Exception as exc:
                 if name not in self._parts.optional or not isinstance(exc, KioskError):
@@ -149,18 +145,24 @@ class KioskCore:
                 self._part_errors[name] = str(exc)
 
     def stop(self) -> None:
-        """End the visit, stop the parts in ``STOP_ORDER``, and let no look of it outlive the kiosk."""
+        """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
         if self._thread is None:
             return
         self._post(EndRequested(time.monotonic()))
-        for name in STOP_ORDER:
-            if name == "identity":
-                # The studio has stopped: its last takes have landed. Handle them, then close.
+        self.flush(10.0)
+        for name in self._parts.stop_order:
+            if name == CORE:
+                # The parts that make takes have stopped, so the last takes have landed:
+                # finish every ended session, then stop listening.
                 self._post(_Call(self._effects.settle))
                 self.flush(10.0)
                 self._inbox.put(_STOP)
                 self._thread.join(10.0)
                 self._thread = None
+                if self._unsubscribe is not None:
+                    self._unsubscribe()
+                    self._unsubscribe = None
+                continue
             if name not in self._started:
                 continue
             self._started.discard(name)
@@ -168,9 +170,6 @@ class KioskCore:
                 getattr(self._parts, name).stop()
             except Exception:  # noqa: BLE001 - the rest must still stop
                 _log.exception("stopping the %s failed", name)
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything posted before this call has been handled (tests, shutdown)."""

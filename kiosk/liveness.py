@@ -195,7 +195,8 @@ class Liveness:
 # -- what the watchdog watches ----------------------------------------------------------------
 
 
-def mirror_watch(vitals, hub, camera: Callable[[], object], screen: Callable[[], object], watchdog_s: float) -> Watch:
+def mirror_watch(vitals, painted, hub, camera: Callable[[], object], screen: Callable[[], object],
+                 watchdog_s: float) -> Watch:
     """The watch of ``kiosk run``: the UI heartbeat, frames in the hub, the camera's state, the first paint."""
 
     def signs() -> MirrorSigns:
@@ -206,7 +207,7 @@ def mirror_watch(vitals, hub, camera: Callable[[], object], screen: Callable[[],
                            cam.state, cam.reason, vitals.first_paint.is_set(), watchdog_s)
 
     def status() -> str:
-        return describe_mirror(camera(), vitals.painted.rate(), screen())
+        return describe_mirror(camera(), painted.rate(), screen())
 
     return Watch(lambda: assess_mirror(signs()), lambda: mirror_ready(signs()), status)
 

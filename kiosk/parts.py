@@ -15,6 +15,7 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
 from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import ReaderStateChanged
 from kiosk.screen import NoScreen
@@ -22,6 +23,7 @@ from kiosk.vitals import Vitals
 
 if TYPE_CHECKING:
     from kiosk.analysis.live import LiveAnalysis, NoAnalysis
+    from kiosk.compare.jobs import ComparisonJobs
     from kiosk.capture import Capture, NoCamera
     from kiosk.identity.service import Identity
     from kiosk.library import Library
@@ -42,8 +44,12 @@ class Parts:
     library: "Library | NoLibrary"
     identity: "Identity | NoIdentity"
     studio: "Studio | NoStudio"
+    comparisons: "ComparisonJobs | NoComparisons"
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
+    painted: RateMeter  # frames the window paints (the UI ticks it; the analysis paces itself by it)
+    start_order: tuple[str, ...] = ()  # part names, and "core" for the core's own thread
+    stop_order: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()  # parts that may fail to start without stopping the kiosk
     screen: "Screen | NoScreen" = field(default_factory=NoScreen)  # the panel's power
     vitals: Vitals = field(default_factory=Vitals)  # what the screen writes, the last error logged
@@ -105,6 +111,16 @@ class NoIdentity:
 
     def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
         raise IdentityError("this mirror has no card reader for loyalty cards")
+
+
+class NoComparisons:
+    """The comparison renderer of a kiosk without the network services (nobody to hand videos to)."""
+
+    def start(self) -> None:
+        """Nothing to render."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
 
 
 class NoNetwork:

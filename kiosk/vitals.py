@@ -6,10 +6,10 @@ callables (the camera's ``status``, the analysis worker's ``stats``, the recorde
 the reader's state, the screen's power, the watchdog's pings, the last error). Each may be
 None where the kiosk has no such part (``kiosk serve`` has no camera and no screen).
 
-``Vitals`` is the one object the screen writes into while the mirror runs (built by the
-wiring, so the UI never builds kiosk state): the paint probe ticks ``painted`` and sets
-``first_paint``, a timer on the UI thread stamps ``heartbeat`` (the watchdog's sign that the
-UI thread answers). As a part it also keeps the last warning or error logged anywhere in the
+``Vitals`` is what the screen writes into while the mirror runs (built by the wiring, so the
+UI never builds kiosk state; the painted-frames meter is ``Parts.painted``): the paint probe
+sets ``first_paint``, a timer on the UI thread stamps ``heartbeat`` (the watchdog's sign that
+the UI thread answers). As a part it also keeps the last warning or error logged anywhere in the
 kiosk, for health and metrics (``start`` adds a logging handler, ``stop`` removes it).
 """
 
@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.liveness import Heartbeat
-from kiosk.metrics import RateMeter
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,9 @@ class ErrorLog(logging.Handler):
 
 
 class Vitals:
-    """What the screen writes (painted frames, first paint, UI heartbeat) and the last error logged."""
+    """What the screen writes (first paint, UI heartbeat) and the last error logged."""
 
     def __init__(self) -> None:
-        self.painted = RateMeter()
         self.first_paint = threading.Event()
         self.heartbeat = Heartbeat()
         self.errors = ErrorLog()

@@ -4,8 +4,8 @@ Read ``build_parts`` top to bottom to see the whole kiosk: the bus and the frame
 camera, the look library, identity (cards and consent), the studio (recorder), the network
 services and the body analysis — each built from the configuration and given only what it
 uses; absent parts are null objects. ``KioskCore`` gets them as one frozen ``Parts`` and starts
-them in ``kiosk.core.START_ORDER`` (stops in ``STOP_ORDER``). ``kiosk run`` and ``kiosk serve``
-use the same builder with different ``Switches``.
+them in ``START_ORDER``, stops them in ``STOP_ORDER`` (both below). ``kiosk run`` and
+``kiosk serve`` use the same builder with different ``Switches``.
 
 This is the only module of the core that imports ``hardware/``, and it does so lazily, so that
 commands that never open a device never load OpenCV.
@@ -23,7 +23,8 @@ from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
 from kiosk.liveness import mirror_watch
-from kiosk.parts import NoIdentity, NoLibrary, NoLiveness, NoNetwork, Parts
+from kiosk.metrics import RateMeter
+from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoLiveness, NoNetwork, Parts
 from kiosk.screen import NoScreen
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 from kiosk.vitals import Readings, Vitals
@@ -31,6 +32,20 @@ from kiosk.vitals import Readings, Vitals
 _log = logging.getLogger(__name__)
 
 SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
+
+# The core listens before any part can publish; the library opens before identity and the studio
+# use it; the network binds its port before the analysis loads the pose model (which takes
+# seconds); the comparison renderer runs before the network offers it; the camera opens
+# when everything that consumes frames is ready; the screen part lights the panel; systemd's
+# watchdog starts watching last (it sends READY=1 once the first frame is painted). The error
+# log ("vitals") listens from the very start.
+START_ORDER = ("vitals", "core", "library", "identity", "studio", "comparisons", "network", "analysis", "capture",
+               "screen", "liveness")
+# systemd hears STOPPING=1 first and the panel is lit again; the visit ends (the core does that
+# before anything stops); the studio's stop finishes the last take, then the core handles what
+# is left (the take lands, the session is finished) before identity and the library close.
+STOP_ORDER = ("liveness", "screen", "capture", "analysis", "network", "comparisons", "studio", "core", "identity",
+              "library", "vitals")
 
 
 @dataclass(frozen=True)
@@ -45,13 +60,13 @@ class Switches:
     network: bool = False  # API, share pages, console, zeroconf (only kiosk run/serve ask)
     library: bool = False  # the look library even without recording (kiosk serve)
     optional: tuple[str, ...] = ("network",)  # parts whose failure to start leaves the rest running
-    screen: bool = False  # switch the screen off when the room is empty (kiosk run)
+    window: bool = False  # the mirror is on a screen: the analysis paces itself by it, the panel sleeps
     watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
 
 
 def build_parts(config: Config, switches: Switches) -> Parts:
     """Every part of the kiosk, unstarted."""
-    bus, hub = EventBus(), FrameHub()
+    bus, hub, painted = EventBus(), FrameHub(), RateMeter()
     capture = build_capture(config, hub, bus, switches.source) if switches.camera else _no_camera()
     keeps_looks = switches.record or switches.library or switches.network
     library = build_library(config, switches.library_dir) if keeps_looks else NoLibrary()
@@ -66,34 +81,38 @@ def build_parts(config: Config, switches: Switches) -> Parts:
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
-        analysis = build_analysis(config, hub, bus, studio)
+        analysis = build_analysis(config, hub, bus, studio, painted.rate if switches.window else None)
     vitals = Vitals()
-    screen = build_screen(config, bus) if switches.screen else NoScreen()
+    screen = build_screen(config, bus) if switches.window else NoScreen()
     liveness = NoLiveness()
-    network = NoNetwork()
     if switches.watchdog and switches.camera:
-        liveness = build_liveness(mirror_watch(vitals, hub, capture.status, screen.status, config.camera.watchdog_s))
+        watch = mirror_watch(vitals, painted, hub, capture.status, screen.status, config.camera.watchdog_s)
+        liveness = build_liveness(watch)
+    # What health and metrics read of the parts the network part does not hold.
     readings = Readings(
         camera=capture.status if switches.camera else None,
-        painted_fps=vitals.painted.rate if switches.screen else None,
+        painted_fps=painted.rate if switches.window else None,
         analysis=analysis.worker.stats if analysis.worker is not None else None,
         recording=(lambda: studio.recording) if switches.record else None,
         reader=(lambda: identity.reader_state) if config.reader.port and switches.record else None,
-        screen=screen.status if switches.screen else None,
+        screen=screen.status if switches.window else None,
         watchdog_pings=lambda: liveness.pings,
         errors=vitals.errors,
         disk_floor_bytes=config.recording.min_free_mb * 2**20,
     )
+    network, comparisons = NoNetwork(), NoComparisons()
     if switches.network:
+        from kiosk.compare.jobs import ComparisonJobs
         from kiosk.net.service import NetParts, NetService
 
-        data_dir = library.layout.root
-        network = NetService(config, NetParts(data_dir=data_dir, library=library, bus=bus, camera=readings.camera,
-                                              readings=readings))
+        # Side-by-side videos for share links and the associate's tablet, rendered off the UI.
+        comparisons = ComparisonJobs(library, config)
+        network = NetService(config, NetParts(data_dir=library.layout.root, library=library, bus=bus,
+                                              camera=readings.camera, comparisons=comparisons, readings=readings))
         if switches.watchdog and not switches.camera:
             liveness = build_liveness(_server_probe(config, network).watch())
-    return Parts(config, bus, hub, capture, library, identity, studio, network, analysis, switches.optional,
-                 screen=screen, vitals=vitals, liveness=liveness)
+    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis, painted,
+                 START_ORDER, STOP_ORDER, switches.optional, screen=screen, vitals=vitals, liveness=liveness)
 
 
 def build_core(
@@ -103,9 +122,11 @@ def build_core(
     record: bool = True,
     analysis: bool | None = None,
     network: bool = False,
+    window: bool = False,
 ) -> KioskCore:
     """A ready-to-start core with a camera (the mirror, its tests and benchmarks)."""
-    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network)
+    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network,
+                        window=window)
     return KioskCore(build_parts(config, switches))
 
 
@@ -185,7 +206,7 @@ def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: flo
     return Studio(library, recorder, bus, policy)
 
 
-def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
+def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio, painted_fps=None):
     """The body analysis (presence, turns, gestures) and, with a studio, the self-recording turn."""
     from kiosk.analysis.autorecord import AutoRecorder
     from kiosk.analysis.live import LiveAnalysis
@@ -195,11 +216,12 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
     cfg = config.analysis
     # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
     pose = pose_settings(cfg, rotation=config.display.rotation)
-    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice,
+                              min_fps=cfg.min_fps, idle=cfg.idle_priority)
     autorecord = None
     if studio.available:
         autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)
-    return LiveAnalysis(AnalysisWorker(hub, bus, settings), autorecord)
+    return LiveAnalysis(AnalysisWorker(hub, bus, settings, painted_fps), autorecord)
 
 
 def build_screen(config: Config, bus: EventBus, backend=None):

@@ -71,8 +71,8 @@ def run_mirror(
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    vitals = core.parts.vitals  # the paint probe and the heartbeat below write into it
-    painted = vitals.painted
+    painted = core.parts.painted  # the paint probe counts; the status line and the analysis read it
+    vitals = core.parts.vitals  # the paint probe's first paint and the UI heartbeat below go there
     bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core))
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()

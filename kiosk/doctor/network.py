@@ -136,6 +136,7 @@ def check_mdns(ctx: Context) -> Result:
 
 def check_webhook(ctx: Context) -> Result:
     from kiosk.doctor.databases import read_only
+    from kiosk.net.outbox_status import duration, queue_problem, read_queue
 
     url = ctx.config.webhook.url
     if not url:
@@ -145,26 +146,30 @@ def check_webhook(ctx: Context) -> Result:
         return ok("webhook", "No webhook delivery has been queued yet.")
     try:
         with read_only(path) as conn:
-            row = conn.execute("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at IS NULL").fetchone()
+            queue = read_queue(_Rows(conn), time.time())
     except Exception as exc:  # noqa: BLE001 - a damaged database is reported by the database check
         return warning("webhook", f"The webhook outbox could not be read ({exc}).", "See the network database's check above.")
-    waiting, oldest = row[0], row[1]
-    if not waiting:
+    waiting, age = queue["queued"], queue["oldest_age_s"]
+    problem = queue_problem(queue)
+    if not waiting and not problem:
         return ok("webhook", f"Every webhook delivery to {url} has been accepted.")
-    age = time.time() - oldest
-    sentence = f"{waiting} webhook deliveries to {url} are waiting; the oldest for {_age(age)}."
+    sentence = f"{waiting} webhook deliveries to {url} are waiting"
+    if problem:
+        sentence += f": {problem}."
+    elif age is not None:
+        sentence += f", the oldest for {duration(age)}."
     hint = ("The store service does not accept them: check that it runs and answers 2xx, and that webhook.secret "
-            "matches; the kiosk keeps retrying with back-off and loses nothing.")
-    if waiting >= 100 or age > 24 * 3600:
+            "matches; the kiosk keeps retrying with back-off and loses nothing (docs/SECURITY.md: parked entries).")
+    if waiting >= 100 or (age or 0) > 24 * 3600:
         return fail("webhook", sentence, hint)
-    return warning("webhook", sentence, hint) if age > 300 else ok("webhook", sentence + " (being delivered)")
+    return warning("webhook", sentence, hint) if problem else ok("webhook", sentence[:-1] + " (being delivered).")
 
 
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} hours"
-    return f"{seconds / 86400:.0f} days"
+class _Rows:
+    """``query`` over a read-only connection: what ``kiosk.net.outbox_status.read_queue`` asks of a database."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def query(self, sql: str, params: tuple = ()) -> list:
+        return self._conn.execute(sql, params).fetchall()

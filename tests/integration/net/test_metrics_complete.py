@@ -45,8 +45,9 @@ def test_a_full_kiosk_serves_every_documented_metric(tmp_path):
     config = server_config()
     config.library.data_dir = str(tmp_path / "lib")
     config.reader.port = str(tmp_path / "no-reader")  # configured but absent: kiosk_reader_up 0
+    config.webhook.secret = "s" * 32
     config.webhook.url = "http://127.0.0.1:9/hook"  # loopback, nothing listens: deliveries wait
-    switches = Switches(source="synthetic:?width=320&height=240&fps=15", network=True, analysis=True, screen=True,
+    switches = Switches(source="synthetic:?width=320&height=240&fps=15", network=True, analysis=True, window=True,
                         watchdog=True, library_dir=str(tmp_path / "lib"))
     core = KioskCore(build_parts(config, switches))
     core.start()
