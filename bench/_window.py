@@ -63,7 +63,7 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None)
         )
         request_quit()
 
-    def hook(window, pump, probe) -> None:
+    def hook(window, pump, probe, *_) -> None:
         core.touch()  # wake the mirror: the benchmark measures the live picture
         QTimer.singleShot(int(warmup * 1000), lambda: begin(pump, probe))
         QTimer.singleShot(int((warmup + seconds) * 1000), lambda: finish(pump, probe, window))

@@ -6,7 +6,7 @@ inbox, handled by the ``core`` thread one item at a time:
 
 - events the parts publish on the bus that call for a decision (presence samples, card taps,
   fired gestures, take requests, takes that landed, consent answers) and
-- intents from the screen and the network (touch, record, share, delete, end the session…).
+- intents from the screen and the network (touch, record, share, delete, compare looks, end the session…).
 
 Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
 effects are carried out here in a stated order (``_start_session``, ``_end_session``). So no
@@ -26,11 +26,21 @@ from collections.abc import Callable
 
 from kiosk.analysis.events import GestureProgress, PresenceSample
 from kiosk.capture import CameraStatus
+from kiosk.comparing import Comparing
+from kiosk.compare.events import ComparisonChanged
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged
+from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged, TrayChanged
 from kiosk.hub import FrameHub
-from kiosk.identity.events import STEP_ASSOCIATE, STEP_CONSENT, AssociatePanelShown, CardPresented, CardTapped, ConsentChanged
+from kiosk.identity.events import (
+    STEP_ASSOCIATE,
+    STEP_CONSENT,
+    STEP_WELCOME,
+    AssociatePanelShown,
+    CardPresented,
+    CardTapped,
+    ConsentChanged,
+)
 from kiosk.identity.prompt import ConsentPromptClosed
 from kiosk.log import QuietLogger
 from kiosk.parts import Parts
@@ -67,7 +77,8 @@ CORE = "core"  # the core's own place in the start and stop orders
 
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
-            TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged)
+            TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged,
+            TrayChanged, ComparisonChanged)
 
 
 class KioskCore:
@@ -78,6 +89,7 @@ class KioskCore:
         cfg = parts.config.session
         self._settings = SessionSettings(cfg.wake_after_s, cfg.end_after_s, cfg.idle_timeout_s)
         self._effects = Effects(parts)
+        self._comparing = Comparing(parts)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._state = SessionState()
         self._thread: threading.Thread | None = None
@@ -225,6 +237,28 @@ class KioskCore:
         """Associate panel: move a look of this session to the customer's card."""
         self._call(lambda: (self._effects.keep_for_customer(look_id, self._sid()), self._open_panel()))
 
+    def start_picking(self) -> None:
+        """"Compare": the shopper is about to pick looks from the tray."""
+        self._call(self._comparing.start_picking)
+
+    def pick_look(self, look_id: str) -> None:
+        """A tap on a look while picking: it joins the comparison (two to four), or leaves it."""
+        self._call(lambda: self._comparing.pick(look_id))
+
+    def cancel_picking(self) -> None:
+        self._call(self._comparing.cancel_picking)
+
+    def open_comparison(self, width: int, height: int) -> None:
+        """Show the picked looks side by side in the screen's pane area of ``width`` × ``height`` pixels."""
+        self._call(lambda: self._comparing.open((width, height)))
+
+    def close_comparison(self) -> None:
+        self._call(self._comparing.close)
+
+    def share_comparison(self) -> None:
+        """"Share this comparison": a QR code once its video is made, asking for consent first if needed."""
+        self._call(lambda: self._comparing.share(self._sid()))
+
     def tap_card(self, card_key: str, protocol: str = "manual") -> None:
         """A card key as if its card had been tapped (associate tools, tests)."""
         self._post(CardPresented(card_key=card_key, protocol=protocol))
@@ -283,6 +317,8 @@ class KioskCore:
                 effects.ask_consent(item.session_id, quiet=True)
             elif item.next_step == STEP_ASSOCIATE:
                 self._open_panel()
+            elif item.next_step == STEP_WELCOME:
+                self._parts.studio.publish_tray()  # the card's kept looks join the tray
         elif isinstance(item, GestureProgress):
             _log.info("gesture: %s", item.gesture)
             self._gesture(item.gesture)
@@ -297,17 +333,24 @@ class KioskCore:
             effects.take_landed(item, self._sid())
         elif isinstance(item, ConsentPromptClosed):
             effects.prompt_closed(item.answer)
+            self._comparing.prompt_closed(item.answer, self._sid())
         elif isinstance(item, ConsentChanged):
             self._parts.studio.publish_tray()
+        elif isinstance(item, TrayChanged):
+            self._comparing.tray_changed(item)
+        elif isinstance(item, ComparisonChanged):
+            self._comparing.comparison_changed(item)
 
     def _gesture(self, gesture: str) -> None:
-        meaning = gesture_meaning(gesture, self._parts.identity.asking)
+        meaning = gesture_meaning(gesture, self._parts.identity.asking, self._comparing.is_open)
         if meaning in (Meaning.CONSENT_YES, Meaning.CONSENT_NO):
             self._effects.answer_consent(self._sid(), meaning is Meaning.CONSENT_YES, "gesture")
         elif meaning is Meaning.TOGGLE_RECORDING:
             self._toggle_recording()
         elif meaning in (Meaning.TRAY_OLDER, Meaning.TRAY_NEWER):
             self._effects.tray_step(meaning)
+        elif meaning in (Meaning.TURN_LEFT, Meaning.TURN_RIGHT):
+            self._comparing.turn(meaning)
 
     def _toggle_recording(self) -> None:
         if self._parts.studio.recording:
@@ -338,6 +381,7 @@ class KioskCore:
             if isinstance(effect, SessionStarted):
                 self._effects.start_session(effect.session_id)
             elif isinstance(effect, SessionEnded):
+                self._comparing.session_ended()
                 self._effects.end_session(effect.session_id, effect.reason)
             self._announce()
 
