@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
@@ -196,6 +197,7 @@ def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int)
         time.sleep(0.4)
     gold = (42, 154, 184)  # the "Side by side" button, lit once two looks are picked
     shot = win.wait_for(lambda im: _centroid(im, gold) is not None, "the Side by side button")
+    cv2.imwrite(str(win.log.parent / "picking.png"), shot)
     win.touch(*_centroid(shot, gold))
     seen = {}
 
@@ -208,6 +210,18 @@ def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int)
     finally:
         if "last" in seen:
             cv2.imwrite(str(win.log.parent / "last-screen.png"), seen["last"])
+
+
+def scan_qr(win: MirrorWindow, timeout: float) -> str:
+    """The URL of the QR code on screen, read like a phone would."""
+    detector = cv2.QRCodeDetector()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        url, _, _ = detector.detectAndDecode(win.grab())
+        if url:
+            return url
+        time.sleep(0.5)
+    pytest.fail(f"no QR code on screen:\n{win.log.read_text()}")
 
 
 def _centroid(image, bgr, tol=12):
@@ -269,6 +283,20 @@ def test_two_kept_looks_side_by_side_turn_together_and_a_drag_turns_both(tall_sc
         cv2.imwrite(str(tmp_path / "compare-dragged.png"), win.grab())
         assert all(gap(a, b) >= 30.0 for a, b in zip(still, moved)), f"a pane did not turn: {still} → {moved}"
         assert gap(*moved) <= 25.0, f"the panes no longer line up after the drag: {moved}"
+
+        # "Share": the card's looks are kept, so the video is made at once; its code appears when it is ready.
+        win.touch(327, height - 16 - 87 + 32)
+        time.sleep(1.0)
+        cv2.imwrite(str(tmp_path / "compare-sharing.png"), win.grab())
+        url = scan_qr(win, timeout=90)
+        assert url.startswith("http://127.0.0.1:") and "/s/" in url, url
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 200 and "<video" in page.text
+        video = httpx.get(url.rstrip("/") + "/video", timeout=10) if "/video" not in page.text else None
+        assert video is None or video.status_code in (200, 206)
+        shot = win.grab()
+        cv2.imwrite(str(tmp_path / "compare-qr.png"), shot)
+        win.touch(width // 2, choice_buttons(shot)[-1])  # Done
 
         win.touch(212, height - 16 - 87 + 32)  # Close
         win.wait_for(markers_visible, "the live mirror after closing the comparison")
