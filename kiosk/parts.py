@@ -15,6 +15,7 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
 from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import ReaderStateChanged
 
@@ -42,6 +43,7 @@ class Parts:
     comparisons: "ComparisonJobs | NoComparisons"
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
+    painted: RateMeter  # frames the window paints (the UI ticks it; the analysis paces itself by it)
     start_order: tuple[str, ...] = ()  # part names, and "core" for the core's own thread
     stop_order: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()  # parts that may fail to start without stopping the kiosk

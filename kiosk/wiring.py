@@ -22,6 +22,7 @@ from kiosk.core import KioskCore
 from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
 from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoNetwork, Parts
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 
@@ -52,11 +53,12 @@ class Switches:
     network: bool = False  # API, share pages, console, zeroconf (only kiosk run/serve ask)
     library: bool = False  # the look library even without recording (kiosk serve)
     optional: tuple[str, ...] = ("network",)  # parts whose failure to start leaves the rest running
+    window: bool = False  # the mirror is on a screen: the analysis paces itself by what it paints
 
 
 def build_parts(config: Config, switches: Switches) -> Parts:
     """Every part of the kiosk, unstarted."""
-    bus, hub = EventBus(), FrameHub()
+    bus, hub, painted = EventBus(), FrameHub(), RateMeter()
     capture = build_capture(config, hub, bus, switches.source) if switches.camera else _no_camera()
     keeps_looks = switches.record or switches.library or switches.network
     library = build_library(config, switches.library_dir) if keeps_looks else NoLibrary()
@@ -84,8 +86,8 @@ def build_parts(config: Config, switches: Switches) -> Parts:
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
-        analysis = build_analysis(config, hub, bus, studio)
-    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis,
+        analysis = build_analysis(config, hub, bus, studio, painted.rate if switches.window else None)
+    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis, painted,
                  START_ORDER, STOP_ORDER, switches.optional)
 
 
@@ -96,9 +98,11 @@ def build_core(
     record: bool = True,
     analysis: bool | None = None,
     network: bool = False,
+    window: bool = False,
 ) -> KioskCore:
     """A ready-to-start core with a camera (the mirror, its tests and benchmarks)."""
-    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network)
+    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network,
+                        window=window)
     return KioskCore(build_parts(config, switches))
 
 
@@ -163,7 +167,7 @@ def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: flo
     return Studio(library, recorder, bus, policy, owner_of)
 
 
-def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
+def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio, painted_fps=None):
     """The body analysis (presence, turns, gestures) and, with a studio, the self-recording turn."""
     from kiosk.analysis.autorecord import AutoRecorder
     from kiosk.analysis.live import LiveAnalysis
@@ -173,11 +177,12 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
     cfg = config.analysis
     # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
     pose = pose_settings(cfg, rotation=config.display.rotation)
-    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice,
+                              min_fps=cfg.min_fps, idle=cfg.idle_priority)
     autorecord = None
     if studio.available:
         autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)
-    return LiveAnalysis(AnalysisWorker(hub, bus, settings), autorecord)
+    return LiveAnalysis(AnalysisWorker(hub, bus, settings, painted_fps), autorecord)
 
 
 def build_card_reader(config: Config, port: str | None = None, protocol: str | None = None):

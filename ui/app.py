@@ -61,7 +61,6 @@ def run_mirror(
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
 
-    from kiosk.metrics import RateMeter
     from ui.assist_bridge import AssistBridge
     from ui.bridge import MirrorBridge
     from ui.compare_bridge import CompareBridge
@@ -75,7 +74,7 @@ def run_mirror(
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    painted = RateMeter()
+    painted = core.parts.painted  # the paint probe counts; the status line and the analysis read it
     compare_pump = ComparePump(mirrored=display.mirror)
     bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core),
                CompareBridge(core, compare_pump))

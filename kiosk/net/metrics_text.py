@@ -28,6 +28,11 @@ def render_metrics(ctx: NetContext) -> str:
     else:
         # `kiosk serve` runs without a camera: say so rather than report a fake 0 fps
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", 0)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        _line(out, "kiosk_analysis_up", "gauge", "1 while the body analysis runs.", int(live.analysis_state == "running"))
+        _line(out, "kiosk_analysis_restarts_total", "counter", "Times the body analysis was restarted after a failure.",
+              live.analysis_restarts)
     _line(out, "kiosk_recordings_total", "counter", "Looks recorded since start.", ctx.looks_recorded)
     if ctx.library is not None:
         try:
@@ -46,5 +51,14 @@ def render_metrics(ctx: NetContext) -> str:
     _line(out, "kiosk_assist_open", "gauge", "Assistance requests nobody acknowledged yet.", ctx.assist.open_count())
     _line(out, "kiosk_event_clients", "gauge", "Clients following /api/v1/events.", ctx.stream.subscribers)
     if ctx.outbox.enabled:
-        _line(out, "kiosk_webhook_pending", "gauge", "Webhook deliveries waiting.", ctx.outbox.pending())
+        try:
+            hook = ctx.outbox.status()
+        except Exception:  # the database's trouble shows in /health; metrics stay up
+            hook = None
+        if hook is not None:
+            _line(out, "kiosk_webhook_pending", "gauge", "Webhook deliveries waiting.", hook.queued)
+            _line(out, "kiosk_webhook_oldest_age_seconds", "gauge", "Seconds the oldest waiting delivery has waited.",
+                  float(hook.oldest_age_s or 0.0))
+            _line(out, "kiosk_webhook_parked", "gauge", "Webhook entries the store service refused for good.", hook.parked)
+            _line(out, "kiosk_webhook_up", "gauge", "1 while the webhook delivery loop runs.", int(hook.running))
     return "\n".join(out) + "\n"

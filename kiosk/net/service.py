@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 import threading
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from kiosk.config import Config
 from kiosk.errors import NetServiceError
 from kiosk.net.announce import Announcement, Announcer
 from kiosk.net.assist import AssistKind, AssistQueue
-from kiosk.net.auth import Auth
+from kiosk.net.auth import Auth, api_token
 from kiosk.net.context import LookSource, NetContext
 from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
@@ -95,10 +94,10 @@ class NetService:
 
     def _start(self) -> None:
         api = self.config.api
+        token = api_token(api.token)  # a too-short KIOSK_API_TOKEN stops here, in one sentence
         self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
         self._db.open()
         mirror_id = api.mirror_id or self._db.mirror_id()
-        token = os.environ.get("KIOSK_API_TOKEN") or api.token
         webhook = self.config.webhook
         settings = (
             OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
@@ -183,7 +182,7 @@ class NetService:
     def share_look(self, look_id: str) -> ShareLink:
         """The mirror's Share button: a link and its QR code for a consented look."""
         from kiosk.library import LookNotFound
-        from kiosk.net.api_looks import share_out
+        from kiosk.net.api_looks import emit_shared, share_out
         from kiosk.net.share_page import qr_png, qr_svg
 
         ctx = self._require()
@@ -199,7 +198,7 @@ class NetService:
         if base is None:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(look.id))
-        ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
+        emit_shared(ctx, out)
         return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
 
     def share_comparison(self, comparison_id: str) -> ShareLink:
@@ -255,21 +254,12 @@ class NetService:
         import uvicorn
 
         from kiosk.net.api import create_app
+        from kiosk.net.http_server import server_config
 
         ctx = self.ctx
         self._loop = asyncio.get_running_loop()
         ctx.stream.bind(self._loop)
-        uv_config = uvicorn.Config(
-            create_app(ctx),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-            server_header=False,
-            proxy_headers=False,
-            h11_max_incomplete_event_size=16 * 1024,
-        )
-        self._server = uvicorn.Server(uv_config)
+        self._server = uvicorn.Server(server_config(create_app(ctx)))
         await ctx.outbox.async_start()
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
