@@ -2,10 +2,12 @@
 
 Two (``--looks`` up to four) 720p looks made for the benchmark (``bench._turning``: a figure
 turning once, with the yaw track the mirror would have stored) land in a session of the real
-kiosk, which runs with its camera and recorder as on a fitting-room mirror; the shopper's
-intents then go through the core exactly as the screen sends them: pick the looks, open them
+kiosk, which runs with its camera and recorder as on a fitting-room mirror (``--analysis``:
+and its body analysis); the shopper's intents then go through the core exactly as the screen sends them: pick the looks, open them
 side by side. Measured, in the real window under Xvfb (or ``$DISPLAY``):
 
+- the live mirror's painted fps in the same run, before the looks land (``fps_live_painted``):
+  what the comparison's painting compares with;
 - memory: the process's resident size before opening and once every pane's frames are
   decoded, and its peak while the comparison plays;
 - the slow turn: frames painted per second that show new pane content (``fps_painted``), beside
@@ -48,6 +50,9 @@ def register(subparsers) -> None:
     p.add_argument("--source", default=DEFAULT_SOURCE, help=f"camera source spec (default {DEFAULT_SOURCE})")
     p.add_argument("--screen", default="1080x1920", metavar="WxH", help="the window (Xvfb screen) size, default 1080x1920")
     p.add_argument("--config", help="configuration file (display settings apply)")
+    p.add_argument("--analysis", action="store_true",
+                   help="run the body analysis too, as a mirror does; needs a --source showing a person, "
+                        "or the visit ends (default off)")
     p.add_argument("--screenshot", metavar="PNG", help="save the window while the looks turn")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -61,14 +66,14 @@ def run(args: argparse.Namespace) -> int:
     width, height = (int(v) for v in check_screen(args.size).split("x"))
     config = load_config(args.config)
     config.display.fullscreen = True
-    config.analysis.enabled = False  # the looks bring their tracks; the pose model would only add load
+    config.analysis.enabled = args.analysis
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-compare-") as tmp:
         config.library.data_dir = tmp
         made = _made_looks(args.looks, width, height)
-        core = build_core(config, args.source)
+        core = build_core(config, args.source, analysis=args.analysis, window=True)
         with display(check_screen(args.screen)):
             result = _Measure(core, made, args).run()
-    result = {"looks": args.looks, "look_size": args.size, "source": args.source, **result}
+    result = {"looks": args.looks, "look_size": args.size, "source": args.source, "analysis": args.analysis, **result}
     if args.json:
         print(json.dumps(result))
     else:
@@ -114,6 +119,7 @@ class _Measure:
             call = Signal(object)
 
         self.window = window
+        self.live_probe = probe
         self.compare_pump = compare_pump
         self.caller = Caller()
         self.caller.call.connect(lambda job: job(), Qt.ConnectionType.QueuedConnection)
@@ -157,18 +163,25 @@ class _Measure:
 
     def _measure(self) -> None:  # noqa: C901 - one measurement, read top to bottom
         from bench._turning import store_look
-        from kiosk.compare.events import ComparisonOpened
+        from kiosk.compare.events import ComparisonClosed, ComparisonOpened
         from kiosk.events import TrayChanged
         from kiosk.recording.events import LookRecorded
         from ui.paint_probe import PaintProbe
 
         core = self.core
         seen: list = []
-        unsubscribe = core.bus.subscribe(lambda e: seen.append(e) if isinstance(e, (TrayChanged, ComparisonOpened)) else None)
+        kinds = (TrayChanged, ComparisonOpened, ComparisonClosed)
+        unsubscribe = core.bus.subscribe(lambda e: seen.append(e) if isinstance(e, kinds) else None)
         _wait(lambda: core.hub.latest() is not None, "the camera (the kiosk started)")  # the camera starts last
         core.touch()
         _wait(lambda: core.session.session_id is not None, "a session")
         sid = core.session.session_id
+        # The live mirror first, in the same process and conditions: the ratio to compare with.
+        time.sleep(2.0)
+        self.on_ui(self.live_probe.reset)
+        t0 = time.monotonic()
+        time.sleep(self.args.seconds)
+        live_fps = self.live_probe.painted / (time.monotonic() - t0)
         ids = []
         for made in self.made:
             look_id = store_look(core.parts.library, made, session_id=sid)
@@ -190,7 +203,6 @@ class _Measure:
         opened.session.wait(300)
         decode_s = time.monotonic() - started
         rss_ready = _rss_mb()
-        unsubscribe()
         time.sleep(1.5)  # the turn starts once every pane is ready
 
         probe = self.on_ui(lambda: PaintProbe(self.window, compare_pump))
@@ -208,6 +220,10 @@ class _Measure:
 
         latencies, painted_latencies, changed = self._drags(compare_pump, area)
         peak = max(peak, _rss_mb())
+        unsubscribe()
+        if any(isinstance(e, ComparisonClosed) for e in seen):
+            raise RuntimeError("the comparison closed while it was measured: the visit ended "
+                               "(with --analysis, the camera must show a person: --source file:CLIP?loop=1&realtime=1)")
         session = opened.session
         proxy = session.proxies[0]
         fps_content = proxy.slots / session.seconds
@@ -219,6 +235,7 @@ class _Measure:
             slots=proxy.slots,
             turn_s=round(session.seconds, 2),
             decode_s=round(decode_s, 2),
+            fps_live_painted=round(live_fps, 2),
             fps_painted=round(painted / wall, 2),
             fps_handed=round(handed / wall, 2),
             fps_content=round(fps_content, 2),
