@@ -227,19 +227,22 @@ class ComparePump(QObject):
             sinks = list(self._sinks)
             shown = list(self._shown)
         proxies = session.proxies
-        handed = False
         covered = list(self._covered)
+        ready_frames = []
         for index, proxy in enumerate(proxies[:MAX_PANES]):
             sink = sinks[index]
             picked = proxy.frame(angle)
             if sink is None or picked is None:
                 continue
             covered[index] = picked.covered
-            if picked.pixels is shown[index]:
-                continue
-            sink.setVideoFrame(to_video_frame(picked.pixels))
-            shown[index] = picked.pixels
-            handed = True
+            if picked.pixels is not shown[index]:
+                ready_frames.append((sink, to_video_frame(picked.pixels)))
+                shown[index] = picked.pixels
+        # Every pane's frame is copied first, then all are handed over back to back, so the
+        # screen never shows one pane a step ahead of the others.
+        for sink, frame in ready_frames:
+            sink.setVideoFrame(frame)
+        handed = bool(ready_frames)
         done = time.monotonic()
         with self._lock:
             if self._session is session:

@@ -143,10 +143,8 @@ def body_angle(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     mask = figure_mask(region)
     assert mask.sum() > 0.05 * w * h, "the pane shows no figure"
     hsv = cv2.cvtColor(region, cv2.COLOR_BGR2HSV)
-    hues = hsv[..., 0][mask].astype(float) * 2.0  # OpenCV hue: degrees / 2; the figure's hue is yaw / 2
-    angles = np.radians(hues)
-    mean = np.degrees(np.arctan2(np.sin(angles).mean(), np.cos(angles).mean())) % 360.0
-    return mean * 2.0 % 360.0  # hue degrees → yaw
+    yaws = np.radians(hsv[..., 0][mask].astype(float) * 2.0)  # OpenCV's hue is degrees / 2, the figure's is yaw / 2
+    return float(np.degrees(np.arctan2(np.sin(yaws).mean(), np.cos(yaws).mean())) % 360.0)
 
 
 def gap(a: float, b: float) -> float:
@@ -261,6 +259,7 @@ def test_two_kept_looks_side_by_side_turn_together_and_a_drag_turns_both(tall_sc
         for _ in range(6):
             image = win.grab()
             a, b = (body_angle(image, box) for box in boxes)
+            print(f"body angles on screen: {a:.0f}° {b:.0f}°")
             assert gap(a, b) <= 25.0, f"the panes show different sides: {a:.0f}° and {b:.0f}°"
             angles.append(a)
             time.sleep(0.35)

@@ -112,7 +112,7 @@ Window {
                 anchors.bottom: record.top
                 anchors.margins: 24
                 spacing: 14
-                visible: root.assist.available && !root.replaying && !root.comparing
+                visible: root.assist.available && !root.replaying && !root.comparing && !root.compare.picking
                 MirrorButton {
                     symbol: "⇄"
                     label: qsTr("Other size")
