@@ -72,10 +72,9 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         studio = build_studio(config, library, hub, bus, capture.fps, owner_of=identity.owner)
     network, comparisons = NoNetwork(), NoComparisons()
     if switches.network:
+        from kiosk.compare.events import ComparisonChanged
         from kiosk.compare.jobs import ComparisonJobs
         from kiosk.net.service import NetParts, NetService
-
-        from kiosk.compare.events import ComparisonChanged
 
         # Side-by-side videos for share links and the associate's tablet, rendered off the UI;
         # the core hears when the one the shopper is waiting for is ready.
