@@ -18,9 +18,7 @@ database is touched by the UI thread. The loop survives any exception and says s
 from __future__ import annotations
 
 import logging
-import queue
 import secrets
-import threading
 import time
 from collections.abc import Callable
 
@@ -42,6 +40,7 @@ from kiosk.identity.events import (
     ConsentChanged,
 )
 from kiosk.identity.prompt import ConsentPromptClosed
+from kiosk.inbox import Inbox
 from kiosk.log import QuietLogger
 from kiosk.parts import Parts
 from kiosk.recording.events import (
@@ -90,9 +89,9 @@ class KioskCore:
         self._settings = SessionSettings(cfg.wake_after_s, cfg.end_after_s, cfg.idle_timeout_s)
         self._effects = Effects(parts)
         self._comparing = Comparing(parts)
-        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._inbox = Inbox("core", self._handle, lambda now: self._feed(Tick(now)), self._fault, TICK_S)
         self._state = SessionState()
-        self._thread: threading.Thread | None = None
+        self._running = False
         self._unsubscribe: Callable[[], None] | None = None
         self._faults = 0
         self._last_fault = ""
@@ -126,7 +125,7 @@ class KioskCore:
 
     def health(self) -> dict:
         """The core loop's own health: faults caught so far and parts that could not start."""
-        return {"alive": self._thread is not None and self._thread.is_alive(), "faults": self._faults,
+        return {"alive": self._inbox.alive, "faults": self._faults,
                 "last_fault": self._last_fault, "parts": dict(self._part_errors)}
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -136,8 +135,8 @@ class KioskCore:
         for name in self._parts.start_order:
             if name == CORE:
                 self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
-                self._thread = threading.Thread(target=self._loop, name="core", daemon=True)
-                self._thread.start()
+                self._inbox.start()
+                self._running = True
                 continue
             try:
                 getattr(self._parts, name).start()
@@ -152,7 +151,7 @@ class KioskCore:
 
     def stop(self) -> None:
         """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
-        if self._thread is None:
+        if not self._running:
             return
         self._post(EndRequested(time.monotonic()))
         self.flush(10.0)
@@ -160,11 +159,9 @@ class KioskCore:
             if name == CORE:
                 # The parts that make takes have stopped, so the last takes have landed:
                 # finish every ended session, then stop listening.
-                self._post(_Call(self._effects.settle))
-                self.flush(10.0)
-                self._inbox.put(_STOP)
-                self._thread.join(10.0)
-                self._thread = None
+                self._inbox.call(self._effects.settle)
+                self._inbox.stop()
+                self._running = False
                 if self._unsubscribe is not None:
                     self._unsubscribe()
                     self._unsubscribe = None
@@ -179,9 +176,7 @@ class KioskCore:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything posted before this call has been handled (tests, shutdown)."""
-        done = threading.Event()
-        self._post(_Call(done.set))
-        return done.wait(timeout)
+        return self._inbox.flush(timeout)
 
     # -- intents (any thread; handled in order on the core thread) -----------------------------
 
@@ -266,46 +261,25 @@ class KioskCore:
     # -- the core thread ----------------------------------------------------------------------
 
     def _post(self, item) -> None:
-        self._inbox.put(item)
+        self._inbox.post(item)
 
     def _call(self, fn) -> None:
-        self._post(_Call(fn))
+        self._inbox.call(fn)
 
     def _on_bus(self, event: Event) -> None:
         if isinstance(event, _HANDLED) and not (isinstance(event, GestureProgress) and not event.fired):
-            self._inbox.put(event)
+            self._inbox.post(event)
 
-    def _loop(self) -> None:
-        next_tick = time.monotonic() + TICK_S
-        while True:
-            try:
-                item = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
-            except queue.Empty:
-                item = None
-            if item is _STOP:
-                return
-            now = time.monotonic()
-            if item is None or now >= next_tick:
-                next_tick = now + TICK_S
-                self._guarded("the session clock", self._feed, Tick(now))
-            if item is not None:
-                self._guarded(type(item).__name__, self._handle, item)
-
-    def _guarded(self, what: str, fn, *args) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:  # noqa: BLE001 - the core must outlive any one mistake
-            self._faults += 1
-            self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
-            _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
-            _log.debug("the core's fault in detail", exc_info=True)
-            self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
+    def _fault(self, what: str, exc: Exception) -> None:
+        self._faults += 1
+        self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
+        _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
+        _log.debug("the core's fault in detail", exc_info=exc)
+        self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
 
     def _handle(self, item) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         effects = self._effects
-        if isinstance(item, _Call):
-            item.fn()
-        elif isinstance(item, (Touch, EndRequested)):
+        if isinstance(item, (Touch, EndRequested)):
             self._feed(item)
         elif isinstance(item, PresenceSample):
             self._feed(PersonSeen(item.t, item.full_body) if item.seen else PersonGone(item.t))
@@ -392,18 +366,6 @@ class KioskCore:
             started = time.time() - (time.monotonic() - state.started_at)
         self._parts.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id,
                                                  started_at=started))
-
-
-class _Call:
-    """An intent: a function to run on the core thread."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn) -> None:
-        self.fn = fn
-
-
-_STOP = object()
 
 
 def _new_session_id() -> str:
