@@ -75,7 +75,7 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None,
         begin(pump, probe)
         QTimer.singleShot(int(seconds * 1000), lambda: finish(pump, probe, window))
 
-    def hook(window, pump, probe) -> None:
+    def hook(window, pump, probe, *_) -> None:
         core.touch()  # wake the mirror: the benchmark measures the live picture
         QTimer.singleShot(int(warmup * 1000), lambda: when_ready(pump, probe, window, time.monotonic() + warmup + 120))
 

@@ -91,6 +91,9 @@ class NoIdentity:
     def is_consented(self, session_id: str | None) -> bool:
         return False
 
+    def owner(self, session_id: str | None) -> str | None:
+        return None
+
     def look_added(self, look_id: str, session_id: str | None) -> None:
         """Nothing to keep."""
 
@@ -122,6 +125,9 @@ class NoComparisons:
     def stop(self) -> None:
         """Nothing to stop."""
 
+    def submit(self, look_ids: list[str], align: str = "angle"):
+        raise KioskError("sharing a comparison needs the mirror's network service, which is off")
+
 
 class NoNetwork:
     """The network part of a kiosk run without it (``kiosk run --no-network``, tests, benchmarks)."""
@@ -139,6 +145,9 @@ class NoNetwork:
         return "off"
 
     def share_look(self, look_id: str):
+        raise KioskError("sharing needs the mirror's network service, which is off")
+
+    def share_comparison(self, comparison_id: str):
         raise KioskError("sharing needs the mirror's network service, which is off")
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:

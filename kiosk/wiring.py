@@ -77,7 +77,7 @@ def build_parts(config: Config, switches: Switches) -> Parts:
 
         # Consent lives with identity, so identity runs even without a card reader.
         identity = build_identity(config, bus, build_card_reader(config), looks=library)
-        studio = build_studio(config, library, hub, bus, capture.fps)
+        studio = build_studio(config, library, hub, bus, capture.fps, owner_of=identity.owner)
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
@@ -102,11 +102,14 @@ def build_parts(config: Config, switches: Switches) -> Parts:
     )
     network, comparisons = NoNetwork(), NoComparisons()
     if switches.network:
+        from kiosk.compare.events import ComparisonChanged
         from kiosk.compare.jobs import ComparisonJobs
         from kiosk.net.service import NetParts, NetService
 
-        # Side-by-side videos for share links and the associate's tablet, rendered off the UI.
-        comparisons = ComparisonJobs(library, config)
+        # Side-by-side videos for share links and the associate's tablet, rendered off the UI;
+        # the core hears when the one the shopper is waiting for is ready.
+        comparisons = ComparisonJobs(library, config, on_change=lambda c: bus.emit(
+            ComparisonChanged(comparison_id=c.id, state=c.state, error=c.error)))
         network = NetService(config, NetParts(data_dir=library.layout.root, library=library, bus=bus,
                                               camera=readings.camera, comparisons=comparisons, readings=readings))
         if switches.watchdog and not switches.camera:
@@ -193,8 +196,8 @@ def build_library(config: Config, override: str | None = None):
     return Library(data_dir(config, override))
 
 
-def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float):
-    """The recorder over the look library, as ``[recording]`` and ``[library]`` say."""
+def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float, owner_of=None):
+    """The recorder over the look library, as ``[recording]`` and ``[library]`` say; ``owner_of``: whose a session is."""
     from kiosk.library.settings import retention_policy
     from kiosk.recording.recorder import Recorder
     from kiosk.recording.settings import recorder_settings
@@ -203,7 +206,7 @@ def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: flo
 
     policy = retention_policy(config)
     recorder = Recorder(hub, LibrarySink(library, policy), bus, recorder_settings(config), fps=fps)
-    return Studio(library, recorder, bus, policy)
+    return Studio(library, recorder, bus, policy, owner_of)
 
 
 def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio, painted_fps=None):

@@ -84,7 +84,7 @@ def no_leaked_threads():
     """Fail a test that leaves one of our named threads running."""
     before = set(threading.enumerate())
     yield
-    ours = ("capture:", "watchdog:", "preview", "core", "recorder", "encoder", "analysis", "reader", "net-server")
+    ours = ("capture:", "watchdog:", "preview", "core", "inbox", "recorder", "encoder", "analysis", "reader", "net-server")
     deadline = 3.0
     leaked = []
     for thread in set(threading.enumerate()) - before:

@@ -7,8 +7,8 @@ here touches the UI thread or the capture path. ``stop()`` sends the zeroconf go
 the server (open event streams get one second) and joins the thread.
 
 Used by ``kiosk serve`` and ``kiosk run`` alike (``kiosk.wiring`` builds it). It never holds
-the core: it learns the mirror's state from the event bus and answers the core's two intents
-(``share_look``, ``request_assist``); what the shopper should see it publishes as events.
+the core: it learns the mirror's state from the event bus and answers the core's intents
+(``share_look``, ``share_comparison``, ``request_assist``); what the shopper should see it publishes as events.
 """
 
 from __future__ import annotations
@@ -201,6 +201,29 @@ class NetService:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(look.id))
         emit_shared(ctx, out)
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
+
+    def share_comparison(self, comparison_id: str) -> ShareLink:
+        """The mirror's "Share this comparison": a link and its QR code for a rendered comparison of consented looks."""
+        from kiosk.library.comparisons import ComparisonBook
+        from kiosk.net.api_looks import share_out
+        from kiosk.net.share_page import qr_png, qr_svg
+
+        ctx = self._require()
+        if ctx.library is None:
+            raise NetServiceError("there is no look library to share from")
+        comparison = ComparisonBook(ctx.library).find(comparison_id)
+        if comparison is None:
+            raise NetServiceError("the comparison is gone (one of its looks was deleted)")
+        if not comparison.ready:
+            raise NetServiceError(f"the comparison video is not ready ({comparison.state})")
+        if not all((look := ctx.library.find(i)) is not None and look.consented for i in comparison.look_ids):
+            raise NetServiceError("this comparison cannot be shared: the shopper has not agreed to share every look in it")
+        base = ctx.public_base()
+        if base is None:
+            raise NetServiceError("the mirror has no network address to put in a share link")
+        out = share_out(base, ctx.shares.create(comparison.id, kind="comparison"))
+        ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "expires_at": out.expires_at})
         return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
