@@ -8,6 +8,9 @@ KioskError                   anything the kiosk reports to a person as one plain
 ├── StorageError             a database cannot be opened, is damaged or is from a newer kiosk
 ├── LibraryError             the look library cannot be opened or changed
 │   └── LookNotFound         no look has that id
+│       └── ComparisonNotFound  no comparison has that id
+├── CompareError             a comparison cannot be made (a look missing, unreadable, nobody in it)
+│   └── CompareQueueFull     too many comparisons are waiting to be rendered
 ├── RecordingError           a recording cannot be made
 │   ├── RecordingRefused     a take could not start (the text says why: disk, no session…)
 │   └── EncoderError         no H.264 encoder could be opened, or encoding failed
@@ -59,6 +62,18 @@ class LibraryError(KioskError):
 
 class LookNotFound(LibraryError):
     """No look has the given id (it never existed, or it was deleted)."""
+
+
+class ComparisonNotFound(LookNotFound):
+    """No comparison has the given id (never made, or deleted with one of its looks)."""
+
+
+class CompareError(KioskError):
+    """A comparison cannot be made: a look or video is missing, unreadable or shows nobody."""
+
+
+class CompareQueueFull(CompareError):
+    """Too many comparisons are waiting to be rendered."""
 
 
 class RecordingError(KioskError):

@@ -56,6 +56,13 @@ class LibraryLayout:
         """Every file that belongs to a look, video first."""
         return self.video(look_id), self.poster(look_id), self.strip(look_id), self.record_file(look_id)
 
+    @property
+    def comparisons(self) -> Path:
+        return self.root / "comparisons"
+
+    def comparison_video(self, comparison_id: str) -> Path:
+        return self.comparisons / f"{comparison_id}.mp4"
+
     def take_dir(self, look_id: str) -> Path:
         return self.work / look_id
 

@@ -20,6 +20,8 @@ import os
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk.library import records, store
@@ -181,16 +183,19 @@ class Library:
             raise LookNotFound(f"there is no look with id {look_id!r}")
 
     def delete_if_present(self, look_id: str) -> bool:
-        """Delete a look if it exists; True when it did."""
+        """Delete a look if it exists; True when it did (the comparisons showing it go with it)."""
         if not valid_id(look_id):
             return False
         with self._db.transaction() as conn:
+            comparisons = store.comparisons_of(conn, look_id)  # the schema deletes their rows with the look's
             existed = store.delete(conn, look_id)
             try:
                 records.remove(self.layout.record_file(look_id))  # before the commit: never to be adopted again
             except OSError as exc:
                 raise LibraryError(f"cannot delete look {look_id} ({_why(exc)})") from None
         self.remove_files(look_id)
+        for comparison_id in comparisons:
+            self.layout.comparison_video(comparison_id).unlink(missing_ok=True)
         if existed:
             _log.info("look %s deleted", look_id)
         return existed
@@ -282,6 +287,17 @@ class Library:
     def write_missing_records(self) -> int:
         """Write the record file of every look that lacks one (e.g. stored by an older kiosk)."""
         return records.write_missing(self._db, self.layout)
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a few reads of the library's other tables (``kiosk.library.comparisons``)."""
+        with self._db.reading() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction, for the library's other tables."""
+        with self._db.transaction() as conn:
+            yield conn
 
     # -- internals ----------------------------------------------------------------------------
 

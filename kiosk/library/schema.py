@@ -58,6 +58,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX session_consent_by_customer ON session_consent(customer_id);
     """,
+    # 4: rendered side-by-side comparisons of 2-4 looks. A comparison shows every one of its
+    # looks, so deleting any of them (by the shopper, forget-me, retention, the session's end)
+    # deletes it in the same transaction; its MP4 goes with the look's files.
+    """
+    CREATE TABLE comparisons (
+        id       TEXT PRIMARY KEY,
+        created  REAL NOT NULL,
+        align    TEXT NOT NULL CHECK (align IN ('angle', 'time')),
+        state    TEXT NOT NULL CHECK (state IN ('queued', 'rendering', 'ready', 'failed')),
+        error    TEXT,
+        bytes    INTEGER NOT NULL DEFAULT 0,
+        width    INTEGER NOT NULL DEFAULT 0,
+        height   INTEGER NOT NULL DEFAULT 0,
+        report   TEXT CHECK (report IS NULL OR json_valid(report))
+    );
+    CREATE TABLE comparison_looks (
+        comparison_id TEXT NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        look_id       TEXT NOT NULL REFERENCES looks(id) ON DELETE CASCADE,
+        PRIMARY KEY (comparison_id, position)
+    );
+    CREATE INDEX comparison_looks_by_look ON comparison_looks(look_id);
+    CREATE TRIGGER looks_take_their_comparisons BEFORE DELETE ON looks
+    BEGIN
+        DELETE FROM comparisons WHERE id IN (SELECT comparison_id FROM comparison_looks WHERE look_id = OLD.id);
+    END;
+    """,
 )
 
 VERSION = len(MIGRATIONS)
@@ -68,5 +95,5 @@ SCHEMA = Schema(
     error=LibraryError,
     synchronous="FULL",
     rebuildable=True,
-    salvage=("looks", "look_analysis", "session_consent"),
+    salvage=("looks", "look_analysis", "session_consent", "comparisons", "comparison_looks"),
 )

@@ -39,6 +39,11 @@ def ids(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT id FROM looks")}
 
 
+def comparisons_of(conn: sqlite3.Connection, look_id: str) -> list[str]:
+    rows = conn.execute("SELECT DISTINCT comparison_id FROM comparison_looks WHERE look_id = ?", (look_id,))
+    return [row[0] for row in rows]
+
+
 def delete(conn: sqlite3.Connection, look_id: str) -> bool:
     return conn.execute("DELETE FROM looks WHERE id = ?", (look_id,)).rowcount > 0
 

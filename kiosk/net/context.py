@@ -50,11 +50,13 @@ class NetContext:
     live: LiveState = field(default_factory=LiveState)
     library: LookSource | None = None
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status; None without a camera
+    readings: object | None = None  # kiosk.vitals.Readings (painted fps, analysis, reader, screen…)
     directory: MirrorList | None = None
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)
     announcer: object | None = None  # kiosk.net.announce.Announcer (None: not announced)
+    comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs: renders comparisons (None: not offered)
     port: int = 0
     started_at: float = field(default_factory=time.time)
     version: str = __version__

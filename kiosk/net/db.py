@@ -54,8 +54,17 @@ MIGRATIONS = (
     );
     CREATE INDEX outbox_due ON outbox (delivered_at, next_at);
     """,
+    # 2: a link can also share a rendered comparison of looks (look_id then holds its id).
+    """
+    ALTER TABLE shares ADD COLUMN kind TEXT NOT NULL DEFAULT 'look' CHECK (kind IN ('look', 'comparison'))
+    """,
+    # 3: the outbox parks entries the store service refuses for good, with the reason
+    """
+    ALTER TABLE outbox ADD COLUMN parked_at REAL;
+    ALTER TABLE outbox ADD COLUMN park_reason TEXT;
+    CREATE INDEX outbox_waiting ON outbox (delivered_at, parked_at, seq);
+    """,
 )
-
 
 
 SCHEMA = Schema(
