@@ -5,8 +5,11 @@
 - ``abandoned`` (a glance over the shoulder, a half turn) ends it and drops the look;
 - the person leaving ends it; the recorder's own maximum length is the last resort.
 
-While a take runs (and for its pre-roll), every ``BodyYaw`` sample is kept; when the recorder reports the look as
-stored (``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``.
+While a take runs (and for its pre-roll), every ``BodyYaw`` sample is kept; the settled path that
+comes with ``completed`` replaces the live estimates it covers (the yaw tracker revises recent
+frames as it learns more). When the recorder reports the look as stored (``LookRecorded``), the
+yaw track and the turn are saved with it as analysis ``"turn"``: rows ``[t, yaw_deg,
+rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older three-element rows).
 Takes started by someone else (the record button, the gesture) are left alone.
 """
 
@@ -48,7 +51,8 @@ class AutoRecorder:
         self._look: str | None = None  # the take this recorder started
         self._requested_at = 0.0
         self._origin = 0.0  # capture time of the look's first frame
-        self._track: list[list[float]] = []
+        self._track: list[list[float]] = []  # [t, yaw, rotation, confidence] on the frames' clock
+        self._since = 0.0  # the take's samples start here (its pre-roll)
         self._turn: dict | None = None
         self._stop_at: float | None = None
         self._finished: dict[str, dict | None] = {}  # look id -> analysis to store (None: discard)
@@ -98,6 +102,7 @@ class AutoRecorder:
                 self._requested_at = time.monotonic()
                 self._origin = self._requested_at - self.preroll_s  # until the recorder says exactly
                 since = self._requested_at - self.preroll_s - 0.5
+                self._since = since
                 self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
                 self._recent.clear()
                 self._turn = {"direction": event.direction, "start_s": event.start_s}
@@ -111,6 +116,8 @@ class AutoRecorder:
                     "direction": event.direction, "start_s": event.start_s, "back_s": event.back_s,
                     "end_s": event.end_s, "rotation_deg": event.rotation_deg, "complete": event.complete,
                 }
+                if event.track:
+                    self._settle(event.track)
                 if event.complete:
                     self._stop_at = time.monotonic() + self.stop_after_s
             if not event.complete:
@@ -118,7 +125,7 @@ class AutoRecorder:
 
     def _on_yaw(self, event: BodyYaw) -> None:
         with self._lock:
-            sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg]
+            sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg, event.confidence]
             if self._look is None:
                 # Keep the last pre-roll's worth: the take will start that far back.
                 self._recent.append(sample)
@@ -129,6 +136,14 @@ class AutoRecorder:
             due = self._stop_at is not None and time.monotonic() >= self._stop_at
         if due:
             self._end("turn completed", keep=True)
+
+    def _settle(self, track) -> None:
+        """Replace the live samples that the settled path covers (called with the lock held)."""
+        first, last = track[0][0], track[-1][0]
+        before = [p for p in self._track if p[0] < first - 1e-6]
+        after = [p for p in self._track if p[0] > last + 1e-6]
+        settled = [[round(t, 3), yaw, rot, conf] for t, yaw, rot, conf in track if t >= self._since]
+        self._track = before + settled + after
 
     def _end(self, reason: str, keep: bool) -> None:
         with self._lock:
@@ -150,7 +165,7 @@ class AutoRecorder:
         return {
             "clock": "seconds from the first frame of the video (pre-roll included)",
             "turn": turn,
-            "yaw": [[round(t - origin, 3), yaw, rot] for t, yaw, rot in self._track],
+            "yaw": [[round(t - origin, 3), yaw, rot, conf] for t, yaw, rot, conf in self._track],
         }
 
     def _on_look(self, look_id: str) -> None:

@@ -3,11 +3,16 @@
 Targets (docs/ANALYSIS.md): every clip with a full turn has one complete turn whose start and
 end are within ±0.5 s of the labels, whose rotation is within ±45° and whose direction is
 right; a clip without a full turn has no complete turn at all.
+
+The yaw track is scored where the labels give the truth: facing the camera (yaw 0) in the
+second before the turn starts and after it ends (a quarter second away from either, so the
+label's own tolerance does not count), and showing the back (yaw 180) during
+``back_interval_s``. Its error is reported, not part of passing.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 START_END_TOLERANCE_S = 0.5
 ROTATION_TOLERANCE_DEG = 45.0
@@ -30,6 +35,8 @@ class ClipScore:
     false_turns: int  # complete turns that match no labelled turn
     presence_iou: float | None
     passed: bool
+    yaw_front_err_deg: float | None = None  # mean |error| of the yaw track where the labels say front
+    yaw_back_err_deg: float | None = None  # and where they say back
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -42,6 +49,37 @@ def expects_full_turn(labels: dict) -> bool:
 
 def score(labels: dict, result: dict, variant: str = "original") -> ClipScore:
     """Compare one ``kiosk analyze`` JSON object with one labels entry."""
+    clip = _score_turn(labels, result, variant)
+    front, back = yaw_errors(labels, result.get("yaw") or [])
+    return replace(clip, yaw_front_err_deg=front, yaw_back_err_deg=back)
+
+
+def yaw_errors(labels: dict, yaw: list) -> tuple[float | None, float | None]:
+    """Mean absolute error of ``[t, yaw_deg, ...]`` rows where the labels say front, and back."""
+    turn = labels.get("turn")
+    if not turn or turn.get("end_s") is None or not yaw:
+        return None, None
+    start, end = sorted((turn["start_s"], turn["end_s"]))
+    interval = turn.get("back_interval_s") or ([turn["back_s"], turn["back_s"]] if turn.get("back_s") else None)
+    front, back = [], []
+    for row in yaw:
+        t, y = float(row[0]), float(row[1])
+        if start - 1.25 <= t <= start - 0.25 or end + 0.25 <= t <= end + 1.25:
+            front.append(abs(_wrap(y)))
+        elif interval and interval[0] - 0.05 <= t <= interval[1] + 0.05:
+            back.append(abs(_wrap(y - 180.0)))
+
+    def mean(values: list[float]) -> float | None:
+        return round(sum(values) / len(values), 1) if values else None
+
+    return mean(front), mean(back)
+
+
+def _wrap(deg: float) -> float:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+def _score_turn(labels: dict, result: dict, variant: str) -> ClipScore:
     complete = [t for t in result["turns"] if t["complete"]]
     expected = expects_full_turn(labels)
     iou = _interval_iou(labels.get("person_intervals", []), result["person_intervals"], labels["duration_s"])
@@ -94,7 +132,13 @@ def totals(scores: list[ClipScore]) -> dict:
         "rotation_err_max_abs_deg": max_abs(rots),
         "direction_wrong": sum(1 for s in turning if not s.direction_ok),
         "false_turns": sum(s.false_turns for s in scores),
+        "yaw_front_err_mean_deg": _mean([s.yaw_front_err_deg for s in scores if s.yaw_front_err_deg is not None]),
+        "yaw_back_err_mean_deg": _mean([s.yaw_back_err_deg for s in scores if s.yaw_back_err_deg is not None]),
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def _interval_iou(truth: list, found: list, duration: float) -> float | None:

@@ -1,4 +1,8 @@
-"""The turn detector on canned rotation tracks: when it starts, reaches the back, completes."""
+"""The turn detector on canned rotation paths: when it starts, reaches the back, completes.
+
+The detector is given the yaw tracker's best path on every frame; these paths never change
+once given (the tests of the yaw tracker cover revisions), so each frame's path is the prefix.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,14 @@ def track(*segments: tuple[float, float], fps: float = 15.0, start: float = 0.0,
             times.append(times[-1] + 1.0 / fps)
             values.append(values[-1] + (target - values[-1]) / (n - i + 1))
     values = np.array(values) + rng.normal(0.0, noise, len(values))
-    return [YawSample(t, float(r), float((r + 180) % 360 - 180), False) for t, r in zip(times, values)]
+    return [YawSample(t, float(r), float((r + 180) % 360 - 180)) for t, r in zip(times, values)]
 
 
 def run(samples, settings: TurnSettings | None = None):
     tracker = TurnTracker(settings)
     updates = []
-    for sample in samples:
-        updates += tracker.update(sample)
+    for i in range(len(samples)):
+        updates += tracker.update(samples[: i + 1])
     updates += tracker.finish()
     return tracker.turns, updates
 
@@ -61,8 +65,8 @@ def test_counter_clockwise_turn():
 def test_started_is_announced_while_turning_not_after():
     samples = track((1.0, 0.0), (3.0, 360.0), (1.0, 360.0))
     tracker = TurnTracker()
-    for sample in samples:
-        if any(isinstance(u, TurnStarted) for u in tracker.update(sample)):
+    for i, sample in enumerate(samples):
+        if any(isinstance(u, TurnStarted) for u in tracker.update(samples[: i + 1])):
             assert sample.t < 1.0 + 1.0  # within a second of the turn beginning (75° at 120°/s)
             break
     else:
@@ -140,7 +144,7 @@ def test_time_reversal_flips_direction_and_swaps_start_and_end():
     samples = track((1.5, 0.0), (0.5, -30.0), (3.0, 360.0), (2.0, 360.0), noise=2.0)
     forward = only(run(samples)[0])
     end = samples[-1].t
-    backward = [YawSample(end - s.t, s.rotation_deg, s.yaw_deg, False) for s in reversed(samples)]
+    backward = [YawSample(end - s.t, s.rotation_deg, s.yaw_deg) for s in reversed(samples)]
     turn = only(run(backward)[0])
     assert turn.direction != forward.direction
     assert turn.start_s == pytest.approx(end - forward.end_s, abs=0.15)
