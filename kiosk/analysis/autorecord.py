@@ -139,7 +139,7 @@ class AutoRecorder:
 
     def _settle(self, track) -> None:
         """Replace the live samples that the settled path covers (called with the lock held)."""
-        first, last = track[0][0], track[-1][0]
+        first, last = round(track[0][0], 3), round(track[-1][0], 3)  # the rows' own rounding
         before = [p for p in self._track if p[0] < first - 1e-6]
         after = [p for p in self._track if p[0] > last + 1e-6]
         settled = [[round(t, 3), yaw, rot, conf] for t, yaw, rot, conf in track if t >= self._since]

@@ -4,6 +4,10 @@ Targets (docs/ANALYSIS.md): every clip with a full turn has one complete turn wh
 end are within ±0.5 s of the labels, whose rotation is within ±45° and whose direction is
 right; a clip without a full turn has no complete turn at all.
 
+Gestures (``gestures`` and ``lookalikes`` in the labels, the footage manifest's format): every
+labelled gesture must fire, as that gesture, within ±0.5 s of its ``t_s``; any other gesture
+that fires is a false gesture (on a look-alike or anywhere else).
+
 The yaw track is scored where the labels give the truth: facing the camera (yaw 0) in the
 second before the turn starts and after it ends (a quarter second away from either, so the
 label's own tolerance does not count), and showing the back (yaw 180) during
@@ -16,7 +20,9 @@ from dataclasses import asdict, dataclass, replace
 
 START_END_TOLERANCE_S = 0.5
 ROTATION_TOLERANCE_DEG = 45.0
-_DIRECTIONS = {"clockwise": "cw", "counterclockwise": "ccw", "anticlockwise": "ccw", "cw": "cw", "ccw": "ccw"}
+GESTURE_TOLERANCE_S = 0.5
+_DIRECTIONS = {"clockwise": "cw", "counterclockwise": "ccw", "counter-clockwise": "ccw", "anticlockwise": "ccw",
+               "anti-clockwise": "ccw", "cw": "cw", "ccw": "ccw"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,10 @@ class ClipScore:
     passed: bool
     yaw_front_err_deg: float | None = None  # mean |error| of the yaw track where the labels say front
     yaw_back_err_deg: float | None = None  # and where they say back
+    gestures_expected: int = 0
+    gestures_found: int = 0  # labelled gestures that fired in time
+    false_gestures: int = 0  # gestures that fired where none was labelled (look-alikes included)
+    gesture_err_s: list[float] | None = None  # fired minus labelled time, per found gesture
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -51,7 +61,24 @@ def score(labels: dict, result: dict, variant: str = "original") -> ClipScore:
     """Compare one ``kiosk analyze`` JSON object with one labels entry."""
     clip = _score_turn(labels, result, variant)
     front, back = yaw_errors(labels, result.get("yaw") or [])
-    return replace(clip, yaw_front_err_deg=front, yaw_back_err_deg=back)
+    expected, found, false, errors = gesture_score(labels.get("gestures") or [], result.get("gestures") or [])
+    passed = clip.passed and found == expected and false == 0
+    return replace(clip, yaw_front_err_deg=front, yaw_back_err_deg=back, gestures_expected=expected,
+                   gestures_found=found, false_gestures=false, gesture_err_s=errors or None, passed=passed)
+
+
+def gesture_score(labelled: list[dict], fired: list[dict]) -> tuple[int, int, int, list[float]]:
+    """(expected, found in time, false, timing errors): each fired gesture matches one label at most."""
+    unused = list(fired)
+    found, errors = 0, []
+    for want in sorted(labelled, key=lambda g: g["t_s"]):
+        match = [g for g in unused if g["gesture"] == want["kind"] and abs(g["t"] - want["t_s"]) <= GESTURE_TOLERANCE_S]
+        if match:
+            best = min(match, key=lambda g: abs(g["t"] - want["t_s"]))
+            unused.remove(best)
+            found += 1
+            errors.append(round(best["t"] - want["t_s"], 3))
+    return len(labelled), found, len(unused), errors
 
 
 def yaw_errors(labels: dict, yaw: list) -> tuple[float | None, float | None]:
@@ -92,7 +119,7 @@ def _score_turn(labels: dict, result: dict, variant: str) -> ClipScore:
     best = min(complete, key=lambda t: abs(t["start_s"] - want["start_s"]) + abs(t["end_s"] - want["end_s"]))
     start_err = best["start_s"] - want["start_s"]
     end_err = best["end_s"] - want["end_s"]
-    rot_err = best["rotation_deg"] - float(want["rotation_deg"])
+    rot_err = best["rotation_deg"] - min(float(want["rotation_deg"]), 360.0)  # a 540° spin holds one full turn
     direction_ok = best["direction"] == _DIRECTIONS.get(want["direction_from_above"])
     false_turns = len(complete) - 1
     passed = (
@@ -132,6 +159,9 @@ def totals(scores: list[ClipScore]) -> dict:
         "rotation_err_max_abs_deg": max_abs(rots),
         "direction_wrong": sum(1 for s in turning if not s.direction_ok),
         "false_turns": sum(s.false_turns for s in scores),
+        "gestures_expected": sum(s.gestures_expected for s in scores),
+        "gestures_found": sum(s.gestures_found for s in scores),
+        "false_gestures": sum(s.false_gestures for s in scores),
         "yaw_front_err_mean_deg": _mean([s.yaw_front_err_deg for s in scores if s.yaw_front_err_deg is not None]),
         "yaw_back_err_mean_deg": _mean([s.yaw_back_err_deg for s in scores if s.yaw_back_err_deg is not None]),
     }

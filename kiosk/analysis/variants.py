@@ -214,13 +214,53 @@ def _times(labels: dict, change: Callable[[float], float], reverse: bool = False
         if interval:
             turn["back_interval_s"] = sorted(change(x) for x in interval)
         out["turn"] = turn
+    gestures, lookalikes = [], [dict(g, start_s=min(change(g["start_s"]), change(g["end_s"])),
+                                     end_s=max(change(g["start_s"]), change(g["end_s"])))
+                                for g in labels.get("lookalikes", [])]
+    for g in labels.get("gestures", []):
+        moved = _gesture_times(g, change, reverse)
+        if moved is None:
+            lookalikes.append({"kind": "short_" + g["kind"], "start_s": min(change(g["start_s"]), change(g["end_s"])),
+                               "end_s": max(change(g["start_s"]), change(g["end_s"]))})
+        else:
+            gestures.append(moved)
+    if "gestures" in labels:
+        out["gestures"] = gestures
+    if "lookalikes" in labels:
+        out["lookalikes"] = lookalikes
     return out
 
 
+#: A raised hand counts after this long above the head (``GestureSettings.hold_s``), in real time.
+_HOLD_S = 1.0
+
+
+def _gesture_times(g: dict, change: Callable[[float], float], reverse: bool) -> dict | None:
+    """A labelled gesture on the changed clock; None when it no longer completes (held too briefly)."""
+    out = dict(g)
+    if g["kind"] == "raise_hand":
+        raised, end = sorted((change(g.get("raised_s", g["t_s"] - _HOLD_S)), change(g["end_s"])))
+        if end - raised < _HOLD_S:
+            return None  # at double speed a 1.4 s hold lasts 0.7 s: it must not fire
+        rise = abs(change(g.get("raised_s", g["start_s"])) - change(g["start_s"]))
+        out.update(raised_s=raised, end_s=end, t_s=raised + _HOLD_S, start_s=raised - rise)
+        return out
+    start, t = change(g["start_s"]), change(g["t_s"])
+    if reverse:
+        # Played backwards, a stroke ends where it started and sweeps the other way.
+        out.update(kind=_flip_swipe(g["kind"]), start_s=t, t_s=start, end_s=start)
+    else:
+        out.update(start_s=start, t_s=t, end_s=change(g["end_s"]))
+    return out
+
+
+def _flip_swipe(kind: str) -> str:
+    return {"swipe_left": "swipe_right", "swipe_right": "swipe_left"}.get(kind, kind)
+
+
 def _flip(direction: str) -> str:
-    return {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "cw": "ccw", "ccw": "cw"}.get(
-        direction, direction
-    )
+    return {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "counter-clockwise": "clockwise",
+            "anticlockwise": "clockwise", "anti-clockwise": "clockwise", "cw": "ccw", "ccw": "cw"}.get(direction, direction)
 
 
 def _mirror_labels(labels: dict) -> dict:
@@ -229,6 +269,9 @@ def _mirror_labels(labels: dict) -> dict:
         turn = dict(labels["turn"])
         turn["direction_from_above"] = _flip(turn["direction_from_above"])
         out["turn"] = turn
+    if "gestures" in labels:
+        # The mirror image of a sweep to one's own left is a sweep to one's own right.
+        out["gestures"] = [dict(g, kind=_flip_swipe(g["kind"])) for g in labels["gestures"]]
     return out
 
 

@@ -91,3 +91,41 @@ def test_hands_low_at_the_hips_do_not_swipe():
 
 def test_disabled_tracker_reports_nothing():
     assert play(GestureTracker(GestureSettings(enabled=False)), [{"right_wrist": UP}] * 30) == []
+
+
+def test_a_hold_survives_a_few_frames_without_a_pose():
+    tracker = GestureTracker()
+    updates = []
+    for i in range(30):
+        t = i / 15
+        pose = None if 8 <= i < 12 else make_pose(t, right_wrist=UP)  # 0.27 s unseen
+        updates += tracker.update(t, pose)
+    assert fired(updates) == [RAISE]
+    longer = GestureTracker()
+    updates = [u for i in range(30) for u in longer.update(i / 15, None if 8 <= i < 16 else make_pose(i / 15, right_wrist=UP))]
+    assert fired(updates) == []  # half a second unseen: the hold starts again
+
+
+def test_both_hands_sweeping_together_is_not_a_swipe():
+    # Catching a ball, clapping, lateral raises: the other hand moves as much.
+    frames = [{"right_wrist": (-0.3 + 0.55 * i / 5, 0.1), "left_wrist": (0.3 - 0.4 * i / 5, 0.1)} for i in range(6)]
+    assert fired(play(GestureTracker(), frames + frames[-1:] * 3)) == []
+
+
+def test_a_diagonal_arm_swing_is_not_a_swipe():
+    # Arms swinging down while rising from a squat: as much down as sideways.
+    frames = [{"right_wrist": (-0.3 + 0.55 * i / 5, 0.01 + 0.42 * i / 5)} for i in range(6)]
+    assert fired(play(GestureTracker(), frames + frames[-1:] * 3)) == []
+
+
+def test_a_hand_carried_along_by_the_body_is_not_a_swipe():
+    # Stepping sideways (dancing) with a hand at the chest: the shoulders move with it.
+    frames = [{"right_wrist": (-0.3 + 0.55 * i / 5, 0.1), "shift": (0.04 * i, 0.0)} for i in range(6)]
+    assert fired(play(GestureTracker(), frames + frames[-1:] * 3)) == []
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0])
+def test_gestures_work_at_the_live_analysis_rate(fps):
+    assert fired(play(GestureTracker(), [{"right_wrist": UP}] * int(1.6 * fps), fps=fps)) == [RAISE]
+    frames = sweep(-0.3, 0.25, max(int(0.4 * fps), 2)) + [{}] * 3
+    assert fired(play(GestureTracker(), frames, fps=fps)) == [SWIPE_LEFT]
