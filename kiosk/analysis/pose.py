@@ -36,7 +36,7 @@ LANDMARKS = 33
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 2
+VERSION = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +68,7 @@ class PoseSettings:
     crop_to_person: bool = True
     smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
     face_check: bool = True  # look for a face on the head (face mesh): tells a front from a back view
+    face_every_s: float = 0.2  # at most five face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
 
 
@@ -97,6 +98,7 @@ class PoseEstimator:
         self._face = None
         self._cv2 = None
         self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
+        self._face_at: float | None = None  # frame time of the last face check
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -136,6 +138,7 @@ class PoseEstimator:
         """Forget the tracked person (the next frame is searched in the whole picture)."""
         self.close()
         self._box = None
+        self._face_at = None
         self.start()
 
     def estimate(self, pixels: np.ndarray, t: float) -> Pose | None:
@@ -163,7 +166,11 @@ class PoseEstimator:
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
         self._remember_box(image, vis)
-        face = self._face_score(pixels, image) if self._face is not None else None
+        face = None
+        due = self._face_at is None or t < self._face_at or t - self._face_at >= self.settings.face_every_s - 1e-3
+        if self._face is not None and due:
+            face = self._face_score(pixels, image)
+            self._face_at = t
         return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face)
 
     def _face_score(self, pixels: np.ndarray, image: np.ndarray) -> float | None:
