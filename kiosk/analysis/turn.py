@@ -31,6 +31,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from kiosk.analysis.yaw import YawSample
 
 
@@ -53,6 +55,7 @@ class TurnSettings:
     max_turn_s: float = 20.0
     report_min_deg: float = 90.0
     max_back_probability: float = 0.2
+    plateau_deg: float = 45.0  # a stand this close to the rest facing before a turn is where it starts
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
 
 
@@ -244,6 +247,12 @@ class TurnTracker:
             lo, hi = sorted((rest, rest + sign * (peak - 360.0)))
             rest = min(max(360.0 * round((lo + hi) / 720.0), lo), hi)
         start = _crossing(track, sign, rest + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+        plateau = self._plateau_before(track, sign, rest)
+        if plateau is not None:
+            # A sway just before the turn: the turn starts when the body leaves its last stand.
+            later = _crossing(track, sign, plateau + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+            if later is not None and (start is None or later > start):
+                start = later
         back = _crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
         end = _crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
         start = track[0][0] if start is None else start
@@ -254,6 +263,27 @@ class TurnTracker:
             self.turns.append(turn)
         around = tuple(p for p in path if p.t >= self._rest_t - s.track_before_s)
         return [TurnEnded(turn, around)]
+
+
+    def _plateau_before(self, track: list[tuple[float, float]], sign: int, rest: float) -> float | None:
+        """The level of the last stand (``stall_s`` within ``stall_deg``) before a quarter turn.
+
+        Stands well into the turn (a pause in the side view) are passed: only one within
+        ``plateau_deg`` of the turn's rest facing counts.
+        """
+        s = self.settings
+        quarter = next((i for i, (_, r) in enumerate(track) if sign * (r - rest) >= 90.0), None)
+        if quarter is None:
+            return None
+        for i in range(quarter, -1, -1):
+            t = track[i][0]
+            window = [r for u, r in track[: i + 1] if u >= t - s.stall_s]
+            if track[0][0] > t - s.stall_s or max(window) - min(window) > s.stall_deg:
+                continue
+            level = float(np.median(window))
+            if sign * (level - rest) <= s.plateau_deg:
+                return level
+        return None
 
 
 def _track(path: Sequence[YawSample], since: float) -> list[tuple[float, float]]:

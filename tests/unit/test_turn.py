@@ -183,3 +183,37 @@ def test_posing_with_the_back_to_the_mirror_for_a_while_is_still_one_turn():
     # 4 s showing the back of the dress, then on round to the front.
     turn = only(run(track((1.0, 0.0), (1.5, 180.0), (4.0, 185.0), (1.5, 360.0), (1.5, 360.0)))[0])
     assert turn.complete and turn.start_s == pytest.approx(1.1, abs=0.15)
+
+
+def test_a_sway_just_before_the_turn_does_not_move_its_start_earlier():
+    # -10°, then +10° (a weight shift), held, then the turn: it starts when the body leaves +10.
+    samples = track((1.0, 0.0), (0.5, -10.0), (0.8, -10.0), (0.5, 10.0), (0.8, 10.0), (3.0, 370.0), (1.5, 370.0),
+                    noise=1.5)
+    turn = only(run(samples)[0])
+    assert turn.complete and turn.start_s == pytest.approx(3.6 + 12 / 120, abs=0.15)
+
+
+def test_a_revised_path_that_never_turned_abandons_the_turn():
+    # The yaw tracker first reads a quick quarter turn, then (a face seen) revises it away.
+    tracker = TurnTracker()
+    quick = track((1.0, 0.0), (0.5, 100.0))
+    updates = []
+    for i in range(len(quick)):
+        updates += tracker.update(quick[: i + 1])
+    assert any(isinstance(u, TurnStarted) for u in updates)
+    still = track((1.0, 0.0), (0.5, 0.0), (1.5, 0.0))
+    for i in range(len(quick), len(still)):
+        updates += tracker.update(still[: i + 1])
+    ended = [u for u in updates if isinstance(u, TurnEnded)]
+    assert len(ended) == 1 and not ended[0].turn.complete and tracker.turns == []
+
+
+def test_no_completion_while_the_filter_still_sees_the_back():
+    samples = track((1.0, 0.0), (3.0, 360.0), (1.5, 360.0))
+    tracker = TurnTracker()
+    updates = []
+    for i in range(len(samples)):
+        updates += tracker.update(samples[: i + 1], back_probability=0.5)  # the filter is unsure
+    assert not any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
+    updates += tracker.update(samples, back_probability=0.05)  # and now it is sure
+    assert any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
