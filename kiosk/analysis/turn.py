@@ -20,9 +20,11 @@ path each time:
   at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
   ``end_s`` is when the body is within ``settle_deg`` of its final facing.
-- **abandoned**: the path turned back by ``reverse_deg``, paused longer than ``pause_max_s``,
-  took longer than ``max_turn_s``, or was revised so that the turn never started; the partial
-  turn is reported with ``complete`` false (when it reached ``report_min_deg``).
+- **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
+  started, for ``abandon_after_s`` in a row (a few wild frames can bend the newest part of the
+  path for a moment); or it paused longer than ``pause_max_s`` or took longer than
+  ``max_turn_s``. The partial turn is reported with ``complete`` false (when it reached
+  ``report_min_deg``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class TurnSettings:
     report_min_deg: float = 90.0
     max_back_probability: float = 0.2
     plateau_deg: float = 45.0  # a stand this close to the rest facing before a turn is where it starts
+    abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
 
 
@@ -112,6 +115,7 @@ class TurnTracker:
         self._not_before: float | None = None  # a new turn rests no earlier than this
         self._back_sent = False
         self._progress = 0.0
+        self._doubt_since: float | None = None  # since when the path says the turn was given up
         self._path: Sequence[YawSample] = ()
 
     @property
@@ -173,6 +177,20 @@ class TurnTracker:
         start = _crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
 
+    def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
+        """A start read from a few wild frames may be revised into a turn the other way round."""
+        s = self.settings
+        track = _track(path, self._rest_t)
+        if not track or max(self._sign * (r - track[0][1]) for _, r in track) >= s.start_deg / 2:
+            return
+        now = path[-1]
+        recent = [p for p in path if p.t >= now.t - s.start_window_s]
+        extreme = max(recent, key=lambda p: self._sign * p.rotation_deg)  # the far end, the other way
+        if self._sign * (extreme.rotation_deg - now.rotation_deg) >= s.start_deg:
+            self._sign = -self._sign
+            self._rest_t = self._rest_before(path, extreme, self._sign).t
+            self._doubt_since = None
+
     def _rest_before(self, path: Sequence[YawSample], rest: YawSample, sign: int) -> YawSample:
         """Follow a slow start back past ``start_window_s``: the lowest point before it (cw).
 
@@ -194,6 +212,7 @@ class TurnTracker:
 
     def _turning(self, path: Sequence[YawSample], back_probability: float) -> list[TurnUpdate]:
         s = self.settings
+        self._reconsider_direction(path)
         track = _track(path, self._rest_t)
         if not track:
             return self._finish(path)
@@ -220,21 +239,29 @@ class TurnTracker:
             # Facing front again and still; a turn that stops short of that (a pause in the
             # second profile view) must hold still for longer to count as finished.
             out += self._finish(path)
-        elif (
-            progress[-1] < peak - s.reverse_deg
-            or stalled_for > s.pause_max_s
-            or now_t - self._rest_t > s.max_turn_s
-            or (peak < s.start_deg / 2 and now_t - self._started_t > 1.0)
-        ):
+        elif stalled_for > s.pause_max_s or now_t - self._rest_t > s.max_turn_s:
             out += self._finish(path)
+        elif progress[-1] < peak - s.reverse_deg or (peak < s.start_deg / 2 and now_t - self._started_t > 1.0):
+            # Turned back, or the path was revised so that it never turned: only once that has
+            # lasted (the newest frames of a path are the ones most often revised). A new turn
+            # may then start from where this one turned back.
+            if self._doubt_since is None:
+                self._doubt_since = now_t
+            if now_t - self._doubt_since >= s.abandon_after_s:
+                turned_back = next(t for (t, _), p in zip(track, progress) if p >= peak)
+                out += self._finish(path, resume_from=turned_back)
+        else:
+            self._doubt_since = None
         return out
 
-    def _finish(self, path: Sequence[YawSample], carry_on: bool = False) -> list[TurnUpdate]:
+    def _finish(self, path: Sequence[YawSample], carry_on: bool = False,
+                resume_from: float | None = None) -> list[TurnUpdate]:
         s = self.settings
         sign = self._sign
         track = _track(path, self._rest_t)
         self._phase = _Phase.IDLE
         self._progress = 0.0
+        self._doubt_since = None
         if not track:
             self._not_before = None
             return []
@@ -254,11 +281,18 @@ class TurnTracker:
             if later is not None and (start is None or later > start):
                 start = later
         back = _crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
-        end = _crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
+        facing = rest + sign * span
+        if not carry_on:
+            # The facing the body settled in (a path biased by a few degrees, or a stop short of
+            # the front): the end is when it came within settle_deg of that.
+            settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
+            if sign * (settled - facing) < 0 and sign * (settled - rest) >= s.back_deg:
+                facing = settled
+        end = _crossing(track, sign, facing - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
-        self._not_before = end if carry_on else track[-1][0]
+        self._not_before = end if carry_on else resume_from if resume_from is not None else track[-1][0]
         if span >= s.report_min_deg:
             self.turns.append(turn)
         around = tuple(p for p in path if p.t >= self._rest_t - s.track_before_s)
@@ -287,7 +321,15 @@ class TurnTracker:
 
 
 def _track(path: Sequence[YawSample], since: float) -> list[tuple[float, float]]:
-    return [(p.t, p.rotation_deg) for p in path if p.t >= since]
+    """(t, rotation) from ``since`` on, each a median of five: one or two wild frames bend a path
+    for a moment (a median keeps a steady turn's ramp where it is)."""
+    points = [(p.t, p.rotation_deg) for p in path if p.t >= since]
+    r = [v for _, v in points]
+    out = []
+    for i, (t, _) in enumerate(points):
+        half = min(2, i, len(r) - 1 - i)
+        out.append((t, sorted(r[i - half : i + half + 1])[half]))
+    return out
 
 
 def _direction(sign: int) -> str:

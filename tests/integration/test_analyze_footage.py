@@ -11,7 +11,8 @@ mirrored, time-reversed and analysed at 5 frames a second (the live rate on a 2-
 on turning clips also the other variations that ``kiosk eval footage --variants all`` runs,
 except the three our own earlier rounds already covered (``KIOSK_FOOTAGE_VARIANTS=all`` runs
 every one). Pose results are cached per clip and variation for the whole test session, so the
-model runs once per video.
+model runs once per video; ``KIOSK_POSE_CACHE=DIR`` keeps them on disk between sessions too
+(the same files as ``kiosk eval footage --pose-cache DIR``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import pytest
 
 from kiosk.analysis.pose import PoseSettings
+from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
 from kiosk.analysis.variants import VARIANTS
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
@@ -74,6 +76,7 @@ def _turning_clips() -> list:
 def analysed():
     """analysed(set, file, variant) -> (labels for that variant, VideoAnalysis), computed once."""
     cache: dict[tuple[str, str, str], tuple[dict, VideoAnalysis]] = {}
+    disk = PoseCache(os.environ["KIOSK_POSE_CACHE"]) if os.environ.get("KIOSK_POSE_CACHE") else None
 
     def get(set_name: str, file: str, variant: str) -> tuple[dict, VideoAnalysis]:
         key = (set_name, file, variant)
@@ -83,10 +86,16 @@ def analysed():
             if not clip.is_file():
                 pytest.skip(f"{clip} is not here")
             v = VARIANTS[variant]
-            frames, duration = read_frames(str(clip))
             labels = v.labels(entry)
             options = VideoOptions(max_fps=v.max_fps or 15.0, pose=PoseSettings(rotation=v.rotation))
-            result = analyse_frames(v.frames(frames, duration), file, labels["duration_s"], options)
+            poses = disk.load(clip, variant, options.max_fps, options.pose) if disk else None
+            if poses is None:
+                frames, duration = read_frames(str(clip))
+                result = analyse_frames(v.frames(frames, duration), file, labels["duration_s"], options)
+                if disk:
+                    disk.save(clip, variant, options.max_fps, options.pose, result.poses)
+            else:
+                result = analyse_frames([], file, labels["duration_s"], options, poses=poses)
             cache[key] = (labels, result)
         return cache[key]
 
@@ -205,3 +214,23 @@ def test_the_person_lost_for_a_quarter_of_the_turn_is_bridged(analysed, set_name
               "after_back": turn["back_s"] + length / 4}[where]
     poses = [(t, None if abs(t - centre) < length / 8 else p) for t, p in result.poses]
     assert_meets_targets(labels, _rerun(labels, poses), f"lost around {where}")
+
+
+@pytest.mark.parametrize("set_name, file", _turning_clips())
+def test_jittery_landmarks_and_wild_frames_change_nothing(analysed, set_name, file):
+    """A shiny, patterned dress: every landmark shakes, and one frame in eight is someone else's pose."""
+    labels, result = analysed(set_name, file, "original")
+    rng = np.random.default_rng(9)
+    seen = [p for _, p in result.poses if p is not None]
+    shaken = []
+    for t, p in result.poses:
+        if p is not None:
+            if rng.random() < 1 / 8:
+                other = seen[rng.integers(len(seen))]  # a wild frame: a pose from elsewhere in the clip
+                p = dataclasses.replace(other, t=t)
+            else:
+                image = p.image + rng.normal(0.0, 0.006, p.image.shape).astype(np.float32)
+                world = p.world + rng.normal(0.0, 0.03, p.world.shape).astype(np.float32)
+                p = dataclasses.replace(p, image=image, world=world)
+        shaken.append((t, p))
+    assert_meets_targets(labels, _rerun(labels, shaken), "jitter")

@@ -212,3 +212,18 @@ def test_the_live_tracker_keeps_only_its_window():
     path = tracker.path()
     assert path[-1].t - path[0].t <= tracker.settings.window_s + 0.1
     assert tracker.frozen == []
+
+
+def test_one_and_a_half_turns_are_one_complete_turn_and_a_partial_one():
+    analyser, ended = analyse([body(t, y) for t, y in waypoints((1.0, 0.0), (4.5, 540.0), (2.0, 540.0))])
+    complete = [end.turn for _, end in ended if end.turn.complete]
+    assert len(complete) == 1 and complete[0].rotation_deg == pytest.approx(360, abs=10)
+    assert complete[0].end_s == pytest.approx(1.0 + 4.5 * 348 / 540, abs=0.3)
+
+
+def test_a_slow_turn_with_a_long_back_hold_is_one_turn():
+    # 8 s to go round, 4 s of it admiring the back with the head turning from side to side.
+    path = waypoints((1.0, 0.0), (2.0, 180.0), (4.0, 185.0), (2.0, 360.0), (1.5, 360.0))
+    analyser, ended = analyse([body(t, y, head=50.0 * np.sin(2 * t)) for t, y in path])
+    [(at, end)] = ended
+    assert end.turn.complete and end.turn.end_s == pytest.approx(9.0 - 12 / 87.5, abs=0.35)
