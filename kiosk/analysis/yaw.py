@@ -70,7 +70,7 @@ class YawTracker:
         self.settings = settings or YawSettings()
         self.keep = keep  # keep frozen samples (offline reports); live keeps only the window
         self._lik = CueLikelihood(BINS, self.settings.cues)
-        self._steps: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._steps: dict[int, _Step] = {}
         self.frozen: list[YawSample] = []
         self._reset_state()
 
@@ -114,9 +114,7 @@ class YawTracker:
             self._alpha = alpha / alpha.sum()
             frame = _frame(t, None, None, self._alpha.sum(axis=1))
         else:
-            dt = t - self._t
-            offsets, logw, weights, trans = self._step(dt)
-            frame = self._advance(offsets, logw, weights, trans, loglik, t)
+            frame = self._advance(self._step(t - self._t), loglik, t)
         self._frames.append(frame)
         self._t = t
         self._path = None
@@ -125,30 +123,29 @@ class YawTracker:
 
     # -- the two passes -----------------------------------------------------------------------
 
-    def _advance(self, offsets, logw, weights, trans, loglik, t) -> "_Frame":
+    def _advance(self, step: "_Step", loglik: np.ndarray, t: float) -> "_Frame":
         n, v = BINS, len(SPEEDS)
         # Viterbi: best previous speed for each (yaw, new speed), then best yaw offset.
-        scores = self._delta[:, :, None] + np.log(np.maximum(trans, 1e-300))[None, :, :]  # (yaw, old, new speed)
+        scores = self._delta[:, :, None] + step.logtrans[None, :, :]  # (yaw, old speed, new speed)
         best_v = scores.argmax(axis=1)  # (yaw, new speed)
-        m = np.take_along_axis(scores, best_v[:, None, :], axis=1)[:, 0, :]
-        src = (np.arange(n)[:, None, None] - offsets[None, :, :]) % n  # (yaw, new speed, offset)
-        cand = m[src, np.arange(v)[None, :, None]] + logw[None, :, :]
+        m = scores.max(axis=1)
+        cand = m.ravel()[step.source] + step.logw[None, :, :]  # (yaw, new speed, offset)
         best_j = cand.argmax(axis=2)
-        delta = np.take_along_axis(cand, best_j[:, :, None], axis=2)[:, :, 0] + loglik[:, None]
-        jump = np.take_along_axis(np.broadcast_to(offsets, cand.shape), best_j[:, :, None], axis=2)[:, :, 0]
+        delta = cand.max(axis=2) + loglik[:, None]
+        jump = step.offsets[np.arange(v)[None, :], best_j]
         prev_yaw = (np.arange(n)[:, None] - jump) % n
         prev_speed = best_v[prev_yaw, np.arange(v)[None, :]]
         self._delta = delta - delta.max()
         # Forward filter: the same steps, summed.
-        mixed = self._alpha @ trans
-        alpha = (mixed[src, np.arange(v)[None, :, None]] * weights[None, :, :]).sum(axis=2)
+        mixed = self._alpha @ step.trans
+        alpha = (mixed.ravel()[step.source] * step.weights[None, :, :]).sum(axis=2)
         alpha *= np.exp(loglik)[:, None]
         total = alpha.sum()
         self._alpha = alpha / total if total > 0 else np.full_like(alpha, 1.0 / alpha.size)
         return _frame(t, jump.astype(np.int16), prev_speed.astype(np.int8), self._alpha.sum(axis=1))
 
-    def _step(self, dt: float):
-        """Yaw offsets (cells), their log weights and weights, and the speed transitions for ``dt``."""
+    def _step(self, dt: float) -> "_Step":
+        """The motion model for a gap of ``dt`` (cached per hundredth of a second)."""
         key = max(int(round(dt * 100)), 1)
         if key in self._steps:
             return self._steps[key]
@@ -168,17 +165,18 @@ class YawTracker:
         bound = max(limit - 3 * sigma, 0.0)
         centres = np.clip(SPEEDS * dt / BIN_DEG, -bound, bound)
         half = int(math.ceil(3 * sigma)) + 1
-        width = 2 * half + 1
         offsets = np.round(centres)[:, None].astype(int) + np.arange(-half, half + 1)[None, :]
         offsets = np.clip(offsets, -limit, limit)
         logw = -0.5 * ((offsets - centres[:, None]) / sigma) ** 2
         logw[np.diff(offsets, axis=1, prepend=-10**6) == 0] = -np.inf  # clipped duplicates
         weights = np.exp(logw)
         weights /= weights.sum(axis=1, keepdims=True)
-        logw = np.log(np.maximum(weights, 1e-300))
-        assert offsets.shape == (v, width)
-        self._steps[key] = (offsets, logw, weights, trans)
-        return self._steps[key]
+        # Where each (yaw, new speed, offset) comes from, as an index into a flat (yaw, speed) array.
+        source = ((np.arange(BINS)[:, None, None] - offsets[None, :, :]) % BINS) * v + np.arange(v)[None, :, None]
+        step = _Step(offsets, np.log(np.maximum(weights, 1e-300)), weights, trans,
+                     np.log(np.maximum(trans, 1e-300)), source)
+        self._steps[key] = step
+        return step
 
     def _reference(self, values: deque[tuple[float, float]], t: float, value: float | None) -> float | None:
         """The person's 3D width-to-torso ratio: a median over the last ten seconds."""
@@ -269,6 +267,18 @@ class YawTracker:
                 self.frozen.append(sample)
         first = self._frames[0]
         self._frames[0] = _Frame(first.t, None, None, first.marginal, first.confidence)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The motion model between two frames a given time apart."""
+
+    offsets: np.ndarray  # (speed, k): yaw cells moved
+    logw: np.ndarray  # (speed, k): their log weights
+    weights: np.ndarray
+    trans: np.ndarray  # (old speed, new speed)
+    logtrans: np.ndarray
+    source: np.ndarray  # (yaw, speed, k): flat index of the (yaw, speed) each move comes from
 
 
 @dataclass
