@@ -6,11 +6,10 @@ from hardware.camera_base import CameraSource, WatchdogPolicy
 from hardware.camera_replay import FileSource
 from hardware.camera_synthetic import SyntheticSource
 from hardware.camera_v4l2 import V4L2Source
-from hardware.source_spec import SourceSpec
 
 
-def create_source(spec: SourceSpec, watchdog: WatchdogPolicy | None = None) -> CameraSource:
-    """Return an unstarted source for ``spec``; opening happens on ``start()``."""
+def create_source(spec, watchdog: WatchdogPolicy | None = None) -> CameraSource:
+    """Return an unstarted source for ``spec`` (``kind``, ``target``, ``options``); opening happens on ``start()``."""
     o = spec.options
     if spec.kind == "synthetic":
         return SyntheticSource(

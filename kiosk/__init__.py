@@ -1,7 +1,7 @@
 """The kiosk core: configuration, frames hub, sessions, recording, looks, analysis, identity, network.
 
-Nothing in this package imports Qt; heavy native libraries (cv2, av, mediapipe) are imported
-lazily by the one module that wraps each.
+Nothing in this package imports Qt; the heavy native libraries (cv2, av, mediapipe) are loaded
+lazily, by kiosk/native.py alone.
 """
 
 __version__ = "0.1.0"

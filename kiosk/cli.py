@@ -21,7 +21,7 @@ from kiosk.log import setup_logging
 _log = logging.getLogger("kiosk")
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one sentence and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -29,10 +29,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kiosk", description="Smart-mirror kiosk for fitting rooms.")
+    parser = Parser(prog="kiosk", description="Smart-mirror kiosk for fitting rooms.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr (-vv: debug)")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subparsers.required = True
     import kiosk.commands as commands
 

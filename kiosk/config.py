@@ -4,7 +4,7 @@ Where the file comes from: ``--config``, else ``$KIOSK_CONFIG``, else
 ``/etc/smartmirror/kiosk.toml`` if it exists, else the built-in defaults (which work on a
 laptop). Unknown keys, wrong types and out-of-range values stop start-up with a ``ConfigError``
 naming the file, the key and what was expected. Every setting is documented in
-``docs/kiosk.example.toml``; ``tests/unit/test_config.py`` checks the two stay in step.
+``docs/kiosk.example.toml``; ``tests/unit/test_config_file.py`` checks the two stay in step.
 
 Each section is owned by the capability that uses it; the fields carry their bounds and a
 one-line description, which is also the documentation.
@@ -46,7 +46,7 @@ class CameraConfig(Section):
     @classmethod
     def _check_source(cls, value: str) -> str:
         if value != "auto":
-            from hardware.source_spec import SourceSpecError, parse_source_spec
+            from kiosk.source_spec import SourceSpecError, parse_source_spec
 
             try:
                 parse_source_spec(value)
@@ -175,7 +175,9 @@ class LibraryConfig(Section):
     """Where looks are kept and for how long."""
 
     data_dir: str = Field(
-        "", description="Folder of the look library; empty: /var/lib/smartmirror as root, else ~/.local/share/smartmirror."
+        "",
+        description="Folder of the look library and the other data files; empty: $STATE_DIRECTORY (systemd), "
+        "else /var/lib/smartmirror as root, else ~/.local/share/smartmirror.",
     )
     max_age_days: float = Field(30.0, ge=0.0, le=3650.0, description="Days a kept look is stored; 0: no age limit.")
     max_gb: float = Field(0.0, ge=0.0, le=100_000.0, description="Gigabytes all looks may use (oldest deleted first); 0: no limit.")

@@ -1,34 +1,53 @@
-"""The headless kiosk: camera, frames hub and session, started and stopped in a stated order.
+"""The kiosk core: one thread that turns events and intents into the session's effects, in order.
 
-``KioskCore`` is the composition root's product: ``wiring.build_core`` makes one from the
-configuration, ``start()`` brings the parts up in order and ``stop()`` takes them down in
-reverse. The UI and the network layer only read its state and send it intents.
+``KioskCore`` receives the parts (``kiosk.parts.Parts``) from ``kiosk.wiring`` and drives
+them; no part holds the core. Everything that changes the mirror's state goes through one
+inbox, handled by the ``core`` thread one item at a time:
+
+- events the parts publish on the bus that call for a decision (presence samples, card taps,
+  fired gestures, take requests, takes that landed, consent answers) and
+- intents from the screen and the network (touch, record, share, delete, end the session…).
+
+Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
+effects are carried out here in a stated order (``_start_session``, ``_end_session``). So no
+decision ever runs on the UI thread or depends on which listener the bus calls first, and no
+database is touched by the UI thread. The loop survives any exception and says so in
+``health()`` and with a ``CoreFault`` event.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from hardware.camera_base import CameraSource, SourceState
+from kiosk.analysis.events import GestureProgress, PresenceSample
+from kiosk.capture import CameraStatus
 from kiosk.config import Config
-from kiosk.consent_prompt import ConsentPrompt
 from kiosk.errors import KioskError
-from kiosk.events import CameraStateChanged, Event, EventBus, SessionStateChanged, TrayStep
+from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged
 from kiosk.hub import FrameHub
-from kiosk.metrics import RateMeter
-from kiosk.recording.events import LookRecorded, RecordingFailed
-from kiosk.recording.recorder import RecordingRefused
-from kiosk.studio import Studio
+from kiosk.identity.events import STEP_ASSOCIATE, STEP_CONSENT, AssociatePanelShown, CardPresented, CardTapped, ConsentChanged
+from kiosk.identity.prompt import ConsentPromptClosed
+from kiosk.log import QuietLogger
+from kiosk.parts import Parts
+from kiosk.recording.events import (
+    LookRecorded,
+    RecordingDiscarded,
+    RecordingFailed,
+    TakeDiscardRequested,
+    TakeEndRequested,
+    TakeRequested,
+)
 from kiosk.session import (
     EndRequested,
     Input,
     Phase,
+    PersonGone,
+    PersonSeen,
     SessionEnded,
     SessionSettings,
     SessionStarted,
@@ -37,228 +56,310 @@ from kiosk.session import (
     Touch,
     step,
 )
-
-from kiosk.identity.events import STEP_CONSENT, CardTapped
-
-if TYPE_CHECKING:
-    from kiosk.identity.service import CardService
+from kiosk.effects import Effects
+from kiosk.intents import Meaning, gesture_meaning
 
 _log = logging.getLogger(__name__)
+_quiet = QuietLogger(_log)
 
+TICK_S = 0.5
+CORE = "core"  # the core's own place in the start and stop orders
 
-@dataclass(frozen=True)
-class CameraStatus:
-    state: str
-    reason: str
-    fps: float
-    captured: int
-    dropped: int
-    reconnects: int
+# Bus events the core acts on; everything else passes it by.
+_HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
+            TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged)
 
 
 class KioskCore:
-    """Owns the camera, the hub, the event bus and the session state."""
+    """Starts the parts in order, runs the ``core`` thread, and offers the screen's intents."""
 
-    def __init__(
-        self,
-        config: Config,
-        source: CameraSource,
-        source_spec: str,
-        hub: FrameHub,
-        bus: EventBus,
-        studio: Studio | None = None,
-    ) -> None:
-        self.config = config
-        self.source = source
-        self.source_spec = source_spec
-        self.hub = hub
-        self.bus = bus
-        self.studio = studio
-        self.cards: CardService | None = None
-        self.consent_prompt: ConsentPrompt | None = None
-        self.net = None  # kiosk.net.service.NetService, attached by wiring when the network is on
-        self.net_error = ""  # why the network services could not start, in plain words
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        cfg = parts.config.session
+        self._settings = SessionSettings(cfg.wake_after_s, cfg.end_after_s, cfg.idle_timeout_s)
+        self._effects = Effects(parts)
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._state = SessionState()
+        self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self.analysis = None  # kiosk.analysis.live.LiveAnalysis, attached by wiring when enabled
-        self.capture_rate = RateMeter()
-        self._session = SessionState()
-        self._session_lock = threading.Lock()
-        self._settings = SessionSettings(
-            wake_after_s=config.session.wake_after_s,
-            end_after_s=config.session.end_after_s,
-            idle_timeout_s=config.session.idle_timeout_s,
-        )
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        self._faults = 0
+        self._last_fault = ""
+        self._part_errors: dict[str, str] = {}
+        self._started: set[str] = set()
 
-    def attach_cards(self, cards: "CardService") -> None:
-        """Add the card service (it needs ``touch`` to wake the mirror, so it comes after)."""
-        self.cards = cards
-        self.consent_prompt = ConsentPrompt(cards.consent, self.bus)
+    # -- what the screen reads --------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self._parts.config
+
+    @property
+    def bus(self) -> EventBus:
+        return self._parts.bus
+
+    @property
+    def hub(self) -> FrameHub:
+        return self._parts.hub
+
+    @property
+    def parts(self) -> Parts:
+        return self._parts
+
+    @property
+    def session(self) -> SessionState:
+        return self._state
+
+    def camera_status(self) -> CameraStatus:
+        return self._parts.capture.status()
+
+    def health(self) -> dict:
+        """The core loop's own health: faults caught so far and parts that could not start."""
+        return {"alive": self._thread is not None and self._thread.is_alive(), "faults": self._faults,
+                "last_fault": self._last_fault, "parts": dict(self._part_errors)}
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the look library and recorder, cards, network, the camera, analysis, the session clock."""
-        self._stop.clear()
-        if self.studio is not None:
-            self.studio.start()
-        if self.cards is not None:
-            self.cards.start()
-        if self.net is not None:
+        """Start the core thread and the parts in the order ``kiosk.wiring`` states."""
+        for name in self._parts.start_order:
+            if name == CORE:
+                self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
+                self._thread = threading.Thread(target=self._loop, name="core", daemon=True)
+                self._thread.start()
+                continue
             try:
-                self.net.start()
-            except KioskError as exc:
+                getattr(self._parts, name).start()
+                self._started.add(name)
+            except Exception as exc:
+                if name not in self._parts.optional or not isinstance(exc, KioskError):
+                    self.stop()
+                    raise
                 # The mirror still works as a mirror; sharing and help requests say they are off.
-                _log.warning("network services are off: %s", exc)
-                self.net_error, self.net = str(exc), None
-        self._unsubscribe = self.bus.subscribe(self._on_event)
-        if self.analysis is not None:
-            # Before the camera: the pose model loads in its own thread while the camera opens.
-            self.analysis.start()
-        self.source.start(self._on_frame, self._on_camera_state)
-        self._ticker = threading.Thread(target=self._tick_loop, name="session-clock", daemon=True)
-        self._ticker.start()
+                _log.warning("the %s part is off: %s", name, exc)
+                self._part_errors[name] = str(exc)
 
     def stop(self) -> None:
-        """End the session, then stop in reverse: clock, analysis, camera, network, cards, studio."""
-        # Nobody's visit outlives the kiosk: their unconsented looks go now, not at the next start.
-        if self._session.phase == Phase.SESSION:
-            self.end_session()
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join(2.0)
-            self._ticker = None
-        if self.analysis is not None:
-            self.analysis.stop()
-        self.source.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self.net is not None:
-            self.net.stop()
-        if self.cards is not None:
-            self.cards.stop()
-        if self.studio is not None:
-            self.studio.stop()
+        """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
+        if self._thread is None:
+            return
+        self._post(EndRequested(time.monotonic()))
+        self.flush(10.0)
+        for name in self._parts.stop_order:
+            if name == CORE:
+                # The parts that make takes have stopped, so the last takes have landed:
+                # finish every ended session, then stop listening.
+                self._post(_Call(self._effects.settle))
+                self.flush(10.0)
+                self._inbox.put(_STOP)
+                self._thread.join(10.0)
+                self._thread = None
+                if self._unsubscribe is not None:
+                    self._unsubscribe()
+                    self._unsubscribe = None
+                continue
+            if name not in self._started:
+                continue
+            self._started.discard(name)
+            try:
+                getattr(self._parts, name).stop()
+            except Exception:  # noqa: BLE001 - the rest must still stop
+                _log.exception("stopping the %s failed", name)
 
-    # -- intents and state --------------------------------------------------------------------
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything posted before this call has been handled (tests, shutdown)."""
+        done = threading.Event()
+        self._post(_Call(done.set))
+        return done.wait(timeout)
+
+    # -- intents (any thread; handled in order on the core thread) -----------------------------
 
     def touch(self) -> None:
-        """A touch or key press on the mirror."""
-        self.feed(Touch(time.monotonic()))
-
-    def feed(self, event: Input) -> None:
-        """Advance the session state machine and carry out its effects."""
-        with self._session_lock:
-            self._session, effects = step(self._session, event, self._settings, _new_session_id)
-            state = self._session
-        for effect in effects:
-            if isinstance(effect, SessionStarted):
-                _log.info("session %s started", effect.session_id)
-                if self.studio is not None:
-                    self.studio.session_started(effect.session_id)
-            elif isinstance(effect, SessionEnded):
-                _log.info("session %s ended: %s", effect.session_id, effect.reason)
-                if self.consent_prompt is not None:
-                    self.consent_prompt.close()
-                if self.studio is not None:
-                    self.studio.session_ended(effect.session_id)
-            self.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id))
-
-    def ask_consent(self) -> bool:
-        """Show the consent question (once per session); False when it was already answered."""
-        if self.consent_prompt is None:
-            return False
-        return self.consent_prompt.ask(self._session.session_id)
-
-    def answer_consent(self, yes: bool, via: str = "touch") -> None:
-        if self.consent_prompt is not None:
-            self.consent_prompt.answer(self._session.session_id, yes, via)
-
-    def on_gesture(self, gesture: str) -> None:
-        """A touchless gesture fired: it answers the consent question when that is on screen,
-        otherwise a hand held up starts or stops a recording and a swipe moves through the tray."""
-        if self.consent_prompt is not None and self.consent_prompt.pending:
-            self.answer_consent(gesture == "raise_hand", via="gesture")
-        elif gesture == "raise_hand":
-            self.toggle_recording()
-        elif gesture in ("swipe_left", "swipe_right"):
-            self.bus.emit(TrayStep(delta=1 if gesture == "swipe_left" else -1))
-
-    def share_look(self, look_id: str):
-        """The Share button: a link and QR code for a consented look (``KioskError`` says why not)."""
-        if self.net is None:
-            raise KioskError("sharing needs the mirror's network service, which is off")
-        return self.net.share_look(look_id)
-
-    def request_assist(self, kind: str) -> None:
-        """The shopper asks for another size or an associate."""
-        if self.net is None:
-            raise KioskError("asking for help needs the mirror's network service, which is off")
-        self.net.request_assist(kind)
+        """A touch, click or key press on the mirror."""
+        self._post(Touch(time.monotonic()))
 
     def end_session(self) -> None:
         """An associate (or the shopper) ends the session now."""
-        self.feed(EndRequested(time.monotonic()))
+        self._post(EndRequested(time.monotonic()))
 
-    def start_recording(self, reason: str = "manual") -> str | None:
-        """Start a take for the shopper in front of the mirror; None (and an event) when refused."""
-        if self.studio is None:
-            return None
-        if self._session.phase != Phase.SESSION:
-            self.touch()  # recording wakes the mirror: there is someone in front of it
-        try:
-            return self.studio.begin(reason)
-        except RecordingRefused as exc:
-            self.bus.emit(RecordingFailed(reason=str(exc)))
-            return None
+    def ask_consent(self) -> None:
+        """Show the consent question (once per session; otherwise say the answer stands)."""
+        self._call(lambda: self._effects.ask_consent(self._sid()))
 
-    def stop_recording(self, reason: str = "stopped") -> None:
-        if self.studio is not None:
-            self.studio.end(reason)
+    def answer_consent(self, yes: bool, via: str = "touch") -> None:
+        self._call(lambda: self._effects.answer_consent(self._sid(), yes, via))
+
+    def on_gesture(self, gesture: str) -> None:
+        """A touchless gesture fired (the analysis does this through the bus)."""
+        self._call(lambda: self._gesture(gesture))
 
     def toggle_recording(self) -> None:
         """The record button or the hold-a-hand-up gesture."""
-        if self.studio is not None and self.studio.recording:
-            self.stop_recording("stopped by the shopper")
+        self._call(self._toggle_recording)
+
+    def start_recording(self, reason: str = "manual") -> None:
+        self._call(lambda: self._start_recording(reason))
+
+    def stop_recording(self, reason: str = "stopped") -> None:
+        self._call(lambda: self._effects.stop_recording(reason))
+
+    def share(self, look_id: str) -> None:
+        """The Share button: a QR code for the look (``ShareShown``), asking for consent first if needed."""
+        self._call(lambda: self._effects.share(look_id, self._sid()))
+
+    def delete_look(self, look_id: str) -> None:
+        self._call(lambda: self._effects.delete_look(look_id))
+
+    def request_assist(self, kind: str) -> None:
+        """The shopper asks for another size or an associate."""
+        self._call(lambda: self._effects.request_assist(kind))
+
+    def forget_me(self) -> None:
+        """"Forget me" after the shopper's card was tapped again."""
+        self._call(lambda: self._effects.forget_me(self._sid()))
+
+    def open_associate_panel(self) -> None:
+        """Show (or refresh) the associate panel a staff card unlocked."""
+        self._call(self._open_panel)
+
+    def keep_for_customer(self, look_id: str) -> None:
+        """Associate panel: move a look of this session to the customer's card."""
+        self._call(lambda: (self._effects.keep_for_customer(look_id, self._sid()), self._open_panel()))
+
+    def tap_card(self, card_key: str, protocol: str = "manual") -> None:
+        """A card key as if its card had been tapped (associate tools, tests)."""
+        self._post(CardPresented(card_key=card_key, protocol=protocol))
+
+    # -- the core thread ----------------------------------------------------------------------
+
+    def _post(self, item) -> None:
+        self._inbox.put(item)
+
+    def _call(self, fn) -> None:
+        self._post(_Call(fn))
+
+    def _on_bus(self, event: Event) -> None:
+        if isinstance(event, _HANDLED) and not (isinstance(event, GestureProgress) and not event.fired):
+            self._inbox.put(event)
+
+    def _loop(self) -> None:
+        next_tick = time.monotonic() + TICK_S
+        while True:
+            try:
+                item = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                return
+            now = time.monotonic()
+            if item is None or now >= next_tick:
+                next_tick = now + TICK_S
+                self._guarded("the session clock", self._feed, Tick(now))
+            if item is not None:
+                self._guarded(type(item).__name__, self._handle, item)
+
+    def _guarded(self, what: str, fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the core must outlive any one mistake
+            self._faults += 1
+            self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
+            _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
+            _log.debug("the core's fault in detail", exc_info=True)
+            self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
+
+    def _handle(self, item) -> None:  # noqa: C901 - one dispatch table, read top to bottom
+        effects = self._effects
+        if isinstance(item, _Call):
+            item.fn()
+        elif isinstance(item, (Touch, EndRequested)):
+            self._feed(item)
+        elif isinstance(item, PresenceSample):
+            self._feed(PersonSeen(item.t, item.full_body) if item.seen else PersonGone(item.t))
+        elif isinstance(item, CardPresented):
+            self._wake()  # a tap wakes a sleeping mirror first
+            effects.card_presented(item, self._sid())
+        elif isinstance(item, CardTapped):
+            if item.next_step == STEP_CONSENT:
+                effects.ask_consent(item.session_id, quiet=True)
+            elif item.next_step == STEP_ASSOCIATE:
+                self._open_panel()
+        elif isinstance(item, GestureProgress):
+            _log.info("gesture: %s", item.gesture)
+            self._gesture(item.gesture)
+        elif isinstance(item, TakeRequested):
+            if not self._parts.studio.recording:  # never take over a take someone started by hand
+                self._start_recording(item.reason)
+        elif isinstance(item, TakeEndRequested):
+            effects.stop_recording(item.reason)
+        elif isinstance(item, TakeDiscardRequested):
+            effects.discard_take(item.look_id)
+        elif isinstance(item, (LookRecorded, RecordingDiscarded, RecordingFailed)):
+            effects.take_landed(item, self._sid())
+        elif isinstance(item, ConsentPromptClosed):
+            effects.prompt_closed(item.answer)
+        elif isinstance(item, ConsentChanged):
+            self._parts.studio.publish_tray()
+
+    def _gesture(self, gesture: str) -> None:
+        meaning = gesture_meaning(gesture, self._parts.identity.asking)
+        if meaning in (Meaning.CONSENT_YES, Meaning.CONSENT_NO):
+            self._effects.answer_consent(self._sid(), meaning is Meaning.CONSENT_YES, "gesture")
+        elif meaning is Meaning.TOGGLE_RECORDING:
+            self._toggle_recording()
+        elif meaning in (Meaning.TRAY_OLDER, Meaning.TRAY_NEWER):
+            self._effects.tray_step(meaning)
+
+    def _toggle_recording(self) -> None:
+        if self._parts.studio.recording:
+            self._effects.stop_recording("stopped by the shopper")
         else:
-            self.start_recording("manual")
+            self._start_recording("manual")
 
-    @property
-    def session(self) -> SessionState:
-        return self._session
+    def _start_recording(self, reason: str) -> None:
+        self._wake()  # recording wakes the mirror: there is someone in front of it
+        self._effects.start_recording(reason)
 
-    def camera_status(self) -> CameraStatus:
-        stats = self.source.stats
-        return CameraStatus(
-            state=self.source.state.value,
-            reason=self.source.state_reason,
-            fps=round(self.capture_rate.rate(), 1),
-            captured=stats.captured,
-            dropped=stats.dropped,
-            reconnects=stats.reconnects,
-        )
+    def _open_panel(self) -> None:
+        panel = self._effects.associate_view(self._sid())
+        if panel is not None:
+            self._parts.bus.emit(AssociatePanelShown(panel=panel))
 
-    # -- internals ----------------------------------------------------------------------------
+    def _wake(self) -> None:
+        if self._state.phase != Phase.SESSION:
+            self._feed(Touch(time.monotonic()))
 
-    def _on_frame(self, frame) -> None:
-        self.capture_rate.tick(frame.ts)
-        self.hub.publish(frame)
+    def _sid(self) -> str | None:
+        return self._state.session_id
 
-    def _on_event(self, event: Event) -> None:
-        # A look recorded in a session whose shopper said yes is kept and tied to their card.
-        if isinstance(event, LookRecorded) and self.cards is not None:
-            self.cards.consent.look_added(event.look_id, event.session_id)
-        # A card tapped in a session that has not answered yet: ask the question.
-        elif isinstance(event, CardTapped) and event.next_step == STEP_CONSENT:
-            self.ask_consent()
+    def _feed(self, event: Input) -> None:
+        """Advance the session state machine and carry out its effects, in order."""
+        self._state, effects = step(self._state, event, self._settings, _new_session_id)
+        for effect in effects:
+            if isinstance(effect, SessionStarted):
+                self._effects.start_session(effect.session_id)
+            elif isinstance(effect, SessionEnded):
+                self._effects.end_session(effect.session_id, effect.reason)
+            self._announce()
 
-    def _on_camera_state(self, state: SourceState, reason: str) -> None:
-        self.bus.emit(CameraStateChanged(state=state.value, reason=reason))
+    def _announce(self) -> None:
+        state = self._state
+        started = None
+        if state.started_at is not None:  # the session keeps monotonic time; others want Unix time
+            started = time.time() - (time.monotonic() - state.started_at)
+        self._parts.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id,
+                                                 started_at=started))
 
-    def _tick_loop(self) -> None:
-        while not self._stop.wait(0.5):
-            self.feed(Tick(time.monotonic()))
+
+class _Call:
+    """An intent: a function to run on the core thread."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+
+_STOP = object()
 
 
 def _new_session_id() -> str:

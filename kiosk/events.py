@@ -37,6 +37,7 @@ class SessionStateChanged(Event):
 
     state: str
     session_id: str | None
+    started_at: float | None = None  # Unix time the session started (None when idle)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,41 @@ class TrayStep(Event):
     """Move through the looks tray (a swipe): +1 older, -1 newer."""
 
     delta: int
+
+
+@dataclass(frozen=True)
+class TrayChanged(Event):
+    """The current session's looks changed; ``looks`` are ``kiosk.library.Look`` rows, newest first."""
+
+    session_id: str | None
+    looks: tuple
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """A plain-words message for the shopper, shown for ``seconds``; ``topic`` groups them on screen."""
+
+    text: str
+    topic: str = "mirror"
+    seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class ShareShown(Event):
+    """A share link for the shopper to scan: ``qr_png`` encodes ``url``, valid until ``expires_at`` (Unix)."""
+
+    look_id: str
+    url: str
+    expires_at: float
+    qr_png: bytes
+
+
+@dataclass(frozen=True)
+class CoreFault(Event):
+    """The core caught an unexpected error while handling ``what`` and carried on."""
+
+    what: str
+    error: str
 
 
 Listener = Callable[[Event], None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from hardware.frames import Frame
+from kiosk.ports import Frame
 
 
 @dataclass

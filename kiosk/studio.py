@@ -1,113 +1,183 @@
-"""The mirror's recording desk: takes for the current session, its looks, and what happens at its end.
+"""The mirror's recording desk: takes for the session in front of the mirror, and its looks.
 
-The studio owns the look library and the recorder while the kiosk runs. It starts takes for
-the session in front of the mirror (by touch, gesture or the turn detector), knows which
-looks belong to that session (the replay tray), lets the shopper delete one, and when the
-session ends deletes every look the shopper did not say yes to. A take still being finished
-when its session ends is deleted as soon as it lands, unless it was consented.
+The studio holds the recorder and the look library while the kiosk runs. The core tells it
+when a session starts and ends and asks it for takes; it never decides on its own. Ending a
+session is two steps, because a take may still be being finished when the shopper walks away:
+``session_ended`` ends the take at once, and ``finalize`` — called by the core when
+``unfinished`` says every take of that session has landed — deletes the looks the shopper did
+not say yes to. Consent given during the session is therefore applied to every take of it
+before anything is deleted.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
-from kiosk.events import EventBus
+from kiosk.events import EventBus, TrayChanged
 from kiosk.library import Library
 from kiosk.library.look import Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
-from kiosk.recording.events import LookRecorded
-from kiosk.recording.recorder import Recorder
+from kiosk.recording.recorder import Recorder, RecordingRefused
 from kiosk.recording.recovery import recover
 
 _log = logging.getLogger(__name__)
 
 
 class Studio:
-    """Library + recorder for the live mirror."""
+    """Recorder + look library for the live mirror; its methods run on the core's thread."""
 
     def __init__(self, library: Library, recorder: Recorder, bus: EventBus, policy: RetentionPolicy) -> None:
-        self.library = library
-        self.recorder = recorder
+        self._library = library
+        self._recorder = recorder
         self._bus = bus
         self._policy = policy
-        self._lock = threading.Lock()
         self._session: str | None = None
-        self._unsubscribe = None
 
     def start(self) -> None:
-        """Open the library, recover interrupted takes, drop stale sessions' looks, start encoding."""
-        self.library.open()
-        _log.info("recovery: %s", recover(self.library).summary())
-        deleted = self.library.end_stale_sessions()
+        """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
+        _log.info("recovery: %s", recover(self._library).summary())
+        deleted = self._library.end_stale_sessions()
         if deleted:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
-        apply_retention(self.library, self._policy)
-        self._unsubscribe = self._bus.subscribe(self._on_event)
-        self.recorder.start()
+        apply_retention(self._library, self._policy)
+        self._recorder.start()
 
     def stop(self) -> None:
-        """Finish the current take, stop the recorder, close the library."""
-        self.recorder.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self.library.close()
+        """Finish the take in progress and stop the recorder (its last looks still land)."""
+        self._recorder.stop()
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def recording(self) -> bool:
+        return self._recorder.recording
+
+    @property
+    def dropped(self) -> int:
+        """Frames the encoder never saw because it fell behind the camera."""
+        return self._recorder.dropped
 
     # -- the session --------------------------------------------------------------------------
 
     def session_started(self, session_id: str) -> None:
         # The encoder keeps running between sessions: pausing it left too little pre-roll when
         # a shopper turned right after stepping in (the turn's start fell before the clip's).
-        with self._lock:
-            self._session = session_id
+        self._session = session_id
+        self.publish_tray()
 
-    def session_ended(self, session_id: str) -> list[str]:
-        """End any take and delete the session's unconsented looks; returns the deleted ids."""
-        with self._lock:
-            if self._session == session_id:
-                self._session = None
-        self.recorder.end("the session ended")
-        deleted = self.library.end_session(session_id)
+    def session_ended(self, session_id: str) -> None:
+        """End the take in progress; the session's looks stay until ``finalize``."""
+        if self._session == session_id:
+            self._session = None
+        self._recorder.end("the session ended")
+        self.publish_tray()
+
+    def unfinished(self, session_id: str) -> int:
+        """How many takes of ``session_id`` are still being recorded or finished."""
+        return self._recorder.unfinished(session_id)
+
+    def finalize(self, session_id: str) -> list[str]:
+        """Delete the ended session's unconsented looks; returns their ids."""
+        deleted = self._library.end_session(session_id)
         if deleted:
             _log.info("session %s ended: %d unconsented looks deleted", session_id, len(deleted))
         return deleted
 
     # -- intents ------------------------------------------------------------------------------
 
-    def begin(self, reason: str, customer_id: str | None = None) -> str:
+    def begin(self, reason: str) -> str:
         """Start a take for the current session; raises ``RecordingRefused`` with a plain reason."""
-        with self._lock:
-            session = self._session
-        return self.recorder.begin(reason=reason, session_id=session, customer_id=customer_id)
+        if self._session is None:
+            raise RecordingRefused("Nobody is in front of the mirror, so nothing was recorded.")
+        return self._recorder.begin(reason=reason, session_id=self._session)
 
     def end(self, reason: str = "stopped") -> None:
-        self.recorder.end(reason)
+        self._recorder.end(reason)
 
-    @property
-    def recording(self) -> bool:
-        return self.recorder.recording
-
-    def session_looks(self) -> list[Look]:
+    def looks(self) -> list[Look]:
         """The current session's looks, newest first (the replay tray)."""
-        with self._lock:
-            session = self._session
-        return self.library.list(session_id=session) if session else []
+        return self._library.list(session_id=self._session) if self._session else []
 
     def delete(self, look_id: str) -> bool:
         """The shopper deletes one of this session's looks; False when it is not theirs."""
-        if look_id not in {look.id for look in self.session_looks()}:
+        if look_id not in {look.id for look in self.looks()}:
             return False
-        return self.library.delete_if_present(look_id)
+        deleted = self._library.delete_if_present(look_id)
+        self.publish_tray()
+        return deleted
 
-    # -- events -------------------------------------------------------------------------------
+    def find(self, look_id: str) -> Look | None:
+        """A look of the current session, or None."""
+        return next((look for look in self.looks() if look.id == look_id), None)
 
-    def _on_event(self, event) -> None:
-        if not isinstance(event, LookRecorded):
+    def discard_unconsented(self, look_id: str) -> None:
+        """Delete a look whose session is over unless its shopper said yes."""
+        look = self._library.find(look_id)
+        if look is not None and not look.consented:
+            self._library.delete_if_present(look_id)
+            _log.info("look %s landed after its session ended; deleted (no consent)", look_id)
+
+    def store_analysis(self, look_id: str, kind: str, data) -> None:
+        """Keep what the analysis learnt about a look (its yaw track) with it."""
+        self._library.set_analysis(look_id, kind, data)
+
+    def publish_tray(self) -> None:
+        """Tell the screen what the current session's looks are now."""
+        try:
+            looks = tuple(self.looks())
+        except Exception:  # noqa: BLE001 - the library being unavailable must not stop the core
+            _log.exception("cannot list this session's looks")
             return
-        with self._lock:
-            current = self._session
-        if event.session_id is not None and event.session_id != current:
-            look = self.library.find(event.look_id)
-            if look is not None and not look.consented:
-                self.library.delete_if_present(event.look_id)
-                _log.info("look %s landed after its session ended; deleted (no consent)", event.look_id)
+        self._bus.emit(TrayChanged(session_id=self._session, looks=looks))
+
+
+class NoStudio:
+    """The studio of a kiosk that does not record (``kiosk bench preview``, ``kiosk serve``)."""
+
+    available = False
+    recording = False
+    dropped = 0
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+    def session_started(self, session_id: str) -> None:
+        """Nothing recorded, nothing to show."""
+
+    def session_ended(self, session_id: str) -> None:
+        """Nothing recorded."""
+
+    def unfinished(self, session_id: str) -> int:
+        return 0
+
+    def finalize(self, session_id: str) -> list[str]:
+        return []
+
+    def begin(self, reason: str) -> str:
+        raise RecordingRefused("This mirror does not record.")
+
+    def end(self, reason: str = "stopped") -> None:
+        """No take to end."""
+
+    def looks(self) -> list[Look]:
+        return []
+
+    def delete(self, look_id: str) -> bool:
+        return False
+
+    def find(self, look_id: str) -> Look | None:
+        return None
+
+    def discard_unconsented(self, look_id: str) -> None:
+        """No look to discard."""
+
+    def store_analysis(self, look_id: str, kind: str, data) -> None:
+        """No look to keep it with."""
+
+    def publish_tray(self) -> None:
+        """No tray."""

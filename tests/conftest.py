@@ -53,7 +53,7 @@ def xvfb_1080(tmp_path_factory):
 def _xvfb(screen: str):
     if not shutil.which("Xvfb"):
         pytest.skip("Xvfb is not installed (scripts/test installs it)")
-    from kiosk.bench._xserver import start_xvfb
+    from bench._xserver import start_xvfb
 
     proc, name = start_xvfb(screen)
     try:
@@ -84,7 +84,7 @@ def no_leaked_threads():
     """Fail a test that leaves one of our named threads running."""
     before = set(threading.enumerate())
     yield
-    ours = ("capture:", "watchdog:", "preview", "session-clock", "recorder", "encoder", "analysis", "reader")
+    ours = ("capture:", "watchdog:", "preview", "core", "recorder", "encoder", "analysis", "reader", "net-server")
     deadline = 3.0
     leaked = []
     for thread in set(threading.enumerate()) - before:

@@ -1,4 +1,4 @@
-"""Start the mirror's window over a running kiosk core."""
+"""Start the mirror's window over a kiosk core, and take it down again in a stated order."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ QML_DIR = Path(__file__).resolve().parent / "qml"
 def _prepare_environment() -> None:
     """Qt settings that must be in place before the application object exists."""
     # PySide6 6.8.0.2 for aarch64 links FFmpeg 4, which Raspberry Pi OS bookworm lacks;
-    # its GStreamer backend works there (see docs/INSTALL.md).
+    # its GStreamer backend works there.
     if platform.machine() == "aarch64":
         os.environ.setdefault("QT_MEDIA_BACKEND", "gstreamer")
     os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
@@ -50,6 +50,9 @@ def run_mirror(
     """Show the mirror until the window closes (or ``quit_after`` seconds); returns an exit code.
 
     ``on_window(window, pump, probe)`` is called once the window exists (benchmarks hook in there).
+    Order: bridges and the scene first (they listen before anything happens), then the core and
+    the preview; on the way out the preview and the bridges stop before the core, and the
+    scene is torn down last.
     """
     _prepare_environment()
     from PySide6.QtCore import QCoreApplication, QEvent, QTimer, Qt, QUrl
@@ -57,35 +60,35 @@ def run_mirror(
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
 
+    from kiosk.metrics import RateMeter
+    from ui.assist_bridge import AssistBridge
     from ui.bridge import MirrorBridge
+    from ui.identity_bridge import IdentityBridge
     from ui.paint_probe import PaintProbe
     from ui.preview import PreviewPump
-    from ui.assist_bridge import AssistBridge
-    from ui.identity_bridge import IdentityBridge
     from ui.studio_bridge import StudioBridge
 
     app = QGuiApplication.instance() or QGuiApplication([])
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    bridge = MirrorBridge(core)
-    studio = StudioBridge(core) if core.studio is not None else None
-    identity = IdentityBridge(core) if core.cards is not None else None
-    assist = AssistBridge(core) if core.net is not None else None
+    painted = RateMeter()
+    bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core))
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
     engine.addImportPath(str(QML_DIR))
-    engine.setInitialProperties({"mirror": bridge, "preview": pump, "studio": studio, "identity": identity, "assist": assist})
+    mirror, studio, identity, assist = bridges
+    engine.setInitialProperties(
+        {"mirror": mirror, "preview": pump, "studio": studio, "identity": identity, "assist": assist}
+    )
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
     roots = engine.rootObjects()
     if not roots:
-        for closing in (bridge, studio, identity, assist):
-            if closing is not None:
-                closing.close()
+        for bridge in bridges:
+            bridge.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
-    probe = PaintProbe(window, pump)
-    bridge.paint_rate = probe.rate
+    probe = PaintProbe(window, pump, painted)
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)
@@ -117,9 +120,8 @@ def run_mirror(
     finally:
         probe.detach()
         pump.stop()
-        for closing in (bridge, studio, identity, assist):
-            if closing is not None:
-                closing.close()  # the core's last events (session end) are not for a closing screen
+        for bridge in bridges:
+            bridge.close()  # the core's last events (session end) are not for a closing screen
         core.stop()
         # Tear the QML scene down while the bridges it binds to still exist.
         window.close()

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
+from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.core import KioskCore
-from kiosk.errors import KioskError
 from kiosk.events import Event, SessionStateChanged
 from kiosk.net.events import AssistAcknowledged, AssistRequested
 from ui.core_listener import CoreListener
 
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
+
+@QmlElement
+@QmlUncreatable("the mirror's app makes its bridges")
 class AssistBridge(CoreListener):
     """The help request's state ("" none, "sent" or "coming"); ``message`` says it in words."""
 
+    topic = "assist"
     stateChanged = Signal()
+    availableChanged = Signal()
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
         super().__init__(core, parent)
+        self._available = core.parts.network.available
         self._state = ""
         self._pending: set[str] = set()
 
@@ -31,21 +39,24 @@ class AssistBridge(CoreListener):
             self._pending.discard(event.request_id)
             self._set_state("coming")
             self.flash("Someone is on the way.", 30)
-        elif isinstance(event, SessionStateChanged) and event.state == "idle":
-            self._pending.clear()
-            self._set_state("")
-            self.flash("")
+        elif isinstance(event, SessionStateChanged):
+            available = self._core.parts.network.available  # it may have failed to start
+            if available != self._available:
+                self._available = available
+                self.availableChanged.emit()
+            if event.state == "idle":
+                self._pending.clear()
+                self._set_state("")
+                self.flash("")
 
     @Slot(str)
     def request(self, kind: str) -> None:
-        try:
-            self._core.request_assist(kind)
-        except KioskError as exc:
-            self.flash(str(exc))
+        self._core.request_assist(kind)
 
     def _set_state(self, state: str) -> None:
         if state != self._state:
             self._state = state
             self.stateChanged.emit()
 
+    available = Property(bool, lambda self: self._available, notify=availableChanged)
     state = Property(str, lambda self: self._state, notify=stateChanged)

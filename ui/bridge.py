@@ -7,13 +7,20 @@ the UI thread because this object lives there. Setters emit only on a real chang
 from __future__ import annotations
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.analysis.events import GestureProgress
 from kiosk.core import KioskCore
 from kiosk.events import CameraStateChanged, Event, SessionStateChanged
+from kiosk.metrics import RateMeter
 from ui.core_listener import CoreListener
 
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
+
+@QmlElement
+@QmlUncreatable("the mirror's app makes its bridges")
 class MirrorBridge(CoreListener):
     """Read-only view of the kiosk for QML, plus the intents QML may send."""
 
@@ -22,7 +29,7 @@ class MirrorBridge(CoreListener):
     sessionChanged = Signal()
     statsChanged = Signal()
 
-    def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
+    def __init__(self, core: KioskCore, paint_rate: RateMeter, parent: QObject | None = None) -> None:
         super().__init__(core, parent)
         display = core.config.display
         self._rotation = display.rotation
@@ -32,8 +39,8 @@ class MirrorBridge(CoreListener):
         self._pan_x = display.pan_x
         self._pan_y = display.pan_y
         self._show_status = display.show_status
-        self._camera_state = core.source.state.value
-        self._camera_reason = core.source.state_reason
+        camera = core.camera_status()
+        self._camera_state, self._camera_reason = camera.state, camera.reason
         self._phase = core.session.phase.value
         self._fps = 0.0
         self._paint_fps = 0.0
@@ -43,7 +50,7 @@ class MirrorBridge(CoreListener):
         self._stats_timer.setInterval(1000)
         self._stats_timer.timeout.connect(self._refresh_stats)
         self._stats_timer.start()
-        self.paint_rate = None  # set by the app: a RateMeter of painted frames
+        self._paint_rate = paint_rate  # frames painted, counted by the paint probe
 
     def close(self) -> None:
         super().close()
@@ -70,7 +77,7 @@ class MirrorBridge(CoreListener):
     @Slot()
     def _refresh_stats(self) -> None:
         fps = self._core.camera_status().fps
-        paint = round(self.paint_rate.rate(), 1) if self.paint_rate else 0.0
+        paint = round(self._paint_rate.rate(), 1)
         if (fps, paint) != (self._fps, self._paint_fps):
             self._fps, self._paint_fps = fps, paint
             self.statsChanged.emit()

@@ -2,7 +2,8 @@
 
 A bridge subscribes to the core's event bus; each event is re-emitted through a Qt signal,
 which Qt queues to the thread the bridge lives in (the UI thread), where ``on_event`` runs.
-``flash`` shows a plain-words message for a few seconds (the ``message`` property).
+``Notice`` events of the bridge's ``topic`` are shown by ``flash`` for their time (the
+``message`` property). Bridges translate; they decide nothing and never touch a database.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ from __future__ import annotations
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.core import KioskCore
-from kiosk.events import Event
+from kiosk.events import Event, Notice
+
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
 
 class CoreListener(QObject):
     """Subscribes to the core's bus; subclasses implement ``on_event`` (UI thread)."""
+
+    topic = ""  # which core notices this bridge shows
 
     messageChanged = Signal()
     _coreEvent = Signal(object)
@@ -46,6 +52,8 @@ class CoreListener(QObject):
 
     @Slot(object)
     def _deliver(self, event: Event) -> None:
+        if isinstance(event, Notice) and event.topic == self.topic:
+            self.flash(event.text, event.seconds)
         self.on_event(event)
 
     def _set_message(self, text: str) -> None:

@@ -1,45 +1,48 @@
 """IdentityBridge: card taps, the consent question, "forget me" and the associate panel, for QML.
 
 What a tap means is decided in the core (``CardTapped.next_step``); this bridge only shows
-the matching screen and sends the shopper's answer back with the wording version they saw.
+the matching screen and sends the shopper's answers back as intents. The associate panel's
+contents arrive ready to show (``AssociatePanelShown``).
 """
 
 from __future__ import annotations
 
-import logging
-
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+from PySide6.QtQml import QmlElement, QmlUncreatable
 
-from kiosk.consent_prompt import ConsentAsked, ConsentPromptClosed
 from kiosk.core import KioskCore
-from kiosk.errors import KioskError
 from kiosk.events import Event, SessionStateChanged
 from kiosk.identity.events import (
-    STEP_ASSOCIATE,
     STEP_CONSENT,
     STEP_FORGET,
     STEP_OTHER_CARD,
     STEP_WELCOME,
+    AssociatePanelShown,
     CardTapped,
     ConsentChanged,
     CustomerForgotten,
 )
+from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 from ui.core_listener import CoreListener
 
-_log = logging.getLogger(__name__)
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
 
+@QmlElement
+@QmlUncreatable("the mirror's app makes its bridges")
 class IdentityBridge(CoreListener):
     """The identity screens' state and the shopper's answers."""
 
+    topic = "identity"
     changed = Signal()
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
         super().__init__(core, parent)
-        self._cards = core.cards
+        self._available = core.parts.identity.available
         self._offer = None
         self._greeting = ""
-        self._forget_key: str | None = None
+        self._forget_offered = False
         self._consented = False
         self._panel: dict | None = None
         self._greeting_timer = QTimer(self)
@@ -60,10 +63,11 @@ class IdentityBridge(CoreListener):
         elif isinstance(event, ConsentChanged):
             self._set(consented=event.decision == "accepted")
         elif isinstance(event, CustomerForgotten):
-            self._set(forget_key=None)
-            self.flash(f"Done. The mirror has forgotten you: {event.looks_deleted} look(s) deleted.")
+            self._set(forget_offered=False, consented=False)
+        elif isinstance(event, AssociatePanelShown):
+            self._set(panel=dict(event.panel))
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
-            self._set(offer=None, greeting="", forget_key=None, consented=False, panel=None)
+            self._set(offer=None, greeting="", forget_offered=False, consented=False, panel=None)
 
     def _on_tap(self, tap: CardTapped) -> None:
         name = tap.first_name
@@ -73,19 +77,16 @@ class IdentityBridge(CoreListener):
         elif tap.next_step == STEP_WELCOME:
             self._greet(f"Welcome, {name}! Your looks are kept on your card." if name else "Your looks are kept on your card.")
         elif tap.next_step == STEP_FORGET:
-            self._set(forget_key=tap.card_key)
+            self._set(forget_offered=True)
         elif tap.next_step == STEP_OTHER_CARD:
             self.flash("This visit's looks already belong to another card.")
-        elif tap.next_step == STEP_ASSOCIATE:
-            self._open_panel()
 
     # -- intents ------------------------------------------------------------------------------
 
     @Slot()
     def askConsent(self) -> None:  # noqa: N802 - QML API
-        """Show the consent question (once per session; the core knows whether it was answered)."""
-        if not self._core.ask_consent() and not self._consented:
-            self.flash("You chose not to keep looks in this visit.")
+        """Show the consent question (the core knows whether it was answered already)."""
+        self._core.ask_consent()
 
     @Slot(str)
     def answerConsent(self, answer: str) -> None:  # noqa: N802 - QML API
@@ -93,24 +94,17 @@ class IdentityBridge(CoreListener):
 
     @Slot()
     def forgetMe(self) -> None:  # noqa: N802 - QML API
-        key, self._forget_key = self._forget_key, None
-        self.changed.emit()
-        if key:
-            self._cards.forget(key)
+        self._set(forget_offered=False)
+        self._core.forget_me()
 
     @Slot()
     def dismiss(self) -> None:
-        self._set(forget_key=None, panel=None)
+        self._set(forget_offered=False, panel=None)
 
     @Slot(str)
     def keepForCustomer(self, look_id: str) -> None:  # noqa: N802 - QML API
         """Associate panel: move a look of this session to the customer."""
-        try:
-            self._cards.parts.associate.move_look(look_id, self._core.session.session_id)
-            self.flash("The look is now on the customer's card.")
-        except KioskError as exc:
-            self.flash(str(exc))
-        self._open_panel()
+        self._core.keep_for_customer(look_id)
 
     @Slot()
     def endSession(self) -> None:  # noqa: N802 - QML API
@@ -118,22 +112,6 @@ class IdentityBridge(CoreListener):
         self._core.end_session()
 
     # -- helpers ------------------------------------------------------------------------------
-
-    def _open_panel(self) -> None:
-        panel = self._cards.parts.associate
-        try:
-            view = panel.view(self._core.session.session_id)
-        except KioskError as exc:
-            self.flash(str(exc))
-            return
-        customer = view.customer
-        self._set(panel={
-            "note": view.note,
-            "name": (customer.first_name or "Customer") if customer else "",
-            "tier": customer.tier if customer else "",
-            "preferences": _preferences(customer),
-            "looks": len(view.looks),
-        })
 
     def _greet(self, text: str) -> None:
         self._set(greeting=text)
@@ -151,6 +129,7 @@ class IdentityBridge(CoreListener):
     def _offer_field(self, name: str, default=""):
         return getattr(self._offer, name, default) if self._offer is not None else default
 
+    available = Property(bool, lambda self: self._available, constant=True)
     consentVisible = Property(bool, lambda self: self._offer is not None, notify=changed)
     consentTitle = Property(str, lambda self: self._offer_field("title"), notify=changed)
     consentText = Property(str, lambda self: self._offer_field("text"), notify=changed)
@@ -158,12 +137,6 @@ class IdentityBridge(CoreListener):
     consentNo = Property(str, lambda self: self._offer_field("decline_label"), notify=changed)
     consented = Property(bool, lambda self: self._consented, notify=changed)
     greeting = Property(str, lambda self: self._greeting, notify=changed)
-    forgetVisible = Property(bool, lambda self: self._forget_key is not None, notify=changed)
+    forgetVisible = Property(bool, lambda self: self._forget_offered, notify=changed)
     panelVisible = Property(bool, lambda self: self._panel is not None, notify=changed)
     panel = Property("QVariantMap", lambda self: self._panel or {}, notify=changed)
-
-
-def _preferences(customer) -> str:
-    if customer is None or not customer.preferences:
-        return ""
-    return ", ".join(f"{key}: {value}" for key, value in customer.preferences.items())

@@ -33,6 +33,9 @@ class LooksModel(QAbstractListModel):
     def ids(self) -> list[str]:
         return [look.id for look in self._looks]
 
+    def get(self, look_id: str) -> Look | None:
+        return next((look for look in self._looks if look.id == look_id), None)
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self._looks)
 

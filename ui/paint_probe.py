@@ -22,9 +22,10 @@ from ui.preview import PreviewPump
 class PaintProbe(QObject):
     """Counts painted frames and keeps capture-to-present latencies (seconds)."""
 
-    def __init__(self, window: QQuickWindow, pump: PreviewPump, keep_latencies: bool = False) -> None:
+    def __init__(self, window: QQuickWindow, pump: PreviewPump, rate: RateMeter | None = None,
+                 keep_latencies: bool = False) -> None:
         super().__init__()
-        self.rate = RateMeter()
+        self.rate = rate if rate is not None else RateMeter()
         self.painted = 0
         self.latencies: list[float] = []
         self.keep_latencies = keep_latencies

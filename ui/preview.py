@@ -20,10 +20,14 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, QSize, Slot
 from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
+from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.hub import ConsumerThread, FrameHub, Subscription
 
 _log = logging.getLogger(__name__)
+
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
 _BGRX = QVideoFrameFormat.PixelFormat.Format_BGRX8888
 
@@ -44,6 +48,8 @@ def to_video_frame(pixels: np.ndarray) -> QVideoFrame:
     return frame
 
 
+@QmlElement
+@QmlUncreatable("the mirror's app makes its preview pump")
 class PreviewPump(QObject):
     """Feeds the VideoOutput's sink from the hub on its own thread."""
 

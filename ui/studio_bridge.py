@@ -1,23 +1,22 @@
-"""StudioBridge: recording, replay and the looks tray for QML.
+"""StudioBridge: recording, replay, sharing and the looks tray for QML.
 
-It mirrors the studio's state (recording or not, this session's looks, the look being
-replayed) into Qt properties and forwards the shopper's taps. A look that lands for the
-current session is replayed at once.
+It mirrors the core's events into Qt properties (recording or not, this session's looks as
+``TrayChanged`` lists them, the look being replayed, the share code on screen) and forwards
+the shopper's taps to the core as intents. A look that lands for the current session is
+replayed at once. Nothing here queries the library: the tray arrives with its rows.
 """
 
 from __future__ import annotations
 
 import base64
-import logging
 import time
 from datetime import datetime
 
 from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
+from PySide6.QtQml import QmlElement, QmlUncreatable
 
-from kiosk.consent_prompt import ConsentPromptClosed
 from kiosk.core import KioskCore
-from kiosk.errors import KioskError
-from kiosk.events import Event, SessionStateChanged, TrayStep
+from kiosk.events import Event, SessionStateChanged, ShareShown, TrayChanged, TrayStep
 from kiosk.recording.events import (
     LookRecorded,
     RecordingDiscarded,
@@ -28,62 +27,68 @@ from kiosk.recording.events import (
 from ui.core_listener import CoreListener
 from ui.looks_model import LooksModel
 
-_log = logging.getLogger(__name__)
+QML_IMPORT_NAME = "SmartMirror.Bridges"
+QML_IMPORT_MAJOR_VERSION = 1
 
 
+@QmlElement
+@QmlUncreatable("the mirror's app makes its bridges")
 class StudioBridge(CoreListener):
-    """Recording state, the replay and the tray, for the mirror's screen."""
+    """Recording state, the replay, the share code and the tray, for the mirror's screen."""
 
+    topic = "studio"
     recordingChanged = Signal()
     replayChanged = Signal()
     shareChanged = Signal()
 
     def __init__(self, core: KioskCore, parent: QObject | None = None) -> None:
         super().__init__(core, parent)
-        self._studio = core.studio
+        self._available = core.parts.studio.available
         self._model = LooksModel(self)
         self._recording = False
         self._recording_since = 0.0
         self._replay_id = ""
         self._replay_url = QUrl()
+        self._play_when_listed = ""  # a look that landed before the tray listed it
         self._share: dict | None = None  # the link on screen: url, qr (data URL), expires
-        self._share_after_consent: str | None = None
 
     # -- core events (UI thread) --------------------------------------------------------------
 
-    def on_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:  # noqa: C901 - one event type per branch
         if isinstance(event, RecordingStarted):
             self._set_recording(True, event.at)
         elif isinstance(event, RecordingStopped):
             self._set_recording(False)
         elif isinstance(event, LookRecorded):
             self._set_recording(False)
-            self._refresh()
-            if event.look_id in self._model.ids():
-                self.play(event.look_id)
+            self._play_when_listed = event.look_id
+            self._play_if_listed()
+        elif isinstance(event, TrayChanged):
+            self._model.replace(list(event.looks))
+            if self._replay_id and self._replay_id not in self._model.ids():
+                self.closeReplay()  # deleted, or forgotten
+            self._play_if_listed()
         elif isinstance(event, RecordingDiscarded):
             self._set_recording(False)
             self.flash("That was too short to keep — turn around once more.")
         elif isinstance(event, RecordingFailed):
             self._set_recording(False)
             self.flash(event.reason)
-        elif isinstance(event, ConsentPromptClosed):
-            look_id, self._share_after_consent = self._share_after_consent, None
-            if look_id and event.answer == "yes":
-                self.share(look_id)
+        elif isinstance(event, ShareShown):
+            qr = "data:image/png;base64," + base64.b64encode(event.qr_png).decode("ascii")
+            expires = datetime.fromtimestamp(event.expires_at).strftime("%d %b %H:%M")
+            self._share = {"url": event.url, "qr": qr, "expires": expires}
+            self.shareChanged.emit()
         elif isinstance(event, TrayStep):
             self.step(event.delta)
-        elif isinstance(event, SessionStateChanged):
-            if event.state == "idle":
-                self.closeReplay()
-                self.closeShare()
-            self._refresh()
+        elif isinstance(event, SessionStateChanged) and event.state == "idle":
+            self.closeReplay()
+            self.closeShare()
 
-    def _refresh(self) -> None:
-        try:
-            self._model.replace(self._studio.session_looks())
-        except Exception:  # the library being unavailable must not take the screen down
-            _log.exception("cannot list this session's looks")
+    def _play_if_listed(self) -> None:
+        if self._play_when_listed and self._play_when_listed in self._model.ids():
+            look_id, self._play_when_listed = self._play_when_listed, ""
+            self.play(look_id)
 
     # -- intents ------------------------------------------------------------------------------
 
@@ -93,7 +98,7 @@ class StudioBridge(CoreListener):
 
     @Slot(str)
     def play(self, look_id: str) -> None:
-        look = next((look for look in self._studio.session_looks() if look.id == look_id), None)
+        look = self._model.get(look_id)
         if look is None:
             return
         self._replay_id, self._replay_url = look.id, QUrl.fromLocalFile(look.path)
@@ -107,25 +112,8 @@ class StudioBridge(CoreListener):
 
     @Slot(str)
     def share(self, look_id: str) -> None:
-        """The Share button: a QR code for the look; asks for consent first when needed."""
-        look = next((look for look in self._studio.session_looks() if look.id == look_id), None)
-        if look is None:
-            return
-        if not look.consented:
-            self._share_after_consent = look_id
-            if not self._core.ask_consent():
-                self._share_after_consent = None
-                self.flash("Looks can only be shared when you agree to keep them.")
-            return
-        try:
-            link = self._core.share_look(look_id)
-        except KioskError as exc:
-            self.flash(str(exc))
-            return
-        qr = "data:image/png;base64," + base64.b64encode(link.qr_png).decode("ascii")
-        expires = datetime.fromtimestamp(link.expires_at).strftime("%d %b %H:%M")
-        self._share = {"url": link.url, "qr": qr, "expires": expires}
-        self.shareChanged.emit()
+        """The Share button; the core answers with a QR code, or asks for consent first."""
+        self._core.share(look_id)
 
     @Slot()
     def closeShare(self) -> None:  # noqa: N802 - QML API
@@ -146,9 +134,7 @@ class StudioBridge(CoreListener):
     def deleteLook(self, look_id: str) -> None:  # noqa: N802 - QML API
         if look_id == self._replay_id:
             self.closeReplay()
-        if self._studio.delete(look_id):
-            self.flash("Look deleted.")
-        self._refresh()
+        self._core.delete_look(look_id)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -162,6 +148,7 @@ class StudioBridge(CoreListener):
     def recordingSeconds(self) -> float:  # noqa: N802 - QML API
         return time.monotonic() - self._recording_since if self._recording else 0.0
 
+    available = Property(bool, lambda self: self._available, constant=True)
     looks = Property(QObject, lambda self: self._model, constant=True)
     recording = Property(bool, lambda self: self._recording, notify=recordingChanged)
     replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)

@@ -1,16 +1,19 @@
-"""The turn that records itself: turn events in, recorder calls out, yaw track stored with the look.
+"""The turn that records itself: turn events in, take requests out, yaw track stored with the look.
 
-- ``started`` begins a take (the recorder's pre-roll puts the first steps of the turn in it);
-- ``completed`` ends it ``stop_after_s`` later, so the clip settles on the front view;
+- ``started`` asks for a take (``TakeRequested``; the core decides, and the recorder's pre-roll
+  puts the first steps of the turn in it);
+- ``completed`` asks to end it ``stop_after_s`` later, so the clip settles on the front view;
 - ``abandoned`` (a glance over the shoulder, a half turn) ends it and drops the look;
 - the person leaving ends it; the recorder's own maximum length is the last resort.
 
-While a take runs (and for its pre-roll), every ``BodyYaw`` sample is kept; the settled path that
-comes with ``completed`` replaces the live estimates it covers (the yaw tracker revises recent
-frames as it learns more). When the recorder reports the look as stored (``LookRecorded``), the
-yaw track and the turn are saved with it as analysis ``"turn"``: rows ``[t, yaw_deg,
-rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older three-element rows).
-Takes started by someone else (the record button, the gesture) are left alone.
+The take this recorder asked for is the one the recorder starts next with reason "turn"
+(``RecordingStarted``). While it runs (and for its pre-roll), every ``BodyYaw`` sample is kept;
+the settled path that comes with ``completed`` replaces the live estimates it covers (the yaw
+tracker revises recent frames as it learns more). When the recorder reports the look as stored
+(``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``: rows
+``[t, yaw_deg, rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older
+three-element rows). Takes started by someone else (the record button, the gesture) are left
+alone.
 """
 
 from __future__ import annotations
@@ -20,35 +23,31 @@ import threading
 from collections import deque
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from kiosk.analysis.events import BodyYaw, PersonPresenceChanged, TurnPhase
 from kiosk.events import Event, EventBus
+from kiosk.recording.events import TakeDiscardRequested, TakeEndRequested, TakeRequested
 
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RecorderPort:
-    """What the auto-recorder needs from the recording side (plain callables, easy to fake)."""
+REASON = "turn"
 
-    begin: Callable[[str], str | None]  # reason -> look id, or None when refused
-    end: Callable[[str], None]  # reason
-    store: Callable[[str, str, dict], None]  # look id, kind, JSON data
-    discard: Callable[[str], object]  # look id
-    busy: Callable[[], bool]  # a take is running (someone else's, if not ours)
+
+Store = Callable[[str, str, dict], None]  # look id, kind, JSON data: keeps the yaw track with the look
 
 
 class AutoRecorder:
     """Starts and stops takes from turn events and keeps their yaw tracks."""
 
-    def __init__(self, bus: EventBus, port: RecorderPort, stop_after_s: float = 0.7, preroll_s: float = 2.0) -> None:
+    def __init__(self, bus: EventBus, store: Store, stop_after_s: float = 0.7, preroll_s: float = 2.0) -> None:
         self.bus = bus
-        self.port = port
+        self.store = store
         self.stop_after_s = stop_after_s
         self.preroll_s = preroll_s
         self._lock = threading.Lock()
-        self._look: str | None = None  # the take this recorder started
+        self._look: str | None = None  # the take this recorder asked for ("" until it starts)
+        self._busy = False  # a take is running (someone else's, if not ours)
         self._requested_at = 0.0
         self._origin = 0.0  # capture time of the look's first frame
         self._track: list[list[float]] = []  # [t, yaw, rotation, confidence] on the frames' clock
@@ -68,10 +67,19 @@ class AutoRecorder:
             self._unsubscribe = None
 
     def _on_event(self, event: Event) -> None:
-        from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
+        from kiosk.recording.events import (
+            LookRecorded,
+            RecordingDiscarded,
+            RecordingFailed,
+            RecordingStarted,
+            RecordingStopped,
+        )
 
         if isinstance(event, RecordingStarted):
             with self._lock:
+                self._busy = True
+                if self._look == "":  # the take asked for, unless someone else's came first
+                    self._look = event.look_id if event.reason == REASON else None
                 if event.look_id == self._look and event.first_ts is not None:
                     self._origin = event.first_ts  # the video's time 0, exactly
         elif isinstance(event, TurnPhase):
@@ -80,25 +88,24 @@ class AutoRecorder:
             self._on_yaw(event)
         elif isinstance(event, PersonPresenceChanged) and event.presence == "nobody":
             self._end("the shopper left", keep=True)
+        elif isinstance(event, RecordingStopped):
+            with self._lock:
+                self._busy = False
         elif isinstance(event, LookRecorded):
             self._on_look(event.look_id)
         elif isinstance(event, (RecordingDiscarded, RecordingFailed)):
             with self._lock:
                 if event.look_id is not None:
                     self._finished.pop(event.look_id, None)
-                    if event.look_id == self._look:
-                        self._look = None
+                if event.look_id == self._look or (event.look_id is None and self._look == ""):
+                    self._look = None  # refused, or could not start
 
     def _on_turn(self, event: TurnPhase) -> None:
         if event.phase == "started":
             with self._lock:
-                if self._look is not None:
-                    return
-            if self.port.busy():
-                return  # a take started by hand: leave it alone
-            look = self.port.begin("turn")
-            with self._lock:
-                self._look = look
+                if self._look is not None or self._busy:
+                    return  # ours already, or a take started by hand: leave it alone
+                self._look = ""
                 self._requested_at = time.monotonic()
                 self._origin = self._requested_at - self.preroll_s  # until the recorder says exactly
                 since = self._requested_at - self.preroll_s - 0.5
@@ -106,8 +113,8 @@ class AutoRecorder:
                 self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
                 self._recent.clear()
                 self._turn = {"direction": event.direction, "start_s": event.start_s}
-            if look is not None:
-                _log.info("turn started: recording look %s", look)
+            _log.info("turn started: asking for a take")
+            self.bus.emit(TakeRequested(reason=REASON))
         elif event.phase in ("completed", "abandoned"):
             with self._lock:
                 if self._look is None:
@@ -151,8 +158,9 @@ class AutoRecorder:
             if look is None:
                 return
             self._look = None
-            self._finished[look] = self._analysis() if keep else None
-        self.port.end(reason)
+            if look:
+                self._finished[look] = self._analysis() if keep else None
+        self.bus.emit(TakeEndRequested(reason=reason))
         _log.info("recording of look %s ended: %s", look, reason)
 
     def _analysis(self) -> dict:
@@ -174,7 +182,7 @@ class AutoRecorder:
                 return
             analysis = self._finished.pop(look_id)
         if analysis is None:
-            self.port.discard(look_id)
             _log.info("look %s dropped: the turn was not completed", look_id)
+            self.bus.emit(TakeDiscardRequested(look_id=look_id, reason="the turn was not completed"))
         else:
-            self.port.store(look_id, "turn", analysis)
+            self.store(look_id, "turn", analysis)

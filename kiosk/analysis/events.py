@@ -20,6 +20,15 @@ class PersonPresenceChanged(Event):
 
 
 @dataclass(frozen=True)
+class PresenceSample(Event):
+    """One analysed frame's answer to "is someone there?" (``t`` is the frame's capture time)."""
+
+    t: float
+    seen: bool
+    full_body: bool
+
+
+@dataclass(frozen=True)
 class BodyYaw(Event):
     """The body's facing in one analysed frame (about 10–15 times a second while someone is there).
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.errors import KioskError
+from kiosk.errors import PoseModelMissing
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
@@ -72,9 +73,6 @@ class PoseSettings:
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
 
 
-class PoseModelMissing(KioskError):
-    """The pose model for the configured complexity is not installed."""
-
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 
@@ -104,8 +102,8 @@ class PoseEstimator:
         """Load the model (a few hundred milliseconds)."""
         # mediapipe's C++ logging goes straight to stderr; keep routine notes out of the log.
         os.environ.setdefault("GLOG_minloglevel", "2")
-        import cv2
-        import mediapipe as mp
+        cv2 = native.cv2()
+        mp = native.mediapipe()
 
         s = self.settings
         _require_bundled_model(mp, s.model_complexity)

@@ -16,13 +16,11 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings  # noqa: F401 (Pose: what comes back)
-from kiosk.errors import KioskError
+from kiosk.errors import PoseProcessError
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
-
-class PoseProcessError(KioskError):
-    """The pose process died or did not answer."""
 
 
 def _serve(conn: Connection, settings: PoseSettings, nice: int) -> None:
@@ -60,7 +58,7 @@ class ProcessPoseEstimator:
         self._cv2 = None
 
     def start(self) -> None:
-        import cv2
+        cv2 = native.cv2()
 
         self._cv2 = cv2
         ctx = mp.get_context("spawn")  # no fork of a threaded (and possibly Qt) parent

@@ -13,7 +13,9 @@ path each time:
   the last ``start_window_s`` seconds. ``start_s`` is dated back to when the rotation left
   that rest level by ``settle_deg``.
 - **back**: the rotation has reached ``back_deg`` from the rest level.
-- **completed**: the rotation reached ``full_deg`` and then stopped for ``stall_s``, or reached
+- **completed**: the body is ``full_deg`` round from where it stood before the turn and has
+  stopped for ``stall_s`` (no further
+  ``stall_deg``, and a trend slower than ``still_deg_s``), or reached
   ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little short of
   facing front), or went on spinning past 450°; never while the yaw filter gives more than
   ``max_back_probability`` to the body being within 60° of showing its back. A full turn is
@@ -47,10 +49,11 @@ class TurnSettings:
     rest_lookback_s: float = 8.0
     back_deg: float = 170.0
     complete_deg: float = 300.0
-    full_deg: float = 330.0
+    full_deg: float = 335.0
     settle_deg: float = 12.0
     stall_deg: float = 10.0
     stall_s: float = 0.4
+    still_deg_s: float = 30.0  # and over the last stall_s the rotation's trend is slower than this
     short_stall_s: float = 1.5
     pause_max_s: float = 6.0
     reverse_deg: float = 90.0
@@ -58,6 +61,7 @@ class TurnSettings:
     report_min_deg: float = 90.0
     max_back_probability: float = 0.2
     plateau_deg: float = 45.0  # a stand this close to the rest facing before a turn is where it starts
+    plateau_s: float = 0.6  # and it lasts this long (a slow, noisy start is no stand)
     abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
 
@@ -116,6 +120,8 @@ class TurnTracker:
         self._back_sent = False
         self._progress = 0.0
         self._doubt_since: float | None = None  # since when the path says the turn was given up
+        self._stand: float | None = None  # the level the body stood at before the turn
+        self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
 
     @property
@@ -231,10 +237,13 @@ class TurnTracker:
         advanced = next(t for (t, _), p in zip(track, progress) if p >= peak - s.stall_deg)
         stalled_for = now_t - advanced
         facing_away = back_probability > s.max_back_probability
+        recent = [(t, p) for (t, _), p in zip(track, progress) if t >= now_t - s.stall_s]
+        still = len(recent) < 3 or abs(float(np.polyfit([t for t, _ in recent], [p for _, p in recent], 1)[0])) <= s.still_deg_s
         if progress[-1] >= 360.0 + 90.0:
             out += self._finish(path, carry_on=True)
-        elif not facing_away and (
-            (peak >= s.full_deg and stalled_for >= s.stall_s) or (peak >= s.complete_deg and stalled_for >= s.short_stall_s)
+        elif not facing_away and still and (
+            (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)
+            or (peak >= s.complete_deg and stalled_for >= s.short_stall_s)
         ):
             # Facing front again and still; a turn that stops short of that (a pause in the
             # second profile view) must hold still for longer to count as finished.
@@ -281,14 +290,12 @@ class TurnTracker:
             if later is not None and (start is None or later > start):
                 start = later
         back = _crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
-        facing = rest + sign * span
-        if not carry_on:
-            # The facing the body settled in (a path biased by a few degrees, or a stop short of
-            # the front): the end is when it came within settle_deg of that.
+        end = _crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
+        if end is None and not carry_on:
+            # It stopped short of the full extent (a stop before the front, or a path a few
+            # degrees off): the end is when it came within settle_deg of where it settled.
             settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
-            if sign * (settled - facing) < 0 and sign * (settled - rest) >= s.back_deg:
-                facing = settled
-        end = _crossing(track, sign, facing - sign * s.settle_deg, last=False)
+            end = _crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
@@ -299,8 +306,18 @@ class TurnTracker:
         return [TurnEnded(turn, around)]
 
 
+    def _around(self, track: list[tuple[float, float]], sign: int, rest: float) -> float:
+        """How far round the body is now, from where it stood before the turn (not the lowest
+        point of a noisy rest, which would make it look further round than it is)."""
+        quarter = next((t for t, r in track if sign * (r - rest) >= 90.0), None)
+        if quarter is not None and self._stand_key != (self._rest_t, quarter, sign):
+            self._stand_key = (self._rest_t, quarter, sign)
+            self._stand = self._plateau_before(track, sign, rest)
+        stand = self._stand if quarter is not None and self._stand is not None else rest
+        return sign * (track[-1][1] - stand)
+
     def _plateau_before(self, track: list[tuple[float, float]], sign: int, rest: float) -> float | None:
-        """The level of the last stand (``stall_s`` within ``stall_deg``) before a quarter turn.
+        """The level of the last stand (``plateau_s`` within ``stall_deg``) before a quarter turn.
 
         Stands well into the turn (a pause in the side view) are passed: only one within
         ``plateau_deg`` of the turn's rest facing counts.
@@ -311,8 +328,8 @@ class TurnTracker:
             return None
         for i in range(quarter, -1, -1):
             t = track[i][0]
-            window = [r for u, r in track[: i + 1] if u >= t - s.stall_s]
-            if track[0][0] > t - s.stall_s or max(window) - min(window) > s.stall_deg:
+            window = [r for u, r in track[: i + 1] if u >= t - s.plateau_s]
+            if track[0][0] > t - s.plateau_s or max(window) - min(window) > s.stall_deg:
                 continue
             level = float(np.median(window))
             if sign * (level - rest) <= s.plateau_deg:

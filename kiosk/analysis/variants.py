@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kiosk import native
+
 Frames = Iterable[tuple[float, np.ndarray]]
 
 # Frames kept in memory for time reversal are downsized to this longest side (memory bound).
@@ -45,7 +47,7 @@ def _mirror(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray
 
 
 def _reverse(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
-    import cv2
+    cv2 = native.cv2()
 
     kept = []
     for t, pixels in frames:
@@ -71,7 +73,7 @@ def _speed(factor: float) -> Callable[[Frames, float], Iterator[tuple[float, np.
 
 def _letterbox(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
     """Fit the picture into a black 1280×720 landscape frame (a portrait clip gets side bars)."""
-    import cv2
+    cv2 = native.cv2()
 
     for t, pixels in frames:
         h, w = pixels.shape[:2]
@@ -105,7 +107,7 @@ def _dropouts(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarr
 
 def _tilt(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
     """A camera rolled 8° and pitched down: the picture turned and its top squeezed (keystone)."""
-    import cv2
+    cv2 = native.cv2()
 
     matrix = None
     for t, pixels in frames:
@@ -122,7 +124,7 @@ def _tilt(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]
 
 def _blur(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
     """A long exposure: each frame averaged with the last 1/15 s of frames, then smeared sideways."""
-    import cv2
+    cv2 = native.cv2()
 
     recent: list[tuple[float, np.ndarray]] = []
     for t, pixels in frames:
@@ -140,8 +142,8 @@ def _passerby(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarr
     segmentation, mirrored, at 60% of the height); the shopper's own outline, segmented on
     every frame, stays in front.
     """
-    import cv2
-    import mediapipe as mp
+    cv2 = native.cv2()
+    mp = native.mediapipe()
 
     seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
     try:
@@ -179,7 +181,7 @@ def _person_mask(seg, cv2, pixels: np.ndarray) -> np.ndarray:
 
 
 def _cut_out(pixels: np.ndarray, mask: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray] | None:
-    import cv2
+    cv2 = native.cv2()
 
     rows, cols = np.nonzero(mask > 0.5)
     if len(rows) < 100:

@@ -24,13 +24,11 @@ from kiosk.analysis.gestures import GestureUpdate
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
 from kiosk.analysis.turn import Turn
 from kiosk.analysis.yaw import YawSample
-from kiosk.errors import KioskError
+from kiosk.errors import VideoError
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
-
-class VideoError(KioskError):
-    """A video file cannot be opened or decoded."""
 
 
 @dataclass
@@ -73,7 +71,7 @@ class VideoAnalysis:
 
 def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
     """Decode a file: an iterator of (media seconds, BGR pixels) and the duration in seconds."""
-    import av
+    av = native.av()
 
     try:
         container = av.open(path)

@@ -3,8 +3,8 @@
 The worker takes the newest frame from its hub subscription (never queueing: frames that
 arrive while the model runs are skipped and counted), at most ``max_fps`` times a second,
 runs the pose model (in this thread, or in a child process with ``runner = "process"``),
-feeds the body analyser and puts the results on the event bus. The debounced presence goes
-to the session state machine as ``PersonSeen``/``PersonGone``.
+feeds the body analyser and puts the results on the event bus: a ``PresenceSample`` for every
+analysed frame (the core feeds it to the session state machine), yaw, turn phases, gestures.
 """
 
 from __future__ import annotations
@@ -13,11 +13,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
-from kiosk.analysis.events import AnalysisStatus, BodyYaw, GestureProgress, PersonPresenceChanged, TurnPhase
+from kiosk.analysis.events import (
+    AnalysisStatus,
+    BodyYaw,
+    GestureProgress,
+    PersonPresenceChanged,
+    PresenceSample,
+    TurnPhase,
+)
 from kiosk.analysis.pose import PoseEstimator, PoseSettings
 from kiosk.analysis.presence import Presence
 from kiosk.analysis.turn import TurnBack, TurnEnded, TurnStarted, TurnUpdate
@@ -25,7 +31,6 @@ from kiosk.events import EventBus
 from kiosk.errors import KioskError
 from kiosk.hub import ConsumerThread, FrameHub, Subscription
 from kiosk.metrics import RateMeter
-from kiosk.session import Input, PersonGone, PersonSeen
 
 _log = logging.getLogger(__name__)
 
@@ -54,12 +59,10 @@ class AnalysisStats:
 class AnalysisWorker:
     """Runs the body analysis on live frames; ``start``/``stop`` bracket the thread."""
 
-    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings,
-                 feed_session: Callable[[Input], None] | None = None) -> None:
+    def __init__(self, hub: FrameHub, bus: EventBus, settings: WorkerSettings) -> None:
         self.hub = hub
         self.bus = bus
         self.settings = settings
-        self.feed_session = feed_session
         self.rate = RateMeter()
         self.analysed = 0
         self.state = "stopped"
@@ -139,13 +142,9 @@ class AnalysisWorker:
         if facts.change is not None:
             presence = facts.change.presence
             bus.emit(PersonPresenceChanged(presence=presence.value, full_body=presence is Presence.FULL_BODY))
-        if self.feed_session is not None:
-            state = analyser.presence.state
-            now = time.monotonic()
-            if state is Presence.NOBODY:
-                self.feed_session(PersonGone(now))
-            else:
-                self.feed_session(PersonSeen(now, full_body=state is Presence.FULL_BODY))
+        state = analyser.presence.state
+        bus.emit(PresenceSample(t=time.monotonic(), seen=state is not Presence.NOBODY,
+                                full_body=state is Presence.FULL_BODY))
         if facts.yaw is not None:
             bus.emit(BodyYaw(t=facts.yaw.t, yaw_deg=round(facts.yaw.yaw_deg, 1),
                              rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1),

@@ -102,8 +102,8 @@ def show_customer(args: argparse.Namespace) -> int:
 
 
 def forget_customer(args: argparse.Namespace) -> int:
-    from kiosk.identity.setup import data_dir
     from kiosk.library import Library
+    from kiosk.paths import data_dir
 
     config = load_config(args.config)
     key = _card_key(config, args.uid)

@@ -55,9 +55,9 @@ def parse_age(text: str) -> float:
 
 def _open(args: argparse.Namespace):
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir
+    from kiosk.paths import data_dir
 
-    folder = library_dir(load_config(args.config), args.library)
+    folder = data_dir(load_config(args.config), args.library)
     if not (folder / "looks.db").is_file():
         raise UsageError(f"there is no look library in {folder}")
     return Library(folder).open()

@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.recording.oneshot import record_once
     from kiosk.recording.settings import recorder_settings
     from kiosk.recording.sinks import FileSink, LibrarySink
-    from kiosk.wiring import build_source
+    from kiosk.wiring import build_camera
 
-    source, _spec = build_source(config, args.source)
+    source, _spec = build_camera(config, args.source)
     settings = recorder_settings(config, min_s=min(config.recording.min_s, seconds))
     if out is not None:
         result = record_once(source, FileSink(out), settings, seconds)
@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir, retention_policy
+    from kiosk.library.settings import retention_policy
+    from kiosk.paths import data_dir
     from kiosk.recording.recovery import recover
 
-    with Library(library_dir(config, args.library)) as library:
+    with Library(data_dir(config, args.library)) as library:
         recover(library)
         sink = LibrarySink(library, retention_policy(config))
         result = record_once(source, sink, settings, seconds, consent_by="operator" if args.consent else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from kiosk.config import load_config
-from kiosk.wiring import build_core
 
 
 def register(subparsers) -> None:
@@ -24,6 +23,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.core import KioskCore
+    from kiosk.wiring import Switches, build_parts
+
     config = load_config(args.config)
     if args.windowed:
         config.display.fullscreen = False
@@ -33,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
         config.display.show_status = False
     if args.library:
         config.library.data_dir = args.library  # the identity files live beside the looks
-    core = build_core(config, args.source, library_dir=args.library, network=not args.no_network)
+    switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network)
+    core = KioskCore(build_parts(config, switches))
     from ui.app import run_mirror  # the UI is only loaded by the commands that show it
 
     return run_mirror(core, quit_after=args.quit_after)

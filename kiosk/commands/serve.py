@@ -6,7 +6,6 @@ import argparse
 import logging
 import signal
 import threading
-from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.errors import ConfigError, UsageError
@@ -47,33 +46,25 @@ def apply_overrides(config, args: argparse.Namespace) -> None:
         raise ConfigError(f"command line: {describe_error(exc)}") from None
 
 
-def open_library(path: Path):
-    """The look library in ``path``, opened (created on first use)."""
-    from kiosk.library import Library
-
-    library = Library(path)
-    library.open()
-    return library
-
-
 def serve(args: argparse.Namespace) -> int:
+    from kiosk.core import KioskCore
+    from kiosk.wiring import Switches, build_parts
+
     config = load_config(args.config)
     apply_overrides(config, args)
-    from kiosk.library.settings import library_dir
-    from kiosk.net.service import NetParts, NetService
-
-    data_dir = library_dir(config, args.library)
-    library = open_library(data_dir)
-    service = NetService(config, NetParts(data_dir=data_dir, library=library))
+    # The same kiosk as ``kiosk run``, without camera, screen, recorder or analysis.
+    switches = Switches(camera=False, record=False, analysis=False, library=True, network=True,
+                        library_dir=args.library, optional=())
+    core = KioskCore(build_parts(config, switches))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    core.start()
     try:
-        service.start()
+        service = core.parts.network
         # one line on stdout for people and scripts (the port matters with --port 0)
         print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
         stop.wait()
     finally:
-        service.stop()
-        library.close()
+        core.stop()
     return 0

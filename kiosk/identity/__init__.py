@@ -2,9 +2,10 @@
 
 Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these names):
 
-- ``CardService``: runs the card reader (``start``/``stop``), turns every tap into a
-  ``CardTapped`` event on the bus, ``tap(uid)`` for a manual tap, ``forget(card_key)``,
-  ``last_tap(session_id)``, ``reader_state``, ``consent`` (the ``ConsentDesk``).
+- ``Identity``: the kiosk's identity part. Runs the card reader (``start``/``stop``) and
+  publishes each card as ``CardPresented``; the core's intents: ``tap(card_key, session_id)``
+  (publishes ``CardTapped``), ``ask_consent``/``answer_consent``, ``look_added``,
+  ``session_ended``/``forget_session``, ``forget_me``, ``associate_view``, ``keep_for_customer``.
 - ``ConsentDesk``: ``offer(session_id)`` → ``ConsentOffer`` or None once answered,
   ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
   ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
@@ -14,7 +15,7 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
   ``CardKeyer`` (HMAC-SHA256 card keys), ``forget_card``.
 - Events: ``CardTapped`` (``next_step`` says what the mirror shows), ``CardRemoved``,
   ``ReaderStateChanged``, ``ConsentChanged``, ``CustomerForgotten``.
-- ``build_card_service(config, bus, reader, looks, wake)`` and the path helpers in ``setup``.
+- ``build_identity(config, bus, reader, looks)`` and the path helpers in ``setup``.
 """
 
 from kiosk.identity.associate import AssociatePanel, AssociateView
@@ -30,6 +31,7 @@ from kiosk.identity.events import (
     STEP_NONE,
     STEP_OTHER_CARD,
     STEP_WELCOME,
+    CardPresented,
     CardRemoved,
     CardTapped,
     ConsentChanged,
@@ -37,8 +39,8 @@ from kiosk.identity.events import (
     ReaderStateChanged,
 )
 from kiosk.identity.forget import ForgetReport, forget_card
-from kiosk.identity.service import CardService, CardServiceParts
-from kiosk.identity.setup import build_card_service
+from kiosk.identity.service import Identity, IdentityParts
+from kiosk.identity.setup import build_identity
 
 __all__ = [
     "STEP_ASSOCIATE",
@@ -52,8 +54,7 @@ __all__ = [
     "AssociateView",
     "CardKeyer",
     "CardRemoved",
-    "CardService",
-    "CardServiceParts",
+    "CardPresented",
     "CardTapped",
     "ConsentChanged",
     "ConsentDesk",
@@ -66,9 +67,11 @@ __all__ = [
     "CustomerImportError",
     "ForgetReport",
     "IdentityError",
+    "Identity",
+    "IdentityParts",
     "ImportSummary",
     "ReaderStateChanged",
-    "build_card_service",
+    "build_identity",
     "forget_card",
     "load_secret",
     "normalise_uid",

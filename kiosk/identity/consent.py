@@ -2,7 +2,8 @@
 
 Nothing leaves the session without a yes: looks stay session-only (the library deletes them
 when the session ends) until the shopper accepts. A yes marks the session's looks, past and
-future, as kept (with the wording version) and ties them to the tapped card, if any. A no is as
+future, as kept (with the wording version) and ties them to the tapped card, if any: the
+library keeps the answer with the session, so even a take cut off by a crash comes back kept. A no is as
 easy and is recorded the same way; a no after a yes withdraws it (looks back to session-only,
 untied from the card). Every answer is written with its time and wording version.
 
@@ -176,6 +177,14 @@ class ConsentDesk:
         if owner:
             self.looks.attach_customer(look_id, owner)
 
+    def settle(self, session_id: str) -> None:
+        """Apply the session's yes to every look it has now (a take that landed a moment ago too)."""
+        with self._lock:
+            state = self._sessions.get(session_id)
+            accepted, card_key = (state.decision == ACCEPTED, state.card_key) if state else (False, None)
+        if accepted:
+            self._apply(session_id, True, card_key, None)
+
     def end_session(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
@@ -212,10 +221,7 @@ class ConsentDesk:
             self.notify(ConsentChanged(session_id=session_id, decision=decision, wording_version=version, card_key=card_key))
 
     def _apply(self, session_id: str, granted: bool, card_key: str | None, version: str | None) -> None:
-        if self.looks is None:
-            return
-        version = version or self.wording.version
-        for look in self.looks.list(session_id=session_id):
-            if granted != look.consented:
-                self.looks.set_consent(look.id, granted, "customer", version)
-            self.looks.attach_customer(look.id, card_key)
+        # The library keeps the answer with the session, so takes still to land (or salvaged
+        # after a crash) get it too, not only the looks stored so far.
+        if self.looks is not None:
+            self.looks.set_session_consent(session_id, granted, card_key, version or self.wording.version)

@@ -5,24 +5,28 @@ Only what the mirror needs is kept: first name (for the greeting), loyalty tier,
 no contact details, and never a face or body measurement. Consent answers are kept with their
 time and wording version. ``forget`` removes every row tied to a card in one transaction and
 leaves a tombstone (the key and a time) so a later CRM refresh does not bring the card back.
-One connection serves all threads, behind a lock.
+
+The file is opened by the storage layer (``kiosk.storage``): WAL, ``synchronous=FULL`` (an
+answer or a tombstone, once recorded, survives a power cut), ``secure_delete`` (forgotten rows
+are overwritten), mode 0600, one connection behind a lock. A damaged file is never replaced by
+an empty one: the consent ledger and the tombstones cannot be rebuilt from anywhere, and a
+directory that silently lost its tombstones would let the next CRM import bring back a card
+whose owner asked to be forgotten. The kiosk refuses to open it and says how to recover.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kiosk.identity.errors import IdentityError
+from kiosk.storage import Database, Schema
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+_SCHEMA_1 = """
 CREATE TABLE customers (
     card_key    TEXT PRIMARY KEY,
     first_name  TEXT NOT NULL DEFAULT '',
@@ -46,6 +50,20 @@ CREATE INDEX consents_by_card ON consents (card_key);
 CREATE INDEX consents_by_session ON consents (session_id);
 CREATE TABLE forgotten (card_key TEXT PRIMARY KEY, at REAL NOT NULL);
 """
+
+SCHEMA = Schema(
+    label="the customer directory",
+    migrations=(_SCHEMA_1,),
+    error=IdentityError,
+    synchronous="FULL",
+    secure_delete=True,
+    rebuildable=False,
+    recovery_hint=(
+        "restore it from a backup, or move it aside and import the CRM export again with "
+        "'kiosk customers import FILE' (consent answers and \"forget me\" requests are lost that way)"
+    ),
+)
+SCHEMA_VERSION = SCHEMA.version
 
 
 @dataclass(frozen=True)
@@ -102,36 +120,15 @@ class CustomerDirectory:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
+        self._db = Database(self.path, SCHEMA)
 
     def open(self) -> "CustomerDirectory":
         """Open (creating if needed) the database and bring its schema up to date."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fresh = not self.path.exists()
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            if fresh:
-                os.chmod(self.path, 0o600)  # first names and preferences: readable by the kiosk user only
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA secure_delete=ON")  # forgotten rows are overwritten, not left in free pages
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise IdentityError(f"{self.path} was written by a newer kiosk (schema {version})")
-            if version == 0:
-                with conn:
-                    conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-        except sqlite3.Error as exc:
-            raise IdentityError(f"cannot open the customer directory {self.path} ({exc})") from None
-        self._conn = conn
+        self._db.open()
         return self
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()
 
     def __enter__(self) -> "CustomerDirectory":
         return self.open()
@@ -142,22 +139,20 @@ class CustomerDirectory:
     # -- customers ----------------------------------------------------------------------------
 
     def get(self, card_key: str) -> Customer | None:
-        with self._lock:
-            row = self._db().execute("SELECT * FROM customers WHERE card_key = ?", (card_key,)).fetchone()
-        return _customer(row) if row else None
+        rows = self._db.query("SELECT * FROM customers WHERE card_key = ?", (card_key,))
+        return _customer(rows[0]) if rows else None
 
     def list(self, staff: bool | None = None) -> list[Customer]:
         """Everyone, or only staff (``True``) or only customers (``False``), by first name."""
         where = {None: "", True: "WHERE staff_role IS NOT NULL", False: "WHERE staff_role IS NULL"}[staff]
-        with self._lock:
-            rows = self._db().execute(f"SELECT * FROM customers {where} ORDER BY first_name, card_key").fetchall()
+        rows = self._db.query(f"SELECT * FROM customers {where} ORDER BY first_name, card_key")
         return [_customer(row) for row in rows]
 
     def import_customers(self, customers: Iterable[Customer], merge: bool = False) -> ImportSummary:
         """Load a CRM export in one transaction; without ``merge`` cards absent from it are dropped."""
         now = time.time()
         counts = dict(added=0, updated=0, unchanged=0, removed=0, skipped_forgotten=0, staff=0)
-        with self._lock, self._transaction() as db:
+        with self._db.transaction() as db:
             forgotten = {row[0] for row in db.execute("SELECT card_key FROM forgotten")}
             existing = {row["card_key"]: _customer(row) for row in db.execute("SELECT * FROM customers")}
             seen = set()
@@ -186,7 +181,7 @@ class CustomerDirectory:
     # -- consent ------------------------------------------------------------------------------
 
     def record_consent(self, record: ConsentRecord) -> int:
-        with self._lock, self._transaction() as db:
+        with self._db.transaction() as db:
             cur = db.execute(
                 "INSERT INTO consents (at, session_id, card_key, purpose, decision, wording_version, via) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -200,7 +195,7 @@ class CustomerDirectory:
 
     def claim_session(self, session_id: str, card_key: str) -> int:
         """A card was tapped in ``session_id``: tie that session's consent answers to it."""
-        with self._lock, self._transaction() as db:
+        with self._db.transaction() as db:
             cur = db.execute("UPDATE consents SET card_key = ? WHERE session_id = ? AND card_key IS NULL",
                              (card_key, session_id))
             return cur.rowcount
@@ -214,56 +209,21 @@ class CustomerDirectory:
             clauses.append("session_id = ?")
             params.append(session_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
-            rows = self._db().execute(f"SELECT * FROM consents {where} ORDER BY at, id", params).fetchall()
+        rows = self._db.query(f"SELECT * FROM consents {where} ORDER BY at, id", params)
         return [ConsentRecord(**dict(row)) for row in rows]
 
     # -- forget me ----------------------------------------------------------------------------
 
     def forget(self, card_key: str) -> dict:
         """Delete the card's directory entry and consent answers; remember only that it was forgotten."""
-        with self._lock, self._transaction() as db:
+        with self._db.transaction() as db:
             customers = db.execute("DELETE FROM customers WHERE card_key = ?", (card_key,)).rowcount
             consents = db.execute("DELETE FROM consents WHERE card_key = ?", (card_key,)).rowcount
             db.execute("INSERT OR REPLACE INTO forgotten VALUES (?, ?)", (card_key, time.time()))
         return {"customers": customers, "consents": consents}
 
     def is_forgotten(self, card_key: str) -> bool:
-        with self._lock:
-            return self._db().execute("SELECT 1 FROM forgotten WHERE card_key = ?", (card_key,)).fetchone() is not None
-
-    # -- internals ----------------------------------------------------------------------------
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise IdentityError("the customer directory is not open")
-        return self._conn
-
-    def _transaction(self):
-        return _Transaction(self._db())
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is in autocommit mode)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            try:
-                self.conn.execute("COMMIT")
-                return
-            except sqlite3.Error as commit_error:
-                exc_type, exc = type(commit_error), commit_error
-        self.conn.execute("ROLLBACK")
-        if issubclass(exc_type, sqlite3.Error):  # disk full, read-only file: one plain sentence
-            raise IdentityError(f"the customer directory could not be written ({exc}); nothing was changed") from None
-
+        return bool(self._db.query("SELECT 1 FROM forgotten WHERE card_key = ?", (card_key,)))
 
 def _customer(row: sqlite3.Row) -> Customer:
     data = dict(row)

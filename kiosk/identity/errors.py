@@ -1,15 +1,5 @@
-"""Errors of the identity layer, each one plain sentence for the person who sees it."""
+"""Errors of the identity layer (defined in ``kiosk.errors``, the one error tree)."""
 
-from kiosk.errors import KioskError
+from kiosk.errors import CustomerImportError, IdentityError, ReaderError
 
-
-class IdentityError(KioskError):
-    """The customer directory, the store secret or a consent request cannot be used as asked."""
-
-
-class CustomerImportError(IdentityError):
-    """A CRM export cannot be imported; the message names the file and the row."""
-
-
-class ReaderError(IdentityError):
-    """The card reader cannot be opened, does not answer, or read no card in time."""
+__all__ = ["CustomerImportError", "IdentityError", "ReaderError"]

@@ -38,6 +38,14 @@ class CardTapped(Event):
 
 
 @dataclass(frozen=True)
+class CardPresented(Event):
+    """A card was put on the reader; ``card_key`` is its keyed hash (the raw UID stops at the reader)."""
+
+    card_key: str
+    protocol: str
+
+
+@dataclass(frozen=True)
 class CardRemoved(Event):
     """The card left the reader."""
 
@@ -70,3 +78,10 @@ class CustomerForgotten(Event):
     card_key: str
     looks_deleted: int
     records_deleted: int
+
+
+@dataclass(frozen=True)
+class AssociatePanelShown(Event):
+    """A staff card opened the associate panel; ``panel`` holds what it shows (plain values)."""
+
+    panel: dict

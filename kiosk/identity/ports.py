@@ -1,15 +1,14 @@
 """What the identity layer needs from its neighbours, as structural types.
 
-``LookKeeper`` is the part of the look library (``kiosk.library.Library``) used here: looks of
-a session get the shopper's consent and their card key as ``customer_id``, and "forget me"
-deletes every look of a card key. ``CardReader`` is a started/stopped device adapter that
+``LookKeeper`` is the part of the look library (``kiosk.library.Library``) used here: a
+session's answer is kept for its looks, stored and still to come, with the shopper's card key
+as ``customer_id``, and "forget me" deletes every look of a card key. ``CardReader`` is a started/stopped device adapter that
 reports card and reader events (``hardware.card_reader_serial.SerialCardReader``); the core only
-relies on the events' attributes, never on ``hardware`` types.
+relies on the events' attributes, never on ``hardware`` types (``kiosk.ports.CardReader``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -27,12 +26,8 @@ class LookKeeper(Protocol):
 
     def attach_customer(self, look_id: str, customer_id: str | None) -> Any: ...
 
+    def set_session_consent(
+        self, session_id: str, granted: bool, customer_id: str | None = None, wording: str | None = None
+    ) -> Any: ...
+
     def forget_customer(self, customer_id: str) -> list[str]: ...
-
-
-class CardReader(Protocol):
-    """Reports events with ``kind``/``uid``/``protocol`` (cards) or ``state``/``reason`` (reader)."""
-
-    def start(self, listener: Callable[[Any], None]) -> None: ...
-
-    def stop(self, timeout: float = 3.0) -> None: ...

@@ -1,10 +1,11 @@
-"""The card reader as the core sees it: taps become keyed, looked-up ``CardTapped`` events.
+"""The identity part of the kiosk: card taps, the consent question, the associate panel, forget-me.
 
-``CardService`` starts the reader adapter (which runs in the ``reader`` thread), turns each
-UID into its card key at once (the raw UID goes no further than this module), looks the key up
-in the customer directory, asks the consent desk what the mirror should show next, and emits
-the result on the event bus. It follows ``SessionStateChanged`` on the bus to know the current
-session, and calls ``wake`` (the core's touch) on a tap so a tap wakes a sleeping mirror.
+The reader adapter runs in its own ``reader`` thread; each UID is turned into its card key at
+once (the raw UID goes no further than ``_on_reader``) and published as ``CardPresented``.
+What a tap *means* depends on the session, which only the core knows, so the core answers a
+``CardPresented`` by calling ``tap(card_key, session_id)``: customer lookup, the consent desk's
+verdict, and a ``CardTapped`` event with the next step for the screen. Every other method is
+an intent the core carries out on its own thread; this part never calls the core.
 """
 
 from __future__ import annotations
@@ -14,91 +15,91 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.events import EventBus, SessionStateChanged
-from kiosk.identity.associate import AssociatePanel
+from kiosk.events import EventBus
+from kiosk.identity.associate import AssociatePanel, AssociateView
 from kiosk.identity.cardkey import CardKeyer
 from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
 from kiosk.identity.events import (
     STEP_ASSOCIATE,
     STEP_NONE,
+    CardPresented,
     CardRemoved,
     CardTapped,
     CustomerForgotten,
     ReaderStateChanged,
 )
 from kiosk.identity.forget import ForgetReport, forget_card
-from kiosk.identity.ports import CardReader, LookKeeper
+from kiosk.identity.ports import LookKeeper
+from kiosk.identity.prompt import ConsentPrompt
+from kiosk.ports import CardReader
 
 _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class CardServiceParts:
-    """What the service is built from (``kiosk.wiring`` makes them)."""
+class IdentityParts:
+    """What the identity part is built from (``kiosk.wiring`` makes them)."""
 
     bus: EventBus
     reader: CardReader | None
-    keyer: CardKeyer
-    directory: CustomerDirectory
+    keyer: Callable[[], CardKeyer]  # loads the store secret (``start`` calls it)
+    directory: CustomerDirectory  # opened by ``start``
     consent: ConsentDesk
+    associate: AssociatePanel
     looks: LookKeeper | None = None
-    wake: Callable[[], None] | None = None
-    associate: AssociatePanel | None = None
 
 
-class CardService:
-    """Runs the card reader and publishes what its taps mean."""
+class Identity:
+    """Runs the card reader, keeps the consent question and answers the core's identity intents."""
 
-    def __init__(self, parts: CardServiceParts) -> None:
-        self.parts = parts
-        self.reader_state = ReaderStateChanged(state="stopped", reason="not started", protocol=None)
-        self._session_id: str | None = None
+    available = True
+
+    def __init__(self, parts: IdentityParts) -> None:
+        self._parts = parts
+        self._prompt = ConsentPrompt(parts.consent, parts.bus)
+        self._reader_state = ReaderStateChanged(state="stopped", reason="not started", protocol=None)
         self._lock = threading.Lock()
-        self._unsubscribe: Callable[[], None] | None = None
         self._last_tap: CardTapped | None = None
+        self._keyer: CardKeyer | None = None
 
-    @property
-    def consent(self) -> ConsentDesk:
-        return self.parts.consent
+    # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Follow the session and start the reader (no reader configured: identity still works)."""
-        self._unsubscribe = self.parts.bus.subscribe(self._on_bus)
-        if self.parts.reader is not None:
-            self.parts.reader.start(self._on_reader)
+        """Load the store secret, open the directory, start the reader (none: consent still works)."""
+        self._keyer = self._parts.keyer()
+        self._parts.directory.open()
+        if self._parts.reader is not None:
+            self._parts.reader.start(self._on_reader)
 
     def stop(self) -> None:
         """Stop the reader, then close the directory (the reader thread may be using it)."""
-        if self.parts.reader is not None:
-            self.parts.reader.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self.parts.directory.close()
+        if self._parts.reader is not None:
+            self._parts.reader.stop()
+        self._parts.directory.close()
 
     @property
-    def session_id(self) -> str | None:
-        with self._lock:
-            return self._session_id
+    def reader_state(self) -> ReaderStateChanged:
+        return self._reader_state
 
-    def tap(self, uid: str, protocol: str = "manual") -> CardTapped:
-        """Handle a card UID as if it had been tapped (the reader thread calls this too)."""
-        key = self.parts.keyer.key(uid)
-        if self.parts.wake is not None:
-            self.parts.wake()  # may start a session; the bus tells us its id synchronously
-        customer = self.parts.directory.get(key)
-        session_id = self.session_id
+    @property
+    def consent(self) -> ConsentDesk:
+        return self._parts.consent
+
+    # -- intents (the core's thread) ----------------------------------------------------------
+
+    def tap(self, card_key: str, session_id: str | None, protocol: str = "manual") -> CardTapped:
+        """What a tap of ``card_key`` means in ``session_id``; publishes and returns ``CardTapped``."""
+        customer = self._parts.directory.get(card_key)
         if customer is not None and customer.is_staff:
             step = STEP_ASSOCIATE
-            if self.parts.associate is not None:
-                self.parts.associate.unlock(customer.staff_role)
+            self._parts.associate.unlock(customer.staff_role)
         elif session_id is None:
             step = STEP_NONE
         else:
-            step = self.parts.consent.card_tapped(session_id, key)
+            step = self._parts.consent.card_tapped(session_id, card_key)
         event = CardTapped(
-            card_key=key,
+            card_key=card_key,
             first_name=(customer.first_name or None) if customer else None,
             known=customer is not None,
             staff_role=customer.staff_role if customer else None,
@@ -108,44 +109,76 @@ class CardService:
         )
         with self._lock:
             self._last_tap = event
-        self.parts.bus.emit(event)
+        self._parts.bus.emit(event)
         return event
 
-    def last_tap(self, session_id: str | None) -> CardTapped | None:
-        """The latest tap in this session (what "forget me" applies to)."""
+    def key(self, uid: str) -> str:
+        """The card key of a raw UID (for a card typed in by hand, e.g. ``kiosk`` tests)."""
+        return self._keyer.key(uid)
+
+    @property
+    def asking(self) -> bool:
+        """True while the consent question is on screen."""
+        return self._prompt.pending
+
+    def ask_consent(self, session_id: str | None) -> bool:
+        """Put the question on screen; False when this session already answered it."""
+        return self._prompt.ask(session_id)
+
+    def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
+        self._prompt.answer(session_id, yes, via)
+
+    def is_consented(self, session_id: str | None) -> bool:
+        return self._parts.consent.is_consented(session_id)
+
+    def look_added(self, look_id: str, session_id: str | None) -> None:
+        """A look landed: keep it and tie it to the card when its session said yes."""
+        self._parts.consent.look_added(look_id, session_id)
+
+    def settle(self, session_id: str) -> None:
+        """Every take of the ended session has landed: apply its answer to all of its looks."""
+        self._parts.consent.settle(session_id)
+
+    def session_ended(self, session_id: str) -> None:
+        """The shopper left: the question leaves the screen and the associate panel locks."""
+        self._prompt.close()
+        self._parts.associate.lock()
+
+    def forget_session(self, session_id: str) -> None:
+        """Every take of the ended session has landed: its answer is no longer needed in memory."""
+        self._parts.consent.end_session(session_id)
+
+    def forget_me(self, session_id: str | None) -> ForgetReport | None:
+        """Delete every look and record of the card last tapped in this session (None: no card)."""
         with self._lock:
             tap = self._last_tap
-        return tap if tap is not None and tap.session_id == session_id else None
-
-    def forget(self, card_key: str) -> ForgetReport:
-        """Delete every look and record tied to ``card_key``."""
-        report = forget_card(card_key, self.parts.directory, self.parts.looks)
-        self.parts.consent.forget_card(card_key)
-        self.parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
-                                              records_deleted=report.customers + report.consents))
+        if tap is None or tap.session_id != session_id:
+            return None
+        report = forget_card(tap.card_key, self._parts.directory, self._parts.looks)
+        self._parts.consent.forget_card(tap.card_key)
+        self._parts.bus.emit(CustomerForgotten(card_key=tap.card_key, looks_deleted=report.looks,
+                                               records_deleted=report.customers + report.consents))
         return report
 
-    # -- listeners ----------------------------------------------------------------------------
+    def associate_view(self, session_id: str | None) -> AssociateView:
+        """What the associate panel shows (``IdentityError`` when no staff card unlocked it)."""
+        return self._parts.associate.view(session_id)
+
+    def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
+        self._parts.associate.move_look(look_id, session_id)
+
+    # -- the reader thread --------------------------------------------------------------------
 
     def _on_reader(self, event) -> None:
-        """Runs on the reader thread: card events have ``kind``, reader states have ``state``."""
+        """Card events have ``kind``/``uid``, reader states have ``state``; the UID stops here."""
         kind = getattr(event, "kind", None)
         try:
             if kind == "tap":
-                self.tap(event.uid, event.protocol)
+                self._parts.bus.emit(CardPresented(card_key=self._keyer.key(event.uid), protocol=event.protocol))
             elif kind == "removed":
-                self.parts.bus.emit(CardRemoved(card_key=self.parts.keyer.key(event.uid)))
+                self._parts.bus.emit(CardRemoved(card_key=self._keyer.key(event.uid)))
             elif hasattr(event, "state"):
-                self.reader_state = ReaderStateChanged(state=event.state, reason=event.reason, protocol=event.protocol)
-                self.parts.bus.emit(self.reader_state)
-        except Exception:  # noqa: BLE001 - a directory error must not stop the reader
+                self._reader_state = ReaderStateChanged(state=event.state, reason=event.reason, protocol=event.protocol)
+                self._parts.bus.emit(self._reader_state)
+        except Exception:  # noqa: BLE001 - a bad event must not stop the reader
             _log.exception("handling a card reader event failed")
-
-    def _on_bus(self, event) -> None:
-        if isinstance(event, SessionStateChanged):
-            with self._lock:
-                ended, self._session_id = self._session_id, event.session_id
-            if ended and ended != event.session_id:
-                self.parts.consent.end_session(ended)
-                if self.parts.associate is not None:
-                    self.parts.associate.lock()  # the next shopper starts with the panel closed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import Config
@@ -11,18 +10,13 @@ from kiosk.identity.associate import AssociatePanel
 from kiosk.identity.cardkey import CardKeyer, load_secret
 from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
-from kiosk.identity.ports import CardReader, LookKeeper
-from kiosk.identity.service import CardService, CardServiceParts
+from kiosk.identity.ports import LookKeeper
+from kiosk.identity.service import Identity, IdentityParts
+from kiosk.paths import data_dir
+from kiosk.ports import CardReader
 
 DB_NAME = "identity.sqlite3"
 SECRET_NAME = "store-secret"
-
-
-def data_dir(config: Config) -> Path:
-    """The folder the look library uses; identity files live beside it unless configured."""
-    from kiosk.library import default_data_dir
-
-    return Path(config.library.data_dir).expanduser() if config.library.data_dir else default_data_dir()
 
 
 def directory_path(config: Config) -> Path:
@@ -42,16 +36,9 @@ def open_directory(config: Config) -> CustomerDirectory:
     return CustomerDirectory(directory_path(config)).open()
 
 
-def build_card_service(
-    config: Config,
-    bus: EventBus,
-    reader: CardReader | None,
-    looks: LookKeeper | None = None,
-    wake: Callable[[], None] | None = None,
-) -> CardService:
-    """A ready-to-start card service; the retention shown in the consent text is the library's."""
-    directory = open_directory(config)
+def build_identity(config: Config, bus: EventBus, reader: CardReader | None, looks: LookKeeper | None = None) -> Identity:
+    """The identity part, ready to start; the retention shown in the consent text is the library's."""
+    directory = CustomerDirectory(directory_path(config))
     desk = ConsentDesk(directory, looks, retention_days=config.library.max_age_days, notify=bus.emit)
     panel = AssociatePanel(directory, desk, looks)
-    parts = CardServiceParts(bus, reader, load_keyer(config), directory, desk, looks, wake, panel)
-    return CardService(parts)
+    return Identity(IdentityParts(bus, reader, lambda: load_keyer(config), directory, desk, panel, looks))

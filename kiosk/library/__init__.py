@@ -4,16 +4,19 @@ Public API (the HTTP API, the UI bridge and the session layer use only these nam
 
 - ``Library(data_dir)``: ``open()``/``close()``, ``list()``, ``get(id)``, ``video_path(id)``,
   ``delete(id)``, ``set_consent(id, ...)``, ``attach_customer(id, customer_id)``,
-  ``set_analysis(id, kind, data)``/``analysis(id)``, ``end_session(session_id)``,
+  ``set_analysis(id, kind, data)``/``analysis(id)``, ``set_session_consent(session_id, ...)``,
+  ``end_session(session_id)``, ``adopt(id)`` (recovery),
   ``add_look(...)`` (used by the recorder), ``total_bytes()``.
 - ``Look``: one row, with ``to_dict()`` giving the JSON shape of ``kiosk looks list --json``.
 - ``RetentionPolicy`` and ``apply_retention(library, policy)``: age and byte budget.
 - ``LookNotFound``, ``LibraryError``: the errors it raises.
-- ``default_data_dir()``: where the library lives when the configuration does not say.
+
+Where the library lives is ``kiosk.paths.data_dir``'s answer; the database is opened by
+``kiosk.storage``.
 """
 
 from kiosk.library.errors import LibraryError, LookNotFound
-from kiosk.library.layout import LibraryLayout, default_data_dir
+from kiosk.library.layout import LibraryLayout
 from kiosk.library.library import Library, NewLook
 from kiosk.library.look import CONSENT_GRANTED, CONSENT_NONE, Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
@@ -29,5 +32,4 @@ __all__ = [
     "NewLook",
     "RetentionPolicy",
     "apply_retention",
-    "default_data_dir",
 ]

@@ -1,11 +1,5 @@
-"""Errors of the look library; each message is one plain sentence."""
+"""Errors of the look library (defined in ``kiosk.errors``, the one error tree)."""
 
-from kiosk.errors import KioskError
+from kiosk.errors import LibraryError, LookNotFound
 
-
-class LibraryError(KioskError):
-    """The library cannot be opened or changed (bad folder, damaged database, disk trouble)."""
-
-
-class LookNotFound(LibraryError):
-    """No look has the given id (it never existed, or it was deleted)."""
+__all__ = ["LibraryError", "LookNotFound"]

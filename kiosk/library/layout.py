@@ -1,28 +1,20 @@
 """Where the library keeps its database, its looks and its work folder.
 
-Everything lives under one data folder on one filesystem, so moving a finished recording
-from ``work/`` into ``looks/`` is an atomic rename. Look ids are checked against ``ID_PATTERN``
+Everything lives under one data folder (``kiosk.paths.data_dir`` decides which) on one
+filesystem, so moving a finished recording from ``work/`` into ``looks/`` is an atomic rename.
+Each look is ``looks/<id>.mp4`` with its poster, thumbnail strip and record file
+(``<id>.json``, see ``kiosk.library.records``). Look ids are checked against ``ID_PATTERN``
 before they become file names: no id from a URL or a command line can reach a path outside
 the library.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SYSTEM_DATA_DIR = Path("/var/lib/smartmirror")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def default_data_dir() -> Path:
-    """``/var/lib/smartmirror`` for root (the appliance), else ``$XDG_DATA_HOME/smartmirror``."""
-    if os.geteuid() == 0:
-        return SYSTEM_DATA_DIR
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "smartmirror"
 
 
 def valid_id(look_id: str) -> bool:
@@ -57,9 +49,19 @@ class LibraryLayout:
     def strip(self, look_id: str) -> Path:
         return self.looks / f"{look_id}.strip.jpg"
 
-    def files(self, look_id: str) -> tuple[Path, Path, Path]:
+    def record_file(self, look_id: str) -> Path:
+        return self.looks / f"{look_id}.json"
+
+    def files(self, look_id: str) -> tuple[Path, Path, Path, Path]:
         """Every file that belongs to a look, video first."""
-        return self.video(look_id), self.poster(look_id), self.strip(look_id)
+        return self.video(look_id), self.poster(look_id), self.strip(look_id), self.record_file(look_id)
+
+    @property
+    def comparisons(self) -> Path:
+        return self.root / "comparisons"
+
+    def comparison_video(self, comparison_id: str) -> Path:
+        return self.comparisons / f"{comparison_id}.mp4"
 
     def take_dir(self, look_id: str) -> Path:
         return self.work / look_id

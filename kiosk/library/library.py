@@ -1,9 +1,16 @@
 """The look library: SQLite (WAL) rows plus the files under one data folder.
 
-A look's files are moved into ``looks/`` (atomic renames on one filesystem, flushed to disk)
-before its row is committed, and its row is deleted before its files; so a crash leaves at
-worst a file without a row, which recovery (``kiosk.recording.recovery``) adopts or removes.
-Never a row without its video. One connection serves all threads, behind a lock.
+A look's files (poster, strip, record file, then the video) are moved into ``looks/``
+(atomic renames on one filesystem, flushed to disk) before its row is committed, and its
+record file goes before its deletion is committed; so a crash leaves at worst a video
+without a row, which recovery (``kiosk.recording.recovery``) adopts from its record file or
+removes. Never a row without its video, never a deleted look brought back. The database is
+opened by the storage layer (``kiosk.storage``, see ``kiosk.library.schema``); when it is
+found damaged it is replaced, and every look whose video and record file are on disk is
+restored. Every public method is thread-safe (one connection behind the storage layer's lock).
+
+The consent answer of each session is kept too, so a take that lands after a yes (even one
+salvaged after a crash, even after its session ended) is stored as kept, tied to the card.
 """
 
 from __future__ import annotations
@@ -12,36 +19,20 @@ import logging
 import os
 import secrets
 import sqlite3
-import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.library import schema
+from kiosk.library import records, store
 from kiosk.library.errors import LibraryError, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
-from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_NONE, Look
-from kiosk.library.store import LookStore
+from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_NONE, Look, NewLook, consent_values, new_row
+from kiosk.library.schema import SCHEMA
+from kiosk.storage import Database
+from kiosk.storage.files import fsync_dir
 
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class NewLook:
-    """A finished, verified recording in the work folder, ready to enter the library."""
-
-    look_id: str
-    video: Path
-    poster: Path | None
-    strip: Path | None
-    created: float
-    duration_s: float
-    width: int
-    height: int
-    session_id: str | None = None
-    customer_id: str | None = None
-    consent_by: str | None = None  # set: recorded as consented by that party (e.g. "operator")
-    reason: str = ""
 
 
 class Library:
@@ -49,43 +40,33 @@ class Library:
 
     def __init__(self, data_dir: str | os.PathLike) -> None:
         self.layout = LibraryLayout(Path(data_dir).expanduser().absolute())
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
-        self._store: LookStore | None = None
+        self._db = Database(self.layout.db, SCHEMA, on_rebuilt=self._restore_from_records)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def open(self) -> "Library":
         """Create the folders if needed, open the database and bring its schema up to date."""
-        if self._conn is not None:
+        if self._db.is_open:
             return self
         layout = self.layout
         try:
             for folder in (layout.root, layout.looks, layout.work):
                 folder.mkdir(mode=0o750, parents=True, exist_ok=True)
-            conn = sqlite3.connect(layout.db, timeout=10.0, isolation_level=None, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise LibraryError(f"cannot open the look library in {layout.root} ({_why(exc)})") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a committed look must survive a power cut
-            conn.execute("PRAGMA foreign_keys = ON")
-            schema.migrate(conn)
-        except sqlite3.Error as exc:
-            conn.close()
-            raise LibraryError(f"the look database {layout.db} cannot be used ({_why(exc)})") from None
-        except BaseException:
-            conn.close()
-            raise
-        self._conn, self._store = conn, LookStore(conn)
+        self._db.open()
         return self
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = self._store = None
+        self._db.close()
+
+    def start(self) -> None:
+        """Open the library as a part of the running kiosk."""
+        self.open()
+
+    def stop(self) -> None:
+        """Close it again (the kiosk's last part to stop)."""
+        self.close()
 
     def __enter__(self) -> "Library":
         return self.open()
@@ -111,8 +92,8 @@ class Library:
         """The look with this id, or None."""
         if not valid_id(look_id):
             return None
-        with self._lock:
-            row = self._db().get(look_id)
+        with self._db.reading() as conn:
+            row = store.get(conn, look_id)
         return self._look(row) if row else None
 
     def list(self, session_id: str | None = None, customer_id: str | None = None) -> list[Look]:
@@ -124,14 +105,14 @@ class Library:
         if customer_id is not None:
             where.append("customer_id = ?")
             params.append(customer_id)
-        with self._lock:
-            rows = self._db().select(" AND ".join(where), params)
+        with self._db.reading() as conn:
+            rows = store.select(conn, " AND ".join(where), params)
         return [self._look(row) for row in rows]
 
     def oldest_first(self) -> list[Look]:
         """All looks, oldest first (what retention walks)."""
-        with self._lock:
-            rows = self._db().select(order="created, id")
+        with self._db.reading() as conn:
+            rows = store.select(conn, order="created, id")
         return [self._look(row) for row in rows]
 
     def video_path(self, look_id: str) -> Path:
@@ -140,61 +121,60 @@ class Library:
 
     def total_bytes(self) -> int:
         """Bytes used by all looks (videos and stills)."""
-        with self._lock:
-            return self._db().total_bytes()
+        with self._db.reading() as conn:
+            return store.total_bytes(conn)
 
     def ids(self) -> set[str]:
         """Every look id that has a row."""
-        with self._lock:
-            return self._db().ids()
+        with self._db.reading() as conn:
+            return store.ids(conn)
 
     def analysis(self, look_id: str) -> dict:
         """Analysis results of a look by kind (e.g. ``{"turn": {...}}``)."""
         self.get(look_id)
-        with self._lock:
-            return self._db().analysis(look_id)
+        with self._db.reading() as conn:
+            return store.analysis(conn, look_id)
+
+    def session_consented(self, session_id: str | None) -> bool:
+        """True when the shopper of ``session_id`` said yes (and has not taken it back)."""
+        if not session_id:
+            return False
+        with self._db.reading() as conn:
+            row = store.session_consent(conn, session_id)
+        return row is not None and row["consent"] == CONSENT_GRANTED
 
     # -- changing -----------------------------------------------------------------------------
 
     def add_look(self, new: NewLook) -> Look:
-        """Move a finished recording's files into place, then commit its row."""
+        """Move a finished recording's files into place, then commit its row.
+
+        The look is stored as kept when ``new.consent_by`` says so, or when its session's
+        shopper has said yes (``set_session_consent``), even if that session has ended.
+        """
         if not valid_id(new.look_id):
             raise LibraryError(f"refusing a look with a malformed id {new.look_id!r}")
         layout = self.layout
         moves = [(new.poster, layout.poster(new.look_id)), (new.strip, layout.strip(new.look_id))]
         moves.append((new.video, layout.video(new.look_id)))  # the video last: it marks the look complete
+        moves = [(Path(src), dst) for src, dst in moves if src is not None and Path(src) != dst]
         try:
-            for src, dst in moves:
-                if src is not None and Path(src) != dst:
-                    _fsync_file(src)
-                    os.replace(src, dst)
-            _fsync_dir(layout.looks)
-            stills = sum(p.stat().st_size for p in (layout.poster(new.look_id), layout.strip(new.look_id)) if p.exists())
-            size = layout.video(new.look_id).stat().st_size
+            for src, _dst in moves:
+                _fsync_file(src)  # the slow part, before the database is locked
         except OSError as exc:
             raise LibraryError(f"cannot store the new look ({_why(exc)})") from None
-        consent_by = new.consent_by if new.consent_by in CONSENT_BY else None
-        row = {
-            "id": new.look_id,
-            "created": new.created,
-            "duration_s": round(new.duration_s, 3),
-            "width": new.width,
-            "height": new.height,
-            "bytes": size,
-            "stills_bytes": stills,
-            "session_id": new.session_id,
-            "customer_id": new.customer_id,
-            "consent": CONSENT_GRANTED if consent_by else CONSENT_NONE,
-            "consent_by": consent_by,
-            "consent_at": time.time() if consent_by else None,
-            "reason": new.reason,
-        }
-        with self._lock:
+        with self._db.transaction() as conn:
+            row = new_row(new, store.session_consent(conn, new.session_id) if new.session_id else None)
             try:
-                self._db().insert(row)
-            except sqlite3.Error as exc:
-                raise LibraryError(f"cannot record the new look in the database ({_why(exc)})") from None
-        _log.info("look %s stored (%.1f s, %d bytes)", new.look_id, new.duration_s, size)
+                records.write(layout.record_file(new.look_id), row)
+                for src, dst in moves:
+                    os.replace(src, dst)
+                fsync_dir(layout.looks)
+                row["stills_bytes"] = sum(_size(p) for p in (layout.poster(new.look_id), layout.strip(new.look_id)))
+                row["bytes"] = layout.video(new.look_id).stat().st_size
+            except OSError as exc:
+                raise LibraryError(f"cannot store the new look ({_why(exc)})") from None
+            store.insert(conn, row)
+        _log.info("look %s stored (%.1f s, %d bytes)", new.look_id, new.duration_s, row["bytes"])
         return self.get(new.look_id)
 
     def delete(self, look_id: str) -> None:
@@ -203,15 +183,19 @@ class Library:
             raise LookNotFound(f"there is no look with id {look_id!r}")
 
     def delete_if_present(self, look_id: str) -> bool:
-        """Delete a look if it exists; True when it did."""
+        """Delete a look if it exists; True when it did (the comparisons showing it go with it)."""
         if not valid_id(look_id):
             return False
-        with self._lock:
+        with self._db.transaction() as conn:
+            comparisons = store.comparisons_of(conn, look_id)  # the schema deletes their rows with the look's
+            existed = store.delete(conn, look_id)
             try:
-                existed = self._db().delete(look_id)
-            except sqlite3.Error as exc:
+                records.remove(self.layout.record_file(look_id))  # before the commit: never to be adopted again
+            except OSError as exc:
                 raise LibraryError(f"cannot delete look {look_id} ({_why(exc)})") from None
         self.remove_files(look_id)
+        for comparison_id in comparisons:
+            self.layout.comparison_video(comparison_id).unlink(missing_ok=True)
         if existed:
             _log.info("look %s deleted", look_id)
         return existed
@@ -228,50 +212,107 @@ class Library:
         """Record the shopper's (or operator's) yes or no for keeping a look, with time and wording version."""
         if by not in CONSENT_BY:
             raise LibraryError(f"consent can be given by {' or '.join(CONSENT_BY)}, not {by!r}")
-        values = {"consent": CONSENT_GRANTED, "consent_by": by} if granted else {"consent": CONSENT_NONE, "consent_by": None}
-        return self._update(look_id, consent_at=time.time(), consent_wording=wording, **values)
+        return self._update(look_id, consent_at=time.time(), consent_wording=wording, **consent_values(granted, by))
 
     def attach_customer(self, look_id: str, customer_id: str | None) -> Look:
         """Tie a look to a customer (None unties it)."""
         return self._update(look_id, customer_id=customer_id)
 
+    def set_session_consent(
+        self, session_id: str, granted: bool, customer_id: str | None = None, wording: str | None = None
+    ) -> list[str]:
+        """The shopper of ``session_id`` said yes (or took it back): their looks so far, and
+        every take of the session still to land, are kept (or not) and tied to ``customer_id``
+        (None unties them). Returns the ids of the session's looks."""
+        now = time.time()
+        values = {**consent_values(granted, "customer"), "customer_id": customer_id, "wording": wording}
+        with self._db.transaction() as conn:
+            store.set_session_consent(conn, session_id, values, now)
+            rows = store.select(conn, "session_id = ?", (session_id,))
+            for row in rows:
+                change = {"customer_id": customer_id}
+                if (row["consent"] == CONSENT_GRANTED) != granted:
+                    change.update(consent_values(granted, "customer"), consent_at=now, consent_wording=wording)
+                records.change(conn, self.layout, row, change, sync_dir=False)
+            try:
+                fsync_dir(self.layout.looks)  # once for all the records written above
+            except OSError as exc:
+                raise LibraryError(f"cannot save the session's looks ({_why(exc)})") from None
+        return [row["id"] for row in rows]
+
     def set_analysis(self, look_id: str, kind: str, data) -> None:
         """Store (replace) the JSON-serialisable analysis result ``kind`` of a look."""
-        self.get(look_id)
-        with self._lock:
-            self._db().set_analysis(look_id, kind, data)
+        if not valid_id(look_id):
+            raise LookNotFound(f"there is no look with id {look_id!r}")
+        with self._db.transaction() as conn:
+            row = store.get(conn, look_id)
+            if row is None:
+                raise LookNotFound(f"there is no look with id {look_id!r}")
+            store.set_analysis(conn, look_id, kind, data)
+            records.change(conn, self.layout, row, {})  # the record keeps the analysis too
 
     def end_session(self, session_id: str) -> list[str]:
-        """The session ended: delete its looks without consent; returns their ids."""
+        """The session ended: delete its looks without consent; returns their ids.
+
+        Its consent answer stays, for a take of it that is still being finished.
+        """
         doomed = [look.id for look in self.list(session_id=session_id) if not look.consented]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
 
     def end_stale_sessions(self, current_session: str | None = None) -> list[str]:
         """At start-up no earlier session is still going: delete their unconsented looks."""
-        with self._lock:
-            rows = self._db().select("consent = ? AND session_id IS NOT NULL", (CONSENT_NONE,))
+        with self._db.transaction() as conn:
+            rows = store.select(conn, "consent = ? AND session_id IS NOT NULL", (CONSENT_NONE,))
+            store.drop_session_consents(conn, keep=current_session)
         doomed = [row["id"] for row in rows if row["session_id"] != current_session]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
 
     def forget_customer(self, customer_id: str) -> list[str]:
         """'Forget me': delete every look tied to this customer; returns their ids."""
+        with self._db.transaction() as conn:
+            store.drop_session_consents(conn, customer_id=customer_id)
         doomed = [look.id for look in self.list(customer_id=customer_id)]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
 
+    # -- record files ---------------------------------------------------------------------------
+
+    def adopt(self, look_id: str) -> bool:
+        """Give a video in ``looks/`` without a row its row back from its record file.
+
+        False when there is no usable record (the look was being deleted, or is from before
+        record files): what was never known to be consented is not kept.
+        """
+        return records.adopt(self._db, self.layout, look_id)
+
+    def write_missing_records(self) -> int:
+        """Write the record file of every look that lacks one (e.g. stored by an older kiosk)."""
+        return records.write_missing(self._db, self.layout)
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a few reads of the library's other tables (``kiosk.library.comparisons``)."""
+        with self._db.reading() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction, for the library's other tables."""
+        with self._db.transaction() as conn:
+            yield conn
+
     # -- internals ----------------------------------------------------------------------------
+
+    def _restore_from_records(self) -> str:
+        return records.restore_all(self._db, self.layout)
 
     def _update(self, look_id: str, **values) -> Look:
         if not valid_id(look_id):
             raise LookNotFound(f"there is no look with id {look_id!r}")
-        with self._lock:
-            if not self._db().update(look_id, **values):
+        with self._db.transaction() as conn:
+            row = store.get(conn, look_id)
+            if row is None:
                 raise LookNotFound(f"there is no look with id {look_id!r}")
+            records.change(conn, self.layout, row, values)
         return self.get(look_id)
-
-    def _db(self) -> LookStore:
-        if self._store is None:
-            raise LibraryError("the look library is not open")
-        return self._store
 
     def _look(self, row: sqlite3.Row) -> Look:
         look_id = row["id"]
@@ -284,16 +325,15 @@ class Library:
         )
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:

@@ -1,9 +1,16 @@
-"""One look: a recorded video of a shopper in an outfit, and what is known about it."""
+"""One look: a recorded video of a shopper in an outfit, and what is known about it.
+
+``Look`` is a stored look; ``NewLook`` a finished recording on its way in, and ``new_row`` the
+row it becomes (kept when its own party or its session's shopper said yes).
+"""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 CONSENT_NONE = "none"  # not kept beyond the session, never shared
 CONSENT_GRANTED = "granted"  # the shopper (or the operator, for demos) said yes
@@ -42,3 +49,51 @@ class Look:
         data = asdict(self)
         data["created_iso"] = datetime.fromtimestamp(self.created, timezone.utc).isoformat(timespec="seconds")
         return data
+
+
+@dataclass(frozen=True)
+class NewLook:
+    """A finished, verified recording in the work folder, ready to enter the library."""
+
+    look_id: str
+    video: Path
+    poster: Path | None
+    strip: Path | None
+    created: float
+    duration_s: float
+    width: int
+    height: int
+    session_id: str | None = None
+    customer_id: str | None = None
+    consent_by: str | None = None  # set: recorded as consented by that party (e.g. "operator")
+    reason: str = ""
+
+
+def new_row(new: NewLook, session: sqlite3.Row | None) -> dict:
+    """The row of a new look: consented by its own party, else by its session's answer."""
+    consent_by = new.consent_by if new.consent_by in CONSENT_BY else None
+    customer_id, wording, consent_at = new.customer_id, None, time.time() if consent_by else None
+    if consent_by is None and session is not None and session["consent"] == CONSENT_GRANTED:
+        consent_by, customer_id = session["consent_by"], session["customer_id"]
+        wording, consent_at = session["wording"], session["at"]
+    return {
+        "id": new.look_id,
+        "created": new.created,
+        "duration_s": round(new.duration_s, 3),
+        "width": new.width,
+        "height": new.height,
+        "bytes": 0,
+        "stills_bytes": 0,
+        "session_id": new.session_id,
+        "customer_id": customer_id,
+        "consent": CONSENT_GRANTED if consent_by else CONSENT_NONE,
+        "consent_by": consent_by,
+        "consent_at": consent_at,
+        "consent_wording": wording,
+        "reason": new.reason,
+    }
+
+
+def consent_values(granted: bool, by: str) -> dict:
+    """The consent columns of a yes by ``by``, or of a no."""
+    return {"consent": CONSENT_GRANTED, "consent_by": by} if granted else {"consent": CONSENT_NONE, "consent_by": None}

@@ -1,15 +1,16 @@
-"""The library's SQLite schema and its versioned migrations.
+"""The look database: its numbered migrations and how the storage layer keeps it.
 
-``PRAGMA user_version`` holds the number of migrations applied. Each migration runs in one
-transaction together with the version bump, so a crash leaves the database at the old or the
-new version, never between. A database newer than this code is refused rather than guessed at.
+``PRAGMA user_version`` counts the migrations applied (``kiosk.storage`` runs them, one
+transaction each, and refuses a database newer than this code). ``synchronous=FULL``: a
+committed look must survive a power cut. A damaged file is rebuilt, because nothing in it is
+irreplaceable: rows that can still be read are copied over, and every look whose video is on
+disk comes back from its record file (``kiosk.library.records``) with its consent.
 """
 
 from __future__ import annotations
 
-import sqlite3
-
 from kiosk.library.errors import LibraryError
+from kiosk.storage import Schema
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: looks with their files, session, customer and consent record.
@@ -44,35 +45,55 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (look_id, kind)
     );
     """,
+    # 3: the consent answer of each recent session, so a take that lands (or is salvaged after
+    #    a crash) once its session has ended still gets the shopper's yes.
+    """
+    CREATE TABLE session_consent (
+        session_id  TEXT PRIMARY KEY,
+        consent     TEXT NOT NULL CHECK (consent IN ('none', 'granted')),
+        consent_by  TEXT CHECK (consent_by IN ('customer', 'operator')),
+        customer_id TEXT,
+        wording     TEXT,
+        at          REAL NOT NULL
+    );
+    CREATE INDEX session_consent_by_customer ON session_consent(customer_id);
+    """,
+    # 4: rendered side-by-side comparisons of 2-4 looks. A comparison shows every one of its
+    # looks, so deleting any of them (by the shopper, forget-me, retention, the session's end)
+    # deletes it in the same transaction; its MP4 goes with the look's files.
+    """
+    CREATE TABLE comparisons (
+        id       TEXT PRIMARY KEY,
+        created  REAL NOT NULL,
+        align    TEXT NOT NULL CHECK (align IN ('angle', 'time')),
+        state    TEXT NOT NULL CHECK (state IN ('queued', 'rendering', 'ready', 'failed')),
+        error    TEXT,
+        bytes    INTEGER NOT NULL DEFAULT 0,
+        width    INTEGER NOT NULL DEFAULT 0,
+        height   INTEGER NOT NULL DEFAULT 0,
+        report   TEXT CHECK (report IS NULL OR json_valid(report))
+    );
+    CREATE TABLE comparison_looks (
+        comparison_id TEXT NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        look_id       TEXT NOT NULL REFERENCES looks(id) ON DELETE CASCADE,
+        PRIMARY KEY (comparison_id, position)
+    );
+    CREATE INDEX comparison_looks_by_look ON comparison_looks(look_id);
+    CREATE TRIGGER looks_take_their_comparisons BEFORE DELETE ON looks
+    BEGIN
+        DELETE FROM comparisons WHERE id IN (SELECT comparison_id FROM comparison_looks WHERE look_id = OLD.id);
+    END;
+    """,
 )
 
 VERSION = len(MIGRATIONS)
 
-
-def version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
-    """Bring the database up to the newest schema; returns the version it ended at."""
-    current = version(conn)
-    if current > len(migrations):
-        raise LibraryError(
-            f"the look database is from a newer version of the kiosk (schema {current}, this one knows {len(migrations)})"
-        )
-    for number in range(current, len(migrations)):
-        # executescript would commit on its own; run statements one by one inside our transaction.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(migrations[number]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return len(migrations)
-
-
-def _statements(script: str) -> list[str]:
-    return [part.strip() for part in script.split(";") if part.strip()]
+SCHEMA = Schema(
+    label="the look database",
+    migrations=MIGRATIONS,
+    error=LibraryError,
+    synchronous="FULL",
+    rebuildable=True,
+    salvage=("looks", "look_analysis", "session_consent", "comparisons", "comparison_looks"),
+)

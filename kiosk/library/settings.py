@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kiosk.config import Config
-from kiosk.library.layout import default_data_dir
 from kiosk.library.retention import RetentionPolicy
-
-
-def library_dir(config: Config, override: str | None = None) -> Path:
-    """``--library DIR`` if given, else ``library.data_dir``, else the default data folder."""
-    chosen = override or config.library.data_dir
-    return Path(chosen).expanduser() if chosen else default_data_dir()
 
 
 def retention_policy(config: Config) -> RetentionPolicy:

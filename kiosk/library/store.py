@@ -1,4 +1,8 @@
-"""SQL for the looks table: rows in, rows out. The connection is injected and autocommits."""
+"""SQL for the look database: rows in, rows out, on a connection the caller holds.
+
+Reads run inside ``Database.reading()``, changes inside ``Database.transaction()``, so a
+change and the record file written with it (``kiosk.library.records``) commit together.
+"""
 
 from __future__ import annotations
 
@@ -11,47 +15,79 @@ COLUMNS = (
     "id, created, duration_s, width, height, bytes, stills_bytes, session_id, customer_id, "
     "consent, consent_by, consent_at, consent_wording, reason"
 )
+SESSION_CONSENT_KEEP_S = 86400.0  # a session's answer outlives any take of it by far
 
 
-class LookStore:
-    """Queries over one open SQLite connection; callers serialise access."""
+def insert(conn: sqlite3.Connection, row: dict) -> None:
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    conn.execute(f"INSERT INTO looks ({names}) VALUES ({marks})", tuple(row.values()))
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
-    def insert(self, row: dict) -> None:
-        names = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO looks ({names}) VALUES ({marks})", tuple(row.values()))
+def get(conn: sqlite3.Connection, look_id: str) -> sqlite3.Row | None:
+    return conn.execute(f"SELECT {COLUMNS} FROM looks WHERE id = ?", (look_id,)).fetchone()
 
-    def get(self, look_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(f"SELECT {COLUMNS} FROM looks WHERE id = ?", (look_id,)).fetchone()
 
-    def select(self, where: str = "", params: Iterable = (), order: str = "created DESC, id") -> list[sqlite3.Row]:
-        sql = f"SELECT {COLUMNS} FROM looks" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
-        return self.conn.execute(sql, tuple(params)).fetchall()
+def select(
+    conn: sqlite3.Connection, where: str = "", params: Iterable = (), order: str = "created DESC, id"
+) -> list[sqlite3.Row]:
+    sql = f"SELECT {COLUMNS} FROM looks" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+    return conn.execute(sql, tuple(params)).fetchall()
 
-    def ids(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT id FROM looks")}
 
-    def delete(self, look_id: str) -> bool:
-        return self.conn.execute("DELETE FROM looks WHERE id = ?", (look_id,)).rowcount > 0
+def ids(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT id FROM looks")}
 
-    def update(self, look_id: str, **values) -> bool:
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        cursor = self.conn.execute(f"UPDATE looks SET {assignments} WHERE id = ?", (*values.values(), look_id))
-        return cursor.rowcount > 0
 
-    def total_bytes(self) -> int:
-        return int(self.conn.execute("SELECT COALESCE(SUM(bytes + stills_bytes), 0) FROM looks").fetchone()[0])
+def comparisons_of(conn: sqlite3.Connection, look_id: str) -> list[str]:
+    rows = conn.execute("SELECT DISTINCT comparison_id FROM comparison_looks WHERE look_id = ?", (look_id,))
+    return [row[0] for row in rows]
 
-    def set_analysis(self, look_id: str, kind: str, data) -> None:
-        self.conn.execute(
-            "INSERT INTO look_analysis (look_id, kind, data, updated) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (look_id, kind) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-            (look_id, kind, json.dumps(data, separators=(",", ":")), time.time()),
-        )
 
-    def analysis(self, look_id: str) -> dict:
-        rows = self.conn.execute("SELECT kind, data FROM look_analysis WHERE look_id = ?", (look_id,))
-        return {kind: json.loads(data) for kind, data in rows}
+def delete(conn: sqlite3.Connection, look_id: str) -> bool:
+    return conn.execute("DELETE FROM looks WHERE id = ?", (look_id,)).rowcount > 0
+
+
+def update(conn: sqlite3.Connection, look_id: str, **values) -> bool:
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    cursor = conn.execute(f"UPDATE looks SET {assignments} WHERE id = ?", (*values.values(), look_id))
+    return cursor.rowcount > 0
+
+
+def total_bytes(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(SUM(bytes + stills_bytes), 0) FROM looks").fetchone()[0])
+
+
+def set_analysis(conn: sqlite3.Connection, look_id: str, kind: str, data) -> None:
+    conn.execute(
+        "INSERT INTO look_analysis (look_id, kind, data, updated) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (look_id, kind) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+        (look_id, kind, json.dumps(data, separators=(",", ":")), time.time()),
+    )
+
+
+def analysis(conn: sqlite3.Connection, look_id: str) -> dict:
+    rows = conn.execute("SELECT kind, data FROM look_analysis WHERE look_id = ?", (look_id,))
+    return {kind: json.loads(data) for kind, data in rows}
+
+
+def session_consent(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None:
+    """The session's answer (``consent``, ``consent_by``, ``customer_id``, ``wording``, ``at``)."""
+    return conn.execute("SELECT * FROM session_consent WHERE session_id = ?", (session_id,)).fetchone()
+
+
+def set_session_consent(conn: sqlite3.Connection, session_id: str, values: dict, now: float) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO session_consent (session_id, consent, consent_by, customer_id, wording, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (session_id, values["consent"], values["consent_by"], values["customer_id"], values["wording"], now),
+    )
+    conn.execute("DELETE FROM session_consent WHERE at < ?", (now - SESSION_CONSENT_KEEP_S,))
+
+
+def drop_session_consents(conn: sqlite3.Connection, keep: str | None = None, customer_id: str | None = None) -> None:
+    """Forget the answers of every session but ``keep``, or only those tied to ``customer_id``."""
+    if customer_id is not None:
+        conn.execute("DELETE FROM session_consent WHERE customer_id = ?", (customer_id,))
+    else:
+        conn.execute("DELETE FROM session_consent WHERE session_id IS NOT ?", (keep,))

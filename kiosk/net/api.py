@@ -1,7 +1,7 @@
 """The mirror's HTTP application: ``create_app(ctx)`` builds the FastAPI app.
 
 Routes live in ``api_status`` (status, health, metrics, session, events, assistance),
-``api_looks`` (looks, video, sharing), ``share_page`` (``/s/{token}``) and ``console``
+``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks, comparisons), ``share_page`` (``/s/{token}``) and ``console``
 (``/console``). This module adds what every route shares: JSON errors that never carry a
 traceback, a request-size limit, CORS (closed unless configured) and security headers.
 """
@@ -49,7 +49,7 @@ def error_body(status: int, message: str) -> dict:
 
 def create_app(ctx: NetContext) -> FastAPI:
     """The whole HTTP application over ``ctx``."""
-    from kiosk.net import api_looks, api_status, console, share_page
+    from kiosk.net import api_compare, api_looks, api_status, console, share_page
 
     app = FastAPI(
         title="Smart Mirror API",
@@ -63,6 +63,7 @@ def create_app(ctx: NetContext) -> FastAPI:
     app.state.ctx = ctx
     app.include_router(api_status.router, prefix=API_PREFIX)
     app.include_router(api_looks.router, prefix=API_PREFIX)
+    app.include_router(api_compare.router, prefix=API_PREFIX)
     app.include_router(share_page.router)
     app.include_router(console.router)
 

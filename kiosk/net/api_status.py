@@ -78,8 +78,8 @@ def get_status(ctx: NetContext = Depends(get_ctx)) -> Status:
 @router.get("/health", response_model=Health, tags=["mirror"], summary="Health checks in plain words (public)")
 def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
     checks: dict[str, Check] = {}
-    if ctx.core is not None:
-        cam = ctx.core.camera_status()
+    if ctx.camera is not None:
+        cam = ctx.camera()
         checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
     try:
         pending = ctx.outbox.pending()
@@ -96,6 +96,14 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
             checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
         except OSError as exc:
             checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+    jobs = getattr(ctx, "comparisons", None)
+    if jobs is not None:
+        state = jobs.health()
+        checks["comparisons"] = Check(
+            ok=state["state"] == "running",
+            detail=f"renderer {state['state']}, {state['waiting']} waiting"
+            + (f"; last failure: {state['last_error']}" if state["last_error"] else ""),
+        )
     if ctx.outbox.enabled:
         checks["webhook"] = Check(ok=pending < 100, detail=f"{pending} deliveries waiting")
     problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]
@@ -120,14 +128,10 @@ def get_metrics(ctx: NetContext = Depends(get_ctx)) -> PlainTextResponse:
 
 @router.get("/session", response_model=SessionInfo, tags=["mirror"], responses=UNAUTHORIZED, summary="The current session")
 def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
-    session_id = started = camera = None
-    if ctx.core is not None:
-        s = ctx.core.session
-        session_id, started = s.session_id, s.started_at
-        if started is not None:  # the core keeps monotonic time; clients want Unix time
-            started = round(time.time() - (time.monotonic() - started), 3)
-        camera = ctx.core.camera_status().state
-    return SessionInfo(state=ctx.state, session_id=session_id, started_at=started, camera=camera)
+    live = ctx.live.read()
+    started = round(live.session_started_at, 3) if live.session_started_at is not None else None
+    camera = ctx.camera().state if ctx.camera is not None else None
+    return SessionInfo(state=live.state, session_id=live.session_id, started_at=started, camera=camera)
 
 
 @router.get(
@@ -179,7 +183,6 @@ def ack_assist(
 
 def request_assist(ctx: NetContext, kind: AssistKind, detail: str):
     """Record a request from the mirror or the API and tell everyone."""
-    session_id = ctx.core.session.session_id if ctx.core is not None else None
-    req = ctx.assist.request(kind, detail, session_id)
+    req = ctx.assist.request(kind, detail, ctx.live.session_id)
     ctx.emit("assist_requested", {"request": req.as_dict(), "room": ctx.config.api.room, "mirror": ctx.name})
     return req

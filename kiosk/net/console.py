@@ -28,7 +28,12 @@ _log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static"
-FILES = {"console.js": "text/javascript", "console.css": "text/css"}
+FILES = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "anglemap.js": "text/javascript",  # the mirror's angle → frame mapping, for comparing looks
+    "compare.js": "text/javascript",
+}
 PEER_TIMEOUT_S = 1.5
 
 
@@ -51,7 +56,7 @@ def console_file(name: str) -> Response:
 def _page_headers() -> dict:
     return {
         "Cache-Control": "no-cache",
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
         "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
     }
 

@@ -1,8 +1,13 @@
-"""What the HTTP handlers can reach: one object, built by the service and stored on the app."""
+"""What the HTTP handlers can reach: one frozen object, built by the service and stored on the app.
+
+Everything in it is either immutable or a thread-safe part with its own lock (the databases'
+stores, the event stream, ``LiveState``); nothing in it is replaced after the service starts.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -11,6 +16,7 @@ from kiosk import __version__
 from kiosk.config import Config
 from kiosk.net.assist import AssistQueue
 from kiosk.net.auth import Auth
+from kiosk.net.live import LiveState
 from kiosk.net.outbox import Outbox
 from kiosk.net.pacing import BytePacer
 from kiosk.net.shares import ShareStore
@@ -26,21 +32,13 @@ class LookSource(Protocol):
     def delete(self, look_id: str) -> None: ...
 
 
-class CoreView(Protocol):
-    """The part of ``kiosk.core.KioskCore`` the API reads (absent under ``kiosk serve``)."""
-
-    @property
-    def session(self): ...
-    def camera_status(self): ...
-
-
 class MirrorList(Protocol):
     def mirrors(self) -> list: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class NetContext:
-    """Everything a request handler needs; ``state`` is kept current by the service."""
+    """Everything a request handler needs; ``live`` follows the core's events."""
 
     config: Config
     mirror_id: str
@@ -49,19 +47,30 @@ class NetContext:
     assist: AssistQueue
     outbox: Outbox
     stream: EventStream
+    live: LiveState = field(default_factory=LiveState)
     library: LookSource | None = None
-    core: CoreView | None = None
+    camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status; None without a camera
     directory: MirrorList | None = None
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)
-    announcer: object | None = None  # kiosk.net.announce.Announcer, while the mirror is announced
+    announcer: object | None = None  # kiosk.net.announce.Announcer (None: not announced)
+    comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs: renders comparisons (None: not offered)
     port: int = 0
-    state: str = "idle"
-    sessions_started: int = 0
-    looks_recorded: int = 0
     started_at: float = field(default_factory=time.time)
     version: str = __version__
+
+    @property
+    def state(self) -> str:
+        return self.live.state
+
+    @property
+    def sessions_started(self) -> int:
+        return self.live.read().sessions_started
+
+    @property
+    def looks_recorded(self) -> int:
+        return self.live.read().looks_recorded
 
     @property
     def name(self) -> str:

@@ -1,23 +1,23 @@
 """The network layer's SQLite database: share links, assistance requests, webhook outbox, id.
 
-One file (``network.sqlite3`` beside the looks), WAL mode, one connection guarded by a lock:
-every query here is a few rows, so callers on the API's worker threads and on the loop share
-it without a pool. Schema changes are numbered migrations applied in order at open.
+One file (``network.sqlite3`` beside the looks), opened by the storage layer
+(``kiosk.storage``): WAL, ``synchronous=FULL`` (an outbox entry the API acknowledged survives
+a power cut), ``secure_delete``, mode 0600, numbered migrations, one connection behind a lock. Every query here
+is a few rows, so callers on the API's worker threads and on the loop share it without a pool.
+
+A damaged file is moved aside and replaced, keeping every row that can still be read: share
+links, assistance requests and undelivered webhook entries are worth keeping but none is
+irreplaceable (the looks themselves live in the look library), and the mirror's id is copied
+over when readable. Refusing to start would instead take sharing and help requests away from
+the shop floor until someone repairs a file by hand.
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from kiosk.errors import KioskError
-
-_log = logging.getLogger(__name__)
+from kiosk.errors import NetworkDatabaseError
+from kiosk.storage import Database, Schema
 
 FILENAME = "network.sqlite3"
 
@@ -54,57 +54,30 @@ MIGRATIONS = (
     );
     CREATE INDEX outbox_due ON outbox (delivered_at, next_at);
     """,
+    # 2: a link can also share a rendered comparison of looks (look_id then holds its id).
+    """
+    ALTER TABLE shares ADD COLUMN kind TEXT NOT NULL DEFAULT 'look' CHECK (kind IN ('look', 'comparison'))
+    """,
 )
 
 
-class NetworkDatabaseError(KioskError):
-    """The network database cannot be opened or written."""
+
+SCHEMA = Schema(
+    label="the network database",
+    migrations=MIGRATIONS,
+    error=NetworkDatabaseError,
+    synchronous="FULL",
+    secure_delete=True,  # "forget me" purges outbox and share rows: overwritten, not left in free pages
+    rebuildable=True,
+    salvage=("meta", "shares", "assist", "outbox"),
+)
 
 
-class NetworkDatabase:
+class NetworkDatabase(Database):
     """The shared connection; ``open()`` creates the file and applies migrations."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.RLock()
-
-    def open(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged outbox entry survives power loss
-            conn.row_factory = sqlite3.Row
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                conn.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
-        except sqlite3.Error as exc:
-            raise NetworkDatabaseError(f"cannot open the network database {self.path}: {exc}") from None
-        self._conn = conn
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The connection inside BEGIN IMMEDIATE … COMMIT (rolled back on error)."""
-        with self._lock:
-            conn = self._require()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._require().execute(sql, params).fetchall()
+    def __init__(self, path) -> None:
+        super().__init__(path, SCHEMA)
 
     def mirror_id(self) -> str:
         """This mirror's stable UUID, created on first use."""
@@ -115,8 +88,3 @@ class NetworkDatabase:
             value = str(uuid.uuid4())
             conn.execute("INSERT INTO meta (key, value) VALUES ('mirror_id', ?)", (value,))
             return value
-
-    def _require(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise NetworkDatabaseError("the network database is not open")
-        return self._conn

@@ -12,23 +12,13 @@ import threading
 from collections.abc import Callable
 
 from kiosk.events import Event, SessionStateChanged
+from kiosk.identity.events import CardTapped
 from kiosk.net.context import NetContext
+from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
 _log = logging.getLogger(__name__)
 
-
-def _recording_events() -> tuple[type, type, type, type]:
-    from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
-
-    return RecordingStarted, LookRecorded, RecordingDiscarded, RecordingFailed
-
-
-def _card_event() -> type | None:
-    try:
-        from kiosk.identity.events import CardTapped
-    except ImportError:  # a core without the card reader layer
-        return None
-    return CardTapped
+_RECORDING = (RecordingStarted, LookRecorded, RecordingDiscarded, RecordingFailed)
 
 
 class EventFeed:
@@ -37,55 +27,44 @@ class EventFeed:
     def __init__(self, ctx: NetContext, on_state: Callable[[str], None]) -> None:
         self._ctx = ctx
         self._on_state = on_state
-        self._lock = threading.Lock()
-        self._session_id: str | None = None
+        self._lock = threading.Lock()  # one event at a time: state changes are published in order
         self._recording = False
-        try:
-            self._rec = _recording_events()
-        except ImportError:  # a core without the recorder: sessions only
-            self._rec = None
-        self._card = _card_event()
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, SessionStateChanged):
-            self._session(event)
-        elif self._rec is not None and isinstance(event, self._rec):
-            self._recording_event(event)
-        elif self._card is not None and isinstance(event, self._card):
-            self._ctx.emit(
-                "card_tapped",
-                {
-                    "customer_id": event.customer_id,  # the keyed hash, never the card number
-                    "known": event.known,
-                    "staff": event.staff,
-                    "session_id": event.session_id,
-                    "room": self._ctx.config.api.room,
-                },
-            )
+        with self._lock:
+            if isinstance(event, SessionStateChanged):
+                self._session(event)
+            elif isinstance(event, _RECORDING):
+                self._recording_event(event)
+            elif isinstance(event, CardTapped):
+                self._ctx.emit(
+                    "card_tapped",
+                    {
+                        "customer_id": event.customer_id,  # the keyed hash, never the card number
+                        "known": event.known,
+                        "staff": event.staff,
+                        "session_id": event.session_id,
+                        "room": self._ctx.config.api.room,
+                    },
+                )
 
     def _session(self, event: SessionStateChanged) -> None:
-        with self._lock:
-            previous = self._session_id
-            self._session_id = event.session_id
-            if event.state == "session" and event.session_id and event.session_id != previous:
-                self._ctx.sessions_started += 1
-                started = True
-            else:
-                started = False
-            if event.state != "session":
-                self._recording = False
-        if started:
-            self._ctx.emit("session_started", {"session_id": event.session_id, "room": self._ctx.config.api.room})
-        elif event.state == "idle" and previous:
-            self._ctx.emit("session_ended", {"session_id": previous, "room": self._ctx.config.api.room})
+        live = self._ctx.live
+        session_id = event.session_id if event.state == "session" else None
+        previous = live.update(session_id=session_id, session_started_at=event.started_at if session_id else None)
+        if session_id is None:
+            self._recording = False
+        if session_id and session_id != previous.session_id:
+            live.count("sessions_started")
+            self._ctx.emit("session_started", {"session_id": session_id, "room": self._ctx.config.api.room})
+        elif session_id is None and previous.session_id:
+            self._ctx.emit("session_ended", {"session_id": previous.session_id, "room": self._ctx.config.api.room})
         self._update_state()
 
     def _recording_event(self, event: Event) -> None:
-        started_cls, recorded_cls = self._rec[0], self._rec[1]
-        with self._lock:
-            self._recording = isinstance(event, started_cls)
-        if isinstance(event, recorded_cls):
-            self._ctx.looks_recorded += 1
+        self._recording = isinstance(event, RecordingStarted)
+        if isinstance(event, LookRecorded):
+            self._ctx.live.count("looks_recorded")
             self._ctx.emit(
                 "look_recorded",
                 {"look_id": event.look_id, "session_id": event.session_id, "duration_s": round(event.duration_s, 2)},
@@ -93,12 +72,11 @@ class EventFeed:
         self._update_state()
 
     def _update_state(self) -> None:
-        with self._lock:
-            if self._recording:
-                state = "recording"
-            else:
-                state = "session" if self._session_id else "idle"
-        if state != self._ctx.state:
-            self._ctx.state = state
+        live = self._ctx.live
+        if self._recording:
+            state = "recording"
+        else:
+            state = "session" if live.session_id else "idle"
+        if live.update(state=state).state != state:
             self._ctx.stream.publish("state", {"mirror_id": self._ctx.mirror_id, "state": state})
             self._on_state(state)

@@ -18,8 +18,8 @@ def render_metrics(ctx: NetContext) -> str:
     out: list[str] = []
     _line(out, "kiosk_info", "gauge", "Mirror software version and id.", 1,
           f'{{version="{ctx.version}",id="{ctx.mirror_id}"}}')
-    if ctx.core is not None:
-        cam = ctx.core.camera_status()
+    if ctx.camera is not None:
+        cam = ctx.camera()
         _line(out, "kiosk_camera_fps", "gauge", "Frames per second the camera delivers.", float(cam.fps))
         _line(out, "kiosk_camera_frames_total", "counter", "Frames captured since start.", cam.captured)
         _line(out, "kiosk_camera_drops_total", "counter", "Frames the camera dropped.", cam.dropped)

@@ -6,7 +6,9 @@ the webhook outbox on one named thread (``net-server``) with its own asyncio loo
 here touches the UI thread or the capture path. ``stop()`` sends the zeroconf goodbye, stops
 the server (open event streams get one second) and joins the thread.
 
-Used headless by ``kiosk serve`` and, with the core attached, inside ``kiosk run``.
+Used by ``kiosk serve`` and ``kiosk run`` alike (``kiosk.wiring`` builds it). It never holds
+the core: it learns the mirror's state from the event bus and answers the core's two intents
+(``share_look``, ``request_assist``); what the shopper should see it publishes as events.
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import NetServiceError
 from kiosk.net.announce import Announcement, Announcer
 from kiosk.net.assist import AssistKind, AssistQueue
 from kiosk.net.auth import Auth
-from kiosk.net.context import CoreView, LookSource, NetContext
+from kiosk.net.context import LookSource, NetContext
 from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
 from kiosk.net.feed import EventFeed
@@ -39,18 +42,16 @@ _log = logging.getLogger(__name__)
 START_TIMEOUT_S = 20.0
 
 
-class NetServiceError(KioskError):
-    """The network services cannot start (port in use, bad address, database trouble)."""
 
-
-@dataclass
+@dataclass(frozen=True)
 class NetParts:
-    """What the network layer serves: the library folder and, inside ``kiosk run``, the core."""
+    """What the network layer serves: the data folder, the look library, the bus, the camera's status."""
 
     data_dir: Path
     library: LookSource | None = None
-    core: CoreView | None = None
     bus: object | None = None  # kiosk.events.EventBus
+    camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status (None: no camera)
+    comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs, started and stopped by its owner
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,19 @@ class NetService:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._unsubscribe = None
+        self.start_error = ""  # why the services could not start, in plain words ("" when they did)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Bring everything up; raises ``NetServiceError`` with one sentence when it cannot."""
+        try:
+            self._start()
+        except NetServiceError as exc:
+            self.start_error = str(exc)
+            raise
+
+    def _start(self) -> None:
         api = self.config.api
         self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
         self._db.open()
@@ -100,6 +109,14 @@ class NetService:
             self._db.close()
             self._db = None
             raise
+        interfaces = api.interfaces or None
+        self._directory = MirrorDirectory(interfaces)
+        if api.announce:
+            self._announcer = Announcer(
+                Announcement(api.name, sock.getsockname()[1], mirror_id, __version__, api.room, api.store, "idle"),
+                interfaces,
+                api.txt_interval_s,
+            )
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
@@ -109,11 +126,14 @@ class NetService:
             outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),
             stream=EventStream(),
             library=self.parts.library,
-            core=self.parts.core,
+            camera=self.parts.camera,
+            directory=self._directory,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
+            announcer=self._announcer,
             port=sock.getsockname()[1],
+            comparisons=self.parts.comparisons,
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")
@@ -143,6 +163,11 @@ class NetService:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    @property
+    def available(self) -> bool:
+        """True while the services run (the mirror offers sharing and help requests)."""
+        return self.ctx is not None and self._thread is not None
 
     @property
     def port(self) -> int:
@@ -183,6 +208,12 @@ class NetService:
 
         return request_assist(self._require(), AssistKind(kind), detail).as_dict()
 
+    def health(self) -> str:
+        """"" when serving, else why not in plain words."""
+        if self.start_error:
+            return self.start_error
+        return "" if self.ctx is not None and self._thread is not None else "not started"
+
     # -- the network thread ---------------------------------------------------------------------
 
     def _run(self, sock: socket.socket) -> None:
@@ -205,8 +236,6 @@ class NetService:
         ctx = self.ctx
         self._loop = asyncio.get_running_loop()
         ctx.stream.bind(self._loop)
-        api = self.config.api
-        interfaces = api.interfaces or None
         uv_config = uvicorn.Config(
             create_app(ctx),
             log_level="warning",
@@ -219,15 +248,6 @@ class NetService:
         )
         self._server = uvicorn.Server(uv_config)
         await ctx.outbox.async_start()
-        self._directory = MirrorDirectory(interfaces)
-        ctx.directory = self._directory
-        if api.announce:
-            name = api.name
-            self._announcer = Announcer(
-                Announcement(name, ctx.port, ctx.mirror_id, __version__, api.room, api.store, ctx.state),
-                interfaces,
-                api.txt_interval_s,
-            )
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
             while not self._server.started:
@@ -251,7 +271,6 @@ class NetService:
             await self._directory.async_start()
             if self._announcer is not None:
                 await self._announcer.async_start()
-                self.ctx.announcer = self._announcer
         except Exception as exc:  # the API still works on its own; store IT sees this in the log
             _log.warning("zeroconf could not start (%s); the mirror is not announced on the LAN", exc)
 
@@ -269,8 +288,9 @@ class NetService:
             self._announcer.set_state(state)
 
     def _require(self) -> NetContext:
-        if self.ctx is None:
-            raise NetServiceError("the network services are not running")
+        if self.ctx is None or self._thread is None:
+            why = f": {self.start_error}" if self.start_error else ""
+            raise NetServiceError(f"the mirror's network services are off{why}")
         return self.ctx
 
 

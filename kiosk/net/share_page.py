@@ -1,5 +1,8 @@
 """``/s/{token}``: the page a shopper's phone opens from the QR code, and its video and poster.
 
+A link shares one look or one rendered comparison of looks (the panes side by side); either
+works only while every look in it is consented and still exists.
+
 Mobile first and self-contained (no scripts, no outside fonts): the video plays inline
 (``playsinline``, muted autoplay is allowed on iOS and Android), with its poster, a download
 button, the expiry date and the store's name. An expired or revoked link gets a friendly page
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -63,8 +67,20 @@ def _gone(ctx: NetContext, status: int, why: str) -> HTMLResponse:
     return _page("Look not available", body, status)
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What a working link shows: a look's video, or a comparison's."""
+
+    video: Path
+    poster: Path | None
+    width: int
+    height: int
+    created: float
+    comparison: bool = False
+
+
 def _resolve(ctx: NetContext, token: str):
-    """(look, None) for a working link, else (None, the page to show)."""
+    """(what it shares, the share) for a working link, else (None, the page to show)."""
     share = ctx.shares.find(token)
     if share is None:
         return None, _gone(ctx, 404, "This link is not known here. Check that the whole address was copied.")
@@ -75,6 +91,8 @@ def _resolve(ctx: NetContext, token: str):
         return None, _gone(ctx, 410, f"This link expired on {_date(share.expires_at)}.")
     if ctx.library is None:
         return None, _gone(ctx, 410, "The looks of this mirror are not available right now.")
+    if share.kind == "comparison":
+        return _comparison(ctx, share)
     from kiosk.library import LookNotFound
 
     try:
@@ -83,7 +101,20 @@ def _resolve(ctx: NetContext, token: str):
         return None, _gone(ctx, 410, "This look was deleted.")
     if not look.consented:
         return None, _gone(ctx, 410, "This look was withdrawn.")
-    return (look, share), None
+    shared = _Shared(ctx.library.video_path(look.id), Path(look.poster_path), look.width, look.height, look.created)
+    return (shared, share), None
+
+
+def _comparison(ctx: NetContext, share):
+    from kiosk.net.api_compare import all_consented, book_of
+
+    comparison = book_of(ctx).find(share.look_id)
+    if comparison is None or not comparison.ready:
+        return None, _gone(ctx, 410, "These looks were deleted.")
+    if not all_consented(ctx, comparison):
+        return None, _gone(ctx, 410, "These looks were withdrawn.")
+    shared = _Shared(Path(comparison.path), None, comparison.width, comparison.height, comparison.created, True)
+    return (shared, share), None
 
 
 @router.get("/s/{token}")
@@ -91,16 +122,19 @@ def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
     found, page = _resolve(ctx, token)
     if page is not None:
         return page
-    look, share = found
+    shared, share = found
     store = ctx.config.api.store
     t = escape(token, quote=True)
-    title = f"Your look at {store}" if store else "Your look"
+    what = "looks side by side" if shared.comparison else "look"
+    title = f"Your {what} at {store}" if store else f"Your {what}"
+    poster = "" if shared.poster is None else f' poster="/s/{t}/poster.jpg"'
     body = (
         f"<h1>{escape(title)}</h1>"
-        f'<video src="/s/{t}/video" poster="/s/{t}/poster.jpg" controls playsinline webkit-playsinline autoplay muted loop '
-        f'preload=auto width="{int(look.width)}" height="{int(look.height)}"></video>'
+        f'<video src="/s/{t}/video"{poster} controls playsinline webkit-playsinline autoplay muted loop '
+        f'preload=auto width="{int(shared.width)}" height="{int(shared.height)}"></video>'
         f'<a class=button href="/s/{t}/video?download=1" download="look.mp4">Download video</a>'
-        f"<p>You can watch and download this look until {escape(_date(share.expires_at))}.</p>"
+        f"<p>You can watch and download {'these looks' if shared.comparison else 'this look'} "
+        f"until {escape(_date(share.expires_at))}.</p>"
         f'<p class=small>{escape(store or "")}{" · " if store else ""}{escape(ctx.name)}</p>'
     )
     return _page(title, body, 200)
@@ -113,10 +147,11 @@ def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx
         return page
     from kiosk.net.api_looks import VideoResponse, inside
 
-    look, _ = found
-    name = f"look-{datetime.fromtimestamp(look.created, timezone.utc):%Y%m%d-%H%M}.mp4"
+    shared, _ = found
+    kind = "looks" if shared.comparison else "look"
+    name = f"{kind}-{datetime.fromtimestamp(shared.created, timezone.utc):%Y%m%d-%H%M}.mp4"
     return VideoResponse(
-        inside(ctx, ctx.library.video_path(look.id)),
+        inside(ctx, shared.video),
         media_type="video/mp4",
         pacer=ctx.pacer,
         filename=name if download else None,
@@ -132,8 +167,10 @@ def share_poster(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
         return page
     from kiosk.net.api_looks import inside
 
-    look, _ = found
-    return FileResponse(inside(ctx, Path(look.poster_path)), media_type="image/jpeg")
+    shared, _ = found
+    if shared.poster is None:
+        return _gone(ctx, 404, "There is no picture for this link.")
+    return FileResponse(inside(ctx, shared.poster), media_type="image/jpeg")
 
 
 @router.get("/s/{token}/qr.svg")

@@ -1,4 +1,4 @@
-"""Share links: unguessable tokens for one consented look, with an expiry and revocation.
+"""Share links: unguessable tokens for one consented look (or comparison), with an expiry and revocation.
 
 Tokens carry 192 random bits (``secrets.token_urlsafe(24)``). Only their SHA-256 is stored,
 so a copy of the database does not hand out working links.
@@ -33,6 +33,7 @@ class Share:
     expires_at: float
     revoked_at: float | None
     token: str | None = None
+    kind: str = "look"  # or "comparison": look_id then holds the comparison's id
 
     def state(self, now: float) -> ShareState:
         if self.revoked_at is not None:
@@ -52,14 +53,14 @@ class ShareStore:
         self._expiry_s = expiry_s
         self._clock = clock
 
-    def create(self, look_id: str) -> Share:
+    def create(self, look_id: str, kind: str = "look") -> Share:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self._clock()
-        share = Share(look_id=look_id, created_at=now, expires_at=now + self._expiry_s, revoked_at=None, token=token)
+        share = Share(look_id, now, now + self._expiry_s, None, token, kind)
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO shares (token, look_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (_digest(token), look_id, share.created_at, share.expires_at),
+                "INSERT INTO shares (token, look_id, created_at, expires_at, kind) VALUES (?, ?, ?, ?, ?)",
+                (_digest(token), look_id, share.created_at, share.expires_at, kind),
             )
         return share
 
@@ -68,12 +69,12 @@ class ShareStore:
         if not token or len(token) > 128:
             return None
         rows = self._db.query(
-            "SELECT look_id, created_at, expires_at, revoked_at FROM shares WHERE token = ?", (_digest(token),)
+            "SELECT look_id, created_at, expires_at, revoked_at, kind FROM shares WHERE token = ?", (_digest(token),)
         )
         if not rows:
             return None
         row = rows[0]
-        return Share(row["look_id"], row["created_at"], row["expires_at"], row["revoked_at"])
+        return Share(row["look_id"], row["created_at"], row["expires_at"], row["revoked_at"], kind=row["kind"])
 
     def revoke(self, token: str) -> bool:
         """Revoke one link; False when the token is unknown."""

@@ -1,6 +1,6 @@
 """Recording looks: H.264 encoding with pre-roll, crash-safe takes, and recovery.
 
-Public API (``KioskCore`` and the UI use only these names):
+Public API (the studio, the commands and the benchmarks use only these names):
 
 - ``Recorder(hub, sink, bus, settings, fps)``: ``start()``/``stop()`` run the encoder,
   ``pause()``/``resume()`` idle it between sessions;

@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from kiosk.recording.packets import TIME_BASE, EncodedPacket
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class FragmentWriter:
         self._frame_ticks = max(1, round(TIME_BASE.denominator / fps))
 
     def open(self) -> None:
-        import av
+        av = native.av()
 
         try:
             self._container = av.open(str(self.path), "w", format="mp4", options=FRAGMENTED)
@@ -69,7 +70,7 @@ class FragmentWriter:
 
     def write(self, packet: EncodedPacket) -> None:
         """Append one packet; the first must be a keyframe."""
-        import av
+        av = native.av()
 
         if self.first_ts is None:
             if not packet.keyframe:
@@ -100,7 +101,7 @@ class FragmentWriter:
 
 def remux_faststart(src: Path, dst: Path) -> VideoInfo:
     """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``."""
-    import av
+    av = native.av()
 
     size = src.stat().st_size
     try:
@@ -139,7 +140,7 @@ def remux_faststart(src: Path, dst: Path) -> VideoInfo:
 
 def probe(path: Path) -> VideoInfo:
     """Read back codec, pixel format, size, duration and frame count of an MP4."""
-    import av
+    av = native.av()
 
     try:
         with av.open(str(path)) as container:

@@ -10,11 +10,13 @@ the difference is invisible in a look; it would show only on pixel-sharp colour 
 
 from __future__ import annotations
 
+from kiosk import native
+
 import numpy as np
 
 
 def bgr_to_i420(pixels: np.ndarray) -> np.ndarray:
     """An (h*3/2, w) uint8 array: the Y plane, then U, then V (h and w must be even)."""
-    import cv2  # lazy: the core loads OpenCV only where it is used
+    cv2 = native.cv2()  # lazy: the core loads OpenCV only where it is used
 
     return cv2.cvtColor(pixels, cv2.COLOR_BGR2YUV_I420)

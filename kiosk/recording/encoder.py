@@ -16,9 +16,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from kiosk.errors import KioskError
+from kiosk.errors import EncoderError
 from kiosk.recording.convert import bgr_to_i420
 from kiosk.recording.packets import TICKS_PER_S, TIME_BASE, EncodedPacket
+from kiosk import native
 
 _log = logging.getLogger(__name__)
 
@@ -26,9 +27,6 @@ HARDWARE = "h264_v4l2m2m"
 SOFTWARE = "libx264"
 CODECS = ("auto", HARDWARE, SOFTWARE)
 
-
-class EncoderError(KioskError):
-    """No H.264 encoder could be opened, or encoding failed."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ class H264Encoder:
         self._last_pts = -1
 
     def open(self) -> None:
-        import av  # lazy: PyAV loads FFmpeg, which only the recorder needs
+        av = native.av()  # lazy: PyAV loads FFmpeg, which only the recorder needs
 
         ctx = av.CodecContext.create(self.codec, "w")
         ctx.width, ctx.height, ctx.pix_fmt = self.width, self.height, "yuv420p"
@@ -102,7 +100,7 @@ class H264Encoder:
 
     def encode(self, pixels: np.ndarray, ts: float, keyframe: bool = False) -> list[EncodedPacket]:
         """Encode one BGR picture captured at ``ts``; returns the packets ready (usually one)."""
-        import av
+        av = native.av()
 
         if self._epoch is None:
             self._epoch = ts

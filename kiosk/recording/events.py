@@ -50,3 +50,25 @@ class RecordingFailed(Event):
 
     reason: str
     look_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TakeRequested(Event):
+    """Someone other than the shopper's own hand wants a take (the turn detector): the core decides."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class TakeEndRequested(Event):
+    """The take asked for with ``TakeRequested`` should end now (the turn was completed, or given up)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class TakeDiscardRequested(Event):
+    """A look asked for with ``TakeRequested`` is not wanted after all (the turn was not completed)."""
+
+    look_id: str
+    reason: str

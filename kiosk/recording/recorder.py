@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from kiosk.errors import KioskError
+from kiosk.errors import RecordingRefused
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
@@ -38,9 +38,6 @@ SPACE_CHECK_S = 1.0
 LOW_DISK = "the disk is almost full"
 STALL_GRACE_S = 5.0
 
-
-class RecordingRefused(KioskError):
-    """A recording could not start (e.g. the disk is almost full); the text says why."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +78,13 @@ class Recorder:
         self.codec: str | None = None
         self._lock = threading.Lock()  # guards the begin/end requests and _take
         self._request: _Request | None = None
+        self._opening: TakeMeta | None = None  # taken from _request, not yet _take
         self._end_reason: str | None = None
         self._take: Take | None = None
         self._requested_at = 0.0
         self._counted_from = 0.0
         self._limit = settings.max_s
         self._finisher = Finisher(sink, bus, settings.min_s, fps, self.stats)
-        self._paused = False  # a plain bool: read by the encoder thread, set by anyone
         self._stop = threading.Event()
         self._sub: Subscription | None = None
         self._encoder: threading.Thread | None = None
@@ -128,10 +125,9 @@ class Recorder:
     ) -> str:
         """Start a take (with pre-roll); returns its look id. Raises ``RecordingRefused``."""
         with self._lock:
-            if self._request is not None:
-                return self._request.meta.look_id
-            if self._take is not None:
-                return self._take.meta.look_id
+            busy = self._current_meta()
+            if busy is not None:
+                return busy.look_id
         self._check_space()
         frame = self.hub.latest()
         width, height = (frame.width & ~1, frame.height & ~1) if frame is not None else (0, 0)
@@ -149,7 +145,7 @@ class Recorder:
         preroll = self.settings.preroll_s if preroll_s is None else preroll_s
         limit = self.settings.max_s if max_s is None else max_s
         with self._lock:
-            current = self._request.meta if self._request else self._take.meta if self._take else None
+            current = self._current_meta()
             if current is not None:  # another thread's begin() won the race
                 return current.look_id
             self._request = _Request(meta, time.monotonic(), preroll, limit)
@@ -161,26 +157,27 @@ class Recorder:
         with self._lock:
             if self._request is not None:
                 self._request = None  # never started: nothing to finish
-            elif self._take is not None:
+            elif self._take is not None or self._opening is not None:
                 self._end_reason = reason
-
-    def pause(self) -> None:
-        """Stop encoding between sessions (it costs a good share of a core); a take ends normally."""
-        self._paused = True
-
-    def resume(self) -> None:
-        """Encode again, so the pre-roll fills before the shopper turns (call at session start)."""
-        self._paused = False
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
 
     @property
     def recording(self) -> bool:
         """True from ``begin()`` until the take ends."""
         with self._lock:
-            return self._request is not None or self._take is not None
+            return self._request is not None or self._opening is not None or self._take is not None
+
+    def unfinished(self, session_id: str | None) -> int:
+        """Takes of ``session_id`` asked for, recording or being finished (not yet landed)."""
+        with self._lock:
+            current = self._current_meta()
+            count = int(current is not None and current.session_id == session_id)
+        return count + self._finisher.unfinished(session_id)
+
+    def _current_meta(self) -> TakeMeta | None:
+        """The take asked for, opening or recording (call with the lock held)."""
+        if self._request is not None:
+            return self._request.meta
+        return self._opening or (self._take.meta if self._take is not None else None)
 
     @property
     def dropped(self) -> int:
@@ -194,7 +191,6 @@ class Recorder:
         ring = PacketRing(keep_s)
         encoder: H264Encoder | None = None
         next_space_check = 0.0
-        idle = False
         while not self._stop.is_set():
             frame = self._sub.next(timeout=0.1)
             with self._lock:
@@ -214,16 +210,10 @@ class Recorder:
                     encoder.open()
                     ring.clear()
                 with self._lock:
-                    if self._paused and self._request is None and self._take is None:
-                        if not idle:
-                            ring.clear()
-                            idle = True
-                        continue
                     request, self._request = self._request, None
+                    self._opening = request.meta if request is not None else None
                 force = request is not None and request.preroll_s <= 0
-                # After a pause the stream restarts on a keyframe, so the ring is usable at once.
-                packets = encoder.encode(frame.pixels, frame.ts, keyframe=force or idle)
-                idle = False
+                packets = encoder.encode(frame.pixels, frame.ts, keyframe=force)
                 self.stats.encoded += 1
                 for packet in packets:
                     ring.append(packet)
@@ -263,11 +253,14 @@ class Recorder:
                 take.writer.write(packet)
         except Exception as exc:  # noqa: BLE001 - report in plain words, keep encoding
             take.discard()
+            with self._lock:
+                self._opening = None
             self.stats.failed += 1
             self.bus.emit(RecordingFailed(reason=f"The recording could not start ({exc}).", look_id=meta.look_id))
             return
         with self._lock:
             self._take, self._requested_at, self._limit = take, request.requested_at, request.max_s
+            self._opening = None
             # The take's own length (for min_s) starts at the request; without pre-roll at its
             # first frame, which may have been captured a moment before the request.
             self._counted_from = request.requested_at if request.preroll_s > 0 else 0.0
@@ -280,6 +273,9 @@ class Recorder:
     def _close_take(self, reason: str, failure: str | None = None) -> None:
         with self._lock:
             take, self._take = self._take, None
+            # Counted as unfinished before it stops being the current take: the end of a
+            # session waits for it without a gap in between.
+            self._finisher.reserve(take.meta)
         try:
             take.close()
         except Exception as exc:  # noqa: BLE001
@@ -305,10 +301,8 @@ class Recorder:
         free = self._free_bytes()
         if free >= floor:
             return
-        reason = (
+        raise RecordingRefused(
             f"The disk is almost full ({free // 2**20} MB free, {floor // 2**20} MB needed), "
             "so the recording did not start."
         )
-        self.bus.emit(RecordingFailed(reason=reason))
-        raise RecordingRefused(reason)
 

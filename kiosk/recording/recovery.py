@@ -2,10 +2,16 @@
 
 Start-up and ``kiosk looks recover`` run the same ``recover``. For each work folder whose
 recorder is gone (its ``flock`` is free): if the look's row exists, only the folder is left to
-tidy; otherwise the take is finished from whatever it holds (a faststart file already made, a
+tidy. Otherwise the take is finished from whatever it holds (a faststart file already made, a
 video already moved into ``looks/``, or the fragmented take cut short) and stored when it has
-at least ``min_s`` of video, else removed. Then rows whose video is missing are deleted, and
-files in ``looks/`` without a row are removed. Takes still being recorded are left alone.
+at least ``min_s`` of video, else removed. A take of a shopper's session is stored only when
+that shopper said yes (its own metadata or the session's answer kept by the library, see
+``Library.set_session_consent``): its session ended with the crash, and nothing a shopper did
+not agree to is kept beyond it. A take that could not be stored (a full disk, a locked
+database) keeps its work folder for the next run, as the finisher does. Then rows whose video
+is missing are deleted, videos without a row are given their row back from their record file
+(or removed when they have none), and looks that lack a record file get one. Takes still
+being recorded are left alone.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from kiosk.errors import KioskError
 from kiosk.library import Library, LibraryLayout
 from kiosk.library.layout import valid_id
 from kiosk.recording.container import MediaError
-from kiosk.recording.take import FINAL, finish, lock_if_abandoned, read_meta
+from kiosk.recording.take import FINAL, TakeMeta, finish, lock_if_abandoned, read_meta
 
 _log = logging.getLogger(__name__)
 
@@ -36,17 +42,26 @@ class RecoveryReport:
     missing_rows: list[str] = field(default_factory=list)
     orphan_files: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)
+    unconsented: list[str] = field(default_factory=list)  # takes of a session whose shopper never said yes
+    kept_for_retry: list[str] = field(default_factory=list)  # could not be stored now; tried again next time
+    adopted: list[str] = field(default_factory=list)  # videos given their row back from their record file
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
         """One line for people."""
+        extras = [
+            (self.unconsented, "recording(s) without the shopper's consent removed"),
+            (self.adopted, "look(s) restored from their record files"),
+            (self.kept_for_retry, "recording(s) that could not be stored kept for the next try"),
+            (self.busy, "recording(s) in progress left alone"),
+        ]
         return (
             f"{len(self.salvaged)} interrupted recording(s) saved, {len(self.removed_takes)} too short or "
             f"unreadable removed, {len(self.missing_rows)} entr(ies) without a video and "
             f"{len(self.orphan_files)} stray file(s) removed"
-            + (f", {len(self.busy)} recording(s) in progress left alone" if self.busy else "")
+            + "".join(f", {len(ids)} {text}" for ids, text in extras if ids)
         )
 
 
@@ -63,41 +78,92 @@ def recover(library: Library, min_s: float = SALVAGE_MIN_S, stills: bool = True)
         if fd is None:
             report.busy.append(folder.name)
             continue
+        keep = False
         try:
-            _recover_take(library, folder, folder.name in known, min_s, stills, report)
+            keep = _recover_take(library, folder, folder.name in known, min_s, stills, report)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(folder, ignore_errors=True)
             os.close(fd)
     for look in library.oldest_first():
         if not Path(look.path).is_file():
             library.delete_if_present(look.id)
             report.missing_rows.append(look.id)
-    known = library.ids()
-    for path in sorted(layout.looks.iterdir()):
-        if LibraryLayout.id_of(path) not in known and LibraryLayout.id_of(path) not in report.busy:
-            path.unlink(missing_ok=True)
-            report.orphan_files.append(path.name)
-    if any((report.salvaged, report.removed_takes, report.missing_rows, report.orphan_files)):
+    _sort_strays(library, {*report.busy, *report.kept_for_retry}, report)
+    try:
+        library.write_missing_records()
+    except (KioskError, OSError) as exc:  # e.g. a full disk: the looks are fine, their records come later
+        _log.warning("recovery: record files could not be written now (%s); trying again at the next start", exc)
+    if any((report.salvaged, report.removed_takes, report.missing_rows, report.orphan_files, report.unconsented,
+            report.kept_for_retry, report.adopted)):
         _log.warning("recovery: %s", report.summary())
     return report
 
 
-def _recover_take(library: Library, folder: Path, has_row: bool, min_s: float, stills: bool, report: RecoveryReport) -> None:
+def _recover_take(library: Library, folder: Path, has_row: bool, min_s: float, stills: bool,
+                  report: RecoveryReport) -> bool:
+    """Deal with one abandoned work folder; True when it is to be kept for the next run."""
     look_id = folder.name
     if has_row:
-        return  # stored; only the work folder was left behind
+        return False  # stored; only the work folder was left behind
     meta = read_meta(folder)
     if meta is None or meta.look_id != look_id or not valid_id(look_id):
         report.removed_takes.append(look_id)
-        return
-    placed = library.layout.video(look_id)
-    if placed.exists():  # the crash came between moving the video and committing its row
-        os.replace(placed, folder / FINAL)
+        return False
     try:
-        library.add_look(finish(folder, meta, min_s, stills))
-    except (MediaError, KioskError, OSError) as exc:
+        consented = _consented(library, meta)
+    except KioskError as exc:
+        return _retry_later(look_id, exc, report)
+    if not consented:
+        library.remove_files(look_id)
+        report.unconsented.append(look_id)
+        _log.info("interrupted recording %s not kept: its shopper did not say yes", look_id)
+        return False
+    placed = library.layout.video(look_id)
+    try:
+        if placed.exists():  # the crash came between moving the video and committing its row
+            os.replace(placed, folder / FINAL)
+        new = finish(folder, meta, min_s, stills)
+    except MediaError as exc:
         _log.info("interrupted recording %s not kept: %s", look_id, exc)
         library.remove_files(look_id)
         report.removed_takes.append(look_id)
-        return
+        return False
+    except OSError as exc:  # e.g. the disk is full: the take itself may be fine
+        return _retry_later(look_id, exc, report)
+    try:
+        library.add_look(new)
+    except (KioskError, OSError) as exc:
+        return _retry_later(look_id, exc, report)
     report.salvaged.append(look_id)
+    return False
+
+
+def _consented(library: Library, meta: TakeMeta) -> bool:
+    """A take without a session (``kiosk record``) is the operator's; a session's needs its yes."""
+    return meta.session_id is None or meta.consent_by is not None or library.session_consented(meta.session_id)
+
+
+def _retry_later(look_id: str, exc: BaseException, report: RecoveryReport) -> bool:
+    _log.warning("interrupted recording %s could not be stored now (%s); it is kept for the next start", look_id, exc)
+    report.kept_for_retry.append(look_id)
+    return True
+
+
+def _sort_strays(library: Library, leave: set[str], report: RecoveryReport) -> None:
+    """Videos without a row come back from their record file; any other stray file goes."""
+    layout = library.layout
+    known = library.ids()
+    for path in sorted(layout.looks.iterdir()):
+        look_id = LibraryLayout.id_of(path)
+        if look_id in known or look_id in leave:
+            if path.name.endswith(".part"):  # a record file cut off mid-write
+                path.unlink(missing_ok=True)
+            continue
+        if path == layout.video(look_id) and library.adopt(look_id):
+            known.add(look_id)
+            report.adopted.append(look_id)
+    for path in sorted(layout.looks.iterdir()):
+        if LibraryLayout.id_of(path) not in known and LibraryLayout.id_of(path) not in leave:
+            path.unlink(missing_ok=True)
+            report.orphan_files.append(path.name)

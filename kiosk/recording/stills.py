@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.recording.container import MediaError
+from kiosk import native
 
 POSTER_HEIGHT = 720
 STRIP_FRAME_HEIGHT = 160
@@ -32,7 +33,7 @@ def make_stills(video: Path, poster: Path, strip: Path, frames: int = STRIP_FRAM
 
 
 def _keyframes(video: Path) -> list[np.ndarray]:
-    import av
+    av = native.av()
 
     pictures = []
     try:
@@ -47,7 +48,7 @@ def _keyframes(video: Path) -> list[np.ndarray]:
 
 
 def _scaled(rgb: np.ndarray, height: int) -> np.ndarray:
-    import av
+    av = native.av()
 
     h, w = rgb.shape[:2]
     height = min(height, h) & ~1
@@ -57,7 +58,7 @@ def _scaled(rgb: np.ndarray, height: int) -> np.ndarray:
 
 
 def _write_jpeg(rgb: np.ndarray, path: Path, quality: int = 4) -> None:
-    import av
+    av = native.av()
 
     h, w = rgb.shape[:2]
     encoder = av.CodecContext.create("mjpeg", "w")

@@ -20,7 +20,7 @@ def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
     clip = footage_dir / "ubc_91-3003CN5S_mint_dress_turn.mp4"
     config = Config()
     core = build_core(config, f"file:{clip}?loop=0&realtime=1", library_dir=str(tmp_path / "looks"))
-    assert core.analysis is not None
+    assert core.parts.analysis.worker is not None
     landed = threading.Event()
     events = []
 
@@ -33,15 +33,15 @@ def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
     core.start()
     try:
         assert landed.wait(60), f"no look was recorded; turn events: {[e for e in events if isinstance(e, TurnPhase)]}"
-        looks = core.studio.library.list()
+        looks = core.parts.library.list()
         assert len(looks) == 1
         look = looks[0]
         assert look.reason == "turn"
         # The auto-recorder stores the yaw track right after the look lands (same event).
         deadline = time.monotonic() + 5
-        while "turn" not in core.studio.library.analysis(look.id) and time.monotonic() < deadline:
+        while "turn" not in core.parts.library.analysis(look.id) and time.monotonic() < deadline:
             time.sleep(0.05)
-        stored = core.studio.library.analysis(look.id)["turn"]
+        stored = core.parts.library.analysis(look.id)["turn"]
     finally:
         core.stop()
     turn = stored["turn"]

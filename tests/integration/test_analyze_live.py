@@ -10,23 +10,29 @@ import pytest
 from hardware.camera_replay import FileSource
 from hardware.camera_base import SourceState
 from kiosk.analysis.body import BodySettings
-from kiosk.analysis.events import AnalysisStatus, BodyYaw, GestureProgress, PersonPresenceChanged, TurnPhase
+from kiosk.analysis.events import (
+    AnalysisStatus,
+    BodyYaw,
+    GestureProgress,
+    PersonPresenceChanged,
+    PresenceSample,
+    TurnPhase,
+)
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.worker import AnalysisWorker, WorkerSettings
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
-from kiosk.session import PersonGone, PersonSeen
 
 pytestmark = [pytest.mark.footage, pytest.mark.slow]
 
 
 def play(clip, runner: str):
-    """Play ``clip`` once in real time through a hub to a worker; returns (events, session inputs, worker)."""
+    """Play ``clip`` once in real time through a hub to a worker; returns (events, presence samples, worker)."""
     hub, bus = FrameHub(), EventBus()
     events, inputs = [], []
     bus.subscribe(events.append)
-    worker = AnalysisWorker(hub, bus, WorkerSettings(PoseSettings(), BodySettings(), max_fps=15.0, runner=runner, nice=0),
-                            feed_session=inputs.append)
+    bus.subscribe(lambda e: inputs.append(e) if isinstance(e, PresenceSample) else None)
+    worker = AnalysisWorker(hub, bus, WorkerSettings(PoseSettings(), BodySettings(), max_fps=15.0, runner=runner, nice=0))
     ended = threading.Event()
     source = FileSource(str(clip), loop=False, realtime=True)
     worker.start()
@@ -57,7 +63,7 @@ def test_worker_reports_the_turn_live(footage_dir, runner):
     assert completed.start_s > t0
     presence = [e for e in events if isinstance(e, PersonPresenceChanged)]
     assert presence and presence[0].full_body
-    assert any(isinstance(i, PersonSeen) and i.full_body for i in inputs)
+    assert any(i.seen and i.full_body for i in inputs)
     yaws = [e for e in events if isinstance(e, BodyYaw)]
     assert len(yaws) >= 100  # ≥ 10 analysed frames a second over the 11.5 s clip
     assert max(e.turn_deg for e in yaws) >= 300
@@ -82,7 +88,7 @@ def test_worker_sees_nobody_in_an_empty_room(tmp_path):
         for packet in stream.encode():
             out.mux(packet)
     events, inputs, _ = play(path, "thread")
-    assert inputs and all(isinstance(i, PersonGone) for i in inputs)
+    assert inputs and not any(i.seen for i in inputs)
     assert not [e for e in events if isinstance(e, (TurnPhase, BodyYaw))]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -118,3 +119,68 @@ def test_missing_library_is_one_sentence(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == f"kiosk: there is no look library in {tmp_path / 'nowhere'}"
     assert not (tmp_path / "nowhere").exists()
+
+
+# -- a damaged looks.db -----------------------------------------------------------------------------
+
+
+def damage_middle(db: Path) -> None:
+    """Write garbage over the middle pages of a real looks.db, and make sure SQLite notices."""
+    with sqlite3.connect(db) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = db.stat().st_size // page
+    assert pages >= 4, "the test needs a database of several pages"
+    with open(db, "r+b") as f:
+        f.seek(page * (pages // 2))
+        f.write(os.urandom(page * max(1, pages // 3)))
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] != "ok"
+    except sqlite3.DatabaseError:
+        pass  # as damaged as can be
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def kept_lib(lib) -> Path:
+    """The two looks, one kept by the operator and one by a shopper whose card is tied to it."""
+    with Library(lib) as library:
+        first, second = sorted(library.ids())
+        library.set_consent(first, True, by="operator")
+        with library._db.transaction() as conn:
+            conn.execute("UPDATE looks SET session_id = 's1' WHERE id = ?", (second,))
+        library.set_session_consent("s1", True, "card-key-1", "2026-11.1")
+    return lib
+
+
+def test_a_damaged_looks_db_is_rebuilt_with_every_look_and_its_consent(kept_lib):
+    before = library_state(kept_lib)
+    assert {look["consent"] for look in before.values()} == {"granted"}
+    damage_middle(kept_lib / "looks.db")
+    result = looks("list", "--json", lib=kept_lib)
+    assert result.returncode == 0, result.stderr
+    assert {look["id"]: look for look in json.loads(result.stdout)} == before
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"the look database {kept_lib / 'looks.db'} was damaged" in lines[0]
+    assert "moved it to looks.db.damaged-" in lines[0] and "restored from their record files" in lines[0]
+    assert len(list(kept_lib.glob("looks.db.damaged-*"))) >= 1
+    again = looks("list", "--json", lib=kept_lib)
+    assert again.returncode == 0 and again.stderr == "" and json.loads(again.stdout) == json.loads(result.stdout)
+
+
+def test_recording_and_the_mirror_start_on_a_damaged_looks_db(kept_lib):
+    before = library_state(kept_lib)
+    damage_middle(kept_lib / "looks.db")
+    recorded = kiosk("record", "--source", "synthetic:?width=320&height=240&fps=30", "--seconds", "1.5",
+                     "--library", str(kept_lib))
+    assert recorded.returncode == 0, recorded.stderr
+    new_id = recorded.stdout.strip().splitlines()[-1]
+    after = library_state(kept_lib)
+    assert set(after) == set(before) | {new_id}
+    assert all(after[look_id] == look for look_id, look in before.items())
+    damage_middle(kept_lib / "looks.db")
+    from tests.integration.test_record_crash import restart_mirror
+
+    assert set(restart_mirror(kept_lib)) == set(before) | {new_id}  # the mirror's own start-up path

@@ -8,9 +8,10 @@ import pytest
 
 from hardware.card_reader_sim import CardReaderSim
 from kiosk.config import parse_config
-from kiosk.events import EventBus, SessionStateChanged
-from kiosk.identity import STEP_ASSOCIATE, STEP_CONSENT, STEP_FORGET, WORDING, CardTapped, read_export
-from kiosk.identity.setup import build_card_service, load_keyer, open_directory
+from kiosk.events import EventBus
+from kiosk.identity import STEP_ASSOCIATE, STEP_CONSENT, STEP_FORGET, WORDING, CardPresented, CardTapped, read_export
+from kiosk.identity.prompt import ConsentAsked
+from kiosk.identity.setup import build_identity, load_keyer, open_directory
 from kiosk.library import Library
 from kiosk.wiring import build_card_reader
 
@@ -31,10 +32,11 @@ def test_tap_identifies_customer_and_staff(tmp_path):
     taps: queue.Queue = queue.Queue()
     bus.subscribe(lambda e: taps.put(e) if isinstance(e, CardTapped) else None)
     library = Library(tmp_path / "data").open()
-    service = build_card_service(config, bus, build_card_reader(config), looks=library)
+    service = build_identity(config, bus, build_card_reader(config), looks=library)
+    # What the core does with a card on the reader, in session "s1".
+    bus.subscribe(lambda e: service.tap(e.card_key, "s1", e.protocol) if isinstance(e, CardPresented) else None)
     service.start()
     try:
-        bus.emit(SessionStateChanged(state="session", session_id="s1"))
         assert sim.connected.wait(10)
         sim.tap("0416C6C2D73881", hold_s=0.5)
         anna = taps.get(timeout=10)
@@ -60,12 +62,14 @@ def test_tap_wakes_the_real_core_and_asks_for_consent(tmp_path):
 
     sim = CardReaderSim("rdm6300", link=str(tmp_path / "usb-rfid"))
     sim.start()
-    config = parse_config({"library": {"data_dir": str(tmp_path / "data")}, "reader": {"port": sim.path}}, "test")
-    core = build_core(config, "synthetic:?width=64&height=48&fps=5", record=False)  # not started: no camera
+    config = parse_config({"library": {"data_dir": str(tmp_path / "data")}, "reader": {"port": sim.path},
+                           "analysis": {"enabled": False}}, "test")
+    core = build_core(config, "synthetic:?width=64&height=48&fps=5")
     taps: queue.Queue = queue.Queue()
+    asked: queue.Queue = queue.Queue()
     core.bus.subscribe(lambda e: taps.put(e) if isinstance(e, CardTapped) else None)
-    service = build_card_service(config, core.bus, build_card_reader(config), wake=core.touch)
-    service.start()
+    core.bus.subscribe(lambda e: asked.put(e) if isinstance(e, ConsentAsked) else None)
+    core.start()
     try:
         assert core.session.session_id is None
         assert sim.connected.wait(10)
@@ -74,6 +78,7 @@ def test_tap_wakes_the_real_core_and_asks_for_consent(tmp_path):
         assert core.session.session_id is not None  # the tap woke the mirror
         assert (tap.session_id, tap.next_step, tap.known, tap.protocol) == (
             core.session.session_id, STEP_CONSENT, False, "rdm6300")
+        assert asked.get(timeout=10).offer.session_id == tap.session_id  # and the question is on screen
     finally:
-        service.stop()
+        core.stop()
         sim.stop()

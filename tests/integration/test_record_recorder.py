@@ -153,9 +153,8 @@ def test_no_room_on_disk_is_refused_in_plain_words_after_retention(tmp_path):
     fresh = add(rig.library)
     with rig:
         time.sleep(0.3)
-        with pytest.raises(RecordingRefused, match="disk is almost full"):
-            rig.recorder.begin("manual")
-        assert "did not start" in rig.wait_for(RecordingFailed).reason
+        with pytest.raises(RecordingRefused, match="disk is almost full.*did not start"):
+            rig.recorder.begin("manual")  # the caller (the core) shows the sentence
         assert not rig.recorder.recording
         assert rig.library.ids() == {fresh.id}  # retention ran first, to make room
         assert not Path(expired.path).exists()
@@ -232,33 +231,6 @@ def test_a_take_ends_when_the_camera_stops_delivering(tmp_path):
         finally:
             recorder.stop()
         assert len(library.list()) == 1 and library.list()[0].duration_s < 1.6
-
-
-def test_paused_recorder_encodes_nothing_and_still_records_on_demand(tmp_path):
-    with Rig(tmp_path, preroll_s=2.0) as rig:
-        time.sleep(0.5)
-        rig.recorder.pause()
-        time.sleep(0.3)
-        before = rig.recorder.stats.encoded
-        time.sleep(1.0)
-        assert rig.recorder.paused and rig.recorder.stats.encoded == before
-        asked = time.monotonic()
-        look_id = rig.recorder.begin("manual")  # no pre-roll to give: it starts now
-        rig.wait_for(RecordingStarted)
-        time.sleep(1.5)
-        rig.recorder.end()
-        done = rig.wait_for(LookRecorded)
-        assert done.look_id == look_id
-        first_ms = stamped_frames(done.path)[0][2]
-        assert 0 <= ((first_ms - round(asked * 1000)) & 0xFFFFFFFF) < 200
-        assert rig.recorder.stats.encoded >= before + 40  # the take was encoded
-        time.sleep(0.5)
-        encoded = rig.recorder.stats.encoded
-        time.sleep(0.5)
-        assert rig.recorder.stats.encoded == encoded  # paused again once the take ended
-        rig.recorder.resume()
-        time.sleep(0.5)
-        assert rig.recorder.stats.encoded > encoded
 
 
 def test_a_take_of_exactly_min_length_is_kept_even_if_its_first_frame_predates_the_request(tmp_path):

@@ -1,12 +1,13 @@
-"""The core decides what a touch, a gesture or a card tap means right now."""
+"""The core decides what a touch, a gesture, a take or a card tap means right now, on its own thread."""
 
 import time
 
 import pytest
 
 from kiosk.config import Config
-from kiosk.consent_prompt import ConsentAsked, ConsentPromptClosed
-from kiosk.events import TrayStep
+from kiosk.events import CoreFault, Notice, SessionStateChanged, TrayChanged, TrayStep
+from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
+from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
 from kiosk.wiring import build_core
 
 
@@ -18,13 +19,13 @@ def core(tmp_path):
     core = build_core(config, "synthetic:?width=320&height=240&fps=15")
     events = []
     core.bus.subscribe(events.append)
-    core.events = events
     core.start()
-    yield core
+    assert wait_for(lambda: core.hub.latest() is not None)
+    yield core, events
     core.stop()
 
 
-def wait_for(predicate, timeout=10.0):
+def wait_for(predicate, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -33,60 +34,173 @@ def wait_for(predicate, timeout=10.0):
     return False
 
 
+def of(events, kind):
+    return [e for e in list(events) if isinstance(e, kind)]
+
+
+def session_id(core):
+    assert core.flush()
+    return core.session.session_id
+
+
+def recorded(core, events, seconds=1.5):
+    """Record ``seconds`` of the synthetic camera and wait until the take has landed."""
+    before = len(of(events, LookRecorded))
+    core.start_recording()
+    assert wait_for(lambda: of(events, RecordingStarted))
+    time.sleep(seconds)
+    core.stop_recording()
+    assert wait_for(lambda: len(of(events, LookRecorded)) > before)
+    return of(events, LookRecorded)[-1]
+
+
+def looks(core):
+    assert core.flush()
+    return core.parts.library.list()
+
+
 def test_hand_up_answers_the_consent_question_when_it_is_shown(core):
+    core, events = core
     core.touch()
-    sid = core.session.session_id
-    assert core.ask_consent()
-    assert any(isinstance(e, ConsentAsked) for e in core.events)
+    sid = session_id(core)
+    core.ask_consent()
+    assert wait_for(lambda: of(events, ConsentAsked))
     core.on_gesture("raise_hand")
-    closed = [e for e in core.events if isinstance(e, ConsentPromptClosed)]
-    assert closed and closed[-1].answer == "yes"
-    assert core.cards.consent.is_consented(sid)
-    assert not core.studio.recording, "the gesture answered the question; it must not also record"
-    assert not core.ask_consent(), "the question is asked once per session"
+    assert wait_for(lambda: of(events, ConsentPromptClosed))
+    assert of(events, ConsentPromptClosed)[-1].answer == "yes"
+    assert core.parts.identity.is_consented(sid)
+    assert core.flush() and not core.parts.studio.recording, "the gesture answered the question; it must not also record"
+    core.ask_consent()  # asked once per session: the answer stands
+    assert core.flush() and len(of(events, ConsentAsked)) == 1
 
 
 def test_swipe_says_no_when_asked_and_steps_the_tray_otherwise(core):
+    core, events = core
     core.touch()
-    sid = core.session.session_id
+    sid = session_id(core)
     core.ask_consent()
     core.on_gesture("swipe_left")
-    assert not core.cards.consent.is_consented(sid)
+    assert core.flush() and not core.parts.identity.is_consented(sid)
     core.on_gesture("swipe_left")
-    assert [e.delta for e in core.events if isinstance(e, TrayStep)] == [1]
+    assert core.flush() and [e.delta for e in of(events, TrayStep)] == [1]
+    core.ask_consent()  # already answered "no": the screen says so instead of asking again
+    assert wait_for(lambda: any("chose not to keep" in n.text for n in of(events, Notice)))
 
 
-def test_hand_up_toggles_recording_otherwise(core):
-    core.touch()
-    assert wait_for(lambda: core.hub.latest() is not None)
+def test_hand_up_toggles_recording_and_wakes_the_mirror(core):
+    core, events = core
+    assert core.session.phase.value == "idle"
     core.on_gesture("raise_hand")
-    assert core.studio.recording
+    assert wait_for(lambda: core.parts.studio.recording)
+    assert core.session.phase.value == "session"  # recording needs someone in a session
     core.on_gesture("raise_hand")
-    assert wait_for(lambda: not core.studio.recording)
+    assert wait_for(lambda: not core.parts.studio.recording)
 
 
 def test_session_end_closes_an_open_question_and_deletes_unconsented_looks(core):
+    core, events = core
     core.touch()
-    assert wait_for(lambda: core.hub.latest() is not None)
-    core.start_recording()
-    time.sleep(1.5)
-    core.stop_recording()
-    assert wait_for(lambda: len(core.studio.session_looks()) == 1)
+    recorded(core, events)
+    assert wait_for(lambda: of(events, TrayChanged) and len(of(events, TrayChanged)[-1].looks) == 1)
     core.ask_consent()
     core.end_session()
-    assert [e.answer for e in core.events if isinstance(e, ConsentPromptClosed)] == [""]
-    assert core.studio.library.list() == []
+    assert wait_for(lambda: [e.answer for e in of(events, ConsentPromptClosed)] == [""])
+    assert looks(core) == []
 
 
 def test_a_yes_keeps_the_session_looks_after_it_ends(core):
+    core, events = core
     core.touch()
-    assert wait_for(lambda: core.hub.latest() is not None)
+    core.ask_consent()
+    core.answer_consent(True)
+    recorded(core, events)
+    core.end_session()
+    kept = looks(core)
+    assert len(kept) == 1 and kept[0].consented and kept[0].consent_by == "customer"
+
+
+def test_a_consented_take_still_being_finished_when_the_session_ends_is_kept(core):
+    # The shopper said yes, recorded, and walked away while the take was still being finished:
+    # it lands after its session ended and must still be kept (it used to be deleted).
+    core, events = core
+    core.touch()
     core.ask_consent()
     core.answer_consent(True)
     core.start_recording()
+    assert wait_for(lambda: of(events, RecordingStarted))
     time.sleep(1.5)
-    core.stop_recording()
-    assert wait_for(lambda: len(core.studio.session_looks()) == 1)
+    core.end_session()  # ends the take; it is finished in the background
+    assert wait_for(lambda: of(events, LookRecorded))
+    assert wait_for(lambda: len(looks(core)) == 1 and looks(core)[0].consented)
+    assert of(events, SessionStateChanged)[-1].state == "idle"
+
+
+def test_an_unconsented_take_landing_after_the_session_ended_is_not_kept(core):
+    core, events = core
+    core.touch()
+    core.start_recording()
+    assert wait_for(lambda: of(events, RecordingStarted))
+    time.sleep(1.5)
     core.end_session()
-    kept = core.studio.library.list()
-    assert len(kept) == 1 and kept[0].consented and kept[0].consent_by == "customer"
+    assert wait_for(lambda: of(events, LookRecorded))
+    assert wait_for(lambda: looks(core) == [])
+
+
+def test_a_turn_asks_for_a_take_and_the_core_wakes_the_mirror_for_it(core):
+    core, events = core
+    core.bus.emit(TakeRequested(reason="turn"))
+    assert wait_for(lambda: of(events, RecordingStarted))
+    started = of(events, RecordingStarted)[-1]
+    assert started.reason == "turn" and started.session_id == core.session.session_id is not None
+
+
+def test_a_take_asked_for_while_one_runs_by_hand_changes_nothing(core):
+    core, events = core
+    core.start_recording()
+    assert wait_for(lambda: of(events, RecordingStarted))
+    core.bus.emit(TakeRequested(reason="turn"))
+    assert core.flush()
+    assert [e.reason for e in of(events, RecordingStarted)] == ["manual"]
+
+
+def test_sharing_without_a_network_says_so(core):
+    core, events = core
+    core.touch()
+    core.ask_consent()
+    core.answer_consent(True)
+    look = recorded(core, events)
+    core.share(look.look_id)
+    assert wait_for(lambda: any("network service" in n.text for n in of(events, Notice)))
+
+
+def test_sharing_an_unconsented_look_asks_first(core):
+    core, events = core
+    core.touch()
+    look = recorded(core, events)
+    core.share(look.look_id)
+    assert wait_for(lambda: of(events, ConsentAsked))
+
+
+def test_a_fault_in_one_intent_is_reported_and_the_core_carries_on(core, monkeypatch):
+    core, events = core
+
+    def broken(look_id):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(core.parts.studio, "delete", broken)
+    core.delete_look("whatever")
+    assert wait_for(lambda: of(events, CoreFault))
+    assert core.health()["faults"] == 1 and "boom" in core.health()["last_fault"]
+    core.touch()
+    assert session_id(core) is not None  # still answering
+
+
+def test_recording_refused_is_shown(core, monkeypatch):
+    core, events = core
+    import dataclasses
+
+    recorder = core.parts.studio._recorder
+    monkeypatch.setattr(recorder, "settings", dataclasses.replace(recorder.settings, min_free_bytes=1 << 60))
+    core.start_recording()
+    assert wait_for(lambda: of(events, RecordingFailed))
+    assert "disk is almost full" in of(events, RecordingFailed)[-1].reason

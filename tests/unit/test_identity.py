@@ -123,5 +123,32 @@ def test_newer_schema_is_refused(tmp_path):
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(IdentityError, match="newer kiosk"):
+    with pytest.raises(IdentityError, match="newer version of the kiosk"):
         CustomerDirectory(path).open()
+
+
+def test_a_damaged_directory_is_refused_not_replaced_by_an_empty_one(tmp_path):
+    path = tmp_path / "id.sqlite3"
+    with CustomerDirectory(path) as d:
+        d.import_customers([_customer(f"k{i}", "x" * 500) for i in range(100)])
+        d.record_consent(ConsentRecord(1.0, "s1", "k1", "keep-looks", "accepted", "v1", "touch"))
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        f.write(b"\xff" * 8192)
+    before = path.read_bytes()
+    with pytest.raises(IdentityError) as refused:
+        CustomerDirectory(path).open()
+    message = str(refused.value)
+    assert message.startswith(f"the customer directory {path} is damaged (")
+    assert "will not go on with an empty one: restore it from a backup, or move it aside and import" in message
+    assert "\n" not in message
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("id.sqlite3.damaged-*"))
+
+
+def test_the_directory_files_are_private(tmp_path):
+    with CustomerDirectory(tmp_path / "id.sqlite3") as d:
+        d.import_customers([_customer("k1", "Anna")])
+        for name in ("id.sqlite3", "id.sqlite3-wal", "id.sqlite3-shm"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name

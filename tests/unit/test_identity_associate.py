@@ -5,18 +5,20 @@ from __future__ import annotations
 import pytest
 
 from hardware.card_tap import CardEvent
-from kiosk.events import EventBus, SessionStateChanged
+from kiosk.events import EventBus
 from kiosk.identity import (
     STEP_ASSOCIATE,
     WORDING,
     AssociatePanel,
     CardKeyer,
-    CardService,
-    CardServiceParts,
+    CardPresented,
+    CardTapped,
     ConsentDesk,
     Customer,
     CustomerDirectory,
+    Identity,
     IdentityError,
+    IdentityParts,
 )
 from kiosk.library import Library, NewLook
 
@@ -49,11 +51,13 @@ def setup(tmp_path):
             def stop(self, timeout=3.0):
                 pass
 
-        service = CardService(CardServiceParts(bus, Reader(), KEYER, directory, desk, library, None, panel))
+        service = Identity(IdentityParts(bus, Reader(), lambda: KEYER, directory, desk, panel, library))
         service.start()
-        bus.emit(SessionStateChanged(state="session", session_id="s1"))
-        yield service, panel, library, reader_listener[0], clock, tmp_path, bus
-        service.stop()
+        taps = []
+        # What the core does with a card on the reader, in session "s1".
+        bus.subscribe(lambda e: service.tap(e.card_key, "s1", e.protocol) if isinstance(e, CardPresented) else None)
+        bus.subscribe(lambda e: taps.append(e) if isinstance(e, CardTapped) else None)
+        yield service, panel, library, reader_listener[0], clock, tmp_path, taps
 
 
 def add_look(library, tmp_path, n, session_id="s1"):
@@ -65,20 +69,20 @@ def add_look(library, tmp_path, n, session_id="s1"):
 
 
 def test_panel_needs_a_staff_tap_and_locks_itself(setup):
-    service, panel, library, tap, clock, tmp_path, bus = setup
+    service, panel, library, tap, clock, tmp_path, taps = setup
     with pytest.raises(IdentityError, match="tap a staff card"):
         panel.view("s1")
     tap(CardEvent("tap", ANNA, "pn532", "p"))  # a customer card unlocks nothing
     assert panel.staff_role is None
     tap(CardEvent("tap", STAFF, "pn532", "p"))
-    assert service.last_tap("s1").next_step == STEP_ASSOCIATE and panel.staff_role == "associate"
+    assert taps[-1].next_step == STEP_ASSOCIATE and panel.staff_role == "associate"
     clock.now += 61
     with pytest.raises(IdentityError):
         panel.view("s1")
 
 
 def test_customer_shown_only_with_consent_and_look_moved(setup):
-    service, panel, library, tap, clock, tmp_path, bus = setup
+    service, panel, library, tap, clock, tmp_path, taps = setup
     look = add_look(library, tmp_path, 1)
     tap(CardEvent("tap", ANNA, "pn532", "p"))
     tap(CardEvent("tap", STAFF, "pn532", "p"))
@@ -98,5 +102,5 @@ def test_customer_shown_only_with_consent_and_look_moved(setup):
     with pytest.raises(IdentityError, match="not recorded in this session"):
         panel.move_look(other, "s1")
 
-    bus.emit(SessionStateChanged(state="idle", session_id=None))
+    service.session_ended("s1")
     assert panel.staff_role is None  # the next shopper starts with the panel closed

@@ -83,3 +83,16 @@ def test_show_before_any_import_says_nothing_is_stored(config, capsys):
     assert not (config / "data" / "store-secret").exists()
     code, out, _ = run(capsys, "customers", "list")
     assert code == 0 and "no customers imported yet" in out
+
+
+def test_a_damaged_directory_is_one_sentence_saying_how_to_recover(config, capsys):
+    (config / "crm.csv").write_text(CSV)
+    run(capsys, "customers", "import", str(config / "crm.csv"))
+    db = config / "data" / "identity.sqlite3"
+    db.write_bytes(b"\x00garbage" * 4096)
+    for argv in (["customers", "list"], ["customers", "import", str(config / "crm.csv")]):
+        code, out, err = run(capsys, *argv)
+        assert code == 1 and out == ""
+        assert err.startswith(f"kiosk: the customer directory {db} is damaged (file is not a database)")
+        assert "'kiosk customers import FILE'" in err and len(err.strip().splitlines()) == 1
+    assert db.read_bytes() == b"\x00garbage" * 4096  # left for a backup restore, never emptied

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hardware.card_tap import CardEvent, ReaderState
-from kiosk.events import EventBus, SessionStateChanged
+from kiosk.events import EventBus
 from kiosk.identity import (
     STEP_ASSOCIATE,
     STEP_CONSENT,
@@ -13,17 +13,19 @@ from kiosk.identity import (
     STEP_NONE,
     STEP_WELCOME,
     WORDING,
+    AssociatePanel,
     CardKeyer,
+    CardPresented,
     CardRemoved,
-    CardService,
-    CardServiceParts,
     CardTapped,
     ConsentChanged,
     ConsentDesk,
     Customer,
     CustomerDirectory,
     CustomerForgotten,
+    Identity,
     IdentityError,
+    IdentityParts,
     ReaderStateChanged,
 )
 from kiosk.library import Library, NewLook
@@ -134,25 +136,31 @@ class DrivenReader:
         self.stopped = True
 
 
-def make_service(directory, library, wake=None):
+def make_service(directory, library):
+    """The identity part, with the core's part played by hand: a card on the reader is tapped in
+    ``session["id"]``."""
     bus = EventBus()
     events = []
     bus.subscribe(events.append)
     desk = ConsentDesk(directory, library, notify=bus.emit)
+    panel = AssociatePanel(directory, desk, library)
     reader = DrivenReader()
-    service = CardService(CardServiceParts(bus, reader, KEYER, directory, desk, library, wake))
+    service = Identity(IdentityParts(bus, reader, lambda: KEYER, directory, desk, panel, library))
+    session = {"id": None}
+    bus.subscribe(lambda e: service.tap(e.card_key, session["id"], e.protocol) if isinstance(e, CardPresented) else None)
     service.start()
-    return service, reader, bus, events
+    return service, reader, session, events
 
 
-def test_card_service_end_to_end(library, directory, tmp_path):
-    woken = []
-    service, reader, bus, events = make_service(directory, library, wake=lambda: woken.append(1))
+def test_identity_end_to_end(library, directory, tmp_path):
+    service, reader, session, events = make_service(directory, library)
     reader.listener(ReaderState("connected", "PN532 firmware 1.6 on /dev/pts/3", "pn532"))
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
-    assert events[-1].next_step == STEP_NONE and woken  # asleep: the tap wakes the mirror
+    presented = [e for e in events if isinstance(e, CardPresented)]
+    assert presented and presented[-1].card_key == KEYER.key(ANNA_UID)  # keyed at once
+    assert events[-1].next_step == STEP_NONE  # no session to attach to
 
-    bus.emit(SessionStateChanged(state="session", session_id="s1"))
+    session["id"] = "s1"
     look = add_look(library, tmp_path, "s1", 1)
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
     tap = events[-1]
@@ -169,7 +177,7 @@ def test_card_service_end_to_end(library, directory, tmp_path):
 
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
     assert events[-1].next_step == STEP_FORGET
-    report = service.forget(service.last_tap("s1").card_key)
+    report = service.forget_me("s1")
     assert (report.looks, report.customers, report.consents) == (1, 1, 1)
     assert isinstance(events[-1], CustomerForgotten) and library.find(look) is None
     assert directory.get(tap.card_key) is None and not service.consent.is_consented("s1")
@@ -178,7 +186,8 @@ def test_card_service_end_to_end(library, directory, tmp_path):
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
     assert (events[-1].known, events[-1].next_step) == (False, STEP_CONSENT)
 
-    bus.emit(SessionStateChanged(state="idle", session_id=None))
+    service.session_ended("s1")
+    service.forget_session("s1")
     assert service.consent.decision("s1") is None  # session answers end with the session
     assert any(isinstance(e, ReaderStateChanged) and e.state == "connected" for e in events)
     assert not any(uid in repr(e).upper() for e in events for uid in (ANNA_UID, STAFF_UID))
@@ -187,7 +196,8 @@ def test_card_service_end_to_end(library, directory, tmp_path):
 
 
 def test_a_failing_directory_does_not_stop_the_reader(library, directory):
-    service, reader, bus, events = make_service(directory, library)
+    service, reader, session, events = make_service(directory, library)
+    session["id"] = "s1"
     directory.close()
     reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))  # logged, not raised
     assert not any(isinstance(e, CardTapped) for e in events)

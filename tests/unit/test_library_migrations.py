@@ -1,4 +1,4 @@
-"""Schema migrations: versioned, atomic, and newer databases refused."""
+"""The look database's migrations: every older version upgrades in place, newer ones are refused."""
 
 from __future__ import annotations
 
@@ -9,61 +9,53 @@ import pytest
 from kiosk.library import Library, LibraryError
 from kiosk.library import schema
 
+ROW = "INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('aaaaaaaaaaaaaaaa', 1, 2, 3, 4, 5)"
 
-def connect(path) -> sqlite3.Connection:
-    return sqlite3.connect(path, isolation_level=None)
+
+def older(path, version: int) -> None:
+    """A look database as a kiosk that knew ``version`` migrations left it, with one look."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in schema.MIGRATIONS[:version]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {version}")
+    if version:
+        conn.execute(ROW)
+    conn.close()
+
+
+def tables(library: Library) -> set[str]:
+    with library._db.reading() as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def test_fresh_database_reaches_the_newest_version(tmp_path):
-    conn = connect(tmp_path / "a.db")
-    assert schema.migrate(conn) == schema.VERSION
-    assert schema.version(conn) == schema.VERSION
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"looks", "look_analysis"} <= tables
-    assert schema.migrate(conn) == schema.VERSION  # running again changes nothing
+    with Library(tmp_path / "lib") as lib:
+        assert lib._db.query("PRAGMA user_version")[0][0] == schema.VERSION == 4
+        assert {"looks", "look_analysis", "session_consent", "comparisons", "comparison_looks"} <= tables(lib)
 
 
-def test_version_1_database_is_upgraded_and_keeps_its_rows(tmp_path):
-    conn = connect(tmp_path / "old.db")
-    schema.migrate(conn, schema.MIGRATIONS[:1])
-    assert schema.version(conn) == 1
-    conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a' , 1, 2, 3, 4, 5)")
-    conn.close()
-    conn = connect(tmp_path / "old.db")
-    schema.migrate(conn)
-    assert schema.version(conn) == schema.VERSION
-    assert conn.execute("SELECT id, bytes FROM looks").fetchall() == [("a", 5)]
-    conn.execute("INSERT INTO look_analysis VALUES ('a', 'turn', '{\"yaw\": []}', 0)")
-
-
-def test_a_failing_migration_leaves_the_old_version(tmp_path):
-    conn = connect(tmp_path / "b.db")
-    broken = schema.MIGRATIONS[:1] + ("CREATE TABLE t (x INTEGER); CREATE TABLE t (x INTEGER)",)
-    with pytest.raises(sqlite3.OperationalError):
-        schema.migrate(conn, broken)
-    assert schema.version(conn) == 1
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "t" not in tables
+@pytest.mark.parametrize("version", range(1, schema.VERSION))
+def test_an_older_database_is_upgraded_and_keeps_its_looks(tmp_path, version):
+    (tmp_path / "lib").mkdir()
+    older(tmp_path / "lib" / "looks.db", version)
+    with Library(tmp_path / "lib") as lib:
+        assert lib._db.query("PRAGMA user_version")[0][0] == schema.VERSION
+        assert [(row[0], row[5]) for row in lib._db.query("SELECT * FROM looks")] == [("aaaaaaaaaaaaaaaa", 5)]
+        lib.set_analysis("aaaaaaaaaaaaaaaa", "turn", {"yaw": []})
+        assert lib.session_consented("s1") is False
 
 
 def test_database_from_a_newer_kiosk_is_refused(tmp_path):
-    lib = Library(tmp_path / "lib").open()
-    lib.close()
-    conn = connect(tmp_path / "lib" / "looks.db")
+    Library(tmp_path / "lib").open().close()
+    conn = sqlite3.connect(tmp_path / "lib" / "looks.db")
     conn.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
     conn.close()
-    with pytest.raises(LibraryError, match="newer version"):
+    with pytest.raises(LibraryError, match="newer version of the kiosk .* upgrade the kiosk software"):
         Library(tmp_path / "lib").open()
 
 
-def test_library_uses_wal(tmp_path):
-    with Library(tmp_path / "lib") as lib:
-        mode = lib._conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
+def test_library_uses_wal_and_full_sync(tmp_path):
+    with Library(tmp_path / "lib") as lib, lib._db.reading() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
 
-
-def test_damaged_database_is_one_clear_error(tmp_path):
-    (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "looks.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(LibraryError, match="cannot be used"):
-        Library(tmp_path / "lib").open()

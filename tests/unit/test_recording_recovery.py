@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from kiosk.library import Library
+from kiosk.library import CONSENT_GRANTED, Library
+from kiosk.library import store
 from kiosk.recording.container import verify
 from kiosk.recording.recovery import recover
 from kiosk.recording.take import FINAL, LOCK, META, TAKE, TakeMeta, finish, lock_if_abandoned
@@ -23,12 +25,12 @@ def library(tmp_path):
         yield lib
 
 
-def crashed_take(library: Library, seconds: float, session: str | None = "s1") -> str:
+def crashed_take(library: Library, seconds: float, session: str | None = None, consent_by: str | None = None) -> str:
     """A work folder as a killed recorder leaves it: metadata, a fragmented take, a free lock."""
     look_id = library.new_id()
     folder = library.layout.take_dir(look_id)
     folder.mkdir(parents=True)
-    meta = TakeMeta(look_id, time.time(), W, H, FPS, "turn", session, None, None)
+    meta = TakeMeta(look_id, time.time(), W, H, FPS, "turn", session, None, consent_by)
     (folder / META).write_text(json.dumps(asdict(meta)))
     (folder / LOCK).touch()
     write_take(folder / TAKE, encode([i / FPS for i in range(round(seconds * FPS))]))
@@ -51,7 +53,7 @@ def test_interrupted_take_with_enough_video_is_salvaged(library):
     assert report.salvaged == [look_id]
     look = library.get(look_id)
     assert look.duration_s == pytest.approx(2.0, abs=1 / FPS)
-    assert (look.session_id, look.reason, look.width) == ("s1", "turn", W)
+    assert (look.session_id, look.reason, look.width) == (None, "turn", W)
     assert not library.layout.take_dir(look_id).exists()
     assert_consistent(library)
 
@@ -103,9 +105,11 @@ def test_rows_without_video_and_files_without_rows_are_removed(library):
     recover(library)
     library.layout.video(lost).unlink()  # someone deleted the video by hand
     (library.layout.looks / "Zz0123456789abcdefghij.mp4").write_bytes(b"x")
+    (library.layout.looks / f"{kept}.json.part").write_bytes(b"{")  # a record cut off mid-write
     report = recover(library)
     assert report.missing_rows == [lost]
     assert report.orphan_files == ["Zz0123456789abcdefghij.mp4"]
+    assert not (library.layout.looks / f"{kept}.json.part").exists()
     assert library.ids() == {kept}
     assert_consistent(library)
 
@@ -136,4 +140,86 @@ def test_final_file_left_in_work_is_reused(library):
     (folder / TAKE).unlink()  # only the finished file survived
     assert (folder / FINAL).exists()
     assert recover(library).salvaged == [look_id]
+    assert_consistent(library)
+
+
+# -- consent: a take of a shopper's session is kept only after their yes ---------------------------
+
+
+def test_a_take_of_a_session_without_a_yes_is_not_kept(library):
+    look_id = crashed_take(library, 2.0, session="s1")
+    report = recover(library)
+    assert report.unconsented == [look_id] and report.salvaged == []
+    assert library.ids() == set() and list(library.layout.work.iterdir()) == []
+    assert list(library.layout.looks.iterdir()) == []
+
+
+def test_a_take_of_a_session_that_said_yes_comes_back_kept_and_tied_to_the_card(library):
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    look_id = crashed_take(library, 2.0, session="s1")
+    assert recover(library).salvaged == [look_id]
+    look = library.get(look_id)
+    assert (look.consent, look.consent_by, look.customer_id, look.consent_wording) == (
+        CONSENT_GRANTED, "customer", "card-anna", "2026-11.1")
+    assert library.end_stale_sessions() == []  # start-up keeps it
+    assert library.ids() == {look_id}
+
+
+def test_an_operator_take_is_kept_without_a_session(library):
+    look_id = crashed_take(library, 2.0, session="s9", consent_by="operator")
+    assert recover(library).salvaged == [look_id]
+    assert library.get(look_id).consent_by == "operator"
+
+
+# -- a take that cannot be stored now is kept for the next run ------------------------------------
+
+
+def test_a_failed_store_keeps_the_take_for_the_next_run(library, monkeypatch):
+    look_id = crashed_take(library, 2.0)
+    real_insert = store.insert
+    calls = []
+
+    def locked_once(conn, row):
+        calls.append(row["id"])
+        if len(calls) == 1:  # the files are in looks/ by now; the row cannot be written
+            raise sqlite3.OperationalError("database is locked")
+        real_insert(conn, row)
+
+    monkeypatch.setattr(store, "insert", locked_once)
+    first = recover(library)
+    assert first.kept_for_retry == [look_id] and first.salvaged == [] and first.orphan_files == []
+    assert library.ids() == set() and library.layout.take_dir(look_id).is_dir()
+    second = recover(library)
+    assert second.salvaged == [look_id] and second.kept_for_retry == [] and calls == [look_id, look_id]
+    assert library.get(look_id).duration_s == pytest.approx(2.0, abs=1 / FPS)
+    assert_consistent(library)
+    assert list(library.layout.work.iterdir()) == []
+
+
+def test_a_full_disk_while_finishing_keeps_the_take(library, monkeypatch):
+    look_id = crashed_take(library, 2.0)
+    import kiosk.recording.recovery as recovery
+
+    def disk_full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recovery, "finish", disk_full)
+    assert recover(library).kept_for_retry == [look_id]
+    monkeypatch.undo()
+    assert recover(library).salvaged == [look_id]
+    assert_consistent(library)
+
+
+# -- videos without a row ---------------------------------------------------------------------------
+
+
+def test_a_video_without_a_row_comes_back_from_its_record_file(library):
+    look_id = crashed_take(library, 1.5, consent_by="operator")
+    recover(library)
+    before = library.get(look_id)
+    with library._db.transaction() as conn:
+        conn.execute("DELETE FROM looks")  # the row was lost, the files and the record are there
+    report = recover(library)
+    assert report.adopted == [look_id] and report.orphan_files == []
+    assert library.get(look_id) == before
     assert_consistent(library)

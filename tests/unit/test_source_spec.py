@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from hardware.source_spec import SourceSpecError, parse_source_spec
+from kiosk.source_spec import SourceSpecError, parse_source_spec
 
 
 @pytest.mark.parametrize(

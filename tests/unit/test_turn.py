@@ -165,10 +165,12 @@ def test_any_clean_turn_is_found_within_tolerance(speed, lead, sign, fps, noise,
     samples = track((lead, 0.0), (duration, sign * 360.0), (1.5, sign * 360.0), fps=fps, noise=noise, seed=seed)
     turn = only(run(samples)[0])
     assert turn.complete and turn.direction == ("cw" if sign > 0 else "ccw")
-    # Start and end are when the body is 12° (settle_deg) out of its rest facings.
+    # Start and end are when the body is 12° (settle_deg) out of its rest facings; noise of so
+    # many degrees moves a crossing by as many degrees' worth of turning.
     margin = 12.0 / speed
-    assert abs(turn.start_s - (lead + margin)) <= 0.25
-    assert abs(turn.end_s - (lead + duration - margin)) <= 0.25
+    tolerance = 0.25 + 2 * noise / speed
+    assert abs(turn.start_s - (lead + margin)) <= tolerance
+    assert abs(turn.end_s - (lead + duration - margin)) <= tolerance
     assert abs(turn.rotation_deg - 360) <= 45
 
 

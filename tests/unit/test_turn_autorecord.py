@@ -1,36 +1,51 @@
-"""The turn that records itself, against a fake recorder: begin, end, keep or drop, yaw track stored."""
+"""The turn that records itself, against a fake core and recorder: ask, end, keep or drop, yaw track stored."""
 
 from __future__ import annotations
 
 import time
 
-from kiosk.analysis.autorecord import AutoRecorder, RecorderPort
+from kiosk.analysis.autorecord import AutoRecorder
 from kiosk.analysis.events import BodyYaw, PersonPresenceChanged, TurnPhase
 from kiosk.events import EventBus
-from kiosk.recording.events import LookRecorded
+from kiosk.recording.events import (
+    LookRecorded,
+    RecordingStarted,
+    TakeDiscardRequested,
+    TakeEndRequested,
+    TakeRequested,
+)
 
 
-class FakeRecorder:
-    def __init__(self, busy: bool = False) -> None:
+class FakeCore:
+    """Answers take requests the way the core and the recorder do: a take "look-1" starts."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
         self.calls: list[tuple] = []
         self.stored: dict[str, tuple[str, dict]] = {}
         self.discarded: list[str] = []
-        self._busy = busy
+        bus.subscribe(self.on_event)
 
-    def port(self) -> RecorderPort:
-        return RecorderPort(
-            begin=lambda reason: self.calls.append(("begin", reason)) or "look-1",
-            end=lambda reason: self.calls.append(("end", reason)),
-            store=lambda look, kind, data: self.stored.__setitem__(look, (kind, data)),
-            discard=lambda look: self.discarded.append(look),
-            busy=lambda: self._busy,
-        )
+    def store(self, look: str, kind: str, data: dict) -> None:
+        self.stored[look] = (kind, data)
+
+    def on_event(self, event) -> None:
+        if isinstance(event, TakeRequested):
+            self.calls.append(("begin", event.reason))
+            self.bus.emit(RecordingStarted(look_id="look-1", reason=event.reason, session_id=None))
+        elif isinstance(event, TakeEndRequested):
+            self.calls.append(("end", event.reason))
+        elif isinstance(event, TakeDiscardRequested):
+            self.discarded.append(event.look_id)
 
 
 def setup(busy: bool = False, stop_after_s: float = 0.0):
-    bus, fake = EventBus(), FakeRecorder(busy)
-    auto = AutoRecorder(bus, fake.port(), stop_after_s=stop_after_s, preroll_s=2.0)
+    bus = EventBus()
+    fake = FakeCore(bus)
+    auto = AutoRecorder(bus, fake.store, stop_after_s=stop_after_s, preroll_s=2.0)
     auto.start()
+    if busy:  # someone pressed the record button
+        bus.emit(RecordingStarted(look_id="by-hand", reason="manual", session_id=None))
     return bus, fake, auto
 
 
@@ -123,4 +138,19 @@ def test_the_settled_path_replaces_the_live_estimates_it_covers():
     rows = fake.stored["look-1"][1]["yaw"]
     assert [r[2] for r in rows] == [0.0, 90.0, 180.0, 270.0, 0.0, 360.0]  # settled, then the live rest
     assert [r[3] for r in rows][:4] == [0.95] * 4 and all(len(r) == 4 for r in rows)
+    auto.stop()
+
+
+def test_a_refused_request_lets_the_next_turn_ask_again():
+    from kiosk.recording.events import RecordingFailed
+
+    bus = EventBus()
+    asked = []
+    bus.subscribe(lambda e: asked.append(e) if isinstance(e, TakeRequested) else None)
+    auto = AutoRecorder(bus, lambda *a: None, stop_after_s=0.0, preroll_s=2.0)
+    auto.start()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    bus.emit(RecordingFailed(reason="The disk is almost full."))  # the core could not start it
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    assert len(asked) == 2
     auto.stop()

@@ -111,6 +111,7 @@ async function renderLooks() {
     );
   }));
   $("looks").replaceChildren(...items);
+  document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
 }
 
 async function share(look) {

@@ -77,6 +77,7 @@ class Server:
     bus: EventBus
     looks: Looks
     library: Library
+    jobs: object = None
 
     @property
     def auth(self) -> dict:
@@ -84,17 +85,21 @@ class Server:
 
 
 def start_server(looks: Looks, config: Config) -> Server:
+    from kiosk.compare.jobs import ComparisonJobs
     from kiosk.net.service import NetParts, NetService
 
     library = Library(looks.root).open()
     bus = EventBus()
-    service = NetService(config, NetParts(data_dir=looks.root, library=library, bus=bus))
+    jobs = ComparisonJobs(library, config)  # as in kiosk serve
+    jobs.start()
+    service = NetService(config, NetParts(data_dir=looks.root, library=library, bus=bus, comparisons=jobs))
     service.start()
-    return Server(service.url, service, bus, looks, library)
+    return Server(service.url, service, bus, looks, library, jobs)
 
 
 def stop_server(server: Server) -> None:
     server.service.stop()
+    server.jobs.stop()
     server.library.close()
 
 

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from kiosk.config import Config
-from kiosk.net.service import NetParts, NetService
 from kiosk.wiring import build_core
 
 from .conftest import TOKEN, server_config
@@ -25,11 +24,11 @@ def _metric(text: str, name: str) -> float:
 
 def test_live_core_state_reaches_status_session_and_metrics(tmp_path):
     config: Config = server_config()
-    core = build_core(config, "synthetic:?width=640&height=360&fps=15", library_dir=str(tmp_path), analysis=False)
+    core = build_core(config, "synthetic:?width=640&height=360&fps=15", library_dir=str(tmp_path), analysis=False,
+                      network=True)
     core.start()
-    library = core.studio.library if core.studio is not None else None
-    net = NetService(config, NetParts(data_dir=tmp_path, library=library, core=core, bus=core.bus))
-    net.start()
+    net = core.parts.network
+    assert net.available, core.health()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     try:
         deadline = time.monotonic() + 10
@@ -53,5 +52,4 @@ def test_live_core_state_reaches_status_session_and_metrics(tmp_path):
         assert abs(session["started_at"] - time.time()) < 10
         assert _metric(httpx.get(net.url + "/api/v1/metrics").text, "kiosk_sessions_total") == 1
     finally:
-        net.stop()
         core.stop()

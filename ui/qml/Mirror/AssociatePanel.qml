@@ -1,12 +1,13 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // Opened by a staff card: the customer's preferences and kept looks (only with their consent),
 // keeping this visit's looks for them, and ending the session.
 Dialog {
     id: panel
 
-    required property var identity
-    required property var studio
+    required property IdentityBridge identity
+    required property StudioBridge studio
 
     title: qsTr("Associate")
 
@@ -27,7 +28,7 @@ Dialog {
         height: count > 0 ? 110 : 0
         orientation: ListView.Horizontal
         spacing: 10
-        model: panel.studio ? panel.studio.looks : null
+        model: panel.studio.looks
         delegate: Rectangle {
             required property string lookId
             required property url posterUrl

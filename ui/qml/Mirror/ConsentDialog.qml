@@ -1,10 +1,11 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // The consent question, in the words (and version) the core gives; yes and no weigh the same.
 Dialog {
     id: consent
 
-    required property var identity
+    required property IdentityBridge identity
 
     title: identity.consentTitle
 

@@ -1,10 +1,11 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // Offered when the card tied to this visit is tapped again.
 Dialog {
     id: forget
 
-    required property var identity
+    required property IdentityBridge identity
 
     title: qsTr("Forget me?")
 

@@ -1,10 +1,11 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // This session's looks as thumbnails, newest first; tap one to replay it.
 ListView {
     id: tray
 
-    required property var studio
+    required property StudioBridge studio
 
     orientation: ListView.Horizontal
     spacing: 10

@@ -1,18 +1,19 @@
 import QtQuick
 import QtQuick.Window
+import SmartMirror.Bridges
 
 // The mirror's window: live picture, replay and looks tray, attract screen, camera notice,
 // messages and the status line.
 Window {
     id: root
 
-    required property var mirror   // MirrorBridge
-    required property var preview  // PreviewPump
-    required property var studio   // StudioBridge, or null when this mirror does not record
-    required property var identity // IdentityBridge, or null without the identity layer
-    required property var assist   // AssistBridge, or null without the network service
+    required property MirrorBridge mirror
+    required property PreviewPump preview
+    required property StudioBridge studio     // studio.available: false when this mirror does not record
+    required property IdentityBridge identity // identity.available: false without cards and consent
+    required property AssistBridge assist     // assist.available: false without the network service
 
-    readonly property bool replaying: !!studio && studio.replayId !== ""
+    readonly property bool replaying: studio.replayId !== ""
     readonly property bool live: !mirror.attract && !replaying
 
     color: "black"
@@ -33,7 +34,7 @@ Window {
 
     Loader {
         anchors.fill: parent
-        active: !!root.studio
+        active: root.studio.available
         sourceComponent: ReplayView {
             mirror: root.mirror
             studio: root.studio
@@ -56,7 +57,7 @@ Window {
     Loader {
         id: controls
         anchors.fill: parent
-        active: !!root.studio && !root.mirror.attract
+        active: root.studio.available && !root.mirror.attract
         sourceComponent: Item {
             LooksTray {
                 anchors.left: parent.left
@@ -71,7 +72,7 @@ Window {
                 anchors.bottom: record.top
                 anchors.margins: 24
                 spacing: 14
-                visible: !!root.assist && !root.replaying
+                visible: root.assist.available && !root.replaying
                 MirrorButton {
                     symbol: "⇄"
                     label: qsTr("Other size")
@@ -122,40 +123,40 @@ Window {
         spacing: 10
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.identity ? root.identity.greeting : ""
+            text: root.identity.greeting
         }
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.studio ? root.studio.message : ""
+            text: root.studio.message
         }
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.identity ? root.identity.message : ""
+            text: root.identity.message
         }
         Toast {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: !!root.assist ? root.assist.message : ""
+            text: root.assist.message
         }
     }
 
     Loader {
         anchors.fill: parent
-        active: !!root.identity && root.identity.consentVisible && !root.mirror.attract
+        active: root.identity.consentVisible && !root.mirror.attract
         sourceComponent: ConsentDialog { identity: root.identity }
     }
     Loader {
         anchors.fill: parent
-        active: !!root.identity && root.identity.forgetVisible && !root.mirror.attract
+        active: root.identity.forgetVisible && !root.mirror.attract
         sourceComponent: ForgetDialog { identity: root.identity }
     }
     Loader {
         anchors.fill: parent
-        active: !!root.studio && root.studio.shareVisible && !root.mirror.attract
+        active: root.studio.shareVisible && !root.mirror.attract
         sourceComponent: ShareSheet { studio: root.studio }
     }
     Loader {
         anchors.fill: parent
-        active: !!root.identity && root.identity.panelVisible
+        active: root.identity.panelVisible
         sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
@@ -166,9 +167,9 @@ Window {
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
         action: {
-            var asking = !!root.identity && root.identity.consentVisible;
+            var asking = root.identity.consentVisible;
             if (gesture === "raise_hand")
-                return asking ? qsTr("Yes, keep") : (!!root.studio && root.studio.recording ? qsTr("Stop") : qsTr("Record"));
+                return asking ? qsTr("Yes, keep") : (root.studio.recording ? qsTr("Stop") : qsTr("Record"));
             return asking ? qsTr("No, thanks") : qsTr("Next look");
         }
     }

@@ -1,4 +1,5 @@
 import QtQuick
+import SmartMirror.Bridges
 import QtMultimedia
 
 // A camera picture (live, or a look being replayed). Rotation, left/right mirroring, crop/fit and zoom are all scene-graph
@@ -6,7 +7,7 @@ import QtMultimedia
 Item {
     id: view
 
-    required property var mirror
+    required property MirrorBridge mirror
     readonly property alias videoSink: output.videoSink
     readonly property alias output: output
 

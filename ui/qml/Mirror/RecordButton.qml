@@ -1,10 +1,11 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // Start or stop a recording by hand (the turn detector and the raised-hand gesture do it too).
 MirrorButton {
     id: record
 
-    required property var studio
+    required property StudioBridge studio
     property real seconds: 0
 
     symbol: studio.recording ? "■" : "●"

@@ -1,4 +1,5 @@
 import QtQuick
+import SmartMirror.Bridges
 import QtMultimedia
 
 // Plays a look back at once, looping, mirrored exactly like the live picture. Drag sideways to
@@ -6,9 +7,9 @@ import QtMultimedia
 Item {
     id: replay
 
-    required property var mirror   // MirrorBridge (rotation, mirroring, fill)
-    required property var studio   // StudioBridge
-    required property var identity // IdentityBridge or null
+    required property MirrorBridge mirror
+    required property StudioBridge studio
+    required property IdentityBridge identity
     property bool slow: false
 
     visible: studio.replayId !== ""
@@ -103,7 +104,7 @@ Item {
                 onTapped: replay.studio.share(replay.studio.replayId)
             }
             MirrorButton {
-                visible: !!replay.identity && !replay.identity.consented
+                visible: replay.identity.available && !replay.identity.consented
                 symbol: "♥"
                 label: qsTr("Keep")
                 onTapped: replay.identity.askConsent()

@@ -1,10 +1,11 @@
 import QtQuick
+import SmartMirror.Bridges
 
 // The share link as a QR code: scan it with a phone to take the look home.
 Dialog {
     id: sheet
 
-    required property var studio
+    required property StudioBridge studio
 
     title: qsTr("Take your look home")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from kiosk.bench._xserver import add_display_args, check_screen, display
+from bench._xserver import add_display_args, check_screen, display
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 from kiosk.wiring import build_core
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     config.display.fullscreen = True
     core = build_core(config, args.source, record=False)  # the bare mirror; bench record adds a take
     with display(check_screen(args.screen)):
-        from ui.preview_bench import measure_preview
+        from bench._window import measure_preview
 
         result = measure_preview(core, args.seconds, args.warmup)
     result = {"source": args.source, "seconds": args.seconds, **result}

@@ -7,10 +7,10 @@ import json
 import os
 import queue
 import random
-import statistics
 import tempfile
 import time
 
+from bench._figures import summary
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 from kiosk.identity.errors import ReaderError
@@ -92,6 +92,4 @@ def _idle_cpu(seconds: float) -> float:
 
 
 def _summary(values: list[float]) -> dict:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "max": round(ordered[-1], 1)}
+    return summary(values)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from bench._figures import summary
+
 from kiosk.config import load_config
 from kiosk.errors import KioskError, UsageError
 
@@ -48,8 +50,7 @@ def register(subparsers) -> None:
 
 
 def _ms(values: list[float]) -> dict:
-    v = sorted(values)
-    return {"p50": round(v[len(v) // 2] * 1000, 1), "p95": round(v[int(len(v) * 0.95)] * 1000, 1), "max": round(v[-1] * 1000, 1)}
+    return summary(values, 1000.0)
 
 
 def _record(library: Path, source: str, seconds: float) -> str:
@@ -63,7 +64,7 @@ def _record(library: Path, source: str, seconds: float) -> str:
 
 
 def _start_load(url: str, token: str, clients: int, seconds: float) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "kiosk.bench._load", url, "--clients", str(clients), "--seconds", str(seconds)]
+    cmd = [sys.executable, "-m", "bench._load", url, "--clients", str(clients), "--seconds", str(seconds)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=dict(os.environ, KIOSK_API_TOKEN=token))
 
 
@@ -77,9 +78,9 @@ def _finish_load(proc: subprocess.Popen, seconds: float) -> dict:
 def _painted(config, source: str, seconds: float, load, analysis: bool | None) -> tuple[dict | None, dict | None, str | None]:
     """(idle figures, loaded figures, note) from the real mirror window."""
     try:
-        from kiosk.bench._xserver import check_screen, display
+        from bench._xserver import check_screen, display
         from kiosk.wiring import build_core
-        from ui.preview_bench import measure_preview
+        from bench._window import measure_preview
     except ImportError as exc:
         return None, None, f"no mirror window here ({exc})"
     config.display.fullscreen = True

@@ -5,21 +5,14 @@ from __future__ import annotations
 import os
 import time
 
-import numpy as np
 
+from bench._figures import summary
 from kiosk.core import KioskCore
 from ui.app import request_quit, run_mirror
 
 
 def _percentiles(values: list[float]) -> dict:
-    if not values:
-        return {"p50": None, "p95": None, "max": None}
-    ms = np.asarray(values) * 1000.0
-    return {
-        "p50": round(float(np.percentile(ms, 50)), 1),
-        "p95": round(float(np.percentile(ms, 95)), 1),
-        "max": round(float(ms.max()), 1),
-    }
+    return summary(values, 1000.0)
 
 
 def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None) -> dict:
@@ -37,7 +30,7 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None)
         probe.reset()
         probe.keep_latencies = True
         pump.handovers = []
-        stats = core.source.stats
+        stats = core.camera_status()
         mark.update(
             t=time.monotonic(), cpu=_cpu(), captured=stats.captured, dropped=stats.dropped,
             skipped=pump.subscription.stats.skipped,
@@ -47,7 +40,7 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None)
 
     def finish(pump, probe, window) -> None:
         wall = time.monotonic() - mark["t"]
-        stats = core.source.stats
+        stats = core.camera_status()
         captured = stats.captured - mark["captured"]
         painted = probe.painted
         result.update(

@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-from kiosk.bench._xserver import add_display_args, check_screen, display
+from bench._figures import summary
+from bench._xserver import add_display_args, check_screen, display
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 
@@ -120,34 +121,31 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
                 found += pose is not None
     finally:
         estimator.close()
-    ms = np.asarray(times) * 1000
+    latency = summary(times, 1000.0)
     return {
         "input_size": size,
-        "latency_ms": {"mean": round(float(ms.mean()), 1), "p50": round(float(np.percentile(ms, 50)), 1),
-                       "p95": round(float(np.percentile(ms, 95)), 1)},
-        "fps_possible": round(1000 / float(ms.mean()), 1),
+        "latency_ms": latency,
+        "fps_possible": round(1000 / latency["mean"], 1) if latency["mean"] else None,
         "person_found": round(found / len(times), 2),
     }
 
 
 def _measure_mirror(args, config, runners: list[str]) -> dict:
-    from kiosk.analysis.live import build_live_analysis
     from kiosk.wiring import build_core
 
     with display(check_screen(args.screen)):
-        from ui.preview_bench import measure_preview
+        from bench._window import measure_preview
 
         runs = {}
         with tempfile.TemporaryDirectory(prefix="bench-analyze-") as library:
             for name in ["off"] + runners:
                 config.analysis.runner = runners[0] if name == "off" else name
-                core = build_core(config, args.source, library_dir=library, record=not args.no_record, analysis=False)
-                if name != "off":
-                    core.analysis = build_live_analysis(core)
+                core = build_core(config, args.source, library_dir=library, record=not args.no_record,
+                                  analysis=name != "off")
                 mark: dict = {}
                 figures = measure_preview(core, args.seconds, args.warmup, during=_start_take(core, args.no_record, mark))
-                if core.analysis is not None:
-                    worker = core.analysis.worker
+                worker = getattr(core.parts.analysis, "worker", None)
+                if worker is not None:
                     figures["analysis"] = {
                         "runner": name,
                         "fps": round((worker.analysed - mark.get("analysed", 0)) / args.seconds, 1),
@@ -169,8 +167,9 @@ def _start_take(core, no_record: bool, mark: dict):
     """Called when measuring starts: note the analysis count, start the recording."""
 
     def start() -> None:
-        if core.analysis is not None:
-            mark["analysed"] = core.analysis.worker.analysed
+        worker = getattr(core.parts.analysis, "worker", None)
+        if worker is not None:
+            mark["analysed"] = worker.analysed
         if not no_record:
             core.start_recording("bench")
 

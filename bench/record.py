@@ -86,14 +86,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _capture_frames(config, spec: str):
     """CYCLE_FRAMES consecutive frames from the source, and its frame rate."""
+    from kiosk.events import EventBus
     from kiosk.hub import FrameHub
-    from kiosk.wiring import build_source
+    from kiosk.wiring import build_capture
 
-    source, _ = build_source(config, spec)
     hub = FrameHub()
+    capture = build_capture(config, hub, EventBus(), spec)
     sub = hub.subscribe("bench")
     frames = []
-    source.start(hub.publish)
+    capture.start()
     try:
         deadline = time.monotonic() + 30
         while len(frames) < CYCLE_FRAMES:
@@ -103,8 +104,8 @@ def _capture_frames(config, spec: str):
             if time.monotonic() > deadline:
                 raise UsageError(f"the source {spec} gave {len(frames)} frames in 30 s")
     finally:
-        source.stop()
-    return frames, float(source.fps or 30.0)
+        capture.stop()
+    return frames, float(capture.fps or 30.0)
 
 
 class _Publisher:
@@ -217,17 +218,17 @@ def _measure_ffmpeg(config, frames, fps: float, seconds: float) -> dict:
 
 def _measure_preview(config, spec: str, seconds: float) -> dict:
     """The real mirror window's figures while a take is recorded (``kiosk bench preview``'s probe)."""
-    from kiosk.bench._xserver import display
+    from bench._xserver import display
     from kiosk.wiring import build_core
 
     config.recording.max_s = max(config.recording.max_s, seconds + 10)
     config.display.fullscreen = True
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp, display():
-        from ui.preview_bench import measure_preview
+        from bench._window import measure_preview
 
         core = build_core(config, spec, library_dir=tmp, record=True, analysis=False)
-        figures = measure_preview(core, seconds, 2.0, during=lambda: core.studio.begin("benchmark"))
-        recorder_dropped = core.studio.recorder.dropped
+        figures = measure_preview(core, seconds, 2.0, during=lambda: core.start_recording("benchmark"))
+        recorder_dropped = core.parts.studio.dropped
     return {"source": spec, "fps_painted": figures["fps_painted"], "fps_captured": figures["fps_captured"],
             "dropped": figures["dropped"], "recorder_dropped": recorder_dropped, "cpu_percent": figures["cpu_percent"]}
 

@@ -1,6 +1,6 @@
 """Download load for ``kiosk bench serve``, run in its own process so it does not share the GIL.
 
-``python -m kiosk.bench._load URL --clients N --seconds S --max-rounds R`` (the bearer token in
+``python -m bench._load URL --clients N --seconds S --max-rounds R`` (the bearer token in
 ``$KIOSK_API_TOKEN``, never on the command line) has N clients
 each fetch the whole video at URL in 256 KiB Range requests, as a browser does, over and over
 until S seconds or R rounds; prints one JSON object. Only loopback URLs are accepted.
@@ -17,6 +17,8 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+
+from bench._figures import summary
 
 CHUNK = 256 * 1024
 
@@ -51,7 +53,7 @@ async def run(url: str, token: str, clients: int, seconds: float, max_rounds: in
         t0 = time.monotonic()
         await asyncio.gather(*(_client(client, url, size, t0 + seconds, max_rounds, out) for _ in range(clients)))
         wall = time.monotonic() - t0
-    lat = sorted(out.pop("latencies")) or [0.0]
+    lat = out.pop("latencies")
     cpu = os.times()
     return {
         "client_cpu_percent": round((cpu.user + cpu.system) / wall * 100, 1),
@@ -60,11 +62,7 @@ async def run(url: str, token: str, clients: int, seconds: float, max_rounds: in
         "seconds": round(wall, 2),
         "video_bytes": size,
         "throughput_mb_s": round(out["bytes"] / wall / 1e6, 2),
-        "request_ms": {
-            "p50": round(lat[len(lat) // 2] * 1000, 1),
-            "p95": round(lat[int(len(lat) * 0.95)] * 1000, 1),
-            "max": round(lat[-1] * 1000, 1),
-        },
+        "request_ms": summary(lat, 1000.0),
     }
 
 

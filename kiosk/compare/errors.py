@@ -1,0 +1,5 @@
+"""Errors of comparisons (defined in ``kiosk.errors``, the one error tree)."""
+
+from kiosk.errors import CompareError, CompareQueueFull
+
+__all__ = ["CompareError", "CompareQueueFull"]

@@ -1,0 +1,192 @@
+"""The comparison renderer behind the HTTP API: one render at a time, a bounded queue, a named thread.
+
+``submit`` records a queued comparison in the library and returns at once (the HTTP handler
+never renders); the ``compare-render`` thread, at low priority so the mirror's screen keeps its
+CPU, takes one at a time: it reads each look's stored yaw track (analysing a look stored
+without one with the live detector, and keeping the result for next time), renders the MP4
+(``comparison.compare``) and moves it into place (``ComparisonBook.finish``). A full queue is
+refused (``QueueFull``), not grown. Any failure marks that comparison failed with its sentence
+and the loop goes on; ``health()`` says how it is doing.
+
+Wiring: build it with the open library and the configuration, ``start()`` it before the network
+service and ``stop()`` it after; hand it to the service as ``NetParts(comparisons=...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.compare.comparison import check_count, compare, render_settings
+from kiosk.compare.errors import CompareError
+from kiosk.errors import CompareQueueFull as QueueFull
+from kiosk.compare.panes import PaneMaker, analyse_file
+from kiosk.compare.priority import lower_priority
+from kiosk.errors import KioskError
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    queue_limit: int = 4  # comparisons waiting, besides the one rendering
+    nice: int = 10
+
+
+class ComparisonJobs:
+    """Queue and worker for rendering comparisons stored in the library."""
+
+    def __init__(self, library, config, settings: JobSettings | None = None,
+                 analyse: Callable | None = None, on_change: Callable | None = None) -> None:
+        self.library = library
+        self.config = config
+        self.settings = settings or JobSettings()
+        self.analyse = analyse or (lambda video, rotation: analyse_file(video, rotation, config))
+        self.on_change = on_change  # called with each comparison whose state changed (worker thread)
+        self.rendered = 0
+        self.failed = 0
+        self.last_error: str | None = None
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._current: str | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def book(self):
+        from kiosk.library.comparisons import ComparisonBook
+
+        return ComparisonBook(self.library)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Tidy what a previous run left, then start the ``compare-render`` thread."""
+        self.book.sweep()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="compare-render", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the render in progress (or give up after ``timeout``) and end the thread.
+
+        Comparisons still waiting stay queued; the next ``start()`` marks them failed.
+        """
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            _log.warning("the comparison renderer did not stop within %.0f s", timeout)
+        self._thread = None
+
+    # -- intents (any thread) ---------------------------------------------------------------------
+
+    def submit(self, look_ids: list[str], align: str = "angle"):
+        """Queue a comparison of these looks; returns it (state ``queued``). Raises ``QueueFull``."""
+        check_count(len(look_ids))
+        if len(set(look_ids)) != len(look_ids):
+            raise CompareError("each look can be in a comparison only once")
+        if self._thread is None:
+            raise CompareError("the comparison renderer is not running")
+        with self._lock:
+            if self._waiting >= self.settings.queue_limit:
+                raise QueueFull(f"{self._waiting} comparisons are waiting to be rendered; try again in a minute")
+            comparison = self.book.create(look_ids, align)
+            self._waiting += 1
+        self._queue.put(comparison.id)
+        return comparison
+
+    def health(self) -> dict:
+        """For /health and the logs."""
+        alive = self._thread is not None and self._thread.is_alive()
+        return {
+            "state": "running" if alive else "stopped",
+            "waiting": self._waiting,
+            "rendering": self._current is not None,
+            "rendered": self.rendered,
+            "failed": self.failed,
+            "last_error": self.last_error,
+        }
+
+    # -- the worker -------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        lower_priority(self.settings.nice, "comparison renderer")
+        while True:
+            comparison_id = self._queue.get()
+            if comparison_id is None or self._stopping.is_set():
+                return
+            with self._lock:
+                self._waiting -= 1
+                self._current = comparison_id
+            try:
+                self._render(comparison_id)
+            except Exception as exc:  # the loop must survive anything; the comparison says what went wrong
+                self._fail(comparison_id, exc)
+            finally:
+                self._current = None
+
+    def _render(self, comparison_id: str) -> None:
+        book = self.book
+        if not book.set_state(comparison_id, "rendering"):
+            return  # deleted while waiting
+        self._changed(comparison_id)
+        comparison = book.get(comparison_id)
+        maker = PaneMaker(self.analyse, self.library, self.config.display.rotation)
+        panes = maker.make_all(list(comparison.look_ids))
+        for pane in panes:
+            if pane.analysed_now:
+                self._keep_analysis(pane)
+        work = book.folder() / f".{comparison_id}.mp4"
+        report = compare(panes, work, comparison.align, render_settings(self.config))
+        data = report.to_json()
+        data["out"] = None  # where it lives is the library's business
+        if book.finish(comparison_id, work, report.rendered.width, report.rendered.height, data):
+            self.rendered += 1
+            _log.info("comparison %s rendered (%d looks, %d frames)", comparison_id, len(panes), report.rendered.frames)
+            self._changed(comparison_id)
+
+    def _keep_analysis(self, pane) -> None:
+        """A look stored without a yaw track was analysed: keep the track with it for next time."""
+        turn = pane.turn
+        data = {
+            "clock": "seconds from the first frame of the video",
+            "turn": None if turn is None else {**turn.to_json(), "complete": turn.complete},
+            "yaw": pane.track.to_entries(),
+            "source": "analysed for a comparison",
+        }
+        try:
+            self.library.set_analysis(pane.source, "turn", data)
+        except KioskError as exc:
+            _log.info("could not keep the analysis of look %s: %s", pane.source, exc)
+
+    def _fail(self, comparison_id: str, exc: Exception) -> None:
+        sentence = str(exc) if isinstance(exc, KioskError) else f"rendering failed ({type(exc).__name__})"
+        if not isinstance(exc, KioskError):
+            _log.error("comparison %s failed", comparison_id, exc_info=exc)
+        else:
+            _log.warning("comparison %s failed: %s", comparison_id, sentence)
+        self.failed += 1
+        self.last_error = sentence
+        try:
+            self.book.set_state(comparison_id, "failed", sentence)
+            self._changed(comparison_id)
+        except Exception as inner:  # the database itself is in trouble: say so, keep the loop
+            _log.error("cannot record that comparison %s failed: %s", comparison_id, inner)
+
+    def _changed(self, comparison_id: str) -> None:
+        if self.on_change is None:
+            return
+        found = self.book.find(comparison_id)
+        if found is not None:
+            try:
+                self.on_change(found)
+            except Exception:
+                _log.exception("comparison listener failed")
+

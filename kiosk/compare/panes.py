@@ -1,0 +1,186 @@
+"""A pane of a comparison: one look's video, yaw track, turn and caption; made from a path or a look id.
+
+A look from the library brings its stored ``"turn"`` analysis (the yaw track the mirror kept
+while recording it). A video file, or a look stored without a track, is analysed first with
+the live mirror's own detector (``kiosk.analysis.video``) through ``analyse_file``, the one
+adapter that reads its results. A video in which the detector never finds a person is refused:
+there is nothing to compare.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.compare.anglemap import AngleMap, Unaligned, build_angle_map
+from kiosk.compare.decode import VideoShape, probe
+from kiosk.compare.errors import CompareError
+from kiosk.compare.timeline import MAX_SECONDS, PaneTiming
+from kiosk.compare.track import TurnSummary, YawTrack
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """What the detector found in a video."""
+
+    track: YawTrack
+    turn: TurnSummary | None
+    person: bool
+
+
+Analyser = Callable[[Path, int], Analysed]  # (video, clockwise rotation) -> what it shows
+
+
+@dataclass(frozen=True)
+class Pane:
+    """One look in a comparison."""
+
+    source: str  # what was asked for: a path or a look id
+    video: Path
+    shape: VideoShape
+    track: YawTrack
+    turn: TurnSummary | None
+    angle_map: AngleMap | None
+    unaligned: str | None  # why it cannot follow the angle (None when it can)
+    recorded_at: float | None = None  # Unix time
+    note: str = ""
+    rotation: int = 0  # clockwise degrees that make its frames upright
+    analysed_now: bool = False  # its track came from analysing the video just now (not stored)
+
+    def timing(self) -> PaneTiming:
+        """What the timeline needs of it."""
+        end = max(self.shape.duration_s - 1.0 / max(self.shape.fps, 1.0), 0.0)
+        if self.turn is not None:
+            start, turn_s = self.turn.start_s, self.turn.end_s - self.turn.start_s
+        elif self.angle_map is not None:
+            start, stop = self.angle_map.span
+            turn_s = stop - start
+        else:
+            start, turn_s = 0.0, min(end, MAX_SECONDS)
+        return PaneTiming(self.track, self.angle_map, max(start, 0.0), end, turn_s)
+
+    def caption(self) -> str:
+        """First caption line: when it was recorded, and the note if any."""
+        parts = []
+        if self.recorded_at is not None:
+            parts.append(datetime.fromtimestamp(self.recorded_at).strftime("%d %b %H:%M"))
+        if self.note:
+            parts.append(self.note)
+        return " · ".join(parts) or Path(self.source).name
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "turn": self.turn.to_json() if self.turn else None}
+
+
+def make_pane(source: str, video: Path, analysed: Analysed, rotation: int = 0, recorded_at: float | None = None,
+              note: str = "", shape: VideoShape | None = None) -> Pane:
+    """A pane from a video and its analysis; its angle map, or why it has none."""
+    shape = shape or probe(video, rotation)
+    mapped = build_angle_map(analysed.track, analysed.turn)
+    if isinstance(mapped, Unaligned):
+        _log.info("%s plays by time: %s", source, mapped.reason)
+        return Pane(source, video, shape, analysed.track, analysed.turn, None, mapped.reason, recorded_at, note, rotation)
+    return Pane(source, video, shape, analysed.track, analysed.turn, mapped, None, recorded_at, note, rotation)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An input found and opened, not analysed yet."""
+
+    source: str
+    video: Path
+    shape: VideoShape
+    rotation: int = 0
+    recorded_at: float | None = None
+    note: str = ""
+    stored: Analysed | None = None  # the look's stored analysis, when it has one
+
+
+def stored_analysis(data: dict | None) -> Analysed | None:
+    """A look's stored ``"turn"`` analysis, or None when it holds no yaw track."""
+    if not isinstance(data, dict):
+        return None
+    track = YawTrack.from_entries(data.get("yaw") or [])
+    if not len(track):
+        return None
+    return Analysed(track, TurnSummary.from_stored(data.get("turn")), True)
+
+
+def analyse_file(video: Path, rotation: int, config) -> Analysed:
+    """Run the live mirror's detector over a video file (the adapter that reads its results)."""
+    from kiosk.analysis.settings import body_settings, pose_settings
+    from kiosk.analysis.video import VideoError, VideoOptions, analyse_video
+
+    cfg = config.analysis
+    options = VideoOptions(cfg.max_fps, pose_settings(cfg, rotation), body_settings(cfg))
+    try:
+        result = analyse_video(str(video), options)
+    except VideoError as exc:
+        raise CompareError(str(exc)) from None
+    person = any(pose is not None for _, pose in result.poses)
+    return Analysed(YawTrack.from_samples(result.track), TurnSummary.main_of(result.turns), person)
+
+
+class PaneMaker:
+    """Turns what was asked for (video paths, look ids) into panes.
+
+    Every input is found and opened first (``locate``, cheap), so a typo in the last argument
+    is reported before minutes of analysis of the first ones.
+    """
+
+    def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0) -> None:
+        self.analyse = analyse
+        self.library = library  # kiosk.library.Library, or a callable opening one on first use (or None)
+        self.look_rotation = look_rotation  # looks are stored as the camera sees them
+
+    def make_all(self, sources: list[str]) -> list[Pane]:
+        located = [self.locate(source) for source in sources]
+        return [self.make(found) for found in located]
+
+    def make(self, found: Located) -> Pane:
+        analysed = found.stored
+        if analysed is None:
+            analysed = self.analyse(found.video, found.rotation)
+            if not analysed.person:
+                raise CompareError(f"{found.source} shows no person to compare")
+        pane = make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
+        return replace(pane, analysed_now=found.stored is None)
+
+    def locate(self, source: str) -> Located:
+        path = Path(source).expanduser()
+        if path.is_dir():
+            raise CompareError(f"{source} is a folder, not a video")
+        if path.exists():
+            if not os.access(path, os.R_OK):
+                raise CompareError(f"the video file {source} cannot be read (permission denied)")
+            return Located(source, path, probe(path), 0, path.stat().st_mtime)
+        return self._look(source)
+
+    def _look(self, look_id: str) -> Located:
+        from kiosk.library import LookNotFound
+        from kiosk.library.layout import valid_id
+
+        library = self._library() if valid_id(look_id) else None
+        if library is None:
+            raise CompareError(f"the video file {look_id} does not exist")
+        try:
+            look = library.get(look_id)
+            stored = stored_analysis(library.analysis(look_id).get("turn"))
+        except LookNotFound:
+            raise CompareError(f"there is no video file {look_id} and no look with that id in the library") from None
+        video = Path(look.path)
+        if not video.is_file():
+            raise CompareError(f"the video of look {look_id} is missing from the library")
+        note = getattr(look, "note", "") or ""
+        return Located(look_id, video, probe(video, self.look_rotation), self.look_rotation, look.created, note, stored)
+
+    def _library(self):
+        if callable(self.library) and not hasattr(self.library, "get"):
+            self.library = self.library()
+        return self.library

@@ -1,0 +1,183 @@
+"""The session's effects and the shopper's intents, carried out on the parts in a stated order.
+
+``Effects`` belongs to the core and runs only on the core thread, so its few fields need no
+lock. The core passes it the current session id with every call; it never starts or ends a
+session itself. Ending a session is ``end_session`` followed, once every take of the session
+has landed, by ``_finish``:
+
+1. recorder: the take in progress ends (it is still finished and stored);
+2. identity: the consent question leaves the screen, the associate panel locks;
+3. the screen's pending share is dropped;
+4. when no take of the session is unfinished: the session's yes is applied to all its looks,
+   the looks without a yes are deleted, and the session's answer is forgotten.
+
+Network state and the screen follow from the ``SessionStateChanged`` event the core emits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kiosk.errors import KioskError
+from kiosk.events import Notice, ShareShown, TrayStep
+from kiosk.identity.events import CardPresented
+from kiosk.intents import Meaning, share_meaning
+from kiosk.parts import Parts
+from kiosk.recording.events import LookRecorded, RecordingFailed
+from kiosk.recording.recorder import RecordingRefused
+
+_log = logging.getLogger(__name__)
+
+
+class Effects:
+    """Carries out what the core decided; one instance per core."""
+
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        self._closing: set[str] = set()  # ended sessions waiting for their last takes
+        self._share_after_consent: str | None = None  # a look to share once the shopper says yes
+
+    # -- the session --------------------------------------------------------------------------
+
+    def start_session(self, session_id: str) -> None:
+        _log.info("session %s started", session_id)
+        self._parts.studio.session_started(session_id)
+
+    def end_session(self, session_id: str, reason: str) -> None:
+        """Steps 1–3 now, step 4 as soon as the session's takes have landed."""
+        _log.info("session %s ended: %s", session_id, reason)
+        self._parts.studio.session_ended(session_id)
+        self._parts.identity.session_ended(session_id)
+        self._share_after_consent = None
+        self._closing.add(session_id)
+        self.settle(force=False)
+
+    def settle(self, force: bool = True) -> None:
+        """Finish every ended session whose takes have landed (``force``: all of them, now)."""
+        for session_id in sorted(self._closing):
+            if force or self._parts.studio.unfinished(session_id) == 0:
+                self._closing.discard(session_id)
+                self._finish(session_id)
+
+    def _finish(self, session_id: str) -> None:
+        self._parts.identity.settle(session_id)
+        self._parts.studio.finalize(session_id)
+        self._parts.identity.forget_session(session_id)
+
+    def take_landed(self, event, current: str | None) -> None:
+        """A take was stored, dropped or failed: keep it if its session said yes; finish sessions."""
+        if isinstance(event, LookRecorded):
+            self._parts.identity.look_added(event.look_id, event.session_id)
+            if event.session_id == current:
+                self._parts.studio.publish_tray()
+            elif event.session_id not in self._closing:
+                # Its session is over and was finished without it (it began as the shopper left).
+                self._parts.studio.discard_unconsented(event.look_id)
+        self.settle(force=False)
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def start_recording(self, reason: str) -> None:
+        """Start a take for the session (the core has woken the mirror); refusals are shown."""
+        try:
+            self._parts.studio.begin(reason)
+        except RecordingRefused as exc:
+            self._parts.bus.emit(RecordingFailed(reason=str(exc)))
+
+    def stop_recording(self, reason: str) -> None:
+        self._parts.studio.end(reason)
+
+    def discard_take(self, look_id: str) -> None:
+        """A take the turn detector asked for turned out unwanted: it goes without a word."""
+        self._parts.studio.delete(look_id)
+
+    def delete_look(self, look_id: str) -> None:
+        if self._parts.studio.delete(look_id):
+            self._notice("Look deleted.", "studio")
+
+    def tray_step(self, meaning: Meaning) -> None:
+        self._parts.bus.emit(TrayStep(delta=1 if meaning is Meaning.TRAY_OLDER else -1))
+
+    # -- identity -----------------------------------------------------------------------------
+
+    def card_presented(self, event: CardPresented, session_id: str | None) -> None:
+        self._parts.identity.tap(event.card_key, session_id, event.protocol)
+
+    def ask_consent(self, session_id: str | None, quiet: bool = False) -> bool:
+        """Put the question up; unless ``quiet``, say so when it was already answered."""
+        identity = self._parts.identity
+        if identity.ask_consent(session_id):
+            return True
+        if not quiet and not identity.is_consented(session_id):
+            self._notice("You chose not to keep looks in this visit.", "identity")
+        return False
+
+    def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
+        self._parts.identity.answer_consent(session_id, yes, via)
+
+    def prompt_closed(self, answer: str) -> None:
+        """The question left the screen: a share waiting for a yes goes ahead, or is dropped."""
+        look_id, self._share_after_consent = self._share_after_consent, None
+        if look_id and answer == "yes":
+            self.share(look_id, None)
+
+    def forget_me(self, session_id: str | None) -> None:
+        report = self._parts.identity.forget_me(session_id)
+        if report is not None:
+            self._parts.studio.publish_tray()
+            self._notice(f"Done. The mirror has forgotten you: {report.looks} look(s) deleted.", "identity")
+
+    def associate_view(self, session_id: str | None):
+        """The panel's contents as a plain dict, or None (with a notice) when it cannot open."""
+        try:
+            view = self._parts.identity.associate_view(session_id)
+        except KioskError as exc:
+            self._notice(str(exc), "identity")
+            return None
+        customer = view.customer
+        prefs = ", ".join(f"{k}: {v}" for k, v in customer.preferences.items()) if customer and customer.preferences else ""
+        return {
+            "note": view.note,
+            "name": (customer.first_name or "Customer") if customer else "",
+            "tier": customer.tier if customer else "",
+            "preferences": prefs,
+            "looks": len(view.looks),
+        }
+
+    def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
+        try:
+            self._parts.identity.keep_for_customer(look_id, session_id)
+            self._notice("The look is now on the customer's card.", "identity")
+        except KioskError as exc:
+            self._notice(str(exc), "identity")
+        self._parts.studio.publish_tray()
+
+    # -- network ------------------------------------------------------------------------------
+
+    def share(self, look_id: str, session_id: str | None) -> None:
+        """Share a consented look of this session as a QR code, or ask for consent first."""
+        look = self._parts.studio.find(look_id)
+        meaning = share_meaning(look is not None, look is not None and look.consented)
+        if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
+            self._share_after_consent = look_id
+            if not self._parts.identity.ask_consent(session_id):
+                self._share_after_consent = None
+                self._notice("Looks can only be shared when you agree to keep them.", "studio")
+            return
+        if meaning is not Meaning.SHARE:
+            return
+        try:
+            link = self._parts.network.share_look(look_id)
+        except KioskError as exc:
+            self._notice(str(exc), "studio")
+            return
+        self._parts.bus.emit(ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png))
+
+    def request_assist(self, kind: str) -> None:
+        try:
+            self._parts.network.request_assist(kind)
+        except KioskError as exc:
+            self._notice(str(exc), "assist")
+
+    def _notice(self, text: str, topic: str) -> None:
+        self._parts.bus.emit(Notice(text=text, topic=topic))

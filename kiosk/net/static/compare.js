@@ -1,0 +1,187 @@
+// Associate console: compare 2–4 looks side by side, turning together by body angle.
+// Plain JS, no build step; kept apart from console.js, which it only hears from through the
+// "console:looks" event (the looks list it has just drawn). Each pane is a <video> of the
+// look (fetched with the console's token, played from a blob URL); one slider sets the shared
+// body angle and every pane seeks to its frame for that angle, found by anglemap.js, the same
+// mapping the mirror uses. Nothing is decoded on the mirror: it only serves files and tracks.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = "smartmirror.console.token";
+  const MIN_LOOKS = 2, MAX_LOOKS = 4, MIN_SECONDS = 4, MAX_SECONDS = 15;
+  const selected = new Set();
+  let panes = [];
+  let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
+
+  async function api(path, options = {}) {
+    const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` });
+    const resp = await fetch(path, Object.assign({}, options, { headers }));
+    if (!resp.ok) {
+      let message = `HTTP ${resp.status}`;
+      try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return resp;
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("data-")) node.setAttribute(k, v);
+      else node[k] = v;
+    }
+    node.append(...children);
+    return node;
+  }
+
+  // -- picking looks (on the console's list) --------------------------------------------------
+
+  function onLooks(event) {
+    const shown = new Set(event.detail.map((look) => look.id));
+    for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+    for (const item of document.querySelectorAll("#looks li.look[data-id]")) {
+      if (item.querySelector("input.compare-pick")) continue;
+      const id = item.dataset.id;
+      const box = el("input", { type: "checkbox", class: "compare-pick", checked: selected.has(id) });
+      box.addEventListener("change", () => {
+        if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; return; }
+        if (box.checked) selected.add(id); else selected.delete(id);
+        updateButton();
+      });
+      item.append(el("label", { class: "compare-label" }, box, " Compare"));
+    }
+    updateButton();
+  }
+
+  function updateButton() {
+    const button = $("compare-open");
+    button.disabled = selected.size < MIN_LOOKS;
+    button.textContent = selected.size < MIN_LOOKS ? "Tick two to four looks to compare them" : `Compare ${selected.size} looks`;
+  }
+
+  // -- the comparison ---------------------------------------------------------------------------
+
+  function phase(a) { return (((sweep * a) % 360) + 360) % 360 / 360; }
+
+  // Where a pane is at shared angle a: its angle map, or its own time for a look that cannot follow.
+  function paneTime(pane, a) {
+    if (pane.map) return pane.map.at(a);
+    const t = Math.min(pane.start + phase(a) * seconds, Math.max(pane.duration - 0.05, pane.start));
+    return { t, covered: true };
+  }
+
+  function setAngle(a) {
+    angle = AngleMaps.wrap180(a);
+    $("compare-angle").value = String(Math.round(angle));
+    $("compare-angle-out").textContent = `${Math.round(angle)}°`;
+    for (const pane of panes) {
+      const where = paneTime(pane, angle);
+      pane.expected = where.t;
+      pane.figure.dataset.expected = where.t.toFixed(4);
+      pane.video.currentTime = where.t;
+      pane.hint.textContent = pane.map ? (where.covered ? "" : "This look does not turn this far: nearest view") : pane.reason;
+    }
+  }
+
+  async function loadPane(look) {
+    const [turn, blob] = await Promise.all([
+      api(`/api/v1/looks/${encodeURIComponent(look.id)}/turn`).then((r) => r.json()),
+      api(look.video_url).then((r) => r.blob()),
+    ]);
+    const video = el("video", { muted: true, playsInline: true, preload: "auto", src: URL.createObjectURL(blob) });
+    const built = turn.yaw.length ? AngleMaps.buildAngleMap(turn.yaw, turn.turn) : { reason: turn.unaligned_reason };
+    const map = built.reason ? null : built;
+    const hint = el("div", { class: "hint" });
+    const when = new Date(look.created * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const figure = el("figure", { class: "compare-pane", "data-id": look.id }, video, el("figcaption", {}, el("strong", { textContent: when }), hint));
+    const pane = { id: look.id, video, map, figure, hint, expected: 0, duration: look.duration_s,
+      start: turn.turn ? turn.turn.start_s : 0, reason: map ? "" : `Plays by time: ${built.reason}` };
+    pane.turnSeconds = turn.turn ? turn.turn.end_s - turn.turn.start_s
+      : map ? Math.max(...map.times) - Math.min(...map.times) : Math.min(look.duration_s, MAX_SECONDS);
+    return pane;
+  }
+
+  async function open() {
+    const dialog = $("compare-dialog");
+    stop();
+    for (const pane of panes) URL.revokeObjectURL(pane.video.src);
+    panes = [];
+    $("compare-panes").replaceChildren();
+    $("compare-status").textContent = "Loading the looks…";
+    dialog.showModal();
+    try {
+      const all = (await (await api("/api/v1/looks")).json()).looks;
+      const looks = [...selected].map((id) => all.find((l) => l.id === id)).filter(Boolean);
+      panes = await Promise.all(looks.map(loadPane));
+    } catch (err) {
+      $("compare-status").textContent = `Could not load the looks: ${err.message}`;
+      return;
+    }
+    const leader = panes.find((p) => p.map);
+    sweep = leader ? leader.map.sign : 1;
+    seconds = Math.min(Math.max(Math.max(...panes.map((p) => p.turnSeconds)), MIN_SECONDS), MAX_SECONDS);
+    $("compare-panes").replaceChildren(...panes.map((p) => p.figure));
+    $("compare-panes").dataset.count = String(panes.length);
+    $("compare-status").textContent = leader ? "Drag to turn all looks together." : "None of these looks has a usable turn: they play by time.";
+    setAngle(0);
+  }
+
+  function tick(now) {
+    if (!playing) return;
+    if (lastFrame !== null) setAngle(angle + sweep * 360 * (now - lastFrame) / 1000 / seconds);
+    lastFrame = now;
+    requestAnimationFrame(tick);
+  }
+
+  function play() {
+    playing = !playing;
+    lastFrame = null;
+    $("compare-play").textContent = playing ? "Stop" : "Turn";
+    if (playing) requestAnimationFrame(tick);
+  }
+
+  function stop() {
+    playing = false;
+    $("compare-play").textContent = "Turn";
+  }
+
+  // -- one rendered video, shared by QR code ----------------------------------------------------
+
+  async function share() {
+    const status = $("compare-status");
+    const button = $("compare-share");
+    button.disabled = true;
+    try {
+      status.textContent = "The mirror is putting the looks into one video…";
+      let c = await (await api("/api/v1/comparisons", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ look_ids: panes.map((p) => p.id) }),
+      })).json();
+      while (c.state === "queued" || c.state === "rendering") {
+        await new Promise((r) => setTimeout(r, 1000));
+        c = await (await api(`/api/v1/comparisons/${encodeURIComponent(c.id)}`)).json();
+      }
+      if (c.state !== "ready") throw new Error(c.error || c.state);
+      const s = await (await api(`/api/v1/comparisons/${encodeURIComponent(c.id)}/share`, { method: "POST" })).json();
+      status.textContent = "";
+      $("compare-dialog").close();
+      $("qr-image").src = new URL(s.qr_svg_url).pathname;
+      $("qr-link").href = s.url;
+      $("qr-link").textContent = s.url;
+      $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
+      $("qr-dialog").showModal();
+    } catch (err) {
+      status.textContent = `Could not share: ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  document.addEventListener("console:looks", onLooks);
+  $("compare-open").addEventListener("click", open);
+  $("compare-angle").addEventListener("input", (event) => { stop(); setAngle(Number(event.target.value)); });
+  $("compare-play").addEventListener("click", play);
+  $("compare-share").addEventListener("click", share);
+  $("compare-dialog").addEventListener("close", stop);
+  updateButton();
+})();

@@ -1,0 +1,233 @@
+"""The comparison API on a real server: yaw tracks, rendering in the background, playing, sharing, consent."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.compare.jobs import ComparisonJobs, JobSettings, QueueFull
+from kiosk.config import Config
+from kiosk.events import EventBus
+from kiosk.library import Library, NewLook
+from kiosk.recording.container import verify
+from tests.unit._tracks import track
+from tests.unit._videos import counting_video
+
+from .conftest import TOKEN, server_config
+
+API = "/api/v1"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+TRACKS = {
+    "cw": track((0.5, 0.0), (2.0, 360.0), (0.4, 360.0)),
+    "ccw": track((0.3, 0.0), (1.0, -360.0), (0.6, -360.0)),
+    "partial": track((0.5, 0.0), (1.5, 200.0), (0.9, 200.0)),
+    "private": track((0.5, 0.0), (2.0, 360.0), (0.4, 360.0)),
+}
+
+
+def add_look(lib: Library, name: str, folder: Path) -> str:
+    look_id = Library.new_id()
+    video = counting_video(folder / f"{name}.mp4", frames=90, width=96, height=160)
+    lib.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
+                         consent_by=None if name == "private" else "operator"))
+    lib.set_analysis(look_id, "turn", {"turn": {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360, "direction": "cw"}
+                                       if name == "cw" else None, "yaw": TRACKS[name]})
+    return look_id
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    from kiosk.net.service import NetParts, NetService
+
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
+    service.start()
+    try:
+        yield service.url, ids, library, jobs
+    finally:
+        service.stop()
+        jobs.stop()
+        library.close()
+
+
+def wait_state(client: httpx.Client, comparison_id: str, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"{API}/comparisons/{comparison_id}").json()
+        if body["state"] in ("ready", "failed"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"comparison {comparison_id} still {body['state']} after {timeout} s")
+
+
+def test_yaw_track_of_a_look(mirror):
+    url, ids, _, _ = mirror
+    with httpx.Client(base_url=url, headers=AUTH) as client:
+        body = client.get(f"{API}/looks/{ids['cw']}/turn").json()
+        assert body["video_url"] == f"{API}/looks/{ids['cw']}/video"
+        assert len(body["yaw"]) == len(TRACKS["cw"]) and all(len(entry) == 4 for entry in body["yaw"])
+        assert body["turn"] == {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360.0, "direction": "cw"}
+        assert body["angle_aligned"] and body["coverage_deg"] == 360 and body["unaligned_reason"] is None
+        partial = client.get(f"{API}/looks/{ids['partial']}/turn").json()
+        assert partial["angle_aligned"] and partial["coverage_deg"] < 250 and partial["turn"] is None
+        assert client.get(f"{API}/looks/{ids['private']}/turn").status_code == 403
+        assert client.get(f"{API}/looks/{'B' * 22}/turn").status_code == 404
+    assert httpx.get(f"{url}{API}/looks/{ids['cw']}/turn").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "names,status,words",
+    [
+        (["cw"], 422, "look_ids"),
+        (["cw", "ccw", "partial", "cw", "ccw"], 422, "look_ids"),
+        (["cw", "cw"], 422, "only once"),
+        (["cw", "private"], 403, "not agreed"),
+        (["cw", "unknown"], 404, "no look"),
+    ],
+)
+def test_bad_comparison_requests(mirror, names, status, words):
+    url, ids, _, _ = mirror
+    look_ids = [ids.get(n, "C" * 22) for n in names]
+    resp = httpx.post(f"{url}{API}/comparisons", headers=AUTH, json={"look_ids": look_ids})
+    assert resp.status_code == status, resp.text
+    assert words in resp.json()["message"]
+
+
+def test_render_play_share_and_withdraw(mirror, tmp_path):
+    url, ids, library, jobs = mirror
+    with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+        resp = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["ccw"], ids["partial"]]})
+        assert resp.status_code == 202, resp.text
+        queued = resp.json()
+        assert queued["state"] in ("queued", "rendering") and queued["video_url"] is None
+        done = wait_state(client, queued["id"])
+        assert done["state"] == "ready", done
+        assert done["mean_angle_gap_deg"] is not None and done["frames"] > 0 and done["width"] > done["height"]
+        assert [c["id"] for c in client.get(f"{API}/comparisons").json()["comparisons"]] == [queued["id"]]
+
+        video = client.get(done["video_url"])
+        assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+        saved = tmp_path / "got.mp4"
+        saved.write_bytes(video.content)
+        info = verify(saved)
+        assert (info.codec, info.pix_fmt, info.moov_first, info.frames) == ("h264", "yuv420p", True, done["frames"])
+        part = client.get(done["video_url"], headers={"Range": "bytes=0-99"})
+        assert part.status_code == 206 and len(part.content) == 100
+
+        share = client.post(f"{API}/comparisons/{queued['id']}/share")
+        assert share.status_code == 201, share.text
+        link = share.json()
+        assert link["comparison_id"] == queued["id"] and link["url"].startswith(url + "/s/")
+        page = httpx.get(link["url"])
+        assert page.status_code == 200 and "side by side" in page.text and "<video" in page.text and "poster=" not in page.text
+        assert httpx.get(link["url"] + "/video").content == video.content
+        assert httpx.get(link["url"] + "/qr.svg").status_code == 200
+
+        # one shopper withdraws consent: neither the link nor the video works any more
+        library.set_consent(ids["ccw"], False)
+        assert httpx.get(link["url"]).status_code == 410
+        assert client.get(done["video_url"]).status_code == 403
+        assert client.post(f"{API}/comparisons/{queued['id']}/share").status_code == 403
+        library.set_consent(ids["ccw"], True, by="operator")
+        assert httpx.get(link["url"]).status_code == 200
+
+        # deleting one of its looks deletes the comparison, its file and what the link shows
+        path = Path(library.layout.comparison_video(queued["id"]))
+        assert path.is_file()
+        assert client.delete(f"{API}/looks/{ids['partial']}").status_code == 204
+        assert client.get(f"{API}/comparisons/{queued['id']}").status_code == 404
+        assert not path.exists()
+        assert httpx.get(link["url"]).status_code == 410
+    assert jobs.health()["rendered"] == 1
+
+
+def test_a_failed_render_says_why_and_the_renderer_goes_on(mirror):
+    url, ids, library, jobs = mirror
+    Path(library.get(ids["ccw"]).path).write_bytes(b"broken")
+    with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+        bad = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["ccw"]]}).json()
+        good = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["partial"]], "align": "time"}).json()
+        failed, ready = wait_state(client, bad["id"]), wait_state(client, good["id"])
+        assert failed["state"] == "failed" and "cannot open" in failed["error"]
+        assert ready["state"] == "ready" and ready["align"] == "time"
+        assert client.get(f"{API}/comparisons/{bad['id']}/video").status_code == 409
+        health = httpx.get(f"{url}{API}/health").json()
+        assert health["checks"]["comparisons"]["ok"] and "cannot open" in health["checks"]["comparisons"]["detail"]
+        assert client.delete(f"{API}/comparisons/{bad['id']}").status_code == 204
+        assert client.get(f"{API}/comparisons/{bad['id']}").status_code == 404
+
+
+def test_a_full_queue_is_refused_with_429(mirror, monkeypatch):
+    url, ids, _, jobs = mirror
+
+    def full(*args, **kwargs):
+        raise QueueFull("4 comparisons are waiting to be rendered; try again in a minute")
+
+    monkeypatch.setattr(jobs, "submit", full)
+    resp = httpx.post(f"{url}{API}/comparisons", headers=AUTH, json={"look_ids": [ids["cw"], ids["ccw"]]})
+    assert resp.status_code == 429 and resp.headers["retry-after"] == "30"
+
+
+def test_the_queue_is_bounded_and_renders_one_at_a_time(tmp_path, monkeypatch):
+    import threading
+
+    import kiosk.compare.jobs as jobs_module
+
+    library = Library(tmp_path / "library").open()
+    ids = [add_look(library, name, tmp_path) for name in ("cw", "ccw", "partial")]
+    release, running, peak = threading.Event(), [], []
+    real = jobs_module.compare
+
+    def slow(*args, **kwargs):
+        running.append(1)
+        peak.append(len(running))
+        release.wait(30)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            running.pop()
+
+    monkeypatch.setattr(jobs_module, "compare", slow)
+    jobs = ComparisonJobs(library, Config(), JobSettings(queue_limit=2))
+    jobs.start()
+    try:
+        first = jobs.submit(ids[:2])
+        deadline = time.monotonic() + 30
+        while not running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        waiting = [jobs.submit(ids[1:]), jobs.submit([ids[0], ids[2]])]
+        with pytest.raises(QueueFull):
+            jobs.submit(ids[:2])
+        release.set()
+        from kiosk.library.comparisons import ComparisonBook
+
+        book = ComparisonBook(library)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(book.get(c.id).state != "ready" for c in [first, *waiting]):
+            time.sleep(0.05)
+        assert all(book.get(c.id).ready for c in [first, *waiting])
+        assert max(peak) == 1
+    finally:
+        release.set()
+        jobs.stop()
+        library.close()
+    assert not any(t.name == "compare-render" for t in threading.enumerate())
+
+
+def test_comparison_routes_are_in_the_openapi_schema(mirror):
+    url, _, _, _ = mirror
+    schema = httpx.get(f"{url}{API}/openapi.json").json()
+    for path in ("/looks/{look_id}/turn", "/comparisons", "/comparisons/{comparison_id}", "/comparisons/{comparison_id}/video",
+                 "/comparisons/{comparison_id}/share"):
+        assert f"{API}{path}" in schema["paths"], path
+    post = schema["paths"][f"{API}/comparisons"]["post"]
+    assert {"202", "401", "403", "404", "429"} <= set(post["responses"])
+    assert post.get("security"), "token-protected"

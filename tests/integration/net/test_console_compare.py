@@ -1,0 +1,136 @@
+"""The console's side-by-side comparison in real headless Chromium, and its mapping against the mirror's.
+
+The slider sets one body angle; every pane (a <video> of a look, fetched with the console's
+token) must seek to the time the mirror's own mapping (``kiosk.compare.anglemap``) gives for
+that angle. The JavaScript mapping is also run directly on canned tracks, noisy and unsure
+ones included, and must pick the same view as the Python one for every degree.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import numpy as np
+import pytest
+
+from kiosk.compare.anglemap import AngleMap, Unaligned, build_angle_map
+from kiosk.compare.jobs import ComparisonJobs
+from kiosk.compare.track import TurnSummary, YawTrack, angle_gap
+from kiosk.config import Config
+from kiosk.events import EventBus
+from kiosk.library import Library
+from tests.unit._tracks import track
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, TOKEN, server_config
+from .test_api_compare import TRACKS, add_look
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    from kiosk.net.service import NetParts, NetService
+
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
+    service.start()
+    try:
+        yield service.url, ids
+    finally:
+        service.stop()
+        jobs.stop()
+        library.close()
+
+
+def python_time(body: dict, angle: float) -> float:
+    m = build_angle_map(YawTrack.from_entries(body["yaw"]), TurnSummary.from_stored(body["turn"]))
+    assert isinstance(m, AngleMap)
+    return m.at(angle).t
+
+
+PANES = "[...document.querySelectorAll('#compare-panes figure')]"
+
+
+def slide(browser, angle: float) -> None:
+    """Move the slider as a finger would: set its value, fire its input event."""
+    browser.js(f"(() => {{ const s = document.getElementById('compare-angle'); s.value = '{angle}';"
+               " s.dispatchEvent(new Event('input')); })()")
+
+
+def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
+    url, ids = mirror
+    bodies = {n: httpx.get(f"{url}{API}/looks/{ids[n]}/turn", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+              for n in ("cw", "ccw", "partial")}
+    chromium.open(url + "/console")
+    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+    assert chromium.js("document.getElementById('compare-open').disabled") is True
+    for name in ("cw", "ccw", "partial"):
+        chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+    chromium.wait("!document.getElementById('compare-open').disabled")
+    chromium.js("document.getElementById('compare-open').click()")
+    chromium.wait(f"{PANES}.length === 3 && {PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
+    order = chromium.js(f"{PANES}.map(f => f.dataset.id)")
+    names = {ids[n]: n for n in ids}
+    previous = None
+    for angle in (90, -90, 45, 180, -135):
+        slide(chromium, angle)
+        expected = [python_time(bodies[names[i]], angle) for i in order]
+        got = chromium.wait(
+            f"(() => {{ const v = {PANES}.map(f => f.querySelector('video'));"
+            f" return v.every(x => !x.seeking) ? v.map(x => x.currentTime) : null; }})()", timeout=10)
+        assert got == pytest.approx(expected, abs=1e-3), (angle, got, expected)
+        assert got != previous  # every pane moved
+        previous = got
+    # the partial look (0°..200°) says so at an angle it never reaches
+    slide(chromium, -90)
+    hint = chromium.js(f"{PANES}.find(f => f.dataset.id === '{ids['partial']}').querySelector('.hint').textContent")
+    assert "does not turn this far" in hint
+
+
+def _tracks() -> dict[str, tuple[list, dict | None]]:
+    from tests.unit.test_compare_anglemap import CASES
+
+    cases = {name: (entries, None) for name, entries, _ in CASES}
+    cases["noisy"] = (track((1.0, 0.0), (4.0, 360.0), (1.0, 360.0), noise=6.0, seed=5), None)
+    unsure = [list(e) for e in track((1.0, 0.0), (4.0, -360.0), (1.0, -360.0), noise=3.0, seed=9)]
+    rng = np.random.default_rng(4)
+    for entry in unsure:
+        entry[3] = float(rng.uniform(0.05, 1.0))
+    cases["unsure"] = (unsure, None)
+    turn = {"start_s": 1.0, "end_s": 4.0, "rotation_deg": 300, "direction": "cw"}
+    cases["with turn"] = (track((1.0, 0.0), (3.0, 300.0), (3.0, -60.0)), turn)
+    cases["old three-element"] = (track((1.0, 0.0), (2.0, 250.0), confidence=None), None)
+    cases["standing"] = (track((3.0, 10.0), (3.0, -10.0)), None)
+    return cases
+
+
+def test_the_browser_maps_angles_like_the_mirror(mirror, chromium):
+    url, _ = mirror
+    chromium.open(url + "/console")
+    chromium.wait("typeof AngleMaps === 'object'")
+    for name, (entries, turn) in _tracks().items():
+        js = chromium.js(
+            f"(() => {{ const m = AngleMaps.buildAngleMap({json.dumps(entries)}, {json.dumps(turn)});"
+            " return m.reason ? {reason: m.reason} : {times: Array.from(m.times), yaws: Array.from(m.yaws),"
+            " covered: Array.from(m.covered), at: [-170, -90, 0, 33, 90, 179].map(a => m.at(a).t)}; })()"
+        )
+        py = build_angle_map(YawTrack.from_entries(entries), TurnSummary.from_stored(turn))
+        if isinstance(py, Unaligned):
+            assert js == {"reason": py.reason}, name
+            continue
+        times, yaws = np.array(js["times"]), np.array(js["yaws"])
+        same_time = np.abs(times - py.times) < 1e-6
+        # where a tie in a pause is broken differently, both show the same side of the body
+        assert np.all(same_time | (angle_gap(yaws, py.yaws) < 0.5)), name
+        assert same_time.mean() >= 0.95, name
+        assert np.array_equal(np.array(js["covered"], dtype=bool), py.covered), name
+        assert js["at"] == pytest.approx([py.at(a).t for a in (-170, -90, 0, 33, 90, 179)], abs=0.05), name
