@@ -11,11 +11,13 @@ that fires is a false gesture (on a look-alike or anywhere else).
 The yaw track is scored where the labels give the truth: facing the camera (yaw 0) in the
 second before the turn starts and after it ends (a quarter second away from either, so the
 label's own tolerance does not count), and showing the back (yaw 180) during
-``back_interval_s``. Its error is reported, not part of passing.
+``back_interval_s``; where the labels carry the exact yaw of every frame (``yaw_truth``, the
+rendered clips), on every analysed frame too. Its error is reported, not part of passing.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, replace
 
 START_END_TOLERANCE_S = 0.5
@@ -47,6 +49,8 @@ class ClipScore:
     gestures_found: int = 0  # labelled gestures that fired in time
     false_gestures: int = 0  # gestures that fired where none was labelled (look-alikes included)
     gesture_err_s: list[float] | None = None  # fired minus labelled time, per found gesture
+    yaw_err_deg: float | None = None  # mean |error| of the yaw track against yaw_truth, every frame
+    yaw_err_p90_deg: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -61,10 +65,32 @@ def score(labels: dict, result: dict, variant: str = "original") -> ClipScore:
     """Compare one ``kiosk analyze`` JSON object with one labels entry."""
     clip = _score_turn(labels, result, variant)
     front, back = yaw_errors(labels, result.get("yaw") or [])
+    every, p90 = yaw_truth_errors(labels.get("yaw_truth") or [], result.get("yaw") or [])
     expected, found, false, errors = gesture_score(labels.get("gestures") or [], result.get("gestures") or [])
     passed = clip.passed and found == expected and false == 0
     return replace(clip, yaw_front_err_deg=front, yaw_back_err_deg=back, gestures_expected=expected,
-                   gestures_found=found, false_gestures=false, gesture_err_s=errors or None, passed=passed)
+                   gestures_found=found, false_gestures=false, gesture_err_s=errors or None, passed=passed,
+                   yaw_err_deg=every, yaw_err_p90_deg=p90)
+
+
+def yaw_truth_errors(truth: list, yaw: list) -> tuple[float | None, float | None]:
+    """Mean and 90th percentile |error| of ``[t, yaw_deg, ...]`` rows against per-frame ``[t, yaw]`` truth."""
+    if len(truth) < 2 or not yaw:
+        return None, None
+    times = [float(t) for t, _ in truth]
+    values = [float(y) for _, y in truth]
+    errors = []
+    for row in yaw:
+        t = float(row[0])
+        if times[0] <= t <= times[-1]:
+            i = max(bisect.bisect_right(times, t) - 1, 0)
+            j = min(i + 1, len(times) - 1)
+            w = 0.0 if j == i else (t - times[i]) / (times[j] - times[i])
+            errors.append(abs(_wrap(float(row[1]) - (values[i] + w * (values[j] - values[i])))))
+    if not errors:
+        return None, None
+    errors.sort()
+    return round(sum(errors) / len(errors), 1), round(errors[int(0.9 * (len(errors) - 1))], 1)
 
 
 def gesture_score(labelled: list[dict], fired: list[dict]) -> tuple[int, int, int, list[float]]:
@@ -164,6 +190,7 @@ def totals(scores: list[ClipScore]) -> dict:
         "false_gestures": sum(s.false_gestures for s in scores),
         "yaw_front_err_mean_deg": _mean([s.yaw_front_err_deg for s in scores if s.yaw_front_err_deg is not None]),
         "yaw_back_err_mean_deg": _mean([s.yaw_back_err_deg for s in scores if s.yaw_back_err_deg is not None]),
+        "yaw_err_mean_deg": _mean([s.yaw_err_deg for s in scores if s.yaw_err_deg is not None]),
     }
 
 

@@ -230,6 +230,11 @@ def _times(labels: dict, change: Callable[[float], float], reverse: bool = False
         out["gestures"] = gestures
     if "lookalikes" in labels:
         out["lookalikes"] = lookalikes
+    for key in ("yaw_truth", "head_yaw_truth"):
+        if key in labels:
+            # The same frames at other times; played backwards, the body faces the same way in
+            # each frame (only the order of the facings, and so the direction, reverses).
+            out[key] = sorted([change(t), y] for t, y in labels[key])
     return out
 
 
@@ -274,6 +279,9 @@ def _mirror_labels(labels: dict) -> dict:
     if "gestures" in labels:
         # The mirror image of a sweep to one's own left is a sweep to one's own right.
         out["gestures"] = [dict(g, kind=_flip_swipe(g["kind"])) for g in labels["gestures"]]
+    for key in ("yaw_truth", "head_yaw_truth"):
+        if key in labels:
+            out[key] = [[t, -y] for t, y in labels[key]]  # a mirror turns clockwise into counter-clockwise
     return out
 
 

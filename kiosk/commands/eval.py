@@ -130,9 +130,13 @@ def _row(c) -> str:
         direction = c.direction + (" ok" if c.direction_ok else " WRONG")
     yaw = "—" if c.yaw_front_err_deg is None else f"{c.yaw_front_err_deg:.0f}°"
     yaw += "/" + ("—" if c.yaw_back_err_deg is None else f"{c.yaw_back_err_deg:.0f}°")
+    if c.yaw_err_deg is not None:
+        yaw += f" every frame {c.yaw_err_deg:.0f}° (p90 {c.yaw_err_p90_deg:.0f}°)"
+    gestures = f"  gestures {c.gestures_found}/{c.gestures_expected} false {c.false_gestures}" if (
+        c.gestures_expected or c.false_gestures) else ""
     return (f"{c.file[:36]:36} {c.variant:9} turn {turn}  start {_fmt(c.start_err_s, 's'):>7}  end {_fmt(c.end_err_s, 's'):>7}"
-            f"  rot {_fmt(c.rotation_err_deg, '°'):>5}  dir {direction:9}  false {c.false_turns}  yaw err front/back {yaw:9}"
-            f"  {'pass' if c.passed else 'FAIL'}")
+            f"  rot {_fmt(c.rotation_err_deg, '°'):>5}  dir {direction:9}  false {c.false_turns}{gestures}"
+            f"  yaw err front/back {yaw:9}  {'pass' if c.passed else 'FAIL'}")
 
 
 def _summary(t: dict) -> str:
@@ -140,5 +144,7 @@ def _summary(t: dict) -> str:
             f"start error mean {t['start_err_mean_abs_s']} s (max {t['start_err_max_abs_s']}); end error mean "
             f"{t['end_err_mean_abs_s']} s (max {t['end_err_max_abs_s']}); rotation error mean "
             f"{t['rotation_err_mean_abs_deg']}° (max {t['rotation_err_max_abs_deg']}); wrong direction "
-            f"{t['direction_wrong']}; false turns {t['false_turns']}; yaw track error front "
-            f"{t['yaw_front_err_mean_deg']}°, back {t['yaw_back_err_mean_deg']}°")
+            f"{t['direction_wrong']}; false turns {t['false_turns']}; gestures found {t['gestures_found']}/"
+            f"{t['gestures_expected']}, false gestures {t['false_gestures']}; yaw track error front "
+            f"{t['yaw_front_err_mean_deg']}°, back {t['yaw_back_err_mean_deg']}°, every labelled frame "
+            f"{t['yaw_err_mean_deg']}°")

@@ -178,3 +178,16 @@ def test_every_spelling_of_counter_clockwise_is_understood(written):
     labels = dict(LABELS, turn=dict(LABELS["turn"], direction_from_above=written))
     assert score(labels, result((3.0, 7.0, 360.0, "ccw", True))).direction_ok
     assert VARIANTS["mirrored"].labels(labels)["turn"]["direction_from_above"] in ("clockwise", "cw")
+
+
+def test_yaw_track_error_against_the_exact_yaw_of_every_frame():
+    truth = [[i / 10, 36.0 * i] for i in range(11)]  # 0 → 360° in a second
+    rows = [[0.05, 18.0 + 5.0, 0, 1], [0.55, 198.0 - 360.0 + 10.0, 0, 1], [0.95, 342.0 - 360.0, 0, 1], [2.0, 0.0, 0, 1]]
+    clip = score(dict(LABELS, yaw_truth=truth), dict(result(), yaw=rows))
+    assert clip.yaw_err_deg == pytest.approx(5.0, abs=0.1)  # 5°, 10° and 0°; the row past the truth is left out
+    assert clip.yaw_err_p90_deg == pytest.approx(5.0, abs=0.1)
+    mirrored = VARIANTS["mirrored"].labels(dict(LABELS, yaw_truth=truth))["yaw_truth"]
+    assert mirrored[3] == [0.3, pytest.approx(-108.0)]
+    rev = VARIANTS["reversed"].labels(dict(LABELS, yaw_truth=truth))["yaw_truth"]
+    assert rev[0] == [pytest.approx(9.0), 360.0] and rev[-1] == [10.0, 0.0]  # the last frame comes first
+    assert VARIANTS["slow0.5x"].labels(dict(LABELS, yaw_truth=truth))["yaw_truth"][1] == [0.2, 36.0]
