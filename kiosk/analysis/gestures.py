@@ -8,8 +8,9 @@
   shopper's own: ``swipe_left`` is a sweep towards their own left, which is screen-left on the
   mirrored display. The return stroke inside ``cooldown_s`` is ignored. A swipe is one hand
   moving on its own: the stroke must be mostly sideways (``swipe_straightness``), the other
-  hand must stay where it is and the body must not move (``swipe_still_torso``): arms
-  swinging in a squat, both hands catching a ball or lateral raises are not swipes.
+  hand must end where it was and never sweep sideways itself, and the shoulders must not move
+  (``swipe_still_torso``): arms swinging in a squat, both hands catching a ball or lateral
+  raises are not swipes.
 
 Gestures count only while the body faces the mirror (shoulders wider than ``min_facing`` of
 the torso length) and is not turning. Each update carries a 0..1 ``progress`` for the
@@ -115,21 +116,29 @@ class GestureTracker:
         return held, False
 
     def _alone(self, stroke: list[tuple[float, ...]], travel: float) -> bool:
-        """Only the one hand moved, and mostly sideways (the body and the other hand held still)."""
+        """Only the one hand moved, and mostly sideways (the body and the other hand held still).
+
+        The other hand is judged by where it ends up against where it was (the model places a
+        hand badly for a frame when the other passes in front of it) and may not sweep sideways
+        itself; the shoulders may not move at all.
+        """
         s = self.settings
 
         def spread(i: int) -> float:
             values = [p[i] for p in stroke]
             return max(values) - min(values)
 
-        return (spread(2) <= s.swipe_straightness * travel and spread(3) <= s.swipe_still_torso
-                and spread(4) <= s.swipe_still_torso and spread(5) <= s.swipe_still_torso
-                and spread(6) <= s.swipe_still_torso)
+        other_moved = float(np.hypot(stroke[-1][3] - stroke[0][3], stroke[-1][4] - stroke[0][4]))
+        return (spread(2) <= s.swipe_straightness * travel and other_moved <= s.swipe_still_torso
+                and spread(3) <= 2 * s.swipe_still_torso
+                and spread(5) <= s.swipe_still_torso and spread(6) <= s.swipe_still_torso)
 
     def _swipe(self, t: float, body: "_Body") -> tuple[str | None, float, bool]:
         s = self.settings
         best: tuple[str | None, float, bool] = (None, 0.0, False)
         for wrist, trail in self._wrists.items():
+            if not body.visible[wrist] and trail and t - trail[-1][0] <= s.bridge_s:
+                continue  # the model lost sight of the hand for a frame (it passed the other one)
             if not body.at_chest(wrist):
                 trail.clear()
                 continue

@@ -129,3 +129,24 @@ def test_gestures_work_at_the_live_analysis_rate(fps):
     assert fired(play(GestureTracker(), [{"right_wrist": UP}] * int(1.6 * fps), fps=fps)) == [RAISE]
     frames = sweep(-0.3, 0.25, max(int(0.4 * fps), 2)) + [{}] * 3
     assert fired(play(GestureTracker(), frames, fps=fps)) == [SWIPE_LEFT]
+
+
+def test_a_swipe_survives_a_frame_where_the_hand_is_not_seen():
+    import dataclasses
+
+    tracker = GestureTracker()
+    updates = []
+    for i, kwargs in enumerate(sweep(-0.3, 0.25, 6) + [{}] * 3):
+        pose = make_pose(i / 15, **kwargs)
+        if i == 3:  # passing the other hand, the model is unsure of it for a frame
+            vis = pose.visibility.copy()
+            vis[16] = 0.2
+            pose = dataclasses.replace(pose, visibility=vis)
+        updates += tracker.update(i / 15, pose)
+    assert fired(updates) == [SWIPE_LEFT]
+
+
+def test_the_other_hand_glitching_for_a_frame_does_not_block_a_swipe():
+    frames = sweep(-0.3, 0.25, 6)
+    frames[3] = dict(frames[3], left_wrist=(0.1, 0.05))  # placed badly for one frame, then back
+    assert fired(play(GestureTracker(), frames + [{}] * 3)) == [SWIPE_LEFT]
