@@ -71,7 +71,7 @@ class BodyAnalyser:
             self._last_body = None
         sample = self.yaw.update(t, cues)
         if sample is not None:
-            turn += self.turns.update(self.yaw.window(), self.yaw.back_probability())
+            turn += self.turns.update(self.yaw.window(), self.yaw.back_probability(), self.yaw.side_views)
         gestures = self.gestures.update(t, pose, turning=self.turns.turning)
         return FrameFacts(t, seen, change, sample, turn, gestures)
 

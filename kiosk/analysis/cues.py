@@ -16,8 +16,9 @@ swaps in back views), except the one that is the model's own belief:
   points in the picture (image-left in the first profile of a clockwise turn, image-right in
   the second). The head turns on its own by up to ±70°; the likelihood allows it.
 - **face**: the strict face check (``Pose.face``): a face the face-mesh model accepts on the
-  head means the head is within about ±100° of the camera; no face says little on its own
-  (hair, a dark room, a small head).
+  head means the head is within about ±100° of the camera. No face is strong evidence only
+  once this person's face has been found a few times: until then (a visor, a mask, a hood, a
+  dark room, a small head) it says little.
 
 ``loglik`` gives the log-likelihood of a pose's cues for each yaw on a grid (0..360°, yaw 0 =
 facing the camera, clockwise seen from above positive), which the tracker in ``yaw`` fuses with
@@ -137,6 +138,7 @@ class CueModel:
     head_turn_deg: float = 45.0  # spread of the head's yaw around the body's
     face_seen_front: float = 0.9  # chance the face check finds a face when the head faces the camera
     face_seen_back: float = 0.02
+    face_unproven_front: float = 0.4  # the same for someone whose face has not been found yet
     face_limit_deg: float = 100.0  # head yaw beyond which a face is rarely found
 
 
@@ -158,10 +160,14 @@ class CueLikelihood:
                              math.radians(m.face_limit_deg + 25))
         p_face = m.face_seen_front + (m.face_seen_back - m.face_seen_front) * face_p
         self._p_face = (p_face * self._head_w).sum(axis=1)
+        p_unproven = m.face_unproven_front + (m.face_seen_back - m.face_unproven_front) * face_p
+        self._p_face_unproven = (p_unproven * self._head_w).sum(axis=1)
         front = np.cos(self.yaw)
         self._labels_front = np.where(front > 0, m.labels_front, 1.0 - m.labels_back)
 
-    def loglik(self, cues: Cues, width_ref: float | None, hip_ref: float | None) -> np.ndarray:
+    def loglik(self, cues: Cues, width_ref: float | None, hip_ref: float | None,
+               face_proven: bool = True) -> np.ndarray:
+        """``face_proven``: this person's face has been found before, so no face means something."""
         m = self.model
         out = np.zeros(self.bins)
         if cues.width is not None and width_ref:
@@ -186,8 +192,8 @@ class CueLikelihood:
             dens = np.exp(-0.5 * ((cues.nose - expected) / m.nose_sigma) ** 2)
             out += np.log((dens * self._head_w).sum(axis=1) + m.nose_outlier)
         if cues.face is not None:
-            p = self._p_face if cues.face >= 0.5 else 1.0 - self._p_face
-            out += np.log(p)
+            seen = self._p_face if face_proven else self._p_face_unproven
+            out += np.log(seen if cues.face >= 0.5 else 1.0 - seen)
         return out
 
 

@@ -1,7 +1,9 @@
 """Touchless control from the pose alone: hold a hand up, or swipe a hand sideways.
 
-- ``raise_hand``: one hand held above the head for ``hold_s`` (start/stop a recording). The
-  other hand must stay below the shoulders, so pulling a top over the head (both hands up)
+- ``raise_hand``: one hand held above the head for ``hold_s`` (start/stop a recording), on an
+  arm stretched out (``raise_reach``: a hand at the back of the head, fixing the hair, has the
+  arm bent to about 0.6 of its length; a raised one 0.9–1.0). The other hand must stay below
+  the shoulders, so pulling a top over the head (both hands up)
   never counts, and the hand must come down before the gesture can fire again.
 - ``swipe_left`` / ``swipe_right``: a hand at chest height sweeps sideways by ``swipe_torso``
   torso lengths within ``swipe_s`` (move through the looks tray). Left and right are the
@@ -43,6 +45,7 @@ class GestureSettings:
     swipe_straightness: float = 0.5  # the stroke's rise or fall at most this share of its sideways travel
     swipe_still_torso: float = 0.3  # the other hand and the shoulders move less than this (torso lengths)
     bridge_s: float = 0.35  # frames without a pose for this long change nothing
+    raise_reach: float = 0.8  # shoulder-to-wrist distance of a raised arm, as a share of the arm's length
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class GestureTracker:
         return out
 
     def _raise(self, t: float, body: "_Body") -> tuple[float, bool]:
-        up = [body.above_head(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
+        up = [body.above_head(w, self.settings.raise_reach) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
         low = [body.below_shoulders(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
         one_up = (up[0] and low[1]) or (up[1] and low[0])
         if not one_up:
@@ -199,10 +202,15 @@ class _Body:
         return cls(points, vis, facing=abs(width) / torso if width > 0 else 0.0,
                    centre=(float(shoulders[0]) / torso, float(shoulders[1]) / torso))
 
-    def above_head(self, wrist: int) -> bool:
+    def above_head(self, wrist: int, reach: float) -> bool:
+        """The wrist above the head on an arm stretched out (a hand fixing the hair bends it)."""
         head = min(self.points[lm.NOSE, 1], self.points[lm.LEFT_EAR, 1], self.points[lm.RIGHT_EAR, 1])
-        elbow = lm.LEFT_ELBOW if wrist == lm.LEFT_WRIST else lm.RIGHT_ELBOW
-        return bool(self.visible[wrist] and self.points[wrist, 1] < head - 0.15 and self.points[elbow, 1] < 0.0)
+        elbow, shoulder = ((lm.LEFT_ELBOW, lm.LEFT_SHOULDER) if wrist == lm.LEFT_WRIST
+                           else (lm.RIGHT_ELBOW, lm.RIGHT_SHOULDER))
+        p = self.points
+        arm = float(np.linalg.norm(p[elbow] - p[shoulder]) + np.linalg.norm(p[wrist] - p[elbow]))
+        stretched = arm > 1e-6 and float(np.linalg.norm(p[wrist] - p[shoulder])) >= reach * arm
+        return bool(self.visible[wrist] and p[wrist, 1] < head - 0.15 and p[elbow, 1] < 0.0 and stretched)
 
     def below_shoulders(self, wrist: int) -> bool:
         return bool(self.points[wrist, 1] > 0.2 or not self.visible[wrist])

@@ -110,7 +110,7 @@ def gesture_score(labelled: list[dict], fired: list[dict]) -> tuple[int, int, in
 def yaw_errors(labels: dict, yaw: list) -> tuple[float | None, float | None]:
     """Mean absolute error of ``[t, yaw_deg, ...]`` rows where the labels say front, and back."""
     turn = labels.get("turn")
-    if not turn or turn.get("end_s") is None or not yaw:
+    if not turn or turn.get("end_s") is None or turn.get("start_s") is None or not yaw:
         return None, None
     start, end = sorted((turn["start_s"], turn["end_s"]))
     interval = turn.get("back_interval_s") or ([turn["back_s"], turn["back_s"]] if turn.get("back_s") else None)

@@ -18,7 +18,8 @@ path each time:
   ``stall_deg``, and a trend slower than ``still_deg_s``), or reached
   ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little short of
   facing front), or went on spinning past 450°; never while the yaw filter gives more than
-  ``max_back_probability`` to the body being within 60° of showing its back. A full turn is
+  ``max_back_probability`` to the body being within 60° of showing its back, and never before
+  the widths have shown two separate side views (when they could be measured). A full turn is
   at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
   ``end_s`` is when the body is within ``settle_deg`` of its final facing.
@@ -32,7 +33,7 @@ path each time:
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +124,7 @@ class TurnTracker:
         self._stand: float | None = None  # the level the body stood at before the turn
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
+        self._side_views: Callable[[float], tuple[int, float]] | None = None
 
     @property
     def turning(self) -> bool:
@@ -138,11 +140,17 @@ class TurnTracker:
         """How far the current turn has gone (0 when not turning)."""
         return max(self._progress, 0.0) if self._phase is _Phase.TURNING else 0.0
 
-    def update(self, path: Sequence[YawSample], back_probability: float = 0.0) -> list[TurnUpdate]:
-        """Look at the current best path (oldest first, ending now)."""
+    def update(self, path: Sequence[YawSample], back_probability: float = 0.0,
+               side_views: Callable[[float], tuple[int, float]] | None = None) -> list[TurnUpdate]:
+        """Look at the current best path (oldest first, ending now).
+
+        ``side_views(since)``: how many separate side views the widths showed since then, and
+        the share of frames whose width was measured (None: not checked).
+        """
         if not path:
             return []
         self._path = path
+        self._side_views = side_views
         if self._phase is _Phase.IDLE:
             return self._idle(path, back_probability)
         return self._turning(path, back_probability)
@@ -182,6 +190,14 @@ class TurnTracker:
         track = _track(path, rest.t)
         start = _crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
+
+    def _passed_both_sides(self) -> bool:
+        """A full turn shows the body side-on twice; a path that went round without the widths
+        ever narrowing is the face check or the labels misleading it (a face hidden by hair)."""
+        if self._side_views is None:
+            return True
+        runs, measured = self._side_views(self._rest_t)
+        return runs >= 2 or measured < 0.5
 
     def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
         """A start read from a few wild frames may be revised into a turn the other way round."""
@@ -236,7 +252,7 @@ class TurnTracker:
         # Since when has the rotation not advanced by another stall_deg?
         advanced = next(t for (t, _), p in zip(track, progress) if p >= peak - s.stall_deg)
         stalled_for = now_t - advanced
-        facing_away = back_probability > s.max_back_probability
+        facing_away = back_probability > s.max_back_probability or not self._passed_both_sides()
         recent = [(t, p) for (t, _), p in zip(track, progress) if t >= now_t - s.stall_s]
         still = len(recent) < 3 or abs(float(np.polyfit([t for t, _ in recent], [p for _, p in recent], 1)[0])) <= s.still_deg_s
         if progress[-1] >= 360.0 + 90.0:

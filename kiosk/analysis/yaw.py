@@ -26,6 +26,7 @@ of the current best path (frozen ones first); ``update`` returns the newest.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ class YawSettings:
     jitter_deg: float = 6.0  # frame-to-frame wobble of a still body's yaw
     drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
     front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
+    faces_to_trust: int = 3  # after this many faces found, not finding one says "not facing"
+    missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
+    narrow: float = 0.6  # a width under this share of the person's square-on width is a side view
     cues: CueModel = field(default_factory=CueModel)
 
 
@@ -80,6 +84,9 @@ class YawTracker:
         self._alpha: np.ndarray | None = None  # forward probabilities (BINS, speeds)
         self._frames: deque[_Frame] = deque()
         self._widths: deque[tuple[float, float]] = deque()
+        self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
+        self._faces = 0  # face checks that found this person's face
+        self._missing_since: float | None = None  # the first of the face checks in a row that did not
         self._hips: deque[tuple[float, float]] = deque()
         self._anchor: tuple[float, float] | None = None  # (yaw, rotation) of the last frozen sample
         self._path: list[YawSample] | None = None
@@ -102,8 +109,23 @@ class YawTracker:
             return None
         if self._t is not None and (t - self._t > self.settings.max_gap_s or t <= self._t):
             self.reset()
-        loglik = self._lik.loglik(cues, self._reference(self._widths, t, cues.width_ref),
-                                  self._reference(self._hips, t, cues.hip_ref))
+        if cues.face is not None:
+            # A face found is news every time. A face not found is news only at first: once it
+            # has been missing for a while (hair over it, a look down, a hand), more misses are
+            # the same fact again, and must not add up to a turn the widths never showed.
+            if cues.face >= 0.5:
+                self._faces, self._missing_since = self._faces + 1, None
+            else:
+                if self._missing_since is None:
+                    self._missing_since = t
+                if t - self._missing_since > self.settings.missing_counts_s:
+                    cues = dataclasses.replace(cues, face=None)
+        width_ref = self._reference(self._widths, t, cues.width_ref)
+        loglik = self._lik.loglik(cues, width_ref, self._reference(self._hips, t, cues.hip_ref),
+                                  face_proven=self._faces >= self.settings.faces_to_trust)
+        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref))
+        while self._sides and t - self._sides[0][0] > self.settings.window_s:
+            self._sides.popleft()
         loglik = loglik - loglik.max()
         if self._delta is None:
             prior = self.settings.front_prior * np.cos(np.radians(np.arange(BINS) * BIN_DEG))
@@ -187,6 +209,22 @@ class YawTracker:
         if not values:
             return None
         return float(np.median([v for _, v in values]))
+
+    def side_views(self, since: float) -> tuple[int, float]:
+        """Separate side views seen since ``since`` (runs of narrow widths), and the share of
+        frames whose width could be measured at all."""
+        runs, narrow_before, measured, total = 0, False, 0, 0
+        for t, ratio in self._sides:
+            if t < since:
+                continue
+            total += 1
+            if ratio is None:
+                continue
+            measured += 1
+            narrow = ratio < self.settings.narrow
+            runs += narrow and not narrow_before
+            narrow_before = narrow
+        return runs, (measured / total if total else 0.0)
 
     def back_probability(self, within_deg: float = 60.0) -> float:
         """The filter's probability, now, that the body is within ``within_deg`` of showing its back."""

@@ -150,3 +150,20 @@ def test_the_other_hand_glitching_for_a_frame_does_not_block_a_swipe():
     frames = sweep(-0.3, 0.25, 6)
     frames[3] = dict(frames[3], left_wrist=(0.1, 0.05))  # placed badly for one frame, then back
     assert fired(play(GestureTracker(), frames + [{}] * 3)) == [SWIPE_LEFT]
+
+
+def test_a_hand_at_the_back_of_the_head_is_not_a_raised_hand():
+    # Fixing the hair: the wrist is as high as the top of the head, the elbow out to the side,
+    # the arm bent to about 0.6 of its length (measured on a rendered clip: a raised arm is 0.9–1.0).
+    import dataclasses
+
+    import numpy as np
+
+    pose = make_pose(0.0, left_wrist=(0.1, -0.5))
+    image = pose.image.copy()
+    # Put the left elbow well out to the side at shoulder height: the arm folds back to the head.
+    image[13] = image[11] + np.array([0.12, -0.05])
+    bent = dataclasses.replace(pose, image=image)
+    tracker = GestureTracker()
+    updates = [u for i in range(30) for u in tracker.update(i / 15, dataclasses.replace(bent, t=i / 15))]
+    assert fired(updates) == []

@@ -227,3 +227,21 @@ def test_a_slow_turn_with_a_long_back_hold_is_one_turn():
     analyser, ended = analyse([body(t, y, head=50.0 * np.sin(2 * t)) for t, y in path])
     [(at, end)] = ended
     assert end.turn.complete and end.turn.end_s == pytest.approx(9.0 - 12 / 87.5, abs=0.35)
+
+
+def test_someone_whose_face_is_never_found_still_faces_the_camera():
+    # A visor, a mask, a hood: the face check never finds a face. Not finding one only counts
+    # once this person's face has been seen; until then the other cues decide.
+    path = waypoints((4.0, 0.0))
+    samples = track([make_pose(t, y, face=0.0) for t, y in path])
+    assert all(abs(s.yaw_deg) < 30 for s in samples[5:])
+
+
+def test_a_face_hidden_for_seconds_while_square_on_is_no_turn():
+    # Pulling a top over the head, hair over the face, a long look down: no face for 4 s, the
+    # body square to the camera all along. The widths never narrow, so no turn can complete.
+    path = waypoints((1.0, 0.0), (4.0, 0.0), (2.0, 0.0))
+    poses = [make_pose(t, 0.0, face=0.0 if 1.0 <= t < 5.0 else 1.0) for t, _ in path]
+    analyser, ended = analyse(poses)
+    assert not any(end.turn.complete for _, end in ended)
+    assert abs(analyser.track[-1].yaw_deg) < 30  # facing front again once the face is back
