@@ -83,11 +83,11 @@ class YawTracker:
         self._delta: np.ndarray | None = None  # Viterbi log scores (BINS, speeds)
         self._alpha: np.ndarray | None = None  # forward probabilities (BINS, speeds)
         self._frames: deque[_Frame] = deque()
-        self._widths: deque[tuple[float, float]] = deque()
+        self._widths = _Reference()
         self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
         self._faces = 0  # face checks that found this person's face
         self._missing_since: float | None = None  # the first of the face checks in a row that did not
-        self._hips: deque[tuple[float, float]] = deque()
+        self._hips = _Reference()
         self._anchor: tuple[float, float] | None = None  # (yaw, rotation) of the last frozen sample
         self._path: list[YawSample] | None = None
         self._states: list[tuple[int, int, int]] = []  # the last best path's (cell, speed, jump) per frame
@@ -120,9 +120,9 @@ class YawTracker:
                     self._missing_since = t
                 if t - self._missing_since > self.settings.missing_counts_s:
                     cues = dataclasses.replace(cues, face=None)
-        width_ref = self._reference(self._widths, t, cues.width_ref)
-        loglik = self._lik.loglik(cues, width_ref, self._reference(self._hips, t, cues.hip_ref),
-                                  face_proven=self._faces >= self.settings.faces_to_trust)
+        width_ref = self._reference(self._widths, t, cues.width_ref, cues.width)
+        hip_ref = self._reference(self._hips, t, cues.hip_ref, cues.hip_width)
+        loglik = self._lik.loglik(cues, width_ref, hip_ref, face_proven=self._faces >= self.settings.faces_to_trust)
         self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref))
         while self._sides and t - self._sides[0][0] > self.settings.window_s:
             self._sides.popleft()
@@ -200,15 +200,30 @@ class YawTracker:
         self._steps[key] = step
         return step
 
-    def _reference(self, values: deque[tuple[float, float]], t: float, value: float | None) -> float | None:
-        """The person's 3D width-to-torso ratio: a median over the last ten seconds."""
-        if value is not None and 0.2 < value < 1.5:
-            values.append((t, value))
-        while values and t - values[0][0] > 10.0:
-            values.popleft()
-        if not values:
+    def _reference(self, ref: "_Reference", t: float, ratio3d: float | None, width: float | None) -> float | None:
+        """What this person's width looks like square on, in image torso lengths.
+
+        The model's 3D shoulder (or hip) length over its 3D torso length is about the image
+        ratio square on, but not exactly: per person and camera the image shows 0.65–1.05 of it
+        (perspective, clothes; hips more than shoulders). So the 3D ratio (median of the last
+        10 s) is scaled by how wide the image has shown this person relative to it (the 95th
+        percentile of the last 20 s, within 0.7–1.1): anyone who has faced the camera or shown
+        their back sets it.
+        """
+        if ratio3d is not None and 0.2 < ratio3d < 1.5:
+            ref.ratios.append((t, ratio3d))
+        while ref.ratios and t - ref.ratios[0][0] > 10.0:
+            ref.ratios.popleft()
+        if not ref.ratios:
             return None
-        return float(np.median([v for _, v in values]))
+        base = float(np.median([v for _, v in ref.ratios]))
+        if width is not None:
+            ref.seen.append((t, width / base))
+        while ref.seen and t - ref.seen[0][0] > 20.0:
+            ref.seen.popleft()
+        if len(ref.seen) < 5:
+            return base
+        return base * float(np.clip(np.percentile([v for _, v in ref.seen], 95), 0.7, 1.1))
 
     def side_views(self, since: float) -> tuple[int, float]:
         """Separate side views seen since ``since`` (runs of narrow widths), and the share of
@@ -305,6 +320,14 @@ class YawTracker:
                 self.frozen.append(sample)
         first = self._frames[0]
         self._frames[0] = _Frame(first.t, None, None, first.marginal, first.confidence)
+
+
+@dataclass
+class _Reference:
+    """Recent 3D width ratios and image widths of one line (shoulders or hips)."""
+
+    ratios: deque = field(default_factory=deque)  # (t, 3D length over 3D torso)
+    seen: deque = field(default_factory=deque)  # (t, image width over that)
 
 
 @dataclass(frozen=True)
