@@ -15,6 +15,10 @@ swaps in back views), except the one that is the model's own belief:
 - **nose**: the nose's offset across the torso axis, in torso lengths: which way the *head*
   points in the picture (image-left in the first profile of a clockwise turn, image-right in
   the second). The head turns on its own by up to ±70°; the likelihood allows it.
+- **feet**: how far the toes sit below the heels in the picture, in torso lengths (both feet,
+  so label-free). A camera above the feet sees the toes of someone facing it lower than their
+  heels (about +0.2 to +0.3), of someone showing the back level with them (about 0): an opinion
+  on front or back that does not come from the model's idea of depth.
 - **face**: the strict face check (``Pose.face``): a face the face-mesh model accepts on the
   head means the head is within about ±100° of the camera. No face is strong evidence only
   once this person's face has been found a few times: until then (a visor, a mask, a hood, a
@@ -54,6 +58,7 @@ class Cues:
     labelled_deg: float | None  # yaw from the model's left/right labels, -180..180
     nose: float | None  # nose offset across the torso axis (image torso lengths; + image-right)
     face: float | None  # strict face check: 1 a face, 0 none, None not looked at
+    feet: float | None = None  # toes below heels in the picture (image torso lengths)
 
 
 def cues_of(pose: Pose) -> Cues | None:
@@ -84,6 +89,10 @@ def cues_of(pose: Pose) -> Cues | None:
     nose = None
     if vis[lm.NOSE] >= _SEEN:
         nose = float(np.dot(xy[lm.NOSE] - shoulders, across)) / torso
+    feet = None
+    toes, heels = [lm.LEFT_FOOT, lm.RIGHT_FOOT], [lm.LEFT_HEEL, lm.RIGHT_HEEL]
+    if min(vis[toes + heels]) >= _SEEN:
+        feet = float(np.dot((xy[toes] - xy[heels]).mean(axis=0), up)) / -torso  # along the torso, downwards
     return Cues(
         t=pose.t,
         width=width if shoulders_seen else None,
@@ -95,6 +104,7 @@ def cues_of(pose: Pose) -> Cues | None:
         labelled_deg=labelled,
         nose=nose,
         face=pose.face,
+        feet=feet,
     )
 
 
@@ -136,6 +146,10 @@ class CueModel:
     nose_sigma: float = 0.09
     nose_outlier: float = 0.25
     head_turn_deg: float = 45.0  # spread of the head's yaw around the body's
+    feet_front: float = 0.25  # toes below heels facing the camera (torso lengths)
+    feet_back: float = 0.0  # and showing the back
+    feet_sigma: float = 0.1
+    feet_outlier: float = 0.3
     face_seen_front: float = 0.9  # chance the face check finds a face when the head faces the camera
     face_seen_back: float = 0.02
     face_unproven_front: float = 0.4  # the same for someone whose face has not been found yet
@@ -191,6 +205,9 @@ class CueLikelihood:
             expected = -m.nose_gain * np.sin(self._head)
             dens = np.exp(-0.5 * ((cues.nose - expected) / m.nose_sigma) ** 2)
             out += np.log((dens * self._head_w).sum(axis=1) + m.nose_outlier)
+        if cues.feet is not None:
+            expected = (m.feet_front + m.feet_back) / 2 + (m.feet_front - m.feet_back) / 2 * np.cos(self.yaw)
+            out += _mixture(cues.feet, expected, m.feet_sigma, m.feet_outlier)
         if cues.face is not None:
             seen = self._p_face if face_proven else self._p_face_unproven
             out += np.log(seen if cues.face >= 0.5 else 1.0 - seen)

