@@ -69,7 +69,7 @@ class PoseSettings:
     crop_to_person: bool = True
     smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
     face_check: bool = True  # look for a face on the head (face mesh): tells a front from a back view
-    face_every_s: float = 0.2  # at most five face checks a second (each costs about a fifth of the pose model)
+    face_every_s: float = 0.5  # at most two face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
 
 
