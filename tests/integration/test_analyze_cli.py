@@ -139,3 +139,30 @@ def test_analyze_honours_a_phone_style_display_rotation(footage_dir, tmp_path):
     [turn] = json.loads(proc.stdout)["turns"]
     assert turn["complete"] and turn["direction"] == "cw"
     assert abs(turn["start_s"] - 0.15) <= 0.5 and abs(turn["end_s"] - 1.44) <= 0.5
+
+
+def _gesture_clips() -> list:
+    from tests.conftest import ROOT
+
+    out = []
+    for name in ("dev.json", "synth-dev.json", "holdout.json", "synth-holdout.json"):
+        path = ROOT / "tests" / "footage" / name
+        if path.is_file():
+            for entry in json.loads(path.read_text()):
+                if entry.get("gestures") or entry.get("lookalikes"):
+                    out.append(pytest.param(path.parent, entry, id=f"{name}:{entry['file']}"))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder, entry", _gesture_clips())
+def test_analyze_json_reports_the_labelled_gestures_and_nothing_on_look_alikes(folder, entry):
+    """Touchless control on people: every labelled gesture within 0.5 s, nothing on a look-alike."""
+    from kiosk.analysis.scoring import gesture_score
+
+    proc = kiosk("analyze", str(folder / entry["file"]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    fired = json.loads(proc.stdout)["gestures"]
+    assert all(set(g) == {"t", "gesture"} for g in fired)
+    expected, found, false, _ = gesture_score(entry.get("gestures", []), fired)
+    assert found == expected and false == 0, (fired, entry.get("gestures"), entry.get("lookalikes"))
