@@ -10,8 +10,9 @@ facing the camera or showing the back, depth from one camera can be mirrored, th
 left/right labels swap in back views, and heads turn while bodies don't. So the tracker is a
 small hidden Markov model over (yaw, angular speed): 72 yaw cells of 5° times 13 speeds from
 -540 to +540 °/s. A body keeps turning the way it turns (speeds change a step at a time), and
-every analysed frame weighs each yaw by its cues (``cues.CueLikelihood``). Two passes run side
-by side on every frame:
+every analysed frame weighs each yaw by its cues (``cues.CueLikelihood``, read against what
+``appearance.Appearance`` has learned about this person). Two passes run side by side on every
+frame:
 
 - Viterbi (max-product), with back-pointers over the last ``window_s`` seconds: the single
   most likely *path* of yaw given everything seen so far. It may revise the past (a face seen
@@ -26,13 +27,13 @@ of the current best path (frozen ones first); ``update`` returns the newest.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from kiosk.analysis.appearance import Appearance, AppearanceSettings
 from kiosk.analysis.cues import CueLikelihood, CueModel, Cues
 
 BIN_DEG = 5.0
@@ -61,10 +62,8 @@ class YawSettings:
     jitter_deg: float = 6.0  # frame-to-frame wobble of a still body's yaw
     drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
     front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
-    faces_to_trust: int = 3  # after this many faces found, not finding one says "not facing"
-    missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
-    narrow: float = 0.6  # a width under this share of the person's square-on width is a side view
     cues: CueModel = field(default_factory=CueModel)
+    appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
 
 
 class YawTracker:
@@ -83,11 +82,7 @@ class YawTracker:
         self._delta: np.ndarray | None = None  # Viterbi log scores (BINS, speeds)
         self._alpha: np.ndarray | None = None  # forward probabilities (BINS, speeds)
         self._frames: deque[_Frame] = deque()
-        self._widths = _Reference()
-        self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
-        self._faces = 0  # face checks that found this person's face
-        self._missing_since: float | None = None  # the first of the face checks in a row that did not
-        self._hips = _Reference()
+        self.appearance = Appearance(self.settings.appearance)
         self._anchor: tuple[float, float] | None = None  # (yaw, rotation) of the last frozen sample
         self._path: list[YawSample] | None = None
         self._states: list[tuple[int, int, int]] = []  # the last best path's (cell, speed, jump) per frame
@@ -109,23 +104,8 @@ class YawTracker:
             return None
         if self._t is not None and (t - self._t > self.settings.max_gap_s or t <= self._t):
             self.reset()
-        if cues.face is not None:
-            # A face found is news every time. A face not found is news only at first: once it
-            # has been missing for a while (hair over it, a look down, a hand), more misses are
-            # the same fact again, and must not add up to a turn the widths never showed.
-            if cues.face >= 0.5:
-                self._faces, self._missing_since = self._faces + 1, None
-            else:
-                if self._missing_since is None:
-                    self._missing_since = t
-                if t - self._missing_since > self.settings.missing_counts_s:
-                    cues = dataclasses.replace(cues, face=None)
-        width_ref = self._reference(self._widths, t, cues.width_ref, cues.width)
-        hip_ref = self._reference(self._hips, t, cues.hip_ref, cues.hip_width)
-        loglik = self._lik.loglik(cues, width_ref, hip_ref, face_proven=self._faces >= self.settings.faces_to_trust)
-        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref))
-        while self._sides and t - self._sides[0][0] > self.settings.window_s:
-            self._sides.popleft()
+        reading = self.appearance.read(cues)
+        loglik = self._lik.loglik(reading.cues, reading.width_ref, reading.hip_ref, face_proven=reading.face_proven)
         loglik = loglik - loglik.max()
         if self._delta is None:
             prior = self.settings.front_prior * np.cos(np.radians(np.arange(BINS) * BIN_DEG))
@@ -200,46 +180,9 @@ class YawTracker:
         self._steps[key] = step
         return step
 
-    def _reference(self, ref: "_Reference", t: float, ratio3d: float | None, width: float | None) -> float | None:
-        """What this person's width looks like square on, in image torso lengths.
-
-        The model's 3D shoulder (or hip) length over its 3D torso length is about the image
-        ratio square on, but not exactly: per person and camera the image shows 0.65–1.05 of it
-        (perspective, clothes; hips more than shoulders). So the 3D ratio (median of the last
-        10 s) is scaled by how wide the image has shown this person relative to it (the 95th
-        percentile of the last 20 s, within 0.7–1.1): anyone who has faced the camera or shown
-        their back sets it.
-        """
-        if ratio3d is not None and 0.2 < ratio3d < 1.5:
-            ref.ratios.append((t, ratio3d))
-        while ref.ratios and t - ref.ratios[0][0] > 10.0:
-            ref.ratios.popleft()
-        if not ref.ratios:
-            return None
-        base = float(np.median([v for _, v in ref.ratios]))
-        if width is not None:
-            ref.seen.append((t, width / base))
-        while ref.seen and t - ref.seen[0][0] > 20.0:
-            ref.seen.popleft()
-        if len(ref.seen) < 5:
-            return base
-        return base * float(np.clip(np.percentile([v for _, v in ref.seen], 95), 0.7, 1.1))
-
     def side_views(self, since: float) -> tuple[int, float]:
-        """Separate side views seen since ``since`` (runs of narrow widths), and the share of
-        frames whose width could be measured at all."""
-        runs, narrow_before, measured, total = 0, False, 0, 0
-        for t, ratio in self._sides:
-            if t < since:
-                continue
-            total += 1
-            if ratio is None:
-                continue
-            measured += 1
-            narrow = ratio < self.settings.narrow
-            runs += narrow and not narrow_before
-            narrow_before = narrow
-        return runs, (measured / total if total else 0.0)
+        """Separate side views the widths showed since ``since``, and the share of frames measured."""
+        return self.appearance.side_views(since)
 
     def back_probability(self, within_deg: float = 60.0) -> float:
         """The filter's probability, now, that the body is within ``within_deg`` of showing its back."""
@@ -320,14 +263,6 @@ class YawTracker:
                 self.frozen.append(sample)
         first = self._frames[0]
         self._frames[0] = _Frame(first.t, None, None, first.marginal, first.confidence)
-
-
-@dataclass
-class _Reference:
-    """Recent 3D width ratios and image widths of one line (shoulders or hips)."""
-
-    ratios: deque = field(default_factory=deque)  # (t, 3D length over 3D torso)
-    seen: deque = field(default_factory=deque)  # (t, image width over that)
 
 
 @dataclass(frozen=True)
