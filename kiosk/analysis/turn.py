@@ -14,15 +14,16 @@ path each time:
   that rest level by ``settle_deg``.
 - **back**: the rotation has reached ``back_deg`` from the rest level.
 - **completed**: the body is ``full_deg`` round from where it stood before the turn and has
-  stopped for ``stall_s`` (no further
-  ``stall_deg``, and a trend slower than ``still_deg_s``), or reached
-  ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little short of
-  facing front), or went on spinning past 450°; never while the yaw filter gives more than
+  stopped for ``stall_s`` (no further ``stall_deg``, a trend slower than ``still_deg_s``), or
+  it reached ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little
+  short of facing front), or it went on spinning a full turn past its first front facing and
+  another 90°; never while the yaw filter gives more than
   ``max_back_probability`` to the body being within 60° of showing its back, and never before
   the widths have shown two separate side views (when they could be measured). A full turn is
   at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
-  ``end_s`` is when the body is within ``settle_deg`` of its final facing.
+  ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
+  ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
 - **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
   started, for ``abandon_after_s`` in a row (a few wild frames can bend the newest part of the
   path for a moment); or it paused longer than ``pause_max_s`` or took longer than
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kiosk.analysis.track import Track, crossing, smoothed, stand_before
 from kiosk.analysis.yaw import YawSample
 
 
@@ -188,8 +190,8 @@ class TurnTracker:
         self._phase, self._sign, self._rest_t = _Phase.TURNING, sign, rest.t
         self._started_t = now.t
         self._back_sent = False
-        track = _track(path, rest.t)
-        start = _crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
+        track = smoothed(path, rest.t)
+        start = crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
 
     def _passed_both_sides(self) -> bool:
@@ -203,7 +205,7 @@ class TurnTracker:
     def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
         """A start read from a few wild frames may be revised into a turn the other way round."""
         s = self.settings
-        track = _track(path, self._rest_t)
+        track = smoothed(path, self._rest_t)
         if not track or max(self._sign * (r - track[0][1]) for _, r in track) >= s.start_deg / 2:
             return
         now = path[-1]
@@ -236,7 +238,7 @@ class TurnTracker:
     def _turning(self, path: Sequence[YawSample], back_probability: float) -> list[TurnUpdate]:
         s = self.settings
         self._reconsider_direction(path)
-        track = _track(path, self._rest_t)
+        track = smoothed(path, self._rest_t)
         if not track:
             return self._finish(path)
         rest = track[0][1]
@@ -248,7 +250,7 @@ class TurnTracker:
         out: list[TurnUpdate] = []
         if not self._back_sent and peak >= s.back_deg:
             self._back_sent = True
-            back = _crossing(track, sign, rest + sign * s.back_deg, last=False) or now_t
+            back = crossing(track, sign, rest + sign * s.back_deg, last=False) or now_t
             out.append(TurnBack(back_s=back, direction=_direction(sign)))
         # Since when has the rotation not advanced by another stall_deg?
         advanced = next(t for (t, _), p in zip(track, progress) if p >= peak - s.stall_deg)
@@ -287,7 +289,7 @@ class TurnTracker:
                 resume_from: float | None = None) -> list[TurnUpdate]:
         s = self.settings
         sign = self._sign
-        track = _track(path, self._rest_t)
+        track = smoothed(path, self._rest_t)
         self._phase = _Phase.IDLE
         self._progress = 0.0
         self._doubt_since = None
@@ -302,20 +304,20 @@ class TurnTracker:
             # More than a full turn from rest to rest: the 360° nearest to facing the camera.
             lo, hi = sorted((rest, rest + sign * (peak - 360.0)))
             rest = min(max(360.0 * round((lo + hi) / 720.0), lo), hi)
-        start = _crossing(track, sign, rest + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
-        plateau = self._plateau_before(track, sign, rest)
+        start = crossing(track, sign, rest + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+        plateau = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
         if plateau is not None:
             # A sway just before the turn: the turn starts when the body leaves its last stand.
-            later = _crossing(track, sign, plateau + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+            later = crossing(track, sign, plateau + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
             if later is not None and (start is None or later > start):
                 start = later
-        back = _crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
-        end = _crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
+        back = crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
+        end = crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
         if end is None and not carry_on:
             # It stopped short of the full extent (a stop before the front, or a path a few
             # degrees off): the end is when it came within settle_deg of where it settled.
             settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
-            end = _crossing(track, sign, settled - sign * s.settle_deg, last=False)
+            end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
@@ -326,71 +328,17 @@ class TurnTracker:
         return [TurnEnded(turn, around)]
 
 
-    def _around(self, track: list[tuple[float, float]], sign: int, rest: float) -> float:
+    def _around(self, track: Track, sign: int, rest: float) -> float:
         """How far round the body is now, from where it stood before the turn (not the lowest
         point of a noisy rest, which would make it look further round than it is)."""
+        s = self.settings
         quarter = next((t for t, r in track if sign * (r - rest) >= 90.0), None)
         if quarter is not None and self._stand_key != (self._rest_t, quarter, sign):
             self._stand_key = (self._rest_t, quarter, sign)
-            self._stand = self._plateau_before(track, sign, rest)
+            self._stand = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
         stand = self._stand if quarter is not None and self._stand is not None else rest
         return sign * (track[-1][1] - stand)
-
-    def _plateau_before(self, track: list[tuple[float, float]], sign: int, rest: float) -> float | None:
-        """The level of the last stand (``plateau_s`` within ``stall_deg``) before a quarter turn.
-
-        Stands well into the turn (a pause in the side view) are passed: only one within
-        ``plateau_deg`` of the turn's rest facing counts.
-        """
-        s = self.settings
-        quarter = next((i for i, (_, r) in enumerate(track) if sign * (r - rest) >= 90.0), None)
-        if quarter is None:
-            return None
-        for i in range(quarter, -1, -1):
-            t = track[i][0]
-            window = [r for u, r in track[: i + 1] if u >= t - s.plateau_s]
-            if track[0][0] > t - s.plateau_s or max(window) - min(window) > s.stall_deg:
-                continue
-            level = float(np.median(window))
-            if sign * (level - rest) <= s.plateau_deg:
-                return level
-        return None
-
-
-def _track(path: Sequence[YawSample], since: float) -> list[tuple[float, float]]:
-    """(t, rotation) from ``since`` on, each a median of five: one or two wild frames bend a path
-    for a moment (a median keeps a steady turn's ramp where it is)."""
-    points = [(p.t, p.rotation_deg) for p in path if p.t >= since]
-    r = [v for _, v in points]
-    out = []
-    for i, (t, _) in enumerate(points):
-        half = min(2, i, len(r) - 1 - i)
-        out.append((t, sorted(r[i - half : i + half + 1])[half]))
-    return out
 
 
 def _direction(sign: int) -> str:
     return "cw" if sign > 0 else "ccw"
-
-
-def _crossing(
-    track: list[tuple[float, float]], sign: int, level: float, last: bool, before: float | None = None
-) -> float | None:
-    """When the rotation crossed ``level`` going in the turn's direction (interpolated).
-
-    ``last`` picks the last upward crossing before the track first reaches ``before`` (the
-    start of a turn), otherwise the first crossing (back and end).
-    """
-    found = None
-    for (t0, r0), (t1, r1) in zip(track, track[1:]):
-        if before is not None and sign * (r0 - before) >= 0:
-            break
-        a, b = sign * (r0 - level), sign * (r1 - level)
-        if a < 0 <= b:
-            t = t0 + (t1 - t0) * (-a / (b - a))
-            if not last:
-                return t
-            found = t
-    if found is None and track and sign * (track[0][1] - level) >= 0 and last:
-        return track[0][0]
-    return found
