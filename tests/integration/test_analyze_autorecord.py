@@ -50,7 +50,8 @@ def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
     assert 0.0 <= turn["start_s"] < turn["back_s"] < turn["end_s"] <= look.duration_s
     assert turn["end_s"] - turn["start_s"] == pytest.approx(7.7 - 3.15, abs=0.6)
     yaw = stored["yaw"]
-    assert len(yaw) >= 50
+    # Every analysed frame of the take: at least 4 a second (a loaded 2-core machine gets 5).
+    assert len(yaw) >= 4 * (yaw[-1][0] - yaw[0][0]) and all(len(row) == 4 for row in yaw)
     assert yaw[-1][2] - yaw[0][2] >= 300  # the track covers the whole rotation
     phases = [e.phase for e in events if isinstance(e, TurnPhase)]
     assert phases == ["started", "back", "completed"]
