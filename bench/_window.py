@@ -15,11 +15,14 @@ def _percentiles(values: list[float]) -> dict:
     return summary(values, 1000.0)
 
 
-def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None) -> dict:
+def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None, after=None, ready=None) -> dict:
     """Run the mirror for ``warmup + seconds`` and return the figures of the measured part.
 
     ``during`` (optional) is called once when measuring starts, on the UI thread, so a caller
-    can add a load (a recording, analysis, downloads) and compare in the same run.
+    can add a load (a recording, analysis, downloads) and compare in the same run; ``after``
+    (optional) when it ends, before the window closes, to read the load's own counters;
+    ``ready`` (optional): measuring starts only once it returns true after the warm-up (the
+    load has started), checked every 0.25 s for up to two minutes.
     """
     from PySide6.QtCore import QTimer
 
@@ -40,6 +43,8 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None)
 
     def finish(pump, probe, window) -> None:
         wall = time.monotonic() - mark["t"]
+        if after is not None:
+            after()
         stats = core.camera_status()
         captured = stats.captured - mark["captured"]
         painted = probe.painted
@@ -63,10 +68,16 @@ def measure_preview(core: KioskCore, seconds: float, warmup: float, during=None)
         )
         request_quit()
 
-    def hook(window, pump, probe) -> None:
+    def when_ready(pump, probe, window, deadline: float) -> None:
+        if ready is not None and not ready() and time.monotonic() < deadline:
+            QTimer.singleShot(250, lambda: when_ready(pump, probe, window, deadline))
+            return
+        begin(pump, probe)
+        QTimer.singleShot(int(seconds * 1000), lambda: finish(pump, probe, window))
+
+    def hook(window, pump, probe, *_) -> None:
         core.touch()  # wake the mirror: the benchmark measures the live picture
-        QTimer.singleShot(int(warmup * 1000), lambda: begin(pump, probe))
-        QTimer.singleShot(int((warmup + seconds) * 1000), lambda: finish(pump, probe, window))
+        QTimer.singleShot(int(warmup * 1000), lambda: when_ready(pump, probe, window, time.monotonic() + warmup + 120))
 
     run_mirror(core, on_window=hook)
     if not result:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--seconds must be 1–3600 and --warmup 0–60")
     config = load_config(args.config)
     config.display.fullscreen = True
-    core = build_core(config, args.source, record=False)  # the bare mirror; bench record adds a take
+    core = build_core(config, args.source, record=False, window=True)  # the bare mirror; bench record adds a take
     with display(check_screen(args.screen)):
         from bench._window import measure_preview
 

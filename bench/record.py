@@ -226,7 +226,7 @@ def _measure_preview(config, spec: str, seconds: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp, display():
         from bench._window import measure_preview
 
-        core = build_core(config, spec, library_dir=tmp, record=True, analysis=False)
+        core = build_core(config, spec, library_dir=tmp, record=True, analysis=False, window=True)
         figures = measure_preview(core, seconds, 2.0, during=lambda: core.start_recording("benchmark"))
         recorder_dropped = core.parts.studio.dropped
     return {"source": spec, "fps_painted": figures["fps_painted"], "fps_captured": figures["fps_captured"],

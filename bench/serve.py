@@ -87,9 +87,9 @@ def _painted(config, source: str, seconds: float, load, analysis: bool | None) -
     started: dict = {}
     try:
         with display(check_screen(load["screen"])):
-            idle = measure_preview(build_core(config, source, analysis=analysis), seconds, 2.0)
+            idle = measure_preview(build_core(config, source, analysis=analysis, window=True), seconds, 2.0)
             busy = measure_preview(
-                build_core(config, source, analysis=analysis), seconds, 2.0,
+                build_core(config, source, analysis=analysis, window=True), seconds, 2.0,
                 during=lambda: started.update(proc=load["start"]()),
             )
     except (KioskError, RuntimeError) as exc:

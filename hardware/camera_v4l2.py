@@ -91,3 +91,57 @@ def probe_device(device: str) -> bool:
         return bool(cap.isOpened() and cap.read()[0])
     finally:
         cap.release()
+
+
+def list_modes(device: str, timeout: float = 5.0) -> list[str] | None:
+    """The device's modes as "MJPG 1920x1080@30" strings (``v4l2-ctl``); None when v4l2-ctl is missing.
+
+    Asking for the formats opens the device for a moment without streaming, so it works while
+    another program (the kiosk) captures from it.
+    """
+    import subprocess
+
+    try:
+        done = subprocess.run(["v4l2-ctl", "-d", device, "--list-formats-ext"], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return parse_formats(done.stdout) if done.returncode == 0 else []
+
+
+def parse_formats(text: str) -> list[str]:
+    """``v4l2-ctl --list-formats-ext`` output as "FOURCC WxH@fps[,fps…]" entries, in its order."""
+    import re
+
+    modes: list[str] = []
+    fourcc, size, rates = "", "", []
+
+    def flush() -> None:
+        if fourcc and size:
+            modes.append(f"{fourcc} {size}" + (f"@{','.join(rates)}" if rates else ""))
+
+    for line in text.splitlines():
+        if m := re.search(r"\[\d+\]: '(\w{1,4})'", line):
+            flush()
+            fourcc, size, rates = m.group(1), "", []
+        elif m := re.search(r"Size: \w+ (\d+x\d+)", line):
+            flush()
+            size, rates = m.group(1), []
+        elif m := re.search(r"\(([\d.]+) fps\)", line):
+            rates.append(f"{float(m.group(1)):g}")
+    flush()
+    return modes
+
+
+def opened_mode(device: str) -> str | None:
+    """What OpenCV opens ``device`` at ("1280x720@30 MJPG"), or None when it does not open."""
+    cap = cv2.VideoCapture(device, cv2.CAP_V4L2)
+    try:
+        if not cap.isOpened():
+            return None
+        code = int(cap.get(cv2.CAP_PROP_FOURCC))
+        fourcc = "".join(chr(code >> 8 * i & 0xFF) for i in range(4)).strip("\0 ")
+        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        return f"{width}x{height}@{cap.get(cv2.CAP_PROP_FPS):g} {fourcc}".strip()
+    finally:
+        cap.release()

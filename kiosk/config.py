@@ -17,7 +17,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from kiosk.errors import ConfigError
 
@@ -70,6 +71,28 @@ class DisplayConfig(Section):
     window_width: int = Field(540, ge=160, le=7680, description="Window width with --windowed.")
     window_height: int = Field(960, ge=160, le=7680, description="Window height with --windowed.")
     show_status: bool = Field(True, description="Show the small status line (fps, camera state).")
+    sleep_after_s: float = Field(
+        120.0, ge=0.0, le=86400.0, description="Seconds with nobody in view and no touch before the screen goes dark; 0: never."
+    )
+    opening_hours: str = Field(
+        "", description="Store hours, e.g. 'Mo-Sa 09:00-20:00; Su 11:00-17:00': outside them the screen stays dark "
+        "unless touched; empty: always open."
+    )
+    power: Literal["auto", "wlr-randr", "xset", "vcgencmd", "backlight", "black"] = Field(
+        "auto", description="How the screen is switched off: auto tries wlr-randr, xset, vcgencmd, a backlight, then a black screen."
+    )
+    power_output: str = Field("", description="wlr-randr output to switch, e.g. HDMI-A-1; empty: every output.")
+    dark_analysis_fps: float = Field(
+        4.0, ge=1.0, le=30.0, description="Frames analysed per second while the screen is dark (to notice someone stepping in)."
+    )
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        from kiosk.opening_hours import parse_opening_hours
+
+        parse_opening_hours(value)  # its ValueError names what is wrong
+        return value
 
 
 class SessionConfig(Section):
@@ -97,7 +120,9 @@ class ApiConfig(Section):
         default_factory=list, description="IPv4 addresses to announce on; empty: every address except loopback."
     )
     announce: bool = Field(True, description="Announce the mirror on the LAN by zeroconf (mDNS).")
-    token: str = Field("", description="Bearer token for the API and console (KIOSK_API_TOKEN overrides); empty: API locked.")
+    token: str = Field(
+        "", description="Bearer token for the API and console, at least 32 characters (KIOSK_API_TOKEN overrides); empty: API locked."
+    )
     pin: str = Field("", description="Associate console PIN (4-12 digits); empty: sign in with the token only.")
     public_url: str = Field("", description="Base URL put in share links, e.g. http://mirror3.local:8080; empty: as the client called us.")
     cors_origins: list[str] = Field(default_factory=list, description="Web origins allowed to call the API from a browser; empty: none.")
@@ -106,6 +131,13 @@ class ApiConfig(Section):
     video_mb_s: float = Field(
         8.0, ge=0, le=1000, description="Megabytes per second all video downloads share (0: no limit), so the screen never stutters."
     )
+
+    @field_validator("token")
+    @classmethod
+    def _check_token(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("too short: use at least 32 random characters (e.g. openssl rand -hex 24)")
+        return value
 
     @field_validator("pin")
     @classmethod
@@ -137,7 +169,7 @@ class WebhookConfig(Section):
     """Optional store service that receives events and shared looks (HMAC-signed JSON)."""
 
     url: str = Field("", description="http(s) URL to POST to; empty: no webhook.")
-    secret: str = Field("", description="HMAC-SHA256 key for the X-Smartmirror-Signature header.")
+    secret: str = Field("", description="HMAC-SHA256 key for the X-Smartmirror-Signature header; at least 16 characters when url is set.")
     timeout_s: float = Field(5.0, ge=0.5, le=60, description="Seconds to wait for the store service per try.")
     max_backoff_s: float = Field(300.0, ge=1, le=3600, description="Longest wait between two tries of a failing delivery.")
 
@@ -147,6 +179,17 @@ class WebhookConfig(Section):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> WebhookConfig:
+        # unsigned deliveries would let anyone on the LAN post events in the mirror's name
+        if self.url and len(self.secret) < 16:
+            raise PydanticCustomError(
+                "setting_error",
+                "needs at least 16 characters when webhook.url is set (the store service checks signatures with it)",
+                {"field": "secret"},
+            )
+        return self
 
 
 class RecordingConfig(Section):
@@ -194,10 +237,17 @@ class AnalysisConfig(Section):
     crop_to_person: bool = Field(True, description="Hand the model a crop around the person seen last (sharper when they are small).")
     face_check: bool = Field(True, description="Look for a face on the head to tell a front view from a back view.")
     max_fps: float = Field(15.0, ge=1.0, le=60.0, description="Most frames analysed per second; the rest are skipped.")
-    runner: Literal["thread", "process"] = Field(
-        "thread", description="Run the pose model in a named thread of the kiosk or in a separate process."
+    min_fps: float = Field(
+        5.0, ge=0.5, le=60.0,
+        description="Fewest frames analysed per second when the mirror needs the CPU (the pacer's floor and start).",
     )
-    nice: int = Field(10, ge=0, le=19, description="Scheduling niceness of the analysis (0–19): higher yields the CPU to the mirror.")
+    runner: Literal["thread", "process"] = Field(
+        "process", description="Run the pose model in a separate process (frames in shared memory) or in a thread of the kiosk."
+    )
+    nice: int = Field(10, ge=0, le=19, description="How much lower the pose model's scheduling priority is than the kiosk's (0–19).")
+    idle_priority: bool = Field(
+        False, description="Run the pose model only on CPU time nothing else wants (Linux SCHED_IDLE)."
+    )
     turn_start_deg: float = Field(
         75.0, ge=30.0, le=180.0, description="Degrees of rotation that start a turn (and its recording; the pre-roll keeps its beginning)."
     )
@@ -294,16 +344,29 @@ def parse_config(data: dict, origin: str) -> Config:
     return config
 
 
+#: Settings whose values are never repeated in a message: a mistyped secret is still nearly the secret.
+SECRET_KEYS = frozenset({"token", "pin", "secret"})
+
+
+class _Hidden:
+    def __repr__(self) -> str:
+        return "(a value not shown: it is a secret)"
+
+
 def describe_error(exc: ValidationError) -> str:
-    """Turn pydantic's first error into 'key: what was expected, got what'."""
+    """Turn pydantic's first error into 'key: what was expected, got what' (secrets never shown)."""
     err = exc.errors(include_url=False)[0]
     key = ".".join(str(part) for part in err["loc"]) or "(top level)"
     kind = err["type"]
     got = err.get("input")
+    if err["loc"] and str(err["loc"][-1]) in SECRET_KEYS:
+        got = _Hidden()
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         section = ".".join(str(p) for p in err["loc"][:-1])
         return f"unknown key '{key}'" + (f" (not a setting of [{section}])" if section else "")
+    if kind == "setting_error":  # a check across settings names the one to change
+        return f"{key}.{ctx['field']}: {err['msg']}"
     if kind == "literal_error":
         return f"{key}: expected one of {ctx.get('expected')}, got {got!r}"
     bounds = {

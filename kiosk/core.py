@@ -6,7 +6,7 @@ inbox, handled by the ``core`` thread one item at a time:
 
 - events the parts publish on the bus that call for a decision (presence samples, card taps,
   fired gestures, take requests, takes that landed, consent answers) and
-- intents from the screen and the network (touch, record, share, delete, end the session…).
+- intents from the screen and the network (touch, record, share, delete, compare looks, end the session…).
 
 Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
 effects are carried out here in a stated order (``_start_session``, ``_end_session``). So no
@@ -18,21 +18,31 @@ database is touched by the UI thread. The loop survives any exception and says s
 from __future__ import annotations
 
 import logging
-import queue
 import secrets
-import threading
 import time
 from collections.abc import Callable
 
 from kiosk.analysis.events import GestureProgress, PresenceSample
 from kiosk.capture import CameraStatus
+from kiosk.comparing import Comparing
+from kiosk.compare.events import ComparisonChanged
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged
+from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged, TrayChanged
 from kiosk.hub import FrameHub
-from kiosk.identity.events import STEP_ASSOCIATE, STEP_CONSENT, AssociatePanelShown, CardPresented, CardTapped, ConsentChanged
+from kiosk.identity.events import (
+    STEP_ASSOCIATE,
+    STEP_CONSENT,
+    STEP_WELCOME,
+    AssociatePanelShown,
+    CardPresented,
+    CardTapped,
+    ConsentChanged,
+)
 from kiosk.identity.prompt import ConsentPromptClosed
+from kiosk.inbox import Inbox
 from kiosk.log import QuietLogger
+from kiosk.opening_hours import parse_opening_hours
 from kiosk.parts import Parts
 from kiosk.recording.events import (
     LookRecorded,
@@ -42,6 +52,7 @@ from kiosk.recording.events import (
     TakeEndRequested,
     TakeRequested,
 )
+from kiosk.screen_policy import ScreenSettings, ScreenState, presence_counts, screen_step
 from kiosk.session import (
     EndRequested,
     Input,
@@ -67,7 +78,8 @@ CORE = "core"  # the core's own place in the start and stop orders
 
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
-            TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged)
+            TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged,
+            TrayChanged, ComparisonChanged)
 
 
 class KioskCore:
@@ -77,10 +89,15 @@ class KioskCore:
         self._parts = parts
         cfg = parts.config.session
         self._settings = SessionSettings(cfg.wake_after_s, cfg.end_after_s, cfg.idle_timeout_s)
+        display = parts.config.display
+        self._screen_settings = ScreenSettings(display.sleep_after_s)
+        self._hours = parse_opening_hours(display.opening_hours)
+        self._screen = ScreenState()
         self._effects = Effects(parts)
-        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._comparing = Comparing(parts)
+        self._inbox = Inbox("core", self._handle, lambda now: self._feed(Tick(now)), self._fault, TICK_S)
         self._state = SessionState()
-        self._thread: threading.Thread | None = None
+        self._running = False
         self._unsubscribe: Callable[[], None] | None = None
         self._faults = 0
         self._last_fault = ""
@@ -114,7 +131,7 @@ class KioskCore:
 
     def health(self) -> dict:
         """The core loop's own health: faults caught so far and parts that could not start."""
-        return {"alive": self._thread is not None and self._thread.is_alive(), "faults": self._faults,
+        return {"alive": self._inbox.alive, "faults": self._faults,
                 "last_fault": self._last_fault, "parts": dict(self._part_errors)}
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -124,8 +141,8 @@ class KioskCore:
         for name in self._parts.start_order:
             if name == CORE:
                 self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
-                self._thread = threading.Thread(target=self._loop, name="core", daemon=True)
-                self._thread.start()
+                self._inbox.start()
+                self._running = True
                 continue
             try:
                 getattr(self._parts, name).start()
@@ -140,7 +157,7 @@ class KioskCore:
 
     def stop(self) -> None:
         """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
-        if self._thread is None:
+        if not self._running:
             return
         self._post(EndRequested(time.monotonic()))
         self.flush(10.0)
@@ -148,11 +165,9 @@ class KioskCore:
             if name == CORE:
                 # The parts that make takes have stopped, so the last takes have landed:
                 # finish every ended session, then stop listening.
-                self._post(_Call(self._effects.settle))
-                self.flush(10.0)
-                self._inbox.put(_STOP)
-                self._thread.join(10.0)
-                self._thread = None
+                self._inbox.call(self._effects.settle)
+                self._inbox.stop()
+                self._running = False
                 if self._unsubscribe is not None:
                     self._unsubscribe()
                     self._unsubscribe = None
@@ -167,9 +182,7 @@ class KioskCore:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything posted before this call has been handled (tests, shutdown)."""
-        done = threading.Event()
-        self._post(_Call(done.set))
-        return done.wait(timeout)
+        return self._inbox.flush(timeout)
 
     # -- intents (any thread; handled in order on the core thread) -----------------------------
 
@@ -225,6 +238,28 @@ class KioskCore:
         """Associate panel: move a look of this session to the customer's card."""
         self._call(lambda: (self._effects.keep_for_customer(look_id, self._sid()), self._open_panel()))
 
+    def start_picking(self) -> None:
+        """"Compare": the shopper is about to pick looks from the tray."""
+        self._call(self._comparing.start_picking)
+
+    def pick_look(self, look_id: str) -> None:
+        """A tap on a look while picking: it joins the comparison (two to four), or leaves it."""
+        self._call(lambda: self._comparing.pick(look_id))
+
+    def cancel_picking(self) -> None:
+        self._call(self._comparing.cancel_picking)
+
+    def open_comparison(self, width: int, height: int) -> None:
+        """Show the picked looks side by side in the screen's pane area of ``width`` × ``height`` pixels."""
+        self._call(lambda: self._comparing.open((width, height)))
+
+    def close_comparison(self) -> None:
+        self._call(self._comparing.close)
+
+    def share_comparison(self) -> None:
+        """"Share this comparison": a QR code once its video is made, asking for consent first if needed."""
+        self._call(lambda: self._comparing.share(self._sid()))
+
     def tap_card(self, card_key: str, protocol: str = "manual") -> None:
         """A card key as if its card had been tapped (associate tools, tests)."""
         self._post(CardPresented(card_key=card_key, protocol=protocol))
@@ -232,49 +267,30 @@ class KioskCore:
     # -- the core thread ----------------------------------------------------------------------
 
     def _post(self, item) -> None:
-        self._inbox.put(item)
+        self._inbox.post(item)
 
     def _call(self, fn) -> None:
-        self._post(_Call(fn))
+        self._inbox.call(fn)
 
     def _on_bus(self, event: Event) -> None:
         if isinstance(event, _HANDLED) and not (isinstance(event, GestureProgress) and not event.fired):
-            self._inbox.put(event)
+            self._inbox.post(event)
 
-    def _loop(self) -> None:
-        next_tick = time.monotonic() + TICK_S
-        while True:
-            try:
-                item = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
-            except queue.Empty:
-                item = None
-            if item is _STOP:
-                return
-            now = time.monotonic()
-            if item is None or now >= next_tick:
-                next_tick = now + TICK_S
-                self._guarded("the session clock", self._feed, Tick(now))
-            if item is not None:
-                self._guarded(type(item).__name__, self._handle, item)
-
-    def _guarded(self, what: str, fn, *args) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:  # noqa: BLE001 - the core must outlive any one mistake
-            self._faults += 1
-            self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
-            _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
-            _log.debug("the core's fault in detail", exc_info=True)
-            self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
+    def _fault(self, what: str, exc: Exception) -> None:
+        self._faults += 1
+        self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
+        _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
+        _log.debug("the core's fault in detail", exc_info=exc)
+        self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
 
     def _handle(self, item) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         effects = self._effects
-        if isinstance(item, _Call):
-            item.fn()
-        elif isinstance(item, (Touch, EndRequested)):
+        if isinstance(item, (Touch, EndRequested)):
             self._feed(item)
         elif isinstance(item, PresenceSample):
-            self._feed(PersonSeen(item.t, item.full_body) if item.seen else PersonGone(item.t))
+            # Outside opening hours a person walking past wakes nothing (kiosk.screen_policy).
+            seen = item.seen and presence_counts(self._state.phase, self._open_now())
+            self._feed(PersonSeen(item.t, item.full_body) if seen else PersonGone(item.t))
         elif isinstance(item, CardPresented):
             self._wake()  # a tap wakes a sleeping mirror first
             effects.card_presented(item, self._sid())
@@ -283,6 +299,8 @@ class KioskCore:
                 effects.ask_consent(item.session_id, quiet=True)
             elif item.next_step == STEP_ASSOCIATE:
                 self._open_panel()
+            elif item.next_step == STEP_WELCOME:
+                self._parts.studio.publish_tray()  # the card's kept looks join the tray
         elif isinstance(item, GestureProgress):
             _log.info("gesture: %s", item.gesture)
             self._gesture(item.gesture)
@@ -297,17 +315,24 @@ class KioskCore:
             effects.take_landed(item, self._sid())
         elif isinstance(item, ConsentPromptClosed):
             effects.prompt_closed(item.answer)
+            self._comparing.prompt_closed(item.answer, self._sid())
         elif isinstance(item, ConsentChanged):
             self._parts.studio.publish_tray()
+        elif isinstance(item, TrayChanged):
+            self._comparing.tray_changed(item)
+        elif isinstance(item, ComparisonChanged):
+            self._comparing.comparison_changed(item)
 
     def _gesture(self, gesture: str) -> None:
-        meaning = gesture_meaning(gesture, self._parts.identity.asking)
+        meaning = gesture_meaning(gesture, self._parts.identity.asking, self._comparing.is_open)
         if meaning in (Meaning.CONSENT_YES, Meaning.CONSENT_NO):
             self._effects.answer_consent(self._sid(), meaning is Meaning.CONSENT_YES, "gesture")
         elif meaning is Meaning.TOGGLE_RECORDING:
             self._toggle_recording()
         elif meaning in (Meaning.TRAY_OLDER, Meaning.TRAY_NEWER):
             self._effects.tray_step(meaning)
+        elif meaning in (Meaning.TURN_LEFT, Meaning.TURN_RIGHT):
+            self._comparing.turn(meaning)
 
     def _toggle_recording(self) -> None:
         if self._parts.studio.recording:
@@ -332,14 +357,25 @@ class KioskCore:
         return self._state.session_id
 
     def _feed(self, event: Input) -> None:
-        """Advance the session state machine and carry out its effects, in order."""
+        """Advance the session state machine and carry out its effects, in order; then the screen's."""
         self._state, effects = step(self._state, event, self._settings, _new_session_id)
         for effect in effects:
             if isinstance(effect, SessionStarted):
                 self._effects.start_session(effect.session_id)
             elif isinstance(effect, SessionEnded):
+                self._comparing.session_ended()
                 self._effects.end_session(effect.session_id, effect.reason)
             self._announce()
+        screen = screen_step(self._screen, event, self._state.phase, self._open_now(), self._screen_settings)
+        if screen.on != self._screen.on:
+            self._effects.screen_power(screen.on, screen.reason)
+        self._screen = screen
+
+    def _open_now(self) -> bool:
+        if self._hours.always_open:
+            return True
+        local = time.localtime()
+        return self._hours.is_open(local.tm_wday, local.tm_hour * 60 + local.tm_min)
 
     def _announce(self) -> None:
         state = self._state
@@ -348,18 +384,6 @@ class KioskCore:
             started = time.time() - (time.monotonic() - state.started_at)
         self._parts.bus.emit(SessionStateChanged(state=state.phase.value, session_id=state.session_id,
                                                  started_at=started))
-
-
-class _Call:
-    """An intent: a function to run on the core thread."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn) -> None:
-        self.fn = fn
-
-
-_STOP = object()
 
 
 def _new_session_id() -> str:

@@ -67,6 +67,7 @@ class Effects:
     def take_landed(self, event, current: str | None) -> None:
         """A take was stored, dropped or failed: keep it if its session said yes; finish sessions."""
         if isinstance(event, LookRecorded):
+            _log.info("%slook %s recorded (%.1f s)", _prefix(event.session_id), event.look_id, event.duration_s)
             self._parts.identity.look_added(event.look_id, event.session_id)
             if event.session_id == current:
                 self._parts.studio.publish_tray()
@@ -74,6 +75,13 @@ class Effects:
                 # Its session is over and was finished without it (it began as the shopper left).
                 self._parts.studio.discard_unconsented(event.look_id)
         self.settle(force=False)
+
+    # -- the screen ---------------------------------------------------------------------------
+
+    def screen_power(self, on: bool, reason: str) -> None:
+        """Light or darken the screen, then set the analysis' pace: slow while dark, enough to notice someone."""
+        self._parts.screen.set_power(on, reason)
+        self._parts.analysis.pace(None if on else self._parts.config.display.dark_analysis_fps)
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -101,7 +109,10 @@ class Effects:
     # -- identity -----------------------------------------------------------------------------
 
     def card_presented(self, event: CardPresented, session_id: str | None) -> None:
-        self._parts.identity.tap(event.card_key, session_id, event.protocol)
+        # Never the card's number or key in a log line: the tap is the event, not whose card it was.
+        tapped = self._parts.identity.tap(event.card_key, session_id, event.protocol)
+        _log.info("%scard tapped (%s reader; %s card; next: %s)", _prefix(session_id), event.protocol,
+                  "a staff" if tapped.staff else ("a known" if tapped.known else "an unknown"), tapped.next_step)
 
     def ask_consent(self, session_id: str | None, quiet: bool = False) -> bool:
         """Put the question up; unless ``quiet``, say so when it was already answered."""
@@ -124,6 +135,7 @@ class Effects:
     def forget_me(self, session_id: str | None) -> None:
         report = self._parts.identity.forget_me(session_id)
         if report is not None:
+            _log.info("%sforgot the customer: %d look(s) deleted", _prefix(session_id), report.looks)
             self._parts.studio.publish_tray()
             self._notice(f"Done. The mirror has forgotten you: {report.looks} look(s) deleted.", "identity")
 
@@ -171,6 +183,8 @@ class Effects:
         except KioskError as exc:
             self._notice(str(exc), "studio")
             return
+        # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
+        _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
         self._parts.bus.emit(ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png))
 
     def request_assist(self, kind: str) -> None:
@@ -181,3 +195,8 @@ class Effects:
 
     def _notice(self, text: str, topic: str) -> None:
         self._parts.bus.emit(Notice(text=text, topic=topic))
+
+
+def _prefix(session_id: str | None) -> str:
+    """A log line's prefix naming the session the event belongs to ("" outside a session)."""
+    return f"session {session_id}: " if session_id else ""

@@ -49,10 +49,12 @@ class TrayStep(Event):
 
 @dataclass(frozen=True)
 class TrayChanged(Event):
-    """The current session's looks changed; ``looks`` are ``kiosk.library.Look`` rows, newest first."""
+    """The shopper's looks changed; ``looks`` (this session's) and ``kept`` (the card's customer's
+    from earlier visits) are ``kiosk.library.Look`` rows, newest first."""
 
     session_id: str | None
     looks: tuple
+    kept: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,11 @@ class Notice(Event):
 class ShareShown(Event):
     """A share link for the shopper to scan: ``qr_png`` encodes ``url``, valid until ``expires_at`` (Unix)."""
 
-    look_id: str
+    look_id: str  # or the comparison's id
     url: str
     expires_at: float
     qr_png: bytes
+    kind: str = "look"  # or "comparison"
 
 
 @dataclass(frozen=True)

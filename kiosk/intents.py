@@ -1,4 +1,4 @@
-"""What the shopper's touchless gestures and the Share button mean right now: pure decisions.
+"""What the shopper's touchless gestures, the Share button and a tap on a look to compare mean right now: pure decisions.
 
 The core asks these functions and carries out the answer; they read nothing but their
 arguments, so they are tested with tables.
@@ -17,25 +17,47 @@ class Meaning(str, enum.Enum):
     TOGGLE_RECORDING = "toggle-recording"
     TRAY_OLDER = "tray-older"
     TRAY_NEWER = "tray-newer"
+    TURN_LEFT = "turn-left"  # the open comparison turns back by one step
+    TURN_RIGHT = "turn-right"
+    PICK = "pick"
+    UNPICK = "unpick"
+    PICKS_FULL = "picks-full"
     SHARE = "share"
     ASK_CONSENT_THEN_SHARE = "ask-consent-then-share"
     NOTHING = "nothing"
 
 
-def gesture_meaning(gesture: str, asking: bool) -> Meaning:
+MAX_PICKS = 4  # panes side by side on a portrait mirror
+TURN_STEP_DEG = 45.0  # one swipe turns an open comparison by this much
+
+
+def gesture_meaning(gesture: str, asking: bool, comparing: bool = False) -> Meaning:
     """A hand held up answers yes while the consent question is shown, else starts/stops a take;
-    a swipe answers no while asked, else moves through the looks tray (left: older)."""
+    a swipe answers no while asked, else turns an open comparison, else moves through the looks
+    tray (left: older)."""
     if gesture == "raise_hand":
         return Meaning.CONSENT_YES if asking else Meaning.TOGGLE_RECORDING
     if gesture in ("swipe_left", "swipe_right"):
         if asking:
             return Meaning.CONSENT_NO
+        if comparing:
+            return Meaning.TURN_LEFT if gesture == "swipe_left" else Meaning.TURN_RIGHT
         return Meaning.TRAY_OLDER if gesture == "swipe_left" else Meaning.TRAY_NEWER
     return Meaning.NOTHING
 
 
+def pick_meaning(picked: bool, in_tray: bool, count: int) -> Meaning:
+    """A tap on a look while picking looks to compare: unpick it, pick it, or say four is the most."""
+    if picked:
+        return Meaning.UNPICK
+    if not in_tray:
+        return Meaning.NOTHING
+    return Meaning.PICK if count < MAX_PICKS else Meaning.PICKS_FULL
+
+
 def share_meaning(look_found: bool, consented: bool) -> Meaning:
-    """The Share button: a consented look is shared; otherwise the shopper is asked first."""
+    """The Share button: a consented look (or a comparison of consented looks: all found, all
+    consented) is shared; otherwise the shopper is asked first."""
     if not look_found:
         return Meaning.NOTHING
     return Meaning.SHARE if consented else Meaning.ASK_CONSENT_THEN_SHARE

@@ -8,15 +8,18 @@ Every part has ``start()`` and ``stop()``; constructors only store their argumen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
+from kiosk.metrics import RateMeter
 from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import ReaderStateChanged
+from kiosk.screen import NoScreen
+from kiosk.vitals import Vitals
 
 if TYPE_CHECKING:
     from kiosk.analysis.live import LiveAnalysis, NoAnalysis
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
     from kiosk.capture import Capture, NoCamera
     from kiosk.identity.service import Identity
     from kiosk.library import Library
+    from kiosk.liveness import Liveness
     from kiosk.net.service import NetService
+    from kiosk.screen import Screen
     from kiosk.studio import NoStudio, Studio
 
 
@@ -42,9 +47,13 @@ class Parts:
     comparisons: "ComparisonJobs | NoComparisons"
     network: "NetService | NoNetwork"
     analysis: "LiveAnalysis | NoAnalysis"
+    painted: RateMeter  # frames the window paints (the UI ticks it; the analysis paces itself by it)
     start_order: tuple[str, ...] = ()  # part names, and "core" for the core's own thread
     stop_order: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()  # parts that may fail to start without stopping the kiosk
+    screen: "Screen | NoScreen" = field(default_factory=NoScreen)  # the panel's power
+    vitals: Vitals = field(default_factory=Vitals)  # what the screen writes, the last error logged
+    liveness: "Liveness | NoLiveness" = field(default_factory=lambda: NoLiveness())  # systemd's watchdog
 
 
 class NoLibrary:
@@ -82,6 +91,9 @@ class NoIdentity:
     def is_consented(self, session_id: str | None) -> bool:
         return False
 
+    def owner(self, session_id: str | None) -> str | None:
+        return None
+
     def look_added(self, look_id: str, session_id: str | None) -> None:
         """Nothing to keep."""
 
@@ -113,6 +125,9 @@ class NoComparisons:
     def stop(self) -> None:
         """Nothing to stop."""
 
+    def submit(self, look_ids: list[str], align: str = "angle"):
+        raise KioskError("sharing a comparison needs the mirror's network service, which is off")
+
 
 class NoNetwork:
     """The network part of a kiosk run without it (``kiosk run --no-network``, tests, benchmarks)."""
@@ -132,5 +147,20 @@ class NoNetwork:
     def share_look(self, look_id: str):
         raise KioskError("sharing needs the mirror's network service, which is off")
 
+    def share_comparison(self, comparison_id: str):
+        raise KioskError("sharing needs the mirror's network service, which is off")
+
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
         raise KioskError("asking for help needs the mirror's network service, which is off")
+
+
+class NoLiveness:
+    """No systemd watchdog: the kiosk runs exactly as it would without systemd."""
+
+    pings = 0
+
+    def start(self) -> None:
+        """Nobody to tell."""
+
+    def stop(self) -> None:
+        """Nobody to tell."""

@@ -7,11 +7,17 @@ session is two steps, because a take may still be being finished when the shoppe
 ``unfinished`` says every take of that session has landed — deletes the looks the shopper did
 not say yes to. Consent given during the session is therefore applied to every take of it
 before anything is deleted.
+
+The tray the screen shows is the session's looks and, once a loyalty card is tied to the
+session, that customer's looks kept from earlier visits (``owner_of`` answers whose the session
+is; the composition root hands it identity's answer). Both are the shopper's own to replay,
+share, compare or delete.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from kiosk.events import EventBus, TrayChanged
 from kiosk.library import Library
@@ -26,11 +32,13 @@ _log = logging.getLogger(__name__)
 class Studio:
     """Recorder + look library for the live mirror; its methods run on the core's thread."""
 
-    def __init__(self, library: Library, recorder: Recorder, bus: EventBus, policy: RetentionPolicy) -> None:
+    def __init__(self, library: Library, recorder: Recorder, bus: EventBus, policy: RetentionPolicy,
+                 owner_of: Callable[[str | None], str | None] | None = None) -> None:
         self._library = library
         self._recorder = recorder
         self._bus = bus
         self._policy = policy
+        self._owner_of = owner_of  # the customer a session's looks belong to (None: nobody yet)
         self._session: str | None = None
 
     def start(self) -> None:
@@ -100,17 +108,26 @@ class Studio:
         """The current session's looks, newest first (the replay tray)."""
         return self._library.list(session_id=self._session) if self._session else []
 
+    def kept(self, session_looks: list[Look] | None = None) -> list[Look]:
+        """The looks the session's customer kept in earlier visits, newest first (none without a card)."""
+        owner = self._owner_of(self._session) if self._owner_of is not None and self._session else None
+        if not owner:
+            return []
+        mine = {look.id for look in (self.looks() if session_looks is None else session_looks)}
+        return [look for look in self._library.list(customer_id=owner) if look.id not in mine]
+
     def delete(self, look_id: str) -> bool:
-        """The shopper deletes one of this session's looks; False when it is not theirs."""
-        if look_id not in {look.id for look in self.looks()}:
+        """The shopper deletes one of their looks (this visit's or kept); False when it is not theirs."""
+        if self.find(look_id) is None:
             return False
         deleted = self._library.delete_if_present(look_id)
         self.publish_tray()
         return deleted
 
     def find(self, look_id: str) -> Look | None:
-        """A look of the current session, or None."""
-        return next((look for look in self.looks() if look.id == look_id), None)
+        """A look in the shopper's tray (this session's, or their kept ones), or None."""
+        session_looks = self.looks()
+        return next((look for look in session_looks + self.kept(session_looks) if look.id == look_id), None)
 
     def discard_unconsented(self, look_id: str) -> None:
         """Delete a look whose session is over unless its shopper said yes."""
@@ -126,11 +143,12 @@ class Studio:
     def publish_tray(self) -> None:
         """Tell the screen what the current session's looks are now."""
         try:
-            looks = tuple(self.looks())
+            looks = self.looks()
+            kept = self.kept(looks)
         except Exception:  # noqa: BLE001 - the library being unavailable must not stop the core
             _log.exception("cannot list this session's looks")
             return
-        self._bus.emit(TrayChanged(session_id=self._session, looks=looks))
+        self._bus.emit(TrayChanged(session_id=self._session, looks=tuple(looks), kept=tuple(kept)))
 
 
 class NoStudio:
@@ -165,6 +183,9 @@ class NoStudio:
         """No take to end."""
 
     def looks(self) -> list[Look]:
+        return []
+
+    def kept(self, session_looks: list[Look] | None = None) -> list[Look]:
         return []
 
     def delete(self, look_id: str) -> bool:

@@ -22,8 +22,12 @@ from kiosk.core import KioskCore
 from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
-from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoNetwork, Parts
+from kiosk.liveness import mirror_watch
+from kiosk.metrics import RateMeter
+from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoLiveness, NoNetwork, Parts
+from kiosk.screen import NoScreen
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
+from kiosk.vitals import Readings, Vitals
 
 _log = logging.getLogger(__name__)
 
@@ -31,13 +35,17 @@ SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
 
 # The core listens before any part can publish; the library opens before identity and the studio
 # use it; the network binds its port before the analysis loads the pose model (which takes
-# seconds); the comparison renderer runs before the network offers it; the camera opens last,
-# when everything that consumes frames is ready.
-START_ORDER = ("core", "library", "identity", "studio", "comparisons", "network", "analysis", "capture")
-# The visit ends first (the core does that before anything stops); the studio's stop finishes
-# the last take, then the core handles what is left (the take lands, the session is finished)
-# before identity and the library close.
-STOP_ORDER = ("capture", "analysis", "network", "comparisons", "studio", "core", "identity", "library")
+# seconds); the comparison renderer runs before the network offers it; the camera opens
+# when everything that consumes frames is ready; the screen part lights the panel; systemd's
+# watchdog starts watching last (it sends READY=1 once the first frame is painted). The error
+# log ("vitals") listens from the very start.
+START_ORDER = ("vitals", "core", "library", "identity", "studio", "comparisons", "network", "analysis", "capture",
+               "screen", "liveness")
+# systemd hears STOPPING=1 first and the panel is lit again; the visit ends (the core does that
+# before anything stops); the studio's stop finishes the last take, then the core handles what
+# is left (the take lands, the session is finished) before identity and the library close.
+STOP_ORDER = ("liveness", "screen", "capture", "analysis", "network", "comparisons", "studio", "core", "identity",
+              "library", "vitals")
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,13 @@ class Switches:
     network: bool = False  # API, share pages, console, zeroconf (only kiosk run/serve ask)
     library: bool = False  # the look library even without recording (kiosk serve)
     optional: tuple[str, ...] = ("network",)  # parts whose failure to start leaves the rest running
+    window: bool = False  # the mirror is on a screen: the analysis paces itself by it, the panel sleeps
+    watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
 
 
 def build_parts(config: Config, switches: Switches) -> Parts:
     """Every part of the kiosk, unstarted."""
-    bus, hub = EventBus(), FrameHub()
+    bus, hub, painted = EventBus(), FrameHub(), RateMeter()
     capture = build_capture(config, hub, bus, switches.source) if switches.camera else _no_camera()
     keeps_looks = switches.record or switches.library or switches.network
     library = build_library(config, switches.library_dir) if keeps_looks else NoLibrary()
@@ -67,22 +77,45 @@ def build_parts(config: Config, switches: Switches) -> Parts:
 
         # Consent lives with identity, so identity runs even without a card reader.
         identity = build_identity(config, bus, build_card_reader(config), looks=library)
-        studio = build_studio(config, library, hub, bus, capture.fps)
-    network, comparisons = NoNetwork(), NoComparisons()
-    if switches.network:
-        from kiosk.compare.jobs import ComparisonJobs
-        from kiosk.net.service import NetParts, NetService
-
-        # Side-by-side videos for share links and the associate's tablet, rendered off the UI.
-        comparisons = ComparisonJobs(library, config)
-        network = NetService(config, NetParts(data_dir=library.layout.root, library=library, bus=bus,
-                                              camera=capture.status, comparisons=comparisons))
+        studio = build_studio(config, library, hub, bus, capture.fps, owner_of=identity.owner)
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
-        analysis = build_analysis(config, hub, bus, studio)
-    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis,
-                 START_ORDER, STOP_ORDER, switches.optional)
+        analysis = build_analysis(config, hub, bus, studio, painted.rate if switches.window else None)
+    vitals = Vitals()
+    screen = build_screen(config, bus) if switches.window else NoScreen()
+    liveness = NoLiveness()
+    if switches.watchdog and switches.camera:
+        watch = mirror_watch(vitals, painted, hub, capture.status, screen.status, config.camera.watchdog_s)
+        liveness = build_liveness(watch)
+    # What health and metrics read of the parts the network part does not hold.
+    readings = Readings(
+        camera=capture.status if switches.camera else None,
+        painted_fps=painted.rate if switches.window else None,
+        analysis=analysis.worker.stats if analysis.worker is not None else None,
+        recording=(lambda: studio.recording) if switches.record else None,
+        reader=(lambda: identity.reader_state) if config.reader.port and switches.record else None,
+        screen=screen.status if switches.window else None,
+        watchdog_pings=lambda: liveness.pings,
+        errors=vitals.errors,
+        disk_floor_bytes=config.recording.min_free_mb * 2**20,
+    )
+    network, comparisons = NoNetwork(), NoComparisons()
+    if switches.network:
+        from kiosk.compare.events import ComparisonChanged
+        from kiosk.compare.jobs import ComparisonJobs
+        from kiosk.net.service import NetParts, NetService
+
+        # Side-by-side videos for share links and the associate's tablet, rendered off the UI;
+        # the core hears when the one the shopper is waiting for is ready.
+        comparisons = ComparisonJobs(library, config, on_change=lambda c: bus.emit(
+            ComparisonChanged(comparison_id=c.id, state=c.state, error=c.error)))
+        network = NetService(config, NetParts(data_dir=library.layout.root, library=library, bus=bus,
+                                              camera=readings.camera, comparisons=comparisons, readings=readings))
+        if switches.watchdog and not switches.camera:
+            liveness = build_liveness(_server_probe(config, network).watch())
+    return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis, painted,
+                 START_ORDER, STOP_ORDER, switches.optional, screen=screen, vitals=vitals, liveness=liveness)
 
 
 def build_core(
@@ -92,9 +125,11 @@ def build_core(
     record: bool = True,
     analysis: bool | None = None,
     network: bool = False,
+    window: bool = False,
 ) -> KioskCore:
     """A ready-to-start core with a camera (the mirror, its tests and benchmarks)."""
-    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network)
+    switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network,
+                        window=window)
     return KioskCore(build_parts(config, switches))
 
 
@@ -130,6 +165,21 @@ def build_camera(config: Config, spec_text: str | None = None):
     return create_source(spec, watchdog), spec
 
 
+def camera_devices() -> list[str]:
+    """The V4L2 capture devices of this machine, best first (``kiosk doctor``)."""
+    from hardware.camera_v4l2 import list_capture_devices
+
+    return list_capture_devices()
+
+
+def camera_modes(device: str, open_it: bool = True) -> tuple[list[str] | None, str | None]:
+    """(the modes v4l2-ctl lists or None without it, what OpenCV opens the device at); ``kiosk doctor``."""
+    from hardware.camera_v4l2 import list_modes, opened_mode
+
+    modes = list_modes(device)
+    return modes, (opened_mode(device) if open_it and not modes else None)
+
+
 def build_capture(config: Config, hub: FrameHub, bus: EventBus, spec_text: str | None = None):
     """That camera as a part of the kiosk, feeding ``hub``."""
     from kiosk.capture import Capture
@@ -146,8 +196,8 @@ def build_library(config: Config, override: str | None = None):
     return Library(data_dir(config, override))
 
 
-def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float):
-    """The recorder over the look library, as ``[recording]`` and ``[library]`` say."""
+def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float, owner_of=None):
+    """The recorder over the look library, as ``[recording]`` and ``[library]`` say; ``owner_of``: whose a session is."""
     from kiosk.library.settings import retention_policy
     from kiosk.recording.recorder import Recorder
     from kiosk.recording.settings import recorder_settings
@@ -156,10 +206,10 @@ def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: flo
 
     policy = retention_policy(config)
     recorder = Recorder(hub, LibrarySink(library, policy), bus, recorder_settings(config), fps=fps)
-    return Studio(library, recorder, bus, policy)
+    return Studio(library, recorder, bus, policy, owner_of)
 
 
-def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
+def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio, painted_fps=None):
     """The body analysis (presence, turns, gestures) and, with a studio, the self-recording turn."""
     from kiosk.analysis.autorecord import AutoRecorder
     from kiosk.analysis.live import LiveAnalysis
@@ -169,11 +219,50 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio):
     cfg = config.analysis
     # A sideways camera behind a portrait screen: analyse the picture the way it is shown.
     pose = pose_settings(cfg, rotation=config.display.rotation)
-    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice)
+    settings = WorkerSettings(pose, body_settings(cfg), max_fps=cfg.max_fps, runner=cfg.runner, nice=cfg.nice,
+                              min_fps=cfg.min_fps, idle=cfg.idle_priority)
     autorecord = None
     if studio.available:
         autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)
-    return LiveAnalysis(AnalysisWorker(hub, bus, settings), autorecord)
+    return LiveAnalysis(AnalysisWorker(hub, bus, settings, painted_fps), autorecord)
+
+
+def build_screen(config: Config, bus: EventBus, backend=None):
+    """The screen's power part; ``backend`` (tests, benchmarks) instead of probing the platform's."""
+    from kiosk.screen import Screen
+
+    display = config.display
+    if backend is not None:
+        return Screen(lambda: backend, bus)
+    return Screen(lambda: build_display_power(display.power, display.power_output), bus)
+
+
+def simulated_display():
+    """A panel that only records when it was told to switch (``kiosk bench wake``, tests)."""
+    from hardware.display_power import SimulatedDisplay
+
+    return SimulatedDisplay()
+
+
+def build_display_power(wanted: str = "auto", output: str = ""):
+    """The first way to switch the panel that works here (``hardware.display_power``); probes run commands."""
+    from hardware.display_power import probe_display_power
+
+    return probe_display_power(wanted, output)
+
+
+def build_liveness(watch):
+    """systemd's watchdog over ``watch`` (does nothing without ``$NOTIFY_SOCKET``)."""
+    from kiosk.liveness import Liveness
+    from kiosk.sdnotify import Notifier
+
+    return Liveness(Notifier(), watch)
+
+
+def _server_probe(config: Config, network):
+    from kiosk.liveness import ServerProbe, local_address
+
+    return ServerProbe(lambda: local_address(config.api.bind, network.port) if network.port else None)
 
 
 def build_card_reader(config: Config, port: str | None = None, protocol: str | None = None):

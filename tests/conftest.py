@@ -17,6 +17,17 @@ FOOTAGE = Path(os.environ.get("KIOSK_FOOTAGE", ROOT.parent / "shared" / "footage
 PYTHON = sys.executable
 
 
+def pytest_configure(config):
+    """No test may use the machine's own data folder (``/var/lib/smartmirror`` as root): a test
+    that leaves out ``--library`` gets a private folder instead, in this process and every
+    kiosk it starts (``kiosk.paths``: ``$STATE_DIRECTORY`` comes before the defaults)."""
+    import tempfile
+
+    private = Path(tempfile.mkdtemp(prefix="kiosk-tests-state-"))
+    os.environ["STATE_DIRECTORY"] = str(private)
+    os.environ["XDG_DATA_HOME"] = str(private / "xdg")
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("KIOSK_HIL") != "1":
         skip = pytest.mark.skip(reason="needs real hardware; set KIOSK_HIL=1 to run")
@@ -84,7 +95,7 @@ def no_leaked_threads():
     """Fail a test that leaves one of our named threads running."""
     before = set(threading.enumerate())
     yield
-    ours = ("capture:", "watchdog:", "preview", "core", "recorder", "encoder", "analysis", "reader", "net-server")
+    ours = ("capture:", "watchdog:", "preview", "core", "inbox", "recorder", "encoder", "analysis", "reader", "net-server")
     deadline = 3.0
     leaked = []
     for thread in set(threading.enumerate()) - before:

@@ -45,11 +45,12 @@ def request_quit() -> None:
 def run_mirror(
     core: KioskCore,
     quit_after: float | None = None,
-    on_window: Callable[[object, object, object], None] | None = None,
+    on_window: Callable[..., None] | None = None,
 ) -> int:
     """Show the mirror until the window closes (or ``quit_after`` seconds); returns an exit code.
 
-    ``on_window(window, pump, probe)`` is called once the window exists (benchmarks hook in there).
+    ``on_window(window, pump, probe, compare_pump)`` is called once the window exists (benchmarks
+    hook in there).
     Order: bridges and the scene first (they listen before anything happens), then the core and
     the preview; on the way out the preview and the bridges stop before the core, and the
     scene is torn down last.
@@ -60,9 +61,10 @@ def run_mirror(
     from PySide6.QtQml import QQmlApplicationEngine
     from PySide6.QtQuick import QQuickWindow  # noqa: F401 - makes the root object a QQuickWindow
 
-    from kiosk.metrics import RateMeter
     from ui.assist_bridge import AssistBridge
     from ui.bridge import MirrorBridge
+    from ui.compare_bridge import CompareBridge
+    from ui.compare_pump import ComparePump
     from ui.identity_bridge import IdentityBridge
     from ui.paint_probe import PaintProbe
     from ui.preview import PreviewPump
@@ -72,14 +74,18 @@ def run_mirror(
     app.setApplicationName("Smart Mirror")
     display = core.config.display
 
-    painted = RateMeter()
-    bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core))
+    painted = core.parts.painted  # the paint probe counts; the status line and the analysis read it
+    vitals = core.parts.vitals  # the paint probe's first paint and the UI heartbeat below go there
+    compare_pump = ComparePump(mirrored=display.mirror)
+    bridges = (MirrorBridge(core, painted), StudioBridge(core), IdentityBridge(core), AssistBridge(core),
+               CompareBridge(core, compare_pump))
     pump = PreviewPump(core.hub)
     engine = QQmlApplicationEngine()
     engine.addImportPath(str(QML_DIR))
-    mirror, studio, identity, assist = bridges
+    mirror, studio, identity, assist, compare = bridges
     engine.setInitialProperties(
-        {"mirror": mirror, "preview": pump, "studio": studio, "identity": identity, "assist": assist}
+        {"mirror": mirror, "preview": pump, "studio": studio, "identity": identity, "assist": assist,
+         "compare": compare, "comparePump": compare_pump}
     )
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "Mirror" / "Main.qml")))
     roots = engine.rootObjects()
@@ -88,7 +94,7 @@ def run_mirror(
             bridge.close()
         raise RuntimeError("the mirror's screen could not be loaded (QML errors are in the log)")
     window = roots[0]
-    probe = PaintProbe(window, pump, painted)
+    probe = PaintProbe(window, pump, painted, first_paint=vitals.first_paint)
 
     if display.fullscreen:
         window.setFlag(Qt.WindowType.FramelessWindowHint, True)
@@ -105,21 +111,24 @@ def run_mirror(
     # signal handlers by itself, so a timer gives the interpreter a chance to.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: request_quit())
+    # The same timer stamps the UI thread's heartbeat: systemd's watchdog is fed only while it beats.
     heartbeat = QTimer()
     heartbeat.start(200)
-    heartbeat.timeout.connect(lambda: None)
+    heartbeat.timeout.connect(vitals.heartbeat.beat)
     if quit_after:
         QTimer.singleShot(int(quit_after * 1000), request_quit)
 
     if on_window is not None:
-        on_window(window, pump, probe)
+        on_window(window, pump, probe, compare_pump)
     core.start()
     pump.start()
+    compare_pump.start()
     try:
         code = app.exec()
     finally:
         probe.detach()
         pump.stop()
+        compare_pump.stop()
         for bridge in bridges:
             bridge.close()  # the core's last events (session end) are not for a closing screen
         core.stop()

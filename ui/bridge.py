@@ -13,6 +13,7 @@ from kiosk.analysis.events import GestureProgress
 from kiosk.core import KioskCore
 from kiosk.events import CameraStateChanged, Event, SessionStateChanged
 from kiosk.metrics import RateMeter
+from kiosk.screen import ScreenPowerChanged
 from ui.core_listener import CoreListener
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
@@ -28,6 +29,7 @@ class MirrorBridge(CoreListener):
     cameraChanged = Signal()
     sessionChanged = Signal()
     statsChanged = Signal()
+    screenChanged = Signal()
 
     def __init__(self, core: KioskCore, paint_rate: RateMeter, parent: QObject | None = None) -> None:
         super().__init__(core, parent)
@@ -46,6 +48,7 @@ class MirrorBridge(CoreListener):
         self._paint_fps = 0.0
         self._gesture = ""
         self._gesture_progress = 0.0
+        self._screen_on = True
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(1000)
         self._stats_timer.timeout.connect(self._refresh_stats)
@@ -69,6 +72,10 @@ class MirrorBridge(CoreListener):
             if (gesture, progress) != (self._gesture, self._gesture_progress):
                 self._gesture, self._gesture_progress = gesture, progress
                 self.gestureChanged.emit()
+        elif isinstance(event, ScreenPowerChanged):
+            if event.on != self._screen_on:
+                self._screen_on = event.on
+                self.screenChanged.emit()
         elif isinstance(event, SessionStateChanged):
             if event.state != self._phase:
                 self._phase = event.state
@@ -105,3 +112,4 @@ class MirrorBridge(CoreListener):
     paintFps = Property(float, lambda self: self._paint_fps, notify=statsChanged)
     gesture = Property(str, lambda self: self._gesture, notify=gestureChanged)
     gestureProgress = Property(float, lambda self: self._gesture_progress, notify=gestureChanged)
+    screenOn = Property(bool, lambda self: self._screen_on, notify=screenChanged)

@@ -1,4 +1,4 @@
-"""LooksModel: the current session's looks for the replay tray, newest first."""
+"""LooksModel: the shopper's looks for the replay tray: this session's, then the card's kept ones, newest first."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ _ROLES = {
     Qt.ItemDataRole.UserRole + 3: b"posterUrl",
     Qt.ItemDataRole.UserRole + 4: b"durationS",
     Qt.ItemDataRole.UserRole + 5: b"consented",
+    Qt.ItemDataRole.UserRole + 6: b"kept",  # kept from an earlier visit (on the customer's card)
 }
 
 
@@ -21,13 +22,16 @@ class LooksModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._looks: list[Look] = []
+        self._kept: set[str] = set()
 
-    def replace(self, looks: list[Look]) -> None:
+    def replace(self, looks: list[Look], kept: list[Look] = ()) -> None:
         """New rows (only when something changed, so views keep their place)."""
-        if looks == self._looks:
+        rows = list(looks) + list(kept)
+        if rows == self._looks:
             return
         self.beginResetModel()
-        self._looks = list(looks)
+        self._looks = rows
+        self._kept = {look.id for look in kept}
         self.endResetModel()
 
     def ids(self) -> list[str]:
@@ -57,4 +61,6 @@ class LooksModel(QAbstractListModel):
             return float(look.duration_s)
         if name == b"consented":
             return bool(look.consented)
+        if name == b"kept":
+            return look.id in self._kept
         return None

@@ -23,8 +23,10 @@ class PaintProbe(QObject):
     """Counts painted frames and keeps capture-to-present latencies (seconds)."""
 
     def __init__(self, window: QQuickWindow, pump: PreviewPump, rate: RateMeter | None = None,
-                 keep_latencies: bool = False) -> None:
+                 keep_latencies: bool = False, first_paint: threading.Event | None = None) -> None:
         super().__init__()
+        #: Set once the window has put any frame on the screen (the attract screen counts).
+        self.first_paint = first_paint if first_paint is not None else threading.Event()
         self.rate = rate if rate is not None else RateMeter()
         self.painted = 0
         self.latencies: list[float] = []
@@ -54,6 +56,8 @@ class PaintProbe(QObject):
         self._pending = self._pump.presented
 
     def _on_swapped(self) -> None:
+        if not self.first_paint.is_set():
+            self.first_paint.set()
         seq, ts = self._pending
         if seq == 0 or seq == self._last_painted:
             return

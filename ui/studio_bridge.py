@@ -1,7 +1,7 @@
 """StudioBridge: recording, replay, sharing and the looks tray for QML.
 
-It mirrors the core's events into Qt properties (recording or not, this session's looks as
-``TrayChanged`` lists them, the look being replayed, the share code on screen) and forwards
+It mirrors the core's events into Qt properties (recording or not, the shopper's looks as
+``TrayChanged`` lists them (this session's, then the card's kept ones), the look being replayed, the share code on screen) and forwards
 the shopper's taps to the core as intents. A look that lands for the current session is
 replayed at once. Nothing here queries the library: the tray arrives with its rows.
 """
@@ -64,7 +64,7 @@ class StudioBridge(CoreListener):
             self._play_when_listed = event.look_id
             self._play_if_listed()
         elif isinstance(event, TrayChanged):
-            self._model.replace(list(event.looks))
+            self._model.replace(list(event.looks), list(event.kept))
             if self._replay_id and self._replay_id not in self._model.ids():
                 self.closeReplay()  # deleted, or forgotten
             self._play_if_listed()
@@ -77,7 +77,7 @@ class StudioBridge(CoreListener):
         elif isinstance(event, ShareShown):
             qr = "data:image/png;base64," + base64.b64encode(event.qr_png).decode("ascii")
             expires = datetime.fromtimestamp(event.expires_at).strftime("%d %b %H:%M")
-            self._share = {"url": event.url, "qr": qr, "expires": expires}
+            self._share = {"url": event.url, "qr": qr, "expires": expires, "kind": event.kind}
             self.shareChanged.emit()
         elif isinstance(event, TrayStep):
             self.step(event.delta)

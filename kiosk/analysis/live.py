@@ -31,6 +31,10 @@ class LiveAnalysis:
         if self._autorecord is not None:
             self._autorecord.stop()
 
+    def pace(self, fps: float | None) -> None:
+        """Analyse at most ``fps`` frames a second (None: as configured); the core asks while the screen is dark."""
+        self._worker.pace(fps)
+
     @property
     def worker(self) -> AnalysisWorker:
         """The worker, for its statistics (health, benchmarks)."""
@@ -47,3 +51,6 @@ class NoAnalysis:
 
     def stop(self) -> None:
         """Nothing to stop."""
+
+    def pace(self, fps: float | None) -> None:
+        """Nothing to slow down."""

@@ -84,9 +84,9 @@ def _interrupt(signum, frame) -> None:
 def _library(config, override: str | None):
     """The look library, opened on first use (None when there is none)."""
     from kiosk.library import Library
-    from kiosk.library.settings import library_dir
+    from kiosk.paths import data_dir
 
-    folder = library_dir(config, override)
+    folder = data_dir(config, override)
     if not (folder / "looks.db").is_file():
         return None
     return Library(folder).open()

@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 from kiosk.identity import forget_card, normalise_uid, read_export
+from kiosk.identity.cardkey import KEY_HEX_CHARS
 from kiosk.identity.setup import directory_path, load_keyer, open_directory
 
 _CONFIG_HELP = "configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)"
@@ -30,16 +31,22 @@ def register(subparsers) -> None:
     ls.set_defaults(func=list_customers)
 
     show = sub.add_parser("show", help="what the mirror knows about one card")
-    show.add_argument("--uid", required=True, metavar="HEX", help="the card number as the reader prints it")
+    _card_arguments(show)
     show.set_defaults(func=show_customer)
 
     forget = sub.add_parser("forget", help='"forget me": delete every look and record tied to a card')
-    forget.add_argument("--uid", required=True, metavar="HEX", help="the card number as the reader prints it")
+    _card_arguments(forget)
     forget.set_defaults(func=forget_customer)
 
     for parser in (imp, ls, show, forget):
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--config", help=_CONFIG_HELP)
+
+
+def _card_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--uid", metavar="HEX", help="the card number (printed on the card or in the CRM export)")
+    which.add_argument("--key", metavar="KEY", help="the card key, as `kiosk reader` prints it")
 
 
 def import_customers(args: argparse.Namespace) -> int:
@@ -78,7 +85,7 @@ def list_customers(args: argparse.Namespace) -> int:
 
 def show_customer(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    key = _card_key(config, args.uid)
+    key = _card_key(config, args)
     with open_directory(config) as directory:
         person = directory.get(key)
         consents = directory.consents(card_key=key)
@@ -103,23 +110,32 @@ def show_customer(args: argparse.Namespace) -> int:
 
 def forget_customer(args: argparse.Namespace) -> int:
     from kiosk.library import Library
+    from kiosk.net.privacy import existing_ids, forget_in_folder
     from kiosk.paths import data_dir
 
     config = load_config(args.config)
-    key = _card_key(config, args.uid)
+    key = _card_key(config, args)
     with open_directory(config) as directory, Library(data_dir(config)) as library:
         report = forget_card(key, directory, library)
+        # the network side too: outbox entries naming the card, links of the deleted looks
+        net = forget_in_folder(data_dir(config), key, existing_ids(library))
     if args.json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps({**report.to_dict(), "network": net.to_dict() if net else None}))
     else:
         print(f"forgot card {key[:12]}: {report.looks} looks, {report.consents} consent records, "
-              f"{report.customers} directory entries deleted")
+              f"{report.customers} directory entries deleted"
+              + (f"; {net.outbox_entries} webhook entries and {net.share_links} share links purged" if net else ""))
     return 0
 
 
-def _card_key(config, uid: str) -> str:
+def _card_key(config, args: argparse.Namespace) -> str:
+    if args.key is not None:
+        key = args.key.strip().lower()
+        if len(key) != KEY_HEX_CHARS or any(c not in "0123456789abcdef" for c in key):
+            raise UsageError(f"--key: expected the {KEY_HEX_CHARS} hexadecimal digits `kiosk reader` prints")
+        return key
     try:
-        normalise_uid(uid)
+        normalise_uid(args.uid)
     except ValueError:
-        raise UsageError(f"--uid {uid!r} is not a hexadecimal card number") from None
-    return load_keyer(config, create=False).key(uid)  # no secret yet: nothing was ever stored
+        raise UsageError("--uid is not a hexadecimal card number") from None
+    return load_keyer(config, create=False).key(args.uid)  # no secret yet: nothing was ever stored

@@ -1,4 +1,10 @@
-"""``kiosk reader``: read cards from a serial reader and print each tap (store IT's check)."""
+"""``kiosk reader``: read cards from a serial reader and print each tap (store IT's check).
+
+A card number is personal data that journald would keep: the command never prints it. Each tap
+shows the card key (the keyed hash the customer directory uses, for ``kiosk customers show
+--key``) when the store secret is readable, and always a masked number (its length and last two
+digits) that tells cards apart at a glance.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ def register(subparsers) -> None:
     p.add_argument("--port", required=True, help="pyserial URL: /dev/ttyUSB0, /dev/serial/by-id/..., socket://host:port")
     p.add_argument("--protocol", choices=("auto", "pn532", "rdm6300", "line"), default="auto", help="reader type (default: auto)")
     p.add_argument("--once", action="store_true", help="exit after the first card (non-zero if none is read in time)")
-    p.add_argument("--json", action="store_true", help='one JSON line per tap: {"uid", "protocol", "port"}')
+    p.add_argument("--json", action="store_true", help='one JSON line per tap: {"card", "card_key", "protocol", "port"}')
     p.add_argument("--timeout", type=float, metavar="S", help=f"with --once: seconds to wait for a card (default {ONCE_TIMEOUT_S:g})")
     p.add_argument("--config", help="configuration file for the [reader] timings (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
     p.set_defaults(func=read_cards)
@@ -33,6 +39,7 @@ def read_cards(args: argparse.Namespace) -> int:
     if not args.verbose:  # this command reports the reader's problems itself, in one sentence
         logging.getLogger("hardware.card_reader_serial").setLevel(logging.ERROR)
     reader = build_card_reader(config, port=args.port, protocol=args.protocol)
+    args.keyer = _keyer(config)
     events: queue.Queue = queue.Queue()
     timeout = args.timeout if args.timeout is not None else ONCE_TIMEOUT_S
     deadline = time.monotonic() + timeout if args.once else None
@@ -64,7 +71,7 @@ def _print_taps(args: argparse.Namespace, events: queue.Queue, deadline: float |
                 return 0
         elif getattr(event, "kind", None) == "removed":
             if not args.json:
-                print(f"card {event.uid} removed", flush=True)
+                print(f"card {mask_uid(event.uid)} removed", flush=True)
         elif event.state == "connected":
             connected = True
             print(f"kiosk reader: {event.reason}", file=sys.stderr, flush=True)
@@ -78,11 +85,40 @@ def _print_taps(args: argparse.Namespace, events: queue.Queue, deadline: float |
             last_problem = event.reason
 
 
+def mask_uid(uid: str) -> str:
+    """``••••••81 (7 bytes)``: enough to tell two cards apart, not enough to copy one."""
+    digits = "".join(c for c in uid if c.isalnum()).upper()
+    return f"{'•' * max(0, len(digits) - 2)}{digits[-2:]} ({len(digits) // 2} bytes)"
+
+
+def _keyer(config):
+    """The card keyer with the store secret, or None when there is none to read (never created here)."""
+    from kiosk.identity.errors import IdentityError
+    from kiosk.identity.setup import load_keyer
+
+    try:
+        return load_keyer(config, create=False)
+    except IdentityError:
+        return None
+
+
+def _card_key(args: argparse.Namespace, uid: str) -> str | None:
+    if args.keyer is None:
+        return None
+    try:
+        return args.keyer.key(uid)
+    except ValueError:  # not hexadecimal (a line reader may send anything): no key
+        return None
+
+
 def _print_tap(args: argparse.Namespace, event) -> None:
+    key = _card_key(args, event.uid)
     if args.json:
-        print(json.dumps({"uid": event.uid, "protocol": event.protocol, "port": event.port}), flush=True)
+        print(json.dumps({"card": mask_uid(event.uid), "card_key": key, "protocol": event.protocol, "port": event.port}),
+              flush=True)
     else:
-        print(f"card {event.uid} ({event.protocol} on {event.port})", flush=True)
+        shown = f"key {key}" if key else "(no store secret here to compute its key)"
+        print(f"card {mask_uid(event.uid)} {shown} ({event.protocol} on {event.port})", flush=True)
 
 
 def _exit_quietly(signum, frame) -> None:

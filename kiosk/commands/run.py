@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
         config.display.show_status = False
     if args.library:
         config.library.data_dir = args.library  # the identity files live beside the looks
-    switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network)
+    switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
+                        watchdog=True)
     core = KioskCore(build_parts(config, switches))
     from ui.app import run_mirror  # the UI is only loaded by the commands that show it
 

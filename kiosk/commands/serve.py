@@ -54,7 +54,7 @@ def serve(args: argparse.Namespace) -> int:
     apply_overrides(config, args)
     # The same kiosk as ``kiosk run``, without camera, screen, recorder or analysis.
     switches = Switches(camera=False, record=False, analysis=False, library=True, network=True,
-                        library_dir=args.library, optional=())
+                        library_dir=args.library, optional=(), watchdog=True)
     core = KioskCore(build_parts(config, switches))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -6,8 +6,10 @@ frames at evenly spaced times over the comparison's length (about 10–15 a seco
 being the phase of the automatic turn. Slots that land on the same frame share it, so a look turning
 slowly keeps fewer frames than slots and a look with a pause keeps one frame for the pause.
 
-Frames are RGB (h, w, 3), unmirrored: the view mirrors them on the GPU like the live picture.
-``fill`` decodes them (once, in file order, ``decode.pick``); ``frame`` is two array reads.
+Frames are unmirrored (the view mirrors them on the GPU like the live picture), RGB (h, w, 3) or,
+for the mirror's screen, YUV 4:2:0 planes (Y, U, V): half the memory, so twice the frames fit in
+the budget, and the GPU converts them while drawing. ``fill`` decodes them (once, in file order,
+``decode.pick``); ``frame`` is two array reads.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kiosk.compare.panes import Pane
 class ProxyFrame:
     """What a pane shows at a shared angle."""
 
-    pixels: np.ndarray  # (h, w, 3) RGB
+    pixels: np.ndarray | tuple  # (h, w, 3) RGB, or the (Y, U, V) planes of a "yuv420p" proxy
     t: float  # its time in the look's video
     covered: bool  # False: the look does not reach this angle, this is its nearest view
 
@@ -57,8 +59,10 @@ def frames_needed(pane: Pane, slots: int, seconds: float, sweep: int = 1) -> int
 class ScrubProxy:
     """One look's frames per slot of the shared angle."""
 
-    def __init__(self, pane: Pane, size: tuple[int, int], slots: int, seconds: float, sweep: int = 1) -> None:
+    def __init__(self, pane: Pane, size: tuple[int, int], slots: int, seconds: float, sweep: int = 1,
+                 fmt: str = "rgb24") -> None:
         self.pane = pane
+        self.fmt = fmt
         self.size = size
         self.slots = slots
         self.seconds = seconds
@@ -78,11 +82,12 @@ class ScrubProxy:
     @property
     def nbytes(self) -> int:
         """Memory the decoded frames take (shared frames once)."""
-        return sum(f.nbytes for f in {id(f): f for f in self.frames if f is not None}.values())
+        kept = {id(f): f for f in self.frames if f is not None}.values()
+        return sum(sum(p.nbytes for p in f) if isinstance(f, tuple) else f.nbytes for f in kept)
 
     @staticmethod
-    def frame_bytes(size: tuple[int, int]) -> int:
-        return size[0] * size[1] * 3
+    def frame_bytes(size: tuple[int, int], fmt: str = "rgb24") -> int:
+        return size[0] * size[1] * 3 // (2 if fmt == "yuv420p" else 1)
 
     def slot(self, angle_deg: float) -> int:
         """The slot of a shared angle (any number of degrees, any sign)."""
@@ -102,4 +107,4 @@ class ScrubProxy:
         def keep(index: int, picture) -> None:
             self.frames[index] = picture
 
-        decode.pick(self.pane.video, self.times, self.size, self.pane.rotation, "rgb24", stop=stop, on_pick=keep)
+        decode.pick(self.pane.video, self.times, self.size, self.pane.rotation, self.fmt, stop=stop, on_pick=keep)

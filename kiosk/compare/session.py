@@ -48,6 +48,7 @@ class SessionSettings:
     memory_mb: float = 300.0
     seconds: float | None = None  # one slow turn; None: the slowest look's turn (4–15 s)
     nice: int = 10
+    pixel_format: str = "rgb24"  # or "yuv420p": planes the GPU converts, half the memory per frame
 
 
 def plan_sizes(panes: list[Pane], settings: SessionSettings, seconds: float, sweep: int = 1) -> tuple[list[tuple[int, int]], int]:
@@ -56,7 +57,8 @@ def plan_sizes(panes: list[Pane], settings: SessionSettings, seconds: float, swe
     budget = (settings.memory_mb - DECODER_MB) * 1e6
     choices = [n for n in SLOT_CHOICES if n <= settings.slots] or [MIN_SLOTS]
     for slots in choices:
-        kept = sum(frames_needed(p, slots, seconds, sweep) * ScrubProxy.frame_bytes(s) for p, s in zip(panes, sizes))
+        kept = sum(frames_needed(p, slots, seconds, sweep) * ScrubProxy.frame_bytes(s, settings.pixel_format)
+                   for p, s in zip(panes, sizes))
         if kept <= budget:
             return sizes, slots
     slots = choices[-1]
@@ -74,7 +76,8 @@ class CompareSession:
         leader = next((p.angle_map for p in panes if p.angle_map is not None), None)
         self.sweep = leader.sign if leader is not None else 1
         sizes, slots = plan_sizes(panes, self.settings, self.seconds, self.sweep)
-        self.proxies = [ScrubProxy(p, size, slots, self.seconds, self.sweep) for p, size in zip(panes, sizes)]
+        fmt = self.settings.pixel_format
+        self.proxies = [ScrubProxy(p, size, slots, self.seconds, self.sweep, fmt) for p, size in zip(panes, sizes)]
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

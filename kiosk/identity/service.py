@@ -131,6 +131,10 @@ class Identity:
     def is_consented(self, session_id: str | None) -> bool:
         return self._parts.consent.is_consented(session_id)
 
+    def owner(self, session_id: str | None) -> str | None:
+        """The customer (card key) this session's looks belong to, once a card is tied to it."""
+        return self._parts.consent.owner(session_id)
+
     def look_added(self, look_id: str, session_id: str | None) -> None:
         """A look landed: keep it and tie it to the card when its session said yes."""
         self._parts.consent.look_added(look_id, session_id)

@@ -3,7 +3,10 @@
 All ``async_`` methods run on the network loop; ``set_state`` may be called from any thread.
 A name already taken on the LAN is resolved by zeroconf's probing (``Name-2``, ``Name-3``…).
 State changes reach the TXT record at most once per ``txt_interval_s`` (the last one always
-wins), so a flapping session cannot flood the multicast group. When no interfaces are given,
+wins), so a flapping session cannot flood the multicast group. Every TXT record this mirror
+sends carries a new ``seq``: python-zeroconf reports a TXT record as updated only when it is
+not already in its cache, and a state returning to an earlier value (idle → session → idle)
+would otherwise look like the record it still holds and never reach the browsers. When no interfaces are given,
 the host's addresses are polled and the announcement moves with them; ``async_stop`` sends
 goodbye packets so browsers drop the mirror at once.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from dataclasses import dataclass, replace
 
@@ -78,6 +82,7 @@ class Announcer:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._poller: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        self._seq = secrets.randbelow(2**31)  # random start: a restarted mirror never repeats a cached record
 
     @property
     def registered_name(self) -> str | None:
@@ -139,6 +144,7 @@ class Announcer:
                 return
             if self._announced == self._wanted:
                 return
+            self._seq += 1
             self._info = self._make_info(self._info.name, self._addresses)
             self._announced = self._wanted
             self._last_txt_at = time.monotonic()
@@ -199,7 +205,7 @@ class Announcer:
             SERVICE_TYPE,
             name,
             port=self._wanted.port,
-            properties=self._wanted.txt(),
+            properties={**self._wanted.txt(), "seq": str(self._seq)},
             server=self._wanted.host_name(),
             parsed_addresses=addresses,
         )

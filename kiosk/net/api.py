@@ -1,9 +1,11 @@
 """The mirror's HTTP application: ``create_app(ctx)`` builds the FastAPI app.
 
 Routes live in ``api_status`` (status, health, metrics, session, events, assistance),
-``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks, comparisons), ``share_page`` (``/s/{token}``) and ``console``
+``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks, comparisons), ``api_peer``
+(between the mirrors of the store), ``share_page`` (``/s/{token}``) and ``console``
 (``/console``). This module adds what every route shares: JSON errors that never carry a
-traceback, a request-size limit, CORS (closed unless configured) and security headers.
+traceback, a request-size limit, CORS (closed unless configured) and security headers; and the
+peer trust (``app.state.trust``), built from the store secret.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def error_body(status: int, message: str) -> dict:
 
 def create_app(ctx: NetContext) -> FastAPI:
     """The whole HTTP application over ``ctx``."""
-    from kiosk.net import api_compare, api_looks, api_status, console, share_page
+    from kiosk.net import api_compare, api_looks, api_peer, api_status, console, share_page
+    from kiosk.net.trust import load_peer_trust
 
     app = FastAPI(
         title="Smart Mirror API",
@@ -61,9 +64,11 @@ def create_app(ctx: NetContext) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.ctx = ctx
+    app.state.trust = load_peer_trust(ctx.config, ctx.data_dir, ctx.mirror_id)
     app.include_router(api_status.router, prefix=API_PREFIX)
     app.include_router(api_looks.router, prefix=API_PREFIX)
     app.include_router(api_compare.router, prefix=API_PREFIX)
+    app.include_router(api_peer.router, prefix=API_PREFIX)
     app.include_router(share_page.router)
     app.include_router(console.router)
 

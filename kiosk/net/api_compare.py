@@ -23,7 +23,9 @@ from pydantic import BaseModel, Field
 
 from kiosk.net.api_looks import FORBIDDEN, VideoResponse, consented_look, inside, library_of, share_out
 from kiosk.net.context import NetContext
-from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, require_token
+from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, require_admin, require_token
+from kiosk.net.links import share_base
+from kiosk.net.shares import share_id
 
 router = APIRouter(tags=["comparisons"])
 
@@ -241,16 +243,19 @@ def get_comparison_video(comparison_id: str, ctx: NetContext = Depends(require_t
 )
 def share_comparison(comparison_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonShareOut:
     comparison = ready_comparison(ctx, comparison_id)
-    share = ctx.shares.create(comparison.id, kind="comparison")
-    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-    out = share_out(base, share)
-    ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "expires_at": out.expires_at})
+    base = share_base(ctx, request)  # never the request's Host header
+    if base is None:
+        raise HTTPException(503, "the mirror has no network address to put in a share link (set api.public_url)")
+    out = share_out(base, ctx.shares.create(comparison.id, kind="comparison"))
+    # the URL reaches the screen and live clients; the outbox gets share_id, never the token
+    ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "share_id": share_id(out.token),
+                                   "expires_at": out.expires_at})
     return ComparisonShareOut(comparison_id=comparison.id, **out.model_dump(exclude={"look_id"}))
 
 
-@router.delete("/comparisons/{comparison_id}", status_code=204, responses={**UNAUTHORIZED, **NOT_FOUND},
-               summary="Delete a comparison and revoke its links")
-def delete_comparison(comparison_id: str, ctx: NetContext = Depends(require_token)) -> Response:
+@router.delete("/comparisons/{comparison_id}", status_code=204, responses={**UNAUTHORIZED, **ADMIN_ONLY, **NOT_FOUND},
+               summary="Delete a comparison and revoke its links (store token only)")
+def delete_comparison(comparison_id: str, ctx: NetContext = Depends(require_admin)) -> Response:
     comparison = find_comparison(ctx, comparison_id)
     ctx.shares.revoke_look(comparison.id)
     book_of(ctx).delete(comparison.id)

@@ -1,8 +1,10 @@
 """Routes for recorded looks: list, details, video (HTTP Range), share links, delete.
 
 Only consented looks leave the device: their video and poster are served, and only they can
-be shared (403 otherwise). File paths come from the library, which checks ids before they
-become file names; ``_inside`` checks again that the file is in the library folder.
+be shared (403 otherwise). An associate (PIN) sign-in sees consented looks only and cannot
+delete looks or revoke links (``deps.require_admin``). File paths come from the library, which
+checks ids before they become file names; ``inside`` checks again that the file is in the
+library folder. Share links are built from the mirror's own address (``links.share_base``).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from kiosk.net.context import NetContext
-from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, require_token
+from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, is_admin, require_admin, require_token
+from kiosk.net.links import share_base
 from kiosk.net.pacing import BytePacer
-from kiosk.net.shares import Share
+from kiosk.net.shares import Share, share_id
 
 router = APIRouter(tags=["looks"])
 
@@ -127,13 +130,19 @@ def inside(ctx: NetContext, path: Path) -> Path:
 
 
 @router.get("/looks", response_model=LookList, responses=UNAUTHORIZED, summary="Every look in the library, newest first")
-def list_looks(ctx: NetContext = Depends(require_token)) -> LookList:
-    return LookList(looks=[look_out(look) for look in library_of(ctx).list()])
+def list_looks(request: Request, ctx: NetContext = Depends(require_token)) -> LookList:
+    admin = is_admin(request)
+    return LookList(looks=[look_out(look) for look in library_of(ctx).list() if admin or look.consented])
 
 
-@router.get("/looks/{look_id}", response_model=LookOut, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="One look")
-def get_look(look_id: str, ctx: NetContext = Depends(require_token)) -> LookOut:
-    return look_out(find_look(ctx, look_id))
+@router.get(
+    "/looks/{look_id}", response_model=LookOut, responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN}, summary="One look"
+)
+def get_look(look_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> LookOut:
+    look = find_look(ctx, look_id)
+    if not look.consented and not is_admin(request):
+        raise HTTPException(403, "an associate sign-in sees only the looks shoppers agreed to keep")
+    return look_out(look)
 
 
 def consented_look(ctx: NetContext, look_id: str):
@@ -160,6 +169,10 @@ def get_video(look_id: str, ctx: NetContext = Depends(require_token)) -> FileRes
     return VideoResponse(inside(ctx, ctx.library.video_path(look.id)), media_type="video/mp4", pacer=ctx.pacer)
 
 
+# HEAD answers like GET without the body (players and download managers ask before they fetch)
+router.add_api_route("/looks/{look_id}/video", get_video, methods=["HEAD"], include_in_schema=False)
+
+
 @router.get(
     "/looks/{look_id}/poster",
     response_class=FileResponse,
@@ -180,11 +193,18 @@ def get_poster(look_id: str, ctx: NetContext = Depends(require_token)) -> FileRe
 )
 def share_look(look_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> ShareOut:
     look = consented_look(ctx, look_id)
-    share = ctx.shares.create(look.id)
-    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-    out = share_out(base, share)
-    ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
+    base = share_base(ctx, request)
+    if base is None:
+        raise HTTPException(503, "the mirror has no network address to put in a share link (set api.public_url)")
+    out = share_out(base, ctx.shares.create(look.id))
+    emit_shared(ctx, out)
     return out
+
+
+def emit_shared(ctx: NetContext, out: ShareOut) -> None:
+    """Tell the screen, live clients and the store service; ``url`` never reaches the outbox."""
+    ctx.emit("look_shared", {"look_id": out.look_id, "url": out.url, "share_id": share_id(out.token),
+                             "expires_at": out.expires_at})
 
 
 def share_out(base: str, share: Share) -> ShareOut:
@@ -199,9 +219,12 @@ def share_out(base: str, share: Share) -> ShareOut:
 
 
 @router.delete(
-    "/looks/{look_id}", status_code=204, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="Delete a look and revoke its links"
+    "/looks/{look_id}",
+    status_code=204,
+    responses={**UNAUTHORIZED, **ADMIN_ONLY, **NOT_FOUND},
+    summary="Delete a look and revoke its links (store token only)",
 )
-def delete_look(look_id: str, ctx: NetContext = Depends(require_token)) -> Response:
+def delete_look(look_id: str, ctx: NetContext = Depends(require_admin)) -> Response:
     look = find_look(ctx, look_id)
     ctx.shares.revoke_look(look.id)
     library_of(ctx).delete(look.id)
@@ -209,9 +232,12 @@ def delete_look(look_id: str, ctx: NetContext = Depends(require_token)) -> Respo
 
 
 @router.delete(
-    "/shares/{token}", status_code=204, responses={**UNAUTHORIZED, **NOT_FOUND}, summary="Revoke a share link"
+    "/shares/{token}",
+    status_code=204,
+    responses={**UNAUTHORIZED, **ADMIN_ONLY, **NOT_FOUND},
+    summary="Revoke a share link (store token only)",
 )
-def revoke_share(token: str, ctx: NetContext = Depends(require_token)) -> Response:
+def revoke_share(token: str, ctx: NetContext = Depends(require_admin)) -> Response:
     if not ctx.shares.revoke(token):
         raise HTTPException(404, "there is no such share link")
     return Response(status_code=204)

@@ -6,7 +6,7 @@ import shutil
 import time
 from typing import Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,9 @@ from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
 from kiosk.net.metrics_text import render_metrics
-from kiosk.net.stream import MAX_SUBSCRIBERS
+from kiosk.net.stream import EventStreamResponse, TooManySubscribers
+
+RETRY_AFTER_S = 5
 
 router = APIRouter()
 
@@ -31,11 +33,26 @@ class Check(BaseModel):
     detail: str
 
 
+class WebhookHealth(BaseModel):
+    enabled: bool
+    running: bool = Field(description="The delivery loop is alive.")
+    queued: int = Field(description="Entries waiting for delivery, in order.")
+    oldest_age_s: float | None = Field(description="Seconds the oldest waiting entry has waited.")
+    parked: int = Field(description="Entries the store service refused for good (kept, not retried).")
+    last_error: str | None
+    last_error_at: float | None
+    last_delivered_at: float | None
+    problem: str | None = Field(description="One plain sentence, or null when deliveries keep up.")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     uptime_s: float
     checks: dict[str, Check]
     problems: list[str] = Field(description="Plain sentences for store IT; empty when all is well.")
+    webhook: WebhookHealth | None = Field(None, description="How far behind the store-service webhook is (null: none configured).")
+    version: str = Field("", description="The kiosk software's version.")
+    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null.")
 
 
 class SessionInfo(BaseModel):
@@ -76,24 +93,36 @@ def get_status(ctx: NetContext = Depends(get_ctx)) -> Status:
 
 
 @router.get("/health", response_model=Health, tags=["mirror"], summary="Health checks in plain words (public)")
-def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
+def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
     checks: dict[str, Check] = {}
     if ctx.camera is not None:
         cam = ctx.camera()
         checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        n = live.analysis_restarts
+        restarts = f" ({n} restart{'s' if n != 1 else ''} so far)" if n else ""
+        checks["analysis"] = Check(ok=live.analysis_state in ("starting", "running"),
+                                   detail=f"{live.analysis_state}: {live.analysis_reason}{restarts}")
+    webhook = None
     try:
-        pending = ctx.outbox.pending()
+        ctx.outbox.pending()
         checks["database"] = Check(ok=True, detail="network database readable")
+        if ctx.outbox.enabled:
+            webhook = ctx.outbox.status()
     except Exception as exc:  # a broken database is exactly what health must report
-        pending = 0
         checks["database"] = Check(ok=False, detail=f"the network database cannot be read ({exc})")
+    if ctx.readings is not None:
+        checks.update(part_checks(ctx.readings))
     checks["library"] = Check(
         ok=ctx.library is not None, detail="look library open" if ctx.library is not None else "no look library"
     )
     if ctx.data_dir is not None:
         try:
             free = shutil.disk_usage(ctx.data_dir).free
-            checks["disk"] = Check(ok=free > 512 * 2**20, detail=f"{free // 2**20} MiB free for looks")
+            floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
+            checks["disk"] = Check(ok=free > floor, detail=f"{free // 2**20} MiB free for looks (recording stops below "
+                                   f"{floor // 2**20} MiB)")
         except OSError as exc:
             checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
     jobs = getattr(ctx, "comparisons", None)
@@ -104,15 +133,47 @@ def get_health(ctx: NetContext = Depends(get_ctx)) -> Health:
             detail=f"renderer {state['state']}, {state['waiting']} waiting"
             + (f"; last failure: {state['last_error']}" if state["last_error"] else ""),
         )
-    if ctx.outbox.enabled:
-        checks["webhook"] = Check(ok=pending < 100, detail=f"{pending} deliveries waiting")
+    if webhook is not None:
+        checks["webhook"] = Check(ok=webhook.problem is None, detail=webhook.detail())
+    trusted = getattr(request.app.state, "trust", None) is not None
+    checks["store_secret"] = Check(
+        ok=trusted,
+        detail="the store secret is loaded: other mirrors can be checked" if trusted
+        else "the store secret cannot be read: the console shows no other mirror (see the log)",
+    )
     problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]
     return Health(
         status="ok" if not problems else "degraded",
         uptime_s=round(time.time() - ctx.started_at, 1),
         checks=checks,
         problems=problems,
+        webhook=WebhookHealth(**webhook.as_dict()) if webhook is not None else None,
+        version=ctx.version,
+        last_error=_last_error(ctx),
     )
+
+
+def part_checks(readings) -> dict[str, Check]:
+    """Health of the parts the network part does not hold and hears nothing from: the reader, the screen."""
+    checks: dict[str, Check] = {}
+    if readings.reader is not None:
+        reader = readings.reader()
+        checks["reader"] = Check(ok=reader.state == "connected", detail=f"{reader.state}: {reader.reason}")
+    if readings.screen is not None and readings.screen() is not None:
+        screen = readings.screen()
+        detail = f"{'lit' if screen.on else 'dark'} ({screen.reason}); switched by {screen.method}"
+        if screen.failures:
+            detail += f"; the panel could not be switched {screen.failures} time(s), the screen goes black instead"
+        checks["screen"] = Check(ok=True, detail=detail)
+    return checks
+
+
+def _last_error(ctx: NetContext) -> str | None:
+    errors = ctx.readings.errors if ctx.readings is not None else None
+    if errors is None or errors.last is None:
+        return None
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(errors.last.at))
+    return f"{stamp} UTC {errors.last.logger}: {errors.last.message}"
 
 
 @router.get(
@@ -137,19 +198,24 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
 @router.get(
     "/events",
     tags=["mirror"],
-    responses={**UNAUTHORIZED, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."}},
+    responses={
+        **UNAUTHORIZED,
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."},
+        503: {"description": "Too many live clients; try again after Retry-After seconds."},
+    },
     summary="Live events (server-sent events)",
     description="Event names: session_started, session_ended, look_recorded, card_tapped, "
     "assist_requested, assist_acked, state. Each data line is a JSON object.",
 )
 def get_events(ctx: NetContext = Depends(require_token)) -> StreamingResponse:
-    if ctx.stream.subscribers >= MAX_SUBSCRIBERS:
-        raise HTTPException(503, f"too many live clients (at most {MAX_SUBSCRIBERS})")
-    return StreamingResponse(
-        ctx.stream.subscribe(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    try:
+        subscription = ctx.stream.open()  # the slot is taken here, atomically, before any answer
+    except TooManySubscribers:
+        raise HTTPException(
+            503, f"too many live clients (at most {ctx.stream.max_subscribers}); try again shortly",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        ) from None
+    return EventStreamResponse(subscription, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/assist", response_model=AssistList, tags=["assistance"], responses=UNAUTHORIZED, summary="Open and recent requests")

@@ -1,100 +1,142 @@
-"""Who may call the protected API: the store's bearer token, or a console sign-in.
+"""Who may call the protected API, and with which role.
 
-The API token comes from ``KIOSK_API_TOKEN`` or ``api.token``; every comparison is constant
-time (``hmac.compare_digest``). Signing in to the console with the token or the PIN yields a
-random session token (12 h) that the console sends as its bearer. A PIN has few digits, so
-failed sign-ins are limited per client address.
+Two roles. ``admin``: the store's API token (``KIOSK_API_TOKEN`` or ``api.token``, at least 32
+characters), or a console sign-in made with it: everything, including deleting looks and
+revoking share links. ``associate``: a console sign-in with the PIN: what the associate
+console does on the shop floor (mirror state, live events, help requests and their
+acknowledgement, consented looks and their share links), nothing that deletes or reveals what
+the shopper did not agree to share. ``docs/SECURITY.md`` has the table.
+
+Every comparison is constant time (``hmac.compare_digest``). Sign-in yields a random session
+token (12 h) that the console sends as its bearer. Wrong PINs and wrong bearer tokens are
+counted per client address (``throttle.FailureBook``); an address that used up its tries is
+refused until they age out, whatever it sends.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 
+from kiosk.errors import NetServiceError
+from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, Throttled
+
+__all__ = [
+    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "Throttled",
+    "api_token",
+]
+
 SESSION_S = 12 * 3600
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 300.0
 MAX_SESSIONS = 1000
+MIN_TOKEN_CHARS = 32
+
+ADMIN = "admin"
+ASSOCIATE = "associate"
 
 
-class Throttled(Exception):
-    """Too many failed sign-ins from one address; ``retry_after`` is in seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
-        self.retry_after = retry_after
+def api_token(config_token: str, environ: dict | None = None) -> str:
+    """The store's API token: ``KIOSK_API_TOKEN`` overrides ``api.token``; too short is an error."""
+    env = os.environ if environ is None else environ
+    token = env.get("KIOSK_API_TOKEN") or config_token
+    if token and len(token) < MIN_TOKEN_CHARS:
+        source = "KIOSK_API_TOKEN" if env.get("KIOSK_API_TOKEN") else "api.token"
+        # the value itself is never repeated: it may be the real token with one character missing
+        raise NetServiceError(f"{source} is too short: use at least {MIN_TOKEN_CHARS} random characters "
+                         "(e.g. the output of: openssl rand -hex 24)")
+    return token
 
 
 def _same(given: str, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def _credential(authorization: str | None) -> str | None:
+    scheme, _, credential = (authorization or "").partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        return None
+    return credential
+
+
 class Auth:
-    """Checks bearer tokens and runs console sign-in."""
+    """Checks bearer tokens, runs console sign-in and throttles guessing."""
 
     def __init__(self, token: str, pin: str = "", clock: Callable[[], float] = time.monotonic) -> None:
         self._token = token
         self._pin = pin
         self._clock = clock
-        self._sessions: dict[str, float] = {}
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._sessions: dict[str, tuple[float, str]] = {}
+        self._pin_failures = FailureBook("sign-ins", clock=clock)
+        self._token_failures = FailureBook("tokens", clock=clock)
         self._lock = threading.Lock()
 
     @property
     def locked(self) -> bool:
-        """True when no token is set: nothing but the public endpoints answer."""
+        """True when neither a token nor a PIN is set: nothing but the public endpoints answer."""
         return not self._token and not self._pin
 
-    @property
-    def token(self) -> str:
-        return self._token
-
-    def check(self, authorization: str | None) -> bool:
-        """True for ``Bearer <api token>`` or ``Bearer <live console session>``."""
-        if not authorization:
-            return False
-        scheme, _, credential = authorization.partition(" ")
-        credential = credential.strip()
-        if scheme.lower() != "bearer" or not credential:
-            return False
+    def role(self, authorization: str | None) -> str | None:
+        """``admin`` or ``associate`` for a valid ``Bearer`` credential, else None (not throttled)."""
+        credential = _credential(authorization)
+        if credential is None:
+            return None
         if _same(credential, self._token):
-            return True
+            return ADMIN
         now = self._clock()
+        encoded = credential.encode("utf-8")
         with self._lock:
-            for session, expires in list(self._sessions.items()):
+            for session, (expires, _) in list(self._sessions.items()):
                 if expires <= now:
                     del self._sessions[session]
             # every live session is compared, so the time taken does not depend on which matched
-            matched = False
-            for session in self._sessions:
-                matched |= hmac.compare_digest(credential.encode("utf-8"), session.encode("utf-8"))
-        return matched
+            found = None
+            for session, (_, role) in self._sessions.items():
+                if hmac.compare_digest(encoded, session.encode("utf-8")):
+                    found = role
+        return found
+
+    def check(self, authorization: str | None) -> bool:
+        """True for ``Bearer <api token>`` or ``Bearer <live console session>``."""
+        return self.role(authorization) is not None
+
+    def authorize(self, authorization: str | None, client: str) -> str | None:
+        """Like ``role``, counting wrong credentials from ``client``; raises ``Throttled``.
+
+        A request without a bearer credential is not a guess and is not counted.
+        """
+        if _credential(authorization) is None:
+            return None
+        self._token_failures.check(client)
+        role = self.role(authorization)
+        if role is None:
+            self._token_failures.failed(client)
+        return role
 
     def sign_in(self, secret: str, client: str) -> str | None:
         """A new console session token for the API token or the PIN; None when wrong."""
+        self._pin_failures.check(client)
+        if _same(secret, self._token):
+            role = ADMIN
+        elif _same(secret, self._pin):
+            role = ASSOCIATE
+        else:
+            self._pin_failures.failed(client)
+            return None
+        self._pin_failures.succeeded(client)
         now = self._clock()
         with self._lock:
-            recent = self._failures[client]
-            while recent and now - recent[0] > FAILURE_WINDOW_S:
-                recent.popleft()
-            if len(recent) >= MAX_FAILURES:
-                raise Throttled(int(FAILURE_WINDOW_S - (now - recent[0])) + 1)
-            if not (_same(secret, self._token) or _same(secret, self._pin)):
-                recent.append(now)
-                return None
-            recent.clear()
             if len(self._sessions) >= MAX_SESSIONS:
-                oldest = min(self._sessions, key=self._sessions.get)
+                oldest = min(self._sessions, key=lambda s: self._sessions[s][0])
                 del self._sessions[oldest]
             session = secrets.token_urlsafe(32)
-            self._sessions[session] = now + SESSION_S
+            self._sessions[session] = (now + SESSION_S, role)
             return session
 
     def sign_out(self, authorization: str | None) -> None:
-        _, _, credential = (authorization or "").partition(" ")
+        credential = _credential(authorization)
         with self._lock:
-            self._sessions.pop(credential.strip(), None)
+            self._sessions.pop(credential or "", None)

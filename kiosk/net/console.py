@@ -1,10 +1,12 @@
 """``/console``: the associates' web console, and the small API behind it.
 
 The page is plain HTML/JS/CSS from ``kiosk/net/static`` (no build step). Signing in with the
-store's token or the PIN gives a session token the page keeps in ``sessionStorage``. The
-overview gathers the store: every mirror this one discovers by zeroconf (room and live state
-come from their TXT records) and the assistance requests of all of them, fetched from each
-mirror's ``/api/v1/assist`` with the store token (mirrors of one store share it).
+store's token or the PIN gives a session token the page keeps in ``sessionStorage``; the page
+talks to the mirror that served it and to nothing else. The overview gathers the store: this
+mirror finds the others by zeroconf (an address and a port, nothing more) and asks each for
+its name, room, live state and help requests over the peer protocol (``trust``,
+``peer_client``): a device that cannot prove it holds the store secret gets a hello and is
+listed as an unverified device, never sent a token or a signed request.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
+from kiosk.net.api_peer import mirror_card
 from kiosk.net.auth import Throttled
 from kiosk.net.context import NetContext
-from kiosk.net.deps import get_ctx, require_token
+from kiosk.net.deps import client_address, get_ctx, require_token
+from kiosk.net.peer_client import OVERVIEW_PATH, PeerError, ack_path, ask
 
 _log = logging.getLogger(__name__)
 
@@ -63,9 +67,8 @@ def _page_headers() -> dict:
 
 @router.post("/console/api/sign-in")
 def sign_in(body: SignIn, request: Request, ctx: NetContext = Depends(get_ctx)) -> dict:
-    client = request.client.host if request.client else "?"
     try:
-        token = ctx.auth.sign_in(body.secret, client)
+        token = ctx.auth.sign_in(body.secret, client_address(request))
     except Throttled as exc:
         raise HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
     if token is None:
@@ -80,35 +83,24 @@ def sign_out(request: Request, ctx: NetContext = Depends(require_token)) -> Resp
 
 
 @router.get("/console/api/overview")
-async def overview(ctx: NetContext = Depends(require_token)) -> dict:
+async def overview(request: Request, ctx: NetContext = Depends(require_token)) -> dict:
     own = await asyncio.to_thread(ctx.assist.recent)
-    me = {
-        "id": ctx.mirror_id,
-        "name": ctx.name,
-        "room": ctx.config.api.room,
-        "store": ctx.config.api.store,
-        "state": ctx.state,
-        "self": True,
-        "reachable": True,
-    }
+    me = {**mirror_card(ctx), "self": True, "reachable": True, "trusted": True}
     queue = [_queued(me, r.as_dict()) for r in own]
     mirrors = [me]
-    peers = [m for m in (ctx.directory.mirrors() if ctx.directory else []) if m.mirror_id != ctx.mirror_id]
-    if peers:
-        results = await asyncio.gather(*(_peer_requests(ctx, p) for p in peers))
-        for peer, requests in zip(peers, results):
-            entry = {
-                "id": peer.mirror_id,
-                "name": peer.name,
-                "room": peer.txt.get("room", ""),
-                "store": peer.txt.get("store", ""),
-                "state": peer.txt.get("state", "idle"),
-                "self": False,
-                # None: not asked (no store token to ask with); False: asked and got no answer
-                "reachable": (requests is not None) if ctx.auth.token else None,
-            }
+    records = _peer_records(ctx)
+    if records:
+        trust = request.app.state.trust
+        async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
+            answers = await asyncio.gather(*(_peer_overview(client, trust, r) for r in records))
+        seen = {ctx.mirror_id}
+        for record, answer in zip(records, answers):
+            entry, requests = answer
+            if entry["id"] in seen:
+                continue  # one mirror at two addresses (or a relay of it): show it once
+            seen.add(entry["id"])
             mirrors.append(entry)
-            queue.extend(_queued(entry, r) for r in requests or [])
+            queue.extend(_queued(entry, r) for r in requests)
     queue.sort(key=lambda q: (not q["open"], -q["created_at"]))
     return {"mirror": me, "mirrors": mirrors, "queue": queue, "at": time.time()}
 
@@ -119,38 +111,65 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
         from kiosk.net.api_status import AssistAck, ack_assist
 
         return (await asyncio.to_thread(ack_assist, request_id, AssistAck(by="associate"), ctx)).model_dump()
-    peer = next((m for m in (ctx.directory.mirrors() if ctx.directory else []) if m.mirror_id == mirror_id), None)
-    if peer is None or peer.base_url() is None:
+    trust = request.app.state.trust
+    # zeroconf only says where to knock; the hello proves who answers before the ack is sent
+    candidates = [r for r in _peer_records(ctx) if r.mirror_id == mirror_id] if trust is not None else []
+    if not candidates:
         raise HTTPException(404, "that mirror is not on the network right now")
-    url = f"{peer.base_url()}{peer.txt.get('api', '/api/v1')}/assist/{request_id}/ack"
-    try:
-        async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S) as client:
-            resp = await client.post(url, json={"by": "associate"}, headers=_peer_headers(ctx))
-    except httpx.HTTPError:
-        raise HTTPException(503, f"{peer.name} does not answer") from None
-    if resp.status_code != 200:
-        raise HTTPException(resp.status_code if resp.status_code in (401, 404) else 503, f"{peer.name} refused: HTTP {resp.status_code}")
-    return resp.json()
+    problem = "does not answer"
+    async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
+        for record in candidates:
+            try:
+                answer = await ask(client, trust, record.base_url(), "POST", ack_path(request_id), {"by": "associate"},
+                                   expect=mirror_id)
+            except PeerError as exc:
+                problem = str(exc)
+                continue
+            if answer.status == 200 and isinstance(answer.data, dict):
+                return answer.data
+            message = answer.data.get("message") if isinstance(answer.data, dict) else None
+            raise HTTPException(404 if answer.status == 404 else 503, message or f"the mirror refused: HTTP {answer.status}")
+    raise HTTPException(503, f"that mirror {problem}")
 
 
 def _queued(mirror: dict, request: dict) -> dict:
     return {**request, "mirror_id": mirror["id"], "mirror_name": mirror["name"], "room": mirror["room"]}
 
 
-def _peer_headers(ctx: NetContext) -> dict:
-    return {"Authorization": f"Bearer {ctx.auth.token}"}
+def _peer_records(ctx: NetContext) -> list:
+    """Discovered mirrors with an address, this one left out (by its TXT id: a hint, checked later)."""
+    found = ctx.directory.mirrors() if ctx.directory else []
+    return [m for m in found if m.mirror_id != ctx.mirror_id and m.base_url() is not None]
 
 
-async def _peer_requests(ctx: NetContext, peer) -> list[dict] | None:
-    """The peer's recent assistance requests, or None when it cannot be asked."""
-    base = peer.base_url()
-    if base is None or not ctx.auth.token:
-        return None
+async def _peer_overview(client: httpx.AsyncClient, trust, record) -> tuple[dict, list[dict]]:
+    """(the console's entry, its help requests) for one discovered record; only proven data is shown."""
+    where = record.base_url().removeprefix("http://")
+    unproven = {"id": f"unverified:{where}", "name": f"Device at {where}", "room": "", "store": "", "state": "unknown",
+                "self": False, "reachable": False, "trusted": False}
+    if trust is None:
+        return {**unproven, "problem": "this mirror has no store secret to check other mirrors with"}, []
     try:
-        async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S) as client:
-            resp = await client.get(f"{base}{peer.txt.get('api', '/api/v1')}/assist", headers=_peer_headers(ctx))
-        resp.raise_for_status()
-        return list(resp.json()["requests"])
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        _log.debug("cannot read the assistance queue of %s: %s", peer.name, exc)
-        return None
+        answer = await ask(client, trust, record.base_url(), "GET", OVERVIEW_PATH)
+    except PeerError as exc:
+        if exc.untrusted:
+            _log.info("%s is not trusted: %s", where, exc)
+            return {**unproven, "reachable": True, "problem": f"not a mirror of this store: it {exc}"}, []
+        _log.debug("cannot ask %s: %s", where, exc)
+        return {**unproven, "problem": f"it {exc}"}, []
+    data = answer.data if isinstance(answer.data, dict) else {}
+    try:
+        entry = {
+            "id": answer.peer_id,
+            "name": str(data["name"]),
+            "room": str(data.get("room", "")),
+            "store": str(data.get("store", "")),
+            "state": str(data["state"]),
+            "self": False,
+            "reachable": answer.status == 200,
+            "trusted": True,
+        }
+        requests = [dict(r) for r in data.get("requests", [])] if answer.status == 200 else []
+    except (KeyError, TypeError, ValueError):
+        return {**unproven, "reachable": True, "problem": "it sent an overview this mirror cannot read"}, []
+    return entry, requests

@@ -50,6 +50,7 @@ class NetContext:
     live: LiveState = field(default_factory=LiveState)
     library: LookSource | None = None
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status; None without a camera
+    readings: object | None = None  # kiosk.vitals.Readings (painted fps, analysis, reader, screen…)
     directory: MirrorList | None = None
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares

@@ -58,8 +58,13 @@ MIGRATIONS = (
     """
     ALTER TABLE shares ADD COLUMN kind TEXT NOT NULL DEFAULT 'look' CHECK (kind IN ('look', 'comparison'))
     """,
+    # 3: the outbox parks entries the store service refuses for good, with the reason
+    """
+    ALTER TABLE outbox ADD COLUMN parked_at REAL;
+    ALTER TABLE outbox ADD COLUMN park_reason TEXT;
+    CREATE INDEX outbox_waiting ON outbox (delivered_at, parked_at, seq);
+    """,
 )
-
 
 
 SCHEMA = Schema(

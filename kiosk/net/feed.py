@@ -3,6 +3,8 @@
 Runs on whichever thread emitted the event, so it only updates plain fields and hands the rest
 to ``EventStream.publish`` (thread-safe) and the outbox (a short SQLite insert). Card UIDs
 never leave the mirror: a tap is reported with the customer id the identity layer resolved.
+"Forget me" and withdrawn consent are handed to ``privacy`` (outbox and share rows purged,
+links revoked for good).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import logging
 import threading
 from collections.abc import Callable
 
+from kiosk.analysis.events import AnalysisStatus
 from kiosk.events import Event, SessionStateChanged
-from kiosk.identity.events import CardTapped
+from kiosk.identity.events import CardTapped, ConsentChanged, CustomerForgotten
 from kiosk.net.context import NetContext
+from kiosk.net.privacy import existing_ids, forget_customer, revoke_session_links
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
 _log = logging.getLogger(__name__)
@@ -36,6 +40,11 @@ class EventFeed:
                 self._session(event)
             elif isinstance(event, _RECORDING):
                 self._recording_event(event)
+            elif isinstance(event, AnalysisStatus):
+                # For /health and /metrics: a dead analysis process shows there with its reason.
+                self._ctx.live.update(analysis_state=event.state, analysis_reason=event.reason)
+                if event.state == "restarting":
+                    self._ctx.live.count("analysis_restarts")
             elif isinstance(event, CardTapped):
                 self._ctx.emit(
                     "card_tapped",
@@ -47,6 +56,14 @@ class EventFeed:
                         "room": self._ctx.config.api.room,
                     },
                 )
+            elif isinstance(event, CustomerForgotten):
+                self._forget(event.card_key)
+            elif isinstance(event, ConsentChanged) and event.decision == "withdrawn":
+                revoke_session_links(self._ctx.shares, self._ctx.library, event.session_id)
+
+    def _forget(self, card_key: str) -> None:
+        ctx = self._ctx
+        forget_customer(ctx.shares.database, ctx.outbox, ctx.shares, card_key, existing_ids(ctx.library))
 
     def _session(self, event: SessionStateChanged) -> None:
         live = self._ctx.live

@@ -20,6 +20,9 @@ class LiveView:
     session_started_at: float | None  # Unix time
     sessions_started: int
     looks_recorded: int
+    analysis_state: str | None = None  # the body analysis' last AnalysisStatus (None: no analysis)
+    analysis_reason: str = ""
+    analysis_restarts: int = 0
 
 
 class LiveState:
@@ -41,7 +44,7 @@ class LiveState:
             return previous
 
     def count(self, field: str) -> None:
-        """Add one to ``sessions_started`` or ``looks_recorded``."""
+        """Add one to ``sessions_started``, ``looks_recorded`` or ``analysis_restarts``."""
         with self._lock:
             self._view = LiveView(**{**self._view.__dict__, field: getattr(self._view, field) + 1})
 

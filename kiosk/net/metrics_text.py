@@ -1,8 +1,15 @@
-"""The ``/api/v1/metrics`` page in the Prometheus text format (0.0.4), written by hand: a dozen lines."""
+"""The ``/api/v1/metrics`` page in the Prometheus text format (0.0.4), written by hand.
+
+Every metric is documented in docs/METRICS.md (name, type, labels, meaning); the figures come
+from the network part's own state and from ``kiosk.vitals.Readings``, the status callables the
+wiring hands it (painted fps, analysis, recording, reader, screen, watchdog, errors). Names
+follow Prometheus' conventions: units in the name, ``_total`` for counters.
+"""
 
 from __future__ import annotations
 
 import shutil
+import time
 
 from kiosk.net.context import NetContext
 
@@ -18,6 +25,9 @@ def render_metrics(ctx: NetContext) -> str:
     out: list[str] = []
     _line(out, "kiosk_info", "gauge", "Mirror software version and id.", 1,
           f'{{version="{ctx.version}",id="{ctx.mirror_id}"}}')
+    _line(out, "kiosk_build_info", "gauge", "The kiosk software's version (always 1).", 1, f'{{version="{ctx.version}"}}')
+    _line(out, "kiosk_start_time_seconds", "gauge", "Unix time the kiosk started.", float(round(ctx.started_at, 3)))
+    _line(out, "kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", float(round(time.time() - ctx.started_at, 1)))
     if ctx.camera is not None:
         cam = ctx.camera()
         _line(out, "kiosk_camera_fps", "gauge", "Frames per second the camera delivers.", float(cam.fps))
@@ -28,6 +38,11 @@ def render_metrics(ctx: NetContext) -> str:
     else:
         # `kiosk serve` runs without a camera: say so rather than report a fake 0 fps
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", 0)
+    live = ctx.live.read()
+    if live.analysis_state is not None:
+        _line(out, "kiosk_analysis_up", "gauge", "1 while the body analysis runs.", int(live.analysis_state == "running"))
+        _line(out, "kiosk_analysis_restarts_total", "counter", "Times the body analysis was restarted after a failure.",
+              live.analysis_restarts)
     _line(out, "kiosk_recordings_total", "counter", "Looks recorded since start.", ctx.looks_recorded)
     if ctx.library is not None:
         try:
@@ -41,10 +56,53 @@ def render_metrics(ctx: NetContext) -> str:
             _line(out, "kiosk_disk_total_bytes", "gauge", "Size of the library's disk in bytes.", usage.total)
         except OSError:
             pass
+    if ctx.readings is not None:
+        _readings(out, ctx.readings)
     _line(out, "kiosk_sessions_total", "counter", "Sessions started since start.", ctx.sessions_started)
     _line(out, "kiosk_session_active", "gauge", "1 while someone uses the mirror.", int(ctx.state != "idle"))
     _line(out, "kiosk_assist_open", "gauge", "Assistance requests nobody acknowledged yet.", ctx.assist.open_count())
     _line(out, "kiosk_event_clients", "gauge", "Clients following /api/v1/events.", ctx.stream.subscribers)
     if ctx.outbox.enabled:
-        _line(out, "kiosk_webhook_pending", "gauge", "Webhook deliveries waiting.", ctx.outbox.pending())
+        try:
+            hook = ctx.outbox.status()
+        except Exception:  # the database's trouble shows in /health; metrics stay up
+            hook = None
+        if hook is not None:
+            _line(out, "kiosk_webhook_pending", "gauge", "Webhook deliveries waiting.", hook.queued)
+            _line(out, "kiosk_webhook_oldest_age_seconds", "gauge", "Seconds the oldest waiting delivery has waited.",
+                  float(hook.oldest_age_s or 0.0))
+            _line(out, "kiosk_webhook_parked", "gauge", "Webhook entries the store service refused for good.", hook.parked)
+            _line(out, "kiosk_webhook_up", "gauge", "1 while the webhook delivery loop runs.", int(hook.running))
     return "\n".join(out) + "\n"
+
+
+def _readings(out: list[str], r) -> None:
+    """The figures of the parts the network part does not hold (``kiosk.vitals.Readings``)."""
+    if r.painted_fps is not None:
+        _line(out, "kiosk_painted_fps", "gauge", "Camera frames painted on the screen per second.", float(round(r.painted_fps(), 1)))
+    if r.analysis is not None:
+        stats = r.analysis()  # (kiosk_analysis_up and its restarts come from the bus, above)
+        _line(out, "kiosk_analysis_fps", "gauge", "Frames the body analysis analyses per second.", float(stats.fps))
+        _line(out, "kiosk_analysis_frames_total", "counter", "Frames analysed since start.", stats.analysed)
+        _line(out, "kiosk_analysis_skipped_frames_total", "counter", "Frames the analysis skipped to keep up.", stats.skipped)
+        _line(out, "kiosk_analysis_latency_seconds", "gauge", "Mean capture-to-result time of recent analysed frames.",
+              float(round(stats.latency_ms / 1000, 4)))
+    if r.recording is not None:
+        _line(out, "kiosk_recording_active", "gauge", "1 while a look is being recorded.", int(bool(r.recording())))
+    if r.disk_floor_bytes:
+        _line(out, "kiosk_disk_min_free_bytes", "gauge", "Free bytes below which no look is recorded (recording.min_free_mb).",
+              r.disk_floor_bytes)
+    if r.reader is not None:
+        _line(out, "kiosk_reader_up", "gauge", "1 while the card reader is connected.", int(r.reader().state == "connected"))
+    if r.screen is not None:
+        screen = r.screen()
+        if screen is not None:
+            _line(out, "kiosk_screen_on", "gauge", "1 while the screen is lit, 0 while it is dark.", int(screen.on))
+            _line(out, "kiosk_screen_power_failures_total", "counter", "Times the panel could not be switched.", screen.failures)
+    if r.watchdog_pings is not None:
+        _line(out, "kiosk_watchdog_pings_total", "counter", "WATCHDOG=1 notifications sent to systemd.", r.watchdog_pings())
+    if r.errors is not None:
+        last = r.errors.last
+        _line(out, "kiosk_errors_total", "counter", "Errors logged since start.", r.errors.count)
+        _line(out, "kiosk_last_error_timestamp_seconds", "gauge", "Unix time of the last error logged (0: none).",
+              float(round(last.at, 3)) if last else 0.0)

@@ -7,15 +7,14 @@ here touches the UI thread or the capture path. ``stop()`` sends the zeroconf go
 the server (open event streams get one second) and joins the thread.
 
 Used by ``kiosk serve`` and ``kiosk run`` alike (``kiosk.wiring`` builds it). It never holds
-the core: it learns the mirror's state from the event bus and answers the core's two intents
-(``share_look``, ``request_assist``); what the shopper should see it publishes as events.
+the core: it learns the mirror's state from the event bus and answers the core's intents
+(``share_look``, ``share_comparison``, ``request_assist``); what the shopper should see it publishes as events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 import threading
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from kiosk.config import Config
 from kiosk.errors import NetServiceError
 from kiosk.net.announce import Announcement, Announcer
 from kiosk.net.assist import AssistKind, AssistQueue
-from kiosk.net.auth import Auth
+from kiosk.net.auth import Auth, api_token
 from kiosk.net.context import LookSource, NetContext
 from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
@@ -52,6 +51,7 @@ class NetParts:
     bus: object | None = None  # kiosk.events.EventBus
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status (None: no camera)
     comparisons: object | None = None  # kiosk.compare.jobs.ComparisonJobs, started and stopped by its owner
+    readings: object | None = None  # kiosk.vitals.Readings: the rest of health and metrics
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ class NetService:
 
     def _start(self) -> None:
         api = self.config.api
+        token = api_token(api.token)  # a too-short KIOSK_API_TOKEN stops here, in one sentence
         self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
         self._db.open()
         mirror_id = api.mirror_id or self._db.mirror_id()
-        token = os.environ.get("KIOSK_API_TOKEN") or api.token
         webhook = self.config.webhook
         settings = (
             OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
@@ -127,6 +127,7 @@ class NetService:
             stream=EventStream(),
             library=self.parts.library,
             camera=self.parts.camera,
+            readings=self.parts.readings,
             directory=self._directory,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
@@ -183,7 +184,7 @@ class NetService:
     def share_look(self, look_id: str) -> ShareLink:
         """The mirror's Share button: a link and its QR code for a consented look."""
         from kiosk.library import LookNotFound
-        from kiosk.net.api_looks import share_out
+        from kiosk.net.api_looks import emit_shared, share_out
         from kiosk.net.share_page import qr_png, qr_svg
 
         ctx = self._require()
@@ -199,7 +200,30 @@ class NetService:
         if base is None:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(look.id))
-        ctx.emit("look_shared", {"look_id": look.id, "url": out.url, "expires_at": out.expires_at})
+        emit_shared(ctx, out)
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
+
+    def share_comparison(self, comparison_id: str) -> ShareLink:
+        """The mirror's "Share this comparison": a link and its QR code for a rendered comparison of consented looks."""
+        from kiosk.library.comparisons import ComparisonBook
+        from kiosk.net.api_looks import share_out
+        from kiosk.net.share_page import qr_png, qr_svg
+
+        ctx = self._require()
+        if ctx.library is None:
+            raise NetServiceError("there is no look library to share from")
+        comparison = ComparisonBook(ctx.library).find(comparison_id)
+        if comparison is None:
+            raise NetServiceError("the comparison is gone (one of its looks was deleted)")
+        if not comparison.ready:
+            raise NetServiceError(f"the comparison video is not ready ({comparison.state})")
+        if not all((look := ctx.library.find(i)) is not None and look.consented for i in comparison.look_ids):
+            raise NetServiceError("this comparison cannot be shared: the shopper has not agreed to share every look in it")
+        base = ctx.public_base()
+        if base is None:
+            raise NetServiceError("the mirror has no network address to put in a share link")
+        out = share_out(base, ctx.shares.create(comparison.id, kind="comparison"))
+        ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "expires_at": out.expires_at})
         return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
@@ -232,21 +256,12 @@ class NetService:
         import uvicorn
 
         from kiosk.net.api import create_app
+        from kiosk.net.http_server import server_config
 
         ctx = self.ctx
         self._loop = asyncio.get_running_loop()
         ctx.stream.bind(self._loop)
-        uv_config = uvicorn.Config(
-            create_app(ctx),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-            server_header=False,
-            proxy_headers=False,
-            h11_max_incomplete_event_size=16 * 1024,
-        )
-        self._server = uvicorn.Server(uv_config)
+        self._server = uvicorn.Server(server_config(create_app(ctx)))
         await ctx.outbox.async_start()
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:

@@ -100,6 +100,8 @@ def _resolve(ctx: NetContext, token: str):
     except LookNotFound:
         return None, _gone(ctx, 410, "This look was deleted.")
     if not look.consented:
+        # withdrawn consent ends the link for good: a later yes must not re-open it
+        ctx.shares.revoke_look(look.id)
         return None, _gone(ctx, 410, "This look was withdrawn.")
     shared = _Shared(ctx.library.video_path(look.id), Path(look.poster_path), look.width, look.height, look.created)
     return (shared, share), None
@@ -112,6 +114,7 @@ def _comparison(ctx: NetContext, share):
     if comparison is None or not comparison.ready:
         return None, _gone(ctx, 410, "These looks were deleted.")
     if not all_consented(ctx, comparison):
+        ctx.shares.revoke_look(comparison.id)  # for good, as for a single look
         return None, _gone(ctx, 410, "These looks were withdrawn.")
     shared = _Shared(Path(comparison.path), None, comparison.width, comparison.height, comparison.created, True)
     return (shared, share), None
@@ -178,7 +181,11 @@ def share_qr(token: str, request: Request, ctx: NetContext = Depends(get_ctx)) -
     found, page = _resolve(ctx, token)
     if page is not None:
         return page
-    base = ctx.config.api.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    from kiosk.net.links import share_base
+
+    base = share_base(ctx, request)
+    if base is None:
+        return _gone(ctx, 503, "The mirror does not know its own address right now.")
     return Response(qr_svg(f"{base}/s/{token}"), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 

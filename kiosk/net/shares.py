@@ -1,7 +1,10 @@
 """Share links: unguessable tokens for one consented look (or comparison), with an expiry and revocation.
 
 Tokens carry 192 random bits (``secrets.token_urlsafe(24)``). Only their SHA-256 is stored,
-so a copy of the database does not hand out working links.
+so a copy of the database does not hand out working links; that digest is also the link's
+``share_id`` wherever a link must be named without being usable (the webhook). Revocation is
+for good: nothing un-revokes a link, and a look whose consent is withdrawn loses its links even
+if the shopper agrees again later (they get a new link).
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def share_id(token: str) -> str:
+    """The name of a link that does not open it: the SHA-256 the database keeps."""
+    return _digest(token)
+
+
 class ShareStore:
     """Creates, looks up and revokes share links in the network database."""
 
@@ -52,6 +60,10 @@ class ShareStore:
         self._db = db
         self._expiry_s = expiry_s
         self._clock = clock
+
+    @property
+    def database(self) -> NetworkDatabase:
+        return self._db
 
     def create(self, look_id: str, kind: str = "look") -> Share:
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -91,6 +103,25 @@ class ShareStore:
                 "UPDATE shares SET revoked_at = ? WHERE look_id = ? AND revoked_at IS NULL", (self._clock(), look_id)
             )
             return cur.rowcount
+
+    def revoke_looks(self, look_ids: list[str]) -> int:
+        """Revoke every link to any of ``look_ids``; returns how many were still open."""
+        return sum(self.revoke_look(look_id) for look_id in look_ids)
+
+    def forget_looks(self, keep: set[str]) -> set[str]:
+        """Revoke links to looks not in ``keep`` and erase which look they named (forget-me).
+
+        Returns the ids of the looks whose links were erased.
+        """
+        now = self._clock()
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT token, look_id FROM shares WHERE look_id != ''").fetchall()
+            gone = [(row["token"], row["look_id"]) for row in rows if row["look_id"] not in keep]
+            conn.executemany(
+                "UPDATE shares SET look_id = '', revoked_at = COALESCE(revoked_at, ?) WHERE token = ?",
+                [(now, token) for token, _ in gone],
+            )
+        return {look_id for _, look_id in gone}
 
     def active_count(self, look_id: str) -> int:
         rows = self._db.query(

@@ -265,7 +265,7 @@ class Recorder:
             # first frame, which may have been captured a moment before the request.
             self._counted_from = request.requested_at if request.preroll_s > 0 else 0.0
         self.stats.takes += 1
-        _log.info("recording %s started (%s)", meta.look_id, meta.reason)
+        _log.info("%srecording %s started (%s)", _session(meta.session_id), meta.look_id, meta.reason)
         first_ts = backlog[0].ts if backlog else None
         self.bus.emit(RecordingStarted(look_id=meta.look_id, reason=meta.reason, session_id=meta.session_id,
                                        first_ts=first_ts))
@@ -282,7 +282,9 @@ class Recorder:
             failure = failure or failure_reason(exc)
         self._finisher.put(take, self._counted_from, failure, make_room=reason == LOW_DISK)
         if reason == LOW_DISK:
-            _log.warning("recording %s stopped early: %s", take.meta.look_id, reason)
+            _log.warning("%srecording %s stopped early: %s", _session(take.meta.session_id), take.meta.look_id, reason)
+        else:
+            _log.info("%srecording %s stopped (%s)", _session(take.meta.session_id), take.meta.look_id, reason or "failed")
         self.bus.emit(RecordingStopped(look_id=take.meta.look_id, reason=reason or "failed"))
 
     # -- disk space ---------------------------------------------------------------------------
@@ -306,3 +308,7 @@ class Recorder:
             "so the recording did not start."
         )
 
+
+def _session(session_id: str | None) -> str:
+    """The log line's prefix naming the session the event belongs to ("" outside a session)."""
+    return f"session {session_id}: " if session_id else ""

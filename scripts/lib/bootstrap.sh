@@ -17,9 +17,12 @@ AARCH64_PACKAGES=(
   libsm6 libice6 libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-gl1.0-0
   libgstreamer-plugins-bad1.0-0 gstreamer1.0-plugins-good
 )
-# What the tests use as real components: a virtual screen, a browser, ffprobe, mDNS, namespaces.
+# What the tests use as real components: a virtual screen, a browser, ffprobe, mDNS, namespaces,
+# and the store's own tools: systemd-analyze (with cage, the kiosk unit's compositor), Prometheus
+# (with promtool) and ansible-playbook.
 TEST_PACKAGES=(
   xvfb xdotool imagemagick ffmpeg chromium avahi-daemon avahi-utils dbus iproute2 procps
+  systemd cage prometheus ansible-core
 )
 
 log() { printf '%s\n' "$*" >&2; }

@@ -65,11 +65,14 @@ def test_worker_reports_the_turn_live(footage_dir, runner):
     assert presence and presence[0].full_body
     assert any(i.seen and i.full_body for i in inputs)
     yaws = [e for e in events if isinstance(e, BodyYaw)]
-    assert len(yaws) >= 100  # ≥ 10 analysed frames a second over the 11.5 s clip
+    # How many frames a second get analysed depends on the machine's load: that is measured by
+    # `kiosk bench analyze`, not here. Here: results keep coming, in capture order.
+    assert len(yaws) >= 20
+    assert [e.t for e in yaws] == sorted(e.t for e in yaws)
     assert max(e.turn_deg for e in yaws) >= 300
     states = [e.state for e in events if isinstance(e, AnalysisStatus)]
-    assert states[0] == "running" and states[-1] == "stopped"
-    assert worker.analysed >= 100
+    assert states[:2] == ["starting", "running"] and states[-1] == "stopped"
+    assert worker.analysed >= len(yaws)
     assert not any(isinstance(e, GestureProgress) and e.fired for e in events)
 
 

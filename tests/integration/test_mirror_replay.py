@@ -53,11 +53,11 @@ def test_turning_in_front_of_the_mirror_records_itself(xvfb, tmp_path, footage_d
 
     clip = footage_dir / "ubc_91-3003CN5S_mint_dress_turn.mp4"
     library = tmp_path / "library"
-    with MirrorWindow(xvfb, tmp_path, 480, 640, library=library, source=f"file:{clip}?loop=0") as win:
-        deadline = time.monotonic() + 60
-        while not list((library / "looks").glob("*.mp4")) and time.monotonic() < deadline:
+    # The clip loops: on a busy machine the pose model may still be loading during its first pass.
+    with MirrorWindow(xvfb, tmp_path, 480, 640, library=library, source=f"file:{clip}?loop=1") as win:
+        deadline = time.monotonic() + 120
+        while "stored (" not in win.log.read_text() and time.monotonic() < deadline:
             time.sleep(0.5)
-        time.sleep(1.0)
         log = win.log.read_text()
     assert "session" in log and "started" in log, log
     listing = subprocess.run(
@@ -68,5 +68,5 @@ def test_turning_in_front_of_the_mirror_records_itself(xvfb, tmp_path, footage_d
     # The session ended with the window (no consent): its looks were deleted, as promised. The
     # log shows one was recorded by the turn and shown.
     assert looks == []
-    assert "turn started: recording look" in log and "ended: turn completed" in log, log
+    assert "turn started" in log and "ended: turn completed" in log, log
     assert "stored (" in log, log

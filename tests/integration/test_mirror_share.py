@@ -35,18 +35,32 @@ def choice_buttons(image: np.ndarray) -> list[int]:
     return bands
 
 
+def replaying(image: np.ndarray) -> bool:
+    """The replay's button column is up: its Delete button (dark red glass) is on screen."""
+    x, y = BUTTON_X, BUTTON_Y[4]
+    box = image[y - 30:y + 30, x - 30:x + 30].astype(int)
+    red = (box[..., 2] > 60) & (box[..., 2] > 2 * box[..., 1]) & (box[..., 2] > 2 * box[..., 0])
+    return red.sum() > 300
+
+
+def record_a_take(win: MirrorWindow, seconds: float = 1.5) -> None:
+    """Tap record, hold it ``seconds`` from the moment the mirror says it records, tap again."""
+    win.touch(*RECORD)
+    win.wait_until(lambda: win.api("/status")["state"] == "recording", "the recording start")
+    started = time.monotonic()
+    # the take must last beyond [recording] min_s (1 s): the shopper holds on, by the clock
+    win.wait_until(lambda: time.monotonic() - started >= seconds, "the take's length")
+    win.touch(*RECORD)
+
+
 def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
     library = tmp_path / "library"
     with MirrorWindow(xvfb, tmp_path, W, H, library=library, mirror=False) as win:
         win.touch(W // 2, 40)
         win.wait_for(markers_visible, "the camera picture")
-        win.touch(*RECORD)
-        time.sleep(2.5)
-        win.touch(*RECORD)
-        deadline = time.monotonic() + 20
-        while not list((library / "looks").glob("*.mp4")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1.0)  # the replay opens
+        record_a_take(win)
+        win.wait_until(lambda: list((library / "looks").glob("*.mp4")), "the look in the library")
+        win.wait_for(replaying, "the replay of the new look")
         win.touch(*SHARE)  # not kept yet: the consent question comes first
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question with two answers")
         yes_y = choice_buttons(dialog)[0]
@@ -54,11 +68,13 @@ def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
         # After the yes, the QR code appears by itself; decode it from the screen like a phone would.
         detector = cv2.QRCodeDetector()
         url = ""
-        deadline = time.monotonic() + 15
-        while not url.startswith("http") and time.monotonic() < deadline:
-            shot = win.grab()
-            url, _, _ = detector.detectAndDecode(shot)
-            time.sleep(0.3)
+
+        def qr_on_screen(image) -> bool:
+            nonlocal url
+            url, _, _ = detector.detectAndDecode(image)
+            return url.startswith("http")
+
+        win.wait_for(qr_on_screen, "the QR code", timeout=15)
         assert url.startswith("http://127.0.0.1:") and "/s/" in url, f"no QR code on screen:\n{win.log.read_text()}"
         page = httpx.get(url, timeout=10)
         assert page.status_code == 200 and "<video" in page.text

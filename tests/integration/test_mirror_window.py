@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from tests.conftest import PYTHON, ui_env
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 SYNTH = "synthetic:?width=640&height=360&fps=30"
+TOKEN = "mirror-window-test-token-0123456789abcdef"
 
 
 class MirrorWindow:
@@ -29,18 +32,21 @@ class MirrorWindow:
         cfg.update({k: (str(v).lower() if isinstance(v, bool) else v) for k, v in display_cfg.items()})
         self.config = tmp / "kiosk.toml"
         # The network service binds loopback only and never announces on the host's interfaces.
-        api = '[api]\nbind = "127.0.0.1"\nport = 0\nannounce = false\ntoken = "test-token"\n'
-        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api + extra_toml)
+        api = f'[api]\nbind = "127.0.0.1"\nport = 0\nannounce = false\ntoken = "{TOKEN}"\n'
+        # Every file of the kiosk (looks, customers, store secret, network database) in the test's
+        # folder: never the machine's /var/lib/smartmirror, which other runs share.
+        self.library = library if library is not None else tmp / "library"
+        data = "" if "[library]" in extra_toml else f'[library]\ndata_dir = "{self.library}"\n'
+        self.config.write_text("[display]\n" + "".join(f"{k} = {v}\n" for k, v in cfg.items()) + api + data + extra_toml)
         self.display = display
         self.log = tmp / "kiosk.log"
-        self.library = library
         self.source = source
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "MirrorWindow":
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", self.source]
-            + (["--library", str(self.library)] if self.library else []),
+            [PYTHON, "-m", "kiosk", "run", "--windowed", "--config", str(self.config), "--source", self.source,
+             "--library", str(self.library)],
             env=ui_env(self.display),
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
@@ -83,6 +89,28 @@ class MirrorWindow:
         ).stdout
         return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
 
+    def api(self, path: str, timeout: float = 30.0) -> dict:
+        """GET ``/api/v1{path}`` of this mirror (its port is in its log), with the token."""
+        deadline = time.monotonic() + timeout
+        while (match := re.search(r"serving on (http://127\.0\.0\.1:\d+)", self.log.read_text())) is None:
+            assert self.proc.poll() is None, f"kiosk exited early:\n{self.log.read_text()}"
+            if time.monotonic() > deadline:
+                pytest.fail(f"the mirror's API did not start:\n{self.log.read_text()}")
+            time.sleep(0.1)
+        return httpx.get(match[1] + "/api/v1" + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).json()
+
+    def wait_until(self, predicate, what: str, timeout: float = 20.0):
+        """Poll ``predicate()`` (not the screen) until it is true."""
+        deadline = time.monotonic() + timeout
+        while not (value := predicate()):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} never happened:\n{self.log.read_text()}")
+            time.sleep(0.1)
+        return value
+
+    def wait_camera_running(self) -> None:
+        self.wait_until(lambda: self.api("/health")["checks"]["camera"]["ok"], "the camera delivering pictures")
+
     def wait_for(self, predicate, what: str, timeout: float = 20.0) -> np.ndarray:
         deadline = time.monotonic() + timeout
         while True:
@@ -112,10 +140,10 @@ def markers_visible(image: np.ndarray) -> bool:
 
 def test_attract_screen_until_touched_then_live_mirror(xvfb, tmp_path):
     with MirrorWindow(xvfb, tmp_path, 640, 360) as win:
-        time.sleep(2)
-        idle = win.grab()
+        win.wait_camera_running()  # the camera delivers, and yet the screen must not show it
+        # Wait for the first paint (seconds on a busy machine), not a fixed time.
+        idle = win.wait_for(lambda image: image.max() > 150, "the attract screen", timeout=60)
         assert not markers_visible(idle), "the camera picture shows before anyone touched the mirror"
-        assert idle.max() > 150, "the attract screen shows nothing at all"
         win.touch()
         image = win.wait_for(markers_visible, "the camera picture")
         red_x, _ = centroid(image, RED)
@@ -130,10 +158,10 @@ def test_unmirrored_picture_is_live_and_pixel_exact(xvfb, tmp_path):
         first = win.wait_for(markers_visible, "the camera picture")
         assert centroid(first, RED)[0] < 0.4 and centroid(first, BLUE)[0] > 0.6
         seq1, _ = decode_stamp(first)
-        time.sleep(0.5)
-        seq2, _ = decode_stamp(win.grab())
+        assert seq1 > 0
         # The stamp in the corner is readable at 1:1 scale and counts up: the picture is live.
-        assert 0 < seq1 < seq2 < seq1 + 120, (seq1, seq2)
+        later = win.wait_for(lambda im: decode_stamp(im)[0] > seq1, "a newer camera frame", timeout=10)
+        assert decode_stamp(later)[0] < seq1 + 300
 
 
 @pytest.mark.parametrize(

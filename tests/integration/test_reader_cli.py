@@ -20,21 +20,57 @@ KIOSK = [sys.executable, "-m", "kiosk"]
 UIDS = {"pn532": "0416C6C2D73881", "rdm6300": "67003B51C6", "line": "04A1B2C3D4"}
 
 
+SECRET = "7a" * 32  # the store secret the tests' configuration points at
+
+
+def config_file(tmp_path: Path, secret: bool = True) -> Path:
+    """A configuration naming a store secret of the test's own (or none that exists)."""
+    path = tmp_path / ("with-secret.toml" if secret else "no-secret.toml")
+    secret_file = tmp_path / ("store-secret" if secret else "missing-secret")
+    if secret:
+        secret_file.write_text(SECRET + "\n")
+    path.write_text(f'[identity]\nsecret_file = "{secret_file}"\n')
+    return path
+
+
+def card_key(uid: str) -> str:
+    from kiosk.identity.cardkey import CardKeyer
+
+    return CardKeyer(bytes.fromhex(SECRET)).key(uid)
+
+
+def masked(uid: str) -> str:
+    return "•" * (len(uid) - 2) + uid[-2:] + f" ({len(uid) // 2} bytes)"
+
+
 class Proc:
-    """A child process whose stdout lines arrive on a queue."""
+    """A child process whose stdout lines arrive on a queue; its stderr is kept as it comes."""
 
     def __init__(self, args, tmp_path: Path, stdin=subprocess.DEVNULL):
-        env = dict(os.environ, KIOSK_CONFIG=str(tmp_path / "absent.toml"))
+        env = dict(os.environ, KIOSK_CONFIG=str(config_file(tmp_path)))
         env.pop("KIOSK_LOG_LEVEL", None)
-        (tmp_path / "absent.toml").write_text("")
         self.p = subprocess.Popen(KIOSK + args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=env)
         self.lines: queue.Queue = queue.Queue()
+        self.errors: list[str] = []
         threading.Thread(target=self._pump, name="test-pump", daemon=True).start()
+        self._errors_done = threading.Thread(target=self._pump_errors, name="test-pump-err", daemon=True)
+        self._errors_done.start()
 
     def _pump(self):
         for line in self.p.stdout:
             self.lines.put(line.rstrip("\n"))
+
+    def _pump_errors(self):
+        for line in self.p.stderr:
+            self.errors.append(line)
+
+    def wait_for_stderr(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.errors):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared on stderr: {self.errors}")
+            time.sleep(0.05)
 
     def line(self, timeout=15.0) -> str:
         try:
@@ -54,7 +90,8 @@ class Proc:
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
-        return self.p.returncode, self.p.stderr.read()
+        self._errors_done.join(5)  # the process is gone: its stderr ends, the pump has every line
+        return self.p.returncode, "".join(self.errors)
 
 
 @pytest.fixture
@@ -75,12 +112,26 @@ def sim(procs, tmp_path, protocol, *extra, stdin=subprocess.DEVNULL):
 def test_reader_sim_to_reader_json_once(procs, tmp_path, protocol, flag):
     simulator, port = sim(procs, tmp_path, protocol, "--uid", UIDS[protocol])
     assert port.startswith("/dev/pts/")
-    reader = subprocess.run(KIOSK + ["reader", "--port", port, "--protocol", flag, "--once", "--json"],
+    reader = subprocess.run(KIOSK + ["reader", "--port", port, "--protocol", flag, "--once", "--json",
+                                     "--config", str(config_file(tmp_path))],
                             capture_output=True, text=True, timeout=60)
     assert reader.returncode == 0, reader.stderr
     lines = reader.stdout.splitlines()
     assert len(lines) == 1  # --json: stdout holds the taps alone
-    assert json.loads(lines[0]) == {"uid": UIDS[protocol], "protocol": protocol, "port": port}
+    uid = UIDS[protocol]
+    assert json.loads(lines[0]) == {"card": masked(uid), "card_key": card_key(uid), "protocol": protocol, "port": port}
+    assert uid not in reader.stdout + reader.stderr  # the card number itself is never printed
+
+
+def test_without_a_store_secret_only_the_masked_number_is_shown(procs, tmp_path):
+    uid = UIDS["line"]
+    simulator, port = sim(procs, tmp_path, "line", "--uid", uid)
+    reader = subprocess.run(KIOSK + ["reader", "--port", port, "--protocol", "line", "--once",
+                                     "--config", str(config_file(tmp_path, secret=False))],
+                            capture_output=True, text=True, timeout=60)
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == f"card {masked(uid)} (no store secret here to compute its key) (line on {port})"
+    assert uid not in reader.stdout + reader.stderr and not (tmp_path / "missing-secret").exists()
 
 
 def test_unplug_and_replug_while_reading(procs, tmp_path):
@@ -89,12 +140,15 @@ def test_unplug_and_replug_while_reading(procs, tmp_path):
     assert port == link and os.path.islink(link)
     reader = Proc(["reader", "--port", link, "--json"], tmp_path)
     procs.append(reader)
-    time.sleep(2.5)  # the reader wakes and configures the PN532
+    reader.wait_for_stderr("kiosk reader:")  # the reader woke and configured the PN532
     simulator.send("tap 0416C6C2D73881 0.6")
     first = json.loads(reader.line())
-    assert first == {"uid": "0416C6C2D73881", "protocol": "pn532", "port": link}
+    expected = {"card": masked("0416C6C2D73881"), "card_key": card_key("0416C6C2D73881"), "protocol": "pn532", "port": link}
+    assert first == expected
     simulator.send("unplug")
-    time.sleep(1.0)
+    deadline = time.monotonic() + 10
+    while os.path.exists(link) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not os.path.exists(link)
     simulator.send("plug")  # a new pseudo-terminal behind the same link
     assert simulator.line() == link
@@ -106,7 +160,7 @@ def test_unplug_and_replug_while_reading(procs, tmp_path):
             second = json.loads(reader.lines.get(timeout=2.0))
         except queue.Empty:
             continue
-    assert second == {"uid": "04A1B2C3", "protocol": "pn532", "port": link}
+    assert second == {"card": masked("04A1B2C3"), "card_key": card_key("04A1B2C3"), "protocol": "pn532", "port": link}
     assert reader.p.poll() is None  # it never gave up
     code, err = reader.stop()
     assert code == 0 and "Traceback" not in err

@@ -53,6 +53,16 @@ class Rig:
         self.source.stop()
         self.library.close()
 
+    def wait_encoded(self, frames: int, timeout: float = 30.0) -> None:
+        """Wait until the encoder has taken ``frames`` more frames (camera time, not wall time)."""
+        target = self.recorder.stats.encoded + frames
+        _until(lambda: self.recorder.stats.encoded >= target, timeout, f"{frames} more encoded frames")
+
+    def wait_frames(self, frames: int, timeout: float = 30.0) -> None:
+        """Wait until the camera has delivered ``frames`` more frames to the hub."""
+        target = _seq(self.hub) + frames
+        _until(lambda: _seq(self.hub) >= target, timeout, f"{frames} more camera frames")
+
     def wait_for(self, kind, timeout: float = 20.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -63,6 +73,19 @@ class Rig:
             if isinstance(event, kind):
                 return event
         raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+def _seq(hub: FrameHub) -> int:
+    latest = hub.latest()
+    return latest.seq if latest is not None else 0
+
+
+def _until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        time.sleep(0.01)
 
 
 def stamped_frames(path: str) -> list[tuple[float, int, int]]:
@@ -77,13 +100,13 @@ def stamped_frames(path: str) -> list[tuple[float, int, int]]:
 
 def test_take_holds_the_preroll_and_plays_at_capture_speed(tmp_path):
     with Rig(tmp_path, preroll_s=2.0) as rig:
-        time.sleep(3.5)  # the ring fills
+        rig.wait_encoded(105)  # the ring fills: 3.5 s of camera frames
         asked = time.monotonic()
         look_id = rig.recorder.begin("turn", session_id="s1")
         assert rig.recorder.recording
         started = rig.wait_for(RecordingStarted)
         assert (started.look_id, started.session_id, started.reason) == (look_id, "s1", "turn")
-        time.sleep(1.5)
+        rig.wait_encoded(45)  # 1.5 s of take
         rig.recorder.end("turn complete")
         assert rig.wait_for(RecordingStopped).reason == "turn complete"
         done = rig.wait_for(LookRecorded)
@@ -110,7 +133,7 @@ def test_take_holds_the_preroll_and_plays_at_capture_speed(tmp_path):
 
 def test_take_stops_by_itself_at_the_maximum_length(tmp_path):
     with Rig(tmp_path, preroll_s=0.0, max_s=2.0) as rig:
-        time.sleep(0.5)
+        rig.wait_encoded(15)
         rig.recorder.begin("manual", preroll_s=0.0)
         assert "maximum length" in rig.wait_for(RecordingStopped).reason
         done = rig.wait_for(LookRecorded)
@@ -120,10 +143,10 @@ def test_take_stops_by_itself_at_the_maximum_length(tmp_path):
 
 def test_too_short_take_is_discarded(tmp_path):
     with Rig(tmp_path, preroll_s=0.0, min_s=1.0) as rig:
-        time.sleep(0.5)
+        rig.wait_encoded(15)
         look_id = rig.recorder.begin("manual")
         rig.wait_for(RecordingStarted)
-        time.sleep(0.3)
+        rig.wait_encoded(5)  # a take of a few frames, far below 1 s
         rig.recorder.end()
         discarded = rig.wait_for(RecordingDiscarded)
         assert discarded.look_id == look_id and "shorter than 1 s" in discarded.reason
@@ -134,10 +157,10 @@ def test_too_short_take_is_discarded(tmp_path):
 def test_stopping_the_kiosk_mid_take_still_stores_it(tmp_path):
     rig = Rig(tmp_path, preroll_s=1.0)
     with rig:
-        time.sleep(2.0)
+        rig.wait_encoded(60)
         look_id = rig.recorder.begin("manual")
         rig.wait_for(RecordingStarted)
-        time.sleep(1.5)
+        rig.wait_encoded(45)
     assert rig.wait_for(LookRecorded, timeout=1).look_id == look_id  # stop() waited for it
     with Library(tmp_path / "lib") as lib:
         verify(lib.video_path(look_id))
@@ -152,7 +175,7 @@ def test_no_room_on_disk_is_refused_in_plain_words_after_retention(tmp_path):
     expired = add(rig.library, created=time.time() - 2 * 86400)
     fresh = add(rig.library)
     with rig:
-        time.sleep(0.3)
+        rig.wait_encoded(5)
         with pytest.raises(RecordingRefused, match="disk is almost full.*did not start"):
             rig.recorder.begin("manual")  # the caller (the core) shows the sentence
         assert not rig.recorder.recording
@@ -163,12 +186,12 @@ def test_no_room_on_disk_is_refused_in_plain_words_after_retention(tmp_path):
 def test_begin_twice_is_one_take_and_end_without_take_is_harmless(tmp_path):
     with Rig(tmp_path, preroll_s=0.0) as rig:
         rig.recorder.end()
-        time.sleep(0.3)
+        rig.wait_encoded(5)
         first = rig.recorder.begin("manual")
         assert rig.recorder.begin("manual") == first
         rig.wait_for(RecordingStarted)
         assert rig.recorder.begin("manual") == first
-        time.sleep(1.2)
+        rig.wait_encoded(36)
         rig.recorder.end()
         assert rig.wait_for(LookRecorded).look_id == first
         assert rig.recorder.stats.takes == 1
@@ -187,10 +210,10 @@ def test_a_take_whose_commit_fails_is_kept_for_recovery(tmp_path):
     rig = Rig(tmp_path, preroll_s=0.0)
     rig.recorder = Recorder(rig.hub, _FailingSink(rig.library), rig.bus, RecorderSettings(min_free_bytes=2**20), fps=30.0)
     with rig:
-        time.sleep(0.3)
+        rig.wait_encoded(5)
         look_id = rig.recorder.begin("manual")
         rig.wait_for(RecordingStarted)
-        time.sleep(1.5)
+        rig.wait_encoded(45)
         rig.recorder.end()
         failed = rig.wait_for(RecordingFailed)
         assert failed.look_id == look_id and "kept for the next start" in failed.reason

@@ -78,7 +78,7 @@ def test_importing_the_core_and_the_ui_loads_no_hardware():
     assert proc.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["config", "check"], ["bench", "--help"], ["looks", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["config", "check"], ["bench", "--help"], ["looks", "--help"], ["doctor", "--help"]])
 def test_light_commands_load_no_heavy_library(argv, tmp_path):
     code = (
         "import sys, kiosk.cli\n"

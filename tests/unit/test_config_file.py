@@ -28,6 +28,9 @@ EXAMPLE = ROOT / "docs" / "kiosk.example.toml"
         ("[camera]\nsource = 'v4l:/dev/video0'\n", "unknown source kind 'v4l'; expected v4l2, file or synthetic"),
         ("display = 3\n", "display: expected a table"),
         ("[display\n", "not valid TOML"),
+        ("[api]\ntoken = 'only-20-characters..'\n", "api.token: too short: use at least 32"),
+        ("[webhook]\nurl = 'http://store.example/hook'\n", "webhook.secret: needs at least 16 characters"),
+        ("[webhook]\nurl = 'http://store.example/hook'\nsecret = ''\n", "webhook.secret: needs at least 16"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, toml, message):
@@ -80,11 +83,35 @@ def test_example_file_documents_every_setting_with_its_default():
         assert key in flat, f"{key} is not documented in {EXAMPLE.name}"
         if default is not None and not callable(default):
             assert flat[key] == default, f"{key}: example says {flat[key]!r}, default is {default!r}"
-    text = EXAMPLE.read_text()
-    for key in flat:
-        name = key.split(".")[-1]
-        # every setting has a comment line right above it (or above its group)
-        assert re.search(rf"#.*\n(?:.*\n)*?{re.escape(name)} = ", text), key
+    assert undocumented(EXAMPLE.read_text()) == []
+
+
+_SETTING = re.compile(r"^(\w+) = ")
+
+
+def undocumented(text: str) -> list[str]:
+    """Settings without a comment line right above them or above their group of settings."""
+    lines = text.splitlines()
+    missing, section = [], ""
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            section = line.strip("[]") + "."
+        match = _SETTING.match(line)
+        if match is None:
+            continue
+        above = i - 1
+        while above >= 0 and _SETTING.match(lines[above]):  # a group of settings shares one comment
+            above -= 1
+        if above < 0 or not lines[above].startswith("#"):
+            missing.append(section + match[1])
+    return missing
+
+
+def test_the_comment_check_can_fail():
+    assert undocumented("[a]\n# about x\nx = 1\ny = 2\n") == []
+    assert undocumented("[a]\n# about x\nx = 1\n\ny = 2\n") == ["a.y"]  # a blank line ends the group
+    assert undocumented("[a]\n# about x\n\nx = 1\n") == ["a.x"]
+    assert undocumented("[a]\nx = 1\n[b]\n# c\ny = 2\n") == ["a.x"]
 
 
 def test_cli_reports_a_bad_file_in_one_line(tmp_path):
@@ -97,3 +124,25 @@ def test_cli_reports_a_bad_file_in_one_line(tmp_path):
     assert proc.stdout == ""
     assert proc.stderr.strip().count("\n") == 0 and "display.rotation" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[api]\ntoken = 'my-real-token-with-a-typo'\n",
+        "[api]\ntoken = 123456789012345678901234567890123\n",
+        "[api]\npin = 'pin-9876'\n",
+        "[api]\npin = 98765\n",
+        "[webhook]\nsecret = 7654321\n",
+        "[webhook]\nsecret = ['hook-secret-value']\n",
+    ],
+)
+def test_a_mistyped_secret_is_never_repeated(tmp_path, toml):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    value = toml.split(" = ", 1)[1].strip().strip("'[]")
+    text = str(err.value)
+    assert value not in text and value[:8] not in text, text
+    assert ("api." in text or "webhook." in text) and "\n" not in text

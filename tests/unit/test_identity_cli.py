@@ -66,9 +66,20 @@ def test_forget_deletes_looks_and_records(config, capsys):
     with Library(config / "data") as library:
         library.add_look(NewLook("look-0000000000001", video, None, None, 1.0e9, 3.0, 720, 1280,
                                  session_id="s1", customer_id=key, consent_by="customer"))
+    from kiosk.net.db import FILENAME, NetworkDatabase
+    from kiosk.net.outbox import Outbox, OutboxSettings
+
+    net = NetworkDatabase(config / "data" / FILENAME)  # a webhook entry naming the card is waiting
+    net.open()
+    Outbox(net, OutboxSettings("http://127.0.0.1:9/", "s" * 16), {}).enqueue("card_tapped", {"customer_id": key})
+    net.close()
     code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81", "--json")
     assert code == 0, err
-    assert json.loads(out) == {"looks": 1, "customers": 1, "consents": 0}
+    assert json.loads(out) == {"looks": 1, "customers": 1, "consents": 0,
+                               "network": {"outbox_entries": 1, "share_links": 0, "checkpointed": True}}
+    assert key.encode() not in (config / "data" / FILENAME).read_bytes()
+    code, out, err = run(capsys, "customers", "show", "--key", key, "--json")
+    assert code == 0 and json.loads(out)["forgotten"] is True
     with Library(config / "data") as library:
         assert library.list(customer_id=key) == []
     with CustomerDirectory(config / "data" / "identity.sqlite3") as directory:

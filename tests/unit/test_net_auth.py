@@ -1,10 +1,21 @@
-"""Bearer tokens, console sign-in and the PIN throttle."""
+"""Bearer tokens, roles, console sign-in and the throttles on PINs and tokens."""
 
 from __future__ import annotations
 
 import pytest
 
-from kiosk.net.auth import FAILURE_WINDOW_S, MAX_FAILURES, SESSION_S, Auth, Throttled
+from kiosk.net.auth import (
+    ADMIN,
+    ASSOCIATE,
+    FAILURE_WINDOW_S,
+    MAX_FAILURES,
+    SESSION_S,
+    Auth,
+    Throttled,
+    api_token,
+)
+from kiosk.errors import NetServiceError
+from kiosk.net.throttle import FailureBook
 
 
 class Clock:
@@ -77,3 +88,62 @@ def test_failed_pins_are_throttled_per_address_and_the_window_passes():
 def test_empty_pin_never_signs_in():
     auth = Auth("tok", pin="")
     assert auth.sign_in("", "a") is None
+
+
+def test_the_pin_signs_in_as_an_associate_and_the_token_as_admin():
+    auth = Auth("tok", pin="4321")
+    assert auth.role("Bearer tok") == ADMIN
+    assert auth.role(f"Bearer {auth.sign_in('tok', 'a')}") == ADMIN
+    assert auth.role(f"Bearer {auth.sign_in('4321', 'a')}") == ASSOCIATE
+    assert auth.role("Bearer 4321") is None  # the PIN itself is no bearer token
+
+
+def test_wrong_bearer_tokens_are_throttled_per_address():
+    clock = Clock()
+    auth = Auth("tok", clock=clock)
+    for _ in range(MAX_FAILURES):
+        assert auth.authorize("Bearer guess", "10.0.0.5") is None
+    with pytest.raises(Throttled) as info:
+        auth.authorize("Bearer tok", "10.0.0.5")  # even the right token, while throttled
+    assert "tokens" in str(info.value) and 0 < info.value.retry_after <= FAILURE_WINDOW_S + 1
+    assert auth.authorize("Bearer tok", "10.0.0.6") == ADMIN  # another device is not affected
+    for _ in range(20):  # no credential at all is not a guess
+        assert auth.authorize(None, "10.0.0.7") is None and auth.authorize("Basic x", "10.0.0.7") is None
+    assert auth.authorize("Bearer tok", "10.0.0.7") == ADMIN
+    clock.now += FAILURE_WINDOW_S + 1
+    assert auth.authorize("Bearer tok", "10.0.0.5") == ADMIN
+
+
+def test_pin_and_token_failures_are_counted_apart():
+    auth = Auth("tok", pin="4321")
+    for _ in range(MAX_FAILURES):
+        auth.sign_in("0000", "10.0.0.5")
+    assert auth.authorize("Bearer tok", "10.0.0.5") == ADMIN
+
+
+def test_the_failure_table_stays_bounded():
+    clock = Clock()
+    book = FailureBook("tokens", max_addresses=100, clock=clock)
+    for i in range(5000):
+        book.failed(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}")
+    assert len(book) == 100
+    auth = Auth("tok", clock=clock)
+    for i in range(3000):
+        auth.authorize("Bearer guess", f"10.1.{i // 256}.{i % 256}")
+    assert len(auth._token_failures) <= auth._token_failures.max_addresses
+    auth.sign_in("0000", "10.9.9.9")
+    auth.sign_in("tok", "10.9.9.8")  # a success adds nothing
+    assert len(auth._pin_failures) == 1
+    clock.now += FAILURE_WINDOW_S + 1
+    book.check("10.0.0.1")  # aged out: nothing left to throttle
+
+
+def test_the_api_token_must_be_long_and_is_never_repeated():
+    assert api_token("", {}) == ""
+    assert api_token("x" * 32, {}) == "x" * 32
+    assert api_token("x" * 32, {"KIOSK_API_TOKEN": "y" * 40}) == "y" * 40
+    with pytest.raises(NetServiceError) as err:
+        api_token("", {"KIOSK_API_TOKEN": "from-the-environment"})
+    assert "KIOSK_API_TOKEN" in str(err.value) and "from-the-environment" not in str(err.value)
+    with pytest.raises(NetServiceError, match="api.token"):
+        api_token("short", {})

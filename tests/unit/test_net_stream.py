@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.net.addresses import check_interfaces, host_addresses
 from kiosk.net.announce import Announcement
-from kiosk.net.stream import QUEUE_SIZE, EventStream, StreamEvent
+from kiosk.net.stream import QUEUE_SIZE, EventStream, StreamEvent, TooManySubscribers
 
 
 def test_event_encoding_is_one_sse_frame():
@@ -38,8 +38,45 @@ def test_publish_reaches_subscribers_and_a_slow_one_loses_the_oldest():
     assert b'"i":10' in first  # ten oldest dropped, the rest kept in order
 
 
-def test_publish_before_bind_is_a_no_op():
-    EventStream().publish("state", {})
+def test_publish_before_bind_is_dropped_not_delivered_later():
+    async def main():
+        stream = EventStream()
+        stream.publish("early", {"n": 0})  # no loop yet: must neither raise nor queue
+        stream.bind(asyncio.get_running_loop())
+        sub = stream.subscribe()
+        await sub.__anext__()
+        stream.publish("late", {"n": 1})
+        frame = await asyncio.wait_for(sub.__anext__(), 2)
+        await sub.aclose()
+        return frame
+
+    frame = asyncio.run(main())
+    assert b"event: late" in frame and b"early" not in frame
+    assert frame.startswith(b"id: 1\n")  # the dropped event took no id either
+
+
+def test_the_subscriber_limit_is_taken_at_open_and_given_back():
+    async def main():
+        stream = EventStream(max_subscribers=3)
+        stream.bind(asyncio.get_running_loop())
+        held = [stream.open() for _ in range(3)]
+        with pytest.raises(TooManySubscribers):
+            stream.open()  # refused before anything is sent, not while streaming
+        assert stream.subscribers == 3
+        held[0].close()
+        held[0].close()  # closing twice gives back one slot
+        assert stream.subscribers == 2
+        frames = held[1].frames()
+        await frames.__anext__()
+        await frames.aclose()  # a stream that ends frees its slot too
+        assert stream.subscribers == 1
+        again = stream.open()
+        assert stream.subscribers == 2
+        again.close()
+        held[2].close()
+        assert stream.subscribers == 0
+
+    asyncio.run(main())
 
 
 def test_txt_record_has_the_issue_keys():
@@ -51,7 +88,7 @@ def test_txt_record_has_the_issue_keys():
         "room": "3",
         "store": "Store",
         "state": "session",
-    }
+    }  # the announcer adds a changing "seq" to every record it sends (see test_mdns_loopback)
     assert a.host_name() == "smartmirror-0b8e2c5e5d0e.local."
 
 

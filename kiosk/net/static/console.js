@@ -1,4 +1,5 @@
-// Associate console: plain JS, no build step. Talks only to the mirror that served it.
+// Associate console: plain JS, no build step. Talks only to the mirror that served it, with the
+// session token of a sign-in (never the store's API token, which stays on the mirror).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -54,13 +55,21 @@ function ago(ts) {
 const KIND = { size: "Another size, please", associate: "Please come" };
 const STATE = { idle: "free", session: "in use", recording: "recording a look" };
 
+function badge(m) {
+  if (m.trusted === false) return m.reachable ? "not verified" : "not answering";
+  return m.reachable === false ? "not answering" : (STATE[m.state] || m.state);
+}
+
+// Other mirrors come from this mirror's checked answers; a device that could not prove it
+// belongs to the store is listed by its address only, marked "not verified".
 function renderMirrors(mirrors) {
   const list = $("mirrors");
   list.replaceChildren(...mirrors.map((m) => el("li",
-    { class: "mirror", "data-name": m.name, "data-state": m.state, "data-id": m.id },
+    { class: m.trusted === false ? "mirror unverified" : "mirror", "data-name": m.name, "data-state": m.state,
+      "data-id": m.id, title: m.problem || "" },
     el("div", { class: "name", textContent: m.name }),
-    el("div", { class: "meta", textContent: [m.room && `Room ${m.room}`, m.self && "this mirror"].filter(Boolean).join(" · ") }),
-    el("span", { class: "badge state", textContent: m.reachable === false ? "not answering" : (STATE[m.state] || m.state) }),
+    el("div", { class: "meta", textContent: [m.room && `Room ${m.room}`, m.self && "this mirror", m.problem].filter(Boolean).join(" · ") }),
+    el("span", { class: "badge state", textContent: badge(m) }),
   )));
 }
 

@@ -7,6 +7,7 @@ server, so a test that deletes a look does not disturb the others. Servers are t
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -14,13 +15,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from kiosk.config import Config
 from kiosk.events import EventBus
 from kiosk.library import Library
 
-TOKEN = "test-token-0123456789abcdef"
+TOKEN = "test-token-0123456789abcdef-0123456789abcdef"
+#: The store secret every test mirror holds (a copy of the library takes it along).
+STORE_SECRET = "5f" * 32
 PIN = "482913"
 SOURCE = "synthetic:?width=640&height=360&fps=30"
 
@@ -47,7 +51,16 @@ class Looks:
 @pytest.fixture(scope="session")
 def recorded_library(tmp_path_factory) -> Looks:
     root = tmp_path_factory.mktemp("library-template")
-    return Looks(root, record_look(root, consent=True), record_look(root, consent=False))
+    looks = Looks(root, record_look(root, consent=True), record_look(root, consent=False))
+    write_store_secret(root / "store-secret")
+    return looks
+
+
+def write_store_secret(path: Path, secret: str = STORE_SECRET) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return path
 
 
 def copy_library(template: Looks, dest: Path) -> Looks:
@@ -68,6 +81,20 @@ def server_config(**api) -> Config:
     for key, value in api.items():
         setattr(config.api, key, value)
     return config
+
+
+_addresses = itertools.count(10)
+
+
+def from_address(last: int | None = None) -> httpx.Client:
+    """An httpx client that connects from its own loopback address (127.0.0.N).
+
+    The mirror counts wrong tokens per client address; a test that sends wrong tokens on
+    purpose uses an address of its own so that it neither trips nor is tripped by another.
+    """
+    n = next(_addresses) if last is None else last
+    assert 1 < n < 255, "out of loopback addresses for this test run"
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.0.{n}"), timeout=10)
 
 
 @dataclass

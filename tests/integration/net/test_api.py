@@ -15,7 +15,7 @@ from kiosk.events import Event, SessionStateChanged
 from kiosk.identity.events import CardTapped
 from kiosk.recording.events import LookRecorded, RecordingStarted
 
-from .conftest import TOKEN
+from .conftest import TOKEN, from_address
 
 API = "/api/v1"
 
@@ -48,6 +48,27 @@ def test_health_and_metrics_are_public(server):
     assert values["kiosk_disk_free_bytes"] > 0
 
 
+def test_health_and_metrics_say_when_the_analysis_process_died(server):
+    from kiosk.analysis.events import AnalysisStatus
+
+    reason = "the pose process was killed by SIGKILL; restarting in 1 s"
+    try:
+        server.bus.emit(AnalysisStatus(state="running", reason="analysing up to 15 frames a second (process)"))
+        health = httpx.get(server.url + f"{API}/health").json()
+        assert health["checks"]["analysis"]["ok"]
+        server.bus.emit(AnalysisStatus(state="restarting", reason=reason))
+        health = httpx.get(server.url + f"{API}/health").json()
+        assert health["status"] == "degraded" and not health["checks"]["analysis"]["ok"]
+        assert reason in health["checks"]["analysis"]["detail"]
+        assert any(p.startswith("analysis: restarting: the pose process was killed") for p in health["problems"])
+        metrics = httpx.get(server.url + f"{API}/metrics").text
+        assert "kiosk_analysis_up 0" in metrics and "kiosk_analysis_restarts_total 1" in metrics
+    finally:
+        server.bus.emit(AnalysisStatus(state="running", reason="analysing up to 15 frames a second (process)"))
+    health = httpx.get(server.url + f"{API}/health").json()
+    assert health["checks"]["analysis"]["ok"] and "1 restart so far" in health["checks"]["analysis"]["detail"]
+
+
 @pytest.mark.parametrize(
     "method,path",
     [
@@ -65,7 +86,8 @@ def test_health_and_metrics_are_public(server):
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}", "Bearer", f"Bearer {TOKEN}x"])
 def test_protected_routes_need_the_token(server, method, path, header):
     headers = {"Authorization": header} if header else {}
-    r = httpx.request(method, server.url + API + path, headers=headers)
+    with from_address() as client:  # wrong tokens are counted per address: one of its own
+        r = client.request(method, server.url + API + path, headers=headers)
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/json"
     assert r.json()["error"] == "unauthorized" and r.json()["message"]

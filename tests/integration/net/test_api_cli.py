@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 KIOSK = [sys.executable, "-m", "kiosk"]
+ENV_TOKEN = "from-the-environment-" + "e" * 20
 
 
 def _env(**extra):
@@ -61,14 +62,14 @@ def test_serve_then_discover_on_loopback(tmp_path):
     config.write_text('[api]\nname = "IT Test Mirror"\nroom = "12"\nbind = "127.0.0.1"\ninterfaces = ["127.0.0.1"]\n')
     proc = subprocess.Popen(
         [*KIOSK, "serve", "--config", str(config), "--library", str(tmp_path / "lib"), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(KIOSK_API_TOKEN="from-the-environment"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(KIOSK_API_TOKEN=ENV_TOKEN),
     )
     try:
         line = proc.stdout.readline()
         assert line.startswith("kiosk serve: 'IT Test Mirror' on port "), line
         port = int(line.split(" on port ")[1].split()[0])
         base = f"http://127.0.0.1:{port}/api/v1"
-        assert httpx.get(f"{base}/looks", headers={"Authorization": "Bearer from-the-environment"}).json() == {"looks": []}
+        assert httpx.get(f"{base}/looks", headers={"Authorization": f"Bearer {ENV_TOKEN}"}).json() == {"looks": []}
         done = subprocess.run(
             [*KIOSK, "discover", "--timeout", "2", "--json"], capture_output=True, text=True, timeout=60,
             env=_env(KIOSK_CONFIG=str(config)),
@@ -83,3 +84,20 @@ def test_serve_then_discover_on_loopback(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+
+
+@pytest.mark.parametrize(
+    "where,extra",
+    [("environment", {"KIOSK_API_TOKEN": "short-env-token"}), ("file", {})],
+)
+def test_a_short_token_is_one_sentence_that_does_not_repeat_it(tmp_path, where, extra):
+    config = tmp_path / "k.toml"
+    config.write_text('[api]\nbind = "127.0.0.1"\nannounce = false\n' + ('token = "short-file-token"\n' if where == "file" else ""))
+    done = subprocess.run(
+        [*KIOSK, "serve", "--config", str(config), "--library", str(tmp_path / "lib"), "--port", "0"],
+        capture_output=True, text=True, timeout=60, env=_env(**extra),
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "too short" in last and "32" in last
+    assert "short-env-token" not in done.stderr and "short-file-token" not in done.stderr

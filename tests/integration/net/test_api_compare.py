@@ -137,7 +137,10 @@ def test_render_play_share_and_withdraw(mirror, tmp_path):
         assert client.get(done["video_url"]).status_code == 403
         assert client.post(f"{API}/comparisons/{queued['id']}/share").status_code == 403
         library.set_consent(ids["ccw"], True, by="operator")
-        assert httpx.get(link["url"]).status_code == 200
+        assert httpx.get(link["url"]).status_code == 410  # withdrawn is for good (issue 11): the old link stays shut
+        again = client.post(f"{API}/comparisons/{queued['id']}/share")
+        assert again.status_code == 201 and httpx.get(again.json()["url"]).status_code == 200
+        link = again.json()
 
         # deleting one of its looks deletes the comparison, its file and what the link shows
         path = Path(library.layout.comparison_video(queued["id"]))

@@ -58,7 +58,8 @@ def test_every_operation_without_the_token(operations):
         response = case.call(timeout=10)
         assert response.status_code < 500, (case.operation.label, response.text)
         if case.operation.path not in PUBLIC:
-            assert response.status_code in (401, 405, 422), (case.operation.label, response.status_code, response.text)
+            # 429: the fuzzer sends made-up bearer tokens, and wrong tokens are throttled per address
+            assert response.status_code in (401, 405, 422, 429), (case.operation.label, response.status_code, response.text)
 
     for op in operations:
         _fuzz(op, 6, check)

@@ -17,7 +17,7 @@ from .conftest import copy_library, server_config, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
-SECRET = "webhook-secret"
+SECRET = "webhook-secret-0123456789"
 
 
 class Receiver:
@@ -26,6 +26,7 @@ class Receiver:
     def __init__(self) -> None:
         self.fail = True
         self.slow_next = False  # the next answer comes too late for the mirror
+        self.poison = b"poison"  # an entry holding this is refused with 422 every time
         self.received: list[dict] = []
         self.lock = threading.Lock()
         outer = self
@@ -41,7 +42,11 @@ class Receiver:
                     slow, outer.slow_next = outer.slow_next, False
                 if slow:
                     time.sleep(1.5)  # longer than the mirror waits: it must try again
-                self.send_response(503 if outer.fail else 200)
+                refused = outer.poison in body
+                if refused:
+                    with outer.lock:
+                        outer.received[-1]["failed"] = True
+                self.send_response(422 if refused else 503 if outer.fail else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -73,8 +78,8 @@ def receiver():
 
 def _config(url: str):
     config = server_config()
-    config.webhook.url = url
     config.webhook.secret = SECRET
+    config.webhook.url = url
     config.webhook.timeout_s = 1.0
     config.webhook.max_backoff_s = 2.0
     return config
@@ -117,7 +122,10 @@ def test_outbox_survives_a_restart_and_delivers_each_entry_once(recorded_library
         details = [b["data"]["request"]["detail"] for b in bodies if b["kind"] == "assist_requested"]
         assert details == [m["detail"] for m in made]  # oldest first
         shared = [b for b in bodies if b["kind"] == "look_shared"]
-        assert shared[0]["data"]["look_id"] == looks.consented and shared[0]["data"]["url"] == share["url"]
+        assert shared[0]["data"]["look_id"] == looks.consented
+        # the link is named by the hash the mirror keeps; its token never entered the outbox
+        assert shared[0]["data"]["share_id"] == hashlib.sha256(share["token"].encode()).hexdigest()
+        assert "url" not in shared[0]["data"] and all(share["token"].encode() not in r["body"] for r in accepted)
         assert all(b["mirror"]["room"] == "7" for b in bodies)
         health = httpx.get(srv.url + "/api/v1/health").json()
         assert health["checks"]["webhook"]["detail"] == "0 deliveries waiting"
@@ -135,5 +143,87 @@ def test_a_lost_answer_is_retried_with_the_same_delivery_id(recorded_library, tm
         _wait(lambda: len(receiver.received) >= 2, 10, "the mirror did not try again after a lost answer")
         first, second = receiver.received[:2]
         assert first["id"] == second["id"] and first["body"] == second["body"]
+    finally:
+        stop_server(srv)
+
+
+def _health(srv) -> dict:
+    return httpx.get(srv.url + "/api/v1/health").json()
+
+
+def test_a_refused_entry_is_parked_and_the_ones_behind_it_go_on(recorded_library, tmp_path, receiver):
+    receiver.fail = False
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), _config(receiver.url))
+    try:
+        for detail in ("first", "poison", "third"):
+            httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": detail})
+        _wait(lambda: len(receiver.accepted()) >= 2, 10, "the entries behind the refused one were not delivered")
+        details = [json.loads(r["body"])["data"]["request"]["detail"] for r in receiver.accepted()]
+        assert details == ["first", "third"]  # in order, the poison one out of the line
+        assert sum(b"poison" in r["body"] for r in receiver.received) == 1  # refused once, never again
+        health = _health(srv)
+        assert health["status"] == "degraded" and health["webhook"]["parked"] == 1
+        assert health["webhook"]["queued"] == 0 and "HTTP 422" in health["webhook"]["problem"]
+        assert "1 parked" in health["checks"]["webhook"]["detail"]
+        metrics = httpx.get(srv.url + "/api/v1/metrics").text
+        assert "kiosk_webhook_parked 1" in metrics and "kiosk_webhook_up 1" in metrics
+    finally:
+        stop_server(srv)
+
+
+def test_delivery_goes_on_after_a_thousand_failed_tries_and_a_restart(recorded_library, tmp_path, receiver):
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "days of outage"})
+        _wait(lambda: receiver.received, 10, "the mirror never tried to deliver")
+    finally:
+        stop_server(srv)
+    with sqlite3.connect(looks.root / "network.sqlite3") as db:  # as after three days of a service down
+        db.execute("UPDATE outbox SET attempts = 1100, next_at = 0")
+    tries = len(receiver.received)
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        _wait(lambda: len(receiver.received) > tries, 10, "the restarted mirror did not try again")
+
+        def attempts() -> int:
+            db = sqlite3.connect(looks.root / "network.sqlite3")
+            try:
+                return db.execute("SELECT attempts FROM outbox").fetchone()[0]
+            finally:
+                db.close()
+
+        # the failed try is recorded: after 1100 tries the next wait is the longest, not an overflow
+        _wait(lambda: attempts() > 1100, 30, "the failed try after 1100 was never recorded")
+        receiver.fail = False
+        _wait(lambda: receiver.accepted(), 30, "the outbox stopped delivering after 1100 tries")
+        health = _health(srv)["webhook"]
+        assert health["running"] is True and health["queued"] == 0 and health["last_error"] == "HTTP 503"
+    finally:
+        stop_server(srv)
+
+
+def test_the_delivery_loop_survives_an_error_and_says_so(recorded_library, tmp_path, receiver):
+    receiver.fail = False
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), _config(receiver.url))
+    outbox = srv.service.ctx.outbox
+    real = outbox._deliver_due
+    broken = threading.Event()
+
+    async def once_broken(client, settings):
+        if not broken.is_set():
+            broken.set()
+            raise RuntimeError("database is locked")
+        return await real(client, settings)
+
+    try:
+        outbox._deliver_due = once_broken
+        outbox._poke()
+        _wait(broken.is_set, 5, "the loop did not run")
+        httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "after the error"})
+        _wait(lambda: receiver.accepted(), 10, "the loop did not go on after the error")
+        health = _health(srv)["webhook"]
+        assert health["running"] is True and "database is locked" in (health["last_error"] or "")
+        _wait(lambda: _health(srv)["webhook"]["problem"] is None, 5, "the health still shows the error")
     finally:
         stop_server(srv)

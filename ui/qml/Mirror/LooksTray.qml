@@ -1,11 +1,14 @@
 import QtQuick
 import SmartMirror.Bridges
 
-// This session's looks as thumbnails, newest first; tap one to replay it.
+// The shopper's looks as thumbnails, newest first (this visit's, then those kept on their card
+// from earlier visits, marked ♥); tap one to replay it. While picking looks to compare, a tap
+// picks it (its number shows) or unpicks it.
 ListView {
     id: tray
 
     required property StudioBridge studio
+    required property CompareBridge compare
 
     orientation: ListView.Horizontal
     spacing: 10
@@ -14,16 +17,20 @@ ListView {
     clip: true
 
     delegate: Rectangle {
+        id: thumb
+
         required property string lookId
         required property url posterUrl
         required property real durationS
+        required property bool kept
+        readonly property int pickNumber: tray.compare.picks.indexOf(lookId) + 1
 
         width: 90
         height: tray.height
         radius: 8
         color: "#202020"
-        border.width: lookId === tray.studio.replayId ? 3 : 1
-        border.color: lookId === tray.studio.replayId ? "white" : "#60ffffff"
+        border.width: pickNumber > 0 || lookId === tray.studio.replayId ? 3 : 1
+        border.color: pickNumber > 0 ? "#ffd060" : (lookId === tray.studio.replayId ? "white" : "#60ffffff")
 
         Image {
             anchors.fill: parent
@@ -32,6 +39,7 @@ ListView {
             fillMode: Image.PreserveAspectCrop
             asynchronous: true
             sourceSize.width: 180
+            opacity: tray.compare.picking && thumb.pickNumber === 0 ? 0.6 : 1
         }
         Text {
             anchors.bottom: parent.bottom
@@ -43,8 +51,39 @@ ListView {
             font.pixelSize: 12
             text: parent.durationS.toFixed(0) + " s"
         }
+        Text {  // kept from an earlier visit
+            visible: thumb.kept
+            anchors.bottom: parent.bottom
+            anchors.left: parent.left
+            anchors.margins: 6
+            color: "#ff8090"
+            style: Text.Outline
+            styleColor: "#a0000000"
+            font.pixelSize: 14
+            text: "♥"
+        }
+        Rectangle {  // picking: an empty ring to tap, or the look's number in the comparison
+            visible: tray.compare.picking
+            anchors.top: parent.top
+            anchors.right: parent.right
+            anchors.margins: 6
+            width: 30
+            height: 30
+            radius: 15
+            color: thumb.pickNumber > 0 ? "#ffd060" : "#80000000"
+            border.color: "white"
+            border.width: 2
+            Text {
+                anchors.centerIn: parent
+                visible: thumb.pickNumber > 0
+                color: "black"
+                font.pixelSize: 16
+                font.weight: Font.Bold
+                text: thumb.pickNumber
+            }
+        }
         TapHandler {
-            onTapped: tray.studio.play(parent.lookId)
+            onTapped: tray.compare.picking ? tray.compare.pick(parent.lookId) : tray.studio.play(parent.lookId)
         }
     }
 }

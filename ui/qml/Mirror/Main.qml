@@ -2,8 +2,8 @@ import QtQuick
 import QtQuick.Window
 import SmartMirror.Bridges
 
-// The mirror's window: live picture, replay and looks tray, attract screen, camera notice,
-// messages and the status line.
+// The mirror's window: live picture, replay and looks tray, looks side by side, attract screen,
+// camera notice, messages and the status line.
 Window {
     id: root
 
@@ -12,9 +12,12 @@ Window {
     required property StudioBridge studio     // studio.available: false when this mirror does not record
     required property IdentityBridge identity // identity.available: false without cards and consent
     required property AssistBridge assist     // assist.available: false without the network service
+    required property CompareBridge compare
+    required property ComparePump comparePump
 
     readonly property bool replaying: studio.replayId !== ""
-    readonly property bool live: !mirror.attract && !replaying
+    readonly property bool comparing: compare.open
+    readonly property bool live: !mirror.attract && !replaying && !comparing
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -49,9 +52,25 @@ Window {
         visible: root.live && root.mirror.cameraState !== "running"
     }
 
+    CompareView {
+        id: compareView
+        anchors.fill: parent
+        compare: root.compare
+        pump: root.comparePump
+        mirror: root.mirror
+    }
+    Connections {
+        target: root.compare
+        // The comparison takes the screen: a replay under it would only cost CPU.
+        function onOpenChanged() {
+            if (root.compare.open)
+                root.studio.closeReplay();
+        }
+    }
+
     AttractScreen {
         anchors.fill: parent
-        visible: root.mirror.attract
+        visible: root.mirror.attract && root.mirror.screenOn
     }
 
     Loader {
@@ -60,19 +79,40 @@ Window {
         active: root.studio.available && !root.mirror.attract
         sourceComponent: Item {
             LooksTray {
+                id: tray
                 anchors.left: parent.left
                 anchors.right: record.left
                 anchors.bottom: parent.bottom
                 anchors.margins: 16
                 studio: root.studio
-                visible: count > 0
+                compare: root.compare
+                visible: count > 0 && !root.comparing
+            }
+            MirrorButton {
+                objectName: "compareButton"
+                anchors.left: parent.left
+                anchors.bottom: tray.top
+                anchors.margins: 16
+                visible: tray.count >= 2 && !root.compare.picking && !root.comparing
+                symbol: "◫"
+                label: qsTr("Compare")
+                onTapped: root.compare.startPicking()
+            }
+            PickBar {
+                anchors.left: parent.left
+                anchors.right: parent.right
+                anchors.bottom: tray.top
+                anchors.margins: 16
+                visible: root.compare.picking && !root.comparing
+                compare: root.compare
+                onOpenTapped: root.compare.openComparison(compareView.paneArea.width, compareView.paneArea.height)
             }
             Column {
                 anchors.right: parent.right
                 anchors.bottom: record.top
                 anchors.margins: 24
                 spacing: 14
-                visible: root.assist.available && !root.replaying
+                visible: root.assist.available && !root.replaying && !root.comparing && !root.compare.picking
                 MirrorButton {
                     symbol: "⇄"
                     label: qsTr("Other size")
@@ -92,7 +132,7 @@ Window {
                 anchors.bottom: parent.bottom
                 anchors.margins: 24
                 studio: root.studio
-                visible: !root.replaying
+                visible: !root.replaying && !root.comparing
             }
             Rectangle {
                 // Recording indicator: a shopper must always see that the camera is recording.
@@ -137,6 +177,10 @@ Window {
             anchors.horizontalCenter: parent.horizontalCenter
             text: root.assist.message
         }
+        Toast {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: root.compare.message
+        }
     }
 
     Loader {
@@ -170,7 +214,7 @@ Window {
             var asking = root.identity.consentVisible;
             if (gesture === "raise_hand")
                 return asking ? qsTr("Yes, keep") : (root.studio.recording ? qsTr("Stop") : qsTr("Record"));
-            return asking ? qsTr("No, thanks") : qsTr("Next look");
+            return asking ? qsTr("No, thanks") : (root.comparing ? qsTr("Turn") : qsTr("Next look"));
         }
     }
 
@@ -182,6 +226,15 @@ Window {
         cameraFps: root.mirror.cameraFps
         paintFps: root.mirror.paintFps
         cameraState: root.mirror.cameraState
+    }
+
+    // The screen is dark (an empty room, or outside opening hours): black over everything, so
+    // nothing animates and, where the panel cannot be switched off, the glass is a plain mirror.
+    // A touch still reaches the handler below and wakes the mirror.
+    Rectangle {
+        anchors.fill: parent
+        color: "black"
+        visible: !root.mirror.screenOn
     }
 
     // Any touch, click or key wakes the mirror (presence detection does it without touching).

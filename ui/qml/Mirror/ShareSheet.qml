@@ -1,13 +1,13 @@
 import QtQuick
 import SmartMirror.Bridges
 
-// The share link as a QR code: scan it with a phone to take the look home.
+// The share link as a QR code: scan it with a phone to take the look (or the comparison) home.
 Dialog {
     id: sheet
 
     required property StudioBridge studio
 
-    title: qsTr("Take your look home")
+    title: studio.shareLink.kind === "comparison" ? qsTr("Take your comparison home") : qsTr("Take your look home")
 
     Image {
         anchors.horizontalCenter: parent.horizontalCenter

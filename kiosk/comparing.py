@@ -1,0 +1,277 @@
+"""The shopper's comparison on the mirror: picking looks from the tray, the looks side by side, sharing them.
+
+``Comparing`` belongs to the core and, like ``Effects``, runs only on the core thread, so its
+fields need no lock. The screen's intents arrive through the core (``KioskCore.pick_look``,
+``open_comparison``…); what the screen should show goes out as events (``kiosk.compare.events``):
+
+1. picking: ``start_picking``, then ``pick`` 2 to 4 of the tray's looks, in the order tapped
+   (``intents.pick_meaning``), then ``open``;
+2. open: each look becomes a pane from the library with its stored yaw track (a look stored
+   without one plays by time and says so), the panes are laid out at one height
+   (``compare.layout``), and a ``CompareSession`` decodes their scrub proxies on its own thread;
+   ``ComparisonOpened`` hands the screen that session, whose ``frames(angle)`` the screen's frame
+   pump reads. Nothing here decodes, and nothing on the UI thread reads the library;
+3. a swipe turns it (``CompareTurn``); dragging is the screen's own, like scrubbing a replay;
+4. share: every look must be consented, else the consent question comes first and the share
+   goes ahead on a yes; the comparisons part renders the video in the background
+   (``CompareShareProgress`` says so meanwhile) and, when ``ComparisonChanged`` says it is
+   ready, the network part makes the link: ``ShareShown(kind="comparison")``;
+5. close: the shopper closes it, a look in it leaves the tray (deleted, forgotten), or the
+   session ends, which also drops a share still being made: the next shopper never sees this
+   one's code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kiosk.compare.events import (
+    ComparePane,
+    ComparePicksChanged,
+    CompareShareProgress,
+    CompareTurn,
+    ComparisonChanged,
+    ComparisonClosed,
+    ComparisonOpened,
+)
+from kiosk.compare.layout import pane_box, pane_layout
+from kiosk.errors import KioskError
+from kiosk.events import Notice, ShareShown, TrayChanged
+from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning
+from kiosk.parts import Parts
+
+_log = logging.getLogger(__name__)
+
+MIN_PICKS = 2
+# The scrub proxies' share of the 300 MB the comparison may add; the rest is the screen's video
+# frames and textures and the decoder's own buffers.
+PROXY_MEMORY_MB = 250.0
+MAKING = "Making your comparison video… the code to scan appears here when it is ready."
+NO_TRACK = "no body angle was recorded with it"
+
+
+@dataclass(frozen=True)
+class _Open:
+    look_ids: tuple[str, ...]
+    session: object  # kiosk.compare.session.CompareSession
+
+
+class Comparing:
+    """Picks, the open comparison and its share; one instance per core, core thread only."""
+
+    def __init__(self, parts: Parts, clock=time.time) -> None:
+        self._parts = parts
+        self._clock = clock
+        self._tray: tuple[str, ...] = ()
+        self._picking = False
+        self._picks: tuple[str, ...] = ()
+        self._open: _Open | None = None
+        self._share_after_consent = False
+        self._waiting: tuple[str, tuple[str, ...]] | None = None  # (comparison id, its looks) being rendered
+        self._rendered: dict[tuple[str, ...], str] = {}  # this session's ready comparisons
+
+    @property
+    def is_open(self) -> bool:
+        return self._open is not None
+
+    # -- the tray and picking -------------------------------------------------------------------
+
+    def tray_changed(self, event: TrayChanged) -> None:
+        """The shopper's looks changed: picks and an open comparison keep only looks still there."""
+        self._tray = tuple(look.id for look in event.looks) + tuple(look.id for look in event.kept)
+        if any(i not in self._tray for i in self._picks):
+            self._set_picks(self._picking, tuple(i for i in self._picks if i in self._tray))
+        if self._open is not None and any(i not in self._tray for i in self._open.look_ids):
+            self.close()
+            self._notice("A look in the comparison was deleted, so the comparison closed.")
+
+    def start_picking(self) -> None:
+        if len(self._tray) < MIN_PICKS:
+            self._notice("Record at least two looks to compare them side by side.")
+            return
+        self._set_picks(True, ())
+
+    def pick(self, look_id: str) -> None:
+        """A tap on a look while picking: it joins the comparison, or leaves it."""
+        if not self._picking:
+            return
+        meaning = pick_meaning(look_id in self._picks, look_id in self._tray, len(self._picks))
+        if meaning is Meaning.UNPICK:
+            self._set_picks(True, tuple(i for i in self._picks if i != look_id))
+        elif meaning is Meaning.PICK:
+            self._set_picks(True, self._picks + (look_id,))
+        elif meaning is Meaning.PICKS_FULL:
+            self._notice(f"At most {MAX_PICKS} looks fit side by side.")
+
+    def cancel_picking(self) -> None:
+        if self._picking or self._picks:
+            self._set_picks(False, ())
+
+    # -- the comparison on screen ---------------------------------------------------------------
+
+    def open(self, area: tuple[int, int]) -> None:
+        """Show the picked looks side by side in ``area`` (the screen's pane area, in pixels)."""
+        look_ids = self._picks
+        if len(look_ids) < MIN_PICKS:
+            self._notice("Pick at least two looks to compare.")
+            return
+        if any(i not in self._tray for i in look_ids):
+            return
+        self.close()
+        try:
+            panes = self._make_panes(list(look_ids))
+            rects = pane_layout([p.shape.width / max(p.shape.height, 1) for p in panes],
+                                (max(int(area[0]), 16), max(int(area[1]), 16)))
+            session = self._session(panes, pane_box(rects))
+        except KioskError as exc:
+            self._notice(f"These looks cannot be compared: {exc}")
+            return
+        session.start()
+        self._open = _Open(look_ids, session)
+        self._set_picks(False, ())
+        now = self._clock()
+        views = tuple(self._pane_view(i + 1, look_id, pane, rect, now)
+                      for i, (look_id, pane, rect) in enumerate(zip(look_ids, panes, rects)))
+        _log.info("comparing %d looks (%s)", len(look_ids), ", ".join("angle" if p.angle_map else "time" for p in panes))
+        self._parts.bus.emit(ComparisonOpened(look_ids=look_ids, panes=views, session=session,
+                                              area=(int(area[0]), int(area[1]))))
+
+    def close(self) -> None:
+        if self._open is None:
+            return
+        shown, self._open = self._open, None
+        self._share_after_consent = False
+        shown.session.stop()
+        self._parts.bus.emit(ComparisonClosed())
+
+    def turn(self, meaning: Meaning) -> None:
+        """A swipe while the comparison is open."""
+        if self._open is not None:
+            self._parts.bus.emit(CompareTurn(delta_deg=TURN_STEP_DEG if meaning is Meaning.TURN_RIGHT else -TURN_STEP_DEG))
+
+    # -- sharing --------------------------------------------------------------------------------
+
+    def share(self, session_id: str | None) -> None:
+        """"Share this comparison": a QR code once its video is made, asking for consent first if needed."""
+        if self._open is None:
+            return
+        look_ids = self._open.look_ids
+        looks = [self._parts.studio.find(i) for i in look_ids]
+        found = all(look is not None for look in looks)
+        meaning = share_meaning(found, found and all(look.consented for look in looks))
+        if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
+            self._share_after_consent = True
+            if not self._parts.identity.ask_consent(session_id):
+                self._share_after_consent = False
+                self._notice("Comparisons can only be shared when you agree to keep your looks.")
+            return
+        if meaning is not Meaning.SHARE:
+            return
+        if look_ids in self._rendered:
+            self._link(self._rendered[look_ids])
+            return
+        if self._waiting is not None and self._waiting[1] == look_ids:
+            self._progress(MAKING)
+            return
+        try:
+            comparison = self._parts.comparisons.submit(list(look_ids), "angle")
+        except KioskError as exc:
+            self._notice(str(exc))
+            return
+        self._waiting = (comparison.id, look_ids)
+        self._progress(MAKING)
+
+    def comparison_changed(self, event: ComparisonChanged) -> None:
+        """The renderer moved on: the waiting comparison's link, or why there is none."""
+        if self._waiting is None or event.comparison_id != self._waiting[0]:
+            return
+        if event.state == "ready":
+            comparison_id, look_ids = self._waiting
+            self._waiting = None
+            self._rendered[look_ids] = comparison_id
+            self._progress("")
+            self._link(comparison_id)
+        elif event.state == "failed":
+            self._waiting = None
+            self._progress("")
+            self._notice(f"The comparison video could not be made: {event.error or 'unknown error'}.")
+
+    def prompt_closed(self, answer: str, session_id: str | None) -> None:
+        """The consent question left the screen: a share waiting for a yes goes ahead, or is dropped."""
+        waiting, self._share_after_consent = self._share_after_consent, False
+        if waiting and answer == "yes":
+            self.share(session_id)
+
+    def session_ended(self) -> None:
+        """The shopper left: nothing of theirs stays on screen or turns up later."""
+        self.close()
+        self._set_picks(False, ())
+        self._share_after_consent = False
+        if self._waiting is not None:
+            self._waiting = None
+            self._progress("")
+        self._rendered.clear()
+        self._tray = ()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _make_panes(self, look_ids: list[str]):
+        from kiosk.compare.panes import Analysed, PaneMaker
+        from kiosk.compare.track import YawTrack
+
+        def no_track(video, rotation) -> Analysed:
+            # No analysis on the mirror's own time: a look stored without a track plays by time.
+            return Analysed(YawTrack.from_entries([]), None, True)
+
+        maker = PaneMaker(no_track, self._parts.library, self._parts.config.display.rotation)
+        return maker.make_all(look_ids)
+
+    def _session(self, panes, box: tuple[int, int]):
+        from kiosk.compare.session import CompareSession, SessionSettings
+
+        settings = SessionSettings(pane_box=box, memory_mb=PROXY_MEMORY_MB, pixel_format="yuv420p")
+        return CompareSession(panes, settings)
+
+    def _pane_view(self, number: int, look_id: str, pane, rect, now: float) -> ComparePane:
+        hint = partial = ""
+        if pane.angle_map is None:
+            hint = f"Plays by time: {NO_TRACK if pane.analysed_now else pane.unaligned}"
+        elif pane.angle_map.partial:
+            partial = f"Turns only {pane.angle_map.coverage_deg:.0f}°: nearest view"
+        label = when_recorded(pane.recorded_at, now) if pane.recorded_at is not None else f"Look {number}"
+        return ComparePane(look_id=look_id, number=number, label=label, note=pane.note, hint=hint,
+                           partial_hint=partial, x=rect.x, y=rect.y, width=rect.width, height=rect.height)
+
+    def _set_picks(self, picking: bool, picks: tuple[str, ...]) -> None:
+        if (picking, picks) != (self._picking, self._picks):
+            self._picking, self._picks = picking, picks
+            self._parts.bus.emit(ComparePicksChanged(picking=picking, look_ids=picks))
+
+    def _link(self, comparison_id: str) -> None:
+        try:
+            link = self._parts.network.share_comparison(comparison_id)
+        except KioskError as exc:
+            self._notice(str(exc))
+            return
+        self._parts.bus.emit(ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
+                                        qr_png=link.qr_png, kind="comparison"))
+
+    def _progress(self, text: str) -> None:
+        self._parts.bus.emit(CompareShareProgress(text=text))
+
+    def _notice(self, text: str) -> None:
+        self._parts.bus.emit(Notice(text=text, topic="compare"))
+
+
+def when_recorded(created: float, now: float) -> str:
+    """A look's time for its pane: "Today 14:32", "Yesterday 09:05" or "3 Mar 18:20"."""
+    at, today = datetime.fromtimestamp(created), datetime.fromtimestamp(now).date()
+    if at.date() == today:
+        return f"Today {at:%H:%M}"
+    if at.date() == today - timedelta(days=1):
+        return f"Yesterday {at:%H:%M}"
+    return f"{at.day} {at:%b %H:%M}"
+

@@ -1,0 +1,133 @@
+"""What a check is: an id, a state (ok, warning, fail), one plain sentence and a hint; and its context.
+
+A check is a function ``check(ctx) -> Result | list[Result]``. ``Context`` carries everything
+a check looks at, so a test points it at temporary folders, a fake ``/sys`` and a fake clock
+instead of the machine's: the configuration (or why it is invalid), the data folder, the
+environment, the file-system root for ``/sys``, ``/proc``, ``/run`` and ``/dev`` paths, a
+command runner, the clock's ``adjtimex`` state and the time budgets. No check writes anything.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.paths import SYSTEM_DATA_DIR
+
+Runner = Callable[[list[str]], tuple[int, str]]
+
+
+class State(str, enum.Enum):
+    OK = "ok"
+    WARNING = "warning"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One answer: ``sentence`` says what was found, ``hint`` what to do about it ("" when nothing)."""
+
+    id: str
+    state: State
+    sentence: str
+    hint: str = ""
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "state": self.state.value, "sentence": self.sentence, "hint": self.hint}
+
+
+def ok(check_id: str, sentence: str, hint: str = "") -> Result:
+    return Result(check_id, State.OK, sentence, hint)
+
+
+def warning(check_id: str, sentence: str, hint: str) -> Result:
+    return Result(check_id, State.WARNING, sentence, hint)
+
+
+def fail(check_id: str, sentence: str, hint: str) -> Result:
+    return Result(check_id, State.FAIL, sentence, hint)
+
+
+def run_command(argv: list[str], timeout: float = 10.0) -> tuple[int, str]:
+    """(exit status, stdout and stderr); 127 when the program is missing, 124 when it timed out."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        return 127, f"{argv[0]} is not installed"
+    except subprocess.TimeoutExpired:
+        return 124, f"{argv[0]} did not answer within {timeout:g} s"
+    except OSError as exc:
+        return 126, f"{argv[0]} cannot run ({exc.strerror})"
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+@dataclass
+class Context:
+    """What the checks look at; ``memo`` lets checks of one area share a slow measurement."""
+
+    config: Config
+    config_error: str = ""  # why the file is invalid ("" when valid); the checks then use the defaults
+    data_dir: Path = SYSTEM_DATA_DIR  # the command passes kiosk.paths.data_dir(config)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    root: Path = Path("/")  # where /sys, /proc, /run and /dev are (tests: a fake tree)
+    run: Runner = run_command
+    adjtimex: Callable[[], int | None] | None = None  # the kernel clock state (5: unsynchronised); None: ask the kernel
+    camera_s: float = 3.0  # seconds the camera's real frame rate is measured
+    reader_s: float = 4.0  # seconds the card reader gets to answer
+    mdns_s: float = 3.0  # seconds to look for the mirror's own announcement
+    http_timeout_s: float = 3.0
+    memo: dict = field(default_factory=dict)
+
+    def path(self, absolute: str) -> Path:
+        """``absolute`` (e.g. /sys/…) under ``root``."""
+        return self.root / absolute.lstrip("/")
+
+    def once(self, key: str, compute: Callable[[], object]):
+        """``compute()`` the first time ``key`` is asked for, the same answer after."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+def kiosk_holders(ctx: Context) -> list[int]:
+    """Processes holding a database of the data folder open (its ``NAME.lock`` flock)."""
+    return flock_holders(ctx, [ctx.data_dir / name for name in ("looks.db.lock", "network.sqlite3.lock")])
+
+
+def flock_holders(ctx: Context, files: list[Path]) -> list[int]:
+    """Processes (other than this one) holding a ``flock`` on any of ``files``, from /proc/locks.
+
+    Reading ``/proc/locks`` takes no lock itself, so asking changes nothing for the kiosk.
+    """
+    inodes = set()
+    for file in files:
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        inodes.add((os.major(info.st_dev), os.minor(info.st_dev), info.st_ino))
+    if not inodes:
+        return []
+    try:
+        text = ctx.path("/proc/locks").read_text()
+    except OSError:
+        return []
+    pids: set[int] = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 6 or parts[1] != "FLOCK":
+            continue  # POSIX locks, and "->" lines of waiters
+        try:
+            pid = int(parts[4])
+            major, minor, inode = parts[5].split(":")
+            key = (int(major, 16), int(minor, 16), int(inode))
+        except ValueError:
+            continue
+        if key in inodes and pid != os.getpid():
+            pids.add(pid)
+    return sorted(pids)

@@ -1,0 +1,23 @@
+"""Is the configuration valid, and does it lock the API?"""
+
+from __future__ import annotations
+
+from kiosk.doctor.check import Context, Result, fail, ok, warning
+
+
+def check_config(ctx: Context) -> list[Result]:
+    if ctx.config_error:
+        return [fail("config", f"The configuration is not valid: {ctx.config_error}; the other checks used the built-in defaults.",
+                     "Fix the key it names (docs/kiosk.example.toml documents every setting), then check the file "
+                     "again with 'kiosk config check --config FILE'.")]
+    results = [ok("config", f"The configuration ({ctx.config.origin}) is valid.")]
+    api = ctx.config.api
+    token = ctx.environ.get("KIOSK_API_TOKEN") or api.token
+    if not token and not api.pin:
+        results.append(warning("api-token", "No API token or console PIN is set: associates cannot use the console "
+                               "and the store's tools cannot call the API (status, health and metrics still answer).",
+                               "Set api.token (the same on every mirror of the store) in the configuration, or "
+                               "KIOSK_API_TOKEN in /etc/smartmirror/kiosk.env."))
+    else:
+        results.append(ok("api-token", "An API token is set." if token else "A console PIN is set (no API token)."))
+    return results

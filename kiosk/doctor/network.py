@@ -1,0 +1,175 @@
+"""The mirror on the network: its API answers with the configured token, its mDNS announcement is
+seen on the LAN, and its webhook outbox is not piling up.
+
+Only this device is asked: the API on its own port (loopback for a wildcard bind), and the LAN's
+multicast DNS for our own mirror id (only when ``api.announce`` is on: a mirror that does not
+announce itself sends nothing here either). The outbox is read from the network database
+read-only (``kiosk.doctor.databases.read_only``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+
+from kiosk.doctor.check import Context, Result, fail, ok, warning
+
+STATUS = "/api/v1/status"
+UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -u smartmirror-kiosk' tells why it stopped."
+
+
+def _address(ctx: Context) -> tuple[str, int] | None:
+    from kiosk.liveness import local_address
+
+    api = ctx.config.api
+    return local_address(api.bind, api.port) if api.port else None
+
+
+def _get(ctx: Context, path: str, token: str = "") -> tuple[int, str]:
+    """(HTTP status, body) from this device's kiosk; (0, why) when nothing answers."""
+    address = _address(ctx)
+    if address is None:
+        return 0, "api.port is 0 (a port picked at start)"
+    conn = http.client.HTTPConnection(address[0], address[1], timeout=ctx.http_timeout_s)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        response = conn.getresponse()
+        return response.status, response.read(1 << 20).decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as exc:
+        return 0, getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    finally:
+        conn.close()
+
+
+def status_of_running_kiosk(ctx: Context) -> dict | None:
+    """``/api/v1/status`` of the kiosk running on this device, or None."""
+
+    def ask():
+        code, body = _get(ctx, STATUS)
+        try:
+            return json.loads(body) if code == 200 else None
+        except ValueError:
+            return None
+
+    return ctx.once("status", ask)
+
+
+def metrics_of_running_kiosk(ctx: Context) -> dict[str, float] | None:
+    """The unlabelled samples of its ``/api/v1/metrics``, or None."""
+
+    def ask():
+        code, body = _get(ctx, "/api/v1/metrics")
+        if code != 200:
+            return None
+        samples = {}
+        for line in body.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and not line.startswith("#") and "{" not in parts[0]:
+                try:
+                    samples[parts[0]] = float(parts[1])
+                except ValueError:
+                    pass
+        return samples
+
+    return ctx.once("metrics", ask)
+
+
+def check_api(ctx: Context) -> Result:
+    address = _address(ctx)
+    if address is None:
+        return warning("api", "The API was not checked: api.port is 0, so the port is only known once the kiosk runs.",
+                       "Set api.port (8080 by default) so the store's tools and monitoring can find the mirror.")
+    status = status_of_running_kiosk(ctx)
+    where = f"port {address[1]}"
+    if status is None:
+        code, why = _get(ctx, STATUS)
+        if code == 0:
+            return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
+        return fail("api", f"Something on {where} answers {STATUS} with {code}, not the kiosk.",
+                    "Another program uses the kiosk's port: stop it, or change api.port.")
+    token = ctx.environ.get("KIOSK_API_TOKEN") or ctx.config.api.token
+    name = status.get("name", "?")
+    if not token:
+        return warning("api", f"The kiosk {name!r} answers on {where}, but no API token is configured, so the API is locked.",
+                       "Set api.token in the configuration (the same on every mirror of the store).")
+    code, _ = _get(ctx, "/api/v1/session", token)
+    if code == 200:
+        return ok("api", f"The kiosk {name!r} answers on {where} and accepts the configured token.")
+    if code in (401, 403):
+        return fail("api", f"The kiosk {name!r} on {where} refuses the configured token.",
+                    "The running kiosk uses another token: restart it after changing api.token or KIOSK_API_TOKEN, "
+                    "so both agree.")
+    return fail("api", f"The kiosk {name!r} on {where} answers an authenticated call with {code or 'nothing'}.",
+                "See 'journalctl -u smartmirror-kiosk' for the error.")
+
+
+def check_mdns(ctx: Context) -> Result:
+    api = ctx.config.api
+    if not api.announce:
+        return ok("mdns", "The mirror is not announced on the LAN (api.announce = false).")
+    status = status_of_running_kiosk(ctx)
+    if status is None:
+        return warning("mdns", "The LAN announcement was not checked: the kiosk is not running here.", UNIT_HINT)
+    mirror_id = status.get("id", "")
+    import asyncio
+
+    from kiosk.net.addresses import host_addresses
+    from kiosk.net.discover import async_browse
+
+    interfaces = api.interfaces or host_addresses()
+    if not interfaces:
+        return fail("mdns", "This device has no network address to announce the mirror on.",
+                    "Connect it to the store network (cable or Wi-Fi) and check 'ip addr'.")
+    began = time.monotonic()
+    mirrors = asyncio.run(async_browse(ctx.mdns_s, interfaces))
+    ours = [m for m in mirrors if m.mirror_id == mirror_id]
+    if not ours:
+        return fail("mdns", f"The mirror's own announcement (id {mirror_id}) was not seen on {', '.join(interfaces)} "
+                            f"within {time.monotonic() - began:.0f} s.",
+                    "Multicast DNS (UDP 5353) is blocked: a firewall, Wi-Fi client isolation or IGMP snooping without "
+                    "a querier; or api.interfaces names the wrong address.")
+    m = ours[0]
+    where = ", ".join(f"{a}:{m.port}" for a in m.addresses) or "no address"
+    return ok("mdns", f"The mirror is seen on the LAN as {m.name!r} at {where}.")
+
+
+def check_webhook(ctx: Context) -> Result:
+    from kiosk.doctor.databases import read_only
+    from kiosk.net.outbox_status import duration, queue_problem, read_queue
+
+    url = ctx.config.webhook.url
+    if not url:
+        return ok("webhook", "No webhook is configured (webhook.url is empty).")
+    path = ctx.data_dir / "network.sqlite3"
+    if not path.exists():
+        return ok("webhook", "No webhook delivery has been queued yet.")
+    try:
+        with read_only(path) as conn:
+            queue = read_queue(_Rows(conn), time.time())
+    except Exception as exc:  # noqa: BLE001 - a damaged database is reported by the database check
+        return warning("webhook", f"The webhook outbox could not be read ({exc}).", "See the network database's check above.")
+    waiting, age = queue["queued"], queue["oldest_age_s"]
+    problem = queue_problem(queue)
+    if not waiting and not problem:
+        return ok("webhook", f"Every webhook delivery to {url} has been accepted.")
+    sentence = f"{waiting} webhook deliveries to {url} are waiting"
+    if problem:
+        sentence += f": {problem}."
+    elif age is not None:
+        sentence += f", the oldest for {duration(age)}."
+    hint = ("The store service does not accept them: check that it runs and answers 2xx, and that webhook.secret "
+            "matches; the kiosk keeps retrying with back-off and loses nothing (docs/SECURITY.md: parked entries).")
+    if waiting >= 100 or (age or 0) > 24 * 3600:
+        return fail("webhook", sentence, hint)
+    return warning("webhook", sentence, hint) if problem else ok("webhook", sentence[:-1] + " (being delivered).")
+
+
+class _Rows:
+    """``query`` over a read-only connection: what ``kiosk.net.outbox_status.read_queue`` asks of a database."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def query(self, sql: str, params: tuple = ()) -> list:
+        return self._conn.execute(sql, params).fetchall()

@@ -1,0 +1,29 @@
+"""The doctor's answers for people (one block per check) and for scripts (one JSON object)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from kiosk.doctor.check import Result, State
+
+MARK = {State.OK: "ok  ", State.WARNING: "WARN", State.FAIL: "FAIL"}
+
+
+def as_text(results: list[Result], width: int = 100) -> str:
+    lines = []
+    for r in results:
+        lines.append(textwrap.fill(r.sentence, width, initial_indent=f"{MARK[r.state]}  {r.id:<12} ",
+                                   subsequent_indent=" " * 19))
+        if r.hint and r.state is not State.OK:
+            lines.append(textwrap.fill(r.hint, width, initial_indent=" " * 19 + "→ ", subsequent_indent=" " * 21))
+    counts = {state: sum(1 for r in results if r.state is state) for state in State}
+    lines.append("")
+    lines.append(f"{counts[State.OK]} ok, {counts[State.WARNING]} warning(s), {counts[State.FAIL]} failed.")
+    return "\n".join(lines)
+
+
+def as_json(results: list[Result]) -> str:
+    """One object: ``ok`` (nothing failed), the counts, and every check's id, state, sentence and hint."""
+    counts = {state.value: sum(1 for r in results if r.state is state) for state in State}
+    return json.dumps({"ok": counts["fail"] == 0, "counts": counts, "checks": [r.as_dict() for r in results]}, indent=2)

@@ -1,0 +1,57 @@
+"""Runs every check in a stated order and turns a check that breaks into a failed answer, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from kiosk.doctor.camera import check_camera
+from kiosk.doctor.check import Context, Result, State, fail
+from kiosk.doctor.clock import check_clock
+from kiosk.doctor.configuration import check_config
+from kiosk.doctor.databases import check_databases
+from kiosk.doctor.display import check_display, check_qt_plugin
+from kiosk.doctor.network import check_api, check_mdns, check_webhook
+from kiosk.doctor.power import check_power
+from kiosk.doctor.reader import check_reader
+from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
+
+_log = logging.getLogger(__name__)
+
+# (the id a broken check answers under, the check). The databases come before the library,
+# whose consistency is only read from a sound database.
+CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
+    ("config", check_config),
+    ("camera", check_camera),
+    ("display", check_display),
+    ("qt-plugin", check_qt_plugin),
+    ("reader", check_reader),
+    ("data-folder", check_data_folder),
+    ("disk-space", check_disk_space),
+    ("databases", check_databases),
+    ("library", check_library),
+    ("clock", check_clock),
+    ("api", check_api),
+    ("mdns", check_mdns),
+    ("webhook", check_webhook),
+    ("power", check_power),
+)
+
+
+def run_checks(ctx: Context, checks=CHECKS) -> list[Result]:
+    """Every answer, in order."""
+    results: list[Result] = []
+    for check_id, check in checks:
+        try:
+            answer = check(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others' answers
+            _log.debug("the %s check failed", check_id, exc_info=True)
+            answer = fail(check_id, f"The {check_id} check itself failed ({type(exc).__name__}: {exc}).",
+                          "Run 'kiosk -v doctor' for details and report it with the output.")
+        results.extend(answer if isinstance(answer, list) else [answer])
+    return results
+
+
+def exit_code(results: list[Result]) -> int:
+    """1 when any check failed, else 0 (warnings do not fail)."""
+    return 1 if any(r.state is State.FAIL for r in results) else 0

@@ -1,0 +1,106 @@
+"""What the network layer forgets when a shopper asks: outbox entries, share links, WAL pages.
+
+"Forget me" (``CustomerForgotten`` on the bus, or ``kiosk customers forget``) deletes the
+customer's looks first; then ``forget_customer`` turns every share link of a look that no
+longer exists into a bare revoked token hash (the row no longer says which look it opened),
+deletes every waiting outbox entry that names the customer or those looks, or a session or
+look such an entry names (the store service must not receive them after the request), and
+checkpoints the database with ``secure_delete`` on, so the deleted rows survive neither in
+free pages nor in the write-ahead log. Delivered entries keep no body to purge.
+
+Withdrawn consent (``ConsentChanged`` with ``withdrawn``) revokes the links of that session's
+looks for good: a later yes gives the shopper new links, never re-opens old ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.net.db import FILENAME, NetworkDatabase
+from kiosk.net.outbox import Outbox
+from kiosk.net.shares import ShareStore
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """What the network layer deleted for one customer."""
+
+    outbox_entries: int
+    share_links: int
+    checkpointed: bool
+
+    def to_dict(self) -> dict:
+        return {"outbox_entries": self.outbox_entries, "share_links": self.share_links, "checkpointed": self.checkpointed}
+
+
+def forget_customer(
+    db: NetworkDatabase, outbox: Outbox, shares: ShareStore, card_key: str, looks_left: set[str] | None
+) -> ForgetReport:
+    """Purge what names ``card_key``; ``looks_left``: the looks and comparisons that still exist (None: unknown)."""
+    # the storage layer opens the database with secure_delete: deleted rows are overwritten
+    gone = shares.forget_looks(looks_left) if looks_left is not None else set()
+    entries = outbox.forget(card_key, gone)
+    links = len(gone)
+    checkpointed = checkpoint(db)
+    # counts only: the log never carries the customer's key
+    _log.info("forgot a customer on the network side: %d outbox entries, %d share links", entries, links)
+    return ForgetReport(entries, links, checkpointed)
+
+
+def checkpoint(db: NetworkDatabase) -> bool:
+    """Copy the WAL into the database and truncate it; False when a reader kept it busy."""
+    busy, _, _ = tuple(db.query("PRAGMA wal_checkpoint(TRUNCATE)")[0])
+    if busy:
+        _log.warning("the network database's log could not be emptied now (a reader is busy); it will be at the next checkpoint")
+    return not busy
+
+
+def forget_in_folder(data_dir: Path, card_key: str, looks_left: set[str] | None) -> ForgetReport | None:
+    """``forget_customer`` on the network database in ``data_dir``, for a command run beside the kiosk.
+
+    None when the mirror never had network services there (no database file).
+    """
+    path = Path(data_dir) / FILENAME
+    if not path.exists():
+        return None
+    db = NetworkDatabase(path)
+    db.open()
+    try:
+        return forget_customer(db, Outbox(db, None, {}), ShareStore(db, 0), card_key, looks_left)
+    finally:
+        db.close()
+
+
+def existing_ids(library) -> set[str] | None:
+    """The ids a share link may name that still exist: looks and comparisons (None: no library)."""
+    if library is None:
+        return None
+    ids = {look.id for look in library.list()}
+    return ids | {c.id for c in _comparisons(library)}
+
+
+def _comparisons(library) -> list:
+    """The library's comparisons (a library without them: none)."""
+    from kiosk.library import Library
+
+    if not isinstance(library, Library):
+        return []
+    from kiosk.library.comparisons import ComparisonBook
+
+    return ComparisonBook(library).list()
+
+
+def revoke_session_links(shares: ShareStore, library, session_id: str) -> int:
+    """Consent was withdrawn in ``session_id``: links to its looks, and to comparisons showing them, end for good."""
+    if library is None or not session_id:
+        return 0
+    ids = {look.id for look in library.list(session_id=session_id)}
+    ids |= {c.id for c in _comparisons(library) if ids & set(c.look_ids)}
+    revoked = shares.revoke_looks(sorted(ids))
+    if revoked:
+        _log.info("consent withdrawn: revoked %d share links", revoked)
+    return revoked

@@ -1,0 +1,164 @@
+"""Limits that keep a shared LAN from hurting the mirror, against the real uvicorn server.
+
+Raw sockets from several loopback addresses (127.0.0.N), so the tests see exactly what a
+client sees: many live-event clients at once, a client trickling its headers, a device that
+opens too many connections, a device guessing tokens. Every load here is bounded in count and
+in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+import httpx
+import pytest
+
+from kiosk.net.stream import MAX_SUBSCRIBERS
+
+from .conftest import TOKEN, copy_library, from_address, server_config, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fresh(recorded_library, tmp_path):
+    """A server of the test's own (limits and counters start from zero)."""
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        yield srv
+    finally:
+        stop_server(srv)
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def tracebacks(self) -> list[str]:
+        return [r.getMessage() for r in self.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+@pytest.fixture
+def server_logs():
+    handler = Collect()
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn"), logging.getLogger("uvicorn.error")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+async def _open_events(port: int, source: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: mirror\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+    return reader, writer, head
+
+
+def test_the_live_event_limit_holds_under_simultaneous_connections(fresh, server_logs):
+    port = int(fresh.url.rsplit(":", 1)[1])
+    extra = 16
+
+    async def main():
+        # all at once, from four addresses, before any of them has been answered
+        tasks = [_open_events(port, f"127.0.0.{20 + i % 4}") for i in range(MAX_SUBSCRIBERS + extra)]
+        opened = await asyncio.gather(*tasks)
+        heads = [head for _, _, head in opened]
+        for _, writer, _ in opened:
+            writer.close()
+        return heads
+
+    heads = asyncio.run(main())
+    statuses = [int(h.split(b" ", 2)[1]) for h in heads]
+    assert statuses.count(200) == MAX_SUBSCRIBERS, statuses
+    assert statuses.count(503) == extra, statuses
+    for head in heads:
+        if b" 503 " in head.split(b"\r\n", 1)[0]:
+            assert b"retry-after: 5" in head.lower()
+    stream = fresh.service.ctx.stream
+    deadline = time.monotonic() + 10
+    while stream.subscribers and time.monotonic() < deadline:  # closed clients give their slots back
+        time.sleep(0.05)
+    assert stream.subscribers == 0
+    assert server_logs.tracebacks() == []
+    with httpx.stream("GET", fresh.url + "/api/v1/events", headers=fresh.auth, timeout=10) as again:
+        assert again.status_code == 200
+
+
+def test_a_client_trickling_its_headers_is_cut(fresh):
+    from kiosk.net.http_server import REQUEST_TIMEOUT_S
+
+    port = int(fresh.url.rsplit(":", 1)[1])
+    request = b"GET /api/v1/status HTTP/1.1\r\nHost: mirror\r\n" + b"X-Slow: " + b"a" * 60 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.settimeout(0.5)
+        started = time.monotonic()
+        cut_after = None
+        for byte in request:  # one byte every 0.25 s: the whole request would take 27 s
+            try:
+                sock.sendall(bytes([byte]))
+                if sock.recv(1024) == b"":
+                    cut_after = time.monotonic() - started
+                    break
+            except TimeoutError:
+                continue  # nothing to read yet: keep trickling
+            except OSError:  # reset by the server
+                cut_after = time.monotonic() - started
+                break
+            time.sleep(0.25)
+    assert cut_after is not None, "the server waited for the whole trickled request"
+    assert REQUEST_TIMEOUT_S - 1 <= cut_after <= REQUEST_TIMEOUT_S + 5, cut_after
+    assert httpx.get(fresh.url + "/api/v1/status").status_code == 200  # everyone else is served
+
+
+def test_one_address_cannot_take_every_connection(fresh):
+    from kiosk.net.http_server import MAX_PER_CLIENT
+
+    port = int(fresh.url.rsplit(":", 1)[1])
+    held = []
+    try:
+        for _ in range(MAX_PER_CLIENT + 4):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.40", 0))
+            held.append(sock)
+        deadline = time.monotonic() + 5
+        while (refused := sum(_closed(sock) for sock in held)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert refused == 4
+        with from_address(41) as other:  # another device is still served
+            assert other.get(fresh.url + "/api/v1/status").status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def _closed(sock: socket.socket) -> bool:
+    """True when the server closed this connection (checked without waiting)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_guessing_the_token_is_throttled_per_address(fresh):
+    with from_address(50) as guesser, from_address(51) as tablet:
+        for _ in range(5):
+            assert guesser.get(fresh.url + "/api/v1/session", headers={"Authorization": "Bearer guess"}).status_code == 401
+        blocked = guesser.get(fresh.url + "/api/v1/session", headers=fresh.auth)
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert "too many failed tokens" in blocked.json()["message"]
+        assert tablet.get(fresh.url + "/api/v1/session", headers=fresh.auth).status_code == 200
+        assert guesser.get(fresh.url + "/api/v1/status").status_code == 200  # public routes stay open

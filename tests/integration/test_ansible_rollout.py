@@ -1,0 +1,83 @@
+"""deploy/ansible/provision.yml rolls scripts/provision out over a store, run by a real
+ansible-playbook with a local connection; each host installs into its own ``--root`` folder.
+
+The inventory is the one ``kiosk discover --ansible-inventory`` writes (kiosk.net.fleet), so the
+discovered fleet and the playbook are checked together.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk.net.discover import MirrorRecord
+from kiosk.net.fleet import ansible_inventory, merge
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / "deploy" / "ansible" / "provision.yml"
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="provisioning needs root (it sets owners)"),
+    pytest.mark.skipif(not shutil.which("ansible-playbook"), reason="ansible-playbook is not installed (scripts/test installs ansible-core)"),
+]
+
+
+def _mirror(n: int, room: str) -> MirrorRecord:
+    mirror_id = f"00000000-0000-4000-8000-00000000000{n}"
+    return MirrorRecord(name=f"Mirror {room}", host=f"mirror-{n}.local", addresses=["127.0.0.1"], port=8080,
+                        txt={"id": mirror_id, "store": "Oxford Street", "room": room, "ver": "0.1.0"})
+
+
+def _play(tmp: Path, inventory: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ANSIBLE_HOME=str(tmp / "ansible-home"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+               SMARTMIRROR_PROVISION_BYTECODE="0", TMPDIR=str(tmp), ANSIBLE_LOCALHOST_WARNING="0")
+    res = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), "-c", "local", str(PLAYBOOK), "-e", f"provision_root={tmp / 'hosts'}",
+         "-e", "provision_become=false", "-e", "target=store_oxford_street", *extra],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp,
+    )
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    return res
+
+
+def _recap(out: str) -> dict[str, dict[str, int]]:
+    recap = {}
+    for host, counts in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", out, re.M):
+        recap[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)}
+    return recap
+
+
+def test_playbook_provisions_each_mirror_with_its_room_in_batches_and_a_rerun_changes_nothing(tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(ansible_inventory(merge({}, [_mirror(1, "1"), _mirror(2, "Fitting room 2")])))
+    secret = tmp_path / "store.secret"
+    secret.write_text("ab" * 32 + "\n")
+
+    res = _play(tmp_path, inventory, "-e", f"store_secret_file={secret}", "-e", "batch=1")
+    # serial batches of one: the Provision task runs once per batch, mirror-1's batch first
+    assert res.stdout.count("TASK [Provision]") == 2
+    assert res.stdout.index("changed: [mirror-1]") < res.stdout.index("changed: [mirror-2]")
+    for host, room in (("mirror-1", "1"), ("mirror-2", "Fitting room 2")):
+        tree = tmp_path / "hosts" / host
+        cfg = tomllib.loads((tree / "etc/smartmirror/kiosk.toml").read_text())
+        assert cfg["api"]["store"] == "Oxford Street" and cfg["api"]["room"] == room
+        assert len(cfg["api"]["token"]) >= 32
+        assert (tree / "opt/smartmirror/current/.venv/bin/kiosk").exists()
+        # the store's shared secret, owned by the mirror user as provision wants it
+        kept = tree / "etc/smartmirror/store-secret"
+        assert kept.read_text() == secret.read_text()
+        uid = next(int(line.split(":")[2]) for line in (tree / "etc/passwd").read_text().splitlines() if line.startswith("mirror:"))
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and kept.stat().st_uid == uid
+
+    # a rolling re-run from the same checkout: nothing to change on any mirror
+    res = _play(tmp_path, inventory, "-e", f"store_secret_file={secret}", "-e", "batch=2")
+    recap = _recap(res.stdout)
+    assert set(recap) >= {"mirror-1", "mirror-2"}
+    assert all(recap[h]["changed"] == 0 and recap[h]["failed"] == 0 for h in ("mirror-1", "mirror-2")), recap

@@ -1,0 +1,322 @@
+"""On the real mirror window: a loyalty card brings the shopper's kept looks into the tray, they pick
+them and see them side by side, turning together; a drag turns every pane at once.
+
+The looks are made for the test (``bench._turning``): a figure turning once whose colour is its
+body angle (hue = yaw / 2), stored with the yaw track the mirror keeps. So the screen itself
+says which body angle each pane shows: panes lined up by angle have the same colour, although
+one look turns clockwise, the other counter-clockwise, at another speed, from another angle.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from datetime import datetime, timedelta
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+
+from bench._turning import Turn, make_look, store_look
+from tests.conftest import PYTHON, ui_env
+from tests.integration.test_mirror_cards import UID
+from tests.integration.test_mirror_share import choice_buttons
+from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+SECRET = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
+TURNS = [
+    Turn(start_s=0.8, turn_s=3.0, seconds=5.0),
+    Turn(start_s=1.4, turn_s=2.2, direction=-1, start_yaw=60.0, seconds=5.0),
+    Turn(start_s=0.5, turn_s=2.6, start_yaw=-30.0, seconds=5.0),
+    Turn(start_s=1.0, turn_s=3.4, direction=-1, seconds=5.0),
+]
+
+
+@pytest.fixture(scope="module")
+def tall_screen():
+    """A private portrait X server big enough for a 1080×1920 mirror."""
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb is not installed (scripts/test installs it)")
+    from bench._xserver import start_xvfb
+
+    proc, name = start_xvfb("1080x1920x24")
+    yield name
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    return [make_look(folder, f"look{i}", 270, 480, turn, seed=i + 1) for i, turn in enumerate(TURNS)]
+
+
+def kept_library(tmp_path, clips, count: int):
+    """A library holding ``count`` looks kept on the test card in earlier visits, and the store secret."""
+    from kiosk.identity.cardkey import CardKeyer
+    from kiosk.library import Library
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "store-secret").write_text(SECRET + "\n")
+    key = CardKeyer(bytes.fromhex(SECRET)).key(UID)
+    yesterday = (datetime.now() - timedelta(days=1)).replace(hour=17, minute=5).timestamp()
+    with Library(folder) as library:
+        for i, clip in enumerate(clips[:count]):
+            store_look(library, clip, customer_id=key, created=yesterday + 60 * i)
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"card_uid,first_name,loyalty_tier\n{UID},Anna,gold\n")
+    cfg = tmp_path / "import.toml"
+    cfg.write_text(f'[library]\ndata_dir = "{folder}"\n')
+    subprocess.run([PYTHON, "-m", "kiosk", "customers", "import", str(crm), "--config", str(cfg)], check=True,
+                   capture_output=True)
+    return folder
+
+
+@pytest.fixture
+def reader(tmp_path):
+    link = tmp_path / "reader"
+    sim = subprocess.Popen(
+        [PYTHON, "-m", "kiosk", "reader-sim", "--protocol", "pn532", "--link", str(link)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert sim.stdout.readline().strip(), "reader-sim printed no port"
+    yield link, sim
+    sim.stdin.close()
+    sim.terminate()
+    sim.wait(10)
+
+
+# -- reading the screen ---------------------------------------------------------------------------
+
+
+def figure_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels of a turning figure: strongly coloured (the backdrop is grey, the labels white or black)."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    return (hsv[..., 1] > 150) & (hsv[..., 2] > 120)
+
+
+def panes(image: np.ndarray, count: int) -> list[tuple[int, int, int, int]]:
+    boxes = find_panes(image)
+    assert len(boxes) == count, f"expected {count} panes, found {boxes}"
+    return boxes
+
+
+def find_panes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of each pane: the textured backdrop's boxes, found row- and column-wise."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    lit = grey > 25
+    # rows of panes are mostly lit; the bars above and below hold only text and buttons
+    rows = np.nonzero(lit.mean(axis=1) > 0.2)[0]
+    boxes = []
+    for top, bottom in _runs(rows):
+        cols = np.nonzero(lit[top:bottom].mean(axis=0) > 0.6)[0]
+        for left, right in _runs(cols):
+            if right - left > 40 and bottom - top > 80:
+                boxes.append((int(left), int(top), int(right - left), int(bottom - top)))
+    return boxes
+
+
+def _runs(indexes: np.ndarray) -> list[tuple[int, int]]:
+    runs, start, previous = [], None, None
+    for i in indexes:
+        if start is None:
+            start = previous = i
+        elif i == previous + 1:
+            previous = i
+        else:
+            runs.append((start, previous + 1))
+            start = previous = i
+    if start is not None:
+        runs.append((start, previous + 1))
+    return [r for r in runs if r[1] - r[0] > 8]
+
+
+def body_angle(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """The body angle a pane shows, read from its figure's colour (degrees, 0..360)."""
+    x, y, w, h = box
+    region = image[y : y + h, x : x + w]
+    mask = figure_mask(region)
+    assert mask.sum() > 0.05 * w * h, "the pane shows no figure"
+    hsv = cv2.cvtColor(region, cv2.COLOR_BGR2HSV)
+    yaws = np.radians(hsv[..., 0][mask].astype(float) * 2.0)  # OpenCV's hue is degrees / 2, the figure's is yaw / 2
+    return float(np.degrees(np.arctan2(np.sin(yaws).mean(), np.cos(yaws).mean())) % 360.0)
+
+
+def gap(a: float, b: float) -> float:
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def clear_of_controls(image: np.ndarray, boxes) -> bool:
+    """Dark rows separate the panes from the bars above and below (nothing overlaps the controls)."""
+    top = min(b[1] for b in boxes)
+    bottom = max(b[1] + b[3] for b in boxes)
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return bool((grey[bottom + 2 : bottom + 10] < 25).all() and (grey[max(top - 10, 0) : top - 2] < 25).all())
+
+
+def white_text(image: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    """Near-white pixels in a pane's label strip (its top tenth)."""
+    x, y, w, h = box
+    strip = image[y : y + max(h // 10, 30), x : x + w]
+    return int((strip.min(axis=2) > 200).sum())
+
+
+# -- driving the window ---------------------------------------------------------------------------
+
+
+def xdo(win: MirrorWindow, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env=ui_env(win.display), check=True)
+
+
+def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int) -> np.ndarray:
+    """Wake, tap the card, say yes, pick ``count`` kept looks from the tray, open them; returns the screen."""
+    win.touch(width // 2, 80)
+    win.wait_for(markers_visible, "the camera picture")
+    sim.stdin.write(f"{UID}\n")
+    sim.stdin.flush()
+    dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+    win.touch(width // 2, choice_buttons(dialog)[0])  # yes: the card's kept looks join the tray
+    tray_y = height - 16 - 60
+    thumbs = [(16 + 45 + i * 100, tray_y) for i in range(count)]
+
+    def tray_full(image) -> bool:
+        return all(figure_mask(image[y - 40 : y + 40, x - 35 : x + 35]).sum() > 400 for x, y in thumbs)
+
+    win.wait_for(tray_full, f"{count} kept looks in the tray")
+    win.touch(16 + 32, height - 16 - 120 - 16 - 6 - 17 - 32)  # "Compare", above the tray on the left
+    time.sleep(0.8)
+    for x, y in thumbs:
+        win.touch(x, y)
+        time.sleep(0.4)
+    gold = (42, 154, 184)  # the "Side by side" button, lit once two looks are picked
+    shot = win.wait_for(lambda im: _centroid(im, gold) is not None, "the Side by side button")
+    cv2.imwrite(str(win.log.parent / "picking.png"), shot)
+    win.touch(*_centroid(shot, gold))
+    seen = {}
+
+    def shown(image) -> bool:
+        seen["last"] = image
+        return _count_panes(image) == count
+
+    try:
+        return win.wait_for(shown, f"{count} panes side by side", timeout=40)
+    finally:
+        if "last" in seen:
+            cv2.imwrite(str(win.log.parent / "last-screen.png"), seen["last"])
+
+
+def scan_qr(win: MirrorWindow, timeout: float) -> str:
+    """The URL of the QR code on screen, read like a phone would."""
+    detector = cv2.QRCodeDetector()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        url, _, _ = detector.detectAndDecode(win.grab())
+        if url:
+            return url
+        time.sleep(0.5)
+    pytest.fail(f"no QR code on screen:\n{win.log.read_text()}")
+
+
+def _centroid(image, bgr, tol=12):
+    mask = np.all(np.abs(image.astype(int) - bgr) <= tol, axis=2)
+    if mask.sum() < 500:
+        return None
+    ys, xs = np.nonzero(mask)
+    return int(xs.mean()), int(ys.mean())
+
+
+def _count_panes(image) -> int:
+    return len(find_panes(image))
+
+
+def window(display, tmp_path, library, reader_link, width, height) -> MirrorWindow:
+    extra = f'[reader]\nport = "{reader_link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
+    return MirrorWindow(display, tmp_path, width, height, library=library, extra_toml=extra)
+
+
+def test_two_kept_looks_side_by_side_turn_together_and_a_drag_turns_both(tall_screen, tmp_path, clips, reader):
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 2)
+    width, height = 540, 960
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        shot = open_comparison(win, sim, 2, width, height)
+        time.sleep(2.0)  # the looks are decoded and turning
+        shot = win.grab()
+        cv2.imwrite(str(tmp_path / "compare-540x960.png"), shot)
+        left, right = boxes = panes(shot, 2)
+        assert left[3] == pytest.approx(right[3], abs=2), "panes of the same height"
+        assert left[0] + left[2] <= right[0], "side by side, not overlapping"
+        assert all(white_text(shot, box) > 150 for box in boxes), "each pane is labelled"
+        assert clear_of_controls(shot, boxes), "the panes leave the bars free"
+
+        # Turning by itself, every pane shows the same side of the body.
+        angles = []
+        for _ in range(6):
+            image = win.grab()
+            a, b = (body_angle(image, box) for box in boxes)
+            print(f"body angles on screen: {a:.0f}° {b:.0f}°")
+            assert gap(a, b) <= 25.0, f"the panes show different sides: {a:.0f}° and {b:.0f}°"
+            angles.append(a)
+            time.sleep(0.35)
+        assert max(gap(angles[0], x) for x in angles) > 30.0, f"the comparison does not turn: {angles}"
+
+        # A finger holds it still…
+        cx, cy = left[0] + left[2] // 2, left[1] + left[3] // 2
+        xdo(win, "mousemove", "--window", win.window_id, str(cx), str(cy), "mousedown", "1")
+        time.sleep(1.0)
+        held = [body_angle(win.grab(), box) for box in boxes]
+        time.sleep(0.8)
+        still = [body_angle(win.grab(), box) for box in boxes]
+        assert all(gap(a, b) <= 6.0 for a, b in zip(held, still)), (held, still)
+        # …and dragging it turns every pane, together.
+        xdo(win, "mousemove", "--window", win.window_id, str(cx + 60), str(cy))
+        xdo(win, "mousemove", "--window", win.window_id, str(cx + 120), str(cy))
+        time.sleep(0.8)
+        moved = [body_angle(win.grab(), box) for box in boxes]
+        xdo(win, "mouseup", "1")
+        cv2.imwrite(str(tmp_path / "compare-dragged.png"), win.grab())
+        assert all(gap(a, b) >= 30.0 for a, b in zip(still, moved)), f"a pane did not turn: {still} → {moved}"
+        assert gap(*moved) <= 25.0, f"the panes no longer line up after the drag: {moved}"
+
+        # "Share": the card's looks are kept, so the video is made at once; its code appears when it is ready.
+        win.touch(327, height - 16 - 87 + 32)
+        time.sleep(1.0)
+        cv2.imwrite(str(tmp_path / "compare-sharing.png"), win.grab())
+        url = scan_qr(win, timeout=90)
+        assert url.startswith("http://127.0.0.1:") and "/s/" in url, url
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 200 and "<video" in page.text
+        video = httpx.get(url.rstrip("/") + "/video", timeout=10) if "/video" not in page.text else None
+        assert video is None or video.status_code in (200, 206)
+        shot = win.grab()
+        cv2.imwrite(str(tmp_path / "compare-qr.png"), shot)
+        win.touch(width // 2, choice_buttons(shot)[-1])  # Done
+
+        win.touch(212, height - 16 - 87 + 32)  # Close
+        win.wait_for(markers_visible, "the live mirror after closing the comparison")
+    log = win.log.read_text()
+    assert "comparing 2 looks (angle, angle)" in log, log
+
+
+def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path, clips, reader):
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 4)
+    width, height = 1080, 1920
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 4, width, height)
+        time.sleep(2.0)
+        shot = win.grab()
+        cv2.imwrite(str(tmp_path / "compare-1080x1920.png"), shot)
+        boxes = panes(shot, 4)
+        assert max(b[3] for b in boxes) - min(b[3] for b in boxes) <= 2, "panes of the same height"
+        assert clear_of_controls(shot, boxes), "the panes leave the bars free"
+        tops = sorted({box[1] for box in boxes})
+        assert len(tops) == 2 or tops[-1] - tops[0] > boxes[0][3], "two rows of two"
+        assert all(white_text(shot, box) > 300 for box in boxes)
+        angles = [body_angle(shot, box) for box in boxes]
+        assert max(gap(angles[0], a) for a in angles) <= 25.0, angles

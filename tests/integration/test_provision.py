@@ -1,0 +1,312 @@
+"""scripts/provision into directory trees (``--root``): the installed tree, idempotence, dry runs,
+upgrade and rollback, uninstall and purge, and every refusal of bad input.
+
+Each install is real: the account files are written by useradd/groupadd ``--prefix``, the
+release's environment by ``uv sync --locked`` from this checkout (byte-compiling skipped, which
+only the arm64 smoke in scripts/test-arm64 does), units enabled by ``systemctl --root``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROVISION = ROOT / "scripts" / "provision"
+TOKEN = "t0ken-" + "x" * 40
+ENV = dict(os.environ, SMARTMIRROR_PROVISION_BYTECODE="0")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="provisioning needs root (it sets owners)")
+
+
+def provision(*args: str, checkout: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    res = subprocess.run(
+        ["bash", str(checkout / "scripts" / "provision"), *args], capture_output=True, text=True, env=ENV, timeout=300
+    )
+    if check:
+        assert res.returncode == 0, res.stdout + res.stderr
+    return res
+
+
+def snapshot(tree: Path) -> dict[str, tuple]:
+    """Every path under ``tree`` with type, mode, owner and content (a release's files by inode)."""
+    seen = {}
+    for dirpath, dirnames, filenames in os.walk(tree):
+        for name in dirnames + filenames:
+            path = Path(dirpath, name)
+            st = path.lstat()
+            rel = str(path.relative_to(tree))
+            if stat.S_ISLNK(st.st_mode):
+                body = os.readlink(path)
+            elif stat.S_ISDIR(st.st_mode):
+                body = None
+            elif "/releases/" in f"/{rel}" and rel.count("/") > 3:
+                body = (st.st_ino, st.st_size, st.st_mtime_ns)  # uv's files: rewritten means new inode or mtime
+            else:
+                body = hashlib.sha256(path.read_bytes()).hexdigest()
+            seen[rel] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, body)
+    return seen
+
+
+def ids(tree: Path, name: str) -> tuple[int, int]:
+    for line in (tree / "etc/passwd").read_text().splitlines():
+        f = line.split(":")
+        if f[0] == name:
+            return int(f[2]), int(f[3])
+    raise AssertionError(f"{name} is not in {tree}/etc/passwd")
+
+
+def members(tree: Path, group: str) -> list[str]:
+    for line in (tree / "etc/group").read_text().splitlines():
+        f = line.split(":")
+        if f[0] == group:
+            return f[3].split(",") if f[3] else []
+    raise AssertionError(f"group {group} is not in {tree}/etc/group")
+
+
+def config(tree: Path) -> dict:
+    return tomllib.loads((tree / "etc/smartmirror/kiosk.toml").read_text())
+
+
+def mode_owner(path: Path) -> tuple[str, int, int]:
+    st = path.lstat()
+    return oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A tree provisioned once for the read-only checks below."""
+    tree = tmp_path_factory.mktemp("mirror-root")
+    res = provision("--root", str(tree), "--store", "Oxford Street", "--room", "Fitting room 3", "--api-token", TOKEN, "--pin", "2468")
+    return tree, res
+
+
+def newer_checkout(tmp: Path) -> Path:
+    """A copy of this checkout's files with one change (a new release), without git."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    dest = tmp / "checkout-newer"
+    for name in filter(None, files):
+        src = ROOT / os.fsdecode(name)
+        if src.is_file():
+            (dest / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / os.fsdecode(name))
+    with open(dest / "README.md", "a") as fh:
+        fh.write("\nA newer release.\n")
+    return dest
+
+
+def test_the_installed_tree_has_every_part_with_its_mode_and_owner(installed):
+    tree, res = installed
+    assert "21 changes made" in res.stdout
+    uid, gid = ids(tree, "mirror")
+    assert 0 < uid < 1000 and 0 < gid < 1000  # a system user
+    passwd = next(line for line in (tree / "etc/passwd").read_text().splitlines() if line.startswith("mirror:"))
+    assert passwd.endswith(":/var/lib/smartmirror:/usr/sbin/nologin")
+    for group in ("video", "render", "input", "dialout"):
+        assert "mirror" in members(tree, group), group
+
+    assert mode_owner(tree / "etc/smartmirror") == ("0o750", 0, gid)
+    assert mode_owner(tree / "etc/smartmirror/kiosk.toml") == ("0o640", 0, gid)
+    assert mode_owner(tree / "etc/smartmirror/store-secret") == ("0o600", uid, gid)
+    assert mode_owner(tree / "var/lib/smartmirror") == ("0o750", uid, gid)
+    assert mode_owner(tree / "var/cache/smartmirror") == ("0o750", uid, gid)
+    secret = (tree / "etc/smartmirror/store-secret").read_text().strip()
+    assert len(bytes.fromhex(secret)) == 32
+
+    cfg = config(tree)
+    assert cfg["api"]["store"] == "Oxford Street" and cfg["api"]["room"] == "Fitting room 3"
+    assert cfg["api"]["token"] == TOKEN and cfg["api"]["pin"] == "2468"
+    assert len(cfg["api"]["mirror_id"]) == 36
+    assert cfg["library"]["data_dir"] == "/var/lib/smartmirror"
+    assert cfg["identity"]["secret_file"] == "/etc/smartmirror/store-secret"
+    assert cfg["camera"]["source"] == "v4l2:/dev/smartmirror-camera"
+    assert cfg["reader"]["port"] == "/dev/smartmirror-reader"
+    # the file keeps the example's comments: a person can still read what each key does
+    assert "# Camera source spec" in (tree / "etc/smartmirror/kiosk.toml").read_text()
+    assert TOKEN not in res.stdout + res.stderr and "2468" not in res.stdout  # secrets never printed
+
+    current = tree / "opt/smartmirror/current"
+    assert os.readlink(current).startswith("releases/0.1.0-")
+    assert not (tree / "opt/smartmirror/previous").exists()
+    assert os.readlink(tree / "usr/local/bin/kiosk") == "/opt/smartmirror/current/.venv/bin/kiosk"
+    assert (current / "scripts/provision").is_file() and not (current / "tests").exists()
+    for name, dest in (
+        ("smartmirror-kiosk.service", "etc/systemd/system/smartmirror-kiosk.service"),
+        ("smartmirror-kiosk-eglfs.service", "etc/systemd/system/smartmirror-kiosk-eglfs.service"),
+        ("smartmirror-kiosk.pam", "etc/pam.d/smartmirror-kiosk"),
+        ("70-smartmirror.rules", "etc/udev/rules.d/70-smartmirror.rules"),
+        ("smartmirror.tmpfiles", "etc/tmpfiles.d/smartmirror.conf"),
+    ):
+        assert (tree / dest).read_bytes() == (ROOT / "systemd" / name).read_bytes()
+        assert mode_owner(tree / dest) == ("0o644", 0, 0)
+    wants = tree / "etc/systemd/system/multi-user.target.wants"
+    assert os.readlink(wants / "smartmirror-kiosk.service") == "/etc/systemd/system/smartmirror-kiosk.service"
+    assert not (wants / "smartmirror-kiosk-eglfs.service").exists()
+
+
+def test_the_installed_release_runs_and_reads_the_written_configuration(installed):
+    tree, _ = installed
+    kiosk = tree / "opt/smartmirror/current/.venv/bin/kiosk"
+    res = subprocess.run([str(kiosk), "config", "check", "--json", "--config", str(tree / "etc/smartmirror/kiosk.toml")],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert '"store": "Oxford Street"' in res.stdout
+    # its own interpreter is Debian's, not this checkout's environment
+    cfg = (tree / "opt/smartmirror/current/.venv/pyvenv.cfg").read_text()
+    assert "home = /usr/bin" in cfg and "relocatable = true" in cfg
+
+
+def test_a_second_run_changes_nothing_byte_for_byte(installed):
+    tree, _ = installed
+    before = snapshot(tree)
+    res = provision("--root", str(tree), "--store", "Oxford Street", "--room", "Fitting room 3", "--api-token", TOKEN, "--pin", "2468")
+    assert "nothing changed" in res.stdout
+    assert snapshot(tree) == before
+    # --generate-token keeps the token it already has
+    res = provision("--root", str(tree), "--generate-token")
+    assert "nothing changed" in res.stdout and snapshot(tree) == before
+
+
+def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
+    tree, _ = installed
+    before = snapshot(tree)
+    (tree / "etc/smartmirror/kiosk.toml").chmod(0o644)  # someone loosened it
+    before = snapshot(tree)
+    res = provision("--root", str(tree), "--room", "Fitting room 4", "--dry-run")
+    assert "would update /etc/smartmirror/kiosk.toml: content mode 0644 -> 0640" in res.stdout
+    assert 'api.room: "Fitting room 3" -> "Fitting room 4"' in res.stdout
+    assert "dry run: 1 changes would be made" in res.stdout
+    assert snapshot(tree) == before
+    (tree / "etc/smartmirror/kiosk.toml").chmod(0o640)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = provision("--root", str(empty), "--store", "S", "--dry-run")
+    assert "would create system user mirror" in res.stdout
+    assert "would install release" in res.stdout and "would enable smartmirror-kiosk.service" in res.stdout
+    assert list(empty.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--colour", "blue"], "unknown option --colour"),
+        (["--api-token", "short-token"], "at least 32 characters long (it has 11)"),
+        (["--api-token", TOKEN, "--generate-token"], "either --api-token or --generate-token"),
+        (["--api-token", "x" * 31 + " "], "may contain only"),
+        (["--pin", "12ab"], "4 to 12 digits"),
+        (["--purge"], "--purge only goes with --uninstall"),
+        (["--rollback", "--room", "5"], "take no settings"),
+        (["--store"], "--store needs a value"),
+        (["--room", "x" * 64], "at most 63"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message):
+    tree, _ = installed
+    before = snapshot(tree)
+    res = provision("--root", str(tree), *args, check=False)
+    assert res.returncode != 0
+    assert res.stdout == ""
+    assert res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+    assert snapshot(tree) == before
+
+
+def test_refuses_a_system_that_is_not_debian_and_a_user_who_is_not_root(tmp_path):
+    tree = tmp_path / "ubuntu"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc/os-release").write_text('PRETTY_NAME="Ubuntu 24.04 LTS"\nID=ubuntu\nID_LIKE=debian\n')
+    res = provision("--root", str(tree), "--store", "S", check=False)
+    assert res.returncode != 0 and res.stdout == ""
+    assert res.stderr == "provision: this is Ubuntu 24.04 LTS; provisioning supports Debian and Raspberry Pi OS only\n"
+    assert sorted(p.name for p in tree.rglob("*")) == ["etc", "os-release"]
+
+    raspbian = tmp_path / "pi"
+    (raspbian / "etc").mkdir(parents=True)
+    (raspbian / "etc/os-release").write_text('PRETTY_NAME="Raspbian GNU/Linux 12 (bookworm)"\nID=raspbian\n')
+    assert "would create system user" in provision("--root", str(raspbian), "--dry-run").stdout
+
+    empty = tmp_path / "empty"
+    empty.mkdir(mode=0o777)
+    res = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(PROVISION), "--root", str(empty)],
+        capture_output=True, text=True, timeout=30, env=ENV,
+    )
+    assert res.returncode != 0 and res.stdout == ""
+    assert res.stderr == "provision: provisioning must run as root (sudo scripts/provision …)\n"
+    assert list(empty.iterdir()) == []
+
+
+def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--store", "Oxford Street", "--room", "3", "--generate-token")
+    first = os.readlink(tree / "opt/smartmirror/current")
+    settings = tree / "etc/smartmirror/kiosk.toml"
+    # a person's edits, a look in the library, the secrets made on the first run
+    text = settings.read_text().replace("rotation = 0", "rotation = 90  # portrait, turned right")
+    settings.write_text(text.replace("[reader]", "# wall mirror in room 3, glass replaced 2026-11\n[reader]"))
+    look = tree / "var/lib/smartmirror/looks/20261201-abc.mp4"
+    look.parent.mkdir()
+    look.write_bytes(b"\0\0\0\x18ftypmp42 a look")
+    secret = (tree / "etc/smartmirror/store-secret").read_bytes()
+    before = config(tree)
+    edited = settings.read_bytes()
+
+    newer = newer_checkout(tmp_path)
+    res = provision("--root", str(tree), checkout=newer)
+    second = os.readlink(tree / "opt/smartmirror/current")
+    assert second != first and second.startswith("releases/0.1.0-")
+    assert os.readlink(tree / "opt/smartmirror/previous") == first
+    assert "install release" in res.stdout
+    assert settings.read_bytes() == edited and config(tree) == before
+    assert look.read_bytes() == b"\0\0\0\x18ftypmp42 a look"
+    assert (tree / "etc/smartmirror/store-secret").read_bytes() == secret
+    assert "nothing changed" in provision("--root", str(tree), checkout=newer).stdout
+
+    res = provision("--root", str(tree), "--rollback")
+    assert os.readlink(tree / "opt/smartmirror/current") == first
+    assert os.readlink(tree / "opt/smartmirror/previous") == second
+    assert settings.read_bytes() == edited and look.exists()
+    # the newer checkout again: forward to its release, without building it a second time
+    res = provision("--root", str(tree), checkout=newer)
+    assert os.readlink(tree / "opt/smartmirror/current") == second and "install release" not in res.stdout
+    # a third release replaces the oldest: two are kept
+    third = newer_checkout(tmp_path / "third")
+    with open(third / "README.md", "a") as fh:
+        fh.write("Third.\n")
+    provision("--root", str(tree), checkout=third)
+    releases = sorted(p.name for p in (tree / "opt/smartmirror/releases").iterdir())
+    assert len(releases) == 2 and second.split("/")[1] in releases and first.split("/")[1] not in releases
+
+    res = provision("--root", str(tree), "--uninstall")
+    assert "kept /etc/smartmirror (settings, secrets) /var/lib/smartmirror (looks, customers)" in res.stdout
+    for gone in ("opt/smartmirror", "usr/local/bin/kiosk", "etc/systemd/system/smartmirror-kiosk.service",
+                 "etc/systemd/system/multi-user.target.wants/smartmirror-kiosk.service", "etc/udev/rules.d/70-smartmirror.rules",
+                 "etc/pam.d/smartmirror-kiosk", "etc/tmpfiles.d/smartmirror.conf"):
+        assert not os.path.lexists(tree / gone), gone
+    assert settings.read_bytes() == edited and look.exists() and ids(tree, "mirror")
+    kept = snapshot(tree)
+    assert "nothing changed" in provision("--root", str(tree), "--uninstall").stdout and snapshot(tree) == kept
+    with pytest.raises(AssertionError):
+        provision("--root", str(tree), "--rollback")
+
+    # reinstalling over the kept settings and library keeps them
+    provision("--root", str(tree))
+    assert config(tree) == before and look.exists()
+
+    res = provision("--root", str(tree), "--uninstall", "--purge", "--dry-run")
+    assert "would remove /var/lib/smartmirror" in res.stdout and look.exists()
+    provision("--root", str(tree), "--uninstall", "--purge")
+    for gone in ("etc/smartmirror", "var/lib/smartmirror", "var/cache/smartmirror", "opt/smartmirror"):
+        assert not (tree / gone).exists(), gone
+    assert "mirror:" not in (tree / "etc/passwd").read_text()
+    assert "mirror" not in members(tree, "video")

@@ -1,0 +1,102 @@
+"""The kiosk units as scripts/provision installs them pass a real ``systemd-analyze verify``.
+
+The units are verified inside a provisioned ``--root`` tree, so their ExecStart binaries are the
+tree's own (the installed release's kiosk); the tree gets this machine's systemd unit files and
+cage binary (what the Debian packages put on a real mirror). Any line systemd-analyze prints about
+our units fails the test: it exits 0 on ignored typos, which must not pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UNITS = ("smartmirror-kiosk.service", "smartmirror-kiosk-eglfs.service")
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("provisioning needs root (it sets owners)")
+    for tool in ("systemd-analyze", "cage"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed (scripts/test installs systemd and cage)")
+    tree = tmp_path_factory.mktemp("units-root")
+    env = dict(os.environ, SMARTMIRROR_PROVISION_BYTECODE="0")
+    res = subprocess.run(["bash", str(ROOT / "scripts/provision"), "--root", str(tree), "--store", "S", "--room", "1"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # What systemd and cage's Debian packages install on the mirror.
+    shutil.copytree("/usr/lib/systemd/system", tree / "usr/lib/systemd/system", symlinks=True)
+    (tree / "lib").symlink_to("usr/lib")
+    (tree / "usr/bin").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shutil.which("cage"), tree / "usr/bin/cage")
+    return tree
+
+
+def verify(tree: Path, unit: str) -> list[str]:
+    """What systemd-analyze verify says about our units (empty: clean)."""
+    res = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", f"--root={tree}", str(tree / "etc/systemd/system" / unit)],
+        capture_output=True, text=True, timeout=60,
+    )
+    said = [line for line in (res.stdout + res.stderr).splitlines() if "smartmirror" in line]
+    if res.returncode != 0 and not said:
+        said = [f"exit {res.returncode}: {res.stderr.strip()}"]
+    return said
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_installed_unit_passes_systemd_analyze_verify(tree, unit):
+    assert verify(tree, unit) == []
+
+
+def test_a_broken_unit_fails_the_check(tree):
+    path = tree / "etc/systemd/system" / UNITS[0]
+    good = path.read_text()
+    try:
+        path.write_text(good.replace("WatchdogSec=", "WatchdgSec="))
+        assert any("Unknown key" in line for line in verify(tree, UNITS[0]))
+        path.write_text(good.replace("ExecStart=/usr/bin/cage", "ExecStart=/usr/bin/kage"))
+        assert any("not executable" in line for line in verify(tree, UNITS[0]))
+    finally:
+        path.write_text(good)
+
+
+def keys(unit: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in (ROOT / "systemd" / unit).read_text().splitlines():
+        match = re.match(r"^([A-Za-z]+)=(.*)$", line)
+        if match:
+            found.setdefault(match.group(1), []).append(match.group(2))
+    return found
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_unit_is_a_watched_sandboxed_kiosk_whose_data_folder_is_the_configured_one(unit):
+    k = keys(unit)
+    assert k["Type"] == ["notify"] and k["WatchdogSec"] and k["Restart"] == ["on-failure"]
+    assert k["NotifyAccess"] == (["all"] if "cage" in k["ExecStart"][0] else ["main"])
+    assert k["StartLimitBurst"] and k["StartLimitIntervalSec"] and k["SyslogIdentifier"]
+    assert k["EnvironmentFile"] == ["-/etc/smartmirror/kiosk.env"]
+    assert k["User"] == ["mirror"] and k["NoNewPrivileges"] == ["yes"] and k["ProtectSystem"] == ["strict"]
+    assert k["ProtectHome"] == ["yes"] and k["PrivateTmp"] == ["yes"] and k["DevicePolicy"] == ["closed"]
+    allowed = {v.split()[0] for v in k["DeviceAllow"]}
+    assert {"char-video4linux", "char-drm", "char-ttyUSB"} <= allowed
+    assert all(v.startswith(("char-video4linux", "char-drm", "char-input", "char-tty", "/dev/tty7")) for v in allowed)
+    # the data folder the unit makes writable is the one provision writes into the configuration
+    assert k["StateDirectory"] == ["smartmirror"]
+    assert "--config /etc/smartmirror/kiosk.toml" in k["ExecStart"][0]
+    assert "/opt/smartmirror/current/.venv/bin/kiosk run" in k["ExecStart"][0]
+    # every sandbox line has its reason on the line above
+    lines = (ROOT / "systemd" / unit).read_text().splitlines()
+    sandbox = lines[lines.index("# Sandbox.") + 1 : lines.index("[Install]")]
+    for above, line in zip(sandbox, sandbox[1:]):
+        if line and not line.startswith("#"):
+            assert above.startswith("#"), line

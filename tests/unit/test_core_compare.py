@@ -1,0 +1,277 @@
+"""The core's comparison flow: pick looks from the tray → open them side by side → turn → share → consent → QR code.
+
+The real core, studio, library and identity on a synthetic camera; the comparisons renderer and
+the network are fakes (the renderer's own tests are in test_library_comparisons and the API's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from bench._turning import Turn, make_look, store_look
+from kiosk.compare.events import (
+    ComparePicksChanged,
+    CompareShareProgress,
+    CompareTurn,
+    ComparisonChanged,
+    ComparisonClosed,
+    ComparisonOpened,
+)
+from kiosk.config import Config
+from kiosk.core import KioskCore
+from kiosk.errors import KioskError
+from kiosk.events import Notice, ShareShown, TrayChanged
+from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
+from kiosk.recording.events import LookRecorded
+from kiosk.wiring import Switches, build_parts
+
+from .test_core_intents import of, recorded, wait_for
+
+
+class FakeJobs:
+    """The comparisons part: takes comparisons to render; the test says when one is ready."""
+
+    def __init__(self) -> None:
+        self.submitted: list[list[str]] = []
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def submit(self, look_ids, align="angle"):
+        self.submitted.append(list(look_ids))
+        return SimpleNamespace(id=f"cmp{len(self.submitted)}", state="queued")
+
+
+class FakeNetwork:
+    available = True
+    start_error = ""
+
+    def __init__(self) -> None:
+        self.shared: list[str] = []
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def health(self) -> str:
+        return ""
+
+    def share_look(self, look_id):
+        raise KioskError("not in this test")
+
+    def share_comparison(self, comparison_id):
+        self.shared.append(comparison_id)
+        return SimpleNamespace(url=f"http://mirror.test/s/{comparison_id}", expires_at=time.time() + 3600, qr_png=b"png")
+
+    def request_assist(self, kind="size", detail=""):
+        raise KioskError("not in this test")
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    return (make_look(folder, "cw", 96, 160, Turn(turn_s=3.0, seconds=5.0)),
+            make_look(folder, "ccw", 96, 160, Turn(start_s=1.5, turn_s=2.0, direction=-1, start_yaw=40, seconds=5.0)),
+            make_look(folder, "half", 96, 160, Turn(turn_s=1.5, seconds=4.0)))
+
+
+@pytest.fixture
+def kiosk(tmp_path):
+    config = Config()
+    config.library.data_dir = str(tmp_path / "lib")
+    config.analysis.enabled = False
+    parts = build_parts(config, Switches(source="synthetic:?width=320&height=240&fps=15"))
+    jobs, network = FakeJobs(), FakeNetwork()
+    core = KioskCore(dataclasses.replace(parts, comparisons=jobs, network=network))
+    events = []
+    core.bus.subscribe(events.append)
+    core.start()
+    assert wait_for(lambda: core.hub.latest() is not None)
+    yield SimpleNamespace(core=core, events=events, jobs=jobs, network=network)
+    core.stop()
+
+
+def land(core, made, with_track=True) -> str:
+    """A made look lands in the current session, as a take does."""
+    assert core.flush()
+    sid = core.session.session_id
+    look_id = store_look(core.parts.library, made, with_track=with_track, session_id=sid)
+    core.bus.emit(LookRecorded(look_id=look_id, path="", duration_s=made.turn.seconds, session_id=sid))
+    assert core.flush() and core.flush()
+    return look_id
+
+
+def last(events, kind):
+    found = of(events, kind)
+    return found[-1] if found else None
+
+
+def test_pick_open_turn_share_consent_qr(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    first = land(core, clips[0])
+    core.start_picking()
+    assert wait_for(lambda: any("at least two looks" in n.text for n in of(events, Notice)))
+    second = land(core, clips[1])
+
+    core.start_picking()
+    core.pick_look(first)
+    core.pick_look(second)
+    core.pick_look(first)  # a second tap takes it out again
+    core.pick_look(first)
+    core.pick_look("not-a-look-of-this-shopper")
+    assert core.flush()
+    picks = last(events, ComparePicksChanged)
+    assert picks.picking and picks.look_ids == (second, first)
+
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    opened = last(events, ComparisonOpened)
+    assert last(events, ComparePicksChanged).picking is False
+    assert opened.look_ids == (second, first)
+    assert [p.number for p in opened.panes] == [1, 2]
+    assert len({p.height for p in opened.panes}) == 1 and all(p.x + p.width <= 540 for p in opened.panes)
+    assert all(p.label.startswith("Today ") and p.hint == "" for p in opened.panes), opened.panes
+    session = opened.session
+    assert session.wait(60) and session.ready
+    frames = session.frames(90.0)
+    assert all(f is not None and isinstance(f.pixels, tuple) for f in frames), "YUV planes for the screen"
+
+    core.on_gesture("swipe_right")
+    core.on_gesture("swipe_left")
+    assert core.flush()
+    assert [e.delta_deg for e in of(events, CompareTurn)] == [45.0, -45.0]
+
+    core.share_comparison()  # the looks are not kept yet: the consent question first
+    assert wait_for(lambda: of(events, ConsentAsked))
+    assert kiosk.jobs.submitted == []
+    core.answer_consent(True)
+    assert wait_for(lambda: kiosk.jobs.submitted == [[second, first]])
+    assert wait_for(lambda: last(events, CompareShareProgress) and last(events, CompareShareProgress).text)
+    assert not of(events, ShareShown), "no code until the video is made"
+
+    core.bus.emit(ComparisonChanged(comparison_id="someone-elses", state="ready"))
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="rendering"))
+    assert core.flush() and not of(events, ShareShown)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    assert wait_for(lambda: of(events, ShareShown))
+    shown = last(events, ShareShown)
+    assert shown.kind == "comparison" and shown.look_id == "cmp1" and shown.url.endswith("/s/cmp1")
+    assert last(events, CompareShareProgress).text == ""
+
+    core.share_comparison()  # made once: a second code comes at once
+    assert wait_for(lambda: len(of(events, ShareShown)) == 2)
+    assert len(kiosk.jobs.submitted) == 1
+
+    core.close_comparison()
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert not any(t.name == "compare-proxy" and t.is_alive() for t in __import__("threading").enumerate())
+
+
+def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    plain = recorded(core, events).look_id  # recorded by hand with the analysis off: no yaw track
+    half = land(core, clips[2])
+    core.start_picking()
+    core.pick_look(plain)
+    core.pick_look(half)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    panes = last(events, ComparisonOpened).panes
+    assert panes[0].hint == "Plays by time: no body angle was recorded with it"
+    assert panes[1].hint == ""
+    last(events, ComparisonOpened).session.stop()
+
+
+def test_a_partial_turn_gets_a_hint_for_the_views_it_lacks(kiosk, tmp_path):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    full = land(core, make_look(tmp_path, "full", 96, 160, Turn(turn_s=2.0, seconds=4.0)))
+    partial = make_look(tmp_path, "part", 96, 160, Turn(turn_s=2.0, seconds=4.0))
+    cut = dataclasses.replace(partial, track=[e for e in partial.track if e[2] <= 200.0])
+    quarter = land(core, cut)
+    core.start_picking()
+    core.pick_look(full)
+    core.pick_look(quarter)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    panes = last(events, ComparisonOpened).panes
+    assert panes[0].partial_hint == ""
+    assert panes[1].partial_hint.startswith("Turns only 2") and panes[1].hint == "", panes[1]
+    last(events, ComparisonOpened).session.stop()
+
+
+def test_deleting_a_look_closes_the_comparison_and_the_session_end_drops_a_waiting_share(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b, c = (land(core, clip) for clip in clips)
+    core.start_picking()
+    for look_id in (a, b, c):
+        core.pick_look(look_id)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    assert len(last(events, ComparisonOpened).panes) == 3
+    core.delete_look(c)
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert any("comparison closed" in n.text for n in of(events, Notice))
+
+    core.start_picking()
+    core.pick_look(a)
+    core.pick_look(b)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: len(of(events, ComparisonOpened)) == 2)
+    core.ask_consent()
+    core.answer_consent(True)
+    assert wait_for(lambda: of(events, ConsentPromptClosed))
+    core.share_comparison()  # consented: straight to the renderer
+    assert wait_for(lambda: kiosk.jobs.submitted == [[a, b]])
+    core.end_session()
+    assert wait_for(lambda: len(of(events, ComparisonClosed)) == 2)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    assert core.flush() and core.flush()
+    assert not of(events, ShareShown), "the next shopper must never see this one's code"
+    assert last(events, CompareShareProgress).text == ""
+
+
+def test_the_customer_s_kept_looks_join_the_tray_after_a_card_tap(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    library = core.parts.library
+    key = core.parts.identity.key("0416C6C2D73881")
+    earlier = store_look(library, clips[0], customer_id=key, created=time.time() - 86400)
+    stranger = store_look(library, clips[1], customer_id="someone-else")
+    core.touch()
+    core.tap_card(key)
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(True)
+    assert wait_for(lambda: last(events, TrayChanged) and last(events, TrayChanged).kept)
+    tray = last(events, TrayChanged)
+    assert [look.id for look in tray.kept] == [earlier] and tray.looks == ()
+    now = land(core, clips[2])
+    core.start_picking()
+    core.pick_look(now)
+    core.pick_look(earlier)
+    core.pick_look(stranger)  # not this shopper's
+    assert core.flush()
+    assert last(events, ComparePicksChanged).look_ids == (now, earlier)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    panes = last(events, ComparisonOpened).panes
+    assert panes[1].label.startswith("Yesterday ")
+    core.share_comparison()  # both kept: no question
+    assert wait_for(lambda: kiosk.jobs.submitted == [[now, earlier]])
+    assert len(of(events, ConsentAsked)) == 1
+
+    core.delete_look(stranger)  # not theirs: nothing happens
+    core.delete_look(earlier)  # theirs, from an earlier visit: gone, and the comparison with it
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert library.find(earlier) is None and library.find(stranger) is not None

@@ -1,0 +1,276 @@
+"""``kiosk doctor``'s checks, one by one, pointed at temporary folders and fake /sys trees."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.doctor.check import Context, State
+from kiosk.doctor.clock import check_clock
+from kiosk.doctor.databases import check_databases
+from kiosk.doctor.display import check_display, check_qt_plugin
+from kiosk.doctor.network import check_webhook
+from kiosk.doctor.power import check_power
+from kiosk.doctor.runner import exit_code, run_checks
+from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
+from kiosk.library import Library
+from kiosk.net.db import NetworkDatabase
+from tests.unit.test_library_looks import add
+
+
+def context(tmp_path: Path, **kw) -> Context:
+    config = Config()
+    config.library.data_dir = str(tmp_path / "data")
+    root = tmp_path / "root"
+    root.mkdir(exist_ok=True)
+    return Context(config=config, data_dir=tmp_path / "data", environ=kw.pop("environ", {}), root=root, **kw)
+
+
+def put(root: Path, path: str, text: str) -> None:
+    target = root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+def tree(folder: Path) -> dict:
+    """Every file under ``folder`` with its size, content hash and mode: what "changes nothing" means."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mode)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- power (a Raspberry Pi's throttling flags, faked under tmp like Anthias' undervoltage test) --
+
+
+@pytest.mark.parametrize(
+    "flags, state, words",
+    [
+        ("0x0", State.OK, "power supply and temperature are fine"),
+        ("0x50005", State.FAIL, "too weak right now: under-voltage"),
+        ("0x50000", State.WARNING, "has seen under-voltage, throttling"),
+        ("0x80008", State.FAIL, "the soft temperature limit is reached"),
+        ("0x80000", State.WARNING, "the soft temperature limit"),
+    ],
+)
+def test_raspberry_pi_power_flags(tmp_path, flags, state, words):
+    ctx = context(tmp_path)
+    put(ctx.root, "/proc/device-tree/model", "Raspberry Pi 4 Model B Rev 1.5\0")
+    put(ctx.root, "/sys/devices/platform/soc/soc:firmware/get_throttled", flags + "\n")
+    result = check_power(ctx)
+    assert result.state is state and words in result.sentence, result
+    assert (state is State.OK) == (result.hint == "")
+
+
+def test_power_flags_from_vcgencmd_when_sysfs_lacks_them(tmp_path):
+    ctx = context(tmp_path, run=lambda argv: (0, "throttled=0x50005") if argv == ["vcgencmd", "get_throttled"] else (127, ""))
+    put(ctx.root, "/proc/device-tree/model", "Raspberry Pi 5 Model B Rev 1.0\0")
+    assert check_power(ctx).state is State.FAIL
+
+
+def test_not_a_raspberry_pi(tmp_path):
+    result = check_power(context(tmp_path))
+    assert result.state is State.OK and "Not a Raspberry Pi" in result.sentence
+
+
+# -- clock ----------------------------------------------------------------------------------------
+
+
+def test_clock_synchronised_by_timesyncd(tmp_path):
+    ctx = context(tmp_path, adjtimex=lambda: 5)
+    put(ctx.root, "/run/systemd/timesync/synchronized", "")
+    assert check_clock(ctx).state is State.OK
+
+
+@pytest.mark.parametrize("kernel, state", [(0, State.OK), (5, State.WARNING), (None, State.WARNING)])
+def test_clock_as_the_kernel_says(tmp_path, kernel, state):
+    result = check_clock(context(tmp_path, adjtimex=lambda: kernel))
+    assert result.state is state
+    if kernel == 5:
+        assert "not synchronised" in result.sentence and "timedatectl set-ntp true" in result.hint
+
+
+# -- display and Qt's plugin ------------------------------------------------------------------------
+
+
+def test_display_under_wayland(tmp_path):
+    (tmp_path / "run").mkdir()
+    env = {"WAYLAND_DISPLAY": "wayland-1", "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    assert check_display(context(tmp_path, environ=env)).state is State.FAIL
+    (tmp_path / "run" / "wayland-1").touch()
+    assert check_display(context(tmp_path, environ=env)).state is State.OK
+
+
+def test_display_under_x(tmp_path):
+    ctx = context(tmp_path, environ={"DISPLAY": ":5"})
+    assert check_display(ctx).state is State.FAIL
+    put(ctx.root, "/tmp/.X11-unix/X5", "")
+    assert check_display(ctx).state is State.OK
+
+
+def test_display_over_ssh_looks_for_the_gpu(tmp_path):
+    ctx = context(tmp_path, environ={"PATH": str(tmp_path / "bin")})
+    result = check_display(ctx)
+    assert result.state is State.FAIL and "/dev/dri/card*" in result.sentence
+    put(ctx.root, "/dev/dri/card0", "")
+    assert check_display(ctx).state is State.WARNING  # cage is not installed in this PATH
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "cage").write_text("#!/bin/sh\n")
+    (tmp_path / "bin" / "cage").chmod(0o755)
+    assert check_display(ctx).state is State.OK
+
+
+def test_a_qt_plugin_missing_a_library_names_its_package(tmp_path):
+    plugins = tmp_path / "plugins"
+    put(plugins, "platforms/libqxcb.so", "")
+    ldd = "\tlibxcb-cursor.so.0 => not found\n\tlibc.so.6 => /lib/libc.so.6\n"
+    ctx = context(tmp_path, environ={"DISPLAY": ":0"}, run=lambda argv: (1, ldd))
+    result = check_qt_plugin(ctx, folder=plugins)
+    assert result.state is State.FAIL and "libxcb-cursor.so.0" in result.sentence and "libxcb-cursor0" in result.hint
+    ctx = context(tmp_path, environ={"DISPLAY": ":0"}, run=lambda argv: (0, "\tlibc.so.6 => /lib/libc.so.6\n"))
+    assert check_qt_plugin(ctx, folder=plugins).state is State.OK
+
+
+def test_the_real_xcb_plugin_loads_here(tmp_path):
+    if not shutil.which("ldd"):
+        pytest.skip("ldd is not installed")
+    result = check_qt_plugin(Context(config=Config(), environ={"QT_QPA_PLATFORM": "xcb"}))
+    assert result.state is State.OK, result
+
+
+# -- the data folder --------------------------------------------------------------------------------
+
+
+def test_data_folder(tmp_path):
+    ctx = context(tmp_path)
+    assert check_data_folder(ctx).state is State.WARNING  # not there yet: made at first start
+    ctx.data_dir.mkdir()
+    assert check_data_folder(ctx).state is State.OK
+    (tmp_path / "file").write_text("")
+    ctx.data_dir = tmp_path / "file"
+    assert check_data_folder(ctx).state is State.FAIL
+
+
+def test_disk_space_against_the_floor(tmp_path):
+    ctx = context(tmp_path)
+    ctx.data_dir.mkdir()
+    free_mb = shutil.disk_usage(ctx.data_dir).free // 2**20
+    ctx.config.recording.min_free_mb = max(1, free_mb // 4)
+    assert check_disk_space(ctx).state is State.OK
+    ctx.config.recording.min_free_mb = max(1, free_mb * 2 // 3)
+    assert check_disk_space(ctx).state is State.WARNING
+    ctx.config.recording.min_free_mb = free_mb + 10
+    result = check_disk_space(ctx)
+    assert result.state is State.FAIL and "no look is recorded" in result.sentence
+
+
+def test_library_in_step_then_orphans_and_left_takes_are_named(tmp_path):
+    ctx = context(tmp_path)
+    with Library(ctx.data_dir) as library:
+        kept = add(library, session=None, consent_by="operator")
+        gone = add(library, session=None, consent_by="operator")
+    assert check_library(ctx).state is State.OK
+    (ctx.data_dir / "looks" / f"{gone.id}.mp4").unlink()  # a row without its video
+    (ctx.data_dir / "looks" / "Zq3xY9abcdefghijKLMN.mp4").write_bytes(b"v")  # a video without its row
+    (ctx.data_dir / "work" / "Ab3xY9abcdefghijKLMN").mkdir()  # a take whose recorder died
+    (ctx.data_dir / "work" / "Ab3xY9abcdefghijKLMN" / "take.mp4").write_bytes(b"t")
+    before = tree(ctx.data_dir)
+    result = check_library(ctx)
+    assert result.state is State.WARNING
+    for words in (f"1 look(s) without their video ({gone.id})", "1 video(s) without their row", "1 unfinished take(s)"):
+        assert words in result.sentence
+    assert "kiosk looks recover" in result.hint
+    assert tree(ctx.data_dir) == before and kept
+
+
+# -- databases ----------------------------------------------------------------------------------------
+
+
+def smash_middle(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        f.write(os.urandom(8192))
+
+
+def test_a_damaged_look_database_is_named_and_left_as_it_is(tmp_path):
+    ctx = context(tmp_path)
+    with Library(ctx.data_dir) as library:
+        for _ in range(12):
+            add(library, session=None, consent_by="operator", reason="x" * 3000)
+    smash_middle(ctx.data_dir / "looks.db")
+    before = tree(ctx.data_dir)
+    results = {r.id: r for r in check_databases(ctx)}
+    looks = results["db-looks"]
+    assert looks.state is State.FAIL and "looks.db is damaged" in looks.sentence
+    assert "Restart the kiosk" in looks.hint and "record file" in looks.hint
+    assert results["db-network"].state is State.OK and "does not exist yet" in results["db-network"].sentence
+    assert tree(ctx.data_dir) == before, "the doctor changed the data folder"
+    assert not list(ctx.data_dir.glob("*.damaged-*")) and not (ctx.data_dir / "looks.db-shm").exists()
+    assert check_library(ctx).state is State.WARNING  # not checked: the database is damaged
+
+
+def test_a_damaged_customer_directory_is_not_rebuilt_and_says_how_to_recover(tmp_path):
+    ctx = context(tmp_path)
+    ctx.data_dir.mkdir()
+    (ctx.data_dir / "identity.sqlite3").write_bytes(b"this is not a database " * 500)
+    result = {r.id: r for r in check_databases(ctx)}["db-identity"]
+    assert result.state is State.FAIL and "is damaged" in result.sentence
+    assert "kiosk customers import FILE" in result.hint and "will not start over" in result.hint
+
+
+def test_a_database_from_a_newer_kiosk(tmp_path):
+    ctx = context(tmp_path)
+    with NetworkDatabase(ctx.data_dir / "network.sqlite3") as db:
+        db.mirror_id()
+    import sqlite3
+
+    conn = sqlite3.connect(ctx.data_dir / "network.sqlite3")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    result = {r.id: r for r in check_databases(ctx)}["db-network"]
+    assert result.state is State.FAIL and "from a newer kiosk (database version 99" in result.sentence
+
+
+def test_a_running_kiosks_databases_are_read_through_its_wal(tmp_path):
+    ctx = context(tmp_path)
+    with Library(ctx.data_dir) as library:  # open, as the running mirror has it
+        add(library, session=None, consent_by="operator")
+        before = tree(ctx.data_dir)
+        results = {r.id: r for r in check_databases(ctx)}
+        assert results["db-looks"].state is State.OK
+        assert check_library(ctx).state is State.OK
+        assert tree(ctx.data_dir) == before
+
+
+# -- the webhook outbox ------------------------------------------------------------------------------
+
+
+def test_webhook_backlog(tmp_path):
+    ctx = context(tmp_path)
+    ctx.config.webhook.secret = "s" * 32
+    ctx.config.webhook.url = "http://store.invalid/hook"
+    assert check_webhook(ctx).state is State.OK
+    with NetworkDatabase(ctx.data_dir / "network.sqlite3") as db, db.transaction() as conn:
+        for i in range(3):
+            conn.execute("INSERT INTO outbox (delivery_id, kind, body, created_at, next_at) VALUES (?, 'x', '{}', ?, 0)",
+                         (f"d{i}", time.time() - 3600))
+    result = check_webhook(ctx)
+    assert result.state is State.WARNING and "3 webhook deliveries" in result.sentence and "has not taken an event for 60 min" in result.sentence
+
+
+# -- the runner ---------------------------------------------------------------------------------------
+
+
+def test_a_check_that_breaks_is_a_failed_answer_and_the_others_still_run(tmp_path):
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    results = run_checks(context(tmp_path, adjtimex=lambda: 0), checks=(("broken", broken), ("clock", check_clock)))
+    assert [r.id for r in results] == ["broken", "clock"]
+    assert results[0].state is State.FAIL and "RuntimeError: boom" in results[0].sentence
+    assert exit_code(results) == 1 and exit_code(results[1:]) == 0

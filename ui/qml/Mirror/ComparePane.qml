@@ -1,0 +1,114 @@
+import QtQuick
+import QtMultimedia
+import SmartMirror.Bridges
+
+// One look of a comparison: its frame for the shared body angle (the comparison pump feeds the
+// sink from its own thread), mirrored like the live picture, with its number, when it was
+// recorded, the associate's note, and a hint when it cannot follow the angle.
+Item {
+    id: pane
+
+    required property ComparePump pump
+    required property bool mirrored
+    required property int index
+    required property var modelData  // number, label, note, hint, partialHint, x, y, width, height
+    readonly property var info: modelData
+    property bool covered: true
+
+    readonly property real textSize: Math.max(14, Math.min(26, width * 0.05))
+
+    x: info.x
+    y: info.y
+    width: info.width
+    height: info.height
+    clip: true
+
+    Rectangle { anchors.fill: parent; color: "#151517" }
+    Text {  // under the picture: seen only until the first frame arrives
+        anchors.centerIn: parent
+        color: "#a0a0a0"
+        font.pixelSize: pane.textSize
+        text: qsTr("Preparing…")
+    }
+
+    VideoOutput {
+        id: output
+        anchors.fill: parent
+        fillMode: VideoOutput.PreserveAspectFit
+        transform: Scale {
+            origin.x: output.width / 2
+            xScale: pane.mirrored ? -1 : 1
+        }
+        Component.onCompleted: pane.pump.attachSink(pane.index, output.videoSink)
+        Component.onDestruction: pane.pump.attachSink(pane.index, null)
+    }
+
+    Row {  // the label, top left
+        anchors.top: parent.top
+        anchors.left: parent.left
+        anchors.margins: 8
+        spacing: 8
+        Rectangle {
+            width: pane.textSize * 1.7
+            height: width
+            radius: width / 2
+            color: "#d0ffffff"
+            Text {
+                anchors.centerIn: parent
+                color: "black"
+                font.pixelSize: pane.textSize
+                font.weight: Font.Bold
+                text: pane.info.number
+            }
+        }
+        Rectangle {
+            anchors.verticalCenter: parent.verticalCenter
+            width: Math.min(labels.implicitWidth + 20, pane.width - pane.textSize * 1.7 - 32)
+            height: labels.implicitHeight + 10
+            radius: 8
+            color: "#b0000000"
+            clip: true
+            Column {
+                id: labels
+                anchors.verticalCenter: parent.verticalCenter
+                x: 10
+                Text {
+                    color: "white"
+                    font.pixelSize: pane.textSize
+                    font.weight: Font.DemiBold
+                    text: pane.info.label
+                }
+                Text {
+                    visible: text !== ""
+                    width: Math.min(implicitWidth, pane.width - pane.textSize * 1.7 - 52)
+                    elide: Text.ElideRight
+                    color: "#e0e0e0"
+                    font.pixelSize: pane.textSize * 0.8
+                    text: pane.info.note
+                }
+            }
+        }
+    }
+
+    Rectangle {  // why it plays by time, or that this view is past the end of its turn
+        readonly property string hint: pane.info.hint !== "" ? pane.info.hint : (pane.covered ? "" : pane.info.partialHint)
+        visible: hint !== ""
+        anchors.bottom: parent.bottom
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottomMargin: 8
+        width: Math.min(hintText.implicitWidth + 20, pane.width - 16)
+        height: hintText.implicitHeight + 10
+        radius: 8
+        color: "#c0402a00"
+        Text {
+            id: hintText
+            anchors.centerIn: parent
+            width: Math.min(implicitWidth, pane.width - 36)
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            color: "#ffe8b0"
+            font.pixelSize: pane.textSize * 0.75
+            text: parent.hint
+        }
+    }
+}

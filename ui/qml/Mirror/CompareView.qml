@@ -1,0 +1,136 @@
+import QtQuick
+import SmartMirror.Bridges
+
+// Looks side by side, turning together: one shared body angle drives every pane. It turns slowly
+// by itself; a finger (or the mouse) holds and drags all panes at once, a swiped hand turns them
+// by a step. The panes' places come from the core (same height, two side by side or two rows).
+Item {
+    id: view
+
+    required property CompareBridge compare
+    required property ComparePump pump
+    required property MirrorBridge mirror
+
+    // Where the panes go: what "Side by side" tells the core.
+    readonly property alias paneArea: area
+    readonly property real unit: Math.max(64, Math.min(width, height) * 0.09)  // touch target size
+
+    visible: compare.open
+
+    Rectangle { anchors.fill: parent; color: "black" }
+
+    Item {  // the top bar: what this is, left; the angle, right (the middle stays free for "Recording")
+        id: topBar
+        anchors.top: parent.top
+        anchors.left: parent.left
+        anchors.right: parent.right
+        height: view.unit * 1.1
+        Text {
+            anchors.left: parent.left
+            anchors.leftMargin: 16
+            anchors.verticalCenter: parent.verticalCenter
+            color: "white"
+            font.pixelSize: Math.max(18, view.unit * 0.32)
+            font.weight: Font.DemiBold
+            text: view.compare.progress < 1 ? qsTr("Preparing… %1%").arg(Math.round(view.compare.progress * 100))
+                                            : qsTr("Side by side")
+        }
+        AngleDial {
+            objectName: "angleDial"
+            anchors.right: parent.right
+            anchors.rightMargin: 16
+            anchors.verticalCenter: parent.verticalCenter
+            size: view.unit * 0.75
+            angle: view.pump.angle
+        }
+    }
+
+    Item {
+        id: area
+        objectName: "compareArea"
+        anchors.top: topBar.bottom
+        anchors.bottom: bottomBar.top
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.leftMargin: 8
+        anchors.rightMargin: 8
+        anchors.bottomMargin: 16
+
+        Repeater {
+            model: view.compare.open ? view.compare.panes : []
+            delegate: ComparePane {
+                pump: view.pump
+                mirrored: view.mirror.mirrored
+                covered: view.pump.covered[index] !== false
+            }
+        }
+
+        // Hold to stop the turn, drag to turn every pane, let go to let it turn again.
+        MouseArea {
+            anchors.fill: parent
+            property real startX: 0
+            onPressed: (mouse) => {
+                startX = mouse.x;
+                view.mirror.wake();
+                view.pump.hold();
+            }
+            onPositionChanged: (mouse) => view.pump.dragTo(mouse.x - startX, view.width)
+            onReleased: view.pump.release()
+            onCanceled: view.pump.release()
+        }
+    }
+
+    Column {  // the bottom bar: how to turn it, the share note, and the buttons
+        id: bottomBar
+        anchors.bottom: parent.bottom
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.bottomMargin: view.mirror.showStatus ? 40 : 16  // clear of the status line
+        spacing: 10
+
+        Rectangle {
+            anchors.horizontalCenter: parent.horizontalCenter
+            visible: view.compare.shareNote !== ""
+            width: Math.min(view.width - 32, note.implicitWidth + 40)
+            height: note.implicitHeight + 18
+            radius: height / 2
+            color: "#d0202022"
+            border.color: "#60ffffff"
+            Text {
+                id: note
+                anchors.centerIn: parent
+                width: Math.min(implicitWidth, view.width - 72)
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                color: "white"
+                font.pixelSize: Math.max(15, view.unit * 0.22)
+                text: view.compare.shareNote
+            }
+        }
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            visible: view.compare.shareNote === ""
+            color: "#c0c0c0"
+            font.pixelSize: Math.max(14, view.unit * 0.2)
+            text: qsTr("Drag to turn · or swipe a hand sideways")
+        }
+        Row {
+            anchors.horizontalCenter: parent.horizontalCenter
+            spacing: view.unit * 0.8
+            MirrorButton {
+                objectName: "compareClose"
+                size: view.unit
+                symbol: "✕"
+                label: qsTr("Close")
+                onTapped: view.compare.closeComparison()
+            }
+            MirrorButton {
+                objectName: "compareShare"
+                size: view.unit
+                symbol: "⇪"
+                label: qsTr("Share")
+                onTapped: view.compare.share()
+            }
+        }
+    }
+}
