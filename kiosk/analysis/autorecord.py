@@ -8,9 +8,12 @@
 
 The take this recorder asked for is the one the recorder starts next with reason "turn"
 (``RecordingStarted``). While it runs (and for its pre-roll), every ``BodyYaw`` sample is kept;
-when the recorder reports the look as stored (``LookRecorded``), the yaw track and the turn are
-saved with it as analysis ``"turn"``. Takes started by someone else (the record button, the
-gesture) are left alone.
+the settled path that comes with ``completed`` replaces the live estimates it covers (the yaw
+tracker revises recent frames as it learns more). When the recorder reports the look as stored
+(``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``: rows
+``[t, yaw_deg, rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older
+three-element rows). Takes started by someone else (the record button, the gesture) are left
+alone.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class AutoRecorder:
         self._busy = False  # a take is running (someone else's, if not ours)
         self._requested_at = 0.0
         self._origin = 0.0  # capture time of the look's first frame
-        self._track: list[list[float]] = []
+        self._track: list[list[float]] = []  # [t, yaw, rotation, confidence] on the frames' clock
+        self._since = 0.0  # the take's samples start here (its pre-roll)
         self._turn: dict | None = None
         self._stop_at: float | None = None
         self._finished: dict[str, dict | None] = {}  # look id -> analysis to store (None: discard)
@@ -105,6 +109,7 @@ class AutoRecorder:
                 self._requested_at = time.monotonic()
                 self._origin = self._requested_at - self.preroll_s  # until the recorder says exactly
                 since = self._requested_at - self.preroll_s - 0.5
+                self._since = since
                 self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
                 self._recent.clear()
                 self._turn = {"direction": event.direction, "start_s": event.start_s}
@@ -118,6 +123,8 @@ class AutoRecorder:
                     "direction": event.direction, "start_s": event.start_s, "back_s": event.back_s,
                     "end_s": event.end_s, "rotation_deg": event.rotation_deg, "complete": event.complete,
                 }
+                if event.track:
+                    self._settle(event.track)
                 if event.complete:
                     self._stop_at = time.monotonic() + self.stop_after_s
             if not event.complete:
@@ -125,7 +132,7 @@ class AutoRecorder:
 
     def _on_yaw(self, event: BodyYaw) -> None:
         with self._lock:
-            sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg]
+            sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg, event.confidence]
             if self._look is None:
                 # Keep the last pre-roll's worth: the take will start that far back.
                 self._recent.append(sample)
@@ -136,6 +143,14 @@ class AutoRecorder:
             due = self._stop_at is not None and time.monotonic() >= self._stop_at
         if due:
             self._end("turn completed", keep=True)
+
+    def _settle(self, track) -> None:
+        """Replace the live samples that the settled path covers (called with the lock held)."""
+        first, last = round(track[0][0], 3), round(track[-1][0], 3)  # the rows' own rounding
+        before = [p for p in self._track if p[0] < first - 1e-6]
+        after = [p for p in self._track if p[0] > last + 1e-6]
+        settled = [[round(t, 3), yaw, rot, conf] for t, yaw, rot, conf in track if t >= self._since]
+        self._track = before + settled + after
 
     def _end(self, reason: str, keep: bool) -> None:
         with self._lock:
@@ -158,7 +173,7 @@ class AutoRecorder:
         return {
             "clock": "seconds from the first frame of the video (pre-roll included)",
             "turn": turn,
-            "yaw": [[round(t - origin, 3), yaw, rot] for t, yaw, rot in self._track],
+            "yaw": [[round(t - origin, 3), yaw, rot, conf] for t, yaw, rot, conf in self._track],
         }
 
     def _on_look(self, look_id: str) -> None:

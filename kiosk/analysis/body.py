@@ -13,12 +13,14 @@ from kiosk.analysis.gestures import GestureSettings, GestureTracker, GestureUpda
 from kiosk.analysis.pose import Pose
 from kiosk.analysis.presence import Presence, PresenceChange, PresenceTracker, classify
 from kiosk.analysis.turn import TurnSettings, TurnTracker, TurnUpdate
-from kiosk.analysis.yaw import YawSample, YawTracker, observe
+from kiosk.analysis.cues import cues_of
+from kiosk.analysis.yaw import YawSample, YawSettings, YawTracker
 
 
 @dataclass(frozen=True)
 class BodySettings:
     turn: TurnSettings = field(default_factory=TurnSettings)
+    yaw: YawSettings = field(default_factory=YawSettings)
     gestures: GestureSettings = field(default_factory=GestureSettings)
     presence_bridge_s: float = 0.5
     lost_after_s: float = 2.0  # no usable body for this long ends a turn and resets the yaw
@@ -42,42 +44,37 @@ class BodyAnalyser:
     def __init__(self, settings: BodySettings | None = None) -> None:
         self.settings = settings or BodySettings()
         self.presence = PresenceTracker(self.settings.presence_bridge_s)
-        self.yaw = YawTracker(max_gap_s=0.6)
+        self.yaw = YawTracker(self.settings.yaw)
         self.turns = TurnTracker(self.settings.turn)
         self.gestures = GestureTracker(self.settings.gestures)
-        self.track: list[YawSample] = []  # every settled yaw sample, for reports and looks
         self._last_body: float | None = None
-        self._keep_track = True
+
+    @property
+    def track(self) -> list[YawSample]:
+        """The yaw path so far (offline: the whole of it; live: the last ``window_s``)."""
+        return self.yaw.path()
 
     def keep_track(self, keep: bool) -> None:
         """Whether to keep the whole yaw track (offline) or not (live, memory stays flat)."""
-        self._keep_track = keep
+        self.yaw.keep = keep
 
     def feed(self, t: float, pose: Pose | None) -> FrameFacts:
         seen = classify(pose)
         change = self.presence.update(t, seen)
         turn: list[TurnUpdate] = []
-        obs = observe(pose) if pose is not None else None
-        if obs is not None:
+        cues = cues_of(pose) if pose is not None else None
+        if cues is not None:
             self._last_body = t
         elif self._last_body is not None and t - self._last_body > self.settings.lost_after_s:
-            turn += self._settle(self.yaw.flush())
             turn += self.turns.lost(t)
             self.yaw.reset()
             self._last_body = None
-        sample = self.yaw.update(obs, turning=self.turns.direction)
-        turn += self._settle(sample)
+        sample = self.yaw.update(t, cues)
+        if sample is not None:
+            turn += self.turns.update(self.yaw.window(), self.yaw.back_probability(), self.yaw.side_views)
         gestures = self.gestures.update(t, pose, turning=self.turns.turning)
         return FrameFacts(t, seen, change, sample, turn, gestures)
 
     def finish(self) -> list[TurnUpdate]:
-        """End of the stream: the held-back sample, then close any turn."""
-        out = self._settle(self.yaw.flush())
-        return out + self.turns.finish()
-
-    def _settle(self, sample: YawSample | None) -> list[TurnUpdate]:
-        if sample is None:
-            return []
-        if self._keep_track:
-            self.track.append(sample)
-        return self.turns.update(sample)
+        """End of the stream: close any turn."""
+        return self.turns.finish()

@@ -34,13 +34,16 @@ class BodyYaw(Event):
 
     ``yaw_deg``: -180..180, 0 facing the camera, positive clockwise seen from above.
     ``rotation_deg``: cumulative since the person arrived. ``turn_deg``: progress of the turn
-    in progress (0 when none).
+    in progress (0 when none). ``confidence``: 0..1, the tracker's probability that the yaw is
+    within ±30° of ``yaw_deg``. The newest frame's estimate: later frames may revise it (the
+    settled path comes with ``TurnPhase`` completed/abandoned).
     """
 
     t: float
     yaw_deg: float
     rotation_deg: float
     turn_deg: float
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ class TurnPhase(Event):
     """A turn ``started``, reached the ``back``, was ``completed`` or ``abandoned``.
 
     ``start_s``/``back_s``/``end_s`` are known as far as the phase allows (None before);
-    ``rotation_deg`` and ``complete`` are final only with ``completed``/``abandoned``.
+    ``rotation_deg`` and ``complete`` are final only with ``completed``/``abandoned``, which also
+    carry ``track``: the settled yaw path around the turn, rows ``(t, yaw_deg, rotation_deg,
+    confidence)`` on the same clock, from a few seconds before the turn to now.
     """
 
     phase: str
@@ -58,6 +63,7 @@ class TurnPhase(Event):
     end_s: float | None = None
     rotation_deg: float | None = None
     complete: bool = False
+    track: tuple[tuple[float, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)

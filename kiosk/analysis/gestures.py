@@ -1,12 +1,18 @@
 """Touchless control from the pose alone: hold a hand up, or swipe a hand sideways.
 
-- ``raise_hand``: one hand held above the head for ``hold_s`` (start/stop a recording). The
-  other hand must stay below the shoulders, so pulling a top over the head (both hands up)
+- ``raise_hand``: one hand held above the head for ``hold_s`` (start/stop a recording), on an
+  arm stretched out (``raise_reach``: a hand at the back of the head, fixing the hair, has the
+  arm bent to about 0.6 of its length; a raised one 0.9–1.0). The other hand must stay below
+  the shoulders, so pulling a top over the head (both hands up)
   never counts, and the hand must come down before the gesture can fire again.
 - ``swipe_left`` / ``swipe_right``: a hand at chest height sweeps sideways by ``swipe_torso``
   torso lengths within ``swipe_s`` (move through the looks tray). Left and right are the
   shopper's own: ``swipe_left`` is a sweep towards their own left, which is screen-left on the
-  mirrored display. The return stroke inside ``cooldown_s`` is ignored.
+  mirrored display. The return stroke inside ``cooldown_s`` is ignored. A swipe is one hand
+  moving on its own: the stroke must be mostly sideways (``swipe_straightness``), the other
+  hand must end where it was and never sweep sideways itself, and the shoulders must not move
+  (``swipe_still_torso``): arms swinging in a squat, both hands catching a ball or lateral
+  raises are not swipes.
 
 Gestures count only while the body faces the mirror (shoulders wider than ``min_facing`` of
 the torso length) and is not turning. Each update carries a 0..1 ``progress`` for the
@@ -36,6 +42,10 @@ class GestureSettings:
     swipe_s: float = 0.6
     cooldown_s: float = 1.0
     min_facing: float = 0.45
+    swipe_straightness: float = 0.5  # the stroke's rise or fall at most this share of its sideways travel
+    swipe_still_torso: float = 0.3  # the other hand and the shoulders move less than this (torso lengths)
+    bridge_s: float = 0.35  # frames without a pose for this long change nothing
+    raise_reach: float = 0.8  # shoulder-to-wrist distance of a raised arm, as a share of the arm's length
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,10 @@ class GestureTracker:
         self.settings = settings or GestureSettings()
         self._raised_since: float | None = None
         self._raise_armed = True  # the hand came down since the last firing
-        self._wrists: dict[int, deque[tuple[float, float]]] = {lm.LEFT_WRIST: deque(), lm.RIGHT_WRIST: deque()}
+        # Per wrist: (t, hand across, hand down, other hand across, other hand down, shoulders x, shoulders y).
+        self._wrists: dict[int, deque[tuple[float, ...]]] = {lm.LEFT_WRIST: deque(), lm.RIGHT_WRIST: deque()}
         self._cooldown_until = -1e18
+        self._last_seen = -1e18  # the last frame with a body facing the mirror
         self._last_swipe = (0, -1e18)  # (direction sign, time)
         self._shown: dict[str, float] = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
 
@@ -64,11 +76,15 @@ class GestureTracker:
         progress = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
         fired: str | None = None
         body = _Body.of(pose) if pose is not None and self.settings.enabled else None
+        if pose is None and self.settings.enabled and t - self._last_seen <= self.settings.bridge_s:
+            # A frame or two without a pose (the model blinked): hold the ring where it is.
+            return []
         if body is None or turning or body.facing < self.settings.min_facing:
             self._raised_since = None
             for trail in self._wrists.values():
                 trail.clear()
         else:
+            self._last_seen = t
             progress[RAISE], raise_fired = self._raise(t, body)
             swipe_name, swipe_progress, swipe_fired = self._swipe(t, body)
             if swipe_name:
@@ -83,7 +99,7 @@ class GestureTracker:
         return out
 
     def _raise(self, t: float, body: "_Body") -> tuple[float, bool]:
-        up = [body.above_head(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
+        up = [body.above_head(w, self.settings.raise_reach) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
         low = [body.below_shoulders(w) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
         one_up = (up[0] and low[1]) or (up[1] and low[0])
         if not one_up:
@@ -102,21 +118,48 @@ class GestureTracker:
             return 1.0, True
         return held, False
 
+    def _alone(self, stroke: list[tuple[float, ...]], travel: float) -> bool:
+        """Only the one hand moved, and mostly sideways (the body and the other hand held still).
+
+        The other hand is judged by where it ends up against where it was (the model places a
+        hand badly for a frame when the other passes in front of it) and may not sweep sideways
+        itself; the shoulders may not move at all.
+        """
+        s = self.settings
+
+        def spread(i: int) -> float:
+            values = [p[i] for p in stroke]
+            return max(values) - min(values)
+
+        other_moved = float(np.hypot(stroke[-1][3] - stroke[0][3], stroke[-1][4] - stroke[0][4]))
+        return (spread(2) <= s.swipe_straightness * travel and other_moved <= s.swipe_still_torso
+                and spread(3) <= 2 * s.swipe_still_torso
+                and spread(5) <= s.swipe_still_torso and spread(6) <= s.swipe_still_torso)
+
     def _swipe(self, t: float, body: "_Body") -> tuple[str | None, float, bool]:
         s = self.settings
         best: tuple[str | None, float, bool] = (None, 0.0, False)
         for wrist, trail in self._wrists.items():
+            if not body.visible[wrist] and trail and t - trail[-1][0] <= s.bridge_s:
+                continue  # the model lost sight of the hand for a frame (it passed the other one)
             if not body.at_chest(wrist):
                 trail.clear()
                 continue
-            trail.append((t, body.across(wrist)))
+            other = lm.RIGHT_WRIST if wrist == lm.LEFT_WRIST else lm.LEFT_WRIST
+            trail.append((t, body.across(wrist), body.points[wrist, 1], body.across(other), body.points[other, 1],
+                          *body.centre))
             while trail and t - trail[0][0] > s.swipe_s:
                 trail.popleft()
-            xs = [x for _, x in trail]
+            xs = [p[1] for p in trail]
             # The stroke so far: from the far end of the window towards the hand now.
-            travel = max(xs[-1] - min(xs), xs[-1] - max(xs), key=abs)
+            far = min(range(len(xs)), key=lambda i: xs[i]) if xs[-1] - min(xs) >= max(xs) - xs[-1] else \
+                max(range(len(xs)), key=lambda i: xs[i])
+            travel = xs[-1] - xs[far]
             sign = 1 if travel > 0 else -1
             progress = abs(travel) / s.swipe_torso
+            stroke = list(trail)[far:]
+            if not self._alone(stroke, abs(travel)):
+                progress = min(progress, 0.5)
             if t < self._cooldown_until or (sign != self._last_swipe[0] and t - self._last_swipe[1] < s.cooldown_s):
                 continue
             name = SWIPE_LEFT if sign > 0 else SWIPE_RIGHT
@@ -138,6 +181,7 @@ class _Body:
     points: np.ndarray
     visible: np.ndarray
     facing: float
+    centre: tuple[float, float]  # the shoulders' midpoint in the picture, in torso lengths
 
     @classmethod
     def of(cls, pose: Pose) -> "_Body | None":
@@ -155,12 +199,18 @@ class _Body:
         points = (xy - shoulders) / torso
         if width < 0:
             points[:, 0] = -points[:, 0]
-        return cls(points, vis, facing=abs(width) / torso if width > 0 else 0.0)
+        return cls(points, vis, facing=abs(width) / torso if width > 0 else 0.0,
+                   centre=(float(shoulders[0]) / torso, float(shoulders[1]) / torso))
 
-    def above_head(self, wrist: int) -> bool:
+    def above_head(self, wrist: int, reach: float) -> bool:
+        """The wrist above the head on an arm stretched out (a hand fixing the hair bends it)."""
         head = min(self.points[lm.NOSE, 1], self.points[lm.LEFT_EAR, 1], self.points[lm.RIGHT_EAR, 1])
-        elbow = lm.LEFT_ELBOW if wrist == lm.LEFT_WRIST else lm.RIGHT_ELBOW
-        return bool(self.visible[wrist] and self.points[wrist, 1] < head - 0.15 and self.points[elbow, 1] < 0.0)
+        elbow, shoulder = ((lm.LEFT_ELBOW, lm.LEFT_SHOULDER) if wrist == lm.LEFT_WRIST
+                           else (lm.RIGHT_ELBOW, lm.RIGHT_SHOULDER))
+        p = self.points
+        arm = float(np.linalg.norm(p[elbow] - p[shoulder]) + np.linalg.norm(p[wrist] - p[elbow]))
+        stretched = arm > 1e-6 and float(np.linalg.norm(p[wrist] - p[shoulder])) >= reach * arm
+        return bool(self.visible[wrist] and p[wrist, 1] < head - 0.15 and p[elbow, 1] < 0.0 and stretched)
 
     def below_shoulders(self, wrist: int) -> bool:
         return bool(self.points[wrist, 1] > 0.2 or not self.visible[wrist])

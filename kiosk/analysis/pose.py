@@ -35,6 +35,10 @@ LEFT_HEEL, RIGHT_HEEL = 29, 30
 LEFT_FOOT, RIGHT_FOOT = 31, 32
 LANDMARKS = 33
 
+#: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
+#: (cached poses of an older version are not reused).
+VERSION = 3
+
 
 @dataclass(frozen=True, eq=False)
 class Pose:
@@ -51,7 +55,7 @@ class Pose:
     world: np.ndarray
     visibility: np.ndarray
     aspect: float  # frame width / height, to measure image distances in one unit
-    face: float | None = None  # face detector's score on the head (0: no face, the back of the head)
+    face: float | None = None  # strict face check on the head: 1 a face, 0 none (None: not looked at)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ class PoseSettings:
     min_tracking_confidence: float = 0.5
     crop_to_person: bool = True
     smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
-    face_check: bool = True  # look for a face on the head: tells a front from a back view
+    face_check: bool = True  # look for a face on the head (face mesh): tells a front from a back view
+    face_every_s: float = 0.5  # at most two face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
 
 
@@ -91,6 +96,7 @@ class PoseEstimator:
         self._face = None
         self._cv2 = None
         self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
+        self._face_at: float | None = None  # frame time of the last face check
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -111,8 +117,12 @@ class PoseEstimator:
             min_tracking_confidence=s.min_tracking_confidence,
         )
         if s.face_check:
-            # BlazeFace short range (bundled): a few milliseconds on a 128×128 head crop.
-            self._face = mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.3)
+            # Face mesh (bundled): BlazeFace finds a face candidate on the head crop, then the
+            # mesh model must accept it (its face-presence score gates the landmarks). BlazeFace
+            # alone scores the back of a head with long hair up to 0.9; the two together do not.
+            self._face = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=True, max_num_faces=1, min_detection_confidence=0.3, min_tracking_confidence=0.5
+            )
 
     def close(self) -> None:
         if self._pose is not None:
@@ -126,6 +136,7 @@ class PoseEstimator:
         """Forget the tracked person (the next frame is searched in the whole picture)."""
         self.close()
         self._box = None
+        self._face_at = None
         self.start()
 
     def estimate(self, pixels: np.ndarray, t: float) -> Pose | None:
@@ -153,11 +164,15 @@ class PoseEstimator:
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
         self._remember_box(image, vis)
-        face = self._face_score(pixels, image) if self._face is not None else None
+        face = None
+        due = self._face_at is None or t < self._face_at or t - self._face_at >= self.settings.face_every_s - 1e-3
+        if self._face is not None and due:
+            face = self._face_score(pixels, image)
+            self._face_at = t
         return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face)
 
     def _face_score(self, pixels: np.ndarray, image: np.ndarray) -> float | None:
-        """Score of the best face in a square around the head, sized by the torso (None: no head)."""
+        """1 when the face mesh finds a face in a square around the head, else 0 (None: no head)."""
         height, width = pixels.shape[:2]
         xy = image * np.array([width, height], dtype=np.float32)
         torso = float(np.linalg.norm(xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0) - xy[[LEFT_HIP, RIGHT_HIP]].mean(0)))
@@ -165,11 +180,11 @@ class PoseEstimator:
         half = 0.45 * torso
         x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
         x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
-        if half < 8 or (x1 - x0) < half or (y1 - y0) < half:
-            return None  # the head is too small or mostly outside the picture
-        head = self._cv2.resize(pixels[y0:y1, x0:x1], (128, 128), interpolation=self._cv2.INTER_AREA)
+        if half < 12 or (x1 - x0) < half or (y1 - y0) < half:
+            return None  # the head is too small for a face to be found, or mostly outside the picture
+        head = self._cv2.resize(pixels[y0:y1, x0:x1], (192, 192), interpolation=self._cv2.INTER_AREA)
         result = self._face.process(self._cv2.cvtColor(head, self._cv2.COLOR_BGR2RGB))
-        return max((float(d.score[0]) for d in result.detections or []), default=0.0)
+        return 1.0 if result.multi_face_landmarks else 0.0
 
     def _upright(self, pixels: np.ndarray) -> np.ndarray:
         """A sideways-mounted camera's picture turned upright: the model expects people standing.

@@ -1,29 +1,46 @@
-"""The 360° turn: started, back, completed, from the tracked rotation (pure, no clock, no I/O).
+"""The 360° turn: started, back, completed, from the yaw path (pure, no clock, no I/O).
 
 Direction: ``cw`` is clockwise seen from above, the person turning to their own right (in the
 image they first face image-left); ``ccw`` the other way. Rotation is the yaw tracker's
 cumulative rotation, clockwise positive. Times are whatever clock the samples carry.
 
-- **started**: the body has turned ``start_deg`` away from the lowest (for cw; highest for ccw)
-  rotation of the last ``start_window_s`` seconds. A weight shift or a glance at the side view
-  stays below it; ``start_s`` is dated back to when the rotation left that rest level.
-- **back**: the rotation has reached ``back_deg`` (the back squarely faces the camera).
-- **completed**: the rotation reached ``full_deg`` and stopped for ``stall_s``, or reached
-  ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little short of
-  facing front), or the body went on spinning past a full turn. A full turn is at most 360°: when the rotation from rest to rest
-  is larger (a fidget that flows into the turn, or an overshoot), the 360° window nearest to
-  facing the camera is the turn. ``end_s`` is when the body is within ``settle_deg`` of its
-  final facing.
-- **abandoned**: the body turned back by ``reverse_deg``, paused longer than ``pause_max_s``,
-  or took longer than ``max_turn_s``; the partial turn is reported with ``complete`` false.
+The tracker is given, on every analysed frame, the yaw tracker's current best *path* (the
+last seconds of samples, which the yaw tracker may revise as it learns more: a face seen now
+says whether a second ago it was the front or the back). The decisions are taken on that
+path each time:
+
+- **started**: the path is ``start_deg`` away from its lowest (cw; highest for ccw) rotation of
+  the last ``start_window_s`` seconds. ``start_s`` is dated back to when the rotation left
+  that rest level by ``settle_deg``.
+- **back**: the rotation has reached ``back_deg`` from the rest level.
+- **completed**: the body is ``full_deg`` round from where it stood before the turn and has
+  stopped for ``stall_s`` (no further ``stall_deg``, a trend slower than ``still_deg_s``), or
+  it reached ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little
+  short of facing front), or it went on spinning a full turn past its first front facing and
+  another 90°; never while the yaw filter gives more than
+  ``max_back_probability`` to the body being within 60° of showing its back, and never before
+  the widths have shown two separate side views (when they could be measured). A full turn is
+  at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
+  turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
+  ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
+  ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
+- **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
+  started, for ``abandon_after_s`` in a row (a few wild frames can bend the newest part of the
+  path for a moment); or it paused longer than ``pause_max_s`` or took longer than
+  ``max_turn_s``. The partial turn is reported with ``complete`` false (when it reached
+  ``report_min_deg``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections import deque
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+import numpy as np
+
+from kiosk.analysis.track import Track, crossing, smoothed, stand_before
 from kiosk.analysis.yaw import YawSample
 
 
@@ -36,15 +53,21 @@ class TurnSettings:
     rest_lookback_s: float = 8.0
     back_deg: float = 170.0
     complete_deg: float = 300.0
-    full_deg: float = 340.0
+    full_deg: float = 335.0
     settle_deg: float = 12.0
-    stall_deg: float = 8.0
+    stall_deg: float = 10.0
     stall_s: float = 0.4
+    still_deg_s: float = 30.0  # and over the last stall_s the rotation's trend is slower than this
     short_stall_s: float = 1.5
     pause_max_s: float = 6.0
     reverse_deg: float = 90.0
     max_turn_s: float = 20.0
     report_min_deg: float = 90.0
+    max_back_probability: float = 0.2
+    plateau_deg: float = 45.0  # a stand this close to the rest facing before a turn is where it starts
+    plateau_s: float = 0.6  # and it lasts this long (a slow, noisy start is no stand)
+    abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
+    track_before_s: float = 3.0  # how much of the path before the turn its end report carries
 
 
 @dataclass(frozen=True)
@@ -73,9 +96,10 @@ class TurnBack:
 
 @dataclass(frozen=True)
 class TurnEnded:
-    """The turn completed (``turn.complete``) or was given up."""
+    """The turn completed (``turn.complete``) or was given up; ``track``: the path around it."""
 
     turn: Turn
+    track: tuple[YawSample, ...] = field(default=(), repr=False)
 
 
 TurnUpdate = TurnStarted | TurnBack | TurnEnded
@@ -87,20 +111,23 @@ class _Phase(enum.Enum):
 
 
 class TurnTracker:
-    """Online turn detector over yaw samples; ``update`` returns what happened at this sample."""
+    """Online turn detector over the yaw path; ``update`` returns what happened at this frame."""
 
     def __init__(self, settings: TurnSettings | None = None) -> None:
         self.settings = settings or TurnSettings()
         self.turns: list[Turn] = []  # every reported turn, in order
-        self._history: deque[tuple[float, float]] = deque()
         self._phase = _Phase.IDLE
         self._sign = 1
-        self._rest = 0.0  # rotation at rest before the turn
-        self._peak = 0.0  # furthest progress so far
-        self._anchor = (0.0, 0.0)  # (time, progress) of the last real progress
-        self._t0 = 0.0
+        self._rest_t = 0.0  # when the body was at rest before the turn
+        self._started_t = 0.0  # when the start was announced
+        self._not_before: float | None = None  # a new turn rests no earlier than this
         self._back_sent = False
-        self._track: list[tuple[float, float]] = []
+        self._progress = 0.0
+        self._doubt_since: float | None = None  # since when the path says the turn was given up
+        self._stand: float | None = None  # the level the body stood at before the turn
+        self._stand_key: tuple | None = None
+        self._path: Sequence[YawSample] = ()
+        self._side_views: Callable[[float], tuple[int, float]] | None = None
 
     @property
     def turning(self) -> bool:
@@ -114,146 +141,204 @@ class TurnTracker:
     @property
     def progress_deg(self) -> float:
         """How far the current turn has gone (0 when not turning)."""
-        if self._phase is _Phase.IDLE or not self._track:
-            return 0.0
-        return max(self._sign * (self._track[-1][1] - self._rest), 0.0)
+        return max(self._progress, 0.0) if self._phase is _Phase.TURNING else 0.0
 
-    def update(self, sample: YawSample) -> list[TurnUpdate]:
-        t, r = sample.t, sample.rotation_deg
+    def update(self, path: Sequence[YawSample], back_probability: float = 0.0,
+               side_views: Callable[[float], tuple[int, float]] | None = None) -> list[TurnUpdate]:
+        """Look at the current best path (oldest first, ending now).
+
+        ``side_views(since)``: how many separate side views the widths showed since then, and
+        the share of frames whose width was measured (None: not checked).
+        """
+        if not path:
+            return []
+        self._path = path
+        self._side_views = side_views
         if self._phase is _Phase.IDLE:
-            return self._idle(t, r)
-        return self._turning(t, r)
+            return self._idle(path, back_probability)
+        return self._turning(path, back_probability)
 
     def lost(self, t: float) -> list[TurnUpdate]:
         """The person is gone (for longer than the yaw tracker can bridge): end any turn."""
-        out = self._finish() if self._phase is _Phase.TURNING else []
-        self._history.clear()
+        out = self._finish(self._path) if self._phase is _Phase.TURNING else []
+        self._not_before = None
+        self._path = ()
         return out
 
     def finish(self) -> list[TurnUpdate]:
         """End of the stream: close a turn in progress."""
-        return self.lost(self._track[-1][0] if self._track else 0.0)
+        return self.lost(self._path[-1].t if self._path else 0.0)
 
     # -- phases -------------------------------------------------------------------------------
 
-    def _idle(self, t: float, r: float) -> list[TurnUpdate]:
+    def _idle(self, path: Sequence[YawSample], back_probability: float) -> list[TurnUpdate]:
         s = self.settings
-        self._history.append((t, r))
-        while self._history and t - self._history[0][0] > s.rest_lookback_s:
-            self._history.popleft()
-        recent = [p for p in self._history if t - p[0] <= s.start_window_s]
-        low = min(recent, key=lambda p: p[1])
-        high = max(recent, key=lambda p: p[1])
-        if r - low[1] >= s.start_deg:
+        now = path[-1]
+        floor = now.t - s.start_window_s
+        if self._not_before is not None:
+            floor = max(floor, self._not_before)
+        recent = [p for p in path if p.t >= floor]
+        low = min(recent, key=lambda p: p.rotation_deg)
+        high = max(recent, key=lambda p: p.rotation_deg)
+        if now.rotation_deg - low.rotation_deg >= s.start_deg:
             sign, rest = 1, low
-        elif high[1] - r >= s.start_deg:
+        elif high.rotation_deg - now.rotation_deg >= s.start_deg:
             sign, rest = -1, high
         else:
             return []
-        rest = self._rest_before(rest, sign)
-        self._phase, self._sign, self._rest = _Phase.TURNING, sign, rest[1]
-        self._track = [p for p in self._history if p[0] >= rest[0]]
-        self._peak = sign * (r - rest[1])
-        self._anchor = (t, self._peak)
-        self._t0 = rest[0]
+        rest = self._rest_before(path, rest, sign)
+        self._phase, self._sign, self._rest_t = _Phase.TURNING, sign, rest.t
+        self._started_t = now.t
         self._back_sent = False
-        start = _crossing(self._track, sign, rest[1] + sign * s.settle_deg, last=False) or rest[0]
-        return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(t, r, append=False)
+        track = smoothed(path, rest.t)
+        start = crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
+        return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
 
-    def _rest_before(self, rest: tuple[float, float], sign: int) -> tuple[float, float]:
+    def _passed_both_sides(self) -> bool:
+        """A full turn shows the body side-on twice; a path that went round without the widths
+        ever narrowing is the face check or the labels misleading it (a face hidden by hair)."""
+        if self._side_views is None:
+            return True
+        runs, measured = self._side_views(self._rest_t)
+        return runs >= 2 or measured < 0.5
+
+    def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
+        """A start read from a few wild frames may be revised into a turn the other way round."""
+        s = self.settings
+        track = smoothed(path, self._rest_t)
+        if not track or max(self._sign * (r - track[0][1]) for _, r in track) >= s.start_deg / 2:
+            return
+        now = path[-1]
+        recent = [p for p in path if p.t >= now.t - s.start_window_s]
+        extreme = max(recent, key=lambda p: self._sign * p.rotation_deg)  # the far end, the other way
+        if self._sign * (extreme.rotation_deg - now.rotation_deg) >= s.start_deg:
+            self._sign = -self._sign
+            self._rest_t = self._rest_before(path, extreme, self._sign).t
+            self._doubt_since = None
+
+    def _rest_before(self, path: Sequence[YawSample], rest: YawSample, sign: int) -> YawSample:
         """Follow a slow start back past ``start_window_s``: the lowest point before it (cw).
 
         A slow turner may pause on the way (a side view at 60°) long enough for the window to
         begin mid-turn; going back in time, the rotation keeps falling until the real rest. It
         stops where the rotation rises again by ``reverse_deg / 2`` (a lean the other way before
-        the turn) or where the samples have a gap of a second.
+        the turn), at ``rest_lookback_s``, or where the samples have a gap of a second.
         """
-        best = rest
-        later = rest
-        for p in reversed([p for p in self._history if p[0] < rest[0]]):
-            if later[0] - p[0] > 1.0 or sign * (p[1] - best[1]) > self.settings.reverse_deg / 2:
+        s = self.settings
+        floor = max(rest.t - s.rest_lookback_s, self._not_before if self._not_before is not None else -1e18)
+        best = later = rest
+        for p in reversed([p for p in path if floor <= p.t < rest.t]):
+            if later.t - p.t > 1.0 or sign * (p.rotation_deg - best.rotation_deg) > s.reverse_deg / 2:
                 break
-            if sign * (p[1] - best[1]) < 0:
+            if sign * (p.rotation_deg - best.rotation_deg) < 0:
                 best = p
             later = p
         return best
 
-    def _turning(self, t: float, r: float, append: bool = True) -> list[TurnUpdate]:
+    def _turning(self, path: Sequence[YawSample], back_probability: float) -> list[TurnUpdate]:
         s = self.settings
-        if append:
-            self._track.append((t, r))
-        progress = self._sign * (r - self._rest)
+        self._reconsider_direction(path)
+        track = smoothed(path, self._rest_t)
+        if not track:
+            return self._finish(path)
+        rest = track[0][1]
+        now_t, now_r = track[-1]
+        sign = self._sign
+        progress = [sign * (r - rest) for _, r in track]
+        peak = max(progress)
+        self._progress = progress[-1]
         out: list[TurnUpdate] = []
-        if progress > self._peak:
-            self._peak = progress
-        if progress >= self._anchor[1] + s.stall_deg:
-            self._anchor = (t, progress)
-        if not self._back_sent and progress >= s.back_deg:
+        if not self._back_sent and peak >= s.back_deg:
             self._back_sent = True
-            back = _crossing(self._track, self._sign, self._rest + self._sign * s.back_deg, last=False) or t
-            out.append(TurnBack(back_s=back, direction=_direction(self._sign)))
-        stalled_for = t - self._anchor[0]
-        if progress >= 360.0 + 90.0:
-            out += self._finish(carry_on=True)
-        elif (self._peak >= s.full_deg and stalled_for >= s.stall_s) or (
-            self._peak >= s.complete_deg and stalled_for >= s.short_stall_s
+            back = crossing(track, sign, rest + sign * s.back_deg, last=False) or now_t
+            out.append(TurnBack(back_s=back, direction=_direction(sign)))
+        # Since when has the rotation not advanced by another stall_deg?
+        advanced = next(t for (t, _), p in zip(track, progress) if p >= peak - s.stall_deg)
+        stalled_for = now_t - advanced
+        facing_away = back_probability > s.max_back_probability or not self._passed_both_sides()
+        recent = [(t, p) for (t, _), p in zip(track, progress) if t >= now_t - s.stall_s]
+        still = len(recent) < 3 or abs(float(np.polyfit([t for t, _ in recent], [p for _, p in recent], 1)[0])) <= s.still_deg_s
+        # A spin that goes on: the first turn ends at the first front facing a full turn on
+        # (a spin that began facing away has its first front-to-front turn later).
+        first_front = sign * 360.0 * math.ceil((sign * rest - 45.0) / 360.0)
+        if sign * (now_r - first_front) >= 360.0 + 90.0:
+            out += self._finish(path, carry_on=True)
+        elif not facing_away and still and (
+            (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)
+            or (peak >= s.complete_deg and stalled_for >= s.short_stall_s)
         ):
             # Facing front again and still; a turn that stops short of that (a pause in the
             # second profile view) must hold still for longer to count as finished.
-            out += self._finish()
-        elif progress < self._peak - s.reverse_deg or stalled_for > s.pause_max_s or t - self._t0 > s.max_turn_s:
-            out += self._finish()
+            out += self._finish(path)
+        elif stalled_for > s.pause_max_s or now_t - self._rest_t > s.max_turn_s:
+            out += self._finish(path)
+        elif progress[-1] < peak - s.reverse_deg or (peak < s.start_deg / 2 and now_t - self._started_t > 1.0):
+            # Turned back, or the path was revised so that it never turned: only once that has
+            # lasted (the newest frames of a path are the ones most often revised). A new turn
+            # may then start from where this one turned back.
+            if self._doubt_since is None:
+                self._doubt_since = now_t
+            if now_t - self._doubt_since >= s.abandon_after_s:
+                turned_back = next(t for (t, _), p in zip(track, progress) if p >= peak)
+                out += self._finish(path, resume_from=turned_back)
+        else:
+            self._doubt_since = None
         return out
 
-    def _finish(self, carry_on: bool = False) -> list[TurnUpdate]:
+    def _finish(self, path: Sequence[YawSample], carry_on: bool = False,
+                resume_from: float | None = None) -> list[TurnUpdate]:
         s = self.settings
-        sign, track = self._sign, self._track
-        complete = self._peak >= s.complete_deg
-        span = min(self._peak, 360.0)
-        rest = self._rest
-        if self._peak > 360.0:
+        sign = self._sign
+        track = smoothed(path, self._rest_t)
+        self._phase = _Phase.IDLE
+        self._progress = 0.0
+        self._doubt_since = None
+        if not track:
+            self._not_before = None
+            return []
+        rest = track[0][1]
+        peak = max(sign * (r - rest) for _, r in track)
+        complete = peak >= s.complete_deg
+        span = min(peak, 360.0)
+        if peak > 360.0:
             # More than a full turn from rest to rest: the 360° nearest to facing the camera.
-            lo, hi = sorted((rest, rest + sign * (self._peak - 360.0)))
+            lo, hi = sorted((rest, rest + sign * (peak - 360.0)))
             rest = min(max(360.0 * round((lo + hi) / 720.0), lo), hi)
-        start = _crossing(track, sign, rest + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
-        back = _crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
-        end = _crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
+        start = crossing(track, sign, rest + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+        plateau = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
+        if plateau is not None:
+            # A sway just before the turn: the turn starts when the body leaves its last stand.
+            later = crossing(track, sign, plateau + sign * s.settle_deg, last=True, before=rest + sign * s.back_deg)
+            if later is not None and (start is None or later > start):
+                start = later
+        back = crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
+        end = crossing(track, sign, rest + sign * (span - s.settle_deg), last=False)
+        if end is None and not carry_on:
+            # It stopped short of the full extent (a stop before the front, or a path a few
+            # degrees off): the end is when it came within settle_deg of where it settled.
+            settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
+            end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
-        self._phase = _Phase.IDLE
-        self._history.clear()
-        if carry_on:
-            # A continuous spin: the next turn starts where this one ended.
-            self._history.extend(p for p in track if p[0] >= end)
-        self._track = []
+        self._not_before = end if carry_on else resume_from if resume_from is not None else track[-1][0]
         if span >= s.report_min_deg:
             self.turns.append(turn)
-        return [TurnEnded(turn)]
+        around = tuple(p for p in path if p.t >= self._rest_t - s.track_before_s)
+        return [TurnEnded(turn, around)]
+
+
+    def _around(self, track: Track, sign: int, rest: float) -> float:
+        """How far round the body is now, from where it stood before the turn (not the lowest
+        point of a noisy rest, which would make it look further round than it is)."""
+        s = self.settings
+        quarter = next((t for t, r in track if sign * (r - rest) >= 90.0), None)
+        if quarter is not None and self._stand_key != (self._rest_t, quarter, sign):
+            self._stand_key = (self._rest_t, quarter, sign)
+            self._stand = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
+        stand = self._stand if quarter is not None and self._stand is not None else rest
+        return sign * (track[-1][1] - stand)
 
 
 def _direction(sign: int) -> str:
     return "cw" if sign > 0 else "ccw"
-
-
-def _crossing(
-    track: list[tuple[float, float]], sign: int, level: float, last: bool, before: float | None = None
-) -> float | None:
-    """When the rotation crossed ``level`` going in the turn's direction (interpolated).
-
-    ``last`` picks the last upward crossing before the track first reaches ``before`` (the
-    start of a turn), otherwise the first crossing (back and end).
-    """
-    found = None
-    for (t0, r0), (t1, r1) in zip(track, track[1:]):
-        if before is not None and sign * (r0 - before) >= 0:
-            break
-        a, b = sign * (r0 - level), sign * (r1 - level)
-        if a < 0 <= b:
-            t = t0 + (t1 - t0) * (-a / (b - a))
-            if not last:
-                return t
-            found = t
-    if found is None and track and sign * (track[0][1] - level) >= 0 and last:
-        return track[0][0]
-    return found

@@ -4,16 +4,21 @@ The analysis must hold up on footage it was not tuned on; these variations are c
 get more of it from the labelled clips. Each one changes the frames and, where the truth
 changes with them, the labels: a mirrored scene turns the other way, a time-reversed one too,
 a slower one takes longer. Used by ``kiosk eval footage --variants`` and by the tests.
+
+Some imitate a fitting room rather than a studio: a camera mounted a little crooked and
+looking down (``tilt``), a second person walking past behind the shopper (``passerby``), a
+long exposure that smears whatever moves (``blur``), and the analysis rate the live mirror
+gets on a 2-core machine (``5fps``).
 """
 
 from __future__ import annotations
-
-from kiosk import native
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from kiosk import native
 
 Frames = Iterable[tuple[float, np.ndarray]]
 
@@ -100,6 +105,95 @@ def _dropouts(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarr
         yield t, (np.zeros_like(pixels) if (t % 1.0) >= 0.8 else pixels)
 
 
+def _tilt(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """A camera rolled 8° and pitched down: the picture turned and its top squeezed (keystone)."""
+    cv2 = native.cv2()
+
+    matrix = None
+    for t, pixels in frames:
+        h, w = pixels.shape[:2]
+        if matrix is None:
+            src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+            squeeze = 0.06 * w
+            dst = np.float32([[squeeze, 0], [w - squeeze, 0], [w, h], [0, h]])
+            keystone = np.vstack([cv2.getPerspectiveTransform(src, dst)])
+            roll = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), 8.0, 1.0), [0, 0, 1]])
+            matrix = roll @ keystone
+        yield t, cv2.warpPerspective(pixels, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _blur(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """A long exposure: each frame averaged with the last 1/15 s of frames, then smeared sideways."""
+    cv2 = native.cv2()
+
+    recent: list[tuple[float, np.ndarray]] = []
+    for t, pixels in frames:
+        recent = [(u, p) for u, p in recent if t - u < 1 / 15 - 1e-6] + [(t, pixels.astype(np.float32))]
+        exposed = sum(p for _, p in recent) / len(recent)
+        length = max(3, round(pixels.shape[1] * 0.012) | 1)
+        kernel = np.full((1, length), 1.0 / length, np.float32)
+        yield t, np.clip(cv2.filter2D(exposed, -1, kernel), 0, 255).astype(np.uint8)
+
+
+def _passerby(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """A second, smaller person walks across behind the shopper in the middle 40% of the clip.
+
+    The passer is the clip's own first frame's person (cut out with mediapipe's selfie
+    segmentation, mirrored, at 60% of the height); the shopper's own outline, segmented on
+    every frame, stays in front.
+    """
+    cv2 = native.cv2()
+    mp = native.mediapipe()
+
+    seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+    try:
+        cutout = None
+        for t, pixels in frames:
+            h, w = pixels.shape[:2]
+            mask = _person_mask(seg, cv2, pixels)
+            if cutout is None:
+                cutout = _cut_out(pixels, mask, h)
+            progress = (t / duration - 0.3) / 0.4 if duration > 0 else -1
+            if 0.0 <= progress <= 1.0 and cutout is not None:
+                person, alpha = cutout
+                ph, pw = person.shape[:2]
+                x0 = round(-pw + progress * (w + pw))
+                y0 = round(0.9 * h - ph)
+                out = pixels.astype(np.float32)
+                xs, xe = max(x0, 0), min(x0 + pw, w)
+                ys, ye = max(y0, 0), min(y0 + ph, h)
+                if xe > xs and ye > ys:
+                    a = alpha[ys - y0 : ye - y0, xs - x0 : xe - x0] * (1.0 - mask[ys:ye, xs:xe])
+                    region = out[ys:ye, xs:xe]
+                    region[:] = region * (1 - a[..., None]) + person[ys - y0 : ye - y0, xs - x0 : xe - x0] * a[..., None]
+                pixels = out.astype(np.uint8)
+            yield t, pixels
+    finally:
+        seg.close()
+
+
+def _person_mask(seg, cv2, pixels: np.ndarray) -> np.ndarray:
+    result = seg.process(cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB))
+    mask = result.segmentation_mask
+    if mask is None:
+        return np.zeros(pixels.shape[:2], np.float32)
+    return np.clip((mask.astype(np.float32) - 0.3) / 0.4, 0.0, 1.0)
+
+
+def _cut_out(pixels: np.ndarray, mask: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray] | None:
+    cv2 = native.cv2()
+
+    rows, cols = np.nonzero(mask > 0.5)
+    if len(rows) < 100:
+        return None
+    y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    person = pixels[y0:y1, x0:x1, :].astype(np.float32)[:, ::-1]
+    alpha = mask[y0:y1, x0:x1][:, ::-1]
+    scale = 0.6 * height / (y1 - y0)
+    size = (max(round((x1 - x0) * scale), 1), max(round((y1 - y0) * scale), 1))
+    return cv2.resize(person, size, interpolation=cv2.INTER_AREA), cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+
+
 def _times(labels: dict, change: Callable[[float], float], reverse: bool = False) -> dict:
     out = dict(labels)
     out["duration_s"] = change(labels["duration_s"]) if not reverse else labels["duration_s"]
@@ -108,25 +202,72 @@ def _times(labels: dict, change: Callable[[float], float], reverse: bool = False
     if turn:
         turn = dict(turn)
         start, end, back = turn["start_s"], turn.get("end_s"), turn.get("back_s")
+        interval = turn.get("back_interval_s")
         if reverse:
             # The turn now starts where it ended (facing front) and ends where it started.
             turn["start_s"] = change(end) if end is not None else None
             turn["end_s"] = change(start)
-            interval = turn.get("back_interval_s") or [back, back]
-            turn["back_s"] = change(interval[1]) if back is not None else None
+            turn["back_s"] = change((interval or [back, back])[1]) if back is not None else None
             turn["direction_from_above"] = _flip(turn["direction_from_above"])
         else:
             turn["start_s"] = change(start)
             turn["end_s"] = change(end) if end is not None else None
             turn["back_s"] = change(back) if back is not None else None
+        if interval:
+            turn["back_interval_s"] = sorted(change(x) for x in interval)
         out["turn"] = turn
+    gestures, lookalikes = [], [dict(g, start_s=min(change(g["start_s"]), change(g["end_s"])),
+                                     end_s=max(change(g["start_s"]), change(g["end_s"])))
+                                for g in labels.get("lookalikes", [])]
+    for g in labels.get("gestures", []):
+        moved = _gesture_times(g, change, reverse)
+        if moved is None:
+            lookalikes.append({"kind": "short_" + g["kind"], "start_s": min(change(g["start_s"]), change(g["end_s"])),
+                               "end_s": max(change(g["start_s"]), change(g["end_s"]))})
+        else:
+            gestures.append(moved)
+    if "gestures" in labels:
+        out["gestures"] = gestures
+    if "lookalikes" in labels:
+        out["lookalikes"] = lookalikes
+    for key in ("yaw_truth", "head_yaw_truth"):
+        if key in labels:
+            # The same frames at other times; played backwards, the body faces the same way in
+            # each frame (only the order of the facings, and so the direction, reverses).
+            out[key] = sorted([change(t), y] for t, y in labels[key])
     return out
 
 
+#: A raised hand counts after this long above the head (``GestureSettings.hold_s``), in real time.
+_HOLD_S = 1.0
+
+
+def _gesture_times(g: dict, change: Callable[[float], float], reverse: bool) -> dict | None:
+    """A labelled gesture on the changed clock; None when it no longer completes (held too briefly)."""
+    out = dict(g)
+    if g["kind"] == "raise_hand":
+        raised, end = sorted((change(g.get("raised_s", g["t_s"] - _HOLD_S)), change(g["end_s"])))
+        if end - raised < _HOLD_S:
+            return None  # at double speed a 1.4 s hold lasts 0.7 s: it must not fire
+        rise = abs(change(g.get("raised_s", g["start_s"])) - change(g["start_s"]))
+        out.update(raised_s=raised, end_s=end, t_s=raised + _HOLD_S, start_s=raised - rise)
+        return out
+    start, t = change(g["start_s"]), change(g["t_s"])
+    if reverse:
+        # Played backwards, a stroke ends where it started and sweeps the other way.
+        out.update(kind=_flip_swipe(g["kind"]), start_s=t, t_s=start, end_s=start)
+    else:
+        out.update(start_s=start, t_s=t, end_s=change(g["end_s"]))
+    return out
+
+
+def _flip_swipe(kind: str) -> str:
+    return {"swipe_left": "swipe_right", "swipe_right": "swipe_left"}.get(kind, kind)
+
+
 def _flip(direction: str) -> str:
-    return {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "cw": "ccw", "ccw": "cw"}.get(
-        direction, direction
-    )
+    return {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "counter-clockwise": "clockwise",
+            "anticlockwise": "clockwise", "anti-clockwise": "clockwise", "cw": "ccw", "ccw": "cw"}.get(direction, direction)
 
 
 def _mirror_labels(labels: dict) -> dict:
@@ -135,6 +276,12 @@ def _mirror_labels(labels: dict) -> dict:
         turn = dict(labels["turn"])
         turn["direction_from_above"] = _flip(turn["direction_from_above"])
         out["turn"] = turn
+    if "gestures" in labels:
+        # The mirror image of a sweep to one's own left is a sweep to one's own right.
+        out["gestures"] = [dict(g, kind=_flip_swipe(g["kind"])) for g in labels["gestures"]]
+    for key in ("yaw_truth", "head_yaw_truth"):
+        if key in labels:
+            out[key] = [[t, -y] for t, y in labels[key]]  # a mirror turns clockwise into counter-clockwise
     return out
 
 
@@ -156,5 +303,9 @@ VARIANTS: dict[str, Variant] = {
         Variant("dropouts", _dropouts, dict),
         Variant("10fps", _same, dict, max_fps=10.0),
         Variant("sideways", _sideways, dict, rotation=90),
+        Variant("tilt", _tilt, dict),
+        Variant("passerby", _passerby, dict),
+        Variant("blur", _blur, dict),
+        Variant("5fps", _same, dict, max_fps=5.0),
     )
 }

@@ -3,6 +3,11 @@
 Frames are decoded with PyAV and analysed at most ``max_fps`` times per second of media time
 (the live worker's rate), so a clip reports what the mirror would have seen. Times are
 seconds of media time from the first frame.
+
+The JSON report keeps the keys ``kiosk analyze`` always had (video, duration_s,
+frames_analyzed, fps_analyzed, person_intervals, turns) and adds ``gestures`` (each fired
+gesture: ``{"t", "gesture"}``) and ``yaw`` (the settled yaw path: ``[t, yaw_deg,
+rotation_deg, confidence]`` rows, the format a look stores).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.gestures import GestureUpdate
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
 from kiosk.analysis.turn import Turn
 from kiosk.analysis.yaw import YawSample
@@ -38,6 +44,7 @@ class VideoAnalysis:
     track: list[YawSample] = field(default_factory=list)
     poses: list[tuple[float, Pose | None]] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time the analysis took
+    gestures: list[GestureUpdate] = field(default_factory=list)  # the gestures that fired
 
     def to_json(self) -> dict:
         return {
@@ -57,6 +64,8 @@ class VideoAnalysis:
                 }
                 for t in self.turns
             ],
+            "gestures": [{"t": round(g.t, 3), "gesture": g.gesture} for g in self.gestures],
+            "yaw": [[round(y.t, 3), round(y.yaw_deg, 1), round(y.rotation_deg, 1), y.confidence] for y in self.track],
         }
 
 
@@ -136,8 +145,10 @@ def analyse_frames(
     else:
         seen = list(poses)
     last_t = 0.0
+    fired: list[GestureUpdate] = []
     for t, pose in seen:
-        analyser.feed(t, pose)
+        facts = analyser.feed(t, pose)
+        fired += [g for g in facts.gestures if g.fired]
         last_t = t
     analyser.finish()
     step = _median_step([t for t, _ in seen])
@@ -153,6 +164,7 @@ def analyse_frames(
         track=list(analyser.track),
         poses=seen,
         seconds=time.monotonic() - started,
+        gestures=fired,
     )
 
 

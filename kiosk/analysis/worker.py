@@ -276,7 +276,8 @@ class AnalysisWorker:
                                 full_body=state is Presence.FULL_BODY))
         if facts.yaw is not None:
             bus.emit(BodyYaw(t=facts.yaw.t, yaw_deg=round(facts.yaw.yaw_deg, 1),
-                             rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1)))
+                             rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1),
+                             confidence=facts.yaw.confidence))
         for update in facts.turn:
             bus.emit(turn_event(update))
         for gesture in facts.gestures:
@@ -307,4 +308,5 @@ def turn_event(update: TurnUpdate) -> TurnPhase:
         end_s=turn.end_s,
         rotation_deg=turn.rotation_deg,
         complete=turn.complete,
+        track=tuple((s.t, round(s.yaw_deg, 1), round(s.rotation_deg, 1), s.confidence) for s in update.track),
     )

@@ -5,40 +5,41 @@ above, which is the person turning to their own right: at +90° they face image-
 right shoulder has moved away from the camera), at ±180° they show their back. The cumulative
 ``rotation`` keeps counting past ±180° (a full clockwise turn takes it from 0 to 360).
 
-The model's left/right labels are not trusted: seen from behind, mediapipe often swaps the
-sides, which turns the labelled yaw by 180° in one frame. The shoulder and hip *lines* are
-label-free, so the tracker follows the body modulo 180° and keeps the half-turn from temporal
-continuity (a body cannot turn 90° between two frames); the labels only decide the half-turn
-when there is no continuity to lean on (the first frame, or after the person was lost), where
-the nose's depth against the shoulders (in front of them = facing the camera) settles it.
-A median of three rejects single-frame outliers (an arm across the chest, sequins).
+No single frame says for sure which way a body faces: a width seen in the picture is the same
+facing the camera or showing the back, depth from one camera can be mirrored, the model's
+left/right labels swap in back views, and heads turn while bodies don't. So the tracker is a
+small hidden Markov model over (yaw, angular speed): 72 yaw cells of 5° times 13 speeds from
+-540 to +540 °/s. A body keeps turning the way it turns (speeds change a step at a time), and
+every analysed frame weighs each yaw by its cues (``cues.CueLikelihood``, read against what
+``appearance.Appearance`` has learned about this person). Two passes run side by side on every
+frame:
+
+- Viterbi (max-product), with back-pointers over the last ``window_s`` seconds: the single
+  most likely *path* of yaw given everything seen so far. It may revise the past (a face seen
+  now settles whether the body was showing its front or its back a second ago). The path's
+  steps are the turns it took, so its cumulative rotation needs no unwrapping guesswork.
+- the forward filter (sum-product): how sure the model is, per frame, of the yaw the path
+  gives (``confidence``: the probability mass within ±30° of it).
+
+Frames older than the window are frozen as they were last seen. ``path`` returns the samples
+of the current best path (frozen ones first); ``update`` returns the newest.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from kiosk.analysis import pose as lm
-from kiosk.analysis.pose import Pose
+from kiosk.analysis.appearance import Appearance, AppearanceSettings
+from kiosk.analysis.cues import CueLikelihood, CueModel, Cues
 
-#: Faster than this is not a body turning but a tracking error (degrees per second).
-MAX_SPEED_DEG_S = 900.0
-#: The torso must point up at least this much (cosine from vertical, ~53°) for a yaw to count.
-UPRIGHT = 0.6
-
-
-@dataclass(frozen=True)
-class YawObservation:
-    """What one pose says about the yaw (before tracking)."""
-
-    t: float
-    yaw_deg: float  # from the model's labels, -180..180
-    quality: float  # 0..1: how much the shoulder/hip lines can be trusted in this frame
-    facing: float  # -1 (back to the camera) .. 1 (chest to the camera), from the nose's depth
-    face: float | None = None  # face detector's score on the head, None when not looked at
+BIN_DEG = 5.0
+BINS = 72
+SPEEDS = np.array([-540, -360, -240, -150, -90, -45, 0, 45, 90, 150, 240, 360, 540], dtype=np.float64)
+_STILL = int(np.flatnonzero(SPEEDS == 0)[0])
 
 
 @dataclass(frozen=True)
@@ -48,166 +49,258 @@ class YawSample:
     t: float
     rotation_deg: float  # cumulative, clockwise positive
     yaw_deg: float  # rotation wrapped to -180..180
-    flipped: bool  # the model's left/right labels were swapped in this frame
+    confidence: float = 1.0  # 0..1: the tracker's probability that the yaw is within ±30° of this
 
 
-def observe(pose: Pose) -> YawObservation | None:
-    """The yaw of one pose from its shoulder and hip lines, or None if neither is usable."""
-    w, vis = pose.world, pose.visibility
-    torso = (w[lm.LEFT_SHOULDER] + w[lm.RIGHT_SHOULDER]) / 2 - (w[lm.LEFT_HIP] + w[lm.RIGHT_HIP]) / 2
-    length = float(np.linalg.norm(torso))
-    if length < 1e-3 or -float(torso[1]) < UPRIGHT * length:
-        return None  # lying, bending over, a yoga pose: "which way the body faces" means nothing
-    total = np.zeros(2)
-    weight_sum = 0.0
-    for left, right, share in ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, 0.6), (lm.LEFT_HIP, lm.RIGHT_HIP, 0.4)):
-        d = w[left] - w[right]  # anatomical right → left, metres
-        flat = math.hypot(float(d[0]), float(d[2]))
-        if flat < 0.05:  # a line shorter than 5 cm is noise
-            continue
-        weight = share * float(min(vis[left], vis[right]))
-        # yaw = atan2(-dz, dx): the right→left line points to image-right when facing the camera.
-        total += weight * np.array([d[0], -d[2]]) / flat
-        weight_sum += weight
-    if weight_sum <= 0.05 or np.hypot(*total) < 1e-6:
-        return None
-    yaw = math.degrees(math.atan2(total[1], total[0]))
-    agreement = float(np.hypot(*total)) / weight_sum  # 1 when shoulders and hips agree
-    mid_z = float(w[lm.LEFT_SHOULDER, 2] + w[lm.RIGHT_SHOULDER, 2]) / 2
-    facing = float(np.clip((mid_z - float(w[lm.NOSE, 2])) / 0.12, -1.0, 1.0))
-    return YawObservation(t=pose.t, yaw_deg=yaw, quality=min(weight_sum, 1.0) * agreement, facing=facing, face=pose.face)
+@dataclass(frozen=True)
+class YawSettings:
+    """The motion prior and the tracker's memory."""
+
+    window_s: float = 30.0  # how far back the best path may still be revised
+    max_gap_s: float = 2.0  # a longer gap without a body starts afresh
+    speed_change_per_s: float = 2.5  # rate of stepping to a neighbouring speed
+    jitter_deg: float = 6.0  # frame-to-frame wobble of a still body's yaw
+    drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
+    front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
+    cues: CueModel = field(default_factory=CueModel)
+    appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
 
 
 class YawTracker:
-    """Turns per-frame observations into a continuous, de-jittered cumulative rotation."""
+    """Fuses per-frame cues into the most likely yaw path (see the module docstring)."""
 
-    def __init__(self, max_gap_s: float = 0.6, min_quality: float = 0.2) -> None:
-        self.max_gap_s = max_gap_s
-        self.min_quality = min_quality
-        self.flips = 0  # frames where the labels were swapped, for diagnostics
-        self.reset()
+    def __init__(self, settings: YawSettings | None = None, keep: bool = True) -> None:
+        self.settings = settings or YawSettings()
+        self.keep = keep  # keep frozen samples (offline reports); live keeps only the window
+        self._lik = CueLikelihood(BINS, self.settings.cues)
+        self._steps: dict[int, _Step] = {}
+        self.frozen: list[YawSample] = []
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._t: float | None = None
+        self._delta: np.ndarray | None = None  # Viterbi log scores (BINS, speeds)
+        self._alpha: np.ndarray | None = None  # forward probabilities (BINS, speeds)
+        self._frames: deque[_Frame] = deque()
+        self.appearance = Appearance(self.settings.appearance)
+        self._anchor: tuple[float, float] | None = None  # (yaw, rotation) of the last frozen sample
+        self._path: list[YawSample] | None = None
+        self._states: list[tuple[int, int, int]] = []  # the last best path's (cell, speed, jump) per frame
+        self._samples: list[YawSample] = []  # and its samples
 
     def reset(self) -> None:
-        """Forget the body (a new person, or one lost for long)."""
-        self._theta: float | None = None
-        self._t: float | None = None
-        self._speed = 0.0
-        self._recent: list[tuple[float, float, bool]] = []
-        self._reflected = False  # the model currently mirrors its depth (sees a back as a front)
-        self._contradictions = 0
+        """Forget the person (they left): the next frame starts a new track."""
+        if self.keep:
+            self.frozen.extend(self.window())
+        self._reset_state()
 
-    def update(self, obs: YawObservation | None, turning: int = 0) -> YawSample | None:
-        """Feed one frame's observation (None: no usable pose); returns the newest settled sample.
+    @property
+    def t(self) -> float | None:
+        return self._t
 
-        ``turning`` is the direction of a turn in progress (+1 cw, -1 ccw, 0 none): after a gap,
-        the body has most likely gone on turning that way.
-        """
-        if obs is None or obs.quality < self.min_quality:
+    def update(self, t: float, cues: Cues | None) -> YawSample | None:
+        """Take one analysed frame's cues; returns the newest sample of the best path."""
+        if cues is None:
             return None
-        theta, flipped = self._unwrap(obs, turning)
-        self.flips += int(flipped)
-        self._recent.append((obs.t, theta, flipped))
-        if len(self._recent) == 1:
-            t, value, flip = self._recent[0]
-            return YawSample(t, value, _wrap(value), flip)
-        if len(self._recent) == 2:
-            return None  # the median of three will settle it with the next frame
-        self._recent = self._recent[-3:]
-        (_, a, _), (t_mid, b, flip_mid), (_, c, _) = self._recent
-        value = sorted((a, b, c))[1]
-        return YawSample(t_mid, value, _wrap(value), flip_mid)
-
-    def flush(self) -> YawSample | None:
-        """The last observation, which the median held back (end of a clip)."""
-        if len(self._recent) >= 2:
-            t, value, flip = self._recent[-1]
-            return YawSample(t, value, _wrap(value), flip)
-        return None
-
-    def _unwrap(self, obs: YawObservation, turning: int) -> tuple[float, bool]:
-        y = obs.yaw_deg
-        if self._theta is None or self._t is None or obs.t - self._t > self.max_gap_s:
-            # No continuity to lean on: trust the labels unless the face (or else the nose's
-            # depth) clearly disagrees about front and back.
-            labelled_front = math.cos(math.radians(y)) > 0
-            front = _face_says_front(obs.face)
-            if front is None and abs(obs.facing) > 0.5:
-                front = obs.facing > 0
-            if front is not None and front != labelled_front and abs(math.cos(math.radians(y))) > 0.5:
-                y += 180.0
-            self._reflected = False
-            if self._theta is None:
-                theta = _wrap(y)
-            else:
-                # Mid-turn, a second or so unseen is most likely a quarter turn further on.
-                expected = self._theta + 90.0 * turning
-                theta = y + 360.0 * round((expected - y) / 360.0)
-            self._recent = []
-            self._speed = 0.0
+        if self._t is not None and (t - self._t > self.settings.max_gap_s or t <= self._t):
+            self.reset()
+        reading = self.appearance.read(cues)
+        loglik = self._lik.loglik(reading.cues, reading.width_ref, reading.hip_ref, face_proven=reading.face_proven)
+        loglik = loglik - loglik.max()
+        if self._delta is None:
+            prior = self.settings.front_prior * np.cos(np.radians(np.arange(BINS) * BIN_DEG))
+            speed = np.full(len(SPEEDS), math.log(0.4 / (len(SPEEDS) - 1)))
+            speed[_STILL] = math.log(0.6)
+            self._delta = prior[:, None] + speed[None, :] + loglik[:, None]
+            alpha = np.exp(self._delta - self._delta.max())
+            self._alpha = alpha / alpha.sum()
+            frame = _frame(t, None, None, self._alpha.sum(axis=1))
         else:
-            dt = max(obs.t - self._t, 1e-3)
-            predicted = self._theta + 0.7 * self._speed * min(dt, 0.3)
-            theta, self._reflected = self._choose(y, predicted, obs.face)
-            speed = (theta - self._theta) / dt
-            if abs(speed) > MAX_SPEED_DEG_S:
-                theta = self._theta + math.copysign(MAX_SPEED_DEG_S * dt, speed)
-                speed = math.copysign(MAX_SPEED_DEG_S, speed)
-            self._speed = 0.5 * self._speed + 0.5 * speed
-        flipped = abs(_wrap(theta - obs.yaw_deg)) > 90.0
-        self._theta, self._t = theta, obs.t
-        return theta, flipped
+            frame = self._advance(self._step(t - self._t), loglik, t)
+        self._frames.append(frame)
+        self._t = t
+        self._path = None
+        self._freeze_old(t)
+        return self.window()[-1]
 
+    # -- the two passes -----------------------------------------------------------------------
 
-    def _choose(self, y: float, predicted: float, face: float | None) -> tuple[float, bool]:
-        """The rotation this frame most likely shows, and whether the model mirrors its depth.
+    def _advance(self, step: "_Step", loglik: np.ndarray, t: float) -> "_Frame":
+        n, v = BINS, len(SPEEDS)
+        # Viterbi: best previous speed for each (yaw, new speed), then best yaw offset.
+        scores = self._delta[:, :, None] + step.logtrans[None, :, :]  # (yaw, old speed, new speed)
+        best_v = scores.argmax(axis=1)  # (yaw, new speed)
+        m = scores.max(axis=1)
+        cand = m.ravel()[step.source] + step.logw[None, :, :]  # (yaw, new speed, offset)
+        best_j = cand.argmax(axis=2)
+        delta = cand.max(axis=2) + loglik[:, None]
+        jump = step.offsets[np.arange(v)[None, :], best_j]
+        prev_yaw = (np.arange(n)[:, None] - jump) % n
+        prev_speed = best_v[prev_yaw, np.arange(v)[None, :]]
+        self._delta = delta - delta.max()
+        # Forward filter: the same steps, summed.
+        mixed = self._alpha @ step.trans
+        alpha = (mixed.ravel()[step.source] * step.weights[None, :, :]).sum(axis=2)
+        alpha *= np.exp(loglik)[:, None]
+        total = alpha.sum()
+        self._alpha = alpha / total if total > 0 else np.full_like(alpha, 1.0 / alpha.size)
+        return _frame(t, jump.astype(np.int16), prev_speed.astype(np.int8), self._alpha.sum(axis=1))
 
-        The shoulder line is known modulo 180°, so the half-turn nearest to where the body
-        should be is taken. In a back view the model may take the back for a front: it then
-        reports the yaw mirrored in depth (``-y``), and the two readings meet at the side view
-        (±90°) where it switched. Continuity cannot tell them apart; the face can: when the
-        face detector contradicts the current reading on two frames in a row, the reading
-        changes and the rotation is mirrored about the last side view it passed.
+    def _step(self, dt: float) -> "_Step":
+        """The motion model for a gap of ``dt`` (cached per hundredth of a second)."""
+        key = max(int(round(dt * 100)), 1)
+        if key in self._steps:
+            return self._steps[key]
+        s = self.settings
+        dt = key / 100
+        p = 1.0 - math.exp(-s.speed_change_per_s * dt)
+        v = len(SPEEDS)
+        trans = np.zeros((v, v))
+        for i in range(v):
+            share = {0: 1.0 - p, 1: 0.75 * p / 2, 2: 0.25 * p / 2}
+            for d, w in share.items():
+                for j in {i - d, i + d}:
+                    trans[i, min(max(j, 0), v - 1)] += w
+        trans /= trans.sum(axis=1, keepdims=True)
+        sigma = math.sqrt(s.jitter_deg**2 + s.drift_deg_per_s**2 * dt) / BIN_DEG
+        limit = BINS // 2 - 1  # a step is less than half a turn, so the path's rotation is exact
+        bound = max(limit - 3 * sigma, 0.0)
+        centres = np.clip(SPEEDS * dt / BIN_DEG, -bound, bound)
+        half = int(math.ceil(3 * sigma)) + 1
+        offsets = np.round(centres)[:, None].astype(int) + np.arange(-half, half + 1)[None, :]
+        offsets = np.clip(offsets, -limit, limit)
+        logw = -0.5 * ((offsets - centres[:, None]) / sigma) ** 2
+        logw[np.diff(offsets, axis=1, prepend=-10**6) == 0] = -np.inf  # clipped duplicates
+        weights = np.exp(logw)
+        weights /= weights.sum(axis=1, keepdims=True)
+        # Where each (yaw, new speed, offset) comes from, as an index into a flat (yaw, speed) array.
+        source = ((np.arange(BINS)[:, None, None] - offsets[None, :, :]) % BINS) * v + np.arange(v)[None, :, None]
+        step = _Step(offsets, np.log(np.maximum(weights, 1e-300)), weights, trans,
+                     np.log(np.maximum(trans, 1e-300)), source)
+        self._steps[key] = step
+        return step
+
+    def side_views(self, since: float) -> tuple[int, float]:
+        """Separate side views the widths showed since ``since``, and the share of frames measured."""
+        return self.appearance.side_views(since)
+
+    def back_probability(self, within_deg: float = 60.0) -> float:
+        """The filter's probability, now, that the body is within ``within_deg`` of showing its back."""
+        if not self._frames:
+            return 0.0
+        marginal = self._frames[-1].marginal
+        off = np.abs(np.arange(BINS) * BIN_DEG - 180.0)
+        return float(marginal[off <= within_deg].sum() / max(marginal.sum(), 1e-12))
+
+    # -- the path -----------------------------------------------------------------------------
+
+    def path(self) -> list[YawSample]:
+        """The samples of the most likely path: frozen ones, then the window's."""
+        if self._path is None:
+            self._path = self._backtrack()
+        return self.frozen + self._path if self.keep else self._path
+
+    def window(self) -> list[YawSample]:
+        """Only the samples that may still be revised (the last ``window_s``), oldest first."""
+        if self._path is None:
+            self._path = self._backtrack()
+        return self._path
+
+    def _backtrack(self) -> list[YawSample]:
+        """The best path, from the newest frame back until it meets the previous best path.
+
+        Paths that end differently usually agree a few frames back (they coalesce), so the
+        walk stops there and the older part of the previous path is kept as it was.
         """
-        base = -y if self._reflected else y
-        theta = base + 180.0 * round((predicted - base) / 180.0)
-        if _face_cost(theta, face) == 0.0:
-            self._contradictions = 0
-            return theta, self._reflected
-        profile = 90.0 + 180.0 * round((theta - 90.0) / 180.0)
-        other = 2.0 * profile - theta
-        if abs(theta - profile) >= 80.0 or _face_cost(other, face) > 0.0:
-            return theta, self._reflected
-        self._contradictions += 1
-        if self._contradictions < 2:
-            return theta, self._reflected
-        self._contradictions = 0
-        self._speed = -self._speed
-        self._recent = [(t, 2.0 * profile - v, f) for t, v, f in self._recent]
-        return other, not self._reflected
+        if not self._frames:
+            return []
+        yaw, speed = np.unravel_index(int(self._delta.argmax()), self._delta.shape)
+        yaw, speed = int(yaw), int(speed)
+        old = self._states
+        states: list[tuple[int, int, int]] = []  # (cell, speed, cells moved since the previous frame)
+        i = len(self._frames) - 1
+        while i >= 0:
+            if i < len(old) and old[i][0] == yaw and old[i][1] == speed:
+                break
+            frame = self._frames[i]
+            if frame.jump is None:
+                states.append((yaw, speed, 0))
+                i -= 1
+                break
+            jump = int(frame.jump[yaw, speed])
+            states.append((yaw, speed, jump))
+            yaw, speed = (yaw - jump) % BINS, int(frame.prev_speed[yaw, speed])
+            i -= 1
+        keep = i + 1  # frames 0..i are unchanged
+        states.reverse()
+        self._states = old[:keep] + states
+        samples = self._samples[:keep]
+        if keep > 0:
+            rotation = samples[-1].rotation_deg
+        elif self._anchor is None:
+            rotation = _wrap(states[0][0] * BIN_DEG)
+        else:
+            rotation = self._anchor[1] + _wrap(states[0][0] * BIN_DEG - self._anchor[0])
+        for n, (cell, _, jump) in enumerate(states):
+            frame = self._frames[keep + n]
+            if keep + n > 0:
+                rotation += jump * BIN_DEG
+            samples.append(YawSample(frame.t, rotation, _wrap(rotation), float(frame.confidence[cell])))
+        self._samples = samples
+        return list(samples)
+
+    def _freeze_old(self, t: float) -> None:
+        if self._frames[0].t >= t - self.settings.window_s:
+            return
+        path = self.window()
+        while len(self._frames) > 1 and self._frames[0].t < t - self.settings.window_s:
+            self._frames.popleft()
+            self._states.pop(0)
+            self._samples.pop(0)
+            sample = path.pop(0)
+            self._anchor = (sample.yaw_deg, sample.rotation_deg)
+            if self.keep:
+                self.frozen.append(sample)
+        first = self._frames[0]
+        self._frames[0] = _Frame(first.t, None, None, first.marginal, first.confidence)
 
 
-_FACE_COST = 60.0
+@dataclass(frozen=True)
+class _Step:
+    """The motion model between two frames a given time apart."""
+
+    offsets: np.ndarray  # (speed, k): yaw cells moved
+    logw: np.ndarray  # (speed, k): their log weights
+    weights: np.ndarray
+    trans: np.ndarray  # (old speed, new speed)
+    logtrans: np.ndarray
+    source: np.ndarray  # (yaw, speed, k): flat index of the (yaw, speed) each move comes from
 
 
-def _face_says_front(face: float | None) -> bool | None:
-    if face is None:
-        return None
-    if face >= 0.8:  # the back of a head scores up to ~0.7 now and then
-        return True
-    if face < 0.15:
-        return False
-    return None
+@dataclass
+class _Frame:
+    t: float
+    jump: np.ndarray | None  # (yaw, speed) -> cells moved since the previous frame on the best path
+    prev_speed: np.ndarray | None  # (yaw, speed) -> speed index at the previous frame
+    marginal: np.ndarray  # forward probability of each yaw cell
+    confidence: np.ndarray  # per cell: the probability of being within ±30° of it
 
 
-def _face_cost(theta: float, face: float | None) -> float:
-    """Misfit of a rotation with the face detector: a face is found up to about ±130° from front."""
-    front = _face_says_front(face)
-    off = abs(_wrap(theta))
-    if front is True and off > 140.0:
-        return _FACE_COST
-    if front is False and off < 70.0:
-        return _FACE_COST
-    return 0.0
+def _frame(t: float, jump, prev_speed, marginal: np.ndarray) -> _Frame:
+    near = int(round(30.0 / BIN_DEG))
+    m = marginal / max(float(marginal.sum()), 1e-12)
+    window = np.convolve(np.concatenate([m[-near:], m, m[:near]]), np.ones(2 * near + 1), "valid")
+    return _Frame(t, jump, prev_speed, m, np.round(np.clip(window, 0.0, 1.0), 3))
+
+
+def samples_from_rows(rows: list) -> list[YawSample]:
+    """A stored look's ``yaw`` rows as samples: ``[t, yaw, rotation, confidence]``, or the old three."""
+    out = []
+    for row in rows:
+        t, yaw, rotation = float(row[0]), float(row[1]), float(row[2])
+        confidence = float(row[3]) if len(row) > 3 and row[3] is not None else 1.0
+        out.append(YawSample(t, rotation, yaw, confidence))
+    return out
 
 
 def _wrap(deg: float) -> float:

@@ -1,4 +1,8 @@
-"""``kiosk eval footage LABELS.json``: run ``analyze`` over labelled clips and score it."""
+"""``kiosk eval footage LABELS.json...``: run ``analyze`` over labelled clips and score it.
+
+Each labels file is scored on its own (a development set and a holdout set give two
+summaries, never one blended figure) and the clips of all of them together at the end.
+"""
 
 from __future__ import annotations
 
@@ -12,60 +16,92 @@ from kiosk.errors import UsageError
 
 
 def register(subparsers) -> None:
+    from kiosk.analysis.variants import VARIANTS
+
     p = subparsers.add_parser("eval", help="score the analysis against labelled footage")
     sub = p.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
     f = sub.add_parser("footage", help="analyse every labelled clip and compare with the labels")
-    f.add_argument("labels", metavar="LABELS.json", help="labels (the format of shared/footage/labels.json)")
+    f.add_argument("labels", metavar="LABELS.json", nargs="+",
+                   help="labels (the format of shared/footage/labels.json); several files are scored apart")
     f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    f.add_argument("--dir", help="folder of the clips (default: the folder of LABELS.json)")
+    f.add_argument("--dir", help="folder of the clips (default: the folder of each LABELS.json)")
     f.add_argument("--variants", default="original",
-                   help="comma-separated clip variations to run, or 'all' (original, mirrored, reversed, "
-                        "slow0.5x, fast2x, letterbox, dim, dropouts, 10fps, sideways)")
+                   help=f"comma-separated clip variations to run, or 'all' ({', '.join(VARIANTS)})")
     f.add_argument("--config", help="configuration file whose [analysis] section is used")
+    f.add_argument("--pose-cache", metavar="DIR",
+                   help="keep the poses of each clip and variant in DIR and reuse them on the next run")
     f.add_argument("--strict", action="store_true", help="exit with status 3 when a clip misses the targets")
     f.set_defaults(func=eval_footage)
 
 
 def eval_footage(args: argparse.Namespace) -> int:
-    from kiosk.analysis.scoring import score, totals
-    from kiosk.analysis.settings import body_settings, pose_settings
+    from kiosk.analysis.scoring import totals
     from kiosk.analysis.variants import VARIANTS
-    from kiosk.analysis.video import VideoOptions, analyse_frames, read_frames
 
     cfg = load_config(args.config).analysis
-    entries = _read_labels(Path(args.labels))
-    folder = Path(args.dir) if args.dir else Path(args.labels).resolve().parent
     names = list(VARIANTS) if args.variants == "all" else [n.strip() for n in args.variants.split(",") if n.strip()]
     unknown = [n for n in names if n not in VARIANTS]
     if unknown or not names:
         raise UsageError(f"unknown variant {', '.join(unknown) or '(none given)'}; known: {', '.join(VARIANTS)}")
-    scores, rows = [], []
-    for entry in entries:
-        path = folder / entry["file"]
-        if not path.is_file():
-            raise UsageError(f"clip {path} named in {args.labels} does not exist")
-        for name in names:
-            variant = VARIANTS[name]
-            frames, duration = read_frames(str(path))
-            labels = variant.labels(entry)
-            options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg, variant.rotation), body_settings(cfg))
-            result = analyse_frames(variant.frames(frames, duration), entry["file"], labels["duration_s"], options)
-            data = result.to_json()
-            clip = score(labels, data, name)
-            scores.append(clip)
-            rows.append({**clip.to_json(), "analysis": data})
-            if not args.json:
-                print(_row(clip), flush=True)
-            else:
-                print(f"{entry['file']} [{name}]: {'pass' if clip.passed else 'FAIL'}", file=sys.stderr, flush=True)
-    summary = totals(scores)
+    sets = []
+    for labels_file in args.labels:
+        entries = _read_labels(Path(labels_file))
+        folder = Path(args.dir) if args.dir else Path(labels_file).resolve().parent
+        for entry in entries:
+            if not (folder / entry["file"]).is_file():
+                raise UsageError(f"clip {folder / entry['file']} named in {labels_file} does not exist")
+        sets.append((labels_file, entries, folder))
+    all_scores, rows, per_set = [], [], {}
+    for labels_file, entries, folder in sets:
+        if not args.json and len(sets) > 1:
+            print(f"== {labels_file}", flush=True)
+        scores = []
+        for entry in entries:
+            for name in names:
+                clip, data = _evaluate(entry, folder, name, cfg, args.pose_cache)
+                scores.append(clip)
+                rows.append({**clip.to_json(), "labels": labels_file, "analysis": data})
+                if not args.json:
+                    print(_row(clip), flush=True)
+                else:
+                    print(f"{entry['file']} [{name}]: {'pass' if clip.passed else 'FAIL'}", file=sys.stderr, flush=True)
+        per_set[labels_file] = totals(scores)
+        all_scores += scores
+        if not args.json and len(sets) > 1:
+            print(f"{labels_file}: {_summary(per_set[labels_file])}", flush=True)
+    summary = totals(all_scores)
     if args.json:
-        print(json.dumps({"labels": str(args.labels), "clips": rows, "totals": summary}))
+        labels = args.labels[0] if len(args.labels) == 1 else list(args.labels)
+        print(json.dumps({"labels": labels, "clips": rows, "totals": summary, "sets": per_set}))
     else:
-        print(_summary(summary))
+        print(f"total: {_summary(summary)}")
     if args.strict and summary["passed"] < summary["clips"]:
         return 3
     return 0
+
+
+def _evaluate(entry: dict, folder: Path, name: str, cfg, cache_dir: str | None):
+    from kiosk.analysis.pose_cache import PoseCache
+    from kiosk.analysis.scoring import score
+    from kiosk.analysis.settings import body_settings, pose_settings
+    from kiosk.analysis.variants import VARIANTS
+    from kiosk.analysis.video import VideoOptions, analyse_frames, read_frames
+
+    variant = VARIANTS[name]
+    path = folder / entry["file"]
+    labels = variant.labels(entry)
+    options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg, variant.rotation), body_settings(cfg))
+    cache = PoseCache(cache_dir) if cache_dir else None
+    poses = cache.load(path, name, options.max_fps, options.pose) if cache else None
+    if poses is None:
+        frames, duration = read_frames(str(path))
+        result = analyse_frames(variant.frames(frames, duration), entry["file"], labels["duration_s"], options)
+        if cache:
+            cache.save(path, name, options.max_fps, options.pose, result.poses)
+    else:
+        result = analyse_frames([], entry["file"], labels["duration_s"], options, poses=poses)
+    data = result.to_json()
+    return score(labels, data, name), data
 
 
 def _read_labels(path: Path) -> list[dict]:
@@ -86,15 +122,29 @@ def _fmt(value, unit: str) -> str:
 
 def _row(c) -> str:
     turn = f"{'yes' if c.expected_turn else 'no':>3}/{c.complete_turns}"
-    direction = "—" if c.direction_ok is None else (c.direction + (" ok" if c.direction_ok else " WRONG"))
+    if c.direction_ok is None:
+        direction = "—"
+    elif c.direction is None:
+        direction = "none"
+    else:
+        direction = c.direction + (" ok" if c.direction_ok else " WRONG")
+    yaw = "—" if c.yaw_front_err_deg is None else f"{c.yaw_front_err_deg:.0f}°"
+    yaw += "/" + ("—" if c.yaw_back_err_deg is None else f"{c.yaw_back_err_deg:.0f}°")
+    if c.yaw_err_deg is not None:
+        yaw += f" every frame {c.yaw_err_deg:.0f}° (p90 {c.yaw_err_p90_deg:.0f}°)"
+    gestures = f"  gestures {c.gestures_found}/{c.gestures_expected} false {c.false_gestures}" if (
+        c.gestures_expected or c.false_gestures) else ""
     return (f"{c.file[:36]:36} {c.variant:9} turn {turn}  start {_fmt(c.start_err_s, 's'):>7}  end {_fmt(c.end_err_s, 's'):>7}"
-            f"  rot {_fmt(c.rotation_err_deg, '°'):>5}  dir {direction:9}  false {c.false_turns}  "
-            f"{'pass' if c.passed else 'FAIL'}")
+            f"  rot {_fmt(c.rotation_err_deg, '°'):>5}  dir {direction:9}  false {c.false_turns}{gestures}"
+            f"  yaw err front/back {yaw:9}  {'pass' if c.passed else 'FAIL'}")
 
 
 def _summary(t: dict) -> str:
-    return (f"total: {t['passed']}/{t['clips']} clips pass; turns found {t['turns_found']}/{t['turns_expected']}; "
+    return (f"{t['passed']}/{t['clips']} clips pass; turns found {t['turns_found']}/{t['turns_expected']}; "
             f"start error mean {t['start_err_mean_abs_s']} s (max {t['start_err_max_abs_s']}); end error mean "
             f"{t['end_err_mean_abs_s']} s (max {t['end_err_max_abs_s']}); rotation error mean "
             f"{t['rotation_err_mean_abs_deg']}° (max {t['rotation_err_max_abs_deg']}); wrong direction "
-            f"{t['direction_wrong']}; false turns {t['false_turns']}")
+            f"{t['direction_wrong']}; false turns {t['false_turns']}; gestures found {t['gestures_found']}/"
+            f"{t['gestures_expected']}, false gestures {t['false_gestures']}; yaw track error front "
+            f"{t['yaw_front_err_mean_deg']}°, back {t['yaw_back_err_mean_deg']}°, every labelled frame "
+            f"{t['yaw_err_mean_deg']}°")

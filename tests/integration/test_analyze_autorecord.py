@@ -64,7 +64,7 @@ def test_turning_clip_records_one_look_with_its_turn(footage_dir, tmp_path):
     yaw = stored["yaw"]
     # Samples as often as the machine allows (the rate is `kiosk bench analyze`'s business):
     # at the 5 analysed frames a second the tracker is made for, ~30 over this clip's look.
-    assert len(yaw) >= 15
+    assert len(yaw) >= 15 and all(len(row) == 4 for row in yaw)
     assert yaw[-1][2] - yaw[0][2] >= 300  # the track covers the whole rotation
     phases = [e.phase for e in events if isinstance(e, TurnPhase)]
     assert phases == ["started", "back", "completed"]

@@ -20,7 +20,8 @@ def test_analyze_json_is_one_object_with_the_issue_keys(footage_dir):
     proc = kiosk("analyze", str(clip), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # the whole of stdout is one JSON object
-    assert list(data) == ["video", "duration_s", "frames_analyzed", "fps_analyzed", "person_intervals", "turns"]
+    assert list(data) == ["video", "duration_s", "frames_analyzed", "fps_analyzed", "person_intervals", "turns",
+                          "gestures", "yaw"]
     assert data["video"] == str(clip)
     assert data["duration_s"] == pytest.approx(1.59, abs=0.01)
     assert data["frames_analyzed"] >= 20 and data["fps_analyzed"] > 10
@@ -28,6 +29,10 @@ def test_analyze_json_is_one_object_with_the_issue_keys(footage_dir):
     [turn] = data["turns"]
     assert list(turn) == ["start_s", "back_s", "end_s", "rotation_deg", "direction", "complete"]
     assert turn["direction"] == "cw" and turn["complete"] is True
+    assert data["gestures"] == []
+    assert len(data["yaw"]) == data["frames_analyzed"]
+    assert all(len(row) == 4 and -180 <= row[1] <= 180 and 0 <= row[3] <= 1 for row in data["yaw"])
+    assert data["yaw"][-1][2] - data["yaw"][0][2] >= 300  # the whole clockwise turn
     assert "Traceback" not in proc.stderr
 
 
@@ -89,6 +94,28 @@ def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
     assert "total: 0/1 clips pass" in proc.stdout
 
 
+def test_eval_scores_each_labels_file_apart_and_caches_poses(footage_dir, footage_labels, tmp_path):
+    iper = [e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4"]
+    squats = [e for e in footage_labels if e["file"] == "tfjs_pose_squats.mp4"]
+    (tmp_path / "a.json").write_text(json.dumps(iper))
+    (tmp_path / "b.json").write_text(json.dumps(squats))
+    cache = tmp_path / "poses"
+    args = ("eval", "footage", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--dir", str(footage_dir),
+            "--variants", "original,5fps", "--pose-cache", str(cache))
+    first = kiosk(*args, "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert set(data["sets"]) == {str(tmp_path / "a.json"), str(tmp_path / "b.json")}
+    assert data["sets"][str(tmp_path / "a.json")]["turns_expected"] == 2  # original and 5fps
+    assert data["sets"][str(tmp_path / "b.json")]["turns_expected"] == 0
+    assert data["totals"]["clips"] == 4 and data["totals"]["passed"] == 4
+    assert len(list(cache.glob("*.npz"))) == 4
+    again = kiosk(*args)
+    assert again.returncode == 0, again.stderr
+    assert f"{tmp_path / 'a.json'}: 2/2 clips pass" in again.stdout and "total: 4/4 clips pass" in again.stdout
+    assert "yaw track error front" in again.stdout
+
+
 def test_eval_rejects_a_file_that_is_not_labels(tmp_path):
     bad = tmp_path / "labels.json"
     bad.write_text('{"file": "x.mp4"}')
@@ -112,3 +139,30 @@ def test_analyze_honours_a_phone_style_display_rotation(footage_dir, tmp_path):
     [turn] = json.loads(proc.stdout)["turns"]
     assert turn["complete"] and turn["direction"] == "cw"
     assert abs(turn["start_s"] - 0.15) <= 0.5 and abs(turn["end_s"] - 1.44) <= 0.5
+
+
+def _gesture_clips() -> list:
+    from tests.conftest import ROOT
+
+    out = []
+    for name in ("dev.json", "synth-dev.json", "holdout.json", "synth-holdout.json"):
+        path = ROOT / "tests" / "footage" / name
+        if path.is_file():
+            for entry in json.loads(path.read_text()):
+                if entry.get("gestures") or entry.get("lookalikes"):
+                    out.append(pytest.param(path.parent, entry, id=f"{name}:{entry['file']}"))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder, entry", _gesture_clips())
+def test_analyze_json_reports_the_labelled_gestures_and_nothing_on_look_alikes(folder, entry):
+    """Touchless control on people: every labelled gesture within 0.5 s, nothing on a look-alike."""
+    from kiosk.analysis.scoring import gesture_score
+
+    proc = kiosk("analyze", str(folder / entry["file"]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    fired = json.loads(proc.stdout)["gestures"]
+    assert all(set(g) == {"t", "gesture"} for g in fired)
+    expected, found, false, _ = gesture_score(entry.get("gestures", []), fired)
+    assert found == expected and false == 0, (fired, entry.get("gestures"), entry.get("lookalikes"))

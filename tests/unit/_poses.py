@@ -17,26 +17,32 @@ _PAIRS = [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16),
 def make_pose(t: float, yaw_deg: float = 0.0, swapped: bool = False, visibility: float = 0.99,
               left_wrist: tuple[float, float] | None = None, right_wrist: tuple[float, float] | None = None,
               shift: tuple[float, float] = (0.0, 0.0), scale: float = 1.0, face: float | None = None,
-              mirrored_depth: bool = False) -> Pose:
+              mirrored_depth: bool = False, head_deg: float = 0.0) -> Pose:
     """A standing person turned ``yaw_deg`` clockwise (seen from above) from facing the camera.
 
     Wrist positions are (across, down) in metres from the shoulder centre, in the person's own
     frame (across > 0: towards their left); elbows are put halfway. ``mirrored_depth`` is the
     model taking a back for a front: labels swapped and depth mirrored (it reports 180° − yaw).
+    ``head_deg``: the head turned that much further (clockwise) than the body.
     """
     th = math.radians(yaw_deg)
     left = np.array([math.cos(th), 0.0, -math.sin(th)])  # the person's left, in camera x/y/z
     forward = np.array([-math.sin(th), 0.0, -math.cos(th)])
     world = np.zeros((lm.LANDMARKS, 3), np.float32)
 
-    def put(index: int, across: float, down: float, ahead: float = 0.0) -> None:
-        world[index] = across * left + ahead * forward + np.array([0.0, down, 0.0])
+    th_head = math.radians(yaw_deg + head_deg)
+    head_left = np.array([math.cos(th_head), 0.0, -math.sin(th_head)])
+    head_forward = np.array([-math.sin(th_head), 0.0, -math.cos(th_head)])
 
-    put(lm.NOSE, 0.0, -0.62, 0.10)
-    put(lm.LEFT_EYE, 0.03, -0.66, 0.08)
-    put(lm.RIGHT_EYE, -0.03, -0.66, 0.08)
-    put(lm.LEFT_EAR, 0.07, -0.64)
-    put(lm.RIGHT_EAR, -0.07, -0.64)
+    def put(index: int, across: float, down: float, ahead: float = 0.0, head: bool = False) -> None:
+        l, f = (head_left, head_forward) if head else (left, forward)
+        world[index] = across * l + ahead * f + np.array([0.0, down, 0.0])
+
+    put(lm.NOSE, 0.0, -0.62, 0.10, head=True)
+    put(lm.LEFT_EYE, 0.03, -0.66, 0.08, head=True)
+    put(lm.RIGHT_EYE, -0.03, -0.66, 0.08, head=True)
+    put(lm.LEFT_EAR, 0.07, -0.64, head=True)
+    put(lm.RIGHT_EAR, -0.07, -0.64, head=True)
     put(lm.LEFT_SHOULDER, 0.18, -0.5)
     put(lm.RIGHT_SHOULDER, -0.18, -0.5)
     put(lm.LEFT_HIP, 0.12, 0.0)
@@ -52,8 +58,11 @@ def make_pose(t: float, yaw_deg: float = 0.0, swapped: bool = False, visibility:
     put(lm.RIGHT_WRIST, rw[0], rw[1] - 0.5)
     put(lm.LEFT_ELBOW, (0.18 + lw[0]) / 2, (lw[1] - 0.5 - 0.5) / 2)
     put(lm.RIGHT_ELBOW, (-0.18 + rw[0]) / 2, (rw[1] - 0.5 - 0.5) / 2)
-    # Square pixels on a 3:4 portrait frame: a metre across is 0.4 / 0.75 of the width.
-    image = np.stack([0.5 + shift[0] + world[:, 0] * 0.4 / 0.75 * scale, 0.5 + shift[1] + world[:, 1] * 0.4 * scale], axis=1)
+    # Square pixels on a 3:4 portrait frame: a metre across is 0.4 / 0.75 of the width. The camera
+    # looks down a little, so what is nearer to it sits lower in the picture (toes of someone
+    # facing it below their heels).
+    down = world[:, 1] - 0.45 * world[:, 2]
+    image = np.stack([0.5 + shift[0] + world[:, 0] * 0.4 / 0.75 * scale, 0.5 + shift[1] + down * 0.4 * scale], axis=1)
     vis = np.full(lm.LANDMARKS, visibility, np.float32)
     if mirrored_depth:
         world[:, 2] *= -1

@@ -124,6 +124,23 @@ def test_the_yaw_track_covers_the_pre_roll():
     auto.stop()
 
 
+def test_the_settled_path_replaces_the_live_estimates_it_covers():
+    bus, fake, auto = setup()
+    now = time.monotonic()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=now))
+    for i in range(5):
+        bus.emit(BodyYaw(t=now + i * 0.2, yaw_deg=0.0, rotation_deg=0.0, turn_deg=0.0, confidence=0.4))
+    settled = tuple((now + i * 0.2, 90.0 * i - 360.0 * (i > 2), 90.0 * i, 0.95) for i in range(4))
+    bus.emit(TurnPhase(phase="completed", direction="cw", start_s=now, back_s=now + 0.4, end_s=now + 0.6,
+                       rotation_deg=360.0, complete=True, track=settled))
+    bus.emit(BodyYaw(t=now + 1.0, yaw_deg=0.0, rotation_deg=360.0, turn_deg=0.0, confidence=0.9))
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=4.0, session_id=None))
+    rows = fake.stored["look-1"][1]["yaw"]
+    assert [r[2] for r in rows] == [0.0, 90.0, 180.0, 270.0, 0.0, 360.0]  # settled, then the live rest
+    assert [r[3] for r in rows][:4] == [0.95] * 4 and all(len(r) == 4 for r in rows)
+    auto.stop()
+
+
 def test_a_refused_request_lets_the_next_turn_ask_again():
     from kiosk.recording.events import RecordingFailed
 

@@ -1,0 +1,227 @@
+"""What one pose says about which way the body faces: cues, and their likelihood over yaw.
+
+Each cue is measured so that it does not depend on the model's left/right labels (which it
+swaps in back views), except the one that is the model's own belief:
+
+- **width**: the shoulder line's extent across the torso in the picture, in torso lengths,
+  divided by the same person's 3D shoulder-to-torso ratio: about ``|cos yaw|`` (1 facing the
+  camera or showing the back, 0 in profile). The hips give a second, noisier reading.
+  Measured across the image torso axis, so a tilted camera or a lean changes nothing.
+- **axis**: the 3D shoulder and hip lines seen from above, modulo 180° (a line has no
+  left/right). Monocular depth is ambiguous, so the reading is sometimes mirrored in depth
+  (``-axis``); the likelihood allows it.
+- **labels**: the yaw the model's own left/right labels give: trusted only a little, as a
+  front/back opinion.
+- **nose**: the nose's offset across the torso axis, in torso lengths: which way the *head*
+  points in the picture (image-left in the first profile of a clockwise turn, image-right in
+  the second). The head turns on its own by up to ±70°; the likelihood allows it.
+- **feet**: how far the toes sit below the heels in the picture, in torso lengths (both feet,
+  so label-free). A camera above the feet sees the toes of someone facing it lower than their
+  heels (about +0.2 to +0.3), of someone showing the back level with them (about 0): an opinion
+  on front or back that does not come from the model's idea of depth.
+- **face**: the strict face check (``Pose.face``): a face the face-mesh model accepts on the
+  head means the head is within about ±100° of the camera. No face is strong evidence only
+  once this person's face has been found a few times: until then (a visor, a mask, a hood, a
+  dark room, a small head) it says little.
+
+``loglik`` gives the log-likelihood of a pose's cues for each yaw on a grid (0..360°, yaw 0 =
+facing the camera, clockwise seen from above positive), which the tracker in ``yaw`` fuses with
+a motion prior.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.analysis import pose as lm
+from kiosk.analysis.pose import Pose
+
+#: The torso must point up at least this much (cosine from vertical, ~53°) for the cues to count.
+UPRIGHT = 0.6
+_SEEN = 0.5
+
+
+@dataclass(frozen=True)
+class Cues:
+    """The yaw cues of one pose (None where a cue could not be measured)."""
+
+    t: float
+    width: float | None  # shoulder line across the torso, in image torso lengths
+    hip_width: float | None
+    width_ref: float | None  # this pose's 3D shoulder length over 3D torso length
+    hip_ref: float | None
+    axis_deg: float | None  # 3D shoulder/hip line seen from above, modulo 180
+    axis_quality: float  # 0..1
+    labelled_deg: float | None  # yaw from the model's left/right labels, -180..180
+    nose: float | None  # nose offset across the torso axis (image torso lengths; + image-right)
+    face: float | None  # strict face check: 1 a face, 0 none, None not looked at
+    feet: float | None = None  # toes below heels in the picture (image torso lengths)
+
+
+def cues_of(pose: Pose) -> Cues | None:
+    """The cues of a standing pose, or None when the torso is not upright or not seen."""
+    w, vis = pose.world, pose.visibility
+    torso3 = (w[lm.LEFT_SHOULDER] + w[lm.RIGHT_SHOULDER]) / 2 - (w[lm.LEFT_HIP] + w[lm.RIGHT_HIP]) / 2
+    length3 = float(np.linalg.norm(torso3))
+    if length3 < 1e-3 or -float(torso3[1]) < UPRIGHT * length3:
+        return None  # lying, bending over, a yoga pose: "which way the body faces" means nothing
+    xy = pose.image.astype(np.float64) * np.array([pose.aspect, 1.0])  # square units
+    shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
+    hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
+    up = shoulders - hips
+    torso = float(np.hypot(*up))
+    if torso < 1e-4:
+        return None
+    up /= torso
+    across = np.array([-up[1], up[0]])  # perpendicular to the torso in the picture
+    if across[0] < 0:
+        across = -across  # pointing image-right (the picture's own x), whatever the labels
+    shoulders_seen = min(vis[lm.LEFT_SHOULDER], vis[lm.RIGHT_SHOULDER]) >= _SEEN
+    hips_seen = min(vis[lm.LEFT_HIP], vis[lm.RIGHT_HIP]) >= _SEEN
+    width = abs(float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], across))) / torso
+    hip_width = abs(float(np.dot(xy[lm.LEFT_HIP] - xy[lm.RIGHT_HIP], across))) / torso
+    width_ref = float(np.linalg.norm(w[lm.LEFT_SHOULDER] - w[lm.RIGHT_SHOULDER])) / length3
+    hip_ref = float(np.linalg.norm(w[lm.LEFT_HIP] - w[lm.RIGHT_HIP])) / length3
+    axis, quality, labelled = _axis(pose)
+    nose = None
+    if vis[lm.NOSE] >= _SEEN:
+        nose = float(np.dot(xy[lm.NOSE] - shoulders, across)) / torso
+    feet = None
+    toes, heels = [lm.LEFT_FOOT, lm.RIGHT_FOOT], [lm.LEFT_HEEL, lm.RIGHT_HEEL]
+    if min(vis[toes + heels]) >= _SEEN:
+        feet = float(np.dot((xy[toes] - xy[heels]).mean(axis=0), up)) / -torso  # along the torso, downwards
+    return Cues(
+        t=pose.t,
+        width=width if shoulders_seen else None,
+        hip_width=hip_width if hips_seen else None,
+        width_ref=width_ref if shoulders_seen else None,
+        hip_ref=hip_ref if hips_seen else None,
+        axis_deg=axis,
+        axis_quality=quality,
+        labelled_deg=labelled,
+        nose=nose,
+        face=pose.face,
+        feet=feet,
+    )
+
+
+def _axis(pose: Pose) -> tuple[float | None, float, float | None]:
+    """The 3D line angle (labels' yaw, -180..180) with its quality; the axis is it modulo 180."""
+    w, vis = pose.world, pose.visibility
+    total = np.zeros(2)
+    weight_sum = 0.0
+    for left, right, share in ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, 0.6), (lm.LEFT_HIP, lm.RIGHT_HIP, 0.4)):
+        d = w[left] - w[right]  # anatomical right → left, metres
+        flat = math.hypot(float(d[0]), float(d[2]))
+        if flat < 0.05:  # a line shorter than 5 cm is noise
+            continue
+        weight = share * float(min(vis[left], vis[right]))
+        # yaw = atan2(-dz, dx): the right→left line points to image-right when facing the camera.
+        total += weight * np.array([d[0], -d[2]]) / flat
+        weight_sum += weight
+    if weight_sum <= 0.05 or np.hypot(*total) < 1e-6:
+        return None, 0.0, None
+    yaw = math.degrees(math.atan2(total[1], total[0]))
+    agreement = float(np.hypot(*total)) / weight_sum  # 1 when shoulders and hips agree
+    return yaw % 180.0, min(weight_sum, 1.0) * agreement, yaw
+
+
+@dataclass(frozen=True)
+class CueModel:
+    """How much each cue is trusted: spreads, outlier shares and weights (log-likelihood units)."""
+
+    width_sigma: float = 0.13
+    hip_sigma: float = 0.2
+    width_outlier: float = 0.08
+    width_floor: float = 0.06  # a profile still shows this much (joint centres are not one point)
+    axis_kappa: float = 2.5
+    axis_mirrored: float = 0.2  # share of readings mirrored in depth
+    axis_outlier: float = 0.15
+    labels_front: float = 0.72  # chance the labels call a front view a front
+    labels_back: float = 0.45  # chance they call a back view a back (they often take it for a front)
+    nose_gain: float = 0.3  # nose offset in profile, torso lengths
+    nose_sigma: float = 0.09
+    nose_outlier: float = 0.25
+    head_turn_deg: float = 45.0  # spread of the head's yaw around the body's
+    feet_front: float = 0.25  # toes below heels facing the camera (torso lengths)
+    feet_back: float = 0.0  # and showing the back
+    feet_sigma: float = 0.1
+    feet_outlier: float = 0.3
+    face_seen_front: float = 0.9  # chance the face check finds a face when the head faces the camera
+    face_seen_back: float = 0.02
+    face_unproven_front: float = 0.4  # the same for someone whose face has not been found yet
+    face_limit_deg: float = 100.0  # head yaw beyond which a face is rarely found
+
+
+class CueLikelihood:
+    """Log-likelihood of cues on a yaw grid of ``bins`` cells (cell i is yaw i * 360 / bins)."""
+
+    def __init__(self, bins: int = 72, model: CueModel | None = None) -> None:
+        self.bins = bins
+        self.model = model or CueModel()
+        self.yaw = np.arange(bins) * (2 * np.pi / bins)
+        m = self.model
+        self._cos = np.abs(np.cos(self.yaw))
+        # Head yaw around the body's, for the cues that look at the head.
+        offsets = np.radians(np.linspace(-2 * m.head_turn_deg, 2 * m.head_turn_deg, 9))
+        weights = np.exp(-0.5 * (offsets / math.radians(m.head_turn_deg)) ** 2)
+        self._head = self.yaw[:, None] + offsets[None, :]
+        self._head_w = weights / weights.sum()
+        face_p = _smoothstep(np.abs(_wrap_rad(self._head)), math.radians(m.face_limit_deg - 25),
+                             math.radians(m.face_limit_deg + 25))
+        p_face = m.face_seen_front + (m.face_seen_back - m.face_seen_front) * face_p
+        self._p_face = (p_face * self._head_w).sum(axis=1)
+        p_unproven = m.face_unproven_front + (m.face_seen_back - m.face_unproven_front) * face_p
+        self._p_face_unproven = (p_unproven * self._head_w).sum(axis=1)
+        front = np.cos(self.yaw)
+        self._labels_front = np.where(front > 0, m.labels_front, 1.0 - m.labels_back)
+
+    def loglik(self, cues: Cues, width_ref: float | None, hip_ref: float | None,
+               face_proven: bool = True) -> np.ndarray:
+        """``face_proven``: this person's face has been found before, so no face means something."""
+        m = self.model
+        out = np.zeros(self.bins)
+        if cues.width is not None and width_ref:
+            out += _mixture(cues.width / width_ref, m.width_floor + (1 - m.width_floor) * self._cos,
+                            m.width_sigma, m.width_outlier)
+        if cues.hip_width is not None and hip_ref:
+            out += 0.5 * _mixture(cues.hip_width / hip_ref, m.width_floor + (1 - m.width_floor) * self._cos,
+                                  m.hip_sigma, m.width_outlier)
+        if cues.axis_deg is not None and cues.axis_quality > 0.1:
+            a = math.radians(cues.axis_deg)
+            k = m.axis_kappa * cues.axis_quality
+            direct = np.exp(k * (np.cos(2 * (self.yaw - a)) - 1))
+            mirrored = np.exp(k * (np.cos(2 * (self.yaw + a)) - 1))
+            out += np.log((1 - m.axis_mirrored) * direct + m.axis_mirrored * mirrored + m.axis_outlier)
+        if cues.labelled_deg is not None and cues.axis_quality > 0.1:
+            says_front = math.cos(math.radians(cues.labelled_deg))
+            if abs(says_front) > 0.3:  # near a profile the labels' front/back opinion is a coin toss
+                p = self._labels_front if says_front > 0 else 1.0 - self._labels_front
+                out += np.log(p)
+        if cues.nose is not None:
+            expected = -m.nose_gain * np.sin(self._head)
+            dens = np.exp(-0.5 * ((cues.nose - expected) / m.nose_sigma) ** 2)
+            out += np.log((dens * self._head_w).sum(axis=1) + m.nose_outlier)
+        if cues.feet is not None:
+            expected = (m.feet_front + m.feet_back) / 2 + (m.feet_front - m.feet_back) / 2 * np.cos(self.yaw)
+            out += _mixture(cues.feet, expected, m.feet_sigma, m.feet_outlier)
+        if cues.face is not None:
+            seen = self._p_face if face_proven else self._p_face_unproven
+            out += np.log(seen if cues.face >= 0.5 else 1.0 - seen)
+        return out
+
+
+def _mixture(x: float, expected: np.ndarray, sigma: float, outlier: float) -> np.ndarray:
+    return np.log(np.exp(-0.5 * ((x - expected) / sigma) ** 2) + outlier)
+
+
+def _smoothstep(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    s = np.clip((x - a) / (b - a), 0.0, 1.0)
+    return s * s * (3 - 2 * s)
+
+
+def _wrap_rad(a: np.ndarray) -> np.ndarray:
+    return (a + np.pi) % (2 * np.pi) - np.pi

@@ -1,0 +1,87 @@
+"""Poses of a clip saved to disk, so an evaluation can be re-scored without running the model.
+
+``kiosk eval footage --pose-cache DIR`` keeps one ``.npz`` file per clip, variant and pose
+settings: the pose model dominates the evaluation's time (tens of milliseconds a frame), the
+analysis after it takes about two. A file is used again only when the clip's size and
+modification time, the variant, the analysis rate and the pose settings are the same; the
+estimator's own ``VERSION`` is part of the key, so a change to what ``estimate`` does
+invalidates old files. Plain arrays only (no pickle): a cache folder cannot run code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.analysis.pose import VERSION, LANDMARKS, Pose, PoseSettings
+
+_log = logging.getLogger(__name__)
+
+Poses = list[tuple[float, Pose | None]]
+
+
+class PoseCache:
+    """A folder of cached pose sequences."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, clip: Path, variant: str, max_fps: float, settings: PoseSettings) -> Path:
+        stat = clip.stat()
+        key = json.dumps([VERSION, clip.name, stat.st_size, int(stat.st_mtime), variant, max_fps,
+                          dataclasses.asdict(settings)], sort_keys=True)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return self.folder / f"{clip.stem}.{variant}.{digest}.npz"
+
+    def load(self, clip: Path, variant: str, max_fps: float, settings: PoseSettings) -> Poses | None:
+        path = self._path(clip, variant, max_fps, settings)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return _unpack(data)
+        except (OSError, ValueError, KeyError) as exc:
+            _log.warning("ignoring unreadable pose cache %s (%s)", path, exc)
+            return None
+
+    def save(self, clip: Path, variant: str, max_fps: float, settings: PoseSettings, poses: Poses) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(clip, variant, max_fps, settings)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, **_pack(poses))
+        tmp.replace(path)
+
+
+def _pack(poses: Poses) -> dict[str, np.ndarray]:
+    n = len(poses)
+    t = np.array([t for t, _ in poses], np.float64)
+    seen = np.array([p is not None for _, p in poses], bool)
+    image = np.zeros((n, LANDMARKS, 2), np.float32)
+    world = np.zeros((n, LANDMARKS, 3), np.float32)
+    vis = np.zeros((n, LANDMARKS), np.float32)
+    aspect = np.zeros(n, np.float32)
+    face = np.full(n, np.nan, np.float32)
+    for i, (_, p) in enumerate(poses):
+        if p is None:
+            continue
+        image[i], world[i], vis[i], aspect[i] = p.image, p.world, p.visibility, p.aspect
+        face[i] = np.nan if p.face is None else p.face
+    return {"t": t, "seen": seen, "image": image, "world": world, "visibility": vis, "aspect": aspect, "face": face}
+
+
+def _unpack(data) -> Poses:
+    out: Poses = []
+    for i, t in enumerate(data["t"]):
+        if not data["seen"][i]:
+            out.append((float(t), None))
+            continue
+        face = float(data["face"][i])
+        out.append((float(t), Pose(t=float(t), image=data["image"][i], world=data["world"][i],
+                                   visibility=data["visibility"][i], aspect=float(data["aspect"][i]),
+                                   face=None if np.isnan(face) else face)))
+    return out

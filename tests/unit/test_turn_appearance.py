@@ -1,0 +1,42 @@
+"""What the analysis learns about a person: square-on width, whether their face can be found."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kiosk.analysis.appearance import Appearance
+from kiosk.analysis.cues import cues_of
+from tests.unit._poses import make_pose
+
+
+def test_the_square_on_width_is_learned_from_how_wide_the_person_looked():
+    person = Appearance()
+    # This camera shows the shoulders at 85 % of the model's 3D ratio square on.
+    for i in range(30):
+        cues = cues_of(make_pose(i / 15, 0.0))
+        reading = person.read(dataclasses.replace(cues, width=cues.width * 0.85))
+    assert reading.width_ref == pytest.approx(cues.width_ref * 0.85, rel=0.02)
+    assert reading.cues.width / reading.width_ref == pytest.approx(1.0, abs=0.02)
+
+
+def test_no_face_counts_only_once_a_face_was_found_and_only_for_a_while():
+    person = Appearance()
+    reading = person.read(cues_of(make_pose(0.0, 0.0, face=0.0)))
+    assert not reading.face_proven and reading.cues.face == 0.0
+    for i in range(3):
+        reading = person.read(cues_of(make_pose(0.5 * (i + 1), 0.0, face=1.0)))
+    assert reading.face_proven
+    missing = [person.read(cues_of(make_pose(2.0 + 0.5 * i, 180.0, face=0.0))).cues.face for i in range(7)]
+    assert missing[:5] == [0.0] * 5 and missing[5:] == [None, None]  # 2 s of misses, then old news
+
+
+def test_side_views_are_counted_as_separate_runs_of_narrow_widths():
+    person = Appearance()
+    yaws = [0] * 10 + [90] * 3 + [180] * 5 + [270] * 3 + [0] * 5
+    for i, yaw in enumerate(yaws):
+        person.read(cues_of(make_pose(i / 10, float(yaw))))
+    runs, measured = person.side_views(0.0)
+    assert runs == 2 and measured == 1.0
+    assert person.side_views(1.5)[0] == 1  # only the second one after 1.5 s

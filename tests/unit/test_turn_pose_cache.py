@@ -1,0 +1,37 @@
+"""Cached poses come back as they were saved, and only for the same clip, variant and settings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kiosk.analysis.pose import PoseSettings
+from kiosk.analysis.pose_cache import PoseCache
+from tests.unit._poses import make_pose
+
+
+def test_poses_round_trip_and_the_key_holds_what_changes_them(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not really a video")
+    poses = [(0.0, make_pose(0.0, 10.0, face=1.0)), (0.1, None), (0.2, make_pose(0.2, 40.0, face=None))]
+    cache = PoseCache(tmp_path / "cache")
+    assert cache.load(clip, "original", 15.0, PoseSettings()) is None
+    cache.save(clip, "original", 15.0, PoseSettings(), poses)
+    back = cache.load(clip, "original", 15.0, PoseSettings())
+    assert [t for t, _ in back] == [0.0, 0.1, 0.2] and back[1][1] is None
+    assert np.allclose(back[0][1].world, poses[0][1].world) and np.allclose(back[2][1].image, poses[2][1].image)
+    assert back[0][1].face == 1.0 and back[2][1].face is None and back[0][1].aspect == poses[0][1].aspect
+    assert cache.load(clip, "mirrored", 15.0, PoseSettings()) is None
+    assert cache.load(clip, "original", 5.0, PoseSettings()) is None
+    assert cache.load(clip, "original", 15.0, PoseSettings(face_check=False)) is None
+    clip.write_bytes(b"another video, another size")
+    assert cache.load(clip, "original", 15.0, PoseSettings()) is None
+
+
+def test_an_unreadable_cache_file_is_ignored(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    cache = PoseCache(tmp_path)
+    cache.save(clip, "original", 15.0, PoseSettings(), [(0.0, None)])
+    for f in tmp_path.glob("*.npz"):
+        f.write_bytes(b"garbage")
+    assert cache.load(clip, "original", 15.0, PoseSettings()) is None
