@@ -24,6 +24,7 @@ from tests.conftest import PYTHON, ui_env
 from tests.integration.test_mirror_cards import UID
 from tests.integration.test_mirror_share import choice_buttons
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+from tests.qr import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -212,10 +213,9 @@ def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int)
 
 def scan_qr(win: MirrorWindow, timeout: float) -> str:
     """The URL of the QR code on screen, read like a phone would."""
-    detector = cv2.QRCodeDetector()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        url, _, _ = detector.detectAndDecode(win.grab())
+        url = read_qr(win.grab())
         if url:
             return url
         time.sleep(0.5)

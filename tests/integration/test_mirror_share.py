@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-import cv2
 import httpx
 import numpy as np
 import pytest
 
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+from tests.qr import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -66,12 +66,11 @@ def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
         yes_y = choice_buttons(dialog)[0]
         win.touch(W // 2, yes_y)
         # After the yes, the QR code appears by itself; decode it from the screen like a phone would.
-        detector = cv2.QRCodeDetector()
         url = ""
 
         def qr_on_screen(image) -> bool:
             nonlocal url
-            url, _, _ = detector.detectAndDecode(image)
+            url = read_qr(image)
             return url.startswith("http")
 
         win.wait_for(qr_on_screen, "the QR code", timeout=15)

@@ -18,12 +18,12 @@ import threading
 import time
 from pathlib import Path
 
-import cv2
 import httpx
 import pytest
 
 from tests.integration.faults.kiosk_process import KioskProcess, Resources, Setup
 from tests.integration.faults.waiting import wait_until
+from tests.qr import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -132,7 +132,7 @@ def test_sigterm_during_a_share_exits_cleanly_and_the_link_works_after_the_resta
     wait_until(lambda: look_id in mirror.api_look_ids(), "the look landing", 60)
     mirror.touch(*mirror.replay_button(2))  # Share: not kept yet, so the consent question first
     mirror.answer(0)
-    url = wait_until(lambda: cv2.QRCodeDetector().detectAndDecode(mirror.grab())[0], "the QR code on screen", 30)
+    url = wait_until(lambda: read_qr(mirror.grab()), "the QR code on screen", 30)
     assert url.startswith(mirror.api_url + "/s/"), url
 
     # A phone is still fetching the video, slowly, when systemd stops the kiosk.

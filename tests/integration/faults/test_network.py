@@ -21,13 +21,13 @@ import os
 import shutil
 import threading
 
-import cv2
 import httpx
 import pytest
 
 from tests.integration.faults.kiosk_process import KioskProcess, Setup
-from tests.integration.faults.waiting import wait_until
 from tests.integration.faults.netns import Lan, NamespaceHttp, NamespaceServer
+from tests.integration.faults.waiting import wait_until
+from tests.qr import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.netns]
 
@@ -136,7 +136,7 @@ def share(mirror, since: int) -> str | None:
     mirror.touch(*mirror.replay_button(2, count=4))  # (Keep is gone: this visit said yes)
 
     def outcome():
-        url = cv2.QRCodeDetector().detectAndDecode(mirror.grab())[0]
+        url = read_qr(mirror.grab())
         if url:
             return url
         return "no" if any("network" in m for m in mirror.shown(since)) else None
