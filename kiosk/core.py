@@ -140,8 +140,9 @@ class KioskCore:
         """Start the core thread and the parts in the order ``kiosk.wiring`` states."""
         for name in self._parts.start_order:
             if name == CORE:
+                # Listen from here on; what is heard (and any intent) waits in the inbox until
+                # every part is up, so nothing is decided against a library not yet open.
                 self._unsubscribe = self._parts.bus.subscribe(self._on_bus)
-                self._inbox.start()
                 self._running = True
                 continue
             try:
@@ -154,18 +155,22 @@ class KioskCore:
                 # The mirror still works as a mirror; sharing and help requests say they are off.
                 _log.warning("the %s part is off: %s", name, exc)
                 self._part_errors[name] = str(exc)
+        self._inbox.start()
 
     def stop(self) -> None:
         """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
         if not self._running:
             return
-        self._post(EndRequested(time.monotonic()))
-        self.flush(10.0)
+        handling = self._inbox.alive  # False when a part failed to start: nothing was handled yet
+        if handling:
+            self._post(EndRequested(time.monotonic()))
+            self.flush(10.0)
         for name in self._parts.stop_order:
             if name == CORE:
                 # The parts that make takes have stopped, so the last takes have landed:
                 # finish every ended session, then stop listening.
-                self._inbox.call(self._effects.settle)
+                if handling:
+                    self._inbox.call(self._effects.settle)
                 self._inbox.stop()
                 self._running = False
                 if self._unsubscribe is not None:

@@ -33,7 +33,8 @@ _log = logging.getLogger(__name__)
 
 SYNTHETIC_DEFAULT = "synthetic:?width=1280&height=720&fps=30"
 
-# The core listens before any part can publish; the library opens before identity and the studio
+# The core listens before any part can publish (and handles what it heard once every part is
+# up: no decision meets a library that is not open yet); the library opens before identity and the studio
 # use it; the network binds its port before the analysis loads the pose model (which takes
 # seconds); the comparison renderer runs before the network offers it; the camera opens
 # when everything that consumes frames is ready; the screen part lights the panel; systemd's

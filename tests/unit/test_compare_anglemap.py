@@ -239,14 +239,13 @@ def test_detector_samples_are_read_through_one_adapter_with_or_without_confidenc
     from kiosk.analysis.yaw import YawSample
 
     @dataclass
-    class Future:  # what the detector may grow into
+    class Older:  # a producer without a confidence
         t: float
         yaw_deg: float
         rotation_deg: float
-        confidence: float
 
-    old = YawTrack.from_samples([YawSample(0.1 * i, float(i), float(i), False) for i in range(5)])
-    new = YawTrack.from_samples([Future(0.1 * i, float(i), float(i), 0.5) for i in range(5)])
+    old = YawTrack.from_samples([Older(0.1 * i, float(i), float(i)) for i in range(5)])
+    new = YawTrack.from_samples([YawSample(0.1 * i, float(i), float(i), 0.5) for i in range(5)])
     assert list(old.confidence) == [1.0] * 5 and list(new.confidence) == [0.5] * 5
     assert list(old.yaw) == list(new.yaw) == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert new.to_entries()[2] == [0.2, 2.0, 2.0, 0.5]
