@@ -24,7 +24,7 @@ from tests.conftest import PYTHON, ui_env
 from tests.integration.test_mirror_cards import UID
 from tests.integration.test_mirror_share import choice_buttons
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.qr import read_qr
+from tests.screen import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

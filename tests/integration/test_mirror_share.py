@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.qr import read_qr
+from tests.screen import choice_buttons, read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -19,20 +19,6 @@ RECORD = (W - 24 - 32, H - 80)
 BUTTON_X = W - 16 - 32
 BUTTON_Y = [H // 2 - 253 + 32 + i * 105 for i in range(5)]
 SHARE = (BUTTON_X, BUTTON_Y[2])
-
-
-def choice_buttons(image: np.ndarray) -> list[int]:
-    """Centre rows of the dialog's wide choice buttons (#2a2a2c), top to bottom."""
-    mask = np.all(np.abs(image.astype(int) - (44, 42, 42)) <= 3, axis=2)
-    rows = np.nonzero(mask.sum(axis=1) > W * 0.4)[0]
-    bands, start = [], None
-    for a, b in zip(rows, list(rows[1:]) + [None]):
-        start = a if start is None else start
-        if b is None or b != a + 1:
-            if a - start > 20:
-                bands.append((start + a) // 2)
-            start = None
-    return bands
 
 
 def replaying(image: np.ndarray) -> bool:

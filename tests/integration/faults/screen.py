@@ -18,6 +18,7 @@ import numpy as np
 from tests.conftest import ui_env
 from tests.integration.faults.clips import read_stamp
 from tests.integration.faults.waiting import Timeout, wait_until
+from tests.screen import choice_buttons
 
 
 class Screen:
@@ -47,17 +48,7 @@ class Screen:
 
     def choice_buttons(self, image: np.ndarray | None = None) -> list[int]:
         """Centre rows of an open dialog's wide choice buttons (#2a2a2c), top to bottom."""
-        image = self.grab() if image is None else image
-        mask = np.all(np.abs(image.astype(int) - (44, 42, 42)) <= 3, axis=2)
-        rows = np.nonzero(mask.sum(axis=1) > self.setup.width * 0.4)[0]
-        bands, start = [], None
-        for a, b in zip(rows, list(rows[1:]) + [None]):
-            start = a if start is None else start
-            if b is None or b != a + 1:
-                if a - start > 20:
-                    bands.append((start + a) // 2)
-                start = None
-        return bands
+        return choice_buttons(self.grab() if image is None else image)
 
     def answer(self, choice: int, count: int = 2, timeout: float = 30.0) -> None:
         """Wait for a dialog with ``count`` choices, tap the ``choice``-th, and wait for it to close."""

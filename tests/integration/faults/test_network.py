@@ -27,7 +27,7 @@ import pytest
 from tests.integration.faults.kiosk_process import KioskProcess, Setup
 from tests.integration.faults.netns import Lan, NamespaceHttp, NamespaceServer
 from tests.integration.faults.waiting import wait_until
-from tests.qr import read_qr
+from tests.screen import read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.netns]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kiosk.net.service import NetServiceError
-from tests.qr import read_qr
+from tests.screen import read_qr
 
 
 def test_share_button_gives_a_link_and_a_scannable_qr(server):

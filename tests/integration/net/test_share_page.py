@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.qr import read_qr
+from tests.screen import read_qr
 
 from .chromium import chromium  # noqa: F401 - fixture
 
