@@ -171,7 +171,7 @@ class _Soak:
         if not self.samples:
             raise KioskError("the soak window closed before the first sample")
 
-    def _hook(self, window, pump, probe) -> None:
+    def _hook(self, window, pump, probe, *_) -> None:
         from PySide6.QtCore import QTimer
 
         from ui.app import request_quit

@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "hil" in item.keywords:
                 item.add_marker(skip)
+    # The detector's measured misses on labelled footage (tests/footage/KNOWN-LIMITS.json):
+    # expected to fail, and strict, so a case that starts passing fails the run until it is
+    # taken off the list. The list, its reasons and the pass rates are in docs/ANALYSIS.md.
+    known = json.loads((ROOT / "tests" / "footage" / "KNOWN-LIMITS.json").read_text())["cases"]
+    for item in items:
+        reason = known.get(item.nodeid.split("::", 1)[-1])
+        if reason is not None and item.nodeid.startswith("tests/integration/test_analyze_footage.py::"):
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 @pytest.fixture(scope="session")

@@ -64,12 +64,13 @@ class Resources:
 
     threads: int
     fds: tuple[str, ...]  # what each open descriptor points at (sockets and pipes by kind)
+    names: tuple[str, ...] = ()  # the threads' names, sorted
 
     def describe(self) -> str:
         kinds: dict[str, int] = {}
         for target in self.fds:
             kinds[target] = kinds.get(target, 0) + 1
-        return f"{self.threads} threads, {len(self.fds)} open files: {kinds}"
+        return f"{self.threads} threads {list(self.names)}, {len(self.fds)} open files: {kinds}"
 
 
 class KioskProcess(Screen):
@@ -153,7 +154,14 @@ class KioskProcess(Screen):
 
     def resources(self) -> Resources:
         pid = self.pid
-        threads = len(os.listdir(f"/proc/{pid}/task"))
+        names = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/comm", encoding="utf-8") as f:
+                    names.append(f.read().strip())
+            except OSError:
+                continue  # ended while we looked
+        threads = len(names)
         fds = []
         for fd in os.listdir(f"/proc/{pid}/fd"):
             try:
@@ -161,7 +169,7 @@ class KioskProcess(Screen):
             except OSError:
                 continue  # closed while we looked
             fds.append(re.sub(r"\[\d+\]$", "", target))  # socket:[123] -> socket:
-        return Resources(threads, tuple(sorted(fds)))
+        return Resources(threads, tuple(sorted(fds)), tuple(sorted(names)))
 
     def settles_to(self, before: Resources, timeout: float = 30.0, slack_threads: int = 0) -> Resources:
         """Wait until the process holds no more threads or files than ``before`` (a leak never settles)."""
