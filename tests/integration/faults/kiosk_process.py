@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import re
 import signal
 import subprocess
@@ -184,6 +185,10 @@ class KioskProcess(Screen):
             wait_until(settled, "threads and open files returning to what they were", timeout, every=0.5)
         except Timeout:
             extra = sorted(set(seen[0].fds) - set(before.fds)) or "none by kind"
+            spy = shutil.which("py-spy")  # where a developer has it: every thread's stack, by name
+            if spy:
+                dump = subprocess.run([spy, "dump", "--pid", str(self.pid)], capture_output=True, text=True, timeout=60)
+                extra = f"{extra}\n{dump.stdout}"
             raise AssertionError(
                 f"leak: before {before.describe()}; after {seen[0].describe()}; new kinds: {extra}"
             ) from None
