@@ -1,7 +1,7 @@
 """MirrorBridge: the core's state as Qt properties, and the screen's intents as core calls.
 
-Core events arrive on worker threads; they are re-emitted as Qt signals, which Qt queues to
-the UI thread because this object lives there. Setters emit only on a real change.
+Core events arrive on worker threads; ``CoreListener`` hands them to this object on the UI
+thread. Setters emit only on a real change.
 """
 
 from __future__ import annotations
