@@ -21,7 +21,7 @@ import threading
 import time
 
 import numpy as np
-from PySide6.QtCore import Property, QObject, QSize, Signal, Slot
+from PySide6.QtCore import Property, QObject, QSize, QTimer, Signal, Slot
 from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
@@ -92,6 +92,12 @@ class ComparePump(QObject):
         self._drag_seq = 0
         self._angle = 0  # whole degrees, 0..359, as QML shows it
         self._covered = [True] * MAX_PANES
+        # The pump thread only marks what changed; this UI-thread timer tells QML (no Qt signal
+        # is emitted from the pump's thread: see ui/core_listener.py for the crash that taught us).
+        self._angle_dirty = self._cover_dirty = False
+        self._notify_timer = QTimer(self)
+        self._notify_timer.timeout.connect(self._notify)
+        self._notify_timer.start(16)
         self.handed_over = 0
         #: (batch number, time) of the last hand-over: what a paint probe attributes a swap to.
         self.presented: tuple[int, float] = (0, 0.0)
@@ -254,7 +260,7 @@ class ComparePump(QObject):
             self.drag_done.append((seq, done))
         if covered != self._covered:
             self._covered = covered
-            self.coverChanged.emit()
+            self._cover_dirty = True
         self._set_angle(int(round(angle)) % 360)
         step = 360.0 / proxies[0].slots if proxies else 2.5
         wait = table.next_change(time.monotonic(), step)
@@ -263,7 +269,17 @@ class ComparePump(QObject):
     def _set_angle(self, angle: int) -> None:
         if angle != self._angle:
             self._angle = angle
-            self.angleChanged.emit()  # queued to QML: the pump lives on the UI thread
+            self._angle_dirty = True  # told on the UI thread by _notify
+
+    @Slot()
+    def _notify(self) -> None:
+        """UI thread: tell QML what the pump changed since the last tick."""
+        if self._angle_dirty:
+            self._angle_dirty = False
+            self.angleChanged.emit()
+        if self._cover_dirty:
+            self._cover_dirty = False
+            self.coverChanged.emit()
 
     angle = Property(int, lambda self: self._angle, notify=angleChanged)
     #: Per pane: it shows a view its look's turn reaches (False: the nearest view it has).
