@@ -12,6 +12,7 @@ half-written stays behind, and recording works again once space is freed.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -130,9 +131,15 @@ def fill(disk: Path, leave_bytes: int = 0) -> Path:
     """Use up the disk until ``leave_bytes`` are free (fallocate: real and instant)."""
     path = disk / "filler"
     with open(path, "ab") as f:
-        free = shutil.disk_usage(disk).free
-        if free > leave_bytes:
-            os.posix_fallocate(f.fileno(), f.tell(), free - leave_bytes)
+        for _ in range(20):  # the kiosk writes meanwhile: what was free a moment ago may not be
+            free = shutil.disk_usage(disk).free
+            if free <= leave_bytes:
+                break
+            try:
+                os.posix_fallocate(f.fileno(), os.fstat(f.fileno()).st_size, free - leave_bytes)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
     return path
 
 
