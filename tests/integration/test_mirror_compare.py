@@ -22,6 +22,7 @@ import pytest
 from bench._turning import Turn, make_look, store_look
 from tests.conftest import PYTHON, ui_env
 from tests.integration.test_mirror_cards import UID
+from tests.integration.test_mirror_cards import reader  # noqa: F401 - the card reader fixture
 from tests.integration.test_mirror_share import choice_buttons
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
 from tests.screen import read_qr
@@ -76,20 +77,6 @@ def kept_library(tmp_path, clips, count: int):
     subprocess.run([PYTHON, "-m", "kiosk", "customers", "import", str(crm), "--config", str(cfg)], check=True,
                    capture_output=True)
     return folder
-
-
-@pytest.fixture
-def reader(tmp_path):
-    link = tmp_path / "reader"
-    sim = subprocess.Popen(
-        [PYTHON, "-m", "kiosk", "reader-sim", "--protocol", "pn532", "--link", str(link)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert sim.stdout.readline().strip(), "reader-sim printed no port"
-    yield link, sim
-    sim.stdin.close()
-    sim.terminate()
-    sim.wait(10)
 
 
 # -- reading the screen ---------------------------------------------------------------------------
