@@ -167,8 +167,10 @@ class Liveness:
     def _check(self, interval: float | None, next_ping: float) -> float:
         verdict = self.watch.verdict()
         if verdict.alive != (self.last_verdict.alive if self.last_verdict else True):
-            log = _log.info if verdict.alive else _log.error
-            log("watchdog: %s", verdict.why)
+            # Before READY=1 the screen is still being built: not answering yet is no error
+            # (systemd's TimeoutStartSec is the judge then).
+            log = _log.info if verdict.alive or not self.ready_sent else _log.error
+            log("watchdog: %s", verdict.why if self.ready_sent or verdict.alive else f"starting ({verdict.why})")
         self.last_verdict = verdict
         if not self.ready_sent:
             if not (verdict.alive and self.watch.ready()):

@@ -5,9 +5,10 @@ systemd hands a ``Type=notify`` service ``$NOTIFY_SOCKET``, a unix datagram sock
 ``$WATCHDOG_PID``. A notification is one datagram of ``KEY=value`` lines: ``READY=1`` once the
 first frame is painted, ``WATCHDOG=1`` while frames flow, ``STATUS=…`` for ``systemctl status``.
 
-Under cage the unit's main process is cage, the kiosk's parent, so ``WATCHDOG_PID`` names the
-parent; the kiosk unit sets ``NotifyAccess=all`` so that the kiosk may notify on cage's behalf.
-The watchdog therefore applies when ``WATCHDOG_PID`` is this process or its parent.
+Under cage the unit's main process is ``kiosk.sdrelay``, which runs cage and relays the kiosk's
+notifications (systemd would drop them: the logind session moves cage and the kiosk out of the
+unit's cgroup); it names its own socket in ``$NOTIFY_SOCKET`` and leaves ``WATCHDOG_PID`` out.
+The watchdog applies when ``WATCHDOG_PID`` is unset, this process or its parent.
 
 Without ``$NOTIFY_SOCKET`` (not under systemd) every call does nothing and returns False, so the
 kiosk runs exactly as before. A failed send is logged once and never raised: the watchdog, not

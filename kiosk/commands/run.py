@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 
 from kiosk.config import load_config
 
@@ -23,6 +24,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A crash or the watchdog's SIGABRT (kiosk.sdrelay) writes every thread's stack to stderr, the journal.
+    faulthandler.enable()
     from kiosk.core import KioskCore
     from kiosk.wiring import Switches, build_parts
 

@@ -16,7 +16,7 @@ import time
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 
 STATUS = "/api/v1/status"
-UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -u smartmirror-kiosk' tells why it stopped."
+UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -t smartmirror-kiosk' tells why it stopped."
 
 
 def _address(ctx: Context) -> tuple[str, int] | None:
@@ -101,7 +101,7 @@ def check_api(ctx: Context) -> Result:
                     "The running kiosk uses another token: restart it after changing api.token or KIOSK_API_TOKEN, "
                     "so both agree.")
     return fail("api", f"The kiosk {name!r} on {where} answers an authenticated call with {code or 'nothing'}.",
-                "See 'journalctl -u smartmirror-kiosk' for the error.")
+                "See 'journalctl -t smartmirror-kiosk' for the error.")
 
 
 def check_mdns(ctx: Context) -> Result:

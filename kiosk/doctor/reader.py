@@ -51,7 +51,7 @@ def _probe(ctx: Context, port: str) -> Result:
         card_reader.stop()
     if last is None:
         return fail("reader", f"The card reader on {port} did not report at all within {ctx.reader_s:g} s.",
-                    "Check 'journalctl -u smartmirror-kiosk' and the reader's cable.")
+                    "Check 'journalctl -t smartmirror-kiosk' and the reader's cable.")
     if last.state == "connected" and last.protocol:
         return ok("reader", f"A {last.protocol} card reader answers on {port} ({last.reason}).")
     if last.state == "connected":

@@ -64,7 +64,7 @@ tests:
           - exp_labels: {{severity: warning, {LABELS.replace('=', ': ')}}}
             exp_annotations:
               summary: "Mirror Mirror 3 (room 3) restarted several times in the last hour"
-              description: "systemd's watchdog restarts the kiosk when it freezes. `journalctl -u smartmirror-kiosk` on the mirror tells why."
+              description: "systemd's watchdog restarts the kiosk when it freezes. `journalctl -t smartmirror-kiosk` on the mirror tells why."
   - interval: 1m
     input_series:
       - series: 'kiosk_camera_fps{{{LABELS}}}'

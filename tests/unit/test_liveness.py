@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import replace
@@ -144,6 +145,27 @@ def test_ready_once_then_pings_only_while_alive(listener):
         live.stop()
     assert sock.recv(4096) == b"STOPPING=1\nSTATUS=Stopping"
     assert live.pings >= 4
+
+
+def test_a_screen_still_being_built_is_no_error_but_a_frozen_one_is(listener, caplog):
+    sock, path = listener
+    fake = FakeWatch()
+    fake.alive = False  # the UI thread has not stamped its heartbeat yet: the window is loading
+    live = Liveness(Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}), fake.watch(), check_s=0.02)
+    with caplog.at_level(logging.INFO, logger="kiosk.liveness"):
+        live.start()
+        try:
+            fake.wait_looks(5)
+            assert [r.levelno for r in caplog.records] == [logging.INFO]
+            assert "starting (frozen)" in caplog.records[0].message
+            fake.alive = fake.is_ready = True
+            assert sock.recv(4096) == b"STATUS=Starting: opening the camera and the screen"
+            assert sock.recv(4096).startswith(b"READY=1")
+            fake.alive = False
+            fake.wait_looks(5)
+        finally:
+            live.stop()
+    assert [r.message for r in caplog.records if r.levelno == logging.ERROR] == ["watchdog: frozen"]
 
 
 def test_without_notify_socket_no_thread_runs():

@@ -63,7 +63,7 @@ def test_a_socket_that_is_gone_is_reported_once_and_never_raised(tmp_path, caplo
     [
         ({"WATCHDOG_USEC": "30000000"}, 15.0),
         ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "100"}, 15.0),  # this process
-        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}, 15.0),  # its parent: cage, the unit's main process
+        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}, 15.0),  # its parent
         ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "555"}, None),  # someone else's watchdog
         ({"WATCHDOG_USEC": "0"}, None),
         ({"WATCHDOG_USEC": "soon"}, None),

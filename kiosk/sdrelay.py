@@ -1,0 +1,261 @@
+"""The kiosk unit's main process: runs cage (and through it the kiosk) and relays its notifications.
+
+Why a relay: the kiosk unit opens a logind session for cage (``PAMName=``; cage needs the seat),
+and pam_systemd moves the unit's processes into that session's scope. systemd then accepts
+notifications only from the unit's main process, found by its PID; the kiosk, cage's child,
+is in no cgroup of the unit, so its ``READY=1`` and ``WATCHDOG=1`` were dropped and the unit sat in
+"activating" until ``TimeoutStartSec`` killed it, in a loop (found by scripts/test-boot, which
+boots a provisioned Debian root under systemd-nspawn).
+
+So this small process is the unit's main process (``ExecStart=… python -m kiosk.sdrelay -- cage
+-- kiosk run …``). It binds its own notification socket in the unit's runtime folder, starts the
+command with ``NOTIFY_SOCKET`` pointing there (and without ``WATCHDOG_PID``, so the watchdog applies
+to whichever descendant notifies), and forwards every datagram to systemd as its own. It also
+owns the stop, because systemd's signals reach only the main process (the rest is outside the
+unit's cgroup):
+
+- SIGTERM/SIGINT: the kiosk (the process that notified) is asked to stop first, so it finishes
+  the look being recorded while the screen is still there; cage ends when its client has gone.
+  Whatever still runs after ``--stop-grace`` seconds is killed, before systemd's own
+  ``TimeoutStopSec`` would kill the relay alone and leave a stuck kiosk holding the camera.
+- SIGABRT (systemd's watchdog: the kiosk stopped pinging): the kiosk gets SIGABRT too (Python's
+  faulthandler writes every thread's stack to the journal), then everything is killed.
+
+The relay exits with the command's exit status (128 + N for a signal), so ``Restart=on-failure``
+sees what happened. Without ``$NOTIFY_SOCKET`` (not under systemd) it simply runs the command.
+Standard library only: it starts before anything else and must never be the thing that fails.
+"""
+
+from __future__ import annotations
+
+import array
+import errno
+import logging
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from kiosk.sdnotify import Notifier
+
+_log = logging.getLogger("kiosk.sdrelay")
+
+STOP_GRACE_S = 15.0  # below the unit's TimeoutStopSec (20 s): the relay, not systemd, ends stragglers
+ABORT_GRACE_S = 3.0  # time for faulthandler to write the stacks before the kill
+_CRED = array.array("i", [0, 0, 0])  # struct ucred: pid, uid, gid
+
+
+class Relay:
+    """Runs ``command`` and relays its notifications to ``environ``'s ``$NOTIFY_SOCKET``."""
+
+    def __init__(self, command: list[str], environ: dict[str, str] | None = None, folder: str | None = None,
+                 stop_grace_s: float = STOP_GRACE_S, abort_grace_s: float = ABORT_GRACE_S) -> None:
+        if not command:
+            raise ValueError("no command to run")
+        self.command = command
+        self.environ = dict(os.environ if environ is None else environ)
+        self.upstream = Notifier(self.environ)
+        self.stop_grace_s = stop_grace_s
+        self.abort_grace_s = abort_grace_s
+        self.notifier_pid: int | None = None  # the descendant that notifies (the kiosk)
+        self.relayed = 0
+        runtime = (self.environ.get("RUNTIME_DIRECTORY") or "").split(":")[0]
+        self._folder = folder or runtime or tempfile.mkdtemp(prefix="smartmirror-notify-")
+        self.path = os.path.join(self._folder, "notify")
+        self._sock: socket.socket | None = None
+        self._child: subprocess.Popen | None = None
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._signals: list[int] = []
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run the command to its end; its exit status (128 + N when a signal ended it)."""
+        if not self.upstream.enabled:
+            os.execvp(self.command[0], self.command)  # nothing to relay: become the command
+        self._bind()
+        env = dict(self.environ, NOTIFY_SOCKET=self.path)
+        env.pop("WATCHDOG_PID", None)
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGABRT)}
+        old_wakeup = signal.set_wakeup_fd(self._wake_w)
+        try:
+            self._child = subprocess.Popen(self.command, env=env)
+            return self._loop()
+        finally:
+            signal.set_wakeup_fd(old_wakeup)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._close()
+
+    def _bind(self) -> None:
+        try:
+            os.unlink(self.path)  # a socket left by a relay that was killed
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        sock.bind(self.path)
+        self._sock = sock
+
+    def _loop(self) -> int:
+        assert self._child is not None and self._sock is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._sock, selectors.EVENT_READ)
+            sel.register(self._wake_r, selectors.EVENT_READ)
+            deadline: float | None = None  # when the stop or abort runs out of patience
+            while True:
+                for key, _ in sel.select(timeout=0.2):
+                    if key.fileobj is self._sock:
+                        self._drain()
+                    else:
+                        _drain_pipe(self._wake_r)
+                for sig in self._take_signals():
+                    deadline = self._begin_stop(sig, deadline)
+                code = self._child.poll()
+                if code is not None:
+                    self._drain()  # a last STOPPING=1 or STATUS= sent just before the end
+                    return _status(code)
+                if deadline is not None and time.monotonic() >= deadline:
+                    _log.error("the kiosk did not stop in time; killing it")
+                    self._kill(signal.SIGKILL)
+                    deadline = time.monotonic() + 5.0
+
+    def _on_signal(self, signum: int, _frame) -> None:
+        self._signals.append(signum)
+
+    def _take_signals(self) -> list[int]:
+        taken, self._signals = self._signals, []
+        return taken
+
+    def _begin_stop(self, sig: int, deadline: float | None) -> float:
+        now = time.monotonic()
+        if sig == signal.SIGABRT:
+            _log.error("the watchdog fired: writing the kiosk's stacks to the log, then ending it")
+            self._send(self.notifier_pid, signal.SIGABRT)
+            return min(deadline or now + self.abort_grace_s, now + self.abort_grace_s)
+        if deadline is not None:
+            return deadline  # a second SIGTERM changes nothing
+        # The kiosk first: it stops cleanly while its screen is still there; cage follows its client.
+        target = self.notifier_pid if self._alive(self.notifier_pid) else self._child.pid
+        self._send(target, signal.SIGTERM)
+        return now + self.stop_grace_s
+
+    def _kill(self, sig: int) -> None:
+        for pid in (self.notifier_pid, self._child.pid if self._child else None):
+            self._send(pid, sig)
+
+    @staticmethod
+    def _send(pid: int | None, sig: int) -> None:
+        if pid is None:
+            return
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    @staticmethod
+    def _alive(pid: int | None) -> bool:
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    # -- relaying -------------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                data, ancillary, _flags, _addr = self._sock.recvmsg(4096, socket.CMSG_SPACE(_CRED.itemsize * 3))
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            self._relay(data, _sender(ancillary))
+
+    def _relay(self, data: bytes, sender: int | None) -> None:
+        # MAINPID= would let a descendant name another main process; the relay is the main process.
+        fields = [line for line in data.decode("utf-8", "replace").split("\n")
+                  if line and not line.startswith("MAINPID=")]
+        if not fields:
+            return
+        if sender is not None and sender != os.getpid():
+            self.notifier_pid = sender
+        if self.upstream.notify(*fields):
+            self.relayed += 1
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _sender(ancillary) -> int | None:
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(payload) >= _CRED.itemsize * 3:
+            creds = array.array("i")
+            creds.frombytes(payload[: _CRED.itemsize * 3])
+            return creds[0]
+    return None
+
+
+def _drain_pipe(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def _status(code: int) -> int:
+    return 128 - code if code < 0 else code
+
+
+USAGE = "usage: python -m kiosk.sdrelay [--stop-grace SECONDS] -- COMMAND [ARGS...]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    grace = STOP_GRACE_S
+    if args[:1] == ["--stop-grace"]:
+        try:
+            grace = float(args[1])
+        except (IndexError, ValueError):
+            print(USAGE, file=sys.stderr)
+            return 2
+        args = args[2:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args or grace <= 0:
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        return Relay(args, stop_grace_s=grace).run()
+    except (OSError, ValueError) as exc:
+        print(f"kiosk.sdrelay: cannot run {args[0]}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""kiosk.sdrelay, the kiosk unit's main process, as systemd runs it: a real process tree.
+
+The relay runs ``sh`` (standing in for cage), which runs a small Python "kiosk" that notifies;
+systemd's notification socket is a datagram socket bound by the test. Boot-level proof (a real
+systemd, cage and kiosk) is scripts/test-boot.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+KIOSK = r"""
+import faulthandler, json, os, signal, socket, sys, time
+faulthandler.enable()
+marker, mode = sys.argv[1], sys.argv[2]
+def on_term(*_):
+    open(marker, "w").write("stopped cleanly")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN if mode == "stubborn" else on_term)
+env = {k: os.environ.get(k) for k in ("NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC")}
+with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+    s.sendto(("STATUS=" + json.dumps(env)).encode(), os.environ["NOTIFY_SOCKET"])
+    s.sendto(b"READY=1\nMAINPID=1\nSTATUS=up", os.environ["NOTIFY_SOCKET"])
+    if mode == "exit":
+        s.sendto(b"STOPPING=1", os.environ["NOTIFY_SOCKET"])
+        sys.exit(3)
+while True:
+    time.sleep(0.05)
+"""
+
+
+@pytest.fixture
+def systemd(tmp_path):
+    """systemd's end of the protocol: a datagram socket, as $NOTIFY_SOCKET names it."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = tmp_path / "systemd-notify"
+    sock.bind(str(path))
+    sock.settimeout(20)
+    yield sock, str(path)
+    sock.close()
+
+
+def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0) -> tuple[subprocess.Popen, Path]:
+    """The relay running ``sh -c 'python kiosk'`` (sh stands in for cage, the kiosk's parent)."""
+    script = tmp_path / "kiosk.py"
+    script.write_text(KIOSK)
+    marker = tmp_path / "marker"
+    runtime = tmp_path / "run"
+    runtime.mkdir(exist_ok=True)
+    env = dict(os.environ, RUNTIME_DIRECTORY=str(runtime), WATCHDOG_USEC="30000000", WATCHDOG_PID="1",
+               PYTHONPATH=str(ROOT))
+    env.pop("NOTIFY_SOCKET", None)
+    if notify_socket:
+        env["NOTIFY_SOCKET"] = notify_socket
+    cage = f"{sys.executable} {script} {marker} {mode}; echo cage saw $?"
+    relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--stop-grace", str(grace_s), "--",
+                              "sh", "-c", cage], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return relay, marker
+
+
+def receive(sock) -> list[str]:
+    return sock.recv(4096).decode().split("\n")
+
+
+def test_the_kiosks_notifications_reach_systemd_as_the_main_processes(systemd, tmp_path):
+    sock, path = systemd
+    relay, _ = start(tmp_path, path, "exit")
+    first = receive(sock)
+    child_env = __import__("json").loads(first[0].removeprefix("STATUS="))
+    # the kiosk notifies the relay's socket, in the unit's runtime folder, and owns the watchdog
+    assert child_env == {"NOTIFY_SOCKET": str(tmp_path / "run" / "notify"), "WATCHDOG_PID": None,
+                         "WATCHDOG_USEC": "30000000"}
+    assert receive(sock) == ["READY=1", "STATUS=up"]  # MAINPID= from a descendant is dropped
+    assert receive(sock) == ["STOPPING=1"]
+    out, _ = relay.communicate(timeout=20)
+    assert relay.returncode == 0 and "cage saw 3" in out  # the command's status is the relay's
+    assert not (tmp_path / "run" / "notify").exists()  # the relay cleans its socket up
+
+
+def test_a_stop_asks_the_kiosk_first_and_the_relay_ends_with_cage(systemd, tmp_path):
+    sock, path = systemd
+    relay, marker = start(tmp_path, path, "clean")
+    receive(sock)
+    assert receive(sock)[0] == "READY=1"
+    relay.send_signal(signal.SIGTERM)
+    out, _ = relay.communicate(timeout=20)
+    assert marker.read_text() == "stopped cleanly"  # the kiosk got SIGTERM, not cage
+    assert "cage saw 0" in out and relay.returncode == 0
+
+
+def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(systemd, tmp_path):
+    sock, path = systemd
+    relay, marker = start(tmp_path, path, "stubborn", grace_s=1.0)  # the unit: 15 s, TimeoutStopSec 20 s
+    receive(sock)
+    receive(sock)
+    relay.send_signal(signal.SIGTERM)
+    out, err = relay.communicate(timeout=30)
+    assert not marker.exists()
+    assert "did not stop in time" in err
+    assert relay.returncode == 128 + signal.SIGKILL and "cage saw" not in out  # kiosk and cage both killed
+
+
+def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(systemd, tmp_path):
+    sock, path = systemd
+    relay, _ = start(tmp_path, path, "stubborn")
+    receive(sock)
+    receive(sock)
+    relay.send_signal(signal.SIGABRT)  # systemd's WatchdogSignal
+    out, err = relay.communicate(timeout=20)
+    assert "watchdog fired" in err
+    assert "Fatal Python error: Aborted" in err and "kiosk.py" in err  # faulthandler's stacks
+    assert "cage saw 134" in out  # 128 + SIGABRT
+
+
+def test_without_systemd_the_relay_becomes_the_command(tmp_path):
+    relay, _ = start(tmp_path, None, "exit")
+    out, err = relay.communicate(timeout=20)
+    assert relay.returncode == 0 and "cage saw 1" in out  # the kiosk could not notify: KeyError, exit 1
+    assert not (tmp_path / "run" / "notify").exists()
+
+
+@pytest.mark.parametrize("args", [["--"], ["--stop-grace", "soon", "--", "true"], ["--stop-grace", "0", "--", "true"]])
+def test_bad_arguments_are_a_usage_error(args):
+    res = subprocess.run([sys.executable, "-m", "kiosk.sdrelay", *args], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=20)
+    assert res.returncode == 2 and "usage" in res.stderr
