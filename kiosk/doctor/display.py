@@ -3,7 +3,8 @@
 No window is opened. The platform is the one the kiosk would use: ``$QT_QPA_PLATFORM`` when set,
 else Wayland under a compositor (``$WAYLAND_DISPLAY``), else X (``$DISPLAY``). Over ssh there
 is none of these: the screen belongs to the kiosk unit (cage on Wayland, or Qt's eglfs on the
-GPU's KMS device), so the check looks for that device and the compositor. The plugin library of
+GPU's KMS device), so the check looks for the kiosk unit's running compositor (cage's socket in
+``/run/smartmirror``), else for that device and the compositor's program. The plugin library of
 that platform is asked by the dynamic linker (``ldd``) for every library it needs; a missing one
 (the classic: ``libxcb-cursor.so.0``) is named with its Debian package.
 """
@@ -23,6 +24,8 @@ PLUGINS = {"xcb": ("platforms/libqxcb.so",),
            "wayland-egl": ("platforms/libqwayland.so", "wayland-graphics-integration-client/libqt-plugin-wayland-egl.so"),
            "eglfs": ("platforms/libqeglfs.so", "egldeviceintegrations/libqeglfs-kms-integration.so"),
            "offscreen": ("platforms/libqoffscreen.so",), "linuxfb": ("platforms/libqlinuxfb.so",)}
+# cage's socket under the kiosk unit (its runtime folder, systemd/smartmirror-kiosk.service).
+KIOSK_WAYLAND = "/run/smartmirror/wayland-0"
 PACKAGES = {  # the Debian package that provides a library Qt's plugins often miss
     "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-keysyms.so.1": "libxcb-keysyms1",
     "libxcb-image.so.0": "libxcb-image0", "libxcb-render-util.so.0": "libxcb-render-util0",
@@ -70,11 +73,29 @@ def check_display(ctx: Context) -> Result:
     if platform:
         return warning("display", f"Qt's platform is {platform!r} ({source}): the mirror is not shown on a screen.",
                        "Unset QT_QPA_PLATFORM (or set wayland under cage, eglfs without a compositor).")
+    compositor = ctx.path(KIOSK_WAYLAND)
+    if compositor.exists():
+        return _running_cage(ctx, compositor)
     return _kms(ctx, "no screen session in this shell (normal over ssh); the kiosk unit shows the mirror with cage")
 
 
+def _gpu_cards(ctx: Context) -> list[str]:
+    return sorted(p.name for p in ctx.path("/dev/dri").glob("card*")) if ctx.path("/dev/dri").is_dir() else []
+
+
+def _running_cage(ctx: Context, compositor: Path) -> Result:
+    """Over ssh on a mirror whose kiosk unit runs: cage's socket says the screen is in use."""
+    cards = _gpu_cards(ctx)
+    if not cards:
+        return warning("display", f"The kiosk's compositor (cage) runs ({compositor}) but there is no GPU display device "
+                                  "(/dev/dri/card*): it draws on a virtual output that reaches no screen.",
+                       "Check the screen's driver (on a Pi: dtoverlay=vc4-kms-v3d in config.txt) and the WLR_BACKENDS "
+                       "setting in /etc/smartmirror/kiosk.env, then reboot.")
+    return ok("display", f"The kiosk's compositor (cage) runs and draws the mirror on {', '.join(cards)} ({compositor}).")
+
+
 def _kms(ctx: Context, why: str) -> Result:
-    cards = sorted(p.name for p in ctx.path("/dev/dri").glob("card*")) if ctx.path("/dev/dri").is_dir() else []
+    cards = _gpu_cards(ctx)
     if not cards:
         return fail("display", f"No GPU display device (/dev/dri/card*): {why}, but there is nothing to draw on.",
                     "Check that the screen's driver is loaded (on a Pi: dtoverlay=vc4-kms-v3d in config.txt) and reboot.")

@@ -124,6 +124,16 @@ def test_display_over_ssh_looks_for_the_gpu(tmp_path):
     assert check_display(ctx).state is State.OK
 
 
+def test_display_over_ssh_on_a_running_mirror_sees_cage(tmp_path):
+    ctx = context(tmp_path, environ={"PATH": str(tmp_path / "bin")})
+    put(ctx.root, "/run/smartmirror/wayland-0", "")  # the kiosk unit's cage is up
+    result = check_display(ctx)
+    assert result.state is State.WARNING and "virtual output" in result.sentence  # headless: no GPU
+    put(ctx.root, "/dev/dri/card1", "")
+    result = check_display(ctx)
+    assert result.state is State.OK and "cage" in result.sentence and "card1" in result.sentence
+
+
 def test_a_qt_plugin_missing_a_library_names_its_package(tmp_path):
     plugins = tmp_path / "plugins"
     put(plugins, "platforms/libqxcb.so", "")
