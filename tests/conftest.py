@@ -98,6 +98,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def notify_socket(tmp_path):
+    """systemd's end of the sd_notify protocol: a bound datagram socket and its path ($NOTIFY_SOCKET)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = tmp_path / "notify.sock"
+    sock.bind(str(path))
+    sock.settimeout(30)
+    yield sock, str(path)
+    sock.close()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads():
     """Fail a test that leaves one of our named threads running."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from dataclasses import replace
 
@@ -96,15 +95,6 @@ class FakeWatch:
             assert self.cond.wait_for(lambda: self.looked >= target, 30)
 
 
-@pytest.fixture
-def listener(tmp_path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "notify.sock"))
-    sock.settimeout(30)
-    yield sock, str(tmp_path / "notify.sock")
-    sock.close()
-
-
 def _drain(sock) -> list[str]:
     sock.setblocking(False)
     out = []
@@ -118,8 +108,8 @@ def _drain(sock) -> list[str]:
     return out
 
 
-def test_ready_once_then_pings_only_while_alive(listener):
-    sock, path = listener
+def test_ready_once_then_pings_only_while_alive(notify_socket):
+    sock, path = notify_socket
     fake = FakeWatch()
     live = Liveness(Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}), fake.watch(), check_s=0.02)
     live.start()
@@ -147,8 +137,8 @@ def test_ready_once_then_pings_only_while_alive(listener):
     assert live.pings >= 4
 
 
-def test_a_screen_still_being_built_is_no_error_but_a_frozen_one_is(listener, caplog):
-    sock, path = listener
+def test_a_screen_still_being_built_is_no_error_but_a_frozen_one_is(notify_socket, caplog):
+    sock, path = notify_socket
     fake = FakeWatch()
     fake.alive = False  # the UI thread has not stamped its heartbeat yet: the window is loading
     live = Liveness(Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}), fake.watch(), check_s=0.02)

@@ -10,18 +10,8 @@ import pytest
 from kiosk.sdnotify import Notifier, watchdog_interval
 
 
-@pytest.fixture
-def listener(tmp_path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = tmp_path / "notify.sock"
-    sock.bind(str(path))
-    sock.settimeout(2)
-    yield sock, str(path)
-    sock.close()
-
-
-def test_ready_and_watchdog_reach_a_socket_path(listener):
-    sock, path = listener
+def test_ready_and_watchdog_reach_a_socket_path(notify_socket):
+    sock, path = notify_socket
     notifier = Notifier({"NOTIFY_SOCKET": path})
     assert notifier.enabled
     assert notifier.ready("first frame painted")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -38,17 +37,6 @@ while True:
 """
 
 
-@pytest.fixture
-def systemd(tmp_path):
-    """systemd's end of the protocol: a datagram socket, as $NOTIFY_SOCKET names it."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = tmp_path / "systemd-notify"
-    sock.bind(str(path))
-    sock.settimeout(20)
-    yield sock, str(path)
-    sock.close()
-
-
 def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0) -> tuple[subprocess.Popen, Path]:
     """The relay running ``sh -c 'python kiosk'`` (sh stands in for cage, the kiosk's parent)."""
     script = tmp_path / "kiosk.py"
@@ -72,8 +60,8 @@ def receive(sock) -> list[str]:
     return sock.recv(4096).decode().split("\n")
 
 
-def test_the_kiosks_notifications_reach_systemd_as_the_main_processes(systemd, tmp_path):
-    sock, path = systemd
+def test_the_kiosks_notifications_reach_systemd_as_the_main_processes(notify_socket, tmp_path):
+    sock, path = notify_socket
     relay, _ = start(tmp_path, path, "exit")
     first = receive(sock)
     child_env = __import__("json").loads(first[0].removeprefix("STATUS="))
@@ -87,8 +75,8 @@ def test_the_kiosks_notifications_reach_systemd_as_the_main_processes(systemd, t
     assert not (tmp_path / "run" / "notify").exists()  # the relay cleans its socket up
 
 
-def test_a_stop_asks_the_kiosk_first_and_the_relay_ends_with_cage(systemd, tmp_path):
-    sock, path = systemd
+def test_a_stop_asks_the_kiosk_first_and_the_relay_ends_with_cage(notify_socket, tmp_path):
+    sock, path = notify_socket
     relay, marker = start(tmp_path, path, "clean")
     receive(sock)
     assert receive(sock)[0] == "READY=1"
@@ -98,8 +86,8 @@ def test_a_stop_asks_the_kiosk_first_and_the_relay_ends_with_cage(systemd, tmp_p
     assert "cage saw 0" in out and relay.returncode == 0
 
 
-def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(systemd, tmp_path):
-    sock, path = systemd
+def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(notify_socket, tmp_path):
+    sock, path = notify_socket
     relay, marker = start(tmp_path, path, "stubborn", grace_s=1.0)  # the unit: 15 s, TimeoutStopSec 20 s
     receive(sock)
     receive(sock)
@@ -110,8 +98,8 @@ def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(systemd, t
     assert relay.returncode == 128 + signal.SIGKILL and "cage saw" not in out  # kiosk and cage both killed
 
 
-def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(systemd, tmp_path):
-    sock, path = systemd
+def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(notify_socket, tmp_path):
+    sock, path = notify_socket
     relay, _ = start(tmp_path, path, "stubborn")
     receive(sock)
     receive(sock)
