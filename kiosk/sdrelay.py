@@ -20,15 +20,20 @@ unit's cgroup):
   ``TimeoutStopSec`` would kill the relay alone and leave a stuck kiosk holding the camera.
 - SIGABRT (systemd's watchdog: the kiosk stopped pinging): the kiosk gets SIGABRT too (Python's
   faulthandler writes every thread's stack to the journal), then everything is killed.
+- A relay killed outright (SIGKILL): cage gets SIGTERM from the kernel (parent-death signal), so
+  nothing is left outside the unit holding the camera when systemd starts it again.
 
 The relay exits with the command's exit status (128 + N for a signal), so ``Restart=on-failure``
-sees what happened. Without ``$NOTIFY_SOCKET`` (not under systemd) it simply runs the command.
+sees what happened; and with 1 when the command ends by itself with 0: nobody asked the kiosk to
+stop, so it crashed or quit, and cage (0.1.4) exits 0 whatever its client's status, which would
+leave a dead mirror that systemd does not restart. Without ``$NOTIFY_SOCKET`` (not under systemd) it simply runs the command.
 Standard library only: it starts before anything else and must never be the thing that fails.
 """
 
 from __future__ import annotations
 
 import array
+import ctypes
 import errno
 import logging
 import os
@@ -47,6 +52,7 @@ _log = logging.getLogger("kiosk.sdrelay")
 STOP_GRACE_S = 15.0  # below the unit's TimeoutStopSec (20 s): the relay, not systemd, ends stragglers
 ABORT_GRACE_S = 3.0  # time for faulthandler to write the stacks before the kill
 _CRED = array.array("i", [0, 0, 0])  # struct ucred: pid, uid, gid
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Relay:
@@ -70,6 +76,7 @@ class Relay:
         self._child: subprocess.Popen | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._signals: list[int] = []
+        self._aborting = False
 
     # -- running --------------------------------------------------------------------------------
 
@@ -83,7 +90,7 @@ class Relay:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGABRT)}
         old_wakeup = signal.set_wakeup_fd(self._wake_w)
         try:
-            self._child = subprocess.Popen(self.command, env=env)
+            self._child = subprocess.Popen(self.command, env=env, preexec_fn=_end_with(os.getpid()))
             return self._loop()
         finally:
             signal.set_wakeup_fd(old_wakeup)
@@ -118,9 +125,18 @@ class Relay:
                 code = self._child.poll()
                 if code is not None:
                     self._drain()  # a last STOPPING=1 or STATUS= sent just before the end
+                    if code == 0 and deadline is None:
+                        # Nobody asked it to stop: the kiosk crashed or quit. cage exits 0 whatever its
+                        # client's status, and systemd restarts (Restart=on-failure) only on a failure.
+                        _log.error("the kiosk ended without being asked to stop; exiting as a failure so that "
+                                   "systemd restarts it")
+                        return 1
                     return _status(code)
                 if deadline is not None and time.monotonic() >= deadline:
-                    _log.error("the kiosk did not stop in time; killing it")
+                    if self._aborting:
+                        _log.error("the kiosk did not end after the watchdog's abort; killing it")
+                    else:
+                        _log.error("the kiosk did not stop in time; killing it")
                     self._kill(signal.SIGKILL)
                     deadline = time.monotonic() + 5.0
 
@@ -135,6 +151,7 @@ class Relay:
         now = time.monotonic()
         if sig == signal.SIGABRT:
             _log.error("the watchdog fired: writing the kiosk's stacks to the log, then ending it")
+            self._aborting = True
             self._send(self.notifier_pid, signal.SIGABRT)
             return min(deadline or now + self.abort_grace_s, now + self.abort_grace_s)
         if deadline is not None:
@@ -150,10 +167,13 @@ class Relay:
 
     @staticmethod
     def _send(pid: int | None, sig: int) -> None:
+        """``sig`` to ``pid``, then SIGCONT, so that a stopped process handles it too (as systemd does)."""
         if pid is None:
             return
         try:
             os.kill(pid, sig)
+            if sig != signal.SIGKILL:
+                os.kill(pid, signal.SIGCONT)
         except ProcessLookupError:
             pass
 
@@ -208,6 +228,25 @@ class Relay:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def _end_with(parent: int):
+    """For the command's process, before it starts: SIGTERM when the relay dies, however it dies.
+
+    The relay's own stop never leaves anything behind, but a relay killed outright (SIGKILL when
+    systemd gives up, the OOM killer) would leave cage and the kiosk running in the logind
+    session, outside the unit's cgroup, where systemd cannot see them: a restarted unit would then
+    find the camera and the API port taken. With this, cage ends and the kiosk loses its screen.
+    The setting survives exec (cage is not setuid).
+    """
+
+    def set_parent_death_signal() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the relay died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal
 
 
 def _sender(ancillary) -> int | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.faults.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 
 KIOSK = r"""
@@ -37,7 +39,8 @@ while True:
 """
 
 
-def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0) -> tuple[subprocess.Popen, Path]:
+def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0,
+          cage_status: str = "0") -> tuple[subprocess.Popen, Path]:
     """The relay running ``sh -c 'python kiosk'`` (sh stands in for cage, the kiosk's parent)."""
     script = tmp_path / "kiosk.py"
     script.write_text(KIOSK)
@@ -49,7 +52,7 @@ def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0)
     env.pop("NOTIFY_SOCKET", None)
     if notify_socket:
         env["NOTIFY_SOCKET"] = notify_socket
-    cage = f"{sys.executable} {script} {marker} {mode}; echo cage saw $?"
+    cage = f"{sys.executable} {script} {marker} {mode}; echo cage saw $?; exit {cage_status}"
     relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--stop-grace", str(grace_s), "--",
                               "sh", "-c", cage], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -70,9 +73,18 @@ def test_the_kiosks_notifications_reach_systemd_as_the_main_processes(notify_soc
                          "WATCHDOG_USEC": "30000000"}
     assert receive(sock) == ["READY=1", "STATUS=up"]  # MAINPID= from a descendant is dropped
     assert receive(sock) == ["STOPPING=1"]
-    out, _ = relay.communicate(timeout=20)
-    assert relay.returncode == 0 and "cage saw 3" in out  # the command's status is the relay's
+    out, err = relay.communicate(timeout=20)
+    # cage (sh here) exits 0 although its kiosk ended by itself with 3: nobody asked it to stop,
+    # so the relay exits as a failure and systemd restarts the mirror
+    assert "cage saw 3" in out and relay.returncode == 1 and "ended without being asked" in err
     assert not (tmp_path / "run" / "notify").exists()  # the relay cleans its socket up
+
+
+def test_a_failing_command_passes_its_status_on(notify_socket, tmp_path):
+    sock, path = notify_socket
+    relay, _ = start(tmp_path, path, "exit", cage_status="5")
+    out, _ = relay.communicate(timeout=20)
+    assert relay.returncode == 5
 
 
 def test_a_stop_asks_the_kiosk_first_and_the_relay_ends_with_cage(notify_socket, tmp_path):
@@ -96,6 +108,24 @@ def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(notify_soc
     assert not marker.exists()
     assert "did not stop in time" in err
     assert relay.returncode == 128 + signal.SIGKILL and "cage saw" not in out  # kiosk and cage both killed
+
+
+def test_cage_ends_when_the_relay_is_killed_outright(notify_socket, tmp_path):
+    sock, path = notify_socket
+    script = tmp_path / "kiosk.py"
+    script.write_text(KIOSK)
+    ended = tmp_path / "cage-ended"
+    # sh stands in for cage: on SIGTERM it ends its client, as cage's client loses its screen
+    cage = (f"trap 'kill $kiosk; echo TERM > {ended}; exit 0' TERM; "
+            f"{sys.executable} {script} {tmp_path / 'marker'} clean & kiosk=$!; wait")
+    env = dict(os.environ, RUNTIME_DIRECTORY=str(tmp_path), NOTIFY_SOCKET=path, PYTHONPATH=str(ROOT))
+    relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--", "sh", "-c", cage], env=env)
+    receive(sock)
+    receive(sock)
+    relay.kill()  # SIGKILL: no handler of the relay runs
+    relay.wait(20)
+    wait_until(ended.exists, "cage told to end by the kernel", 20)
+    wait_until(lambda: (tmp_path / "marker").exists(), "the kiosk stopped", 20)
 
 
 def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(notify_socket, tmp_path):
