@@ -167,10 +167,12 @@ class Liveness:
     def _check(self, interval: float | None, next_ping: float) -> float:
         verdict = self.watch.verdict()
         if verdict.alive != (self.last_verdict.alive if self.last_verdict else True):
-            # Before READY=1 the screen is still being built: not answering yet is no error
-            # (systemd's TimeoutStartSec is the judge then).
-            log = _log.info if verdict.alive or not self.ready_sent else _log.error
-            log("watchdog: %s", verdict.why if self.ready_sent or verdict.alive else f"starting ({verdict.why})")
+            if verdict.alive:
+                _log.info("watchdog: %s", verdict.why)
+            elif self.ready_sent:
+                _log.error("watchdog: %s", verdict.why)
+            else:  # the screen is still being built: no error (systemd's TimeoutStartSec judges that)
+                _log.info("watchdog: starting (%s)", verdict.why)
         self.last_verdict = verdict
         if not self.ready_sent:
             if not (verdict.alive and self.watch.ready()):

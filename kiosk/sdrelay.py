@@ -32,7 +32,6 @@ Standard library only: it starts before anything else and must never be the thin
 
 from __future__ import annotations
 
-import array
 import ctypes
 import errno
 import logging
@@ -40,6 +39,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,14 +51,14 @@ _log = logging.getLogger("kiosk.sdrelay")
 
 STOP_GRACE_S = 15.0  # below the unit's TimeoutStopSec (20 s): the relay, not systemd, ends stragglers
 ABORT_GRACE_S = 3.0  # time for faulthandler to write the stacks before the kill
-_CRED = array.array("i", [0, 0, 0])  # struct ucred: pid, uid, gid
+_CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Relay:
     """Runs ``command`` and relays its notifications to ``environ``'s ``$NOTIFY_SOCKET``."""
 
-    def __init__(self, command: list[str], environ: dict[str, str] | None = None, folder: str | None = None,
+    def __init__(self, command: list[str], environ: dict[str, str] | None = None,
                  stop_grace_s: float = STOP_GRACE_S, abort_grace_s: float = ABORT_GRACE_S) -> None:
         if not command:
             raise ValueError("no command to run")
@@ -68,10 +68,10 @@ class Relay:
         self.stop_grace_s = stop_grace_s
         self.abort_grace_s = abort_grace_s
         self.notifier_pid: int | None = None  # the descendant that notifies (the kiosk)
-        self.relayed = 0
-        runtime = (self.environ.get("RUNTIME_DIRECTORY") or "").split(":")[0]
-        self._folder = folder or runtime or tempfile.mkdtemp(prefix="smartmirror-notify-")
-        self.path = os.path.join(self._folder, "notify")
+        # The unit's runtime folder; outside a unit with one, a private folder removed at the end.
+        self._runtime = (self.environ.get("RUNTIME_DIRECTORY") or "").split(":")[0]
+        self._own_folder: str | None = None
+        self.path = ""  # the relay's socket, once bound
         self._sock: socket.socket | None = None
         self._child: subprocess.Popen | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -99,6 +99,9 @@ class Relay:
             self._close()
 
     def _bind(self) -> None:
+        if not self._runtime:
+            self._own_folder = tempfile.mkdtemp(prefix="smartmirror-notify-")
+        self.path = os.path.join(self._runtime or self._own_folder, "notify")
         try:
             os.unlink(self.path)  # a socket left by a relay that was killed
         except FileNotFoundError:
@@ -153,7 +156,7 @@ class Relay:
             _log.error("the watchdog fired: writing the kiosk's stacks to the log, then ending it")
             self._aborting = True
             self._send(self.notifier_pid, signal.SIGABRT)
-            return min(deadline or now + self.abort_grace_s, now + self.abort_grace_s)
+            return now + self.abort_grace_s if deadline is None else min(deadline, now + self.abort_grace_s)
         if deadline is not None:
             return deadline  # a second SIGTERM changes nothing
         # The kiosk first: it stops cleanly while its screen is still there; cage follows its client.
@@ -195,7 +198,7 @@ class Relay:
         assert self._sock is not None
         while True:
             try:
-                data, ancillary, _flags, _addr = self._sock.recvmsg(4096, socket.CMSG_SPACE(_CRED.itemsize * 3))
+                data, ancillary, _flags, _addr = self._sock.recvmsg(4096, socket.CMSG_SPACE(_CRED.size))
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -212,8 +215,7 @@ class Relay:
             return
         if sender is not None and sender != os.getpid():
             self.notifier_pid = sender
-        if self.upstream.notify(*fields):
-            self.relayed += 1
+        self.upstream.notify(*fields)
 
     def _close(self) -> None:
         if self._sock is not None:
@@ -223,6 +225,9 @@ class Relay:
                 os.unlink(self.path)
             except FileNotFoundError:
                 pass
+        if self._own_folder is not None:
+            os.rmdir(self._own_folder)
+            self._own_folder = None
         for fd in (self._wake_r, self._wake_w):
             try:
                 os.close(fd)
@@ -250,11 +255,10 @@ def _end_with(parent: int):
 
 
 def _sender(ancillary) -> int | None:
+    """The sending process's PID, from the SCM_CREDENTIALS the kernel attaches (SO_PASSCRED)."""
     for level, kind, payload in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(payload) >= _CRED.itemsize * 3:
-            creds = array.array("i")
-            creds.frombytes(payload[: _CRED.itemsize * 3])
-            return creds[0]
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(payload) >= _CRED.size:
+            return _CRED.unpack_from(payload)[0]
     return None
 
 
