@@ -6,8 +6,10 @@
 #   ARCH        debootstrap's --arch
 #   CACHE       ~/.cache/smartmirror
 #   BASE        the cached debootstrap result;  WORK_ROOT  the provisioned root (kept between runs)
-#   RECIPE      bump to rebuild BASE;            INCLUDE    extra packages for debootstrap ("" for none)
+#   RECIPE      bump to rebuild BASE
 #   DOWNLOADS   apt's .debs and uv's cache, bound into the root
+#   NEED_KEPT_S, NEED_FRESH_S, BUDGET_VAR   seconds a run needs (with the kept roots, from nothing)
+#               and the variable .ci/run puts what is left of CI's time in (check_budget)
 # The provisioned root is kept: later runs provision it again from this checkout (an upgrade, as
 # store IT does); FRESH=1 starts again from the base root.
 
@@ -47,7 +49,7 @@ build_base() {
   local start=$SECONDS log="$CACHE/$ARCH-debootstrap.log"
   say "building the base root with debootstrap (a few minutes)"
   rm -rf --one-file-system "$BASE" "$BASE.partial"
-  debootstrap --arch="$ARCH" --variant=minbase ${INCLUDE:+--include="$INCLUDE"} bookworm "$BASE.partial" "$DEBIAN_MIRROR" \
+  debootstrap --arch="$ARCH" --variant=minbase bookworm "$BASE.partial" "$DEBIAN_MIRROR" \
     >"$log" 2>&1 || { tail -20 "$log" >&2; die "debootstrap failed (log: $log)"; }
   printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n' \
     "$DEBIAN_MIRROR" "$DEBIAN_MIRROR" >"$BASE.partial/etc/apt/sources.list"
@@ -55,6 +57,14 @@ build_base() {
   printf '%s\n' "$RECIPE" >"$BASE.partial/.smartmirror-recipe"
   mv -T "$BASE.partial" "$BASE"
   timed "debootstrap" "$start"
+}
+
+# With the budget variable set, skip (saying so) a run that would not fit in what is left.
+check_budget() {
+  local budget="${!BUDGET_VAR:-}" need=$NEED_FRESH_S
+  [ -n "$budget" ] || return 0
+  if [ "$FRESH" -eq 0 ] && base_usable && [ -f "$WORK_ROOT/.smartmirror-base" ]; then need=$NEED_KEPT_S; fi
+  [ "$budget" -ge "$need" ] || skip "not enough time left ($budget s; this run needs about $need s): run scripts/$NAME by itself"
 }
 
 # The provisioned root from an earlier run, or a fresh copy of the base root; this checkout goes

@@ -39,9 +39,9 @@ while True:
 """
 
 
-def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0,
-          cage_status: str = "0") -> tuple[subprocess.Popen, Path]:
-    """The relay running ``sh -c 'python kiosk'`` (sh stands in for cage, the kiosk's parent)."""
+def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0, cage_status: str = "0",
+          cage: str = "{kiosk}; echo cage saw $?; exit {status}") -> tuple[subprocess.Popen, Path]:
+    """The relay running ``sh -c CAGE`` (sh stands in for cage; ``{kiosk}`` in it runs the kiosk)."""
     script = tmp_path / "kiosk.py"
     script.write_text(KIOSK)
     marker = tmp_path / "marker"
@@ -52,9 +52,9 @@ def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0,
     env.pop("NOTIFY_SOCKET", None)
     if notify_socket:
         env["NOTIFY_SOCKET"] = notify_socket
-    cage = f"{sys.executable} {script} {marker} {mode}; echo cage saw $?; exit {cage_status}"
+    command = cage.format(kiosk=f"{sys.executable} {script} {marker} {mode}", status=cage_status)
     relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--stop-grace", str(grace_s), "--",
-                              "sh", "-c", cage], env=env,
+                              "sh", "-c", command], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return relay, marker
 
@@ -112,20 +112,16 @@ def test_a_kiosk_that_does_not_stop_is_killed_when_the_grace_runs_out(notify_soc
 
 def test_cage_ends_when_the_relay_is_killed_outright(notify_socket, tmp_path):
     sock, path = notify_socket
-    script = tmp_path / "kiosk.py"
-    script.write_text(KIOSK)
     ended = tmp_path / "cage-ended"
     # sh stands in for cage: on SIGTERM it ends its client, as cage's client loses its screen
-    cage = (f"trap 'kill $kiosk; echo TERM > {ended}; exit 0' TERM; "
-            f"{sys.executable} {script} {tmp_path / 'marker'} clean & kiosk=$!; wait")
-    env = dict(os.environ, RUNTIME_DIRECTORY=str(tmp_path), NOTIFY_SOCKET=path, PYTHONPATH=str(ROOT))
-    relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--", "sh", "-c", cage], env=env)
+    relay, marker = start(tmp_path, path, "clean",
+                          cage=f"trap 'kill $kiosk; echo TERM > {ended}; exit 0' TERM; {{kiosk}} & kiosk=$!; wait")
     receive(sock)
     receive(sock)
     relay.kill()  # SIGKILL: no handler of the relay runs
     relay.wait(20)
     wait_until(ended.exists, "cage told to end by the kernel", 20)
-    wait_until(lambda: (tmp_path / "marker").exists(), "the kiosk stopped", 20)
+    wait_until(marker.exists, "the kiosk stopped", 20)
 
 
 def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(notify_socket, tmp_path):
