@@ -24,8 +24,17 @@ _log = logging.getLogger("kiosk")
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one sentence and exit status 2."""
 
+    hint = ""  # set by main() for the command line being parsed
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: {message}{Parser.hint} (see {self.prog} --help)\n")
+
+
+def _dash_id_hint(argv: list[str]) -> str:
+    """Older look ids may begin with ``-`` and then read as options: say how to pass them."""
+    before = argv[: argv.index("--")] if "--" in argv else argv
+    dashed = [a for a in before if a.startswith("-") and not a.startswith("--") and len(a) >= 16]
+    return f"; an id that begins with '-' goes after '--', as in: … -- {dashed[0]}" if dashed else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    Parser.hint = _dash_id_hint(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from kiosk.errors import ComparisonNotFound
 from kiosk.library.errors import LibraryError, LookNotFound
+from kiosk.library.ids import new_id
 from kiosk.library.layout import valid_id
 
 _log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class ComparisonBook:
 
     def create(self, look_ids: list[str], align: str) -> Comparison:
         """A queued comparison of these looks (which must exist)."""
-        comparison_id = secrets.token_urlsafe(16)
+        comparison_id = new_id()
         try:
             with self.library.transaction() as conn:
                 conn.execute(

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.library import records, store
+from kiosk.library import ids, records, store
 from kiosk.library.errors import LibraryError, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_NONE, Look, NewLook, consent_values, new_row
@@ -76,8 +75,8 @@ class Library:
 
     @staticmethod
     def new_id() -> str:
-        """A fresh unguessable look id (128 random bits, URL-safe)."""
-        return secrets.token_urlsafe(16)
+        """A fresh unguessable look id (128 random bits, URL-safe, never starting with ``-``)."""
+        return ids.new_id()
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ the disk runs low.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from kiosk.library import Library, NewLook, RetentionPolicy, apply_retention
@@ -63,7 +62,7 @@ class FileSink:
         return self.out.parent / ".kiosk-work"
 
     def new_id(self) -> str:
-        return secrets.token_urlsafe(16)
+        return Library.new_id()
 
     def commit(self, new: NewLook) -> str:
         os.replace(new.video, self.out)

@@ -271,7 +271,7 @@ def test_a_render_stopped_midway_leaves_nothing(tmp_path):
         deadline = time.monotonic() + 120
         while not any(out_dir.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert proc.poll() is None, "the render ended before it could be interrupted"
+        assert proc.poll() is None, f"the render ended before it could be interrupted: {proc.communicate()[1]}"
         assert [p.name.startswith(".cmp.mp4.") for p in out_dir.iterdir()] == [True]  # the hidden temporary file
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)

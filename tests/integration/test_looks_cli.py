@@ -70,6 +70,23 @@ def test_delete_removes_the_look_and_its_files(lib):
     assert not [p for p in (lib / "looks").iterdir() if p.name.startswith(look_id)]
 
 
+def test_an_id_that_begins_with_a_dash_is_told_how_to_pass(tmp_path, monkeypatch):
+    """Ids made before they were kept from starting with '-' read as options: the error says to put '--' first."""
+    folder = tmp_path / "lib"
+    monkeypatch.setattr(Library, "new_id", staticmethod(lambda: "-AbCdEfGhIjKlMnOpQrStUv"))
+    with Library(folder) as library:
+        look_id = crashed_take(library, 1.0)
+        take = library.layout.take_dir(look_id)
+        library.add_look(finish(take, json_meta(take), 0.0, stills=True))
+    assert look_id.startswith("-")
+    refused = looks("delete", look_id, lib=folder)
+    assert refused.returncode == 2 and f"goes after '--', as in: … -- {look_id}" in refused.stderr
+    assert look_id in library_state(folder)
+    done = kiosk("looks", "delete", "--library", str(folder), "--", look_id, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert look_id not in library_state(folder)
+
+
 def test_purge_older_than(lib):
     state = library_state(lib)
     old_id = next(iter(state))

@@ -58,6 +58,15 @@ def test_ids_are_unguessable_and_distinct(library):
     assert all(len(i) >= 22 for i in ids)  # 128 random bits
 
 
+def test_ids_never_begin_with_a_dash(monkeypatch):
+    """A look id is typed on command lines, where a leading '-' reads as an option."""
+    from kiosk.library import ids
+
+    drawn = iter(["-first", "-second", "third"])
+    monkeypatch.setattr(ids.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert ids.new_id() == "third"
+
+
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "", "short", "a/b" * 10, "x" * 200, None])
 def test_malformed_ids_never_reach_the_filesystem(library, bad):
     assert library.find(bad) is None
