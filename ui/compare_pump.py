@@ -92,12 +92,13 @@ class ComparePump(QObject):
         self._drag_seq = 0
         self._angle = 0  # whole degrees, 0..359, as QML shows it
         self._covered = [True] * MAX_PANES
-        # The pump thread only marks what changed; this UI-thread timer tells QML (no Qt signal
-        # is emitted from the pump's thread: see ui/core_listener.py for the crash that taught us).
+        # The pump thread only marks what changed; this UI-thread timer tells QML while a
+        # comparison is shown (no Qt signal is emitted from the pump's thread: see
+        # ui/core_listener.py for the crash that taught us).
         self._angle_dirty = self._cover_dirty = False
         self._notify_timer = QTimer(self)
+        self._notify_timer.setInterval(16)
         self._notify_timer.timeout.connect(self._notify)
-        self._notify_timer.start(16)
         self.handed_over = 0
         #: (batch number, time) of the last hand-over: what a paint probe attributes a swap to.
         self.presented: tuple[int, float] = (0, 0.0)
@@ -130,6 +131,7 @@ class ComparePump(QObject):
             self._covered = [True] * MAX_PANES
         self._set_angle(0)
         self.coverChanged.emit()
+        self._notify_timer.start()
         self._wake.set()
 
     def clear(self) -> None:
@@ -138,6 +140,8 @@ class ComparePump(QObject):
             self._session = None
             self._table = None
             self._shown = [None] * MAX_PANES
+        self._notify_timer.stop()
+        self._notify()
         self._wake.set()
 
     def nudge(self, delta_deg: float) -> None:

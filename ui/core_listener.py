@@ -1,11 +1,13 @@
 """CoreListener: the base of every bridge — core events arrive on worker threads, handled on the UI thread.
 
-A bridge subscribes to the core's event bus; each event goes into a plain thread-safe queue,
-which a timer on the UI thread drains every ``DRAIN_MS`` into ``on_event``. No Qt signal
-crosses a thread with a Python object in it: PySide6 6.12 emitting ``Signal(object)`` from a
-worker thread corrupted a reference count under load (``kiosk bench soak``, 2026-12-03: "Fatal
-Python error: bool_dealloc" in the analysis thread's emit after 8 minutes; PYSIDE-3124 is of the
-same family), which kills the mirror.
+The bridges of one core share one ``Inbox``: a single subscription to the core's event bus puts
+each event into a plain thread-safe queue, and a single timer on the UI thread drains it every
+``DRAIN_MS``, handing each event to every bridge's ``on_event`` in the order they were made. One
+timer, not one per bridge: an idle mirror's UI thread wakes 67 times a second for events, not
+five times that. No Qt signal crosses a thread with a Python object in it: PySide6 6.12
+emitting ``Signal(object)`` from a worker thread corrupted a reference count under load
+(``kiosk bench soak``, 2026-12-03: "Fatal Python error: bool_dealloc" in the analysis thread's
+emit after 8 minutes; PYSIDE-3124 is of the same family), which kills the mirror.
 ``Notice`` events of the bridge's ``topic`` are shown by ``flash`` for their time (the
 ``message`` property), and each one shown is logged at INFO, so the journal (and a test)
 can tell what the shopper was told. Bridges translate; they decide nothing and never touch a
@@ -16,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import queue
+import weakref
 
-from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, Signal
 
 from kiosk.core import KioskCore
 from kiosk.events import Event, Notice
@@ -30,8 +33,54 @@ _log = logging.getLogger(__name__)
 DRAIN_MS = 15  # the most an event waits before the screen hears of it (a frame at 60 Hz)
 
 
+class Inbox:
+    """One core's events, heard on any thread, handed to its listeners on the UI thread."""
+
+    _by_core: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, core: KioskCore) -> Inbox:
+        """The inbox of ``core`` (made, subscribed and started on first use; UI thread)."""
+        inbox = cls._by_core.get(core)
+        if inbox is None:
+            inbox = cls._by_core[core] = cls(core)
+        return inbox
+
+    def __init__(self, core: KioskCore) -> None:
+        self._core = weakref.ref(core)
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._listeners: list[CoreListener] = []
+        self._timer = QTimer()
+        self._timer.timeout.connect(self.drain)
+        self._unsubscribe = core.bus.subscribe(self._events.put)  # any thread; never touches Qt
+        self._timer.start(DRAIN_MS)
+
+    def add(self, listener: CoreListener) -> None:
+        self._listeners.append(listener)
+
+    def remove(self, listener: CoreListener) -> None:
+        """Stop handing events to ``listener``; the last one out unsubscribes and stops the timer."""
+        self._listeners = [other for other in self._listeners if other is not listener]
+        if not self._listeners:
+            self._unsubscribe()
+            self._timer.stop()
+            core = self._core()
+            if core is not None and Inbox._by_core.get(core) is self:
+                del Inbox._by_core[core]
+
+    def drain(self) -> None:
+        """UI thread: hand every event heard since the last tick to each listener, in order."""
+        while not self._events.empty():
+            event = self._events.get_nowait()
+            for listener in tuple(self._listeners):
+                try:
+                    listener._deliver(event)
+                except Exception:  # noqa: BLE001 - one bad event must not stop the screen hearing the rest
+                    _log.exception("the screen could not show %s", type(event).__name__)
+
+
 class CoreListener(QObject):
-    """Subscribes to the core's bus; subclasses implement ``on_event`` (UI thread)."""
+    """Listens to the core's events through its ``Inbox``; subclasses implement ``on_event`` (UI thread)."""
 
     topic = ""  # which core notices this bridge shows
 
@@ -44,16 +93,12 @@ class CoreListener(QObject):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self._set_message(""))
-        self._events: queue.SimpleQueue = queue.SimpleQueue()
-        self._drain_timer = QTimer(self)
-        self._drain_timer.timeout.connect(self._drain)
-        self._drain_timer.start(DRAIN_MS)
-        self._unsubscribe = core.bus.subscribe(self._events.put)  # any thread; never touches Qt
+        self._inbox = Inbox.of(core)
+        self._inbox.add(self)
 
     def close(self) -> None:
         """Stop listening (before the bridge goes away)."""
-        self._unsubscribe()
-        self._drain_timer.stop()
+        self._inbox.remove(self)
 
     def on_event(self, event: Event) -> None:
         """Handle one core event on the UI thread."""
@@ -65,16 +110,6 @@ class CoreListener(QObject):
             self._message_timer.start(int(seconds * 1000))
         else:
             self._message_timer.stop()
-
-    @Slot()
-    def _drain(self) -> None:
-        """UI thread: hand every event heard since the last tick to ``on_event``, in order."""
-        while not self._events.empty():
-            event = self._events.get_nowait()
-            try:
-                self._deliver(event)
-            except Exception:  # noqa: BLE001 - one bad event must not stop the screen hearing the rest
-                _log.exception("the screen could not show %s", type(event).__name__)
 
     def _deliver(self, event: Event) -> None:
         if isinstance(event, Notice) and event.topic == self.topic:
