@@ -64,6 +64,32 @@ def test_it_backs_off_when_painting_suffers_and_settles_where_the_mirror_is_smoo
     assert any(b < a for a, b in zip(rates, rates[1:]))
 
 
+def test_a_cost_that_grows_a_little_with_each_step_is_noticed():
+    """Each analysed frame a second above 5 costs the mirror 1.2 % of its frames: no step alone looks
+    like a loss, yet the rate must not climb while the mirror paints ever fewer."""
+    pacer = Pacer(PacerSettings(max_fps=15, min_fps=5))
+    mirror = Mirror(30.0)
+    pacer.watch(mirror)
+
+    def painting(rate: float) -> float:
+        return 30.0 * (1.0 - 0.012 * max(0.0, rate - 5.0))
+
+    rates = run(pacer, mirror, 120, painting=painting)
+    tail = rates[-60:]
+    assert min(painting(r) for r in tail) >= 0.96 * 30.0, "never below 0.96 of what the mirror paints unhurt"
+    assert max(tail) <= 8.0 and min(tail) >= 5.0
+
+
+def test_a_machine_that_gets_busier_is_the_new_standard_once_the_analysis_is_at_its_floor():
+    pacer = Pacer(PacerSettings(max_fps=15, min_fps=2))
+    mirror = Mirror(30.0)
+    pacer.watch(mirror)
+    run(pacer, mirror, 10)
+    mirror.painted = 25.0  # another load took a sixth of the frames, whatever the analysis does
+    rates = run(pacer, mirror, 60, start=100.0)
+    assert rates[-1] > 4, "at the floor the best sinks to the busier machine's, and the rate climbs again"
+
+
 def test_it_never_goes_below_the_floor():
     pacer = Pacer(PacerSettings(max_fps=15, min_fps=2.5))
     mirror = Mirror(30.0)
