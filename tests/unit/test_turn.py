@@ -219,3 +219,24 @@ def test_no_completion_while_the_filter_still_sees_the_back():
     assert not any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
     updates += tracker.update(samples, back_probability=0.05)  # and now it is sure
     assert any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
+
+
+
+def test_a_path_that_settles_a_little_short_ends_when_the_body_arrived_not_when_noise_crept_on():
+    """The best path of a 2 s turn with every landmark jittered (t01_michelle, the footage suite's
+    jitter variant): a noisy rest 15° low, a path that settles at 340–350° and creeps to 360° only
+    in the last frames, while the yaw filter still doubted the front until then. The turn ended
+    when the body came to where it stayed (the label: 3.07 s), not when the path crept over
+    348° 0.7 s later."""
+    rotations = [0, -5, -5, -5, -5, -5, -5, -5, -5, -10, -15, -15, -15, -15, -15, -10, -5, 0, 5, 10, 15, 20,
+                 30, 40, 55, 65, 75, 80, 90, 100, 120, 140, 155, 175, 195, 215, 225, 230, 260, 270, 285, 295,
+                 305, 315, 325, 330, 335, 340, 340, 340, 345, 345, 345, 345, 345, 345, 345, 350, 350, 350, 350,
+                 350, 350, 350, 350, 350, 350, 355, 360]
+    samples = [YawSample(i / 15, float(r), float((r + 180) % 360 - 180)) for i, r in enumerate(rotations)]
+    tracker = TurnTracker()
+    for i in range(len(samples)):
+        tracker.update(samples[: i + 1], back_probability=1.0 if i < len(samples) - 1 else 0.0)
+    tracker.finish()
+    turn = only(tracker.turns)
+    assert turn.complete and turn.direction == "cw" and turn.rotation_deg == pytest.approx(360, abs=5)
+    assert turn.end_s == pytest.approx(3.07, abs=0.15)
