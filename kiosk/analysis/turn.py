@@ -312,19 +312,17 @@ class TurnTracker:
             if later is not None and (start is None or later > start):
                 start = later
         back = crossing(track, sign, rest + sign * s.back_deg, last=False) if span >= s.back_deg else None
+        settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))  # where it came to rest
         end_level = rest + sign * (span - s.settle_deg)
-        if complete and not carry_on:
-            # Where the body came to rest a little short of the full extent by the path (a
-            # noisy path settles a few degrees off), it ended when it came within settle_deg of
-            # where it settled: not when noise happened to carry the path the last few degrees.
-            settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
-            if 0.0 < sign * (rest + sign * span - settled) <= s.plateau_deg:
-                end_level = settled - sign * s.settle_deg
+        if complete and not carry_on and 0.0 < sign * (rest + sign * span - settled) <= s.plateau_deg:
+            # The body came to rest a little short of the full extent by the path (a noisy path
+            # settles a few degrees off): it ended when it came within settle_deg of where it
+            # settled, not when noise happened to carry the path the last few degrees.
+            end_level = settled - sign * s.settle_deg
         end = crossing(track, sign, end_level, last=False)
         if end is None and not carry_on:
             # It stopped short of the full extent (a stop before the front, or a path a few
             # degrees off): the end is when it came within settle_deg of where it settled.
-            settled = float(np.median([r for t, r in track if t >= track[-1][0] - s.stall_s]))
             end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
