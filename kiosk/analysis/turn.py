@@ -26,9 +26,10 @@ path each time:
   ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
 - **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
   started, for ``abandon_after_s`` in a row (a few wild frames can bend the newest part of the
-  path for a moment); or it paused longer than ``pause_max_s`` or took longer than
-  ``max_turn_s``. The partial turn is reported with ``complete`` false (when it reached
-  ``report_min_deg``).
+  path for a moment), and for as long again as the body went unseen since it turned back (a
+  turn back guessed across a gap without a pose is revised once the body moves on); or it
+  paused longer than ``pause_max_s`` or took longer than ``max_turn_s``. The partial turn is
+  reported with ``complete`` false (when it reached ``report_min_deg``).
 """
 
 from __future__ import annotations
@@ -278,8 +279,8 @@ class TurnTracker:
             # may then start from where this one turned back.
             if self._doubt_since is None:
                 self._doubt_since = now_t
-            if now_t - self._doubt_since >= s.abandon_after_s:
-                turned_back = next(t for (t, _), p in zip(track, progress) if p >= peak)
+            turned_back = next(t for (t, _), p in zip(track, progress) if p >= peak)
+            if now_t - self._doubt_since >= s.abandon_after_s + _unseen(track, turned_back):
                 out += self._finish(path, resume_from=turned_back)
         else:
             self._doubt_since = None
@@ -344,6 +345,19 @@ class TurnTracker:
             self._stand = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
         stand = self._stand if quarter is not None and self._stand is not None else rest
         return sign * (track[-1][1] - stand)
+
+
+def _unseen(track: Track, since: float) -> float:
+    """The longest stretch since ``since`` without an analysed body (beyond a normal frame gap).
+
+    A turn back read across such a gap is the path's guess, not something seen: from a side
+    view before the gap to the other side view after it, the body went round the front or
+    round the back, and only the motion after the gap tells which; the guess is given the
+    gap's length again to be revised before the turn is given up.
+    """
+    times = [t for t, _ in track if t >= since]
+    gaps = np.diff(times) if len(times) > 1 else np.zeros(1)
+    return max(float(gaps.max()) - 2 * float(np.median(gaps)), 0.0)
 
 
 def _direction(sign: int) -> str:

@@ -240,3 +240,45 @@ def test_a_path_that_settles_a_little_short_ends_when_the_body_arrived_not_when_
     turn = only(tracker.turns)
     assert turn.complete and turn.direction == "cw" and turn.rotation_deg == pytest.approx(360, abs=5)
     assert turn.end_s == pytest.approx(3.07, abs=0.15)
+
+
+def _across_a_gap(after_guess: list[YawSample], after_final: list[YawSample], guess_s: float):
+    """A quarter turn and a pause in the first side view, then no pose for 0.93 s (the person lost
+    around the back); after it the yaw tracker's path first guesses one way round for
+    ``guess_s`` and then settles on ``after_final``."""
+    before = track((1.0, 0.0), (0.5, 90.0), (1.0, 90.0))
+    tracker = TurnTracker()
+    updates = []
+    for i in range(len(before)):
+        updates += tracker.update(before[: i + 1])
+    guessing = [s for s in after_guess if s.t < after_guess[0].t + guess_s]
+    for i in range(len(guessing)):
+        updates += tracker.update(before + guessing[: i + 1])
+    for i in range(len(guessing), len(after_final)):
+        updates += tracker.update(before + after_final[: i + 1])
+    updates += tracker.finish()
+    return tracker.turns, updates
+
+
+def _after_gap(*segments: tuple[float, float], start: float) -> list[YawSample]:
+    gap_end = 2.5 + 0.93
+    return [YawSample(s.t + gap_end, s.rotation_deg, s.yaw_deg) for s in track(*segments, start=start)]
+
+
+def test_a_turn_back_guessed_across_a_gap_is_not_given_up_before_the_body_moves_on():
+    """t10_michelle lost around the back of a paused turn: after the gap the path first went back
+    round the front to the other side view (-90°) and only 0.6 s later, as she turned on, round the
+    back (270°). One complete turn, not a quarter turn given up and three quarters after it."""
+    final = _after_gap((0.6, 270.0), (0.7, 360.0), (1.0, 360.0), start=270.0)
+    guess = _after_gap((0.6, -90.0), (0.7, 0.0), (1.0, 0.0), start=-90.0)
+    turns, _ = _across_a_gap(guess, final, guess_s=0.6)
+    turn = only(turns)
+    assert turn.complete and turn.direction == "cw" and turn.rotation_deg == pytest.approx(360, abs=5)
+
+
+def test_a_turn_back_across_a_gap_that_holds_is_still_a_partial_turn():
+    """The same gap, and the path keeps saying she went back round the front: a turn given up."""
+    back = _after_gap((0.6, -90.0), (0.7, 0.0), (1.5, 0.0), start=-90.0)
+    turns, updates = _across_a_gap(back, back, guess_s=0.0)
+    assert not any(t.complete for t in turns)
+    assert any(isinstance(u, TurnEnded) and not u.turn.complete for u in updates)
