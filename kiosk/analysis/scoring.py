@@ -114,10 +114,13 @@ def yaw_errors(labels: dict, yaw: list) -> tuple[float | None, float | None]:
         return None, None
     start, end = sorted((turn["start_s"], turn["end_s"]))
     interval = turn.get("back_interval_s") or ([turn["back_s"], turn["back_s"]] if turn.get("back_s") else None)
+    # After the turn the body faces front again only if it stopped there: a 540° spin ends
+    # showing its back, however right the track is.
+    ends_front = abs(_wrap(float(labels.get("total_rotation_deg") or 360.0))) <= 45.0
     front, back = [], []
     for row in yaw:
         t, y = float(row[0]), float(row[1])
-        if start - 1.25 <= t <= start - 0.25 or end + 0.25 <= t <= end + 1.25:
+        if start - 1.25 <= t <= start - 0.25 or (ends_front and end + 0.25 <= t <= end + 1.25):
             front.append(abs(_wrap(y)))
         elif interval and interval[0] - 0.05 <= t <= interval[1] + 0.05:
             back.append(abs(_wrap(y - 180.0)))

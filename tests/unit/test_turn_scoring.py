@@ -113,6 +113,10 @@ def test_yaw_track_error_where_the_labels_say_front_and_back():
     assert clip.yaw_back_err_deg == pytest.approx(12.5)
     assert clip.yaw_front_err_deg == pytest.approx(30 / 12, abs=0.1)  # 10 rows at 0° (1.8–2.7 s), 20° and 10°
     assert clip.passed  # the yaw error is reported, not a target
+    # A 540° spin ends showing the back: after it the labels do not say front.
+    spin = dict(LABELS, total_rotation_deg=540)
+    clip = score(spin, dict(result((3.0, 7.0, 360.0, "cw", True)), yaw=rows + [[7.8, 175.0, 535.0, 1.0]]))
+    assert clip.yaw_front_err_deg == pytest.approx(0.0)  # only the 10 rows before the turn
 
 
 GESTURE_LABELS = dict(LABELS, turn=None, gestures=[
