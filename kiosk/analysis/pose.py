@@ -35,9 +35,14 @@ LEFT_HEEL, RIGHT_HEEL = 29, 30
 LEFT_FOOT, RIGHT_FOOT = 31, 32
 LANDMARKS = 33
 
+# Face mesh landmark indices: the top of the forehead and the chin.
+FACE_FOREHEAD, FACE_CHIN = 10, 152
+#: A face found on an upright body must be upright too, within this angle of the torso's axis.
+FACE_MAX_ROLL_DEG = 60.0
+
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 3
+VERSION = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +189,14 @@ class PoseEstimator:
             return None  # the head is too small for a face to be found, or mostly outside the picture
         head = self._cv2.resize(pixels[y0:y1, x0:x1], (192, 192), interpolation=self._cv2.INTER_AREA)
         result = self._face.process(self._cv2.cvtColor(head, self._cv2.COLOR_BGR2RGB))
-        return 1.0 if result.multi_face_landmarks else 0.0
+        if not result.multi_face_landmarks:
+            return 0.0
+        mesh = result.multi_face_landmarks[0].landmark
+        crop = np.array([x1 - x0, y1 - y0], dtype=np.float64)
+        forehead = np.array([mesh[FACE_FOREHEAD].x, mesh[FACE_FOREHEAD].y]) * crop
+        chin = np.array([mesh[FACE_CHIN].x, mesh[FACE_CHIN].y]) * crop
+        down = xy[[LEFT_HIP, RIGHT_HIP]].mean(0) - xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0)
+        return 1.0 if upright_face(chin - forehead, down) else 0.0
 
     def _upright(self, pixels: np.ndarray) -> np.ndarray:
         """A sideways-mounted camera's picture turned upright: the model expects people standing.
@@ -249,3 +261,17 @@ class PoseEstimator:
             return pixels
         size = (max(round(width * scale), 1), max(round(height * scale), 1))
         return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)
+
+
+def upright_face(forehead_to_chin: np.ndarray, torso_down: np.ndarray) -> bool:
+    """Whether a face the mesh found stands the way the body does (both in picture units).
+
+    People rarely tilt their heads by more than 30°; a "face" lying on its side on an upright body is a
+    pattern the mesh took for one (the back of a helmet, a bun, a print on a hood), and reading
+    it as a face would turn a back view into a front.
+    """
+    a, b = np.asarray(forehead_to_chin, dtype=np.float64), np.asarray(torso_down, dtype=np.float64)
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    if norms <= 1e-9:
+        return False
+    return bool(float(np.dot(a, b)) / norms >= np.cos(np.radians(FACE_MAX_ROLL_DEG)))
