@@ -15,6 +15,14 @@ person stands there (``Appearance`` is forgotten with the yaw track when they le
   has been missing for ``missing_counts_s`` (hair over it, a look down, a hand), more misses
   are the same fact again and count no more.
 
+- **What their head looks like from the front.** The colours of the head (``Pose.head``) on
+  the frames the tracker is sure the body faces the camera (people step up to a mirror facing
+  it): a face, a visor. Seen from elsewhere most heads look different (hair, the back of a
+  hood or a helmet), which tells a back or a rear three-quarter view from a front where the
+  pose model's depth and labels cannot. ``head_unlike`` is how far this frame's head is from
+  that front (0 the same; 1 - Bhattacharyya coefficient), with the spread among the front
+  views themselves.
+
 It also remembers, per frame, how narrow the body looked, so a turn can be checked for its
 two side views (``side_views``).
 """
@@ -36,6 +44,10 @@ class AppearanceSettings:
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     memory_s: float = 30.0  # how long the narrow/wide record is kept
+    front_heads: int = 45  # the head's front colours: the last this many sure front views
+    front_heads_to_trust: int = 6  # and at least this many before they are compared
+    head_sigma_floor: float = 0.02  # the least spread of a head's look among its front views
+    head_new_look: float = 3.0  # a sure front view whose head is this many spreads off is not learned
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class Reading:
     width_ref: float | None  # square-on shoulder width, image torso lengths
     hip_ref: float | None
     face_proven: bool  # this person's face has been found before
+    head_unlike: float | None = None  # how unlike its front the head looks (None: not known yet)
+    head_sigma: float = 0.03  # the spread of that among the front views
 
 
 class Appearance:
@@ -58,6 +72,8 @@ class Appearance:
         self._faces = 0  # face checks that found this person's face
         self._missing_since: float | None = None  # the first of the face checks in a row that did not
         self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
+        self._front_heads: deque[np.ndarray] = deque(maxlen=self.settings.front_heads)
+        self._front: tuple[np.ndarray, float] | None = None  # (mean colours, spread), once trusted
 
     def read(self, cues: Cues) -> Reading:
         """Take one frame's cues into account and say how to weigh them."""
@@ -75,7 +91,24 @@ class Appearance:
         self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref))
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
-        return Reading(cues, width_ref, hip_ref, self._faces >= s.faces_to_trust)
+        unlike = None
+        if cues.head is not None and self._front is not None:
+            unlike = _unlike(cues.head, self._front[0])
+        spread = self._front[1] if self._front is not None else s.head_sigma_floor
+        return Reading(cues, width_ref, hip_ref, self._faces >= s.faces_to_trust, unlike, spread)
+
+    def facing_front(self, cues: Cues) -> None:
+        """The tracker is sure the body faced the camera on this frame: learn how the head looks."""
+        if cues.head is None:
+            return
+        if self._front is not None and _unlike(cues.head, self._front[0]) > self.settings.head_new_look * self._front[1]:
+            return  # the tracker may be wrong here: a front is learned only from heads that look like it
+        self._front_heads.append(np.asarray(cues.head, dtype=np.float64))
+        if len(self._front_heads) < self.settings.front_heads_to_trust:
+            return
+        mean = np.mean(self._front_heads, axis=0)
+        spread = float(np.sqrt(np.mean([_unlike(h, mean) ** 2 for h in self._front_heads])))
+        self._front = (mean, max(spread, self.settings.head_sigma_floor))
 
     def side_views(self, since: float) -> tuple[int, float]:
         """Separate side views seen since ``since`` (runs of narrow widths), and the share of
@@ -92,6 +125,11 @@ class Appearance:
             runs += narrow and not narrow_before
             narrow_before = narrow
         return runs, (measured / total if total else 0.0)
+
+
+def _unlike(a: np.ndarray, b: np.ndarray) -> float:
+    """1 - the Bhattacharyya coefficient of two colour shares: 0 alike, 1 nothing in common."""
+    return float(min(max(1.0 - np.sum(np.sqrt(np.clip(a, 0, None) * np.clip(b, 0, None))), 0.0), 1.0))
 
 
 @dataclass

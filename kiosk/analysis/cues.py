@@ -42,6 +42,8 @@ from kiosk.analysis.pose import Pose
 #: The torso must point up at least this much (cosine from vertical, ~53°) for the cues to count.
 UPRIGHT = 0.6
 _SEEN = 0.5
+#: A wrist this close to the head's centre (in torso lengths) hides it.
+HAND_AT_HEAD = 0.45
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Cues:
     nose: float | None  # nose offset across the torso axis (image torso lengths; + image-right)
     face: float | None  # strict face check: 1 a face, 0 none, None not looked at
     feet: float | None = None  # toes below heels in the picture (image torso lengths)
+    head: np.ndarray | None = None  # the head's colours (``Pose.head``), read against this person's front
 
 
 def cues_of(pose: Pose) -> Cues | None:
@@ -93,6 +96,12 @@ def cues_of(pose: Pose) -> Cues | None:
     toes, heels = [lm.LEFT_FOOT, lm.RIGHT_FOOT], [lm.LEFT_HEEL, lm.RIGHT_HEEL]
     if min(vis[toes + heels]) >= _SEEN:
         feet = float(np.dot((xy[toes] - xy[heels]).mean(axis=0), up)) / -torso  # along the torso, downwards
+    head = pose.head
+    if head is not None:
+        centre = xy[[lm.NOSE, lm.LEFT_EYE, lm.RIGHT_EYE, lm.LEFT_EAR, lm.RIGHT_EAR]].mean(axis=0)
+        for wrist in (lm.LEFT_WRIST, lm.RIGHT_WRIST):
+            if vis[wrist] >= _SEEN and np.hypot(*(xy[wrist] - centre)) < HAND_AT_HEAD * torso:
+                head = None  # a hand at the head (fixing the hair, a phone): its colours are the hand's
     return Cues(
         t=pose.t,
         width=width if shoulders_seen else None,
@@ -105,6 +114,7 @@ def cues_of(pose: Pose) -> Cues | None:
         nose=nose,
         face=pose.face,
         feet=feet,
+        head=head,
     )
 
 
@@ -154,6 +164,10 @@ class CueModel:
     face_seen_back: float = 0.02
     face_unproven_front: float = 0.4  # the same for someone whose face has not been found yet
     face_limit_deg: float = 100.0  # head yaw beyond which a face is rarely found
+    head_front_deg: float = 35.0  # head yaw within which the head looks as it does from the front
+    head_away_deg: float = 95.0  # and beyond which it looks like something else (hair, the back of a hood)
+    head_alike: float = 0.4  # share of heads that look about the same from behind anyway (dark hair in a dim room)
+    head_outlier: float = 0.05  # a hand in front of the face, someone passing behind
 
 
 class CueLikelihood:
@@ -178,10 +192,16 @@ class CueLikelihood:
         self._p_face_unproven = (p_unproven * self._head_w).sum(axis=1)
         front = np.cos(self.yaw)
         self._labels_front = np.where(front > 0, m.labels_front, 1.0 - m.labels_back)
+        looks = 1.0 - _smoothstep(np.abs(_wrap_rad(self._head)), math.radians(m.head_front_deg),
+                                  math.radians(m.head_away_deg))
+        self._head_front = (looks * self._head_w).sum(axis=1)  # chance the head looks as from the front
 
     def loglik(self, cues: Cues, width_ref: float | None, hip_ref: float | None,
-               face_proven: bool = True) -> np.ndarray:
-        """``face_proven``: this person's face has been found before, so no face means something."""
+               face_proven: bool = True, head_unlike: float | None = None,
+               head_sigma: float = 0.03) -> np.ndarray:
+        """``face_proven``: this person's face has been found before, so no face means something.
+        ``head_unlike``: how unlike this person's front the head looks (0 the same, up to 1), with
+        ``head_sigma`` its spread among their front views."""
         m = self.model
         out = np.zeros(self.bins)
         if cues.width is not None and width_ref:
@@ -211,6 +231,12 @@ class CueLikelihood:
         if cues.face is not None:
             seen = self._p_face if face_proven else self._p_face_unproven
             out += np.log(seen if cues.face >= 0.5 else 1.0 - seen)
+        if head_unlike is not None:
+            # Seen from the front the head looks as it did from the front (half-normal spread);
+            # from elsewhere it may look like anything, or (some heads) much the same.
+            same = math.sqrt(2 / math.pi) / head_sigma * math.exp(-0.5 * (head_unlike / head_sigma) ** 2)
+            away = m.head_alike * same + (1 - m.head_alike)  # alike, or anything from 0 to 1
+            out += np.log(self._head_front * same + (1 - self._head_front) * away + m.head_outlier)
         return out
 
 

@@ -40,9 +40,14 @@ FACE_FOREHEAD, FACE_CHIN = 10, 152
 #: A face found on an upright body must be upright too, within this angle of the torso's axis.
 FACE_MAX_ROLL_DEG = 60.0
 
+#: The head's colour histogram: hue, saturation and brightness bins; the square's half side in
+#: torso lengths (a head is about half a torso long).
+HEAD_BINS = (8, 3, 3)
+HEAD_BOX = 0.2
+
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 4
+VERSION = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +66,7 @@ class Pose:
     visibility: np.ndarray
     aspect: float  # frame width / height, to measure image distances in one unit
     face: float | None = None  # strict face check on the head: 1 a face, 0 none (None: not looked at)
+    head: np.ndarray | None = None  # the head's colours (``HEAD_BINS``, sums to 1; None: no head in the picture)
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,29 @@ class PoseEstimator:
         if self._face is not None and due:
             face = self._face_score(pixels, image)
             self._face_at = t
-        return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face)
+        head = self._head_colours(pixels, image)
+        return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face, head=head)
+
+    def _head_colours(self, pixels: np.ndarray, image: np.ndarray) -> np.ndarray | None:
+        """The colours of a square on the head: hue × saturation × brightness, a share per bin.
+
+        What a head looks like from the front (a face, a visor) and from behind (hair, the back
+        of a hood or helmet) usually differs; ``appearance`` learns this person's front. About
+        0.1 ms for the few hundred pixels of a head.
+        """
+        height, width = pixels.shape[:2]
+        xy = image * np.array([width, height], dtype=np.float32)
+        torso = float(np.linalg.norm(xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0) - xy[[LEFT_HIP, RIGHT_HIP]].mean(0)))
+        cx, cy = xy[[NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR]].mean(0)
+        half = HEAD_BOX * torso
+        x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
+        x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
+        if half < 3 or (x1 - x0) < half or (y1 - y0) < half:
+            return None  # too small to say anything, or mostly outside the picture
+        hsv = self._cv2.cvtColor(pixels[y0:y1, x0:x1], self._cv2.COLOR_BGR2HSV)
+        hist = self._cv2.calcHist([hsv], [0, 1, 2], None, list(HEAD_BINS), [0, 180, 0, 256, 0, 256]).ravel()
+        total = float(hist.sum())
+        return (hist / total).astype(np.float32) if total > 0 else None
 
     def _face_score(self, pixels: np.ndarray, image: np.ndarray) -> float | None:
         """1 when the face mesh finds a face in a square around the head, else 0 (None: no head)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.analysis.pose import VERSION, LANDMARKS, Pose, PoseSettings
+from kiosk.analysis.pose import HEAD_BINS, VERSION, LANDMARKS, Pose, PoseSettings
 
 _log = logging.getLogger(__name__)
 
@@ -66,12 +66,16 @@ def _pack(poses: Poses) -> dict[str, np.ndarray]:
     vis = np.zeros((n, LANDMARKS), np.float32)
     aspect = np.zeros(n, np.float32)
     face = np.full(n, np.nan, np.float32)
+    head = np.full((n, int(np.prod(HEAD_BINS))), np.nan, np.float32)
     for i, (_, p) in enumerate(poses):
         if p is None:
             continue
         image[i], world[i], vis[i], aspect[i] = p.image, p.world, p.visibility, p.aspect
         face[i] = np.nan if p.face is None else p.face
-    return {"t": t, "seen": seen, "image": image, "world": world, "visibility": vis, "aspect": aspect, "face": face}
+        if p.head is not None:
+            head[i] = p.head
+    return {"t": t, "seen": seen, "image": image, "world": world, "visibility": vis, "aspect": aspect, "face": face,
+            "head": head}
 
 
 def _unpack(data) -> Poses:
@@ -81,7 +85,9 @@ def _unpack(data) -> Poses:
             out.append((float(t), None))
             continue
         face = float(data["face"][i])
+        head = data["head"][i] if "head" in data else None
         out.append((float(t), Pose(t=float(t), image=data["image"][i], world=data["world"][i],
                                    visibility=data["visibility"][i], aspect=float(data["aspect"][i]),
-                                   face=None if np.isnan(face) else face)))
+                                   face=None if np.isnan(face) else face,
+                                   head=None if head is None or np.isnan(head).any() else head)))
     return out

@@ -22,6 +22,8 @@ path each time:
   the widths have shown two separate side views (when they could be measured). A full turn is
   at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
+  A turn that began more than ``front_deg`` from facing the camera (the return from a
+  three-quarter turn) is no complete turn, however far it went.
   ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
   ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
 - **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
@@ -69,6 +71,7 @@ class TurnSettings:
     plateau_s: float = 0.6  # and it lasts this long (a slow, noisy start is no stand)
     abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
+    front_deg: float = 60.0  # a complete turn starts with the body at most this far from facing the camera
 
 
 @dataclass(frozen=True)
@@ -327,6 +330,10 @@ class TurnTracker:
             end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
+        if complete and abs(_yaw_at(path, start)) > s.front_deg:
+            # It began in a side view (the return from a three-quarter turn): a full turn is
+            # from the mirror round to the mirror.
+            complete = False
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
         self._not_before = end if carry_on else resume_from if resume_from is not None else track[-1][0]
         if span >= s.report_min_deg:
@@ -345,6 +352,11 @@ class TurnTracker:
             self._stand = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
         stand = self._stand if quarter is not None and self._stand is not None else rest
         return sign * (track[-1][1] - stand)
+
+
+def _yaw_at(path: Sequence[YawSample], t: float) -> float:
+    """The path's yaw (-180..180) at the sample nearest ``t``."""
+    return min(path, key=lambda p: abs(p.t - t)).yaw_deg
 
 
 def _unseen(track: Track, since: float) -> float:

@@ -62,6 +62,8 @@ class YawSettings:
     jitter_deg: float = 6.0  # frame-to-frame wobble of a still body's yaw
     drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
     front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
+    sure_front_deg: float = 15.0  # a frame the path puts this close to facing the camera
+    sure_front: float = 0.9  # with this confidence teaches the appearance what the front looks like
     cues: CueModel = field(default_factory=CueModel)
     appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
 
@@ -105,7 +107,8 @@ class YawTracker:
         if self._t is not None and (t - self._t > self.settings.max_gap_s or t <= self._t):
             self.reset()
         reading = self.appearance.read(cues)
-        loglik = self._lik.loglik(reading.cues, reading.width_ref, reading.hip_ref, face_proven=reading.face_proven)
+        loglik = self._lik.loglik(reading.cues, reading.width_ref, reading.hip_ref, face_proven=reading.face_proven,
+                                  head_unlike=reading.head_unlike, head_sigma=reading.head_sigma)
         loglik = loglik - loglik.max()
         if self._delta is None:
             prior = self.settings.front_prior * np.cos(np.radians(np.arange(BINS) * BIN_DEG))
@@ -121,7 +124,10 @@ class YawTracker:
         self._t = t
         self._path = None
         self._freeze_old(t)
-        return self.window()[-1]
+        newest = self.window()[-1]
+        if abs(newest.yaw_deg) <= self.settings.sure_front_deg and newest.confidence >= self.settings.sure_front:
+            self.appearance.facing_front(cues)
+        return newest
 
     # -- the two passes -----------------------------------------------------------------------
 

@@ -282,3 +282,12 @@ def test_a_turn_back_across_a_gap_that_holds_is_still_a_partial_turn():
     turns, updates = _across_a_gap(back, back, guess_s=0.0)
     assert not any(t.complete for t in turns)
     assert any(isinstance(u, TurnEnded) and not u.turn.complete for u in updates)
+
+
+def test_the_way_back_from_a_three_quarter_turn_is_no_complete_turn():
+    """p05_soldier: 270° round, a pause in the second side view (the path reads it 20° further),
+    and back the way she came, a little past the front. The way back is over 300° but it began
+    in a side view: a full turn goes from the mirror round to the mirror."""
+    turns, _ = run(track((1.0, 0.0), (1.5, 290.0), (1.0, 290.0), (1.5, -25.0), (1.5, -25.0)))
+    assert turns and not any(t.complete for t in turns), turns
+    assert {t.direction for t in turns} == {"cw", "ccw"}

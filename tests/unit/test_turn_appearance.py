@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from kiosk.analysis.appearance import Appearance
@@ -40,3 +41,27 @@ def test_side_views_are_counted_as_separate_runs_of_narrow_widths():
     runs, measured = person.side_views(0.0)
     assert runs == 2 and measured == 1.0
     assert person.side_views(1.5)[0] == 1  # only the second one after 1.5 s
+
+
+def _colours(front_share: float) -> np.ndarray:
+    """A head's colours: ``front_share`` of the face's (skin), the rest the hair's."""
+    face, hair = np.zeros(72, np.float32), np.zeros(72, np.float32)
+    face[[3, 4, 12]] = [0.5, 0.3, 0.2]
+    hair[[60, 69]] = [0.7, 0.3]
+    return front_share * face + (1 - front_share) * hair
+
+
+def test_the_heads_front_is_learned_from_sure_front_views_only():
+    person = Appearance()
+    front = dataclasses.replace(cues_of(make_pose(0.0, 0.0)), head=_colours(1.0))
+    assert person.read(front).head_unlike is None  # nothing learned yet
+    for _ in range(5):
+        person.facing_front(front)
+    assert person.read(front).head_unlike is None  # too few to trust
+    person.facing_front(front)
+    reading = person.read(front)
+    assert reading.head_unlike == pytest.approx(0.0, abs=1e-6) and reading.head_sigma >= 0.02
+    back = dataclasses.replace(front, head=_colours(0.0))
+    assert person.read(back).head_unlike == pytest.approx(1.0)
+    assert 0.1 < person.read(dataclasses.replace(front, head=_colours(0.7))).head_unlike < 0.5
+    assert person.read(dataclasses.replace(front, head=None)).head_unlike is None

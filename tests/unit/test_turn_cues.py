@@ -150,3 +150,26 @@ def test_the_feet_say_front_or_back_whatever_the_labels():
     vis = make_pose(0.0, 10.0).visibility.copy()
     vis[[29, 31]] = 0.1  # a long dress hides a foot: no reading
     assert cues_of(dataclasses.replace(make_pose(0.0, 10.0), visibility=vis)).feet is None
+
+
+def test_a_head_unlike_its_front_says_away_and_one_alike_says_front_a_little():
+    blank = only("face", cues_of(make_pose(0.0, 0.0, face=None)))
+
+    def head(unlike: float) -> np.ndarray:
+        return GRID.loglik(blank, None, None, head_unlike=unlike, head_sigma=0.03)
+
+    unlike = head(0.3)  # the back of the head: hair where the face was
+    assert at(unlike, 180) > at(unlike, 0) + 1.0
+    assert at(unlike, 180) == pytest.approx(at(unlike, 135), abs=0.3)  # any view from behind
+    alike = head(0.01)
+    assert 0.2 < at(alike, 0) - at(alike, 180) < 1.5  # some heads look the same from behind
+    assert at(alike, 0) == pytest.approx(at(alike, 30), abs=0.3)  # the head may be turned
+    assert np.ptp(GRID.loglik(blank, None, None)) == 0.0  # nothing known: says nothing
+
+
+def test_a_hand_at_the_head_hides_its_colours():
+    colours = np.full(72, 1 / 72, np.float32)
+    down = dataclasses.replace(make_pose(0.0, 0.0, left_wrist=(0.2, 0.5)), head=colours)
+    assert cues_of(down).head is colours
+    at_head = dataclasses.replace(make_pose(0.0, 0.0, left_wrist=(0.05, -0.15)), head=colours)
+    assert cues_of(at_head).head is None  # fixing the hair: the colours are the hand's

@@ -113,6 +113,43 @@ def test_with_neither_face_nor_feet_a_back_taken_for_a_front_looks_like_a_glance
     assert abs(samples[-1].rotation_deg) < 30
 
 
+def head_colours(yaw: float) -> np.ndarray:
+    """A head's colours seen at ``yaw``: the face's (skin) from the front, the hair's beyond 90°."""
+    face, hair = np.zeros(72, np.float32), np.zeros(72, np.float32)
+    face[[3, 4, 12]] = [0.5, 0.3, 0.2]
+    hair[[60, 69]] = [0.7, 0.3]
+    hair_share = float(np.clip((abs((yaw + 180) % 360 - 180) - 30.0) / 60.0, 0.0, 1.0))
+    return (1 - hair_share) * face + hair_share * hair
+
+
+def test_with_neither_face_nor_feet_the_heads_colours_tell_a_back_taken_for_a_front():
+    # The same as above, but the head's colours are measured: from behind it shows hair where
+    # the front showed a face (or a visor), which the model's mirrored depth cannot change.
+    path = waypoints(*TURN)
+    poses = []
+    for t, y in path:
+        p = body(t, y, faces=False, mirror_back=True)
+        vis = p.visibility.copy()
+        vis[[29, 30, 31, 32]] = 0.1
+        poses.append(dataclasses.replace(p, visibility=vis, head=head_colours(y)))
+    samples = track(poses)
+    assert samples[-1].rotation_deg == pytest.approx(360.0, abs=15)
+    back = [s for s in samples if abs(s.t - 2.5) < 0.3]
+    assert all(abs(abs(s.yaw_deg) - 180) < 40 for s in back), back
+
+
+def test_a_hand_over_the_face_while_square_on_is_no_turn():
+    # Fixing her hair: for a second the head's colours are the hand's, not the face's.
+    poses = []
+    for i in range(90):
+        t = i / 15
+        colours = head_colours(180.0) if 2.0 <= t < 3.0 else head_colours(0.0)
+        poses.append(dataclasses.replace(body(t, 0.0, faces=False), head=colours))
+    analyser, ended = analyse(poses)
+    assert not [u for _, u in ended if u.turn.complete]
+    assert all(abs(s.yaw_deg) < 45 for s in analyser.track if s.t < 2.0 or s.t > 3.5)
+
+
 def test_random_label_swaps_and_wild_frames_do_not_break_the_track():
     rng = np.random.default_rng(3)
     path = waypoints(*TURN)
