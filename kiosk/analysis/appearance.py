@@ -45,7 +45,7 @@ class AppearanceSettings:
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
-    front_heads_to_trust: int = 6  # and at least this many before they are compared
+    front_heads_to_trust: int = 3  # and at least this many before they are compared
     head_sigma_floor: float = 0.02  # the least spread of a head's look among its front views
     head_new_look: float = 3.0  # a sure front view whose head is this many spreads off is not learned
 

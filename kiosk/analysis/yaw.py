@@ -63,7 +63,7 @@ class YawSettings:
     drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
     front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
     sure_front_deg: float = 15.0  # a frame the path puts this close to facing the camera
-    sure_front: float = 0.9  # with this confidence teaches the appearance what the front looks like
+    sure_front: float = 0.75  # with this confidence teaches the appearance what the front looks like
     cues: CueModel = field(default_factory=CueModel)
     appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
 

@@ -55,7 +55,7 @@ def test_the_heads_front_is_learned_from_sure_front_views_only():
     person = Appearance()
     front = dataclasses.replace(cues_of(make_pose(0.0, 0.0)), head=_colours(1.0))
     assert person.read(front).head_unlike is None  # nothing learned yet
-    for _ in range(5):
+    for _ in range(2):
         person.facing_front(front)
     assert person.read(front).head_unlike is None  # too few to trust
     person.facing_front(front)
