@@ -98,18 +98,23 @@ def test_without_a_face_check_the_feet_still_tell_a_back_taken_for_a_front():
     assert samples[-1].rotation_deg == pytest.approx(360.0, abs=15)
 
 
-def test_with_neither_face_nor_feet_a_back_taken_for_a_front_looks_like_a_glance():
-    # The documented limit (docs/ANALYSIS.md): with nothing but the model's own depth to say
-    # front from back (no face found, feet hidden by a long dress), a back it takes for a front
-    # reads as a look over the shoulder and back.
-    path = waypoints(*TURN)
+def no_face_no_feet_mirrored_back(colours=None) -> list:
+    """The full turn with no face check, the feet hidden (a long dress) and the model taking the
+    back half for a front; ``colours(yaw)``: the head's colours, if measured."""
     poses = []
-    for t, y in path:
+    for t, y in waypoints(*TURN):
         p = body(t, y, faces=False, mirror_back=True)
         vis = p.visibility.copy()
         vis[[29, 30, 31, 32]] = 0.1
-        poses.append(dataclasses.replace(p, visibility=vis))
-    samples = track(poses)
+        poses.append(dataclasses.replace(p, visibility=vis, head=None if colours is None else colours(y)))
+    return poses
+
+
+def test_with_neither_face_nor_feet_a_back_taken_for_a_front_looks_like_a_glance():
+    # The documented limit (docs/ANALYSIS.md): with nothing but the model's own depth to say
+    # front from back (no face found, feet hidden by a long dress, a head that looks the same
+    # from behind), a back it takes for a front reads as a look over the shoulder and back.
+    samples = track(no_face_no_feet_mirrored_back())
     assert abs(samples[-1].rotation_deg) < 30
 
 
@@ -125,14 +130,7 @@ def head_colours(yaw: float) -> np.ndarray:
 def test_with_neither_face_nor_feet_the_heads_colours_tell_a_back_taken_for_a_front():
     # The same as above, but the head's colours are measured: from behind it shows hair where
     # the front showed a face (or a visor), which the model's mirrored depth cannot change.
-    path = waypoints(*TURN)
-    poses = []
-    for t, y in path:
-        p = body(t, y, faces=False, mirror_back=True)
-        vis = p.visibility.copy()
-        vis[[29, 30, 31, 32]] = 0.1
-        poses.append(dataclasses.replace(p, visibility=vis, head=head_colours(y)))
-    samples = track(poses)
+    samples = track(no_face_no_feet_mirrored_back(head_colours))
     assert samples[-1].rotation_deg == pytest.approx(360.0, abs=15)
     back = [s for s in samples if abs(s.t - 2.5) < 0.3]
     assert all(abs(abs(s.yaw_deg) - 180) < 40 for s in back), back
