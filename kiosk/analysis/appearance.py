@@ -48,6 +48,7 @@ class AppearanceSettings:
     front_heads_to_trust: int = 3  # and at least this many before they are compared
     head_sigma_floor: float = 0.02  # the least spread of a head's look among its front views
     head_new_look: float = 3.0  # a sure front view whose head is this many spreads off is not learned
+    head_stale_s: float = 2.0  # unless they have all looked so for this long: then the front is learned anew
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Appearance:
         self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
         self._front_heads: deque[np.ndarray] = deque(maxlen=self.settings.front_heads)
         self._front: tuple[np.ndarray, float] | None = None  # (mean colours, spread), once trusted
+        self._stale_since: float | None = None  # since when sure front views look unlike the front
 
     def read(self, cues: Cues) -> Reading:
         """Take one frame's cues into account and say how to weigh them."""
@@ -99,10 +101,20 @@ class Appearance:
 
     def facing_front(self, cues: Cues) -> None:
         """The tracker is sure the body faced the camera on this frame: learn how the head looks."""
+        s = self.settings
         if cues.head is None:
             return
-        if self._front is not None and _unlike(cues.head, self._front[0]) > self.settings.head_new_look * self._front[1]:
-            return  # the tracker may be wrong here: a front is learned only from heads that look like it
+        if self._front is not None and _unlike(cues.head, self._front[0]) > s.head_new_look * self._front[1]:
+            # The tracker may be wrong here: a front is learned only from heads that look like it.
+            # But sure front views that all look otherwise for a while are the light changing
+            # (or a hat put on): the front learned before is stale, and learned anew.
+            if self._stale_since is None:
+                self._stale_since = cues.t
+            if cues.t - self._stale_since < s.head_stale_s:
+                return
+            self._front_heads.clear()
+            self._front = None
+        self._stale_since = None
         self._front_heads.append(np.asarray(cues.head, dtype=np.float64))
         if len(self._front_heads) < self.settings.front_heads_to_trust:
             return

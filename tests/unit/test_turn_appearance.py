@@ -65,3 +65,19 @@ def test_the_heads_front_is_learned_from_sure_front_views_only():
     assert person.read(back).head_unlike == pytest.approx(1.0)
     assert 0.1 < person.read(dataclasses.replace(front, head=_colours(0.7))).head_unlike < 0.5
     assert person.read(dataclasses.replace(front, head=None)).head_unlike is None
+
+
+def test_a_front_that_no_sure_front_view_looks_like_any_more_is_learned_anew():
+    """The light changes (or a hat goes on) while she faces the mirror: after 2 s of sure front
+    views that all look otherwise, those are her front."""
+    person = Appearance()
+    before = cues_of(make_pose(0.0, 0.0))
+    for i in range(10):
+        person.facing_front(dataclasses.replace(before, t=i / 15, head=_colours(1.0)))
+    relit = _colours(0.0)
+    for i in range(29):  # under 2 s: a wrong guess of the tracker, not learned
+        person.facing_front(dataclasses.replace(before, t=1.0 + i / 15, head=relit))
+    assert person.read(dataclasses.replace(before, t=3.0, head=relit)).head_unlike == pytest.approx(1.0)
+    for i in range(29, 33):
+        person.facing_front(dataclasses.replace(before, t=1.0 + i / 15, head=relit))
+    assert person.read(dataclasses.replace(before, t=3.3, head=relit)).head_unlike == pytest.approx(0.0, abs=1e-6)

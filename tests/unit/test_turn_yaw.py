@@ -148,6 +148,15 @@ def test_a_hand_over_the_face_while_square_on_is_no_turn():
     assert all(abs(s.yaw_deg) < 45 for s in analyser.track if s.t < 2.0 or s.t > 3.5)
 
 
+def test_the_light_changing_while_she_faces_the_mirror_is_no_turn():
+    # From 2 s on her head looks otherwise for good (the fitting-room light dimmed, a hat put on).
+    poses = [dataclasses.replace(body(i / 15, 0.0, faces=False), head=head_colours(180.0 if i >= 30 else 0.0))
+             for i in range(150)]
+    analyser, ended = analyse(poses)
+    assert not [u for _, u in ended if u.turn.complete]
+    assert all(abs(s.yaw_deg) < 45 for s in analyser.track if s.t > 5.0)
+
+
 def test_random_label_swaps_and_wild_frames_do_not_break_the_track():
     rng = np.random.default_rng(3)
     path = waypoints(*TURN)
