@@ -116,11 +116,11 @@ class Appearance:
             self._front = None
         self._stale_since = None
         self._front_heads.append(np.asarray(cues.head, dtype=np.float64))
-        if len(self._front_heads) < self.settings.front_heads_to_trust:
+        if len(self._front_heads) < s.front_heads_to_trust:
             return
         mean = np.mean(self._front_heads, axis=0)
         spread = float(np.sqrt(np.mean([_unlike(h, mean) ** 2 for h in self._front_heads])))
-        self._front = (mean, max(spread, self.settings.head_sigma_floor))
+        self._front = (mean, max(spread, s.head_sigma_floor))
 
     def side_views(self, since: float) -> tuple[int, float]:
         """Separate side views seen since ``since`` (runs of narrow widths), and the share of

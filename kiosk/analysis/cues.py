@@ -98,7 +98,7 @@ def cues_of(pose: Pose) -> Cues | None:
         feet = float(np.dot((xy[toes] - xy[heels]).mean(axis=0), up)) / -torso  # along the torso, downwards
     head = pose.head
     if head is not None:
-        centre = xy[[lm.NOSE, lm.LEFT_EYE, lm.RIGHT_EYE, lm.LEFT_EAR, lm.RIGHT_EAR]].mean(axis=0)
+        centre = xy[lm.HEAD].mean(axis=0)
         for wrist in (lm.LEFT_WRIST, lm.RIGHT_WRIST):
             if vis[wrist] >= _SEEN and np.hypot(*(xy[wrist] - centre)) < HAND_AT_HEAD * torso:
                 head = None  # a hand at the head (fixing the hair, a phone): its colours are the hand's

@@ -34,6 +34,8 @@ LEFT_ANKLE, RIGHT_ANKLE = 27, 28
 LEFT_HEEL, RIGHT_HEEL = 29, 30
 LEFT_FOOT, RIGHT_FOOT = 31, 32
 LANDMARKS = 33
+#: The landmarks on the head (the face check, the head's colours, the cues find it by them).
+HEAD = [NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR]
 
 # Face mesh landmark indices: the top of the forehead and the chin.
 FACE_FOREHEAD, FACE_CHIN = 10, 152
@@ -190,15 +192,10 @@ class PoseEstimator:
         of a hood or helmet) usually differs; ``appearance`` learns this person's front.
         0.02 ms for a 40 px head, 0.07 ms for a 100 px one.
         """
-        height, width = pixels.shape[:2]
-        xy = image * np.array([width, height], dtype=np.float32)
-        torso = float(np.linalg.norm(xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0) - xy[[LEFT_HIP, RIGHT_HIP]].mean(0)))
-        cx, cy = xy[[NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR]].mean(0)
-        half = HEAD_BOX * torso
-        x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
-        x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
-        if half < 3 or (x1 - x0) < half or (y1 - y0) < half:
+        square = _head_square(image, pixels.shape, HEAD_BOX, 3)
+        if square is None:
             return None  # too small to say anything, or mostly outside the picture
+        (x0, y0, x1, y1), _ = square
         hsv = self._cv2.cvtColor(pixels[y0:y1, x0:x1], self._cv2.COLOR_BGR2HSV)
         hist = self._cv2.calcHist([hsv], [0, 1, 2], None, list(HEAD_BINS), [0, 180, 0, 256, 0, 256]).ravel()
         total = float(hist.sum())
@@ -206,15 +203,10 @@ class PoseEstimator:
 
     def _face_score(self, pixels: np.ndarray, image: np.ndarray) -> float | None:
         """1 when the face mesh finds a face in a square around the head, else 0 (None: no head)."""
-        height, width = pixels.shape[:2]
-        xy = image * np.array([width, height], dtype=np.float32)
-        torso = float(np.linalg.norm(xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0) - xy[[LEFT_HIP, RIGHT_HIP]].mean(0)))
-        cx, cy = xy[[NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR]].mean(0)
-        half = 0.45 * torso
-        x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
-        x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
-        if half < 12 or (x1 - x0) < half or (y1 - y0) < half:
+        square = _head_square(image, pixels.shape, 0.45, 12)
+        if square is None:
             return None  # the head is too small for a face to be found, or mostly outside the picture
+        (x0, y0, x1, y1), down = square
         head = self._cv2.resize(pixels[y0:y1, x0:x1], (192, 192), interpolation=self._cv2.INTER_AREA)
         result = self._face.process(self._cv2.cvtColor(head, self._cv2.COLOR_BGR2RGB))
         if not result.multi_face_landmarks:
@@ -223,7 +215,6 @@ class PoseEstimator:
         crop = np.array([x1 - x0, y1 - y0], dtype=np.float64)
         forehead = np.array([mesh[FACE_FOREHEAD].x, mesh[FACE_FOREHEAD].y]) * crop
         chin = np.array([mesh[FACE_CHIN].x, mesh[FACE_CHIN].y]) * crop
-        down = xy[[LEFT_HIP, RIGHT_HIP]].mean(0) - xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0)
         return 1.0 if upright_face(chin - forehead, down) else 0.0
 
     def _upright(self, pixels: np.ndarray) -> np.ndarray:
@@ -289,6 +280,23 @@ class PoseEstimator:
             return pixels
         size = (max(round(width * scale), 1), max(round(height * scale), 1))
         return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)
+
+
+def _head_square(image: np.ndarray, shape: tuple, half_torso: float,
+                 min_half: float) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """A square on the head, ``half_torso`` torso lengths from its centre to each side, clipped to
+    the picture (pixels ``x0, y0, x1, y1``), with the torso's downward axis in pixels; None when
+    that half side is under ``min_half`` pixels or the square is mostly outside the picture."""
+    height, width = shape[:2]
+    xy = image * np.array([width, height], dtype=np.float32)
+    down = xy[[LEFT_HIP, RIGHT_HIP]].mean(0) - xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0)
+    cx, cy = xy[HEAD].mean(0)
+    half = half_torso * float(np.linalg.norm(down))
+    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
+    x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
+    if half < min_half or (x1 - x0) < half or (y1 - y0) < half:
+        return None
+    return (x0, y0, x1, y1), down
 
 
 def upright_face(forehead_to_chin: np.ndarray, torso_down: np.ndarray) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import Pose
 
-_HEAD = [lm.NOSE, lm.LEFT_EYE, lm.RIGHT_EYE, lm.LEFT_EAR, lm.RIGHT_EAR]
+_HEAD = lm.HEAD
 _HIPS = [lm.LEFT_HIP, lm.RIGHT_HIP]
 _FEET = [lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_FOOT, lm.RIGHT_FOOT]
 _SEEN = 0.5  # visibility above which the model says a landmark is in view
