@@ -23,8 +23,8 @@ person stands there (``Appearance`` is forgotten with the yaw track when they le
   that front (0 the same; 1 - Bhattacharyya coefficient), with the spread among the front
   views themselves.
 
-It also remembers, per frame, how narrow the body looked, so a turn can be checked for its
-two side views (``side_views``).
+It also remembers, per frame, how narrow the body looked and which way the nose pointed, so a
+turn can be checked for its two side views, one to each side (``side_views``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,12 +44,29 @@ class AppearanceSettings:
     faces_to_trust: int = 3  # after this many faces found, not finding one says "not facing"
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
+    nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
     head_sigma_floor: float = 0.02  # the least spread of a head's look among its front views
     head_new_look: float = 3.0  # a sure front view whose head is this many spreads off is not learned
     head_stale_s: float = 2.0  # unless they have all looked so for this long: then the front is learned anew
+
+
+class SideViews(NamedTuple):
+    """The side views seen since some time: separate runs of narrow widths."""
+
+    runs: int
+    measured: float  # the share of frames whose width could be measured at all
+    first: int = 0  # which way the first run's nose pointed: -1 image-left, +1 image-right, 0 unknown
+    last: int = 0  # and the last run's
+
+    @property
+    def came_back(self) -> bool:
+        """The last side view faced the same way as the first: the body went out to a side and
+        came back the way it went (from the front round to the front, a full turn shows one side
+        on the way out and the other on the way back), whatever the path made of it."""
+        return self.runs >= 2 and self.first != 0 and self.first == self.last
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ class Appearance:
         self._hips = _Width()
         self._faces = 0  # face checks that found this person's face
         self._missing_since: float | None = None  # the first of the face checks in a row that did not
-        self._sides: deque[tuple[float, float | None]] = deque()  # (t, width over square-on width)
+        self._sides: deque[tuple[float, float | None, float | None]] = deque()  # (t, width over square-on, nose)
         self._front_heads: deque[np.ndarray] = deque(maxlen=self.settings.front_heads)
         self._front: tuple[np.ndarray, float] | None = None  # (mean colours, spread), once trusted
         self._stale_since: float | None = None  # since when sure front views look unlike the front
@@ -90,7 +108,7 @@ class Appearance:
                     cues = dataclasses.replace(cues, face=None)
         width_ref = self._shoulders.reference(t, cues.width_ref, cues.width)
         hip_ref = self._hips.reference(t, cues.hip_ref, cues.hip_width)
-        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref))
+        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose))
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
         unlike = None
@@ -122,21 +140,39 @@ class Appearance:
         spread = float(np.sqrt(np.mean([_unlike(h, mean) ** 2 for h in self._front_heads])))
         self._front = (mean, max(spread, s.head_sigma_floor))
 
-    def side_views(self, since: float) -> tuple[int, float]:
-        """Separate side views seen since ``since`` (runs of narrow widths), and the share of
-        frames whose width could be measured at all."""
-        runs, narrow_before, measured, total = 0, False, 0, 0
-        for t, ratio in self._sides:
+    def side_views(self, since: float) -> SideViews:
+        """Separate side views seen since ``since`` (runs of narrow widths), the share of frames
+        whose width could be measured at all, and which way the first and the last run's nose
+        pointed (the median nose offset of its frames: side-on, the head shows which way the
+        body faces)."""
+        s = self.settings
+        runs, measured, total = 0, 0, 0
+        sides: list[int] = []  # per run: -1 image-left, +1 image-right, 0 unknown
+        noses: list[float] | None = None  # the current run's nose offsets
+
+        def side(run: list[float]) -> int:
+            nose = float(np.median(run)) if run else 0.0
+            return 0 if abs(nose) < s.nose_side else (1 if nose > 0 else -1)
+
+        for t, ratio, nose in self._sides:
             if t < since:
                 continue
             total += 1
             if ratio is None:
                 continue
             measured += 1
-            narrow = ratio < self.settings.narrow
-            runs += narrow and not narrow_before
-            narrow_before = narrow
-        return runs, (measured / total if total else 0.0)
+            if ratio < s.narrow:
+                if noses is None:
+                    runs, noses = runs + 1, []
+                if nose is not None:
+                    noses.append(nose)
+            elif noses is not None:
+                sides.append(side(noses))
+                noses = None
+        if noses is not None:
+            sides.append(side(noses))
+        return SideViews(runs, measured / total if total else 0.0,
+                         first=sides[0] if sides else 0, last=sides[-1] if sides else 0)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

@@ -17,9 +17,12 @@ path each time:
   stopped for ``stall_s`` (no further ``stall_deg``, a trend slower than ``still_deg_s``), or
   it reached ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little
   short of facing front), or it went on spinning a full turn past its first front facing and
-  another 90°; never while the yaw filter gives more than
-  ``max_back_probability`` to the body being within 60° of showing its back, and never before
-  the widths have shown two separate side views (when they could be measured). A full turn is
+  another 90° (as the path had it ``spin_settle_s`` ago: the newest frames of a path carry a
+  turn on at its speed until the next ones show whether it went on); never while the yaw
+  filter gives more than ``max_back_probability`` to the body being within 60° of showing its
+  back, never before the widths have shown two separate side views (when they could be
+  measured), and never when the last side view faced the way the first did (the nose to the
+  same side: out to a side and back the way it went). A full turn is
   at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
   A turn that began more than ``front_deg`` from facing the camera (the return from a
@@ -43,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kiosk.analysis.appearance import SideViews
 from kiosk.analysis.track import Track, crossing, smoothed, stand_before
 from kiosk.analysis.yaw import YawSample
 
@@ -72,6 +76,7 @@ class TurnSettings:
     abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
     front_deg: float = 60.0  # a complete turn starts with the body at most this far from facing the camera
+    spin_settle_s: float = 0.4  # a spin past a full turn counts once the path has held it this long
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class TurnTracker:
         self._stand: float | None = None  # the level the body stood at before the turn
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
-        self._side_views: Callable[[float], tuple[int, float]] | None = None
+        self._side_views: Callable[[float], SideViews] | None = None
 
     @property
     def turning(self) -> bool:
@@ -148,11 +153,11 @@ class TurnTracker:
         return max(self._progress, 0.0) if self._phase is _Phase.TURNING else 0.0
 
     def update(self, path: Sequence[YawSample], back_probability: float = 0.0,
-               side_views: Callable[[float], tuple[int, float]] | None = None) -> list[TurnUpdate]:
+               side_views: Callable[[float], SideViews] | None = None) -> list[TurnUpdate]:
         """Look at the current best path (oldest first, ending now).
 
-        ``side_views(since)``: how many separate side views the widths showed since then, and
-        the share of frames whose width was measured (None: not checked).
+        ``side_views(since)``: the separate side views the widths showed since then, with the
+        share of frames whose width was measured and which side each showed (None: not checked).
         """
         if not path:
             return []
@@ -199,12 +204,15 @@ class TurnTracker:
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
 
     def _passed_both_sides(self) -> bool:
-        """A full turn shows the body side-on twice; a path that went round without the widths
-        ever narrowing is the face check or the labels misleading it (a face hidden by hair)."""
+        """A full turn shows the body side-on twice, once to each side; a path that went round
+        without the widths ever narrowing is the face check or the labels misleading it (a face
+        hidden by hair), and one whose last side view faced the way its first did went out and
+        came back the way it went (read at a few frames a second, the way back can look like
+        the way on)."""
         if self._side_views is None:
             return True
-        runs, measured = self._side_views(self._rest_t)
-        return runs >= 2 or measured < 0.5
+        sides = self._side_views(self._rest_t)
+        return (sides.runs >= 2 or sides.measured < 0.5) and not sides.came_back
 
     def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
         """A start read from a few wild frames may be revised into a turn the other way round."""
@@ -265,7 +273,10 @@ class TurnTracker:
         # A spin that goes on: the first turn ends at the first front facing a full turn on
         # (a spin that began facing away has its first front-to-front turn later).
         first_front = sign * 360.0 * math.ceil((sign * rest - 45.0) / 360.0)
-        if sign * (now_r - first_front) >= 360.0 + 90.0:
+        # ... as the path has it a moment ago: its newest frames carry the turn on at its speed
+        # until the next frames show whether the body went on or turned back.
+        settled = [r for t, r in track if t <= now_t - s.spin_settle_s]
+        if settled and sign * (settled[-1] - first_front) >= 360.0 + 90.0:
             out += self._finish(path, carry_on=True)
         elif not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kiosk.analysis.appearance import Appearance, AppearanceSettings
+from kiosk.analysis.appearance import Appearance, AppearanceSettings, SideViews
 from kiosk.analysis.cues import CueLikelihood, CueModel, Cues
 
 BIN_DEG = 5.0
@@ -186,8 +186,8 @@ class YawTracker:
         self._steps[key] = step
         return step
 
-    def side_views(self, since: float) -> tuple[int, float]:
-        """Separate side views the widths showed since ``since``, and the share of frames measured."""
+    def side_views(self, since: float) -> SideViews:
+        """The side views the widths showed since ``since`` (``appearance.SideViews``)."""
         return self.appearance.side_views(since)
 
     def back_probability(self, within_deg: float = 60.0) -> float:

@@ -291,3 +291,17 @@ def test_the_way_back_from_a_three_quarter_turn_is_no_complete_turn():
     turns, _ = run(track((1.0, 0.0), (1.5, 290.0), (1.0, 290.0), (1.5, -25.0), (1.5, -25.0)))
     assert turns and not any(t.complete for t in turns), turns
     assert {t.direction for t in turns} == {"cw", "ccw"}
+
+
+def test_a_spin_past_a_full_turn_counts_once_the_path_has_held_it():
+    """The newest frames of a path carry a turn on at its speed until the next ones show whether
+    the body went on or turned back: one frame 90° past a full turn is no finished turn yet."""
+    spin = track((1.0, 0.0), (2.0, 720.0), fps=5.0)  # 360°/s, on and on
+    tracker, ended = TurnTracker(), []
+    for i in range(len(spin)):
+        ended += [(spin[i], u) for u in tracker.update(spin[: i + 1]) if isinstance(u, TurnEnded)]
+    (sample, first), *_ = ended
+    past = next(p for p in spin if p.rotation_deg >= 450.0)
+    assert first.turn.complete and first.turn.rotation_deg == 360.0
+    assert sample.t >= past.t + TurnSettings().spin_settle_s - 1e-9  # not on the first frame past it
+    assert first.turn.end_s == pytest.approx(2.0, abs=0.1)  # the turn still ends where it did

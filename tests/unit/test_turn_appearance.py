@@ -38,9 +38,33 @@ def test_side_views_are_counted_as_separate_runs_of_narrow_widths():
     yaws = [0] * 10 + [90] * 3 + [180] * 5 + [270] * 3 + [0] * 5
     for i, yaw in enumerate(yaws):
         person.read(cues_of(make_pose(i / 10, float(yaw))))
-    runs, measured = person.side_views(0.0)
-    assert runs == 2 and measured == 1.0
-    assert person.side_views(1.5)[0] == 1  # only the second one after 1.5 s
+    sides = person.side_views(0.0)
+    assert sides.runs == 2 and sides.measured == 1.0
+    assert person.side_views(1.5).runs == 1  # only the second one after 1.5 s
+
+
+def test_each_side_view_says_which_way_the_head_pointed():
+    """Side-on, the nose points the way the body faces: image-left at +90°, image-right at -90°."""
+    full_turn, there_and_back = Appearance(), Appearance()
+    for person, yaws in ((full_turn, [0] * 5 + [90] * 3 + [180] * 3 + [270] * 3 + [0] * 5),
+                         (there_and_back, [0] * 5 + [90] * 3 + [180] * 3 + [90] * 3 + [0] * 5)):
+        for i, yaw in enumerate(yaws):
+            person.read(cues_of(make_pose(i / 10, float(yaw))))
+    sides = full_turn.side_views(0.0)
+    assert (sides.runs, sides.first, sides.last) == (2, -1, 1) and not sides.came_back
+    sides = there_and_back.side_views(0.0)
+    assert (sides.runs, sides.first, sides.last) == (2, -1, -1) and sides.came_back
+
+
+def test_a_side_view_without_a_nose_to_go_by_tells_no_side():
+    person = Appearance()
+    for i, yaw in enumerate([0] * 5 + [90] * 3 + [180] * 3 + [90] * 3 + [0] * 5):
+        pose = make_pose(i / 10, float(yaw))
+        if yaw == 90:
+            pose.visibility[0] = 0.1  # the nose not seen (hair over the face, a hood)
+        person.read(cues_of(pose))
+    sides = person.side_views(0.0)
+    assert sides.runs == 2 and sides.first == 0 and not sides.came_back
 
 
 def _colours(front_share: float) -> np.ndarray:

@@ -306,3 +306,14 @@ def test_a_face_hidden_for_seconds_while_square_on_is_no_turn():
     analyser, ended = analyse(poses)
     assert not any(end.turn.complete for _, end in ended)
     assert abs(analyser.track[-1].yaw_deg) < 30  # facing front again once the face is back
+
+
+@pytest.mark.parametrize("quirks", [{}, {"faces": False}, {"faces": False, "swap_back": True},
+                                    {"faces": False, "mirror_back": True}])
+def test_a_quick_look_at_the_back_and_straight_back_is_no_full_turn(quirks):
+    """Round to the back in 0.4 s and straight back the way she came: at that speed the path
+    reads the way back as the turn going on; her two side views, with the nose to the same side
+    both times, tell it apart from a full turn (which shows one side, then the other)."""
+    poses = [body(t, y, **quirks) for t, y in waypoints((1.0, 0.0), (0.4, 180.0), (0.4, 0.0), (1.5, 0.0))]
+    analyser, ended = analyse(poses)
+    assert not any(u.turn.complete for _, u in ended), [u.turn for _, u in ended]
