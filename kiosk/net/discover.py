@@ -2,16 +2,26 @@
 
 ``MirrorDirectory`` keeps browsing on the network loop and holds the newest record of every
 mirror (its TXT carries room and live state), for the associate console.
+
+A service name is not proof of anything: a second device may announce the name a mirror
+already has (a rogue hiding a mirror from the console, or a misconfigured box). Every device
+that answers for a name is kept as a record of its own, for as long as its announcement lasts
+(``KEEP_S``) even when another device's announcement of the name flushes it from the mDNS
+cache, so the name cannot hide the mirror; the peer hello tells which of them belongs to the
+store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from zeroconf import IPVersion, ServiceStateChange, Zeroconf
+from zeroconf import DNSAddress, DNSService, DNSText, IPVersion, ServiceStateChange, Zeroconf
+from zeroconf.const import _CLASS_IN, _TYPE_A, _TYPE_SRV, _TYPE_TXT
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from kiosk.net.addresses import SERVICE_TYPE, host_addresses
@@ -19,6 +29,9 @@ from kiosk.net.addresses import SERVICE_TYPE, host_addresses
 _log = logging.getLogger(__name__)
 
 RESOLVE_TIMEOUT_MS = 3000
+#: A device that answered for a name stays a candidate this long after it was last seen (the
+#: TTL of an SRV record): another device announcing the same name flushes it from the cache.
+KEEP_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,47 @@ def record_from_info(info: AsyncServiceInfo) -> MirrorRecord:
     )
 
 
+def records_for(zeroconf: Zeroconf, info: AsyncServiceInfo) -> tuple[MirrorRecord, ...]:
+    """Every device answering for the resolved name: one record normally, one per device when
+    several announce the same name. Which TXT came from which device cannot be told, so each
+    device is given each TXT seen for the name (the TXT is a hint; the hello decides)."""
+    resolved = record_from_info(info)
+    now = time.time() * 1000
+    cache = zeroconf.cache
+    services = [r for r in cache.async_all_by_details(info.name, _TYPE_SRV, _CLASS_IN)
+                if isinstance(r, DNSService) and not r.is_expired(now)]
+    if len(services) < 2:
+        return (resolved,)
+    texts = [_txt(r.text) for r in cache.async_all_by_details(info.name, _TYPE_TXT, _CLASS_IN)
+             if isinstance(r, DNSText) and not r.is_expired(now)] or [resolved.txt]
+    out: list[MirrorRecord] = []
+    for service in sorted(services, key=lambda r: (r.server, r.port)):
+        found = cache.async_all_by_details(service.server, _TYPE_A, _CLASS_IN)
+        addresses = sorted({socket.inet_ntoa(a.address) for a in found
+                            if isinstance(a, DNSAddress) and len(a.address) == 4 and not a.is_expired(now)})
+        if not addresses:
+            continue  # not resolved yet: the next update of the name brings it
+        for txt in texts:
+            record = MirrorRecord(resolved.name, service.server.rstrip("."), addresses, service.port, txt)
+            if record not in out:
+                out.append(record)
+    return tuple(out) or (resolved,)
+
+
+def _txt(text: bytes) -> dict[str, str]:
+    """A TXT record's ``key=value`` strings (each prefixed by its length), as a dict."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        length = text[i]
+        item = text[i + 1:i + 1 + length]
+        i += 1 + length
+        key, _, value = item.partition(b"=")
+        if key:
+            out.setdefault(key.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+    return out
+
+
 class MirrorDirectory:
     """Live set of the mirrors on the LAN; async_start/async_stop on the network loop."""
 
@@ -68,12 +122,15 @@ class MirrorDirectory:
         self._on_change = on_change
         self._zc: AsyncZeroconf | None = None
         self._browser: AsyncServiceBrowser | None = None
-        self._records: dict[str, MirrorRecord] = {}
+        # Per service name, every device that answered for it, with each id its TXT gave:
+        # (host, port, id) -> (record, last seen).
+        self._records: dict[str, dict[tuple[str, int, str], tuple[MirrorRecord, float]]] = {}
         self._tasks: set[asyncio.Task] = set()
 
     def mirrors(self) -> list[MirrorRecord]:
         """The mirrors seen so far, sorted by name."""
-        return sorted(self._records.values(), key=lambda r: r.name.lower())
+        return sorted((r for seen in self._records.values() for r, _ in seen.values()),
+                      key=lambda r: (r.name.lower(), r.host, r.port))
 
     async def async_start(self) -> None:
         addresses = self._interfaces or host_addresses()
@@ -98,7 +155,7 @@ class MirrorDirectory:
         """Browse until ``count`` mirrors are known or ``timeout`` passes."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while len(self._records) < count and loop.time() < deadline:
+        while len(self.mirrors()) < count and loop.time() < deadline:
             await asyncio.sleep(0.1)
         return self.mirrors()
 
@@ -116,9 +173,13 @@ class MirrorDirectory:
         if not await info.async_request(zeroconf, RESOLVE_TIMEOUT_MS):
             _log.debug("could not resolve %s", name)
             return
-        record = record_from_info(info)
-        if self._records.get(name) != record:
-            self._records[name] = record
+        now = time.monotonic()
+        before = self._records.get(name, {})
+        seen = {k: v for k, v in before.items() if now - v[1] <= KEEP_S}
+        for record in records_for(zeroconf, info):
+            seen[(record.host, record.port, record.mirror_id)] = (record, now)
+        self._records[name] = seen
+        if [r for r, _ in seen.values()] != [r for r, _ in before.values()]:
             self._changed()
 
     def _changed(self) -> None:

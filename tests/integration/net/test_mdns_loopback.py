@@ -103,3 +103,42 @@ def test_a_state_that_returns_reaches_the_browser_every_time(recorded_library, t
         stop_server(srv)
     assert watch.states() == ["idle", "session", "idle", "session", "idle", "session", "idle"], watch.seen
     assert watch.seen[-1][0] - watch.seen[1][0] < 10  # all within seconds, no waiting for a cache to expire
+
+
+def test_a_device_announcing_a_mirrors_name_does_not_hide_the_mirror():
+    """A rogue (or a misconfigured box) announces the very name a mirror has, without the probe
+    that would make it pick another: both stay on the list, for the hello to tell apart."""
+    import socket
+
+    from zeroconf import IPVersion, ServiceInfo
+    from zeroconf.asyncio import AsyncZeroconf
+
+    from kiosk.net.addresses import SERVICE_TYPE
+
+    def info(port: int, server: str, mirror_id: str) -> ServiceInfo:
+        return ServiceInfo(SERVICE_TYPE, f"Mirror Middle.{SERVICE_TYPE}", port=port, server=server,
+                           properties={"id": mirror_id}, addresses=[socket.inet_aton("127.0.0.1")])
+
+    async def main() -> list:
+        mirror = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+        rogue = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+        directory = MirrorDirectory(["127.0.0.1"])
+        try:
+            await mirror.async_register_service(info(48001, "mirror-middle.local.", "real"))
+            await directory.async_start()
+            assert [m.port for m in await directory.async_wait_for(1, 10)] == [48001]
+            # the rogue skips the probe (cooperating_responders) and announces the same name
+            await rogue.async_register_service(info(48002, "rogue.local.", "real"), cooperating_responders=True)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(directory.mirrors()) < 2:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.5)  # past the mDNS cache flush of the older answer
+            return directory.mirrors()
+        finally:
+            await directory.async_stop()
+            await rogue.async_close()
+            await mirror.async_close()
+
+    found = asyncio.run(main())
+    assert sorted((m.name, m.host, m.port) for m in found) == [
+        ("Mirror Middle", "mirror-middle.local", 48001), ("Mirror Middle", "rogue.local", 48002)], found
