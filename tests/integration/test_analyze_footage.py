@@ -249,3 +249,30 @@ def test_jittery_landmarks_and_wild_frames_change_nothing(analysed, set_name, fi
                 p = dataclasses.replace(p, image=image, world=world)
         shaken.append((t, p))
     assert_meets_targets(labels, _rerun(labels, shaken), "jitter")
+
+
+def _there_and_back(poses, at: float, hold_s: float) -> list:
+    """The poses up to ``at``, held there for ``hold_s``, then the same poses in reverse order:
+    out to that point of the turn and back the way the body went."""
+    out = [(t, p) for t, p in poses if t <= at]
+    step = out[-1][0] - out[-2][0]
+    held = [(out[-1][0] + (i + 1) * step, out[-1][1]) for i in range(int(round(hold_s / step)))]
+    turn_back = (held or out)[-1][0]
+    back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
+    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in out + held + back]
+
+
+@pytest.mark.parametrize("variant", ["original", "5fps"])
+@pytest.mark.parametrize("cut", ["side", "back", "three-quarter"])
+@pytest.mark.parametrize("set_name, file", _turning_clips())
+def test_a_look_at_the_back_and_back_again_is_no_full_turn(analysed, set_name, file, cut, variant):
+    """What shoppers do all the time: turn to a side view, the back or three-quarters round,
+    stop a moment to look (0.6 s) and turn back the way they came. Built from each turning clip's
+    own poses (up to a point of its turn, then the same poses in reverse): no complete turn."""
+    labels, result = analysed(set_name, file, variant)
+    turn = labels["turn"]
+    at = {"side": (turn["start_s"] + turn["back_s"]) / 2, "back": turn["back_s"],
+          "three-quarter": (turn["back_s"] + turn["end_s"]) / 2}[cut]
+    poses = _there_and_back(result.poses, at, hold_s=0.6)
+    found = analyse_frames([], file, poses[-1][0] + 0.1, poses=poses).turns
+    assert not any(t.complete for t in found), found
