@@ -275,8 +275,8 @@ class TurnTracker:
         first_front = sign * 360.0 * math.ceil((sign * rest - 45.0) / 360.0)
         # ... as the path has it a moment ago: its newest frames carry the turn on at its speed
         # until the next frames show whether the body went on or turned back.
-        settled = [r for t, r in track if t <= now_t - s.spin_settle_s]
-        if settled and sign * (settled[-1] - first_front) >= 360.0 + 90.0:
+        settled = next((r for t, r in reversed(track) if t <= now_t - s.spin_settle_s), None)
+        if settled is not None and sign * (settled - first_front) >= 360.0 + 90.0:
             out += self._finish(path, carry_on=True)
         elif not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 import pytest
+from zeroconf import IPVersion, ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
 
 from kiosk.events import SessionStateChanged
+from kiosk.net.addresses import SERVICE_TYPE
 from kiosk.net.discover import MirrorDirectory
 
 from .conftest import copy_library, server_config, start_server, stop_server
@@ -108,13 +112,6 @@ def test_a_state_that_returns_reaches_the_browser_every_time(recorded_library, t
 def test_a_device_announcing_a_mirrors_name_does_not_hide_the_mirror():
     """A rogue (or a misconfigured box) announces the very name a mirror has, without the probe
     that would make it pick another: both stay on the list, for the hello to tell apart."""
-    import socket
-
-    from zeroconf import IPVersion, ServiceInfo
-    from zeroconf.asyncio import AsyncZeroconf
-
-    from kiosk.net.addresses import SERVICE_TYPE
-
     def info(port: int, server: str, mirror_id: str) -> ServiceInfo:
         return ServiceInfo(SERVICE_TYPE, f"Mirror Middle.{SERVICE_TYPE}", port=port, server=server,
                            properties={"id": mirror_id}, addresses=[socket.inet_aton("127.0.0.1")])
