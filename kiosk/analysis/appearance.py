@@ -60,6 +60,7 @@ class SideViews(NamedTuple):
     measured: float  # the share of frames whose width could be measured at all
     first: int = 0  # which way the first run's nose pointed: -1 image-left, +1 image-right, 0 unknown
     last: int = 0  # and the last run's
+    side_on: bool = False  # the newest measured width is narrow: the body is side-on now
 
     @property
     def came_back(self) -> bool:
@@ -142,9 +143,9 @@ class Appearance:
 
     def side_views(self, since: float) -> SideViews:
         """Separate side views seen since ``since`` (runs of narrow widths), the share of frames
-        whose width could be measured at all, and which way the first and the last run's nose
+        whose width could be measured at all, which way the first and the last run's nose
         pointed (the median nose offset of its frames: side-on, the head shows which way the
-        body faces)."""
+        body faces), and whether the newest measured width is narrow."""
         s = self.settings
         runs, measured, total = 0, 0, 0
         sides: list[int] = []  # per run: -1 image-left, +1 image-right, 0 unknown
@@ -172,7 +173,8 @@ class Appearance:
         if noses is not None:
             sides.append(side(noses))
         return SideViews(runs, measured / total if total else 0.0,
-                         first=sides[0] if sides else 0, last=sides[-1] if sides else 0)
+                         first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
+                         side_on=noses is not None)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

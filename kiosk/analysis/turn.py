@@ -16,7 +16,8 @@ path each time:
 - **completed**: the body is ``full_deg`` round from where it stood before the turn and has
   stopped for ``stall_s`` (no further ``stall_deg``, a trend slower than ``still_deg_s``), or
   it reached ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little
-  short of facing front), or it went on spinning a full turn past its first front facing and
+  short of facing front; not while the widths say the body is side-on: that is a stop
+  three-quarters round, which a path can read 30-45° further), or it went on spinning a full turn past its first front facing and
   another 90° (as the path had it ``spin_settle_s`` ago: the newest frames of a path carry a
   turn on at its speed until the next ones show whether it went on); never while the yaw
   filter gives more than ``max_back_probability`` to the body being within 60° of showing its
@@ -34,7 +35,10 @@ path each time:
   path for a moment), and for as long again as the body went unseen since it turned back (a
   turn back guessed across a gap without a pose is revised once the body moves on); or it
   paused longer than ``pause_max_s`` or took longer than ``max_turn_s``. The partial turn is
-  reported with ``complete`` false (when it reached ``report_min_deg``).
+  reported with ``complete`` false (when it reached ``report_min_deg``). A turn given up because
+  it turned back counts as complete only when it reached ``complete_deg``, the widths did not
+  say side-on where it got furthest round, and the side views do not say it came back the way
+  it went.
 """
 
 from __future__ import annotations
@@ -137,6 +141,7 @@ class TurnTracker:
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
         self._side_views: Callable[[float], SideViews] | None = None
+        self._peak_side_on = False  # the widths said side-on when the turn was furthest round
 
     @property
     def turning(self) -> bool:
@@ -199,6 +204,7 @@ class TurnTracker:
         self._phase, self._sign, self._rest_t = _Phase.TURNING, sign, rest.t
         self._started_t = now.t
         self._back_sent = False
+        self._peak_side_on = False
         track = smoothed(path, rest.t)
         start = crossing(track, sign, rest.rotation_deg + sign * s.settle_deg, last=False) or rest.t
         return [TurnStarted(start_s=start, direction=_direction(sign))] + self._turning(path, back_probability)
@@ -213,6 +219,11 @@ class TurnTracker:
             return True
         sides = self._side_views(self._rest_t)
         return (sides.runs >= 2 or sides.measured < 0.5) and not sides.came_back
+
+    def _side_on(self) -> bool:
+        """The widths say the body is side-on now: one that stopped short of a full turn in a
+        side view stopped three-quarters round, not a little short of facing front."""
+        return self._side_views is not None and self._side_views(self._rest_t).side_on
 
     def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
         """A start read from a few wild frames may be revised into a turn the other way round."""
@@ -259,6 +270,8 @@ class TurnTracker:
         progress = [sign * (r - rest) for _, r in track]
         peak = max(progress)
         self._progress = progress[-1]
+        if progress[-1] >= peak:
+            self._peak_side_on = self._side_on()  # how the body looked when it got furthest round
         out: list[TurnUpdate] = []
         if not self._back_sent and peak >= s.back_deg:
             self._back_sent = True
@@ -280,7 +293,7 @@ class TurnTracker:
             out += self._finish(path, carry_on=True)
         elif not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)
-            or (peak >= s.complete_deg and stalled_for >= s.short_stall_s)
+            or (peak >= s.complete_deg and stalled_for >= s.short_stall_s and not self._side_on())
         ):
             # Facing front again and still; a turn that stops short of that (a pause in the
             # second profile view) must hold still for longer to count as finished.
@@ -341,6 +354,11 @@ class TurnTracker:
             end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
+        if complete and resume_from is not None and (self._peak_side_on or not self._passed_both_sides()):
+            # Given up because it turned back from a side view (three-quarters round, which the
+            # path read as further), or the side views say it came back the way it went: it
+            # never came round to the front.
+            complete = False
         if complete and abs(_yaw_at(path, start)) > s.front_deg:
             # It began in a side view (the return from a three-quarter turn): a full turn is
             # from the mirror round to the mirror.

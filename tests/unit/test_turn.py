@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.analysis.appearance import SideViews
 from kiosk.analysis.turn import Turn, TurnBack, TurnEnded, TurnSettings, TurnStarted, TurnTracker
 from kiosk.analysis.yaw import YawSample
 
@@ -305,3 +306,47 @@ def test_a_spin_past_a_full_turn_counts_once_the_path_has_held_it():
     assert first.turn.complete and first.turn.rotation_deg == 360.0
     assert sample.t >= past.t + TurnSettings().spin_settle_s - 1e-9  # not on the first frame past it
     assert first.turn.end_s == pytest.approx(2.0, abs=0.1)  # the turn still ends where it did
+
+
+def _side_views(truth: list[YawSample]):
+    """What the widths and noses of a body at ``truth`` show: ``side_views(since)`` as the yaw
+    tracker gives it (a run of narrow widths per side view, the nose image-left at +90°)."""
+    def side_views(since: float, now: list[float]) -> SideViews:
+        seen = [p for p in truth if since <= p.t <= now[0]]
+        runs, sides, narrow = 0, [], False
+        for p in seen:
+            was, narrow = narrow, abs(np.cos(np.radians(p.rotation_deg))) < 0.6
+            if narrow and not was:
+                runs += 1
+                sides.append(-1 if np.sin(np.radians(p.rotation_deg)) > 0 else 1)
+        return SideViews(runs, 1.0, sides[0] if sides else 0, sides[-1] if sides else 0, side_on=narrow)
+    return side_views
+
+
+def _run_with_sides(path: list[YawSample], truth: list[YawSample]) -> list[Turn]:
+    tracker, now = TurnTracker(), [0.0]
+    views = _side_views(truth)
+    for i in range(len(path)):
+        now[0] = path[i].t
+        tracker.update(path[: i + 1], 0.0, lambda since: views(since, now))
+    tracker.finish()
+    return tracker.turns
+
+
+def test_a_three_quarter_look_held_side_on_and_back_is_no_complete_turn():
+    """Three-quarters round (270°) and held there, read by the path at 305°: longer than the
+    stop a little short of the front needs, but the widths say the body is side-on, so it is
+    not that stop; then back the way it came, which the side views show (out to image-left,
+    back from image-left): no complete turn either when it is given up."""
+    path = track((1.0, 0.0), (2.5, 305.0), (1.8, 305.0), (2.5, 0.0), (1.0, 0.0))
+    truth = track((1.0, 0.0), (2.5, 270.0), (1.8, 270.0), (2.5, 0.0), (1.0, 0.0))
+    turns = _run_with_sides(path, truth)
+    assert turns and not any(t.complete for t in turns), turns
+    # Without the side views (the widths not measured) the hold reads as a stop short of the front.
+    assert any(t.complete for t in run(path)[0])
+
+
+def test_a_stop_a_little_short_of_the_front_still_completes_with_side_views():
+    path = track((1.0, 0.0), (3.0, 320.0), (3.0, 320.0))
+    turn = only(_run_with_sides(path, path))
+    assert turn.complete and turn.rotation_deg == pytest.approx(320, abs=10)

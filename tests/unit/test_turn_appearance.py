@@ -105,3 +105,12 @@ def test_a_front_that_no_sure_front_view_looks_like_any_more_is_learned_anew():
     for i in range(29, 33):
         person.facing_front(dataclasses.replace(before, t=1.0 + i / 15, head=relit))
     assert person.read(dataclasses.replace(before, t=3.3, head=relit)).head_unlike == pytest.approx(0.0, abs=1e-6)
+
+
+def test_side_views_say_whether_the_body_is_side_on_now():
+    person = Appearance()
+    for i, yaw in enumerate([0] * 5 + [90] * 3 + [180] * 3 + [270] * 3):
+        person.read(cues_of(make_pose(i / 10, float(yaw))))
+    assert person.side_views(0.0).side_on  # held three-quarters round
+    person.read(cues_of(make_pose(1.4, 0.0)))
+    assert not person.side_views(0.0).side_on  # facing the mirror again
