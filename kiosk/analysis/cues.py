@@ -11,7 +11,10 @@ swaps in back views), except the one that is the model's own belief:
   left/right). Monocular depth is ambiguous, so the reading is sometimes mirrored in depth
   (``-axis``); the likelihood allows it.
 - **labels**: the yaw the model's own left/right labels give: trusted only a little, as a
-  front/back opinion.
+  front/back opinion; and, when they say side-on, as an opinion on which side. The model's
+  usual mistake, a back taken for a front (labels swapped and depth mirrored), reports
+  ``180° - yaw``: the same side. Where the labels said side-on (``|sin| >= 0.7``) their side
+  was right on 99 % of the rendered frames and on every narrow frame of the real turns.
 - **nose**: the nose's offset across the torso axis, in torso lengths: which way the *head*
   points in the picture (image-left in the first profile of a clockwise turn, image-right in
   the second). The head turns on its own by up to ±70°; the likelihood allows it.
@@ -152,6 +155,7 @@ class CueModel:
     axis_outlier: float = 0.15
     labels_front: float = 0.72  # chance the labels call a front view a front
     labels_back: float = 0.45  # chance they call a back view a back (they often take it for a front)
+    labels_side: float = 0.9  # chance labels that say side-on say the right side
     nose_gain: float = 0.3  # nose offset in profile, torso lengths
     nose_sigma: float = 0.09
     nose_outlier: float = 0.25
@@ -179,6 +183,7 @@ class CueLikelihood:
         self.yaw = np.arange(bins) * (2 * np.pi / bins)
         m = self.model
         self._cos = np.abs(np.cos(self.yaw))
+        self._sin = np.sin(self.yaw)
         # Head yaw around the body's, for the cues that look at the head.
         offsets = np.radians(np.linspace(-2 * m.head_turn_deg, 2 * m.head_turn_deg, 9))
         weights = np.exp(-0.5 * (offsets / math.radians(m.head_turn_deg)) ** 2)
@@ -221,6 +226,10 @@ class CueLikelihood:
             if abs(says_front) > 0.3:  # near a profile the labels' front/back opinion is a coin toss
                 p = self._labels_front if says_front > 0 else 1.0 - self._labels_front
                 out += np.log(p)
+            says_side = math.sin(math.radians(cues.labelled_deg))
+            if abs(says_side) >= 0.7:
+                side = np.clip(self._sin * math.copysign(2.0, says_side), -1.0, 1.0)  # full opinion 30° from front or back
+                out += np.log(0.5 + (m.labels_side - 0.5) * side)
         if cues.nose is not None:
             expected = -m.nose_gain * np.sin(self._head)
             dens = np.exp(-0.5 * ((cues.nose - expected) / m.nose_sigma) ** 2)

@@ -112,7 +112,19 @@ def test_labels_lean_towards_their_own_front_or_back_a_little():
     back = lik(only("labels", cues_of(make_pose(0.0, 170.0))))
     assert 0.0 < at(back, 180) - at(back, 0) < 2.0
     side = lik(only("labels", cues_of(make_pose(0.0, 85.0))))
-    assert np.ptp(side) == pytest.approx(0.0)  # a profile's front/back opinion is a coin toss
+    assert at(side, 85) == pytest.approx(at(side, 95))  # a profile's front/back opinion is a coin toss
+
+
+@pytest.mark.parametrize("yaw", [80.0, -80.0, 100.0, -100.0])
+def test_labels_that_say_side_on_tell_which_side(yaw):
+    """The model's usual mistake, a back taken for a front (labels swapped, depth mirrored),
+    reports 180° - yaw: the same side. Labels that say side-on say which side, a little."""
+    for mistaken in (False, True):
+        side = lik(only("labels", cues_of(make_pose(0.0, yaw, mirrored_depth=mistaken))))
+        assert 1.0 < at(side, yaw) - at(side, -yaw) < 3.0
+        assert at(side, 0) == pytest.approx(at(side, 180)) and at(side, yaw) > at(side, 0)
+    front = lik(only("labels", cues_of(make_pose(0.0, 10.0))))
+    assert at(front, 85) == pytest.approx(at(front, 275))  # labels that say front say no side
 
 
 def test_nose_tells_the_first_profile_from_the_second():
