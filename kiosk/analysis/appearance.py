@@ -23,13 +23,15 @@ person stands there (``Appearance`` is forgotten with the yaw track when they le
   that front (0 the same; 1 - Bhattacharyya coefficient), with the spread among the front
   views themselves.
 
-It also remembers, per frame, how narrow the body looked and which way the nose pointed, so a
+It also remembers, per frame, how narrow the body looked and which way the nose pointed (or,
+without a nose to go by, which side the model's labels gave where they said side-on), so a
 turn can be checked for its two side views, one to each side (``side_views``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -45,6 +47,7 @@ class AppearanceSettings:
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
+    labels_side: float = 0.7  # else the model's labels, where they say side-on (|sin| of their yaw at least this)
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -58,7 +61,7 @@ class SideViews(NamedTuple):
 
     runs: int
     measured: float  # the share of frames whose width could be measured at all
-    first: int = 0  # which way the first run's nose pointed: -1 image-left, +1 image-right, 0 unknown
+    first: int = 0  # which way the first run faced (nose, else labels): -1 image-left, +1 image-right, 0 unknown
     last: int = 0  # and the last run's
     side_on: bool = False  # the newest measured width is narrow: the body is side-on now
 
@@ -91,7 +94,7 @@ class Appearance:
         self._hips = _Width()
         self._faces = 0  # face checks that found this person's face
         self._missing_since: float | None = None  # the first of the face checks in a row that did not
-        self._sides: deque[tuple[float, float | None, float | None]] = deque()  # (t, width over square-on, nose)
+        self._sides: deque[tuple[float, float | None, float | None, int]] = deque()  # (t, width over square-on, nose, labels' side)
         self._front_heads: deque[np.ndarray] = deque(maxlen=self.settings.front_heads)
         self._front: tuple[np.ndarray, float] | None = None  # (mean colours, spread), once trusted
         self._stale_since: float | None = None  # since when sure front views look unlike the front
@@ -109,7 +112,8 @@ class Appearance:
                     cues = dataclasses.replace(cues, face=None)
         width_ref = self._shoulders.reference(t, cues.width_ref, cues.width)
         hip_ref = self._hips.reference(t, cues.hip_ref, cues.hip_width)
-        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose))
+        self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose,
+                            _labels_side(cues, s.labels_side)))
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
         unlike = None
@@ -143,19 +147,23 @@ class Appearance:
 
     def side_views(self, since: float) -> SideViews:
         """Separate side views seen since ``since`` (runs of narrow widths), the share of frames
-        whose width could be measured at all, which way the first and the last run's nose
-        pointed (the median nose offset of its frames: side-on, the head shows which way the
-        body faces), and whether the newest measured width is narrow."""
+        whose width could be measured at all, which way the first and the last run faced (the
+        median nose offset of its frames: side-on, the head shows which way the body faces;
+        when that is under ``nose_side``, the side most of its frames' labels gave where they
+        said side-on), and whether the newest measured width is narrow."""
         s = self.settings
         runs, measured, total = 0, 0, 0
         sides: list[int] = []  # per run: -1 image-left, +1 image-right, 0 unknown
         noses: list[float] | None = None  # the current run's nose offsets
+        labelled: list[int] = []  # and the sides its labels gave
 
-        def side(run: list[float]) -> int:
+        def side(run: list[float], labels: list[int]) -> int:
             nose = float(np.median(run)) if run else 0.0
-            return 0 if abs(nose) < s.nose_side else (1 if nose > 0 else -1)
+            if abs(nose) >= s.nose_side:
+                return 1 if nose > 0 else -1
+            return int(np.sign(sum(labels)))
 
-        for t, ratio, nose in self._sides:
+        for t, ratio, nose, labels in self._sides:
             if t < since:
                 continue
             total += 1
@@ -164,17 +172,28 @@ class Appearance:
             measured += 1
             if ratio < s.narrow:
                 if noses is None:
-                    runs, noses = runs + 1, []
+                    runs, noses, labelled = runs + 1, [], []
                 if nose is not None:
                     noses.append(nose)
+                if labels:
+                    labelled.append(labels)
             elif noses is not None:
-                sides.append(side(noses))
+                sides.append(side(noses, labelled))
                 noses = None
         if noses is not None:
-            sides.append(side(noses))
+            sides.append(side(noses, labelled))
         return SideViews(runs, measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
                          side_on=noses is not None)
+
+
+def _labels_side(cues: Cues, least: float) -> int:
+    """The side the model's labels give, where they say side-on: -1 image-left (the nose's sign
+    convention), +1 image-right, 0 none. Yaw +90° faces image-left."""
+    if cues.labelled_deg is None:
+        return 0
+    sin = math.sin(math.radians(cues.labelled_deg))
+    return 0 if abs(sin) < least else (-1 if sin > 0 else 1)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

@@ -56,15 +56,28 @@ def test_each_side_view_says_which_way_the_head_pointed():
     assert (sides.runs, sides.first, sides.last) == (2, -1, -1) and sides.came_back
 
 
-def test_a_side_view_without_a_nose_to_go_by_tells_no_side():
+def _there_and_back_without_a_nose(labels: bool) -> Appearance:
     person = Appearance()
     for i, yaw in enumerate([0] * 5 + [90] * 3 + [180] * 3 + [90] * 3 + [0] * 5):
         pose = make_pose(i / 10, float(yaw))
         if yaw == 90:
             pose.visibility[0] = 0.1  # the nose not seen (hair over the face, a hood)
-        person.read(cues_of(pose))
-    sides = person.side_views(0.0)
+        cues = cues_of(pose)
+        if yaw == 90 and not labels:
+            cues = dataclasses.replace(cues, labelled_deg=None)
+        person.read(cues)
+    return person
+
+
+def test_a_side_view_without_a_nose_or_labels_to_go_by_tells_no_side():
+    sides = _there_and_back_without_a_nose(labels=False).side_views(0.0)
     assert sides.runs == 2 and sides.first == 0 and not sides.came_back
+
+
+def test_without_a_nose_the_labels_tell_the_side():
+    """Labels that say side-on say the side (a back taken for a front keeps it: 180° - yaw)."""
+    sides = _there_and_back_without_a_nose(labels=True).side_views(0.0)
+    assert (sides.runs, sides.first, sides.last) == (2, -1, -1) and sides.came_back
 
 
 def _colours(front_share: float) -> np.ndarray:
