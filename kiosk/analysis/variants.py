@@ -13,6 +13,7 @@ gets on a 2-core machine (``5fps``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -309,3 +310,15 @@ VARIANTS: dict[str, Variant] = {
         Variant("5fps", _same, dict, max_fps=5.0),
     )
 }
+
+
+def there_and_back(poses: list, at: float, hold_s: float) -> list:
+    """A look at the back and straight back, from a turning clip's own analysed poses: the
+    poses up to ``at``, held there for ``hold_s``, then the same poses in reverse order (out to
+    that point of the turn and back the way the body went). No complete turn is in it."""
+    out = [(t, p) for t, p in poses if t <= at]
+    step = out[-1][0] - out[-2][0]
+    held = [(out[-1][0] + (i + 1) * step, out[-1][1]) for i in range(int(round(hold_s / step)))]
+    turn_back = (held or out)[-1][0]
+    back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
+    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in out + held + back]

@@ -29,7 +29,7 @@ import pytest
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
-from kiosk.analysis.variants import VARIANTS
+from kiosk.analysis.variants import VARIANTS, there_and_back
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
 from tests.conftest import FOOTAGE, ROOT
 
@@ -251,17 +251,6 @@ def test_jittery_landmarks_and_wild_frames_change_nothing(analysed, set_name, fi
     assert_meets_targets(labels, _rerun(labels, shaken), "jitter")
 
 
-def _there_and_back(poses, at: float, hold_s: float) -> list:
-    """The poses up to ``at``, held there for ``hold_s``, then the same poses in reverse order:
-    out to that point of the turn and back the way the body went."""
-    out = [(t, p) for t, p in poses if t <= at]
-    step = out[-1][0] - out[-2][0]
-    held = [(out[-1][0] + (i + 1) * step, out[-1][1]) for i in range(int(round(hold_s / step)))]
-    turn_back = (held or out)[-1][0]
-    back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
-    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in out + held + back]
-
-
 @pytest.mark.parametrize("variant", ["original", "5fps"])
 @pytest.mark.parametrize("cut", ["side", "back", "three-quarter"])
 @pytest.mark.parametrize("set_name, file", _turning_clips())
@@ -273,6 +262,6 @@ def test_a_look_at_the_back_and_back_again_is_no_full_turn(analysed, set_name, f
     turn = labels["turn"]
     at = {"side": (turn["start_s"] + turn["back_s"]) / 2, "back": turn["back_s"],
           "three-quarter": (turn["back_s"] + turn["end_s"]) / 2}[cut]
-    poses = _there_and_back(result.poses, at, hold_s=0.6)
+    poses = there_and_back(result.poses, at, hold_s=0.6)
     found = _rerun(labels, poses).turns  # analysed to its last pose, past the clip's own length
     assert not any(t.complete for t in found), found

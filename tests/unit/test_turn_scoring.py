@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.analysis.scoring import expects_full_turn, score, totals
-from kiosk.analysis.variants import VARIANTS
+from kiosk.analysis.variants import VARIANTS, there_and_back
 
 LABELS = {
     "file": "clip.mp4",
@@ -195,3 +195,16 @@ def test_yaw_track_error_against_the_exact_yaw_of_every_frame():
     rev = VARIANTS["reversed"].labels(dict(LABELS, yaw_truth=truth))["yaw_truth"]
     assert rev[0] == [pytest.approx(9.0), 360.0] and rev[-1] == [10.0, 0.0]  # the last frame comes first
     assert VARIANTS["slow0.5x"].labels(dict(LABELS, yaw_truth=truth))["yaw_truth"][1] == [0.2, 36.0]
+
+
+def test_there_and_back_goes_out_holds_and_comes_back_the_way_it_went():
+    from tests.unit._poses import make_pose
+
+    poses = [(i / 10, make_pose(i / 10, 30.0 * i)) for i in range(10)]  # 0..270° at 10 frames a second
+    out = there_and_back(poses, at=0.6, hold_s=0.3)
+    times = [t for t, _ in out]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert len(out) == 7 + 3 + 6  # out to 0.6 s (180°), held 0.3 s, and back
+    assert [p.t for _, p in out] == times  # each pose carries its new time
+    yaws = [round(float(p.world[11][2] - p.world[12][2]), 6) for _, p in out]  # the shoulders' depth
+    assert yaws[7:10] == [yaws[6]] * 3 and yaws[10:] == yaws[5::-1]
