@@ -47,7 +47,7 @@ class AppearanceSettings:
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
-    labels_side: float = 0.7  # else the model's labels, where they say side-on (|sin| of their yaw at least this)
+    labels_side_on: float = 0.7  # else the model's labels, where they say side-on (|sin| of their yaw at least this)
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -113,7 +113,7 @@ class Appearance:
         width_ref = self._shoulders.reference(t, cues.width_ref, cues.width)
         hip_ref = self._hips.reference(t, cues.hip_ref, cues.hip_width)
         self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose,
-                            _labels_side(cues, s.labels_side)))
+                            _labels_side(cues, s.labels_side_on)))
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
         unlike = None

@@ -155,6 +155,7 @@ class CueModel:
     axis_outlier: float = 0.15
     labels_front: float = 0.72  # chance the labels call a front view a front
     labels_back: float = 0.45  # chance they call a back view a back (they often take it for a front)
+    labels_side_on: float = 0.7  # labels whose yaw is this far from front or back (|sin|) say side-on
     labels_side: float = 0.9  # chance labels that say side-on say the right side
     nose_gain: float = 0.3  # nose offset in profile, torso lengths
     nose_sigma: float = 0.09
@@ -227,7 +228,7 @@ class CueLikelihood:
                 p = self._labels_front if says_front > 0 else 1.0 - self._labels_front
                 out += np.log(p)
             says_side = math.sin(math.radians(cues.labelled_deg))
-            if abs(says_side) >= 0.7:
+            if abs(says_side) >= m.labels_side_on:
                 side = np.clip(self._sin * math.copysign(2.0, says_side), -1.0, 1.0)  # full opinion 30° from front or back
                 out += np.log(0.5 + (m.labels_side - 0.5) * side)
         if cues.nose is not None:

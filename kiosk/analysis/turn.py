@@ -17,14 +17,14 @@ path each time:
   stopped for ``stall_s`` (no further ``stall_deg``, a trend slower than ``still_deg_s``), or
   it reached ``complete_deg`` and stopped for ``short_stall_s`` (someone who stops a little
   short of facing front; not while the widths say the body is side-on: that is a stop
-  three-quarters round, which a path can read 30-45° further), or it went on spinning a full turn past its first front facing and
-  another 90° (as the path had it ``spin_settle_s`` ago: the newest frames of a path carry a
-  turn on at its speed until the next ones show whether it went on); never while the yaw
-  filter gives more than ``max_back_probability`` to the body being within 60° of showing its
-  back, never before the widths have shown two separate side views (when they could be
-  measured), and never when the last side view faced the way the first did (the nose to the
-  same side: out to a side and back the way it went). A full turn is
-  at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
+  three-quarters round, which a path can read 30-45° further), or it went on spinning a full
+  turn past its first front facing and another 90° (as the path had it ``spin_settle_s`` ago:
+  the newest frames of a path carry a turn on at its speed until the next ones show whether
+  it went on); never while the yaw filter gives more than ``max_back_probability`` to the
+  body being within 60° of showing its back, never before the widths have shown two separate
+  side views (when they could be measured), and never when the last side view faced the way
+  the first did (the nose, or the labels, to the same side: out to a side and back the way it
+  went). A full turn is at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
   turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
   A turn that began more than ``front_deg`` from facing the camera (the return from a
   three-quarter turn) is no complete turn, however far it went.
