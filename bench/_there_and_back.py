@@ -20,7 +20,7 @@ from pathlib import Path
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn
-from kiosk.analysis.variants import VARIANTS, there_and_back
+from kiosk.analysis.variants import VARIANTS, there_and_back, turn_cuts
 from kiosk.analysis.video import VideoOptions, analyse_frames, read_frames
 
 
@@ -47,11 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                     poses = analyse_frames(v.frames(frames, duration), entry["file"], labels["duration_s"], options).poses
                     if cache:
                         cache.save(clip, variant, options.max_fps, options.pose, poses)
-                turn = labels["turn"]
-                cuts = {"side": (turn["start_s"] + turn["back_s"]) / 2, "back": turn["back_s"],
-                        "three-quarter": (turn["back_s"] + turn["end_s"]) / 2}
                 for hold in (float(h) for h in args.holds.split(",")):
-                    for cut, at in cuts.items():
+                    for cut, at in turn_cuts(labels["turn"]).items():
                         found = analyse_frames([], entry["file"], labels["duration_s"],
                                                poses=there_and_back(poses, at, hold)).turns
                         rows.append({"labels": str(labels_file), "file": entry["file"], "variant": variant,

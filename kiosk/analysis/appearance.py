@@ -31,14 +31,13 @@ turn can be checked for its two side views, one to each side (``side_views``).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from kiosk.analysis.cues import Cues
+from kiosk.analysis.cues import Cues, labelled_side
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class AppearanceSettings:
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
-    labels_side_on: float = 0.7  # else the model's labels, where they say side-on (|sin| of their yaw at least this)
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -113,7 +111,7 @@ class Appearance:
         width_ref = self._shoulders.reference(t, cues.width_ref, cues.width)
         hip_ref = self._hips.reference(t, cues.hip_ref, cues.hip_width)
         self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose,
-                            _labels_side(cues, s.labels_side_on)))
+                            -labelled_side(cues.labelled_deg)))  # image-left is -1, as for the nose
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
         unlike = None
@@ -185,15 +183,6 @@ class Appearance:
         return SideViews(runs, measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
                          side_on=noses is not None)
-
-
-def _labels_side(cues: Cues, least: float) -> int:
-    """The side the model's labels give, where they say side-on: -1 image-left (the nose's sign
-    convention), +1 image-right, 0 none. Yaw +90° faces image-left."""
-    if cues.labelled_deg is None:
-        return 0
-    sin = math.sin(math.radians(cues.labelled_deg))
-    return 0 if abs(sin) < least else (-1 if sin > 0 else 1)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

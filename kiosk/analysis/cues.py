@@ -47,6 +47,8 @@ UPRIGHT = 0.6
 _SEEN = 0.5
 #: A wrist this close to the head's centre (in torso lengths) hides it.
 HAND_AT_HEAD = 0.45
+#: Labels whose yaw is at least this far from front or back (``|sin|``) say the body is side-on.
+LABELS_SIDE_ON = 0.7
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,6 @@ class CueModel:
     axis_outlier: float = 0.15
     labels_front: float = 0.72  # chance the labels call a front view a front
     labels_back: float = 0.45  # chance they call a back view a back (they often take it for a front)
-    labels_side_on: float = 0.7  # labels whose yaw is this far from front or back (|sin|) say side-on
     labels_side: float = 0.9  # chance labels that say side-on say the right side
     nose_gain: float = 0.3  # nose offset in profile, torso lengths
     nose_sigma: float = 0.09
@@ -227,9 +228,9 @@ class CueLikelihood:
             if abs(says_front) > 0.3:  # near a profile the labels' front/back opinion is a coin toss
                 p = self._labels_front if says_front > 0 else 1.0 - self._labels_front
                 out += np.log(p)
-            says_side = math.sin(math.radians(cues.labelled_deg))
-            if abs(says_side) >= m.labels_side_on:
-                side = np.clip(self._sin * math.copysign(2.0, says_side), -1.0, 1.0)  # full opinion 30° from front or back
+            says_side = labelled_side(cues.labelled_deg)
+            if says_side:
+                side = np.clip(self._sin * 2.0 * says_side, -1.0, 1.0)  # full opinion 30° from front or back
                 out += np.log(0.5 + (m.labels_side - 0.5) * side)
         if cues.nose is not None:
             expected = -m.nose_gain * np.sin(self._head)
@@ -248,6 +249,15 @@ class CueLikelihood:
             away = m.head_alike * same + (1 - m.head_alike)  # alike, or anything from 0 to 1
             out += np.log(self._head_front * same + (1 - self._head_front) * away + m.head_outlier)
         return out
+
+
+def labelled_side(labelled_deg: float | None) -> int:
+    """Which side the model's labels say the body shows, where they say side-on: +1 the
+    positive yaws (facing image-left), -1 the negative ones (facing image-right), 0 none."""
+    if labelled_deg is None:
+        return 0
+    sin = math.sin(math.radians(labelled_deg))
+    return 0 if abs(sin) < LABELS_SIDE_ON else (1 if sin > 0 else -1)
 
 
 def _mixture(x: float, expected: np.ndarray, sigma: float, outlier: float) -> np.ndarray:

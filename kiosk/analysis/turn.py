@@ -24,8 +24,9 @@ path each time:
   body being within 60° of showing its back, never before the widths have shown two separate
   side views (when they could be measured), and never when the last side view faced the way
   the first did (the nose, or the labels, to the same side: out to a side and back the way it
-  went). A full turn is at most 360°: when the rotation from rest to rest is larger (a fidget that flows into the
-  turn, or an overshoot), the 360° window nearest to facing the camera is the turn.
+  went). A full turn is at most 360°: when the rotation from rest to rest is larger (a fidget
+  that flows into the turn, or an overshoot), the 360° window nearest to facing the camera is
+  the turn.
   A turn that began more than ``front_deg`` from facing the camera (the return from a
   three-quarter turn) is no complete turn, however far it went.
   ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
@@ -141,6 +142,7 @@ class TurnTracker:
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
         self._side_views: Callable[[float], SideViews] | None = None
+        self._sides: tuple[float, SideViews] | None = None  # this frame's side views, since when
         self._peak_side_on = False  # the widths said side-on when the turn was furthest round
 
     @property
@@ -167,7 +169,7 @@ class TurnTracker:
         if not path:
             return []
         self._path = path
-        self._side_views = side_views
+        self._side_views, self._sides = side_views, None
         if self._phase is _Phase.IDLE:
             return self._idle(path, back_probability)
         return self._turning(path, back_probability)
@@ -215,15 +217,24 @@ class TurnTracker:
         hidden by hair), and one whose last side view faced the way its first did went out and
         came back the way it went (read at a few frames a second, the way back can look like
         the way on)."""
-        if self._side_views is None:
+        sides = self._sides_since_rest()
+        if sides is None:
             return True
-        sides = self._side_views(self._rest_t)
         return (sides.runs >= 2 or sides.measured < 0.5) and not sides.came_back
 
     def _side_on(self) -> bool:
         """The widths say the body is side-on now: one that stopped short of a full turn in a
         side view stopped three-quarters round, not a little short of facing front."""
-        return self._side_views is not None and self._side_views(self._rest_t).side_on
+        sides = self._sides_since_rest()
+        return sides is not None and sides.side_on
+
+    def _sides_since_rest(self) -> SideViews | None:
+        """The side views since the turn's rest, read once a frame (None: not checked)."""
+        if self._side_views is None:
+            return None
+        if self._sides is None or self._sides[0] != self._rest_t:
+            self._sides = (self._rest_t, self._side_views(self._rest_t))
+        return self._sides[1]
 
     def _reconsider_direction(self, path: Sequence[YawSample]) -> None:
         """A start read from a few wild frames may be revised into a turn the other way round."""

@@ -312,6 +312,12 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+def turn_cuts(turn: dict) -> dict[str, float]:
+    """Where a labelled turn is at its first side view, its back and three-quarters round (s)."""
+    return {"side": (turn["start_s"] + turn["back_s"]) / 2, "back": turn["back_s"],
+            "three-quarter": (turn["back_s"] + turn["end_s"]) / 2}
+
+
 def there_and_back(poses: list, at: float, hold_s: float) -> list:
     """A look at the back and straight back, from a turning clip's own analysed poses: the
     poses up to ``at``, held there for ``hold_s``, then the same poses in reverse order (out to

@@ -29,7 +29,7 @@ import pytest
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
-from kiosk.analysis.variants import VARIANTS, there_and_back
+from kiosk.analysis.variants import VARIANTS, there_and_back, turn_cuts
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
 from tests.conftest import FOOTAGE, ROOT
 
@@ -259,9 +259,6 @@ def test_a_look_at_the_back_and_back_again_is_no_full_turn(analysed, set_name, f
     stop a moment to look (0.6 s) and turn back the way they came. Built from each turning clip's
     own poses (up to a point of its turn, then the same poses in reverse): no complete turn."""
     labels, result = analysed(set_name, file, variant)
-    turn = labels["turn"]
-    at = {"side": (turn["start_s"] + turn["back_s"]) / 2, "back": turn["back_s"],
-          "three-quarter": (turn["back_s"] + turn["end_s"]) / 2}[cut]
-    poses = there_and_back(result.poses, at, hold_s=0.6)
+    poses = there_and_back(result.poses, turn_cuts(labels["turn"])[cut], hold_s=0.6)
     found = _rerun(labels, poses).turns  # analysed to its last pose, past the clip's own length
     assert not any(t.complete for t in found), found
