@@ -31,6 +31,7 @@ turn can be checked for its two side views, one to each side (``side_views``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -46,6 +47,7 @@ class AppearanceSettings:
     missing_counts_s: float = 2.0  # a face missing is evidence for this long, then it is old news
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
+    split_s: float = 0.25  # narrow frames this close together are one side view (a wide blip between them is noise)
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -143,17 +145,17 @@ class Appearance:
         spread = float(np.sqrt(np.mean([_unlike(h, mean) ** 2 for h in self._front_heads])))
         self._front = (mean, max(spread, s.head_sigma_floor))
 
-    def side_views(self, since: float) -> SideViews:
-        """Separate side views seen since ``since`` (runs of narrow widths), the share of frames
-        whose width could be measured at all, which way the first and the last run faced (the
-        median nose offset of its frames: side-on, the head shows which way the body faces;
-        when that is under ``nose_side``, the side most of its frames' labels gave where they
-        said side-on), and whether the newest measured width is narrow."""
+    def side_views(self, since: float, until: float = math.inf) -> SideViews:
+        """Separate side views seen from ``since`` to ``until`` (runs of narrow widths; narrow
+        frames under ``split_s`` apart are one run), the share of frames whose width could be
+        measured at all, which way the first and the last run faced (the median nose offset of
+        its frames: side-on, the head shows which way the body faces; when that is under
+        ``nose_side``, the side most of its frames' labels gave where they said side-on), and
+        whether the newest measured width is narrow."""
         s = self.settings
-        runs, measured, total = 0, 0, 0
-        sides: list[int] = []  # per run: -1 image-left, +1 image-right, 0 unknown
-        noses: list[float] | None = None  # the current run's nose offsets
-        labelled: list[int] = []  # and the sides its labels gave
+        measured, total = 0, 0
+        found: list[tuple[list[float], list[int]]] = []  # per run: its nose offsets, its labels' sides
+        open_run, last_narrow = False, -math.inf
 
         def side(run: list[float], labels: list[int]) -> int:
             nose = float(np.median(run)) if run else 0.0
@@ -164,25 +166,26 @@ class Appearance:
         for t, ratio, nose, labels in self._sides:
             if t < since:
                 continue
+            if t > until:
+                break
             total += 1
             if ratio is None:
                 continue
             measured += 1
             if ratio < s.narrow:
-                if noses is None:
-                    runs, noses, labelled = runs + 1, [], []
+                if not open_run and (not found or t - last_narrow > s.split_s):
+                    found.append(([], []))  # a new side view (a wide blip within one is no new one)
+                open_run, last_narrow = True, t
                 if nose is not None:
-                    noses.append(nose)
+                    found[-1][0].append(nose)
                 if labels:
-                    labelled.append(labels)
-            elif noses is not None:
-                sides.append(side(noses, labelled))
-                noses = None
-        if noses is not None:
-            sides.append(side(noses, labelled))
-        return SideViews(runs, measured / total if total else 0.0,
+                    found[-1][1].append(labels)
+            else:
+                open_run = False
+        sides = [side(noses, labelled) for noses, labelled in found]
+        return SideViews(len(found), measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
-                         side_on=noses is not None)
+                         side_on=open_run)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

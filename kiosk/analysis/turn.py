@@ -40,6 +40,10 @@ path each time:
   it turned back counts as complete only when it reached ``complete_deg``, the widths did not
   say side-on where it got furthest round, and the side views do not say it came back the way
   it went.
+- However a turn ends (completed, given up, cut off by the end of the stream or a lost person),
+  it is not complete when its own side views, from its start to its end, say it came back the
+  way it went: read at a few frames a second, a path can carry the way back from the back on
+  to 360° and the person leave before the next frames revise it.
 """
 
 from __future__ import annotations
@@ -141,7 +145,7 @@ class TurnTracker:
         self._stand: float | None = None  # the level the body stood at before the turn
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
-        self._side_views: Callable[[float], SideViews] | None = None
+        self._side_views: Callable[..., SideViews] | None = None
         self._sides: tuple[float, SideViews] | None = None  # this frame's side views, since when
         self._peak_side_on = False  # the widths said side-on when the turn was furthest round
 
@@ -160,11 +164,12 @@ class TurnTracker:
         return max(self._progress, 0.0) if self._phase is _Phase.TURNING else 0.0
 
     def update(self, path: Sequence[YawSample], back_probability: float = 0.0,
-               side_views: Callable[[float], SideViews] | None = None) -> list[TurnUpdate]:
+               side_views: Callable[..., SideViews] | None = None) -> list[TurnUpdate]:
         """Look at the current best path (oldest first, ending now).
 
-        ``side_views(since)``: the separate side views the widths showed since then, with the
-        share of frames whose width was measured and which side each showed (None: not checked).
+        ``side_views(since, until=inf)``: the separate side views the widths showed from
+        ``since`` to ``until``, with the share of frames whose width was measured and which side
+        each showed (None: not checked).
         """
         if not path:
             return []
@@ -365,6 +370,10 @@ class TurnTracker:
             end = crossing(track, sign, settled - sign * s.settle_deg, last=False)
         start = track[0][0] if start is None else start
         end = track[-1][0] if end is None else end
+        if complete and self._side_views is not None and self._side_views(start, end).came_back:
+            # Over the turn itself (not a 540° spin's third side view after it), the side views
+            # say it went out and came back the way it went.
+            complete = False
         if complete and resume_from is not None and (self._peak_side_on or not self._passed_both_sides()):
             # Given up because it turned back from a side view (three-quarters round, which the
             # path read as further), or the side views say it came back the way it went: it

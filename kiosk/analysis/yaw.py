@@ -186,9 +186,9 @@ class YawTracker:
         self._steps[key] = step
         return step
 
-    def side_views(self, since: float) -> SideViews:
-        """The side views the widths showed since ``since`` (``appearance.SideViews``)."""
-        return self.appearance.side_views(since)
+    def side_views(self, since: float, until: float = math.inf) -> SideViews:
+        """The side views the widths showed from ``since`` to ``until`` (``appearance.SideViews``)."""
+        return self.appearance.side_views(since, until)
 
     def back_probability(self, within_deg: float = 60.0) -> float:
         """The filter's probability, now, that the body is within ``within_deg`` of showing its back."""

@@ -6,6 +6,8 @@ once given (the tests of the yaw tracker cover revisions), so each frame's path 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -309,10 +311,10 @@ def test_a_spin_past_a_full_turn_counts_once_the_path_has_held_it():
 
 
 def _side_views(truth: list[YawSample]):
-    """What the widths and noses of a body at ``truth`` show: ``side_views(since)`` as the yaw
-    tracker gives it (a run of narrow widths per side view, the nose image-left at +90°)."""
-    def side_views(since: float, now: list[float]) -> SideViews:
-        seen = [p for p in truth if since <= p.t <= now[0]]
+    """What the widths and noses of a body at ``truth`` show: ``side_views(since, until)`` as the
+    yaw tracker gives it (a run of narrow widths per side view, the nose image-left at +90°)."""
+    def side_views(since: float, now: list[float], until: float = math.inf) -> SideViews:
+        seen = [p for p in truth if since <= p.t <= min(now[0], until)]
         runs, sides, narrow = 0, [], False
         for p in seen:
             was, narrow = narrow, abs(np.cos(np.radians(p.rotation_deg))) < 0.6
@@ -328,7 +330,7 @@ def _run_with_sides(path: list[YawSample], truth: list[YawSample]) -> list[Turn]
     views = _side_views(truth)
     for i in range(len(path)):
         now[0] = path[i].t
-        tracker.update(path[: i + 1], 0.0, lambda since: views(since, now))
+        tracker.update(path[: i + 1], 0.0, lambda since, until=math.inf: views(since, now, until))
     tracker.finish()
     return tracker.turns
 
@@ -344,6 +346,19 @@ def test_a_three_quarter_look_held_side_on_and_back_is_no_complete_turn():
     assert turns and not any(t.complete for t in turns), turns
     # Without the side views (the widths not measured) the hold reads as a stop short of the front.
     assert any(t.complete for t in run(path)[0])
+
+
+def test_a_turn_cut_off_whose_side_views_came_back_the_way_they_went_is_no_complete_turn():
+    """Round to the back and straight back, read at a few frames a second: the path reads the way
+    back as the turn going on, to 360°, and the person leaves (or the stream ends) before it is
+    revised. Over the turn the side views showed the same side twice: no complete turn, however
+    the turn ends. A full turn's two side views, one to each side, still complete."""
+    path = track((1.0, 0.0), (1.0, 180.0), (1.0, 360.0), (0.6, 360.0), fps=5.0)
+    there_and_back = track((1.0, 0.0), (1.0, 180.0), (1.0, 0.0), (0.6, 0.0), fps=5.0)
+    turns = _run_with_sides(path, there_and_back)
+    assert turns and not any(t.complete for t in turns), turns
+    assert only(_run_with_sides(path, path)).complete
+    assert only(run(path)[0]).complete  # without side views to go by, as before
 
 
 def test_a_stop_a_little_short_of_the_front_still_completes_with_side_views():

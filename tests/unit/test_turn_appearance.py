@@ -43,6 +43,31 @@ def test_side_views_are_counted_as_separate_runs_of_narrow_widths():
     assert person.side_views(1.5).runs == 1  # only the second one after 1.5 s
 
 
+def test_a_wide_blip_within_a_side_view_is_no_second_side_view():
+    """One frame of a side view read wide (a landmark off for a frame) does not split it in two:
+    a body turning back from a side view to the same side view takes longer than that (round
+    the back or the front and back again), and two side views to the same side read as a turn
+    that came back the way it went."""
+    person, back_and_forth = Appearance(), Appearance()
+    for who, yaws in ((person, [0] * 8 + [90] * 3 + [0] + [90] * 3 + [180] * 5),
+                      (back_and_forth, [0] * 8 + [90] * 3 + [180] * 5 + [90] * 3 + [0] * 5)):
+        for i, yaw in enumerate(yaws):
+            who.read(cues_of(make_pose(i / 15, float(yaw))))
+    assert person.side_views(0.0).runs == 1 and not person.side_views(0.0).came_back
+    assert back_and_forth.side_views(0.0).runs == 2 and back_and_forth.side_views(0.0).came_back
+
+
+def test_side_views_can_be_read_up_to_a_time():
+    """A turn's own side views: from its start to its end, not what came after it."""
+    person = Appearance()
+    yaws = [0] * 10 + [90] * 3 + [180] * 5 + [270] * 3 + [0] * 5 + [90] * 3 + [0] * 3
+    for i, yaw in enumerate(yaws):
+        person.read(cues_of(make_pose(i / 10, float(yaw))))
+    assert person.side_views(0.0, until=2.5).runs == 2 and not person.side_views(0.0, until=2.5).came_back
+    assert person.side_views(0.0).runs == 3  # a third, after the turn
+    assert person.side_views(0.0, until=1.1).runs == 1 and person.side_views(0.0, until=1.1).side_on
+
+
 def test_each_side_view_says_which_way_the_head_pointed():
     """Side-on, the nose points the way the body faces: image-left at +90°, image-right at -90°."""
     full_turn, there_and_back = Appearance(), Appearance()
