@@ -28,7 +28,10 @@ path each time:
   that flows into the turn, or an overshoot), the 360° window nearest to facing the camera is
   the turn.
   A turn that began more than ``front_deg`` from facing the camera (the return from a
-  three-quarter turn) is no complete turn, however far it went.
+  three-quarter turn) is no complete turn, however far it went; nor is one that began, the
+  other way round, where a turn given up from a side view turned back, without the path moving
+  off that point by ``plateau_deg`` in between (the same return, with the far end read as a
+  front).
   ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
   ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
 - **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
@@ -148,6 +151,7 @@ class TurnTracker:
         self._side_views: Callable[..., SideViews] | None = None
         self._sides: tuple[float, SideViews] | None = None  # this frame's side views, since when
         self._peak_side_on = False  # the widths said side-on when the turn was furthest round
+        self._side_return: tuple[float, int] | None = None  # (when, sign) a turn turned back from a side view
 
     @property
     def turning(self) -> bool:
@@ -182,7 +186,7 @@ class TurnTracker:
     def lost(self, t: float) -> list[TurnUpdate]:
         """The person is gone (for longer than the yaw tracker can bridge): end any turn."""
         out = self._finish(self._path) if self._phase is _Phase.TURNING else []
-        self._not_before = None
+        self._not_before, self._side_return = None, None
         self._path = ()
         return out
 
@@ -379,6 +383,16 @@ class TurnTracker:
             # path read as further), or the side views say it came back the way it went: it
             # never came round to the front.
             complete = False
+        if complete and self._side_return is not None and self._side_return[1] == -sign and _stayed(
+                path, self._side_return[0], self._rest_t, s.plateau_deg):
+            # It began where a turn given up from a side view turned back, without moving off in
+            # between (three-quarters round and back, the far end read as a front: a visor, a
+            # padded jacket): it is the way back, not a turn from the mirror round to the mirror.
+            complete = False
+        side_return = None
+        if resume_from is not None and self._peak_side_on:
+            side_return = (resume_from, sign)
+        self._side_return = side_return
         if complete and abs(_yaw_at(path, start)) > s.front_deg:
             # It began in a side view (the return from a three-quarter turn): a full turn is
             # from the mirror round to the mirror.
@@ -406,6 +420,12 @@ class TurnTracker:
 def _yaw_at(path: Sequence[YawSample], t: float) -> float:
     """The path's yaw (-180..180) at the sample nearest ``t``."""
     return min(path, key=lambda p: abs(p.t - t)).yaw_deg
+
+
+def _stayed(path: Sequence[YawSample], since: float, until: float, within_deg: float) -> bool:
+    """The path stayed within ``within_deg`` of where it was at ``since`` until ``until``."""
+    anchor = min(path, key=lambda p: abs(p.t - since)).rotation_deg
+    return all(abs(p.rotation_deg - anchor) <= within_deg for p in path if since <= p.t <= until)
 
 
 def _unseen(track: Track, since: float) -> float:

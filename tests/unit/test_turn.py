@@ -361,6 +361,22 @@ def test_a_turn_cut_off_whose_side_views_came_back_the_way_they_went_is_no_compl
     assert only(run(path)[0]).complete  # without side views to go by, as before
 
 
+def test_the_way_back_from_three_quarters_round_read_as_a_front_is_no_complete_turn():
+    """Three-quarters round (270°, ccw) and held, where the path reads 315° (the pose model takes
+    a rear three-quarter view for a front: a visor, a padded jacket), then straight back. The
+    turn out is given up from a side view; the way back starts where it turned back and is 315°
+    by the path: it is no complete turn either. The same person who comes back to the mirror,
+    stands, and then turns right round does complete that turn."""
+    path = track((1.0, 0.0), (2.5, -315.0), (1.0, -315.0), (2.5, 0.0), (1.5, 0.0))
+    truth = track((1.0, 0.0), (2.5, -270.0), (1.0, -270.0), (2.5, 0.0), (1.5, 0.0))
+    turns = _run_with_sides(path, truth)
+    assert [t.direction for t in turns] == ["ccw", "cw"] and not any(t.complete for t in turns), turns
+    path = track((1.0, 0.0), (2.5, -315.0), (1.0, -315.0), (2.5, 0.0), (1.5, 0.0), (2.5, 360.0), (1.5, 360.0))
+    truth = track((1.0, 0.0), (2.5, -270.0), (1.0, -270.0), (2.5, 0.0), (1.5, 0.0), (2.5, 360.0), (1.5, 360.0))
+    turns = _run_with_sides(path, truth)
+    assert [(t.direction, t.complete) for t in turns] == [("ccw", False), ("cw", False), ("cw", True)], turns
+
+
 def test_a_stop_a_little_short_of_the_front_still_completes_with_side_views():
     path = track((1.0, 0.0), (3.0, 320.0), (3.0, 320.0))
     turn = only(_run_with_sides(path, path))
