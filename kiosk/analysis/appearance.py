@@ -64,6 +64,7 @@ class SideViews(NamedTuple):
     first: int = 0  # which way the first run faced (nose, else labels): -1 image-left, +1 image-right, 0 unknown
     last: int = 0  # and the last run's
     side_on: bool = False  # the newest measured width is narrow: the body is side-on now
+    repeated: bool = False  # the last side view faced the way the one before it did (both known)
 
     @property
     def came_back(self) -> bool:
@@ -185,7 +186,7 @@ class Appearance:
         sides = [side(noses, labelled) for noses, labelled in found]
         return SideViews(len(found), measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
-                         side_on=open_run)
+                         side_on=open_run, repeated=len(sides) >= 2 and sides[-1] != 0 and sides[-1] == sides[-2])
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

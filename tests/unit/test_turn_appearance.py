@@ -76,9 +76,9 @@ def test_each_side_view_says_which_way_the_head_pointed():
         for i, yaw in enumerate(yaws):
             person.read(cues_of(make_pose(i / 10, float(yaw))))
     sides = full_turn.side_views(0.0)
-    assert (sides.runs, sides.first, sides.last) == (2, -1, 1) and not sides.came_back
+    assert (sides.runs, sides.first, sides.last) == (2, -1, 1) and not sides.came_back and not sides.repeated
     sides = there_and_back.side_views(0.0)
-    assert (sides.runs, sides.first, sides.last) == (2, -1, -1) and sides.came_back
+    assert (sides.runs, sides.first, sides.last) == (2, -1, -1) and sides.came_back and sides.repeated
 
 
 def _there_and_back_without_a_nose(labels: bool) -> Appearance:
