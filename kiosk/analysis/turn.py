@@ -32,7 +32,8 @@ path each time:
   three-quarter turn) is no complete turn, however far it went; nor is one that began, the
   other way round, where a turn given up from a side view turned back, without the path moving
   off that point by ``plateau_deg`` in between (the same return, with the far end read as a
-  front).
+  front), nor one where the yaw tracker gave the path's facing under ``start_confidence`` when
+  it began (it could as well have been the back).
   ``start_s`` is when the body left its last stand before the turn by ``settle_deg``,
   ``end_s`` when it came within ``settle_deg`` of a full turn (or of where it settled).
 - **abandoned**: the path turned back by ``reverse_deg`` or was revised so that the turn never
@@ -89,6 +90,7 @@ class TurnSettings:
     abandon_after_s: float = 0.5  # a turn back must show on the path this long before the turn is given up
     track_before_s: float = 3.0  # how much of the path before the turn its end report carries
     front_deg: float = 60.0  # a complete turn starts with the body at most this far from facing the camera
+    start_confidence: float = 0.2  # and with the yaw tracker at least this sure of the facing there
     spin_settle_s: float = 0.4  # a spin past a full turn counts once the path has held it this long
 
 
@@ -395,6 +397,11 @@ class TurnTracker:
         if resume_from is not None and self._peak_side_on:
             side_return = (resume_from, sign)
         self._side_return = side_return
+        at_start = min(path, key=lambda p: abs(p.t - start))
+        if complete and at_start.confidence < s.start_confidence:
+            # The tracker was not sure it faced the mirror where it began: a back read as a
+            # front (a visor, a padded jacket, passed in a fifth of a second) looks the same.
+            complete = False
         if complete and abs(_yaw_at(path, start)) > s.front_deg:
             # It began in a side view (the return from a three-quarter turn): a full turn is
             # from the mirror round to the mirror.

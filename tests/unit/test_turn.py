@@ -6,6 +6,7 @@ once given (the tests of the yaw tracker cover revisions), so each frame's path 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -325,6 +326,16 @@ def test_a_spin_goes_on_only_once_the_side_views_say_it_did():
     (sample, first), *_ = ended
     assert sample.t >= 3.0  # not while the side views repeated themselves
     assert first.turn.complete and first.turn.end_s == pytest.approx(2.0, abs=0.1)
+
+
+@pytest.mark.parametrize("confidence, complete", [(0.05, False), (0.5, True)])
+def test_a_turn_is_complete_only_from_a_start_the_tracker_was_sure_of(confidence, complete):
+    """A full turn goes from the mirror round to the mirror. Where the yaw tracker's own
+    filter gave the path's facing under 20 % when the turn began, the start could as well have
+    been the back (a back read as a front, passed in a fifth of a second): no complete turn."""
+    path = [dataclasses.replace(p, confidence=confidence) if 0.8 <= p.t <= 1.3 else p
+            for p in track((1.0, 0.0), (3.0, 360.0), (2.0, 360.0), fps=5.0)]
+    assert only(run(path)[0]).complete is complete
 
 
 def _side_views(truth: list[YawSample]):
