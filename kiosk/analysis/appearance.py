@@ -48,6 +48,7 @@ class AppearanceSettings:
     narrow: float = 0.6  # a width under this share of the square-on width is a side view
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
     split_s: float = 0.25  # narrow frames this close together are one side view (a wide blip between them is noise)
+    wide: float = 0.8  # and a side view ends only where a frame was this wide (it faced the camera or showed its back)
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -64,7 +65,6 @@ class SideViews(NamedTuple):
     first: int = 0  # which way the first run faced (nose, else labels): -1 image-left, +1 image-right, 0 unknown
     last: int = 0  # and the last run's
     side_on: bool = False  # the newest measured width is narrow: the body is side-on now
-    repeated: bool = False  # the last side view faced the way the one before it did (both known)
 
     @property
     def came_back(self) -> bool:
@@ -148,7 +148,8 @@ class Appearance:
 
     def side_views(self, since: float, until: float = math.inf) -> SideViews:
         """Separate side views seen from ``since`` to ``until`` (runs of narrow widths; narrow
-        frames under ``split_s`` apart are one run), the share of frames whose width could be
+        frames under ``split_s`` apart, or with no frame as wide as ``wide`` between them, are one
+        run: the body did not face the camera or show its back in between), the share of frames whose width could be
         measured at all, which way the first and the last run faced (the median nose offset of
         its frames: side-on, the head shows which way the body faces; when that is under
         ``nose_side``, the side most of its frames' labels gave where they said side-on), and
@@ -156,7 +157,7 @@ class Appearance:
         s = self.settings
         measured, total = 0, 0
         found: list[tuple[list[float], list[int]]] = []  # per run: its nose offsets, its labels' sides
-        open_run, last_narrow = False, -math.inf
+        open_run, last_narrow, left = False, -math.inf, False
 
         def side(run: list[float], labels: list[int]) -> int:
             nose = float(np.median(run)) if run else 0.0
@@ -174,19 +175,19 @@ class Appearance:
                 continue
             measured += 1
             if ratio < s.narrow:
-                if not open_run and (not found or t - last_narrow > s.split_s):
+                if not open_run and (not found or (t - last_narrow > s.split_s and left)):
                     found.append(([], []))  # a new side view (a wide blip within one is no new one)
-                open_run, last_narrow = True, t
+                open_run, last_narrow, left = True, t, False
                 if nose is not None:
                     found[-1][0].append(nose)
                 if labels:
                     found[-1][1].append(labels)
             else:
-                open_run = False
+                open_run, left = False, left or ratio >= s.wide
         sides = [side(noses, labelled) for noses, labelled in found]
         return SideViews(len(found), measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
-                         side_on=open_run, repeated=len(sides) >= 2 and sides[-1] != 0 and sides[-1] == sides[-2])
+                         side_on=open_run)
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

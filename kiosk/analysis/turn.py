@@ -20,8 +20,7 @@ path each time:
   three-quarters round, which a path can read 30-45° further), or it went on spinning a full
   turn past its first front facing and another 90° (as the path had it ``spin_settle_s`` ago:
   the newest frames of a path carry a turn on at its speed until the next ones show whether
-  it went on; and not while the last two side views faced the same way: a body spinning on
-  shows one side view after the other); never while the yaw filter gives more than ``max_back_probability`` to the
+  it went on); never while the yaw filter gives more than ``max_back_probability`` to the
   body being within 60° of showing its back, never before the widths have shown two separate
   side views (when they could be measured), and never when the last side view faced the way
   the first did (the nose, or the labels, to the same side: out to a side and back the way it
@@ -312,8 +311,7 @@ class TurnTracker:
         # ... as the path has it a moment ago: its newest frames carry the turn on at its speed
         # until the next frames show whether the body went on or turned back.
         settled = next((r for t, r in reversed(track) if t <= now_t - s.spin_settle_s), None)
-        sides = self._sides_since_rest()
-        if settled is not None and sign * (settled - first_front) >= 360.0 + 90.0 and not (sides and sides.repeated):
+        if settled is not None and sign * (settled - first_front) >= 360.0 + 90.0:
             out += self._finish(path, carry_on=True)
         elif not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)

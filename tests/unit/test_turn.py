@@ -311,23 +311,6 @@ def test_a_spin_past_a_full_turn_counts_once_the_path_has_held_it():
     assert first.turn.end_s == pytest.approx(2.0, abs=0.1)  # the turn still ends where it did
 
 
-def test_a_spin_goes_on_only_once_the_side_views_say_it_did():
-    """The spin rule ends a turn a full turn and 90° on, as the path has it; a body that spins on
-    shows one side view after the other. While the last two side views faced the same way (a
-    pause in a side view, read as wide for a moment; or the way back to where it was), the path's
-    spin is not taken for one: the turn ends once a new side view shows."""
-    spin = track((1.0, 0.0), (2.0, 720.0), fps=5.0)  # 360°/s, on and on
-    tracker, ended = TurnTracker(), []
-    for i in range(len(spin)):
-        now = spin[i].t
-        views = lambda since, until=math.inf, now=now: SideViews(3, 1.0, -1, 1 if now >= 3.0 else -1,
-                                                                 repeated=now < 3.0)
-        ended += [(spin[i], u) for u in tracker.update(spin[: i + 1], 0.0, views) if isinstance(u, TurnEnded)]
-    (sample, first), *_ = ended
-    assert sample.t >= 3.0  # not while the side views repeated themselves
-    assert first.turn.complete and first.turn.end_s == pytest.approx(2.0, abs=0.1)
-
-
 @pytest.mark.parametrize("confidence, complete", [(0.05, False), (0.5, True)])
 def test_a_turn_is_complete_only_from_a_start_the_tracker_was_sure_of(confidence, complete):
     """A full turn goes from the mirror round to the mirror. Where the yaw tracker's own
