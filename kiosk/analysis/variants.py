@@ -328,3 +328,26 @@ def there_and_back(poses: list, at: float, hold_s: float) -> list:
     turn_back = (held or out)[-1][0]
     back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
     return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in out + held + back]
+
+
+def paused(poses: list, at: float, hold_s: float) -> tuple[list, float]:
+    """A pause in the middle of a turn, from a turning clip's own analysed poses: the first pose
+    from ``at`` on held for ``hold_s``, then the rest of the clip as it was, that much later.
+    Returns the poses and how much later the rest comes (``paused_labels`` moves the labels so).
+    From ``at`` on: at a few frames a second the last pose before a side view can be 40° into
+    the turn, and a pause there is a stand the turn starts from, by the labels' own rule."""
+    first = next(i for i, (t, _) in enumerate(poses) if t >= at)
+    at = poses[first][0]
+    before = poses[: first + 1]
+    step = before[-1][0] - before[-2][0]
+    n = int(round(hold_s / step))
+    shift = n * step
+    held = [(before[-1][0] + (i + 1) * step, before[-1][1]) for i in range(n)]
+    after = [(t + shift, p) for t, p in poses if t > at]
+    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in before + held + after], shift
+
+
+def paused_labels(labels: dict, poses: list, at: float, shift: float) -> dict:
+    """The labels of ``paused(poses, at, …)``: everything after its held pose comes ``shift`` later."""
+    held = next(t for t, _ in poses if t >= at)
+    return _times(labels, lambda t: t if t <= held else t + shift)

@@ -29,7 +29,7 @@ import pytest
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
-from kiosk.analysis.variants import VARIANTS, there_and_back, turn_cuts
+from kiosk.analysis.variants import VARIANTS, paused, paused_labels, there_and_back, turn_cuts
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
 from tests.conftest import FOOTAGE, ROOT
 
@@ -249,6 +249,20 @@ def test_jittery_landmarks_and_wild_frames_change_nothing(analysed, set_name, fi
                 p = dataclasses.replace(p, image=image, world=world)
         shaken.append((t, p))
     assert_meets_targets(labels, _rerun(labels, shaken), "jitter")
+
+
+@pytest.mark.parametrize("variant", ["original", "5fps"])
+@pytest.mark.parametrize("cut", ["side", "back", "three-quarter"])
+@pytest.mark.parametrize("set_name, file", _turning_clips())
+def test_a_pause_in_the_turn_is_still_one_turn(analysed, set_name, file, cut, variant):
+    """Shoppers stop on the way round to look (a side view, the back, three-quarters round) and
+    turn on. Built from each turning clip's own poses: the pose at that point of the turn held
+    for a second, then the rest of the clip a second later: the same one turn, ending later."""
+    labels, result = analysed(set_name, file, variant)
+    at = turn_cuts(labels["turn"])[cut]
+    poses, shift = paused(result.poses, at, hold_s=1.0)
+    later = paused_labels(labels, result.poses, at, shift)
+    assert_meets_targets(later, _rerun(later, poses), f"paused at {cut}")
 
 
 @pytest.mark.parametrize("variant", ["original", "5fps"])
