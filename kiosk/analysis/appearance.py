@@ -149,11 +149,11 @@ class Appearance:
     def side_views(self, since: float, until: float = math.inf) -> SideViews:
         """Separate side views seen from ``since`` to ``until`` (runs of narrow widths; narrow
         frames under ``split_s`` apart, or with no frame as wide as ``wide`` between them, are one
-        run: the body did not face the camera or show its back in between), the share of frames whose width could be
-        measured at all, which way the first and the last run faced (the median nose offset of
-        its frames: side-on, the head shows which way the body faces; when that is under
-        ``nose_side``, the side most of its frames' labels gave where they said side-on), and
-        whether the newest measured width is narrow."""
+        run: the body did not face the camera or show its back in between), the share of frames
+        whose width could be measured at all, which way the first and the last run faced (the
+        median nose offset of its frames: side-on, the head shows which way the body faces; when
+        that is under ``nose_side``, the side most of its frames' labels gave where they said
+        side-on), and whether the newest measured width is narrow."""
         s = self.settings
         measured, total = 0, 0
         found: list[tuple[list[float], list[int]]] = []  # per run: its nose offsets, its labels' sides

@@ -391,19 +391,17 @@ class TurnTracker:
             # between (three-quarters round and back, the far end read as a front: a visor, a
             # padded jacket): it is the way back, not a turn from the mirror round to the mirror.
             complete = False
-        side_return = None
-        if resume_from is not None and self._peak_side_on:
-            side_return = (resume_from, sign)
-        self._side_return = side_return
         at_start = min(path, key=lambda p: abs(p.t - start))
         if complete and at_start.confidence < s.start_confidence:
             # The tracker was not sure it faced the mirror where it began: a back read as a
             # front (a visor, a padded jacket, passed in a fifth of a second) looks the same.
             complete = False
-        if complete and abs(_yaw_at(path, start)) > s.front_deg:
+        if complete and abs(at_start.yaw_deg) > s.front_deg:
             # It began in a side view (the return from a three-quarter turn): a full turn is
             # from the mirror round to the mirror.
             complete = False
+        # A turn given up from a side view: the next one the other way from there is its way back.
+        self._side_return = (resume_from, sign) if resume_from is not None and self._peak_side_on else None
         turn = Turn(start, back, end, round(span, 1), _direction(sign), complete)
         self._not_before = end if carry_on else resume_from if resume_from is not None else track[-1][0]
         if span >= s.report_min_deg:
@@ -422,11 +420,6 @@ class TurnTracker:
             self._stand = stand_before(track, sign, rest, s.plateau_s, s.stall_deg, s.plateau_deg)
         stand = self._stand if quarter is not None and self._stand is not None else rest
         return sign * (track[-1][1] - stand)
-
-
-def _yaw_at(path: Sequence[YawSample], t: float) -> float:
-    """The path's yaw (-180..180) at the sample nearest ``t``."""
-    return min(path, key=lambda p: abs(p.t - t)).yaw_deg
 
 
 def _stayed(path: Sequence[YawSample], since: float, until: float, within_deg: float) -> bool:
