@@ -391,7 +391,7 @@ class TurnTracker:
             # between (three-quarters round and back, the far end read as a front: a visor, a
             # padded jacket): it is the way back, not a turn from the mirror round to the mirror.
             complete = False
-        at_start = min(path, key=lambda p: abs(p.t - start))
+        at_start = _sample_at(path, start)
         if complete and at_start.confidence < s.start_confidence:
             # The tracker was not sure it faced the mirror where it began: a back read as a
             # front (a visor, a padded jacket, passed in a fifth of a second) looks the same.
@@ -422,9 +422,14 @@ class TurnTracker:
         return sign * (track[-1][1] - stand)
 
 
+def _sample_at(path: Sequence[YawSample], t: float) -> YawSample:
+    """The path's sample nearest ``t``."""
+    return min(path, key=lambda p: abs(p.t - t))
+
+
 def _stayed(path: Sequence[YawSample], since: float, until: float, within_deg: float) -> bool:
     """The path stayed within ``within_deg`` of where it was at ``since`` until ``until``."""
-    anchor = min(path, key=lambda p: abs(p.t - since)).rotation_deg
+    anchor = _sample_at(path, since).rotation_deg
     return all(abs(p.rotation_deg - anchor) <= within_deg for p in path if since <= p.t <= until)
 
 

@@ -323,31 +323,38 @@ def there_and_back(poses: list, at: float, hold_s: float) -> list:
     poses up to ``at``, held there for ``hold_s``, then the same poses in reverse order (out to
     that point of the turn and back the way the body went). No complete turn is in it."""
     out = [(t, p) for t, p in poses if t <= at]
-    step = out[-1][0] - out[-2][0]
-    held = [(out[-1][0] + (i + 1) * step, out[-1][1]) for i in range(int(round(hold_s / step)))]
+    held = _held(out, hold_s)
     turn_back = (held or out)[-1][0]
     back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
-    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in out + held + back]
+    return _retimed(out + held + back)
 
 
-def paused(poses: list, at: float, hold_s: float) -> tuple[list, float]:
+def paused(poses: list, at: float, hold_s: float) -> tuple[list, float, float]:
     """A pause in the middle of a turn, from a turning clip's own analysed poses: the first pose
     from ``at`` on held for ``hold_s``, then the rest of the clip as it was, that much later.
-    Returns the poses and how much later the rest comes (``paused_labels`` moves the labels so).
-    From ``at`` on: at a few frames a second the last pose before a side view can be 40° into
-    the turn, and a pause there is a stand the turn starts from, by the labels' own rule."""
+    Returns the poses, the time of the held pose and how much later the rest comes
+    (``paused_labels`` moves the labels so). From ``at`` on: at a few frames a second the last
+    pose before a side view can be 40° into the turn, and a pause there is a stand the turn
+    starts from, by the labels' own rule."""
     first = next(i for i, (t, _) in enumerate(poses) if t >= at)
-    at = poses[first][0]
     before = poses[: first + 1]
-    step = before[-1][0] - before[-2][0]
-    n = int(round(hold_s / step))
-    shift = n * step
-    held = [(before[-1][0] + (i + 1) * step, before[-1][1]) for i in range(n)]
-    after = [(t + shift, p) for t, p in poses if t > at]
-    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in before + held + after], shift
+    held = _held(before, hold_s)
+    held_at, shift = before[-1][0], (held[-1][0] - before[-1][0] if held else 0.0)
+    after = [(t + shift, p) for t, p in poses[first + 1 :]]
+    return _retimed(before + held + after), held_at, shift
 
 
-def paused_labels(labels: dict, poses: list, at: float, shift: float) -> dict:
-    """The labels of ``paused(poses, at, …)``: everything after its held pose comes ``shift`` later."""
-    held = next(t for t, _ in poses if t >= at)
-    return _times(labels, lambda t: t if t <= held else t + shift)
+def paused_labels(labels: dict, held_at: float, shift: float) -> dict:
+    """The labels of ``paused``: everything after its held pose comes ``shift`` later."""
+    return _times(labels, lambda t: t if t <= held_at else t + shift)
+
+
+def _held(poses: list, hold_s: float) -> list:
+    """The last of ``poses`` again, at their frame rate, for ``hold_s`` after it."""
+    step = poses[-1][0] - poses[-2][0]
+    return [(poses[-1][0] + (i + 1) * step, poses[-1][1]) for i in range(int(round(hold_s / step)))]
+
+
+def _retimed(poses: list) -> list:
+    """Each pose carries the time it is now shown at."""
+    return [(t, None if p is None else dataclasses.replace(p, t=t)) for t, p in poses]

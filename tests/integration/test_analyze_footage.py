@@ -260,8 +260,8 @@ def test_a_pause_in_the_turn_is_still_one_turn(analysed, set_name, file, cut, va
     for a second, then the rest of the clip a second later: the same one turn, ending later."""
     labels, result = analysed(set_name, file, variant)
     at = turn_cuts(labels["turn"])[cut]
-    poses, shift = paused(result.poses, at, hold_s=1.0)
-    later = paused_labels(labels, result.poses, at, shift)
+    poses, held_at, shift = paused(result.poses, at, hold_s=1.0)
+    later = paused_labels(labels, held_at, shift)
     assert_meets_targets(later, _rerun(later, poses), f"paused at {cut}")
 
 

@@ -214,16 +214,18 @@ def test_a_pause_holds_the_first_pose_from_its_point_and_moves_the_rest_later():
     from tests.unit._poses import make_pose
 
     poses = [(i / 5, make_pose(i / 5, 7.2 * i)) for i in range(50)]  # a slow turn, 5 frames a second
-    out, shift = paused(poses, at=3.9, hold_s=1.0)
+    out, held_at, shift = paused(poses, at=3.9, hold_s=1.0)
     times = [t for t, _ in out]
-    assert shift == pytest.approx(1.0) and times == sorted(times) and len(set(times)) == len(times)
+    assert held_at == pytest.approx(4.0) and shift == pytest.approx(1.0)
+    assert times == sorted(times) and len(set(times)) == len(times)
     assert len(out) == 50 + 5  # the pose at 4.0 s (the first from 3.9 s on) held five frames more
     assert [p.t for _, p in out] == times
+
     def depth(seq):  # the shoulders' depth: which way each pose faces
         return [round(float(p.world[11][2] - p.world[12][2]), 6) for _, p in seq]
 
     assert depth(out[20:26]) == [depth(poses)[20]] * 6 and depth(out[26:]) == depth(poses[21:])
-    labels = paused_labels(dict(LABELS), poses, at=3.9, shift=shift)
+    labels = paused_labels(dict(LABELS), held_at, shift)
     assert labels["turn"]["start_s"] == 3.0  # before the pause: where it was
     assert (labels["turn"]["back_s"], labels["turn"]["end_s"]) == (pytest.approx(6.0), pytest.approx(8.0))
     assert labels["duration_s"] == pytest.approx(11.0)
