@@ -125,12 +125,13 @@ def _sample_frames(args, config) -> list[np.ndarray]:
 
 
 def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
+    from kiosk.analysis.flow import with_flow
     from kiosk.analysis.pose import PoseEstimator, PoseSettings
 
     estimator = PoseEstimator(PoseSettings(model_complexity=cfg.model_complexity, input_size=size,
                                            crop_to_person=cfg.crop_to_person))
     estimator.start()
-    times, cpu, found = [], [], 0
+    times, cpu, flow, found = [], [], [], 0
     load = os.getloadavg()[0]
     try:
         for i in range(count + 5):
@@ -141,6 +142,10 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
                 times.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - cpu0)  # all threads: the model runs in mediapipe's own
                 found += pose is not None
+                if pose is not None:  # the torso flow against the frame before (the worker's next step)
+                    began = time.perf_counter()
+                    with_flow(pose, ((i - 1) / 30, frames[(i - 1) % len(frames)]), pixels)
+                    flow.append(time.perf_counter() - began)
     finally:
         estimator.close()
     latency = summary(times, 1000.0)
@@ -154,6 +159,7 @@ def _time_model(frames: list[np.ndarray], size: int, cfg, count: int) -> dict:
         "fps_possible": round(1000 / latency["mean"], 1) if latency["mean"] else None,
         "fps_per_core": round(1000 / cpu_ms, 1) if cpu_ms else None,
         "person_found": round(found / len(times), 2),
+        "flow_ms": summary(flow, 1000.0)["mean"] if flow else None,  # the torso flow, per analysed frame
         "load_avg_1m": round(load, 2),
     }
 
@@ -338,7 +344,8 @@ def _print(result: dict) -> None:
     for m in result["model"]:
         lat = m["latency_ms"]
         print(f"  input {m['input_size']} px: {lat['mean']} ms mean ({m['cpu_ms']} ms CPU), p95 {lat['p95']} ms "
-              f"→ up to {m['fps_possible']} fps; person found in {m['person_found']:.0%} of frames")
+              f"→ up to {m['fps_possible']} fps; person found in {m['person_found']:.0%} of frames; "
+              f"torso flow {m['flow_ms']} ms")
     mirror = result["mirror"]
     if mirror is None:
         print(f"mirror: {result['mirror_note']}")

@@ -71,19 +71,31 @@ class FrameHub:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._latest: Frame | None = None
+        self._previous: Frame | None = None
         self._subs: list[Subscription] = []
         self.published = 0
 
     def publish(self, frame: Frame) -> None:
         """Make ``frame`` the newest; O(1), never waits for a consumer."""
         with self._cond:
-            self._latest = frame
+            self._previous, self._latest = self._latest, frame
             self.published += 1
             self._cond.notify_all()
 
     def latest(self) -> Frame | None:
         """The newest frame, for one-off readers (health, snapshots)."""
         return self._latest
+
+    def before(self, frame: Frame) -> Frame | None:
+        """The frame published just before ``frame``, while the hub still holds it (else None).
+
+        The analysis measures how the picture moved between the two (``analysis.flow``)."""
+        with self._cond:
+            previous, latest = self._previous, self._latest
+        for candidate in (previous, latest):
+            if candidate is not None and candidate.seq == frame.seq - 1:
+                return candidate
+        return None
 
     def subscribe(self, name: str) -> Subscription:
         """Register a consumer; it sees frames published from now on."""

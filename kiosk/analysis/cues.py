@@ -22,6 +22,11 @@ swaps in back views), except the one that is the model's own belief:
   so label-free). A camera above the feet sees the toes of someone facing it lower than their
   heels (about +0.2 to +0.3), of someone showing the back level with them (about 0): an opinion
   on front or back that does not come from the model's idea of depth.
+- **flow**: how the picture moved across the torso since the camera's frame before
+  (``flow.torso_flow``): the surface nearest the camera moves image-left while the body turns
+  clockwise, image-right while it turns the other way, front, side or back. It is evidence on
+  the *motion* between two analysed frames, not on the yaw: ``flow_loglik`` weighs each step
+  of the tracker's motion model by it.
 - **face**: the strict face check (``Pose.face``): a face the face-mesh model accepts on the
   head means the head is within about ±100° of the camera. No face is strong evidence only
   once this person's face has been found a few times: until then (a visor, a mask, a hood, a
@@ -67,6 +72,8 @@ class Cues:
     face: float | None  # strict face check: 1 a face, 0 none, None not looked at
     feet: float | None = None  # toes below heels in the picture (image torso lengths)
     head: np.ndarray | None = None  # the head's colours (``Pose.head``), read against this person's front
+    flow: float | None = None  # motion across the torso (``Pose.flow``, torso lengths per second, + image-right)
+    centre: tuple[float, float] | None = None  # the torso's centre across the picture and its length (square units)
 
 
 def cues_of(pose: Pose) -> Cues | None:
@@ -120,6 +127,8 @@ def cues_of(pose: Pose) -> Cues | None:
         face=pose.face,
         feet=feet,
         head=head,
+        flow=pose.flow,
+        centre=(float(shoulders[0] + hips[0]) / 2, torso),
     )
 
 
@@ -174,6 +183,11 @@ class CueModel:
     head_away_deg: float = 95.0  # and beyond which it looks like something else (hair, the back of a hood)
     head_alike: float = 0.4  # share of heads that look about the same from behind anyway (dark hair in a dim room)
     head_outlier: float = 0.05  # a hand in front of the face, someone passing behind
+    flow_still: float = 0.1  # spread of the torso's flow (torso lengths/s) where the surface does not move across
+    flow_gain: float = 0.6  # the most flow a turn gives per radian a second (a textured surface, sharp frames)
+    flow_range: float = 2.0  # flows of a turn spread over this much (torso lengths/s), whatever its speed
+    flow_blank: float = 0.45  # share of turning frames whose flow shows nothing (a plain garment, blur)
+    flow_outlier: float = 0.03  # a swinging skirt, a hand across the torso, someone passing behind
 
 
 class CueLikelihood:
@@ -249,6 +263,26 @@ class CueLikelihood:
             away = m.head_alike * same + (1 - m.head_alike)  # alike, or anything from 0 to 1
             out += np.log(self._head_front * same + (1 - self._head_front) * away + m.head_outlier)
         return out
+
+
+def flow_loglik(flow: float, speed_deg_s: np.ndarray, model: CueModel) -> np.ndarray:
+    """Log-likelihood of a torso ``flow`` (``Cues.flow``) for each turning speed (°/s, clockwise +).
+
+    Turning clockwise carries the near surface image-left (negative flow), anticlockwise
+    image-right, at up to ``flow_gain`` torso lengths a second per radian a second; a plain or
+    blurred surface shows nothing however fast it turns; a still body shows no flow. So a
+    flow of either sign rules out standing still and turning the other way, a speed too slow
+    for it a little, and no flow rules out nothing but a fast turn of a textured garment.
+    """
+    m = model
+    omega = np.radians(speed_deg_s)
+    still = np.exp(-0.5 * (flow / m.flow_still) ** 2) / (m.flow_still * math.sqrt(2 * math.pi))
+    along = -np.sign(omega) * flow  # positive where the flow goes the way this turn carries the surface
+    top = m.flow_gain * np.abs(omega) + m.flow_still
+    carried = np.where((along >= -m.flow_still) & (along <= top), 1.0 / m.flow_range, 0.0)
+    turning = m.flow_blank * still + (1 - m.flow_blank - m.flow_outlier) * carried
+    p = np.where(omega == 0, (1 - m.flow_outlier) * still, turning) + m.flow_outlier / (4 * m.flow_range)
+    return np.log(p)
 
 
 def labelled_side(labelled_deg: float | None) -> int:

@@ -49,7 +49,7 @@ HEAD_BOX = 0.2
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 5
+VERSION = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +69,7 @@ class Pose:
     aspect: float  # frame width / height, to measure image distances in one unit
     face: float | None = None  # strict face check on the head: 1 a face, 0 none (None: not looked at)
     head: np.ndarray | None = None  # the head's colours (``HEAD_BINS``, sums to 1; None: no head in the picture)
+    flow: float | None = None  # motion across the torso since the frame before (``flow.torso_flow``; None: not measured)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ def _pack(poses: Poses) -> dict[str, np.ndarray]:
     aspect = np.zeros(n, np.float32)
     face = np.full(n, np.nan, np.float32)
     head = np.full((n, int(np.prod(HEAD_BINS))), np.nan, np.float32)
+    flow = np.full(n, np.nan, np.float32)
     for i, (_, p) in enumerate(poses):
         if p is None:
             continue
@@ -74,8 +75,9 @@ def _pack(poses: Poses) -> dict[str, np.ndarray]:
         face[i] = np.nan if p.face is None else p.face
         if p.head is not None:
             head[i] = p.head
+        flow[i] = np.nan if p.flow is None else p.flow
     return {"t": t, "seen": seen, "image": image, "world": world, "visibility": vis, "aspect": aspect, "face": face,
-            "head": head}
+            "head": head, "flow": flow}
 
 
 def _unpack(data) -> Poses:
@@ -86,8 +88,10 @@ def _unpack(data) -> Poses:
             continue
         face = float(data["face"][i])
         head = data["head"][i] if "head" in data else None
+        flow = float(data["flow"][i]) if "flow" in data else float("nan")
         out.append((float(t), Pose(t=float(t), image=data["image"][i], world=data["world"][i],
                                    visibility=data["visibility"][i], aspect=float(data["aspect"][i]),
                                    face=None if np.isnan(face) else face,
-                                   head=None if head is None or np.isnan(head).any() else head)))
+                                   head=None if head is None or np.isnan(head).any() else head,
+                                   flow=None if np.isnan(flow) else flow)))
     return out

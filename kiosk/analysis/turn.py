@@ -147,6 +147,7 @@ class TurnTracker:
         self._back_sent = False
         self._progress = 0.0
         self._doubt_since: float | None = None  # since when the path says the turn was given up
+        self._done_at: float | None = None  # the update at which the path last said the turn was done
         self._stand: float | None = None  # the level the body stood at before the turn
         self._stand_key: tuple | None = None
         self._path: Sequence[YawSample] = ()
@@ -311,15 +312,20 @@ class TurnTracker:
         # ... as the path has it a moment ago: its newest frames carry the turn on at its speed
         # until the next frames show whether the body went on or turned back.
         settled = next((r for t, r in reversed(track) if t <= now_t - s.spin_settle_s), None)
-        if settled is not None and sign * (settled - first_front) >= 360.0 + 90.0:
-            out += self._finish(path, carry_on=True)
-        elif not facing_away and still and (
+        spun = settled is not None and sign * (settled - first_front) >= 360.0 + 90.0
+        done = spun or (not facing_away and still and (
             (self._around(track, sign, rest) >= s.full_deg and stalled_for >= s.stall_s)
             or (peak >= s.complete_deg and stalled_for >= s.short_stall_s and not self._side_on())
-        ):
-            # Facing front again and still; a turn that stops short of that (a pause in the
-            # second profile view) must hold still for longer to count as finished.
-            out += self._finish(path)
+        ))
+        # Facing front again and still; a turn that stops short of that (a pause in the second
+        # profile view) must hold still for longer to count as finished. Either way the path
+        # must say so on two updates in a row: one frame can revise the last second of a path
+        # into a turn that went round and held there, and the next one take it back.
+        if done and (self._done_at is None or self._done_at >= now_t):
+            self._done_at = now_t
+            return out
+        if done:
+            out += self._finish(path, carry_on=spun)
         elif stalled_for > s.pause_max_s or now_t - self._rest_t > s.max_turn_s:
             out += self._finish(path)
         elif progress[-1] < peak - s.reverse_deg or (peak < s.start_deg / 2 and now_t - self._started_t > 1.0):
@@ -333,6 +339,7 @@ class TurnTracker:
                 out += self._finish(path, resume_from=turned_back)
         else:
             self._doubt_since = None
+        self._done_at = None
         return out
 
     def _finish(self, path: Sequence[YawSample], carry_on: bool = False,
@@ -343,6 +350,7 @@ class TurnTracker:
         self._phase = _Phase.IDLE
         self._progress = 0.0
         self._doubt_since = None
+        self._done_at = None
         if not track:
             self._not_before = None
             return []

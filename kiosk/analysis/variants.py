@@ -325,7 +325,8 @@ def there_and_back(poses: list, at: float, hold_s: float) -> list:
     out = [(t, p) for t, p in poses if t <= at]
     held = _held(out, hold_s)
     turn_back = (held or out)[-1][0]
-    back = [(turn_back + out[-1][0] - t, p) for t, p in reversed(out[:-1])]
+    # Played backwards, the picture moves the other way across the torso.
+    back = [(turn_back + out[-1][0] - t, _flow_times(p, -1.0)) for t, p in reversed(out[:-1])]
     return _retimed(out + held + back)
 
 
@@ -350,9 +351,18 @@ def paused_labels(labels: dict, held_at: float, shift: float) -> dict:
 
 
 def _held(poses: list, hold_s: float) -> list:
-    """The last of ``poses`` again, at their frame rate, for ``hold_s`` after it."""
+    """The last of ``poses`` again, at their frame rate, for ``hold_s`` after it (standing still:
+    nothing moves across the torso)."""
     step = poses[-1][0] - poses[-2][0]
-    return [(poses[-1][0] + (i + 1) * step, poses[-1][1]) for i in range(int(round(hold_s / step)))]
+    still = _flow_times(poses[-1][1], 0.0)
+    return [(poses[-1][0] + (i + 1) * step, still) for i in range(int(round(hold_s / step)))]
+
+
+def _flow_times(pose, factor: float):
+    """``pose`` with its torso flow (``Pose.flow``) times ``factor``."""
+    if pose is None or pose.flow is None:
+        return pose
+    return dataclasses.replace(pose, flow=pose.flow * factor)
 
 
 def _retimed(poses: list) -> list:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.flow import with_flow
 from kiosk.analysis.gestures import GestureUpdate
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
 from kiosk.analysis.turn import Turn
@@ -138,8 +139,9 @@ def analyse_frames(
         estimator = PoseEstimator(options.pose)
         estimator.start()
         try:
-            for t, pixels in _paced(frames, options.max_fps):
-                seen.append((t, estimator.estimate(pixels, t)))
+            for t, pixels, previous in _paced(frames, options.max_fps):
+                pose = estimator.estimate(pixels, t)
+                seen.append((t, with_flow(pose, previous, pixels, options.pose.rotation)))
         finally:
             estimator.close()
     else:
@@ -177,15 +179,19 @@ def analyse_video(path: str, options: VideoOptions | None = None) -> VideoAnalys
     return result
 
 
-def _paced(frames: Iterable[tuple[float, np.ndarray]], max_fps: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Keep at most ``max_fps`` frames per second of media time (all of them if 0)."""
+def _paced(frames: Iterable[tuple[float, np.ndarray]], max_fps: float
+           ) -> Iterator[tuple[float, np.ndarray, tuple[float, np.ndarray] | None]]:
+    """Keep at most ``max_fps`` frames per second of media time (all of them if 0), each with the
+    frame decoded just before it (time, pixels), as the live worker has the camera's frame before."""
     due = None
+    previous = None
     interval = 1.0 / max_fps if max_fps > 0 else 0.0
     for t, pixels in frames:
         # A little slack so a 30 fps clip analysed at 15 fps takes every second frame.
         if due is None or t >= due - interval * 0.25:
-            yield t, pixels
+            yield t, pixels, previous
             due = t + interval if due is None else max(due + interval, t)
+        previous = (t, pixels)
 
 
 def _median_step(times: list[float]) -> float:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.flow import with_flow
 from kiosk.analysis.events import (
     AnalysisStatus,
     BodyYaw,
@@ -228,9 +229,12 @@ class AnalysisWorker:
                 frame, due = self._next_frame(sub, stop, due)
                 if frame is None:
                     continue
+                previous = self.hub.before(frame)  # taken now: the hub keeps only the last two
                 began = time.monotonic()
                 pose = estimator.estimate(frame.pixels, frame.ts)
                 done = time.monotonic()
+                if previous is not None:
+                    pose = with_flow(pose, (previous.ts, previous.pixels), frame.pixels, self.settings.pose.rotation)
                 self._count(began, done, frame.ts, getattr(estimator, "last_cpu_s", None))
                 try:
                     self._publish(analyser, analyser.feed(frame.ts, pose))

@@ -11,8 +11,10 @@ left/right labels swap in back views, and heads turn while bodies don't. So the 
 small hidden Markov model over (yaw, angular speed): 72 yaw cells of 5° times 13 speeds from
 -540 to +540 °/s. A body keeps turning the way it turns (speeds change a step at a time), and
 every analysed frame weighs each yaw by its cues (``cues.CueLikelihood``, read against what
-``appearance.Appearance`` has learned about this person). Two passes run side by side on every
-frame:
+``appearance.Appearance`` has learned about this person), and each step since the frame
+before by the torso flow (``cues.flow_loglik``: which way the picture moved across the torso,
+less the body's own shift across the picture), which tells a turn going on from a turn back
+where the poses look alike. Two passes run side by side on every frame:
 
 - Viterbi (max-product), with back-pointers over the last ``window_s`` seconds: the single
   most likely *path* of yaw given everything seen so far. It may revise the past (a face seen
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.analysis.appearance import Appearance, AppearanceSettings, SideViews
-from kiosk.analysis.cues import CueLikelihood, CueModel, Cues
+from kiosk.analysis.cues import CueLikelihood, CueModel, Cues, flow_loglik
 
 BIN_DEG = 5.0
 BINS = 72
@@ -58,12 +60,13 @@ class YawSettings:
 
     window_s: float = 30.0  # how far back the best path may still be revised
     max_gap_s: float = 2.0  # a longer gap without a body starts afresh
-    speed_change_per_s: float = 2.5  # rate of stepping to a neighbouring speed
+    speed_change_per_s: float = 10.0  # rate of stepping to a neighbouring speed (a spin starts within 0.2 s)
     jitter_deg: float = 6.0  # frame-to-frame wobble of a still body's yaw
     drift_deg_per_s: float = 40.0  # random-walk spread of the yaw per √second
     front_prior: float = 0.6  # concentration of the first frame's yaw around facing the camera
     sure_front_deg: float = 15.0  # a frame the path puts this close to facing the camera
     sure_front: float = 0.75  # with this confidence teaches the appearance what the front looks like
+    shift_s: float = 0.5  # the body's own motion across the picture is measured over this long
     cues: CueModel = field(default_factory=CueModel)
     appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
 
@@ -89,6 +92,7 @@ class YawTracker:
         self._path: list[YawSample] | None = None
         self._states: list[tuple[int, int, int]] = []  # the last best path's (cell, speed, jump) per frame
         self._samples: list[YawSample] = []  # and its samples
+        self._centres: deque[tuple[float, float, float]] = deque()  # (t, ``Cues.centre``) over the last ``shift_s``
 
     def reset(self) -> None:
         """Forget the person (they left): the next frame starts a new track."""
@@ -107,6 +111,10 @@ class YawTracker:
         if self._t is not None and (t - self._t > self.settings.max_gap_s or t <= self._t):
             self.reset()
         reading = self.appearance.read(cues)
+        if cues.centre is not None:
+            self._centres.append((t, *cues.centre))
+        while self._centres and self._centres[0][0] < t - self.settings.shift_s:
+            self._centres.popleft()
         loglik = self._lik.loglik(reading.cues, reading.width_ref, reading.hip_ref, face_proven=reading.face_proven,
                                   head_unlike=reading.head_unlike, head_sigma=reading.head_sigma)
         loglik = loglik - loglik.max()
@@ -119,7 +127,7 @@ class YawTracker:
             self._alpha = alpha / alpha.sum()
             frame = _frame(t, None, None, self._alpha.sum(axis=1))
         else:
-            frame = self._advance(self._step(t - self._t), loglik, t)
+            frame = self._advance(self._step(t - self._t), loglik, t, self._flow_loglik(cues, t - self._t))
         self._frames.append(frame)
         self._t = t
         self._path = None
@@ -131,13 +139,33 @@ class YawTracker:
 
     # -- the two passes -----------------------------------------------------------------------
 
-    def _advance(self, step: "_Step", loglik: np.ndarray, t: float) -> "_Frame":
+    def _flow_loglik(self, cues: Cues, dt: float) -> np.ndarray | None:
+        """The torso flow's log-likelihood of each step of the motion model (``_Step.offsets``).
+
+        The picture also moves across the torso when the whole body moves (a step aside, a
+        sway): that part, how fast the torso's centre crossed the picture over the last
+        ``shift_s`` (long enough that the joints' wobble in a fast spin averages out), is
+        taken off first."""
+        if cues.flow is None:
+            return None
+        shift = body_shift(self._centres, self.settings.shift_s / 2)
+        flow = cues.flow - (shift or 0.0)
+        step = self._step(dt)
+        speeds = step.offsets * BIN_DEG / (max(int(round(dt * 100)), 1) / 100)
+        loglik = flow_loglik(flow, speeds, self.settings.cues)
+        return loglik - loglik.max()
+
+    def _advance(self, step: "_Step", loglik: np.ndarray, t: float, moved: np.ndarray | None = None) -> "_Frame":
+        """One frame of both passes; ``moved``: a log-likelihood per step (``_Step.offsets``)."""
         n, v = BINS, len(SPEEDS)
+        logw, weights = step.logw, step.weights
+        if moved is not None:
+            logw, weights = logw + moved, weights * np.exp(moved)
         # Viterbi: best previous speed for each (yaw, new speed), then best yaw offset.
         scores = self._delta[:, :, None] + step.logtrans[None, :, :]  # (yaw, old speed, new speed)
         best_v = scores.argmax(axis=1)  # (yaw, new speed)
         m = scores.max(axis=1)
-        cand = m.ravel()[step.source] + step.logw[None, :, :]  # (yaw, new speed, offset)
+        cand = m.ravel()[step.source] + logw[None, :, :]  # (yaw, new speed, offset)
         best_j = cand.argmax(axis=2)
         delta = cand.max(axis=2) + loglik[:, None]
         jump = step.offsets[np.arange(v)[None, :], best_j]
@@ -146,7 +174,7 @@ class YawTracker:
         self._delta = delta - delta.max()
         # Forward filter: the same steps, summed.
         mixed = self._alpha @ step.trans
-        alpha = (mixed.ravel()[step.source] * step.weights[None, :, :]).sum(axis=2)
+        alpha = (mixed.ravel()[step.source] * weights[None, :, :]).sum(axis=2)
         alpha *= np.exp(loglik)[:, None]
         total = alpha.sum()
         self._alpha = alpha / total if total > 0 else np.full_like(alpha, 1.0 / alpha.size)
@@ -297,6 +325,16 @@ def _frame(t: float, jump, prev_speed, marginal: np.ndarray) -> _Frame:
     m = marginal / max(float(marginal.sum()), 1e-12)
     window = np.convolve(np.concatenate([m[-near:], m, m[:near]]), np.ones(2 * near + 1), "valid")
     return _Frame(t, jump, prev_speed, m, np.round(np.clip(window, 0.0, 1.0), 3))
+
+
+def body_shift(centres, min_span_s: float) -> float | None:
+    """How fast the body moved across the picture, in torso lengths a second (+ image-right),
+    from ``(t, centre x, torso length)`` samples (``Cues.centre``), first to last; None when
+    they span less than ``min_span_s`` (too short for the joints' wobble to average out)."""
+    if len(centres) < 2 or centres[-1][0] - centres[0][0] < min_span_s:
+        return None
+    torso = float(np.mean([c[2] for c in centres]))
+    return (centres[-1][1] - centres[0][1]) / torso / (centres[-1][0] - centres[0][0])
 
 
 def samples_from_rows(rows: list) -> list[YawSample]:

@@ -25,6 +25,7 @@ class FakeSettings:
     start_s: float = 0.0  # how long the "model" takes to load
     busy_file: str | None = None  # touched when a frame arrives (the test knows it is busy)
     no_person: bool = False
+    rotation: int = 0  # as PoseSettings: the worker turns frames upright for the torso flow
 
 
 @dataclass(frozen=True, eq=False)

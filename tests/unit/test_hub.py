@@ -83,3 +83,18 @@ def test_close_wakes_a_waiting_consumer():
     t.join(1)
     assert not t.is_alive() and result == [None]
     assert sub not in hub.subscriptions()
+
+
+def test_the_frame_before_the_newest_is_there_for_the_flow_while_the_hub_holds_it():
+    hub = FrameHub()
+    sub = hub.subscribe("analysis")
+    first, second = frame(1), frame(2)
+    hub.publish(first)
+    assert hub.before(first) is None  # nothing came before it
+    hub.publish(second)
+    got = sub.poll()
+    assert got is second and hub.before(got) is first
+    third = frame(3)
+    hub.publish(third)
+    assert hub.before(third) is second
+    assert hub.before(second) is None  # gone: the hub keeps only the last two

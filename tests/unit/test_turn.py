@@ -222,6 +222,10 @@ def test_no_completion_while_the_filter_still_sees_the_back():
         updates += tracker.update(samples[: i + 1], back_probability=0.5)  # the filter is unsure
     assert not any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
     updates += tracker.update(samples, back_probability=0.05)  # and now it is sure
+    assert not any(isinstance(u, TurnEnded) for u in updates)  # once: the next frame may revise it
+    last = samples[-1]
+    samples = samples + [YawSample(last.t + 1 / 15, last.rotation_deg, last.yaw_deg)]
+    updates += tracker.update(samples, back_probability=0.05)  # and still is, a frame later
     assert any(isinstance(u, TurnEnded) and u.turn.complete for u in updates)
 
 
@@ -392,3 +396,31 @@ def test_a_stop_a_little_short_of_the_front_still_completes_with_side_views():
     path = track((1.0, 0.0), (3.0, 320.0), (3.0, 320.0))
     turn = only(_run_with_sides(path, path))
     assert turn.complete and turn.rotation_deg == pytest.approx(320, abs=10)
+
+
+def test_a_path_that_reads_a_finished_turn_for_one_frame_only_finishes_nothing():
+    """Three-quarters round and holding there at 5 frames a second: one frame revises the path
+    into a turn that went on round to the front a second ago and held there (a turn of 360°,
+    still since); the next frame takes it back. A turn is finished only when the path says so
+    on two updates in a row."""
+    out = track((1.0, 0.0), (2.0, 270.0), (1.0, 270.0), fps=5.0)
+    flash = [YawSample(s.t, r, (r + 180) % 360 - 180)
+             for s in out for r in [s.rotation_deg if s.t < 2.6 else 360.0]]  # round to the front at 2.6 s
+    tracker = TurnTracker()
+    updates = []
+    for i in range(1, len(out) + 1):
+        updates += tracker.update(out[:i], back_probability=0.0)
+    assert tracker.turning and not any(isinstance(u, TurnEnded) for u in updates)
+    updates += tracker.update(flash, back_probability=0.0)  # one frame's revision
+    assert not any(isinstance(u, TurnEnded) for u in updates)
+    later = YawSample(out[-1].t + 0.2, 270.0, -90.0)
+    updates += tracker.update(out + [later], back_probability=0.0)  # taken back on the next
+    assert tracker.turning and not any(isinstance(u, TurnEnded) for u in updates)
+    # ... while one that says so twice is finished on the second.
+    still = [YawSample(s.t, s.rotation_deg, s.yaw_deg) for s in flash] + [YawSample(later.t, 360.0, 0.0)]
+    updates += tracker.update(still, back_probability=0.0)
+    assert not any(isinstance(u, TurnEnded) for u in updates)
+    still.append(YawSample(later.t + 0.2, 360.0, 0.0))
+    updates += tracker.update(still, back_probability=0.0)
+    ended = [u for u in updates if isinstance(u, TurnEnded)]
+    assert len(ended) == 1 and ended[0].turn.complete
