@@ -42,7 +42,10 @@ class Camera:
             seq += 1
             ts = time.monotonic()
             self.stamps.append(ts)
-            self.hub.publish(Frame.wrap(np.full((48, 64, 3), seq % 256, np.uint8), ts, seq))
+            self.hub.publish(Frame.wrap(self.picture(ts, seq), ts, seq))
+
+    def picture(self, ts: float, seq: int) -> np.ndarray:
+        return np.full((48, 64, 3), seq % 256, np.uint8)
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import numpy as np
 import pytest
 
-from hardware.frames import Frame
 from kiosk.analysis import worker as worker_module
 from kiosk.analysis.body import BodyAnalyser
 from kiosk.analysis.cues import CueModel, cues_of, flow_loglik
@@ -141,13 +139,8 @@ def test_the_way_back_from_the_back_turns_the_track_back():
 class TurningCamera(Camera):
     """Publishes the patterned torso turning clockwise at 90° a second, 30 frames a second."""
 
-    def _run(self) -> None:
-        seq = 0
-        while not self._stop.wait(1 / 30):
-            seq += 1
-            ts = time.monotonic()
-            self.stamps.append(ts)
-            self.hub.publish(Frame.wrap(cylinder(90.0 * ts), ts, seq))
+    def picture(self, ts: float, seq: int) -> np.ndarray:
+        return cylinder(90.0 * ts)
 
 
 @pytest.mark.parametrize("runner", ["thread", "process"])
