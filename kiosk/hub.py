@@ -66,7 +66,8 @@ class Subscription:
 
 
 class FrameHub:
-    """Holds the newest frame and wakes the consumers waiting for it."""
+    """Holds the newest frame (and the one before it, for the analysis' torso flow) and wakes the
+    consumers waiting for it."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
