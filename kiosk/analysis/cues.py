@@ -84,16 +84,10 @@ def cues_of(pose: Pose) -> Cues | None:
     if length3 < 1e-3 or -float(torso3[1]) < UPRIGHT * length3:
         return None  # lying, bending over, a yoga pose: "which way the body faces" means nothing
     xy = pose.image.astype(np.float64) * np.array([pose.aspect, 1.0])  # square units
-    shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
-    hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
-    up = shoulders - hips
-    torso = float(np.hypot(*up))
-    if torso < 1e-4:
+    axes = lm.torso_axes(xy, 1e-4)
+    if axes is None:
         return None
-    up /= torso
-    across = np.array([-up[1], up[0]])  # perpendicular to the torso in the picture
-    if across[0] < 0:
-        across = -across  # pointing image-right (the picture's own x), whatever the labels
+    shoulders, hips, up, across, torso = axes
     shoulders_seen = min(vis[lm.LEFT_SHOULDER], vis[lm.RIGHT_SHOULDER]) >= _SEEN
     hips_seen = min(vis[lm.LEFT_HIP], vis[lm.RIGHT_HIP]) >= _SEEN
     width = abs(float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], across))) / torso

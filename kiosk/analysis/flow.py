@@ -51,17 +51,10 @@ def torso_flow(previous: np.ndarray, current: np.ndarray, image: np.ndarray, dt:
     turn = rotation % 360
     raw_h, raw_w = current.shape[:2]
     h, w = (raw_w, raw_h) if turn in (90, 270) else (raw_h, raw_w)  # the upright picture's size
-    xy = image.astype(np.float64) * np.array([w, h])
-    shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
-    hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
-    up = shoulders - hips
-    length = float(np.hypot(*up))
-    if not np.isfinite(length) or length < 8.0:
+    axes = lm.torso_axes(image.astype(np.float64) * np.array([w, h]), 8.0)  # pixels
+    if axes is None or not np.isfinite(axes.length):
         return None
-    up /= length
-    across = np.array([-up[1], up[0]])
-    if across[0] < 0:
-        across = -across  # towards the picture's right, whatever the labels
+    shoulders, hips, up, across, length = axes
     x0 = int(max(0.0, min(shoulders[0], hips[0]) - 0.3 * length))
     x1 = int(min(float(w), max(shoulders[0], hips[0]) + 0.3 * length))
     y0 = int(max(0.0, min(shoulders[1], hips[1]) - 0.05 * length))

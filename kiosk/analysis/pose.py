@@ -13,6 +13,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -298,6 +299,32 @@ def _head_square(image: np.ndarray, shape: tuple, half_torso: float,
     if half < min_half or (x1 - x0) < half or (y1 - y0) < half:
         return None
     return (x0, y0, x1, y1), down
+
+
+class TorsoAxes(NamedTuple):
+    """The torso in the picture, in the units of the landmarks it was measured from."""
+
+    shoulders: np.ndarray  # the shoulders' midpoint
+    hips: np.ndarray  # the hips' midpoint
+    up: np.ndarray  # unit vector from the hips to the shoulders
+    across: np.ndarray  # unit vector across the torso, towards the picture's right whatever the labels
+    length: float  # hips to shoulders
+
+
+def torso_axes(xy: np.ndarray, min_length: float) -> TorsoAxes | None:
+    """The torso's axes from landmarks in square units (pixels, or 0..1 times the aspect);
+    None when it is shorter than ``min_length``."""
+    shoulders = (xy[LEFT_SHOULDER] + xy[RIGHT_SHOULDER]) / 2
+    hips = (xy[LEFT_HIP] + xy[RIGHT_HIP]) / 2
+    up = shoulders - hips
+    length = float(np.hypot(*up))
+    if length < min_length:
+        return None
+    up /= length
+    across = np.array([-up[1], up[0]])  # perpendicular to the torso in the picture
+    if across[0] < 0:
+        across = -across  # pointing image-right (the picture's own x), whatever the labels
+    return TorsoAxes(shoulders, hips, up, across, length)
 
 
 def upright_face(forehead_to_chin: np.ndarray, torso_down: np.ndarray) -> bool:

@@ -127,7 +127,8 @@ class YawTracker:
             self._alpha = alpha / alpha.sum()
             frame = _frame(t, None, None, self._alpha.sum(axis=1))
         else:
-            frame = self._advance(self._step(t - self._t), loglik, t, self._flow_loglik(cues, t - self._t))
+            step = self._step(t - self._t)
+            frame = self._advance(step, loglik, t, self._flow_loglik(cues, step))
         self._frames.append(frame)
         self._t = t
         self._path = None
@@ -139,7 +140,7 @@ class YawTracker:
 
     # -- the two passes -----------------------------------------------------------------------
 
-    def _flow_loglik(self, cues: Cues, dt: float) -> np.ndarray | None:
+    def _flow_loglik(self, cues: Cues, step: "_Step") -> np.ndarray | None:
         """The torso flow's log-likelihood of each step of the motion model (``_Step.offsets``).
 
         The picture also moves across the torso when the whole body moves (a step aside, a
@@ -150,9 +151,7 @@ class YawTracker:
             return None
         shift = body_shift(self._centres, self.settings.shift_s / 2)
         flow = cues.flow - (shift or 0.0)
-        step = self._step(dt)
-        speeds = step.offsets * BIN_DEG / (max(int(round(dt * 100)), 1) / 100)
-        loglik = flow_loglik(flow, speeds, self.settings.cues)
+        loglik = flow_loglik(flow, step.offsets * BIN_DEG / step.dt, self.settings.cues)
         return loglik - loglik.max()
 
     def _advance(self, step: "_Step", loglik: np.ndarray, t: float, moved: np.ndarray | None = None) -> "_Frame":
@@ -209,7 +208,7 @@ class YawTracker:
         weights /= weights.sum(axis=1, keepdims=True)
         # Where each (yaw, new speed, offset) comes from, as an index into a flat (yaw, speed) array.
         source = ((np.arange(BINS)[:, None, None] - offsets[None, :, :]) % BINS) * v + np.arange(v)[None, :, None]
-        step = _Step(offsets, np.log(np.maximum(weights, 1e-300)), weights, trans,
+        step = _Step(dt, offsets, np.log(np.maximum(weights, 1e-300)), weights, trans,
                      np.log(np.maximum(trans, 1e-300)), source)
         self._steps[key] = step
         return step
@@ -303,6 +302,7 @@ class YawTracker:
 class _Step:
     """The motion model between two frames a given time apart."""
 
+    dt: float  # that time, to the hundredth of a second the model was made for
     offsets: np.ndarray  # (speed, k): yaw cells moved
     logw: np.ndarray  # (speed, k): their log weights
     weights: np.ndarray
