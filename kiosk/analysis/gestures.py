@@ -30,6 +30,8 @@ from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import Pose
 
 RAISE = "raise_hand"
+# Frame times are rounded media times: a hold or a stroke this close to its length is that long.
+_ON_TIME_S = 1e-3
 SWIPE_LEFT = "swipe_left"
 SWIPE_RIGHT = "swipe_right"
 
@@ -111,7 +113,7 @@ class GestureTracker:
             return 0.0, False
         if self._raised_since is None:
             self._raised_since = t
-        held = (t - self._raised_since) / self.settings.hold_s
+        held = (t - self._raised_since + _ON_TIME_S) / self.settings.hold_s
         if held >= 1.0:
             self._raise_armed = False
             self._raised_since = None
@@ -148,7 +150,7 @@ class GestureTracker:
             other = lm.RIGHT_WRIST if wrist == lm.LEFT_WRIST else lm.LEFT_WRIST
             trail.append((t, body.across(wrist), body.points[wrist, 1], body.across(other), body.points[other, 1],
                           *body.centre))
-            while trail and t - trail[0][0] > s.swipe_s:
+            while trail and t - trail[0][0] > s.swipe_s + _ON_TIME_S:
                 trail.popleft()
             xs = [p[1] for p in trail]
             # The stroke so far: from the far end of the window towards the hand now.
@@ -195,11 +197,14 @@ class _Body:
         if torso < 1e-3:
             return None
         width = float(xy[lm.LEFT_SHOULDER, 0] - xy[lm.RIGHT_SHOULDER, 0])
-        # Facing the camera, the person's left shoulder is on image-right: width > 0.
+        # Facing the camera, the person's left shoulder is on image-right: width > 0. How wide
+        # the shoulders look is their distance, not its sideways part: an arm going up lifts its
+        # shoulder and tilts the line (about 0.45 of the torso across where 0.5 is usual).
+        span = float(np.linalg.norm(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER]))
         points = (xy - shoulders) / torso
         if width < 0:
             points[:, 0] = -points[:, 0]
-        return cls(points, vis, facing=abs(width) / torso if width > 0 else 0.0,
+        return cls(points, vis, facing=span / torso if width > 0 else 0.0,
                    centre=(float(shoulders[0]) / torso, float(shoulders[1]) / torso))
 
     def above_head(self, wrist: int, reach: float) -> bool:

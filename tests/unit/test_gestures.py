@@ -167,3 +167,64 @@ def test_a_hand_at_the_back_of_the_head_is_not_a_raised_hand():
     tracker = GestureTracker()
     updates = [u for i in range(30) for u in tracker.update(i / 15, dataclasses.replace(bent, t=i / 15))]
     assert fired(updates) == []
+
+
+def _media_times(phase: int, count: int) -> list[float]:
+    """The times of the frames a 5 fps analysis takes from a 30 fps camera: frame n at n / 30."""
+    return [(phase + 6 * i) / 30 for i in range(count)]
+
+
+@pytest.mark.parametrize("phase", range(6))
+def test_at_the_live_rate_a_hold_lasts_as_long_as_its_frame_times_say(phase):
+    # 1.5333… − 0.5333… is a hair under 1.0 in floating point: the hand held up for five
+    # intervals of 0.2 s fires on the fifth, not a frame (0.2 s) later.
+    times = _media_times(phase, 20)
+    for start in range(8):
+        tracker = GestureTracker()
+        updates = []
+        for i, t in enumerate(times):
+            updates += tracker.update(t, make_pose(t, right_wrist=UP if i >= start else None))
+        assert [(u.gesture, u.t) for u in updates if u.fired] == [(RAISE, times[start + 5])]
+
+
+@pytest.mark.parametrize("phase", range(6))
+def test_at_the_live_rate_a_stroke_across_the_whole_window_counts(phase):
+    # Four frames 0.2 s apart span the 0.6 s a swipe may take: the first one stays in the stroke
+    # even where the difference of the frame times rounds a hair over 0.6.
+    times = _media_times(phase, 12)
+    for start in range(5):
+        tracker = GestureTracker()
+        frames = [{}] * start + sweep(-0.23, 0.23, 4) + [{}] * 3
+        updates = []
+        for t, kwargs in zip(times, frames):
+            updates += tracker.update(t, make_pose(t, **kwargs))
+        assert [(u.gesture, u.t) for u in updates if u.fired] == [(SWIPE_LEFT, times[start + 3])]
+
+
+def test_an_arm_going_up_lifts_its_shoulder_and_the_body_still_faces_the_mirror():
+    # Measured on a rendered woman raising her right hand: the shoulder line tilts by 0.12 of
+    # the torso and its sideways width falls from 0.52 to 0.45 of the torso; the shoulders'
+    # distance stays 0.46. The hand held up for a second fires.
+    import dataclasses
+
+    import numpy as np
+
+    def lifted(t: float) -> object:
+        pose = make_pose(t, right_wrist=UP)
+        image = pose.image.copy()
+        for _ in range(20):  # moving the shoulder changes the torso length it is measured in
+            xy = image * np.array([pose.aspect, 1.0])
+            torso = float(np.linalg.norm((xy[11] + xy[12]) / 2 - (xy[23] + xy[24]) / 2))
+            # The right shoulder up by 0.12 torso and in, so the sideways width is 0.44 torso.
+            image[12, 0] = image[11, 0] - 0.44 * torso / pose.aspect
+            image[12, 1] = image[11, 1] - 0.12 * torso
+        return dataclasses.replace(pose, image=image)
+
+    probe = lifted(0.0)
+    xy = probe.image * np.array([probe.aspect, 1.0])
+    torso = float(np.linalg.norm((xy[11] + xy[12]) / 2 - (xy[23] + xy[24]) / 2))
+    width, span = (xy[11, 0] - xy[12, 0]) / torso, float(np.linalg.norm(xy[11] - xy[12])) / torso
+    assert width < GestureSettings().min_facing < span  # sideways alone it would not face the mirror
+    tracker = GestureTracker()
+    updates = [u for i in range(30) for u in tracker.update(i / 15, lifted(i / 15))]
+    assert fired(updates) == [RAISE]
