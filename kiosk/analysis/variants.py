@@ -8,7 +8,7 @@ a slower one takes longer. Used by ``kiosk eval footage --variants`` and by the 
 Some imitate a fitting room rather than a studio: a camera mounted a little crooked and
 looking down (``tilt``), a second person walking past behind the shopper (``passerby``), a
 long exposure that smears whatever moves (``blur``), and the analysis rate the live mirror
-gets on a 2-core machine (``5fps``).
+gets on a 2-core machine (``5fps``, and ``5fps-late`` taking the frames half an interval later).
 """
 
 from __future__ import annotations
@@ -104,6 +104,17 @@ def _dropouts(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarr
     """Every second, 0.2 s of black frames: the camera hiccups or something passes in front."""
     for t, pixels in frames:
         yield t, (np.zeros_like(pixels) if (t % 1.0) >= 0.8 else pixels)
+
+
+def _late(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """The clip from 0.1 s in: at 5 analysed frames a second, every analysed frame falls half an
+    interval from where ``5fps`` takes it (the live worker takes whichever frame is newest
+    when it is free, so a quick hand or a fast turn may fall either side of one)."""
+    first = None
+    for t, pixels in frames:
+        first = t if first is None else first
+        if t >= first + 0.1 - 1e-6:
+            yield t, pixels
 
 
 def _tilt(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -308,6 +319,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("passerby", _passerby, dict),
         Variant("blur", _blur, dict),
         Variant("5fps", _same, dict, max_fps=5.0),
+        Variant("5fps-late", _late, dict, max_fps=5.0),
     )
 }
 

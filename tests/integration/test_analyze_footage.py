@@ -8,11 +8,12 @@ tests/footage: real clips (dev.json, holdout.json) and rendered people with exac
 (synth-dev.json, synth-holdout.json); the holdouts are never used to tune anything.
 
 Each clip and variation is its own test. CI runs, on every real clip, the clip as recorded,
-mirrored, time-reversed and analysed at 5 frames a second (the live rate on a 2-core machine),
+mirrored, time-reversed and analysed at 5 frames a second (the live rate on a 2-core machine)
+at two phases (``5fps`` and ``5fps-late``, half an interval later),
 and on real turning clips also the other variations that ``kiosk eval footage --variants all``
 runs, except 10fps (``KIOSK_FOOTAGE_VARIANTS=all`` runs every one). The rendered sets already
 vary speed, holds, outfits and camera height: every rendered clip runs as rendered and at
-5 frames a second, the turning ones also mirrored and reversed. Pose results are cached per clip and variation for the whole test session, so the
+5 frames a second at both phases, the turning ones also mirrored and reversed. Pose results are cached per clip and variation for the whole test session, so the
 model runs once per video; ``KIOSK_POSE_CACHE=DIR`` keeps them on disk between sessions too
 (the same files as ``kiosk eval footage --pose-cache DIR``).
 """
@@ -44,7 +45,7 @@ SETS = {
     "synth-holdout": ROOT / "tests" / "footage" / "synth-holdout.json",
 }
 RENDERED = {"synth-dev", "synth-holdout"}
-EVERY_CLIP = ["original", "mirrored", "reversed", "5fps"]
+EVERY_CLIP = ["original", "mirrored", "reversed", "5fps", "5fps-late"]
 TURNING_ONLY = ["slow0.5x", "fast2x", "letterbox", "tilt", "passerby", "blur", "dim", "dropouts", "sideways"]
 if os.environ.get("KIOSK_FOOTAGE_VARIANTS") == "all":
     TURNING_ONLY = [v for v in VARIANTS if v not in EVERY_CLIP]
@@ -66,7 +67,7 @@ def _variants(set_name: str, entry: dict, turning_only: bool) -> list[str]:
     if set_name in RENDERED:
         if turning_only:
             return []
-        return ["original", "5fps"] + (["mirrored", "reversed"] if turning else [])
+        return ["original", "5fps", "5fps-late"] + (["mirrored", "reversed"] if turning else [])
     if turning_only:
         return TURNING_ONLY if turning else []
     return EVERY_CLIP
