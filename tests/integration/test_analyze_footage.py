@@ -27,6 +27,7 @@ import os
 import numpy as np
 import pytest
 
+from kiosk.analysis.cues import CueModel
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
@@ -280,3 +281,32 @@ def test_a_look_at_the_back_and_back_again_is_no_full_turn(analysed, set_name, f
     poses = there_and_back(result.poses, turn_cuts(labels["turn"])[cut], hold_s=0.6)
     found = _rerun(labels, poses).turns  # analysed to its last pose, past the clip's own length
     assert not any(t.complete for t in found), found
+
+
+def test_the_flows_blank_share_is_what_the_dev_footage_shows(analysed):
+    """The torso flow's model says how often a turning body shows no flow (``flow_blank``: a
+    plain garment, blur); that share, measured on the dev turning clips inside their turns, stays
+    near the model's. The rendered clips count where their yaw truth turns faster than 60°/s,
+    the real ones from 0.15 s after the labelled start to 0.15 s before the end."""
+    model = CueModel()
+    blank = []
+    for set_name, entries in ENTRIES.items():
+        if "holdout" in set_name:
+            continue
+        for entry in entries:
+            if not expects_full_turn(entry) or not (SETS[set_name].parent / entry["file"]).is_file():
+                continue
+            labels, result = analysed(set_name, entry["file"], "original")
+            start, end = labels["turn"]["start_s"] + 0.15, labels["turn"]["end_s"] - 0.15
+            truth = labels.get("yaw_truth")
+            if truth:
+                times = np.array([t for t, _ in truth])
+                speeds = np.degrees(np.gradient(np.unwrap(np.radians([y for _, y in truth])), times))
+            for t, pose in result.poses:
+                if pose is None or pose.flow is None or not start <= t <= end:
+                    continue
+                if truth and abs(float(np.interp(t, times, speeds))) < 60.0:
+                    continue
+                blank.append(abs(pose.flow) < model.flow_still)
+    assert len(blank) >= 100, f"only {len(blank)} turning frames with a flow"
+    assert abs(float(np.mean(blank)) - model.flow_blank) <= 0.08, (float(np.mean(blank)), len(blank))
