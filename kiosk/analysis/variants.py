@@ -6,9 +6,10 @@ changes with them, the labels: a mirrored scene turns the other way, a time-reve
 a slower one takes longer. Used by ``kiosk eval footage --variants`` and by the tests.
 
 Some imitate a fitting room rather than a studio: a camera mounted a little crooked and
-looking down (``tilt``), a second person walking past behind the shopper (``passerby``), a
-long exposure that smears whatever moves (``blur``), and the analysis rate the live mirror
-gets on a 2-core machine (``5fps``, and ``5fps-late`` taking the frames half an interval later).
+looking down (``tilt``), a shopper seen from the knees up (``cropped``), a second person
+walking past behind the shopper (``passerby``), a long exposure that smears whatever moves
+(``blur``), and the analysis rate the live mirror gets on a 2-core machine (``5fps``, and
+``5fps-late`` taking the frames half an interval later).
 """
 
 from __future__ import annotations
@@ -84,6 +85,13 @@ def _letterbox(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndar
         y0, x0 = (720 - small.shape[0]) // 2, (1280 - small.shape[1]) // 2
         canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
         yield t, canvas
+
+
+def _cropped(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """The bottom quarter of the picture cut off: a camera high behind the glass, or a shopper
+    standing close, seen from about the knees up (no feet, so no toes-below-heels cue)."""
+    for t, pixels in frames:
+        yield t, np.ascontiguousarray(pixels[: round(pixels.shape[0] * 0.75)])
 
 
 def _sideways(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -311,6 +319,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("slow0.5x", _speed(0.5), lambda lab: _times(lab, lambda t: t / 0.5)),
         Variant("fast2x", _speed(2.0), lambda lab: _times(lab, lambda t: t / 2.0)),
         Variant("letterbox", _letterbox, dict),
+        Variant("cropped", _cropped, dict),
         Variant("dim", _dim, dict),
         Variant("dropouts", _dropouts, dict),
         Variant("10fps", _same, dict, max_fps=10.0),

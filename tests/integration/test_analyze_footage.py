@@ -47,7 +47,7 @@ SETS = {
 }
 RENDERED = {"synth-dev", "synth-holdout"}
 EVERY_CLIP = ["original", "mirrored", "reversed", "5fps", "5fps-late"]
-TURNING_ONLY = ["slow0.5x", "fast2x", "letterbox", "tilt", "passerby", "blur", "dim", "dropouts", "sideways"]
+TURNING_ONLY = ["slow0.5x", "fast2x", "letterbox", "cropped", "tilt", "passerby", "blur", "dim", "dropouts", "sideways"]
 if os.environ.get("KIOSK_FOOTAGE_VARIANTS") == "all":
     TURNING_ONLY = [v for v in VARIANTS if v not in EVERY_CLIP]
 

@@ -175,6 +175,8 @@ def test_new_variants_change_the_frames():
     blurred = [p for _, p in VARIANTS["blur"].frames(still, 0.2)]
     assert blurred[0][30, 9].max() > 0  # smeared sideways past the square's edge (column 10)
     assert VARIANTS["5fps"].max_fps == 5.0
+    [(_, cropped)] = list(VARIANTS["cropped"].frames([(0.0, frame)], 1.0))
+    assert cropped.shape == (45, 40, 3) and np.array_equal(cropped, frame[:45])  # from the knees up
     # 5fps-late: the same rate from 0.1 s in, so every analysed frame falls half an interval later.
     clip = [(2.0 + i / 30, frame) for i in range(6)]
     assert VARIANTS["5fps-late"].max_fps == 5.0

@@ -130,6 +130,7 @@ class Clip:
     tags: list[str] = field(default_factory=list)
     notes: str = ""
     seed: int = 0
+    batch: int = 1  # rendering round: the split orders each kind by (batch, sha256), so a later batch never moves an earlier clip
 
 
 def _turn(t0: float, seconds_per_turn: float, degrees: float, start: float = 0.0) -> list[tuple[float, float]]:
@@ -327,4 +328,59 @@ def clips() -> list[Clip]:
         head_keys=[(0.9, 0, 0), (1.2, 0, 15), (2.0, 0, 15), (2.3, 0, 0)],
         events=[Event("adjust_collar", 0.6, 2.4, note="both hands at the collar"), Event("raise_hand", 2.9, 5.9, side="left")],
         tags=["woman", "adjusting collar", "raise hand", "own left hand", "shiny trousers"])
+
+    # Batch 2 (2026-12-04, late): more of the cases issue 14 lists, written before any detector
+    # ran on them; their positions continue each kind's (batch, sha256) order, so the split rule
+    # puts about a third of them in the holdout and leaves batch 1 where it was.
+    b2 = {"batch": 2}
+    add(name="t19_soldier_ccw_backhold_navy", kind="turn", character=S, outfit="navy-jacket", skin="", height_m=1.81,
+        room="white", lights="cool", camera=Camera(1.5, 3.3), duration=6.4,
+        yaw_keys=[(1.0, 0), (2.2, -180), (3.9, -180), (5.1, -360)], head_keys=[(2.2, 0, 0), (2.6, 25, -3), (3.5, 25, -3), (3.9, 0, 0)],
+        arm_keys=_arms("down"), tags=["man", "back-view hold", "head turned", "counter-clockwise"], **b2)
+    add(name="t20_michelle_cw_4s_floral", kind="turn", character=M, outfit="red-top_floral", skin="medium", height_m=1.69,
+        room="dark", lights="studio", camera=Camera(1.5, 3.2), duration=6.6, yaw_keys=_turn(1.2, 4.0, 360),
+        arm_keys=_arms("down"), tags=["woman", "patterned trousers", "clockwise", "very slow"], **b2)
+    add(name="t21_soldier_cw_1s_burgundy", kind="turn", character=S, outfit="burgundy-jacket_khaki", skin="", height_m=1.76,
+        room="grey", lights="studio", camera=Camera(1.5, 3.3), duration=3.4, yaw_keys=_turn(1.0, 1.0, 360),
+        arm_keys=_arms("down"), tags=["man", "clockwise", "fast"], **b2)
+    add(name="t22_michelle_ccw_pause-three-quarters", kind="turn", character=M, outfit="gold-sequin_black", skin="light",
+        height_m=1.65, room="warm", lights="side", camera=Camera(1.5, 3.1), duration=5.4,
+        yaw_keys=[(1.0, 0), (2.3, -270), (3.3, -270), (3.9, -360)], arm_keys=_arms("hips"),
+        tags=["woman", "sequinned top", "paused turn", "three-quarter pause", "hands on hips", "counter-clockwise", "side light"], **b2)
+    add(name="t23_soldier_ccw_540_dim", kind="turn", character=S, outfit="camel-jacket_olive", skin="", height_m=1.83,
+        room="green", lights="dim", camera=Camera(1.6, 3.4), duration=5.2, yaw_keys=_turn(1.0, 1.6, -540),
+        arm_keys=_arms("down"), tags=["man", "540 degrees", "counter-clockwise", "dim light"], **b2)
+    add(name="t24_michelle_cw_two-pauses_backlit", kind="turn", character=M, outfit="black-sequin", skin="dark", height_m=1.7,
+        room="white", lights="back", camera=Camera(1.5, 3.2), duration=5.6,
+        yaw_keys=[(1.0, 0), (1.5, 90), (2.3, 90), (3.0, 200), (3.6, 200), (4.3, 360)], arm_keys=_arms("down"),
+        tags=["woman", "dark", "sequinned", "paused turn", "two pauses", "backlit", "clockwise"], **b2)
+    add(name="p07_soldier_cw_half-turn-stays", kind="turn_partial", character=S, outfit="black-shiny-jacket", skin="",
+        height_m=1.79, room="warm", lights="studio", camera=Camera(1.5, 3.4), duration=4.2, yaw_keys=_turn(1.0, 2.0, 180),
+        arm_keys=_arms("down"), tags=["man", "dark", "half turn", "ends facing away", "clockwise"], **b2)
+    add(name="p08_michelle_ccw_270-return", kind="turn_partial", character=M, outfit="striped-top_beige", skin="medium",
+        height_m=1.67, room="grey", lights="cool", camera=Camera(1.5, 3.2), duration=5.8,
+        yaw_keys=[(1.0, 0), (2.4, -270), (3.0, -270), (4.4, 0)], arm_keys=_arms("down"),
+        tags=["woman", "striped top", "turn and return", "three-quarter turn", "counter-clockwise"], **b2)
+    add(name="n07_soldier_over-the-shoulder", kind="negative", character=S, outfit="navy-jacket", skin="", height_m=1.8,
+        room="dark", lights="studio", camera=Camera(1.5, 3.4), duration=5.0,
+        yaw_keys=[(0.8, 0), (1.5, 55), (2.8, 55), (3.5, 0)], head_keys=[(1.5, 0, 0), (1.9, 60, 0), (2.5, 60, 0), (2.8, 0, 0)],
+        arm_keys=_arms("down"), tags=["man", "look over the shoulder", "no turn"], **b2)
+    add(name="n08_michelle_profiles-quick", kind="negative", character=M, outfit="green-dots_white", skin="dark", height_m=1.64,
+        room="warm", lights="cool", camera=Camera(1.5, 3.1), duration=5.0,
+        yaw_keys=[(0.8, 0), (1.3, -80), (1.9, -80), (2.5, 0), (3.0, 85), (3.6, 85), (4.2, 0)], arm_keys=_arms("hips"),
+        tags=["woman", "posing", "profile both sides", "quick", "hands on hips", "no turn"], **b2)
+    add(name="g07_soldier_swipe-left_raise-right", kind="gesture", character=S, outfit="navy-jacket", skin="", height_m=1.8,
+        room="grey", lights="side", camera=Camera(1.5, 3.3), duration=6.0, yaw_keys=[(0, 0)],
+        arm_keys={"right": [(0, "down"), (0.8, "down"), (1.2, "swipe_out"), (1.4, "swipe_out"), (1.85, "swipe_across"), (2.0, "swipe_across"), (2.5, "down")]
+                  + _hold_and_back("right", "raise", 3.0, 0.6, 1.6, 0.6),
+                  "left": [(0, "down")]},
+        events=[Event("swipe_left", 1.4, 1.85, side="right"), Event("raise_hand", 3.0, 5.8, side="right")],
+        tags=["man", "swipe left", "raise hand", "own right hand", "side light"], **b2)
+    add(name="g08_michelle_raise-left_quick-swipe-right", kind="gesture", character=M, outfit="flannel_grey", skin="medium",
+        height_m=1.68, room="green", lights="studio", camera=Camera(1.5, 3.2), duration=6.0, yaw_keys=[(0, 0)],
+        arm_keys={"left": _hold_and_back("left", "raise", 0.8, 0.6, 1.6, 0.6) + [(3.95, "swipe_out"), (4.1, "swipe_out"),
+                                                                                  (4.45, "swipe_across"), (4.6, "swipe_across"), (5.1, "down")],
+                  "right": [(0, "down")]},
+        events=[Event("raise_hand", 0.8, 3.6, side="left"), Event("swipe_right", 4.1, 4.45, side="left")],
+        tags=["woman", "checked top", "raise hand", "own left hand", "swipe right", "quick swipe"], **b2)
     return out

@@ -43,7 +43,6 @@ CRF = 26
 FRONT_DEG = 10.0  # "faces front" / "back square to the camera": within this many degrees
 MOVING_DEG = 2.0  # "rotation visible": the turn has moved this far from where it started/ends
 STEP_DEG = 90.0  # one step of the feet per this much rotation
-BATCH = 1
 
 
 def smooth(u: float) -> float:
@@ -404,7 +403,7 @@ def label(clip: Clip, work: Path, path: Path) -> dict:
     entry = {
         "file": f"synth/clips/{path.name}",
         "kind": clip.kind,
-        "batch": BATCH,
+        "batch": clip.batch,
         "synthetic": True,
         **info,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -480,9 +479,16 @@ def main() -> None:
     if args.stage in ("encode", "all"):
         for clip in selected:
             encode(clip, args.work)
-        # Labels cover every clip whose frames exist (a partial re-render keeps the others).
+        # Labels cover every clip whose frames exist; the committed labels of the others are kept
+        # as they are (a later batch is rendered without re-rendering the earlier ones).
         entries = [label(c, args.work, CLIPS_DIR / f"{c.name}.mp4") for c in every
                    if (args.work / c.name / "joints.json").exists() and (CLIPS_DIR / f"{c.name}.mp4").exists()]
+        fresh = {e["file"] for e in entries}
+        names = {f"synth/clips/{c.name}.mp4" for c in every}
+        for split in ("synth-dev.json", "synth-holdout.json"):
+            if (FOOTAGE / split).is_file():
+                entries += [e for e in json.loads((FOOTAGE / split).read_text())
+                            if e["file"] not in fresh and e["file"] in names]
         write_splits(entries)
         print(f"{len(entries)} clips labelled; {sum((CLIPS_DIR / Path(e['file']).name).stat().st_size for e in entries)} bytes")
 
