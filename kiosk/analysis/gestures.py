@@ -14,8 +14,12 @@
   (``swipe_still_torso``): arms swinging in a squat, both hands catching a ball or lateral
   raises are not swipes.
 
-Gestures count only while the body faces the mirror (shoulders wider than ``min_facing`` of
-the torso length) and is not turning. Each update carries a 0..1 ``progress`` for the
+Gestures count only while the body faces the mirror and is not turning. Facing is the
+shoulders' width across the torso, in torso lengths: ``min_facing`` (0.45), or less for a person whose
+shoulders look narrow even square to the mirror (slim shoulders, a camera above or below):
+``facing_share`` (0.7, about 45° off the mirror) of what this person showed with their hands
+down over the last ``front_memory_s`` (the 90th percentile), never below ``facing_floor``.
+A raised arm lifts its shoulder and narrows the line by about a fifth. Each update carries a 0..1 ``progress`` for the
 on-screen ring; ``fired`` is true once, when it completes.
 """
 
@@ -44,6 +48,9 @@ class GestureSettings:
     swipe_s: float = 0.6
     cooldown_s: float = 1.0
     min_facing: float = 0.45
+    facing_share: float = 0.7  # ...or this share of the person's own front width (hands down, last front_memory_s)
+    facing_floor: float = 0.3  # and never below this
+    front_memory_s: float = 10.0
     swipe_straightness: float = 0.5  # the stroke's rise or fall at most this share of its sideways travel
     swipe_still_torso: float = 0.3  # the other hand and the shoulders move less than this (torso lengths)
     bridge_s: float = 0.35  # frames without a pose for this long change nothing
@@ -73,6 +80,7 @@ class GestureTracker:
         self._last_seen = -1e18  # the last frame with a body facing the mirror
         self._last_swipe = (0, -1e18)  # (direction sign, time)
         self._shown: dict[str, float] = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
+        self._fronts: deque[tuple[float, float]] = deque()  # (t, facing) with both hands down, not turning
 
     def update(self, t: float, pose: Pose | None, turning: bool = False) -> list[GestureUpdate]:
         progress = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
@@ -81,7 +89,9 @@ class GestureTracker:
         if pose is None and self.settings.enabled and t - self._last_seen <= self.settings.bridge_s:
             # A frame or two without a pose (the model blinked): hold the ring where it is.
             return []
-        if body is None or turning or body.facing < self.settings.min_facing:
+        if body is not None and not turning:
+            self._remember_front(t, body)
+        if body is None or turning or body.facing < self._min_facing():
             self._raised_since = None
             for trail in self._wrists.values():
                 trail.clear()
@@ -99,6 +109,22 @@ class GestureTracker:
                 out.append(GestureUpdate(t, name, 1.0 if name == fired else value, fired=name == fired))
                 self._shown[name] = 0.0 if name == fired else value
         return out
+
+    def _remember_front(self, t: float, body: "_Body") -> None:
+        s = self.settings
+        if body.below_shoulders(lm.LEFT_WRIST) and body.below_shoulders(lm.RIGHT_WRIST):
+            self._fronts.append((t, body.facing))
+        while self._fronts and (t - self._fronts[0][0] > s.front_memory_s or t < self._fronts[0][0]):
+            self._fronts.popleft()
+
+    def _min_facing(self) -> float:
+        """How wide the shoulders must look to face the mirror: ``min_facing``, or less for
+        someone whose own front is narrower (see the module docstring)."""
+        s = self.settings
+        if not self._fronts:
+            return s.min_facing
+        front = float(np.percentile([f for _, f in self._fronts], 90))
+        return max(min(s.min_facing, s.facing_share * front), s.facing_floor)
 
     def _raise(self, t: float, body: "_Body") -> tuple[float, bool]:
         up = [body.above_head(w, self.settings.raise_reach) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
@@ -196,15 +222,14 @@ class _Body:
         torso = float(np.linalg.norm(shoulders - hips))
         if torso < 1e-3:
             return None
-        width = float(xy[lm.LEFT_SHOULDER, 0] - xy[lm.RIGHT_SHOULDER, 0])
-        # Facing the camera, the person's left shoulder is on image-right: width > 0. How wide
-        # the shoulders look is their distance, not its sideways part: an arm going up lifts its
-        # shoulder and tilts the line (about 0.45 of the torso across where 0.5 is usual).
-        span = float(np.linalg.norm(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER]))
+        axes = lm.torso_axes(xy, 1e-3)
+        # The shoulders' width across the torso (a crooked camera or a lean changes nothing);
+        # facing the camera, the person's left shoulder is on image-right: width > 0.
+        width = float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], axes.across)) if axes else 0.0
         points = (xy - shoulders) / torso
         if width < 0:
             points[:, 0] = -points[:, 0]
-        return cls(points, vis, facing=span / torso if width > 0 else 0.0,
+        return cls(points, vis, facing=width / torso if width > 0 else 0.0,
                    centre=(float(shoulders[0]) / torso, float(shoulders[1]) / torso))
 
     def above_head(self, wrist: int, reach: float) -> bool:
