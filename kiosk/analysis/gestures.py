@@ -15,12 +15,13 @@
   raises are not swipes.
 
 Gestures count only while the body faces the mirror and is not turning. Facing is the
-shoulders' width across the torso, in torso lengths: ``min_facing`` (0.45), or less for a person whose
-shoulders look narrow even square to the mirror (slim shoulders, a camera above or below):
-``facing_share`` (0.7, about 45° off the mirror) of what this person showed with their hands
-down over the last ``front_memory_s`` (the 90th percentile), never below ``facing_floor``.
-A raised arm lifts its shoulder and narrows the line by about a fifth. Each update carries a 0..1 ``progress`` for the
-on-screen ring; ``fired`` is true once, when it completes.
+shoulders' width across the torso, in torso lengths, of at least ``min_facing`` (0.45), or
+less for a person whose shoulders look narrow even square to the mirror (slim shoulders, a
+camera above or below): ``facing_share`` (0.7, about 45° off the mirror) of what this person
+showed with both hands down over the last ``front_memory_s`` (the 90th percentile), never
+below ``facing_floor``. A raised arm lifts its shoulder and narrows the line by about a fifth.
+Each update carries a 0..1 ``progress`` for the on-screen ring; ``fired`` is true once, when
+it completes.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import Pose
 
 RAISE = "raise_hand"
-# Frame times are rounded media times: a hold or a stroke this close to its length is that long.
-_ON_TIME_S = 1e-3
 SWIPE_LEFT = "swipe_left"
 SWIPE_RIGHT = "swipe_right"
+# Frame times are rounded media times: a hold or a stroke this close to its length is that long.
+_ON_TIME_S = 1e-3
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,9 @@ class GestureSettings:
     swipe_s: float = 0.6
     cooldown_s: float = 1.0
     min_facing: float = 0.45
-    facing_share: float = 0.7  # ...or this share of the person's own front width (hands down, last front_memory_s)
-    facing_floor: float = 0.3  # and never below this
-    front_memory_s: float = 10.0
+    facing_share: float = 0.7  # or this share of the person's own front (both hands down)
+    facing_floor: float = 0.3  # but never less than this
+    front_memory_s: float = 10.0  # the person's own front: their last this many seconds
     swipe_straightness: float = 0.5  # the stroke's rise or fall at most this share of its sideways travel
     swipe_still_torso: float = 0.3  # the other hand and the shoulders move less than this (torso lengths)
     bridge_s: float = 0.35  # frames without a pose for this long change nothing
@@ -217,15 +218,13 @@ class _Body:
         vis = pose.visibility >= 0.5
         if not (vis[lm.LEFT_SHOULDER] and vis[lm.RIGHT_SHOULDER] and vis[lm.LEFT_HIP] and vis[lm.RIGHT_HIP]):
             return None
-        shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
-        hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
-        torso = float(np.linalg.norm(shoulders - hips))
-        if torso < 1e-3:
-            return None
         axes = lm.torso_axes(xy, 1e-3)
+        if axes is None:
+            return None
+        shoulders, torso = axes.shoulders, axes.length
         # The shoulders' width across the torso (a crooked camera or a lean changes nothing);
         # facing the camera, the person's left shoulder is on image-right: width > 0.
-        width = float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], axes.across)) if axes else 0.0
+        width = float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], axes.across))
         points = (xy - shoulders) / torso
         if width < 0:
             points[:, 0] = -points[:, 0]
