@@ -68,6 +68,7 @@ class BodyAnalyser:
         elif self._last_body is not None and t - self._last_body > self.settings.lost_after_s:
             turn += self.turns.lost(t)
             self.yaw.reset()
+            self.gestures.forget()
             self._last_body = None
         sample = self.yaw.update(t, cues)
         if sample is not None:

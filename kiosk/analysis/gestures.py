@@ -83,6 +83,14 @@ class GestureTracker:
         self._shown: dict[str, float] = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
         self._fronts: deque[tuple[float, float]] = deque()  # (t, facing) with both hands down, not turning
 
+    def forget(self) -> None:
+        """The person left: the next one starts with nothing of theirs (strokes, holds, front)."""
+        self._raised_since = None
+        self._raise_armed = True
+        for trail in self._wrists.values():
+            trail.clear()
+        self._fronts.clear()
+
     def update(self, t: float, pose: Pose | None, turning: bool = False) -> list[GestureUpdate]:
         progress = {RAISE: 0.0, SWIPE_LEFT: 0.0, SWIPE_RIGHT: 0.0}
         fired: str | None = None

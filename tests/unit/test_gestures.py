@@ -233,3 +233,25 @@ def test_a_person_long_in_profile_does_not_lower_the_bar_for_a_profile():
     frames += [make_pose(10 + i / 15, yaw_deg=80.0, right_wrist=UP) for i in range(30)]
     tracker = GestureTracker()
     assert fired([u for p in frames for u in tracker.update(p.t, p)]) == []
+
+
+def test_the_next_shopper_does_not_inherit_the_last_ones_front():
+    # A shopper with narrow shoulders lowers the bar for herself (0.7 of her 0.52); after she
+    # has gone (no body for longer than the analyser's lost_after_s), the next one, with broad
+    # shoulders, steps in 58° off the mirror (0.38 across) and puts a hand up: that is not
+    # facing the mirror for him.
+    from kiosk.analysis.body import BodyAnalyser
+
+    analyser = BodyAnalyser()
+    her = [_narrow(make_pose(i / 15), 0.52 / 0.72) for i in range(45)]
+    gone = [(3 + i / 15, None) for i in range(45)]
+    him = [make_pose(6 + i / 15, yaw_deg=58.0, right_wrist=UP) for i in range(30)]
+    fired_now = []
+    for t, pose in [(p.t, p) for p in her] + gone + [(p.t, p) for p in him]:
+        fired_now += [g.gesture for g in analyser.feed(t, pose).gestures if g.fired]
+    assert fired_now == []
+    # Without the pause between them, her front would still be in force for him.
+    tracker = GestureTracker()
+    for p in her:
+        tracker.update(p.t, p)
+    assert fired([u for p in him for u in tracker.update(p.t - 3, p)]) == [RAISE]
