@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     f.add_argument("--pose-cache", metavar="DIR",
                    help="keep the poses of each clip and variant in DIR and reuse them on the next run")
     f.add_argument("--strict", action="store_true", help="exit with status 3 when a clip misses the targets")
+    f.add_argument("--totals-only", action="store_true",
+                   help="print the totals and nothing per clip (a holdout's figure without its failures)")
     f.set_defaults(func=eval_footage)
 
 
@@ -61,6 +63,8 @@ def eval_footage(args: argparse.Namespace) -> int:
                 clip, data = _evaluate(entry, folder, name, cfg, args.pose_cache)
                 scores.append(clip)
                 rows.append({**clip.to_json(), "labels": labels_file, "analysis": data})
+                if args.totals_only:
+                    continue
                 if not args.json:
                     print(_row(clip), flush=True)
                 else:
@@ -72,7 +76,10 @@ def eval_footage(args: argparse.Namespace) -> int:
     summary = totals(all_scores)
     if args.json:
         labels = args.labels[0] if len(args.labels) == 1 else list(args.labels)
-        print(json.dumps({"labels": labels, "clips": rows, "totals": summary, "sets": per_set}))
+        out = {"labels": labels, "clips": rows, "totals": summary, "sets": per_set}
+        if args.totals_only:
+            del out["clips"]
+        print(json.dumps(out))
     else:
         print(f"total: {_summary(summary)}")
     if args.strict and summary["passed"] < summary["clips"]:

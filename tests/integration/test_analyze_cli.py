@@ -94,6 +94,23 @@ def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
     assert "total: 0/1 clips pass" in proc.stdout
 
 
+def test_eval_totals_only_says_how_many_pass_and_not_which(footage_dir, footage_labels, tmp_path):
+    # A holdout is run for its figure; its failures are not to be looked at while tuning.
+    entry = next(e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4")
+    wrong = dict(entry, turn=dict(entry["turn"], direction_from_above="counterclockwise"))
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([wrong]))
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--totals-only")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("total: 0/1 clips pass") and len(proc.stdout.splitlines()) == 1, proc.stdout
+    assert "iper" not in proc.stdout + proc.stderr
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--totals-only", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert "clips" not in data and data["totals"]["clips"] == 1 and data["totals"]["passed"] == 0
+    assert "iper" not in proc.stdout + proc.stderr
+
+
 def test_eval_scores_each_labels_file_apart_and_caches_poses(footage_dir, footage_labels, tmp_path):
     iper = [e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4"]
     squats = [e for e in footage_labels if e["file"] == "tfjs_pose_squats.mp4"]
