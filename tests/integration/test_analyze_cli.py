@@ -83,11 +83,17 @@ def test_eval_footage_scores_each_clip_and_totals(footage_dir, footage_labels, t
     assert totals["turns_found"] == totals["turns_expected"] == 2
 
 
-def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
+def _labelled_the_wrong_way(footage_labels, tmp_path):
+    """A labels file whose one clip (iPER's clockwise turn) is labelled counter-clockwise."""
     entry = next(e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4")
     wrong = dict(entry, turn=dict(entry["turn"], direction_from_above="counterclockwise"))
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps([wrong]))
+    return labels
+
+
+def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
+    labels = _labelled_the_wrong_way(footage_labels, tmp_path)
     proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--strict")
     assert proc.returncode == 3, proc.stderr
     assert "WRONG" in proc.stdout and "FAIL" in proc.stdout
@@ -96,10 +102,7 @@ def test_eval_table_and_strict_exit(footage_dir, footage_labels, tmp_path):
 
 def test_eval_totals_only_says_how_many_pass_and_not_which(footage_dir, footage_labels, tmp_path):
     # A holdout is run for its figure; its failures are not to be looked at while tuning.
-    entry = next(e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4")
-    wrong = dict(entry, turn=dict(entry["turn"], direction_from_above="counterclockwise"))
-    labels = tmp_path / "labels.json"
-    labels.write_text(json.dumps([wrong]))
+    labels = _labelled_the_wrong_way(footage_labels, tmp_path)
     proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--totals-only")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("total: 0/1 clips pass") and len(proc.stdout.splitlines()) == 1, proc.stdout
