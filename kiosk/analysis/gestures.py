@@ -100,7 +100,7 @@ class GestureTracker:
             return []
         if body is not None and not turning:
             self._remember_front(t, body)
-        if body is None or turning or body.facing < self._min_facing():
+        if body is None or turning or not self._faces_mirror(body):
             self._raised_since = None
             for trail in self._wrists.values():
                 trail.clear()
@@ -126,14 +126,17 @@ class GestureTracker:
         while self._fronts and (t - self._fronts[0][0] > s.front_memory_s or t < self._fronts[0][0]):
             self._fronts.popleft()
 
-    def _min_facing(self) -> float:
-        """How wide the shoulders must look to face the mirror: ``min_facing``, or less for
-        someone whose own front is narrower (see the module docstring)."""
+    def _faces_mirror(self, body: "_Body") -> bool:
+        """The shoulders look wide enough to face the mirror: ``min_facing``, or less for someone
+        whose own front is narrower (see the module docstring); that front is only read when the
+        shoulders fall short of ``min_facing``, which the bar never exceeds."""
         s = self.settings
+        if body.facing >= s.min_facing:
+            return True
         if not self._fronts:
-            return s.min_facing
+            return False
         front = float(np.percentile([f for _, f in self._fronts], 90))
-        return max(min(s.min_facing, s.facing_share * front), s.facing_floor)
+        return body.facing >= max(s.facing_share * front, s.facing_floor)
 
     def _raise(self, t: float, body: "_Body") -> tuple[float, bool]:
         up = [body.above_head(w, self.settings.raise_reach) for w in (lm.LEFT_WRIST, lm.RIGHT_WRIST)]
