@@ -10,6 +10,9 @@ looking down (``tilt``), a shopper seen from the knees up (``cropped``), a secon
 walking past behind the shopper (``passerby``), a long exposure that smears whatever moves
 (``blur``), and the analysis rate the live mirror gets on a 2-core machine (``5fps``, and
 ``5fps-late`` taking the frames half an interval later).
+
+Variations combine with ``+`` (``variant``): ``letterbox+5fps`` is the letterboxed clip at the
+live rate, each change applied in the order named.
 """
 
 from __future__ import annotations
@@ -331,6 +334,37 @@ VARIANTS: dict[str, Variant] = {
         Variant("5fps-late", _late, dict, max_fps=5.0),
     )
 }
+
+
+def variant(name: str) -> Variant:
+    """The variation called ``name``: one of ``VARIANTS``, or several joined by ``+``, applied
+    left to right (frames and labels alike) at the lowest analysis rate any of them sets.
+    Raises ``ValueError`` for a name it does not know, or for two that each turn the picture."""
+    parts = name.split("+")
+    unknown = [p for p in parts if p not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant {', '.join(repr(p) for p in unknown)}; known: {', '.join(VARIANTS)}")
+    if len(parts) == 1:
+        return VARIANTS[name]
+    chosen = [VARIANTS[p] for p in parts]
+    if sum(1 for v in chosen if v.rotation) > 1:
+        raise ValueError(f"variant {name!r} turns the picture twice")
+    if len(set(parts)) < len(parts):
+        raise ValueError(f"variant {name!r} names one variation twice")
+
+    def frames(source: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+        for v in chosen:
+            source = v.frames(source, duration)
+            duration = v.labels({"duration_s": duration})["duration_s"]  # a speed change changes it
+        yield from source
+
+    def labels(entry: dict) -> dict:
+        for v in chosen:
+            entry = v.labels(entry)
+        return entry
+
+    rates = [v.max_fps for v in chosen if v.max_fps]
+    return Variant(name, frames, labels, min(rates) if rates else None, sum(v.rotation for v in chosen))
 
 
 def turn_cuts(turn: dict) -> dict[str, float]:

@@ -26,7 +26,8 @@ def register(subparsers) -> None:
     f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     f.add_argument("--dir", help="folder of the clips (default: the folder of each LABELS.json)")
     f.add_argument("--variants", default="original",
-                   help=f"comma-separated clip variations to run, or 'all' ({', '.join(VARIANTS)})")
+                   help=f"comma-separated clip variations to run, or 'all' ({', '.join(VARIANTS)}); "
+                        "join variations with '+' to combine them (letterbox+5fps)")
     f.add_argument("--config", help="configuration file whose [analysis] section is used")
     f.add_argument("--pose-cache", metavar="DIR",
                    help="keep the poses of each clip and variant in DIR and reuse them on the next run")
@@ -38,13 +39,17 @@ def register(subparsers) -> None:
 
 def eval_footage(args: argparse.Namespace) -> int:
     from kiosk.analysis.scoring import totals
-    from kiosk.analysis.variants import VARIANTS
+    from kiosk.analysis.variants import VARIANTS, variant
 
     cfg = load_config(args.config).analysis
     names = list(VARIANTS) if args.variants == "all" else [n.strip() for n in args.variants.split(",") if n.strip()]
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown or not names:
-        raise UsageError(f"unknown variant {', '.join(unknown) or '(none given)'}; known: {', '.join(VARIANTS)}")
+    if not names:
+        raise UsageError(f"no variant given; known: {', '.join(VARIANTS)} (join them with '+' to combine)")
+    for name in names:
+        try:
+            variant(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     sets = []
     for labels_file in args.labels:
         entries = _read_labels(Path(labels_file))
@@ -91,10 +96,10 @@ def _evaluate(entry: dict, folder: Path, name: str, cfg, cache_dir: str | None):
     from kiosk.analysis.pose_cache import PoseCache
     from kiosk.analysis.scoring import score
     from kiosk.analysis.settings import body_settings, pose_settings
-    from kiosk.analysis.variants import VARIANTS
+    from kiosk.analysis.variants import variant as named
     from kiosk.analysis.video import VideoOptions, analyse_frames, read_frames
 
-    variant = VARIANTS[name]
+    variant = named(name)
     path = folder / entry["file"]
     labels = variant.labels(entry)
     options = VideoOptions(variant.max_fps or cfg.max_fps, pose_settings(cfg, variant.rotation), body_settings(cfg))

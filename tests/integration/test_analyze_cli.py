@@ -83,6 +83,22 @@ def test_eval_footage_scores_each_clip_and_totals(footage_dir, footage_labels, t
     assert totals["turns_found"] == totals["turns_expected"] == 2
 
 
+def test_eval_combines_variations_with_plus_and_names_the_unknown(footage_dir, footage_labels, tmp_path):
+    keep = [e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4"]
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps(keep))
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "mirrored+5fps", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [clip] = json.loads(proc.stdout)["clips"]
+    # Mirrored, so counter-clockwise; at 5 analysed frames a second the 1.6 s clip gives 8 frames.
+    assert clip["variant"] == "mirrored+5fps" and clip["direction"] == "ccw" and clip["passed"], clip
+    assert len(clip["analysis"]["yaw"]) <= 9
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "mirrored+fast3x", timeout=60)
+    assert proc.returncode == 1 and "unknown variant 'fast3x'" in proc.stderr and "Traceback" not in proc.stderr
+    proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "sideways+sideways", timeout=60)
+    assert proc.returncode == 1 and "turns the picture twice" in proc.stderr
+
+
 def _labelled_the_wrong_way(footage_labels, tmp_path):
     """A labels file whose one clip (iPER's clockwise turn) is labelled counter-clockwise."""
     entry = next(e for e in footage_labels if e["file"] == "iper_023_1_1_turn.mp4")
