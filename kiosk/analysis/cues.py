@@ -49,6 +49,10 @@ from kiosk.analysis.pose import Pose
 
 #: The torso must point up at least this much (cosine from vertical, ~53°) for the cues to count.
 UPRIGHT = 0.6
+#: And its shoulders and hips must lie in the picture, give or take this much (picture widths or
+#: heights): a face close to the glass makes the model invent a body below the picture's edge.
+IN_PICTURE = 0.05
+_TORSO = [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP]
 _SEEN = 0.5
 #: A wrist this close to the head's centre (in torso lengths) hides it.
 HAND_AT_HEAD = 0.45
@@ -77,8 +81,11 @@ class Cues:
 
 
 def cues_of(pose: Pose) -> Cues | None:
-    """The cues of a standing pose, or None when the torso is not upright or not seen."""
+    """The cues of a standing pose, or None when the torso is not upright or not in the picture."""
     w, vis = pose.world, pose.visibility
+    corners = pose.image[_TORSO]
+    if np.any(corners < -IN_PICTURE) or np.any(corners > 1 + IN_PICTURE):
+        return None  # a face close to the glass, someone half out of the picture: no torso to read
     torso3 = (w[lm.LEFT_SHOULDER] + w[lm.RIGHT_SHOULDER]) / 2 - (w[lm.LEFT_HIP] + w[lm.RIGHT_HIP]) / 2
     length3 = float(np.linalg.norm(torso3))
     if length3 < 1e-3 or -float(torso3[1]) < UPRIGHT * length3:

@@ -11,7 +11,9 @@ Each clip and variation is its own test. CI runs, on every real clip, the clip a
 mirrored, time-reversed and analysed at 5 frames a second (the live rate on a 2-core machine)
 at two phases (``5fps`` and ``5fps-late``, half an interval later),
 and on real turning clips also the other variations that ``kiosk eval footage --variants all``
-runs, except 10fps (``KIOSK_FOOTAGE_VARIANTS=all`` runs every one). The rendered sets already
+runs, except 10fps (``KIOSK_FOOTAGE_VARIANTS=all`` runs every one). Every real clip, turning or
+not, also runs each change to the picture at the live rate (``letterbox+5fps``…): a face close
+to the glass, letterboxed at 5 frames a second, once made a 360° turn out of nothing. The rendered sets already
 vary speed, holds, outfits and camera height: every rendered clip runs as rendered and at
 5 frames a second at both phases, the turning ones also mirrored and reversed. Pose results are cached per clip and variation for the whole test session, so the
 model runs once per video; ``KIOSK_POSE_CACHE=DIR`` keeps them on disk between sessions too
@@ -31,7 +33,7 @@ from kiosk.analysis.cues import CueModel
 from kiosk.analysis.pose import PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from kiosk.analysis.scoring import expects_full_turn, score
-from kiosk.analysis.variants import VARIANTS, paused, paused_labels, there_and_back, turn_cuts
+from kiosk.analysis.variants import VARIANTS, paused, paused_labels, there_and_back, turn_cuts, variant as named
 from kiosk.analysis.video import VideoAnalysis, VideoOptions, analyse_frames, read_frames
 from tests.conftest import FOOTAGE, ROOT
 
@@ -50,6 +52,8 @@ EVERY_CLIP = ["original", "mirrored", "reversed", "5fps", "5fps-late"]
 TURNING_ONLY = ["slow0.5x", "fast2x", "letterbox", "cropped", "tilt", "passerby", "blur", "dim", "dropouts", "sideways"]
 if os.environ.get("KIOSK_FOOTAGE_VARIANTS") == "all":
     TURNING_ONLY = [v for v in VARIANTS if v not in EVERY_CLIP]
+# Changes to the picture, each at the live rate, on every real clip (turning or not).
+AT_LIVE_RATE = [f"{v}+5fps" for v in ("letterbox", "cropped", "tilt", "passerby", "blur", "dim", "dropouts", "sideways")]
 
 
 def _entries() -> dict[str, list[dict]]:
@@ -70,7 +74,7 @@ def _variants(set_name: str, entry: dict, turning_only: bool) -> list[str]:
             return []
         return ["original", "5fps", "5fps-late"] + (["mirrored", "reversed"] if turning else [])
     if turning_only:
-        return TURNING_ONLY if turning else []
+        return (TURNING_ONLY if turning else []) + AT_LIVE_RATE
     return EVERY_CLIP
 
 
@@ -102,7 +106,7 @@ def analysed():
             clip = SETS[set_name].parent / file
             if not clip.is_file():
                 pytest.skip(f"{clip} is not here")
-            v = VARIANTS[variant]
+            v = named(variant)
             labels = v.labels(entry)
             options = VideoOptions(max_fps=v.max_fps or 15.0, pose=PoseSettings(rotation=v.rotation))
             poses = disk.load(clip, variant, options.max_fps, options.pose) if disk else None
@@ -147,7 +151,8 @@ def test_every_labelled_clip_meets_the_targets(analysed, set_name, file, variant
 
 @pytest.mark.slow
 @pytest.mark.parametrize("set_name, file, variant", _cases(turning_only=True))
-def test_turning_clips_meet_the_targets_when_varied(analysed, set_name, file, variant):
+def test_real_clips_meet_the_targets_when_varied(analysed, set_name, file, variant):
+    """Turning clips in every variation; every real clip with the picture changed at the live rate."""
     labels, result = analysed(set_name, file, variant)
     assert_meets_targets(labels, result, variant)
 

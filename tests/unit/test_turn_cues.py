@@ -185,3 +185,23 @@ def test_a_hand_at_the_head_hides_its_colours():
     assert cues_of(down).head is colours
     at_head = dataclasses.replace(make_pose(0.0, 0.0, left_wrist=(0.05, -0.15)), head=colours)
     assert cues_of(at_head).head is None  # fixing the hair: the colours are the hand's
+
+
+@pytest.mark.parametrize("shift", [0.7, -0.7])
+def test_a_torso_outside_the_picture_gives_no_cues(shift):
+    # A face close to the glass: the model invents shoulders and hips below the picture's edge
+    # (or someone stands half out of it); there is no torso to read a yaw from.
+    pose = make_pose(0.0, 0.0)
+    assert cues_of(pose) is not None
+    moved = dataclasses.replace(pose, image=(pose.image + np.float32([0.0, shift])).astype(np.float32))
+    assert cues_of(moved) is None
+    sideways = dataclasses.replace(pose, image=(pose.image + np.float32([shift, 0.0])).astype(np.float32))
+    assert cues_of(sideways) is None
+
+
+def test_a_torso_at_the_pictures_edge_still_counts():
+    pose = make_pose(0.0, 0.0)
+    torso = pose.image[[11, 12, 23, 24]]
+    lowest = float(torso[:, 1].max())
+    at_edge = dataclasses.replace(pose, image=(pose.image + np.float32([0.0, 1.03 - lowest])).astype(np.float32))
+    assert cues_of(at_edge) is not None
