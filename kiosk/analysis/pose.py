@@ -50,7 +50,7 @@ HEAD_BOX = 0.2
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 6
+VERSION = 7
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +86,7 @@ class PoseSettings:
     face_check: bool = True  # look for a face on the head (face mesh): tells a front from a back view
     face_every_s: float = 0.5  # at most two face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
+    retry_raised_arm: bool = True  # a raised arm whose hand is lost: look again without tracking
 
 
 
@@ -108,6 +109,7 @@ class PoseEstimator:
     def __init__(self, settings: PoseSettings | None = None) -> None:
         self.settings = settings or PoseSettings()
         self._pose = None
+        self._search = None  # the same model without tracking, started the first time it is needed
         self._face = None
         self._cv2 = None
         self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
@@ -143,6 +145,9 @@ class PoseEstimator:
         if self._pose is not None:
             self._pose.close()
             self._pose = None
+        if self._search is not None:
+            self._search.close()
+            self._search = None
         if self._face is not None:
             self._face.close()
             self._face = None
@@ -165,6 +170,8 @@ class PoseEstimator:
         small = self._downsize(crop)
         rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
+        if self.settings.retry_raised_arm and _raised_arm_lost(result):
+            result = self._search_again(rgb, result)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             if self._box is not None:
                 # Lost inside the crop: look at the whole frame again from the next frame on.
@@ -231,6 +238,28 @@ class PoseEstimator:
         # Shrink first: rotating a full 1080p frame costs more than the model's whole input.
         return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
+    def _search_again(self, rgb: np.ndarray, tracked):
+        """The same picture through the model without tracking; its answer if it places the hand.
+
+        Tracking looks for the person where the last frame had them. At a few analysed frames a
+        second, an arm raised between two frames can leave the hand outside that region: the model
+        then puts the wrist at the chin, unseen, frame after frame, and a raised hand is never
+        held up. Searching the whole picture again finds it (about 1.5× the model's time, only on
+        such frames).
+        """
+        if self._search is None:
+            mp = native.mediapipe()
+            s = self.settings
+            self._search = mp.solutions.pose.Pose(
+                static_image_mode=True, model_complexity=s.model_complexity, enable_segmentation=False,
+                min_detection_confidence=s.min_detection_confidence)
+        found = self._search.process(rgb)
+        if found.pose_landmarks is None or found.pose_world_landmarks is None:
+            return tracked
+        wrist = [WRIST_OF[e] for e in _lost_wrists(tracked)]
+        vis = [found.pose_landmarks.landmark[w].visibility for w in wrist]
+        return found if wrist and min(vis) >= _SEEN_AGAIN else tracked
+
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
             return 0, 0, width, height
@@ -282,6 +311,25 @@ class PoseEstimator:
             return pixels
         size = (max(round(width * scale), 1), max(round(height * scale), 1))
         return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)
+
+
+#: A wrist the model sees this little of is lost; one it sees this much is found again.
+_LOST, _SEEN_AGAIN = 0.3, 0.5
+WRIST_OF = {LEFT_ELBOW: LEFT_WRIST, RIGHT_ELBOW: RIGHT_WRIST}
+_SHOULDER_OF = {LEFT_ELBOW: LEFT_SHOULDER, RIGHT_ELBOW: RIGHT_SHOULDER}
+
+
+def _lost_wrists(result) -> list[int]:
+    """The elbows raised above their shoulder whose wrist the model has lost (elbow indices)."""
+    if result.pose_landmarks is None:
+        return []
+    p = result.pose_landmarks.landmark
+    return [e for e, sh in _SHOULDER_OF.items()
+            if p[e].y < p[sh].y and p[e].visibility >= _LOST and p[WRIST_OF[e]].visibility < _LOST]
+
+
+def _raised_arm_lost(result) -> bool:
+    return bool(_lost_wrists(result))
 
 
 def _head_square(image: np.ndarray, shape: tuple, half_torso: float,
