@@ -170,8 +170,9 @@ class PoseEstimator:
         small = self._downsize(crop)
         rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
-        if self.settings.retry_raised_arm and _raised_arm_lost(result):
-            result = self._search_again(rgb, result)
+        lost = _lost_wrists(result) if self.settings.retry_raised_arm else []
+        if lost:
+            result = self._search_again(rgb, result, lost)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             if self._box is not None:
                 # Lost inside the crop: look at the whole frame again from the next frame on.
@@ -238,14 +239,15 @@ class PoseEstimator:
         # Shrink first: rotating a full 1080p frame costs more than the model's whole input.
         return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
-    def _search_again(self, rgb: np.ndarray, tracked):
-        """The same picture through the model without tracking; its answer if it places the hand.
+    def _search_again(self, rgb: np.ndarray, tracked, lost: list[int]):
+        """The same picture through the model without tracking; its answer if it sees the ``lost``
+        wrists.
 
         Tracking looks for the person where the last frame had them. At a few analysed frames a
         second, an arm raised between two frames can leave the hand outside that region: the model
         then puts the wrist at the chin, unseen, frame after frame, and a raised hand is never
-        held up. Searching the whole picture again finds it (about 1.5× the model's time, only on
-        such frames).
+        held up. Searching the picture afresh finds it (about 1.5× the model's time, only on such
+        frames).
         """
         if self._search is None:
             mp = native.mediapipe()
@@ -256,9 +258,8 @@ class PoseEstimator:
         found = self._search.process(rgb)
         if found.pose_landmarks is None or found.pose_world_landmarks is None:
             return tracked
-        wrist = [WRIST_OF[e] for e in _lost_wrists(tracked)]
-        vis = [found.pose_landmarks.landmark[w].visibility for w in wrist]
-        return found if wrist and min(vis) >= _SEEN_AGAIN else tracked
+        seen = found.pose_landmarks.landmark
+        return found if all(seen[w].visibility >= _SEEN_AGAIN for w in lost) else tracked
 
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
@@ -315,21 +316,15 @@ class PoseEstimator:
 
 #: A wrist the model sees this little of is lost; one it sees this much is found again.
 _LOST, _SEEN_AGAIN = 0.3, 0.5
-WRIST_OF = {LEFT_ELBOW: LEFT_WRIST, RIGHT_ELBOW: RIGHT_WRIST}
-_SHOULDER_OF = {LEFT_ELBOW: LEFT_SHOULDER, RIGHT_ELBOW: RIGHT_SHOULDER}
+_ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
 
 
 def _lost_wrists(result) -> list[int]:
-    """The elbows raised above their shoulder whose wrist the model has lost (elbow indices)."""
+    """The wrists the model has lost on an arm whose elbow is raised above its shoulder."""
     if result.pose_landmarks is None:
         return []
     p = result.pose_landmarks.landmark
-    return [e for e, sh in _SHOULDER_OF.items()
-            if p[e].y < p[sh].y and p[e].visibility >= _LOST and p[WRIST_OF[e]].visibility < _LOST]
-
-
-def _raised_arm_lost(result) -> bool:
-    return bool(_lost_wrists(result))
+    return [w for sh, e, w in _ARMS if p[e].y < p[sh].y and p[e].visibility >= _LOST and p[w].visibility < _LOST]
 
 
 def _head_square(image: np.ndarray, shape: tuple, half_torso: float,

@@ -16,19 +16,23 @@ from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import PoseEstimator, PoseSettings, _lost_wrists
 
 
-def result(elbow_y=0.3, shoulder_y=0.4, wrist_vis=0.1, elbow_vis=0.6, side=lm.LEFT_ELBOW):
+ARMS = {"left": (lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST),
+        "right": (lm.RIGHT_SHOULDER, lm.RIGHT_ELBOW, lm.RIGHT_WRIST)}
+
+
+def result(elbow_y=0.3, shoulder_y=0.4, wrist_vis=0.1, elbow_vis=0.6, side="left"):
     points = [SimpleNamespace(x=0.5, y=0.6, z=0.0, visibility=0.9) for _ in range(lm.LANDMARKS)]
-    shoulder = {lm.LEFT_ELBOW: lm.LEFT_SHOULDER, lm.RIGHT_ELBOW: lm.RIGHT_SHOULDER}[side]
+    shoulder, elbow, wrist = ARMS[side]
     points[shoulder] = SimpleNamespace(x=0.5, y=shoulder_y, z=0.0, visibility=0.9)
-    points[side] = SimpleNamespace(x=0.5, y=elbow_y, z=0.0, visibility=elbow_vis)
-    points[lm.WRIST_OF[side]] = SimpleNamespace(x=0.5, y=0.35, z=0.0, visibility=wrist_vis)
+    points[elbow] = SimpleNamespace(x=0.5, y=elbow_y, z=0.0, visibility=elbow_vis)
+    points[wrist] = SimpleNamespace(x=0.5, y=0.35, z=0.0, visibility=wrist_vis)
     marks = SimpleNamespace(landmark=points)
     return SimpleNamespace(pose_landmarks=marks, pose_world_landmarks=marks)
 
 
 def test_a_raised_elbow_with_an_unseen_wrist_is_a_lost_hand():
-    assert _lost_wrists(result()) == [lm.LEFT_ELBOW]
-    assert _lost_wrists(result(side=lm.RIGHT_ELBOW)) == [lm.RIGHT_ELBOW]
+    assert _lost_wrists(result()) == [lm.LEFT_WRIST]
+    assert _lost_wrists(result(side="right")) == [lm.RIGHT_WRIST]
 
 
 def test_an_arm_down_a_seen_wrist_or_no_person_is_not():
@@ -40,10 +44,9 @@ def test_an_arm_down_a_seen_wrist_or_no_person_is_not():
 
 class Search:
     def __init__(self, answer):
-        self.answer, self.calls = answer, 0
+        self.answer = answer
 
     def process(self, rgb):
-        self.calls += 1
         return self.answer
 
     def close(self):
@@ -55,9 +58,10 @@ def test_the_search_is_taken_only_where_it_finds_the_hand():
     tracked = result()
     rgb = np.zeros((8, 8, 3), np.uint8)
     found = result(wrist_vis=0.9)
+    lost = [lm.LEFT_WRIST]
     estimator._search = Search(found)
-    assert estimator._search_again(rgb, tracked) is found
+    assert estimator._search_again(rgb, tracked, lost) is found
     estimator._search = Search(result(wrist_vis=0.2))  # no better: keep what tracking said
-    assert estimator._search_again(rgb, tracked) is tracked
+    assert estimator._search_again(rgb, tracked, lost) is tracked
     estimator._search = Search(SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None))
-    assert estimator._search_again(rgb, tracked) is tracked
+    assert estimator._search_again(rgb, tracked, lost) is tracked
