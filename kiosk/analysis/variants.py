@@ -6,8 +6,9 @@ changes with them, the labels: a mirrored scene turns the other way, a time-reve
 a slower one takes longer. Used by ``kiosk eval footage --variants`` and by the tests.
 
 Some imitate a fitting room rather than a studio: a camera mounted a little crooked and
-looking down (``tilt``), a shopper seen from the knees up (``cropped``), a second person
-walking past behind the shopper (``passerby``), a long exposure that smears whatever moves
+looking down (``tilt``), a shopper seen from the knees up (``cropped``), a camera zooming in
+on the upper body and out again (``zoom``, as studio fashion clips do), a second person walking
+past behind the shopper (``passerby``), a long exposure that smears whatever moves
 (``blur``), and the analysis rate the live mirror gets on a 2-core machine (``5fps``, and
 ``5fps-late`` taking the frames half an interval later).
 
@@ -18,6 +19,7 @@ live rate, each change applied in the order named.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -95,6 +97,20 @@ def _cropped(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarra
     standing close, seen from about the knees up (no feet, so no toes-below-heels cue)."""
     for t, pixels in frames:
         yield t, np.ascontiguousarray(pixels[: round(pixels.shape[0] * 0.75)])
+
+
+def _zoom(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
+    """The picture zooms in on the upper body and out again over the clip, 1.5× at its middle:
+    a studio camera closing in on a dress, or a shopper stepping towards the glass and back.
+    The frame keeps its size; the feet leave the picture first, the head last."""
+    cv2 = native.cv2()
+
+    for t, pixels in frames:
+        h, w = pixels.shape[:2]
+        scale = 1.0 + 0.5 * math.sin(math.pi * min(max(t / duration, 0.0), 1.0)) if duration > 0 else 1.0
+        x0, y0 = (w - w / scale) / 2, (h - h / scale) * 0.1  # the kept part's top left corner
+        matrix = np.float32([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+        yield t, cv2.warpAffine(pixels, matrix, (w, h), flags=cv2.INTER_LINEAR)
 
 
 def _sideways(frames: Frames, duration: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -323,6 +339,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("fast2x", _speed(2.0), lambda lab: _times(lab, lambda t: t / 2.0)),
         Variant("letterbox", _letterbox, dict),
         Variant("cropped", _cropped, dict),
+        Variant("zoom", _zoom, dict),
         Variant("dim", _dim, dict),
         Variant("dropouts", _dropouts, dict),
         Variant("10fps", _same, dict, max_fps=10.0),

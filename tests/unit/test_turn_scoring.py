@@ -98,6 +98,22 @@ def test_variant_frames_are_changed_as_named():
     assert [t for t, _ in VARIANTS["fast2x"].frames(frames, 1.5)] == [0.0, 0.25, 0.5]
 
 
+def test_the_zoom_closes_in_on_the_upper_body_at_the_middle_and_is_out_at_the_ends():
+    import numpy as np
+
+    frame = np.zeros((200, 100, 3), np.uint8)
+    frame[90:110, 40:60] = 255  # a 20 px square at the centre
+    frame[190:, :] = 128  # a grey floor along the bottom
+    out = dict(VARIANTS["zoom"].frames([(0.0, frame), (1.0, frame), (2.0, frame)], 2.0))
+    assert all(f.shape == frame.shape for f in out.values())
+    assert np.array_equal(out[0.0], frame) and np.array_equal(out[2.0], frame)  # no zoom at either end
+    middle = out[1.0]
+    assert (middle > 200).all(axis=2).sum() == pytest.approx(30 * 30, rel=0.15)  # 1.5x: 20 px grows to 30
+    assert middle[-10:].max() == 0  # the floor has left the picture; the top (the head) stays
+    rows = np.nonzero((middle > 200).all(axis=2).any(axis=1))[0]
+    assert rows[0] == pytest.approx(125, abs=2)  # it closes in on a point a tenth of the way down
+
+
 def test_variations_combine_in_the_order_named():
     import numpy as np
 
