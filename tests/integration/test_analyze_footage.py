@@ -52,8 +52,10 @@ EVERY_CLIP = ["original", "mirrored", "reversed", "5fps", "5fps-late"]
 TURNING_ONLY = ["slow0.5x", "fast2x", "letterbox", "cropped", "zoom", "tilt", "passerby", "blur", "dim", "dropouts", "sideways"]
 if os.environ.get("KIOSK_FOOTAGE_VARIANTS") == "all":
     TURNING_ONLY = [v for v in VARIANTS if v not in EVERY_CLIP]
-# Changes to the picture, each at the live rate, on every real clip (turning or not).
-AT_LIVE_RATE = [f"{v}+5fps" for v in ("letterbox", "cropped", "zoom", "tilt", "passerby", "blur", "dim", "dropouts", "sideways")]
+# Changes to the picture, each at the live rate, on every real clip (turning or not); and dim and
+# blurred at once (the mint dress's plain back, drifting, once read as a turn back that way).
+AT_LIVE_RATE = [f"{v}+5fps" for v in ("letterbox", "cropped", "zoom", "tilt", "passerby", "blur", "dim", "dropouts", "sideways",
+                                      "dim+blur")]
 
 
 def _entries() -> dict[str, list[dict]]:

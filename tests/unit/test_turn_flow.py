@@ -102,6 +102,23 @@ def test_the_flow_rules_out_standing_still_and_the_other_way_but_no_flow_rules_o
     assert nothing.max() - nothing.min() < 1.0
 
 
+def test_a_plain_back_shows_no_flow_even_while_the_body_drifts_across_the_picture():
+    # The real mint dress, dim and blurred at 5 fps: at her plain back the picture shows no flow
+    # at all, while her torso's centre drifts image-left at 0.35-0.46 torso lengths a second.
+    # With the drift taken off, "nothing" reads as the surface going image-right (a turn back
+    # the other way), and the turn was given up; a plain surface shows no drift either.
+    speeds = np.array([-360.0, -90.0, 0.0, 90.0, 360.0])
+    for shift in (-0.45, 0.45):
+        drifting = flow_loglik(0.0 - shift, speeds, CueModel(), shift)
+        assert drifting.max() - drifting.min() < 1.0  # rules out nothing, as without a drift
+    # A textured surface still shows the drift (the body standing still, stepping aside) ...
+    stepping = flow_loglik(0.45 - 0.45, speeds, CueModel(), 0.45)
+    assert stepping[2] == stepping.max()
+    # ... and a turn on top of it.
+    turning = flow_loglik(-0.8 - 0.45, speeds, CueModel(), 0.45)
+    assert turning[4] == turning.max() and turning[0] < turning[4] - 3 and turning[2] < turning[4] - 3
+
+
 def with_turning_flow(points: list[tuple[float, float]], gain: float = 0.3) -> list:
     """Canned poses along (t, yaw) whose torso flow shows each step's turn (``gain`` torso lengths
     a second per radian a second), the back taken for a front (labels swapped) and no face check."""
