@@ -88,9 +88,9 @@ def test_sigkill_mid_take_a_consented_take_comes_back_consented(mirror):
     mirror.live(timeout=60)
     first = mirror.record()
     wait_until(lambda: first in mirror.api_look_ids(), "the first look landing", 60)
-    mirror.touch(*mirror.replay_button(3))  # Keep
+    mirror.touch_replay(3)  # Keep
     mirror.answer(0)  # yes: this visit's looks are kept
-    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.touch_replay(0, count=4)
     mirror.live(timeout=30)
     cut = kill_mid_take(mirror)
 
@@ -111,7 +111,7 @@ def test_sigkill_mid_take_without_consent_keeps_nothing_of_that_visit(mirror):
     mirror.live(timeout=60)
     landed = mirror.record()  # a look of this visit, no yes given
     wait_until(lambda: landed in mirror.api_look_ids(), "the look landing", 60)
-    mirror.touch(*mirror.replay_button(0))
+    mirror.touch_replay(0)
     mirror.live(timeout=30)
     cut = kill_mid_take(mirror)
     assert landed in files_of(library)
@@ -130,7 +130,7 @@ def test_sigterm_during_a_share_exits_cleanly_and_the_link_works_after_the_resta
     mirror.live(timeout=60)
     look_id = mirror.record()
     wait_until(lambda: look_id in mirror.api_look_ids(), "the look landing", 60)
-    mirror.touch(*mirror.replay_button(2))  # Share: not kept yet, so the consent question first
+    mirror.touch_replay(2)  # Share: not kept yet, so the consent question first
     mirror.answer(0)
     url = wait_until(lambda: read_qr(mirror.grab()), "the QR code on screen", 30)
     assert url.startswith(mirror.api_url + "/s/"), url

@@ -107,19 +107,19 @@ def test_a_locked_look_database_delays_a_take_and_an_answer_but_loses_neither(mi
 
         asked = mirror.mark()
         lock = DatabaseLock(library / "looks.db")
-        mirror.touch(*mirror.replay_button(3))  # Keep: the consent question
+        mirror.touch_replay(3)  # Keep: the consent question
         mirror.answer(0, timeout=LOAD_SLACK_S)  # yes, while the database is held (10 s busy timeout)
         told = mirror.wait_shown("could not save your answer", asked, timeout=LOAD_SLACK_S)
         assert "/" not in told, "a file path on the shopper's screen"
         assert not api_looks(mirror)[look_id]["consent"] == "granted"
     finally:
         lock.release()
-    mirror.touch(*mirror.replay_button(3))  # asked again, answered again: now it counts
+    mirror.touch_replay(3)  # asked again, answered again: now it counts
     mirror.answer(0, timeout=LOAD_SLACK_S)
     mirror.wait_shown("Your looks from this visit are kept", asked)
     [look] = mirror.looks()
     assert look["id"] == look_id and look["consent"] == "granted"
-    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.touch_replay(0, count=4)
     mirror.live(timeout=30)
     mirror.settles_to(before, timeout=30)
     assert integrity(library / "looks.db") == "ok"
@@ -136,10 +136,10 @@ def consented_looks(mirror) -> set[str]:
     asked = mirror.mark()
     look_id = mirror.record()
     wait_until(lambda: look_id in api_looks(mirror), "the look landing", LOAD_SLACK_S)
-    mirror.touch(*mirror.replay_button(3))  # Keep: the consent question
+    mirror.touch_replay(3)  # Keep: the consent question
     mirror.answer(0, timeout=LOAD_SLACK_S)
     mirror.wait_shown("Your looks from this visit are kept", asked)
-    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.touch_replay(0, count=4)
     kept = {look["id"] for look in mirror.looks() if look["consent"] == "granted"}
     assert kept == {look_id}
     return kept
@@ -195,7 +195,7 @@ def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
     assert set(looks) - kept - {look_id} <= {doomed}
     for look in looks.values():
         assert Path(look["path"]).stat().st_size > 0
-    mirror.touch(*mirror.replay_button(0, count=4))
+    mirror.touch_replay(0, count=4)
     mirror.live(timeout=30)
     mirror.settles_to(before, timeout=30)
     assert integrity(library / "looks.db") == "ok"
