@@ -2,8 +2,8 @@
 
 ``kiosk eval footage --pose-cache DIR`` keeps one ``.npz`` file per clip, variant and pose
 settings: the pose model dominates the evaluation's time (tens of milliseconds a frame), the
-analysis after it takes about two. A file is used again only when the clip's size and
-modification time, the variant, the analysis rate and the pose settings are the same; the
+analysis after it takes about two. A file is used again only when the clip's content (its
+SHA-256), the variant, the analysis rate and the pose settings are the same; the
 estimator's own ``VERSION`` is part of the key, so a change to what ``estimate`` does
 invalidates old files. Plain arrays only (no pickle): a cache folder cannot run code.
 """
@@ -30,10 +30,24 @@ class PoseCache:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        self._hashes: dict[tuple[str, int, int], str] = {}
+
+    def _content(self, clip: Path) -> str:
+        """The clip's SHA-256, read once per size and modification time. By content, not by
+        time: a fresh copy of the same clip (a new checkout, shared footage copied anew) keeps
+        its cached poses; 2 ms for a 0.7 MB clip."""
+        stat = clip.stat()
+        at = (str(clip.resolve()), stat.st_size, stat.st_mtime_ns)
+        if at not in self._hashes:
+            digest = hashlib.sha256()
+            with clip.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            self._hashes[at] = digest.hexdigest()
+        return self._hashes[at]
 
     def _path(self, clip: Path, variant: str, max_fps: float, settings: PoseSettings) -> Path:
-        stat = clip.stat()
-        key = json.dumps([VERSION, clip.name, stat.st_size, int(stat.st_mtime), variant, max_fps,
+        key = json.dumps([VERSION, clip.name, self._content(clip), variant, max_fps,
                           dataclasses.asdict(settings)], sort_keys=True)
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         return self.folder / f"{clip.stem}.{variant}.{digest}.npz"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from kiosk.analysis.pose import PoseSettings
@@ -25,6 +27,20 @@ def test_poses_round_trip_and_the_key_holds_what_changes_them(tmp_path):
     assert cache.load(clip, "original", 15.0, PoseSettings(face_check=False)) is None
     clip.write_bytes(b"another video, another size")
     assert cache.load(clip, "original", 15.0, PoseSettings()) is None
+    clip.write_bytes(b"not really a vide0")  # the same size, another content
+    assert cache.load(clip, "original", 15.0, PoseSettings()) is None
+
+
+def test_a_fresh_copy_of_the_same_clip_keeps_its_poses(tmp_path):
+    # A new checkout, or the shared footage copied anew: the same bytes, another time.
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not really a video")
+    PoseCache(tmp_path / "cache").save(clip, "original", 15.0, PoseSettings(), [(0.0, None)])
+    copy = tmp_path / "copy" / "clip.mp4"
+    copy.parent.mkdir()
+    copy.write_bytes(clip.read_bytes())
+    os.utime(copy, (1_000_000, 1_000_000))
+    assert PoseCache(tmp_path / "cache").load(copy, "original", 15.0, PoseSettings()) == [(0.0, None)]
 
 
 def test_an_unreadable_cache_file_is_ignored(tmp_path):
