@@ -267,23 +267,24 @@ class CueLikelihood:
 
 
 def flow_loglik(flow: float, speed_deg_s: np.ndarray, model: CueModel, shift: float = 0.0) -> np.ndarray:
-    """Log-likelihood of a torso ``flow`` (``Cues.flow``, less the body's own ``shift`` across the
-    picture, both torso lengths a second) for each turning speed (°/s, clockwise +).
+    """Log-likelihood of a torso ``flow`` (``Cues.flow``, torso lengths a second) for each turning
+    speed (°/s, clockwise +), while the body itself moves across the picture at ``shift``.
 
     Turning clockwise carries the near surface image-left (negative flow), anticlockwise
-    image-right, at up to ``flow_gain`` torso lengths a second per radian a second; a still body
-    shows no flow. A plain or blurred surface shows nothing however fast it turns, and nothing
-    of the body's own shift either: its flow is 0 before the shift is taken off, so ``-shift``
-    after. So a flow of either sign rules out standing still and turning the other way, a speed
-    too slow for it a little, and no flow rules out nothing but a fast turn of a textured
-    garment, even while the body drifts across the picture.
+    image-right, at up to ``flow_gain`` torso lengths a second per radian a second, on top of
+    the body's own shift; a still body shows its shift alone. A plain or blurred surface shows
+    nothing however fast it turns, and nothing of the shift either: its flow is 0. So a flow of
+    either sign rules out standing still and turning the other way, a speed too slow for it a
+    little, and no flow rules out nothing but a fast turn of a textured garment, even while the
+    body drifts across the picture.
     """
     m = model
     omega = np.radians(speed_deg_s)
+    moved = flow - shift  # the surface's motion across the torso, the body's own taken off
     norm = m.flow_still * math.sqrt(2 * math.pi)
-    still = math.exp(-0.5 * (flow / m.flow_still) ** 2) / norm  # the surface moves with the body
-    blank = math.exp(-0.5 * ((flow + shift) / m.flow_still) ** 2) / norm  # the surface shows nothing
-    along = -np.sign(omega) * flow  # positive where the flow goes the way this turn carries the surface
+    still = math.exp(-0.5 * (moved / m.flow_still) ** 2) / norm  # the surface moves with the body
+    blank = math.exp(-0.5 * (flow / m.flow_still) ** 2) / norm  # the surface shows nothing
+    along = -np.sign(omega) * moved  # positive where the flow goes the way this turn carries the surface
     top = m.flow_gain * np.abs(omega) + m.flow_still
     carried = np.where((along >= -m.flow_still) & (along <= top), 1.0 / m.flow_range, 0.0)
     turning = m.flow_blank * blank + (1 - m.flow_blank - m.flow_outlier) * carried

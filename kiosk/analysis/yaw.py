@@ -146,11 +146,11 @@ class YawTracker:
         The picture also moves across the torso when the whole body moves (a step aside, a
         sway): that part, how fast the torso's centre crossed the picture over the last
         ``shift_s`` (long enough that the joints' wobble in a fast spin averages out), is
-        taken off first. A plain surface shows neither, and ``flow_loglik`` knows it."""
+        taken off (``flow_loglik``; a plain surface shows neither)."""
         if cues.flow is None:
             return None
         shift = body_shift(self._centres, self.settings.shift_s / 2) or 0.0
-        loglik = flow_loglik(cues.flow - shift, step.offsets * BIN_DEG / step.dt, self.settings.cues, shift)
+        loglik = flow_loglik(cues.flow, step.offsets * BIN_DEG / step.dt, self.settings.cues, shift)
         return loglik - loglik.max()
 
     def _advance(self, step: "_Step", loglik: np.ndarray, t: float, moved: np.ndarray | None = None) -> "_Frame":

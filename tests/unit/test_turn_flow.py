@@ -109,13 +109,13 @@ def test_a_plain_back_shows_no_flow_even_while_the_body_drifts_across_the_pictur
     # the other way), and the turn was given up; a plain surface shows no drift either.
     speeds = np.array([-360.0, -90.0, 0.0, 90.0, 360.0])
     for shift in (-0.45, 0.45):
-        drifting = flow_loglik(0.0 - shift, speeds, CueModel(), shift)
+        drifting = flow_loglik(0.0, speeds, CueModel(), shift)
         assert drifting.max() - drifting.min() < 1.0  # rules out nothing, as without a drift
     # A textured surface still shows the drift (the body standing still, stepping aside) ...
-    stepping = flow_loglik(0.45 - 0.45, speeds, CueModel(), 0.45)
+    stepping = flow_loglik(0.45, speeds, CueModel(), 0.45)
     assert stepping[2] == stepping.max()
     # ... and a turn on top of it.
-    turning = flow_loglik(-0.8 - 0.45, speeds, CueModel(), 0.45)
+    turning = flow_loglik(-0.8, speeds, CueModel(), 0.45)
     assert turning[4] == turning.max() and turning[0] < turning[4] - 3 and turning[2] < turning[4] - 3
 
 
