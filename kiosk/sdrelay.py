@@ -22,6 +22,11 @@ unit's cgroup):
   faulthandler writes every thread's stack to the journal), then everything is killed.
 - A relay killed outright (SIGKILL): cage gets SIGTERM from the kernel (parent-death signal), so
   nothing is left outside the unit holding the camera when systemd starts it again.
+- Whatever the session started and left behind (an Xwayland that cage was still starting when it
+  ended, its helper process, the kiosk's pose process after a kill): the relay is their child
+  subreaper, so they become its children when their parents end; once the command has ended it
+  asks them to end (SIGTERM) and kills what is left after ``--stop-grace``'s last seconds
+  (``STRAY_GRACE_S``). The relay ends, and the unit stops, only when nothing of the mirror runs.
 
 The relay exits with the command's exit status (128 + N for a signal), so ``Restart=on-failure``
 sees what happened; and with 1 when the command ends by itself with 0: nobody asked the kiosk to
@@ -51,15 +56,18 @@ _log = logging.getLogger("kiosk.sdrelay")
 
 STOP_GRACE_S = 15.0  # below the unit's TimeoutStopSec (20 s): the relay, not systemd, ends stragglers
 ABORT_GRACE_S = 3.0  # time for faulthandler to write the stacks before the kill
+STRAY_GRACE_S = 2.0  # time for what the session left behind to end on SIGTERM before the kill
 _CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PR_SET_CHILD_SUBREAPER = 36
 
 
 class Relay:
     """Runs ``command`` and relays its notifications to ``environ``'s ``$NOTIFY_SOCKET``."""
 
     def __init__(self, command: list[str], environ: dict[str, str] | None = None,
-                 stop_grace_s: float = STOP_GRACE_S, abort_grace_s: float = ABORT_GRACE_S) -> None:
+                 stop_grace_s: float = STOP_GRACE_S, abort_grace_s: float = ABORT_GRACE_S,
+                 stray_grace_s: float = STRAY_GRACE_S) -> None:
         if not command:
             raise ValueError("no command to run")
         self.command = command
@@ -67,6 +75,7 @@ class Relay:
         self.upstream = Notifier(self.environ)
         self.stop_grace_s = stop_grace_s
         self.abort_grace_s = abort_grace_s
+        self.stray_grace_s = stray_grace_s
         self.notifier_pid: int | None = None  # the descendant that notifies (the kiosk)
         # The unit's runtime folder; outside a unit with one, a private folder removed at the end.
         self._runtime = (self.environ.get("RUNTIME_DIRECTORY") or "").split(":")[0]
@@ -77,6 +86,7 @@ class Relay:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._signals: list[int] = []
         self._aborting = False
+        self._own_children: set[int] = set()
 
     # -- running --------------------------------------------------------------------------------
 
@@ -85,13 +95,20 @@ class Relay:
         if not self.upstream.enabled:
             os.execvp(self.command[0], self.command)  # nothing to relay: become the command
         self._bind()
+        _become_subreaper()
+        # Children the relay had before the command: systemd's "(sd-pam)", which closes the logind
+        # session when the relay ends. Not the session's leftovers.
+        self._own_children = set(_children())
         env = dict(self.environ, NOTIFY_SOCKET=self.path)
         env.pop("WATCHDOG_PID", None)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGABRT)}
         old_wakeup = signal.set_wakeup_fd(self._wake_w)
         try:
             self._child = subprocess.Popen(self.command, env=env, preexec_fn=_end_with(os.getpid()))
-            return self._loop()
+            try:
+                return self._loop()
+            finally:
+                self._end_strays()
         finally:
             signal.set_wakeup_fd(old_wakeup)
             for sig, handler in previous.items():
@@ -192,6 +209,46 @@ class Relay:
             return True
         return True
 
+    def _end_strays(self) -> None:
+        """End what the command's processes left behind (now the relay's children) and reap it.
+
+        Runs once the command has ended (its status is taken), so every child left but those the
+        relay had before it started is a stray.
+        """
+        strays = self._strays()
+        if not strays:
+            return
+        names = sorted({_name(pid) for pid in strays})
+        _log.warning("the mirror's session left %d process(es) behind (%s); ending them",
+                     len(strays), ", ".join(names))
+        for pid in strays:
+            self._send(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.stray_grace_s
+        killed = False
+        while True:
+            _reap()
+            left = self._strays()  # a stray's own children come to the relay as it ends
+            if not left:
+                return
+            now = time.monotonic()
+            if now >= deadline:
+                if killed:
+                    _log.error("%d process(es) left behind did not end even when killed", len(left))
+                    return
+                _log.error("%d process(es) left behind did not end in time; killing them", len(left))
+                for pid in left:
+                    self._send(pid, signal.SIGKILL)
+                killed, deadline = True, now + 2.0
+            else:
+                for pid in left:
+                    if pid not in strays:  # newly come: ask them too
+                        strays.append(pid)
+                        self._send(pid, signal.SIGTERM)
+            time.sleep(0.05)
+
+    def _strays(self) -> list[int]:
+        return [pid for pid in _children() if pid not in self._own_children]
+
     # -- relaying -------------------------------------------------------------------------------
 
     def _drain(self) -> None:
@@ -252,6 +309,50 @@ def _end_with(parent: int):
             os.kill(os.getpid(), signal.SIGTERM)
 
     return set_parent_death_signal
+
+
+def _become_subreaper() -> None:
+    """Orphans of the command's processes become the relay's children instead of init's."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        _log.warning("cannot adopt what the mirror's session leaves behind (prctl: %s)",
+                     os.strerror(ctypes.get_errno()))
+
+
+def _children() -> list[int]:
+    """The relay's live children (zombies are reaped, not counted)."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat[stat.rfind(b")") + 2:].split()  # after "pid (comm) "; comm may hold anything
+        if len(fields) > 1 and int(fields[1]) == me and fields[0] != b"Z":
+            found.append(int(entry))
+    return found
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
 
 
 def _sender(ancillary) -> int | None:

@@ -40,8 +40,13 @@ while True:
 
 
 def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0, cage_status: str = "0",
-          cage: str = "{kiosk}; echo cage saw $?; exit {status}") -> tuple[subprocess.Popen, Path]:
-    """The relay running ``sh -c CAGE`` (sh stands in for cage; ``{kiosk}`` in it runs the kiosk)."""
+          cage: str = "{kiosk}; echo cage saw $?; exit {status}",
+          sd_pam: Path | None = None) -> tuple[subprocess.Popen, Path]:
+    """The relay running ``sh -c CAGE`` (sh stands in for cage; ``{kiosk}`` in it runs the kiosk).
+
+    With ``sd_pam`` (a file for its PID), the relay's process has a child before it starts, as
+    systemd's "(sd-pam)" is under a unit with ``PAMName=``: a sleep, forked before the exec.
+    """
     script = tmp_path / "kiosk.py"
     script.write_text(KIOSK)
     marker = tmp_path / "marker"
@@ -53,8 +58,10 @@ def start(tmp_path, notify_socket: str | None, mode: str, grace_s: float = 15.0,
     if notify_socket:
         env["NOTIFY_SOCKET"] = notify_socket
     command = cage.format(kiosk=f"{sys.executable} {script} {marker} {mode}", status=cage_status)
-    relay = subprocess.Popen([sys.executable, "-m", "kiosk.sdrelay", "--stop-grace", str(grace_s), "--",
-                              "sh", "-c", command], env=env,
+    argv = [sys.executable, "-m", "kiosk.sdrelay", "--stop-grace", str(grace_s), "--", "sh", "-c", command]
+    if sd_pam is not None:
+        argv = ["sh", "-c", f'sleep 300 >/dev/null 2>&1 & echo $! > {sd_pam}; exec "$@"', "sh", *argv]
+    relay = subprocess.Popen(argv, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return relay, marker
 
@@ -122,6 +129,44 @@ def test_cage_ends_when_the_relay_is_killed_outright(notify_socket, tmp_path):
     relay.wait(20)
     wait_until(ended.exists, "cage told to end by the kernel", 20)
     wait_until(marker.exists, "the kiosk stopped", 20)
+
+
+def test_what_the_session_leaves_behind_ends_before_the_relay(notify_socket, tmp_path):
+    # cage's Xwayland, half started when cage ended, and its helper process outlive cage; here two
+    # sleeps stand in for them, one that ends on SIGTERM and one that ignores it
+    sock, path = notify_socket
+    polite, deaf = tmp_path / "polite", tmp_path / "deaf"
+    relay, marker = start(tmp_path, path, "clean",
+                          cage=f"sleep 300 & echo $! > {polite}; "
+                               f"sh -c 'trap \"\" TERM; exec sleep 301' & echo $! > {deaf}; "
+                               "{kiosk}; echo cage saw $?; exit 0")
+    receive(sock)
+    receive(sock)
+    strays = [int(polite.read_text()), int(deaf.read_text())]
+    relay.send_signal(signal.SIGTERM)
+    out, err = relay.communicate(timeout=30)
+    assert "cage saw 0" in out and relay.returncode == 0
+    assert "left 2 process(es) behind (sleep)" in err
+    assert "1 process(es) left behind did not end in time; killing them" in err  # the deaf one
+    for pid in strays:  # ended and reaped by the relay: not even a zombie is left
+        assert not Path(f"/proc/{pid}").exists(), f"stray {pid} still there"
+
+
+def test_the_children_the_relay_had_before_the_command_are_not_strays(notify_socket, tmp_path):
+    sock, path = notify_socket
+    sd_pam = tmp_path / "sd-pam"
+    relay, _ = start(tmp_path, path, "clean", sd_pam=sd_pam)
+    receive(sock)
+    receive(sock)
+    pid = int(sd_pam.read_text())
+    try:
+        relay.send_signal(signal.SIGTERM)
+        out, err = relay.communicate(timeout=30)
+        assert relay.returncode == 0 and "behind" not in err
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state != "Z"  # untouched: systemd's own child closes the session when the relay ends
+    finally:
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_the_watchdogs_abort_writes_the_kiosks_stacks_then_ends_it(notify_socket, tmp_path):
