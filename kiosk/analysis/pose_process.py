@@ -21,6 +21,7 @@ raises while starting (a missing model) is raised as itself.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -96,6 +97,7 @@ class ProcessPoseEstimator:
             proc = subprocess.Popen(
                 [sys.executable, "-m", CHILD_MODULE, str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=_stderr_fd(),
+                env=_child_environ(os.environ),
             )
         except OSError as exc:
             ours.close()
@@ -228,6 +230,16 @@ def _send(conn: Connection, message: tuple) -> bool:
         return True
     except (OSError, ValueError):  # the child went away
         return False
+
+
+def _child_environ(environ) -> dict[str, str]:
+    """The kiosk's environment without its displays: the child shows nothing.
+
+    Given a display, mediapipe opens an EGL context on it that the model (on the CPU) never
+    uses: 52 MB more in the child (276 against 224 MB, the full-body model on 720p frames, the
+    same 11.4 ms a frame), and under cage an X client that makes cage start its Xwayland.
+    """
+    return {k: v for k, v in environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
 
 
 def _stderr_fd() -> int:

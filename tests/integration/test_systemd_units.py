@@ -89,6 +89,8 @@ def test_unit_is_a_watched_sandboxed_kiosk_whose_data_folder_is_the_configured_o
     assert k["NotifyAccess"] == ["main"]
     if "cage" in k["ExecStart"][0]:
         assert k["ExecStart"][0].startswith("/opt/smartmirror/current/.venv/bin/python -m kiosk.sdrelay --stop-grace 15 -- ")
+        # cage's client, the kiosk, has no X display: an X client would make cage start Xwayland
+        assert "/usr/bin/cage -- /usr/bin/env -u DISPLAY /opt/smartmirror/current/.venv/bin/kiosk run" in k["ExecStart"][0]
     # the runtime folder (the Wayland socket, the relay's socket): /run/user is hidden by ProtectHome
     assert k["RuntimeDirectory"] == ["smartmirror"] and "XDG_RUNTIME_DIR=/run/smartmirror" in " ".join(
         k["ExecStart"] + k.get("Environment", []))

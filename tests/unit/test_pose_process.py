@@ -241,3 +241,16 @@ def test_an_estimator_that_cannot_cross_over_is_refused_cleanly():
     with pytest.raises(PoseProcessError, match="cannot be handed"):
         est.start()
     assert est.pid is None and segments_open() == set()
+
+
+def test_the_child_is_given_no_display(runner, monkeypatch):
+    # On a display mediapipe opens an EGL context the CPU model never uses (52 MB), and under
+    # cage that first X client starts cage's Xwayland.
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("KIOSK_PROBE", "kept")
+    est = runner()
+    est.start()
+    environ = dict(item.split(b"=", 1) for item in Path(f"/proc/{est.pid}/environ").read_bytes().split(b"\0") if item)
+    assert b"DISPLAY" not in environ and b"WAYLAND_DISPLAY" not in environ
+    assert environ[b"KIOSK_PROBE"] == b"kept"
