@@ -266,8 +266,11 @@ def test_a_render_stopped_midway_leaves_nothing(tmp_path):
     env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
     env.pop("KIOSK_CONFIG", None)
     for sig in (signal.SIGTERM, signal.SIGINT):
+        # Ctrl+C as a terminal delivers it: a suite started in the background (`scripts/test &`,
+        # nohup) ignores SIGINT, and the render would rightly inherit that and finish.
         proc = subprocess.Popen([PYTHON, "-m", "kiosk", "compare", *ids, "--out", str(out_dir / "cmp.mp4"), "--library", str(root),
-                                 "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                 "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                preexec_fn=_interruptible)
         deadline = time.monotonic() + 120
         while not any(out_dir.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -278,3 +281,10 @@ def test_a_render_stopped_midway_leaves_nothing(tmp_path):
         assert proc.returncode != 0, err
         assert "Traceback" not in err
         assert list(out_dir.iterdir()) == []
+
+
+def _interruptible() -> None:
+    """In the child before it runs: SIGINT back to its default, whatever the suite inherited."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
