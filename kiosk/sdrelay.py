@@ -25,8 +25,8 @@ unit's cgroup):
 - Whatever the session started and left behind (an Xwayland that cage was still starting when it
   ended, its helper process, the kiosk's pose process after a kill): the relay is their child
   subreaper, so they become its children when their parents end; once the command has ended it
-  asks them to end (SIGTERM) and kills what is left after ``--stop-grace``'s last seconds
-  (``STRAY_GRACE_S``). The relay ends, and the unit stops, only when nothing of the mirror runs.
+  asks them to end (SIGTERM) and kills what is left ``STRAY_GRACE_S`` later. The relay ends, and
+  the unit stops, only when nothing of the mirror runs.
 
 The relay exits with the command's exit status (128 + N for a signal), so ``Restart=on-failure``
 sees what happened; and with 1 when the command ends by itself with 0: nobody asked the kiosk to
@@ -320,7 +320,7 @@ def _become_subreaper() -> None:
 
 
 def _children() -> list[int]:
-    """The relay's live children (zombies are reaped, not counted)."""
+    """The relay's live children (not zombies: ``_reap`` takes those)."""
     me = os.getpid()
     found = []
     for entry in os.listdir("/proc"):
