@@ -70,3 +70,29 @@ def test_turning_in_front_of_the_mirror_records_itself(xvfb, tmp_path, footage_d
     assert looks == []
     assert "turn started" in log and "ended: turn completed" in log, log
     assert "stored (" in log, log
+
+
+def test_the_replay_opens_on_its_picture_without_a_black_blink(xvfb, tmp_path):
+    """From the stop to the replay playing, every grab shows a picture: the live one until the
+    look's first frame is decoded (no black screen while the decoder starts), then the look's."""
+    library = tmp_path / "library"
+    top = (H - 360) // 2
+    with MirrorWindow(xvfb, tmp_path, W, H, library=library, mirror=False) as win:
+        win.touch(W // 2, 60)
+        win.wait_for(markers_visible, "the camera picture")
+        win.touch(*RECORD)
+        time.sleep(2.0)
+        win.touch(*RECORD)  # stop: the look is stored, then replayed at once
+        means, seqs, replayed_at = [], [], None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            image = win.grab()
+            picture = image[top : top + 360, : W - 120]  # clear of the replay's buttons
+            means.append(round(float(picture.mean()), 1))
+            seqs.append(stamp_seq(image))
+            if replayed_at is None and len(seqs) > 1 and seqs[-1] < max(seqs[:-1]) - 15:
+                replayed_at = time.monotonic()  # the picture went back in time: the look plays
+            if replayed_at is not None and time.monotonic() > replayed_at + 1.0:
+                break
+        assert replayed_at is not None, f"the look was not replayed: {seqs}\n{win.log.read_text()}"
+        assert min(means) > 40, f"a black screen on the way to the replay (picture brightness {means})"

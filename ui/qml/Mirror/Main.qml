@@ -18,6 +18,8 @@ Window {
     readonly property bool replaying: studio.replayId !== ""
     readonly property bool comparing: compare.open
     readonly property bool live: !mirror.attract && !replaying && !comparing
+    // A replay that has no picture yet shows its controls over the live picture.
+    readonly property bool replayPictured: replayLoader.item ? replayLoader.item.pictured : false
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -26,8 +28,9 @@ Window {
         id: view
         anchors.fill: parent
         mirror: root.mirror
-        // Hidden behind the attract screen or a replay: then the preview stops converting frames.
-        visible: root.live
+        // Hidden behind the attract screen or a replay (once it has its first picture): then the
+        // preview stops converting frames.
+        visible: root.live || (root.replaying && !root.replayPictured && !root.mirror.attract && !root.comparing)
         onVisibleChanged: root.preview.setActive(visible)
         Component.onCompleted: {
             root.preview.attachSink(view.videoSink);
@@ -36,6 +39,7 @@ Window {
     }
 
     Loader {
+        id: replayLoader
         anchors.fill: parent
         active: root.studio.available
         sourceComponent: ReplayView {

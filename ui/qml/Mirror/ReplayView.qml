@@ -11,15 +11,32 @@ Item {
     required property StudioBridge studio
     required property IdentityBridge identity
     property bool slow: false
+    // The look's first picture has arrived (or it never will): until then the replay shows only
+    // its controls, over the live picture (Main keeps it), instead of a black screen while the
+    // decoder starts (a blink at every replay; longer on a Pi, which decodes in software).
+    property bool pictured: false
 
     visible: studio.replayId !== ""
 
-    Rectangle { anchors.fill: parent; color: "black" }
+    Rectangle { anchors.fill: parent; color: "black"; visible: replay.pictured }
 
     MirrorView {
         id: video
         anchors.fill: parent
         mirror: replay.mirror
+        visible: replay.pictured
+    }
+
+    Connections {
+        target: video.videoSink
+        function onVideoFrameChanged() { replay.pictured = true }
+    }
+
+    // A look that does not decode: black behind the controls after a second, as before.
+    Timer {
+        id: patience
+        interval: 1000
+        onTriggered: replay.pictured = true
     }
 
     MediaPlayer {
@@ -30,10 +47,14 @@ Item {
         playbackRate: replay.slow ? 0.5 : 1.0
         onSourceChanged: {
             replay.slow = false;
-            if (source.toString() !== "")
+            replay.pictured = false;
+            if (source.toString() !== "") {
+                patience.restart();
                 play();
-            else
+            } else {
+                patience.stop();
                 stop();
+            }
         }
     }
 
