@@ -81,6 +81,9 @@ Item {
     }
 
     Rectangle {
+        // Where the mirror's "Recording" notice stands: a shopper who turns on while her look
+        // plays is recorded again, and the notice, which must always be seen, takes the place.
+        visible: !replay.studio.recording
         anchors.top: parent.top
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.topMargin: 16
