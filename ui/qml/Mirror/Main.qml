@@ -30,7 +30,7 @@ Window {
         mirror: root.mirror
         // Hidden behind the attract screen or a replay (once it has its first picture): then the
         // preview stops converting frames.
-        visible: root.live || (root.replaying && !root.replayPictured && !root.mirror.attract && !root.comparing)
+        visible: !root.mirror.attract && !root.comparing && !(root.replaying && root.replayPictured)
         onVisibleChanged: root.preview.setActive(visible)
         Component.onCompleted: {
             root.preview.attachSink(view.videoSink);

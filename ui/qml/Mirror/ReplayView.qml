@@ -29,6 +29,7 @@ Item {
 
     Connections {
         target: video.videoSink
+        enabled: !replay.pictured  // the first frame only, not a call on the UI thread per frame
         function onVideoFrameChanged() { replay.pictured = true }
     }
 
