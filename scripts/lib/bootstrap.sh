@@ -5,10 +5,11 @@
 UV_VERSION="0.13.9"
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# What the mirror needs to run (Qt Quick on xcb with Mesa, Qt Multimedia, Python).
+# What the mirror needs to run (Qt Quick on xcb with Mesa, Qt Multimedia, Python), and the font
+# its screens are drawn in: every symbol on them has a glyph in DejaVu (tests/unit/test_ui_glyphs.py).
 RUNTIME_PACKAGES=(
   ca-certificates python3 python3-venv
-  libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libgl1-mesa-dri libfontconfig1
+  libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libgl1-mesa-dri libfontconfig1 fonts-dejavu-core
   libdbus-1-3 libpulse0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-image0
   libxcb-render-util0 v4l-utils
 )

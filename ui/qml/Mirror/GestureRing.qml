@@ -42,7 +42,7 @@ Item {
         anchors.centerIn: shape
         color: "white"
         font.pixelSize: 40
-        text: ring.gesture === "raise_hand" ? "✋" : ring.gesture === "swipe_left" ? "←" : "→"
+        text: ring.gesture === "raise_hand" ? "☝" : ring.gesture === "swipe_left" ? "←" : "→"
     }
     Text {
         anchors.top: shape.bottom

@@ -208,10 +208,14 @@ Window {
         sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
+    // Top left: the one corner no screen keeps its controls in (the replay's buttons stand at the
+    // right, a comparison's angle dial at the top right); below a comparison's top bar.
     GestureRing {
+        objectName: "gestureRing"
         anchors.top: parent.top
-        anchors.right: parent.right
-        anchors.margins: 24
+        anchors.left: parent.left
+        anchors.leftMargin: 24
+        anchors.topMargin: root.comparing ? compareView.headerHeight + 12 : 24
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
         action: {

@@ -1,0 +1,87 @@
+"""Touchless control in the real window: a shopper raises a hand and holds it, the ring fills where
+she sees it (top left, where no screen keeps its buttons), and the mirror starts recording; crossing
+her arms afterwards fires nothing.
+
+The clip is the rendered g01 (tests/footage/synth-dev.json): the right hand goes up at 0.8 s, is
+up by 1.2 s and held to 3.6 s (the label's firing time is 2.2 s), then the arms are crossed (a
+look-alike) until 6.1 s. It plays as the camera (``file:``) into ``kiosk run`` under Xvfb,
+analysed at 5 frames a second (a 2-core mirror's rate), after its first frame is held for 30 s
+(she stands there) so that the pose model has loaded before the hand goes up.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.integration.test_mirror_window import MirrorWindow
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.footage]
+
+CLIP = Path(__file__).resolve().parents[1] / "footage" / "synth" / "clips" / "g01_michelle_raise-right_crossed.mp4"
+HOLD_S = 30
+# The ring as Main.qml places it: 24 px from the top left, a 110 px circle (radius 48, stroke 10)
+# centred in its 120 px width.
+RING_CENTRE, RING_R = (24 + 60, 24 + 55), 48
+
+
+def _disc(image: np.ndarray, centre: tuple[int, int], r_in: float, r_out: float) -> np.ndarray:
+    ys, xs = np.mgrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(xs - centre[0], ys - centre[1])
+    return (r >= r_in) & (r <= r_out)
+
+
+def ring_drawn(image: np.ndarray, before: np.ndarray) -> bool:
+    """The ring's track (a light stroke, part of it white) and its darkened middle stand out from
+    what the same place showed before, while the same shape lower down on the left (background,
+    beside the shopper) did not change."""
+    change = np.abs(image.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    ring = _disc(image, RING_CENTRE, RING_R - 4, RING_R + 4)
+    control = _disc(image, (RING_CENTRE[0], RING_CENTRE[1] + 300), 0, RING_R + 4)
+    return bool((change[ring] > 20).mean() > 0.6 and change[control].mean() < 8)
+
+
+def recording_notice(image: np.ndarray) -> bool:
+    """The red "Recording" pill at the top centre."""
+    top = image[: 60, image.shape[1] // 2 - 80: image.shape[1] // 2 + 80].astype(np.int16)
+    b, g, r = top[..., 0], top[..., 1], top[..., 2]
+    return int(((r > 140) & (r - np.maximum(g, b) > 90)).sum()) >= 300
+
+
+def test_a_raised_hand_fills_the_ring_and_starts_recording(xvfb, tmp_path):
+    padded = tmp_path / "standing-then-raising.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIP), "-vf",
+                    f"tpad=start_duration={HOLD_S}:start_mode=clone", "-c:v", "libx264", "-crf", "18",
+                    "-pix_fmt", "yuv420p", str(padded)], check=True, timeout=120)
+    with MirrorWindow(xvfb, tmp_path, 480, 640, source=f"file:{padded}?loop=0",
+                      extra_toml="[analysis]\nmax_fps = 5\n") as win:
+        win.wait_camera_running()
+        before = win.wait_for(lambda image: image.mean() > 40, "the standing shopper")
+        grabs: list[tuple[float, np.ndarray]] = []
+        # Watch the screen (a grab takes well under the ring's 1 s) until the notice shows.
+        deadline = time.monotonic() + HOLD_S + 60
+        while time.monotonic() < deadline:
+            image = win.grab()
+            grabs.append((time.monotonic(), image))
+            if recording_notice(image):
+                break
+        log = win.log.read_text()
+        rings = [i for i, (_, image) in enumerate(grabs) if ring_drawn(image, before)]
+        for i in ([rings[0]] if rings else []) + [len(grabs) - 1]:
+            cv2.imwrite(str(tmp_path / f"grab-{i}.png"), grabs[i][1])
+        assert recording_notice(grabs[-1][1]), f"the Recording notice never showed:\n{log}"
+        assert "gesture: raise_hand" in log and re.search(r"recording \S+ started \(manual\)", log), log
+        assert rings, f"the ring never showed while the hand was held ({len(grabs)} grabs, {tmp_path})"
+        assert rings[0] < len(grabs) - 1  # filling before the take starts, not after
+
+        # The arms crossed after the raise are no gesture: nothing more fires before the clip ends.
+        win.wait_until(lambda: win.api("/health")["checks"]["camera"]["ok"] is False, "the clip ending", timeout=30)
+        log = win.log.read_text()
+    assert log.count("gesture:") == 1, [line for line in log.splitlines() if "gesture:" in line]
+    assert "stopped (stopped by the shopper)" not in log, log
