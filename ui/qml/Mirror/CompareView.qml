@@ -13,7 +13,6 @@ Item {
 
     // Where the panes go: what "Side by side" tells the core.
     readonly property alias paneArea: area
-    readonly property real headerHeight: topBar.height  // the title and the angle dial
     readonly property real unit: Math.max(64, Math.min(width, height) * 0.09)  // touch target size
 
     visible: compare.open

@@ -208,14 +208,13 @@ Window {
         sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
-    // Top left: the one corner no screen keeps its controls in (the replay's buttons stand at the
-    // right, a comparison's angle dial at the top right); below a comparison's top bar.
+    // Top left, where no screen but a comparison keeps its controls (the replay's buttons stand at
+    // the right, a comparison's angle dial at the top right). A comparison's panes have their
+    // labels at their top left: then it stands at the bottom left, beside Close and Share.
     GestureRing {
         objectName: "gestureRing"
-        anchors.top: parent.top
-        anchors.left: parent.left
-        anchors.leftMargin: 24
-        anchors.topMargin: root.comparing ? compareView.headerHeight + 12 : 24
+        x: 24
+        y: root.comparing ? root.height - height - (root.mirror.showStatus ? 40 : 16) : 24
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
         action: {
