@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QUrl, Qt
+from PySide6.QtCore import Property, QAbstractListModel, QByteArray, QModelIndex, QUrl, Qt, Signal
 
 from kiosk.library.look import Look
 
@@ -17,7 +17,10 @@ _ROLES = {
 
 
 class LooksModel(QAbstractListModel):
-    """A list model over ``Look`` rows; ``replace`` swaps the whole list (a tray holds a handful)."""
+    """A list model over ``Look`` rows; ``replace`` swaps the whole list (a tray holds a handful).
+    ``count`` is the number of looks, for bindings (what a swipe can step through)."""
+
+    countChanged = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -29,10 +32,13 @@ class LooksModel(QAbstractListModel):
         rows = list(looks) + list(kept)
         if rows == self._looks:
             return
+        counted = len(self._looks)
         self.beginResetModel()
         self._looks = rows
         self._kept = {look.id for look in kept}
         self.endResetModel()
+        if len(rows) != counted:
+            self.countChanged.emit()
 
     def ids(self) -> list[str]:
         return [look.id for look in self._looks]
@@ -42,6 +48,8 @@ class LooksModel(QAbstractListModel):
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self._looks)
+
+    count = Property(int, lambda self: len(self._looks), notify=countChanged)
 
     def roleNames(self) -> dict:  # noqa: N802 - Qt API
         return {role: QByteArray(name) for role, name in _ROLES.items()}

@@ -8,9 +8,9 @@ Item {
 
     property string gesture: ""       // "raise_hand", "swipe_left", "swipe_right" or ""
     property real progress: 0          // 0..1
-    property string action: ""         // what completing it does, in plain words
+    property string action: ""         // what completing it does, in plain words ("": nothing)
 
-    visible: gesture !== "" && progress > 0
+    visible: gesture !== "" && progress > 0 && action !== ""
     width: 120
     height: 150
 

@@ -217,11 +217,17 @@ Window {
         y: root.comparing ? root.height - height - (root.mirror.showStatus ? 40 : 16) : 24
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
+        // What completing the gesture does; nothing (and no ring) where it does nothing: no
+        // recording on this mirror, or no look to step to.
         action: {
             var asking = root.identity.consentVisible;
             if (gesture === "raise_hand")
-                return asking ? qsTr("Yes, keep") : (root.studio.recording ? qsTr("Stop") : qsTr("Record"));
-            return asking ? qsTr("No, thanks") : (root.comparing ? qsTr("Turn") : qsTr("Next look"));
+                return asking ? qsTr("Yes, keep")
+                     : !root.studio.available ? ""
+                     : root.studio.recording ? qsTr("Stop") : qsTr("Record");
+            return asking ? qsTr("No, thanks")
+                 : root.comparing ? qsTr("Turn")
+                 : root.studio.available && root.studio.looks.count > 0 ? qsTr("Next look") : "";
         }
     }
 
