@@ -218,7 +218,7 @@ Window {
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
         // What completing the gesture does; nothing (and no ring) where it does nothing: no
-        // recording on this mirror, or no look to step to.
+        // recording on this mirror, or no other look to step to (the one replaying aside).
         action: {
             var asking = root.identity.consentVisible;
             if (gesture === "raise_hand")
@@ -227,7 +227,8 @@ Window {
                      : root.studio.recording ? qsTr("Stop") : qsTr("Record");
             return asking ? qsTr("No, thanks")
                  : root.comparing ? qsTr("Turn")
-                 : root.studio.available && root.studio.looks.count > 0 ? qsTr("Next look") : "";
+                 : !root.studio.available ? ""
+                 : root.studio.looks.count > (root.replaying ? 1 : 0) ? qsTr("Next look") : "";
         }
     }
 
