@@ -1,7 +1,10 @@
 """Telling a damaged database from a busy one, and reading what is left of a damaged one.
 
 Damage is what SQLite reports as ``SQLITE_CORRUPT`` ("database disk image is malformed") or
-``SQLITE_NOTADB`` ("file is not a database"), or a failing ``PRAGMA quick_check``. A locked
+``SQLITE_NOTADB`` ("file is not a database"), or a failing ``PRAGMA quick_check``. A damaged
+file can also fail a query with ``SQLITE_TOOBIG`` ("string or blob too big": a garbled record
+claims a string of gigabytes), as a sound one does for a value over the length limit; such a
+failure is damage when ``quick_check`` says so (``may_be_damage``). A locked
 database, a full disk or a read-only file is never damage: moving such a file aside would
 throw away good data. Salvage copies the rows it can still read, table by table, into the
 fresh database; a row that breaks a constraint there is left out.
@@ -17,7 +20,7 @@ from kiosk.storage.schema import rollback
 
 _log = logging.getLogger(__name__)
 
-SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+SQLITE_CORRUPT, SQLITE_TOOBIG, SQLITE_NOTADB = 11, 18, 26
 
 
 def is_damage(exc: BaseException) -> bool:
@@ -29,6 +32,19 @@ def is_damage(exc: BaseException) -> bool:
         return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
     text = str(exc)
     return "malformed" in text or "not a database" in text
+
+
+def may_be_damage(exc: BaseException) -> bool:
+    """True for the errors a damaged file gives (``is_damage``), and for those it can give like a
+    sound one: only ``quick_check`` tells which."""
+    if is_damage(exc):
+        return True
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == SQLITE_TOOBIG
+    return "too big" in str(exc)
 
 
 def quick_check(conn: sqlite3.Connection) -> str | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from kiosk.errors import KioskError
 from kiosk.storage import files
-from kiosk.storage.damage import is_damage, quick_check, salvage
+from kiosk.storage.damage import is_damage, may_be_damage, quick_check, salvage
 from kiosk.storage.schema import Schema, migrate, rollback, user_version
 
 _log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ class Database:
 
     def _failure(self, exc: sqlite3.Error, doing: str) -> KioskError:
         """The sentence for a failed query; damage found now is dealt with as at open."""
-        if is_damage(exc) and self._conn is not None:
+        if may_be_damage(exc) and self._conn is not None:
             try:
                 problem = quick_check(self._conn)
             except sqlite3.Error as check_error:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import sqlite3
 import stat
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -311,6 +313,50 @@ def test_damage_found_in_a_query_is_repaired_at_once(tmp_path):
             conn.execute("INSERT INTO notes (text) VALUES ('after')")
         assert db.query("SELECT text FROM notes ORDER BY id DESC LIMIT 1")[0][0] == "after"
     assert len(damaged_files(tmp_path, "n.db")) == 1
+
+
+def test_a_damaged_record_read_as_a_huge_string_is_repaired_too(tmp_path):
+    """Garbage over a page can make a record claim a string of gigabytes: the query then fails
+    with "string or blob too big", not "malformed" (2 of 3000 random smashes; CI met one).
+    The file is damaged all the same (quick_check says so) and is rebuilt like any other."""
+    path = tmp_path / "n.db"
+    fill(path)
+    garbage = random.Random(2184).randbytes(8192)  # one such garbage for this file's pages
+    plain = tmp_path / "plain.db"
+    plain.write_bytes(path.read_bytes())
+    with open(plain, "r+b") as f:
+        f.seek(plain.stat().st_size // 2)
+        f.write(garbage)
+    with closing(sqlite3.connect(plain)) as conn, pytest.raises(sqlite3.DataError) as raw:
+        conn.execute("SELECT count(*), sum(length(text)) FROM notes").fetchall()
+    assert raw.value.sqlite_errorname == "SQLITE_TOOBIG", f"pick another seed for SQLite {sqlite3.sqlite_version}"
+    rebuilt = []
+    db = Database(path, schema(rebuildable=True, salvage=("notes",)), on_rebuilt=lambda: rebuilt.append(1) or "ok")
+    with db:
+        with open(path, "r+b") as f:
+            f.seek(path.stat().st_size // 2)
+            f.write(garbage)
+        with db.reading() as conn:
+            conn.execute("PRAGMA shrink_memory")
+        with pytest.raises(NotesError, match="was damaged and has been rebuilt; try again"):
+            db.query("SELECT count(*), sum(length(text)) FROM notes")
+        assert rebuilt == [1]
+        assert db.query("SELECT count(*) FROM notes")[0][0] > 0  # what could be read was saved
+    assert len(damaged_files(tmp_path, "n.db")) == 1
+
+
+def test_a_value_over_the_length_limit_of_a_sound_file_is_no_damage(tmp_path):
+    path = tmp_path / "n.db"
+    fill(path)
+    with Database(path, schema(rebuildable=True)) as db:
+        with db.reading() as conn:
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 100)  # the notes are 200 characters long
+        with pytest.raises(NotesError, match=r"could not be read \(string or blob too big\)"):
+            db.query("SELECT text FROM notes LIMIT 1")
+        with db.reading() as conn:
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1_000_000)
+        assert db.query("SELECT count(*) FROM notes")[0][0] == 400  # untouched, not moved aside
+    assert damaged_files(tmp_path, "n.db") == []
 
 
 def test_a_damaged_file_another_process_has_open_is_not_moved(tmp_path):
