@@ -86,7 +86,14 @@ class Effects:
     # -- recording ----------------------------------------------------------------------------
 
     def start_recording(self, reason: str) -> None:
-        """Start a take for the session (the core has woken the mirror); refusals are shown."""
+        """Start a take for the session (the core has woken the mirror); refusals are shown.
+
+        Not while the camera gives no picture: the take would wait for one and begin by itself
+        whenever the camera came back, long after the tap, while the Record button still said
+        "Record" (and a second tap cancelled it)."""
+        if self._parts.capture.status().state != "running":
+            self._parts.bus.emit(RecordingFailed(reason="The camera has no picture right now, so nothing was recorded."))
+            return
         try:
             self._parts.studio.begin(reason)
         except RecordingRefused as exc:

@@ -146,6 +146,24 @@ def test_an_unconsented_take_landing_after_the_session_ended_is_not_kept(core):
     assert wait_for(lambda: looks(core) == [])
 
 
+def test_no_take_is_started_while_the_camera_gives_no_picture(core):
+    """A tap on Record with the camera gone is refused with a sentence, and nothing starts by
+    itself when the camera comes back (the take used to wait for a picture and begin then)."""
+    core, events = core
+    core.touch()
+    core.parts.capture.stop()
+    assert wait_for(lambda: core.parts.capture.status().state != "running")
+    core.start_recording()
+    assert wait_for(lambda: of(events, RecordingFailed))
+    assert of(events, RecordingFailed)[-1].reason == "The camera has no picture right now, so nothing was recorded."
+    assert not core.parts.studio.recording
+    core.parts.capture.start()
+    seen = core.hub.latest()
+    assert wait_for(lambda: core.hub.latest() is not seen and core.parts.capture.status().state == "running")
+    assert core.flush() and not core.parts.studio.recording and not of(events, RecordingStarted)
+    recorded(core, events)  # and a take asked for now is recorded
+
+
 def test_a_turn_asks_for_a_take_and_the_core_wakes_the_mirror_for_it(core):
     core, events = core
     core.bus.emit(TakeRequested(reason="turn"))

@@ -12,6 +12,7 @@ camera hangs, so every reopening fails for 30 s ("does not exist", like an unplu
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -78,6 +79,13 @@ def test_a_camera_gone_for_30_s_is_reopened_when_it_is_back(mirror):
         mirror.wait_log(r"unavailable \(video file \S+ does not exist\)", since, timeout=60)
         told = mirror.wait_shown("does not exist", since, timeout=10)
         assert told.startswith("Camera unavailable")
+        # Nothing to record without a picture: no Record button under the notice, and a tap
+        # where it stands starts nothing, now or when the camera is back (a take asked for then
+        # used to wait for a picture and begin by itself).
+        x, y = mirror.record_button
+        disc = mirror.grab()[y - 20:y + 20, x - 20:x + 20].astype(int)
+        assert (disc[..., 2] > disc[..., 1] + 60).sum() < 100, "a Record button under the camera notice"
+        mirror.touch(x, y)
         gone_at = time.monotonic()
         while time.monotonic() - gone_at < 30:  # the outage: the notice stays, health says why
             assert mirror.stamp() is None, "a picture showed while the camera was gone"
@@ -93,3 +101,4 @@ def test_a_camera_gone_for_30_s_is_reopened_when_it_is_back(mirror):
     wait_until(lambda: mirror.api("GET", "/api/v1/health").json()["checks"]["camera"]["ok"], "health saying ok", 10)
     mirror.settles_to(before, timeout=30)
     assert not mirror.tracebacks(since)
+    assert not re.search(r"recording \S+ started", mirror.log(since)), "a take began without a tap"

@@ -136,7 +136,10 @@ Window {
                 anchors.bottom: parent.bottom
                 anchors.margins: 24
                 studio: root.studio
+                // Not under the camera notice: without a picture there is nothing to record (a
+                // take that is running keeps its Stop button).
                 visible: !root.replaying && !root.comparing
+                         && (root.studio.recording || root.mirror.cameraState === "running")
             }
             Rectangle {
                 // Recording indicator: a shopper must always see that the camera is recording.
