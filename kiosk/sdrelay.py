@@ -31,7 +31,9 @@ unit's cgroup):
 The relay exits with the command's exit status (128 + N for a signal), so ``Restart=on-failure``
 sees what happened; and with 1 when the command ends by itself with 0: nobody asked the kiosk to
 stop, so it crashed or quit, and cage (0.1.4) exits 0 whatever its client's status, which would
-leave a dead mirror that systemd does not restart. Without ``$NOTIFY_SOCKET`` (not under systemd) it simply runs the command.
+leave a dead mirror that systemd does not restart; and with 137 (128 + SIGKILL) when it had to kill
+the kiosk, whatever cage's own status (cage may see its client killed and exit 0 before its own
+SIGKILL arrives). Without ``$NOTIFY_SOCKET`` (not under systemd) it simply runs the command.
 Standard library only: it starts before anything else and must never be the thing that fails.
 """
 
@@ -134,6 +136,7 @@ class Relay:
             sel.register(self._sock, selectors.EVENT_READ)
             sel.register(self._wake_r, selectors.EVENT_READ)
             deadline: float | None = None  # when the stop or abort runs out of patience
+            killed = False  # the kiosk had to be killed: the relay ends as killed, whatever cage says
             while True:
                 for key, _ in sel.select(timeout=0.2):
                     if key.fileobj is self._sock:
@@ -151,13 +154,16 @@ class Relay:
                         _log.error("the kiosk ended without being asked to stop; exiting as a failure so that "
                                    "systemd restarts it")
                         return 1
-                    return _status(code)
+                    # Killed: cage may have seen its client die before its own SIGKILL came, and
+                    # exited 0 first, which would report a forced stop as a clean one.
+                    return 128 + signal.SIGKILL if killed else _status(code)
                 if deadline is not None and time.monotonic() >= deadline:
                     if self._aborting:
                         _log.error("the kiosk did not end after the watchdog's abort; killing it")
                     else:
                         _log.error("the kiosk did not stop in time; killing it")
                     self._kill(signal.SIGKILL)
+                    killed = True
                     deadline = time.monotonic() + 5.0
 
     def _on_signal(self, signum: int, _frame) -> None:
@@ -182,7 +188,8 @@ class Relay:
         return now + self.stop_grace_s
 
     def _kill(self, sig: int) -> None:
-        for pid in (self.notifier_pid, self._child.pid if self._child else None):
+        # cage first: killed before the kiosk, it cannot see its client die and exit by itself
+        for pid in (self._child.pid if self._child else None, self.notifier_pid):
             self._send(pid, sig)
 
     @staticmethod
