@@ -88,6 +88,7 @@ Window {
                 anchors.right: record.left
                 anchors.bottom: parent.bottom
                 anchors.margins: 16
+                anchors.bottomMargin: root.mirror.showStatus ? 40 : 16  // clear of the status line
                 studio: root.studio
                 compare: root.compare
                 visible: count > 0 && !root.comparing
