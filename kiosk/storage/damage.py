@@ -25,26 +25,24 @@ SQLITE_CORRUPT, SQLITE_TOOBIG, SQLITE_NOTADB = 11, 18, 26
 
 def is_damage(exc: BaseException) -> bool:
     """True for the errors that mean the file itself is broken."""
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
-    text = str(exc)
-    return "malformed" in text or "not a database" in text
+    return _sqlite_error(exc, (SQLITE_CORRUPT, SQLITE_NOTADB), ("malformed", "not a database"))
 
 
 def may_be_damage(exc: BaseException) -> bool:
     """True for the errors a damaged file gives (``is_damage``), and for those it can give like a
     sound one: only ``quick_check`` tells which."""
-    if is_damage(exc):
-        return True
+    return is_damage(exc) or _sqlite_error(exc, (SQLITE_TOOBIG,), ("too big",))
+
+
+def _sqlite_error(exc: BaseException, codes: tuple[int, ...], words: tuple[str, ...]) -> bool:
+    """Whether ``exc`` is an SQLite error with one of the primary ``codes``, or, where Python does
+    not give the code, whose message has one of the ``words``."""
     if not isinstance(exc, sqlite3.DatabaseError):
         return False
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
-        return code & 0xFF == SQLITE_TOOBIG
-    return "too big" in str(exc)
+        return code & 0xFF in codes
+    return any(word in str(exc) for word in words)
 
 
 def quick_check(conn: sqlite3.Connection) -> str | None:
