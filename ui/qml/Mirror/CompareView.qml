@@ -10,6 +10,7 @@ Item {
     required property CompareBridge compare
     required property ComparePump pump
     required property MirrorBridge mirror
+    property real bottomInset: 16  // what the bottom bar keeps free below it (the status line)
 
     // Where the panes go: what "Side by side" tells the core.
     readonly property alias paneArea: area
@@ -85,7 +86,7 @@ Item {
         anchors.bottom: parent.bottom
         anchors.left: parent.left
         anchors.right: parent.right
-        anchors.bottomMargin: view.mirror.showStatus ? 40 : 16  // clear of the status line
+        anchors.bottomMargin: view.bottomInset
         spacing: 10
 
         Rectangle {

@@ -20,6 +20,8 @@ Window {
     readonly property bool live: !mirror.attract && !replaying && !comparing
     // A replay that has no picture yet shows its controls over the live picture.
     readonly property bool replayPictured: replayLoader.item ? replayLoader.item.pictured : false
+    // What the controls along the bottom keep free: the status line, where it is shown.
+    readonly property real bottomInset: mirror.showStatus ? 40 : 16
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -62,6 +64,7 @@ Window {
         compare: root.compare
         pump: root.comparePump
         mirror: root.mirror
+        bottomInset: root.bottomInset
     }
     Connections {
         target: root.compare
@@ -88,7 +91,7 @@ Window {
                 anchors.right: record.left
                 anchors.bottom: parent.bottom
                 anchors.margins: 16
-                anchors.bottomMargin: root.mirror.showStatus ? 40 : 16  // clear of the status line
+                anchors.bottomMargin: root.bottomInset
                 studio: root.studio
                 compare: root.compare
                 visible: count > 0 && !root.comparing
@@ -218,7 +221,7 @@ Window {
     GestureRing {
         objectName: "gestureRing"
         x: 24
-        y: root.comparing ? root.height - height - (root.mirror.showStatus ? 40 : 16) : 24
+        y: root.comparing ? root.height - height - root.bottomInset : 24
         gesture: root.mirror.gesture
         progress: root.mirror.gestureProgress
         // What completing the gesture does; nothing (and no ring) where it does nothing: no
