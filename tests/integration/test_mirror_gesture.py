@@ -22,6 +22,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -40,8 +41,11 @@ RAISE_S = 2.0  # how long a hand is held up before it fires
 RING_CENTRE, RING_R = (24 + 60, 24 + 55), 48
 
 
-def _disc(image: np.ndarray, centre: tuple[int, int], r_in: float, r_out: float) -> np.ndarray:
-    ys, xs = np.mgrid[: image.shape[0], : image.shape[1]]
+@lru_cache(maxsize=8)
+def _disc(shape: tuple[int, ...], centre: tuple[int, int], r_in: float, r_out: float) -> np.ndarray:
+    """The pixels of a picture of ``shape`` between ``r_in`` and ``r_out`` from ``centre`` (made once
+    per picture size: the screen is grabbed and looked at hundreds of times a test)."""
+    ys, xs = np.mgrid[: shape[0], : shape[1]]
     r = np.hypot(xs - centre[0], ys - centre[1])
     return (r >= r_in) & (r <= r_out)
 
@@ -51,8 +55,8 @@ def ring_drawn(image: np.ndarray, before: np.ndarray) -> bool:
     what the same place showed before, while the same shape lower down on the left (background,
     beside the shopper) did not change."""
     change = np.abs(image.astype(np.int16) - before.astype(np.int16)).max(axis=2)
-    ring = _disc(image, RING_CENTRE, RING_R - 4, RING_R + 4)
-    control = _disc(image, (RING_CENTRE[0], RING_CENTRE[1] + 300), 0, RING_R + 4)
+    ring = _disc(image.shape, RING_CENTRE, RING_R - 4, RING_R + 4)
+    control = _disc(image.shape, (RING_CENTRE[0], RING_CENTRE[1] + 300), 0, RING_R + 4)
     return bool((change[ring] > 20).mean() > 0.6 and change[control].mean() < 8)
 
 
