@@ -247,6 +247,9 @@ Window {
         cameraFps: root.mirror.cameraFps
         paintFps: root.mirror.paintFps
         cameraState: root.mirror.cameraState
+        covering: view.visible ? ""
+                : root.mirror.attract ? qsTr("the welcome screen")
+                : root.comparing ? qsTr("a comparison") : qsTr("a replay")
     }
 
     // The screen is dark (an empty room, or outside opening hours): black over everything, so
