@@ -110,6 +110,10 @@ Item {
         anchors.rightMargin: 16
         spacing: 18
         layoutDirection: Qt.RightToLeft
+        // On a screen too short for the whole column (a landscape test screen), it shrinks to
+        // fit rather than lose its top and bottom buttons off the screen.
+        transformOrigin: Item.Right
+        scale: Math.min(1, (replay.height - 16) / Math.max(1, implicitHeight))
         // A column reads better on a tall mirror.
         Column {
             spacing: 18
