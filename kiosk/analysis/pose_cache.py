@@ -10,10 +10,13 @@ invalidates old files. Plain arrays only (no pickle): a cache folder cannot run 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -64,11 +67,23 @@ class PoseCache:
             return None
 
     def save(self, clip: Path, variant: str, max_fps: float, settings: PoseSettings, poses: Poses) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Write the file whole or not at all. Each writer has its own temporary file: two
+        evaluations filling one folder at once (the same clip and variant) each put a whole
+        file in place, and neither fails. A cache that cannot be written (a full disk) costs the
+        next run time, not this run its result: a warning, no error."""
         path = self._path(clip, variant, max_fps, settings)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, **_pack(poses))
-        tmp.replace(path)
+        tmp: str | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f"{path.stem}.", suffix=".tmp.npz")
+            with os.fdopen(fd, "wb") as f:
+                np.savez_compressed(f, **_pack(poses))
+            os.replace(tmp, path)
+        except OSError as exc:
+            _log.warning("cannot keep the poses in the cache %s (%s)", self.folder, exc)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
 
 def _pack(poses: Poses) -> dict[str, np.ndarray]:

@@ -51,3 +51,37 @@ def test_an_unreadable_cache_file_is_ignored(tmp_path):
     for f in tmp_path.glob("*.npz"):
         f.write_bytes(b"garbage")
     assert cache.load(clip, "original", 15.0, PoseSettings()) is None
+
+
+def test_two_writers_of_one_file_each_put_a_whole_file_in_place(tmp_path, monkeypatch):
+    # Two evaluations filling one cache: the other one saves the same clip and variant while
+    # this one is still writing. Both succeed, and what is left is a whole, readable file.
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    cache = PoseCache(tmp_path / "cache")
+    theirs = [(0.0, make_pose(0.0, 10.0, face=1.0))]
+    real = np.savez_compressed
+    nested = []
+
+    def save_while_the_other_saves(file, **arrays):
+        real(file, **arrays)
+        if not nested:
+            nested.append(True)
+            PoseCache(tmp_path / "cache").save(clip, "original", 15.0, PoseSettings(), theirs)
+
+    monkeypatch.setattr(np, "savez_compressed", save_while_the_other_saves)
+    cache.save(clip, "original", 15.0, PoseSettings(), [(0.0, None), (0.1, None)])
+    back = cache.load(clip, "original", 15.0, PoseSettings())
+    assert back is not None and [t for t, _ in back] == [0.0, 0.1]  # the last writer's, whole
+    assert [f.name for f in (tmp_path / "cache").iterdir() if ".tmp" in f.name] == []
+
+
+def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_result(tmp_path, caplog):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    cache = PoseCache(blocked)
+    cache.save(clip, "original", 15.0, PoseSettings(), [(0.0, None)])  # no exception
+    assert "cannot keep the poses" in caplog.text
+    assert cache.load(clip, "original", 15.0, PoseSettings()) is None
