@@ -45,7 +45,7 @@ _ON_TIME_S = 1e-3
 class GestureSettings:
     enabled: bool = True
     hold_s: float = 1.0
-    swipe_torso: float = 0.9
+    swipe_torso: float = 0.75
     swipe_s: float = 0.6
     cooldown_s: float = 1.0
     min_facing: float = 0.45
