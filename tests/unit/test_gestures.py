@@ -112,6 +112,12 @@ def test_both_hands_sweeping_together_is_not_a_swipe():
     assert fired(play(GestureTracker(), frames + frames[-1:] * 3)) == []
 
 
+def test_hands_together_sweeping_is_not_a_swipe():
+    # A ball or a folded top held in both hands, carried across: the wrists stay together.
+    frames = [dict(f, left_wrist=(f["right_wrist"][0] + 0.05, 0.12)) for f in sweep(-0.3, 0.25, 6)]
+    assert fired(play(GestureTracker(), frames + frames[-1:] * 3)) == []
+
+
 def test_a_diagonal_arm_swing_is_not_a_swipe():
     # Arms swinging down while rising from a squat: as much down as sideways.
     frames = [{"right_wrist": (-0.3 + 0.55 * i / 5, 0.01 + 0.42 * i / 5)} for i in range(6)]
