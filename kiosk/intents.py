@@ -46,6 +46,18 @@ def gesture_meaning(gesture: str, asking: bool, comparing: bool = False) -> Mean
     return Meaning.NOTHING
 
 
+def tray_target(ids: list[str], playing: str, delta: int) -> str | None:
+    """The look a swipe (or an arrow) opens from the tray ``ids`` (newest first): from the one
+    ``playing``, the next older (+1) or newer (-1), round the tray's ends, so that a step shows
+    another look wherever there is one (the gesture ring promises "Next look"); from the live
+    mirror, the newest. None with an empty tray."""
+    if not ids:
+        return None
+    if playing not in ids:
+        return ids[0]
+    return ids[(ids.index(playing) + delta) % len(ids)]
+
+
 def pick_meaning(picked: bool, in_tray: bool, count: int) -> Meaning:
     """A tap on a look while picking looks to compare: unpick it, pick it, or say four is the most."""
     if picked:

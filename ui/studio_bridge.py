@@ -9,6 +9,7 @@ replayed at once. Nothing here queries the library: the tray arrives with its ro
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.core import KioskCore
 from kiosk.events import Event, SessionStateChanged, ShareShown, TrayChanged, TrayStep
+from kiosk.intents import tray_target
 from kiosk.recording.events import (
     LookRecorded,
     RecordingDiscarded,
@@ -26,6 +28,8 @@ from kiosk.recording.events import (
 )
 from ui.core_listener import CoreListener
 from ui.looks_model import LooksModel
+
+_log = logging.getLogger(__name__)
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -101,6 +105,9 @@ class StudioBridge(CoreListener):
         look = self._model.get(look_id)
         if look is None:
             return
+        if look.id != self._replay_id:
+            ids = self._model.ids()
+            _log.info("shown to the shopper: look %d of %d", ids.index(look.id) + 1, len(ids))
         self._replay_id, self._replay_url = look.id, QUrl.fromLocalFile(look.path)
         self.replayChanged.emit()
 
@@ -123,12 +130,10 @@ class StudioBridge(CoreListener):
 
     @Slot(int)
     def step(self, delta: int) -> None:
-        """Move through the tray (swipe gesture or arrow): +1 older, -1 newer."""
-        ids = self._model.ids()
-        if not ids:
-            return
-        index = ids.index(self._replay_id) if self._replay_id in ids else -1
-        self.play(ids[max(0, min(len(ids) - 1, index + delta))])
+        """Move through the tray (swipe gesture or arrow): +1 older, -1 newer (``tray_target``)."""
+        target = tray_target(self._model.ids(), self._replay_id, delta)
+        if target is not None:
+            self.play(target)
 
     @Slot(str)
     def deleteLook(self, look_id: str) -> None:  # noqa: N802 - QML API

@@ -13,6 +13,8 @@ caught none of its grabs).
   here), then the arms are crossed (a look-alike) until 6.1 s.
 - g04: a swipe to her right from 1.35 s to 1.8 s, then the left hand up at 2.8 s, held from
   3.13 s (firing at 5.13 s here) to 5.27 s.
+
+With two looks in the tray, the same swipe steps the replay from one look to the other.
 """
 
 from __future__ import annotations
@@ -68,12 +70,12 @@ def recording_notice(image: np.ndarray) -> bool:
 
 
 @contextmanager
-def shopper(xvfb, tmp_path: Path, clip: str):
+def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S):
     """The mirror with ``clip`` as its camera, awake for the shopper standing there; yields the
     window and what the screen shows while she stands still (the ring's place without a ring)."""
     padded = tmp_path / "standing-then-moving.mp4"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIPS / clip), "-vf",
-                    f"tpad=start_duration={HOLD_S}:start_mode=clone", "-c:v", "libx264", "-crf", "18",
+                    f"tpad=start_duration={hold_s}:start_mode=clone", "-c:v", "libx264", "-crf", "18",
                     "-pix_fmt", "yuv420p", str(padded)], check=True, timeout=120)
     with MirrorWindow(xvfb, tmp_path, 480, 640, source=f"file:{padded}?loop=0",
                       extra_toml=f"[analysis]\nmax_fps = 5\ngesture_hold_s = {RAISE_S}\n") as win:
@@ -148,3 +150,46 @@ def test_a_swipe_with_no_look_to_step_to_shows_no_ring(xvfb, tmp_path):
     assert raised - swiped > RAISE_S + 1.0, (swiped, raised)
     assert ringed, f"the ring never showed while the hand was held ({tmp_path})"
     assert all(raised - RAISE_S - 0.8 < t < raised + 0.5 for t in ringed), (swiped, raised, ringed)
+
+
+# The 480 × 640 window's Record button (bottom right) and, over a replay, its Mirror button (the
+# top of the column at the right), as Main.qml and ReplayView.qml place them.
+RECORD, CLOSE_REPLAY = (424, 561), (432, 101)
+
+
+def record_button_shown(image: np.ndarray) -> bool:
+    """The Record button's dark red disc around its white dot, above and below it (under a
+    replay, the Delete button's caption and the picture are there)."""
+    x, y = RECORD
+    for dy in (-20, 20):
+        patch = image[y + dy - 4: y + dy + 4, x - 4: x + 4].astype(np.int16)
+        b, g, r = patch[..., 0].mean(), patch[..., 1].mean(), patch[..., 2].mean()
+        if not (r > 80 and r - max(g, b) > 50):
+            return False
+    return True
+
+
+def test_a_swipe_steps_the_replay_to_the_other_look(xvfb, tmp_path):
+    """She records two takes by touch while she stands there (the newest then replays, first in
+    the tray); her swipe to her right steps to the newer side, and round the tray's end to the
+    other look: a swipe with two looks always shows the other one."""
+    with shopper(xvfb, tmp_path, "g04_michelle_swipe-right-out_raise-left.mp4", hold_s=45) as (win, _):
+        for count in (1, 2):
+            win.wait_for(record_button_shown, f"the Record button for take {count}")
+            win.touch(*RECORD)
+            win.wait_until(lambda: win.api("/status")["state"] == "recording", f"take {count} starting")
+            started = time.monotonic()
+            win.wait_until(lambda: time.monotonic() - started >= 1.5, f"take {count}'s length")
+            win.touch(*RECORD)
+            win.wait_until(lambda: f"shown to the shopper: look 1 of {count}" in win.log.read_text(),
+                           f"take {count} replayed", timeout=30)
+            if count == 1:
+                win.touch(*CLOSE_REPLAY)  # back to the mirror for the second take
+        log = win.log.read_text()
+        assert "gesture:" not in log, "she moved before the two takes were done (the hold is too short)"
+        win.wait_until(lambda: "gesture: swipe_right" in win.log.read_text(), "her swipe", timeout=90)
+        win.wait_until(lambda: "shown to the shopper: look 2 of 2" in win.log.read_text(),
+                       "the replay stepping to the other look", timeout=10)
+        log = win.log.read_text()
+    swiped = logged_at(log, "gesture: swipe_right")
+    assert swiped <= logged_at(log, "shown to the shopper: look 2 of 2") < swiped + 2, log
