@@ -15,7 +15,6 @@ Rectangle {
     color: "#66000000"
     Text {
         id: line
-        objectName: "statusText"
         anchors.centerIn: parent
         color: "#d0ffffff"
         font.pixelSize: 12
