@@ -43,6 +43,11 @@ def take(lib: str, consent: bool) -> None:
         core.answer_consent(True)
         assert answered.wait(30) and core.flush(), "the consent question was not answered"
         assert core.parts.identity.is_consented(session)
+    # As a shopper would, record once there is a picture: the mirror refuses a take without one
+    # (asked at once after start, the camera could still be opening).
+    deadline = time.monotonic() + 30
+    while core.camera_status().state != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
     core.start_recording("manual")
     deadline = time.monotonic() + 30
     while not started and time.monotonic() < deadline:

@@ -89,6 +89,10 @@ def test_a_visit_leaves_no_card_number_key_name_link_or_image_in_the_log(tmp_pat
         seen.wait(ConsentAsked)
         core.answer_consent(True)
         seen.wait(ConsentPromptClosed)
+        deadline = time.monotonic() + 20  # a take needs a picture: the camera running
+        while core.camera_status().state != "running":
+            assert time.monotonic() < deadline, "the camera never delivered a picture"
+            time.sleep(0.05)
         core.start_recording()
         seen.wait(RecordingStarted)
         time.sleep(1.5)  # a look of a second and a half

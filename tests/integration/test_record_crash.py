@@ -116,14 +116,19 @@ def fragments(take: Path) -> int:
 def kill_mirror_mid_take(lib: Path, consent: bool) -> dict:
     """The mirror (``mirror_child``) records a shopper's take; SIGKILL once three groups are on disk."""
     env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "tests.integration.mirror_child", "take", str(lib), "yes" if consent else "no"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )
+    # The child's log goes to a file beside the library: a child that dies before its take says why.
+    errors = lib.parent / "mirror-child.log"
+    with errors.open("w") as err:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "tests.integration.mirror_child", "take", str(lib), "yes" if consent else "no"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+        )
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 90)
-        assert ready, "the mirror never started its take"
-        info = json.loads(proc.stdout.readline())
+        assert ready, f"the mirror never started its take:\n{errors.read_text()}"
+        line = proc.stdout.readline()
+        assert line, f"the mirror ended before its take (status {proc.wait(10)}):\n{errors.read_text()}"
+        info = json.loads(line)
         take = lib / "work" / info["look_id"] / "take.mp4"
         deadline = time.monotonic() + 60
         while fragments(take) < 3:
