@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.integration.test_mirror_share import record_a_take
 from tests.integration.test_mirror_window import MirrorWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.footage]
@@ -176,11 +177,7 @@ def test_a_swipe_steps_the_replay_to_the_other_look(xvfb, tmp_path):
     with shopper(xvfb, tmp_path, "g04_michelle_swipe-right-out_raise-left.mp4", hold_s=45) as (win, _):
         for count in (1, 2):
             win.wait_for(record_button_shown, f"the Record button for take {count}")
-            win.touch(*RECORD)
-            win.wait_until(lambda: win.api("/status")["state"] == "recording", f"take {count} starting")
-            started = time.monotonic()
-            win.wait_until(lambda: time.monotonic() - started >= 1.5, f"take {count}'s length")
-            win.touch(*RECORD)
+            record_a_take(win, button=RECORD)
             win.wait_until(lambda: f"shown to the shopper: look 1 of {count}" in win.log.read_text(),
                            f"take {count} replayed", timeout=30)
             if count == 1:

@@ -29,14 +29,15 @@ def replaying(image: np.ndarray) -> bool:
     return red.sum() > 300
 
 
-def record_a_take(win: MirrorWindow, seconds: float = 1.5) -> None:
-    """Tap record, hold it ``seconds`` from the moment the mirror says it records, tap again."""
-    win.touch(*RECORD)
+def record_a_take(win: MirrorWindow, seconds: float = 1.5, button: tuple[int, int] = RECORD) -> None:
+    """Tap record (at ``button``, where this window size has it), hold it ``seconds`` from the
+    moment the mirror says it records, tap again."""
+    win.touch(*button)
     win.wait_until(lambda: win.api("/status")["state"] == "recording", "the recording start")
     started = time.monotonic()
     # the take must last beyond [recording] min_s (1 s): the shopper holds on, by the clock
     win.wait_until(lambda: time.monotonic() - started >= seconds, "the take's length")
-    win.touch(*RECORD)
+    win.touch(*button)
 
 
 def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
