@@ -70,6 +70,12 @@ def recording_notice(image: np.ndarray) -> bool:
     return int(((r > 140) & (r - np.maximum(g, b) > 90)).sum()) >= 300
 
 
+def picture_shown(image: np.ndarray) -> bool:
+    """The camera's picture is on the screen: the left three quarters (no buttons there) are not
+    black. The rendered clips' room is a lit brown, its darkest parts well above 8."""
+    return bool(image[:, : image.shape[1] * 3 // 4].mean() > 8)
+
+
 @contextmanager
 def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S):
     """The mirror with ``clip`` as its camera, awake for the shopper standing there; yields the
@@ -82,14 +88,17 @@ def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S):
                       extra_toml=f"[analysis]\nmax_fps = 5\ngesture_hold_s = {RAISE_S}\n") as win:
         win.wait_camera_running()
         # The mirror is awake for her (not the attract screen), and once two grabs in a row
-        # agree, the screen shows her settled.
+        # agree and show the picture, the screen shows her settled. Two black grabs agree too:
+        # the window can still be black for a frame or two after the session starts, and a
+        # black "before" made every later grab differ everywhere, the control region included,
+        # so no ring was ever seen (1 run in 5 here).
         win.wait_until(lambda: win.api("/status")["state"] == "session", "the session for the shopper", timeout=60)
         previous = [win.grab()]
 
         def settled(image: np.ndarray) -> bool:
             same = np.abs(image.astype(np.int16) - previous[0].astype(np.int16)).max(axis=2).mean() < 2
             previous[0] = image
-            return bool(same)
+            return bool(same) and picture_shown(image)
 
         yield win, win.wait_for(settled, "the standing shopper, settled")
 
