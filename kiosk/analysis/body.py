@@ -1,7 +1,9 @@
 """One person's body over time: pose in, facts out (presence, yaw, turn, gestures).
 
-``BodyAnalyser`` chains the small trackers in a fixed order and is shared by the offline
-analysis of a file (``video``) and the live worker (``worker``), so both see the same turns.
+``BodyAnalyser`` chains the small trackers in a fixed order (presence from every pose; then
+the person gate, ``continuity``, which drops a pose that is someone else's; then yaw, turn and
+gestures) and is shared by the offline analysis of a file (``video``) and the live worker
+(``worker``), so both see the same turns.
 It does no I/O and reads no clock: each pose carries its time.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.analysis.continuity import GateSettings, PersonGate
 from kiosk.analysis.gestures import GestureSettings, GestureTracker, GestureUpdate
 from kiosk.analysis.pose import Pose
 from kiosk.analysis.presence import Presence, PresenceChange, PresenceTracker, classify
@@ -22,6 +25,7 @@ class BodySettings:
     turn: TurnSettings = field(default_factory=TurnSettings)
     yaw: YawSettings = field(default_factory=YawSettings)
     gestures: GestureSettings = field(default_factory=GestureSettings)
+    gate: GateSettings = field(default_factory=GateSettings)
     presence_bridge_s: float = 0.5
     lost_after_s: float = 2.0  # no usable body for this long ends a turn and resets the yaw
 
@@ -47,6 +51,7 @@ class BodyAnalyser:
         self.yaw = YawTracker(self.settings.yaw)
         self.turns = TurnTracker(self.settings.turn)
         self.gestures = GestureTracker(self.settings.gestures)
+        self.gate = PersonGate(self.settings.gate)
         self._last_body: float | None = None
 
     @property
@@ -61,6 +66,8 @@ class BodyAnalyser:
     def feed(self, t: float, pose: Pose | None) -> FrameFacts:
         seen = classify(pose)
         change = self.presence.update(t, seen)
+        if not self.gate.accepts(t, pose):
+            pose = None  # someone else's (a passer-by behind her): her body's facts skip it
         turn: list[TurnUpdate] = []
         cues = cues_of(pose) if pose is not None else None
         if cues is not None:
@@ -69,6 +76,7 @@ class BodyAnalyser:
             turn += self.turns.lost(t)
             self.yaw.reset()
             self.gestures.forget()
+            self.gate.forget()
             self._last_body = None
         sample = self.yaw.update(t, cues)
         if sample is not None:

@@ -200,6 +200,24 @@ def test_a_swipe_sampled_at_the_live_rate_is_found_in_a_changed_picture(analysed
     assert found == expected and false == 0, (file, result.to_json()["gestures"])
 
 
+def _rendered_clips_with_a_passer_by() -> list:
+    return [pytest.param(name, e["file"], variant, id=f"{name}:{e['file']}:{variant}")
+            for name in sorted(RENDERED) for e in ENTRIES.get(name, [])
+            for variant in ("passerby", "passerby+5fps")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("set_name, file, variant", _rendered_clips_with_a_passer_by())
+def test_a_passer_by_behind_the_rendered_shopper_changes_nothing(analysed, set_name, file, variant):
+    """Someone smaller walks across behind her (the clip's own person, mirrored, at 60 % of the
+    height). On the rendered clips the pose model takes the passer for the shopper, or mixes the
+    two, for up to 1.3 s; the passer's face then read as her front and her turn was dated from it
+    (t05: 0.61 s early). The person gate (``kiosk.analysis.continuity``) refuses a pose that is
+    smaller and elsewhere. The real clips run this variation in the varied test above."""
+    labels, result = analysed(set_name, file, variant)
+    assert_meets_targets(labels, result, variant)
+
+
 @pytest.mark.parametrize("set_name, file", _turning_clips())
 def test_the_yaw_track_is_right_where_the_labels_say_front_and_back(analysed, set_name, file):
     labels, result = analysed(set_name, file, "original")

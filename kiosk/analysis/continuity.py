@@ -1,0 +1,112 @@
+"""Is this frame's pose the shopper's? A gate against someone passing behind her.
+
+The pose model follows one person, the most prominent, and nothing in a single pose says whose
+it is. When someone walks past behind the shopper, the model can take the passer-by for her for
+a fraction of a second or longer, or mix the two (her shoulders, the passer's hips): the
+passer's face then reads as the shopper's front and a turn is dated from it (docs/ANALYSIS.md).
+
+Someone behind the shopper is further from the camera, so smaller in the picture, and stands
+somewhere else. ``PersonGate`` keeps an anchor for the shopper, where her hips are in the picture
+and how long her torso is, followed over the frames it accepts (a time constant of half a
+second, so stepping back from the glass or a camera zooming in is followed). A pose whose torso
+is more than ``shrink`` (log ratio, about 11 %) shorter than the anchor's *and* whose hips are
+more than ``shift`` torso lengths from the anchor's (plus ``drift_per_s`` for each second since
+the shopper was last accepted: she may have moved while unseen) is someone else's. Both at once:
+a pose that is only displaced is the shopper stepping aside, or a wild frame of a quick spin
+(which still carries the spin); one that is only smaller is her stepping back or bending.
+
+A shopper who really does become smaller and moves at once (a squat: the hips drop, the torso
+leans) is refused for at most ``retake_s``; then the gate takes the new pose as the anchor. Her
+body's facts (yaw, turn, gestures) see no pose in the frames refused; her presence does not
+depend on the gate (someone is there either way).
+
+Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.analysis import pose as lm
+from kiosk.analysis.pose import Pose
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    enabled: bool = True
+    shrink: float = 0.12  # log of the torso length ratio: smaller than the anchor by ~11 %
+    shift: float = 0.3  # hips this far from the anchor's, in the anchor's torso lengths
+    drift_per_s: float = 0.3  # plus this much for every second since the shopper was accepted
+    follow_s: float = 0.5  # the anchor's time constant
+    retake_s: float = 1.5  # refused this long in a row: the new pose is the shopper
+    forget_s: float = 2.0  # no pose accepted for this long: start afresh
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    x: float
+    y: float
+    torso: float  # in picture heights
+    t: float  # when it last accepted a pose
+
+
+def hips_and_torso(pose: Pose) -> tuple[float, float, float] | None:
+    """The hips' centre (x, y in picture heights) and the torso's length in the picture
+    (shoulders' centre to hips' centre), or None for a pose without a torso."""
+    xy = pose.image.astype(np.float64) * np.array([pose.aspect, 1.0])
+    shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
+    hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
+    torso = float(np.linalg.norm(shoulders - hips))
+    if not math.isfinite(torso) or torso < 1e-3:
+        return None
+    return float(hips[0]), float(hips[1]), torso
+
+
+class PersonGate:
+    """Accepts the shopper's poses and refuses someone else's (see the module's text)."""
+
+    def __init__(self, settings: GateSettings | None = None) -> None:
+        self.settings = settings or GateSettings()
+        self._anchor: _Anchor | None = None
+        self._refused_since: float | None = None
+        self.refused = 0  # how many poses it has refused, for the record
+
+    def forget(self) -> None:
+        self._anchor = None
+        self._refused_since = None
+
+    def accepts(self, t: float, pose: Pose | None) -> bool:
+        """Whether ``pose`` (at media time ``t``) is the shopper's. No pose is nobody's: True."""
+        s = self.settings
+        if pose is None or not s.enabled:
+            return True
+        measured = hips_and_torso(pose)
+        if measured is None:
+            return True
+        x, y, torso = measured
+        a = self._anchor
+        if a is None or t - a.t > s.forget_s or t < a.t:
+            self._take(x, y, torso, t)
+            return True
+        smaller = math.log(torso / a.torso) < -s.shrink
+        shifted = math.hypot(x - a.x, y - a.y) / a.torso > s.shift + s.drift_per_s * (t - a.t)
+        if not (smaller and shifted):
+            w = min(1.0, (t - a.t) / s.follow_s) if s.follow_s > 0 else 1.0
+            self._anchor = _Anchor(a.x + w * (x - a.x), a.y + w * (y - a.y),
+                                   math.exp(math.log(a.torso) + w * math.log(torso / a.torso)), t)
+            self._refused_since = None
+            return True
+        if self._refused_since is None:
+            self._refused_since = t
+        if t - self._refused_since >= s.retake_s:
+            self._take(x, y, torso, t)
+            return True
+        self.refused += 1
+        return False
+
+    def _take(self, x: float, y: float, torso: float, t: float) -> None:
+        self._anchor = _Anchor(x, y, torso, t)
+        self._refused_since = None
