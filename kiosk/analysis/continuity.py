@@ -15,10 +15,16 @@ the shopper was last accepted: she may have moved while unseen) is someone else'
 a pose that is only displaced is the shopper stepping aside, or a wild frame of a quick spin
 (which still carries the spin); one that is only smaller is her stepping back or bending.
 
-A shopper who really does become smaller and moves at once (a squat: the hips drop, the torso
-leans) is refused for at most ``retake_s``; then the gate takes the new pose as the anchor. Her
-body's facts (yaw, turn, gestures) see no pose in the frames refused; her presence does not
-depend on the gate (someone is there either way).
+A refusal starts only where the pose changed suddenly: against any pose seen in the last
+``jump_window_s`` (accepted or not), its torso ``jump_shrink`` shorter, or its hips
+``jump_shift`` torso lengths away; or no pose in that time. Taking one person for another is a step; a shopper
+stepping back from the glass shrinks and rises in the picture gradually (a third smaller in a
+second is 0.1 a frame at 5 analysed frames a second), and the anchor follows her. Once started,
+a refusal goes on while the poses stay smaller and away from the anchor (the passer walking
+across), for at most ``retake_s``; then the gate takes the new pose as the anchor (someone who
+stays: a squat, the shopper after a sudden move). Her body's facts (yaw, turn, gestures) see no
+pose in the frames refused; her presence does not depend on the gate (someone is there either
+way).
 
 Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper").
 """
@@ -26,6 +32,7 @@ Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +49,9 @@ class GateSettings:
     drift_per_s: float = 0.3  # plus this much for every second since the shopper was accepted
     follow_s: float = 0.5  # the anchor's time constant
     retake_s: float = 1.5  # refused this long in a row: the new pose is the shopper
+    jump_window_s: float = 0.25  # a refusal starts on a sudden change against the poses this recent:
+    jump_shrink: float = 0.15  # a torso this much shorter (log) than one of them
+    jump_shift: float = 0.4  # or hips this many torso lengths from one of them's
     forget_s: float = 2.0  # no pose accepted for this long: start afresh
 
 
@@ -72,11 +82,13 @@ class PersonGate:
         self.settings = settings or GateSettings()
         self._anchor: _Anchor | None = None
         self._refused_since: float | None = None
+        self._recent: deque[tuple[float, float, float, float]] = deque()  # poses seen: x, y, torso, t
         self.refused = 0  # how many poses it has refused, for the record
 
     def forget(self) -> None:
         self._anchor = None
         self._refused_since = None
+        self._recent.clear()
 
     def accepts(self, t: float, pose: Pose | None) -> bool:
         """Whether ``pose`` (at media time ``t``) is the shopper's. No pose is nobody's: True."""
@@ -87,13 +99,19 @@ class PersonGate:
         if measured is None:
             return True
         x, y, torso = measured
+        while self._recent and not 0 < t - self._recent[0][3] <= s.jump_window_s + 1e-6:
+            self._recent.popleft()
+        recent = list(self._recent)
+        self._recent.append((x, y, torso, t))
         a = self._anchor
         if a is None or t - a.t > s.forget_s or t < a.t:
             self._take(x, y, torso, t)
             return True
         smaller = math.log(torso / a.torso) < -s.shrink
         shifted = math.hypot(x - a.x, y - a.y) / a.torso > s.shift + s.drift_per_s * (t - a.t)
-        if not (smaller and shifted):
+        sudden = not recent or any(math.log(torso / r) < -s.jump_shrink
+                                   or math.hypot(x - rx, y - ry) / r > s.jump_shift for rx, ry, r, _ in recent)
+        if not (smaller and shifted and (sudden or self._refused_since is not None)):
             w = min(1.0, (t - a.t) / s.follow_s) if s.follow_s > 0 else 1.0
             self._anchor = _Anchor(a.x + w * (x - a.x), a.y + w * (y - a.y),
                                    math.exp(math.log(a.torso) + w * math.log(torso / a.torso)), t)

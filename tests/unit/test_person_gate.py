@@ -70,6 +70,32 @@ def test_stepping_back_from_the_glass_is_followed():
     assert all(gate.accepts(t, make_pose(t, scale=1 - (t - 1) / 6, shift=(0, -0.02 * (t - 1)))) for t in steps)
 
 
+def test_a_brisk_step_back_from_the_glass_is_followed_at_any_rate():
+    """A shopper stepping back from close to the glass: 40 % smaller within a second, her hips
+    rising 0.15 picture heights (a camera above the mirror): smaller and away from where she
+    stood, but gradually, so never a sudden change; the first gate refused her for a second."""
+    for fps in (15, 5):
+        gate = PersonGate()
+        steps = [i / fps for i in range(3 * fps)]
+        back = [gate.accepts(t, make_pose(t, scale=1 - 0.4 * min(max(t - 1, 0), 1), shift=(0, -0.15 * min(max(t - 1, 0), 1))))
+                for t in steps]
+        assert all(back), (fps, back)
+
+
+def test_a_passer_taken_over_a_frame_or_two_is_refused_once_it_is_clearly_someone_else():
+    """The rendered t20: the pose jumps to the passer with a torso only 11 % shorter than her
+    anchor (not yet "smaller"), then slides away as the passer walks on. The jump lies within
+    ``jump_window_s`` of the next frames, which are smaller and away: refused."""
+    gate = PersonGate()
+    for t in frames(2):
+        gate.accepts(t, make_pose(t, shift=(-0.1, 0.0)))
+    first = gate.accepts(2.0, make_pose(2.0, shift=(-0.06, 0.08), scale=0.89))
+    later = [gate.accepts(t, make_pose(t, shift=(-0.06 + 0.5 * (t - 2.0), 0.08), scale=0.8))
+             for t in frames(0.6, start=2.0 + 1 / FPS)]
+    assert first  # not yet smaller than her anchor
+    assert not any(later), later
+
+
 def test_a_squat_is_refused_for_at_most_the_retake_time_then_taken():
     """Smaller and elsewhere at once, and staying so: someone else for ``retake_s``, then her."""
     settings = GateSettings()
