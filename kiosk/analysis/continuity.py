@@ -7,24 +7,24 @@ passer's face then reads as the shopper's front and a turn is dated from it (doc
 
 Someone behind the shopper is further from the camera, so smaller in the picture, and stands
 somewhere else. ``PersonGate`` keeps an anchor for the shopper, where her hips are in the picture
-and how long her torso is, followed over the frames it accepts (a time constant of half a
-second, so stepping back from the glass or a camera zooming in is followed). A pose whose torso
-is more than ``shrink`` (log ratio, about 11 %) shorter than the anchor's *and* whose hips are
-more than ``shift`` torso lengths from the anchor's (plus ``drift_per_s`` for each second since
-the shopper was last accepted: she may have moved while unseen) is someone else's. Both at once:
-a pose that is only displaced is the shopper stepping aside, or a wild frame of a quick spin
-(which still carries the spin); one that is only smaller is her stepping back or bending.
+and how long her torso is, followed over the frames it accepts with a time constant of half a
+second (a camera zooming in is followed). A pose whose torso is more than ``shrink`` (log ratio,
+about 11 %) shorter than the anchor's *and* whose hips are more than ``shift`` torso lengths
+from the anchor's (plus ``drift_per_s`` for each second since the shopper was last accepted: she
+may have moved while unseen) is someone else's. Both at once: a pose that is only displaced is
+the shopper stepping aside, or a wild frame of a quick spin (which still carries the spin); one
+that is only smaller is her stepping back, seen from level.
 
-A refusal starts only where the pose changed suddenly: against any pose seen in the last
+And a refusal starts only where the pose changed suddenly: against any pose seen in the last
 ``jump_window_s`` (accepted or not), its torso ``jump_shrink`` shorter, or its hips
-``jump_shift`` torso lengths away; or no pose in that time. Taking one person for another is a step; a shopper
-stepping back from the glass shrinks and rises in the picture gradually (a third smaller in a
-second is 0.1 a frame at 5 analysed frames a second), and the anchor follows her. Once started,
-a refusal goes on while the poses stay smaller and away from the anchor (the passer walking
-across), for at most ``retake_s``; then the gate takes the new pose as the anchor (someone who
-stays: a squat, the shopper after a sudden move). Her body's facts (yaw, turn, gestures) see no
-pose in the frames refused; her presence does not depend on the gate (someone is there either
-way).
+``jump_shift`` torso lengths away; or no pose in that time. Taking one person for another is a
+step. A shopper stepping back from the glass, seen by a camera above the mirror, becomes smaller
+and rises in the picture, but gradually (a third smaller in a second is 0.1 a frame at 5
+analysed frames a second), and the anchor follows her. Once started, a refusal goes on while
+the poses stay smaller and away from the anchor (the passer walking across), for at most
+``retake_s``; then the gate takes the new pose as the anchor (someone who stays: a squat, the
+shopper after a sudden move). Her body's facts (yaw, turn, gestures) see no pose in the frames
+refused; her presence does not depend on the gate (someone is there either way).
 
 Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper").
 """
