@@ -15,7 +15,9 @@ runs, except 10fps (``KIOSK_FOOTAGE_VARIANTS=all`` runs every one). Every real c
 not, also runs each change to the picture at the live rate (``letterbox+5fps``…): a face close
 to the glass, letterboxed at 5 frames a second, once made a 360° turn out of nothing. The rendered sets already
 vary speed, holds, outfits and camera height: every rendered clip runs as rendered and at
-5 frames a second at both phases, the turning ones also mirrored and reversed. Pose results are cached per clip and variation for the whole test session, so the
+5 frames a second at both phases, the turning ones also mirrored and reversed, and every one
+with a passer-by behind the shopper at 15 and at 5 frames a second (the rendered clips are
+where the pose model takes the passer for her). Pose results are cached per clip and variation for the whole test session, so the
 model runs once per video; ``KIOSK_POSE_CACHE=DIR`` keeps them on disk between sessions too
 (the same files as ``kiosk eval footage --pose-cache DIR``).
 """
