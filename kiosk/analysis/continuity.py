@@ -66,13 +66,10 @@ class _Anchor:
 def hips_and_torso(pose: Pose) -> tuple[float, float, float] | None:
     """The hips' centre (x, y in picture heights) and the torso's length in the picture
     (shoulders' centre to hips' centre), or None for a pose without a torso."""
-    xy = pose.image.astype(np.float64) * np.array([pose.aspect, 1.0])
-    shoulders = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
-    hips = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
-    torso = float(np.linalg.norm(shoulders - hips))
-    if not math.isfinite(torso) or torso < 1e-3:
+    axes = lm.torso_axes(pose.image.astype(np.float64) * np.array([pose.aspect, 1.0]), 1e-3)
+    if axes is None or not math.isfinite(axes.length):
         return None
-    return float(hips[0]), float(hips[1]), torso
+    return float(axes.hips[0]), float(axes.hips[1]), axes.length
 
 
 class PersonGate:
@@ -101,7 +98,9 @@ class PersonGate:
         x, y, torso = measured
         while self._recent and not 0 < t - self._recent[0][3] <= s.jump_window_s + 1e-6:
             self._recent.popleft()
-        recent = list(self._recent)
+        sudden = not self._recent or any(math.log(torso / r) < -s.jump_shrink
+                                         or math.hypot(x - rx, y - ry) / r > s.jump_shift
+                                         for rx, ry, r, _ in self._recent)
         self._recent.append((x, y, torso, t))
         a = self._anchor
         if a is None or t - a.t > s.forget_s or t < a.t:
@@ -109,8 +108,6 @@ class PersonGate:
             return True
         smaller = math.log(torso / a.torso) < -s.shrink
         shifted = math.hypot(x - a.x, y - a.y) / a.torso > s.shift + s.drift_per_s * (t - a.t)
-        sudden = not recent or any(math.log(torso / r) < -s.jump_shrink
-                                   or math.hypot(x - rx, y - ry) / r > s.jump_shift for rx, ry, r, _ in recent)
         if not (smaller and shifted and (sudden or self._refused_since is not None)):
             w = min(1.0, (t - a.t) / s.follow_s) if s.follow_s > 0 else 1.0
             self._anchor = _Anchor(a.x + w * (x - a.x), a.y + w * (y - a.y),
