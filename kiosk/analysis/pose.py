@@ -55,7 +55,7 @@ EXPOSE_MAX_GAIN = 4.0
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 8
+VERSION = 9
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +175,7 @@ class PoseEstimator:
         small = self._downsize(crop)
         rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
-        lost = _lost_wrists(result) if self.settings.retry_raised_arm else []
+        lost = _lost_wrists(result, rgb.shape[1] / rgb.shape[0]) if self.settings.retry_raised_arm else []
         if lost:
             result = self._search_again(rgb, result, lost)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
@@ -250,8 +250,8 @@ class PoseEstimator:
         return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
     def _search_again(self, rgb: np.ndarray, tracked, lost: list[int]):
-        """The same picture through the model without tracking; its answer if it sees the ``lost``
-        wrists.
+        """The same picture through the model without tracking (then with room above the person);
+        where a look sees the ``lost`` wrists, the tracked pose with those forearms as it found them.
 
         Tracking looks for the person where the last frame had them. At a few analysed frames a
         second, an arm raised between two frames can leave the hand outside that region: the model
@@ -266,10 +266,15 @@ class PoseEstimator:
                 static_image_mode=True, model_complexity=s.model_complexity, enable_segmentation=False,
                 min_detection_confidence=s.min_detection_confidence)
         found = self._search.process(rgb)
-        if found.pose_landmarks is None or found.pose_world_landmarks is None:
-            return tracked
-        seen = found.pose_landmarks.landmark
-        return found if all(seen[w].visibility >= _SEEN_AGAIN for w in lost) else tracked
+        if not _sees(found, lost):
+            # A hand raised to the picture's top edge: the model, made for people with room
+            # around them, often cannot place it there. Once more with room above the person.
+            padded, offset = _with_headroom(rgb, self._cv2 or native.cv2())
+            found = self._search.process(padded)
+            if not _sees(found, lost):
+                return tracked
+            found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
+        return _with_arms(tracked, found, lost)
 
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
@@ -324,17 +329,76 @@ class PoseEstimator:
         return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)
 
 
-#: A wrist the model sees this little of is lost; one it sees this much is found again.
-_LOST, _SEEN_AGAIN = 0.3, 0.5
+#: A raised arm is one whose elbow, seen at least ``_ELBOW_SEEN``, is above its shoulder; its
+#: wrist is lost while seen less than ``_SEEN_AGAIN`` (what the gestures need to use a hand), and
+#: found again once a second look sees it that well.
+_ELBOW_SEEN, _SEEN_AGAIN = 0.3, 0.5
+#: The shoulders' width across the torso, in torso lengths, under which no raised hand counts
+#: (``GestureSettings.facing_floor``): no second look there.
+_FACING = 0.3
+#: The second look's room above the person (a share of the picture's height; half as much at
+#: each side), for a hand raised to the picture's top edge.
+_HEADROOM = 0.3
 _ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
 
 
-def _lost_wrists(result) -> list[int]:
-    """The wrists the model has lost on an arm whose elbow is raised above its shoulder."""
+def _sees(result, wrists: list[int]) -> bool:
+    """The model found a person and sees each of ``wrists`` well enough to use."""
+    if result.pose_landmarks is None or result.pose_world_landmarks is None:
+        return False
+    seen = result.pose_landmarks.landmark
+    return all(seen[w].visibility >= _SEEN_AGAIN for w in wrists)
+
+
+def _lost_wrists(result, aspect: float) -> list[int]:
+    """The wrists the model has lost on an arm whose elbow is raised above its shoulder, on a body
+    that faces the camera enough for a raised hand to count (``_FACING``; ``aspect``: the
+    picture's width over its height). A spin flings the arms up side-on: no gesture there."""
     if result.pose_landmarks is None:
         return []
     p = result.pose_landmarks.landmark
-    return [w for sh, e, w in _ARMS if p[e].y < p[sh].y and p[e].visibility >= _LOST and p[w].visibility < _LOST]
+    xy = np.array([(p[i].x * aspect, p[i].y) for i in range(len(p))])
+    axes = torso_axes(xy, 1e-4)
+    if axes is None:
+        return []
+    if abs(float(np.dot(xy[LEFT_SHOULDER] - xy[RIGHT_SHOULDER], axes.across))) < _FACING * axes.length:
+        return []  # side-on
+    return [w for sh, e, w in _ARMS
+            if p[e].y < p[sh].y and p[e].visibility >= _ELBOW_SEEN and p[w].visibility < _SEEN_AGAIN]
+
+
+#: Per wrist, the landmarks of its arm from the elbow down (elbow, wrist, pinky, index, thumb).
+_FOREARMS = {LEFT_WRIST: (LEFT_ELBOW, LEFT_WRIST, 17, 19, 21), RIGHT_WRIST: (RIGHT_ELBOW, RIGHT_WRIST, 18, 20, 22)}
+
+
+def _with_arms(tracked, found, wrists: list[int]):
+    """The tracked pose with the forearms of ``wrists`` as the second look found them.
+
+    The second look is for the hand: the body as tracking followed it (the torso, the head, the
+    legs, whose cues the yaw reads) stays as it was, so a second look changes nothing else.
+    """
+    for marks, other in ((tracked.pose_landmarks, found.pose_landmarks),
+                         (tracked.pose_world_landmarks, found.pose_world_landmarks)):
+        for w in wrists:
+            for i in _FOREARMS[w]:
+                a, b = marks.landmark[i], other.landmark[i]
+                a.x, a.y, a.z, a.visibility = b.x, b.y, b.z, b.visibility
+    return tracked
+
+
+def _with_headroom(rgb: np.ndarray, cv2) -> tuple[np.ndarray, tuple[int, int]]:
+    """The picture with black room above and at the sides (``_HEADROOM``), and where it starts."""
+    top = round(_HEADROOM * rgb.shape[0])
+    side = top // 2
+    return cv2.copyMakeBorder(rgb, top, 0, side, side, cv2.BORDER_CONSTANT, value=(0, 0, 0)), (side, top)
+
+
+def _into_picture(result, padded: tuple[int, int], size: tuple[int, int], offset: tuple[int, int]):
+    """``result``'s landmarks, found on a padded picture, as fractions of the picture without it."""
+    (pw, ph), (w, h), (dx, dy) = padded, size, offset
+    for p in result.pose_landmarks.landmark:
+        p.x, p.y, p.z = (p.x * pw - dx) / w, (p.y * ph - dy) / h, p.z * pw / w
+    return result
 
 
 def exposure_gain(pixels: np.ndarray) -> float:
