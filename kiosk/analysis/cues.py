@@ -97,8 +97,8 @@ def cues_of(pose: Pose) -> Cues | None:
     shoulders, hips, up, across, torso = axes
     shoulders_seen = min(vis[lm.LEFT_SHOULDER], vis[lm.RIGHT_SHOULDER]) >= _SEEN
     hips_seen = min(vis[lm.LEFT_HIP], vis[lm.RIGHT_HIP]) >= _SEEN
-    width = abs(float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], across))) / torso
-    hip_width = abs(float(np.dot(xy[lm.LEFT_HIP] - xy[lm.RIGHT_HIP], across))) / torso
+    width = abs(axes.spread(xy, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER))
+    hip_width = abs(axes.spread(xy, lm.LEFT_HIP, lm.RIGHT_HIP))
     width_ref = float(np.linalg.norm(w[lm.LEFT_SHOULDER] - w[lm.RIGHT_SHOULDER])) / length3
     hip_ref = float(np.linalg.norm(w[lm.LEFT_HIP] - w[lm.RIGHT_HIP])) / length3
     axis, quality, labelled = _axis(pose)

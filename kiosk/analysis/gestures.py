@@ -233,13 +233,12 @@ class _Body:
         if axes is None:
             return None
         shoulders, torso = axes.shoulders, axes.length
-        # The shoulders' width across the torso (a crooked camera or a lean changes nothing);
-        # facing the camera, the person's left shoulder is on image-right: width > 0.
-        width = float(np.dot(xy[lm.LEFT_SHOULDER] - xy[lm.RIGHT_SHOULDER], axes.across))
+        # The shoulders' width across the torso: > 0 facing the camera.
+        width = axes.spread(xy, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)
         points = (xy - shoulders) / torso
         if width < 0:
             points[:, 0] = -points[:, 0]
-        return cls(points, vis, facing=width / torso if width > 0 else 0.0,
+        return cls(points, vis, facing=width if width > 0 else 0.0,
                    centre=(float(shoulders[0]) / torso, float(shoulders[1]) / torso))
 
     def above_head(self, wrist: int, reach: float) -> bool:

@@ -269,7 +269,7 @@ class PoseEstimator:
         if not _sees(found, lost):
             # A hand raised to the picture's top edge: the model, made for people with room
             # around them, often cannot place it there. Once more with room above the person.
-            padded, offset = _with_headroom(rgb, self._cv2 or native.cv2())
+            padded, offset = _with_headroom(rgb, self._cv2)
             found = self._search.process(padded)
             if not _sees(found, lost):
                 return tracked
@@ -357,14 +357,15 @@ def _lost_wrists(result, aspect: float) -> list[int]:
     if result.pose_landmarks is None:
         return []
     p = result.pose_landmarks.landmark
+    lost = [w for sh, e, w in _ARMS
+            if p[e].y < p[sh].y and p[e].visibility >= _ELBOW_SEEN and p[w].visibility < _SEEN_AGAIN]
+    if not lost:
+        return []  # most frames: no torso to measure
     xy = np.array([(p[i].x * aspect, p[i].y) for i in range(len(p))])
     axes = torso_axes(xy, 1e-4)
-    if axes is None:
-        return []
-    if abs(float(np.dot(xy[LEFT_SHOULDER] - xy[RIGHT_SHOULDER], axes.across))) < _FACING * axes.length:
+    if axes is None or abs(axes.spread(xy, LEFT_SHOULDER, RIGHT_SHOULDER)) < _FACING:
         return []  # side-on
-    return [w for sh, e, w in _ARMS
-            if p[e].y < p[sh].y and p[e].visibility >= _ELBOW_SEEN and p[w].visibility < _SEEN_AGAIN]
+    return lost
 
 
 #: Per wrist, the landmarks of its arm from the elbow down (elbow, wrist, pinky, index, thumb).
@@ -434,6 +435,13 @@ class TorsoAxes(NamedTuple):
     up: np.ndarray  # unit vector from the hips to the shoulders
     across: np.ndarray  # unit vector across the torso, towards the picture's right whatever the labels
     length: float  # hips to shoulders
+
+    def spread(self, xy: np.ndarray, a: int, b: int) -> float:
+        """How far landmark ``a`` lies from landmark ``b`` across the torso, in torso lengths
+        (> 0: ``a`` towards the picture's right). The shoulders' spread is how wide they look:
+        a person facing the camera shows their left shoulder on the picture's right, and a
+        crooked camera or a lean changes nothing."""
+        return float(np.dot(xy[a] - xy[b], self.across)) / self.length
 
 
 def torso_axes(xy: np.ndarray, min_length: float) -> TorsoAxes | None:

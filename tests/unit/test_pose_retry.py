@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from kiosk import native
 from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import PoseEstimator, PoseSettings, _lost_wrists
 
@@ -66,6 +67,13 @@ def test_a_raised_arm_on_a_body_side_on_is_no_hand_to_look_for():
     assert _lost_wrists(*square(shoulders=0.12)) == [lm.LEFT_WRIST]  # 0.4 torso lengths wide
 
 
+def estimator_without_model() -> PoseEstimator:
+    """An estimator whose second look is stood in for (the real model is never started)."""
+    estimator = PoseEstimator(PoseSettings())
+    estimator._cv2 = native.cv2()  # start() would set it, with the models
+    return estimator
+
+
 class Search:
     def __init__(self, answer, padded_answer=None):
         self.answer = answer
@@ -81,7 +89,7 @@ class Search:
 
 
 def test_the_search_is_taken_only_where_it_finds_the_hand():
-    estimator = PoseEstimator(PoseSettings())
+    estimator = estimator_without_model()
     tracked = result()
     rgb = np.zeros((8, 8, 3), np.uint8)
     found = result(wrist_vis=0.9)
@@ -100,7 +108,7 @@ def test_a_hand_at_the_top_edge_is_looked_for_again_with_room_above():
     # The first search does not see the hand; the second is given the picture with black room
     # above (30 % of its height) and at each side (half that), and its landmarks come back as
     # fractions of the picture without that room.
-    estimator = PoseEstimator(PoseSettings())
+    estimator = estimator_without_model()
     tracked = result()
     rgb = np.zeros((100, 60, 3), np.uint8)
     padded = result(wrist_vis=0.9)
@@ -118,7 +126,7 @@ def test_a_hand_at_the_top_edge_is_looked_for_again_with_room_above():
 def test_the_second_look_changes_the_lost_forearm_alone():
     # The body as tracking followed it stays (the yaw reads the torso, the head and the legs);
     # only the lost hand's forearm comes from the second look.
-    estimator = PoseEstimator(PoseSettings())
+    estimator = estimator_without_model()
     tracked, found = result(), result(wrist_vis=0.9, side="left")
     for i, p in enumerate(found.pose_landmarks.landmark):
         p.x, p.y = 0.1 + i / 100, 0.2
@@ -133,7 +141,7 @@ def test_the_second_look_changes_the_lost_forearm_alone():
 
 
 def test_with_room_above_still_unseen_the_tracked_pose_stands():
-    estimator = PoseEstimator(PoseSettings())
+    estimator = estimator_without_model()
     tracked = result()
     search = Search(result(wrist_vis=0.2), result(wrist_vis=0.3))
     estimator._search = search
