@@ -55,7 +55,7 @@ EXPOSE_MAX_GAIN = 4.0
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 9
+VERSION = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +92,7 @@ class PoseSettings:
     face_every_s: float = 0.5  # at most two face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
     retry_raised_arm: bool = True  # a raised arm whose hand is lost: look again without tracking
+    search_with_room: bool = True  # nobody found: look again with room around the picture
 
 
 
@@ -119,6 +120,9 @@ class PoseEstimator:
         self._cv2 = None
         self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
         self._face_at: float | None = None  # frame time of the last face check
+        self._seen_at: float | None = None  # frame time of the last person found
+        self._filled = False  # that person reached the picture's edge (close to the camera)
+        self._room_at: float | None = None  # frame time of the last look with room around the picture
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -162,6 +166,8 @@ class PoseEstimator:
         self.close()
         self._box = None
         self._face_at = None
+        self._seen_at = self._room_at = None
+        self._filled = False
         self.start()
 
     def estimate(self, pixels: np.ndarray, t: float) -> Pose | None:
@@ -178,6 +184,9 @@ class PoseEstimator:
         lost = _lost_wrists(result, rgb.shape[1] / rgb.shape[0]) if self.settings.retry_raised_arm else []
         if lost:
             result = self._search_again(rgb, result, lost)
+        if result.pose_landmarks is None and self._room_due(t):
+            self._room_at = t
+            result = self._search_with_room(rgb, result)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             if self._box is not None:
                 # Lost inside the crop: look at the whole frame again from the next frame on.
@@ -192,6 +201,7 @@ class PoseEstimator:
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
         self._remember_box(image, vis)
+        self._seen_at, self._filled = t, _fills_picture(image)
         face = None
         due = self._face_at is None or t < self._face_at or t - self._face_at >= self.settings.face_every_s - 1e-3
         if self._face is not None and due:
@@ -249,6 +259,49 @@ class PoseEstimator:
         # Shrink first: rotating a full 1080p frame costs more than the model's whole input.
         return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
+    def _searcher(self):
+        """The model without tracking, for second looks (started on first use)."""
+        if self._search is None:
+            mp = native.mediapipe()
+            s = self.settings
+            self._search = mp.solutions.pose.Pose(
+                static_image_mode=True, model_complexity=s.model_complexity, enable_segmentation=False,
+                min_detection_confidence=s.min_detection_confidence)
+        return self._search
+
+    def _room_due(self, t: float) -> bool:
+        """Nobody found at ``t``: look again with room around the picture?
+
+        Where the person just seen filled the picture to its edge, every frame: they are close
+        to the camera, and the look with room is what finds them. Where they had room around
+        them, no: the model lost them for another reason (someone passing in front, a fast spin),
+        and a look that finds whoever stands out most in the picture would not help. With nobody
+        seen for ``_ROOM_RECENT_S`` (an empty room, or someone stepping in close), at most every
+        ``_ROOM_EVERY_S``: an empty fitting room costs the detector that much more, not twice.
+        """
+        if not self.settings.search_with_room:
+            return False
+        if self._seen_at is not None and 0.0 <= t - self._seen_at <= _ROOM_RECENT_S:
+            return self._filled
+        return self._room_at is None or t < self._room_at or t - self._room_at >= _ROOM_EVERY_S - 1e-3
+
+    def _search_with_room(self, rgb: np.ndarray, tracked):
+        """Nobody found: the picture once more through the model, with black room around it.
+
+        The model finds a person from their whole body's outline, and expects room around it: a
+        shopper close to the camera (seen from the knees up, or stepped towards the glass) or a
+        camera zoomed in leaves none, and the model then finds nobody frame after frame while
+        the shopper stands square to the mirror. With room around the picture (``_ROOM``) it
+        often finds them (on 7 rendered dev runs, 31 of 67 such frames against 5 without
+        the room). A look that finds nobody costs the person detector once more (about 11 ms
+        here); one that finds a person, the whole model.
+        """
+        padded, offset = _with_room(rgb, self._cv2, below=True)
+        found = self._searcher().process(padded)
+        if found.pose_landmarks is None or found.pose_world_landmarks is None:
+            return tracked
+        return _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
+
     def _search_again(self, rgb: np.ndarray, tracked, lost: list[int]):
         """The same picture through the model without tracking (then with room above the person);
         where a look sees the ``lost`` wrists, the tracked pose with those forearms as it found them.
@@ -259,17 +312,11 @@ class PoseEstimator:
         held up. Searching the picture afresh finds it (about 1.5× the model's time, only on such
         frames).
         """
-        if self._search is None:
-            mp = native.mediapipe()
-            s = self.settings
-            self._search = mp.solutions.pose.Pose(
-                static_image_mode=True, model_complexity=s.model_complexity, enable_segmentation=False,
-                min_detection_confidence=s.min_detection_confidence)
-        found = self._search.process(rgb)
+        found = self._searcher().process(rgb)
         if not _sees(found, lost):
             # A hand raised to the picture's top edge: the model, made for people with room
             # around them, often cannot place it there. Once more with room above the person.
-            padded, offset = _with_headroom(rgb, self._cv2)
+            padded, offset = _with_room(rgb, self._cv2, below=False)
             found = self._search.process(padded)
             if not _sees(found, lost):
                 return tracked
@@ -336,9 +383,15 @@ _ELBOW_SEEN, _SEEN_AGAIN = 0.3, 0.5
 #: The shoulders' width across the torso, in torso lengths, under which no raised hand counts
 #: (``GestureSettings.facing_floor``): no second look there.
 _FACING = 0.3
-#: The second look's room above the person (a share of the picture's height; half as much at
-#: each side), for a hand raised to the picture's top edge.
-_HEADROOM = 0.3
+#: A second look's room above the person (a share of the picture's height; half as much at
+#: each side, and as much below when looking for a lost person).
+_ROOM = 0.3
+#: Nobody found within this long of a person seen: that person is looked for with room only if
+#: they reached the picture's edge (``_FILLED``); otherwise at most once every ``_ROOM_EVERY_S``.
+_ROOM_RECENT_S, _ROOM_EVERY_S = 2.0, 0.5
+#: A person whose landmarks come within this share of the picture's size of its edge (or beyond)
+#: fills the picture: close to the camera, or the camera zoomed in.
+_FILLED = 0.03
 _ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
 
 
@@ -387,11 +440,17 @@ def _with_arms(tracked, found, wrists: list[int]):
     return tracked
 
 
-def _with_headroom(rgb: np.ndarray, cv2) -> tuple[np.ndarray, tuple[int, int]]:
-    """The picture with black room above and at the sides (``_HEADROOM``), and where it starts."""
-    top = round(_HEADROOM * rgb.shape[0])
+def _with_room(rgb: np.ndarray, cv2, below: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """The picture with black room above, at the sides and, if ``below``, below it (``_ROOM``),
+    and where the picture starts in it."""
+    top = round(_ROOM * rgb.shape[0])
     side = top // 2
-    return cv2.copyMakeBorder(rgb, top, 0, side, side, cv2.BORDER_CONSTANT, value=(0, 0, 0)), (side, top)
+    return cv2.copyMakeBorder(rgb, top, top if below else 0, side, side, cv2.BORDER_CONSTANT, value=(0, 0, 0)), (side, top)
+
+
+def _fills_picture(image: np.ndarray) -> bool:
+    """The landmarks (frame fractions) reach the picture's edge or beyond (``_FILLED``)."""
+    return bool(image.min() < _FILLED or image.max() > 1.0 - _FILLED)
 
 
 def _into_picture(result, padded: tuple[int, int], size: tuple[int, int], offset: tuple[int, int]):

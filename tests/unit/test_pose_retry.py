@@ -1,11 +1,15 @@
-"""A raised arm whose hand tracking lost: the same picture is searched again without tracking.
+"""Second looks: a raised arm whose hand tracking lost, or nobody found at all.
+
+A raised arm whose hand tracking lost: the same picture is searched again without tracking.
 
 At a few analysed frames a second an arm raised between two frames can leave the hand outside
 the region the model tracks; it then places the wrist at the chin, unseen, frame after frame
 (the rendered raise, framed from the knees up, at 5 frames a second). At the picture's top edge
 the untracked look may not see it either: it looks once more with room above the person. What
-a look finds replaces that forearm alone. Mediapipe's results are stood in for here; the footage
-suite runs the real model on those clips.
+a look finds replaces that forearm alone. Nobody found: the picture is searched once more with
+room around it (a shopper close to the camera fills the picture, and the model expects room
+around a person). Mediapipe's results are stood in for here; the footage suite runs the real
+model on those clips.
 """
 
 from __future__ import annotations
@@ -147,3 +151,131 @@ def test_with_room_above_still_unseen_the_tracked_pose_stands():
     estimator._search = search
     assert estimator._search_again(np.zeros((100, 60, 3), np.uint8), tracked, [lm.LEFT_WRIST]) is tracked
     assert len(search.shapes) == 2
+
+
+NOBODY = SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None)
+
+
+class Tracking:
+    """The tracking model, stood in for: finds ``answer`` in every picture."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def process(self, rgb):
+        return self.answer
+
+    def close(self):
+        pass
+
+
+def estimator_tracking(answer, **settings) -> PoseEstimator:
+    """An estimator whose tracking model is stood in for (no crop, no face check: no model starts)."""
+    estimator = PoseEstimator(PoseSettings(crop_to_person=False, face_check=False, **settings))
+    estimator._cv2 = native.cv2()
+    estimator._pose = Tracking(answer)
+    return estimator
+
+
+def test_nobody_found_is_looked_for_again_with_room_all_round():
+    # A shopper close to the camera fills the picture; tracking finds nobody. The second look is
+    # given the picture with black room above and below (30 % of its height) and at each side
+    # (half that); the person it finds comes back in fractions of the picture without the room.
+    person = result(wrist_vis=0.9)
+    hip = person.pose_landmarks.landmark[lm.LEFT_HIP]
+    hip.x, hip.y = 60 / 90, 140 / 160  # in the padded picture: 10 px below the original's bottom
+    search = Search(person)
+    estimator = estimator_tracking(NOBODY)
+    estimator._search = search
+    pose = estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0)
+    assert search.shapes == [(160, 90, 3)]
+    assert pose is not None
+    assert abs(pose.image[lm.LEFT_HIP, 0] - (60 - 15) / 60) < 1e-6
+    assert abs(pose.image[lm.LEFT_HIP, 1] - (140 - 30) / 100) < 1e-6  # below the picture's bottom
+
+
+def test_nobody_found_with_room_either_is_nobody():
+    search = Search(NOBODY)
+    estimator = estimator_tracking(NOBODY)
+    estimator._search = search
+    assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is None
+    assert len(search.shapes) == 1
+
+
+def test_a_person_tracking_finds_is_not_looked_for_again():
+    search = Search(NOBODY)
+    estimator = estimator_tracking(result(elbow_y=0.5))  # arms down: no hand to look for either
+    estimator._search = search
+    assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is not None
+    assert search.shapes == []
+
+
+def test_the_look_with_room_can_be_turned_off():
+    search = Search(result())
+    estimator = estimator_tracking(NOBODY, search_with_room=False)
+    estimator._search = search
+    assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is None
+    assert search.shapes == []
+
+
+class Sequence:
+    """The tracking model, stood in for: the next answer for each picture."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def process(self, rgb):
+        return self.answers.pop(0)
+
+    def close(self):
+        pass
+
+
+def standing(filled: bool):
+    """A person found by tracking: well inside the picture, or reaching its bottom edge."""
+    person = result(elbow_y=0.5)
+    if filled:
+        person.pose_landmarks.landmark[lm.LEFT_ANKLE].y = 1.2  # the legs below the picture
+    return person
+
+
+def test_a_person_close_to_the_camera_who_is_lost_is_looked_for_with_room_at_once():
+    estimator = estimator_tracking(None)
+    estimator._pose = Sequence(standing(filled=True), NOBODY, NOBODY)
+    estimator._search = search = Search(NOBODY)
+    frame = np.zeros((100, 60, 3), np.uint8)
+    assert estimator.estimate(frame, 0.0) is not None
+    assert estimator.estimate(frame, 0.2) is None
+    assert estimator.estimate(frame, 0.4) is None
+    assert len(search.shapes) == 2  # every frame while they may still stand there
+
+
+def test_a_person_with_room_around_them_who_is_lost_is_not():
+    # Lost for another reason (someone passing in front, a fast spin): the look with room would
+    # find whoever stands out most, and the picture already has room.
+    estimator = estimator_tracking(None)
+    estimator._pose = Sequence(standing(filled=False), NOBODY, NOBODY)
+    estimator._search = search = Search(NOBODY)
+    frame = np.zeros((100, 60, 3), np.uint8)
+    for t in (0.0, 0.2, 0.4):
+        estimator.estimate(frame, t)
+    assert search.shapes == []
+
+
+def test_an_empty_room_is_looked_at_with_room_twice_a_second_at_most():
+    estimator = estimator_tracking(NOBODY)
+    estimator._search = search = Search(NOBODY)
+    frame = np.zeros((100, 60, 3), np.uint8)
+    for i in range(15):  # 1 s at 15 analysed frames a second
+        assert estimator.estimate(frame, i / 15) is None
+    assert len(search.shapes) == 2  # at 0 s and at 0.53 s
+
+
+def test_nobody_seen_for_a_while_after_a_person_with_room_is_an_empty_room():
+    estimator = estimator_tracking(None)
+    estimator._pose = Sequence(standing(filled=False), *[NOBODY] * 4)
+    estimator._search = search = Search(NOBODY)
+    frame = np.zeros((100, 60, 3), np.uint8)
+    for t in (0.0, 1.0, 2.0, 2.5, 2.6):
+        estimator.estimate(frame, t)
+    assert len(search.shapes) == 1  # at 2.5 s, more than 2 s after; not again 0.1 s later
