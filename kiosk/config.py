@@ -70,7 +70,9 @@ class DisplayConfig(Section):
     fullscreen: bool = Field(True, description="Full screen without decorations or cursor (kiosk run --windowed overrides).")
     window_width: int = Field(540, ge=160, le=7680, description="Window width with --windowed.")
     window_height: int = Field(960, ge=160, le=7680, description="Window height with --windowed.")
-    show_status: bool = Field(True, description="Show the small status line (fps, camera state).")
+    show_status: bool = Field(
+        False, description="Show the small status line (fps, camera state): for setting up, shoppers see it too."
+    )
     sleep_after_s: float = Field(
         120.0, ge=0.0, le=86400.0, description="Seconds with nobody in view and no touch before the screen goes dark; 0: never."
     )

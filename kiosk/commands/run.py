@@ -15,7 +15,10 @@ def register(subparsers) -> None:
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     p.add_argument("--library", metavar="DIR", help="look library folder, overriding library.data_dir")
     p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270), help="override display.rotation")
-    p.add_argument("--no-status", action="store_true", help="hide the status line")
+    status = p.add_mutually_exclusive_group()
+    status.add_argument("--status", action="store_true",
+                        help="show the status line (camera and screen fps, camera state) for setting up")
+    status.add_argument("--no-status", action="store_true", help="hide the status line")
     p.add_argument(
         "--no-network", action="store_true", help="no HTTP API, share links, console or zeroconf (development)"
     )
@@ -34,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
         config.display.fullscreen = False
     if args.rotation is not None:
         config.display.rotation = args.rotation
-    if args.no_status:
-        config.display.show_status = False
+    if args.status or args.no_status:
+        config.display.show_status = args.status
     if args.library:
         config.library.data_dir = args.library  # the identity files live beside the looks
     switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
