@@ -29,6 +29,9 @@ LEFT_EAR, RIGHT_EAR = 7, 8
 LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
 LEFT_ELBOW, RIGHT_ELBOW = 13, 14
 LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_PINKY, RIGHT_PINKY = 17, 18
+LEFT_INDEX, RIGHT_INDEX = 19, 20
+LEFT_THUMB, RIGHT_THUMB = 21, 22
 LEFT_HIP, RIGHT_HIP = 23, 24
 LEFT_KNEE, RIGHT_KNEE = 25, 26
 LEFT_ANKLE, RIGHT_ANKLE = 27, 28
@@ -422,7 +425,8 @@ def _lost_wrists(result, aspect: float) -> list[int]:
 
 
 #: Per wrist, the landmarks of its arm from the elbow down (elbow, wrist, pinky, index, thumb).
-_FOREARMS = {LEFT_WRIST: (LEFT_ELBOW, LEFT_WRIST, 17, 19, 21), RIGHT_WRIST: (RIGHT_ELBOW, RIGHT_WRIST, 18, 20, 22)}
+_FOREARMS = {LEFT_WRIST: (LEFT_ELBOW, LEFT_WRIST, LEFT_PINKY, LEFT_INDEX, LEFT_THUMB),
+             RIGHT_WRIST: (RIGHT_ELBOW, RIGHT_WRIST, RIGHT_PINKY, RIGHT_INDEX, RIGHT_THUMB)}
 
 
 def _with_arms(tracked, found, wrists: list[int]):

@@ -136,7 +136,7 @@ def test_the_second_look_changes_the_lost_forearm_alone():
         p.x, p.y = 0.1 + i / 100, 0.2
     estimator._search = Search(found)
     merged = estimator._search_again(np.zeros((8, 8, 3), np.uint8), tracked, [lm.LEFT_WRIST])
-    forearm = {lm.LEFT_ELBOW, lm.LEFT_WRIST, 17, 19, 21}
+    forearm = {lm.LEFT_ELBOW, lm.LEFT_WRIST, lm.LEFT_PINKY, lm.LEFT_INDEX, lm.LEFT_THUMB}
     for i, p in enumerate(merged.pose_landmarks.landmark):
         if i in forearm:
             assert (p.x, p.y) == (0.1 + i / 100, 0.2)
