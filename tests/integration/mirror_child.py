@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 
 from kiosk.config import Config
 from kiosk.identity.prompt import ConsentPromptClosed
 from kiosk.recording.events import RecordingStarted
 from kiosk.wiring import build_core
+from tests.integration.faults.waiting import wait_until
 
 SOURCE = "synthetic:?width=320&height=240&fps=30"
 
@@ -45,14 +45,9 @@ def take(lib: str, consent: bool) -> None:
         assert core.parts.identity.is_consented(session)
     # As a shopper would, record once there is a picture: the mirror refuses a take without one
     # (asked at once after start, the camera could still be opening).
-    deadline = time.monotonic() + 30
-    while core.camera_status().state != "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: core.camera_status().state == "running", "the camera delivering a picture", 30, every=0.05)
     core.start_recording("manual")
-    deadline = time.monotonic() + 30
-    while not started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert started, "the take did not start"
+    wait_until(lambda: started, "the take starting", 30, every=0.05)
     look_id = started[0].look_id
     print(json.dumps({"session_id": session, "look_id": look_id}), flush=True)
     threading.Event().wait()  # record until SIGKILL

@@ -25,6 +25,7 @@ from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 from kiosk.events import ShareShown
 from kiosk.recording.events import LookRecorded, RecordingStarted
 from kiosk.wiring import build_core, build_reader_sim
+from tests.integration.faults.waiting import wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -89,10 +90,8 @@ def test_a_visit_leaves_no_card_number_key_name_link_or_image_in_the_log(tmp_pat
         seen.wait(ConsentAsked)
         core.answer_consent(True)
         seen.wait(ConsentPromptClosed)
-        deadline = time.monotonic() + 20  # a take needs a picture: the camera running
-        while core.camera_status().state != "running":
-            assert time.monotonic() < deadline, "the camera never delivered a picture"
-            time.sleep(0.05)
+        # A take needs a picture: the camera running.
+        wait_until(lambda: core.camera_status().state == "running", "the camera delivering a picture", 20, every=0.05)
         core.start_recording()
         seen.wait(RecordingStarted)
         time.sleep(1.5)  # a look of a second and a half
