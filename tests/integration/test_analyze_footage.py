@@ -195,6 +195,19 @@ def test_a_hand_raised_to_the_pictures_top_edge_is_found(analysed, set_name, fil
     assert found == expected and false == 0, (file, result.to_json()["gestures"])
 
 
+@pytest.mark.parametrize("file", ["synth/clips/t06_soldier_ccw_veryfast_black.mp4",
+                                  "synth/clips/p05_soldier_cw_270-return.mp4",
+                                  "synth/clips/g05_soldier_swipes_wave.mp4"])
+def test_a_shopper_filling_the_picture_is_found_from_the_first_frame(analysed, file):
+    """The rendered soldier seen from the knees up (``cropped``: close to the camera) stands in
+    view from the clip's first frame. The model finds a person by their whole outline and
+    expects room around it: tracking found nobody for his first 0.07-0.4 s. The look with room
+    around the picture finds him on the first frame."""
+    labels, result = analysed("synth-dev", file, "cropped")
+    intervals = result.to_json()["person_intervals"]
+    assert intervals and intervals[0][0] == 0.0, (file, intervals)
+
+
 def _swiping_clips() -> list:
     return [pytest.param("synth-dev", e["file"], variant, id=f"{e['file']}-{variant}")
             for e in ENTRIES.get("synth-dev", []) if any(g["kind"].startswith("swipe") for g in e.get("gestures") or [])
