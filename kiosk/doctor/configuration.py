@@ -10,7 +10,9 @@ def check_config(ctx: Context) -> list[Result]:
         return [fail("config", f"The configuration is not valid: {ctx.config_error}; the other checks used the built-in defaults.",
                      "Fix the key it names (docs/kiosk.example.toml documents every setting), then check the file "
                      "again with 'kiosk config check --config FILE'.")]
-    results = [ok("config", f"The configuration ({ctx.config.origin}) is valid.")]
+    shown = (" The status line is on (display.show_status): shoppers see the camera and screen rates; "
+             "set it to false once the mirror is set up.") if ctx.config.display.show_status else ""
+    results = [ok("config", f"The configuration ({ctx.config.origin}) is valid.{shown}")]
     api = ctx.config.api
     token = ctx.environ.get("KIOSK_API_TOKEN") or api.token
     if not token and not api.pin:

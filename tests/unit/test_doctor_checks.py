@@ -13,6 +13,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.doctor.check import Context, State
 from kiosk.doctor.clock import check_clock
+from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_webhook
@@ -284,3 +285,14 @@ def test_a_check_that_breaks_is_a_failed_answer_and_the_others_still_run(tmp_pat
     assert [r.id for r in results] == ["broken", "clock"]
     assert results[0].state is State.FAIL and "RuntimeError: boom" in results[0].sentence
     assert exit_code(results) == 1 and exit_code(results[1:]) == 0
+
+
+def test_the_config_check_says_when_shoppers_see_the_status_line(tmp_path):
+    # A mirror provisioned before the status line was off by default keeps show_status = true in
+    # its configuration file: the doctor says so, without calling it a problem.
+    ctx = context(tmp_path)
+    quiet = check_config(ctx)[0]
+    assert quiet.state is State.OK and "status line" not in quiet.sentence
+    ctx.config.display.show_status = True
+    shown = check_config(ctx)[0]
+    assert shown.state is State.OK and "The status line is on (display.show_status)" in shown.sentence
