@@ -1,6 +1,7 @@
 // Associate console: compare 2–4 looks side by side, turning together by body angle.
 // Plain JS, no build step; kept apart from console.js, which it only hears from through the
-// "console:looks" event (the looks list it has just drawn). Each pane is a <video> of the
+// "console:looks" event (the looks list it has just drawn) and tells through "console:signed-out"
+// (a request of its own found the session over). Each pane is a <video> of the
 // look (fetched with the console's token, played from a blob URL); one slider sets the shared
 // body angle and every pane seeks to its frame for that angle, found by anglemap.js, the same
 // mapping the mirror uses. Nothing is decoded on the mirror: it only serves files and tracks.
@@ -16,6 +17,14 @@
   async function api(path, options = {}) {
     const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` });
     const resp = await fetch(path, Object.assign({}, options, { headers }));
+    if (resp.status === 401) {
+      // The session ended (it expired, or was signed out elsewhere): the console signs out and
+      // asks for the PIN again, as it does for its own requests; this dialog has nothing to show.
+      stop();
+      for (const id of ["compare-dialog", "qr-dialog"]) if ($(id).open) $(id).close();
+      document.dispatchEvent(new CustomEvent("console:signed-out"));
+      throw new Error("signed out");
+    }
     if (!resp.ok) {
       let message = `HTTP ${resp.status}`;
       try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }

@@ -223,6 +223,8 @@ $("sign-in").addEventListener("submit", async (event) => {
   start();
 });
 
+document.addEventListener("console:signed-out", () => signOutLocally("Please sign in again."));  // from compare.js
+
 $("sign-out").addEventListener("click", async () => {
   try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }
   signOutLocally();

@@ -96,6 +96,29 @@ def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
     assert "does not turn this far" in hint
 
 
+def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
+    """The compare dialog's own requests find the session over (it expired, or was signed out
+    elsewhere): the console asks for the PIN again, as for its own requests, and the dialog
+    closes instead of showing an HTTP error."""
+    url, ids = mirror
+    chromium.open(url + "/console")
+    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+    for name in ("cw", "ccw"):
+        chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+    chromium.wait("!document.getElementById('compare-open').disabled")
+    session = chromium.js("sessionStorage.getItem('smartmirror.console.token')")
+    assert session and session != TOKEN
+    ended = httpx.post(f"{url}/console/api/sign-out", headers={"Authorization": f"Bearer {session}"})
+    assert ended.status_code == 204
+    chromium.js("document.getElementById('compare-open').click()")
+    chromium.wait("!document.getElementById('sign-in-view').hidden", timeout=10)
+    assert chromium.js("document.getElementById('sign-in-error').textContent") == "Please sign in again."
+    assert chromium.js("document.getElementById('console-view').hidden") is True
+    assert chromium.js("document.getElementById('compare-dialog').open") is False
+    assert chromium.js("sessionStorage.getItem('smartmirror.console.token')") is None
+
+
 def _tracks() -> dict[str, tuple[list, dict | None]]:
     from tests.unit.test_compare_anglemap import CASES
 
