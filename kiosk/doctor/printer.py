@@ -11,16 +11,22 @@ MARK = {State.OK: "ok  ", State.WARNING: "WARN", State.FAIL: "FAIL"}
 
 
 def as_text(results: list[Result], width: int = 100) -> str:
+    """One block per check, wrapped at ``width``, never inside a word: a command, unit, path or
+    flag (``journalctl -t smartmirror-kiosk``) stays whole, to be copied as it stands."""
     lines = []
     for r in results:
-        lines.append(textwrap.fill(r.sentence, width, initial_indent=f"{MARK[r.state]}  {r.id:<12} ",
-                                   subsequent_indent=" " * 19))
+        lines.append(_fill(r.sentence, width, f"{MARK[r.state]}  {r.id:<12} ", " " * 19))
         if r.hint and r.state is not State.OK:
-            lines.append(textwrap.fill(r.hint, width, initial_indent=" " * 19 + "→ ", subsequent_indent=" " * 21))
+            lines.append(_fill(r.hint, width, " " * 19 + "→ ", " " * 21))
     counts = {state: sum(1 for r in results if r.state is state) for state in State}
     lines.append("")
     lines.append(f"{counts[State.OK]} ok, {counts[State.WARNING]} warning(s), {counts[State.FAIL]} failed.")
     return "\n".join(lines)
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> str:
+    return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def as_json(results: list[Result]) -> str:

@@ -296,3 +296,18 @@ def test_the_config_check_says_when_shoppers_see_the_status_line(tmp_path):
     ctx.config.display.show_status = True
     shown = check_config(ctx)[0]
     assert shown.state is State.OK and "The status line is on (display.show_status)" in shown.sentence
+
+
+def test_the_printed_answers_never_split_a_command_or_a_path():
+    from kiosk.doctor.check import Result
+    from kiosk.doctor.printer import as_text
+
+    hint = ("Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -t smartmirror-kiosk' tells why it "
+            "stopped, and /var/lib/smartmirror/a-very-long-folder-name-that-does-not-fit-on-one-line-of-the-report/x")
+    text = as_text([Result("api", State.WARNING, "No kiosk answers on port 8080: the kiosk is not running here.", hint)],
+                   width=60)
+    lines = text.splitlines()
+    assert len(lines) > 3  # it was wrapped
+    for word in hint.split():
+        assert any(word in line for line in lines), word  # each word whole on one line
+    assert all(len(line) <= 60 for line in lines if " " in line.strip())
