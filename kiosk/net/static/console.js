@@ -111,8 +111,10 @@ async function renderLooks() {
   const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
   $("looks-empty").hidden = looks.length > 0;
   const items = await Promise.all(looks.map(async (look) => {
-    const img = el("img", { alt: "look", loading: "lazy" });
-    poster(look).then((u) => { img.src = u; }).catch(() => {});
+    // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
+    // tile, not a broken-picture icon.
+    const img = el("img", { alt: "", loading: "lazy" });
+    poster(look).then((u) => { img.src = u; img.alt = "The look"; }).catch(() => {});
     return el("li", { class: "look", "data-id": look.id },
       img,
       el("span", { class: "hint", textContent: `${ago(look.created)}${look.customer_id ? " · loyalty card" : ""}` }),

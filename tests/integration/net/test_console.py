@@ -68,6 +68,8 @@ def two_mirrors(recorded_library, tmp_path):
                 raise
 
 
+#: Whether the page lays an element out at all (a hidden one has no boxes), whatever its attribute says.
+SHOWN = "(id => document.getElementById(id).getClientRects().length > 0)"
 MIRRORS = "[...document.querySelectorAll('#mirrors .mirror')].map(m => [m.dataset.name, m.innerText])"
 
 
@@ -75,12 +77,14 @@ def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chrom
     url_a, url_b, lib_a = two_mirrors
     auth = {"Authorization": f"Bearer {TOKEN}"}
     chromium.open(url_a + "/console")
-    assert chromium.js("document.getElementById('sign-in-view').hidden") is False
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    assert chromium.js(f"[{SHOWN}('console-view'), {SHOWN}('sign-out')]") == [False, False]  # laid out, not only flagged
 
     chromium.js("document.getElementById('secret').value = '000000'; document.getElementById('sign-in').requestSubmit()")
     chromium.wait("document.getElementById('sign-in-error').textContent.includes('not right')")
     chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-    chromium.wait("!document.getElementById('console-view').hidden")
+    chromium.wait(f"{SHOWN}('console-view')")
+    assert chromium.js(f"[{SHOWN}('sign-in-view'), {SHOWN}('sign-out')]") == [False, True]
 
     mirrors = chromium.wait(f"(() => {{ const m = {MIRRORS}; return m.length === 2 ? m : null; }})()", timeout=20)
     names = {name: text for name, text in mirrors}
