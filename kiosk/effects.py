@@ -144,7 +144,7 @@ class Effects:
         if report is not None:
             _log.info("%sforgot the customer: %d look(s) deleted", _prefix(session_id), report.looks)
             self._parts.studio.publish_tray()
-            self._notice(f"Done. The mirror has forgotten you: {report.looks} look(s) deleted.", "identity")
+            self._notice(forgotten_sentence(report.looks), "identity")
 
     def associate_view(self, session_id: str | None):
         """The panel's contents as a plain dict, or None (with a notice) when it cannot open."""
@@ -202,6 +202,13 @@ class Effects:
 
     def _notice(self, text: str, topic: str) -> None:
         self._parts.bus.emit(Notice(text=text, topic=topic))
+
+
+def forgotten_sentence(looks: int) -> str:
+    """What the shopper reads once the mirror has forgotten them."""
+    if looks == 0:
+        return "Done. The mirror has forgotten you."
+    return f"Done. The mirror has forgotten you: {looks} look{'' if looks == 1 else 's'} deleted."
 
 
 def _prefix(session_id: str | None) -> str:

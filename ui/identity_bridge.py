@@ -65,7 +65,9 @@ class IdentityBridge(CoreListener):
         elif isinstance(event, ConsentChanged):
             self._set(consented=event.decision == "accepted")
         elif isinstance(event, CustomerForgotten):
-            self._set(forget_offered=False, consented=False)
+            # Forgotten: no more greeting by name (it would stay up for its five seconds).
+            self._greeting_timer.stop()
+            self._set(forget_offered=False, consented=False, greeting="")
         elif isinstance(event, AssociatePanelShown):
             self._set(panel=dict(event.panel))
         elif isinstance(event, ReaderStateChanged):
