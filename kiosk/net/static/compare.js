@@ -18,10 +18,8 @@
     const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` });
     const resp = await fetch(path, Object.assign({}, options, { headers }));
     if (resp.status === 401) {
-      // The session ended (it expired, or was signed out elsewhere): the console signs out and
-      // asks for the PIN again, as it does for its own requests; this dialog has nothing to show.
-      stop();
-      for (const id of ["compare-dialog", "qr-dialog"]) if ($(id).open) $(id).close();
+      // The session ended (it expired, or was signed out elsewhere): the console signs out,
+      // closing this dialog, and asks for the PIN again, as it does for its own requests.
       document.dispatchEvent(new CustomEvent("console:signed-out"));
       throw new Error("signed out");
     }

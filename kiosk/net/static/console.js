@@ -202,6 +202,7 @@ function signOutLocally(message) {
   clearTimeout(refreshTimer);
   if (streamAbort) streamAbort.abort();
   $("sign-in-error").textContent = message || "";
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();  // nothing of the session stays up
   show(false);
 }
 
