@@ -25,6 +25,7 @@ from tests.unit._tracks import track
 from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, server_config
 from .test_api_compare import TRACKS, add_look
+from .test_console import SHOWN
 
 pytestmark = pytest.mark.slow
 
@@ -65,13 +66,18 @@ def slide(browser, angle: float) -> None:
                " s.dispatchEvent(new Event('input')); })()")
 
 
+def sign_in(browser, url: str) -> None:
+    """Open the console, sign in with the PIN and wait for the three looks with their compare boxes."""
+    browser.open(url + "/console")
+    browser.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    browser.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+
+
 def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
     url, ids = mirror
     bodies = {n: httpx.get(f"{url}{API}/looks/{ids[n]}/turn", headers={"Authorization": f"Bearer {TOKEN}"}).json()
               for n in ("cw", "ccw", "partial")}
-    chromium.open(url + "/console")
-    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+    sign_in(chromium, url)
     assert chromium.js("document.getElementById('compare-open').disabled") is True
     for name in ("cw", "ccw", "partial"):
         chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
@@ -101,9 +107,7 @@ def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
     elsewhere): the console asks for the PIN again, as for its own requests, and the dialog
     closes instead of showing an HTTP error."""
     url, ids = mirror
-    chromium.open(url + "/console")
-    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+    sign_in(chromium, url)
     for name in ("cw", "ccw"):
         chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
     chromium.wait("!document.getElementById('compare-open').disabled")
@@ -112,9 +116,9 @@ def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
     ended = httpx.post(f"{url}/console/api/sign-out", headers={"Authorization": f"Bearer {session}"})
     assert ended.status_code == 204
     chromium.js("document.getElementById('compare-open').click()")
-    chromium.wait("!document.getElementById('sign-in-view').hidden", timeout=10)
+    chromium.wait(f"{SHOWN}('sign-in-view')", timeout=10)
     assert chromium.js("document.getElementById('sign-in-error').textContent") == "Please sign in again."
-    assert chromium.js("document.getElementById('console-view').hidden") is True
+    assert chromium.js(f"{SHOWN}('console-view')") is False
     assert chromium.js("document.getElementById('compare-dialog').open") is False
     assert chromium.js("sessionStorage.getItem('smartmirror.console.token')") is None
 
