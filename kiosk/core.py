@@ -227,9 +227,9 @@ class KioskCore:
     def delete_look(self, look_id: str) -> None:
         self._call(lambda: self._effects.delete_look(look_id))
 
-    def request_assist(self, kind: str) -> None:
-        """The shopper asks for another size or an associate."""
-        self._call(lambda: self._effects.request_assist(kind))
+    def request_assist(self, kind: str, size: str = "") -> None:
+        """The shopper asks for another size (``size``: "smaller", "larger" or "" unsaid) or an associate."""
+        self._call(lambda: self._effects.request_assist(kind, size))
 
     def forget_me(self) -> None:
         """"Forget me" after the shopper's card was tapped again."""

@@ -22,6 +22,7 @@ from kiosk.errors import KioskError
 from kiosk.events import Notice, ShareShown, TrayStep
 from kiosk.identity.events import CardPresented
 from kiosk.intents import Meaning, share_meaning
+from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
@@ -194,9 +195,9 @@ class Effects:
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
         self._parts.bus.emit(ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png))
 
-    def request_assist(self, kind: str) -> None:
+    def request_assist(self, kind: str, size: str = "") -> None:
         try:
-            self._parts.network.request_assist(kind)
+            self._parts.network.request_assist(kind, size_detail(size))
         except KioskError as exc:
             self._notice(str(exc), "assist")
 

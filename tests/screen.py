@@ -30,3 +30,19 @@ def choice_buttons(image: np.ndarray) -> list[int]:
                 bands.append((start + a) // 2)
             start = None
     return bands
+
+
+def round_button_at(image: np.ndarray, x: int, y: int, radius: float = 27.0, slack: int = 4) -> bool:
+    """Whether one of the mirror's round buttons (a white ring of ``radius`` px) is centred within
+    ``slack`` px of (x, y). A light picture behind it does not make a ring: letters and squares
+    cover a few degrees of it, the ring all of them."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    for cx in range(x - slack, x + slack + 1, 2):
+        for cy in range(y - slack, y + slack + 1, 2):
+            ring = np.max([gray[np.clip((cy + (radius + d) * np.sin(angles)).astype(int), 0, gray.shape[0] - 1),
+                                np.clip((cx + (radius + d) * np.cos(angles)).astype(int), 0, gray.shape[1] - 1)]
+                           for d in (-1.5, -0.5, 0.5, 1.5)], axis=0)
+            if (ring > 170).mean() > 0.85:
+                return True
+    return False

@@ -32,7 +32,7 @@ class AssistBridge(CoreListener):
     def on_event(self, event: Event) -> None:
         if isinstance(event, AssistRequested):
             self._pending.add(event.request_id)
-            what = "another size" if event.kind == "size" else "an associate"
+            what = (event.detail or "another size") if event.kind == "size" else "an associate"
             self._set_state("sent")
             self.flash(f"Asked for {what}. Someone will come to your fitting room.", 30)
         elif isinstance(event, AssistAcknowledged) and event.request_id in self._pending:
@@ -52,6 +52,11 @@ class AssistBridge(CoreListener):
     @Slot(str)
     def request(self, kind: str) -> None:
         self._core.request_assist(kind)
+
+    @Slot(str)
+    def requestSize(self, size: str) -> None:  # noqa: N802 - QML API
+        """"Smaller" or "Larger" after "Other size"."""
+        self._core.request_assist("size", size)
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

@@ -16,6 +16,17 @@ class AssistKind(str, enum.Enum):
     ASSOCIATE = "associate"
 
 
+# What the mirror's size buttons ask for, in the words the associate's console shows.
+SIZE_WANTED = {"smaller": "one size smaller", "larger": "one size larger"}
+
+
+def size_detail(size: str) -> str:
+    """The request's detail for the mirror's "Smaller" / "Larger" buttons ("" for neither)."""
+    if size and size not in SIZE_WANTED:
+        raise ValueError(f"unknown size choice {size!r}: smaller or larger")
+    return SIZE_WANTED.get(size, "")
+
+
 @dataclass(frozen=True)
 class AssistRequest:
     id: str

@@ -116,16 +116,44 @@ Window {
                 onOpenTapped: root.compare.openComparison(compareView.paneArea.width, compareView.paneArea.height)
             }
             Column {
+                id: helpButtons
+                // "Other size" asks which way first, so the associate brings the right one.
+                property bool choosingSize: false
                 anchors.right: parent.right
                 anchors.bottom: record.top
                 anchors.margins: 24
                 spacing: 14
                 visible: root.assist.available && !root.replaying && !root.comparing && !root.compare.picking
+                onVisibleChanged: choosingSize = false
+                Timer {
+                    // An unanswered choice folds away by itself.
+                    running: helpButtons.choosingSize
+                    interval: 10000
+                    onTriggered: helpButtons.choosingSize = false
+                }
                 MirrorButton {
-                    symbol: "⇄"
-                    label: qsTr("Other size")
+                    objectName: "largerButton"
+                    visible: helpButtons.choosingSize
+                    symbol: "+"
+                    label: qsTr("Larger")
                     size: 56
-                    onTapped: root.assist.request("size")
+                    onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("larger") }
+                }
+                MirrorButton {
+                    objectName: "smallerButton"
+                    visible: helpButtons.choosingSize
+                    symbol: "−"
+                    label: qsTr("Smaller")
+                    size: 56
+                    onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("smaller") }
+                }
+                MirrorButton {
+                    // The same place closes the choice again: a second tap cannot send a request.
+                    objectName: "otherSizeButton"
+                    symbol: helpButtons.choosingSize ? "✕" : "⇄"
+                    label: helpButtons.choosingSize ? qsTr("Cancel") : qsTr("Other size")
+                    size: 56
+                    onTapped: helpButtons.choosingSize = !helpButtons.choosingSize
                 }
                 MirrorButton {
                     symbol: "?"
