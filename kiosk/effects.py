@@ -26,6 +26,7 @@ from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class Effects:
     def forget_me(self, session_id: str | None) -> None:
         report = self._parts.identity.forget_me(session_id)
         if report is not None:
-            _log.info("%sforgot the customer: %d look(s) deleted", _prefix(session_id), report.looks)
+            _log.info("%sforgot the customer: %s deleted", _prefix(session_id), count(report.looks, "look"))
             self._parts.studio.publish_tray()
             self._notice(forgotten_sentence(report.looks), "identity")
 
@@ -209,7 +210,7 @@ def forgotten_sentence(looks: int) -> str:
     """What the shopper reads once the mirror has forgotten them."""
     if looks == 0:
         return "Done. The mirror has forgotten you."
-    return f"Done. The mirror has forgotten you: {looks} look{'' if looks == 1 else 's'} deleted."
+    return f"Done. The mirror has forgotten you: {count(looks, 'look')} deleted."
 
 
 def _prefix(session_id: str | None) -> str:

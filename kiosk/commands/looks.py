@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.errors import UsageError
+from kiosk.words import count
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -115,7 +116,7 @@ def _purge(args: argparse.Namespace) -> int:
     age = parse_age(args.older_than)
     with _open(args) as library:
         deleted = purge_older_than(library, age)
-    print(f"deleted {len(deleted)} look(s) older than {args.older_than.strip()}")
+    print(f"deleted {count(len(deleted), 'look')} older than {args.older_than.strip()}")
     return 0
 
 

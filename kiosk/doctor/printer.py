@@ -6,6 +6,7 @@ import json
 import textwrap
 
 from kiosk.doctor.check import Result, State
+from kiosk.words import count
 
 MARK = {State.OK: "ok  ", State.WARNING: "WARN", State.FAIL: "FAIL"}
 
@@ -20,7 +21,7 @@ def as_text(results: list[Result], width: int = 100) -> str:
             lines.append(_fill(r.hint, width, " " * 19 + "→ ", " " * 21))
     counts = {state: sum(1 for r in results if r.state is state) for state in State}
     lines.append("")
-    lines.append(f"{counts[State.OK]} ok, {counts[State.WARNING]} warning(s), {counts[State.FAIL]} failed.")
+    lines.append(f"{counts[State.OK]} ok, {count(counts[State.WARNING], 'warning')}, {counts[State.FAIL]} failed.")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
+from kiosk.words import count
 
 RECOVER_HINT = ("Stop the kiosk and run 'kiosk looks recover' (the kiosk also does it at every start): it finishes "
                 "or removes left-behind takes and puts rows and files back in step.")
@@ -86,17 +87,17 @@ def check_library(ctx: Context) -> Result:
     left = [t.name for t in takes if t not in recording]
     problems = []
     if orphan_rows:
-        problems.append(f"{len(orphan_rows)} look(s) without their video ({_few(orphan_rows)})")
+        problems.append(f"{count(len(orphan_rows), 'look')} without their video ({_few(orphan_rows)})")
     if orphan_videos:
-        problems.append(f"{len(orphan_videos)} video(s) without their row ({_few(orphan_videos)})")
+        problems.append(f"{count(len(orphan_videos), 'video')} without their row ({_few(orphan_videos)})")
     if stray:
-        problems.append(f"{len(stray)} stray file(s) in looks/ ({_few(stray)})")
+        problems.append(f"{count(len(stray), 'stray file')} in looks/ ({_few(stray)})")
     if left:
-        problems.append(f"{len(left)} unfinished take(s) in work/ ({_few(left)})")
+        problems.append(f"{count(len(left), 'unfinished take')} in work/ ({_few(left)})")
     if problems:
         return warning("library", "The look library is not in step: " + "; ".join(problems) + ".", RECOVER_HINT)
-    now = f"; {len(recording)} take(s) being recorded now" if recording else ""
-    return ok("library", f"The look library is consistent: {len(rows)} look(s), each with its video{now}.")
+    now = f"; {count(len(recording), 'take')} being recorded now" if recording else ""
+    return ok("library", f"The look library is consistent: {count(len(rows), 'look')}, each with its video{now}.")
 
 
 def _few(names: list[str]) -> str:

@@ -29,6 +29,7 @@ from kiosk.errors import ComparisonNotFound
 from kiosk.library.errors import LibraryError, LookNotFound
 from kiosk.library.ids import new_id
 from kiosk.library.layout import valid_id
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class ComparisonBook:
                 path.unlink(missing_ok=True)
                 removed += 1
         if removed:
-            _log.info("removed %d stray comparison file(s)", removed)
+            _log.info("removed %s", count(removed, "stray comparison file"))
         return removed
 
     def _comparison(self, row, looks: list[str]) -> Comparison:

@@ -28,6 +28,7 @@ from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_STATES
 from kiosk.storage import Database
 from kiosk.storage.files import fsync_dir, give_to_folder_owner
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def restore_all(db: Database, layout: LibraryLayout) -> str:
         known = store.ids(conn)
     videos = sorted(p for p in layout.looks.glob("*.mp4") if LibraryLayout.id_of(p) not in known)
     restored = sum(adopt(db, layout, LibraryLayout.id_of(p)) for p in videos)
-    return f"{restored} look(s) restored from their record files, {len(videos) - restored} video(s) without one"
+    return f"{count(restored, 'look')} restored from their record files, {count(len(videos) - restored, 'video')} without one"
 
 
 def write_missing(db: Database, layout: LibraryLayout) -> int:

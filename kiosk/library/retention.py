@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from kiosk.library.library import Library
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -56,5 +57,5 @@ def apply_retention(
     if policy.max_bytes is not None:
         deleted += enforce_budget(library, policy.max_bytes, protect)
     if deleted:
-        _log.info("retention deleted %d look(s)", len(deleted))
+        _log.info("retention deleted %s", count(len(deleted), "look"))
     return deleted

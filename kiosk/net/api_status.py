@@ -15,6 +15,7 @@ from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.stream import EventStreamResponse, TooManySubscribers
+from kiosk.words import count
 
 RETRY_AFTER_S = 5
 
@@ -163,7 +164,7 @@ def part_checks(readings) -> dict[str, Check]:
         screen = readings.screen()
         detail = f"{'lit' if screen.on else 'dark'} ({screen.reason}); switched by {screen.method}"
         if screen.failures:
-            detail += f"; the panel could not be switched {screen.failures} time(s), the screen goes black instead"
+            detail += f"; the panel could not be switched {count(screen.failures, 'time')}, the screen goes black instead"
         checks["screen"] = Check(ok=True, detail=detail)
     return checks
 

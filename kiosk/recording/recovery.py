@@ -27,6 +27,7 @@ from kiosk.library import Library, LibraryLayout
 from kiosk.library.layout import valid_id
 from kiosk.recording.container import MediaError
 from kiosk.recording.take import FINAL, TakeMeta, finish, lock_if_abandoned, read_meta
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -52,16 +53,16 @@ class RecoveryReport:
     def summary(self) -> str:
         """One line for people."""
         extras = [
-            (self.unconsented, "recording(s) without the shopper's consent removed"),
-            (self.adopted, "look(s) restored from their record files"),
-            (self.kept_for_retry, "recording(s) that could not be stored kept for the next try"),
-            (self.busy, "recording(s) in progress left alone"),
+            (self.unconsented, "recording", "without the shopper's consent removed"),
+            (self.adopted, "look", "restored from their record files"),
+            (self.kept_for_retry, "recording", "that could not be stored kept for the next try"),
+            (self.busy, "recording", "in progress left alone"),
         ]
         return (
-            f"{len(self.salvaged)} interrupted recording(s) saved, {len(self.removed_takes)} too short or "
-            f"unreadable removed, {len(self.missing_rows)} entr(ies) without a video and "
-            f"{len(self.orphan_files)} stray file(s) removed"
-            + "".join(f", {len(ids)} {text}" for ids, text in extras if ids)
+            f"{count(len(self.salvaged), 'interrupted recording')} saved, {len(self.removed_takes)} too short or "
+            f"unreadable removed, {count(len(self.missing_rows), 'entry', 'entries')} without a video and "
+            f"{count(len(self.orphan_files), 'stray file')} removed"
+            + "".join(f", {count(len(ids), noun)} {text}" for ids, noun, text in extras if ids)
         )
 
 

@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 
 from kiosk.storage.schema import rollback
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def quick_check(conn: sqlite3.Connection) -> str | None:
     if rows == ["ok"]:
         return None
     problems = [line for row in rows for line in row.splitlines() if line and not line.startswith("***")]
-    more = f", and {len(problems) - 1} more problem(s)" if len(problems) > 1 else ""
+    more = f", and {count(len(problems) - 1, 'more problem')}" if len(problems) > 1 else ""
     return (problems[0] if problems else "failed its check") + more
 
 
@@ -74,7 +75,7 @@ def salvage(source: Path, target: sqlite3.Connection, tables: tuple[str, ...]) -
 
 
 def _copy_table(damaged: sqlite3.Connection, target: sqlite3.Connection, table: str) -> int:
-    count = 0
+    copied = 0
     try:
         theirs = [row[1] for row in damaged.execute(f'PRAGMA table_info("{table}")')]
         ours = {row[1] for row in target.execute(f'PRAGMA table_info("{table}")')}
@@ -88,14 +89,14 @@ def _copy_table(damaged: sqlite3.Connection, target: sqlite3.Connection, table: 
         try:
             for row in rows:  # a broken page ends the walk: what came before it is kept
                 try:
-                    count += target.execute(insert, tuple(row)).rowcount
+                    copied += target.execute(insert, tuple(row)).rowcount
                 except sqlite3.IntegrityError:
                     pass
         except sqlite3.DatabaseError as exc:
-            _log.debug("salvage of %s stopped after %d rows: %s", table, count, exc)
+            _log.debug("salvage of %s stopped after %d rows: %s", table, copied, exc)
         target.execute("COMMIT")
     except sqlite3.Error as exc:
         rollback(target)
         _log.debug("salvage of %s failed: %s", table, exc)
         return 0
-    return count
+    return copied

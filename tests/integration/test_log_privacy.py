@@ -122,6 +122,6 @@ def test_a_visit_leaves_no_card_number_key_name_link_or_image_in_the_log(tmp_pat
                   f"session {session}: consent accepted", f"session {session}: recording {look.look_id} started (manual)",
                   f"session {session}: look {look.look_id} recorded", f"session {session}: look {look.look_id} shared",
                   f"session {session}: card tapped (pn532 reader; a known card; next: forget)",
-                  f"session {session}: forgot the customer: 1 look(s) deleted"):
+                  f"session {session}: forgot the customer: 1 look deleted"):
         assert sum(event in line for line in lines) == 1, f"expected one line with {event!r}"
     assert again.session_id == session

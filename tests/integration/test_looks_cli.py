@@ -106,7 +106,7 @@ def test_recover_salvages_an_interrupted_take(lib):
     assert json.loads(result.stdout)["salvaged"] == [look_id]
     assert look_id in library_state(lib)
     text = looks("recover", lib=lib)
-    assert text.returncode == 0 and "0 interrupted recording(s) saved" in text.stdout
+    assert text.returncode == 0 and "0 interrupted recordings saved" in text.stdout
 
 
 @pytest.mark.parametrize(

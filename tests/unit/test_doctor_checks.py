@@ -192,7 +192,7 @@ def test_library_in_step_then_orphans_and_left_takes_are_named(tmp_path):
     before = tree(ctx.data_dir)
     result = check_library(ctx)
     assert result.state is State.WARNING
-    for words in (f"1 look(s) without their video ({gone.id})", "1 video(s) without their row", "1 unfinished take(s)"):
+    for words in (f"1 look without their video ({gone.id})", "1 video without their row", "1 unfinished take"):
         assert words in result.sentence
     assert "kiosk looks recover" in result.hint
     assert tree(ctx.data_dir) == before and kept

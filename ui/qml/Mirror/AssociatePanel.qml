@@ -17,11 +17,12 @@ Dialog {
         color: "#e0e0e0"
         font.pixelSize: 18
         text: panel.identity.panel.note ? panel.identity.panel.note
-              : qsTr("%1 · %2\n%3\n%4 kept look(s)")
+              : qsTr("%1 · %2\n%3\n%4")
                   .arg(panel.identity.panel.name || "")
                   .arg(panel.identity.panel.tier || qsTr("no tier"))
                   .arg(panel.identity.panel.preferences || qsTr("no preferences on file"))
-                  .arg(panel.identity.panel.looks || 0)
+                  .arg((panel.identity.panel.looks || 0) === 1 ? qsTr("1 kept look")
+                       : qsTr("%1 kept looks").arg(panel.identity.panel.looks || 0))
     }
     ListView {
         width: parent.width

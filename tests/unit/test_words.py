@@ -1,0 +1,26 @@
+"""Counts read as people say them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.recording.recovery import RecoveryReport
+from kiosk.words import count
+
+
+@pytest.mark.parametrize("n, text", [(0, "0 looks"), (1, "1 look"), (2, "2 looks")])
+def test_a_count_takes_the_number_that_fits(n, text):
+    assert count(n, "look") == text
+
+
+def test_an_irregular_plural_is_given():
+    assert count(1, "entry", "entries") == "1 entry"
+    assert count(3, "entry", "entries") == "3 entries"
+
+
+def test_the_recovery_summary_never_writes_s_in_brackets():
+    report = RecoveryReport(salvaged=["a"], missing_rows=["b", "c"], adopted=["d"])
+    text = report.summary()
+    assert "(s)" not in text and "(ies)" not in text
+    assert text.startswith("1 interrupted recording saved, 0 too short or unreadable removed, 2 entries without a video")
+    assert text.endswith(", 1 look restored from their record files")
