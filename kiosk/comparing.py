@@ -197,7 +197,8 @@ class Comparing:
         elif event.state == "failed":
             self._waiting = None
             self._progress("")
-            self._notice(f"The comparison video could not be made: {event.error or 'unknown error'}.")
+            # The reason is for store IT (the log, health's compare check), not the shopper.
+            self._notice("Sorry, the video of this comparison could not be made. Tap Share to try again.")
 
     def prompt_closed(self, answer: str, session_id: str | None) -> None:
         """The consent question left the screen: a share waiting for a yes goes ahead, or is dropped."""

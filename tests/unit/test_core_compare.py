@@ -177,6 +177,28 @@ def test_pick_open_turn_share_consent_qr(kiosk, clips):
     assert not any(t.name == "compare-proxy" and t.is_alive() for t in __import__("threading").enumerate())
 
 
+def test_a_video_that_could_not_be_made_is_said_plainly_and_share_tries_again(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    looks = [land(core, clips[0]), land(core, clips[1])]
+    for look_id in looks:
+        core.parts.library.set_consent(look_id, True)
+    core.start_picking()
+    for look_id in looks:
+        core.pick_look(look_id)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    core.share_comparison()
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 1)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="failed", error="rendering failed (ValueError)"))
+    assert wait_for(lambda: any("could not be made" in n.text for n in of(events, Notice)))
+    notice = [n for n in of(events, Notice) if "could not be made" in n.text][-1]
+    assert notice.text == "Sorry, the video of this comparison could not be made. Tap Share to try again."
+    assert last(events, CompareShareProgress).text == "" and not of(events, ShareShown)
+    core.share_comparison()  # the shopper tries again: a new video is made
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 2)
+
+
 def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()
