@@ -26,7 +26,17 @@ from pathlib import Path
 from kiosk.library import ids, records, store
 from kiosk.library.errors import LibraryError, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
-from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_NONE, Look, NewLook, consent_values, new_row
+from kiosk.library.look import (
+    CONSENT_BY,
+    CONSENT_GRANTED,
+    CONSENT_NONE,
+    Look,
+    NewLook,
+    Note,
+    clean_note,
+    consent_values,
+    new_row,
+)
 from kiosk.library.schema import SCHEMA
 from kiosk.storage import Database
 from kiosk.storage.files import fsync_dir
@@ -133,6 +143,15 @@ class Library:
         self.get(look_id)
         with self._db.reading() as conn:
             return store.analysis(conn, look_id)
+
+    def notes(self, look_ids: list[str]) -> dict[str, list[Note]]:
+        """The associates' notes on each of ``look_ids`` (oldest first); looks without any are left out."""
+        with self._db.reading() as conn:
+            rows = store.notes(conn, [look_id for look_id in look_ids if valid_id(look_id)])
+        out: dict[str, list[Note]] = {}
+        for row in rows:
+            out.setdefault(row["look_id"], []).append(Note(**{key: row[key] for key in row.keys()}))
+        return out
 
     def session_consented(self, session_id: str | None) -> bool:
         """True when the shopper of ``session_id`` said yes (and has not taken it back)."""
@@ -249,6 +268,35 @@ class Library:
                 raise LookNotFound(f"there is no look with id {look_id!r}")
             store.set_analysis(conn, look_id, kind, data)
             records.change(conn, self.layout, row, {})  # the record keeps the analysis too
+
+    def add_note(self, look_id: str, text: str = "", product: str = "") -> Note:
+        """An associate's note on a look the shopper agreed to keep (``LibraryError`` otherwise,
+        ``ValueError`` for an empty or overlong note). Kept in the look's record file too, and
+        deleted with the look."""
+        text, product = clean_note(text, product)
+        note = Note(ids.new_id(), look_id, time.time(), text, product)
+        with self._db.transaction() as conn:
+            row = store.get(conn, look_id) if valid_id(look_id) else None
+            if row is None:
+                raise LookNotFound(f"there is no look with id {look_id!r}")
+            if row["consent"] != CONSENT_GRANTED:
+                raise LibraryError("the shopper has not agreed to keep this look, so it takes no notes")
+            store.add_note(conn, note.to_dict())
+            records.change(conn, self.layout, row, {})
+        _log.info("note added to look %s", look_id)  # never its words: they may name the customer
+        return note
+
+    def delete_note(self, look_id: str, note_id: str) -> bool:
+        """Delete one note of a look; False when the look has no such note."""
+        if not valid_id(look_id):
+            return False
+        with self._db.transaction() as conn:
+            row = store.get(conn, look_id)
+            if row is None or not store.delete_note(conn, look_id, note_id):
+                return False
+            records.change(conn, self.layout, row, {})
+        _log.info("note deleted from look %s", look_id)
+        return True
 
     def end_session(self, session_id: str) -> list[str]:
         """The session ended: delete its looks without consent; returns their ids.

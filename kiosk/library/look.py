@@ -97,3 +97,36 @@ def new_row(new: NewLook, session: sqlite3.Row | None) -> dict:
 def consent_values(granted: bool, by: str) -> dict:
     """The consent columns of a yes by ``by``, or of a no."""
     return {"consent": CONSENT_GRANTED, "consent_by": by} if granted else {"consent": CONSENT_NONE, "consent_by": None}
+
+
+NOTE_TEXT_MAX = 500  # characters of an associate's note
+NOTE_PRODUCT_MAX = 120  # characters of a product line ("Linen shirt, navy, M · SKU 40213")
+
+
+@dataclass(frozen=True)
+class Note:
+    """An associate's note on a consented look: ``text`` is for the staff only, ``product``
+    also shows on the shopper's share page. Either may be empty, not both."""
+
+    id: str
+    look_id: str
+    created: float
+    text: str
+    product: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def clean_note(text: str, product: str) -> tuple[str, str]:
+    """``text`` and ``product`` trimmed and checked; raises ``ValueError`` in plain words."""
+    text, product = (text or "").strip(), " ".join((product or "").split())
+    if not text and not product:
+        raise ValueError("a note needs some text or a product")
+    if len(text) > NOTE_TEXT_MAX:
+        raise ValueError(f"a note is at most {NOTE_TEXT_MAX} characters")
+    if len(product) > NOTE_PRODUCT_MAX:
+        raise ValueError(f"a product line is at most {NOTE_PRODUCT_MAX} characters")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text) or any(ord(c) < 32 for c in product):
+        raise ValueError("a note cannot hold control characters")
+    return text, product

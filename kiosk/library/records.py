@@ -2,8 +2,8 @@
 
 The database is the truth while it is sound; the record file is what lets a damaged database
 be rebuilt without losing what a shopper agreed to: id, times, size, session, customer and
-the consent with its party, time and wording, and the look's analysis results (e.g. its turn
-track). It is written (to a temporary name, flushed,
+the consent with its party, time and wording, the look's analysis results (e.g. its turn
+track) and the associates' notes on it. It is written (to a temporary name, flushed,
 renamed, the folder flushed) inside the transaction that changes the row, before the commit,
 and it is removed before a deleted row is committed. So a crash leaves it at worst ahead of
 its row, never behind a deletion: a look that was deleted can never come back from it.
@@ -32,6 +32,8 @@ from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
+NOTE_FIELDS = {"id": str, "look_id": str, "created": (float, int), "text": str, "product": str}
+
 FORMAT = 1
 MODE = 0o600  # as private as the database it stands in for
 FIELDS = {
@@ -50,12 +52,16 @@ FIELDS = {
 }
 
 
-def write(path: Path, row: dict, analysis: dict | None = None, sync_dir: bool = True) -> None:
-    """Write the record of ``row`` (a looks row) and its analysis to ``path`` durably; raises ``OSError``.
+def write(path: Path, row: dict, analysis: dict | None = None, sync_dir: bool = True,
+          notes: list[dict] | None = None) -> None:
+    """Write the record of ``row`` (a looks row), its analysis and notes to ``path`` durably;
+    raises ``OSError``.
 
     ``sync_dir=False`` leaves flushing the folder to the caller, once for many records.
     """
     record = {"format": FORMAT, **{name: row.get(name) for name in FIELDS}, "analysis": analysis or {}}
+    if notes:
+        record["notes"] = [{name: note[name] for name in NOTE_FIELDS} for note in notes]
     part = path.with_name(path.name + ".part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, MODE)
     try:
@@ -78,8 +84,9 @@ def remove(path: Path) -> None:
     fsync_dir(path.parent)
 
 
-def read(path: Path, look_id: str) -> tuple[dict, dict] | None:
-    """The row fields and analysis kept in ``path``; None when missing, unreadable or not ``look_id``'s."""
+def read(path: Path, look_id: str) -> tuple[dict, dict, list[dict]] | None:
+    """The row fields, analysis and notes kept in ``path``; None when missing, unreadable or not
+    ``look_id``'s (a malformed note is left out, the look is not)."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -102,7 +109,16 @@ def read(path: Path, look_id: str) -> tuple[dict, dict] | None:
     analysis = record.get("analysis", {})
     if not isinstance(analysis, dict) or not all(isinstance(kind, str) for kind in analysis):
         return None
-    return row, analysis
+    notes = record.get("notes", [])
+    notes = [note for note in notes if _note_ok(note, look_id)] if isinstance(notes, list) else []
+    return row, analysis, notes
+
+
+def _note_ok(note, look_id: str) -> bool:
+    if not isinstance(note, dict) or note.get("look_id") != look_id:
+        return False
+    return all(isinstance(note.get(name), kind) and not isinstance(note.get(name), bool)
+               for name, kind in NOTE_FIELDS.items())
 
 
 # -- operations ---------------------------------------------------------------------------------
@@ -113,7 +129,8 @@ def change(
 ) -> None:
     """Change one row inside the caller's transaction, its record file first."""
     try:
-        write(layout.record_file(row["id"]), {**dict(row), **values}, store.analysis(conn, row["id"]), sync_dir)
+        notes = [dict(note) for note in store.notes(conn, [row["id"]])]
+        write(layout.record_file(row["id"]), {**dict(row), **values}, store.analysis(conn, row["id"]), sync_dir, notes)
     except OSError as exc:
         raise LibraryError(f"cannot save the record of look {row['id']} ({_why(exc)})") from None
     if values:
@@ -125,7 +142,7 @@ def adopt(db: Database, layout: LibraryLayout, look_id: str) -> bool:
     record = read(layout.record_file(look_id), look_id) if valid_id(look_id) else None
     if record is None or not layout.video(look_id).is_file():
         return False
-    fields, analysis = record
+    fields, analysis, notes = record
     row = {
         **fields,
         "bytes": _size(layout.video(look_id)),
@@ -136,6 +153,8 @@ def adopt(db: Database, layout: LibraryLayout, look_id: str) -> bool:
             store.insert(conn, row)
             for kind, data in analysis.items():
                 store.set_analysis(conn, look_id, kind, data)
+            for note in notes:
+                store.add_note(conn, note)
     _log.info("look %s restored from its record file", look_id)
     return True
 

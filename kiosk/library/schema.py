@@ -85,6 +85,19 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM comparisons WHERE id IN (SELECT comparison_id FROM comparison_looks WHERE look_id = OLD.id);
     END;
     """,
+    # 5: associates' notes on a consented look: ``text`` for the staff, ``product`` (what the
+    #    shopper wore or was offered) also shown on the shopper's share page. They go with the look.
+    """
+    CREATE TABLE look_notes (
+        id      TEXT PRIMARY KEY,
+        look_id TEXT NOT NULL REFERENCES looks(id) ON DELETE CASCADE,
+        created REAL NOT NULL,
+        text    TEXT NOT NULL DEFAULT '',
+        product TEXT NOT NULL DEFAULT '',
+        CHECK (text <> '' OR product <> '')
+    );
+    CREATE INDEX look_notes_by_look ON look_notes(look_id, created);
+    """,
 )
 
 VERSION = len(MIGRATIONS)
@@ -95,5 +108,5 @@ SCHEMA = Schema(
     error=LibraryError,
     synchronous="FULL",
     rebuildable=True,
-    salvage=("looks", "look_analysis", "session_consent", "comparisons", "comparison_looks"),
+    salvage=("looks", "look_analysis", "session_consent", "comparisons", "comparison_looks", "look_notes"),
 )

@@ -71,6 +71,29 @@ def analysis(conn: sqlite3.Connection, look_id: str) -> dict:
     return {kind: json.loads(data) for kind, data in rows}
 
 
+NOTE_COLUMNS = "id, look_id, created, text, product"
+
+
+def add_note(conn: sqlite3.Connection, note: dict) -> None:
+    conn.execute(f"INSERT OR IGNORE INTO look_notes ({NOTE_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                 tuple(note[name] for name in NOTE_COLUMNS.split(", ")))
+
+
+def notes(conn: sqlite3.Connection, look_ids: Iterable[str]) -> list[sqlite3.Row]:
+    """The notes of ``look_ids``, oldest first."""
+    wanted = list(look_ids)
+    if not wanted:
+        return []
+    marks = ", ".join("?" for _ in wanted)
+    return conn.execute(
+        f"SELECT {NOTE_COLUMNS} FROM look_notes WHERE look_id IN ({marks}) ORDER BY created, id", wanted
+    ).fetchall()
+
+
+def delete_note(conn: sqlite3.Connection, look_id: str, note_id: str) -> bool:
+    return conn.execute("DELETE FROM look_notes WHERE id = ? AND look_id = ?", (note_id, look_id)).rowcount > 0
+
+
 def session_consent(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None:
     """The session's answer (``consent``, ``consent_by``, ``customer_id``, ``wording``, ``at``)."""
     return conn.execute("SELECT * FROM session_consent WHERE session_id = ?", (session_id,)).fetchone()

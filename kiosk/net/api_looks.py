@@ -1,10 +1,12 @@
-"""Routes for recorded looks: list, details, video (HTTP Range), share links, delete.
+"""Routes for recorded looks: list, details, video (HTTP Range), share links, notes, delete.
 
 Only consented looks leave the device: their video and poster are served, and only they can
 be shared (403 otherwise). An associate (PIN) sign-in sees consented looks only and cannot
 delete looks or revoke links (``deps.require_admin``). File paths come from the library, which
 checks ids before they become file names; ``inside`` checks again that the file is in the
 library folder. Share links are built from the mirror's own address (``links.share_base``).
+Associates (either sign-in) add notes and products to consented looks; a note's words are never
+logged, and its product line is the only part a shopper's share page shows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from kiosk.library.look import NOTE_PRODUCT_MAX, NOTE_TEXT_MAX
 from kiosk.net.context import NetContext
 from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, is_admin, require_admin, require_token
 from kiosk.net.links import share_base
@@ -54,6 +57,20 @@ class VideoResponse(FileResponse):
 FORBIDDEN = {403: {"description": "The shopper has not agreed to share this look."}}
 
 
+class NoteIn(BaseModel):
+    text: str = Field("", max_length=NOTE_TEXT_MAX, description="For the staff only, e.g. 'wants it in navy'.")
+    product: str = Field("", max_length=NOTE_PRODUCT_MAX,
+                         description="A product, also shown on the shopper's share page, e.g. 'Linen shirt, navy, M'.")
+
+
+class NoteOut(BaseModel):
+    id: str
+    look_id: str
+    created: float = Field(description="Unix time the note was added.")
+    text: str
+    product: str
+
+
 class LookOut(BaseModel):
     id: str
     created: float = Field(description="Unix time the recording started.")
@@ -68,6 +85,7 @@ class LookOut(BaseModel):
     consent_by: str | None = Field(description="customer or operator (demos, store IT tests).")
     video_url: str | None = Field(description="Where the video is, for consented looks.")
     poster_url: str | None
+    notes: list[NoteOut] = Field([], description="Associates' notes and products, oldest first (consented looks only).")
 
 
 class LookList(BaseModel):
@@ -100,7 +118,7 @@ def find_look(ctx: NetContext, look_id: str):
         raise HTTPException(404, f"there is no look {look_id!r}") from None
 
 
-def look_out(look) -> LookOut:
+def look_out(look, notes=()) -> LookOut:
     consented = bool(look.consented)
     base = f"/api/v1/looks/{look.id}"
     return LookOut(
@@ -117,6 +135,7 @@ def look_out(look) -> LookOut:
         consent_by=look.consent_by,
         video_url=f"{base}/video" if consented else None,
         poster_url=f"{base}/poster" if consented else None,
+        notes=[NoteOut(**note.to_dict()) for note in notes] if consented else [],
     )
 
 
@@ -132,7 +151,10 @@ def inside(ctx: NetContext, path: Path) -> Path:
 @router.get("/looks", response_model=LookList, responses=UNAUTHORIZED, summary="Every look in the library, newest first")
 def list_looks(request: Request, ctx: NetContext = Depends(require_token)) -> LookList:
     admin = is_admin(request)
-    return LookList(looks=[look_out(look) for look in library_of(ctx).list() if admin or look.consented])
+    library = library_of(ctx)
+    looks = [look for look in library.list() if admin or look.consented]
+    notes = library.notes([look.id for look in looks if look.consented])
+    return LookList(looks=[look_out(look, notes.get(look.id, ())) for look in looks])
 
 
 @router.get(
@@ -142,7 +164,7 @@ def get_look(look_id: str, request: Request, ctx: NetContext = Depends(require_t
     look = find_look(ctx, look_id)
     if not look.consented and not is_admin(request):
         raise HTTPException(403, "an associate sign-in sees only the looks shoppers agreed to keep")
-    return look_out(look)
+    return look_out(look, library_of(ctx).notes([look.id]).get(look.id, ()))
 
 
 def consented_look(ctx: NetContext, look_id: str):
@@ -199,6 +221,43 @@ def share_look(look_id: str, request: Request, ctx: NetContext = Depends(require
     out = share_out(base, ctx.shares.create(look.id))
     emit_shared(ctx, out)
     return out
+
+
+@router.post(
+    "/looks/{look_id}/notes",
+    response_model=NoteOut,
+    status_code=201,
+    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, 422: {"description": "Neither text nor product."}},
+    summary="Add an associate's note or product to a consented look",
+)
+def add_note(look_id: str, body: NoteIn, ctx: NetContext = Depends(require_token)) -> NoteOut:
+    from kiosk.library import LibraryError, LookNotFound
+
+    consented_look(ctx, look_id)
+    try:
+        note = library_of(ctx).add_note(look_id, body.text, body.product)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except LookNotFound:
+        raise HTTPException(404, f"there is no look {look_id!r}") from None
+    except LibraryError as exc:  # consent withdrawn meanwhile, or the disk refused
+        raise HTTPException(403 if "agreed" in str(exc) else 503, str(exc)) from None
+    ctx.emit("look_noted", {"look_id": look_id, "note_id": note.id})
+    return NoteOut(**note.to_dict())
+
+
+@router.delete(
+    "/looks/{look_id}/notes/{note_id}",
+    status_code=204,
+    responses={**UNAUTHORIZED, **NOT_FOUND},
+    summary="Delete a note of a look",
+)
+def delete_note(look_id: str, note_id: str, ctx: NetContext = Depends(require_token)) -> Response:
+    find_look(ctx, look_id)
+    if not library_of(ctx).delete_note(look_id, note_id):
+        raise HTTPException(404, "this look has no such note")
+    ctx.emit("look_noted", {"look_id": look_id, "note_id": note_id})
+    return Response(status_code=204)
 
 
 def emit_shared(ctx: NetContext, out: ShareOut) -> None:

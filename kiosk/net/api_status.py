@@ -206,7 +206,8 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
     },
     summary="Live events (server-sent events)",
     description="Event names: session_started, session_ended, look_recorded, card_tapped, "
-    "assist_requested, assist_acked, state. Each data line is a JSON object.",
+    "assist_requested, assist_acked, look_shared, comparison_shared, look_noted (a note added or deleted: "
+    "look_id and note_id, never its words), state. Each data line is a JSON object.",
 )
 def get_events(ctx: NetContext = Depends(require_token)) -> StreamingResponse:
     try:

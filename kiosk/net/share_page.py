@@ -5,7 +5,8 @@ works only while every look in it is consented and still exists.
 
 Mobile first and self-contained (no scripts, no outside fonts): the video plays inline
 (``playsinline``, muted autoplay is allowed on iOS and Android), with its poster, a download
-button, the expiry date and the store's name. An expired or revoked link gets a friendly page
+button, the products an associate noted for the look(s) (never the associates' own notes),
+the expiry date and the store's name. An expired or revoked link gets a friendly page
 with status 410; an unknown one the same page with 404. Everything that comes from data is
 HTML-escaped.
 """
@@ -37,6 +38,7 @@ video{width:100%;max-height:70vh;background:#000;border-radius:.75rem;display:bl
 a.button{display:block;text-align:center;margin:1rem 0;padding:.9rem;border-radius:.75rem;background:#f4f4f4;color:#111;
 text-decoration:none;font-weight:600;font-size:1.05rem}
 p{line-height:1.4;color:#ccc}.small{font-size:.85rem;color:#999}
+h2{font-size:1rem;font-weight:600;margin:1.25rem 0 .25rem}ul.products{margin:0;padding-left:1.2rem;line-height:1.6}
 """
 
 
@@ -77,6 +79,7 @@ class _Shared:
     height: int
     created: float
     comparison: bool = False
+    look_ids: tuple[str, ...] = ()
 
 
 def _resolve(ctx: NetContext, token: str):
@@ -103,7 +106,8 @@ def _resolve(ctx: NetContext, token: str):
         # withdrawn consent ends the link for good: a later yes must not re-open it
         ctx.shares.revoke_look(look.id)
         return None, _gone(ctx, 410, "This look was withdrawn.")
-    shared = _Shared(ctx.library.video_path(look.id), Path(look.poster_path), look.width, look.height, look.created)
+    shared = _Shared(ctx.library.video_path(look.id), Path(look.poster_path), look.width, look.height, look.created,
+                     look_ids=(look.id,))
     return (shared, share), None
 
 
@@ -116,7 +120,8 @@ def _comparison(ctx: NetContext, share):
     if not all_consented(ctx, comparison):
         ctx.shares.revoke_look(comparison.id)  # for good, as for a single look
         return None, _gone(ctx, 410, "These looks were withdrawn.")
-    shared = _Shared(Path(comparison.path), None, comparison.width, comparison.height, comparison.created, True)
+    shared = _Shared(Path(comparison.path), None, comparison.width, comparison.height, comparison.created, True,
+                     comparison.look_ids)
     return (shared, share), None
 
 
@@ -136,11 +141,22 @@ def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
         f'<video src="/s/{t}/video"{poster} controls playsinline webkit-playsinline autoplay muted loop '
         f'preload=auto width="{int(shared.width)}" height="{int(shared.height)}"></video>'
         f'<a class=button href="/s/{t}/video?download=1" download="look.mp4">Download video</a>'
+        + _products(ctx, shared) +
         f"<p>You can watch and download {'these looks' if shared.comparison else 'this look'} "
         f"until {escape(_date(share.expires_at))}.</p>"
         f'<p class=small>{escape(store or "")}{" · " if store else ""}{escape(ctx.name)}</p>'
     )
     return _page(title, body, 200)
+
+
+def _products(ctx: NetContext, shared: _Shared) -> str:
+    """The products associates noted for the shared look(s), as a list ("" when none)."""
+    notes = ctx.library.notes(list(shared.look_ids))
+    products = list(dict.fromkeys(n.product for i in shared.look_ids for n in notes.get(i, ()) if n.product))
+    if not products:
+        return ""
+    items = "".join(f"<li>{escape(p)}</li>" for p in products)
+    return f"<h2>In this look</h2><ul class=products>{items}</ul>"
 
 
 @router.api_route("/s/{token}/video", methods=["GET", "HEAD"])

@@ -35,6 +35,9 @@ EVENT_NAMES = (
     "card_tapped",
     "assist_requested",
     "assist_acked",
+    "look_shared",
+    "comparison_shared",
+    "look_noted",
     "state",
 )
 

@@ -125,7 +125,7 @@ def test_existing_libraries_gain_the_comparison_tables(tmp_path):
     conn = sqlite3.connect(tmp_path / "looks.db", isolation_level=None)
     migrate(conn, dataclasses.replace(schema.SCHEMA, migrations=schema.MIGRATIONS[:3]))  # a library of before
     conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a', 0, 1, 2, 2, 1)")
-    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 4
+    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 5
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("INSERT INTO comparisons (id, created, align, state) VALUES ('c', 0, 'angle', 'queued')")
     conn.execute("INSERT INTO comparison_looks VALUES ('c', 0, 'a')")

@@ -30,8 +30,8 @@ def tables(library: Library) -> set[str]:
 
 def test_fresh_database_reaches_the_newest_version(tmp_path):
     with Library(tmp_path / "lib") as lib:
-        assert lib._db.query("PRAGMA user_version")[0][0] == schema.VERSION == 4
-        assert {"looks", "look_analysis", "session_consent", "comparisons", "comparison_looks"} <= tables(lib)
+        assert lib._db.query("PRAGMA user_version")[0][0] == schema.VERSION == 5
+        assert {"looks", "look_analysis", "session_consent", "comparisons", "comparison_looks", "look_notes"} <= tables(lib)
 
 
 @pytest.mark.parametrize("version", range(1, schema.VERSION))

@@ -1,0 +1,98 @@
+"""Associates' notes on consented looks: kept with the look (also in its record file), gone with it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.library import Library, LibraryError, LookNotFound
+from tests.unit.test_library_damage import smash
+from tests.unit.test_library_looks import add
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Library(tmp_path / "lib") as lib:
+        yield lib
+
+
+def test_a_note_and_a_product_on_a_kept_look(library):
+    look = add(library, consent_by="operator")
+    first = library.add_note(look.id, "  Loved the fit; wants it in navy. ", "")
+    second = library.add_note(look.id, "", "Linen shirt,   navy, M  · SKU 40213")
+    assert (first.text, first.product) == ("Loved the fit; wants it in navy.", "")
+    assert (second.text, second.product) == ("", "Linen shirt, navy, M · SKU 40213")
+    assert [n.id for n in library.notes([look.id])[look.id]] == [first.id, second.id]
+    assert library.notes([add(library, consent_by="operator").id]) == {}
+    assert library.delete_note(look.id, first.id) is True
+    assert library.delete_note(look.id, first.id) is False
+    assert library.delete_note("someone-else", second.id) is False
+    assert [n.id for n in library.notes([look.id])[look.id]] == [second.id]
+
+
+def test_no_notes_on_a_look_the_shopper_did_not_agree_to_keep(library):
+    look = add(library, session="s9")
+    with pytest.raises(LibraryError, match="has not agreed"):
+        library.add_note(look.id, "nice")
+    with pytest.raises(LookNotFound):
+        library.add_note("AAAAAAAAAAAAAAAAAAAAAA", "nice")
+    assert library.notes([look.id]) == {}
+
+
+@pytest.mark.parametrize("text, product, why", [
+    ("", "  ", "needs some text or a product"),
+    ("x" * 501, "", "at most 500"),
+    ("", "p" * 121, "at most 120"),
+    ("bell\x07", "", "control characters"),
+])
+def test_a_bad_note_is_refused_in_plain_words(library, text, product, why):
+    look = add(library, consent_by="operator")
+    with pytest.raises(ValueError, match=why):
+        library.add_note(look.id, text, product)
+    assert library.notes([look.id]) == {}
+
+
+def test_notes_go_with_their_look_and_with_forget_me(library):
+    kept = add(library, session="s1")
+    library.set_session_consent("s1", True, "card-anna")
+    library.add_note(kept.id, "asked for the 38")
+    other = add(library, consent_by="operator")
+    library.add_note(other.id, "", "Wool coat")
+    library.forget_customer("card-anna")
+    library.delete(other.id)
+    with library.reading() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM look_notes").fetchone()[0] == 0
+
+
+def test_the_record_file_keeps_the_notes_and_a_damaged_database_gives_them_back(tmp_path):
+    with Library(tmp_path / "lib") as library:
+        look = add(library, consent_by="operator")
+        note = library.add_note(look.id, "wants the navy one", "Linen shirt · SKU 40213")
+        gone = library.add_note(look.id, "typo")
+        library.delete_note(look.id, gone.id)
+        record = json.loads(library.layout.record_file(look.id).read_text())
+        assert [n["id"] for n in record["notes"]] == [note.id]
+    smash(tmp_path / "lib" / "looks.db", keep_header=False)
+    with Library(tmp_path / "lib") as library:
+        assert library.notes([look.id]) == {look.id: [note]}
+
+
+def test_a_library_of_before_gains_the_notes_table(tmp_path):
+    import dataclasses
+    import sqlite3
+
+    from kiosk.library import schema
+    from kiosk.storage.schema import migrate
+
+    conn = sqlite3.connect(tmp_path / "looks.db", isolation_level=None)
+    migrate(conn, dataclasses.replace(schema.SCHEMA, migrations=schema.MIGRATIONS[:4]))  # a library of before
+    conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a', 0, 1, 2, 2, 1)")
+    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 5
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("INSERT INTO look_notes (id, look_id, created, text) VALUES ('n', 'a', 0, 'hello')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO look_notes (id, look_id, created) VALUES ('m', 'a', 0)")  # neither text nor product
+    conn.execute("DELETE FROM looks WHERE id = 'a'")
+    assert conn.execute("SELECT COUNT(*) FROM look_notes").fetchone()[0] == 0
+    conn.close()
