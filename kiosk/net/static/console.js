@@ -37,7 +37,7 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
+    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
     else if (k === "onclick") node.addEventListener("click", v);
     else node[k] = v;
   }
@@ -118,11 +118,74 @@ async function renderLooks() {
     return el("li", { class: "look", "data-id": look.id },
       img,
       el("span", { class: "hint", textContent: `${ago(look.created)}${look.customer_id ? " · loyalty card" : ""}` }),
+      renderNotes(look),
       el("button", { textContent: "Share to customer", onclick: () => share(look) }),
+      el("button", { class: "add-note", textContent: "Add note or product", onclick: () => openNote(look) }),
     );
   }));
   $("looks").replaceChildren(...items);
   document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
+}
+
+// Notes and products on a look: a product also shows on the customer's share page, a note
+// stays with the staff. textContent only: whatever an associate typed is never markup.
+function renderNotes(look) {
+  return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
+    el("span", { class: "words" },
+      ...(n.product ? [el("span", { class: "product", textContent: `Product: ${n.product}` })] : []),
+      ...(n.product && n.text ? [el("br")] : []),
+      ...(n.text ? [el("span", { class: "text", textContent: n.text })] : [])),
+    el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
+                   onclick: (event) => deleteNote(look, n, event.currentTarget) }))));
+}
+
+let noteLook = null;
+
+function openNote(look) {
+  noteLook = look;
+  $("note-product").value = "";
+  $("note-text").value = "";
+  $("note-error").textContent = "";
+  $("note-save").disabled = false;
+  $("note-dialog").showModal();
+  $("note-product").focus();
+}
+
+$("note-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const product = $("note-product").value.trim();
+  const text = $("note-text").value.trim();
+  if (!product && !text) {
+    $("note-error").textContent = "Type a product or a note first.";
+    return;
+  }
+  $("note-save").disabled = true;
+  try {
+    await api(`/api/v1/looks/${encodeURIComponent(noteLook.id)}/notes`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ product, text }),
+    });
+    $("note-dialog").close();
+    scheduleRefresh(0);
+  } catch (err) {
+    $("note-error").textContent = `Could not save: ${err.message}`;
+    $("note-save").disabled = false;
+  }
+});
+
+$("note-cancel").addEventListener("click", () => $("note-dialog").close());
+
+async function deleteNote(look, note, button) {
+  if (!confirm("Delete this note?")) return;
+  button.disabled = true;
+  try {
+    await api(`/api/v1/looks/${encodeURIComponent(look.id)}/notes/${encodeURIComponent(note.id)}`, { method: "DELETE" });
+  } catch (err) {
+    button.disabled = false;
+    alert(`Could not delete: ${err.message}`);
+  }
+  scheduleRefresh(0);
 }
 
 async function share(look) {

@@ -1,0 +1,73 @@
+"""An associate notes a look in the console (real headless Chromium, a real ``kiosk serve``): the
+note shows under the look for the staff, the product on the customer's share page."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, TOKEN, copy_library
+from .test_console import SHOWN, _serve
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+NOTES = "[...document.querySelectorAll('#looks li.look[data-id=\"{id}\"] .notes li')].map(li => li.innerText)"
+
+
+def screenshot(browser) -> bytes:
+    return base64.b64decode(browser.send("Page.captureScreenshot", session=True, format="png")["data"])
+
+
+def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_library, tmp_path, chromium):
+    lib = copy_library(recorded_library, tmp_path / "lib")
+    proc, url = _serve(tmp_path, lib.root, "Mirror Left", "1")
+    try:
+        # an associate's tablet, portrait
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=820, height=1180, deviceScaleFactor=1,
+                      mobile=False)
+        chromium.open(url + "/console")
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        look = f"document.querySelector('#looks li.look[data-id=\"{lib.consented}\"]')"
+        chromium.wait(f"!!{look}", timeout=20)
+        notes = NOTES.format(id=lib.consented)
+
+        chromium.js(f"{look}.querySelector('button.add-note').click()")
+        chromium.wait(f"{SHOWN}('note-dialog')")
+        chromium.js("document.getElementById('note-save').click()")  # nothing typed: said, nothing sent
+        assert chromium.wait("document.getElementById('note-error').textContent") == "Type a product or a note first."
+        chromium.js("document.getElementById('note-product').value = 'Linen shirt, navy, M · SKU 40213';"
+                    "document.getElementById('note-text').value = 'Wants it in navy <b>38</b>';"
+                    "document.getElementById('note-save').click()")
+        chromium.wait(f"!{SHOWN}('note-dialog')")
+        shown = chromium.wait(f"(() => {{ const n = {notes}; return n.length === 1 ? n : null; }})()", timeout=10)
+        assert shown == ["Product: Linen shirt, navy, M · SKU 40213\nWants it in navy <b>38</b>\n✕"], shown
+        assert chromium.js(f"{look}.querySelector('.notes b')") is None, "typed text is never markup"
+
+        chromium.js(f"{look}.querySelector('button.add-note').click()")
+        chromium.js("document.getElementById('note-text').value = 'Come back Saturday for the 40'")
+        (tmp_path / "console-note-dialog.png").write_bytes(screenshot(chromium))
+        chromium.js("document.getElementById('note-save').click()")
+        chromium.wait(f"{notes}.length === 2", timeout=10)
+        (tmp_path / "console-notes.png").write_bytes(screenshot(chromium))
+
+        # the customer's link shows the product, not what the staff wrote
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        share = httpx.post(f"{url}{API}/looks/{lib.consented}/share", headers=auth).json()
+        page = httpx.get(share["url"]).text
+        assert "Linen shirt, navy, M · SKU 40213" in page and "Wants it in navy" not in page and "Saturday" not in page
+
+        # delete the first note (the confirmation answered yes)
+        chromium.js("window.confirm = () => true;"
+                    f"{look}.querySelector('.notes li button').click()")
+        left = chromium.wait(f"(() => {{ const n = {notes}; return n.length === 1 ? n : null; }})()", timeout=10)
+        assert left == ["Come back Saturday for the 40\n✕"]
+        listed = httpx.get(f"{url}{API}/looks/{lib.consented}", headers=auth).json()["notes"]
+        assert [(n["text"], n["product"]) for n in listed] == [("Come back Saturday for the 40", "")]
+        assert "Linen shirt" not in httpx.get(share["url"]).text
+    finally:
+        proc.terminate()
+        proc.wait(15)
