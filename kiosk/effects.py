@@ -17,6 +17,7 @@ Network state and the screen follow from the ``SessionStateChanged`` event the c
 from __future__ import annotations
 
 import logging
+import time
 
 from kiosk.errors import KioskError
 from kiosk.events import Notice, ShareShown, TrayStep
@@ -163,6 +164,7 @@ class Effects:
             "tier": customer.tier if customer else "",
             "preferences": prefs,
             "looks": len(view.looks),
+            "history": "\n".join(follow_up_lines(view.looks, self._parts.library.notes([look.id for look in view.looks]))),
         }
 
     def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
@@ -204,6 +206,17 @@ class Effects:
 
     def _notice(self, text: str, topic: str) -> None:
         self._parts.bus.emit(Notice(text=text, topic=topic))
+
+
+def follow_up_lines(looks, notes: dict, most: int = 5) -> list[str]:
+    """What associates noted on a customer's kept looks, newest look first, one line per note:
+    "3 Dec · Linen shirt, navy, M · wants it in navy, 38". At most ``most`` lines."""
+    lines = []
+    for look in looks:
+        day = time.strftime("%-d %b", time.localtime(look.created))
+        for note in reversed(notes.get(look.id, ())):
+            lines.append(" · ".join(part for part in (day, note.product, note.text.replace("\n", " ")) if part))
+    return lines[:most]
 
 
 def forgotten_sentence(looks: int) -> str:

@@ -65,6 +65,9 @@ class NoLibrary:
     def stop(self) -> None:
         """Nothing to close."""
 
+    def notes(self, look_ids: list[str]) -> dict:
+        return {}
+
 
 class NoIdentity:
     """The identity part of a kiosk without cards or consent (it keeps nothing, so asks nothing)."""

@@ -96,3 +96,39 @@ def test_a_library_of_before_gains_the_notes_table(tmp_path):
     conn.execute("DELETE FROM looks WHERE id = 'a'")
     assert conn.execute("SELECT COUNT(*) FROM look_notes").fetchone()[0] == 0
     conn.close()
+
+
+def test_the_associate_panel_lists_what_was_noted_on_the_customer_s_looks(library):
+    import time as _time
+
+    from kiosk.effects import follow_up_lines
+
+    older = add(library, consent_by="operator", created=_time.mktime((2026, 12, 3, 17, 5, 0, 0, 0, -1)))
+    newer = add(library, consent_by="operator", created=_time.mktime((2026, 12, 5, 11, 0, 0, 0, 0, -1)))
+    library.add_note(older.id, "wants it in navy,\n38", "Linen shirt, navy, M")
+    library.add_note(newer.id, "", "Wool coat, camel")
+    library.add_note(newer.id, "try the 40 next time")
+    looks = [newer, older]  # as the panel has them: newest first
+    lines = follow_up_lines(looks, library.notes([look.id for look in looks]))
+    assert lines == ["5 Dec · try the 40 next time", "5 Dec · Wool coat, camel",
+                     "3 Dec · Linen shirt, navy, M · wants it in navy, 38"]
+    assert follow_up_lines(looks, library.notes([look.id for look in looks]), most=1) == lines[:1]
+    assert follow_up_lines(looks, {}) == []
+
+
+def test_the_panel_contents_carry_the_history(library):
+    from types import SimpleNamespace
+
+    from kiosk.effects import Effects
+    from kiosk.events import EventBus
+    from kiosk.identity import Customer
+    from kiosk.identity.associate import AssociateView
+
+    look = add(library, consent_by="operator")
+    library.add_note(look.id, "", "Wool coat, camel")
+    view = AssociateView("s1", True, Customer("key", "Anna", "gold"), [library.get(look.id)])
+    parts = SimpleNamespace(identity=SimpleNamespace(associate_view=lambda session_id: view), library=library,
+                            bus=EventBus())
+    panel = Effects(parts).associate_view("s1")
+    assert panel["name"] == "Anna" and panel["looks"] == 1
+    assert panel["history"].endswith(" · Wool coat, camel")

@@ -24,6 +24,16 @@ Dialog {
                   .arg((panel.identity.panel.looks || 0) === 1 ? qsTr("1 kept look")
                        : qsTr("%1 kept looks").arg(panel.identity.panel.looks || 0))
     }
+    Text {
+        // What associates noted on this customer's kept looks (products, remarks): the follow-up.
+        objectName: "panelHistory"
+        visible: !panel.identity.panel.note && !!panel.identity.panel.history
+        width: parent.width
+        wrapMode: Text.WordWrap
+        color: "#c8c8c8"
+        font.pixelSize: 16
+        text: qsTr("Noted on their looks:") + "\n" + (panel.identity.panel.history || "")
+    }
     ListView {
         width: parent.width
         height: count > 0 ? 110 : 0
