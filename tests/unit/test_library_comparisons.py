@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -118,15 +117,9 @@ def test_sweep_after_a_restart(library):
 
 
 def test_existing_libraries_gain_the_comparison_tables(tmp_path):
-    import dataclasses
+    from .test_library_migrations import upgraded
 
-    from kiosk.storage.schema import migrate
-
-    conn = sqlite3.connect(tmp_path / "looks.db", isolation_level=None)
-    migrate(conn, dataclasses.replace(schema.SCHEMA, migrations=schema.MIGRATIONS[:3]))  # a library of before
-    conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a', 0, 1, 2, 2, 1)")
-    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 5
-    conn.execute("PRAGMA foreign_keys = ON")
+    conn = upgraded(tmp_path / "looks.db", 3)
     conn.execute("INSERT INTO comparisons (id, created, align, state) VALUES ('c', 0, 'angle', 'queued')")
     conn.execute("INSERT INTO comparison_looks VALUES ('c', 0, 'a')")
     conn.execute("DELETE FROM looks WHERE id = 'a'")

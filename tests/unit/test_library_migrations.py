@@ -23,6 +23,21 @@ def older(path, version: int) -> None:
     conn.close()
 
 
+def upgraded(path, version: int) -> sqlite3.Connection:
+    """A database migrated the storage layer's way to ``version``, with look 'a', then to the
+    newest version; returned open, with foreign keys on, to check what the newer migrations added."""
+    import dataclasses
+
+    from kiosk.storage.schema import migrate
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, dataclasses.replace(schema.SCHEMA, migrations=schema.MIGRATIONS[:version]))  # a library of before
+    conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a', 0, 1, 2, 2, 1)")
+    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 5
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
 def tables(library: Library) -> set[str]:
     with library._db.reading() as conn:
         return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

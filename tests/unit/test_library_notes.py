@@ -79,17 +79,11 @@ def test_the_record_file_keeps_the_notes_and_a_damaged_database_gives_them_back(
 
 
 def test_a_library_of_before_gains_the_notes_table(tmp_path):
-    import dataclasses
     import sqlite3
 
-    from kiosk.library import schema
-    from kiosk.storage.schema import migrate
+    from .test_library_migrations import upgraded
 
-    conn = sqlite3.connect(tmp_path / "looks.db", isolation_level=None)
-    migrate(conn, dataclasses.replace(schema.SCHEMA, migrations=schema.MIGRATIONS[:4]))  # a library of before
-    conn.execute("INSERT INTO looks (id, created, duration_s, width, height, bytes) VALUES ('a', 0, 1, 2, 2, 1)")
-    assert migrate(conn, schema.SCHEMA) == schema.VERSION == 5
-    conn.execute("PRAGMA foreign_keys = ON")
+    conn = upgraded(tmp_path / "looks.db", 4)
     conn.execute("INSERT INTO look_notes (id, look_id, created, text) VALUES ('n', 'a', 0, 'hello')")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO look_notes (id, look_id, created) VALUES ('m', 'a', 0)")  # neither text nor product

@@ -7,19 +7,15 @@ import logging
 import httpx
 import pytest
 
-from .conftest import PIN, copy_library, server_config, start_server, stop_server
+from .conftest import PIN
 
 API = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def mirror(recorded_library, tmp_path_factory):
-    looks = copy_library(recorded_library, tmp_path_factory.mktemp("notes") / "library")
-    srv = start_server(looks, server_config())
-    try:
-        yield srv
-    finally:
-        stop_server(srv)
+def mirror(server):
+    """This module's own mirror (``server`` is made once per test module)."""
+    return server
 
 
 @pytest.fixture(scope="module")
