@@ -76,3 +76,21 @@ def test_qr_code_holds_the_share_link(server, chromium):
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     text = read_qr(image)
     assert text == share["url"]
+
+
+def test_the_products_an_associate_noted_show_under_the_video(server, chromium, tmp_path):
+    notes = server.url + f"{API}/looks/{server.looks.consented}/notes"
+    for body in ({"product": "Linen shirt, navy, M · SKU 40213"}, {"text": "staff only: waist tight, try 40"},
+                 {"product": "Chinos, sand, 40/32"}):
+        assert httpx.post(notes, headers=server.auth, json=body).status_code == 201
+    share = _share(server)
+    chromium.phone()
+    chromium.open(share["url"])
+    items = chromium.wait("[...document.querySelectorAll('ul.products li')].map(li => li.innerText)")
+    assert items == ["Linen shirt, navy, M · SKU 40213", "Chinos, sand, 40/32"]
+    assert "waist" not in chromium.js("document.body.innerText")
+    below = chromium.js("document.querySelector('ul.products').getBoundingClientRect().top"
+                        " >= document.querySelector('a.button').getBoundingClientRect().bottom")
+    assert below, "the products come after the video and its download button"
+    (tmp_path / "share-products.png").write_bytes(
+        base64.b64decode(chromium.send("Page.captureScreenshot", session=True, format="png")["data"]))
