@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from kiosk.doctor.check import Result, State
@@ -12,8 +13,8 @@ MARK = {State.OK: "ok  ", State.WARNING: "WARN", State.FAIL: "FAIL"}
 
 
 def as_text(results: list[Result], width: int = 100) -> str:
-    """One block per check, wrapped at ``width``, never inside a word: a command, unit, path or
-    flag (``journalctl -t smartmirror-kiosk``) stays whole, to be copied as it stands."""
+    """One block per check, wrapped at ``width``, never inside a word, and never inside a quoted
+    command: 'journalctl -t smartmirror-kiosk' stays on one line, to be copied as it stands."""
     lines = []
     for r in results:
         lines.append(_fill(r.sentence, width, f"{MARK[r.state]}  {r.id:<12} ", " " * 19))
@@ -25,9 +26,15 @@ def as_text(results: list[Result], width: int = 100) -> str:
     return "\n".join(lines)
 
 
+QUOTED = re.compile(r"'[^'\n]+'")
+_GLUE = "\u00a0"  # a space textwrap does not break at (it splits on ASCII whitespace only)
+
+
 def _fill(text: str, width: int, first: str, rest: str) -> str:
-    return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest,
-                         break_on_hyphens=False, break_long_words=False)
+    glued = QUOTED.sub(lambda m: m.group(0).replace(" ", _GLUE), text)
+    wrapped = textwrap.fill(glued, width, initial_indent=first, subsequent_indent=rest,
+                            break_on_hyphens=False, break_long_words=False)
+    return wrapped.replace(_GLUE, " ")
 
 
 def as_json(results: list[Result]) -> str:

@@ -310,4 +310,6 @@ def test_the_printed_answers_never_split_a_command_or_a_path():
     assert len(lines) > 3  # it was wrapped
     for word in hint.split():
         assert any(word in line for line in lines), word  # each word whole on one line
-    assert all(len(line) <= 60 for line in lines if " " in line.strip())
+    for command in ("'systemctl start smartmirror-kiosk'", "'journalctl -t smartmirror-kiosk'"):
+        assert any(command in line for line in lines), command  # each quoted command whole on one line
+    assert all(len(line) <= 60 for line in lines if " " in line.strip() and "'" not in line)
