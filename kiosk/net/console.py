@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static"
 FILES = {
+    "console-api.js": "text/javascript",  # what console.js and compare.js share: requests, elements
     "console.js": "text/javascript",
     "console.css": "text/css",
     "anglemap.js": "text/javascript",  # the mirror's angle → frame mapping, for comparing looks

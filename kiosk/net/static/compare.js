@@ -1,46 +1,18 @@
 // Associate console: compare 2–4 looks side by side, turning together by body angle.
 // Plain JS, no build step; kept apart from console.js, which it only hears from through the
-// "console:looks" event (the looks list it has just drawn) and tells through "console:signed-out"
-// (a request of its own found the session over). Each pane is a <video> of the
+// "console:looks" event (the looks list it has just drawn); both reach the mirror through
+// console-api.js. Each pane is a <video> of the
 // look (fetched with the console's token, played from a blob URL); one slider sets the shared
 // body angle and every pane seeks to its frame for that angle, found by anglemap.js, the same
 // mapping the mirror uses. Nothing is decoded on the mirror: it only serves files and tracks.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const TOKEN_KEY = "smartmirror.console.token";
+  const { api, el } = window.consoleApi;
   const MIN_LOOKS = 2, MAX_LOOKS = 4, MIN_SECONDS = 4, MAX_SECONDS = 15;
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
-
-  async function api(path, options = {}) {
-    const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` });
-    const resp = await fetch(path, Object.assign({}, options, { headers }));
-    if (resp.status === 401) {
-      // The session ended (it expired, or was signed out elsewhere): the console signs out,
-      // closing this dialog, and asks for the PIN again, as it does for its own requests.
-      document.dispatchEvent(new CustomEvent("console:signed-out"));
-      throw new Error("signed out");
-    }
-    if (!resp.ok) {
-      let message = `HTTP ${resp.status}`;
-      try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }
-      throw new Error(message);
-    }
-    return resp;
-  }
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === "class") node.className = v;
-      else if (k.startsWith("data-")) node.setAttribute(k, v);
-      else node[k] = v;
-    }
-    node.append(...children);
-    return node;
-  }
 
   // -- picking looks (on the console's list) --------------------------------------------------
 

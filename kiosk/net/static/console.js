@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const KEY = "smartmirror.console.token";
+const { KEY, api, el } = window.consoleApi;
 const LOOK_WINDOW_S = 4 * 3600;
 let token = sessionStorage.getItem(KEY);
 let refreshTimer = null;
@@ -16,33 +16,6 @@ function show(signedIn) {
   $("sign-in-view").hidden = signedIn;
   $("console-view").hidden = !signedIn;
   $("sign-out").hidden = !signedIn;
-}
-
-async function api(path, options = {}) {
-  const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${token}` });
-  const resp = await fetch(path, Object.assign({}, options, { headers }));
-  if (resp.status === 401) {
-    signOutLocally("Please sign in again.");
-    throw new Error("signed out");
-  }
-  if (!resp.ok) {
-    let message = `HTTP ${resp.status}`;
-    try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }
-    throw new Error(message);
-  }
-  return resp;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
-    else if (k === "onclick") node.addEventListener("click", v);
-    else node[k] = v;
-  }
-  for (const child of children) node.append(child);
-  return node;
 }
 
 function ago(ts) {
@@ -289,7 +262,7 @@ $("sign-in").addEventListener("submit", async (event) => {
   start();
 });
 
-document.addEventListener("console:signed-out", () => signOutLocally("Please sign in again."));  // from compare.js
+document.addEventListener("console:signed-out", () => signOutLocally("Please sign in again."));  // any request's 401
 
 $("sign-out").addEventListener("click", async () => {
   try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }
