@@ -64,6 +64,10 @@ class LookNotFound(LibraryError):
     """No look has the given id (it never existed, or it was deleted)."""
 
 
+class LookNotConsented(LibraryError):
+    """The look's shopper has not agreed to keep it, so it cannot take what that would need (a note)."""
+
+
 class ComparisonNotFound(LookNotFound):
     """No comparison has the given id (never made, or deleted with one of its looks)."""
 

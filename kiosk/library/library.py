@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk.library import ids, records, store
-from kiosk.library.errors import LibraryError, LookNotFound
+from kiosk.library.errors import LibraryError, LookNotConsented, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import (
     CONSENT_BY,
@@ -280,7 +280,7 @@ class Library:
             if row is None:
                 raise LookNotFound(f"there is no look with id {look_id!r}")
             if row["consent"] != CONSENT_GRANTED:
-                raise LibraryError("the shopper has not agreed to keep this look, so it takes no notes")
+                raise LookNotConsented("the shopper has not agreed to keep this look, so it takes no notes")
             store.add_note(conn, note.to_dict())
             records.change(conn, self.layout, row, {})
         _log.info("note added to look %s", look_id)  # never its words: they may name the customer

@@ -231,7 +231,7 @@ def share_look(look_id: str, request: Request, ctx: NetContext = Depends(require
     summary="Add an associate's note or product to a consented look",
 )
 def add_note(look_id: str, body: NoteIn, ctx: NetContext = Depends(require_token)) -> NoteOut:
-    from kiosk.library import LibraryError, LookNotFound
+    from kiosk.library.errors import LibraryError, LookNotConsented, LookNotFound
 
     consented_look(ctx, look_id)
     try:
@@ -240,8 +240,10 @@ def add_note(look_id: str, body: NoteIn, ctx: NetContext = Depends(require_token
         raise HTTPException(422, str(exc)) from None
     except LookNotFound:
         raise HTTPException(404, f"there is no look {look_id!r}") from None
-    except LibraryError as exc:  # consent withdrawn meanwhile, or the disk refused
-        raise HTTPException(403 if "agreed" in str(exc) else 503, str(exc)) from None
+    except LookNotConsented as exc:  # consent withdrawn since the check above
+        raise HTTPException(403, str(exc)) from None
+    except LibraryError as exc:  # the database or the disk refused
+        raise HTTPException(503, str(exc)) from None
     ctx.emit("look_noted", {"look_id": look_id, "note_id": note.id})
     return NoteOut(**note.to_dict())
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from kiosk.library import Library, LibraryError, LookNotFound
+from kiosk.library import Library, LookNotFound
+from kiosk.library.errors import LookNotConsented
 from tests.unit.test_library_damage import smash
 from tests.unit.test_library_looks import add
 
@@ -33,7 +34,7 @@ def test_a_note_and_a_product_on_a_kept_look(library):
 
 def test_no_notes_on_a_look_the_shopper_did_not_agree_to_keep(library):
     look = add(library, session="s9")
-    with pytest.raises(LibraryError, match="has not agreed"):
+    with pytest.raises(LookNotConsented, match="has not agreed"):
         library.add_note(look.id, "nice")
     with pytest.raises(LookNotFound):
         library.add_note("AAAAAAAAAAAAAAAAAAAAAA", "nice")
