@@ -54,7 +54,8 @@ function renderQueue(queue) {
     return el("li", { class: q.open ? "open" : "done", "data-id": q.id },
       el("div", { class: "what" },
         el("strong", { textContent: `${q.room ? `Room ${q.room}` : q.mirror_name}: ${KIND[q.kind] || q.kind}` }),
-        el("div", { class: "hint", textContent: [q.detail, q.mirror_name, ago(q.created_at)].filter(Boolean).join(" · ") })),
+        ...(q.detail ? [el("div", { class: "detail", textContent: q.detail })] : []),  // "one size smaller"
+        el("div", { class: "hint", textContent: [q.mirror_name, ago(q.created_at)].filter(Boolean).join(" · ") })),
       button);
   }));
 }

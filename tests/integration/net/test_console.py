@@ -98,6 +98,7 @@ def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chrom
     item = f"document.querySelector('#queue li[data-id=\"{req['id']}\"]')"
     text = chromium.wait(f"{item} && {item}.innerText", timeout=10)
     assert "Room 2" in text and "Another size" in text and "jeans 32/34" in text
+    assert chromium.js(f"{item}.querySelector('.detail').textContent") == "jeans 32/34"  # its own line, not the hint's
     chromium.js(f"{item}.querySelector('button').click()")
     chromium.wait(f"{item} && {item}.classList.contains('done')", timeout=10)
     acked = [r for r in httpx.get(url_b + f"{API}/assist", headers=auth).json()["requests"] if r["id"] == req["id"]]
