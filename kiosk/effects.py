@@ -213,7 +213,8 @@ def follow_up_lines(looks, notes: dict, most: int = 5) -> list[str]:
     "3 Dec · Linen shirt, navy, M · wants it in navy, 38". At most ``most`` lines."""
     lines = []
     for look in looks:
-        day = time.strftime("%-d %b", time.localtime(look.created))
+        when = time.localtime(look.created)
+        day = f"{when.tm_mday} {time.strftime('%b', when)}"
         for note in reversed(notes.get(look.id, ())):
             lines.append(" · ".join(part for part in (day, note.product, note.text.replace("\n", " ")) if part))
     return lines[:most]

@@ -270,9 +270,9 @@ class Library:
             records.change(conn, self.layout, row, {})  # the record keeps the analysis too
 
     def add_note(self, look_id: str, text: str = "", product: str = "") -> Note:
-        """An associate's note on a look the shopper agreed to keep (``LibraryError`` otherwise,
-        ``ValueError`` for an empty or overlong note). Kept in the look's record file too, and
-        deleted with the look."""
+        """An associate's note on a look the shopper agreed to keep (``LookNotConsented``
+        otherwise, ``ValueError`` for an empty or overlong note). Kept in the look's record file
+        too, and deleted with the look."""
         text, product = clean_note(text, product)
         note = Note(ids.new_id(), look_id, time.time(), text, product)
         with self._db.transaction() as conn:

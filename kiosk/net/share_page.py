@@ -156,7 +156,7 @@ def _products(ctx: NetContext, shared: _Shared) -> str:
     if not products:
         return ""
     items = "".join(f"<li>{escape(p)}</li>" for p in products)
-    return f"<h2>In this look</h2><ul class=products>{items}</ul>"
+    return f"<h2>In {'these looks' if shared.comparison else 'this look'}</h2><ul class=products>{items}</ul>"
 
 
 @router.api_route("/s/{token}/video", methods=["GET", "HEAD"])
