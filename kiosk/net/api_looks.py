@@ -231,19 +231,18 @@ def share_look(look_id: str, request: Request, ctx: NetContext = Depends(require
     summary="Add an associate's note or product to a consented look",
 )
 def add_note(look_id: str, body: NoteIn, ctx: NetContext = Depends(require_token)) -> NoteOut:
-    from kiosk.library.errors import LibraryError, LookNotConsented, LookNotFound
+    from kiosk.library.errors import LookNotConsented, LookNotFound
 
-    consented_look(ctx, look_id)
+    # The library checks the look and its consent inside the transaction that adds the note;
+    # any other library error is the app's 503 (kiosk.net.api).
     try:
         note = library_of(ctx).add_note(look_id, body.text, body.product)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     except LookNotFound:
         raise HTTPException(404, f"there is no look {look_id!r}") from None
-    except LookNotConsented as exc:  # consent withdrawn since the check above
+    except LookNotConsented as exc:
         raise HTTPException(403, str(exc)) from None
-    except LibraryError as exc:  # the database or the disk refused
-        raise HTTPException(503, str(exc)) from None
     ctx.emit("look_noted", {"look_id": look_id, "note_id": note.id})
     return NoteOut(**note.to_dict())
 
