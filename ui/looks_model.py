@@ -28,15 +28,38 @@ class LooksModel(QAbstractListModel):
         self._kept: set[str] = set()
 
     def replace(self, looks: list[Look], kept: list[Look] = ()) -> None:
-        """New rows (only when something changed, so views keep their place)."""
+        """Bring the rows up to date, row by row: looks gone are removed, new ones inserted where
+        they belong and changed ones updated, so the tiles already on screen stay as they are (a
+        reset would rebuild every tile, each dark until its poster loads again). A new order of
+        the same looks (none arises today) resets the model."""
         rows = list(looks) + list(kept)
-        if rows == self._looks:
+        kept_ids = {look.id for look in kept}
+        if rows == self._looks and kept_ids == self._kept:
             return
         counted = len(self._looks)
-        self.beginResetModel()
-        self._looks = rows
-        self._kept = {look.id for look in kept}
-        self.endResetModel()
+        wanted = {look.id for look in rows}
+        staying = [look.id for look in self._looks if look.id in wanted]
+        if staying != [look.id for look in rows if look.id in set(staying)]:
+            self.beginResetModel()
+            self._looks, self._kept = rows, kept_ids
+            self.endResetModel()
+        else:
+            for row in range(len(self._looks) - 1, -1, -1):
+                if self._looks[row].id not in wanted:
+                    self.beginRemoveRows(QModelIndex(), row, row)
+                    del self._looks[row]
+                    self.endRemoveRows()
+            for row, new in enumerate(rows):
+                now_kept = (self._kept - {new.id}) | ({new.id} & kept_ids)
+                if row < len(self._looks) and self._looks[row].id == new.id:
+                    if self._looks[row] != new or now_kept != self._kept:
+                        self._looks[row], self._kept = new, now_kept
+                        self.dataChanged.emit(self.index(row), self.index(row))
+                    continue
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._looks.insert(row, new)
+                self._kept = now_kept
+                self.endInsertRows()
         if len(rows) != counted:
             self.countChanged.emit()
 
