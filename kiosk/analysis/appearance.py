@@ -23,9 +23,15 @@ person stands there (``Appearance`` is forgotten with the yaw track when they le
   that front (0 the same; 1 - Bhattacharyya coefficient), with the spread among the front
   views themselves.
 
-It also remembers, per frame, how narrow the body looked and which way the nose pointed (or,
-without a nose to go by, which side the model's labels gave where they said side-on), so a
-turn can be checked for its two side views, one to each side (``side_views``).
+It also remembers, per frame, how narrow the body looked, which way the nose pointed (or,
+without a nose to go by, which side the model's labels gave where they said side-on) and the
+person's outline over the torso, so a turn can be checked for its two side views, one to each
+side (``side_views``). The outline tells where the nose and the labels cannot (a visor, a hood):
+a profile's outline flipped left to right is the other profile's, so the last side view's
+outline matching the first's as it is, far better than flipped, says the body came back to the
+side it showed first (the same pose seen again). The other way round it says little (a
+profile's outline is nearly its own mirror image at this size), so it only ever says "came
+back" (docs/ANALYSIS.md).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ class AppearanceSettings:
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
     split_s: float = 0.25  # narrow frames this close together are one side view (a wide blip between them is noise)
     wide: float = 0.8  # and a side view ends only where a frame was this wide (it faced the camera or showed its back)
+    outline_same: float = 0.2  # the last side view's outline this much nearer the first's as it is than flipped: the same side
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
@@ -65,13 +72,14 @@ class SideViews(NamedTuple):
     first: int = 0  # which way the first run faced (nose, else labels): -1 image-left, +1 image-right, 0 unknown
     last: int = 0  # and the last run's
     side_on: bool = False  # the newest measured width is narrow: the body is side-on now
+    outline_same: bool = False  # the first and the last run's outlines say they showed the same side
 
     @property
     def came_back(self) -> bool:
         """The last side view faced the same way as the first: the body went out to a side and
         came back the way it went (from the front round to the front, a full turn shows one side
         on the way out and the other on the way back), whatever the path made of it."""
-        return self.runs >= 2 and self.first != 0 and self.first == self.last
+        return self.runs >= 2 and ((self.first != 0 and self.first == self.last) or self.outline_same)
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,8 @@ class Appearance:
         self._hips = _Width()
         self._faces = 0  # face checks that found this person's face
         self._missing_since: float | None = None  # the first of the face checks in a row that did not
-        self._sides: deque[tuple[float, float | None, float | None, int]] = deque()  # (t, width over square-on, nose, labels' side)
+        # (t, width over square-on, nose, labels' side, outline)
+        self._sides: deque[tuple[float, float | None, float | None, int, np.ndarray | None]] = deque()
         self._front_heads: deque[np.ndarray] = deque(maxlen=self.settings.front_heads)
         self._front: tuple[np.ndarray, float] | None = None  # (mean colours, spread), once trusted
         self._stale_since: float | None = None  # since when sure front views look unlike the front
@@ -114,7 +123,7 @@ class Appearance:
         width_ref = self._shoulders.reference(t, cues.width_ref, cues.width)
         hip_ref = self._hips.reference(t, cues.hip_ref, cues.hip_width)
         self._sides.append((t, None if cues.width is None or not width_ref else cues.width / width_ref, cues.nose,
-                            -labelled_side(cues.labelled_deg)))  # image-left is -1, as for the nose
+                            -labelled_side(cues.labelled_deg), cues.outline))  # image-left is -1, as for the nose
         while self._sides and t - self._sides[0][0] > s.memory_s:
             self._sides.popleft()
         unlike = None
@@ -153,10 +162,11 @@ class Appearance:
         whose width could be measured at all, which way the first and the last run faced (the
         median nose offset of its frames: side-on, the head shows which way the body faces; when
         that is under ``nose_side``, the side most of its frames' labels gave where they said
-        side-on), and whether the newest measured width is narrow."""
+        side-on), whether the first and the last run's outlines say the same side, and whether the
+        newest measured width is narrow."""
         s = self.settings
         measured, total = 0, 0
-        found: list[tuple[list[float], list[int]]] = []  # per run: its nose offsets, its labels' sides
+        found: list[tuple[list[float], list[int], list[np.ndarray]]] = []  # per run: noses, labels' sides, outlines
         open_run, last_narrow, left = False, -math.inf, False
 
         def side(run: list[float], labels: list[int]) -> int:
@@ -165,7 +175,7 @@ class Appearance:
                 return 1 if nose > 0 else -1
             return int(np.sign(sum(labels)))
 
-        for t, ratio, nose, labels in self._sides:
+        for t, ratio, nose, labels, outline in self._sides:
             if t < since:
                 continue
             if t > until:
@@ -176,18 +186,34 @@ class Appearance:
             measured += 1
             if ratio < s.narrow:
                 if not open_run and (not found or (t - last_narrow > s.split_s and left)):
-                    found.append(([], []))  # a new side view (a wide blip within one is no new one)
+                    found.append(([], [], []))  # a new side view (a wide blip within one is no new one)
                 open_run, last_narrow, left = True, t, False
                 if nose is not None:
                     found[-1][0].append(nose)
                 if labels:
                     found[-1][1].append(labels)
+                if outline is not None:
+                    found[-1][2].append(outline)
             else:
                 open_run, left = False, left or ratio >= s.wide
-        sides = [side(noses, labelled) for noses, labelled in found]
+        sides = [side(noses, labelled) for noses, labelled, _ in found]
+        same = len(found) >= 2 and outline_match(found[0][2], found[-1][2]) >= s.outline_same
         return SideViews(len(found), measured / total if total else 0.0,
                          first=sides[0] if sides else 0, last=sides[-1] if sides else 0,
-                         side_on=open_run)
+                         side_on=open_run, outline_same=same)
+
+
+def outline_match(first: list[np.ndarray], last: list[np.ndarray]) -> float:
+    """How much nearer the mean of the ``last`` outlines is to the mean of the ``first`` as it is
+    than flipped left to right: (flipped distance - direct distance) / their sum, from -1 (the
+    mirror image: the other side) to +1 (the same picture: the same side); 0 without outlines."""
+    if not first or not last:
+        return 0.0
+    a = np.mean(np.asarray(first, dtype=np.float32), axis=0)
+    b = np.mean(np.asarray(last, dtype=np.float32), axis=0)
+    direct = float(np.sqrt(np.mean((a - b) ** 2)))
+    flipped = float(np.sqrt(np.mean((a - b[:, ::-1]) ** 2)))
+    return (flipped - direct) / (flipped + direct) if flipped + direct > 0 else 0.0
 
 
 def _unlike(a: np.ndarray, b: np.ndarray) -> float:

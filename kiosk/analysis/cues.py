@@ -78,6 +78,7 @@ class Cues:
     head: np.ndarray | None = None  # the head's colours (``Pose.head``), read against this person's front
     flow: float | None = None  # motion across the torso (``Pose.flow``, torso lengths per second, + image-right)
     centre: tuple[float, float] | None = None  # the torso's centre across the picture and its length (square units)
+    outline: np.ndarray | None = None  # the person's outline over the torso (``Pose.outline``)
 
 
 def cues_of(pose: Pose) -> Cues | None:
@@ -130,6 +131,7 @@ def cues_of(pose: Pose) -> Cues | None:
         head=head,
         flow=pose.flow,
         centre=(float(shoulders[0] + hips[0]) / 2, torso),
+        outline=pose.outline,
     )
 
 

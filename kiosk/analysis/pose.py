@@ -56,9 +56,16 @@ HEAD_BOX = 0.2
 EXPOSE_TO = 255.0
 EXPOSE_MAX_GAIN = 4.0
 
+#: The person's outline over the torso (``Pose.outline``): the model's own person mask, cut along
+#: the torso's axis ``OUTLINE_ACROSS`` torso lengths to each side of its centre and from
+#: ``OUTLINE_UP`` above it to ``OUTLINE_DOWN`` below (the head to the top of the thighs), as
+#: ``OUTLINE_SIZE`` (columns, rows) cells, image-left to image-right.
+OUTLINE_SIZE = (24, 40)
+OUTLINE_ACROSS, OUTLINE_UP, OUTLINE_DOWN = 0.8, 1.4, 1.2
+
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 10
+VERSION = 11
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +86,7 @@ class Pose:
     face: float | None = None  # strict face check on the head: 1 a face, 0 none (None: not looked at)
     head: np.ndarray | None = None  # the head's colours (``HEAD_BINS``, sums to 1; None: no head in the picture)
     flow: float | None = None  # motion across the torso since the frame before (``flow.torso_flow``; None: not measured)
+    outline: np.ndarray | None = None  # the person's outline over the torso (``OUTLINE_SIZE``, uint8 0..255; None: not made)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class PoseSettings:
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
     retry_raised_arm: bool = True  # a raised arm whose hand is lost: look again without tracking
     search_with_room: bool = True  # nobody found: look again with room around the picture
+    outline: bool = True  # the person's outline over the torso (the model's mask, ~1 ms): tells one side view from the other
 
 
 
@@ -141,7 +150,7 @@ class PoseEstimator:
             static_image_mode=False,
             model_complexity=s.model_complexity,
             smooth_landmarks=s.smooth_landmarks,
-            enable_segmentation=False,
+            enable_segmentation=s.outline,
             min_detection_confidence=s.min_detection_confidence,
             min_tracking_confidence=s.min_tracking_confidence,
         )
@@ -184,12 +193,13 @@ class PoseEstimator:
         small = self._downsize(crop)
         rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
+        mask = getattr(result, "segmentation_mask", None)  # the tracked person's (a second look brings no mask)
         lost = _lost_wrists(result, rgb.shape[1] / rgb.shape[0]) if self.settings.retry_raised_arm else []
         if lost:
             result = self._search_again(rgb, result, lost)
         if result.pose_landmarks is None and self._room_due(t):
             self._room_at = t
-            result = self._search_with_room(rgb, result)
+            result, mask = self._search_with_room(rgb, result), None
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             if self._box is not None:
                 # Lost inside the crop: look at the whole frame again from the next frame on.
@@ -211,7 +221,9 @@ class PoseEstimator:
             face = self._face_score(pixels, image)
             self._face_at = t
         head = self._head_colours(pixels, image)
-        return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face, head=head)
+        outline = None if mask is None else person_outline(np.asarray(mask), norm, self._cv2)
+        return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face, head=head,
+                    outline=outline)
 
     def _head_colours(self, pixels: np.ndarray, image: np.ndarray) -> np.ndarray | None:
         """The colours of a square on the head: hue × saturation × brightness, a share per bin.
@@ -488,6 +500,29 @@ def _head_square(image: np.ndarray, shape: tuple, half_torso: float,
     if half < min_half or (x1 - x0) < half or (y1 - y0) < half:
         return None
     return (x0, y0, x1, y1), down
+
+
+def person_outline(mask: np.ndarray, norm: np.ndarray, cv2) -> np.ndarray | None:
+    """The person's outline over the torso: the model's person mask (0..1, the picture it was
+    given) cut along the torso's axis (``OUTLINE_*``), as uint8 cells from image-left to
+    image-right; None when the torso is under 4 pixels long. Seen side-on, the outline shows
+    which way the body faces (chest and face one side, back and hair the other); flipped left
+    to right it is the other profile's. 0.1 ms."""
+    height, width = mask.shape[:2]
+    axes = torso_axes(norm.astype(np.float64) * (width, height), 4.0)
+    if axes is None:
+        return None
+    centre, down, across, length = (axes.shoulders + axes.hips) / 2, -axes.up, axes.across, axes.length
+    cols, rows = OUTLINE_SIZE
+    top_left = centre - across * OUTLINE_ACROSS * length - down * OUTLINE_UP * length
+    src = np.float32([top_left, top_left + across * 2 * OUTLINE_ACROSS * length,
+                      top_left + down * (OUTLINE_UP + OUTLINE_DOWN) * length])
+    fine = 4  # sampled 4× finer, then averaged: a mask cut from ~150 pixels down to 24 would alias
+    dst = np.float32([[0, 0], [cols * fine, 0], [0, rows * fine]])
+    cut = cv2.warpAffine(mask.astype(np.float32), cv2.getAffineTransform(src, dst), (cols * fine, rows * fine),
+                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    cells = cv2.resize(cut, (cols, rows), interpolation=cv2.INTER_AREA)
+    return np.clip(cells * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 class TorsoAxes(NamedTuple):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.analysis.pose import HEAD_BINS, VERSION, LANDMARKS, Pose, PoseSettings
+from kiosk.analysis.pose import HEAD_BINS, LANDMARKS, OUTLINE_SIZE, VERSION, Pose, PoseSettings
 
 _log = logging.getLogger(__name__)
 
@@ -97,6 +97,8 @@ def _pack(poses: Poses) -> dict[str, np.ndarray]:
     face = np.full(n, np.nan, np.float32)
     head = np.full((n, int(np.prod(HEAD_BINS))), np.nan, np.float32)
     flow = np.full(n, np.nan, np.float32)
+    outline = np.zeros((n, OUTLINE_SIZE[1], OUTLINE_SIZE[0]), np.uint8)
+    outlined = np.zeros(n, bool)
     for i, (_, p) in enumerate(poses):
         if p is None:
             continue
@@ -105,8 +107,10 @@ def _pack(poses: Poses) -> dict[str, np.ndarray]:
         if p.head is not None:
             head[i] = p.head
         flow[i] = np.nan if p.flow is None else p.flow
+        if p.outline is not None:
+            outline[i], outlined[i] = p.outline, True
     return {"t": t, "seen": seen, "image": image, "world": world, "visibility": vis, "aspect": aspect, "face": face,
-            "head": head, "flow": flow}
+            "head": head, "flow": flow, "outline": outline, "outlined": outlined}
 
 
 def _unpack(data) -> Poses:
@@ -118,9 +122,10 @@ def _unpack(data) -> Poses:
         face = float(data["face"][i])
         head = data["head"][i] if "head" in data else None
         flow = float(data["flow"][i]) if "flow" in data else float("nan")
+        outline = data["outline"][i] if "outlined" in data and data["outlined"][i] else None
         out.append((float(t), Pose(t=float(t), image=data["image"][i], world=data["world"][i],
                                    visibility=data["visibility"][i], aspect=float(data["aspect"][i]),
                                    face=None if np.isnan(face) else face,
                                    head=None if head is None or np.isnan(head).any() else head,
-                                   flow=None if np.isnan(flow) else flow)))
+                                   flow=None if np.isnan(flow) else flow, outline=outline)))
     return out

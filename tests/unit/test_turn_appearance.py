@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kiosk.analysis.appearance import Appearance
+from kiosk.analysis.appearance import Appearance, outline_match
 from kiosk.analysis.cues import cues_of
+from kiosk.analysis.pose import LEFT_HIP, LEFT_SHOULDER, OUTLINE_SIZE, RIGHT_HIP, RIGHT_SHOULDER, person_outline
 from tests.unit._poses import make_pose
 
 
@@ -165,3 +166,80 @@ def test_side_views_say_whether_the_body_is_side_on_now():
     assert person.side_views(0.0).side_on  # held three-quarters round
     person.read(cues_of(make_pose(1.4, 0.0)))
     assert not person.side_views(0.0).side_on  # facing the mirror again
+
+
+def _profile_outline(facing: int) -> np.ndarray:
+    """A side-on person's outline over the torso (``OUTLINE_SIZE`` cells): a narrow body, the
+    chest and the face standing out on the side it faces (-1 image-left, +1 image-right)."""
+    cols, rows = OUTLINE_SIZE
+    cells = np.zeros((rows, cols), np.uint8)
+    cells[:, cols // 2 - 3: cols // 2 + 3] = 255  # the body, side-on
+    front = slice(cols // 2 + 3, cols // 2 + 7) if facing > 0 else slice(cols // 2 - 7, cols // 2 - 3)
+    cells[rows // 4: rows // 2, front] = 255  # the chest
+    cells[4:9, front] = 255  # the face
+    return cells
+
+
+def _there_and_back_seen_by_outline(last_facing: int) -> Appearance:
+    """Out to the first side view and back to a side view, the nose and labels saying nothing
+    (a visor: the rendered soldier); the outlines of the side views face image-left first."""
+    person = Appearance()
+    for i, yaw in enumerate([0] * 5 + [90] * 3 + [180] * 3 + [90] * 3 + [0] * 5):
+        pose = make_pose(i / 10, float(yaw))
+        pose.visibility[0] = 0.1
+        outline = _profile_outline(-1 if i < 10 else last_facing) if yaw == 90 else None
+        cues = dataclasses.replace(cues_of(pose), labelled_deg=None, outline=outline)
+        person.read(cues)
+    return person
+
+
+def test_the_outline_says_a_side_view_came_back_where_nose_and_labels_cannot():
+    sides = _there_and_back_seen_by_outline(last_facing=-1).side_views(0.0)
+    assert sides.runs == 2 and sides.first == 0 and sides.outline_same and sides.came_back
+
+
+def test_the_other_profiles_outline_says_nothing_either_way():
+    """A profile's outline flipped is the other profile's: the two side views of a full turn.
+    That says only "not the same side" weakly on real bodies, so it is no "went round"."""
+    sides = _there_and_back_seen_by_outline(last_facing=+1).side_views(0.0)
+    assert sides.runs == 2 and not sides.outline_same and not sides.came_back
+
+
+def test_outlines_match_as_they_are_or_flipped():
+    left, right = _profile_outline(-1), _profile_outline(+1)
+    assert outline_match([left, left], [left]) == pytest.approx(1.0)
+    assert outline_match([left], [right]) == pytest.approx(-1.0)
+    assert outline_match([], [left]) == 0.0 and outline_match([left], []) == 0.0
+    square_on = np.full(left.shape, 128, np.uint8)
+    assert outline_match([square_on], [square_on]) == 0.0  # no difference either way: nothing said
+
+
+def test_the_outline_is_cut_along_the_torso_whatever_the_lean():
+    """The same person, upright and leaning 20° in a picture twice as wide: the same cells, the
+    chest on the side it is on (image-right here)."""
+    cv2 = pytest.importorskip("cv2")
+    height, width = 400, 300
+    mask = np.zeros((height, width), np.float32)
+    norm = np.zeros((33, 2), np.float32)
+    norm[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (150 / width, 150 / height)
+    norm[[LEFT_HIP, RIGHT_HIP]] = (150 / width, 250 / height)
+    cv2.rectangle(mask, (135, 60), (165, 390), 1.0, -1)  # the body, side-on: 100 px of torso
+    cv2.rectangle(mask, (165, 160), (190, 200), 1.0, -1)  # the chest, image-right
+    upright = person_outline(mask, norm, cv2)
+    assert upright.shape == (OUTLINE_SIZE[1], OUTLINE_SIZE[0]) and upright.dtype == np.uint8
+    cols = upright.shape[1]
+    assert upright[:, cols // 2 + 5:].sum() > 5 * upright[:, : cols // 2 - 5].sum()
+
+    turn = cv2.getRotationMatrix2D((150, 200), 20, 1.0)
+    wide = np.zeros((height, 2 * width), np.float32)
+    wide[:, :width] = cv2.warpAffine(mask, turn, (width, height))
+    leaned = np.hstack([norm, np.ones((33, 1), np.float32)]) * (width, height, 1) @ turn.T / (2 * width, height)
+    again = person_outline(wide, leaned.astype(np.float32), cv2)
+    assert np.abs(again.astype(int) - upright.astype(int)).mean() < 12
+
+
+def test_no_outline_for_a_torso_too_small_to_cut():
+    cv2 = pytest.importorskip("cv2")
+    norm = np.zeros((33, 2), np.float32)
+    norm[[LEFT_HIP, RIGHT_HIP], 1] = 0.005
+    assert person_outline(np.ones((100, 100), np.float32), norm, cv2) is None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
 
-from kiosk.analysis.pose import PoseSettings
+from kiosk.analysis.pose import OUTLINE_SIZE, PoseSettings
 from kiosk.analysis.pose_cache import PoseCache
 from tests.unit._poses import make_pose
 
@@ -14,7 +15,9 @@ from tests.unit._poses import make_pose
 def test_poses_round_trip_and_the_key_holds_what_changes_them(tmp_path):
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"not really a video")
-    poses = [(0.0, make_pose(0.0, 10.0, face=1.0)), (0.1, None), (0.2, make_pose(0.2, 40.0, face=None))]
+    outline = np.arange(OUTLINE_SIZE[0] * OUTLINE_SIZE[1], dtype=np.uint32).reshape(OUTLINE_SIZE[::-1]) % 256
+    poses = [(0.0, dataclasses.replace(make_pose(0.0, 10.0, face=1.0), outline=outline.astype(np.uint8))), (0.1, None),
+             (0.2, make_pose(0.2, 40.0, face=None))]
     cache = PoseCache(tmp_path / "cache")
     assert cache.load(clip, "original", 15.0, PoseSettings()) is None
     cache.save(clip, "original", 15.0, PoseSettings(), poses)
@@ -22,6 +25,7 @@ def test_poses_round_trip_and_the_key_holds_what_changes_them(tmp_path):
     assert [t for t, _ in back] == [0.0, 0.1, 0.2] and back[1][1] is None
     assert np.allclose(back[0][1].world, poses[0][1].world) and np.allclose(back[2][1].image, poses[2][1].image)
     assert back[0][1].face == 1.0 and back[2][1].face is None and back[0][1].aspect == poses[0][1].aspect
+    assert np.array_equal(back[0][1].outline, outline) and back[2][1].outline is None
     assert cache.load(clip, "mirrored", 15.0, PoseSettings()) is None
     assert cache.load(clip, "original", 5.0, PoseSettings()) is None
     assert cache.load(clip, "original", 15.0, PoseSettings(face_check=False)) is None
