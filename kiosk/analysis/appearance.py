@@ -55,7 +55,7 @@ class AppearanceSettings:
     nose_side: float = 0.1  # a side view's nose this far across the torso (torso lengths) says which side it shows
     split_s: float = 0.25  # narrow frames this close together are one side view (a wide blip between them is noise)
     wide: float = 0.8  # and a side view ends only where a frame was this wide (it faced the camera or showed its back)
-    outline_same: float = 0.2  # the last side view's outline this much nearer the first's as it is than flipped: the same side
+    outline_same: float = 0.2  # the last side view's outline this much nearer the first's than flipped: the same side
     memory_s: float = 30.0  # how long the narrow/wide record is kept
     front_heads: int = 45  # the head's front colours: the last this many sure front views
     front_heads_to_trust: int = 3  # and at least this many before they are compared
