@@ -30,8 +30,8 @@ class LooksModel(QAbstractListModel):
     def replace(self, looks: list[Look], kept: list[Look] = ()) -> None:
         """Bring the rows up to date, row by row: looks gone are removed, new ones inserted where
         they belong and changed ones updated, so the tiles already on screen stay as they are (a
-        reset would rebuild every tile, each dark until its poster loads again). A new order of
-        the same looks (none arises today) resets the model."""
+        reset rebuilds every tile, reloads every poster and scrolls the tray back to its start).
+        A new order of the same looks (none arises today) resets the model."""
         rows = list(looks) + list(kept)
         kept_ids = {look.id for look in kept}
         if rows == self._looks and kept_ids == self._kept:
@@ -39,26 +39,26 @@ class LooksModel(QAbstractListModel):
         counted = len(self._looks)
         wanted = {look.id for look in rows}
         staying = [look.id for look in self._looks if look.id in wanted]
-        if staying != [look.id for look in rows if look.id in set(staying)]:
+        staying_ids = set(staying)
+        if staying != [look.id for look in rows if look.id in staying_ids]:
             self.beginResetModel()
             self._looks, self._kept = rows, kept_ids
             self.endResetModel()
         else:
+            was_kept, self._kept = self._kept, kept_ids
             for row in range(len(self._looks) - 1, -1, -1):
                 if self._looks[row].id not in wanted:
                     self.beginRemoveRows(QModelIndex(), row, row)
                     del self._looks[row]
                     self.endRemoveRows()
             for row, new in enumerate(rows):
-                now_kept = (self._kept - {new.id}) | ({new.id} & kept_ids)
                 if row < len(self._looks) and self._looks[row].id == new.id:
-                    if self._looks[row] != new or now_kept != self._kept:
-                        self._looks[row], self._kept = new, now_kept
+                    if self._looks[row] != new or (new.id in was_kept) != (new.id in kept_ids):
+                        self._looks[row] = new
                         self.dataChanged.emit(self.index(row), self.index(row))
                     continue
                 self.beginInsertRows(QModelIndex(), row, row)
                 self._looks.insert(row, new)
-                self._kept = now_kept
                 self.endInsertRows()
         if len(rows) != counted:
             self.countChanged.emit()
