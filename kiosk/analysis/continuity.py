@@ -26,7 +26,10 @@ the poses stay smaller and away from the anchor (the passer walking across), for
 shopper after a sudden move). Her body's facts (yaw, turn, gestures) see no pose in the frames
 refused; her presence does not depend on the gate (someone is there either way).
 
-Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper").
+Measured on the dev footage (docs/PERFORMANCE.md "A passer-by behind the shopper"). Before the
+gate, the pose estimator itself looks past such a step where it can (``PoseEstimator``: a pose
+that leaps away from where she stood sends it to look again around her, the other's head
+painted over); what it gives, found again or not, the gate judges as before.
 """
 
 from __future__ import annotations

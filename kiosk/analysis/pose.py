@@ -10,7 +10,9 @@ person (with a wide margin), which keeps a person small in a landscape frame sha
 from __future__ import annotations
 
 import logging
+import math
 import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -65,7 +67,7 @@ OUTLINE_ACROSS, OUTLINE_UP, OUTLINE_DOWN = 0.8, 1.4, 1.2
 
 #: Changes whenever ``PoseEstimator.estimate`` returns something different for the same frames
 #: (cached poses of an older version are not reused).
-VERSION = 11
+VERSION = 12
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +107,7 @@ class PoseSettings:
     retry_raised_arm: bool = True  # a raised arm whose hand is lost: look again without tracking
     search_with_room: bool = True  # nobody found: look again with room around the picture
     outline: bool = True  # the person's outline (the model's mask, ~1.4 ms a frame): which side a side view shows
+    look_again_on_leap: bool = True  # the tracked pose leapt away from the person: look where they stood
 
 
 
@@ -135,6 +138,7 @@ class PoseEstimator:
         self._seen_at: float | None = None  # frame time of the last person found
         self._filled = False  # that person reached the picture's edge (close to the camera)
         self._room_at: float | None = None  # frame time of the last look with room around the picture
+        self._stood: deque[tuple[float, np.ndarray, Stance]] = deque()  # the person's recent poses (``_leapt``)
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -179,6 +183,7 @@ class PoseEstimator:
         self._box = None
         self._face_at = None
         self._seen_at = self._room_at = None
+        self._stood.clear()
         self._filled = False
         self.start()
 
@@ -213,6 +218,15 @@ class PoseEstimator:
         image = np.empty_like(norm)
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
+        stance = stance_of(image, width / height)
+        leap = self._leapt(stance, t)
+        if leap:
+            again = self._look_where_it_was(pixels, t, image)
+            if again is not None:
+                image, vis, world, stance = again
+                mask, leap = None, False  # the tracked result's mask was the other person's
+        if stance is not None and not leap:
+            self._stood.append((t, image, stance))  # a leap not found again is not the person's
         self._remember_box(image, vis)
         self._seen_at, self._filled = t, _fills_picture(image)
         face = None
@@ -338,6 +352,71 @@ class PoseEstimator:
             found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
         return _with_arms(tracked, found, lost)
 
+    def _leapt(self, stance: Stance | None, t: float) -> bool:
+        """Whether a pose standing so at ``t`` leapt from where the person stood: against the
+        median of their poses in the ``_LEAP_HISTORY_S`` before the last one, if that one is at
+        most ``_LEAP_RECENT_S`` old (``leapt``)."""
+        if not self.settings.look_again_on_leap or stance is None:
+            return False
+        while self._stood and not 0.0 < t - self._stood[0][0] <= _LEAP_RECENT_S + _LEAP_HISTORY_S:
+            self._stood.popleft()
+        if not self._stood or t - self._stood[-1][0] > _LEAP_RECENT_S:
+            return False
+        recent = [s for u, _, s in self._stood if u >= self._stood[-1][0] - _LEAP_HISTORY_S]
+        stood = Stance(float(np.median([s.x for s in recent])), float(np.median([s.y for s in recent])),
+                       float(np.median([s.torso for s in recent])))
+        return leapt(stood, stance)
+
+    def _look_where_it_was(self, pixels: np.ndarray, t: float, other: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Stance] | None:
+        """The picture around the person given last, through the model without tracking; the pose
+        it finds there (landmarks, visibility, world) where that pose did not leap, else None.
+
+        The tracked model follows one person and, when it loses them, takes whoever its detector
+        finds first in its crop: with the shopper's back or side to the camera, a passer-by's face
+        behind her wins (the rendered ``passerby`` runs: hips half a torso length lower in one frame,
+        then walking away across the picture). Tracking then stays on the passer. Looking again in
+        a box around where the shopper stood (``_LEAP_BOX``, with black room around it: the
+        detector misses a profile with none), with the other person's head (``other``: the pose
+        the tracked model found) painted over where it is not hers, often finds her there, frame
+        after frame until the tracked model comes back to her by itself. The detector goes by the
+        face first: left visible, the passer's face wins the second look too. 47 ms a look on the
+        2-core VM (docs/PERFORMANCE.md, "A leap to someone else"), on leap frames only.
+        """
+        last = self._stood[-1][1]
+        height, width = pixels.shape[:2]
+        lo, hi = last.min(axis=0), last.max(axis=0)
+        tall = float(hi[1] - lo[1])
+        mx, my = _LEAP_BOX * tall * height / width, _LEAP_BOX * tall / 2
+        x0, y0 = max(round((lo[0] - mx) * width), 0), max(round((lo[1] - my) * height), 0)
+        x1, y1 = min(round((hi[0] + mx) * width), width), min(round((hi[1] + my) * height), height)
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return None
+        crop = pixels[y0:y1, x0:x1]
+        theirs, hers = _head_box(other, pixels.shape, _HEAD_HIDE), _head_box(last, pixels.shape, _HEAD_HIDE)
+        if theirs is not None and not (hers is not None and _inside(_centre(theirs), hers)):
+            kept = crop.copy()
+            crop = crop.copy()
+            _fill(crop, theirs, (x0, y0), np.median(crop.reshape(-1, crop.shape[2]), axis=0).astype(crop.dtype))
+            head = _head_box(last, pixels.shape, _HEAD_KEEP)
+            if head is not None:
+                _fill(crop, head, (x0, y0), None, kept)  # her own head stays as it is
+        rgb = self._cv2.cvtColor(self._downsize(crop), self._cv2.COLOR_BGR2RGB)
+        padded, offset = _with_room(rgb, self._cv2, below=True)
+        found = self._searcher().process(padded)
+        if found.pose_landmarks is None or found.pose_world_landmarks is None:
+            return None
+        found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
+        marks = found.pose_landmarks.landmark
+        image = np.array([((x0 + p.x * (x1 - x0)) / width, (y0 + p.y * (y1 - y0)) / height) for p in marks],
+                         dtype=np.float32)
+        stance = stance_of(image, width / height)
+        if stance is None or self._leapt(stance, t):
+            return None
+        vis = np.array([p.visibility for p in marks], dtype=np.float32)
+        world = np.array([(p.x, p.y, p.z) for p in found.pose_world_landmarks.landmark], dtype=np.float32)
+        return image, vis, world, stance
+
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
             return 0, 0, width, height
@@ -408,6 +487,72 @@ _ROOM_RECENT_S, _ROOM_EVERY_S = 2.0, 0.5
 #: fills the picture: close to the camera, or the camera zoomed in.
 _FILLED = 0.03
 _ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
+#: A pose leapt from where the person stood (``leapt``) when its hips lie ``_LEAP_SHIFT`` torso
+#: lengths from theirs or its torso is ``_LEAP_SHRINK`` shorter (log), as the person gate's sudden
+#: change (``continuity``) but a little readier: here a false alarm costs a look, not a frame. Where they stood: the median of their poses over ``_LEAP_HISTORY_S``,
+#: the last at most ``_LEAP_RECENT_S`` before. The second look's box: their last pose's landmarks
+#: with ``_LEAP_BOX`` of its height at each side and half that above and below.
+_LEAP_SHIFT, _LEAP_SHRINK = 0.3, 0.15
+_LEAP_HISTORY_S, _LEAP_RECENT_S, _LEAP_BOX = 0.4, 1.0, 0.25
+#: The other person's head, hidden from the second look: a square ``_HEAD_HIDE`` of their torso
+#: lengths from its centre to each side (a head is about half a torso length across), unless its
+#: centre lies within as much of hers (the same head); a square ``_HEAD_KEEP`` around hers is
+#: then painted back.
+_HEAD_HIDE, _HEAD_KEEP = 0.4, 0.25
+
+
+class Stance(NamedTuple):
+    """Where a pose stands in the picture: its hips' centre (picture heights) and torso length."""
+
+    x: float
+    y: float
+    torso: float
+
+
+def stance_of(image: np.ndarray, aspect: float) -> Stance | None:
+    """The stance of landmarks ``image`` (frame fractions; ``aspect``: width over height), or None
+    for a pose without a torso to measure."""
+    axes = torso_axes(image.astype(np.float64) * np.array([aspect, 1.0]), 1e-4)
+    if axes is None:
+        return None
+    return Stance(float(axes.hips[0]), float(axes.hips[1]), axes.length)
+
+
+def _head_box(image: np.ndarray, shape: tuple, half_torso: float) -> tuple[int, int, int, int] | None:
+    """A box over the head of landmarks ``image`` (frame fractions), ``half_torso`` torso lengths
+    from its centre to each side, in the pixels of a picture of ``shape``; None without a torso."""
+    height, width = shape[:2]
+    xy = image.astype(np.float64) * np.array([width, height])
+    axes = torso_axes(xy, 1.0)
+    if axes is None:
+        return None
+    cx, cy = xy[HEAD].mean(axis=0)
+    half = half_torso * axes.length
+    return int(cx - half), int(cy - half), int(np.ceil(cx + half)), int(np.ceil(cy + half))
+
+
+def _centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _inside(point: tuple[float, float], box: tuple[int, int, int, int]) -> bool:
+    return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
+
+
+def _fill(crop: np.ndarray, box: tuple[int, int, int, int], origin: tuple[int, int],
+          colour: np.ndarray | None, source: np.ndarray | None = None) -> None:
+    """Paint ``box`` (the full picture's pixels; ``origin``: where ``crop`` starts in it) over
+    ``crop`` with ``colour``, or with the same pixels of ``source``."""
+    x0, y0 = max(box[0] - origin[0], 0), max(box[1] - origin[1], 0)
+    x1, y1 = max(box[2] - origin[0], 0), max(box[3] - origin[1], 0)
+    crop[y0:y1, x0:x1] = colour if source is None else source[y0:y1, x0:x1]
+
+
+def leapt(before: Stance, after: Stance) -> bool:
+    """Whether a pose standing ``after`` leapt from ``before``: hips ``_LEAP_SHIFT`` of
+    ``before``'s torso lengths away or more, or a torso ``_LEAP_SHRINK`` (log) shorter or more."""
+    return bool(math.hypot(after.x - before.x, after.y - before.y) / before.torso >= _LEAP_SHIFT
+                or math.log(after.torso / before.torso) <= -_LEAP_SHRINK)
 
 
 def _sees(result, wrists: list[int]) -> bool:
