@@ -38,8 +38,6 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-import numpy as np
-
 from kiosk.analysis import pose as lm
 from kiosk.analysis.pose import Pose
 
@@ -69,10 +67,10 @@ class _Anchor:
 def hips_and_torso(pose: Pose) -> tuple[float, float, float] | None:
     """The hips' centre (x, y in picture heights) and the torso's length in the picture
     (shoulders' centre to hips' centre), or None for a pose without a torso."""
-    axes = lm.torso_axes(pose.image.astype(np.float64) * np.array([pose.aspect, 1.0]), 1e-3)
-    if axes is None or not math.isfinite(axes.length):
+    stance = lm.stance_of(pose.image, pose.aspect, 1e-3)
+    if stance is None or not math.isfinite(stance.torso):
         return None
-    return float(axes.hips[0]), float(axes.hips[1]), axes.length
+    return stance
 
 
 class PersonGate:

@@ -138,7 +138,7 @@ class PoseEstimator:
         self._seen_at: float | None = None  # frame time of the last person found
         self._filled = False  # that person reached the picture's edge (close to the camera)
         self._room_at: float | None = None  # frame time of the last look with room around the picture
-        self._stood: deque[tuple[float, np.ndarray, Stance]] = deque()  # the person's recent poses (``_leapt``)
+        self._stood: deque[tuple[float, np.ndarray, Stance]] = deque()  # the person's recent poses (``_where_stood``)
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -218,10 +218,10 @@ class PoseEstimator:
         image = np.empty_like(norm)
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
-        stance = stance_of(image, width / height)
-        leap = self._leapt(stance, t)
+        stance, stood = stance_of(image, width / height), self._where_stood(t)
+        leap = stood is not None and stance is not None and leapt(stood, stance)
         if leap:
-            again = self._look_where_it_was(pixels, t, image)
+            again = self._look_where_it_was(pixels, image, stood)
             if again is not None:
                 image, vis, world, stance = again
                 mask, leap = None, False  # the tracked result's mask was the other person's
@@ -352,25 +352,25 @@ class PoseEstimator:
             found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
         return _with_arms(tracked, found, lost)
 
-    def _leapt(self, stance: Stance | None, t: float) -> bool:
-        """Whether a pose standing so at ``t`` leapt from where the person stood: against the
-        median of their poses in the ``_LEAP_HISTORY_S`` before the last one, if that one is at
-        most ``_LEAP_RECENT_S`` old (``leapt``)."""
-        if not self.settings.look_again_on_leap or stance is None:
-            return False
+    def _where_stood(self, t: float) -> Stance | None:
+        """Where the person stood before ``t``: the median of their poses over the
+        ``_LEAP_HISTORY_S`` before the last one, if that one is at most ``_LEAP_RECENT_S`` old;
+        None without one (or with the second look turned off)."""
+        if not self.settings.look_again_on_leap:
+            return None
         while self._stood and not 0.0 < t - self._stood[0][0] <= _LEAP_RECENT_S + _LEAP_HISTORY_S:
             self._stood.popleft()
         if not self._stood or t - self._stood[-1][0] > _LEAP_RECENT_S:
-            return False
+            return None
         recent = [s for u, _, s in self._stood if u >= self._stood[-1][0] - _LEAP_HISTORY_S]
-        stood = Stance(float(np.median([s.x for s in recent])), float(np.median([s.y for s in recent])),
-                       float(np.median([s.torso for s in recent])))
-        return leapt(stood, stance)
+        return Stance(float(np.median([s.x for s in recent])), float(np.median([s.y for s in recent])),
+                      float(np.median([s.torso for s in recent])))
 
-    def _look_where_it_was(self, pixels: np.ndarray, t: float, other: np.ndarray
+    def _look_where_it_was(self, pixels: np.ndarray, other: np.ndarray, stood: Stance
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Stance] | None:
         """The picture around the person given last, through the model without tracking; the pose
-        it finds there (landmarks, visibility, world) where that pose did not leap, else None.
+        it finds there (landmarks, visibility, world, stance) where it did not leap from ``stood``,
+        else None.
 
         The tracked model follows one person and, when it loses them, takes whoever its detector
         finds first in its crop: with the shopper's back or side to the camera, a passer-by's face
@@ -411,7 +411,7 @@ class PoseEstimator:
         image = np.array([((x0 + p.x * (x1 - x0)) / width, (y0 + p.y * (y1 - y0)) / height) for p in marks],
                          dtype=np.float32)
         stance = stance_of(image, width / height)
-        if stance is None or self._leapt(stance, t):
+        if stance is None or leapt(stood, stance):
             return None
         vis = np.array([p.visibility for p in marks], dtype=np.float32)
         world = np.array([(p.x, p.y, p.z) for p in found.pose_world_landmarks.landmark], dtype=np.float32)
@@ -488,9 +488,10 @@ _ROOM_RECENT_S, _ROOM_EVERY_S = 2.0, 0.5
 _FILLED = 0.03
 _ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
 #: A pose leapt from where the person stood (``leapt``) when its hips lie ``_LEAP_SHIFT`` torso
-#: lengths from theirs or its torso is ``_LEAP_SHRINK`` shorter (log), as the person gate's sudden
-#: change (``continuity``) but a little readier: here a false alarm costs a look, not a frame. Where they stood: the median of their poses over ``_LEAP_HISTORY_S``,
-#: the last at most ``_LEAP_RECENT_S`` before. The second look's box: their last pose's landmarks
+#: lengths from theirs or its torso is ``_LEAP_SHRINK`` shorter (log), as the person gate's
+#: sudden change (``continuity``) but a little readier: here a false alarm costs a look, not a
+#: frame. Where they stood: the median of their poses over ``_LEAP_HISTORY_S``, the last at most
+#: ``_LEAP_RECENT_S`` before. The second look's box: their last pose's landmarks
 #: with ``_LEAP_BOX`` of its height at each side and half that above and below.
 _LEAP_SHIFT, _LEAP_SHRINK = 0.3, 0.15
 _LEAP_HISTORY_S, _LEAP_RECENT_S, _LEAP_BOX = 0.4, 1.0, 0.25
@@ -509,10 +510,10 @@ class Stance(NamedTuple):
     torso: float
 
 
-def stance_of(image: np.ndarray, aspect: float) -> Stance | None:
+def stance_of(image: np.ndarray, aspect: float, min_torso: float = 1e-4) -> Stance | None:
     """The stance of landmarks ``image`` (frame fractions; ``aspect``: width over height), or None
-    for a pose without a torso to measure."""
-    axes = torso_axes(image.astype(np.float64) * np.array([aspect, 1.0]), 1e-4)
+    for a pose without a torso to measure (shorter than ``min_torso`` picture heights)."""
+    axes = torso_axes(image.astype(np.float64) * np.array([aspect, 1.0]), min_torso)
     if axes is None:
         return None
     return Stance(float(axes.hips[0]), float(axes.hips[1]), axes.length)
