@@ -86,13 +86,14 @@ class IdentityBridge(CoreListener):
 
     def _on_tap(self, tap: CardTapped) -> None:
         name = tap.first_name
+        # "Forget me" is offered to the card tied to the visit, tapped again; any other tap
+        # withdraws it (the core forgets only the card it was offered to).
+        self._set(forget_offered=tap.next_step == STEP_FORGET)
         if tap.next_step == STEP_CONSENT:
             if name:
                 self._greet(f"Hello, {name}!")  # the core puts the consent question up
         elif tap.next_step == STEP_WELCOME:
             self._greet(f"Welcome, {name}! Your looks are kept on your card." if name else "Your looks are kept on your card.")
-        elif tap.next_step == STEP_FORGET:
-            self._set(forget_offered=True)
         elif tap.next_step == STEP_OTHER_CARD:
             self.flash("This visit's looks already belong to another card.")
 

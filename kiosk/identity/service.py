@@ -22,6 +22,7 @@ from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
 from kiosk.identity.events import (
     STEP_ASSOCIATE,
+    STEP_FORGET,
     STEP_NONE,
     CardPresented,
     CardRemoved,
@@ -60,7 +61,9 @@ class Identity:
         self._prompt = ConsentPrompt(parts.consent, parts.bus)
         self._reader_state = ReaderStateChanged(state="stopped", reason="not started", protocol=None)
         self._lock = threading.Lock()
-        self._last_tap: CardTapped | None = None
+        # (session, card) whose "forget me" is on screen: the card tied to the session, tapped
+        # again. Any other tap in the session withdraws it (the button goes with it).
+        self._forget_offer: tuple[str, str] | None = None
         self._keyer: CardKeyer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -108,7 +111,10 @@ class Identity:
             protocol=protocol,
         )
         with self._lock:
-            self._last_tap = event
+            if step == STEP_FORGET and session_id is not None:
+                self._forget_offer = (session_id, card_key)
+            elif self._forget_offer is not None and self._forget_offer[0] == session_id:
+                self._forget_offer = None
         self._parts.bus.emit(event)
         return event
 
@@ -144,23 +150,31 @@ class Identity:
         self._parts.consent.settle(session_id)
 
     def session_ended(self, session_id: str) -> None:
-        """The shopper left: the question leaves the screen and the associate panel locks."""
+        """The shopper left: the question and any "forget me" leave the screen, the associate panel locks."""
         self._prompt.close()
         self._parts.associate.lock()
+        with self._lock:
+            if self._forget_offer is not None and self._forget_offer[0] == session_id:
+                self._forget_offer = None
 
     def forget_session(self, session_id: str) -> None:
         """Every take of the ended session has landed: its answer is no longer needed in memory."""
         self._parts.consent.end_session(session_id)
 
     def forget_me(self, session_id: str | None) -> ForgetReport | None:
-        """Delete every look and record of the card last tapped in this session (None: no card)."""
+        """Delete every look and record of the card offered "forget me" in this session.
+
+        Only the card tied to the session, tapped again, is offered it; another card tapped
+        since (a staff card, someone else's) withdrew the offer. None: nothing was offered.
+        """
         with self._lock:
-            tap = self._last_tap
-        if tap is None or tap.session_id != session_id:
+            offer, self._forget_offer = self._forget_offer, None
+        if offer is None or offer[0] != session_id or self._parts.consent.owner(session_id) != offer[1]:
             return None
-        report = forget_card(tap.card_key, self._parts.directory, self._parts.looks)
-        self._parts.consent.forget_card(tap.card_key)
-        self._parts.bus.emit(CustomerForgotten(card_key=tap.card_key, looks_deleted=report.looks,
+        card_key = offer[1]
+        report = forget_card(card_key, self._parts.directory, self._parts.looks)
+        self._parts.consent.forget_card(card_key)
+        self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
                                                records_deleted=report.customers + report.consents))
         return report
 

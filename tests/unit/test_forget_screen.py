@@ -12,7 +12,14 @@ QtCore = pytest.importorskip("PySide6.QtCore")
 
 from kiosk.effects import forgotten_sentence  # noqa: E402
 from kiosk.events import EventBus  # noqa: E402
-from kiosk.identity.events import STEP_CONSENT, CardTapped, CustomerForgotten  # noqa: E402
+from kiosk.identity.events import (  # noqa: E402
+    STEP_ASSOCIATE,
+    STEP_CONSENT,
+    STEP_FORGET,
+    STEP_OTHER_CARD,
+    CardTapped,
+    CustomerForgotten,
+)
 from ui.identity_bridge import IdentityBridge  # noqa: E402
 
 
@@ -40,5 +47,24 @@ def test_a_forgotten_shopper_is_no_longer_greeted_by_name():
         assert bridge.property("greeting") == "Hello, Anna!"
         bridge.on_event(CustomerForgotten(card_key="k", looks_deleted=1, records_deleted=1))
         assert bridge.property("greeting") == ""
+    finally:
+        bridge.close()
+
+
+@pytest.mark.parametrize("then", [STEP_OTHER_CARD, STEP_ASSOCIATE])
+def test_another_card_tapped_takes_the_forget_offer_off_the_screen(then):
+    # The core forgets only the card the offer was made to, and withdraws it on any other tap:
+    # the button must not stay up asking to forget someone.
+    QtCore.QCoreApplication.instance() or QtCore.QCoreApplication([])
+    bridge = IdentityBridge(FakeCore())
+    try:
+        def tap(step, key="k"):
+            bridge.on_event(CardTapped(card_key=key, first_name=None, known=True, staff_role=None, session_id="s",
+                                       next_step=step, protocol="pn532"))
+
+        tap(STEP_FORGET)
+        assert bridge.property("forgetVisible") is True
+        tap(then, "other")
+        assert bridge.property("forgetVisible") is False
     finally:
         bridge.close()

@@ -195,6 +195,55 @@ def test_identity_end_to_end(library, directory, tmp_path):
     assert reader.stopped
 
 
+@pytest.mark.parametrize("between", [STRANGER_UID, STAFF_UID])
+def test_forget_me_forgets_the_card_it_was_offered_to_and_no_other(library, directory, tmp_path, between):
+    # Anna's card, tapped again, offers "forget me"; before she answers another card is tapped
+    # (someone else's, refused, or a staff card). The offer is withdrawn: nobody is forgotten.
+    directory.import_customers([  # an import is the whole list
+        Customer(KEYER.key(ANNA_UID), "Anna"), Customer(KEYER.key(STAFF_UID), "Carla", staff_role="associate"),
+        Customer(KEYER.key(STRANGER_UID), "Bob"),
+    ])
+    bob_look = add_look(library, tmp_path, "earlier", 1)
+    library.set_session_consent("earlier", True, KEYER.key(STRANGER_UID), V)
+    service, reader, session, events = make_service(directory, library)
+    session["id"] = "s1"
+    anna_look = add_look(library, tmp_path, "s1", 2)
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    service.consent.accept("s1", V)
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    assert events[-1].next_step == STEP_FORGET
+    reader.listener(CardEvent("tap", between, "pn532", "/dev/pts/3"))
+    assert events[-1].next_step != STEP_FORGET
+
+    assert service.forget_me("s1") is None
+    assert not any(isinstance(e, CustomerForgotten) for e in events)
+    assert library.get(anna_look).consented and library.get(anna_look).customer_id == KEYER.key(ANNA_UID)
+    assert library.get(bob_look).customer_id == KEYER.key(STRANGER_UID)
+    assert not directory.is_forgotten(KEYER.key(between)) and directory.get(KEYER.key(between)) is not None
+
+    # Tapped again, Anna is offered it again, and it is Anna who is forgotten.
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    report = service.forget_me("s1")
+    assert report is not None and report.looks == 1
+    assert library.find(anna_look) is None and directory.is_forgotten(KEYER.key(ANNA_UID))
+    assert library.get(bob_look).customer_id == KEYER.key(STRANGER_UID)
+    assert service.forget_me("s1") is None, "an offer is answered once"
+    service.stop()
+
+
+def test_forget_me_offered_in_a_session_that_ended_does_nothing(library, directory, tmp_path):
+    service, reader, session, events = make_service(directory, library)
+    session["id"] = "s1"
+    look = add_look(library, tmp_path, "s1", 1)
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    service.consent.accept("s1", V)
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    assert events[-1].next_step == STEP_FORGET
+    service.session_ended("s1")
+    assert service.forget_me("s1") is None and library.get(look).consented
+    service.stop()
+
+
 def test_a_failing_directory_does_not_stop_the_reader(library, directory):
     service, reader, session, events = make_service(directory, library)
     session["id"] = "s1"
