@@ -24,7 +24,7 @@ from kiosk.library import Library
 from kiosk.library.look import Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
 from kiosk.recording.recorder import Recorder, RecordingRefused
-from kiosk.recording.recovery import recover
+from kiosk.recording.recovery import recover, sessions_waiting
 
 _log = logging.getLogger(__name__)
 
@@ -43,8 +43,9 @@ class Studio:
 
     def start(self) -> None:
         """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
-        _log.info("recovery: %s", recover(self._library).summary())
-        deleted = self._library.end_stale_sessions()
+        report = recover(self._library)
+        _log.info("recovery: %s", report.summary())
+        deleted = self._library.end_stale_sessions(waiting=sessions_waiting(self._library, report))
         if deleted:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
         apply_retention(self._library, self._policy)

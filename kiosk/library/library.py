@@ -19,7 +19,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -306,11 +306,17 @@ class Library:
         doomed = [look.id for look in self.list(session_id=session_id) if not look.consented]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
 
-    def end_stale_sessions(self, current_session: str | None = None) -> list[str]:
-        """At start-up no earlier session is still going: delete their unconsented looks."""
+    def end_stale_sessions(self, current_session: str | None = None, waiting: Collection[str] = ()) -> list[str]:
+        """At start-up no earlier session is still going: delete their unconsented looks.
+
+        Their answers go too, but those of the ``waiting`` sessions, which still have a take
+        to store (kept by recovery for the next try): without its yes that take would be
+        deleted as unconsented when it is stored.
+        """
+        keep = {*waiting, *([current_session] if current_session else [])}
         with self._db.transaction() as conn:
             rows = store.select(conn, "consent = ? AND session_id IS NOT NULL", (CONSENT_NONE,))
-            store.drop_session_consents(conn, keep=current_session)
+            store.drop_session_consents(conn, keep=keep)
         doomed = [row["id"] for row in rows if row["session_id"] != current_session]
         return [look_id for look_id in doomed if self.delete_if_present(look_id)]
 

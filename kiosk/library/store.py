@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 COLUMNS = (
     "id, created, duration_s, width, height, bytes, stills_bytes, session_id, customer_id, "
@@ -108,9 +108,10 @@ def set_session_consent(conn: sqlite3.Connection, session_id: str, values: dict,
     conn.execute("DELETE FROM session_consent WHERE at < ?", (now - SESSION_CONSENT_KEEP_S,))
 
 
-def drop_session_consents(conn: sqlite3.Connection, keep: str | None = None, customer_id: str | None = None) -> None:
-    """Forget the answers of every session but ``keep``, or only those tied to ``customer_id``."""
+def drop_session_consents(conn: sqlite3.Connection, keep: Collection[str] = (), customer_id: str | None = None) -> None:
+    """Forget the answers of every session not in ``keep``, or only those tied to ``customer_id``."""
     if customer_id is not None:
         conn.execute("DELETE FROM session_consent WHERE customer_id = ?", (customer_id,))
     else:
-        conn.execute("DELETE FROM session_consent WHERE session_id IS NOT ?", (keep,))
+        kept = sorted(set(keep))
+        conn.execute(f"DELETE FROM session_consent WHERE session_id NOT IN ({', '.join('?' * len(kept))})", kept)

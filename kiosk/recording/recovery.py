@@ -8,7 +8,8 @@ at least ``min_s`` of video, else removed. A take of a shopper's session is stor
 that shopper said yes (its own metadata or the session's answer kept by the library, see
 ``Library.set_session_consent``): its session ended with the crash, and nothing a shopper did
 not agree to is kept beyond it. A take that could not be stored (a full disk, a locked
-database) keeps its work folder for the next run, as the finisher does. Then rows whose video
+database) keeps its work folder for the next run, as the finisher does, and start-up keeps its
+session's answer for it (``sessions_waiting``). Then rows whose video
 is missing are deleted, videos without a row are given their row back from their record file
 (or removed when they have none), and looks that lack a record file get one. Takes still
 being recorded are left alone.
@@ -138,6 +139,17 @@ def _recover_take(library: Library, folder: Path, has_row: bool, min_s: float, s
         return _retry_later(look_id, exc, report)
     report.salvaged.append(look_id)
     return False
+
+
+def sessions_waiting(library: Library, report: RecoveryReport) -> set[str]:
+    """The sessions of takes left in the work folder (kept for the next try, or still being
+    recorded): their shoppers' answers are still needed to store those takes."""
+    sessions = set()
+    for look_id in (*report.kept_for_retry, *report.busy):
+        meta = read_meta(library.layout.take_dir(look_id))
+        if meta is not None and meta.session_id:
+            sessions.add(meta.session_id)
+    return sessions
 
 
 def _consented(library: Library, meta: TakeMeta) -> bool:

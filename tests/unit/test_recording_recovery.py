@@ -210,6 +210,38 @@ def test_a_full_disk_while_finishing_keeps_the_take(library, monkeypatch):
     assert_consistent(library)
 
 
+def test_a_consented_take_kept_for_the_next_start_keeps_its_yes_through_start_up(library, monkeypatch):
+    # Start-up (Studio.start) recovers, then ends the sessions the crash cut short, dropping
+    # their answers: not the answer a take kept for the next start still needs.
+    from types import SimpleNamespace
+
+    import kiosk.recording.recovery as recovery
+    from kiosk.events import EventBus
+    from kiosk.library.retention import RetentionPolicy
+    from kiosk.studio import Studio
+
+    def start_up():
+        Studio(library, SimpleNamespace(start=lambda: None), EventBus(), RetentionPolicy()).start()
+
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    library.set_session_consent("s2", True, "card-bob", "2026-11.1")  # a session with nothing waiting
+    look_id = crashed_take(library, 2.0, session="s1")
+
+    def disk_full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recovery, "finish", disk_full)
+    start_up()
+    assert library.layout.take_dir(look_id).is_dir() and library.session_consented("s1")
+    assert not library.session_consented("s2")
+    monkeypatch.undo()
+    start_up()  # room again
+    look = library.get(look_id)
+    assert (look.consent, look.customer_id) == (CONSENT_GRANTED, "card-anna")
+    assert not library.session_consented("s1"), "once stored, its answer goes like any other"
+    assert_consistent(library)
+
+
 # -- videos without a row ---------------------------------------------------------------------------
 
 
