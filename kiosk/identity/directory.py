@@ -17,6 +17,7 @@ whose owner asked to be forgotten. The kiosk refuses to open it and says how to 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -50,6 +51,8 @@ CREATE INDEX consents_by_card ON consents (card_key);
 CREATE INDEX consents_by_session ON consents (session_id);
 CREATE TABLE forgotten (card_key TEXT PRIMARY KEY, at REAL NOT NULL);
 """
+
+_log = logging.getLogger(__name__)
 
 SCHEMA = Schema(
     label="the customer directory",
@@ -220,6 +223,12 @@ class CustomerDirectory:
             customers = db.execute("DELETE FROM customers WHERE card_key = ?", (card_key,)).rowcount
             consents = db.execute("DELETE FROM consents WHERE card_key = ?", (card_key,)).rowcount
             db.execute("INSERT OR REPLACE INTO forgotten VALUES (?, ?)", (card_key, time.time()))
+        # The rows are overwritten (secure_delete), but their old pages stay in the WAL until a
+        # checkpoint, which the kiosk's long-open connection would otherwise put off for hours.
+        try:
+            self._db.checkpoint()
+        except IdentityError as exc:
+            _log.warning("after forgetting a card: %s; the next checkpoint will empty the log", exc)
         return {"customers": customers, "consents": consents}
 
     def is_forgotten(self, card_key: str) -> bool:

@@ -325,7 +325,14 @@ class Library:
         with self._db.transaction() as conn:
             store.drop_session_consents(conn, customer_id=customer_id)
         doomed = [look.id for look in self.list(customer_id=customer_id)]
-        return [look_id for look_id in doomed if self.delete_if_present(look_id)]
+        deleted = [look_id for look_id in doomed if self.delete_if_present(look_id)]
+        # Deleted rows are overwritten (secure_delete); their old pages stay in the WAL until a
+        # checkpoint, which the kiosk's long-open connection would otherwise put off for hours.
+        try:
+            self._db.checkpoint()
+        except LibraryError as exc:
+            _log.warning("after forgetting a customer: %s; the next checkpoint will empty the log", exc)
+        return deleted
 
     # -- record files ---------------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ SCHEMA = Schema(
     migrations=MIGRATIONS,
     error=LibraryError,
     synchronous="FULL",
+    secure_delete=True,  # "forget me" and retention delete notes and customer keys: overwritten, not left in free pages
     rebuildable=True,
     salvage=("looks", "look_analysis", "session_consent", "comparisons", "comparison_looks", "look_notes"),
 )

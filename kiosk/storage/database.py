@@ -125,10 +125,18 @@ class Database:
         with self.reading() as conn:
             return conn.execute(sql, tuple(params)).fetchall()
 
-    def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it (e.g. so deleted rows leave the WAL)."""
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it (e.g. so deleted rows leave the WAL).
+
+        False when another program's reader kept it from being emptied now (the next
+        checkpoint does it); a database that cannot be written raises as any write does.
+        """
         with self.reading() as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            _log.warning("%s: its log could not be emptied now (another program is reading it); the next checkpoint will",
+                         self.schema.label)
+        return not busy
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -341,3 +341,35 @@ def test_the_question_closes_without_a_yes_when_the_answer_could_not_be_saved(li
     # Not "yes": a share waiting for the yes must not go ahead; the shopper reads why.
     assert closed[-1].answer == "" and "answer again" in closed[-1].message
     assert prompt.ask("s1"), "the question can be asked again"
+
+
+def test_forget_me_leaves_no_trace_in_the_open_databases_files(library, directory, tmp_path):
+    # The kiosk keeps both databases open for hours: the deleted rows must be gone from the
+    # files and their write-ahead logs at once, not at the next clean close.
+    from kiosk.identity.forget import forget_card
+
+    anna = KEYER.key(ANNA_UID)
+    note = "Anna Schmidt wants it in navy, 38"
+    directory.import_customers([Customer(anna, "Annalena"), Customer(KEYER.key(STAFF_UID), "Carla",
+                                                                     staff_role="associate")])
+    desk = ConsentDesk(directory, library)
+    other = add_look(library, tmp_path, "s0", 1)  # someone else's look shares the pages
+    library.set_session_consent("s0", True, "someone-else", V)
+    library.add_note(other, "another shopper's note", "Linen shirt")
+    look = add_look(library, tmp_path, "s1", 2)
+    desk.card_tapped("s1", anna)
+    desk.accept("s1", V)
+    library.add_note(look, note, "Navy dress")
+
+    forget_card(anna, directory, library)
+
+    def leftovers(db_path, needles):
+        found = []
+        for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+            data = path.read_bytes() if path.exists() else b""
+            found += [(path.name, n) for n in needles if n.encode() in data]
+        return found
+
+    assert leftovers(library.layout.db, [anna, note]) == []
+    assert leftovers(directory.path, ["Annalena"]) == []  # the card key stays: it is the "forgotten" mark
+    assert library.get(other) is not None and library.notes([other])[other][0].text == "another shopper's note"
