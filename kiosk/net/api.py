@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -105,14 +106,34 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(error_body(422, message), status_code=422)
 
 
+# Path parameters that are bearer secrets: a share link's token opens a shopper's video.
+_SECRET_PARAMS = frozenset({"token"})
+
+
+def logged_path(request: Request) -> str:
+    """The request's path as the log may carry it: its route with the parameters filled in,
+    but a share link's token left as ``{token}`` (the log, and the last error that the public
+    health shows, must not hand out working links)."""
+    template = getattr(request.scope.get("route"), "path", None)
+    if not template:  # no route matched (it failed before routing): mask what looks like a link
+        return re.sub(r"/(s|shares)/[^/]+", r"/\1/{token}", request.url.path)
+    params = request.path_params
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        return "{" + name + "}" if name in _SECRET_PARAMS or name not in params else str(params[name])
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", fill, template)
+
+
 async def _kiosk_error(request: Request, exc: KioskError) -> JSONResponse:
     # a part of the mirror (library, disk, database) cannot do it right now; its sentence says why
-    _log.warning("%s %s: %s", request.method, request.url.path, exc)
+    _log.warning("%s %s: %s", request.method, logged_path(request), exc)
     return JSONResponse(error_body(503, str(exc)), status_code=503)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    _log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+    _log.error("%s %s failed: %s: %s", request.method, logged_path(request), type(exc).__name__, exc, exc_info=exc)
     body = {"error": "internal", "message": "the mirror could not do this; the problem is in its log"}
     return JSONResponse(body, status_code=500)
 

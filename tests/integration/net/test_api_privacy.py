@@ -151,3 +151,30 @@ def test_what_a_pin_sign_in_may_do(srv):
     assert httpx.delete(srv.url + f"{API}/shares/{share.json()['token']}", headers=admin).status_code == 204
     listed = httpx.get(srv.url + f"{API}/looks", headers=admin).json()["looks"]
     assert {look["id"] for look in listed} == {srv.looks.consented, srv.looks.private}
+
+
+def test_a_share_token_never_reaches_the_log(srv, caplog, monkeypatch):
+    # A link is a bearer secret: the log (journald, and the last error the public health shows)
+    # names the route, never the token, when opening a link fails.
+    import logging
+
+    from kiosk.library import LibraryError
+
+    token = _share(srv, srv.looks.consented)["token"]
+    caplog.set_level(logging.WARNING)
+
+    def locked(_look_id):
+        raise LibraryError("the look library cannot be read (database is locked)")
+
+    def broken(_look_id):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(srv.library, "get", locked)
+    assert httpx.get(f"{srv.url}/s/{token}").status_code == 503
+    monkeypatch.setattr(srv.library, "get", broken)
+    assert httpx.get(f"{srv.url}/s/{token}/video").status_code == 500
+    monkeypatch.undo()
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records if r.name.startswith("kiosk"))
+    assert "GET /s/{token}: " in logged and "GET /s/{token}/video failed: OSError" in logged
+    assert token not in logged
+    assert httpx.get(f"{srv.url}/s/{token}").status_code == 200, "the link itself still works"
