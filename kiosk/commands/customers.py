@@ -22,6 +22,8 @@ def register(subparsers) -> None:
     imp = sub.add_parser("import", help="import or refresh the directory from a CRM export (CSV or JSON)")
     imp.add_argument("file", metavar="FILE", help="CSV or JSON export with card_uid, first_name, loyalty_tier, ...")
     imp.add_argument("--merge", action="store_true", help="only add and update; keep cards that are not in FILE")
+    imp.add_argument("--allow-empty", action="store_true",
+                     help="accept a FILE that lists nobody (without --merge: remove every card)")
     imp.set_defaults(func=import_customers)
 
     ls = sub.add_parser("list", help="list the customers and staff cards")
@@ -52,6 +54,11 @@ def _card_arguments(parser: argparse.ArgumentParser) -> None:
 def import_customers(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     export = read_export(Path(args.file), load_keyer(config).key)
+    if not export.customers and not args.merge and not args.allow_empty:
+        # A failed or cut-off CRM export is a header and nothing else: refreshing from it would
+        # drop every customer and staff card.
+        raise UsageError(f"{args.file} lists no customers, so importing it would remove every card from the "
+                         "directory; check the export, or give --allow-empty if that is what you want")
     with open_directory(config) as directory:
         summary = directory.import_customers(export.customers, merge=args.merge)
     if args.json:

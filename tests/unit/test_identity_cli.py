@@ -57,6 +57,24 @@ def test_bad_file_is_one_sentence_and_changes_nothing(config, capsys):
     assert len(json.loads(out)) == 2
 
 
+@pytest.mark.parametrize("name, text", [("header.csv", "card_uid,first_name,loyalty_tier\n"), ("none.json", "[]")])
+def test_an_export_that_lists_nobody_removes_nobody_unless_asked(config, capsys, name, text):
+    # A failed or cut-off CRM export: refreshing from it would drop every customer and staff card.
+    (config / "crm.csv").write_text(CSV)
+    run(capsys, "customers", "import", str(config / "crm.csv"))
+    (config / name).write_text(text)
+    code, out, err = run(capsys, "customers", "import", str(config / name))
+    assert code == 1 and out == ""
+    assert err.strip() == (f"kiosk: {config / name} lists no customers, so importing it would remove every card from "
+                           "the directory; check the export, or give --allow-empty if that is what you want")
+    code, out, _ = run(capsys, "customers", "list", "--json")
+    assert len(json.loads(out)) == 2
+    assert run(capsys, "customers", "import", str(config / name), "--merge")[0] == 0  # adds nothing, removes nothing
+    assert len(json.loads(run(capsys, "customers", "list", "--json")[1])) == 2
+    code, out, _ = run(capsys, "customers", "import", str(config / name), "--allow-empty", "--json")
+    assert code == 0 and json.loads(out)["removed"] == 2
+
+
 def test_forget_deletes_looks_and_records(config, capsys):
     (config / "crm.csv").write_text(CSV)
     run(capsys, "customers", "import", str(config / "crm.csv"))
