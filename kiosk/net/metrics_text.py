@@ -8,16 +8,29 @@ follow Prometheus' conventions: units in the name, ``_total`` for counters.
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 
 from kiosk.net.context import NetContext
 
 
+def number(value: float) -> str:
+    """A sample value as Prometheus reads it: every digit a float has (``:g`` kept six, which put
+    a Unix time off by up to hours), and NaN / ±Inf spelled its way."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "+Inf" if value > 0 else "-Inf"
+        return repr(value)
+    return str(value)
+
+
 def _line(out: list[str], name: str, kind: str, help_text: str, value: float, labels: str = "") -> None:
     out.append(f"# HELP {name} {help_text}")
     out.append(f"# TYPE {name} {kind}")
-    out.append(f"{name}{labels} {value:g}" if isinstance(value, float) else f"{name}{labels} {value}")
+    out.append(f"{name}{labels} {number(value)}")
 
 
 def render_metrics(ctx: NetContext) -> str:
