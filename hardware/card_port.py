@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
 
 _log = logging.getLogger(__name__)
 
@@ -57,16 +59,28 @@ def close_port(ser) -> None:
 
 
 def plain_error(exc: BaseException) -> str:
-    """pyserial's messages, without the errno noise where a plain one exists."""
+    """pyserial's messages, without the errno noise where a plain one exists.
+
+    The error numbers are read whole (``[Errno 111]`` is not ``[Errno 11]``), from the
+    exception or, where pyserial only formats them into its message, from the message.
+    """
     text = str(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror
-    if "returned no data" in text or "Errno 5" in text or "Input/output error" in text:
+    codes = {int(n) for n in re.findall(r"\[Errno (\d+)\]", text)}
+    if isinstance(exc, OSError):
+        if isinstance(exc.errno, int):
+            codes.add(exc.errno)
+        if exc.strerror:
+            text = exc.strerror
+    if errno.EIO in codes or "returned no data" in text or "Input/output error" in text:
         return "the device went away"
-    if "Errno 2" in text or "No such file" in text:
+    if codes & {errno.ENOENT, errno.ENXIO, errno.ENODEV} or "No such file" in text:
         return "no such device (is the reader plugged in?)"
-    if "Errno 13" in text or "Permission denied" in text:
+    if codes & {errno.EACCES, errno.EPERM} or "Permission denied" in text:
         return "permission denied (is the user in the 'dialout' group?)"
-    if "Errno 11" in text or "Errno 16" in text or "busy" in text.lower():
+    if codes & {errno.EAGAIN, errno.EBUSY} or "resource busy" in text.lower():
         return "it is in use by another program (is the kiosk running?)"
+    if errno.EISDIR in codes:
+        return "it is a folder, not a device (reader.port names the reader's device, e.g. /dev/ttyUSB0)"
+    if codes & {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ETIMEDOUT}:
+        return "nothing answers at that address (is the reader's network bridge running?)"
     return text or type(exc).__name__
