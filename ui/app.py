@@ -27,6 +27,26 @@ def _prepare_environment() -> None:
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg.info=false")
 
 
+def screen_missing(env: dict[str, str] | None = None) -> str | None:
+    """Why Qt could not open a window here, in one sentence, or None.
+
+    Qt aborts the whole process (no exception) when its platform cannot connect: xcb without
+    ``DISPLAY``, wayland without ``WAYLAND_DISPLAY`` (or ``WAYLAND_SOCKET``); unset,
+    ``QT_QPA_PLATFORM`` means whichever of the two the session has. Only a missing variable is
+    judged; a platform that needs neither (eglfs, offscreen, vnc...) is left to Qt.
+    """
+    env = os.environ if env is None else env
+    wanted = [p.split(":")[0].strip() for p in env.get("QT_QPA_PLATFORM", "").split(";") if p.strip()]
+    needs = {"xcb": ("DISPLAY",), "wayland": ("WAYLAND_DISPLAY", "WAYLAND_SOCKET")}
+    for plugin in wanted or ["xcb", "wayland"]:
+        if plugin not in needs or any(env.get(var) for var in needs[plugin]):
+            return None  # Qt tries the platforms in order: this one can start
+    missing = list(dict.fromkeys(needs[plugin][0] for plugin in wanted or ["xcb", "wayland"]))
+    unset = f"{missing[0]} is not set" if len(missing) == 1 else f"neither {' nor '.join(missing)} is set"
+    return (f"there is no screen to draw the mirror on: {unset} (the kiosk service runs it inside cage; "
+            "over ssh, use a desktop session or QT_QPA_PLATFORM=offscreen)")
+
+
 def request_quit() -> None:
     """Ask the event loop to quit, from any Python code (signal handler, timer, benchmark).
 

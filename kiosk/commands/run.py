@@ -6,6 +6,7 @@ import argparse
 import faulthandler
 
 from kiosk.config import load_config
+from kiosk.errors import UsageError
 
 
 def register(subparsers) -> None:
@@ -32,7 +33,12 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.core import KioskCore
     from kiosk.wiring import Switches, build_parts
 
+    from ui.app import run_mirror, screen_missing  # the UI is only loaded by the commands that show it
+
     config = load_config(args.config)
+    problem = screen_missing()
+    if problem:  # refuse before anything starts: Qt would abort the process, traceback and all
+        raise UsageError(problem)
     if args.windowed:
         config.display.fullscreen = False
     if args.rotation is not None:
@@ -44,6 +50,4 @@ def run(args: argparse.Namespace) -> int:
     switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
                         watchdog=True)
     core = KioskCore(build_parts(config, switches))
-    from ui.app import run_mirror  # the UI is only loaded by the commands that show it
-
     return run_mirror(core, quit_after=args.quit_after)
