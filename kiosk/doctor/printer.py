@@ -26,7 +26,9 @@ def as_text(results: list[Result], width: int = 100) -> str:
     return "\n".join(lines)
 
 
-QUOTED = re.compile(r"'[^'\n]+'")
+# A quotation opens after a space or a bracket and closes before one: the apostrophe of
+# "camera's" or "store's" is neither, or it would glue half a sentence into one unbreakable word.
+QUOTED = re.compile(r"(?<![\w'])'[^'\n]+'(?![\w'])")
 _GLUE = "\u00a0"  # a space textwrap does not break at (it splits on ASCII whitespace only)
 
 

@@ -313,3 +313,18 @@ def test_the_printed_answers_never_split_a_command_or_a_path():
     for command in ("'systemctl start smartmirror-kiosk'", "'journalctl -t smartmirror-kiosk'"):
         assert any(command in line for line in lines), command  # each quoted command whole on one line
     assert all(len(line) <= 60 for line in lines if " " in line.strip() and "'" not in line)
+
+
+def test_an_apostrophe_is_not_a_quotation():
+    # "camera's ... store's" once glued everything between the two apostrophes into one word:
+    # a line with '→ Check the' alone, the next one past the width.
+    from kiosk.doctor.check import Result
+    from kiosk.doctor.printer import as_text
+
+    hint = ("Check the camera's cable, the port it is plugged into, its power supply and the store's network, "
+            "then run 'journalctl -t smartmirror-kiosk' to read what the mirror's log says.")
+    lines = as_text([Result("camera", State.FAIL, "The camera gives no picture.", hint)], width=70).splitlines()
+    hint_lines = lines[1:-2]
+    assert all(len(line) <= 70 for line in hint_lines if "journalctl" not in line), hint_lines
+    assert len(hint_lines[0]) > len(" " * 19 + "→ Check the") + 10, hint_lines  # filled, not cut after three words
+    assert any("'journalctl -t smartmirror-kiosk'" in line for line in hint_lines)
