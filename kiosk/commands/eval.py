@@ -125,6 +125,12 @@ def _read_labels(path: Path) -> list[dict]:
         raise UsageError(f"cannot read labels file {path} ({exc})") from None
     if not isinstance(data, list) or not all(isinstance(e, dict) and "file" in e and "duration_s" in e for e in data):
         raise UsageError(f"{path} is not a labels file (expected a JSON array of objects with 'file' and 'duration_s')")
+    for index, entry in enumerate(data, start=1):
+        if not isinstance(entry["file"], str) or not entry["file"]:
+            raise UsageError(f"{path} entry {index}: 'file' must be the clip's file name")
+        duration = entry["duration_s"]
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+            raise UsageError(f"{path} entry {index} ({entry['file']}): 'duration_s' must be a number of seconds above 0")
     return data
 
 

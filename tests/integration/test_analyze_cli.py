@@ -159,6 +159,12 @@ def test_eval_rejects_a_file_that_is_not_labels(tmp_path):
     assert proc.returncode == 1 and "is not a labels file" in proc.stderr
     proc = kiosk("eval", "footage", str(bad), "--variants", "sideways", timeout=60)
     assert proc.returncode == 1
+    for entry, sentence in (('{"file": 7, "duration_s": 3}', "entry 1: 'file' must be the clip's file name"),
+                            ('{"file": "x.mp4", "duration_s": "3 s"}', "entry 1 (x.mp4): 'duration_s' must be a number")):
+        bad.write_text(f"[{entry}]")
+        proc = kiosk("eval", "footage", str(bad), timeout=60)
+        assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr
+        assert sentence in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_analyze_honours_a_phone_style_display_rotation(footage_dir, tmp_path):
