@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from kiosk.config import load_config, resolve_config_path
+from kiosk.config import SECRET_KEYS, load_config, resolve_config_path
 
 
 def register(subparsers) -> None:
@@ -20,8 +20,22 @@ def register(subparsers) -> None:
 def check_config(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.json:
-        print(json.dumps(config.model_dump(mode="json"), indent=2))
+        print(json.dumps(_hide_secrets(config.model_dump(mode="json")), indent=2))
     else:
         path = resolve_config_path(args.config)
         print(f"{path or 'built-in defaults'}: OK")
     return 0
+
+
+def _hide_secrets(settings):
+    """The settings with every secret's value replaced by whether it is set: this output is
+    pasted into tickets and chats, and a token or PIN there is a working key to the mirror."""
+    if isinstance(settings, dict):
+        return {key: (_SET if value else "") if key in SECRET_KEYS and isinstance(value, str) else _hide_secrets(value)
+                for key, value in settings.items()}
+    if isinstance(settings, list):
+        return [_hide_secrets(value) for value in settings]
+    return settings
+
+
+_SET = "(set, not shown)"

@@ -1,6 +1,7 @@
 """The configuration file: strict checking, plain messages, and the example file in step."""
 
 import re
+import json
 import subprocess
 import sys
 import tomllib
@@ -146,3 +147,22 @@ def test_a_mistyped_secret_is_never_repeated(tmp_path, toml):
     text = str(err.value)
     assert value not in text and value[:8] not in text, text
     assert ("api." in text or "webhook." in text) and "\n" not in text
+
+
+def test_the_settings_printed_as_json_never_show_a_secret(tmp_path):
+    # `kiosk config check --json` is pasted into tickets: it says which secrets are set, not what they are.
+    token, pin, secret = "T0ken-" + "x" * 40, "482913", "webhook-secret-0123456789"
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f"[api]\ntoken = '{token}'\npin = '{pin}'\n[webhook]\nurl = 'http://127.0.0.1:9/h'\n"
+                    f"secret = '{secret}'\n")
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "config", "check", "--config", str(path), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert token not in proc.stdout and pin not in proc.stdout and secret not in proc.stdout
+    settings = json.loads(proc.stdout)
+    assert settings["api"]["token"] == settings["api"]["pin"] == settings["webhook"]["secret"] == "(set, not shown)"
+    assert settings["webhook"]["url"] == "http://127.0.0.1:9/h"  # the rest as it is in force
+    path.write_text("[display]\nrotation = 90\n")
+    unset = json.loads(subprocess.run([sys.executable, "-m", "kiosk", "config", "check", "--config", str(path), "--json"],
+                                      capture_output=True, text=True).stdout)
+    assert unset["api"]["token"] == "" and unset["display"]["rotation"] == 90
