@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
@@ -207,11 +208,15 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
     summary="Live events (server-sent events)",
     description="Event names: session_started, session_ended, look_recorded, card_tapped, "
     "assist_requested, assist_acked, look_shared, comparison_shared, look_noted (a note added or deleted: "
-    "look_id and note_id, never its words), state. Each data line is a JSON object.",
+    "look_id and note_id, never its words), state. Each data line is a JSON object. The stream ends when the "
+    "sign-in that opened it is signed out or expires.",
 )
-def get_events(ctx: NetContext = Depends(require_token)) -> StreamingResponse:
+def get_events(request: Request, ctx: NetContext = Depends(require_token)) -> StreamingResponse:
+    authorization = request.headers.get("authorization")
     try:
-        subscription = ctx.stream.open()  # the slot is taken here, atomically, before any answer
+        # the slot is taken here, atomically, before any answer; the stream lives only as long as
+        # the credential that opened it (checked at every event and keep-alive, ended by sign-out)
+        subscription = ctx.stream.open(ctx.auth.session_key(authorization), partial(ctx.auth.still_valid, authorization))
     except TooManySubscribers:
         raise HTTPException(
             503, f"too many live clients (at most {ctx.stream.max_subscribers}); try again shortly",

@@ -8,13 +8,16 @@ acknowledgement, consented looks and their share links), nothing that deletes or
 the shopper did not agree to share. ``docs/SECURITY.md`` has the table.
 
 Every comparison is constant time (``hmac.compare_digest``). Sign-in yields a random session
-token (12 h) that the console sends as its bearer. Wrong PINs and wrong bearer tokens are
-counted per client address (``throttle.FailureBook``); an address that used up its tries is
-refused until they age out, whatever it sends.
+token (12 h) that the console sends as its bearer. When a session ends (sign-out, expiry, or
+the oldest dropped past ``MAX_SESSIONS``) ``on_end`` hears its key (``Auth.session_key``: a
+hash, never the token), so the live event streams it opened are closed (``EventStream.end``).
+Wrong PINs and wrong bearer tokens are counted per client address (``throttle.FailureBook``);
+an address that used up its tries is refused until they age out, whatever it sends.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -26,7 +29,7 @@ from kiosk.errors import NetServiceError
 from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, Throttled
 
 __all__ = [
-    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "Throttled",
+    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MAX_SESSIONS", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "Throttled",
     "api_token",
 ]
 
@@ -62,13 +65,25 @@ def _credential(authorization: str | None) -> str | None:
     return credential
 
 
+def _key(session: str) -> str:
+    """What names a sign-in session outside this module: a SHA-256 of its token, not the token."""
+    return hashlib.sha256(session.encode("utf-8")).hexdigest()
+
+
 class Auth:
     """Checks bearer tokens, runs console sign-in and throttles guessing."""
 
-    def __init__(self, token: str, pin: str = "", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token: str,
+        pin: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        on_end: Callable[[str], None] | None = None,
+    ) -> None:
         self._token = token
         self._pin = pin
         self._clock = clock
+        self._on_end = on_end  # told the key (``session_key``) of every session that ends
         self._sessions: dict[str, tuple[float, str]] = {}
         self._pin_failures = FailureBook("sign-ins", clock=clock)
         self._token_failures = FailureBook("tokens", clock=clock)
@@ -89,15 +104,38 @@ class Auth:
         now = self._clock()
         encoded = credential.encode("utf-8")
         with self._lock:
-            for session, (expires, _) in list(self._sessions.items()):
-                if expires <= now:
-                    del self._sessions[session]
+            expired = [session for session, (expires, _) in self._sessions.items() if expires <= now]
+            for session in expired:
+                del self._sessions[session]
             # every live session is compared, so the time taken does not depend on which matched
             found = None
             for session, (_, role) in self._sessions.items():
                 if hmac.compare_digest(encoded, session.encode("utf-8")):
                     found = role
+        self._ended(expired)
         return found
+
+    def still_valid(self, authorization: str | None) -> bool:
+        """Whether a credential that was accepted earlier is still good now (not throttled, not counted).
+
+        For what already holds a credential (an open event stream): a plain lookup, since the
+        caller proved it knew the token when it was accepted.
+        """
+        credential = _credential(authorization)
+        if credential is None:
+            return False
+        if _same(credential, self._token):
+            return True
+        with self._lock:
+            found = self._sessions.get(credential)
+        return found is not None and found[0] > self._clock()
+
+    def session_key(self, authorization: str | None) -> str | None:
+        """The key naming a sign-in session (a hash of its token); None for the store's token (no sign-out ends it)."""
+        credential = _credential(authorization)
+        if credential is None or _same(credential, self._token):
+            return None
+        return _key(credential)
 
     def check(self, authorization: str | None) -> bool:
         """True for ``Bearer <api token>`` or ``Bearer <live console session>``."""
@@ -128,15 +166,28 @@ class Auth:
             return None
         self._pin_failures.succeeded(client)
         now = self._clock()
+        dropped = []
         with self._lock:
             if len(self._sessions) >= MAX_SESSIONS:
                 oldest = min(self._sessions, key=lambda s: self._sessions[s][0])
                 del self._sessions[oldest]
+                dropped.append(oldest)
             session = secrets.token_urlsafe(32)
             self._sessions[session] = (now + SESSION_S, role)
-            return session
+        self._ended(dropped)
+        return session
 
     def sign_out(self, authorization: str | None) -> None:
+        """End a sign-in session (the store's token itself is never ended); its event streams close."""
         credential = _credential(authorization)
         with self._lock:
-            self._sessions.pop(credential or "", None)
+            gone = self._sessions.pop(credential or "", None)
+        if gone is not None:
+            self._ended([credential])
+
+    def _ended(self, sessions: list[str]) -> None:
+        # called outside the lock: the listener may take locks of its own
+        if self._on_end is None:
+            return
+        for session in sessions:
+            self._on_end(_key(session))

@@ -117,14 +117,15 @@ class NetService:
                 interfaces,
                 api.txt_interval_s,
             )
+        stream = EventStream()
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
-            auth=Auth(token, api.pin),
+            auth=Auth(token, api.pin, on_end=stream.end),  # a session that ends closes its event streams
             shares=ShareStore(self._db, self.config.sharing.expiry_h * 3600),
             assist=AssistQueue(self._db),
             outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),
-            stream=EventStream(),
+            stream=stream,
             library=self.parts.library,
             camera=self.parts.camera,
             readings=self.parts.readings,

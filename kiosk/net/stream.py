@@ -7,6 +7,12 @@ a ``lagged`` event) instead of growing memory or slowing the mirror.
 The subscriber limit is enforced when a subscription is opened (``open``, under a lock), before
 any response starts: a client over the limit gets a clean 503, and the slot is given back when
 the response ends however it ends (``EventStreamResponse``).
+
+A subscription is tied to the credential that opened it: ``still_valid`` is asked before each
+event and at each keep-alive, and the stream ends (nothing more is sent) once it says no, so a
+console that signed out or whose session expired hears nothing more. ``end(key)``, which the
+sign-in book calls when a session ends, closes that session's streams at once instead of at
+the next keep-alive.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import itertools
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from starlette.responses import StreamingResponse
@@ -56,13 +62,21 @@ class TooManySubscribers(Exception):
     """The subscriber limit is reached."""
 
 
+_END = object()  # put in a subscriber's queue by ``end``: its credential is no longer valid
+
+
+def _always() -> bool:
+    return True
+
+
 class EventStream:
     """Fan-out of named JSON events to asyncio subscribers on one loop."""
 
-    def __init__(self, max_subscribers: int | None = None) -> None:
+    def __init__(self, max_subscribers: int | None = None, keepalive_s: float = KEEPALIVE_S) -> None:
         self.max_subscribers = MAX_SUBSCRIBERS if max_subscribers is None else max_subscribers
+        self.keepalive_s = keepalive_s
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queues: set[asyncio.Queue] = set()
+        self._queues: dict[asyncio.Queue, str | None] = {}  # each subscriber's queue → its session key
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._lagged = 0
@@ -86,14 +100,28 @@ class EventStream:
         with self._lock:
             return len(self._queues)
 
-    def open(self) -> Subscription:
-        """Take a subscriber slot now, or raise ``TooManySubscribers``; close the result when done."""
+    def open(self, key: str | None = None, still_valid: Callable[[], bool] = _always) -> Subscription:
+        """Take a subscriber slot now, or raise ``TooManySubscribers``; close the result when done.
+
+        ``key`` names the sign-in session that opened it (None: the store's token, which no
+        sign-out ends); ``still_valid`` says whether its credential may still hear events.
+        """
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         with self._lock:
             if len(self._queues) >= self.max_subscribers:
                 raise TooManySubscribers
-            self._queues.add(queue)
-        return Subscription(self, queue)
+            self._queues[queue] = key
+        return Subscription(self, queue, still_valid)
+
+    def end(self, key: str) -> None:
+        """Close the streams opened by session ``key``; safe from any thread, a no-op before ``bind``."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._end, key)
+        except RuntimeError:  # the loop closed between the check and the call
+            pass
 
     async def subscribe(self) -> AsyncIterator[bytes]:
         """Encoded SSE frames of a new subscription (``open`` + ``Subscription.frames``)."""
@@ -106,7 +134,15 @@ class EventStream:
 
     def _release(self, queue: asyncio.Queue) -> None:
         with self._lock:
-            self._queues.discard(queue)
+            self._queues.pop(queue, None)
+
+    def _end(self, key: str) -> None:
+        with self._lock:
+            queues = [queue for queue, owner in self._queues.items() if owner == key]
+        for queue in queues:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(_END)
 
     def _deliver(self, name: str, data: dict) -> None:
         event = StreamEvent(next(self._ids), name, data)
@@ -122,26 +158,40 @@ class EventStream:
 class Subscription:
     """One subscriber's slot and queue; ``close`` (idempotent) gives the slot back."""
 
-    def __init__(self, stream: EventStream, queue: asyncio.Queue) -> None:
+    def __init__(self, stream: EventStream, queue: asyncio.Queue, still_valid: Callable[[], bool] = _always) -> None:
         self._stream = stream
         self._queue = queue
+        self._still_valid = still_valid
 
     def close(self) -> None:
         self._stream._release(self._queue)
 
     async def frames(self) -> AsyncIterator[bytes]:
-        """Encoded SSE frames, with a comment every ``KEEPALIVE_S`` so proxies keep the line open."""
+        """Encoded SSE frames, with a comment every keep-alive so proxies keep the line open.
+
+        The credential is checked before every event and every keep-alive; the stream ends
+        when it is no longer valid (the client's next request then gets 401).
+        """
         try:
             yield b"retry: 2000\n: connected\n\n"
             while True:
                 try:
-                    event = await asyncio.wait_for(self._queue.get(), KEEPALIVE_S)
+                    event = await asyncio.wait_for(self._queue.get(), self._stream.keepalive_s)
                 except TimeoutError:
-                    yield b": keep-alive\n\n"
-                    continue
-                yield event.encode()
+                    event = None
+                if event is _END or not self._allowed():
+                    yield b": signed out or expired: sign in again\n\n"
+                    return
+                yield b": keep-alive\n\n" if event is None else event.encode()
         finally:
             self.close()
+
+    def _allowed(self) -> bool:
+        try:
+            return bool(self._still_valid())
+        except Exception:  # a check that breaks must not leave the stream open, nor kill the loop
+            _log.exception("cannot check an event stream's credential; the stream is closed")
+            return False
 
 
 class EventStreamResponse(StreamingResponse):

@@ -9,6 +9,7 @@ from kiosk.net.auth import (
     ASSOCIATE,
     FAILURE_WINDOW_S,
     MAX_FAILURES,
+    MAX_SESSIONS,
     SESSION_S,
     Auth,
     Throttled,
@@ -70,6 +71,40 @@ def test_sign_out_ends_the_session():
     auth.sign_out(f"Bearer {session}")
     assert not auth.check(f"Bearer {session}")
     assert auth.check("Bearer tok")  # the store token itself stays valid
+
+
+def test_a_session_that_ends_is_told_by_its_key_never_its_token():
+    clock = Clock()
+    ended = []
+    auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
+    out, expiring, kept = (auth.sign_in("4321", "a") for _ in range(3))
+    keys = {s: auth.session_key(f"Bearer {s}") for s in (out, expiring, kept)}
+    assert len(set(keys.values())) == 3 and all(k and s not in k for s, k in keys.items())
+    assert auth.session_key("Bearer tok") is None  # the store's token is no session: nothing ends it
+
+    auth.sign_out(f"Bearer {out}")
+    assert ended == [keys[out]] and not auth.still_valid(f"Bearer {out}")
+    auth.sign_out(f"Bearer {out}")
+    auth.sign_out("Bearer tok")
+    assert ended == [keys[out]]  # nothing more ended
+    assert auth.still_valid(f"Bearer {expiring}") and auth.still_valid("Bearer tok")
+
+    clock.now += SESSION_S + 1
+    assert not auth.still_valid(f"Bearer {expiring}")  # expired, before anything swept it
+    auth.check("Bearer someone-elses")  # a sweep tells the listener about the expired sessions
+    assert sorted(ended[1:]) == sorted([keys[expiring], keys[kept]])
+    assert auth.still_valid("Bearer tok") and not auth.still_valid(None) and not auth.still_valid("Bearer nope")
+
+
+def test_a_session_dropped_for_room_is_ended_too():
+    clock = Clock()
+    ended = []
+    auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
+    first = auth.sign_in("4321", "a")
+    clock.now += 1
+    for _ in range(MAX_SESSIONS):
+        auth.sign_in("4321", "a")
+    assert ended == [auth.session_key(f"Bearer {first}")]
 
 
 def test_failed_pins_are_throttled_per_address_and_the_window_passes():

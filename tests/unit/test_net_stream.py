@@ -79,6 +79,115 @@ def test_the_subscriber_limit_is_taken_at_open_and_given_back():
     asyncio.run(main())
 
 
+async def _drain(frames, timeout: float = 2.0) -> list[bytes]:
+    """Every frame left until the stream ends by itself (fails if it does not end within ``timeout``)."""
+    out = []
+
+    async def read():
+        async for frame in frames:
+            out.append(frame)
+
+    await asyncio.wait_for(read(), timeout)
+    return out
+
+
+def test_a_stream_ends_when_its_session_is_ended_and_the_others_go_on():
+    async def main():
+        stream = EventStream()  # the real 15 s keep-alive: ending must not wait for it
+        stream.bind(asyncio.get_running_loop())
+        valid = {"a": True, "b": True}
+        mine = stream.open("a", lambda: valid["a"])
+        other = stream.open("b", lambda: valid["b"])
+        token = stream.open()  # the store's token: no key, no sign-out ends it
+        streams = [s.frames() for s in (mine, other, token)]
+        for frames in streams:
+            await frames.__anext__()
+        valid["a"] = False
+        stream.end("a")
+        stream.publish("look_shared", {"url": "http://mirror/s/secret"})
+        rest = await _drain(streams[0])
+        assert rest == [b": signed out or expired: sign in again\n\n"]  # no event after the end
+        assert stream.subscribers == 2
+        for frames in streams[1:]:
+            assert b"event: look_shared" in await asyncio.wait_for(frames.__anext__(), 2)
+            await frames.aclose()
+        assert stream.subscribers == 0
+
+    asyncio.run(main())
+
+
+def test_no_event_is_sent_once_the_credential_is_no_longer_valid():
+    async def main():
+        stream = EventStream()
+        stream.bind(asyncio.get_running_loop())
+        valid = [True]
+        frames = stream.open("a", lambda: valid[0]).frames()
+        await frames.__anext__()
+        stream.publish("card_tapped", {"n": 1})
+        assert b"event: card_tapped" in await asyncio.wait_for(frames.__anext__(), 2)
+        valid[0] = False  # e.g. expired, with nobody calling end()
+        stream.publish("card_tapped", {"n": 2})
+        assert b"card_tapped" not in b"".join(await _drain(frames))
+        assert stream.subscribers == 0
+
+    asyncio.run(main())
+
+
+def test_the_credential_is_checked_at_every_keep_alive():
+    async def main():
+        stream = EventStream(keepalive_s=0.02)
+        stream.bind(asyncio.get_running_loop())
+        checks = []
+
+        def still_valid():
+            checks.append(True)
+            return len(checks) < 3
+
+        frames = stream.open("a", still_valid).frames()
+        got = await _drain(frames)  # no event at all: only keep-alives, until the check says no
+        assert got[1:] == [b": keep-alive\n\n", b": keep-alive\n\n", b": signed out or expired: sign in again\n\n"]
+        assert len(checks) == 3 and stream.subscribers == 0
+
+    asyncio.run(main())
+
+
+def test_a_check_that_breaks_closes_the_stream_and_the_others_go_on(caplog):
+    async def main():
+        stream = EventStream()
+        stream.bind(asyncio.get_running_loop())
+
+        def broken():
+            raise RuntimeError("boom")
+
+        bad = stream.open("a", broken).frames()
+        good = stream.open("b").frames()
+        await bad.__anext__()
+        await good.__anext__()
+        stream.publish("state", {"state": "idle"})
+        assert b"event: state" not in b"".join(await _drain(bad))
+        assert b"event: state" in await asyncio.wait_for(good.__anext__(), 2)
+        await good.aclose()
+
+    asyncio.run(main())
+    assert "cannot check an event stream's credential" in caplog.text
+
+
+def test_ending_before_bind_or_an_unknown_key_does_nothing():
+    EventStream().end("a")
+
+    async def main():
+        stream = EventStream()
+        stream.bind(asyncio.get_running_loop())
+        frames = stream.open("a").frames()
+        await frames.__anext__()
+        stream.end("someone-else")
+        stream.publish("state", {"state": "idle"})
+        assert b"event: state" in await asyncio.wait_for(frames.__anext__(), 2)
+        await frames.aclose()
+
+    asyncio.run(main())
+
+
 def test_txt_record_has_the_issue_keys():
     a = Announcement("Fitting Room 3 Mirror", 8080, "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b", "1.2.3", "3", "Store", "session")
     assert a.txt() == {
