@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from kiosk.net.assist import AssistKind
+from kiosk.net.auth import PauseState
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
 from kiosk.net.metrics_text import render_metrics
@@ -137,6 +138,8 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
         )
     if webhook is not None:
         checks["webhook"] = Check(ok=webhook.problem is None, detail=webhook.detail())
+    checks["sign_in"] = sign_in_check(ctx.auth.pin_pause()) if ctx.config.api.pin else Check(
+        ok=True, detail="no console PIN is set: only the API token signs in")
     trusted = getattr(request.app.state, "trust", None) is not None
     checks["store_secret"] = Check(
         ok=trusted,
@@ -168,6 +171,20 @@ def part_checks(readings) -> dict[str, Check]:
             detail += f"; the panel could not be switched {count(screen.failures, 'time')}, the screen goes black instead"
         checks["screen"] = Check(ok=True, detail=detail)
     return checks
+
+
+def sign_in_check(pause: PauseState) -> Check:
+    """PIN sign-in open, or paused after too many wrong PINs from all addresses."""
+    if pause.paused_for_s:
+        addresses = count(pause.addresses, "address", "addresses")
+        return Check(ok=False, detail=f"PIN sign-in is paused for {count(pause.paused_for_s, 'more second')}: too many "
+                     f"wrong PINs from {addresses} (someone may be guessing it); the API token still signs in")
+    detail = "PIN sign-in open"
+    if pause.recent_failures:
+        detail += f"; {count(pause.recent_failures, 'wrong PIN')} in the last {round(pause.window_s / 60)} min"
+    if pause.pauses:
+        detail += f"; paused {count(pause.pauses, 'time')} since start"
+    return Check(ok=True, detail=detail)
 
 
 def _last_error(ctx: NetContext) -> str | None:

@@ -12,7 +12,11 @@ token (12 h) that the console sends as its bearer. When a session ends (sign-out
 the oldest dropped past ``MAX_SESSIONS``) ``on_end`` hears its key (``Auth.session_key``: a
 hash, never the token), so the live event streams it opened are closed (``EventStream.end``).
 Wrong PINs and wrong bearer tokens are counted per client address (``throttle.FailureBook``);
-an address that used up its tries is refused until they age out, whatever it sends.
+an address that used up its tries is refused until they age out, whatever it sends. Wrong PINs
+are also counted from all addresses together (``throttle.SignInPause``): past that limit every
+PIN sign-in is refused for a while, so spreading guesses over many addresses does not help.
+The store's API token still signs in during such a pause: it cannot be guessed, and store IT
+must be able to get in.
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ import time
 from collections.abc import Callable
 
 from kiosk.errors import NetServiceError
-from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, Throttled
+from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, PauseState, SignInPause, Throttled
 
 __all__ = [
-    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MAX_SESSIONS", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "Throttled",
-    "api_token",
+    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MAX_SESSIONS", "MIN_TOKEN_CHARS", "SESSION_S", "Auth",
+    "PauseState", "Throttled", "api_token",
 ]
 
 SESSION_S = 12 * 3600
@@ -87,6 +91,7 @@ class Auth:
         self._sessions: dict[str, tuple[float, str]] = {}
         self._pin_failures = FailureBook("sign-ins", clock=clock)
         self._token_failures = FailureBook("tokens", clock=clock)
+        self._pin_pause = SignInPause(clock=clock)  # wrong PINs from all addresses together
         self._lock = threading.Lock()
 
     @property
@@ -159,11 +164,14 @@ class Auth:
         self._pin_failures.check(client)
         if _same(secret, self._token):
             role = ADMIN
-        elif _same(secret, self._pin):
-            role = ASSOCIATE
         else:
-            self._pin_failures.failed(client)
-            return None
+            self._pin_pause.check()  # while paused the PIN is not even compared: a refusal tells nothing
+            if _same(secret, self._pin):
+                role = ASSOCIATE
+            else:
+                self._pin_failures.failed(client)
+                self._pin_pause.failed(client)
+                return None
         self._pin_failures.succeeded(client)
         now = self._clock()
         dropped = []
@@ -176,6 +184,10 @@ class Auth:
             self._sessions[session] = (now + SESSION_S, role)
         self._ended(dropped)
         return session
+
+    def pin_pause(self) -> PauseState:
+        """Whether PIN sign-in is paused after too many wrong PINs from all addresses, for health."""
+        return self._pin_pause.state()
 
     def sign_out(self, authorization: str | None) -> None:
         """End a sign-in session (the store's token itself is never ended); its event streams close."""

@@ -75,6 +75,11 @@ def render_metrics(ctx: NetContext) -> str:
     _line(out, "kiosk_session_active", "gauge", "1 while someone uses the mirror.", int(ctx.state != "idle"))
     _line(out, "kiosk_assist_open", "gauge", "Assistance requests nobody acknowledged yet.", ctx.assist.open_count())
     _line(out, "kiosk_event_clients", "gauge", "Clients following /api/v1/events.", ctx.stream.subscribers)
+    pause = ctx.auth.pin_pause()
+    _line(out, "kiosk_pin_sign_in_paused", "gauge", "1 while PIN sign-in is paused after too many wrong PINs.",
+          int(pause.paused_for_s > 0))
+    _line(out, "kiosk_pin_sign_in_pauses_total", "counter", "Times PIN sign-in was paused after too many wrong PINs.",
+          pause.pauses)
     if ctx.outbox.enabled:
         try:
             hook = ctx.outbox.status()

@@ -16,7 +16,7 @@ from kiosk.net.auth import (
     api_token,
 )
 from kiosk.errors import NetServiceError
-from kiosk.net.throttle import FailureBook
+from kiosk.net.throttle import FAILURE_WINDOW_ALL_S, MAX_FAILURES_ALL, PAUSE_S, FailureBook
 
 
 class Clock:
@@ -118,6 +118,47 @@ def test_failed_pins_are_throttled_per_address_and_the_window_passes():
     assert auth.sign_in("4321", "10.0.0.6")  # another tablet is not affected
     clock.now += FAILURE_WINDOW_S + 1
     assert auth.sign_in("4321", "10.0.0.5")
+
+
+def test_wrong_pins_from_many_addresses_pause_every_pin_sign_in(caplog):
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    for i in range(MAX_FAILURES_ALL):  # two guesses per address: far below the per-address limit
+        assert auth.sign_in(f"{i:06d}", f"10.0.1.{i // 2}") is None
+    with pytest.raises(Throttled) as info:
+        auth.sign_in("482913", "10.0.2.1")  # a new address, and the right PIN: refused all the same
+    assert "on this mirror" in str(info.value) and PAUSE_S - 1 <= info.value.retry_after <= PAUSE_S + 1
+    state = auth.pin_pause()
+    assert state.paused_for_s > 0 and state.pauses == 1 and state.addresses == MAX_FAILURES_ALL // 2
+    assert auth.sign_in("t" * 32, "10.0.2.2")  # the store's token still signs in (store IT must get in)
+    with pytest.raises(Throttled):
+        auth.sign_in("000000", "10.0.2.3")  # wrong PINs during the pause are refused, not compared
+    paused = [r for r in caplog.records if "PIN sign-in paused" in r.getMessage()]
+    assert len(paused) == 1 and paused[0].levelname == "WARNING"  # once per pause
+    assert "482913" not in caplog.text and "10.0." not in caplog.text and f"from {MAX_FAILURES_ALL // 2} addresses" in caplog.text
+
+    clock.now += PAUSE_S + 1  # the cool-down is over: the associate signs in
+    assert auth.pin_pause().paused_for_s == 0
+    assert auth.sign_in("482913", "10.0.2.1")
+    for i in range(MAX_FAILURES_ALL - 1):  # counting started afresh when the pause began
+        assert auth.sign_in(f"{i:06d}", f"10.0.3.{i}") is None
+    assert auth.pin_pause().recent_failures == MAX_FAILURES_ALL - 1
+    assert auth.sign_in("482913", "10.0.2.1")
+    assert auth.sign_in("999999", "10.0.3.99") is None  # a right PIN in between resets nothing
+    with pytest.raises(Throttled):
+        auth.sign_in("482913", "10.0.2.1")
+    assert auth.pin_pause().pauses == 2
+
+
+def test_wrong_pins_older_than_the_window_do_not_add_up():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    for _ in range(3):
+        for i in range(MAX_FAILURES_ALL - 1):
+            assert auth.sign_in("000000", f"10.0.4.{i}") is None
+        clock.now += FAILURE_WINDOW_ALL_S + 1
+    assert auth.pin_pause().pauses == 0 and auth.pin_pause().recent_failures == 0
+    assert auth.sign_in("482913", "10.0.4.0")
 
 
 def test_empty_pin_never_signs_in():

@@ -162,3 +162,37 @@ def test_guessing_the_token_is_throttled_per_address(fresh):
         assert "too many failed tokens" in blocked.json()["message"]
         assert tablet.get(fresh.url + "/api/v1/session", headers=fresh.auth).status_code == 200
         assert guesser.get(fresh.url + "/api/v1/status").status_code == 200  # public routes stay open
+
+
+def test_guessing_the_pin_from_many_addresses_pauses_pin_sign_in(fresh, server_logs):
+    from kiosk.net.throttle import MAX_FAILURES_ALL, PAUSE_S
+
+    from .conftest import PIN
+
+    assert httpx.get(fresh.url + "/api/v1/health").json()["checks"]["sign_in"] == {"ok": True, "detail": "PIN sign-in open"}
+    # the review's attack: 60 guesses, 5 from each of 12 addresses, the right PIN last
+    guesses = [f"{n:06d}" for n in range(59)] + [PIN]
+    guessers = [from_address() for _ in range(12)]
+    statuses = []
+    for i, guess in enumerate(guesses):
+        answer = guessers[i // 5].post(fresh.url + "/console/api/sign-in", json={"secret": guess})
+        statuses.append(answer.status_code)
+    for client in guessers:
+        client.close()
+    assert statuses == [401] * MAX_FAILURES_ALL + [429] * (len(guesses) - MAX_FAILURES_ALL)  # the PIN was not found
+    with from_address() as tablet:
+        refused = tablet.post(fresh.url + "/console/api/sign-in", json={"secret": PIN})
+        assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= PAUSE_S + 1
+        assert "on this mirror" in refused.json()["message"]
+        assert tablet.post(fresh.url + "/console/api/sign-in", json={"secret": TOKEN}).status_code == 200
+
+    health = httpx.get(fresh.url + "/api/v1/health")
+    sign_in = health.json()["checks"]["sign_in"]
+    assert health.json()["status"] == "degraded" and not sign_in["ok"]
+    assert "PIN sign-in is paused" in sign_in["detail"] and "from 2 addresses" in sign_in["detail"]
+    assert "127.0.0." not in health.text and PIN not in health.text
+    metrics = httpx.get(fresh.url + "/api/v1/metrics").text
+    assert "kiosk_pin_sign_in_paused 1" in metrics and "kiosk_pin_sign_in_pauses_total 1" in metrics
+    logged = [r.getMessage() for r in server_logs.records if "PIN sign-in paused" in r.getMessage()]
+    assert len(logged) == 1, logged  # once per pause, however many refusals follow
+    assert "127.0.0." not in logged[0] and PIN not in logged[0]
