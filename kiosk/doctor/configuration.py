@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 
+SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself accepts 4 to 12
+
 
 def check_config(ctx: Context) -> list[Result]:
     if ctx.config_error:
@@ -22,4 +24,11 @@ def check_config(ctx: Context) -> list[Result]:
                                "KIOSK_API_TOKEN in /etc/smartmirror/kiosk.env."))
     else:
         results.append(ok("api-token", "An API token is set." if token else "A console PIN is set (no API token)."))
+    if api.pin and len(api.pin) < SAFE_PIN_DIGITS:
+        # a warning, not an error: 4 to 12 digits has always been valid, and mirrors in use have such PINs
+        results.append(warning("api-pin", f"The console PIN has only {len(api.pin)} digits: someone on the LAN "
+                               "guessing it at the rate the mirror allows (10 wrong PINs, then a 15-minute pause) "
+                               "could find a 4-digit PIN in days.",
+                               f"Use {SAFE_PIN_DIGITS} to 12 digits in api.pin (the same on every mirror of the store; "
+                               "scripts/provision --pin sets it)."))
     return results

@@ -328,3 +328,16 @@ def test_an_apostrophe_is_not_a_quotation():
     assert all(len(line) <= 70 for line in hint_lines if "journalctl" not in line), hint_lines
     assert len(hint_lines[0]) > len(" " * 19 + "→ Check the") + 10, hint_lines  # filled, not cut after three words
     assert any("'journalctl -t smartmirror-kiosk'" in line for line in hint_lines)
+
+
+@pytest.mark.parametrize("pin, warned", [("", False), ("2468", True), ("24681", True), ("246813", False), ("1" * 12, False)])
+def test_a_short_console_pin_is_a_warning_that_never_shows_it(tmp_path, pin, warned):
+    ctx = context(tmp_path)
+    ctx.config.api.pin = pin
+    results = {r.id: r for r in check_config(ctx)}
+    assert ("api-pin" in results) is warned
+    if warned:
+        result = results["api-pin"]
+        assert result.state is State.WARNING and f"only {len(pin)} digits" in result.sentence
+        assert pin not in result.sentence + result.hint and "6 to 12 digits" in result.hint
+    assert all(r.state is not State.FAIL for r in results.values())  # short PINs stay valid
