@@ -72,8 +72,10 @@ async def peer_call(request: Request) -> PeerCall:
 
 @router.post("/hello")
 def hello(body: Hello, request: Request) -> dict:
+    server = request.scope.get("server")  # this end of the connection: where the hello reached us
+    at = f"{server[0]}:{server[1]}" if server and server[1] is not None else None
     try:
-        return trust_of(request).answer_hello(body.sender, body.nonce)
+        return trust_of(request).answer_hello(body.sender, body.nonce, at)
     except Untrusted as exc:
         raise HTTPException(422, str(exc)) from None
 

@@ -54,19 +54,23 @@ async def ask(
     path: str,
     payload: dict | None = None,
     expect: str | None = None,
+    *,
+    at: str | None = None,
 ) -> PeerAnswer:
     """Hello, then the signed request; the verified answer, or ``PeerError``.
 
-    With ``expect``, the request is only sent when the peer proved to be that mirror.
+    With ``expect``, the request is only sent when the peer proved to be that mirror; with
+    ``at`` (``ADDR:PORT`` of ``base_url``), only when it proved to be listening there itself.
     """
     try:
-        return await asyncio.wait_for(_ask(client, trust, base_url, method, path, payload, expect), TOTAL_TIMEOUT_S)
+        return await asyncio.wait_for(_ask(client, trust, base_url, method, path, payload, expect, at), TOTAL_TIMEOUT_S)
     except TimeoutError:
         raise PeerError(f"does not answer within {TOTAL_TIMEOUT_S:g} s") from None
 
 
 async def _ask(
-    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None
+    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
+    at: str | None,
 ) -> PeerAnswer:
     nonce = trust.new_nonce()
     hello = json.dumps({"from": trust.mirror_id, "nonce": nonce}).encode()
@@ -74,7 +78,7 @@ async def _ask(
     if status != 200:
         raise PeerError(f"refused to say hello (HTTP {status})", untrusted=True)
     try:
-        peer, peer_nonce = trust.check_hello(nonce, _json(content))
+        peer, peer_nonce = trust.check_hello(nonce, _json(content), at)
     except Untrusted as exc:
         raise PeerError(str(exc), untrusted=True) from None
     if peer == trust.mirror_id:

@@ -6,9 +6,13 @@ associate is using) sends another (B) a request, B must prove it holds the store
 one every mirror of the store already has for card keys (``[identity] secret_file``):
 
 1. A → B ``POST /api/v1/peer/hello {from: A, nonce: na}``: nothing secret, nothing derived.
-2. B → A ``{id: B, nonce: nb, proof: MAC("hello", A, B, na, nb)}``. B remembers ``nb`` for
-   ``NONCE_TTL_S``, for A only, for one use. A checks the proof over its own fresh ``na``: only a
-   holder of the secret can make it, and an old proof is useless (``na`` is new every time).
+2. B → A ``{id: B, nonce: nb, proof: MAC("hello", A, B, na, nb), at: MAC("hello-at", A, B,
+   na, nb, ADDR:PORT)}``. B remembers ``nb`` for ``NONCE_TTL_S``, for A only, for one use. A
+   checks the proof over its own fresh ``na``: only a holder of the secret can make it, and an
+   old proof is useless (``na`` is new every time). ``at`` names the address and port the hello
+   reached B on (B's end of the connection): a device that passes A's hello on to a real mirror
+   gets a proof for the mirror's address, not its own, so A can tell where the mirror really is
+   (``kiosk discover`` checks it before a device enters the fleet files).
 3. A → B the request with ``Smartmirror-Peer: v1; from=A; nonce=nb; sig=MAC("request", A, B,
    nb, method, path, sha256(body))``. B accepts it once: ``nb`` is consumed whatever the outcome,
    expires on its own, and binds the request to B, so a captured request can be replayed
@@ -81,8 +85,11 @@ class PeerTrust:
 
     # -- as the asked mirror (B) ----------------------------------------------------------------
 
-    def answer_hello(self, sender: str, their_nonce: str) -> dict:
-        """Step 2: prove we hold the secret over the sender's nonce and issue a one-use nonce."""
+    def answer_hello(self, sender: str, their_nonce: str, at: str | None = None) -> dict:
+        """Step 2: prove we hold the secret over the sender's nonce and issue a one-use nonce.
+
+        ``at`` is ``ADDR:PORT`` the hello reached us on; the answer then proves it too.
+        """
         if not ID_PATTERN.match(sender) or not NONCE_PATTERN.match(their_nonce):
             raise Untrusted("a hello needs a mirror id and a 32-digit hexadecimal nonce")
         nonce = secrets.token_hex(NONCE_BYTES)
@@ -92,8 +99,10 @@ class PeerTrust:
             while len(self._issued) >= MAX_NONCES:
                 self._issued.popitem(last=False)
             self._issued[nonce] = (sender, now + NONCE_TTL_S)
-        proof = self._mac(b"hello", sender, self.mirror_id, their_nonce, nonce)
-        return {"id": self.mirror_id, "nonce": nonce, "proof": proof}
+        answer = {"id": self.mirror_id, "nonce": nonce, "proof": self._mac(b"hello", sender, self.mirror_id, their_nonce, nonce)}
+        if at is not None:
+            answer["at"] = self._mac(b"hello-at", sender, self.mirror_id, their_nonce, nonce, at)
+        return answer
 
     def check_request(self, header: str | None, method: str, path: str, body: bytes) -> tuple[str, str]:
         """Step 3 on arrival: (sender id, nonce) of a valid request; ``Untrusted`` otherwise."""
@@ -124,8 +133,12 @@ class PeerTrust:
     def new_nonce() -> str:
         return secrets.token_hex(NONCE_BYTES)
 
-    def check_hello(self, my_nonce: str, answer: object) -> tuple[str, str]:
-        """Step 2 on arrival: (peer id, its nonce) when the proof is right; ``Untrusted`` otherwise."""
+    def check_hello(self, my_nonce: str, answer: object, at: str | None = None) -> tuple[str, str]:
+        """Step 2 on arrival: (peer id, its nonce) when the proof is right; ``Untrusted`` otherwise.
+
+        With ``at`` (``ADDR:PORT`` the hello was sent to), the peer must also prove that it is
+        the one listening there, not a device passing the hello on to a mirror.
+        """
         if not isinstance(answer, dict):
             raise Untrusted("the hello answer is not a JSON object")
         peer, nonce, proof = answer.get("id"), answer.get("nonce"), answer.get("proof")
@@ -136,6 +149,11 @@ class PeerTrust:
         expected = self._mac(b"hello", self.mirror_id, peer, my_nonce, nonce)
         if not hmac.compare_digest(expected, proof):
             raise Untrusted("it does not prove it holds this store's secret")
+        if at is not None:
+            where = answer.get("at")
+            expected = self._mac(b"hello-at", self.mirror_id, peer, my_nonce, nonce, at)
+            if not isinstance(where, str) or not hmac.compare_digest(expected, where):
+                raise Untrusted(f"the mirror that answered is not the one at {at} (the hello was passed on)")
         return peer, nonce
 
     def request_header(self, peer: str, nonce: str, method: str, path: str, body: bytes) -> str:

@@ -130,3 +130,24 @@ def test_the_peer_key_is_derived_and_never_shown():
     assert derive_peer_key(SECRET) != derive_peer_key(SECRET[::-1])
     trust = PeerTrust(SECRET, A)
     assert SECRET.hex() not in repr(trust) and derive_peer_key(SECRET).hex() not in repr(trust)
+
+
+def test_a_hello_passed_on_to_a_mirror_proves_the_mirrors_address_not_the_relays():
+    a, b, _ = _pair()
+    mine = a.new_nonce()
+    # B answers where the hello reached it: its own address, though A sent it to a relay
+    answer = b.answer_hello(A, mine, at="10.0.0.5:8080")
+    assert a.check_hello(mine, answer, at="10.0.0.5:8080")[0] == B
+    with pytest.raises(Untrusted, match="passed on"):
+        a.check_hello(mine, answer, at="10.0.0.66:8080")
+    # an answer without the address proof (an older mirror, or a forger) proves no address
+    mine = a.new_nonce()
+    bare = b.answer_hello(A, mine)
+    assert "at" not in bare and a.check_hello(mine, bare)[0] == B
+    with pytest.raises(Untrusted, match="passed on"):
+        a.check_hello(mine, bare, at="10.0.0.5:8080")
+    # nor can a device without the secret make one
+    mine = a.new_nonce()
+    forged = PeerTrust(b"\x01" * 32, B).answer_hello(A, mine, at="10.0.0.66:8080")
+    with pytest.raises(Untrusted):
+        a.check_hello(mine, {**b.answer_hello(A, mine), "at": forged["at"]}, at="10.0.0.66:8080")

@@ -192,7 +192,7 @@ def _assert_nothing_replays(rogue: Rogue, a, b) -> None:
             again = httpx.request(r["method"], target.url + r["path"], content=r["body"],
                                   headers={"Content-Type": "application/json"})
             # a hello is public: it answers with a proof for the *sender's* nonce and nothing more
-            assert again.status_code == 200 and set(again.json()) == {"id", "nonce", "proof"}
+            assert again.status_code == 200 and set(again.json()) == {"id", "nonce", "proof", "at"}
             nonce = again.json()["nonce"]
             # the nonce is useless without the store secret: a guess at a signature is refused
             forged = f"v1; from={json.loads(r['body'])['from']}; nonce={nonce}; sig={'0' * 64}"
