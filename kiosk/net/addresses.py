@@ -43,6 +43,33 @@ def link_up(interface: str) -> bool:
     return state not in ("down", "lowerlayerdown", "notpresent", "dormant")
 
 
+def is_loopback(text: str) -> bool:
+    """True for an IPv4 loopback address (127.0.0.0/8); False for anything else, valid or not."""
+    try:
+        return ipaddress.IPv4Address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def peer_address_ok(text: str, loopback: bool = False) -> bool:
+    """Whether another mirror of the store can have this address, so it may be contacted at all.
+
+    mDNS records are anyone's to write: one pointing at 127.0.0.1, 0.0.0.0, a multicast group,
+    the broadcast address or a link-local neighbour would turn the mirror into a tool for
+    reaching what the announcer cannot reach itself. Mirrors announce the addresses
+    :func:`host_addresses` gives (none of those); loopback only where the mirror itself was
+    told to look there (``loopback``: tests and a single-machine set-up).
+    """
+    try:
+        addr = ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    if addr.is_loopback:
+        return loopback
+    # reserved is 240.0.0.0/4, the broadcast address with it
+    return not (addr.is_unspecified or addr.is_multicast or addr.is_link_local or addr.is_reserved)
+
+
 def check_interfaces(addresses: list[str]) -> list[str]:
     """Validate ``--interface``/config addresses; raise ValueError naming the bad one."""
     checked = []

@@ -26,6 +26,7 @@ from kiosk.net.auth import Throttled
 from kiosk.net.context import NetContext
 from kiosk.net.deps import client_address, get_ctx, require_token
 from kiosk.net.peer_client import OVERVIEW_PATH, PeerError, ack_path, ask
+from kiosk.net.peers import PeerBook
 
 _log = logging.getLogger(__name__)
 
@@ -89,11 +90,11 @@ async def overview(request: Request, ctx: NetContext = Depends(require_token)) -
     me = {**mirror_card(ctx), "self": True, "reachable": True, "trusted": True}
     queue = [_queued(me, r.as_dict()) for r in own]
     mirrors = [me]
-    records = _peer_records(ctx)
+    records = _one_per_address(_peer_records(ctx))
     if records:
         trust = request.app.state.trust
         async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
-            answers = await asyncio.gather(*(_peer_overview(client, trust, r) for r in records))
+            answers = await asyncio.gather(*(_peer_overview(client, trust, ctx.peers, r) for r in records))
         seen = {ctx.mirror_id}
         for record, answer in zip(records, answers):
             entry, requests = answer
@@ -117,12 +118,15 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
     candidates = [r for r in _peer_records(ctx) if r.mirror_id == mirror_id] if trust is not None else []
     if not candidates:
         raise HTTPException(404, "that mirror is not on the network right now")
+    # the addresses where that mirror proved itself first: a rogue's copies of its id come last
+    candidates.sort(key=lambda r: not ctx.peers.is_proven(r.base_url().removeprefix("http://")))
     problem = "does not answer"
     async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
         for record in candidates:
             try:
-                answer = await ask(client, trust, record.base_url(), "POST", ack_path(request_id), {"by": "associate"},
-                                   expect=mirror_id)
+                async with ctx.peers.slot():
+                    answer = await ask(client, trust, record.base_url(), "POST", ack_path(request_id),
+                                       {"by": "associate"}, expect=mirror_id)
             except PeerError as exc:
                 problem = str(exc)
                 continue
@@ -143,21 +147,41 @@ def _peer_records(ctx: NetContext) -> list:
     return [m for m in found if m.mirror_id != ctx.mirror_id and m.base_url() is not None]
 
 
-async def _peer_overview(client: httpx.AsyncClient, trust, record) -> tuple[dict, list[dict]]:
-    """(the console's entry, its help requests) for one discovered record; only proven data is shown."""
+def _one_per_address(records: list) -> list:
+    """The first record at each address: whoever answers there answers once per refresh, however many names point at it."""
+    first: dict[str, object] = {}
+    for record in records:
+        first.setdefault(record.base_url(), record)
+    return list(first.values())
+
+
+async def _peer_overview(client: httpx.AsyncClient, trust, peers: PeerBook, record) -> tuple[dict, list[dict]]:
+    """(the console's entry, its help requests) for one discovered record; only proven data is shown.
+
+    A device that failed its last hello is not asked again until its backoff is over, and at
+    most ``peers.MAX_HELLOS`` hellos are out at once, however many devices are announced.
+    """
     where = record.base_url().removeprefix("http://")
     unproven = {"id": f"unverified:{where}", "name": f"Device at {where}", "room": "", "store": "", "state": "unknown",
                 "self": False, "reachable": False, "trusted": False}
     if trust is None:
         return {**unproven, "problem": "this mirror has no store secret to check other mirrors with"}, []
+    waiting = peers.waiting(where)
+    if waiting is not None:
+        problem, reachable = waiting
+        return {**unproven, "reachable": reachable, "problem": problem}, []
     try:
-        answer = await ask(client, trust, record.base_url(), "GET", OVERVIEW_PATH)
+        async with peers.slot():
+            answer = await ask(client, trust, record.base_url(), "GET", OVERVIEW_PATH)
     except PeerError as exc:
         if exc.untrusted:
             _log.info("%s is not trusted: %s", where, exc)
+            peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
             return {**unproven, "reachable": True, "problem": f"not a mirror of this store: it {exc}"}, []
         _log.debug("cannot ask %s: %s", where, exc)
+        peers.failed(where, f"it {exc}")
         return {**unproven, "problem": f"it {exc}"}, []
+    peers.proved(where, answer.peer_id)
     data = answer.data if isinstance(answer.data, dict) else {}
     try:
         entry = {

@@ -19,6 +19,7 @@ from kiosk.net.auth import Auth
 from kiosk.net.live import LiveState
 from kiosk.net.outbox import Outbox
 from kiosk.net.pacing import BytePacer
+from kiosk.net.peers import PeerBook
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
 
@@ -52,6 +53,7 @@ class NetContext:
     camera: Callable[[], object] | None = None  # kiosk.capture.Capture.status; None without a camera
     readings: object | None = None  # kiosk.vitals.Readings (painted fps, analysis, reader, screen…)
     directory: MirrorList | None = None
+    peers: PeerBook = field(default_factory=PeerBook)  # hellos' outcomes, backoff, hellos in flight
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)

@@ -9,6 +9,13 @@ that answers for a name is kept as a record of its own, for as long as its annou
 (``KEEP_S``) even when another device's announcement of the name flushes it from the mDNS
 cache, so the name cannot hide the mirror; the peer hello tells which of them belongs to the
 store.
+
+Nor is a record's address: only addresses another mirror can have are kept (no loopback unless
+the directory itself browses on loopback, no link-local, multicast, broadcast or unspecified
+address), so nobody can point the mirror's hellos at itself or at a neighbour it should not
+reach. And a rogue may announce any number of names: the directory keeps at most
+``MAX_RECORDS``, dropping the records that never proved themselves (``proven``) before those
+that did, the least recently seen first.
 """
 
 from __future__ import annotations
@@ -18,13 +25,14 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from zeroconf import DNSAddress, DNSService, DNSText, IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.const import _CLASS_IN, _TYPE_A, _TYPE_SRV, _TYPE_TXT
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from kiosk.net.addresses import SERVICE_TYPE, host_addresses
+from kiosk.log import QuietLogger
+from kiosk.net.addresses import SERVICE_TYPE, host_addresses, is_loopback, peer_address_ok
 
 _log = logging.getLogger(__name__)
 
@@ -32,6 +40,8 @@ RESOLVE_TIMEOUT_MS = 3000
 #: A device that answered for a name stays a candidate this long after it was last seen (the
 #: TTL of an SRV record): another device announcing the same name flushes it from the cache.
 KEEP_S = 120.0
+#: Records kept in all: a store has a handful of mirrors; a rogue's thousand names cost no more.
+MAX_RECORDS = 64
 
 
 @dataclass(frozen=True)
@@ -117,9 +127,20 @@ def _txt(text: bytes) -> dict[str, str]:
 class MirrorDirectory:
     """Live set of the mirrors on the LAN; async_start/async_stop on the network loop."""
 
-    def __init__(self, interfaces: list[str] | None = None, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        interfaces: list[str] | None = None,
+        on_change: Callable[[], None] | None = None,
+        proven: Callable[[str], bool] | None = None,
+    ) -> None:
         self._interfaces = interfaces
         self._on_change = on_change
+        # whether the device at "ADDR:PORT" proved it belongs to the store (kept first when full)
+        self._proven = proven or (lambda where: False)
+        # loopback peers only where we were told to look on loopback (tests, one-machine set-ups)
+        self._loopback = any(is_loopback(a) for a in interfaces or [])
+        self._quiet = QuietLogger(_log)
+        self._full = QuietLogger(_log)
         self._zc: AsyncZeroconf | None = None
         self._browser: AsyncServiceBrowser | None = None
         # Per service name, every device that answered for it, with each id its TXT gave:
@@ -169,6 +190,12 @@ class MirrorDirectory:
         task.add_done_callback(self._tasks.discard)
 
     async def _resolve(self, zeroconf: Zeroconf, service_type: str, name: str) -> None:
+        try:
+            await self._resolve_name(zeroconf, service_type, name)
+        except Exception as exc:  # one bad answer must not stop the directory following the others
+            self._quiet.warning("could not follow %s: %s: %s", name, type(exc).__name__, exc)
+
+    async def _resolve_name(self, zeroconf: Zeroconf, service_type: str, name: str) -> None:
         info = AsyncServiceInfo(service_type, name)
         if not await info.async_request(zeroconf, RESOLVE_TIMEOUT_MS):
             _log.debug("could not resolve %s", name)
@@ -177,10 +204,44 @@ class MirrorDirectory:
         before = self._records.get(name, {})
         seen = {k: v for k, v in before.items() if now - v[1] <= KEEP_S}
         for record in records_for(zeroconf, info):
-            seen[(record.host, record.port, record.mirror_id)] = (record, now)
-        self._records[name] = seen
-        if [r for r, _ in seen.values()] != [r for r, _ in before.values()]:
+            record = self._usable(record)
+            if record is not None:
+                seen[(record.host, record.port, record.mirror_id)] = (record, now)
+        if seen:
+            self._records[name] = seen
+        else:
+            self._records.pop(name, None)
+        evicted = self._evict()
+        if evicted or [r for r, _ in self._records.get(name, {}).values()] != [r for r, _ in before.values()]:
             self._changed()
+
+    def _usable(self, record: MirrorRecord) -> MirrorRecord | None:
+        """``record`` with only the addresses a mirror can have; None when it announced none such."""
+        addresses = [a for a in record.addresses if peer_address_ok(a, self._loopback)]
+        if addresses == record.addresses:
+            return record
+        if not addresses:
+            _log.debug("ignoring %s: no address another mirror can have (%s)", record.name, ", ".join(record.addresses))
+            return None
+        return replace(record, addresses=addresses)
+
+    def _evict(self) -> bool:
+        """Keep at most ``MAX_RECORDS``: unproven ones go before proven ones, the least recently seen first."""
+        kept = [(self._is_proven(record), seen, name, key)
+                for name, records in self._records.items() for key, (record, seen) in records.items()]
+        if len(kept) <= MAX_RECORDS:
+            return False
+        kept.sort(key=lambda k: (k[0], k[1]))
+        for _, _, name, key in kept[: len(kept) - MAX_RECORDS]:
+            del self._records[name][key]
+            if not self._records[name]:
+                del self._records[name]
+        self._full.warning("more than %d mirrors are announced on the LAN; the directory keeps %d, "
+                           "those that proved they belong to the store first", MAX_RECORDS, MAX_RECORDS)
+        return True
+
+    def _is_proven(self, record: MirrorRecord) -> bool:
+        return bool(record.addresses) and self._proven(f"{record.addresses[0]}:{record.port}")
 
     def _changed(self) -> None:
         if self._on_change is not None:

@@ -30,6 +30,7 @@ from kiosk.net.auth import Auth, api_token
 from kiosk.net.context import LookSource, NetContext
 from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
+from kiosk.net.peers import PeerBook
 from kiosk.net.feed import EventFeed
 from kiosk.net.outbox import Outbox, OutboxSettings
 from kiosk.net.pacing import BytePacer
@@ -110,7 +111,8 @@ class NetService:
             self._db = None
             raise
         interfaces = api.interfaces or None
-        self._directory = MirrorDirectory(interfaces)
+        peers = PeerBook()
+        self._directory = MirrorDirectory(interfaces, proven=peers.is_proven)
         if api.announce:
             self._announcer = Announcer(
                 Announcement(api.name, sock.getsockname()[1], mirror_id, __version__, api.room, api.store, "idle"),
@@ -130,6 +132,7 @@ class NetService:
             camera=self.parts.camera,
             readings=self.parts.readings,
             directory=self._directory,
+            peers=peers,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from kiosk.net import addresses
 
 
@@ -21,3 +23,23 @@ def test_an_interface_whose_link_is_down_is_not_announced(tmp_path, monkeypatch)
     monkeypatch.setattr(addresses.ifaddr, "get_adapters", lambda: adapters)
     # usb0 has no operstate file here (not Linux's sysfs): assumed usable, as before
     assert addresses.host_addresses() == ["10.8.0.2", "172.16.0.9", "192.168.10.23"]
+
+
+@pytest.mark.parametrize(
+    "address,loopback,ok",
+    [
+        ("10.0.0.5", False, True),
+        ("192.168.1.20", False, True),
+        ("127.0.0.1", False, False),  # the mirror itself: a rogue's way to its local services
+        ("127.0.0.66", True, True),  # allowed when the mirror itself browses on loopback (tests)
+        ("169.254.10.1", False, False),  # link-local
+        ("224.0.0.251", False, False),  # multicast (mDNS's own group)
+        ("0.0.0.0", True, False),
+        ("255.255.255.255", True, False),
+        ("240.0.0.1", False, False),
+        ("not-an-address", True, False),
+        ("::1", True, False),
+    ],
+)
+def test_only_addresses_another_mirror_can_have_are_contacted(address, loopback, ok):
+    assert addresses.peer_address_ok(address, loopback) is ok

@@ -1,0 +1,86 @@
+"""What saying hello to each discovered address taught this mirror: who proved to be a mirror of
+the store, who failed and when to try it again, and how many hellos may be out at once.
+
+Anyone on the LAN can announce as many ``_smartmirror._tcp`` names as it likes, each pointing
+at an address and port of its choosing. Without limits every console refresh would send a
+hello to each of them: the mirror would knock on whatever a rogue names, as often as the
+console asks. So a device that failed a hello is left alone for a while (doubling, up to
+``MAX_BACKOFF_S``), at most ``MAX_HELLOS`` hellos run at once, and the book itself is bounded.
+The console, ``kiosk discover`` and the directory's eviction (proven devices are kept over
+unproven ones) share one book per process; it lives on one event loop, so it needs no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Hellos in flight at once, across every console refresh and ``kiosk discover`` pass.
+MAX_HELLOS = 8
+FIRST_BACKOFF_S = 15.0
+MAX_BACKOFF_S = 300.0
+#: Addresses remembered; the least recently heard of is forgotten first.
+MAX_ENTRIES = 256
+
+
+@dataclass
+class _Entry:
+    proven: str = ""  # the id it proved last time; "" when it did not
+    failures: int = 0
+    retry_at: float = 0.0
+    problem: str = ""
+    reachable: bool = False  # it answered the last hello, wrongly
+
+
+class PeerBook:
+    """Outcomes of hellos per ``ADDR:PORT``, with backoff; a shared limit on hellos in flight."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_hellos: int = MAX_HELLOS) -> None:
+        self._clock = clock
+        self._max_hellos = max_hellos
+        self._slots: asyncio.Semaphore | None = None
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def waiting(self, where: str) -> tuple[str, bool] | None:
+        """None when ``where`` may be asked now; else (why not in words, whether it answered last time)."""
+        entry = self._entries.get(where)
+        if entry is None or entry.failures == 0:
+            return None
+        left = entry.retry_at - self._clock()
+        if left <= 0:
+            return None
+        return f"{entry.problem} (not asked again for {left:.0f} s)", entry.reachable
+
+    def is_proven(self, where: str) -> bool:
+        """Whether the device at ``where`` proved at its last hello that it belongs to the store."""
+        entry = self._entries.get(where)
+        return entry is not None and bool(entry.proven)
+
+    def slot(self) -> asyncio.Semaphore:
+        """``async with book.slot():`` around a hello; at most ``MAX_HELLOS`` at once."""
+        if self._slots is None:  # made on first use, on the loop that uses it
+            self._slots = asyncio.Semaphore(self._max_hellos)
+        return self._slots
+
+    def proved(self, where: str, peer_id: str) -> None:
+        entry = self._entry(where)
+        entry.proven, entry.failures, entry.retry_at, entry.problem, entry.reachable = peer_id, 0, 0.0, "", True
+
+    def failed(self, where: str, problem: str, reachable: bool = False) -> None:
+        """The hello to ``where`` failed (``reachable``: it answered, without a valid proof)."""
+        entry = self._entry(where)
+        entry.proven = ""
+        entry.reachable = reachable
+        entry.failures += 1
+        entry.problem = problem
+        entry.retry_at = self._clock() + min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(entry.failures - 1, 16))
+
+    def _entry(self, where: str) -> _Entry:
+        entry = self._entries.pop(where, None) or _Entry()
+        self._entries[where] = entry  # most recent last
+        while len(self._entries) > MAX_ENTRIES:
+            self._entries.popitem(last=False)
+        return entry

@@ -1,0 +1,73 @@
+"""kiosk.net.peers: backoff after a failed hello, the limit on hellos in flight, a bounded book."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kiosk.net import peers
+from kiosk.net.peers import PeerBook
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_device_that_failed_is_left_alone_for_longer_each_time():
+    clock = Clock()
+    book = PeerBook(clock)
+    where = "10.0.0.66:8080"
+    assert book.waiting(where) is None
+    waits = []
+    for _ in range(8):
+        book.failed(where, "it does not answer")
+        problem, reachable = book.waiting(where)
+        assert problem.startswith("it does not answer (not asked again for") and reachable is False
+        start = clock.now
+        while book.waiting(where) is not None:
+            clock.now += 1
+        waits.append(clock.now - start)
+    assert waits[:3] == [peers.FIRST_BACKOFF_S, 2 * peers.FIRST_BACKOFF_S, 4 * peers.FIRST_BACKOFF_S]
+    assert max(waits) == peers.MAX_BACKOFF_S
+    book.proved(where, "mirror-b")  # a success forgets the failures
+    assert book.waiting(where) is None and book.is_proven(where)
+    book.failed(where, "not a mirror of this store", reachable=True)
+    assert not book.is_proven(where) and book.waiting(where)[1] is True
+
+
+def test_no_more_than_the_limit_of_hellos_are_in_flight():
+    book = PeerBook(max_hellos=3)
+    inflight, most = 0, 0
+
+    async def hello(release: asyncio.Event):
+        nonlocal inflight, most
+        async with book.slot():
+            inflight += 1
+            most = max(most, inflight)
+            await release.wait()
+            inflight -= 1
+
+    async def main():
+        release = asyncio.Event()
+        tasks = [asyncio.create_task(hello(release)) for _ in range(20)]
+        while inflight < 3:
+            await asyncio.sleep(0)
+        for _ in range(50):  # give every other task its chance to (wrongly) start
+            await asyncio.sleep(0)
+        assert inflight == 3
+        release.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert most == 3
+
+
+def test_the_book_is_bounded():
+    book = PeerBook()
+    for i in range(peers.MAX_ENTRIES + 50):
+        book.failed(f"10.0.{i // 250}.{i % 250}:8080", "it does not answer")
+    assert len(book._entries) == peers.MAX_ENTRIES
+    assert book.waiting("10.0.0.0:8080") is None  # the oldest was forgotten
