@@ -4,6 +4,14 @@ With ``--prometheus FILE`` and/or ``--ansible-inventory FILE`` it writes the sto
 Prometheus (``file_sd``) and Ansible, and keeps running: each change on the LAN rewrites the
 files atomically (a reader never sees half a file). ``--once`` writes them after one listening
 window and exits, like the plain listing.
+
+The fleet files take only mirrors that prove they belong to the store (``kiosk.net.fleet_proof``):
+the inventory is where the Ansible play sends the store's secrets, so a device announcing a
+mirror's id, or one of its own, must not get into it. That needs the store secret: ``--store-secret
+FILE``, else the one this machine's configuration names when it exists. Without one the command
+refuses to write the files, unless ``--unverified`` (Prometheus only) lets announced devices in
+as they are, never in place of a mirror the file already has. The plain listing shows what is
+announced, proven or not: it is for looking, not for trusting.
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ import json
 import logging
 import os
 import signal
+import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from kiosk.config import load_config
@@ -36,6 +46,16 @@ def register(subparsers) -> None:
     p.add_argument(
         "--once", action="store_true", help="with --prometheus/--ansible-inventory: write after --timeout seconds and exit"
     )
+    p.add_argument(
+        "--store-secret", metavar="FILE",
+        help="the store secret (hex) the mirrors must prove they hold to enter the files "
+        "(default: the one the configuration names, when it exists)",
+    )
+    p.add_argument(
+        "--unverified", action="store_true",
+        help="with --prometheus and no store secret: write every announced mirror, unproven "
+        "(a new announcement never moves a mirror already in the file)",
+    )
     p.set_defaults(func=discover)
 
 
@@ -45,22 +65,33 @@ def discover(args: argparse.Namespace) -> int:
     files = FleetFiles(args.prometheus, args.ansible_inventory)
     if args.once and not files.wanted:
         raise UsageError("--once goes with --prometheus FILE or --ansible-inventory FILE")
+    if (args.store_secret or args.unverified) and not files.wanted:
+        raise UsageError("--store-secret and --unverified go with --prometheus FILE or --ansible-inventory FILE")
+    if args.unverified and args.store_secret:
+        raise UsageError("--unverified writes unproven mirrors and --store-secret proven ones: choose one")
+    if args.unverified and args.ansible_inventory:
+        raise UsageError("--unverified cannot write an inventory: the Ansible play sends the store's secrets to "
+                         "every host in it, so it takes only mirrors that prove they hold the store secret")
     files.check()
     from kiosk.net.addresses import host_addresses
     from kiosk.net.discover import async_browse
 
+    config = load_config(None)
+    trust = _store_trust(args.store_secret, config) if files.wanted and not args.unverified else None
     # $KIOSK_CONFIG's api.interfaces, when set, keeps the search on those addresses
-    interfaces = load_config(None).api.interfaces or host_addresses()
+    interfaces = config.api.interfaces or host_addresses()
     if not interfaces:
         raise UsageError("this machine has no network address to look for mirrors on")
     if files.wanted and not args.once:
-        asyncio.run(_watch(args.timeout, interfaces, files))
+        asyncio.run(_watch(args.timeout, interfaces, files, trust))
         return 0
-    mirrors = asyncio.run(async_browse(args.timeout, interfaces))
     if files.wanted:
-        count = files.write(mirrors)
+        mirrors, count, left_out = asyncio.run(_once(args.timeout, interfaces, files, trust))
+        for sentence in left_out:
+            print(f"kiosk discover: {sentence}", file=sys.stderr)
         print(f"{count} mirrors written to {', '.join(files.paths())} ({len(mirrors)} seen in {args.timeout:g} s)")
         return 0
+    mirrors = asyncio.run(async_browse(args.timeout, interfaces))
     if args.json:
         print(json.dumps([m.as_dict() for m in mirrors], indent=2))
         return 0
@@ -74,26 +105,83 @@ def discover(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _watch(timeout: float, interfaces: list[str], files: FleetFiles) -> None:
-    """Keep browsing; write the files after the first window and on every change, until SIGTERM/SIGINT."""
+def _store_trust(path: str | None, config):
+    """Peer trust over the store secret: ``path``, else the configuration's when it exists (never created)."""
+    from kiosk.identity.cardkey import load_secret
+    from kiosk.identity.errors import IdentityError
+    from kiosk.net.trust import PeerTrust, secret_path
+    from kiosk.paths import data_dir
+
+    chosen = Path(path).expanduser() if path else secret_path(config, data_dir(config))
+    if chosen is None or (not path and not chosen.exists()):
+        raise UsageError(
+            "the fleet files take only mirrors that prove they hold the store secret, and this machine has "
+            "none: pass --store-secret FILE (or --unverified with --prometheus alone)"
+        )
+    try:
+        secret = load_secret(chosen)
+    except IdentityError as exc:
+        raise UsageError(str(exc)) from None
+    return PeerTrust(secret, str(uuid.uuid4()))  # an id of our own for the hellos
+
+
+def _directory(interfaces: list[str], peers, on_change=None):
     from kiosk.net.discover import MirrorDirectory
+
+    return MirrorDirectory(interfaces, on_change=on_change, proven=peers.is_proven)
+
+
+async def _once(timeout: float, interfaces: list[str], files: FleetFiles, trust) -> tuple[list, int, list[str]]:
+    """One listening window, then the files: (records seen, mirrors written, devices left out in words)."""
+    from kiosk.net.peers import PeerBook
+
+    peers = PeerBook()
+    directory = _directory(interfaces, peers)
+    await directory.async_start()
+    try:
+        await asyncio.sleep(timeout)
+        records = directory.mirrors()
+    finally:
+        await directory.async_stop()
+    count, left_out = await files.update(records, _prover(trust, peers))
+    return records, count, left_out
+
+
+def _prover(trust, peers):
+    from kiosk.net.fleet_proof import FleetProof
+
+    return FleetProof(trust, peers) if trust is not None else None
+
+
+async def _watch(timeout: float, interfaces: list[str], files: FleetFiles, trust) -> None:
+    """Keep browsing; write the files after the first window and on every change, until SIGTERM/SIGINT."""
+    from kiosk.log import QuietLogger
+    from kiosk.net.peers import PeerBook
 
     loop = asyncio.get_running_loop()
     changed, stop = asyncio.Event(), asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    directory = MirrorDirectory(interfaces, on_change=changed.set)
+    peers = PeerBook()
+    prover = _prover(trust, peers)
+    directory = _directory(interfaces, peers, on_change=changed.set)
+    told: set[str] = set()  # devices left out already reported (each once, while it stays out)
     await directory.async_start()
+    quiet = QuietLogger(_log)
     try:
         await _wait_any(stop, timeout)
         while not stop.is_set():
             changed.clear()
             try:
-                count = files.write(directory.mirrors())
-            except Exception as exc:  # a full disk or a removed folder: say so, try again
-                _log.warning("could not write the fleet files, trying again in %g s: %s", RETRY_S, exc)
+                count, left_out = await files.update(directory.mirrors(), prover)
+            except Exception as exc:  # a full disk, a removed folder, anything: say so, try again
+                quiet.warning("could not write the fleet files, trying again in %g s: %s", RETRY_S, exc)
                 await _wait_any(stop, RETRY_S)
                 continue
+            quiet.clear()
+            for sentence in sorted(set(left_out) - told):
+                _log.warning("%s", sentence)
+            told = set(left_out)
             _log.info("%d mirrors in %s", count, ", ".join(files.paths()))
             await _wait_any(stop, None, changed)
             await _wait_any(stop, SETTLE_S)
@@ -117,7 +205,8 @@ class FleetFiles:
     def __init__(self, prometheus: str | None, inventory: str | None) -> None:
         self._prometheus = Path(prometheus) if prometheus else None
         self._inventory = Path(inventory) if inventory else None
-        self._fleet: dict | None = None
+        self._fleet: dict | None = None  # the target file's mirrors
+        self._present: dict = {}  # the mirrors proven while this command runs: the inventory's
 
     @property
     def wanted(self) -> bool:
@@ -132,20 +221,40 @@ class FleetFiles:
             if path is not None and not path.resolve().parent.is_dir():
                 raise UsageError(f"cannot write {path}: the folder {path.resolve().parent} does not exist")
 
-    def write(self, mirrors: list) -> int:
-        """Merge ``mirrors`` into the fleet, rewrite the files that changed; returns the fleet's size."""
+    async def update(self, records: list, prover) -> tuple[int, list[str]]:
+        """Prove ``records`` (``prover`` None: ``--unverified``), merge, rewrite the files that changed.
+
+        Returns the number of mirrors written and, one sentence each, the devices left out.
+        """
+        if prover is None:
+            return self.write([], records)
+        roll = await prover.check(records)
+        count, refused = self.write(roll.proven)
+        return count, [*refused, *(d.sentence() for d in roll.left_out)]
+
+    def write(self, proven: list, unproven: list = ()) -> tuple[int, list[str]]:
+        """Merge proven mirrors (and, ``--unverified``, announced records) into the fleet; rewrite the files.
+
+        The target file keeps every mirror it had; the inventory holds the mirrors proven while
+        this command runs, since the play sends each of its hosts the store's secrets.
+        Returns the number of mirrors written and the announcements refused, in words.
+        """
         from kiosk.net import fleet
 
         if self._fleet is None:
             self._fleet = {}
             if self._prometheus is not None and self._prometheus.is_file():
                 self._fleet = fleet.parse_prometheus_targets(self._prometheus.read_text(encoding="utf-8"))
-        self._fleet = fleet.merge(self._fleet, mirrors)
+        self._fleet = fleet.merge(self._fleet, proven)
+        self._present = fleet.merge(self._present, proven)
+        refused: list[str] = []
+        if unproven:
+            self._fleet, refused = fleet.merge_unproven(self._fleet, list(unproven))
         if self._prometheus is not None:
             _replace(self._prometheus, fleet.prometheus_targets(self._fleet))
         if self._inventory is not None:
-            _replace(self._inventory, fleet.ansible_inventory(self._fleet))
-        return len(self._fleet)
+            _replace(self._inventory, fleet.ansible_inventory(self._present))
+        return len(self._fleet if self._prometheus is not None else self._present), refused
 
 
 def _replace(path: Path, text: str) -> None:

@@ -43,6 +43,11 @@ def link_up(interface: str) -> bool:
     return state not in ("down", "lowerlayerdown", "notpresent", "dormant")
 
 
+def mirror_host(mirror_id: str) -> str:
+    """The mDNS host name a mirror announces (without ``.local.``): one of its own, from its id."""
+    return f"smartmirror-{mirror_id.replace('-', '')[:12]}"
+
+
 def is_loopback(text: str) -> bool:
     """True for an IPv4 loopback address (127.0.0.0/8); False for anything else, valid or not."""
     try:

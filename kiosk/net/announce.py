@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from zeroconf import DNSQuestionType, IPVersion
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from kiosk.net.addresses import SERVICE_TYPE, host_addresses
+from kiosk.net.addresses import SERVICE_TYPE, host_addresses, mirror_host
 
 _log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Announcement:
 
     def host_name(self) -> str:
         """A host name of our own, so two mirrors never claim the same A record."""
-        return f"smartmirror-{self.mirror_id.replace('-', '')[:12]}.local."
+        return f"{mirror_host(self.mirror_id)}.local."
 
 
 class Announcer:

@@ -83,7 +83,8 @@ def hello(body: Hello, request: Request) -> dict:
 @router.get("/overview")
 async def overview(call: PeerCall = Depends(peer_call), ctx: NetContext = Depends(get_ctx)) -> Response:
     requests = await asyncio.to_thread(ctx.assist.recent)
-    return call.answer(200, {**mirror_card(ctx), "requests": [r.as_dict() for r in requests]})
+    # the version too: ``kiosk discover`` labels a proven mirror with what it signed, not its TXT
+    return call.answer(200, {**mirror_card(ctx), "version": ctx.version, "requests": [r.as_dict() for r in requests]})
 
 
 @router.post("/assist/{request_id}/ack")

@@ -7,6 +7,7 @@ discovered fleet and the playbook are checked together.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.net.discover import MirrorRecord
-from kiosk.net.fleet import ansible_inventory, merge
+from kiosk.net.fleet import FleetMirror, ansible_inventory, merge
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "deploy" / "ansible" / "provision.yml"
@@ -29,13 +29,13 @@ pytestmark = [
 ]
 
 
-def _mirror(n: int, room: str) -> MirrorRecord:
-    mirror_id = f"00000000-0000-4000-8000-00000000000{n}"
-    return MirrorRecord(name=f"Mirror {room}", host=f"mirror-{n}.local", addresses=["127.0.0.1"], port=8080,
-                        txt={"id": mirror_id, "store": "Oxford Street", "room": room, "ver": "0.1.0"})
+def _mirror(n: int, room: str) -> FleetMirror:
+    """A mirror as ``kiosk discover`` enters it once it proved itself."""
+    return FleetMirror(mirror_id=f"00000000-0000-4000-8000-00000000000{n}", name=f"Mirror {room}", host=f"mirror-{n}.local",
+                       address="127.0.0.1", port=8080, store="Oxford Street", room=room, version="0.1.0")
 
 
-def _play(tmp: Path, inventory: Path, *extra: str) -> subprocess.CompletedProcess:
+def _play(tmp: Path, inventory: Path, *extra: str, ok: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, ANSIBLE_HOME=str(tmp / "ansible-home"), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
                SMARTMIRROR_PROVISION_BYTECODE="0", TMPDIR=str(tmp), ANSIBLE_LOCALHOST_WARNING="0")
     res = subprocess.run(
@@ -43,7 +43,7 @@ def _play(tmp: Path, inventory: Path, *extra: str) -> subprocess.CompletedProces
          "-e", "provision_become=false", "-e", "target=store_oxford_street", *extra],
         capture_output=True, text=True, env=env, timeout=300, cwd=tmp,
     )
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    assert res.returncode == 0 or not ok, res.stdout[-4000:] + res.stderr[-2000:]
     return res
 
 
@@ -81,3 +81,17 @@ def test_playbook_provisions_each_mirror_with_its_room_in_batches_and_a_rerun_ch
     recap = _recap(res.stdout)
     assert set(recap) >= {"mirror-1", "mirror-2"}
     assert all(recap[h]["changed"] == 0 and recap[h]["failed"] == 0 for h in ("mirror-1", "mirror-2")), recap
+
+
+def test_a_discovered_host_that_never_proved_itself_gets_no_secret(tmp_path):
+    """An inventory ``kiosk discover`` wrote before mirrors had to prove themselves is refused first thing."""
+    inventory = tmp_path / "inventory.yml"
+    data = json.loads(ansible_inventory(merge({}, [_mirror(1, "1")])))
+    room = data["all"]["children"]["smartmirrors"]["children"]["store_oxford_street"]["children"]["store_oxford_street_room_1"]
+    del room["hosts"]["mirror-1"]["mirror_proven"]
+    inventory.write_text(json.dumps(data))
+    secret = tmp_path / "store.secret"
+    secret.write_text("ab" * 32 + "\n")
+    res = _play(tmp_path, inventory, "-e", f"store_secret_file={secret}", ok=False)
+    assert res.returncode != 0 and "never proved" in res.stdout, res.stdout[-3000:]
+    assert not (tmp_path / "hosts" / "mirror-1" / "etc/smartmirror/store-secret").exists()

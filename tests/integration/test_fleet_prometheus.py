@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.netns, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "docs" / "monitoring" / "smartmirror-alerts.yml"
 PROM_PORT = 19090
+STORE_SECRET = "5f" * 32
 
 PROMETHEUS_CONFIG = """global:
   scrape_interval: 1s
@@ -41,6 +42,14 @@ scrape_configs:
       - files: [{targets}]
         refresh_interval: 1s
 """
+
+
+def _library(path: Path) -> Path:
+    """A data folder holding the store secret every mirror of the test's store shares."""
+    path.mkdir(parents=True)
+    (path / "store-secret").write_text(STORE_SECRET + "\n")
+    (path / "store-secret").chmod(0o600)
+    return path
 
 
 def _config(path: Path, room: str) -> Path:
@@ -79,9 +88,11 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
     if not shutil.which("prometheus"):
         pytest.skip("prometheus is not installed (scripts/test installs Debian's prometheus)")
     targets, inventory = tmp_path / "smartmirrors.json", tmp_path / "inventory.yml"
-    mirror_a, _ = lab.mirror(lab.ns_a, lab.addr_a, tmp_path / "lib-a", _config(tmp_path / "a.toml", "3"))
+    secret = _library(tmp_path / "secret") / "store-secret"  # store IT's copy, as the Ansible play has it
+    mirror_a, _ = lab.mirror(lab.ns_a, lab.addr_a, _library(tmp_path / "lib-a"), _config(tmp_path / "a.toml", "3"))
     discover = lab.spawn(
-        lab.ns_b, *KIOSK, "discover", "--timeout", "2", "--prometheus", str(targets), "--ansible-inventory", str(inventory)
+        lab.ns_b, *KIOSK, "discover", "--timeout", "2", "--prometheus", str(targets), "--ansible-inventory", str(inventory),
+        "--store-secret", str(secret),
     )
     try:
         _wait(lambda: len(_targets(targets)) == 1, 30, "kiosk discover never wrote the first mirror into the target file")
@@ -113,7 +124,8 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
     once = tmp_path / "once.json"
     once.write_text(json.dumps([{"targets": ["10.9.9.9:8080"], "labels": {"id": "old-mirror", "store": "S", "room": "9"}}]))
     res = subprocess.run(
-        ["ip", "netns", "exec", lab.ns_b, *KIOSK, "discover", "--once", "--timeout", "2", "--prometheus", str(once)],
+        ["ip", "netns", "exec", lab.ns_b, *KIOSK, "discover", "--once", "--timeout", "2", "--prometheus", str(once),
+         "--store-secret", str(secret)],
         capture_output=True, text=True, timeout=60, cwd=ROOT, env=lab.env,
     )
     assert res.returncode == 0, res.stderr
@@ -122,7 +134,7 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
     assert _targets(once)[id_a] == group_a
 
     # a second mirror comes up while discover runs: the file is rewritten and Prometheus follows
-    mirror_b, _ = lab.mirror(lab.ns_b, lab.addr_b, tmp_path / "lib-b", _config(tmp_path / "b.toml", "4"))
+    mirror_b, _ = lab.mirror(lab.ns_b, lab.addr_b, _library(tmp_path / "lib-b"), _config(tmp_path / "b.toml", "4"))
     _wait(lambda: len(_targets(targets)) == 2, 20, "the second mirror never reached the target file")
     id_b = next(i for i in _targets(targets) if i != id_a)
     _wait(lambda: api.up().get(id_b, (0,))[0] == 1.0, 30, "Prometheus never scraped the second mirror")

@@ -43,3 +43,7 @@ def test_an_interface_whose_link_is_down_is_not_announced(tmp_path, monkeypatch)
 )
 def test_only_addresses_another_mirror_can_have_are_contacted(address, loopback, ok):
     assert addresses.peer_address_ok(address, loopback) is ok
+
+
+def test_a_mirrors_host_name_comes_from_its_id():
+    assert addresses.mirror_host("0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b") == "smartmirror-0b8e2c5e5d0e"

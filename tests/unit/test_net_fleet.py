@@ -1,4 +1,4 @@
-"""kiosk.net.fleet: Prometheus file_sd targets and the Ansible inventory from discovered mirrors."""
+"""kiosk.net.fleet: Prometheus file_sd targets and the Ansible inventory from proven mirrors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from kiosk.net.fleet import (
     ansible_inventory,
     group_name,
     merge,
+    merge_unproven,
     parse_prometheus_targets,
     prometheus_targets,
+    proven_mirror,
 )
 
 ID_A = "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b"
@@ -28,8 +30,14 @@ def record(mirror_id: str, address: str, room: str, store: str = "Oxford St.", n
     )
 
 
+def proven(mirror_id: str, address: str, room: str, store: str = "Oxford St.", name: str = "Mirror"):
+    """The entry of a device at ``address`` that proved to be ``mirror_id`` and signed this card."""
+    card = {"id": mirror_id, "name": name, "room": room, "store": store, "state": "idle", "version": "0.1.0"}
+    return proven_mirror(record(mirror_id, address, room, store, name), mirror_id, card)
+
+
 def test_targets_are_labelled_and_scraped_on_the_fixed_metrics_path():
-    fleet = merge({}, [record(ID_A, "10.0.0.5", "3")])
+    fleet = merge({}, [proven(ID_A, "10.0.0.5", "3")])
     groups = json.loads(prometheus_targets(fleet))
     assert groups == [
         {
@@ -49,20 +57,48 @@ def test_targets_are_labelled_and_scraped_on_the_fixed_metrics_path():
 
 
 def test_a_mirror_that_goes_quiet_stays_a_target_and_a_new_address_replaces_the_old():
-    fleet = merge({}, [record(ID_A, "10.0.0.5", "3"), record(ID_B, "10.0.0.6", "4")])
-    fleet = merge(fleet, [record(ID_A, "10.0.0.9", "3")])  # B said nothing, A moved
+    fleet = merge({}, [proven(ID_A, "10.0.0.5", "3"), proven(ID_B, "10.0.0.6", "4")])
+    fleet = merge(fleet, [proven(ID_A, "10.0.0.9", "3")])  # B said nothing, A moved (and proved it)
     targets = {g["labels"]["id"]: g["targets"] for g in json.loads(prometheus_targets(fleet))}
     assert targets == {ID_A: ["10.0.0.9:8080"], ID_B: ["10.0.0.6:8080"]}
 
 
+def test_one_mirror_proven_at_two_addresses_keeps_the_known_one():
+    fleet = merge({}, [proven(ID_A, "10.0.0.7", "3")])
+    fleet = merge(fleet, [proven(ID_A, "10.0.0.5", "3"), proven(ID_A, "10.0.0.7", "3")])
+    assert fleet[ID_A].target == "10.0.0.7:8080"
+
+
+def test_what_a_proven_mirror_signed_labels_it_never_its_announcement():
+    # the announcement (TXT and host) is a rogue's; the device proved to be ID_A and signed its card
+    forged = MirrorRecord(name="Evil", host="mirror-of-someone-else.local", addresses=["10.0.0.5"], port=8080,
+                          txt={"id": "rogue-1", "store": "Elsewhere", "room": "99", "ver": "6.6.6"})
+    card = {"id": ID_A, "name": "Mirror 3", "store": "Oxford St.", "room": "3", "state": "idle", "version": "0.2.0"}
+    mirror = proven_mirror(forged, ID_A, card)
+    assert (mirror.mirror_id, mirror.name, mirror.store, mirror.room, mirror.version) == (ID_A, "Mirror 3", "Oxford St.", "3", "0.2.0")
+    assert mirror.host == "smartmirror-0b8e2c5e5d0e.local" and mirror.target == "10.0.0.5:8080"
+
+
+def test_an_announcement_never_moves_or_shadows_a_known_mirror():
+    """--unverified: a device announcing a mirror's id, or the mirror's address under another id, changes nothing."""
+    known = merge({}, [proven(ID_A, "10.0.0.5", "3")])
+    claims = [record(ID_A, "10.0.0.66", "3"), record("rogue-9", "10.0.0.5", "9"), record(ID_B, "10.0.0.6", "4")]
+    fleet, refused = merge_unproven(known, claims)
+    assert {i: m.target for i, m in fleet.items()} == {ID_A: "10.0.0.5:8080", ID_B: "10.0.0.6:8080"}
+    assert sorted(refused) == [
+        f"10.0.0.5:8080 announces the id rogue-9, but the target is mirror {ID_A}",
+        f"10.0.0.66:8080 announces the id {ID_A} of the mirror at 10.0.0.5:8080; the target stays 10.0.0.5:8080",
+    ]
+
+
 def test_records_without_id_or_address_are_left_out():
-    fleet = merge({}, [record("", "10.0.0.5", "3"), record(ID_A, "", "3")])
-    assert fleet == {}
+    fleet, refused = merge_unproven({}, [record("", "10.0.0.5", "3"), record(ID_A, "", "3")])
+    assert fleet == {} and refused == []
     assert json.loads(prometheus_targets(fleet)) == []
 
 
 def test_the_target_file_reads_back_into_the_same_fleet():
-    fleet = merge({}, [record(ID_A, "10.0.0.5", "3"), record(ID_B, "10.0.0.6", "Fitting room 4", store="Bond St")])
+    fleet = merge({}, [proven(ID_A, "10.0.0.5", "3"), proven(ID_B, "10.0.0.6", "Fitting room 4", store="Bond St")])
     text = prometheus_targets(fleet)
     assert parse_prometheus_targets(text) == fleet
     assert prometheus_targets(parse_prometheus_targets(text)) == text
@@ -76,9 +112,9 @@ def test_a_file_that_is_not_ours_reads_as_an_empty_fleet():
 
 def test_inventory_groups_hosts_by_store_and_room_with_their_provisioning_vars():
     fleet = merge({}, [
-        record(ID_A, "10.0.0.5", "3"),
-        record(ID_B, "10.0.0.6", "Fitting room 4", name="Mirror-2"),
-        record("11111111-2222-4333-8444-555555555555", "10.0.1.7", "1", store="Bond St"),
+        proven(ID_A, "10.0.0.5", "3"),
+        proven(ID_B, "10.0.0.6", "Fitting room 4", name="Mirror-2"),
+        proven("11111111-2222-4333-8444-555555555555", "10.0.1.7", "1", store="Bond St"),
     ])
     inv = json.loads(ansible_inventory(fleet))
     stores = inv["all"]["children"]["smartmirrors"]["children"]
@@ -88,7 +124,7 @@ def test_inventory_groups_hosts_by_store_and_room_with_their_provisioning_vars()
     assert set(rooms) == {"store_oxford_st_room_3", "store_oxford_st_room_fitting_room_4"}
     host = rooms["store_oxford_st_room_3"]["hosts"]["smartmirror-0b8e2c5e5d0e"]
     assert host["ansible_host"] == "10.0.0.5" and host["room"] == "3" and host["store"] == "Oxford St."
-    assert host["mirror_id"] == ID_A
+    assert host["mirror_id"] == ID_A and host["mirror_proven"] is True
 
 
 def test_group_names_are_ansible_identifiers():
