@@ -117,7 +117,7 @@ class ApiConfig(Section):
     store: str = Field("", max_length=63, description="Store name, shown on share pages and announced on the LAN.")
     mirror_id: str = Field("", description="Stable UUID of this mirror; empty: created once and kept in the network database.")
     port: int = Field(8080, ge=0, le=65535, description="TCP port of the HTTP API, share pages and console (0: any free port).")
-    bind: str = Field("0.0.0.0", description="Address the HTTP server listens on (127.0.0.1: this device only).")
+    bind: str = Field("0.0.0.0", description="IPv4 address the HTTP server listens on (0.0.0.0: every one; 127.0.0.1: this device only).")
     interfaces: list[str] = Field(
         default_factory=list, description="IPv4 addresses to announce on; empty: every address except loopback."
     )
@@ -140,6 +140,26 @@ class ApiConfig(Section):
         if value and len(value) < 32:
             raise ValueError("too short: use at least 32 random characters (e.g. openssl rand -hex 24)")
         return value
+
+    @field_validator("bind")
+    @classmethod
+    def _check_bind(cls, value: str) -> str:
+        # the HTTP server listens on an IPv4 socket (kiosk.net.service); "" is every address, as 0.0.0.0
+        if value:
+            import ipaddress
+
+            try:
+                ipaddress.IPv4Address(value)
+            except ValueError:
+                raise ValueError(f"expected an IPv4 address such as 0.0.0.0 or 127.0.0.1, got {value!r}") from None
+        return value
+
+    @field_validator("interfaces")
+    @classmethod
+    def _check_interfaces(cls, value: list[str]) -> list[str]:
+        from kiosk.net.addresses import check_interfaces
+
+        return check_interfaces(value)  # its ValueError names the address that is wrong
 
     @field_validator("pin")
     @classmethod

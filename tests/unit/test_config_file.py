@@ -32,6 +32,10 @@ EXAMPLE = ROOT / "docs" / "kiosk.example.toml"
         ("[api]\ntoken = 'only-20-characters..'\n", "api.token: too short: use at least 32"),
         ("[webhook]\nurl = 'http://store.example/hook'\n", "webhook.secret: needs at least 16 characters"),
         ("[webhook]\nurl = 'http://store.example/hook'\nsecret = ''\n", "webhook.secret: needs at least 16"),
+        ("[api]\ninterfaces = ['x.y']\n", "api.interfaces: 'x.y' is not an IPv4 address"),
+        ("[api]\ninterfaces = ['192.168.10.23', '192.168.10']\n", "api.interfaces: '192.168.10' is not an IPv4 address"),
+        ("[api]\nbind = 'not-an-ip'\n", "api.bind: expected an IPv4 address such as 0.0.0.0 or 127.0.0.1, got 'not-an-ip'"),
+        ("[api]\nbind = '::'\n", "api.bind: expected an IPv4 address"),  # the server's socket is IPv4
     ],
 )
 def test_bad_settings_are_named(tmp_path, toml, message):
@@ -41,6 +45,15 @@ def test_bad_settings_are_named(tmp_path, toml, message):
         load_config(str(path))
     text = str(err.value)
     assert text.startswith(f"{path}: ") and message in text and "\n" not in text
+
+
+def test_the_addresses_the_api_listens_and_announces_on_are_kept(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[api]\nbind = '127.0.0.1'\ninterfaces = ['192.168.10.23', ' 10.0.0.7']\n")
+    api = load_config(str(path)).api
+    assert api.bind == "127.0.0.1" and api.interfaces == ["192.168.10.23", "10.0.0.7"]
+    path.write_text("[api]\nbind = ''\n")  # every address, as 0.0.0.0
+    assert load_config(str(path)).api.bind == ""
 
 
 def test_missing_file_is_an_error_not_defaults(tmp_path):
