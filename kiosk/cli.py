@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KioskError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

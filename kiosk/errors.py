@@ -13,6 +13,7 @@ KioskError                   anything the kiosk reports to a person as one plain
 │   └── CompareQueueFull     too many comparisons are waiting to be rendered
 ├── RecordingError           a recording cannot be made
 │   ├── RecordingRefused     a take could not start (the text says why: disk, no session…)
+│   ├── RecordingInterrupted Ctrl-C or SIGTERM stopped ``kiosk record`` early (exit status 130)
 │   └── EncoderError         no H.264 encoder could be opened, or encoding failed
 ├── AnalysisError            the body analysis cannot run
 │   ├── PoseModelMissing     the configured pose model is not installed
@@ -34,6 +35,8 @@ boundary.
 
 class KioskError(Exception):
     """Base class: ``str(error)`` is one plain sentence for the person who ran the command."""
+
+    exit_status = 1  # what the command line exits with
 
 
 class ConfigError(KioskError):
@@ -86,6 +89,12 @@ class RecordingError(KioskError):
 
 class RecordingRefused(RecordingError):
     """A recording could not start (e.g. the disk is almost full); the text says why."""
+
+
+class RecordingInterrupted(RecordingError):
+    """Ctrl-C or SIGTERM stopped a recording before its length; the text says what was kept."""
+
+    exit_status = 130  # as for any command Ctrl-C ends (kiosk.cli)
 
 
 class EncoderError(RecordingError):

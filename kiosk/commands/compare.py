@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import threading
 from pathlib import Path
 
+from kiosk.commands._interrupt import stop_on_sigterm
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 
@@ -47,7 +46,7 @@ def compare(args: argparse.Namespace) -> int:
     if args.seconds is not None and not 1.0 <= args.seconds <= 60.0:
         raise UsageError("--seconds must be between 1 and 60")
     config = load_config(args.config)
-    _stop_on_sigterm()
+    stop_on_sigterm()  # the half-written file is removed as on Ctrl-C
     maker = PaneMaker(lambda video, rotation: analyse_file(video, rotation, config), lambda: _library(config, args.library),
                       look_rotation=config.display.rotation)
     panes = maker.make_all(args.looks)
@@ -69,16 +68,6 @@ def compare(args: argparse.Namespace) -> int:
         how = f"by time ({look['unaligned_reason']})" if look["aligned_by"] == "time" and data["align"] == "angle" else ""
         print(f"  {look['source']}: {what}" + (f", {how}" if how else ""))
     return 0
-
-
-def _stop_on_sigterm() -> None:
-    """A service manager's SIGTERM ends the render like Ctrl+C: the half-written file is removed."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def _library(config, override: str | None):

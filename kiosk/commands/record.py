@@ -6,8 +6,9 @@ import argparse
 import math
 from pathlib import Path
 
+from kiosk.commands._interrupt import stop_on_sigterm
 from kiosk.config import load_config
-from kiosk.errors import UsageError
+from kiosk.errors import RecordingInterrupted, UsageError
 
 MAX_SECONDS = 3600.0
 
@@ -17,7 +18,9 @@ def register(subparsers) -> None:
         "record",
         help="record a look headless: to one MP4 (--out) or into a look library (--library)",
         description="Record SECONDS of the camera as an H.264 MP4 (yuv420p, +faststart). With --library "
-        "the look is stored in the library and its id is the last line printed.",
+        "the look is stored in the library and its id is the last line printed. Ctrl-C or SIGTERM stops "
+        "the recording early: what was recorded is kept and printed as usual, stderr says so, and the "
+        "exit status is 130.",
     )
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
     p.add_argument("--source", help="camera source spec (default: camera.source), e.g. synthetic: or file:clip.mp4")
@@ -45,11 +48,15 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.recording.sinks import FileSink, LibrarySink
     from kiosk.wiring import build_camera
 
+    stop_on_sigterm()  # a service manager's stop keeps what was recorded, as Ctrl-C does
     source, _spec = build_camera(config, args.source)
     settings = recorder_settings(config, min_s=min(config.recording.min_s, seconds))
     if out is not None:
-        result = record_once(source, FileSink(out), settings, seconds)
-        print(result.path)
+        sink = FileSink(out)
+        sink.remove_abandoned()
+        shot = record_once(source, sink, settings, seconds)
+        print(shot.look.path, flush=True)
+        _say_if_stopped_early(shot, seconds)
         return 0
 
     from kiosk.library import Library
@@ -60,10 +67,17 @@ def run(args: argparse.Namespace) -> int:
     with Library(data_dir(config, args.library)) as library:
         recover(library)
         sink = LibrarySink(library, retention_policy(config))
-        result = record_once(source, sink, settings, seconds, consent_by="operator" if args.consent else None)
-        print(f"recorded {result.duration_s:.2f} s to {result.path}")
-        print(result.look_id)
+        shot = record_once(source, sink, settings, seconds, consent_by="operator" if args.consent else None)
+        print(f"recorded {shot.look.duration_s:.2f} s to {shot.look.path}")
+        print(shot.look.look_id, flush=True)
+        _say_if_stopped_early(shot, seconds)
     return 0
+
+
+def _say_if_stopped_early(shot, seconds: float) -> None:
+    """An interrupted recording is kept and printed; stderr and the exit status (130) say it was cut short."""
+    if shot.interrupted:
+        raise RecordingInterrupted(f"stopped early: kept the first {shot.look.duration_s:.2f} s of the {seconds:g} s asked for")
 
 
 def _check_out(text: str) -> Path:

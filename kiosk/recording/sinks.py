@@ -7,10 +7,15 @@ the disk runs low.
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from pathlib import Path
 
 from kiosk.library import Library, NewLook, RetentionPolicy, apply_retention
+from kiosk.recording.take import lock_if_abandoned
+
+_log = logging.getLogger(__name__)
 
 
 class LibrarySink:
@@ -75,6 +80,24 @@ class FileSink:
 
     def make_room(self) -> None:
         pass
+
+    def remove_abandoned(self) -> None:
+        """Remove takes that an earlier ``kiosk record`` left when it was killed (their lock is free)."""
+        try:
+            folders = sorted(p for p in self.work_root.iterdir() if p.is_dir())
+        except OSError:
+            return  # no work folder: nothing was left
+        for folder in folders:
+            fd = lock_if_abandoned(folder)
+            if fd is None:
+                continue  # another kiosk record is recording into it right now
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+            finally:
+                os.close(fd)
+            _log.warning("removed the unfinished recording %s that an earlier kiosk record left in %s", folder.name,
+                         self.work_root)
+        self.tidy()
 
     def tidy(self) -> None:
         """Remove the work folder once no take is left in it."""

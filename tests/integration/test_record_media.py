@@ -188,3 +188,67 @@ def test_an_existing_file_is_never_overwritten(tmp_path):
     result = kiosk("record", "--source", SMALL, "--seconds", "1", "--out", str(out))
     assert result.returncode != 0 and "already exists" in result.stderr
     assert out.read_bytes() == b"precious"
+
+
+def _recording(cmd: list[str], take_dir: Path, fragments: int) -> subprocess.Popen:
+    """``kiosk record`` in a child, returned once its take holds ``fragments`` fragments (one a keyframe, 1 s)."""
+    import signal
+    import time
+
+    env = dict(os.environ)
+    env.pop("KIOSK_CONFIG", None)
+    # Ctrl-C as a terminal delivers it: a suite started in the background ignores SIGINT.
+    proc = subprocess.Popen([PYTHON, "-m", "kiosk", "record", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        takes = list(take_dir.glob("*/take.mp4")) if take_dir.is_dir() else []
+        if takes and takes[0].read_bytes().count(b"moof") >= fragments:
+            return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"the take never reached {fragments} fragments: {proc.communicate()[1]}")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_recording_keeps_what_was_recorded_and_leaves_no_work_folder(tmp_path, sig):
+    """Ctrl-C or a service manager's stop ends the take early: it is kept and printed, stderr says so, exit 130."""
+    import signal
+
+    out = tmp_path / "look.mp4"
+    proc = _recording(["--source", SMALL, "--seconds", "60", "--out", str(out)], tmp_path / ".kiosk-work", fragments=2)
+    proc.send_signal(getattr(signal, sig))
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stdout.splitlines() == [str(out)]
+    assert stderr.startswith("kiosk: stopped early: kept the first ") and stderr.endswith(" of the 60 s asked for\n"), stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    stream = assert_playable_mp4(out)
+    assert 2.0 <= float(stream["format"]["duration"]) < 30
+    assert list(tmp_path.iterdir()) == [out]  # no .kiosk-work left behind
+
+    lib = tmp_path / "lib"
+    proc = _recording(["--source", SMALL, "--seconds", "60", "--library", str(lib)], lib / "work", fragments=2)
+    proc.send_signal(getattr(signal, sig))
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    look_id = stdout.strip().splitlines()[-1]
+    assert list(library_state(lib)) == [look_id]  # the id printed is the look stored
+    assert "stopped early: kept the first" in stderr and stderr.count("\n") == 1
+    assert list((lib / "work").iterdir()) == []
+
+
+def test_an_interrupted_recording_too_short_to_keep_says_so(tmp_path):
+    import signal
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[recording]\nmax_s = 60\nmin_s = 30\n")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = _recording(["--config", str(config), "--source", SMALL, "--seconds", "60", "--out", str(out_dir / "a.mp4")],
+                      out_dir / ".kiosk-work", fragments=0)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stdout == ""
+    assert stderr == "kiosk: stopped early: the recording was shorter than 30 s and was not kept\n"
+    assert list(out_dir.iterdir()) == []
