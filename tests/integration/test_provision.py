@@ -310,3 +310,47 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
         assert not (tree / gone).exists(), gone
     assert "mirror:" not in (tree / "etc/passwd").read_text()
     assert "mirror" not in members(tree, "video")
+
+
+def stricter_checkout(tmp: Path) -> Path:
+    """A newer checkout whose release accepts fitting-room names of at most 5 characters."""
+    dest = newer_checkout(tmp)
+    source = dest / "kiosk" / "config.py"
+    text = source.read_text()
+    assert 'room: str = Field("", max_length=63,' in text
+    source.write_text(text.replace('room: str = Field("", max_length=63,', 'room: str = Field("", max_length=5,'))
+    return dest
+
+
+def test_a_release_that_rejects_the_settings_is_never_switched_to(tmp_path):
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--store", "Oxford Street", "--room", "Fitting room 3", "--generate-token")
+    strict = stricter_checkout(tmp_path / "strict")
+
+    def switched_parts() -> dict:
+        """What a switch would change: the links, settings, units, rules and the kiosk command."""
+        return {rel: entry for rel, entry in snapshot(tree).items()
+                if not rel.startswith(("opt/smartmirror/releases", "usr/src"))}
+
+    before = switched_parts()
+    res = provision("--root", str(tree), checkout=strict, check=False)
+    assert res.returncode != 0
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.startswith("provision: /etc/smartmirror/kiosk.toml: api.room:"), res.stderr
+    assert "nothing was switched" in res.stderr
+    assert switched_parts() == before  # current, previous, kiosk.toml, units: all as they were
+    assert os.path.isdir(tree / "opt/smartmirror/current/.venv")
+
+    # the stricter release installed by a tree whose settings it accepts, then this checkout over it:
+    # rolling back to it with a room name it rejects is refused the same way
+    other = tmp_path / "other"
+    other.mkdir()
+    provision("--root", str(other), "--room", "3", "--generate-token", checkout=strict)
+    provision("--root", str(other), "--room", "Fitting room 3")
+    tree = other
+    before = switched_parts()
+    res = provision("--root", str(other), "--rollback", check=False)
+    assert res.returncode != 0 and res.stderr.count("\n") == 1, res.stderr
+    assert res.stderr.startswith("provision: /etc/smartmirror/kiosk.toml: api.room:") and "nothing was switched" in res.stderr
+    assert switched_parts() == before
