@@ -144,8 +144,9 @@ class ApiConfig(Section):
     @field_validator("bind")
     @classmethod
     def _check_bind(cls, value: str) -> str:
-        # the HTTP server listens on an IPv4 socket (kiosk.net.service); "" is every address, as 0.0.0.0
-        if value:
+        # the HTTP server listens on an IPv4 socket (kiosk.net.service); "" is every address, as 0.0.0.0,
+        # and "localhost" (which that socket resolves to 127.0.0.1) was always accepted
+        if value and value != "localhost":
             import ipaddress
 
             try:

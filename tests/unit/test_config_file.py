@@ -54,6 +54,8 @@ def test_the_addresses_the_api_listens_and_announces_on_are_kept(tmp_path):
     assert api.bind == "127.0.0.1" and api.interfaces == ["192.168.10.23", "10.0.0.7"]
     path.write_text("[api]\nbind = ''\n")  # every address, as 0.0.0.0
     assert load_config(str(path)).api.bind == ""
+    path.write_text("[api]\nbind = 'localhost'\n")  # the IPv4 socket resolves it: configs that had it still load
+    assert load_config(str(path)).api.bind == "localhost"
 
 
 def test_missing_file_is_an_error_not_defaults(tmp_path):
