@@ -216,10 +216,15 @@ class FleetFiles:
         return [str(p) for p in (self._prometheus, self._inventory) if p is not None]
 
     def check(self) -> None:
-        """Refuse a file whose folder does not exist, before listening for anything."""
+        """Refuse a file whose folder does not exist, or a target file this command did not
+        write (rewriting it would drop what it holds), before listening for anything."""
         for path in (self._prometheus, self._inventory):
             if path is not None and not path.resolve().parent.is_dir():
                 raise UsageError(f"cannot write {path}: the folder {path.resolve().parent} does not exist")
+            if path is not None and path.is_dir():
+                raise UsageError(f"cannot write {path}: it is a folder")
+        if self._prometheus is not None and self._prometheus.exists():
+            self._fleet = _read_targets(self._prometheus)
 
     async def update(self, records: list, prover) -> tuple[int, list[str]]:
         """Prove ``records`` (``prover`` None: ``--unverified``), merge, rewrite the files that changed.
@@ -242,9 +247,7 @@ class FleetFiles:
         from kiosk.net import fleet
 
         if self._fleet is None:
-            self._fleet = {}
-            if self._prometheus is not None and self._prometheus.is_file():
-                self._fleet = fleet.parse_prometheus_targets(self._prometheus.read_text(encoding="utf-8"))
+            self._fleet = _read_targets(self._prometheus) if self._prometheus is not None and self._prometheus.exists() else {}
         self._fleet = fleet.merge(self._fleet, proven)
         self._present = fleet.merge(self._present, proven)
         refused: list[str] = []
@@ -255,6 +258,26 @@ class FleetFiles:
         if self._inventory is not None:
             _replace(self._inventory, fleet.ansible_inventory(self._present))
         return len(self._fleet if self._prometheus is not None else self._present), refused
+
+
+def _read_targets(path: Path) -> dict:
+    """The mirrors of an existing target file; one sentence, and the file left alone, when it is
+    not one this command wrote."""
+    from kiosk.net import fleet
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path} ({exc.strerror or exc})") from None
+    try:
+        if text is None:
+            raise ValueError("it is not UTF-8 text")
+        return fleet.read_prometheus_targets(text)
+    except ValueError as exc:
+        raise UsageError(f"{path} is not a target file kiosk discover wrote: {exc}; it is left as it is "
+                         "(fix it, move it aside or name another file)") from None
 
 
 def _replace(path: Path, text: str) -> None:

@@ -146,14 +146,22 @@ def prometheus_targets(fleet: dict[str, FleetMirror]) -> str:
     return json.dumps(groups, indent=2, ensure_ascii=False) + "\n"
 
 
-def parse_prometheus_targets(text: str) -> dict[str, FleetMirror]:
-    """The fleet a target file written by :func:`prometheus_targets` holds; {} for anything else."""
+def read_prometheus_targets(text: str) -> dict[str, FleetMirror]:
+    """The fleet a target file written by :func:`prometheus_targets` holds (an empty file: none).
+
+    ``ValueError``, saying what is wrong, for a file this command did not write: rewriting it
+    from what could be read would drop the mirrors, or the targets, it could not.
+    """
+    if not text.strip():
+        return {}
     try:
         groups = json.loads(text)
-    except ValueError:
-        return {}
+    except ValueError as exc:
+        raise ValueError(f"it is not JSON ({exc})") from None
+    if not isinstance(groups, list):
+        raise ValueError("it is not a list of target groups")
     fleet = {}
-    for group in groups if isinstance(groups, list) else []:
+    for number, group in enumerate(groups, start=1):
         try:
             labels = group["labels"]
             address, port = group["targets"][0].rsplit(":", 1)
@@ -163,9 +171,10 @@ def parse_prometheus_targets(text: str) -> dict[str, FleetMirror]:
                 version=str(labels.get("version", "")),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-            continue
-        if mirror.mirror_id:
-            fleet[mirror.mirror_id] = mirror
+            raise ValueError(f"target group {number} is not a mirror's (one target, an 'id' label)") from None
+        if not mirror.mirror_id:
+            raise ValueError(f"target group {number} has an empty 'id' label")
+        fleet[mirror.mirror_id] = mirror
     return fleet
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kiosk.net.discover import MirrorRecord
 from kiosk.net.fleet import (
     METRICS_PATH,
@@ -11,9 +13,9 @@ from kiosk.net.fleet import (
     group_name,
     merge,
     merge_unproven,
-    parse_prometheus_targets,
     prometheus_targets,
     proven_mirror,
+    read_prometheus_targets,
 )
 
 ID_A = "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b"
@@ -100,14 +102,22 @@ def test_records_without_id_or_address_are_left_out():
 def test_the_target_file_reads_back_into_the_same_fleet():
     fleet = merge({}, [proven(ID_A, "10.0.0.5", "3"), proven(ID_B, "10.0.0.6", "Fitting room 4", store="Bond St")])
     text = prometheus_targets(fleet)
-    assert parse_prometheus_targets(text) == fleet
-    assert prometheus_targets(parse_prometheus_targets(text)) == text
+    assert read_prometheus_targets(text) == fleet
+    assert prometheus_targets(read_prometheus_targets(text)) == text
+    assert read_prometheus_targets("") == read_prometheus_targets("\n") == {}  # a file made empty to start afresh
 
 
-def test_a_file_that_is_not_ours_reads_as_an_empty_fleet():
-    assert parse_prometheus_targets("not json") == {}
-    assert parse_prometheus_targets('{"targets": []}') == {}
-    assert parse_prometheus_targets('[{"targets": ["host-without-port"], "labels": {"id": "x"}}, 7]') == {}
+@pytest.mark.parametrize("text, why", [
+    ('[{"targets": ["10.0.0.5:8080"], "labels": {"id": "x"}},]', "it is not JSON"),  # one comma too many
+    ('{"targets": []}', "it is not a list of target groups"),
+    ('[{"targets": ["host-without-port"], "labels": {"id": "x"}}]', "target group 1 is not a mirror's"),
+    ('[{"targets": ["10.0.0.5:8080"], "labels": {"id": "x"}}, 7]', "target group 2 is not a mirror's"),
+    ('[{"targets": ["10.0.0.9:9100"], "labels": {"job": "node"}}]', "target group 1 is not a mirror's"),
+])
+def test_a_file_that_is_not_ours_is_refused_rather_than_read_as_empty(text, why):
+    # Rewriting it from what could be read would drop every mirror (or target) it holds.
+    with pytest.raises(ValueError, match=why):
+        read_prometheus_targets(text)
 
 
 def test_inventory_groups_hosts_by_store_and_room_with_their_provisioning_vars():
@@ -131,3 +141,34 @@ def test_group_names_are_ansible_identifiers():
     assert group_name("store", "Zürich Bahnhofstraße 1") == "store_z_rich_bahnhofstra_e_1"
     assert group_name("store", "") == "store_none"
     assert group_name("store", "--") == "store_none"
+
+
+@pytest.fixture
+def loopback_only(tmp_path, monkeypatch):
+    """Should the command ever get as far as listening, it listens on loopback alone."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[api]\ninterfaces = ['127.0.0.1']\n")
+    monkeypatch.setenv("KIOSK_CONFIG", str(config))
+
+
+@pytest.mark.parametrize("content", [b"[{\"targets\": [\"10.0.0.5:8080\"] \"labels\": {}}]", b"\xff\xfe\x00garbage"])
+def test_discover_leaves_a_target_file_it_cannot_read_as_it_is(tmp_path, capsys, content, loopback_only):
+    # Before listening for anything: one sentence, status 1, the file byte for byte as it was.
+    from kiosk.cli import main
+
+    path = tmp_path / "mirrors.json"
+    path.write_bytes(content)
+    code = main(["discover", "--once", "--unverified", "--prometheus", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and path.read_bytes() == content
+    assert err.startswith(f"kiosk: {path} is not a target file kiosk discover wrote: it is not ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_discover_refuses_a_folder_for_a_file(tmp_path, capsys, loopback_only):
+    from kiosk.cli import main
+
+    folder = tmp_path / "targets"
+    folder.mkdir()
+    assert main(["discover", "--once", "--unverified", "--prometheus", str(folder)]) == 1
+    assert capsys.readouterr().err.strip() == f"kiosk: cannot write {folder}: it is a folder"
