@@ -151,6 +151,9 @@ class PeerTrust:
             raise Untrusted("it does not prove it holds this store's secret")
         if at is not None:
             where = answer.get("at")
+            if where is None:  # the proof is right but names no address: an older mirror, or a relay that dropped it
+                raise Untrusted("it does not prove its own address: its kiosk software may be older than this "
+                                "one's (upgrade it, then run discover again), or the hello was passed on")
             expected = self._mac(b"hello-at", self.mirror_id, peer, my_nonce, nonce, at)
             if not isinstance(where, str) or not hmac.compare_digest(expected, where):
                 raise Untrusted(f"the mirror that answered is not the one at {at} (the hello was passed on)")
