@@ -41,7 +41,6 @@ from kiosk.identity.events import (
 )
 from kiosk.identity.prompt import ConsentPromptClosed
 from kiosk.inbox import Inbox
-from kiosk.log import QuietLogger
 from kiosk.opening_hours import parse_opening_hours
 from kiosk.parts import Parts
 from kiosk.recording.events import (
@@ -71,7 +70,6 @@ from kiosk.effects import Effects
 from kiosk.intents import Meaning, gesture_meaning
 
 _log = logging.getLogger(__name__)
-_quiet = QuietLogger(_log)
 
 TICK_S = 0.5
 CORE = "core"  # the core's own place in the start and stop orders
@@ -99,9 +97,8 @@ class KioskCore:
         self._state = SessionState()
         self._running = False
         self._unsubscribe: Callable[[], None] | None = None
-        self._faults = 0
-        self._last_fault = ""
-        self._part_errors: dict[str, str] = {}
+        self._health = parts.vitals.core  # faults and parts that could not start, read by /api/v1/health
+        self._health.watch(lambda: self._inbox.alive)
         self._started: set[str] = set()
 
     # -- what the screen reads --------------------------------------------------------------------
@@ -131,8 +128,9 @@ class KioskCore:
 
     def health(self) -> dict:
         """The core loop's own health: faults caught so far and parts that could not start."""
-        return {"alive": self._inbox.alive, "faults": self._faults,
-                "last_fault": self._last_fault, "parts": dict(self._part_errors)}
+        status = self._health.read()
+        return {"alive": self._inbox.alive, "faults": status.faults,
+                "last_fault": status.last_fault, "parts": status.parts_off}
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -154,8 +152,9 @@ class KioskCore:
                     raise
                 # The mirror still works as a mirror; sharing and help requests say they are off.
                 _log.warning("the %s part is off: %s", name, exc)
-                self._part_errors[name] = str(exc)
+                self._health.part_off(name, str(exc))
         self._inbox.start()
+        self._health.started(True)
 
     def stop(self) -> None:
         """End the visit, then stop the parts (and the core thread) in the order ``kiosk.wiring`` states."""
@@ -171,6 +170,7 @@ class KioskCore:
                 # finish every ended session, then stop listening.
                 if handling:
                     self._inbox.call(self._effects.settle)
+                self._health.started(False)
                 self._inbox.stop()
                 self._running = False
                 if self._unsubscribe is not None:
@@ -282,10 +282,14 @@ class KioskCore:
             self._inbox.post(event)
 
     def _fault(self, what: str, exc: Exception) -> None:
-        self._faults += 1
-        self._last_fault = f"{what}: {type(exc).__name__}: {exc}"
-        _quiet.warning("the core could not handle %s (%s)", what, self._last_fault)
-        _log.debug("the core's fault in detail", exc_info=exc)
+        # The first fault of each kind is an error (it reaches /api/v1/health's last_error and
+        # kiosk_errors_total); its repetitions are counted (the core check) and logged quietly.
+        if self._health.fault(what, exc):
+            _log.error("the core could not handle %s (%s: %s); it carries on", what, type(exc).__name__, exc,
+                       exc_info=exc)
+        else:
+            _log.debug("the core could not handle %s again (%s: %s)", what, type(exc).__name__, exc)
+        self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
         self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
 
     def _handle(self, item) -> None:  # noqa: C901 - one dispatch table, read top to bottom

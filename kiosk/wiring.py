@@ -99,6 +99,7 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         screen=screen.status if switches.window else None,
         watchdog_pings=lambda: liveness.pings,
         errors=vitals.errors,
+        core=vitals.core.read,
         disk_floor_bytes=config.recording.min_free_mb * 2**20,
     )
     network, comparisons = NoNetwork(), NoComparisons()

@@ -159,8 +159,10 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
 
 
 def part_checks(readings) -> dict[str, Check]:
-    """Health of the parts the network part does not hold and hears nothing from: the reader, the screen."""
+    """Health of the parts the network part does not hold and hears nothing from: the core, the reader, the screen."""
     checks: dict[str, Check] = {}
+    if getattr(readings, "core", None) is not None:
+        checks["core"] = core_check(readings.core())
     if readings.reader is not None:
         reader = readings.reader()
         checks["reader"] = Check(ok=reader.state == "connected", detail=f"{reader.state}: {reader.reason}")
@@ -171,6 +173,31 @@ def part_checks(readings) -> dict[str, Check]:
             detail += f"; the panel could not be switched {count(screen.failures, 'time')}, the screen goes black instead"
         checks["screen"] = Check(ok=True, detail=detail)
     return checks
+
+
+def core_check(core) -> Check:
+    """The core thread (kiosk.vitals.CoreStatus): fails while it is dead, after a recent fault, or with a part off."""
+    problems = []
+    if core.state == "dead":
+        problems.append("the core thread has stopped: the mirror no longer reacts to people, cards or touches "
+                        "(restart the kiosk)")
+    if core.recent_faults:
+        ago = round(time.time() - core.last_fault_at) if core.last_fault_at else 0
+        problems.append(f"the core failed {count(core.recent_faults, 'time')} in the last "
+                        f"{round(core.recent_s)} s, the last {ago} s ago "
+                        f"({_utc(core.last_fault_at)}): {core.last_fault}")
+    for name, reason in core.parts_off.items():
+        problems.append(f"the {name} part could not start and is off ({reason})")
+    if problems:
+        return Check(ok=False, detail="; ".join(problems))
+    detail = core.state
+    if core.faults:
+        detail += f"; {count(core.faults, 'fault')} since start, the last at {_utc(core.last_fault_at)}: {core.last_fault}"
+    return Check(ok=True, detail=detail)
+
+
+def _utc(at: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) if at else "an unknown time"
 
 
 def sign_in_check(pause: PauseState) -> Check:

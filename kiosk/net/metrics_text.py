@@ -119,6 +119,10 @@ def _readings(out: list[str], r) -> None:
             _line(out, "kiosk_screen_power_failures_total", "counter", "Times the panel could not be switched.", screen.failures)
     if r.watchdog_pings is not None:
         _line(out, "kiosk_watchdog_pings_total", "counter", "WATCHDOG=1 notifications sent to systemd.", r.watchdog_pings())
+    if getattr(r, "core", None) is not None:
+        core = r.core()
+        _line(out, "kiosk_core_up", "gauge", "1 while the core thread handles events and intents.", int(core.state == "running"))
+        _line(out, "kiosk_core_faults_total", "counter", "Items the core could not handle (it carried on).", core.faults)
     if r.errors is not None:
         last = r.errors.last
         _line(out, "kiosk_errors_total", "counter", "Errors logged since start.", r.errors.count)
