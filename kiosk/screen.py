@@ -9,7 +9,9 @@ backlight, or nothing). The panel commands take milliseconds to a few seconds an
 they never run on the core's or the UI's thread; only the newest wish is carried out.
 
 At start the panel is switched on (a kiosk that crashed while dark must not come back dark),
-and at stop too (store IT at the console, or the next start, expects a lit screen).
+and at stop too (store IT at the console, or the next start, expects a lit screen). A switch
+that fails is retried, 1 s doubling to ``RETRY_MAX_S``, until it works or the wish changes
+(``STOP_TRIES`` times at stop); meanwhile ``status().stuck`` says why, and health fails.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from kiosk.log import QuietLogger
 
 _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
+
+RETRY_MIN_S = 1.0  # the first retry of a failed switch
+RETRY_MAX_S = 30.0  # retries back off up to this
+STOP_TRIES = 3  # tries to light the panel at stop
+STOP_RETRY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class ScreenStatus:
     method: str  # the backend switching the panel: wlr-randr, xset, vcgencmd, backlight, black
     failures: int  # switches the backend could not carry out
     changed_at: float  # Unix time of the last change
+    stuck: str = ""  # why the panel is not as wanted (the last switch failed and is being retried); "" when it is
 
 
 class Screen:
@@ -54,8 +62,9 @@ class Screen:
         self._bus = bus
         self._backend = None
         self._wanted = (True, "starting")
-        self._applied: bool | None = None
+        self._applied: bool | None = None  # what the panel was last switched to, successfully
         self._failures = 0
+        self._stuck = ""  # why the last switch failed; "" after one worked
         self._changed_at = time.time()
         self._cond = threading.Condition()
         self._stopping = False
@@ -92,7 +101,9 @@ class Screen:
     def status(self) -> ScreenStatus:
         with self._cond:
             on, reason = self._wanted
-            return ScreenStatus(on, reason, getattr(self._backend, "name", "probing"), self._failures, self._changed_at)
+            stuck = self._stuck if self._applied != on else ""
+            return ScreenStatus(on, reason, getattr(self._backend, "name", "probing"), self._failures, self._changed_at,
+                                stuck)
 
     def _run(self) -> None:
         try:
@@ -101,29 +112,59 @@ class Screen:
             _log.warning("screen power: cannot find a way to switch the panel (%s); the screen goes black instead", exc)
             self._backend = None
         _log.info("screen power: %s", getattr(self._backend, "name", "black"))
+        retry_at: float | None = None  # when to try a failed switch again
+        backoff = RETRY_MIN_S
+        stop_tries = 0
         while True:
             with self._cond:
-                while self._wanted[0] == self._applied and not self._stopping:
-                    self._cond.wait()
-                on = self._wanted[0]
-                last = self._stopping and on == self._applied
-            if last:
-                return
-            self._apply(on)
+                while True:
+                    on = self._wanted[0]
+                    if on == self._applied:
+                        if self._stopping:
+                            return
+                        retry_at, backoff = None, RETRY_MIN_S
+                        self._cond.wait()
+                        continue
+                    if self._stopping or retry_at is None:
+                        break
+                    wait = retry_at - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                    if self._wanted[0] != on:  # a new wish is carried out at once
+                        retry_at, backoff = None, RETRY_MIN_S
+            if self._apply(on):
+                retry_at, backoff = None, RETRY_MIN_S
+                continue
             if self._stopping:
-                return
+                stop_tries += 1
+                if stop_tries >= STOP_TRIES:
+                    _log.error("screen power: could not switch the panel on at stop (%s tries); it stays dark", STOP_TRIES)
+                    return
+                with self._cond:
+                    self._cond.wait(STOP_RETRY_S)
+                continue
+            retry_at = time.monotonic() + backoff
+            backoff = min(backoff * 2, RETRY_MAX_S)
 
-    def _apply(self, on: bool) -> None:
+    def _apply(self, on: bool) -> bool:
+        """Switch the panel; True when it worked (only then is the panel known to be ``on``)."""
         backend = self._backend
         try:
             if backend is not None:
                 backend.on() if on else backend.off()
-            _quiet.clear()
         except Exception as exc:  # noqa: BLE001 - DisplayPowerError, or a driver's own; the cover still works
             with self._cond:
                 self._failures += 1
-            _quiet.warning("screen power: could not switch the panel %s (%s)", "on" if on else "off", exc)
-        self._applied = on
+                self._stuck = f"could not switch the panel {'on' if on else 'off'} ({exc}); retrying"
+            _quiet.warning("screen power: could not switch the panel %s (%s); retrying", "on" if on else "off", exc)
+            return False
+        with self._cond:
+            if self._stuck:
+                _log.info("screen power: the panel is switched %s again", "on" if on else "off")
+            self._applied, self._stuck = on, ""
+        _quiet.clear()
+        return True
 
 
 class NoScreen:

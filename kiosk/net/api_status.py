@@ -171,7 +171,10 @@ def part_checks(readings) -> dict[str, Check]:
         detail = f"{'lit' if screen.on else 'dark'} ({screen.reason}); switched by {screen.method}"
         if screen.failures:
             detail += f"; the panel could not be switched {count(screen.failures, 'time')}, the screen goes black instead"
-        checks["screen"] = Check(ok=True, detail=detail)
+        stuck = getattr(screen, "stuck", "")
+        if stuck:  # the panel is not what the mirror wants (lit when it should be dark, or dark when it should be lit)
+            detail = f"should be {'lit' if screen.on else 'dark'} but the panel is not: {stuck}; " + detail
+        checks["screen"] = Check(ok=not stuck, detail=detail)
     return checks
 
 

@@ -183,3 +183,62 @@ def test_the_real_runner_reports_a_missing_program():
 
     code, out = run_command(["surely-not-a-program-xyz"], dict(os.environ))
     assert code == 127 and "not installed" in out
+
+
+def _until(predicate, timeout=10.0):
+    done = threading.Event()
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return True
+        done.wait(0.02)
+    return predicate()
+
+
+def test_a_failed_switch_on_is_retried_and_health_fails_until_the_panel_is_lit():
+    from kiosk.net.api_status import part_checks
+    from kiosk.vitals import Readings
+
+    panel = SimulatedDisplay()
+    screen = Screen(lambda: panel, EventBus())
+    readings = Readings(screen=screen.status)
+    screen.start()
+    try:
+        screen.set_power(False, "nobody in front of the mirror for 120 s")
+        with panel.changed:
+            assert panel.changed.wait_for(lambda: panel.is_on is False, 10)
+        panel.fail = True  # wlr-randr times out, say
+        screen.set_power(True, "someone is in front of the mirror")
+        assert _until(lambda: screen.status().stuck)
+        check = part_checks(readings)["screen"]
+        assert not check.ok and check.detail.startswith("should be lit but the panel is not: could not switch the panel on")
+        assert panel.is_on is False
+        panel.fail = False  # the next retry works (1 s later)
+        with panel.changed:
+            assert panel.changed.wait_for(lambda: panel.is_on is True, 10), "the failed switch is retried"
+        assert _until(lambda: not screen.status().stuck)
+        assert part_checks(readings)["screen"].ok and screen.status().failures == 1
+    finally:
+        screen.stop()
+
+
+def test_stop_lights_the_panel_even_when_the_first_try_fails():
+    class Flaky(SimulatedDisplay):
+        refusals = 1
+
+        def on(self):
+            if self.refusals:
+                self.refusals -= 1
+                raise DisplayPowerError("wlr-randr timed out after 5 s")
+            super().on()
+
+    panel = Flaky()
+    screen = Screen(lambda: panel, EventBus())
+    screen.start()
+    with panel.changed:
+        assert panel.changed.wait_for(lambda: panel.calls, 10)  # lit at start, after one refusal and one retry
+    screen.set_power(False, "closed")
+    with panel.changed:
+        assert panel.changed.wait_for(lambda: panel.is_on is False, 10)
+    panel.refusals = 1
+    screen.stop()
+    assert panel.is_on is True, "stop() lights the panel, retrying a failed switch"
