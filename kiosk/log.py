@@ -22,15 +22,22 @@ def setup_logging(verbose: int = 0) -> None:
 
 
 class QuietLogger:
-    """Logs a repeating error at warning level once, then at debug until it changes."""
+    """Logs a repeating error at warning (or error) level once, then at debug until it changes."""
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
         self._last: str | None = None
 
     def warning(self, message: str, *args) -> None:
+        self._log(logging.WARNING, message, args)
+
+    def error(self, message: str, *args) -> None:
+        """As ``warning``, at ERROR the first time (it reaches health's ``last_error``)."""
+        self._log(logging.ERROR, message, args)
+
+    def _log(self, first_level: int, message: str, args: tuple) -> None:
         text = message % args if args else message
-        level = logging.DEBUG if text == self._last else logging.WARNING
+        level = logging.DEBUG if text == self._last else first_level
         self._last = text
         self._logger.log(level, "%s", text)
 

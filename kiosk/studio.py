@@ -68,6 +68,10 @@ class Studio:
         """Frames the encoder never saw because it fell behind the camera."""
         return self._recorder.dropped
 
+    def encoder_health(self):
+        """The encoder thread's health (``kiosk.recording.recorder.EncoderHealth``)."""
+        return self._recorder.health()
+
     # -- the session --------------------------------------------------------------------------
 
     def session_started(self, session_id: str) -> None:

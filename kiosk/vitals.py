@@ -149,6 +149,7 @@ class Readings:
     painted_fps: Callable[[], float] | None = None  # frames painted on the screen per second
     analysis: Callable[[], object] | None = None  # kiosk.analysis.worker.AnalysisStats
     recording: Callable[[], bool] | None = None  # a take is being recorded
+    recorder: Callable[[], object] | None = None  # kiosk.recording.recorder.EncoderHealth
     reader: Callable[[], object] | None = None  # kiosk.identity.events.ReaderStateChanged
     screen: Callable[[], object] | None = None  # kiosk.screen.ScreenStatus
     watchdog_pings: Callable[[], int] | None = None  # WATCHDOG=1 sent to systemd

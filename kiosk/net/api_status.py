@@ -163,6 +163,8 @@ def part_checks(readings) -> dict[str, Check]:
     checks: dict[str, Check] = {}
     if getattr(readings, "core", None) is not None:
         checks["core"] = core_check(readings.core())
+    if getattr(readings, "recorder", None) is not None:
+        checks["recorder"] = recorder_check(readings.recorder())
     if readings.reader is not None:
         reader = readings.reader()
         checks["reader"] = Check(ok=reader.state == "connected", detail=f"{reader.state}: {reader.reason}")
@@ -196,6 +198,21 @@ def core_check(core) -> Check:
     detail = core.state
     if core.faults:
         detail += f"; {count(core.faults, 'fault')} since start, the last at {_utc(core.last_fault_at)}: {core.last_fault}"
+    return Check(ok=True, detail=detail)
+
+
+def recorder_check(enc) -> Check:
+    """The encoder thread (kiosk.recording.recorder.EncoderHealth): fails while it is dead or failing."""
+    if not enc.alive:
+        return Check(ok=False, detail="the encoder thread is not running: no look can be recorded")
+    if enc.error:
+        return Check(ok=False, detail=f"the encoder fails since {_utc(enc.failing_since)} ({enc.error}): no look can be "
+                     "recorded; it is reopened with backoff")
+    if enc.last_encoded_at is None:
+        return Check(ok=True, detail="waiting for the first camera frame")
+    detail = f"encoding ({count(enc.encoded, 'frame')}, the last {max(0.0, time.time() - enc.last_encoded_at):.1f} s ago)"
+    if enc.failures:
+        detail += f"; the encoder failed {count(enc.failures, 'time')} since start"
     return Check(ok=True, detail=detail)
 
 

@@ -37,7 +37,8 @@ _quiet = QuietLogger(_log)
 SPACE_CHECK_S = 1.0
 LOW_DISK = "the disk is almost full"
 STALL_GRACE_S = 5.0
-
+REOPEN_MIN_S = 0.5  # after an encoder failure, the encoder is reopened this much later…
+REOPEN_MAX_S = 10.0  # …doubling up to this while it keeps failing
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,22 @@ class RecorderStats:
     takes: int = 0
     kept: int = 0
     failed: int = 0
+    encoder_failures: int = 0  # times the encoder failed (and was reopened later)
+    encoder_error: str = ""  # the encoder's failure while it fails; "" once a frame was encoded again
+    encoder_failing_since: float | None = None  # Unix time the current run of failures began
+    last_encoded_at: float | None = None  # Unix time the last frame was encoded
+
+
+@dataclass(frozen=True)
+class EncoderHealth:
+    """The encoder thread for /api/v1/health: alive, encoding, or failing since when and why."""
+
+    alive: bool
+    encoded: int
+    last_encoded_at: float | None
+    error: str
+    failing_since: float | None
+    failures: int
 
 
 @dataclass(frozen=True)
@@ -179,6 +196,13 @@ class Recorder:
             return self._request.meta
         return self._opening or (self._take.meta if self._take is not None else None)
 
+    def health(self) -> EncoderHealth:
+        """How the encoder thread is doing (``recorder`` health check)."""
+        s = self.stats
+        alive = self._encoder is not None and self._encoder.is_alive()
+        return EncoderHealth(alive, s.encoded, s.last_encoded_at, s.encoder_error, s.encoder_failing_since,
+                             s.encoder_failures)
+
     @property
     def dropped(self) -> int:
         """Frames the encoder never saw because it fell behind the camera."""
@@ -191,6 +215,7 @@ class Recorder:
         ring = PacketRing(keep_s)
         encoder: H264Encoder | None = None
         next_space_check = 0.0
+        reopen_at, backoff = 0.0, REOPEN_MIN_S  # the encoder's backoff after a failure
         while not self._stop.is_set():
             frame = self._sub.next(timeout=0.1)
             with self._lock:
@@ -201,6 +226,10 @@ class Recorder:
                 if self._take is not None and time.monotonic() - self._requested_at > self._limit + STALL_GRACE_S:
                     self._close_take("the camera stopped")  # no frames to reach max_s with
                 continue
+            if encoder is None and time.monotonic() < reopen_at:
+                self._fail_request("the recorder's encoder is not working right now")  # no wait in silence
+                continue
+            request = None
             try:
                 size = (frame.width & ~1, frame.height & ~1)
                 if encoder is None or size != (encoder.width, encoder.height):
@@ -215,6 +244,11 @@ class Recorder:
                 force = request is not None and request.preroll_s <= 0
                 packets = encoder.encode(frame.pixels, frame.ts, keyframe=force)
                 self.stats.encoded += 1
+                self.stats.last_encoded_at = time.time()
+                if self.stats.encoder_error:
+                    _log.info("the recorder's encoder works again")
+                    self.stats.encoder_error, self.stats.encoder_failing_since = "", None
+                backoff = REOPEN_MIN_S
                 for packet in packets:
                     ring.append(packet)
                 if request is not None:
@@ -225,10 +259,17 @@ class Recorder:
                         self._take.writer.write(packet)
                 _quiet.clear()
             except Exception as exc:  # noqa: BLE001 - an encoder/disk error ends the take, not the thread
-                _quiet.warning("recording error: %s", exc)
+                _quiet.error("recording error: %s (the encoder is reopened with backoff)", exc)
                 encoder = None
+                reopen_at, backoff = time.monotonic() + backoff, min(backoff * 2, REOPEN_MAX_S)
+                self.stats.encoder_failures += 1
+                if not self.stats.encoder_error:
+                    self.stats.encoder_failing_since = time.time()
+                self.stats.encoder_error = f"{type(exc).__name__}: {exc}"
                 if self._take is not None:
                     self._close_take("", failure=failure_reason(exc))
+                # A take asked for and not yet open is refused in words, never dropped in silence.
+                self._fail_request(failure_reason(exc, "could not start"), request)
                 continue
             take = self._take
             if take is None:
@@ -241,6 +282,23 @@ class Recorder:
                     self._close_take(LOW_DISK)
         if self._take is not None:
             self._close_take("the kiosk is stopping")
+
+    def _fail_request(self, reason: str, taken: _Request | None = None) -> None:
+        """Refuse the take asked for (``taken``: already taken from ``_request``), if any: ``RecordingFailed``."""
+        with self._lock:
+            pending, self._request = self._request, None
+            request = taken or pending
+            if taken is not None and pending is not None:  # a newer begin() came meanwhile: it waits
+                self._request = pending
+            if self._opening is not None and request is not None and self._opening is request.meta:
+                self._opening = None
+        if request is None:
+            return
+        if not reason.endswith("."):
+            reason = f"The recording could not start: {reason}."
+        self.stats.failed += 1
+        _log.warning("%srecording %s could not start: %s", _session(request.meta.session_id), request.meta.look_id, reason)
+        self.bus.emit(RecordingFailed(reason=reason, look_id=request.meta.look_id))
 
     def _open_take(self, request: _Request, backlog, encoder: H264Encoder) -> None:
         meta = request.meta
