@@ -16,7 +16,7 @@ import sys
 
 from kiosk import __version__
 from kiosk.errors import KioskError
-from kiosk.log import setup_logging
+from kiosk.log import install_thread_hook, setup_logging
 
 _log = logging.getLogger("kiosk")
 
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     Parser.hint = _dash_id_hint(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
+    install_thread_hook()  # a thread that dies on an exception says so at ERROR (health's last_error)
     try:
         return int(args.func(args) or 0)
     except KioskError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 
 def setup_logging(verbose: int = 0) -> None:
@@ -19,6 +20,23 @@ def setup_logging(verbose: int = 0) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(logging.DEBUG, level))
+
+
+def install_thread_hook() -> None:
+    """Log an exception that ends a thread at ERROR (logger ``kiosk.threads``) instead of only on stderr.
+
+    Every long-running loop catches its own exceptions; one that slips through still reaches
+    the journal and ``/api/v1/health``'s ``last_error`` this way.
+    """
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        logging.getLogger("kiosk.threads").error(
+            "the %s thread ended on an unexpected error (%s: %s)", name, args.exc_type.__name__, args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    threading.excepthook = hook
 
 
 class QuietLogger:

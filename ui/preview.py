@@ -23,6 +23,7 @@ from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.hub import ConsumerThread, FrameHub, Subscription
+from kiosk.log import QuietLogger
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ class PreviewPump(QObject):
         self._sink: QVideoSink | None = None
         self._consumer = ConsumerThread(hub, "preview", self._run)
         self._lock = threading.Lock()
+        self._quiet = QuietLogger(_log)  # a frame that fails again and again is logged once
+        self._failing = False
+        self.failures = 0  # frames that could not be converted or handed to the sink
         self.handed_over = 0
         self._active = True
         #: (seq, capture time) of the frame last handed to the sink; updated after the hand-over
@@ -103,12 +107,20 @@ class PreviewPump(QObject):
                 sink = self._sink
             if sink is None or not self._active:
                 continue
-            try:
+            try:  # one bad frame, or a sink going away under us, must not end the preview
                 video_frame = to_video_frame(frame.pixels)
-            except Exception:
-                _log.exception("cannot convert a frame for the preview")
+                sink.setVideoFrame(video_frame)
+            except Exception as exc:  # noqa: BLE001 - the next frame is tried again
+                self.failures += 1
+                self._failing = True
+                self._quiet.error("cannot show a camera frame in the preview (%s: %s); trying the next frames",
+                                  type(exc).__name__, exc)
+                _log.debug("the preview's failure in detail", exc_info=True)
                 continue
-            sink.setVideoFrame(video_frame)
+            if self._failing:
+                self._failing = False
+                self._quiet.clear()
+                _log.info("the preview shows camera frames again")
             self.presented = (frame.seq, frame.ts)
             self.handed_over += 1
             if self.handovers is not None:
