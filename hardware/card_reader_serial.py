@@ -9,6 +9,11 @@ exponential backoff; garbage, partial frames and silence never end the thread.
 ``auto`` first sends a PN532 wake-up and GetFirmwareVersion at 115200 baud; when nothing
 answers it listens at the passive readers' rate and takes the first valid RDM6300 frame or ID
 line as the answer (that first card counts as a tap). It re-probes now and then until it knows.
+
+A connection proves itself by a good frame (a PN532 answering a poll, a valid card frame) or
+by staying up ``healthy_s``; only then is the backoff reset and the outage over. A reader
+that opens and fails at once, again and again, is one outage: reconnecting during an outage
+is not announced as "connected" (nor logged) until the connection has proved itself.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class ReaderSettings:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 10.0
     reprobe_s: float = 30.0
+    healthy_s: float = 5.0  # connected this long (or one good frame) ends an outage and resets the backoff
 
 
 class ReaderLost(Exception):
@@ -69,7 +75,10 @@ class SerialCardReader:
         self._thread: threading.Thread | None = None
         self._tracker = TapTracker(self.settings.removal_s)
         self._connected = False  # this connection got as far as talking to a reader
-        self._last_problem = ""
+        self._connected_at = 0.0
+        self._proven = False  # this connection read a good frame or stayed up healthy_s
+        self._held: tuple[str, str | None] | None = None  # a "connected" held back during an outage
+        self._last_problem = ""  # the outage's failure, said once; "" when there is no outage
 
     def start(self, listener: Listener) -> None:
         """Start reading; ``listener`` runs on the reader thread and must return quickly."""
@@ -94,8 +103,8 @@ class SerialCardReader:
     def _run(self) -> None:
         backoff = self.settings.backoff_initial_s
         while not self._stop.is_set():
+            self._connected, self._proven, self._held = False, False, None
             self._state("connecting", f"opening {self.port}")
-            self._connected = False
             try:
                 ser = self._open(self._baud(self.settings.protocol))
                 try:
@@ -110,7 +119,9 @@ class SerialCardReader:
                 self._state("unavailable", f"card reader {self.port} failed ({exc})", cause="lost")
             if self._stop.is_set():
                 break
-            backoff = self.settings.backoff_initial_s if self._connected else min(backoff * 2, self.settings.backoff_max_s)
+            # Only a connection that proved itself resets the backoff: one that opens and fails at
+            # once backs off like one that cannot open.
+            backoff = self.settings.backoff_initial_s if self._proven else min(backoff * 2, self.settings.backoff_max_s)
             self._stop.wait(backoff)
         self._state("stopped", "stopped")
 
@@ -158,6 +169,7 @@ class SerialCardReader:
                 link.cancel()
                 continue
             silent = 0
+            self._prove(good=True)  # the PN532 answered a poll
             now = time.monotonic()
             events = self._tracker.seen(target.uid_hex, now) if target else self._tracker.tick(now)
             self._emit_cards(events, "pn532")
@@ -175,7 +187,9 @@ class SerialCardReader:
                     self.frame_errors += 1
                     _log.debug("%s on %s: %s", protocol, self.port, item.reason)
                 else:
+                    self._prove(good=True)
                     events += self._tracker.seen(item.uid, now)
+            self._prove()
             self._emit_cards(events + self._tracker.tick(now), protocol)
 
     def _serve_auto(self, ser) -> None:
@@ -210,6 +224,7 @@ class SerialCardReader:
                     if isinstance(item, (Rdm6300Frame, LineId)):
                         decoder.reset()
                         return protocol, decoder, item.uid
+            self._prove()
             if time.monotonic() >= deadline:
                 break
             chunk = ser.read(max(1, min(ser.in_waiting, 256)))
@@ -237,10 +252,31 @@ class SerialCardReader:
             level = logging.INFO
         if state == "unavailable":
             self._last_problem = reason
-        _log.log(level, "card reader %s: %s (%s)", self.port, state, reason)
         if state == "connected":
-            self._connected, self._last_problem = True, ""
+            if not self._connected:
+                self._connected, self._connected_at = True, time.monotonic()
+            if self._last_problem and not self._proven:
+                # During an outage, a connection is not news until it proves itself (_prove).
+                self._held = (reason, protocol or self.protocol)
+                _log.debug("card reader %s: connected again (%s); waiting for it to prove itself", self.port, reason)
+                return
+        _log.log(level, "card reader %s: %s (%s)", self.port, state, reason)
         self._emit(ReaderState(state, reason, protocol or self.protocol, cause))
+
+    def _prove(self, good: bool = False) -> None:
+        """A good frame, or ``healthy_s`` connected: the outage is over (said once, with the held "connected")."""
+        if self._proven or not self._connected:
+            return
+        if not good and time.monotonic() - self._connected_at < self.settings.healthy_s:
+            return
+        self._proven = True
+        held, self._held = self._held, None
+        if self._last_problem and held is not None:
+            self._last_problem = ""
+            reason, protocol = held
+            _log.info("card reader %s: connected (%s)", self.port, reason)
+            self._emit(ReaderState("connected", reason, protocol, ""))
+        self._last_problem = ""
 
     def _emit(self, event) -> None:
         try:
