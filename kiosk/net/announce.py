@@ -158,7 +158,9 @@ class Announcer:
         return self._fixed_interfaces if self._fixed_interfaces is not None else host_addresses()
 
     async def _register(self, addresses: list[str]) -> None:
-        self._addresses = addresses
+        # The addresses are recorded only once the mirror is announced on them: after a failure
+        # (EADDRNOTAVAIL while DHCP settles) the poller sees a difference and tries again.
+        self._addresses = []
         if not addresses:
             _log.warning("no network address to announce the mirror on; will retry")
             return
@@ -169,6 +171,7 @@ class Announcer:
         self._announced = self._wanted
         # the first await probes (and renames on a clash); the second waits for the announcements
         await (await self._zc.async_register_service(self._info, allow_name_change=True))
+        self._addresses = addresses
         self._last_txt_at = time.monotonic()
         if self._info.name != wanted_name:
             _log.warning("the name %r is taken on this network; announced as %r", self._wanted.name, self.registered_name)
