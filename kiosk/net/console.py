@@ -87,24 +87,41 @@ def sign_out(request: Request, ctx: NetContext = Depends(require_token)) -> Resp
 @router.get("/console/api/overview")
 async def overview(request: Request, ctx: NetContext = Depends(require_token)) -> dict:
     own = await asyncio.to_thread(ctx.assist.recent)
-    me = {**mirror_card(ctx), "self": True, "reachable": True, "trusted": True}
+    now = time.time()
+    me = {**mirror_card(ctx), "self": True, "reachable": True, "trusted": True, "last_seen": now}
     queue = [_queued(me, r.as_dict()) for r in own]
     mirrors = [me]
     records = _one_per_address(_peer_records(ctx))
+    answers = []
     if records:
         trust = request.app.state.trust
         async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
-            answers = await asyncio.gather(*(_peer_overview(client, trust, ctx.peers, r) for r in records))
-        seen = {ctx.mirror_id}
-        for record, answer in zip(records, answers):
-            entry, requests = answer
-            if entry["id"] in seen:
-                continue  # one mirror at two addresses (or a relay of it): show it once
-            seen.add(entry["id"])
-            mirrors.append(entry)
-            queue.extend(_queued(entry, r) for r in requests)
+            answers = await asyncio.gather(*(_peer_overview(client, trust, ctx.peers, r, now) for r in records))
+    # a proven mirror that stopped answering and whose announcement has lapsed since: still shown
+    asked = {r.base_url().removeprefix("http://") for r in records}
+    answers += [_not_answering(last, "it is no longer announced on the network")
+                for where, last in ctx.peers.last_answers().items() if where not in asked]
+    for entry, requests in _one_per_mirror(answers, ctx.mirror_id):
+        mirrors.append(entry)
+        queue.extend(_queued(entry, r) for r in requests)
     queue.sort(key=lambda q: (not q["open"], -q["created_at"]))
-    return {"mirror": me, "mirrors": mirrors, "queue": queue, "at": time.time()}
+    return {"mirror": me, "mirrors": mirrors, "queue": queue, "at": now}
+
+
+def _one_per_mirror(answers: list[tuple[dict, list[dict]]], own_id: str) -> list[tuple[dict, list[dict]]]:
+    """One answer per mirror id (one mirror at two addresses, or a relay of it): the freshest, in the order asked."""
+    best: dict[str, tuple[dict, list[dict]]] = {}
+    for entry, requests in answers:
+        if entry["id"] == own_id:
+            continue
+        held = best.get(entry["id"])
+        if held is None or _freshness(entry) > _freshness(held[0]):
+            best[entry["id"]] = (entry, requests)
+    return list(best.values())
+
+
+def _freshness(entry: dict) -> tuple[bool, float]:
+    return entry["reachable"], entry.get("last_seen") or 0.0
 
 
 @router.post("/console/api/assist/{mirror_id}/{request_id}/ack")
@@ -138,7 +155,9 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
 
 
 def _queued(mirror: dict, request: dict) -> dict:
-    return {**request, "mirror_id": mirror["id"], "mirror_name": mirror["name"], "room": mirror["room"]}
+    """A help request as the console lists it; ``reachable`` false: as last heard, not acknowledgeable now."""
+    return {**request, "mirror_id": mirror["id"], "mirror_name": mirror["name"], "room": mirror["room"],
+            "reachable": mirror["reachable"]}
 
 
 def _peer_records(ctx: NetContext) -> list:
@@ -155,11 +174,15 @@ def _one_per_address(records: list) -> list:
     return list(first.values())
 
 
-async def _peer_overview(client: httpx.AsyncClient, trust, peers: PeerBook, record) -> tuple[dict, list[dict]]:
+async def _peer_overview(
+    client: httpx.AsyncClient, trust, peers: PeerBook, record, now: float
+) -> tuple[dict, list[dict]]:
     """(the console's entry, its help requests) for one discovered record; only proven data is shown.
 
     A device that failed its last hello is not asked again until its backoff is over, and at
-    most ``peers.MAX_HELLOS`` hellos are out at once, however many devices are announced.
+    most ``peers.MAX_HELLOS`` hellos are out at once, however many devices are announced. A
+    mirror that proved itself earlier and does not answer now keeps its last answer, marked
+    ``reachable: false`` with ``last_seen``: its requests stay on the console, as last heard.
     """
     where = record.base_url().removeprefix("http://")
     unproven = {"id": f"unverified:{where}", "name": f"Device at {where}", "room": "", "store": "", "state": "unknown",
@@ -169,6 +192,9 @@ async def _peer_overview(client: httpx.AsyncClient, trust, peers: PeerBook, reco
     waiting = peers.waiting(where)
     if waiting is not None:
         problem, reachable = waiting
+        last = peers.last_answer(where)
+        if last is not None:
+            return _not_answering(last, problem)
         return {**unproven, "reachable": reachable, "problem": problem}, []
     try:
         async with peers.slot():
@@ -177,9 +203,13 @@ async def _peer_overview(client: httpx.AsyncClient, trust, peers: PeerBook, reco
         if exc.untrusted:
             _log.info("%s is not trusted: %s", where, exc)
             peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
+            peers.forget_answer(where)  # someone else answers there now
             return {**unproven, "reachable": True, "problem": f"not a mirror of this store: it {exc}"}, []
         _log.debug("cannot ask %s: %s", where, exc)
         peers.failed(where, f"it {exc}")
+        last = peers.last_answer(where)
+        if last is not None:
+            return _not_answering(last, f"it {exc}")
         return {**unproven, "problem": f"it {exc}"}, []
     peers.proved(where, answer.peer_id)
     data = answer.data if isinstance(answer.data, dict) else {}
@@ -193,8 +223,17 @@ async def _peer_overview(client: httpx.AsyncClient, trust, peers: PeerBook, reco
             "self": False,
             "reachable": answer.status == 200,
             "trusted": True,
+            "last_seen": now,
         }
         requests = [dict(r) for r in data.get("requests", [])] if answer.status == 200 else []
     except (KeyError, TypeError, ValueError):
         return {**unproven, "reachable": True, "problem": "it sent an overview this mirror cannot read"}, []
+    if answer.status == 200:
+        peers.remember(where, entry, requests, now)
     return entry, requests
+
+
+def _not_answering(last, problem: str) -> tuple[dict, list[dict]]:
+    """A proven mirror that does not answer now: its last answer, marked as such (``last_seen``: when)."""
+    entry = {**last.card, "reachable": False, "last_seen": last.seen_at, "problem": problem}
+    return entry, [dict(r) for r in last.requests]

@@ -109,7 +109,19 @@ async def _fetch(client, method: str, url: str, body: bytes, headers: dict) -> t
                 chunks.append(chunk)
             return response.status_code, response.headers.get(PROOF_HEADER), b"".join(chunks)
     except httpx.HTTPError as exc:
-        raise PeerError(f"does not answer ({type(exc).__name__})") from None
+        _log.debug("%s %s: %r", method, url, exc)
+        raise PeerError(_plain(exc)) from None
+
+
+def _plain(exc: httpx.HTTPError) -> str:
+    """What went wrong, in the words an associate reads on the console (never an exception's name)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "does not answer in time"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot be reached"
+    if isinstance(exc, httpx.TransportError):
+        return "broke off the connection"
+    return "does not answer"
 
 
 def _json(content: bytes) -> object:

@@ -8,6 +8,10 @@ console asks. So a device that failed a hello is left alone for a while (doublin
 ``MAX_BACKOFF_S``), at most ``MAX_HELLOS`` hellos run at once, and the book itself is bounded.
 The console, ``kiosk discover`` and the directory's eviction (proven devices are kept over
 unproven ones) share one book per process; it lives on one event loop, so it needs no lock.
+
+The book also keeps what a proven mirror last said about itself (its card and help requests):
+when it stops answering, the console keeps showing them, marked as not answering since then,
+for ``REMEMBER_S``, instead of dropping a shopper's open request the moment the mirror goes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,18 @@ FIRST_BACKOFF_S = 15.0
 MAX_BACKOFF_S = 300.0
 #: Addresses remembered; the least recently heard of is forgotten first.
 MAX_ENTRIES = 256
+#: How long the console keeps showing a proven mirror that stopped answering (its last answer).
+REMEMBER_S = 1800.0
+
+
+@dataclass(frozen=True)
+class LastAnswer:
+    """What a proven mirror said about itself at its last good answer: card, help requests, when."""
+
+    card: dict
+    requests: tuple[dict, ...]
+    seen_at: float  # wall clock, for the console to show
+    heard: float  # the book's clock, for forgetting
 
 
 @dataclass
@@ -33,6 +49,7 @@ class _Entry:
     retry_at: float = 0.0
     problem: str = ""
     reachable: bool = False  # it answered the last hello, wrongly
+    last: LastAnswer | None = None  # kept through failures; dropped when someone else answers there
 
 
 class PeerBook:
@@ -68,6 +85,30 @@ class PeerBook:
     def proved(self, where: str, peer_id: str) -> None:
         entry = self._entry(where)
         entry.proven, entry.failures, entry.retry_at, entry.problem, entry.reachable = peer_id, 0, 0.0, "", True
+
+    def remember(self, where: str, card: dict, requests: list[dict], seen_at: float) -> None:
+        """The proven mirror at ``where`` answered with ``card`` and ``requests`` (at wall time ``seen_at``)."""
+        self._entry(where).last = LastAnswer(dict(card), tuple(dict(r) for r in requests), seen_at, self._clock())
+
+    def last_answer(self, where: str) -> LastAnswer | None:
+        """The last good answer from ``where``, unless it is older than ``REMEMBER_S``."""
+        entry = self._entries.get(where)
+        if entry is None or entry.last is None:
+            return None
+        if self._clock() - entry.last.heard > REMEMBER_S:
+            entry.last = None
+            return None
+        return entry.last
+
+    def last_answers(self) -> dict[str, LastAnswer]:
+        """Every address with a last good answer young enough to show."""
+        return {where: last for where in list(self._entries) if (last := self.last_answer(where)) is not None}
+
+    def forget_answer(self, where: str) -> None:
+        """Whoever answers at ``where`` now is not the mirror that did: its last answer is not shown."""
+        entry = self._entries.get(where)
+        if entry is not None:
+            entry.last = None
 
     def failed(self, where: str, problem: str, reachable: bool = False) -> None:
         """The hello to ``where`` failed (``reachable``: it answered, without a valid proof)."""

@@ -71,3 +71,25 @@ def test_the_book_is_bounded():
         book.failed(f"10.0.{i // 250}.{i % 250}:8080", "it does not answer")
     assert len(book._entries) == peers.MAX_ENTRIES
     assert book.waiting("10.0.0.0:8080") is None  # the oldest was forgotten
+
+
+def test_a_proven_mirrors_last_answer_outlives_its_failures_for_a_while():
+    clock = Clock()
+    book = PeerBook(clock)
+    where = "10.0.0.9:8080"
+    book.proved(where, "mirror-b")
+    book.remember(where, {"id": "mirror-b", "name": "Left", "room": "9"}, [{"id": "r1", "open": True}], 1_700_000_000.0)
+    book.failed(where, "it cannot be reached")
+    last = book.last_answer(where)
+    assert last.card["room"] == "9" and last.requests == ({"id": "r1", "open": True},) and last.seen_at == 1_700_000_000.0
+    assert book.last_answers() == {where: last}
+    clock.now += peers.REMEMBER_S + 1  # long gone: not shown any more
+    assert book.last_answer(where) is None and book.last_answers() == {}
+
+
+def test_a_last_answer_is_dropped_when_someone_else_answers_there():
+    book = PeerBook(Clock())
+    where = "10.0.0.9:8080"
+    book.remember(where, {"id": "mirror-b"}, [], 1.0)
+    book.forget_answer(where)
+    assert book.last_answer(where) is None

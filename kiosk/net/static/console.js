@@ -25,6 +25,11 @@ function ago(ts) {
   return `${Math.round(s / 3600)} h ago`;
 }
 
+// "14:02": a time of day on the tablet's clock.
+function clock(ts) {
+  return new Date(ts * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+}
+
 const KIND = { size: "Another size, please", associate: "Please come" };
 const STATE = { idle: "free", session: "in use", recording: "recording a look" };
 
@@ -34,14 +39,25 @@ function badge(m) {
 }
 
 // Other mirrors come from this mirror's checked answers; a device that could not prove it
-// belongs to the store is listed by its address only, marked "not verified".
+// belongs to the store is listed by its address only, marked "not verified". A mirror that
+// proved itself and stopped answering keeps its last answer (reachable false, last_seen).
+function lostMirror(m) {
+  return m.trusted !== false && m.reachable === false && m.last_seen;
+}
+
+function mirrorMeta(m) {
+  if (lostMirror(m)) return `Not answering since ${clock(m.last_seen)}; its requests may be out of date`;
+  return [m.room && `Room ${m.room}`, m.self && "this mirror", m.problem].filter(Boolean).join(" · ");
+}
+
 function renderMirrors(mirrors) {
   const list = $("mirrors");
   list.replaceChildren(...mirrors.map((m) => el("li",
-    { class: m.trusted === false ? "mirror unverified" : "mirror", "data-name": m.name, "data-state": m.state,
-      "data-id": m.id, title: m.problem || "" },
+    { class: m.trusted === false ? "mirror unverified" : lostMirror(m) ? "mirror lost" : "mirror", "data-name": m.name,
+      "data-state": m.state, "data-id": m.id, title: m.problem || "" },
     el("div", { class: "name", textContent: m.name }),
-    el("div", { class: "meta", textContent: [m.room && `Room ${m.room}`, m.self && "this mirror", m.problem].filter(Boolean).join(" · ") }),
+    ...(lostMirror(m) && m.room ? [el("div", { class: "meta", textContent: `Room ${m.room}` })] : []),
+    el("div", { class: "meta", textContent: mirrorMeta(m) }),
     el("span", { class: "badge state", textContent: badge(m) }),
   )));
 }
@@ -49,13 +65,17 @@ function renderMirrors(mirrors) {
 function renderQueue(queue) {
   $("queue-empty").hidden = queue.some((q) => q.open);
   $("queue").replaceChildren(...queue.map((q) => {
-    const button = q.open ? el("button", { textContent: "On my way", onclick: () => acknowledge(q, button) }) :
-      el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` });
-    return el("li", { class: q.open ? "open" : "done", "data-id": q.id },
+    // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
+    const lost = q.reachable === false;
+    const button = !q.open ? el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` }) :
+      lost ? el("button", { type: "button", disabled: true, textContent: `Can't confirm until ${q.room ? `the Room ${q.room} mirror` : q.mirror_name} answers` }) :
+      el("button", { textContent: "On my way", onclick: () => acknowledge(q, button) });
+    return el("li", { class: `${q.open ? "open" : "done"}${lost ? " lost" : ""}`, "data-id": q.id },
       el("div", { class: "what" },
         el("strong", { textContent: `${q.room ? `Room ${q.room}` : q.mirror_name}: ${KIND[q.kind] || q.kind}` }),
         ...(q.detail ? [el("div", { class: "detail", textContent: q.detail })] : []),  // "one size smaller"
-        el("div", { class: "hint", textContent: [q.mirror_name, ago(q.created_at)].filter(Boolean).join(" · ") })),
+        el("div", { class: "hint", textContent: [q.mirror_name, ago(q.created_at),
+          lost && "the mirror is not answering: this may be out of date"].filter(Boolean).join(" · ") })),
       button);
   }));
 }

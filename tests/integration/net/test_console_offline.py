@@ -1,0 +1,63 @@
+"""The console when something goes away (real headless Chromium, real ``kiosk serve`` mirrors on loopback).
+
+Another mirror that crashes keeps its card and its open help requests, marked as not answering
+since when (never an address or an exception's name); the mirror that served the console going
+away puts a banner over lists that are no longer current.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import httpx
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, TOKEN, copy_library
+from .test_console import SHOWN, _serve
+from .test_console_notes import screenshot
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def sign_in(browser, url: str) -> None:
+    browser.open(url + "/console")
+    browser.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    browser.wait(f"{SHOWN}('console-view')")
+
+
+def test_a_crashed_mirror_keeps_its_open_request_marked_as_not_answering(recorded_library, tmp_path, chromium):
+    proc_a, url_a = _serve(tmp_path, copy_library(recorded_library, tmp_path / "lib-a").root, "Mirror Left", "1")
+    proc_b, url_b = _serve(tmp_path, tmp_path / "lib-b", "Mirror Right", "2")
+    try:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                      mobile=False)
+        sign_in(chromium, url_a)
+        card = "document.querySelector('#mirrors .mirror[data-name=\"Mirror Right\"]')"
+        chromium.wait(f"!!{card}", timeout=20)
+        req = httpx.post(url_b + f"{API}/assist", headers=AUTH, json={"kind": "size", "detail": "jeans 32/34"}).json()
+        item = f"document.querySelector('#queue li[data-id=\"{req['id']}\"]')"
+        chromium.wait(f"{item} && !{item}.querySelector('button').disabled", timeout=10)
+
+        proc_b.send_signal(signal.SIGKILL)  # a crash: no goodbye on the network
+        proc_b.wait(10)
+        chromium.wait(f"{card} && {card}.classList.contains('lost')", timeout=15)
+        text = chromium.js(f"{card}.innerText")
+        assert "Room 2" in text and "Not answering since" in text and "may be out of date" in text, text
+        assert chromium.js(f"{item} && {item}.classList.contains('open')"), "the shopper is still waiting"
+        button = chromium.js(f"[{item}.querySelector('button').disabled, {item}.querySelector('button').textContent]")
+        assert button == [True, "Can't confirm until the Room 2 mirror answers"]
+        assert "jeans 32/34" in chromium.js(f"{item}.innerText")
+        assert not chromium.js(f"{SHOWN}('queue-empty')"), "nobody waiting is not what the associate must read"
+        page = chromium.js("document.body.innerText")
+        assert "Error" not in page and "127.0.0.1" not in page and "Device at" not in page, page
+        (tmp_path / "console-mirror-lost.png").write_bytes(screenshot(chromium))
+    finally:
+        if proc_b.poll() is None:
+            proc_b.kill()
+            proc_b.wait(5)
+        proc_a.send_signal(signal.SIGTERM)
+        proc_a.wait(15)
