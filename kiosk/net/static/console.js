@@ -10,6 +10,8 @@ let refreshTimer = null;
 let streamAbort = null;
 let refreshing = false;
 let refreshAgain = false;
+let heardRequests = null;  // ids of the help requests shown so far; null before the first overview
+let storeName = "Store";
 const posterUrls = new Map();
 
 function show(signedIn) {
@@ -62,7 +64,26 @@ function renderMirrors(mirrors) {
   )));
 }
 
+// The number of open requests stays in sight (the sticky header, the tab's title) however far
+// down the looks the associate has scrolled; a new one is also read out (aria-live).
+function announceQueue(queue) {
+  const open = queue.filter((q) => q.open);
+  const words = open.length === 1 ? "1 waiting for help" : `${open.length} waiting for help`;
+  $("waiting").hidden = open.length === 0;
+  $("waiting").textContent = words;
+  document.title = `${open.length ? `(${open.length}) ` : ""}${storeName} · Associate console`;
+  if (heardRequests !== null) {
+    const fresh = open.filter((q) => !heardRequests.has(q.id));
+    if (fresh.length) {
+      $("announce").textContent = fresh.map((q) =>
+        `New help request: ${q.room ? `Room ${q.room}` : q.mirror_name}, ${KIND[q.kind] || q.kind}${q.detail ? `: ${q.detail}` : ""}.`).join(" ");
+    }
+  }
+  heardRequests = new Set(queue.map((q) => q.id));
+}
+
 function renderQueue(queue) {
+  announceQueue(queue);
   $("queue-empty").hidden = queue.some((q) => q.open);
   $("queue").replaceChildren(...queue.map((q) => {
     // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
@@ -200,7 +221,7 @@ async function refresh() {
   refreshing = true;
   try {
     const data = await (await api("/console/api/overview")).json();
-    document.title = `${data.mirror.store || "Store"} · Associate console`;
+    storeName = data.mirror.store || "Store";
     renderMirrors(data.mirrors);
     renderQueue(data.queue);
     await renderLooks();
@@ -259,6 +280,10 @@ function signOutLocally(message) {
   clearTimeout(refreshTimer);
   if (streamAbort) streamAbort.abort();
   $("sign-in-error").textContent = message || "";
+  heardRequests = null;
+  $("waiting").hidden = true;
+  $("announce").textContent = "";
+  document.title = "Smart Mirror · Associate console";
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();  // nothing of the session stays up
   show(false);
 }

@@ -1,0 +1,48 @@
+"""What reaches an associate who is busy elsewhere on the console (real headless Chromium, a real mirror API):
+a new help request while they have scrolled down the looks, and a keyboard or screen-reader user
+whose place on the page must survive the refresh every few seconds."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN
+from .test_console import SHOWN
+
+pytestmark = pytest.mark.slow
+
+API = "/api/v1"
+
+
+def sign_in(browser, url: str, width: int = 768, height: int = 1024) -> None:
+    browser.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height, deviceScaleFactor=1,
+                 mobile=False)
+    browser.open(url + "/console")
+    browser.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    browser.wait(f"{SHOWN}('console-view')")
+
+
+def test_a_new_request_is_seen_and_heard_while_the_associate_is_scrolled_down(server, chromium):
+    sign_in(chromium, server.url)
+    chromium.wait("document.querySelectorAll('#looks li.look').length > 0", timeout=10)
+    assert not chromium.js(f"{SHOWN}('waiting')") and not chromium.js("document.title.startsWith('(')")
+    # a long day of looks: the associate is far down the page, the help requests scrolled away
+    chromium.js("document.getElementById('console-view').style.paddingBottom = '4000px'; window.scrollTo(0, 3000)")
+    chromium.wait("window.scrollY > 2000 && document.getElementById('queue').getBoundingClientRect().bottom < 0")
+
+    req = httpx.post(f"{server.url}{API}/assist", headers=server.auth, json={"kind": "size", "detail": "one size smaller"}).json()
+    try:
+        chromium.wait(f"!!document.querySelector('#queue li.open[data-id=\"{req['id']}\"]')", timeout=10)
+        header = chromium.js("(r => [r.top, r.bottom])(document.querySelector('header').getBoundingClientRect())")
+        assert header[0] == 0 and header[1] > 0, "the header stays in sight"
+        assert chromium.js(f"{SHOWN}('waiting') && document.getElementById('waiting').textContent") == "1 waiting for help"
+        assert chromium.js("document.title").startswith("(1) Maison Test")
+        said = chromium.js("(a => [a.getAttribute('aria-live'), a.textContent])(document.getElementById('announce'))")
+        assert said == ["polite", "New help request: Room 7, Another size, please: one size smaller."]
+        chromium.js("document.getElementById('waiting').click()")  # takes the associate to the requests
+        chromium.wait("(r => r.top >= 0 && r.top < innerHeight)(document.getElementById('queue').getBoundingClientRect())")
+    finally:
+        httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "test"})
+    chromium.wait(f"!{SHOWN}('waiting') && !document.title.startsWith('(')", timeout=10)
