@@ -8,7 +8,7 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const { api, el } = window.consoleApi;
+  const { api, el, showDialog } = window.consoleApi;
   const MIN_LOOKS = 2, MAX_LOOKS = 4, MIN_SECONDS = 4, MAX_SECONDS = 15;
   const selected = new Set();
   let panes = [];
@@ -22,7 +22,7 @@
     for (const item of document.querySelectorAll("#looks li.look[data-id]")) {
       if (item.querySelector("input.compare-pick")) continue;
       const id = item.dataset.id;
-      const box = el("input", { type: "checkbox", class: "compare-pick", checked: selected.has(id) });
+      const box = el("input", { type: "checkbox", class: "compare-pick", "data-key": "compare", checked: selected.has(id) });
       box.addEventListener("change", () => {
         if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; return; }
         if (box.checked) selected.add(id); else selected.delete(id);
@@ -88,7 +88,7 @@
     panes = [];
     $("compare-panes").replaceChildren();
     $("compare-status").textContent = "Loading the looks…";
-    dialog.showModal();
+    showDialog(dialog);
     try {
       const all = (await (await api("/api/v1/looks")).json()).looks;
       const looks = [...selected].map((id) => all.find((l) => l.id === id)).filter(Boolean);
@@ -148,7 +148,7 @@
       $("qr-link").href = s.url;
       $("qr-link").textContent = s.url;
       $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
-      $("qr-dialog").showModal();
+      showDialog($("qr-dialog"));
     } catch (err) {
       status.textContent = `Could not share: ${err.message}`;
     } finally {

@@ -35,5 +35,50 @@ window.consoleApi = (() => {
     return node;
   }
 
-  return { KEY, api, el };
+  // Where the keyboard is, in terms that outlive a re-render of the lists (every few seconds):
+  // the list (#queue, #mirrors, #looks), the item's data-id and the control's data-key.
+  function focusPlace(node) {
+    if (!node || node === document.body || !node.closest) return null;
+    const list = node.closest("#queue, #mirrors, #looks");
+    const item = node.closest("li[data-id]");
+    if (!list || !item) return { node };
+    return { node, list: list.id, id: item.dataset.id, key: node.dataset.key || null };
+  }
+
+  // Focus the same control again (or its list item, or the list's heading, when it went away).
+  // Nothing happens when focus is still somewhere else than ``from`` (the associate has moved on).
+  function refocus(place, from = null) {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected || (from && from.contains(active));
+    if (!place || !lost) return;
+    if (place.node && place.node.isConnected) { place.node.focus({ preventScroll: true }); return; }
+    if (!place.list) return;
+    const list = document.getElementById(place.list);
+    const item = [...list.querySelectorAll("li[data-id]")].find((li) => li.dataset.id === place.id);
+    const control = item && place.key && [...item.querySelectorAll("[data-key]")].find((c) => c.dataset.key === place.key);
+    const target = control && !control.disabled ? control : item || list.closest("section").querySelector("h2");
+    if (!control || control.disabled) target.tabIndex = -1;  // an item or heading takes focus only from here
+    target.focus({ preventScroll: true });
+  }
+
+  // Re-draw part of the page without losing the keyboard's place.
+  function keepingFocus(draw) {
+    const place = focusPlace(document.activeElement);
+    draw();
+    refocus(place);
+  }
+
+  // A modal dialog that gives focus back to what opened it when it closes (Escape included),
+  // even when the list it was opened from was drawn anew meanwhile.
+  function showDialog(dialog) {
+    dialog.opener = focusPlace(document.activeElement);
+    if (!dialog.dataset.refocus) {
+      dialog.dataset.refocus = "yes";
+      // focus may still sit on a control of the closed dialog here: that counts as lost
+      dialog.addEventListener("close", () => { const place = dialog.opener; dialog.opener = null; refocus(place, dialog); });
+    }
+    dialog.showModal();
+  }
+
+  return { KEY, api, el, keepingFocus, showDialog };
 })();

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const { KEY, api, el } = window.consoleApi;
+const { KEY, api, el, keepingFocus, showDialog } = window.consoleApi;
 const LOOK_WINDOW_S = 4 * 3600;
 let token = sessionStorage.getItem(KEY);
 let refreshTimer = null;
@@ -54,14 +54,14 @@ function mirrorMeta(m) {
 
 function renderMirrors(mirrors) {
   const list = $("mirrors");
-  list.replaceChildren(...mirrors.map((m) => el("li",
+  keepingFocus(() => list.replaceChildren(...mirrors.map((m) => el("li",
     { class: m.trusted === false ? "mirror unverified" : lostMirror(m) ? "mirror lost" : "mirror", "data-name": m.name,
       "data-state": m.state, "data-id": m.id, title: m.problem || "" },
     el("div", { class: "name", textContent: m.name }),
     ...(lostMirror(m) && m.room ? [el("div", { class: "meta", textContent: `Room ${m.room}` })] : []),
     el("div", { class: "meta", textContent: mirrorMeta(m) }),
     el("span", { class: "badge state", textContent: badge(m) }),
-  )));
+  ))));
 }
 
 // The number of open requests stays in sight (the sticky header, the tab's title) however far
@@ -85,12 +85,12 @@ function announceQueue(queue) {
 function renderQueue(queue) {
   announceQueue(queue);
   $("queue-empty").hidden = queue.some((q) => q.open);
-  $("queue").replaceChildren(...queue.map((q) => {
+  keepingFocus(() => $("queue").replaceChildren(...queue.map((q) => {
     // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
     const lost = q.reachable === false;
     const button = !q.open ? el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` }) :
       lost ? el("button", { type: "button", disabled: true, textContent: `Can't confirm until ${q.room ? `the Room ${q.room} mirror` : q.mirror_name} answers` }) :
-      el("button", { textContent: "On my way", onclick: () => acknowledge(q, button) });
+      el("button", { textContent: "On my way", "data-key": "ack", onclick: () => acknowledge(q, button) });
     return el("li", { class: `${q.open ? "open" : "done"}${lost ? " lost" : ""}`, "data-id": q.id },
       el("div", { class: "what" },
         el("strong", { textContent: `${q.room ? `Room ${q.room}` : q.mirror_name}: ${KIND[q.kind] || q.kind}` }),
@@ -98,7 +98,7 @@ function renderQueue(queue) {
         el("div", { class: "hint", textContent: [q.mirror_name, ago(q.created_at),
           lost && "the mirror is not answering: this may be out of date"].filter(Boolean).join(" · ") })),
       button);
-  }));
+  })));
 }
 
 async function acknowledge(q, button) {
@@ -134,12 +134,14 @@ async function renderLooks() {
       img,
       el("span", { class: "hint", textContent: `${ago(look.created)}${look.customer_id ? " · loyalty card" : ""}` }),
       renderNotes(look),
-      el("button", { textContent: "Share to customer", onclick: () => share(look) }),
-      el("button", { class: "add-note", textContent: "Add note or product", onclick: () => openNote(look) }),
+      el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
+      el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => openNote(look) }),
     );
   }));
-  $("looks").replaceChildren(...items);
-  document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
+  keepingFocus(() => {
+    $("looks").replaceChildren(...items);
+    document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
+  });
 }
 
 // Notes and products on a look: a product also shows on the customer's share page, a note
@@ -151,6 +153,7 @@ function renderNotes(look) {
       ...(n.product && n.text ? [el("br")] : []),
       ...(n.text ? [el("span", { class: "text", textContent: n.text })] : [])),
     el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
+                   "data-key": `note-delete:${n.id}`,
                    onclick: (event) => deleteNote(look, n, event.currentTarget) }))));
 }
 
@@ -162,7 +165,7 @@ function openNote(look) {
   $("note-text").value = "";
   $("note-error").textContent = "";
   $("note-save").disabled = false;
-  $("note-dialog").showModal();
+  showDialog($("note-dialog"));
   $("note-product").focus();
 }
 
@@ -210,7 +213,7 @@ async function share(look) {
     $("qr-link").href = s.url;
     $("qr-link").textContent = s.url;
     $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
-    $("qr-dialog").showModal();
+    showDialog($("qr-dialog"));
   } catch (err) {
     alert(`Could not share: ${err.message}`);
   }

@@ -46,3 +46,48 @@ def test_a_new_request_is_seen_and_heard_while_the_associate_is_scrolled_down(se
     finally:
         httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "test"})
     chromium.wait(f"!{SHOWN}('waiting') && !document.title.startsWith('(')", timeout=10)
+
+
+FOCUSED = ("(e => [e.tagName, e.textContent, e.closest('li[data-id]') && e.closest('li[data-id]').dataset.id])"
+           "(document.activeElement)")
+
+
+def redrawn(browser, selector: str) -> None:
+    """Wait for the next refresh to draw ``selector``'s element anew (the one there now leaves the page)."""
+    browser.js(f"window.__before = document.querySelector({selector!r})")
+    browser.wait("window.__before && !window.__before.isConnected", timeout=10)
+
+
+def press_escape(browser) -> None:
+    for kind in ("keyDown", "keyUp"):
+        browser.send("Input.dispatchKeyEvent", session=True, type=kind, key="Escape", code="Escape", windowsVirtualKeyCode=27)
+
+
+def test_the_keyboard_keeps_its_place_through_refreshes_and_dialogs(server, chromium):
+    sign_in(chromium, server.url, 1024, 768)
+    look = server.looks.consented
+    item = f"#looks li.look[data-id=\"{look}\"]"
+    chromium.wait(f"!!document.querySelector({item!r})", timeout=10)
+    req = httpx.post(f"{server.url}{API}/assist", headers=server.auth, json={"kind": "associate"}).json()
+    try:
+        ack = f"#queue li[data-id=\"{req['id']}\"] button"
+        chromium.wait(f"!!document.querySelector({ack!r})", timeout=10)
+        chromium.js(f"document.querySelector({ack!r}).focus()")
+        redrawn(chromium, ack)
+        assert chromium.js(FOCUSED) == ["BUTTON", "On my way", req["id"]]
+
+        chromium.js(f"document.querySelector('{item} button.share').focus()")
+        redrawn(chromium, item)
+        assert chromium.js(FOCUSED) == ["BUTTON", "Share to customer", look]
+
+        # the note dialog, opened from the keyboard, closed with Escape after the list was drawn anew
+        chromium.js(f"document.querySelector('{item} button.add-note').focus();"
+                    f"document.querySelector('{item} button.add-note').click()")
+        chromium.wait("document.getElementById('note-dialog').open")
+        redrawn(chromium, item)
+        press_escape(chromium)
+        chromium.wait("!document.getElementById('note-dialog').open")
+        chromium.wait(f"{FOCUSED}[0] === 'BUTTON'", timeout=5)
+        assert chromium.js(FOCUSED) == ["BUTTON", "Add note or product", look]
+    finally:
+        httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "test"})
