@@ -4,12 +4,24 @@
 window.consoleApi = (() => {
   const KEY = "smartmirror.console.token";  // the sign-in's session token, in sessionStorage
 
+  const LOST = "the connection to the mirror is lost";
+
   // A request to the mirror that served the page, with the sign-in's token. A 401 means the
   // session is over (expired, or signed out elsewhere): "console:signed-out" tells console.js,
-  // which signs out, closes any open dialog and asks for the PIN again.
+  // which signs out, closes any open dialog and asks for the PIN again. A request that gets no
+  // answer at all fails with plain words (never the browser's "Failed to fetch") and
+  // "console:connection" tells console.js whether the mirror answers.
   async function api(path, options = {}) {
     const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` });
-    const resp = await fetch(path, Object.assign({}, options, { headers }));
+    let resp;
+    try {
+      resp = await fetch(path, Object.assign({}, options, { headers }));
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      document.dispatchEvent(new CustomEvent("console:connection", { detail: false }));
+      throw Object.assign(new Error(LOST), { offline: true });
+    }
+    document.dispatchEvent(new CustomEvent("console:connection", { detail: true }));
     if (resp.status === 401) {
       document.dispatchEvent(new CustomEvent("console:signed-out"));
       throw new Error("signed out");
@@ -80,5 +92,5 @@ window.consoleApi = (() => {
     dialog.showModal();
   }
 
-  return { KEY, api, el, keepingFocus, showDialog };
+  return { KEY, LOST, api, el, keepingFocus, showDialog };
 })();

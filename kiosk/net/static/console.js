@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const { KEY, api, el, keepingFocus, showDialog } = window.consoleApi;
+const { KEY, LOST, api, el, keepingFocus, showDialog } = window.consoleApi;
 const LOOK_WINDOW_S = 4 * 3600;
 let token = sessionStorage.getItem(KEY);
 let refreshTimer = null;
@@ -101,13 +101,39 @@ function renderQueue(queue) {
   })));
 }
 
+// What went wrong with an associate's action, on the page (no alert box to dismiss first).
+function notify(message) {
+  $("notice-text").textContent = message;
+  $("notice").hidden = !message;
+}
+
+$("notice-close").addEventListener("click", () => notify(""));
+
+// Whether the mirror that served the page answers: when it does not, a banner says the lists
+// are no longer current, and they are greyed out, until a request gets through again.
+let connected = true;
+document.addEventListener("console:connection", (event) => { if (token) setConnected(event.detail); });
+
+function setConnected(up) {
+  if (up === connected) return;
+  connected = up;
+  $("connection").hidden = connected;
+  document.body.classList.toggle("disconnected", !connected);
+  $("queue-empty").textContent = connected ? "Nobody is waiting for help." : "Can't tell who is waiting while the connection is lost.";
+  $("looks-empty").textContent = connected ? "No consented looks yet." : "Can't show the looks while the connection is lost.";
+}
+
+function failed(what, err) {
+  return err.offline ? `Could not ${what}: ${LOST}. Try again once it is back.` : `Could not ${what}: ${err.message}`;
+}
+
 async function acknowledge(q, button) {
   button.disabled = true;
   try {
     await api(`/console/api/assist/${encodeURIComponent(q.mirror_id)}/${encodeURIComponent(q.id)}/ack`, { method: "POST" });
   } catch (err) {
     button.disabled = false;
-    alert(`Could not confirm: ${err.message}`);
+    notify(failed("confirm", err));
   }
   scheduleRefresh(0);
 }
@@ -187,7 +213,9 @@ $("note-form").addEventListener("submit", async (event) => {
     $("note-dialog").close();
     scheduleRefresh(0);
   } catch (err) {
-    $("note-error").textContent = `Could not save: ${err.message}`;
+    // what was typed stays in the dialog, to save again
+    $("note-error").textContent = err.offline ? `Could not save: ${LOST}. Your text is kept: save again once it is back.`
+      : `Could not save: ${err.message}`;
     $("note-save").disabled = false;
   }
 });
@@ -201,7 +229,7 @@ async function deleteNote(look, note, button) {
     await api(`/api/v1/looks/${encodeURIComponent(look.id)}/notes/${encodeURIComponent(note.id)}`, { method: "DELETE" });
   } catch (err) {
     button.disabled = false;
-    alert(`Could not delete: ${err.message}`);
+    notify(failed("delete the note", err));
   }
   scheduleRefresh(0);
 }
@@ -215,7 +243,7 @@ async function share(look) {
     $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
     showDialog($("qr-dialog"));
   } catch (err) {
-    alert(`Could not share: ${err.message}`);
+    notify(failed("share", err));
   }
 }
 
@@ -287,6 +315,8 @@ function signOutLocally(message) {
   $("waiting").hidden = true;
   $("announce").textContent = "";
   document.title = "Smart Mirror · Associate console";
+  notify("");
+  setConnected(true);
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();  // nothing of the session stays up
   show(false);
 }
@@ -294,11 +324,17 @@ function signOutLocally(message) {
 $("sign-in").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("sign-in-error").textContent = "";
-  const resp = await fetch("/console/api/sign-in", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ secret: $("secret").value }),
-  });
+  let resp;
+  try {
+    resp = await fetch("/console/api/sign-in", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ secret: $("secret").value }),
+    });
+  } catch (_) {
+    $("sign-in-error").textContent = "The mirror cannot be reached. Check the tablet's Wi-Fi, then try again.";
+    return;
+  }
   let body = {};
   try { body = await resp.json(); } catch (_) { /* not JSON */ }
   if (!resp.ok) {

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from .chromium import chromium  # noqa: F401 - fixture
-from .conftest import PIN, TOKEN, copy_library
+from .conftest import PIN, TOKEN, copy_library, server_config, start_server, stop_server
 from .test_console import SHOWN, _serve
 from .test_console_notes import screenshot
 
@@ -61,3 +61,45 @@ def test_a_crashed_mirror_keeps_its_open_request_marked_as_not_answering(recorde
             proc_b.wait(5)
         proc_a.send_signal(signal.SIGTERM)
         proc_a.wait(15)
+
+
+def test_when_the_mirror_goes_away_the_console_says_so_in_plain_words(recorded_library, tmp_path, chromium):
+    server = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    stopped = False
+    try:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                      mobile=False)
+        sign_in(chromium, server.url)
+        look = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"]')"
+        chromium.wait(f"!!{look}", timeout=10)
+        assert not chromium.js(f"{SHOWN}('connection')")
+        chromium.js("window.alert = (m) => { (window.__alerts = window.__alerts || []).push(m); }")
+        chromium.js(f"{look}.querySelector('button.add-note').click()")
+        chromium.wait("document.getElementById('note-dialog').open")
+        chromium.js("document.getElementById('note-text').value = 'Wants the 38 in navy, back at 5'")
+
+        stop_server(server)  # the tablet loses the mirror (Wi-Fi, a restart)
+        stopped = True
+        chromium.wait(f"{SHOWN}('connection')", timeout=15)
+        banner = chromium.js("document.getElementById('connection').textContent")
+        assert banner.startswith("Connection to the mirror lost") and "out of date" in banner
+        assert chromium.js("document.body.classList.contains('disconnected')"), "the lists are greyed out"
+        assert chromium.js("document.getElementById('queue-empty').textContent") != "Nobody is waiting for help."
+
+        chromium.js("document.getElementById('note-form').requestSubmit()")
+        error = chromium.wait("document.getElementById('note-error').textContent", timeout=10)
+        assert "connection to the mirror is lost" in error and "Failed to fetch" not in error, error
+        assert chromium.js("document.getElementById('note-text').value") == "Wants the 38 in navy, back at 5"
+        (tmp_path / "console-offline-note.png").write_bytes(screenshot(chromium))
+        chromium.js("document.getElementById('note-cancel').click()")
+
+        chromium.js(f"{look}.querySelector('button.share').click()")
+        notice = chromium.wait(f"{SHOWN}('notice') && document.getElementById('notice-text').textContent", timeout=10)
+        assert notice.startswith("Could not share: the connection to the mirror is lost"), notice
+        page = chromium.js("document.body.innerText")
+        assert "Failed to fetch" not in page and "TypeError" not in page
+        assert chromium.js("window.__alerts") is None, "no alert box to click away"
+        (tmp_path / "console-offline.png").write_bytes(screenshot(chromium))
+    finally:
+        if not stopped:
+            stop_server(server)
