@@ -146,24 +146,49 @@ async function poster(look) {
   return url;
 }
 
-async function renderLooks() {
+// Looks by visit (the mirror's session), newest visit first, so that an associate shares a
+// shopper's own looks: "Visit at 2:05 PM, Room 7 · loyalty card · 3 looks". Never a card key or
+// a session id on the page: a card only as "loyalty card". A look outside any visit stands alone.
+function visits(looks) {
+  const groups = new Map();
+  for (const look of looks) {
+    const key = look.session_id ? `session:${look.session_id}` : `look:${look.id}`;
+    if (!groups.has(key)) groups.set(key, { visit: !!look.session_id, looks: [] });
+    groups.get(key).looks.push(look);
+  }
+  const newest = (g) => Math.max(...g.looks.map((l) => l.created));
+  return [...groups.values()].sort((a, b) => newest(b) - newest(a));
+}
+
+function visitHeading(group, room) {
+  const first = Math.min(...group.looks.map((l) => l.created));
+  const n = group.looks.length;
+  return [`${group.visit ? "Visit" : "Look"} at ${clock(first)}${room ? `, Room ${room}` : ""}`,
+    group.looks.some((l) => l.customer_id) && "loyalty card",
+    group.visit && (n === 1 ? "1 look" : `${n} looks`)].filter(Boolean).join(" · ");
+}
+
+async function renderLooks(room) {
   const data = await (await api("/api/v1/looks")).json();
   const since = Date.now() / 1000 - LOOK_WINDOW_S;
   const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
   $("looks-empty").hidden = looks.length > 0;
-  const items = await Promise.all(looks.map(async (look) => {
+  const item = (look) => {
     // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
     // tile, not a broken-picture icon.
     const img = el("img", { alt: "", loading: "lazy" });
     poster(look).then((u) => { img.src = u; img.alt = "The look"; }).catch(() => {});
     return el("li", { class: "look", "data-id": look.id },
       img,
-      el("span", { class: "hint", textContent: `${ago(look.created)}${look.customer_id ? " · loyalty card" : ""}` }),
+      el("span", { class: "hint", textContent: ago(look.created) }),
       renderNotes(look),
       el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
       el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => openNote(look) }),
     );
-  }));
+  };
+  const items = visits(looks).map((group) => el("li", { class: "visit" },
+    el("h3", { textContent: visitHeading(group, room) }),
+    el("ul", { class: "looks" }, ...group.looks.map(item))));
   keepingFocus(() => {
     $("looks").replaceChildren(...items);
     document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
@@ -255,7 +280,7 @@ async function refresh() {
     storeName = data.mirror.store || "Store";
     renderMirrors(data.mirrors);
     renderQueue(data.queue);
-    await renderLooks();
+    await renderLooks(data.mirror.room);
   } catch (err) {
     console.warn("refresh failed", err);
   } finally {

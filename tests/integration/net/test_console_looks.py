@@ -1,0 +1,64 @@
+"""The looks on the console (real headless Chromium, a real mirror API): grouped by visit, so that an
+associate shares a shopper's own looks."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from kiosk.library import Library
+from kiosk.library.look import NewLook
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import copy_library, server_config, start_server, stop_server
+from .test_console_attention import sign_in
+
+pytestmark = pytest.mark.slow
+
+CARD_KEY = "ck_9f2a71d04be35c6e"  # what a loyalty card's look carries: never on the page
+
+
+def add_look(library: Library, source: str, created: float, session_id: str, customer_id: str | None = None) -> str:
+    """A copy of a recorded look's files entering the library as a new look of ``session_id`` (as the recorder does)."""
+    look_id = Library.new_id()
+    library.layout.work.mkdir(exist_ok=True)
+    files = []
+    for suffix in (".mp4", ".jpg", ".strip.jpg"):
+        files.append(library.layout.work / f"{look_id}{suffix}")
+        shutil.copy(library.layout.looks / f"{source}{suffix}", files[-1])
+    library.add_look(NewLook(look_id, *files, created, 1.0, 320, 180, session_id=session_id, customer_id=customer_id,
+                             consent_by="customer"))
+    return look_id
+
+
+@pytest.fixture
+def server(recorded_library, tmp_path):
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        yield srv
+    finally:
+        stop_server(srv)
+
+
+VISITS = ("[...document.querySelectorAll('#looks li.visit')].map(v => [v.querySelector('h3').textContent,"
+          " [...v.querySelectorAll('li.look')].map(l => l.dataset.id)])")
+
+
+def test_looks_are_grouped_by_visit_without_any_card_key(server, chromium):
+    now = time.time()
+    carded = [add_look(server.library, server.looks.consented, now - t, "visit-a", CARD_KEY) for t in (60, 120)]
+    other = add_look(server.library, server.looks.consented, now - 600, "visit-b")
+    sign_in(chromium, server.url, 1024, 768)
+    shown = chromium.wait(f"(v => v.length === 3 ? v : null)({VISITS})", timeout=10)
+    headings = {tuple(ids): heading for heading, ids in shown}
+    assert set(headings) == {tuple(carded), (other,), (server.looks.consented,)}, shown  # newest look first in each
+    assert headings[tuple(carded)].startswith("Visit at ")
+    assert headings[tuple(carded)].endswith(", Room 7 · loyalty card · 2 looks"), headings
+    assert headings[(other,)].startswith("Visit at ") and headings[(other,)].endswith(", Room 7 · 1 look"), headings
+    assert headings[(server.looks.consented,)].startswith("Look at ")  # recorded outside any visit
+    assert [ids for _, ids in shown].index(carded) < [ids for _, ids in shown].index([other]), "newest visit first"
+    markup = chromium.js("document.documentElement.outerHTML")
+    assert CARD_KEY not in markup and "visit-a" not in markup and "visit-b" not in markup
+
