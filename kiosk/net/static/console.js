@@ -176,10 +176,14 @@ async function renderLooks(room) {
   const item = (look) => {
     // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
     // tile, not a broken-picture icon.
+    // The poster is the button that plays the look (the image itself says nothing more).
     const img = el("img", { alt: "", loading: "lazy" });
-    poster(look).then((u) => { img.src = u; img.alt = "The look"; }).catch(() => {});
+    poster(look).then((u) => { img.src = u; }).catch(() => {});
+    const label = `Play the look recorded at ${clock(look.created)}`;
     return el("li", { class: "look", "data-id": look.id },
-      img,
+      el("button", { type: "button", class: "play", "data-key": "play", "aria-label": label, title: label,
+                     onclick: () => play(look) },
+        img, el("span", { class: "play-mark", "aria-hidden": "true", textContent: "▶ Play" })),
       el("span", { class: "hint", textContent: ago(look.created) }),
       renderNotes(look),
       el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
@@ -194,6 +198,36 @@ async function renderLooks(room) {
     document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
   });
 }
+
+// One look's video, fetched with the session's token like the posters (a plain <video src>
+// could not send it) and played from a blob URL, dropped again when the dialog closes.
+let playing = 0;
+
+async function play(look) {
+  const video = $("video-player");
+  const mine = ++playing;
+  $("video-title").textContent = `Look recorded at ${clock(look.created)}`;
+  $("video-status").textContent = "Loading the video…";
+  showDialog($("video-dialog"));
+  try {
+    const blob = await (await api(look.video_url)).blob();
+    if (mine !== playing || !$("video-dialog").open) return;  // closed (or another look opened) meanwhile
+    video.src = URL.createObjectURL(blob);
+    $("video-status").textContent = "";
+    video.play().catch(() => {});  // the associate can still press play
+  } catch (err) {
+    if (mine === playing) $("video-status").textContent = failed("load the video", err);
+  }
+}
+
+$("video-dialog").addEventListener("close", () => {
+  const video = $("video-player");
+  playing += 1;
+  video.pause();
+  if (video.src) URL.revokeObjectURL(video.src);
+  video.removeAttribute("src");
+  video.load();
+});
 
 // Notes and products on a look: a product also shows on the customer's share page, a note
 // stays with the staff. textContent only: whatever an associate typed is never markup.

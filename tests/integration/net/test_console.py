@@ -113,7 +113,7 @@ def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chrom
     chromium.wait(f"!!{look}", timeout=10)
     assert chromium.js(f"document.querySelector('#looks li[data-id=\"{lib_a.private}\"]')") is None
     chromium.wait(f"{look}.querySelector('img').naturalWidth > 0", timeout=10)  # poster through the API
-    chromium.js(f"{look}.querySelector('button').click()")
+    chromium.js(f"{look}.querySelector('button.share').click()")
     chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0")
     link = chromium.js("document.getElementById('qr-link').href")
     assert link.startswith(url_a + "/s/")

@@ -1,5 +1,5 @@
 """The looks on the console (real headless Chromium, a real mirror API): grouped by visit, so that an
-associate shares a shopper's own looks."""
+associate shares a shopper's own looks, and each one playable on its own."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kiosk.library.look import NewLook
 
 from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import copy_library, server_config, start_server, stop_server
-from .test_console_attention import sign_in
+from .test_console_attention import FOCUSED, press_escape, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -62,3 +62,19 @@ def test_looks_are_grouped_by_visit_without_any_card_key(server, chromium):
     markup = chromium.js("document.documentElement.outerHTML")
     assert CARD_KEY not in markup and "visit-a" not in markup and "visit-b" not in markup
 
+
+def test_a_look_plays_on_its_own_from_its_poster(server, chromium):
+    sign_in(chromium, server.url, 768, 1024)
+    look = f"#looks li.look[data-id=\"{server.looks.consented}\"]"
+    play = f"document.querySelector('{look} button.play')"
+    chromium.wait(f"!!{play} && {play}.querySelector('img').naturalWidth > 0", timeout=10)
+    assert chromium.js(f"{play}.getAttribute('aria-label')").startswith("Play the look recorded at ")
+    chromium.js(f"{play}.focus(); {play}.click()")
+    video = "document.getElementById('video-player')"
+    chromium.wait(f"document.getElementById('video-dialog').open && {video}.src.startsWith('blob:')"
+                  f" && {video}.readyState >= 1", timeout=15)
+    assert chromium.js(f"{video}.duration") > 0.5
+    press_escape(chromium)
+    chromium.wait(f"!document.getElementById('video-dialog').open && !{video}.getAttribute('src')")
+    chromium.wait(f"{FOCUSED}[0] === 'BUTTON'", timeout=5)
+    assert chromium.js(f"document.activeElement === {play}")
