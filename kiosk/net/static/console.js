@@ -32,6 +32,21 @@ function clock(ts) {
   return new Date(ts * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
 }
 
+// Names and rooms come from each mirror's settings, in any script: each is isolated in a <bdi>
+// so that a right-to-left one cannot reorder the words around it ("8 s ago" read "s ago 8").
+function bidi(text) {
+  return el("bdi", { textContent: text });
+}
+
+// The parts (strings, elements; empty ones left out) joined by " · ".
+function dotted(...parts) {
+  return parts.filter(Boolean).flatMap((p, i) => (i ? [" · ", p] : [p]));
+}
+
+function room(r) {
+  return ["Room ", bidi(r)];
+}
+
 const KIND = { size: "Another size, please", associate: "Please come" };
 const STATE = { idle: "free", session: "in use", recording: "recording a look" };
 
@@ -48,8 +63,8 @@ function lostMirror(m) {
 }
 
 function mirrorMeta(m) {
-  if (lostMirror(m)) return `Not answering since ${clock(m.last_seen)}; its requests may be out of date`;
-  return [m.room && `Room ${m.room}`, m.self && "this mirror", m.problem].filter(Boolean).join(" · ");
+  if (lostMirror(m)) return [`Not answering since ${clock(m.last_seen)}; its requests may be out of date`];
+  return dotted(m.room && el("span", {}, ...room(m.room)), m.self && "this mirror", m.problem);
 }
 
 function renderMirrors(mirrors) {
@@ -57,9 +72,9 @@ function renderMirrors(mirrors) {
   keepingFocus(() => list.replaceChildren(...mirrors.map((m) => el("li",
     { class: m.trusted === false ? "mirror unverified" : lostMirror(m) ? "mirror lost" : "mirror", "data-name": m.name,
       "data-state": m.state, "data-id": m.id, title: m.problem || "" },
-    el("div", { class: "name", textContent: m.name }),
-    ...(lostMirror(m) && m.room ? [el("div", { class: "meta", textContent: `Room ${m.room}` })] : []),
-    el("div", { class: "meta", textContent: mirrorMeta(m) }),
+    el("div", { class: "name", dir: "auto", textContent: m.name }),
+    ...(lostMirror(m) && m.room ? [el("div", { class: "meta" }, ...room(m.room))] : []),
+    el("div", { class: "meta" }, ...mirrorMeta(m)),
     el("span", { class: "badge state", textContent: badge(m) }),
   ))));
 }
@@ -89,14 +104,15 @@ function renderQueue(queue) {
     // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
     const lost = q.reachable === false;
     const button = !q.open ? el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` }) :
-      lost ? el("button", { type: "button", disabled: true, textContent: `Can't confirm until ${q.room ? `the Room ${q.room} mirror` : q.mirror_name} answers` }) :
+      lost ? el("button", { type: "button", disabled: true }, "Can't confirm until ",
+        ...(q.room ? ["the ", ...room(q.room), " mirror"] : [bidi(q.mirror_name)]), " answers") :
       el("button", { textContent: "On my way", "data-key": "ack", onclick: () => acknowledge(q, button) });
     return el("li", { class: `${q.open ? "open" : "done"}${lost ? " lost" : ""}`, "data-id": q.id },
       el("div", { class: "what" },
-        el("strong", { textContent: `${q.room ? `Room ${q.room}` : q.mirror_name}: ${KIND[q.kind] || q.kind}` }),
-        ...(q.detail ? [el("div", { class: "detail", textContent: q.detail })] : []),  // "one size smaller"
-        el("div", { class: "hint", textContent: [q.mirror_name, ago(q.created_at),
-          lost && "the mirror is not answering: this may be out of date"].filter(Boolean).join(" · ") })),
+        el("strong", {}, ...(q.room ? room(q.room) : [bidi(q.mirror_name)]), `: ${KIND[q.kind] || q.kind}`),
+        ...(q.detail ? [el("div", { class: "detail", dir: "auto", textContent: q.detail })] : []),  // "one size smaller"
+        el("div", { class: "hint" }, ...dotted(bidi(q.mirror_name), ago(q.created_at),
+          lost && "the mirror is not answering: this may be out of date"))),
       button);
   })));
 }
@@ -160,15 +176,15 @@ function visits(looks) {
   return [...groups.values()].sort((a, b) => newest(b) - newest(a));
 }
 
-function visitHeading(group, room) {
+function visitHeading(group, where) {
   const first = Math.min(...group.looks.map((l) => l.created));
   const n = group.looks.length;
-  return [`${group.visit ? "Visit" : "Look"} at ${clock(first)}${room ? `, Room ${room}` : ""}`,
+  return dotted(el("span", {}, `${group.visit ? "Visit" : "Look"} at ${clock(first)}`, ...(where ? [", ", ...room(where)] : [])),
     group.looks.some((l) => l.customer_id) && "loyalty card",
-    group.visit && (n === 1 ? "1 look" : `${n} looks`)].filter(Boolean).join(" · ");
+    group.visit && (n === 1 ? "1 look" : `${n} looks`));
 }
 
-async function renderLooks(room) {
+async function renderLooks(where) {
   const data = await (await api("/api/v1/looks")).json();
   const since = Date.now() / 1000 - LOOK_WINDOW_S;
   const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
@@ -191,7 +207,7 @@ async function renderLooks(room) {
     );
   };
   const items = visits(looks).map((group) => el("li", { class: "visit" },
-    el("h3", { textContent: visitHeading(group, room) }),
+    el("h3", {}, ...visitHeading(group, where)),
     el("ul", { class: "looks" }, ...group.looks.map(item))));
   keepingFocus(() => {
     $("looks").replaceChildren(...items);
@@ -234,9 +250,9 @@ $("video-dialog").addEventListener("close", () => {
 function renderNotes(look) {
   return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
     el("span", { class: "words" },
-      ...(n.product ? [el("span", { class: "product", textContent: `Product: ${n.product}` })] : []),
+      ...(n.product ? [el("span", { class: "product" }, "Product: ", bidi(n.product))] : []),
       ...(n.product && n.text ? [el("br")] : []),
-      ...(n.text ? [el("span", { class: "text", textContent: n.text })] : [])),
+      ...(n.text ? [el("span", { class: "text", dir: "auto", textContent: n.text })] : [])),
     el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
                    "data-key": `note-delete:${n.id}`,
                    onclick: (event) => deleteNote(look, n, event.currentTarget) }))));

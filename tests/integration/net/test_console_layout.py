@@ -30,3 +30,39 @@ def test_a_long_unbroken_detail_wraps_and_the_button_stays_on_screen(server, chr
         (tmp_path / f"console-long-detail-{width}.png").write_bytes(screenshot(chromium))
     finally:
         httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "test"})
+
+
+#: Where (x) each character of an element's text is drawn, in text order.
+CHAR_X = """(node => {
+  const xs = [], walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    for (let i = 0; i < t.length; i++) {
+      const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
+      xs.push([t.data[i], r.getBoundingClientRect().left]);
+    }
+  }
+  return xs;
+})"""
+
+
+def test_right_to_left_names_do_not_scramble_the_words_around_them(recorded_library, tmp_path, chromium):
+    from .conftest import copy_library, server_config, start_server, stop_server
+
+    name, room = "مرآة الطابق الثاني", "غرفة ١٢"
+    server = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config(name=name, room=room))
+    try:
+        req = httpx.post(f"{server.url}{API}/assist", headers=server.auth, json={"kind": "associate"}).json()
+        sign_in(chromium, server.url, 1024, 768)
+        hint = f"document.querySelector('#queue li[data-id=\"{req['id']}\"] .what .hint')"
+        text = chromium.wait(f"{hint} && /\\d+ s ago$/.test({hint}.textContent) && {hint}.textContent", timeout=10)
+        assert text.startswith(name)
+        chars = chromium.js(f"{CHAR_X}({hint})")
+        dot = next(i for i, (c, _) in enumerate(chars) if c == "·")
+        after = [x for c, x in chars[dot:] if c != " "]  # "·", the seconds, "s", "ago": left to right, as read
+        assert after == sorted(after), f"'{text}' is drawn out of order: {chars[dot:]}"
+        isolated = chromium.js("[...document.querySelectorAll('#queue bdi, #mirrors bdi, #mirrors [dir=auto]')]"
+                               ".map(e => e.textContent)")
+        assert name in isolated and room in isolated
+        (tmp_path / "console-rtl.png").write_bytes(screenshot(chromium))
+    finally:
+        stop_server(server)
