@@ -18,6 +18,12 @@ function show(signedIn) {
   $("sign-in-view").hidden = signedIn;
   $("console-view").hidden = !signedIn;
   $("sign-out").hidden = !signedIn;
+  $("live").hidden = !signedIn;  // live updates are a signed-in console's; nothing to say on the sign-in screen
+}
+
+function setLive(state) {
+  $("live").classList.toggle("off", state !== "live");
+  $("live").textContent = state;
 }
 
 function ago(ts) {
@@ -350,8 +356,7 @@ async function follow() {
     streamAbort = new AbortController();
     try {
       const resp = await api("/api/v1/events", { signal: streamAbort.signal });
-      $("live").classList.remove("off");
-      $("live").textContent = "live";
+      setLive("live");
       const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
@@ -368,13 +373,13 @@ async function follow() {
     } catch (err) {
       if (!token) return;
     }
-    $("live").classList.add("off");
-    $("live").textContent = "offline";
+    setLive("offline");
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
 function start() {
+  setLive("connecting…");
   show(true);
   scheduleRefresh(0);
   follow();
@@ -392,6 +397,7 @@ function signOutLocally(message) {
   document.title = "Smart Mirror · Associate console";
   notify("");
   setConnected(true);
+  setLive("offline");  // follow() ends without a word once the token is gone
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();  // nothing of the session stays up
   show(false);
 }

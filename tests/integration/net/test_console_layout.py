@@ -66,3 +66,20 @@ def test_right_to_left_names_do_not_scramble_the_words_around_them(recorded_libr
         (tmp_path / "console-rtl.png").write_bytes(screenshot(chromium))
     finally:
         stop_server(server)
+
+
+def test_the_live_pill_belongs_to_a_signed_in_console_and_disabled_buttons_look_disabled(server, chromium):
+    from .test_console import SHOWN
+
+    chromium.open(server.url + "/console")
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    assert not chromium.js(f"{SHOWN}('live')"), "no 'offline' on the sign-in screen"
+    sign_in(chromium, server.url, 1024, 768)
+    chromium.wait(f"{SHOWN}('live') && document.getElementById('live').textContent === 'live'", timeout=10)
+    colours = chromium.js("['sign-out', 'compare-open'].map(id => getComputedStyle(document.getElementById(id)).backgroundColor)")
+    assert chromium.js("document.getElementById('compare-open').disabled")  # one look: nothing to compare yet
+    assert colours[0] != colours[1], "a disabled button looks like an enabled one"
+    chromium.js("document.getElementById('sign-out').click()")
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    assert not chromium.js(f"{SHOWN}('live')")
+    assert chromium.js("document.getElementById('live').textContent") != "live", "not live once signed out"
