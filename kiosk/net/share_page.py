@@ -39,6 +39,7 @@ a.button{display:block;text-align:center;margin:1rem 0;padding:.9rem;border-radi
 text-decoration:none;font-weight:600;font-size:1.05rem}
 p{line-height:1.4;color:#ccc}.small{font-size:.85rem;color:#999}
 h2{font-size:1rem;font-weight:600;margin:1.25rem 0 .25rem}ul.products{margin:0;padding-left:1.2rem;line-height:1.6}
+h1,p,ul.products{overflow-wrap:anywhere}
 """
 
 
@@ -57,7 +58,8 @@ def _page(title: str, body: str, status: int) -> HTMLResponse:
 
 
 def _date(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%d %B %Y, %H:%M UTC")
+    """``ts`` in the mirror's own time zone, named ("13 December 2026, 14:53 CET"), as its QR dialog shows it."""
+    return datetime.fromtimestamp(ts, timezone.utc).astimezone().strftime("%d %B %Y, %H:%M %Z")
 
 
 def _gone(ctx: NetContext, status: int, why: str) -> HTMLResponse:

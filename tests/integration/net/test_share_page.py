@@ -94,3 +94,19 @@ def test_the_products_an_associate_noted_show_under_the_video(server, chromium, 
     assert below, "the products come after the video and its download button"
     (tmp_path / "share-products.png").write_bytes(
         base64.b64decode(chromium.send("Page.captureScreenshot", session=True, format="png")["data"]))
+
+
+def test_a_long_product_line_fits_the_phone(server, chromium):
+    product = "SKU-" + "4021340213" * 11 + "X"  # 115 characters, no space to break at
+    note = httpx.post(f"{server.url}{API}/looks/{server.looks.consented}/notes", headers=server.auth,
+                      json={"product": product})
+    assert note.status_code == 201
+    try:
+        share = _share(server)
+        chromium.phone()
+        chromium.open(share["url"])
+        shown = chromium.wait("[...document.querySelectorAll('ul.products li')].map(li => li.textContent)")
+        assert product in shown  # wrapped, not cut
+        assert chromium.js("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
+    finally:
+        httpx.delete(f"{server.url}{API}/looks/{server.looks.consented}/notes/{note.json()['id']}", headers=server.auth)
