@@ -6,7 +6,9 @@ talks to the mirror that served it and to nothing else. The overview gathers the
 mirror finds the others by zeroconf (an address and a port, nothing more) and asks each for
 its name, room, live state and help requests over the peer protocol (``trust``,
 ``peer_client``): a device that cannot prove it holds the store secret gets a hello and is
-listed as an unverified device, never sent a token or a signed request.
+listed as an unverified device, never sent a token or a signed request. A mirror that proved
+itself and then stops answering keeps its last signed answer for a while (``peers.REMEMBER_S``),
+marked ``reachable: false`` with ``last_seen``, so that its shoppers' open requests stay listed.
 """
 
 from __future__ import annotations
