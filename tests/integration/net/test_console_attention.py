@@ -27,7 +27,8 @@ def sign_in(browser, url: str, width: int = 768, height: int = 1024) -> None:
 def test_a_new_request_is_seen_and_heard_while_the_associate_is_scrolled_down(server, chromium):
     sign_in(chromium, server.url)
     chromium.wait("document.querySelectorAll('#looks li.look').length > 0", timeout=10)
-    assert not chromium.js(f"{SHOWN}('waiting')") and not chromium.js("document.title.startsWith('(')")
+    before = chromium.js("document.querySelectorAll('#queue li.open').length")  # other mirrors on the LAN may wait too
+    assert chromium.js(f"{SHOWN}('waiting')") == (before > 0)
     # a long day of looks: the associate is far down the page, the help requests scrolled away
     chromium.js("document.getElementById('console-view').style.paddingBottom = '4000px'; window.scrollTo(0, 3000)")
     chromium.wait("window.scrollY > 2000 && document.getElementById('queue').getBoundingClientRect().bottom < 0")
@@ -37,15 +38,20 @@ def test_a_new_request_is_seen_and_heard_while_the_associate_is_scrolled_down(se
         chromium.wait(f"!!document.querySelector('#queue li.open[data-id=\"{req['id']}\"]')", timeout=10)
         header = chromium.js("(r => [r.top, r.bottom])(document.querySelector('header').getBoundingClientRect())")
         assert header[0] == 0 and header[1] > 0, "the header stays in sight"
-        assert chromium.js(f"{SHOWN}('waiting') && document.getElementById('waiting').textContent") == "1 waiting for help"
-        assert chromium.js("document.title").startswith("(1) Maison Test")
+        waiting = chromium.js("document.querySelectorAll('#queue li.open').length")
+        assert waiting >= 1
+        shown = chromium.js(f"{SHOWN}('waiting') && document.getElementById('waiting').textContent")
+        assert shown == ("1 waiting for help" if waiting == 1 else f"{waiting} waiting for help")
+        assert chromium.js("document.title").startswith(f"({waiting}) Maison Test")
         said = chromium.js("(a => [a.getAttribute('aria-live'), a.textContent])(document.getElementById('announce'))")
-        assert said == ["polite", "New help request: Room 7, Another size, please: one size smaller."]
+        assert said[0] == "polite" and "New help request: Room 7, Another size, please: one size smaller." in said[1]
         chromium.js("document.getElementById('waiting').click()")  # takes the associate to the requests
         chromium.wait("(r => r.top >= 0 && r.top < innerHeight)(document.getElementById('queue').getBoundingClientRect())")
     finally:
         httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "test"})
-    chromium.wait(f"!{SHOWN}('waiting') && !document.title.startsWith('(')", timeout=10)
+    chromium.wait(f"!document.querySelector('#queue li.open[data-id=\"{req['id']}\"]')", timeout=10)
+    left = chromium.js("document.querySelectorAll('#queue li.open').length")
+    assert chromium.js(f"{SHOWN}('waiting')") == (left > 0) and chromium.js("document.title.startsWith('(')") == (left > 0)
 
 
 FOCUSED = ("(e => [e.tagName, e.textContent, e.closest('li[data-id]') && e.closest('li[data-id]').dataset.id])"

@@ -52,8 +52,8 @@ def test_a_crashed_mirror_keeps_its_open_request_marked_as_not_answering(recorde
         assert button == [True, "Can't confirm until the Room 2 mirror answers"]
         assert "jeans 32/34" in chromium.js(f"{item}.innerText")
         assert not chromium.js(f"{SHOWN}('queue-empty')"), "nobody waiting is not what the associate must read"
-        page = chromium.js("document.body.innerText")
-        assert "Error" not in page and "127.0.0.1" not in page and "Device at" not in page, page
+        shown = chromium.js(f"{card}.innerText + {card}.title + {item}.innerText")
+        assert "Error" not in shown and "127.0.0.1" not in shown and "Device at" not in shown, shown
         (tmp_path / "console-mirror-lost.png").write_bytes(screenshot(chromium))
     finally:
         if proc_b.poll() is None:
