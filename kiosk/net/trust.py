@@ -148,7 +148,7 @@ class PeerTrust:
             raise Untrusted("the hello answer is malformed")
         expected = self._mac(b"hello", self.mirror_id, peer, my_nonce, nonce)
         if not hmac.compare_digest(expected, proof):
-            raise Untrusted("it does not prove it holds this store's secret")
+            raise Untrusted("does not prove it holds this store's secret")  # callers say "it …"
         if at is not None:
             where = answer.get("at")
             if where is None:  # the proof is right but names no address: an older mirror, or a relay that dropped it
