@@ -23,6 +23,10 @@ QML_IMPORT_MAJOR_VERSION = 1
 
 _log = logging.getLogger(__name__)
 
+# What CameraNotice.qml says while the camera is gone, in the same plain words: the reason
+# (a device path, a driver's words) stays in the capture's log line, /api/v1/health and doctor.
+CAMERA_UNAVAILABLE = "Camera unavailable. The mirror is reconnecting it by itself."
+
 
 @QmlElement
 @QmlUncreatable("the mirror's app makes its bridges")
@@ -46,7 +50,7 @@ class MirrorBridge(CoreListener):
         self._pan_y = display.pan_y
         self._show_status = display.show_status
         camera = core.camera_status()
-        self._camera_state, self._camera_reason = camera.state, camera.reason
+        self._camera_state = camera.state
         self._phase = core.session.phase.value
         self._fps = 0.0
         self._paint_fps = 0.0
@@ -67,10 +71,10 @@ class MirrorBridge(CoreListener):
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, CameraStateChanged):
-            if (event.state, event.reason) != (self._camera_state, self._camera_reason):
+            if event.state != self._camera_state:
                 if event.state == "unavailable":  # CameraNotice.qml's words
-                    _log.info("shown to the shopper: Camera unavailable. Reconnecting by itself (%s).", event.reason)
-                self._camera_state, self._camera_reason = event.state, event.reason
+                    _log.info("shown to the shopper: %s", CAMERA_UNAVAILABLE)
+                self._camera_state = event.state
                 self.cameraChanged.emit()
         elif isinstance(event, GestureProgress):
             progress = 0.0 if event.fired else round(event.progress, 2)
@@ -112,7 +116,6 @@ class MirrorBridge(CoreListener):
     panY = Property(float, lambda self: self._pan_y, constant=True)
     showStatus = Property(bool, lambda self: self._show_status, constant=True)
     cameraState = Property(str, lambda self: self._camera_state, notify=cameraChanged)
-    cameraReason = Property(str, lambda self: self._camera_reason, notify=cameraChanged)
     attract = Property(bool, lambda self: self._phase == "idle", notify=sessionChanged)
     cameraFps = Property(float, lambda self: self._fps, notify=statsChanged)
     paintFps = Property(float, lambda self: self._paint_fps, notify=statsChanged)

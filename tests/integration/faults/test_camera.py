@@ -50,7 +50,7 @@ def test_a_frozen_camera_is_covered_by_a_notice_and_the_live_picture_comes_back(
     covered = mirror.not_live(timeout=10)
     assert (covered.min(axis=2) > 200).sum() > 300, "the notice over the frozen picture has no readable text"
     told = mirror.wait_shown("Camera unavailable", since, timeout=10)
-    assert "no picture for 2 s" in told
+    assert "no picture" not in told, "the shopper is told plain words; the reason is for the log"
     mirror.wait_log(r"camera \S+: running \(ok\)", since, timeout=BACKOFF_MAX_S + LOAD_SLACK_S)
     mirror.live(timeout=BACKOFF_MAX_S + LOAD_SLACK_S)
     # The stuck read returns 6 s into the hang (4 s after the watchdog saw it): the new
@@ -77,8 +77,8 @@ def test_a_camera_gone_for_30_s_is_reopened_when_it_is_back(mirror):
     mirror.clip.rename(hidden)  # unplugged while it hung
     try:
         mirror.wait_log(r"unavailable \(video file \S+ does not exist\)", since, timeout=60)
-        told = mirror.wait_shown("does not exist", since, timeout=10)
-        assert told.startswith("Camera unavailable")
+        # Still the same plain notice: the new reason is for the log and health, not the shopper.
+        assert not [m for m in mirror.shown(since) if "does not exist" in m or "/" in m]
         # Nothing to record without a picture: no Record button under the notice, and a tap
         # where it stands starts nothing, now or when the camera is back (a take asked for then
         # used to wait for a picture and begin by itself).

@@ -1,11 +1,12 @@
 import QtQuick
 
 // Shown over the mirror while the camera is starting or unavailable, instead of a frozen picture.
+// Plain words only: why the camera is gone (a device path, a driver's words) is for the log,
+// /api/v1/health and `kiosk doctor`, not for the shopper.
 Rectangle {
     id: notice
 
     property string cameraState: "starting"
-    property string reason: ""
 
     color: "#cc000000"
 
@@ -29,7 +30,7 @@ Rectangle {
             color: "#c0c0c0"
             font.pixelSize: Math.max(12, notice.height * 0.018)
             visible: notice.cameraState === "unavailable"
-            text: qsTr("Reconnecting by itself (%1). Please let a store associate know if this lasts.").arg(notice.reason)
+            text: qsTr("The mirror is reconnecting it by itself. Please let a store associate know if this lasts.")
         }
     }
 }

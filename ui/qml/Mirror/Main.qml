@@ -54,7 +54,6 @@ Window {
     CameraNotice {
         anchors.fill: parent
         cameraState: root.mirror.cameraState
-        reason: root.mirror.cameraReason
         visible: root.live && root.mirror.cameraState !== "running"
     }
 
