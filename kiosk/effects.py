@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 
-from kiosk.errors import KioskError
+from kiosk.errors import DiskAlmostFull, KioskError
 from kiosk.events import Notice, ShareShown, TrayStep
 from kiosk.identity.events import CardPresented
 from kiosk.intents import Meaning, share_meaning
@@ -30,6 +30,8 @@ from kiosk.recording.recorder import RecordingRefused
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
+
+STORAGE_FULL = "The mirror cannot record right now because its storage is full. Please ask a store associate."
 
 
 class Effects:
@@ -99,6 +101,10 @@ class Effects:
             return
         try:
             self._parts.studio.begin(reason)
+        except DiskAlmostFull as exc:
+            # The figures are for staff (the journal here, ``kiosk doctor``); the shopper gets plain words.
+            _log.warning("recording refused: %s", exc)
+            self._parts.bus.emit(RecordingFailed(reason=STORAGE_FULL))
         except RecordingRefused as exc:
             self._parts.bus.emit(RecordingFailed(reason=str(exc)))
 

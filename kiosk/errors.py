@@ -13,6 +13,7 @@ KioskError                   anything the kiosk reports to a person as one plain
 │   └── CompareQueueFull     too many comparisons are waiting to be rendered
 ├── RecordingError           a recording cannot be made
 │   ├── RecordingRefused     a take could not start (the text says why: disk, no session…)
+│   │   └── DiskAlmostFull   the data folder is below recording.min_free_mb (the text has the figures)
 │   ├── RecordingInterrupted Ctrl-C or SIGTERM stopped ``kiosk record`` early (exit status 130)
 │   └── EncoderError         no H.264 encoder could be opened, or encoding failed
 ├── AnalysisError            the body analysis cannot run
@@ -89,6 +90,10 @@ class RecordingError(KioskError):
 
 class RecordingRefused(RecordingError):
     """A recording could not start (e.g. the disk is almost full); the text says why."""
+
+
+class DiskAlmostFull(RecordingRefused):
+    """A recording could not start: too little free space; the text has the figures, for staff."""
 
 
 class RecordingInterrupted(RecordingError):

@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from kiosk.errors import RecordingRefused
+from kiosk.errors import DiskAlmostFull, RecordingRefused
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
@@ -361,7 +361,7 @@ class Recorder:
         free = self._free_bytes()
         if free >= floor:
             return
-        raise RecordingRefused(
+        raise DiskAlmostFull(
             f"The disk is almost full ({free // 2**20} MB free, {floor // 2**20} MB needed), "
             "so the recording did not start."
         )

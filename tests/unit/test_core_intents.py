@@ -213,12 +213,18 @@ def test_a_fault_in_one_intent_is_reported_and_the_core_carries_on(core, monkeyp
     assert session_id(core) is not None  # still answering
 
 
-def test_recording_refused_is_shown(core, monkeypatch):
+def test_recording_refused_for_disk_space_is_shown_in_plain_words_and_logged_with_figures(core, monkeypatch, caplog):
     core, events = core
     import dataclasses
 
     recorder = core.parts.studio._recorder
     monkeypatch.setattr(recorder, "settings", dataclasses.replace(recorder.settings, min_free_bytes=1 << 60))
-    core.start_recording()
-    assert wait_for(lambda: of(events, RecordingFailed))
-    assert "disk is almost full" in of(events, RecordingFailed)[-1].reason
+    with caplog.at_level("WARNING", logger="kiosk.effects"):
+        core.start_recording()
+        assert wait_for(lambda: of(events, RecordingFailed))
+    shown = of(events, RecordingFailed)[-1].reason
+    assert shown == "The mirror cannot record right now because its storage is full. Please ask a store associate."
+    assert "MB" not in shown
+    # The figures are for staff: the journal has them, as the exception text that kiosk record prints.
+    logged = [r.getMessage() for r in caplog.records if r.name == "kiosk.effects"]
+    assert any("disk is almost full" in line and "MB free" in line and "MB needed" in line for line in logged), logged

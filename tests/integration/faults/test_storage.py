@@ -182,7 +182,10 @@ def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
         mirror.live(timeout=LOAD_SLACK_S)  # a replay may open if the take fitted; the mirror is back either way
         refused = mirror.mark()
         mirror.touch(*mirror.record_button)
-        mirror.wait_shown("disk is almost full", refused, timeout=LOAD_SLACK_S)
+        told = mirror.wait_shown("storage is full", refused, timeout=LOAD_SLACK_S)
+        assert "MB" not in told, "the figures are for the journal, not the shopper"
+        mirror.wait_log(r"recording refused: The disk is almost full \(\d+ MB free, \d+ MB needed\)", refused,
+                        timeout=LOAD_SLACK_S)
         assert not mirror.tracebacks(since)
     finally:
         filler.unlink()  # store IT (or retention) frees space
