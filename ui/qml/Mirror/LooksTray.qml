@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Window
 import SmartMirror.Bridges
 
 // The shopper's looks as thumbnails, newest first (this visit's, then those kept on their card
@@ -41,15 +42,21 @@ ListView {
             sourceSize.width: 180
             opacity: tray.compare.picking && thumb.pickNumber === 0 ? 0.6 : 1
         }
-        Text {
+        Rectangle {  // the look's length, on a dark pill: readable over a white studio wall
             anchors.bottom: parent.bottom
             anchors.right: parent.right
-            anchors.margins: 6
-            color: "white"
-            style: Text.Outline
-            styleColor: "#a0000000"
-            font.pixelSize: 12
-            text: parent.durationS.toFixed(0) + " s"
+            anchors.margins: 5
+            width: duration.implicitWidth + 10
+            height: duration.implicitHeight + 2
+            radius: height / 2
+            color: "#b0000000"
+            Text {
+                id: duration
+                anchors.centerIn: parent
+                color: "white"
+                font.pixelSize: Math.max(12, Window.height * 0.009)
+                text: thumb.durationS.toFixed(0) + " s"
+            }
         }
         Text {  // kept from an earlier visit
             visible: thumb.kept

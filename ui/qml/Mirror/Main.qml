@@ -100,6 +100,7 @@ Window {
                 anchors.left: parent.left
                 anchors.bottom: tray.top
                 anchors.margins: 16
+                captionRoomLeft: 12
                 visible: tray.count >= 2 && !root.compare.picking && !root.comparing
                 symbol: "◫"
                 label: qsTr("Compare")
@@ -136,6 +137,7 @@ Window {
                     symbol: "+"
                     label: qsTr("Larger")
                     size: 56
+                    captionRoomRight: 20
                     onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("larger") }
                 }
                 MirrorButton {
@@ -144,6 +146,7 @@ Window {
                     symbol: "−"
                     label: qsTr("Smaller")
                     size: 56
+                    captionRoomRight: 20
                     onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("smaller") }
                 }
                 MirrorButton {
@@ -152,12 +155,14 @@ Window {
                     symbol: helpButtons.choosingSize ? "✕" : "⇄"
                     label: helpButtons.choosingSize ? qsTr("Cancel") : qsTr("Other size")
                     size: 56
+                    captionRoomRight: 20
                     onTapped: helpButtons.choosingSize = !helpButtons.choosingSize
                 }
                 MirrorButton {
                     symbol: "?"
                     label: qsTr("Help")
                     size: 56
+                    captionRoomRight: 20
                     onTapped: root.assist.request("associate")
                 }
             }
@@ -166,6 +171,7 @@ Window {
                 anchors.right: parent.right
                 anchors.bottom: parent.bottom
                 anchors.margins: 24
+                captionRoomRight: 20
                 studio: root.studio
                 // Not under the camera notice: without a picture there is nothing to record (a
                 // take that is running keeps its Stop button).
@@ -186,7 +192,7 @@ Window {
                     id: recLabel
                     anchors.centerIn: parent
                     color: "white"
-                    font.pixelSize: 18
+                    font.pixelSize: Math.max(18, root.height * 0.014)  // as the messages
                     text: "● " + qsTr("Recording")
                 }
             }

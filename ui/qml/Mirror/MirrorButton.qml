@@ -1,6 +1,9 @@
 import QtQuick
+import QtQuick.Window
 
-// A large, round, touch-friendly button with a label under it.
+// A large, round, touch-friendly button with a label under it, on a dark pill so it reads over a
+// white studio wall as well as in a dark room, and grows with the screen so it reads from the
+// back of the fitting room (the same size as before on small test windows: the layout is kept).
 Item {
     id: button
 
@@ -8,9 +11,15 @@ Item {
     property string label: ""
     property color tint: "#99000000"  // dark glass: readable over a white studio wall and a dark room alike
     property real size: 64
+    // How far the label's pill may reach past the button's sides (the screen's margin there): a
+    // long label on a button at a screen edge shifts inwards instead of leaving the screen.
+    property real captionRoomLeft: 1e6
+    property real captionRoomRight: 1e6
     signal tapped()
 
-    width: Math.max(size, caption.implicitWidth)
+    // The disc's width, whatever the label's: discs in a column stay lined up, and a label that
+    // changes ("Record", "Stop · 12 s") never moves its disc.
+    width: size
     height: size + caption.implicitHeight + 6
 
     Rectangle {
@@ -29,16 +38,26 @@ Item {
             font.pixelSize: button.size * 0.42
         }
     }
+    Rectangle {
+        // Drawn around the label without changing the button's size: it reaches into the gap
+        // above and the spacing below.
+        id: pill
+        visible: button.label !== ""
+        width: caption.implicitWidth + caption.font.pixelSize
+        height: caption.implicitHeight + 4
+        radius: height / 2
+        x: Math.max(-button.captionRoomLeft, Math.min((button.width - width) / 2, button.width + button.captionRoomRight - width))
+        y: caption.y - 2
+        color: "#b0000000"
+    }
     Text {
         id: caption
         anchors.top: disc.bottom
         anchors.topMargin: 6
-        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.horizontalCenter: pill.horizontalCenter
         text: button.label
         color: "white"
-        font.pixelSize: Math.max(12, button.size * 0.2)
-        style: Text.Outline
-        styleColor: "#a0000000"
+        font.pixelSize: Math.max(12, button.size * 0.2, Window.height * 0.012)
     }
     TapHandler {
         id: tap

@@ -118,27 +118,32 @@ Item {
         Column {
             spacing: 18
             MirrorButton {
+                captionRoomRight: 12
                 symbol: "✕"
                 label: qsTr("Mirror")
                 onTapped: replay.studio.closeReplay()
             }
             MirrorButton {
+                captionRoomRight: 12
                 symbol: replay.slow ? "1×" : "½×"
                 label: replay.slow ? qsTr("Normal") : qsTr("Slow")
                 onTapped: replay.slow = !replay.slow
             }
             MirrorButton {
+                captionRoomRight: 12
                 symbol: "⇪"
                 label: qsTr("Share")
                 onTapped: replay.studio.share(replay.studio.replayId)
             }
             MirrorButton {
+                captionRoomRight: 12
                 visible: replay.identity.available && !replay.identity.consented
                 symbol: "♥"
                 label: qsTr("Keep")
                 onTapped: replay.identity.askConsent()
             }
             MirrorButton {
+                captionRoomRight: 12
                 symbol: "⌫"
                 label: qsTr("Delete")
                 tint: "#b0802020"

@@ -1,6 +1,8 @@
 import QtQuick
+import QtQuick.Window
 
-// A short plain-words message at the top of the mirror (e.g. why a recording did not start).
+// A short plain-words message at the top of the mirror (e.g. why a recording did not start),
+// growing with the screen so it reads from the back of the fitting room.
 Rectangle {
     id: toast
 
@@ -19,7 +21,7 @@ Rectangle {
         wrapMode: Text.WordWrap
         horizontalAlignment: Text.AlignHCenter
         color: "white"
-        font.pixelSize: 18
+        font.pixelSize: Math.max(18, Window.height * 0.014)
         text: toast.text
     }
 }

@@ -1,0 +1,83 @@
+"""On a full-size portrait mirror (1080×1920) over a white studio wall: the buttons' labels and the
+messages are big enough to read from the back of a fitting room, each on a dark pill, and a take
+refused for lack of disk space is told in plain words (the figures go to the journal)."""
+
+from __future__ import annotations
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.integration.test_mirror_window import MirrorWindow
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+W, H = 1080, 1920
+PLAIN = "The mirror cannot record right now because its storage is full. Please ask a store associate."
+
+
+@pytest.fixture(scope="module")
+def tall_screen():
+    """A private portrait X server big enough for a 1080×1920 mirror."""
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb is not installed (scripts/test installs it)")
+    from bench._xserver import start_xvfb
+
+    proc, name = start_xvfb("1080x1920x24")
+    yield name
+    proc.terminate()
+    proc.wait(5)
+
+
+def white_wall(path) -> str:
+    """A clip of a plain white picture (the studio wall behind a shopper), as a looping source."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 360, 640, "yuv420p"
+        white = np.full((640, 360, 3), 255, np.uint8)
+        for _ in range(30):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(white, format="bgr24")))
+        out.mux(stream.encode(None))
+    return f"file:{path}?loop=1"
+
+
+def pills(image: np.ndarray, box: tuple[int, int, int, int], grey: int, tol: int = 16) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the dark translucent pills in ``box`` (x0, y0, x1, y1): neutral ``grey`` areas
+    (the pill's black over white) clearly wider than tall, at least 20 px high."""
+    x0, y0, x1, y1 = box
+    crop = image[y0:y1, x0:x1].astype(int)
+    mask = (np.abs(crop - grey) <= tol).all(axis=2) & (np.ptp(crop, axis=2) <= 12)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+    return [(x + x0, y + y0, w, h) for x, y, w, h, _ in stats[1:] if h >= 20 and w >= 1.5 * h]
+
+
+def test_labels_and_messages_read_over_a_white_wall_and_a_full_disk_is_told_plainly(tall_screen, tmp_path):
+    source = white_wall(tmp_path / "wall.mp4")
+    extra = "[analysis]\nenabled = false\n[recording]\nmin_free_mb = 1000000\n"
+    with MirrorWindow(tall_screen, tmp_path, W, H, source=source, extra_toml=extra, fill='"crop"') as win:
+        win.touch(W // 2, H // 2)
+        # Live over the white wall, with the help buttons and Record at the bottom right.
+        right = (W - 300, H - 420, W, H)
+        image = win.wait_for(lambda im: im[H // 2, W // 2].min() > 220 and len(pills(im, right, 79)) >= 3,
+                             "the button labels on their pills", timeout=60)
+        labels = pills(image, right, 79)
+        # Other size, Help, Record: each label at least ~20 px type (its pill 26 px or more), none off-screen.
+        assert len(labels) >= 3 and all(h >= 26 for _, _, _, h in labels), labels
+        assert all(x > 0 and x + w < W for x, _, w, _ in labels), labels
+
+        # Record: refused, the disk being "full" (the config asks for a million MB free).
+        red = np.nonzero((image[H - 300:, W - 200:, 2] > 150) & (image[H - 300:, W - 200:, 1] < 120))
+        win.touch(W - 200 + int(red[1].mean()), H - 300 + int(red[0].mean()))
+        told = win.wait_until(lambda: next((line.split("shown to the shopper: ", 1)[1] for line in
+                                            win.log.read_text().splitlines() if "shown to the shopper: " in line),
+                                           None), "the refusal on screen")
+        assert told == PLAIN
+        assert "recording refused: The disk is almost full (" in win.log.read_text()  # the figures, for staff
+        # The message grows with the screen too: a pill well above the old 18 px type's 45 px.
+        top = (0, 40, W, 400)
+        message = win.wait_for(lambda im: pills(im, top, 63), "the message's pill", timeout=10)
+        assert max(h for _, _, _, h in pills(message, top, 63)) >= 50, pills(message, top, 63)
