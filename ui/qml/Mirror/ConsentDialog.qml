@@ -22,7 +22,7 @@ Dialog {
         wrapMode: Text.WordWrap
         color: "#a0a0a0"
         font.pixelSize: 14
-        text: qsTr("No hands free? Hold a hand above your head to say yes, or swipe a hand sideways to say no.")
+        text: qsTr("Hands-free: hold a hand above your head to say yes, or swipe a hand sideways to say no.")
     }
     ChoiceButton {
         text: consent.identity.consentYes
