@@ -41,6 +41,12 @@ def reader(tmp_path):
     sim.wait(10)
 
 
+def greeting_lit(image) -> bool:
+    """White letters in the messages' band at the top: drawn above a dialog's shading, not under
+    it (where white would be dimmed to grey like the picture)."""
+    return int((image[72:130].min(axis=2) > 200).sum()) > 40
+
+
 def tap(sim) -> None:
     sim.stdin.write(f"{UID}\n")
     sim.stdin.flush()
@@ -63,8 +69,9 @@ def test_tap_consent_keep_then_forget_me(xvfb, tmp_path, reader):
         win.wait_until(lambda: looks(library), "the look in the library")
         assert [look["consent"] for look in looks(library)] == ["none"]
 
-        tap(sim)  # the loyalty card: the consent question comes up
-        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        tap(sim)  # the loyalty card: the consent question comes up, "Hello, Anna!" above its shading
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2 and greeting_lit(im),
+                              "the consent question with the greeting readable above it")
         win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks"
         win.wait_until(lambda: looks(library)[0]["consent"] == "granted", "the consent on the look", timeout=10)
         kept = looks(library)[0]

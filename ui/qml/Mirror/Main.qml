@@ -199,6 +199,29 @@ Window {
         }
     }
 
+    Loader {
+        anchors.fill: parent
+        active: root.identity.consentVisible && !root.mirror.attract
+        sourceComponent: ConsentDialog { identity: root.identity }
+    }
+    Loader {
+        anchors.fill: parent
+        active: root.identity.forgetVisible && !root.mirror.attract
+        sourceComponent: ForgetDialog { identity: root.identity }
+    }
+    Loader {
+        anchors.fill: parent
+        active: root.studio.shareVisible && !root.mirror.attract
+        sourceComponent: ShareSheet { studio: root.studio }
+    }
+    Loader {
+        anchors.fill: parent
+        active: root.identity.panelVisible
+        sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
+    }
+
+    // The messages, above the dialogs' shading: "Hello, Anna!" with the consent question, "Thank
+    // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them).
     Column {
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.top: parent.top
@@ -225,27 +248,6 @@ Window {
             anchors.horizontalCenter: parent.horizontalCenter
             text: root.compare.message
         }
-    }
-
-    Loader {
-        anchors.fill: parent
-        active: root.identity.consentVisible && !root.mirror.attract
-        sourceComponent: ConsentDialog { identity: root.identity }
-    }
-    Loader {
-        anchors.fill: parent
-        active: root.identity.forgetVisible && !root.mirror.attract
-        sourceComponent: ForgetDialog { identity: root.identity }
-    }
-    Loader {
-        anchors.fill: parent
-        active: root.studio.shareVisible && !root.mirror.attract
-        sourceComponent: ShareSheet { studio: root.studio }
-    }
-    Loader {
-        anchors.fill: parent
-        active: root.identity.panelVisible
-        sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
     }
 
     // Top left, where no screen but a comparison keeps its controls (the replay's buttons stand at
