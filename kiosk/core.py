@@ -38,6 +38,7 @@ from kiosk.identity.events import (
     CardPresented,
     CardTapped,
     ConsentChanged,
+    ReaderStateChanged,
 )
 from kiosk.identity.prompt import ConsentPromptClosed
 from kiosk.inbox import Inbox
@@ -77,7 +78,7 @@ CORE = "core"  # the core's own place in the start and stop orders
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
             TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged,
-            TrayChanged, ComparisonChanged)
+            TrayChanged, ComparisonChanged, ReaderStateChanged)
 
 
 class KioskCore:
@@ -331,6 +332,8 @@ class KioskCore:
             self._comparing.tray_changed(item)
         elif isinstance(item, ComparisonChanged):
             self._comparing.comparison_changed(item)
+        elif isinstance(item, ReaderStateChanged):
+            effects.reader_changed(item.state, self._sid())
 
     def _gesture(self, gesture: str) -> None:
         meaning = gesture_meaning(gesture, self._parts.identity.asking, self._comparing.is_open)

@@ -41,12 +41,19 @@ class Effects:
         self._parts = parts
         self._closing: set[str] = set()  # ended sessions waiting for their last takes
         self._share_after_consent: str | None = None  # a look to share once the shopper says yes
+        # The card reader, as the shopper in front of the mirror was told: an outage is said once per
+        # session, when someone is there to read it (one that began on the welcome screen is said
+        # as the session starts), and its end only to a shopper who was told of it.
+        self._reader_down = False
+        self._reader_told = False
 
     # -- the session --------------------------------------------------------------------------
 
     def start_session(self, session_id: str) -> None:
         _log.info("session %s started", session_id)
         self._parts.studio.session_started(session_id)
+        self._reader_told = False
+        self._tell_reader_down(session_id)
 
     def end_session(self, session_id: str, reason: str) -> None:
         """Steps 1–3 now, step 4 as soon as the session's takes have landed."""
@@ -54,6 +61,7 @@ class Effects:
         self._parts.studio.session_ended(session_id)
         self._parts.identity.session_ended(session_id)
         self._share_after_consent = None
+        self._reader_told = False
         self._closing.add(session_id)
         self.settle(force=False)
 
@@ -148,6 +156,23 @@ class Effects:
         if look_id and answer == "yes":
             self.share(look_id, None)
 
+    def reader_changed(self, state: str, session_id: str | None) -> None:
+        """The card reader was lost or came back: tell the shopper, if there is one to tell."""
+        if state == "unavailable":
+            self._reader_down = True
+            self._tell_reader_down(session_id)
+        elif state == "connected":
+            told, self._reader_down, self._reader_told = self._reader_told, False, False
+            if told and session_id is not None:
+                self._notice("The card reader works again.", "identity")
+
+    def _tell_reader_down(self, session_id: str | None) -> None:
+        if self._reader_down and session_id is not None and not self._reader_told:
+            self._reader_told = True
+            # Keep asks the question only where this mirror records and the shopper has not answered.
+            keep = self._parts.studio.available and not self._parts.identity.answered(session_id)
+            self._parts.bus.emit(Notice(text=reader_down_sentence(keep), topic="identity", seconds=10.0))
+
     def forget_me(self, session_id: str | None) -> None:
         report = self._parts.identity.forget_me(session_id)
         if report is not None:
@@ -231,6 +256,13 @@ def forgotten_sentence(looks: int) -> str:
     if looks == 0:
         return "Done. The mirror has forgotten you."
     return f"Done. The mirror has forgotten you: {count(looks, 'look')} deleted."
+
+
+def reader_down_sentence(keep: bool) -> str:
+    """What the shopper reads while the card reader does not work; ``keep``: Keep still asks to keep looks."""
+    if keep:
+        return "The card reader is not working right now. You can still keep your looks: tap Keep while one plays."
+    return "The card reader is not working right now."
 
 
 def _prefix(session_id: str | None) -> str:

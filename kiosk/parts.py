@@ -94,6 +94,9 @@ class NoIdentity:
     def is_consented(self, session_id: str | None) -> bool:
         return False
 
+    def answered(self, session_id: str | None) -> bool:
+        return True  # nothing to ask
+
     def owner(self, session_id: str | None) -> str | None:
         return None
 

@@ -21,7 +21,6 @@ from kiosk.identity.events import (
     CardTapped,
     ConsentChanged,
     CustomerForgotten,
-    ReaderStateChanged,
 )
 from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 from ui.core_listener import CoreListener
@@ -46,7 +45,6 @@ class IdentityBridge(CoreListener):
         self._forget_offered = False
         self._consented = False
         self._panel: dict | None = None
-        self._reader_ok = True  # as far as the shopper was told
         self._greeting_timer = QTimer(self)
         self._greeting_timer.setSingleShot(True)
         self._greeting_timer.timeout.connect(lambda: self._set(greeting=""))
@@ -70,19 +68,8 @@ class IdentityBridge(CoreListener):
             self._set(forget_offered=False, consented=False, greeting="")
         elif isinstance(event, AssociatePanelShown):
             self._set(panel=dict(event.panel))
-        elif isinstance(event, ReaderStateChanged):
-            self._on_reader(event)
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
             self._set(offer=None, greeting="", forget_offered=False, consented=False, panel=None)
-
-    def _on_reader(self, reader: ReaderStateChanged) -> None:
-        # A tap on a dead reader does nothing at all: say so once, and say when it works again.
-        if reader.state == "unavailable" and self._reader_ok:
-            self._reader_ok = False
-            self.flash("The card reader is not working right now. You can still keep your looks with Keep.", 10)
-        elif reader.state == "connected" and not self._reader_ok:
-            self._reader_ok = True
-            self.flash("The card reader works again.")
 
     def _on_tap(self, tap: CardTapped) -> None:
         name = tap.first_name

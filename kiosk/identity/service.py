@@ -137,6 +137,10 @@ class Identity:
     def is_consented(self, session_id: str | None) -> bool:
         return self._parts.consent.is_consented(session_id)
 
+    def answered(self, session_id: str | None) -> bool:
+        """True once this session said yes or no (Keep then no longer asks)."""
+        return session_id is not None and self._parts.consent.decision(session_id) is not None
+
     def owner(self, session_id: str | None) -> str | None:
         """The customer (card key) this session's looks belong to, once a card is tied to it."""
         return self._parts.consent.owner(session_id)

@@ -221,8 +221,10 @@ Window {
     }
 
     // The messages, above the dialogs' shading: "Hello, Anna!" with the consent question, "Thank
-    // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them).
+    // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them). None on the
+    // welcome screen: nobody is there to read them.
     Column {
+        visible: !root.mirror.attract
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.top: parent.top
         anchors.topMargin: 72
