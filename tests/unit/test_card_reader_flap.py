@@ -8,15 +8,7 @@ import time
 
 from hardware.card_reader_serial import ReaderSettings, SerialCardReader
 from hardware.card_tap import ReaderState
-
-
-def until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        threading.Event().wait(0.01)
-    return False
+from tests.integration.faults.waiting import wait_until
 
 
 class FlakyPort:
@@ -63,7 +55,7 @@ def test_a_port_that_opens_and_fails_every_read_is_one_outage(caplog):
     reader = SerialCardReader("/dev/ttyFAKE", settings, opener=opener)
     reader.start(lambda event: states.append(event) if isinstance(event, ReaderState) else None)
     try:
-        assert until(lambda: len(opens) >= 6)
+        wait_until(lambda: len(opens) >= 6, "len(opens) >= 6", 10, every=0.01)
         gaps = [b - a for a, b in zip(opens, opens[1:])]
         assert gaps[-1] >= 0.3, f"the backoff grows while every connection fails at once: {gaps}"
         assert changes(states) == ["connected", "unavailable"], "connected once at start, then one outage"
@@ -71,7 +63,7 @@ def test_a_port_that_opens_and_fails_every_read_is_one_outage(caplog):
         assert [r.levelname for r in logged] == ["INFO", "WARNING"]
         # A good frame ends the outage: announced once, the journal says so.
         reader_ok.set()
-        assert until(lambda: states[-1].state == "connected" and states[-1].protocol == "line")
+        wait_until(lambda: states[-1].state == "connected" and states[-1].protocol == "line", "states[-1].state == 'connected' and states[-1].protocol == 'line'", 10, every=0.01)
         assert changes(states) == ["connected", "unavailable", "connected"]
         assert [r.levelname for r in caplog.records if r.levelno >= logging.INFO][-1] == "INFO"
     finally:

@@ -11,15 +11,7 @@ from kiosk.net.api_status import core_check
 from kiosk.session import Tick
 from kiosk.vitals import CoreHealth
 from kiosk.wiring import build_core
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.integration.faults.waiting import wait_until
 
 
 @pytest.fixture
@@ -46,7 +38,7 @@ def test_a_core_failing_on_every_tick_degrades_health_and_counts_as_an_error(cor
 
     caplog.set_level(logging.DEBUG, logger="kiosk.core")
     monkeypatch.setattr(core, "_feed", broken)
-    assert wait_for(lambda: core.health()["faults"] >= 3)
+    wait_until(lambda: core.health()["faults"] >= 3, "core.health()['faults'] >= 3", 15, every=0.05)
     health = httpx.get(url + "/api/v1/health").json()
     assert health["status"] == "degraded" and not health["checks"]["core"]["ok"]
     problem = next(p for p in health["problems"] if p.startswith("core: "))

@@ -18,15 +18,7 @@ from hardware.frames import Frame  # noqa: E402
 from kiosk.hub import FrameHub  # noqa: E402
 from kiosk.log import install_thread_hook  # noqa: E402
 from kiosk.vitals import Vitals  # noqa: E402
-
-
-def until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        threading.Event().wait(0.01)
-    return False
+from tests.integration.faults.waiting import wait_until  # noqa: E402
 
 
 class Sink:
@@ -64,11 +56,11 @@ def pump():
 def test_a_sink_that_raises_once_does_not_end_the_preview(pump, caplog):
     caplog.set_level(logging.DEBUG, logger="ui.preview")
     pump.start()
-    assert until(lambda: pump._sink.frames > 2)
+    wait_until(lambda: pump._sink.frames > 2, "pump._sink.frames > 2", 10, every=0.01)
     pump._sink.fail = 1
-    assert until(lambda: pump.failures == 1)
+    wait_until(lambda: pump.failures == 1, "pump.failures == 1", 10, every=0.01)
     before = pump._sink.frames
-    assert until(lambda: pump._sink.frames > before + 2), "the preview goes on after the sink's error"
+    wait_until(lambda: pump._sink.frames > before + 2, "the preview goes on after the sink's error", 10, every=0.01)
     assert any(t.name == "preview" for t in threading.enumerate())
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["cannot show a camera frame in the preview (RuntimeError: Internal C++ object (QVideoSink) "
@@ -80,7 +72,7 @@ def test_a_conversion_failing_on_every_frame_is_logged_once(pump, caplog, monkey
     caplog.set_level(logging.DEBUG, logger="ui.preview")
     monkeypatch.setattr(preview, "to_video_frame", lambda pixels: (_ for _ in ()).throw(ValueError("unsupported layout")))
     pump.start()
-    assert until(lambda: pump.failures >= 20)
+    wait_until(lambda: pump.failures >= 20, "pump.failures >= 20", 10, every=0.01)
     assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
 
 

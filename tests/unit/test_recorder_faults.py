@@ -15,15 +15,7 @@ from kiosk.library import Library
 from kiosk.net.api_status import recorder_check
 from kiosk.recording import LibrarySink, Recorder, RecorderSettings, RecordingFailed, RecordingStarted
 from kiosk.recording import recorder as recmod
-
-
-def until(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        threading.Event().wait(0.02)
-    return False
+from tests.integration.faults.waiting import wait_until
 
 
 def next_of(events: queue.Queue, kinds, timeout=15.0):
@@ -55,7 +47,7 @@ def rig(tmp_path):
 
 def test_an_encoder_glitch_on_the_frame_that_opens_a_take_refuses_it_in_words(rig, monkeypatch):
     recorder, events = rig
-    assert until(lambda: recorder.stats.encoded > 5)
+    wait_until(lambda: recorder.stats.encoded > 5, "recorder.stats.encoded > 5", 15, every=0.02)
     encode, armed = recmod.H264Encoder.encode, threading.Event()
 
     def glitch(self, *args, **kwargs):
@@ -76,7 +68,7 @@ def test_an_encoder_glitch_on_the_frame_that_opens_a_take_refuses_it_in_words(ri
     assert second != look_id
     started = next_of(events, (RecordingFailed, RecordingStarted))
     if isinstance(started, RecordingFailed):  # asked within the reopening backoff: refused in words too
-        assert until(lambda: recorder.health().error == "")
+        wait_until(lambda: recorder.health().error == "", "recorder.health().error == ''", 15, every=0.02)
         second = recorder.begin(session_id="S1")
         started = next_of(events, (RecordingFailed, RecordingStarted))
     assert isinstance(started, RecordingStarted) and started.look_id == second
@@ -85,7 +77,7 @@ def test_an_encoder_glitch_on_the_frame_that_opens_a_take_refuses_it_in_words(ri
 
 def test_an_encoder_that_cannot_open_backs_off_fails_the_take_and_shows_in_health(rig, monkeypatch):
     recorder, events = rig
-    assert until(lambda: recorder.stats.encoded > 5)
+    wait_until(lambda: recorder.stats.encoded > 5, "recorder.stats.encoded > 5", 15, every=0.02)
     assert recorder_check(recorder.health()).ok
     opens: list[float] = []
 
@@ -96,7 +88,7 @@ def test_an_encoder_that_cannot_open_backs_off_fails_the_take_and_shows_in_healt
     monkeypatch.setattr(recmod.H264Encoder, "open", dead)
     # Encoding fails (the device went away), and so does every reopening.
     monkeypatch.setattr(recmod.H264Encoder, "encode", lambda self, *a, **k: (_ for _ in ()).throw(OSError(19, "gone")))
-    assert until(lambda: len(opens) >= 3, 20)
+    wait_until(lambda: len(opens) >= 3, "len(opens) >= 3", 20, every=0.02)
     assert opens[2] - opens[0] >= (recmod.REOPEN_MIN_S * 3) * 0.9, "reopened with backoff, not on every frame"
     check = recorder_check(recorder.health())
     assert not check.ok and "the encoder fails since" in check.detail and "No such device" in check.detail
@@ -104,7 +96,7 @@ def test_an_encoder_that_cannot_open_backs_off_fails_the_take_and_shows_in_healt
     failed = next_of(events, (RecordingFailed, RecordingStarted))
     assert isinstance(failed, RecordingFailed) and failed.look_id == look_id
     assert failed.reason.startswith("The recording could not start")
-    assert until(lambda: not recorder.recording)
+    wait_until(lambda: not recorder.recording, "not recorder.recording", 15, every=0.02)
     monkeypatch.undo()  # the encoder works again
-    assert until(lambda: recorder.health().error == "", 20)
+    wait_until(lambda: recorder.health().error == "", "recorder.health().error == ''", 20, every=0.02)
     assert recorder_check(recorder.health()).ok
