@@ -69,6 +69,12 @@ def xvfb_1080(tmp_path_factory):
     yield from _xvfb("1920x1080x24")
 
 
+@pytest.fixture(scope="module")
+def tall_screen():
+    """A private portrait X server big enough for a 1080×1920 mirror."""
+    yield from _xvfb("1080x1920x24")
+
+
 def _xvfb(screen: str):
     if not shutil.which("Xvfb"):
         pytest.skip("Xvfb is not installed (scripts/test installs it)")

@@ -9,7 +9,6 @@ one look turns clockwise, the other counter-clockwise, at another speed, from an
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -36,19 +35,6 @@ TURNS = [
     Turn(start_s=0.5, turn_s=2.6, start_yaw=-30.0, seconds=5.0),
     Turn(start_s=1.0, turn_s=3.4, direction=-1, seconds=5.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def tall_screen():
-    """A private portrait X server big enough for a 1080×1920 mirror."""
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed (scripts/test installs it)")
-    from bench._xserver import start_xvfb
-
-    proc, name = start_xvfb("1080x1920x24")
-    yield name
-    proc.terminate()
-    proc.wait(5)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ refused for lack of disk space is told in plain words (the figures go to the jou
 
 from __future__ import annotations
 
-import shutil
-
 import cv2
 import numpy as np
 import pytest
@@ -16,19 +14,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 W, H = 1080, 1920
 PLAIN = "The mirror cannot record right now because its storage is full. Please ask a store associate."
-
-
-@pytest.fixture(scope="module")
-def tall_screen():
-    """A private portrait X server big enough for a 1080×1920 mirror."""
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed (scripts/test installs it)")
-    from bench._xserver import start_xvfb
-
-    proc, name = start_xvfb("1080x1920x24")
-    yield name
-    proc.terminate()
-    proc.wait(5)
 
 
 def white_wall(path) -> str:
