@@ -291,7 +291,6 @@ class KioskCore:
         else:
             _log.debug("the core could not handle %s again (%s: %s)", what, type(exc).__name__, exc)
         self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
-        self._parts.bus.emit(CoreFault(what=what, error=str(exc)))  # the bus never raises
 
     def _handle(self, item) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         effects = self._effects

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from kiosk.config import Config
+from kiosk.events import CoreFault
 from kiosk.net.api_status import core_check
 from kiosk.session import Tick
 from kiosk.vitals import CoreHealth
@@ -36,9 +37,13 @@ def test_a_core_failing_on_every_tick_degrades_health_and_counts_as_an_error(cor
             raise KeyError("phase")
         return feed(item)
 
+    told = []
+    core.parts.bus.subscribe(lambda e: told.append(e) if isinstance(e, CoreFault) else None)
     caplog.set_level(logging.DEBUG, logger="kiosk.core")
     monkeypatch.setattr(core, "_feed", broken)
     wait_until(lambda: core.health()["faults"] >= 3, "core.health()['faults'] >= 3", 15, every=0.05)
+    monkeypatch.setattr(core, "_feed", feed)  # the clock is handled again: the count settles
+    wait_until(lambda: len(told) == core.health()["faults"], "one CoreFault on the bus per fault", 5, every=0.05)
     health = httpx.get(url + "/api/v1/health").json()
     assert health["status"] == "degraded" and not health["checks"]["core"]["ok"]
     problem = next(p for p in health["problems"] if p.startswith("core: "))
