@@ -134,29 +134,30 @@ class PeerTrust:
         return secrets.token_hex(NONCE_BYTES)
 
     def check_hello(self, my_nonce: str, answer: object, at: str | None = None) -> tuple[str, str]:
-        """Step 2 on arrival: (peer id, its nonce) when the proof is right; ``Untrusted`` otherwise.
+        """Step 2 on arrival: (peer id, its nonce) when the proof is right; ``Untrusted`` otherwise
+        (its words follow "it", as callers say them: "it does not prove …").
 
         With ``at`` (``ADDR:PORT`` the hello was sent to), the peer must also prove that it is
         the one listening there, not a device passing the hello on to a mirror.
         """
         if not isinstance(answer, dict):
-            raise Untrusted("the hello answer is not a JSON object")
+            raise Untrusted("answered the hello with something that is not a JSON object")
         peer, nonce, proof = answer.get("id"), answer.get("nonce"), answer.get("proof")
         if not all(isinstance(v, str) for v in (peer, nonce, proof)):
-            raise Untrusted("the hello answer lacks id, nonce or proof")
+            raise Untrusted("answered the hello without id, nonce or proof")
         if not ID_PATTERN.match(peer) or not NONCE_PATTERN.match(nonce):
-            raise Untrusted("the hello answer is malformed")
+            raise Untrusted("sent a malformed hello answer")
         expected = self._mac(b"hello", self.mirror_id, peer, my_nonce, nonce)
         if not hmac.compare_digest(expected, proof):
             raise Untrusted("does not prove it holds this store's secret")  # callers say "it …"
         if at is not None:
             where = answer.get("at")
             if where is None:  # the proof is right but names no address: an older mirror, or a relay that dropped it
-                raise Untrusted("it does not prove its own address: its kiosk software may be older than this "
+                raise Untrusted("does not prove its own address: its kiosk software may be older than this "
                                 "one's (upgrade it, then run discover again), or the hello was passed on")
             expected = self._mac(b"hello-at", self.mirror_id, peer, my_nonce, nonce, at)
             if not isinstance(where, str) or not hmac.compare_digest(expected, where):
-                raise Untrusted(f"the mirror that answered is not the one at {at} (the hello was passed on)")
+                raise Untrusted(f"is not the mirror listening at {at} (the hello was passed on)")
         return peer, nonce
 
     def request_header(self, peer: str, nonce: str, method: str, path: str, body: bytes) -> str:
@@ -166,7 +167,7 @@ class PeerTrust:
     def check_response(self, peer: str, nonce: str, status: int, body: bytes, proof: str | None) -> None:
         expected = self._mac(b"response", self.mirror_id, peer, nonce, str(status), body_digest(body))
         if not proof or not hmac.compare_digest(expected, proof):
-            raise Untrusted("its answer is not signed with this store's secret")
+            raise Untrusted("sent an answer not signed with this store's secret")
 
     # -- internals ------------------------------------------------------------------------------
 

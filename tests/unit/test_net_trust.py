@@ -151,3 +151,24 @@ def test_a_hello_passed_on_to_a_mirror_proves_the_mirrors_address_not_the_relays
     forged = PeerTrust(b"\x01" * 32, B).answer_hello(A, mine, at="10.0.0.66:8080")
     with pytest.raises(Untrusted):
         a.check_hello(mine, {**b.answer_hello(A, mine), "at": forged["at"]}, at="10.0.0.66:8080")
+
+
+def test_a_failed_proof_reads_after_it():
+    # Discover and the console say "it " + the reason: "it does not prove …", never "it it …" or "it the …".
+    a, b, _ = _pair()
+    mine = a.new_nonce()
+    good = b.answer_hello(A, mine, at="10.0.0.5:8080")
+    bad_answers = [
+        (["not", "an", "object"], None), ({"id": B}, None), ({**good, "id": "not an id!"}, None),
+        ({**good, "proof": "00" * 32}, None), (b.answer_hello(A, mine), "10.0.0.5:8080"), (good, "10.0.0.66:8080"),
+    ]
+    reasons = []
+    for answer, at in bad_answers:
+        with pytest.raises(Untrusted) as caught:
+            a.check_hello(mine, answer, at=at)
+        reasons.append(str(caught.value))
+    with pytest.raises(Untrusted) as caught:
+        a.check_response(B, mine, 200, b"{}", "00" * 32)
+    reasons.append(str(caught.value))
+    for reason in reasons:
+        assert not reason.startswith(("it ", "its ", "the ", "a ")), f"it {reason}"
