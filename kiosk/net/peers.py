@@ -5,7 +5,8 @@ Anyone on the LAN can announce as many ``_smartmirror._tcp`` names as it likes, 
 at an address and port of its choosing. Without limits every console refresh would send a
 hello to each of them: the mirror would knock on whatever a rogue names, as often as the
 console asks. So a device that failed a hello is left alone for a while (doubling, up to
-``MAX_BACKOFF_S``), at most ``MAX_HELLOS`` hellos run at once, and the book itself is bounded.
+``MAX_BACKOFF_S``; a mirror that had proved itself and just stopped answering is asked again
+after ``PROVEN_RETRY_S``), at most ``MAX_HELLOS`` hellos run at once, and the book itself is bounded.
 The console, ``kiosk discover`` and the directory's eviction (proven devices are kept over
 unproven ones) share one book per process; it lives on one event loop, so it needs no lock.
 
@@ -26,6 +27,9 @@ from dataclasses import dataclass
 MAX_HELLOS = 8
 FIRST_BACKOFF_S = 15.0
 MAX_BACKOFF_S = 300.0
+#: A mirror that proved itself and then stopped answering (rebooting, a Wi-Fi blip) is asked
+#: again this soon, every time: its shopper's next help request must not wait minutes.
+PROVEN_RETRY_S = 5.0
 #: Addresses remembered; the least recently heard of is forgotten first.
 MAX_ENTRIES = 256
 #: How long the console keeps showing a proven mirror that stopped answering (its last answer).
@@ -111,12 +115,20 @@ class PeerBook:
             entry.last = None
 
     def failed(self, where: str, problem: str, reachable: bool = False) -> None:
-        """The hello to ``where`` failed (``reachable``: it answered, without a valid proof)."""
+        """The hello to ``where`` failed (``reachable``: it answered, without a valid proof).
+
+        A device that never proved itself, or that answered wrongly, is left alone for longer
+        each time; a mirror that proved itself and now just does not answer stays proven and is
+        asked again after ``PROVEN_RETRY_S``.
+        """
         entry = self._entry(where)
-        entry.proven = ""
         entry.reachable = reachable
         entry.failures += 1
         entry.problem = problem
+        if not reachable and (entry.proven or self.last_answer(where) is not None):
+            entry.retry_at = self._clock() + PROVEN_RETRY_S
+            return
+        entry.proven = ""
         entry.retry_at = self._clock() + min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(entry.failures - 1, 16))
 
     def _entry(self, where: str) -> _Entry:

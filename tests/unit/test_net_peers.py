@@ -93,3 +93,24 @@ def test_a_last_answer_is_dropped_when_someone_else_answers_there():
     book.remember(where, {"id": "mirror-b"}, [], 1.0)
     book.forget_answer(where)
     assert book.last_answer(where) is None
+
+
+def test_a_proven_mirror_that_stops_answering_is_asked_again_soon_and_stays_proven():
+    # A mirror rebooting for five minutes: back-off meant for rogues would hide its next help
+    # request for minutes after it returned.
+    clock = Clock()
+    book = PeerBook(clock)
+    where = "10.0.0.5:8080"
+    book.proved(where, "mirror-a")
+    for _ in range(10):
+        book.failed(where, "it cannot be reached")
+        problem, reachable = book.waiting(where)
+        assert problem == f"it cannot be reached (not asked again for {peers.PROVEN_RETRY_S:.0f} s)" and not reachable
+        assert book.is_proven(where)
+        clock.now += peers.PROVEN_RETRY_S
+        assert book.waiting(where) is None
+    # Someone else answering there, without the store's proof, is a stranger again: long back-off.
+    book.failed(where, "it does not prove it holds this store's secret", reachable=True)
+    assert not book.is_proven(where)
+    clock.now += peers.PROVEN_RETRY_S
+    assert book.waiting(where) is not None
