@@ -80,9 +80,9 @@ class FleetProof:
         kept = self._proven.get(where)
         if kept is not None and self._clock() - kept[1] < PROVEN_FOR_S:
             return kept[0]
-        waiting = self._peers.waiting(where)
-        if waiting is not None:
-            return waiting[0]
+        if self._peers.waiting(where) is not None:
+            # the same words each pass while it waits (no countdown): discover says each device once
+            return self._peers.problem(where)
         try:
             async with self._peers.slot():
                 answer = await ask(client, self._trust, f"http://{where}", "GET", OVERVIEW_PATH, at=where)

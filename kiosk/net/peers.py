@@ -75,6 +75,11 @@ class PeerBook:
             return None
         return f"{entry.problem} (not asked again for {left:.0f} s)", entry.reachable
 
+    def problem(self, where: str) -> str:
+        """What went wrong at ``where``'s last hello, without the countdown ``waiting`` adds ("" if nothing)."""
+        entry = self._entries.get(where)
+        return entry.problem if entry is not None else ""
+
     def is_proven(self, where: str) -> bool:
         """Whether the device at ``where`` proved at its last hello that it belongs to the store."""
         entry = self._entries.get(where)

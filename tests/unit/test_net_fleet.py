@@ -172,3 +172,27 @@ def test_discover_refuses_a_folder_for_a_file(tmp_path, capsys, loopback_only):
     folder.mkdir()
     assert main(["discover", "--once", "--unverified", "--prometheus", str(folder)]) == 1
     assert capsys.readouterr().err.strip() == f"kiosk: cannot write {folder}: it is a folder"
+
+
+def test_a_device_left_out_is_described_the_same_way_while_it_waits():
+    # kiosk discover says each device left out once while it stays out: the words must not carry
+    # the back-off's countdown, which changes every pass.
+    import asyncio
+
+    from kiosk.net.fleet_proof import FleetProof
+    from kiosk.net.peers import PeerBook
+    from kiosk.net.trust import PeerTrust
+
+    now = [1000.0]
+    book = PeerBook(lambda: now[0])
+    where = "10.0.0.66:8080"
+    book.failed(where, "it does not prove it holds this store's secret", reachable=True)
+    proof = FleetProof(PeerTrust(b"\x01" * 32, ID_A), book, clock=lambda: now[0])
+    rogue = record("", "10.0.0.66", "9", name="Mirror 3")
+    sentences = []
+    for _ in range(3):
+        roll = asyncio.run(proof.check([rogue]))  # waiting: nobody is asked
+        sentences.append(roll.left_out[0].sentence())
+        now[0] += 2.0
+    assert len(set(sentences)) == 1 and "not asked again" not in sentences[0]
+    assert sentences[0].endswith(": it does not prove it holds this store's secret")
