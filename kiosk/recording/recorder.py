@@ -27,7 +27,7 @@ from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
 from kiosk.recording.encoder import EncoderSettings, H264Encoder, probe_codec
 from kiosk.recording.events import RecordingFailed, RecordingStarted, RecordingStopped
-from kiosk.recording.finisher import Finisher, failure_reason
+from kiosk.recording.finisher import DISK_FULL, Finisher, failure_reason
 from kiosk.recording.ring import PacketRing
 from kiosk.recording.take import Take, TakeMeta
 
@@ -36,6 +36,8 @@ _quiet = QuietLogger(_log)
 
 SPACE_CHECK_S = 1.0
 LOW_DISK = "the disk is almost full"
+#: What a shopper reads when the encoder fails as her take starts (why is in the log and health).
+CANNOT_RECORD = "The mirror cannot record right now. Please ask a store associate."
 STALL_GRACE_S = 5.0
 REOPEN_MIN_S = 0.5  # after an encoder failure, the encoder is reopened this much later…
 REOPEN_MAX_S = 10.0  # …doubling up to this while it keeps failing
@@ -227,7 +229,7 @@ class Recorder:
                     self._close_take("the camera stopped")  # no frames to reach max_s with
                 continue
             if encoder is None and time.monotonic() < reopen_at:
-                self._fail_request("the recorder's encoder is not working right now")  # no wait in silence
+                self._fail_request(CANNOT_RECORD)  # no wait in silence
                 continue
             request = None
             try:
@@ -268,8 +270,10 @@ class Recorder:
                 self.stats.encoder_error = f"{type(exc).__name__}: {exc}"
                 if self._take is not None:
                     self._close_take("", failure=failure_reason(exc))
-                # A take asked for and not yet open is refused in words, never dropped in silence.
-                self._fail_request(failure_reason(exc, "could not start"), request)
+                # A take asked for and not yet open is refused in words, never dropped in silence:
+                # plain ones for the shopper; the encoder's own words are in the log and health.
+                refused = failure_reason(exc, "could not start")
+                self._fail_request(refused if refused == DISK_FULL else CANNOT_RECORD, request)
                 continue
             take = self._take
             if take is None:

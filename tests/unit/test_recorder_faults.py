@@ -15,6 +15,7 @@ from kiosk.library import Library
 from kiosk.net.api_status import recorder_check
 from kiosk.recording import LibrarySink, Recorder, RecorderSettings, RecordingFailed, RecordingStarted
 from kiosk.recording import recorder as recmod
+from kiosk.recording.recorder import CANNOT_RECORD
 from tests.integration.faults.waiting import wait_until
 
 
@@ -61,7 +62,7 @@ def test_an_encoder_glitch_on_the_frame_that_opens_a_take_refuses_it_in_words(ri
     look_id = recorder.begin(session_id="S1")
     failed = next_of(events, (RecordingFailed, RecordingStarted))
     assert isinstance(failed, RecordingFailed) and failed.look_id == look_id
-    assert failed.reason == "The recording could not start (injected encoder glitch)."
+    assert failed.reason == CANNOT_RECORD  # plain words; the encoder's own are in the log and health
     assert not recorder.recording and recorder.unfinished("S1") == 0
     # The encoder is reopened (after its backoff) and the next take starts.
     second = recorder.begin(session_id="S1")
@@ -95,7 +96,7 @@ def test_an_encoder_that_cannot_open_backs_off_fails_the_take_and_shows_in_healt
     look_id = recorder.begin(session_id="S1")
     failed = next_of(events, (RecordingFailed, RecordingStarted))
     assert isinstance(failed, RecordingFailed) and failed.look_id == look_id
-    assert failed.reason.startswith("The recording could not start")
+    assert failed.reason == CANNOT_RECORD
     wait_until(lambda: not recorder.recording, "not recorder.recording", 15, every=0.02)
     monkeypatch.undo()  # the encoder works again
     wait_until(lambda: recorder.health().error == "", "recorder.health().error == ''", 20, every=0.02)
