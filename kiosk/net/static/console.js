@@ -351,8 +351,14 @@ function scheduleRefresh(delay) {
 }
 
 // Server-sent events through fetch, so the token travels in a header and never in a URL.
+// Each start() runs one follower; one left from before a quick sign-out and sign-in ends
+// instead of running beside it (two streams, double refreshes).
+let followers = 0;
+
 async function follow() {
-  while (token) {
+  const mine = ++followers;
+  const current = () => token && mine === followers;
+  while (current()) {
     streamAbort = new AbortController();
     try {
       const resp = await api("/api/v1/events", { signal: streamAbort.signal });
@@ -371,8 +377,9 @@ async function follow() {
         }
       }
     } catch (err) {
-      if (!token) return;
+      if (!current()) return;
     }
+    if (!current()) return; // signed out: the server ended the stream
     setLive("offline");
     await new Promise((r) => setTimeout(r, 2000));
   }
