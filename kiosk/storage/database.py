@@ -60,6 +60,10 @@ class Database:
         with self._lock:
             if self._conn is not None:
                 return self
+            if self.path.exists() and not self.path.is_file():
+                # Refused before anything is made or changed beside it: preparing the "file" would
+                # take the permissions off a folder (a configuration naming /tmp made it 0600).
+                raise self._error(f"cannot open {self._name}: it is a folder or a device, not a database file")
             try:
                 self.path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
                 self._move_lock.share()

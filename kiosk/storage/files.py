@@ -47,6 +47,8 @@ def tighten(path: Path, mode: int) -> None:
         except FileNotFoundError:
             continue
         current = stat.S_IMODE(info.st_mode)
+        if not stat.S_ISREG(info.st_mode):
+            continue  # never a folder's or a device's permissions: only our own files
         if current & ~mode and info.st_uid == os.geteuid():
             os.chmod(candidate, current & mode)
 

@@ -219,6 +219,18 @@ def test_an_old_world_readable_database_is_tightened(tmp_path):
     conn.close()
 
 
+def test_a_folder_named_as_the_database_is_refused_and_left_as_it_was(tmp_path):
+    # A configuration naming a folder (identity.database = "/tmp") once took the folder's
+    # permissions off (/tmp became 0600) and left NAME.lock beside it.
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    os.chmod(folder, 0o1777)
+    with pytest.raises(NotesError) as caught:
+        Database(folder, schema()).open()
+    assert str(caught.value) == f"cannot open the notes {folder}: it is a folder or a device, not a database file"
+    assert mode(folder) == 0o1777 and sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
+
+
 def test_the_schema_may_allow_the_group_to_read(tmp_path):
     old = os.umask(0o022)
     try:
