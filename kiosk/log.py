@@ -59,5 +59,7 @@ class QuietLogger:
         self._last = text
         self._logger.log(level, "%s", text)
 
-    def clear(self) -> None:
-        self._last = None
+    def clear(self) -> bool:
+        """The trouble is over; True when there was some (so its end can be said once)."""
+        had, self._last = self._last is not None, None
+        return had

@@ -37,11 +37,12 @@ def screen_missing(env: dict[str, str] | None = None) -> str | None:
     """
     env = os.environ if env is None else env
     wanted = [p.split(":")[0].strip() for p in env.get("QT_QPA_PLATFORM", "").split(";") if p.strip()]
+    wanted = wanted or ["xcb", "wayland"]
     needs = {"xcb": ("DISPLAY",), "wayland": ("WAYLAND_DISPLAY", "WAYLAND_SOCKET")}
-    for plugin in wanted or ["xcb", "wayland"]:
+    for plugin in wanted:
         if plugin not in needs or any(env.get(var) for var in needs[plugin]):
             return None  # Qt tries the platforms in order: this one can start
-    missing = list(dict.fromkeys(needs[plugin][0] for plugin in wanted or ["xcb", "wayland"]))
+    missing = list(dict.fromkeys(needs[plugin][0] for plugin in wanted))
     unset = f"{missing[0]} is not set" if len(missing) == 1 else f"neither {' nor '.join(missing)} is set"
     return (f"there is no screen to draw the mirror on: {unset} (the kiosk service runs it inside cage; "
             "over ssh, use a desktop session or QT_QPA_PLATFORM=offscreen)")

@@ -60,7 +60,6 @@ class PreviewPump(QObject):
         self._consumer = ConsumerThread(hub, "preview", self._run)
         self._lock = threading.Lock()
         self._quiet = QuietLogger(_log)  # a frame that fails again and again is logged once
-        self._failing = False
         self.failures = 0  # frames that could not be converted or handed to the sink
         self.handed_over = 0
         self._active = True
@@ -112,14 +111,11 @@ class PreviewPump(QObject):
                 sink.setVideoFrame(video_frame)
             except Exception as exc:  # noqa: BLE001 - the next frame is tried again
                 self.failures += 1
-                self._failing = True
                 self._quiet.error("cannot show a camera frame in the preview (%s: %s); trying the next frames",
                                   type(exc).__name__, exc)
                 _log.debug("the preview's failure in detail", exc_info=True)
                 continue
-            if self._failing:
-                self._failing = False
-                self._quiet.clear()
+            if self._quiet.clear():
                 _log.info("the preview shows camera frames again")
             self.presented = (frame.seq, frame.ts)
             self.handed_over += 1

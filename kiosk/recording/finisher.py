@@ -182,8 +182,11 @@ class Finisher:
         self.sink.tidy()
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full."""
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc)
+
+
 def failure_reason(exc: BaseException, what: str = "failed") -> str:
     """One plain sentence for a failed take."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
-        return DISK_FULL
-    return f"The recording {what} ({exc})."
+    return DISK_FULL if disk_full(exc) else f"The recording {what} ({exc})."

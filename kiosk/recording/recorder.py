@@ -27,7 +27,7 @@ from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
 from kiosk.recording.encoder import EncoderSettings, H264Encoder, probe_codec
 from kiosk.recording.events import RecordingFailed, RecordingStarted, RecordingStopped
-from kiosk.recording.finisher import DISK_FULL, Finisher, failure_reason
+from kiosk.recording.finisher import DISK_FULL, Finisher, disk_full, failure_reason
 from kiosk.recording.ring import PacketRing
 from kiosk.recording.take import Take, TakeMeta
 
@@ -272,8 +272,7 @@ class Recorder:
                     self._close_take("", failure=failure_reason(exc))
                 # A take asked for and not yet open is refused in words, never dropped in silence:
                 # plain ones for the shopper; the encoder's own words are in the log and health.
-                refused = failure_reason(exc, "could not start")
-                self._fail_request(refused if refused == DISK_FULL else CANNOT_RECORD, request)
+                self._fail_request(DISK_FULL if disk_full(exc) else CANNOT_RECORD, request)
                 continue
             take = self._take
             if take is None:
