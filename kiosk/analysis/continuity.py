@@ -38,8 +38,9 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.pose import Pose
+from kiosk.analysis.second_look import stance_of
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class _Anchor:
 def hips_and_torso(pose: Pose) -> tuple[float, float, float] | None:
     """The hips' centre (x, y in picture heights) and the torso's length in the picture
     (shoulders' centre to hips' centre), or None for a pose without a torso."""
-    stance = lm.stance_of(pose.image, pose.aspect, 1e-3)
+    stance = stance_of(pose.image, pose.aspect, 1e-3)
     if stance is None or not math.isfinite(stance.torso):
         return None
     return stance

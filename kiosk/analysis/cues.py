@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.pose import Pose
 
 #: The torso must point up at least this much (cosine from vertical, ~53°) for the cues to count.

@@ -24,7 +24,7 @@ import logging
 import numpy as np
 
 from kiosk import native
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.pose import Pose
 
 #: The torso is shrunk to about this many pixels per torso length before the flow is measured.

@@ -10,53 +10,19 @@ person (with a wide margin), which keeps a person small in a landscape frame sha
 from __future__ import annotations
 
 import logging
-import math
 import os
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
-from kiosk.errors import PoseModelMissing
 from kiosk import native
+from kiosk.analysis.head import face_score, head_colours
+from kiosk.analysis.landmarks import torso_axes
+from kiosk.analysis.second_look import SecondLooks, leapt, lost_wrists, stance_of
+from kiosk.errors import PoseModelMissing
 
 _log = logging.getLogger(__name__)
-
-# BlazePose landmark indices used by the analysis (the model's own numbering).
-NOSE = 0
-LEFT_EYE, RIGHT_EYE = 2, 5
-LEFT_EAR, RIGHT_EAR = 7, 8
-LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
-LEFT_ELBOW, RIGHT_ELBOW = 13, 14
-LEFT_WRIST, RIGHT_WRIST = 15, 16
-LEFT_PINKY, RIGHT_PINKY = 17, 18
-LEFT_INDEX, RIGHT_INDEX = 19, 20
-LEFT_THUMB, RIGHT_THUMB = 21, 22
-LEFT_HIP, RIGHT_HIP = 23, 24
-LEFT_KNEE, RIGHT_KNEE = 25, 26
-LEFT_ANKLE, RIGHT_ANKLE = 27, 28
-LEFT_HEEL, RIGHT_HEEL = 29, 30
-LEFT_FOOT, RIGHT_FOOT = 31, 32
-LANDMARKS = 33
-#: The landmarks on the head (the face check, the head's colours, the cues find it by them).
-HEAD = [NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR]
-
-# Face mesh landmark indices: the top of the forehead and the chin.
-FACE_FOREHEAD, FACE_CHIN = 10, 152
-#: A face found on an upright body must be upright too, within this angle of the torso's axis.
-FACE_MAX_ROLL_DEG = 60.0
-
-#: The head's colour histogram: hue, saturation and brightness bins; the square's half side in
-#: torso lengths (a head is about half a torso long).
-HEAD_BINS = (8, 3, 3)
-HEAD_BOX = 0.2
-#: The head's colours are read as a camera's auto-exposure would show them: the frame brightened
-#: (never darkened, at most ``EXPOSE_MAX_GAIN`` times) until its brightest 1 % reach ``EXPOSE_TO``.
-#: In a dim room a face and the hair behind it otherwise fall into one brightness bin.
-EXPOSE_TO = 255.0
-EXPOSE_MAX_GAIN = 4.0
 
 #: The person's outline over the torso (``Pose.outline``): the model's own person mask, cut along
 #: the torso's axis ``OUTLINE_ACROSS`` torso lengths to each side of its centre and from
@@ -100,7 +66,7 @@ class PoseSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     crop_to_person: bool = True
-    smooth_landmarks: bool = False  # our median-of-3 is enough and lags less in a fast spin
+    smooth_landmarks: bool = False  # the model's own smoothing lags behind a fast spin
     face_check: bool = True  # look for a face on the head (face mesh): tells a front from a back view
     face_every_s: float = 0.5  # at most two face checks a second (each costs about a fifth of the pose model)
     rotation: int = 0  # clockwise degrees that make the camera's picture upright ([display] rotation)
@@ -108,7 +74,6 @@ class PoseSettings:
     search_with_room: bool = True  # nobody found: look again with room around the picture
     outline: bool = True  # the person's outline (the model's mask, ~1.4 ms a frame): which side a side view shows
     look_again_on_leap: bool = True  # the tracked pose leapt away from the person: look where they stood
-
 
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
@@ -130,15 +95,11 @@ class PoseEstimator:
     def __init__(self, settings: PoseSettings | None = None) -> None:
         self.settings = settings or PoseSettings()
         self._pose = None
-        self._search = None  # the same model without tracking, started the first time it is needed
         self._face = None
         self._cv2 = None
         self._box: tuple[float, float, float, float] | None = None  # last person, frame fractions
         self._face_at: float | None = None  # frame time of the last face check
-        self._seen_at: float | None = None  # frame time of the last person found
-        self._filled = False  # that person reached the picture's edge (close to the camera)
-        self._room_at: float | None = None  # frame time of the last look with room around the picture
-        self._stood: deque[tuple[float, np.ndarray, Stance]] = deque()  # the person's recent poses (``_where_stood``)
+        self.looks = SecondLooks(self.settings, lambda: untracked_model(self.settings), self._downsize)
 
     def start(self) -> None:
         """Load the model (a few hundred milliseconds)."""
@@ -170,9 +131,7 @@ class PoseEstimator:
         if self._pose is not None:
             self._pose.close()
             self._pose = None
-        if self._search is not None:
-            self._search.close()
-            self._search = None
+        self.looks.close()
         if self._face is not None:
             self._face.close()
             self._face = None
@@ -182,9 +141,7 @@ class PoseEstimator:
         self.close()
         self._box = None
         self._face_at = None
-        self._seen_at = self._room_at = None
-        self._stood.clear()
-        self._filled = False
+        self.looks.forget()
         self.start()
 
     def estimate(self, pixels: np.ndarray, t: float) -> Pose | None:
@@ -199,12 +156,11 @@ class PoseEstimator:
         rgb = self._cv2.cvtColor(small, self._cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
         mask = getattr(result, "segmentation_mask", None)  # the tracked person's (a second look brings no mask)
-        lost = _lost_wrists(result, rgb.shape[1] / rgb.shape[0]) if self.settings.retry_raised_arm else []
+        lost = lost_wrists(result, rgb.shape[1] / rgb.shape[0]) if self.settings.retry_raised_arm else []
         if lost:
-            result = self._search_again(rgb, result, lost)
-        if result.pose_landmarks is None and self._room_due(t):
-            self._room_at = t
-            result, mask = self._search_with_room(rgb, result), None
+            result = self.looks.for_lost_wrists(rgb, result, lost)
+        if result.pose_landmarks is None and self.looks.room_due(t):
+            result, mask = self.looks.with_room(rgb, result, t), None
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             if self._box is not None:
                 # Lost inside the crop: look at the whole frame again from the next frame on.
@@ -218,63 +174,24 @@ class PoseEstimator:
         image = np.empty_like(norm)
         image[:, 0] = (x0 + norm[:, 0] * (x1 - x0)) / width
         image[:, 1] = (y0 + norm[:, 1] * (y1 - y0)) / height
-        stance, stood = stance_of(image, width / height), self._where_stood(t)
+        stance, stood = stance_of(image, width / height), self.looks.where_stood(t)
         leap = stood is not None and stance is not None and leapt(stood, stance)
         if leap:
-            again = self._look_where_it_was(pixels, image, stood)
+            again = self.looks.where_it_was(pixels, image, stood)
             if again is not None:
                 image, vis, world, stance = again
                 mask, leap = None, False  # the tracked result's mask was the other person's
-        if stance is not None and not leap:
-            self._stood.append((t, image, stance))  # a leap not found again is not the person's
         self._remember_box(image, vis)
-        self._seen_at, self._filled = t, _fills_picture(image)
+        self.looks.seen(t, image, stance, leap)
         face = None
         due = self._face_at is None or t < self._face_at or t - self._face_at >= self.settings.face_every_s - 1e-3
         if self._face is not None and due:
-            face = self._face_score(pixels, image)
+            face = face_score(self._face, pixels, image, self._cv2)
             self._face_at = t
-        head = self._head_colours(pixels, image)
+        head = head_colours(pixels, image, self._cv2)
         outline = None if mask is None else person_outline(np.asarray(mask), norm, self._cv2)
         return Pose(t=t, image=image, world=world, visibility=vis, aspect=width / height, face=face, head=head,
                     outline=outline)
-
-    def _head_colours(self, pixels: np.ndarray, image: np.ndarray) -> np.ndarray | None:
-        """The colours of a square on the head: hue × saturation × brightness, a share per bin.
-
-        What a head looks like from the front (a face, a visor) and from behind (hair, the back
-        of a hood or helmet) usually differs; ``appearance`` learns this person's front. The
-        square is brightened as the frame's ``exposure_gain`` says. 0.02 ms for a 40 px head,
-        0.07 ms for a 100 px one, and 0.4 ms for the gain on a 720p frame.
-        """
-        square = _head_square(image, pixels.shape, HEAD_BOX, 3)
-        if square is None:
-            return None  # too small to say anything, or mostly outside the picture
-        (x0, y0, x1, y1), _ = square
-        head = pixels[y0:y1, x0:x1]
-        gain = exposure_gain(pixels)
-        if gain > 1.0:
-            head = self._cv2.convertScaleAbs(head, alpha=gain)
-        hsv = self._cv2.cvtColor(head, self._cv2.COLOR_BGR2HSV)
-        hist = self._cv2.calcHist([hsv], [0, 1, 2], None, list(HEAD_BINS), [0, 180, 0, 256, 0, 256]).ravel()
-        total = float(hist.sum())
-        return (hist / total).astype(np.float32) if total > 0 else None
-
-    def _face_score(self, pixels: np.ndarray, image: np.ndarray) -> float | None:
-        """1 when the face mesh finds a face in a square around the head, else 0 (None: no head)."""
-        square = _head_square(image, pixels.shape, 0.45, 12)
-        if square is None:
-            return None  # the head is too small for a face to be found, or mostly outside the picture
-        (x0, y0, x1, y1), down = square
-        head = self._cv2.resize(pixels[y0:y1, x0:x1], (192, 192), interpolation=self._cv2.INTER_AREA)
-        result = self._face.process(self._cv2.cvtColor(head, self._cv2.COLOR_BGR2RGB))
-        if not result.multi_face_landmarks:
-            return 0.0
-        mesh = result.multi_face_landmarks[0].landmark
-        crop = np.array([x1 - x0, y1 - y0], dtype=np.float64)
-        forehead = np.array([mesh[FACE_FOREHEAD].x, mesh[FACE_FOREHEAD].y]) * crop
-        chin = np.array([mesh[FACE_CHIN].x, mesh[FACE_CHIN].y]) * crop
-        return 1.0 if upright_face(chin - forehead, down) else 0.0
 
     def _upright(self, pixels: np.ndarray) -> np.ndarray:
         """A sideways-mounted camera's picture turned upright: the model expects people standing.
@@ -288,134 +205,6 @@ class PoseEstimator:
         # Shrink first: rotating a full 1080p frame costs more than the model's whole input.
         return self._cv2.rotate(self._downsize(pixels, 2 * self.settings.input_size), code)
 
-    def _searcher(self):
-        """The model without tracking, for second looks (started on first use)."""
-        if self._search is None:
-            mp = native.mediapipe()
-            s = self.settings
-            self._search = mp.solutions.pose.Pose(
-                static_image_mode=True, model_complexity=s.model_complexity, enable_segmentation=False,
-                min_detection_confidence=s.min_detection_confidence)
-        return self._search
-
-    def _room_due(self, t: float) -> bool:
-        """Nobody found at ``t``: look again with room around the picture?
-
-        Where the person just seen filled the picture to its edge, every frame: they are close
-        to the camera, and the look with room is what finds them. Where they had room around
-        them, no: the model lost them for another reason (someone passing in front, a fast spin),
-        and a look that finds whoever stands out most in the picture would not help. With nobody
-        seen for ``_ROOM_RECENT_S`` (an empty room, or someone stepping in close), at most every
-        ``_ROOM_EVERY_S``: an empty fitting room costs the detector that much more, not twice.
-        """
-        if not self.settings.search_with_room:
-            return False
-        if self._seen_at is not None and 0.0 <= t - self._seen_at <= _ROOM_RECENT_S:
-            return self._filled
-        return self._room_at is None or t < self._room_at or t - self._room_at >= _ROOM_EVERY_S - 1e-3
-
-    def _search_with_room(self, rgb: np.ndarray, tracked):
-        """Nobody found: the picture once more through the model, with black room around it.
-
-        The model finds a person from their whole body's outline, and expects room around it: a
-        shopper close to the camera (seen from the knees up, or stepped towards the glass) or a
-        camera zoomed in leaves none, and the model then finds nobody frame after frame while
-        the shopper stands square to the mirror. With room around the picture (``_ROOM``) it
-        often finds them (on 7 rendered dev runs, 31 of 67 such frames against 5 without
-        the room). A look that finds nobody costs the person detector once more (about 11 ms
-        here); one that finds a person, the whole model.
-        """
-        padded, offset = _with_room(rgb, self._cv2, below=True)
-        found = self._searcher().process(padded)
-        if found.pose_landmarks is None or found.pose_world_landmarks is None:
-            return tracked
-        return _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
-
-    def _search_again(self, rgb: np.ndarray, tracked, lost: list[int]):
-        """The same picture through the model without tracking (then with room above the person);
-        where a look sees the ``lost`` wrists, the tracked pose with those forearms as it found them.
-
-        Tracking looks for the person where the last frame had them. At a few analysed frames a
-        second, an arm raised between two frames can leave the hand outside that region: the model
-        then puts the wrist at the chin, unseen, frame after frame, and a raised hand is never
-        held up. Searching the picture afresh finds it (about 1.5× the model's time, only on such
-        frames).
-        """
-        found = self._searcher().process(rgb)
-        if not _sees(found, lost):
-            # A hand raised to the picture's top edge: the model, made for people with room
-            # around them, often cannot place it there. Once more with room above the person.
-            padded, offset = _with_room(rgb, self._cv2, below=False)
-            found = self._search.process(padded)
-            if not _sees(found, lost):
-                return tracked
-            found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
-        return _with_arms(tracked, found, lost)
-
-    def _where_stood(self, t: float) -> Stance | None:
-        """Where the person stood before ``t``: the median of their poses over the
-        ``_LEAP_HISTORY_S`` before the last one, if that one is at most ``_LEAP_RECENT_S`` old;
-        None without one (or with the second look turned off)."""
-        if not self.settings.look_again_on_leap:
-            return None
-        while self._stood and not 0.0 < t - self._stood[0][0] <= _LEAP_RECENT_S + _LEAP_HISTORY_S:
-            self._stood.popleft()
-        if not self._stood or t - self._stood[-1][0] > _LEAP_RECENT_S:
-            return None
-        recent = [s for u, _, s in self._stood if u >= self._stood[-1][0] - _LEAP_HISTORY_S]
-        return Stance(float(np.median([s.x for s in recent])), float(np.median([s.y for s in recent])),
-                      float(np.median([s.torso for s in recent])))
-
-    def _look_where_it_was(self, pixels: np.ndarray, other: np.ndarray, stood: Stance
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Stance] | None:
-        """The picture around the person given last, through the model without tracking; the pose
-        it finds there (landmarks, visibility, world, stance) where it did not leap from ``stood``,
-        else None.
-
-        The tracked model follows one person and, when it loses them, takes whoever its detector
-        finds first in its crop: with the shopper's back or side to the camera, a passer-by's face
-        behind her wins (the rendered ``passerby`` runs: hips half a torso length lower in one frame,
-        then walking away across the picture). Tracking then stays on the passer. Looking again in
-        a box around where the shopper stood (``_LEAP_BOX``, with black room around it: the
-        detector misses a profile with none), with the other person's head (``other``: the pose
-        the tracked model found) painted over where it is not hers, often finds her there, frame
-        after frame until the tracked model comes back to her by itself. The detector goes by the
-        face first: left visible, the passer's face wins the second look too. 47 ms a look on the
-        2-core VM (docs/PERFORMANCE.md, "A leap to someone else"), on leap frames only.
-        """
-        last = self._stood[-1][1]
-        height, width = pixels.shape[:2]
-        lo, hi = last.min(axis=0), last.max(axis=0)
-        tall = float(hi[1] - lo[1])
-        mx, my = _LEAP_BOX * tall * height / width, _LEAP_BOX * tall / 2
-        x0, y0 = max(round((lo[0] - mx) * width), 0), max(round((lo[1] - my) * height), 0)
-        x1, y1 = min(round((hi[0] + mx) * width), width), min(round((hi[1] + my) * height), height)
-        if x1 - x0 < 16 or y1 - y0 < 16:
-            return None
-        crop = pixels[y0:y1, x0:x1]
-        theirs, hers = _head_box(other, pixels.shape, _HEAD_HIDE), _head_box(last, pixels.shape, _HEAD_HIDE)
-        if theirs is not None and not (hers is not None and _inside(_centre(theirs), hers)):
-            kept = crop.copy()
-            crop = crop.copy()
-            _fill(crop, theirs, (x0, y0), np.median(crop.reshape(-1, crop.shape[2]), axis=0).astype(crop.dtype))
-            head = _head_box(last, pixels.shape, _HEAD_KEEP)
-            if head is not None:
-                _fill(crop, head, (x0, y0), None, kept)  # her own head stays as it is
-        rgb = self._cv2.cvtColor(self._downsize(crop), self._cv2.COLOR_BGR2RGB)
-        padded, offset = _with_room(rgb, self._cv2, below=True)
-        found = self._searcher().process(padded)
-        if found.pose_landmarks is None or found.pose_world_landmarks is None:
-            return None
-        found = _into_picture(found, (padded.shape[1], padded.shape[0]), (rgb.shape[1], rgb.shape[0]), offset)
-        marks = found.pose_landmarks.landmark
-        image = np.array([((x0 + p.x * (x1 - x0)) / width, (y0 + p.y * (y1 - y0)) / height) for p in marks],
-                         dtype=np.float32)
-        stance = stance_of(image, width / height)
-        if stance is None or leapt(stood, stance):
-            return None
-        vis = np.array([p.visibility for p in marks], dtype=np.float32)
-        world = np.array([(p.x, p.y, p.z) for p in found.pose_world_landmarks.landmark], dtype=np.float32)
-        return image, vis, world, stance
 
     def _crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         if not self.settings.crop_to_person or self._box is None:
@@ -470,183 +259,6 @@ class PoseEstimator:
         return self._cv2.resize(pixels, size, interpolation=self._cv2.INTER_AREA)
 
 
-#: A raised arm is one whose elbow, seen at least ``_ELBOW_SEEN``, is above its shoulder; its
-#: wrist is lost while seen less than ``_SEEN_AGAIN`` (what the gestures need to use a hand), and
-#: found again once a second look sees it that well.
-_ELBOW_SEEN, _SEEN_AGAIN = 0.3, 0.5
-#: The shoulders' width across the torso, in torso lengths, under which no raised hand counts
-#: (``GestureSettings.facing_floor``): no second look there.
-_FACING = 0.3
-#: A second look's room above the person (a share of the picture's height; half as much at
-#: each side, and as much below when looking for a lost person).
-_ROOM = 0.3
-#: Nobody found within this long of a person seen: that person is looked for with room only if
-#: they reached the picture's edge (``_FILLED``); otherwise at most once every ``_ROOM_EVERY_S``.
-_ROOM_RECENT_S, _ROOM_EVERY_S = 2.0, 0.5
-#: A person whose landmarks come within this share of the picture's size of its edge (or beyond)
-#: fills the picture: close to the camera, or the camera zoomed in.
-_FILLED = 0.03
-_ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST))
-#: A pose leapt from where the person stood (``leapt``) when its hips lie ``_LEAP_SHIFT`` torso
-#: lengths from theirs or its torso is ``_LEAP_SHRINK`` shorter (log), as the person gate's
-#: sudden change (``continuity``) but a little readier: here a false alarm costs a look, not a
-#: frame. Where they stood: the median of their poses over ``_LEAP_HISTORY_S``, the last at most
-#: ``_LEAP_RECENT_S`` before. The second look's box: their last pose's landmarks
-#: with ``_LEAP_BOX`` of its height at each side and half that above and below.
-_LEAP_SHIFT, _LEAP_SHRINK = 0.3, 0.15
-_LEAP_HISTORY_S, _LEAP_RECENT_S, _LEAP_BOX = 0.4, 1.0, 0.25
-#: The other person's head, hidden from the second look: a square ``_HEAD_HIDE`` of their torso
-#: lengths from its centre to each side (a head is about half a torso length across), unless its
-#: centre lies within as much of hers (the same head); a square ``_HEAD_KEEP`` around hers is
-#: then painted back.
-_HEAD_HIDE, _HEAD_KEEP = 0.4, 0.25
-
-
-class Stance(NamedTuple):
-    """Where a pose stands in the picture: its hips' centre (picture heights) and torso length."""
-
-    x: float
-    y: float
-    torso: float
-
-
-def stance_of(image: np.ndarray, aspect: float, min_torso: float = 1e-4) -> Stance | None:
-    """The stance of landmarks ``image`` (frame fractions; ``aspect``: width over height), or None
-    for a pose without a torso to measure (shorter than ``min_torso`` picture heights)."""
-    axes = torso_axes(image.astype(np.float64) * np.array([aspect, 1.0]), min_torso)
-    if axes is None:
-        return None
-    return Stance(float(axes.hips[0]), float(axes.hips[1]), axes.length)
-
-
-def _head_box(image: np.ndarray, shape: tuple, half_torso: float) -> tuple[int, int, int, int] | None:
-    """A box over the head of landmarks ``image`` (frame fractions), ``half_torso`` torso lengths
-    from its centre to each side, in the pixels of a picture of ``shape``; None without a torso."""
-    height, width = shape[:2]
-    xy = image.astype(np.float64) * np.array([width, height])
-    axes = torso_axes(xy, 1.0)
-    if axes is None:
-        return None
-    cx, cy = xy[HEAD].mean(axis=0)
-    half = half_torso * axes.length
-    return int(cx - half), int(cy - half), int(np.ceil(cx + half)), int(np.ceil(cy + half))
-
-
-def _centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
-def _inside(point: tuple[float, float], box: tuple[int, int, int, int]) -> bool:
-    return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
-
-
-def _fill(crop: np.ndarray, box: tuple[int, int, int, int], origin: tuple[int, int],
-          colour: np.ndarray | None, source: np.ndarray | None = None) -> None:
-    """Paint ``box`` (the full picture's pixels; ``origin``: where ``crop`` starts in it) over
-    ``crop`` with ``colour``, or with the same pixels of ``source``."""
-    x0, y0 = max(box[0] - origin[0], 0), max(box[1] - origin[1], 0)
-    x1, y1 = max(box[2] - origin[0], 0), max(box[3] - origin[1], 0)
-    crop[y0:y1, x0:x1] = colour if source is None else source[y0:y1, x0:x1]
-
-
-def leapt(before: Stance, after: Stance) -> bool:
-    """Whether a pose standing ``after`` leapt from ``before``: hips ``_LEAP_SHIFT`` of
-    ``before``'s torso lengths away or more, or a torso ``_LEAP_SHRINK`` (log) shorter or more."""
-    return bool(math.hypot(after.x - before.x, after.y - before.y) / before.torso >= _LEAP_SHIFT
-                or math.log(after.torso / before.torso) <= -_LEAP_SHRINK)
-
-
-def _sees(result, wrists: list[int]) -> bool:
-    """The model found a person and sees each of ``wrists`` well enough to use."""
-    if result.pose_landmarks is None or result.pose_world_landmarks is None:
-        return False
-    seen = result.pose_landmarks.landmark
-    return all(seen[w].visibility >= _SEEN_AGAIN for w in wrists)
-
-
-def _lost_wrists(result, aspect: float) -> list[int]:
-    """The wrists the model has lost on an arm whose elbow is raised above its shoulder, on a body
-    that faces the camera enough for a raised hand to count (``_FACING``; ``aspect``: the
-    picture's width over its height). A spin flings the arms up side-on: no gesture there."""
-    if result.pose_landmarks is None:
-        return []
-    p = result.pose_landmarks.landmark
-    lost = [w for sh, e, w in _ARMS
-            if p[e].y < p[sh].y and p[e].visibility >= _ELBOW_SEEN and p[w].visibility < _SEEN_AGAIN]
-    if not lost:
-        return []  # most frames: no torso to measure
-    xy = np.array([(p[i].x * aspect, p[i].y) for i in range(len(p))])
-    axes = torso_axes(xy, 1e-4)
-    if axes is None or abs(axes.spread(xy, LEFT_SHOULDER, RIGHT_SHOULDER)) < _FACING:
-        return []  # side-on
-    return lost
-
-
-#: Per wrist, the landmarks of its arm from the elbow down (elbow, wrist, pinky, index, thumb).
-_FOREARMS = {LEFT_WRIST: (LEFT_ELBOW, LEFT_WRIST, LEFT_PINKY, LEFT_INDEX, LEFT_THUMB),
-             RIGHT_WRIST: (RIGHT_ELBOW, RIGHT_WRIST, RIGHT_PINKY, RIGHT_INDEX, RIGHT_THUMB)}
-
-
-def _with_arms(tracked, found, wrists: list[int]):
-    """The tracked pose with the forearms of ``wrists`` as the second look found them.
-
-    The second look is for the hand: the body as tracking followed it (the torso, the head, the
-    legs, whose cues the yaw reads) stays as it was, so a second look changes nothing else.
-    """
-    for marks, other in ((tracked.pose_landmarks, found.pose_landmarks),
-                         (tracked.pose_world_landmarks, found.pose_world_landmarks)):
-        for w in wrists:
-            for i in _FOREARMS[w]:
-                a, b = marks.landmark[i], other.landmark[i]
-                a.x, a.y, a.z, a.visibility = b.x, b.y, b.z, b.visibility
-    return tracked
-
-
-def _with_room(rgb: np.ndarray, cv2, below: bool) -> tuple[np.ndarray, tuple[int, int]]:
-    """The picture with black room above, at the sides and, if ``below``, below it (``_ROOM``),
-    and where the picture starts in it."""
-    top = round(_ROOM * rgb.shape[0])
-    side = top // 2
-    return cv2.copyMakeBorder(rgb, top, top if below else 0, side, side, cv2.BORDER_CONSTANT, value=(0, 0, 0)), (side, top)
-
-
-def _fills_picture(image: np.ndarray) -> bool:
-    """The landmarks (frame fractions) reach the picture's edge or beyond (``_FILLED``)."""
-    return bool(image.min() < _FILLED or image.max() > 1.0 - _FILLED)
-
-
-def _into_picture(result, padded: tuple[int, int], size: tuple[int, int], offset: tuple[int, int]):
-    """``result``'s landmarks, found on a padded picture, as fractions of the picture without it."""
-    (pw, ph), (w, h), (dx, dy) = padded, size, offset
-    for p in result.pose_landmarks.landmark:
-        p.x, p.y, p.z = (p.x * pw - dx) / w, (p.y * ph - dy) / h, p.z * pw / w
-    return result
-
-
-def exposure_gain(pixels: np.ndarray) -> float:
-    """How much to brighten a BGR frame so that its brightest 1 % reach ``EXPOSE_TO``: 1 for a
-    well-exposed frame, up to ``EXPOSE_MAX_GAIN`` for a dark one (read on every 8th pixel)."""
-    sample = pixels[::8, ::8].max(axis=2)
-    bright = float(np.percentile(sample, 99)) if sample.size else 0.0
-    return min(max(EXPOSE_TO / max(bright, 1.0), 1.0), EXPOSE_MAX_GAIN)
-
-
-def _head_square(image: np.ndarray, shape: tuple, half_torso: float,
-                 min_half: float) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
-    """A square on the head, ``half_torso`` torso lengths from its centre to each side, clipped to
-    the picture (pixels ``x0, y0, x1, y1``), with the torso's downward axis in pixels; None when
-    that half side is under ``min_half`` pixels or the square is mostly outside the picture."""
-    height, width = shape[:2]
-    xy = image * np.array([width, height], dtype=np.float32)
-    down = xy[[LEFT_HIP, RIGHT_HIP]].mean(0) - xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0)
-    cx, cy = xy[HEAD].mean(0)
-    half = half_torso * float(np.linalg.norm(down))
-    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
-    x1, y1 = min(int(cx + half), width), min(int(cy + half), height)
-    if half < min_half or (x1 - x0) < half or (y1 - y0) < half:
-        return None
-    return (x0, y0, x1, y1), down
-
 
 def person_outline(mask: np.ndarray, norm: np.ndarray, cv2) -> np.ndarray | None:
     """The person's outline over the torso: the model's person mask (0..1, the picture it was
@@ -671,48 +283,9 @@ def person_outline(mask: np.ndarray, norm: np.ndarray, cv2) -> np.ndarray | None
     return np.clip(cells * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-class TorsoAxes(NamedTuple):
-    """The torso in the picture, in the units of the landmarks it was measured from."""
 
-    shoulders: np.ndarray  # the shoulders' midpoint
-    hips: np.ndarray  # the hips' midpoint
-    up: np.ndarray  # unit vector from the hips to the shoulders
-    across: np.ndarray  # unit vector across the torso, towards the picture's right whatever the labels
-    length: float  # hips to shoulders
-
-    def spread(self, xy: np.ndarray, a: int, b: int) -> float:
-        """How far landmark ``a`` lies from landmark ``b`` across the torso, in torso lengths
-        (> 0: ``a`` towards the picture's right). The shoulders' spread is how wide they look:
-        a person facing the camera shows their left shoulder on the picture's right, and a
-        crooked camera or a lean changes nothing."""
-        return float(np.dot(xy[a] - xy[b], self.across)) / self.length
-
-
-def torso_axes(xy: np.ndarray, min_length: float) -> TorsoAxes | None:
-    """The torso's axes from landmarks in square units (pixels, or 0..1 times the aspect);
-    None when it is shorter than ``min_length``."""
-    shoulders = (xy[LEFT_SHOULDER] + xy[RIGHT_SHOULDER]) / 2
-    hips = (xy[LEFT_HIP] + xy[RIGHT_HIP]) / 2
-    up = shoulders - hips
-    length = float(np.hypot(*up))
-    if length < min_length:
-        return None
-    up /= length
-    across = np.array([-up[1], up[0]])  # perpendicular to the torso in the picture
-    if across[0] < 0:
-        across = -across  # pointing image-right (the picture's own x), whatever the labels
-    return TorsoAxes(shoulders, hips, up, across, length)
-
-
-def upright_face(forehead_to_chin: np.ndarray, torso_down: np.ndarray) -> bool:
-    """Whether a face the mesh found stands the way the body does (both in picture units).
-
-    People rarely tilt their heads by more than 30°; a "face" lying on its side on an upright
-    body is a pattern the mesh took for one (the back of a helmet, a bun, a print on a hood),
-    and reading it as a face would turn a back view into a front.
-    """
-    a, b = np.asarray(forehead_to_chin, dtype=np.float64), np.asarray(torso_down, dtype=np.float64)
-    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
-    if norms <= 1e-9:
-        return False
-    return bool(float(np.dot(a, b)) / norms >= np.cos(np.radians(FACE_MAX_ROLL_DEG)))
+def untracked_model(settings: PoseSettings):
+    """The pose model without tracking, for second looks (``second_look``)."""
+    return native.mediapipe().solutions.pose.Pose(
+        static_image_mode=True, model_complexity=settings.model_complexity, enable_segmentation=False,
+        min_detection_confidence=settings.min_detection_confidence)

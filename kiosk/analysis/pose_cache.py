@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.analysis.pose import HEAD_BINS, LANDMARKS, OUTLINE_SIZE, VERSION, Pose, PoseSettings
+from kiosk.analysis.head import HEAD_BINS
+from kiosk.analysis.landmarks import LANDMARKS
+from kiosk.analysis.pose import OUTLINE_SIZE, VERSION, Pose, PoseSettings
 
 _log = logging.getLogger(__name__)
 

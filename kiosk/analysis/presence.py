@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.pose import Pose
 
 _HEAD = lm.HEAD

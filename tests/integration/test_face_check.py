@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from kiosk.analysis.pose import PoseEstimator, PoseSettings, upright_face
+from kiosk.analysis.head import upright_face
+from kiosk.analysis.pose import PoseEstimator, PoseSettings
 from kiosk.analysis.video import read_frames
 from tests.conftest import ROOT
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.pose import Pose
 
 # Pairs the model labels left/right; swapping them is what mediapipe does when it mistakes a back for a front.

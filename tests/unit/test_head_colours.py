@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from kiosk import native
-from kiosk.analysis import pose as lm
+from kiosk.analysis import head as head_module
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.appearance import _unlike
-from kiosk.analysis.pose import EXPOSE_MAX_GAIN, PoseEstimator, exposure_gain
+from kiosk.analysis.head import EXPOSE_MAX_GAIN, exposure_gain, head_colours
 
 
 def landmarks() -> np.ndarray:
@@ -34,9 +35,7 @@ def frame(light: float = 1.0) -> np.ndarray:
 
 
 def head(pixels: np.ndarray) -> np.ndarray:
-    estimator = PoseEstimator()
-    estimator._cv2 = native.cv2()  # the colours need OpenCV, not the model
-    colours = estimator._head_colours(pixels, landmarks())
+    colours = head_colours(pixels, landmarks(), native.cv2())  # OpenCV, not the model
     assert colours is not None and colours.sum() == pytest.approx(1.0, abs=1e-5)
     return colours
 
@@ -64,5 +63,5 @@ def test_a_dim_face_and_dim_hair_stay_apart(monkeypatch):
     assert _unlike(*faces_and_hair(1.0)) > 0.9
     assert _unlike(*faces_and_hair(1 / 3)) > 0.9
     # Read as the camera gave them, they share one brightness bin and look the same.
-    monkeypatch.setattr(lm, "EXPOSE_MAX_GAIN", 1.0)
+    monkeypatch.setattr(head_module, "EXPOSE_MAX_GAIN", 1.0)
     assert _unlike(*faces_and_hair(1 / 3)) < 0.05

@@ -16,8 +16,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from kiosk import native
-from kiosk.analysis import pose as lm
-from kiosk.analysis.pose import PoseEstimator, PoseSettings, Stance, leapt, stance_of
+from kiosk.analysis import landmarks as lm
+from kiosk.analysis.pose import PoseEstimator, PoseSettings
+from kiosk.analysis.second_look import Stance, leapt, stance_of
 
 WIDTH, HEIGHT = 60, 100
 HERS, THEIRS = (0, 0, 255), (255, 0, 0)  # BGR colours painted on each head
@@ -59,7 +60,7 @@ def estimator(tracking: Models, search: Models, **settings) -> PoseEstimator:
     est = PoseEstimator(PoseSettings(crop_to_person=False, face_check=False, search_with_room=False,
                                      retry_raised_arm=False, **settings))
     est._cv2 = native.cv2()
-    est._pose, est._search = tracking, search
+    est._pose, est.looks.model = tracking, search
     return est
 
 
@@ -167,12 +168,12 @@ def test_no_second_look_without_a_leap_long_after_her_or_when_turned_off():
     est = estimator(Models(person(), person(cx=0.52)), Models())
     est.estimate(pixels, 0.0)
     est.estimate(pixels, 0.1)  # a small step: no leap
-    assert est._search.pictures == []
+    assert est.looks.model.pictures == []
     est = estimator(Models(person(), person(cx=0.65, scale=0.6)), Models())
     est.estimate(pixels, 0.0)
     est.estimate(pixels, 1.5)  # nobody seen for 1.5 s: whoever comes is taken as found
-    assert est._search.pictures == []
+    assert est.looks.model.pictures == []
     est = estimator(Models(person(), person(cx=0.65, scale=0.6)), Models(), look_again_on_leap=False)
     est.estimate(pixels, 0.0)
     est.estimate(pixels, 0.1)
-    assert est._search.pictures == []
+    assert est.looks.model.pictures == []

@@ -19,8 +19,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from kiosk import native
-from kiosk.analysis import pose as lm
-from kiosk.analysis.pose import PoseEstimator, PoseSettings, _lost_wrists
+from kiosk.analysis import landmarks as lm
+from kiosk.analysis.pose import PoseEstimator, PoseSettings
+from kiosk.analysis.second_look import lost_wrists
 
 
 ARMS = {"left": (lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST),
@@ -47,28 +48,28 @@ def square(**kwargs):
 
 
 def test_a_raised_elbow_with_an_unseen_wrist_is_a_lost_hand():
-    assert _lost_wrists(*square()) == [lm.LEFT_WRIST]
-    assert _lost_wrists(*square(side="right")) == [lm.RIGHT_WRIST]
+    assert lost_wrists(*square()) == [lm.LEFT_WRIST]
+    assert lost_wrists(*square(side="right")) == [lm.RIGHT_WRIST]
 
 
 def test_a_half_seen_wrist_on_a_raised_arm_is_lost_too():
     # Seen under 0.5 the gestures cannot use the hand, so a raised arm's hand seen 0.3-0.5 is
     # looked for again (the rendered raise, zoomed in to the picture's top edge, at 5 fps).
-    assert _lost_wrists(*square(wrist_vis=0.4)) == [lm.LEFT_WRIST]
-    assert _lost_wrists(*square(wrist_vis=0.5)) == []
+    assert lost_wrists(*square(wrist_vis=0.4)) == [lm.LEFT_WRIST]
+    assert lost_wrists(*square(wrist_vis=0.5)) == []
 
 
 def test_an_arm_down_a_seen_wrist_or_no_person_is_not():
-    assert _lost_wrists(*square(elbow_y=0.5)) == []  # the elbow below the shoulder
-    assert _lost_wrists(*square(wrist_vis=0.8)) == []  # the hand is seen
-    assert _lost_wrists(*square(elbow_vis=0.1)) == []  # the whole arm is out of sight (a profile)
-    assert _lost_wrists(SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None), 1.0) == []
+    assert lost_wrists(*square(elbow_y=0.5)) == []  # the elbow below the shoulder
+    assert lost_wrists(*square(wrist_vis=0.8)) == []  # the hand is seen
+    assert lost_wrists(*square(elbow_vis=0.1)) == []  # the whole arm is out of sight (a profile)
+    assert lost_wrists(SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None), 1.0) == []
 
 
 def test_a_raised_arm_on_a_body_side_on_is_no_hand_to_look_for():
     # A spin flings the arms up; side-on, no raised hand counts as a gesture anyway.
-    assert _lost_wrists(*square(shoulders=0.05)) == []
-    assert _lost_wrists(*square(shoulders=0.12)) == [lm.LEFT_WRIST]  # 0.4 torso lengths wide
+    assert lost_wrists(*square(shoulders=0.05)) == []
+    assert lost_wrists(*square(shoulders=0.12)) == [lm.LEFT_WRIST]  # 0.4 torso lengths wide
 
 
 def estimator_without_model() -> PoseEstimator:
@@ -98,14 +99,14 @@ def test_the_search_is_taken_only_where_it_finds_the_hand():
     rgb = np.zeros((8, 8, 3), np.uint8)
     found = result(wrist_vis=0.9)
     lost = [lm.LEFT_WRIST]
-    estimator._search = Search(found)
-    assert estimator._search_again(rgb, tracked, lost) is tracked
+    estimator.looks.model = Search(found)
+    assert estimator.looks.for_lost_wrists(rgb, tracked, lost) is tracked
     assert tracked.pose_landmarks.landmark[lm.LEFT_WRIST].visibility == 0.9  # the hand it found
     tracked = result()
-    estimator._search = Search(result(wrist_vis=0.2))  # no better: keep what tracking said
-    assert estimator._search_again(rgb, tracked, lost) is tracked
-    estimator._search = Search(SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None))
-    assert estimator._search_again(rgb, tracked, lost) is tracked
+    estimator.looks.model = Search(result(wrist_vis=0.2))  # no better: keep what tracking said
+    assert estimator.looks.for_lost_wrists(rgb, tracked, lost) is tracked
+    estimator.looks.model = Search(SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None))
+    assert estimator.looks.for_lost_wrists(rgb, tracked, lost) is tracked
 
 
 def test_a_hand_at_the_top_edge_is_looked_for_again_with_room_above():
@@ -119,8 +120,8 @@ def test_a_hand_at_the_top_edge_is_looked_for_again_with_room_above():
     wrist = padded.pose_landmarks.landmark[lm.LEFT_WRIST]
     wrist.x, wrist.y = 45 / 90, 20 / 130  # in the padded picture: 10 px above the original's top
     search = Search(result(wrist_vis=0.2), padded)
-    estimator._search = search
-    found = estimator._search_again(rgb, tracked, [lm.LEFT_WRIST])
+    estimator.looks.model = search
+    found = estimator.looks.for_lost_wrists(rgb, tracked, [lm.LEFT_WRIST])
     assert search.shapes == [(100, 60, 3), (130, 90, 3)]
     hand = found.pose_landmarks.landmark[lm.LEFT_WRIST]
     assert abs(hand.x - (45 - 15) / 60) < 1e-6 and abs(hand.y - (20 - 30) / 100) < 1e-6  # above the picture
@@ -134,8 +135,8 @@ def test_the_second_look_changes_the_lost_forearm_alone():
     tracked, found = result(), result(wrist_vis=0.9, side="left")
     for i, p in enumerate(found.pose_landmarks.landmark):
         p.x, p.y = 0.1 + i / 100, 0.2
-    estimator._search = Search(found)
-    merged = estimator._search_again(np.zeros((8, 8, 3), np.uint8), tracked, [lm.LEFT_WRIST])
+    estimator.looks.model = Search(found)
+    merged = estimator.looks.for_lost_wrists(np.zeros((8, 8, 3), np.uint8), tracked, [lm.LEFT_WRIST])
     forearm = {lm.LEFT_ELBOW, lm.LEFT_WRIST, lm.LEFT_PINKY, lm.LEFT_INDEX, lm.LEFT_THUMB}
     for i, p in enumerate(merged.pose_landmarks.landmark):
         if i in forearm:
@@ -148,8 +149,8 @@ def test_with_room_above_still_unseen_the_tracked_pose_stands():
     estimator = estimator_without_model()
     tracked = result()
     search = Search(result(wrist_vis=0.2), result(wrist_vis=0.3))
-    estimator._search = search
-    assert estimator._search_again(np.zeros((100, 60, 3), np.uint8), tracked, [lm.LEFT_WRIST]) is tracked
+    estimator.looks.model = search
+    assert estimator.looks.for_lost_wrists(np.zeros((100, 60, 3), np.uint8), tracked, [lm.LEFT_WRIST]) is tracked
     assert len(search.shapes) == 2
 
 
@@ -186,7 +187,7 @@ def test_nobody_found_is_looked_for_again_with_room_all_round():
     hip.x, hip.y = 60 / 90, 140 / 160  # in the padded picture: 10 px below the original's bottom
     search = Search(person)
     estimator = estimator_tracking(NOBODY)
-    estimator._search = search
+    estimator.looks.model = search
     pose = estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0)
     assert search.shapes == [(160, 90, 3)]
     assert pose is not None
@@ -197,7 +198,7 @@ def test_nobody_found_is_looked_for_again_with_room_all_round():
 def test_nobody_found_with_room_either_is_nobody():
     search = Search(NOBODY)
     estimator = estimator_tracking(NOBODY)
-    estimator._search = search
+    estimator.looks.model = search
     assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is None
     assert len(search.shapes) == 1
 
@@ -205,7 +206,7 @@ def test_nobody_found_with_room_either_is_nobody():
 def test_a_person_tracking_finds_is_not_looked_for_again():
     search = Search(NOBODY)
     estimator = estimator_tracking(result(elbow_y=0.5))  # arms down: no hand to look for either
-    estimator._search = search
+    estimator.looks.model = search
     assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is not None
     assert search.shapes == []
 
@@ -213,7 +214,7 @@ def test_a_person_tracking_finds_is_not_looked_for_again():
 def test_the_look_with_room_can_be_turned_off():
     search = Search(result())
     estimator = estimator_tracking(NOBODY, search_with_room=False)
-    estimator._search = search
+    estimator.looks.model = search
     assert estimator.estimate(np.zeros((100, 60, 3), np.uint8), 0.0) is None
     assert search.shapes == []
 
@@ -242,7 +243,7 @@ def standing(filled: bool):
 def test_a_person_close_to_the_camera_who_is_lost_is_looked_for_with_room_at_once():
     estimator = estimator_tracking(None)
     estimator._pose = Sequence(standing(filled=True), NOBODY, NOBODY)
-    estimator._search = search = Search(NOBODY)
+    estimator.looks.model = search = Search(NOBODY)
     frame = np.zeros((100, 60, 3), np.uint8)
     assert estimator.estimate(frame, 0.0) is not None
     assert estimator.estimate(frame, 0.2) is None
@@ -255,7 +256,7 @@ def test_a_person_with_room_around_them_who_is_lost_is_not():
     # find whoever stands out most, and the picture already has room.
     estimator = estimator_tracking(None)
     estimator._pose = Sequence(standing(filled=False), NOBODY, NOBODY)
-    estimator._search = search = Search(NOBODY)
+    estimator.looks.model = search = Search(NOBODY)
     frame = np.zeros((100, 60, 3), np.uint8)
     for t in (0.0, 0.2, 0.4):
         estimator.estimate(frame, t)
@@ -264,7 +265,7 @@ def test_a_person_with_room_around_them_who_is_lost_is_not():
 
 def test_an_empty_room_is_looked_at_with_room_twice_a_second_at_most():
     estimator = estimator_tracking(NOBODY)
-    estimator._search = search = Search(NOBODY)
+    estimator.looks.model = search = Search(NOBODY)
     frame = np.zeros((100, 60, 3), np.uint8)
     for i in range(15):  # 1 s at 15 analysed frames a second
         assert estimator.estimate(frame, i / 15) is None
@@ -274,7 +275,7 @@ def test_an_empty_room_is_looked_at_with_room_twice_a_second_at_most():
 def test_nobody_seen_for_a_while_after_a_person_with_room_is_an_empty_room():
     estimator = estimator_tracking(None)
     estimator._pose = Sequence(standing(filled=False), *[NOBODY] * 4)
-    estimator._search = search = Search(NOBODY)
+    estimator.looks.model = search = Search(NOBODY)
     frame = np.zeros((100, 60, 3), np.uint8)
     for t in (0.0, 1.0, 2.0, 2.5, 2.6):
         estimator.estimate(frame, t)

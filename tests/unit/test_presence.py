@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.analysis import pose as lm
+from kiosk.analysis import landmarks as lm
 from kiosk.analysis.presence import Presence, PresenceTracker, classify
 from tests.unit._poses import make_pose
 

@@ -9,7 +9,8 @@ import pytest
 
 from kiosk.analysis.appearance import Appearance, outline_match
 from kiosk.analysis.cues import cues_of
-from kiosk.analysis.pose import LEFT_HIP, LEFT_SHOULDER, OUTLINE_SIZE, RIGHT_HIP, RIGHT_SHOULDER, person_outline
+from kiosk.analysis.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+from kiosk.analysis.pose import OUTLINE_SIZE, person_outline
 from tests.unit._poses import make_pose
 
 
