@@ -20,7 +20,7 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 
 from kiosk.identity.associate import AssociatePanel, AssociateView
 from kiosk.identity.cardkey import CardKeyer, load_secret, normalise_uid
-from kiosk.identity.consent import WORDING, ConsentDesk, ConsentOffer, ConsentWording
+from kiosk.identity.consent import WORDING, WORDINGS, ConsentDesk, ConsentOffer, ConsentWording
 from kiosk.identity.crm_import import read_export
 from kiosk.identity.directory import ConsentRecord, Customer, CustomerDirectory, ImportSummary
 from kiosk.identity.errors import CustomerImportError, IdentityError
@@ -50,6 +50,7 @@ __all__ = [
     "STEP_OTHER_CARD",
     "STEP_WELCOME",
     "WORDING",
+    "WORDINGS",
     "AssociatePanel",
     "AssociateView",
     "CardKeyer",

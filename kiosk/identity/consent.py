@@ -41,28 +41,61 @@ NOT_SAVED = "The mirror could not save your answer just now. Please answer again
 
 @dataclass(frozen=True)
 class ConsentWording:
-    """One version of the question; a new text gets a new version, never an edit."""
+    """One version of the question; a new text gets a new version, never an edit.
+
+    ``text``: "{kept}" is replaced by how long looks are kept, "{card}" by ``card_tapped``
+    when the shopper has just tapped a card (it is what the yes will tie the looks to) and by
+    ``card_not_tapped`` otherwise. Which one a yes saw follows from its record (it is recorded
+    with the card); a no keeps no card, and both ask the same question.
+    """
 
     version: str
     title: str
-    text: str  # "{kept}" is replaced by how long looks are kept
+    text: str
     accept: str
     decline: str
+    card_tapped: str = ""
+    card_not_tapped: str = ""
+
+    def shown(self, kept: str, card: bool) -> str:
+        """The text on screen: looks kept ``kept``, a card just tapped or not."""
+        return self.text.format(kept=kept, card=self.card_tapped if card else self.card_not_tapped)
 
 
-WORDING = ConsentWording(
-    version="2026-11.1",
-    title="Keep your looks?",
-    text=(
-        "If you say yes, the videos of your outfits from this visit are kept {kept} and "
-        "linked to your loyalty card if you tap it, so you can watch them again, take them home "
-        "with a QR code and let our staff help you. We never keep measurements of your face or "
-        "body. Tap your card again at any time to make the mirror forget you. If you say no, "
-        "everything is deleted when you leave."
+#: Every version shown so far, oldest first: what a recorded answer's version said. The last is
+#: the one in force.
+WORDINGS = (
+    ConsentWording(
+        version="2026-11.1",
+        title="Keep your looks?",
+        text=(
+            "If you say yes, the videos of your outfits from this visit are kept {kept} and "
+            "linked to your loyalty card if you tap it, so you can watch them again, take them home "
+            "with a QR code and let our staff help you. We never keep measurements of your face or "
+            "body. Tap your card again at any time to make the mirror forget you. If you say no, "
+            "everything is deleted when you leave."
+        ),
+        accept="Yes, keep my looks",
+        decline="No, thanks",
     ),
-    accept="Yes, keep my looks",
-    decline="No, thanks",
+    # The question asked right after a tap no longer says "if you tap it".
+    ConsentWording(
+        version="2026-12.1",
+        title="Keep your looks?",
+        text=(
+            "If you say yes, the videos of your outfits from this visit are kept {kept} and "
+            "linked to {card}, so you can watch them again, take them home "
+            "with a QR code and let our staff help you. We never keep measurements of your face or "
+            "body. Tap your card again at any time to make the mirror forget you. If you say no, "
+            "everything is deleted when you leave."
+        ),
+        accept="Yes, keep my looks",
+        decline="No, thanks",
+        card_tapped="the loyalty card you just tapped",
+        card_not_tapped="your loyalty card if you tap it",
+    ),
 )
+WORDING = WORDINGS[-1]
 
 
 @dataclass(frozen=True)
@@ -109,12 +142,14 @@ class ConsentDesk:
     def offer(self, session_id: str) -> ConsentOffer | None:
         """The question to show, or None once this session has answered it."""
         with self._lock:
-            if self._session(session_id).decision in (ACCEPTED, DECLINED):
+            state = self._session(session_id)
+            if state.decision in (ACCEPTED, DECLINED):
                 return None
+            card = state.pending_card is not None
         w = self.wording
         days = self.retention_days
         kept = f"for {days:g} day{'' if days == 1 else 's'}" if days > 0 else "until you ask the mirror to forget you"
-        return ConsentOffer(session_id, w.version, w.title, w.text.format(kept=kept), w.accept, w.decline,
+        return ConsentOffer(session_id, w.version, w.title, w.shown(kept, card), w.accept, w.decline,
                             self.retention_days)
 
     def accept(self, session_id: str, wording_version: str, via: str = "touch") -> None:

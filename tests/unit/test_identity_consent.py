@@ -13,6 +13,7 @@ from kiosk.identity import (
     STEP_NONE,
     STEP_WELCOME,
     WORDING,
+    WORDINGS,
     AssociatePanel,
     CardKeyer,
     CardPresented,
@@ -88,6 +89,22 @@ def test_yes_keeps_and_attaches_past_and_future_looks(library, directory, tmp_pa
     (record,) = directory.consents(card_key=anna)
     assert (record.decision, record.via, record.session_id) == ("accepted", "gesture", "s1")
     assert desk.owner("s1") == anna and desk.card_tapped("s1", anna) == STEP_FORGET
+
+
+def test_the_question_after_a_tap_speaks_of_the_card_just_tapped(library, directory):
+    desk = ConsentDesk(directory, library)
+    assert "linked to your loyalty card if you tap it," in desk.offer("s1").text  # no card yet
+    assert desk.card_tapped("s1", KEYER.key(ANNA_UID)) == STEP_CONSENT
+    after_tap = desk.offer("s1").text
+    assert "linked to the loyalty card you just tapped," in after_tap and "if you tap it" not in after_tap
+    assert "{" not in after_tap and "14 days" not in after_tap and "30 days" in after_tap
+
+
+def test_every_wording_ever_shown_is_kept_by_its_version():
+    versions = [w.version for w in WORDINGS]
+    assert len(set(versions)) == len(versions) and WORDINGS[-1] is WORDING
+    # The first version's text, as shoppers saw it (records of 2026-11.1 point at it).
+    assert "loyalty card if you tap it, so you" in WORDINGS[0].shown("for 30 days", card=True)
 
 
 def test_yes_before_the_tap_then_welcome(library, directory, tmp_path):
