@@ -168,6 +168,15 @@ class AnalysisWorker:
             return ProcessPoseEstimator(s.pose, nice=s.nice, idle=s.idle, factory=s.estimator)
         return s.estimator(s.pose)
 
+    def _make_analyser(self) -> BodyAnalyser:
+        """Fresh trackers; what fails in building them is retried like a failure while feeding them."""
+        try:
+            analyser = BodyAnalyser(self.settings.body)
+            analyser.keep_track(False)
+        except Exception as exc:
+            raise _AnalyserFailed(str(exc)) from exc
+        return analyser
+
     def _run(self, sub: Subscription, stop: threading.Event) -> None:
         if self.settings.runner == "thread":
             # The model's threads inherit this thread's priority. (In a process the child lowers
@@ -178,10 +187,9 @@ class AnalysisWorker:
         try:
             while not self._stopped(stop):
                 began = time.monotonic()
-                if analyser is None:
-                    analyser = BodyAnalyser(self.settings.body)
-                    analyser.keep_track(False)
                 try:
+                    if analyser is None:
+                        analyser = self._make_analyser()
                     self._analyse(sub, stop, analyser)
                     return
                 except PoseProcessCancelled:

@@ -212,3 +212,27 @@ def test_stop_while_the_model_loads():
     assert worker.state == "stopped"
     wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z")
     assert not [s for s in statuses(events) if s.state in ("restarting", "failed")]
+
+
+def test_trackers_that_cannot_be_built_are_reported_and_retried(monkeypatch):
+    monkeypatch.setattr(worker_module, "BACKOFF_FIRST_S", 0.1)
+    calls = {"n": 0}
+
+    class FlakyAnalyser(BodyAnalyser):
+        def __init__(self, settings=None):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise ValueError("a tracker setting it could not take")
+            super().__init__(settings)
+
+    monkeypatch.setattr(worker_module, "BodyAnalyser", FlakyAnalyser)
+    worker, events = make_worker("thread")
+    with Camera(worker.hub):
+        worker.start()
+        try:
+            wait_for(lambda: worker.restarts == 1 and worker.state == "running" and worker.analysed >= 2)
+        finally:
+            worker.stop()
+    reasons = [s.reason for s in statuses(events) if s.state == "restarting"]
+    assert "the body trackers failed" in reasons[0] and "could not take" in reasons[0]
+    assert "restarting in 0.1 s" in reasons[0]
