@@ -9,7 +9,10 @@ never the new one. The watchdog lives in a second
 thread because a grab can block for ever (a USB camera unplugged mid-read): when no frame has
 arrived for ``watchdog_s`` the supervisor declares the camera unavailable, abandons that
 capture generation (the stuck thread exits by itself if its grab ever returns, and never
-delivers a frame again) and opens a fresh one, with exponential backoff between tries.
+delivers a frame again) and opens a fresh one, with exponential backoff between tries. The
+backoff starts again from its first step only after an opening gave pictures for a healthy
+while (``healthy_s``): a camera that opens and then fails every read is retried ever more
+slowly, up to ``backoff_max_s``, not every half second.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class WatchdogPolicy:
     timeout_s: float = 2.0
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 10.0
+    healthy_s: float = 5.0  # an opening that gave pictures this long starts the backoff again
 
 
 FrameCallback = Callable[[Frame], None]
@@ -174,14 +178,18 @@ class CameraSource(ABC):
             reason = outcome.get("error") or (
                 f"no picture for {self.watchdog.timeout_s:g} s" if stalled else "camera closed"
             )
-            self._set_state(SourceState.UNAVAILABLE, reason)
-            if opened.is_set():
-                with self._lock:
-                    self.stats.reconnects += 1
+            healthy = outcome.get("last_frame", 0.0) - outcome.get("first_frame", 0.0) >= self.watchdog.healthy_s
+            if healthy:
                 backoff = self.watchdog.backoff_initial_s
             elif not first:
                 backoff = min(backoff * 2, self.watchdog.backoff_max_s)
             first = False
+            if opened.is_set():
+                with self._lock:
+                    self.stats.reconnects += 1
+                if not healthy:  # the reason alone would read as a one-off
+                    reason += f"; it fails soon after opening, next try in {backoff:g} s"
+            self._set_state(SourceState.UNAVAILABLE, reason)
             worker.join(0.2)
             self._stop.wait(backoff)
 
@@ -225,6 +233,8 @@ class CameraSource(ABC):
                     self.stats.captured += 1
                     self._last_frame = now
                     frame = Frame.wrap(pixels, now, self._seq)
+                outcome.setdefault("first_frame", now)
+                outcome["last_frame"] = now
                 if self.state != SourceState.RUNNING:
                     self._set_state(SourceState.RUNNING, "ok")
                 self._on_frame(frame)

@@ -184,3 +184,60 @@ def test_synthetic_stall_simulates_a_frozen_camera(seconds):
     finally:
         src.stop()
     assert src.stats.reconnects >= 1
+
+
+class OpensButFailsCamera(CameraSource):
+    """Opens every time, then fails every read (as a camera whose USB link drops the stream)."""
+
+    def __init__(self, policy):
+        super().__init__("opens-but-fails", policy)
+        self.opened_at = []
+        self.good_reads = 0  # reads that give a picture, from the next opening on
+
+    def _open(self):
+        self.opened_at.append(time.monotonic())
+        return Handle()
+
+    def _grab(self, device):
+        if self.good_reads > 0:
+            self.good_reads -= 1
+            time.sleep(0.01)
+            return np.zeros((8, 8, 3), np.uint8)
+        raise SourceOpenError("camera stopped sending pictures")
+
+    def _close(self, device):
+        device.closed = True
+
+
+BACKING_OFF = WatchdogPolicy(timeout_s=0.3, backoff_initial_s=0.05, backoff_max_s=0.4, healthy_s=0.3)
+
+
+def test_a_camera_that_opens_and_fails_every_read_backs_off_to_the_cap():
+    cam = OpensButFailsCamera(BACKING_OFF)
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: len(cam.opened_at) >= 7, 10)
+    finally:
+        cam.stop()
+    gaps = [b - a for a, b in zip(cam.opened_at, cam.opened_at[1:])]
+    assert gaps[2] >= 0.2 and min(gaps[4:6]) >= 0.4, gaps  # 0.05, 0.1, 0.2, 0.4, 0.4, ...: not 0.05 for ever
+    reasons = [why for s, why in rec.states if s == SourceState.UNAVAILABLE]
+    assert reasons[0] == "camera stopped sending pictures; it fails soon after opening, next try in 0.05 s"
+    assert reasons[-1] == "camera stopped sending pictures; it fails soon after opening, next try in 0.4 s"
+    assert not rec.frames and cam.stats.reconnects >= 6
+
+
+def test_a_camera_that_gave_pictures_for_a_healthy_while_is_reopened_at_once():
+    cam = OpensButFailsCamera(BACKING_OFF)
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: any("next try in 0.4 s" in why for _, why in r.states), 10)
+        cam.good_reads = 60  # about 0.6 s of pictures from the next opening on, then failing reads again
+        assert rec.wait(lambda r: len(r.frames) == 60 and r.states[-1][0] == SourceState.UNAVAILABLE, 10)
+        assert rec.states[-1][1] == "camera stopped sending pictures"  # no backing off after a healthy run
+        assert rec.wait(lambda r: "next try in" in r.states[-1][1], 10)
+        assert rec.states[-1][1].endswith("next try in 0.1 s")  # the backoff started again from its first step
+    finally:
+        cam.stop()
