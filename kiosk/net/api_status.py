@@ -140,6 +140,9 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
         checks["webhook"] = Check(ok=webhook.problem is None, detail=webhook.detail())
     checks["sign_in"] = sign_in_check(ctx.auth.pin_pause()) if ctx.config.api.pin else Check(
         ok=True, detail="no console PIN is set: only the API token signs in")
+    if ctx.directory is not None:
+        ok, detail = ctx.directory.health()
+        checks["directory"] = Check(ok=ok, detail=detail)
     trusted = getattr(request.app.state, "trust", None) is not None
     checks["store_secret"] = Check(
         ok=trusted,

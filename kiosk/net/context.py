@@ -36,6 +36,8 @@ class LookSource(Protocol):
 class MirrorList(Protocol):
     def mirrors(self) -> list: ...
 
+    def health(self) -> tuple[bool, str]: ...
+
 
 @dataclass(frozen=True)
 class NetContext:

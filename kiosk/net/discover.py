@@ -16,6 +16,11 @@ address), so nobody can point the mirror's hellos at itself or at a neighbour it
 reach. And a rogue may announce any number of names: the directory keeps at most
 ``MAX_RECORDS``, dropping the records that never proved themselves (``proven``) before those
 that did, the least recently seen first.
+
+A mirror may boot before DHCP has answered. Told to keep trying (``address_poll_s``, as the
+kiosk's network part does), the directory then looks for an address every so often and starts
+browsing once one works; meanwhile ``health()`` says it is waiting. ``kiosk discover`` browses
+once, on the addresses it was given.
 """
 
 from __future__ import annotations
@@ -132,8 +137,12 @@ class MirrorDirectory:
         interfaces: list[str] | None = None,
         on_change: Callable[[], None] | None = None,
         proven: Callable[[str], bool] | None = None,
+        addresses: Callable[[], list[str]] = host_addresses,
+        address_poll_s: float | None = None,
     ) -> None:
         self._interfaces = interfaces
+        self._host_addresses = addresses  # used when no interfaces are given
+        self._retry_s = address_poll_s  # None: one try (kiosk discover); else keep trying this often
         self._on_change = on_change
         # whether the device at "ADDR:PORT" proved it belongs to the store (kept first when full)
         self._proven = proven or (lambda where: False)
@@ -147,21 +156,70 @@ class MirrorDirectory:
         # (host, port, id) -> (record, last seen).
         self._records: dict[str, dict[tuple[str, int, str], tuple[MirrorRecord, float]]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._opening = QuietLogger(_log)
+        self._poller: asyncio.Task | None = None
+        self._browsing: list[str] = []  # the addresses browsed on, once browsing
+        self._problem = "not started"
 
     def mirrors(self) -> list[MirrorRecord]:
         """The mirrors seen so far, sorted by name."""
         return sorted((r for seen in self._records.values() for r, _ in seen.values()),
                       key=lambda r: (r.name.lower(), r.host, r.port))
 
+    def health(self) -> tuple[bool, str]:
+        """Whether the directory browses, and what it is doing, in plain words."""
+        if self._browsing:
+            seen = len(self.mirrors())
+            return True, (f"looking for the store's other mirrors on {', '.join(self._browsing)} "
+                          f"({seen or 'none'} seen{'' if seen else ' yet'})")
+        return False, self._problem
+
     async def async_start(self) -> None:
-        addresses = self._interfaces or host_addresses()
-        if not addresses:
-            _log.warning("no network address to look for other mirrors on")
+        if await self._open() or self._retry_s is None:
             return
-        self._zc = AsyncZeroconf(interfaces=addresses, ip_version=IPVersion.V4Only)
-        self._browser = AsyncServiceBrowser(self._zc.zeroconf, SERVICE_TYPE, handlers=[self._on_service])
+        self._poller = asyncio.create_task(self._keep_trying(), name="directory-addresses")
+
+    async def _open(self) -> bool:
+        """Start browsing; False (the reason in ``health``) when there is no address or it cannot be used."""
+        again = f"; trying again every {self._retry_s:g} s" if self._retry_s is not None else ""
+        addresses = self._interfaces or self._host_addresses()
+        if not addresses:
+            self._problem = ("waiting for a network address to look for the store's other mirrors on" if again
+                             else "no network address to look for other mirrors on")
+            self._opening.warning("%s%s", self._problem, again)
+            return False
+        try:
+            self._zc = AsyncZeroconf(interfaces=addresses, ip_version=IPVersion.V4Only)
+            self._browser = AsyncServiceBrowser(self._zc.zeroconf, SERVICE_TYPE, handlers=[self._on_service])
+        except Exception as exc:
+            if self._zc is not None:
+                await self._zc.async_close()
+                self._zc = None
+            if not again:
+                raise
+            self._problem = f"cannot look for other mirrors on {', '.join(addresses)} ({exc}){again}"
+            self._opening.warning("%s", self._problem)
+            return False
+        self._browsing = list(addresses)
+        if self._opening.clear():
+            _log.warning("looking for the store's other mirrors on %s now", ", ".join(addresses))
+        return True
+
+    async def _keep_trying(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry_s)
+            try:
+                if await self._open():
+                    return
+            except Exception as exc:  # _open raises nothing here; the loop outlives a surprise all the same
+                self._problem = f"could not start ({type(exc).__name__}: {exc}); trying again every {self._retry_s:g} s"
+                self._opening.error("the directory %s", self._problem)
 
     async def async_stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -171,6 +229,8 @@ class MirrorDirectory:
         if self._zc is not None:
             await self._zc.async_close()
             self._zc = None
+        self._browsing = []
+        self._problem = "stopped"
 
     async def async_wait_for(self, count: int, timeout: float) -> list[MirrorRecord]:
         """Browse until ``count`` mirrors are known or ``timeout`` passes."""

@@ -40,6 +40,8 @@ from kiosk.net.stream import EventStream
 _log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 20.0
+#: How often the directory looks for a network address while the mirror has none (DHCP after boot).
+ADDRESS_POLL_S = 10.0
 
 
 
@@ -112,7 +114,7 @@ class NetService:
             raise
         interfaces = api.interfaces or None
         peers = PeerBook()
-        self._directory = MirrorDirectory(interfaces, proven=peers.is_proven)
+        self._directory = MirrorDirectory(interfaces, proven=peers.is_proven, address_poll_s=ADDRESS_POLL_S)
         if api.announce:
             self._announcer = Announcer(
                 Announcement(api.name, sock.getsockname()[1], mirror_id, __version__, api.room, api.store, "idle"),

@@ -1,0 +1,142 @@
+"""The live directory on a mirror that boots before it has a network address: it waits, then browses.
+
+No mDNS traffic: the address lookup is injected and zeroconf is a fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import kiosk.net.discover as discover
+from kiosk.net.discover import MirrorDirectory
+
+
+class FakeZeroconf:
+    """AsyncZeroconf that records where it was opened; refuses an address while ``refusing``."""
+
+    opened: list[list[str]] = []
+    refusing: set[str] = set()
+
+    def __init__(self, interfaces, ip_version):
+        if set(interfaces) & FakeZeroconf.refusing:
+            raise OSError(99, "Cannot assign requested address")
+        self.interfaces, self.zeroconf = interfaces, None
+        FakeZeroconf.opened.append(interfaces)
+
+    async def async_close(self):
+        pass
+
+
+class FakeBrowser:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    async def async_cancel(self):
+        pass
+
+
+def fakes(monkeypatch):
+    monkeypatch.setattr(discover, "AsyncZeroconf", FakeZeroconf)
+    monkeypatch.setattr(discover, "AsyncServiceBrowser", FakeBrowser)
+    FakeZeroconf.opened, FakeZeroconf.refusing = [], set()
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+def test_without_an_address_the_directory_waits_says_so_and_starts_once_one_appears(monkeypatch):
+    fakes(monkeypatch)
+    addresses: list[str] = []
+
+    async def scenario():
+        directory = MirrorDirectory(None, addresses=lambda: list(addresses), address_poll_s=0.02)
+        await directory.async_start()
+        try:
+            ok, detail = directory.health()
+            assert not ok and detail.startswith("waiting for a network address")
+            assert not FakeZeroconf.opened
+            addresses.append("192.0.2.10")  # DHCP answered
+            await until(lambda: directory.health()[0])
+            assert FakeZeroconf.opened == [["192.0.2.10"]]
+            assert directory.health() == (True, "looking for the store's other mirrors on 192.0.2.10 (none seen yet)")
+        finally:
+            await directory.async_stop()
+
+    asyncio.run(scenario())
+
+
+def test_an_address_that_cannot_be_used_yet_is_tried_again(monkeypatch):
+    fakes(monkeypatch)
+    FakeZeroconf.refusing = {"192.0.2.10"}  # EADDRNOTAVAIL while DHCP settles
+
+    async def scenario():
+        directory = MirrorDirectory(None, addresses=lambda: ["192.0.2.10"], address_poll_s=0.02)
+        await directory.async_start()
+        try:
+            ok, detail = directory.health()
+            assert not ok and "cannot look for other mirrors on 192.0.2.10" in detail and "Cannot assign" in detail
+            FakeZeroconf.refusing = set()
+            await until(lambda: directory.health()[0])
+            assert FakeZeroconf.opened == [["192.0.2.10"]]
+        finally:
+            await directory.async_stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_one_shot_browse_without_an_address_does_not_wait(monkeypatch):
+    fakes(monkeypatch)
+
+    async def scenario():
+        directory = MirrorDirectory(None, addresses=lambda: [])
+        await directory.async_start()
+        try:
+            return directory.health()
+        finally:
+            await directory.async_stop()
+
+    ok, detail = asyncio.run(scenario())
+    assert not ok and "no network address" in detail and "again" not in detail
+
+
+def test_health_says_the_directory_waits_for_a_network_address(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from kiosk.config import Config
+    from kiosk.net.api_status import get_health
+    from kiosk.net.assist import AssistQueue
+    from kiosk.net.auth import Auth
+    from kiosk.net.context import NetContext
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.outbox import Outbox
+    from kiosk.net.shares import ShareStore
+    from kiosk.net.stream import EventStream
+
+    fakes(monkeypatch)
+    db = NetworkDatabase(tmp_path / "n.sqlite3")
+    db.open()
+
+    async def scenario():
+        directory = MirrorDirectory(None, addresses=lambda: [], address_poll_s=10.0)
+        await directory.async_start()
+        try:
+            ctx = NetContext(config=Config(), mirror_id="m-1", auth=Auth("t"), shares=ShareStore(db, 60),
+                             assist=AssistQueue(db), outbox=Outbox(db, None, {}), stream=EventStream(),
+                             directory=directory, data_dir=tmp_path)
+            return get_health(SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(trust=None))), ctx)
+        finally:
+            await directory.async_stop()
+
+    try:
+        health = asyncio.run(scenario())
+    finally:
+        db.close()
+    assert not health.checks["directory"].ok
+    assert health.checks["directory"].detail == ("waiting for a network address to look for the store's other "
+                                                 "mirrors on")
+    assert "directory: waiting for a network address" in " ".join(health.problems)
