@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.log import QuietLogger
 from kiosk.sdnotify import Notifier
 
 _log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class Liveness:
         self.last_verdict: Verdict | None = None
         self._status = ""
         self._status_due = 0.0
+        self._quiet = QuietLogger(_log)  # a reader that fails every second: one traceback, then a line a minute
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -161,7 +163,10 @@ class Liveness:
             try:
                 next_ping = self._check(interval, next_ping)
             except Exception:  # noqa: BLE001 - a bad sign reader must not end the watching
-                _log.exception("the watchdog could not read the kiosk's signs")
+                self._quiet.exception("the watchdog could not read the kiosk's signs")
+            else:
+                if self._quiet.clear():
+                    _log.warning("the watchdog reads the kiosk's signs again")
             self._stop.wait(self.check_s)
 
     def _check(self, interval: float | None, next_ping: float) -> float:

@@ -6,6 +6,10 @@ import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
+
+SUMMARY_S = 60.0  # how often a failure that keeps repeating is summed up in one line
 
 
 def setup_logging(verbose: int = 0) -> None:
@@ -40,11 +44,20 @@ def install_thread_hook() -> None:
 
 
 class QuietLogger:
-    """Logs a repeating error at warning (or error) level once, then at debug until it changes."""
+    """Logs a repeating error at warning (or error) level once, then at debug until it changes.
 
-    def __init__(self, logger: logging.Logger) -> None:
+    ``exception`` is for a loop whose every pass fails the same way: the traceback once, then a
+    one-line count every ``summary_s`` while it goes on, so a lasting fault cannot flood the journal.
+    """
+
+    def __init__(self, logger: logging.Logger, summary_s: float = SUMMARY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._logger = logger
         self._last: str | None = None
+        self._summary_s = summary_s
+        self._clock = clock
+        self._repeats = 0  # the same failure since the last line about it
+        self._said_at = 0.0
 
     def warning(self, message: str, *args) -> None:
         self._log(logging.WARNING, message, args)
@@ -52,6 +65,27 @@ class QuietLogger:
     def error(self, message: str, *args) -> None:
         """As ``warning``, at ERROR the first time (it reaches health's ``last_error``)."""
         self._log(logging.ERROR, message, args)
+
+    def exception(self, message: str, *args) -> None:
+        """In an ``except`` block: ``message`` at ERROR with the traceback, the first time.
+
+        The same failure again (the same message, exception type and place it was raised) is
+        counted, and said in one line at ERROR (it keeps health's ``last_error`` current) at most
+        every ``summary_s``; a different one gets its traceback.
+        """
+        exc = sys.exc_info()[1]
+        text = message % args if args else message
+        key = f"{text}\0{_origin(exc)}"
+        now = self._clock()
+        if key != self._last:
+            self._last, self._repeats, self._said_at = key, 0, now
+            self._logger.error("%s", text, exc_info=True)
+            return
+        self._repeats += 1
+        if now - self._said_at >= self._summary_s:
+            self._logger.error("%s again, %d times in the last %.0f s (%s: %s)", text, self._repeats,
+                               now - self._said_at, type(exc).__name__, exc)
+            self._repeats, self._said_at = 0, now
 
     def _log(self, first_level: int, message: str, args: tuple) -> None:
         text = message % args if args else message
@@ -61,5 +95,16 @@ class QuietLogger:
 
     def clear(self) -> bool:
         """The trouble is over; True when there was some (so its end can be said once)."""
-        had, self._last = self._last is not None, None
+        had, self._last, self._repeats = self._last is not None, None, 0
         return had
+
+
+def _origin(exc: BaseException | None) -> str:
+    """The exception's type and the line that raised it: what makes two failures "the same"."""
+    if exc is None:
+        return ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else ""
+    return f"{type(exc).__name__}@{where}"

@@ -26,6 +26,7 @@ from PySide6.QtMultimedia import QVideoFrame, QVideoFrameFormat, QVideoSink
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.compare.turntable import Turntable
+from kiosk.log import QuietLogger
 
 _log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class ComparePump(QObject):
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._quiet = QuietLogger(_log)  # a frame that fails pass after pass: one traceback, then a line a minute
         self._session = None
         self._table: Turntable | None = None
         self._started_turn = False
@@ -216,8 +218,11 @@ class ComparePump(QObject):
             try:
                 timeout = self._tick()
             except Exception:  # noqa: BLE001 - the thread must outlive a bad frame
-                _log.exception("the comparison pump failed to show a frame")
+                self._quiet.exception("the comparison pump failed to show a frame")
                 timeout = 0.5
+            else:
+                if self._quiet.clear():
+                    _log.warning("the comparison pump shows frames again")
             self._wake.wait(timeout)
             self._wake.clear()
 

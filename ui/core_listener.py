@@ -24,6 +24,7 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal
 
 from kiosk.core import KioskCore
 from kiosk.events import Event, Notice
+from kiosk.log import QuietLogger
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -50,6 +51,9 @@ class Inbox:
         self._core = weakref.ref(core)
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._listeners: list[CoreListener] = []
+        # Per bridge and kind of event: a bridge that fails on every presence sample logs one
+        # traceback and then a line a minute, until it handles that kind of event again.
+        self._failing: dict[tuple[type, type], QuietLogger] = {}
         self._timer = QTimer()
         self._timer.timeout.connect(self.drain)
         self._unsubscribe = core.bus.subscribe(self._events.put)  # any thread; never touches Qt
@@ -76,7 +80,17 @@ class Inbox:
                 try:
                     listener._deliver(event)
                 except Exception:  # noqa: BLE001 - one bad event must not stop the screen hearing the rest
-                    _log.exception("the screen could not show %s", type(event).__name__)
+                    key = (type(listener), type(event))
+                    quiet = self._failing.get(key) or self._failing.setdefault(key, QuietLogger(_log))
+                    quiet.exception("the screen could not show %s (%s)", type(event).__name__, type(listener).__name__)
+                else:
+                    if self._failing:
+                        self._recovered(type(listener), type(event))
+
+    def _recovered(self, listener: type, event: type) -> None:
+        quiet = self._failing.pop((listener, event), None)
+        if quiet is not None and quiet.clear():
+            _log.warning("the screen shows %s again (%s)", event.__name__, listener.__name__)
 
 
 class CoreListener(QObject):

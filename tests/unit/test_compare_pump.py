@@ -92,3 +92,50 @@ def test_a_held_comparison_stands_still_and_a_drag_turns_every_pane():
         pump.release()
     finally:
         pump.stop()
+
+
+class BrokenProxy(FakeProxy):
+    """A look whose frames cannot be read while ``broken`` is set; counts the tries."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.broken = True
+        self.tries = 0
+
+    def frame(self, angle: float) -> ProxyFrame:
+        self.tries += 1
+        if self.broken:
+            raise ValueError("a proxy frame that cannot be read")
+        return super().frame(angle)
+
+
+def test_a_frame_that_fails_pass_after_pass_logs_one_traceback(caplog):
+    import logging
+
+    from PySide6.QtCore import QCoreApplication
+
+    app = QCoreApplication.instance() or QCoreApplication([])  # noqa: F841 - Qt objects need one
+    proxy = BrokenProxy(1)
+    session = SimpleNamespace(proxies=[proxy], seconds=3.6, sweep=1, ready=True, wait=lambda timeout=None: True)
+    pump = ComparePump(mirrored=True)
+    pump.attachSink(0, QtMultimedia.QVideoSink())
+    with caplog.at_level(logging.DEBUG, logger="ui.compare_pump"):
+        pump.start()
+        try:
+            pump.show(session)
+            deadline = time.monotonic() + 20
+            while proxy.tries < 10 and time.monotonic() < deadline:
+                pump.nudge(1.0)  # wakes the pump: a pass now, not after its half-second pause
+                time.sleep(0.01)
+            assert proxy.tries >= 10, "the pump keeps trying"
+            proxy.broken = False
+            while pump.handed_over < 1 and time.monotonic() < deadline:
+                pump.nudge(1.0)
+                time.sleep(0.01)
+            assert pump.handed_over >= 1, "and shows frames again once they can be read"
+        finally:
+            pump.stop()
+    failures = [r for r in caplog.records if "failed to show a frame" in r.message]
+    assert len(failures) == 1, "one traceback, not one per pass (repeats are summed up once a minute)"
+    assert failures[0].levelno == logging.ERROR and failures[0].exc_info is not None
+    assert len([r for r in caplog.records if "shows frames again" in r.message]) == 1

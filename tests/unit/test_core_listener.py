@@ -99,3 +99,27 @@ def test_the_comparison_notifier_ticks_only_while_a_comparison_is_shown(app):
     assert pump._notify_timer.isActive()
     pump.clear()
     assert not pump._notify_timer.isActive()
+
+
+def test_a_bridge_failing_on_every_event_logs_one_traceback_and_its_recovery_once(app, caplog):
+    import logging
+
+    core = FakeCore()
+    bridge = Recorder(core, fail_on="broken")
+    failing = [SessionStateChanged(state="broken", session_id=None, started_at=None)] * 30
+    with caplog.at_level(logging.DEBUG, logger="ui.core_listener"):
+        try:
+            for event in failing:
+                core.bus.emit(event)
+            core.bus.emit(Notice("between"))  # another kind of event handled meanwhile: the fault is not over
+            for event in failing:
+                core.bus.emit(event)
+            core.bus.emit(SessionStateChanged(state="idle", session_id=None, started_at=None))
+            spin_until(lambda: len(bridge.heard) == 2)
+        finally:
+            bridge.close()
+    assert [getattr(e, "state", None) for e in bridge.heard] == [None, "idle"]
+    failures = [r for r in caplog.records if "could not show SessionStateChanged" in r.message]
+    assert len(failures) == 1, "one traceback, not one per event (repeats are summed up once a minute)"
+    assert failures[0].levelno == logging.ERROR and failures[0].exc_info is not None
+    assert len([r for r in caplog.records if "shows SessionStateChanged again" in r.message]) == 1

@@ -188,3 +188,30 @@ def test_the_server_probe_asks_the_api(free_port):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_signs_that_cannot_be_read_pass_after_pass_log_one_traceback(notify_socket, caplog):
+    _, path = notify_socket
+    fake = FakeWatch()
+    broken = {"on": True}
+
+    def verdict() -> Verdict:
+        fake._verdict()  # counts the look
+        if broken["on"]:
+            raise OSError("the camera's status is unreadable")
+        return Verdict(True, "fine")
+
+    live = Liveness(Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}),
+                    Watch(verdict, lambda: False, lambda: "Mirror running"), check_s=0.01)
+    with caplog.at_level(logging.DEBUG, logger="kiosk.liveness"):
+        live.start()
+        try:
+            fake.wait_looks(20)  # twenty failing passes: the thread carries on
+            broken["on"] = False
+            fake.wait_looks(3)
+        finally:
+            live.stop()
+    failures = [r for r in caplog.records if "could not read the kiosk's signs" in r.message]
+    assert len(failures) == 1, "one traceback, not one per pass (repeats are summed up once a minute)"
+    assert failures[0].levelno == logging.ERROR and failures[0].exc_info is not None
+    assert len([r for r in caplog.records if "reads the kiosk's signs again" in r.message]) == 1
