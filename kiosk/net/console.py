@@ -36,8 +36,13 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static"
 FILES = {
-    "console-api.js": "text/javascript",  # what console.js and compare.js share: requests, elements
-    "console.js": "text/javascript",
+    "console-api.js": "text/javascript",  # what all the console's scripts share: requests, elements, focus
+    "console-page.js": "text/javascript",  # what the views share: the notice, words for times
+    "console-queue.js": "text/javascript",  # mirrors and help requests
+    "console-notes.js": "text/javascript",  # notes and products on a look
+    "console-looks.js": "text/javascript",  # looks by visit: play, share to the customer
+    "console-stream.js": "text/javascript",  # the event stream that says when to refresh
+    "console.js": "text/javascript",  # sign-in, the connection banner, the refresh loop
     "console.css": "text/css",
     "anglemap.js": "text/javascript",  # the mirror's angle → frame mapping, for comparing looks
     "compare.js": "text/javascript",

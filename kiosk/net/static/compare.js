@@ -1,5 +1,5 @@
 // Associate console: compare 2–4 looks side by side, turning together by body angle.
-// Plain JS, no build step; kept apart from console.js, which it only hears from through the
+// Plain JS, no build step; kept apart from console-looks.js, which it only hears from through the
 // "console:looks" event (the looks list it has just drawn); both reach the mirror through
 // console-api.js. Each pane is a <video> of the
 // look (fetched with the console's token, played from a blob URL); one slider sets the shared

@@ -1,5 +1,5 @@
-// The associate console's scripts (console.js, compare.js) reach the mirror and build the page
-// the same way, through these two helpers. Plain JS, no build step.
+// The associate console's scripts (console*.js, compare.js) reach the mirror and build the page
+// the same way, through these helpers. Plain JS, no build step; loaded first.
 "use strict";
 window.consoleApi = (() => {
   const KEY = "smartmirror.console.token";  // the sign-in's session token, in sessionStorage

@@ -1,0 +1,117 @@
+// Associate console: the consented looks of this mirror by visit, each to play, note and share
+// to its customer by QR code. Plain JS, no build step; loaded after console-notes.js.
+"use strict";
+window.consoleLooks = (() => {
+  const { api, el, keepingFocus, showDialog } = window.consoleApi;
+  const { $, ago, clock, dotted, room, notify, failed } = window.consolePage;
+  const notes = window.consoleNotes;
+  const LOOK_WINDOW_S = 4 * 3600;
+  const posterUrls = new Map();
+
+  async function poster(look) {
+    if (posterUrls.has(look.id)) return posterUrls.get(look.id);
+    const blob = await (await api(look.poster_url)).blob();
+    const url = URL.createObjectURL(blob);
+    posterUrls.set(look.id, url);
+    return url;
+  }
+
+  // Looks by visit (the mirror's session), newest visit first, so that an associate shares a
+  // shopper's own looks: "Visit at 2:05 PM, Room 7 · loyalty card · 3 looks". Never a card key or
+  // a session id on the page: a card only as "loyalty card". A look outside any visit stands alone.
+  function visits(looks) {
+    const groups = new Map();
+    for (const look of looks) {
+      const key = look.session_id ? `session:${look.session_id}` : `look:${look.id}`;
+      if (!groups.has(key)) groups.set(key, { visit: !!look.session_id, looks: [] });
+      groups.get(key).looks.push(look);
+    }
+    const newest = (g) => Math.max(...g.looks.map((l) => l.created));
+    return [...groups.values()].sort((a, b) => newest(b) - newest(a));
+  }
+
+  function visitHeading(group, where) {
+    const first = Math.min(...group.looks.map((l) => l.created));
+    const n = group.looks.length;
+    return dotted(el("span", {}, `${group.visit ? "Visit" : "Look"} at ${clock(first)}`, ...(where ? [", ", ...room(where)] : [])),
+      group.looks.some((l) => l.customer_id) && "loyalty card",
+      group.visit && (n === 1 ? "1 look" : `${n} looks`));
+  }
+
+  // The looks list, fetched anew; ``where`` is this mirror's room, for the visits' headings.
+  async function render(where) {
+    const data = await (await api("/api/v1/looks")).json();
+    const since = Date.now() / 1000 - LOOK_WINDOW_S;
+    const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
+    $("looks-empty").hidden = looks.length > 0;
+    const item = (look) => {
+      // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
+      // tile, not a broken-picture icon.
+      // The poster is the button that plays the look (the image itself says nothing more).
+      const img = el("img", { alt: "", loading: "lazy" });
+      poster(look).then((u) => { img.src = u; }).catch(() => {});
+      const label = `Play the look recorded at ${clock(look.created)}`;
+      return el("li", { class: "look", "data-id": look.id },
+        el("button", { type: "button", class: "play", "data-key": "play", "aria-label": label, title: label,
+                       onclick: () => play(look) },
+          img, el("span", { class: "play-mark", "aria-hidden": "true", textContent: "▶ Play" })),
+        el("span", { class: "hint", textContent: ago(look.created) }),
+        notes.render(look),
+        el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
+        el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
+      );
+    };
+    const items = visits(looks).map((group) => el("li", { class: "visit" },
+      el("h3", {}, ...visitHeading(group, where)),
+      el("ul", { class: "looks" }, ...group.looks.map(item))));
+    keepingFocus(() => {
+      $("looks").replaceChildren(...items);
+      document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
+    });
+  }
+
+  // One look's video, fetched with the session's token like the posters (a plain <video src>
+  // could not send it) and played from a blob URL, dropped again when the dialog closes.
+  let playing = 0;
+
+  async function play(look) {
+    const video = $("video-player");
+    const mine = ++playing;
+    $("video-title").textContent = `Look recorded at ${clock(look.created)}`;
+    $("video-status").textContent = "Loading the video…";
+    showDialog($("video-dialog"));
+    try {
+      const blob = await (await api(look.video_url)).blob();
+      if (mine !== playing || !$("video-dialog").open) return;  // closed (or another look opened) meanwhile
+      video.src = URL.createObjectURL(blob);
+      $("video-status").textContent = "";
+      video.play().catch(() => {});  // the associate can still press play
+    } catch (err) {
+      if (mine === playing) $("video-status").textContent = failed("load the video", err);
+    }
+  }
+
+  $("video-dialog").addEventListener("close", () => {
+    const video = $("video-player");
+    playing += 1;
+    video.pause();
+    if (video.src) URL.revokeObjectURL(video.src);
+    video.removeAttribute("src");
+    video.load();
+  });
+
+  async function share(look) {
+    try {
+      const s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
+      $("qr-image").src = new URL(s.qr_svg_url).pathname;
+      $("qr-link").href = s.url;
+      $("qr-link").textContent = s.url;
+      $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
+      showDialog($("qr-dialog"));
+    } catch (err) {
+      notify(failed("share", err));
+    }
+  }
+
+  return { render };
+})();

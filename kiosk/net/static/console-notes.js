@@ -1,0 +1,72 @@
+// Associate console: notes and products on a look. A product also shows on the customer's share
+// page, a note stays with the staff. textContent only: whatever an associate typed is never
+// markup. Plain JS, no build step; loaded after console-page.js, before console-looks.js.
+"use strict";
+window.consoleNotes = (() => {
+  const { LOST, api, el, showDialog } = window.consoleApi;
+  const { $, bidi, notify, failed, changed } = window.consolePage;
+  let noteLook = null;
+
+  // A look's notes, each with its delete button, for its tile on the looks list.
+  function render(look) {
+    return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
+      el("span", { class: "words" },
+        ...(n.product ? [el("span", { class: "product" }, "Product: ", bidi(n.product))] : []),
+        ...(n.product && n.text ? [el("br")] : []),
+        ...(n.text ? [el("span", { class: "text", dir: "auto", textContent: n.text })] : [])),
+      el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
+                     "data-key": `note-delete:${n.id}`,
+                     onclick: (event) => deleteNote(look, n, event.currentTarget) }))));
+  }
+
+  function open(look) {
+    noteLook = look;
+    $("note-product").value = "";
+    $("note-text").value = "";
+    $("note-error").textContent = "";
+    $("note-save").disabled = false;
+    showDialog($("note-dialog"));
+    $("note-product").focus();
+  }
+
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const product = $("note-product").value.trim();
+    const text = $("note-text").value.trim();
+    if (!product && !text) {
+      $("note-error").textContent = "Type a product or a note first.";
+      return;
+    }
+    $("note-save").disabled = true;
+    try {
+      await api(`/api/v1/looks/${encodeURIComponent(noteLook.id)}/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ product, text }),
+      });
+      $("note-dialog").close();
+      changed();
+    } catch (err) {
+      // what was typed stays in the dialog, to save again
+      $("note-error").textContent = err.offline ? `Could not save: ${LOST}. Your text is kept: save again once it is back.`
+        : `Could not save: ${err.message}`;
+      $("note-save").disabled = false;
+    }
+  });
+
+  $("note-cancel").addEventListener("click", () => $("note-dialog").close());
+
+  async function deleteNote(look, note, button) {
+    if (!confirm("Delete this note?")) return;
+    button.disabled = true;
+    try {
+      await api(`/api/v1/looks/${encodeURIComponent(look.id)}/notes/${encodeURIComponent(note.id)}`, { method: "DELETE" });
+    } catch (err) {
+      button.disabled = false;
+      notify(failed("delete the note", err));
+    }
+    changed();
+  }
+
+  return { render, open };
+})();

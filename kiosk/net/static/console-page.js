@@ -1,0 +1,55 @@
+// What the console's views (console-queue.js, console-notes.js, console-looks.js) and console.js
+// share: the notice for a failed action, plain words for times and failures, names kept apart
+// from the words around them, and "console:changed", which asks console.js for a fresh overview
+// now. Plain JS, no build step; loaded after console-api.js.
+"use strict";
+window.consolePage = (() => {
+  const $ = (id) => document.getElementById(id);
+  const { LOST, el } = window.consoleApi;
+
+  function ago(ts) {
+    const s = Math.max(0, Math.round(Date.now() / 1000 - ts));
+    if (s < 60) return `${s} s ago`;
+    if (s < 3600) return `${Math.round(s / 60)} min ago`;
+    return `${Math.round(s / 3600)} h ago`;
+  }
+
+  // "14:02": a time of day on the tablet's clock.
+  function clock(ts) {
+    return new Date(ts * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  }
+
+  // Names and rooms come from each mirror's settings, in any script: each is isolated in a <bdi>
+  // so that a right-to-left one cannot reorder the words around it ("8 s ago" read "s ago 8").
+  function bidi(text) {
+    return el("bdi", { textContent: text });
+  }
+
+  // The parts (strings, elements; empty ones left out) joined by " · ".
+  function dotted(...parts) {
+    return parts.filter(Boolean).flatMap((p, i) => (i ? [" · ", p] : [p]));
+  }
+
+  function room(r) {
+    return ["Room ", bidi(r)];
+  }
+
+  // What went wrong with an associate's action, on the page (no alert box to dismiss first).
+  function notify(message) {
+    $("notice-text").textContent = message;
+    $("notice").hidden = !message;
+  }
+
+  $("notice-close").addEventListener("click", () => notify(""));
+
+  function failed(what, err) {
+    return err.offline ? `Could not ${what}: ${LOST}. Try again once it is back.` : `Could not ${what}: ${err.message}`;
+  }
+
+  // Something changed on the mirror (an action here, an event on the stream): refresh now.
+  function changed() {
+    document.dispatchEvent(new CustomEvent("console:changed"));
+  }
+
+  return { $, ago, clock, bidi, dotted, room, notify, failed, changed };
+})();
