@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: footage, a private X server, free ports, thread hygiene."""
+"""Fixtures shared by the whole suite: footage, a private X server, free ports, the local time zone, thread hygiene."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def zone(monkeypatch):
+    """Sets this process's local time zone (the mirror's: ``zone("Europe/Paris")``) for one test."""
+    def use(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -3,16 +3,24 @@
 A link shares one look or one rendered comparison of looks (the panes side by side); either
 works only while every look in it is consented and still exists.
 
-Mobile first and self-contained (no scripts, no outside fonts): the video plays inline
+Mobile first and self-contained (no outside scripts or fonts): the video plays inline
 (``playsinline``, muted autoplay is allowed on iOS and Android), with its poster, a download
 button, the products an associate noted for the look(s) (never the associates' own notes),
 the expiry date and the store's name. An expired or revoked link gets a friendly page
 with status 410; an unknown one the same page with 404. Everything that comes from data is
 HTML-escaped.
+
+Times are ``<time>`` elements written in the mirror's zone (named), which one inline script
+(allowed by its hash, the page's only script) rewrites on the phone's own clock and in its
+own conventions: a shopper who opens the link at home reads when it ends there. The video
+downloads under the store's local date and time (``look-20261201-1453.mp4``), as a shopper
+remembers the visit.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import time
 from dataclasses import dataclass
@@ -42,17 +50,26 @@ h2{font-size:1rem;font-weight:600;margin:1.25rem 0 .25rem}ul.products{margin:0;p
 h1,p,ul.products{overflow-wrap:anywhere}
 """
 
+# Every <time datetime> on the phone's clock, in its conventions ("1 December 2026 at 22:53").
+_SCRIPT = (
+    'for(const t of document.querySelectorAll("time[datetime]"))t.textContent=new Intl.DateTimeFormat(undefined,'
+    '{day:"numeric",month:"long",year:"numeric",hour:"numeric",minute:"2-digit"}).format(new Date(t.dateTime))'
+)
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+
 
 def _page(title: str, body: str, status: int) -> HTMLResponse:
     html = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1,viewport-fit=cover">'
         '<meta name=robots content="noindex,nofollow">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main>"
+        f"<script>{_SCRIPT}</script></body></html>"
     )
     headers = {
         "Cache-Control": "no-store",
-        "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'",
+        "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{_SCRIPT_HASH}'",
     }
     return HTMLResponse(html, status_code=status, headers=headers)
 
@@ -62,10 +79,24 @@ def _date(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).astimezone().strftime("%d %B %Y, %H:%M %Z")
 
 
-def _gone(ctx: NetContext, status: int, why: str) -> HTMLResponse:
+def _when(ts: float) -> str:
+    """``ts`` as a ``<time>`` element: the mirror's time (``_date``), rewritten on the phone's clock by ``_SCRIPT``."""
+    iso = datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+    return f'<time datetime="{iso}">{escape(_date(ts))}</time>'
+
+
+def _download_name(comparison: bool, created: float) -> str:
+    """The video's file name, by the store's local date and time (the mirror's zone): ``look-20261201-1453.mp4``."""
+    local = datetime.fromtimestamp(created, timezone.utc).astimezone()
+    return f"{'looks' if comparison else 'look'}-{local:%Y%m%d-%H%M}.mp4"
+
+
+def _gone(ctx: NetContext, status: int, why: str, when: float | None = None) -> HTMLResponse:
+    """The friendly page of a link that does not work; ``when``, if given, ends ``why`` ("expired on …")."""
     store = ctx.config.api.store or "the store"
+    said = escape(why) if when is None else f"{escape(why)} {_when(when)}."
     body = (
-        f"<h1>This look is no longer available</h1><p>{escape(why)}</p>"
+        f"<h1>This look is no longer available</h1><p>{said}</p>"
         f"<p>Ask an associate at {escape(store)} to share it with you again.</p>"
     )
     return _page("Look not available", body, status)
@@ -93,7 +124,7 @@ def _resolve(ctx: NetContext, token: str):
     if state is ShareState.REVOKED:
         return None, _gone(ctx, 410, "This link was withdrawn.")
     if state is ShareState.EXPIRED:
-        return None, _gone(ctx, 410, f"This link expired on {_date(share.expires_at)}.")
+        return None, _gone(ctx, 410, "This link expired on", share.expires_at)
     if ctx.library is None:
         return None, _gone(ctx, 410, "The looks of this mirror are not available right now.")
     if share.kind == "comparison":
@@ -142,10 +173,11 @@ def share_page(token: str, ctx: NetContext = Depends(get_ctx)) -> Response:
         f"<h1>{escape(title)}</h1>"
         f'<video src="/s/{t}/video"{poster} controls playsinline webkit-playsinline autoplay muted loop '
         f'preload=auto width="{int(shared.width)}" height="{int(shared.height)}"></video>'
-        f'<a class=button href="/s/{t}/video?download=1" download="look.mp4">Download video</a>'
+        f'<a class=button href="/s/{t}/video?download=1" download="{_download_name(shared.comparison, shared.created)}">'
+        "Download video</a>"
         + _products(ctx, shared) +
         f"<p>You can watch and download {'these looks' if shared.comparison else 'this look'} "
-        f"until {escape(_date(share.expires_at))}.</p>"
+        f"until {_when(share.expires_at)}.</p>"
         f'<p class=small>{escape(store or "")}{" · " if store else ""}{escape(ctx.name)}</p>'
     )
     return _page(title, body, 200)
@@ -169,13 +201,11 @@ def share_video(token: str, download: int = 0, ctx: NetContext = Depends(get_ctx
     from kiosk.net.api_looks import VideoResponse, inside
 
     shared, _ = found
-    kind = "looks" if shared.comparison else "look"
-    name = f"{kind}-{datetime.fromtimestamp(shared.created, timezone.utc):%Y%m%d-%H%M}.mp4"
     return VideoResponse(
         inside(ctx, shared.video),
         media_type="video/mp4",
         pacer=ctx.pacer,
-        filename=name if download else None,
+        filename=_download_name(shared.comparison, shared.created) if download else None,
         content_disposition_type="attachment" if download else "inline",
         headers={"Cache-Control": "private, max-age=300"},
     )

@@ -2,7 +2,7 @@
 
 No websocket library and no open debugging port: Chromium reads NUL-terminated JSON commands
 on fd 3 and answers on fd 4. Enough of the protocol for the tests: open a page, emulate a phone,
-evaluate JavaScript and wait for a condition.
+set its clock and language, evaluate JavaScript and wait for a condition.
 """
 
 from __future__ import annotations
@@ -110,6 +110,11 @@ class Chromium:
             session=True,
             userAgent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
         )
+
+    def clock(self, timezone: str, locale: str = "en-GB") -> None:
+        """Keep time like a phone set to ``timezone`` (an IANA name) and ``locale``."""
+        self.send("Emulation.setTimezoneOverride", session=True, timezoneId=timezone)
+        self.send("Emulation.setLocaleOverride", session=True, locale=locale)
 
     def open(self, url: str) -> None:
         self.send("Page.navigate", session=True, url=url)

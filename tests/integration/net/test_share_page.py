@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
+import sqlite3
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import cv2
 import httpx
@@ -110,3 +114,36 @@ def test_a_long_product_line_fits_the_phone(server, chromium):
         assert chromium.js("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
     finally:
         httpx.delete(f"{server.url}{API}/looks/{server.looks.consented}/notes/{note.json()['id']}", headers=server.auth)
+
+
+def _on_the_phone(text: str, ts: float, tz: str) -> bool:
+    """Whether ``text`` holds ``ts`` as a phone in ``tz`` set to en-GB writes it ("1 December 2026 at 22:53")."""
+    d = datetime.fromtimestamp(ts, ZoneInfo(tz))
+    return re.search(rf"\b{d.day} {d:%B %Y}\b\D+\b0?{d.hour}:{d:%M}\b", text) is not None
+
+
+def test_times_are_on_the_phones_clock_and_the_download_on_the_stores(server, chromium, zone):
+    zone("Europe/Paris")  # the mirror's clock: what the page says without its script
+    share = _share(server)
+    chromium.phone()
+    chromium.clock("Asia/Tokyo")  # eight hours ahead of the mirror in winter, seven in summer
+    chromium.open(share["url"])
+    text = chromium.wait("document.querySelector('time') && document.body.innerText")
+    assert _on_the_phone(text, share["expires_at"], "Asia/Tokyo"), text
+    assert not _on_the_phone(text, share["expires_at"], "Europe/Paris"), text
+    assert "CET" not in text and "CEST" not in text
+    assert chromium.js("document.querySelector('time').getAttribute('datetime')") == share["expires_iso"]
+
+    created = httpx.get(f"{server.url}{API}/looks/{server.looks.consented}", headers=server.auth).json()["created"]
+    name = f"look-{datetime.fromtimestamp(created, ZoneInfo('Europe/Paris')):%Y%m%d-%H%M}.mp4"
+    assert chromium.js("document.querySelector('a.button').getAttribute('download')") == name
+    download = httpx.head(f"{server.url}/s/{share['token']}/video?download=1")
+    assert download.headers["content-disposition"] == f'attachment; filename="{name}"'
+
+    ended = datetime(2026, 12, 1, 13, 53, tzinfo=timezone.utc).timestamp()
+    with sqlite3.connect(server.looks.root / "network.sqlite3") as db:  # as if the link had run out
+        db.execute("UPDATE shares SET expires_at = ? WHERE expires_at = ?", (ended, share["expires_at"]))
+    chromium.open(share["url"])
+    assert chromium.js("performance.getEntriesByType('navigation')[0].responseStatus") == 410
+    text = chromium.wait("document.querySelector('time') && document.body.innerText")
+    assert "This link expired on 1 December 2026 at 22:53." in text, text
