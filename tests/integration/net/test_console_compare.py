@@ -26,6 +26,7 @@ from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, server_config
 from .test_api_compare import TRACKS, add_look
 from .test_console import SHOWN
+from .test_console_touch import SMALL_TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +85,7 @@ def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
     chromium.wait("!document.getElementById('compare-open').disabled")
     chromium.js("document.getElementById('compare-open').click()")
     chromium.wait(f"{PANES}.length === 3 && {PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
+    assert chromium.js(SMALL_TARGETS) == []  # the slider and the dialog's buttons too
     order = chromium.js(f"{PANES}.map(f => f.dataset.id)")
     names = {ids[n]: n for n in ids}
     previous = None
