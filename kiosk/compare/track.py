@@ -8,7 +8,8 @@ fully confident. The live detector's samples (``kiosk.analysis.yaw.YawSample`` a
 detector grows into) go through ``from_samples``, the one adapter that reads their attributes, so
 changes there need no change here.
 
-Cleaning: entries that are not finite numbers are dropped, the rest sorted by time (a repeated
+Cleaning: a stored value that is no list reads as no track, entries that are not finite numbers
+(JSON ``true`` included) are dropped, the rest sorted by time (a repeated
 time keeps its first entry), confidences clipped to 0..1, and when a rotation disagrees with its
 yaw (a producer that only knows the wrapped yaw) the rotation is rebuilt by unwrapping the yaw.
 """
@@ -54,9 +55,11 @@ class YawTrack:
 
     @classmethod
     def from_entries(cls, entries: Iterable) -> "YawTrack":
-        """From stored entries ``[t, yaw, rotation(, confidence)]``; malformed entries are skipped."""
+        """From stored entries ``[t, yaw, rotation(, confidence)]``; malformed entries (or a stored value that is no list) are skipped."""
+        if not isinstance(entries, (list, tuple)):
+            return cls.empty()  # a damaged analysis (a number, a string, a dict where the list was) has no track
         rows = []
-        for entry in entries or ():
+        for entry in entries:
             row = _row(entry)
             if row is not None:
                 rows.append(row)
@@ -105,6 +108,8 @@ class YawTrack:
 
 def _row(entry) -> tuple[float, float, float, float] | None:
     if not isinstance(entry, (list, tuple)) or len(entry) not in (3, 4):
+        return None
+    if any(isinstance(v, bool) for v in entry):  # JSON true/false are no measurements, though Python counts them
         return None
     try:
         values = [float(v) for v in entry]
@@ -160,6 +165,8 @@ class TurnSummary:
         try:
             rotation = abs(float(data.get("rotation_deg") or 0.0))
         except (TypeError, ValueError):
+            rotation = 0.0
+        if not math.isfinite(rotation):  # "NaN" in a damaged row would reach JSON replies, which refuse it
             rotation = 0.0
         return cls(start, end, rotation, direction, bool(data.get("complete", True)))
 

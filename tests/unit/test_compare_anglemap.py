@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.compare.anglemap import COVER_TOL_DEG, AngleMap, Unaligned, build_angle_map
+from kiosk.compare.panes import stored_analysis
 from kiosk.compare.track import TurnSummary, YawTrack, angle_gap
 
 from ._tracks import track, truth
@@ -176,6 +179,23 @@ def test_rotation_rebuilt_from_yaw_when_the_producer_only_knows_wrapped_yaw():
 def test_malformed_entries_are_skipped():
     entries = [["x", 1, 2], [float("nan"), 0, 0], [0.5], None, *CW_FULL, [1.0, 0.0, 0.0, 1.0, 9]]
     assert len(YawTrack.from_entries(entries)) == len(CW_FULL)
+
+
+@pytest.mark.parametrize("yaw", [5, 2.5, True, "[[0, 0, 0]]", {"t": [0.0]}])
+def test_a_damaged_stored_track_reads_as_none_and_never_raises(yaw):
+    assert len(YawTrack.from_entries(yaw)) == 0
+    assert stored_analysis({"yaw": yaw}) is None
+
+
+def test_json_true_and_false_are_not_measurements():
+    assert len(YawTrack.from_entries([[True, 10.0, 10.0, 1.0], [0.25, False, 0.0], [0.5, 1.0, 1.0, True]])) == 0
+
+
+@pytest.mark.parametrize("rotation", ["nan", float("inf"), "-inf"])
+def test_a_stored_turn_with_a_rotation_that_is_no_number_stays_valid_json(rotation):
+    turn = TurnSummary.from_stored({"start_s": 0.5, "end_s": 2.5, "rotation_deg": rotation, "direction": "cw"})
+    assert turn is not None and turn.rotation_deg == 0.0
+    json.dumps(turn.to_json(), allow_nan=False)  # what the API's replies and kiosk compare --json need
 
 
 UNUSABLE = [
