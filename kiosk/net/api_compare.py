@@ -6,8 +6,9 @@ nothing is decoded on the mirror for that. ``POST /comparisons`` asks the mirror
 comparison of 2–4 consented looks into one MP4 in the background (``kiosk.compare.jobs``: one
 at a time, a bounded queue; 429 when it is full) and returns at once with its state, which
 ``GET /comparisons/{id}`` follows. A ready comparison can be played, downloaded and shared like
-a look, and only while every look in it is consented. Comparisons are deleted with any of
-their looks (and so by forget-me); ``DELETE`` removes one and revokes its links.
+a look, and only while every look in it is consented; an associate (PIN) sign-in lists and reads
+only comparisons whose looks are all consented, as it sees consented looks only. Comparisons are
+deleted with any of their looks (and so by forget-me); ``DELETE`` removes one and revokes its links.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from kiosk.net.api_looks import FORBIDDEN, VideoResponse, consented_look, inside, library_of, share_out
 from kiosk.net.context import NetContext
-from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, require_admin, require_token
+from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, is_admin, require_admin, require_token
 from kiosk.net.links import share_base
 from kiosk.net.shares import share_id
 
@@ -198,15 +199,20 @@ async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(requir
     return comparison_out(comparison)
 
 
-@router.get("/comparisons", response_model=ComparisonList, responses=UNAUTHORIZED, summary="Every comparison, newest first")
-def list_comparisons(ctx: NetContext = Depends(require_token)) -> ComparisonList:
-    return ComparisonList(comparisons=[comparison_out(c) for c in book_of(ctx).list()])
+@router.get("/comparisons", response_model=ComparisonList, responses=UNAUTHORIZED,
+            summary="Every comparison, newest first (an associate sign-in: of consented looks only)")
+def list_comparisons(request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonList:
+    admin = is_admin(request)
+    return ComparisonList(comparisons=[comparison_out(c) for c in book_of(ctx).list() if admin or all_consented(ctx, c)])
 
 
-@router.get("/comparisons/{comparison_id}", response_model=ComparisonOut, responses={**UNAUTHORIZED, **NOT_FOUND},
+@router.get("/comparisons/{comparison_id}", response_model=ComparisonOut, responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN},
             summary="One comparison and how far its rendering is")
-def get_comparison(comparison_id: str, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
-    return comparison_out(find_comparison(ctx, comparison_id))
+def get_comparison(comparison_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
+    comparison = find_comparison(ctx, comparison_id)
+    if not is_admin(request) and not all_consented(ctx, comparison):
+        raise HTTPException(403, "an associate sign-in sees only comparisons of looks shoppers agreed to keep")
+    return comparison_out(comparison)
 
 
 def ready_comparison(ctx: NetContext, comparison_id: str):

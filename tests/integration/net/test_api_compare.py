@@ -234,3 +234,30 @@ def test_comparison_routes_are_in_the_openapi_schema(mirror):
     post = schema["paths"][f"{API}/comparisons"]["post"]
     assert {"202", "401", "403", "404", "429"} <= set(post["responses"])
     assert post.get("security"), "token-protected"
+
+
+def test_an_associate_sees_only_comparisons_of_consented_looks(mirror):
+    from kiosk.library.comparisons import ComparisonBook
+
+    from .conftest import PIN
+
+    url, ids, library, _ = mirror
+    book = ComparisonBook(library)
+    shown = book.create([ids["cw"], ids["ccw"]], "angle")
+    withdrawn = book.create([ids["cw"], ids["partial"]], "angle")
+    library.set_consent(ids["partial"], False)  # the shopper changed their mind after the comparison was made
+
+    def sign_in(secret: str) -> dict:
+        r = httpx.post(f"{url}/console/api/sign-in", json={"secret": secret})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    pin, admin = sign_in(PIN), sign_in(TOKEN)
+    listed = httpx.get(f"{url}{API}/comparisons", headers=pin).json()["comparisons"]
+    assert [c["id"] for c in listed] == [shown.id]
+    assert httpx.get(f"{url}{API}/comparisons/{shown.id}", headers=pin).status_code == 200
+    refused = httpx.get(f"{url}{API}/comparisons/{withdrawn.id}", headers=pin)
+    assert refused.status_code == 403 and "agreed" in refused.json()["message"]
+    # the store's token sees every comparison, as it sees every look
+    assert {c["id"] for c in httpx.get(f"{url}{API}/comparisons", headers=admin).json()["comparisons"]} == {shown.id, withdrawn.id}
+    assert httpx.get(f"{url}{API}/comparisons/{withdrawn.id}", headers=AUTH).status_code == 200
