@@ -2,7 +2,7 @@
 
 It mirrors the core's comparison events into Qt properties (whether the shopper is picking and
 which looks, the open comparison's panes with their labels and places, the note while its
-video is being made) and forwards the shopper's taps to the core as intents. The frames reach
+video is being made, the panes whose video could not be decoded) and forwards the shopper's taps to the core as intents. The frames reach
 the panes through the ``ComparePump``, which this bridge hands the comparison the core opened
 (and a swipe's turn); decoding happens on the comparison's own thread, never here.
 """
@@ -39,6 +39,7 @@ class CompareBridge(CoreListener):
     picksChanged = Signal()
     openChanged = Signal()
     progressChanged = Signal()
+    failedChanged = Signal()
     shareNoteChanged = Signal()
 
     def __init__(self, core: KioskCore, pump: ComparePump, parent: QObject | None = None) -> None:
@@ -49,6 +50,7 @@ class CompareBridge(CoreListener):
         self._panes: list[dict] = []
         self._session = None
         self._progress = 0.0
+        self._failed: list[bool] = []
         self._share_note = ""
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(PROGRESS_MS)
@@ -73,12 +75,15 @@ class CompareBridge(CoreListener):
             ]
             self.pump.show(event.session)
             self._progress = 0.0
+            self._failed = [False] * len(self._panes)
             self._progress_timer.start()
             self.openChanged.emit()
             self.progressChanged.emit()
+            self.failedChanged.emit()
         elif isinstance(event, ComparisonClosed):
             self._session = None
             self._panes = []
+            self._failed = []
             self._progress_timer.stop()
             self.pump.clear()
             self.openChanged.emit()
@@ -92,6 +97,10 @@ class CompareBridge(CoreListener):
     @Slot()
     def _refresh_progress(self) -> None:
         session = self._session
+        failed = list(session.failed) if session is not None else []
+        if failed != self._failed:  # before the progress: the timer stops once that is complete
+            self._failed = failed
+            self.failedChanged.emit()
         progress = 1.0 if session is None or session.ready else round(session.progress, 2)
         if progress != self._progress:
             self._progress = progress
@@ -132,4 +141,6 @@ class CompareBridge(CoreListener):
     open = Property(bool, lambda self: bool(self._panes), notify=openChanged)
     panes = Property("QVariantList", lambda self: self._panes, notify=openChanged)
     progress = Property(float, lambda self: self._progress, notify=progressChanged)
+    #: Per pane: its video could not be decoded (the pane says so instead of "Preparing…").
+    failed = Property("QVariantList", lambda self: self._failed, notify=failedChanged)
     shareNote = Property(str, lambda self: self._share_note, notify=shareNoteChanged)

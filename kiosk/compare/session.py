@@ -13,7 +13,9 @@ the shopper watches the replay of the turn they just made, and it would still be
 disk into memory on opening. Decoding on opening costs one pass over each video (a 10 s 720p
 look decodes in well under a second on the development machine; the numbers are in
 docs/PERFORMANCE.md), and the panes fill as it goes: ``frames`` returns None for a pane whose
-frame is not decoded yet, and ``progress`` says how far it is.
+frame is not decoded yet, and ``progress`` says how far it is. A look whose video turns out to
+be damaged part-way is marked in ``failed`` and counts as done, so the view says so instead of
+"Preparing…" for ever.
 
 Memory: everything stays under ``memory_mb`` (300 MB): the frames the slots need (a slow or
 pausing turn needs fewer distinct frames than slots) plus what the decoder holds. When they
@@ -79,6 +81,7 @@ class CompareSession:
         fmt = self.settings.pixel_format
         self.proxies = [ScrubProxy(p, size, slots, self.seconds, self.sweep, fmt) for p, size in zip(panes, sizes)]
         self.error: str | None = None
+        self._failed: frozenset[int] = frozenset()  # panes whose decoding failed (replaced whole: read from any thread)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -119,14 +122,21 @@ class CompareSession:
 
     @property
     def progress(self) -> float:
-        """Share of the frames decoded, 0..1."""
+        """Share of the frames decoded, 0..1; a look that failed counts as done (its frames will never come)."""
+        failed = self.failed
         total = sum(len(p.frames) for p in self.proxies)
-        done = sum(sum(f is not None for f in p.frames) for p in self.proxies)
+        done = sum(len(p.frames) if broken else sum(f is not None for f in p.frames)
+                   for p, broken in zip(self.proxies, failed))
         return done / total if total else 1.0
 
     @property
     def ready(self) -> bool:
         return all(p.ready for p in self.proxies)
+
+    @property
+    def failed(self) -> tuple[bool, ...]:
+        """Per pane: its video could not be decoded (the view says so instead of waiting for it)."""
+        return tuple(i in self._failed for i in range(len(self.proxies)))
 
     @property
     def nbytes(self) -> int:
@@ -136,13 +146,14 @@ class CompareSession:
 
     def _run(self) -> None:
         lower_priority(self.settings.nice, "comparison decoder")
-        for proxy in self.proxies:
+        for index, proxy in enumerate(self.proxies):
             if self._stop.is_set():
                 return
             try:
                 proxy.fill(self._stop.is_set)
             except Exception as exc:  # a broken file must not take the view down; the pane says so
                 self.error = f"{proxy.pane.source}: {exc}"
+                self._failed = self._failed | {index}
                 _log.warning("cannot decode look %s for comparing: %s", proxy.pane.source, exc)
         _log.info("comparison ready: %d looks, %.0f MB", len(self.proxies), self.nbytes / 1e6)
 

@@ -293,3 +293,55 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
         assert all(white_text(shot, box) > 300 for box in boxes)
         angles = [body_angle(shot, box) for box in boxes]
         assert max(gap(angles[0], a) for a in angles) <= 25.0, angles
+
+
+def damage_middle(path) -> None:
+    """Zero the middle third of a video: it still opens, and decoding fails part-way through."""
+    data = path.read_bytes()
+    third = len(data) // 3
+    path.write_bytes(data[:third] + b"\0" * third + data[2 * third :])
+
+
+def test_three_looks_one_damaged_part_way_says_so_and_the_others_turn(tall_screen, tmp_path, clips, reader):
+    from pathlib import Path
+
+    from kiosk.library import Library
+
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 3)
+    with Library(library) as lib:
+        oldest = min(lib.list(), key=lambda look: look.created)  # the last in the tray: the third pane
+        damage_middle(Path(oldest.path))
+    width, height = 540, 960
+    message = (176, 232, 255)  # the pane's note in BGR (#ffe8b0)
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        win.touch(width // 2, 80)
+        win.wait_for(markers_visible, "the camera picture")
+        sim.stdin.write(f"{UID}\n")
+        sim.stdin.flush()
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        win.touch(width // 2, choice_buttons(dialog)[0])
+        tray_y = height - 16 - 60
+        thumbs = [(16 + 45 + i * 100, tray_y) for i in range(3)]
+        win.wait_for(lambda im: all(figure_mask(im[y - 40 : y + 40, x - 35 : x + 35]).sum() > 400 for x, y in thumbs),
+                     "3 kept looks in the tray")
+        win.touch(16 + 32, height - 16 - 120 - 16 - 6 - 17 - 32)
+        time.sleep(0.8)
+        for x, y in thumbs:
+            win.touch(x, y)
+            time.sleep(0.4)
+        gold = (42, 154, 184)
+        win.touch(*_centroid(win.wait_for(lambda im: _centroid(im, gold) is not None, "the Side by side button"), gold))
+
+        def said(image) -> bool:
+            return len(find_panes(image)) == 2 and _centroid(image, message, tol=30) is not None
+
+        try:
+            shot = win.wait_for(said, "two looks turning and the damaged one saying so", timeout=40)
+        finally:
+            cv2.imwrite(str(tmp_path / "compare-3-damaged.png"), win.grab())
+        boxes = find_panes(shot)
+        note = _centroid(shot, message, tol=30)
+        assert note[1] > max(b[1] + b[3] for b in boxes), "the note is in the third pane, below the first row"
+        assert gap(*(body_angle(shot, box) for box in boxes)) <= 25.0, "the two good looks still line up"
+    assert "cannot decode look" in win.log.read_text()

@@ -146,3 +146,17 @@ def test_a_broken_look_is_reported_and_the_others_still_play(videos, tmp_path):
     assert s.error and "broken" in s.error
     first, second = s.frames(90.0)
     assert first is None and second is not None
+
+
+def test_a_look_damaged_part_way_is_marked_failed_and_counts_as_done(videos, tmp_path):
+    damaged = tmp_path / "damaged.mp4"
+    data = videos[0].read_bytes()
+    third = len(data) // 3
+    damaged.write_bytes(data[:third] + b"\0" * third + data[2 * third :])  # opens, then fails in the middle
+    s = CompareSession([cw_pane(damaged, "damaged"), ccw_pane(videos[1])], SessionSettings(pane_box=(96, 160)))
+    assert s.failed == (False, False)
+    s.start()
+    assert s.wait(60)
+    assert s.error and "damaged" in s.error
+    assert s.failed == (True, False) and not s.ready
+    assert s.progress == 1.0, "the view must not say Preparing… for ever"

@@ -14,6 +14,7 @@ Item {
     required property var modelData  // number, label, note, hint, partialHint, x, y, width, height
     readonly property var info: modelData
     property bool covered: true
+    property bool failed: false  // its video could not be decoded: said instead of "Preparing…"
 
     readonly property real textSize: Math.max(14, Math.min(26, width * 0.05))
 
@@ -24,16 +25,21 @@ Item {
     clip: true
 
     Rectangle { anchors.fill: parent; color: "#151517" }
-    Text {  // under the picture: seen only until the first frame arrives
+    Text {  // under the picture: seen only until the first frame arrives, or instead of it
+        objectName: "paneState"
         anchors.centerIn: parent
-        color: "#a0a0a0"
+        width: parent.width - 32
+        wrapMode: Text.WordWrap
+        horizontalAlignment: Text.AlignHCenter
+        color: pane.failed ? "#ffe8b0" : "#a0a0a0"
         font.pixelSize: pane.textSize
-        text: qsTr("Preparing…")
+        text: pane.failed ? qsTr("This look's video is damaged and cannot be shown") : qsTr("Preparing…")
     }
 
     VideoOutput {
         id: output
         anchors.fill: parent
+        visible: !pane.failed  // what was decoded before the damage would not follow the turn
         fillMode: VideoOutput.PreserveAspectFit
         transform: Scale {
             origin.x: output.width / 2

@@ -63,6 +63,7 @@ Item {
                 pump: view.pump
                 mirrored: view.mirror.mirrored
                 covered: view.pump.covered[index] !== false
+                failed: view.compare.failed[index] === true
             }
         }
 
