@@ -80,10 +80,14 @@ class Comparing:
     # -- the tray and picking -------------------------------------------------------------------
 
     def tray_changed(self, event: TrayChanged) -> None:
-        """The shopper's looks changed: picks and an open comparison keep only looks still there."""
+        """The shopper's looks changed: picks, an open comparison and a share being made keep only looks still there."""
         self._tray = tuple(look.id for look in event.looks) + tuple(look.id for look in event.kept)
         if any(i not in self._tray for i in self._picks):
             self._set_picks(self._picking, tuple(i for i in self._picks if i in self._tray))
+        if self._waiting is not None and any(i not in self._tray for i in self._waiting[1]):
+            # its comparison went with the look, and the renderer never reports on a deleted one
+            self._waiting = None
+            self._progress("")
         if self._open is not None and any(i not in self._tray for i in self._open.look_ids):
             self.close()
             self._notice("A look in the comparison was deleted, so the comparison closed.")

@@ -297,3 +297,30 @@ def test_the_customer_s_kept_looks_join_the_tray_after_a_card_tap(kiosk, clips):
     core.delete_look(earlier)  # theirs, from an earlier visit: gone, and the comparison with it
     assert wait_for(lambda: of(events, ComparisonClosed))
     assert library.find(earlier) is None and library.find(stranger) is not None
+
+
+def test_a_waiting_share_of_a_comparison_whose_look_was_deleted_is_dropped(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b, c = (land(core, clip) for clip in clips)
+    for look_id in (a, b, c):
+        core.parts.library.set_consent(look_id, True)
+    core.start_picking()
+    for look_id in (a, b, c):
+        core.pick_look(look_id)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    core.share_comparison()
+    assert wait_for(lambda: kiosk.jobs.submitted == [[a, b, c]])
+    assert last(events, CompareShareProgress).text.startswith("Making")
+    core.delete_look(c)  # the renderer's comparison goes with it, and it will never say so
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert last(events, CompareShareProgress).text == "", "no 'Making your comparison video…' under the next comparison"
+
+    core.start_picking()
+    core.pick_look(a)
+    core.pick_look(b)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: len(of(events, ComparisonOpened)) == 2)
+    assert last(events, CompareShareProgress).text == ""
+    last(events, ComparisonOpened).session.stop()
