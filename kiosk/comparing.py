@@ -53,6 +53,14 @@ MAKING = "Making your comparison video… the code to scan appears here when it 
 NO_TRACK = "no body angle was recorded with it"
 
 
+class _Unplayable(Exception):
+    """The look picked ``number``-th cannot be opened (``reason`` for the log)."""
+
+    def __init__(self, number: int, reason: str) -> None:
+        super().__init__(reason)
+        self.number, self.reason = number, reason
+
+
 @dataclass(frozen=True)
 class _Open:
     look_ids: tuple[str, ...]
@@ -127,6 +135,12 @@ class Comparing:
         self.close()
         try:
             panes = self._make_panes(list(look_ids))
+        except _Unplayable as exc:
+            # The reason names files and ids: for store IT (the log), not the shopper.
+            _log.warning("cannot compare look %s: %s", look_ids[exc.number - 1], exc.reason)
+            self._notice(f"Sorry, look {exc.number} cannot be played, so these looks cannot be compared.")
+            return
+        try:
             rects = pane_layout([p.shape.width / max(p.shape.height, 1) for p in panes],
                                 (max(int(area[0]), 16), max(int(area[1]), 16)))
             session = self._session(panes, pane_box(rects))
@@ -232,7 +246,13 @@ class Comparing:
             return Analysed(YawTrack.from_entries([]), None, True)
 
         maker = PaneMaker(no_track, self._parts.library, self._parts.config.display.rotation)
-        return maker.make_all(look_ids)
+        located = []
+        for number, look_id in enumerate(look_ids, 1):  # the number each pick shows in the tray
+            try:
+                located.append(maker.locate(look_id))
+            except KioskError as exc:
+                raise _Unplayable(number, str(exc)) from None
+        return [maker.make(found) for found in located]
 
     def _session(self, panes, box: tuple[int, int]):
         from kiosk.compare.session import CompareSession, SessionSettings

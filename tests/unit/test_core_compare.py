@@ -324,3 +324,23 @@ def test_a_waiting_share_of_a_comparison_whose_look_was_deleted_is_dropped(kiosk
     assert wait_for(lambda: len(of(events, ComparisonOpened)) == 2)
     assert last(events, CompareShareProgress).text == ""
     last(events, ComparisonOpened).session.stop()
+
+
+def test_a_look_that_cannot_be_opened_is_said_plainly_without_its_file(kiosk, clips):
+    from pathlib import Path
+
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b = land(core, clips[0]), land(core, clips[1])
+    video = Path(core.parts.library.get(b).path)
+    video.write_bytes(b"not a video")
+    core.start_picking()
+    core.pick_look(a)
+    core.pick_look(b)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: any(n.topic == "compare" for n in of(events, Notice)))
+    notice = [n for n in of(events, Notice) if n.topic == "compare"][-1]
+    assert notice.text == "Sorry, look 2 cannot be played, so these looks cannot be compared."
+    assert str(video) not in notice.text and b not in notice.text
+    assert not of(events, ComparisonOpened)
+    assert last(events, ComparePicksChanged).look_ids == (a, b), "the picks stay: the shopper can unpick that one"
