@@ -19,6 +19,10 @@
   function onLooks(event) {
     const shown = new Set(event.detail.map((look) => look.id));
     for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+    // A look no longer listed (consent withdrawn, forgotten, deleted) leaves an open comparison too:
+    // its video is already in the page, so only this takes it off the associate's screen.
+    const gone = panes.filter((p) => !shown.has(p.id));
+    if (gone.length) drop(gone);
     for (const item of document.querySelectorAll("#looks li.look[data-id]")) {
       if (item.querySelector("input.compare-pick")) continue;
       const id = item.dataset.id;
@@ -97,13 +101,35 @@
       $("compare-status").textContent = `Could not load the looks: ${err.message}`;
       return;
     }
+    const leader = pace();
+    $("compare-panes").replaceChildren(...panes.map((p) => p.figure));
+    $("compare-status").textContent = leader ? "Drag to turn all looks together." : "None of these looks has a usable turn: they play by time.";
+    setAngle(0);
+  }
+
+  // The first look that follows the angle sets the way round, the slowest turn the pace.
+  function pace() {
     const leader = panes.find((p) => p.map);
     sweep = leader ? leader.map.sign : 1;
     seconds = Math.min(Math.max(Math.max(...panes.map((p) => p.turnSeconds)), MIN_SECONDS), MAX_SECONDS);
-    $("compare-panes").replaceChildren(...panes.map((p) => p.figure));
     $("compare-panes").dataset.count = String(panes.length);
-    $("compare-status").textContent = leader ? "Drag to turn all looks together." : "None of these looks has a usable turn: they play by time.";
-    setAngle(0);
+    return leader;
+  }
+
+  function drop(gone) {
+    for (const pane of gone) {
+      pane.video.pause();
+      URL.revokeObjectURL(pane.video.src);
+      pane.figure.remove();
+    }
+    panes = panes.filter((p) => !gone.includes(p));
+    if (panes.length < MIN_LOOKS) {
+      $("compare-dialog").close();
+      return;
+    }
+    pace();
+    $("compare-status").textContent = `${gone.length === 1 ? "A look" : "Looks"} left the comparison: the shopper no longer shares ${gone.length === 1 ? "it" : "them"}.`;
+    setAngle(angle);
   }
 
   function tick(now) {

@@ -125,6 +125,36 @@ def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
     assert chromium.js("sessionStorage.getItem('smartmirror.console.token')") is None
 
 
+def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromium):
+    """A shopper withdraws consent (or is forgotten) while an associate compares their look: its
+    pane (a video already fetched into the page) goes at the console's next look of the list, and
+    a comparison left with one look closes."""
+    from kiosk.net.service import NetParts, NetService
+
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
+    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus()))
+    service.start()
+    try:
+        url = service.url
+        sign_in(chromium, url)
+        for name in ("cw", "ccw", "partial"):
+            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+        chromium.wait("!document.getElementById('compare-open').disabled")
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 3", timeout=30)
+        library.set_consent(ids["ccw"], False)
+        chromium.wait(f"{PANES}.length === 2", timeout=15)
+        assert ids["ccw"] not in chromium.js(f"{PANES}.map(f => f.dataset.id)")
+        assert "left the comparison" in chromium.js("document.getElementById('compare-status').textContent")
+        library.delete(ids["partial"])  # forgotten: the look is gone
+        chromium.wait("document.getElementById('compare-dialog').open === false", timeout=15)
+    finally:
+        service.stop()
+        library.close()
+
+
 def _tracks() -> dict[str, tuple[list, dict | None]]:
     from tests.unit.test_compare_anglemap import CASES
 
