@@ -19,7 +19,9 @@ that did, the least recently seen first.
 
 A mirror may boot before DHCP has answered. Told to keep trying (``address_poll_s``, as the
 kiosk's network part does), the directory then looks for an address every so often and starts
-browsing once one works; meanwhile ``health()`` says it is waiting. ``kiosk discover`` browses
+browsing once one works; meanwhile ``health()`` says it is waiting. It keeps looking after
+that, and follows the host to new addresses (a new DHCP lease, the cable moved to another
+port) as the announcer does; mirrors already seen stay listed. ``kiosk discover`` browses
 once, on the addresses it was given.
 """
 
@@ -175,9 +177,10 @@ class MirrorDirectory:
         return False, self._problem
 
     async def async_start(self) -> None:
-        if await self._open() or self._retry_s is None:
-            return
-        self._poller = asyncio.create_task(self._keep_trying(), name="directory-addresses")
+        opened = await self._open()
+        if self._retry_s is None or (opened and self._interfaces):
+            return  # one try (kiosk discover), or fixed interfaces browsed on: nothing to follow
+        self._poller = asyncio.create_task(self._follow_addresses(), name="directory-addresses")
 
     async def _open(self) -> bool:
         """Start browsing; False (the reason in ``health``) when there is no address or it cannot be used."""
@@ -205,15 +208,36 @@ class MirrorDirectory:
             _log.warning("looking for the store's other mirrors on %s now", ", ".join(addresses))
         return True
 
-    async def _keep_trying(self) -> None:
+    async def _follow_addresses(self) -> None:
+        """Until browsing works, try again; then, without fixed interfaces, follow the host's
+        addresses: browse on the new ones when they change."""
         while True:
             await asyncio.sleep(self._retry_s)
             try:
-                if await self._open():
-                    return
+                if not self._browsing:
+                    if await self._open() and self._interfaces:
+                        return
+                    continue
+                now = self._host_addresses()
+                if self._interfaces or now == self._browsing:
+                    continue
+                _log.warning("the mirror's network addresses changed (%s -> %s): looking for the store's "
+                             "other mirrors on the new ones", ", ".join(self._browsing), ", ".join(now) or "none")
+                await self._close()
+                await self._open()
             except Exception as exc:  # _open raises nothing here; the loop outlives a surprise all the same
                 self._problem = f"could not start ({type(exc).__name__}: {exc}); trying again every {self._retry_s:g} s"
                 self._opening.error("the directory %s", self._problem)
+
+    async def _close(self) -> None:
+        """Stop browsing (the records seen so far stay)."""
+        self._browsing = []
+        if self._browser is not None:
+            await self._browser.async_cancel()
+            self._browser = None
+        if self._zc is not None:
+            await self._zc.async_close()
+            self._zc = None
 
     async def async_stop(self) -> None:
         if self._poller is not None:
@@ -223,13 +247,7 @@ class MirrorDirectory:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._browser is not None:
-            await self._browser.async_cancel()
-            self._browser = None
-        if self._zc is not None:
-            await self._zc.async_close()
-            self._zc = None
-        self._browsing = []
+        await self._close()
         self._problem = "stopped"
 
     async def async_wait_for(self, count: int, timeout: float) -> list[MirrorRecord]:

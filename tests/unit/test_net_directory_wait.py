@@ -140,3 +140,48 @@ def test_health_says_the_directory_waits_for_a_network_address(monkeypatch, tmp_
     assert health.checks["directory"].detail == ("waiting for a network address to look for the store's other "
                                                  "mirrors on")
     assert "directory: waiting for a network address" in " ".join(health.problems)
+
+
+def test_the_directory_follows_the_host_to_new_addresses(monkeypatch):
+    # A new DHCP lease, or the cable moved to another port: browsing on the old address would
+    # find nobody, as the announcer moves with the host too.
+    fakes(monkeypatch)
+    addresses = ["192.0.2.10"]
+
+    async def scenario():
+        directory = MirrorDirectory(None, addresses=lambda: list(addresses), address_poll_s=0.02)
+        await directory.async_start()
+        try:
+            assert directory.health()[1].startswith("looking for the store's other mirrors on 192.0.2.10")
+            addresses[:] = []  # the link went down for a while
+            await until(lambda: not directory.health()[0])
+            assert directory.health()[1].startswith("waiting for a network address")
+            addresses[:] = ["198.51.100.7"]  # and came back with a new lease
+            await until(lambda: directory.health()[0])
+            assert FakeZeroconf.opened == [["192.0.2.10"], ["198.51.100.7"]]
+            assert "198.51.100.7" in directory.health()[1]
+        finally:
+            await directory.async_stop()
+
+    asyncio.run(scenario())
+
+
+def test_fixed_interfaces_are_browsed_on_as_they_are(monkeypatch):
+    fakes(monkeypatch)
+    looked: list[int] = []
+
+    def lookup():
+        looked.append(1)
+        return ["198.51.100.7"]
+
+    async def scenario():
+        directory = MirrorDirectory(["192.0.2.10"], addresses=lookup, address_poll_s=0.02)
+        await directory.async_start()
+        try:
+            assert directory._poller is None  # nothing to follow: no address polling at all
+            return directory.health()
+        finally:
+            await directory.async_stop()
+
+    ok, detail = asyncio.run(scenario())
+    assert ok and "192.0.2.10" in detail and not looked and FakeZeroconf.opened == [["192.0.2.10"]]
