@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import numpy as np
 import pytest
 
 from tests.conftest import PYTHON
-from tests.integration.test_mirror_share import H, W, choice_buttons, record_a_take
+from tests.integration.test_mirror_share import H, RECORD, W, choice_buttons, record_a_take
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -45,6 +46,14 @@ def greeting_lit(image) -> bool:
     """White letters in the messages' band at the top: drawn above a dialog's shading, not under
     it (where white would be dimmed to grey like the picture)."""
     return int((image[72:130].min(axis=2) > 200).sum()) > 40
+
+
+def recording_notice(image) -> bool:
+    """The red "Recording" notice at the top centre, at full strength (over a black picture its
+    red is about 130; under a dialog's shading it would be half that)."""
+    top = image[:60, image.shape[1] // 2 - 80: image.shape[1] // 2 + 80].astype(np.int16)
+    b, g, r = top[..., 0], top[..., 1], top[..., 2]
+    return int(((r > 110) & (r - np.maximum(g, b) > 90)).sum()) >= 300
 
 
 def tap(sim) -> None:
@@ -94,3 +103,19 @@ def test_tap_consent_keep_then_forget_me(xvfb, tmp_path, reader):
     record = json.loads(shown.stdout)
     assert record["customer"] is None, "forget me must delete the customer's record too"
     assert record["forgotten"] is True and record["card_key"]
+
+
+def test_the_recording_notice_stays_bright_above_a_question(xvfb, tmp_path, reader):
+    # A card tapped mid-take brings the consent question, whose shading dims the screen; the red
+    # "Recording" notice must not dim with it: the shopper must always see that the camera records.
+    link, sim = reader
+    extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
+    with MirrorWindow(xvfb, tmp_path, W, H, library=tmp_path / "library", mirror=False, extra_toml=extra) as win:
+        win.touch(W // 2, 40)
+        win.wait_for(markers_visible, "the camera picture")
+        win.touch(*RECORD)
+        win.wait_until(lambda: win.api("/status")["state"] == "recording", "the recording start")
+        win.wait_for(recording_notice, "the Recording notice")
+        tap(sim)
+        win.wait_for(lambda im: len(choice_buttons(im)) == 2 and recording_notice(im),
+                     "the consent question with the Recording notice bright above its shading")

@@ -178,24 +178,6 @@ Window {
                 visible: !root.replaying && !root.comparing
                          && (root.studio.recording || root.mirror.cameraState === "running")
             }
-            Rectangle {
-                // Recording indicator: a shopper must always see that the camera is recording.
-                visible: root.studio.recording
-                anchors.top: parent.top
-                anchors.horizontalCenter: parent.horizontalCenter
-                anchors.topMargin: 16
-                width: recLabel.implicitWidth + 36
-                height: recLabel.implicitHeight + 14
-                radius: height / 2
-                color: "#c0b00000"
-                Text {
-                    id: recLabel
-                    anchors.centerIn: parent
-                    color: "white"
-                    font.pixelSize: Math.max(18, root.height * 0.014)  // as the messages
-                    text: "● " + qsTr("Recording")
-                }
-            }
         }
     }
 
@@ -218,6 +200,26 @@ Window {
         anchors.fill: parent
         active: root.identity.panelVisible
         sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
+    }
+
+    Rectangle {
+        // Recording indicator: a shopper must always see that the camera is recording, so it
+        // stands above the dialogs' shading too (a card tapped mid-take brings the question).
+        visible: root.studio.recording && !root.mirror.attract
+        anchors.top: parent.top
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.topMargin: 16
+        width: recLabel.implicitWidth + 36
+        height: recLabel.implicitHeight + 14
+        radius: height / 2
+        color: "#c0b00000"
+        Text {
+            id: recLabel
+            anchors.centerIn: parent
+            color: "white"
+            font.pixelSize: Math.max(18, root.height * 0.014)  // as the messages
+            text: "● " + qsTr("Recording")
+        }
     }
 
     // The messages, above the dialogs' shading: "Hello, Anna!" with the consent question, "Thank
