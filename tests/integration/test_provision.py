@@ -208,6 +208,11 @@ def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
         (["--rollback", "--room", "5"], "take no settings"),
         (["--store"], "--store needs a value"),
         (["--room", "x" * 64], "at most 63"),
+        (["--timezone", "Europe/Pariss"], 'unknown time zone "Europe/Pariss": give an Area/City name such as Europe/Paris'),
+        (["--timezone", "../../etc/passwd"], "unknown time zone"),
+        (["--timezone", "zone.tab"], "unknown time zone"),  # a file of the zone data, not a zone
+        (["--timezone", "localtime"], "unknown time zone"),  # zoneinfo's link back to /etc/localtime
+        (["--rollback", "--timezone", "Europe/Paris"], "take no settings"),
     ],
 )
 def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message):
@@ -218,6 +223,46 @@ def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message)
     assert res.stdout == ""
     assert res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
     assert snapshot(tree) == before
+
+
+def test_the_time_zone_is_set_as_debian_does_shown_in_a_dry_run_and_kept_when_not_given(tmp_path):
+    tree = tmp_path / "root"
+    tree.mkdir()
+    res = provision("--root", str(tree), "--store", "Fifth Avenue", "--timezone", "America/New_York")
+    assert "set the time zone to America/New_York (was unset, read as UTC)" in res.stdout
+    assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/America/New_York"
+    assert (tree / "etc/timezone").read_text() == "America/New_York\n"
+    assert mode_owner(tree / "etc/timezone") == ("0o644", 0, 0)
+    before = snapshot(tree)
+    assert "nothing changed" in provision("--root", str(tree), "--timezone", "America/New_York").stdout
+    assert "nothing changed" in provision("--root", str(tree)).stdout  # not given: kept
+    assert snapshot(tree) == before
+
+    res = provision("--root", str(tree), "--timezone", "Europe/Paris", "--dry-run")
+    assert ("would set the time zone to Europe/Paris (was America/New_York): "
+            "/etc/localtime -> /usr/share/zoneinfo/Europe/Paris, /etc/timezone") in res.stdout
+    assert "dry run: 1 changes would be made" in res.stdout and snapshot(tree) == before
+
+
+def test_opening_hours_read_as_utc_are_pointed_out_until_a_zone_is_given(tmp_path):
+    """A Debian image as shipped: /etc/localtime links (relatively, as timedatectl writes it) to Etc/UTC."""
+    tree = tmp_path / "root"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc/localtime").symlink_to("../usr/share/zoneinfo/Etc/UTC")
+    (tree / "etc/timezone").write_text("Etc/UTC\n")
+    provision("--root", str(tree), "--store", "Fifth Avenue")
+    settings = tree / "etc/smartmirror/kiosk.toml"
+    settings.write_text(settings.read_text().replace('opening_hours = ""', 'opening_hours = "Mo-Sa 09:00-20:00"'))
+    res = provision("--root", str(tree))
+    assert ('the time zone is Etc/UTC, so the opening hours "Mo-Sa 09:00-20:00" are read as UTC: '
+            "--timezone Area/City sets the store's zone") in res.stdout
+    assert "nothing changed" in res.stdout
+
+    res = provision("--root", str(tree), "--timezone", "America/New_York")
+    assert "set the time zone to America/New_York (was Etc/UTC)" in res.stdout and "read as UTC" not in res.stdout
+    assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/America/New_York"
+    assert (tree / "etc/timezone").read_text() == "America/New_York\n"
+    assert "read as UTC" not in provision("--root", str(tree)).stdout
 
 
 def test_refuses_a_system_that_is_not_debian_and_a_user_who_is_not_root(tmp_path):
@@ -248,7 +293,7 @@ def test_refuses_a_system_that_is_not_debian_and_a_user_who_is_not_root(tmp_path
 def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
     tree = tmp_path / "root"
     tree.mkdir()
-    provision("--root", str(tree), "--store", "Oxford Street", "--room", "3", "--generate-token")
+    provision("--root", str(tree), "--store", "Oxford Street", "--room", "3", "--generate-token", "--timezone", "Europe/London")
     first = os.readlink(tree / "opt/smartmirror/current")
     settings = tree / "etc/smartmirror/kiosk.toml"
     # a person's edits, a look in the library, the secrets made on the first run
@@ -270,12 +315,14 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
     assert settings.read_bytes() == edited and config(tree) == before
     assert look.read_bytes() == b"\0\0\0\x18ftypmp42 a look"
     assert (tree / "etc/smartmirror/store-secret").read_bytes() == secret
+    assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/Europe/London"
     assert "nothing changed" in provision("--root", str(tree), checkout=newer).stdout
 
     res = provision("--root", str(tree), "--rollback")
     assert os.readlink(tree / "opt/smartmirror/current") == first
     assert os.readlink(tree / "opt/smartmirror/previous") == second
     assert settings.read_bytes() == edited and look.exists()
+    assert (tree / "etc/timezone").read_text() == "Europe/London\n"  # the system's, not a release's
     # the newer checkout again: forward to its release, without building it a second time
     res = provision("--root", str(tree), checkout=newer)
     assert os.readlink(tree / "opt/smartmirror/current") == second and "install release" not in res.stdout
@@ -310,6 +357,7 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
         assert not (tree / gone).exists(), gone
     assert "mirror:" not in (tree / "etc/passwd").read_text()
     assert "mirror" not in members(tree, "video")
+    assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/Europe/London"  # the system's zone stays
 
 
 def stricter_checkout(tmp: Path) -> Path:
