@@ -59,6 +59,9 @@ def test_playbook_provisions_each_mirror_with_its_room_in_batches_and_a_rerun_ch
     inventory.write_text(ansible_inventory(merge({}, [_mirror(1, "1"), _mirror(2, "Fitting room 2")])))
     secret = tmp_path / "store.secret"
     secret.write_text("ab" * 32 + "\n")
+    # the store's time zone beside the inventory, which discover writes afresh each time
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars/store_oxford_street.yml").write_text("timezone: Europe/London\n")
 
     res = _play(tmp_path, inventory, "-e", f"store_secret_file={secret}", "-e", "batch=1")
     # serial batches of one: the Provision task runs once per batch, mirror-1's batch first
@@ -75,6 +78,7 @@ def test_playbook_provisions_each_mirror_with_its_room_in_batches_and_a_rerun_ch
         assert kept.read_text() == secret.read_text()
         uid = next(int(line.split(":")[2]) for line in (tree / "etc/passwd").read_text().splitlines() if line.startswith("mirror:"))
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and kept.stat().st_uid == uid
+        assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/Europe/London"
 
     # a rolling re-run from the same checkout: nothing to change on any mirror
     res = _play(tmp_path, inventory, "-e", f"store_secret_file={secret}", "-e", "batch=2")
