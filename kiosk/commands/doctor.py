@@ -1,4 +1,4 @@
-"""``kiosk doctor``: check the mirror — configuration, camera, display, reader, storage, clock, network, power."""
+"""``kiosk doctor``: check the mirror — configuration, camera, display, reader, storage, clock, time zone, network, power."""
 
 from __future__ import annotations
 

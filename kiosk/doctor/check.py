@@ -3,8 +3,9 @@
 A check is a function ``check(ctx) -> Result | list[Result]``. ``Context`` carries everything
 a check looks at, so a test points it at temporary folders, a fake ``/sys`` and a fake clock
 instead of the machine's: the configuration (or why it is invalid), the data folder, the
-environment, the file-system root for ``/sys``, ``/proc``, ``/run`` and ``/dev`` paths, a
-command runner, the clock's ``adjtimex`` state and the time budgets. No check writes anything.
+environment, the file-system root for ``/sys``, ``/proc``, ``/run``, ``/dev`` and ``/etc`` paths, a
+command runner, the clock's ``adjtimex`` state, the time zone, the time and the time budgets. No
+check writes anything.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import enum
 import os
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +76,11 @@ class Context:
     config_error: str = ""  # why the file is invalid ("" when valid); the checks then use the defaults
     data_dir: Path = SYSTEM_DATA_DIR  # the command passes kiosk.paths.data_dir(config)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    root: Path = Path("/")  # where /sys, /proc, /run and /dev are (tests: a fake tree)
+    root: Path = Path("/")  # where /sys, /proc, /run, /dev and /etc are (tests: a fake tree)
     run: Runner = run_command
     adjtimex: Callable[[], int | None] | None = None  # the kernel clock state (5: unsynchronised); None: ask the kernel
+    local_zone: Callable[[], str] | None = None  # the time zone's name ("" unset); None: read /etc/localtime under root
+    now: Callable[[], float] = time.time
     camera_s: float = 3.0  # seconds the camera's real frame rate is measured
     reader_s: float = 4.0  # seconds the card reader gets to answer
     mdns_s: float = 3.0  # seconds to look for the mirror's own announcement

@@ -15,6 +15,7 @@ from kiosk.doctor.network import check_api, check_mdns, check_webhook
 from kiosk.doctor.power import check_power
 from kiosk.doctor.reader import check_reader
 from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
+from kiosk.doctor.timezone import check_timezone
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
     ("databases", check_databases),
     ("library", check_library),
     ("clock", check_clock),
+    ("timezone", check_timezone),
     ("api", check_api),
     ("mdns", check_mdns),
     ("webhook", check_webhook),

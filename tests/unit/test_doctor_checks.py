@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -18,8 +19,10 @@ from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_webhook
 from kiosk.doctor.power import check_power
-from kiosk.doctor.runner import exit_code, run_checks
+from kiosk.doctor.printer import as_json
+from kiosk.doctor.runner import CHECKS, exit_code, run_checks
 from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
+from kiosk.doctor.timezone import check_timezone
 from kiosk.library import Library
 from kiosk.net.db import NetworkDatabase
 from tests.unit.test_library_looks import add
@@ -93,6 +96,103 @@ def test_clock_as_the_kernel_says(tmp_path, kernel, state):
     assert result.state is state
     if kernel == 5:
         assert "not synchronised" in result.sentence and "timedatectl set-ntp true" in result.hint
+
+
+# -- time zone: the opening hours are read in it ---------------------------------------------------
+
+HOURS = "Mo-Sa 09:00-20:00"
+MONDAY = 1797257520.0  # Monday 14 December 2026, 14:12 UTC: 09:12 in New York
+
+
+def zone_data(root: Path, *zones: str) -> None:
+    """This machine's zone files, as the fake root's own zone data."""
+    for zone in zones:
+        source = Path("/usr/share/zoneinfo", zone)
+        if not source.is_file():
+            pytest.skip(f"this machine has no zone data for {zone} (tzdata)")
+        put(root, f"/usr/share/zoneinfo/{zone}", "")
+        shutil.copyfile(source, root / "usr/share/zoneinfo" / zone)
+
+
+@pytest.mark.parametrize(
+    "zone, hours, state, words",
+    [
+        ("Etc/UTC", HOURS, State.WARNING, "The time zone is Etc/UTC, so the opening hours are read as UTC: the screen "
+                                          "follows 'Mo-Sa 09:00-20:00' by UTC (Monday 14 December, 14:12 UTC now)"),
+        ("UTC", HOURS, State.WARNING, "The time zone is UTC, so the opening hours are read as UTC"),
+        ("", HOURS, State.WARNING, "The time zone is not set, so the opening hours are read as UTC"),
+        ("America/New_York", HOURS, State.OK, "The time zone is America/New_York; it is Monday 14 December, 09:12 EST "
+                                              "here, and the opening hours are read in it."),
+        ("Etc/UTC", "", State.OK, "The time zone is Etc/UTC; it is Monday 14 December, 14:12 UTC here."),
+        ("Etc/UTC", "24/7", State.OK, "The time zone is Etc/UTC; it is Monday 14 December, 14:12 UTC here."),
+        ("", "", State.OK, "The time zone is not set (local time is UTC); it is Monday 14 December, 14:12 UTC here."),
+        ("Europe/Paris", "", State.OK, "The time zone is Europe/Paris; it is Monday 14 December, 15:12 CET here."),
+    ],
+)
+def test_the_time_zone_and_opening_hours_read_as_utc(tmp_path, zone, hours, state, words):
+    ctx = context(tmp_path, local_zone=lambda: zone, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York", "Europe/Paris")
+    ctx.config.display.opening_hours = hours
+    result = check_timezone(ctx)
+    assert result.state is state and words in result.sentence, result
+    if state is State.WARNING:
+        assert "'sudo scripts/provision --timezone Area/City'" in result.hint
+        assert "'sudo timedatectl set-timezone Area/City'" in result.hint
+    else:
+        assert result.hint == ""
+
+
+@pytest.mark.parametrize(
+    "layout, zone",
+    [
+        ({"/etc/localtime": "/usr/share/zoneinfo/America/New_York", "/etc/timezone": "America/New_York\n"}, "America/New_York"),
+        ({"/etc/localtime": "../usr/share/zoneinfo/America/New_York"}, "America/New_York"),  # as timedatectl links it
+        ({"/etc/localtime": "/usr/share/zoneinfo/Etc/UTC", "/etc/timezone": "Etc/UTC\n"}, "Etc/UTC"),  # a Debian image
+        ({"/etc/localtime": None, "/etc/timezone": "America/New_York\n"}, "America/New_York"),  # a copied zone file
+        ({}, "not set"),
+    ],
+)
+def test_the_zone_is_the_one_etc_localtime_names(tmp_path, layout, zone):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York", "Etc/UTC")
+    ctx.config.display.opening_hours = HOURS
+    for path, value in layout.items():
+        if path == "/etc/localtime":
+            (ctx.root / "etc").mkdir(exist_ok=True)
+            if value is None:
+                shutil.copyfile("/usr/share/zoneinfo/America/New_York", ctx.root / "etc/localtime")
+            else:
+                (ctx.root / "etc/localtime").symlink_to(value)
+        else:
+            put(ctx.root, path, value)
+    result = check_timezone(ctx)
+    assert result.sentence.startswith(f"The time zone is {zone}"), result
+    assert (result.state is State.OK) == (zone == "America/New_York")
+
+
+def test_a_zone_that_is_not_installed_is_read_as_utc(tmp_path):
+    """/etc/localtime names a zone whose file is missing (no tzdata): glibc reads local time as UTC."""
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    put(ctx.root, "/etc/timezone", "America/New_York\n")
+    (ctx.root / "etc/localtime").symlink_to("/usr/share/zoneinfo/America/New_York")
+    result = check_timezone(ctx)
+    assert result.state is State.WARNING
+    assert result.sentence == ("The time zone is America/New_York, which is not installed here (no "
+                               "/usr/share/zoneinfo/America/New_York), so local time is UTC: share pages date looks "
+                               "by UTC (Monday 14 December, 14:12 UTC now).")
+    assert result.hint.startswith("Install the zone data ('sudo apt-get install tzdata'), then set the store's zone")
+    ctx.config.display.opening_hours = HOURS
+    assert "so the opening hours are read as UTC" in check_timezone(ctx).sentence
+
+
+def test_the_timezone_check_runs_after_the_clock_and_answers_in_the_usual_json_shape(tmp_path):
+    ids = [check_id for check_id, _ in CHECKS]
+    assert ids.index("timezone") == ids.index("clock") + 1
+    ctx = context(tmp_path, local_zone=lambda: "Etc/UTC", now=lambda: MONDAY)
+    ctx.config.display.opening_hours = HOURS
+    (answer,) = json.loads(as_json([check_timezone(ctx)]))["checks"]
+    assert answer["id"] == "timezone" and answer["state"] == "warning"
+    assert set(answer) == {"id", "state", "sentence", "hint"}
 
 
 # -- display and Qt's plugin ------------------------------------------------------------------------
