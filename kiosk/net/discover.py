@@ -172,7 +172,9 @@ class MirrorDirectory:
         """Whether the directory browses, and what it is doing, in plain words."""
         if self._browsing:
             seen = len(self.mirrors())
-            return True, (f"looking for the store's other mirrors on {', '.join(self._browsing)} "
+            # No address here: the public health names none (the log does).
+            count = len(self._browsing)
+            return True, (f"looking for the store's other mirrors on {count} network address{'es' if count > 1 else ''} "
                           f"({seen or 'none'} seen{'' if seen else ' yet'})")
         return False, self._problem
 
@@ -200,8 +202,8 @@ class MirrorDirectory:
                 self._zc = None
             if not again:
                 raise
-            self._problem = f"cannot look for other mirrors on {', '.join(addresses)} ({exc}){again}"
-            self._opening.warning("%s", self._problem)
+            self._problem = f"cannot look for other mirrors on this network address yet ({exc}){again}"
+            self._opening.warning("cannot look for other mirrors on %s (%s)%s", ", ".join(addresses), exc, again)
             return False
         self._browsing = list(addresses)
         if self._opening.clear():

@@ -63,7 +63,7 @@ def test_without_an_address_the_directory_waits_says_so_and_starts_once_one_appe
             addresses.append("192.0.2.10")  # DHCP answered
             await until(lambda: directory.health()[0])
             assert FakeZeroconf.opened == [["192.0.2.10"]]
-            assert directory.health() == (True, "looking for the store's other mirrors on 192.0.2.10 (none seen yet)")
+            assert directory.health() == (True, "looking for the store's other mirrors on 1 network address (none seen yet)")
         finally:
             await directory.async_stop()
 
@@ -79,7 +79,8 @@ def test_an_address_that_cannot_be_used_yet_is_tried_again(monkeypatch):
         await directory.async_start()
         try:
             ok, detail = directory.health()
-            assert not ok and "cannot look for other mirrors on 192.0.2.10" in detail and "Cannot assign" in detail
+            assert not ok and "cannot look for other mirrors on this network address yet" in detail
+            assert "Cannot assign" in detail and "192.0.2.10" not in detail  # public health names no address
             FakeZeroconf.refusing = set()
             await until(lambda: directory.health()[0])
             assert FakeZeroconf.opened == [["192.0.2.10"]]
@@ -152,14 +153,13 @@ def test_the_directory_follows_the_host_to_new_addresses(monkeypatch):
         directory = MirrorDirectory(None, addresses=lambda: list(addresses), address_poll_s=0.02)
         await directory.async_start()
         try:
-            assert directory.health()[1].startswith("looking for the store's other mirrors on 192.0.2.10")
+            assert directory.health()[0]
             addresses[:] = []  # the link went down for a while
             await until(lambda: not directory.health()[0])
             assert directory.health()[1].startswith("waiting for a network address")
             addresses[:] = ["198.51.100.7"]  # and came back with a new lease
             await until(lambda: directory.health()[0])
             assert FakeZeroconf.opened == [["192.0.2.10"], ["198.51.100.7"]]
-            assert "198.51.100.7" in directory.health()[1]
         finally:
             await directory.async_stop()
 
@@ -184,4 +184,4 @@ def test_fixed_interfaces_are_browsed_on_as_they_are(monkeypatch):
             await directory.async_stop()
 
     ok, detail = asyncio.run(scenario())
-    assert ok and "192.0.2.10" in detail and not looked and FakeZeroconf.opened == [["192.0.2.10"]]
+    assert ok and "1 network address" in detail and not looked and FakeZeroconf.opened == [["192.0.2.10"]]
