@@ -18,7 +18,9 @@ fields need no lock. The screen's intents arrive through the core (``KioskCore.p
    ready, the network part makes the link: ``ShareShown(kind="comparison")``;
 5. close: the shopper closes it, a look in it leaves the tray (deleted, forgotten), or the
    session ends, which also drops a share still being made: the next shopper never sees this
-   one's code.
+   one's code. A share still being made when the shopper closes its comparison is parked: its
+   code is shown only with its own comparison (a later Share of the same looks), never over
+   another one opened meanwhile.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Comparing:
         self._open: _Open | None = None
         self._share_after_consent = False
         self._waiting: tuple[str, tuple[str, ...]] | None = None  # (comparison id, its looks) being rendered
+        self._parked: dict[str, tuple[str, ...]] = {}  # renders whose comparison closed first: id → its looks
         self._rendered: dict[tuple[str, ...], str] = {}  # this session's ready comparisons
 
     @property
@@ -96,6 +99,7 @@ class Comparing:
             # its comparison went with the look, and the renderer never reports on a deleted one
             self._waiting = None
             self._progress("")
+        self._parked = {c: looks for c, looks in self._parked.items() if all(i in self._tray for i in looks)}
         if self._open is not None and any(i not in self._tray for i in self._open.look_ids):
             self.close()
             self._notice("A look in the comparison was deleted, so the comparison closed.")
@@ -162,6 +166,12 @@ class Comparing:
             return
         shown, self._open = self._open, None
         self._share_after_consent = False
+        if self._waiting is not None:
+            # Its code belongs with this comparison only: kept for a later Share of these looks.
+            comparison_id, look_ids = self._waiting
+            self._parked[comparison_id] = look_ids
+            self._waiting = None
+            self._progress("")
         shown.session.stop()
         self._parts.bus.emit(ComparisonClosed())
 
@@ -194,6 +204,11 @@ class Comparing:
         if self._waiting is not None and self._waiting[1] == look_ids:
             self._progress(MAKING)
             return
+        parked = next((c for c, looks in self._parked.items() if looks == look_ids), None)
+        if parked is not None:  # shared before, closed while its video was being made
+            self._waiting = (parked, self._parked.pop(parked))
+            self._progress(MAKING)
+            return
         try:
             comparison = self._parts.comparisons.submit(list(look_ids), "angle")
         except KioskError as exc:
@@ -204,6 +219,11 @@ class Comparing:
 
     def comparison_changed(self, event: ComparisonChanged) -> None:
         """The renderer moved on: the waiting comparison's link, or why there is none."""
+        if event.comparison_id in self._parked and event.state in ("ready", "failed"):
+            look_ids = self._parked.pop(event.comparison_id)
+            if event.state == "ready":  # no code now: its comparison is not on screen
+                self._rendered[look_ids] = event.comparison_id
+            return
         if self._waiting is None or event.comparison_id != self._waiting[0]:
             return
         if event.state == "ready":
@@ -211,7 +231,8 @@ class Comparing:
             self._waiting = None
             self._rendered[look_ids] = comparison_id
             self._progress("")
-            self._link(comparison_id)
+            if self._open is not None and self._open.look_ids == look_ids:  # never over another comparison
+                self._link(comparison_id)
         elif event.state == "failed":
             self._waiting = None
             self._progress("")
@@ -232,6 +253,7 @@ class Comparing:
         if self._waiting is not None:
             self._waiting = None
             self._progress("")
+        self._parked.clear()
         self._rendered.clear()
         self._tray = ()
 

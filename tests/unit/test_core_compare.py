@@ -344,3 +344,65 @@ def test_a_look_that_cannot_be_opened_is_said_plainly_without_its_file(kiosk, cl
     assert str(video) not in notice.text and b not in notice.text
     assert not of(events, ComparisonOpened)
     assert last(events, ComparePicksChanged).look_ids == (a, b), "the picks stay: the shopper can unpick that one"
+
+
+def open_looks(core, events, *look_ids):
+    """Pick these looks and open them; returns the ComparisonOpened."""
+    opened = len(of(events, ComparisonOpened))
+    core.start_picking()
+    for look_id in look_ids:
+        core.pick_look(look_id)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: len(of(events, ComparisonOpened)) == opened + 1)
+    return last(events, ComparisonOpened)
+
+
+def test_a_share_of_a_closed_comparison_never_shows_over_another(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b, c = (land(core, clip) for clip in clips)
+    for look_id in (a, b, c):
+        core.parts.library.set_consent(look_id, True)
+    first = open_looks(core, events, a, b)
+    core.share_comparison()
+    assert wait_for(lambda: kiosk.jobs.submitted == [[a, b]])
+    core.close_comparison()  # by hand, while its video is still being made
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert last(events, CompareShareProgress).text == "", "the note goes with its comparison"
+    first.session.stop()
+
+    other = open_looks(core, events, b, c)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    assert core.flush() and core.flush()
+    assert not of(events, ShareShown), "the first comparison's code over the second one"
+    assert kiosk.network.shared == []
+    core.close_comparison()
+    other.session.stop()
+
+    again = open_looks(core, events, a, b)  # the parked video is shown with its own comparison
+    core.share_comparison()
+    assert wait_for(lambda: of(events, ShareShown))
+    assert last(events, ShareShown).look_id == "cmp1" and kiosk.jobs.submitted == [[a, b]]
+    again.session.stop()
+
+
+def test_a_parked_share_rendering_is_waited_for_again_when_its_looks_are_shared(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b = land(core, clips[0]), land(core, clips[1])
+    for look_id in (a, b):
+        core.parts.library.set_consent(look_id, True)
+    first = open_looks(core, events, a, b)
+    core.share_comparison()
+    assert wait_for(lambda: kiosk.jobs.submitted == [[a, b]])
+    core.close_comparison()
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    first.session.stop()
+
+    again = open_looks(core, events, a, b)
+    core.share_comparison()  # the same looks: no second render, the same wait
+    assert wait_for(lambda: last(events, CompareShareProgress).text.startswith("Making"))
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    assert wait_for(lambda: of(events, ShareShown))
+    assert last(events, ShareShown).look_id == "cmp1" and kiosk.jobs.submitted == [[a, b]]
+    again.session.stop()
