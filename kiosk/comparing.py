@@ -18,7 +18,8 @@ fields need no lock. The screen's intents arrive through the core (``KioskCore.p
    ready, the network part makes the link: ``ShareShown(kind="comparison")``;
 5. close: the shopper closes it, a look in it leaves the tray (deleted, forgotten), or the
    session ends, which also drops a share still being made: the next shopper never sees this
-   one's code. A share still being made when the shopper closes its comparison is parked: its
+   one's code. Withdrawn consent drops a share being made too (the library deletes the
+   comparisons of looks no longer kept). A share still being made when the shopper closes its comparison is parked: its
    code is shown only with its own comparison (a later Share of the same looks), never over
    another one opened meanwhile.
 """
@@ -103,6 +104,19 @@ class Comparing:
         if self._open is not None and any(i not in self._tray for i in self._open.look_ids):
             self.close()
             self._notice("A look in the comparison was deleted, so the comparison closed.")
+
+    def consent_withdrawn(self) -> None:
+        """The shopper took their yes back: the library deleted the comparisons of their looks, so none is shared."""
+        def kept(look_ids: tuple[str, ...]) -> bool:
+            return all((look := self._parts.studio.find(i)) is not None and look.consented for i in look_ids)
+
+        if self._waiting is not None and not kept(self._waiting[1]):
+            # the renderer never reports on a deleted comparison: without this the note would stay
+            self._waiting = None
+            self._progress("")
+            self._notice("You chose not to keep your looks, so the comparison video was not made.")
+        self._parked = {c: looks for c, looks in self._parked.items() if kept(looks)}
+        self._rendered = {looks: c for looks, c in self._rendered.items() if kept(looks)}
 
     def start_picking(self) -> None:
         if len(self._tray) < MIN_PICKS:

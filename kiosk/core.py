@@ -326,6 +326,8 @@ class KioskCore:
             effects.prompt_closed(item.answer)
             self._comparing.prompt_closed(item.answer, self._sid())
         elif isinstance(item, ConsentChanged):
+            if item.decision == "withdrawn":
+                self._comparing.consent_withdrawn()
             self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
             self._comparing.tray_changed(item)

@@ -8,7 +8,9 @@ go whenever any of them goes, and looks go by many roads (the shopper's delete, 
 end of a session without consent, retention, recovery). A row that references its looks, with
 a trigger in the schema, is deleted in the same transaction as any of them, whichever road it
 took; ``Library.delete_if_present`` then removes its file with the look's. Files without a row
-(a crash between the two) are swept by ``sweep()``, which the renderer runs at start.
+(a crash between the two) are swept by ``sweep()``, which the renderer runs at start. Withdrawn
+consent to a look deletes its comparisons the same way (``Library.set_session_consent``,
+``set_consent``): a comparison is a shareable copy, kept only while all of its looks are.
 
 States: ``queued`` → ``rendering`` → ``ready`` (the file is complete and in place) or
 ``failed`` (``error`` says why in one sentence). The file is moved into place before the row

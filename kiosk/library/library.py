@@ -40,6 +40,7 @@ from kiosk.library.look import (
 from kiosk.library.schema import SCHEMA
 from kiosk.storage import Database
 from kiosk.storage.files import fsync_dir
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -230,7 +231,12 @@ class Library:
         """Record the shopper's (or operator's) yes or no for keeping a look, with time and wording version."""
         if by not in CONSENT_BY:
             raise LibraryError(f"consent can be given by {' or '.join(CONSENT_BY)}, not {by!r}")
-        return self._update(look_id, consent_at=time.time(), consent_wording=wording, **consent_values(granted, by))
+        look = self._update(look_id, consent_at=time.time(), consent_wording=wording, **consent_values(granted, by))
+        if not granted:  # as for a session's no (``set_session_consent``)
+            with self._db.transaction() as conn:
+                doomed = store.delete_comparisons_of(conn, [look_id])
+            self._remove_comparisons(doomed)
+        return look
 
     def attach_customer(self, look_id: str, customer_id: str | None) -> Look:
         """Tie a look to a customer (None unties it)."""
@@ -252,11 +258,23 @@ class Library:
                 if (row["consent"] == CONSENT_GRANTED) != granted:
                     change.update(consent_values(granted, "customer"), consent_at=now, consent_wording=wording)
                 records.change(conn, self.layout, row, change, sync_dir=False)
+            # A comparison is a shareable copy of its looks' pictures: it is not kept once any of
+            # them is not to be kept, as if the look were deleted (the look itself stays until
+            # its session's end decides). A render in progress finds its row gone (``finish``).
+            doomed = [] if granted else store.delete_comparisons_of(conn, [row["id"] for row in rows])
             try:
                 fsync_dir(self.layout.looks)  # once for all the records written above
             except OSError as exc:
                 raise LibraryError(f"cannot save the session's looks ({_why(exc)})") from None
+        self._remove_comparisons(doomed)
         return [row["id"] for row in rows]
+
+    def _remove_comparisons(self, doomed: list[str]) -> None:
+        """The files of comparisons whose rows went because consent to one of their looks was withdrawn."""
+        for comparison_id in doomed:
+            self.layout.comparison_video(comparison_id).unlink(missing_ok=True)
+        if doomed:
+            _log.info("consent withdrawn: %s deleted", count(len(doomed), "comparison"))
 
     def set_analysis(self, look_id: str, kind: str, data) -> None:
         """Store (replace) the JSON-serialisable analysis result ``kind`` of a look."""

@@ -44,6 +44,13 @@ def comparisons_of(conn: sqlite3.Connection, look_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def delete_comparisons_of(conn: sqlite3.Connection, look_ids: Iterable[str]) -> list[str]:
+    """Delete the comparisons showing any of these looks; returns their ids (their files are the caller's)."""
+    doomed = sorted({c for look_id in look_ids for c in comparisons_of(conn, look_id)})
+    conn.executemany("DELETE FROM comparisons WHERE id = ?", [(c,) for c in doomed])
+    return doomed
+
+
 def delete(conn: sqlite3.Connection, look_id: str) -> bool:
     return conn.execute("DELETE FROM looks WHERE id = ?", (look_id,)).rowcount > 0
 

@@ -8,7 +8,8 @@ at a time, a bounded queue; 429 when it is full) and returns at once with its st
 ``GET /comparisons/{id}`` follows. A ready comparison can be played, downloaded and shared like
 a look, and only while every look in it is consented; an associate (PIN) sign-in lists and reads
 only comparisons whose looks are all consented, as it sees consented looks only. Comparisons are
-deleted with any of their looks (and so by forget-me); ``DELETE`` removes one and revokes its links.
+deleted with any of their looks (and so by forget-me) and when consent to one of their looks is
+withdrawn (``Library.set_session_consent``); ``DELETE`` removes one and revokes its links.
 """
 
 from __future__ import annotations

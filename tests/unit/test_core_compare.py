@@ -406,3 +406,26 @@ def test_a_parked_share_rendering_is_waited_for_again_when_its_looks_are_shared(
     assert wait_for(lambda: of(events, ShareShown))
     assert last(events, ShareShown).look_id == "cmp1" and kiosk.jobs.submitted == [[a, b]]
     again.session.stop()
+
+
+def test_a_share_being_made_is_dropped_when_consent_is_withdrawn(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b = land(core, clips[0]), land(core, clips[1])
+    core.ask_consent()
+    core.answer_consent(True)
+    assert wait_for(lambda: of(events, ConsentPromptClosed))
+    shown = open_looks(core, events, a, b)
+    core.share_comparison()
+    assert wait_for(lambda: kiosk.jobs.submitted == [[a, b]])
+    assert last(events, CompareShareProgress).text.startswith("Making")
+
+    desk = core.parts.identity.consent
+    desk.decline(core.session.session_id, desk.wording.version)  # a no after the yes: the looks stay, unkept
+    assert wait_for(lambda: last(events, CompareShareProgress).text == "")
+    assert any("not made" in n.text for n in of(events, Notice) if n.topic == "compare")
+    assert not of(events, ComparisonClosed), "the looks are still the shopper's to look at"
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))  # a renderer that missed it
+    assert core.flush() and core.flush()
+    assert not of(events, ShareShown) and kiosk.network.shared == []
+    shown.session.stop()

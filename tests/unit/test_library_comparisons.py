@@ -124,3 +124,28 @@ def test_existing_libraries_gain_the_comparison_tables(tmp_path):
     conn.execute("INSERT INTO comparison_looks VALUES ('c', 0, 'a')")
     conn.execute("DELETE FROM looks WHERE id = 'a'")
     assert conn.execute("SELECT COUNT(*) FROM comparisons").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("how", ["session", "look"])
+def test_a_comparison_goes_when_consent_to_one_of_its_looks_is_withdrawn(library, how):
+    book = ComparisonBook(library)
+    library.set_session_consent("s1", True)
+    mine = three(library)
+    theirs = [add(library, session="s2", consent_by="operator").id for _ in range(2)]
+    ready = book.create(mine[:2], "angle")
+    rendered(book, ready.id)
+    waiting = book.create([mine[2], theirs[0]], "angle")
+    rendering = book.create([mine[1], mine[2]], "angle")
+    assert book.set_state(rendering.id, "rendering")
+    untouched = book.create(theirs, "angle")
+    rendered(book, untouched.id)
+    if how == "session":
+        library.set_session_consent("s1", False)  # the shopper's no after a yes
+        gone = {ready.id, waiting.id, rendering.id}
+    else:
+        library.set_consent(mine[0], False)
+        gone = {ready.id}
+    assert {c.id for c in book.list()} == {ready.id, waiting.id, rendering.id, untouched.id} - gone
+    assert not library.layout.comparison_video(ready.id).exists(), "an unconsented look kept in a shareable video"
+    assert book.get(untouched.id).ready and library.layout.comparison_video(untouched.id).exists()
+    assert all(library.find(i) is not None for i in mine), "the looks themselves stay until the visit ends"

@@ -176,7 +176,9 @@
       $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
       showDialog($("qr-dialog"));
     } catch (err) {
-      status.textContent = `Could not share: ${err.message}`;
+      // 404: the comparison (or a look) went while it was made: withdrawn consent deletes it too
+      status.textContent = err.status === 404 ? "The video was not made: a look in it is no longer shared (withdrawn or deleted)."
+        : `Could not share: ${err.message}`;
     } finally {
       button.disabled = false;
     }

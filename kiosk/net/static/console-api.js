@@ -29,7 +29,7 @@ window.consoleApi = (() => {
     if (!resp.ok) {
       let message = `HTTP ${resp.status}`;
       try { message = (await resp.json()).message || message; } catch (_) { /* not JSON */ }
-      throw new Error(message);
+      throw Object.assign(new Error(message), { status: resp.status });
     }
     return resp;
   }

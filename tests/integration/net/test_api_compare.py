@@ -131,25 +131,29 @@ def test_render_play_share_and_withdraw(mirror, tmp_path):
         assert httpx.get(link["url"] + "/video").content == video.content
         assert httpx.get(link["url"] + "/qr.svg").status_code == 200
 
-        # one shopper withdraws consent: neither the link nor the video works any more
-        library.set_consent(ids["ccw"], False)
-        assert httpx.get(link["url"]).status_code == 410
-        assert client.get(done["video_url"]).status_code == 403
-        assert client.post(f"{API}/comparisons/{queued['id']}/share").status_code == 403
-        library.set_consent(ids["ccw"], True, by="operator")
-        assert httpx.get(link["url"]).status_code == 410  # withdrawn is for good (issue 11): the old link stays shut
-        again = client.post(f"{API}/comparisons/{queued['id']}/share")
-        assert again.status_code == 201 and httpx.get(again.json()["url"]).status_code == 200
-        link = again.json()
-
-        # deleting one of its looks deletes the comparison, its file and what the link shows
+        # one shopper withdraws consent: the comparison goes (its file too), as if the look were deleted
         path = Path(library.layout.comparison_video(queued["id"]))
         assert path.is_file()
-        assert client.delete(f"{API}/looks/{ids['partial']}").status_code == 204
+        library.set_consent(ids["ccw"], False)
+        assert httpx.get(link["url"]).status_code == 410
+        assert client.get(done["video_url"]).status_code == 404
         assert client.get(f"{API}/comparisons/{queued['id']}").status_code == 404
         assert not path.exists()
+        library.set_consent(ids["ccw"], True, by="operator")
+        assert httpx.get(link["url"]).status_code == 410  # withdrawn is for good (issue 11): the old link stays shut
+        assert client.post(f"{API}/comparisons/{queued['id']}/share").status_code == 404
+
+        # deleting one of its looks deletes the comparison, its file and what the link shows
+        again = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["partial"]], "align": "time"}).json()
+        assert wait_state(client, again["id"])["state"] == "ready"
+        link = client.post(f"{API}/comparisons/{again['id']}/share").json()
+        path = Path(library.layout.comparison_video(again["id"]))
+        assert path.is_file()
+        assert client.delete(f"{API}/looks/{ids['partial']}").status_code == 204
+        assert client.get(f"{API}/comparisons/{again['id']}").status_code == 404
+        assert not path.exists()
         assert httpx.get(link["url"]).status_code == 410
-    assert jobs.health()["rendered"] == 1
+    assert jobs.health()["rendered"] == 2
 
 
 def test_a_failed_render_says_why_and_the_renderer_goes_on(mirror):
@@ -166,6 +170,38 @@ def test_a_failed_render_says_why_and_the_renderer_goes_on(mirror):
         assert health["checks"]["comparisons"]["ok"] and "cannot open" in health["checks"]["comparisons"]["detail"]
         assert client.delete(f"{API}/comparisons/{bad['id']}").status_code == 204
         assert client.get(f"{API}/comparisons/{bad['id']}").status_code == 404
+
+
+def test_withdrawn_consent_cancels_comparisons_waiting_or_rendering(mirror, monkeypatch):
+    import threading
+
+    import kiosk.compare.jobs as jobs_module
+
+    url, ids, library, jobs = mirror
+    started, release = threading.Event(), threading.Event()
+    real = jobs_module.compare
+
+    def held(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "compare", held)
+    with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+        rendering = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["ccw"]]}).json()
+        assert started.wait(30)
+        waiting = client.post(f"{API}/comparisons", json={"look_ids": [ids["partial"], ids["ccw"]]}).json()
+        kept = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["partial"]], "align": "time"}).json()
+        library.set_consent(ids["ccw"], False)  # the shopper's no after a yes; the look itself stays
+        release.set()
+        assert wait_state(client, kept["id"])["state"] == "ready"  # rendered after the other two
+        for gone in (rendering, waiting):
+            assert client.get(f"{API}/comparisons/{gone['id']}").status_code == 404
+        assert [c["id"] for c in client.get(f"{API}/comparisons").json()["comparisons"]] == [kept["id"]]
+    files = sorted(p.name for p in library.layout.comparisons.iterdir())
+    assert files == [f"{kept['id']}.mp4"], "nothing of an unconsented look is kept in a shareable video"
+    assert library.find(ids["ccw"]) is not None
+    assert jobs.health()["failed"] == 0 and jobs.health()["rendered"] == 1
 
 
 def test_a_full_queue_is_refused_with_429(mirror, monkeypatch):
@@ -244,8 +280,8 @@ def test_an_associate_sees_only_comparisons_of_consented_looks(mirror):
     url, ids, library, _ = mirror
     book = ComparisonBook(library)
     shown = book.create([ids["cw"], ids["ccw"]], "angle")
-    withdrawn = book.create([ids["cw"], ids["partial"]], "angle")
-    library.set_consent(ids["partial"], False)  # the shopper changed their mind after the comparison was made
+    # a comparison with a look never kept (withdrawing consent deletes the comparison: that test is above)
+    withdrawn = book.create([ids["cw"], ids["private"]], "angle")
 
     def sign_in(secret: str) -> dict:
         r = httpx.post(f"{url}/console/api/sign-in", json={"secret": secret})

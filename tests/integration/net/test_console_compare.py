@@ -155,6 +155,52 @@ def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromiu
         library.close()
 
 
+def test_a_comparison_withdrawn_while_it_is_made_says_so(tmp_path, chromium, monkeypatch):
+    """"Share as one video" is rendering when a shopper withdraws consent to one of the looks:
+    the mirror deletes the comparison, and the console says why no code comes, not an HTTP 404."""
+    import threading
+
+    import kiosk.compare.jobs as jobs_module
+    from kiosk.net.service import NetParts, NetService
+
+    started, release = threading.Event(), threading.Event()
+    real = jobs_module.compare
+
+    def held(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "compare", held)
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
+    service.start()
+    try:
+        sign_in(chromium, service.url)
+        for name in ("cw", "ccw", "partial"):
+            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+        chromium.wait("!document.getElementById('compare-open').disabled")
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 3", timeout=30)
+        chromium.js("document.getElementById('compare-share').click()")
+        assert started.wait(30)
+        library.set_consent(ids["ccw"], False)
+        release.set()
+        status = chromium.wait("(() => { const t = document.getElementById('compare-status').textContent;"
+                               " return t.includes('not made') ? t : null; })()", timeout=20)
+        assert "withdrawn" in status and "404" not in status and "no comparison" not in status
+        assert chromium.js("document.getElementById('qr-dialog').open") is False
+    finally:
+        release.set()
+        service.stop()
+        jobs.stop()
+        library.close()
+
+
 def _tracks() -> dict[str, tuple[list, dict | None]]:
     from tests.unit.test_compare_anglemap import CASES
 
