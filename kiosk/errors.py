@@ -10,7 +10,8 @@ KioskError                   anything the kiosk reports to a person as one plain
 │   └── LookNotFound         no look has that id
 │       └── ComparisonNotFound  no comparison has that id
 ├── CompareError             a comparison cannot be made (a look missing, unreadable, nobody in it)
-│   └── CompareQueueFull     too many comparisons are waiting to be rendered
+│   ├── CompareQueueFull     too many comparisons are waiting to be rendered
+│   └── CompareStopped       a render was stopped early (its comparison was deleted or withdrawn)
 ├── RecordingError           a recording cannot be made
 │   ├── RecordingRefused     a take could not start (the text says why: disk, no session…)
 │   │   └── DiskAlmostFull   the data folder is below recording.min_free_mb (the text has the figures)
@@ -82,6 +83,10 @@ class CompareError(KioskError):
 
 class CompareQueueFull(CompareError):
     """Too many comparisons are waiting to be rendered."""
+
+
+class CompareStopped(CompareError):
+    """A render was stopped early, between frames: its comparison was deleted (or a look withdrawn)."""
 
 
 class RecordingError(KioskError):

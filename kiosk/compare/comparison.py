@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,9 @@ def render_settings(config, **overrides) -> RenderSettings:
     return RenderSettings(**values)
 
 
-def compare(panes: list[Pane], out: Path, align: str, settings: RenderSettings, seconds: float | None = None) -> Report:
-    """Plan the shared timeline, render it to ``out`` and report."""
+def compare(panes: list[Pane], out: Path, align: str, settings: RenderSettings, seconds: float | None = None,
+            stop: Callable[[], bool] | None = None) -> Report:
+    """Plan the shared timeline, render it to ``out`` and report (``stop``: see ``render``)."""
     check_count(len(panes))
     timeline = plan([p.timing() for p in panes], align, DEFAULT_FPS, seconds)
-    return Report(render(panes, timeline, out, settings), timeline, panes)
+    return Report(render(panes, timeline, out, settings, stop), timeline, panes)

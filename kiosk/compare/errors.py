@@ -1,5 +1,5 @@
 """Errors of comparisons (defined in ``kiosk.errors``, the one error tree)."""
 
-from kiosk.errors import CompareError, CompareQueueFull
+from kiosk.errors import CompareError, CompareQueueFull, CompareStopped
 
-__all__ = ["CompareError", "CompareQueueFull"]
+__all__ = ["CompareError", "CompareQueueFull", "CompareStopped"]

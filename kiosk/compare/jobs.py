@@ -8,6 +8,11 @@ without one with the live detector, and keeping the result for next time), rende
 refused (``QueueFull``), not grown. Any failure marks that comparison failed with its sentence
 and the loop goes on; ``health()`` says how it is doing.
 
+A comparison deleted while it renders (``DELETE``, one of its looks deleted, consent to one
+withdrawn) stops rendering between frames instead of using the CPU to the end: ``cancel(id)``
+stops it at once, and the render looks every ``CHECK_S`` whether its row is still there, which
+catches every other road. Its partial file is removed; it counts as neither rendered nor failed.
+
 Wiring: build it with the open library and the configuration, ``start()`` it before the network
 service and ``stop()`` it after; hand it to the service as ``NetParts(comparisons=...)``.
 """
@@ -17,17 +22,20 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.compare.comparison import check_count, compare, render_settings
-from kiosk.compare.errors import CompareError
+from kiosk.compare.errors import CompareError, CompareStopped
 from kiosk.errors import CompareQueueFull as QueueFull
 from kiosk.compare.panes import PaneMaker, analyse_file
 from kiosk.compare.priority import lower_priority
 from kiosk.errors import KioskError
 
 _log = logging.getLogger(__name__)
+
+CHECK_S = 0.25  # how often a render looks whether its comparison still exists
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class ComparisonJobs:
         self._lock = threading.Lock()
         self._waiting = 0
         self._current: str | None = None
+        self._cancel = threading.Event()  # set: stop the current render
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -102,6 +111,12 @@ class ComparisonJobs:
         self._queue.put(comparison.id)
         return comparison
 
+    def cancel(self, comparison_id: str) -> None:
+        """Its comparison was deleted: stop rendering it now (a waiting one is skipped anyway)."""
+        with self._lock:
+            if self._current == comparison_id:
+                self._cancel.set()
+
     def health(self) -> dict:
         """For /health and the logs."""
         alive = self._thread is not None and self._thread.is_alive()
@@ -125,12 +140,16 @@ class ComparisonJobs:
             with self._lock:
                 self._waiting -= 1
                 self._current = comparison_id
+                self._cancel.clear()
             try:
                 self._render(comparison_id)
+            except CompareStopped as exc:
+                _log.info("comparison %s deleted while rendering: %s", comparison_id, exc)
             except Exception as exc:  # the loop must survive anything; the comparison says what went wrong
                 self._fail(comparison_id, exc)
             finally:
-                self._current = None
+                with self._lock:
+                    self._current = None
 
     def _render(self, comparison_id: str) -> None:
         book = self.book
@@ -144,13 +163,36 @@ class ComparisonJobs:
             if pane.analysed_now:
                 self._keep_analysis(pane)
         work = book.folder() / f".{comparison_id}.mp4"
-        report = compare(panes, work, comparison.align, render_settings(self.config))
+        report = compare(panes, work, comparison.align, render_settings(self.config), stop=self._stopper(book, comparison_id))
         data = report.to_json()
         data["out"] = None  # where it lives is the library's business
         if book.finish(comparison_id, work, report.rendered.width, report.rendered.height, data):
             self.rendered += 1
             _log.info("comparison %s rendered (%d looks, %d frames)", comparison_id, len(panes), report.rendered.frames)
             self._changed(comparison_id)
+
+    def _stopper(self, book, comparison_id: str) -> Callable[[], bool]:
+        """``stop()`` for a render: cancelled, or its row gone (looked up at most every ``CHECK_S``); once
+        True, always True (the renderer may ask again)."""
+        next_look = time.monotonic() + CHECK_S
+
+        def stop() -> bool:
+            nonlocal next_look
+            if self._cancel.is_set():
+                return True
+            now = time.monotonic()
+            if now < next_look:
+                return False
+            next_look = now + CHECK_S
+            try:
+                gone = book.find(comparison_id) is None
+            except KioskError:  # the database in trouble: render on, finish() decides
+                return False
+            if gone:
+                self._cancel.set()
+            return gone
+
+        return stop
 
     def _keep_analysis(self, pane) -> None:
         """A look stored without a yaw track was analysed: keep the track with it for next time."""

@@ -8,7 +8,9 @@ whole picture under ``max_width``. Panes are mirrored like the live view when th
 mirror image; captions are not (text stays readable).
 
 Nothing half-written is ever at ``out``: the file is written under a hidden temporary name in
-the same folder and renamed when complete; an error or Ctrl+C removes the temporary file.
+the same folder and renamed when complete; an error, Ctrl+C or ``stop()`` returning True (asked
+while decoding and between frames: a deleted comparison need not render to the end) removes the
+temporary file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import math
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +27,7 @@ import numpy as np
 
 from kiosk.compare import decode
 from kiosk.compare.caption import Caption, make_caption
-from kiosk.compare.errors import CompareError
+from kiosk.compare.errors import CompareError, CompareStopped
 from kiosk.compare.panes import Pane
 from kiosk.compare.timeline import Timeline
 from kiosk.recording.encoder import EncoderSettings
@@ -81,8 +84,11 @@ def pane_sizes(panes: list[Pane], timeline: Timeline, settings: RenderSettings) 
     return height, widths
 
 
-def render(panes: list[Pane], timeline: Timeline, out: Path, settings: RenderSettings | None = None) -> Rendered:
-    """Write the comparison to ``out``; raises ``CompareError`` (``out`` untouched) on failure."""
+def render(panes: list[Pane], timeline: Timeline, out: Path, settings: RenderSettings | None = None,
+           stop: Callable[[], bool] | None = None) -> Rendered:
+    """Write the comparison to ``out``; raises ``CompareError`` (``out`` untouched) on failure and
+    ``CompareStopped`` (nothing left behind) when ``stop()`` returns True before the last frame;
+    once it has said True it must keep saying so (it is asked again after decoding)."""
     from kiosk.recording.container import MediaError
     from kiosk.recording.mp4file import Mp4File
 
@@ -93,7 +99,12 @@ def render(panes: list[Pane], timeline: Timeline, out: Path, settings: RenderSet
     height, widths = pane_sizes(panes, timeline, settings)
     width = sum(widths) + DIVIDER * (len(panes) - 1)
     _log.info("rendering %d frames of %d×%d from %d looks", timeline.frames, width, height, len(panes))
-    pictures = [decode.pick(p.video, timeline.times[i], (widths[i], height), p.rotation) for i, p in enumerate(panes)]
+    stopped = stop or (lambda: False)
+    pictures = []
+    for i, p in enumerate(panes):
+        pictures.append(decode.pick(p.video, timeline.times[i], (widths[i], height), p.rotation, stop=stopped))
+        if stopped():
+            raise CompareStopped("the comparison was stopped before it was rendered")
     captions = [_captions(p, w, height, timeline, i) for i, (p, w) in enumerate(zip(panes, widths))]
     tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
     writer = Mp4File(tmp, width, height, timeline.fps, settings.encoder)
@@ -102,6 +113,8 @@ def render(panes: list[Pane], timeline: Timeline, out: Path, settings: RenderSet
         canvas = _Canvas(width, height)
         canvas.clear()  # the panes cover all but the dividers, every frame
         for k in range(timeline.frames):
+            if stopped():
+                raise CompareStopped(f"the comparison was stopped after {k} of {timeline.frames} frames")
             left = 0
             for i, w in enumerate(widths):
                 y, u, v = canvas.pane(left, w)

@@ -266,4 +266,7 @@ def delete_comparison(comparison_id: str, ctx: NetContext = Depends(require_admi
     comparison = find_comparison(ctx, comparison_id)
     ctx.shares.revoke_look(comparison.id)
     book_of(ctx).delete(comparison.id)
+    jobs = getattr(ctx, "comparisons", None)
+    if jobs is not None:
+        jobs.cancel(comparison.id)  # a render of it stops between frames, leaving no file
     return Response(status_code=204)

@@ -85,6 +85,23 @@ def test_an_interrupted_render_leaves_nothing_behind(videos, tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("after", [0, 50, 170])  # while decoding, then between frames (178 asks in all)
+def test_a_stopped_render_ends_between_frames_and_leaves_nothing_behind(videos, tmp_path, after):
+    from kiosk.compare.errors import CompareStopped
+
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > after
+
+    out = tmp_path / "cmp.mp4"
+    with pytest.raises(CompareStopped):
+        compare(panes(videos), out, "angle", RenderSettings(max_height=48), seconds=2.0, stop=stop)
+    assert len(asked) <= after + 2, "went on after it was told to stop"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_existing_file_is_only_replaced_when_the_new_one_is_complete(videos, tmp_path, monkeypatch):
     from kiosk.recording import mp4file
 

@@ -204,6 +204,51 @@ def test_withdrawn_consent_cancels_comparisons_waiting_or_rendering(mirror, monk
     assert jobs.health()["failed"] == 0 and jobs.health()["rendered"] == 1
 
 
+@pytest.mark.parametrize("how", ["DELETE", "look withdrawn", "look deleted"])
+def test_a_comparison_deleted_while_it_renders_stops_between_frames(mirror, monkeypatch, how):
+    import threading
+
+    import kiosk.compare.jobs as jobs_module
+    from kiosk.compare.errors import CompareStopped
+
+    url, ids, library, jobs = mirror
+    started, outcome = threading.Event(), []
+    real = jobs_module.compare
+
+    def slow(*args, stop, **kwargs):
+        def stop_slowly() -> bool:
+            started.set()
+            time.sleep(0.01)  # a render that takes seconds, as on the kiosk's two cores
+            return stop()
+
+        try:
+            return real(*args, stop=stop_slowly, **kwargs)
+        except BaseException as exc:
+            outcome.append(exc)
+            raise
+
+    monkeypatch.setattr(jobs_module, "compare", slow)
+    with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+        made = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["ccw"]]}).json()
+        assert started.wait(30)
+        began = time.monotonic()
+        if how == "DELETE":
+            assert client.delete(f"{API}/comparisons/{made['id']}").status_code == 204
+        elif how == "look withdrawn":
+            library.set_consent(ids["ccw"], False)
+        else:
+            library.delete(ids["ccw"])
+        deadline = time.monotonic() + 30
+        while jobs.health()["rendering"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert time.monotonic() - began < 2.0, "rendered on after its comparison went"
+        assert client.get(f"{API}/comparisons/{made['id']}").status_code == 404
+    assert len(outcome) == 1 and isinstance(outcome[0], CompareStopped)
+    assert list(library.layout.comparisons.iterdir()) == [], "no partial file"
+    health = jobs.health()
+    assert (health["rendered"], health["failed"], health["rendering"]) == (0, 0, False)
+
+
 def test_a_full_queue_is_refused_with_429(mirror, monkeypatch):
     url, ids, _, jobs = mirror
 
