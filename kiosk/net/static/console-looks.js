@@ -64,6 +64,12 @@ window.consoleLooks = (() => {
     const items = visits(looks).map((group) => el("li", { class: "visit" },
       el("h3", {}, ...visitHeading(group, where)),
       el("ul", { class: "looks" }, ...group.looks.map(item))));
+    // A look no longer listed (consent withdrawn, forgotten, deleted) stops playing: its video is
+    // already in the page, so only this takes it off the associate's screen (compare.js does the same).
+    if (shown && !looks.some((l) => l.id === shown)) {
+      dropVideo();
+      $("video-status").textContent = "This look is no longer shared: the shopper withdrew it, or it was deleted.";
+    }
     keepingFocus(() => {
       $("looks").replaceChildren(...items);
       document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
@@ -71,12 +77,15 @@ window.consoleLooks = (() => {
   }
 
   // One look's video, fetched with the session's token like the posters (a plain <video src>
-  // could not send it) and played from a blob URL, dropped again when the dialog closes.
+  // could not send it) and played from a blob URL, dropped again when the dialog closes or the
+  // look leaves the list.
   let playing = 0;
+  let shown = null;  // the id of the look in the dialog
 
   async function play(look) {
     const video = $("video-player");
     const mine = ++playing;
+    shown = look.id;
     $("video-title").textContent = `Look recorded at ${clock(look.created)}`;
     $("video-status").textContent = "Loading the video…";
     showDialog($("video-dialog"));
@@ -91,14 +100,17 @@ window.consoleLooks = (() => {
     }
   }
 
-  $("video-dialog").addEventListener("close", () => {
+  function dropVideo() {
     const video = $("video-player");
-    playing += 1;
+    playing += 1;  // a fetch still under way is dropped too
+    shown = null;
     video.pause();
     if (video.src) URL.revokeObjectURL(video.src);
     video.removeAttribute("src");
     video.load();
-  });
+  }
+
+  $("video-dialog").addEventListener("close", dropVideo);
 
   async function share(look) {
     try {

@@ -78,3 +78,24 @@ def test_a_look_plays_on_its_own_from_its_poster(server, chromium):
     chromium.wait(f"!document.getElementById('video-dialog').open && !{video}.getAttribute('src')")
     chromium.wait(f"{FOCUSED}[0] === 'BUTTON'", timeout=5)
     assert chromium.js(f"document.activeElement === {play}")
+
+
+@pytest.mark.parametrize("how", ["withdrawn", "deleted"])
+def test_a_look_that_leaves_the_list_stops_playing_on_its_own(server, chromium, how):
+    """The shopper withdraws consent (or the look is deleted, forgotten) while an associate plays it:
+    the video already fetched into the page goes at the console's next look at the list, and the
+    dialog says why, as the comparison dialog does."""
+    look_id = add_look(server.library, server.looks.consented, time.time() - 60, "visit-a")
+    sign_in(chromium, server.url, 768, 1024)
+    play = f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] button.play')"
+    chromium.wait(f"!!{play}", timeout=10)
+    chromium.js(f"{play}.click()")
+    video = "document.getElementById('video-player')"
+    chromium.wait(f"document.getElementById('video-dialog').open && {video}.src.startsWith('blob:')", timeout=15)
+    if how == "withdrawn":
+        server.library.set_session_consent("visit-a", False)
+    else:
+        server.library.delete(look_id)
+    chromium.wait(f"!{video}.getAttribute('src')", timeout=15)
+    assert chromium.js(f"{video}.paused") is True
+    assert "no longer shared" in chromium.js("document.getElementById('video-status').textContent")
