@@ -345,3 +345,23 @@ def test_three_looks_one_damaged_part_way_says_so_and_the_others_turn(tall_scree
         assert note[1] > max(b[1] + b[3] for b in boxes), "the note is in the third pane, below the first row"
         assert gap(*(body_angle(shot, box) for box in boxes)) <= 25.0, "the two good looks still line up"
     assert "cannot decode look" in win.log.read_text()
+
+
+def test_messages_leave_three_panes_labels_readable_on_a_540x960_mirror(tall_screen, tmp_path, clips, reader):
+    """"Thank you. Your looks from this visit are kept." is still up when the panes open: it
+    must not stand over the first panes' labels (their top left), as it did at the top."""
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 3)
+    width, height = 540, 960
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        shot = open_comparison(win, sim, 3, width, height)
+        cv2.imwrite(str(tmp_path / "compare-3-message.png"), shot)
+        top_row = sorted(panes(shot, 3), key=lambda b: (b[1], b[0]))[:2]
+        labels = [(x, y, w, 44) for x, y, w, _ in top_row]  # panes 1 and 2: their number and time, at the top
+        with_message = [white_text(shot, box) for box in labels]
+        time.sleep(6.0)  # the messages have gone
+        alone = win.grab()
+        cv2.imwrite(str(tmp_path / "compare-3-alone.png"), alone)
+        without = [white_text(alone, box) for box in labels]
+        assert all(n > 100 for n in without), without
+        assert all(abs(a - b) <= 0.15 * b for a, b in zip(with_message, without)), (with_message, without)

@@ -14,6 +14,9 @@ Item {
 
     // Where the panes go: what "Side by side" tells the core.
     readonly property alias paneArea: area
+    // Where the mirror's messages stand while comparing: just above the bottom bar, clear of the
+    // panes' labels (each pane's top left) and of the buttons.
+    readonly property real messagesBottom: bottomBar.y - 8
     readonly property real unit: Math.max(64, Math.min(width, height) * 0.09)  // touch target size
 
     visible: compare.open

@@ -224,12 +224,12 @@ Window {
 
     // The messages, above the dialogs' shading: "Hello, Anna!" with the consent question, "Thank
     // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them). None on the
-    // welcome screen: nobody is there to read them.
+    // welcome screen: nobody is there to read them. While comparing they stand above its bottom
+    // bar: at the top they would cover the first panes' labels.
     Column {
         visible: !root.mirror.attract
         anchors.horizontalCenter: parent.horizontalCenter
-        anchors.top: parent.top
-        anchors.topMargin: 72
+        y: root.comparing ? compareView.messagesBottom - height : 72
         width: parent.width
         spacing: 10
         Toast {
