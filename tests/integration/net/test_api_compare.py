@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -39,8 +41,9 @@ def add_look(lib: Library, name: str, folder: Path) -> str:
     return look_id
 
 
-@pytest.fixture
-def mirror(tmp_path):
+@contextmanager
+def serving(tmp_path: Path):
+    """A network part over a library with the ``TRACKS`` looks and a renderer: (url, ids, library, jobs)."""
     from kiosk.net.service import NetParts, NetService
 
     root = tmp_path / "library"
@@ -56,6 +59,28 @@ def mirror(tmp_path):
         service.stop()
         jobs.stop()
         library.close()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    with serving(tmp_path) as served:
+        yield served
+
+
+def hold_renders(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Renders wait, once started, until released: (started, release)."""
+    import kiosk.compare.jobs as jobs_module
+
+    started, release = threading.Event(), threading.Event()
+    real = jobs_module.compare
+
+    def held(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "compare", held)
+    return started, release
 
 
 def wait_state(client: httpx.Client, comparison_id: str, timeout: float = 60.0) -> dict:
@@ -173,20 +198,8 @@ def test_a_failed_render_says_why_and_the_renderer_goes_on(mirror):
 
 
 def test_withdrawn_consent_cancels_comparisons_waiting_or_rendering(mirror, monkeypatch):
-    import threading
-
-    import kiosk.compare.jobs as jobs_module
-
     url, ids, library, jobs = mirror
-    started, release = threading.Event(), threading.Event()
-    real = jobs_module.compare
-
-    def held(*args, **kwargs):
-        started.set()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(jobs_module, "compare", held)
+    started, release = hold_renders(monkeypatch)
     with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
         rendering = client.post(f"{API}/comparisons", json={"look_ids": [ids["cw"], ids["ccw"]]}).json()
         assert started.wait(30)

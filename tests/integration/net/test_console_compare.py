@@ -15,16 +15,14 @@ import numpy as np
 import pytest
 
 from kiosk.compare.anglemap import AngleMap, Unaligned, build_angle_map
-from kiosk.compare.jobs import ComparisonJobs
 from kiosk.compare.track import TurnSummary, YawTrack, angle_gap
-from kiosk.config import Config
 from kiosk.events import EventBus
 from kiosk.library import Library
 from tests.unit._tracks import track
 
 from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, server_config
-from .test_api_compare import TRACKS, add_look
+from .test_api_compare import TRACKS, add_look, hold_renders, serving
 from .test_console import SHOWN
 from .test_console_touch import SMALL_TARGETS
 
@@ -35,21 +33,8 @@ API = "/api/v1"
 
 @pytest.fixture
 def mirror(tmp_path):
-    from kiosk.net.service import NetParts, NetService
-
-    root = tmp_path / "library"
-    library = Library(root).open()
-    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
-    jobs = ComparisonJobs(library, Config())
-    jobs.start()
-    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
-    service.start()
-    try:
-        yield service.url, ids
-    finally:
-        service.stop()
-        jobs.stop()
-        library.close()
+    with serving(tmp_path) as (url, ids, _, _):
+        yield url, ids
 
 
 def python_time(body: dict, angle: float) -> float:
@@ -158,47 +143,25 @@ def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromiu
 def test_a_comparison_withdrawn_while_it_is_made_says_so(tmp_path, chromium, monkeypatch):
     """"Share as one video" is rendering when a shopper withdraws consent to one of the looks:
     the mirror deletes the comparison, and the console says why no code comes, not an HTTP 404."""
-    import threading
-
-    import kiosk.compare.jobs as jobs_module
-    from kiosk.net.service import NetParts, NetService
-
-    started, release = threading.Event(), threading.Event()
-    real = jobs_module.compare
-
-    def held(*args, **kwargs):
-        started.set()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(jobs_module, "compare", held)
-    root = tmp_path / "library"
-    library = Library(root).open()
-    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
-    jobs = ComparisonJobs(library, Config())
-    jobs.start()
-    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
-    service.start()
-    try:
-        sign_in(chromium, service.url)
-        for name in ("cw", "ccw", "partial"):
-            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-        chromium.wait("!document.getElementById('compare-open').disabled")
-        chromium.js("document.getElementById('compare-open').click()")
-        chromium.wait(f"{PANES}.length === 3", timeout=30)
-        chromium.js("document.getElementById('compare-share').click()")
-        assert started.wait(30)
-        library.set_consent(ids["ccw"], False)
-        release.set()
-        status = chromium.wait("(() => { const t = document.getElementById('compare-status').textContent;"
-                               " return t.includes('not made') ? t : null; })()", timeout=20)
-        assert "withdrawn" in status and "404" not in status and "no comparison" not in status
-        assert chromium.js("document.getElementById('qr-dialog').open") is False
-    finally:
-        release.set()
-        service.stop()
-        jobs.stop()
-        library.close()
+    started, release = hold_renders(monkeypatch)
+    with serving(tmp_path) as (url, ids, library, _):
+        try:
+            sign_in(chromium, url)
+            for name in ("cw", "ccw", "partial"):
+                chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+            chromium.wait("!document.getElementById('compare-open').disabled")
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 3", timeout=30)
+            chromium.js("document.getElementById('compare-share').click()")
+            assert started.wait(30)
+            library.set_consent(ids["ccw"], False)
+            release.set()
+            status = chromium.wait("(() => { const t = document.getElementById('compare-status').textContent;"
+                                   " return t.includes('not made') ? t : null; })()", timeout=20)
+            assert "withdrawn" in status and "404" not in status and "no comparison" not in status
+            assert chromium.js("document.getElementById('qr-dialog').open") is False
+        finally:
+            release.set()  # the renderer must finish before the service stops
 
 
 def _tracks() -> dict[str, tuple[list, dict | None]]:
