@@ -21,7 +21,8 @@ A mirror may boot before DHCP has answered. Told to keep trying (``address_poll_
 kiosk's network part does), the directory then looks for an address every so often and starts
 browsing once one works; meanwhile ``health()`` says it is waiting. It keeps looking after
 that, and follows the host to new addresses (a new DHCP lease, the cable moved to another
-port) as the announcer does; mirrors already seen stay listed. ``kiosk discover`` browses
+port) as the announcer does; mirrors already seen stay listed until the new browse has had
+``KEEP_S`` to find them again (the closed one never says they went). ``kiosk discover`` browses
 once, on the addresses it was given.
 """
 
@@ -161,6 +162,7 @@ class MirrorDirectory:
         self._opening = QuietLogger(_log)
         self._poller: asyncio.Task | None = None
         self._browsing: list[str] = []  # the addresses browsed on, once browsing
+        self._reopened_at: float | None = None  # browsing again on new addresses since (monotonic)
         self._problem = "not started"
 
     def mirrors(self) -> list[MirrorRecord]:
@@ -206,6 +208,8 @@ class MirrorDirectory:
             self._opening.warning("cannot look for other mirrors on %s (%s)%s", ", ".join(addresses), exc, again)
             return False
         self._browsing = list(addresses)
+        if self._records:  # found by an earlier browse, which will never say they went
+            self._reopened_at = time.monotonic()
         if self._opening.clear():
             _log.warning("looking for the store's other mirrors on %s now", ", ".join(addresses))
         return True
@@ -216,6 +220,7 @@ class MirrorDirectory:
         while True:
             await asyncio.sleep(self._retry_s)
             try:
+                self._drop_unconfirmed()
                 if not self._browsing:
                     if await self._open() and self._interfaces:
                         return
@@ -231,8 +236,27 @@ class MirrorDirectory:
                 self._problem = f"could not start ({type(exc).__name__}: {exc}); trying again every {self._retry_s:g} s"
                 self._opening.error("the directory %s", self._problem)
 
+    def _drop_unconfirmed(self) -> None:
+        """``KEEP_S`` after browsing again on new addresses: the records the new browse has not
+        found again go (no "Removed" comes for them from the closed browse); the others stay."""
+        if self._reopened_at is None or time.monotonic() - self._reopened_at < KEEP_S:
+            return
+        since, self._reopened_at = self._reopened_at, None
+        dropped = False
+        for name in list(self._records):
+            kept = {key: value for key, value in self._records[name].items() if value[1] >= since}
+            if len(kept) == len(self._records[name]):
+                continue
+            dropped = True
+            if kept:
+                self._records[name] = kept
+            else:
+                del self._records[name]
+        if dropped:
+            self._changed()
+
     async def _close(self) -> None:
-        """Stop browsing (the records seen so far stay)."""
+        """Stop browsing (the records seen so far stay, until a new browse had time to find them again)."""
         self._browsing = []
         if self._browser is not None:
             await self._browser.async_cancel()

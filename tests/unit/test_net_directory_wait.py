@@ -185,3 +185,41 @@ def test_fixed_interfaces_are_browsed_on_as_they_are(monkeypatch):
 
     ok, detail = asyncio.run(scenario())
     assert ok and "1 network address" in detail and not looked and FakeZeroconf.opened == [["192.0.2.10"]]
+
+
+def test_after_a_move_mirrors_the_new_browse_does_not_find_again_are_dropped(monkeypatch):
+    # A record the old browse found gets no "Removed" once that browse is closed: a mirror that
+    # went (or stays behind on the old network) would be listed for ever. Those the new browse
+    # finds again within KEEP_S stay.
+    import time
+
+    from kiosk.net.discover import MirrorRecord
+
+    fakes(monkeypatch)
+    monkeypatch.setattr(discover, "KEEP_S", 0.2)
+    addresses = ["192.0.2.10"]
+    changes: list[int] = []
+
+    def record(name: str, host: str) -> MirrorRecord:
+        return MirrorRecord(name, host, [host], 8080, {"id": name})
+
+    async def scenario():
+        directory = MirrorDirectory(None, on_change=lambda: changes.append(1), addresses=lambda: list(addresses),
+                                    address_poll_s=0.02)
+        await directory.async_start()
+        try:
+            before = time.monotonic()
+            for name, host in (("gone", "192.0.2.20"), ("still-here", "192.0.2.21")):
+                directory._records[name] = {(host, 8080, name): (record(name, host), before)}
+            addresses[:] = ["198.51.100.7"]  # a new lease
+            await until(lambda: len(FakeZeroconf.opened) == 2)
+            found = record("still-here", "192.0.2.21")  # the new browse resolves it again
+            directory._records["still-here"] = {("192.0.2.21", 8080, "still-here"): (found, time.monotonic())}
+            await until(lambda: [r.name for r in directory.mirrors()] == ["still-here"], timeout=3.0)
+            await asyncio.sleep(0.3)
+            return [r.name for r in directory.mirrors()]
+        finally:
+            await directory.async_stop()
+
+    assert asyncio.run(scenario()) == ["still-here"]
+    assert changes  # the console hears that the list changed
