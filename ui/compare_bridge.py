@@ -101,11 +101,12 @@ class CompareBridge(CoreListener):
         if failed != self._failed:  # before the progress: the timer stops once that is complete
             self._failed = failed
             self.failedChanged.emit()
-        progress = 1.0 if session is None or session.ready else round(session.progress, 2)
+        exact = 1.0 if session is None or session.ready else session.progress
+        progress = round(exact, 2)
         if progress != self._progress:
             self._progress = progress
             self.progressChanged.emit()
-        if progress >= 1.0:
+        if exact >= 1.0:  # not the rounded figure: a pane may still fail in its last frames
             self._progress_timer.stop()
 
     # -- intents ------------------------------------------------------------------------------
