@@ -166,8 +166,10 @@ class MirrorDirectory:
         self._problem = "not started"
 
     def mirrors(self) -> list[MirrorRecord]:
-        """The mirrors seen so far, sorted by name."""
-        return sorted((r for seen in self._records.values() for r, _ in seen.values()),
+        """The mirrors seen so far, sorted by name. Any thread: the HTTP workers (health, the
+        console's list) ask while the network loop changes the records, so each dict is copied
+        in one step (``list`` of a dict view holds the GIL) before it is walked."""
+        return sorted((r for seen in list(self._records.values()) for r, _ in list(seen.values())),
                       key=lambda r: (r.name.lower(), r.host, r.port))
 
     def health(self) -> tuple[bool, str]:
