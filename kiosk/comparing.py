@@ -233,6 +233,14 @@ class Comparing:
 
     def comparison_changed(self, event: ComparisonChanged) -> None:
         """The renderer moved on: the waiting comparison's link, or why there is none."""
+        if event.state == "deleted":  # by the store (the API): nothing more will be said of it
+            self._parked.pop(event.comparison_id, None)
+            self._rendered = {looks: c for looks, c in self._rendered.items() if c != event.comparison_id}
+            if self._waiting is not None and self._waiting[0] == event.comparison_id:
+                self._waiting = None
+                self._progress("")
+                self._notice("Sorry, the video of this comparison was removed. Tap Share to make it again.")
+            return
         if event.comparison_id in self._parked and event.state in ("ready", "failed"):
             look_ids = self._parked.pop(event.comparison_id)
             if event.state == "ready":  # no code now: its comparison is not on screen

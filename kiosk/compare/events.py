@@ -62,7 +62,8 @@ class CompareShareProgress(Event):
 
 @dataclass(frozen=True)
 class ComparisonChanged(Event):
-    """The renderer moved a comparison to ``state`` (queued, rendering, ready, failed with ``error``)."""
+    """The renderer moved a comparison to ``state`` (queued, rendering, ready, failed with ``error``),
+    or the store deleted it (``deleted``)."""
 
     comparison_id: str
     state: str

@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.compare.comparison import check_count, compare, render_settings
 from kiosk.compare.errors import CompareError, CompareStopped
@@ -111,11 +111,14 @@ class ComparisonJobs:
         self._queue.put(comparison.id)
         return comparison
 
-    def cancel(self, comparison_id: str) -> None:
-        """Its comparison was deleted: stop rendering it now (a waiting one is skipped anyway)."""
+    def cancel(self, comparison) -> None:
+        """``comparison`` (as it was) was deleted: stop rendering it now (a waiting one is skipped
+        anyway), and tell the listener it is gone (state ``deleted``): a shopper waiting for its
+        code on the mirror would otherwise wait for ever, as nothing more is said of a deleted one."""
         with self._lock:
-            if self._current == comparison_id:
+            if self._current == comparison.id:
                 self._cancel.set()
+        self._tell(replace(comparison, state="deleted", error=None))
 
     def health(self) -> dict:
         """For /health and the logs."""
@@ -223,12 +226,15 @@ class ComparisonJobs:
             _log.error("cannot record that comparison %s failed: %s", comparison_id, inner)
 
     def _changed(self, comparison_id: str) -> None:
-        if self.on_change is None:
-            return
         found = self.book.find(comparison_id)
         if found is not None:
-            try:
-                self.on_change(found)
-            except Exception:
-                _log.exception("comparison listener failed")
+            self._tell(found)
+
+    def _tell(self, comparison) -> None:
+        if self.on_change is None:
+            return
+        try:
+            self.on_change(comparison)
+        except Exception:
+            _log.exception("comparison listener failed")
 

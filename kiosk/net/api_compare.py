@@ -268,5 +268,5 @@ def delete_comparison(comparison_id: str, ctx: NetContext = Depends(require_admi
     book_of(ctx).delete(comparison.id)
     jobs = getattr(ctx, "comparisons", None)
     if jobs is not None:
-        jobs.cancel(comparison.id)  # a render of it stops between frames, leaving no file
+        jobs.cancel(comparison)  # a render of it stops between frames, leaving no file; the mirror hears it went
     return Response(status_code=204)

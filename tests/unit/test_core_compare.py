@@ -177,6 +177,30 @@ def test_pick_open_turn_share_consent_qr(kiosk, clips):
     assert not any(t.name == "compare-proxy" and t.is_alive() for t in __import__("threading").enumerate())
 
 
+def test_a_comparison_the_store_deletes_while_it_is_made_ends_the_wait(kiosk, clips):
+    # Store IT deletes the comparison through the API while the shopper waits for its code: the
+    # renderer says no more of a deleted one, so only the deletion can end "Making…".
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    looks = [land(core, clips[0]), land(core, clips[1])]
+    for look_id in looks:
+        core.parts.library.set_consent(look_id, True)
+    core.start_picking()
+    for look_id in looks:
+        core.pick_look(look_id)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    core.share_comparison()
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 1 and last(events, CompareShareProgress).text)
+    core.bus.emit(ComparisonChanged(comparison_id="someone-elses", state="deleted"))
+    assert core.flush() and last(events, CompareShareProgress).text  # not ours: still waiting
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="deleted"))
+    assert wait_for(lambda: any("was removed" in n.text for n in of(events, Notice)))
+    assert last(events, CompareShareProgress).text == "" and not of(events, ShareShown)
+    core.share_comparison()  # Share makes it again
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 2)
+
+
 def test_a_video_that_could_not_be_made_is_said_plainly_and_share_tries_again(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()
