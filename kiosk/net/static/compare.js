@@ -17,11 +17,12 @@
   // -- picking looks (on the console's list) --------------------------------------------------
 
   function onLooks(event) {
-    const shown = new Set(event.detail.map((look) => look.id));
+    const shown = new Set(event.detail.looks.map((look) => look.id));
     for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
-    // A look no longer listed (consent withdrawn, forgotten, deleted) leaves an open comparison too:
-    // its video is already in the page, so only this takes it off the associate's screen.
-    const gone = panes.filter((p) => !shown.has(p.id));
+    // A look no longer shared (consent withdrawn, forgotten, deleted) leaves an open comparison too:
+    // its video is already in the page, so only this takes it off the associate's screen. One that
+    // merely grew older than the list's window stays.
+    const gone = panes.filter((p) => !event.detail.shared.has(p.id));
     if (gone.length) drop(gone);
     for (const item of document.querySelectorAll("#looks li.look[data-id]")) {
       if (item.querySelector("input.compare-pick")) continue;

@@ -43,6 +43,9 @@ window.consoleLooks = (() => {
     const data = await (await api("/api/v1/looks")).json();
     const since = Date.now() / 1000 - LOOK_WINDOW_S;
     const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
+    // Still shared, listed or not: a look that grows older than the list's window while it plays
+    // (or is compared) stays on the associate's screen; only a withdrawn or deleted one goes.
+    const shared = new Set(data.looks.filter((l) => l.consent === "granted").map((l) => l.id));
     $("looks-empty").hidden = looks.length > 0;
     const item = (look) => {
       // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
@@ -66,13 +69,13 @@ window.consoleLooks = (() => {
       el("ul", { class: "looks" }, ...group.looks.map(item))));
     // A look no longer listed (consent withdrawn, forgotten, deleted) stops playing: its video is
     // already in the page, so only this takes it off the associate's screen (compare.js does the same).
-    if (shown && !looks.some((l) => l.id === shown)) {
+    if (shown && !shared.has(shown)) {
       dropVideo();
       $("video-status").textContent = "This look is no longer shared: the shopper withdrew it, or it was deleted.";
     }
     keepingFocus(() => {
       $("looks").replaceChildren(...items);
-      document.dispatchEvent(new CustomEvent("console:looks", { detail: looks }));  // compare.js adds its boxes
+      document.dispatchEvent(new CustomEvent("console:looks", { detail: { looks, shared } }));  // compare.js adds its boxes
     });
   }
 

@@ -99,3 +99,18 @@ def test_a_look_that_leaves_the_list_stops_playing_on_its_own(server, chromium, 
     chromium.wait(f"!{video}.getAttribute('src')", timeout=15)
     assert chromium.js(f"{video}.paused") is True
     assert "no longer shared" in chromium.js("document.getElementById('video-status').textContent")
+
+
+def test_a_look_that_grows_older_than_the_list_keeps_playing(server, chromium):
+    """The list shows the last 4 hours; a look that passes that age while the associate plays it
+    leaves the list, but it is still shared: its video stays, and nothing says it was withdrawn."""
+    look_id = add_look(server.library, server.looks.consented, time.time() - 4 * 3600 + 4, "visit-a")
+    sign_in(chromium, server.url, 768, 1024)
+    item = f"document.querySelector('#looks li.look[data-id=\"{look_id}\"]')"
+    chromium.wait(f"!!{item}", timeout=10)
+    chromium.js(f"{item}.querySelector('button.play').click()")
+    video = "document.getElementById('video-player')"
+    chromium.wait(f"document.getElementById('video-dialog').open && {video}.src.startsWith('blob:')", timeout=15)
+    chromium.wait(f"!{item}", timeout=20)  # older than the window now: off the list
+    assert chromium.js(f"{video}.getAttribute('src') || ''").startswith("blob:")
+    assert "no longer shared" not in chromium.js("document.getElementById('video-status').textContent")
