@@ -171,11 +171,7 @@
       const s = await (await api(`/api/v1/comparisons/${encodeURIComponent(c.id)}/share`, { method: "POST" })).json();
       status.textContent = "";
       $("compare-dialog").close();
-      $("qr-image").src = new URL(s.qr_svg_url).pathname;
-      $("qr-link").href = s.url;
-      $("qr-link").textContent = s.url;
-      $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
-      showDialog($("qr-dialog"));
+      window.consolePage.showShare(s);
     } catch (err) {
       // 404: the comparison (or a look) went while it was made: withdrawn consent deletes it too
       status.textContent = err.status === 404 ? "The video was not made: a look in it is no longer shared (withdrawn or deleted)."

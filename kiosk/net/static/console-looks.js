@@ -3,7 +3,7 @@
 "use strict";
 window.consoleLooks = (() => {
   const { api, el, keepingFocus, showDialog } = window.consoleApi;
-  const { $, ago, clock, dotted, room, notify, failed } = window.consolePage;
+  const { $, ago, clock, dotted, room, notify, failed, showShare } = window.consolePage;
   const notes = window.consoleNotes;
   const LOOK_WINDOW_S = 4 * 3600;
   const posterUrls = new Map();
@@ -118,11 +118,7 @@ window.consoleLooks = (() => {
   async function share(look) {
     try {
       const s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
-      $("qr-image").src = new URL(s.qr_svg_url).pathname;
-      $("qr-link").href = s.url;
-      $("qr-link").textContent = s.url;
-      $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
-      showDialog($("qr-dialog"));
+      showShare(s);
     } catch (err) {
       notify(failed("share", err));
     }

@@ -1,6 +1,6 @@
 // What the console's views (console-queue.js, console-notes.js, console-looks.js) and console.js
-// share: the notice for a failed action, plain words for times and failures, names kept apart
-// from the words around them, and "console:changed", which asks console.js for a fresh overview
+// share (compare.js too): the notice for a failed action, plain words for times and failures, names
+// kept apart from the words around them, the share dialog's QR code, and "console:changed", which asks console.js for a fresh overview
 // now. Plain JS, no build step; loaded after console-api.js.
 "use strict";
 window.consolePage = (() => {
@@ -46,10 +46,20 @@ window.consolePage = (() => {
     return err.offline ? `Could not ${what}: ${LOST}. Try again once it is back.` : `Could not ${what}: ${err.message}`;
   }
 
+  // A share link's QR code, link and end on the tablet's clock, for the customer to scan (a look's
+  // or a comparison's: ``s`` is the mirror's answer to .../share).
+  function showShare(s) {
+    $("qr-image").src = new URL(s.qr_svg_url).pathname;
+    $("qr-link").href = s.url;
+    $("qr-link").textContent = s.url;
+    $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
+    window.consoleApi.showDialog($("qr-dialog"));
+  }
+
   // Something changed on the mirror (an action here, an event on the stream): refresh now.
   function changed() {
     document.dispatchEvent(new CustomEvent("console:changed"));
   }
 
-  return { $, ago, clock, bidi, dotted, room, notify, failed, changed };
+  return { $, ago, clock, bidi, dotted, room, notify, failed, changed, showShare };
 })();
