@@ -202,3 +202,22 @@ def test_the_browser_maps_angles_like_the_mirror(mirror, chromium):
         assert same_time.mean() >= 0.95, name
         assert np.array_equal(np.array(js["covered"], dtype=bool), py.covered), name
         assert js["at"] == pytest.approx([py.at(a).t for a in (-170, -90, 0, 33, 90, 179)], abs=0.05), name
+
+
+def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
+    """"Share as one video": the mirror renders the comparison, and the console shows the link's
+    QR code for the customer to scan, as for one look."""
+    with serving(tmp_path) as (url, ids, _, _):
+        sign_in(chromium, url)
+        for name in ("cw", "ccw"):
+            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+        chromium.wait("!document.getElementById('compare-open').disabled")
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 2", timeout=30)
+        chromium.js("document.getElementById('compare-share').click()")
+        chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0",
+                      timeout=60)
+        link = chromium.js("document.getElementById('qr-link').href")
+        assert link.startswith(url) and "/s/" in link
+        assert chromium.js("document.getElementById('qr-expiry').textContent").startswith("Works until ")
+        assert httpx.get(link).status_code == 200  # the page a phone opens
