@@ -115,6 +115,17 @@ def last(events, kind):
     return found[-1] if found else None
 
 
+def share_two_kept_looks(kiosk, clips) -> None:
+    """Two consented looks compared and shared: their video is being made (``kiosk.jobs``)."""
+    core = kiosk.core
+    core.touch()
+    looks = [land(core, clips[0]), land(core, clips[1])]
+    for look_id in looks:
+        core.parts.library.set_consent(look_id, True)
+    open_looks(core, kiosk.events, *looks)
+    core.share_comparison()
+
+
 def test_pick_open_turn_share_consent_qr(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()
@@ -181,16 +192,7 @@ def test_a_comparison_the_store_deletes_while_it_is_made_ends_the_wait(kiosk, cl
     # Store IT deletes the comparison through the API while the shopper waits for its code: the
     # renderer says no more of a deleted one, so only the deletion can end "Making…".
     core, events = kiosk.core, kiosk.events
-    core.touch()
-    looks = [land(core, clips[0]), land(core, clips[1])]
-    for look_id in looks:
-        core.parts.library.set_consent(look_id, True)
-    core.start_picking()
-    for look_id in looks:
-        core.pick_look(look_id)
-    core.open_comparison(540, 760)
-    assert wait_for(lambda: of(events, ComparisonOpened))
-    core.share_comparison()
+    share_two_kept_looks(kiosk, clips)
     assert wait_for(lambda: len(kiosk.jobs.submitted) == 1 and last(events, CompareShareProgress).text)
     core.bus.emit(ComparisonChanged(comparison_id="someone-elses", state="deleted"))
     assert core.flush() and last(events, CompareShareProgress).text  # not ours: still waiting
@@ -203,16 +205,7 @@ def test_a_comparison_the_store_deletes_while_it_is_made_ends_the_wait(kiosk, cl
 
 def test_a_video_that_could_not_be_made_is_said_plainly_and_share_tries_again(kiosk, clips):
     core, events = kiosk.core, kiosk.events
-    core.touch()
-    looks = [land(core, clips[0]), land(core, clips[1])]
-    for look_id in looks:
-        core.parts.library.set_consent(look_id, True)
-    core.start_picking()
-    for look_id in looks:
-        core.pick_look(look_id)
-    core.open_comparison(540, 760)
-    assert wait_for(lambda: of(events, ComparisonOpened))
-    core.share_comparison()
+    share_two_kept_looks(kiosk, clips)
     assert wait_for(lambda: len(kiosk.jobs.submitted) == 1)
     core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="failed", error="rendering failed (ValueError)"))
     assert wait_for(lambda: any("could not be made" in n.text for n in of(events, Notice)))
