@@ -28,7 +28,7 @@ from kiosk.comparing import Comparing
 from kiosk.compare.events import ComparisonChanged
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged, TrayChanged
+from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged, SharesEnded, TrayChanged
 from kiosk.hub import FrameHub
 from kiosk.identity.events import (
     STEP_ASSOCIATE,
@@ -328,6 +328,7 @@ class KioskCore:
         elif isinstance(item, ConsentChanged):
             if item.decision == "withdrawn":
                 self._comparing.consent_withdrawn()
+                self._parts.bus.emit(SharesEnded())  # the network part revokes the links themselves
             self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
             self._comparing.tray_changed(item)

@@ -58,6 +58,12 @@ class TrayChanged(Event):
 
 
 @dataclass(frozen=True)
+class SharesEnded(Event):
+    """The visit's share links were revoked (the shopper withdrew consent): a code on screen now
+    leads nowhere, so the screen takes it down."""
+
+
+@dataclass(frozen=True)
 class Notice(Event):
     """A plain-words message for the shopper, shown for ``seconds``; ``topic`` groups them on screen."""
 

@@ -17,7 +17,8 @@ from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.core import KioskCore
-from kiosk.events import Event, SessionStateChanged, ShareShown, TrayChanged, TrayStep
+from kiosk.compare.events import ComparisonClosed
+from kiosk.events import Event, SessionStateChanged, SharesEnded, ShareShown, TrayChanged, TrayStep
 from kiosk.intents import tray_target
 from kiosk.recording.events import (
     LookRecorded,
@@ -71,6 +72,8 @@ class StudioBridge(CoreListener):
             self._model.replace(list(event.looks), list(event.kept))
             if self._replay_id and self._replay_id not in self._model.ids():
                 self.closeReplay()  # deleted, or forgotten
+            if self._share and self._share["kind"] == "look" and self._share["id"] not in self._model.ids():
+                self.closeShare()  # its look went (deleted, forgotten): the code leads nowhere
             self._play_if_listed()
         elif isinstance(event, RecordingDiscarded):
             self._set_recording(False)
@@ -81,8 +84,11 @@ class StudioBridge(CoreListener):
         elif isinstance(event, ShareShown):
             qr = "data:image/png;base64," + base64.b64encode(event.qr_png).decode("ascii")
             expires = datetime.fromtimestamp(event.expires_at).strftime("%d %b %H:%M")
-            self._share = {"url": event.url, "qr": qr, "expires": expires, "kind": event.kind}
+            self._share = {"url": event.url, "qr": qr, "expires": expires, "kind": event.kind, "id": event.look_id}
             self.shareChanged.emit()
+        elif isinstance(event, SharesEnded) or (isinstance(event, ComparisonClosed) and self._share
+                                                 and self._share["kind"] == "comparison"):
+            self.closeShare()  # links revoked, or a comparison's code without its comparison
         elif isinstance(event, TrayStep):
             self.step(event.delta)
         elif isinstance(event, SessionStateChanged) and event.state == "idle":

@@ -24,7 +24,7 @@ from kiosk.compare.events import (
 from kiosk.config import Config
 from kiosk.core import KioskCore
 from kiosk.errors import KioskError
-from kiosk.events import Notice, ShareShown, TrayChanged
+from kiosk.events import Notice, SharesEnded, ShareShown, TrayChanged
 from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 from kiosk.recording.events import LookRecorded
 from kiosk.wiring import Switches, build_parts
@@ -440,6 +440,7 @@ def test_a_share_being_made_is_dropped_when_consent_is_withdrawn(kiosk, clips):
     desk = core.parts.identity.consent
     desk.decline(core.session.session_id, desk.wording.version)  # a no after the yes: the looks stay, unkept
     assert wait_for(lambda: last(events, CompareShareProgress).text == "")
+    assert of(events, SharesEnded), "a code on screen must come down: its links are revoked"
     assert any("not made" in n.text for n in of(events, Notice) if n.topic == "compare")
     assert not of(events, ComparisonClosed), "the looks are still the shopper's to look at"
     core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))  # a renderer that missed it
