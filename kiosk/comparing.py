@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -96,27 +97,31 @@ class Comparing:
         self._tray = tuple(look.id for look in event.looks) + tuple(look.id for look in event.kept)
         if any(i not in self._tray for i in self._picks):
             self._set_picks(self._picking, tuple(i for i in self._picks if i in self._tray))
-        if self._waiting is not None and any(i not in self._tray for i in self._waiting[1]):
-            # its comparison went with the look, and the renderer never reports on a deleted one
-            self._waiting = None
-            self._progress("")
-        self._parked = {c: looks for c, looks in self._parked.items() if all(i in self._tray for i in looks)}
+        # its comparison went with the look, and the renderer never reports on a deleted one
+        self._drop_shares(lambda _, looks: any(i not in self._tray for i in looks))
         if self._open is not None and any(i not in self._tray for i in self._open.look_ids):
             self.close()
             self._notice("A look in the comparison was deleted, so the comparison closed.")
 
     def consent_withdrawn(self) -> None:
         """The shopper took their yes back: the library deleted the comparisons of their looks, so none is shared."""
-        def kept(look_ids: tuple[str, ...]) -> bool:
-            return all((look := self._parts.studio.find(i)) is not None and look.consented for i in look_ids)
+        def unkept(_: str, look_ids: tuple[str, ...]) -> bool:
+            return not all((look := self._parts.studio.find(i)) is not None and look.consented for i in look_ids)
 
-        if self._waiting is not None and not kept(self._waiting[1]):
-            # the renderer never reports on a deleted comparison: without this the note would stay
-            self._waiting = None
-            self._progress("")
+        if self._drop_shares(unkept):
             self._notice("You chose not to keep your looks, so the comparison video was not made.")
-        self._parked = {c: looks for c, looks in self._parked.items() if kept(looks)}
-        self._rendered = {looks: c for looks, c in self._rendered.items() if kept(looks)}
+
+    def _drop_shares(self, gone: Callable[[str, tuple[str, ...]], bool]) -> bool:
+        """Forget the shares (being made, parked, ready) whose comparison is ``gone(id, looks)``:
+        the renderer says nothing more of a deleted comparison. True when the one being made went
+        (its note is cleared)."""
+        self._parked = {c: looks for c, looks in self._parked.items() if not gone(c, looks)}
+        self._rendered = {looks: c for looks, c in self._rendered.items() if not gone(c, looks)}
+        if self._waiting is None or not gone(*self._waiting):
+            return False
+        self._waiting = None
+        self._progress("")
+        return True
 
     def start_picking(self) -> None:
         if len(self._tray) < MIN_PICKS:
@@ -234,11 +239,7 @@ class Comparing:
     def comparison_changed(self, event: ComparisonChanged) -> None:
         """The renderer moved on: the waiting comparison's link, or why there is none."""
         if event.state == "deleted":  # by the store (the API): nothing more will be said of it
-            self._parked.pop(event.comparison_id, None)
-            self._rendered = {looks: c for looks, c in self._rendered.items() if c != event.comparison_id}
-            if self._waiting is not None and self._waiting[0] == event.comparison_id:
-                self._waiting = None
-                self._progress("")
+            if self._drop_shares(lambda c, _: c == event.comparison_id):
                 self._notice("Sorry, the video of this comparison was removed. Tap Share to make it again.")
             return
         if event.comparison_id in self._parked and event.state in ("ready", "failed"):
