@@ -19,7 +19,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -231,11 +231,14 @@ class Library:
         """Record the shopper's (or operator's) yes or no for keeping a look, with time and wording version."""
         if by not in CONSENT_BY:
             raise LibraryError(f"consent can be given by {' or '.join(CONSENT_BY)}, not {by!r}")
-        look = self._update(look_id, consent_at=time.time(), consent_wording=wording, **consent_values(granted, by))
-        if not granted:  # as for a session's no (``set_session_consent``)
-            with self._db.transaction() as conn:
-                doomed = store.delete_comparisons_of(conn, [look_id])
-            self._remove_comparisons(doomed)
+        doomed: list[str] = []
+
+        def drop_comparisons(conn: sqlite3.Connection) -> None:  # as for a session's no (``set_session_consent``)
+            doomed.extend(store.delete_comparisons_of(conn, [look_id]))
+
+        look = self._update(look_id, None if granted else drop_comparisons, consent_at=time.time(),
+                            consent_wording=wording, **consent_values(granted, by))
+        self._remove_comparisons(doomed)
         return look
 
     def attach_customer(self, look_id: str, customer_id: str | None) -> Look:
@@ -382,7 +385,8 @@ class Library:
     def _restore_from_records(self) -> str:
         return records.restore_all(self._db, self.layout)
 
-    def _update(self, look_id: str, **values) -> Look:
+    def _update(self, look_id: str, also: Callable[[sqlite3.Connection], None] | None = None, **values) -> Look:
+        """Change a look's row and record file; ``also`` does more in the same transaction."""
         if not valid_id(look_id):
             raise LookNotFound(f"there is no look with id {look_id!r}")
         with self._db.transaction() as conn:
@@ -390,6 +394,8 @@ class Library:
             if row is None:
                 raise LookNotFound(f"there is no look with id {look_id!r}")
             records.change(conn, self.layout, row, values)
+            if also is not None:
+                also(conn)
         return self.get(look_id)
 
     def _look(self, row: sqlite3.Row) -> Look:
