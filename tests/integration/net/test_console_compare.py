@@ -65,9 +65,7 @@ def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
               for n in ("cw", "ccw", "partial")}
     sign_in(chromium, url)
     assert chromium.js("document.getElementById('compare-open').disabled") is True
-    for name in ("cw", "ccw", "partial"):
-        chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-    chromium.wait("!document.getElementById('compare-open').disabled")
+    pick_looks(chromium, ids, "cw", "ccw", "partial")
     chromium.js("document.getElementById('compare-open').click()")
     chromium.wait(f"{PANES}.length === 3 && {PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
     assert chromium.js(SMALL_TARGETS) == []  # the slider and the dialog's buttons too
@@ -95,9 +93,7 @@ def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
     closes instead of showing an HTTP error."""
     url, ids = mirror
     sign_in(chromium, url)
-    for name in ("cw", "ccw"):
-        chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-    chromium.wait("!document.getElementById('compare-open').disabled")
+    pick_looks(chromium, ids, "cw", "ccw")
     session = chromium.js("sessionStorage.getItem('smartmirror.console.token')")
     assert session and session != TOKEN
     ended = httpx.post(f"{url}/console/api/sign-out", headers={"Authorization": f"Bearer {session}"})
@@ -124,11 +120,7 @@ def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromiu
     try:
         url = service.url
         sign_in(chromium, url)
-        for name in ("cw", "ccw", "partial"):
-            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-        chromium.wait("!document.getElementById('compare-open').disabled")
-        chromium.js("document.getElementById('compare-open').click()")
-        chromium.wait(f"{PANES}.length === 3", timeout=30)
+        compare_looks(chromium, ids, "cw", "ccw", "partial")
         library.set_consent(ids["ccw"], False)
         chromium.wait(f"{PANES}.length === 2", timeout=15)
         assert ids["ccw"] not in chromium.js(f"{PANES}.map(f => f.dataset.id)")
@@ -147,11 +139,7 @@ def test_a_comparison_withdrawn_while_it_is_made_says_so(tmp_path, chromium, mon
     with serving(tmp_path) as (url, ids, library, _):
         try:
             sign_in(chromium, url)
-            for name in ("cw", "ccw", "partial"):
-                chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-            chromium.wait("!document.getElementById('compare-open').disabled")
-            chromium.js("document.getElementById('compare-open').click()")
-            chromium.wait(f"{PANES}.length === 3", timeout=30)
+            compare_looks(chromium, ids, "cw", "ccw", "partial")
             chromium.js("document.getElementById('compare-share').click()")
             assert started.wait(30)
             library.set_consent(ids["ccw"], False)
@@ -162,6 +150,20 @@ def test_a_comparison_withdrawn_while_it_is_made_says_so(tmp_path, chromium, mon
             assert chromium.js("document.getElementById('qr-dialog').open") is False
         finally:
             release.set()  # the renderer must finish before the service stops
+
+
+def pick_looks(chromium, ids: dict, *names: str) -> None:
+    """Tick the Compare boxes of these looks (``TRACKS`` names) on the console's list."""
+    for name in names:
+        chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
+    chromium.wait("!document.getElementById('compare-open').disabled")
+
+
+def compare_looks(chromium, ids: dict, *names: str) -> None:
+    """Pick these looks and open them side by side: every pane shown."""
+    pick_looks(chromium, ids, *names)
+    chromium.js("document.getElementById('compare-open').click()")
+    chromium.wait(f"{PANES}.length === {len(names)}", timeout=30)
 
 
 def _tracks() -> dict[str, tuple[list, dict | None]]:
@@ -209,11 +211,7 @@ def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
     QR code for the customer to scan, as for one look."""
     with serving(tmp_path) as (url, ids, _, _):
         sign_in(chromium, url)
-        for name in ("cw", "ccw"):
-            chromium.js(f"document.querySelector('#looks li[data-id=\"{ids[name]}\"] input.compare-pick').click()")
-        chromium.wait("!document.getElementById('compare-open').disabled")
-        chromium.js("document.getElementById('compare-open').click()")
-        chromium.wait(f"{PANES}.length === 2", timeout=30)
+        compare_looks(chromium, ids, "cw", "ccw")
         chromium.js("document.getElementById('compare-share').click()")
         chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0",
                       timeout=60)

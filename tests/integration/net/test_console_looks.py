@@ -80,24 +80,33 @@ def test_a_look_plays_on_its_own_from_its_poster(server, chromium):
     assert chromium.js(f"document.activeElement === {play}")
 
 
+VIDEO = "document.getElementById('video-player')"
+
+
+def play_on_tablet(server, chromium, look_id: str) -> str:
+    """Sign in on a tablet and play the look from its poster until its video is in the page;
+    returns the JavaScript that finds its list item."""
+    sign_in(chromium, server.url, 768, 1024)
+    item = f"document.querySelector('#looks li.look[data-id=\"{look_id}\"]')"
+    chromium.wait(f"!!{item}", timeout=10)
+    chromium.js(f"{item}.querySelector('button.play').click()")
+    chromium.wait(f"document.getElementById('video-dialog').open && {VIDEO}.src.startsWith('blob:')", timeout=15)
+    return item
+
+
 @pytest.mark.parametrize("how", ["withdrawn", "deleted"])
 def test_a_look_that_leaves_the_list_stops_playing_on_its_own(server, chromium, how):
     """The shopper withdraws consent (or the look is deleted, forgotten) while an associate plays it:
     the video already fetched into the page goes at the console's next look at the list, and the
     dialog says why, as the comparison dialog does."""
     look_id = add_look(server.library, server.looks.consented, time.time() - 60, "visit-a")
-    sign_in(chromium, server.url, 768, 1024)
-    play = f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] button.play')"
-    chromium.wait(f"!!{play}", timeout=10)
-    chromium.js(f"{play}.click()")
-    video = "document.getElementById('video-player')"
-    chromium.wait(f"document.getElementById('video-dialog').open && {video}.src.startsWith('blob:')", timeout=15)
+    play_on_tablet(server, chromium, look_id)
     if how == "withdrawn":
         server.library.set_session_consent("visit-a", False)
     else:
         server.library.delete(look_id)
-    chromium.wait(f"!{video}.getAttribute('src')", timeout=15)
-    assert chromium.js(f"{video}.paused") is True
+    chromium.wait(f"!{VIDEO}.getAttribute('src')", timeout=15)
+    assert chromium.js(f"{VIDEO}.paused") is True
     assert "no longer shared" in chromium.js("document.getElementById('video-status').textContent")
 
 
@@ -105,12 +114,7 @@ def test_a_look_that_grows_older_than_the_list_keeps_playing(server, chromium):
     """The list shows the last 4 hours; a look that passes that age while the associate plays it
     leaves the list, but it is still shared: its video stays, and nothing says it was withdrawn."""
     look_id = add_look(server.library, server.looks.consented, time.time() - 4 * 3600 + 4, "visit-a")
-    sign_in(chromium, server.url, 768, 1024)
-    item = f"document.querySelector('#looks li.look[data-id=\"{look_id}\"]')"
-    chromium.wait(f"!!{item}", timeout=10)
-    chromium.js(f"{item}.querySelector('button.play').click()")
-    video = "document.getElementById('video-player')"
-    chromium.wait(f"document.getElementById('video-dialog').open && {video}.src.startsWith('blob:')", timeout=15)
+    item = play_on_tablet(server, chromium, look_id)
     chromium.wait(f"!{item}", timeout=20)  # older than the window now: off the list
-    assert chromium.js(f"{video}.getAttribute('src') || ''").startswith("blob:")
+    assert chromium.js(f"{VIDEO}.getAttribute('src') || ''").startswith("blob:")
     assert "no longer shared" not in chromium.js("document.getElementById('video-status').textContent")
