@@ -13,6 +13,12 @@ withdrawn) stops rendering between frames instead of using the CPU to the end: `
 stops it at once, and the render looks every ``CHECK_S`` whether its row is still there, which
 catches every other road. Its partial file is removed; it counts as neither rendered nor failed.
 
+``stop()`` (the mirror shutting down or restarting) stops the render in progress the same way,
+between frames, so that shutdown is not held up by a long render on a Pi: its partial file is
+removed and it goes back to ``queued``, as do those still waiting; the next ``start()`` queues
+every ``queued`` comparison again, oldest first, and renders it. One left ``rendering`` (the
+process died mid-render, perhaps because of that render) is marked failed by ``sweep()`` instead.
+
 Wiring: build it with the open library and the configuration, ``start()`` it before the network
 service and ``stop()`` it after; hand it to the service as ``NetParts(comparisons=...)``.
 """
@@ -32,6 +38,7 @@ from kiosk.errors import CompareQueueFull as QueueFull
 from kiosk.compare.panes import PaneMaker, analyse_file
 from kiosk.compare.priority import lower_priority
 from kiosk.errors import KioskError
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 
@@ -74,16 +81,27 @@ class ComparisonJobs:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Tidy what a previous run left, then start the ``compare-render`` thread."""
-        self.book.sweep()
+        """Tidy what a previous run left, queue the comparisons it left queued, then start the
+        ``compare-render`` thread."""
+        book = self.book
+        book.sweep()
+        self._queue = queue.Queue()  # the library says what waits, not what a previous run left here
+        waiting = book.queued()
+        with self._lock:
+            self._waiting = len(waiting)
+        for comparison_id in waiting:
+            self._queue.put(comparison_id)
+        if waiting:
+            _log.info("%s left queued by the previous run, to render", count(len(waiting), "comparison"))
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="compare-render", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the render in progress (or give up after ``timeout``) and end the thread.
+        """Stop the render in progress between frames and end the thread (giving up after ``timeout``).
 
-        Comparisons still waiting stay queued; the next ``start()`` marks them failed.
+        The stopped comparison goes back to ``queued`` (its partial file removed), and those still
+        waiting stay queued: the next ``start()`` renders them.
         """
         if self._thread is None:
             return
@@ -147,7 +165,10 @@ class ComparisonJobs:
             try:
                 self._render(comparison_id)
             except CompareStopped as exc:
-                _log.info("comparison %s deleted while rendering: %s", comparison_id, exc)
+                if self._stopping.is_set():
+                    self._requeue(comparison_id)
+                else:
+                    _log.info("comparison %s deleted while rendering: %s", comparison_id, exc)
             except Exception as exc:  # the loop must survive anything; the comparison says what went wrong
                 self._fail(comparison_id, exc)
             finally:
@@ -181,7 +202,7 @@ class ComparisonJobs:
 
         def stop() -> bool:
             nonlocal next_look
-            if self._cancel.is_set():
+            if self._cancel.is_set() or self._stopping.is_set():
                 return True
             now = time.monotonic()
             if now < next_look:
@@ -196,6 +217,15 @@ class ComparisonJobs:
             return gone
 
         return stop
+
+    def _requeue(self, comparison_id: str) -> None:
+        """A render stopped by ``stop()``: queued again for the next start (unless deleted meanwhile)."""
+        try:
+            if self.book.set_state(comparison_id, "queued"):
+                _log.info("comparison %s stopped part-way by the shutdown; it renders after the next start", comparison_id)
+                self._changed(comparison_id)
+        except Exception as exc:  # the database in trouble: the next start marks it failed
+            _log.error("cannot queue comparison %s again: %s", comparison_id, exc)
 
     def _keep_analysis(self, pane) -> None:
         """A look stored without a yaw track was analysed: keep the track with it for next time."""

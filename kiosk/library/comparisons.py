@@ -13,7 +13,8 @@ consent to a look deletes its comparisons the same way (``Library.set_session_co
 ``set_consent``): a comparison is a shareable copy, kept only while all of its looks are.
 
 States: ``queued`` → ``rendering`` → ``ready`` (the file is complete and in place) or
-``failed`` (``error`` says why in one sentence). The file is moved into place before the row
+``failed`` (``error`` says why in one sentence); a render stopped by a shutdown goes back to
+``queued``. The file is moved into place before the row
 says ``ready``; a comparison deleted while it rendered never becomes ready and leaves no file.
 """
 
@@ -144,12 +145,20 @@ class ComparisonBook:
         self.layout.comparisons.mkdir(mode=0o750, parents=True, exist_ok=True)
         return self.layout.comparisons
 
+    def queued(self) -> list[str]:
+        """The ids of the comparisons waiting to be rendered, oldest first."""
+        with self.library.reading() as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT id FROM comparisons WHERE state = 'queued' ORDER BY created, id")]
+
     def sweep(self) -> int:
-        """After a restart: unfinished renders failed, files without a row (or half-written) removed."""
+        """After a restart: renders the process died in failed, files without a row (or half-written)
+        removed. Queued ones stay queued (a render stopped by a clean shutdown is queued again): the
+        renderer renders them."""
         with self.library.transaction() as conn:
             conn.execute(
                 "UPDATE comparisons SET state = 'failed', error = 'the mirror restarted while rendering it' "
-                "WHERE state IN ('queued', 'rendering')"
+                "WHERE state = 'rendering'"
             )
             known = {row[0] for row in conn.execute("SELECT id FROM comparisons WHERE state = 'ready'")}
         removed = 0

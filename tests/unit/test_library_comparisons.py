@@ -112,7 +112,8 @@ def test_sweep_after_a_restart(library):
     (book.folder() / "AAAAAAAAAAAAAAAAAAAAAA.mp4").write_bytes(b"orphan")
     assert book.sweep() == 2
     assert [p.name for p in book.folder().iterdir()] == [f"{ready.id}.mp4"]
-    assert book.get(queued.id).state == "failed" and "restarted" in book.get(rendering.id).error
+    assert book.get(rendering.id).state == "failed" and "restarted" in book.get(rendering.id).error
+    assert book.get(queued.id).state == "queued" and book.queued() == [queued.id], "rendered after the restart"
     assert book.get(ready.id).ready
 
 

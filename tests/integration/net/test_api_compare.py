@@ -322,6 +322,75 @@ def test_the_queue_is_bounded_and_renders_one_at_a_time(tmp_path, monkeypatch):
     assert not any(t.name == "compare-render" for t in threading.enumerate())
 
 
+def test_stopping_the_mirror_stops_a_render_between_frames_and_the_next_start_renders_it(tmp_path, monkeypatch):
+    import kiosk.compare.jobs as jobs_module
+    from kiosk.compare.errors import CompareStopped
+    from kiosk.compare.timeline import DEFAULT_FPS, plan
+    from kiosk.library.comparisons import ComparisonBook
+
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = [add_look(library, name, tmp_path) for name in ("cw", "ccw")]
+    per_frame_s = 0.05  # a render as slow as on a Pi
+    started, slow, lengths, outcome = threading.Event(), threading.Event(), [], []
+    slow.set()
+    real = jobs_module.compare
+
+    def slowly(panes, out, align, settings, seconds=None, stop=None):
+        if not slow.is_set():
+            return real(panes, out, align, settings, seconds, stop=stop)
+        lengths.append(plan([p.timing() for p in panes], align, DEFAULT_FPS, seconds).frames * per_frame_s)
+
+        def stop_slowly() -> bool:
+            started.set()
+            time.sleep(per_frame_s)
+            return stop()
+
+        try:
+            return real(panes, out, align, settings, seconds, stop=stop_slowly)
+        except BaseException as exc:
+            outcome.append(exc)
+            raise
+
+    monkeypatch.setattr(jobs_module, "compare", slowly)
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    try:
+        made, waiting = jobs.submit(ids), jobs.submit(ids[::-1])
+        assert started.wait(30)
+        began = time.monotonic()
+        jobs.stop()
+        took = time.monotonic() - began
+    finally:
+        jobs.stop()
+    # The render would have gone on for at least lengths[0] seconds; stop() did not wait for it.
+    assert took < lengths[0] / 4, f"stop() took {took:.2f} s of a render of at least {lengths[0]:.1f} s"
+    assert len(outcome) == 1 and isinstance(outcome[0], CompareStopped)
+    assert not any(t.name == "compare-render" for t in threading.enumerate())
+    assert list(library.layout.comparisons.iterdir()) == [], "no partial file"
+    book = ComparisonBook(library)
+    assert [book.get(c.id).state for c in (made, waiting)] == ["queued", "queued"], "neither failed nor lost"
+    health = jobs.health()
+    assert (health["rendered"], health["failed"], health["state"]) == (0, 0, "stopped")
+    library.close()
+
+    slow.clear()  # the mirror starts again
+    library = Library(root).open()
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    try:
+        book = ComparisonBook(library)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(book.get(c.id).state != "ready" for c in (made, waiting)):
+            time.sleep(0.05)
+        assert [book.get(c.id).state for c in (made, waiting)] == ["ready", "ready"]
+        assert jobs.health()["rendered"] == 2
+        verify(Path(book.get(made.id).path))
+    finally:
+        jobs.stop()
+        library.close()
+
+
 def test_comparison_routes_are_in_the_openapi_schema(mirror):
     url, _, _, _ = mirror
     schema = httpx.get(f"{url}{API}/openapi.json").json()
