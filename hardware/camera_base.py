@@ -13,6 +13,12 @@ delivers a frame again) and opens a fresh one, with exponential backoff between 
 backoff starts again from its first step only after an opening gave pictures for a healthy
 while (``healthy_s``): a camera that opens and then fails every read is retried ever more
 slowly, up to ``backoff_max_s``, not every half second.
+
+The counters tell monitoring apart a camera that keeps coming back from one that is away:
+``reconnects`` counts the times pictures came again after the camera was lost (counted at the
+first picture), ``open_failures`` every opening that gave no picture at all (the device missing
+or busy, or reads that fail or hang at once), so it climbs with each backed-off try while the
+camera is unplugged and ``reconnects`` does not.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ class SourceStats:
 
     captured: int = 0
     dropped: int = 0
-    reconnects: int = 0
+    reconnects: int = 0  # times the camera gave pictures again after it was lost
+    open_failures: int = 0  # openings that gave no picture (each try while it is away)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class CameraSource(ABC):
         self._generation = 0
         self._seq = 0
         self._last_frame = 0.0
+        self._lost = False  # pictures came, then stopped: the next picture is the camera coming back
         self._supervisor: threading.Thread | None = None
 
     # -- subclass interface (all called on the capture thread) -------------------------------
@@ -122,6 +130,7 @@ class CameraSource(ABC):
         self._on_frame = on_frame
         self._on_state = on_state or (lambda state, reason: None)
         self._stop.clear()
+        self._lost = False
         self._set_state(SourceState.STARTING, "opening camera")
         self._supervisor = threading.Thread(
             target=self._supervise, name=f"watchdog:{self.name}", daemon=True
@@ -168,7 +177,8 @@ class CameraSource(ABC):
             worker.start()
             stalled = self._watch(generation, worker)
             with self._lock:
-                self._generation += 1  # retire this generation whatever happened
+                self._generation += 1  # retire this generation whatever happened; it delivers no more
+                gave_pictures = "first_frame" in outcome
             if self._stop.is_set():
                 worker.join(2.0)
                 break
@@ -184,9 +194,12 @@ class CameraSource(ABC):
             elif not first:
                 backoff = min(backoff * 2, self.watchdog.backoff_max_s)
             first = False
+            with self._lock:
+                if gave_pictures:
+                    self._lost = True  # until the next picture, however many tries that takes
+                else:
+                    self.stats.open_failures += 1
             if opened.is_set():
-                with self._lock:
-                    self.stats.reconnects += 1
                 if not healthy:  # the reason alone would read as a one-off
                     reason += f"; it fails soon after opening, next try in {backoff:g} s"
             self._set_state(SourceState.UNAVAILABLE, reason)
@@ -229,11 +242,14 @@ class CameraSource(ABC):
                 with self._lock:
                     if not self._current(generation):
                         return  # the watchdog gave up on us while we were blocked
+                    if self._lost:  # the first picture since the camera was lost: it came back
+                        self._lost = False
+                        self.stats.reconnects += 1
                     self._seq += 1
                     self.stats.captured += 1
                     self._last_frame = now
                     frame = Frame.wrap(pixels, now, self._seq)
-                outcome.setdefault("first_frame", now)
+                    outcome.setdefault("first_frame", now)  # under the lock: the watchdog reads it when retiring us
                 outcome["last_frame"] = now
                 if self.state != SourceState.RUNNING:
                     self._set_state(SourceState.RUNNING, "ok")

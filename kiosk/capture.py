@@ -25,7 +25,8 @@ class CameraStatus:
     fps: float
     captured: int
     dropped: int
-    reconnects: int
+    reconnects: int  # times the camera came back (gave pictures again after it was lost)
+    open_failures: int  # openings that gave no picture (climbs while the camera is away)
 
 
 class Capture:
@@ -58,6 +59,7 @@ class Capture:
             captured=stats.captured,
             dropped=stats.dropped,
             reconnects=stats.reconnects,
+            open_failures=stats.open_failures,
         )
 
     def _on_frame(self, frame: Frame) -> None:
@@ -82,4 +84,4 @@ class NoCamera:
 
     def status(self) -> CameraStatus:
         return CameraStatus(state="stopped", reason="this kiosk runs without a camera", fps=0.0,
-                            captured=0, dropped=0, reconnects=0)
+                            captured=0, dropped=0, reconnects=0, open_failures=0)

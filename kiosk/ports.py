@@ -32,7 +32,8 @@ class Frame(Protocol):
 class CameraCounters(Protocol):
     captured: int
     dropped: int
-    reconnects: int
+    reconnects: int  # times the camera gave pictures again after it was lost
+    open_failures: int  # openings that gave no picture
 
 
 class CameraState(Protocol):

@@ -46,7 +46,10 @@ def render_metrics(ctx: NetContext) -> str:
         _line(out, "kiosk_camera_fps", "gauge", "Frames per second the camera delivers.", float(cam.fps))
         _line(out, "kiosk_camera_frames_total", "counter", "Frames captured since start.", cam.captured)
         _line(out, "kiosk_camera_drops_total", "counter", "Frames the camera dropped.", cam.dropped)
-        _line(out, "kiosk_camera_reconnects_total", "counter", "Times the camera was reopened.", cam.reconnects)
+        _line(out, "kiosk_camera_reconnects_total", "counter",
+              "Times the camera came back (gave pictures again) after a stall or unplugging.", cam.reconnects)
+        _line(out, "kiosk_camera_open_failures_total", "counter",
+              "Openings of the camera that gave no picture (each try while it is unplugged or stuck).", cam.open_failures)
         _line(out, "kiosk_camera_up", "gauge", "1 while the camera delivers pictures.", int(cam.state == "running"))
     else:
         # `kiosk serve` runs without a camera: say so rather than report a fake 0 fps

@@ -173,6 +173,46 @@ def test_unplugged_camera_is_retried_with_backoff_and_picked_up_again():
         cam.stop()
 
 
+def test_reconnects_count_the_camera_coming_back_not_the_tries_while_it_is_away():
+    cam = ScriptedCamera()
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: len(r.frames) >= 3)
+        cam.hang.set()  # unplugged mid-read: the device still opens, but no read ever returns
+        assert rec.wait(lambda r: cam.opens >= 4, 10), "three backed-off tries that open and hang"
+        assert cam.stats.reconnects == 0, "a camera that is away has not reconnected, however often it is tried"
+        cam.unplugged.set()  # then gone altogether: the tries fail to open
+        failures = cam.stats.open_failures
+        assert rec.wait(lambda r: cam.stats.open_failures >= failures + 2, 10)
+        assert cam.stats.reconnects == 0 and cam.stats.open_failures >= 4
+        count = len(rec.frames)
+        cam.hang.clear()
+        cam.unplugged.clear()  # plugged back in
+        assert rec.wait(lambda r: len(r.frames) >= count + 5, 5)
+        failures = cam.stats.open_failures
+        assert cam.stats.reconnects == 1
+        time.sleep(0.5)  # more than a watchdog period of pictures: nothing more is counted
+        assert (cam.stats.reconnects, cam.stats.open_failures) == (1, failures)
+    finally:
+        cam.hang.clear()
+        cam.stop()
+
+
+def test_a_camera_absent_at_start_is_not_counted_as_reconnected_when_it_comes():
+    cam = ScriptedCamera()
+    cam.unplugged.set()
+    rec = Recorder()
+    cam.start(rec.frame, rec.state)
+    try:
+        assert rec.wait(lambda r: cam.stats.open_failures >= 2, 5)
+        cam.unplugged.clear()
+        assert rec.wait(lambda r: len(r.frames) >= 3, 5)
+        assert cam.stats.reconnects == 0
+    finally:
+        cam.stop()
+
+
 @pytest.mark.parametrize("seconds", [0.0])
 def test_synthetic_stall_simulates_a_frozen_camera(seconds):
     src = SyntheticSource(160, 120, 50, stall_at=0.2, stall_for=1.0, watchdog=FAST)
@@ -225,7 +265,8 @@ def test_a_camera_that_opens_and_fails_every_read_backs_off_to_the_cap():
     reasons = [why for s, why in rec.states if s == SourceState.UNAVAILABLE]
     assert reasons[0] == "camera stopped sending pictures; it fails soon after opening, next try in 0.05 s"
     assert reasons[-1] == "camera stopped sending pictures; it fails soon after opening, next try in 0.4 s"
-    assert not rec.frames and cam.stats.reconnects >= 6
+    assert not rec.frames and cam.stats.reconnects == 0, "it never came back"
+    assert cam.stats.open_failures >= 6
 
 
 def test_a_camera_that_gave_pictures_for_a_healthy_while_is_reopened_at_once():

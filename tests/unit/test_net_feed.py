@@ -78,3 +78,17 @@ def test_metrics_are_prometheus_text(ctx):
         assert f"# TYPE {name} " in text, name
         float(sample.rsplit(" ", 1)[1])
     assert "kiosk_camera_up 0" in samples  # kiosk serve: no camera, and it says so
+
+
+def test_camera_metrics_tell_a_camera_that_came_back_from_tries_while_it_is_away(ctx):
+    from dataclasses import replace
+
+    from kiosk.capture import CameraStatus
+
+    status = CameraStatus(state="unavailable", reason="camera /dev/video0 is not plugged in", fps=0.0,
+                          captured=900, dropped=2, reconnects=1, open_failures=17)
+    text = render_metrics(replace(ctx, camera=lambda: status))
+    samples = text.splitlines()
+    assert "kiosk_camera_reconnects_total 1" in samples and "kiosk_camera_open_failures_total 17" in samples
+    assert "# HELP kiosk_camera_reconnects_total Times the camera came back" in text
+    assert "kiosk_camera_up 0" in samples
