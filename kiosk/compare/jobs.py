@@ -94,7 +94,8 @@ class ComparisonJobs:
         if waiting:
             _log.info("%s left queued by the previous run, to render", count(len(waiting), "comparison"))
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="compare-render", daemon=True)
+        # Each run its own queue: a thread that outlived a stop() timeout never takes from the next run's.
+        self._thread = threading.Thread(target=self._run, args=(self._queue,), name="compare-render", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -152,10 +153,10 @@ class ComparisonJobs:
 
     # -- the worker -------------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, waiting: queue.Queue) -> None:
         lower_priority(self.settings.nice, "comparison renderer")
         while True:
-            comparison_id = self._queue.get()
+            comparison_id = waiting.get()
             if comparison_id is None or self._stopping.is_set():
                 return
             with self._lock:
