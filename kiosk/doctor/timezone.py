@@ -9,16 +9,16 @@ The zone's rules are read from the system's own zone data under ``ctx.root``, no
 
 from __future__ import annotations
 
+import functools
 import os
 import zoneinfo
 from datetime import datetime, timezone, tzinfo
+from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, ok, warning
 from kiosk.opening_hours import parse_opening_hours
 
 ZONEINFO = "/usr/share/zoneinfo"
-# The names of UTC itself, with or without "Etc/" (scripts/provision knows the same ones).
-UTC_NAMES = frozenset({"", "UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich"})
 HINT = ("Set the store's zone with 'sudo scripts/provision --timezone Area/City' (e.g. America/New_York; "
         "'timedatectl list-timezones' lists them), which restarts the kiosk, or with "
         "'sudo timedatectl set-timezone Area/City' and a reboot (the kiosk reads the zone when it starts).")
@@ -38,8 +38,16 @@ def system_zone(ctx: Context) -> str:
         return ""
 
 
+@functools.cache
+def utc_names() -> frozenset[str]:
+    """The names of UTC, without "Etc/", from the one list of them (scripts/provision reads it too)."""
+    lines = Path(__file__).with_name("utc-names").read_text().splitlines()
+    return frozenset(name for line in lines if (name := line.partition("#")[0].strip()))
+
+
 def is_utc(zone: str) -> bool:
-    return zone.removeprefix("Etc/") in UTC_NAMES
+    """UTC by its name; "" (unset) too."""
+    return not zone or zone.removeprefix("Etc/") in utc_names()
 
 
 def _rules(ctx: Context, zone: str) -> tzinfo | None:
