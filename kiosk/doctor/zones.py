@@ -1,0 +1,135 @@
+"""Which zone glibc reads local time in, found in the files under the doctor's root, never Python's.
+
+glibc reads the zone from ``/etc/localtime``: a link into the zone data, or a copy of one of its
+files, which is named here by the zone file with the same bytes. The names of UTC are listed
+once, in ``utc-names`` beside this module, which scripts/provision reads too: it runs before any
+kiosk is installed, so it cannot ask this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import stat
+import zoneinfo
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+
+from kiosk.doctor.check import Context
+
+ZONEINFO = "/usr/share/zoneinfo"
+COPIED = "/etc/localtime"  # the zone of a copied /etc/localtime that no zone file matches, by its path
+_MAX_BYTES = 1 << 20  # a zone file is a few KiB
+_MAX_FILES = 5000  # zone files looked at for a copy (a zone data tree has about 600)
+_COPIES = {"posix", "right"}  # the zone data again (right/: with leap seconds), never a zone's name
+
+
+@functools.cache
+def utc_names() -> frozenset[str]:
+    """The names of UTC, without "Etc/", from the one list of them."""
+    lines = Path(__file__).with_name("utc-names").read_text().splitlines()
+    return frozenset(name for line in lines if (name := line.partition("#")[0].strip()))
+
+
+def is_utc(zone: str) -> bool:
+    """UTC by its name; "" (unset, or an empty TZ) too."""
+    return not zone or zone.removeprefix("Etc/") in utc_names()
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A zone as glibc reads it: ``rules`` None is UTC; ``found`` False is a name glibc finds nothing for."""
+
+    name: str
+    rules: tzinfo | None = None
+    found: bool = True
+    same_as: bytes | str = "UTC"  # two zones with the same one give the same local time
+
+
+def read_zone(ctx: Context, name: str) -> Zone:
+    """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``ctx.root``."""
+    if is_utc(name):
+        return Zone(name)
+    data = _zone_file(ctx, name if name.startswith("/") else f"{ZONEINFO}/{name}")
+    if data is not None:
+        rules = _from_tzif(data, name)
+        if rules is not None:
+            return Zone(name, rules, same_as=data)
+    return Zone(name, found=False)
+
+
+def system_zone(ctx: Context) -> str:
+    """The zone /etc/localtime gives: the one it links to, or a copy's by its bytes; "" unset, ``COPIED`` unnamed."""
+    link = ctx.path("/etc/localtime")
+    if link.is_symlink():
+        _, into, name = os.readlink(link).partition("zoneinfo/")
+        return name if into else ""
+    data = _zone_file(ctx, "/etc/localtime")
+    if data is None:
+        return ""
+    try:  # Debian names a copied zone in /etc/timezone; glibc reads the bytes, so they must agree
+        named = ctx.path("/etc/timezone").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        named = ""
+    if named and _zone_file(ctx, f"{ZONEINFO}/{named}") == data:
+        return named
+    # /etc/timezone left behind by an update of the zone data still names the zone meant
+    return _same_bytes(ctx, data) or named or COPIED
+
+
+def _zone_file(ctx: Context, path: str) -> bytes | None:
+    """A compiled zone file's bytes (a "TZif" file) at ``path`` under ``ctx.root``; None when there is none."""
+    try:
+        with ctx.path(path).open("rb") as fh:
+            data = fh.read(_MAX_BYTES)
+    except OSError:
+        return None
+    return data if data.startswith(b"TZif") else None
+
+
+def _from_tzif(data: bytes, key: str) -> tzinfo | None:
+    try:
+        return zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=key)
+    except ValueError:
+        return None
+
+
+def _same_bytes(ctx: Context, data: bytes) -> str:
+    """The zone whose file under the zone data has ``data`` as bytes, canonical names first; "" when none has."""
+    top = ctx.path(ZONEINFO)
+    matches = []
+    for path in _zone_files(top):
+        try:
+            info = os.lstat(path)  # links are aliases: their targets are looked at themselves
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and Path(path).read_bytes() == data:
+                matches.append(os.path.relpath(path, top))
+        except OSError:
+            continue
+    if not matches:
+        return ""
+    canonical = _canonical_names(ctx)
+    return min(matches, key=lambda name: (name not in canonical, "/" not in name, name))
+
+
+def _zone_files(top: Path):
+    """The files under the zone data, ``_MAX_FILES`` at most, without its copies of itself."""
+    looked = 0
+    for folder, subfolders, files in os.walk(top):
+        if folder == str(top):
+            subfolders[:] = [d for d in subfolders if d not in _COPIES]
+        for file in files:
+            looked += 1
+            if looked > _MAX_FILES:
+                return
+            yield os.path.join(folder, file)
+
+
+def _canonical_names(ctx: Context) -> frozenset[str]:
+    """The zones (not links) tzdata.zi lists: ``Etc/UTC`` rather than ``UTC`` or ``Zulu``."""
+    try:
+        text = ctx.path(f"{ZONEINFO}/tzdata.zi").read_text(errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(line.split()[1] for line in text.splitlines() if line.startswith("Z ") and len(line.split()) > 1)
