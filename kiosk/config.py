@@ -23,6 +23,8 @@ from pydantic_core import PydanticCustomError
 from kiosk.errors import ConfigError
 
 SYSTEM_CONFIG = Path("/etc/smartmirror/kiosk.toml")
+# The site's environment overrides (KIOSK_LOG_LEVEL, TZ…): the units' EnvironmentFile=, not settings.
+SYSTEM_ENV_FILE = Path("/etc/smartmirror/kiosk.env")
 
 
 class Section(BaseModel):

@@ -1,9 +1,12 @@
 """Which zone glibc reads local time in, found in the files under the doctor's root, never Python's.
 
-glibc reads the zone from ``/etc/localtime``: a link into the zone data, or a copy of one of its
-files, which is named here by the zone file with the same bytes. The names of UTC are listed
-once, in ``utc-names`` beside this module, which scripts/provision reads too: it runs before any
-kiosk is installed, so it cannot ask this module.
+glibc takes the zone from ``$TZ`` when it is set (the kiosk's comes from its units'
+``EnvironmentFile=``, ``kiosk.env``), else from ``/etc/localtime``: a link into the zone data, or
+a copy of one of its files, which is named here by the zone file with the same bytes. A ``TZ`` is
+a zone's name (perhaps after a ":"), a zone file's absolute path, or a POSIX rule such as
+``CET-1CEST,M3.5.0,M10.5.0/3``; an empty one, and one that is none of these, is UTC without a
+word. The names of UTC are listed once, in ``utc-names`` beside this module, which
+scripts/provision reads too: it runs before any kiosk is installed, so it cannot ask this module.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import functools
 import io
 import os
 import stat
+import struct
 import zoneinfo
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
+from kiosk.config import SYSTEM_ENV_FILE
 from kiosk.doctor.check import Context
 
 ZONEINFO = "/usr/share/zoneinfo"
@@ -48,8 +53,13 @@ class Zone:
     same_as: bytes | str = "UTC"  # two zones with the same one give the same local time
 
 
-def read_zone(ctx: Context, name: str) -> Zone:
-    """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``ctx.root``."""
+def read_zone(ctx: Context, name: str, as_tz: bool = False) -> Zone:
+    """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``ctx.root``.
+
+    ``as_tz``: ``name`` is a ``$TZ``, which may be a POSIX rule too; /etc/localtime's never is.
+    """
+    if as_tz:
+        name = name.removeprefix(":")
     if is_utc(name):
         return Zone(name)
     data = _zone_file(ctx, name if name.startswith("/") else f"{ZONEINFO}/{name}")
@@ -57,7 +67,8 @@ def read_zone(ctx: Context, name: str) -> Zone:
         rules = _from_tzif(data, name)
         if rules is not None:
             return Zone(name, rules, same_as=data)
-    return Zone(name, found=False)
+    rules = _from_tzif(_rule_only(name), name) if as_tz and not name.startswith("/") else None
+    return Zone(name, rules, found=rules is not None, same_as=name if rules else "UTC")
 
 
 def system_zone(ctx: Context) -> str:
@@ -79,6 +90,23 @@ def system_zone(ctx: Context) -> str:
     return _same_bytes(ctx, data) or named or COPIED
 
 
+def kiosk_env_tz(ctx: Context) -> str | None:
+    """The TZ that kiosk.env gives the kiosk, read as systemd reads an ``EnvironmentFile=``; None when it gives none."""
+    try:
+        text = ctx.path(str(SYSTEM_ENV_FILE)).read_text(errors="replace")
+    except OSError:
+        return None
+    tz = None
+    for line in text.splitlines():
+        key, equals, value = line.partition("=")
+        if equals and key.strip() == "TZ":  # "#TZ=…" and ";TZ=…" are comments
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            tz = value  # the last one wins
+    return tz
+
+
 def _zone_file(ctx: Context, path: str) -> bytes | None:
     """A compiled zone file's bytes (a "TZif" file) at ``path`` under ``ctx.root``; None when there is none."""
     try:
@@ -94,6 +122,13 @@ def _from_tzif(data: bytes, key: str) -> tzinfo | None:
         return zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=key)
     except ValueError:
         return None
+
+
+def _rule_only(rule: str) -> bytes:
+    """A zone file with no transitions whose footer is ``rule``: zoneinfo then checks and follows it as glibc would."""
+    counts = struct.pack(">6l", 0, 0, 0, 0, 1, 1)  # one local time type, one designation byte
+    block = b"TZif2" + bytes(15) + counts + struct.pack(">lBB", 0, 0, 0) + b"\0"
+    return block + block + b"\n" + rule.encode(errors="replace") + b"\n"
 
 
 def _same_bytes(ctx: Context, data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The doctor's time zone check beyond tests/unit/test_doctor_checks.py: a copied /etc/localtime named by its bytes."""
+"""The doctor's time zone check: the zone kiosk.env's TZ gives the kiosk, a copied /etc/localtime by its bytes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,101 @@ from kiosk.doctor.timezone import check_timezone
 from tests.unit.test_doctor_checks import HOURS, MONDAY, context, put, zone_data
 
 ROOT = Path(__file__).resolve().parents[2]
+ENV_FILE = "/etc/smartmirror/kiosk.env"
+
+
+def system_zone_is(root: Path, zone: str) -> None:
+    (root / "etc").mkdir(exist_ok=True)
+    (root / "etc/localtime").symlink_to(f"/usr/share/zoneinfo/{zone}")
 
 
 def copied_localtime(root: Path, zone: str) -> None:
     (root / "etc").mkdir(exist_ok=True)
     shutil.copyfile(f"/usr/share/zoneinfo/{zone}", root / "etc/localtime")
+
+
+# -- kiosk.env's TZ: the zone the kiosk itself reads local time in ------------------------------------
+
+
+def test_a_tz_in_kiosk_env_that_differs_from_the_system_zone_is_the_kiosks_and_said_plainly(tmp_path):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York", "Europe/Paris")
+    system_zone_is(ctx.root, "America/New_York")
+    put(ctx.root, ENV_FILE, "# site overrides\nKIOSK_LOG_LEVEL=DEBUG\nTZ=Europe/Paris\n")
+    result = check_timezone(ctx)
+    assert result.state is State.WARNING, result
+    assert result.sentence == ("The kiosk reads local time in Europe/Paris (TZ in /etc/smartmirror/kiosk.env), not in "
+                               "the system's zone America/New_York: it is Monday 14 December, 15:12 CET for the kiosk.")
+    assert "Remove the TZ line from /etc/smartmirror/kiosk.env" in result.hint
+    assert "'sudo systemctl restart smartmirror-kiosk'" in result.hint
+
+
+def test_a_tz_in_kiosk_env_that_names_no_zone_means_utc_for_the_kiosk(tmp_path):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York")
+    system_zone_is(ctx.root, "America/New_York")
+    put(ctx.root, ENV_FILE, 'TZ="Europe/Pariss"\n')
+    ctx.config.display.opening_hours = HOURS
+    result = check_timezone(ctx)
+    assert result.state is State.WARNING, result
+    assert result.sentence.startswith(
+        "The kiosk's time zone is Europe/Pariss (TZ in /etc/smartmirror/kiosk.env), which names no zone installed "
+        "here (no /usr/share/zoneinfo/Europe/Pariss), so the opening hours are read as UTC:"), result
+    assert "(Monday 14 December, 14:12 UTC now)" in result.sentence
+    assert "Remove the TZ line from /etc/smartmirror/kiosk.env" in result.hint
+
+
+@pytest.mark.parametrize("line", ["TZ=America/New_York", "TZ=:America/New_York", "  TZ = 'America/New_York'  ",
+                                  "TZ=US/Eastern"])
+def test_a_tz_in_kiosk_env_that_is_the_system_zone_changes_nothing(tmp_path, line):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York")
+    system_zone_is(ctx.root, "America/New_York")
+    (ctx.root / "usr/share/zoneinfo/US").mkdir()
+    (ctx.root / "usr/share/zoneinfo/US/Eastern").symlink_to("../America/New_York")
+    put(ctx.root, ENV_FILE, f"{line}\n")
+    result = check_timezone(ctx)
+    assert result.state is State.OK, result
+    assert result.sentence.startswith("The time zone is America/New_York; it is Monday 14 December, 09:12 EST here")
+
+
+@pytest.mark.parametrize("text", ["", "# TZ=Europe/Paris\n", "KIOSK_LOG_LEVEL=DEBUG\n", "NOTTZ=Europe/Paris\n"])
+def test_a_kiosk_env_without_tz_leaves_the_system_zone(tmp_path, text):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York", "Europe/Paris")
+    system_zone_is(ctx.root, "America/New_York")
+    put(ctx.root, ENV_FILE, text)
+    assert check_timezone(ctx).sentence.startswith("The time zone is America/New_York; it is Monday 14 December, 09:12")
+
+
+def test_an_empty_tz_in_kiosk_env_is_utc_for_the_kiosk(tmp_path):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York")
+    system_zone_is(ctx.root, "America/New_York")
+    put(ctx.root, ENV_FILE, "TZ=\n")
+    result = check_timezone(ctx)
+    assert result.state is State.WARNING
+    assert result.sentence.startswith("The kiosk reads local time in UTC (TZ in /etc/smartmirror/kiosk.env is empty), "
+                                      "not in the system's zone America/New_York: it is Monday 14 December, 14:12 UTC")
+
+
+def test_a_posix_rule_in_kiosk_env_is_read_as_glibc_reads_it(tmp_path):
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    zone_data(ctx.root, "America/New_York")
+    system_zone_is(ctx.root, "America/New_York")
+    put(ctx.root, ENV_FILE, "TZ=CET-1CEST,M3.5.0,M10.5.0/3\n")
+    result = check_timezone(ctx)
+    assert result.state is State.WARNING
+    assert result.sentence == ("The kiosk reads local time in CET-1CEST,M3.5.0,M10.5.0/3 (TZ in "
+                               "/etc/smartmirror/kiosk.env), not in the system's zone America/New_York: it is Monday "
+                               "14 December, 15:12 CET for the kiosk.")
+
+
+def test_the_environment_file_is_the_one_the_units_read():
+    from kiosk.config import SYSTEM_ENV_FILE
+
+    for unit in ("smartmirror-kiosk.service", "smartmirror-kiosk-eglfs.service"):
+        assert f"EnvironmentFile=-{SYSTEM_ENV_FILE}\n" in (ROOT / "systemd" / unit).read_text()
 
 
 # -- a copied /etc/localtime: named by the zone file with the same bytes ----------------------------
