@@ -16,7 +16,9 @@ an address that used up its tries is refused until they age out, whatever it sen
 are also counted from all addresses together (``throttle.SignInPause``): past that limit every
 PIN sign-in is refused for a while, so spreading guesses over many addresses does not help.
 The store's API token still signs in during such a pause: it cannot be guessed, and store IT
-must be able to get in.
+must be able to get in. Each wrong PIN counted here is told to ``on_wrong_pin`` (which reports
+it to the store's other mirrors, ``pin_reports``), and those they report are counted here
+(``peer_wrong_pins``): the store's mirrors share one PIN, so they share one count.
 """
 
 from __future__ import annotations
@@ -83,11 +85,13 @@ class Auth:
         pin: str = "",
         clock: Callable[[], float] = time.monotonic,
         on_end: Callable[[str], None] | None = None,
+        on_wrong_pin: Callable[[bool], None] | None = None,
     ) -> None:
         self._token = token
         self._pin = pin
         self._clock = clock
         self._on_end = on_end  # told the key (``session_key``) of every session that ends
+        self._on_wrong_pin = on_wrong_pin  # told of each wrong PIN counted (True: it started a pause); never blocks
         self._sessions: dict[str, tuple[float, str]] = {}
         self._pin_failures = FailureBook("sign-ins", clock=clock)
         self._token_failures = FailureBook("tokens", clock=clock)
@@ -170,7 +174,9 @@ class Auth:
                 role = ASSOCIATE
             else:
                 self._pin_failures.failed(client)
-                self._pin_pause.failed(client)
+                started = self._pin_pause.failed(client)
+                if self._on_wrong_pin is not None and self._pin:  # without a PIN nothing here guesses the store's
+                    self._on_wrong_pin(started)
                 return None
         self._pin_failures.succeeded(client)
         now = self._clock()
@@ -188,6 +194,10 @@ class Auth:
     def pin_pause(self) -> PauseState:
         """Whether PIN sign-in is paused after too many wrong PINs from all addresses, for health."""
         return self._pin_pause.state()
+
+    def peer_wrong_pins(self, mirror: str, count: int, paused: bool) -> None:
+        """Count wrong PINs another mirror of the store (``mirror``, proven) counted; ``paused``: it paused."""
+        self._pin_pause.reported(mirror, count, paused)
 
     def sign_out(self, authorization: str | None) -> None:
         """End a sign-in session (the store's token itself is never ended); its event streams close."""

@@ -9,12 +9,21 @@ bounded memory and can only make the throttle forget, never lock out the whole L
 A guesser with many addresses (or one who changes address) gets past a per-address count, so
 wrong PINs are also counted from all addresses together (``SignInPause``): ``MAX_FAILURES_ALL``
 of them in ``FAILURE_WINDOW_ALL_S`` pause every PIN sign-in for ``PAUSE_S``, whatever it sends,
-and start counting afresh when the pause ends. At most ``MAX_FAILURES_ALL`` guesses per
-``PAUSE_S`` then reach the PIN, from any number of addresses: for a 4-digit PIN, about five
-days on average to find it, against hours before. The price: anyone on the LAN can keep PIN
+and start counting afresh when the pause ends. A guesser then gets at most
+``MAX_FAILURES_ALL - 1`` guesses per ``FAILURE_WINDOW_ALL_S`` (staying under the limit beats
+setting off pauses), from any number of addresses: for a 4-digit PIN, about two days on
+average to find it, against hours before. The price: anyone on the LAN can keep PIN
 sign-in paused by sending wrong PINs. Sessions already signed in go on, and the store's token
 still signs in, so the pause is reported (health, metrics and one log line per pause) and
 never silent.
+
+Every mirror of a store has the same PIN, so the count is the store's: the other mirrors report
+the wrong PINs they count (``pin_reports``, over the signed peer protocol), and ``reported``
+counts them here as if they had come here, so a guesser gains nothing by spreading guesses over
+the mirrors. A report only ever adds to the count (a peer that holds the store secret can
+pause sign-in here, as anyone on the LAN can with wrong PINs, never open it), and a mirror that
+starts a pause says so in its report, so the others pause with it even if they missed some of
+its reports.
 """
 
 from __future__ import annotations
@@ -111,11 +120,15 @@ class PauseState:
     recent_failures: int  # wrong PINs counted towards the next pause (those within ``window_s``)
     window_s: float
     pauses: int  # pauses since start
-    addresses: int  # addresses that sent the failures behind the current (or last) pause
+    addresses: int  # addresses that sent the failures behind the current (or last) pause, here
+    mirrors: int = 0  # other mirrors whose reports counted towards the current (or last) pause
+    by_peer: bool = False  # the current (or last) pause was started by another mirror's report
+    recent_reported: int = 0  # of ``recent_failures``, those other mirrors reported
+    reported: int = 0  # wrong PINs other mirrors reported since start (counted or not)
 
 
 class SignInPause:
-    """Wrong PINs from all addresses together; too many pause every PIN sign-in for a while."""
+    """Wrong PINs from all addresses, and from the store's other mirrors; too many pause every PIN sign-in."""
 
     def __init__(
         self,
@@ -128,10 +141,14 @@ class SignInPause:
         self.window_s = window_s
         self.pause_s = pause_s
         self._clock = clock
-        self._failures: deque[tuple[float, str]] = deque(maxlen=max_failures)  # (when, client address)
+        # (when, client address here or "", reporting mirror's id or "")
+        self._failures: deque[tuple[float, str, str]] = deque(maxlen=max_failures)
         self._until = 0.0
         self._pauses = 0
         self._addresses = 0
+        self._mirrors = 0
+        self._by_peer = False
+        self._reported = 0
         self._lock = threading.Lock()
 
     def check(self) -> None:
@@ -141,32 +158,68 @@ class SignInPause:
             if now < self._until:
                 raise Throttled(int(self._until - now) + 1, "sign-ins on this mirror")
 
-    def failed(self, client: str) -> None:
-        """Count one wrong PIN; the one that reaches the limit starts a pause (logged once)."""
+    def failed(self, client: str) -> bool:
+        """Count one wrong PIN from ``client``; True when it starts a pause (logged once)."""
         now = self._clock()
         with self._lock:
             self._forget_old(now)
-            self._failures.append((now, client))
+            self._failures.append((now, client, ""))
             if len(self._failures) < self.max_failures:
+                return False
+            self._start(now)
+        self._log_pause()
+        return True
+
+    def reported(self, mirror: str, count: int, paused: bool) -> None:
+        """Count ``count`` wrong PINs another mirror of the store counted; ``paused``: they started
+        a pause there, so one starts here too. Nothing is counted during a pause, as here."""
+        now = self._clock()
+        with self._lock:
+            self._reported += count
+            if now < self._until:
                 return
-            self._addresses = len({address for _, address in self._failures})
-            self._failures.clear()  # after the pause, a new pause needs as many new failures
-            self._until = now + self.pause_s
-            self._pauses += 1
-            addresses = self._addresses
-        # no address and no PIN in the log: how many addresses is what store IT needs to know
-        _log.warning("PIN sign-in paused for %d min: %d wrong PINs within %d min from %d address%s "
-                     "(someone may be guessing the PIN; the API token still signs in)",
-                     round(self.pause_s / 60), self.max_failures, round(self.window_s / 60), addresses,
-                     "" if addresses == 1 else "es")
+            self._forget_old(now)
+            for _ in range(min(count, self.max_failures)):
+                self._failures.append((now, "", mirror))
+            if len(self._failures) < self.max_failures and not paused:
+                return
+            self._start(now, by_peer=mirror)
+        self._log_pause()
 
     def state(self) -> PauseState:
         now = self._clock()
         with self._lock:
             self._forget_old(now)
             left = int(self._until - now) + 1 if now < self._until else 0
-            return PauseState(left, len(self._failures), self.window_s, self._pauses, self._addresses)
+            recent_reported = sum(1 for _, _, peer in self._failures if peer)
+            return PauseState(left, len(self._failures), self.window_s, self._pauses, self._addresses,
+                              self._mirrors, self._by_peer, recent_reported, self._reported)
+
+    def _start(self, now: float, by_peer: str = "") -> None:
+        """Under the lock: pause now; ``by_peer``: the id of the mirror whose report started it."""
+        self._addresses = len({address for _, address, _ in self._failures if address})
+        self._mirrors = len({peer for _, _, peer in self._failures if peer} | ({by_peer} if by_peer else set()))
+        self._by_peer = bool(by_peer)
+        self._failures.clear()  # after the pause, a new pause needs as many new failures
+        self._until = now + self.pause_s
+        self._pauses += 1
+
+    def _log_pause(self) -> None:
+        with self._lock:
+            addresses, mirrors = self._addresses, self._mirrors
+        # no address, no mirror id and no PIN in the log: how many is what store IT needs to know
+        _log.warning("PIN sign-in paused for %d min: too many wrong PINs within %d min from %s "
+                     "(someone may be guessing the PIN; the API token still signs in)",
+                     round(self.pause_s / 60), round(self.window_s / 60), sources(addresses, mirrors))
 
     def _forget_old(self, now: float) -> None:
         while self._failures and now - self._failures[0][0] > self.window_s:
             self._failures.popleft()
+
+
+def sources(addresses: int, mirrors: int) -> str:
+    """Where the wrong PINs behind a pause came from, in words: "3 addresses and 1 other mirror of the store"."""
+    words = [f"{addresses} address{'' if addresses == 1 else 'es'}"] if addresses or not mirrors else []
+    if mirrors:
+        words.append(f"{mirrors} other mirror{'' if mirrors == 1 else 's'} of the store")
+    return " and ".join(words)

@@ -223,3 +223,90 @@ def test_the_api_token_must_be_long_and_is_never_repeated():
     assert "KIOSK_API_TOKEN" in str(err.value) and "from-the-environment" not in str(err.value)
     with pytest.raises(NetServiceError, match="api.token"):
         api_token("short", {})
+
+
+def _store(n: int, clock: Clock, told: list) -> list[Auth]:
+    """``n`` mirrors' Auth, each wrong PIN told to the others at once (what ``pin_reports`` does over
+    the LAN); ``told`` collects (mirror, paused) of every report."""
+    mirrors: list[Auth] = []
+
+    def reporter(i: int):
+        def report(paused: bool) -> None:
+            told.append((i, paused))
+            for j, other in enumerate(mirrors):
+                if j != i:
+                    other.peer_wrong_pins(f"mirror-{i}", 1, paused)
+        return report
+
+    for i in range(n):
+        mirrors.append(Auth("t" * 32, pin="482913", clock=clock, on_wrong_pin=reporter(i)))
+    return mirrors
+
+
+def test_a_wrong_pin_another_mirror_reports_counts_here(caplog):
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    for i in range(MAX_FAILURES_ALL - 3):
+        auth.peer_wrong_pins("mirror-b", 1, paused=False)
+    state = auth.pin_pause()
+    assert state.paused_for_s == 0 and state.recent_failures == MAX_FAILURES_ALL - 3
+    assert state.recent_reported == MAX_FAILURES_ALL - 3 and state.reported == MAX_FAILURES_ALL - 3
+    for i in range(2):
+        assert auth.sign_in(f"{i:06d}", f"10.0.5.{i}") is None
+    assert auth.pin_pause().paused_for_s == 0
+    assert auth.sign_in("000009", "10.0.5.9") is None  # the tenth across the store: the pause begins here
+    state = auth.pin_pause()
+    assert state.paused_for_s > 0 and state.pauses == 1 and (state.addresses, state.mirrors) == (3, 1)
+    assert state.by_peer is False
+    with pytest.raises(Throttled):
+        auth.sign_in("482913", "10.0.5.20")
+    assert "from 3 addresses and 1 other mirror of the store" in caplog.text
+    assert "mirror-b" not in caplog.text and "10.0." not in caplog.text
+
+
+def test_wrong_pins_spread_over_the_stores_mirrors_pause_every_one():
+    clock = Clock()
+    told = []
+    left, middle, right = _store(3, clock, told)
+    for i in range(MAX_FAILURES_ALL):  # a guesser going round the mirrors, a new address each time
+        assert [left, middle, right][i % 3].sign_in(f"{i:06d}", f"10.0.6.{i}") is None
+    for auth in (left, middle, right):
+        assert auth.pin_pause().paused_for_s > 0 and auth.pin_pause().pauses == 1
+        with pytest.raises(Throttled):
+            auth.sign_in("482913", "10.0.7.1")  # the right PIN, anywhere in the store: refused
+        assert auth.sign_in("t" * 32, "10.0.7.2")  # the store's token still signs in
+    # the tenth went to the left mirror: it started the pause there; the others counted its report
+    assert left.pin_pause().by_peer is False and middle.pin_pause().by_peer is True
+    assert left.pin_pause().addresses == 4 and left.pin_pause().mirrors == 2
+    # one report per wrong PIN, by the mirror that counted it: reports heard are never passed on
+    assert told == [(i % 3, i == MAX_FAILURES_ALL - 1) for i in range(MAX_FAILURES_ALL)]
+
+
+def test_a_pause_another_mirror_started_starts_one_here():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    auth.peer_wrong_pins("mirror-b", 1, paused=True)  # it missed nothing there; this one missed the rest
+    state = auth.pin_pause()
+    assert state.paused_for_s > PAUSE_S - 2 and state.by_peer and state.mirrors == 1 and state.addresses == 0
+    auth.peer_wrong_pins("mirror-b", MAX_FAILURES_ALL, paused=True)  # during a pause: nothing more counted
+    assert auth.pin_pause().pauses == 1 and auth.pin_pause().recent_failures == 0
+    clock.now += PAUSE_S + 1
+    assert auth.sign_in("482913", "10.0.8.1")
+
+
+def test_a_report_is_told_only_for_a_wrong_pin_counted_here():
+    clock = Clock()
+    told = []
+    auth = Auth("t" * 32, pin="482913", clock=clock, on_wrong_pin=told.append)
+    assert auth.sign_in("482913", "10.0.9.1") and auth.sign_in("t" * 32, "10.0.9.1")
+    auth.peer_wrong_pins("mirror-b", 3, paused=False)
+    assert told == []
+    for i in range(MAX_FAILURES_ALL - 3):
+        assert auth.sign_in(f"{i:06d}", f"10.0.9.{i + 2}") is None
+    assert told == [False] * (MAX_FAILURES_ALL - 4) + [True]  # the one that paused says so
+    with pytest.raises(Throttled):
+        auth.sign_in("000000", "10.0.9.50")  # refused during the pause: not compared, not counted, not told
+    assert len(told) == MAX_FAILURES_ALL - 3
+    quiet = []
+    assert Auth("t" * 32, pin="", on_wrong_pin=quiet.append).sign_in("0000", "10.0.9.60") is None
+    assert quiet == []  # a mirror without a PIN has no guess of the store's PIN to report
