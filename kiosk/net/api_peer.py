@@ -5,6 +5,10 @@
 answer (errors included) carries the proof header, so the asking mirror can tell it from a
 forgery. These routes are the protocol between mirrors, not the public API: they are left out
 of the OpenAPI schema and described in docs/SECURITY.md.
+
+``wrong-pins`` is how the store's mirrors share one count of wrong PINs (``pin_reports``): a
+proven mirror says how many it counted and whether they paused its sign-in, nothing else (no
+PIN, no address, no time). It can only add to the count here, never take from it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from kiosk.net.context import NetContext
 from kiosk.net.deps import get_ctx
+from kiosk.net.throttle import MAX_FAILURES_ALL
 from kiosk.net.trust import HEADER, PROOF_HEADER, PeerTrust, Untrusted
 
 router = APIRouter(prefix="/peer", include_in_schema=False)
@@ -31,6 +36,15 @@ class Hello(BaseModel):
 
 class PeerAck(BaseModel):
     by: str = Field("", max_length=60)
+
+
+class WrongPins(BaseModel):
+    """What a mirror reports of the wrong PINs it counted: how many, and whether they paused it."""
+
+    model_config = {"extra": "forbid"}
+
+    wrong_pins: int = Field(ge=1, le=MAX_FAILURES_ALL)
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,17 @@ async def ack(request_id: str, call: PeerCall = Depends(peer_call), ctx: NetCont
     except HTTPException as exc:
         return call.answer(exc.status_code, {"error": "not_found", "message": str(exc.detail)})
     return call.answer(200, done.model_dump())
+
+
+@router.post("/wrong-pins")
+async def wrong_pins(call: PeerCall = Depends(peer_call), ctx: NetContext = Depends(get_ctx)) -> Response:
+    try:
+        body = WrongPins.model_validate_json(call.body or b"{}")
+    except ValidationError:
+        return call.answer(422, {"error": "invalid_request",
+                                 "message": f"expected {{\"wrong_pins\": 1 to {MAX_FAILURES_ALL}, \"paused\": false}}"})
+    ctx.auth.peer_wrong_pins(call.sender, body.wrong_pins, body.paused)  # a short lock; no I/O
+    return call.answer(200, {"counted": body.wrong_pins})
 
 
 def mirror_card(ctx: NetContext) -> dict:

@@ -17,6 +17,7 @@ from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.stream import EventStreamResponse, TooManySubscribers
+from kiosk.net.throttle import sources
 from kiosk.words import count
 
 RETRY_AFTER_S = 5
@@ -224,14 +225,17 @@ def _utc(at: float | None) -> str:
 
 
 def sign_in_check(pause: PauseState) -> Check:
-    """PIN sign-in open, or paused after too many wrong PINs from all addresses."""
+    """PIN sign-in open, or paused after too many wrong PINs from all addresses and the store's other mirrors."""
     if pause.paused_for_s:
-        addresses = count(pause.addresses, "address", "addresses")
+        started = "; another mirror of the store started the pause" if pause.by_peer else ""
         return Check(ok=False, detail=f"PIN sign-in is paused for {count(pause.paused_for_s, 'more second')}: too many "
-                     f"wrong PINs from {addresses} (someone may be guessing it); the API token still signs in")
+                     f"wrong PINs from {sources(pause.addresses, pause.mirrors)} (someone may be guessing it){started}; "
+                     "the API token still signs in")
     detail = "PIN sign-in open"
     if pause.recent_failures:
         detail += f"; {count(pause.recent_failures, 'wrong PIN')} in the last {round(pause.window_s / 60)} min"
+        if pause.recent_reported:
+            detail += f" ({pause.recent_reported} of them at other mirrors of the store)"
     if pause.pauses:
         detail += f"; paused {count(pause.pauses, 'time')} since start"
     return Check(ok=True, detail=detail)

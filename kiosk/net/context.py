@@ -56,6 +56,7 @@ class NetContext:
     readings: object | None = None  # kiosk.vitals.Readings (painted fps, analysis, reader, screen…)
     directory: MirrorList | None = None
     peers: PeerBook = field(default_factory=PeerBook)  # hellos' outcomes, backoff, hellos in flight
+    pin_reports: object | None = None  # kiosk.net.pin_reports.PinReports: wrong PINs told to the other mirrors
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)

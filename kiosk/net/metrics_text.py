@@ -83,6 +83,17 @@ def render_metrics(ctx: NetContext) -> str:
           int(pause.paused_for_s > 0))
     _line(out, "kiosk_pin_sign_in_pauses_total", "counter", "Times PIN sign-in was paused after too many wrong PINs.",
           pause.pauses)
+    _line(out, "kiosk_pin_sign_in_paused_by_peer", "gauge",
+          "1 while a PIN sign-in pause is on that another mirror of the store started.",
+          int(pause.paused_for_s > 0 and pause.by_peer))
+    _line(out, "kiosk_pin_wrong_reported_total", "counter",
+          "Wrong PINs the store's other mirrors reported to this one.", pause.reported)
+    if ctx.pin_reports is not None:
+        sent, failed = ctx.pin_reports.counts()
+        _line(out, "kiosk_pin_reports_sent_total", "counter",
+              "Reports of wrong PINs counted here that another mirror of the store took.", sent)
+        _line(out, "kiosk_pin_reports_failed_total", "counter",
+              "Reports of wrong PINs counted here that could not reach another mirror of the store.", failed)
     if ctx.outbox.enabled:
         try:
             hook = ctx.outbox.status()

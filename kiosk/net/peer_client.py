@@ -22,17 +22,22 @@ _log = logging.getLogger(__name__)
 PEER_API = "/api/v1/peer"
 HELLO_PATH = f"{PEER_API}/hello"
 OVERVIEW_PATH = f"{PEER_API}/overview"
+WRONG_PINS_PATH = f"{PEER_API}/wrong-pins"
 TIMEOUT_S = 1.5
 TOTAL_TIMEOUT_S = 3.0
 MAX_ANSWER_BYTES = 256 * 1024
 
 
 class PeerError(Exception):
-    """A peer could not be asked; ``untrusted`` when it failed to prove it belongs to the store."""
+    """A peer could not be asked; ``untrusted`` when it failed to prove it belongs to the store,
+    ``unreachable`` when it did not answer (in time) at all; ``proven``: the id it proved in its
+    hello when what failed came after (an older mirror without the route is still a mirror)."""
 
-    def __init__(self, message: str, untrusted: bool = False) -> None:
+    def __init__(self, message: str, untrusted: bool = False, unreachable: bool = False, proven: str = "") -> None:
         super().__init__(message)
         self.untrusted = untrusted
+        self.unreachable = unreachable
+        self.proven = proven
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ async def ask(
     try:
         return await asyncio.wait_for(_ask(client, trust, base_url, method, path, payload, expect, at), TOTAL_TIMEOUT_S)
     except TimeoutError:
-        raise PeerError(f"does not answer within {TOTAL_TIMEOUT_S:g} s") from None
+        raise PeerError(f"does not answer within {TOTAL_TIMEOUT_S:g} s", unreachable=True) from None
 
 
 async def _ask(
@@ -81,6 +86,18 @@ async def _ask(
         peer, peer_nonce = trust.check_hello(nonce, _json(content), at)
     except Untrusted as exc:
         raise PeerError(str(exc), untrusted=True) from None
+    try:
+        return await _request(client, trust, base_url, method, path, payload, expect, peer, peer_nonce)
+    except PeerError as exc:
+        exc.proven = peer
+        raise
+
+
+async def _request(
+    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
+    peer: str, peer_nonce: str,
+) -> PeerAnswer:
+    """Steps 3 and 4, once ``peer`` proved itself and issued ``peer_nonce``."""
     if peer == trust.mirror_id:
         raise PeerError("is this mirror itself")
     if expect is not None and peer != expect:
@@ -110,7 +127,7 @@ async def _fetch(client, method: str, url: str, body: bytes, headers: dict) -> t
             return response.status_code, response.headers.get(PROOF_HEADER), b"".join(chunks)
     except httpx.HTTPError as exc:
         _log.debug("%s %s: %r", method, url, exc)
-        raise PeerError(_plain(exc)) from None
+        raise PeerError(_plain(exc), unreachable=True) from None
 
 
 def _plain(exc: httpx.HTTPError) -> str:

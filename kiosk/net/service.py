@@ -34,6 +34,7 @@ from kiosk.net.peers import PeerBook
 from kiosk.net.feed import EventFeed
 from kiosk.net.outbox import Outbox, OutboxSettings
 from kiosk.net.pacing import BytePacer
+from kiosk.net.pin_reports import PinReports
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
 
@@ -81,6 +82,7 @@ class NetService:
         self._server = None
         self._announcer: Announcer | None = None
         self._directory: MirrorDirectory | None = None
+        self._pin_reports: PinReports | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._unsubscribe = None
@@ -122,10 +124,12 @@ class NetService:
                 api.txt_interval_s,
             )
         stream = EventStream()
+        self._pin_reports = PinReports(self._directory, peers)
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
-            auth=Auth(token, api.pin, on_end=stream.end),  # a session that ends closes its event streams
+            # a session that ends closes its event streams; a wrong PIN is reported to the other mirrors
+            auth=Auth(token, api.pin, on_end=stream.end, on_wrong_pin=self._pin_reports.wrong_pin),
             shares=ShareStore(self._db, self.config.sharing.expiry_h * 3600),
             assist=AssistQueue(self._db),
             outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),
@@ -135,6 +139,7 @@ class NetService:
             readings=self.parts.readings,
             directory=self._directory,
             peers=peers,
+            pin_reports=self._pin_reports,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
@@ -267,8 +272,10 @@ class NetService:
         ctx = self.ctx
         self._loop = asyncio.get_running_loop()
         ctx.stream.bind(self._loop)
-        self._server = uvicorn.Server(server_config(create_app(ctx)))
+        app = create_app(ctx)
+        self._server = uvicorn.Server(server_config(app))
         await ctx.outbox.async_start()
+        await self._pin_reports.async_start(app.state.trust)  # the app's trust: the one its peer routes check with
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
             while not self._server.started:
@@ -282,6 +289,7 @@ class NetService:
             await serve
         finally:
             await self._stop_zeroconf()
+            await self._pin_reports.async_stop()
             await ctx.outbox.async_stop()
             if not serve.done():
                 self._server.should_exit = True

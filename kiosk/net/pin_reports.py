@@ -1,0 +1,172 @@
+"""Telling the store's other mirrors about the wrong PINs counted here, so that the count is the store's.
+
+Every mirror of a store has the same PIN, and each pauses PIN sign-in after too many wrong PINs
+(``throttle.SignInPause``). Counted on each mirror alone, a store of N mirrors gave a guesser N
+times the rate. So each wrong PIN this mirror counts is reported to the others (``POST
+/api/v1/peer/wrong-pins``, a request between mirrors like any other: sent only to a device that
+proved it holds the store secret, signed over a nonce it issued, see ``trust``), and each counts
+it as its own; a report from the wrong PIN that paused sign-in here says so, and the others
+pause too. Nothing else crosses the wire: no PIN, no address, no time; how many, and whether
+they paused.
+
+Best effort, and never on the sign-in's path: ``wrong_pin`` (any thread) adds to a count and
+wakes the sender on the network loop; the sign-in is answered without waiting for any peer.
+One round is out at a time, and what is counted meanwhile goes together in the next
+(``{"wrong_pins": n, "paused": …}``), so a peer gets at most one report in flight. A round
+tells at most ``MAX_PEERS`` mirrors, each once: by the id it announced, checked by its hello
+(``ask(expect=…)``), so one mirror at two addresses counts a wrong PIN once and a device claiming
+its id gets a hello and nothing else. Hellos share ``peers.MAX_HELLOS`` with the console, and a
+device in backoff in the shared ``PeerBook`` is skipped: a mirror that is down costs a round
+``peer_client.TOTAL_TIMEOUT_S`` at most, then is left alone for ``peers.PROVEN_RETRY_S``. A report
+that fails is not sent again: its mirror counts fewer, and still pauses with the first mirror
+that pauses and reaches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import httpx
+
+from kiosk.net.peer_client import WRONG_PINS_PATH, PeerError, ask
+from kiosk.net.peers import PeerBook
+from kiosk.net.throttle import MAX_FAILURES_ALL
+from kiosk.net.trust import PeerTrust
+
+_log = logging.getLogger(__name__)
+
+#: Mirrors told in one round (a store has a handful; a rogue's names must not make it a flood).
+MAX_PEERS = 32
+#: Addresses tried per mirror in one round, where it proved itself first.
+MAX_ADDRESSES = 3
+TIMEOUT_S = 1.5
+
+
+class PinReports:
+    """Reports this mirror's wrong PINs to the store's other mirrors, off the request path."""
+
+    def __init__(self, directory, peers: PeerBook) -> None:
+        self._directory = directory  # kiosk.net.discover.MirrorDirectory: where the others may be
+        self._peers = peers
+        self._trust: PeerTrust | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._lock = threading.Lock()  # the count is added to from the HTTP workers' threads
+        self._count = 0
+        self._paused = False
+        self._sent = 0
+        self._failed = 0
+
+    def wrong_pin(self, paused: bool) -> None:
+        """A wrong PIN was counted here (``paused``: it paused sign-in); any thread, never blocks."""
+        with self._lock:
+            self._count = min(self._count + 1, MAX_FAILURES_ALL)  # a peer counts no more than that at once
+            self._paused = self._paused or paused
+            loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return  # not started (no store secret): reports are dropped, the count here still holds
+        try:
+            loop.call_soon_threadsafe(wake.set)
+        except RuntimeError:  # the loop closed: the mirror is stopping
+            pass
+
+    def counts(self) -> tuple[int, int]:
+        """(reports a mirror took, reports that failed) since start, for metrics."""
+        with self._lock:
+            return self._sent, self._failed
+
+    async def async_start(self, trust: PeerTrust | None) -> None:
+        """Start sending, on this loop, with the app's peer trust (None: no store secret, nothing is sent)."""
+        if trust is None:
+            return
+        self._trust = trust
+        wake = asyncio.Event()
+        with self._lock:
+            self._loop, self._wake = asyncio.get_running_loop(), wake
+            if self._count:
+                wake.set()
+        self._task = asyncio.create_task(self._run(), name="pin-reports")
+
+    async def async_stop(self) -> None:
+        with self._lock:
+            self._loop = self._wake = None
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        wake = self._wake
+        while True:
+            await wake.wait()
+            wake.clear()
+            with self._lock:
+                count, paused, self._count, self._paused = self._count, self._paused, 0, False
+            if not count:
+                continue
+            try:
+                await self._round({"wrong_pins": count, "paused": paused})
+            except Exception as exc:  # the sender must outlive any one round
+                _log.error("reporting wrong PINs to the other mirrors failed: %s: %s", type(exc).__name__, exc,
+                           exc_info=exc)
+
+    async def _round(self, payload: dict) -> None:
+        mirrors = self._mirrors()
+        if not mirrors:
+            return
+        async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
+            told = await asyncio.gather(*(self._tell(client, mirror_id, addresses, payload)
+                                          for mirror_id, addresses in mirrors))
+        with self._lock:
+            self._sent += sum(told)
+            self._failed += len(told) - sum(told)
+
+    def _mirrors(self) -> list[tuple[str, list[str]]]:
+        """(announced id, addresses) of each other mirror; proven addresses first, those in backoff left out."""
+        found: dict[str, list[str]] = {}
+        for record in self._directory.mirrors() if self._directory is not None else []:
+            url = record.base_url()
+            if url is None or not record.mirror_id or record.mirror_id == self._trust.mirror_id:
+                continue  # a mirror announces its id; without one there is nothing to check the hello against
+            where = url.removeprefix("http://")
+            addresses = found.setdefault(record.mirror_id, [])
+            if where not in addresses and self._peers.waiting(where) is None:
+                addresses.append(where)
+        proven = self._peers.is_proven
+        mirrors = [(mirror_id, sorted(addresses, key=lambda w: not proven(w))[:MAX_ADDRESSES])
+                   for mirror_id, addresses in found.items() if addresses]
+        mirrors.sort(key=lambda m: not proven(m[1][0]))  # mirrors that proved themselves first
+        return mirrors[:MAX_PEERS]
+
+    async def _tell(self, client: httpx.AsyncClient, mirror_id: str, addresses: list[str], payload: dict) -> bool:
+        """Report to one mirror at the first of its addresses where it proves itself; whether it took it."""
+        for where in addresses:
+            try:
+                async with self._peers.slot():
+                    answer = await ask(client, self._trust, f"http://{where}", "POST", WRONG_PINS_PATH, payload,
+                                       expect=mirror_id)
+            except PeerError as exc:
+                self._note(where, exc)
+                continue
+            self._peers.proved(where, answer.peer_id)
+            if answer.status == 200:
+                return True
+            _log.info("the mirror at %s refused a report of wrong PINs (HTTP %d)", where, answer.status)
+            return False
+        return False
+
+    def _note(self, where: str, exc: PeerError) -> None:
+        """What a failed report teaches the shared book, as the console's overview would learn it."""
+        if exc.proven:  # it proved itself; what came after failed (an older mirror has no such route)
+            self._peers.proved(where, exc.proven)
+            hint = " (is its kiosk software older than this one's?)" if exc.untrusted else ""
+            _log.info("the mirror at %s did not take a report of wrong PINs: it %s%s", where, exc, hint)
+        elif exc.untrusted:
+            self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
+            self._peers.forget_answer(where)
+        elif exc.unreachable:
+            self._peers.failed(where, f"it {exc}")
+            _log.info("could not report wrong PINs to the mirror at %s: it %s", where, exc)
