@@ -42,9 +42,10 @@ window.consoleQueue = (() => {
   // down the looks the associate has scrolled; a new one is also read out (aria-live).
   function announceQueue(queue) {
     const open = queue.filter((q) => q.open);
-    const words = open.length === 1 ? "1 waiting for help" : `${open.length} waiting for help`;
     $("waiting").hidden = open.length === 0;
-    $("waiting").textContent = words;
+    // "2 waiting" on a phone's narrow header, " for help" left to screen readers there (.wide); one
+    // <span> for all the words, so that the pill's flex layout keeps the space before "for"
+    $("waiting").replaceChildren(el("span", {}, `${open.length} waiting`, el("span", { class: "wide", textContent: " for help" })));
     document.title = `${open.length ? `(${open.length}) ` : ""}${storeName} · Associate console`;
     if (heardRequests !== null) {
       const fresh = open.filter((q) => !heardRequests.has(q.id));

@@ -101,9 +101,10 @@ class Chromium:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
 
-    def phone(self) -> None:
-        """Behave like a phone: small portrait screen, touch, a mobile user agent."""
-        self.send("Emulation.setDeviceMetricsOverride", session=True, width=390, height=844, deviceScaleFactor=3, mobile=True)
+    def phone(self, width: int = 390, height: int = 844) -> None:
+        """Behave like a phone: small portrait screen (CSS px), touch, a mobile user agent."""
+        self.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height, deviceScaleFactor=3,
+                  mobile=True)
         self.send("Emulation.setTouchEmulationEnabled", session=True, enabled=True)
         self.send(
             "Emulation.setUserAgentOverride",
@@ -139,6 +140,13 @@ class Chromium:
                 return value
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {expression!r} (last value {value!r})")
+
+    def accessible_name(self, selector: str) -> str:
+        """The name a screen reader announces for the first element that matches ``selector``."""
+        root = self.send("DOM.getDocument", session=True, depth=0)["root"]["nodeId"]
+        node = self.send("DOM.querySelector", session=True, nodeId=root, selector=selector)["nodeId"]
+        ax = self.send("Accessibility.getPartialAXTree", session=True, nodeId=node, fetchRelatives=False)["nodes"]
+        return ax[0].get("name", {}).get("value", "")
 
     def close(self) -> None:
         try:
