@@ -24,7 +24,7 @@ from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, server_config
 from .test_api_compare import TRACKS, add_look, hold_renders, serving
 from .test_console import SHOWN
-from .test_console_touch import SMALL_TARGETS
+from .test_console_touch import SIDEWAYS, SMALL_TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +85,18 @@ def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
     slide(chromium, -90)
     hint = chromium.js(f"{PANES}.find(f => f.dataset.id === '{ids['partial']}').querySelector('.hint').textContent")
     assert "does not turn this far" in hint
+
+
+def test_side_by_side_fits_a_phone(mirror, chromium):
+    """Three looks side by side on a 360 px phone held upright: nothing past the screen's edges, every
+    control still big enough to tap."""
+    url, ids = mirror
+    chromium.phone(360, 740)
+    sign_in(chromium, url)
+    compare_looks(chromium, ids, "cw", "ccw", "partial")
+    chromium.wait(f"{PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
+    assert chromium.js(SIDEWAYS) == []
+    assert chromium.js(SMALL_TARGETS) == []
 
 
 def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
