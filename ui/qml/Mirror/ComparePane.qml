@@ -18,11 +18,7 @@ Item {
 
     readonly property real textSize: Math.max(14, Math.min(26, width * 0.05))
 
-    x: info.x
-    y: info.y
-    width: info.width
-    height: info.height
-    clip: true
+    clip: true  // placed by CompareView: where the core put it, made room for the messages
 
     Rectangle { anchors.fill: parent; color: "#151517" }
     Text {  // under the picture: seen only until the first frame arrives, or instead of it
@@ -78,7 +74,10 @@ Item {
                 id: labels
                 anchors.verticalCenter: parent.verticalCenter
                 x: 10
-                Text {
+                Text {  // when it was recorded, whole: smaller letters in a pane made narrow
+                    width: Math.min(implicitWidth, pane.width - pane.textSize * 1.7 - 52)
+                    fontSizeMode: Text.HorizontalFit
+                    minimumPixelSize: 10
                     color: "white"
                     font.pixelSize: pane.textSize
                     font.weight: Font.DemiBold

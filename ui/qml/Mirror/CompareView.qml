@@ -11,11 +11,12 @@ Item {
     required property ComparePump pump
     required property MirrorBridge mirror
     property real bottomInset: 16  // what the bottom bar keeps free below it (the status line)
+    property real messagesHeight: 0  // the mirror's messages standing at messagesBottom (0: none)
 
     // Where the panes go: what "Side by side" tells the core.
     readonly property alias paneArea: area
     // Where the mirror's messages stand while comparing: just above the bottom bar, clear of the
-    // panes' labels (each pane's top left) and of the buttons.
+    // panes' labels (each pane's top left) and of the buttons. The panes make room for them.
     readonly property real messagesBottom: bottomBar.y - 8
     readonly property real unit: Math.max(64, Math.min(width, height) * 0.09)  // touch target size
 
@@ -60,9 +61,35 @@ Item {
         anchors.rightMargin: 8
         anchors.bottomMargin: 16
 
+        // The core lays the panes out for the whole area. What stands above the bottom bar (the
+        // messages, a share note taller than the line it replaces) takes the area's bottom: then
+        // the panes move up, and shrink if they must, keeping every picture whole and its shape,
+        // so nothing covers a pane's picture or the hint at its foot. They grow back when it goes.
+        readonly property var block: {
+            var panes = view.compare.open ? view.compare.panes : [];
+            if (panes.length === 0)
+                return { top: 0, height: 0 };
+            var top = panes[0].y, bottom = 0;
+            for (var i = 0; i < panes.length; i++) {
+                top = Math.min(top, panes[i].y);
+                bottom = Math.max(bottom, panes[i].y + panes[i].height);
+            }
+            return { top: top, height: bottom - top };
+        }
+        readonly property real room: Math.max(height - view.messagesHeight, 1)  // 8 px clear of the messages
+        readonly property real fitting: block.height > room ? room / block.height : 1
+        property real fit: fitting
+        property real blockY: Math.max(0, Math.min(block.top, room - block.height * fitting))
+        Behavior on fit { NumberAnimation { duration: 180; easing.type: Easing.OutCubic } }
+        Behavior on blockY { NumberAnimation { duration: 180; easing.type: Easing.OutCubic } }
+
         Repeater {
             model: view.compare.open ? view.compare.panes : []
             delegate: ComparePane {
+                x: area.width / 2 + (info.x - area.width / 2) * area.fit
+                y: area.blockY + (info.y - area.block.top) * area.fit
+                width: info.width * area.fit
+                height: info.height * area.fit
                 pump: view.pump
                 mirrored: view.mirror.mirrored
                 covered: view.pump.covered[index] !== false

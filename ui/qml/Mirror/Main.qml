@@ -64,6 +64,7 @@ Window {
         pump: root.comparePump
         mirror: root.mirror
         bottomInset: root.bottomInset
+        messagesHeight: messages.visible ? messages.height : 0
     }
     Connections {
         target: root.compare
@@ -225,8 +226,9 @@ Window {
     // The messages, above the dialogs' shading: "Hello, Anna!" with the consent question, "Thank
     // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them). None on the
     // welcome screen: nobody is there to read them. While comparing they stand above its bottom
-    // bar: at the top they would cover the first panes' labels.
+    // bar (at the top they would cover the first panes' labels), and the panes make room for them.
     Column {
+        id: messages
         visible: !root.mirror.attract
         anchors.horizontalCenter: parent.horizontalCenter
         y: root.comparing ? compareView.messagesBottom - height : 72
