@@ -1,4 +1,4 @@
-"""Counts in plain words for people: "1 look", "3 looks", never "look(s)"."""
+"""Counts and lengths of time in plain words for people: "1 look", "3 looks", never "look(s)"; "15 min"."""
 
 from __future__ import annotations
 
@@ -7,3 +7,14 @@ def count(n: int, noun: str, plural: str = "") -> str:
     """``n`` and ``noun`` in the number that fits: count(1, "look") == "1 look", count(0, "entry",
     "entries") == "0 entries"."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def duration(seconds: float) -> str:
+    """A length of time, rounded to the unit that fits: "90 s", "15 min", "23 h", "3 days"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"

@@ -136,7 +136,8 @@ def check_mdns(ctx: Context) -> Result:
 
 def check_webhook(ctx: Context) -> Result:
     from kiosk.doctor.databases import read_only
-    from kiosk.net.outbox_status import duration, queue_problem, read_queue
+    from kiosk.net.outbox_status import queue_problem, read_queue
+    from kiosk.words import duration
 
     url = ctx.config.webhook.url
     if not url:

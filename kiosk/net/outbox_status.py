@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.words import duration
+
 if TYPE_CHECKING:
     from kiosk.net.db import NetworkDatabase
 
@@ -116,11 +118,3 @@ def queue_problem(queue: dict, last_error: str | None = None) -> str | None:
     return "; ".join(found) or None
 
 
-def duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"

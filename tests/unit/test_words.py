@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.recording.recovery import RecoveryReport
-from kiosk.words import count
+from kiosk.words import count, duration
 
 
 @pytest.mark.parametrize("n, text", [(0, "0 looks"), (1, "1 look"), (2, "2 looks")])
@@ -24,3 +24,8 @@ def test_the_recovery_summary_never_writes_s_in_brackets():
     assert "(s)" not in text and "(ies)" not in text
     assert text.startswith("1 interrupted recording saved, 0 too short or unreadable removed, 2 entries without a video")
     assert text.endswith(", 1 look restored from their record files")
+
+
+@pytest.mark.parametrize("seconds, text", [(13, "13 s"), (900, "15 min"), (84895, "24 h"), (3 * 86400, "3 days")])
+def test_a_length_of_time_takes_the_unit_that_fits(seconds, text):
+    assert duration(seconds) == text
