@@ -17,8 +17,8 @@ from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.stream import EventStreamResponse, TooManySubscribers
-from kiosk.net.throttle import sources
-from kiosk.words import count
+from kiosk.net.throttle import DAY, PEER, sources
+from kiosk.words import count, duration
 
 RETRY_AFTER_S = 5
 
@@ -227,15 +227,26 @@ def _utc(at: float | None) -> str:
 def sign_in_check(pause: PauseState) -> Check:
     """PIN sign-in open, or paused after too many wrong PINs from all addresses and the store's other mirrors."""
     if pause.paused_for_s:
-        started = "; another mirror of the store started the pause" if pause.by_peer else ""
-        return Check(ok=False, detail=f"PIN sign-in is paused for {count(pause.paused_for_s, 'more second')}: too many "
-                     f"wrong PINs from {sources(pause.addresses, pause.mirrors)} (someone may be guessing it){started}; "
-                     "the API token still signs in")
+        until = f"{duration(pause.paused_for_s)} more, until {_utc(time.time() + pause.paused_for_s)}"
+        if pause.cause == PEER:
+            why = "another mirror of the store paused its PIN sign-in"
+        elif pause.cause == DAY:
+            why = (f"{pause.day_max} wrong PINs within {duration(pause.day_window_s)}, the most the store takes in "
+                   f"that time, from {sources(pause.addresses, pause.mirrors)}")
+        else:
+            why = (f"{pause.max_failures} wrong PINs within {duration(pause.window_s)} from "
+                   f"{sources(pause.addresses, pause.mirrors)}")
+        started = "; another mirror of the store started the pause" if pause.by_peer and pause.cause != PEER else ""
+        return Check(ok=False, detail=f"PIN sign-in is paused for {until}: {why} (someone may be guessing it)"
+                     f"{started}; the API token still signs in")
     detail = "PIN sign-in open"
     if pause.recent_failures:
         detail += f"; {count(pause.recent_failures, 'wrong PIN')} in the last {round(pause.window_s / 60)} min"
         if pause.recent_reported:
             detail += f" ({pause.recent_reported} of them at other mirrors of the store)"
+    if pause.day_failures:
+        detail += (f"; {count(pause.day_failures, 'wrong PIN')} in the last {duration(pause.day_window_s)} "
+                   f"(PIN sign-in pauses at {pause.day_max})")
     if pause.pauses:
         detail += f"; paused {count(pause.pauses, 'time')} since start"
     return Check(ok=True, detail=detail)

@@ -13,8 +13,9 @@ the oldest dropped past ``MAX_SESSIONS``) ``on_end`` hears its key (``Auth.sessi
 hash, never the token), so the live event streams it opened are closed (``EventStream.end``).
 Wrong PINs and wrong bearer tokens are counted per client address (``throttle.FailureBook``);
 an address that used up its tries is refused until they age out, whatever it sends. Wrong PINs
-are also counted from all addresses together (``throttle.SignInPause``): past that limit every
-PIN sign-in is refused for a while, so spreading guesses over many addresses does not help.
+are also counted from all addresses together (``throttle.SignInPause``): past either of its limits
+(a burst within 5 minutes, a budget for the day) every PIN sign-in is refused for a while, so
+spreading guesses over many addresses, or over the day, does not help.
 The store's API token still signs in during such a pause: it cannot be guessed, and store IT
 must be able to get in. Each wrong PIN counted here is told to ``on_wrong_pin`` (which reports
 it to the store's other mirrors, ``pin_reports``), and those they report are counted here

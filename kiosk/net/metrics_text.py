@@ -13,6 +13,7 @@ import shutil
 import time
 
 from kiosk.net.context import NetContext
+from kiosk.net.throttle import DAY
 
 
 def number(value: float) -> str:
@@ -86,6 +87,15 @@ def render_metrics(ctx: NetContext) -> str:
     _line(out, "kiosk_pin_sign_in_paused_by_peer", "gauge",
           "1 while a PIN sign-in pause is on that another mirror of the store started.",
           int(pause.paused_for_s > 0 and pause.by_peer))
+    _line(out, "kiosk_pin_sign_in_paused_seconds", "gauge", "Seconds left of the PIN sign-in pause on (0: open).",
+          pause.paused_for_s)
+    _line(out, "kiosk_pin_sign_in_paused_by_day_limit", "gauge",
+          "1 while PIN sign-in is paused after the most wrong PINs the store takes in a day.",
+          int(pause.paused_for_s > 0 and pause.cause == DAY))
+    _line(out, "kiosk_pin_wrong_last_day", "gauge",
+          "Wrong PINs of the last day, here and at the store's other mirrors, towards the day's limit.",
+          pause.day_failures)
+    _line(out, "kiosk_pin_wrong_day_limit", "gauge", "Wrong PINs in a day that pause PIN sign-in.", pause.day_max)
     _line(out, "kiosk_pin_wrong_reported_total", "counter",
           "Wrong PINs the store's other mirrors reported to this one.", pause.reported)
     if ctx.pin_reports is not None:

@@ -7,23 +7,34 @@ when full, the address whose last failure is oldest is dropped, so a flood of ad
 bounded memory and can only make the throttle forget, never lock out the whole LAN.
 
 A guesser with many addresses (or one who changes address) gets past a per-address count, so
-wrong PINs are also counted from all addresses together (``SignInPause``): ``MAX_FAILURES_ALL``
-of them in ``FAILURE_WINDOW_ALL_S`` pause every PIN sign-in for ``PAUSE_S``, whatever it sends,
-and start counting afresh when the pause ends. A guesser then gets at most
-``MAX_FAILURES_ALL - 1`` guesses per ``FAILURE_WINDOW_ALL_S`` (staying under the limit beats
-setting off pauses), from any number of addresses: for a 4-digit PIN, about two days on
-average to find it, against hours before. The price: anyone on the LAN can keep PIN
-sign-in paused by sending wrong PINs. Sessions already signed in go on, and the store's token
-still signs in, so the pause is reported (health, metrics and one log line per pause) and
-never silent.
+wrong PINs are also counted from all addresses together (``SignInPause``), against two limits:
+
+- ``MAX_FAILURES_ALL`` in ``FAILURE_WINDOW_ALL_S`` pause every PIN sign-in for ``PAUSE_S``,
+  whatever it sends, and that count starts afresh when the pause ends. It stops a burst, but a
+  guesser who stays under it (``MAX_FAILURES_ALL - 1`` every ``FAILURE_WINDOW_ALL_S``) still gets
+  about 2,600 guesses a day: a 4-digit PIN in about two days on average.
+- ``MAX_FAILURES_DAY`` in ``FAILURE_WINDOW_DAY_S`` (a day) pause every PIN sign-in until fewer
+  are left in the day: until the oldest of them is a day old. That count is never cleared, so
+  it is a budget of guesses per day, however they are spread: a patient guesser gets
+  ``MAX_FAILURES_DAY`` a day (a 4-digit PIN in about 100 days on average, a 6-digit one in about
+  27 years), while a busy store's honest typos (20 associates, some 10 to 30 a day) stay under
+  it. Past it, each wrong PIN that is a day old makes room for one more.
+
+A pause lasts as long as the longer of the limits reached; nothing is counted during it (the
+PIN is not even compared, so a refusal tells nothing). The price: anyone on the LAN can keep PIN
+sign-in paused by sending wrong PINs, and ``MAX_FAILURES_DAY`` of them in an hour keep it paused
+for most of a day. Sessions already signed in go on, and the store's token still signs in, so
+the pause is reported (health, metrics and one log line per pause, saying which limit and until
+when) and never silent. Each count keeps only as many wrong PINs as its limit: bounded memory.
 
 Every mirror of a store has the same PIN, so the count is the store's: the other mirrors report
 the wrong PINs they count (``pin_reports``, over the signed peer protocol), and ``reported``
-counts them here as if they had come here, so a guesser gains nothing by spreading guesses over
-the mirrors. A report only ever adds to the count (a peer that holds the store secret can
-pause sign-in here, as anyone on the LAN can with wrong PINs, never open it), and a mirror that
-starts a pause says so in its report, so the others pause with it even if they missed some of
-its reports.
+counts them here in both counts as if they had come here, so a guesser gains nothing by spreading
+guesses over the mirrors. A report only ever adds to the count (a peer that holds the store
+secret can pause sign-in here, as anyone on the LAN can with wrong PINs, never open it), and a
+mirror that starts a pause says so in its report, so the others pause with it even if they
+missed some of its reports: for ``PAUSE_S`` at least, since no time crosses the wire; the day's
+limit pauses them for longer as their own day's count, fed by the same reports, reaches it.
 """
 
 from __future__ import annotations
@@ -35,6 +46,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.words import duration
+
 _log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
@@ -44,6 +57,8 @@ MAX_ADDRESSES = 4096
 MAX_FAILURES_ALL = 10  # wrong PINs from all addresses together...
 FAILURE_WINDOW_ALL_S = 300.0  # ...within this many seconds...
 PAUSE_S = 900.0  # ...pause every PIN sign-in this long
+MAX_FAILURES_DAY = 50  # wrong PINs from all addresses together...
+FAILURE_WINDOW_DAY_S = 24 * 3600.0  # ...within this many seconds pause PIN sign-in until fewer are left within it
 
 
 class Throttled(Exception):
@@ -113,11 +128,26 @@ class FailureBook:
 
 
 @dataclass(frozen=True)
+class PinLimits:
+    """How many wrong PINs the store takes from all addresses and mirrors together, and the pauses past them."""
+
+    max_failures: int = MAX_FAILURES_ALL
+    window_s: float = FAILURE_WINDOW_ALL_S
+    pause_s: float = PAUSE_S
+    day_max: int = MAX_FAILURES_DAY
+    day_window_s: float = FAILURE_WINDOW_DAY_S
+
+
+#: What started a pause: the short count, the day's count, or another mirror's pause.
+SHORT, DAY, PEER = "short", "day", "peer"
+
+
+@dataclass(frozen=True)
 class PauseState:
-    """Where the all-addresses count stands, for health and metrics."""
+    """Where the all-addresses counts stand, for health and metrics."""
 
     paused_for_s: int  # seconds left of the pause now on; 0: PIN sign-in is open
-    recent_failures: int  # wrong PINs counted towards the next pause (those within ``window_s``)
+    recent_failures: int  # wrong PINs counted towards the next short pause (those within ``window_s``)
     window_s: float
     pauses: int  # pauses since start
     addresses: int  # addresses that sent the failures behind the current (or last) pause, here
@@ -125,25 +155,25 @@ class PauseState:
     by_peer: bool = False  # the current (or last) pause was started by another mirror's report
     recent_reported: int = 0  # of ``recent_failures``, those other mirrors reported
     reported: int = 0  # wrong PINs other mirrors reported since start (counted or not)
+    cause: str = ""  # what started the current (or last) pause: SHORT, DAY or PEER; "" before the first
+    day_failures: int = 0  # wrong PINs within ``day_window_s``, towards the day's limit (at most ``day_max``)
+    day_max: int = MAX_FAILURES_DAY
+    day_window_s: float = FAILURE_WINDOW_DAY_S
+    max_failures: int = MAX_FAILURES_ALL  # within ``window_s``: a short pause
 
 
 class SignInPause:
     """Wrong PINs from all addresses, and from the store's other mirrors; too many pause every PIN sign-in."""
 
-    def __init__(
-        self,
-        max_failures: int = MAX_FAILURES_ALL,
-        window_s: float = FAILURE_WINDOW_ALL_S,
-        pause_s: float = PAUSE_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.pause_s = pause_s
+    def __init__(self, limits: PinLimits = PinLimits(), clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
         self._clock = clock
-        # (when, client address here or "", reporting mirror's id or "")
-        self._failures: deque[tuple[float, str, str]] = deque(maxlen=max_failures)
+        # (when, client address here or "", reporting mirror's id or ""); each count keeps only as
+        # many as its limit, so memory is bounded however many wrong PINs come
+        self._recent: deque[tuple[float, str, str]] = deque(maxlen=limits.max_failures)
+        self._day: deque[tuple[float, str, str]] = deque(maxlen=limits.day_max)
         self._until = 0.0
+        self._cause = ""
         self._pauses = 0
         self._addresses = 0
         self._mirrors = 0
@@ -162,59 +192,83 @@ class SignInPause:
         """Count one wrong PIN from ``client``; True when it starts a pause (logged once)."""
         now = self._clock()
         with self._lock:
-            self._forget_old(now)
-            self._failures.append((now, client, ""))
-            if len(self._failures) < self.max_failures:
-                return False
-            self._start(now)
-        self._log_pause()
-        return True
+            started = self._count(now, 1, client, "", False)
+        if started:
+            self._log_pause()
+        return started
 
     def reported(self, mirror: str, count: int, paused: bool) -> None:
-        """Count ``count`` wrong PINs another mirror of the store counted; ``paused``: they started
-        a pause there, so one starts here too. Nothing is counted during a pause, as here."""
+        """Count ``count`` wrong PINs another mirror of the store counted, in both counts; ``paused``:
+        they started a pause there, so one of ``pause_s`` at least starts here too. Nothing is
+        counted during a pause, as here."""
         now = self._clock()
         with self._lock:
             self._reported += count
             if now < self._until:
                 return
-            self._forget_old(now)
-            for _ in range(min(count, self.max_failures)):
-                self._failures.append((now, "", mirror))
-            if len(self._failures) < self.max_failures and not paused:
-                return
-            self._start(now, by_peer=mirror)
-        self._log_pause()
+            started = self._count(now, min(count, self.limits.day_max), "", mirror, paused)
+        if started:
+            self._log_pause()
 
     def state(self) -> PauseState:
         now = self._clock()
         with self._lock:
             self._forget_old(now)
             left = int(self._until - now) + 1 if now < self._until else 0
-            recent_reported = sum(1 for _, _, peer in self._failures if peer)
-            return PauseState(left, len(self._failures), self.window_s, self._pauses, self._addresses,
-                              self._mirrors, self._by_peer, recent_reported, self._reported)
+            recent_reported = sum(1 for _, _, peer in self._recent if peer)
+            return PauseState(left, len(self._recent), self.limits.window_s, self._pauses, self._addresses,
+                              self._mirrors, self._by_peer, recent_reported, self._reported, self._cause,
+                              len(self._day), self.limits.day_max, self.limits.day_window_s, self.limits.max_failures)
 
-    def _start(self, now: float, by_peer: str = "") -> None:
-        """Under the lock: pause now; ``by_peer``: the id of the mirror whose report started it."""
-        self._addresses = len({address for _, address, _ in self._failures if address})
-        self._mirrors = len({peer for _, _, peer in self._failures if peer} | ({by_peer} if by_peer else set()))
-        self._by_peer = bool(by_peer)
-        self._failures.clear()  # after the pause, a new pause needs as many new failures
-        self._until = now + self.pause_s
+    def _count(self, now: float, count: int, address: str, mirror: str, peer_paused: bool) -> bool:
+        """Under the lock: ``count`` wrong PINs from ``address`` here or reported by ``mirror``;
+        True when they start a pause: the longest of the limits they reach."""
+        self._forget_old(now)
+        for _ in range(count):
+            self._recent.append((now, address, mirror))
+            self._day.append((now, address, mirror))
+        reached = []
+        if len(self._day) == self.limits.day_max:  # until the oldest of them leaves the day: under the limit again
+            reached.append((self._day[0][0] + self.limits.day_window_s, DAY, self._day))
+        if len(self._recent) == self.limits.max_failures:
+            reached.append((now + self.limits.pause_s, SHORT, self._recent))
+        elif peer_paused:
+            reached.append((now + self.limits.pause_s, PEER, self._recent))
+        if not reached:
+            return False
+        until, cause, behind = max(reached, key=lambda limit: limit[0])
+        self._addresses = len({address for _, address, _ in behind if address})
+        self._mirrors = len({peer for _, _, peer in behind if peer} | ({mirror} if mirror else set()))
+        self._by_peer = bool(mirror)
+        self._cause = cause
+        self._recent.clear()  # after any pause, a short pause needs as many new failures; the day's count goes on
+        self._until = until
         self._pauses += 1
+        return True
 
     def _log_pause(self) -> None:
         with self._lock:
-            addresses, mirrors = self._addresses, self._mirrors
+            left = self._until - self._clock()
+            cause, addresses, mirrors = self._cause, self._addresses, self._mirrors
+        limits = self.limits
+        if cause == DAY:
+            why = (f"{limits.day_max} wrong PINs within {duration(limits.day_window_s)}, the most the store takes "
+                   f"in that time, from {sources(addresses, mirrors)}")
+        elif cause == SHORT:
+            why = f"{limits.max_failures} wrong PINs within {duration(limits.window_s)} from {sources(addresses, mirrors)}"
+        else:
+            why = "another mirror of the store paused its PIN sign-in"
         # no address, no mirror id and no PIN in the log: how many is what store IT needs to know
-        _log.warning("PIN sign-in paused for %d min: too many wrong PINs within %d min from %s "
-                     "(someone may be guessing the PIN; the API token still signs in)",
-                     round(self.pause_s / 60), round(self.window_s / 60), sources(addresses, mirrors))
+        until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + left))
+        _log.warning("PIN sign-in paused for %s, until %s: %s (someone may be guessing the PIN; the API token "
+                     "still signs in)", duration(left), until, why)
 
     def _forget_old(self, now: float) -> None:
-        while self._failures and now - self._failures[0][0] > self.window_s:
-            self._failures.popleft()
+        while self._recent and now - self._recent[0][0] > self.limits.window_s:
+            self._recent.popleft()
+        # ``>=``: a day pause ends (``check``) just as its oldest wrong PIN leaves the count
+        while self._day and now - self._day[0][0] >= self.limits.day_window_s:
+            self._day.popleft()
 
 
 def sources(addresses: int, mirrors: int) -> str:

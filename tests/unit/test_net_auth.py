@@ -16,7 +16,15 @@ from kiosk.net.auth import (
     api_token,
 )
 from kiosk.errors import NetServiceError
-from kiosk.net.throttle import FAILURE_WINDOW_ALL_S, MAX_FAILURES_ALL, PAUSE_S, FailureBook
+from kiosk.net.throttle import (
+    DAY,
+    FAILURE_WINDOW_ALL_S,
+    FAILURE_WINDOW_DAY_S,
+    MAX_FAILURES_ALL,
+    MAX_FAILURES_DAY,
+    PAUSE_S,
+    FailureBook,
+)
 
 
 class Clock:
@@ -310,3 +318,133 @@ def test_a_report_is_told_only_for_a_wrong_pin_counted_here():
     quiet = []
     assert Auth("t" * 32, pin="", on_wrong_pin=quiet.append).sign_in("0000", "10.0.9.60") is None
     assert quiet == []  # a mirror without a PIN has no guess of the store's PIN to report
+
+
+DAY_S = FAILURE_WINDOW_DAY_S  # a day
+
+
+def _guess_patiently(auth: Auth, clock: Clock, for_s: float, first: int = 0) -> int:
+    """A guesser who stays under the short limit: 9 wrong PINs every 5 min, each from an address of its
+    own, for ``for_s`` seconds, going on when refused; how many were compared (answered 401)."""
+    answered, guess = 0, first
+    end = clock.now + for_s
+    while clock.now < end:
+        for _ in range(MAX_FAILURES_ALL - 1):
+            guess += 1
+            try:
+                assert auth.sign_in(f"{guess:06d}", f"10.{guess // 65536 % 256}.{guess // 256 % 256}.{guess % 256}") is None
+            except Throttled:
+                continue
+            answered += 1
+        clock.now += FAILURE_WINDOW_ALL_S + 1
+    return answered
+
+
+def test_a_guesser_under_the_short_limit_is_paused_for_the_rest_of_the_day(caplog):
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    start = clock.now
+    assert _guess_patiently(auth, clock, 6 * FAILURE_WINDOW_ALL_S) == MAX_FAILURES_DAY  # not ~2,600 a day
+    state = auth.pin_pause()
+    assert state.cause == DAY and state.pauses == 1 and state.day_failures == MAX_FAILURES_DAY
+    assert state.paused_for_s == int(start + DAY_S - clock.now) + 1  # until the first is a day old
+    assert state.addresses == MAX_FAILURES_DAY and state.mirrors == 0
+    with pytest.raises(Throttled) as info:
+        auth.sign_in("482913", "10.9.0.1")  # the right PIN: refused all the same, not compared
+    assert "on this mirror" in str(info.value) and info.value.retry_after == state.paused_for_s
+    assert auth.sign_in("t" * 32, "10.9.0.2")  # the store's token still signs in
+    paused = [r.getMessage() for r in caplog.records if "PIN sign-in paused" in r.getMessage()]
+    assert len(paused) == 1, paused
+    assert f"{MAX_FAILURES_DAY} wrong PINs within 24 h" in paused[0] and " UTC: " in paused[0], paused[0]
+    assert "482913" not in caplog.text and "10.0." not in caplog.text
+
+
+def test_the_days_pause_ends_when_its_oldest_wrong_pin_is_a_day_old():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    start = clock.now
+    assert _guess_patiently(auth, clock, 6 * FAILURE_WINDOW_ALL_S) == MAX_FAILURES_DAY
+    clock.now = start + DAY_S - 1
+    with pytest.raises(Throttled):
+        auth.sign_in("482913", "10.9.1.1")
+    clock.now = start + DAY_S  # the first nine leave the day: room for nine, no more
+    state = auth.pin_pause()
+    assert state.paused_for_s == 0 and state.day_failures == MAX_FAILURES_DAY - (MAX_FAILURES_ALL - 1)
+    assert auth.sign_in("482913", "10.9.1.1")  # the associate signs in
+    for i in range(MAX_FAILURES_ALL - 1):
+        assert auth.sign_in(f"{i:06d}", f"10.9.2.{i}") is None
+    with pytest.raises(Throttled) as info:  # the limit again: paused until the next nine are a day old
+        auth.sign_in("482913", "10.9.1.1")
+    assert info.value.retry_after == int(FAILURE_WINDOW_ALL_S + 1) + 1
+    assert auth.pin_pause().cause == DAY and auth.pin_pause().pauses == 2
+    # over days, a patient guesser gets the day's limit a day, however the guesses are spread
+    assert _guess_patiently(auth, clock, 3 * DAY_S, first=1000) <= 3 * MAX_FAILURES_DAY
+
+
+def test_a_busy_stores_honest_typos_never_pause_sign_in():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    # 20 associates, 100 sign-ins a day, a typo before one in three: 34 a day, more than expected
+    most = 0
+    for n in range(3 * 100):
+        associate = f"10.8.0.{n % 20}"
+        if n % 3 == 0:
+            assert auth.sign_in("482931", associate) is None
+        assert auth.sign_in("482913", associate)
+        most = max(most, auth.pin_pause().day_failures)
+        clock.now += DAY_S / 100
+    assert auth.pin_pause().pauses == 0 and most == 34 < MAX_FAILURES_DAY
+
+
+def test_wrong_pins_other_mirrors_report_count_towards_the_day(caplog):
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    start = clock.now
+    for _ in range(5):  # a patient guesser at another mirror: its reports, nine every 5 min
+        auth.peer_wrong_pins("mirror-b", MAX_FAILURES_ALL - 1, paused=False)
+        clock.now += FAILURE_WINDOW_ALL_S + 1
+    assert auth.pin_pause().paused_for_s == 0 and auth.pin_pause().day_failures == 45
+    for i in range(MAX_FAILURES_DAY - 45):
+        assert auth.sign_in(f"{i:06d}", f"10.7.0.{i}") is None
+    state = auth.pin_pause()
+    assert state.cause == DAY and state.paused_for_s == int(start + DAY_S - clock.now) + 1
+    assert (state.addresses, state.mirrors, state.by_peer) == (5, 1, False)
+    assert "from 5 addresses and 1 other mirror of the store" in caplog.text and "mirror-b" not in caplog.text
+    auth.peer_wrong_pins("mirror-b", MAX_FAILURES_ALL - 1, paused=True)  # during the pause: nothing counted
+    assert auth.pin_pause().day_failures == MAX_FAILURES_DAY and auth.pin_pause().pauses == 1
+
+    other = Auth("t" * 32, pin="482913", clock=clock)  # its day's count at the limit but one…
+    for _ in range(MAX_FAILURES_DAY - 1):
+        other.peer_wrong_pins("mirror-c", 1, paused=False)
+        clock.now += FAILURE_WINDOW_ALL_S / 2
+    other.peer_wrong_pins("mirror-c", 1, paused=True)  # …a report that paused there pauses here for the day
+    state = other.pin_pause()
+    assert state.cause == DAY and state.by_peer and state.paused_for_s > DAY_S - 49 * FAILURE_WINDOW_ALL_S / 2 - 1
+    assert state.paused_for_s > PAUSE_S
+
+
+def test_a_guesser_going_round_the_stores_mirrors_is_paused_for_the_day_on_every_one():
+    from kiosk.net.api_status import sign_in_check
+
+    clock = Clock()
+    told = []
+    mirrors = _store(3, clock, told)
+    answered, guess = 0, 0
+    for _ in range(12):  # three wrong PINs to each mirror every 5 min: nine for the store
+        for i in range(MAX_FAILURES_ALL - 1):
+            guess += 1
+            try:
+                assert mirrors[i % 3].sign_in(f"{guess:06d}", f"10.6.0.{guess}") is None
+                answered += 1
+            except Throttled:
+                pass
+        clock.now += FAILURE_WINDOW_ALL_S + 1
+    assert answered == MAX_FAILURES_DAY
+    for auth in mirrors:
+        state = auth.pin_pause()
+        assert state.cause == DAY and state.paused_for_s > DAY_S - 12 * (FAILURE_WINDOW_ALL_S + 1)
+        with pytest.raises(Throttled):
+            auth.sign_in("482913", "10.6.1.1")
+        detail = sign_in_check(state).detail
+        assert f"{MAX_FAILURES_DAY} wrong PINs within 24 h" in detail and " UTC: " in detail, detail
+    assert [paused for _, paused in told].count(True) == 1  # the fiftieth, where it was compared

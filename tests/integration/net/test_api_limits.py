@@ -193,6 +193,8 @@ def test_guessing_the_pin_from_many_addresses_pauses_pin_sign_in(fresh, server_l
     assert "127.0.0." not in health.text and PIN not in health.text
     metrics = httpx.get(fresh.url + "/api/v1/metrics").text
     assert "kiosk_pin_sign_in_paused 1" in metrics and "kiosk_pin_sign_in_pauses_total 1" in metrics
+    assert "kiosk_pin_sign_in_paused_by_day_limit 0" in metrics and "kiosk_pin_wrong_last_day 10" in metrics
+    assert "10 wrong PINs within 5 min" in sign_in["detail"]  # which limit paused it
     logged = [r.getMessage() for r in server_logs.records if "PIN sign-in paused" in r.getMessage()]
     assert len(logged) == 1, logged  # once per pause, however many refusals follow
     assert "127.0.0." not in logged[0] and PIN not in logged[0]

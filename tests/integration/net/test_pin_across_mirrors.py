@@ -142,7 +142,9 @@ def test_a_report_not_signed_by_a_mirror_of_the_store_is_refused(mirror, tmp_pat
     assert _report(mirror, rogue, one, peer_nonce).status_code == 401  # the nonce is spent: no replay
     assert _report(mirror, rogue, b'{"wrong_pins":1,"pin":"1234"}').status_code == 422  # only how many, and paused
     assert _report(mirror, rogue, b'{"wrong_pins":11}').status_code == 422
-    assert _sign_in(mirror)["detail"] == "PIN sign-in open; 1 wrong PIN in the last 5 min (1 of them at other mirrors of the store)"
+    assert _sign_in(mirror)["detail"] == ("PIN sign-in open; 1 wrong PIN in the last 5 min (1 of them at other mirrors "
+                                          "of the store); 1 wrong PIN in the last 24 h (PIN sign-in pauses at 50)")
+    assert _metric(mirror, "kiosk_pin_wrong_last_day") == 1
     assert _metric(mirror, "kiosk_pin_wrong_reported_total") == 1
     with from_address() as tablet:
         assert tablet.post(mirror.url + "/console/api/sign-in", json={"secret": PIN}).status_code == 200
