@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
+from kiosk.net.throttle import MAX_FAILURES_DAY
 
 SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself accepts 4 to 12
 
@@ -26,9 +27,10 @@ def check_config(ctx: Context) -> list[Result]:
         results.append(ok("api-token", "An API token is set." if token else "A console PIN is set (no API token)."))
     if api.pin and len(api.pin) < SAFE_PIN_DIGITS:
         # a warning, not an error: 4 to 12 digits has always been valid, and mirrors in use have such PINs
+        days = 10 ** len(api.pin) / 2 / MAX_FAILURES_DAY  # half the PINs tried, on average
         results.append(warning("api-pin", f"The console PIN has only {len(api.pin)} digits: someone on the LAN "
-                               "guessing it at the rate the mirror allows (10 wrong PINs, then a 15-minute pause) "
-                               "could find a 4-digit PIN in days.",
+                               f"guessing it at the rate the store's mirrors allow ({MAX_FAILURES_DAY} wrong PINs a "
+                               f"day) could find it in about {days:,.0f} days on average.",
                                f"Use {SAFE_PIN_DIGITS} to 12 digits in api.pin (the same on every mirror of the store; "
                                "scripts/provision --pin sets it)."))
     return results
