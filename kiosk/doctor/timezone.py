@@ -27,11 +27,11 @@ ENV_HINT = (f"Remove the TZ line from {SYSTEM_ENV_FILE} so that the kiosk follow
 
 
 def check_timezone(ctx: Context) -> Result:
-    system = read_zone(ctx, (ctx.local_zone or (lambda: system_zone(ctx)))())
+    system = read_zone(ctx.root, (ctx.local_zone or (lambda: system_zone(ctx.root)))())
     hours = parse_opening_hours(ctx.config.display.opening_hours)
-    tz = kiosk_env_tz(ctx)
+    tz = kiosk_env_tz(ctx.root, SYSTEM_ENV_FILE)
     if tz is not None:
-        kiosk = read_zone(ctx, tz, as_tz=True)
+        kiosk = read_zone(ctx.root, tz, as_tz=True)
         if (not kiosk.found and kiosk.name != system.name) or kiosk.same_as != system.same_as:
             return _kiosk_env_zone(ctx, kiosk, system, hours)
     return _system_zone(ctx, system, hours)

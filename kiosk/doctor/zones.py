@@ -1,12 +1,18 @@
-"""Which zone glibc reads local time in, found in the files under the doctor's root, never Python's.
+"""Which zone glibc reads local time in, found in the files under a root, never Python's.
 
 glibc takes the zone from ``$TZ`` when it is set (the kiosk's comes from its units'
 ``EnvironmentFile=``, ``kiosk.env``), else from ``/etc/localtime``: a link into the zone data, or
 a copy of one of its files, which is named here by the zone file with the same bytes. A ``TZ`` is
 a zone's name (perhaps after a ":"), a zone file's absolute path, or a POSIX rule such as
 ``CET-1CEST,M3.5.0,M10.5.0/3``; an empty one, and one that is none of these, is UTC without a
-word. The names of UTC are listed once, in ``utc-names`` beside this module, which
-scripts/provision reads too: it runs before any kiosk is installed, so it cannot ask this module.
+word. The names of UTC are listed once, in ``utc-names`` beside this module.
+
+scripts/provision asks the same questions before any kiosk or virtual environment exists, so this
+module needs the standard library alone and runs as a file too, with the system's python3:
+
+    python3 -I kiosk/doctor/zones.py system ROOT     prints the zone /etc/localtime gives ("" unset)
+    python3 -I kiosk/doctor/zones.py tz ROOT FILE    prints the TZ that FILE gives; exit 1 when none
+    python3 -I kiosk/doctor/zones.py utc NAME        exit 0 when NAME is a name of UTC or ""
 """
 
 from __future__ import annotations
@@ -16,13 +22,11 @@ import io
 import os
 import stat
 import struct
+import sys
 import zoneinfo
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-
-from kiosk.config import SYSTEM_ENV_FILE
-from kiosk.doctor.check import Context
 
 ZONEINFO = "/usr/share/zoneinfo"
 COPIED = "/etc/localtime"  # the zone of a copied /etc/localtime that no zone file matches, by its path
@@ -53,8 +57,8 @@ class Zone:
     same_as: bytes | str = "UTC"  # two zones with the same one give the same local time
 
 
-def read_zone(ctx: Context, name: str, as_tz: bool = False) -> Zone:
-    """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``ctx.root``.
+def read_zone(root: Path, name: str, as_tz: bool = False) -> Zone:
+    """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``root``.
 
     ``as_tz``: ``name`` is a ``$TZ``, which may be a POSIX rule too; /etc/localtime's never is.
     """
@@ -62,7 +66,7 @@ def read_zone(ctx: Context, name: str, as_tz: bool = False) -> Zone:
         name = name.removeprefix(":")
     if is_utc(name):
         return Zone(name)
-    data = _zone_file(ctx, name if name.startswith("/") else f"{ZONEINFO}/{name}")
+    data = _zone_file(root, name if name.startswith("/") else f"{ZONEINFO}/{name}")
     if data is not None:
         rules = _from_tzif(data, name)
         if rules is not None:
@@ -71,29 +75,29 @@ def read_zone(ctx: Context, name: str, as_tz: bool = False) -> Zone:
     return Zone(name, rules, found=rules is not None, same_as=name if rules else "UTC")
 
 
-def system_zone(ctx: Context) -> str:
+def system_zone(root: Path) -> str:
     """The zone /etc/localtime gives: the one it links to, or a copy's by its bytes; "" unset, ``COPIED`` unnamed."""
-    link = ctx.path("/etc/localtime")
+    link = _under(root, "/etc/localtime")
     if link.is_symlink():
         _, into, name = os.readlink(link).partition("zoneinfo/")
         return name if into else ""
-    data = _zone_file(ctx, "/etc/localtime")
+    data = _zone_file(root, "/etc/localtime")
     if data is None:
         return ""
     try:  # Debian names a copied zone in /etc/timezone; glibc reads the bytes, so they must agree
-        named = ctx.path("/etc/timezone").read_text().strip()
+        named = _under(root, "/etc/timezone").read_text().strip()
     except (OSError, UnicodeDecodeError):
         named = ""
-    if named and _zone_file(ctx, f"{ZONEINFO}/{named}") == data:
+    if named and _zone_file(root, f"{ZONEINFO}/{named}") == data:
         return named
     # /etc/timezone left behind by an update of the zone data still names the zone meant
-    return _same_bytes(ctx, data) or named or COPIED
+    return _same_bytes(root, data) or named or COPIED
 
 
-def kiosk_env_tz(ctx: Context) -> str | None:
-    """The TZ that kiosk.env gives the kiosk, read as systemd reads an ``EnvironmentFile=``; None when it gives none."""
+def kiosk_env_tz(root: Path, env_file: str | Path) -> str | None:
+    """The TZ that ``env_file`` (kiosk.env) gives the kiosk, read as systemd reads it; None when it gives none."""
     try:
-        text = ctx.path(str(SYSTEM_ENV_FILE)).read_text(errors="replace")
+        text = _under(root, str(env_file)).read_text(errors="replace")
     except OSError:
         return None
     tz = None
@@ -107,10 +111,15 @@ def kiosk_env_tz(ctx: Context) -> str | None:
     return tz
 
 
-def _zone_file(ctx: Context, path: str) -> bytes | None:
-    """A compiled zone file's bytes (a "TZif" file) at ``path`` under ``ctx.root``; None when there is none."""
+def _under(root: Path, absolute: str) -> Path:
+    """``absolute`` (e.g. /etc/localtime) under ``root``."""
+    return root / absolute.lstrip("/")
+
+
+def _zone_file(root: Path, path: str) -> bytes | None:
+    """A compiled zone file's bytes (a "TZif" file) at ``path`` under ``root``; None when there is none."""
     try:
-        with ctx.path(path).open("rb") as fh:
+        with _under(root, path).open("rb") as fh:
             data = fh.read(_MAX_BYTES)
     except OSError:
         return None
@@ -131,9 +140,9 @@ def _rule_only(rule: str) -> bytes:
     return block + block + b"\n" + rule.encode(errors="replace") + b"\n"
 
 
-def _same_bytes(ctx: Context, data: bytes) -> str:
+def _same_bytes(root: Path, data: bytes) -> str:
     """The zone whose file under the zone data has ``data`` as bytes, canonical names first; "" when none has."""
-    top = ctx.path(ZONEINFO)
+    top = _under(root, ZONEINFO)
     matches = []
     for path in _zone_files(top):
         try:
@@ -144,7 +153,7 @@ def _same_bytes(ctx: Context, data: bytes) -> str:
             continue
     if not matches:
         return ""
-    canonical = _canonical_names(ctx)
+    canonical = _canonical_names(root)
     return min(matches, key=lambda name: (name not in canonical, "/" not in name, name))
 
 
@@ -161,10 +170,31 @@ def _zone_files(top: Path):
             yield os.path.join(folder, file)
 
 
-def _canonical_names(ctx: Context) -> frozenset[str]:
+def _canonical_names(root: Path) -> frozenset[str]:
     """The zones (not links) tzdata.zi lists: ``Etc/UTC`` rather than ``UTC`` or ``Zulu``."""
     try:
-        text = ctx.path(f"{ZONEINFO}/tzdata.zi").read_text(errors="replace")
+        text = _under(root, f"{ZONEINFO}/tzdata.zi").read_text(errors="replace")
     except OSError:
         return frozenset()
     return frozenset(line.split()[1] for line in text.splitlines() if line.startswith("Z ") and len(line.split()) > 1)
+
+
+def main(argv: list[str]) -> int:
+    """scripts/provision's questions (see the module's docstring); 2 and the usage for anything else."""
+    if len(argv) == 2 and argv[0] == "system":
+        print(system_zone(Path(argv[1])))
+        return 0
+    if len(argv) == 3 and argv[0] == "tz":
+        tz = kiosk_env_tz(Path(argv[1]), argv[2])
+        if tz is None:
+            return 1
+        print(tz)
+        return 0
+    if len(argv) == 2 and argv[0] == "utc":
+        return 0 if is_utc(argv[1]) else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,24 @@ def test_the_names_of_utc_are_written_once():
     tracked = subprocess.run(["git", "grep", "--untracked", "-l", "Greenwich", "--", "kiosk", "scripts"], cwd=ROOT,
                              capture_output=True, text=True, check=False).stdout.split()
     assert tracked == ["kiosk/doctor/utc-names"]
+
+
+# -- scripts/provision asks the same module, run as a file before any virtual environment exists -------
+
+
+def test_the_zones_module_runs_as_a_file_with_the_standard_library_alone(tmp_path):
+    def zones(*args: str) -> subprocess.CompletedProcess:
+        # -I: not the project's folders, -S: no site-packages (no pydantic, no kiosk package)
+        return subprocess.run([sys.executable, "-I", "-S", str(ROOT / "kiosk/doctor/zones.py"), *args],
+                              capture_output=True, text=True, check=False, timeout=30)
+
+    zone_data(tmp_path, "America/New_York", "Europe/Paris")
+    copied_localtime(tmp_path, "Europe/Paris")
+    put(tmp_path, ENV_FILE, "TZ=':America/New_York'\n")
+    assert zones("system", str(tmp_path)).stdout == "Europe/Paris\n"
+    done = zones("tz", str(tmp_path), ENV_FILE)
+    assert (done.returncode, done.stdout, done.stderr) == (0, ":America/New_York\n", "")
+    assert zones("tz", str(tmp_path), "/etc/smartmirror/none.env").returncode == 1
+    assert zones("utc", "Etc/Zulu").returncode == 0 and zones("utc", "").returncode == 0
+    assert zones("utc", "Europe/Paris").returncode == 1
+    assert zones("nonsense").returncode == 2
