@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_doctor_checks import zone_data
+
 ROOT = Path(__file__).resolve().parents[2]
 PROVISION = ROOT / "scripts" / "provision"
 TOKEN = "t0ken-" + "x" * 40
@@ -263,6 +265,35 @@ def test_opening_hours_read_as_utc_are_pointed_out_until_a_zone_is_given(tmp_pat
     assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/America/New_York"
     assert (tree / "etc/timezone").read_text() == "America/New_York\n"
     assert "read as UTC" not in provision("--root", str(tree)).stdout
+
+
+def tree_with_hours(tmp_path: Path) -> Path:
+    """A tree whose settings have opening hours, with a little zone data of its own (dry runs only)."""
+    tree = tmp_path / "root"
+    (tree / "etc/smartmirror").mkdir(parents=True)
+    example = (ROOT / "docs/kiosk.example.toml").read_text()
+    (tree / "etc/smartmirror/kiosk.toml").write_text(example.replace('opening_hours = ""', 'opening_hours = "Mo-Sa 09:00-20:00"'))
+    zone_data(tree, "America/New_York", "Europe/Paris", "Etc/UTC")
+    return tree
+
+
+def test_a_copied_localtime_is_named_by_its_bytes_as_kiosk_doctor_names_it(tmp_path):
+    """/etc/localtime copied from the zone data, without /etc/timezone: glibc reads the copy's zone, not UTC."""
+    tree = tree_with_hours(tmp_path)
+    shutil.copyfile(tree / "usr/share/zoneinfo/America/New_York", tree / "etc/localtime")
+    assert "read as UTC" not in provision("--root", str(tree), "--dry-run").stdout
+    res = provision("--root", str(tree), "--timezone", "Europe/Paris", "--dry-run")
+    assert "would set the time zone to Europe/Paris (was America/New_York, a copied /etc/localtime): /etc/localtime ->" in res.stdout
+
+    shutil.copyfile(tree / "usr/share/zoneinfo/Etc/UTC", tree / "etc/localtime")
+    assert ('the time zone is Etc/UTC, so the opening hours "Mo-Sa 09:00-20:00" are read as UTC: '
+            "--timezone Area/City sets the store's zone") in provision("--root", str(tree), "--dry-run").stdout
+
+    if not Path("/usr/share/zoneinfo/Asia/Tokyo").is_file():
+        pytest.skip("this machine has no zone data for Asia/Tokyo (tzdata)")
+    shutil.copyfile("/usr/share/zoneinfo/Asia/Tokyo", tree / "etc/localtime")  # not in the tree's zone data
+    res = provision("--root", str(tree), "--timezone", "Europe/Paris", "--dry-run")
+    assert "(was a copied /etc/localtime that matches no zone file)" in res.stdout and "read as UTC" not in res.stdout
 
 
 def test_refuses_a_system_that_is_not_debian_and_a_user_who_is_not_root(tmp_path):
