@@ -296,6 +296,39 @@ def test_a_copied_localtime_is_named_by_its_bytes_as_kiosk_doctor_names_it(tmp_p
     assert "(was a copied /etc/localtime that matches no zone file)" in res.stdout and "read as UTC" not in res.stdout
 
 
+def test_a_tz_in_kiosk_env_that_overrides_the_timezone_for_the_kiosk_is_said_plainly(tmp_path):
+    tree = tree_with_hours(tmp_path)
+    env = tree / "etc/smartmirror/kiosk.env"
+    env.write_text("KIOSK_LOG_LEVEL=debug\nTZ=Europe/Paris\n")
+    warning = ("TZ=Europe/Paris in /etc/smartmirror/kiosk.env overrides the system's time zone for the kiosk, so the "
+               "kiosk will not follow --timezone America/New_York: remove that line, then restart the kiosk "
+               "(sudo systemctl restart smartmirror-kiosk)")
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+    assert warning in res.stdout and "would set the time zone to America/New_York" in res.stdout
+    # said too when the system's zone is already the one asked for
+    (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/America/New_York")
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+    assert warning in res.stdout and "would set the time zone" not in res.stdout
+    for text in ("TZ=America/New_York\n", 'TZ=":America/New_York"\n', "#TZ=Europe/Paris\n", "KIOSK_LOG_LEVEL=debug\n"):
+        env.write_text(text)
+        assert "kiosk.env" not in provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run").stdout, text
+
+
+def test_the_opening_hours_note_follows_the_zone_kiosk_env_gives_the_kiosk(tmp_path):
+    tree = tree_with_hours(tmp_path)
+    (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")
+    env = tree / "etc/smartmirror/kiosk.env"
+    env.write_text("TZ=America/New_York\n")
+    assert "read as UTC" not in provision("--root", str(tree), "--dry-run").stdout
+
+    (tree / "etc/localtime").unlink()
+    (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/America/New_York")
+    env.write_text("TZ=\n")
+    assert ('TZ= in /etc/smartmirror/kiosk.env gives the kiosk UTC, so the opening hours "Mo-Sa 09:00-20:00" are read '
+            "as UTC: remove that line so that the kiosk follows the system's zone (--timezone Area/City sets it)"
+            ) in provision("--root", str(tree), "--dry-run").stdout
+
+
 def test_refuses_a_system_that_is_not_debian_and_a_user_who_is_not_root(tmp_path):
     tree = tmp_path / "ubuntu"
     (tree / "etc").mkdir(parents=True)
