@@ -15,10 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.integration.faults.waiting import wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -94,7 +95,7 @@ class Lab:
             _run("ip", "-n", ns, "link", "set", veth, "up")
         (self.tmp / "dbus.conf").write_text(DBUS_CONF.format(socket=self.bus))
         self.spawn(self.ns_b, "dbus-daemon", "--config-file", str(self.tmp / "dbus.conf"), "--nofork", "--nopidfile")
-        _wait(lambda: self.bus.exists(), 10, "the private D-Bus daemon did not start")
+        wait_for(lambda: self.bus.exists(), 10, "the private D-Bus daemon did not start")
         (self.tmp / "avahi.conf").write_text(AVAHI_CONF.format(suffix=self.suffix, iface=self.veth_b))
         os.makedirs("/run/avahi-daemon", exist_ok=True)  # mount point only; a tmpfs covers it below
         self.spawn(
@@ -102,7 +103,7 @@ class Lab:
             f"mount -t tmpfs tmpfs /run/avahi-daemon && exec avahi-daemon -f {self.tmp / 'avahi.conf'} "
             "--no-drop-root --no-chroot --no-rlimits --no-proc-title",
         )
-        _wait(lambda: self.avahi_ready(), 15, "avahi-daemon did not come up in the namespace")
+        wait_for(lambda: self.avahi_ready(), 15, "avahi-daemon did not come up in the namespace")
 
     def avahi_ready(self) -> bool:
         res = self.in_ns(self.ns_b, "avahi-browse", "-pt", "_nothing._tcp", check=False, timeout=10)
@@ -141,15 +142,6 @@ class Lab:
                     proc.wait(5)
         for ns in (self.ns_a, self.ns_b):
             _run("ip", "netns", "del", ns, check=False)  # takes the veth pair with it
-
-
-def _wait(predicate, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(message)
 
 
 def _avahi_records(lab: Lab) -> list[dict]:
@@ -209,7 +201,7 @@ def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp
         found = {r["name"]: r for r in _avahi_records(lab)}
         return found if set(names) <= set(found) else None
 
-    _wait(lambda: avahi_sees([NAME]), 20, "avahi-browse in the other namespace never saw the mirror")
+    wait_for(lambda: avahi_sees([NAME]), 20, "avahi-browse in the other namespace never saw the mirror")
     rec = avahi_sees([NAME])[NAME]
     assert rec["address"] == lab.addr_a
     assert rec["txt"]["api"] == "/api/v1"
@@ -230,7 +222,7 @@ def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp
     # a second mirror with the same name, on the other side of the link, must rename itself
     _, second = lab.mirror(lab.ns_b, lab.addr_b, tmp_path / "lib-b", _config(tmp_path / "b.toml", "4"))
     assert second == f"{NAME}-2"
-    _wait(lambda: avahi_sees([NAME, f"{NAME}-2"]), 20, "avahi-browse did not see both mirrors")
+    wait_for(lambda: avahi_sees([NAME, f"{NAME}-2"]), 20, "avahi-browse did not see both mirrors")
     res = lab.in_ns(lab.ns_b, *KIOSK, "discover", "--timeout", "3", "--json")
     names = {m["name"]: m["txt"]["room"] for m in json.loads(res.stdout)}
     assert names == {NAME: "3", f"{NAME}-2": "4"}
@@ -245,8 +237,8 @@ def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp
         res = lab.in_ns(lab.ns_b, *KIOSK, "discover", "--timeout", "2", "--json")
         return any(m["name"] == NAME and m["addresses"] == [lab.addr_a_new] for m in json.loads(res.stdout))
 
-    _wait(discovered_at_new_address, 30, "the mirror was not announced at its new address")
-    _wait(
+    wait_for(discovered_at_new_address, 30, "the mirror was not announced at its new address")
+    wait_for(
         lambda: (avahi_sees([NAME]) or {}).get(NAME, {}).get("address") == lab.addr_a_new,
         20,
         "avahi did not learn the new address",
@@ -255,4 +247,4 @@ def test_avahi_and_kiosk_discover_see_the_mirror_and_a_clash_is_renamed(lab, tmp
     # stopping sends goodbye packets: avahi forgets the mirror at once, not after its TTL
     mirror_a.send_signal(signal.SIGTERM)
     assert mirror_a.wait(10) == 0
-    _wait(lambda: NAME not in {r["name"] for r in _avahi_records(lab)}, 8, "the stopped mirror stayed in avahi's cache")
+    wait_for(lambda: NAME not in {r["name"] for r in _avahi_records(lab)}, 8, "the stopped mirror stayed in avahi's cache")

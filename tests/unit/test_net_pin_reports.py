@@ -12,6 +12,7 @@ from kiosk.net.discover import MirrorRecord
 from kiosk.net.peers import PeerBook
 from kiosk.net.pin_reports import MAX_PEERS, PinReports
 from kiosk.net.trust import PeerTrust
+from tests.integration.faults.waiting import wait_for
 
 SECRET = bytes.fromhex("5f" * 32)
 
@@ -26,15 +27,6 @@ class Directory:
 
 def _record(mirror_id: str, address: str, port: int) -> MirrorRecord:
     return MirrorRecord(f"Mirror {mirror_id}", "m.local.", [address], port, {"id": mirror_id})
-
-
-def _wait(predicate, timeout: float, message: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(message)
 
 
 def test_a_mirror_that_does_not_answer_never_slows_the_sign_in():
@@ -56,7 +48,7 @@ def test_a_mirror_that_does_not_answer_never_slows_the_sign_in():
             started = time.monotonic()
             assert auth.sign_in(f"{i:06d}", f"10.0.0.{i}") is None
             assert time.monotonic() - started < 0.5  # the peer's timeout is 1.5 s; the answer never waits for it
-        _wait(lambda: reports.counts() == (0, 1), 10, "the report to the silent mirror did not end")
+        wait_for(lambda: reports.counts() == (0, 1), 10, "the report to the silent mirror did not end")
         assert book.waiting(where) is not None  # left alone for a while: the next rounds skip it
         assert auth.sign_in("999999", "10.0.0.9") is None
         assert reports.counts() == (0, 1)

@@ -20,3 +20,15 @@ def wait_until(predicate: Callable[[], object], what: str, timeout: float, every
         if time.monotonic() > deadline:
             raise Timeout(f"{what} did not happen within {timeout:g} s")
         time.sleep(every)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, message: str, every: float = 0.05):
+    """Like ``wait_until``, failing with ``message`` as it stands (it says what is wrong)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Timeout(message)
+        time.sleep(every)

@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from tests.integration.faults.waiting import wait_for
+
 from .conftest import copy_library, server_config, start_server, stop_server
 
 pytestmark = pytest.mark.slow
@@ -85,22 +87,13 @@ def _config(url: str):
     return config
 
 
-def _wait(predicate, timeout: float, message: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(message)
-
-
 def test_outbox_survives_a_restart_and_delivers_each_entry_once(recorded_library, tmp_path, receiver):
     looks = copy_library(recorded_library, tmp_path / "lib")
     srv = start_server(looks, _config(receiver.url))
     try:
         made = [httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": f"size {i}"}).json() for i in range(5)]
         share = httpx.post(srv.url + f"/api/v1/looks/{looks.consented}/share", headers=srv.auth).json()
-        _wait(lambda: len(receiver.received) >= 6, 10, "the mirror never tried to deliver")
+        wait_for(lambda: len(receiver.received) >= 6, 10, "the mirror never tried to deliver")
     finally:
         stop_server(srv)  # the store service is down and the mirror restarts
     with sqlite3.connect(looks.root / "network.sqlite3") as db:
@@ -110,7 +103,7 @@ def test_outbox_survives_a_restart_and_delivers_each_entry_once(recorded_library
     receiver.fail = False
     srv = start_server(looks, _config(receiver.url))
     try:
-        _wait(lambda: len(receiver.accepted()) >= 6, 15, "the outbox did not deliver after the restart")
+        wait_for(lambda: len(receiver.accepted()) >= 6, 15, "the outbox did not deliver after the restart")
         time.sleep(0.5)  # nothing more may arrive
         accepted = receiver.accepted()
         ids = [r["id"] for r in accepted]
@@ -140,7 +133,7 @@ def test_a_lost_answer_is_retried_with_the_same_delivery_id(recorded_library, tm
     try:
         receiver.slow_next = True
         httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "late"})
-        _wait(lambda: len(receiver.received) >= 2, 10, "the mirror did not try again after a lost answer")
+        wait_for(lambda: len(receiver.received) >= 2, 10, "the mirror did not try again after a lost answer")
         first, second = receiver.received[:2]
         assert first["id"] == second["id"] and first["body"] == second["body"]
     finally:
@@ -157,7 +150,7 @@ def test_a_refused_entry_is_parked_and_the_ones_behind_it_go_on(recorded_library
     try:
         for detail in ("first", "poison", "third"):
             httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": detail})
-        _wait(lambda: len(receiver.accepted()) >= 2, 10, "the entries behind the refused one were not delivered")
+        wait_for(lambda: len(receiver.accepted()) >= 2, 10, "the entries behind the refused one were not delivered")
         details = [json.loads(r["body"])["data"]["request"]["detail"] for r in receiver.accepted()]
         assert details == ["first", "third"]  # in order, the poison one out of the line
         assert sum(b"poison" in r["body"] for r in receiver.received) == 1  # refused once, never again
@@ -176,7 +169,7 @@ def test_delivery_goes_on_after_a_thousand_failed_tries_and_a_restart(recorded_l
     srv = start_server(looks, _config(receiver.url))
     try:
         httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "days of outage"})
-        _wait(lambda: receiver.received, 10, "the mirror never tried to deliver")
+        wait_for(lambda: receiver.received, 10, "the mirror never tried to deliver")
     finally:
         stop_server(srv)
     with sqlite3.connect(looks.root / "network.sqlite3") as db:  # as after three days of a service down
@@ -184,7 +177,7 @@ def test_delivery_goes_on_after_a_thousand_failed_tries_and_a_restart(recorded_l
     tries = len(receiver.received)
     srv = start_server(looks, _config(receiver.url))
     try:
-        _wait(lambda: len(receiver.received) > tries, 10, "the restarted mirror did not try again")
+        wait_for(lambda: len(receiver.received) > tries, 10, "the restarted mirror did not try again")
 
         def attempts() -> int:
             db = sqlite3.connect(looks.root / "network.sqlite3")
@@ -194,9 +187,9 @@ def test_delivery_goes_on_after_a_thousand_failed_tries_and_a_restart(recorded_l
                 db.close()
 
         # the failed try is recorded: after 1100 tries the next wait is the longest, not an overflow
-        _wait(lambda: attempts() > 1100, 30, "the failed try after 1100 was never recorded")
+        wait_for(lambda: attempts() > 1100, 30, "the failed try after 1100 was never recorded")
         receiver.fail = False
-        _wait(lambda: receiver.accepted(), 30, "the outbox stopped delivering after 1100 tries")
+        wait_for(lambda: receiver.accepted(), 30, "the outbox stopped delivering after 1100 tries")
         health = _health(srv)["webhook"]
         assert health["running"] is True and health["queued"] == 0 and health["last_error"] == "HTTP 503"
     finally:
@@ -219,11 +212,11 @@ def test_the_delivery_loop_survives_an_error_and_says_so(recorded_library, tmp_p
     try:
         outbox._deliver_due = once_broken
         outbox._poke()
-        _wait(broken.is_set, 5, "the loop did not run")
+        wait_for(broken.is_set, 5, "the loop did not run")
         httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "after the error"})
-        _wait(lambda: receiver.accepted(), 10, "the loop did not go on after the error")
+        wait_for(lambda: receiver.accepted(), 10, "the loop did not go on after the error")
         health = _health(srv)["webhook"]
         assert health["running"] is True and "database is locked" in (health["last_error"] or "")
-        _wait(lambda: _health(srv)["webhook"]["problem"] is None, 5, "the health still shows the error")
+        wait_for(lambda: _health(srv)["webhook"]["problem"] is None, 5, "the health still shows the error")
     finally:
         stop_server(srv)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +22,8 @@ from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
 from kiosk.net.addresses import SERVICE_TYPE
 from kiosk.net.trust import HEADER, PeerTrust, derive_peer_key
+
+from tests.integration.faults.waiting import wait_for
 
 from .conftest import PIN, STORE_SECRET, TOKEN, copy_library, server_config, start_server, stop_server, write_store_secret
 
@@ -84,16 +85,6 @@ class Rogue:
         self.httpd.server_close()
 
 
-def _wait(predicate, timeout: float, message: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(message)
-
-
 @pytest.fixture
 def store(recorded_library, tmp_path):
     a = start_server(copy_library(recorded_library, tmp_path / "lib-a"), server_config(name="Mirror Left", room="1"))
@@ -128,7 +119,7 @@ def test_a_rogue_mirror_gets_hellos_and_nothing_else(store):
         mirrors = _overview(a, session)["mirrors"]
         return mirrors if len(mirrors) == 3 and rogue.requests() else None
 
-    mirrors = _wait(both_seen, 20, "the console did not list the second mirror and the rogue")
+    mirrors = wait_for(both_seen, 20, "the console did not list the second mirror and the rogue")
     _assert_rogue_learned_nothing(rogue, session)  # first of all
     by_name = {m["name"]: m for m in mirrors}
     middle = by_name["Mirror Middle"]
@@ -162,8 +153,8 @@ def test_a_rogue_claiming_a_real_mirrors_id_gets_nothing_either(store):
         _overview(a, session)
         return rogue.requests()
 
-    _wait(rogue_asked, 20, "the console never reached the rogue")
-    mirrors = _wait(lambda: (m := _overview(a, session)["mirrors"]) and len(m) == 3 and m, 20, "not all listed")
+    wait_for(rogue_asked, 20, "the console never reached the rogue")
+    mirrors = wait_for(lambda: (m := _overview(a, session)["mirrors"]) and len(m) == 3 and m, 20, "not all listed")
     assert [m["id"] for m in mirrors].count(b_id) == 1  # the real one, shown once
     for _ in range(3):  # whichever record is tried first, the ack reaches B and only B
         r = httpx.post(a.url + f"/console/api/assist/{b_id}/{req['id']}/ack", headers={"Authorization": f"Bearer {session}"})

@@ -9,7 +9,6 @@ store's, replayed) is refused and counts nothing.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import httpx
@@ -18,6 +17,8 @@ import pytest
 from kiosk.net.peer_client import WRONG_PINS_PATH
 from kiosk.net.throttle import MAX_FAILURES_ALL
 from kiosk.net.trust import HEADER, PeerTrust
+
+from tests.integration.faults.waiting import wait_for
 
 from .conftest import PIN, STORE_SECRET, TOKEN, Looks, from_address, server_config, start_server, stop_server, write_store_secret
 
@@ -28,16 +29,6 @@ def _empty_library(root) -> Looks:
     """A library without looks, holding the store secret (no recording needed for sign-in)."""
     write_store_secret(root / "store-secret")
     return Looks(root, "", "")
-
-
-def _wait(predicate, timeout: float, message: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(message)
 
 
 def _sign_in(server) -> dict:
@@ -64,7 +55,7 @@ def store(tmp_path):
         def knows(one, other) -> bool:
             return any(r.mirror_id == ids[other.url] and r.base_url() for r in one.service.ctx.directory.mirrors())
 
-        _wait(lambda: knows(a, b) and knows(b, a), 30, "the mirrors did not find each other by zeroconf")
+        wait_for(lambda: knows(a, b) and knows(b, a), 30, "the mirrors did not find each other by zeroconf")
         yield a, b
     finally:
         stop_server(b)
@@ -81,7 +72,7 @@ def test_wrong_pins_spread_over_two_mirrors_pause_sign_in_on_both(store):
             statuses.append(answer.status_code)
     assert statuses == [401] * MAX_FAILURES_ALL  # neither mirror alone saw enough to pause
 
-    _wait(lambda: not _sign_in(a)["ok"] and not _sign_in(b)["ok"], 20, "PIN sign-in was not paused on both mirrors")
+    wait_for(lambda: not _sign_in(a)["ok"] and not _sign_in(b)["ok"], 20, "PIN sign-in was not paused on both mirrors")
     for server in (a, b):
         with from_address() as tablet:
             refused = tablet.post(server.url + "/console/api/sign-in", json={"secret": PIN})
