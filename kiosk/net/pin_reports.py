@@ -164,9 +164,9 @@ class PinReports:
             self._peers.proved(where, exc.proven)
             hint = " (is its kiosk software older than this one's?)" if exc.untrusted else ""
             _log.info("the mirror at %s did not take a report of wrong PINs: it %s%s", where, exc, hint)
-        elif exc.untrusted:
-            self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
-            self._peers.forget_answer(where)
         elif exc.unreachable:
             self._peers.failed(where, f"it {exc}")
             _log.info("could not report wrong PINs to the mirror at %s: it %s", where, exc)
+        else:  # it answered the hello, but not as a mirror of the store does (a wrong proof, no JSON)
+            self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
+            self._peers.forget_answer(where)

@@ -77,3 +77,30 @@ def test_each_mirror_is_told_once_at_its_proven_address_and_the_round_is_bounded
     assert mirrors[0] == ("mirror-b", ["127.0.0.1:9002", "127.0.0.2:9001"])
     assert len(mirrors) == MAX_PEERS
     assert not any(m == "mirror-a" or m == "rogue-0" for m, _ in mirrors)
+
+
+def test_a_device_that_answers_the_hello_with_no_mirrors_answer_is_left_alone_for_a_while():
+    async def main():
+        async def handle(reader, writer):
+            await reader.read(65536)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n"
+                         b"Connection: close\r\n\r\nnot json")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        book = PeerBook()
+        reports = PinReports(Directory([_record("rogue", "127.0.0.1", port)]), book)
+        reports._trust = PeerTrust(SECRET, "mirror-a")
+        try:
+            await reports._round({"wrong_pins": 1, "paused": False})
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert reports.counts() == (0, 1)
+        assert book.waiting(f"127.0.0.1:{port}") is not None  # in backoff, as a wrong proof would be
+        assert reports._mirrors() == []  # the next rounds do not knock there
+
+    asyncio.run(main())
+
