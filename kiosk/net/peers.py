@@ -85,6 +85,11 @@ class PeerBook:
         entry = self._entries.get(where)
         return entry is not None and bool(entry.proven)
 
+    def proven_as(self, where: str) -> str:
+        """The mirror id the device at ``where`` proved at its last hello; "" when it did not."""
+        entry = self._entries.get(where)
+        return entry.proven if entry is not None else ""
+
     def slot(self) -> asyncio.Semaphore:
         """``async with book.slot():`` around a hello; at most ``MAX_HELLOS`` at once."""
         if self._slots is None:  # made on first use, on the loop that uses it

@@ -125,7 +125,8 @@ class PinReports:
             self._failed += len(told) - sum(told)
 
     def _mirrors(self) -> list[tuple[str, list[str]]]:
-        """(announced id, addresses) of each other mirror; proven addresses first, those in backoff left out."""
+        """(announced id, addresses) of each other mirror; where it proved to be that mirror first, those in
+        backoff left out."""
         found: dict[str, list[str]] = {}
         for record in self._directory.mirrors() if self._directory is not None else []:
             url = record.base_url()
@@ -135,10 +136,15 @@ class PinReports:
             addresses = found.setdefault(record.mirror_id, [])
             if where not in addresses and self._peers.waiting(where) is None:
                 addresses.append(where)
-        proven = self._peers.is_proven
-        mirrors = [(mirror_id, sorted(addresses, key=lambda w: not proven(w))[:MAX_ADDRESSES])
+        def rank(mirror_id: str, where: str) -> int:
+            """0: it proved to be this very mirror; 1: not proven; 2: it proved to be another one
+            (a name claiming a new id at a real mirror's address: its hello cannot pass ``expect``)."""
+            proven = self._peers.proven_as(where)
+            return 0 if proven == mirror_id else 2 if proven else 1
+
+        mirrors = [(mirror_id, sorted(addresses, key=lambda w: rank(mirror_id, w))[:MAX_ADDRESSES])
                    for mirror_id, addresses in found.items() if addresses]
-        mirrors.sort(key=lambda m: not proven(m[1][0]))  # mirrors that proved themselves first
+        mirrors.sort(key=lambda m: rank(m[0], m[1][0]))  # a rogue's names, however many, come last
         return mirrors[:MAX_PEERS]
 
     async def _tell(self, client: httpx.AsyncClient, mirror_id: str, addresses: list[str], payload: dict) -> bool:

@@ -104,3 +104,18 @@ def test_a_device_that_answers_the_hello_with_no_mirrors_answer_is_left_alone_fo
 
     asyncio.run(main())
 
+
+def test_names_pointing_at_a_mirror_that_proved_to_be_another_do_not_crowd_the_stores_mirrors_out():
+    book = PeerBook()
+    book.proved("127.0.0.1:9002", "mirror-b")
+    records = [
+        # a rogue's names, sorted first, each claiming a new id at mirror B's address
+        *(_record(f"rogue-{i}", "127.0.0.1", 9002) for i in range(2 * MAX_PEERS)),
+        _record("mirror-b", "127.0.0.1", 9002),
+        _record("mirror-c", "127.0.0.4", 9005),  # not proven yet (this mirror just started)
+    ]
+    reports = PinReports(Directory(records), book)
+    reports._trust = PeerTrust(SECRET, "mirror-a")
+    mirrors = reports._mirrors()
+    assert len(mirrors) == MAX_PEERS
+    assert mirrors[:2] == [("mirror-b", ["127.0.0.1:9002"]), ("mirror-c", ["127.0.0.4:9005"])]
