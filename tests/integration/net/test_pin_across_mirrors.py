@@ -9,6 +9,7 @@ store's, replayed) is refused and counts nothing.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 import httpx
@@ -25,9 +26,9 @@ from .conftest import PIN, STORE_SECRET, TOKEN, Looks, from_address, server_conf
 pytestmark = pytest.mark.slow
 
 
-def _empty_library(root) -> Looks:
+def _empty_library(root, secret: str = STORE_SECRET) -> Looks:
     """A library without looks, holding the store secret (no recording needed for sign-in)."""
-    write_store_secret(root / "store-secret")
+    write_store_secret(root / "store-secret", secret)
     return Looks(root, "", "")
 
 
@@ -42,10 +43,15 @@ def _metric(server, name: str) -> float:
 
 @pytest.fixture
 def store(tmp_path):
-    """Two announced mirrors of one store, each knowing where the other is."""
-    a = start_server(_empty_library(tmp_path / "a"), server_config(announce=True, name="Mirror Left", room="1"))
+    """Two announced mirrors of one store, each knowing where the other is.
+
+    The store's secret is this test's own: loopback mDNS is the whole machine's, and mirrors of
+    another test run holding the usual test secret would otherwise count these wrong PINs too.
+    """
+    secret = secrets.token_hex(32)
+    a = start_server(_empty_library(tmp_path / "a", secret), server_config(announce=True, name="Mirror Left", room="1"))
     try:
-        b = start_server(_empty_library(tmp_path / "b"), server_config(announce=True, name="Mirror Right", room="2"))
+        b = start_server(_empty_library(tmp_path / "b", secret), server_config(announce=True, name="Mirror Right", room="2"))
     except BaseException:
         stop_server(a)
         raise
