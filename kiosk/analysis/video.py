@@ -2,7 +2,9 @@
 
 Frames are decoded with PyAV and analysed at most ``max_fps`` times per second of media time
 (the live worker's rate), so a clip reports what the mirror would have seen. Times are
-seconds of media time from the first frame.
+seconds of media time from the first frame. A caller that may have to give up part-way (the
+comparison renderer, when the mirror stops) passes ``stop``: asked before each frame, True ends
+the analysis with ``AnalysisStopped``.
 
 The JSON report keeps the keys ``kiosk analyze`` always had (video, duration_s,
 frames_analyzed, fps_analyzed, person_intervals, turns) and adds ``gestures`` (each fired
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,9 @@ from kiosk import native
 
 _log = logging.getLogger(__name__)
 
+
+class AnalysisStopped(Exception):
+    """The caller's ``stop()`` said to give up before the last frame (never reaches a person)."""
 
 
 @dataclass
@@ -70,7 +75,7 @@ class VideoAnalysis:
         }
 
 
-def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
+def read_frames(path: str) -> tuple[Generator[tuple[float, np.ndarray], None, None], float]:
     """Decode a file: an iterator of (media seconds, BGR pixels) and the duration in seconds."""
     av = native.av()
 
@@ -87,7 +92,7 @@ def read_frames(path: str) -> tuple[Iterator[tuple[float, np.ndarray]], float]:
     stream.thread_type = "AUTO"
     duration = _duration(container, stream)
 
-    def frames() -> Iterator[tuple[float, np.ndarray]]:
+    def frames() -> Generator[tuple[float, np.ndarray], None, None]:
         first = None
         try:
             for frame in container.decode(stream):
@@ -129,17 +134,25 @@ def analyse_frames(
     duration_s: float,
     options: VideoOptions | None = None,
     poses: list[tuple[float, Pose | None]] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> VideoAnalysis:
-    """Analyse (time, BGR) frames; with ``poses`` given, reuse those instead of running the model."""
+    """Analyse (time, BGR) frames; with ``poses`` given, reuse those instead of running the model.
+
+    ``stop`` is asked before each frame the model would see; True raises ``AnalysisStopped``."""
     options = options or VideoOptions()
+    stopped = stop or (lambda: False)
     started = time.monotonic()
     analyser = BodyAnalyser(options.body)
     seen: list[tuple[float, Pose | None]] = []
     if poses is None:
+        if stopped():
+            raise AnalysisStopped(f"the analysis of {name} was stopped before it began")
         estimator = PoseEstimator(options.pose)
         estimator.start()
         try:
             for t, pixels, previous in _paced(frames, options.max_fps):
+                if stopped():
+                    raise AnalysisStopped(f"the analysis of {name} was stopped after {len(seen)} frames")
                 pose = estimator.estimate(pixels, t)
                 seen.append((t, with_flow(pose, previous, pixels, options.pose.rotation)))
         finally:
@@ -170,10 +183,14 @@ def analyse_frames(
     )
 
 
-def analyse_video(path: str, options: VideoOptions | None = None) -> VideoAnalysis:
-    """Analyse a video file."""
+def analyse_video(path: str, options: VideoOptions | None = None,
+                  stop: Callable[[], bool] | None = None) -> VideoAnalysis:
+    """Analyse a video file (``stop``: see ``analyse_frames``)."""
     frames, duration = read_frames(path)
-    result = analyse_frames(frames, path, duration, options)
+    try:
+        result = analyse_frames(frames, path, duration, options, stop=stop)
+    finally:
+        frames.close()  # stopped or failed part-way: the file is closed now, not when collected
     if result.frames_analyzed == 0:
         raise VideoError(f"{path} has no decodable video frames")
     return result

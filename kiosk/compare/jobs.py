@@ -18,6 +18,8 @@ between frames, so that shutdown is not held up by a long render on a Pi: its pa
 removed and it goes back to ``queued``, as do those still waiting; the next ``start()`` queues
 every ``queued`` comparison again, oldest first, and renders it. One left ``rendering`` (the
 process died mid-render, perhaps because of that render) is marked failed by ``sweep()`` instead.
+The analysis of a look stored without a yaw track, before the frames, is stopped the same way
+(by a deletion too), between the frames it analyses.
 
 Wiring: build it with the open library and the configuration, ``start()`` it before the network
 service and ``stop()`` it after; hand it to the service as ``NetParts(comparisons=...)``.
@@ -59,7 +61,8 @@ class ComparisonJobs:
         self.library = library
         self.config = config
         self.settings = settings or JobSettings()
-        self.analyse = analyse or (lambda video, rotation: analyse_file(video, rotation, config))
+        # (video, rotation, stop) -> Analysed, for a look stored without a yaw track
+        self.analyse = analyse or (lambda video, rotation, stop: analyse_file(video, rotation, config, stop))
         self.on_change = on_change  # called with each comparison whose state changed (worker thread)
         self.rendered = 0
         self.failed = 0
@@ -182,13 +185,15 @@ class ComparisonJobs:
             return  # deleted while waiting
         self._changed(comparison_id)
         comparison = book.get(comparison_id)
-        maker = PaneMaker(self.analyse, self.library, self.config.display.rotation)
+        stop = self._stopper(book, comparison_id)  # asked by the analysis of a look as by the render
+        maker = PaneMaker(lambda video, rotation: self.analyse(video, rotation, stop), self.library,
+                          self.config.display.rotation)
         panes = maker.make_all(list(comparison.look_ids))
         for pane in panes:
             if pane.analysed_now:
                 self._keep_analysis(pane)
         work = book.folder() / f".{comparison_id}.mp4"
-        report = compare(panes, work, comparison.align, render_settings(self.config), stop=self._stopper(book, comparison_id))
+        report = compare(panes, work, comparison.align, render_settings(self.config), stop=stop)
         data = report.to_json()
         data["out"] = None  # where it lives is the library's business
         if book.finish(comparison_id, work, report.rendered.width, report.rendered.height, data):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kiosk.compare.anglemap import AngleMap, Unaligned, build_angle_map
 from kiosk.compare.decode import VideoShape, probe
-from kiosk.compare.errors import CompareError
+from kiosk.compare.errors import CompareError, CompareStopped
 from kiosk.compare.timeline import MAX_SECONDS, PaneTiming
 from kiosk.compare.track import TurnSummary, YawTrack
 
@@ -112,17 +112,21 @@ def stored_analysis(data: dict | None) -> Analysed | None:
     return Analysed(track, TurnSummary.from_stored(data.get("turn")), True)
 
 
-def analyse_file(video: Path, rotation: int, config) -> Analysed:
-    """Run the live mirror's detector over a video file (the adapter that reads its results)."""
+def analyse_file(video: Path, rotation: int, config, stop: Callable[[], bool] | None = None) -> Analysed:
+    """Run the live mirror's detector over a video file (the adapter that reads its results).
+
+    ``stop`` is asked before each frame; True raises ``CompareStopped``, as a render stopped does."""
     from kiosk.analysis.settings import body_settings, pose_settings
-    from kiosk.analysis.video import VideoError, VideoOptions, analyse_video
+    from kiosk.analysis.video import AnalysisStopped, VideoError, VideoOptions, analyse_video
 
     cfg = config.analysis
     options = VideoOptions(cfg.max_fps, pose_settings(cfg, rotation), body_settings(cfg))
     try:
-        result = analyse_video(str(video), options)
+        result = analyse_video(str(video), options, stop)
     except VideoError as exc:
         raise CompareError(str(exc)) from None
+    except AnalysisStopped as exc:
+        raise CompareStopped(str(exc)) from None
     person = any(pose is not None for _, pose in result.poses)
     return Analysed(YawTrack.from_samples(result.track), TurnSummary.main_of(result.turns), person)
 

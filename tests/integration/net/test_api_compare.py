@@ -31,12 +31,14 @@ TRACKS = {
 }
 
 
-def add_look(lib: Library, name: str, folder: Path) -> str:
+def add_look(lib: Library, name: str, folder: Path, tracked: bool = True) -> str:
+    """A 3 s look (30 fps) with its ``TRACKS`` yaw track stored, or stored without one (``tracked=False``)."""
     look_id = Library.new_id()
     video = counting_video(folder / f"{name}.mp4", frames=90, width=96, height=160)
     lib.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
                          consent_by=None if name == "private" else "operator"))
-    lib.set_analysis(look_id, "turn", {"turn": {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360, "direction": "cw"}
+    if tracked:
+        lib.set_analysis(look_id, "turn", {"turn": {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360, "direction": "cw"}
                                        if name == "cw" else None, "yaw": TRACKS[name]})
     return look_id
 
@@ -386,6 +388,133 @@ def test_stopping_the_mirror_stops_a_render_between_frames_and_the_next_start_re
         assert [book.get(c.id).state for c in (made, waiting)] == ["ready", "ready"]
         assert jobs.health()["rendered"] == 2
         verify(Path(book.get(made.id).path))
+    finally:
+        jobs.stop()
+        library.close()
+
+
+class SlowAnalysis:
+    """The mirror's analysis of a look stored without a yaw track, each frame as slow as on a Pi
+    while ``slow`` is set; the pose model is a stand-in that finds nobody (a counting video shows
+    no one), so what the analysis returns is the ``TRACKS`` track it would have found."""
+
+    per_frame_s = 0.1
+
+    def __init__(self, monkeypatch, config: Config, name: str) -> None:
+        import kiosk.analysis.video as video_module
+
+        self.config, self.name = config, name
+        self.began, self.slow, self.outcome = threading.Event(), threading.Event(), []
+        self.slow.set()
+        analysis = self
+
+        class Model:
+            def __init__(self, settings) -> None:
+                pass
+
+            def start(self) -> None:
+                pass
+
+            def close(self) -> None:
+                pass
+
+            def estimate(self, pixels, t):
+                analysis.began.set()
+                if analysis.slow.is_set():
+                    time.sleep(analysis.per_frame_s)
+                return None
+
+        monkeypatch.setattr(video_module, "PoseEstimator", Model)
+
+    def least_s(self) -> float:
+        """The shortest a slow analysis of a 3 s look takes: the frames it analyses, at the Pi's pace."""
+        return 3.0 * self.config.analysis.max_fps * self.per_frame_s
+
+    def __call__(self, video, rotation, stop=None):
+        from kiosk.compare.panes import Analysed, analyse_file
+        from kiosk.compare.track import YawTrack
+
+        try:
+            analyse_file(video, rotation, self.config, stop)
+        except BaseException as exc:
+            self.outcome.append(exc)
+            raise
+        self.outcome.append("analysed")
+        return Analysed(YawTrack.from_entries(TRACKS[self.name]), None, True)
+
+
+def test_stopping_the_mirror_stops_the_analysis_of_a_look_and_the_next_start_renders_it(tmp_path, monkeypatch):
+    from kiosk.compare.errors import CompareStopped
+    from kiosk.library.comparisons import ComparisonBook
+
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = [add_look(library, "cw", tmp_path), add_look(library, "ccw", tmp_path, tracked=False)]
+    config = Config()
+    analyse = SlowAnalysis(monkeypatch, config, "ccw")
+    jobs = ComparisonJobs(library, config, analyse=analyse)
+    jobs.start()
+    try:
+        made = jobs.submit(ids)
+        assert analyse.began.wait(30)
+        began = time.monotonic()
+        jobs.stop()
+        took = time.monotonic() - began
+    finally:
+        jobs.stop()
+    # The analysis would have gone on for at least least_s() seconds; stop() did not wait for it.
+    assert took < analyse.least_s() / 4, f"stop() took {took:.2f} s of an analysis of at least {analyse.least_s():.1f} s"
+    assert len(analyse.outcome) == 1 and isinstance(analyse.outcome[0], CompareStopped)
+    assert not any(t.name == "compare-render" for t in threading.enumerate())
+    book = ComparisonBook(library)
+    assert book.get(made.id).state == "queued", "neither failed nor lost"
+    assert library.analysis(ids[1]).get("turn") is None, "no track kept of an analysis stopped part-way"
+    health = jobs.health()
+    assert (health["rendered"], health["failed"], health["state"]) == (0, 0, "stopped")
+    library.close()
+
+    analyse.slow.clear()  # the mirror starts again
+    library = Library(root).open()
+    jobs = ComparisonJobs(library, config, analyse=analyse)
+    jobs.start()
+    try:
+        book = ComparisonBook(library)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and book.get(made.id).state != "ready":
+            time.sleep(0.05)
+        assert book.get(made.id).state == "ready" and analyse.outcome[1:] == ["analysed"]
+        assert jobs.health()["rendered"] == 1
+        assert library.analysis(ids[1])["turn"]["yaw"], "the track is kept for next time"
+    finally:
+        jobs.stop()
+        library.close()
+
+
+def test_a_comparison_deleted_while_a_look_of_it_is_analysed_stops(tmp_path, monkeypatch):
+    from kiosk.compare.errors import CompareStopped
+    from kiosk.library.comparisons import ComparisonBook
+
+    library = Library(tmp_path / "library").open()
+    ids = [add_look(library, "cw", tmp_path), add_look(library, "ccw", tmp_path, tracked=False)]
+    config = Config()
+    analyse = SlowAnalysis(monkeypatch, config, "ccw")
+    jobs = ComparisonJobs(library, config, analyse=analyse)
+    jobs.start()
+    try:
+        made = jobs.submit(ids)
+        assert analyse.began.wait(30)
+        began = time.monotonic()
+        assert ComparisonBook(library).delete(made.id)  # as DELETE does, without telling the renderer
+        deadline = time.monotonic() + 30
+        while jobs.health()["rendering"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        took = time.monotonic() - began
+        # Noticed by the row's check (every CHECK_S), well before the analysis would have ended.
+        assert took < analyse.least_s() / 4, f"stopped {took:.2f} s into an analysis of at least {analyse.least_s():.1f} s"
+        assert len(analyse.outcome) == 1 and isinstance(analyse.outcome[0], CompareStopped)
+        health = jobs.health()
+        assert (health["rendered"], health["failed"], health["rendering"]) == (0, 0, False)
+        assert list(library.layout.comparisons.glob("*")) == [], "not rendered after all"
     finally:
         jobs.stop()
         library.close()
