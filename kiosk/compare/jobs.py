@@ -21,6 +21,10 @@ process died mid-render, perhaps because of that render) is marked failed by ``s
 The analysis of a look stored without a yaw track, before the frames, is stopped the same way
 (by a deletion too), between the frames it analyses.
 
+Each run (one ``start()`` to its ``stop()``) has its own queue, stop request and current
+render (``_Run``): a thread that outlived its ``stop()`` (blocked past the timeout) stops at
+its next check and never takes, renders or clears anything of the next run's.
+
 Wiring: build it with the open library and the configuration, ``start()`` it before the network
 service and ``stop()`` it after; hand it to the service as ``NetParts(comparisons=...)``.
 """
@@ -32,7 +36,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kiosk.compare.comparison import check_count, compare, render_settings
 from kiosk.compare.errors import CompareError, CompareStopped
@@ -53,6 +57,16 @@ class JobSettings:
     nice: int = 10
 
 
+@dataclass
+class _Run:
+    """What one run of the renderer owns; a thread that outlived its ``stop()`` touches only this."""
+
+    waiting: queue.Queue = field(default_factory=queue.Queue)  # ids; None: end the thread
+    stopping: threading.Event = field(default_factory=threading.Event)  # set by stop(), never cleared
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop the current render
+    current: str | None = None  # the comparison rendering (guarded by the jobs' lock)
+
+
 class ComparisonJobs:
     """Queue and worker for rendering comparisons stored in the library."""
 
@@ -67,12 +81,9 @@ class ComparisonJobs:
         self.rendered = 0
         self.failed = 0
         self.last_error: str | None = None
-        self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
         self._waiting = 0
-        self._current: str | None = None
-        self._cancel = threading.Event()  # set: stop the current render
-        self._stopping = threading.Event()
+        self._run = _Run()  # replaced by each start()
         self._thread: threading.Thread | None = None
 
     @property
@@ -88,17 +99,18 @@ class ComparisonJobs:
         ``compare-render`` thread."""
         book = self.book
         book.sweep()
-        self._queue = queue.Queue()  # the library says what waits, not what a previous run left here
+        # A run of its own (the library says what waits, not what a previous run left): a thread
+        # that outlived a stop() timeout still sees its own stop request and takes from its own queue.
+        run = _Run()
         waiting = book.queued()
         with self._lock:
+            self._run = run
             self._waiting = len(waiting)
         for comparison_id in waiting:
-            self._queue.put(comparison_id)
+            run.waiting.put(comparison_id)
         if waiting:
             _log.info("%s left queued by the previous run, to render", count(len(waiting), "comparison"))
-        self._stopping.clear()
-        # Each run its own queue: a thread that outlived a stop() timeout never takes from the next run's.
-        self._thread = threading.Thread(target=self._run, args=(self._queue,), name="compare-render", daemon=True)
+        self._thread = threading.Thread(target=self._work, args=(run,), name="compare-render", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -109,8 +121,9 @@ class ComparisonJobs:
         """
         if self._thread is None:
             return
-        self._stopping.set()
-        self._queue.put(None)
+        run = self._run
+        run.stopping.set()
+        run.waiting.put(None)
         self._thread.join(timeout)
         if self._thread.is_alive():
             _log.warning("the comparison renderer did not stop within %.0f s", timeout)
@@ -130,7 +143,8 @@ class ComparisonJobs:
                 raise QueueFull(f"{self._waiting} comparisons are waiting to be rendered; try again in a minute")
             comparison = self.book.create(look_ids, align)
             self._waiting += 1
-        self._queue.put(comparison.id)
+            run = self._run
+        run.waiting.put(comparison.id)
         return comparison
 
     def cancel(self, comparison) -> None:
@@ -138,8 +152,8 @@ class ComparisonJobs:
         anyway), and tell the listener it is gone (state ``deleted``): a shopper waiting for its
         code on the mirror would otherwise wait for ever, as nothing more is said of a deleted one."""
         with self._lock:
-            if self._current == comparison.id:
-                self._cancel.set()
+            if self._run.current == comparison.id:
+                self._run.cancel.set()
         self._tell(replace(comparison, state="deleted", error=None))
 
     def health(self) -> dict:
@@ -148,7 +162,7 @@ class ComparisonJobs:
         return {
             "state": "running" if alive else "stopped",
             "waiting": self._waiting,
-            "rendering": self._current is not None,
+            "rendering": self._run.current is not None,
             "rendered": self.rendered,
             "failed": self.failed,
             "last_error": self.last_error,
@@ -156,20 +170,22 @@ class ComparisonJobs:
 
     # -- the worker -------------------------------------------------------------------------------
 
-    def _run(self, waiting: queue.Queue) -> None:
+    def _work(self, run: _Run) -> None:
         lower_priority(self.settings.nice, "comparison renderer")
         while True:
-            comparison_id = waiting.get()
-            if comparison_id is None or self._stopping.is_set():
-                return
+            comparison_id = run.waiting.get()
             with self._lock:
+                # Under the lock start() resets the count under: a thread stopped before that start
+                # never counts against the next run's waiting.
+                if comparison_id is None or run.stopping.is_set():
+                    return
                 self._waiting -= 1
-                self._current = comparison_id
-                self._cancel.clear()
+                run.current = comparison_id
+                run.cancel.clear()
             try:
-                self._render(comparison_id)
+                self._render(run, comparison_id)
             except CompareStopped as exc:
-                if self._stopping.is_set():
+                if run.stopping.is_set():
                     self._requeue(comparison_id)
                 else:
                     _log.info("comparison %s deleted while rendering: %s", comparison_id, exc)
@@ -177,15 +193,15 @@ class ComparisonJobs:
                 self._fail(comparison_id, exc)
             finally:
                 with self._lock:
-                    self._current = None
+                    run.current = None
 
-    def _render(self, comparison_id: str) -> None:
+    def _render(self, run: _Run, comparison_id: str) -> None:
         book = self.book
         if not book.set_state(comparison_id, "rendering"):
             return  # deleted while waiting
         self._changed(comparison_id)
         comparison = book.get(comparison_id)
-        stop = self._stopper(book, comparison_id)  # asked by the analysis of a look as by the render
+        stop = self._stopper(run, book, comparison_id)  # asked by the analysis of a look as by the render
         maker = PaneMaker(lambda video, rotation: self.analyse(video, rotation, stop), self.library,
                           self.config.display.rotation)
         panes = maker.make_all(list(comparison.look_ids))
@@ -201,14 +217,14 @@ class ComparisonJobs:
             _log.info("comparison %s rendered (%d looks, %d frames)", comparison_id, len(panes), report.rendered.frames)
             self._changed(comparison_id)
 
-    def _stopper(self, book, comparison_id: str) -> Callable[[], bool]:
-        """``stop()`` for a render: cancelled, or its row gone (looked up at most every ``CHECK_S``); once
-        True, always True (the renderer may ask again)."""
+    def _stopper(self, run: _Run, book, comparison_id: str) -> Callable[[], bool]:
+        """``stop()`` for a render: its run stopping, cancelled, or its row gone (looked up at most every
+        ``CHECK_S``); once True, always True (the renderer may ask again)."""
         next_look = time.monotonic() + CHECK_S
 
         def stop() -> bool:
             nonlocal next_look
-            if self._cancel.is_set() or self._stopping.is_set():
+            if run.cancel.is_set() or run.stopping.is_set():
                 return True
             now = time.monotonic()
             if now < next_look:
@@ -219,15 +235,16 @@ class ComparisonJobs:
             except KioskError:  # the database in trouble: render on, finish() decides
                 return False
             if gone:
-                self._cancel.set()
+                run.cancel.set()
             return gone
 
         return stop
 
     def _requeue(self, comparison_id: str) -> None:
-        """A render stopped by ``stop()``: queued again for the next start (unless deleted meanwhile)."""
+        """A render stopped by ``stop()``: queued again for the next start (unless deleted meanwhile,
+        or already marked failed by a next start that came before this thread stopped)."""
         try:
-            if self.book.set_state(comparison_id, "queued"):
+            if self.book.set_state(comparison_id, "queued", was="rendering"):
                 _log.info("comparison %s stopped part-way by the shutdown; it renders after the next start", comparison_id)
                 self._changed(comparison_id)
         except Exception as exc:  # the database in trouble: the next start marks it failed

@@ -108,12 +108,17 @@ class ComparisonBook:
             ids = [row[0] for row in conn.execute("SELECT id FROM comparisons ORDER BY created DESC, id")]
         return [c for c in (self.find(i) for i in ids) if c is not None]
 
-    def set_state(self, comparison_id: str, state: str, error: str | None = None) -> bool:
-        """Move a comparison to ``state``; False when it no longer exists."""
+    def set_state(self, comparison_id: str, state: str, error: str | None = None, *, was: str | None = None) -> bool:
+        """Move a comparison to ``state`` (only from state ``was``, when given); False when it no
+        longer exists (or is no longer ``was``)."""
         if state not in STATES:
             raise ValueError(f"unknown state {state!r}")
         with self.library.transaction() as conn:
-            cur = conn.execute("UPDATE comparisons SET state = ?, error = ? WHERE id = ?", (state, error, comparison_id))
+            if was is None:
+                cur = conn.execute("UPDATE comparisons SET state = ?, error = ? WHERE id = ?", (state, error, comparison_id))
+            else:
+                cur = conn.execute("UPDATE comparisons SET state = ?, error = ? WHERE id = ? AND state = ?",
+                                   (state, error, comparison_id, was))
             return cur.rowcount > 0
 
     def finish(self, comparison_id: str, rendered: Path, width: int, height: int, report: dict) -> bool:

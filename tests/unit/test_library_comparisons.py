@@ -94,6 +94,15 @@ def test_a_comparison_deleted_while_rendering_leaves_no_file(library):
         book.get(c.id)
 
 
+def test_a_state_moves_only_from_the_state_it_was_asked_from(library):
+    book = ComparisonBook(library)
+    made = book.create(three(library)[:2], "angle")
+    assert book.set_state(made.id, "failed", "the mirror restarted while rendering it")
+    assert not book.set_state(made.id, "queued", was="rendering"), "a render stopped late does not undo the sweep"
+    assert book.get(made.id).state == "failed"
+    assert book.set_state(made.id, "queued", was="failed") and book.get(made.id).error is None
+
+
 def test_delete_removes_row_and_file(library):
     book = ComparisonBook(library)
     c = book.create(three(library)[:2], "angle")

@@ -1,0 +1,95 @@
+"""The comparison renderer's runs: a thread that outlived its stop() stays out of the next run."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import kiosk.compare.jobs as jobs_module
+from kiosk.compare.errors import CompareStopped
+from kiosk.compare.jobs import ComparisonJobs
+from kiosk.config import Config
+from kiosk.library import Library, NewLook
+from kiosk.library.comparisons import ComparisonBook
+from tests.integration.faults.waiting import wait_for
+
+from ._tracks import track
+from ._videos import counting_video
+
+TRACKS = [track((0.5, 0.0), (2.0, 360.0), (0.4, 360.0)), track((0.3, 0.0), (1.0, -360.0), (0.6, -360.0))]
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Library(tmp_path / "lib") as lib:
+        yield lib
+
+
+def two_looks(library: Library, folder) -> list[str]:
+    """Two looks with their yaw tracks stored (nothing to analyse)."""
+    ids = []
+    for i, entries in enumerate(TRACKS):
+        look_id = Library.new_id()
+        video = counting_video(folder / f"look{i}.mp4", frames=90, width=96, height=160)
+        library.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
+                                 consent_by="operator"))
+        library.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
+        ids.append(look_id)
+    return ids
+
+
+def test_a_renderer_that_outlived_its_stop_renders_nothing_of_the_next_run(library, tmp_path, monkeypatch):
+    real = jobs_module.compare
+    renders = []  # (thread, comparison id, what became of the render)
+    # The first render (run 1) blocks past stop()'s timeout; the next (run 2) is held until looked at.
+    old_began, old_release, new_began, new_release = (threading.Event() for _ in range(4))
+    holds = iter([(old_began, old_release), (new_began, new_release)])
+
+    def held(panes, out, align, settings, seconds=None, stop=None):
+        began, release = next(holds, (None, None))
+        if began is not None:
+            began.set()
+            release.wait(30)
+        comparison_id = out.name.strip(".").removesuffix(".mp4")
+        try:
+            report = real(panes, out, align, settings, seconds, stop=stop)
+        except BaseException as exc:
+            renders.append((threading.current_thread(), comparison_id, exc))
+            raise
+        renders.append((threading.current_thread(), comparison_id, "rendered"))
+        return report
+
+    monkeypatch.setattr(jobs_module, "compare", held)
+    ids = two_looks(library, tmp_path)
+    book = ComparisonBook(library)
+    jobs = ComparisonJobs(library, Config())
+    jobs.start()
+    old = jobs._thread
+    try:
+        blocked = jobs.submit(ids)
+        assert old_began.wait(30)
+        waiting = jobs.submit(ids[::-1])  # in run 1's queue when it stops
+        jobs.stop(timeout=0.2)  # gives up: the render is blocked
+        assert old.is_alive()
+
+        jobs.start()  # run 2: the one left rendering is failed, the one waiting renders
+        assert new_began.wait(30)
+        assert jobs.health()["rendering"]
+        old_release.set()  # the old thread wakes up in the middle of run 2
+        old.join(30)
+        assert not old.is_alive(), "the old thread ended at its next check"
+        assert jobs.health()["rendering"], "the old thread did not clear run 2's current render"
+        new_release.set()
+        wait_for(lambda: book.get(waiting.id).state == "ready", 60, "run 2 did not render the waiting comparison")
+    finally:
+        old_release.set()
+        new_release.set()
+        jobs.stop()
+    by_old = [(comparison_id, outcome) for thread, comparison_id, outcome in renders if thread is old]
+    assert len(by_old) == 1 and by_old[0][0] == blocked.id and isinstance(by_old[0][1], CompareStopped), by_old
+    assert [(c, o) for t, c, o in renders if t is not old] == [(waiting.id, "rendered")]
+    # The next start marked it failed while the old thread was still blocked; it stays so.
+    assert book.get(blocked.id).state == "failed"
+    assert jobs.health()["rendered"] == 1
