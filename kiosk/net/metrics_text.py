@@ -103,7 +103,8 @@ def render_metrics(ctx: NetContext) -> str:
         _line(out, "kiosk_pin_reports_sent_total", "counter",
               "Reports of wrong PINs counted here that another mirror of the store took.", sent)
         _line(out, "kiosk_pin_reports_failed_total", "counter",
-              "Reports of wrong PINs counted here that could not reach another mirror of the store.", failed)
+              "Reports of wrong PINs counted here that did not reach a mirror this one tried "
+              "(down, unproven, or older software).", failed)
     if ctx.outbox.enabled:
         try:
             hook = ctx.outbox.status()
