@@ -64,8 +64,8 @@ FAILURE_WINDOW_DAY_S = 24 * 3600.0  # ...within this many seconds pause PIN sign
 class Throttled(Exception):
     """Too many failures from one address, or wrong PINs from all of them; ``retry_after`` is in seconds."""
 
-    def __init__(self, retry_after: int, what: str = "sign-ins") -> None:
-        super().__init__(f"too many failed {what}; try again in {retry_after} s")
+    def __init__(self, retry_after: int, what: str = "sign-ins", message: str = "") -> None:
+        super().__init__(message or f"too many failed {what}; try again in {duration(retry_after)}")
         self.retry_after = retry_after
 
 
@@ -186,7 +186,12 @@ class SignInPause:
         now = self._clock()
         with self._lock:
             if now < self._until:
-                raise Throttled(int(self._until - now) + 1, "sign-ins on this mirror")
+                left = int(self._until - now) + 1
+                # read by an associate at the sign-in: the whole store is paused (another mirror will
+                # not help), for how long in words, and what still works
+                raise Throttled(left, message=f"PIN sign-in is paused for the whole store after too many wrong PINs; "
+                                f"try again in {duration(left)}. Tablets already signed in keep working, and "
+                                f"store IT can sign in with the store token.")
 
     def failed(self, client: str) -> bool:
         """Count one wrong PIN from ``client``; True when it starts a pause (logged once)."""

@@ -135,7 +135,7 @@ def test_wrong_pins_from_many_addresses_pause_every_pin_sign_in(caplog):
         assert auth.sign_in(f"{i:06d}", f"10.0.1.{i // 2}") is None
     with pytest.raises(Throttled) as info:
         auth.sign_in("482913", "10.0.2.1")  # a new address, and the right PIN: refused all the same
-    assert "on this mirror" in str(info.value) and PAUSE_S - 1 <= info.value.retry_after <= PAUSE_S + 1
+    assert "paused for the whole store" in str(info.value) and PAUSE_S - 1 <= info.value.retry_after <= PAUSE_S + 1
     state = auth.pin_pause()
     assert state.paused_for_s > 0 and state.pauses == 1 and state.addresses == MAX_FAILURES_ALL // 2
     assert auth.sign_in("t" * 32, "10.0.2.2")  # the store's token still signs in (store IT must get in)
@@ -351,7 +351,7 @@ def test_a_guesser_under_the_short_limit_is_paused_for_the_rest_of_the_day(caplo
     assert state.addresses == MAX_FAILURES_DAY and state.mirrors == 0
     with pytest.raises(Throttled) as info:
         auth.sign_in("482913", "10.9.0.1")  # the right PIN: refused all the same, not compared
-    assert "on this mirror" in str(info.value) and info.value.retry_after == state.paused_for_s
+    assert "paused for the whole store" in str(info.value) and info.value.retry_after == state.paused_for_s
     assert auth.sign_in("t" * 32, "10.9.0.2")  # the store's token still signs in
     paused = [r.getMessage() for r in caplog.records if "PIN sign-in paused" in r.getMessage()]
     assert len(paused) == 1, paused

@@ -183,7 +183,7 @@ def test_guessing_the_pin_from_many_addresses_pauses_pin_sign_in(fresh, server_l
     with from_address() as tablet:
         refused = tablet.post(fresh.url + "/console/api/sign-in", json={"secret": PIN})
         assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= PAUSE_S + 1
-        assert "on this mirror" in refused.json()["message"]
+        assert "paused for the whole store" in refused.json()["message"]
         assert tablet.post(fresh.url + "/console/api/sign-in", json={"secret": TOKEN}).status_code == 200
 
     health = httpx.get(fresh.url + "/api/v1/health")

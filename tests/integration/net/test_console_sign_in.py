@@ -1,0 +1,45 @@
+"""What an associate reads at the console's sign-in when PIN sign-in is paused (real headless Chromium,
+a real mirror API): the pause is the whole store's, its length is in words, and what still works is said."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk.net.throttle import MAX_FAILURES_DAY
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, TOKEN, copy_library, server_config, start_server, stop_server
+from .test_console import SHOWN
+from .test_console_notes import screenshot
+
+pytestmark = pytest.mark.slow
+
+ERROR = "document.getElementById('sign-in-error').textContent"
+
+
+def submit(browser, secret: str) -> str:
+    browser.js(f"document.getElementById('sign-in-error').textContent = '';"
+               f"document.getElementById('secret').value = '{secret}';"
+               "document.getElementById('sign-in').requestSubmit()")
+    return browser.wait(f"{ERROR} || ({SHOWN}('console-view') && 'signed in')")
+
+
+def test_a_store_wide_pause_says_for_how_long_in_words_and_what_still_works(recorded_library, tmp_path, chromium):
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        # another mirror of the store reports the day's limit of wrong PINs, and that it paused
+        srv.service.ctx.auth.peer_wrong_pins("mirror-right", MAX_FAILURES_DAY, True)
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=820, height=1180, deviceScaleFactor=1,
+                      mobile=False)
+        chromium.open(srv.url + "/console")
+        chromium.wait(f"{SHOWN}('sign-in-view')")
+        said = submit(chromium, PIN)  # the right PIN: refused all the same during the pause
+        (tmp_path / "console-sign-in-paused.png").write_bytes(screenshot(chromium))
+        assert "whole store" in said and "on this mirror" not in said, said  # another mirror will not help
+        assert "24 h" in said and not re.search(r"\d{3,} s\b", said), said  # not "86400 s"
+        assert "signed in keep working" in said and "store token" in said, said
+        assert submit(chromium, TOKEN) == "signed in"  # as it says: the store token still signs in
+    finally:
+        stop_server(srv)
