@@ -126,6 +126,8 @@
     panes = panes.filter((p) => !gone.includes(p));
     if (panes.length < MIN_LOOKS) {
       $("compare-dialog").close();
+      // it went from under the associate's eyes: the notice says why (the dialog's own status went with it)
+      window.consolePage.notify("The comparison closed: the shopper no longer shares enough of its looks.");
       return;
     }
     pace();

@@ -139,6 +139,9 @@ def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromiu
         assert "left the comparison" in chromium.js("document.getElementById('compare-status').textContent")
         library.delete(ids["partial"])  # forgotten: the look is gone
         chromium.wait("document.getElementById('compare-dialog').open === false", timeout=15)
+        notice = chromium.js("document.getElementById('notice').hidden ? ''"
+                             " : document.getElementById('notice-text').textContent")
+        assert "comparison closed" in notice and "no longer shares" in notice, "it did not just vanish: " + notice
     finally:
         service.stop()
         library.close()
