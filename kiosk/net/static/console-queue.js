@@ -57,13 +57,19 @@ window.consoleQueue = (() => {
     heardRequests = new Set(queue.map((q) => q.id));
   }
 
+  // Who answered, as the start of a sentence: a console answers as "associate" (it knows no names),
+  // the mirror's staff card may give a name.
+  function onTheWay(by) {
+    return by === "associate" ? "An associate" : by || "Someone";
+  }
+
   function renderQueue(queue) {
     announceQueue(queue);
     $("queue-empty").hidden = queue.some((q) => q.open);
     keepingFocus(() => $("queue").replaceChildren(...queue.map((q) => {
       // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
       const lost = q.reachable === false;
-      const button = !q.open ? el("span", { class: "hint", textContent: `${q.acked_by || "someone"} is on the way` }) :
+      const button = !q.open ? el("span", { class: "hint", textContent: `${onTheWay(q.acked_by)} is on the way` }) :
         lost ? el("button", { type: "button", disabled: true }, "Can't confirm until ",
           ...(q.room ? ["the ", ...room(q.room), " mirror"] : [bidi(q.mirror_name)]), " answers") :
         el("button", { textContent: "On my way", "data-key": "ack", onclick: () => acknowledge(q, button) });

@@ -83,3 +83,17 @@ def test_the_live_pill_belongs_to_a_signed_in_console_and_disabled_buttons_look_
     chromium.wait(f"{SHOWN}('sign-in-view')")
     assert not chromium.js(f"{SHOWN}('live')")
     assert chromium.js("document.getElementById('live').textContent") != "live", "not live once signed out"
+
+
+def test_an_answered_request_says_who_is_on_the_way_in_a_sentence(server, chromium):
+    sign_in(chromium, server.url, 820, 1180)
+    mine = httpx.post(f"{server.url}{API}/assist", headers=server.auth, json={"kind": "associate"}).json()
+    named = httpx.post(f"{server.url}{API}/assist", headers=server.auth, json={"kind": "size"}).json()
+    item = "document.querySelector('#queue li[data-id=\"{}\"]')".format
+    chromium.wait(f"!!({item(mine['id'])} && {item(named['id'])})", timeout=10)
+    chromium.js(f"{item(mine['id'])}.querySelector('button').click()")  # "On my way" on this tablet
+    httpx.post(f"{server.url}{API}/assist/{named['id']}/ack", headers=server.auth, json={"by": "Sam"})
+    said = chromium.wait(f"(a => a.every(i => i && i.classList.contains('done'))"
+                         f" && a.map(i => i.querySelector(':scope > .hint').textContent))"
+                         f"([{item(mine['id'])}, {item(named['id'])}])", timeout=10)
+    assert said == ["An associate is on the way", "Sam is on the way"], said
