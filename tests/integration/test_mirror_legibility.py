@@ -66,3 +66,33 @@ def test_labels_and_messages_read_over_a_white_wall_and_a_full_disk_is_told_plai
         top = (0, 40, W, 400)
         message = win.wait_for(lambda im: pills(im, top, 63), "the message's pill", timeout=10)
         assert max(h for _, _, _, h in pills(message, top, 63)) >= 50, pills(message, top, 63)
+
+
+def test_a_message_over_a_replay_stands_clear_of_its_heading(tall_screen, tmp_path):
+    # The replay's heading ("Your look · 1.2 / 3.0 s") grows with the screen; on a full-size
+    # mirror it reached below 72 px, where the messages stand, and "Thank you…" covered its foot.
+    from tests.integration.test_mirror_share import record_a_take
+    from tests.screen import choice_buttons
+
+    source = white_wall(tmp_path / "wall.mp4")
+    with MirrorWindow(tall_screen, tmp_path, W, H, source=source, extra_toml="[analysis]\nenabled = false\n",
+                      fill='"crop"') as win:
+        win.touch(W // 2, H // 2)
+        win.wait_for(lambda im: im[H // 2, W // 2].min() > 220, "the live picture", timeout=60)
+        record_a_take(win, button=(W - 56, H - 80))
+        # The replay's column (Mirror, Slow, Share, Keep, Delete), 115 px apart on this screen:
+        # Delete's dark red glass at the bottom says it is up.
+        keep, delete = (W - 49, H // 2 - 19 + 115), (W - 49, H // 2 - 19 + 230)
+        win.wait_for(lambda im: im[delete[1], delete[0], 2] > im[delete[1], delete[0], 1] + 40, "the replay",
+                     timeout=60)
+        win.touch(*keep)
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks": "Thank you…" over the replay
+        top = (0, 0, W, 400)
+        image = win.wait_for(lambda im: not choice_buttons(im) and pills(im, top, 63) and pills(im, top, 102),
+                             "the message's pill under the replay's heading", timeout=20)
+        heading, message = max(pills(image, top, 102), key=lambda p: p[2]), max(pills(image, top, 63), key=lambda p: p[2])
+        # Where one pill covered the other, the white wall shows through both: darker than either.
+        band = image[:400].min(axis=2)
+        assert int((band < 45).sum()) == 0, f"the message covers the heading: {heading} {message}"
+        assert heading[1] + heading[3] <= message[1], (heading, message)

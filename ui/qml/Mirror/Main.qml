@@ -227,11 +227,13 @@ Window {
     // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them). None on the
     // welcome screen: nobody is there to read them. While comparing they stand above its bottom
     // bar (at the top they would cover the first panes' labels), and the panes make room for them.
+    // Over a replay they stand below its heading, which grows with the screen.
     Column {
         id: messages
         visible: !root.mirror.attract
         anchors.horizontalCenter: parent.horizontalCenter
-        y: root.comparing ? compareView.messagesBottom - height : 72
+        y: root.comparing ? compareView.messagesBottom - height
+           : root.replaying && replayLoader.item ? Math.max(72, replayLoader.item.headingBottom + 10) : 72
         width: parent.width
         spacing: 10
         Toast {

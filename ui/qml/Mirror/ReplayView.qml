@@ -15,6 +15,9 @@ Item {
     // its controls, over the live picture (Main keeps it), instead of a black screen while the
     // decoder starts (a blink at every replay; longer on a Pi, which decodes in software).
     property bool pictured: false
+    // Where its heading ends: the mirror's messages stand below it, not over it (on a full-size
+    // mirror the heading grows past the messages' usual place).
+    readonly property real headingBottom: headingPill.visible ? headingPill.y + headingPill.height : 0
 
     visible: studio.replayId !== ""
 
@@ -82,6 +85,7 @@ Item {
     }
 
     Rectangle {
+        id: headingPill
         // Where the mirror's "Recording" notice stands: a shopper who turns on while her look
         // plays is recorded again, and the notice, which must always be seen, takes the place.
         visible: !replay.studio.recording
