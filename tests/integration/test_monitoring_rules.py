@@ -82,6 +82,28 @@ tests:
             exp_annotations:
               summary: "Mirror Mirror 3 (room 3) runs at 12 frames per second"
               description: "Below 20 fps the mirror image looks jerky: too little light (long exposure), a USB 2 hub, or a busy CPU."
+  - interval: 1m
+    input_series:
+      - series: 'kiosk_pin_sign_in_paused{{{LABELS}}}'
+        values: '0 0 1 1 1 0 0'
+      - series: 'kiosk_pin_sign_in_paused{{{LABELS.replace("Mirror 3", "Mirror 4").replace("m1", "m2").replace("10.0.0.5", "10.0.0.6")}}}'
+        values: '0 0 1 1 1 0 0'
+      - series: 'kiosk_pin_sign_in_paused{{job="smartmirror", instance="10.0.1.5:8080", mirror="Mirror 1", store="Leeds", room="1", id="m9"}}'
+        values: '0x6'
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: MirrorSignInPaused
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: MirrorSignInPaused
+        exp_alerts:  # one alert for the store, not one per mirror: its mirrors share the pause
+          - exp_labels: {{severity: warning, store: "Oxford Street"}}
+            exp_annotations:
+              summary: "PIN sign-in is paused at Oxford Street"
+              description: "Too many wrong console PINs at the store (10 within 5 minutes, or 50 within 24 hours): associates cannot sign in with the PIN until the pause ends; signed-in tablets and the store token still work. The sign_in check of /api/v1/health says which limit and until when (docs/SECURITY.md)."
+      - eval_time: 6m
+        alertname: MirrorSignInPaused
+        exp_alerts: []
 """
 
 
@@ -92,7 +114,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess:
 def test_alert_rules_pass_promtool_check():
     res = promtool("check", "rules", str(DOCS / "smartmirror-alerts.yml"))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 6 rules found" in res.stdout
+    assert "SUCCESS: 7 rules found" in res.stdout
 
 
 def test_alerts_fire_when_and_only_when_they_should(tmp_path):
