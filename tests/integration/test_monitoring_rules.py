@@ -122,6 +122,24 @@ tests:
             exp_annotations:
               summary: "Mirror Mirror 3 (room 3) has not delivered a webhook event for 49m 0s"
               description: "The store service does not take the mirror's events: check that it runs and answers 2xx and that webhook.secret matches. The mirror keeps them and retries; `kiosk doctor` (webhook check) names the last error."
+  - interval: 1m
+    input_series:
+      - series: 'kiosk_reader_up{{{LABELS}}}'
+        values: '1 0 0 1 1 0x15'
+    alert_rule_test:
+      - eval_time: 4m
+        alertname: MirrorReaderDown
+        exp_alerts: []  # a reader replugged within minutes is no alert
+      - eval_time: 14m
+        alertname: MirrorReaderDown
+        exp_alerts: []
+      - eval_time: 16m
+        alertname: MirrorReaderDown
+        exp_alerts:
+          - exp_labels: {{severity: warning, {LABELS.replace('=', ': ')}}}
+            exp_annotations:
+              summary: "Card reader of mirror Mirror 3 (room 3) is not connected"
+              description: "Loyalty cards are not read at this mirror (the mirror itself works). Check the reader's USB cable; `kiosk doctor` names the port."
 """
 
 
@@ -132,7 +150,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess:
 def test_alert_rules_pass_promtool_check():
     res = promtool("check", "rules", str(DOCS / "smartmirror-alerts.yml"))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 8 rules found" in res.stdout
+    assert "SUCCESS: 9 rules found" in res.stdout
 
 
 def test_alerts_fire_when_and_only_when_they_should(tmp_path):
