@@ -14,6 +14,7 @@ from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_api, check_mdns, check_webhook
 from kiosk.doctor.power import check_power
 from kiosk.doctor.reader import check_reader
+from kiosk.doctor.secret import check_store_secret
 from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
 from kiosk.doctor.timezone import check_timezone
 
@@ -31,6 +32,7 @@ CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
     ("disk-space", check_disk_space),
     ("databases", check_databases),
     ("library", check_library),
+    ("store-secret", check_store_secret),
     ("clock", check_clock),
     ("timezone", check_timezone),
     ("api", check_api),

@@ -21,6 +21,7 @@ from kiosk.doctor.network import check_webhook
 from kiosk.doctor.power import check_power
 from kiosk.doctor.printer import as_json
 from kiosk.doctor.runner import CHECKS, exit_code, run_checks
+from kiosk.doctor.secret import check_store_secret
 from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
 from kiosk.doctor.timezone import check_timezone
 from kiosk.library import Library
@@ -441,3 +442,45 @@ def test_a_short_console_pin_is_a_warning_that_never_shows_it(tmp_path, pin, war
         assert result.state is State.WARNING and f"only {len(pin)} digits" in result.sentence
         assert pin not in result.sentence + result.hint and "6 to 12 digits" in result.hint
     assert all(r.state is not State.FAIL for r in results.values())  # short PINs stay valid
+
+
+# -- the store secret -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, mode, state, words",
+    [
+        (None, None, State.WARNING, "does not exist: the kiosk makes a new one at its first start"),
+        ("ab" * 32 + "\n", 0o600, State.OK, "is readable"),
+        ("not hex at all\n", 0o600, State.FAIL, "is not hexadecimal text"),
+        ("abcd\n", 0o600, State.FAIL, "is too short"),
+        ("ab" * 32 + "\n", 0o000, State.FAIL, "Cannot read the store secret"),  # e.g. copied as root, 0600
+        ("folder", None, State.FAIL, "Cannot read the store secret"),
+    ],
+)
+def test_the_store_secret_is_there_readable_and_sound_and_never_shown(tmp_path, content, mode, state, words):
+    if mode == 0o000 and os.geteuid() == 0:
+        pytest.skip("root reads a file whatever its mode")
+    ctx = context(tmp_path)
+    secret = tmp_path / "etc" / "store-secret"
+    ctx.config.identity.secret_file = str(secret)
+    if content == "folder":
+        secret.mkdir(parents=True)
+        content = None
+    elif content is not None:
+        secret.parent.mkdir()
+        secret.write_text(content)
+        secret.chmod(mode)
+    result = check_store_secret(ctx)
+    assert result.id == "store-secret" and result.state is state and words in result.sentence, result
+    assert str(secret) in result.sentence and (state is State.OK) == (result.hint == "")
+    if content:
+        assert content.strip() not in result.sentence + result.hint
+    assert not secret.is_file() or secret.read_text() == content, "the doctor changed or made the secret"
+
+
+def test_the_store_secret_defaults_to_the_data_folder_and_runs_with_the_others(tmp_path):
+    ctx = context(tmp_path)
+    assert str(tmp_path / "data" / "store-secret") in check_store_secret(ctx).sentence
+    assert not (tmp_path / "data").exists()
+    assert "store-secret" in [check_id for check_id, _ in CHECKS]
