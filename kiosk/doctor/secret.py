@@ -9,9 +9,11 @@ created.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
+from kiosk.doctor.storage import user_name
 
 COPY_HINT = ("Copy /etc/smartmirror/store-secret from another mirror of the store (the Ansible play does), owned by the "
              "kiosk's user and readable by it alone ('chown mirror: FILE; chmod 600 FILE'), then restart the kiosk; "
@@ -29,6 +31,11 @@ def check_store_secret(ctx: Context) -> Result:
         return warning("store-secret", f"The store secret {path} does not exist: the kiosk makes a new one at its first "
                                        "start, which no other mirror of the store has (their loyalty cards and this "
                                        "mirror would not be recognised).", COPY_HINT)
+    if path.is_file() and not os.access(path, os.R_OK):
+        # The kiosk's user may well read it (0600, its own): this user cannot, which says nothing yet.
+        return fail("store-secret", f"The store secret {path} is not readable by this user ({user_name()}).",
+                    "Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
+                    "there, give the file to that user ('chown mirror: FILE; chmod 600 FILE') and restart the kiosk.")
     try:
         load_secret(path, create=False)
     except IdentityError as exc:

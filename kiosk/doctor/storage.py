@@ -35,7 +35,7 @@ def check_data_folder(ctx: Context) -> Result:
         return fail("data-folder", f"The data folder {folder} is on a read-only file system: no look can be kept.",
                     "Remount it read-write; check 'dmesg' for a file system the kernel made read-only after errors.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        return fail("data-folder", f"The data folder {folder} is not writable by this user ({_user()}).",
+        return fail("data-folder", f"The data folder {folder} is not writable by this user ({user_name()}).",
                     "Give it to the kiosk's user (scripts/provision does), or run 'kiosk doctor' as that user.")
     return ok("data-folder", f"The data folder {folder} is writable.")
 
@@ -118,7 +118,8 @@ def _read_only_mount(path: Path) -> bool:
         return False
 
 
-def _user() -> str:
+def user_name() -> str:
+    """Who runs the doctor, by name (or uid)."""
     import pwd
 
     try:

@@ -479,6 +479,19 @@ def test_the_store_secret_is_there_readable_and_sound_and_never_shown(tmp_path, 
     assert not secret.is_file() or secret.read_text() == content, "the doctor changed or made the secret"
 
 
+def test_a_store_secret_this_user_cannot_read_says_to_run_the_doctor_as_the_kiosks_user(tmp_path, monkeypatch):
+    ctx = context(tmp_path)
+    secret = tmp_path / "etc" / "store-secret"
+    ctx.config.identity.secret_file = str(secret)
+    secret.parent.mkdir()
+    secret.write_text("ab" * 32 + "\n")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(secret) else real_access(p, mode))
+    result = check_store_secret(ctx)
+    assert result.state is State.FAIL and "is not readable by this user" in result.sentence, result
+    assert "sudo -u mirror kiosk doctor" in result.hint
+
+
 def test_the_store_secret_defaults_to_the_data_folder_and_runs_with_the_others(tmp_path):
     ctx = context(tmp_path)
     assert str(tmp_path / "data" / "store-secret") in check_store_secret(ctx).sentence
