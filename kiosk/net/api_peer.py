@@ -6,6 +6,10 @@ answer (errors included) carries the proof header, so the asking mirror can tell
 forgery. These routes are the protocol between mirrors, not the public API: they are left out
 of the OpenAPI schema and described in docs/SECURITY.md.
 
+``assist/{id}/ack`` answers what the public ack answers, ``first`` included (false: another
+associate had the request already). A mirror older than ``first`` leaves it out; the asking
+console makes do (``console.peer_ack_answer``), and an older console ignores it.
+
 ``wrong-pins`` is how the store's mirrors share one count of wrong PINs (``pin_reports``): a
 proven mirror says how many it counted and whether they paused its sign-in, nothing else (no
 PIN, no address, no time). It can only add to the count here, never take from it.

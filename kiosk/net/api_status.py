@@ -86,6 +86,13 @@ class AssistOut(BaseModel):
     open: bool
 
 
+class AssistAckOut(AssistOut):
+    first: bool = Field(
+        description="true: this acknowledgement took the request. false: someone had already acknowledged it "
+        "(acked_by and acked_at say who and when, unchanged by this one): tell this associate they need not go."
+    )
+
+
 class AssistList(BaseModel):
     mirror_id: str
     requests: list[AssistOut]
@@ -321,19 +328,22 @@ def create_assist(body: AssistIn = Body(default_factory=AssistIn), ctx: NetConte
 
 @router.post(
     "/assist/{request_id}/ack",
-    response_model=AssistOut,
+    response_model=AssistAckOut,
     tags=["assistance"],
     responses={**UNAUTHORIZED, **NOT_FOUND},
     summary="Someone is on the way",
+    description="The first acknowledgement takes the request; a later one changes nothing and is answered 200 "
+    "too, with first false and the first one's acked_by and acked_at, so that two associates who press at "
+    "once learn which of them is going.",
 )
 def ack_assist(
     request_id: str, body: AssistAck = Body(default_factory=AssistAck), ctx: NetContext = Depends(require_token)
-) -> AssistOut:
-    req = ctx.assist.ack(request_id, body.by or None)
-    if req is None:
+) -> AssistAckOut:
+    acked = ctx.assist.ack(request_id, body.by or None)
+    if acked is None:
         raise HTTPException(404, f"there is no assistance request {request_id!r}")
-    ctx.emit("assist_acked", {"request": req.as_dict()})
-    return AssistOut(**req.as_dict())
+    ctx.emit("assist_acked", {"request": acked.request.as_dict()})
+    return AssistAckOut(**acked.request.as_dict(), first=acked.first)
 
 
 def request_assist(ctx: NetContext, kind: AssistKind, detail: str):

@@ -45,6 +45,14 @@ class AssistRequest:
         return asdict(self) | {"open": self.open}
 
 
+@dataclass(frozen=True)
+class Acked:
+    """What one "On my way" did: ``first`` when it took the request, else ``request.acked_by`` had it already."""
+
+    request: AssistRequest
+    first: bool
+
+
 class AssistQueue:
     """The mirror's assistance requests, kept in the network database."""
 
@@ -61,15 +69,16 @@ class AssistQueue:
             )
         return req
 
-    def ack(self, request_id: str, by: str | None = None) -> AssistRequest | None:
-        """Mark a request as being handled; None when the id is unknown. Acking twice keeps the first."""
+    def ack(self, request_id: str, by: str | None = None) -> Acked | None:
+        """Mark a request as being handled; None when the id is unknown. Acking twice keeps the first
+        and says so (``first`` false), so that a second associate learns someone else is going."""
         with self._db.transaction() as conn:
-            conn.execute(
+            taken = conn.execute(
                 "UPDATE assist SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL",
                 (self._clock(), by, request_id),
-            )
+            ).rowcount
             row = conn.execute("SELECT * FROM assist WHERE id = ?", (request_id,)).fetchone()
-        return _from_row(row) if row else None
+        return Acked(_from_row(row), taken == 1) if row else None
 
     def get(self, request_id: str) -> AssistRequest | None:
         rows = self._db.query("SELECT * FROM assist WHERE id = ?", (request_id,))

@@ -48,6 +48,8 @@ FILES = {
     "compare.js": "text/javascript",
 }
 PEER_TIMEOUT_S = 1.5
+#: Who is on the way, as a console's ack says it: the console knows no associates' names.
+CONSOLE_BY = "associate"
 
 
 class SignIn(BaseModel):
@@ -136,7 +138,7 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
     if mirror_id == ctx.mirror_id:
         from kiosk.net.api_status import AssistAck, ack_assist
 
-        return (await asyncio.to_thread(ack_assist, request_id, AssistAck(by="associate"), ctx)).model_dump()
+        return (await asyncio.to_thread(ack_assist, request_id, AssistAck(by=CONSOLE_BY), ctx)).model_dump()
     trust = request.app.state.trust
     # zeroconf only says where to knock; the hello proves who answers before the ack is sent
     candidates = [r for r in _peer_records(ctx) if r.mirror_id == mirror_id] if trust is not None else []
@@ -150,15 +152,28 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
             try:
                 async with ctx.peers.slot():
                     answer = await ask(client, trust, record.base_url(), "POST", ack_path(request_id),
-                                       {"by": "associate"}, expect=mirror_id)
+                                       {"by": CONSOLE_BY}, expect=mirror_id)
             except PeerError as exc:
                 problem = str(exc)
                 continue
             if answer.status == 200 and isinstance(answer.data, dict):
-                return answer.data
+                return peer_ack_answer(answer.data)
             message = answer.data.get("message") if isinstance(answer.data, dict) else None
             raise HTTPException(404 if answer.status == 404 else 503, message or f"the mirror refused: HTTP {answer.status}")
     raise HTTPException(503, f"that mirror {problem}")
+
+
+def peer_ack_answer(data: dict) -> dict:
+    """Another mirror's answer to an ack; ``first`` filled in where an older mirror's answer lacks it.
+
+    An older mirror answers 200 whether or not this press took the request. Taken by someone who
+    is not a console (a name, or nobody named): not this press. Taken by "associate": this press
+    or another tablet's, which cannot be told apart, so ``first`` stays out and the console shows
+    what it showed before.
+    """
+    if "first" in data or data.get("acked_by") == CONSOLE_BY:
+        return data
+    return {**data, "first": False}
 
 
 def _queued(mirror: dict, request: dict) -> dict:

@@ -77,15 +77,27 @@ def test_assist_requests_are_acked_once(db):
     req = queue.request(AssistKind.SIZE, "jeans 32/34", "s1")
     assert req.open and queue.open_count() == 1
     clock.now += 30
-    acked = queue.ack(req.id, "Sam")
+    acked = queue.ack(req.id, "Sam").request
     assert not acked.open and acked.acked_by == "Sam" and acked.acked_at == clock.now
     clock.now += 30
-    assert queue.ack(req.id, "Alex").acked_by == "Sam"  # the first associate keeps it
+    assert queue.ack(req.id, "Alex").request.acked_by == "Sam"  # the first associate keeps it
     assert queue.ack("unknown", "Sam") is None
     assert queue.open_count() == 0
     assert [r.id for r in queue.recent()] == [req.id]
     clock.now += 5 * 3600
     assert queue.recent() == []  # acknowledged long ago: off the console
+
+
+def test_the_second_press_is_told_who_had_the_request_first(db):
+    clock = Clock()
+    queue = AssistQueue(db, clock=clock)
+    req = queue.request(AssistKind.ASSOCIATE)
+    first = queue.ack(req.id, "Sam")
+    clock.now += 1  # another associate presses "On my way" a second later
+    second = queue.ack(req.id, "associate")
+    assert first.first is True and first.request.acked_by == "Sam"
+    assert second.first is False and second.request == first.request  # who and when: the first press's
+    assert queue.ack(req.id, None).first is False and queue.get(req.id) == first.request
 
 
 def test_unknown_assist_kind_is_refused(db):

@@ -286,6 +286,50 @@ def test_event_stream_carries_sessions_looks_cards_and_assistance(server):
         reader.close()
 
 
+def test_a_second_ack_is_told_someone_else_is_already_on_the_way(server):
+    req = httpx.post(server.url + f"{API}/assist", headers=server.auth, json={"kind": "associate"}).json()
+    ack = f"{server.url}{API}/assist/{req['id']}/ack"
+    first = httpx.post(ack, headers=server.auth, json={"by": "Sam"})
+    second = httpx.post(ack, headers=server.auth, json={"by": "Alex"})
+    assert (first.status_code, second.status_code) == (200, 200)  # as before: both are answered 200
+    assert first.json()["first"] is True and first.json()["acked_by"] == "Sam"
+    assert second.json()["first"] is False and second.json()["acked_by"] == "Sam"  # who is going: Sam, not Alex
+    assert second.json()["acked_at"] == first.json()["acked_at"]
+    assert {k: v for k, v in second.json().items() if k != "first"} == {
+        r["id"]: r for r in httpx.get(server.url + f"{API}/assist", headers=server.auth).json()["requests"]}[req["id"]]
+
+    # the console's own ack route says the same; a console answers as "associate"
+    session = httpx.post(server.url + "/console/api/sign-in", json={"secret": TOKEN}).json()["token"]
+    console = {"Authorization": f"Bearer {session}"}
+    mirror_id = httpx.get(server.url + f"{API}/status").json()["id"]
+    other = httpx.post(server.url + f"{API}/assist", headers=server.auth, json={"kind": "size"}).json()
+    answers = [httpx.post(server.url + f"/console/api/assist/{mirror_id}/{other['id']}/ack", headers=console).json()
+               for _ in range(2)]
+    assert [(a["first"], a["acked_by"]) for a in answers] == [(True, "associate"), (False, "associate")]
+
+
+def test_of_many_acks_at_once_exactly_one_takes_the_request(server):
+    req = httpx.post(server.url + f"{API}/assist", headers=server.auth, json={"kind": "associate"}).json()
+    start = threading.Barrier(6)
+    answers: list[dict] = []
+
+    def press(n: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            start.wait()
+            r = client.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": f"A{n}"})
+            answers.append(r.json())
+
+    threads = [threading.Thread(target=press, args=(n,), name=f"test-press-{n}") for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(answers) == 6
+    winners = [a["acked_by"] for a in answers if a["first"]]
+    assert len(winners) == 1, answers
+    assert {a["acked_by"] for a in answers} == set(winners)  # everyone else is told who took it
+
+
 def test_share_link_expires_and_can_be_revoked(server):
     r = httpx.post(server.url + f"{API}/looks/{server.looks.consented}/share", headers=server.auth)
     assert r.status_code == 201
