@@ -7,6 +7,7 @@ window.consoleQueue = (() => {
   const KIND = { size: "Another size, please", associate: "Please come" };
   const STATE = { idle: "free", session: "in use", recording: "recording a look" };
   let heardRequests = null;  // ids of the help requests shown so far; null before the first overview
+  const tooLate = new Set();  // requests this tablet pressed "On my way" for after another associate had them
   let storeName = "Store";
 
   function badge(m) {
@@ -63,13 +64,20 @@ window.consoleQueue = (() => {
     return by === "associate" ? "An associate" : by || "Someone";
   }
 
+  // Who had the request when this tablet's press came second: the other tablet also answers as
+  // "associate", so it is another one.
+  function alreadyOnTheWay(by) {
+    return `${by === "associate" ? "Another associate" : by || "Someone"} is already on the way`;
+  }
+
   function renderQueue(queue) {
     announceQueue(queue);
     $("queue-empty").hidden = queue.some((q) => q.open);
     keepingFocus(() => $("queue").replaceChildren(...queue.map((q) => {
       // a request of a mirror that does not answer now: as last heard, and it cannot be confirmed there
       const lost = q.reachable === false;
-      const button = !q.open ? el("span", { class: "hint", textContent: `${onTheWay(q.acked_by)} is on the way` }) :
+      const button = !q.open ? el("span", { class: "hint",
+        textContent: tooLate.has(q.id) ? alreadyOnTheWay(q.acked_by) : `${onTheWay(q.acked_by)} is on the way` }) :
         lost ? el("button", { type: "button", disabled: true }, "Can't confirm until ",
           ...(q.room ? ["the ", ...room(q.room), " mirror"] : [bidi(q.mirror_name)]), " answers") :
         el("button", { textContent: "On my way", "data-key": "ack", onclick: () => acknowledge(q, button) });
@@ -83,10 +91,18 @@ window.consoleQueue = (() => {
     })));
   }
 
+  // "On my way": the mirror answers whether this press took the request (first) or another
+  // associate had it already, and who; an older mirror may not say (first missing: taken here).
   async function acknowledge(q, button) {
     button.disabled = true;
     try {
-      await api(`/console/api/assist/${encodeURIComponent(q.mirror_id)}/${encodeURIComponent(q.id)}/ack`, { method: "POST" });
+      const resp = await api(`/console/api/assist/${encodeURIComponent(q.mirror_id)}/${encodeURIComponent(q.id)}/ack`,
+        { method: "POST" });
+      const done = await resp.json();
+      if (done.first === false) {
+        tooLate.add(q.id);
+        notify(`${alreadyOnTheWay(done.acked_by)} to ${q.room ? `Room ${q.room}` : q.mirror_name}: no need to go.`);
+      }
     } catch (err) {
       button.disabled = false;
       notify(failed("confirm", err));
@@ -97,6 +113,8 @@ window.consoleQueue = (() => {
   // One overview from /console/api/overview: the store's name (for the title), mirrors, requests.
   function render(overview) {
     storeName = overview.mirror.store || "Store";
+    const listed = new Set(overview.queue.map((q) => q.id));
+    [...tooLate].filter((id) => !listed.has(id)).forEach((id) => tooLate.delete(id));  // off the console: forgotten
     renderMirrors(overview.mirrors);
     renderQueue(overview.queue);
   }
@@ -104,6 +122,7 @@ window.consoleQueue = (() => {
   // Signed out: nothing of the session's requests stays in the header, the title or the read-out.
   function forget() {
     heardRequests = null;
+    tooLate.clear();
     $("waiting").hidden = true;
     $("announce").textContent = "";
     document.title = "Smart Mirror · Associate console";

@@ -7,6 +7,7 @@ set its clock and language, evaluate JavaScript and wait for a condition.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -68,6 +69,17 @@ class Chromium:
         self._session = self.send("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
         self.send("Page.enable", session=True)
         self.send("Runtime.enable", session=True)
+
+    def tablet(self) -> Chromium:
+        """Another tablet in this browser: a page in a browser context of its own (its own storage, its own
+        sign-in). It shares this browser's pipe; close the browser through the first one only."""
+        other = copy.copy(self)
+        context = self.send("Target.createBrowserContext")["browserContextId"]
+        target = self.send("Target.createTarget", url="about:blank", browserContextId=context)["targetId"]
+        other._session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        other.send("Page.enable", session=True)
+        other.send("Runtime.enable", session=True)
+        return other
 
     def _read(self) -> None:
         buf = b""
