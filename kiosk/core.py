@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.analysis.events import GestureProgress, PresenceSample
+from kiosk.analysis.senses import Senses
 from kiosk.capture import CameraStatus
 from kiosk.comparing import Comparing
 from kiosk.compare.events import ComparisonChanged
@@ -69,6 +70,7 @@ from kiosk.session import (
 )
 from kiosk.effects import Effects
 from kiosk.intents import Meaning, gesture_meaning
+from kiosk.welcome import Welcome, welcome
 
 _log = logging.getLogger(__name__)
 
@@ -126,6 +128,16 @@ class KioskCore:
 
     def camera_status(self) -> CameraStatus:
         return self._parts.capture.status()
+
+    @property
+    def senses(self) -> Senses:
+        """What the mirror notices without a touch (nothing with the body analysis off)."""
+        return self._parts.analysis.senses
+
+    @property
+    def welcome(self) -> Welcome:
+        """What the welcome screen says on this mirror."""
+        return welcome(self.senses, self._parts.studio.available)
 
     def health(self) -> dict:
         """The core loop's own health: faults caught so far and parts that could not start."""

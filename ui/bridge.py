@@ -49,9 +49,12 @@ class MirrorBridge(CoreListener):
         self._pan_x = display.pan_x
         self._pan_y = display.pan_y
         self._show_status = display.show_status
+        self._welcome = core.welcome
+        self._hands_free = core.senses.gestures
         camera = core.camera_status()
         self._camera_state = camera.state
-        self._phase = core.session.phase.value
+        self._phase = ""
+        self._set_phase(core.session.phase.value)
         self._fps = 0.0
         self._paint_fps = 0.0
         self._gesture = ""
@@ -88,8 +91,13 @@ class MirrorBridge(CoreListener):
                 self.screenChanged.emit()
         elif isinstance(event, SessionStateChanged):
             if event.state != self._phase:
-                self._phase = event.state
+                self._set_phase(event.state)
                 self.sessionChanged.emit()
+
+    def _set_phase(self, phase: str) -> None:
+        if phase == "idle":  # AttractScreen.qml's words
+            _log.info("shown to the shopper: %s", self._welcome.title)
+        self._phase = phase
 
     @Slot()
     def _refresh_stats(self) -> None:
@@ -115,6 +123,11 @@ class MirrorBridge(CoreListener):
     panX = Property(float, lambda self: self._pan_x, constant=True)
     panY = Property(float, lambda self: self._pan_y, constant=True)
     showStatus = Property(bool, lambda self: self._show_status, constant=True)
+    #: The welcome screen's words, as the core says for this mirror (touch to start without the body analysis).
+    welcomeTitle = Property(str, lambda self: self._welcome.title, constant=True)
+    welcomeText = Property(str, lambda self: self._welcome.text, constant=True)
+    #: A hand held up or swiped does something here: the screens may say so.
+    handsFree = Property(bool, lambda self: self._hands_free, constant=True)
     cameraState = Property(str, lambda self: self._camera_state, notify=cameraChanged)
     attract = Property(bool, lambda self: self._phase == "idle", notify=sessionChanged)
     cameraFps = Property(float, lambda self: self._fps, notify=statsChanged)

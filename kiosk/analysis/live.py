@@ -9,6 +9,7 @@ events and decides what a gesture or a turn means right now.
 from __future__ import annotations
 
 from kiosk.analysis.autorecord import AutoRecorder
+from kiosk.analysis.senses import Senses
 from kiosk.analysis.worker import AnalysisWorker
 
 
@@ -40,11 +41,18 @@ class LiveAnalysis:
         """The worker, for its statistics (health, benchmarks)."""
         return self._worker
 
+    @property
+    def senses(self) -> Senses:
+        """Presence always; a turn records itself with a recorder; gestures as [analysis] gestures says."""
+        return Senses(presence=True, turns=self._autorecord is not None,
+                      gestures=self._worker.settings.body.gestures.enabled)
+
 
 class NoAnalysis:
     """The analysis part of a kiosk without body analysis."""
 
     worker = None
+    senses = Senses()  # only a touch wakes it, only Record records
 
     def start(self) -> None:
         """Nothing to analyse."""

@@ -152,6 +152,20 @@ def test_attract_screen_until_touched_then_live_mirror(xvfb, tmp_path):
         assert red_x > 0.6 and blue_x < 0.4, (red_x, blue_x)
 
 
+def test_without_body_analysis_the_welcome_screen_asks_for_a_touch_not_a_turn(xvfb, tmp_path):
+    """Stepping in wakes nothing and a turn records nothing then: the welcome screen says to touch
+    the mirror and tap Record, never "Step in and turn around once"."""
+    with MirrorWindow(xvfb, tmp_path, 640, 360, extra_toml="[analysis]\nenabled = false\n") as win:
+        idle = win.wait_for(lambda image: image.max() > 150, "the welcome screen", timeout=60)
+        cv2.imwrite(str(tmp_path / "welcome-touch.png"), idle)
+        assert not markers_visible(idle)
+        win.wait_until(lambda: "shown to the shopper: Touch the mirror to start" in win.log.read_text(),
+                       "the welcome screen's words")
+        assert "Step in" not in win.log.read_text()
+        win.touch()
+        win.wait_for(markers_visible, "the camera picture")
+
+
 def test_unmirrored_picture_is_live_and_pixel_exact(xvfb, tmp_path):
     with MirrorWindow(xvfb, tmp_path, 640, 360, mirror=False) as win:
         win.touch()

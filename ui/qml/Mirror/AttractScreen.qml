@@ -1,10 +1,14 @@
 import QtQuick
 
 // Shown while nobody is in front of the mirror. Mostly black, so a mirror glass in front of
-// the screen reads as a plain mirror; a slow, quiet invitation in the middle.
+// the screen reads as a plain mirror; a slow, quiet invitation in the middle, in the words the
+// core gives for this mirror (without the body analysis only a touch wakes it).
 Rectangle {
     id: attract
     color: "black"
+
+    property string title: ""  // the invitation
+    property string text: ""   // the line below it ("" for none)
 
     Column {
         anchors.centerIn: parent
@@ -18,7 +22,7 @@ Rectangle {
             color: "white"
             font.pixelSize: Math.max(18, attract.height * 0.04)
             font.weight: Font.Light
-            text: qsTr("Step in and turn around once")
+            text: attract.title
             SequentialAnimation on opacity {
                 loops: Animation.Infinite
                 NumberAnimation { from: 0.35; to: 1.0; duration: 2200; easing.type: Easing.InOutSine }
@@ -31,7 +35,8 @@ Rectangle {
             wrapMode: Text.WordWrap
             color: "#b0b0b0"
             font.pixelSize: Math.max(12, attract.height * 0.02)
-            text: qsTr("The mirror records your turn so you can see yourself from every side. Nothing is kept unless you say so.")
+            visible: text !== ""
+            text: attract.text
         }
     }
 }

@@ -3,7 +3,8 @@ import SmartMirror.Bridges
 
 // Looks side by side, turning together: one shared body angle drives every pane. It turns slowly
 // by itself; a finger (or the mouse) holds and drags all panes at once, a swiped hand turns them
-// by a step. The panes' places come from the core (same height, two side by side or two rows).
+// by a step (where the mirror sees hands: the hint says so only there). The panes' places come
+// from the core (same height, two side by side or two rows).
 Item {
     id: view
 
@@ -144,7 +145,7 @@ Item {
             visible: view.compare.shareNote === ""
             color: "#c0c0c0"
             font.pixelSize: Math.max(14, view.unit * 0.2)
-            text: qsTr("Drag to turn · or swipe a hand sideways")
+            text: view.mirror.handsFree ? qsTr("Drag to turn · or swipe a hand sideways") : qsTr("Drag to turn")
         }
         Row {
             anchors.horizontalCenter: parent.horizontalCenter

@@ -6,6 +6,7 @@ Dialog {
     id: consent
 
     required property IdentityBridge identity
+    property bool handsFree: true  // a hand held up or swiped answers too (not without the body analysis)
 
     title: identity.consentTitle
 
@@ -20,6 +21,7 @@ Dialog {
     Text {
         width: parent.width
         wrapMode: Text.WordWrap
+        visible: consent.handsFree
         color: "#a0a0a0"
         font.pixelSize: 14
         text: qsTr("Hands-free: hold a hand above your head to say yes, or swipe a hand sideways to say no.")

@@ -78,6 +78,8 @@ Window {
     AttractScreen {
         anchors.fill: parent
         visible: root.mirror.attract && root.mirror.screenOn
+        title: root.mirror.welcomeTitle
+        text: root.mirror.welcomeText
     }
 
     Loader {
@@ -185,7 +187,7 @@ Window {
     Loader {
         anchors.fill: parent
         active: root.identity.consentVisible && !root.mirror.attract
-        sourceComponent: ConsentDialog { identity: root.identity }
+        sourceComponent: ConsentDialog { identity: root.identity; handsFree: root.mirror.handsFree }
     }
     Loader {
         anchors.fill: parent
