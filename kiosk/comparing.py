@@ -178,7 +178,7 @@ class Comparing:
                       for i, (look_id, pane, rect) in enumerate(zip(look_ids, panes, rects)))
         _log.info("comparing %d looks (%s)", len(look_ids), ", ".join("angle" if p.angle_map else "time" for p in panes))
         self._parts.bus.emit(ComparisonOpened(look_ids=look_ids, panes=views, session=session,
-                                              area=(int(area[0]), int(area[1]))))
+                                              area=(int(area[0]), int(area[1])), by_angle=session.by_angle))
 
     def close(self) -> None:
         if self._open is None:

@@ -48,6 +48,7 @@ class CompareBridge(CoreListener):
         self._picking = False
         self._picks: list[str] = []
         self._panes: list[dict] = []
+        self._by_angle = True
         self._session = None
         self._progress = 0.0
         self._failed: list[bool] = []
@@ -73,6 +74,7 @@ class CompareBridge(CoreListener):
                  "partialHint": p.partial_hint, "x": p.x, "y": p.y, "width": p.width, "height": p.height}
                 for p in event.panes
             ]
+            self._by_angle = event.by_angle
             self.pump.show(event.session)
             self._progress = 0.0
             self._failed = [False] * len(self._panes)
@@ -141,6 +143,8 @@ class CompareBridge(CoreListener):
     picks = Property("QStringList", lambda self: self._picks, notify=picksChanged)
     open = Property(bool, lambda self: bool(self._panes), notify=openChanged)
     panes = Property("QVariantList", lambda self: self._panes, notify=openChanged)
+    #: Some pane follows the body angle: the dial shows it (False: every pane plays by time, the dial shows the time).
+    byAngle = Property(bool, lambda self: self._by_angle, notify=openChanged)
     progress = Property(float, lambda self: self._progress, notify=progressChanged)
     #: Per pane: its video could not be decoded (the pane says so instead of "Preparing…").
     failed = Property("QVariantList", lambda self: self._failed, notify=failedChanged)

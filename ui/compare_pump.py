@@ -93,6 +93,8 @@ class ComparePump(QObject):
         self._drag_from = 0.0
         self._drag_seq = 0
         self._angle = 0  # whole degrees, 0..359, as QML shows it
+        self._position = 0.0  # seconds into the play of the panes playing by time, in tenths
+        self._length = 0.0  # seconds of one play (one turn)
         self._covered = [True] * MAX_PANES
         # The pump thread only marks what changed; this UI-thread timer tells QML while a
         # comparison is shown (no Qt signal is emitted from the pump's thread: see
@@ -131,7 +133,9 @@ class ComparePump(QObject):
             self._started_turn = False
             self._shown = [None] * MAX_PANES
             self._covered = [True] * MAX_PANES
-        self._set_angle(0)
+            self._length = round(session.seconds, 1)
+            self._angle_dirty = True  # a new length, told with the angle
+        self._set_angle(0, 0.0)
         self.coverChanged.emit()
         self._notify_timer.start()
         self._wake.set()
@@ -270,14 +274,14 @@ class ComparePump(QObject):
         if covered != self._covered:
             self._covered = covered
             self._cover_dirty = True
-        self._set_angle(int(round(angle)) % 360)
+        self._set_angle(int(round(angle)) % 360, round(session.play_seconds(angle), 1))
         step = 360.0 / proxies[0].slots if proxies else 2.5
         wait = table.next_change(time.monotonic(), step)
         return wait if ready else min(wait, LOADING_POLL_S)
 
-    def _set_angle(self, angle: int) -> None:
-        if angle != self._angle:
-            self._angle = angle
+    def _set_angle(self, angle: int, position: float) -> None:
+        if (angle, position) != (self._angle, self._position):
+            self._angle, self._position = angle, position
             self._angle_dirty = True  # told on the UI thread by _notify
 
     @Slot()
@@ -291,5 +295,8 @@ class ComparePump(QObject):
             self.coverChanged.emit()
 
     angle = Property(int, lambda self: self._angle, notify=angleChanged)
+    #: Where the panes playing by time are: seconds into their play of ``length`` seconds.
+    position = Property(float, lambda self: self._position, notify=angleChanged)
+    length = Property(float, lambda self: self._length, notify=angleChanged)
     #: Per pane: it shows a view its look's turn reaches (False: the nearest view it has).
     covered = Property("QVariantList", lambda self: list(self._covered), notify=coverChanged)

@@ -39,6 +39,7 @@ class ComparisonOpened(Event):
     panes: tuple[ComparePane, ...]
     session: object
     area: tuple[int, int]
+    by_angle: bool = True  # the dial shows the shared body angle; False: every pane plays by time, it shows the time
 
 
 @dataclass(frozen=True)

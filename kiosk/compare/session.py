@@ -121,6 +121,15 @@ class CompareSession:
         return (self.sweep * 360.0 * seconds / self.seconds) % 360.0
 
     @property
+    def by_angle(self) -> bool:
+        """Some pane follows the shared body angle; False: every pane plays by time, the angle means nothing."""
+        return any(p.by_angle for p in self.proxies)
+
+    def play_seconds(self, angle_deg: float) -> float:
+        """How far into their play (0..``seconds``) the panes playing by time are at a shared angle."""
+        return ((self.sweep * angle_deg) % 360.0) / 360.0 * self.seconds
+
+    @property
     def progress(self) -> float:
         """Share of the frames decoded, 0..1; a look that failed counts as done (its frames will never come)."""
         failed = self.failed

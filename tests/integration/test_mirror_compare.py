@@ -77,6 +77,17 @@ def plays_by_time(library, first) -> None:
         lib.set_analysis(oldest.id, "turn", turn_analysis(first.turn, unsure))
 
 
+def all_play_by_time(library, clips) -> None:
+    """Every kept look keeps only unsure body angles: every pane plays by time."""
+    from bench._turning import turn_analysis
+    from kiosk.library import Library
+
+    with Library(library) as lib:
+        for look, made in zip(sorted(lib.list(), key=lambda look: look.created), clips):
+            unsure = [[t, yaw, rotation, 0.01] for t, yaw, rotation, _ in made.track]
+            lib.set_analysis(look.id, "turn", turn_analysis(made.turn, unsure))
+
+
 # -- reading the screen ---------------------------------------------------------------------------
 
 
@@ -131,6 +142,45 @@ def body_angle(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     hsv = cv2.cvtColor(region, cv2.COLOR_BGR2HSV)
     yaws = np.radians(hsv[..., 0][mask].astype(float) * 2.0)  # OpenCV's hue is degrees / 2, the figure's is yaw / 2
     return float(np.degrees(np.arctan2(np.sin(yaws).mean(), np.cos(yaws).mean())) % 360.0)
+
+
+def dial_centre(image: np.ndarray, width: int) -> tuple[int, int]:
+    """The angle dial's centre (top right): its ring is the leftmost bright thing in the right half
+    of the top bar, 48 px across at 540 px."""
+    bar = image[:70, width // 2 :]
+    bright = np.nonzero((bar.min(axis=2) > 150).any(axis=0))[0]
+    assert bright.size, "no angle dial in the top bar"
+    return width // 2 + int(bright[0]) + 24, 35
+
+
+def dial_hand(image: np.ndarray, width: int) -> tuple[float, float] | None:
+    """Where the dial's yellow dot (and hand) is, from its centre (y grows downwards)."""
+    cx, cy = dial_centre(image, width)
+    ring = image[cy - 24 : cy + 25, cx - 24 : cx + 25].astype(int)
+    b, g, r = np.moveaxis(ring, 2, 0)
+    ys, xs = np.nonzero((r > 200) & (g > 150) & (b < 140))
+    return (float(xs.mean()) - 24, float(ys.mean()) - 24) if xs.size else None
+
+
+def dial_body(image: np.ndarray, width: int) -> int:
+    """Grey pixels of the body seen from above at the centre of the angle dial."""
+    cx, cy = dial_centre(image, width)
+    centre = image[cy - 4 : cy + 5, cx - 4 : cx + 5].astype(int)
+    return int(((np.ptp(centre, axis=2) < 20) & (centre.min(axis=2) > 100) & (centre.max(axis=2) < 200)).sum())
+
+
+def hint_width(image: np.ndarray, height: int) -> int:
+    """How wide the grey line above Close and Share is ("Drag to turn…"), in pixels."""
+    band = image[height - 16 - 87 - 10 - 17 : height - 16 - 87 - 10].astype(int)
+    cols = np.nonzero(((band.min(axis=2) > 150) & (np.ptp(band, axis=2) < 20)).any(axis=0))[0]
+    return int(cols[-1] - cols[0]) if cols.size else 0
+
+
+def hands_free_rows(dialog: np.ndarray, width: int) -> int:
+    """Rows of the consent question's grey small print (#a0a0a0, no brighter letters in them)."""
+    card = dialog[: choice_buttons(dialog)[0] - 30, width // 8 : width * 7 // 8].astype(int)
+    grey = (np.abs(card - 160) <= 12).all(axis=2)
+    return int(((grey.sum(axis=1) >= 8) & (card.max(axis=(1, 2)) < 200)).sum())
 
 
 def gap(a: float, b: float) -> float:
@@ -213,13 +263,17 @@ def xdo(win: MirrorWindow, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=ui_env(win.display), check=True)
 
 
-def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int) -> np.ndarray:
-    """Wake, tap the card, say yes, pick ``count`` kept looks from the tray, open them; returns the screen."""
+def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int,
+                    seen: dict | None = None) -> np.ndarray:
+    """Wake, tap the card, say yes, pick ``count`` kept looks from the tray, open them; returns the
+    screen (and the consent question in ``seen["dialog"]``)."""
     win.touch(width // 2, 80)
     win.wait_for(markers_visible, "the camera picture")
     sim.stdin.write(f"{UID}\n")
     sim.stdin.flush()
     dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+    if seen is not None:
+        seen["dialog"] = dialog
     win.touch(width // 2, choice_buttons(dialog)[0])  # yes: the card's kept looks join the tray
     tray_y = height - 16 - 60
     thumbs = [(16 + 45 + i * 100, tray_y) for i in range(count)]
@@ -361,6 +415,32 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
         assert max(gap(angles[0], a) for a in angles) <= 25.0, angles
 
 
+def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_screen, tmp_path, clips, reader):
+    """Every pane says "Plays by time": the dial then shows how far into the play they are, not a
+    body angle that means nothing; and without the body analysis nothing promises a swiped hand."""
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 2)
+    all_play_by_time(library, clips)
+    width, height = 540, 960
+    seen = {}
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 2, width, height, seen)
+        cv2.imwrite(str(tmp_path / "consent-no-hands.png"), seen["dialog"])
+        shot = win.wait_for(lambda im: all(hint_pixels(im, whole(im, box)) > 100 for box in find_panes(im)),
+                            "both panes saying they play by time", timeout=30)
+        assert dial_body(shot, width) == 0, "the dial turns a body although no pane follows its angle"
+        # Its hand goes round like a clock's, from the top, as the looks play.
+        start = dial_hand(shot, width)
+        assert start is not None and start[1] < -5, f"the clock starts at the top: {start}"
+        shot = win.wait_for(lambda im: (dial_hand(im, width) or (0, -1))[1] > 5, "the clock's hand past a quarter",
+                            timeout=30)
+        cv2.imwrite(str(tmp_path / "compare-by-time.png"), shot)
+        assert dial_body(shot, width) == 0
+        assert 0 < hint_width(shot, height) < 150, "the hint offers a swiped hand this mirror does not see"
+    assert hands_free_rows(seen["dialog"], width) == 0, "the consent question offers hands-free answers"
+    assert "comparing 2 looks (time, time)" in win.log.read_text()
+
+
 def damage_middle(path) -> None:
     """Zero the middle third of a video: it still opens, and decoding fails part-way through."""
     data = path.read_bytes()
@@ -460,6 +540,7 @@ def test_a_message_leaves_every_pane_whole_with_its_hint_on_a_540x960_mirror(tal
         without = hint_pixels(alone, max(room, key=lambda b: (b[1], b[0])))
         print(f"panes {room}, hint {without} px")
         assert without > 100, "the last pane says why it plays by time"
+        assert dial_body(alone, width) > 30, "some panes follow the angle: the dial shows it"
         assert all(b[2] / b[3] == pytest.approx(aspect, abs=0.03) for b in room), room
         sim.terminate()
         sim.wait(10)

@@ -58,12 +58,18 @@ class FakeProxy:
         return ProxyFrame(self.frames[k], k / 10.0, True)
 
 
+def fake_session(proxies) -> SimpleNamespace:
+    """A comparison of ``proxies``, decoded, one turn in 3.6 s."""
+    return SimpleNamespace(proxies=proxies, seconds=3.6, sweep=1, ready=True, wait=lambda timeout=None: True,
+                           play_seconds=lambda angle: (angle % 360.0) / 100.0)
+
+
 def test_a_held_comparison_stands_still_and_a_drag_turns_every_pane():
     from PySide6.QtCore import QCoreApplication
 
     app = QCoreApplication.instance() or QCoreApplication([])  # noqa: F841 - Qt objects need one
     proxies = [FakeProxy(1), FakeProxy(2)]
-    session = SimpleNamespace(proxies=proxies, seconds=3.6, sweep=1, ready=True, wait=lambda timeout=None: True)
+    session = fake_session(proxies)
     sinks = [QtMultimedia.QVideoSink(), QtMultimedia.QVideoSink()]
     pump = ComparePump(mirrored=True)
     for i, sink in enumerate(sinks):
@@ -116,7 +122,7 @@ def test_a_frame_that_fails_pass_after_pass_logs_one_traceback(caplog):
 
     app = QCoreApplication.instance() or QCoreApplication([])  # noqa: F841 - Qt objects need one
     proxy = BrokenProxy(1)
-    session = SimpleNamespace(proxies=[proxy], seconds=3.6, sweep=1, ready=True, wait=lambda timeout=None: True)
+    session = fake_session([proxy])
     pump = ComparePump(mirrored=True)
     pump.attachSink(0, QtMultimedia.QVideoSink())
     with caplog.at_level(logging.DEBUG, logger="ui.compare_pump"):
@@ -139,3 +145,25 @@ def test_a_frame_that_fails_pass_after_pass_logs_one_traceback(caplog):
     assert len(failures) == 1, "one traceback, not one per pass (repeats are summed up once a minute)"
     assert failures[0].levelno == logging.ERROR and failures[0].exc_info is not None
     assert len([r for r in caplog.records if "shows frames again" in r.message]) == 1
+
+
+def test_the_pump_says_where_in_their_play_the_looks_are():
+    """For the dial when every pane plays by time: the session's play time at the shown angle."""
+    from PySide6.QtCore import QCoreApplication
+
+    app = QCoreApplication.instance() or QCoreApplication([])  # noqa: F841 - Qt objects need one
+    pump = ComparePump(mirrored=True)
+    pump.attachSink(0, QtMultimedia.QVideoSink())
+    pump.start()
+    try:
+        pump.show(fake_session([FakeProxy(1)]))
+        assert pump.property("length") == 3.6
+        pump.hold()
+        pump.dragTo(250.0, 1000.0)  # 90° on
+        deadline = time.monotonic() + 5
+        while pump.angle != 90 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pump.angle == 90
+        assert pump.property("position") == 0.9  # the fake session's play time at 90°
+    finally:
+        pump.stop()

@@ -88,6 +88,18 @@ def test_a_look_that_plays_by_time_follows_the_phase_of_the_automatic_turn(sessi
     assert np.all(np.diff(times) >= 0) and times[-1] > times[0] + 1.5
 
 
+def test_looks_that_all_play_by_time_say_so_and_where_in_their_play_they_are(videos):
+    mixed = CompareSession([cw_pane(videos[0]), still_pane(videos[2])], SessionSettings(pane_box=(96, 160)))
+    assert mixed.by_angle
+    timed = CompareSession([still_pane(videos[2]), still_pane(videos[3], "still2")],
+                           SessionSettings(pane_box=(96, 160), seconds=8.0))
+    assert not timed.by_angle
+    assert timed.play_seconds(0.0) == 0.0
+    assert timed.play_seconds(90.0) == pytest.approx(2.0)
+    assert timed.play_seconds(timed.angle_at(5.0)) == pytest.approx(5.0)
+    assert timed.play_seconds(-90.0) == pytest.approx(6.0)
+
+
 def test_the_automatic_turn_goes_round_once_the_first_look_s_way(videos):
     s = CompareSession([ccw_pane(videos[1]), cw_pane(videos[0])], SessionSettings(pane_box=(96, 160), seconds=8.0))
     assert s.sweep == -1

@@ -229,7 +229,24 @@ def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips)
     panes = last(events, ComparisonOpened).panes
     assert panes[0].hint == "Plays by time: no body angle was recorded with it"
     assert panes[1].hint == ""
+    assert last(events, ComparisonOpened).by_angle, "one pane follows the angle: the dial shows it"
     last(events, ComparisonOpened).session.stop()
+
+
+def test_when_no_look_has_a_track_the_dial_shows_the_time_not_an_angle(kiosk, clips):
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    plain = recorded(core, events).look_id
+    other = land(core, clips[0], with_track=False)
+    core.start_picking()
+    core.pick_look(plain)
+    core.pick_look(other)
+    core.open_comparison(540, 760)
+    assert wait_for(lambda: of(events, ComparisonOpened))
+    opened = last(events, ComparisonOpened)
+    assert all(p.hint.startswith("Plays by time") for p in opened.panes), opened.panes
+    assert not opened.by_angle, "every pane plays by time: an angle on the dial would mean nothing"
+    opened.session.stop()
 
 
 def test_a_partial_turn_gets_a_hint_for_the_views_it_lacks(kiosk, tmp_path):

@@ -1,11 +1,16 @@
 import QtQuick
 
 // The shared body angle at a glance: a ring seen from above with the chest's direction as a dot
-// (the mirror is at the bottom), and the side of the body the mirror shows, in words.
+// (the mirror is at the bottom), and the side of the body the mirror shows, in words. When every
+// look plays by time (none was recorded with its body angle) an angle would mean nothing: then it
+// is a clock instead, its hand going round once per play, with how far into the play they are.
 Row {
     id: dial
 
     property int angle: 0          // 0..359: 0 chest to the mirror, growing as the body turns to its right
+    property bool byAngle: true    // false: every look plays by time; the dial shows position of length
+    property real position: 0      // seconds into the play (by time)
+    property real length: 0        // seconds of one play
     property real size: 56
 
     spacing: 10
@@ -21,6 +26,8 @@ Row {
             border.width: 2
         }
         Rectangle {  // the body, seen from above
+            objectName: "dialBody"
+            visible: dial.byAngle
             anchors.centerIn: parent
             width: parent.width * 0.46
             height: parent.width * 0.26
@@ -28,9 +35,20 @@ Row {
             color: "#90ffffff"
             rotation: dial.angle
         }
-        Item {  // the chest's direction: at the bottom (towards the mirror) when the angle is 0
+        Item {  // the chest's direction: at the bottom (towards the mirror) when the angle is 0;
+                // by time, a clock's hand from the top, clockwise
             anchors.fill: parent
-            rotation: dial.angle
+            rotation: dial.byAngle ? dial.angle
+                                   : 180 + 360 * (dial.length > 0 ? Math.min(dial.position / dial.length, 1) : 0)
+            Rectangle {  // the clock's hand
+                visible: !dial.byAngle
+                width: 2
+                anchors.horizontalCenter: parent.horizontalCenter
+                anchors.top: parent.verticalCenter
+                anchors.bottom: parent.bottom
+                anchors.bottomMargin: dial.size * 0.16
+                color: "#ffd060"
+            }
             Rectangle {
                 width: dial.size * 0.2
                 height: width
@@ -51,6 +69,7 @@ Row {
             style: Text.Outline
             styleColor: "#a0000000"
             text: {
+                if (!dial.byAngle) return qsTr("Plays by time");
                 var a = dial.angle;
                 if (a >= 45 && a < 135) return qsTr("Left side");
                 if (a >= 135 && a < 225) return qsTr("Back");
@@ -63,7 +82,8 @@ Row {
             font.pixelSize: Math.max(12, dial.size * 0.24)
             style: Text.Outline
             styleColor: "#a0000000"
-            text: dial.angle + "°"
+            text: dial.byAngle ? dial.angle + "°"
+                               : qsTr("%1 / %2 s").arg(dial.position.toFixed(1)).arg(dial.length.toFixed(1))
         }
     }
 }

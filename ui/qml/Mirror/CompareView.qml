@@ -48,6 +48,9 @@ Item {
             anchors.verticalCenter: parent.verticalCenter
             size: view.unit * 0.75
             angle: view.pump.angle
+            byAngle: view.compare.byAngle
+            position: view.pump.position
+            length: view.pump.length
         }
     }
 
