@@ -10,6 +10,7 @@ created.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
@@ -27,15 +28,18 @@ def check_store_secret(ctx: Context) -> Result:
 
     configured = ctx.config.identity.secret_file
     path = Path(configured).expanduser() if configured else ctx.data_dir / SECRET_NAME
-    if not path.exists():
+    try:
+        found = path.stat()
+    except FileNotFoundError:
         return warning("store-secret", f"The store secret {path} does not exist: the kiosk makes a new one at its first "
                                        "start, which no other mirror of the store has (their loyalty cards and this "
                                        "mirror would not be recognised).", COPY_HINT)
-    if path.is_file() and not os.access(path, os.R_OK):
-        # The kiosk's user may well read it (0600, its own): this user cannot, which says nothing yet.
-        return fail("store-secret", f"The store secret {path} is not readable by this user ({user_name()}).",
-                    "Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
-                    "there, give the file to that user ('chown mirror: FILE; chmod 600 FILE') and restart the kiosk.")
+    except PermissionError:  # a folder above it is closed to this user (/etc/smartmirror is 0750 root:mirror)
+        return _not_readable(path, "a folder above it is closed to this user")
+    except OSError:
+        found = None  # load_secret names what is wrong
+    if found is not None and stat.S_ISREG(found.st_mode) and not os.access(path, os.R_OK):
+        return _not_readable(path, "it is not readable by this user")
     try:
         load_secret(path, create=False)
     except IdentityError as exc:
@@ -43,3 +47,10 @@ def check_store_secret(ctx: Context) -> Result:
         return fail("store-secret", f"{words[:1].upper()}{words[1:]}: loyalty cards are off and the store's other "
                                     "mirrors cannot be checked.", COPY_HINT)
     return ok("store-secret", f"The store secret {path} is readable and sound (its value is never shown).")
+
+
+def _not_readable(path: Path, why: str) -> Result:
+    """This user cannot read it; the kiosk's user may well (0600, its own), which says nothing yet."""
+    return fail("store-secret", f"The store secret {path} cannot be checked: {why} ({user_name()}).",
+                "Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
+                "there, give the file to that user ('chown mirror: FILE; chmod 600 FILE') and restart the kiosk.")

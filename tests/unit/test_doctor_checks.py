@@ -492,6 +492,27 @@ def test_a_store_secret_this_user_cannot_read_says_to_run_the_doctor_as_the_kios
     assert "sudo -u mirror kiosk doctor" in result.hint
 
 
+def test_a_store_secret_in_a_folder_closed_to_this_user_says_to_run_the_doctor_as_the_kiosks_user(tmp_path, monkeypatch):
+    # /etc/smartmirror is 0750 root:mirror: for anyone else, looking at the file raises
+    # PermissionError (simulated: the tests may run as root, who gets past any mode).
+    ctx = context(tmp_path)
+    secret = tmp_path / "etc" / "store-secret"
+    ctx.config.identity.secret_file = str(secret)
+    secret.parent.mkdir()
+    secret.write_text("ab" * 32 + "\n")
+    real_stat = Path.stat
+
+    def closed(path, *args, **kwargs):
+        if str(path) == str(secret):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", closed)
+    result = run_checks(ctx, (("store-secret", check_store_secret),))[0]
+    assert result.state is State.FAIL and "a folder above it is closed to this user" in result.sentence, result
+    assert "check itself failed" not in result.sentence and "sudo -u mirror kiosk doctor" in result.hint
+
+
 def test_the_store_secret_defaults_to_the_data_folder_and_runs_with_the_others(tmp_path):
     ctx = context(tmp_path)
     assert str(tmp_path / "data" / "store-secret") in check_store_secret(ctx).sentence
