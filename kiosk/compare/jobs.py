@@ -197,8 +197,10 @@ class ComparisonJobs:
 
     def _render(self, run: _Run, comparison_id: str) -> None:
         book = self.book
-        if not book.set_state(comparison_id, "rendering"):
-            return  # deleted while waiting
+        # Only from queued: deleted while waiting, or (this thread outlived its stop()) rendered,
+        # failed or rendering in the next run, it is not this thread's any more.
+        if not book.set_state(comparison_id, "rendering", was="queued"):
+            return
         self._changed(comparison_id)
         comparison = book.get(comparison_id)
         stop = self._stopper(run, book, comparison_id)  # asked by the analysis of a look as by the render

@@ -93,3 +93,44 @@ def test_a_renderer_that_outlived_its_stop_renders_nothing_of_the_next_run(libra
     # The next start marked it failed while the old thread was still blocked; it stays so.
     assert book.get(blocked.id).state == "failed"
     assert jobs.health()["rendered"] == 1
+
+
+def test_a_renderer_that_outlived_its_stop_leaves_alone_what_the_next_run_rendered(library, tmp_path):
+    # The old thread took a comparison, then was held before it marked it rendering, past
+    # stop()'s timeout; the next run renders that comparison (still queued) to the end. When the
+    # old thread goes on, the comparison stays ready: not rendering, not queued again.
+    ids = two_looks(library, tmp_path)
+    book = ComparisonBook(library)
+    jobs = ComparisonJobs(library, Config())
+    real_render = jobs._render
+    began, release = threading.Event(), threading.Event()
+    old_done = []
+
+    def held(run, comparison_id):
+        if not began.is_set():  # the first call only: the old thread
+            began.set()
+            release.wait(30)
+            try:
+                return real_render(run, comparison_id)
+            finally:
+                old_done.append(comparison_id)
+        return real_render(run, comparison_id)
+
+    jobs._render = held
+    jobs.start()
+    old = jobs._thread
+    try:
+        made = jobs.submit(ids)
+        assert began.wait(30)
+        jobs.stop(timeout=0.2)
+        assert old.is_alive() and book.get(made.id).state == "queued"
+        jobs.start()  # run 2 finds it queued and renders it
+        wait_for(lambda: book.get(made.id).state == "ready", 60, "run 2 did not render the comparison")
+        release.set()
+        old.join(30)
+        assert not old.is_alive() and old_done == [made.id]
+        assert book.get(made.id).state == "ready", "the old thread moved a rendered comparison back"
+        assert book.get(made.id).error is None
+    finally:
+        release.set()
+        jobs.stop()
