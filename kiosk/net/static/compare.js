@@ -127,11 +127,11 @@
     if (panes.length < MIN_LOOKS) {
       $("compare-dialog").close();
       // it went from under the associate's eyes: the notice says why (the dialog's own status went with it)
-      window.consolePage.notify("The comparison closed: the shopper no longer shares enough of its looks.");
+      window.consolePage.notify("The comparison closed: too few of its looks are still shared (withdrawn or deleted).");
       return;
     }
     pace();
-    $("compare-status").textContent = `${gone.length === 1 ? "A look" : "Looks"} left the comparison: the shopper no longer shares ${gone.length === 1 ? "it" : "them"}.`;
+    $("compare-status").textContent = `${gone.length === 1 ? "A look" : "Looks"} left the comparison: no longer shared (withdrawn or deleted).`;
     setAngle(angle);
   }
 

@@ -141,7 +141,7 @@ def test_a_look_withdrawn_while_compared_leaves_the_comparison(tmp_path, chromiu
         chromium.wait("document.getElementById('compare-dialog').open === false", timeout=15)
         notice = chromium.js("document.getElementById('notice').hidden ? ''"
                              " : document.getElementById('notice-text').textContent")
-        assert "comparison closed" in notice and "no longer shares" in notice, "it did not just vanish: " + notice
+        assert "comparison closed" in notice and "still shared (withdrawn or deleted)" in notice, "it did not just vanish: " + notice
     finally:
         service.stop()
         library.close()
