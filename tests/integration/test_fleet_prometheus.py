@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_mdns_netns import KIOSK, Lab, _wait, lab  # noqa: F401 (lab is a fixture)
+from tests.integration.faults.waiting import wait_for
+from tests.integration.test_mdns_netns import KIOSK, Lab, lab  # noqa: F401 (lab is a fixture)
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -95,7 +96,7 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
         "--store-secret", str(secret),
     )
     try:
-        _wait(lambda: len(_targets(targets)) == 1, 30, "kiosk discover never wrote the first mirror into the target file")
+        wait_for(lambda: len(_targets(targets)) == 1, 30, "kiosk discover never wrote the first mirror into the target file")
     except AssertionError:
         discover.send_signal(signal.SIGTERM)
         raise AssertionError(f"kiosk discover never wrote the first mirror: {discover.wait(10)} {discover.stderr.read()}") from None
@@ -110,7 +111,7 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
         f"--web.listen-address=127.0.0.1:{PROM_PORT}",
     )
     api = PrometheusApi(lab)
-    _wait(lambda: api.up().get(id_a, (0,))[0] == 1.0, 40, "Prometheus never scraped the first mirror with up == 1")
+    wait_for(lambda: api.up().get(id_a, (0,))[0] == 1.0, 40, "Prometheus never scraped the first mirror with up == 1")
     labels = api.up()[id_a][1]
     assert labels["store"] == "Oxford Street" and labels["room"] == "3" and labels["instance"] == group_a["targets"][0]
     # the mirror's own metrics came through the fixed metrics path
@@ -135,9 +136,9 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
 
     # a second mirror comes up while discover runs: the file is rewritten and Prometheus follows
     mirror_b, _ = lab.mirror(lab.ns_b, lab.addr_b, _library(tmp_path / "lib-b"), _config(tmp_path / "b.toml", "4"))
-    _wait(lambda: len(_targets(targets)) == 2, 20, "the second mirror never reached the target file")
+    wait_for(lambda: len(_targets(targets)) == 2, 20, "the second mirror never reached the target file")
     id_b = next(i for i in _targets(targets) if i != id_a)
-    _wait(lambda: api.up().get(id_b, (0,))[0] == 1.0, 30, "Prometheus never scraped the second mirror")
+    wait_for(lambda: api.up().get(id_b, (0,))[0] == 1.0, 30, "Prometheus never scraped the second mirror")
     hosts = json.loads(inventory.read_text())["all"]["children"]["smartmirrors"]["children"]["store_oxford_street"]["children"]
     assert {room: list(g["hosts"].values())[0]["room"] for room, g in hosts.items()} == {
         "store_oxford_street_room_3": "3", "store_oxford_street_room_4": "4"}
@@ -145,7 +146,7 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
     # the first mirror stops: it stays a target, so Prometheus reports it down (MirrorDown)
     mirror_a.send_signal(signal.SIGTERM)
     assert mirror_a.wait(10) == 0
-    _wait(lambda: api.up().get(id_a, (1,))[0] == 0.0, 30, "Prometheus never saw the stopped mirror as down")
+    wait_for(lambda: api.up().get(id_a, (1,))[0] == 0.0, 30, "Prometheus never saw the stopped mirror as down")
     assert set(_targets(targets)) == {id_a, id_b}
 
     discover.send_signal(signal.SIGTERM)

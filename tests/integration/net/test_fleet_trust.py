@@ -28,9 +28,9 @@ from zeroconf.asyncio import AsyncZeroconf
 
 from kiosk.net import discover, peers
 from kiosk.net.addresses import SERVICE_TYPE
+from tests.integration.faults.waiting import wait_for
 
 from .conftest import PIN, STORE_SECRET, copy_library, server_config, start_server, stop_server, write_store_secret
-from .test_peer_trust import _wait
 
 pytestmark = pytest.mark.slow
 
@@ -178,7 +178,7 @@ def test_only_mirrors_that_prove_themselves_at_their_own_address_enter_the_fleet
             assert res.returncode == 0, res.stderr
             return res if "127.0.0.66" in res.stderr and "127.0.0.67" in res.stderr else None
 
-        res = _wait(every_device_seen, 60, "kiosk discover never saw both rogues")
+        res = wait_for(every_device_seen, 60, "kiosk discover never saw both rogues")
         groups = {g["labels"]["id"]: g for g in json.loads(targets.read_text())}
         assert set(groups) == {b_id, "old-mirror"}
         assert groups[b_id]["targets"] == [f"127.0.0.1:{b_port}"]
@@ -227,7 +227,7 @@ def test_a_flood_of_announced_names_costs_a_bounded_directory_and_few_hellos(rec
         def b_trusted():
             return any(m["name"] == "Mirror Middle" and m["trusted"] for m in overview())
 
-        _wait(b_trusted, 20, "the console never proved the second mirror")
+        wait_for(b_trusted, 20, "the console never proved the second mirror")
         directory = a.service.ctx.directory
         announcer.announce(*((f"Rogue {i}", "rogue.local.", "127.0.0.1", doors.ports[i % 20], {"id": f"r{i}"})
                              for i in range(150)))
@@ -237,8 +237,8 @@ def test_a_flood_of_announced_names_costs_a_bounded_directory_and_few_hellos(rec
             sizes.append(len(directory.mirrors()))
             return sizes[-1] >= discover.MAX_RECORDS and not directory._tasks
 
-        _wait(flood_taken_in, 60, f"the directory never filled up: {sizes[-5:]}")
-        _wait(lambda: flood_taken_in() and flood_taken_in(), 30, "the directory never settled")
+        wait_for(flood_taken_in, 60, f"the directory never filled up: {sizes[-5:]}")
+        wait_for(lambda: flood_taken_in() and flood_taken_in(), 30, "the directory never settled")
         assert max(sizes) <= discover.MAX_RECORDS, max(sizes)
         assert any(m.name == "Mirror Middle" for m in directory.mirrors()), "the proven mirror was evicted"
 
