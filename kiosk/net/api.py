@@ -1,6 +1,7 @@
 """The mirror's HTTP application: ``create_app(ctx)`` builds the FastAPI app.
 
-Routes live in ``api_status`` (status, health, metrics, session, events, assistance),
+Routes live in ``api_status`` (status, health — its checks in ``health_checks`` —, metrics, session,
+events, assistance),
 ``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks, comparisons), ``api_peer``
 (between the mirrors of the store), ``share_page`` (``/s/{token}``) and ``console``
 (``/console``). This module adds what every route shares: JSON errors that never carry a

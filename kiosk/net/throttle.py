@@ -161,6 +161,16 @@ class PauseState:
     day_window_s: float = FAILURE_WINDOW_DAY_S
     max_failures: int = MAX_FAILURES_ALL  # within ``window_s``: a short pause
 
+    def reason(self) -> str:
+        """Why the current (or last) pause began, in words: the limit reached and where the wrong
+        PINs came from (how many addresses and mirrors, never which)."""
+        if self.cause == PEER:
+            return "another mirror of the store paused its PIN sign-in"
+        if self.cause == DAY:
+            return (f"{self.day_max} wrong PINs within {duration(self.day_window_s)}, the most the store takes in "
+                    f"that time, from {sources(self.addresses, self.mirrors)}")
+        return f"{self.max_failures} wrong PINs within {duration(self.window_s)} from {sources(self.addresses, self.mirrors)}"
+
 
 class SignInPause:
     """Wrong PINs from all addresses, and from the store's other mirrors; too many pause every PIN sign-in."""
@@ -254,19 +264,10 @@ class SignInPause:
     def _log_pause(self) -> None:
         with self._lock:
             left = self._until - self._clock()
-            cause, addresses, mirrors = self._cause, self._addresses, self._mirrors
-        limits = self.limits
-        if cause == DAY:
-            why = (f"{limits.day_max} wrong PINs within {duration(limits.day_window_s)}, the most the store takes "
-                   f"in that time, from {sources(addresses, mirrors)}")
-        elif cause == SHORT:
-            why = f"{limits.max_failures} wrong PINs within {duration(limits.window_s)} from {sources(addresses, mirrors)}"
-        else:
-            why = "another mirror of the store paused its PIN sign-in"
         # no address, no mirror id and no PIN in the log: how many is what store IT needs to know
         until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + left))
         _log.warning("PIN sign-in paused for %s, until %s: %s (someone may be guessing the PIN; the API token "
-                     "still signs in)", duration(left), until, why)
+                     "still signs in)", duration(left), until, self.state().reason())
 
     def _forget_old(self, now: float) -> None:
         while self._recent and now - self._recent[0][0] > self.limits.window_s:

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.config import Config
 from kiosk.events import CoreFault
-from kiosk.net.api_status import core_check
+from kiosk.net.health_checks import core_check
 from kiosk.session import Tick
 from kiosk.vitals import CoreHealth
 from kiosk.wiring import build_core

@@ -195,7 +195,7 @@ def _until(predicate, timeout=10.0):
 
 
 def test_a_failed_switch_on_is_retried_and_health_fails_until_the_panel_is_lit():
-    from kiosk.net.api_status import part_checks
+    from kiosk.net.health_checks import part_checks
     from kiosk.vitals import Readings
 
     panel = SimulatedDisplay()

@@ -424,7 +424,7 @@ def test_wrong_pins_other_mirrors_report_count_towards_the_day(caplog):
 
 
 def test_a_guesser_going_round_the_stores_mirrors_is_paused_for_the_day_on_every_one():
-    from kiosk.net.api_status import sign_in_check
+    from kiosk.net.health_checks import sign_in_check
 
     clock = Clock()
     told = []

@@ -12,7 +12,7 @@ from hardware.camera_synthetic import SyntheticSource
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
 from kiosk.library import Library
-from kiosk.net.api_status import recorder_check
+from kiosk.net.health_checks import recorder_check
 from kiosk.recording import LibrarySink, Recorder, RecorderSettings, RecordingFailed, RecordingStarted
 from kiosk.recording import recorder as recmod
 from kiosk.recording.recorder import CANNOT_RECORD
