@@ -1,10 +1,9 @@
 """The mirror's HTTP application: ``create_app(ctx)`` builds the FastAPI app.
 
-Routes live in ``api_status`` (status, health — its checks in ``health_checks`` —, metrics, session,
-events, assistance),
-``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks, comparisons), ``api_peer``
-(between the mirrors of the store), ``share_page`` (``/s/{token}``) and ``console``
-(``/console``). This module adds what every route shares: JSON errors that never carry a
+Routes live in ``api_status`` (status, health with its checks in ``health_checks``, metrics,
+session, events, assistance), ``api_looks`` (looks, video, sharing), ``api_compare`` (yaw tracks,
+comparisons), ``api_peer`` (between the mirrors of the store), ``share_page`` (``/s/{token}``)
+and ``console`` (``/console``). This module adds what every route shares: JSON errors that never carry a
 traceback, a request-size limit, CORS (closed unless configured) and security headers; and the
 peer trust (``app.state.trust``), built from the store secret.
 """
