@@ -56,10 +56,11 @@ def test_labels_and_messages_read_over_a_white_wall_and_a_full_disk_is_told_plai
 
         # Record: refused, the disk being "full" (the config asks for a million MB free).
         red = np.nonzero((image[H - 300:, W - 200:, 2] > 150) & (image[H - 300:, W - 200:, 1] < 120))
+        before = len(win.log.read_text().splitlines())  # the welcome screen's words were shown before
         win.touch(W - 200 + int(red[1].mean()), H - 300 + int(red[0].mean()))
         told = win.wait_until(lambda: next((line.split("shown to the shopper: ", 1)[1] for line in
-                                            win.log.read_text().splitlines() if "shown to the shopper: " in line),
-                                           None), "the refusal on screen")
+                                            win.log.read_text().splitlines()[before:]
+                                            if "shown to the shopper: " in line), None), "the refusal on screen")
         assert told == PLAIN
         assert "recording refused: The disk is almost full (" in win.log.read_text()  # the figures, for staff
         # The message grows with the screen too: a pill well above the old 18 px type's 45 px.
