@@ -1,4 +1,5 @@
-"""Reading the mirror's screen in tests: QR codes as a phone would, the dialog's choice buttons.
+"""Reading the mirror's screen in tests: QR codes as a phone would, the dialog's choice buttons,
+the round buttons.
 
 OpenCV's classic ``QRCodeDetector`` fails to decode about 3 % of our share codes even from the
 crisp PNG itself (200 random share URLs: 7 misses), so a test that read one link per run
@@ -46,3 +47,16 @@ def round_button_at(image: np.ndarray, x: int, y: int, radius: float = 27.0, sla
             if (ring > 170).mean() > 0.85:
                 return True
     return False
+
+
+def round_buttons_down(image: np.ndarray, x: int, radius: float) -> list[int]:
+    """Centre rows of the round buttons (white rings of ``radius`` px) in the column at ``x``, top to bottom."""
+    margin = int(radius) + 2
+    rows = [y for y in range(margin, image.shape[0] - margin) if round_button_at(image, x, y, radius, slack=0)]
+    centres, run = [], []
+    for y in rows:
+        if run and y != run[-1] + 1:
+            centres.append(sum(run) // len(run))
+            run = []
+        run.append(y)
+    return centres + [sum(run) // len(run)] if run else centres

@@ -15,6 +15,10 @@ Item {
     // long label on a button at a screen edge shifts inwards instead of leaving the screen.
     property real captionRoomLeft: 1e6
     property real captionRoomRight: 1e6
+    // A finished action shown in its own place ("Kept ✓"): said, no longer offered. Only its
+    // label, in the middle of the same room, and no tap: it reads as a state, not a button, while
+    // the buttons around it stay where the finger knows them.
+    property bool done: false
     signal tapped()
 
     // The disc's width, whatever the label's: discs in a column stay lined up, and a label that
@@ -28,6 +32,7 @@ Item {
         height: button.size
         radius: button.size / 2
         anchors.horizontalCenter: parent.horizontalCenter
+        visible: !button.done
         color: tap.pressed ? "#cc505050" : button.tint
         border.color: "#c0ffffff"
         border.width: 2
@@ -52,8 +57,7 @@ Item {
     }
     Text {
         id: caption
-        anchors.top: disc.bottom
-        anchors.topMargin: 6
+        y: button.done ? (button.height - implicitHeight) / 2 : disc.height + 6
         anchors.horizontalCenter: pill.horizontalCenter
         text: button.label
         color: "white"
@@ -61,6 +65,7 @@ Item {
     }
     TapHandler {
         id: tap
+        enabled: !button.done
         onTapped: button.tapped()
     }
 }

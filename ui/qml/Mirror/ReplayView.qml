@@ -140,10 +140,13 @@ Item {
                 onTapped: replay.studio.share(replay.studio.replayId)
             }
             MirrorButton {
+                // Once kept (by Keep, Share or a card), it says so in its place: taking it away
+                // re-centred the column and moved Share and Delete under a reaching finger.
                 captionRoomRight: 12
-                visible: replay.identity.available && !replay.identity.consented
+                visible: replay.identity.available
+                done: replay.identity.consented
                 symbol: "♥"
-                label: qsTr("Keep")
+                label: done ? qsTr("Kept ✓") : qsTr("Keep")
                 onTapped: replay.identity.askConsent()
             }
             MirrorButton {
