@@ -224,7 +224,7 @@ async def _peer_overview(
     except PeerError as exc:
         if exc.untrusted:
             _log.info("%s is not trusted: %s", where, exc)
-            peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
+            peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True, wrong_secret=exc.wrong_secret)
             peers.forget_answer(where)  # someone else answers there now
             return {**unproven, "reachable": True, "problem": f"not a mirror of this store: it {exc}"}, []
         _log.debug("cannot ask %s: %s", where, exc)

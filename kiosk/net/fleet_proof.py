@@ -88,7 +88,7 @@ class FleetProof:
                 answer = await ask(client, self._trust, f"http://{where}", "GET", OVERVIEW_PATH, at=where)
         except PeerError as exc:
             self._proven.pop(where, None)
-            self._peers.failed(where, f"it {exc}", reachable=exc.untrusted)
+            self._peers.failed(where, f"it {exc}", reachable=exc.untrusted, wrong_secret=exc.wrong_secret)
             return f"it {exc}"
         if answer.status != 200 or not isinstance(answer.data, dict):
             self._peers.failed(where, f"it proved itself but answered HTTP {answer.status}", reachable=True)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from kiosk.net.trust import HEADER, PROOF_HEADER, PeerTrust, Untrusted
+from kiosk.net.trust import HEADER, PROOF_HEADER, PeerTrust, Untrusted, WrongSecret
 
 _log = logging.getLogger(__name__)
 
@@ -31,13 +31,16 @@ MAX_ANSWER_BYTES = 256 * 1024
 class PeerError(Exception):
     """A peer could not be asked; ``untrusted`` when it failed to prove it belongs to the store,
     ``unreachable`` when it did not answer (in time) at all; ``proven``: the id it proved in its
-    hello when what failed came after (an older mirror without the route is still a mirror)."""
+    hello when what failed came after (an older mirror without the route is still a mirror);
+    ``wrong_secret``: it answered the hello as a mirror does, with a proof made with another secret."""
 
-    def __init__(self, message: str, untrusted: bool = False, unreachable: bool = False, proven: str = "") -> None:
+    def __init__(self, message: str, untrusted: bool = False, unreachable: bool = False, proven: str = "",
+                 wrong_secret: bool = False) -> None:
         super().__init__(message)
         self.untrusted = untrusted
         self.unreachable = unreachable
         self.proven = proven
+        self.wrong_secret = wrong_secret
 
 
 @dataclass(frozen=True)
@@ -73,19 +76,32 @@ async def ask(
         raise PeerError(f"does not answer within {TOTAL_TIMEOUT_S:g} s", unreachable=True) from None
 
 
-async def _ask(
-    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
-    at: str | None,
-) -> PeerAnswer:
+async def say_hello(client: httpx.AsyncClient, trust: PeerTrust, base_url: str) -> str:
+    """The hello alone (steps 1 and 2): the id the peer proved, or ``PeerError``; nothing else is sent."""
+    try:
+        return (await asyncio.wait_for(_hello(client, trust, base_url, None), TOTAL_TIMEOUT_S))[0]
+    except TimeoutError:
+        raise PeerError(f"does not answer within {TOTAL_TIMEOUT_S:g} s", unreachable=True) from None
+
+
+async def _hello(client, trust: PeerTrust, base_url: str, at: str | None) -> tuple[str, str]:
+    """Steps 1 and 2: (the id the peer proved, the nonce it issued us)."""
     nonce = trust.new_nonce()
     hello = json.dumps({"from": trust.mirror_id, "nonce": nonce}).encode()
     status, _, content = await _fetch(client, "POST", f"{base_url}{HELLO_PATH}", hello, {"Content-Type": "application/json"})
     if status != 200:
         raise PeerError(f"refused to say hello (HTTP {status})", untrusted=True)
     try:
-        peer, peer_nonce = trust.check_hello(nonce, _json(content), at)
+        return trust.check_hello(nonce, _json(content), at)
     except Untrusted as exc:
-        raise PeerError(str(exc), untrusted=True) from None
+        raise PeerError(str(exc), untrusted=True, wrong_secret=isinstance(exc, WrongSecret)) from None
+
+
+async def _ask(
+    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
+    at: str | None,
+) -> PeerAnswer:
+    peer, peer_nonce = await _hello(client, trust, base_url, at)
     try:
         return await _request(client, trust, base_url, method, path, payload, expect, peer, peer_nonce)
     except PeerError as exc:

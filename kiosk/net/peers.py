@@ -53,6 +53,7 @@ class _Entry:
     retry_at: float = 0.0
     problem: str = ""
     reachable: bool = False  # it answered the last hello, wrongly
+    wrong_secret: bool = False  # ... as a mirror does, with a proof made with another secret
     last: LastAnswer | None = None  # kept through failures; dropped when someone else answers there
 
 
@@ -90,6 +91,16 @@ class PeerBook:
         entry = self._entries.get(where)
         return entry.proven if entry is not None else ""
 
+    def knows(self, where: str) -> bool:
+        """Whether anything was learnt at ``where`` yet (a hello, proven or failed)."""
+        return where in self._entries
+
+    def has_wrong_secret(self, where: str) -> bool:
+        """Whether the device at ``where`` answered its last hello as a mirror does, but with a proof
+        made with another secret than this mirror's (``trust.WrongSecret``)."""
+        entry = self._entries.get(where)
+        return entry is not None and entry.wrong_secret
+
     def slot(self) -> asyncio.Semaphore:
         """``async with book.slot():`` around a hello; at most ``MAX_HELLOS`` at once."""
         if self._slots is None:  # made on first use, on the loop that uses it
@@ -99,6 +110,7 @@ class PeerBook:
     def proved(self, where: str, peer_id: str) -> None:
         entry = self._entry(where)
         entry.proven, entry.failures, entry.retry_at, entry.problem, entry.reachable = peer_id, 0, 0.0, "", True
+        entry.wrong_secret = False
 
     def remember(self, where: str, card: dict, requests: list[dict], seen_at: float) -> None:
         """The proven mirror at ``where`` answered with ``card`` and ``requests`` (at wall time ``seen_at``)."""
@@ -124,8 +136,9 @@ class PeerBook:
         if entry is not None:
             entry.last = None
 
-    def failed(self, where: str, problem: str, reachable: bool = False) -> None:
-        """The hello to ``where`` failed (``reachable``: it answered, without a valid proof).
+    def failed(self, where: str, problem: str, reachable: bool = False, wrong_secret: bool = False) -> None:
+        """The hello to ``where`` failed (``reachable``: it answered, without a valid proof;
+        ``wrong_secret``: its proof was well formed but made with another secret).
 
         A device that never proved itself, or that answered wrongly, is left alone for longer
         each time; a mirror that proved itself and now just does not answer stays proven and is
@@ -133,6 +146,8 @@ class PeerBook:
         """
         entry = self._entry(where)
         entry.reachable = reachable
+        if reachable or wrong_secret:  # a device that now does not answer keeps what its last answer said
+            entry.wrong_secret = wrong_secret
         entry.failures += 1
         entry.problem = problem
         if not reachable and (entry.proven or self.last_answer(where) is not None):

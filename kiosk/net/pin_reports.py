@@ -174,5 +174,6 @@ class PinReports:
             self._peers.failed(where, f"it {exc}")
             _log.info("could not report wrong PINs to the mirror at %s: it %s", where, exc)
         else:  # it answered the hello, but not as a mirror of the store does (a wrong proof, no JSON)
-            self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True)
+            self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True,
+                               wrong_secret=exc.wrong_secret)
             self._peers.forget_answer(where)

@@ -61,6 +61,11 @@ class Untrusted(Exception):
     """A peer did not prove it holds the store secret, or a request or answer does not check out."""
 
 
+class WrongSecret(Untrusted):
+    """A well-formed hello answer whose proof was made with another secret: a mirror of another
+    store, one installed with a secret that is not the store's, or a device posing as a mirror."""
+
+
 def derive_peer_key(store_secret: bytes) -> bytes:
     """The key every MAC between mirrors uses (never the store secret itself)."""
     return hmac.new(store_secret, PEER_LABEL, hashlib.sha256).digest()
@@ -149,7 +154,7 @@ class PeerTrust:
             raise Untrusted("sent a malformed hello answer")
         expected = self._mac(b"hello", self.mirror_id, peer, my_nonce, nonce)
         if not hmac.compare_digest(expected, proof):
-            raise Untrusted("does not prove it holds this store's secret")  # callers say "it …"
+            raise WrongSecret("does not prove it holds this store's secret")  # callers say "it …"
         if at is not None:
             where = answer.get("at")
             if where is None:  # the proof is right but names no address: an older mirror, or a relay that dropped it
