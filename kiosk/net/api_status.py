@@ -145,11 +145,15 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
         ok, detail = ctx.directory.health()
         checks["directory"] = Check(ok=ok, detail=detail)
     trusted = getattr(request.app.state, "trust", None) is not None
-    checks["store_secret"] = Check(
-        ok=trusted,
-        detail="the store secret is loaded: other mirrors can be checked" if trusted
-        else "the store secret cannot be read: the console shows no other mirror (see the log)",
-    )
+    judged = ctx.hellos.check() if trusted and ctx.hellos is not None else None
+    if judged is not None:  # whether the other mirrors found prove they hold this mirror's secret
+        checks["store_secret"] = Check(ok=judged[0], detail=judged[1])
+    else:
+        checks["store_secret"] = Check(
+            ok=trusted,
+            detail="the store secret is loaded: other mirrors can be checked" if trusted
+            else "the store secret cannot be read: the console shows no other mirror (see the log)",
+        )
     problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]
     return Health(
         status="ok" if not problems else "degraded",

@@ -57,6 +57,7 @@ class NetContext:
     directory: MirrorList | None = None
     peers: PeerBook = field(default_factory=PeerBook)  # hellos' outcomes, backoff, hellos in flight
     pin_reports: object | None = None  # kiosk.net.pin_reports.PinReports: wrong PINs told to the other mirrors
+    hellos: object | None = None  # kiosk.net.hello_round.HelloRounds: whether the others hold our store secret
     data_dir: Path | None = None
     bus: object | None = None  # kiosk.events.EventBus: the mirror's screen hears about help and shares
     pacer: BytePacer | None = None  # shared budget for video bytes (None: unlimited)

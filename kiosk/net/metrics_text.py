@@ -105,6 +105,17 @@ def render_metrics(ctx: NetContext) -> str:
         _line(out, "kiosk_pin_reports_failed_total", "counter",
               "Reports of wrong PINs counted here that did not reach a mirror this one tried "
               "(down, unproven, or older software).", failed)
+    if ctx.hellos is not None and ctx.hellos.tally is not None:
+        hellos = ctx.hellos.tally
+        _line(out, "kiosk_peers_proving", "gauge",
+              "Other mirrors on the LAN that proved at their last hello they hold this mirror's store secret.",
+              hellos.proving)
+        _line(out, "kiosk_peers_not_proving", "gauge",
+              "Devices announced as mirrors that answered their last hello with a proof made with another secret.",
+              hellos.not_proving)
+        _line(out, "kiosk_store_secret_mismatch", "gauge",
+              "1 while devices answer as mirrors and none proves it holds this mirror's store secret.",
+              int(hellos.mismatch))
     if ctx.outbox.enabled:
         try:
             hook = ctx.outbox.status()

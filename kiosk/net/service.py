@@ -32,6 +32,7 @@ from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.discover import MirrorDirectory
 from kiosk.net.peers import PeerBook
 from kiosk.net.feed import EventFeed
+from kiosk.net.hello_round import HelloRounds
 from kiosk.net.outbox import Outbox, OutboxSettings
 from kiosk.net.pacing import BytePacer
 from kiosk.net.pin_reports import PinReports
@@ -83,6 +84,7 @@ class NetService:
         self._announcer: Announcer | None = None
         self._directory: MirrorDirectory | None = None
         self._pin_reports: PinReports | None = None
+        self._hellos: HelloRounds | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._unsubscribe = None
@@ -125,6 +127,7 @@ class NetService:
             )
         stream = EventStream()
         self._pin_reports = PinReports(self._directory, peers)
+        self._hellos = HelloRounds(self._directory, peers)
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
@@ -140,6 +143,7 @@ class NetService:
             directory=self._directory,
             peers=peers,
             pin_reports=self._pin_reports,
+            hellos=self._hellos,
             data_dir=Path(self.parts.data_dir),
             bus=self.parts.bus,
             pacer=BytePacer(api.video_mb_s * 1e6) if api.video_mb_s > 0 else None,
@@ -276,6 +280,7 @@ class NetService:
         self._server = uvicorn.Server(server_config(app))
         await ctx.outbox.async_start()
         await self._pin_reports.async_start(app.state.trust)  # the app's trust: the one its peer routes check with
+        await self._hellos.async_start(app.state.trust)
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
             while not self._server.started:
@@ -289,6 +294,7 @@ class NetService:
             await serve
         finally:
             await self._stop_zeroconf()
+            await self._hellos.async_stop()
             await self._pin_reports.async_stop()
             await ctx.outbox.async_stop()
             if not serve.done():

@@ -12,7 +12,7 @@ import pytest
 from kiosk.core import KioskCore
 from kiosk.wiring import Switches, build_parts
 
-from .conftest import server_config
+from .conftest import server_config, write_store_secret
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +86,9 @@ def test_kiosk_serve_leaves_out_what_it_does_not_have(tmp_path):
     config = server_config()
     switches = Switches(camera=False, record=False, analysis=False, library=True, network=True, optional=(),
                         watchdog=True, library_dir=str(tmp_path / "lib"))
+    # the tests' store secret, as provisioning copies the store's: a secret of its own would not be the
+    # one that mirrors of other test runs, found on loopback, prove (store_secret would then fail)
+    write_store_secret(tmp_path / "lib" / "store-secret")
     core = KioskCore(build_parts(config, switches))
     core.start()
     try:
