@@ -6,9 +6,8 @@ signed, nothing secret; ``peer_client.say_hello``) to at most ``MAX_PER_ROUND`` 
 ``peers.MAX_HELLOS`` at once (shared with the console and the wrong-PIN reports), and skips a
 device in the shared book's backoff. A round runs every ``ROUND_S``; an address announced since
 (never heard of in the book) is asked sooner, but rounds are never closer than ``NEW_GAP_S``,
-however many names a rogue announces. What the hellos teach about the secret goes into the shared
-``PeerBook``, as the console's would (one that times out or finds nobody teaches nothing and
-backs nothing off); after each poll the tally over the directory is kept for health and metrics,
+however many names a rogue announces. What the hellos teach goes into the shared ``PeerBook``, as
+the console's would; after each poll the tally over the directory is kept for health and metrics,
 which read it from the HTTP workers' threads (the book itself lives on the loop).
 """
 
@@ -116,9 +115,8 @@ class HelloRounds:
                 self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True,
                                    wrong_secret=exc.wrong_secret)
                 self._peers.forget_answer(where)  # someone else answers there now
-            # A hello that timed out or found nobody teaches nothing about the secret, and backing the
-            # device off here would keep the wrong-PIN reports and the console away from it too: the
-            # next round asks again.
+            else:
+                self._peers.failed(where, f"it {exc}")
             return
         self._peers.proved(where, peer)
 
