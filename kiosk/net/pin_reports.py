@@ -16,10 +16,11 @@ One round is out at a time, and what is counted meanwhile goes together in the n
 tells at most ``MAX_PEERS`` mirrors, each once: by the id it announced, checked by its hello
 (``ask(expect=…)``), so one mirror at two addresses counts a wrong PIN once and a device claiming
 its id gets a hello and nothing else. Hellos share ``peers.MAX_HELLOS`` with the console, and a
-device in backoff in the shared ``PeerBook`` is skipped: a mirror that is down costs a round
-``peer_client.TOTAL_TIMEOUT_S`` at most, then is left alone for ``peers.PROVEN_RETRY_S``. A report
-that fails is not sent again: its mirror counts fewer, and still pauses with the first mirror
-that pauses and reaches it.
+device in backoff in the shared ``PeerBook`` is skipped, unless it proved to be a mirror (one
+missed hello, the console's or the hello round's, must not cost it the reports of the next
+seconds): a mirror that is down costs each round ``peer_client.TOTAL_TIMEOUT_S`` at most, off the
+sign-in's path. A report that fails is not sent again: its mirror counts fewer, and still pauses
+with the first mirror that pauses and reaches it.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class PinReports:
 
     def _mirrors(self) -> list[tuple[str, list[str]]]:
         """(announced id, addresses) of each other mirror; where it proved to be that mirror first, those in
-        backoff left out."""
+        backoff left out unless they proved to be a mirror."""
         found: dict[str, list[str]] = {}
         for record in self._directory.mirrors() if self._directory is not None else []:
             url = record.base_url()
@@ -134,8 +135,11 @@ class PinReports:
                 continue  # a mirror announces its id; without one there is nothing to check the hello against
             where = url.removeprefix("http://")
             addresses = found.setdefault(record.mirror_id, [])
-            if where not in addresses and self._peers.waiting(where) is None:
+            # a mirror that proved itself is told even while it waits out a missed hello (a few
+            # seconds): a report it misses is not sent again, and it is cheap and off the sign-in's path
+            if where not in addresses and (self._peers.waiting(where) is None or self._peers.is_proven(where)):
                 addresses.append(where)
+
         def rank(mirror_id: str, where: str) -> int:
             """0: it proved to be this very mirror; 1: not proven; 2: it proved to be another one
             (a name claiming a new id at a real mirror's address: its hello cannot pass ``expect``)."""
