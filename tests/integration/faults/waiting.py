@@ -12,18 +12,12 @@ class Timeout(AssertionError):
 
 def wait_until(predicate: Callable[[], object], what: str, timeout: float, every: float = 0.2):
     """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise Timeout(f"{what} did not happen within {timeout:g} s")
-        time.sleep(every)
+    return wait_for(predicate, timeout, f"{what} did not happen within {timeout:g} s", every)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, message: str, every: float = 0.05):
-    """Like ``wait_until``, failing with ``message`` as it stands (it says what is wrong)."""
+    """Poll ``predicate`` until it returns something truthy (returned), or fail with ``message``
+    (which says what is wrong) after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
