@@ -41,33 +41,37 @@ class Screen:
     def record_button(self) -> tuple[int, int]:
         return self.setup.width - 56, self.setup.height - 80
 
-    def replay_button(self, index: int, count: int = 5) -> tuple[int, int]:
-        """Centre of the replay's ``index``-th button (Mirror, Slow, Share, Keep, Delete) in a column of ``count``."""
+    def replay_button(self, index: int) -> tuple[int, int]:
+        """Centre of the replay's ``index``-th button (Mirror, Slow, Share, Keep, Delete) in its column."""
+        count = 5  # a kept look keeps Keep's slot ("Kept ✓"), so the others never move
         column = count * 87 + (count - 1) * 18
         return self.setup.width - 16 - 32, self.setup.height // 2 - column // 2 + 32 + index * 105
 
-    def replay_shown(self, count: int = 5, image: np.ndarray | None = None) -> bool:
-        """Whether the replay's column of ``count`` buttons is on screen: grey circles, the last
-        (Delete) red, each read just under its icon. The live view has buttons of its own there
-        (Help, Record) but not this column, and a dialog over the replay darkens it."""
+    def replay_shown(self, kept: bool = False, image: np.ndarray | None = None) -> bool:
+        """Whether the replay's column of buttons is on screen: grey circles, the last (Delete)
+        red, each read just under its icon; ``kept``: Keep's slot says "Kept ✓", with no circle.
+        The live view has buttons of its own there (Help, Record) but not this column, and a
+        dialog over the replay darkens it."""
         image = self.grab() if image is None else image
         height, width = image.shape[:2]
         fills = []
-        for index in range(count):
-            x, y = self.replay_button(index, count)
+        for index in range(5):
+            x, y = self.replay_button(index)
             if not (0 <= y + 22 < height and 0 <= x < width):
                 return False
             fills.append(image[y + 22, x].astype(int))  # BGR
         *grey, red = fills
+        if kept:
+            del grey[3]
         return (all(85 <= b.mean() <= 120 and np.ptp(b) <= 8 for b in grey)
                 and red[2] >= red[1] + 40 and red[2] >= red[0] + 40)
 
-    def touch_replay(self, index: int, count: int = 5, timeout: float = 30.0) -> None:
-        """Tap the replay's ``index``-th button once the replay is on screen. The look lands in
-        the library before the replay opens on it; on a loaded machine a tap in between lands on
-        the live view and is lost."""
-        wait_until(lambda: self.replay_shown(count), f"the replay's {count} buttons on screen", timeout, every=0.2)
-        self.touch(*self.replay_button(index, count))
+    def touch_replay(self, index: int, kept: bool = False, timeout: float = 30.0) -> None:
+        """Tap the replay's ``index``-th button once the replay is on screen (``kept``: the look's
+        visit said yes). The look lands in the library before the replay opens on it; on a loaded
+        machine a tap in between lands on the live view and is lost."""
+        wait_until(lambda: self.replay_shown(kept), "the replay's buttons on screen", timeout, every=0.2)
+        self.touch(*self.replay_button(index))
 
     def choice_buttons(self, image: np.ndarray | None = None) -> list[int]:
         """Centre rows of an open dialog's wide choice buttons (#2a2a2c), top to bottom."""

@@ -90,7 +90,7 @@ def test_sigkill_mid_take_a_consented_take_comes_back_consented(mirror):
     wait_until(lambda: first in mirror.api_look_ids(), "the first look landing", 60)
     mirror.touch_replay(3)  # Keep
     mirror.answer(0)  # yes: this visit's looks are kept
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     mirror.live(timeout=30)
     cut = kill_mid_take(mirror)
 

@@ -133,7 +133,7 @@ def reachable(phone, url: str) -> bool:
 
 def share(mirror, since: int) -> str | None:
     """Press Share on the replay; returns the QR code's URL, or None when the screen said why not."""
-    mirror.touch_replay(2, count=4)  # (Keep is gone: this visit said yes)
+    mirror.touch_replay(2, kept=True)  # Share (this visit said yes: Keep says "Kept ✓")
 
     def outcome():
         url = read_qr(mirror.grab())
@@ -164,10 +164,10 @@ def test_the_mirror_cable_pulled_and_plugged_back(mirror, lan, phone, store):
         assert share(mirror, since) is None, "a QR code nobody on the LAN can open"
         told = mirror.wait_shown("network", since)
         assert "/" not in told
-        mirror.touch_replay(0, count=4)
+        mirror.touch_replay(0, kept=True)
         outage = mirror.record()  # the mirror records on; the webhook cannot hear of it yet
         wait_until(lambda: outage in mirror.api_look_ids(), "a look landing offline", 60)
-        mirror.touch_replay(0, count=4)
+        mirror.touch_replay(0, kept=True)
         mirror.live(timeout=LOAD_SLACK_S)
         assert "look_recorded" not in store.kinds()[delivered:]
     finally:
@@ -186,7 +186,7 @@ def test_the_mirror_cable_pulled_and_plugged_back(mirror, lan, phone, store):
     assert page.status_code == 200 and "<video" in page.text
     assert phone.get(url + "/video", timeout=30).status_code == 200
     mirror.answer(0, count=1)  # Done: the share sheet closes
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     mirror.live(timeout=LOAD_SLACK_S)
     mirror.settles_to(before, timeout=30)
     # python-zeroconf logs a send on the dead interface once per socket, with its traceback
@@ -223,7 +223,7 @@ def test_the_webhook_service_down_then_back_gets_everything_in_order(mirror, sto
     assert [item["data"]["request"]["kind"] for item in new if item["kind"] == "assist_requested"] == ["size", "associate"]
     assert [item["at"] for item in new] == sorted(item["at"] for item in new), "delivered out of order"
     wait_until(lambda: waiting(mirror) == 0, "health saying nothing waits", LOAD_SLACK_S)
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     mirror.live(timeout=LOAD_SLACK_S)
     mirror.settles_to(before, timeout=30)
     assert not mirror.tracebacks(since)

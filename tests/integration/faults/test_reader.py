@@ -61,7 +61,7 @@ def test_the_card_reader_unplugged_and_back(mirror):
     kept = wait_until(lambda: (lambda look: look if look["consent"] == "granted" else None)(mirror.looks()[0]),
                       "the look being kept", 30)
     assert kept["customer_id"]
-    mirror.touch_replay(0, count=4)  # back to the mirror (Keep is gone: kept)
+    mirror.touch_replay(0, kept=True)  # back to the mirror (kept: Keep says "Kept ✓")
     mirror.live(timeout=30)
     before = mirror.resources()
 

@@ -119,7 +119,7 @@ def test_a_locked_look_database_delays_a_take_and_an_answer_but_loses_neither(mi
     mirror.wait_shown("Your looks from this visit are kept", asked)
     [look] = mirror.looks()
     assert look["id"] == look_id and look["consent"] == "granted"
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     mirror.live(timeout=30)
     mirror.settles_to(before, timeout=30)
     assert integrity(library / "looks.db") == "ok"
@@ -139,7 +139,7 @@ def consented_looks(mirror) -> set[str]:
     mirror.touch_replay(3)  # Keep: the consent question
     mirror.answer(0, timeout=LOAD_SLACK_S)
     mirror.wait_shown("Your looks from this visit are kept", asked)
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     kept = {look["id"] for look in mirror.looks() if look["consent"] == "granted"}
     assert kept == {look_id}
     return kept
@@ -198,7 +198,7 @@ def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
     assert set(looks) - kept - {look_id} <= {doomed}
     for look in looks.values():
         assert Path(look["path"]).stat().st_size > 0
-    mirror.touch_replay(0, count=4)
+    mirror.touch_replay(0, kept=True)
     mirror.live(timeout=30)
     mirror.settles_to(before, timeout=30)
     assert integrity(library / "looks.db") == "ok"
