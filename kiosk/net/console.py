@@ -222,17 +222,15 @@ async def _peer_overview(
         async with peers.slot():
             answer = await ask(client, trust, record.base_url(), "GET", OVERVIEW_PATH)
     except PeerError as exc:
+        problem = peers.failed_with(where, exc)
         if exc.untrusted:
             _log.info("%s is not trusted: %s", where, exc)
-            peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True, wrong_secret=exc.wrong_secret)
-            peers.forget_answer(where)  # someone else answers there now
-            return {**unproven, "reachable": True, "problem": f"not a mirror of this store: it {exc}"}, []
+            return {**unproven, "reachable": True, "problem": problem}, []
         _log.debug("cannot ask %s: %s", where, exc)
-        peers.failed(where, f"it {exc}")
         last = peers.last_answer(where)
         if last is not None:
-            return _not_answering(last, f"it {exc}")
-        return {**unproven, "problem": f"it {exc}"}, []
+            return _not_answering(last, problem)
+        return {**unproven, "problem": problem}, []
     peers.proved(where, answer.peer_id)
     data = answer.data if isinstance(answer.data, dict) else {}
     try:

@@ -111,12 +111,7 @@ class HelloRounds:
             async with self._peers.slot():
                 peer = await say_hello(client, self._trust, f"http://{where}")
         except PeerError as exc:
-            if exc.untrusted:
-                self._peers.failed(where, f"not a mirror of this store: it {exc}", reachable=True,
-                                   wrong_secret=exc.wrong_secret)
-                self._peers.forget_answer(where)  # someone else answers there now
-            else:
-                self._peers.failed(where, f"it {exc}")
+            self._peers.failed_with(where, exc)
             return
         self._peers.proved(where, peer)
 

@@ -156,6 +156,20 @@ class PeerBook:
         entry.proven = ""
         entry.retry_at = self._clock() + min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(entry.failures - 1, 16))
 
+    def failed_with(self, where: str, exc) -> str:
+        """What a failed hello (a ``peer_client.PeerError``) teaches, as the console's overview and the
+        hello round learn it; the problem, in words. An untrusted answer is not a mirror of this
+        store (and its last answer is not shown: someone else answers there now); anything else is
+        a device that did not answer as asked."""
+        if exc.untrusted:
+            problem = f"not a mirror of this store: it {exc}"
+            self.failed(where, problem, reachable=True, wrong_secret=exc.wrong_secret)
+            self.forget_answer(where)
+        else:
+            problem = f"it {exc}"
+            self.failed(where, problem)
+        return problem
+
     def _entry(self, where: str) -> _Entry:
         entry = self._entries.pop(where, None) or _Entry()
         self._entries[where] = entry  # most recent last
