@@ -183,9 +183,8 @@ def _queued(mirror: dict, request: dict) -> dict:
 
 
 def _peer_records(ctx: NetContext) -> list:
-    """Discovered mirrors with an address, this one left out (by its TXT id: a hint, checked later)."""
-    found = ctx.directory.mirrors() if ctx.directory else []
-    return [m for m in found if m.mirror_id != ctx.mirror_id and m.base_url() is not None]
+    """Discovered mirrors with an address, this one left out."""
+    return ctx.directory.others(ctx.mirror_id) if ctx.directory else []
 
 
 def _one_per_address(records: list) -> list:

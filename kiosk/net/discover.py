@@ -172,6 +172,11 @@ class MirrorDirectory:
         return sorted((r for seen in list(self._records.values()) for r, _ in list(seen.values())),
                       key=lambda r: (r.name.lower(), r.host, r.port))
 
+    def others(self, own_id: str) -> list[MirrorRecord]:
+        """The mirrors seen with an address, this one left out (by its TXT id: a hint, checked by
+        the hello); what the console and the hello round ask."""
+        return [r for r in self.mirrors() if r.mirror_id != own_id and r.base_url() is not None]
+
     def health(self) -> tuple[bool, str]:
         """Whether the directory browses, and what it is doing, in plain words."""
         if self._browsing:

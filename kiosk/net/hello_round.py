@@ -102,9 +102,8 @@ class HelloRounds:
         return addresses[:MAX_PER_ROUND]
 
     def _records(self) -> list:
-        """The announced devices with an address, this mirror left out (by its TXT id: a hint)."""
-        found = self._directory.mirrors() if self._directory is not None else []
-        return [r for r in found if r.base_url() is not None and r.mirror_id != self._trust.mirror_id]
+        """The announced devices with an address, this mirror left out."""
+        return self._directory.others(self._trust.mirror_id) if self._directory is not None else []
 
     async def _hello(self, client: httpx.AsyncClient, where: str) -> None:
         try:

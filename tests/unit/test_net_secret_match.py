@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from kiosk.net import hello_round
-from kiosk.net.discover import MirrorRecord
+from kiosk.net.discover import MirrorDirectory, MirrorRecord
 from kiosk.net.hello_round import HelloRounds
 from kiosk.net.peer_client import PeerError, say_hello
 from kiosk.net.peers import PeerBook
@@ -126,6 +126,8 @@ class Directory:
 
     def mirrors(self) -> list[MirrorRecord]:
         return list(self.records)
+
+    others = MirrorDirectory.others
 
 
 def test_hello_rounds_are_bounded_in_count_and_rate_and_ask_proven_mirrors_first():
