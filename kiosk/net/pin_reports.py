@@ -129,11 +129,10 @@ class PinReports:
         """(announced id, addresses) of each other mirror; where it proved to be that mirror first, those in
         backoff left out unless they proved to be a mirror."""
         found: dict[str, list[str]] = {}
-        for record in self._directory.mirrors() if self._directory is not None else []:
-            url = record.base_url()
-            if url is None or not record.mirror_id or record.mirror_id == self._trust.mirror_id:
+        for record in self._directory.others(self._trust.mirror_id) if self._directory is not None else []:
+            if not record.mirror_id:
                 continue  # a mirror announces its id; without one there is nothing to check the hello against
-            where = url.removeprefix("http://")
+            where = record.base_url().removeprefix("http://")
             addresses = found.setdefault(record.mirror_id, [])
             # a mirror that proved itself is told even while it waits out a missed hello (a few
             # seconds): a report it misses is not sent again, and it is cheap and off the sign-in's path

@@ -8,7 +8,7 @@ import threading
 import time
 
 from kiosk.net.auth import Auth
-from kiosk.net.discover import MirrorRecord
+from kiosk.net.discover import MirrorDirectory, MirrorRecord
 from kiosk.net.peers import PeerBook
 from kiosk.net.pin_reports import MAX_PEERS, PinReports
 from kiosk.net.trust import PeerTrust
@@ -23,6 +23,8 @@ class Directory:
 
     def mirrors(self) -> list[MirrorRecord]:
         return list(self.records)
+
+    others = MirrorDirectory.others
 
 
 def _record(mirror_id: str, address: str, port: int) -> MirrorRecord:
