@@ -15,6 +15,7 @@ from kiosk.config import Config
 from kiosk.events import EventBus
 from kiosk.library import Library, NewLook
 from kiosk.recording.container import verify
+from tests.integration.faults.waiting import wait_for
 from tests.unit._tracks import track
 from tests.unit._videos import counting_video
 
@@ -395,8 +396,9 @@ def test_stopping_the_mirror_stops_a_render_between_frames_and_the_next_start_re
 
 class SlowAnalysis:
     """The mirror's analysis of a look stored without a yaw track, each frame as slow as on a Pi
-    while ``slow`` is set; the pose model is a stand-in that finds nobody (a counting video shows
-    no one), so what the analysis returns is the ``TRACKS`` track it would have found."""
+    while ``slow`` is set (from the ``slow_from``-th analysis on, counting from 0); the pose model is
+    a stand-in that finds nobody (a counting video shows no one), so what the analysis returns is
+    the ``TRACKS`` track it would have found."""
 
     per_frame_s = 0.1
 
@@ -406,6 +408,7 @@ class SlowAnalysis:
         self.config, self.name = config, name
         self.began, self.slow, self.outcome = threading.Event(), threading.Event(), []
         self.slow.set()
+        self.slow_from = 0
         analysis = self
 
         class Model:
@@ -419,8 +422,8 @@ class SlowAnalysis:
                 pass
 
             def estimate(self, pixels, t):
-                analysis.began.set()
-                if analysis.slow.is_set():
+                if analysis.slow.is_set() and len(analysis.outcome) >= analysis.slow_from:
+                    analysis.began.set()
                     time.sleep(analysis.per_frame_s)
                 return None
 
@@ -443,81 +446,104 @@ class SlowAnalysis:
         return Analysed(YawTrack.from_entries(TRACKS[self.name]), None, True)
 
 
-def test_stopping_the_mirror_stops_the_analysis_of_a_look_and_the_next_start_renders_it(tmp_path, monkeypatch):
+class SlowMirror:
+    """A library and a renderer whose analysis of a look is as slow as a Pi's (``SlowAnalysis``),
+    stopped and started again as the mirror is."""
+
+    def __init__(self, tmp_path: Path, monkeypatch) -> None:
+        self.folder, self.root = tmp_path, tmp_path / "library"
+        self.config = Config()
+        self.analyse = SlowAnalysis(monkeypatch, self.config, "ccw")
+        self.library = Library(self.root).open()
+        self.jobs: ComparisonJobs | None = None
+
+    def looks(self, *names: str, tracked: tuple[bool, ...] = (True, False)) -> list[str]:
+        """Looks of these ``TRACKS`` names, stored with their yaw track or without one."""
+        return [add_look(self.library, name, self.folder, tracked=t) for name, t in zip(names, tracked, strict=True)]
+
+    def start(self) -> ComparisonJobs:
+        self.jobs = ComparisonJobs(self.library, self.config, analyse=self.analyse)
+        self.jobs.start()
+        return self.jobs
+
+    def stop(self) -> float:
+        """Stop the renderer as the mirror's shutdown does; how long that took, in seconds."""
+        began = time.monotonic()
+        self.jobs.stop()
+        return time.monotonic() - began
+
+    def restart(self) -> ComparisonJobs:
+        """The mirror stopped (its library closed) starts again, its analyses at full speed."""
+        self.jobs.stop()
+        self.library.close()
+        self.analyse.slow.clear()
+        self.library = Library(self.root).open()
+        return self.start()
+
+    def close(self) -> None:
+        if self.jobs is not None:
+            self.jobs.stop()
+        self.library.close()
+
+
+@pytest.fixture
+def slow_mirror(tmp_path, monkeypatch):
+    mirror = SlowMirror(tmp_path, monkeypatch)
+    try:
+        yield mirror
+    finally:
+        mirror.close()
+
+
+def test_stopping_the_mirror_stops_the_analysis_of_a_look_and_the_next_start_renders_it(slow_mirror):
     from kiosk.compare.errors import CompareStopped
     from kiosk.library.comparisons import ComparisonBook
 
-    root = tmp_path / "library"
-    library = Library(root).open()
-    ids = [add_look(library, "cw", tmp_path), add_look(library, "ccw", tmp_path, tracked=False)]
-    config = Config()
-    analyse = SlowAnalysis(monkeypatch, config, "ccw")
-    jobs = ComparisonJobs(library, config, analyse=analyse)
-    jobs.start()
-    try:
-        made = jobs.submit(ids)
-        assert analyse.began.wait(30)
-        began = time.monotonic()
-        jobs.stop()
-        took = time.monotonic() - began
-    finally:
-        jobs.stop()
+    ids = slow_mirror.looks("cw", "ccw")
+    analyse = slow_mirror.analyse
+    jobs = slow_mirror.start()
+    made = jobs.submit(ids)
+    assert analyse.began.wait(30)
+    took = slow_mirror.stop()
     # The analysis would have gone on for at least least_s() seconds; stop() did not wait for it.
     assert took < analyse.least_s() / 4, f"stop() took {took:.2f} s of an analysis of at least {analyse.least_s():.1f} s"
     assert len(analyse.outcome) == 1 and isinstance(analyse.outcome[0], CompareStopped)
     assert not any(t.name == "compare-render" for t in threading.enumerate())
-    book = ComparisonBook(library)
+    book = ComparisonBook(slow_mirror.library)
     assert book.get(made.id).state == "queued", "neither failed nor lost"
-    assert library.analysis(ids[1]).get("turn") is None, "no track kept of an analysis stopped part-way"
+    assert slow_mirror.library.analysis(ids[1]).get("turn") is None, "no track kept of an analysis stopped part-way"
     health = jobs.health()
     assert (health["rendered"], health["failed"], health["state"]) == (0, 0, "stopped")
-    library.close()
 
-    analyse.slow.clear()  # the mirror starts again
-    library = Library(root).open()
-    jobs = ComparisonJobs(library, config, analyse=analyse)
-    jobs.start()
-    try:
-        book = ComparisonBook(library)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and book.get(made.id).state != "ready":
-            time.sleep(0.05)
-        assert book.get(made.id).state == "ready" and analyse.outcome[1:] == ["analysed"]
-        assert jobs.health()["rendered"] == 1
-        assert library.analysis(ids[1])["turn"]["yaw"], "the track is kept for next time"
-    finally:
-        jobs.stop()
-        library.close()
+    jobs = slow_mirror.restart()
+    book = ComparisonBook(slow_mirror.library)
+    wait_for(lambda: book.get(made.id).state == "ready", 60, "the comparison was not rendered after the restart")
+    assert analyse.outcome[1:] == ["analysed"]
+    assert jobs.health()["rendered"] == 1
+    assert slow_mirror.library.analysis(ids[1])["turn"]["yaw"], "the track is kept for next time"
 
 
-def test_a_comparison_deleted_while_a_look_of_it_is_analysed_stops(tmp_path, monkeypatch):
+def test_a_comparison_deleted_while_a_look_of_it_is_analysed_stops(slow_mirror):
     from kiosk.compare.errors import CompareStopped
     from kiosk.library.comparisons import ComparisonBook
 
-    library = Library(tmp_path / "library").open()
-    ids = [add_look(library, "cw", tmp_path), add_look(library, "ccw", tmp_path, tracked=False)]
-    config = Config()
-    analyse = SlowAnalysis(monkeypatch, config, "ccw")
-    jobs = ComparisonJobs(library, config, analyse=analyse)
-    jobs.start()
-    try:
-        made = jobs.submit(ids)
-        assert analyse.began.wait(30)
-        began = time.monotonic()
-        assert ComparisonBook(library).delete(made.id)  # as DELETE does, without telling the renderer
-        deadline = time.monotonic() + 30
-        while jobs.health()["rendering"] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        took = time.monotonic() - began
-        # Noticed by the row's check (every CHECK_S), well before the analysis would have ended.
-        assert took < analyse.least_s() / 4, f"stopped {took:.2f} s into an analysis of at least {analyse.least_s():.1f} s"
-        assert len(analyse.outcome) == 1 and isinstance(analyse.outcome[0], CompareStopped)
-        health = jobs.health()
-        assert (health["rendered"], health["failed"], health["rendering"]) == (0, 0, False)
-        assert list(library.layout.comparisons.glob("*")) == [], "not rendered after all"
-    finally:
-        jobs.stop()
-        library.close()
+    ids = slow_mirror.looks("cw", "ccw")
+    analyse, library = slow_mirror.analyse, slow_mirror.library
+    jobs = slow_mirror.start()
+    made = jobs.submit(ids)
+    assert analyse.began.wait(30)
+    began = time.monotonic()
+    assert ComparisonBook(library).delete(made.id)  # as DELETE does, without telling the renderer
+    deadline = time.monotonic() + 30
+    while jobs.health()["rendering"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    took = time.monotonic() - began
+    # Noticed by the row's check (every CHECK_S), well before the analysis would have ended.
+    assert took < analyse.least_s() / 4, f"stopped {took:.2f} s into an analysis of at least {analyse.least_s():.1f} s"
+    assert len(analyse.outcome) == 1 and isinstance(analyse.outcome[0], CompareStopped)
+    health = jobs.health()
+    assert (health["rendered"], health["failed"], health["rendering"]) == (0, 0, False)
+    assert list(library.layout.comparisons.glob("*")) == [], "not rendered after all"
 
 
 def test_comparison_routes_are_in_the_openapi_schema(mirror):
