@@ -3,7 +3,8 @@
 ``submit`` records a queued comparison in the library and returns at once (the HTTP handler
 never renders); the ``compare-render`` thread, at low priority so the mirror's screen keeps its
 CPU, takes one at a time: it reads each look's stored yaw track (analysing a look stored
-without one with the live detector, and keeping the result for next time), renders the MP4
+without one with the live detector, and keeping the result with the look as soon as that look
+is done, before the next is analysed), renders the MP4
 (``comparison.compare``) and moves it into place (``ComparisonBook.finish``). A full queue is
 refused (``QueueFull``), not grown. Any failure marks that comparison failed with its sentence
 and the loop goes on; ``health()`` says how it is doing.
@@ -19,7 +20,8 @@ removed and it goes back to ``queued``, as do those still waiting; the next ``st
 every ``queued`` comparison again, oldest first, and renders it. One left ``rendering`` (the
 process died mid-render, perhaps because of that render) is marked failed by ``sweep()`` instead.
 The analysis of a look stored without a yaw track, before the frames, is stopped the same way
-(by a deletion too), between the frames it analyses.
+(by a deletion too), between the frames it analyses; the looks of that comparison analysed to
+the end before it keep their tracks, so the next start analyses only the rest.
 
 Each run (one ``start()`` to its ``stop()``) has its own queue, stop request and current
 render (``_Run``): a thread that outlived its ``stop()`` (blocked past the timeout) stops at
@@ -206,10 +208,9 @@ class ComparisonJobs:
         stop = self._stopper(run, book, comparison_id)  # asked by the analysis of a look as by the render
         maker = PaneMaker(lambda video, rotation: self.analyse(video, rotation, stop), self.library,
                           self.config.display.rotation)
-        panes = maker.make_all(list(comparison.look_ids))
-        for pane in panes:
-            if pane.analysed_now:
-                self._keep_analysis(pane)
+        # Each look's analysis is kept as soon as it is done: a shutdown during the next look's
+        # does not cost it again after the restart.
+        panes = maker.make_all(list(comparison.look_ids), each=self._keep_analysis)
         work = book.folder() / f".{comparison_id}.mp4"
         report = compare(panes, work, comparison.align, render_settings(self.config), stop=stop)
         data = report.to_json()
@@ -254,6 +255,8 @@ class ComparisonJobs:
 
     def _keep_analysis(self, pane) -> None:
         """A look stored without a yaw track was analysed: keep the track with it for next time."""
+        if not pane.analysed_now:
+            return
         turn = pane.turn
         data = {
             "clock": "seconds from the first frame of the video",

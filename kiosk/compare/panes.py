@@ -143,9 +143,16 @@ class PaneMaker:
         self.library = library  # kiosk.library.Library, or a callable opening one on first use (or None)
         self.look_rotation = look_rotation  # looks are stored as the camera sees them
 
-    def make_all(self, sources: list[str]) -> list[Pane]:
+    def make_all(self, sources: list[str], each: Callable[[Pane], None] | None = None) -> list[Pane]:
+        """Every pane; ``each(pane)`` is called as each is made, before the next is analysed (a
+        stop part-way loses only the analysis it stopped)."""
         located = [self.locate(source) for source in sources]
-        return [self.make(found) for found in located]
+        panes = []
+        for found in located:
+            panes.append(self.make(found))
+            if each is not None:
+                each(panes[-1])
+        return panes
 
     def make(self, found: Located) -> Pane:
         analysed = found.stored

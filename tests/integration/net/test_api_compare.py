@@ -523,6 +523,32 @@ def test_stopping_the_mirror_stops_the_analysis_of_a_look_and_the_next_start_ren
     assert slow_mirror.library.analysis(ids[1])["turn"]["yaw"], "the track is kept for next time"
 
 
+def test_a_look_analysed_before_the_shutdown_stopped_the_next_is_not_analysed_again(slow_mirror):
+    # A comparison of two looks stored without a track: the first is analysed to the end, the
+    # shutdown stops the analysis of the second. After the restart only the second is analysed.
+    from kiosk.compare.errors import CompareStopped
+    from kiosk.library.comparisons import ComparisonBook
+
+    ids = slow_mirror.looks("cw", "ccw", tracked=(False, False))
+    analyse = slow_mirror.analyse
+    analyse.slow_from = 1  # the first look's analysis runs at full speed
+    jobs = slow_mirror.start()
+    made = jobs.submit(ids)
+    assert analyse.began.wait(30), "the second look's analysis did not begin"
+    slow_mirror.stop()
+    assert len(analyse.outcome) == 2 and analyse.outcome[0] == "analysed" and isinstance(analyse.outcome[1], CompareStopped)
+    assert ComparisonBook(slow_mirror.library).get(made.id).state == "queued"
+    kept = slow_mirror.library.analysis(ids[0]).get("turn")
+    assert kept and kept["yaw"], "the first look's finished analysis is kept"
+    assert slow_mirror.library.analysis(ids[1]).get("turn") is None
+
+    slow_mirror.restart()
+    book = ComparisonBook(slow_mirror.library)
+    wait_for(lambda: book.get(made.id).state == "ready", 60, "the comparison was not rendered after the restart")
+    assert analyse.outcome[2:] == ["analysed"], "only the look not analysed before is analysed after the restart"
+    assert slow_mirror.library.analysis(ids[1])["turn"]["yaw"]
+
+
 def test_a_comparison_deleted_while_a_look_of_it_is_analysed_stops(slow_mirror):
     from kiosk.compare.errors import CompareStopped
     from kiosk.library.comparisons import ComparisonBook
