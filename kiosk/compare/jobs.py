@@ -17,8 +17,10 @@ catches every other road. Its partial file is removed; it counts as neither rend
 ``stop()`` (the mirror shutting down or restarting) stops the render in progress the same way,
 between frames, so that shutdown is not held up by a long render on a Pi: its partial file is
 removed and it goes back to ``queued``, as do those still waiting; the next ``start()`` queues
-every ``queued`` comparison again, oldest first, and renders it. One left ``rendering`` (the
-process died mid-render, perhaps because of that render) is marked failed by ``sweep()`` instead.
+every ``queued`` comparison again, oldest first, and renders it, but for one showing a look gone
+or not kept (deleted) and one asked for more than ``queued_for_s`` before (failed: nobody waits
+for it any more). One left ``rendering`` (the process died mid-render, perhaps because of that
+render) is marked failed by ``sweep()`` instead.
 The analysis of a look stored without a yaw track, before the frames, is stopped the same way
 (by a deletion too), between the frames it analyses; the looks of that comparison analysed to
 the end before it keep their tracks, so the next start analyses only the rest.
@@ -46,17 +48,21 @@ from kiosk.errors import CompareQueueFull as QueueFull
 from kiosk.compare.panes import PaneMaker, analyse_file
 from kiosk.compare.priority import lower_priority
 from kiosk.errors import KioskError
-from kiosk.words import count
+from kiosk.words import count, duration
 
 _log = logging.getLogger(__name__)
 
 CHECK_S = 0.25  # how often a render looks whether its comparison still exists
+TOO_LATE = "the mirror was off too long after it was asked for; ask for it again"
 
 
 @dataclass(frozen=True)
 class JobSettings:
     queue_limit: int = 4  # comparisons waiting, besides the one rendering
     nice: int = 10
+    # A comparison a start finds queued longer than this is failed, not rendered: the visit it
+    # was asked in is over (a restart takes a minute), so nobody waits for it any more.
+    queued_for_s: float = 3600.0
 
 
 @dataclass
@@ -101,6 +107,7 @@ class ComparisonJobs:
         ``compare-render`` thread."""
         book = self.book
         book.sweep()
+        self._tidy_queue(book)
         # A run of its own (the library says what waits, not what a previous run left): a thread
         # that outlived a stop() timeout still sees its own stop request and takes from its own queue.
         run = _Run()
@@ -130,6 +137,21 @@ class ComparisonJobs:
         if self._thread.is_alive():
             _log.warning("the comparison renderer did not stop within %.0f s", timeout)
         self._thread = None
+
+    def _tidy_queue(self, book) -> None:
+        """What a previous run left queued, before it renders: not a comparison whose looks are not
+        all kept any more (deleted), nor one asked for too long ago (failed, with why)."""
+        dropped = book.drop_unkept_queued()
+        for comparison in dropped:
+            self._tell(replace(comparison, state="deleted", error=None))
+        expired = book.expire_queued(time.time() - self.settings.queued_for_s, TOO_LATE)
+        for comparison in expired:
+            self._tell(comparison)
+        if dropped:
+            _log.info("%s left queued deleted: a look in it is gone or not kept", count(len(dropped), "comparison"))
+        if expired:
+            _log.info("%s left queued for more than %s failed: nobody waits for it any more",
+                      count(len(expired), "comparison"), duration(self.settings.queued_for_s))
 
     # -- intents (any thread) ---------------------------------------------------------------------
 

@@ -14,8 +14,10 @@ consent to a look deletes its comparisons the same way (``Library.set_session_co
 
 States: ``queued`` → ``rendering`` → ``ready`` (the file is complete and in place) or
 ``failed`` (``error`` says why in one sentence); a render stopped by a shutdown goes back to
-``queued``. The file is moved into place before the row
-says ``ready``; a comparison deleted while it rendered never becomes ready and leaves no file.
+``queued``. The file is moved into place before the row says ``ready``; a comparison deleted
+while it rendered never becomes ready and leaves no file. Before the renderer takes up the
+queued ones again at a start, those showing a look gone or not kept are deleted
+(``drop_unkept_queued``) and those asked for too long ago are failed (``expire_queued``).
 """
 
 from __future__ import annotations
@@ -155,6 +157,26 @@ class ComparisonBook:
         with self.library.reading() as conn:
             return [row[0] for row in conn.execute(
                 "SELECT id FROM comparisons WHERE state = 'queued' ORDER BY created, id")]
+
+    def drop_unkept_queued(self) -> list[Comparison]:
+        """Delete the queued comparisons showing a look that is gone or not kept (no yes to keeping
+        it): a comparison is kept only while all of its looks are. Returns them as they were."""
+        doomed = []
+        for comparison in filter(None, map(self.find, self.queued())):
+            looks = [self.library.find(look_id) for look_id in comparison.look_ids]
+            if not all(look is not None and look.consented for look in looks):
+                doomed.append(comparison)
+        return [comparison for comparison in doomed if self.delete(comparison.id)]
+
+    def expire_queued(self, asked_before: float, error: str) -> list[Comparison]:
+        """Mark failed, with ``error``, the queued comparisons asked for before ``asked_before``
+        (Unix time); returns them."""
+        with self.library.transaction() as conn:
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM comparisons WHERE state = 'queued' AND created < ?", (asked_before,))]
+            conn.executemany("UPDATE comparisons SET state = 'failed', error = ? WHERE id = ?",
+                             [(error, comparison_id) for comparison_id in ids])
+        return [comparison for comparison in map(self.find, ids) if comparison is not None]
 
     def sweep(self) -> int:
         """After a restart: renders the process died in failed, files without a row (or half-written)

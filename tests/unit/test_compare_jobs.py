@@ -1,4 +1,6 @@
-"""The comparison renderer's runs: a thread that outlived its stop() stays out of the next run."""
+"""The comparison renderer's runs: a thread that outlived its stop() stays out of the next run, and
+a start renders what the previous run left queued only while its looks are kept and someone may
+still wait for it."""
 
 from __future__ import annotations
 
@@ -27,17 +29,19 @@ def library(tmp_path):
         yield lib
 
 
+def a_look(library: Library, video, entries, kept: bool = True) -> str:
+    """A look with its yaw track stored (nothing to analyse), kept (consented) or not."""
+    look_id = Library.new_id()
+    video = counting_video(video, frames=90, width=96, height=160)
+    library.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
+                             consent_by="operator" if kept else None))
+    library.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
+    return look_id
+
+
 def two_looks(library: Library, folder) -> list[str]:
-    """Two looks with their yaw tracks stored (nothing to analyse)."""
-    ids = []
-    for i, entries in enumerate(TRACKS):
-        look_id = Library.new_id()
-        video = counting_video(folder / f"look{i}.mp4", frames=90, width=96, height=160)
-        library.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
-                                 consent_by="operator"))
-        library.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
-        ids.append(look_id)
-    return ids
+    """Two kept looks with their yaw tracks stored (nothing to analyse)."""
+    return [a_look(library, folder / f"look{i}.mp4", entries) for i, entries in enumerate(TRACKS)]
 
 
 def test_a_renderer_that_outlived_its_stop_renders_nothing_of_the_next_run(library, tmp_path, monkeypatch):
@@ -134,3 +138,46 @@ def test_a_renderer_that_outlived_its_stop_leaves_alone_what_the_next_run_render
     finally:
         release.set()
         jobs.stop()
+
+
+def test_a_start_deletes_a_comparison_left_queued_with_a_look_not_kept_instead_of_rendering_it(library, tmp_path):
+    # Left queued by the previous run: one shows a look nobody agreed to keep (a comparison is
+    # kept only while all of its looks are), the other two kept looks.
+    kept = two_looks(library, tmp_path)
+    unkept = a_look(library, tmp_path / "unkept.mp4", TRACKS[1], kept=False)
+    book = ComparisonBook(library)
+    doomed = book.create([kept[0], unkept], "angle")
+    fine = book.create(kept, "angle")
+    told = []
+    jobs = ComparisonJobs(library, Config(), on_change=told.append)
+    jobs.start()
+    try:
+        assert book.find(doomed.id) is None, "deleted before anything renders"
+        wait_for(lambda: book.get(fine.id).state == "ready", 60, "the comparison of kept looks was not rendered")
+    finally:
+        jobs.stop()
+    assert (doomed.id, "deleted") in [(c.id, c.state) for c in told], "a listener waiting for it is told it is gone"
+    assert (jobs.health()["rendered"], jobs.health()["failed"]) == (1, 0)
+    assert [p.name for p in library.layout.comparisons.iterdir()] == [f"{fine.id}.mp4"]
+
+
+def test_a_start_fails_a_comparison_left_queued_for_more_than_an_hour_and_renders_a_recent_one(library, tmp_path):
+    ids = two_looks(library, tmp_path)
+    book = ComparisonBook(library)
+    stale, recent = book.create(ids, "angle"), book.create(ids[::-1], "angle")
+    now = time.time()
+    with library.transaction() as conn:  # asked for before the mirror was off: yesterday, and 50 minutes ago
+        conn.executemany("UPDATE comparisons SET created = ? WHERE id = ?",
+                         [(now - 86400, stale.id), (now - 3000, recent.id)])
+    told = []
+    jobs = ComparisonJobs(library, Config(), on_change=told.append)
+    jobs.start()
+    try:
+        assert book.get(stale.id).state == "failed", "failed before anything renders"
+        wait_for(lambda: book.get(recent.id).state == "ready", 60, "the recent comparison was not rendered")
+    finally:
+        jobs.stop()
+    assert book.get(stale.id).error == jobs_module.TOO_LATE
+    assert (stale.id, "failed") in [(c.id, c.state) for c in told]
+    assert (jobs.health()["rendered"], jobs.health()["failed"]) == (1, 0), "no render failed"
+    assert not (library.layout.comparisons / f"{stale.id}.mp4").exists()
