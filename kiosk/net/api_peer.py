@@ -127,7 +127,8 @@ async def wrong_pins(call: PeerCall = Depends(peer_call), ctx: NetContext = Depe
     except ValidationError:
         return call.answer(422, {"error": "invalid_request",
                                  "message": f"expected {{\"wrong_pins\": 1 to {MAX_FAILURES_ALL}, \"paused\": false}}"})
-    ctx.auth.peer_wrong_pins(call.sender, body.wrong_pins, body.paused)  # a short lock; no I/O
+    # counted, then saved to the data folder (pin_counts): a file write, off the event loop
+    await asyncio.to_thread(ctx.auth.peer_wrong_pins, call.sender, body.wrong_pins, body.paused)
     return call.answer(200, {"counted": body.wrong_pins})
 
 

@@ -19,7 +19,9 @@ spreading guesses over many addresses, or over the day, does not help.
 The store's API token still signs in during such a pause: it cannot be guessed, and store IT
 must be able to get in. Each wrong PIN counted here is told to ``on_wrong_pin`` (which reports
 it to the store's other mirrors, ``pin_reports``), and those they report are counted here
-(``peer_wrong_pins``): the store's mirrors share one PIN, so they share one count.
+(``peer_wrong_pins``): the store's mirrors share one PIN, so they share one count. With
+``pin_counts`` the store-wide counts and the pause are saved in the data folder and taken up again
+at start (``restore_pin_counts``): a restart neither ends a pause nor gives a guesser a fresh day.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.errors import NetServiceError
+from kiosk.net.pin_counts import PinCountFile
 from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, PauseState, SignInPause, Throttled
 
 __all__ = [
@@ -87,6 +90,7 @@ class Auth:
         clock: Callable[[], float] = time.monotonic,
         on_end: Callable[[str], None] | None = None,
         on_wrong_pin: Callable[[bool], None] | None = None,
+        pin_counts: PinCountFile | None = None,
     ) -> None:
         self._token = token
         self._pin = pin
@@ -96,7 +100,8 @@ class Auth:
         self._sessions: dict[str, tuple[float, str]] = {}
         self._pin_failures = FailureBook("sign-ins", clock=clock)
         self._token_failures = FailureBook("tokens", clock=clock)
-        self._pin_pause = SignInPause(clock=clock)  # wrong PINs from all addresses together
+        # wrong PINs from all addresses together, kept across restarts in ``pin_counts`` (None: memory only)
+        self._pin_pause = SignInPause(clock=clock, keeper=pin_counts)
         self._lock = threading.Lock()
 
     @property
@@ -196,8 +201,13 @@ class Auth:
         """Whether PIN sign-in is paused after too many wrong PINs from all addresses, for health."""
         return self._pin_pause.state()
 
+    def restore_pin_counts(self) -> None:
+        """Take up the wrong PINs and the pause saved before a restart (at start; reads a file)."""
+        self._pin_pause.restore()
+
     def peer_wrong_pins(self, mirror: str, count: int, paused: bool) -> None:
-        """Count wrong PINs another mirror of the store (``mirror``, proven) counted; ``paused``: it paused."""
+        """Count wrong PINs another mirror of the store (``mirror``, proven) counted; ``paused``: it paused.
+        Saves the counts to disk: call it off the event loop."""
         self._pin_pause.reported(mirror, count, paused)
 
     def sign_out(self, authorization: str | None) -> None:

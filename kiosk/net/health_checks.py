@@ -86,8 +86,9 @@ def sign_in_check(pause: PauseState) -> Check:
         until = f"{duration(pause.paused_for_s)} more, until {utc(time.time() + pause.paused_for_s)}"
         why = pause.reason()
         started = "; another mirror of the store started the pause" if pause.by_peer and pause.cause != PEER else ""
+        kept = f"; {pause.kept_problem}" if pause.kept_problem else ""
         return Check(ok=False, detail=f"PIN sign-in is paused for {until}: {why} (someone may be guessing it)"
-                     f"{started}; the API token still signs in")
+                     f"{started}; the API token still signs in{kept}")
     detail = "PIN sign-in open"
     if pause.recent_failures:
         detail += f"; {count(pause.recent_failures, 'wrong PIN')} in the last {round(pause.window_s / 60)} min"
@@ -98,6 +99,8 @@ def sign_in_check(pause: PauseState) -> Check:
                    f"(PIN sign-in pauses at {pause.day_max})")
     if pause.pauses:
         detail += f"; paused {count(pause.pauses, 'time')} since start"
+    if pause.kept_problem:  # sign-in works; what a restart would forget is said, never silent
+        detail += f"; {pause.kept_problem}"
     return Check(ok=True, detail=detail)
 
 

@@ -35,6 +35,7 @@ from kiosk.net.feed import EventFeed
 from kiosk.net.hello_round import HelloRounds
 from kiosk.net.outbox import Outbox, OutboxSettings
 from kiosk.net.pacing import BytePacer
+from kiosk.net.pin_counts import FILENAME as PIN_COUNTS_FILENAME, PinCountFile
 from kiosk.net.pin_reports import PinReports
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
@@ -128,11 +129,15 @@ class NetService:
         stream = EventStream()
         self._pin_reports = PinReports(self._directory, peers)
         self._hellos = HelloRounds(self._directory, peers)
+        # a session that ends closes its event streams; a wrong PIN is reported to the other mirrors,
+        # and the store-wide counts are kept in the data folder so that a restart does not reset them
+        auth = Auth(token, api.pin, on_end=stream.end, on_wrong_pin=self._pin_reports.wrong_pin,
+                    pin_counts=PinCountFile(Path(self.parts.data_dir) / PIN_COUNTS_FILENAME))
+        auth.restore_pin_counts()
         self.ctx = NetContext(
             config=self.config,
             mirror_id=mirror_id,
-            # a session that ends closes its event streams; a wrong PIN is reported to the other mirrors
-            auth=Auth(token, api.pin, on_end=stream.end, on_wrong_pin=self._pin_reports.wrong_pin),
+            auth=auth,
             shares=ShareStore(self._db, self.config.sharing.expiry_h * 3600),
             assist=AssistQueue(self._db),
             outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),

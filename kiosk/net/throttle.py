@@ -35,6 +35,10 @@ secret can pause sign-in here, as anyone on the LAN can with wrong PINs, never o
 mirror that starts a pause says so in its report, so the others pause with it even if they
 missed some of its reports: for ``PAUSE_S`` at least, since no time crosses the wire; the day's
 limit pauses them for longer as their own day's count, fed by the same reports, reaches it.
+
+Both counts and the pause outlive a restart: each change is saved (``pin_counts``, times only)
+before the sign-in is answered, and ``restore`` takes them up at start, so restarting the kiosk
+neither ends a pause nor gives a guesser a fresh day's ``MAX_FAILURES_DAY``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.net.pin_counts import KeptCounts, PinCountFile
 from kiosk.words import duration
 
 _log = logging.getLogger(__name__)
@@ -160,6 +165,7 @@ class PauseState:
     day_max: int = MAX_FAILURES_DAY
     day_window_s: float = FAILURE_WINDOW_DAY_S
     max_failures: int = MAX_FAILURES_ALL  # within ``window_s``: a short pause
+    kept_problem: str = ""  # why the counts may not hold across a restart ("" when they do)
 
     def reason(self) -> str:
         """Why the current (or last) pause began, in words: the limit reached and where the wrong
@@ -175,9 +181,12 @@ class PauseState:
 class SignInPause:
     """Wrong PINs from all addresses, and from the store's other mirrors; too many pause every PIN sign-in."""
 
-    def __init__(self, limits: PinLimits = PinLimits(), clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: PinLimits = PinLimits(), clock: Callable[[], float] = time.monotonic,
+                 keeper: PinCountFile | None = None) -> None:
         self.limits = limits
         self._clock = clock
+        self._keeper = keeper  # where the counts outlive a restart (None: in memory only)
+        self._save_lock = threading.Lock()  # one save at a time, each of the counts as they are then
         # (when, client address here or "", reporting mirror's id or ""); each count keeps only as
         # many as its limit, so memory is bounded however many wrong PINs come
         self._recent: deque[tuple[float, str, str]] = deque(maxlen=limits.max_failures)
@@ -208,6 +217,7 @@ class SignInPause:
         now = self._clock()
         with self._lock:
             started = self._count(now, 1, client, "", False)
+        self._save()
         if started:
             self._log_pause()
         return started
@@ -222,6 +232,7 @@ class SignInPause:
             if now < self._until:
                 return
             started = self._count(now, min(count, self.limits.day_max), "", mirror, paused)
+        self._save()
         if started:
             self._log_pause()
 
@@ -233,7 +244,33 @@ class SignInPause:
             recent_reported = sum(1 for _, _, peer in self._recent if peer)
             return PauseState(left, len(self._recent), self.limits.window_s, self._pauses, self._addresses,
                               self._mirrors, self._by_peer, recent_reported, self._reported, self._cause,
-                              len(self._day), self.limits.day_max, self.limits.day_window_s, self.limits.max_failures)
+                              len(self._day), self.limits.day_max, self.limits.day_window_s, self.limits.max_failures,
+                              self._keeper.problem if self._keeper is not None else "")
+
+    def restore(self) -> None:
+        """Take up the counts and the pause saved before a restart (at start; nothing without a keeper).
+
+        What is taken up counts as before, but not in "from how many addresses" (no address is kept).
+        """
+        kept = self._keeper.load() if self._keeper is not None else None
+        if kept is None:
+            return
+        now = self._clock()
+        longest = max(self.limits.pause_s, self.limits.day_window_s)  # no pause is longer, however the clock went
+        with self._lock:
+            self._day.extend((now - age, "", "") for age in kept.day_ages)  # oldest first: the newest are kept
+            self._recent.extend((now - age, "", "") for age in kept.recent_ages)
+            self._forget_old(now)
+            if kept.pause_left_s > 0:
+                self._until = now + min(kept.pause_left_s, longest)
+                self._cause, self._by_peer = kept.cause, kept.by_peer
+                self._addresses, self._mirrors = kept.addresses, kept.mirrors
+            paused, day = now < self._until, len(self._day)
+        if paused:
+            self._log_pause(" as before the restart")
+        elif day:
+            _log.info("%d wrong PINs of the last %s from before the restart still count", day,
+                      duration(self.limits.day_window_s))
 
     def _count(self, now: float, count: int, address: str, mirror: str, peer_paused: bool) -> bool:
         """Under the lock: ``count`` wrong PINs from ``address`` here or reported by ``mirror``;
@@ -261,13 +298,26 @@ class SignInPause:
         self._pauses += 1
         return True
 
-    def _log_pause(self) -> None:
+    def _log_pause(self, still: str = "") -> None:
         with self._lock:
             left = self._until - self._clock()
         # no address, no mirror id and no PIN in the log: how many is what store IT needs to know
         until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + left))
-        _log.warning("PIN sign-in paused for %s, until %s: %s (someone may be guessing the PIN; the API token "
-                     "still signs in)", duration(left), until, self.state().reason())
+        _log.warning("PIN sign-in paused for %s, until %s%s: %s (someone may be guessing the PIN; the API token "
+                     "still signs in)", duration(left), until, still, self.state().reason())
+
+    def _save(self) -> None:
+        """Keep the counts as they are now across a restart (a failure is logged by the keeper, never raised)."""
+        if self._keeper is None:
+            return
+        with self._save_lock:  # a later save always writes counts at least as new as an earlier one
+            now = self._clock()
+            with self._lock:
+                self._forget_old(now)
+                kept = KeptCounts(tuple(now - at for at, _, _ in self._day), tuple(now - at for at, _, _ in self._recent),
+                                  max(0.0, self._until - now), self._cause, self._addresses, self._mirrors,
+                                  self._by_peer)
+            self._keeper.save(kept)
 
     def _forget_old(self, now: float) -> None:
         while self._recent and now - self._recent[0][0] > self.limits.window_s:
