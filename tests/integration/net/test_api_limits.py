@@ -198,3 +198,38 @@ def test_guessing_the_pin_from_many_addresses_pauses_pin_sign_in(fresh, server_l
     logged = [r.getMessage() for r in server_logs.records if "PIN sign-in paused" in r.getMessage()]
     assert len(logged) == 1, logged  # once per pause, however many refusals follow
     assert "127.0.0." not in logged[0] and PIN not in logged[0]
+
+
+def test_a_pin_sign_in_pause_survives_a_restart_of_the_mirror(recorded_library, tmp_path):
+    """A restart (systemd after a crash, a power cut) used to start the counts afresh and end the pause."""
+    from kiosk.net.pin_counts import FILENAME
+    from kiosk.net.throttle import MAX_FAILURES_ALL
+
+    from .conftest import PIN
+
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, server_config())
+    try:
+        guessers = [from_address() for _ in range(2)]
+        for i in range(MAX_FAILURES_ALL):
+            answer = guessers[i % 2].post(srv.url + "/console/api/sign-in", json={"secret": f"{i:06d}"})
+            assert answer.status_code == 401
+        for client in guessers:
+            client.close()
+        assert httpx.get(srv.url + "/api/v1/health").json()["checks"]["sign_in"]["ok"] is False
+    finally:
+        stop_server(srv)
+    assert "127.0.0." not in (looks.root / FILENAME).read_text()
+
+    srv = start_server(looks, server_config())  # the same data folder, a new process's worth of state
+    try:
+        with from_address() as tablet:
+            refused = tablet.post(srv.url + "/console/api/sign-in", json={"secret": PIN})
+            assert refused.status_code == 429 and "paused for the whole store" in refused.json()["message"]
+            assert tablet.post(srv.url + "/console/api/sign-in", json={"secret": TOKEN}).status_code == 200
+        sign_in = httpx.get(srv.url + "/api/v1/health").json()["checks"]["sign_in"]
+        assert not sign_in["ok"] and "10 wrong PINs within 5 min from 2 addresses" in sign_in["detail"]
+        metrics = httpx.get(srv.url + "/api/v1/metrics").text
+        assert "kiosk_pin_sign_in_paused 1" in metrics and "kiosk_pin_wrong_last_day 10" in metrics
+    finally:
+        stop_server(srv)
