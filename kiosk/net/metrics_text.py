@@ -42,6 +42,9 @@ def render_metrics(ctx: NetContext) -> str:
     _line(out, "kiosk_build_info", "gauge", "The kiosk software's version (always 1).", 1, f'{{version="{ctx.version}"}}')
     _line(out, "kiosk_start_time_seconds", "gauge", "Unix time the kiosk started.", float(round(ctx.started_at, 3)))
     _line(out, "kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", float(round(time.time() - ctx.started_at, 1)))
+    # Alerts on kiosk_camera_up skip a kiosk that has no camera on purpose (docs/monitoring).
+    _line(out, "kiosk_camera_configured", "gauge", "1 when the kiosk has a camera (0: kiosk serve, which runs without one).",
+          int(ctx.camera is not None))
     if ctx.camera is not None:
         cam = ctx.camera()
         _line(out, "kiosk_camera_fps", "gauge", "Frames per second the camera delivers.", float(cam.fps))

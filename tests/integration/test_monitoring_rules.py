@@ -16,6 +16,7 @@ DOCS = ROOT / "docs" / "monitoring"
 pytestmark = pytest.mark.skipif(not shutil.which("promtool"), reason="promtool is not installed (scripts/test installs prometheus)")
 
 LABELS = 'job="smartmirror", instance="10.0.0.5:8080", mirror="Mirror 3", store="Oxford Street", room="3", id="m1"'
+SERVE = 'job="smartmirror", instance="10.0.0.9:8080", mirror="Back office", store="Oxford Street", room="0", id="s1"'
 
 RULE_TESTS = f"""rule_files:
   - {DOCS / "smartmirror-alerts.yml"}
@@ -65,6 +66,24 @@ tests:
             exp_annotations:
               summary: "Mirror Mirror 3 (room 3) restarted several times in the last hour"
               description: "systemd's watchdog restarts the kiosk when it freezes. `journalctl -t smartmirror-kiosk` on the mirror tells why."
+  - interval: 1m
+    input_series:
+      - series: 'kiosk_camera_up{{{LABELS}}}'
+        values: '0x10'
+      - series: 'kiosk_camera_configured{{{LABELS}}}'
+        values: '1x10'
+      - series: 'kiosk_camera_up{{{SERVE}}}'
+        values: '0x10'
+      - series: 'kiosk_camera_configured{{{SERVE}}}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: MirrorCameraDown
+        exp_alerts:  # the mirror whose camera is down, not the headless server that has none
+          - exp_labels: {{severity: critical, {LABELS.replace('=', ': ')}}}
+            exp_annotations:
+              summary: "Camera of mirror Mirror 3 (room 3) delivers no pictures"
+              description: "The mirror shows 'Camera unavailable'. Check the camera's USB cable; `kiosk doctor` names the device."
   - interval: 1m
     input_series:
       - series: 'kiosk_camera_fps{{{LABELS}}}'
@@ -202,3 +221,71 @@ def test_the_store_secret_alert_says_what_to_do_as_the_health_check_does():
 
     alert = (DOCS / "smartmirror-alerts.yml").read_text().split("- alert: MirrorStoreSecretMismatch", 1)[1]
     assert REMEDY[0].upper() + REMEDY[1:] in alert
+
+
+def series_of(metrics: str, minutes: int) -> str:
+    """A ``promtool test rules`` input for the samples of a metrics page, each held for ``minutes``,
+    with the scrape's labels (the two info metrics, which carry labels of their own, left out)."""
+    lines = []
+    for sample in metrics.splitlines():
+        if sample.startswith("#") or "{" in sample:
+            continue
+        name, value = sample.split()
+        lines.append(f"      - series: '{name}{{{LABELS}}}'\n        values: '{value}x{minutes}'")
+    return "\n".join(lines)
+
+
+CAMERA_DOWN = f"""
+          - exp_labels: {{severity: critical, {LABELS.replace('=', ': ')}}}
+            exp_annotations:
+              summary: "Camera of mirror Mirror 3 (room 3) delivers no pictures"
+              description: "The mirror shows 'Camera unavailable'. Check the camera's USB cable; `kiosk doctor` names the device."
+"""
+
+
+def camera_down_after_10_minutes(tmp_path, metrics: str, exp_alerts: str) -> subprocess.CompletedProcess:
+    """promtool's verdict on MirrorCameraDown's ``exp_alerts`` after 10 minutes of this metrics page."""
+    tests = tmp_path / "camera_test.yml"
+    tests.write_text(f"""rule_files:
+  - {DOCS / "smartmirror-alerts.yml"}
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+{series_of(metrics, 15)}
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: MirrorCameraDown
+        exp_alerts: {exp_alerts}""")
+    return promtool("test", "rules", str(tests))
+
+
+def test_a_headless_serve_raises_no_camera_alert_and_a_mirror_without_pictures_does(tmp_path):
+    from dataclasses import replace
+
+    from kiosk.capture import CameraStatus
+    from kiosk.config import Config
+    from kiosk.net.assist import AssistQueue
+    from kiosk.net.auth import Auth
+    from kiosk.net.context import NetContext
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.metrics_text import render_metrics
+    from kiosk.net.outbox import Outbox
+    from kiosk.net.shares import ShareStore
+    from tests.unit.test_net_feed import Stream
+
+    db = NetworkDatabase(tmp_path / "n.sqlite3")
+    db.open()
+    try:
+        serve = NetContext(config=Config(), mirror_id="s1", auth=Auth("t"), shares=ShareStore(db, 60),
+                           assist=AssistQueue(db), outbox=Outbox(db, None, {}), stream=Stream())  # no camera
+        unplugged = CameraStatus(state="unavailable", reason="camera /dev/video0 is not plugged in", fps=0.0,
+                                 captured=0, dropped=0, reconnects=0, open_failures=9)
+        headless, mirror = render_metrics(serve), render_metrics(replace(serve, camera=lambda: unplugged))
+    finally:
+        db.close()
+    assert "kiosk_camera_up 0" in headless.splitlines() and "kiosk_camera_up 0" in mirror.splitlines()
+    quiet = camera_down_after_10_minutes(tmp_path, headless, "[]")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    raised = camera_down_after_10_minutes(tmp_path, mirror, CAMERA_DOWN)
+    assert raised.returncode == 0, raised.stdout + raised.stderr

@@ -78,6 +78,7 @@ def test_metrics_are_prometheus_text(ctx):
         assert f"# TYPE {name} " in text, name
         float(sample.rsplit(" ", 1)[1])
     assert "kiosk_camera_up 0" in samples  # kiosk serve: no camera, and it says so
+    assert "kiosk_camera_configured 0" in samples  # on purpose: no alert on its camera
 
 
 def test_camera_metrics_tell_a_camera_that_came_back_from_tries_while_it_is_away(ctx):
@@ -91,4 +92,4 @@ def test_camera_metrics_tell_a_camera_that_came_back_from_tries_while_it_is_away
     samples = text.splitlines()
     assert "kiosk_camera_reconnects_total 1" in samples and "kiosk_camera_open_failures_total 17" in samples
     assert "# HELP kiosk_camera_reconnects_total Times the camera came back" in text
-    assert "kiosk_camera_up 0" in samples
+    assert "kiosk_camera_up 0" in samples and "kiosk_camera_configured 1" in samples  # a camera that is down

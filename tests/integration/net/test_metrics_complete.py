@@ -66,6 +66,7 @@ def test_a_full_kiosk_serves_every_documented_metric(tmp_path):
         assert types == docs, "a metric's type differs from its documentation"
         assert all(name.endswith("_total") for name, kind in types.items() if kind == "counter")
         assert value(text, "kiosk_analysis_up") == 1 and value(text, "kiosk_camera_up") == 1
+        assert value(text, "kiosk_camera_configured") == 1
         assert value(text, "kiosk_screen_on") == 1 and value(text, "kiosk_reader_up") == 0
         assert value(text, "kiosk_uptime_seconds") > 0 and value(text, "kiosk_disk_min_free_bytes") == 500 * 2**20
         # A restart must be visible: the start time to the millisecond, not six digits of it.
@@ -95,7 +96,7 @@ def test_kiosk_serve_leaves_out_what_it_does_not_have(tmp_path):
         text = httpx.get(core.parts.network.url + "/api/v1/metrics").text
         types = served(text)
         assert set(types) <= set(documented())
-        assert value(text, "kiosk_camera_up") == 0
+        assert value(text, "kiosk_camera_up") == 0 and value(text, "kiosk_camera_configured") == 0
         for absent in ("kiosk_camera_fps", "kiosk_painted_fps", "kiosk_analysis_up", "kiosk_screen_on", "kiosk_reader_up",
                        "kiosk_recording_active"):
             assert absent not in types
