@@ -14,12 +14,18 @@ MARK = {State.OK: "ok  ", State.WARNING: "WARN", State.FAIL: "FAIL"}
 
 def as_text(results: list[Result], width: int = 100) -> str:
     """One block per check, wrapped at ``width``, never inside a word, and never inside a quoted
-    command: 'journalctl -t smartmirror-kiosk' stays on one line, to be copied as it stands."""
+    command: 'journalctl -t smartmirror-kiosk' stays on one line, to be copied as it stands.
+
+    A hint is written once: a later check with the same hint (the camera's cable, for the camera,
+    its modes and its frame rate) points back to the first (the JSON keeps every check whole)."""
     lines = []
+    first_with: dict[str, str] = {}  # hint → the id of the first check that gave it
     for r in results:
         lines.append(_fill(r.sentence, width, f"{MARK[r.state]}  {r.id:<12} ", " " * 19))
         if r.hint and r.state is not State.OK:
-            lines.append(_fill(r.hint, width, " " * 19 + "→ ", " " * 21))
+            hint = f"See the hint for {first_with[r.hint]} above." if r.hint in first_with else r.hint
+            first_with.setdefault(r.hint, r.id)
+            lines.append(_fill(hint, width, " " * 19 + "→ ", " " * 21))
     counts = {state: sum(1 for r in results if r.state is state) for state in State}
     lines.append("")
     lines.append(f"{counts[State.OK]} ok, {count(counts[State.WARNING], 'warning')}, {counts[State.FAIL]} failed.")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import Config
+from kiosk.doctor.camera import CABLE_HINT, check_camera
 from kiosk.doctor.check import Context, State
 from kiosk.doctor.clock import check_clock
 from kiosk.doctor.configuration import check_config
@@ -19,7 +20,7 @@ from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_webhook
 from kiosk.doctor.power import check_power
-from kiosk.doctor.printer import as_json
+from kiosk.doctor.printer import as_json, as_text
 from kiosk.doctor.runner import CHECKS, exit_code, run_checks
 from kiosk.doctor.secret import check_store_secret
 from kiosk.doctor.storage import check_data_folder, check_disk_space, check_library
@@ -194,6 +195,34 @@ def test_the_timezone_check_runs_after_the_clock_and_answers_in_the_usual_json_s
     (answer,) = json.loads(as_json([check_timezone(ctx)]))["checks"]
     assert answer["id"] == "timezone" and answer["state"] == "warning"
     assert set(answer) == {"id", "state", "sentence", "hint"}
+
+
+# -- camera -------------------------------------------------------------------------------------------
+
+
+def test_a_camera_that_is_not_plugged_in_gets_the_cable_hint_once(tmp_path):
+    # The camera, its modes and its frame rate all fail for one reason: the hint is printed with
+    # the first and the other two point back to it; the JSON keeps each check whole.
+    ctx = context(tmp_path)
+    ctx.config.camera.source = "v4l2:/dev/video99"
+    results = check_camera(ctx)
+    assert [(r.id, r.hint == CABLE_HINT) for r in results] == [("camera", True), ("camera-modes", True), ("camera-fps", True)]
+    text = as_text(results)
+    assert text.count("USB cable") == 1, text
+    assert text.count("→ See the hint for camera above.") == 2, text
+    assert all(check["hint"] == CABLE_HINT for check in json.loads(as_json(results))["checks"])
+
+
+def test_the_same_hint_of_another_area_is_written_in_full_once_too():
+    from kiosk.doctor.check import Result
+
+    again = "Restart the kiosk to rebuild it, then run 'kiosk doctor' again."
+    text = as_text([Result("db-looks", State.FAIL, "looks.db is damaged.", again),
+                    Result("clock", State.OK, "The clock is synchronised."),
+                    Result("db-network", State.FAIL, "network.sqlite3 is damaged.", again),
+                    Result("webhook", State.WARNING, "3 deliveries wait.", "Check the store service.")])
+    assert text.count("Restart the kiosk") == 1 and "→ See the hint for db-looks above." in text
+    assert "→ Check the store service." in text
 
 
 # -- display and Qt's plugin ------------------------------------------------------------------------
