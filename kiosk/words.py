@@ -1,4 +1,5 @@
-"""Counts and lengths of time in plain words for people: "1 look", "3 looks", never "look(s)"; "15 min"."""
+"""Counts, lengths of time and sizes in plain words for people: "1 look", "3 looks", never "look(s)";
+"15 min"; "1430 MiB"."""
 
 from __future__ import annotations
 
@@ -18,3 +19,8 @@ def duration(seconds: float) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.0f} h"
     return f"{seconds / 86400:.0f} days"
+
+
+def mebibytes(n_bytes: int) -> str:
+    """A disk figure in whole MiB, rounded down, as health and the doctor both say it: "1430 MiB"."""
+    return f"{n_bytes // 2**20} MiB"

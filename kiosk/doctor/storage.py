@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
-from kiosk.words import count
+from kiosk.words import count, mebibytes
 
 RECOVER_HINT = ("Stop the kiosk and run 'kiosk looks recover' (the kiosk also does it at every start): it finishes "
                 "or removes left-behind takes and puts rows and files back in step.")
@@ -46,17 +46,17 @@ def check_disk_space(ctx: Context) -> Result:
         return fail("disk-space", f"The free space of {ctx.data_dir} cannot be read.", "Check library.data_dir.")
     usage = shutil.disk_usage(where)
     floor = ctx.config.recording.min_free_mb * 2**20
-    free_mb, floor_mb = usage.free // 2**20, floor // 2**20
+    free_mib, floor_mib = mebibytes(usage.free), mebibytes(floor)  # as /api/v1/health says them
     if usage.free < floor:
-        return fail("disk-space", f"Only {free_mb} MB are free for looks, below the floor of {floor_mb} MB "
+        return fail("disk-space", f"Only {free_mib} are free for looks, below the floor of {floor_mib} "
                                   "(recording.min_free_mb): no look is recorded.",
                     "Delete old looks ('kiosk looks list', 'kiosk looks delete ID'), lower library.max_age_days or set "
                     "library.max_gb, or use a larger disk.")
     if usage.free < 2 * floor:
-        return warning("disk-space", f"{free_mb} MB are free for looks, close to the floor of {floor_mb} MB "
+        return warning("disk-space", f"{free_mib} are free for looks, close to the floor of {floor_mib} "
                                      "(recording.min_free_mb).",
                        "Lower library.max_age_days or set library.max_gb so retention keeps room free.")
-    return ok("disk-space", f"{free_mb} MB are free for looks (recording stops below {floor_mb} MB).")
+    return ok("disk-space", f"{free_mib} are free for looks (recording stops below {floor_mib}).")
 
 
 def check_library(ctx: Context) -> Result:

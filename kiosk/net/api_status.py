@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from functools import partial
 from typing import Literal
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
-from kiosk.net.health_checks import Check, last_error, part_checks, sign_in_check
+from kiosk.net.health_checks import Check, disk_check, last_error, part_checks, sign_in_check
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.stream import EventStreamResponse, TooManySubscribers
 
@@ -122,13 +121,8 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
         ok=ctx.library is not None, detail="look library open" if ctx.library is not None else "no look library"
     )
     if ctx.data_dir is not None:
-        try:
-            free = shutil.disk_usage(ctx.data_dir).free
-            floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
-            checks["disk"] = Check(ok=free > floor, detail=f"{free // 2**20} MiB free for looks (recording stops below "
-                                   f"{floor // 2**20} MiB)")
-        except OSError as exc:
-            checks["disk"] = Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+        floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
+        checks["disk"] = disk_check(ctx.data_dir, floor)
     jobs = getattr(ctx, "comparisons", None)
     if jobs is not None:
         state = jobs.health()

@@ -1,15 +1,17 @@
 """The checks behind ``/api/v1/health``, one plain sentence each: the parts the network part
-hears nothing from (the core, the recorder, the reader, the screen), PIN sign-in, the last error."""
+hears nothing from (the core, the recorder, the reader, the screen), the disk, PIN sign-in, the last error."""
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from kiosk.net.context import NetContext
 from kiosk.net.throttle import PEER, PauseState
-from kiosk.words import count, duration
+from kiosk.words import count, duration, mebibytes
 
 
 class Check(BaseModel):
@@ -73,6 +75,15 @@ def recorder_check(enc) -> Check:
     if enc.failures:
         detail += f"; the encoder failed {count(enc.failures, 'time')} since start"
     return Check(ok=True, detail=detail)
+
+
+def disk_check(data_dir: Path, floor: int) -> Check:
+    """Free space on the data folder's disk against ``floor`` (bytes), in the doctor's words and unit."""
+    try:
+        free = shutil.disk_usage(data_dir).free
+    except OSError as exc:
+        return Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
+    return Check(ok=free > floor, detail=f"{mebibytes(free)} free for looks (recording stops below {mebibytes(floor)})")
 
 
 def utc(at: float | None) -> str:

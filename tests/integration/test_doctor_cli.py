@@ -127,11 +127,11 @@ def test_a_nearly_full_disk_fails_against_the_floor(tmp_path, free_port):
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
-        (data / "filler").write_bytes(b"\0" * (14 * 2**20))  # 2 MB left of 16
+        (data / "filler").write_bytes(b"\0" * (14 * 2**20))  # 2 MiB left of 16
         config = write_config(tmp_path, free_port, extra="[recording]\nmin_free_mb = 4\n")
         code, checks = doctor(config, None)
         disk = checks["disk-space"]
-        assert disk["state"] == "fail" and "below the floor of 4 MB" in disk["sentence"], disk
+        assert disk["state"] == "fail" and "below the floor of 4 MiB" in disk["sentence"], disk
         assert "recording.min_free_mb" in disk["sentence"] and "library.max_age_days" in disk["hint"]
         assert code == 1
     finally:

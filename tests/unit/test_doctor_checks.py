@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -307,6 +308,22 @@ def test_disk_space_against_the_floor(tmp_path):
     ctx.config.recording.min_free_mb = free_mb + 10
     result = check_disk_space(ctx)
     assert result.state is State.FAIL and "no look is recorded" in result.sentence
+
+
+def test_the_doctor_names_the_free_space_as_health_does(tmp_path, monkeypatch):
+    # 1 500 000 000 bytes free: 1430 MiB, where "MB" read 1500 to anyone who took it for millions
+    from kiosk.net.health_checks import disk_check
+
+    ctx = context(tmp_path)
+    ctx.data_dir.mkdir()
+    ctx.config.recording.min_free_mb = 500
+    usage = SimpleNamespace(total=64 * 10**9, used=62_500_000_000, free=1_500_000_000)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage)
+    doctor = check_disk_space(ctx)
+    health = disk_check(ctx.data_dir, 500 * 2**20)
+    assert doctor.state is State.OK and health.ok
+    for said in (doctor.sentence, health.detail):
+        assert said.startswith("1430 MiB") and "(recording stops below 500 MiB)" in said and " MB" not in said, said
 
 
 def test_library_in_step_then_orphans_and_left_takes_are_named(tmp_path):
