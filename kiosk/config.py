@@ -23,6 +23,8 @@ from pydantic_core import PydanticCustomError
 from kiosk.errors import ConfigError
 
 SYSTEM_CONFIG = Path("/etc/smartmirror/kiosk.toml")
+#: How a file that does not parse is named; tomllib's words after it point at a line and column, not a key.
+NOT_TOML = "not valid TOML"
 # The site's environment overrides (KIOSK_LOG_LEVEL, TZ…): the units' EnvironmentFile=, not settings.
 SYSTEM_ENV_FILE = Path("/etc/smartmirror/kiosk.env")
 
@@ -353,7 +355,7 @@ def load_config(explicit: str | None = None) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file (expected UTF-8 TOML)") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: {NOT_TOML}: {exc}") from None
     return parse_config(data, str(path))
 
 

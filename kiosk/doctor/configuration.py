@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.config import NOT_TOML
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 from kiosk.net.throttle import MAX_FAILURES_DAY
 
@@ -11,8 +12,7 @@ SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself acc
 def check_config(ctx: Context) -> list[Result]:
     if ctx.config_error:
         return [fail("config", f"The configuration is not valid: {ctx.config_error}; the other checks used the built-in defaults.",
-                     "Fix the key it names (docs/kiosk.example.toml documents every setting), then check the file "
-                     "again with 'kiosk config check --config FILE'.")]
+                     _fix_hint(ctx.config_error) + ", then check the file again with 'kiosk config check --config FILE'.")]
     shown = (" The status line is on (display.show_status): shoppers see the camera and screen rates; "
              "set it to false once the mirror is set up.") if ctx.config.display.show_status else ""
     results = [ok("config", f"The configuration ({ctx.config.origin}) is valid.{shown}")]
@@ -34,3 +34,11 @@ def check_config(ctx: Context) -> list[Result]:
                                f"Use {SAFE_PIN_DIGITS} to 12 digits in api.pin (the same on every mirror of the store; "
                                "scripts/provision --pin sets it)."))
     return results
+
+
+def _fix_hint(error: str) -> str:
+    """What to fix: the place a syntax error points at (a line and column, or the end), else the key named."""
+    if NOT_TOML in error:
+        return ("Fix the file where it points (that line and column, or its end): one key = value per line, text in "
+                "quotes, each [section] once (docs/kiosk.example.toml shows the form)")
+    return "Fix the key it names (docs/kiosk.example.toml documents every setting)"

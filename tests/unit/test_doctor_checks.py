@@ -445,6 +445,28 @@ def test_the_config_check_says_when_shoppers_see_the_status_line(tmp_path):
     assert shown.state is State.OK and "The status line is on (display.show_status)" in shown.sentence
 
 
+@pytest.mark.parametrize(
+    "toml, named, hint",
+    [  # a syntax error names a line (the hint once said "the key it names"); a setting's error its key
+        ("[display\nzoom = 2\n", "(at line 1, column 9)", "Fix the file where it points (that line and column, or its end):"),
+        ("[display]\nzoom = \n", "(at line 2, column 8)", "Fix the file where it points (that line and column, or its end):"),
+        ("[display]\nzomm = 2\n", "unknown key 'display.zomm'", "Fix the key it names "),
+    ],
+)
+def test_an_invalid_configuration_is_fixed_where_its_error_points(tmp_path, toml, named, hint):
+    from kiosk.config import load_config
+    from kiosk.errors import ConfigError
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    answer, = check_config(context(tmp_path, config_error=str(raised.value)))
+    assert answer.state is State.FAIL and named in answer.sentence, answer.sentence
+    assert answer.hint.startswith(hint), answer.hint
+    assert answer.hint.endswith("then check the file again with 'kiosk config check --config FILE'."), answer.hint
+
+
 def test_the_printed_answers_never_split_a_command_or_a_path():
     from kiosk.doctor.check import Result
     from kiosk.doctor.printer import as_text
