@@ -114,7 +114,8 @@ def _wanted_mode(spec: SourceSpec) -> str:
 
 def _fps(spec: SourceSpec, m: Measurement) -> Result:
     if m.frames == 0:
-        return fail("camera-fps", f"No frame rate: {_name(spec)} gave no picture in {m.seconds:.0f} s.", CABLE_HINT)
+        # nothing to time: no picture arrived at all (the camera check above says why)
+        return fail("camera-fps", f"{_name(spec)} gives no picture, so it has no frame rate to measure.", CABLE_HINT)
     return _rate_result(m.fps, m.nominal_fps, f"measured over {m.seconds:.0f} s")
 
 

@@ -47,16 +47,17 @@ def check_disk_space(ctx: Context) -> Result:
     usage = shutil.disk_usage(where)
     floor = ctx.config.recording.min_free_mb * 2**20
     free_mib, floor_mib = mebibytes(usage.free), mebibytes(floor)  # as /api/v1/health says them
+    are = "is" if usage.free // 2**20 == 1 else "are"
     if usage.free < floor:
-        return fail("disk-space", f"Only {free_mib} are free for looks, below the floor of {floor_mib} "
+        return fail("disk-space", f"Only {free_mib} {are} free for looks, below the floor of {floor_mib} "
                                   "(recording.min_free_mb): no look is recorded.",
                     "Delete old looks ('kiosk looks list', 'kiosk looks delete ID'), lower library.max_age_days or set "
                     "library.max_gb, or use a larger disk.")
     if usage.free < 2 * floor:
-        return warning("disk-space", f"{free_mib} are free for looks, close to the floor of {floor_mib} "
+        return warning("disk-space", f"{free_mib} {are} free for looks, close to the floor of {floor_mib} "
                                      "(recording.min_free_mb).",
                        "Lower library.max_age_days or set library.max_gb so retention keeps room free.")
-    return ok("disk-space", f"{free_mib} are free for looks (recording stops below {floor_mib}).")
+    return ok("disk-space", f"{free_mib} {are} free for looks (recording stops below {floor_mib}).")
 
 
 def check_library(ctx: Context) -> Result:

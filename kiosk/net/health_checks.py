@@ -83,7 +83,7 @@ def disk_check(data_dir: Path, floor: int) -> Check:
         free = shutil.disk_usage(data_dir).free
     except OSError as exc:
         return Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
-    return Check(ok=free > floor, detail=f"{mebibytes(free)} free for looks (recording stops below {mebibytes(floor)})")
+    return Check(ok=free >= floor, detail=f"{mebibytes(free)} free for looks (recording stops below {mebibytes(floor)})")
 
 
 def utc(at: float | None) -> str:

@@ -208,6 +208,8 @@ def test_a_camera_that_is_not_plugged_in_gets_the_cable_hint_once(tmp_path):
     ctx.config.camera.source = "v4l2:/dev/video99"
     results = check_camera(ctx)
     assert [(r.id, r.hint == CABLE_HINT) for r in results] == [("camera", True), ("camera-modes", True), ("camera-fps", True)]
+    # nothing was timed, so no "in 0 s" as if it had waited for a picture
+    assert results[2].sentence == "Camera /dev/video99 gives no picture, so it has no frame rate to measure.", results[2].sentence
     text = as_text(results)
     assert text.count("USB cable") == 1, text
     assert text.count("→ See the hint for camera above.") == 2, text
@@ -586,3 +588,19 @@ def test_the_store_secret_defaults_to_the_data_folder_and_runs_with_the_others(t
     assert str(tmp_path / "data" / "store-secret") in check_store_secret(ctx).sentence
     assert not (tmp_path / "data").exists()
     assert "store-secret" in [check_id for check_id, _ in CHECKS]
+
+
+def test_at_the_floor_health_and_the_doctor_agree_with_the_recorder(tmp_path, monkeypatch):
+    # The recorder starts a take while free >= floor: exactly at the floor is enough room, in
+    # health as in the doctor; and one MiB "is" free.
+    from kiosk.net.health_checks import disk_check
+
+    ctx = context(tmp_path)
+    ctx.data_dir.mkdir()
+    ctx.config.recording.min_free_mb = 1
+    usage = SimpleNamespace(total=64 * 10**9, used=0, free=2**20)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage)
+    doctor = check_disk_space(ctx)
+    assert disk_check(ctx.data_dir, 2**20).ok
+    assert doctor.state is not State.FAIL
+    assert doctor.sentence.startswith("1 MiB is free"), doctor.sentence
