@@ -25,6 +25,9 @@ from kiosk.errors import ConfigError
 SYSTEM_CONFIG = Path("/etc/smartmirror/kiosk.toml")
 #: How a file that does not parse is named; tomllib's words after it point at a line and column, not a key.
 NOT_TOML = "not valid TOML"
+NOT_FOUND = "configuration file not found"
+UNREADABLE = "cannot read the configuration file"
+NOT_TEXT = "not a text file (expected UTF-8 TOML)"
 # The site's environment overrides (KIOSK_LOG_LEVEL, TZ…): the units' EnvironmentFile=, not settings.
 SYSTEM_ENV_FILE = Path("/etc/smartmirror/kiosk.env")
 
@@ -347,13 +350,13 @@ def load_config(explicit: str | None = None) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(f"{path}: {NOT_FOUND}") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
+        raise ConfigError(f"{path}: {UNREADABLE} ({exc.strerror})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+        raise ConfigError(f"{path}: {NOT_TEXT}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {NOT_TOML}: {exc}") from None
     return parse_config(data, str(path))

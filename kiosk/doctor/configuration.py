@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.config import NOT_TOML
+from kiosk.config import NOT_FOUND, NOT_TEXT, NOT_TOML, UNREADABLE
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 from kiosk.net.throttle import MAX_FAILURES_DAY
 
@@ -37,7 +37,15 @@ def check_config(ctx: Context) -> list[Result]:
 
 
 def _fix_hint(error: str) -> str:
-    """What to fix: the place a syntax error points at (a line and column, or the end), else the key named."""
+    """What to fix: the file that is not there, not readable or not text; the place a syntax error
+    points at (a line and column, or the end); else the key named."""
+    if NOT_FOUND in error:
+        return ("Point --config or KIOSK_CONFIG at the mirror's configuration file, or put it there "
+                "(scripts/provision writes one; docs/kiosk.example.toml documents every setting)")
+    if UNREADABLE in error:
+        return "Let the kiosk's user read the file (its owner and mode: 'ls -l' on it and the folders above)"
+    if NOT_TEXT in error:
+        return "Save the file as plain UTF-8 text (docs/kiosk.example.toml shows the form)"
     if NOT_TOML in error:
         return ("Fix the file where it points (that line and column, or its end): one key = value per line, text in "
                 "quotes, each [section] once (docs/kiosk.example.toml shows the form)")

@@ -453,6 +453,9 @@ def test_the_config_check_says_when_shoppers_see_the_status_line(tmp_path):
         ("[display\nzoom = 2\n", "(at line 1, column 9)", "Fix the file where it points (that line and column, or its end):"),
         ("[display]\nzoom = \n", "(at line 2, column 8)", "Fix the file where it points (that line and column, or its end):"),
         ("[display]\nzomm = 2\n", "unknown key 'display.zomm'", "Fix the key it names "),
+        # a file that is not there or not text names no key either
+        (None, "configuration file not found", "Point --config or KIOSK_CONFIG at the mirror's configuration file"),
+        (b"\xff\xfe[display]\n", "not a text file", "Save the file as plain UTF-8 text"),
     ],
 )
 def test_an_invalid_configuration_is_fixed_where_its_error_points(tmp_path, toml, named, hint):
@@ -460,7 +463,10 @@ def test_an_invalid_configuration_is_fixed_where_its_error_points(tmp_path, toml
     from kiosk.errors import ConfigError
 
     path = tmp_path / "kiosk.toml"
-    path.write_text(toml)
+    if isinstance(toml, bytes):
+        path.write_bytes(toml)
+    elif toml is not None:
+        path.write_text(toml)
     with pytest.raises(ConfigError) as raised:
         load_config(str(path))
     answer, = check_config(context(tmp_path, config_error=str(raised.value)))
@@ -604,3 +610,13 @@ def test_at_the_floor_health_and_the_doctor_agree_with_the_recorder(tmp_path, mo
     assert disk_check(ctx.data_dir, 2**20).ok
     assert doctor.state is not State.FAIL
     assert doctor.sentence.startswith("1 MiB is free"), doctor.sentence
+
+
+def test_a_configuration_the_kiosk_cannot_read_is_fixed_by_its_permissions(tmp_path):
+    # root reads any file, so the error load_config gives the kiosk's user is written out here
+    from kiosk.config import UNREADABLE
+
+    error = f"{tmp_path / 'kiosk.toml'}: {UNREADABLE} (Permission denied)"
+    answer, = check_config(context(tmp_path, config_error=error))
+    assert answer.state is State.FAIL and "Permission denied" in answer.sentence
+    assert answer.hint.startswith("Let the kiosk's user read the file"), answer.hint
