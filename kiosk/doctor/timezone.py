@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from kiosk.config import SYSTEM_ENV_FILE
 from kiosk.doctor.check import Context, Result, ok, warning
-from kiosk.doctor.zones import COPIED, ZONEINFO, Zone, kiosk_env_tz, read_zone, system_zone
+from kiosk.doctor.zones import COPIED, ZONEINFO, Zone, kiosk_env_tz, read_zone, same_zone, system_zone
 from kiosk.opening_hours import OpeningHours, parse_opening_hours
 
 HINT = ("Set the store's zone with 'sudo scripts/provision --timezone Area/City' (e.g. America/New_York; "
@@ -32,7 +32,7 @@ def check_timezone(ctx: Context) -> Result:
     tz = kiosk_env_tz(ctx.root, SYSTEM_ENV_FILE)
     if tz is not None:
         kiosk = read_zone(ctx.root, tz, as_tz=True)
-        if (not kiosk.found and kiosk.name != system.name) or kiosk.same_as != system.same_as:
+        if not same_zone(kiosk, system):
             return _kiosk_env_zone(ctx, kiosk, system, hours)
     return _system_zone(ctx, system, hours)
 

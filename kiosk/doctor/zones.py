@@ -10,9 +10,14 @@ word. The names of UTC are listed once, in ``utc-names`` beside this module.
 scripts/provision asks the same questions before any kiosk or virtual environment exists, so this
 module needs the standard library alone and runs as a file too, with the system's python3:
 
-    python3 -I kiosk/doctor/zones.py system ROOT     prints the zone /etc/localtime gives ("" unset)
-    python3 -I kiosk/doctor/zones.py tz ROOT FILE    prints the TZ that FILE gives; exit 1 when none
-    python3 -I kiosk/doctor/zones.py utc NAME        exit 0 when NAME is a name of UTC or ""
+    python3 -I kiosk/doctor/zones.py system ROOT       prints the zone /etc/localtime gives ("" unset)
+    python3 -I kiosk/doctor/zones.py tz ROOT FILE      prints the TZ that FILE gives; exit 1 when none
+    python3 -I kiosk/doctor/zones.py utc NAME          exit 0 when NAME is a name of UTC or ""
+    python3 -I kiosk/doctor/zones.py same ROOT TZ ZONE exit 0 when TZ gives the local time that ZONE does
+
+For ``same`` the zone data is ROOT's own, else this machine's when ROOT has none (a tree being
+prepared, whose tzdata comes later): what provision checks ``--timezone`` against. The doctor reads
+the zone data of the system it checks, without that.
 """
 
 from __future__ import annotations
@@ -57,22 +62,35 @@ class Zone:
     same_as: bytes | str = "UTC"  # two zones with the same one give the same local time
 
 
-def read_zone(root: Path, name: str, as_tz: bool = False) -> Zone:
+def read_zone(root: Path, name: str, as_tz: bool = False, data_root: Path | None = None) -> Zone:
     """``name`` (a zone, a zone file's path) as glibc reads it, from the zone data under ``root``.
 
     ``as_tz``: ``name`` is a ``$TZ``, which may be a POSIX rule too; /etc/localtime's never is.
+    ``data_root``: the tree whose zone data is read instead (``zone_data_root``).
     """
     if as_tz:
         name = name.removeprefix(":")
     if is_utc(name):
         return Zone(name)
-    data = _zone_file(root, name if name.startswith("/") else f"{ZONEINFO}/{name}")
+    path = name if name.startswith("/") else f"{ZONEINFO}/{name}"
+    data = _zone_file((data_root or root) if path.startswith(f"{ZONEINFO}/") else root, path)
     if data is not None:
         rules = _from_tzif(data, name)
         if rules is not None:
             return Zone(name, rules, same_as=data)
     rules = _from_tzif(_rule_only(name), name) if as_tz and not name.startswith("/") else None
     return Zone(name, rules, found=rules is not None, same_as=name if rules else "UTC")
+
+
+def same_zone(tz: Zone, zone: Zone) -> bool:
+    """``tz`` gives the local time ``zone`` does: the same zone file's bytes or rule, whatever the names (US/Eastern
+    is America/New_York); a ``tz`` glibc finds nothing for (so UTC) only when it is ``zone``'s name too."""
+    return tz.same_as == zone.same_as and (tz.found or tz.name == zone.name)
+
+
+def zone_data_root(root: Path) -> Path:
+    """The tree whose zone data provision reads for ``root``: its own, else this machine's."""
+    return root if _under(root, ZONEINFO).is_dir() else Path("/")
 
 
 def system_zone(root: Path) -> str:
@@ -192,6 +210,11 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) == 2 and argv[0] == "utc":
         return 0 if is_utc(argv[1]) else 1
+    if len(argv) == 4 and argv[0] == "same":
+        root = Path(argv[1])
+        data_root = zone_data_root(root)
+        tz = read_zone(root, argv[2], as_tz=True, data_root=data_root)
+        return 0 if same_zone(tz, read_zone(root, argv[3], data_root=data_root)) else 1
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -314,6 +314,35 @@ def test_a_tz_in_kiosk_env_that_overrides_the_timezone_for_the_kiosk_is_said_pla
         assert "kiosk.env" not in provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run").stdout, text
 
 
+def alias(tree: Path, name: str, zone: str) -> None:
+    """``name`` a link to ``zone`` in the tree's zone data, as Debian's tzdata ships US/Eastern."""
+    link = tree / "usr/share/zoneinfo" / name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(os.path.relpath(tree / "usr/share/zoneinfo" / zone, link.parent))
+
+
+@pytest.mark.parametrize("own_zone_data", [True, False], ids=["tree's zone data", "this machine's"])
+def test_a_tz_in_kiosk_env_naming_the_same_zone_by_another_name_is_not_an_override(tmp_path, own_zone_data):
+    """US/Eastern is America/New_York (a link to it, the same bytes): the kiosk follows --timezone."""
+    tree = tree_with_hours(tmp_path)
+    if own_zone_data:
+        alias(tree, "US/Eastern", "America/New_York")
+    else:
+        shutil.rmtree(tree / "usr/share/zoneinfo")  # a bare tree: read with this machine's zone data
+        if not Path("/usr/share/zoneinfo/US/Eastern").is_file():
+            pytest.skip("this machine has no zone data for US/Eastern (tzdata)")
+    env = tree / "etc/smartmirror/kiosk.env"
+    for text in ("TZ=US/Eastern\n", "TZ=:US/Eastern\n", "TZ=/usr/share/zoneinfo/US/Eastern\n"):
+        env.write_text(text)
+        res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+        assert "kiosk.env" not in res.stdout and "would set the time zone to America/New_York" in res.stdout, text
+    # another zone, another UTC, a name of no zone: still said
+    for tz in ("Europe/Paris", "Etc/UTC", "US/Easternn"):
+        env.write_text(f"TZ={tz}\n")
+        res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+        assert f"TZ={tz} in /etc/smartmirror/kiosk.env overrides the system's time zone" in res.stdout, tz
+
+
 def test_the_opening_hours_note_follows_the_zone_kiosk_env_gives_the_kiosk(tmp_path):
     tree = tree_with_hours(tmp_path)
     (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")

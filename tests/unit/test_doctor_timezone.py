@@ -172,12 +172,13 @@ def test_the_names_of_utc_are_written_once():
 # -- scripts/provision asks the same module, run as a file before any virtual environment exists -------
 
 
-def test_the_zones_module_runs_as_a_file_with_the_standard_library_alone(tmp_path):
-    def zones(*args: str) -> subprocess.CompletedProcess:
-        # -I: not the project's folders, -S: no site-packages (no pydantic, no kiosk package)
-        return subprocess.run([sys.executable, "-I", "-S", str(ROOT / "kiosk/doctor/zones.py"), *args],
-                              capture_output=True, text=True, check=False, timeout=30)
+def zones(*args: str) -> subprocess.CompletedProcess:
+    # -I: not the project's folders, -S: no site-packages (no pydantic, no kiosk package)
+    return subprocess.run([sys.executable, "-I", "-S", str(ROOT / "kiosk/doctor/zones.py"), *args],
+                          capture_output=True, text=True, check=False, timeout=30)
 
+
+def test_the_zones_module_runs_as_a_file_with_the_standard_library_alone(tmp_path):
     zone_data(tmp_path, "America/New_York", "Europe/Paris")
     copied_localtime(tmp_path, "Europe/Paris")
     put(tmp_path, ENV_FILE, "TZ=':America/New_York'\n")
@@ -188,3 +189,22 @@ def test_the_zones_module_runs_as_a_file_with_the_standard_library_alone(tmp_pat
     assert zones("utc", "Etc/Zulu").returncode == 0 and zones("utc", "").returncode == 0
     assert zones("utc", "Europe/Paris").returncode == 1
     assert zones("nonsense").returncode == 2
+
+
+@pytest.mark.parametrize("tz, zone, same", [
+    ("US/Eastern", "America/New_York", True),  # a link to it
+    (":America/New_York", "America/New_York", True),
+    ("/usr/share/zoneinfo/US/Eastern", "America/New_York", True),
+    ("Europe/Paris", "America/New_York", False),
+    ("EST5EDT,M3.2.0,M11.1.0", "America/New_York", False),  # the rule alone: not New York's history
+    ("Etc/UTC", "America/New_York", False),
+    ("UTC", "Etc/UTC", True),
+    ("Europe/Pariss", "Etc/UTC", False),  # UTC too, but a name of nothing is said
+])
+def test_provision_asks_whether_kiosk_envs_tz_is_the_zone_by_what_it_is_not_its_name(tmp_path, tz, zone, same):
+    zone_data(tmp_path, "America/New_York", "Europe/Paris")
+    (tmp_path / "usr/share/zoneinfo/US").mkdir()
+    (tmp_path / "usr/share/zoneinfo/US/Eastern").symlink_to("../America/New_York")
+    done = zones("same", str(tmp_path), tz, zone)
+    assert (done.returncode, done.stdout, done.stderr) == (0 if same else 1, "", "")
+
