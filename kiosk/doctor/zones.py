@@ -15,9 +15,10 @@ module needs the standard library alone and runs as a file too, with the system'
     python3 -I kiosk/doctor/zones.py utc NAME          exit 0 when NAME is a name of UTC or ""
     python3 -I kiosk/doctor/zones.py same ROOT TZ ZONE exit 0 when TZ gives the local time that ZONE does
 
-For ``same`` the zone data is ROOT's own, else this machine's when ROOT has none (a tree being
-prepared, whose tzdata comes later): what provision checks ``--timezone`` against. The doctor reads
-the zone data of the system it checks, without that.
+Exit 0 is yes, 1 no; 2 (its usage) or anything else, and anything on stderr (Python's own failures
+exit 1 with a traceback), is no answer. For ``same`` the zone data is ROOT's own, else this
+machine's when ROOT has none (a tree being prepared, whose tzdata comes later): what provision
+checks ``--timezone`` against. The doctor reads the zone data of the system it checks, without that.
 """
 
 from __future__ import annotations

@@ -28,9 +28,10 @@ ENV = dict(os.environ, SMARTMIRROR_PROVISION_BYTECODE="0")
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="provisioning needs root (it sets owners)")
 
 
-def provision(*args: str, checkout: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+def provision(*args: str, checkout: Path = ROOT, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     res = subprocess.run(
-        ["bash", str(checkout / "scripts" / "provision"), *args], capture_output=True, text=True, env=ENV, timeout=300
+        ["bash", str(checkout / "scripts" / "provision"), *args], capture_output=True, text=True, env=env or ENV,
+        timeout=300,
     )
     if check:
         assert res.returncode == 0, res.stdout + res.stderr
@@ -341,6 +342,36 @@ def test_a_tz_in_kiosk_env_naming_the_same_zone_by_another_name_is_not_an_overri
         env.write_text(f"TZ={tz}\n")
         res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
         assert f"TZ={tz} in /etc/smartmirror/kiosk.env overrides the system's time zone" in res.stdout, tz
+
+
+def failing_zones(tmp_path: Path, ending: str) -> dict:
+    """provision's environment with a python3 first on PATH that runs everything but kiosk/doctor/zones.py."""
+    real = shutil.which("python3", path=ENV["PATH"])
+    assert real
+    fake = tmp_path / "bin/python3"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *kiosk/doctor/zones.py*) {ending} ;; esac\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    return dict(ENV, PATH=f"{fake.parent}:{ENV['PATH']}")
+
+
+@pytest.mark.parametrize("ending, why", [
+    ("""printf 'Traceback (most recent call last):\\n  File "zones.py"\\nMemoryError\\n' >&2; exit 1""",
+     "python3 failed on kiosk/doctor/zones.py: MemoryError"),
+    ("printf 'python3: not found\\n' >&2; exit 127", "there is no python3 to run kiosk/doctor/zones.py with"),
+], ids=["crash", "missing"])
+def test_a_zone_check_that_cannot_run_is_said_once_not_taken_for_no_tz_or_not_utc(tmp_path, ending, why):
+    tree = tree_with_hours(tmp_path)
+    (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")
+    (tree / "etc/smartmirror/kiosk.env").write_text("TZ=Europe/Paris\n")
+    env = failing_zones(tmp_path, ending)
+    said = (f"could not check the time zone ({why}): carrying on without that check; "
+            "'sudo -u mirror kiosk doctor' checks it on the mirror")
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run", env=env)
+    assert res.stdout.count(said) == 1, res.stdout
+    assert "would set the time zone to America/New_York (was not known)" in res.stdout and "kiosk.env" not in res.stdout
+    res = provision("--root", str(tree), "--dry-run", env=env)  # neither "no TZ" nor "UTC" nor "not UTC"
+    assert res.stdout.count(said) == 1 and "read as UTC" not in res.stdout, res.stdout
 
 
 def test_the_opening_hours_note_follows_the_zone_kiosk_env_gives_the_kiosk(tmp_path):
