@@ -16,8 +16,8 @@ module needs the standard library alone and runs as a file too, with the system'
     python3 -I kiosk/doctor/zones.py same ROOT TZ ZONE exit 0 when TZ gives the local time that ZONE does
 
 Exit 0 is yes, 1 no; 2 (its usage) or anything else, and anything on stderr (Python's own failures
-exit 1 with a traceback), is no answer. For ``same`` the zone data is ROOT's own, else this
-machine's when ROOT has none (a tree being prepared, whose tzdata comes later): what provision
+exit 1 with a traceback), is no answer. For these questions the zone data is ROOT's own, else
+this machine's when ROOT has none (a tree being prepared, whose tzdata comes later): what provision
 checks ``--timezone`` against. The doctor reads the zone data of the system it checks, without that.
 """
 
@@ -94,8 +94,12 @@ def zone_data_root(root: Path) -> Path:
     return root if _under(root, ZONEINFO).is_dir() else Path("/")
 
 
-def system_zone(root: Path) -> str:
-    """The zone /etc/localtime gives: the one it links to, or a copy's by its bytes; "" unset, ``COPIED`` unnamed."""
+def system_zone(root: Path, data_root: Path | None = None) -> str:
+    """The zone /etc/localtime gives: the one it links to, or a copy's by its bytes; "" unset, ``COPIED`` unnamed.
+
+    ``data_root``: the tree whose zone data names a copy (``zone_data_root``); ``root``'s own by default.
+    """
+    data_root = data_root or root
     link = _under(root, "/etc/localtime")
     if link.is_symlink():
         _, into, name = os.readlink(link).partition("zoneinfo/")
@@ -107,10 +111,10 @@ def system_zone(root: Path) -> str:
         named = _under(root, "/etc/timezone").read_text().strip()
     except (OSError, UnicodeDecodeError):
         named = ""
-    if named and _zone_file(root, f"{ZONEINFO}/{named}") == data:
+    if named and _zone_file(data_root, f"{ZONEINFO}/{named}") == data:
         return named
     # /etc/timezone left behind by an update of the zone data still names the zone meant
-    return _same_bytes(root, data) or named or COPIED
+    return _same_bytes(data_root, data) or named or COPIED
 
 
 def kiosk_env_tz(root: Path, env_file: str | Path) -> str | None:
@@ -201,7 +205,8 @@ def _canonical_names(root: Path) -> frozenset[str]:
 def main(argv: list[str]) -> int:
     """scripts/provision's questions (see the module's docstring); 2 and the usage for anything else."""
     if len(argv) == 2 and argv[0] == "system":
-        print(system_zone(Path(argv[1])))
+        root = Path(argv[1])
+        print(system_zone(root, zone_data_root(root)))
         return 0
     if len(argv) == 3 and argv[0] == "tz":
         tz = kiosk_env_tz(Path(argv[1]), argv[2])

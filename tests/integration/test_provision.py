@@ -374,6 +374,24 @@ def test_a_zone_check_that_cannot_run_is_said_once_not_taken_for_no_tz_or_not_ut
     assert res.stdout.count(said) == 1 and "read as UTC" not in res.stdout, res.stdout
 
 
+def test_a_tree_without_zone_data_is_read_with_this_machines_and_says_so(tmp_path):
+    """A --root tree gets tzdata later (no Debian packages go into it): its copied /etc/localtime is still named."""
+    tree = tree_with_hours(tmp_path)
+    shutil.rmtree(tree / "usr/share/zoneinfo")
+    shutil.copyfile("/usr/share/zoneinfo/America/New_York", tree / "etc/localtime")  # tree_with_hours: it exists
+    said = f"{tree} has no time zone data of its own (/usr/share/zoneinfo, from tzdata): its time zone is read with this machine's"
+    res = provision("--root", str(tree), "--timezone", "Europe/Paris", "--dry-run")
+    assert "would set the time zone to Europe/Paris (was America/New_York, a copied /etc/localtime)" in res.stdout
+    assert said in res.stdout
+    res = provision("--root", str(tree), "--dry-run")
+    assert said in res.stdout and "read as UTC" not in res.stdout
+    shutil.copyfile("/usr/share/zoneinfo/Etc/UTC", tree / "etc/localtime")
+    assert ('the time zone is Etc/UTC, so the opening hours "Mo-Sa 09:00-20:00" are read as UTC'
+            in provision("--root", str(tree), "--dry-run").stdout)
+    (tree / "etc/localtime").unlink()  # nothing to name: nothing said
+    assert "time zone data" not in provision("--root", str(tree), "--dry-run").stdout
+
+
 def test_the_opening_hours_note_follows_the_zone_kiosk_env_gives_the_kiosk(tmp_path):
     tree = tree_with_hours(tmp_path)
     (tree / "etc/localtime").symlink_to("/usr/share/zoneinfo/Etc/UTC")

@@ -208,3 +208,15 @@ def test_provision_asks_whether_kiosk_envs_tz_is_the_zone_by_what_it_is_not_its_
     done = zones("same", str(tmp_path), tz, zone)
     assert (done.returncode, done.stdout, done.stderr) == (0 if same else 1, "", "")
 
+
+def test_provision_reads_a_tree_without_zone_data_with_this_machines_and_the_doctor_does_not(tmp_path):
+    """A tree being prepared gets its tzdata later; the doctor checks the system it runs on."""
+    for zone in ("Europe/Paris", "America/New_York"):
+        if not Path("/usr/share/zoneinfo", zone).is_file():
+            pytest.skip(f"this machine has no zone data for {zone} (tzdata)")
+    ctx = context(tmp_path, now=lambda: MONDAY)
+    copied_localtime(ctx.root, "Europe/Paris")
+    assert zones("system", str(ctx.root)).stdout == "Europe/Paris\n"
+    assert zones("same", str(ctx.root), "Europe/Paris", "Europe/Paris").returncode == 0
+    assert zones("same", str(ctx.root), "Europe/Paris", "America/New_York").returncode == 1
+    assert "a copied /etc/localtime that matches no zone in /usr/share/zoneinfo" in check_timezone(ctx).sentence
