@@ -227,7 +227,7 @@ def create_assist(body: AssistIn = Body(default_factory=AssistIn), ctx: NetConte
     summary="Someone is on the way",
     description="The first acknowledgement takes the request; a later one changes nothing and is answered 200 "
     "too, with first false and the first one's acked_by and acked_at, so that two associates who press at "
-    "once learn which of them is going.",
+    "once learn which of them is going. Only the first one is published (assist_acked on /events and the webhook).",
 )
 def ack_assist(
     request_id: str, body: AssistAck = Body(default_factory=AssistAck), ctx: NetContext = Depends(require_token)
@@ -235,7 +235,8 @@ def ack_assist(
     acked = ctx.assist.ack(request_id, body.by or None)
     if acked is None:
         raise HTTPException(404, f"there is no assistance request {request_id!r}")
-    ctx.emit("assist_acked", {"request": acked.request.as_dict()})
+    if acked.first:  # a later press changed nothing: the feed, the webhooks and the mirror's screen heard it once
+        ctx.emit("assist_acked", {"request": acked.request.as_dict()})
     return AssistAckOut(**acked.request.as_dict(), first=acked.first)
 
 

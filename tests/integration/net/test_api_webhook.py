@@ -220,3 +220,45 @@ def test_the_delivery_loop_survives_an_error_and_says_so(recorded_library, tmp_p
         wait_for(lambda: _health(srv)["webhook"]["problem"] is None, 5, "the health still shows the error")
     finally:
         stop_server(srv)
+
+
+def test_a_second_ack_is_answered_but_published_once(recorded_library, tmp_path, receiver):
+    """Two associates press "On my way": the second is told who is going, and the live feed, the
+    webhook and the mirror's own screen hear of the request taken once, with the first one's name."""
+    from kiosk.net.events import AssistAcknowledged
+
+    from .test_api import SseReader
+
+    receiver.fail = False
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, _config(receiver.url))
+    heard = []
+    unsubscribe = srv.bus.subscribe(heard.append)
+    reader = SseReader(srv.url + "/api/v1/events", srv.auth)
+    try:
+        req = httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"kind": "associate"}).json()
+        ack = f"{srv.url}/api/v1/assist/{req['id']}/ack"
+        first = httpx.post(ack, headers=srv.auth, json={"by": "Sam"}).json()
+        second = httpx.post(ack, headers=srv.auth, json={"by": "Alex"}).json()
+        assert (first["first"], second["first"], second["acked_by"]) == (True, False, "Sam")  # answered as before
+        # published after the second press: once the feed and the webhook carry it, a repeat would be there too
+        after = httpx.post(srv.url + "/api/v1/assist", headers=srv.auth, json={"detail": "after"}).json()
+
+        def kinds(bodies: list[dict]) -> list[tuple[str, str]]:
+            return [(b["kind"], b["data"]["request"]["id"]) for b in bodies if b["kind"].startswith("assist_")]
+
+        def delivered() -> list[dict]:
+            return [json.loads(r["body"]) for r in receiver.accepted()]
+
+        taken = [("assist_requested", req["id"]), ("assist_acked", req["id"]), ("assist_requested", after["id"])]
+        wait_for(lambda: ("assist_requested", after["id"]) in kinds(delivered()), 10, "the webhook never got the request")
+        assert kinds(delivered()) == taken
+        wait_for(lambda: any(d["request"]["id"] == after["id"] for e, d in reader.events if e == "assist_requested"), 5,
+                 "the live feed never got the request")
+        assert kinds([{"kind": e, "data": d} for e, d in reader.events if e.startswith("assist_")]) == taken
+        assert [(d["request"]["acked_by"]) for e, d in reader.events if e == "assist_acked"] == ["Sam"]
+        assert [(e.request_id, e.by) for e in heard if isinstance(e, AssistAcknowledged)] == [(req["id"], "Sam")]
+    finally:
+        reader.close()
+        unsubscribe()
+        stop_server(srv)
