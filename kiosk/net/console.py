@@ -83,7 +83,7 @@ def sign_in(body: SignIn, request: Request, ctx: NetContext = Depends(get_ctx)) 
     except Throttled as exc:
         raise HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
     if token is None:
-        raise HTTPException(401, "that token or PIN is not right")
+        raise HTTPException(401, "That PIN or store token is not right. Check it, then try again.")
     return {"token": token, "mirror": ctx.name}
 
 

@@ -70,7 +70,7 @@ class Throttled(Exception):
     """Too many failures from one address, or wrong PINs from all of them; ``retry_after`` is in seconds."""
 
     def __init__(self, retry_after: int, what: str = "sign-ins", message: str = "") -> None:
-        super().__init__(message or f"too many failed {what}; try again in {duration(retry_after)}")
+        super().__init__(message or f"Too many failed {what}; try again in {duration(retry_after)}.")
         self.retry_after = retry_after
 
 

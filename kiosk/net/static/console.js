@@ -93,7 +93,7 @@
     let body = {};
     try { body = await resp.json(); } catch (_) { /* not JSON */ }
     if (!resp.ok) {
-      $("sign-in-error").textContent = body.message || `Sign-in failed (HTTP ${resp.status})`;
+      $("sign-in-error").textContent = body.message || `Sign-in failed (HTTP ${resp.status}). Try again.`;
       return;
     }
     $("secret").value = "";

@@ -159,7 +159,7 @@ def test_guessing_the_token_is_throttled_per_address(fresh):
             assert guesser.get(fresh.url + "/api/v1/session", headers={"Authorization": "Bearer guess"}).status_code == 401
         blocked = guesser.get(fresh.url + "/api/v1/session", headers=fresh.auth)
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
-        assert "too many failed tokens" in blocked.json()["message"]
+        assert "Too many failed tokens" in blocked.json()["message"]
         assert tablet.get(fresh.url + "/api/v1/session", headers=fresh.auth).status_code == 200
         assert guesser.get(fresh.url + "/api/v1/status").status_code == 200  # public routes stay open
 

@@ -43,3 +43,23 @@ def test_a_store_wide_pause_says_for_how_long_in_words_and_what_still_works(reco
         assert submit(chromium, TOKEN) == "signed in"  # as it says: the store token still signs in
     finally:
         stop_server(srv)
+
+
+#: A sentence as the sign-in screen's other messages are: a capital first, a full stop last.
+SENTENCE = re.compile(r"^[A-Z][^\n]*\.$")
+
+
+def test_a_wrong_pin_and_then_too_many_are_said_in_sentences(recorded_library, tmp_path, chromium):
+    from kiosk.net.throttle import MAX_FAILURES
+
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        chromium.open(srv.url + "/console")
+        chromium.wait(f"{SHOWN}('sign-in-view')")
+        wrong = [submit(chromium, "000000") for _ in range(MAX_FAILURES)]
+        assert wrong == ["That PIN or store token is not right. Check it, then try again."] * MAX_FAILURES, wrong
+        refused = submit(chromium, "000000")  # this address used up its tries
+        assert refused.startswith("Too many failed sign-ins; try again in "), refused
+        assert [s for s in [*wrong, refused] if not SENTENCE.match(s)] == []
+    finally:
+        stop_server(srv)
