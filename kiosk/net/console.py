@@ -9,12 +9,14 @@ its name, room, live state and help requests over the peer protocol (``trust``,
 listed as an unverified device, never sent a token or a signed request. A mirror that proved
 itself and then stops answering keeps its last signed answer for a while (``peers.REMEMBER_S``),
 marked ``reachable: false`` with ``last_seen``, so that its shoppers' open requests stay listed.
+The mirrors are listed by room ("2" before "10"), then name, whichever answered first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -113,8 +115,23 @@ async def overview(request: Request, ctx: NetContext = Depends(require_token)) -
     for entry, requests in _one_per_mirror(answers, ctx.mirror_id):
         mirrors.append(entry)
         queue.extend(_queued(entry, r) for r in requests)
+    mirrors.sort(key=_by_room)  # not in the order found: a mirror found late takes its place, the others stay put
     queue.sort(key=lambda q: (not q["open"], -q["created_at"]))
     return {"mirror": me, "mirrors": mirrors, "queue": queue, "at": now}
+
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def _by_room(mirror: dict) -> tuple:
+    """Where a mirror is listed: by room as people count them ("2" before "10"), then by name; no room last."""
+    return not mirror["room"], _natural(mirror["room"]), _natural(mirror["name"])
+
+
+def _natural(text: str) -> tuple:
+    """``text`` to compare as people read it: its numbers by value ("Room 2" before "Room 10"), its words caseless."""
+    parts = _NUMBERS.split(text.casefold())
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))  # odd places: the numbers
 
 
 def _one_per_mirror(answers: list[tuple[dict, list[dict]]], own_id: str) -> list[tuple[dict, list[dict]]]:

@@ -97,3 +97,33 @@ def test_an_answered_request_says_who_is_on_the_way_in_a_sentence(server, chromi
                          f" && a.map(i => i.querySelector(':scope > .hint').textContent))"
                          f"([{item(mine['id'])}, {item(named['id'])}])", timeout=10)
     assert said == ["An associate is on the way", "Sam is on the way"], said
+
+
+def test_mirrors_are_listed_by_room_then_name_whenever_they_were_found(recorded_library, tmp_path, chromium):
+    import time
+
+    from .conftest import copy_library, server_config, start_server, stop_server
+
+    server = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config(name="Mirror Seven", room="7"))
+    peers = server.service.ctx.peers
+    # the store's other mirrors as this one found them, one by one; each stays listed from its last answer
+    found = [("Mirror Ten", "10"), ("Mirror Two b", "2"), ("Mirror Hall", ""), ("Mirror Two A", "2")]
+
+    def find(name: str, room: str) -> None:
+        card = {"id": f"id-{name}", "name": name, "room": room, "store": "Maison Test", "state": "idle", "self": False,
+                "reachable": True, "trusted": True}
+        peers.remember(f"127.0.0.{len(peers.last_answers()) + 20}:8080", card, [], time.time())
+
+    listed = "[...document.querySelectorAll('#mirrors .mirror')].map(m => m.dataset.name)"
+    try:
+        for name, room in found:
+            find(name, room)
+        sign_in(chromium, server.url, 1024, 768)
+        shown = chromium.wait(f"(n => n.length === 5 && n)({listed})", timeout=10)
+        assert shown == ["Mirror Two A", "Mirror Two b", "Mirror Seven", "Mirror Ten", "Mirror Hall"], shown
+        find("Mirror Three", "3")  # found late: it takes its place, the others stay where they were
+        shown = chromium.wait(f"(n => n.length === 6 && n)({listed})", timeout=10)
+        assert shown == ["Mirror Two A", "Mirror Two b", "Mirror Three", "Mirror Seven", "Mirror Ten", "Mirror Hall"], shown
+        (tmp_path / "console-mirrors-by-room.png").write_bytes(screenshot(chromium))
+    finally:
+        stop_server(server)
