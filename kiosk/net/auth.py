@@ -105,6 +105,11 @@ class Auth:
         self._lock = threading.Lock()
 
     @property
+    def session_s(self) -> float:
+        """How long a sign-in lasts from the moment it is made; nothing extends it."""
+        return SESSION_S
+
+    @property
     def locked(self) -> bool:
         """True when neither a token nor a PIN is set: nothing but the public endpoints answer."""
         return not self._token and not self._pin
@@ -193,7 +198,7 @@ class Auth:
                 del self._sessions[oldest]
                 dropped.append(oldest)
             session = secrets.token_urlsafe(32)
-            self._sessions[session] = (now + SESSION_S, role)
+            self._sessions[session] = (now + self.session_s, role)
         self._ended(dropped)
         return session
 

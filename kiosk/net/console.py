@@ -86,7 +86,8 @@ def sign_in(body: SignIn, request: Request, ctx: NetContext = Depends(get_ctx)) 
         raise HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
     if token is None:
         raise HTTPException(401, "That PIN or store token is not right. Check it, then try again.")
-    return {"token": token, "mirror": ctx.name}
+    # how long it lasts, so that the console can say why it ends: expired, or ended early (a restart)
+    return {"token": token, "mirror": ctx.name, "expires_in_s": ctx.auth.session_s}
 
 
 @router.post("/console/api/sign-out", status_code=204)

@@ -7,6 +7,7 @@
   const { KEY, api } = window.consoleApi;
   const { $, notify } = window.consolePage;
   const queue = window.consoleQueue, looks = window.consoleLooks, stream = window.consoleStream;
+  const ENDS = "smartmirror.console.ends";  // when the sign-in ends by itself, and how long it lasts, in sessionStorage
   let token = sessionStorage.getItem(KEY);
   let refreshTimer = null;
   let refreshing = false;
@@ -62,9 +63,28 @@
     stream.follow(() => !!token);
   }
 
+  // "12 hours", "1 minute": how long a sign-in lasted, in words.
+  function lasted(seconds) {
+    const [n, unit] = seconds >= 3600 ? [Math.round(seconds / 3600), "hour"]
+      : seconds >= 60 ? [Math.round(seconds / 60), "minute"] : [Math.round(seconds), "second"];
+    return `${n} ${unit}${n === 1 ? "" : "s"}`;
+  }
+
+  // Why the mirror no longer takes this sign-in. A sign-in lasts a fixed time from the moment it was
+  // made (never extended), so past its end it expired; before, the mirror ended it early: sign-ins
+  // live in the mirror's memory, and a restart ends them all.
+  function whyEnded() {
+    let ends = null;
+    try { ends = JSON.parse(sessionStorage.getItem(ENDS)); } catch (_) { /* not ours */ }
+    if (!ends || !ends.at) return "Please sign in again.";  // signed in before the mirror said how long
+    if (Date.now() >= ends.at) return `Your sign-in expired after ${lasted(ends.lasts_s)}; sign in again.`;
+    return "The mirror ended this sign-in early (it may have restarted); sign in again.";
+  }
+
   function signOutLocally(message) {
     token = null;
     sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(ENDS);
     clearTimeout(refreshTimer);
     stream.stop();
     $("sign-in-error").textContent = message || "";
@@ -80,6 +100,8 @@
     event.preventDefault();
     $("sign-in-error").textContent = "";
     let resp;
+    // Counted from before the mirror starts the sign-in's time: once the mirror finds it expired, so does the console.
+    const sent = Date.now();
     try {
       resp = await fetch("/console/api/sign-in", {
         method: "POST",
@@ -99,10 +121,14 @@
     $("secret").value = "";
     token = body.token;
     sessionStorage.setItem(KEY, token);
+    if (body.expires_in_s) {
+      sessionStorage.setItem(ENDS, JSON.stringify({ at: sent + body.expires_in_s * 1000, lasts_s: body.expires_in_s }));
+    }
     start();
   });
 
-  document.addEventListener("console:signed-out", () => signOutLocally("Please sign in again."));  // any request's 401
+  // any request's 401; the first says why (those still under way when it came find nobody signed in)
+  document.addEventListener("console:signed-out", () => { if (token) signOutLocally(whyEnded()); });
 
   $("sign-out").addEventListener("click", async () => {
     try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }

@@ -63,3 +63,27 @@ def test_a_wrong_pin_and_then_too_many_are_said_in_sentences(recorded_library, t
         assert [s for s in [*wrong, refused] if not SENTENCE.match(s)] == []
     finally:
         stop_server(srv)
+
+
+def test_an_expired_sign_in_says_so_on_the_sign_in_screen(recorded_library, tmp_path, chromium, monkeypatch):
+    import kiosk.net.auth
+
+    monkeypatch.setattr(kiosk.net.auth, "SESSION_S", 4)  # a day's shift in four seconds
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        chromium.open(srv.url + "/console")
+        chromium.wait(f"{SHOWN}('sign-in-view')")
+        assert submit(chromium, PIN) == "signed in"
+        said = chromium.wait(f"{SHOWN}('sign-in-view') && {ERROR}", timeout=15)  # the next refresh finds it over
+        assert said == "Your sign-in expired after 4 seconds; sign in again.", said
+        assert not chromium.js(f"{SHOWN}('console-view')")
+        (tmp_path / "console-sign-in-expired.png").write_bytes(screenshot(chromium))
+        # signed in again for an hour, the same words do not come back for a sign-in the mirror ends early
+        monkeypatch.setattr(kiosk.net.auth, "SESSION_S", 3600)
+        assert submit(chromium, PIN) == "signed in"
+        session = chromium.js("sessionStorage.getItem('smartmirror.console.token')")
+        srv.service.ctx.auth.sign_out(f"Bearer {session}")  # as a restart does: the mirror forgets the sign-in
+        said = chromium.wait(f"{SHOWN}('sign-in-view') && {ERROR}", timeout=15)
+        assert said == "The mirror ended this sign-in early (it may have restarted); sign in again.", said
+    finally:
+        stop_server(srv)
