@@ -54,7 +54,9 @@ window.consoleLooks = (() => {
       const img = el("img", { alt: "", loading: "lazy" });
       poster(look).then((u) => { img.src = u; }).catch(() => {});
       const label = `Play the look recorded at ${clock(look.created)}`;
-      return el("li", { class: "look", "data-id": look.id },
+      // a look with notes takes a row of its own, its notes beside the poster (console.css: .look.noted)
+      const noted = (look.notes || []).length > 0;
+      return el("li", { class: noted ? "look noted" : "look", "data-id": look.id },
         el("button", { type: "button", class: "play", "data-key": "play", "aria-label": label, title: label,
                        onclick: () => play(look) },
           img, el("span", { class: "play-mark", "aria-hidden": "true", textContent: "▶ Play" })),

@@ -71,3 +71,46 @@ def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_libr
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def noted(server):
+    """The module's mirror, its consented look noted as associates do: products, a long note, a short one."""
+    for product, text in [("Linen shirt, navy, M · SKU 40213", "Wants it in navy, size 38; back Saturday for the 40"),
+                          ("Chinos, stone, 32/34", ""), ("", "Tried the blue jeans too: too long")]:
+        r = httpx.post(f"{server.url}{API}/looks/{server.looks.consented}/notes", headers=server.auth,
+                       json={"product": product, "text": text})
+        assert r.status_code == 201, r.text
+    return server
+
+
+#: The tile's, its poster's and its notes' boxes, and how wide the page is.
+BOXES = """(t => {
+  const box = (e) => (r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}))(
+    e.getBoundingClientRect());
+  return {tile: box(t), poster: box(t.querySelector('button.play')), notes: box(t.querySelector('.notes')),
+          page: document.documentElement.scrollWidth};
+})"""
+
+
+@pytest.mark.parametrize("width, height, phone", [(1024, 768, False), (390, 844, True)], ids=["tablet", "phone"])
+def test_a_looks_notes_use_the_width_of_its_tile(noted, chromium, tmp_path, width, height, phone):
+    """Notes and products beside the poster, not in a long narrow column under it."""
+    if phone:
+        chromium.phone(width, height)
+    else:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)
+    chromium.open(noted.url + "/console")
+    chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+    look = f"document.querySelector('#looks li.look[data-id=\"{noted.looks.consented}\"]')"
+    chromium.wait(f"!!{look} && {look}.querySelectorAll('.notes li').length === 3"
+                  f" && {look}.querySelector('img').naturalWidth > 0", timeout=20)
+    chromium.js(f"{look}.scrollIntoView()")
+    (tmp_path / f"console-noted-look-{width}.png").write_bytes(screenshot(chromium))
+    b = chromium.js(f"{BOXES}({look})")
+    tile, poster, notes = b["tile"], b["poster"], b["notes"]
+    assert b["page"] <= width, f"the page is {b['page']} px wide on a {width} px screen"
+    assert tile["width"] / tile["height"] >= 0.75, f"a {tile['width']:.0f}×{tile['height']:.0f} px column"
+    assert notes["left"] >= poster["right"] and notes["top"] < poster["bottom"], f"notes {notes} not beside {poster}"
+    assert notes["width"] >= tile["width"] / 2, f"notes {notes['width']:.0f} px wide in a {tile['width']:.0f} px tile"
