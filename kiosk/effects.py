@@ -157,7 +157,9 @@ class Effects:
             self.share(look_id, None)
 
     def reader_changed(self, state: str, session_id: str | None) -> None:
-        """The card reader was lost or came back: tell the shopper, if there is one to tell."""
+        """The card reader was lost or came back: tell the shopper, if there is one to tell, and
+        reword the consent question on screen (it speaks of the card only while one can be tapped)."""
+        self._parts.identity.reader_changed()
         if state == "unavailable":
             self._reader_down = True
             self._tell_reader_down(session_id)

@@ -88,6 +88,9 @@ class NoIdentity:
     def ask_consent(self, session_id: str | None) -> bool:
         return False
 
+    def reader_changed(self) -> None:
+        """No question to reword."""
+
     def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
         """No question was asked."""
 

@@ -4,9 +4,10 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 
 - ``Identity``: the kiosk's identity part. Runs the card reader (``start``/``stop``) and
   publishes each card as ``CardPresented``; the core's intents: ``tap(card_key, session_id)``
-  (publishes ``CardTapped``), ``ask_consent``/``answer_consent``, ``look_added``,
+  (publishes ``CardTapped``), ``ask_consent``/``answer_consent``, ``reader_changed``, ``look_added``,
   ``session_ended``/``forget_session``, ``forget_me``, ``associate_view``, ``keep_for_customer``.
-- ``ConsentDesk``: ``offer(session_id)`` → ``ConsentOffer`` or None once answered,
+- ``ConsentDesk``: ``offer(session_id, card_reader)`` → ``ConsentOffer`` (without a working card reader, a
+  wording that speaks of no card) or None once answered,
   ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
   ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
 - ``AssociatePanel``: unlocked by a staff card's tap; ``view(session_id)`` (the shopper's
@@ -20,7 +21,7 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 
 from kiosk.identity.associate import AssociatePanel, AssociateView
 from kiosk.identity.cardkey import CardKeyer, load_secret, normalise_uid
-from kiosk.identity.consent import WORDING, WORDINGS, ConsentDesk, ConsentOffer, ConsentWording
+from kiosk.identity.consent import WORDING, WORDING_NO_READER, WORDINGS, ConsentDesk, ConsentOffer, ConsentWording
 from kiosk.identity.crm_import import read_export
 from kiosk.identity.directory import ConsentRecord, Customer, CustomerDirectory, ImportSummary
 from kiosk.identity.errors import CustomerImportError, IdentityError
@@ -50,6 +51,7 @@ __all__ = [
     "STEP_OTHER_CARD",
     "STEP_WELCOME",
     "WORDING",
+    "WORDING_NO_READER",
     "WORDINGS",
     "AssociatePanel",
     "AssociateView",

@@ -12,6 +12,11 @@ record. When either cannot be written (the look database locked by another progr
 disk), what was written is undone, the session is as it was before the answer, and the
 shopper is asked in plain words to answer again, rather than told "kept" while nothing is.
 
+Which wording is asked follows from the card reader: while none works (none fitted, unplugged,
+not connected yet) the question speaks of no card, in a wording of its own version, and a yes
+to it is recorded with that version. A card already tapped in the session is still named: the
+yes ties the looks to it.
+
 ``card_tapped`` decides what the mirror shows after a customer's tap: the question, a welcome
 (already consented: the card is attached now), the "forget me" offer (the attached card was
 tapped again), or a refusal when the session already belongs to another card.
@@ -62,8 +67,8 @@ class ConsentWording:
         return self.text.format(kept=kept, card=self.card_tapped if card else self.card_not_tapped)
 
 
-#: Every version shown so far, oldest first: what a recorded answer's version said. The last is
-#: the one in force.
+#: Every version shown so far, oldest first: what a recorded answer's version said. The last
+#: two are in force: ``WORDING`` with a working card reader, ``WORDING_NO_READER`` without one.
 WORDINGS = (
     ConsentWording(
         version="2026-11.1",
@@ -94,8 +99,21 @@ WORDINGS = (
         card_tapped="the loyalty card you just tapped",
         card_not_tapped="your loyalty card if you tap it",
     ),
+    # No card reader works: no card to tap, so no card to speak of (nor to forget the shopper by).
+    ConsentWording(
+        version="2026-12.1-no-reader",
+        title="Keep your looks?",
+        text=(
+            "If you say yes, the videos of your outfits from this visit are kept {kept}, so you can "
+            "watch them again, take them home with a QR code and let our staff help you. We never keep "
+            "measurements of your face or body. Ask our staff at any time to delete them. If you say "
+            "no, everything is deleted when you leave."
+        ),
+        accept="Yes, keep my looks",
+        decline="No, thanks",
+    ),
 )
-WORDING = WORDINGS[-1]
+WORDING, WORDING_NO_READER = WORDINGS[-2:]
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class _Session:
     decision: str | None = None
     card_key: str | None = None  # the card the session is tied to (after a yes)
     pending_card: str | None = None  # tapped, waiting for the answer
+    version: str | None = None  # the wording the yes answered (its looks are kept with it)
 
 
 class ConsentDesk:
@@ -127,6 +146,7 @@ class ConsentDesk:
         looks: LookKeeper | None = None,
         retention_days: float = 30.0,
         wording: ConsentWording = WORDING,
+        no_reader: ConsentWording = WORDING_NO_READER,
         clock: Callable[[], float] = time.time,
         notify: Callable[[ConsentChanged], None] | None = None,
     ) -> None:
@@ -134,19 +154,20 @@ class ConsentDesk:
         self.looks = looks
         self.retention_days = retention_days
         self.wording = wording
+        self.no_reader = no_reader
         self.clock = clock
         self.notify = notify  # the event bus's emit, in the kiosk
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.RLock()
 
-    def offer(self, session_id: str) -> ConsentOffer | None:
-        """The question to show, or None once this session has answered it."""
+    def offer(self, session_id: str, card_reader: bool = True) -> ConsentOffer | None:
+        """The question to show, or None once this session has answered it; ``card_reader``: one works."""
         with self._lock:
             state = self._session(session_id)
-            if state.decision in (ACCEPTED, DECLINED):
-                return None
             card = state.pending_card is not None
-        w = self.wording
+            if state.decision == DECLINED or (state.decision == ACCEPTED and not card):
+                return None
+        w = self.wording if card_reader or card else self.no_reader
         days = self.retention_days
         kept = f"for {days:g} day{'' if days == 1 else 's'}" if days > 0 else "until you ask the mirror to forget you"
         return ConsentOffer(session_id, w.version, w.title, w.shown(kept, card), w.accept, w.decline,
@@ -160,7 +181,7 @@ class ConsentDesk:
             before = replace(state)
             if state.pending_card:
                 state.card_key, state.pending_card = state.pending_card, None
-            state.decision = ACCEPTED
+            state.decision, state.version = ACCEPTED, wording_version
             card_key = state.card_key
 
         def save() -> None:
@@ -178,7 +199,7 @@ class ConsentDesk:
             before = replace(state)
             decision = WITHDRAWN if state.decision == ACCEPTED else DECLINED
             card_key = state.card_key
-            state.decision, state.card_key, state.pending_card = DECLINED, None, None
+            state.decision, state.card_key, state.pending_card, state.version = DECLINED, None, None, None
         effect = (False, None) if decision == WITHDRAWN else None
         self._save(session_id, before, effect, lambda: self._record(session_id, card_key, decision, wording_version, via),
                    wording_version)
@@ -228,7 +249,8 @@ class ConsentDesk:
                 return STEP_FORGET
             if state.card_key is not None:
                 return STEP_OTHER_CARD  # never hand one shopper's looks to another card
-            if state.decision != ACCEPTED:
+            if state.decision != ACCEPTED or state.version == self.no_reader.version:
+                # A yes to the question without a card never tied looks to one: ask with the card.
                 state.pending_card = card_key
                 return STEP_CONSENT
             state.card_key = card_key  # the yes was given before the tap
@@ -240,7 +262,7 @@ class ConsentDesk:
         """A look was recorded: keep it and tie it to the card when the session said yes."""
         if self.looks is None or not self.is_consented(session_id):
             return
-        self.looks.set_consent(look_id, True, "customer", self.wording.version)
+        self.looks.set_consent(look_id, True, "customer", self._version(session_id))
         owner = self.owner(session_id)
         if owner:
             self.looks.attach_customer(look_id, owner)
@@ -263,7 +285,7 @@ class ConsentDesk:
             for state in self._sessions.values():
                 if card_key in (state.card_key, state.pending_card):
                     state.card_key = state.pending_card = None
-                    state.decision = None  # the question may be asked again, from scratch
+                    state.decision = state.version = None  # the question may be asked again, from scratch
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -273,10 +295,11 @@ class ConsentDesk:
         return self._sessions.setdefault(session_id, _Session())
 
     def _check(self, wording_version: str, via: str) -> None:
-        if wording_version != self.wording.version:
+        in_force = (self.wording.version, self.no_reader.version)
+        if wording_version not in in_force:
             raise IdentityError(
-                f"the consent text answered (version {wording_version}) is not the one in force "
-                f"({self.wording.version}); show the question again"
+                f"the consent text answered (version {wording_version}) is not one in force "
+                f"({' or '.join(in_force)}); show the question again"
             )
         if via not in VIA:
             raise IdentityError(f"consent can be given by {', '.join(VIA)}, not {via!r}")
@@ -292,4 +315,10 @@ class ConsentDesk:
         # The library keeps the answer with the session, so takes still to land (or salvaged
         # after a crash) get it too, not only the looks stored so far.
         if self.looks is not None:
-            self.looks.set_session_consent(session_id, granted, card_key, version or self.wording.version)
+            self.looks.set_session_consent(session_id, granted, card_key, version or self._version(session_id))
+
+    def _version(self, session_id: str | None) -> str:
+        """The wording this session's yes answered (the one with a card, for a yes given before)."""
+        with self._lock:
+            state = self._sessions.get(session_id) if session_id else None
+            return state.version if state and state.version else self.wording.version

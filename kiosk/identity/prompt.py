@@ -43,15 +43,30 @@ class ConsentPrompt:
         with self._lock:
             return self._offer is not None
 
-    def ask(self, session_id: str | None) -> bool:
-        """Put the question on screen; False when this session already answered it."""
-        offer = self._desk.offer(session_id) if session_id else None
+    def ask(self, session_id: str | None, card_reader: bool) -> bool:
+        """Put the question on screen; False when this session already answered it.
+
+        ``card_reader``: one works, so the question may speak of tapping a card."""
+        offer = self._desk.offer(session_id, card_reader) if session_id else None
         if offer is None:
             return False
         with self._lock:
             self._offer = offer
         self._bus.emit(ConsentAsked(offer=offer))
         return True
+
+    def reword(self, card_reader: bool) -> None:
+        """The card reader was lost or came back: a question on screen changes to the wording that fits."""
+        with self._lock:
+            shown = self._offer
+        offer = self._desk.offer(shown.session_id, card_reader) if shown is not None else None
+        if offer is None or offer.wording_version == shown.wording_version:
+            return
+        with self._lock:
+            if self._offer is not shown:  # answered or closed meanwhile
+                return
+            self._offer = offer
+        self._bus.emit(ConsentAsked(offer=offer))
 
     def answer(self, session_id: str | None, yes: bool, via: str = "touch") -> None:
         """The shopper's yes or no, sent with the wording version they saw."""

@@ -129,7 +129,15 @@ class Identity:
 
     def ask_consent(self, session_id: str | None) -> bool:
         """Put the question on screen; False when this session already answered it."""
-        return self._prompt.ask(session_id)
+        return self._prompt.ask(session_id, self._reader_works())
+
+    def reader_changed(self) -> None:
+        """The card reader was lost or came back: the question on screen, if any, is reworded."""
+        self._prompt.reword(self._reader_works())
+
+    def _reader_works(self) -> bool:
+        """Whether a card can be tapped now: the consent question speaks of the card only then."""
+        return self._parts.reader is not None and self._reader_state.state == "connected"
 
     def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
         self._prompt.answer(session_id, yes, via)

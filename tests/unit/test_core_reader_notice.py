@@ -4,8 +4,10 @@ session, and "Keep" only where Keep would still ask (this mirror records, no ans
 from __future__ import annotations
 
 from kiosk.events import Notice
+from kiosk.identity import WORDING_NO_READER
+from kiosk.identity.prompt import ConsentAsked
 from kiosk.identity.events import ReaderStateChanged
-from tests.unit.test_core_intents import core, of, session_id  # noqa: F401 - the fixture
+from tests.unit.test_core_intents import core, of, session_id, wait_for  # noqa: F401 - the fixture
 
 DOWN = ReaderStateChanged(state="unavailable", reason="card reader /dev/ttyUSB0 disconnected", protocol="pn532")
 BACK = ReaderStateChanged(state="connected", reason="ok", protocol="pn532")
@@ -51,3 +53,24 @@ def test_an_outage_that_ends_on_the_welcome_screen_is_not_told_at_all(core):  # 
     core.bus.emit(DOWN)
     core.bus.emit(BACK)
     assert [text.split(".")[0] for text in told(core, events)] == ["The card reader is not working right now"]
+
+
+def test_a_mirror_without_a_card_reader_asks_without_speaking_of_a_card(core):  # noqa: F811
+    core, events = core
+    core.touch()
+    session_id(core)
+    core.ask_consent()
+    assert wait_for(lambda: of(events, ConsentAsked))
+    [asked] = of(events, ConsentAsked)
+    assert asked.offer.wording_version == WORDING_NO_READER.version and "card" not in asked.offer.text
+
+
+def test_the_reader_lost_or_back_has_the_question_on_screen_reworded(core, monkeypatch):  # noqa: F811
+    core, events = core
+    reworded = []
+    monkeypatch.setattr(core.parts.identity, "reader_changed", lambda: reworded.append(True))
+    core.touch()
+    session_id(core)
+    core.bus.emit(DOWN)
+    core.bus.emit(BACK)
+    assert core.flush() and reworded == [True, True]

@@ -13,6 +13,7 @@ from kiosk.identity import (
     STEP_NONE,
     STEP_WELCOME,
     WORDING,
+    WORDING_NO_READER,
     WORDINGS,
     AssociatePanel,
     CardKeyer,
@@ -102,9 +103,33 @@ def test_the_question_after_a_tap_speaks_of_the_card_just_tapped(library, direct
 
 def test_every_wording_ever_shown_is_kept_by_its_version():
     versions = [w.version for w in WORDINGS]
-    assert len(set(versions)) == len(versions) and WORDINGS[-1] is WORDING
+    assert len(set(versions)) == len(versions) and WORDINGS[-2:] == (WORDING, WORDING_NO_READER)
     # The first version's text, as shoppers saw it (records of 2026-11.1 point at it).
     assert "loyalty card if you tap it, so you" in WORDINGS[0].shown("for 30 days", card=True)
+
+
+def test_without_a_card_reader_the_question_speaks_of_no_card_and_its_yes_is_recorded_so(
+        library, directory, tmp_path):
+    desk = ConsentDesk(directory, library)
+    before = add_look(library, tmp_path, "s1", 1)
+    offer = desk.offer("s1", card_reader=False)
+    assert offer.wording_version == WORDING_NO_READER.version != V
+    assert "card" not in offer.text.lower() and "{" not in offer.text and "30 days" in offer.text
+    desk.accept("s1", offer.wording_version)
+    after = add_look(library, tmp_path, "s1", 2)
+    desk.look_added(after, "s1")
+    for look_id in (before, after):  # kept with the words the shopper said yes to
+        assert library.get(look_id).consent_wording == WORDING_NO_READER.version
+    (record,) = directory.consents(session_id="s1")
+    assert (record.decision, record.wording_version) == ("accepted", WORDING_NO_READER.version)
+    # The reader is back and the card tapped: that yes spoke of no card, so she is asked with it.
+    assert desk.card_tapped("s1", KEYER.key(ANNA_UID)) == STEP_CONSENT
+    assert "the loyalty card you just tapped" in desk.offer("s1", card_reader=True).text
+    assert desk.offer("s1", card_reader=False).wording_version == V, "a tapped card is named, reader or not"
+    assert library.get(after).customer_id is None, "no card before the yes that names it"
+    desk.accept("s1", V)
+    assert library.get(after).customer_id == KEYER.key(ANNA_UID)
+    assert [r.wording_version for r in directory.consents(session_id="s1")] == [WORDING_NO_READER.version, V]
 
 
 def test_yes_before_the_tap_then_welcome(library, directory, tmp_path):
@@ -130,7 +155,7 @@ def test_no_after_yes_withdraws(library, directory, tmp_path):
 
 def test_answers_must_name_the_wording_shown(directory):
     desk = ConsentDesk(directory)
-    with pytest.raises(IdentityError, match="not the one in force"):
+    with pytest.raises(IdentityError, match="not one in force"):
         desk.accept("s1", "1999.1")
     with pytest.raises(IdentityError, match="consent can be given by"):
         desk.accept("s1", V, via="shouting")
@@ -167,6 +192,31 @@ def make_service(directory, library):
     bus.subscribe(lambda e: service.tap(e.card_key, session["id"], e.protocol) if isinstance(e, CardPresented) else None)
     service.start()
     return service, reader, session, events
+
+
+def test_the_question_on_screen_follows_the_card_reader(library, directory):
+    from kiosk.identity.prompt import ConsentAsked
+
+    service, reader, session, events = make_service(directory, library)
+
+    def shown():
+        return [e.offer for e in events if isinstance(e, ConsentAsked)]
+
+    assert service.ask_consent("s1")  # the reader has not connected yet: no card to tap
+    assert shown()[-1].wording_version == WORDING_NO_READER.version and "card" not in shown()[-1].text
+    reader.listener(ReaderState("connected", "PN532 firmware 1.6 on /dev/pts/3", "pn532"))
+    service.reader_changed()
+    assert shown()[-1].wording_version == V and "your loyalty card if you tap it" in shown()[-1].text
+    service.reader_changed()  # nothing changed: the question stays as it is
+    assert len(shown()) == 2
+    reader.listener(ReaderState("unavailable", "card reader /dev/pts/3 disconnected", "pn532"))
+    service.reader_changed()
+    assert shown()[-1].wording_version == WORDING_NO_READER.version and len(shown()) == 3
+    service.answer_consent("s1", True, "touch")
+    (record,) = directory.consents(session_id="s1")
+    assert record.wording_version == WORDING_NO_READER.version
+    service.reader_changed()  # answered: nothing on screen to reword
+    assert len(shown()) == 3
 
 
 def test_identity_end_to_end(library, directory, tmp_path):
@@ -353,11 +403,11 @@ def test_the_question_closes_without_a_yes_when_the_answer_could_not_be_saved(li
     closed = []
     bus.subscribe(lambda e: closed.append(e) if isinstance(e, ConsentPromptClosed) else None)
     prompt = ConsentPrompt(ConsentDesk(directory, _Refusing(library, "set_session_consent")), bus)
-    assert prompt.ask("s1")
+    assert prompt.ask("s1", card_reader=True)
     prompt.answer("s1", True)
     # Not "yes": a share waiting for the yes must not go ahead; the shopper reads why.
     assert closed[-1].answer == "" and "answer again" in closed[-1].message
-    assert prompt.ask("s1"), "the question can be asked again"
+    assert prompt.ask("s1", card_reader=True), "the question can be asked again"
 
 
 def test_forget_me_leaves_no_trace_in_the_open_databases_files(library, directory, tmp_path):
