@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,19 +30,28 @@ def looks(library) -> list[dict]:
     return json.loads(out.stdout)
 
 
-@pytest.fixture
-def reader(tmp_path):
-    """``kiosk reader-sim`` as a child process; write a UID line to its stdin to tap that card."""
-    link = tmp_path / "reader"
+@contextmanager
+def reader_sim(link: Path):
+    """``kiosk reader-sim`` as a child process on ``link``; write a UID line to its stdin to tap that card."""
     sim = subprocess.Popen(
         [PYTHON, "-m", "kiosk", "reader-sim", "--protocol", "pn532", "--link", str(link)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
-    assert sim.stdout.readline().strip(), "reader-sim printed no port"
-    yield link, sim
-    sim.stdin.close()
-    sim.terminate()
-    sim.wait(10)
+    try:
+        assert sim.stdout.readline().strip(), "reader-sim printed no port"
+        yield sim
+    finally:
+        sim.stdin.close()
+        sim.terminate()
+        sim.wait(10)
+
+
+@pytest.fixture
+def reader(tmp_path):
+    """The PN532 simulator on ``tmp_path/reader``: (link, the simulator's process)."""
+    link = tmp_path / "reader"
+    with reader_sim(link) as sim:
+        yield link, sim
 
 
 def greeting_lit(image) -> bool:

@@ -15,7 +15,7 @@ Dialog {
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
-        font.pixelSize: 18
+        font.pixelSize: panel.textSize
         text: panel.identity.panel.note ? panel.identity.panel.note
               : qsTr("%1 · %2\n%3\n%4")
                   .arg(panel.identity.panel.name || "")
@@ -31,7 +31,7 @@ Dialog {
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#c8c8c8"
-        font.pixelSize: 16
+        font.pixelSize: panel.textSize * 0.9
         text: qsTr("Noted on their looks:") + "\n" + (panel.identity.panel.history || "")
     }
     ListView {
@@ -70,10 +70,12 @@ Dialog {
         }
     }
     ChoiceButton {
+        textSize: panel.textSize * 1.1
         text: qsTr("End this session")
         onTapped: panel.identity.endSession()
     }
     ChoiceButton {
+        textSize: panel.textSize * 1.1
         text: qsTr("Close")
         onTapped: panel.identity.dismiss()
     }

@@ -6,10 +6,11 @@ Rectangle {
 
     property string text: ""
     property bool primary: false
+    property real textSize: 20  // the dialog's type size sets it, so the label grows with the screen
     signal tapped()
 
     width: parent ? parent.width : 200
-    height: 56
+    height: Math.max(56, textSize * 2.8)
     radius: 12
     color: tap.pressed ? "#606060" : (primary ? "#3a3a3c" : "#2a2a2c")
     border.color: "#80ffffff"
@@ -18,7 +19,7 @@ Rectangle {
     Text {
         anchors.centerIn: parent
         color: "white"
-        font.pixelSize: 20
+        font.pixelSize: choice.textSize
         text: choice.text
     }
     TapHandler {

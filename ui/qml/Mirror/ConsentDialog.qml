@@ -14,7 +14,7 @@ Dialog {
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
-        font.pixelSize: 18
+        font.pixelSize: consent.textSize
         lineHeight: 1.2
         text: consent.identity.consentText
     }
@@ -23,14 +23,16 @@ Dialog {
         wrapMode: Text.WordWrap
         visible: consent.handsFree
         color: "#a0a0a0"
-        font.pixelSize: 14
+        font.pixelSize: consent.textSize * 0.8
         text: qsTr("Hands-free: hold a hand above your head to say yes, or swipe a hand sideways to say no.")
     }
     ChoiceButton {
+        textSize: consent.textSize * 1.1
         text: consent.identity.consentYes
         onTapped: consent.identity.answerConsent("yes")
     }
     ChoiceButton {
+        textSize: consent.textSize * 1.1
         text: consent.identity.consentNo
         onTapped: consent.identity.answerConsent("no")
     }

@@ -6,6 +6,10 @@ Rectangle {
 
     default property alias content: body.data
     property string title: ""
+    // The body's type size; the title, the buttons and the gaps follow it. The dialog fills the
+    // window, so its type grows with the screen like the messages' (18 px at the least): a
+    // question on a 1080×1920 portrait mirror reads at arm's length.
+    readonly property real textSize: Math.max(18, height * 0.015)
 
     color: "#b0000000"
 
@@ -14,8 +18,8 @@ Rectangle {
 
     Rectangle {
         anchors.centerIn: parent
-        width: Math.min(parent.width * 0.86, 640)
-        height: body.implicitHeight + heading.implicitHeight + 72
+        width: Math.min(parent.width * 0.86, Math.max(640, dialog.textSize * 32))
+        height: body.implicitHeight + heading.implicitHeight + 4 * dialog.textSize
         radius: 20
         color: "#f01c1c1e"
         border.color: "#50ffffff"
@@ -25,10 +29,10 @@ Rectangle {
             anchors.top: parent.top
             anchors.left: parent.left
             anchors.right: parent.right
-            anchors.margins: 28
+            anchors.margins: dialog.textSize * 1.55
             wrapMode: Text.WordWrap
             color: "white"
-            font.pixelSize: 26
+            font.pixelSize: dialog.textSize * 1.45
             font.weight: Font.DemiBold
             text: dialog.title
         }
@@ -37,8 +41,8 @@ Rectangle {
             anchors.top: heading.bottom
             anchors.left: parent.left
             anchors.right: parent.right
-            anchors.margins: 28
-            spacing: 18
+            anchors.margins: dialog.textSize * 1.55
+            spacing: dialog.textSize
         }
     }
 }

@@ -13,14 +13,16 @@ Dialog {
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
-        font.pixelSize: 18
+        font.pixelSize: forget.textSize
         text: qsTr("The mirror deletes every look and record tied to your card, on this mirror and in this store, right now. This cannot be undone.")
     }
     ChoiceButton {
+        textSize: forget.textSize * 1.1
         text: qsTr("Yes, forget me")
         onTapped: forget.identity.forgetMe()
     }
     ChoiceButton {
+        textSize: forget.textSize * 1.1
         text: qsTr("No, keep my looks")
         onTapped: forget.identity.dismiss()
     }

@@ -22,7 +22,7 @@ Dialog {
         wrapMode: Text.WrapAnywhere
         horizontalAlignment: Text.AlignHCenter
         color: "#c0c0c0"
-        font.pixelSize: 14
+        font.pixelSize: sheet.textSize * 0.8
         text: sheet.studio.shareLink.url || ""
     }
     Text {
@@ -30,10 +30,11 @@ Dialog {
         wrapMode: Text.WordWrap
         horizontalAlignment: Text.AlignHCenter
         color: "#e0e0e0"
-        font.pixelSize: 16
+        font.pixelSize: sheet.textSize * 0.9
         text: qsTr("Scan with your phone's camera. The link works until %1.").arg(sheet.studio.shareLink.expires || "")
     }
     ChoiceButton {
+        textSize: sheet.textSize * 1.1
         text: qsTr("Done")
         onTapped: sheet.studio.closeShare()
     }
