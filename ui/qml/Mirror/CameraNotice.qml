@@ -8,7 +8,8 @@ Rectangle {
 
     property string cameraState: "starting"
 
-    color: "#cc000000"
+    // Opaque: a frozen picture showing faintly through reads as a mirror that hangs.
+    color: "black"
 
     Column {
         anchors.centerIn: parent
