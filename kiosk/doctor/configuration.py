@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.config import NOT_FOUND, NOT_TEXT, NOT_TOML, UNREADABLE
 from kiosk.doctor.check import Context, Result, fail, ok, warning
+from kiosk.doctor.storage import user_name
 from kiosk.net.throttle import MAX_FAILURES_DAY
 
 SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself accepts 4 to 12
@@ -43,7 +44,11 @@ def _fix_hint(error: str) -> str:
         return ("Point --config or KIOSK_CONFIG at the mirror's configuration file, or put it there "
                 "(scripts/provision writes one; docs/kiosk.example.toml documents every setting)")
     if UNREADABLE in error:
-        return "Let the kiosk's user read the file (its owner and mode: 'ls -l' on it and the folders above)"
+        # The file holds the API token and the PIN: provision lets only the kiosk's user read it
+        # (0640 root:mirror in /etc/smartmirror, 0750). Refused to anyone else, it is not to be opened up.
+        return (f"Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'; this was {user_name()}): the "
+                "file holds the API token and the PIN, so only that user may read it. If it says the same there, let "
+                "that user read the file (its owner and mode: 'ls -l' on it and the folders above)")
     if NOT_TEXT in error:
         return "Save the file as plain UTF-8 text (docs/kiosk.example.toml shows the form)"
     if NOT_TOML in error:
