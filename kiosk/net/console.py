@@ -132,7 +132,8 @@ def _by_room(mirror: dict) -> tuple:
 def _natural(text: str) -> tuple:
     """``text`` to compare as people read it: its numbers by value ("Room 2" before "Room 10"), its words caseless."""
     parts = _NUMBERS.split(text.casefold())
-    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))  # odd places: the numbers
+    # odd places: the numbers, by length then digits (as int() would, without its 4300-digit limit)
+    return tuple((len(part.lstrip("0")), part.lstrip("0")) if i % 2 else part for i, part in enumerate(parts))
 
 
 def _one_per_mirror(answers: list[tuple[dict, list[dict]]], own_id: str) -> list[tuple[dict, list[dict]]]:

@@ -23,3 +23,17 @@ def test_an_older_mirrors_ack_answer_says_first_only_where_it_can_tell(answer, f
     read = peer_ack_answer(answer)
     assert read.get("first") is first
     assert {k: v for k, v in read.items() if k != "first"} == {k: v for k, v in answer.items() if k != "first"}
+
+
+def test_rooms_sort_as_people_count_them_even_with_absurdly_long_numbers():
+    # A room is text a mirror announces; a number too long for int() (4300 digits) must not make
+    # the associates' overview fail.
+    from kiosk.net.console import _by_room
+
+    def mirror(room, name="m"):
+        return {"room": room, "name": name}
+
+    huge = "9" * 5000
+    rooms = ["Room 10", "", "room 2", f"Room {huge}", "Room 02b", "Room 3", "Fitting 1"]
+    ordered = [m["room"] for m in sorted(map(mirror, rooms), key=_by_room)]
+    assert ordered == ["Fitting 1", "room 2", "Room 02b", "Room 3", "Room 10", f"Room {huge}", ""]
