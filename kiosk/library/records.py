@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from kiosk.library.errors import LibraryError
 from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import CONSENT_BY, CONSENT_GRANTED, CONSENT_STATES
 from kiosk.storage import Database
-from kiosk.storage.files import fsync_dir, give_to_folder_owner
+from kiosk.storage.files import fsync_dir, replace_whole
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -62,17 +61,7 @@ def write(path: Path, row: dict, analysis: dict | None = None, sync_dir: bool = 
     record = {"format": FORMAT, **{name: row.get(name) for name in FIELDS}, "analysis": analysis or {}}
     if notes:
         record["notes"] = [{name: note[name] for name in NOTE_FIELDS} for note in notes]
-    part = path.with_name(path.name + ".part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, MODE)
-    try:
-        os.write(fd, json.dumps(record, separators=(",", ":")).encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    give_to_folder_owner(part)
-    os.replace(part, path)
-    if sync_dir:
-        fsync_dir(path.parent)
+    replace_whole(path, json.dumps(record, separators=(",", ":")).encode("utf-8"), MODE, sync_dir)
 
 
 def remove(path: Path) -> None:

@@ -29,13 +29,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.storage.files import fsync_dir, give_to_folder_owner
+from kiosk.storage.files import replace_whole
 
 _log = logging.getLogger(__name__)
 
@@ -91,18 +90,9 @@ class PinCountFile:
 
     def save(self, kept: KeptCounts) -> bool:
         """Write ``kept`` durably (atomic rename); False when it could not be (logged, never raised)."""
-        part = self.path.with_name(self.path.name + ".part")
         data = json.dumps(to_record(kept, self._wall()), separators=(",", ":")).encode("utf-8")
         try:
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, MODE)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            give_to_folder_owner(part)
-            os.replace(part, self.path)
-            fsync_dir(self.path.parent)
+            replace_whole(self.path, data, MODE)
         except OSError as exc:
             self._save_failed(exc.strerror or str(exc))
             return False

@@ -125,6 +125,26 @@ def _prune(path: Path) -> None:
         _log.info("removed an old damaged copy %s", old.name)
 
 
+def replace_whole(path: Path, data: bytes, mode: int, sync_dir: bool = True) -> None:
+    """Put ``data`` at ``path`` durably and whole: written to ``NAME.part`` (every byte: ``os.write``
+    may write fewer than asked on a nearly full disk), flushed, given to the folder's owner and
+    renamed over ``path``; then the folder flushed unless ``sync_dir`` is False (the caller does it
+    once for many). A crash leaves the old file or the new one, never part of one. Raises ``OSError``."""
+    part = path.with_name(path.name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    give_to_folder_owner(part)
+    os.replace(part, path)
+    if sync_dir:
+        fsync_dir(path.parent)
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -406,3 +407,27 @@ def test_the_default_error_is_a_storage_error(tmp_path):
     (tmp_path / "n.db").mkdir()  # a folder where the file should be
     with pytest.raises(StorageError, match="cannot open the notes"):
         Database(tmp_path / "n.db", Schema(label="the notes", migrations=MIGRATIONS)).open()
+
+
+def test_a_small_file_is_replaced_whole_when_the_disk_takes_a_few_bytes_at_a_time(tmp_path, monkeypatch):
+    # os.write may write fewer bytes than asked (a nearly full disk, a signal): the look's record
+    # and the wrong-PIN counts must still be written whole, not cut off at the first short write.
+    from kiosk.library import records
+    from kiosk.net.pin_counts import KeptCounts, PinCountFile
+    from kiosk.storage.files import replace_whole
+
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+    data = bytes(range(256)) * 40
+    replace_whole(tmp_path / "blob", data, 0o600)
+    assert (tmp_path / "blob").read_bytes() == data
+    assert stat.S_IMODE((tmp_path / "blob").stat().st_mode) == 0o600
+    assert not (tmp_path / "blob.part").exists()
+
+    counts = PinCountFile(tmp_path / "pin-counts.json", wall=lambda: 1_000_000.0)
+    assert counts.save(KeptCounts(day_ages=(30.0, 20.0, 10.0)))
+    assert counts.load() == KeptCounts(day_ages=(30.0, 20.0, 10.0)), counts.problem
+
+    row = {name: None for name in records.FIELDS}
+    records.write(tmp_path / "look.json", {**row, "id": "Ab3xY9abcdefghijKLMN"}, {"turn": {"yaw": [[0.1, 5.0, 0.9]] * 50}})
+    assert json.loads((tmp_path / "look.json").read_text())["analysis"]["turn"]["yaw"] == [[0.1, 5.0, 0.9]] * 50
