@@ -12,7 +12,9 @@ SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself acc
 
 def check_config(ctx: Context) -> list[Result]:
     if ctx.config_error:
-        return [fail("config", f"The configuration is not valid: {ctx.config_error}; the other checks used the built-in defaults.",
+        unread = any(why in ctx.config_error for why in (NOT_FOUND, UNREADABLE, NOT_TEXT))
+        said = "could not be read" if unread else "is not valid"
+        return [fail("config", f"The configuration {said}: {ctx.config_error}; the other checks used the built-in defaults.",
                      _fix_hint(ctx.config_error) + ", then check the file again with 'kiosk config check --config FILE'.")]
     shown = (" The status line is on (display.show_status): shoppers see the camera and screen rates; "
              "set it to false once the mirror is set up.") if ctx.config.display.show_status else ""

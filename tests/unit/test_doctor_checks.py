@@ -471,6 +471,8 @@ def test_an_invalid_configuration_is_fixed_where_its_error_points(tmp_path, toml
         load_config(str(path))
     answer, = check_config(context(tmp_path, config_error=str(raised.value)))
     assert answer.state is State.FAIL and named in answer.sentence, answer.sentence
+    said = "is not valid" if isinstance(toml, str) else "could not be read"  # a missing or binary file is not invalid
+    assert answer.sentence.startswith(f"The configuration {said}: "), answer.sentence
     assert answer.hint.startswith(hint), answer.hint
     assert answer.hint.endswith("then check the file again with 'kiosk config check --config FILE'."), answer.hint
 
