@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,6 @@ tests:
         values: '50e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9 5e9'
       - series: 'kiosk_disk_total_bytes{{{LABELS}}}'
         values: '64e9x20'
-      - series: 'kiosk_camera_frames_total{{{LABELS}}}'
-        values: '9000 9900 60 900 30 800 20 900 1800 2700'
     alert_rule_test:
       - eval_time: 3m
         alertname: MirrorDown
@@ -59,13 +59,6 @@ tests:
             exp_annotations:
               summary: "Mirror Mirror 3 (room 3) has 7.812% of its disk free"
               description: "Below recording.min_free_mb no look is recorded. Lower library.max_age_days or library.max_gb, or replace the SD card."
-      - eval_time: 9m
-        alertname: MirrorRestarting
-        exp_alerts:
-          - exp_labels: {{severity: warning, {LABELS.replace('=', ': ')}}}
-            exp_annotations:
-              summary: "Mirror Mirror 3 (room 3) restarted several times in the last hour"
-              description: "systemd's watchdog restarts the kiosk when it freezes. `journalctl -t smartmirror-kiosk` on the mirror tells why."
   - interval: 1m
     input_series:
       - series: 'kiosk_camera_up{{{LABELS}}}'
@@ -260,16 +253,14 @@ tests:
     return promtool("test", "rules", str(tests))
 
 
-def test_a_headless_serve_raises_no_camera_alert_and_a_mirror_without_pictures_does(tmp_path):
-    from dataclasses import replace
-
-    from kiosk.capture import CameraStatus
+@contextmanager
+def serve_context(tmp_path):
+    """The network part's context of a kiosk without a camera (``kiosk serve``), its database open."""
     from kiosk.config import Config
     from kiosk.net.assist import AssistQueue
     from kiosk.net.auth import Auth
     from kiosk.net.context import NetContext
     from kiosk.net.db import NetworkDatabase
-    from kiosk.net.metrics_text import render_metrics
     from kiosk.net.outbox import Outbox
     from kiosk.net.shares import ShareStore
     from tests.unit.test_net_feed import Stream
@@ -277,15 +268,103 @@ def test_a_headless_serve_raises_no_camera_alert_and_a_mirror_without_pictures_d
     db = NetworkDatabase(tmp_path / "n.sqlite3")
     db.open()
     try:
-        serve = NetContext(config=Config(), mirror_id="s1", auth=Auth("t"), shares=ShareStore(db, 60),
-                           assist=AssistQueue(db), outbox=Outbox(db, None, {}), stream=Stream())  # no camera
-        unplugged = CameraStatus(state="unavailable", reason="camera /dev/video0 is not plugged in", fps=0.0,
-                                 captured=0, dropped=0, reconnects=0, open_failures=9)
-        headless, mirror = render_metrics(serve), render_metrics(replace(serve, camera=lambda: unplugged))
+        yield NetContext(config=Config(), mirror_id="s1", auth=Auth("t"), shares=ShareStore(db, 60),
+                         assist=AssistQueue(db), outbox=Outbox(db, None, {}), stream=Stream())
     finally:
         db.close()
+
+
+def unplugged():
+    """The status of a camera that has never given a frame."""
+    from kiosk.capture import CameraStatus
+
+    return CameraStatus(state="unavailable", reason="camera /dev/video0 is not plugged in", fps=0.0,
+                        captured=0, dropped=0, reconnects=0, open_failures=9)
+
+
+def test_a_headless_serve_raises_no_camera_alert_and_a_mirror_without_pictures_does(tmp_path):
+    from kiosk.net.metrics_text import render_metrics
+
+    with serve_context(tmp_path) as serve:
+        headless, mirror = render_metrics(serve), render_metrics(replace(serve, camera=unplugged))
     assert "kiosk_camera_up 0" in headless.splitlines() and "kiosk_camera_up 0" in mirror.splitlines()
     quiet = camera_down_after_10_minutes(tmp_path, headless, "[]")
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     raised = camera_down_after_10_minutes(tmp_path, mirror, CAMERA_DOWN)
     assert raised.returncode == 0, raised.stdout + raised.stderr
+
+
+def scrapes_of(pages: list[str | None]) -> str:
+    """A ``promtool test rules`` input for one scrape after another of a mirror: the samples of each
+    metrics page, or stale markers where the scrape found no kiosk answering (None)."""
+    samples = [dict(line.split() for line in page.splitlines() if not line.startswith("#") and "{" not in line)
+               if page is not None else {} for page in pages]
+    names = dict.fromkeys(name for scrape in samples for name in scrape)
+    return "\n".join(f"      - series: '{name}{{{LABELS}}}'\n"
+                     f"        values: '{' '.join(scrape.get(name, 'stale') for scrape in samples)}'" for name in names)
+
+
+RESTARTING = f"""
+          - exp_labels: {{severity: warning, {LABELS.replace('=', ': ')}}}
+            exp_annotations:
+              summary: "Mirror Mirror 3 (room 3) restarted several times in the last hour"
+              description: "systemd restarts the kiosk when it freezes or crashes. `journalctl -t smartmirror-kiosk` on the mirror tells why."
+"""
+
+BOOT = 1_700_000_000.0  # the Unix time the mirror first started, in the scenarios below
+
+
+def restarting_verdict(tmp_path, scrape_s: int, lives: list[float | None], eval_time: str, exp_alerts: str):
+    """promtool's verdict on MirrorRestarting's ``exp_alerts`` at ``eval_time`` when Prometheus scrapes
+    every ``scrape_s`` seconds a mirror whose camera never gave a frame, and finds in turn the kiosks
+    started at ``lives`` (None: no kiosk answered)."""
+    from kiosk.net.metrics_text import render_metrics
+
+    with serve_context(tmp_path) as serve:
+        mirror = replace(serve, camera=unplugged)
+        pages = [None if started is None else render_metrics(replace(mirror, started_at=started)) for started in lives]
+    assert all("kiosk_camera_frames_total 0" in page.splitlines() for page in pages if page is not None)
+    tests = tmp_path / "restarting_test.yml"
+    tests.write_text(f"""rule_files:
+  - {DOCS / "smartmirror-alerts.yml"}
+evaluation_interval: {scrape_s}s
+tests:
+  - interval: {scrape_s}s
+    input_series:
+{scrapes_of(pages)}
+    alert_rule_test:
+      - eval_time: {eval_time}
+        alertname: MirrorRestarting
+        exp_alerts: {exp_alerts}""")
+    return promtool("test", "rules", str(tests))
+
+
+def crash_loop_seen_every(scrape_s: int, first_scrape_s: int, minutes: int) -> list[float | None]:
+    """What scrapes every ``scrape_s`` seconds find of a kiosk that restarts every 20 s: each run
+    answers from 3 s after its start until it dies at 15 s (systemd starts the next 5 s later)."""
+    lives = []
+    for at in range(first_scrape_s, first_scrape_s + minutes * 60, scrape_s):
+        started = at - at % 20
+        lives.append(BOOT + started if 3 <= at - started < 15 else None)
+    return lives
+
+
+def test_a_mirror_crash_looping_without_a_single_frame_raises_the_restart_alert(tmp_path):
+    # Every 15 s: two scrapes of a minute find nothing, the other two each find a new run.
+    every_15_s = crash_loop_seen_every(15, 0, 10)
+    assert every_15_s[:8] == [None, None, BOOT + 20, BOOT + 40, None, None, BOOT + 80, BOOT + 100]
+    raised = restarting_verdict(tmp_path, 15, every_15_s, "5m", RESTARTING)
+    assert raised.returncode == 0, raised.stdout + raised.stderr
+    # Every minute: no scrape sees a run twice, two of three runs are never seen at all.
+    every_minute = crash_loop_seen_every(60, 10, 10)
+    assert every_minute[:3] == [BOOT, BOOT + 60, BOOT + 120]
+    raised = restarting_verdict(tmp_path, 60, every_minute, "5m", RESTARTING)
+    assert raised.returncode == 0, raised.stdout + raised.stderr
+
+
+def test_one_restart_or_none_in_an_hour_raises_no_restart_alert(tmp_path):
+    once = [BOOT] * 20 + [None] + [BOOT + 20 * 60 + 30] * 39  # a minute's scrapes: upgraded at 20 min
+    quiet = restarting_verdict(tmp_path, 60, once, "59m", "[]")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    steady = restarting_verdict(tmp_path, 15, [BOOT] * 240, "59m", "[]")
+    assert steady.returncode == 0, steady.stdout + steady.stderr
