@@ -344,6 +344,50 @@ def test_a_tz_in_kiosk_env_naming_the_same_zone_by_another_name_is_not_an_overri
         assert f"TZ={tz} in /etc/smartmirror/kiosk.env overrides the system's time zone" in res.stdout, tz
 
 
+def set_zone(tree: Path, link: str, named: str | None) -> None:
+    """/etc/localtime a link to ``link`` in the zone data, /etc/timezone naming ``named`` (None: no such file)."""
+    (tree / "etc/localtime").unlink(missing_ok=True)
+    (tree / "etc/localtime").symlink_to(f"/usr/share/zoneinfo/{link}")
+    (tree / "etc/timezone").unlink(missing_ok=True)
+    if named is not None:
+        (tree / "etc/timezone").write_text(f"{named}\n")
+        (tree / "etc/timezone").chmod(0o644)
+
+
+def test_the_time_zone_already_set_by_another_of_its_names_is_left_as_it_is(tmp_path):
+    """/etc/localtime linking to US/Eastern gives America/New_York's local time (the same zone file): nothing to change."""
+    if not Path("/usr/share/zoneinfo/US/Eastern").is_file() or not Path("/usr/share/zoneinfo/America/Detroit").is_file():
+        pytest.skip("this machine has no zone data for US/Eastern and America/Detroit (tzdata)")
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--store", "Fifth Avenue")  # read with this machine's zone data
+    for link, named in (("US/Eastern", "US/Eastern"), ("US/Eastern", None), ("America/New_York", "US/Eastern"),
+                        ("US/Eastern", "America/New_York")):
+        set_zone(tree, link, named)
+        before = snapshot(tree)
+        res = provision("--root", str(tree), "--timezone", "America/New_York")
+        assert "set the time zone" not in res.stdout and "nothing changed" in res.stdout, (link, named, res.stdout)
+        assert snapshot(tree) == before
+    # a real difference is still one: Detroit keeps New York's clock today, not its history
+    set_zone(tree, "US/Eastern", "US/Eastern")
+    res = provision("--root", str(tree), "--timezone", "America/Detroit", "--dry-run")
+    assert ("would set the time zone to America/Detroit (was US/Eastern): "
+            "/etc/localtime -> /usr/share/zoneinfo/America/Detroit, /etc/timezone") in res.stdout
+    set_zone(tree, "US/Eastern", "Europe/Paris")  # /etc/timezone, which Debian's tools read, says another zone
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+    assert "would set the time zone to America/New_York (was US/Eastern)" in res.stdout
+
+
+def test_the_tree_s_own_zone_data_tells_an_alias_of_the_zone_asked_for(tmp_path):
+    tree = tree_with_hours(tmp_path)
+    alias(tree, "US/Eastern", "America/New_York")
+    set_zone(tree, "US/Eastern", "US/Eastern")
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run")
+    assert "set the time zone" not in res.stdout, res.stdout
+    res = provision("--root", str(tree), "--timezone", "Europe/Paris", "--dry-run")
+    assert "would set the time zone to Europe/Paris (was US/Eastern)" in res.stdout
+
+
 def failing_zones(tmp_path: Path, ending: str) -> dict:
     """provision's environment with a python3 first on PATH that runs everything but kiosk/doctor/zones.py."""
     real = shutil.which("python3", path=ENV["PATH"])
@@ -372,6 +416,19 @@ def test_a_zone_check_that_cannot_run_is_said_once_not_taken_for_no_tz_or_not_ut
     assert "would set the time zone to America/New_York (was not known)" in res.stdout and "kiosk.env" not in res.stdout
     res = provision("--root", str(tree), "--dry-run", env=env)  # neither "no TZ" nor "UTC" nor "not UTC"
     assert res.stdout.count(said) == 1 and "read as UTC" not in res.stdout, res.stdout
+
+
+def test_a_zone_check_that_cannot_run_still_knows_a_link_to_the_very_zone_asked_for(tmp_path):
+    tree = tree_with_hours(tmp_path)
+    alias(tree, "US/Eastern", "America/New_York")
+    env = failing_zones(tmp_path, "printf 'MemoryError\\n' >&2; exit 1")
+    set_zone(tree, "America/New_York", "America/New_York")
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run", env=env)
+    assert res.stdout.count("could not check the time zone") == 1, res.stdout
+    assert "set the time zone" not in res.stdout, res.stdout
+    set_zone(tree, "US/Eastern", "US/Eastern")  # the same zone, which only the zone files' bytes can tell
+    res = provision("--root", str(tree), "--timezone", "America/New_York", "--dry-run", env=env)
+    assert "would set the time zone to America/New_York (was not known)" in res.stdout
 
 
 def test_a_tree_without_zone_data_is_read_with_this_machines_and_says_so(tmp_path):
