@@ -47,6 +47,7 @@ FILES = {
     "console.js": "text/javascript",  # sign-in, the connection banner, the refresh loop
     "console.css": "text/css",
     "anglemap.js": "text/javascript",  # the mirror's angle → frame mapping, for comparing looks
+    "compare-share.js": "text/javascript",  # "Share as one video": the wait for a rendered comparison's code
     "compare.js": "text/javascript",
 }
 PEER_TIMEOUT_S = 1.5

@@ -5,6 +5,7 @@
 // look (fetched with the console's token, played from a blob URL); one slider sets the shared
 // body angle and every pane seeks to its frame for that angle, found by anglemap.js, the same
 // mapping the mirror uses. Nothing is decoded on the mirror: it only serves files and tracks.
+// "Share as one video" and the wait for its code are compare-share.js's.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -154,30 +155,13 @@
     $("compare-play").textContent = "Turn";
   }
 
-  // -- one rendered video, shared by QR code ----------------------------------------------------
+  // -- one rendered video, shared by QR code (compare-share.js) --------------------------------
 
   async function share() {
-    const status = $("compare-status");
     const button = $("compare-share");
     button.disabled = true;
     try {
-      status.textContent = "The mirror is putting the looks into one video…";
-      let c = await (await api("/api/v1/comparisons", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ look_ids: panes.map((p) => p.id) }),
-      })).json();
-      while (c.state === "queued" || c.state === "rendering") {
-        await new Promise((r) => setTimeout(r, 1000));
-        c = await (await api(`/api/v1/comparisons/${encodeURIComponent(c.id)}`)).json();
-      }
-      if (c.state !== "ready") throw new Error(c.error || c.state);
-      const s = await (await api(`/api/v1/comparisons/${encodeURIComponent(c.id)}/share`, { method: "POST" })).json();
-      status.textContent = "";
-      $("compare-dialog").close();
-      window.consolePage.showShare(s);
-    } catch (err) {
-      // 404: the comparison (or a look) went while it was made: withdrawn consent deletes it too
-      status.textContent = err.status === 404 ? "The video was not made: a look in it is no longer shared (withdrawn or deleted)."
-        : `Could not share: ${err.message}`;
+      await window.compareShare.share(panes.map((p) => p.id));
     } finally {
       button.disabled = false;
     }

@@ -24,7 +24,7 @@ window.consoleApi = (() => {
     document.dispatchEvent(new CustomEvent("console:connection", { detail: true }));
     if (resp.status === 401) {
       document.dispatchEvent(new CustomEvent("console:signed-out"));
-      throw new Error("signed out");
+      throw Object.assign(new Error("signed out"), { signedOut: true });
     }
     if (!resp.ok) {
       let message = `HTTP ${resp.status}`;

@@ -56,11 +56,14 @@
 
   document.addEventListener("console:changed", () => scheduleRefresh(0));  // an action, or the event stream
 
+  // "console:signed-in" tells the other scripts a sign-in is in use (a new one, or one kept over a
+  // reload of the page); compare-share.js picks up the wait for a comparison's code then.
   function start() {
     stream.setLive("connecting…");
     show(true);
     scheduleRefresh(0);
     stream.follow(() => !!token);
+    document.dispatchEvent(new CustomEvent("console:signed-in"));
   }
 
   // "12 hours", "1 minute": how long a sign-in lasted, in words.
@@ -131,6 +134,7 @@
   document.addEventListener("console:signed-out", () => { if (token) signOutLocally(whyEnded()); });
 
   $("sign-out").addEventListener("click", async () => {
+    document.dispatchEvent(new CustomEvent("console:signing-out"));  // the associate leaves: nothing they waited for stays
     try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }
     signOutLocally();
   });

@@ -1,0 +1,141 @@
+"""The console's "Share as one video" waits through a restart of the mirror, and through a reload of its page.
+
+A restart stops a render part-way: the comparison goes back to ``queued`` and the next start
+renders it (``kiosk.compare.jobs``). The console used to give up at the first request the mirror
+did not answer, so the video was made and nobody showed its code. Real headless Chromium against
+the real server, stopped and started again on the same data folder and port.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from kiosk.library import Library
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import PIN, Looks, server_config, start_server, stop_server
+from .test_api_compare import TRACKS, add_look, hold_renders
+from .test_console import SHOWN
+from .test_console_compare import compare_looks, sign_in
+
+pytestmark = pytest.mark.slow
+
+WAITING = "sessionStorage.getItem('smartmirror.console.comparison')"
+QR_SHOWN = "document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0"
+
+
+def text_of(element_id: str) -> str:
+    return f"document.getElementById('{element_id}').textContent"
+
+
+def stopped_once(monkeypatch) -> threading.Event:
+    """The first render holds until the mirror stops it, as a real one stops between frames; the
+    next renders run as usual. Returns the event set when the first one began."""
+    import kiosk.compare.jobs as jobs_module
+    from kiosk.compare.errors import CompareStopped
+
+    began, real = threading.Event(), jobs_module.compare
+
+    def held(*args, stop, **kwargs):
+        if began.is_set():
+            return real(*args, stop=stop, **kwargs)
+        began.set()
+        while not stop():
+            threading.Event().wait(0.02)  # the renderer's own look between frames
+        raise CompareStopped("the mirror is stopping")
+
+    monkeypatch.setattr(jobs_module, "compare", held)
+    return began
+
+
+def mirror_folder(tmp_path: Path) -> tuple[Looks, dict[str, str]]:
+    """A data folder with the ``TRACKS`` looks, for servers started and stopped on it: (looks, ids)."""
+    root = tmp_path / "library"
+    library = Library(root).open()
+    ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
+    library.close()
+    return Looks(root, ids["cw"], ids["private"]), ids
+
+
+def test_the_code_shows_after_the_mirror_restarts_during_the_render(tmp_path, chromium, monkeypatch):
+    began = stopped_once(monkeypatch)
+    looks, ids = mirror_folder(tmp_path)
+    server = start_server(looks, server_config())
+    try:
+        url = server.url
+        sign_in(chromium, url)
+        compare_looks(chromium, ids, "cw", "ccw")
+        chromium.js("document.getElementById('compare-share').click()")
+        assert began.wait(30), "the render did not begin"
+
+        stop_server(server)  # systemctl restart: the render stops part-way, the comparison is queued again
+        server = None
+        said = chromium.wait(f"(() => {{ const t = {text_of('compare-status')}; return t.includes('restarting') ? t : null; }})()",
+                             timeout=20)
+        assert said == "The mirror is restarting; still waiting for the video…"
+        assert chromium.js("document.getElementById('qr-dialog').open") is False
+
+        server = start_server(looks, server_config(port=urlparse(url).port))  # the same folder and address
+        # The restarted mirror knows no sign-in: the console asks for the PIN, and says why it is worth it.
+        chromium.wait(f"{SHOWN}('sign-in-view') && {SHOWN}('sign-in-waiting')", timeout=30)
+        assert chromium.js(text_of("sign-in-error")) == (
+            "The mirror ended this sign-in early (it may have restarted); sign in again.")
+        assert "sign in again to see its code" in chromium.js(text_of("sign-in-waiting"))
+        assert chromium.js(WAITING), "the comparison waited for is kept over the sign-in"
+
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait(QR_SHOWN, timeout=60)
+        link = chromium.js("document.getElementById('qr-link').href")
+        assert link.startswith(url) and "/s/" in link
+        assert httpx.get(link).status_code == 200  # the page a phone opens plays the comparison
+        assert chromium.js(WAITING) is None, "nothing left to wait for"
+        assert chromium.js("document.getElementById('notice').hidden"), "no words of the wait left on the page"
+    finally:
+        if server is not None:
+            stop_server(server)
+
+
+def test_a_reload_of_the_console_picks_the_wait_up_again(tmp_path, chromium, monkeypatch):
+    started, release = hold_renders(monkeypatch)
+    looks, ids = mirror_folder(tmp_path)
+    server = start_server(looks, server_config())
+    try:
+        sign_in(chromium, server.url)
+        compare_looks(chromium, ids, "cw", "ccw")
+        chromium.js("document.getElementById('compare-share').click()")
+        assert started.wait(30), "the render did not begin"
+
+        chromium.open(server.url + "/console")  # the associate reloads the page: still signed in, no dialog open
+        said = chromium.wait(f"{SHOWN}('notice') && {text_of('notice-text')}", timeout=20)
+        assert said == "The comparison video you asked for is still being made; its code will show here."
+        release.set()
+        chromium.wait(QR_SHOWN, timeout=60)
+        assert chromium.js("document.getElementById('notice').hidden"), "the wait's notice went with the wait"
+        assert chromium.js(WAITING) is None
+    finally:
+        release.set()  # the renderer must finish before the server stops
+        stop_server(server)
+
+
+def test_signing_out_ends_the_wait(tmp_path, chromium, monkeypatch):
+    """An associate who signs out on purpose leaves: the next one to sign in on the tablet is not shown their code."""
+    started, release = hold_renders(monkeypatch)
+    looks, ids = mirror_folder(tmp_path)
+    server = start_server(looks, server_config())
+    try:
+        sign_in(chromium, server.url)
+        compare_looks(chromium, ids, "cw", "ccw")
+        chromium.js("document.getElementById('compare-share').click()")
+        assert started.wait(30), "the render did not begin"
+        chromium.wait(WAITING)
+        chromium.js("document.getElementById('sign-out').click()")
+        chromium.wait(f"{SHOWN}('sign-in-view') && {WAITING} === null", timeout=10)
+        assert not chromium.js(f"{SHOWN}('sign-in-waiting')"), "no code promised to whoever signs in next"
+    finally:
+        release.set()
+        stop_server(server)
