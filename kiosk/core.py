@@ -216,8 +216,10 @@ class KioskCore:
         """Show the consent question (once per session; otherwise say the answer stands)."""
         self._call(lambda: self._effects.ask_consent(self._sid()))
 
-    def answer_consent(self, yes: bool, via: str = "touch") -> None:
-        self._call(lambda: self._effects.answer_consent(self._sid(), yes, via))
+    def answer_consent(self, yes: bool, via: str = "touch", wording_version: str | None = None) -> None:
+        """The shopper's yes or no; ``wording_version``: the version of the question the screen
+        showed (None: the one asked now, as for a gesture)."""
+        self._call(lambda: self._effects.answer_consent(self._sid(), yes, via, wording_version))
 
     def on_gesture(self, gesture: str) -> None:
         """A touchless gesture fired (the analysis does this through the bus)."""

@@ -147,8 +147,8 @@ class Effects:
             self._notice("You chose not to keep looks in this visit.", "identity")
         return False
 
-    def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
-        self._parts.identity.answer_consent(session_id, yes, via)
+    def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:
+        self._parts.identity.answer_consent(session_id, yes, via, wording_version)
 
     def prompt_closed(self, answer: str) -> None:
         """The question left the screen: a share waiting for a yes goes ahead, or is dropped."""

@@ -91,7 +91,7 @@ class NoIdentity:
     def reader_changed(self) -> None:
         """No question to reword."""
 
-    def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
+    def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:
         """No question was asked."""
 
     def is_consented(self, session_id: str | None) -> bool:

@@ -56,6 +56,8 @@ class IdentityBridge(CoreListener):
             self._on_tap(event)
         elif isinstance(event, ConsentAsked):
             self._set(offer=event.offer)
+            if event.message:
+                self.flash(event.message)
         elif isinstance(event, ConsentPromptClosed):
             self._set(offer=None)
             if event.message:
@@ -93,7 +95,9 @@ class IdentityBridge(CoreListener):
 
     @Slot(str)
     def answerConsent(self, answer: str) -> None:  # noqa: N802 - QML API
-        self._core.answer_consent(answer == "yes", via="touch")
+        """The shopper's tap, sent with the wording on screen: the core may have reworded the
+        question a moment ago (the card reader lost or back), and the tap answers what was read."""
+        self._core.answer_consent(answer == "yes", via="touch", wording_version=self._offer_field("wording_version", None))
 
     @Slot()
     def forgetMe(self) -> None:  # noqa: N802 - QML API

@@ -294,9 +294,13 @@ class ConsentDesk:
             raise IdentityError("there is no session to answer the consent question for")
         return self._sessions.setdefault(session_id, _Session())
 
+    def in_force(self, wording_version: str) -> bool:
+        """Whether an answer to the question of ``wording_version`` may be recorded (one this desk asks)."""
+        return wording_version in (self.wording.version, self.no_reader.version)
+
     def _check(self, wording_version: str, via: str) -> None:
         in_force = (self.wording.version, self.no_reader.version)
-        if wording_version not in in_force:
+        if not self.in_force(wording_version):
             raise IdentityError(
                 f"the consent text answered (version {wording_version}) is not one in force "
                 f"({' or '.join(in_force)}); show the question again"

@@ -7,18 +7,25 @@ otherwise (a hand held up starts a recording; with the question shown it means y
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError
 from kiosk.events import Event, EventBus
 
+_log = logging.getLogger(__name__)
+
+ASK_AGAIN = "The question changed a moment ago. Please read it again and answer."
+
 
 @dataclass(frozen=True)
 class ConsentAsked(Event):
-    """The consent question is on screen, in this wording (``offer`` is a ``ConsentOffer``)."""
+    """The consent question is on screen, in this wording (``offer`` is a ``ConsentOffer``);
+    ``message``: said beside it ("" for none), when it is shown again after an answer."""
 
     offer: object
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,26 @@ class ConsentPrompt:
             self._offer = offer
         self._bus.emit(ConsentAsked(offer=offer))
 
-    def answer(self, session_id: str | None, yes: bool, via: str = "touch") -> None:
-        """The shopper's yes or no, sent with the wording version they saw."""
+    def answer(self, session_id: str | None, yes: bool, via: str = "touch", wording_version: str | None = None) -> None:
+        """The shopper's yes or no to the question in ``wording_version``, the one the screen showed.
+
+        The question may have been reworded (the card reader lost or back) a moment before the
+        screen showed it: the answer is recorded with the wording the shopper read, not the one
+        asked since. None (a gesture, which cannot tell): the wording asked now. An answer to a
+        wording no longer in force records nothing; the question stays, shown again as asked now.
+        """
         with self._lock:
-            offer, self._offer = self._offer, None
-        if offer is None:
+            offer = self._offer
+            if offer is None:
+                return
+            version = wording_version or offer.wording_version
+            stale = session_id == offer.session_id and not self._desk.in_force(version)
+            if not stale:
+                self._offer = None
+        if stale:
+            _log.info("session %s: consent answer to wording %s, no longer in force; the question is shown again",
+                      offer.session_id, version)
+            self._bus.emit(ConsentAsked(offer=offer, message=ASK_AGAIN))
             return
         if session_id != offer.session_id:
             self._bus.emit(ConsentPromptClosed(answer="", message=""))
@@ -80,10 +102,10 @@ class ConsentPrompt:
         answer = "yes" if yes else "no"
         try:
             if yes:
-                self._desk.accept(session_id, offer.wording_version, via)
+                self._desk.accept(session_id, version, via)
                 message = "Thank you. Your looks from this visit are kept."
             else:
-                self._desk.decline(session_id, offer.wording_version, via)
+                self._desk.decline(session_id, version, via)
                 message = "Understood. Nothing is kept after you leave."
         except KioskError as exc:  # not saved: nothing changed, the shopper may answer again
             answer, message = "", str(exc)

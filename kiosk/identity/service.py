@@ -139,8 +139,9 @@ class Identity:
         """Whether a card can be tapped now: the consent question speaks of the card only then."""
         return self._parts.reader is not None and self._reader_state.state == "connected"
 
-    def answer_consent(self, session_id: str | None, yes: bool, via: str) -> None:
-        self._prompt.answer(session_id, yes, via)
+    def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:
+        """The shopper's answer to the question of ``wording_version`` (None: the one on screen now)."""
+        self._prompt.answer(session_id, yes, via, wording_version)
 
     def is_consented(self, session_id: str | None) -> bool:
         return self._parts.consent.is_consented(session_id)

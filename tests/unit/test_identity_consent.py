@@ -219,6 +219,68 @@ def test_the_question_on_screen_follows_the_card_reader(library, directory):
     assert len(shown()) == 3
 
 
+def test_a_yes_tapped_as_the_question_is_reworded_is_recorded_with_the_words_read(library, directory, tmp_path):
+    """The reader drops a moment before the tap: the screen still showed the question with the
+    card, and the yes sent with that version is recorded with it (and ties a card tapped later)."""
+    from kiosk.identity.prompt import ConsentAsked, ConsentPrompt, ConsentPromptClosed
+
+    bus = EventBus()
+    events = []
+    bus.subscribe(events.append)
+    desk = ConsentDesk(directory, library)
+    prompt = ConsentPrompt(desk, bus)
+    assert prompt.ask("s1", card_reader=True)
+    read = events[-1].offer
+    prompt.reword(card_reader=False)  # the screen has not shown this one yet
+    assert events[-1].offer.wording_version == WORDING_NO_READER.version
+    prompt.answer("s1", True, "touch", read.wording_version)
+    assert isinstance(events[-1], ConsentPromptClosed) and events[-1].answer == "yes"
+    (record,) = directory.consents(session_id="s1")
+    assert record.wording_version == V == read.wording_version
+    # She said yes to "linked to your loyalty card if you tap it": her tap now keeps her looks on it.
+    assert desk.card_tapped("s1", KEYER.key(ANNA_UID)) == STEP_WELCOME
+    assert not [e for e in events if isinstance(e, ConsentAsked) and e.message]
+
+
+def test_a_no_tapped_as_the_question_is_reworded_is_recorded_with_the_words_read(library, directory):
+    from kiosk.identity.prompt import ConsentPrompt
+
+    prompt = ConsentPrompt(ConsentDesk(directory, library), EventBus())
+    assert prompt.ask("s1", card_reader=False)
+    prompt.reword(card_reader=True)
+    prompt.answer("s1", False, "touch", WORDING_NO_READER.version)
+    assert [(r.decision, r.wording_version) for r in directory.consents(session_id="s1")] == [
+        ("declined", WORDING_NO_READER.version)]
+
+
+def test_an_answer_to_a_wording_no_longer_in_force_shows_the_question_again(library, directory):
+    from kiosk.identity.prompt import ASK_AGAIN, ConsentAsked, ConsentPrompt, ConsentPromptClosed
+
+    bus = EventBus()
+    events = []
+    bus.subscribe(events.append)
+    prompt = ConsentPrompt(ConsentDesk(directory, library), bus)
+    assert prompt.ask("s1", card_reader=True)
+    prompt.answer("s1", True, "touch", WORDINGS[0].version)
+    # Nothing recorded, nothing closed: the question stands as asked now, with a plain word why.
+    assert directory.consents() == [] and prompt.pending
+    assert not [e for e in events if isinstance(e, ConsentPromptClosed)]
+    assert isinstance(events[-1], ConsentAsked) and events[-1].message == ASK_AGAIN
+    assert events[-1].offer.wording_version == V
+    prompt.answer("s1", True, "touch", V)
+    assert [r.wording_version for r in directory.consents(session_id="s1")] == [V]
+
+
+def test_a_gesture_answers_the_question_asked_now(library, directory):
+    from kiosk.identity.prompt import ConsentPrompt
+
+    prompt = ConsentPrompt(ConsentDesk(directory, library), EventBus())
+    assert prompt.ask("s1", card_reader=True)
+    prompt.reword(card_reader=False)
+    prompt.answer("s1", True, "gesture")
+    assert [r.wording_version for r in directory.consents(session_id="s1")] == [WORDING_NO_READER.version]
+
+
 def test_identity_end_to_end(library, directory, tmp_path):
     service, reader, session, events = make_service(directory, library)
     reader.listener(ReaderState("connected", "PN532 firmware 1.6 on /dev/pts/3", "pn532"))
