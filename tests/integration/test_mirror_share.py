@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import httpx
 import numpy as np
 import pytest
@@ -29,6 +30,15 @@ def replaying(image: np.ndarray) -> bool:
     return red.sum() > 300
 
 
+def qr_side(image: np.ndarray) -> float:
+    """The side of the QR code on screen in px (its modules, without the quiet zone), 0 if none is found."""
+    found, corners = cv2.QRCodeDetectorAruco().detect(image)
+    if not found or corners is None:
+        return 0.0
+    quad = corners.reshape(-1, 2)
+    return float(np.mean([np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]))
+
+
 def record_a_take(win: MirrorWindow, seconds: float = 1.5, button: tuple[int, int] = RECORD) -> None:
     """Tap record (at ``button``, where this window size has it), hold it ``seconds`` from the
     moment the mirror says it records, tap again."""
@@ -40,27 +50,53 @@ def record_a_take(win: MirrorWindow, seconds: float = 1.5, button: tuple[int, in
     win.touch(*button)
 
 
-def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
+def keep_share_and_scan(display: str, tmp_path, width: int, height: int, record: tuple[int, int],
+                        share: tuple[int, int], replay_up=replaying) -> tuple[str, np.ndarray]:
+    """Record a take, tap Share on its replay (up once ``replay_up`` says so), say yes to the consent
+    question: the URL of the QR code read from the screen like a phone would, and that screen."""
     library = tmp_path / "library"
-    with MirrorWindow(xvfb, tmp_path, W, H, library=library, mirror=False) as win:
-        win.touch(W // 2, 40)
-        win.wait_for(markers_visible, "the camera picture")
-        record_a_take(win)
+    with MirrorWindow(display, tmp_path, width, height, library=library, mirror=False) as win:
+        win.touch(width // 2, 40)
+        win.wait_for(markers_visible, "the camera picture", timeout=60)
+        record_a_take(win, button=record)
         win.wait_until(lambda: list((library / "looks").glob("*.mp4")), "the look in the library")
-        win.wait_for(replaying, "the replay of the new look")
-        win.touch(*SHARE)  # not kept yet: the consent question comes first
+        win.wait_for(replay_up, "the replay of the new look", timeout=60)
+        win.touch(*share)  # not kept yet: the consent question comes first
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question with two answers")
         yes_y = choice_buttons(dialog)[0]
-        win.touch(W // 2, yes_y)
+        win.touch(width // 2, yes_y)
         # After the yes, the QR code appears by itself; decode it from the screen like a phone would.
-        url = ""
+        seen = {"url": ""}
 
         def qr_on_screen(image) -> bool:
-            nonlocal url
-            url = read_qr(image)
-            return url.startswith("http")
+            seen["url"] = read_qr(image)
+            return seen["url"].startswith("http")
 
-        win.wait_for(qr_on_screen, "the QR code", timeout=15)
+        image = win.wait_for(qr_on_screen, "the QR code", timeout=15)
+        cv2.imwrite(str(tmp_path / f"share-{width}x{height}.png"), image)
+        url = seen["url"]
         assert url.startswith("http://127.0.0.1:") and "/s/" in url, f"no QR code on screen:\n{win.log.read_text()}"
         page = httpx.get(url, timeout=10)
         assert page.status_code == 200 and "<video" in page.text
+    return url, image
+
+
+def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
+    _, image = keep_share_and_scan(xvfb, tmp_path, W, H, RECORD, SHARE)
+    # The share sheet's 320 px image in a 640×720 window, its quiet zone around the modules.
+    assert 220 <= qr_side(image) <= 320, qr_side(image)
+
+
+def test_on_a_portrait_mirror_the_qr_code_is_big_enough_to_scan_from_a_step_away(tall_screen, tmp_path):
+    width, height = 1080, 1920
+    # The replay's column (Mirror, Slow, Share, Keep, Delete) is 115 px apart on this screen.
+    x, share_y = width - 49, height // 2 - 19
+
+    def delete_up(image) -> bool:  # its dark red glass, redder than the picture around it
+        box = image[share_y + 230 - 20:share_y + 230 + 20, x - 20:x + 20].astype(int)
+        return int((box[..., 2] - box[..., 1] > 40).sum()) > 300
+
+    _, image = keep_share_and_scan(tall_screen, tmp_path, width, height, (width - 56, height - 80), (x, share_y),
+                                   delete_up)
+    # Half the mirror's width for the image (537 px): the modules about 1.7 times the small window's.
+    assert qr_side(image) >= 380, qr_side(image)

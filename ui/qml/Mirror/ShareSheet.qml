@@ -11,7 +11,9 @@ Dialog {
 
     Image {
         anchors.horizontalCenter: parent.horizontalCenter
-        width: Math.min(parent.width, 320)
+        // A phone scans it from a step away: half the mirror's width on a portrait mirror (no more
+        // than 28 % of its height, so the sheet fits a landscape one), 320 px at the least.
+        width: Math.min(parent.width, Math.max(320, Math.min(sheet.width * 0.5, sheet.height * 0.28)))
         height: width
         source: sheet.studio.shareLink.qr || ""
         smooth: false  // keep the modules sharp for the phone's camera
