@@ -259,6 +259,44 @@ class PanesAtRest:
 # -- driving the window ---------------------------------------------------------------------------
 
 
+def grow(height: int) -> float:
+    """How much the tray and the pick bar grow on a window ``height`` px tall: as the dialogs' type
+    (1.5 % of the height over its 18 px floor), 1 on small windows."""
+    return max(1.0, height * 0.015 / 18)
+
+
+def tray_thumbs(height: int, count: int) -> list[tuple[int, int]]:
+    """Centres of the tray's first ``count`` thumbnails (90×120 px, 10 apart, 16 px from the corner, grown)."""
+    g = grow(height)
+    return [(round(16 + (45 + i * 100) * g), round(height - 16 - 60 * g)) for i in range(count)]
+
+
+def compare_button(height: int) -> tuple[int, int]:
+    """"Compare": a 64 px round button with its label, 16 px above the tray on the left."""
+    return 16 + 32, round(height - 16 - 120 * grow(height) - 16 - 6 - 17 - 32)
+
+
+GOLD = (42, 154, 184)  # the "Side by side" button, lit once two looks are picked
+
+
+def side_by_side(image: np.ndarray) -> tuple[int, int]:
+    """(height of the lit "Side by side" button, height of the ink of its words) in px."""
+    mask = np.all(np.abs(image.astype(int) - GOLD) <= 12, axis=2).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    # The widest gold area that is wider than tall: the button (a picked look's figure may be golden).
+    x, y, w, h, _ = max((s for s in stats[1:] if s[2] > 1.5 * s[3]), key=lambda s: s[2])
+    middle = image[y:y + h, x + w // 5:x + w * 4 // 5]  # clear of the rounded corners
+    ink = np.nonzero((middle.max(axis=2) < 90).sum(axis=1))[0]
+    return int(h), int(ink[-1] - ink[0] + 1) if len(ink) else 0
+
+
+def picked_thumb_height(image: np.ndarray) -> int:
+    """The height in px of the tallest picked thumbnail in the tray (its #ffd060 frame)."""
+    mask = np.all(np.abs(image.astype(int) - (96, 208, 255)) <= 16, axis=2).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    return int(max(s[3] for s in stats[1:]))
+
+
 def xdo(win: MirrorWindow, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=ui_env(win.display), check=True)
 
@@ -275,22 +313,22 @@ def open_comparison(win: MirrorWindow, sim, count: int, width: int, height: int,
     if seen is not None:
         seen["dialog"] = dialog
     win.touch(width // 2, choice_buttons(dialog)[0])  # yes: the card's kept looks join the tray
-    tray_y = height - 16 - 60
-    thumbs = [(16 + 45 + i * 100, tray_y) for i in range(count)]
+    thumbs = tray_thumbs(height, count)
 
     def tray_full(image) -> bool:
         return all(figure_mask(image[y - 40 : y + 40, x - 35 : x + 35]).sum() > 400 for x, y in thumbs)
 
     win.wait_for(tray_full, f"{count} kept looks in the tray")
-    win.touch(16 + 32, height - 16 - 120 - 16 - 6 - 17 - 32)  # "Compare", above the tray on the left
+    win.touch(*compare_button(height))
     time.sleep(0.8)
     for x, y in thumbs:
         win.touch(x, y)
         time.sleep(0.4)
-    gold = (42, 154, 184)  # the "Side by side" button, lit once two looks are picked
-    shot = win.wait_for(lambda im: _centroid(im, gold) is not None, "the Side by side button")
+    shot = win.wait_for(lambda im: _centroid(im, GOLD) is not None, "the Side by side button")
     cv2.imwrite(str(win.log.parent / "picking.png"), shot)
-    win.touch(*_centroid(shot, gold))
+    if seen is not None:
+        seen["picking"] = shot
+    win.touch(*_centroid(shot, GOLD))
     seen = {}
 
     def shown(image) -> bool:
@@ -400,8 +438,9 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
     link, sim = reader
     library = kept_library(tmp_path, clips, 4)
     width, height = 1080, 1920
+    seen = {}
     with window(tall_screen, tmp_path, library, link, width, height) as win:
-        open_comparison(win, sim, 4, width, height)
+        open_comparison(win, sim, 4, width, height, seen)
         time.sleep(2.0)
         shot = win.grab()
         cv2.imwrite(str(tmp_path / "compare-1080x1920.png"), shot)
@@ -413,6 +452,12 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
         assert all(white_text(shot, box) > 300 for box in boxes)
         angles = [body_angle(shot, box) for box in boxes]
         assert max(gap(angles[0], a) for a in angles) <= 25.0, angles
+    # The pick bar's words grow with the screen, like the dialogs' (28.8 px type, a 77 px button),
+    # and the tray's thumbnails with them.
+    cv2.imwrite(str(tmp_path / "picking-1080x1920.png"), seen["picking"])
+    button, words = side_by_side(seen["picking"])
+    assert button >= 72 and words >= 24, (button, words)
+    assert picked_thumb_height(seen["picking"]) >= 180, "the tray's thumbnails grow too (192 px)"
 
 
 def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_screen, tmp_path, clips, reader):
@@ -438,6 +483,10 @@ def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_sc
         assert dial_body(shot, width) == 0
         assert 0 < hint_width(shot, height) < 150, "the hint offers a swiped hand this mirror does not see"
     assert hands_free_rows(seen["dialog"], width) == 0, "the consent question offers hands-free answers"
+    # A 540×960 window keeps the pick bar and the tray as they were: 17 px type on a 48 px button.
+    button, words = side_by_side(seen["picking"])
+    assert 46 <= button <= 50 and words <= 20, (button, words)
+    assert 118 <= picked_thumb_height(seen["picking"]) <= 122, "the tray's thumbnails stay 120 px tall"
     assert "comparing 2 looks (time, time)" in win.log.read_text()
 
 
@@ -467,17 +516,15 @@ def test_three_looks_one_damaged_part_way_says_so_and_the_others_turn(tall_scree
         sim.stdin.flush()
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
         win.touch(width // 2, choice_buttons(dialog)[0])
-        tray_y = height - 16 - 60
-        thumbs = [(16 + 45 + i * 100, tray_y) for i in range(3)]
+        thumbs = tray_thumbs(height, 3)
         win.wait_for(lambda im: all(figure_mask(im[y - 40 : y + 40, x - 35 : x + 35]).sum() > 400 for x, y in thumbs),
                      "3 kept looks in the tray")
-        win.touch(16 + 32, height - 16 - 120 - 16 - 6 - 17 - 32)
+        win.touch(*compare_button(height))
         time.sleep(0.8)
         for x, y in thumbs:
             win.touch(x, y)
             time.sleep(0.4)
-        gold = (42, 154, 184)
-        win.touch(*_centroid(win.wait_for(lambda im: _centroid(im, gold) is not None, "the Side by side button"), gold))
+        win.touch(*_centroid(win.wait_for(lambda im: _centroid(im, GOLD) is not None, "the Side by side button"), GOLD))
 
         def said(image) -> bool:
             return len(find_panes(image)) == 2 and _centroid(image, message, tol=30) is not None

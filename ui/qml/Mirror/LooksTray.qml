@@ -10,10 +10,14 @@ ListView {
 
     required property StudioBridge studio
     required property CompareBridge compare
+    // The thumbnails, their marks and the pick numbers grow with the screen as the dialogs' type
+    // does (1.5 % of the window's height over its 18 px floor): a finger finds them on a portrait
+    // mirror, and small windows keep the tray as it was.
+    readonly property real grow: Math.max(1, Window.height * 0.015 / 18)
 
     orientation: ListView.Horizontal
-    spacing: 10
-    height: 120
+    spacing: 10 * grow
+    height: 120 * grow
     model: studio.looks
     clip: true
 
@@ -26,20 +30,20 @@ ListView {
         required property bool kept
         readonly property int pickNumber: tray.compare.picks.indexOf(lookId) + 1
 
-        width: 90
+        width: 90 * tray.grow
         height: tray.height
-        radius: 8
+        radius: 8 * tray.grow
         color: "#202020"
         border.width: pickNumber > 0 || lookId === tray.studio.replayId ? 3 : 1
         border.color: pickNumber > 0 ? "#ffd060" : (lookId === tray.studio.replayId ? "white" : "#60ffffff")
 
         Image {
             anchors.fill: parent
-            anchors.margins: 4
+            anchors.margins: 4 * tray.grow
             source: parent.posterUrl
             fillMode: Image.PreserveAspectCrop
             asynchronous: true
-            sourceSize.width: 180
+            sourceSize.width: 180 * tray.grow
             opacity: tray.compare.picking && thumb.pickNumber === 0 ? 0.6 : 1
         }
         Rectangle {  // the look's length, on a dark pill: readable over a white studio wall
@@ -62,21 +66,21 @@ ListView {
             visible: thumb.kept
             anchors.bottom: parent.bottom
             anchors.left: parent.left
-            anchors.margins: 6
+            anchors.margins: 6 * tray.grow
             color: "#ff8090"
             style: Text.Outline
             styleColor: "#a0000000"
-            font.pixelSize: 14
+            font.pixelSize: 14 * tray.grow
             text: "♥"
         }
         Rectangle {  // picking: an empty ring to tap, or the look's number in the comparison
             visible: tray.compare.picking
             anchors.top: parent.top
             anchors.right: parent.right
-            anchors.margins: 6
-            width: 30
-            height: 30
-            radius: 15
+            anchors.margins: 6 * tray.grow
+            width: 30 * tray.grow
+            height: width
+            radius: width / 2
             color: thumb.pickNumber > 0 ? "#ffd060" : "#80000000"
             border.color: "white"
             border.width: 2
@@ -84,7 +88,7 @@ ListView {
                 anchors.centerIn: parent
                 visible: thumb.pickNumber > 0
                 color: "black"
-                font.pixelSize: 16
+                font.pixelSize: 16 * tray.grow
                 font.weight: Font.Bold
                 text: thumb.pickNumber
             }
