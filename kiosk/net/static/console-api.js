@@ -6,16 +6,38 @@ window.consoleApi = (() => {
 
   const LOST = "the connection to the mirror is lost";
 
+  // How long the mirror has to start answering a request. A mirror that hangs, or that went off
+  // the Wi-Fi without a word, never refuses the connection: without this the request would wait
+  // for many minutes, and the console would go on showing its last lists as current, "live".
+  const ANSWER_MS = 10000;
+
+  // fetch(), given up as unanswered after ANSWER_MS without the answer's headers (its body, a
+  // video, may take longer); the caller's own signal (options.signal) still aborts it.
+  async function fetchAnswered(path, options) {
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), ANSWER_MS);
+    const caller = options.signal;
+    if (caller) caller.addEventListener("abort", () => giveUp.abort(), { once: true });
+    try {
+      return await fetch(path, Object.assign({}, options, { signal: giveUp.signal }));
+    } catch (err) {
+      if (caller && caller.aborted) throw err;  // the caller's abort, not the mirror's silence
+      throw Object.assign(new Error("no answer"), { unanswered: true });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   // A request to the mirror that served the page, with the sign-in's token. A 401 means the
   // session is over (expired, or signed out elsewhere): "console:signed-out" tells console.js,
   // which signs out, closes any open dialog and asks for the PIN again. A request that gets no
-  // answer at all fails with plain words (never the browser's "Failed to fetch") and
-  // "console:connection" tells console.js whether the mirror answers.
+  // answer at all, or none in ANSWER_MS, fails with plain words (never the browser's "Failed to
+  // fetch") and "console:connection" tells console.js whether the mirror answers.
   async function api(path, options = {}) {
     const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` });
     let resp;
     try {
-      resp = await fetch(path, Object.assign({}, options, { headers }));
+      resp = await fetchAnswered(path, Object.assign({}, options, { headers }));
     } catch (err) {
       if (err.name === "AbortError") throw err;
       document.dispatchEvent(new CustomEvent("console:connection", { detail: false }));

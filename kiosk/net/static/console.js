@@ -28,6 +28,9 @@
   function setConnected(up) {
     if (up === connected) return;
     connected = up;
+    // A mirror that stopped answering keeps the event stream's connection open without a word:
+    // the pill says "offline" at once, and the stream starts over (live again once it is back).
+    if (!connected) { stream.setLive("offline"); stream.stop(); }
     $("connection").hidden = connected;
     document.body.classList.toggle("disconnected", !connected);
     $("queue-empty").textContent = connected ? "Nobody is waiting for help." : "Can't tell who is waiting while the connection is lost.";

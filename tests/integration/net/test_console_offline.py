@@ -103,3 +103,25 @@ def test_when_the_mirror_goes_away_the_console_says_so_in_plain_words(recorded_l
     finally:
         if not stopped:
             stop_server(server)
+
+
+def test_a_mirror_that_hangs_is_said_to_be_lost_too(recorded_library, tmp_path, chromium):
+    """A mirror that freezes (or drops off the Wi-Fi) refuses nothing: its connections just stay silent.
+    The console must not go on showing its last lists as current and "live" for minutes."""
+    proc, url = _serve(tmp_path, copy_library(recorded_library, tmp_path / "lib").root, "Mirror Left", "1")
+    try:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                      mobile=False)
+        sign_in(chromium, url)
+        chromium.wait(f"!!document.querySelector('#looks li.look[data-id=\"{recorded_library.consented}\"]')"
+                      " && document.getElementById('live').textContent === 'live'", timeout=20)
+        proc.send_signal(signal.SIGSTOP)  # hung: the kernel still takes connections, nobody answers them
+        chromium.wait(f"{SHOWN}('connection') && document.body.classList.contains('disconnected')", timeout=30)
+        assert chromium.js("document.getElementById('live').textContent") == "offline", "not 'live' while nothing answers"
+        (tmp_path / "console-hung-mirror.png").write_bytes(screenshot(chromium))
+        proc.send_signal(signal.SIGCONT)
+        chromium.wait(f"!{SHOWN}('connection') && document.getElementById('live').textContent === 'live'", timeout=30)
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
