@@ -23,6 +23,22 @@ window.compareShare = (() => {
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+  // When each look on the console's list was recorded (console-looks.js says, "console:looks"): the
+  // mirror's reason for a failed video names a look by its id, or its file's path; an associate knows it by its time.
+  const recorded = new Map();
+  document.addEventListener("console:looks", (event) => {
+    for (const look of event.detail.looks) recorded.set(look.id, look.created);
+  });
+
+  // The mirror's reason, with every look it names (by id, or by a path to one of its files) said as
+  // "the look recorded at 14:02"; a look no longer listed is "a look". Never an id, nor the name of a
+  // programming error (kiosk/compare/jobs.py), on the page.
+  function plainReason(error) {
+    if (/^rendering failed \(\w+\)$/.test(error)) return "the mirror ran into a problem; try again, and tell IT if it happens again";
+    const named = (id) => (recorded.has(id) ? `the look recorded at ${window.consolePage.clock(recorded.get(id))}` : "a look");
+    return error.replace(/(?:\S*\/)?([A-Za-z0-9_][A-Za-z0-9_-]{20,})(?:\.[\w.]+)?/g, (_, id) => named(id));
+  }
+
   // The comparison waited for, unless asked for more than KEPT_MS ago: the mirror no longer renders it either.
   function waitingFor() {
     let wanted = null;
@@ -74,7 +90,10 @@ window.compareShare = (() => {
   // One look at the comparison: its share link once it is ready, else null (still queued or rendering).
   async function look(id) {
     const c = await (await api(`/api/v1/comparisons/${encodeURIComponent(id)}`)).json();
-    if (c.state === "failed") throw new Error(c.error || c.state);
+    if (c.state === "failed") {
+      throw Object.assign(new Error(c.error || c.state),
+        { sentence: c.error ? `The video could not be made: ${plainReason(c.error)}.` : "The video could not be made." });
+    }
     if (c.state !== "ready") return null;
     return (await api(`/api/v1/comparisons/${encodeURIComponent(id)}/share`, { method: "POST" })).json();
   }

@@ -78,7 +78,7 @@
     const built = turn.yaw.length ? AngleMaps.buildAngleMap(turn.yaw, turn.turn) : { reason: turn.unaligned_reason };
     const map = built.reason ? null : built;
     const hint = el("div", { class: "hint" });
-    const when = new Date(look.created * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const when = window.consolePage.clock(look.created);  // as the looks list and the share's reasons say it
     const figure = el("figure", { class: "compare-pane", "data-id": look.id }, video, el("figcaption", {}, el("strong", { textContent: when }), hint));
     const pane = { id: look.id, video, map, figure, hint, expected: 0, duration: look.duration_s,
       start: turn.turn ? turn.turn.start_s : 0, reason: map ? "" : `Plays by time: ${built.reason}` };

@@ -236,3 +236,25 @@ def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
         assert link.startswith(url) and "/s/" in link
         assert chromium.js("document.getElementById('qr-expiry').textContent").startswith("Works until ")
         assert httpx.get(link).status_code == 200  # the page a phone opens
+
+
+def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp_path, chromium):
+    """The mirror cannot make the video (no person in one of the looks): the console says which look
+    by when it was recorded, as the panes do, not by the look's id the mirror's reason gives."""
+    from .test_api_compare import add_look as add_tracked_look
+
+    with serving(tmp_path) as (url, ids, library, _):
+        empty = add_tracked_look(library, "empty", tmp_path, tracked=False)  # a counting video: nobody in it
+        sign_in_ids = {**ids, "empty": empty}
+        chromium.open(url + "/console")
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 4", timeout=20)
+        compare_looks(chromium, sign_in_ids, "cw", "empty")
+        chromium.js("document.getElementById('compare-share').click()")
+        status = chromium.wait("(t => /could not|not made/i.test(t) && t)(document.getElementById('compare-status').textContent)",
+                               timeout=60)
+        when = chromium.js(f"{PANES}.find(f => f.dataset.id === '{empty}').querySelector('strong').textContent")
+        assert empty not in status and "/" not in status, status
+        assert status.startswith("The video could not be made: the look recorded at ") and "shows no person" in status, status
+        assert when in status, (when, status)
+        assert chromium.js("document.getElementById('qr-dialog').open") is False
