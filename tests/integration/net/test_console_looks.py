@@ -118,3 +118,26 @@ def test_a_look_that_grows_older_than_the_list_keeps_playing(server, chromium):
     chromium.wait(f"!{item}", timeout=20)  # older than the window now: off the list
     assert chromium.js(f"{VIDEO}.getAttribute('src') || ''").startswith("blob:")
     assert "no longer shared" not in chromium.js("document.getElementById('video-status').textContent")
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (820, 1180)])
+def test_the_compare_button_stays_in_sight_once_looks_are_ticked(server, chromium, width, height):
+    """A busy visit's looks run far below the screen: "Compare 2 looks" under the last one would be out of
+    sight when the associate ticks the first two. It stays at the screen's foot, clear of the header."""
+    now = time.time()
+    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
+    sign_in(chromium, server.url, width, height)
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    button = "document.getElementById('compare-open').getBoundingClientRect()"
+    assert chromium.js(f"{button}.top") > chromium.js("innerHeight"), "the list is not long enough to test this"
+    for look_id in looks[:2]:
+        chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
+    chromium.wait("document.getElementById('compare-open').textContent === 'Compare 2 looks'")
+    chromium.js(f"document.querySelector('#looks li.look[data-id=\"{looks[1]}\"]').scrollIntoView({{block: 'center'}})")
+    header = chromium.js("document.querySelector('header').getBoundingClientRect().bottom")
+    top, bottom = chromium.js(f"(r => [r.top, r.bottom])({button})")
+    assert header <= top and bottom <= chromium.js("innerHeight"), (header, top, bottom)
+    # at the end of the list it sits in its own place, under the last look, covering none of it
+    chromium.js("window.scrollTo(0, document.documentElement.scrollHeight)")
+    last = chromium.js("[...document.querySelectorAll('#looks li.look')].pop().getBoundingClientRect().bottom")
+    assert chromium.js(f"{button}.top") >= last
