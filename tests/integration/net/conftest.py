@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -23,8 +24,11 @@ from kiosk.events import EventBus
 from kiosk.library import Library
 
 TOKEN = "test-token-0123456789abcdef-0123456789abcdef"
-#: The store secret every test mirror holds (a copy of the library takes it along).
-STORE_SECRET = "5f" * 32
+#: The store secret every test mirror of this test run holds (a copy of the library takes it
+#: along). Drawn afresh for each run: loopback mDNS is the whole machine's, and a mirror another
+#: test run announces at the same time would otherwise prove itself one of this store's and be
+#: listed with these (the console's overview, the wrong-PIN reports, the hello round).
+STORE_SECRET = secrets.token_hex(32)
 PIN = "482913"
 SOURCE = "synthetic:?width=640&height=360&fps=30"
 
