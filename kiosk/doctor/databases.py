@@ -69,6 +69,12 @@ def damaged(ctx: Context, check_id: str) -> bool:
 
 
 def _check(check_id: str, label: str, path: Path, schema) -> Result:
+    from kiosk.doctor.storage import AS_KIOSK_USER_HINT, closed_to_user, user_name
+
+    why = closed_to_user(path)
+    if why:  # not a fault of the file: the kiosk's user reads it
+        return fail(check_id, f"{label.capitalize()} {path} cannot be checked: it {why} ({user_name()}).",
+                    AS_KIOSK_USER_HINT)
     if not path.exists():
         return ok(check_id, f"{label.capitalize()} ({path}) does not exist yet; the kiosk creates it when it first needs it.")
     try:

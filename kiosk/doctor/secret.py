@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
-from kiosk.doctor.storage import user_name
+from kiosk.doctor.storage import AS_KIOSK_USER_HINT, user_name
 
 COPY_HINT = ("Copy /etc/smartmirror/store-secret from another mirror of the store (the Ansible play does), owned by the "
              "kiosk's user and readable by it alone ('chown mirror: FILE; chmod 600 FILE'), then restart the kiosk; "
@@ -51,6 +51,4 @@ def check_store_secret(ctx: Context) -> Result:
 
 def _not_readable(path: Path, why: str) -> Result:
     """This user cannot read it; the kiosk's user may well (0600, its own), which says nothing yet."""
-    return fail("store-secret", f"The store secret {path} cannot be checked: {why} ({user_name()}).",
-                "Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
-                "there, give the file to that user ('chown mirror: FILE; chmod 600 FILE') and restart the kiosk.")
+    return fail("store-secret", f"The store secret {path} cannot be checked: {why} ({user_name()}).", AS_KIOSK_USER_HINT)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
 from kiosk.words import count, mebibytes
 
+AS_KIOSK_USER_HINT = ("Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
+                      "there, give the file to that user ('chown mirror: FILE; chmod 600 FILE') and restart the kiosk.")
 RECOVER_HINT = ("Stop the kiosk and run 'kiosk looks recover' (the kiosk also does it at every start): it finishes "
                 "or removes left-behind takes and puts rows and files back in step.")
 
@@ -65,6 +68,10 @@ def check_library(ctx: Context) -> Result:
     from kiosk.library.layout import LibraryLayout, valid_id
 
     layout = LibraryLayout(ctx.data_dir)
+    why = closed_to_user(layout.db)
+    if why:
+        return warning("library", f"The look library was not checked: its database {why} ({user_name()}).",
+                       AS_KIOSK_USER_HINT)
     if damaged(ctx, "db-looks"):
         return warning("library", "The library's consistency was not checked: its database is damaged (see above).",
                        "Restart the kiosk to rebuild it, then run 'kiosk doctor' again.")
@@ -117,6 +124,23 @@ def _read_only_mount(path: Path) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def closed_to_user(path: Path) -> str:
+    """Why this user cannot read ``path``, or "" (readable, or missing: other words say that).
+
+    The usual cause is the doctor run by an admin rather than the kiosk's user: provision makes the
+    data folder 0750 and the databases and secrets 0600, the kiosk's user's alone.
+    """
+    try:
+        found = path.stat()
+    except PermissionError:
+        return "is in a folder closed to this user"
+    except OSError:
+        return ""
+    if stat.S_ISREG(found.st_mode) and not os.access(path, os.R_OK):
+        return "is not readable by this user"
+    return ""
 
 
 def user_name() -> str:

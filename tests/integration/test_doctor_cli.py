@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,10 +36,10 @@ def write_config(tmp_path: Path, port: int, source: str = "synthetic:?width=320&
     return path
 
 
-def doctor(config: Path, display: str | None, *extra: str) -> tuple[int, dict]:
+def doctor(config: Path, display: str | None, *extra: str, prefix: tuple[str, ...] = ()) -> tuple[int, dict]:
     env = ui_env(display) if display else {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("KIOSK_API_TOKEN", None)
-    done = subprocess.run(KIOSK + ["doctor", "--json", "--config", str(config), "--camera-seconds", "2", *extra],
+    done = subprocess.run([*prefix, *KIOSK, "doctor", "--json", "--config", str(config), "--camera-seconds", "2", *extra],
                           capture_output=True, text=True, timeout=180, env=env)
     assert "Traceback" not in done.stderr, done.stderr
     report = json.loads(done.stdout)  # stdout is the JSON object alone
@@ -155,3 +156,36 @@ def test_a_running_kiosk_is_asked_not_disturbed(tmp_path, free_port):
     finally:
         serve.terminate()
         serve.wait(20)
+
+
+# root, less the capabilities that let it read any file: the kernel then checks permissions for
+# it as for an admin who is not the kiosk's user (the interpreter under /root stays readable)
+AS_ANOTHER_USER = ("setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search")
+
+
+@pytest.mark.parametrize("closed", ["folder", "file"])
+def test_a_data_folder_closed_to_the_doctors_user_is_checked_as_the_kiosks_user(tmp_path, free_port, closed):
+    """An admin running 'kiosk doctor' without 'sudo -u mirror' on a provisioned mirror (data folder
+    0750, databases 0600, the kiosk's own): each database says to run it as the kiosk's user, not
+    that a check broke or that the file should be opened up."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("dropping root's file capabilities needs root and setpriv")
+    config = write_config(tmp_path, free_port)
+    data = tmp_path / "data"
+    with Library(data) as library:
+        add(library, session=None, consent_by="operator")
+    for path in (data, *data.rglob("*")):
+        os.chown(path, 65534, 65534)
+    (data / "looks.db").chmod(0o600)
+    data.chmod(0o700 if closed == "folder" else 0o755)
+    before = tree(data)
+    code, checks = doctor(config, None, prefix=AS_ANOTHER_USER)
+    assert code == 1
+    why = "is in a folder closed to this user" if closed == "folder" else "is not readable by this user"
+    looks = checks["db-looks"]
+    assert looks["state"] == "fail" and f"{data / 'looks.db'} cannot be checked: it {why} (root)" in looks["sentence"], looks
+    assert looks["hint"].startswith("Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor')"), looks
+    library = checks["library"]
+    assert library["state"] == "warning" and f"its database {why}" in library["sentence"], library
+    assert not [c for c in checks.values() if "check itself failed" in c["sentence"]], checks
+    assert tree(data) == before
