@@ -17,6 +17,7 @@ import sys
 from kiosk import __version__
 from kiosk.errors import KioskError
 from kiosk.log import install_thread_hook, setup_logging
+from kiosk.users import refused_file, user_name, whose
 
 _log = logging.getLogger("kiosk")
 
@@ -35,6 +36,23 @@ def _dash_id_hint(argv: list[str]) -> str:
     before = argv[: argv.index("--")] if "--" in argv else argv
     dashed = [a for a in before if a.startswith("-") and not a.startswith("--") and len(a) >= 16]
     return f"; an id that begins with '-' goes after '--', as in: … -- {dashed[0]}" if dashed else ""
+
+
+def _wrong_user_hint(exc: BaseException, args: argparse.Namespace) -> str:
+    """Whom to run the command as when a file was refused to this user: the mirror's files are the
+    kiosk's user's (provision makes the data folder 0750 and the configuration 0640 root:mirror)."""
+    refused = refused_file(exc)
+    owner = whose(refused.filename) if refused is not None else ""
+    if not owner:
+        return ""
+    return f"; it is for the user {owner} (this is {user_name()}): run the command as that user, 'sudo -u {owner} {_command(args)}'"
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command and its action as typed, e.g. ``kiosk looks list`` (never its arguments: a card number)."""
+    words = ["kiosk", args.command]
+    action = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    return " ".join(words + ([action] if isinstance(action, str) else [])) + " …"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,13 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KioskError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+        print(f"kiosk: {exc}{_wrong_user_hint(exc, args)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # last resort: one sentence, traceback only when asked for
+        refused = refused_file(exc)
+        if refused is not None:  # a file of the mirror's, refused to whoever ran the command
+            print(f"kiosk: {refused.filename}: {refused.strerror}{_wrong_user_hint(exc, args)}", file=sys.stderr)
+            return 1
         _log.debug("unexpected error", exc_info=True)
         if args.verbose:
             import traceback

@@ -16,6 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FOOTAGE = Path(os.environ.get("KIOSK_FOOTAGE", ROOT.parent / "shared" / "footage"))
 PYTHON = sys.executable
+# root, less the capabilities that let it read any file: the kernel then checks permissions for it
+# as for an admin who is not the kiosk's user (the interpreter under /root stays readable)
+AS_ANOTHER_USER = ("setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search")
 
 
 def pytest_configure(config):

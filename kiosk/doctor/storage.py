@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
+from kiosk.users import user_name  # noqa: F401 - the doctor's other checks import it from here
 from kiosk.words import count, mebibytes
 
 AS_KIOSK_USER_HINT = ("Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "
@@ -141,13 +142,3 @@ def closed_to_user(path: Path) -> str:
     if stat.S_ISREG(found.st_mode) and not os.access(path, os.R_OK):
         return "is not readable by this user"
     return ""
-
-
-def user_name() -> str:
-    """Who runs the doctor, by name (or uid)."""
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return str(os.geteuid())

@@ -16,7 +16,7 @@ import pytest
 
 from kiosk.library import Library
 from kiosk.wiring import build_reader_sim
-from tests.conftest import ui_env
+from tests.conftest import AS_ANOTHER_USER, ui_env
 from tests.unit.test_library_looks import add
 
 pytestmark = [pytest.mark.slow]
@@ -157,10 +157,6 @@ def test_a_running_kiosk_is_asked_not_disturbed(tmp_path, free_port):
         serve.terminate()
         serve.wait(20)
 
-
-# root, less the capabilities that let it read any file: the kernel then checks permissions for
-# it as for an admin who is not the kiosk's user (the interpreter under /root stays readable)
-AS_ANOTHER_USER = ("setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search")
 
 
 @pytest.mark.parametrize("closed", ["folder", "file"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import pytest
 
 from kiosk.library import Library
 from kiosk.recording.take import finish
+from kiosk.users import user_name
+from tests.conftest import AS_ANOTHER_USER, PYTHON
 from tests.integration.test_record_media import assert_playable_mp4, kiosk, library_state
 from tests.unit.test_recording_recovery import crashed_take, json_meta
 
@@ -136,6 +140,30 @@ def test_missing_library_is_one_sentence(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == f"kiosk: there is no look library in {tmp_path / 'nowhere'}"
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("closed", ["folder", "file"])
+def test_a_library_closed_to_this_user_names_whom_to_run_it_as(lib, closed):
+    """An admin's own account on a provisioned mirror (the data folder 0750, looks.db 0600, the
+    kiosk's user's): one sentence saying to run the command as that user, not "unexpected error"."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("dropping root's file capabilities needs root and setpriv")
+    for path in (lib, *lib.rglob("*")):
+        os.chown(path, 65534, 65534)
+    (lib / "looks.db").chmod(0o600)
+    lib.chmod(0o700 if closed == "folder" else 0o755)
+    before = library_state(lib)
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
+    result = subprocess.run([*AS_ANOTHER_USER, PYTHON, "-m", "kiosk", "looks", "list", "--library", str(lib)],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unexpected error" not in lines[0], result.stderr
+    owner = user_name(65534)
+    assert lines[0].startswith("kiosk: ") and str(lib) in lines[0] and "Permission denied" in lines[0], lines
+    assert lines[0].endswith(f"it is for the user {owner} (this is root): run the command as that user, "
+                             f"'sudo -u {owner} kiosk looks list …'"), lines
+    assert library_state(lib) == before
 
 
 # -- a damaged looks.db -----------------------------------------------------------------------------
