@@ -13,6 +13,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+from collections.abc import Callable
 
 from kiosk import __version__
 from kiosk.errors import KioskError
@@ -50,9 +51,27 @@ def _wrong_user_hint(exc: BaseException, args: argparse.Namespace) -> str:
 
 def _command(args: argparse.Namespace) -> str:
     """The command and its action as typed, e.g. ``kiosk looks list`` (never its arguments: a card number)."""
-    words = ["kiosk", args.command]
-    action = getattr(args, f"{args.command.replace('-', '_')}_command", None)
-    return " ".join(words + ([action] if isinstance(action, str) else [])) + " …"
+    return " ".join(["kiosk", *(name for name in _actions(args) if isinstance(name, str))]) + " …"
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None, actions: Callable[[argparse.Namespace], list]):
+    """``parser.parse_args(argv)``, but an unknown option is refused by the (sub)command it was given
+    to, whose --help lists its options (``kiosk looks list``, not ``kiosk``); ``actions(args)``
+    names the subcommands chosen, outermost first."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        for name in actions(args):
+            choices = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+            if name not in choices:
+                break
+            parser = choices[name]
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _actions(args: argparse.Namespace) -> list:
+    """The command and its action (``looks``, ``list``)."""
+    return [args.command, getattr(args, f"{args.command.replace('-', '_')}_command", None)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     Parser.hint = _dash_id_hint(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, _actions)
     setup_logging(args.verbose)
     install_thread_hook()  # a thread that dies on an exception says so at ERROR (health's last_error)
     try:

@@ -29,17 +29,18 @@ def register(subparsers) -> None:
         description="Benchmarks; `kiosk bench WHAT --help` describes each.",
     )
     p.add_argument("what", metavar="WHAT", choices=names, help=", ".join(names))
-    p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    # what follows WHAT is the benchmark's own; none is fine ("required: WHAT, args" named an internal)
+    p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS).required = False
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.cli import Parser
+    from kiosk.cli import Parser, parse
 
     module = importlib.import_module(f"bench.{args.what}")
     parser = Parser(prog="kiosk bench")
     module.register(parser.add_subparsers(dest="what", required=True, parser_class=Parser))
-    inner = parser.parse_args([args.what, *args.args])
+    inner = parse(parser, [args.what, *args.args], lambda inner: [inner.what])
     if not hasattr(inner, "func"):
         raise UsageError(f"kiosk bench {args.what} cannot run")
     return inner.func(inner)
