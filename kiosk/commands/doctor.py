@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from kiosk.errors import ConfigError, UsageError
 
@@ -32,6 +33,10 @@ def doctor(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         config, error = Config(), str(exc)
     ctx = Context(config=config, config_error=error, data_dir=data_dir(config), camera_s=args.camera_seconds)
+    if not args.verbose:
+        # The parts the checks drive (the camera, the reader) log their troubles as the kiosk
+        # would; the report says each in its own words, so their lines only repeat it (-v keeps them).
+        logging.getLogger().setLevel(logging.ERROR)
     results = run_checks(ctx)
     print(as_json(results) if args.json else as_text(results), flush=True)
     return exit_code(results)

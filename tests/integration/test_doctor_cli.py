@@ -94,9 +94,15 @@ def test_a_missing_camera_fails_with_its_device_named(tmp_path, free_port):
     assert checks["camera-fps"]["state"] == "fail" and checks["camera-modes"]["state"] == "warning"
     # for people, the one cause's hint is written once, not under each of the three checks
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "KIOSK_API_TOKEN")}
-    text = subprocess.run(KIOSK + ["doctor", "--config", str(config), "--camera-seconds", "2"],
-                          capture_output=True, text=True, timeout=180, env=env).stdout
+    done = subprocess.run(KIOSK + ["doctor", "--config", str(config), "--camera-seconds", "2"],
+                          capture_output=True, text=True, timeout=180, env=env)
+    text = done.stdout
     assert text.count("USB cable") == 1 and text.count("See the hint for camera above.") == 2, text
+    # the camera's own log line would only repeat the report above it; -v brings it back
+    assert "not plugged in" not in done.stderr, done.stderr
+    loud = subprocess.run(KIOSK + ["-v", "doctor", "--config", str(config), "--camera-seconds", "2"],
+                          capture_output=True, text=True, timeout=180, env=env)
+    assert "camera /dev/video99 is not plugged in" in loud.stderr, loud.stderr
 
 
 def test_a_damaged_database_is_named_with_its_recovery_and_not_touched(tmp_path, free_port):
