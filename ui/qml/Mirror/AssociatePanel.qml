@@ -10,8 +10,11 @@ Dialog {
     required property StudioBridge studio
 
     title: qsTr("Associate")
+    // The body's height besides the notes: the summary, the looks, both buttons and the four gaps.
+    readonly property real besideHistory: summary.height + kept.height + 2 * endSession.height + 4 * textSize
 
     Text {
+        id: summary
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
@@ -24,17 +27,41 @@ Dialog {
                   .arg((panel.identity.panel.looks || 0) === 1 ? qsTr("1 kept look")
                        : qsTr("%1 kept looks").arg(panel.identity.panel.looks || 0))
     }
-    Text {
+    Flickable {
         // What associates noted on this customer's kept looks (products, remarks): the follow-up.
-        objectName: "panelHistory"
+        // Five notes of 500 characters run taller than the screen: they scroll here, between the
+        // customer's summary and the buttons, so End this session and Close stay on the screen.
+        id: history
         visible: !panel.identity.panel.note && !!panel.identity.panel.history
         width: parent.width
-        wrapMode: Text.WordWrap
-        color: "#c8c8c8"
-        font.pixelSize: panel.textSize * 0.9
-        text: qsTr("Noted on their looks:") + "\n" + (panel.identity.panel.history || "")
+        height: visible ? Math.max(0, Math.min(historyText.implicitHeight, panel.bodyRoom - panel.besideHistory)) : 0
+        contentHeight: historyText.implicitHeight
+        clip: true
+        boundsBehavior: Flickable.StopAtBounds
+        Text {
+            id: historyText
+            objectName: "panelHistory"
+            width: history.width - 12
+            wrapMode: Text.WordWrap
+            color: "#c8c8c8"
+            font.pixelSize: panel.textSize * 0.9
+            text: qsTr("Noted on their looks:") + "\n" + (panel.identity.panel.history || "")
+        }
+        Rectangle {
+            // Where the notes go on below: a bar at the right edge, as long as the part shown
+            // (on the panel, not on the notes, so it does not scroll away with them).
+            parent: history
+            visible: history.contentHeight > history.height
+            x: history.width - width
+            y: history.visibleArea.yPosition * history.height
+            width: 5
+            height: history.visibleArea.heightRatio * history.height
+            radius: 2
+            color: "#a0ffffff"
+        }
     }
     ListView {
+        id: kept
         width: parent.width
         height: count > 0 ? 110 : 0
         orientation: ListView.Horizontal
@@ -70,6 +97,7 @@ Dialog {
         }
     }
     ChoiceButton {
+        id: endSession
         textSize: panel.textSize * 1.1
         text: qsTr("End this session")
         onTapped: panel.identity.endSession()

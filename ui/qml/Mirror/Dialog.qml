@@ -10,6 +10,14 @@ Rectangle {
     // window, so its type grows with the screen like the messages' (18 px at the least): a
     // question on a 1080×1920 portrait mirror reads at arm's length.
     readonly property real textSize: Math.max(18, height * 0.015)
+    // Where the messages above the shading end ("Hello, Anna!"): a card too tall for the middle
+    // stands below them, not under them.
+    property real topClear: 0
+    readonly property real cardMargin: 24
+    // The most height the body may take with the card still whole on the screen, below the
+    // messages: a dialog whose content can grow without end (the associate panel's notes)
+    // scrolls that part within it.
+    readonly property real bodyRoom: height - topClear - 2 * cardMargin - heading.implicitHeight - 4 * textSize
 
     color: "#b0000000"
 
@@ -17,9 +25,12 @@ Rectangle {
     TapHandler {}
 
     Rectangle {
-        anchors.centerIn: parent
+        anchors.horizontalCenter: parent.horizontalCenter
+        y: Math.max(dialog.topClear + dialog.cardMargin, (dialog.height - height) / 2)
         width: Math.min(parent.width * 0.86, Math.max(640, dialog.textSize * 32))
-        height: body.implicitHeight + heading.implicitHeight + 4 * dialog.textSize
+        height: Math.min(body.implicitHeight + heading.implicitHeight + 4 * dialog.textSize,
+                         dialog.height - dialog.topClear - 2 * dialog.cardMargin)
+        clip: true
         radius: 20
         color: "#f01c1c1e"
         border.color: "#50ffffff"

@@ -202,7 +202,12 @@ Window {
     Loader {
         anchors.fill: parent
         active: root.identity.panelVisible
-        sourceComponent: AssociatePanel { identity: root.identity; studio: root.studio }
+        // Its notes can fill the screen: it stays below the messages ("Hello, Anna!").
+        sourceComponent: AssociatePanel {
+            identity: root.identity
+            studio: root.studio
+            topClear: messages.visible && messages.height > 0 ? messages.y + messages.height : 0
+        }
     }
 
     Rectangle {
