@@ -60,13 +60,27 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None, actions: Call
     names the subcommands chosen, outermost first."""
     args, extra = parser.parse_known_args(argv)
     if extra:
+        typed = sys.argv[1:] if argv is None else list(argv)
+        first_extra = min((typed.index(word) for word in extra if word in typed), default=len(typed))
+        at = -1
         for name in actions(args):
             choices = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
             if name not in choices:
                 break
+            at = _position(typed, name, at + 1)
+            if at > first_extra:  # given before this subcommand (``kiosk --verbsoe doctor``): its parent's
+                break
             parser = choices[name]
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args
+
+
+def _position(words: list[str], word: str, start: int) -> int:
+    """Where ``word`` is in ``words`` from ``start`` on (past the end when it is not there)."""
+    try:
+        return words.index(word, start)
+    except ValueError:
+        return len(words)
 
 
 def _actions(args: argparse.Namespace) -> list:

@@ -32,6 +32,17 @@ def test_an_unknown_option_points_at_the_help_of_the_command_given(capsys, argv,
     assert said == f"{command}: unrecognized arguments: {unknown} (see {command} --help)", said
 
 
+
+@pytest.mark.parametrize("argv, command, unknown", [
+    (["--verbsoe", "doctor"], "kiosk", "--verbsoe"),
+    (["--jsn", "looks", "list"], "kiosk", "--jsn"),
+    (["looks", "--jsn", "list"], "kiosk looks", "--jsn"),
+])
+def test_an_unknown_option_before_a_subcommand_is_its_parents(capsys, argv, command, unknown):
+    """Given to ``kiosk`` (a misspelt -v), it is not the subcommand's: that one's --help would not list it."""
+    said = usage_error(capsys, *argv)
+    assert said == f"{command}: unrecognized arguments: {unknown} (see {command} --help)", said
+
 def test_bench_without_what_names_only_what(capsys):
     said = usage_error(capsys, "bench")
     assert said == "kiosk bench: the following arguments are required: WHAT (see kiosk bench --help)", said
