@@ -18,6 +18,7 @@ import asyncio
 import logging
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -134,7 +135,14 @@ def _natural(text: str) -> tuple:
     """``text`` to compare as people read it: its numbers by value ("Room 2" before "Room 10"), its words caseless."""
     parts = _NUMBERS.split(text.casefold())
     # odd places: the numbers, by length then digits (as int() would, without its 4300-digit limit)
-    return tuple((len(part.lstrip("0")), part.lstrip("0")) if i % 2 else part for i, part in enumerate(parts))
+    return tuple(_number(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+def _number(digits: str) -> tuple[int, str]:
+    """A run of digits as a key that sorts by value; a room typed in full-width ("２") or another
+    script's digits counts as int() counts it, not after every ASCII number of its length."""
+    plain = "".join(str(unicodedata.decimal(d)) for d in digits).lstrip("0")
+    return len(plain), plain
 
 
 def _one_per_mirror(answers: list[tuple[dict, list[dict]]], own_id: str) -> list[tuple[dict, list[dict]]]:

@@ -37,3 +37,13 @@ def test_rooms_sort_as_people_count_them_even_with_absurdly_long_numbers():
     rooms = ["Room 10", "", "room 2", f"Room {huge}", "Room 02b", "Room 3", "Fitting 1"]
     ordered = [m["room"] for m in sorted(map(mirror, rooms), key=_by_room)]
     assert ordered == ["Fitting 1", "room 2", "Room 02b", "Room 3", "Room 10", f"Room {huge}", ""]
+
+
+def test_rooms_typed_in_other_digits_sort_by_their_value():
+    # \d also matches full-width digits (a Japanese keyboard's "２") and other scripts' ("٣"); a
+    # store whose mirrors were named by different people lists "２" between 1 and 3, as int() did.
+    from kiosk.net.console import _by_room
+
+    rooms = ["Room 10", "Room 3", "Room ２", "Room 1", "Room ٤", "Room ０５"]
+    ordered = [m["room"] for m in sorted(({"room": r, "name": "m"} for r in rooms), key=_by_room)]
+    assert ordered == ["Room 1", "Room ２", "Room 3", "Room ٤", "Room ０５", "Room 10"]
