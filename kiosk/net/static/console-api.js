@@ -12,8 +12,10 @@ window.consoleApi = (() => {
   const ANSWER_MS = 10000;
 
   // fetch(), given up as unanswered after ANSWER_MS without the answer's headers (its body, a
-  // video, may take longer); the caller's own signal (options.signal) still aborts it.
-  async function fetchAnswered(path, options) {
+  // video, may take longer); the caller's own signal (options.signal) still aborts it. The error
+  // says which: ``silent`` when the mirror took the request and said nothing in ANSWER_MS, not
+  // when the connection failed at once (no Wi-Fi, nothing listening).
+  async function fetchAnswered(path, options = {}) {
     const giveUp = new AbortController();
     const timer = setTimeout(() => giveUp.abort(), ANSWER_MS);
     const caller = options.signal;
@@ -22,7 +24,7 @@ window.consoleApi = (() => {
       return await fetch(path, Object.assign({}, options, { signal: giveUp.signal }));
     } catch (err) {
       if (caller && caller.aborted) throw err;  // the caller's abort, not the mirror's silence
-      throw Object.assign(new Error("no answer"), { unanswered: true });
+      throw Object.assign(new Error("no answer"), { unanswered: true, silent: giveUp.signal.aborted });
     } finally {
       clearTimeout(timer);
     }
@@ -114,5 +116,5 @@ window.consoleApi = (() => {
     dialog.showModal();
   }
 
-  return { KEY, LOST, api, el, keepingFocus, showDialog };
+  return { KEY, LOST, api, fetchAnswered, el, keepingFocus, showDialog };
 })();

@@ -4,7 +4,7 @@
 // the session token of a sign-in (never the store's API token, which stays on the mirror).
 "use strict";
 (() => {
-  const { KEY, api } = window.consoleApi;
+  const { KEY, api, fetchAnswered } = window.consoleApi;
   const { $, notify } = window.consolePage;
   const queue = window.consoleQueue, looks = window.consoleLooks, stream = window.consoleStream;
   const ENDS = "smartmirror.console.ends";  // when the sign-in ends by itself, and how long it lasts, in sessionStorage
@@ -102,20 +102,36 @@
     show(false);
   }
 
-  $("sign-in").addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // Why a sign-in got no answer, in words: the mirror silent (frozen, or off the Wi-Fi without a
+  // word) for the time every request has, or not reached at all.
+  function unanswered(err) {
+    return err.silent ? "The mirror did not answer; check it is on and try again."
+      : "The mirror cannot be reached. Check the tablet's Wi-Fi, then try again.";
+  }
+
+  // The Sign in button, off while the mirror has the request ("Signing in…"), so that a slow mirror
+  // is seen to be asked, and back once it answers or is given up.
+  const signInButton = () => $("sign-in").querySelector("button[type=submit]");
+
+  function signingIn(busy) {
+    const button = signInButton();
+    button.disabled = busy;
+    button.textContent = busy ? "Signing in…" : "Sign in";
+  }
+
+  async function signIn() {
     $("sign-in-error").textContent = "";
     let resp;
     // Counted from before the mirror starts the sign-in's time: once the mirror finds it expired, so does the console.
     const sent = Date.now();
     try {
-      resp = await fetch("/console/api/sign-in", {
+      resp = await fetchAnswered("/console/api/sign-in", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ secret: $("secret").value }),
       });
-    } catch (_) {
-      $("sign-in-error").textContent = "The mirror cannot be reached. Check the tablet's Wi-Fi, then try again.";
+    } catch (err) {
+      $("sign-in-error").textContent = unanswered(err);
       return;
     }
     let body = {};
@@ -131,6 +147,13 @@
       sessionStorage.setItem(ENDS, JSON.stringify({ at: sent + body.expires_in_s * 1000, lasts_s: body.expires_in_s }));
     }
     start();
+  }
+
+  $("sign-in").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (signInButton().disabled) return;  // the one under way answers first
+    signingIn(true);
+    try { await signIn(); } finally { signingIn(false); }
   });
 
   // any request's 401; the first says why (those still under way when it came find nobody signed in)

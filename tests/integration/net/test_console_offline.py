@@ -125,3 +125,29 @@ def test_a_mirror_that_hangs_is_said_to_be_lost_too(recorded_library, tmp_path, 
         proc.send_signal(signal.SIGCONT)
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+
+
+def test_a_sign_in_to_a_mirror_that_hangs_is_given_up_in_plain_words(recorded_library, tmp_path, chromium):
+    """The sign-in screen is up when the mirror freezes: Sign in must not wait for ever without a word.
+    As every other request, it is given up after 10 s, says so, and the button can be pressed again."""
+    proc, url = _serve(tmp_path, copy_library(recorded_library, tmp_path / "lib").root, "Mirror Left", "1")
+    button = "document.querySelector('#sign-in button[type=submit]')"
+    error = "document.getElementById('sign-in-error').textContent"
+    try:
+        chromium.open(url + "/console")
+        chromium.wait(f"{SHOWN}('sign-in-view')")
+        proc.send_signal(signal.SIGSTOP)  # hung: the kernel still takes the connection, nobody answers it
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        assert chromium.wait(f"{button}.disabled && {button}.textContent") == "Signing in…"  # seen to be asking
+        said = chromium.wait(error, timeout=20)
+        assert said == "The mirror did not answer; check it is on and try again.", said
+        assert chromium.js(f"[{button}.disabled, {button}.textContent]") == [False, "Sign in"]
+        assert chromium.js(f"{SHOWN}('sign-in-view')") and not chromium.js(f"{SHOWN}('console-view')")
+        (tmp_path / "console-sign-in-hung-mirror.png").write_bytes(screenshot(chromium))
+        proc.send_signal(signal.SIGCONT)  # back: the same button signs in
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; {button}.click()")
+        chromium.wait(f"{SHOWN}('console-view')", timeout=20)
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
