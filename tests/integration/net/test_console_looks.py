@@ -141,3 +141,41 @@ def test_the_compare_button_stays_in_sight_once_looks_are_ticked(server, chromiu
     chromium.js("window.scrollTo(0, document.documentElement.scrollHeight)")
     last = chromium.js("[...document.querySelectorAll('#looks li.look')].pop().getBoundingClientRect().bottom")
     assert chromium.js(f"{button}.top") >= last
+
+
+#: Whether the sticky "Compare N looks" button covers any of an element's box.
+UNDER_COMPARE = """(node => { const b = document.getElementById('compare-open').getBoundingClientRect();
+  const r = node.getBoundingClientRect();
+  return r.height > 0 && r.bottom > b.top && r.top < b.bottom && r.right > b.left && r.left < b.right; })"""
+LOOK_CONTROLS = "[...document.querySelectorAll('#looks li.look :is(button, input, label)')]"
+
+
+def press_tab(browser) -> None:
+    for kind in ("rawKeyDown", "keyUp"):
+        browser.send("Input.dispatchKeyEvent", session=True, type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9)
+
+
+def test_no_look_control_is_left_under_the_compare_button(server, chromium):
+    """The sticky "Compare 2 looks" floats over the looks while the associate scrolls. A control brought into
+    view (Tab, a screen reader's cursor) must land clear of it, not right under it at the screen's foot; and
+    at the end of the list every look, its Share and Note buttons included, is clear of it."""
+    now = time.time()
+    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
+    sign_in(chromium, server.url, 390, 844)
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    for look_id in looks[:2]:
+        chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
+    chromium.wait("document.getElementById('compare-open').textContent === 'Compare 2 looks'")
+    chromium.js("window.scrollTo(0, 0); document.querySelector('#looks li.look button.play').focus()")  # as Tab to it would
+    covered = []
+    for _ in range(60):  # every control of every look, in order: 9 looks of 4
+        if not chromium.js("!!document.activeElement.closest('#looks')"):
+            break
+        if chromium.js(f"{UNDER_COMPARE}(document.activeElement)"):
+            covered.append(chromium.js("`${document.activeElement.closest('li.look').dataset.id}"
+                                       " ${document.activeElement.className} at ${scrollY}`"))
+        press_tab(chromium)
+    assert chromium.js("document.activeElement.id") == "compare-open", "Tab went through every look"
+    assert covered == [], covered
+    chromium.js("window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert chromium.js(f"{LOOK_CONTROLS}.filter({UNDER_COMPARE}).map(c => c.className)") == []
