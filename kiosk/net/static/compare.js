@@ -80,11 +80,32 @@
     const hint = el("div", { class: "hint" });
     const when = window.consolePage.clock(look.created);  // as the looks list and the share's reasons say it
     const figure = el("figure", { class: "compare-pane", "data-id": look.id }, video, el("figcaption", {}, el("strong", { textContent: when }), hint));
+    // why it plays by time (its own words, for its pane: see byTime()); "" when it follows the angle
     const pane = { id: look.id, video, map, figure, hint, expected: 0, duration: look.duration_s,
-      start: turn.turn ? turn.turn.start_s : 0, reason: map ? "" : `Plays by time: ${built.reason}` };
+      start: turn.turn ? turn.turn.start_s : 0, why: map ? "" : built.reason, reason: "" };
     pane.turnSeconds = turn.turn ? turn.turn.end_s - turn.turn.start_s
       : map ? Math.max(...map.times) - Math.min(...map.times) : Math.min(look.duration_s, MAX_SECONDS);
     return pane;
+  }
+
+  // The same reason, said of every look of the comparison at once.
+  const ALL_BY_TIME = {
+    "the mirror kept no body-angle track with this look": "the mirror kept no body angles for them",
+    "it has too few body-angle measurements": "they have too few body-angle measurements",
+    "it has too few body-angle measurements during the turn": "they have too few body-angle measurements during the turn",
+    "its body angle was measured with too little confidence": "their body angles were measured with too little confidence",
+  };
+
+  // Why the looks play by time, said once for the comparison when every one does for the same reason
+  // (a phone's narrow panes would each repeat it), or per pane when they differ: a look that follows
+  // the angle beside one that cannot, or two reasons. Returns the comparison's sentence, or "".
+  function byTime() {
+    const whys = new Set(panes.map((p) => p.why));
+    const once = whys.size === 1 && !whys.has("");
+    for (const pane of panes) pane.reason = !once && pane.why ? `Plays by time: ${pane.why}` : "";
+    if (!once) return "";
+    const why = ALL_BY_TIME[[...whys][0]] || "none has a usable body-angle turn";
+    return `These looks play side by side by time: ${why}.`;
   }
 
   async function open() {
@@ -105,7 +126,9 @@
     }
     const leader = pace();
     $("compare-panes").replaceChildren(...panes.map((p) => p.figure));
-    $("compare-status").textContent = leader ? "Drag to turn all looks together." : "None of these looks has a usable turn: they play by time.";
+    const once = byTime();
+    $("compare-status").textContent = leader ? "Drag to turn all looks together."
+      : once || "None of these looks has a usable turn: they play by time.";
     setAngle(0);
   }
 
@@ -132,7 +155,8 @@
       return;
     }
     pace();
-    $("compare-status").textContent = `${gone.length === 1 ? "A look" : "Looks"} left the comparison: no longer shared (withdrawn or deleted).`;
+    const once = byTime();  // those left may now all play by time for the same reason
+    $("compare-status").textContent = `${gone.length === 1 ? "A look" : "Looks"} left the comparison: no longer shared (withdrawn or deleted).${once ? ` ${once}` : ""}`;
     setAngle(angle);
   }
 

@@ -258,3 +258,35 @@ def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp
         assert status.startswith("The video could not be made: the look recorded at ") and "shows no person" in status, status
         assert when in status, (when, status)
         assert chromium.js("document.getElementById('qr-dialog').open") is False
+
+
+HINTS = f"{PANES}.map(f => f.querySelector('.hint').textContent)"
+STATUS = "document.getElementById('compare-status').textContent"
+
+
+def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
+    """Looks recorded without a body-angle track play side by side by time. On a phone's narrow panes the
+    reason is said once for the comparison, not repeated under every pane; a pane says it only when the
+    panes differ (one follows the body angle, the other cannot)."""
+    from .test_api_compare import add_look as add_tracked_look
+
+    with serving(tmp_path) as (url, ids, library, _):
+        ids = {**ids, **{name: add_tracked_look(library, name, tmp_path, tracked=False) for name in ("bare-a", "bare-b")}}
+        chromium.phone(390, 844)
+        chromium.open(url + "/console")
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 5", timeout=20)
+        compare_looks(chromium, ids, "bare-a", "bare-b")
+        said = chromium.wait(f"!{STATUS}.startsWith('Loading') && {STATUS}", timeout=30)
+        assert said == "These looks play side by side by time: the mirror kept no body angles for them.", said
+        assert chromium.js(HINTS) == ["", ""]
+        dialog = chromium.js("document.getElementById('compare-dialog').innerText")
+        assert dialog.count("by time") == 1, dialog
+
+        chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+        chromium.wait("!document.getElementById('compare-dialog').open")
+        pick_looks(chromium, ids, "bare-b", "cw")  # bare-b unticked, cw ticked: one of each
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 2 && {STATUS} === 'Drag to turn all looks together.'", timeout=30)
+        hints = dict(zip(chromium.js(f"{PANES}.map(f => f.dataset.id)"), chromium.js(HINTS)))
+        assert hints == {ids["bare-a"]: "Plays by time: the mirror kept no body-angle track with this look", ids["cw"]: ""}
