@@ -31,12 +31,16 @@ window.compareShare = (() => {
   });
 
   // The mirror's reason, with every look it names (by id, or by a path to one of its files) said as
-  // "the look recorded at 14:02"; a look no longer listed is "a look". Never an id, nor the name of a
-  // programming error (kiosk/compare/jobs.py), on the page.
-  function plainReason(error) {
+  // "the look recorded at 14:02"; a look no longer listed is "a look"; the comparison's own file
+  // (its video, or the hidden one it is written to: a full disk) is "the comparison video". Never an
+  // id, nor the name of a programming error (kiosk/compare/jobs.py), on the page.
+  function plainReason(error, comparisonId) {
     if (/^rendering failed \(\w+\)$/.test(error)) return "the mirror ran into a problem; try again, and tell IT if it happens again";
-    const named = (id) => (recorded.has(id) ? `the look recorded at ${window.consolePage.clock(recorded.get(id))}` : "a look");
-    return error.replace(/(?:\S*\/)?([A-Za-z0-9_][A-Za-z0-9_-]{20,})(?:\.[\w.]+)?/g, (_, id) => named(id));
+    const named = (id) => {
+      if (id === comparisonId) return "the comparison video";
+      return recorded.has(id) ? `the look recorded at ${window.consolePage.clock(recorded.get(id))}` : "a look";
+    };
+    return error.replace(/(?:\S*\/\.?)?([A-Za-z0-9_][A-Za-z0-9_-]{20,})(?:\.[\w.]+)?/g, (_, id) => named(id));
   }
 
   // The comparison waited for, unless asked for more than KEPT_MS ago: the mirror no longer renders it either.
@@ -92,9 +96,10 @@ window.compareShare = (() => {
     const c = await (await api(`/api/v1/comparisons/${encodeURIComponent(id)}`)).json();
     if (c.state === "failed") {
       throw Object.assign(new Error(c.error || c.state),
-        { sentence: c.error ? `The video could not be made: ${plainReason(c.error)}.` : "The video could not be made." });
+        { sentence: c.error ? `The video could not be made: ${plainReason(c.error, id)}.` : "The video could not be made." });
     }
     if (c.state !== "ready") return null;
+    if (waitingFor()?.id !== id) return null;  // signed out (or another asked for) meanwhile: no link made for nobody
     return (await api(`/api/v1/comparisons/${encodeURIComponent(id)}/share`, { method: "POST" })).json();
   }
 
@@ -127,6 +132,7 @@ window.compareShare = (() => {
         }
         quietSince = null;
         tries = 0;
+        if (waitingFor()?.id !== id) return;  // signed out while it was asked: show nothing to no one
         if (s) {
           forget();
           hush();

@@ -260,6 +260,27 @@ def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp
         assert chromium.js("document.getElementById('qr-dialog').open") is False
 
 
+def test_a_full_disk_names_the_comparison_video_not_a_look(tmp_path, chromium, monkeypatch):
+    """The mirror cannot write the video (a full disk): its reason names the hidden file the video is
+    written to, by the comparison's id. The associate reads "the comparison video", not "a look"."""
+    import kiosk.compare.jobs as jobs_module
+    from kiosk.compare.errors import CompareError
+
+    def disk_full(panes, out, *args, **kwargs):
+        raise CompareError(f"cannot write {out}.tmp.part (No space left on device)")
+
+    monkeypatch.setattr(jobs_module, "compare", disk_full)
+    with serving(tmp_path) as (url, ids, _, _):
+        chromium.open(url + "/console")
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+        compare_looks(chromium, ids, "cw", "ccw")
+        chromium.js("document.getElementById('compare-share').click()")
+        status = chromium.wait("(t => /could not|not made/i.test(t) && t)(document.getElementById('compare-status').textContent)",
+                               timeout=60)
+        assert status == "The video could not be made: cannot write the comparison video (No space left on device).", status
+
+
 HINTS = f"{PANES}.map(f => f.querySelector('.hint').textContent)"
 STATUS = "document.getElementById('compare-status').textContent"
 
