@@ -123,9 +123,7 @@ def test_a_mirror_that_hangs_is_said_to_be_lost_too(recorded_library, tmp_path, 
         proc.send_signal(signal.SIGCONT)
         chromium.wait(f"!{SHOWN}('connection') && document.getElementById('live').textContent === 'live'", timeout=30)
     finally:
-        proc.send_signal(signal.SIGCONT)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(15)
+        _end_thawed(proc)
 
 
 def test_a_sign_in_to_a_mirror_that_hangs_is_given_up_in_plain_words(recorded_library, tmp_path, chromium):
