@@ -139,7 +139,7 @@ def _natural(text: str) -> tuple:
 
 
 def _number(digits: str) -> tuple[int, str]:
-    """A run of digits as a key that sorts by value; a room typed in full-width ("２") or another
+    """A run of digits as a key that sorts by value; a room typed in full-width ("\uff12") or another
     script's digits counts as int() counts it, not after every ASCII number of its length."""
     plain = "".join(str(unicodedata.decimal(d)) for d in digits).lstrip("0")
     return len(plain), plain
