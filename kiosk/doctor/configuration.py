@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kiosk.config import NOT_FOUND, NOT_TEXT, NOT_TOML, UNREADABLE
 from kiosk.doctor.check import Context, Result, fail, ok, warning
-from kiosk.doctor.storage import user_name
 from kiosk.net.throttle import MAX_FAILURES_DAY
+from kiosk.users import user_name
 
 SAFE_PIN_DIGITS = 6  # below this the doctor warns; the configuration itself accepts 4 to 12
 

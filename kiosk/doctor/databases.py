@@ -69,7 +69,8 @@ def damaged(ctx: Context, check_id: str) -> bool:
 
 
 def _check(check_id: str, label: str, path: Path, schema) -> Result:
-    from kiosk.doctor.storage import AS_KIOSK_USER_HINT, closed_to_user, user_name
+    from kiosk.doctor.storage import AS_KIOSK_USER_HINT, closed_to_user
+    from kiosk.users import user_name
 
     why = closed_to_user(path)
     if why:  # not a fault of the file: the kiosk's user reads it

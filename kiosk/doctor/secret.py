@@ -9,12 +9,11 @@ created.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, ok, warning
-from kiosk.doctor.storage import AS_KIOSK_USER_HINT, user_name
+from kiosk.doctor.storage import AS_KIOSK_USER_HINT, closed_to_user
+from kiosk.users import user_name
 
 COPY_HINT = ("Copy /etc/smartmirror/store-secret from another mirror of the store (the Ansible play does), owned by the "
              "kiosk's user and readable by it alone ('chown mirror: FILE; chmod 600 FILE'), then restart the kiosk; "
@@ -28,18 +27,18 @@ def check_store_secret(ctx: Context) -> Result:
 
     configured = ctx.config.identity.secret_file
     path = Path(configured).expanduser() if configured else ctx.data_dir / SECRET_NAME
+    why = closed_to_user(path)  # the file, or a folder above it (/etc/smartmirror is 0750 root:mirror)
+    if why:  # the kiosk's user may well read it (0600, its own), which says nothing yet
+        return fail("store-secret", f"The store secret {path} cannot be checked: it {why} ({user_name()}).",
+                    AS_KIOSK_USER_HINT)
     try:
-        found = path.stat()
+        path.stat()
     except FileNotFoundError:
         return warning("store-secret", f"The store secret {path} does not exist: the kiosk makes a new one at its first "
                                        "start, which no other mirror of the store has (their loyalty cards and this "
                                        "mirror would not be recognised).", COPY_HINT)
-    except PermissionError:  # a folder above it is closed to this user (/etc/smartmirror is 0750 root:mirror)
-        return _not_readable(path, "a folder above it is closed to this user")
     except OSError:
-        found = None  # load_secret names what is wrong
-    if found is not None and stat.S_ISREG(found.st_mode) and not os.access(path, os.R_OK):
-        return _not_readable(path, "it is not readable by this user")
+        pass  # load_secret names what is wrong
     try:
         load_secret(path, create=False)
     except IdentityError as exc:
@@ -48,7 +47,3 @@ def check_store_secret(ctx: Context) -> Result:
                                     "mirrors cannot be checked.", COPY_HINT)
     return ok("store-secret", f"The store secret {path} is readable and sound (its value is never shown).")
 
-
-def _not_readable(path: Path, why: str) -> Result:
-    """This user cannot read it; the kiosk's user may well (0600, its own), which says nothing yet."""
-    return fail("store-secret", f"The store secret {path} cannot be checked: {why} ({user_name()}).", AS_KIOSK_USER_HINT)

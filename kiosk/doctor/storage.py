@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
-from kiosk.users import user_name  # noqa: F401 - the doctor's other checks import it from here
+from kiosk.users import user_name
 from kiosk.words import count, mebibytes
 
 AS_KIOSK_USER_HINT = ("Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'); if it says the same "

@@ -587,7 +587,7 @@ def test_a_store_secret_in_a_folder_closed_to_this_user_says_to_run_the_doctor_a
 
     monkeypatch.setattr(Path, "stat", closed)
     result = run_checks(ctx, (("store-secret", check_store_secret),))[0]
-    assert result.state is State.FAIL and "a folder above it is closed to this user" in result.sentence, result
+    assert result.state is State.FAIL and "it is in a folder closed to this user" in result.sentence, result
     assert "check itself failed" not in result.sentence and "sudo -u mirror kiosk doctor" in result.hint
 
 
@@ -620,7 +620,7 @@ def test_a_configuration_this_user_cannot_read_is_checked_as_the_kiosks_user_fir
     # 0750 root:mirror): the kiosk reads the file, and opening it up would show everyone the API
     # token and the PIN. So the hint runs the doctor as the kiosk's user first, and names who ran it.
     from kiosk.config import UNREADABLE
-    from kiosk.doctor.storage import user_name
+    from kiosk.users import user_name
 
     error = f"{tmp_path / 'kiosk.toml'}: {UNREADABLE} (Permission denied)"
     answer, = check_config(context(tmp_path, config_error=error))
