@@ -52,11 +52,11 @@ def slide(browser, angle: float) -> None:
                " s.dispatchEvent(new Event('input')); })()")
 
 
-def sign_in(browser, url: str) -> None:
-    """Open the console, sign in with the PIN and wait for the three looks with their compare boxes."""
+def sign_in(browser, url: str, looks: int = 3) -> None:
+    """Open the console, sign in with the PIN and wait for the ``looks`` looks with their compare boxes."""
     browser.open(url + "/console")
     browser.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-    browser.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+    browser.wait(f"document.querySelectorAll('#looks li.look input.compare-pick').length === {looks}", timeout=20)
 
 
 def test_the_slider_turns_every_pane_to_the_angle(mirror, chromium):
@@ -238,6 +238,13 @@ def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
         assert httpx.get(link).status_code == 200  # the page a phone opens
 
 
+def share_in_vain(browser) -> str:
+    """Press "Share as one video" and wait for the sentence saying the video could not be made."""
+    browser.js("document.getElementById('compare-share').click()")
+    return browser.wait("(t => /could not|not made/i.test(t) && t)(document.getElementById('compare-status').textContent)",
+                        timeout=60)
+
+
 def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp_path, chromium):
     """The mirror cannot make the video (no person in one of the looks): the console says which look
     by when it was recorded, as the panes do, not by the look's id the mirror's reason gives."""
@@ -246,13 +253,9 @@ def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp
     with serving(tmp_path) as (url, ids, library, _):
         empty = add_tracked_look(library, "empty", tmp_path, tracked=False)  # a counting video: nobody in it
         sign_in_ids = {**ids, "empty": empty}
-        chromium.open(url + "/console")
-        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 4", timeout=20)
+        sign_in(chromium, url, looks=4)
         compare_looks(chromium, sign_in_ids, "cw", "empty")
-        chromium.js("document.getElementById('compare-share').click()")
-        status = chromium.wait("(t => /could not|not made/i.test(t) && t)(document.getElementById('compare-status').textContent)",
-                               timeout=60)
+        status = share_in_vain(chromium)
         when = chromium.js(f"{PANES}.find(f => f.dataset.id === '{empty}').querySelector('strong').textContent")
         assert empty not in status and "/" not in status, status
         assert status.startswith("The video could not be made: the look recorded at ") and "shows no person" in status, status
@@ -271,13 +274,9 @@ def test_a_full_disk_names_the_comparison_video_not_a_look(tmp_path, chromium, m
 
     monkeypatch.setattr(jobs_module, "compare", disk_full)
     with serving(tmp_path) as (url, ids, _, _):
-        chromium.open(url + "/console")
-        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+        sign_in(chromium, url)
         compare_looks(chromium, ids, "cw", "ccw")
-        chromium.js("document.getElementById('compare-share').click()")
-        status = chromium.wait("(t => /could not|not made/i.test(t) && t)(document.getElementById('compare-status').textContent)",
-                               timeout=60)
+        status = share_in_vain(chromium)
         assert status == "The video could not be made: cannot write the comparison video (No space left on device).", status
 
 
@@ -294,9 +293,7 @@ def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
     with serving(tmp_path) as (url, ids, library, _):
         ids = {**ids, **{name: add_tracked_look(library, name, tmp_path, tracked=False) for name in ("bare-a", "bare-b")}}
         chromium.phone(390, 844)
-        chromium.open(url + "/console")
-        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
-        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 5", timeout=20)
+        sign_in(chromium, url, looks=5)
         compare_looks(chromium, ids, "bare-a", "bare-b")
         said = chromium.wait(f"!{STATUS}.startsWith('Loading') && {STATUS}", timeout=30)
         assert said == "These looks play side by side by time: the mirror kept no body angles for them.", said

@@ -62,16 +62,21 @@ def mirror_folder(tmp_path: Path) -> tuple[Looks, dict[str, str]]:
     return Looks(root, ids["cw"], ids["private"]), ids
 
 
+def share_two_looks(browser, url: str, ids: dict[str, str], began: threading.Event) -> None:
+    """Sign in, open the cw and ccw looks side by side and press "Share as one video": the render begins."""
+    sign_in(browser, url)
+    compare_looks(browser, ids, "cw", "ccw")
+    browser.js("document.getElementById('compare-share').click()")
+    assert began.wait(30), "the render did not begin"
+
+
 def test_the_code_shows_after_the_mirror_restarts_during_the_render(tmp_path, chromium, monkeypatch):
     began = stopped_once(monkeypatch)
     looks, ids = mirror_folder(tmp_path)
     server = start_server(looks, server_config())
     try:
         url = server.url
-        sign_in(chromium, url)
-        compare_looks(chromium, ids, "cw", "ccw")
-        chromium.js("document.getElementById('compare-share').click()")
-        assert began.wait(30), "the render did not begin"
+        share_two_looks(chromium, url, ids, began)
 
         stop_server(server)  # systemctl restart: the render stops part-way, the comparison is queued again
         server = None
@@ -105,10 +110,7 @@ def test_a_reload_of_the_console_picks_the_wait_up_again(tmp_path, chromium, mon
     looks, ids = mirror_folder(tmp_path)
     server = start_server(looks, server_config())
     try:
-        sign_in(chromium, server.url)
-        compare_looks(chromium, ids, "cw", "ccw")
-        chromium.js("document.getElementById('compare-share').click()")
-        assert started.wait(30), "the render did not begin"
+        share_two_looks(chromium, server.url, ids, started)
 
         chromium.open(server.url + "/console")  # the associate reloads the page: still signed in, no dialog open
         said = chromium.wait(f"{SHOWN}('notice') && {text_of('notice-text')}", timeout=20)
@@ -128,10 +130,7 @@ def test_signing_out_ends_the_wait(tmp_path, chromium, monkeypatch):
     looks, ids = mirror_folder(tmp_path)
     server = start_server(looks, server_config())
     try:
-        sign_in(chromium, server.url)
-        compare_looks(chromium, ids, "cw", "ccw")
-        chromium.js("document.getElementById('compare-share').click()")
-        assert started.wait(30), "the render did not begin"
+        share_two_looks(chromium, server.url, ids, started)
         chromium.wait(WAITING)
         chromium.js("document.getElementById('sign-out').click()")
         chromium.wait(f"{SHOWN}('sign-in-view') && {WAITING} === null", timeout=10)
