@@ -308,7 +308,7 @@ class Comparing:
     def _pane_view(self, number: int, look_id: str, pane, rect, now: float) -> ComparePane:
         hint = partial = ""
         if pane.angle_map is None:
-            hint = f"Plays by time: {NO_TRACK if pane.analysed_now else pane.unaligned}"
+            hint = f"Plays by time: {pane.unaligned if len(pane.track) else NO_TRACK}"
         elif pane.angle_map.partial:
             partial = f"Turns only {pane.angle_map.coverage_deg:.0f}°: nearest view"
         label = when_recorded(pane.recorded_at, now) if pane.recorded_at is not None else f"Look {number}"

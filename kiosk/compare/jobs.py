@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from kiosk.compare.comparison import check_count, compare, render_settings
 from kiosk.compare.errors import CompareError, CompareStopped
 from kiosk.errors import CompareQueueFull as QueueFull
-from kiosk.compare.panes import PaneMaker, analyse_file
+from kiosk.compare.panes import PaneMaker, analyse_file, detector_version
 from kiosk.compare.priority import lower_priority
 from kiosk.errors import KioskError
 from kiosk.words import count, duration
@@ -276,7 +276,8 @@ class ComparisonJobs:
             _log.error("cannot queue comparison %s again: %s", comparison_id, exc)
 
     def _keep_analysis(self, pane) -> None:
-        """A look stored without a yaw track was analysed: keep the track with it for next time."""
+        """A look stored without a yaw track was analysed: keep the track with it for next time,
+        or, stamped with the detector's version, that it has none (it then plays by time at once)."""
         if not pane.analysed_now:
             return
         turn = pane.turn
@@ -285,6 +286,7 @@ class ComparisonJobs:
             "turn": None if turn is None else {**turn.to_json(), "complete": turn.complete},
             "yaw": pane.track.to_entries(),
             "source": "analysed for a comparison",
+            "detector_version": detector_version(),
         }
         try:
             self.library.set_analysis(pane.source, "turn", data)

@@ -5,6 +5,14 @@ while recording it). A video file, or a look stored without a track, is analysed
 the live mirror's own detector (``kiosk.analysis.video``) through ``analyse_file``, the one
 adapter that reads its results. A video in which the detector never finds a person is refused:
 there is nothing to compare.
+
+A look's stored ``"turn"`` analysis says one of three things (``stored_analysis``): none at
+all (never analysed: analyse it), a usable yaw track (use it), or no usable track from an
+analysis stamped with this detector's version (``"detector_version"``, written by the
+renderer that analysed it): it found the person but no body angle, so the look plays by time at
+once instead of being analysed again (minutes of a Pi's CPU) on every comparison. An empty
+track stamped by another version, or by none (the live recorder's, or a renderer's from before
+the stamp), is analysed again: a newer detector may find the angle.
 """
 
 from __future__ import annotations
@@ -103,13 +111,27 @@ class Located:
 
 
 def stored_analysis(data: dict | None) -> Analysed | None:
-    """A look's stored ``"turn"`` analysis, or None when it holds no yaw track."""
+    """A look's stored ``"turn"`` analysis; None when it is still to be analysed (no yaw track,
+    and no analysis by this detector that found none: see the module's docstring)."""
     if not isinstance(data, dict):
         return None
     track = YawTrack.from_entries(data.get("yaw") or [])
-    if not len(track):
+    if not len(track) and not analysed_by_this_detector(data):
         return None
     return Analysed(track, TurnSummary.from_stored(data.get("turn")), True)
+
+
+def detector_version() -> int:
+    """The live detector's version, stamped on what it analysed for a comparison."""
+    from kiosk.analysis.pose import VERSION  # no mediapipe: that is imported when the model loads
+
+    return VERSION
+
+
+def analysed_by_this_detector(data: dict) -> bool:
+    """Whether a stored analysis carries this detector's version stamp."""
+    version = data.get("detector_version")
+    return isinstance(version, int) and not isinstance(version, bool) and version == detector_version()
 
 
 def analyse_file(video: Path, rotation: int, config, stop: Callable[[], bool] | None = None) -> Analysed:

@@ -150,7 +150,7 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
     look = consented_look(ctx, look_id)
     stored = stored_analysis(library_of(ctx).analysis(look.id).get("turn"))
     video_url, clock = f"/api/v1/looks/{look.id}/video", "seconds from the first frame of the video"
-    if stored is None:
+    if stored is None or not len(stored.track):  # never analysed, or analysed and no body angle found
         return TurnOut(look_id=look.id, video_url=video_url, clock=clock, yaw=[], turn=None, angle_aligned=False,
                        coverage_deg=0.0, unaligned_reason="the mirror kept no body-angle track with this look")
     mapped = build_angle_map(stored.track, stored.turn)

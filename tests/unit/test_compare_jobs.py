@@ -1,6 +1,6 @@
-"""The comparison renderer's runs: a thread that outlived its stop() stays out of the next run, and
-a start renders what the previous run left queued only while its looks are kept and someone may
-still wait for it."""
+"""The comparison renderer's runs: a thread that outlived its stop() stays out of the next run, a
+start renders what the previous run left queued only while its looks are kept and someone may
+still wait for it, and a look stored without a yaw track is analysed once, not on every comparison."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 import kiosk.compare.jobs as jobs_module
 from kiosk.compare.errors import CompareStopped
 from kiosk.compare.jobs import ComparisonJobs
+from kiosk.compare.panes import Analysed, detector_version
+from kiosk.compare.track import YawTrack
 from kiosk.config import Config
-from kiosk.library import Library, NewLook
+from kiosk.library import Library, NewLook, records
 from kiosk.library.comparisons import ComparisonBook
 from tests.integration.faults.waiting import wait_for
 
@@ -30,12 +32,14 @@ def library(tmp_path):
 
 
 def a_look(library: Library, video, entries, kept: bool = True) -> str:
-    """A look with its yaw track stored (nothing to analyse), kept (consented) or not."""
+    """A look with its yaw track stored (nothing to analyse), kept (consented) or not; stored
+    without any analysis (to analyse) when ``entries`` is None."""
     look_id = Library.new_id()
     video = counting_video(video, frames=90, width=96, height=160)
     library.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
                              consent_by="operator" if kept else None))
-    library.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
+    if entries is not None:
+        library.set_analysis(look_id, "turn", {"turn": None, "yaw": entries})
     return look_id
 
 
@@ -181,3 +185,73 @@ def test_a_start_fails_a_comparison_left_queued_for_more_than_an_hour_and_render
     assert (stale.id, "failed") in [(c.id, c.state) for c in told]
     assert (jobs.health()["rendered"], jobs.health()["failed"]) == (1, 0), "no render failed"
     assert not (library.layout.comparisons / f"{stale.id}.mp4").exists()
+
+
+class CountingAnalysis:
+    """The analysis of a look stored without a track: counts its calls, finds ``entries`` (a person)."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = entries
+        self.looks: list[str] = []
+
+    def __call__(self, video, rotation, stop=None) -> Analysed:
+        self.looks.append(video.stem)  # the library keeps a video under its look id
+        return Analysed(YawTrack.from_entries(self.entries), None, True)
+
+
+def compare_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
+    """Render two comparisons of ``look_ids``, one after the other, with a renderer started afresh
+    for each (as on two visits); both comparisons as rendered."""
+    book = ComparisonBook(library)
+    made = []
+    for _ in range(2):
+        jobs = ComparisonJobs(library, Config(), analyse=analyse)
+        jobs.start()
+        try:
+            comparison = jobs.submit(look_ids)
+            wait_for(lambda: book.get(comparison.id).state in ("ready", "failed"), 60, "the comparison was not rendered")
+        finally:
+            jobs.stop()
+        made.append(book.get(comparison.id))
+    assert [c.state for c in made] == ["ready", "ready"], [c.error for c in made]
+    return made
+
+
+def test_a_look_analysed_without_finding_a_body_angle_is_not_analysed_again_on_the_next_comparison(library, tmp_path):
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    bare = a_look(library, tmp_path / "bare.mp4", None)
+    analyse = CountingAnalysis([])  # a person, but no body angle in any frame
+    first, second = compare_twice(library, [tracked, bare], analyse)
+    assert analyse.looks == [bare], "analysed for the first comparison only"
+    kept = library.analysis(bare)["turn"]
+    assert kept["yaw"] == [] and kept["detector_version"] == detector_version()
+    assert records.read(library.layout.record_file(bare), bare)[1]["turn"] == kept, "its record file keeps it too"
+    for comparison in (first, second):  # the look plays by time both times, for the same reason
+        looks = comparison.report["looks"]
+        assert [look["aligned_by"] for look in looks] == ["angle", "time"]
+        assert looks[1]["unaligned_reason"] == "it has too few body-angle measurements"
+
+
+def test_a_look_analysed_with_a_track_keeps_it_and_is_not_analysed_again(library, tmp_path):
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    bare = a_look(library, tmp_path / "bare.mp4", None)
+    analyse = CountingAnalysis(TRACKS[1])
+    first, second = compare_twice(library, [tracked, bare], analyse)
+    assert analyse.looks == [bare]
+    assert YawTrack.from_entries(library.analysis(bare)["turn"]["yaw"]).to_entries() == YawTrack.from_entries(TRACKS[1]).to_entries()
+    for comparison in (first, second):
+        assert [look["aligned_by"] for look in comparison.report["looks"]] == ["angle", "angle"]
+
+
+@pytest.mark.parametrize("stamp", [None, -1], ids=["before the stamp", "an older detector"])
+def test_an_empty_track_not_stamped_by_this_detector_is_analysed_again_once(library, tmp_path, stamp):
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    bare = a_look(library, tmp_path / "bare.mp4", None)
+    old = {"turn": None, "yaw": [], "source": "analysed for a comparison"}
+    if stamp is not None:
+        old["detector_version"] = detector_version() + stamp
+    library.set_analysis(bare, "turn", old)
+    analyse = CountingAnalysis([])
+    compare_twice(library, [tracked, bare], analyse)
+    assert analyse.looks == [bare], "analysed again by this detector, then not again"
+    assert library.analysis(bare)["turn"]["detector_version"] == detector_version()

@@ -233,6 +233,21 @@ def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips)
     last(events, ComparisonOpened).session.stop()
 
 
+def test_a_look_analysed_without_finding_a_body_angle_says_so_as_one_recorded_without_a_track(kiosk, clips):
+    from kiosk.compare.panes import detector_version
+
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    bare = land(core, clips[0], with_track=False)
+    # The renderer analysed it for an earlier comparison: a person, but no body angle.
+    core.parts.library.set_analysis(bare, "turn", {"turn": None, "yaw": [], "source": "analysed for a comparison",
+                                                   "detector_version": detector_version()})
+    half = land(core, clips[2])
+    opened = open_looks(core, events, bare, half)
+    assert [p.hint for p in opened.panes] == ["Plays by time: no body angle was recorded with it", ""]
+    opened.session.stop()
+
+
 def test_when_no_look_has_a_track_the_dial_shows_the_time_not_an_angle(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()

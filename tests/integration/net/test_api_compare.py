@@ -111,6 +111,20 @@ def test_yaw_track_of_a_look(mirror):
     assert httpx.get(f"{url}{API}/looks/{ids['cw']}/turn").status_code == 401
 
 
+def test_a_look_analysed_without_finding_a_body_angle_has_no_track_as_one_never_analysed(mirror, tmp_path):
+    from kiosk.compare.panes import detector_version
+
+    url, _, library, _ = mirror
+    never, empty = add_look(library, "cw", tmp_path, tracked=False), add_look(library, "ccw", tmp_path, tracked=False)
+    library.set_analysis(empty, "turn", {"turn": None, "yaw": [], "source": "analysed for a comparison",
+                                         "detector_version": detector_version()})
+    with httpx.Client(base_url=url, headers=AUTH) as client:
+        replies = [client.get(f"{API}/looks/{look_id}/turn").json() for look_id in (never, empty)]
+    for body in replies:
+        assert (body["yaw"], body["turn"], body["angle_aligned"], body["coverage_deg"]) == ([], None, False, 0.0)
+        assert body["unaligned_reason"] == "the mirror kept no body-angle track with this look"
+
+
 @pytest.mark.parametrize(
     "names,status,words",
     [
