@@ -1,10 +1,12 @@
 """On a full-size portrait mirror (1080×1920), the associate panel a staff card opens keeps its
 buttons on the screen however much associates noted on the customer's looks: five notes of the
 longest kind scroll inside the panel, which stands below the messages ("Hello, Anna!"), and Close
-closes it."""
+closes it. Its looks' tiles and their "Keep for customer" grow with the screen, the words within
+their tile."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from datetime import datetime, timedelta
 
@@ -25,6 +27,16 @@ W, H = 1080, 1920
 STAFF = "04A1B2C3D4E5F6"
 
 
+def customers(tmp_path, folder) -> None:
+    """The test card's customer (Anna) and a staff card (Sam) on file in the library in ``folder``."""
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"card_uid,first_name,loyalty_tier,staff_role\n{UID},Anna,gold,\n{STAFF},Sam,,associate\n")
+    cfg = tmp_path / "import.toml"
+    cfg.write_text(f'[library]\ndata_dir = "{folder}"\n')
+    subprocess.run([PYTHON, "-m", "kiosk", "customers", "import", str(crm), "--config", str(cfg)], check=True,
+                   capture_output=True)
+
+
 def noted_library(tmp_path):
     """A library with one look kept on the test card yesterday, five of the longest notes on it (500
     characters, a 120-character product line), and the card's customer and a staff card on file."""
@@ -43,12 +55,7 @@ def noted_library(tmp_path):
         for i in range(5):
             library.add_note(look, text=(f"{i + 1}. " + words * 6)[:NOTE_TEXT_MAX],
                              product=("Linen shirt, navy, slim fit, M · SKU 40213-NV-M · " * 3)[:NOTE_PRODUCT_MAX])
-    crm = tmp_path / "crm.csv"
-    crm.write_text(f"card_uid,first_name,loyalty_tier,staff_role\n{UID},Anna,gold,\n{STAFF},Sam,,associate\n")
-    cfg = tmp_path / "import.toml"
-    cfg.write_text(f'[library]\ndata_dir = "{folder}"\n')
-    subprocess.run([PYTHON, "-m", "kiosk", "customers", "import", str(crm), "--config", str(cfg)], check=True,
-                   capture_output=True)
+    customers(tmp_path, folder)
     return folder
 
 
@@ -65,27 +72,99 @@ def message_rows(image: np.ndarray) -> np.ndarray:
     return np.nonzero((middle.min(axis=2) > 240).sum(axis=1) >= 3)[0]
 
 
-def test_five_long_notes_leave_the_panels_close_button_on_a_portrait_mirror(tall_screen, tmp_path):
-    library = noted_library(tmp_path)
+POSTER_BGR = (170, 90, 30)  # a plain blue poster: the labels' white letters stand out from it
+
+
+def looks_library(tmp_path, count: int = 3):
+    """A library with ``count`` looks kept on the test card yesterday, each with a plain blue poster,
+    and the card's customer and a staff card on file."""
+    from kiosk.identity.cardkey import CardKeyer
+    from kiosk.library import Library
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "store-secret").write_text(SECRET + "\n")
+    made = make_look(tmp_path.parent, "look", 270, 480, Turn(start_s=0.5, turn_s=2.0, seconds=3.0))
+    yesterday = (datetime.now() - timedelta(days=1)).timestamp()
+    poster = np.full((480, 270, 3), POSTER_BGR, np.uint8)
+    with Library(folder) as library:
+        for i in range(count):
+            look = store_look(library, made, customer_id=CardKeyer(bytes.fromhex(SECRET)).key(UID),
+                              created=yesterday + i)
+            cv2.imwrite(str(library.layout.poster(look)), poster)
+    customers(tmp_path, folder)
+    return folder
+
+
+@contextlib.contextmanager
+def open_panel(display: str, tmp_path, width: int, height: int, library):
+    """The mirror at ``width`` × ``height`` with the customer's card, yes to keeping their looks, then
+    the staff card: (the window, the panel on screen), the window open until the block ends."""
     link = tmp_path / "reader"
     extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
-    with reader_sim(link) as sim, MirrorWindow(tall_screen, tmp_path, W, H, library=library, extra_toml=extra) as win:
+    with reader_sim(link) as sim, MirrorWindow(display, tmp_path, width, height, library=library,
+                                               extra_toml=extra) as win:
         def tap(uid: str) -> None:
             sim.stdin.write(f"{uid}\n")
             sim.stdin.flush()
 
-        win.touch(W // 2, 80)
+        win.touch(width // 2, 80)
         win.wait_for(markers_visible, "the camera picture", timeout=60)
         win.wait_until(lambda: "connected" in win.log.read_text(), "the card reader connecting", timeout=30)
         tap(UID)
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question", timeout=30)
-        win.touch(W // 2, choice_buttons(dialog)[0])  # yes: the associate may see the customer's notes
+        win.touch(width // 2, choice_buttons(dialog)[0])  # yes: the associate may see the customer's notes
         win.wait_for(lambda im: not choice_buttons(im), "the question answered")
         win.wait_until(lambda: "card removed" in win.log.read_text(), "the card leaving the reader", timeout=10)
         tap(STAFF)
         win.wait_until(lambda: "a staff card" in win.log.read_text(), "the staff card read", timeout=10)
+        yield win, win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the panel's two buttons", timeout=20)
+
+
+def keep_tiles(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the panel's look tiles, left to right: their #303030 frames around a poster."""
+    mask = (np.abs(image.astype(int) - 48) <= 2).all(axis=2)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+    return sorted((x, y, w, h) for x, y, w, h, _ in stats[1:] if w >= 60 and h > w)
+
+
+def test_the_panels_tiles_and_their_words_grow_with_the_screen_and_stay_within_their_tile(tall_screen, tmp_path):
+    # "Keep for customer" was 12 px under 90×110 tiles at any size: a word too small to read on a
+    # portrait mirror, and wider than its tile, so it ran into the next tile's.
+    measured = {}
+    for width, height in ((540, 960), (W, H)):
+        folder = tmp_path / f"{width}x{height}"
+        folder.mkdir()
+        with open_panel(tall_screen, folder, width, height, looks_library(folder)) as (_, panel):
+            cv2.imwrite(str(tmp_path / f"panel-{width}x{height}.png"), panel)
+        tiles = keep_tiles(panel)
+        assert len(tiles) == 3, tiles
+        top, bottom = min(y for _, y, _, _ in tiles), max(y + h for _, y, _, h in tiles)
+        # The words: white letters in the tiles' rows, every one of them within its own tile (the
+        # poster is plain blue, the card and the gaps between tiles dark).
+        white = panel[top:bottom].min(axis=2) > 200
+        rows, cols = np.nonzero(white)
+        inside = np.zeros(panel.shape[1], bool)
+        for x, _, w, _ in tiles:
+            inside[x + 1:x + w - 1] = True
+        assert len(cols) and inside[cols].all(), (f"words outside their tile at x = "
+                                                  f"{sorted(set(cols[~inside[cols]].tolist()))[:20]}", tiles)
+        words = []  # the height of each tile's words (two lines: "Keep for / customer")
+        for x, y, w, h in tiles:
+            here = np.nonzero(white[:, x:x + w].any(axis=1))[0] + top
+            assert len(here) and here[0] > y + h / 2, (f"no words at the foot of the tile {(x, y, w, h)}", here)
+            words.append(here[-1] - here[0] + 1)
+        measured[width] = (tiles[0][2], tiles[0][3], min(words))
+    (small_w, small_h, small_words), (big_w, big_h, big_words) = measured[540], measured[W]
+    # The tiles and their words grow with the screen, 1.6 × from the dialogs' 18 px floor to 29 px.
+    assert big_w >= 1.4 * small_w and big_h >= 1.4 * small_h, measured
+    assert big_words >= 1.4 * small_words, measured
+
+
+def test_five_long_notes_leave_the_panels_close_button_on_a_portrait_mirror(tall_screen, tmp_path):
+    library = noted_library(tmp_path)
+    with open_panel(tall_screen, tmp_path, W, H, library) as (win, panel):
         # End this session and Close, both whole on the screen (a button is 2.8 × 29 px type tall).
-        panel = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the panel's two buttons", timeout=20)
         cv2.imwrite(str(tmp_path / "panel.png"), panel)
         close = choice_buttons(panel)[-1]
         assert close + 45 < H, f"Close runs off the screen's foot at {close}"

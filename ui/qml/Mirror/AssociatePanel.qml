@@ -61,38 +61,56 @@ Dialog {
         }
     }
     ListView {
+        // This visit's looks, to keep for the customer. The tiles grow with the panel's type (its
+        // 18 px floor: as before on small windows), as the looks tray does, so a finger finds them
+        // and their words read on a portrait mirror.
         id: kept
+        readonly property real grow: panel.textSize / 18
         width: parent.width
-        height: count > 0 ? 110 : 0
+        height: count > 0 ? 110 * grow : 0
         orientation: ListView.Horizontal
-        spacing: 10
+        spacing: 10 * kept.grow
         model: panel.studio.looks
         delegate: Rectangle {
+            id: tile
             required property string lookId
             required property url posterUrl
-            width: 90
-            height: 110
-            radius: 8
+            width: 90 * kept.grow
+            height: kept.height
+            radius: 8 * kept.grow
             color: "#303030"
             Image {
                 anchors.fill: parent
-                anchors.margins: 4
-                source: parent.posterUrl
+                anchors.margins: 4 * kept.grow
+                source: tile.posterUrl
                 fillMode: Image.PreserveAspectCrop
-                sourceSize.width: 180
+                sourceSize.width: 180 * kept.grow
             }
-            Text {
+            Rectangle {
+                // Its words on a dark band across the tile's foot, wrapped within the tile: they
+                // read over a white studio wall and never run into the next tile's.
+                anchors.left: parent.left
+                anchors.right: parent.right
                 anchors.bottom: parent.bottom
-                anchors.horizontalCenter: parent.horizontalCenter
-                anchors.bottomMargin: 4
-                color: "white"
-                style: Text.Outline
-                styleColor: "black"
-                font.pixelSize: 12
-                text: qsTr("Keep for customer")
+                anchors.margins: 4 * kept.grow
+                height: keepLabel.implicitHeight + 4 * kept.grow
+                radius: 4 * kept.grow
+                color: "#b0000000"
+                Text {
+                    id: keepLabel
+                    anchors.centerIn: parent
+                    width: parent.width - 4 * kept.grow
+                    horizontalAlignment: Text.AlignHCenter
+                    wrapMode: Text.Wrap
+                    maximumLineCount: 2
+                    elide: Text.ElideRight
+                    color: "white"
+                    font.pixelSize: panel.textSize * 0.7
+                    text: qsTr("Keep for customer")
+                }
             }
             TapHandler {
-                onTapped: panel.identity.keepForCustomer(parent.lookId)
+                onTapped: panel.identity.keepForCustomer(tile.lookId)
             }
         }
     }
