@@ -1,6 +1,7 @@
 """On a full-size portrait mirror (1080×1920) over a white studio wall: the buttons' labels and the
-messages are big enough to read from the back of a fitting room, each on a dark pill, and a take
-refused for lack of disk space is told in plain words (the figures go to the journal)."""
+messages are big enough to read from the back of a fitting room, each on a dark pill, Record's and
+Help's discs grow with them, and a take refused for lack of disk space is told in plain words (the
+figures go to the journal)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,65 @@ def test_a_message_over_a_replay_stands_clear_of_its_heading(tall_screen, tmp_pa
         band = image[:400].min(axis=2)
         assert int((band < 45).sum()) == 0, f"the message covers the heading: {heading} {message}"
         assert heading[1] + heading[3] <= message[1], (heading, message)
+
+
+def blobs(mask: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the connected areas of ``mask`` in ``box`` (x0, y0, x1, y1), 8 px or more each way."""
+    x0, y0, x1, y1 = box
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y1, x0:x1].astype(np.uint8))
+    return [(x + x0, y + y0, w, h) for x, y, w, h, _ in stats[1:] if w >= 8 and h >= 8]
+
+
+def help_and_record(image: np.ndarray) -> dict[str, tuple[int, int, int, int]]:
+    """The Help and Record discs over the white wall and their labels' pills, as boxes (x, y, w, h):
+    Record's red glass, Help's grey glass (the lowest round one above Record), and the pills
+    (#b0000000 over white) beside them."""
+    h, w = image.shape[:2]
+    box = (w * 2 // 3, h // 2, w, h)
+    pixels = image.astype(int)
+    neutral = np.ptp(pixels, axis=2) <= 12
+    red = (pixels[..., 2] > 150) & (pixels[..., 1] < 120) & (pixels[..., 0] < 120)
+    record = max(blobs(red, box), key=lambda b: b[2] * b[3], default=None)
+    round_grey = [b for b in blobs((np.abs(pixels - 102) <= 10).all(axis=2) & neutral, box)
+                  if b[2] >= 30 and 0.8 <= b[2] / b[3] <= 1.25 and record and b[1] < record[1]]
+    labels = [b for b in blobs((np.abs(pixels - 79) <= 10).all(axis=2) & neutral, box) if b[2] >= 1.3 * b[3]]
+    found = {"record": record, "help": max(round_grey, key=lambda b: b[1], default=None)}
+    for name in ("help", "record"):
+        disc = found[name]
+        under = [b for b in labels if disc and disc[1] + disc[3] <= b[1] < disc[1] + 2 * disc[3]]
+        found[name + " label"] = min(under, key=lambda b: b[1], default=None)
+    return found
+
+
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_record_and_help_discs_grow_with_the_screen_as_their_labels_do(tall_screen, tmp_path):
+    # The discs stayed at 64 px (Record) and 56 px (Help) on a 1080×1920 mirror, while their labels
+    # grew: small targets for a finger, under labels nearly as wide.
+    source = white_wall(tmp_path / "wall.mp4")
+    sizes = {}
+    for width, height in ((540, 960), (W, H)):
+        folder = tmp_path / f"{width}x{height}"
+        folder.mkdir()
+        with MirrorWindow(tall_screen, folder, width, height, source=source,
+                          extra_toml="[analysis]\nenabled = false\n", fill='"crop"') as win:
+            win.touch(width // 2, height // 2)
+            image = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and all(help_and_record(im).values()),
+                                 "Help and Record with their labels", timeout=60)
+            cv2.imwrite(str(tmp_path / f"buttons-{width}x{height}.png"), image)
+        found = help_and_record(image)
+        # Each label stands clear of every disc and of the other label.
+        boxes = list(found.items())
+        clashes = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if overlap(ba, bb)]
+        assert not clashes, (clashes, found)
+        sizes[width] = found
+    small, big = sizes[540], sizes[W]
+    # As before on the small window (the disc's glass inside its 2 px ring: 64 and 56 px discs)...
+    assert 56 <= small["record"][2] <= 64 and 48 <= small["help"][2] <= 56, small
+    # ...and 1.6 × on the portrait mirror, as the labels' type grows.
+    for name in ("record", "help"):
+        assert big[name][2] >= 1.4 * small[name][2] and big[name][3] >= 1.4 * small[name][3], (name, small, big)
+    for name in ("record label", "help label"):
+        assert big[name][3] >= 1.4 * small[name][3], (name, small, big)

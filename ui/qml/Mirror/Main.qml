@@ -125,6 +125,7 @@ Window {
                 anchors.right: parent.right
                 anchors.bottom: record.top
                 anchors.margins: 24
+                // Their discs grow with the screen as Record's does (90 px on a 1080x1920 mirror).
                 spacing: 14
                 visible: root.assist.available && !root.replaying && !root.comparing && !root.compare.picking
                 onVisibleChanged: choosingSize = false
@@ -139,7 +140,7 @@ Window {
                     visible: helpButtons.choosingSize
                     symbol: "+"
                     label: qsTr("Larger")
-                    size: 56
+                    size: 56 * grow
                     captionRoomRight: 20
                     onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("larger") }
                 }
@@ -148,7 +149,7 @@ Window {
                     visible: helpButtons.choosingSize
                     symbol: "−"
                     label: qsTr("Smaller")
-                    size: 56
+                    size: 56 * grow
                     captionRoomRight: 20
                     onTapped: { helpButtons.choosingSize = false; root.assist.requestSize("smaller") }
                 }
@@ -157,14 +158,14 @@ Window {
                     objectName: "otherSizeButton"
                     symbol: helpButtons.choosingSize ? "✕" : "⇄"
                     label: helpButtons.choosingSize ? qsTr("Cancel") : qsTr("Other size")
-                    size: 56
+                    size: 56 * grow
                     captionRoomRight: 20
                     onTapped: helpButtons.choosingSize = !helpButtons.choosingSize
                 }
                 MirrorButton {
                     symbol: "?"
                     label: qsTr("Help")
-                    size: 56
+                    size: 56 * grow
                     captionRoomRight: 20
                     onTapped: root.assist.request("associate")
                 }

@@ -11,6 +11,10 @@ Item {
     property string label: ""
     property color tint: "#99000000"  // dark glass: readable over a white studio wall and a dark room alike
     property real size: 64
+    // How much a disc grows with the screen, as the dialogs' type and the looks tray do (1.5 % of
+    // the window's height over an 18 px floor): 1 on small windows, 1.6 on a 1080x1920 mirror.
+    // A button whose disc should grow sets its size to its small-window size times this.
+    readonly property real grow: Math.max(1, Window.height * 0.015 / 18)
     // How far the label's pill may reach past the button's sides (the screen's margin there): a
     // long label on a button at a screen edge shifts inwards instead of leaving the screen.
     property real captionRoomLeft: 1e6
