@@ -9,7 +9,9 @@ inbox, handled by the ``core`` thread one item at a time:
 - intents from the screen and the network (touch, record, share, delete, compare looks, end the session…).
 
 Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
-effects are carried out here in a stated order (``_start_session``, ``_end_session``). So no
+effects are carried out here in a stated order (``_start_session``, ``_end_session``). The
+camera's state changes and the clock feed the camera notice's pure ``notice_step``
+(``kiosk.camera_notice``), told to the screen as ``CameraNoticeChanged``. So no
 decision ever runs on the UI thread or depends on which listener the bus calls first, and no
 database is touched by the UI thread. The loop survives any exception and says so in
 ``health()`` and with a ``CoreFault`` event.
@@ -24,12 +26,22 @@ from collections.abc import Callable
 
 from kiosk.analysis.events import GestureProgress, PresenceSample
 from kiosk.analysis.senses import Senses
+from kiosk.camera_notice import CameraNotice, notice_step
 from kiosk.capture import CameraStatus
 from kiosk.comparing import Comparing
 from kiosk.compare.events import ComparisonChanged
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.events import CoreFault, Event, EventBus, SessionStateChanged, SharesEnded, TrayChanged
+from kiosk.events import (
+    CameraNoticeChanged,
+    CameraStateChanged,
+    CoreFault,
+    Event,
+    EventBus,
+    SessionStateChanged,
+    SharesEnded,
+    TrayChanged,
+)
 from kiosk.hub import FrameHub
 from kiosk.identity.events import (
     STEP_ASSOCIATE,
@@ -80,7 +92,7 @@ CORE = "core"  # the core's own place in the start and stop orders
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
             TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged,
-            TrayChanged, ComparisonChanged, ReaderStateChanged)
+            TrayChanged, ComparisonChanged, ReaderStateChanged, CameraStateChanged)
 
 
 class KioskCore:
@@ -96,8 +108,9 @@ class KioskCore:
         self._screen = ScreenState()
         self._effects = Effects(parts)
         self._comparing = Comparing(parts)
-        self._inbox = Inbox("core", self._handle, lambda now: self._feed(Tick(now)), self._fault, TICK_S)
+        self._inbox = Inbox("core", self._handle, self._tick, self._fault, TICK_S)
         self._state = SessionState()
+        self._notice = CameraNotice()
         self._running = False
         self._unsubscribe: Callable[[], None] | None = None
         self._health = parts.vitals.core  # faults and parts that could not start, read by /api/v1/health
@@ -128,6 +141,11 @@ class KioskCore:
 
     def camera_status(self) -> CameraStatus:
         return self._parts.capture.status()
+
+    @property
+    def camera_notice(self) -> str:
+        """The camera state whose words the camera notice says now, or "" while the picture shows."""
+        return self._notice.shows
 
     @property
     def senses(self) -> Senses:
@@ -350,6 +368,8 @@ class KioskCore:
             self._comparing.comparison_changed(item)
         elif isinstance(item, ReaderStateChanged):
             effects.reader_changed(item.state, self._sid())
+        elif isinstance(item, CameraStateChanged):
+            self._camera_notice()
 
     def _gesture(self, gesture: str) -> None:
         meaning = gesture_meaning(gesture, self._parts.identity.asking, self._comparing.is_open)
@@ -383,6 +403,19 @@ class KioskCore:
 
     def _sid(self) -> str | None:
         return self._state.session_id
+
+    def _tick(self, now: float) -> None:
+        self._feed(Tick(now))
+        self._camera_notice()
+
+    def _camera_notice(self) -> None:
+        """Follow the camera's state as it is now (an event may be older) and its newest picture."""
+        now = time.monotonic()
+        latest = self._parts.hub.latest()
+        age = None if latest is None else now - latest.ts
+        before, self._notice = self._notice, notice_step(self._notice, self._parts.capture.status().state, age, now)
+        if self._notice.shows != before.shows:
+            self._parts.bus.emit(CameraNoticeChanged(shows=self._notice.shows))
 
     def _feed(self, event: Input) -> None:
         """Advance the session state machine and carry out its effects, in order; then the screen's."""

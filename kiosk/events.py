@@ -32,6 +32,14 @@ class CameraStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class CameraNoticeChanged(Event):
+    """The camera notice came or went (``kiosk.camera_notice``): ``shows`` is the camera state
+    whose words it says, or "" when the picture shows."""
+
+    shows: str
+
+
+@dataclass(frozen=True)
 class SessionStateChanged(Event):
     """The mirror moved between the attract screen and an active session."""
 

@@ -13,7 +13,7 @@ from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.analysis.events import GestureProgress
 from kiosk.core import KioskCore
-from kiosk.events import CameraStateChanged, Event, SessionStateChanged
+from kiosk.events import CameraNoticeChanged, CameraStateChanged, Event, SessionStateChanged
 from kiosk.metrics import RateMeter
 from kiosk.screen import ScreenPowerChanged
 from ui.core_listener import CoreListener
@@ -53,6 +53,7 @@ class MirrorBridge(CoreListener):
         self._hands_free = core.senses.gestures
         camera = core.camera_status()
         self._camera_state = camera.state
+        self._camera_notice = core.camera_notice
         self._phase = ""
         self._set_phase(core.session.phase.value)
         self._fps = 0.0
@@ -75,9 +76,13 @@ class MirrorBridge(CoreListener):
     def on_event(self, event: Event) -> None:
         if isinstance(event, CameraStateChanged):
             if event.state != self._camera_state:
-                if event.state == "unavailable":  # CameraNotice.qml's words
-                    _log.info("shown to the shopper: %s", CAMERA_UNAVAILABLE)
                 self._camera_state = event.state
+                self.cameraChanged.emit()
+        elif isinstance(event, CameraNoticeChanged):
+            if event.shows != self._camera_notice:
+                if event.shows == "unavailable":  # CameraNotice.qml's words
+                    _log.info("shown to the shopper: %s", CAMERA_UNAVAILABLE)
+                self._camera_notice = event.shows
                 self.cameraChanged.emit()
         elif isinstance(event, GestureProgress):
             progress = 0.0 if event.fired else round(event.progress, 2)
@@ -129,6 +134,9 @@ class MirrorBridge(CoreListener):
     #: A hand held up or swiped does something here: the screens may say so.
     handsFree = Property(bool, lambda self: self._hands_free, constant=True)
     cameraState = Property(str, lambda self: self._camera_state, notify=cameraChanged)
+    #: The camera state whose words the camera notice says, or "" while the picture shows: the
+    #: core holds it a little after a lost camera is back (``kiosk.camera_notice``).
+    cameraNotice = Property(str, lambda self: self._camera_notice, notify=cameraChanged)
     attract = Property(bool, lambda self: self._phase == "idle", notify=sessionChanged)
     cameraFps = Property(float, lambda self: self._fps, notify=statsChanged)
     paintFps = Property(float, lambda self: self._paint_fps, notify=statsChanged)

@@ -1,6 +1,8 @@
 import QtQuick
 
-// Shown over the mirror while the camera is starting or unavailable, instead of a frozen picture.
+// Shown over the mirror while the camera is starting or unavailable, instead of a frozen picture,
+// and held a few seconds after a lost camera is back, until its pictures flow steadily (the core
+// decides when: kiosk/camera_notice.py; cameraState is the state whose words it keeps saying).
 // Plain words only: why the camera is gone (a device path, a driver's words) is for the log,
 // /api/v1/health and `kiosk doctor`, not for the shopper.
 Rectangle {

@@ -53,8 +53,10 @@ Window {
 
     CameraNotice {
         anchors.fill: parent
-        cameraState: root.mirror.cameraState
-        visible: root.live && root.mirror.cameraState !== "running"
+        // Held by the core until a camera that was lost has given pictures steadily for a while:
+        // a camera that keeps dropping out gives one steady notice, not one that flickers.
+        cameraState: root.mirror.cameraNotice
+        visible: root.live && root.mirror.cameraNotice !== ""
     }
 
     CompareView {
@@ -180,7 +182,7 @@ Window {
                 // Not under the camera notice: without a picture there is nothing to record (a
                 // take that is running keeps its Stop button).
                 visible: !root.replaying && !root.comparing
-                         && (root.studio.recording || root.mirror.cameraState === "running")
+                         && (root.studio.recording || root.mirror.cameraNotice === "")
             }
         }
     }
