@@ -290,7 +290,9 @@ class Comparing:
             # No analysis on the mirror's own time: a look stored without a track plays by time.
             return Analysed(YawTrack.from_entries([]), None, True)
 
-        maker = PaneMaker(no_track, self._parts.library, self._parts.config.display.rotation)
+        # A look the renderer found no person in plays by time here too, as before it was analysed
+        # (only the shared video refuses it): the shopper picked it from the tray, it plays.
+        maker = PaneMaker(no_track, self._parts.library, self._parts.config.display.rotation, person_required=False)
         located = []
         for number, look_id in enumerate(look_ids, 1):  # the number each pick shows in the tray
             try:

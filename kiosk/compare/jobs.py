@@ -23,7 +23,9 @@ for it any more). One left ``rendering`` (the process died mid-render, perhaps b
 render) is marked failed by ``sweep()`` instead.
 The analysis of a look stored without a yaw track, before the frames, is stopped the same way
 (by a deletion too), between the frames it analyses; the looks of that comparison analysed to
-the end before it keep their tracks, so the next start analyses only the rest.
+the end before it keep their tracks, so the next start analyses only the rest. A look in which
+the analysis finds no person fails the comparison, and keeps that too: the next comparison
+with it fails at once with the same sentence, without analysing it or the others again.
 
 Each run (one ``start()`` to its ``stop()``) has its own queue, stop request and current
 render (``_Run``): a thread that outlived its ``stop()`` (blocked past the timeout) stops at
@@ -231,8 +233,8 @@ class ComparisonJobs:
         maker = PaneMaker(lambda video, rotation: self.analyse(video, rotation, stop), self.library,
                           self.config.display.rotation)
         # Each look's analysis is kept as soon as it is done: a shutdown during the next look's
-        # does not cost it again after the restart.
-        panes = maker.make_all(list(comparison.look_ids), each=self._keep_analysis)
+        # does not cost it again after the restart, nor does a look without a person (refused).
+        panes = maker.make_all(list(comparison.look_ids), keep=self._keep_analysis)
         work = book.folder() / f".{comparison_id}.mp4"
         report = compare(panes, work, comparison.align, render_settings(self.config), stop=stop)
         data = report.to_json()
@@ -275,23 +277,23 @@ class ComparisonJobs:
         except Exception as exc:  # the database in trouble: the next start marks it failed
             _log.error("cannot queue comparison %s again: %s", comparison_id, exc)
 
-    def _keep_analysis(self, pane) -> None:
+    def _keep_analysis(self, look_id: str, analysed) -> None:
         """A look stored without a yaw track was analysed: keep the track with it for next time,
-        or, stamped with the detector's version, that it has none (it then plays by time at once)."""
-        if not pane.analysed_now:
-            return
-        turn = pane.turn
+        or, stamped with the detector's version, that it has none (it then plays by time at once)
+        or shows no person (it is then refused at once)."""
+        turn = analysed.turn
         data = {
             "clock": "seconds from the first frame of the video",
             "turn": None if turn is None else {**turn.to_json(), "complete": turn.complete},
-            "yaw": pane.track.to_entries(),
+            "yaw": analysed.track.to_entries(),
+            "person": analysed.person,
             "source": "analysed for a comparison",
             "detector_version": detector_version(),
         }
         try:
-            self.library.set_analysis(pane.source, "turn", data)
+            self.library.set_analysis(look_id, "turn", data)
         except KioskError as exc:
-            _log.info("could not keep the analysis of look %s: %s", pane.source, exc)
+            _log.info("could not keep the analysis of look %s: %s", look_id, exc)
 
     def _fail(self, comparison_id: str, exc: Exception) -> None:
         sentence = str(exc) if isinstance(exc, KioskError) else f"rendering failed ({type(exc).__name__})"

@@ -6,13 +6,14 @@ the live mirror's own detector (``kiosk.analysis.video``) through ``analyse_file
 adapter that reads its results. A video in which the detector never finds a person is refused:
 there is nothing to compare.
 
-A look's stored ``"turn"`` analysis says one of three things (``stored_analysis``): none at
+A look's stored ``"turn"`` analysis says one of four things (``stored_analysis``): none at
 all (never analysed: analyse it), a usable yaw track (use it), or no usable track from an
 analysis stamped with this detector's version (``"detector_version"``, written by the
-renderer that analysed it): it found the person but no body angle, so the look plays by time at
-once instead of being analysed again (minutes of a Pi's CPU) on every comparison. An empty
-track stamped by another version, or by none (the live recorder's, or a renderer's from before
-the stamp), is analysed again: a newer detector may find the angle.
+renderer that analysed it), which either found the person but no body angle (the look plays by
+time at once) or found no person (``"person": false``: the look is refused at once, as when it
+was analysed), instead of being analysed again (minutes of a Pi's CPU) on every comparison. An
+empty track stamped by another version, or by none (the live recorder's, or a renderer's from
+before the stamp), is analysed again: a newer detector may find the angle, or the person.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Analysed:
 
 
 Analyser = Callable[[Path, int], Analysed]  # (video, clockwise rotation) -> what it shows
+Keeper = Callable[[str, Analysed], None]  # (source, what analysing it found just now)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,6 @@ class Pane:
     recorded_at: float | None = None  # Unix time
     note: str = ""
     rotation: int = 0  # clockwise degrees that make its frames upright
-    analysed_now: bool = False  # its track came from analysing the video just now (not stored)
 
     def timing(self) -> PaneTiming:
         """What the timeline needs of it."""
@@ -118,7 +119,9 @@ def stored_analysis(data: dict | None) -> Analysed | None:
     track = YawTrack.from_entries(data.get("yaw") or [])
     if not len(track) and not analysed_by_this_detector(data):
         return None
-    return Analysed(track, TurnSummary.from_stored(data.get("turn")), True)
+    # Only an analysis that found nobody says so; one kept without the key found the person.
+    person = data.get("person") is not False
+    return Analysed(track, TurnSummary.from_stored(data.get("turn")), person)
 
 
 def detector_version() -> int:
@@ -156,34 +159,40 @@ def analyse_file(video: Path, rotation: int, config, stop: Callable[[], bool] | 
 class PaneMaker:
     """Turns what was asked for (video paths, look ids) into panes.
 
-    Every input is found and opened first (``locate``, cheap), so a typo in the last argument
-    is reported before minutes of analysis of the first ones.
+    Every input is found and opened first (``locate``, cheap), so a typo in the last argument,
+    or a look already known to show no person, is reported before minutes of analysis of the
+    first ones.
     """
 
-    def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0) -> None:
+    def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0, person_required: bool = True) -> None:
         self.analyse = analyse
         self.library = library  # kiosk.library.Library, or a callable opening one on first use (or None)
         self.look_rotation = look_rotation  # looks are stored as the camera sees them
+        # Refuse a look whose analysis (stored, or just now) found no person: there is nothing to compare.
+        self.person_required = person_required
 
-    def make_all(self, sources: list[str], each: Callable[[Pane], None] | None = None) -> list[Pane]:
-        """Every pane; ``each(pane)`` is called as each is made, before the next is analysed (a
-        stop part-way loses only the analysis it stopped)."""
+    def make_all(self, sources: list[str], keep: Keeper | None = None) -> list[Pane]:
+        """Every pane; ``keep(source, analysed)`` is called as each input is analysed, before the
+        next is analysed and before one without a person is refused (a stop part-way loses only the
+        analysis it stopped, and a look without a person is refused at once next time)."""
         located = [self.locate(source) for source in sources]
-        panes = []
         for found in located:
-            panes.append(self.make(found))
-            if each is not None:
-                each(panes[-1])
-        return panes
+            if found.stored is not None:
+                self._check_person(found.source, found.stored)
+        return [self.make(found, keep) for found in located]
 
-    def make(self, found: Located) -> Pane:
+    def make(self, found: Located, keep: Keeper | None = None) -> Pane:
         analysed = found.stored
         if analysed is None:
             analysed = self.analyse(found.video, found.rotation)
-            if not analysed.person:
-                raise CompareError(f"{found.source} shows no person to compare")
-        pane = make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
-        return replace(pane, analysed_now=found.stored is None)
+            if keep is not None:
+                keep(found.source, analysed)
+        self._check_person(found.source, analysed)
+        return make_pane(found.source, found.video, analysed, found.rotation, found.recorded_at, found.note, found.shape)
+
+    def _check_person(self, source: str, analysed: Analysed) -> None:
+        if not analysed.person and self.person_required:
+            raise CompareError(f"{source} shows no person to compare")
 
     def locate(self, source: str) -> Located:
         path = Path(source).expanduser()

@@ -1,6 +1,7 @@
 """The comparison renderer's runs: a thread that outlived its stop() stays out of the next run, a
 start renders what the previous run left queued only while its looks are kept and someone may
-still wait for it, and a look stored without a yaw track is analysed once, not on every comparison."""
+still wait for it, and a look stored without a yaw track is analysed once, not on every comparison
+(one showing no person included: the next comparison with it fails at once)."""
 
 from __future__ import annotations
 
@@ -188,20 +189,22 @@ def test_a_start_fails_a_comparison_left_queued_for_more_than_an_hour_and_render
 
 
 class CountingAnalysis:
-    """The analysis of a look stored without a track: counts its calls, finds ``entries`` (a person)."""
+    """The analysis of a look stored without a track: counts its calls, finds ``entries`` (and a
+    person, unless ``person`` is False: then no person and no entries)."""
 
-    def __init__(self, entries: list) -> None:
+    def __init__(self, entries: list, person: bool = True) -> None:
         self.entries = entries
+        self.person = person
         self.looks: list[str] = []
 
     def __call__(self, video, rotation, stop=None) -> Analysed:
         self.looks.append(video.stem)  # the library keeps a video under its look id
-        return Analysed(YawTrack.from_entries(self.entries), None, True)
+        return Analysed(YawTrack.from_entries(self.entries if self.person else []), None, self.person)
 
 
-def compare_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
-    """Render two comparisons of ``look_ids``, one after the other, with a renderer started afresh
-    for each (as on two visits); both comparisons as rendered."""
+def ask_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
+    """Ask for two comparisons of ``look_ids``, one after the other, with a renderer started afresh
+    for each (as on two visits); both comparisons as they ended (ready or failed)."""
     book = ComparisonBook(library)
     made = []
     for _ in range(2):
@@ -213,8 +216,21 @@ def compare_twice(library: Library, look_ids: list[str], analyse: CountingAnalys
         finally:
             jobs.stop()
         made.append(book.get(comparison.id))
+    return made
+
+
+def compare_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
+    """Render two comparisons of ``look_ids`` (as ``ask_twice``); both comparisons as rendered."""
+    made = ask_twice(library, look_ids, analyse)
     assert [c.state for c in made] == ["ready", "ready"], [c.error for c in made]
     return made
+
+
+def fail_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
+    """Ask for two comparisons of ``look_ids`` (as ``ask_twice``) that both fail; their sentences."""
+    made = ask_twice(library, look_ids, analyse)
+    assert [c.state for c in made] == ["failed", "failed"], [c.error for c in made]
+    return [c.error for c in made]
 
 
 def test_a_look_analysed_without_finding_a_body_angle_is_not_analysed_again_on_the_next_comparison(library, tmp_path):
@@ -255,3 +271,39 @@ def test_an_empty_track_not_stamped_by_this_detector_is_analysed_again_once(libr
     compare_twice(library, [tracked, bare], analyse)
     assert analyse.looks == [bare], "analysed again by this detector, then not again"
     assert library.analysis(bare)["turn"]["detector_version"] == detector_version()
+
+
+def test_a_look_in_which_no_person_is_found_fails_the_next_comparison_at_once_without_analysing_it(library, tmp_path):
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    nobody = a_look(library, tmp_path / "nobody.mp4", None)
+    analyse = CountingAnalysis([], person=False)
+    errors = fail_twice(library, [tracked, nobody], analyse)
+    assert analyse.looks == [nobody], "analysed for the first comparison only"
+    # The same sentence both times, naming the look by its id (the console says when it was recorded).
+    assert errors == [f"{nobody} shows no person to compare"] * 2
+    kept = library.analysis(nobody)["turn"]
+    assert kept["person"] is False and kept["yaw"] == [] and kept["detector_version"] == detector_version()
+    assert records.read(library.layout.record_file(nobody), nobody)[1]["turn"] == kept, "its record file keeps it too"
+
+
+def test_a_look_found_without_a_person_by_another_detector_is_analysed_again_once(library, tmp_path):
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    nobody = a_look(library, tmp_path / "nobody.mp4", None)
+    library.set_analysis(nobody, "turn", {"turn": None, "yaw": [], "person": False, "source": "analysed for a comparison",
+                                          "detector_version": detector_version() - 1})
+    analyse = CountingAnalysis([], person=False)  # this detector finds nobody either
+    errors = fail_twice(library, [tracked, nobody], analyse)
+    assert analyse.looks == [nobody], "analysed again by this detector, then not again"
+    assert errors == [f"{nobody} shows no person to compare"] * 2
+    assert library.analysis(nobody)["turn"]["detector_version"] == detector_version()
+
+
+def test_a_look_known_to_show_no_person_fails_the_comparison_before_another_look_of_it_is_analysed(library, tmp_path):
+    bare = a_look(library, tmp_path / "bare.mp4", None)  # to analyse: a person, with a track
+    nobody = a_look(library, tmp_path / "nobody.mp4", None)
+    library.set_analysis(nobody, "turn", {"turn": None, "yaw": [], "person": False, "source": "analysed for a comparison",
+                                          "detector_version": detector_version()})
+    analyse = CountingAnalysis(TRACKS[1])
+    errors = fail_twice(library, [bare, nobody], analyse)
+    assert analyse.looks == [], "no minutes spent on a comparison that fails anyway"
+    assert errors == [f"{nobody} shows no person to compare"] * 2

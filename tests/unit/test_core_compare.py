@@ -248,6 +248,22 @@ def test_a_look_analysed_without_finding_a_body_angle_says_so_as_one_recorded_wi
     opened.session.stop()
 
 
+def test_a_look_the_renderer_found_no_person_in_still_plays_by_time_on_the_mirror(kiosk, clips):
+    from kiosk.compare.panes import detector_version
+
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    nobody = land(core, clips[0], with_track=False)
+    # The renderer analysed it for an earlier comparison and found nobody (that video was refused).
+    core.parts.library.set_analysis(nobody, "turn", {"turn": None, "yaw": [], "person": False,
+                                                     "source": "analysed for a comparison",
+                                                     "detector_version": detector_version()})
+    half = land(core, clips[2])
+    opened = open_looks(core, events, nobody, half)
+    assert [p.hint for p in opened.panes] == ["Plays by time: no body angle was recorded with it", ""]
+    opened.session.stop()
+
+
 def test_when_no_look_has_a_track_the_dial_shows_the_time_not_an_angle(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()
