@@ -56,6 +56,18 @@ window.consolePage = (() => {
     window.consoleApi.showDialog($("qr-dialog"));
   }
 
+  // The header stays at the top of the screen (sticky) and grows with a banner (the connection lost, a
+  // notice): whatever the page brings into view at the top (Shift+Tab, a screen reader's cursor, the
+  // "waiting" link) must stop below it, not under it. console.css pads the page's scrolling by its
+  // height, which only the page knows: it is kept in --header-height.
+  function keepClearOfHeader() {
+    const header = document.querySelector("header");
+    const measure = () => document.documentElement.style.setProperty("--header-height", `${header.offsetHeight}px`);
+    new ResizeObserver(measure).observe(header);
+  }
+
+  keepClearOfHeader();
+
   // Something changed on the mirror (an action here, an event on the stream): refresh now.
   function changed() {
     document.dispatchEvent(new CustomEvent("console:changed"));

@@ -179,3 +179,48 @@ def test_no_look_control_is_left_under_the_compare_button(server, chromium):
     assert covered == [], covered
     chromium.js("window.scrollTo(0, document.documentElement.scrollHeight)")
     assert chromium.js(f"{LOOK_CONTROLS}.filter({UNDER_COMPARE}).map(c => c.className)") == []
+
+
+#: Whether the sticky header (the help count, sign-out, any banner) covers any of an element's box.
+UNDER_HEADER = """(node => { const h = document.querySelector('header').getBoundingClientRect();
+  const r = node.getBoundingClientRect();
+  return r.height > 0 && r.top < h.bottom && r.bottom > h.top; })"""
+
+
+def press_shift_tab(browser) -> None:
+    for kind in ("rawKeyDown", "keyUp"):
+        browser.send("Input.dispatchKeyEvent", session=True, type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9,
+                     modifiers=8)  # Shift
+
+
+@pytest.mark.parametrize("width, height, notice", [(1024, 768, False), (390, 844, True)], ids=["tablet", "phone-notice"])
+def test_no_look_control_is_left_under_the_header_when_tabbing_back(server, chromium, tmp_path, width, height, notice):
+    """A keyboard user going back up the looks (Shift+Tab) brings each control into view at the screen's top:
+    it must land below the sticky header, however tall a notice has made it, not under it. "Compare 2 looks"
+    floats at the foot meanwhile."""
+    from .test_console_notes import screenshot
+
+    now = time.time()
+    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
+    sign_in(chromium, server.url, width, height)
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    for look_id in looks[:2]:
+        chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
+    chromium.wait("document.getElementById('compare-open').textContent === 'Compare 2 looks'")
+    if notice:  # what a failed action leaves in the header until dismissed: two more lines on a phone
+        chromium.js("window.consolePage.notify('Could not share: the connection to the mirror is lost. Try again once it is back.')")
+    chromium.js("window.scrollTo(0, document.documentElement.scrollHeight);"
+                f"{LOOK_CONTROLS}.filter(c => c.tabIndex >= 0).pop().focus()")  # the last look's last control
+    covered, seen = [], 0
+    for _ in range(60):  # every control of every look, last to first: 9 looks of 4
+        if not chromium.js("!!document.activeElement.closest('#looks')"):
+            break
+        seen += 1
+        if chromium.js(f"{UNDER_HEADER}(document.activeElement) || {UNDER_COMPARE}(document.activeElement)"):
+            covered.append(chromium.js("`${document.activeElement.closest('li.look').dataset.id}"
+                                       " ${document.activeElement.className} at ${scrollY}`"))
+        if seen == 20:
+            (tmp_path / f"console-shift-tab-{width}.png").write_bytes(screenshot(chromium))
+        press_shift_tab(chromium)
+    assert seen == 9 * 4, f"Shift+Tab went back through {seen} look controls only"  # Play, Share, Note, Compare
+    assert covered == [], covered
