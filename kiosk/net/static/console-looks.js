@@ -54,9 +54,8 @@ window.consoleLooks = (() => {
       const img = el("img", { alt: "", loading: "lazy" });
       poster(look).then((u) => { img.src = u; }).catch(() => {});
       const label = `Play the look recorded at ${clock(look.created)}`;
-      // a look with notes takes a row of its own, its notes beside the poster (console.css: .look.noted)
-      const noted = (look.notes || []).length > 0;
-      return el("li", { class: noted ? "look noted" : "look", "data-id": look.id },
+      // a look with long notes takes a row of its own, its notes beside the poster (console.css: .look.noted)
+      return el("li", { class: notes.long(look) ? "look noted" : "look", "data-id": look.id },
         el("button", { type: "button", class: "play", "data-key": "play", "aria-label": label, title: label,
                        onclick: () => play(look) },
           img, el("span", { class: "play-mark", "aria-hidden": "true", textContent: "▶ Play" })),

@@ -7,6 +7,16 @@ window.consoleNotes = (() => {
   const { $, bidi, notify, failed, changed } = window.consolePage;
   let noteLook = null;
 
+  // Whether a look's notes need a row of their own beside its poster (console.css: .look.noted): more
+  // than one, or one longer than a few lines of a tile. One short note ("Wants it in navy, 38") fits
+  // under the poster, and its look keeps the width of the looks around it.
+  const SHORT_NOTE = 40;  // characters, product and note together
+
+  function long(look) {
+    const notes = look.notes || [];
+    return notes.length > 1 || notes.some((n) => (n.product || "").length + (n.text || "").length > SHORT_NOTE);
+  }
+
   // A look's notes, each with its delete button, for its tile on the looks list.
   function render(look) {
     return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
@@ -68,5 +78,5 @@ window.consoleNotes = (() => {
     changed();
   }
 
-  return { render, open };
+  return { render, open, long };
 })();

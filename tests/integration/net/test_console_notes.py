@@ -114,3 +114,53 @@ def test_a_looks_notes_use_the_width_of_its_tile(noted, chromium, tmp_path, widt
     assert tile["width"] / tile["height"] >= 0.75, f"a {tile['width']:.0f}×{tile['height']:.0f} px column"
     assert notes["left"] >= poster["right"] and notes["top"] < poster["bottom"], f"notes {notes} not beside {poster}"
     assert notes["width"] >= tile["width"] / 2, f"notes {notes['width']:.0f} px wide in a {tile['width']:.0f} px tile"
+
+
+def open_console(browser, url: str, width: int, height: int, phone: bool) -> None:
+    """Sign in to the console on a tablet (a desktop browser's screen) or a phone of that size."""
+    if phone:
+        browser.phone(width, height)
+    else:
+        browser.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                     deviceScaleFactor=1, mobile=False)
+    browser.open(url + "/console")
+    browser.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+
+
+#: The width of each look's tile in the visit of ``ids``, and of the row they are laid out in.
+WIDTHS = """(ids => {
+  const tiles = ids.map(id => document.querySelector(`#looks li.look[data-id="${id}"]`));
+  return {tiles: tiles.map(t => t.getBoundingClientRect().width),
+          row: tiles[0].closest('ul.looks').getBoundingClientRect().width};
+})"""
+
+
+@pytest.mark.parametrize("width, height, phone", [(1024, 768, False), (390, 844, True)], ids=["tablet", "phone"])
+def test_a_look_with_one_short_note_keeps_the_width_of_a_tile(recorded_library, tmp_path, chromium, width, height, phone):
+    """Only long notes take a row of their own: a look with one short note stays a tile among the others."""
+    import time
+
+    from .conftest import server_config, start_server, stop_server
+    from .test_console_looks import add_look
+
+    server = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        now = time.time()
+        ids = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in (1, 2, 3)]
+        plain, short, long = ids  # newest first, as the visit lists them
+        for look_id, product, text in [(short, "", "Wants it in navy, 38"),
+                                       (long, "Linen shirt, navy, M · SKU 40213", "Wants it in navy, size 38; back Saturday for the 40")]:
+            r = httpx.post(f"{server.url}{API}/looks/{look_id}/notes", headers=server.auth, json={"product": product, "text": text})
+            assert r.status_code == 201, r.text
+        open_console(chromium, server.url, width, height, phone)
+        tiles = " && ".join(f"document.querySelector('#looks li.look[data-id=\"{i}\"] img')?.naturalWidth > 0" for i in ids)
+        chromium.wait(f"{tiles} && document.querySelectorAll('#looks li.look .notes li').length === 2", timeout=20)
+        chromium.js(f"document.querySelector('#looks li.look[data-id=\"{plain}\"]').scrollIntoView()")
+        (tmp_path / f"console-short-note-{width}.png").write_bytes(screenshot(chromium))
+        w = chromium.js(f"{WIDTHS}({ids!r})")
+        (plain_w, short_w, long_w), row = w["tiles"], w["row"]
+        assert abs(short_w - plain_w) <= 1, f"one short note: a {short_w:.0f} px tile beside a {plain_w:.0f} px one"
+        assert short_w < row / 2, f"one short note takes {short_w:.0f} px of a {row:.0f} px row"
+        assert abs(long_w - row) <= 1, f"long notes: a {long_w:.0f} px tile in a {row:.0f} px row"
+    finally:
+        stop_server(server)
