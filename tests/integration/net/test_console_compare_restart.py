@@ -138,3 +138,48 @@ def test_signing_out_ends_the_wait(tmp_path, chromium, monkeypatch):
     finally:
         release.set()
         stop_server(server)
+
+
+GAVE_UP = ("The mirror has not answered for 3 minutes, so the video's code cannot be shown."
+           " Once the mirror is back, press Share as one video again.")
+
+
+@pytest.mark.parametrize("width, height, dialog", [(1024, 768, True), (390, 844, False)],
+                         ids=["tablet-dialog-open", "phone-dialog-closed"])
+def test_the_wait_gives_up_after_three_minutes_without_the_mirror(tmp_path, chromium, monkeypatch, width, height, dialog):
+    """A mirror that does not come back (switched off, not restarted) is waited for 3 minutes, then the
+    console says so and what to do, where the associate is looking: under the panes, or on the page's notice
+    once the comparison is closed. The 3 minutes are not waited out: the page's own clock (Date.now, which the
+    wait measures them with) is moved on, so the console ships no setting a test could shorten them with."""
+    from .test_console_notes import screenshot
+
+    began = stopped_once(monkeypatch)
+    looks, ids = mirror_folder(tmp_path)
+    server = start_server(looks, server_config())
+    try:
+        if dialog:
+            chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                          deviceScaleFactor=1, mobile=False)
+        else:
+            chromium.phone(width, height)
+        share_two_looks(chromium, server.url, ids, began)
+        if not dialog:
+            chromium.js("document.getElementById('compare-dialog').close()")
+        where = text_of("compare-status") if dialog else f"({SHOWN}('notice') && {text_of('notice-text')})"
+
+        stop_server(server)  # switched off: nothing answers any more
+        server = None
+        said = chromium.wait(f"(t => t && t.includes('restarting') && t)({where})", timeout=20)
+        assert said == "The mirror is restarting; still waiting for the video…"
+        chromium.js("(real => { Date.now = () => real() + 3 * 60 * 1000; })(Date.now)")  # three minutes on
+
+        said = chromium.wait(f"(t => t && !t.includes('restarting') && t)({where})", timeout=20)  # the next try: 8 s at most
+        assert said == GAVE_UP
+        assert chromium.js(WAITING) is None, "nothing left to wait for: a reload or a new sign-in does not wait again"
+        if dialog:
+            chromium.wait("!document.getElementById('compare-share').disabled")  # to press again once the mirror is back
+        assert chromium.js("document.getElementById('qr-dialog').open") is False
+        (tmp_path / f"console-share-gave-up-{width}.png").write_bytes(screenshot(chromium))
+    finally:
+        if server is not None:
+            stop_server(server)
