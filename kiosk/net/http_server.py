@@ -6,7 +6,9 @@ connections, but it has no deadline for a request that arrives slowly: a client 
 header byte a second (slowloris) would hold its socket for ever. ``GuardedH11Protocol`` gives
 every request ``REQUEST_TIMEOUT_S`` from its first byte (or from the previous response) to
 arrive whole, headers and body, and refuses connections beyond ``MAX_PER_CLIENT`` from one
-address; ``limit_concurrency`` answers 503 beyond ``MAX_CONNECTIONS`` in all.
+address; ``limit_concurrency`` answers 503 beyond ``MAX_CONNECTIONS`` in all. Nor may a client
+stop reading an answer and keep its connection: one whose answer has not moved for
+``WRITE_STALL_S`` (the socket's buffers full, a video half sent) is cut, and its file closed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ _quiet = QuietLogger(_log)
 MAX_CONNECTIONS = 256
 MAX_PER_CLIENT = 64
 REQUEST_TIMEOUT_S = 10.0
+#: How long an answer may wait for a client that reads none of it (a phone that lost the Wi-Fi
+#: reads again within this; a device that stopped reading on purpose is cut).
+WRITE_STALL_S = 30.0
 KEEP_ALIVE_S = 5.0
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -37,6 +42,7 @@ class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a whole-request deadline and a per-address connection cap."""
 
     _deadline: asyncio.TimerHandle | None = None
+    _stall: asyncio.TimerHandle | None = None
     _counted: str | None = None
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -52,6 +58,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc) -> None:
         self._disarm()
+        self._unstall()
         if self._counted is not None:
             _per_client[self._counted] -= 1
             if _per_client[self._counted] <= 0:
@@ -68,6 +75,27 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm()  # the next request on this connection gets its own deadline
+
+    def pause_writing(self) -> None:
+        """The socket's buffers are full: the client has this long to read some of its answer."""
+        super().pause_writing()
+        self._unstall()
+        self._stall = self.loop.call_later(WRITE_STALL_S, self._stalled)
+
+    def resume_writing(self) -> None:
+        self._unstall()
+        super().resume_writing()
+
+    def _unstall(self) -> None:
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _stalled(self) -> None:
+        self._stall = None
+        _quiet.warning("cut a connection from %s: it did not read its answer for %g s",
+                       self.client[0] if self.client else "?", WRITE_STALL_S)
+        self.transport.abort()  # not close(): that waits for the buffers to drain, which is what never happens
 
     def _waiting(self) -> bool:
         """True while the client still owes us (part of) a request."""

@@ -142,6 +142,32 @@ def test_one_address_cannot_take_every_connection(fresh):
             sock.close()
 
 
+def test_a_client_that_stops_reading_its_answer_is_cut(fresh, monkeypatch):
+    """A shopper's share link is enough to start a video; a device that then reads none of it must
+    not keep the connection and its open file (64 such per address, 256 in all, shut the mirror's
+    API for everyone)."""
+    from kiosk.net import http_server
+
+    monkeypatch.setattr(http_server, "WRITE_STALL_S", 1.0)
+    look = fresh.looks.consented
+    fresh.library.video_path(look).write_bytes(b"\0" * (32 * 2**20))  # a long look: more than any socket buffers
+    token = httpx.post(f"{fresh.url}/api/v1/looks/{look}/share", headers=fresh.auth).json()["token"]
+    port = int(fresh.url.rsplit(":", 1)[1])
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.bind(("127.0.0.44", 0))
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(f"GET /s/{token}/video HTTP/1.1\r\nHost: mirror\r\n\r\n".encode())
+        deadline = time.monotonic() + 15
+        while "127.0.0.44" not in http_server._per_client and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "127.0.0.44" in http_server._per_client
+        while "127.0.0.44" in http_server._per_client and time.monotonic() < deadline:
+            time.sleep(0.1)  # reading nothing
+        assert "127.0.0.44" not in http_server._per_client, "a client that reads nothing keeps its connection"
+    assert httpx.get(fresh.url + "/api/v1/status").status_code == 200  # everyone else is served
+
+
 def _closed(sock: socket.socket) -> bool:
     """True when the server closed this connection (checked without waiting)."""
     sock.setblocking(False)
