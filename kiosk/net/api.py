@@ -168,13 +168,18 @@ class BodyLimit:
 
 
 class SecurityHeaders:
-    """Headers every response carries: no sniffing, no framing by other sites, no referrer leaks."""
+    """Headers every response carries: no sniffing, no framing by other sites, no referrer leaks;
+    and no caching of what a credential fetched (``Cache-Control: no-store``, unless the route set
+    its own): the console runs on shared tablets, and a look's video or poster kept in the
+    browser's cache (files carry Last-Modified, so browsers keep them) would outlive the sign-out,
+    a withdrawn yes and "forget me", and be served from there without any sign-in."""
 
     HEADERS = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
     ]
+    NO_STORE = (b"cache-control", b"no-store")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -183,10 +188,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = any(name == b"authorization" for name, _ in scope.get("headers") or ())
 
         async def with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers") or []) + self.HEADERS
+                headers = list(message.get("headers") or []) + self.HEADERS
+                if private and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(self.NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -70,6 +70,24 @@ def test_head_on_videos_answers_like_get_without_a_body(srv):
     assert httpx.head(url).status_code == 401
 
 
+def test_what_a_sign_in_fetches_is_never_kept_in_the_browsers_cache(srv):
+    """A tablet is shared: a shopper's video or poster the console fetched must not stay in its
+    browser's cache (nor be served from it without a sign-in) after sign-out, a withdrawn yes or
+    "forget me". Files carry Last-Modified, so without no-store a browser keeps and reuses them."""
+    pin = {"Authorization": "Bearer " + httpx.post(srv.url + "/console/api/sign-in", json={"secret": PIN}).json()["token"]}
+    look = srv.looks.consented
+    for credential in (srv.auth, pin):
+        for path in (f"/looks/{look}/video", f"/looks/{look}/poster", f"/looks/{look}", "/looks", "/session", "/assist"):
+            answer = httpx.get(srv.url + API + path, headers=credential)
+            assert answer.status_code == 200, path
+            assert "no-store" in answer.headers.get("cache-control", ""), path
+        ranged = httpx.get(srv.url + f"{API}/looks/{look}/video", headers={**credential, "Range": "bytes=0-99"})
+        assert ranged.status_code == 206 and "no-store" in ranged.headers.get("cache-control", "")
+    # the shopper's own link keeps its short private caching (the phone is theirs)
+    share = _share(srv, look)
+    assert httpx.get(share["url"] + "/video").headers["cache-control"] == "private, max-age=300"
+
+
 def test_withdrawn_consent_ends_links_for_good(srv):
     library = srv.library
     look = _session_look(library, srv.looks.consented, "visit-withdraw")
