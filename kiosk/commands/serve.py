@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
+from kiosk.commands._stop_signals import StopSignals
 from kiosk.config import load_config
 from kiosk.errors import ConfigError, UsageError
 
@@ -56,15 +55,14 @@ def serve(args: argparse.Namespace) -> int:
     switches = Switches(camera=False, record=False, analysis=False, library=True, network=True,
                         library_dir=args.library, optional=(), watchdog=True)
     core = KioskCore(build_parts(config, switches))
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    core.start()
-    try:
-        service = core.parts.network
-        # one line on stdout for people and scripts (the port matters with --port 0)
-        print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
-        stop.wait()
-    finally:
-        core.stop()
+    # not a threading.Event set by a handler: a stop taken by another thread would never wake it
+    with StopSignals() as stop:
+        core.start()
+        try:
+            service = core.parts.network
+            # one line on stdout for people and scripts (the port matters with --port 0)
+            print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
+            stop.wait()
+        finally:
+            core.stop()
     return 0
