@@ -3,8 +3,9 @@
 ``start()`` opens the network database, binds the HTTP port (so "port in use" is reported at
 once, as one sentence), then runs uvicorn, the zeroconf announcement, the LAN directory and
 the webhook outbox on one named thread (``net-server``) with its own asyncio loop. Nothing
-here touches the UI thread or the capture path. ``stop()`` sends the zeroconf goodbye, stops
-the server (open event streams get one second) and joins the thread.
+here touches the UI thread or the capture path. ``stop()`` ends the open event streams, stops
+the server (a response still running gets one second), sends the zeroconf goodbye and joins
+the thread.
 
 Used by ``kiosk serve`` and ``kiosk run`` alike (``kiosk.wiring`` builds it). It never holds
 the core: it learns the mirror's state from the event bus and answers the core's intents
@@ -175,6 +176,9 @@ class NetService:
             self._unsubscribe = None
         loop, server = self._loop, self._server
         if loop is not None and server is not None and not loop.is_closed():
+            # the event streams end first: uvicorn's graceful stop waits for them, and cancels one
+            # that never ends (with a traceback) only after its grace second
+            self.ctx.stream.end_all()
             loop.call_soon_threadsafe(setattr, server, "should_exit", True)
         if self._thread is not None:
             self._thread.join(10.0)

@@ -12,7 +12,9 @@ A subscription is tied to the credential that opened it: ``still_valid`` is aske
 event and at each keep-alive, and the stream ends (nothing more is sent) once it says no, so a
 console that signed out or whose session expired hears nothing more. ``end(key)``, which the
 sign-in book calls when a session ends, closes that session's streams at once instead of at
-the next keep-alive.
+the next keep-alive. ``end_all``, which the service calls when the mirror stops, ends every
+stream, and any opened after it, at once: uvicorn's graceful stop waits for open responses,
+and a stream that never ends was cancelled after its grace second, with a traceback in the log.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class TooManySubscribers(Exception):
 
 
 _END = object()  # put in a subscriber's queue by ``end``: its credential is no longer valid
+_STOPPING = object()  # put in every subscriber's queue by ``end_all``: the mirror is stopping
 
 
 def _always() -> bool:
@@ -80,6 +83,7 @@ class EventStream:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._lagged = 0
+        self._stopping = False  # set on the loop by ``end_all``
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the network loop (called by the service before the server starts)."""
@@ -111,6 +115,8 @@ class EventStream:
             if len(self._queues) >= self.max_subscribers:
                 raise TooManySubscribers
             self._queues[queue] = key
+        if self._stopping:  # opened between the stop and the server's last accept: ends at once
+            queue.put_nowait(_STOPPING)
         return Subscription(self, queue, still_valid)
 
     def end(self, key: str) -> None:
@@ -120,6 +126,16 @@ class EventStream:
             return
         try:
             loop.call_soon_threadsafe(self._end, key)
+        except RuntimeError:  # the loop closed between the check and the call
+            pass
+
+    def end_all(self) -> None:
+        """The mirror is stopping: end every stream now and any opened later; safe from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._end_all)
         except RuntimeError:  # the loop closed between the check and the call
             pass
 
@@ -143,6 +159,15 @@ class EventStream:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(_END)
+
+    def _end_all(self) -> None:
+        self._stopping = True
+        with self._lock:
+            queues = tuple(self._queues)
+        for queue in queues:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(_STOPPING)
 
     def _deliver(self, name: str, data: dict) -> None:
         event = StreamEvent(next(self._ids), name, data)
@@ -179,6 +204,9 @@ class Subscription:
                     event = await asyncio.wait_for(self._queue.get(), self._stream.keepalive_s)
                 except TimeoutError:
                     event = None
+                if event is _STOPPING:
+                    yield b": the mirror is stopping\n\n"
+                    return
                 if event is _END or not self._allowed():
                     yield b": signed out or expired: sign in again\n\n"
                     return

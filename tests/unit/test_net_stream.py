@@ -116,6 +116,24 @@ def test_a_stream_ends_when_its_session_is_ended_and_the_others_go_on():
     asyncio.run(main())
 
 
+def test_every_stream_ends_when_the_mirror_stops_and_one_opened_later_at_once():
+    async def main():
+        stream = EventStream()  # the real 15 s keep-alive: the stop must not wait for it
+        stream.bind(asyncio.get_running_loop())
+        streams = [stream.open("a").frames(), stream.open().frames()]
+        for frames in streams:
+            await frames.__anext__()
+        stream.end_all()
+        stream.publish("state", {"state": "idle"})
+        for frames in streams:
+            assert await _drain(frames) == [b": the mirror is stopping\n\n"]  # no event after the stop
+        late = stream.open().frames()  # before the server stopped taking connections
+        assert await _drain(late) == [b"retry: 2000\n: connected\n\n", b": the mirror is stopping\n\n"]
+        assert stream.subscribers == 0
+
+    asyncio.run(main())
+
+
 def test_no_event_is_sent_once_the_credential_is_no_longer_valid():
     async def main():
         stream = EventStream()
