@@ -1,5 +1,5 @@
 """Reading the mirror's screen in tests: QR codes as a phone would, the dialog's choice buttons,
-the round buttons.
+the round buttons and how much they grow with the screen.
 
 OpenCV's classic ``QRCodeDetector`` fails to decode about 3 % of our share codes even from the
 crisp PNG itself (200 random share URLs: 7 misses), so a test that read one link per run
@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+
+def grow(height: int) -> float:
+    """How much the round buttons, the tray and the pick bar grow on a window ``height`` px tall: as
+    the dialogs' type (1.5 % of the height over its 18 px floor), 1 on small windows."""
+    return max(1.0, height * 0.015 / 18)
 
 
 def read_qr(image) -> str:
@@ -37,7 +43,10 @@ def round_button_at(image: np.ndarray, x: int, y: int, radius: float = 27.0, sla
     """Whether one of the mirror's round buttons (a white ring of ``radius`` px) is centred within
     ``slack`` px of (x, y). A light picture behind it does not make a ring: letters and squares
     cover a few degrees of it, the ring all of them."""
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return _ring_at(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), x, y, radius, slack)
+
+
+def _ring_at(gray: np.ndarray, x: int, y: int, radius: float, slack: int) -> bool:
     angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
     for cx in range(x - slack, x + slack + 1, 2):
         for cy in range(y - slack, y + slack + 1, 2):
@@ -52,7 +61,8 @@ def round_button_at(image: np.ndarray, x: int, y: int, radius: float = 27.0, sla
 def round_buttons_down(image: np.ndarray, x: int, radius: float) -> list[int]:
     """Centre rows of the round buttons (white rings of ``radius`` px) in the column at ``x``, top to bottom."""
     margin = int(radius) + 2
-    rows = [y for y in range(margin, image.shape[0] - margin) if round_button_at(image, x, y, radius, slack=0)]
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    rows = [y for y in range(margin, image.shape[0] - margin) if _ring_at(gray, x, y, radius, slack=0)]
     centres, run = [], []
     for y in rows:
         if run and y != run[-1] + 1:

@@ -24,7 +24,7 @@ from tests.integration.test_mirror_cards import UID
 from tests.integration.test_mirror_cards import reader  # noqa: F401 - the card reader fixture
 from tests.integration.test_mirror_share import choice_buttons
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.screen import read_qr
+from tests.screen import grow, read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -257,12 +257,6 @@ class PanesAtRest:
 
 
 # -- driving the window ---------------------------------------------------------------------------
-
-
-def grow(height: int) -> float:
-    """How much the tray and the pick bar grow on a window ``height`` px tall: as the dialogs' type
-    (1.5 % of the height over its 18 px floor), 1 on small windows."""
-    return max(1.0, height * 0.015 / 18)
 
 
 def tray_thumbs(height: int, count: int) -> list[tuple[int, int]]:
