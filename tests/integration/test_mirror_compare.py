@@ -266,8 +266,10 @@ def tray_thumbs(height: int, count: int) -> list[tuple[int, int]]:
 
 
 def compare_button(height: int) -> tuple[int, int]:
-    """"Compare": a 64 px round button with its label, 16 px above the tray on the left."""
-    return 16 + 32, round(height - 16 - 120 * grow(height) - 16 - 6 - 17 - 32)
+    """"Compare": a round button with its label (a 64 px disc, grown), 16 px above the tray on the left."""
+    g = grow(height)
+    label = 1.2 * max(12, 12.8 * g, height * 0.012)  # its line: 16 px on small windows, 28 on 1080×1920
+    return round(16 + 32 * g), round(height - 16 - 120 * g - 16 - label - 6 - 32 * g)
 
 
 GOLD = (42, 154, 184)  # the "Side by side" button, lit once two looks are picked

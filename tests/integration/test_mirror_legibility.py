@@ -1,7 +1,8 @@
 """On a full-size portrait mirror (1080×1920) over a white studio wall: the buttons' labels and the
 messages are big enough to read from the back of a fitting room, each on a dark pill, Record's and
-Help's discs grow with them, and a take refused for lack of disk space is told in plain words (the
-figures go to the journal)."""
+Help's discs grow with them, as do the replay's column and Compare, all still on the screen and clear
+of each other, and a take refused for lack of disk space is told in plain words (the figures go to
+the journal)."""
 
 from __future__ import annotations
 
@@ -82,12 +83,9 @@ def test_a_message_over_a_replay_stands_clear_of_its_heading(tall_screen, tmp_pa
         win.touch(W // 2, H // 2)
         win.wait_for(lambda im: im[H // 2, W // 2].min() > 220, "the live picture", timeout=60)
         record_a_take(win, button=(W - 56, H - 80))
-        # The replay's column (Mirror, Slow, Share, Keep, Delete), 115 px apart on this screen:
-        # Delete's dark red glass at the bottom says it is up.
-        keep, delete = (W - 49, H // 2 - 19 + 115), (W - 49, H // 2 - 19 + 230)
-        win.wait_for(lambda im: im[delete[1], delete[0], 2] > im[delete[1], delete[0], 1] + 40, "the replay",
-                     timeout=60)
-        win.touch(*keep)
+        # The replay's column (Mirror, Slow, Share, Keep, Delete) up, Keep the fourth.
+        replay = win.wait_for(lambda im: len(replay_column(im)) == 5, "the replay", timeout=60)
+        win.touch(*centre(replay_column(replay)[3]))
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
         win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks": "Thank you…" over the replay
         top = (0, 0, W, 400)
@@ -160,3 +158,115 @@ def test_record_and_help_discs_grow_with_the_screen_as_their_labels_do(tall_scre
         assert big[name][2] >= 1.4 * small[name][2] and big[name][3] >= 1.4 * small[name][3], (name, small, big)
     for name in ("record label", "help label"):
         assert big[name][3] >= 1.4 * small[name][3], (name, small, big)
+
+
+def centre(box: tuple[int, int, int, int]) -> tuple[int, int]:
+    x, y, w, h = box
+    return x + w // 2, y + h // 2
+
+
+def round_discs(mask: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """The round areas of ``mask`` in ``box``, 30 px or more across, top to bottom."""
+    return sorted((b for b in blobs(mask, box) if b[2] >= 30 and 0.8 <= b[2] / b[3] <= 1.25), key=lambda b: b[1])
+
+
+def glass(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of the buttons' grey glass (#99000000 over white), Delete's red glass (#b0802020 over
+    white) and the labels' pills (#b0000000 over white)."""
+    pixels = image.astype(int)
+    neutral = np.ptp(pixels, axis=2) <= 12
+    red = (pixels[..., 2] - pixels[..., 1] > 40) & (np.abs(pixels[..., 1] - pixels[..., 0]) <= 12)
+    return (np.abs(pixels - 102) <= 10).all(axis=2) & neutral, red, (np.abs(pixels - 79) <= 10).all(axis=2) & neutral
+
+
+def replay_column(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The discs of the replay's column over the white wall, top to bottom (Mirror, Slow, Share,
+    Keep and the red Delete), as boxes (x, y, w, h); fewer while the replay is not up. Below the
+    top eighth of the screen, where its heading stands."""
+    h, w = image.shape[:2]
+    grey, red, _ = glass(image)
+    box = (w * 2 // 3, h // 8, w, h)
+    delete = max(round_discs(red, box), key=lambda b: b[2] * b[3], default=None)
+    if delete is None:
+        return []
+    return [b for b in round_discs(grey, box) if b[1] < delete[1]] + [delete]
+
+
+def label_under(labels: list[tuple[int, int, int, int]], disc: tuple[int, int, int, int]):
+    """The label's pill right under ``disc`` (within a disc's height), or None."""
+    under = [b for b in labels if disc[1] + disc[3] <= b[1] < disc[1] + 2 * disc[3]]
+    return min(under, key=lambda b: b[1], default=None)
+
+
+def replay_controls(image: np.ndarray) -> dict[str, tuple[int, int, int, int] | None]:
+    """The replay's controls over the white wall, as boxes (x, y, w, h): its column's discs and
+    their labels, Compare's disc (the round grey one at the bottom left) and label, the tray's
+    thumbnails (around their #202020 frames) and the heading's pill (the widest grey one at the top)."""
+    h, w = image.shape[:2]
+    grey, _, pill = glass(image)
+    labels = blobs(pill, (0, 0, w, h))
+    labels = [b for b in labels if b[2] >= 1.3 * b[3]]
+    found: dict[str, tuple[int, int, int, int] | None] = {}
+    column = replay_column(image)
+    for name, disc in zip(("mirror", "slow", "share", "keep", "delete"), column):
+        found[name], found[name + " label"] = disc, label_under(labels, disc)
+    compare = round_discs(grey, (0, h // 2, w // 3, h))
+    found["compare"] = compare[-1] if compare else None
+    found["compare label"] = label_under(labels, found["compare"]) if compare else None
+    rows, cols = np.nonzero(image[h // 2:].max(axis=2) < 60)  # the thumbnails' frames: nothing else is as dark
+    found["tray"] = None
+    if len(rows):
+        found["tray"] = (int(cols.min()), h // 2 + int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1)
+    headings = [b for b in blobs(grey, (0, 0, w, h // 8)) if b[2] >= 2 * b[3]]
+    found["heading"] = max(headings, key=lambda b: b[2], default=None)
+    return found
+
+
+def all_there(found: dict) -> bool:
+    """Whether the replay's column, Compare, the tray and the heading are all on the screen, each
+    button with its label."""
+    names = ["mirror", "slow", "share", "keep", "delete", "compare", "heading", "tray"]
+    return all(found.get(name) for name in names) and all(found.values())
+
+
+def test_the_replays_buttons_and_compare_grow_with_the_screen_and_stay_on_it_clear_of_each_other(tall_screen,
+                                                                                                tmp_path):
+    # The replay's column (Mirror, Slow, Share, Keep, Delete) and Compare stayed 64 px discs on a
+    # 1080×1920 mirror when Record and Help grew: small targets for a finger from a step away.
+    from tests.integration.test_mirror_share import record_a_take
+
+    source = white_wall(tmp_path / "wall.mp4")
+    seen = {}
+    for width, height in ((540, 960), (W, H)):
+        folder = tmp_path / f"{width}x{height}"
+        folder.mkdir()
+        with MirrorWindow(tall_screen, folder, width, height, source=source,
+                          extra_toml="[analysis]\nenabled = false\n", fill='"crop"') as win:
+            win.touch(width // 2, height // 2)
+            live = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and help_and_record(im)["record"],
+                                "the live picture and Record", timeout=60)
+            record = centre(help_and_record(live)["record"])
+            record_a_take(win, button=record)
+            first = win.wait_for(lambda im: len(replay_column(im)) == 5, "the replay's column", timeout=60)
+            win.touch(*centre(replay_column(first)[0]))  # Mirror: back to the live picture for a second look
+            win.wait_for(lambda im: help_and_record(im)["record"], "Record again", timeout=20)
+            record_a_take(win, button=record)
+            # Two looks in the tray: Compare stands above it, beside the replay's column.
+            image = win.wait_for(lambda im: all_there(replay_controls(im)), "the replay's controls, Compare and two looks",
+                                 timeout=60)
+            cv2.imwrite(str(tmp_path / f"replay-{width}x{height}.png"), image)
+        found = replay_controls(image)
+        # Every control whole on the screen (a box touching an edge is cut by it)...
+        assert all(0 < x and x + w < width and 0 < y and y + h < height for x, y, w, h in found.values()), found
+        # ...and clear of every other one: discs, labels, heading and the tray.
+        boxes = list(found.items())
+        clashes = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if overlap(ba, bb)]
+        assert not clashes, (clashes, found)
+        seen[width] = found
+    small, big = seen[540], seen[W]
+    buttons = ["mirror", "slow", "share", "keep", "delete", "compare"]
+    # As before on the small window (the glass inside the 2 px ring of a 64 px disc)...
+    assert all(56 <= small[name][2] <= 64 for name in buttons), small
+    # ...and 1.6 × on the portrait mirror, as Record's.
+    for name in buttons:
+        assert big[name][2] >= 1.4 * small[name][2] and big[name][3] >= 1.4 * small[name][3], (name, small, big)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.screen import choice_buttons, read_qr
+from tests.screen import choice_buttons, grow, read_qr, round_buttons_down
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -50,18 +50,24 @@ def record_a_take(win: MirrorWindow, seconds: float = 1.5, button: tuple[int, in
     win.touch(*button)
 
 
+def share_button(image: np.ndarray) -> tuple[int, int] | None:
+    """Where the replay's Share button is on this module's window, once its column is up."""
+    return SHARE if replaying(image) else None
+
+
 def keep_share_and_scan(display: str, tmp_path, width: int, height: int, record: tuple[int, int],
-                        share: tuple[int, int], replay_up=replaying) -> tuple[str, np.ndarray]:
-    """Record a take, tap Share on its replay (up once ``replay_up`` says so), say yes to the consent
-    question: the URL of the QR code read from the screen like a phone would, and that screen."""
+                        find_share=share_button) -> tuple[str, np.ndarray]:
+    """Record a take, tap Share on its replay (where ``find_share`` finds it on the screen, once the
+    replay is up), say yes to the consent question: the URL of the QR code read from the screen like
+    a phone would, and that screen."""
     library = tmp_path / "library"
     with MirrorWindow(display, tmp_path, width, height, library=library, mirror=False) as win:
         win.touch(width // 2, 40)
         win.wait_for(markers_visible, "the camera picture", timeout=60)
         record_a_take(win, button=record)
         win.wait_until(lambda: list((library / "looks").glob("*.mp4")), "the look in the library")
-        win.wait_for(replay_up, "the replay of the new look", timeout=60)
-        win.touch(*share)  # not kept yet: the consent question comes first
+        replay = win.wait_for(lambda im: find_share(im) is not None, "the replay of the new look", timeout=60)
+        win.touch(*find_share(replay))  # not kept yet: the consent question comes first
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question with two answers")
         yes_y = choice_buttons(dialog)[0]
         win.touch(width // 2, yes_y)
@@ -82,21 +88,22 @@ def keep_share_and_scan(display: str, tmp_path, width: int, height: int, record:
 
 
 def test_keep_share_and_scan_the_qr_code(xvfb, tmp_path):
-    _, image = keep_share_and_scan(xvfb, tmp_path, W, H, RECORD, SHARE)
+    _, image = keep_share_and_scan(xvfb, tmp_path, W, H, RECORD)
     # The share sheet's 320 px image in a 640×720 window, its quiet zone around the modules.
     assert 220 <= qr_side(image) <= 320, qr_side(image)
 
 
 def test_on_a_portrait_mirror_the_qr_code_is_big_enough_to_scan_from_a_step_away(tall_screen, tmp_path):
     width, height = 1080, 1920
-    # The replay's column (Mirror, Slow, Share, Keep, Delete) is 115 px apart on this screen.
-    x, share_y = width - 49, height // 2 - 19
+    # The replay's column (Mirror, Slow, Share, Keep, Delete) at the right edge, its discs grown with
+    # the screen (16 px from the edge): found by their white rings, Share the third.
+    disc = 64 * grow(height)
+    x = round(width - 16 - disc / 2)
 
-    def delete_up(image) -> bool:  # its dark red glass, redder than the picture around it
-        box = image[share_y + 230 - 20:share_y + 230 + 20, x - 20:x + 20].astype(int)
-        return int((box[..., 2] - box[..., 1] > 40).sum()) > 300
+    def share(image) -> tuple[int, int] | None:
+        rows = round_buttons_down(image, x, disc / 2 - 1)
+        return (x, rows[2]) if len(rows) == 5 else None
 
-    _, image = keep_share_and_scan(tall_screen, tmp_path, width, height, (width - 56, height - 80), (x, share_y),
-                                   delete_up)
+    _, image = keep_share_and_scan(tall_screen, tmp_path, width, height, (width - 56, height - 80), share)
     # Half the mirror's width for the image (537 px): the modules about 1.7 times the small window's.
     assert qr_side(image) >= 380, qr_side(image)

@@ -106,6 +106,7 @@ Window {
                 anchors.bottom: tray.top
                 anchors.margins: 16
                 captionRoomLeft: 12
+                size: 64 * grow  // grows as the tray under it (102 px on a 1080x1920 mirror)
                 visible: tray.count >= 2 && !root.compare.picking && !root.comparing
                 symbol: "◫"
                 label: qsTr("Compare")

@@ -118,22 +118,26 @@ Item {
         // fit rather than lose its top and bottom buttons off the screen.
         transformOrigin: Item.Right
         scale: Math.min(1, (replay.height - 16) / Math.max(1, implicitHeight))
-        // A column reads better on a tall mirror.
+        // A column reads better on a tall mirror. Its discs grow with the screen as Record's does
+        // (102 px on a 1080x1920 mirror, still within the screen's height; 64 px on small windows).
         Column {
             spacing: 18
             MirrorButton {
+                size: 64 * grow
                 captionRoomRight: 12
                 symbol: "✕"
                 label: qsTr("Mirror")
                 onTapped: replay.studio.closeReplay()
             }
             MirrorButton {
+                size: 64 * grow
                 captionRoomRight: 12
                 symbol: replay.slow ? "1×" : "½×"
                 label: replay.slow ? qsTr("Normal") : qsTr("Slow")
                 onTapped: replay.slow = !replay.slow
             }
             MirrorButton {
+                size: 64 * grow
                 captionRoomRight: 12
                 symbol: "⇪"
                 label: qsTr("Share")
@@ -142,6 +146,7 @@ Item {
             MirrorButton {
                 // Once kept (by Keep, Share or a card), it says so in its place: taking it away
                 // re-centred the column and moved Share and Delete under a reaching finger.
+                size: 64 * grow
                 captionRoomRight: 12
                 visible: replay.identity.available
                 done: replay.identity.consented
@@ -150,6 +155,7 @@ Item {
                 onTapped: replay.identity.askConsent()
             }
             MirrorButton {
+                size: 64 * grow
                 captionRoomRight: 12
                 symbol: "⌫"
                 label: qsTr("Delete")
