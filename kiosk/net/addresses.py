@@ -1,4 +1,5 @@
-"""Which IPv4 addresses the mirror announces itself on (and puts in share links).
+"""Which IPv4 addresses the mirror announces itself on (and puts in share links), and
+``without_addresses``, which takes every address out of a sentence the public health shows.
 
 An address counts only while its interface's link is up: a pulled cable keeps the address on
 the interface, but nobody can reach it there, so the announcement and share links must not
@@ -8,6 +9,7 @@ use it (the announcer polls these addresses and follows their changes).
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import ifaddr
@@ -84,3 +86,44 @@ def check_interfaces(addresses: list[str]) -> list[str]:
         except ValueError:
             raise ValueError(f"{text!r} is not an IPv4 address") from None
     return checked
+
+
+#: A run of characters an IP address (with a port, a zone, brackets) is written with, not part of a longer word.
+_ADDRESS_LIKE = re.compile(r"(?<![\w.:%\[])\[?[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(?:%[\w-]+)?\]?(?::\d+)?")
+#: What an address becomes in a public sentence.
+SOME_ADDRESS = "an address"
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with every IPv4 and IPv6 address, with or without its port ("10.0.0.5:8443",
+    "[fe80::1%eth0]:8443", "('10.0.0.5', 8443)" keeps the port only), said as "an address".
+
+    For what anyone on the LAN may read (``/api/v1/health``'s last error): the log keeps the
+    address, the public never learns which device a line was about. Times ("14:05:33") and
+    version numbers ("1.2.3") are left as they are: only what parses as an address goes.
+    """
+    def mask(match: re.Match) -> str:
+        found = match.group()
+        core = found.rstrip(".:")  # the sentence's own full stop or colon after an address
+        return SOME_ADDRESS + found[len(core):] if _is_address(core) else found
+
+    return _ADDRESS_LIKE.sub(mask, text)
+
+
+def _is_address(text: str) -> bool:
+    """An IP address as logs write it: bare, "[v6]", "[v6]:port" or "v4:port"."""
+    if text.startswith("["):
+        host, bracket, port = text[1:].partition("]")
+        return bool(bracket) and (port == "" or port[1:].isdigit()) and _parses(host)
+    if _parses(text):
+        return True
+    host, colon, port = text.rpartition(":")
+    return bool(colon) and port.isdigit() and "." in host and _parses(host)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

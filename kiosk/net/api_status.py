@@ -48,7 +48,8 @@ class Health(BaseModel):
     problems: list[str] = Field(description="Plain sentences for store IT; empty when all is well.")
     webhook: WebhookHealth | None = Field(None, description="How far behind the store-service webhook is (null: none configured).")
     version: str = Field("", description="The kiosk software's version.")
-    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null.")
+    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null. Any IP "
+                                   "address in it reads 'an address' (health is public; the log names it).")
 
 
 class SessionInfo(BaseModel):

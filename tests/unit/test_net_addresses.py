@@ -47,3 +47,23 @@ def test_only_addresses_another_mirror_can_have_are_contacted(address, loopback,
 
 def test_a_mirrors_host_name_comes_from_its_id():
     assert addresses.mirror_host("0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b") == "smartmirror-0b8e2c5e5d0e"
+
+
+@pytest.mark.parametrize(
+    "line,public",
+    [
+        ("refused a connection from 192.168.10.23: it already has 64 open",
+         "refused a connection from an address: it already has 64 open"),
+        ("cut a connection from 10.0.0.5:51234.", "cut a connection from an address."),
+        ("Connect call failed ('10.0.0.5', 8443)", "Connect call failed ('an address', 8443)"),
+        ("from fe80::1%eth0, [2001:db8::7]:8443 and ::ffff:10.0.0.5", "from an address, an address and an address"),
+        ("http://[2001:db8::7]/hook and http://10.0.0.9:8080/hook", "http://an address/hook and http://an address/hook"),
+    ],
+)
+def test_the_public_health_says_an_address_for_any_address(line, public):
+    assert addresses.without_addresses(line) == public
+
+
+def test_only_what_parses_as_an_address_is_taken_out():
+    line = "at 14:05:33, version 1.2.3, 0.25 s, 3.5:1, kiosk.net.api, 999.1.2.3, deadbeef: {token} failed"
+    assert addresses.without_addresses(line) == line

@@ -115,7 +115,8 @@ class Server:
         return {"Authorization": f"Bearer {TOKEN}"}
 
 
-def start_server(looks: Looks, config: Config) -> Server:
+def start_server(looks: Looks, config: Config, readings=None) -> Server:
+    """``readings`` (a ``kiosk.vitals.Readings``): the rest of health, as ``kiosk run`` hands it (its last error)."""
     from kiosk.compare.jobs import ComparisonJobs
     from kiosk.net.service import NetParts, NetService
 
@@ -123,7 +124,8 @@ def start_server(looks: Looks, config: Config) -> Server:
     bus = EventBus()
     jobs = ComparisonJobs(library, config)  # as in kiosk serve
     jobs.start()
-    service = NetService(config, NetParts(data_dir=looks.root, library=library, bus=bus, comparisons=jobs))
+    service = NetService(config, NetParts(data_dir=looks.root, library=library, bus=bus, comparisons=jobs,
+                                          readings=readings))
     service.start()
     return Server(service.url, service, bus, looks, library, jobs)
 

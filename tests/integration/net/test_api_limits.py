@@ -168,6 +168,48 @@ def test_a_client_that_stops_reading_its_answer_is_cut(fresh, monkeypatch):
     assert httpx.get(fresh.url + "/api/v1/status").status_code == 200  # everyone else is served
 
 
+def test_the_public_health_never_names_a_device(recorded_library, tmp_path, monkeypatch, server_logs):
+    """Anyone on the LAN reads /api/v1/health: its last error says what failed, never which device
+    (an address in the error's own words reads "an address" there); the log keeps the address."""
+    from kiosk.net import http_server
+    from kiosk.vitals import Readings, Vitals
+
+    vitals = Vitals()  # the last error logged, as kiosk run hands it to health
+    vitals.start()
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config(), Readings(errors=vitals.errors))
+    device = "127.0.0.46"
+    try:
+        monkeypatch.setattr(http_server, "MAX_PER_CLIENT", 1)
+        port = int(srv.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(device, 0)), \
+                socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(device, 0)) as second:
+            deadline = time.monotonic() + 5
+            while not _closed(second) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _closed(second), "the device's connection over the limit was not refused"
+        deadline = time.monotonic() + 5
+        while device in http_server._per_client and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        def reset(_look_id):  # an error whose own words name the device, as a socket's can
+            raise ConnectionResetError(104, f"Connection reset by peer ('{device}', 51234), then [::ffff:{device}]:51234")
+
+        monkeypatch.setattr(srv.library, "get", reset)
+        with from_address(46) as tablet:
+            assert tablet.get(f"{srv.url}/api/v1/looks/{srv.looks.consented}", headers=srv.auth).status_code == 500
+        monkeypatch.undo()
+        last = httpx.get(srv.url + "/api/v1/health").json()["last_error"]
+        assert f"kiosk.net.api: GET /looks/{srv.looks.consented} failed: ConnectionResetError" in last, last
+        assert "Connection reset by peer ('an address', 51234), then an address" in last, last
+        assert device not in last, last
+        logged = [r.getMessage() for r in server_logs.records if r.name.startswith("kiosk.net")]
+        assert any(m.startswith(f"refused a connection from {device}: ") for m in logged), logged
+        assert any(" failed: ConnectionResetError" in m and device in m for m in logged), "the log keeps the address"
+    finally:
+        stop_server(srv)
+        vitals.stop()
+
+
 def _closed(sock: socket.socket) -> bool:
     """True when the server closed this connection (checked without waiting)."""
     sock.setblocking(False)
