@@ -15,6 +15,9 @@ screen shows what it says (``CameraNotice.qml``). No I/O, no clock: table-tested
   not called a stall yet) starts the count again. A flaky USB camera that drops out for a
   second or two every few seconds so gives one steady notice, not a notice that flickers on
   and off over a picture that jumps.
+- What counts as a gap follows the camera's rate (``gap_for``): a camera giving a picture a
+  second (a slow mode, or a long exposure in a dark shop) has a newest picture up to a second
+  old at any look, which is no freeze; held to ``GAP_S``, its notice never went.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ from dataclasses import dataclass, replace
 #: and a reopening that the stall itself took.
 STEADY_S = 3.0
 
-#: A newest picture older than this is a freeze a shopper sees (the camera's slowest modes still
-#: give several pictures a second; the core looks every ``kiosk.core.TICK_S``, half a second);
-#: the watchdog calls it a stall only after ``camera.watchdog_s``.
+#: A newest picture older than this is a freeze a shopper sees (the core looks every
+#: ``kiosk.core.TICK_S``, half a second); the watchdog calls it a stall only after
+#: ``camera.watchdog_s``. A camera slower than 2 pictures a second gets more (``gap_for``).
 GAP_S = 0.5
+#: How many of a slow camera's frame intervals its newest picture may be old without a freeze:
+#: one interval at most between two pictures, and half of one for their delivery and the look.
+SLOW_GAP_FRAMES = 1.5
 
 LOST = "unavailable"  # the one state whose notice is held until pictures flow steadily
 HIDDEN = ""
@@ -47,6 +53,14 @@ class CameraNotice:
     @property
     def shown(self) -> bool:
         return self.shows != HIDDEN
+
+
+def gap_for(fps: float) -> float:
+    """The oldest a newest picture may be at a look without a freeze, for a camera that gives
+    ``fps`` pictures a second (0: not known yet): ``GAP_S``, more for a camera slower than 2."""
+    if fps <= 0:
+        return GAP_S
+    return max(GAP_S, SLOW_GAP_FRAMES / fps)
 
 
 def notice_step(notice: CameraNotice, camera: str, frame_age_s: float | None, now: float,

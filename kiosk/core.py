@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from kiosk.analysis.events import GestureProgress, PresenceSample
 from kiosk.analysis.senses import Senses
-from kiosk.camera_notice import CameraNotice, notice_step
+from kiosk.camera_notice import CameraNotice, gap_for, notice_step
 from kiosk.capture import CameraStatus
 from kiosk.comparing import Comparing
 from kiosk.compare.events import ComparisonChanged
@@ -413,7 +413,10 @@ class KioskCore:
         now = time.monotonic()
         latest = self._parts.hub.latest()
         age = None if latest is None else now - latest.ts
-        before, self._notice = self._notice, notice_step(self._notice, self._parts.capture.status().state, age, now)
+        camera = self._parts.capture.status()
+        # the slower of the rate it was opened at and the rate it gives (a dark shop slows a camera)
+        rate = min((fps for fps in (self._parts.capture.fps, camera.fps) if fps > 0), default=0.0)
+        before, self._notice = self._notice, notice_step(self._notice, camera.state, age, now, gap_s=gap_for(rate))
         if self._notice.shows != before.shows:
             self._parts.bus.emit(CameraNoticeChanged(shows=self._notice.shows))
 

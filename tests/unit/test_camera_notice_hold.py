@@ -104,3 +104,37 @@ def test_a_picture_that_freezes_is_left_to_the_watchdog():
     looks = play([(1.0, "running", FLOWING), (1.9, "running", FROZEN), (0.5, "unavailable", FROZEN)],
                  notice=CameraNotice(shows=""))
     assert min(shown_at(looks)) == pytest.approx(2.9)
+
+
+def play_slow(fps: float, seconds: float, delivery_s: float = 0.05) -> list[tuple[float, str]]:
+    """A lost camera back at ``fps`` pictures a second, each picture ``delivery_s`` old when it
+    reaches the hub, looked at as the core does: every tick, with the gap for the camera's rate."""
+    from kiosk.camera_notice import gap_for
+
+    notice, looks, frame, interval = CameraNotice(shows="unavailable"), [], 0.0, 1.0 / fps
+    for n in range(int(seconds / TICK_S)):
+        now = n * TICK_S
+        while frame + interval <= now + 1e-9:
+            frame += interval
+        notice = notice_step(notice, "running", now - frame + delivery_s, now, gap_s=gap_for(fps))
+        looks.append((now, notice.shows))
+    return looks
+
+
+@pytest.mark.parametrize("fps", [1.0, 1.5])
+def test_a_slow_camera_that_came_back_uncovers_the_picture_after_the_hold(fps):
+    """A camera giving a picture or so a second (a slow mode, a long exposure in a dark shop) has a
+    newest picture up to a second old at any look: no freeze, and no notice held for ever."""
+    looks = play_slow(fps, 30.0)
+    assert changes(looks) == ["unavailable", "picture"], "the notice over the working slow camera never went"
+    assert max(shown_at(looks)) < STEADY_S + 1.0
+
+
+def test_a_slow_cameras_freeze_still_starts_the_hold_again():
+    from kiosk.camera_notice import gap_for
+
+    notice = notice_step(CameraNotice(shows="unavailable"), "running", 0.2, 10.0, gap_s=gap_for(1.0))
+    notice = notice_step(notice, "running", 1.9, 11.5, gap_s=gap_for(1.0))  # the watchdog (2 s) has not called it lost
+    notice = notice_step(notice, "running", 0.2, 10.0 + STEADY_S + 0.5, gap_s=gap_for(1.0))
+    assert notice.shown, "a slow camera's freeze counted as pictures flowing"
+    assert gap_for(30.0) == GAP_S and gap_for(0.0) == GAP_S

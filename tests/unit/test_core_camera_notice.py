@@ -94,3 +94,30 @@ def test_the_bridge_shows_the_notice_the_core_holds_and_logs_it_once(tmp_path, c
         assert bridge.property("cameraNotice") == ""
     finally:
         bridge.close()
+
+
+@pytest.fixture
+def slow_stalling(tmp_path):
+    """A kiosk whose synthetic camera gives one picture a second and freezes once for 2.5 s, 1.5 s in
+    (watchdog 1.5 s, longer than its frame interval)."""
+    config = Config()
+    config.library.data_dir = str(tmp_path / "lib")
+    config.analysis.enabled = False
+    config.camera.watchdog_s = 1.5
+    source = "synthetic:?width=160&height=120&fps=1&stall_at=1.5&stall_for=2.5"
+    core = KioskCore(build_parts(config, Switches(source=source, record=False)))
+    heard = Heard()
+    core.bus.subscribe(heard)
+    core.start()
+    yield core, heard
+    core.stop()
+
+
+def test_the_notice_over_a_slow_camera_that_came_back_goes_after_the_hold(slow_stalling):
+    """Its newest picture is up to a second old at any look of the core: that is no freeze."""
+    core, heard = slow_stalling
+    lost = heard.wait(notice_is("unavailable"), "the notice over the lost camera")
+    back = heard.wait(lambda e: camera_is("running")(e) and e.at > lost.at, "the camera coming back")
+    gone = heard.wait(notice_is("", after=lost.at), "the picture of the slow camera after the hold", timeout=STEADY_S + 8)
+    assert gone.at - back.at >= STEADY_S - TICK_S
+    assert core.camera_notice == ""
