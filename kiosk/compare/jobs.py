@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from kiosk.compare.comparison import check_count, compare, render_settings
 from kiosk.compare.errors import CompareError, CompareStopped
 from kiosk.errors import CompareQueueFull as QueueFull
-from kiosk.compare.panes import PaneMaker, analyse_file, detector_version
+from kiosk.compare.panes import PaneMaker, analyse_file, detector_settings, detector_version
 from kiosk.compare.priority import lower_priority
 from kiosk.errors import KioskError
 from kiosk.words import count, duration
@@ -231,7 +231,7 @@ class ComparisonJobs:
         comparison = book.get(comparison_id)
         stop = self._stopper(run, book, comparison_id)  # asked by the analysis of a look as by the render
         maker = PaneMaker(lambda video, rotation: self.analyse(video, rotation, stop), self.library,
-                          self.config.display.rotation)
+                          self.config.display.rotation, settings=self._detector_settings())
         # Each look's analysis is kept as soon as it is done: a shutdown during the next look's
         # does not cost it again after the restart, nor does a look without a person (refused).
         panes = maker.make_all(list(comparison.look_ids), keep=self._keep_analysis)
@@ -289,11 +289,16 @@ class ComparisonJobs:
             "person": analysed.person,
             "source": "analysed for a comparison",
             "detector_version": detector_version(),
+            "detector_settings": self._detector_settings(),
         }
         try:
             self.library.set_analysis(look_id, "turn", data)
         except KioskError as exc:
             _log.info("could not keep the analysis of look %s: %s", look_id, exc)
+
+    def _detector_settings(self) -> str:
+        """The stamp of what this renderer's analysis runs with (its looks are stored unrotated)."""
+        return detector_settings(self.config, self.config.display.rotation)
 
     def _fail(self, comparison_id: str, exc: Exception) -> None:
         sentence = str(exc) if isinstance(exc, KioskError) else f"rendering failed ({type(exc).__name__})"

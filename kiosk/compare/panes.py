@@ -9,19 +9,25 @@ there is nothing to compare.
 A look's stored ``"turn"`` analysis says one of four things (``stored_analysis``): none at
 all (never analysed: analyse it), a usable yaw track (use it), or no usable track from an
 analysis stamped with this detector's version (``"detector_version"``, written by the
-renderer that analysed it), which either found the person but no body angle (the look plays by
+renderer that analysed it) and, where the renderer asks, with the settings it ran with
+(``"detector_settings"``: the rotation, the pose model's and the body analysis's settings, the
+rate), which either found the person but no body angle (the look plays by
 time at once) or found no person (``"person": false``: the look is refused at once, as when it
 was analysed), instead of being analysed again (minutes of a Pi's CPU) on every comparison. An
 empty track stamped by another version, or by none (the live recorder's, or a renderer's from
-before the stamp), is analysed again: a newer detector may find the angle, or the person.
+before the stamp), or by the renderer with other settings, is analysed again: a newer detector
+may find the angle, or the person, and so may the same one on an upright picture (an installer
+who set ``display.rotation`` after the first looks) or a larger one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -111,13 +117,14 @@ class Located:
     stored: Analysed | None = None  # the look's stored analysis, when it has one
 
 
-def stored_analysis(data: dict | None) -> Analysed | None:
+def stored_analysis(data: dict | None, settings: str | None = None) -> Analysed | None:
     """A look's stored ``"turn"`` analysis; None when it is still to be analysed (no yaw track,
-    and no analysis by this detector that found none: see the module's docstring)."""
+    and no analysis by this detector that found none: see the module's docstring). ``settings``
+    (``detector_settings``): an empty track counts only if analysed with them (None: any)."""
     if not isinstance(data, dict):
         return None
     track = YawTrack.from_entries(data.get("yaw") or [])
-    if not len(track) and not analysed_by_this_detector(data):
+    if not len(track) and not analysed_by_this_detector(data, settings):
         return None
     # Only an analysis that found nobody says so; one kept without the key found the person.
     person = data.get("person") is not False
@@ -131,10 +138,22 @@ def detector_version() -> int:
     return VERSION
 
 
-def analysed_by_this_detector(data: dict) -> bool:
-    """Whether a stored analysis carries this detector's version stamp."""
+def detector_settings(config, rotation: int) -> str:
+    """A stamp of what, besides its version, changes what the detector finds in a look
+    (``analyse_file``): the rotation, the pose and body settings, the analysis rate."""
+    from kiosk.analysis.settings import body_settings, pose_settings
+
+    cfg = config.analysis
+    what = [cfg.max_fps, asdict(pose_settings(cfg, rotation)), asdict(body_settings(cfg))]
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def analysed_by_this_detector(data: dict, settings: str | None = None) -> bool:
+    """Whether a stored analysis carries this detector's version stamp (and ``settings``, unless None)."""
     version = data.get("detector_version")
-    return isinstance(version, int) and not isinstance(version, bool) and version == detector_version()
+    if not (isinstance(version, int) and not isinstance(version, bool) and version == detector_version()):
+        return False
+    return settings is None or data.get("detector_settings") == settings
 
 
 def analyse_file(video: Path, rotation: int, config, stop: Callable[[], bool] | None = None) -> Analysed:
@@ -164,12 +183,15 @@ class PaneMaker:
     first ones.
     """
 
-    def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0, person_required: bool = True) -> None:
+    def __init__(self, analyse: Analyser, library=None, look_rotation: int = 0, person_required: bool = True,
+                 settings: str | None = None) -> None:
         self.analyse = analyse
         self.library = library  # kiosk.library.Library, or a callable opening one on first use (or None)
         self.look_rotation = look_rotation  # looks are stored as the camera sees them
         # Refuse a look whose analysis (stored, or just now) found no person: there is nothing to compare.
         self.person_required = person_required
+        # What the analysis runs with (``detector_settings``): a look analysed otherwise is analysed again.
+        self.settings = settings
 
     def make_all(self, sources: list[str], keep: Keeper | None = None) -> list[Pane]:
         """Every pane; ``keep(source, analysed)`` is called as each input is analysed, before the
@@ -213,7 +235,7 @@ class PaneMaker:
             raise CompareError(f"the video file {look_id} does not exist")
         try:
             look = library.get(look_id)
-            stored = stored_analysis(library.analysis(look_id).get("turn"))
+            stored = stored_analysis(library.analysis(look_id).get("turn"), self.settings)
         except LookNotFound:
             raise CompareError(f"there is no video file {look_id} and no look with that id in the library") from None
         video = Path(look.path)

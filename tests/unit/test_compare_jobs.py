@@ -13,7 +13,7 @@ import pytest
 import kiosk.compare.jobs as jobs_module
 from kiosk.compare.errors import CompareStopped
 from kiosk.compare.jobs import ComparisonJobs
-from kiosk.compare.panes import Analysed, detector_version
+from kiosk.compare.panes import Analysed, detector_settings, detector_version
 from kiosk.compare.track import YawTrack
 from kiosk.config import Config
 from kiosk.library import Library, NewLook, records
@@ -205,18 +205,21 @@ class CountingAnalysis:
 def ask_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
     """Ask for two comparisons of ``look_ids``, one after the other, with a renderer started afresh
     for each (as on two visits); both comparisons as they ended (ready or failed)."""
+    return [render_once(library, look_ids, analyse) for _ in range(2)]
+
+
+def render_once(library: Library, look_ids: list[str], analyse: CountingAnalysis, config: Config | None = None):
+    """Ask for one comparison of ``look_ids`` with a renderer started afresh; the comparison as it
+    ended (ready or failed)."""
     book = ComparisonBook(library)
-    made = []
-    for _ in range(2):
-        jobs = ComparisonJobs(library, Config(), analyse=analyse)
-        jobs.start()
-        try:
-            comparison = jobs.submit(look_ids)
-            wait_for(lambda: book.get(comparison.id).state in ("ready", "failed"), 60, "the comparison was not rendered")
-        finally:
-            jobs.stop()
-        made.append(book.get(comparison.id))
-    return made
+    jobs = ComparisonJobs(library, config or Config(), analyse=analyse)
+    jobs.start()
+    try:
+        comparison = jobs.submit(look_ids)
+        wait_for(lambda: book.get(comparison.id).state in ("ready", "failed"), 60, "the comparison was not rendered")
+    finally:
+        jobs.stop()
+    return book.get(comparison.id)
 
 
 def compare_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
@@ -302,8 +305,29 @@ def test_a_look_known_to_show_no_person_fails_the_comparison_before_another_look
     bare = a_look(library, tmp_path / "bare.mp4", None)  # to analyse: a person, with a track
     nobody = a_look(library, tmp_path / "nobody.mp4", None)
     library.set_analysis(nobody, "turn", {"turn": None, "yaw": [], "person": False, "source": "analysed for a comparison",
-                                          "detector_version": detector_version()})
+                                          "detector_version": detector_version(),
+                                          "detector_settings": detector_settings(Config(), 0)})
     analyse = CountingAnalysis(TRACKS[1])
     errors = fail_twice(library, [bare, nobody], analyse)
     assert analyse.looks == [], "no minutes spent on a comparison that fails anyway"
     assert errors == [f"{nobody} shows no person to compare"] * 2
+
+
+@pytest.mark.parametrize("change", ["rotation", "input size"])
+def test_a_look_found_without_a_person_is_analysed_again_once_the_analysis_is_set_up_otherwise(library, tmp_path, change):
+    """The installer turns the picture upright (display.rotation), or gives the model a larger
+    picture: what the detector found before is no verdict on what it finds now."""
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    nobody = a_look(library, tmp_path / "nobody.mp4", None)
+    analyse = CountingAnalysis([], person=False)  # sideways, or too small: nobody found
+    assert render_once(library, [tracked, nobody], analyse).state == "failed"
+    config = Config()
+    if change == "rotation":
+        config.display.rotation = 90
+    else:
+        config.analysis.input_size = 640
+    analyse.person, analyse.entries = True, TRACKS[1]  # set up right, the detector finds the shopper
+    again = render_once(library, [tracked, nobody], analyse, config)
+    assert analyse.looks == [nobody, nobody], "the look was not analysed again with the new settings"
+    assert again.state == "ready", again.error
+    assert library.analysis(nobody)["turn"]["person"] is True
