@@ -196,7 +196,21 @@ def build_library(config: Config, override: str | None = None):
     from kiosk.library import Library
     from kiosk.paths import data_dir
 
-    return Library(data_dir(config, override))
+    return Library(data_dir(config, override), on_new=lambda folder: warn_new_library(config, folder))
+
+
+def warn_new_library(config: Config, folder) -> None:
+    """Say that the kiosk started a new, empty library in ``folder`` (a mistyped folder loses every look from view).
+
+    The mirror still comes up; the line tells store IT why the looks are gone and, when the store
+    secret lives in that folder, that the mirror no longer matches the store's other mirrors.
+    """
+    from kiosk.net.trust import secret_path
+
+    secret = secret_path(config, folder)
+    fresh = secret is not None and secret.is_relative_to(folder) and not secret.exists()
+    _log.warning("no look library was in %s; started a new, empty one there%s. If you meant another folder, stop the "
+                 "mirror and check --library / library.data_dir", folder, " with a new store secret" if fresh else "")
 
 
 def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float, owner_of=None):

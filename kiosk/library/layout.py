@@ -40,6 +40,10 @@ class LibraryLayout:
     def work(self) -> Path:
         return self.root / "work"
 
+    def holds_library(self) -> bool:
+        """True when the folder has a library's database or looks folder (its own or one left by a crash)."""
+        return self.db.exists() or self.looks.exists()
+
     def video(self, look_id: str) -> Path:
         return self.looks / f"{look_id}.mp4"
 

@@ -48,9 +48,11 @@ _log = logging.getLogger(__name__)
 class Library:
     """Looks on disk and in SQLite; every public method is thread-safe."""
 
-    def __init__(self, data_dir: str | os.PathLike) -> None:
+    def __init__(self, data_dir: str | os.PathLike, on_new: Callable[[Path], None] | None = None) -> None:
+        """``on_new(folder)``: told when ``open`` starts a new library where none was expected (``unexpected_new``)."""
         self.layout = LibraryLayout(Path(data_dir).expanduser().absolute())
         self._db = Database(self.layout.db, SCHEMA, on_rebuilt=self._restore_from_records)
+        self._on_new = on_new
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -59,12 +61,15 @@ class Library:
         if self._db.is_open:
             return self
         layout = self.layout
+        new = self._on_new is not None and unexpected_new(layout)  # asked before the folders are made
         try:
             for folder in (layout.root, layout.looks, layout.work):
                 folder.mkdir(mode=0o750, parents=True, exist_ok=True)
         except OSError as exc:
             raise LibraryError(f"cannot open the look library in {layout.root} ({_why(exc)})") from None
         self._db.open()
+        if new:
+            self._on_new(layout.root)
         return self
 
     def close(self) -> None:
@@ -422,6 +427,24 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def unexpected_new(layout: LibraryLayout) -> bool:
+    """True when opening ``layout`` would start a new library in a folder not made ready for one.
+
+    That is a folder without a library that did not exist (a mistyped ``--library`` or
+    ``library.data_dir``) or that holds other things (the ``looks`` folder of a library, ``/var/lib``).
+    An empty folder is one made for the library (scripts/provision, systemd's StateDirectory=): a first start.
+    """
+    if layout.holds_library():
+        return False
+    try:
+        with os.scandir(layout.root) as entries:
+            return any(True for _ in entries)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # not a folder, or closed to this user: open() names the problem
 
 
 def _why(exc: BaseException) -> str:
