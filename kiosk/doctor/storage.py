@@ -4,7 +4,8 @@ Nothing is written to find out: writability is asked of the kernel (``access`` a
 read-only flag), the library's rows are read through ``kiosk.doctor.databases.read_only``, and
 the files are listed. Rows without a video, videos without a row, stray files and takes left in
 ``work/`` by a recorder that died are named with what puts them right (the kiosk's start-up
-recovery, or ``kiosk looks recover`` with the kiosk stopped).
+recovery, or ``kiosk looks recover`` with the kiosk stopped). A folder without looks while a
+library nearby has some is named too (``kiosk.doctor.elsewhere``: a mistyped ``library.data_dir``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import stat
 from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
+from kiosk.doctor.elsewhere import library_elsewhere
 from kiosk.users import user_name
 from kiosk.words import count, mebibytes
 
@@ -105,6 +107,10 @@ def check_library(ctx: Context) -> Result:
         problems.append(f"{count(len(left), 'unfinished take')} in work/ ({_few(left)})")
     if problems:
         return warning("library", "The look library is not in step: " + "; ".join(problems) + ".", RECOVER_HINT)
+    if not rows and not videos and not takes:
+        elsewhere = library_elsewhere(ctx)  # a mistyped library.data_dir
+        if elsewhere is not None:
+            return elsewhere
     now = f"; {count(len(recording), 'take')} being recorded now" if recording else ""
     return ok("library", f"The look library is consistent: {count(len(rows), 'look')}, each with its video{now}.")
 
