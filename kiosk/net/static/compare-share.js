@@ -126,7 +126,7 @@ window.compareShare = (() => {
           if (Date.now() - quietSince > OUTAGE_MS) {
             const minutes = Math.round(OUTAGE_MS / 60000);
             throw Object.assign(new Error("no answer"), { sentence: `The mirror has not answered for ${minutes} minutes, so the`
-              + " video's code cannot be shown. Once the mirror is back, press Share as one video again." });
+              + " video's code cannot be shown. Check that the mirror is on; once it is back, press Share as one video again." });
           }
           say(RESTARTING);
           await sleep(BACKOFF_MS[Math.min(tries++, BACKOFF_MS.length - 1)]);

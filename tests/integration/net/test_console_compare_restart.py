@@ -141,7 +141,7 @@ def test_signing_out_ends_the_wait(tmp_path, chromium, monkeypatch):
 
 
 GAVE_UP = ("The mirror has not answered for 3 minutes, so the video's code cannot be shown."
-           " Once the mirror is back, press Share as one video again.")
+           " Check that the mirror is on; once it is back, press Share as one video again.")
 
 
 @pytest.mark.parametrize("width, height, dialog", [(1024, 768, True), (390, 844, False)],
