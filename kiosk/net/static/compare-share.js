@@ -7,12 +7,18 @@
 // OUTAGE_MS. The restart ends the sign-in (the mirror keeps sign-ins in memory), so the wait pauses
 // until the associate signs in again ("console:signed-in") and then goes on; which comparison it
 // waits for is kept in the tab's sessionStorage, so a reload of the page picks it up too.
+//
+// The code takes the place of the comparison it was asked from (its dialog closes). If the associate
+// has meanwhile opened another comparison in that dialog, that one stays: the wait speaks on the
+// page's notice, not under its panes, and a code ready meanwhile waits until it is closed (shown over
+// it, a customer could scan the wrong video, as on the mirror: docs/SECURITY.md), then shows saying
+// which looks it is the video of.
 "use strict";
 window.compareShare = (() => {
   const $ = (id) => document.getElementById(id);
   const { KEY, api } = window.consoleApi;
 
-  const WAITING = "smartmirror.console.comparison";  // {id, asked}: the comparison whose code this tab waits for
+  const WAITING = "smartmirror.console.comparison";  // {id, asked, looks}: the comparison whose code this tab waits for
   // How long a mirror that does not answer is waited for, on the page's clock (Date.now): its test moves that
   // clock on instead of waiting (test_console_compare_restart.py), so there is no setting to shorten it by.
   const OUTAGE_MS = 3 * 60 * 1000;
@@ -20,8 +26,10 @@ window.compareShare = (() => {
   const BACKOFF_MS = [1000, 2000, 4000, 8000];
   const MAKING = "The mirror is putting the looks into one video…";
   const RESTARTING = "The mirror is restarting; still waiting for the video…";
+  const READY_BEHIND = "The comparison video you asked for earlier is ready: close this comparison to see its code.";
   let following = null;  // the id of the comparison being waited for now
   let said = "";         // the words last put on the page's notice by the wait (the dialog being closed)
+  let asked = null;      // {id, opening}: which opening of the compare dialog (compare.js's data-opening) a comparison was asked from
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,18 +66,28 @@ window.compareShare = (() => {
     $("sign-in-waiting").hidden = true;
   }
 
-  // Where the wait speaks: under the panes while the comparison is open, else on the page's notice
-  // (each sentence once: the notice is read out as an alert).
-  function say(text) {
-    if ($("compare-dialog").open) { $("compare-status").textContent = text; return; }
+  // Whether the compare dialog shows comparison ``id`` of these looks: still the opening it was asked
+  // from (a look may have left it since), or the same looks opened again; not another comparison.
+  function showsAsked(id, looks) {
+    const dialog = $("compare-dialog");
+    if (!dialog.open) return false;
+    if (asked?.id === id && dialog.dataset.opening === asked.opening) return true;
+    const shown = [...document.querySelectorAll("#compare-panes figure[data-id]")].map((f) => f.dataset.id);
+    return Array.isArray(looks) && shown.length === looks.length && looks.every((l) => shown.includes(l));
+  }
+
+  // Where the wait speaks: under the panes while they show its comparison (``underPanes``), else on the
+  // page's notice (each sentence once: the notice is read out as an alert).
+  function say(text, underPanes) {
+    if (underPanes) { $("compare-status").textContent = text; return; }
     if (text === said && !$("notice").hidden) return;
     said = text;
     window.consolePage.notify(text);
   }
 
-  // The wait's words off the page, and only the wait's: someone else's notice stays.
-  function hush() {
-    $("compare-status").textContent = "";
+  // The wait's words off the page, and only the wait's: someone else's notice, another comparison's status stay.
+  function hush(underPanes) {
+    if (underPanes) $("compare-status").textContent = "";
     if (!$("notice").hidden && $("notice-text").textContent === said) window.consolePage.notify("");
     said = "";
   }
@@ -78,6 +96,24 @@ window.compareShare = (() => {
   function askToSignIn() {
     $("sign-in-waiting").textContent = "The comparison video you asked for is still being made: sign in again to see its code.";
     $("sign-in-waiting").hidden = false;
+  }
+
+  // A code ready while the dialog shows another comparison (not ``here()``) waits until that one is closed.
+  async function notOverAnother(here) {
+    const dialog = $("compare-dialog");
+    if (!dialog.open || here()) return;
+    hush(false);  // no longer "still being made"
+    $("compare-status").textContent = READY_BEHIND;
+    await new Promise((closed) => dialog.addEventListener("close", closed, { once: true }));
+  }
+
+  // Which looks a code shown without its comparison on the screen is the video of: "The comparison you
+  // asked for earlier: the looks recorded at 14:02 and 14:05.", each by its time, as the panes say it.
+  function earlier(looks) {
+    const times = (looks || []).map((id) => (recorded.has(id) ? window.consolePage.clock(recorded.get(id)) : ""));
+    if (!times.length || times.some((t) => !t)) return "The comparison you asked for earlier.";
+    const listed = times.length > 1 ? `${times.slice(0, -1).join(", ")} and ${times.at(-1)}` : times[0];
+    return `The comparison you asked for earlier: the looks recorded at ${listed}.`;
   }
 
   // Why no code comes, in one sentence (``err`` from a request of the wait).
@@ -108,6 +144,8 @@ window.compareShare = (() => {
   async function follow(id) {
     if (following === id) return;  // already waited for (a sign-in during a pause between tries)
     following = id;
+    const looks = waitingFor()?.looks;
+    const here = () => showsAsked(id, looks);
     let quietSince = null, tries = 0;
     try {
       for (;;) {
@@ -128,7 +166,7 @@ window.compareShare = (() => {
             throw Object.assign(new Error("no answer"), { sentence: `The mirror has not answered for ${minutes} minutes, so the`
               + " video's code cannot be shown. Check that the mirror is on; once it is back, press Share as one video again." });
           }
-          say(RESTARTING);
+          say(RESTARTING, here());
           await sleep(BACKOFF_MS[Math.min(tries++, BACKOFF_MS.length - 1)]);
           continue;
         }
@@ -136,18 +174,23 @@ window.compareShare = (() => {
         tries = 0;
         if (waitingFor()?.id !== id) return;  // signed out while it was asked: show nothing to no one
         if (s) {
+          await notOverAnother(here);
+          if (waitingFor()?.id !== id) return;  // signed out on purpose meanwhile
+          if (!sessionStorage.getItem(KEY)) { askToSignIn(); return; }  // the sign-in ended (a restart): signing in again shows it
+          const shown = here();
           forget();
-          hush();
-          $("compare-dialog").close();
-          window.consolePage.showShare(s);
+          hush(shown);
+          if (shown) $("compare-dialog").close();  // the code takes its comparison's place
+          window.consolePage.showShare(s, shown ? "" : earlier(looks));
           return;
         }
-        say($("compare-dialog").open ? MAKING : "The comparison video you asked for is still being made; its code will show here.");
+        const shown = here();
+        say(shown ? MAKING : "The comparison video you asked for is still being made; its code will show here.", shown);
         await sleep(1000);
       }
     } catch (err) {
       forget();
-      say(whyNot(err));
+      say(whyNot(err), here());
     } finally {
       if (following === id) following = null;
     }
@@ -162,15 +205,18 @@ window.compareShare = (() => {
 
   // "Share as one video" of these looks (2–4 ids, in pane order): ask, wait, show the code.
   async function share(lookIds) {
+    const dialog = $("compare-dialog"), opening = dialog.dataset.opening;  // pressed in it: it shows these looks
+    const here = () => dialog.open && dialog.dataset.opening === opening;
     try {
-      say(MAKING);
+      say(MAKING, here());
       const c = await (await api("/api/v1/comparisons", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ look_ids: lookIds }),
       })).json();
-      sessionStorage.setItem(WAITING, JSON.stringify({ id: c.id, asked: Date.now() }));
+      asked = { id: c.id, opening };
+      sessionStorage.setItem(WAITING, JSON.stringify({ id: c.id, asked: Date.now(), looks: lookIds }));
       await follow(c.id);
     } catch (err) {
-      if (!err.signedOut) say(whyNot(err));
+      if (!err.signedOut) say(whyNot(err), here());
     }
   }
 

@@ -14,6 +14,7 @@
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
+  let openings = 0;  // the dialog's data-opening: which opening of it compare-share.js's wait was asked from
 
   // -- picking looks (on the console's list) --------------------------------------------------
 
@@ -115,6 +116,7 @@
     panes = [];
     $("compare-panes").replaceChildren();
     $("compare-status").textContent = "Loading the looks…";
+    dialog.dataset.opening = String(++openings);
     showDialog(dialog);
     try {
       const all = (await (await api("/api/v1/looks")).json()).looks;

@@ -47,8 +47,11 @@ window.consolePage = (() => {
   }
 
   // A share link's QR code, link and end on the tablet's clock, for the customer to scan (a look's
-  // or a comparison's: ``s`` is the mirror's answer to .../share).
-  function showShare(s) {
+  // or a comparison's: ``s`` is the mirror's answer to .../share), and ``about``: which looks it is
+  // of, where the screen does not show it (compare-share.js), else "".
+  function showShare(s, about = "") {
+    $("qr-about").textContent = about;
+    $("qr-about").hidden = !about;
     $("qr-image").src = new URL(s.qr_svg_url).pathname;
     $("qr-link").href = s.url;
     $("qr-link").textContent = s.url;

@@ -169,6 +169,79 @@ def test_a_comparison_withdrawn_while_it_is_made_says_so(tmp_path, chromium, mon
             release.set()  # the renderer must finish before the service stops
 
 
+QR_SHOWN = "document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0"
+MAKING = "The mirror is putting the looks into one video…"
+STILL_MAKING = "The comparison video you asked for is still being made; its code will show here."
+READY_BEHIND = "The comparison video you asked for earlier is ready: close this comparison to see its code."
+WAITING = "sessionStorage.getItem('smartmirror.console.comparison')"
+
+
+@pytest.mark.parametrize("reopened, width, height", [("another", 1024, 768), ("another", 390, 844), ("the same", 1024, 768)],
+                         ids=["other-looks-tablet", "other-looks-phone", "the-same-looks"])
+def test_a_code_ready_while_another_comparison_is_open_waits_until_it_is_closed(tmp_path, chromium, monkeypatch,
+                                                                                reopened, width, height):
+    """While the video is made, the associate opens another comparison (other looks) in the dialog. It
+    stays when the code is ready: the code waits until it is closed (over it, a customer could scan the
+    wrong video), then shows saying which looks it is of. The same looks opened again are the same
+    comparison: the code takes their place, as when the dialog stayed open."""
+    from .test_console_notes import screenshot
+
+    started, release = hold_renders(monkeypatch)
+    with serving(tmp_path) as (url, ids, _, _):
+        try:
+            if width < 600:
+                chromium.phone(width, height)
+            else:
+                chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                              deviceScaleFactor=1, mobile=False)
+            sign_in(chromium, url)
+            compare_looks(chromium, ids, "cw", "ccw")
+            chromium.js("document.getElementById('compare-share').click()")
+            assert started.wait(30), "the render did not begin"
+            chromium.wait(f"{STATUS} === '{MAKING}'")
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            chromium.wait("!document.getElementById('compare-dialog').open")
+            if reopened == "another":
+                pick_looks(chromium, ids, "ccw", "partial")  # ccw unticked, partial ticked
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 2 && {PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
+            shown = chromium.js(f"{PANES}.map(f => f.dataset.id)")
+
+            if reopened == "the same":
+                chromium.wait(f"{STATUS} === '{MAKING}'")  # the wait's words, under its own panes again
+                release.set()
+                chromium.wait(QR_SHOWN, timeout=60)
+                assert chromium.js("document.getElementById('compare-dialog').open") is False, "the code takes its place"
+                assert chromium.js(f"{SHOWN}('qr-about')") is False
+                return
+
+            assert sorted(shown) == sorted([ids["cw"], ids["partial"]])
+            # the wait speaks on the page's notice, not under the panes of a comparison it is not the video of
+            assert chromium.wait(f"{SHOWN}('notice') && document.getElementById('notice-text').textContent") == STILL_MAKING
+            assert chromium.js(STATUS) == "Drag to turn all looks together."
+            (tmp_path / f"console-share-other-waiting-{width}.png").write_bytes(screenshot(chromium))
+
+            release.set()
+            said = chromium.wait(f"(t => t.includes('ready') && t)({STATUS})", timeout=60)
+            assert said == READY_BEHIND
+            assert chromium.js("document.getElementById('compare-dialog').open") is True, "the comparison looked at vanished"
+            assert chromium.js(f"{PANES}.map(f => f.dataset.id)") == shown
+            assert chromium.js("document.getElementById('qr-dialog').open") is False, "another comparison's code over this one"
+            assert chromium.js("document.getElementById('notice').hidden"), "no 'still being made' left"
+            (tmp_path / f"console-share-other-ready-{width}.png").write_bytes(screenshot(chromium))
+
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            chromium.wait(QR_SHOWN, timeout=10)
+            assert chromium.js(f"{SHOWN}('qr-about')"), "the code says which looks it is of"
+            about = chromium.js("document.getElementById('qr-about').textContent")
+            assert about.startswith("The comparison you asked for earlier: the looks recorded at ") and " and " in about, about
+            assert chromium.js(SMALL_TARGETS) == []
+            assert chromium.js(WAITING) is None, "nothing left to wait for"
+            (tmp_path / f"console-share-other-code-{width}.png").write_bytes(screenshot(chromium))
+        finally:
+            release.set()  # the renderer must finish before the service stops
+
+
 def pick_looks(chromium, ids: dict, *names: str) -> None:
     """Tick the Compare boxes of these looks (``TRACKS`` names) on the console's list."""
     for name in names:
@@ -236,6 +309,8 @@ def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
         assert link.startswith(url) and "/s/" in link
         assert chromium.js("document.getElementById('qr-expiry').textContent").startswith("Works until ")
         assert httpx.get(link).status_code == 200  # the page a phone opens
+        assert chromium.js("document.getElementById('compare-dialog').open") is False, "the code takes its comparison's place"
+        assert chromium.js(f"{SHOWN}('qr-about')") is False, "no words of which looks: the code is of the comparison just shown"
 
 
 def share_in_vain(browser) -> str:
