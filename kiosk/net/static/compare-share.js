@@ -181,7 +181,7 @@ window.compareShare = (() => {
           forget();
           hush(shown);
           if (shown) $("compare-dialog").close();  // the code takes its comparison's place
-          window.consolePage.showShare(s, shown ? "" : earlier(looks));
+          window.consolePage.showShare(s, shown ? "" : earlier(looks), "looks");
           return;
         }
         const shown = here();

@@ -49,7 +49,9 @@ window.consolePage = (() => {
   // A share link's QR code, link and end on the tablet's clock, for the customer to scan (a look's
   // or a comparison's: ``s`` is the mirror's answer to .../share), and ``about``: which looks it is
   // of, where the screen does not show it (compare-share.js), else "".
-  function showShare(s, about = "") {
+  // what: "look" (one look's link) or "looks" (a comparison's: the looks side by side, as its page says).
+  function showShare(s, about = "", what = "look") {
+    $("qr-title").textContent = what === "looks" ? "Scan to take these looks home" : "Scan to take the look home";
     $("qr-about").textContent = about;
     $("qr-about").hidden = !about;
     $("qr-image").src = new URL(s.qr_svg_url).pathname;

@@ -117,6 +117,7 @@ def test_console_sees_both_mirrors_the_store_queue_and_shares(two_mirrors, chrom
     chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').naturalWidth > 0")
     link = chromium.js("document.getElementById('qr-link').href")
     assert link.startswith(url_a + "/s/")
+    assert chromium.js("document.getElementById('qr-title').textContent") == "Scan to take the look home"
     page = httpx.get(link)
     assert page.status_code == 200 and "<video" in page.text
 

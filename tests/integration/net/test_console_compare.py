@@ -308,6 +308,7 @@ def test_a_comparison_shared_as_one_video_shows_its_code(tmp_path, chromium):
         link = chromium.js("document.getElementById('qr-link').href")
         assert link.startswith(url) and "/s/" in link
         assert chromium.js("document.getElementById('qr-expiry').textContent").startswith("Works until ")
+        assert chromium.js("document.getElementById('qr-title').textContent") == "Scan to take these looks home"
         assert httpx.get(link).status_code == 200  # the page a phone opens
         assert chromium.js("document.getElementById('compare-dialog').open") is False, "the code takes its comparison's place"
         assert chromium.js(f"{SHOWN}('qr-about')") is False, "no words of which looks: the code is of the comparison just shown"
