@@ -7,6 +7,7 @@ KioskError                   anything the kiosk reports to a person as one plain
 ├── NativeLibraryMissing     PyAV, OpenCV or MediaPipe cannot be loaded
 ├── StorageError             a database cannot be opened, is damaged or is from a newer kiosk
 ├── LibraryError             the look library cannot be opened or changed
+│   ├── LibraryMissing       there is no look library in the folder (a command that only uses one)
 │   └── LookNotFound         no look has that id
 │       └── ComparisonNotFound  no comparison has that id
 ├── CompareError             a comparison cannot be made (a look missing, unreadable, nobody in it)
@@ -63,6 +64,10 @@ class StorageError(KioskError):
 
 class LibraryError(KioskError):
     """The library cannot be opened or changed (bad folder, damaged database, disk trouble)."""
+
+
+class LibraryMissing(LibraryError):
+    """There is no look library in the folder, and the command only uses one (it never makes one)."""
 
 
 class LookNotFound(LibraryError):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from kiosk.commands._interrupt import stop_on_sigterm
+from kiosk.commands._library import open_library
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 
@@ -71,11 +72,7 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def _library(config, override: str | None):
-    """The look library, opened on first use (None when there is none)."""
-    from kiosk.library import Library
+    """The look library, opened on first use (``LibraryMissing`` when there is none)."""
     from kiosk.paths import data_dir
 
-    folder = data_dir(config, override)
-    if not (folder / "looks.db").is_file():
-        return None
-    return Library(folder).open()
+    return open_library(data_dir(config, override))

@@ -11,6 +11,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.commands._library import open_library
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 from kiosk.words import count
@@ -55,13 +56,9 @@ def parse_age(text: str) -> float:
 
 
 def _open(args: argparse.Namespace):
-    from kiosk.library import Library
     from kiosk.paths import data_dir
 
-    folder = data_dir(load_config(args.config), args.library)
-    if not (folder / "looks.db").is_file():
-        raise UsageError(f"there is no look library in {folder}")
-    return Library(folder).open()
+    return open_library(data_dir(load_config(args.config), args.library))
 
 
 def _list(args: argparse.Namespace) -> int:

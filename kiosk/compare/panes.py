@@ -227,10 +227,13 @@ class PaneMaker:
         return self._look(source)
 
     def _look(self, look_id: str) -> Located:
-        from kiosk.library import LookNotFound
+        from kiosk.library import LibraryMissing, LookNotFound
         from kiosk.library.layout import valid_id
 
-        library = self._library() if valid_id(look_id) else None
+        try:
+            library = self._library() if valid_id(look_id) else None
+        except LibraryMissing as exc:  # a mistyped --library: say so, not only that no such file exists
+            raise CompareError(f"there is no video file {look_id}, and {exc}") from None
         if library is None:
             raise CompareError(f"the video file {look_id} does not exist")
         try:

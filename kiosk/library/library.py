@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk.library import ids, records, store
-from kiosk.library.errors import LibraryError, LookNotConsented, LookNotFound
+from kiosk.library.errors import LibraryError, LibraryMissing, LookNotConsented, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import (
     CONSENT_BY,
@@ -56,11 +56,18 @@ class Library:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def open(self) -> "Library":
-        """Create the folders if needed, open the database and bring its schema up to date."""
+    def open(self, create: bool = True) -> "Library":
+        """Create the folders if needed, open the database and bring its schema up to date.
+
+        With ``create=False`` only a library already there is opened: a folder without its
+        database raises ``LibraryMissing`` and nothing is made. (Looks left without their database
+        are brought back by a start of the mirror, not by a command that only reads.)
+        """
         if self._db.is_open:
             return self
         layout = self.layout
+        if not create and not layout.db.exists():
+            raise LibraryMissing(f"there is no look library in {layout.root}")
         new = self._on_new is not None and unexpected_new(layout)  # asked before the folders are made
         try:
             for folder in (layout.root, layout.looks, layout.work):

@@ -82,7 +82,7 @@ def no_person(tmp_path_factory) -> Path:
         ("not a video", "cannot open"),
         ("missing folder", "does not exist"),
         ("no person", "shows no person"),
-        ("unknown look id", "does not exist"),
+        ("unknown look id", "no look library in"),  # --library names a folder without one
     ],
 )
 def test_bad_input_gets_one_sentence_and_nothing_is_written(case, expected, tmp_path, no_person):

@@ -138,7 +138,8 @@ def test_bad_input_changes_nothing(lib, tmp_path, args, message):
 def test_missing_library_is_one_sentence(tmp_path):
     result = kiosk("looks", "list", "--library", str(tmp_path / "nowhere"))
     assert result.returncode == 1
-    assert result.stderr.strip() == f"kiosk: there is no look library in {tmp_path / 'nowhere'}"
+    assert result.stderr.strip() == (f"kiosk: there is no look library in {tmp_path / 'nowhere'}; check --library or "
+                                     "library.data_dir (the mirror makes one there when it first starts)")
     assert not (tmp_path / "nowhere").exists()
 
 
