@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from kiosk.commands._library import open_library
 from kiosk.config import load_config
-from kiosk.errors import UsageError
-from kiosk.identity import forget_card, normalise_uid, read_export
+from kiosk.errors import IdentityError, UsageError
+from kiosk.identity import CustomerDirectory, forget_card, normalise_uid, read_export
 from kiosk.identity.cardkey import KEY_HEX_CHARS
 from kiosk.identity.setup import directory_path, load_keyer, open_directory
 
 _CONFIG_HELP = "configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)"
+T = TypeVar("T")
 
 
 def register(subparsers) -> None:
@@ -77,8 +81,7 @@ def import_customers(args: argparse.Namespace) -> int:
 def list_customers(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     staff = True if args.staff else False if args.customers else None
-    with open_directory(config) as directory:
-        people = directory.list(staff=staff)
+    people = _read(config, lambda directory: directory.list(staff=staff), [])
     if args.json:
         print(json.dumps([person.to_dict() for person in people], indent=2))
         return 0
@@ -93,10 +96,9 @@ def list_customers(args: argparse.Namespace) -> int:
 def show_customer(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     key = _card_key(config, args)
-    with open_directory(config) as directory:
-        person = directory.get(key)
-        consents = directory.consents(card_key=key)
-        forgotten = directory.is_forgotten(key)
+    person, consents, forgotten = _read(
+        config, lambda directory: (directory.get(key), directory.consents(card_key=key), directory.is_forgotten(key)),
+        (None, [], False))
     info = {
         "card_key": key,
         "customer": person.to_dict() if person else None,
@@ -116,13 +118,13 @@ def show_customer(args: argparse.Namespace) -> int:
 
 
 def forget_customer(args: argparse.Namespace) -> int:
-    from kiosk.library import Library
     from kiosk.net.privacy import existing_ids, forget_in_folder
     from kiosk.paths import data_dir
 
     config = load_config(args.config)
     key = _card_key(config, args)
-    with open_directory(config) as directory, Library(data_dir(config)) as library:
+    # the library first: a mistyped library.data_dir is refused before anything is made there
+    with open_library(data_dir(config), "library.data_dir") as library, open_directory(config) as directory:
         report = forget_card(key, directory, library)
         # the network side too: outbox entries naming the card, links of the deleted looks
         net = forget_in_folder(data_dir(config), key, existing_ids(library))
@@ -133,6 +135,20 @@ def forget_customer(args: argparse.Namespace) -> int:
               f"{report.customers} directory entries deleted"
               + (f"; {net.outbox_entries} webhook entries and {net.share_links} share links purged" if net else ""))
     return 0
+
+
+def _read(config, read: Callable[[CustomerDirectory], T], empty: T) -> T:
+    """What ``read`` finds in the customer directory, or ``empty`` while it has no database yet
+    (nobody imported, the mirror never started); never makes one, nor its folder."""
+    path = directory_path(config)
+    if not path.parent.is_dir():
+        setting = "identity.database" if config.identity.database else "library.data_dir"
+        raise IdentityError(f"there is no folder {path.parent} for the customer directory; check {setting} "
+                            "(the mirror makes it when it first starts, as kiosk customers import does)")
+    if not path.exists():
+        return empty
+    with open_directory(config) as directory:
+        return read(directory)
 
 
 def _card_key(config, args: argparse.Namespace) -> str:

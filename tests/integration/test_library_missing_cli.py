@@ -14,6 +14,7 @@ from tests.integration.test_record_media import kiosk
 
 HINT = "(the mirror makes one there when it first starts)"
 LOOK_ID = "AAAAAAAAAAAAAAAAAAAAAA"
+KEY = "0123456789abcdef0123456789abcdef"  # a card key as `kiosk reader` prints it
 LOOKS = [
     ["list"],
     ["list", "--json"],
@@ -86,3 +87,43 @@ def test_compare_in_a_library_without_the_look_says_so_as_before(empty_library, 
     assert result.returncode == 1 and result.stderr.strip() == (
         f"kiosk: there is no video file {LOOK_ID} and no look with that id in the library")
     assert tree(tmp_path) == before
+
+
+@pytest.fixture
+def mistyped_config(tmp_path) -> Path:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[library]\ndata_dir = "{tmp_path / "librray"}"\n')
+    return config
+
+
+@pytest.mark.parametrize("action", [["list"], ["list", "--json"], ["show", "--key", KEY]], ids=" ".join)
+def test_customers_on_a_mistyped_data_folder_say_so_and_make_nothing(tmp_path, mistyped_config, action):
+    result = kiosk("customers", *action, "--config", str(mistyped_config))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"kiosk: there is no folder {tmp_path / 'librray'} for the customer directory; check library.data_dir "
+        "(the mirror makes it when it first starts, as kiosk customers import does)")
+    assert tree(tmp_path) == ["kiosk.toml"]
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["text", "json"])
+def test_forget_on_a_mistyped_data_folder_forgets_nothing_and_says_so(tmp_path, mistyped_config, json_flag):
+    """Not "forgot card …: 0 looks" while the card's looks stay in the real library."""
+    result = kiosk("customers", "forget", "--key", KEY, *json_flag, "--config", str(mistyped_config))
+    refused(result, tmp_path / "librray", "library.data_dir")
+    assert tree(tmp_path) == ["kiosk.toml"]
+
+
+def test_customers_in_a_prepared_data_folder_read_without_making_anything(tmp_path):
+    """A provisioned folder (empty) before the mirror's first start: nobody imported, no library yet."""
+    data = tmp_path / "data"
+    data.mkdir()
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[library]\ndata_dir = "{data}"\n')
+    listed = kiosk("customers", "list", "--json", "--config", str(config))
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    shown = kiosk("customers", "show", "--key", KEY, "--json", "--config", str(config))
+    assert shown.returncode == 0 and json.loads(shown.stdout) == {
+        "card_key": KEY, "customer": None, "forgotten": False, "consents": []}
+    refused(kiosk("customers", "forget", "--key", KEY, "--config", str(config)), data, "library.data_dir")
+    assert tree(data) == []

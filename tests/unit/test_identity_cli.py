@@ -107,11 +107,13 @@ def test_forget_deletes_looks_and_records(config, capsys):
 
 
 def test_show_before_any_import_says_nothing_is_stored(config, capsys):
+    (config / "data").mkdir()  # as provisioning makes it
     code, out, err = run(capsys, "customers", "show", "--uid", "0416C6C2D73881")
     assert code == 1 and "store secret" in err and "does not exist" in err
     assert not (config / "data" / "store-secret").exists()
     code, out, _ = run(capsys, "customers", "list")
     assert code == 0 and "no customers imported yet" in out
+    assert list((config / "data").iterdir()) == []  # nor a directory made by reading it
 
 
 def test_a_damaged_directory_is_one_sentence_saying_how_to_recover(config, capsys):
