@@ -183,6 +183,17 @@ def hands_free_rows(dialog: np.ndarray, width: int) -> int:
     return int(((grey.sum(axis=1) >= 8) & (card.max(axis=(1, 2)) < 200)).sum())
 
 
+def turn_hint_height(image: np.ndarray, boxes) -> int:
+    """How tall the grey line under the panes ("Drag to turn…") is, in px: its letters between Close
+    and Share (the screen's middle, clear of their rings and labels), below the lowest pane."""
+    h, w = image.shape[:2]
+    unit = max(64, min(w, h) * 0.09)  # the buttons' size, as CompareView has it
+    top = max(y + bh for _, y, _, bh in boxes) + 2
+    band = image[top:, round(w / 2 - 0.35 * unit):round(w / 2 + 0.35 * unit)].astype(int)
+    rows = np.nonzero(((band.min(axis=2) > 120) & (np.ptp(band, axis=2) < 20)).sum(axis=1) >= 2)[0]
+    return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+
 def gap(a: float, b: float) -> float:
     return abs((a - b + 180.0) % 360.0 - 180.0)
 
@@ -448,6 +459,10 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
         assert all(white_text(shot, box) > 300 for box in boxes)
         angles = [body_angle(shot, box) for box in boxes]
         assert max(gap(angles[0], a) for a in angles) <= 25.0, angles
+        # "Drag to turn", the screen's only instruction, as big as the messages (27 px type: its
+        # middle letters "to tu" about 19 px tall), not the 19 px type of a small window's unit.
+        hint = turn_hint_height(shot, [whole(shot, box) for box in boxes])
+        assert hint >= 17, f"the line under the panes is {hint} px tall"
     # The pick bar's words grow with the screen, like the dialogs' (28.8 px type, a 77 px button),
     # and the tray's thumbnails with them.
     cv2.imwrite(str(tmp_path / "picking-1080x1920.png"), seen["picking"])

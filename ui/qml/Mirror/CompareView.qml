@@ -139,7 +139,7 @@ Item {
                 wrapMode: Text.WordWrap
                 horizontalAlignment: Text.AlignHCenter
                 color: "white"
-                font.pixelSize: Math.max(15, view.unit * 0.22)
+                font.pixelSize: Math.max(15, view.unit * 0.22, view.height * 0.014)  // as the messages
                 text: view.compare.shareNote
             }
         }
@@ -147,7 +147,9 @@ Item {
             anchors.horizontalCenter: parent.horizontalCenter
             visible: view.compare.shareNote === ""
             color: "#c0c0c0"
-            font.pixelSize: Math.max(14, view.unit * 0.2)
+            // The screen's only instruction: as big as the messages on a portrait mirror (27 px
+            // on 1080x1920; 14 px at the least, as before on small windows).
+            font.pixelSize: Math.max(14, view.unit * 0.2, view.height * 0.014)
             text: view.mirror.handsFree ? qsTr("Drag to turn · or swipe a hand sideways") : qsTr("Drag to turn")
         }
         Row {
