@@ -1,4 +1,4 @@
-"""The consent question, asked once per session, and what a yes or a no changes.
+"""The consent question, asked once per session (again when a card is tapped), and what a yes or a no changes.
 
 Nothing leaves the session without a yes: looks stay session-only (the library deletes them
 when the session ends) until the shopper accepts. A yes marks the session's looks, past and
@@ -19,7 +19,8 @@ yes ties the looks to it.
 
 ``card_tapped`` decides what the mirror shows after a customer's tap: the question, a welcome
 (already consented: the card is attached now), the "forget me" offer (the attached card was
-tapped again), or a refusal when the session already belongs to another card.
+tapped again), or a refusal when the session already belongs to another card. A tap after a no
+asks again, with the card: it is a new wish to keep the looks (``offer`` then gives the question).
 """
 
 from __future__ import annotations
@@ -161,11 +162,14 @@ class ConsentDesk:
         self._lock = threading.RLock()
 
     def offer(self, session_id: str, card_reader: bool = True) -> ConsentOffer | None:
-        """The question to show, or None once this session has answered it; ``card_reader``: one works."""
+        """The question to show, or None once this session has answered it; ``card_reader``: one works.
+
+        A card tapped since the answer (``card_tapped`` said to ask) is a new wish to keep the
+        looks, tied to that card: the question is asked again, whatever the answer was."""
         with self._lock:
             state = self._session(session_id)
             card = state.pending_card is not None
-            if state.decision == DECLINED or (state.decision == ACCEPTED and not card):
+            if state.decision is not None and not card:
                 return None
         w = self.wording if card_reader or card else self.no_reader
         days = self.retention_days

@@ -1,4 +1,4 @@
-"""The consent question on screen: asked once per session, answered by touch or gesture.
+"""The consent question on screen: asked once per session (again after a card tap), answered by touch or gesture.
 
 The identity layer's ``ConsentDesk`` records answers; this module knows whether the question
 is on screen right now, so a touchless gesture can answer it instead of doing what it does
@@ -37,7 +37,7 @@ class ConsentPromptClosed(Event):
 
 
 class ConsentPrompt:
-    """Asks the question once per session and passes the answer to the consent desk."""
+    """Asks the question (once per session, again after a card tap) and passes the answer to the consent desk."""
 
     def __init__(self, desk, bus: EventBus) -> None:
         self._desk = desk

@@ -87,6 +87,31 @@ def test_swipe_says_no_when_asked_and_steps_the_tray_otherwise(core):
     assert wait_for(lambda: any("chose not to keep" in n.text for n in of(events, Notice)))
 
 
+def test_a_card_tapped_after_a_no_brings_the_question_with_the_card(core):
+    # The walkthrough's bug: the log said "next: consent" after the tap, and the screen showed nothing.
+    core, events = core
+    core.touch()
+    sid = session_id(core)
+    card = core.parts.identity.key("0416C6C2D73881")
+    core.ask_consent()  # Keep
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(False)
+    assert wait_for(lambda: of(events, ConsentPromptClosed))
+    for asked in (2, 3):  # no, card; then card, no, card again
+        core.tap_card(card)
+        assert wait_for(lambda: len(of(events, ConsentAsked)) == asked), "the tap after a no must ask again"
+        assert "the loyalty card you just tapped" in of(events, ConsentAsked)[-1].offer.text
+        core.answer_consent(False)
+        assert wait_for(lambda: len(of(events, ConsentPromptClosed)) == asked)
+    core.ask_consent()  # Keep after a no, no card since: the screen says so instead of asking
+    assert wait_for(lambda: any("chose not to keep" in n.text for n in of(events, Notice)))
+    assert core.flush() and len(of(events, ConsentAsked)) == 3
+    core.tap_card(card)
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 4)
+    core.answer_consent(True)
+    assert wait_for(lambda: core.parts.identity.owner(sid) == card)
+
+
 def test_hand_up_toggles_recording_and_wakes_the_mirror(core):
     core, events = core
     assert core.session.phase.value == "idle"

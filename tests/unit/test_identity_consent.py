@@ -153,6 +153,46 @@ def test_no_after_yes_withdraws(library, directory, tmp_path):
     assert [r.decision for r in directory.consents(session_id="s1")] == ["accepted", "withdrawn"]
 
 
+# What the shopper did, in order: "no"/"yes" answer the question, "card" is her card tapped.
+AFTER_A_NO = [
+    ("no, card", ["no", "card"]),
+    ("card, no, card again", ["card", "no", "card"]),
+    ("yes with the card, no (withdrawn), card again", ["card", "yes", "no", "card"]),
+]
+
+
+@pytest.mark.parametrize("steps", [steps for _, steps in AFTER_A_NO], ids=[name for name, _ in AFTER_A_NO])
+def test_a_card_tapped_after_a_no_asks_again_with_the_card(library, directory, tmp_path, steps):
+    # The tap is a new, explicit wish to keep her looks, tied to that card: she is asked again.
+    anna = KEYER.key(ANNA_UID)
+    desk = ConsentDesk(directory, library)
+    look = add_look(library, tmp_path, "s1", 1)
+    for step in steps:
+        if step == "card":
+            assert desk.card_tapped("s1", anna) == STEP_CONSENT
+        elif step == "yes":
+            desk.accept("s1", V)
+        else:
+            desk.decline("s1", V)
+    offer = desk.offer("s1")
+    assert offer is not None, "the tap said 'consent': the question must come up"
+    assert "the loyalty card you just tapped" in offer.text and offer.wording_version == V
+    desk.accept("s1", offer.wording_version)
+    assert library.get(look).consented and library.get(look).customer_id == anna
+
+
+@pytest.mark.parametrize("steps", [["no"], ["card", "no"], ["no", "card", "no"]])
+def test_after_a_no_without_a_new_tap_the_question_stays_answered(directory, steps):
+    # Keep (or Share) after a no asks nothing: the screen says so instead (kiosk.effects).
+    desk = ConsentDesk(directory)
+    for step in steps:
+        if step == "card":
+            desk.card_tapped("s1", KEYER.key(ANNA_UID))
+        else:
+            desk.decline("s1", V)
+    assert desk.offer("s1") is None
+
+
 def test_answers_must_name_the_wording_shown(directory):
     desk = ConsentDesk(directory)
     with pytest.raises(IdentityError, match="not one in force"):
