@@ -1,6 +1,7 @@
 """A dialog's words grow with the mirror: on a 1080×1920 portrait mirror the consent question reads at
 arm's length, not in the 18 px type a 640×720 window gets. The question comes up by a card tapped on
-the PN532 simulator; its body's line pitch is read from the screenshot."""
+the PN532 simulator; its body's line pitch is read from the screenshot. "Forget me?", the same card
+tapped again, spaces its lines as the consent question does."""
 
 from __future__ import annotations
 
@@ -53,3 +54,27 @@ def test_the_consent_question_grows_with_a_portrait_mirror(xvfb, tall_screen, tm
     # 18 px type (lines 1.2 apart) in the small window; on the portrait mirror 1.5 % of its height.
     assert 20 <= small <= 30, small
     assert tall >= 1.4 * small and tall >= 36, (small, tall)
+
+
+def test_forget_me_spaces_its_lines_as_the_consent_question(tall_screen, tmp_path):
+    # "Forget me?" set its body at the font's own line height, tighter than the consent question's
+    # (1.2): the two questions of the same card read unlike on the same mirror.
+    width, height = 1080, 1920
+    link = tmp_path / "reader"
+    extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
+    with reader_sim(link) as sim, MirrorWindow(tall_screen, tmp_path, width, height, mirror=False,
+                                               extra_toml=extra) as win:
+        win.touch(width // 2, 40)
+        win.wait_for(markers_visible, "the camera picture", timeout=60)
+        win.wait_until(lambda: "connected" in win.log.read_text(), "the card reader connecting", timeout=30)
+        tap(sim)
+        consent = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question", timeout=30)
+        win.touch(width // 2, choice_buttons(consent)[0])  # yes: the card is tied to the visit
+        win.wait_for(lambda im: not choice_buttons(im), "the question answered")
+        win.wait_until(lambda: "card removed" in win.log.read_text(), "the card leaving the reader", timeout=10)
+        tap(sim)  # the same card again: "Forget me?"
+        forget = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the forget-me question", timeout=30)
+    cv2.imwrite(str(tmp_path / "forget-1080x1920.png"), forget)
+    cv2.imwrite(str(tmp_path / "consent-1080x1920.png"), consent)
+    asked, forgetting = body_line_pitch(consent), body_line_pitch(forget)
+    assert abs(forgetting - asked) <= 2, (asked, forgetting)

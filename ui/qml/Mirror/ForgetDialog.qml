@@ -14,6 +14,7 @@ Dialog {
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
         font.pixelSize: forget.textSize
+        lineHeight: 1.2  // as the consent question's body: the two read alike
         text: qsTr("The mirror deletes every look and record tied to your card, on this mirror and in this store, right now. This cannot be undone.")
     }
     ChoiceButton {
