@@ -2,7 +2,7 @@
 buttons on the screen however much associates noted on the customer's looks: five notes of the
 longest kind scroll inside the panel, which stands below the messages ("Hello, Anna!"), and Close
 closes it. Its looks' tiles and their "Keep for customer" grow with the screen, the words within
-their tile."""
+their tile. The looks tray's lengths ("3 s") grow with it too."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.conftest import PYTHON
 from tests.integration.test_mirror_cards import UID, reader_sim
 from tests.integration.test_mirror_compare import SECRET
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.screen import choice_buttons
+from tests.screen import choice_buttons, grow
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -97,9 +97,9 @@ def looks_library(tmp_path, count: int = 3):
 
 
 @contextlib.contextmanager
-def open_panel(display: str, tmp_path, width: int, height: int, library):
-    """The mirror at ``width`` × ``height`` with the customer's card, yes to keeping their looks, then
-    the staff card: (the window, the panel on screen), the window open until the block ends."""
+def consented(display: str, tmp_path, width: int, height: int, library):
+    """The mirror at ``width`` × ``height`` with the customer's card and yes to keeping their looks:
+    (the window, ``tap(uid)`` on the card reader), the window open until the block ends."""
     link = tmp_path / "reader"
     extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
     with reader_sim(link) as sim, MirrorWindow(display, tmp_path, width, height, library=library,
@@ -116,6 +116,14 @@ def open_panel(display: str, tmp_path, width: int, height: int, library):
         win.touch(width // 2, choice_buttons(dialog)[0])  # yes: the associate may see the customer's notes
         win.wait_for(lambda im: not choice_buttons(im), "the question answered")
         win.wait_until(lambda: "card removed" in win.log.read_text(), "the card leaving the reader", timeout=10)
+        yield win, tap
+
+
+@contextlib.contextmanager
+def open_panel(display: str, tmp_path, width: int, height: int, library):
+    """The mirror at ``width`` × ``height`` with the customer's card, yes to keeping their looks, then
+    the staff card: (the window, the panel on screen), the window open until the block ends."""
+    with consented(display, tmp_path, width, height, library) as (win, tap):
         tap(STAFF)
         win.wait_until(lambda: "a staff card" in win.log.read_text(), "the staff card read", timeout=10)
         yield win, win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the panel's two buttons", timeout=20)
@@ -173,3 +181,38 @@ def test_five_long_notes_leave_the_panels_close_button_on_a_portrait_mirror(tall
         assert len(rows) and rows[-1] < card_top(panel), (rows.tolist(), card_top(panel))
         win.touch(W // 2, close)
         win.wait_for(lambda im: not choice_buttons(im), "the panel closed", timeout=10)
+
+
+PILL_BGR = tuple(round(c * (1 - 0xb0 / 255)) for c in POSTER_BGR)  # #b0000000 over the blue poster
+
+
+def duration_pills(image: np.ndarray, height: int) -> list[tuple[int, int, int]]:
+    """(width, height, height of the white letters) of the looks tray's duration pills ("3 s"),
+    left to right: their dark shade over the thumbnails' blue posters at the screen's foot."""
+    foot = image[height - 16 - round(120 * grow(height)):height - 16].astype(int)
+    mask = (np.abs(foot - PILL_BGR) <= 10).all(axis=2).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    pills = []
+    for x, y, w, h, _ in sorted(stats[1:], key=lambda s: s[0]):
+        if w > h >= 10:
+            ink = np.nonzero((foot[y:y + h, x:x + w].min(axis=2) > 200).any(axis=1))[0]
+            pills.append((int(w), int(h), int(ink[-1] - ink[0] + 1) if len(ink) else 0))
+    return pills
+
+
+def test_the_trays_duration_labels_grow_with_the_screen(tall_screen, tmp_path):
+    # The looks' lengths ("3 s") stayed 17 px on a 1080x1920 mirror, under 144x192 thumbnails:
+    # the smallest words on any of its screens.
+    measured = {}
+    for width, height in ((540, 960), (W, H)):
+        folder = tmp_path / f"{width}x{height}"
+        folder.mkdir()
+        with consented(tall_screen, folder, width, height, looks_library(folder)) as (win, _):
+            tray = win.wait_for(lambda im: len(duration_pills(im, height)) == 3, "the tray's three lengths",
+                                timeout=20)
+        cv2.imwrite(str(tmp_path / f"tray-{width}x{height}.png"), tray)
+        measured[width] = duration_pills(tray, height)[0]
+    (small_w, small_h, small_ink), (big_w, big_h, big_ink) = measured[540], measured[W]
+    # As the tray: 1.6 x from 12 px type on a 540x960 window (as before) to 19 px on 1080x1920.
+    assert small_ink >= 7 and small_h <= 18, measured
+    assert big_w >= 1.45 * small_w and big_h >= 1.45 * small_h and big_ink >= 1.3 * small_ink, measured

@@ -10,7 +10,7 @@ ListView {
 
     required property StudioBridge studio
     required property CompareBridge compare
-    // The thumbnails, their marks and the pick numbers grow with the screen as the dialogs' type
+    // The thumbnails, their lengths, marks and pick numbers grow with the screen as the dialogs' type
     // does (1.5 % of the window's height over its 18 px floor): a finger finds them on a portrait
     // mirror, and small windows keep the tray as it was.
     readonly property real grow: Math.max(1, Window.height * 0.015 / 18)
@@ -47,18 +47,19 @@ ListView {
             opacity: tray.compare.picking && thumb.pickNumber === 0 ? 0.6 : 1
         }
         Rectangle {  // the look's length, on a dark pill: readable over a white studio wall
+            // It grows with the tray (12 px on small windows, as before; 19 px on 1080x1920).
             anchors.bottom: parent.bottom
             anchors.right: parent.right
-            anchors.margins: 5
-            width: duration.implicitWidth + 10
-            height: duration.implicitHeight + 2
+            anchors.margins: 5 * tray.grow
+            width: duration.implicitWidth + 10 * tray.grow
+            height: duration.implicitHeight + 2 * tray.grow
             radius: height / 2
             color: "#b0000000"
             Text {
                 id: duration
                 anchors.centerIn: parent
                 color: "white"
-                font.pixelSize: Math.max(12, Window.height * 0.009)
+                font.pixelSize: 12 * tray.grow
                 text: thumb.durationS.toFixed(0) + " s"
             }
         }
