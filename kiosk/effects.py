@@ -197,6 +197,7 @@ class Effects:
             "tier": customer.tier if customer else "",
             "preferences": prefs,
             "looks": len(view.looks),
+            "keptIds": [look.id for look in view.looks],  # their tiles say "Kept ✓", not "Keep for customer"
             "history": "\n".join(follow_up_lines(view.looks, self._parts.library.notes([look.id for look in view.looks]))),
         }
 

@@ -1,8 +1,9 @@
 """On a full-size portrait mirror (1080×1920), the associate panel a staff card opens keeps its
 buttons on the screen however much associates noted on the customer's looks: five notes of the
 longest kind scroll inside the panel, which stands below the messages ("Hello, Anna!"), and Close
-closes it. Its looks' tiles and their "Keep for customer" grow with the screen, the words within
-their tile. The looks tray's lengths ("3 s") grow with it too."""
+closes it. Its looks' tiles and their words grow with the screen, the words within their tile,
+and a look kept for the customer says "Kept ✓"; the tiles wrap, none cut by the card's edge. The
+looks tray's lengths ("3 s") grow with it too."""
 
 from __future__ import annotations
 
@@ -138,30 +139,34 @@ def keep_tiles(image: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 def test_the_panels_tiles_and_their_words_grow_with_the_screen_and_stay_within_their_tile(tall_screen, tmp_path):
     # "Keep for customer" was 12 px under 90×110 tiles at any size: a word too small to read on a
-    # portrait mirror, and wider than its tile, so it ran into the next tile's.
+    # portrait mirror, and wider than its tile, so it ran into the next tile's. Every tile offered
+    # it, even on looks already kept for the customer (all five here, from yesterday), and on a
+    # 540×960 window the fifth tile ran past the card's edge, cut in half.
     measured = {}
     for width, height in ((540, 960), (W, H)):
         folder = tmp_path / f"{width}x{height}"
         folder.mkdir()
-        with open_panel(tall_screen, folder, width, height, looks_library(folder)) as (_, panel):
+        with open_panel(tall_screen, folder, width, height, looks_library(folder, count=5)) as (_, panel):
             cv2.imwrite(str(tmp_path / f"panel-{width}x{height}.png"), panel)
         tiles = keep_tiles(panel)
-        assert len(tiles) == 3, tiles
-        top, bottom = min(y for _, y, _, _ in tiles), max(y + h for _, y, _, h in tiles)
+        # Five whole tiles, wrapped into rows within the card: none cut by its edge.
+        assert len(tiles) == 5 and len({(w, h) for _, _, w, h in tiles}) == 1, tiles
         # The words: white letters in the tiles' rows, every one of them within its own tile (the
         # poster is plain blue, the card and the gaps between tiles dark).
-        white = panel[top:bottom].min(axis=2) > 200
-        rows, cols = np.nonzero(white)
-        inside = np.zeros(panel.shape[1], bool)
-        for x, _, w, _ in tiles:
-            inside[x + 1:x + w - 1] = True
-        assert len(cols) and inside[cols].all(), (f"words outside their tile at x = "
-                                                  f"{sorted(set(cols[~inside[cols]].tolist()))[:20]}", tiles)
-        words = []  # the height of each tile's words (two lines: "Keep for / customer")
+        white = panel.min(axis=2) > 200
+        inside = np.zeros(white.shape, bool)
         for x, y, w, h in tiles:
-            here = np.nonzero(white[:, x:x + w].any(axis=1))[0] + top
+            inside[y:y + h, x + 1:x + w - 1] = True
+        top, bottom = min(y for _, y, _, _ in tiles), max(y + h for _, y, _, h in tiles)
+        rows, cols = np.nonzero(white[top:bottom] & ~inside[top:bottom])
+        assert not len(rows), (f"words outside their tile at x = {sorted(set(cols.tolist()))[:20]}", tiles)
+        words = []  # the height of each tile's words: one line, "Kept ✓", not "Keep for / customer"
+        for x, y, w, h in tiles:
+            here = np.nonzero(white[y:y + h, x:x + w].any(axis=1))[0] + y
             assert len(here) and here[0] > y + h / 2, (f"no words at the foot of the tile {(x, y, w, h)}", here)
             words.append(here[-1] - here[0] + 1)
+        size = max(18, height * 0.015) * 0.7  # the words' type
+        assert max(words) <= 1.3 * size, (f"two lines of words on a kept look's tile ({size:.0f} px type)", words)
         measured[width] = (tiles[0][2], tiles[0][3], min(words))
     (small_w, small_h, small_words), (big_w, big_h, big_words) = measured[540], measured[W]
     # The tiles and their words grow with the screen, 1.6 × from the dialogs' 18 px floor to 29 px.

@@ -125,5 +125,5 @@ def test_the_panel_contents_carry_the_history(library):
     parts = SimpleNamespace(identity=SimpleNamespace(associate_view=lambda session_id: view), library=library,
                             bus=EventBus())
     panel = Effects(parts).associate_view("s1")
-    assert panel["name"] == "Anna" and panel["looks"] == 1
+    assert panel["name"] == "Anna" and panel["looks"] == 1 and panel["keptIds"] == [look.id]
     assert panel["history"].endswith(" · Wool coat, camel")

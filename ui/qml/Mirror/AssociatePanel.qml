@@ -60,57 +60,72 @@ Dialog {
             color: "#a0ffffff"
         }
     }
-    ListView {
-        // This visit's looks, to keep for the customer. The tiles grow with the panel's type (its
-        // 18 px floor: as before on small windows), as the looks tray does, so a finger finds them
-        // and their words read on a portrait mirror.
+    Flickable {
+        // The shopper's looks (this visit's, then those kept from earlier visits), each saying
+        // whether it is kept for the customer or offering to keep it. The tiles grow with the
+        // panel's type (its 18 px floor: as before on small windows), as the looks tray does, so a
+        // finger finds them and their words read on a portrait mirror. They wrap into rows, never
+        // past the card's edge; past two rows they scroll, so the buttons stay on the screen.
         id: kept
         readonly property real grow: panel.textSize / 18
+        readonly property real tileHeight: 110 * grow
         width: parent.width
-        height: count > 0 ? 110 * grow : 0
-        orientation: ListView.Horizontal
-        spacing: 10 * kept.grow
-        model: panel.studio.looks
-        delegate: Rectangle {
-            id: tile
-            required property string lookId
-            required property url posterUrl
-            width: 90 * kept.grow
-            height: kept.height
-            radius: 8 * kept.grow
-            color: "#303030"
-            Image {
-                anchors.fill: parent
-                anchors.margins: 4 * kept.grow
-                source: tile.posterUrl
-                fillMode: Image.PreserveAspectCrop
-                sourceSize.width: 180 * kept.grow
-            }
-            Rectangle {
-                // Its words on a dark band across the tile's foot, wrapped within the tile: they
-                // read over a white studio wall and never run into the next tile's.
-                anchors.left: parent.left
-                anchors.right: parent.right
-                anchors.bottom: parent.bottom
-                anchors.margins: 4 * kept.grow
-                height: keepLabel.implicitHeight + 4 * kept.grow
-                radius: 4 * kept.grow
-                color: "#b0000000"
-                Text {
-                    id: keepLabel
-                    anchors.centerIn: parent
-                    width: parent.width - 4 * kept.grow
-                    horizontalAlignment: Text.AlignHCenter
-                    wrapMode: Text.Wrap
-                    maximumLineCount: 2
-                    elide: Text.ElideRight
-                    color: "white"
-                    font.pixelSize: panel.textSize * 0.7
-                    text: qsTr("Keep for customer")
+        height: Math.min(tiles.height, 2 * tileHeight + tiles.spacing)
+        contentHeight: tiles.height
+        clip: true
+        boundsBehavior: Flickable.StopAtBounds
+        Flow {
+            id: tiles
+            width: kept.width
+            spacing: 10 * kept.grow
+            Repeater {
+                model: panel.studio.looks
+                delegate: Rectangle {
+                    id: tile
+                    required property string lookId
+                    required property url posterUrl
+                    // The core lists the looks kept for this customer: an earlier visit's, or this
+                    // visit's she agreed to keep.
+                    readonly property bool keptForCustomer: (panel.identity.panel.keptIds || []).indexOf(lookId) >= 0
+                    width: 90 * kept.grow
+                    height: kept.tileHeight
+                    radius: 8 * kept.grow
+                    color: "#303030"
+                    Image {
+                        anchors.fill: parent
+                        anchors.margins: 4 * kept.grow
+                        source: tile.posterUrl
+                        fillMode: Image.PreserveAspectCrop
+                        sourceSize.width: 180 * kept.grow
+                    }
+                    Rectangle {
+                        // Its words on a dark band across the tile's foot, wrapped within the tile:
+                        // they read over a white studio wall and never run into the next tile's.
+                        anchors.left: parent.left
+                        anchors.right: parent.right
+                        anchors.bottom: parent.bottom
+                        anchors.margins: 4 * kept.grow
+                        height: keepLabel.implicitHeight + 4 * kept.grow
+                        radius: 4 * kept.grow
+                        color: "#b0000000"
+                        Text {
+                            id: keepLabel
+                            anchors.centerIn: parent
+                            width: parent.width - 4 * kept.grow
+                            horizontalAlignment: Text.AlignHCenter
+                            wrapMode: Text.Wrap
+                            maximumLineCount: 2
+                            elide: Text.ElideRight
+                            color: "white"
+                            font.pixelSize: panel.textSize * 0.7
+                            text: tile.keptForCustomer ? qsTr("Kept ✓") : qsTr("Keep for customer")
+                        }
+                    }
+                    TapHandler {
+                        enabled: !tile.keptForCustomer
+                        onTapped: panel.identity.keepForCustomer(tile.lookId)
+                    }
                 }
-            }
-            TapHandler {
-                onTapped: panel.identity.keepForCustomer(tile.lookId)
             }
         }
     }
