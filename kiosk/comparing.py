@@ -54,7 +54,9 @@ MIN_PICKS = 2
 # frames and textures and the decoder's own buffers.
 PROXY_MEMORY_MB = 250.0
 MAKING = "Making your comparison video… the code to scan appears here when it is ready."
-NO_TRACK = "no body angle was recorded with it"
+# A look stored without a body-angle track (or analysed without finding one), in a shopper's words:
+# short enough for a pane's foot. The console says it its own way (the API's ``unaligned_reason``).
+NO_TRACK = "Plays from the start: not lined up by its turn"
 
 
 class _Unplayable(Exception):
@@ -310,7 +312,7 @@ class Comparing:
     def _pane_view(self, number: int, look_id: str, pane, rect, now: float) -> ComparePane:
         hint = partial = ""
         if pane.angle_map is None:
-            hint = f"Plays by time: {pane.unaligned if len(pane.track) else NO_TRACK}"
+            hint = f"Plays by time: {pane.unaligned}" if len(pane.track) else NO_TRACK
         elif pane.angle_map.partial:
             partial = f"Turns only {pane.angle_map.coverage_deg:.0f}°: nearest view"
         label = when_recorded(pane.recorded_at, now) if pane.recorded_at is not None else f"Look {number}"

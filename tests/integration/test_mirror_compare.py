@@ -88,6 +88,15 @@ def all_play_by_time(library, clips) -> None:
             lib.set_analysis(look.id, "turn", turn_analysis(made.turn, unsure))
 
 
+def without_track(library) -> None:
+    """The oldest look (the last pane) keeps no body-angle track: analysed, no body angle found."""
+    from kiosk.library import Library
+
+    with Library(library) as lib:
+        oldest = min(lib.list(), key=lambda look: look.created)
+        lib.set_analysis(oldest.id, "turn", {"turn": None, "yaw": [], "source": "made for a test"})
+
+
 # -- reading the screen ---------------------------------------------------------------------------
 
 
@@ -211,6 +220,18 @@ def white_text(image: np.ndarray, box: tuple[int, int, int, int]) -> int:
     x, y, w, h = box
     strip = image[y : y + max(h // 10, 30), x : x + w]
     return int((strip.min(axis=2) > 200).sum())
+
+
+def hint_lines(image: np.ndarray, box: tuple[int, int, int, int]) -> list[int]:
+    """How wide each line of a pane's hint (#ffe8b0, in its lowest quarter) is, in px, top to bottom."""
+    x, y, w, h = box
+    b, g, r = np.moveaxis(image[y + h * 3 // 4 : y + h, x : x + w].astype(int), 2, 0)
+    ink = (r > 170) & (g > 140) & (b > 90) & (r - b > 40)
+    widths = []
+    for top, bottom in _runs(np.nonzero(ink.any(axis=1))[0]):
+        cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
+        widths.append(int(cols[-1] - cols[0] + 1))
+    return widths
 
 
 def hint_pixels(image: np.ndarray, box: tuple[int, int, int, int]) -> int:
@@ -499,6 +520,24 @@ def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_sc
     assert 46 <= button <= 50 and words <= 20, (button, words)
     assert 118 <= picked_thumb_height(seen["picking"]) <= 122, "the tray's thumbnails stay 120 px tall"
     assert "comparing 2 looks (time, time)" in win.log.read_text()
+
+
+def test_a_look_without_a_turn_says_so_in_a_shoppers_words_on_a_full_hd_portrait_mirror(tall_screen, tmp_path,
+                                                                                       clips, reader):
+    # "Plays by time: no body angle was recorded with it" was jargon to a shopper, and on 1080x1920
+    # its last word, "it", stood alone on a second line under the pane.
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 2)
+    without_track(library)
+    width, height = 1080, 1920
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 2, width, height)
+        shot = win.wait_for(lambda im: len(find_panes(im)) == 2 and hint_pixels(im, whole(im, find_panes(im)[-1])) > 100,
+                            "the last pane saying it plays from the start", timeout=30)
+        cv2.imwrite(str(tmp_path / "compare-no-track-1080x1920.png"), shot)
+        lines = hint_lines(shot, whole(shot, find_panes(shot)[-1]))
+    assert lines and min(lines) >= 0.4 * max(lines), f"a word alone on a line of the hint: {lines} px wide"
+    assert "comparing 2 looks (angle, time)" in win.log.read_text()
 
 
 def damage_middle(path) -> None:

@@ -227,7 +227,7 @@ def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips)
     core.open_comparison(540, 760)
     assert wait_for(lambda: of(events, ComparisonOpened))
     panes = last(events, ComparisonOpened).panes
-    assert panes[0].hint == "Plays by time: no body angle was recorded with it"
+    assert panes[0].hint == "Plays from the start: not lined up by its turn"
     assert panes[1].hint == ""
     assert last(events, ComparisonOpened).by_angle, "one pane follows the angle: the dial shows it"
     last(events, ComparisonOpened).session.stop()
@@ -244,7 +244,7 @@ def test_a_look_analysed_without_finding_a_body_angle_says_so_as_one_recorded_wi
                                                    "detector_version": detector_version()})
     half = land(core, clips[2])
     opened = open_looks(core, events, bare, half)
-    assert [p.hint for p in opened.panes] == ["Plays by time: no body angle was recorded with it", ""]
+    assert [p.hint for p in opened.panes] == ["Plays from the start: not lined up by its turn", ""]
     opened.session.stop()
 
 
@@ -260,7 +260,7 @@ def test_a_look_the_renderer_found_no_person_in_still_plays_by_time_on_the_mirro
                                                      "detector_version": detector_version()})
     half = land(core, clips[2])
     opened = open_looks(core, events, nobody, half)
-    assert [p.hint for p in opened.panes] == ["Plays by time: no body angle was recorded with it", ""]
+    assert [p.hint for p in opened.panes] == ["Plays from the start: not lined up by its turn", ""]
     opened.session.stop()
 
 
@@ -275,7 +275,7 @@ def test_when_no_look_has_a_track_the_dial_shows_the_time_not_an_angle(kiosk, cl
     core.open_comparison(540, 760)
     assert wait_for(lambda: of(events, ComparisonOpened))
     opened = last(events, ComparisonOpened)
-    assert all(p.hint.startswith("Plays by time") for p in opened.panes), opened.panes
+    assert all(p.hint == "Plays from the start: not lined up by its turn" for p in opened.panes), opened.panes
     assert not opened.by_angle, "every pane plays by time: an angle on the dial would mean nothing"
     opened.session.stop()
 
