@@ -26,9 +26,11 @@ def read_qr(image) -> str:
 
 
 def choice_buttons(image: np.ndarray) -> list[int]:
-    """Centre rows of an open dialog's wide choice buttons (#2a2a2c), top to bottom."""
+    """Centre rows of an open dialog's wide choice buttons (#2a2a2c), top to bottom: wider than 40 %
+    of the window, or than 300 px on a wide one (a 1920×1080 mirror's dialog is 640 px wide, its
+    buttons 584 px, less their words in the rows they take)."""
     mask = np.all(np.abs(image.astype(int) - (44, 42, 42)) <= 3, axis=2)
-    rows = np.nonzero(mask.sum(axis=1) > image.shape[1] * 0.4)[0]
+    rows = np.nonzero(mask.sum(axis=1) > min(image.shape[1] * 0.4, 300))[0]
     bands, start = [], None
     for a, b in zip(rows, list(rows[1:]) + [None]):
         start = a if start is None else start

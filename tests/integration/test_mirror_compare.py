@@ -492,6 +492,26 @@ def test_four_looks_in_a_grid_on_a_full_hd_portrait_mirror(tall_screen, tmp_path
     assert picked_thumb_height(seen["picking"]) >= 180, "the tray's thumbnails grow too (192 px)"
 
 
+def test_four_looks_stand_in_one_row_on_a_landscape_mirror(xvfb_1080, tmp_path, clips, reader):
+    """On a 1920×1080 mirror four portrait looks in two rows of two were 380 px tall, in the middle
+    quarter of the screen; in one row they are as tall as two looks side by side (780 px)."""
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 4)
+    width, height = 1920, 1080
+    with window(xvfb_1080, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 4, width, height)
+        def four_figures(image) -> bool:
+            boxes = find_panes(image)
+            return len(boxes) == 4 and all(figure_mask(image[y : y + h, x : x + w]).mean() > 0.05 for x, y, w, h in boxes)
+
+        shot = win.wait_for(four_figures, "four panes, each showing its look")
+        cv2.imwrite(str(tmp_path / "compare-1920x1080.png"), shot)
+        boxes = panes(shot, 4)
+        assert max(b[1] for b in boxes) - min(b[1] for b in boxes) <= 2, f"one row: {boxes}"
+        assert min(b[3] for b in boxes) >= 0.6 * height, f"panes as tall as the area allows: {boxes}"
+        assert clear_of_controls(shot, boxes), "the panes leave the bars free"
+
+
 def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_screen, tmp_path, clips, reader):
     """Every pane says "Plays by time": the dial then shows how far into the play they are, not a
     body angle that means nothing; and without the body analysis nothing promises a swiped hand."""
