@@ -39,6 +39,27 @@ def qr_side(image: np.ndarray) -> float:
     return float(np.mean([np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]))
 
 
+def note_last_line_width(image: np.ndarray) -> int:
+    """The width in px of the last line of words above the share sheet's Done button (the note
+    saying until when the link works), 0 if none is found."""
+    found, corners = cv2.QRCodeDetectorAruco().detect(image)
+    done = choice_buttons(image)
+    if not found or corners is None or not done:
+        return 0
+    quad = corners.reshape(-1, 2)
+    top, left, right = int(quad[:, 1].max()) + 40, int(quad[:, 0].min()) - 300, int(quad[:, 0].max()) + 300
+    band = image[top: done[-1] - 40, max(left, 0): right]
+    bright = cv2.cvtColor(band, cv2.COLOR_BGR2GRAY) > 150
+    rows = np.nonzero(bright.any(axis=1))[0]
+    if not len(rows):
+        return 0
+    line_top = rows[-1]
+    while line_top > 0 and bright[line_top - 1].any():
+        line_top -= 1
+    cols = np.nonzero(bright[line_top: rows[-1] + 1].any(axis=0))[0]
+    return int(cols[-1] - cols[0] + 1)
+
+
 def record_a_take(win: MirrorWindow, seconds: float = 1.5, button: tuple[int, int] = RECORD) -> None:
     """Tap record (at ``button``, where this window size has it), hold it ``seconds`` from the
     moment the mirror says it records, tap again."""
@@ -107,3 +128,6 @@ def test_on_a_portrait_mirror_the_qr_code_is_big_enough_to_scan_from_a_step_away
     _, image = keep_share_and_scan(tall_screen, tmp_path, width, height, (width - 56, height - 80), share)
     # Half the mirror's width for the image (537 px): the modules about 1.7 times the small window's.
     assert qr_side(image) >= 380, qr_side(image)
+    # The note's date and time wrap together: its last line reads "08 Dec 03:51." (about 180 px),
+    # not the time alone ("03:51.", about 85 px) under "…works until 08 Dec".
+    assert note_last_line_width(image) >= 130, note_last_line_width(image)

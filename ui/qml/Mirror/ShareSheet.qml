@@ -33,7 +33,10 @@ Dialog {
         horizontalAlignment: Text.AlignHCenter
         color: "#e0e0e0"
         font.pixelSize: sheet.textSize * 0.9
-        text: qsTr("Scan with your phone's camera. The link works until %1.").arg(sheet.studio.shareLink.expires || "")
+        // The date and time are one thing to read: they wrap together ("08 Dec 03:51"), not the
+        // time alone on the last line.
+        text: qsTr("Scan with your phone's camera. The link works until %1.")
+                  .arg((sheet.studio.shareLink.expires || "").replace(/ /g, "\u00a0"))
     }
     ChoiceButton {
         textSize: sheet.textSize * 1.1
