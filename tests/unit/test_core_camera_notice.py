@@ -43,20 +43,26 @@ def notice_is(shows: str, after: float = 0.0):
     return lambda e: isinstance(e, CameraNoticeChanged) and e.shows == shows and e.at > after
 
 
-@pytest.fixture
-def stalling(tmp_path):
-    """A kiosk whose synthetic camera freezes once for 1.5 s, 1 s in (watchdog 0.5 s)."""
+def stalling_kiosk(tmp_path, source: str, watchdog_s: float):
+    """A started kiosk on a synthetic camera ``source`` (analysis off), and what its bus said; stopped after."""
     config = Config()
     config.library.data_dir = str(tmp_path / "lib")
     config.analysis.enabled = False
-    config.camera.watchdog_s = 0.5
-    source = "synthetic:?width=160&height=120&fps=15&stall_at=1&stall_for=1.5"
+    config.camera.watchdog_s = watchdog_s
     core = KioskCore(build_parts(config, Switches(source=source, record=False)))
     heard = Heard()
     core.bus.subscribe(heard)
     core.start()
-    yield core, heard
-    core.stop()
+    try:
+        yield core, heard
+    finally:
+        core.stop()
+
+
+@pytest.fixture
+def stalling(tmp_path):
+    """A kiosk whose synthetic camera freezes once for 1.5 s, 1 s in (watchdog 0.5 s)."""
+    yield from stalling_kiosk(tmp_path, "synthetic:?width=160&height=120&fps=15&stall_at=1&stall_for=1.5", 0.5)
 
 
 def test_the_notice_over_a_camera_that_came_back_goes_only_after_the_hold(stalling):
@@ -100,17 +106,7 @@ def test_the_bridge_shows_the_notice_the_core_holds_and_logs_it_once(tmp_path, c
 def slow_stalling(tmp_path):
     """A kiosk whose synthetic camera gives one picture a second and freezes once for 2.5 s, 1.5 s in
     (watchdog 1.5 s, longer than its frame interval)."""
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    config.camera.watchdog_s = 1.5
-    source = "synthetic:?width=160&height=120&fps=1&stall_at=1.5&stall_for=2.5"
-    core = KioskCore(build_parts(config, Switches(source=source, record=False)))
-    heard = Heard()
-    core.bus.subscribe(heard)
-    core.start()
-    yield core, heard
-    core.stop()
+    yield from stalling_kiosk(tmp_path, "synthetic:?width=160&height=120&fps=1&stall_at=1.5&stall_for=2.5", 1.5)
 
 
 def test_the_notice_over_a_slow_camera_that_came_back_goes_after_the_hold(slow_stalling):
