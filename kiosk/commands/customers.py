@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -123,8 +124,8 @@ def forget_customer(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     key = _card_key(config, args)
-    # the library first: a mistyped library.data_dir is refused before anything is made there
-    with open_library(data_dir(config), "library.data_dir") as library, open_directory(config) as directory:
+    library = _library_to_forget_in(config)
+    with library if library is not None else nullcontext(), open_directory(config) as directory:
         report = forget_card(key, directory, library)
         # the network side too: outbox entries naming the card, links of the deleted looks
         net = forget_in_folder(data_dir(config), key, existing_ids(library))
@@ -135,6 +136,21 @@ def forget_customer(args: argparse.Namespace) -> int:
               f"{report.customers} directory entries deleted"
               + (f"; {net.outbox_entries} webhook entries and {net.share_links} share links purged" if net else ""))
     return 0
+
+
+def _library_to_forget_in(config):
+    """The look library, opened first (a mistyped ``library.data_dir`` is refused before anything
+    is made there); None where there is none yet but the customer directory is there (customers
+    imported before the mirror's first start): the person's records are forgotten all the same."""
+    from kiosk.library import LibraryMissing
+    from kiosk.paths import data_dir
+
+    try:
+        return open_library(data_dir(config), "library.data_dir")
+    except LibraryMissing:
+        if directory_path(config).is_file():
+            return None
+        raise
 
 
 def _read(config, read: Callable[[CustomerDirectory], T], empty: T) -> T:

@@ -127,3 +127,17 @@ def test_a_damaged_directory_is_one_sentence_saying_how_to_recover(config, capsy
         assert err.startswith(f"kiosk: the customer directory {db} is damaged (file is not a database)")
         assert "'kiosk customers import FILE'" in err and len(err.strip().splitlines()) == 1
     assert db.read_bytes() == b"\x00garbage" * 4096  # left for a backup restore, never emptied
+
+
+def test_forget_after_an_import_before_the_first_start_forgets_the_customer(config, capsys):
+    """Customers imported, the mirror not started yet (no look library): forget still deletes the
+    card's directory entry and marks it forgotten (a person's record is never kept for want of looks)."""
+    (config / "crm.csv").write_text(CSV)
+    assert run(capsys, "customers", "import", str(config / "crm.csv"))[0] == 0
+    assert not (config / "data" / "looks.db").exists()
+    code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"looks": 0, "customers": 1, "consents": 0, "network": None}
+    assert not (config / "data" / "looks.db").exists()  # still no library made there
+    code, out, _ = run(capsys, "customers", "list", "--json")
+    assert [c["first_name"] for c in json.loads(out)] == ["Carla"]
