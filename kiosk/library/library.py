@@ -436,18 +436,27 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+# What the mirror's own commands may leave in its data folder before its first start: the customer
+# directory of ``kiosk customers import`` (kiosk.identity.setup.DB_NAME, with SQLite's side files)
+# and the store secret it makes there (kiosk.net.trust.secret_path). A folder holding only these
+# was made ready for the mirror.
+BEFORE_FIRST_START = ("identity.sqlite3", "identity.sqlite3-wal", "identity.sqlite3-shm",
+                      "identity.sqlite3-journal", "store-secret")
+
+
 def unexpected_new(layout: LibraryLayout) -> bool:
     """True when opening ``layout`` would start a new library in a folder not made ready for one.
 
     That is a folder without a library that did not exist (a mistyped ``--library`` or
     ``library.data_dir``) or that holds other things (the ``looks`` folder of a library, ``/var/lib``).
-    An empty folder is one made for the library (scripts/provision, systemd's StateDirectory=): a first start.
+    An empty folder is one made for the library (scripts/provision, systemd's StateDirectory=): a first
+    start; so is one holding only what the mirror's commands leave before it (``BEFORE_FIRST_START``).
     """
     if layout.holds_library():
         return False
     try:
         with os.scandir(layout.root) as entries:
-            return any(True for _ in entries)
+            return any(entry.name not in BEFORE_FIRST_START for entry in entries)
     except FileNotFoundError:
         return True
     except OSError:

@@ -61,3 +61,22 @@ def test_a_first_start_in_a_prepared_folder_and_an_existing_library_stay_quiet(t
         with Library(folder) as library:
             add(library)
     assert started(folder, caplog) == []
+
+
+def test_a_folder_holding_only_customers_imported_before_the_first_start_stays_quiet(tmp_path, caplog):
+    """``kiosk customers import`` before the mirror's first start leaves the customer directory and
+    the store secret in the data folder: the folder was made ready for the mirror, not mistyped."""
+    from kiosk.identity.setup import DB_NAME
+    from kiosk.net.trust import secret_path
+
+    config = Config()
+    folder = tmp_path / "smartmirror"
+    folder.mkdir()
+    for name in (DB_NAME, DB_NAME + "-wal", secret_path(config, folder).name):
+        (folder / name).write_bytes(b"x")
+    assert started(folder, caplog, config) == []
+    other = tmp_path / "other"  # anything more than those is still named
+    other.mkdir()
+    for name in (DB_NAME, "notes.txt"):
+        (other / name).write_bytes(b"x")
+    assert len(started(other, caplog, config)) == 1
