@@ -68,6 +68,15 @@ _END = object()  # put in a subscriber's queue by ``end``: its credential is no 
 _STOPPING = object()  # put in every subscriber's queue by ``end_all``: the mirror is stopping
 
 
+def _last_word(queues, marker: object) -> None:
+    """Put ``marker`` in each queue, making room for it by dropping the oldest event of a full one
+    (a stream that ends need not deliver what it was behind on)."""
+    for queue in queues:
+        if queue.full():
+            queue.get_nowait()
+        queue.put_nowait(marker)
+
+
 def _always() -> bool:
     return True
 
@@ -121,21 +130,19 @@ class EventStream:
 
     def end(self, key: str) -> None:
         """Close the streams opened by session ``key``; safe from any thread, a no-op before ``bind``."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            loop.call_soon_threadsafe(self._end, key)
-        except RuntimeError:  # the loop closed between the check and the call
-            pass
+        self._on_loop(self._end, key)
 
     def end_all(self) -> None:
         """The mirror is stopping: end every stream now and any opened later; safe from any thread."""
+        self._on_loop(self._end_all)
+
+    def _on_loop(self, call, *args) -> None:
+        """``call(*args)`` on the network loop, from any thread; nothing before ``bind`` or after it closed."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         try:
-            loop.call_soon_threadsafe(self._end_all)
+            loop.call_soon_threadsafe(call, *args)
         except RuntimeError:  # the loop closed between the check and the call
             pass
 
@@ -155,19 +162,13 @@ class EventStream:
     def _end(self, key: str) -> None:
         with self._lock:
             queues = [queue for queue, owner in self._queues.items() if owner == key]
-        for queue in queues:
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(_END)
+        _last_word(queues, _END)
 
     def _end_all(self) -> None:
         self._stopping = True
         with self._lock:
             queues = tuple(self._queues)
-        for queue in queues:
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(_STOPPING)
+        _last_word(queues, _STOPPING)
 
     def _deliver(self, name: str, data: dict) -> None:
         event = StreamEvent(next(self._ids), name, data)
