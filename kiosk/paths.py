@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 APP_NAME = "smartmirror"
 SYSTEM_DATA_DIR = Path("/var/lib") / APP_NAME
+IDENTITY_DB_NAME = "identity.sqlite3"  # the customer directory, in the data folder unless identity.database names one
+STORE_SECRET_NAME = "store-secret"  # the store secret, in the data folder unless identity.secret_file names one
 
 
 def data_dir(config: Config | None = None, override: str | os.PathLike | None = None) -> Path:

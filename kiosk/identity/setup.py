@@ -12,11 +12,10 @@ from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
 from kiosk.identity.ports import LookKeeper
 from kiosk.identity.service import Identity, IdentityParts
+from kiosk.paths import IDENTITY_DB_NAME as DB_NAME
+from kiosk.paths import STORE_SECRET_NAME as SECRET_NAME
 from kiosk.paths import data_dir
 from kiosk.ports import CardReader
-
-DB_NAME = "identity.sqlite3"
-SECRET_NAME = "store-secret"
 
 
 def directory_path(config: Config) -> Path:

@@ -39,7 +39,8 @@ from kiosk.library.look import (
 )
 from kiosk.library.schema import SCHEMA
 from kiosk.storage import Database
-from kiosk.storage.files import fsync_dir
+from kiosk.paths import IDENTITY_DB_NAME, STORE_SECRET_NAME
+from kiosk.storage.files import SIDE_FILES, fsync_dir
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -437,11 +438,10 @@ def _fsync_file(path: Path) -> None:
 
 
 # What the mirror's own commands may leave in its data folder before its first start: the customer
-# directory of ``kiosk customers import`` (kiosk.identity.setup.DB_NAME, with SQLite's side files)
-# and the store secret it makes there (kiosk.net.trust.secret_path). A folder holding only these
-# was made ready for the mirror.
-BEFORE_FIRST_START = ("identity.sqlite3", "identity.sqlite3-wal", "identity.sqlite3-shm",
-                      "identity.sqlite3-journal", "store-secret")
+# directory of ``kiosk customers import`` (with SQLite's side files, and its journal) and the store
+# secret it makes there. A folder holding only these was made ready for the mirror.
+BEFORE_FIRST_START = frozenset(
+    [IDENTITY_DB_NAME + side for side in ("", "-journal", *SIDE_FILES)] + [STORE_SECRET_NAME])
 
 
 def unexpected_new(layout: LibraryLayout) -> bool:

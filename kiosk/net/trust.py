@@ -41,6 +41,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.paths import STORE_SECRET_NAME
+
 _log = logging.getLogger(__name__)
 
 PEER_LABEL = b"smartmirror/peer/v1"
@@ -193,7 +195,7 @@ def secret_path(config, data_dir: Path | None) -> Path | None:
     """Where the store secret is: ``[identity] secret_file``, else ``store-secret`` in the data folder."""
     if config.identity.secret_file:
         return Path(config.identity.secret_file).expanduser()
-    return Path(data_dir) / "store-secret" if data_dir is not None else None
+    return Path(data_dir) / STORE_SECRET_NAME if data_dir is not None else None
 
 
 def load_peer_trust(config, data_dir: Path | None, mirror_id: str) -> PeerTrust | None:
