@@ -7,17 +7,15 @@ associate acknowledge one on the other mirror, and shares a consented look as a 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from .chromium import chromium  # noqa: F401 - fixture
-from .conftest import PIN, TOKEN, copy_library, write_store_secret
+from .conftest import PIN, TOKEN, copy_library, spawn_serve, write_store_secret
 
 pytestmark = pytest.mark.slow
 
@@ -31,19 +29,7 @@ def _serve(tmp: Path, library: Path, name: str, room: str) -> tuple[subprocess.P
         f'[api]\nname = "{name}"\nroom = "{room}"\nstore = "Maison Test"\ntoken = "{TOKEN}"\npin = "{PIN}"\n'
         f'bind = "127.0.0.1"\ntxt_interval_s = 0.5\n[identity]\nsecret_file = "{secret}"\n'
     )
-    env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
-    env.pop("KIOSK_CONFIG", None)
-    env.pop("KIOSK_API_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--config", str(config), "--library", str(library), "--port", "0",
-         "--interface", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    line = proc.stdout.readline()
-    if not line.startswith("kiosk serve:"):
-        proc.kill()
-        pytest.fail(f"kiosk serve did not start: {line!r} {proc.stderr.read()}")
-    port = int(line.split(" on port ")[1].split()[0])
+    proc, port = spawn_serve(config, library)
     return proc, f"http://127.0.0.1:{port}"
 
 

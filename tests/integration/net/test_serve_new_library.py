@@ -7,13 +7,10 @@ that folder, now a library, says nothing.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from .conftest import spawn_serve
 
 TOKEN = "new-library-token-" + "n" * 24
 
@@ -23,18 +20,8 @@ def serve_once(tmp_path: Path, library: Path) -> str:
     config = tmp_path / "k.toml"
     # not announced: other tests count the mirrors on loopback mDNS
     config.write_text(f'[api]\nname = "New Library Test"\ntoken = "{TOKEN}"\nbind = "127.0.0.1"\nannounce = false\n')
-    env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
-    env.pop("KIOSK_CONFIG", None)
-    env.pop("KIOSK_API_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--config", str(config), "--library", str(library),
-         "--port", "0", "--interface", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
+    proc, _ = spawn_serve(config, library)  # it says it serves once every part is up: the library opened before
     try:
-        line = proc.stdout.readline()  # printed once every part is up: the library opened before
-        if not line.startswith("kiosk serve:"):
-            pytest.fail(f"kiosk serve did not start: {line!r} {proc.stderr.read()}")
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
     finally:

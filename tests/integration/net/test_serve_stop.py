@@ -13,11 +13,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from .conftest import spawn_serve
 
 pytestmark = pytest.mark.slow
 
@@ -29,19 +30,7 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     config = tmp_path / "k.toml"
     # not announced: other tests count the mirrors on loopback mDNS
     config.write_text(f'[api]\nname = "Stop Test"\ntoken = "{TOKEN}"\nbind = "127.0.0.1"\nannounce = false\n')
-    env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
-    env.pop("KIOSK_CONFIG", None)
-    env.pop("KIOSK_API_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--config", str(config), "--library", str(tmp_path / "lib"),
-         "--port", "0", "--interface", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    line = proc.stdout.readline()
-    if not line.startswith("kiosk serve:"):
-        proc.kill()
-        pytest.fail(f"kiosk serve did not start: {line!r} {proc.stderr.read()}")
-    return proc, int(line.split(" on port ")[1].split()[0])
+    return spawn_serve(config, tmp_path / "lib")
 
 
 def _request(port: int, path: str) -> socket.socket:
