@@ -130,25 +130,36 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def test_record_and_help_discs_grow_with_the_screen_as_their_labels_do(tall_screen, tmp_path):
-    # The discs stayed at 64 px (Record) and 56 px (Help) on a 1080×1920 mirror, while their labels
-    # grew: small targets for a finger, under labels nearly as wide.
+def clashes(found: dict[str, tuple[int, int, int, int]]) -> list[tuple[str, str]]:
+    """The pairs of named boxes that overlap."""
+    boxes = list(found.items())
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if overlap(ba, bb)]
+
+
+def over_a_white_wall_at_both_sizes(tall_screen, tmp_path):
+    """The mirror's window over a white wall (analysis off), woken by a touch, at 540x960 and then
+    at the portrait mirror's 1080x1920: ``(window, width, height)``, each window open until the next."""
     source = white_wall(tmp_path / "wall.mp4")
-    sizes = {}
     for width, height in ((540, 960), (W, H)):
         folder = tmp_path / f"{width}x{height}"
         folder.mkdir()
         with MirrorWindow(tall_screen, folder, width, height, source=source,
                           extra_toml="[analysis]\nenabled = false\n", fill='"crop"') as win:
             win.touch(width // 2, height // 2)
-            image = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and all(help_and_record(im).values()),
-                                 "Help and Record with their labels", timeout=60)
-            cv2.imwrite(str(tmp_path / f"buttons-{width}x{height}.png"), image)
+            yield win, width, height
+
+
+def test_record_and_help_discs_grow_with_the_screen_as_their_labels_do(tall_screen, tmp_path):
+    # The discs stayed at 64 px (Record) and 56 px (Help) on a 1080×1920 mirror, while their labels
+    # grew: small targets for a finger, under labels nearly as wide.
+    sizes = {}
+    for win, width, height in over_a_white_wall_at_both_sizes(tall_screen, tmp_path):
+        image = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and all(help_and_record(im).values()),
+                             "Help and Record with their labels", timeout=60)
+        cv2.imwrite(str(tmp_path / f"buttons-{width}x{height}.png"), image)
         found = help_and_record(image)
         # Each label stands clear of every disc and of the other label.
-        boxes = list(found.items())
-        clashes = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if overlap(ba, bb)]
-        assert not clashes, (clashes, found)
+        assert not clashes(found), (clashes(found), found)
         sizes[width] = found
     small, big = sizes[540], sizes[W]
     # As before on the small window (the disc's glass inside its 2 px ring: 64 and 56 px discs)...
@@ -235,33 +246,25 @@ def test_the_replays_buttons_and_compare_grow_with_the_screen_and_stay_on_it_cle
     # 1080×1920 mirror when Record and Help grew: small targets for a finger from a step away.
     from tests.integration.test_mirror_share import record_a_take
 
-    source = white_wall(tmp_path / "wall.mp4")
     seen = {}
-    for width, height in ((540, 960), (W, H)):
-        folder = tmp_path / f"{width}x{height}"
-        folder.mkdir()
-        with MirrorWindow(tall_screen, folder, width, height, source=source,
-                          extra_toml="[analysis]\nenabled = false\n", fill='"crop"') as win:
-            win.touch(width // 2, height // 2)
-            live = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and help_and_record(im)["record"],
-                                "the live picture and Record", timeout=60)
-            record = centre(help_and_record(live)["record"])
-            record_a_take(win, button=record)
-            first = win.wait_for(lambda im: len(replay_column(im)) == 5, "the replay's column", timeout=60)
-            win.touch(*centre(replay_column(first)[0]))  # Mirror: back to the live picture for a second look
-            win.wait_for(lambda im: help_and_record(im)["record"], "Record again", timeout=20)
-            record_a_take(win, button=record)
-            # Two looks in the tray: Compare stands above it, beside the replay's column.
-            image = win.wait_for(lambda im: all_there(replay_controls(im)), "the replay's controls, Compare and two looks",
-                                 timeout=60)
-            cv2.imwrite(str(tmp_path / f"replay-{width}x{height}.png"), image)
+    for win, width, height in over_a_white_wall_at_both_sizes(tall_screen, tmp_path):
+        live = win.wait_for(lambda im: im[height // 2, width // 2].min() > 220 and help_and_record(im)["record"],
+                            "the live picture and Record", timeout=60)
+        record = centre(help_and_record(live)["record"])
+        record_a_take(win, button=record)
+        first = win.wait_for(lambda im: len(replay_column(im)) == 5, "the replay's column", timeout=60)
+        win.touch(*centre(replay_column(first)[0]))  # Mirror: back to the live picture for a second look
+        win.wait_for(lambda im: help_and_record(im)["record"], "Record again", timeout=20)
+        record_a_take(win, button=record)
+        # Two looks in the tray: Compare stands above it, beside the replay's column.
+        image = win.wait_for(lambda im: all_there(replay_controls(im)), "the replay's controls, Compare and two looks",
+                             timeout=60)
+        cv2.imwrite(str(tmp_path / f"replay-{width}x{height}.png"), image)
         found = replay_controls(image)
         # Every control whole on the screen (a box touching an edge is cut by it)...
         assert all(0 < x and x + w < width and 0 < y and y + h < height for x, y, w, h in found.values()), found
         # ...and clear of every other one: discs, labels, heading and the tray.
-        boxes = list(found.items())
-        clashes = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if overlap(ba, bb)]
-        assert not clashes, (clashes, found)
+        assert not clashes(found), (clashes(found), found)
         seen[width] = found
     small, big = seen[540], seen[W]
     buttons = ["mirror", "slow", "share", "keep", "delete", "compare"]
