@@ -233,33 +233,19 @@ def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips)
     last(events, ComparisonOpened).session.stop()
 
 
-def test_a_look_analysed_without_finding_a_body_angle_says_so_as_one_recorded_without_a_track(kiosk, clips):
+@pytest.mark.parametrize("found", [{}, {"person": False}], ids=["a person, no body angle", "no person"])
+def test_a_look_the_renderer_analysed_without_a_track_says_so_as_one_recorded_without_one(kiosk, clips, found):
+    """Analysed for an earlier comparison, the renderer found the person but no body angle, or
+    nobody (that video was refused): on the mirror it still plays by time, and says so."""
     from kiosk.compare.panes import detector_version
 
     core, events = kiosk.core, kiosk.events
     core.touch()
     bare = land(core, clips[0], with_track=False)
-    # The renderer analysed it for an earlier comparison: a person, but no body angle.
-    core.parts.library.set_analysis(bare, "turn", {"turn": None, "yaw": [], "source": "analysed for a comparison",
+    core.parts.library.set_analysis(bare, "turn", {"turn": None, "yaw": [], **found, "source": "analysed for a comparison",
                                                    "detector_version": detector_version()})
     half = land(core, clips[2])
     opened = open_looks(core, events, bare, half)
-    assert [p.hint for p in opened.panes] == ["Plays from the start: not lined up by its turn", ""]
-    opened.session.stop()
-
-
-def test_a_look_the_renderer_found_no_person_in_still_plays_by_time_on_the_mirror(kiosk, clips):
-    from kiosk.compare.panes import detector_version
-
-    core, events = kiosk.core, kiosk.events
-    core.touch()
-    nobody = land(core, clips[0], with_track=False)
-    # The renderer analysed it for an earlier comparison and found nobody (that video was refused).
-    core.parts.library.set_analysis(nobody, "turn", {"turn": None, "yaw": [], "person": False,
-                                                     "source": "analysed for a comparison",
-                                                     "detector_version": detector_version()})
-    half = land(core, clips[2])
-    opened = open_looks(core, events, nobody, half)
     assert [p.hint for p in opened.panes] == ["Plays from the start: not lined up by its turn", ""]
     opened.session.stop()
 
