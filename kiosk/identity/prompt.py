@@ -17,6 +17,10 @@ from kiosk.events import Event, EventBus
 _log = logging.getLogger(__name__)
 
 ASK_AGAIN = "The question changed a moment ago. Please read it again and answer."
+KEPT = "Thank you. Your looks from this visit are kept."
+NOT_KEPT = "Understood. Nothing is kept after you leave."
+# A card tapped after a no asks again (``ConsentDesk.card_tapped``); without a reader the no stands.
+NOT_KEPT_TAP_AGAIN = NOT_KEPT + " Changed your mind? Tap your card again."
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,15 @@ class ConsentPrompt:
             self._offer = offer
         self._bus.emit(ConsentAsked(offer=offer))
 
-    def answer(self, session_id: str | None, yes: bool, via: str = "touch", wording_version: str | None = None) -> None:
+    def answer(self, session_id: str | None, yes: bool, via: str = "touch", wording_version: str | None = None,
+               card_reader: bool = False) -> None:
         """The shopper's yes or no to the question in ``wording_version``, the one the screen showed.
 
         The question may have been reworded (the card reader lost or back) a moment before the
         screen showed it: the answer is recorded with the wording the shopper read, not the one
         asked since. None (a gesture, which cannot tell): the wording asked now. An answer to a
         wording no longer in force records nothing; the question stays, shown again as asked now.
+        ``card_reader``: one works, so the words after a no may say a card tap asks again.
         """
         with self._lock:
             offer = self._offer
@@ -103,10 +109,10 @@ class ConsentPrompt:
         try:
             if yes:
                 self._desk.accept(session_id, version, via)
-                message = "Thank you. Your looks from this visit are kept."
+                message = KEPT
             else:
                 self._desk.decline(session_id, version, via)
-                message = "Understood. Nothing is kept after you leave."
+                message = NOT_KEPT_TAP_AGAIN if card_reader else NOT_KEPT
         except KioskError as exc:  # not saved: nothing changed, the shopper may answer again
             answer, message = "", str(exc)
         self._bus.emit(ConsentPromptClosed(answer=answer, message=message))

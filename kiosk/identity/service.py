@@ -141,7 +141,7 @@ class Identity:
 
     def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:
         """The shopper's answer to the question of ``wording_version`` (None: the one on screen now)."""
-        self._prompt.answer(session_id, yes, via, wording_version)
+        self._prompt.answer(session_id, yes, via, wording_version, self._reader_works())
 
     def is_consented(self, session_id: str | None) -> bool:
         return self._parts.consent.is_consented(session_id)

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.config import Config
 from kiosk.events import CoreFault, Notice, SessionStateChanged, TrayChanged, TrayStep
-from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
+from kiosk.identity.prompt import NOT_KEPT, ConsentAsked, ConsentPromptClosed
 from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
 from kiosk.wiring import build_core
 
@@ -81,6 +81,8 @@ def test_swipe_says_no_when_asked_and_steps_the_tray_otherwise(core):
     core.ask_consent()
     core.on_gesture("swipe_left")
     assert core.flush() and not core.parts.identity.is_consented(sid)
+    # No card reader on this mirror: the no stands for the visit, and no card tap is promised.
+    assert [e.message for e in of(events, ConsentPromptClosed)] == [NOT_KEPT]
     core.on_gesture("swipe_left")
     assert core.flush() and [e.delta for e in of(events, TrayStep)] == [1]
     core.ask_consent()  # already answered "no": the screen says so instead of asking again

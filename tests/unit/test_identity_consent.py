@@ -259,6 +259,27 @@ def test_the_question_on_screen_follows_the_card_reader(library, directory):
     assert len(shown()) == 3
 
 
+@pytest.mark.parametrize("state, reason, told", [
+    ("connected", "PN532 firmware 1.6 on /dev/pts/3",
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap your card again."),
+    # No card to tap: the no stands for the visit, and the words promise no tap.
+    ("unavailable", "card reader /dev/pts/3 disconnected", "Understood. Nothing is kept after you leave."),
+])
+def test_the_words_after_a_no_offer_a_card_tap_only_while_the_reader_works(library, directory, state, reason, told):
+    from kiosk.identity.prompt import ConsentPromptClosed
+
+    service, reader, session, events = make_service(directory, library)
+    reader.listener(ReaderState(state, reason, "pn532"))
+    session["id"] = "s1"
+    assert service.ask_consent("s1")
+    service.answer_consent("s1", False, "touch")
+    closed = [e for e in events if isinstance(e, ConsentPromptClosed)]
+    assert [(e.answer, e.message) for e in closed] == [("no", told)]
+    if state == "connected":  # what the words promise: her card, tapped, asks again
+        reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+        assert events[-1].next_step == STEP_CONSENT
+
+
 def test_a_yes_tapped_as_the_question_is_reworded_is_recorded_with_the_words_read(library, directory, tmp_path):
     """The reader drops a moment before the tap: the screen still showed the question with the
     card, and the yes sent with that version is recorded with it (and ties a card tapped later)."""
