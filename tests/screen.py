@@ -1,5 +1,5 @@
 """Reading the mirror's screen in tests: QR codes as a phone would, the dialog's choice buttons,
-the round buttons and how much they grow with the screen.
+the round buttons and how much they grow with the screen, the lines of a message's words.
 
 OpenCV's classic ``QRCodeDetector`` fails to decode about 3 % of our share codes even from the
 crisp PNG itself (200 random share URLs: 7 misses), so a test that read one link per run
@@ -72,3 +72,20 @@ def round_buttons_down(image: np.ndarray, x: int, radius: float) -> list[int]:
             run = []
         run.append(y)
     return centres + [sum(run) // len(run)] if run else centres
+
+
+def type_lines(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The lines of white type (a message's or a heading's words over a dark picture), top to bottom,
+    as (x, y, w, h) boxes."""
+    white = image.min(axis=2) > 200
+    bands: list[list[int]] = []
+    for row in np.nonzero(white.any(axis=1))[0]:
+        if bands and row <= bands[-1][1] + 1:
+            bands[-1][1] = row
+        else:
+            bands.append([row, row])
+    boxes = []
+    for top, bottom in bands:
+        cols = np.nonzero(white[top:bottom + 1].any(axis=0))[0]
+        boxes.append((int(cols.min()), int(top), int(np.ptp(cols)) + 1, int(bottom - top) + 1))
+    return boxes

@@ -1,17 +1,19 @@
 """On a full-size portrait mirror (1080×1920), with a card reader on a real pseudo-terminal (the
 PN532 simulator): a shopper who said no to keeping her looks, then taps her loyalty card, is asked
 again (the tap is a new wish to keep them, tied to that card), and a yes keeps the look on it.
+After her first no the screen says so, and that her card tapped again asks again.
 A no to that question, then the card again, asks once more."""
 
 from __future__ import annotations
 
 import pytest
 
+from kiosk.identity.prompt import NOT_KEPT_TAP_AGAIN
 from tests.integration.test_mirror_associate import customers
 from tests.integration.test_mirror_cards import looks, reader_sim, tap
 from tests.integration.test_mirror_share import record_a_take
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.screen import choice_buttons, grow, round_buttons_down
+from tests.screen import choice_buttons, grow, round_buttons_down, type_lines
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -39,6 +41,16 @@ def answer(win: MirrorWindow, dialog, yes: bool, logged: str, times: int) -> Non
     win.wait_for(lambda im: not choice_buttons(im), "the question leaving the screen", timeout=10)
 
 
+def told_tap_again(win: MirrorWindow) -> None:
+    """The words after a no on screen: logged as shown, and two lines of type under the replay's
+    heading (one line said only that nothing is kept), inside the window."""
+    shown = f"shown to the shopper: {NOT_KEPT_TAP_AGAIN}"
+    win.wait_until(lambda: shown in win.log.read_text(), "the words after the no")
+    top = win.wait_for(lambda im: len(type_lines(im[:400])) == 3, "the heading and the message's two lines")[:400]
+    heading, *message = type_lines(top)
+    assert all(0 < x and x + w < W and y > heading[1] + heading[3] for x, y, w, _ in message), (heading, message)
+
+
 def card_again(win: MirrorWindow, sim, taps: int) -> None:
     """The card off the reader since the last tap (the reader says so in the log), then tapped."""
     log = win.log.read_text
@@ -64,6 +76,7 @@ def test_a_card_tapped_after_a_no_asks_again_and_its_yes_keeps_the_look_on_the_c
 
         win.touch(*keep_button(replay))  # Keep: the question, without a card yet
         answer(win, question(win, "the question asked by Keep"), yes=False, logged="consent declined", times=1)
+        told_tap_again(win)  # "...Changed your mind? Tap your card again."
 
         card_again(win, sim, taps=1)  # her card after the no: a new wish to keep her looks
         assert "next: consent" in win.log.read_text()
