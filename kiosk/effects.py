@@ -144,7 +144,7 @@ class Effects:
         if identity.ask_consent(session_id):
             return True
         if not quiet and not identity.is_consented(session_id):
-            self._notice("You chose not to keep looks in this visit.", "identity")
+            self._notice(identity.still_no(), "identity")
         return False
 
     def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal
 from kiosk.core import KioskCore
 from kiosk.events import Event, Notice
 from kiosk.log import QuietLogger
+from kiosk.words import reading_seconds
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -118,10 +119,11 @@ class CoreListener(QObject):
         """Handle one core event on the UI thread."""
 
     def flash(self, text: str, seconds: float = 5.0) -> None:
-        """Show ``text`` for ``seconds`` (an empty text clears the message now)."""
+        """Show ``text`` for ``seconds``, or as long as it takes to read if that is longer (an empty
+        text clears the message now)."""
         self._set_message(text)
         if text:
-            self._message_timer.start(int(seconds * 1000))
+            self._message_timer.start(int(max(seconds, reading_seconds(text)) * 1000))
         else:
             self._message_timer.stop()
 

@@ -32,7 +32,7 @@ from kiosk.identity.events import (
 )
 from kiosk.identity.forget import ForgetReport, forget_card
 from kiosk.identity.ports import LookKeeper
-from kiosk.identity.prompt import ConsentPrompt
+from kiosk.identity.prompt import STILL_NO, TAP_AGAIN, ConsentPrompt
 from kiosk.ports import CardReader
 
 _log = logging.getLogger(__name__)
@@ -134,6 +134,10 @@ class Identity:
     def reader_changed(self) -> None:
         """The card reader was lost or came back: the question on screen, if any, is reworded."""
         self._prompt.reword(self._reader_works())
+
+    def still_no(self) -> str:
+        """What the screen says when Keep meets this visit's no: a card tap asks again while one can be tapped."""
+        return STILL_NO + TAP_AGAIN if self._reader_works() else STILL_NO
 
     def _reader_works(self) -> bool:
         """Whether a card can be tapped now: the consent question speaks of the card only then."""

@@ -275,6 +275,10 @@ def test_the_words_after_a_no_offer_a_card_tap_only_while_the_reader_works(libra
     service.answer_consent("s1", False, "touch")
     closed = [e for e in events if isinstance(e, ConsentPromptClosed)]
     assert [(e.answer, e.message) for e in closed] == [("no", told)]
+    # Keep pressed after the no, no card since: the no stands, and the screen says a tap asks again.
+    assert not service.ask_consent("s1")
+    assert service.still_no() == ("You chose not to keep looks in this visit."
+                                  + (" Changed your mind? Tap your card again." if state == "connected" else ""))
     if state == "connected":  # what the words promise: her card, tapped, asks again
         reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
         assert events[-1].next_step == STEP_CONSENT
