@@ -1,10 +1,11 @@
 """``/api/v1/peer/…``: what one mirror of the store answers another, once it proved itself.
 
 ``hello`` is open to anyone and gives away nothing but a proof over the caller's nonce (see
-``trust``). Every other route needs a request signed over a nonce this mirror issued, and its
-answer (errors included) carries the proof header, so the asking mirror can tell it from a
-forgery. These routes are the protocol between mirrors, not the public API: they are left out
-of the OpenAPI schema and described in docs/SECURITY.md.
+``trust``), to one address only so often (``hello_limit``; past it, 429 with Retry-After). Every
+other route needs a request signed over a nonce this mirror issued, and its answer (errors
+included) carries the proof header, so the asking mirror can tell it from a forgery. These
+routes are the protocol between mirrors, not the public API: they are left out of the OpenAPI
+schema and described in docs/SECURITY.md.
 
 ``assist/{id}/ack`` answers what the public ack answers, ``first`` included (false: another
 associate had the request already). A mirror older than ``first`` leaves it out; the asking
@@ -26,8 +27,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 
 from kiosk.net.context import NetContext
-from kiosk.net.deps import get_ctx
-from kiosk.net.throttle import MAX_FAILURES_ALL
+from kiosk.net.deps import client_address, get_ctx
+from kiosk.net.throttle import MAX_FAILURES_ALL, Throttled
 from kiosk.net.trust import HEADER, PROOF_HEADER, PeerTrust, Untrusted
 
 router = APIRouter(prefix="/peer", include_in_schema=False)
@@ -88,7 +89,15 @@ async def peer_call(request: Request) -> PeerCall:
     return PeerCall(trust, sender, nonce, body)
 
 
-@router.post("/hello")
+async def hello_allowed(request: Request, ctx: NetContext = Depends(get_ctx)) -> None:
+    """429 with Retry-After, before any proof work, for an address that has had its share of hellos."""
+    try:
+        ctx.hello_limit.take(client_address(request))  # a short lock; no I/O
+    except Throttled as exc:
+        raise HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+
+
+@router.post("/hello", dependencies=[Depends(hello_allowed)])
 def hello(body: Hello, request: Request) -> dict:
     server = request.scope.get("server")  # this end of the connection: where the hello reached us
     at = f"{server[0]}:{server[1]}" if server and server[1] is not None else None

@@ -16,6 +16,7 @@ from kiosk import __version__
 from kiosk.config import Config
 from kiosk.net.assist import AssistQueue
 from kiosk.net.auth import Auth
+from kiosk.net.hello_limit import HelloLimit
 from kiosk.net.live import LiveState
 from kiosk.net.outbox import Outbox
 from kiosk.net.pacing import BytePacer
@@ -56,6 +57,7 @@ class NetContext:
     readings: object | None = None  # kiosk.vitals.Readings (painted fps, analysis, reader, screen…)
     directory: MirrorList | None = None
     peers: PeerBook = field(default_factory=PeerBook)  # hellos' outcomes, backoff, hellos in flight
+    hello_limit: HelloLimit = field(default_factory=HelloLimit)  # hellos answered per client address
     pin_reports: object | None = None  # kiosk.net.pin_reports.PinReports: wrong PINs told to the other mirrors
     hellos: object | None = None  # kiosk.net.hello_round.HelloRounds: whether the others hold our store secret
     data_dir: Path | None = None

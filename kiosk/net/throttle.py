@@ -4,7 +4,9 @@ Each client address may fail ``max_failures`` times in ``window_s``; after that 
 from it is refused until the oldest failure leaves the window, right or wrong (otherwise the
 refusal would tell a guesser nothing). The table holds at most ``max_addresses`` addresses:
 when full, the address whose last failure is oldest is dropped, so a flood of addresses costs
-bounded memory and can only make the throttle forget, never lock out the whole LAN.
+bounded memory and can only make the throttle forget, never lock out the whole LAN. The same
+book counts every request, not only failures, where one is work anyone may ask for (``take``:
+the hellos between mirrors, ``hello_limit``).
 
 A guesser with many addresses (or one who changes address) gets past a per-address count, so
 wrong PINs are also counted from all addresses together (``SignInPause``), against two limits:
@@ -101,24 +103,42 @@ class FailureBook:
         """Raise ``Throttled`` while ``client`` has used up its failures."""
         now = self._clock()
         with self._lock:
-            recent = self._recent(client, now)
-            if recent is not None and len(recent) >= self.max_failures:
-                raise Throttled(int(self.window_s - (now - recent[0])) + 1, self.what)
+            self._check(client, now)
 
     def failed(self, client: str) -> None:
         now = self._clock()
         with self._lock:
-            recent = self._recent(client, now)
-            if recent is None:
-                while len(self._failures) >= self.max_addresses:
-                    self._failures.popitem(last=False)
-                recent = self._failures[client] = deque(maxlen=self.max_failures)
-            recent.append(now)
-            self._failures.move_to_end(client)
+            self._add(client, now)
+
+    def take(self, client: str) -> None:
+        """``check`` and count in one step, for a book that counts every request, not only failures:
+        raise ``Throttled`` (counting nothing) while ``client`` has used up its share."""
+        now = self._clock()
+        with self._lock:
+            self._check(client, now)
+            self._add(client, now)
 
     def succeeded(self, client: str) -> None:
         with self._lock:
             self._failures.pop(client, None)
+
+    def refusal(self, retry_after: int) -> Throttled:
+        """What an address that used up its share is told."""
+        return Throttled(retry_after, self.what)
+
+    def _check(self, client: str, now: float) -> None:
+        recent = self._recent(client, now)
+        if recent is not None and len(recent) >= self.max_failures:
+            raise self.refusal(int(self.window_s - (now - recent[0])) + 1)
+
+    def _add(self, client: str, now: float) -> None:
+        recent = self._recent(client, now)
+        if recent is None:
+            while len(self._failures) >= self.max_addresses:
+                self._failures.popitem(last=False)
+            recent = self._failures[client] = deque(maxlen=self.max_failures)
+        recent.append(now)
+        self._failures.move_to_end(client)
 
     def _recent(self, client: str, now: float) -> deque[float] | None:
         recent = self._failures.get(client)

@@ -301,3 +301,37 @@ def test_a_pin_sign_in_pause_survives_a_restart_of_the_mirror(recorded_library, 
         assert "kiosk_pin_sign_in_paused 1" in metrics and "kiosk_pin_wrong_last_day 10" in metrics
     finally:
         stop_server(srv)
+
+
+def test_a_flood_of_hellos_from_one_address_is_refused_and_a_mirror_is_still_answered(recorded_library, tmp_path,
+                                                                                      monkeypatch):
+    """The hello is open to anyone and costs proof work and a nonce: one address sending as fast as
+    it can used to be answered every time, taking 4096 nonces in a few seconds."""
+    import uuid
+
+    from kiosk.net import hello_limit
+    from kiosk.net.trust import PeerTrust
+
+    from .conftest import STORE_SECRET
+
+    monkeypatch.setattr(hello_limit, "HELLO_WINDOW_S", 600.0)  # however slow this machine, the flood fits in it
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    try:
+        hello = {"from": "rogue-1", "nonce": "ab" * 16}
+        with from_address(60) as flooder:
+            answers = [flooder.post(srv.url + "/api/v1/peer/hello", json=hello) for _ in range(hello_limit.HELLOS_PER_ADDRESS)]
+            assert [a.status_code for a in answers] == [200] * hello_limit.HELLOS_PER_ADDRESS
+            refused = flooder.post(srv.url + "/api/v1/peer/hello", json=hello)
+        assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 601
+        assert refused.json()["error"] == "too_many_requests" and "Too many hellos" in refused.json()["message"]
+        assert "proof" not in refused.text and "nonce" not in refused.text  # no work done, no nonce issued
+
+        # a mirror of the store at another address is answered, and its proof checks out
+        mirror = PeerTrust(bytes.fromhex(STORE_SECRET), str(uuid.uuid4()))
+        mine = mirror.new_nonce()
+        with from_address(61) as peer:
+            answer = peer.post(srv.url + "/api/v1/peer/hello", json={"from": mirror.mirror_id, "nonce": mine})
+        assert answer.status_code == 200
+        assert mirror.check_hello(mine, answer.json())[0] == httpx.get(srv.url + "/api/v1/status").json()["id"]
+    finally:
+        stop_server(srv)
