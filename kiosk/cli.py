@@ -4,6 +4,9 @@ Each module in ``kiosk/commands/`` defines ``register(subparsers)``, which adds 
 subcommand(s) and sets ``func`` to a callable taking the parsed arguments and returning an exit
 code. Failures are reported as one plain sentence on stderr with a non-zero exit; a traceback
 is shown only with ``-v``. ``--json`` output goes to stdout alone; logs go to stderr.
+
+Exit status: 2 when the command was called wrongly (argparse's usage errors and ``UsageError``),
+1 when it failed (``kiosk doctor``: a check failed), 130 after Ctrl-C.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 KioskError                   anything the kiosk reports to a person as one plain sentence
 ├── ConfigError              the configuration file or a setting is wrong
-├── UsageError               a command was called with arguments that cannot work
+├── UsageError               a command was called with arguments that cannot work (exit status 2)
 ├── SourceError              a camera source spec is wrong or the camera cannot be used
 ├── NativeLibraryMissing     PyAV, OpenCV or MediaPipe cannot be loaded
 ├── StorageError             a database cannot be opened, is damaged or is from a newer kiosk
@@ -48,6 +48,8 @@ class ConfigError(KioskError):
 
 class UsageError(KioskError):
     """A command was called with arguments that cannot work together."""
+
+    exit_status = 2  # as argparse's own usage errors: scripts tell "called wrongly" from "it failed" (1)
 
 
 class SourceError(KioskError):

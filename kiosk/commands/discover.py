@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 from kiosk.config import load_config
-from kiosk.errors import UsageError
+from kiosk.errors import KioskError, NetworkError, UsageError
 
 _log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def discover(args: argparse.Namespace) -> int:
     # $KIOSK_CONFIG's api.interfaces, when set, keeps the search on those addresses
     interfaces = config.api.interfaces or host_addresses()
     if not interfaces:
-        raise UsageError("this machine has no network address to look for mirrors on")
+        raise NetworkError("this machine has no network address to look for mirrors on")
     if files.wanted and not args.once:
         asyncio.run(_watch(args.timeout, interfaces, files, trust))
         return 0
@@ -121,6 +121,8 @@ def _store_trust(path: str | None, config):
     try:
         secret = load_secret(chosen)
     except IdentityError as exc:
+        if not path:  # the mirror's own secret, unreadable: a failure, not how the command was called
+            raise
         raise UsageError(str(exc)) from None
     return PeerTrust(secret, str(uuid.uuid4()))  # an id of our own for the hellos
 
@@ -299,4 +301,4 @@ def _replace(path: Path, text: str) -> None:
     except OSError as exc:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise UsageError(f"cannot write {path} ({exc.strerror or exc})") from None
+        raise KioskError(f"cannot write {path} ({exc.strerror or exc})") from None  # a full disk: a failure, not a usage error

@@ -10,7 +10,7 @@ from kiosk.errors import ConfigError, UsageError
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "doctor", help="check this mirror and say what is wrong in plain words (exit status 1 when a check fails)",
+        "doctor", help="check this mirror and say what is wrong in plain words (exit status 1 when a check fails, 2 when called wrongly)",
         description="Each check answers ok, warning or fail with one sentence and a hint. Changes nothing.",
     )
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kiosk.commands._library import open_library
 from kiosk.config import load_config
-from kiosk.errors import UsageError
+from kiosk.errors import KioskError, UsageError
 from kiosk.words import count
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -95,7 +95,7 @@ def _export(args: argparse.Namespace) -> int:
             os.replace(part, out)
         except OSError as exc:
             part.unlink(missing_ok=True)
-            raise UsageError(f"cannot write {out} ({exc.strerror or exc})") from None
+            raise KioskError(f"cannot write {out} ({exc.strerror or exc})") from None  # a full disk: a failure, not a usage error
     print(out)
     return 0
 

@@ -6,7 +6,7 @@ import argparse
 import faulthandler
 
 from kiosk.config import load_config
-from kiosk.errors import UsageError
+from kiosk.errors import KioskError
 
 
 def register(subparsers) -> None:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     problem = screen_missing()
     if problem:  # refuse before anything starts: Qt would abort the process, traceback and all
-        raise UsageError(problem)
+        raise KioskError(problem)  # where it runs, not how it was called: a failure (1), not a usage error (2)
     if args.windowed:
         config.display.fullscreen = False
     if args.rotation is not None:

@@ -7,7 +7,7 @@ import logging
 
 from kiosk.commands._stop_signals import StopSignals
 from kiosk.config import load_config
-from kiosk.errors import ConfigError, UsageError
+from kiosk.errors import UsageError
 
 _log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ def apply_overrides(config, args: argparse.Namespace) -> None:
                 config.api.interfaces = check_interfaces(args.interface)
             except ValueError as exc:
                 raise UsageError(f"--interface: {exc}") from None
-    except ValidationError as exc:
-        raise ConfigError(f"command line: {describe_error(exc)}") from None
+    except ValidationError as exc:  # a value given on the command line, not the file's: a usage error
+        raise UsageError(f"command line: {describe_error(exc)}") from None
 
 
 def serve(args: argparse.Namespace) -> int:

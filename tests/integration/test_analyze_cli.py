@@ -94,9 +94,9 @@ def test_eval_combines_variations_with_plus_and_names_the_unknown(footage_dir, f
     assert clip["variant"] == "mirrored+5fps" and clip["direction"] == "ccw" and clip["passed"], clip
     assert len(clip["analysis"]["yaw"]) <= 9
     proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "mirrored+fast3x", timeout=60)
-    assert proc.returncode == 1 and "unknown variant 'fast3x'" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "unknown variant 'fast3x'" in proc.stderr and "Traceback" not in proc.stderr
     proc = kiosk("eval", "footage", str(labels), "--dir", str(footage_dir), "--variants", "sideways+sideways", timeout=60)
-    assert proc.returncode == 1 and "turns the picture twice" in proc.stderr
+    assert proc.returncode == 2 and "turns the picture twice" in proc.stderr
 
 
 def _labelled_the_wrong_way(footage_labels, tmp_path):
@@ -156,14 +156,14 @@ def test_eval_rejects_a_file_that_is_not_labels(tmp_path):
     bad = tmp_path / "labels.json"
     bad.write_text('{"file": "x.mp4"}')
     proc = kiosk("eval", "footage", str(bad), timeout=60)
-    assert proc.returncode == 1 and "is not a labels file" in proc.stderr
+    assert proc.returncode == 2 and "is not a labels file" in proc.stderr
     proc = kiosk("eval", "footage", str(bad), "--variants", "sideways", timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     for entry, sentence in (('{"file": 7, "duration_s": 3}', "entry 1: 'file' must be the clip's file name"),
                             ('{"file": "x.mp4", "duration_s": "3 s"}', "entry 1 (x.mp4): 'duration_s' must be a number")):
         bad.write_text(f"[{entry}]")
         proc = kiosk("eval", "footage", str(bad), timeout=60)
-        assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr
+        assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr
         assert sentence in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -105,6 +105,21 @@ def test_a_missing_camera_fails_with_its_device_named(tmp_path, free_port):
     assert "camera /dev/video99 is not plugged in" in loud.stderr, loud.stderr
 
 
+def test_a_failed_check_exits_1_and_a_wrong_call_2(tmp_path, free_port):
+    """Store IT's scripts and the monitoring tell "the doctor found a problem" from "the doctor was called
+    wrongly": the same mirror, a check failing (1), then the doctor called wrongly (2, no check run)."""
+    config = write_config(tmp_path, free_port, source="v4l2:/dev/video99")
+    code, checks = doctor(config, None)
+    assert code == 1 and checks["camera"]["state"] == "fail"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "KIOSK_API_TOKEN")}
+    for wrong, said in ((["--camera-seconds", "0"], "kiosk: --camera-seconds must be 0.5 – 60"),
+                        (["--jsn"], "kiosk doctor: unrecognized arguments: --jsn (see kiosk doctor --help)")):
+        done = subprocess.run([*KIOSK, "doctor", "--json", "--config", str(config), *wrong],
+                              capture_output=True, text=True, timeout=60, env=env)
+        assert done.returncode == 2 and done.stdout == "", (wrong, done.stdout)
+        assert done.stderr.strip().splitlines() == [said], done.stderr
+
+
 def test_a_damaged_database_is_named_with_its_recovery_and_not_touched(tmp_path, free_port):
     config = write_config(tmp_path, free_port)
     with Library(tmp_path / "data") as library:

@@ -61,7 +61,7 @@ def test_export_copies_the_video(lib, tmp_path):
     assert out.read_bytes() == Path(look["path"]).read_bytes()
     assert_playable_mp4(out)
     again = looks("export", look["id"], "--out", str(out), lib=lib)
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 2 and "already exists" in again.stderr
 
 
 def test_delete_removes_the_look_and_its_files(lib):

@@ -187,4 +187,4 @@ def test_nothing_answers(procs, tmp_path):
 def test_reader_sim_refuses_bad_uids(tmp_path):
     result = subprocess.run(KIOSK + ["reader-sim", "--protocol", "rdm6300", "--uid", "0416C6C2D73881"],
                             capture_output=True, text=True, timeout=30)
-    assert result.returncode == 1 and "5 bytes (10 hex digits)" in result.stderr
+    assert result.returncode == 2 and "5 bytes (10 hex digits)" in result.stderr

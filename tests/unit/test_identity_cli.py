@@ -64,7 +64,7 @@ def test_an_export_that_lists_nobody_removes_nobody_unless_asked(config, capsys,
     run(capsys, "customers", "import", str(config / "crm.csv"))
     (config / name).write_text(text)
     code, out, err = run(capsys, "customers", "import", str(config / name))
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # called without --allow-empty: a usage error
     assert err.strip() == (f"kiosk: {config / name} lists no customers, so importing it would remove every card from "
                            "the directory; check the export, or give --allow-empty if that is what you want")
     code, out, _ = run(capsys, "customers", "list", "--json")
@@ -103,7 +103,7 @@ def test_forget_deletes_looks_and_records(config, capsys):
     with CustomerDirectory(config / "data" / "identity.sqlite3") as directory:
         assert directory.get(key) is None and directory.is_forgotten(key)
     code, out, err = run(capsys, "customers", "forget", "--uid", "zz")
-    assert code == 1 and "not a hexadecimal card number" in err
+    assert code == 2 and "not a hexadecimal card number" in err
 
 
 def test_show_before_any_import_says_nothing_is_stored(config, capsys):

@@ -153,14 +153,14 @@ def loopback_only(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content", [b"[{\"targets\": [\"10.0.0.5:8080\"] \"labels\": {}}]", b"\xff\xfe\x00garbage"])
 def test_discover_leaves_a_target_file_it_cannot_read_as_it_is(tmp_path, capsys, content, loopback_only):
-    # Before listening for anything: one sentence, status 1, the file byte for byte as it was.
+    # Before listening for anything: one sentence, status 2 (a file to name again), the file byte for byte as it was.
     from kiosk.cli import main
 
     path = tmp_path / "mirrors.json"
     path.write_bytes(content)
     code = main(["discover", "--once", "--unverified", "--prometheus", str(path)])
     out, err = capsys.readouterr()
-    assert code == 1 and out == "" and path.read_bytes() == content
+    assert code == 2 and out == "" and path.read_bytes() == content
     assert err.startswith(f"kiosk: {path} is not a target file kiosk discover wrote: it is not ")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
@@ -170,7 +170,7 @@ def test_discover_refuses_a_folder_for_a_file(tmp_path, capsys, loopback_only):
 
     folder = tmp_path / "targets"
     folder.mkdir()
-    assert main(["discover", "--once", "--unverified", "--prometheus", str(folder)]) == 1
+    assert main(["discover", "--once", "--unverified", "--prometheus", str(folder)]) == 2
     assert capsys.readouterr().err.strip() == f"kiosk: cannot write {folder}: it is a folder"
 
 
