@@ -203,14 +203,19 @@ def warn_new_library(config: Config, folder) -> None:
     """Say that the kiosk started a new, empty library in ``folder`` (a mistyped folder loses every look from view).
 
     The mirror still comes up; the line tells store IT why the looks are gone and, when the store
-    secret lives in that folder, that the mirror no longer matches the store's other mirrors.
+    secret lives in that folder, that the mirror no longer matches the store's other mirrors. Its id
+    is kept in the folder's network database (made after the library opens) unless ``api.mirror_id``
+    names one: a new id makes it a new mirror to the fleet (kiosk discover's files, the console).
     """
+    from kiosk.net.db import FILENAME
     from kiosk.net.trust import secret_path
 
     secret = secret_path(config, folder)
-    fresh = secret is not None and secret.is_relative_to(folder) and not secret.exists()
+    new = ["a new store secret"] if secret is not None and secret.is_relative_to(folder) and not secret.exists() else []
+    if not config.api.mirror_id and not (folder / FILENAME).exists():
+        new.append("a new mirror id, so the fleet sees this mirror as a new one")
     _log.warning("no look library was in %s; started a new, empty one there%s. If you meant another folder, stop the "
-                 "mirror and check --library / library.data_dir", folder, " with a new store secret" if fresh else "")
+                 "mirror and check --library / library.data_dir", folder, f" with {' and '.join(new)}" if new else "")
 
 
 def build_studio(config: Config, library, hub: FrameHub, bus: EventBus, fps: float, owner_of=None):

@@ -1,8 +1,8 @@
 """A mirror started on a mistyped library folder says so in one line, and only then.
 
 ``kiosk serve --library /var/lib/smartmirror/librray`` (or a mistyped ``library.data_dir``) starts
-a new, empty library there, with a new store secret when the secret lives in the data folder;
-store IT must hear why the looks are gone. A first start in the empty folder that provisioning
+a new, empty library there, with a new store secret when the secret lives in the data folder and
+a new mirror id unless ``api.mirror_id`` names one; store IT must hear why the looks are gone. A first start in the empty folder that provisioning
 made, and every later start, stays quiet.
 """
 
@@ -18,6 +18,7 @@ from kiosk.wiring import build_library
 from tests.unit.test_library_looks import add
 
 HINT = "If you meant another folder, stop the mirror and check --library / library.data_dir"
+NEW_ID = "a new mirror id, so the fleet sees this mirror as a new one"
 
 
 def started(folder, caplog, config: Config | None = None) -> list[str]:
@@ -30,10 +31,10 @@ def started(folder, caplog, config: Config | None = None) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "kiosk.wiring"]
 
 
-def test_a_mistyped_folder_is_named_once_with_its_new_store_secret(tmp_path, caplog):
+def test_a_mistyped_folder_is_named_once_with_its_new_store_secret_and_mirror_id(tmp_path, caplog):
     folder = tmp_path / "smartmirror" / "librray"
     lines = started(folder, caplog)
-    assert lines == [f"no look library was in {folder}; started a new, empty one there with a new store secret. {HINT}"]
+    assert lines == [f"no look library was in {folder}; started a new, empty one there with a new store secret and {NEW_ID}. {HINT}"]
     assert (folder / "looks.db").exists()  # the mirror still comes up, on the new library
     assert started(folder, caplog) == []  # the next start finds that library
 
@@ -42,7 +43,26 @@ def test_a_store_secret_kept_elsewhere_is_not_called_new(tmp_path, caplog):
     config = Config()
     config.identity.secret_file = str(tmp_path / "etc" / "store-secret")  # as scripts/provision sets it
     lines = started(tmp_path / "smartmirro", caplog, config)
+    assert len(lines) == 1 and f"started a new, empty one there with {NEW_ID}. If you meant" in lines[0], lines
+
+
+def test_a_mirror_id_kept_in_the_configuration_or_the_folder_is_not_called_new(tmp_path, caplog):
+    """The id lives in the data folder's network database, unless ``api.mirror_id`` names one."""
+    from kiosk.net.db import FILENAME, NetworkDatabase
+
+    config = Config()
+    config.identity.secret_file = str(tmp_path / "etc" / "store-secret")
+    config.api.mirror_id = "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b"
+    lines = started(tmp_path / "smartmirro", caplog, config)
     assert len(lines) == 1 and "started a new, empty one there. If you meant" in lines[0], lines
+    folder = tmp_path / "network-only"  # the looks.db deleted, say: the network database still holds the id
+    folder.mkdir()
+    db = NetworkDatabase(folder / FILENAME)
+    db.open()
+    db.mirror_id()
+    db.close()
+    lines = started(folder, caplog)
+    assert len(lines) == 1 and "with a new store secret. If you meant" in lines[0], lines
 
 
 def test_a_folder_holding_other_things_is_named(tmp_path, caplog):
