@@ -10,6 +10,8 @@ a look, and only while every look in it is consented; an associate (PIN) sign-in
 only comparisons whose looks are all consented, as it sees consented looks only. Comparisons are
 deleted with any of their looks (and so by forget-me) and when consent to one of their looks is
 withdrawn (``Library.set_session_consent``); ``DELETE`` removes one and revokes its links.
+A console sign-in asking again (a reload of its page while it waits for a code) gets the comparison,
+and the link, it got before while they are still good (``kiosk.net.asked``), not a second one.
 """
 
 from __future__ import annotations
@@ -112,6 +114,11 @@ def find_comparison(ctx: NetContext, comparison_id: str):
     return found
 
 
+def signed_in(ctx: NetContext, request: Request) -> str | None:
+    """The key of the caller's console sign-in (``AskedBook``); None for the store's own token."""
+    return ctx.auth.session_key(request.headers.get("authorization"))
+
+
 def all_consented(ctx: NetContext, comparison) -> bool:
     lib = library_of(ctx)
     return all((look := lib.find(i)) is not None and look.consented for i in comparison.look_ids)
@@ -174,7 +181,7 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
     responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **BUSY, **UNAVAILABLE},
     summary="Render a side-by-side comparison of 2–4 consented looks (in the background)",
 )
-async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
+async def create_comparison(body: ComparisonIn, request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
     from kiosk.compare.errors import CompareError
     from kiosk.compare.jobs import QueueFull
     from kiosk.library import LookNotFound
@@ -185,18 +192,30 @@ async def create_comparison(body: ComparisonIn, ctx: NetContext = Depends(requir
 
     def submit():
         for look_id in body.look_ids:
-            consented_look(ctx, look_id)  # 404 / 403 in plain words
-        return jobs.submit(body.look_ids, body.align)
+            consented_look(ctx, look_id)  # 404 / 403 in plain words, for one asked again too
+        book = book_of(ctx)
+
+        def pending(comparison) -> bool:  # still coming, or come: not failed, not deleted
+            found = book.find(comparison.id)
+            return found is not None and found.state in ("queued", "rendering", "ready")
+
+        # the same looks asked for again by this sign-in (a reload of the console): the same comparison
+        comparison, new = ctx.asked.once(signed_in(ctx, request), ("comparison", tuple(body.look_ids), body.align),
+                                         pending, lambda: jobs.submit(body.look_ids, body.align))
+        if not new:
+            comparison = book.find(comparison.id) or comparison  # as it is now: rendering, or ready
+        return comparison, new
 
     try:
-        comparison = await asyncio.to_thread(submit)  # a database write: off the event loop
+        comparison, new = await asyncio.to_thread(submit)  # a database write: off the event loop
     except QueueFull as exc:
         raise HTTPException(429, str(exc), {"Retry-After": "30"}) from None
     except CompareError as exc:
         raise HTTPException(422, str(exc)) from None
     except LookNotFound:  # deleted between the check and the insert
         raise HTTPException(404, "one of the looks to compare no longer exists") from None
-    ctx.emit("comparison_requested", {"comparison_id": comparison.id, "look_ids": list(comparison.look_ids)})
+    if new:
+        ctx.emit("comparison_requested", {"comparison_id": comparison.id, "look_ids": list(comparison.look_ids)})
     return comparison_out(comparison)
 
 
@@ -253,10 +272,15 @@ def share_comparison(comparison_id: str, request: Request, ctx: NetContext = Dep
     base = share_base(ctx, request)  # never the request's Host header
     if base is None:
         raise HTTPException(503, "the mirror has no network address to put in a share link (set api.public_url)")
-    out = share_out(base, ctx.shares.create(comparison.id, kind="comparison"))
-    # the URL reaches the screen and live clients; the outbox gets share_id, never the token
-    ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "share_id": share_id(out.token),
-                                   "expires_at": out.expires_at})
+    # asked again by this sign-in (a reload of the console while it waited): the same link, not a second one,
+    # while it still opens (not revoked by withdrawn consent, forget-me or a deletion; not expired)
+    share, new = ctx.asked.once(signed_in(ctx, request), ("comparison share", comparison.id),
+                                lambda kept: ctx.shares.opens(kept.token),
+                                lambda: ctx.shares.create(comparison.id, kind="comparison"))
+    out = share_out(base, share)
+    if new:  # the URL reaches the screen and live clients; the outbox gets share_id, never the token
+        ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "share_id": share_id(out.token),
+                                       "expires_at": out.expires_at})
     return ComparisonShareOut(comparison_id=comparison.id, **out.model_dump(exclude={"look_id"}))
 
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from kiosk import __version__
 from kiosk.config import Config
+from kiosk.net.asked import AskedBook
 from kiosk.net.assist import AssistQueue
 from kiosk.net.auth import Auth
 from kiosk.net.hello_limit import HelloLimit
@@ -58,6 +59,7 @@ class NetContext:
     directory: MirrorList | None = None
     peers: PeerBook = field(default_factory=PeerBook)  # hellos' outcomes, backoff, hellos in flight
     hello_limit: HelloLimit = field(default_factory=HelloLimit)  # hellos answered per client address
+    asked: AskedBook = field(default_factory=AskedBook)  # each sign-in's last comparison and link: asked again, the same
     pin_reports: object | None = None  # kiosk.net.pin_reports.PinReports: wrong PINs told to the other mirrors
     hellos: object | None = None  # kiosk.net.hello_round.HelloRounds: whether the others hold our store secret
     data_dir: Path | None = None

@@ -88,6 +88,11 @@ class ShareStore:
         row = rows[0]
         return Share(row["look_id"], row["created_at"], row["expires_at"], row["revoked_at"], kind=row["kind"])
 
+    def opens(self, token: str) -> bool:
+        """Whether the link opens now: issued, not revoked, not expired."""
+        share = self.find(token)
+        return share is not None and share.state(self._clock()) == ShareState.VALID
+
     def revoke(self, token: str) -> bool:
         """Revoke one link; False when the token is unknown."""
         with self._db.transaction() as conn:

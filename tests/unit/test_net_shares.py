@@ -52,6 +52,18 @@ def test_expiry_and_revocation(db):
     assert store.find("") is None and store.find("x" * 500) is None
 
 
+def test_a_link_opens_until_it_expires_or_is_revoked(db):
+    clock = Clock()
+    store = ShareStore(db, 3600, clock=clock)
+    kept, revoked = store.create("look-1"), store.create("look-1", kind="comparison")
+    assert store.opens(kept.token) and store.opens(revoked.token)
+    store.revoke(revoked.token)
+    assert not store.opens(revoked.token)
+    clock.now += 3600
+    assert not store.opens(kept.token)
+    assert not store.opens("never-issued")
+
+
 def test_revoke_look_revokes_every_link(db):
     store = ShareStore(db, 3600)
     a, b, other = store.create("L"), store.create("L"), store.create("M")

@@ -1,0 +1,61 @@
+"""What each console sign-in last asked the mirror to make, so that asking again gets the same one back.
+
+"Share as one video" asks for a comparison, waits for it, then asks for its share link. A reload
+of the console's page, or a second press, asks again: without this the mirror rendered the
+same looks twice and made a second link, leaving the first working and unused (orphaned). So
+a sign-in that asks again for the same looks gets the comparison it asked for before, while that
+one is still queued, rendering or ready, and for the same comparison the link it got before,
+while that link still works (``still`` decides: not revoked, not expired, and the caller checks
+consent first, as for a new one, so a withdrawn consent or a forgotten customer never gets an
+old link back).
+
+Kept in memory only, as the sign-ins are (a restart ends both), and only for sign-ins: the
+store's own token (``session`` None) is a script's, which gets a new one each time, as before.
+A link's token lives here, never in the database (which keeps only its SHA-256). The book is
+bounded: past ``MAX_ENTRIES`` the oldest answer is forgotten (asking again then makes a new one).
+Any thread: the HTTP handlers run in a thread pool; one lock makes "look up, else make" one step,
+so two requests of the same sign-in at once (a reload racing the request it cut off) get one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+#: Answers kept across all sign-ins; the oldest is forgotten first.
+MAX_ENTRIES = 1000
+
+T = TypeVar("T")
+
+
+class AskedBook:
+    """The last answer per (sign-in, what was asked for)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._max = max_entries
+        self._answers: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def once(self, session: str | None, asked: Hashable, still: Callable[[T], bool], make: Callable[[], T]) -> tuple[T, bool]:
+        """(the answer ``session`` got for ``asked`` if ``still`` good, else a new one from ``make``, whether it is new)."""
+        if session is None:
+            return make(), True
+        key = (session, asked)
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None and still(kept):
+                self._answers.move_to_end(key)
+                return kept, False
+            self._answers.pop(key, None)  # no longer good: forgotten even if make() raises
+            made = make()
+            self._answers[key] = made
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._max:
+                self._answers.popitem(last=False)
+            return made, True
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)

@@ -1,0 +1,92 @@
+"""A console sign-in asking again for the same comparison, or its link, gets the same one (a reload of the page).
+
+Before, a reload of the console while it waited for a code asked the mirror again: the same looks
+were rendered twice, and the comparison got a second link while the first stayed working, unused.
+Consent still decides: a comparison or link that a withdrawn consent took away is never handed
+back; the store's own token (scripts) still gets a new one each time.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .conftest import PIN
+from .test_api_compare import API, AUTH, serving, wait_state
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    with serving(tmp_path) as served:
+        yield served
+
+
+def signed_in(url: str, secret: str = PIN) -> httpx.Client:
+    r = httpx.post(f"{url}/console/api/sign-in", json={"secret": secret})
+    assert r.status_code == 200, r.text
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=30)
+
+
+def test_a_sign_in_asking_again_gets_the_same_comparison_and_link(mirror):
+    url, ids, _, jobs = mirror
+    looks = {"look_ids": [ids["cw"], ids["ccw"]]}
+    with signed_in(url) as console, signed_in(url) as other:
+        first = console.post(f"{API}/comparisons", json=looks)
+        again = console.post(f"{API}/comparisons", json=looks)  # the page reloaded while it was made
+        assert first.status_code == again.status_code == 202, again.text
+        assert again.json()["id"] == first.json()["id"]
+        comparison = first.json()["id"]
+        assert wait_state(console, comparison)["state"] == "ready"
+        assert console.post(f"{API}/comparisons", json=looks).json() == console.get(f"{API}/comparisons/{comparison}").json()
+        reordered = console.post(f"{API}/comparisons", json={"look_ids": [ids["ccw"], ids["cw"]]}).json()
+        assert reordered["id"] != comparison, "other panes' order is another video"
+
+        link = console.post(f"{API}/comparisons/{comparison}/share")
+        assert link.status_code == 201, link.text
+        assert console.post(f"{API}/comparisons/{comparison}/share").json() == link.json(), "one link, not an orphan"
+        assert other.post(f"{API}/comparisons/{comparison}/share").json()["token"] != link.json()["token"]
+        scripted = [httpx.post(f"{url}{API}/comparisons/{comparison}/share", headers=AUTH).json()["token"] for _ in range(2)]
+        assert len(set(scripted)) == 2, "the store's token gets a new link each time, as before"
+
+        # revoked by store IT: asking again makes a new one, never hands the revoked one back
+        assert httpx.delete(f"{url}{API}/shares/{link.json()['token']}", headers=AUTH).status_code == 204
+        renewed = console.post(f"{API}/comparisons/{comparison}/share").json()
+        assert renewed["token"] != link.json()["token"] and httpx.get(renewed["url"]).status_code == 200
+        assert wait_state(console, reordered["id"])["state"] == "ready"
+    assert jobs.health()["rendered"] == 2, "the same looks were rendered once"
+
+
+def test_consent_withdrawn_meanwhile_is_never_answered_with_the_old_comparison_or_link(mirror):
+    url, ids, library, _ = mirror
+    looks = {"look_ids": [ids["cw"], ids["partial"]]}
+    with signed_in(url) as console:
+        comparison = console.post(f"{API}/comparisons", json=looks).json()["id"]
+        assert wait_state(console, comparison)["state"] == "ready"
+        link = console.post(f"{API}/comparisons/{comparison}/share").json()
+
+        library.set_consent(ids["partial"], False)
+        assert console.post(f"{API}/comparisons/{comparison}/share").status_code == 404
+        assert console.post(f"{API}/comparisons", json=looks).status_code == 403, "no comparison of a look not shared"
+
+        library.set_consent(ids["partial"], True, by="operator")  # agreed again: new ones, the old link stays shut
+        renewed = console.post(f"{API}/comparisons", json=looks).json()["id"]
+        assert renewed != comparison
+        assert wait_state(console, renewed)["state"] == "ready"
+        new_link = console.post(f"{API}/comparisons/{renewed}/share").json()
+        assert new_link["token"] != link["token"]
+        assert httpx.get(link["url"]).status_code == 410 and httpx.get(new_link["url"]).status_code == 200
+
+
+def test_a_forgotten_customer_gets_no_old_comparison_back(mirror):
+    url, ids, _, _ = mirror
+    looks = {"look_ids": [ids["cw"], ids["ccw"]]}
+    with signed_in(url) as console:
+        comparison = console.post(f"{API}/comparisons", json=looks).json()["id"]
+        assert wait_state(console, comparison)["state"] == "ready"
+        link = console.post(f"{API}/comparisons/{comparison}/share").json()
+        assert httpx.delete(f"{url}{API}/looks/{ids['ccw']}", headers=AUTH).status_code == 204  # forget-me deletes looks
+        assert console.post(f"{API}/comparisons/{comparison}/share").status_code == 404
+        assert console.post(f"{API}/comparisons", json=looks).status_code == 404
+        assert httpx.get(link["url"]).status_code == 410

@@ -1,0 +1,95 @@
+"""AskedBook: a sign-in asking again gets its last answer while that is still good, a new one otherwise."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from kiosk.net.asked import AskedBook
+
+
+class Maker:
+    """Makes numbered answers, counting the calls."""
+
+    def __init__(self):
+        self.made = 0
+
+    def __call__(self) -> int:
+        self.made += 1
+        return self.made
+
+
+def always(_) -> bool:
+    return True
+
+
+def test_the_same_sign_in_asking_again_gets_the_same_answer():
+    book, make = AskedBook(), Maker()
+    assert book.once("a", "x", always, make) == (1, True)
+    assert book.once("a", "x", always, make) == (1, False)
+    assert make.made == 1
+
+
+@pytest.mark.parametrize("session, asked", [("b", "x"), ("a", "y")], ids=["another-sign-in", "something-else"])
+def test_another_sign_in_or_another_thing_asked_gets_its_own(session, asked):
+    book, make = AskedBook(), Maker()
+    book.once("a", "x", always, make)
+    assert book.once(session, asked, always, make) == (2, True)
+
+
+def test_an_answer_no_longer_good_is_made_again_and_that_one_kept():
+    book, make = AskedBook(), Maker()
+    book.once("a", "x", always, make)
+    assert book.once("a", "x", lambda kept: kept != 1, make) == (2, True)  # 1 was revoked, say
+    assert book.once("a", "x", always, make) == (2, False)
+
+
+def test_the_store_token_always_gets_a_new_one():
+    book, make = AskedBook(), Maker()
+    assert [book.once(None, "x", always, make) for _ in range(3)] == [(1, True), (2, True), (3, True)]
+    assert len(book) == 0
+
+
+def test_a_failed_make_keeps_nothing_and_forgets_the_stale_answer():
+    book, make = AskedBook(), Maker()
+    book.once("a", "x", always, make)
+
+    def refuse():
+        raise RuntimeError("queue full")
+
+    with pytest.raises(RuntimeError):
+        book.once("a", "x", lambda _: False, refuse)
+    assert len(book) == 0
+    assert book.once("a", "x", always, make) == (2, True)
+
+
+def test_the_book_is_bounded_forgetting_the_least_recently_asked():
+    book, make = AskedBook(max_entries=2), Maker()
+    book.once("a", "x", always, make)
+    book.once("b", "x", always, make)
+    book.once("a", "x", always, make)  # asked again: the newest
+    book.once("c", "x", always, make)  # "b" goes
+    assert len(book) == 2
+    assert book.once("a", "x", always, make) == (1, False)
+    assert book.once("b", "x", always, make) == (4, True)
+
+
+def test_two_requests_at_once_get_one_answer():
+    book, answers = AskedBook(), []
+    inside, go = threading.Event(), threading.Event()
+
+    def slow():
+        inside.set()
+        go.wait(5)
+        return object()
+
+    first = threading.Thread(target=lambda: answers.append(book.once("a", "x", always, slow)[0]))
+    first.start()
+    assert inside.wait(5)
+    second = threading.Thread(target=lambda: answers.append(book.once("a", "x", always, slow)[0]))
+    second.start()
+    go.set()
+    first.join(5)
+    second.join(5)
+    assert len(answers) == 2 and answers[0] is answers[1]
