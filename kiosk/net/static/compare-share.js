@@ -13,6 +13,11 @@
 // page's notice, not under its panes, and a code ready meanwhile waits until it is closed (shown over
 // it, a customer could scan the wrong video, as on the mirror: docs/SECURITY.md), then shows saying
 // which looks it is the video of.
+//
+// One wait at a time (another would end this one, and its code would never show): "Share as one
+// video" is greyed while there is one, and says why where the associate looks. Under the panes of
+// the comparison waited for, the wait's own words already do ("The mirror is putting the looks into
+// one video…"); over another comparison, or after a reload, the line under the button does.
 "use strict";
 window.compareShare = (() => {
   const $ = (id) => document.getElementById(id);
@@ -27,9 +32,12 @@ window.compareShare = (() => {
   const MAKING = "The mirror is putting the looks into one video…";
   const RESTARTING = "The mirror is restarting; still waiting for the video…";
   const READY_BEHIND = "The comparison video you asked for earlier is ready: close this comparison to see its code.";
+  const ONE_AT_A_TIME = "Share as one video works again once the code of the video you asked for earlier has shown.";
   let following = null;  // the id of the comparison being waited for now
   let said = "";         // the words last put on the page's notice by the wait (the dialog being closed)
   let asked = null;      // {id, opening}: which opening of the compare dialog (compare.js's data-opening) a comparison was asked from
+  let asking = null;     // the opening a comparison is being asked from (its request under way), else null
+  let spoken = MAKING;   // the wait's words last put under the panes of its comparison
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,7 +87,7 @@ window.compareShare = (() => {
   // Where the wait speaks: under the panes while they show its comparison (``underPanes``), else on the
   // page's notice (each sentence once: the notice is read out as an alert).
   function say(text, underPanes) {
-    if (underPanes) { $("compare-status").textContent = text; return; }
+    if (underPanes) { $("compare-status").textContent = spoken = text; return; }
     if (text === said && !$("notice").hidden) return;
     said = text;
     window.consolePage.notify(text);
@@ -90,6 +98,29 @@ window.compareShare = (() => {
     if (underPanes) $("compare-status").textContent = "";
     if (!$("notice").hidden && $("notice-text").textContent === said) window.consolePage.notify("");
     said = "";
+  }
+
+  // Whether the compare dialog shows the comparison waited for (or being asked for).
+  function showsWaited() {
+    const dialog = $("compare-dialog");
+    if (asking !== null) return dialog.open && dialog.dataset.opening === asking;
+    return following !== null && showsAsked(following, waitingFor()?.looks);
+  }
+
+  // "Share as one video" greyed while a code is waited for, never without saying why near it: the
+  // wait's words under the panes of its comparison, else the line under the button.
+  function gate() {
+    const busy = asking !== null || following !== null;
+    const why = $("compare-share-why");
+    $("compare-share").disabled = busy;
+    why.textContent = busy && !showsWaited() ? ONE_AT_A_TIME : "";
+    why.hidden = !why.textContent;
+  }
+
+  // compare.js opened a comparison: the same looks as the one waited for hear the wait's words again.
+  function opened() {
+    gate();
+    if ((asking !== null || following !== null) && showsWaited()) $("compare-status").textContent = spoken;
   }
 
   // The sign-in screen says that signing in again brings the code.
@@ -104,6 +135,7 @@ window.compareShare = (() => {
     if (!dialog.open || here()) return;
     hush(false);  // no longer "still being made"
     $("compare-status").textContent = READY_BEHIND;
+    gate();
     await new Promise((closed) => dialog.addEventListener("close", closed, { once: true }));
   }
 
@@ -144,6 +176,7 @@ window.compareShare = (() => {
   async function follow(id) {
     if (following === id) return;  // already waited for (a sign-in during a pause between tries)
     following = id;
+    gate();
     const looks = waitingFor()?.looks;
     const here = () => showsAsked(id, looks);
     let quietSince = null, tries = 0;
@@ -151,6 +184,7 @@ window.compareShare = (() => {
       for (;;) {
         const wanted = waitingFor();
         if (!wanted || wanted.id !== id) return;  // signed out on purpose, or another one asked for
+        gate();  // a comparison opened or closed meanwhile
         let s;
         try {
           s = await look(id);
@@ -193,6 +227,7 @@ window.compareShare = (() => {
       say(whyNot(err), here());
     } finally {
       if (following === id) following = null;
+      gate();
     }
   }
 
@@ -207,6 +242,8 @@ window.compareShare = (() => {
   async function share(lookIds) {
     const dialog = $("compare-dialog"), opening = dialog.dataset.opening;  // pressed in it: it shows these looks
     const here = () => dialog.open && dialog.dataset.opening === opening;
+    asking = opening;
+    gate();
     try {
       say(MAKING, here());
       const c = await (await api("/api/v1/comparisons", {
@@ -214,9 +251,13 @@ window.compareShare = (() => {
       })).json();
       asked = { id: c.id, opening };
       sessionStorage.setItem(WAITING, JSON.stringify({ id: c.id, asked: Date.now(), looks: lookIds }));
+      asking = null;
       await follow(c.id);
     } catch (err) {
       if (!err.signedOut) say(whyNot(err), here());
+    } finally {
+      asking = null;
+      gate();
     }
   }
 
@@ -224,5 +265,5 @@ window.compareShare = (() => {
   document.addEventListener("console:signing-out", forget);
   // signed in before this script ran (a reload of the page), or not signed in with a wait still kept
   if (sessionStorage.getItem(KEY)) resume(); else if (waitingFor()) askToSignIn();
-  return { share };
+  return { share, opened };
 })();

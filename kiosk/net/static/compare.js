@@ -132,6 +132,7 @@
     $("compare-status").textContent = leader ? "Drag to turn all looks together."
       : once || "None of these looks has a usable turn: they play by time.";
     setAngle(0);
+    window.compareShare.opened();  // a wait for a code greys its button: it says why, here or beside it
   }
 
   // The first look that follows the angle sets the way round, the slowest turn the pace.
@@ -183,14 +184,9 @@
 
   // -- one rendered video, shared by QR code (compare-share.js) --------------------------------
 
-  async function share() {
-    const button = $("compare-share");
-    button.disabled = true;
-    try {
-      await window.compareShare.share(panes.map((p) => p.id));
-    } finally {
-      button.disabled = false;
-    }
+  // The button is compare-share.js's: greyed, saying why, while it waits for a code.
+  function share() {
+    window.compareShare.share(panes.map((p) => p.id));
   }
 
   document.addEventListener("console:looks", onLooks);

@@ -384,3 +384,61 @@ def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
         chromium.wait(f"{PANES}.length === 2 && {STATUS} === 'Drag to turn all looks together.'", timeout=30)
         hints = dict(zip(chromium.js(f"{PANES}.map(f => f.dataset.id)"), chromium.js(HINTS)))
         assert hints == {ids["bare-a"]: "Plays by time: the mirror kept no body-angle track with this look", ids["cw"]: ""}
+
+
+ONE_AT_A_TIME = "Share as one video works again once the code of the video you asked for earlier has shown."
+SHARE_GREYED = "document.getElementById('compare-share').disabled"
+WHY = "document.getElementById('compare-share-why').textContent"
+
+
+def why_beside_the_button(chromium) -> str:
+    """The line that says why Share as one video is greyed, shown just under the button: its words."""
+    gap = chromium.js("(() => { const b = document.getElementById('compare-share').getBoundingClientRect();"
+                      " const w = document.getElementById('compare-share-why').getBoundingClientRect();"
+                      " return w.height > 0 && w.top >= b.bottom && w.top - b.bottom < 40; })()")
+    assert gap, "the reason is not right under the greyed button"
+    return chromium.js(WHY)
+
+
+def test_a_greyed_share_button_always_says_why(tmp_path, chromium, monkeypatch):
+    """While the console waits for a code, "Share as one video" is greyed (one wait at a time) and says why
+    where the associate looks: under the panes of the comparison waited for, the wait's own words; over
+    another comparison, and after a reload of the page (which greyed nothing before), the line under the button."""
+    started, release = hold_renders(monkeypatch)
+    with serving(tmp_path) as (url, ids, _, _):
+        try:
+            chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768,
+                          deviceScaleFactor=1, mobile=False)
+            sign_in(chromium, url)
+            compare_looks(chromium, ids, "cw", "ccw")
+            chromium.js("document.getElementById('compare-share').click()")
+            assert started.wait(30), "the render did not begin"
+            chromium.wait(f"{STATUS} === '{MAKING}'")
+            assert chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')"), "said once, above it"
+
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            pick_looks(chromium, ids, "ccw", "partial")  # another comparison: cw and partial
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 2 && {STATUS} === 'Drag to turn all looks together.'", timeout=30)
+            assert chromium.js(SHARE_GREYED)
+            assert why_beside_the_button(chromium) == ONE_AT_A_TIME
+
+            chromium.open(url + "/console")  # a reload: still signed in, the wait picked up again
+            chromium.wait(f"{SHOWN}('notice') && document.getElementById('notice-text').textContent === '{STILL_MAKING}'",
+                          timeout=20)
+            chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+            compare_looks(chromium, ids, "cw", "partial")
+            chromium.wait(f"{SHARE_GREYED} && {SHOWN}('compare-share-why')", timeout=10)
+            assert why_beside_the_button(chromium) == ONE_AT_A_TIME
+
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            pick_looks(chromium, ids, "partial", "ccw")  # the looks waited for, opened again: its words, under its panes
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 2 && {STATUS} === '{MAKING}'", timeout=30)
+            assert chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')")
+
+            release.set()
+            chromium.wait(QR_SHOWN, timeout=60)
+            assert not chromium.js(SHARE_GREYED) and chromium.js(WHY) == "", "free again once the code showed"
+        finally:
+            release.set()  # the renderer must finish before the service stops
