@@ -92,6 +92,9 @@ def check_interfaces(addresses: list[str]) -> list[str]:
 _ADDRESS_LIKE = re.compile(r"(?<![\w.:%\[])\[?[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(?:%[\w-]+)?\]?(?::\d+)?")
 #: What an address becomes in a public sentence.
 SOME_ADDRESS = "an address"
+#: A four-part version number ("version 4.8.0.74") reads like an IPv4 address; after this it is one.
+_VERSION_BEFORE = re.compile(r"\bversion[ :=]*$", re.IGNORECASE)
+_DOTTED_QUAD = re.compile(r"\d+(?:\.\d+){3}")
 
 
 def without_addresses(text: str) -> str:
@@ -100,14 +103,25 @@ def without_addresses(text: str) -> str:
 
     For what anyone on the LAN may read (``/api/v1/health``'s last error): the log keeps the
     address, the public never learns which device a line was about. Times ("14:05:33") and
-    version numbers ("1.2.3") are left as they are: only what parses as an address goes.
+    version numbers ("1.2.3", and "version 4.8.0.74" right after the word) are left as they are:
+    only what parses as an address goes.
     """
     def mask(match: re.Match) -> str:
         found = match.group()
-        core = found.rstrip(".:")  # the sentence's own full stop or colon after an address
-        return SOME_ADDRESS + found[len(core):] if _is_address(core) else found
+        # the longest address before the sentence's own full stop or colon ("2001:db8::" ends in two)
+        core = found
+        while core and not _is_address(core) and core[-1] in ".:":
+            core = core[:-1]
+        if not _is_address(core) or _is_version(core, match.string[max(0, match.start() - 12):match.start()]):
+            return found
+        return SOME_ADDRESS + found[len(core):]
 
     return _ADDRESS_LIKE.sub(mask, text)
+
+
+def _is_version(found: str, before: str) -> bool:
+    """A bare dotted quad right after the word "version": the only kind of address a version reads as."""
+    return bool(_DOTTED_QUAD.fullmatch(found)) and bool(_VERSION_BEFORE.search(before))
 
 
 def _is_address(text: str) -> bool:

@@ -58,6 +58,9 @@ def test_a_mirrors_host_name_comes_from_its_id():
         ("Connect call failed ('10.0.0.5', 8443)", "Connect call failed ('an address', 8443)"),
         ("from fe80::1%eth0, [2001:db8::7]:8443 and ::ffff:10.0.0.5", "from an address, an address and an address"),
         ("http://[2001:db8::7]/hook and http://10.0.0.9:8080/hook", "http://an address/hook and http://an address/hook"),
+        ("from 2001:db8::: refused, then fd00::.", "from an address: refused, then an address."),
+        ("OpenCV version 4.8.0.74 from 10.0.0.74, the version of 10.0.0.5", "OpenCV version 4.8.0.74 from an address, "
+         "the version of an address"),
     ],
 )
 def test_the_public_health_says_an_address_for_any_address(line, public):
