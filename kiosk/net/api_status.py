@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from functools import partial
 from typing import Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -12,9 +13,10 @@ from pydantic import BaseModel, Field
 
 from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
-from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token
+from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token, signed_in
 from kiosk.net.health_checks import Check, disk_check, last_error, part_checks, sign_in_check
 from kiosk.net.metrics_text import render_metrics
+from kiosk.net.public_text import public_answer
 from kiosk.net.stream import EventStreamResponse, TooManySubscribers
 
 RETRY_AFTER_S = 5
@@ -48,8 +50,7 @@ class Health(BaseModel):
     problems: list[str] = Field(description="Plain sentences for store IT; empty when all is well.")
     webhook: WebhookHealth | None = Field(None, description="How far behind the store-service webhook is (null: none configured).")
     version: str = Field("", description="The kiosk software's version.")
-    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null. Any IP "
-                                   "address in it reads 'an address' (health is public; the log names it).")
+    last_error: str | None = Field(None, description="The last error logged, with its time (UTC), or null.")
 
 
 class SessionInfo(BaseModel):
@@ -96,8 +97,35 @@ def get_status(ctx: NetContext = Depends(get_ctx)) -> Status:
     return Status(id=ctx.mirror_id, name=ctx.name, state=ctx.state, version=ctx.version)
 
 
-@router.get("/health", response_model=Health, tags=["mirror"], summary="Health checks in plain words (public)")
+#: The health's fields that are fixed words, not free text: never masked.
+_FIXED = frozenset({"status", "version"})
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    tags=["mirror"],
+    summary="Health checks in plain words (public)",
+    description="Without a token every free text (the checks' details, problems, last_error, the webhook's "
+    "last_error and problem) is said without addresses ('an address'), host names ('a host'), URLs "
+    "('https://a host') and file paths ('.../net.db'); with a valid token (either role) it is whole, as the log "
+    "keeps it. The fields are the same either way.",
+)
 def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
+    health = _health(request, ctx)
+    if signed_in(request, ctx):
+        return health
+    return Health(**public_answer(health.model_dump(), _service_hosts(ctx), _FIXED))
+
+
+def _service_hosts(ctx: NetContext) -> list[str]:
+    """Host names of the store's services the mirror is configured with (the webhook's)."""
+    host = urlsplit(ctx.config.webhook.url).hostname if ctx.config.webhook.url else None
+    return [host] if host else []
+
+
+def _health(request: Request, ctx: NetContext) -> Health:
+    """The health in full: each check's detail and the errors in their own words."""
     checks: dict[str, Check] = {}
     if ctx.camera is not None:
         cam = ctx.camera()

@@ -50,5 +50,17 @@ def require_admin(request: Request, ctx: NetContext = Depends(require_token)) ->
     return ctx
 
 
+def signed_in(request: Request, ctx: NetContext) -> bool:
+    """Whether a public route's caller sent a valid token (either role), for the answer's full text.
+
+    A wrong token is counted as at any other route, so that this is no way round the limit on
+    guessing; it, a throttled caller and one without a token get the public answer, as before.
+    """
+    try:
+        return ctx.auth.authorize(request.headers.get("authorization"), client_address(request)) is not None
+    except Throttled:
+        return False
+
+
 def is_admin(request: Request) -> bool:
     return getattr(request.state, "role", None) == ADMIN

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from kiosk.net.addresses import without_addresses
 from kiosk.net.context import NetContext
 from kiosk.net.throttle import PEER, PauseState
 from kiosk.words import count, duration, mebibytes
@@ -119,11 +118,11 @@ def sign_in_check(pause: PauseState) -> Check:
 def last_error(ctx: NetContext) -> str | None:
     """The last error logged, with its time (UTC), or None.
 
-    Health is public: any address in the line (a device's, another mirror's, in an error's own
-    words) is said as "an address"; the log keeps it for whoever reads the journal.
+    In the error's own words: the public health masks it (``kiosk.net.public_text``) with its
+    other free texts; a signed-in caller reads it whole, as the journal keeps it.
     """
     errors = ctx.readings.errors if ctx.readings is not None else None
     if errors is None or errors.last is None:
         return None
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(errors.last.at))
-    return f"{stamp} UTC {errors.last.logger}: {without_addresses(errors.last.message)}"
+    return f"{stamp} UTC {errors.last.logger}: {errors.last.message}"

@@ -9,6 +9,7 @@ in time.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import time
@@ -208,6 +209,38 @@ def test_the_public_health_never_names_a_device(recorded_library, tmp_path, monk
     finally:
         stop_server(srv)
         vitals.stop()
+
+
+def test_the_public_health_names_no_host_url_or_file_and_a_sign_in_reads_it_whole(recorded_library, tmp_path):
+    """Every free text of the public health (here a core fault's words, in its check, its problem and the
+    reason a part is off) says what failed without an address, a host name, a URL or a file path; a valid
+    token reads the same fields with the words whole, a wrong one reads them as the public does."""
+    from kiosk.vitals import CoreStatus, Readings
+
+    fault = ("could not handle a mail: SMTPConnectError: smtp.store.lan:25 (10.0.0.5) refused, "
+             "see https://hooks.store.lan/events?token=s3cr3t-t0ken for /home/alice/mirror/net.db")
+    masked = ("could not handle a mail: SMTPConnectError: a host (an address) refused, "
+              "see https://a host for .../net.db")
+    core = CoreStatus("running", 1, 1, fault, time.time(), {"mail": "smtp.store.lan does not answer"})
+    srv = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config(), Readings(core=lambda: core))
+    try:
+        public = httpx.get(srv.url + "/api/v1/health").json()
+        with from_address() as guesser:
+            wrong = guesser.get(srv.url + "/api/v1/health", headers={"Authorization": "Bearer not-the-token"}).json()
+        whole = httpx.get(srv.url + "/api/v1/health", headers=srv.auth).json()
+    finally:
+        stop_server(srv)
+    assert public["status"] == "degraded" and not public["checks"]["core"]["ok"]
+    for answer in (public, wrong):
+        told = json.dumps(answer)
+        for secret in ("10.0.0.5", "store.lan", "s3cr3t", "/events", "/home/alice"):
+            assert secret not in told, (secret, told)
+        assert masked in answer["checks"]["core"]["detail"]
+        assert "the mail part could not start and is off (a host does not answer)" in answer["checks"]["core"]["detail"]
+        assert any(p.startswith("core: ") and masked in p for p in answer["problems"]), answer["problems"]
+    assert fault in whole["checks"]["core"]["detail"]
+    assert any("(smtp.store.lan does not answer)" in p for p in whole["problems"]), whole["problems"]
+    assert whole.keys() == public.keys() and whole["checks"].keys() == public["checks"].keys()
 
 
 def _closed(sock: socket.socket) -> bool:
