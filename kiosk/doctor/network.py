@@ -42,6 +42,11 @@ def _get(ctx: Context, path: str, token: str = "") -> tuple[int, str]:
         conn.close()
 
 
+def configured_token(ctx: Context) -> str:
+    """The API token this device's kiosk takes ("" when none): its environment's, else its configuration's."""
+    return ctx.environ.get("KIOSK_API_TOKEN") or ctx.config.api.token
+
+
 def status_of_running_kiosk(ctx: Context) -> dict | None:
     """``/api/v1/status`` of the kiosk running on this device, or None."""
 
@@ -88,7 +93,7 @@ def check_api(ctx: Context) -> Result:
             return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
         return fail("api", f"Something on {where} answers {STATUS} with {code}, not the kiosk.",
                     "Another program uses the kiosk's port: stop it, or change api.port.")
-    token = ctx.environ.get("KIOSK_API_TOKEN") or ctx.config.api.token
+    token = configured_token(ctx)
     name = status.get("name", "?")
     if not token:
         return warning("api", f"The kiosk {name!r} answers on {where}, but no API token is configured, so the API is locked.",

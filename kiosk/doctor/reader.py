@@ -66,11 +66,12 @@ def _probe(ctx: Context, port: str) -> Result:
 
 
 def _from_running_kiosk(ctx: Context, port: str) -> Result:
-    from kiosk.doctor.network import _get
+    from kiosk.doctor.network import _get, configured_token
 
     import json
 
-    code, body = _get(ctx, "/api/v1/health")
+    # with the token, the reader's words are whole (a device path); without, as the public reads them
+    code, body = _get(ctx, "/api/v1/health", configured_token(ctx))
     check = None
     if code == 200:
         try:

@@ -423,6 +423,28 @@ def test_webhook_backlog(tmp_path):
     assert result.state is State.WARNING and "3 webhook deliveries" in result.sentence and "has not taken an event for 60 min" in result.sentence
 
 
+# -- the card reader, held by the running kiosk ------------------------------------------------------
+
+
+def test_the_running_kiosks_reader_is_asked_with_the_token_so_its_words_are_whole(tmp_path, monkeypatch):
+    from kiosk.doctor import network
+    from kiosk.doctor.reader import _from_running_kiosk
+
+    asked = []
+    port = "/home/kiosk/reader-pty"  # a path the public health says as ".../reader-pty"
+
+    def health(_ctx, path, token=""):
+        asked.append((path, token))
+        words = f"disconnected: could not open {port}" if token == "t" * 32 else "disconnected: could not open .../reader-pty"
+        return 200, json.dumps({"checks": {"reader": {"ok": False, "detail": words}}})
+
+    monkeypatch.setattr(network, "_get", health)
+    ctx = context(tmp_path, environ={"KIOSK_API_TOKEN": "t" * 32})
+    result = _from_running_kiosk(ctx, port)
+    assert asked == [("/api/v1/health", "t" * 32)]
+    assert result.state is State.FAIL and f"could not open {port}" in result.sentence
+
+
 # -- the runner ---------------------------------------------------------------------------------------
 
 
