@@ -89,6 +89,8 @@ async def _hello(client, trust: PeerTrust, base_url: str, at: str | None) -> tup
     nonce = trust.new_nonce()
     hello = json.dumps({"from": trust.mirror_id, "nonce": nonce}).encode()
     status, _, content = await _fetch(client, "POST", f"{base_url}{HELLO_PATH}", hello, {"Content-Type": "application/json"})
+    if status == 429:  # its limit on hellos per address (``hello_limit``): busy, not proof of anything
+        raise PeerError("is busy answering hellos from this address (HTTP 429)", unreachable=True)
     if status != 200:
         raise PeerError(f"refused to say hello (HTTP {status})", untrusted=True)
     try:

@@ -112,6 +112,19 @@ def test_a_hello_tells_another_secret_apart_from_a_device_that_is_no_mirror():
     assert caught.value.untrusted and not caught.value.wrong_secret
 
 
+def test_a_mirror_busy_with_hellos_is_still_a_mirror_of_the_store():
+    """Its limit on hellos per address (429) says nothing of the secret: the mirror stays proven and is
+    asked again soon, never called "not a mirror of this store" and left alone for minutes."""
+    book = PeerBook()
+    book.proved("10.0.0.2:8001", "mirror-b")
+    with pytest.raises(PeerError) as caught:
+        _say_hello(_peer(OURS, status=429))
+    assert not caught.value.untrusted and not caught.value.wrong_secret
+    problem = book.failed_with("10.0.0.2:8001", caught.value)
+    assert "not a mirror" not in problem and "busy" in problem, problem
+    assert book.is_proven("10.0.0.2:8001") and book.proven_as("10.0.0.2:8001") == "mirror-b"
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
