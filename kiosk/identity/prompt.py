@@ -20,7 +20,7 @@ ASK_AGAIN = "The question changed a moment ago. Please read it again and answer.
 KEPT = "Thank you. Your looks from this visit are kept."
 NOT_KEPT = "Understood. Nothing is kept after you leave."
 # A card tapped after a no asks again (``ConsentDesk.card_tapped``); without a reader the no stands.
-TAP_AGAIN = " Changed your mind? Tap your card again."
+TAP_AGAIN = " Changed your mind? Tap your card."
 NOT_KEPT_TAP_AGAIN = NOT_KEPT + TAP_AGAIN
 # Keep (or Record's offer) after a no, with no card tapped since: the no stands, and is said so.
 STILL_NO = "You chose not to keep looks in this visit."

@@ -261,7 +261,7 @@ def test_the_question_on_screen_follows_the_card_reader(library, directory):
 
 @pytest.mark.parametrize("state, reason, told", [
     ("connected", "PN532 firmware 1.6 on /dev/pts/3",
-     "Understood. Nothing is kept after you leave. Changed your mind? Tap your card again."),
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap your card."),
     # No card to tap: the no stands for the visit, and the words promise no tap.
     ("unavailable", "card reader /dev/pts/3 disconnected", "Understood. Nothing is kept after you leave."),
 ])
@@ -278,7 +278,7 @@ def test_the_words_after_a_no_offer_a_card_tap_only_while_the_reader_works(libra
     # Keep pressed after the no, no card since: the no stands, and the screen says a tap asks again.
     assert not service.ask_consent("s1")
     assert service.still_no() == ("You chose not to keep looks in this visit."
-                                  + (" Changed your mind? Tap your card again." if state == "connected" else ""))
+                                  + (" Changed your mind? Tap your card." if state == "connected" else ""))
     if state == "connected":  # what the words promise: her card, tapped, asks again
         reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
         assert events[-1].next_step == STEP_CONSENT
