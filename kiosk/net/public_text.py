@@ -10,7 +10,9 @@ stays in the log, in the health a signed-in caller reads, and in ``kiosk doctor`
 What goes, in this order (each rule works on what the one before left):
 
 - a URL keeps its scheme only, "https://a host": no user, host, port, path or query;
-- an absolute file path under the system's folders keeps its file name, ".../net.db"
+- a query string left without its URL ("Max retries exceeded with url: /hook?token=..."), from
+  its "?" on, reads "?...": a key in a query is the commonest secret in a request's error;
+- an absolute file path under the system's folders, or under a home ("~/looks/x.mp4"), keeps its file name, ".../net.db"
   (device paths, "/dev/video0", and the appliance's own folders, "/etc/smartmirror/...",
   stay: they are the mirror's own, in its docs, and store IT needs them; API routes,
   "GET /looks/{id}", are no files);
@@ -34,9 +36,13 @@ SOME_HOST = "a host"
 
 #: scheme://anything up to a space or a quote; the authority may be an IPv6 literal in brackets.
 _URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,15})://(?!a host\b)(?:\[[^\]\s]*\]|[^\s'\"<>\[\]{}|\\^`])*")
-#: A path from the root through one of the system's folders, to a space, a quote or a bracket.
+#: "?name=value", and whatever follows it up to a space or a quote: a query without its URL.
+_QUERY = re.compile(r"\?(?!\.\.\.)[^\s'\"<>?]*=[^\s'\"<>]*")
+#: A path from the root through one of the system's folders, or from a home ("~/", "~alice/"),
+#: to a space, a quote or a bracket.
 _PATH = re.compile(
-    r"(?<![\w.~/:-])/(?:home|root|var|srv|opt|etc|tmp|run|media|mnt|usr|boot|lib|snap|proc|sys)/[^\s'\"()<>,;]*"
+    r"(?<![\w.~/:-])(?:/(?:home|root|var|srv|opt|etc|tmp|run|media|mnt|usr|boot|lib|snap|proc|sys|data)/|~[\w.-]*/)"
+    r"[^\s'\"()<>,;]*"
 )
 #: The appliance's own folders, written in its docs and in its remedies ("copy ... over
 #: /etc/smartmirror/store-secret"): a path under them tells nobody anything new, and stays.
@@ -87,6 +93,7 @@ def public_text(text: str, hosts: Iterable[str] = ()) -> str:
         return SOME_HOST if host in known or suffix in PRIVATE_SUFFIXES or suffix in PUBLIC_SUFFIXES else match.group()
 
     text = _URL.sub(url, text)
+    text = _QUERY.sub(lambda m: "?..." + m.group()[len(m.group().rstrip(_CLOSING)):], text)
     text = _PATH.sub(path, text)
     if known:  # a service host outside the suffixes above ("crm.acme-retail"), with or without its port
         pattern = "|".join(re.escape(h) for h in sorted(known, key=len, reverse=True))

@@ -21,6 +21,11 @@ from kiosk.net.public_text import public_answer, public_text
         ("mail to it@store.lan, then hooks.example.com and smartmirror-0b8e2c5e5d0e.local.",
          "mail to it@a host, then a host and a host."),
         ("OpenCV version 4.8.0.74 and a call from 10.0.0.7", "OpenCV version 4.8.0.74 and a call from an address"),
+        # urllib3's words name the path and query without the URL: the key in the query goes.
+        ("Max retries exceeded with url: /hook?token=s3cret&x=1 (Caused by ...)",
+         "Max retries exceeded with url: /hook?... (Caused by ...)"),
+        ("POST a host/api/v1/events?key=s3cret.", "POST a host/api/v1/events?...."),
+        ("no room in ~/looks/x.mp4 nor ~pi/y.mp4 nor /data/mirror/net.db", "no room in .../x.mp4 nor .../y.mp4 nor .../net.db"),
     ],
 )
 def test_the_public_health_says_what_failed_but_not_where(line, public):
