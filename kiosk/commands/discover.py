@@ -219,10 +219,14 @@ class FleetFiles:
 
     def check(self) -> None:
         """Refuse a file whose folder does not exist, or a target file this command did not
-        write (rewriting it would drop what it holds), before listening for anything."""
+        write (rewriting it would drop what it holds), before listening for anything.
+
+        A missing folder or an unreadable file is a failure (status 1), not a wrong call: a
+        service started before its mount is there is restarted and finds it later.
+        """
         for path in (self._prometheus, self._inventory):
             if path is not None and not path.resolve().parent.is_dir():
-                raise UsageError(f"cannot write {path}: the folder {path.resolve().parent} does not exist")
+                raise KioskError(f"cannot write {path}: the folder {path.resolve().parent} does not exist")
             if path is not None and path.is_dir():
                 raise UsageError(f"cannot write {path}: it is a folder")
         if self._prometheus is not None and self._prometheus.exists():
@@ -272,7 +276,7 @@ def _read_targets(path: Path) -> dict:
     except UnicodeDecodeError:
         text = None
     except OSError as exc:
-        raise UsageError(f"cannot read {path} ({exc.strerror or exc})") from None
+        raise KioskError(f"cannot read {path} ({exc.strerror or exc})") from None  # EIO, permissions: a failure
     try:
         if text is None:
             raise ValueError("it is not UTF-8 text")

@@ -174,6 +174,39 @@ def test_discover_refuses_a_folder_for_a_file(tmp_path, capsys, loopback_only):
     assert capsys.readouterr().err.strip() == f"kiosk: cannot write {folder}: it is a folder"
 
 
+def test_discover_fails_with_status_1_on_a_folder_not_there_yet(tmp_path, capsys, loopback_only):
+    # A mount not there yet at boot: a failure, which a service's Restart=on-failure retries
+    # (RestartPreventExitStatus=2 stops it only for a command line that cannot work).
+    from kiosk.cli import main
+
+    path = tmp_path / "not-mounted" / "mirrors.json"
+    assert main(["discover", "--once", "--unverified", "--prometheus", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"kiosk: cannot write {path}: the folder {path.parent} does not exist"
+    )
+
+
+def test_discover_fails_with_status_1_on_a_target_file_it_cannot_read(tmp_path, capsys, loopback_only, monkeypatch):
+    # Permission denied or an I/O error on the file: a failure (1), the file left as it is.
+    from pathlib import Path
+
+    from kiosk.cli import main
+
+    path = tmp_path / "mirrors.json"
+    path.write_text("[]")
+    real = Path.read_text
+
+    def unreadable(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", unreadable)
+    assert main(["discover", "--once", "--unverified", "--prometheus", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == f"kiosk: cannot read {path} (Permission denied)"
+    assert real(path) == "[]"
+
+
 def test_a_device_left_out_is_described_the_same_way_while_it_waits():
     # kiosk discover says each device left out once while it stays out: the words must not carry
     # the back-off's countdown, which changes every pass.
