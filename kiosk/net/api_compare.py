@@ -11,7 +11,8 @@ only comparisons whose looks are all consented, as it sees consented looks only.
 deleted with any of their looks (and so by forget-me) and when consent to one of their looks is
 withdrawn (``Library.set_session_consent``); ``DELETE`` removes one and revokes its links.
 A console sign-in asking again (a reload of its page while it waits for a code) gets the comparison,
-and the link, it got before while they are still good (``kiosk.net.asked``), not a second one.
+and the link, it got before while they are still good (``kiosk.net.asked``), not a second one:
+answered 200, where a new one is 202 (comparison) or 201 (link).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from kiosk.net.shares import share_id
 
 router = APIRouter(tags=["comparisons"])
 
+AGAIN = {200: {"description": "A console sign-in asked again: what it was given before, handed back (nothing new made)."}}
 BUSY = {429: {"description": "Too many comparisons are waiting to be rendered; retry later."}}
 NOT_READY = {409: {"description": "The comparison is not rendered (yet, or it failed)."}}
 UNAVAILABLE = {503: {"description": "This mirror does not render comparisons (or has no look library)."}}
@@ -178,10 +180,11 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
     "/comparisons",
     response_model=ComparisonOut,
     status_code=202,
-    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **BUSY, **UNAVAILABLE},
+    responses={**AGAIN, **UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **BUSY, **UNAVAILABLE},
     summary="Render a side-by-side comparison of 2–4 consented looks (in the background)",
 )
-async def create_comparison(body: ComparisonIn, request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonOut:
+async def create_comparison(body: ComparisonIn, request: Request, response: Response,
+                            ctx: NetContext = Depends(require_token)) -> ComparisonOut:
     from kiosk.compare.errors import CompareError
     from kiosk.compare.jobs import QueueFull
     from kiosk.library import LookNotFound
@@ -216,6 +219,8 @@ async def create_comparison(body: ComparisonIn, request: Request, ctx: NetContex
         raise HTTPException(404, "one of the looks to compare no longer exists") from None
     if new:
         ctx.emit("comparison_requested", {"comparison_id": comparison.id, "look_ids": list(comparison.look_ids)})
+    else:
+        response.status_code = 200  # handed back, not queued again
     return comparison_out(comparison)
 
 
@@ -264,10 +269,11 @@ def get_comparison_video(comparison_id: str, ctx: NetContext = Depends(require_t
     "/comparisons/{comparison_id}/share",
     response_model=ComparisonShareOut,
     status_code=201,
-    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **NOT_READY},
+    responses={**AGAIN, **UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN, **NOT_READY},
     summary="Make a share link (and QR code) for a rendered comparison of consented looks",
 )
-def share_comparison(comparison_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> ComparisonShareOut:
+def share_comparison(comparison_id: str, request: Request, response: Response,
+                     ctx: NetContext = Depends(require_token)) -> ComparisonShareOut:
     comparison = ready_comparison(ctx, comparison_id)
     base = share_base(ctx, request)  # never the request's Host header
     if base is None:
@@ -281,6 +287,8 @@ def share_comparison(comparison_id: str, request: Request, ctx: NetContext = Dep
     if new:  # the URL reaches the screen and live clients; the outbox gets share_id, never the token
         ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "share_id": share_id(out.token),
                                        "expires_at": out.expires_at})
+    else:
+        response.status_code = 200  # the link it got before, not a new one
     return ComparisonShareOut(comparison_id=comparison.id, **out.model_dump(exclude={"look_id"}))
 
 
