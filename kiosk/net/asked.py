@@ -11,10 +11,13 @@ old link back).
 
 Kept in memory only, as the sign-ins are (a restart ends both), and only for sign-ins: the
 store's own token (``session`` None) is a script's, which gets a new one each time, as before.
-A link's token lives here, never in the database (which keeps only its SHA-256). The book is
-bounded: past ``MAX_ENTRIES`` the oldest answer is forgotten (asking again then makes a new one).
-Any thread: the HTTP handlers run in a thread pool; one lock makes "look up, else make" one step,
-so two requests of the same sign-in at once (a reload racing the request it cut off) get one.
+A link's token lives here, never in the database (which keeps only its SHA-256), and goes when
+its sign-in ends (``end``: sign-out, expiry, the oldest dropped). The book is bounded: past
+``MAX_ENTRIES`` the oldest answer is forgotten (asking again then makes a new one).
+Any thread: the HTTP handlers run in a thread pool. Each sign-in's requests take turns on a lock
+of their own, which makes "look up, else make" one step, so two requests of the same sign-in at
+once (a reload racing the request it cut off) get one; another sign-in's requests do not wait on
+that database work. One short lock guards the book itself and is never held while anything is made.
 """
 
 from __future__ import annotations
@@ -30,13 +33,23 @@ MAX_ENTRIES = 1000
 T = TypeVar("T")
 
 
+class _Asking:
+    """One sign-in's requests in the book now: they take turns on ``lock``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0  # requests holding or waiting for ``lock``; at 0 this goes
+        self.ended = False  # the sign-in ended meanwhile: what is being made is not kept
+
+
 class AskedBook:
     """The last answer per (sign-in, what was asked for)."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._max = max_entries
         self._answers: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
-        self._lock = threading.Lock()
+        self._asking: dict[str, _Asking] = {}  # the sign-ins with a request in ``once`` now
+        self._lock = threading.Lock()  # guards the two dicts above, never held while making
 
     def once(self, session: str | None, asked: Hashable, still: Callable[[T], bool], make: Callable[[], T]) -> tuple[T, bool]:
         """(the answer ``session`` got for ``asked`` if ``still`` good, else a new one from ``make``, whether it is new)."""
@@ -44,17 +57,39 @@ class AskedBook:
             return make(), True
         key = (session, asked)
         with self._lock:
-            kept = self._answers.get(key)
-            if kept is not None and still(kept):
-                self._answers.move_to_end(key)
-                return kept, False
-            self._answers.pop(key, None)  # no longer good: forgotten even if make() raises
-            made = make()
-            self._answers[key] = made
-            self._answers.move_to_end(key)
-            while len(self._answers) > self._max:
-                self._answers.popitem(last=False)
-            return made, True
+            asking = self._asking.setdefault(session, _Asking())
+            asking.users += 1
+        try:
+            with asking.lock:  # this sign-in's requests one at a time; other sign-ins go on
+                with self._lock:
+                    kept = self._answers.get(key)
+                if kept is not None and still(kept):
+                    with self._lock:
+                        if key in self._answers:
+                            self._answers.move_to_end(key)
+                    return kept, False
+                with self._lock:
+                    self._answers.pop(key, None)  # no longer good: forgotten even if make() raises
+                made = make()
+                with self._lock:
+                    if not asking.ended:
+                        self._answers[key] = made
+                        while len(self._answers) > self._max:
+                            self._answers.popitem(last=False)
+                return made, True
+        finally:
+            with self._lock:
+                asking.users -= 1
+                if asking.users == 0:
+                    del self._asking[session]
+
+    def end(self, session: str) -> None:
+        """Forget every answer ``session`` got (its sign-in ended), and any it is being made now."""
+        with self._lock:
+            for key in [key for key in self._answers if key[0] == session]:
+                del self._answers[key]
+            if session in self._asking:
+                self._asking[session].ended = True
 
     def __len__(self) -> int:
         with self._lock:

@@ -26,6 +26,7 @@ from kiosk import __version__
 from kiosk.config import Config
 from kiosk.errors import NetServiceError
 from kiosk.net.announce import Announcement, Announcer
+from kiosk.net.asked import AskedBook
 from kiosk.net.assist import AssistKind, AssistQueue
 from kiosk.net.auth import Auth, api_token
 from kiosk.net.context import LookSource, NetContext
@@ -128,11 +129,18 @@ class NetService:
                 api.txt_interval_s,
             )
         stream = EventStream()
+        asked = AskedBook()
         self._pin_reports = PinReports(self._directory, peers)
         self._hellos = HelloRounds(self._directory, peers)
-        # a session that ends closes its event streams; a wrong PIN is reported to the other mirrors,
-        # and the store-wide counts are kept in the data folder so that a restart does not reset them
-        auth = Auth(token, api.pin, on_end=stream.end, on_wrong_pin=self._pin_reports.wrong_pin,
+
+        def ended(key: str) -> None:
+            stream.end(key)
+            asked.end(key)
+
+        # a session that ends closes its event streams and forgets what it was given (its links' tokens);
+        # a wrong PIN is reported to the other mirrors, and the store-wide counts are kept in the data
+        # folder so that a restart does not reset them
+        auth = Auth(token, api.pin, on_end=ended, on_wrong_pin=self._pin_reports.wrong_pin,
                     pin_counts=PinCountFile(Path(self.parts.data_dir) / PIN_COUNTS_FILENAME))
         auth.restore_pin_counts()
         self.ctx = NetContext(
@@ -156,6 +164,7 @@ class NetService:
             announcer=self._announcer,
             port=sock.getsockname()[1],
             comparisons=self.parts.comparisons,
+            asked=asked,
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")

@@ -93,3 +93,57 @@ def test_two_requests_at_once_get_one_answer():
     first.join(5)
     second.join(5)
     assert len(answers) == 2 and answers[0] is answers[1]
+
+
+def test_a_sign_in_that_ended_leaves_nothing_in_the_book():
+    # its entries hold raw share tokens: they go with the sign-in, not when 1000 newer ones push them out
+    book, make = AskedBook(), Maker()
+    book.once("a", "x", always, make)
+    book.once("a", "y", always, make)
+    book.once("b", "x", always, make)
+    book.end("a")
+    assert len(book) == 1
+    assert book.once("b", "x", always, make) == (3, False), "another sign-in keeps its own"
+    book.end("nobody")  # a sign-in that asked for nothing
+    assert len(book) == 1
+
+
+def test_an_answer_made_while_its_sign_in_ends_is_not_kept():
+    book, answers = AskedBook(), []
+    inside, go = threading.Event(), threading.Event()
+
+    def slow():
+        inside.set()
+        go.wait(5)
+        return "link"
+
+    asking = threading.Thread(target=lambda: answers.append(book.once("a", "x", always, slow)))
+    asking.start()
+    assert inside.wait(5)
+    book.end("a")  # signed out while the link was being made
+    go.set()
+    asking.join(5)
+    assert answers == [("link", True)] and len(book) == 0
+
+
+def test_a_sign_in_waits_for_no_other_sign_ins_database_work():
+    book, make = AskedBook(), Maker()
+    inside, go = threading.Event(), threading.Event()
+
+    def slow():
+        inside.set()
+        go.wait(10)
+        return 0
+
+    stalled = threading.Thread(target=book.once, args=("a", "x", always, slow))
+    stalled.start()
+    assert inside.wait(5)
+    answers = []
+    other = threading.Thread(target=lambda: answers.append(book.once("b", "x", always, make)))
+    other.start()
+    other.join(5)
+    done = not other.is_alive()
+    go.set()
+    stalled.join(5)
+    other.join(5)
+    assert done and answers == [(1, True)], "a slow database for one console stalled another"

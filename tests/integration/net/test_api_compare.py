@@ -45,8 +45,11 @@ def add_look(lib: Library, name: str, folder: Path, tracked: bool = True) -> str
 
 
 @contextmanager
-def serving(tmp_path: Path):
-    """A network part over a library with the ``TRACKS`` looks and a renderer: (url, ids, library, jobs)."""
+def serving(tmp_path: Path, held: list | None = None):
+    """A network part over a library with the ``TRACKS`` looks and a renderer: (url, ids, library, jobs).
+
+    ``held``, when given, gets the running ``NetService``, for a test that looks inside it.
+    """
     from kiosk.net.service import NetParts, NetService
 
     root = tmp_path / "library"
@@ -56,6 +59,8 @@ def serving(tmp_path: Path):
     jobs.start()
     service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
     service.start()
+    if held is not None:
+        held.append(service)
     try:
         yield service.url, ids, library, jobs
     finally:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.integration.faults.waiting import wait_for
+
 from .conftest import PIN
 from .test_api_compare import API, AUTH, serving, wait_state
 
@@ -96,3 +98,28 @@ def test_a_forgotten_customer_gets_no_old_comparison_back(mirror):
         assert console.post(f"{API}/comparisons/{comparison}/share").status_code == 404
         assert console.post(f"{API}/comparisons", json=looks).status_code == 404
         assert httpx.get(link["url"]).status_code == 410
+
+
+def test_a_sign_in_that_ends_leaves_nothing_it_was_given_on_the_mirror(tmp_path, monkeypatch):
+    # What a sign-in was given (a link's token among it) goes when it signs out or expires, not
+    # when a thousand newer answers push it out; another sign-in keeps its own.
+    import kiosk.net.auth
+
+    held = []
+    with serving(tmp_path, held) as (url, ids, _, _):
+        book = held[0].ctx.asked
+        looks = {"look_ids": [ids["cw"], ids["ccw"]]}
+        with signed_in(url) as staying, signed_in(url) as leaving:
+            assert staying.post(f"{API}/comparisons", json=looks).status_code == 202
+            assert leaving.post(f"{API}/comparisons", json=looks).status_code == 202
+            assert len(book) == 2
+            assert leaving.post("/console/api/sign-out").status_code == 204
+            assert len(book) == 1
+
+            monkeypatch.setattr(kiosk.net.auth, "SESSION_S", 5)  # a shift in five seconds
+            with signed_in(url) as expiring:
+                assert expiring.post(f"{API}/comparisons", json=looks).status_code == 202
+                assert len(book) == 2
+                wait_for(lambda: expiring.get(f"{API}/comparisons").status_code == 401, 15, "the sign-in never expired")
+            assert len(book) == 1
+            assert staying.post(f"{API}/comparisons", json=looks).status_code == 200, "the one still signed in keeps its own"
