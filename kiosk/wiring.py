@@ -70,7 +70,7 @@ def build_parts(config: Config, switches: Switches) -> Parts:
     bus, hub, painted = EventBus(), FrameHub(), RateMeter()
     capture = build_capture(config, hub, bus, switches.source) if switches.camera else _no_camera()
     keeps_looks = switches.record or switches.library or switches.network
-    library = build_library(config, switches.library_dir) if keeps_looks else NoLibrary()
+    library = build_library(config, switches.library_dir, network=switches.network) if keeps_looks else NoLibrary()
     identity = NoIdentity()
     studio = _no_studio()
     if switches.record:
@@ -191,28 +191,31 @@ def build_capture(config: Config, hub: FrameHub, bus: EventBus, spec_text: str |
     return Capture(camera, str(spec), hub, bus)
 
 
-def build_library(config: Config, override: str | None = None):
-    """The look library of ``--library`` or ``library.data_dir`` (opened when the kiosk starts)."""
+def build_library(config: Config, override: str | None = None, network: bool = False):
+    """The look library of ``--library`` or ``library.data_dir`` (opened when the kiosk starts);
+    ``network``: the network part runs beside it (its database, with the mirror id, goes in the folder)."""
     from kiosk.library import Library
     from kiosk.paths import data_dir
 
-    return Library(data_dir(config, override), on_new=lambda folder: warn_new_library(config, folder))
+    return Library(data_dir(config, override), on_new=lambda folder: warn_new_library(config, folder, network))
 
 
-def warn_new_library(config: Config, folder) -> None:
+def warn_new_library(config: Config, folder, network: bool = False) -> None:
     """Say that the kiosk started a new, empty library in ``folder`` (a mistyped folder loses every look from view).
 
     The mirror still comes up; the line tells store IT why the looks are gone and, when the store
-    secret lives in that folder, that the mirror no longer matches the store's other mirrors. Its id
-    is kept in the folder's network database (made after the library opens) unless ``api.mirror_id``
-    names one: a new id makes it a new mirror to the fleet (kiosk discover's files, the console).
+    secret lives in that folder, that the mirror no longer matches the store's other mirrors. With
+    the network part on (``network``), its id is kept in the folder's network database (made after
+    the library opens) unless ``api.mirror_id`` names one: a new id makes it a new mirror to the
+    fleet (kiosk discover's files, the console). With it off (``kiosk run --no-network``) no
+    database and no id are made, so none is said.
     """
     from kiosk.net.db import FILENAME
     from kiosk.net.trust import secret_path
 
     secret = secret_path(config, folder)
     new = ["a new store secret"] if secret is not None and secret.is_relative_to(folder) and not secret.exists() else []
-    if not config.api.mirror_id and not (folder / FILENAME).exists():
+    if network and not config.api.mirror_id and not (folder / FILENAME).exists():
         new.append("a new mirror id, so the fleet sees this mirror as a new one")
     _log.warning("no look library was in %s; started a new, empty one there%s. If you meant another folder, stop the "
                  "mirror and check --library / library.data_dir", folder, f" with {' and '.join(new)}" if new else "")

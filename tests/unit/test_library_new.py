@@ -2,7 +2,8 @@
 
 ``kiosk serve --library /var/lib/smartmirror/librray`` (or a mistyped ``library.data_dir``) starts
 a new, empty library there, with a new store secret when the secret lives in the data folder and
-a new mirror id unless ``api.mirror_id`` names one; store IT must hear why the looks are gone. A first start in the empty folder that provisioning
+a new mirror id unless ``api.mirror_id`` names one (only with the network part on: ``kiosk run
+--no-network`` makes no id); store IT must hear why the looks are gone. A first start in the empty folder that provisioning
 made, and every later start, stays quiet.
 """
 
@@ -14,7 +15,7 @@ import pytest
 
 from kiosk.config import Config
 from kiosk.library import Library
-from kiosk.wiring import build_library
+from kiosk.wiring import Switches, build_library, build_parts
 from tests.unit.test_library_looks import add
 
 HINT = "If you meant another folder, stop the mirror and check --library / library.data_dir"
@@ -22,10 +23,10 @@ NEW_ID = "a new mirror id, so the fleet sees this mirror as a new one"
 
 
 def started(folder, caplog, config: Config | None = None) -> list[str]:
-    """The kiosk's warnings while its library opens on ``folder`` (as ``kiosk run``/``serve`` build it)."""
+    """The kiosk's warnings while its library opens on ``folder`` (as ``kiosk run``/``serve`` build it, network on)."""
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="kiosk.wiring"):
-        library = build_library(config or Config(), str(folder))
+        library = build_library(config or Config(), str(folder), network=True)
         library.open()
         library.close()
     return [r.getMessage() for r in caplog.records if r.name == "kiosk.wiring"]
@@ -100,3 +101,18 @@ def test_a_folder_holding_only_customers_imported_before_the_first_start_stays_q
     for name in (DB_NAME, "notes.txt"):
         (other / name).write_bytes(b"x")
     assert len(started(other, caplog, config)) == 1
+
+
+@pytest.mark.parametrize("network", [True, False], ids=["serve-or-run", "run-no-network"])
+def test_a_new_mirror_id_is_said_only_with_the_network_part_on(tmp_path, caplog, network):
+    """``kiosk run --no-network`` makes no network database, so no mirror id: the line does not claim one."""
+    folder = tmp_path / "smartmirror" / "librray"
+    # kiosk run's parts, less the camera and the analysis this test has no use for
+    parts = build_parts(Config(), Switches(camera=False, analysis=False, network=network, library_dir=str(folder)))
+    with caplog.at_level(logging.WARNING, logger="kiosk.wiring"):
+        parts.library.open()
+        parts.library.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "kiosk.wiring"]
+    said = "with a new store secret and a new mirror id, so the fleet sees this mirror as a new one." if network \
+        else "with a new store secret."
+    assert lines == [f"no look library was in {folder}; started a new, empty one there {said} {HINT}"], lines
