@@ -138,6 +138,9 @@
     try { body = await resp.json(); } catch (_) { /* not JSON */ }
     if (!resp.ok) {
       $("sign-in-error").textContent = body.message || `Sign-in failed (HTTP ${resp.status}). Try again.`;
+      // A wrong PIN: the field is emptied for the next try (its dots cannot be read to correct, only
+      // erased one by one); a busy mirror (429) keeps it, the same PIN is right once the wait is over.
+      if (resp.status === 401) { $("secret").value = ""; $("secret").focus(); }
       return;
     }
     $("secret").value = "";

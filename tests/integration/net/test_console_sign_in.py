@@ -60,6 +60,7 @@ def test_a_wrong_pin_and_then_too_many_are_said_in_sentences(recorded_library, t
         assert wrong == ["That PIN or store token is not right. Check it, then try again."] * MAX_FAILURES, wrong
         refused = submit(chromium, "000000")  # this address used up its tries
         assert refused.startswith("Too many failed sign-ins; try again in "), refused
+        assert chromium.js("document.getElementById('secret').value") == "000000"  # a wait, not a wrong PIN: kept
         assert [s for s in [*wrong, refused] if not SENTENCE.match(s)] == []
     finally:
         stop_server(srv)
@@ -87,3 +88,16 @@ def test_an_expired_sign_in_says_so_on_the_sign_in_screen(recorded_library, tmp_
         assert said == "The mirror ended this sign-in early (it may have restarted); sign in again.", said
     finally:
         stop_server(srv)
+
+
+def test_a_wrong_pin_is_emptied_for_the_next_try(server, chromium):
+    chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=820, height=1180, deviceScaleFactor=1,
+                  mobile=False)
+    chromium.open(server.url + "/console")
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    assert submit(chromium, "000000") == "That PIN or store token is not right. Check it, then try again."
+    # six dots nobody can read: gone, and the field ready for the PIN, not six taps of the delete key first
+    assert chromium.js("[document.getElementById('secret').value, document.activeElement.id]") == ["", "secret"]
+    chromium.send("Input.insertText", session=True, text=PIN)
+    chromium.js("document.getElementById('sign-in').requestSubmit()")
+    chromium.wait(f"{SHOWN}('console-view')", timeout=10)
