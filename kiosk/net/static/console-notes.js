@@ -6,6 +6,7 @@ window.consoleNotes = (() => {
   const { LOST, api, el, showDialog } = window.consoleApi;
   const { $, bidi, notify, failed, changed } = window.consolePage;
   let noteLook = null;
+  const EMPTY = "Type a product or a note first.";
 
   // Whether a look's notes need a row of their own beside its poster (console.css: .look.noted): more
   // than one, or one longer than a few lines of a tile. One short note ("Wants it in navy, 38") fits
@@ -44,7 +45,7 @@ window.consoleNotes = (() => {
     const product = $("note-product").value.trim();
     const text = $("note-text").value.trim();
     if (!product && !text) {
-      $("note-error").textContent = "Type a product or a note first.";
+      $("note-error").textContent = EMPTY;
       return;
     }
     $("note-save").disabled = true;
@@ -62,6 +63,11 @@ window.consoleNotes = (() => {
         : `Could not save: ${err.message}`;
       $("note-save").disabled = false;
     }
+  });
+
+  // "Type a product or a note first." goes once something is typed: it no longer says what is wrong.
+  $("note-form").addEventListener("input", () => {
+    if ($("note-error").textContent === EMPTY) $("note-error").textContent = "";
   });
 
   $("note-cancel").addEventListener("click", () => $("note-dialog").close());

@@ -164,3 +164,19 @@ def test_a_look_with_one_short_note_keeps_the_width_of_a_tile(recorded_library, 
         assert abs(long_w - row) <= 1, f"long notes: a {long_w:.0f} px tile in a {row:.0f} px row"
     finally:
         stop_server(server)
+
+
+def test_the_empty_note_message_goes_once_something_is_typed(server, chromium):
+    open_console(chromium, server.url, 820, 1180, False)
+    look = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"]')"
+    chromium.wait(f"!!{look}", timeout=10)
+    chromium.js(f"{look}.querySelector('button.add-note').click()")
+    chromium.wait("document.getElementById('note-dialog').open")
+    chromium.js("document.getElementById('note-save').click()")  # nothing typed yet
+    error = "document.getElementById('note-error').textContent"
+    assert chromium.wait(error) == "Type a product or a note first."
+    # the associate types, as a keyboard does: the words no longer say what is wrong, so they go
+    chromium.js("document.getElementById('note-text').focus()")
+    chromium.send("Input.insertText", session=True, text="Wants it in navy")
+    chromium.wait(f"document.getElementById('note-text').value === 'Wants it in navy' && {error} === ''")
+    chromium.js("document.getElementById('note-dialog').close()")
