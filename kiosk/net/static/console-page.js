@@ -34,6 +34,13 @@ window.consolePage = (() => {
     return ["Room ", bidi(r)];
   }
 
+  // "Tue 8 Dec, 14:02": when a share link ends, the day in words (never "08/12/2026", which reads as
+  // August on an American tablet) and the time as the looks' times, without seconds.
+  function until(ts) {
+    return new Date(ts * 1000).toLocaleString([], { weekday: "short", day: "numeric", month: "short",
+                                                    hour: "numeric", minute: "2-digit" });
+  }
+
   // What went wrong with an associate's action, on the page (no alert box to dismiss first).
   function notify(message) {
     $("notice-text").textContent = message;
@@ -57,7 +64,7 @@ window.consolePage = (() => {
     $("qr-image").src = new URL(s.qr_svg_url).pathname;
     $("qr-link").href = s.url;
     $("qr-link").textContent = s.url;
-    $("qr-expiry").textContent = `Works until ${new Date(s.expires_at * 1000).toLocaleString()}`;
+    $("qr-expiry").textContent = `Works until ${until(s.expires_at)}`;
     window.consoleApi.showDialog($("qr-dialog"));
   }
 

@@ -224,3 +224,24 @@ def test_no_look_control_is_left_under_the_header_when_tabbing_back(server, chro
         press_shift_tab(chromium)
     assert seen == 9 * 4, f"Shift+Tab went back through {seen} look controls only"  # Play, Share, Note, Compare
     assert covered == [], covered
+
+
+def test_a_share_link_says_until_when_in_words_without_seconds(server, chromium):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    chromium.clock("America/New_York", "en-US")  # where "12/8/2026" is a December day that reads as August
+    sign_in(chromium, server.url, 820, 1180)
+    item = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"]')"
+    chromium.wait(f"!!{item}", timeout=10)
+    # the mirror's answer to the share, as the console got it
+    chromium.js("(() => { const f = window.fetch; window.fetch = async (...a) => { const r = await f(...a);"
+                " if (String(a[0]).endsWith('/share')) window.__share = await r.clone().json(); return r; }; })()")
+    chromium.js(f"{item}.querySelector('button.share').click()")
+    ends = chromium.wait("document.getElementById('qr-dialog').open && window.__share && window.__share.expires_at", timeout=15)
+    said = chromium.js("document.getElementById('qr-expiry').textContent")
+    at = datetime.fromtimestamp(ends, ZoneInfo("America/New_York"))
+    assert said.startswith("Works until "), said
+    for part in (at.strftime("%a"), at.strftime("%b"), str(at.day), f"{at.hour % 12 or 12}:{at.minute:02d}"):
+        assert part in said, f"{part!r} not in {said!r}"
+    assert "/" not in said and f":{at.second:02d}" not in said.replace(f"{at.hour % 12 or 12}:{at.minute:02d}", ""), said
