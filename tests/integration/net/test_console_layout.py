@@ -127,3 +127,20 @@ def test_mirrors_are_listed_by_room_then_name_whenever_they_were_found(recorded_
         (tmp_path / "console-mirrors-by-room.png").write_bytes(screenshot(chromium))
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize("width, height", [(360, 740), (390, 844)])
+def test_on_a_phone_an_answered_request_keeps_most_of_its_row(server, chromium, tmp_path, width, height):
+    from .test_console_touch import sign_in_on_phone
+
+    req = httpx.post(f"{server.url}{API}/assist", headers=server.auth,
+                     json={"kind": "size", "detail": "jeans 32/34, one size smaller"}).json()
+    httpx.post(f"{server.url}{API}/assist/{req['id']}/ack", headers=server.auth, json={"by": "associate"})
+    sign_in_on_phone(chromium, server.url, width, height)
+    item = f"document.querySelector('#queue li.done[data-id=\"{req['id']}\"]')"
+    chromium.wait(f"!!{item}", timeout=10)
+    what, who = chromium.js(f"[{item}.querySelector('.what'), {item}.querySelector(':scope > .hint')]"
+                            ".map(e => e.getBoundingClientRect().width)")
+    assert chromium.js(f"{item}.querySelector(':scope > .hint').textContent") == "An associate is on the way"
+    assert what >= who, f"the request gets {what:.0f} px of a {width} px phone, who answered it {who:.0f} px"
+    (tmp_path / f"console-answered-{width}.png").write_bytes(screenshot(chromium))
