@@ -57,6 +57,8 @@ MAKING = "Making your comparison video… the code to scan appears here when it 
 # A look stored without a body-angle track (or analysed without finding one), in a shopper's words:
 # short enough for a pane's foot. The console says it its own way (the API's ``unaligned_reason``).
 NO_TRACK = "Plays from the start: not lined up by its turn"
+# Share before the looks are kept brings the consent question: this says why, above it.
+SHARE_KEEPS_FIRST = "To take this comparison home, the mirror must keep your looks first."
 
 
 class _Unplayable(Exception):
@@ -213,7 +215,9 @@ class Comparing:
         meaning = share_meaning(found, found and all(look.consented for look in looks))
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
             self._share_after_consent = True
-            if not self._parts.identity.ask_consent(session_id):
+            if self._parts.identity.ask_consent(session_id):
+                self._notice(SHARE_KEEPS_FIRST)
+            else:
                 self._share_after_consent = False
                 self._notice("Comparisons can only be shared when you agree to keep your looks.")
             return

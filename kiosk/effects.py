@@ -32,6 +32,9 @@ from kiosk.words import count
 _log = logging.getLogger(__name__)
 
 STORAGE_FULL = "The mirror cannot record right now because its storage is full. Please ask a store associate."
+# Share on a look not kept yet brings the consent question: this says why, above it (a shopper who
+# asked for a QR code otherwise meets "Keep your looks?" without a word on how the two connect).
+SHARE_KEEPS_FIRST = "To take this look home, the mirror must keep it first."
 
 
 class Effects:
@@ -217,7 +220,9 @@ class Effects:
         meaning = share_meaning(look is not None, look is not None and look.consented)
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
             self._share_after_consent = look_id
-            if not self._parts.identity.ask_consent(session_id):
+            if self._parts.identity.ask_consent(session_id):
+                self._notice(SHARE_KEEPS_FIRST, "studio")
+            else:
                 self._share_after_consent = None
                 self._notice("Looks can only be shared when you agree to keep them.", "studio")
             return

@@ -1,4 +1,5 @@
-"""On the real mirror window: keep a look (consent), share it, and scan the QR code it shows."""
+"""On the real mirror window: keep a look (consent), share it, and scan the QR code it shows.
+Share on a look not kept yet asks the consent question first, and the screen says why above it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import httpx
 import numpy as np
 import pytest
 
+from kiosk.effects import SHARE_KEEPS_FIRST
 from tests.integration.test_mirror_window import MirrorWindow, markers_visible
-from tests.screen import choice_buttons, grow, read_qr, round_buttons_down
+from tests.screen import choice_buttons, grow, read_qr, round_buttons_down, type_lines
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -90,6 +92,11 @@ def keep_share_and_scan(display: str, tmp_path, width: int, height: int, record:
         replay = win.wait_for(lambda im: find_share(im) is not None, "the replay of the new look", timeout=60)
         win.touch(*find_share(replay))  # not kept yet: the consent question comes first
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question with two answers")
+        # ...and why, in white above the card (the replay's heading there is dimmed by the shading):
+        # she asked for a code and is asked to keep her looks.
+        win.wait_until(lambda: f"shown to the shopper: {SHARE_KEEPS_FIRST}" in win.log.read_text(), "the words on why")
+        win.wait_for(lambda im: len(choice_buttons(im)) == 2 and type_lines(im[:height // 5]),
+                     "the words on why above the question")
         yes_y = choice_buttons(dialog)[0]
         win.touch(width // 2, yes_y)
         # After the yes, the QR code appears by itself; decode it from the screen like a phone would.

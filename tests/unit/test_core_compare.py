@@ -21,6 +21,7 @@ from kiosk.compare.events import (
     ComparisonClosed,
     ComparisonOpened,
 )
+from kiosk.comparing import SHARE_KEEPS_FIRST
 from kiosk.config import Config
 from kiosk.core import KioskCore
 from kiosk.errors import KioskError
@@ -162,8 +163,9 @@ def test_pick_open_turn_share_consent_qr(kiosk, clips):
     assert core.flush()
     assert [e.delta_deg for e in of(events, CompareTurn)] == [45.0, -45.0]
 
-    core.share_comparison()  # the looks are not kept yet: the consent question first
+    core.share_comparison()  # the looks are not kept yet: the consent question first, saying why
     assert wait_for(lambda: of(events, ConsentAsked))
+    assert wait_for(lambda: SHARE_KEEPS_FIRST in [n.text for n in of(events, Notice) if n.topic == "compare"])
     assert kiosk.jobs.submitted == []
     core.answer_consent(True)
     assert wait_for(lambda: kiosk.jobs.submitted == [[second, first]])

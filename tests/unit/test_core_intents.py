@@ -5,6 +5,7 @@ import time
 import pytest
 
 from kiosk.config import Config
+from kiosk.effects import SHARE_KEEPS_FIRST
 from kiosk.events import CoreFault, Notice, SessionStateChanged, TrayChanged, TrayStep
 from kiosk.identity.prompt import NOT_KEPT, ConsentAsked, ConsentPromptClosed
 from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
@@ -218,12 +219,14 @@ def test_sharing_without_a_network_says_so(core):
     assert wait_for(lambda: any("network service" in n.text for n in of(events, Notice)))
 
 
-def test_sharing_an_unconsented_look_asks_first(core):
+def test_sharing_an_unconsented_look_asks_first_and_says_why(core):
     core, events = core
     core.touch()
     look = recorded(core, events)
     core.share(look.look_id)
     assert wait_for(lambda: of(events, ConsentAsked))
+    # She asked for a QR code and meets "Keep your looks?": the screen says how the two connect.
+    assert wait_for(lambda: [(n.text, n.topic) for n in of(events, Notice)] == [(SHARE_KEEPS_FIRST, "studio")])
 
 
 def test_a_fault_in_one_intent_is_reported_and_the_core_carries_on(core, monkeypatch):
