@@ -129,7 +129,8 @@ def test_health_says_the_directory_waits_for_a_network_address(monkeypatch, tmp_
             ctx = NetContext(config=Config(), mirror_id="m-1", auth=Auth("t"), shares=ShareStore(db, 60),
                              assist=AssistQueue(db), outbox=Outbox(db, None, {}), stream=EventStream(),
                              directory=directory, data_dir=tmp_path)
-            return get_health(SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(trust=None))), ctx)
+            request = SimpleNamespace(headers={}, client=None, app=SimpleNamespace(state=SimpleNamespace(trust=None)))
+            return get_health(request, ctx)  # no token: the public answer
         finally:
             await directory.async_stop()
 
