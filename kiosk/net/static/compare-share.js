@@ -41,11 +41,12 @@ window.compareShare = (() => {
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-  // When each look on the console's list was recorded (console-looks.js says, "console:looks"): the
-  // mirror's reason for a failed video names a look by its id, or its file's path; an associate knows it by its time.
-  const recorded = new Map();
+  // What each look on the console's list is called, its time (console-looks.js says, "console:looks"): the
+  // mirror's reason for a failed video names a look by its id, or its file's path; an associate knows it by
+  // its time, as the list and the compare panes say it ("14:02", or "14:02:37" beside another of that minute).
+  const called = new Map();
   document.addEventListener("console:looks", (event) => {
-    for (const look of event.detail.looks) recorded.set(look.id, look.created);
+    for (const [id, name] of event.detail.names) called.set(id, name);
   });
 
   // The mirror's reason, with every look it names (by id, or by a path to one of its files) said as
@@ -56,7 +57,7 @@ window.compareShare = (() => {
     if (/^rendering failed \(\w+\)$/.test(error)) return "the mirror ran into a problem; try again, and tell IT if it happens again";
     const named = (id) => {
       if (id === comparisonId) return "the comparison video";
-      return recorded.has(id) ? `the look recorded at ${window.consolePage.clock(recorded.get(id))}` : "a look";
+      return called.has(id) ? `the look recorded at ${called.get(id)}` : "a look";
     };
     return error.replace(/(?:\S*\/\.?)?([A-Za-z0-9_][A-Za-z0-9_-]{20,})(?:\.[\w.]+)?/g, (_, id) => named(id));
   }
@@ -142,7 +143,7 @@ window.compareShare = (() => {
   // Which looks a code shown without its comparison on the screen is the video of: "The comparison you
   // asked for earlier: the looks recorded at 14:02 and 14:05.", each by its time, as the panes say it.
   function earlier(looks) {
-    const times = (looks || []).map((id) => (recorded.has(id) ? window.consolePage.clock(recorded.get(id)) : ""));
+    const times = (looks || []).map((id) => called.get(id) || "");
     if (!times.length || times.some((t) => !t)) return "The comparison you asked for earlier.";
     const listed = times.length > 1 ? `${times.slice(0, -1).join(", ")} and ${times.at(-1)}` : times[0];
     return `The comparison you asked for earlier: the looks recorded at ${listed}.`;

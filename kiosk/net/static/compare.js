@@ -14,11 +14,13 @@
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
+  let names = new Map();  // what each listed look is called (console-looks.js's lookNames): the panes say it too
   let openings = 0;  // the dialog's data-opening: which opening of it compare-share.js's wait was asked from
 
   // -- picking looks (on the console's list) --------------------------------------------------
 
   function onLooks(event) {
+    names = event.detail.names;
     const shown = new Set(event.detail.looks.map((look) => look.id));
     for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
     // A look no longer shared (consent withdrawn, forgotten, deleted) leaves an open comparison too:
@@ -26,6 +28,8 @@
     // merely grew older than the list's window stays.
     const gone = panes.filter((p) => !event.detail.shared.has(p.id));
     if (gone.length) drop(gone);
+    // a look recorded since in the same minute as a pane's: the pane says its seconds, as the list now does
+    for (const pane of panes) if (names.has(pane.id)) pane.name.textContent = names.get(pane.id);
     for (const item of document.querySelectorAll("#looks li.look[data-id]")) {
       if (item.querySelector("input.compare-pick")) continue;
       const id = item.dataset.id;
@@ -79,10 +83,11 @@
     const built = turn.yaw.length ? AngleMaps.buildAngleMap(turn.yaw, turn.turn) : { reason: turn.unaligned_reason };
     const map = built.reason ? null : built;
     const hint = el("div", { class: "hint" });
-    const when = window.consolePage.clock(look.created);  // as the looks list and the share's reasons say it
-    const figure = el("figure", { class: "compare-pane", "data-id": look.id }, video, el("figcaption", {}, el("strong", { textContent: when }), hint));
+    // as the looks list and the share's reasons say it; a look no longer listed (older than the list) by its time
+    const name = el("strong", { textContent: names.get(look.id) || window.consolePage.clock(look.created) });
+    const figure = el("figure", { class: "compare-pane", "data-id": look.id }, video, el("figcaption", {}, name, hint));
     // why it plays by time (its own words, for its pane: see byTime()); "" when it follows the angle
-    const pane = { id: look.id, video, map, figure, hint, expected: 0, duration: look.duration_s,
+    const pane = { id: look.id, video, map, figure, name, hint, expected: 0, duration: look.duration_s,
       start: turn.turn ? turn.turn.start_s : 0, why: map ? "" : built.reason, reason: "" };
     pane.turnSeconds = turn.turn ? turn.turn.end_s - turn.turn.start_s
       : map ? Math.max(...map.times) - Math.min(...map.times) : Math.min(look.duration_s, MAX_SECONDS);

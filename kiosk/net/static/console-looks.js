@@ -3,7 +3,7 @@
 "use strict";
 window.consoleLooks = (() => {
   const { api, el, keepingFocus, showDialog } = window.consoleApi;
-  const { $, ago, clock, dotted, room, notify, failed, showShare } = window.consolePage;
+  const { $, ago, lookNames, dotted, room, notify, failed, showShare } = window.consolePage;
   const notes = window.consoleNotes;
   const LOOK_WINDOW_S = 4 * 3600;
   const posterUrls = new Map();
@@ -30,10 +30,11 @@ window.consoleLooks = (() => {
     return [...groups.values()].sort((a, b) => newest(b) - newest(a));
   }
 
-  function visitHeading(group, where) {
-    const first = Math.min(...group.looks.map((l) => l.created));
+  // ``names``: what each look is called (lookNames); a visit is called by its first look's.
+  function visitHeading(group, where, names) {
+    const first = group.looks.reduce((a, b) => (b.created < a.created ? b : a));
     const n = group.looks.length;
-    return dotted(el("span", {}, `${group.visit ? "Visit" : "Look"} at ${clock(first)}`, ...(where ? [", ", ...room(where)] : [])),
+    return dotted(el("span", {}, `${group.visit ? "Visit" : "Look"} at ${names.get(first.id)}`, ...(where ? [", ", ...room(where)] : [])),
       group.looks.some((l) => l.customer_id) && "loyalty card",
       group.visit && (n === 1 ? "1 look" : `${n} looks`));
   }
@@ -47,26 +48,28 @@ window.consoleLooks = (() => {
     // (or is compared) stays on the associate's screen; only a withdrawn or deleted one goes.
     const shared = new Set(data.looks.filter((l) => l.consent === "granted").map((l) => l.id));
     $("looks-empty").hidden = looks.length > 0;
+    const names = lookNames(looks);
     const item = (look) => {
       // No alt text until the poster is there: a look whose poster cannot be had keeps its grey
       // tile, not a broken-picture icon.
       // The poster is the button that plays the look (the image itself says nothing more).
       const img = el("img", { alt: "", loading: "lazy" });
       poster(look).then((u) => { img.src = u; }).catch(() => {});
-      const label = `Play the look recorded at ${clock(look.created)}`;
+      const label = `Play the look recorded at ${names.get(look.id)}`;
       // a look with long notes takes a row of its own, its notes beside the poster (console.css: .look.noted)
       return el("li", { class: notes.long(look) ? "look noted" : "look", "data-id": look.id },
         el("button", { type: "button", class: "play", "data-key": "play", "aria-label": label, title: label,
-                       onclick: () => play(look) },
+                       onclick: () => play(look, names.get(look.id)) },
           img, el("span", { class: "play-mark", "aria-hidden": "true", textContent: "▶ Play" })),
-        el("span", { class: "hint", textContent: ago(look.created) }),
+        // its name, as the compare panes and a failed comparison video's reason say it
+        el("span", { class: "hint" }, ...dotted(el("span", { class: "when", textContent: names.get(look.id) }), ago(look.created))),
         notes.render(look),
         el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
       );
     };
     const items = visits(looks).map((group) => el("li", { class: "visit" },
-      el("h3", {}, ...visitHeading(group, where)),
+      el("h3", {}, ...visitHeading(group, where, names)),
       el("ul", { class: "looks" }, ...group.looks.map(item))));
     // A look no longer listed (consent withdrawn, forgotten, deleted) stops playing: its video is
     // already in the page, so only this takes it off the associate's screen (compare.js does the same).
@@ -76,7 +79,7 @@ window.consoleLooks = (() => {
     }
     keepingFocus(() => {
       $("looks").replaceChildren(...items);
-      document.dispatchEvent(new CustomEvent("console:looks", { detail: { looks, shared } }));  // compare.js adds its boxes
+      document.dispatchEvent(new CustomEvent("console:looks", { detail: { looks, shared, names } }));  // compare.js adds its boxes
     });
   }
 
@@ -86,11 +89,11 @@ window.consoleLooks = (() => {
   let playing = 0;
   let shown = null;  // the id of the look in the dialog
 
-  async function play(look) {
+  async function play(look, name) {
     const video = $("video-player");
     const mine = ++playing;
     shown = look.id;
-    $("video-title").textContent = `Look recorded at ${clock(look.created)}`;
+    $("video-title").textContent = `Look recorded at ${name}`;
     $("video-status").textContent = "Loading the video…";
     showDialog($("video-dialog"));
     try {

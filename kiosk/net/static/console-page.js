@@ -19,6 +19,25 @@ window.consolePage = (() => {
     return new Date(ts * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
   }
 
+  // What each look of a list (``looks``, the listed ones) is called on the page, by id: its time,
+  // "14:02", or "14:02:37" when another look of the list was recorded in the same minute, and
+  // "14:02:37 (2)" in the same second, oldest first; so that looks recorded one after the other can
+  // be told apart, and the list, the compare panes and a failed video's reason name each one alike.
+  function lookNames(looks) {
+    const count = (key) => looks.reduce((counts, look) => counts.set(key(look), (counts.get(key(look)) || 0) + 1), new Map());
+    const minute = (look) => Math.floor(look.created / 60), second = (look) => Math.floor(look.created);
+    const minutes = count(minute), seconds = count(second), nth = new Map();
+    const names = new Map();
+    for (const look of [...looks].sort((a, b) => a.created - b.created)) {
+      if (minutes.get(minute(look)) === 1) { names.set(look.id, clock(look.created)); continue; }
+      const name = new Date(look.created * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit", second: "2-digit" });
+      if (seconds.get(second(look)) === 1) { names.set(look.id, name); continue; }
+      nth.set(second(look), (nth.get(second(look)) || 0) + 1);
+      names.set(look.id, `${name} (${nth.get(second(look))})`);
+    }
+    return names;
+  }
+
   // Names and rooms come from each mirror's settings, in any script: each is isolated in a <bdi>
   // so that a right-to-left one cannot reorder the words around it ("8 s ago" read "s ago 8").
   function bidi(text) {
@@ -85,5 +104,5 @@ window.consolePage = (() => {
     document.dispatchEvent(new CustomEvent("console:changed"));
   }
 
-  return { $, ago, clock, bidi, dotted, room, notify, failed, changed, showShare };
+  return { $, ago, clock, lookNames, bidi, dotted, room, notify, failed, changed, showShare };
 })();

@@ -32,11 +32,12 @@ TRACKS = {
 }
 
 
-def add_look(lib: Library, name: str, folder: Path, tracked: bool = True) -> str:
-    """A 3 s look (30 fps) with its ``TRACKS`` yaw track stored, or stored without one (``tracked=False``)."""
+def add_look(lib: Library, name: str, folder: Path, tracked: bool = True, created: float | None = None) -> str:
+    """A 3 s look (30 fps) with its ``TRACKS`` yaw track stored, or stored without one (``tracked=False``);
+    recorded now, or at ``created``."""
     look_id = Library.new_id()
     video = counting_video(folder / f"{name}.mp4", frames=90, width=96, height=160)
-    lib.add_look(NewLook(look_id, video, None, None, time.time(), 3.0, 96, 160, session_id="s1",
+    lib.add_look(NewLook(look_id, video, None, None, time.time() if created is None else created, 3.0, 96, 160, session_id="s1",
                          consent_by=None if name == "private" else "operator"))
     if tracked:
         lib.set_analysis(look_id, "turn", {"turn": {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360, "direction": "cw"}

@@ -9,6 +9,8 @@ ones included, and must pick the same view as the Python one for every degree.
 from __future__ import annotations
 
 import json
+import re
+import time
 
 import httpx
 import numpy as np
@@ -337,6 +339,37 @@ def test_a_video_that_cannot_be_made_names_the_look_by_its_time_never_its_id(tmp
         assert status.startswith("The video could not be made: the look recorded at ") and "shows no person" in status, status
         assert when in status, (when, status)
         assert chromium.js("document.getElementById('qr-dialog').open") is False
+
+
+#: What the list calls each look, by id: what its Play button says it plays.
+NAMES = ("Object.fromEntries([...document.querySelectorAll('#looks li.look')].map(l => [l.dataset.id,"
+         " l.querySelector('button.play').getAttribute('aria-label').replace('Play the look recorded at ', '')]))")
+
+
+def test_looks_of_the_same_minute_are_told_apart_alike_everywhere(tmp_path, chromium):
+    """Looks recorded one after the other in the same minute: the list says each one's seconds (never
+    two looks under one name), and the compare panes and a failed video's reason name each look as the
+    list does; a look alone in its minute keeps its plain time."""
+    from .test_api_compare import add_look as add_tracked_look
+
+    minute = (time.time() // 60 - 3) * 60  # three minutes ago, on the minute
+    with serving(tmp_path) as (url, ids, library, _):
+        ids = {**ids, "early": add_tracked_look(library, "cw", tmp_path, created=minute + 5),
+               "empty": add_tracked_look(library, "empty", tmp_path, tracked=False, created=minute + 41),
+               "alone": add_tracked_look(library, "ccw", tmp_path, created=minute - 600)}
+        sign_in(chromium, url, looks=6)
+        names = chromium.js(NAMES)
+        assert len(set(names.values())) == len(names), names  # the TRACKS looks too: all recorded in one second
+        shown = chromium.js("Object.fromEntries([...document.querySelectorAll('#looks li.look')].map(l => [l.dataset.id,"
+                            " l.querySelector('.hint .when')?.textContent]))")
+        assert shown == names, "each look says its name on the list, not only to a screen reader"
+        assert re.search(r":05\b", names[ids["early"]]) and re.search(r":41\b", names[ids["empty"]]), names
+        assert names[ids["alone"]].count(":") == 1, "alone in its minute: no seconds"
+        compare_looks(chromium, ids, "early", "empty")
+        panes = chromium.js(f"Object.fromEntries({PANES}.map(f => [f.dataset.id, f.querySelector('strong').textContent]))")
+        assert panes == {ids["early"]: names[ids["early"]], ids["empty"]: names[ids["empty"]]}
+        status = share_in_vain(chromium)
+        assert status.startswith(f"The video could not be made: the look recorded at {names[ids['empty']]} "), status
 
 
 def test_a_full_disk_names_the_comparison_video_not_a_look(tmp_path, chromium, monkeypatch):
