@@ -44,10 +44,14 @@
     updateButton();
   }
 
+  // From the first tick the button floats at the screen's foot (console.css: .floating), where the
+  // associate is looking, saying what one more tick does; its place at the end of the list is far off.
   function updateButton() {
     const button = $("compare-open");
     button.disabled = selected.size < MIN_LOOKS;
-    button.textContent = selected.size < MIN_LOOKS ? "Tick two to four looks to compare them" : `Compare ${selected.size} looks`;
+    button.classList.toggle("floating", selected.size > 0);
+    button.textContent = selected.size === 0 ? "Tick two to four looks to compare them"
+      : selected.size < MIN_LOOKS ? "1 ticked: tick one more to compare" : `Compare ${selected.size} looks`;
   }
 
   // -- the comparison ---------------------------------------------------------------------------

@@ -143,6 +143,30 @@ def test_the_compare_button_stays_in_sight_once_looks_are_ticked(server, chromiu
     assert chromium.js(f"{button}.top") >= last
 
 
+@pytest.mark.parametrize("width, height", [(390, 844), (820, 1180)])
+def test_the_first_tick_says_one_more_is_needed_where_the_associate_looks(server, chromium, width, height):
+    """One look ticked: nothing could be compared yet, and the button that says so sat under the last look,
+    far below the screen, so the tick seemed to do nothing. From the first tick it floats at the screen's
+    foot, greyed, saying one more is needed; ticked off again, it goes back to its place."""
+    now = time.time()
+    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
+    sign_in(chromium, server.url, width, height)
+    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    button = "document.getElementById('compare-open')"
+    assert chromium.js(f"{button}.getBoundingClientRect().top") > chromium.js("innerHeight"), "the list is too short"
+    pick = f"document.querySelector('#looks li.look[data-id=\"{looks[0]}\"] input.compare-pick')"
+    chromium.js(f"{pick}.scrollIntoView({{block: 'center'}}); {pick}.click()")
+    said = chromium.wait(f"{button}.textContent !== 'Tick two to four looks to compare them' && {button}.textContent")
+    assert said == "1 ticked: tick one more to compare"
+    assert chromium.js(f"{button}.disabled") is True
+    header = chromium.js("document.querySelector('header').getBoundingClientRect().bottom")
+    top, bottom = chromium.js(f"(r => [r.top, r.bottom])({button}.getBoundingClientRect())")
+    assert header <= top and bottom <= chromium.js("innerHeight"), (header, top, bottom)
+    chromium.js(f"{pick}.click()")
+    chromium.wait(f"{button}.textContent === 'Tick two to four looks to compare them'")
+    assert chromium.js(f"{button}.getBoundingClientRect().top") > chromium.js("innerHeight"), "back in its place"
+
+
 #: Whether the sticky "Compare N looks" button covers any of an element's box.
 UNDER_COMPARE = """(node => { const b = document.getElementById('compare-open').getBoundingClientRect();
   const r = node.getBoundingClientRect();
