@@ -14,6 +14,7 @@
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
+  let online = true;  // whether the mirror answers (console-api.js's "console:connection"): the looks come from it
   let names = new Map();  // what each listed look is called (console-looks.js's lookNames): the panes say it too
   let openings = 0;  // the dialog's data-opening: which opening of it compare-share.js's wait was asked from
 
@@ -46,12 +47,14 @@
 
   // From the first tick the button floats at the screen's foot (console.css: .floating), where the
   // associate is looking, saying what one more tick does; its place at the end of the list is far off.
+  // With the connection lost it is greyed like the lists, saying so: the looks could not be fetched.
   function updateButton() {
     const button = $("compare-open");
-    button.disabled = selected.size < MIN_LOOKS;
+    button.disabled = selected.size < MIN_LOOKS || !online;
     button.classList.toggle("floating", selected.size > 0);
     button.textContent = selected.size === 0 ? "Tick two to four looks to compare them"
-      : selected.size < MIN_LOOKS ? "1 ticked: tick one more to compare" : `Compare ${selected.size} looks`;
+      : selected.size < MIN_LOOKS ? "1 ticked: tick one more to compare"
+      : `Compare ${selected.size} looks${online ? "" : " once the connection is back"}`;
   }
 
   // -- the comparison ---------------------------------------------------------------------------
@@ -199,6 +202,9 @@
   }
 
   document.addEventListener("console:looks", onLooks);
+  document.addEventListener("console:connection", (event) => {
+    if (event.detail !== online) { online = event.detail; updateButton(); }
+  });
   $("compare-open").addEventListener("click", open);
   $("compare-angle").addEventListener("input", (event) => { stop(); setAngle(Number(event.target.value)); });
   $("compare-play").addEventListener("click", play);

@@ -126,6 +126,53 @@ def test_a_mirror_that_hangs_is_said_to_be_lost_too(recorded_library, tmp_path, 
         _end_thawed(proc)
 
 
+AMBER = "rgb(245, 158, 11)"
+
+
+def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connection_is_lost(recorded_library, tmp_path,
+                                                                                            chromium):
+    """With the connection lost the lists are greyed, yet the amber "1 waiting" and a floating "Compare 2 looks"
+    stayed at full colour, the button pressable: both are greyed too (the button off, saying why), and both
+    come back with the connection."""
+    import time
+
+    from kiosk.library import Library
+
+    from .test_console_looks import add_look
+
+    copied = copy_library(recorded_library, tmp_path / "lib")
+    library = Library(copied.root).open()
+    looks = [add_look(library, copied.consented, time.time() - 60 * n, "visit-a") for n in (1, 2)]
+    library.close()
+    proc, url = _serve(tmp_path, copied.root, "Mirror Left", "1")
+    try:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                      mobile=False)
+        sign_in(chromium, url)
+        httpx.post(url + f"{API}/assist", headers=AUTH, json={"kind": "size", "detail": "jeans 32/34"}).raise_for_status()
+        button, waiting = "document.getElementById('compare-open')", "document.getElementById('waiting')"
+        chromium.wait(f"document.querySelectorAll('#looks li.look input.compare-pick').length === 3 && {SHOWN}('waiting')",
+                      timeout=20)
+        for look_id in looks:
+            chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
+        chromium.wait(f"!{button}.disabled && {button}.textContent === 'Compare 2 looks'")
+        assert chromium.js(f"getComputedStyle({waiting}).backgroundColor") == AMBER
+
+        proc.send_signal(signal.SIGSTOP)  # the mirror no longer answers
+        chromium.wait(f"{SHOWN}('connection') && document.body.classList.contains('disconnected')", timeout=30)
+        chromium.wait(f"{button}.disabled", timeout=5)
+        assert chromium.js(f"{button}.textContent") == "Compare 2 looks once the connection is back"
+        assert chromium.js(f"getComputedStyle({waiting}).backgroundColor") != AMBER
+        (tmp_path / "console-lost-greyed.png").write_bytes(screenshot(chromium))
+
+        proc.send_signal(signal.SIGCONT)
+        chromium.wait(f"!{SHOWN}('connection') && !{button}.disabled && {button}.textContent === 'Compare 2 looks'",
+                      timeout=30)
+        assert chromium.js(f"getComputedStyle({waiting}).backgroundColor") == AMBER
+    finally:
+        _end_thawed(proc)
+
+
 def test_a_sign_in_to_a_mirror_that_hangs_is_given_up_in_plain_words(recorded_library, tmp_path, chromium):
     """The sign-in screen is up when the mirror freezes: Sign in must not wait for ever without a word.
     As every other request, it is given up after 10 s, says so, and the button can be pressed again."""
