@@ -153,6 +153,9 @@
     sweep = leader ? leader.map.sign : 1;
     seconds = Math.min(Math.max(Math.max(...panes.map((p) => p.turnSeconds)), MIN_SECONDS), MAX_SECONDS);
     $("compare-panes").dataset.count = String(panes.length);
+    // No look follows the angle: a "Body angle" slider would turn nothing by angle (the status says they
+    // play by time; Turn still plays them side by side).
+    $("compare-slider").hidden = !leader;
     return leader;
   }
 

@@ -396,7 +396,8 @@ STATUS = "document.getElementById('compare-status').textContent"
 def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
     """Looks recorded without a body-angle track play side by side by time. On a phone's narrow panes the
     reason is said once for the comparison, not repeated under every pane; a pane says it only when the
-    panes differ (one follows the body angle, the other cannot)."""
+    panes differ (one follows the body angle, the other cannot). The "Body angle" slider shows only when a
+    look follows it."""
     from .test_api_compare import add_look as add_tracked_look
 
     with serving(tmp_path) as (url, ids, library, _):
@@ -409,6 +410,7 @@ def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
         assert chromium.js(HINTS) == ["", ""]
         dialog = chromium.js("document.getElementById('compare-dialog').innerText")
         assert dialog.count("by time") == 1, dialog
+        assert chromium.js(f"{SHOWN}('compare-angle')") is False, "no body angle to set: they play by time"
 
         chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
         chromium.wait("!document.getElementById('compare-dialog').open")
@@ -417,6 +419,7 @@ def test_looks_that_all_play_by_time_say_so_once(tmp_path, chromium):
         chromium.wait(f"{PANES}.length === 2 && {STATUS} === 'Drag to turn all looks together.'", timeout=30)
         hints = dict(zip(chromium.js(f"{PANES}.map(f => f.dataset.id)"), chromium.js(HINTS)))
         assert hints == {ids["bare-a"]: "Plays by time: the mirror kept no body-angle track with this look", ids["cw"]: ""}
+        assert chromium.js(f"{SHOWN}('compare-angle')") is True, "cw follows the body angle"
 
 
 ONE_AT_A_TIME = "Share as one video works again once the code of the video you asked for earlier has shown."
