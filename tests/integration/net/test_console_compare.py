@@ -178,6 +178,15 @@ READY_BEHIND = "The comparison video you asked for earlier is ready: close this 
 WAITING = "sessionStorage.getItem('smartmirror.console.comparison')"
 
 
+def share_while_it_renders(chromium, url: str, ids: dict, started) -> None:
+    """Signed in, two looks compared and "Share as one video" pressed: the render (held) has begun."""
+    sign_in(chromium, url)
+    compare_looks(chromium, ids, "cw", "ccw")
+    chromium.js("document.getElementById('compare-share').click()")
+    assert started.wait(30), "the render did not begin"
+    chromium.wait(f"{STATUS} === '{MAKING}'")
+
+
 @pytest.mark.parametrize("reopened, width, height", [("another", 1024, 768), ("another", 390, 844), ("the same", 1024, 768)],
                          ids=["other-looks-tablet", "other-looks-phone", "the-same-looks"])
 def test_a_code_ready_while_another_comparison_is_open_waits_until_it_is_closed(tmp_path, chromium, monkeypatch,
@@ -196,11 +205,7 @@ def test_a_code_ready_while_another_comparison_is_open_waits_until_it_is_closed(
             else:
                 chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
                               deviceScaleFactor=1, mobile=False)
-            sign_in(chromium, url)
-            compare_looks(chromium, ids, "cw", "ccw")
-            chromium.js("document.getElementById('compare-share').click()")
-            assert started.wait(30), "the render did not begin"
-            chromium.wait(f"{STATUS} === '{MAKING}'")
+            share_while_it_renders(chromium, url, ids, started)
             chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
             chromium.wait("!document.getElementById('compare-dialog').open")
             if reopened == "another":
@@ -445,11 +450,7 @@ def test_a_greyed_share_button_always_says_why(tmp_path, chromium, monkeypatch):
         try:
             chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768,
                           deviceScaleFactor=1, mobile=False)
-            sign_in(chromium, url)
-            compare_looks(chromium, ids, "cw", "ccw")
-            chromium.js("document.getElementById('compare-share').click()")
-            assert started.wait(30), "the render did not begin"
-            chromium.wait(f"{STATUS} === '{MAKING}'")
+            share_while_it_renders(chromium, url, ids, started)
             assert chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')"), "said once, above it"
 
             chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")

@@ -120,14 +120,20 @@ def test_a_look_that_grows_older_than_the_list_keeps_playing(server, chromium):
     assert "no longer shared" not in chromium.js("document.getElementById('video-status').textContent")
 
 
-@pytest.mark.parametrize("width, height", [(390, 844), (820, 1180)])
-def test_the_compare_button_stays_in_sight_once_looks_are_ticked(server, chromium, width, height):
-    """A busy visit's looks run far below the screen: "Compare 2 looks" under the last one would be out of
-    sight when the associate ticks the first two. It stays at the screen's foot, clear of the header."""
+def a_long_visit(server, chromium, width: int, height: int) -> list[str]:
+    """Eight looks of one visit (beside the fixture's own), listed in a console signed in at this size: their ids."""
     now = time.time()
     looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
     sign_in(chromium, server.url, width, height)
     chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    return looks
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (820, 1180)])
+def test_the_compare_button_stays_in_sight_once_looks_are_ticked(server, chromium, width, height):
+    """A busy visit's looks run far below the screen: "Compare 2 looks" under the last one would be out of
+    sight when the associate ticks the first two. It stays at the screen's foot, clear of the header."""
+    looks = a_long_visit(server, chromium, width, height)
     button = "document.getElementById('compare-open').getBoundingClientRect()"
     assert chromium.js(f"{button}.top") > chromium.js("innerHeight"), "the list is not long enough to test this"
     for look_id in looks[:2]:
@@ -148,10 +154,7 @@ def test_the_first_tick_says_one_more_is_needed_where_the_associate_looks(server
     """One look ticked: nothing could be compared yet, and the button that says so sat under the last look,
     far below the screen, so the tick seemed to do nothing. From the first tick it floats at the screen's
     foot, greyed, saying one more is needed; ticked off again, it goes back to its place."""
-    now = time.time()
-    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
-    sign_in(chromium, server.url, width, height)
-    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    looks = a_long_visit(server, chromium, width, height)
     button = "document.getElementById('compare-open')"
     assert chromium.js(f"{button}.getBoundingClientRect().top") > chromium.js("innerHeight"), "the list is too short"
     pick = f"document.querySelector('#looks li.look[data-id=\"{looks[0]}\"] input.compare-pick')"
@@ -224,10 +227,7 @@ def test_no_look_control_is_left_under_the_header_when_tabbing_back(server, chro
     floats at the foot meanwhile."""
     from .test_console_notes import screenshot
 
-    now = time.time()
-    looks = [add_look(server.library, server.looks.consented, now - 60 * n, "visit-a") for n in range(1, 9)]
-    sign_in(chromium, server.url, width, height)
-    chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 9", timeout=15)
+    looks = a_long_visit(server, chromium, width, height)
     for look_id in looks[:2]:
         chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
     chromium.wait("document.getElementById('compare-open').textContent === 'Compare 2 looks'")
