@@ -407,6 +407,7 @@ class KioskCore:
     def _tick(self, now: float) -> None:
         self._feed(Tick(now))
         self._camera_notice()
+        self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
 
     def _camera_notice(self) -> None:
         """Follow the camera's state as it is now (an event may be older) and its newest picture."""

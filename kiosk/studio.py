@@ -12,6 +12,11 @@ The tray the screen shows is the session's looks and, once a loyalty card is tie
 session, that customer's looks kept from earlier visits (``owner_of`` answers whose the session
 is; the composition root hands it identity's answer). Both are the shopper's own to replay,
 share, compare or delete.
+
+Whether Record can work is followed too: the disk's free space is checked every
+``ROOM_CHECK_S`` (a refused take checks it at once), and a change is told as
+``RecordingAvailability``, so the screen greys Record with its reason while the disk is full and
+offers it again by itself once there is room.
 """
 
 from __future__ import annotations
@@ -19,14 +24,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from kiosk.errors import DiskAlmostFull
 from kiosk.events import EventBus, TrayChanged
 from kiosk.library import Library
 from kiosk.library.look import Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
+from kiosk.recording.events import RecordingAvailability
 from kiosk.recording.recorder import Recorder, RecordingRefused
 from kiosk.recording.recovery import recover, sessions_waiting
 
 _log = logging.getLogger(__name__)
+
+ROOM_CHECK_S = 1.0  # how often the free space is looked at (a statvfs), as during a take
+#: Under the greyed Record button while the disk is below ``recording.min_free_mb``.
+STORAGE_FULL_SHORT = "Storage full"
 
 
 class Studio:
@@ -40,6 +51,8 @@ class Studio:
         self._policy = policy
         self._owner_of = owner_of  # the customer a session's looks belong to (None: nobody yet)
         self._session: str | None = None
+        self._blocked = ""  # why Record cannot work, as the screen was last told ("" when it can)
+        self._room_checked: float | None = None
 
     def start(self) -> None:
         """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
@@ -62,6 +75,27 @@ class Studio:
     @property
     def recording(self) -> bool:
         return self._recorder.recording
+
+    @property
+    def record_blocked(self) -> str:
+        """Why Record cannot work now, in a few plain words; "" when it can."""
+        return self._blocked
+
+    def follow_room(self, now: float) -> None:
+        """Look at the free space now and then (``now``: monotonic); say when Record stops or starts working."""
+        if self._room_checked is not None and now - self._room_checked < ROOM_CHECK_S:
+            return
+        self._room_checked = now
+        self._set_blocked("" if self._recorder.room_to_record() else STORAGE_FULL_SHORT)
+
+    def _set_blocked(self, why: str) -> None:
+        if why != self._blocked:
+            self._blocked = why
+            if why:
+                _log.info("recording unavailable: %s", why)
+            else:
+                _log.info("recording available again")
+            self._bus.emit(RecordingAvailability(why=why))
 
     @property
     def dropped(self) -> int:
@@ -104,7 +138,11 @@ class Studio:
         """Start a take for the current session; raises ``RecordingRefused`` with a plain reason."""
         if self._session is None:
             raise RecordingRefused("Nobody is in front of the mirror, so nothing was recorded.")
-        return self._recorder.begin(reason=reason, session_id=self._session)
+        try:
+            return self._recorder.begin(reason=reason, session_id=self._session)
+        except DiskAlmostFull:
+            self._set_blocked(STORAGE_FULL_SHORT)  # at once, not at the next check
+            raise
 
     def end(self, reason: str = "stopped") -> None:
         self._recorder.end(reason)
@@ -161,6 +199,7 @@ class NoStudio:
 
     available = False
     recording = False
+    record_blocked = ""
     dropped = 0
 
     def start(self) -> None:
@@ -168,6 +207,9 @@ class NoStudio:
 
     def stop(self) -> None:
         """Nothing to stop."""
+
+    def follow_room(self, now: float) -> None:
+        """No disk to follow."""
 
     def session_started(self, session_id: str) -> None:
         """Nothing recorded, nothing to show."""

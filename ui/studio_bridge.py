@@ -1,6 +1,6 @@
 """StudioBridge: recording, replay, sharing and the looks tray for QML.
 
-It mirrors the core's events into Qt properties (recording or not, the shopper's looks as
+It mirrors the core's events into Qt properties (recording or not, why Record cannot work now, the shopper's looks as
 ``TrayChanged`` lists them (this session's, then the card's kept ones), the look being replayed, the share code on screen) and forwards
 the shopper's taps to the core as intents. A look that lands for the current session is
 replayed at once. Nothing here queries the library: the tray arrives with its rows.
@@ -22,6 +22,7 @@ from kiosk.events import Event, SessionStateChanged, SharesEnded, ShareShown, Tr
 from kiosk.intents import tray_target
 from kiosk.recording.events import (
     LookRecorded,
+    RecordingAvailability,
     RecordingDiscarded,
     RecordingFailed,
     RecordingStarted,
@@ -43,6 +44,7 @@ class StudioBridge(CoreListener):
 
     topic = "studio"
     recordingChanged = Signal()
+    recordBlockedChanged = Signal()
     replayChanged = Signal()
     shareChanged = Signal()
 
@@ -52,6 +54,7 @@ class StudioBridge(CoreListener):
         self._model = LooksModel(self)
         self._recording = False
         self._recording_since = 0.0
+        self._record_blocked = core.parts.studio.record_blocked  # "" while Record can work
         self._replay_id = ""
         self._replay_url = QUrl()
         self._play_when_listed = ""  # a look that landed before the tray listed it
@@ -81,6 +84,10 @@ class StudioBridge(CoreListener):
         elif isinstance(event, RecordingFailed):
             self._set_recording(False)
             self.flash(event.reason)
+        elif isinstance(event, RecordingAvailability):
+            if event.why != self._record_blocked:
+                self._record_blocked = event.why
+                self.recordBlockedChanged.emit()
         elif isinstance(event, ShareShown):
             qr = "data:image/png;base64," + base64.b64encode(event.qr_png).decode("ascii")
             expires = datetime.fromtimestamp(event.expires_at).strftime("%d %b %H:%M")
@@ -162,6 +169,8 @@ class StudioBridge(CoreListener):
     available = Property(bool, lambda self: self._available, constant=True)
     looks = Property(QObject, lambda self: self._model, constant=True)
     recording = Property(bool, lambda self: self._recording, notify=recordingChanged)
+    # Why Record cannot work now ("Storage full"), shown under it greyed; "" when it can.
+    recordBlocked = Property(str, lambda self: self._record_blocked, notify=recordBlockedChanged)
     replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)
     replayUrl = Property(QUrl, lambda self: self._replay_url, notify=replayChanged)
     shareVisible = Property(bool, lambda self: self._share is not None, notify=shareChanged)

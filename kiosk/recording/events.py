@@ -53,6 +53,13 @@ class RecordingFailed(Event):
 
 
 @dataclass(frozen=True)
+class RecordingAvailability(Event):
+    """Record can work now (``why`` is "") or cannot, for ``why``: a few plain words for under the button."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class TakeRequested(Event):
     """Someone other than the shopper's own hand wants a take (the turn detector): the core decides."""
 

@@ -350,6 +350,10 @@ class Recorder:
 
     # -- disk space ---------------------------------------------------------------------------
 
+    def room_to_record(self) -> bool:
+        """Whether the disk has the free space a take needs now (``recording.min_free_mb``; makes no room)."""
+        return self._free_bytes() >= self.settings.min_free_bytes
+
     def _free_bytes(self) -> int:
         try:
             return shutil.disk_usage(self.sink.work_root).free

@@ -56,10 +56,13 @@ def test_labels_and_messages_read_over_a_white_wall_and_a_full_disk_is_told_plai
         assert len(labels) >= 3 and all(h >= 26 for _, _, _, h in labels), labels
         assert all(x > 0 and x + w < W for x, _, w, _ in labels), labels
 
-        # Record: refused, the disk being "full" (the config asks for a million MB free).
-        red = np.nonzero((image[H - 300:, W - 200:, 2] > 150) & (image[H - 300:, W - 200:, 1] < 120))
+        # Record: greyed, the disk being "full" (the config asks for a million MB free); a tap on
+        # its disc, just above its label (the lowest pill), says why in plain words.
+        x, y, w, _ = max(labels, key=lambda pill: pill[1])
+        disc = image[y - 100:y - 10, x:x + w].astype(int)
+        assert not ((disc[..., 2] > disc[..., 1] + 60) & (disc[..., 2] > disc[..., 0] + 60)).any(), "Record is not greyed"
         before = len(win.log.read_text().splitlines())  # the welcome screen's words were shown before
-        win.touch(W - 200 + int(red[1].mean()), H - 300 + int(red[0].mean()))
+        win.touch(x + w // 2, y - 55)
         told = win.wait_until(lambda: next((line.split("shown to the shopper: ", 1)[1] for line in
                                             win.log.read_text().splitlines()[before:]
                                             if "shown to the shopper: " in line), None), "the refusal on screen")

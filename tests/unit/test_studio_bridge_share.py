@@ -19,7 +19,7 @@ from ui.studio_bridge import StudioBridge  # noqa: E402
 class FakeCore:
     def __init__(self) -> None:
         self.bus = EventBus()
-        self.parts = SimpleNamespace(studio=SimpleNamespace(available=True))
+        self.parts = SimpleNamespace(studio=SimpleNamespace(available=True, record_blocked=""))
 
 
 @pytest.fixture

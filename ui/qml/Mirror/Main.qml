@@ -285,7 +285,8 @@ Window {
             if (gesture === "raise_hand")
                 return asking ? qsTr("Yes, keep")
                      : !root.studio.available ? ""
-                     : root.studio.recording ? qsTr("Stop") : qsTr("Record");
+                     : root.studio.recording ? qsTr("Stop")
+                     : root.studio.recordBlocked !== "" ? "" : qsTr("Record");  // greyed: nothing to promise
             return asking ? qsTr("No, thanks")
                  : root.comparing ? qsTr("Turn")
                  : !root.studio.available ? ""

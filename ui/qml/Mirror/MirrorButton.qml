@@ -23,6 +23,9 @@ Item {
     // label, in the middle of the same room, and no tap: it reads as a state, not a button, while
     // the buttons around it stay where the finger knows them.
     property bool done: false
+    // Cannot work right now: a grey disc with a faint symbol, its label saying why (a greyed
+    // control always says why). A tap still reaches it, and is answered with the whole reason.
+    property bool greyed: false
     signal tapped()
 
     // The disc's width, whatever the label's: discs in a column stay lined up, and a label that
@@ -37,13 +40,13 @@ Item {
         radius: button.size / 2
         anchors.horizontalCenter: parent.horizontalCenter
         visible: !button.done
-        color: tap.pressed ? "#cc505050" : button.tint
-        border.color: "#c0ffffff"
+        color: tap.pressed ? "#cc505050" : button.greyed ? "#b0383838" : button.tint
+        border.color: button.greyed ? "#60ffffff" : "#c0ffffff"
         border.width: 2
         Text {
             anchors.centerIn: parent
             text: button.symbol
-            color: "white"
+            color: button.greyed ? "#80ffffff" : "white"
             font.pixelSize: button.size * 0.42
         }
     }
