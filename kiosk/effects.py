@@ -174,8 +174,12 @@ class Effects:
     def _tell_reader_down(self, session_id: str | None) -> None:
         if self._reader_down and session_id is not None and not self._reader_told:
             self._reader_told = True
-            # Keep asks the question only where this mirror records and the shopper has not answered.
-            keep = self._parts.studio.available and not self._parts.identity.answered(session_id)
+            # Keep asks the question only where this mirror records and the shopper has not answered,
+            # and only plays on a look: none can be recorded while the disk is full, so then only
+            # a look of this visit already there can be kept.
+            studio = self._parts.studio
+            keep = (studio.available and not self._parts.identity.answered(session_id)
+                    and (not studio.record_blocked or bool(studio.looks())))
             self._parts.bus.emit(Notice(text=reader_down_sentence(keep), topic="identity", seconds=10.0))
 
     def forget_me(self, session_id: str | None) -> None:

@@ -1,13 +1,19 @@
 """Record is offered only while a take can start: with the disk below ``recording.min_free_mb`` the
-core says why (the screen greys the button with it), and offers it again by itself once there is room."""
+core says why (the screen greys the button with it), and offers it again by itself once there is room;
+and the card reader's notice points to Keep only where there is a look to keep."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from kiosk.recording.events import RecordingAvailability, RecordingFailed
+from kiosk.events import Notice
+from kiosk.identity.events import ReaderStateChanged
+from kiosk.recording.events import LookRecorded, RecordingAvailability, RecordingFailed
 from kiosk.studio import STORAGE_FULL_SHORT
-from tests.unit.test_core_intents import core, of, wait_for  # noqa: F401 - the fixture
+from tests.unit.test_core_intents import core, of, recorded, session_id, wait_for  # noqa: F401 - the fixture
+
+DOWN = ReaderStateChanged(state="unavailable", reason="card reader /dev/ttyUSB0 disconnected", protocol="pn532")
+KEEP = "The card reader is not working right now. You can still keep your looks: tap Keep while one plays."
 
 
 def floor(core, min_free_bytes: int) -> None:
@@ -18,6 +24,11 @@ def floor(core, min_free_bytes: int) -> None:
 
 def availability(events) -> list[str]:
     return [e.why for e in of(events, RecordingAvailability)]
+
+
+def told(core, events) -> list[str]:
+    assert core.flush()
+    return [n.text for n in of(events, Notice) if "card reader" in n.text]
 
 
 def test_a_full_disk_takes_record_away_with_its_reason_and_freed_space_brings_it_back(core):  # noqa: F811
@@ -41,3 +52,25 @@ def test_a_refused_take_greys_record_at_once(core, monkeypatch):  # noqa: F811
     core.start_recording()
     assert wait_for(lambda: of(events, RecordingFailed))
     assert availability(events) == [STORAGE_FULL_SHORT]
+
+
+def test_with_the_disk_full_the_reader_notice_does_not_point_to_keep(core):  # noqa: F811
+    core, events = core
+    floor(core, 1 << 60)
+    assert wait_for(lambda: availability(events) == [STORAGE_FULL_SHORT])
+    core.bus.emit(DOWN)
+    core.touch()
+    session_id(core)
+    assert told(core, events) == ["The card reader is not working right now."]
+
+
+def test_a_look_recorded_before_the_disk_filled_can_still_be_kept(core):  # noqa: F811
+    core, events = core
+    floor(core, 0)
+    core.touch()
+    recorded(core, events)
+    assert of(events, LookRecorded)
+    floor(core, 1 << 60)
+    assert wait_for(lambda: availability(events) == [STORAGE_FULL_SHORT])
+    core.bus.emit(DOWN)
+    assert told(core, events) == [KEEP]
