@@ -13,7 +13,7 @@ session, that customer's looks kept from earlier visits (``owner_of`` answers wh
 is; the composition root hands it identity's answer). Both are the shopper's own to replay,
 share, compare or delete.
 
-Whether Record can work is followed too: the disk's free space is checked every
+Whether Record can work is followed too: the disk's free space is checked at start and every
 ``ROOM_CHECK_S`` (a refused take checks it at once), and a change is told as
 ``RecordingAvailability``, so the screen greys Record with its reason while the disk is full and
 offers it again by itself once there is room.
@@ -22,6 +22,7 @@ offers it again by itself once there is room.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from kiosk.errors import DiskAlmostFull
@@ -63,6 +64,7 @@ class Studio:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
         apply_retention(self._library, self._policy)
         self._recorder.start()
+        self.follow_room(time.monotonic())  # a mirror that starts on a full disk never shows Record as working
 
     def stop(self) -> None:
         """Finish the take in progress and stop the recorder (its last looks still land)."""

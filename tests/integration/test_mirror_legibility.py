@@ -60,7 +60,8 @@ def test_labels_and_messages_read_over_a_white_wall_and_a_full_disk_is_told_plai
         # its disc, just above its label (the lowest pill), says why in plain words.
         x, y, w, _ = max(labels, key=lambda pill: pill[1])
         disc = image[y - 100:y - 10, x:x + w].astype(int)
-        assert not ((disc[..., 2] > disc[..., 1] + 60) & (disc[..., 2] > disc[..., 0] + 60)).any(), "Record is not greyed"
+        assert not ((disc[..., 2] > disc[..., 1] + 60) & (disc[..., 2] > disc[..., 0] + 60)).any(), \
+            "Record is red as if it worked"
         before = len(win.log.read_text().splitlines())  # the welcome screen's words were shown before
         win.touch(x + w // 2, y - 55)
         told = win.wait_until(lambda: next((line.split("shown to the shopper: ", 1)[1] for line in

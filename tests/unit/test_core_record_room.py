@@ -74,3 +74,19 @@ def test_a_look_recorded_before_the_disk_filled_can_still_be_kept(core):  # noqa
     assert wait_for(lambda: availability(events) == [STORAGE_FULL_SHORT])
     core.bus.emit(DOWN)
     assert told(core, events) == [KEEP]
+
+
+def test_a_mirror_that_starts_on_a_full_disk_never_offers_record(tmp_path):
+    from kiosk.config import Config
+    from kiosk.wiring import build_core
+
+    config = Config()
+    config.library.data_dir = str(tmp_path / "lib")
+    config.analysis.enabled = False
+    config.recording.min_free_mb = 1_000_000
+    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
+    try:
+        core.start()
+        assert core.parts.studio.record_blocked == STORAGE_FULL_SHORT  # before the core's first tick
+    finally:
+        core.stop()
