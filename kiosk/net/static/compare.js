@@ -11,12 +11,14 @@
   const $ = (id) => document.getElementById(id);
   const { api, el, showDialog } = window.consoleApi;
   const MIN_LOOKS = 2, MAX_LOOKS = 4, MIN_SECONDS = 4, MAX_SECONDS = 15;
+  const FULL_MS = 4000;  // how long the compare button says why a fifth tick was undone
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
   let online = true;  // whether the mirror answers (console-api.js's "console:connection"): the looks come from it
   let names = new Map();  // what each listed look is called (console-looks.js's lookNames): the panes say it too
   let openings = 0;  // the dialog's data-opening: which opening of it compare-share.js's wait was asked from
+  let full = null;   // while the compare button says four is the most (a fifth tick undone): its timer
 
   // -- picking looks (on the console's list) --------------------------------------------------
 
@@ -36,12 +38,20 @@
       const id = item.dataset.id;
       const box = el("input", { type: "checkbox", class: "compare-pick", "data-key": "compare", checked: selected.has(id) });
       box.addEventListener("change", () => {
-        if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; return; }
-        if (box.checked) selected.add(id); else selected.delete(id);
+        if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; sayFull(); return; }
+        if (box.checked) selected.add(id); else { selected.delete(id); clearTimeout(full); full = null; }
         updateButton();
       });
       item.append(el("label", { class: "compare-label" }, box, " Compare"));
     }
+    updateButton();
+  }
+
+  // A fifth tick is undone at once: without a word the box would seem not to take the tap. For a few
+  // seconds the floating button, where the associate is looking, says why (an untick ends it sooner).
+  function sayFull() {
+    clearTimeout(full);
+    full = setTimeout(() => { full = null; updateButton(); }, FULL_MS);
     updateButton();
   }
 
@@ -54,7 +64,8 @@
     button.classList.toggle("floating", selected.size > 0);
     button.textContent = selected.size === 0 ? "Tick two to four looks to compare them"
       : selected.size < MIN_LOOKS ? "1 ticked: tick one more to compare"
-      : `Compare ${selected.size} looks${online ? "" : " once the connection is back"}`;
+      : `Compare ${selected.size} looks${online ? "" : " once the connection is back"}`
+        + (full === null ? "" : " (four at most: untick one to add another)");
   }
 
   // -- the comparison ---------------------------------------------------------------------------

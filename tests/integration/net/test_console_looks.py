@@ -170,6 +170,29 @@ def test_the_first_tick_says_one_more_is_needed_where_the_associate_looks(server
     assert chromium.js(f"{button}.getBoundingClientRect().top") > chromium.js("innerHeight"), "back in its place"
 
 
+def test_a_fifth_tick_says_four_is_the_most_where_the_associate_looks(server, chromium):
+    """Four looks at most are compared: a fifth tick was undone without a word, so the box seemed not to take
+    the tap. The floating button, at the screen's foot, says why for a few seconds, still comparing the four."""
+    looks = a_long_visit(server, chromium, 390, 844)
+    button = "document.getElementById('compare-open')"
+    picks = [f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick')" for look_id in looks]
+    for pick in picks[:4]:
+        chromium.js(f"{pick}.click()")
+    chromium.wait(f"{button}.textContent === 'Compare 4 looks'")
+    chromium.js(f"{picks[4]}.scrollIntoView({{block: 'center'}}); {picks[4]}.click()")
+    said = chromium.wait(f"{button}.textContent !== 'Compare 4 looks' && {button}.textContent")
+    assert said == "Compare 4 looks (four at most: untick one to add another)"
+    assert chromium.js(f"{picks[4]}.checked") is False and chromium.js(f"{button}.disabled") is False
+    header = chromium.js("document.querySelector('header').getBoundingClientRect().bottom")
+    top, bottom = chromium.js(f"(r => [r.top, r.bottom])({button}.getBoundingClientRect())")
+    assert header <= top and bottom <= chromium.js("innerHeight"), (header, top, bottom)
+    chromium.wait(f"{button}.textContent === 'Compare 4 looks'", timeout=10)  # said for a few seconds only
+    chromium.js(f"{picks[4]}.click()")
+    chromium.wait(f"{button}.textContent === 'Compare 4 looks (four at most: untick one to add another)'")
+    chromium.js(f"{picks[0]}.click()")  # unticked: there is room again, and nothing left to say
+    chromium.wait(f"{button}.textContent === 'Compare 3 looks'", timeout=2)
+
+
 #: Whether the sticky "Compare N looks" button covers any of an element's box.
 UNDER_COMPARE = """(node => { const b = document.getElementById('compare-open').getBoundingClientRect();
   const r = node.getBoundingClientRect();
