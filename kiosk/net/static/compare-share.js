@@ -17,7 +17,9 @@
 // One wait at a time (another would end this one, and its code would never show): "Share as one
 // video" is greyed while there is one, and says why where the associate looks. Under the panes of
 // the comparison waited for, the wait's own words already do ("The mirror is putting the looks into
-// one video…"); over another comparison, or after a reload, the line under the button does.
+// one video…"); over another comparison, or after a reload, the line under the button does. It is
+// greyed too while the connection to the mirror is lost (console-api.js's "console:connection"), the
+// line under it saying so, like the compare button (compare.js): the mirror could not be asked.
 "use strict";
 window.compareShare = (() => {
   const $ = (id) => document.getElementById(id);
@@ -33,11 +35,13 @@ window.compareShare = (() => {
   const RESTARTING = "The mirror is restarting; still waiting for the video…";
   const READY_BEHIND = "The comparison video you asked for earlier is ready: close this comparison to see its code.";
   const ONE_AT_A_TIME = "Share as one video works again once the code of the video you asked for earlier has shown.";
+  const OFFLINE = "Share as one video works again once the connection is back.";
   let following = null;  // the id of the comparison being waited for now
   let said = "";         // the words last put on the page's notice by the wait (the dialog being closed)
   let asked = null;      // {id, opening}: which opening of the compare dialog (compare.js's data-opening) a comparison was asked from
   let asking = null;     // the opening a comparison is being asked from (its request under way), else null
   let spoken = MAKING;   // the wait's words last put under the panes of its comparison
+  let online = true;     // whether the mirror answers (console-api.js's "console:connection")
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -109,12 +113,13 @@ window.compareShare = (() => {
   }
 
   // "Share as one video" greyed while a code is waited for, never without saying why near it: the
-  // wait's words under the panes of its comparison, else the line under the button.
+  // wait's words under the panes of its comparison, else the line under the button. Greyed too while
+  // the mirror does not answer (a wait under way says so itself), the line under the button saying why.
   function gate() {
     const busy = asking !== null || following !== null;
     const why = $("compare-share-why");
-    $("compare-share").disabled = busy;
-    why.textContent = busy && !showsWaited() ? ONE_AT_A_TIME : "";
+    $("compare-share").disabled = busy || !online;
+    why.textContent = busy ? (showsWaited() ? "" : ONE_AT_A_TIME) : online ? "" : OFFLINE;
     why.hidden = !why.textContent;
   }
 
@@ -262,6 +267,9 @@ window.compareShare = (() => {
     }
   }
 
+  document.addEventListener("console:connection", (event) => {
+    if (event.detail !== online) { online = event.detail; gate(); }
+  });
   document.addEventListener("console:signed-in", resume);
   document.addEventListener("console:signing-out", forget);
   // signed in before this script ran (a reload of the page), or not signed in with a wait still kept

@@ -173,6 +173,45 @@ def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connectio
         _end_thawed(proc)
 
 
+def test_share_as_one_video_is_greyed_saying_why_while_the_connection_is_lost(recorded_library, tmp_path, chromium):
+    """With the connection lost, an open comparison's "Share as one video" stayed pressable, then failed on a
+    notice: it is greyed like the compare button, the line under it saying why, and comes back with the connection."""
+    import time
+
+    from kiosk.library import Library
+
+    from .test_console_compare import PANES, SHARE_GREYED, WHY, why_beside_the_button
+    from .test_console_looks import add_look
+
+    copied = copy_library(recorded_library, tmp_path / "lib")
+    library = Library(copied.root).open()
+    looks = [add_look(library, copied.consented, time.time() - 60 * n, "visit-a") for n in (1, 2)]
+    library.close()
+    proc, url = _serve(tmp_path, copied.root, "Mirror Left", "1")
+    try:
+        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                      mobile=False)
+        sign_in(chromium, url)
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+        for look_id in looks:
+            chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
+        chromium.wait("!document.getElementById('compare-open').disabled")
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 2", timeout=30)
+        assert not chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')")
+
+        proc.send_signal(signal.SIGSTOP)  # the mirror no longer answers
+        chromium.wait(f"{SHOWN}('connection') && {SHARE_GREYED}", timeout=30)
+        assert why_beside_the_button(chromium) == "Share as one video works again once the connection is back."
+        (tmp_path / "console-lost-share.png").write_bytes(screenshot(chromium))
+
+        proc.send_signal(signal.SIGCONT)
+        chromium.wait(f"!{SHOWN}('connection') && !{SHARE_GREYED} && !{SHOWN}('compare-share-why')", timeout=30)
+        assert chromium.js(WHY) == ""
+    finally:
+        _end_thawed(proc)
+
+
 def test_a_sign_in_to_a_mirror_that_hangs_is_given_up_in_plain_words(recorded_library, tmp_path, chromium):
     """The sign-in screen is up when the mirror freezes: Sign in must not wait for ever without a word.
     As every other request, it is given up after 10 s, says so, and the button can be pressed again."""
