@@ -221,7 +221,7 @@ def test_a_consented_take_kept_for_the_next_start_keeps_its_yes_through_start_up
     from kiosk.studio import Studio
 
     def start_up():
-        Studio(library, SimpleNamespace(start=lambda: None), EventBus(), RetentionPolicy()).start()
+        Studio(library, SimpleNamespace(start=lambda: None, room_to_record=lambda: True), EventBus(), RetentionPolicy()).start()
 
     library.set_session_consent("s1", True, "card-anna", "2026-11.1")
     library.set_session_consent("s2", True, "card-bob", "2026-11.1")  # a session with nothing waiting
