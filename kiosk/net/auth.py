@@ -176,7 +176,13 @@ class Auth:
 
     def sign_in(self, secret: str, client: str) -> str | None:
         """A new console session token for the API token or the PIN; None when wrong."""
-        self._pin_failures.check(client)
+        try:
+            self._pin_failures.check(client)
+        except Throttled:
+            # refused either way, before anything is compared; while the whole store is paused the
+            # refusal says so (wait for the store, ask the manager), not "too many failed sign-ins" here
+            self._pin_pause.check()
+            raise
         if _same(secret, self._token):
             role = ADMIN
         else:

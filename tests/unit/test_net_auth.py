@@ -158,6 +158,39 @@ def test_wrong_pins_from_many_addresses_pause_every_pin_sign_in(caplog):
     assert auth.pin_pause().pauses == 2
 
 
+def test_an_address_out_of_tries_during_a_store_wide_pause_reads_the_store_wide_words():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    for i in range(MAX_FAILURES):  # this tablet uses up its own tries...
+        assert auth.sign_in(f"{i:06d}", "10.0.6.1") is None
+    for i in range(MAX_FAILURES, MAX_FAILURES_ALL):  # ...and the others' wrong PINs pause the whole store
+        assert auth.sign_in(f"{i:06d}", f"10.0.6.{i}") is None
+    assert auth.pin_pause().paused_for_s > 0
+    refusals = []
+    for secret in ("482913", "000000", "t" * 32):  # the PIN, a wrong one, the store's token: all refused alike
+        with pytest.raises(Throttled) as info:
+            auth.sign_in(secret, "10.0.6.1")
+        refusals.append((str(info.value), info.value.retry_after))
+    assert len(set(refusals)) == 1, refusals  # a refusal tells nothing about what was sent
+    assert "paused for the whole store" in refusals[0][0] and "Too many failed" not in refusals[0][0]
+    clock.now += PAUSE_S + 1  # the pause is over, and so are the address's own tries
+    assert auth.sign_in("482913", "10.0.6.1")
+
+
+def test_the_store_token_is_still_throttled_per_address_after_a_store_wide_pause():
+    clock = Clock()
+    auth = Auth("t" * 32, pin="482913", clock=clock)
+    for i in range(MAX_FAILURES_ALL):
+        assert auth.sign_in(f"{i:06d}", "10.0.7.1" if i < MAX_FAILURES else f"10.0.7.{i}") is None
+    clock.now += PAUSE_S + 1
+    assert auth.pin_pause().paused_for_s == 0
+    for i in range(MAX_FAILURES):  # the pause is over; this address uses up its tries again
+        assert auth.sign_in(f"{i:06d}", "10.0.7.1") is None
+    with pytest.raises(Throttled) as info:
+        auth.sign_in("t" * 32, "10.0.7.1")  # no store-wide pause now: the address's own words
+    assert "Too many failed sign-ins" in str(info.value)
+
+
 def test_wrong_pins_older_than_the_window_do_not_add_up():
     clock = Clock()
     auth = Auth("t" * 32, pin="482913", clock=clock)
