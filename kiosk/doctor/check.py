@@ -4,8 +4,8 @@ A check is a function ``check(ctx) -> Result | list[Result]``. ``Context`` carri
 a check looks at, so a test points it at temporary folders, a fake ``/sys`` and a fake clock
 instead of the machine's: the configuration (or why it is invalid), the data folder, the
 environment, the file-system root for ``/sys``, ``/proc``, ``/run``, ``/dev`` and ``/etc`` paths, a
-command runner, the clock's ``adjtimex`` state, the time zone, the time and the time budgets. No
-check writes anything.
+command runner, the clock's ``adjtimex`` state, the time zone, this device's addresses, the time
+and the time budgets. No check writes anything.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class Context:
     run: Runner = run_command
     adjtimex: Callable[[], int | None] | None = None  # the kernel clock state (5: unsynchronised); None: ask the kernel
     local_zone: Callable[[], str] | None = None  # the time zone's name ("" unset); None: read /etc/localtime under root
+    addresses: Callable[[], list[str]] | None = None  # the IPv4 addresses this device holds; None: ask the kernel
     now: Callable[[], float] = time.time
     camera_s: float = 3.0  # seconds the camera's real frame rate is measured
     reader_s: float = 4.0  # seconds the card reader gets to answer

@@ -1,5 +1,6 @@
-"""The mirror on the network: its API answers with the configured token, its mDNS announcement is
-seen on the LAN, and its webhook outbox is not piling up.
+"""The mirror on the network: its API answers with the configured token, the addresses it is told
+to announce on are this device's, its mDNS announcement is seen on the LAN, and its webhook outbox
+is not piling up.
 
 Only this device is asked: the API on its own port (loopback for a wildcard bind), and the LAN's
 multicast DNS for our own mirror id (only when ``api.announce`` is on: a mirror that does not
@@ -10,6 +11,7 @@ read-only (``kiosk.doctor.databases.read_only``).
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import time
 
@@ -107,6 +109,31 @@ def check_api(ctx: Context) -> Result:
                     "so both agree.")
     return fail("api", f"The kiosk {name!r} on {where} answers an authenticated call with {code or 'nothing'}.",
                 "See 'journalctl -t smartmirror-kiosk' for the error.")
+
+
+def check_interfaces(ctx: Context) -> Result:
+    # ``kiosk serve`` starts even on an address this device lacks (DHCP may bring it later) and only warns
+    # in the log; here, once the network is up, such an address is most likely mistyped
+    from kiosk.net.addresses import assigned_addresses, is_loopback
+
+    configured = ctx.config.api.interfaces
+    if not configured:
+        return ok("interfaces", "api.interfaces is empty: the mirror uses every address this device has.")
+    held = ctx.addresses() if ctx.addresses is not None else assigned_addresses()
+    # the whole of 127.0.0.0/8 is this device's own (tests and a single-machine set-up use it)
+    missing = [a for a in configured if a not in held and not is_loopback(a)]
+    if not missing:
+        return ok("interfaces", f"api.interfaces names {_and(configured)}, which this device has.")
+    shown = [a for a in held if not (ipaddress.IPv4Address(a).is_loopback or ipaddress.IPv4Address(a).is_link_local)]
+    has = f"it has {_and(shown)}" if shown else "it has no network address"
+    return fail("interfaces", f"api.interfaces names {_and(missing)}, which this device does not have ({has}).",
+                f"Fix api.interfaces in {ctx.config.origin} (or empty it: every address); until then the mirror "
+                "is not announced there and does not find the store's other mirrors there. An address given by "
+                "DHCP may only be late: check 'ip addr' once the network is up.")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def check_mdns(ctx: Context) -> Result:

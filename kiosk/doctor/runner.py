@@ -11,7 +11,7 @@ from kiosk.doctor.clock import check_clock
 from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
-from kiosk.doctor.network import check_api, check_mdns, check_webhook
+from kiosk.doctor.network import check_api, check_interfaces, check_mdns, check_webhook
 from kiosk.doctor.power import check_power
 from kiosk.doctor.reader import check_reader
 from kiosk.doctor.secret import check_store_secret
@@ -36,6 +36,7 @@ CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
     ("clock", check_clock),
     ("timezone", check_timezone),
     ("api", check_api),
+    ("interfaces", check_interfaces),
     ("mdns", check_mdns),
     ("webhook", check_webhook),
     ("power", check_power),

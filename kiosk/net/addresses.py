@@ -35,6 +35,12 @@ def host_addresses() -> list[str]:
     return sorted(found, key=ipaddress.IPv4Address)
 
 
+def assigned_addresses() -> list[str]:
+    """Every IPv4 address an interface of this host holds, loopback and links that are down included, sorted."""
+    found = {str(ipaddress.IPv4Address(ip.ip)) for adapter in ifaddr.get_adapters() for ip in adapter.ips if ip.is_IPv4}
+    return sorted(found, key=ipaddress.IPv4Address)
+
+
 def link_up(interface: str) -> bool:
     """False when the kernel says the interface's link is down (no cable, no carrier, taken down)."""
     try:

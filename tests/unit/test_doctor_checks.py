@@ -19,7 +19,7 @@ from kiosk.doctor.clock import check_clock
 from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
-from kiosk.doctor.network import check_webhook
+from kiosk.doctor.network import check_interfaces, check_webhook
 from kiosk.doctor.power import check_power
 from kiosk.doctor.printer import as_json, as_text
 from kiosk.doctor.runner import CHECKS, exit_code, run_checks
@@ -405,6 +405,45 @@ def test_a_running_kiosks_databases_are_read_through_its_wal(tmp_path):
         assert results["db-looks"].state is State.OK
         assert check_library(ctx).state is State.OK
         assert tree(ctx.data_dir) == before
+
+
+# -- the addresses the mirror is told to announce on -------------------------------------------------
+
+
+def test_an_interface_address_this_device_does_not_have_is_named_with_those_it_has(tmp_path):
+    # kiosk serve starts on it anyway (DHCP may bring it later) and only warns in the log
+    ctx = context(tmp_path, addresses=lambda: ["127.0.0.1", "169.254.3.4", "192.168.1.20"])
+    ctx.config.origin = "/etc/smartmirror/kiosk.toml"
+    ctx.config.api.interfaces = ["10.0.0.9"]
+    result = check_interfaces(ctx)
+    assert result.state is State.FAIL, result
+    assert result.sentence == "api.interfaces names 10.0.0.9, which this device does not have (it has 192.168.1.20).", result
+    assert "api.interfaces in /etc/smartmirror/kiosk.toml" in result.hint and "ip addr" in result.hint
+
+    ctx.config.api.interfaces = ["192.168.1.20", "10.0.0.9", "10.0.0.10"]  # only the missing ones are named
+    result = check_interfaces(ctx)
+    assert result.state is State.FAIL and "names 10.0.0.9 and 10.0.0.10, which" in result.sentence, result
+
+    ctx = context(tmp_path, addresses=lambda: ["127.0.0.1"])
+    ctx.config.api.interfaces = ["10.0.0.9"]
+    assert "(it has no network address)" in check_interfaces(ctx).sentence
+
+
+def test_interface_addresses_this_device_has_are_fine(tmp_path):
+    ctx = context(tmp_path, addresses=lambda: ["127.0.0.1", "192.168.1.20"])
+    assert check_interfaces(ctx).state is State.OK  # none set: every address, nothing to check
+    ctx.config.api.interfaces = ["192.168.1.20", "127.0.0.5"]  # all of 127.0.0.0/8 is this device's
+    result = check_interfaces(ctx)
+    assert result.state is State.OK and "192.168.1.20 and 127.0.0.5" in result.sentence, result
+
+
+def test_the_interfaces_check_reads_this_devices_own_addresses(tmp_path):
+    ctx = context(tmp_path)  # the kernel's addresses; the check sends nothing anywhere
+    ctx.config.api.interfaces = ["192.0.2.1"]  # TEST-NET-1: documentation only, never a real device's
+    result = check_interfaces(ctx)
+    assert result.state is State.FAIL and result.sentence.startswith("api.interfaces names 192.0.2.1, which"), result
+    ctx.config.api.interfaces = ["127.0.0.1"]
+    assert check_interfaces(ctx).state is State.OK
 
 
 # -- the webhook outbox ------------------------------------------------------------------------------
