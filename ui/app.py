@@ -7,6 +7,7 @@ import os
 import platform
 import signal
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from kiosk.core import KioskCore
@@ -67,11 +68,12 @@ def run_mirror(
     core: KioskCore,
     quit_after: float | None = None,
     on_window: Callable[..., None] | None = None,
+    stopping: Callable[[], AbstractContextManager] = nullcontext,
 ) -> int:
     """Show the mirror until the window closes (or ``quit_after`` seconds); returns an exit code.
 
     ``on_window(window, pump, probe, compare_pump)`` is called once the window exists (benchmarks
-    hook in there).
+    hook in there). The way out runs inside ``stopping()`` (``kiosk run``: a second Ctrl-C ends it).
     Order: bridges and the scene first (they listen before anything happens), then the core and
     the preview; on the way out the preview and the bridges stop before the core, and the
     scene is torn down last.
@@ -147,14 +149,15 @@ def run_mirror(
     try:
         code = app.exec()
     finally:
-        probe.detach()
-        pump.stop()
-        compare_pump.stop()
-        for bridge in bridges:
-            bridge.close()  # the core's last events (session end) are not for a closing screen
-        core.stop()
-        # Tear the QML scene down while the bridges it binds to still exist.
-        window.close()
-        engine.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        with stopping():
+            probe.detach()
+            pump.stop()
+            compare_pump.stop()
+            for bridge in bridges:
+                bridge.close()  # the core's last events (session end) are not for a closing screen
+            core.stop()
+            # Tear the QML scene down while the bridges it binds to still exist.
+            window.close()
+            engine.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 
+from kiosk.commands._stop_signals import InterruptEndsStop
 from kiosk.config import load_config
 from kiosk.errors import KioskError
 
@@ -50,4 +51,6 @@ def run(args: argparse.Namespace) -> int:
     switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
                         watchdog=True)
     core = KioskCore(build_parts(config, switches))
-    return run_mirror(core, quit_after=args.quit_after)
+    # a second Ctrl-C ends a slow stop at once (status 130); SIGTERM's stop stays clean
+    waiting_for = "the mirror's parts to stop (the next start finishes a take its shopper agreed to keep)"
+    return run_mirror(core, quit_after=args.quit_after, stopping=lambda: InterruptEndsStop(waiting_for))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from kiosk.commands._stop_signals import StopSignals
+from kiosk.commands._stop_signals import InterruptEndsStop, StopSignals
 from kiosk.config import load_config
 from kiosk.errors import UsageError
 
@@ -64,5 +64,7 @@ def serve(args: argparse.Namespace) -> int:
             print(f"kiosk serve: {service.ctx.name!r} on port {service.port} (console at /console)", flush=True)
             stop.wait()
         finally:
-            core.stop()
+            # a second Ctrl-C ends a slow stop at once (status 130); SIGTERM's stop stays clean
+            with InterruptEndsStop("the network and the library to close"):
+                core.stop()
     return 0

@@ -72,14 +72,15 @@ def copy_library(template: Looks, dest: Path) -> Looks:
     return Looks(dest, template.consented, template.private)
 
 
-def spawn_serve(config: Path, library: Path) -> tuple[subprocess.Popen, int]:
+def spawn_serve(config: Path, library: Path, module: tuple[str, ...] = ("kiosk",)) -> tuple[subprocess.Popen, int]:
     """A real ``kiosk serve`` on ``config`` and ``library``, on loopback and a free port, once it
-    says it serves (every part up): the process and its port. Its stderr is the caller's to read."""
+    says it serves (every part up): the process and its port. Its stderr is the caller's to read.
+    ``module``: what ``python -m`` runs, with its own arguments (a test hook such as ``tests.integration.slow_stop``)."""
     env = dict(os.environ, KIOSK_LOG_LEVEL="WARNING")
     env.pop("KIOSK_CONFIG", None)
     env.pop("KIOSK_API_TOKEN", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--config", str(config), "--library", str(library), "--port", "0",
+        [sys.executable, "-m", *module, "serve", "--config", str(config), "--library", str(library), "--port", "0",
          "--interface", "127.0.0.1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )

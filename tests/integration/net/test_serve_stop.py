@@ -1,24 +1,31 @@
-"""``kiosk serve`` ends on SIGTERM within seconds after it was frozen with connections open and waiting.
+"""``kiosk serve`` ends on SIGTERM within seconds after it was frozen with connections open and waiting,
+and a second Ctrl-C ends a slow stop at once.
 
 A frozen mirror (SIGSTOP: the kernel still takes connections, nobody answers them) that is then
 stopped must not hold up the restart or update of the store's mirrors until systemd's
 ``TimeoutStopSec`` kills it. The stop reaches Python in whichever thread the kernel gave the
 signal to; these tests make that a thread other than the main one, as a thawed process often
-does (kiosk/commands/_stop_signals.py).
+does (kiosk/commands/_stop_signals.py). A stop made slow (``tests.integration.slow_stop``) is
+ended by a second SIGINT, not by a SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
+import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import spawn_serve
+from kiosk.library import Library
+
+from .conftest import copy_library, spawn_serve
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +128,83 @@ def test_a_frozen_mirror_ends_on_systemds_stop(tmp_path):
         _ends_within_bound(proc, "sent while frozen, then SIGCONT")
     finally:
         _end(proc, connections)
+
+
+# -- a slow stop and a second Ctrl-C -----------------------------------------------------------------
+
+
+def _slow_serve(tmp_path: Path, library: Path, stop_s: float) -> subprocess.Popen:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[api]\nname = "Slow Stop"\ntoken = "{TOKEN}"\nbind = "127.0.0.1"\nannounce = false\n')
+    proc, _ = spawn_serve(config, library, module=("tests.integration.slow_stop", str(stop_s)))
+    return proc
+
+
+class _Lines:
+    """The lines of a process's stderr as they come, read by a thread of the test's own."""
+
+    def __init__(self, stream) -> None:
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, args=(stream,), name="test-stderr", daemon=True)
+        self._reader.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, text: str) -> None:
+        deadline = time.monotonic() + STOP_BOUND_S
+        while not any(text in line for line in self.seen):
+            line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            assert line is not None, f"stderr ended before {text!r}: {self.seen}"
+            self.seen.append(line)
+
+    def rest(self) -> list[str]:
+        """Every line, once the process has ended."""
+        self._reader.join(STOP_BOUND_S)
+        while (line := self._queue.get_nowait()) is not None:
+            self.seen.append(line)
+        return self.seen
+
+
+def test_a_second_ctrl_c_ends_a_slow_stop_at_once_and_loses_no_look(tmp_path, recorded_library):
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    proc = _slow_serve(tmp_path, looks.root, stop_s=600)  # far longer than the test waits
+    try:
+        lines = _Lines(proc.stderr)
+        proc.send_signal(signal.SIGINT)  # the first Ctrl-C: a clean stop begins...
+        lines.wait_for("slow stop: waiting")  # ...and is held up by a part slow to let go
+        proc.send_signal(signal.SIGINT)  # the second: stop now
+        code = proc.wait(STOP_BOUND_S)
+        said = lines.rest()
+    finally:
+        _end(proc, [])
+    assert code == 130, said
+    forced = [line for line in said if "stopping now" in line]
+    assert forced == ["kiosk: stopping now, without waiting for the network and the library to close\n"], said
+    assert not any("Traceback" in line or "slow stop: done" in line for line in said), said
+    # the library is crash-safe: the looks are all there, the database sound, as after a power cut
+    with sqlite3.connect(looks.root / "looks.db") as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    with Library(looks.root) as library:
+        assert {look.id for look in library.list()} == {looks.consented, looks.private}
+        kept = library.get(looks.consented)
+        assert kept.consented and Path(kept.path).exists()
+
+
+def test_a_sigterm_during_a_slow_stop_lets_it_finish_cleanly(tmp_path):
+    """systemd's stop is SIGTERM, then SIGKILL after TimeoutStopSec: a second SIGTERM must not cut the clean stop short."""
+    proc = _slow_serve(tmp_path, tmp_path / "lib", stop_s=2)
+    try:
+        lines = _Lines(proc.stderr)
+        proc.send_signal(signal.SIGTERM)
+        lines.wait_for("slow stop: waiting")
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(STOP_BOUND_S)
+        said = lines.rest()
+    finally:
+        _end(proc, [])
+    assert code == 0 and any("slow stop: done" in line for line in said), said
+    assert not any("stopping now" in line or "Traceback" in line for line in said), said
