@@ -111,6 +111,7 @@ class KioskCore:
         self._inbox = Inbox("core", self._handle, self._tick, self._fault, TICK_S)
         self._state = SessionState()
         self._notice = CameraNotice()
+        self._panel_open = False  # the associate panel is on screen: it follows the shopper's looks
         self._running = False
         self._unsubscribe: Callable[[], None] | None = None
         self._health = parts.vitals.core  # faults and parts that could not start, read by /api/v1/health
@@ -272,9 +273,14 @@ class KioskCore:
         """Show (or refresh) the associate panel a staff card unlocked."""
         self._call(self._open_panel)
 
+    def close_associate_panel(self) -> None:
+        """The associate closed the panel: it no longer follows the shopper's looks."""
+        self._call(self._close_panel)
+
     def keep_for_customer(self, look_id: str) -> None:
-        """Associate panel: move a look of this session to the customer's card."""
-        self._call(lambda: (self._effects.keep_for_customer(look_id, self._sid()), self._open_panel()))
+        """Associate panel: move a look of this session to the customer's card (the panel follows
+        with the tray, as for a look kept any other way)."""
+        self._call(lambda: self._effects.keep_for_customer(look_id, self._sid()))
 
     def start_picking(self) -> None:
         """"Compare": the shopper is about to pick looks from the tray."""
@@ -363,7 +369,10 @@ class KioskCore:
                 self._parts.bus.emit(SharesEnded())  # the network part revokes the links themselves
             self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
+            # Every change to the shopper's looks (one recorded or deleted, a yes or a withdrawal,
+            # a card tied, a look kept from the panel) publishes the tray: the open panel follows.
             self._comparing.tray_changed(item)
+            self._follow_panel()
         elif isinstance(item, ComparisonChanged):
             self._comparing.comparison_changed(item)
         elif isinstance(item, ReaderStateChanged):
@@ -395,7 +404,21 @@ class KioskCore:
     def _open_panel(self) -> None:
         panel = self._effects.associate_view(self._sid())
         if panel is not None:
+            self._panel_open = True
             self._parts.bus.emit(AssociatePanelShown(panel=panel))
+
+    def _follow_panel(self) -> None:
+        """New contents for the panel on screen; none once it locked itself (no notice: nobody asked)."""
+        if not self._panel_open:
+            return
+        panel = self._effects.associate_view(self._sid(), quiet=True)
+        if panel is None:
+            self._panel_open = False
+        else:
+            self._parts.bus.emit(AssociatePanelShown(panel=panel, follow_up=True))
+
+    def _close_panel(self) -> None:
+        self._panel_open = False
 
     def _wake(self) -> None:
         if self._state.phase != Phase.SESSION:
@@ -428,6 +451,7 @@ class KioskCore:
             if isinstance(effect, SessionStarted):
                 self._effects.start_session(effect.session_id)
             elif isinstance(effect, SessionEnded):
+                self._panel_open = False  # the panel locks with the session (the screen closes it)
                 self._comparing.session_ended()
                 self._effects.end_session(effect.session_id, effect.reason)
             self._announce()

@@ -189,12 +189,13 @@ class Effects:
             self._parts.studio.publish_tray()
             self._notice(forgotten_sentence(report.looks), "identity")
 
-    def associate_view(self, session_id: str | None):
-        """The panel's contents as a plain dict, or None (with a notice) when it cannot open."""
+    def associate_view(self, session_id: str | None, quiet: bool = False):
+        """The panel's contents as a plain dict, or None (with a notice unless ``quiet``) when it cannot open."""
         try:
             view = self._parts.identity.associate_view(session_id)
         except KioskError as exc:
-            self._notice(str(exc), "identity")
+            if not quiet:
+                self._notice(str(exc), "identity")
             return None
         customer = view.customer
         prefs = ", ".join(f"{k}: {v}" for k, v in customer.preferences.items()) if customer and customer.preferences else ""

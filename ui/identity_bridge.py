@@ -2,7 +2,8 @@
 
 What a tap means is decided in the core (``CardTapped.next_step``); this bridge only shows
 the matching screen and sends the shopper's answers back as intents. The associate panel's
-contents arrive ready to show (``AssociatePanelShown``).
+contents arrive ready to show (``AssociatePanelShown``), again whenever the shopper's looks change
+while it is open.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class IdentityBridge(CoreListener):
             self._greeting_timer.stop()
             self._set(forget_offered=False, consented=False, greeting="")
         elif isinstance(event, AssociatePanelShown):
-            self._set(panel=dict(event.panel))
+            if self._panel is not None or not event.follow_up:  # a follow-up never reopens a closed panel
+                self._set(panel=dict(event.panel))
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
             self._set(offer=None, greeting="", forget_offered=False, consented=False, panel=None)
 
@@ -107,6 +109,7 @@ class IdentityBridge(CoreListener):
     @Slot()
     def dismiss(self) -> None:
         self._set(forget_offered=False, panel=None)
+        self._core.close_associate_panel()
 
     @Slot(str)
     def keepForCustomer(self, look_id: str) -> None:  # noqa: N802 - QML API

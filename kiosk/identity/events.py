@@ -82,6 +82,11 @@ class CustomerForgotten(Event):
 
 @dataclass(frozen=True)
 class AssociatePanelShown(Event):
-    """A staff card opened the associate panel; ``panel`` holds what it shows (plain values)."""
+    """A staff card opened the associate panel; ``panel`` holds what it shows (plain values).
+
+    ``follow_up``: new contents for the panel already open (the shopper's looks changed); a panel
+    closed meanwhile stays closed.
+    """
 
     panel: dict
+    follow_up: bool = False

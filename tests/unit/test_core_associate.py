@@ -1,0 +1,81 @@
+"""The associate panel a staff card opens follows the shopper's looks while it is open, and only then."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.events import TrayChanged
+from kiosk.identity import Customer
+from kiosk.identity.events import AssociatePanelShown
+from kiosk.identity.prompt import ConsentAsked
+from kiosk.identity.setup import load_keyer, open_directory
+from kiosk.wiring import build_core
+from tests.unit.test_core_intents import of, recorded, session_id, wait_for
+
+ANNA, STAFF = "0416C6C2D73881", "DEADBEEF"
+
+
+@pytest.fixture
+def core(tmp_path):
+    config = Config()
+    config.library.data_dir = str(tmp_path / "lib")
+    config.analysis.enabled = False
+    keyer = load_keyer(config)  # makes the store secret the core then loads
+    with open_directory(config) as directory:
+        directory.import_customers([Customer(keyer.key(ANNA), "Anna", "gold"),
+                                    Customer(keyer.key(STAFF), "Sam", staff_role="associate")])
+    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
+    events = []
+    core.bus.subscribe(events.append)
+    core.start()
+    assert wait_for(lambda: core.hub.latest() is not None)
+    yield core, events, keyer
+    core.stop()
+
+
+def panels(events) -> list[dict]:
+    return [e.panel for e in of(events, AssociatePanelShown)]
+
+
+def shows_kept(events, look_ids) -> bool:
+    """The newest panel says "Kept" on exactly ``look_ids``."""
+    shown = panels(events)
+    return bool(shown) and sorted(shown[-1].get("keptIds", [])) == sorted(look_ids)
+
+
+def test_the_open_panel_follows_a_yes_a_new_look_and_a_deleted_one_until_it_is_closed(core):
+    # The panel's "Kept" labels were worked out when it opened and after a keep done from it: a yes
+    # given meanwhile, a look recorded or deleted left it saying what was true at its opening.
+    core, events, keyer = core
+    core.touch()
+    session_id(core)
+    first = recorded(core, events).look_id
+    core.tap_card(keyer.key(STAFF))
+    assert wait_for(lambda: panels(events)), "the staff card opens the panel"
+    assert panels(events)[-1]["note"] == "The shopper has not agreed to keep their looks."
+
+    # The shopper taps her card and says yes: the panel shows her, her look kept.
+    core.tap_card(keyer.key(ANNA))
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(True)
+    assert wait_for(lambda: shows_kept(events, [first])), panels(events)[-1]
+    assert panels(events)[-1]["name"] == "Anna"
+    assert all(e.follow_up for e in of(events, AssociatePanelShown)[1:])
+
+    # A look recorded while the panel is open is kept with her yes: the panel says so.
+    second = recorded(core, events).look_id
+    assert wait_for(lambda: shows_kept(events, [first, second])), panels(events)[-1]
+
+    # A look deleted from the tray leaves the panel.
+    core.delete_look(first)
+    assert wait_for(lambda: shows_kept(events, [second])), panels(events)[-1]
+
+    # Closed, it follows nothing: the next look brings no panel back.
+    core.close_associate_panel()
+    shown = len(panels(events))
+    third = recorded(core, events).look_id
+    assert wait_for(lambda: any(third in {look.id for look in e.looks} for e in of(events, TrayChanged)))
+    # Twice: the tray was published while the core handled the take; the second waits for its turn.
+    assert core.flush() and core.flush()
+    assert len(panels(events)) == shown
