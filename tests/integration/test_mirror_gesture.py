@@ -14,7 +14,8 @@ caught none of its grabs).
 - g04: a swipe to her right from 1.35 s to 1.8 s, then the left hand up at 2.8 s, held from
   3.13 s (firing at 5.13 s here) to 5.27 s.
 
-With two looks in the tray, the same swipe steps the replay from one look to the other.
+With two looks in the tray, the same swipe steps the replay from one look to the other. On a
+portrait mirror the ring's glyph and words read over a white wall as over a dark room.
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ def _disc(shape: tuple[int, ...], centre: tuple[int, int], r_in: float, r_out: f
     return (r >= r_in) & (r <= r_out)
 
 
-def ring_drawn(image: np.ndarray, before: np.ndarray) -> bool:
+def ring_drawn(image: np.ndarray, before: np.ndarray, centre: tuple[int, int] = RING_CENTRE,
+               r: float = RING_R) -> bool:
     """The ring's track (a light stroke, part of it white) and its darkened middle stand out from
     what the same place showed before, while the same shape lower down on the left (background,
     beside the shopper) did not change."""
     change = np.abs(image.astype(np.int16) - before.astype(np.int16)).max(axis=2)
-    ring = _disc(image.shape, RING_CENTRE, RING_R - 4, RING_R + 4)
-    control = _disc(image.shape, (RING_CENTRE[0], RING_CENTRE[1] + 300), 0, RING_R + 4)
+    ring = _disc(image.shape, centre, r - 4, r + 4)
+    control = _disc(image.shape, (centre[0], centre[1] + round(300 * r / RING_R)), 0, r + 4)
     return bool((change[ring] > 20).mean() > 0.6 and change[control].mean() < 8)
 
 
@@ -77,14 +79,18 @@ def picture_shown(image: np.ndarray) -> bool:
 
 
 @contextmanager
-def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S):
+def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S, size: tuple[int, int] = (480, 640),
+            corners: str = ""):
     """The mirror with ``clip`` as its camera, awake for the shopper standing there; yields the
-    window and what the screen shows while she stands still (the ring's place without a ring)."""
+    window and what the screen shows while she stands still (the ring's place without a ring).
+    ``corners``: a colour painted over the clip's top corners, where the ring stands (either, as
+    the picture may be mirrored), clear of her raised hands: a white wall or a dark room there."""
     padded = tmp_path / "standing-then-moving.mp4"
+    paint = "".join(f",drawbox=x={x}:y=0:w=iw/4:h=ih/5:color={corners}:t=fill" for x in ("0", "iw*3/4") if corners)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIPS / clip), "-vf",
-                    f"tpad=start_duration={hold_s}:start_mode=clone", "-c:v", "libx264", "-crf", "18",
+                    f"tpad=start_duration={hold_s}:start_mode=clone{paint}", "-c:v", "libx264", "-crf", "18",
                     "-pix_fmt", "yuv420p", str(padded)], check=True, timeout=120)
-    with MirrorWindow(xvfb, tmp_path, 480, 640, source=f"file:{padded}?loop=0",
+    with MirrorWindow(xvfb, tmp_path, *size, source=f"file:{padded}?loop=0",
                       extra_toml=f"[analysis]\nmax_fps = 5\ngesture_hold_s = {RAISE_S}\n") as win:
         win.wait_camera_running()
         # The mirror is awake for her (not the attract screen), and once two grabs in a row
@@ -103,9 +109,11 @@ def shopper(xvfb, tmp_path: Path, clip: str, hold_s: float = HOLD_S):
         yield win, win.wait_for(settled, "the standing shopper, settled")
 
 
-def watch_until_recording(win: MirrorWindow, before: np.ndarray, tmp_path: Path) -> list[float]:
+def watch_until_recording(win: MirrorWindow, before: np.ndarray, tmp_path: Path,
+                          ring: tuple[tuple[int, int], float] = (RING_CENTRE, RING_R)) -> list[float]:
     """Grab the screen until the Recording notice shows; the wall-clock times of the grabs that
-    showed the ring. Every grab's time goes to ``grabs.txt`` (a failure says how often it looked)."""
+    showed the ring (the first of them in ``ring.png``). Every grab's time goes to ``grabs.txt``
+    (a failure says how often it looked)."""
     ringed: list[float] = []
     grabs: list[float] = []
     image = None
@@ -113,7 +121,7 @@ def watch_until_recording(win: MirrorWindow, before: np.ndarray, tmp_path: Path)
     while time.monotonic() < deadline:
         grabbed_at, image = time.time(), win.grab()
         grabs.append(grabbed_at)
-        if ring_drawn(image, before):
+        if ring_drawn(image, before, *ring):
             if not ringed:
                 cv2.imwrite(str(tmp_path / "ring.png"), image)
             ringed.append(grabbed_at)
@@ -160,6 +168,42 @@ def test_a_swipe_with_no_look_to_step_to_shows_no_ring(xvfb, tmp_path):
     assert raised - swiped > RAISE_S + 1.0, (swiped, raised)
     assert ringed, f"the ring never showed while the hand was held ({tmp_path})"
     assert all(raised - RAISE_S - 0.8 < t < raised + 0.5 for t in ringed), (swiped, raised, ringed)
+
+
+# The ring on a portrait mirror (1080 × 1920): everything 1.6 × (24 px type, Main.qml's 24 px margin).
+TALL, GROW = (1080, 1920), 1.6
+TALL_CENTRE, TALL_R = (24 + round(60 * GROW), 24 + round(55 * GROW)), 48 * GROW
+
+
+def legible(image: np.ndarray, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """(the share of ``box`` (x0, y0, x1, y1) in white ink, the grey behind the ink): white letters or a
+    glyph read where there is some ink and what surrounds it is dark."""
+    x0, y0, x1, y1 = box
+    grey = image[y0:y1, x0:x1].astype(int).mean(axis=2)
+    ink = grey > 200
+    return float(ink.mean()), float(np.median(grey[~ink])) if (~ink).any() else 255.0
+
+
+@pytest.mark.parametrize("wall", ["white", "black"])
+def test_the_rings_glyph_and_words_read_over_a_white_wall_and_a_dark_room(tall_screen, tmp_path, wall):
+    # On a portrait mirror over a bright picture the ring was grey on grey: a translucent middle
+    # (#60000000) behind its white glyph, its white fill lost against a white wall, and its words
+    # ("Record") white with a thin outline, over the wall itself.
+    clip = "g01_michelle_raise-right_crossed.mp4"
+    with shopper(tall_screen, tmp_path, clip, size=TALL, corners=wall) as (win, before):
+        corner = before[TALL_CENTRE[1] - 60:TALL_CENTRE[1] + 60, TALL_CENTRE[0] - 60:TALL_CENTRE[0] + 60]
+        assert (corner.min() > 200) if wall == "white" else (corner.max() < 60), "the corner is not painted"
+        ringed = watch_until_recording(win, before, tmp_path, (TALL_CENTRE, TALL_R))
+    # Over the white wall the old ring's white track and fill did not stand out at all.
+    assert ringed, f"the ring never stood out while the hand was held ({tmp_path})"
+    image = cv2.imread(str(tmp_path / "ring.png"))
+    x, y = TALL_CENTRE
+    glyph = legible(image, (x - 40, y - 40, x + 40, y + 40))  # the raised hand, inside the ring
+    top = y + round(55 * GROW) + round(6 * GROW)  # the words under the ring ("Record", 24 px type)
+    words = legible(image, (x - 40, top, x + 40, top + 28))
+    for what, (ink, behind) in (("the glyph", glyph), ("the words", words)):
+        assert 0.03 <= ink <= 0.4, f"{what}: {ink:.1%} white over the {wall} wall ({tmp_path}/ring.png)"
+        assert behind <= 100, f"{what}: white on grey {behind:.0f} over the {wall} wall ({tmp_path}/ring.png)"
 
 
 # The 480 × 640 window's Record button (bottom right) and, over a replay, its Mirror button (the

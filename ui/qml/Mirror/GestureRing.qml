@@ -21,15 +21,25 @@ Item {
     height: 150 * grow
 
     Shape {
+        // On a dark disc as wide as the ring: the white fill, the glyph and the track read over a
+        // white studio wall as over a dark room (on a translucent one they were grey on grey).
         id: shape
         width: 110 * ring.grow
         height: width
         anchors.horizontalCenter: parent.horizontalCenter
         preferredRendererType: Shape.CurveRenderer
         ShapePath {
-            strokeColor: "#50ffffff"
+            strokeColor: "transparent"
+            fillColor: "#d0000000"
+            PathAngleArc {
+                centerX: 55 * ring.grow; centerY: centerX; radiusX: 55 * ring.grow; radiusY: radiusX
+                startAngle: 0; sweepAngle: 360
+            }
+        }
+        ShapePath {
+            strokeColor: "#60ffffff"
             strokeWidth: 10 * ring.grow
-            fillColor: "#60000000"
+            fillColor: "transparent"
             PathAngleArc {
                 centerX: 55 * ring.grow; centerY: centerX; radiusX: 48 * ring.grow; radiusY: radiusX
                 startAngle: 0; sweepAngle: 360
@@ -48,18 +58,30 @@ Item {
         }
     }
     Text {
+        // Bold, and outlined in its own white: DejaVu's raised hand is drawn in outline, its thin
+        // strokes lost at a step back.
         anchors.centerIn: shape
         color: "white"
-        font.pixelSize: 40 * ring.grow
+        style: Text.Outline
+        styleColor: "white"
+        font.pixelSize: 44 * ring.grow
+        font.bold: true
         text: ring.gesture === "raise_hand" ? "☝" : ring.gesture === "swipe_left" ? "←" : "→"
     }
+    Rectangle {
+        // The label on a dark pill, as the buttons' are: an outline alone left it faint over white.
+        anchors.centerIn: label
+        width: label.implicitWidth + label.font.pixelSize
+        height: label.implicitHeight + 4
+        radius: height / 2
+        color: "#b0000000"
+    }
     Text {
+        id: label
         anchors.top: shape.bottom
         anchors.topMargin: 6 * ring.grow
         anchors.horizontalCenter: parent.horizontalCenter
         color: "white"
-        style: Text.Outline
-        styleColor: "#a0000000"
         font.pixelSize: ring.textSize
         text: ring.action
     }
