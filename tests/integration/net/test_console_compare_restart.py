@@ -21,7 +21,7 @@ from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, Looks, server_config, start_server, stop_server
 from .test_api_compare import TRACKS, add_look, hold_renders
 from .test_console import SHOWN
-from .test_console_compare import compare_looks, sign_in
+from .test_console_compare import SHARE_GREYED, WHY, compare_looks, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -176,8 +176,8 @@ def test_the_wait_gives_up_after_three_minutes_without_the_mirror(tmp_path, chro
         said = chromium.wait(f"(t => t && !t.includes('restarting') && t)({where})", timeout=20)  # the next try: 8 s at most
         assert said == GAVE_UP
         assert chromium.js(WAITING) is None, "nothing left to wait for: a reload or a new sign-in does not wait again"
-        if dialog:
-            chromium.wait("!document.getElementById('compare-share').disabled")  # to press again once the mirror is back
+        if dialog:  # no longer waiting, but the mirror is away: greyed, saying when it can be pressed again
+            chromium.wait(f"{SHARE_GREYED} && {WHY} === 'Share as one video works again once the connection is back.'")
         assert chromium.js("document.getElementById('qr-dialog').open") is False
         (tmp_path / f"console-share-gave-up-{width}.png").write_bytes(screenshot(chromium))
     finally:
