@@ -129,11 +129,8 @@ def test_a_mirror_that_hangs_is_said_to_be_lost_too(recorded_library, tmp_path, 
 AMBER = "rgb(245, 158, 11)"
 
 
-def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connection_is_lost(recorded_library, tmp_path,
-                                                                                            chromium):
-    """With the connection lost the lists are greyed, yet the amber "1 waiting" and a floating "Compare 2 looks"
-    stayed at full colour, the button pressable: both are greyed too (the button off, saying why), and both
-    come back with the connection."""
+def two_looks_served(recorded_library, tmp_path):
+    """A mirror served on the recorded library with two more consented looks of one visit: (process, url, their ids)."""
     import time
 
     from kiosk.library import Library
@@ -145,10 +142,23 @@ def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connectio
     looks = [add_look(library, copied.consented, time.time() - 60 * n, "visit-a") for n in (1, 2)]
     library.close()
     proc, url = _serve(tmp_path, copied.root, "Mirror Left", "1")
+    return proc, url, looks
+
+
+def signed_in_on_a_tablet(chromium, url: str) -> None:
+    chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
+                  mobile=False)
+    sign_in(chromium, url)
+
+
+def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connection_is_lost(recorded_library, tmp_path,
+                                                                                            chromium):
+    """With the connection lost the lists are greyed, yet the amber "1 waiting" and a floating "Compare 2 looks"
+    stayed at full colour, the button pressable: both are greyed too (the button off, saying why), and both
+    come back with the connection."""
+    proc, url, looks = two_looks_served(recorded_library, tmp_path)
     try:
-        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
-                      mobile=False)
-        sign_in(chromium, url)
+        signed_in_on_a_tablet(chromium, url)
         httpx.post(url + f"{API}/assist", headers=AUTH, json={"kind": "size", "detail": "jeans 32/34"}).raise_for_status()
         button, waiting = "document.getElementById('compare-open')", "document.getElementById('waiting')"
         chromium.wait(f"document.querySelectorAll('#looks li.look input.compare-pick').length === 3 && {SHOWN}('waiting')",
@@ -176,22 +186,11 @@ def test_the_waiting_count_and_the_compare_button_are_greyed_while_the_connectio
 def test_share_as_one_video_is_greyed_saying_why_while_the_connection_is_lost(recorded_library, tmp_path, chromium):
     """With the connection lost, an open comparison's "Share as one video" stayed pressable, then failed on a
     notice: it is greyed like the compare button, the line under it saying why, and comes back with the connection."""
-    import time
-
-    from kiosk.library import Library
-
     from .test_console_compare import PANES, SHARE_GREYED, WHY, why_beside_the_button
-    from .test_console_looks import add_look
 
-    copied = copy_library(recorded_library, tmp_path / "lib")
-    library = Library(copied.root).open()
-    looks = [add_look(library, copied.consented, time.time() - 60 * n, "visit-a") for n in (1, 2)]
-    library.close()
-    proc, url = _serve(tmp_path, copied.root, "Mirror Left", "1")
+    proc, url, looks = two_looks_served(recorded_library, tmp_path)
     try:
-        chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768, deviceScaleFactor=1,
-                      mobile=False)
-        sign_in(chromium, url)
+        signed_in_on_a_tablet(chromium, url)
         chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
         for look_id in looks:
             chromium.js(f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick').click()")
