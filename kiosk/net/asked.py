@@ -12,8 +12,11 @@ old link back).
 Kept in memory only, as the sign-ins are (a restart ends both), and only for sign-ins: the
 store's own token (``session`` None) is a script's, which gets a new one each time, as before.
 A link's token lives here, never in the database (which keeps only its SHA-256), and goes when
-its sign-in ends (``end``: sign-out, expiry, the oldest dropped). The book is bounded: past
-``MAX_ENTRIES`` the oldest answer is forgotten (asking again then makes a new one).
+its sign-in ends (``end``: sign-out, expiry, the oldest dropped), made meanwhile or after: a request
+that passed its sign-in check just before the sign-out may reach the book after it, and what it
+makes then is handed back but not kept (the book remembers the last ``MAX_ENTRIES`` sign-ins that
+ended, by their keys only). The book is bounded: past ``MAX_ENTRIES`` the oldest answer is
+forgotten (asking again then makes a new one).
 Any thread: the HTTP handlers run in a thread pool. Each sign-in's requests take turns on a lock
 of their own, which makes "look up, else make" one step, so two requests of the same sign-in at
 once (a reload racing the request it cut off) get one; another sign-in's requests do not wait on
@@ -39,7 +42,6 @@ class _Asking:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.users = 0  # requests holding or waiting for ``lock``; at 0 this goes
-        self.ended = False  # the sign-in ended meanwhile: what is being made is not kept
 
 
 class AskedBook:
@@ -49,7 +51,9 @@ class AskedBook:
         self._max = max_entries
         self._answers: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
         self._asking: dict[str, _Asking] = {}  # the sign-ins with a request in ``once`` now
-        self._lock = threading.Lock()  # guards the two dicts above, never held while making
+        # the sign-ins that ended, newest last: a request of one still under way keeps nothing
+        self._ended: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # guards the three dicts above, never held while making
 
     def once(self, session: str | None, asked: Hashable, still: Callable[[T], bool], make: Callable[[], T]) -> tuple[T, bool]:
         """(the answer ``session`` got for ``asked`` if ``still`` good, else a new one from ``make``, whether it is new)."""
@@ -72,7 +76,7 @@ class AskedBook:
                     self._answers.pop(key, None)  # no longer good: forgotten even if make() raises
                 made = make()
                 with self._lock:
-                    if not asking.ended:
+                    if session not in self._ended:
                         self._answers[key] = made
                         while len(self._answers) > self._max:
                             self._answers.popitem(last=False)
@@ -88,8 +92,9 @@ class AskedBook:
         with self._lock:
             for key in [key for key in self._answers if key[0] == session]:
                 del self._answers[key]
-            if session in self._asking:
-                self._asking[session].ended = True
+            self._ended[session] = None
+            while len(self._ended) > self._max:
+                self._ended.popitem(last=False)
 
     def __len__(self) -> int:
         with self._lock:

@@ -126,6 +126,26 @@ def test_an_answer_made_while_its_sign_in_ends_is_not_kept():
     assert answers == [("link", True)] and len(book) == 0
 
 
+def test_a_request_that_reaches_the_book_after_its_sign_out_keeps_nothing():
+    # it passed its sign-in check just before the sign-out, then the sign-out ended the sign-in
+    # while nothing of it was in the book yet: its link's token must not stay behind it
+    book, make = AskedBook(), Maker()
+    book.end("a")
+    assert book.once("a", "x", always, make) == (1, True)
+    assert len(book) == 0
+    assert book.once("b", "x", always, make) == (2, True) and len(book) == 1, "another sign-in keeps its own"
+
+
+def test_the_sign_ins_that_ended_are_remembered_within_a_bound():
+    book, make = AskedBook(max_entries=2), Maker()
+    for session in ("a", "b", "c"):
+        book.end(session)
+    book.once("a", "x", always, make)  # "a" left the bound for "c": the book does not grow with every sign-out
+    assert len(book) == 1
+    book.once("c", "x", always, make)
+    assert len(book) == 1
+
+
 def test_a_sign_in_waits_for_no_other_sign_ins_database_work():
     book, make = AskedBook(), Maker()
     inside, go = threading.Event(), threading.Event()
