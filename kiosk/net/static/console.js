@@ -121,6 +121,7 @@
 
   async function signIn() {
     $("sign-in-error").textContent = "";
+    $("signed-out").textContent = "";
     let resp;
     // Counted from before the mirror starts the sign-in's time: once the mirror finds it expired, so does the console.
     const sent = Date.now();
@@ -162,10 +163,13 @@
   // any request's 401; the first says why (those still under way when it came find nobody signed in)
   document.addEventListener("console:signed-out", () => { if (token) signOutLocally(whyEnded()); });
 
+  // Signed out at a tap, without asking first: a tap by mistake is undone by signing in again. The
+  // sign-in screen says what happened, so that the associate is not left wondering why the lists went.
   $("sign-out").addEventListener("click", async () => {
     document.dispatchEvent(new CustomEvent("console:signing-out"));  // the associate leaves: nothing they waited for stays
     try { await api("/console/api/sign-out", { method: "POST" }); } catch (_) { /* signing out anyway */ }
     signOutLocally();
+    $("signed-out").textContent = "Signed out. Sign in again to go back to the console.";
   });
 
   if (token) start(); else show(false);

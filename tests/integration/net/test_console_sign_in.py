@@ -101,3 +101,28 @@ def test_a_wrong_pin_is_emptied_for_the_next_try(server, chromium):
     chromium.send("Input.insertText", session=True, text=PIN)
     chromium.js("document.getElementById('sign-in').requestSubmit()")
     chromium.wait(f"{SHOWN}('console-view')", timeout=10)
+
+
+SIGNED_OUT = "document.getElementById('signed-out')"
+
+
+def test_signing_out_says_so_on_the_sign_in_screen(server, chromium, tmp_path):
+    """An associate who tapped Sign out, by mistake or not, found the PIN field without a word on what happened.
+    The sign-in screen now says it, plainly (not the red error: nothing went wrong), and only until the next try."""
+    chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=820, height=1180, deviceScaleFactor=1,
+                  mobile=False)
+    chromium.open(server.url + "/console")
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    assert not chromium.js(f"{SHOWN}('signed-out')"), "nothing to say before anyone signed out"
+    assert submit(chromium, PIN) == "signed in"
+    chromium.js("document.getElementById('sign-out').click()")
+    said = chromium.wait(f"{SHOWN}('sign-in-view') && {SIGNED_OUT}.textContent", timeout=10)
+    assert said == "Signed out. Sign in again to go back to the console.", said
+    assert chromium.js(f"{SHOWN}('signed-out')") and chromium.js(f"{SIGNED_OUT}.getAttribute('role')") == "status"
+    assert chromium.js(ERROR) == "", "a sign-out on purpose is no error"
+    # read before the PIN field: the first thing on the sign-in card
+    assert chromium.js("document.getElementById('sign-in').firstElementChild.id") == "signed-out"
+    (tmp_path / "console-signed-out.png").write_bytes(screenshot(chromium))
+    # the next try starts afresh: a wrong PIN says only that
+    assert submit(chromium, "000000") == "That PIN or store token is not right. Check it, then try again."
+    assert chromium.js(f"{SIGNED_OUT}.textContent") == "" and not chromium.js(f"{SHOWN}('signed-out')")
