@@ -38,9 +38,10 @@
       const id = item.dataset.id;
       const box = el("input", { type: "checkbox", class: "compare-pick", "data-key": "compare", checked: selected.has(id) });
       box.addEventListener("change", () => {
-        if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; sayFull(); return; }
+        if (box.checked && selected.size >= MAX_LOOKS) { box.checked = false; sayFull(); sayTicked(); return; }
         if (box.checked) selected.add(id); else { selected.delete(id); clearTimeout(full); full = null; }
         updateButton();
+        sayTicked();
       });
       item.append(el("label", { class: "compare-label" }, box, " Compare"));
     }
@@ -66,6 +67,13 @@
       : selected.size < MIN_LOOKS ? "1 ticked: tick one more to compare"
       : `Compare ${selected.size} looks${online ? "" : " once the connection is back"}`
         + (full === null ? "" : " (four at most: untick one to add another)");
+  }
+
+  // The button's words change where a screen reader is not: after each tick they are also read out,
+  // politely (#compare-ticked, a live region of its own). Only a tick's: the button also changes
+  // with the connection and when "four at most" times out, which nobody asked to hear then.
+  function sayTicked() {
+    $("compare-ticked").textContent = $("compare-open").textContent;
   }
 
   // -- the comparison ---------------------------------------------------------------------------

@@ -193,6 +193,35 @@ def test_a_fifth_tick_says_four_is_the_most_where_the_associate_looks(server, ch
     chromium.wait(f"{button}.textContent === 'Compare 3 looks'", timeout=2)
 
 
+def live_region(browser, selector: str) -> dict:
+    """What the accessibility tree says of an element as a live region: its role and how it is announced."""
+    root = browser.send("DOM.getDocument", session=True, depth=0)["root"]["nodeId"]
+    node = browser.send("DOM.querySelector", session=True, nodeId=root, selector=selector)["nodeId"]
+    ax = browser.send("Accessibility.getPartialAXTree", session=True, nodeId=node, fetchRelatives=False)["nodes"][0]
+    props = {p["name"]: p["value"].get("value") for p in ax.get("properties", [])}
+    return {"role": ax["role"]["value"], "live": props.get("live"), "ignored": ax["ignored"]}
+
+
+def test_each_tick_is_read_out_with_the_count_and_the_limit(server, chromium):
+    """The compare button's "1 ticked: tick one more to compare" and "four at most" changed at the screen's
+    foot, where a screen reader on the tick box is not: nothing was read out. A polite live region of its
+    own says the button's words after each tick."""
+    looks = a_long_visit(server, chromium, 820, 1180)
+    said = "document.getElementById('compare-ticked')"
+    assert chromium.js(f"[{said}.getAttribute('role'), {said}.getAttribute('aria-live')]") == ["status", "polite"]
+    assert live_region(chromium, "#compare-ticked") == {"role": "status", "live": "polite", "ignored": False}
+    picks = [f"document.querySelector('#looks li.look[data-id=\"{look_id}\"] input.compare-pick')" for look_id in looks]
+    heard = []
+    for pick in picks[:5]:
+        before = chromium.js(f"{said}.textContent")
+        chromium.js(f"{pick}.click()")
+        heard.append(chromium.wait(f"{said}.textContent !== {before!r} && {said}.textContent"))
+    assert heard == ["1 ticked: tick one more to compare", "Compare 2 looks", "Compare 3 looks", "Compare 4 looks",
+                     "Compare 4 looks (four at most: untick one to add another)"], heard
+    chromium.js(f"{picks[0]}.click()")  # unticked: room again
+    chromium.wait(f"{said}.textContent === 'Compare 3 looks'", timeout=2)
+
+
 #: Whether the sticky "Compare N looks" button covers any of an element's box.
 UNDER_COMPARE = """(node => { const b = document.getElementById('compare-open').getBoundingClientRect();
   const r = node.getBoundingClientRect();
