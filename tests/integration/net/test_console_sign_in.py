@@ -126,3 +126,22 @@ def test_signing_out_says_so_on_the_sign_in_screen(server, chromium, tmp_path):
     # the next try starts afresh: a wrong PIN says only that
     assert submit(chromium, "000000") == "That PIN or store token is not right. Check it, then try again."
     assert chromium.js(f"{SIGNED_OUT}.textContent") == "" and not chromium.js(f"{SHOWN}('signed-out')")
+
+
+def test_the_pin_field_takes_the_pin_and_the_token_as_typed(server, chromium):
+    """One field for the PIN and the store token: the tablet's keyboard must not capitalise the token's first letter,
+    nor spell-check or correct either one (neither is a word), and must keep its letters (no number pad only)."""
+    chromium.phone(820, 1180)
+    chromium.open(server.url + "/console")
+    chromium.wait(f"{SHOWN}('sign-in-view')")
+    hints = chromium.js("(f => ({autocomplete: f.autocomplete, inputMode: f.inputMode, autocapitalize: f.autocapitalize,"
+                        " autocorrect: f.getAttribute('autocorrect'), spellcheck: f.spellcheck, type: f.type}))"
+                        "(document.getElementById('secret'))")
+    assert hints == {"autocomplete": "current-password", "inputMode": "text", "autocapitalize": "none",
+                     "autocorrect": "off", "spellcheck": False, "type": "password"}, hints
+    assert any(c.isalpha() for c in TOKEN)  # so a number pad could not type it
+    chromium.js("document.getElementById('secret').focus()")
+    chromium.send("Input.insertText", session=True, text=TOKEN)
+    assert chromium.js("document.getElementById('secret').value") == TOKEN
+    chromium.js("document.getElementById('sign-in').requestSubmit()")
+    chromium.wait(f"{SHOWN}('console-view')", timeout=10)
