@@ -51,8 +51,9 @@ class ConsentWording:
 
     ``text``: "{kept}" is replaced by how long looks are kept, "{card}" by ``card_tapped``
     when the shopper has just tapped a card (it is what the yes will tie the looks to) and by
-    ``card_not_tapped`` otherwise. Which one a yes saw follows from its record (it is recorded
-    with the card); a no keeps no card, and both ask the same question.
+    ``card_not_tapped`` otherwise, "{forget}" likewise by ``forget_tapped`` or
+    ``forget_not_tapped``. Which one a yes saw follows from its record (it is recorded with the
+    card); a no keeps no card, and both ask the same question.
     """
 
     version: str
@@ -62,14 +63,18 @@ class ConsentWording:
     decline: str
     card_tapped: str = ""
     card_not_tapped: str = ""
+    forget_tapped: str = ""
+    forget_not_tapped: str = ""
 
     def shown(self, kept: str, card: bool) -> str:
         """The text on screen: looks kept ``kept``, a card just tapped or not."""
-        return self.text.format(kept=kept, card=self.card_tapped if card else self.card_not_tapped)
+        return self.text.format(kept=kept, card=self.card_tapped if card else self.card_not_tapped,
+                                forget=self.forget_tapped if card else self.forget_not_tapped)
 
 
-#: Every version shown so far, oldest first: what a recorded answer's version said. The last
-#: two are in force: ``WORDING`` with a working card reader, ``WORDING_NO_READER`` without one.
+#: Every version shown so far, oldest first: what a recorded answer's version said. The newest
+#: of each kind is in force: ``WORDING`` with a working card reader, ``WORDING_NO_READER``
+#: without one (the last two, in the order they came).
 WORDINGS = (
     ConsentWording(
         version="2026-11.1",
@@ -113,8 +118,27 @@ WORDINGS = (
         accept="Yes, keep my looks",
         decline="No, thanks",
     ),
+    # Asked before any tap, "Tap your card again" spoke of a tap she had not made; her first tap
+    # after a yes ties the looks to the card ("welcome"), only the next one offers "forget me".
+    ConsentWording(
+        version="2026-12.2",
+        title="Keep your looks?",
+        text=(
+            "If you say yes, the videos of your outfits from this visit are kept {kept} and "
+            "linked to {card}, so you can watch them again, take them home "
+            "with a QR code and let our staff help you. We never keep measurements of your face or "
+            "body. {forget} If you say no, everything is deleted when you leave."
+        ),
+        accept="Yes, keep my looks",
+        decline="No, thanks",
+        card_tapped="the loyalty card you just tapped",
+        card_not_tapped="your loyalty card if you tap it",
+        forget_tapped="Tap your card again at any time to make the mirror forget you.",
+        forget_not_tapped="A second tap of your card makes the mirror forget you.",
+    ),
 )
-WORDING, WORDING_NO_READER = WORDINGS[-2:]
+# The no-reader question speaks of no card to tap: 2026-12.2 left its words as they were.
+WORDING_NO_READER, WORDING = WORDINGS[-2:]
 
 
 @dataclass(frozen=True)

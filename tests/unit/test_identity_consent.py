@@ -22,6 +22,7 @@ from kiosk.identity import (
     CardTapped,
     ConsentChanged,
     ConsentDesk,
+    ConsentRecord,
     Customer,
     CustomerDirectory,
     CustomerForgotten,
@@ -30,6 +31,7 @@ from kiosk.identity import (
     IdentityParts,
     ReaderStateChanged,
 )
+from kiosk.identity.consent import PURPOSE
 from kiosk.library import Library, NewLook
 
 KEYER = CardKeyer(bytes(range(32)))
@@ -103,9 +105,53 @@ def test_the_question_after_a_tap_speaks_of_the_card_just_tapped(library, direct
 
 def test_every_wording_ever_shown_is_kept_by_its_version():
     versions = [w.version for w in WORDINGS]
-    assert len(set(versions)) == len(versions) and WORDINGS[-2:] == (WORDING, WORDING_NO_READER)
+    assert len(set(versions)) == len(versions) and set(WORDINGS[-2:]) == {WORDING, WORDING_NO_READER}
+    # In force: the newest that speaks of a card, and the newest that speaks of none.
+    assert "{card}" in WORDING.text and "card" not in WORDING_NO_READER.text
     # The first version's text, as shoppers saw it (records of 2026-11.1 point at it).
     assert "loyalty card if you tap it, so you" in WORDINGS[0].shown("for 30 days", card=True)
+
+
+def test_an_answer_to_an_earlier_wording_still_reads_against_its_own_words(library, directory, tmp_path):
+    # Answers recorded with 2026-12.1 (before 2026-12.2) keep their looks and their records, and
+    # the version still names the words the shopper saw, to the letter.
+    by_version = {w.version: w for w in WORDINGS}
+    assert by_version["2026-12.1"].shown("for 30 days", card=False) == (
+        "If you say yes, the videos of your outfits from this visit are kept for 30 days and linked to "
+        "your loyalty card if you tap it, so you can watch them again, take them home with a QR code and "
+        "let our staff help you. We never keep measurements of your face or body. Tap your card again at "
+        "any time to make the mirror forget you. If you say no, everything is deleted when you leave.")
+    assert "linked to the loyalty card you just tapped," in by_version["2026-12.1"].shown("for 30 days", card=True)
+    assert "Ask our staff at any time to delete them." in by_version["2026-12.1-no-reader"].text
+    look = add_look(library, tmp_path, "s1", 1)
+    library.set_session_consent("s1", True, KEYER.key(ANNA_UID), "2026-12.1")
+    directory.record_consent(ConsentRecord(1.0e9, "s1", KEYER.key(ANNA_UID), PURPOSE, "accepted", "2026-12.1", "touch"))
+    assert library.get(look).consented and library.get(look).consent_wording == "2026-12.1"
+    (record,) = directory.consents(session_id="s1")
+    assert record.wording_version in by_version and record.wording_version != V
+
+
+def test_the_question_before_a_tap_says_what_a_tap_does_and_no_tap_that_was_not_made(library, directory, tmp_path):
+    # "Tap your card again ... to make the mirror forget you" was asked before any tap: "again"
+    # spoke of a tap she had not made. Her first tap after a yes ties the looks to the card, the
+    # second offers "forget me", and the question says so in no more words than it did.
+    anna = KEYER.key(ANNA_UID)
+    desk = ConsentDesk(directory, library)
+    before = desk.offer("s1").text
+    assert "card again" not in before and "A second tap of your card makes the mirror forget you." in before
+    assert len(before) <= len({w.version: w for w in WORDINGS}["2026-12.1"].shown("for 30 days", card=False))
+    desk.accept("s1", V)
+    look = add_look(library, tmp_path, "s1", 1)
+    desk.look_added(look, "s1")
+    assert desk.card_tapped("s1", anna) == STEP_WELCOME and library.get(look).customer_id == anna  # first tap
+    assert desk.card_tapped("s1", anna) == STEP_FORGET  # second tap
+    # Asked right after a tap, the question still says to tap the card again.
+    assert desk.card_tapped("s2", anna) == STEP_CONSENT
+    after = desk.offer("s2").text
+    assert "Tap your card again at any time to make the mirror forget you." in after and "second tap" not in after
+    desk.accept("s2", V)
+    assert desk.card_tapped("s2", anna) == STEP_FORGET  # the next tap
+    assert "{" not in before + after
 
 
 def test_without_a_card_reader_the_question_speaks_of_no_card_and_its_yes_is_recorded_so(
