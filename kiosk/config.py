@@ -311,6 +311,10 @@ class IdentityConfig(Section):
         "", description="Store secret (hex) that card numbers are hashed with; empty: store-secret in the library's data folder."
     )
     database: str = Field("", description="Customer directory (SQLite); empty: identity.sqlite3 in the library's data folder.")
+    associate_unlock_s: float = Field(
+        120.0, ge=5, le=3600,
+        description="Seconds a staff card's tap opens the associate panel for (a tap renews it); then it closes and clears.",
+    )
 
 
 class Config(Section):

@@ -44,6 +44,9 @@ from kiosk.events import (
 )
 from kiosk.hub import FrameHub
 from kiosk.identity.events import (
+    PANEL_EXPIRED,
+    PANEL_FORGOTTEN,
+    PANEL_SESSION_ENDED,
     STEP_ASSOCIATE,
     STEP_CONSENT,
     STEP_WELCOME,
@@ -266,8 +269,8 @@ class KioskCore:
         self._call(lambda: self._effects.request_assist(kind, size))
 
     def forget_me(self) -> None:
-        """"Forget me" after the shopper's card was tapped again."""
-        self._call(lambda: self._effects.forget_me(self._sid()))
+        """"Forget me" after the shopper's card was tapped again (the associate panel closes with it)."""
+        self._call(self._forget_me)
 
     def open_associate_panel(self) -> None:
         """Show (or refresh) the associate panel a staff card unlocked."""
@@ -401,6 +404,10 @@ class KioskCore:
         self._wake()  # recording wakes the mirror: there is someone in front of it
         self._effects.start_recording(reason)
 
+    def _forget_me(self) -> None:
+        if self._effects.forget_me(self._sid()):
+            self._end_panel(PANEL_FORGOTTEN)
+
     def _open_panel(self) -> None:
         panel = self._effects.associate_view(self._sid())
         if panel is not None:
@@ -408,17 +415,23 @@ class KioskCore:
             self._parts.bus.emit(AssociatePanelShown(panel=panel))
 
     def _follow_panel(self) -> None:
-        """New contents for the panel on screen; none once it locked itself (no notice: nobody asked)."""
+        """New contents for the panel on screen; once it locked itself, it closes instead."""
         if not self._panel_open:
             return
         panel = self._effects.associate_view(self._sid(), quiet=True)
         if panel is None:
-            self._panel_open = False
+            self._end_panel(PANEL_EXPIRED)
         else:
             self._parts.bus.emit(AssociatePanelShown(panel=panel, follow_up=True))
 
     def _close_panel(self) -> None:
         self._panel_open = False
+
+    def _end_panel(self, reason: str) -> None:
+        """The panel's unlock ended (``PANEL_*``): the panel on screen, if any, closes and is cleared."""
+        if self._panel_open:
+            self._panel_open = False
+            self._effects.panel_closed(reason)
 
     def _wake(self) -> None:
         if self._state.phase != Phase.SESSION:
@@ -429,6 +442,9 @@ class KioskCore:
 
     def _tick(self, now: float) -> None:
         self._feed(Tick(now))
+        if self._panel_open and not self._parts.identity.panel_unlocked:
+            # The staff card's unlock ran out: the shopper's looks and notes leave the screen.
+            self._end_panel(PANEL_EXPIRED)
         self._camera_notice()
         self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
 
@@ -451,7 +467,7 @@ class KioskCore:
             if isinstance(effect, SessionStarted):
                 self._effects.start_session(effect.session_id)
             elif isinstance(effect, SessionEnded):
-                self._panel_open = False  # the panel locks with the session (the screen closes it)
+                self._end_panel(PANEL_SESSION_ENDED)  # the panel locks with the session
                 self._comparing.session_ended()
                 self._effects.end_session(effect.session_id, effect.reason)
             self._announce()

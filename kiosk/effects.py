@@ -21,7 +21,7 @@ import time
 
 from kiosk.errors import DiskAlmostFull, KioskError
 from kiosk.events import Notice, ShareShown, TrayStep
-from kiosk.identity.events import CardPresented
+from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
 from kiosk.intents import Meaning, share_meaning
 from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
@@ -182,12 +182,15 @@ class Effects:
                     and (not studio.record_blocked or bool(studio.looks())))
             self._parts.bus.emit(Notice(text=reader_down_sentence(keep), topic="identity", seconds=10.0))
 
-    def forget_me(self, session_id: str | None) -> None:
+    def forget_me(self, session_id: str | None) -> bool:
+        """Forget the shopper offered "forget me"; False when nobody was offered it."""
         report = self._parts.identity.forget_me(session_id)
-        if report is not None:
-            _log.info("%sforgot the customer: %s deleted", _prefix(session_id), count(report.looks, "look"))
-            self._parts.studio.publish_tray()
-            self._notice(forgotten_sentence(report.looks), "identity")
+        if report is None:
+            return False
+        _log.info("%sforgot the customer: %s deleted", _prefix(session_id), count(report.looks, "look"))
+        self._parts.studio.publish_tray()
+        self._notice(forgotten_sentence(report.looks), "identity")
+        return True
 
     def associate_view(self, session_id: str | None, quiet: bool = False):
         """The panel's contents as a plain dict, or None (with a notice unless ``quiet``) when it cannot open."""
@@ -208,6 +211,14 @@ class Effects:
             "keptIds": [look.id for look in view.looks],  # their tiles say "Kept ✓", not "Keep for customer"
             "history": "\n".join(follow_up_lines(view.looks, self._parts.library.notes([look.id for look in view.looks]))),
         }
+
+    def panel_closed(self, reason: str) -> None:
+        """The panel's unlock ended: the screen takes it down and clears it; an associate still at the
+        mirror when it ran out is told why, and how to open it again."""
+        _log.info("the associate panel closed (%s)", reason)
+        self._parts.bus.emit(AssociatePanelClosed(reason=reason))
+        if reason == PANEL_EXPIRED:
+            self._notice(panel_closed_sentence(self._parts.config.identity.associate_unlock_s), "identity")
 
     def keep_for_customer(self, look_id: str, session_id: str | None) -> None:
         try:
@@ -269,6 +280,14 @@ def forgotten_sentence(looks: int) -> str:
     if looks == 0:
         return "Done. The mirror has forgotten you."
     return f"Done. The mirror has forgotten you: {count(looks, 'look')} deleted."
+
+
+def panel_closed_sentence(unlock_s: float) -> str:
+    """What the mirror says when the associate panel closed by itself after ``unlock_s`` seconds."""
+    minutes = round(unlock_s / 60)
+    whole_minutes = unlock_s >= 60 and abs(unlock_s - 60 * minutes) < 1
+    after = count(minutes, "minute") if whole_minutes else count(round(unlock_s), "second")
+    return f"The associate panel closed after {after}. Tap a staff card to open it again."
 
 
 def reader_down_sentence(keep: bool) -> str:

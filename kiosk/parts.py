@@ -75,6 +75,7 @@ class NoIdentity:
     available = False
     reader_state = ReaderStateChanged(state="stopped", reason="no card reader", protocol=None)
     asking = False
+    panel_unlocked = False
 
     def start(self) -> None:
         """No reader to start."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.config import Config
@@ -65,8 +67,8 @@ class Switches:
     watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
 
 
-def build_parts(config: Config, switches: Switches) -> Parts:
-    """Every part of the kiosk, unstarted."""
+def build_parts(config: Config, switches: Switches, clock: Callable[[], float] = time.monotonic) -> Parts:
+    """Every part of the kiosk, unstarted; ``clock`` times the associate panel's unlock (tests pass their own)."""
     bus, hub, painted = EventBus(), FrameHub(), RateMeter()
     capture = build_capture(config, hub, bus, switches.source) if switches.camera else _no_camera()
     keeps_looks = switches.record or switches.library or switches.network
@@ -77,7 +79,7 @@ def build_parts(config: Config, switches: Switches) -> Parts:
         from kiosk.identity.setup import build_identity
 
         # Consent lives with identity, so identity runs even without a card reader.
-        identity = build_identity(config, bus, build_card_reader(config), looks=library)
+        identity = build_identity(config, bus, build_card_reader(config), looks=library, clock=clock)
         studio = build_studio(config, library, hub, bus, capture.fps, owner_of=identity.owner)
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
@@ -129,11 +131,12 @@ def build_core(
     analysis: bool | None = None,
     network: bool = False,
     window: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> KioskCore:
     """A ready-to-start core with a camera (the mirror, its tests and benchmarks)."""
     switches = Switches(source=spec_text, library_dir=library_dir, record=record, analysis=analysis, network=network,
                         window=window)
-    return KioskCore(build_parts(config, switches))
+    return KioskCore(build_parts(config, switches, clock))
 
 
 # -- the parts ------------------------------------------------------------------------------------

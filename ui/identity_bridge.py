@@ -3,7 +3,8 @@
 What a tap means is decided in the core (``CardTapped.next_step``); this bridge only shows
 the matching screen and sends the shopper's answers back as intents. The associate panel's
 contents arrive ready to show (``AssociatePanelShown``), again whenever the shopper's looks change
-while it is open.
+while it is open; ``AssociatePanelClosed`` (its unlock ran out, the visit ended, the shopper was
+forgotten) takes it down and empties it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kiosk.identity.events import (
     STEP_FORGET,
     STEP_OTHER_CARD,
     STEP_WELCOME,
+    AssociatePanelClosed,
     AssociatePanelShown,
     CardTapped,
     ConsentChanged,
@@ -72,6 +74,8 @@ class IdentityBridge(CoreListener):
         elif isinstance(event, AssociatePanelShown):
             if self._panel is not None or not event.follow_up:  # a follow-up never reopens a closed panel
                 self._set(panel=dict(event.panel))
+        elif isinstance(event, AssociatePanelClosed):
+            self._set(panel=None)  # the core says why on the mirror when someone may be reading it
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
             self._set(offer=None, greeting="", forget_offered=False, consented=False, panel=None)
 

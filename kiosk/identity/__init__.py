@@ -5,18 +5,19 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
 - ``Identity``: the kiosk's identity part. Runs the card reader (``start``/``stop``) and
   publishes each card as ``CardPresented``; the core's intents: ``tap(card_key, session_id)``
   (publishes ``CardTapped``), ``ask_consent``/``answer_consent``, ``reader_changed``, ``look_added``,
-  ``session_ended``/``forget_session``, ``forget_me``, ``associate_view``, ``keep_for_customer``.
+  ``session_ended``/``forget_session``, ``forget_me``, ``associate_view``, ``keep_for_customer``,
+  ``panel_unlocked`` (the core closes the panel on screen once it is False).
 - ``ConsentDesk``: ``offer(session_id, card_reader)`` → ``ConsentOffer`` (without a working card reader, a
   wording that speaks of no card) or None once answered,
   ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
   ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
-- ``AssociatePanel``: unlocked by a staff card's tap; ``view(session_id)`` (the shopper's
+- ``AssociatePanel``: unlocked by a staff card's tap for ``unlock_s`` seconds; ``view(session_id)`` (the shopper's
   preferences and kept looks, only with their consent), ``move_look(look_id, session_id)``.
 - ``CustomerDirectory`` (SQLite), ``Customer``, ``ConsentRecord``, ``read_export`` (CRM files),
   ``CardKeyer`` (HMAC-SHA256 card keys), ``forget_card``.
 - Events: ``CardTapped`` (``next_step`` says what the mirror shows), ``CardRemoved``,
   ``ReaderStateChanged``, ``ConsentChanged``, ``CustomerForgotten``.
-- ``build_identity(config, bus, reader, looks)`` and the path helpers in ``setup``.
+- ``build_identity(config, bus, reader, looks, clock)`` and the path helpers in ``setup``.
 """
 
 from kiosk.identity.associate import AssociatePanel, AssociateView

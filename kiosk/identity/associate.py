@@ -1,9 +1,11 @@
 """The associate panel a staff card unlocks: the shopper's looks and preferences, with consent.
 
-A staff card's tap unlocks the panel for ``unlock_s`` seconds (tapping again renews it); every
-call checks it is still unlocked, so a panel left open locks itself. An associate sees the
-customer tied to the session, their preferences and their kept looks only when that shopper
-said yes on this mirror in this session; otherwise the view says why there is nothing to show.
+A staff card's tap unlocks the panel for ``unlock_s`` seconds (``identity.associate_unlock_s``;
+tapping again renews it); every call checks it is still unlocked, and the core takes a panel left
+open off the screen once it locks (``AssociatePanelClosed``), so nothing of the shopper stays
+up for the next one. An associate sees the customer tied to the session, their preferences and
+their kept looks only when that shopper said yes on this mirror in this session; otherwise the
+view says why there is nothing to show.
 """
 
 from __future__ import annotations

@@ -90,3 +90,16 @@ class AssociatePanelShown(Event):
 
     panel: dict
     follow_up: bool = False
+
+
+# Why the associate panel left the screen without the associate's Close (``AssociatePanelClosed.reason``).
+PANEL_EXPIRED = "expired"  # its unlock ran out (``identity.associate_unlock_s`` after the staff card's tap)
+PANEL_SESSION_ENDED = "session ended"  # the shopper left, or the session was ended
+PANEL_FORGOTTEN = "forgotten"  # the shopper had the mirror forget them
+
+
+@dataclass(frozen=True)
+class AssociatePanelClosed(Event):
+    """The associate panel's unlock ended: the screen takes it down and forgets what it showed."""
+
+    reason: str

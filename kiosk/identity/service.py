@@ -189,11 +189,17 @@ class Identity:
         if offer is None or offer[0] != session_id or self._parts.consent.owner(session_id) != offer[1]:
             return None
         card_key = offer[1]
+        self._parts.associate.lock()  # the panel showed whom the shopper had forgotten: it closes
         report = forget_card(card_key, self._parts.directory, self._parts.looks)
         self._parts.consent.forget_card(card_key)
         self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
                                                records_deleted=report.customers + report.consents))
         return report
+
+    @property
+    def panel_unlocked(self) -> bool:
+        """True while a staff card's tap keeps the associate panel unlocked."""
+        return self._parts.associate.staff_role is not None
 
     def associate_view(self, session_id: str | None) -> AssociateView:
         """What the associate panel shows (``IdentityError`` when no staff card unlocked it)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import Config
@@ -35,9 +37,13 @@ def open_directory(config: Config) -> CustomerDirectory:
     return CustomerDirectory(directory_path(config)).open()
 
 
-def build_identity(config: Config, bus: EventBus, reader: CardReader | None, looks: LookKeeper | None = None) -> Identity:
-    """The identity part, ready to start; the retention shown in the consent text is the library's."""
+def build_identity(
+    config: Config, bus: EventBus, reader: CardReader | None, looks: LookKeeper | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Identity:
+    """The identity part, ready to start; the retention shown in the consent text is the library's,
+    and ``clock`` times the associate panel's unlock."""
     directory = CustomerDirectory(directory_path(config))
     desk = ConsentDesk(directory, looks, retention_days=config.library.max_age_days, notify=bus.emit)
-    panel = AssociatePanel(directory, desk, looks)
+    panel = AssociatePanel(directory, desk, looks, unlock_s=config.identity.associate_unlock_s, clock=clock)
     return Identity(IdentityParts(bus, reader, lambda: load_keyer(config), directory, desk, panel, looks))

@@ -3,7 +3,8 @@ buttons on the screen however much associates noted on the customer's looks: fiv
 longest kind scroll inside the panel, which stands below the messages ("Hello, Anna!"), and Close
 closes it. Its looks' tiles and their words grow with the screen, the words within their tile,
 and a look kept for the customer says "Kept ✓"; the tiles wrap, none cut by the card's edge. The
-looks tray's lengths ("3 s") grow with it too."""
+looks tray's lengths ("3 s") grow with it too. Left open, the panel closes by itself when the staff
+card's unlock runs out."""
 
 from __future__ import annotations
 
@@ -98,11 +99,12 @@ def looks_library(tmp_path, count: int = 3):
 
 
 @contextlib.contextmanager
-def consented(display: str, tmp_path, width: int, height: int, library):
-    """The mirror at ``width`` × ``height`` with the customer's card and yes to keeping their looks:
-    (the window, ``tap(uid)`` on the card reader), the window open until the block ends."""
+def consented(display: str, tmp_path, width: int, height: int, library, toml: str = ""):
+    """The mirror at ``width`` × ``height`` (and ``toml`` in its settings) with the customer's card and
+    yes to keeping their looks: (the window, ``tap(uid)`` on the card reader), the window open until
+    the block ends."""
     link = tmp_path / "reader"
-    extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n'
+    extra = f'[reader]\nport = "{link}"\nprotocol = "pn532"\n[analysis]\nenabled = false\n' + toml
     with reader_sim(link) as sim, MirrorWindow(display, tmp_path, width, height, library=library,
                                                extra_toml=extra) as win:
         def tap(uid: str) -> None:
@@ -121,10 +123,10 @@ def consented(display: str, tmp_path, width: int, height: int, library):
 
 
 @contextlib.contextmanager
-def open_panel(display: str, tmp_path, width: int, height: int, library):
+def open_panel(display: str, tmp_path, width: int, height: int, library, toml: str = ""):
     """The mirror at ``width`` × ``height`` with the customer's card, yes to keeping their looks, then
     the staff card: (the window, the panel on screen), the window open until the block ends."""
-    with consented(display, tmp_path, width, height, library) as (win, tap):
+    with consented(display, tmp_path, width, height, library, toml) as (win, tap):
         tap(STAFF)
         win.wait_until(lambda: "a staff card" in win.log.read_text(), "the staff card read", timeout=10)
         yield win, win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the panel's two buttons", timeout=20)
@@ -186,6 +188,19 @@ def test_five_long_notes_leave_the_panels_close_button_on_a_portrait_mirror(tall
         assert len(rows) and rows[-1] < card_top(panel), (rows.tolist(), card_top(panel))
         win.touch(W // 2, close)
         win.wait_for(lambda im: not choice_buttons(im), "the panel closed", timeout=10)
+
+
+def test_the_panel_closes_by_itself_when_the_staff_cards_unlock_runs_out(tall_screen, tmp_path):
+    # The unlock ran out (120 s), but the panel stayed on the screen with the shopper's name, tier
+    # and looks for whoever came into the fitting room next. Here the unlock is 10 s.
+    toml = "[identity]\nassociate_unlock_s = 10\n"
+    with open_panel(tall_screen, tmp_path, 540, 960, looks_library(tmp_path, count=1), toml) as (win, panel):
+        assert len(keep_tiles(panel)) == 1, "the panel shows the customer's look"
+        closed = win.wait_for(lambda im: not choice_buttons(im) and not keep_tiles(im), "the panel closing by itself",
+                              timeout=30)
+        cv2.imwrite(str(tmp_path / "closed.png"), closed)
+        said = "shown to the shopper: The associate panel closed after 10 seconds. Tap a staff card to open it again."
+        win.wait_until(lambda: said in win.log.read_text(), "the mirror saying why", timeout=10)
 
 
 PILL_BGR = tuple(round(c * (1 - 0xb0 / 255)) for c in POSTER_BGR)  # #b0000000 over the blue poster

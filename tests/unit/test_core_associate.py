@@ -1,13 +1,21 @@
-"""The associate panel a staff card opens follows the shopper's looks while it is open, and only then."""
+"""The associate panel a staff card opens follows the shopper's looks while it is open, and only then; it
+closes when its unlock ends (the shopper forgotten, the visit over)."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk.config import Config
-from kiosk.events import TrayChanged
+from kiosk.events import Notice, TrayChanged
 from kiosk.identity import Customer
-from kiosk.identity.events import AssociatePanelShown
+from kiosk.identity.events import (
+    PANEL_FORGOTTEN,
+    PANEL_SESSION_ENDED,
+    STEP_FORGET,
+    AssociatePanelClosed,
+    AssociatePanelShown,
+    CardTapped,
+)
 from kiosk.identity.prompt import ConsentAsked
 from kiosk.identity.setup import load_keyer, open_directory
 from kiosk.wiring import build_core
@@ -79,3 +87,33 @@ def test_the_open_panel_follows_a_yes_a_new_look_and_a_deleted_one_until_it_is_c
     # Twice: the tray was published while the core handled the take; the second waits for its turn.
     assert core.flush() and core.flush()
     assert len(panels(events)) == shown
+
+
+def closed(events) -> list[str]:
+    return [e.reason for e in of(events, AssociatePanelClosed)]
+
+
+def test_the_open_panel_closes_when_the_shopper_is_forgotten_and_when_the_visit_ends(core):
+    # Forgotten, the shopper's panel stayed up (following her tray, now empty) still unlocked; a
+    # visit's end took it down on the screen only by the screen's own rule, and the core said nothing.
+    core, events, keyer = core
+    core.touch()
+    session_id(core)
+    core.tap_card(keyer.key(STAFF))
+    core.tap_card(keyer.key(ANNA))
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(True)
+    assert wait_for(lambda: panels(events) and panels(events)[-1]["name"] == "Anna")
+    core.tap_card(keyer.key(ANNA))  # her card again: "forget me"
+    assert wait_for(lambda: of(events, CardTapped) and of(events, CardTapped)[-1].next_step == STEP_FORGET)
+    core.forget_me()
+    assert wait_for(lambda: closed(events)) and closed(events) == [PANEL_FORGOTTEN]
+    assert not core.parts.identity.panel_unlocked, "the staff card's unlock ends with her"
+    assert core.flush() and core.flush()
+    assert not any("associate panel closed" in e.text for e in of(events, Notice))  # she reads "Done…"
+
+    core.tap_card(keyer.key(STAFF))  # opened again, then the visit ends
+    shown = len(panels(events))
+    assert wait_for(lambda: len(panels(events)) > shown)
+    core.end_session()
+    assert wait_for(lambda: len(closed(events)) == 2) and closed(events)[-1] == PANEL_SESSION_ENDED
