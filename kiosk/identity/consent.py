@@ -74,7 +74,7 @@ class ConsentWording:
 
 #: Every version shown so far, oldest first: what a recorded answer's version said. The newest
 #: of each kind is in force: ``WORDING`` with a working card reader, ``WORDING_NO_READER``
-#: without one (the last two, in the order they came).
+#: without one (the newest whose words speak of no card).
 WORDINGS = (
     ConsentWording(
         version="2026-11.1",
@@ -136,9 +136,33 @@ WORDINGS = (
         forget_tapped="Tap your card again at any time to make the mirror forget you.",
         forget_not_tapped="A second tap of your card makes the mirror forget you.",
     ),
+    # A yes given before any tap, and never followed by one, ties her looks to no card: no tap can
+    # make the mirror forget her, and the question did not say how else. The staff delete such a
+    # visit's looks with the store's token (docs/cards.md), as the no-reader question says.
+    ConsentWording(
+        version="2026-12.3",
+        title="Keep your looks?",
+        text=(
+            "If you say yes, the videos of your outfits from this visit are kept {kept} and "
+            "linked to {card}, so you can watch them again, take them home "
+            "with a QR code and let our staff help you. We never keep measurements of your face or "
+            "body. {forget} If you say no, everything is deleted when you leave."
+        ),
+        accept="Yes, keep my looks",
+        decline="No, thanks",
+        card_tapped="the loyalty card you just tapped",
+        card_not_tapped="your loyalty card if you tap it",
+        forget_tapped="Tap your card again at any time to make the mirror forget you.",
+        forget_not_tapped=(
+            "A second tap of your card makes the mirror forget you; without a card, ask our staff to "
+            "delete your looks."
+        ),
+    ),
 )
-# The no-reader question speaks of no card to tap: 2026-12.2 left its words as they were.
-WORDING_NO_READER, WORDING = WORDINGS[-2:]
+# The newest that speaks of a card, and the newest that speaks of none (2026-12.2 and 2026-12.3
+# left the no-reader question's words as they were).
+WORDING = [w for w in WORDINGS if "card" in w.text][-1]
+WORDING_NO_READER = [w for w in WORDINGS if "card" not in w.text][-1]
 
 
 @dataclass(frozen=True)
