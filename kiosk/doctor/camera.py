@@ -55,7 +55,9 @@ def check_camera(ctx: Context) -> list[Result]:
     if spec.kind == "v4l2" and running:
         return [_in_use(spec, running), _modes(ctx, spec, measured=None, busy=True), _fps_of_running_kiosk(ctx, spec)]
     measured = _measure(ctx, text)
-    return [_presence(spec, measured), _modes(ctx, spec, measured, busy=False), _fps(spec, measured)]
+    presence = _presence(spec, measured)
+    # with no picture, the modes and the frame rate fail for the camera's own reason: same hint
+    return [presence, _modes(ctx, spec, measured, busy=False, hint=presence.hint), _fps(spec, measured, presence.hint)]
 
 
 def _presence(spec: SourceSpec, m: Measurement) -> Result:
@@ -83,14 +85,15 @@ def _in_use(spec: SourceSpec, pids: list[int]) -> Result:
                         "it was not opened again so as not to disturb the mirror.")
 
 
-def _modes(ctx: Context, spec: SourceSpec, measured: Measurement | None, busy: bool) -> Result:
+def _modes(ctx: Context, spec: SourceSpec, measured: Measurement | None, busy: bool, hint: str = "") -> Result:
+    if measured is not None and measured.frames == 0:
+        what = {"v4l2": spec.target, "file": f"the video file {spec.target}"}.get(spec.kind, "the synthetic camera")
+        return warning("camera-modes", f"The modes of {what} were not read: it gives no picture.", hint)
     if spec.kind != "v4l2":
         size = measured.size if measured and measured.size else "unknown size"
         return ok("camera-modes", f"The {spec.kind} source gives {size} at {spec.get('fps', measured.nominal_fps if measured else 30):g} fps.")
     from kiosk import wiring
 
-    if measured is not None and measured.frames == 0:
-        return warning("camera-modes", f"The modes of {spec.target} were not read: the camera gives no picture.", CABLE_HINT)
     modes, opened = wiring.camera_modes(spec.target, open_it=not busy)
     if modes is None and opened is None:
         return warning("camera-modes", f"The modes of {spec.target} were not read (v4l2-ctl is not installed).",
@@ -112,10 +115,10 @@ def _wanted_mode(spec: SourceSpec) -> str:
     return f"{fourcc} {width}x{height}" if fourcc else f"{width}x{height}"
 
 
-def _fps(spec: SourceSpec, m: Measurement) -> Result:
+def _fps(spec: SourceSpec, m: Measurement, hint: str) -> Result:
     if m.frames == 0:
         # nothing to time: no picture arrived at all (the camera check above says why)
-        return fail("camera-fps", f"{_name(spec)} gives no picture, so it has no frame rate to measure.", CABLE_HINT)
+        return fail("camera-fps", f"{_name(spec)} gives no picture, so it has no frame rate to measure.", hint)
     return _rate_result(m.fps, m.nominal_fps, f"measured over {m.seconds:.0f} s")
 
 

@@ -216,6 +216,18 @@ def test_a_camera_that_is_not_plugged_in_gets_the_cable_hint_once(tmp_path):
     assert all(check["hint"] == CABLE_HINT for check in json.loads(as_json(results))["checks"])
 
 
+def test_a_missing_video_file_gives_its_own_hint_for_the_modes_and_the_frame_rate_too(tmp_path):
+    # A file: camera that is not there has no modes either, and no USB cable to check.
+    ctx = context(tmp_path)
+    ctx.config.camera.source = f"file:{tmp_path / 'missing.mp4'}"
+    results = check_camera(ctx)
+    assert [r.state for r in results] == [State.FAIL, State.WARNING, State.FAIL], results
+    assert "does not exist" in results[0].sentence and "Fix camera.source" in results[0].hint
+    assert results[1].sentence == f"The modes of the video file {tmp_path / 'missing.mp4'} were not read: it gives no picture."
+    assert all(r.hint == results[0].hint for r in results), results
+    assert "USB cable" not in as_text(results)
+
+
 def test_the_same_hint_of_another_area_is_written_in_full_once_too():
     from kiosk.doctor.check import Result
 
