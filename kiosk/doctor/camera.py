@@ -9,6 +9,8 @@ the one the running kiosk reports on ``/api/v1/metrics``.
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ from kiosk.doctor.check import Context, Result, fail, kiosk_holders, ok, warning
 from kiosk.errors import KioskError
 from kiosk.source_spec import SourceSpec, SourceSpecError, parse_source_spec
 
+V4L2_MAJOR = 81  # the device number every Video4Linux node has (Documentation/admin-guide/devices.txt)
+NOT_A_CAMERA_HINT = ("Set camera.source to the camera itself: v4l2:/dev/smartmirror-camera on a provisioned mirror "
+                     "(its udev name), or the name 'ls /dev/v4l/by-id/' lists ending in video-index0.")
 CABLE_HINT = ("Check the camera's USB cable (a USB 3 port, no passive hub) and that it is listed by "
               "'ls /dev/v4l/by-id/'; set camera.source to that stable name.")
 
@@ -54,10 +59,30 @@ def check_camera(ctx: Context) -> list[Result]:
     running = kiosk_holders(ctx)
     if spec.kind == "v4l2" and running:
         return [_in_use(spec, running), _modes(ctx, spec, measured=None, busy=True), _fps_of_running_kiosk(ctx, spec)]
+    if spec.kind == "v4l2" and (what := _not_a_camera(spec.target)):
+        # opened anyway, it fails as "busy or not a capture device", which sends IT looking for another program
+        no_picture = Measurement(0, 0.0, "unavailable", f"{spec.target} is not a camera: {what}", "", 30.0)
+        return [fail("camera", f"{no_picture.reason}.", NOT_A_CAMERA_HINT),
+                _modes(ctx, spec, no_picture, busy=False, hint=NOT_A_CAMERA_HINT), _fps(spec, no_picture, NOT_A_CAMERA_HINT)]
     measured = _measure(ctx, text)
     presence = _presence(spec, measured)
     # with no picture, the modes and the frame rate fail for the camera's own reason: same hint
     return [presence, _modes(ctx, spec, measured, busy=False, hint=presence.hint), _fps(spec, measured, presence.hint)]
+
+
+def _not_a_camera(path: str) -> str:
+    """What ``path`` is when it is there but is no Video4Linux device ("" when it is one, or is not there)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""  # not there, or closed to this user: opening it says which
+    if stat.S_ISDIR(info.st_mode):
+        return "it is a folder"
+    if not stat.S_ISCHR(info.st_mode):
+        return "it is a file, not a device"
+    if os.major(info.st_rdev) != V4L2_MAJOR:
+        return "it is another kind of device (a camera is a video device, /dev/videoN)"
+    return ""
 
 
 def _presence(spec: SourceSpec, m: Measurement) -> Result:

@@ -228,6 +228,21 @@ def test_a_missing_video_file_gives_its_own_hint_for_the_modes_and_the_frame_rat
     assert "USB cable" not in as_text(results)
 
 
+@pytest.mark.parametrize("target, what", [("file", "it is a file, not a device"), ("folder", "it is a folder"),
+                                          ("/dev/null", "it is another kind of device")])
+def test_a_camera_source_that_is_not_a_camera_says_so_not_that_it_is_busy(tmp_path, target, what):
+    (tmp_path / "file").write_text("[camera]\n")
+    (tmp_path / "folder").mkdir()
+    path = target if target.startswith("/") else str(tmp_path / target)
+    ctx = context(tmp_path)
+    ctx.config.camera.source = f"v4l2:{path}"
+    results = check_camera(ctx)
+    assert [r.state for r in results] == [State.FAIL, State.WARNING, State.FAIL], results
+    assert results[0].sentence.startswith(f"{path} is not a camera: {what}"), results[0].sentence
+    assert "/dev/smartmirror-camera" in results[0].hint and all(r.hint == results[0].hint for r in results)
+    assert "Another program" not in as_text(results) and "busy" not in as_text(results)
+
+
 def test_the_same_hint_of_another_area_is_written_in_full_once_too():
     from kiosk.doctor.check import Result
 
