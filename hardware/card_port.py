@@ -65,7 +65,8 @@ def plain_error(exc: BaseException) -> str:
     exception or, where pyserial only formats them into its message, from the message.
     """
     text = str(exc)
-    codes = {int(n) for n in re.findall(r"\[Errno (\d+)\]", text)}
+    # "[Errno 2] …", or a termios error pyserial formats as "(25, 'Inappropriate ioctl for device')"
+    codes = {int(n) for found in re.findall(r"\[Errno (\d+)\]|\((\d+), '", text) for n in found if n}
     if isinstance(exc, OSError):
         if isinstance(exc.errno, int):
             codes.add(exc.errno)
@@ -81,6 +82,8 @@ def plain_error(exc: BaseException) -> str:
         return "it is in use by another program (is the kiosk running?)"
     if errno.EISDIR in codes:
         return "it is a folder, not a device (reader.port names the reader's device, e.g. /dev/ttyUSB0)"
+    if errno.ENOTTY in codes:
+        return "it is not a serial port (reader.port names the reader's device, e.g. /dev/ttyUSB0)"
     if codes & {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ETIMEDOUT}:
         return "nothing answers at that address (is the reader's network bridge running?)"
     return text or type(exc).__name__

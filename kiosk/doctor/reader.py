@@ -62,6 +62,9 @@ def _probe(ctx: Context, port: str) -> Result:
     hint = "Check the reader's USB cable and that reader.port names it (ls /dev/serial/by-id/)."
     if "permission" in last.reason.lower():
         hint = "Add the kiosk's user to the 'dialout' group (scripts/provision does)."
+    elif "not a serial port" in last.reason or "it is a folder" in last.reason:
+        hint = ("Set reader.port to the reader itself: /dev/smartmirror-reader on a provisioned mirror (its udev name), "
+                "or the name 'ls /dev/serial/by-id/' lists.")
     return fail("reader", f"The card reader does not answer: {last.reason}.", hint)
 
 

@@ -22,6 +22,7 @@ from hardware.card_port import open_serial, plain_error
     (OSError(errno.EACCES, "Permission denied"), "permission denied"),
     (serial.SerialException("device reports readiness to read but returned no data"), "the device went away"),
     (OSError(errno.EIO, "Input/output error"), "the device went away"),
+    (serial.SerialException("Could not configure port: (25, 'Inappropriate ioctl for device')"), "not a serial port"),
     (serial.SerialException("something new"), "something new"),
 ])
 def test_errors_in_plain_words(exc, words):

@@ -489,6 +489,22 @@ def test_webhook_backlog(tmp_path):
     assert result.state is State.WARNING and "3 webhook deliveries" in result.sentence and "has not taken an event for 60 min" in result.sentence
 
 
+# -- the card reader, opened by the doctor ------------------------------------------------------------
+
+
+def test_a_reader_port_that_is_not_a_serial_port_says_so_in_plain_words(tmp_path):
+    # /dev/null, or a file, opens but is no terminal: pyserial's "(25, 'Inappropriate ioctl for device')"
+    from kiosk.doctor.reader import check_reader
+
+    (tmp_path / "not-a-port").write_text("")
+    ctx = context(tmp_path, reader_s=2.0)
+    ctx.config.reader.port = str(tmp_path / "not-a-port")
+    result = check_reader(ctx)
+    assert result.state is State.FAIL and "it is not a serial port" in result.sentence, result
+    assert "ioctl" not in result.sentence and "(25," not in result.sentence
+    assert "reader.port" in result.hint and "USB cable" not in result.hint, result.hint
+
+
 # -- the card reader, held by the running kiosk ------------------------------------------------------
 
 
