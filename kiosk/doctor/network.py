@@ -15,9 +15,11 @@ import ipaddress
 import json
 import time
 
-from kiosk.doctor.check import Context, Result, fail, ok, warning
+from kiosk.doctor.check import Context, Result, fail, kiosk_holders, ok, warning
 
 STATUS = "/api/v1/status"
+# how a connection fails when no program listens on the port (any other failure: one took it and gave no HTTP answer)
+NOTHING_LISTENS = ("refused", "unreachable", "cannot assign", "no route")
 UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -t smartmirror-kiosk' tells why it stopped."
 
 
@@ -91,6 +93,8 @@ def check_api(ctx: Context) -> Result:
     where = f"port {address[1]}"
     if status is None:
         code, why = _get(ctx, STATUS)
+        if code == 0 and not any(words in why.lower() for words in NOTHING_LISTENS):
+            return _not_answered(ctx, address[1], why)
         if code == 0:
             return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
         return fail("api", f"Something on {where} answers {STATUS} with {code}, not the kiosk.",
@@ -109,6 +113,19 @@ def check_api(ctx: Context) -> Result:
                     "so both agree.")
     return fail("api", f"The kiosk {name!r} on {where} answers an authenticated call with {code or 'nothing'}.",
                 "See 'journalctl -t smartmirror-kiosk' for the error.")
+
+
+def _not_answered(ctx: Context, port: int, why: str) -> Result:
+    """Something took the connection on the kiosk's port but gave no HTTP answer: a stuck kiosk, or another program."""
+    said = f"did not answer within {ctx.http_timeout_s:g} s" if "timed out" in why.lower() else "answered, but not as a web server does"
+    running = kiosk_holders(ctx)
+    if running:
+        return fail("api", f"The kiosk (process {', '.join(map(str, running))}) runs, but on port {port} it {said}: "
+                           "it is stuck.", "Restart it with 'systemctl restart smartmirror-kiosk'; "
+                           "'journalctl -t smartmirror-kiosk' tells what it was doing.")
+    return fail("api", f"Another program holds port {port}: it took the connection but {said}, so the kiosk "
+                       "cannot start its API there.", f"Stop that program ('ss -ltnp' names it on the line with :{port}), "
+                       "or change api.port.")
 
 
 def check_interfaces(ctx: Context) -> Result:

@@ -489,6 +489,52 @@ def test_webhook_backlog(tmp_path):
     assert result.state is State.WARNING and "3 webhook deliveries" in result.sentence and "has not taken an event for 60 min" in result.sentence
 
 
+# -- the API's port, taken by another program ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("speaks, said", [(b"SSH-2.0-OpenSSH_9.2\r\n", "answered, but not as a web server does"),
+                                          (None, "did not answer within 0.5 s")])
+def test_a_port_another_program_holds_is_not_taken_for_a_kiosk_that_is_not_running(tmp_path, speaks, said):
+    # Something listening there (not HTTP, or silent) keeps the kiosk's API from starting: "start the kiosk" cannot help.
+    import socket
+    import threading
+
+    from kiosk.doctor.network import check_api
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.1)
+    done = threading.Event()
+
+    def answer():  # every connection, as such a program would: the doctor asks more than once
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(speaks)
+
+    talker = threading.Thread(target=answer, name="not-the-kiosk") if speaks else None
+    if talker:
+        talker.start()
+    try:
+        ctx = context(tmp_path, http_timeout_s=0.5)
+        ctx.config.api.bind, ctx.config.api.port = "127.0.0.1", listener.getsockname()[1]
+        result = check_api(ctx)
+    finally:
+        done.set()
+        if talker:
+            talker.join()
+        listener.close()
+    port = ctx.config.api.port
+    assert result.state is State.FAIL, result
+    assert result.sentence == (f"Another program holds port {port}: it took the connection but {said}, so the kiosk "
+                               "cannot start its API there."), result.sentence
+    assert "systemctl start" not in result.hint and "api.port" in result.hint and "SSH" not in result.sentence
+
+
 # -- the card reader, opened by the doctor ------------------------------------------------------------
 
 
