@@ -19,7 +19,9 @@
 // the comparison waited for, the wait's own words already do ("The mirror is putting the looks into
 // one video…"); over another comparison, or after a reload, the line under the button does. It is
 // greyed too while the connection to the mirror is lost (console-api.js's "console:connection"), the
-// line under it saying so, like the compare button (compare.js): the mirror could not be asked.
+// line under it saying so, like the compare button (compare.js): the mirror could not be asked. And
+// while the comparison's looks load, or after they could not be loaded (compare.js says which), the
+// line under it saying so: there are no looks to ask a video of.
 "use strict";
 window.compareShare = (() => {
   const $ = (id) => document.getElementById(id);
@@ -42,6 +44,7 @@ window.compareShare = (() => {
   let asking = null;     // the opening a comparison is being asked from (its request under way), else null
   let spoken = MAKING;   // the wait's words last put under the panes of its comparison
   let online = true;     // whether the mirror answers (console-api.js's "console:connection")
+  let unready = "";      // why the comparison open cannot be shared yet (its looks loading, or not loaded: compare.js says), else ""
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,19 +117,22 @@ window.compareShare = (() => {
 
   // "Share as one video" greyed while a code is waited for, never without saying why near it: the
   // wait's words under the panes of its comparison, else the line under the button. Greyed too while
-  // the mirror does not answer (a wait under way says so itself), the line under the button saying why.
+  // the mirror does not answer (a wait under way says so itself), and while the comparison has no looks
+  // to share (loading, or not loaded), the line under the button saying why.
   function gate() {
     const busy = asking !== null || following !== null;
     const why = $("compare-share-why");
-    $("compare-share").disabled = busy || !online;
-    why.textContent = busy ? (showsWaited() ? "" : ONE_AT_A_TIME) : online ? "" : OFFLINE;
+    $("compare-share").disabled = busy || !online || unready !== "";
+    why.textContent = busy ? (showsWaited() ? "" : ONE_AT_A_TIME) : !online ? OFFLINE : unready;
     why.hidden = !why.textContent;
   }
 
-  // compare.js opened a comparison: the same looks as the one waited for hear the wait's words again.
-  function opened() {
+  // compare.js opened a comparison: ``notYet``, while its looks load or once they could not be, says why
+  // it cannot be shared; "" once its panes show. The same looks as the one waited for hear the wait's words again.
+  function opened(notYet = "") {
+    unready = notYet;
     gate();
-    if ((asking !== null || following !== null) && showsWaited()) $("compare-status").textContent = spoken;
+    if (!unready && (asking !== null || following !== null) && showsWaited()) $("compare-status").textContent = spoken;
   }
 
   // The sign-in screen says that signing in again brings the code.

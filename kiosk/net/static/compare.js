@@ -12,6 +12,9 @@
   const { api, el, showDialog } = window.consoleApi;
   const MIN_LOOKS = 2, MAX_LOOKS = 4, MIN_SECONDS = 4, MAX_SECONDS = 15;
   const FULL_MS = 4000;  // how long the compare button says why a fifth tick was undone
+  // Why Share as one video is greyed while the comparison's looks load, and after they could not be
+  const LOADING = "Share as one video works once the looks have loaded.";
+  const NOT_LOADED = "Share as one video needs the looks: close this comparison and open it again.";
   const selected = new Set();
   let panes = [];
   let sweep = 1, seconds = MIN_SECONDS, angle = 0, playing = false, lastFrame = null;
@@ -147,7 +150,11 @@
     panes = [];
     $("compare-panes").replaceChildren();
     $("compare-status").textContent = "Loading the looks…";
+    // Nothing to turn or to share until its looks are in (never the last opening's slider): no slider,
+    // and Share as one video greyed saying why (pressed now it would ask for a video of no looks).
+    $("compare-slider").hidden = true;
     dialog.dataset.opening = String(++openings);
+    window.compareShare.opened(LOADING);
     showDialog(dialog);
     try {
       const all = (await (await api("/api/v1/looks")).json()).looks;
@@ -155,6 +162,7 @@
       panes = await Promise.all(looks.map(loadPane));
     } catch (err) {
       $("compare-status").textContent = `Could not load the looks: ${err.message}`;
+      window.compareShare.opened(NOT_LOADED);
       return;
     }
     const leader = pace();

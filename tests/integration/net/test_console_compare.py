@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 
 import httpx
@@ -479,3 +480,73 @@ def test_a_greyed_share_button_always_says_why(tmp_path, chromium, monkeypatch):
             assert not chromium.js(SHARE_GREYED) and chromium.js(WHY) == "", "free again once the code showed"
         finally:
             release.set()  # the renderer must finish before the service stops
+
+
+def held_turns(monkeypatch) -> tuple[threading.Event, threading.Event, threading.Event]:
+    """While ``hold`` is set, a look's turn asked for (what a comparison loads first) waits until released,
+    then fails (the mirror could not read it): (hold, asked, release)."""
+    import kiosk.compare.panes as panes_module
+    from fastapi import HTTPException
+
+    hold, asked, release = threading.Event(), threading.Event(), threading.Event()
+    real = panes_module.stored_analysis
+
+    def held(*args, **kwargs):
+        if not hold.is_set():
+            return real(*args, **kwargs)
+        asked.set()
+        release.wait(5)  # well inside the console's 10 s for an answer: a slow mirror, not a lost one
+        raise HTTPException(500, "the look's body angles could not be read")
+
+    monkeypatch.setattr(panes_module, "stored_analysis", held)
+    return hold, asked, release
+
+
+LOADING = "Share as one video works once the looks have loaded."
+NOT_LOADED = "Share as one video needs the looks: close this comparison and open it again."
+
+
+def test_a_comparison_without_its_looks_yet_cannot_be_shared_nor_turned(tmp_path, chromium, monkeypatch):
+    """While a comparison's looks load, and after they could not be loaded, "Share as one video" is greyed,
+    saying why under it (pressed, it asked the mirror for a video of no looks, refused); the "Body angle"
+    slider of the comparison opened before does not stay: on each opening it is the comparison's own."""
+    from .test_api_compare import add_look as add_tracked_look
+
+    hold, asked, release = held_turns(monkeypatch)
+    with serving(tmp_path) as (url, ids, library, _):
+        try:
+            ids = {**ids, **{name: add_tracked_look(library, name, tmp_path, tracked=False) for name in ("bare-a", "bare-b")}}
+            chromium.send("Emulation.setDeviceMetricsOverride", session=True, width=1024, height=768,
+                          deviceScaleFactor=1, mobile=False)
+            sign_in(chromium, url, looks=5)
+            compare_looks(chromium, ids, "cw", "ccw")
+            chromium.wait(f"{STATUS} === 'Drag to turn all looks together.'", timeout=30)
+            assert chromium.js(f"{SHOWN}('compare-angle')") and not chromium.js(SHARE_GREYED)
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            chromium.wait("!document.getElementById('compare-dialog').open")
+
+            hold.set()  # the next comparison's looks take their time, then fail
+            pick_looks(chromium, ids, "cw", "ccw", "bare-a", "bare-b")  # cw and ccw unticked: two looks that play by time
+            chromium.js("document.getElementById('compare-open').click()")
+            assert asked.wait(20), "the comparison did not ask for its looks"
+            assert chromium.js(STATUS) == "Loading the looks…"
+            assert chromium.js(SHARE_GREYED), "Share as one video pressable with no looks loaded"
+            assert why_beside_the_button(chromium) == LOADING
+            assert not chromium.js(f"{SHOWN}('compare-angle')"), "the last comparison's slider, over looks not loaded yet"
+
+            release.set()
+            said = chromium.wait(f"(t => t.startsWith('Could not') && t)({STATUS})", timeout=20)
+            assert said.startswith("Could not load the looks: "), said
+            assert chromium.js(SHARE_GREYED), "Share as one video pressable after the looks failed to load"
+            assert why_beside_the_button(chromium) == NOT_LOADED
+            assert not chromium.js(f"{SHOWN}('compare-angle')"), "a slider that turns no look"
+
+            hold.clear()  # opened again, the looks load: they play by time, so still no slider, and Share works
+            chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+            chromium.wait("!document.getElementById('compare-dialog').open")
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 2 && {STATUS}.startsWith('These looks play side by side by time')", timeout=30)
+            assert not chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')")
+            assert not chromium.js(f"{SHOWN}('compare-angle')")
+        finally:
+            release.set()  # a turn still held must not outlive the service
