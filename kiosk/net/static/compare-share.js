@@ -35,6 +35,7 @@ window.compareShare = (() => {
   const BACKOFF_MS = [1000, 2000, 4000, 8000];
   const MAKING = "The mirror is putting the looks into one video…";
   const RESTARTING = "The mirror is restarting; still waiting for the video…";
+  const STILL_MAKING = "The comparison video you asked for is still being made; its code will show here.";
   const READY_BEHIND = "The comparison video you asked for earlier is ready: close this comparison to see its code.";
   const ONE_AT_A_TIME = "Share as one video works again once the code of the video you asked for earlier has shown.";
   const OFFLINE = "Share as one video works again once the connection is back.";
@@ -42,7 +43,7 @@ window.compareShare = (() => {
   let said = "";         // the words last put on the page's notice by the wait (the dialog being closed)
   let asked = null;      // {id, opening}: which opening of the compare dialog (compare.js's data-opening) a comparison was asked from
   let asking = null;     // the opening a comparison is being asked from (its request under way), else null
-  let spoken = MAKING;   // the wait's words last put under the panes of its comparison
+  let spoken = MAKING;   // the wait's words for the panes of its comparison, as it is now (said there or not)
   let online = true;     // whether the mirror answers (console-api.js's "console:connection")
   let unready = "";      // why the comparison open cannot be shared yet (its looks loading, or not loaded: compare.js says), else ""
 
@@ -93,12 +94,15 @@ window.compareShare = (() => {
   }
 
   // Where the wait speaks: under the panes while they show its comparison (``underPanes``), else on the
-  // page's notice (each sentence once: the notice is read out as an alert).
-  function say(text, underPanes) {
-    if (underPanes) { $("compare-status").textContent = spoken = text; return; }
-    if (text === said && !$("notice").hidden) return;
-    said = text;
-    window.consolePage.notify(text);
+  // page's notice (each sentence once: the notice is read out as an alert), as ``elsewhere`` where its
+  // words there differ. Its words for its panes are kept either way: opened again, they say the wait as
+  // it is now, never a line from before it went on on the notice.
+  function say(text, underPanes, elsewhere = text) {
+    spoken = text;
+    if (underPanes) { $("compare-status").textContent = text; return; }
+    if (elsewhere === said && !$("notice").hidden) return;
+    said = elsewhere;
+    window.consolePage.notify(elsewhere);
   }
 
   // The wait's words off the page, and only the wait's: someone else's notice, another comparison's status stay.
@@ -230,8 +234,7 @@ window.compareShare = (() => {
           window.consolePage.showShare(s, shown ? "" : earlier(looks), "looks");
           return;
         }
-        const shown = here();
-        say(shown ? MAKING : "The comparison video you asked for is still being made; its code will show here.", shown);
+        say(MAKING, here(), STILL_MAKING);
         await sleep(1000);
       }
     } catch (err) {

@@ -21,7 +21,7 @@ from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, Looks, server_config, start_server, stop_server
 from .test_api_compare import TRACKS, add_look, hold_renders
 from .test_console import SHOWN
-from .test_console_compare import SHARE_GREYED, WHY, compare_looks, sign_in
+from .test_console_compare import MAKING, PANES, SHARE_GREYED, STILL_MAKING, WHY, compare_looks, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -101,6 +101,42 @@ def test_the_code_shows_after_the_mirror_restarts_during_the_render(tmp_path, ch
         assert chromium.js(WAITING) is None, "nothing left to wait for"
         assert chromium.js("document.getElementById('notice').hidden"), "no words of the wait left on the page"
     finally:
+        if server is not None:
+            stop_server(server)
+
+
+def test_the_comparison_opened_again_says_how_the_wait_is_now_not_how_it_was(tmp_path, chromium, monkeypatch):
+    """Under its panes the wait said the mirror was restarting; the restart closed the comparison (the
+    sign-in ended) and, signed in again, the wait went on on the page's notice ("still being made"). The
+    same looks opened again show the wait as it is now, never the restart's line of before."""
+    started, release = hold_renders(monkeypatch)  # the render after the restart: held until released
+    began = stopped_once(monkeypatch)  # the first: stopped by the restart
+    looks, ids = mirror_folder(tmp_path)
+    server = start_server(looks, server_config())
+    try:
+        url = server.url
+        share_two_looks(chromium, url, ids, began)
+        stop_server(server)
+        server = None
+        chromium.wait(f"{text_of('compare-status')} === 'The mirror is restarting; still waiting for the video…'", timeout=20)
+        server = start_server(looks, server_config(port=urlparse(url).port))
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=30)
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        assert started.wait(30), "the render did not begin again"
+        chromium.wait(f"{SHOWN}('notice') && {text_of('notice-text')} === '{STILL_MAKING}'", timeout=20)
+
+        # every line the dialog's status takes from now on, however briefly
+        chromium.js("(s => { window.statusLines = []; new MutationObserver(() => statusLines.push(s.textContent))"
+                    ".observe(s, { childList: true, characterData: true, subtree: true }); })"
+                    "(document.getElementById('compare-status'))")
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+        chromium.wait("!document.getElementById('compare-open').disabled")  # cw and ccw, still ticked
+        chromium.js("document.getElementById('compare-open').click()")
+        chromium.wait(f"{PANES}.length === 2 && {text_of('compare-status')} === '{MAKING}'", timeout=30)
+        lines = chromium.js("statusLines")
+        assert not [line for line in lines if "restarting" in line], lines
+    finally:
+        release.set()  # the renderer must finish before the server stops
         if server is not None:
             stop_server(server)
 
