@@ -355,8 +355,12 @@ class KioskCore:
             _log.info("gesture: %s", item.gesture)
             self._gesture(item.gesture)
         elif isinstance(item, TakeRequested):
-            if not self._parts.studio.recording:  # never take over a take someone started by hand
-                self._start_recording(item.reason)
+            studio = self._parts.studio
+            if not studio.recording:  # never take over a take someone started by hand
+                if studio.record_blocked:  # the greyed Record says why; a refusal at each turn would repeat it
+                    studio.skip_take(item.reason)
+                else:
+                    self._start_recording(item.reason)
         elif isinstance(item, TakeEndRequested):
             effects.stop_recording(item.reason)
         elif isinstance(item, TakeDiscardRequested):

@@ -16,7 +16,9 @@ share, compare or delete.
 Whether Record can work is followed too: the disk's free space is checked at start and every
 ``ROOM_CHECK_S`` (a refused take checks it at once), and a change is told as
 ``RecordingAvailability``, so the screen greys Record with its reason while the disk is full and
-offers it again by itself once there is room.
+offers it again by itself once there is room. Meanwhile the takes the turn detector asks for are
+not tried (``skip_take``): the greyed button already says why, and a refusal at each turn would
+only say it again.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Studio:
         self._session: str | None = None
         self._blocked = ""  # why Record cannot work, as the screen was last told ("" when it can)
         self._room_checked: float | None = None
+        self._skipped = 0  # automatic takes not tried because Record could not work
+        self._skip_logged = False  # the journal has said so for this spell of Record not working
 
     def start(self) -> None:
         """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
@@ -93,11 +97,25 @@ class Studio:
     def _set_blocked(self, why: str) -> None:
         if why != self._blocked:
             self._blocked = why
+            self._skip_logged = False
             if why:
                 _log.info("recording unavailable: %s", why)
             else:
                 _log.info("recording available again")
             self._bus.emit(RecordingAvailability(why=why))
+
+    @property
+    def skipped(self) -> int:
+        """Automatic takes not tried because Record could not work (``skip_take``)."""
+        return self._skipped
+
+    def skip_take(self, reason: str) -> None:
+        """Leave out a take someone other than the shopper's hand asked for (``reason``: the turn)
+        while Record cannot work: counted, and said once per spell in the journal."""
+        self._skipped += 1
+        if not self._skip_logged:
+            self._skip_logged = True
+            _log.info("takes asked for by the %s are skipped while recording is unavailable: %s", reason, self._blocked)
 
     @property
     def dropped(self) -> int:
@@ -202,6 +220,7 @@ class NoStudio:
     available = False
     recording = False
     record_blocked = ""
+    skipped = 0
     dropped = 0
 
     def start(self) -> None:
@@ -212,6 +231,9 @@ class NoStudio:
 
     def follow_room(self, now: float) -> None:
         """No disk to follow."""
+
+    def skip_take(self, reason: str) -> None:
+        """Nothing is ever blocked here, so nothing is skipped."""
 
     def session_started(self, session_id: str) -> None:
         """Nothing recorded, nothing to show."""

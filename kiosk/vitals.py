@@ -149,6 +149,7 @@ class Readings:
     painted_fps: Callable[[], float] | None = None  # frames painted on the screen per second
     analysis: Callable[[], object] | None = None  # kiosk.analysis.worker.AnalysisStats
     recording: Callable[[], bool] | None = None  # a take is being recorded
+    takes_skipped: Callable[[], int] | None = None  # automatic takes not tried: the disk was too full
     recorder: Callable[[], object] | None = None  # kiosk.recording.recorder.EncoderHealth
     reader: Callable[[], object] | None = None  # kiosk.identity.events.ReaderStateChanged
     screen: Callable[[], object] | None = None  # kiosk.screen.ScreenStatus

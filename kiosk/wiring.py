@@ -97,6 +97,7 @@ def build_parts(config: Config, switches: Switches, clock: Callable[[], float] =
         painted_fps=painted.rate if switches.window else None,
         analysis=analysis.worker.stats if analysis.worker is not None else None,
         recording=(lambda: studio.recording) if switches.record else None,
+        takes_skipped=(lambda: studio.skipped) if switches.record else None,
         recorder=studio.encoder_health if switches.record else None,
         reader=(lambda: identity.reader_state) if config.reader.port and switches.record else None,
         screen=screen.status if switches.window else None,

@@ -146,6 +146,9 @@ def _readings(out: list[str], r) -> None:
               float(round(stats.latency_ms / 1000, 4)))
     if r.recording is not None:
         _line(out, "kiosk_recording_active", "gauge", "1 while a look is being recorded.", int(bool(r.recording())))
+    if r.takes_skipped is not None:
+        _line(out, "kiosk_takes_skipped_total", "counter",
+              "Takes the turn detector asked for that were not tried: the disk was too full to record.", r.takes_skipped())
     if r.disk_floor_bytes:
         _line(out, "kiosk_disk_min_free_bytes", "gauge", "Free bytes below which no look is recorded (recording.min_free_mb).",
               r.disk_floor_bytes)

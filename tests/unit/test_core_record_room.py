@@ -1,14 +1,16 @@
 """Record is offered only while a take can start: with the disk below ``recording.min_free_mb`` the
 core says why (the screen greys the button with it), and offers it again by itself once there is room;
+meanwhile the turn detector's takes are not tried (the shopper is told once, not at each turn);
 and the card reader's notice points to Keep only where there is a look to keep."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from kiosk.effects import STORAGE_FULL
 from kiosk.events import Notice
 from kiosk.identity.events import ReaderStateChanged
-from kiosk.recording.events import LookRecorded, RecordingAvailability, RecordingFailed
+from kiosk.recording.events import LookRecorded, RecordingAvailability, RecordingFailed, RecordingStarted, TakeRequested
 from kiosk.studio import STORAGE_FULL_SHORT
 from tests.unit.test_core_intents import core, of, recorded, session_id, wait_for  # noqa: F401 - the fixture
 
@@ -52,6 +54,36 @@ def test_a_refused_take_greys_record_at_once(core, monkeypatch):  # noqa: F811
     core.start_recording()
     assert wait_for(lambda: of(events, RecordingFailed))
     assert availability(events) == [STORAGE_FULL_SHORT]
+
+
+def test_with_record_greyed_a_turn_starts_no_take_and_tells_the_shopper_nothing(core):  # noqa: F811
+    core, events = core
+    floor(core, 1 << 60)
+    assert wait_for(lambda: availability(events) == [STORAGE_FULL_SHORT])
+    core.touch()
+    session_id(core)
+    for _ in range(3):
+        core.bus.emit(TakeRequested(reason="turn"))
+    assert core.flush()
+    assert not of(events, RecordingFailed) and not of(events, RecordingStarted)
+    assert core.parts.studio.skipped == 3
+    core.start_recording()  # a tap on the greyed Record still gets the whole sentence
+    assert wait_for(lambda: of(events, RecordingFailed))
+    assert [e.reason for e in of(events, RecordingFailed)] == [STORAGE_FULL]
+
+
+def test_turns_on_a_disk_that_has_just_filled_are_told_once(core, monkeypatch):  # noqa: F811
+    core, events = core
+    floor(core, 0)
+    core.touch()
+    session_id(core)
+    monkeypatch.setattr(core.parts.studio, "follow_room", lambda now: None)  # the first turn finds out
+    floor(core, 1 << 60)
+    for _ in range(3):
+        core.bus.emit(TakeRequested(reason="turn"))
+    assert core.flush()
+    assert [e.reason for e in of(events, RecordingFailed)] == [STORAGE_FULL]
+    assert availability(events) == [STORAGE_FULL_SHORT] and core.parts.studio.skipped == 2
 
 
 def test_with_the_disk_full_the_reader_notice_does_not_point_to_keep(core):  # noqa: F811
