@@ -16,9 +16,12 @@ share, compare or delete.
 Whether Record can work is followed too: the disk's free space is checked at start and every
 ``ROOM_CHECK_S`` (a refused take checks it at once), and a change is told as
 ``RecordingAvailability``, so the screen greys Record with its reason while the disk is full and
-offers it again by itself once there is room. Meanwhile the takes the turn detector asks for are
-not tried (``skip_take``): the greyed button already says why, and a refusal at each turn would
-only say it again.
+offers it again by itself once there is room. A check that finds the disk too full first applies
+retention, as a refused tap does (its rules only: looks past ``library.max_age_days``, the oldest
+beyond ``library.max_gb``), once as the disk fills and then every ``RETENTION_RETRY_S`` while it
+stays full, so space comes back by itself where the rules allow. Meanwhile the takes the turn
+detector asks for are not tried (``skip_take``): the greyed button already says why, and a
+refusal at each turn would only say it again.
 """
 
 from __future__ import annotations
@@ -32,13 +35,16 @@ from kiosk.events import EventBus, TrayChanged
 from kiosk.library import Library
 from kiosk.library.look import Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
+from kiosk.log import QuietLogger
 from kiosk.recording.events import RecordingAvailability
 from kiosk.recording.recorder import Recorder, RecordingRefused
 from kiosk.recording.recovery import recover, sessions_waiting
 
 _log = logging.getLogger(__name__)
+_quiet = QuietLogger(_log)
 
 ROOM_CHECK_S = 1.0  # how often the free space is looked at (a statvfs), as during a take
+RETENTION_RETRY_S = 60.0  # while the disk stays too full, retention is applied again this often (a look may have aged)
 #: Under the greyed Record button while the disk is below ``recording.min_free_mb``.
 STORAGE_FULL_SHORT = "Storage full"
 
@@ -56,6 +62,7 @@ class Studio:
         self._session: str | None = None
         self._blocked = ""  # why Record cannot work, as the screen was last told ("" when it can)
         self._room_checked: float | None = None
+        self._room_made: float | None = None  # when a check last applied retention (None: not since there was room)
         self._skipped = 0  # automatic takes not tried because Record could not work
         self._skip_logged = False  # the journal has said so for this spell of Record not working
 
@@ -68,7 +75,8 @@ class Studio:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
         apply_retention(self._library, self._policy)
         self._recorder.start()
-        self.follow_room(time.monotonic())  # a mirror that starts on a full disk never shows Record as working
+        self._room_made = now = time.monotonic()  # retention was just applied
+        self.follow_room(now)  # a mirror that starts on a full disk never shows Record as working
 
     def stop(self) -> None:
         """Finish the take in progress and stop the recorder (its last looks still land)."""
@@ -92,7 +100,24 @@ class Studio:
         if self._room_checked is not None and now - self._room_checked < ROOM_CHECK_S:
             return
         self._room_checked = now
-        self._set_blocked("" if self._recorder.room_to_record() else STORAGE_FULL_SHORT)
+        room = self._recorder.room_to_record()
+        if not room and (self._room_made is None or now - self._room_made >= RETENTION_RETRY_S):
+            room = self._make_room(now)
+        if room:
+            self._room_made = None  # the next time the disk fills, retention is applied at once
+        self._set_blocked("" if room else STORAGE_FULL_SHORT)
+
+    def _make_room(self, now: float) -> bool:
+        """Apply retention as a refused take does (on the core's thread, as a tap's); whether there is room now."""
+        if self._room_made is None:
+            _log.info("the disk is too full to record: applying retention")
+        self._room_made = now
+        try:
+            self._recorder.make_room()
+            _quiet.clear()
+        except Exception:  # noqa: BLE001 - Record stays greyed; the next try is RETENTION_RETRY_S away
+            _quiet.exception("making room on the disk failed")
+        return self._recorder.room_to_record()
 
     def _set_blocked(self, why: str) -> None:
         if why != self._blocked:

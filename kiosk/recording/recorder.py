@@ -354,6 +354,10 @@ class Recorder:
         """Whether the disk has the free space a take needs now (``recording.min_free_mb``; makes no room)."""
         return self._free_bytes() >= self.settings.min_free_bytes
 
+    def make_room(self) -> None:
+        """Free space the way a take refused for it does: the sink's retention (a library's age limit and byte budget)."""
+        self.sink.make_room()
+
     def _free_bytes(self) -> int:
         try:
             return shutil.disk_usage(self.sink.work_root).free
@@ -364,7 +368,7 @@ class Recorder:
         floor = self.settings.min_free_bytes
         if self._free_bytes() >= floor:
             return
-        self.sink.make_room()
+        self.make_room()
         free = self._free_bytes()
         if free >= floor:
             return

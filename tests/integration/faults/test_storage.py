@@ -7,7 +7,9 @@ take lands and while the shopper answers the consent question: the take must lan
 lock is gone, the answer must either count or be asked again in plain words, and the mirror
 keeps painting throughout. Then the disk fills up to the last byte in the middle of a take:
 the shopper is told, new takes are refused in plain words, the consented look stays, nothing
-half-written stays behind, and recording works again once space is freed.
+half-written stays behind, and recording works again once space is freed. Last, the disk fills
+while a look is past its time: the mirror's own free-space check lets retention delete it, with
+nobody tapping anything, and the other consented looks stay.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ LOCK = textwrap.dedent("""
     db.execute("ROLLBACK")
 """)
 LOAD_SLACK_S = 30.0
+FLOOR = 16 * 2**20  # recording.min_free_mb below
+DAY = 86400.0
 
 
 class DatabaseLock:
@@ -74,7 +78,7 @@ def data_disk(tmp_path_factory):
 def mirror(xvfb, person_clip, data_disk):
     mount, _ = data_disk
     setup = Setup(library=mount / "library", source=f"file:{person_clip}?loop=1",
-                  toml="[recording]\nmin_free_mb = 16\n")
+                  toml=f"[recording]\nmin_free_mb = {FLOOR // 2**20}\n")
     with KioskProcess(xvfb, mount.parent, setup) as kiosk:
         kiosk.touch()
         kiosk.warm_up()
@@ -204,3 +208,40 @@ def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
     assert integrity(library / "looks.db") == "ok"
     assert not list((library / "work").iterdir()), "half-written takes left behind"
     assert not mirror.tracebacks(freed)
+
+
+def test_a_full_disk_lets_retention_free_what_it_may_by_itself(mirror, data_disk):
+    mount, reason = data_disk
+    if reason:
+        pytest.skip(f"cannot mount a small tmpfs as the data folder here ({reason})")
+    library = mirror.setup.library
+    kept = consented_looks(mirror)
+    mirror.live(timeout=60)
+    aged = mirror.record(frames=300)  # 10 s: the room a short take needs once it is deleted
+    wait_until(lambda: aged in api_looks(mirror), "the look landing", LOAD_SLACK_S)
+    mirror.touch_replay(0, kept=True)
+    mirror.live(timeout=30)
+    size = sum(path.stat().st_size for path in (library / "looks").glob(f"{aged}*"))
+    # As if recorded 40 days ago: past library.max_age_days (30), which retention lets go, kept or not.
+    with sqlite3.connect(library / "looks.db", timeout=30) as db:
+        db.execute("UPDATE looks SET created = created - ? WHERE id = ?", (40 * DAY, aged))
+    others = set(api_looks(mirror)) - {aged}
+    assert kept <= others
+    since = mirror.mark()
+    filler = fill(mount, leave_bytes=FLOOR - size // 4)  # below the floor; deleting the old look is enough
+    try:
+        wait_until(lambda: aged not in api_looks(mirror), "the look past its time deleted without a tap",
+                   LOAD_SLACK_S)
+        mirror.wait_log(r"retention deleted 1 look", since, timeout=LOAD_SLACK_S)
+        assert set(api_looks(mirror)) == others, "retention deleted more than the look past its time"
+        look_id = mirror.record(frames=45)  # Record works: the space came back by itself
+        wait_until(lambda: look_id in api_looks(mirror), "a take landing on the freed space", LOAD_SLACK_S)
+        told = [m for m in mirror.shown(since) if "storage" in m or "disk" in m]
+        assert not told, "the shopper was told of a full disk that made room by itself"
+    finally:
+        filler.unlink()
+    assert kept <= {look["id"] for look in mirror.looks()}, "a consented look was lost"
+    mirror.touch_replay(0, kept=True)
+    mirror.live(timeout=30)
+    assert integrity(library / "looks.db") == "ok"
+    assert not mirror.tracebacks(since)
