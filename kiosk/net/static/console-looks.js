@@ -7,6 +7,12 @@ window.consoleLooks = (() => {
   const notes = window.consoleNotes;
   const LOOK_WINDOW_S = 4 * 3600;
   const posterUrls = new Map();
+  // The looks whose share link the mirror is making (their request under way): their Share button is
+  // greyed, saying so, through every redraw of the list, so that a double tap or a slow mirror makes one
+  // link, not two (each is also told to the live clients and the store's webhook). It is back once the
+  // mirror answers or the request is given up, as the Sign in button is (console.js).
+  const sharing = new Set();
+  const shareWords = (id) => (sharing.has(id) ? "Making the link…" : "Share to customer");
 
   async function poster(look) {
     if (posterUrls.has(look.id)) return posterUrls.get(look.id);
@@ -64,7 +70,8 @@ window.consoleLooks = (() => {
         // its name, as the compare panes and a failed comparison video's reason say it
         el("span", { class: "hint" }, ...dotted(el("span", { class: "when", textContent: names.get(look.id) }), ago(look.created))),
         notes.render(look),
-        el("button", { class: "share", "data-key": "share", textContent: "Share to customer", onclick: () => share(look) }),
+        el("button", { class: "share", "data-key": "share", textContent: shareWords(look.id), disabled: sharing.has(look.id),
+                       onclick: () => share(look) }),
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
       );
     };
@@ -119,13 +126,33 @@ window.consoleLooks = (() => {
 
   $("video-dialog").addEventListener("close", dropVideo);
 
+  // Look ``id``'s Share button on the list as ``sharing`` says, now (the list is drawn anew every few seconds).
+  function drawShare(id) {
+    const item = [...document.querySelectorAll("#looks li.look")].find((li) => li.dataset.id === id);
+    const button = item && item.querySelector("button.share");
+    if (!button) return null;
+    button.disabled = sharing.has(id);
+    button.textContent = shareWords(id);
+    return button;
+  }
+
   async function share(look) {
+    if (sharing.has(look.id)) return;  // the one under way answers first
+    sharing.add(look.id);
+    drawShare(look.id);
+    let s = null;
     try {
-      const s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
-      showShare(s);
+      s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
     } catch (err) {
       notify(failed("share", err));
+    } finally {
+      sharing.delete(look.id);
+      const button = drawShare(look.id);
+      // greyed, it lost the keyboard's focus: it takes it back, so that the code's dialog returns there
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (button && lost && !document.querySelector("dialog[open]")) button.focus({ preventScroll: true });
     }
+    if (s) showShare(s);
   }
 
   return { render };

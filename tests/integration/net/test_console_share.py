@@ -1,0 +1,72 @@
+"""Sharing one look from the console (real headless Chromium, a real mirror API): while the mirror makes its
+link, the look's Share button is greyed, so that a double tap or a slow mirror makes one link, not two."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi import HTTPException
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .test_console_attention import FOCUSED, press_escape, redrawn, sign_in
+
+pytestmark = pytest.mark.slow
+
+REFUSED = "the look is being deleted"
+
+
+def hold_shares(monkeypatch, refuse: str = "") -> tuple[threading.Event, threading.Event]:
+    """A look's share request waits, once in the route and before any link is made, until released; then it
+    makes the link, or is refused with ``refuse``: (started, release)."""
+    import kiosk.net.api_looks as api_looks
+
+    started, release = threading.Event(), threading.Event()
+    real = api_looks.share_base
+
+    def held(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        if refuse:
+            raise HTTPException(409, refuse)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api_looks, "share_base", held)
+    return started, release
+
+
+@pytest.mark.parametrize("answer", ["link", "refused"])
+def test_share_is_greyed_while_its_link_is_made_so_a_second_tap_makes_none(server, chromium, monkeypatch, answer):
+    look = server.looks.consented
+    links = server.service.ctx.shares.active_count
+    before = links(look)
+    sign_in(chromium, server.url, 820, 1180)
+    item = f"#looks li.look[data-id=\"{look}\"]"
+    button = f"document.querySelector('{item} button.share')"
+    chromium.wait(f"!!{button}", timeout=10)
+    started, release = hold_shares(monkeypatch, REFUSED if answer == "refused" else "")
+    try:
+        chromium.js(f"{button}.focus(); {button}.click()")
+        assert started.wait(10), "the share request never reached the mirror"
+        shown = f"[{button}.disabled, {button}.textContent]"
+        assert chromium.js(shown) == [True, "Making the link…"]
+        chromium.js(f"{button}.click()")  # the double tap
+        redrawn(chromium, item)  # the list drawn anew while the mirror still makes the link: still greyed
+        assert chromium.js(shown) == [True, "Making the link…"]
+        chromium.js(f"{button}.click()")  # a tap much later, the mirror slow to answer
+    finally:
+        release.set()
+    chromium.wait(f"!{button}.disabled", timeout=10)
+    assert chromium.js(f"{button}.textContent") == "Share to customer"
+    if answer == "link":
+        chromium.wait("document.getElementById('qr-dialog').open", timeout=10)
+        assert links(look) == before + 1
+        press_escape(chromium)  # the keyboard goes back to the Share button it came from
+        chromium.wait("!document.getElementById('qr-dialog').open")
+        chromium.wait(f"{FOCUSED}[0] === 'BUTTON'", timeout=5)
+        assert chromium.js(FOCUSED) == ["BUTTON", "Share to customer", look]
+    else:
+        said = chromium.wait("!document.getElementById('notice').hidden && document.getElementById('notice-text').textContent")
+        assert said == f"Could not share: {REFUSED}"
+        assert links(look) == before
+        assert not chromium.js("document.getElementById('qr-dialog').open")
