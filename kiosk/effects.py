@@ -22,7 +22,7 @@ import time
 from kiosk.errors import DiskAlmostFull, KioskError
 from kiosk.events import Notice, ShareShown, TrayStep
 from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
-from kiosk.intents import Meaning, share_meaning
+from kiosk.intents import Meaning, share_meaning, shares_again
 from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
@@ -44,6 +44,8 @@ class Effects:
         self._parts = parts
         self._closing: set[str] = set()  # ended sessions waiting for their last takes
         self._share_after_consent: str | None = None  # a look to share once the shopper says yes
+        self._shown: ShareShown | None = None  # the last look's code put up, at _shown_at (monotonic)
+        self._shown_at = 0.0
         # The card reader, as the shopper in front of the mirror was told: an outage is said once per
         # session, when someone is there to read it (one that began on the welcome screen is said
         # as the session starts), and its end only to a shopper who was told of it.
@@ -64,6 +66,7 @@ class Effects:
         self._parts.studio.session_ended(session_id)
         self._parts.identity.session_ended(session_id)
         self._share_after_consent = None
+        self._shown = None
         self._reader_told = False
         self._closing.add(session_id)
         self.settle(force=False)
@@ -244,6 +247,9 @@ class Effects:
             return
         if meaning is not Meaning.SHARE:
             return
+        if self._shown is not None and shares_again(self._shown.look_id, self._shown_at, look_id, time.monotonic()):
+            self._parts.bus.emit(self._shown)  # a double tap: the same code again, not a second link
+            return
         try:
             link = self._parts.network.share_look(look_id)
         except KioskError as exc:
@@ -251,7 +257,9 @@ class Effects:
             return
         # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
-        self._parts.bus.emit(ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png))
+        self._shown = ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png)
+        self._shown_at = time.monotonic()
+        self._parts.bus.emit(self._shown)
 
     def request_assist(self, kind: str, size: str = "") -> None:
         try:

@@ -6,8 +6,9 @@ import pytest
 
 from kiosk.config import Config
 from kiosk.effects import SHARE_KEEPS_FIRST
-from kiosk.events import CoreFault, Notice, SessionStateChanged, TrayChanged, TrayStep
+from kiosk.events import CoreFault, Notice, SessionStateChanged, ShareShown, TrayChanged, TrayStep
 from kiosk.identity.prompt import NOT_KEPT, ConsentAsked, ConsentPromptClosed
+from kiosk.net.service import ShareLink
 from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
 from kiosk.wiring import build_core
 
@@ -217,6 +218,28 @@ def test_sharing_without_a_network_says_so(core):
     look = recorded(core, events)
     core.share(look.look_id)
     assert wait_for(lambda: any("network service" in n.text for n in of(events, Notice)))
+
+
+def test_a_double_tap_on_share_makes_one_link_and_shows_its_code_again(core, monkeypatch):
+    """The second tap is queued while the core makes the link (or comes just after): the same code, no second
+    link (each is a row, a look_shared event to live clients and the store's webhook)."""
+    core, events = core
+    core.touch()
+    core.ask_consent()
+    core.answer_consent(True)
+    look = recorded(core, events)
+    made = []
+
+    def share_look(look_id):
+        made.append(look_id)
+        return ShareLink(f"http://mirror.test/s/{len(made)}", str(len(made)), time.time() + 3600, b"<svg/>", b"png")
+
+    monkeypatch.setattr(core.parts.network, "share_look", share_look)
+    core.share(look.look_id)
+    core.share(look.look_id)
+    assert core.flush()
+    assert made == [look.look_id]
+    assert [e.url for e in of(events, ShareShown)] == ["http://mirror.test/s/1"] * 2
 
 
 def test_sharing_an_unconsented_look_asks_first_and_says_why(core):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.intents import MAX_PICKS, Meaning, gesture_meaning, pick_meaning, share_meaning
+from kiosk.intents import MAX_PICKS, SHARE_AGAIN_S, Meaning, gesture_meaning, pick_meaning, share_meaning, shares_again
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,19 @@ def test_pick_meaning(picked, in_tray, count, meaning):
 )
 def test_sharing_a_comparison_needs_every_look_consented(all_found, all_consented, meaning):
     assert share_meaning(all_found, all_consented) is meaning
+
+
+@pytest.mark.parametrize(
+    "last_look, made_at, look_id, now, again",
+    [
+        ("a", 100.0, "a", 100.0, True),  # queued while the link was made: run right after it
+        ("a", 100.0, "a", 100.3, True),  # a double tap
+        ("a", 100.0, "a", 100.0 + SHARE_AGAIN_S, True),
+        ("a", 100.0, "a", 100.1 + SHARE_AGAIN_S, False),  # asked again later, on purpose: a new link
+        ("a", 100.0, "b", 100.1, False),  # another look
+        (None, 0.0, "a", 1.0, False),  # no link made yet
+        ("a", 100.0, "a", 99.0, False),
+    ],
+)
+def test_share_again_within_a_moment_of_its_link_is_the_same_tap(last_look, made_at, look_id, now, again):
+    assert shares_again(last_look, made_at, look_id, now) is again
