@@ -76,15 +76,20 @@ class PoseSettings:
     look_again_on_leap: bool = True  # the tracked pose leapt away from the person: look where they stood
 
 
-_MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+#: The model file mediapipe's package bundles for each ``model_complexity`` (0.10.18 ships only 1's).
+MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+
+
+def bundled_model(package_dir: Path, complexity: int) -> Path:
+    """Where mediapipe's installed package (its folder ``package_dir``) keeps the model for ``complexity``."""
+    return package_dir / "modules" / "pose_landmark" / MODEL_FILES[complexity]
 
 
 def _require_bundled_model(mp, complexity: int) -> None:
     """Refuse to start rather than let mediapipe download a model at run time (kiosks are offline)."""
-    folder = Path(mp.__file__).parent / "modules" / "pose_landmark"
-    if not (folder / _MODEL_FILES[complexity]).is_file():
+    if not bundled_model(Path(mp.__file__).parent, complexity).is_file():
         raise PoseModelMissing(
-            f"the pose model for model_complexity = {complexity} ({_MODEL_FILES[complexity]}) is not installed; "
+            f"the pose model for model_complexity = {complexity} ({MODEL_FILES[complexity]}) is not installed; "
             "mediapipe 0.10.18 bundles only model_complexity = 1"
         )
 

@@ -1,6 +1,6 @@
 """``kiosk doctor``: what store IT runs first when a mirror misbehaves; each answer in plain words.
 
-One module per area — ``configuration``, ``camera``, ``display``, ``reader``, ``storage``,
+One module per area — ``configuration``, ``camera``, ``pose``, ``display``, ``reader``, ``storage``,
 ``databases``, ``clock``, ``timezone``, ``network``, ``power`` — each check a function of a small
 ``Context`` (``check``), so tests point it at temporary folders and fake ``/sys`` trees. The
 ``runner`` runs them in a stated order, the ``printer`` writes them for people or as JSON.

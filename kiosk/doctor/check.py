@@ -4,13 +4,14 @@ A check is a function ``check(ctx) -> Result | list[Result]``. ``Context`` carri
 a check looks at, so a test points it at temporary folders, a fake ``/sys`` and a fake clock
 instead of the machine's: the configuration (or why it is invalid), the data folder, the
 environment, the file-system root for ``/sys``, ``/proc``, ``/run``, ``/dev`` and ``/etc`` paths, a
-command runner, the clock's ``adjtimex`` state, the time zone, this device's addresses, the time
-and the time budgets. No check writes anything.
+command runner, the clock's ``adjtimex`` state, the time zone, this device's addresses, where a
+Python package is installed, the time and the time budgets. No check writes anything.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib.util
 import os
 import subprocess
 import time
@@ -68,6 +69,17 @@ def run_command(argv: list[str], timeout: float = 10.0) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
+def installed_package(name: str) -> Path | None:
+    """The folder of the installed package ``name``, found without importing it; None when not installed."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 @dataclass
 class Context:
     """What the checks look at; ``memo`` lets checks of one area share a slow measurement."""
@@ -81,6 +93,7 @@ class Context:
     adjtimex: Callable[[], int | None] | None = None  # the kernel clock state (5: unsynchronised); None: ask the kernel
     local_zone: Callable[[], str] | None = None  # the time zone's name ("" unset); None: read /etc/localtime under root
     addresses: Callable[[], list[str]] | None = None  # the IPv4 addresses this device holds; None: ask the kernel
+    find_package: Callable[[str], Path | None] = installed_package  # a package's folder; None: not installed
     now: Callable[[], float] = time.time
     camera_s: float = 3.0  # seconds the camera's real frame rate is measured
     reader_s: float = 4.0  # seconds the card reader gets to answer

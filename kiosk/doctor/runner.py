@@ -12,6 +12,7 @@ from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_api, check_interfaces, check_mdns, check_webhook
+from kiosk.doctor.pose import check_pose_model
 from kiosk.doctor.power import check_power
 from kiosk.doctor.reader import check_reader
 from kiosk.doctor.secret import check_store_secret
@@ -25,6 +26,7 @@ _log = logging.getLogger(__name__)
 CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
     ("config", check_config),
     ("camera", check_camera),
+    ("pose-model", check_pose_model),
     ("display", check_display),
     ("qt-plugin", check_qt_plugin),
     ("reader", check_reader),

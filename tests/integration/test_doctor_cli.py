@@ -77,7 +77,8 @@ def test_a_healthy_mirror_with_a_synthetic_camera_and_a_simulated_reader(tmp_pat
     assert fps["state"] == "ok" and "15 asked for" in fps["sentence"], fps
     assert checks["display"]["state"] == "ok" and checks["qt-plugin"]["state"] == "ok"
     assert checks["reader"]["state"] == "ok" and "pn532 card reader answers" in checks["reader"]["sentence"]
-    for check_id in ("data-folder", "disk-space", "db-looks", "db-network", "db-identity", "library", "interfaces", "mdns", "power"):
+    for check_id in ("pose-model", "data-folder", "disk-space", "db-looks", "db-network", "db-identity", "library", "interfaces",
+                     "mdns", "power"):
         assert checks[check_id]["state"] == "ok", checks[check_id]
     assert checks["api"]["state"] == "warning" and "not running" in checks["api"]["sentence"]
     assert code == 0, "warnings alone do not fail"

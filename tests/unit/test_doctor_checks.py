@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +22,7 @@ from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
 from kiosk.doctor.network import check_interfaces, check_webhook
+from kiosk.doctor.pose import REINSTALL_HINT, check_pose_model
 from kiosk.doctor.power import check_power
 from kiosk.doctor.printer import as_json, as_text
 from kiosk.doctor.runner import CHECKS, exit_code, run_checks
@@ -253,6 +256,64 @@ def test_the_same_hint_of_another_area_is_written_in_full_once_too():
                     Result("webhook", State.WARNING, "3 deliveries wait.", "Check the store service.")])
     assert text.count("Restart the kiosk") == 1 and "→ See the hint for db-looks above." in text
     assert "→ Check the store service." in text
+
+
+# -- the body-analysis model: without it no turn starts a recording and no gesture works ------------------
+
+
+def mediapipe_package(tmp_path: Path, *models: str) -> Path:
+    """A fake installed mediapipe: its folder with the pose models named (nothing in them to load)."""
+    package = tmp_path / "site-packages" / "mediapipe"
+    (package / "modules" / "pose_landmark").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for model in models:
+        (package / "modules" / "pose_landmark" / model).write_bytes(b"TFL3")
+    return package
+
+
+def test_the_pose_model_in_use_is_named(tmp_path):
+    package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
+    result = check_pose_model(context(tmp_path, find_package={"mediapipe": package}.get))
+    assert result.state is State.OK and result.hint == "", result
+    assert "full pose model (pose_landmark_full.tflite, analysis.model_complexity = 1)" in result.sentence
+
+
+@pytest.mark.parametrize("installed", [None, "package", "other model"])
+def test_a_pose_model_the_kiosk_cannot_load_fails_saying_what_the_shopper_loses(tmp_path, installed):
+    package = mediapipe_package(tmp_path, *(["pose_landmark_lite.tflite"] if installed == "other model" else []))
+    ctx = context(tmp_path, find_package={"mediapipe": package}.get if installed else lambda name: None)
+    result = check_pose_model(ctx)
+    assert result.state is State.FAIL, result
+    assert "does not start a recording when a shopper turns, and hand gestures do nothing" in result.sentence
+    assert result.hint == REINSTALL_HINT and "scripts/provision" in result.hint
+    named = "(mediapipe) is not installed" if installed is None else "(pose_landmark_full.tflite) is not installed"
+    assert named in result.sentence, result.sentence
+
+
+def test_a_model_complexity_mediapipe_does_not_bundle_says_to_set_the_bundled_one(tmp_path):
+    package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
+    ctx = context(tmp_path, find_package={"mediapipe": package}.get)
+    ctx.config.analysis.model_complexity = 2
+    result = check_pose_model(ctx)
+    assert result.state is State.FAIL and "(pose_landmark_heavy.tflite) is not installed" in result.sentence
+    assert "Set analysis.model_complexity = 1" in result.hint
+
+
+def test_body_analysis_off_on_purpose_is_no_fault(tmp_path):
+    ctx = context(tmp_path, find_package=lambda name: None)
+    ctx.config.analysis.enabled = False
+    result = check_pose_model(ctx)
+    assert result.state is State.OK and "off in the configuration (analysis.enabled = false)" in result.sentence
+
+
+def test_the_pose_model_check_finds_the_installed_model_without_loading_it(tmp_path):
+    # On a Pi mediapipe takes seconds to load: the check only looks for its files.
+    script = ("import sys; from kiosk.config import Config; from kiosk.doctor.check import Context; "
+              "from kiosk.doctor.pose import check_pose_model; r = check_pose_model(Context(config=Config())); "
+              "print(r.state.value, 'mediapipe' in sys.modules, 'cv2' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["ok", "False", "False"], done.stdout + done.stderr
+    assert [check_id for check_id, _ in CHECKS].index("pose-model") == 2  # right after the camera it analyses
 
 
 # -- display and Qt's plugin ------------------------------------------------------------------------

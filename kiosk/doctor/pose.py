@@ -1,0 +1,40 @@
+"""The body-analysis model: the mirror sees a shopper turn and raise a hand only if it can load it.
+
+Without it the kiosk still shows the mirror and records by hand, but logs "body analysis is off"
+once and never starts a recording on a turn nor reacts to a gesture. The doctor looks the way
+the kiosk would, without loading anything (mediapipe and its model take seconds on a Pi): is
+mediapipe installed (``importlib.util.find_spec`` finds it without importing it), and is the
+model file for ``analysis.model_complexity`` inside its package (the kiosk refuses to let
+mediapipe download one: mirrors are offline).
+"""
+
+from __future__ import annotations
+
+from kiosk.doctor.check import Context, Result, fail, ok
+
+LOST = "so the mirror does not start a recording when a shopper turns, and hand gestures do nothing"
+REINSTALL_HINT = ("Reinstall the kiosk: run scripts/provision again from the kiosk's release (it installs mediapipe "
+                  "0.10.18, which bundles the model), then restart the kiosk ('systemctl restart smartmirror-kiosk').")
+NAMES = {0: "lite", 1: "full", 2: "heavy"}
+
+
+def check_pose_model(ctx: Context) -> Result:
+    from kiosk.analysis.pose import MODEL_FILES, bundled_model
+
+    analysis = ctx.config.analysis
+    if not analysis.enabled:
+        return ok("pose-model", "Body analysis is off in the configuration (analysis.enabled = false): the mirror "
+                                "does not start a recording when a shopper turns and has no hand gestures.")
+    package = ctx.find_package("mediapipe")
+    if package is None:
+        return fail("pose-model", f"The body analysis library (mediapipe) is not installed, {LOST}.", REINSTALL_HINT)
+    complexity = analysis.model_complexity
+    model = bundled_model(package, complexity)
+    if not model.is_file():
+        hint = REINSTALL_HINT if complexity == 1 else (
+            "Set analysis.model_complexity = 1 in the configuration file: mediapipe 0.10.18 bundles only that model, "
+            "and the kiosk never downloads one.")
+        return fail("pose-model", f"The body analysis model for analysis.model_complexity = {complexity} "
+                                  f"({MODEL_FILES[complexity]}) is not installed in {model.parent}, {LOST}.", hint)
+    return ok("pose-model", f"The body analysis model is installed: the {NAMES[complexity]} pose model "
+                            f"({model.name}, analysis.model_complexity = {complexity}).")
