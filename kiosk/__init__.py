@@ -5,3 +5,5 @@ lazily, by kiosk/native.py alone.
 """
 
 __version__ = "0.1.0"
+#: This version's release date, raised with __version__: a clock before it is wrong (kiosk doctor's clock check).
+RELEASED = "2026-12-01"

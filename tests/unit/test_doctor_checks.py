@@ -17,7 +17,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.doctor.camera import CABLE_HINT, check_camera
 from kiosk.doctor.check import Context, State
-from kiosk.doctor.clock import check_clock
+from kiosk.doctor.clock import check_clock, files_written, released
 from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
@@ -102,6 +102,31 @@ def test_clock_as_the_kernel_says(tmp_path, kernel, state):
     assert result.state is state
     if kernel == 5:
         assert "not synchronised" in result.sentence and "timedatectl set-ntp true" in result.hint
+
+
+@pytest.mark.parametrize("synchronised", [True, False])
+def test_a_clock_before_the_kiosks_release_fails_even_if_called_synchronised(tmp_path, synchronised):
+    # A Raspberry Pi has no clock battery: booted offline it says 1970, or the date it last saved.
+    for now in (0.0, released() - 86400):
+        ctx = context(tmp_path, adjtimex=lambda: 0 if synchronised else 5, now=lambda: now)
+        if synchronised:
+            put(ctx.root, "/run/systemd/timesync/synchronized", "")
+        result = check_clock(ctx)
+        assert result.state is State.FAIL, result
+        said = time.strftime("%Y-%m-%d", time.gmtime(now))
+        assert result.sentence.startswith(f"The clock says {said}, before this kiosk's software was released (2026-12-01)")
+        assert "share links expire at the wrong time" in result.sentence and "timedatectl set-ntp true" in result.hint
+
+
+def test_an_unsynchronised_clock_before_the_kiosks_files_were_written_is_a_warning_that_says_so(tmp_path):
+    written = files_written()
+    assert written - 60 > released(), "the package's files are older than its release date"
+    ctx = context(tmp_path, adjtimex=lambda: 5, now=lambda: written - 60)
+    result = check_clock(ctx)
+    assert result.state is State.WARNING and "before the kiosk's own files were written" in result.sentence, result
+    # a synchronised clock is trusted over the date a file was written with (perhaps by a wrong clock)
+    put(ctx.root, "/run/systemd/timesync/synchronized", "")
+    assert check_clock(ctx).state is State.OK
 
 
 # -- time zone: the opening hours are read in it ---------------------------------------------------
