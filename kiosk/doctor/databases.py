@@ -7,7 +7,9 @@ shared memory is read, nothing is created), else ``immutable=1`` (no journal to 
 SQLite then creates no ``-shm`` either). It runs ``PRAGMA quick_check`` like the storage layer
 and names a damaged file with what the kiosk will do about it, or what a person must do
 (docs/STORAGE.md): the look and network databases are rebuilt by the kiosk at its next start,
-the customer directory is never rebuilt (restore a backup or re-import the CRM export).
+the customer directory is never rebuilt (restore a backup or re-import the CRM export). A file
+with no table in it (zero bytes: SQLite reads it as an empty database of version 0) is named
+empty, with how the kiosk sets it up, so the library check does not stumble on "no such table".
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.doctor.check import Context, Result, fail, ok
+from kiosk.doctor.check import Context, Result, fail, ok, warning
 from kiosk.storage.damage import is_damage, quick_check
 from kiosk.storage.files import with_suffix
 
+SET_UP_HINT = ("Start the kiosk once, or restart it ('systemctl restart smartmirror-kiosk'): it sets up the empty "
+               "file{extra}.")
 REBUILD_HINT = ("Restart the kiosk ('systemctl restart smartmirror-kiosk'): it moves the damaged file aside as "
                 "{name}.damaged-<time> and starts a fresh one with every row it can still read{extra}.")
 
@@ -59,6 +63,7 @@ def check_databases(ctx: Context) -> list[Result]:
     for check_id, label, path, schema in _databases(ctx):
         result = _check(check_id, label, path, schema)
         ctx.memo[f"damaged:{check_id}"] = "is damaged" in result.sentence
+        ctx.memo[f"empty:{check_id}"] = "is empty" in result.sentence
         results.append(result)
     return results
 
@@ -66,6 +71,11 @@ def check_databases(ctx: Context) -> list[Result]:
 def damaged(ctx: Context, check_id: str) -> bool:
     """Whether the check ``check_id`` found its database damaged (other checks skip it then)."""
     return ctx.memo.get(f"damaged:{check_id}", False)
+
+
+def empty(ctx: Context, check_id: str) -> bool:
+    """Whether the check ``check_id`` found its database empty, no table set up (other checks skip it then)."""
+    return ctx.memo.get(f"empty:{check_id}", False)
 
 
 def _check(check_id: str, label: str, path: Path, schema) -> Result:
@@ -87,14 +97,33 @@ def _check(check_id: str, label: str, path: Path, schema) -> Result:
                             "Upgrade the kiosk software (scripts/provision from the newer release), or roll back the "
                             "data with the newer release's 'scripts/provision --rollback'. Never edit the file.")
             problem = quick_check(conn)
+            tables = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
     except sqlite3.DatabaseError as exc:
         if not is_damage(exc):
             return fail(check_id, f"{label.capitalize()} {path} cannot be read ({exc}).",
                         "Check the file's owner and mode (the kiosk's user, 0600) and the disk ('dmesg' for I/O errors).")
         problem = str(exc)
+    if problem is None and version == 0 and tables == 0:
+        # A file the kiosk never set up, or one emptied (0 bytes): SQLite reads it as a database with nothing in it.
+        return warning(check_id, f"{label.capitalize()} {path} is empty ({_size(path)}, no tables): it was never set up, "
+                                 "or it was emptied.", _set_up(path, schema))
     if problem is None:
         return ok(check_id, f"{label.capitalize()} ({path.name}) is readable and sound (version {version}).")
     return fail(check_id, f"{label.capitalize()} {path} is damaged ({problem}).", _recovery(path, schema))
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size
+    return "1 byte" if size == 1 else f"{size} bytes"
+
+
+def _set_up(path: Path, schema) -> str:
+    if not schema.rebuildable:  # what it held is nowhere else
+        return (f"If it held customers before, stop the kiosk, then {schema.recovery_hint}. Otherwise start the kiosk "
+                "once ('systemctl restart smartmirror-kiosk'): it sets up the empty file.")
+    extra = (", then brings back every look whose video and record file are still in looks/ (a video without its "
+             "record file is removed: nobody can say any more whether its shopper agreed)") if path.name == "looks.db" else ""
+    return SET_UP_HINT.format(extra=extra)
 
 
 def _recovery(path: Path, schema) -> str:

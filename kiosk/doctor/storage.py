@@ -67,7 +67,7 @@ def check_disk_space(ctx: Context) -> Result:
 
 
 def check_library(ctx: Context) -> Result:
-    from kiosk.doctor.databases import damaged, read_only
+    from kiosk.doctor.databases import damaged, empty, read_only
     from kiosk.library.layout import LibraryLayout, valid_id
 
     layout = LibraryLayout(ctx.data_dir)
@@ -78,6 +78,9 @@ def check_library(ctx: Context) -> Result:
     if damaged(ctx, "db-looks"):
         return warning("library", "The library's consistency was not checked: its database is damaged (see above).",
                        "Restart the kiosk to rebuild it, then run 'kiosk doctor' again.")
+    if empty(ctx, "db-looks"):
+        return warning("library", "The library's consistency was not checked: its database is empty (see above).",
+                       "Start or restart the kiosk to set it up, then run 'kiosk doctor' again.")
     rows: set[str] = set()
     if layout.db.exists():
         try:

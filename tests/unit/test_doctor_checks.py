@@ -496,6 +496,27 @@ def test_a_damaged_customer_directory_is_not_rebuilt_and_says_how_to_recover(tmp
     assert "kiosk customers import FILE" in result.hint and "will not start over" in result.hint
 
 
+def test_an_empty_look_database_says_so_and_how_the_kiosk_sets_it_up(tmp_path):
+    # A zero-byte looks.db (emptied, or made by hand) reads as a database of version 0 with no table:
+    # it was named "readable and sound (version 0)" while the library check failed on "no such table".
+    ctx = context(tmp_path)
+    ctx.data_dir.mkdir()
+    (ctx.data_dir / "looks.db").write_bytes(b"")
+    (ctx.data_dir / "identity.sqlite3").write_bytes(b"")
+    before = tree(ctx.data_dir)
+    results = {r.id: r for r in check_databases(ctx)}
+    looks = results["db-looks"]
+    assert looks.state is State.WARNING and "looks.db is empty (0 bytes, no tables)" in looks.sentence, looks
+    assert "Start the kiosk once" in looks.hint and "record file are still in looks/" in looks.hint
+    identity = results["db-identity"]
+    assert identity.state is State.WARNING and "is empty" in identity.sentence
+    assert "kiosk customers import FILE" in identity.hint and "start the kiosk once" in identity.hint
+    library = check_library(ctx)
+    assert library.state is State.WARNING and "its database is empty (see above)" in library.sentence, library
+    assert "no such table" not in library.sentence
+    assert tree(ctx.data_dir) == before, "the doctor changed the data folder"
+
+
 def test_a_database_from_a_newer_kiosk(tmp_path):
     ctx = context(tmp_path)
     with NetworkDatabase(ctx.data_dir / "network.sqlite3") as db:
