@@ -109,7 +109,7 @@ def newer_checkout(tmp: Path) -> Path:
 
 def test_the_installed_tree_has_every_part_with_its_mode_and_owner(installed):
     tree, res = installed
-    assert "21 changes made" in res.stdout
+    assert "24 changes made" in res.stdout
     uid, gid = ids(tree, "mirror")
     assert 0 < uid < 1000 and 0 < gid < 1000  # a system user
     passwd = next(line for line in (tree / "etc/passwd").read_text().splitlines() if line.startswith("mirror:"))
@@ -145,6 +145,9 @@ def test_the_installed_tree_has_every_part_with_its_mode_and_owner(installed):
     for name, dest in (
         ("smartmirror-kiosk.service", "etc/systemd/system/smartmirror-kiosk.service"),
         ("smartmirror-kiosk-eglfs.service", "etc/systemd/system/smartmirror-kiosk-eglfs.service"),
+        ("smartmirror-kiosk-retry@.timer", "etc/systemd/system/smartmirror-kiosk-retry@.timer"),
+        ("smartmirror-kiosk-retry@.service", "etc/systemd/system/smartmirror-kiosk-retry@.service"),
+        ("smartmirror-kiosk-retry@.target", "etc/systemd/system/smartmirror-kiosk-retry@.target"),
         ("smartmirror-kiosk.pam", "etc/pam.d/smartmirror-kiosk"),
         ("70-smartmirror.rules", "etc/udev/rules.d/70-smartmirror.rules"),
         ("smartmirror.tmpfiles", "etc/tmpfiles.d/smartmirror.conf"),
@@ -154,6 +157,8 @@ def test_the_installed_tree_has_every_part_with_its_mode_and_owner(installed):
     wants = tree / "etc/systemd/system/multi-user.target.wants"
     assert os.readlink(wants / "smartmirror-kiosk.service") == "/etc/systemd/system/smartmirror-kiosk.service"
     assert not (wants / "smartmirror-kiosk-eglfs.service").exists()
+    # the retry is started by the kiosk units when they fail, never enabled by itself
+    assert not list((tree / "etc/systemd/system").glob("*.wants/smartmirror-kiosk-retry@*"))
 
 
 def test_the_installed_release_runs_and_reads_the_written_configuration(installed):
@@ -537,7 +542,8 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
     assert "kept /etc/smartmirror (settings, secrets) /var/lib/smartmirror (looks, customers)" in res.stdout
     for gone in ("opt/smartmirror", "usr/local/bin/kiosk", "etc/systemd/system/smartmirror-kiosk.service",
                  "etc/systemd/system/multi-user.target.wants/smartmirror-kiosk.service", "etc/udev/rules.d/70-smartmirror.rules",
-                 "etc/pam.d/smartmirror-kiosk", "etc/tmpfiles.d/smartmirror.conf"):
+                 "etc/pam.d/smartmirror-kiosk", "etc/tmpfiles.d/smartmirror.conf", "etc/systemd/system/smartmirror-kiosk-retry@.timer",
+                 "etc/systemd/system/smartmirror-kiosk-retry@.service", "etc/systemd/system/smartmirror-kiosk-retry@.target"):
         assert not os.path.lexists(tree / gone), gone
     assert settings.read_bytes() == edited and look.exists() and ids(tree, "mirror")
     kept = snapshot(tree)

@@ -18,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ("smartmirror-kiosk.service", "smartmirror-kiosk-eglfs.service")
+# The retry after systemd gave up on a kiosk unit, as the kiosk units name it (instance: the unit without .service).
+RETRY = ("smartmirror-kiosk-retry@.timer", "smartmirror-kiosk-retry@.service", "smartmirror-kiosk-retry@.target")
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +41,14 @@ def tree(tmp_path_factory) -> Path:
     shutil.copy2(shutil.which("cage"), tree / "usr/bin/cage")
     # the release's python (the kiosk unit's main process, kiosk.sdrelay) links to Debian's python3
     shutil.copy2(os.path.realpath("/usr/bin/python3"), tree / "usr/bin/python3")
+    # what the retry runs: systemd's systemctl, dash and coreutils
+    for tool in ("systemctl", "sh", "echo"):
+        shutil.copy2(os.path.realpath(shutil.which(tool)), tree / "usr/bin" / tool)
     return tree
 
 
 def verify(tree: Path, unit: str) -> list[str]:
-    """What systemd-analyze verify says about our units (empty: clean)."""
+    """What systemd-analyze verify says about our units (empty: clean); a template by an instance of it."""
     res = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", f"--root={tree}", str(tree / "etc/systemd/system" / unit)],
         capture_output=True, text=True, timeout=60,
@@ -59,6 +64,11 @@ def test_installed_unit_passes_systemd_analyze_verify(tree, unit):
     assert verify(tree, unit) == []
 
 
+@pytest.mark.parametrize("unit", [r.replace("@.", f"@{k.removesuffix('.service')}.") for r in RETRY for k in UNITS])
+def test_installed_retry_unit_passes_systemd_analyze_verify(tree, unit):
+    assert verify(tree, unit) == []
+
+
 def test_a_broken_unit_fails_the_check(tree):
     path = tree / "etc/systemd/system" / UNITS[0]
     good = path.read_text()
@@ -67,6 +77,14 @@ def test_a_broken_unit_fails_the_check(tree):
         assert any("Unknown key" in line for line in verify(tree, UNITS[0]))
         path.write_text(good.replace("ExecStart=/opt/smartmirror/current/.venv/bin/python ", "ExecStart=/usr/bin/kage "))
         assert any("not executable" in line for line in verify(tree, UNITS[0]))
+    finally:
+        path.write_text(good)
+    # the retry's template, checked through an instance of it
+    path, instance = tree / "etc/systemd/system" / RETRY[0], RETRY[0].replace("@.", "@smartmirror-kiosk.")
+    good = path.read_text()
+    try:
+        path.write_text(good.replace("OnActiveSec=", "OnActivSec="))
+        assert any("Unknown key" in line for line in verify(tree, instance))
     finally:
         path.write_text(good)
 
@@ -111,3 +129,37 @@ def test_unit_is_a_watched_sandboxed_kiosk_whose_data_folder_is_the_configured_o
     for above, line in zip(sandbox, sandbox[1:]):
         if line and not line.startswith("#"):
             assert above.startswith("#"), line
+
+
+def seconds(span: str) -> float:
+    """A systemd time span or a Prometheus duration ("10min", "5m", "30s") in seconds."""
+    value, unit = re.fullmatch(r"(\d+)\s*([a-z]+)", span).groups()
+    return int(value) * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
+
+
+def test_a_kiosk_unit_systemd_gave_up_on_is_retried_slowly_and_never_after_a_stop():
+    for unit in UNITS:
+        k = keys(unit)
+        # failed for good (the start limit): the retry timer of this very unit; every start arms it
+        assert k["OnFailure"] == ["smartmirror-kiosk-retry@%N.timer"]
+        assert "smartmirror-kiosk-retry@%N.target" in " ".join(k["Wants"]).split()
+    timer, target, service = keys(RETRY[0]), keys(RETRY[2]), keys(RETRY[1])
+    # a stop of the kiosk cancels a pending retry and disarms the next one
+    assert timer["PartOf"] == ["%i.service"] and target["PartOf"] == ["%i.service"]
+    # fires once, then ends, so that the next failure starts it again
+    assert timer["RemainAfterElapse"] == ["no"] and len(timer["OnActiveSec"]) == 1
+    assert not {"OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec", "OnCalendar"} & set(timer)
+    conditions = service["ExecCondition"]
+    assert conditions[0] == "/usr/bin/systemctl --quiet is-failed %i.service"
+    assert conditions[1] == "/usr/bin/systemctl --quiet is-active smartmirror-kiosk-retry@%i.target"
+    assert all(u in conditions[2] for u in UNITS)  # never while the other kiosk unit runs (they conflict)
+    assert service["ExecStart"][-2:] == ["/usr/bin/systemctl reset-failed %i.service", "/usr/bin/systemctl start --no-block %i.service"]
+    assert service["SyslogIdentifier"] == ["smartmirror-kiosk"]
+    # The mirror stays down between retries longer than MirrorDown waits (plus two scrapes of the
+    # example job), so the store's monitoring still raises it.
+    delay = seconds(timer["OnActiveSec"][0])
+    rules = (ROOT / "docs/monitoring/smartmirror-alerts.yml").read_text()
+    expr, wait = re.search(r"- alert: MirrorDown\n\s+expr: (.*)\n\s+for: (\S+)\n", rules).groups()
+    interval = re.search(r"scrape_interval: (\S+)", (ROOT / "docs/monitoring/prometheus-scrape.example.yml").read_text())[1]
+    assert expr == 'up{job="smartmirror"} == 0'
+    assert delay >= seconds(wait) + 2 * seconds(interval) + 60
