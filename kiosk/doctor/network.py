@@ -21,6 +21,28 @@ STATUS = "/api/v1/status"
 # how a connection fails when no program listens on the port (any other failure: one took it and gave no HTTP answer)
 NOTHING_LISTENS = ("refused", "unreachable", "cannot assign", "no route")
 UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -t smartmirror-kiosk' tells why it stopped."
+KIOSK_UNITS = ("smartmirror-kiosk", "smartmirror-kiosk-eglfs")
+
+
+def _given_up(ctx: Context) -> str:
+    """The kiosk unit systemd gave up on (failed: its start limit reached), or "" (none, or no systemd)."""
+    for unit in KIOSK_UNITS:
+        code, _ = ctx.run(["systemctl", "--quiet", "is-failed", f"{unit}.service"])
+        if code == 0:
+            return unit
+    return ""
+
+
+def _not_running(ctx: Context, where: str, why: str) -> Result:
+    """The kiosk does not answer: stopped, or failed (then a plain start is refused until reset-failed)."""
+    unit = _given_up(ctx)
+    if not unit:
+        return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
+    return fail("api", f"No kiosk answers on {where} ({why}): its unit {unit} failed, after failing to start again "
+                       "and again; the mirror tries again by itself every 10 minutes.",
+                f"'journalctl -t smartmirror-kiosk' tells why it fails; once that is fixed, start it at once with "
+                f"'systemctl reset-failed {unit}' then 'systemctl start {unit}' (a plain start is refused while "
+                "systemd's start limit holds).")
 
 
 def _address(ctx: Context) -> tuple[str, int] | None:
@@ -96,7 +118,7 @@ def check_api(ctx: Context) -> Result:
         if code == 0 and not any(words in why.lower() for words in NOTHING_LISTENS):
             return _not_answered(ctx, address[1], why)
         if code == 0:
-            return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
+            return _not_running(ctx, where, why)
         return fail("api", f"Something on {where} answers {STATUS} with {code}, not the kiosk.",
                     "Another program uses the kiosk's port: stop it, or change api.port.")
     token = configured_token(ctx)

@@ -596,6 +596,40 @@ def test_webhook_backlog(tmp_path):
     assert result.state is State.WARNING and "3 webhook deliveries" in result.sentence and "has not taken an event for 60 min" in result.sentence
 
 
+# -- the kiosk's unit, given up on by systemd --------------------------------------------------------
+
+
+@pytest.mark.parametrize("failed", [None, "smartmirror-kiosk", "smartmirror-kiosk-eglfs"])
+def test_a_kiosk_unit_systemd_gave_up_on_is_named_with_how_to_start_it_at_once(tmp_path, failed):
+    # After five failed starts in ten minutes 'systemctl start' is refused until 'systemctl reset-failed':
+    # the old hint ("start it") could not work. A stopped kiosk keeps the plain hint.
+    import socket
+
+    from kiosk.doctor.network import UNIT_HINT, check_api
+
+    asked = []
+
+    def run(argv):
+        asked.append(argv)
+        return (0, "") if argv == ["systemctl", "--quiet", "is-failed", f"{failed}.service"] else (1, "inactive")
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    ctx = context(tmp_path, run=run, http_timeout_s=0.5)
+    ctx.config.api.bind, ctx.config.api.port = "127.0.0.1", port
+    result = check_api(ctx)
+    assert ["systemctl", "--quiet", "is-failed", "smartmirror-kiosk.service"] in asked
+    if failed is None:
+        assert result.state is State.WARNING and result.hint == UNIT_HINT, result
+        assert result.sentence.endswith("the kiosk is not running here."), result.sentence
+        return
+    assert result.state is State.FAIL, result
+    assert f"its unit {failed} failed" in result.sentence and "tries again by itself every 10 minutes" in result.sentence
+    assert f"'systemctl reset-failed {failed}' then 'systemctl start {failed}'" in result.hint, result.hint
+    assert "'journalctl -t smartmirror-kiosk'" in result.hint
+
+
 # -- the API's port, taken by another program ---------------------------------------------------------
 
 
