@@ -367,6 +367,35 @@ def test_delete_look_revokes_its_links(server, recorded_library):
     assert not (server.looks.root / "looks" / f"{look_id}.mp4").exists()
 
 
+def test_an_associate_deletes_a_consented_look_and_its_links_end(server, caplog):
+    # A shopper who tapped no card asks the staff to delete her looks: the PIN sign-in may, and
+    # the deletion is logged with ids only; a look she did not keep stays out of its reach.
+    import logging
+
+    from .conftest import PIN, record_look
+
+    pin = {"Authorization": f"Bearer {httpx.post(server.url + '/console/api/sign-in', json={'secret': PIN}).json()['token']}"}
+    look_id = record_look(server.looks.root, consent=True, seconds=2.0)
+    share = httpx.post(server.url + f"{API}/looks/{look_id}/share", headers=pin).json()
+    note = httpx.post(server.url + f"{API}/looks/{look_id}/notes", headers=pin, json={"text": "wants it in navy"})
+    assert note.status_code == 201 and httpx.get(share["url"]).status_code == 200
+    caplog.set_level(logging.INFO, logger="kiosk.net.api_looks")
+    assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=pin).status_code == 204
+    assert httpx.get(share["url"]).status_code == 410
+    with sqlite3.connect(server.looks.root / "network.sqlite3") as db:
+        assert db.execute("SELECT revoked_at FROM shares WHERE look_id = ?", (look_id,)).fetchone()[0] is not None
+    assert httpx.get(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 404
+    assert not (server.looks.root / "looks" / f"{look_id}.mp4").exists()
+    logged = [r.getMessage() for r in caplog.records if r.name == "kiosk.net.api_looks"]
+    assert any(look_id in line and "an associate sign-in" in line for line in logged), logged
+    assert not any("navy" in line for line in logged)
+    assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=pin).status_code == 404
+    # not a look the shopper did not keep: refused as reading it is, and it stays
+    refused = httpx.delete(server.url + f"{API}/looks/{server.looks.private}", headers=pin)
+    assert refused.status_code == 403
+    assert httpx.get(server.url + f"{API}/looks/{server.looks.private}", headers=server.auth).status_code == 200
+
+
 def test_console_sign_in_with_pin_is_throttled(server):
     from .conftest import PIN
 

@@ -160,15 +160,22 @@ def test_what_a_pin_sign_in_may_do(srv):
     assert httpx.post(srv.url + f"{API}/assist/{req['id']}/ack", headers=pin).status_code == 200
     assert httpx.get(srv.url + f"{API}/session", headers=pin).status_code == 200
     assert httpx.get(srv.url + "/console/api/overview", headers=pin).status_code == 200
-    # nothing that deletes
-    for method, path in (("DELETE", f"/looks/{srv.looks.consented}"), ("DELETE", f"/shares/{share.json()['token']}")):
-        refused = httpx.request(method, srv.url + API + path, headers=pin)
-        assert refused.status_code == 403 and "store's API token" in refused.json()["message"]
+    # no link revoked by itself, no look it does not see deleted
+    refused = httpx.delete(srv.url + f"{API}/shares/{share.json()['token']}", headers=pin)
+    assert refused.status_code == 403 and "store's API token" in refused.json()["message"]
+    refused = httpx.delete(srv.url + f"{API}/looks/{srv.looks.private}", headers=pin)
+    assert refused.status_code == 403 and "agreed to keep" in refused.json()["message"]
     assert httpx.get(share.json()["url"]).status_code == 200
     # the store token (or a sign-in made with it) may
     assert httpx.delete(srv.url + f"{API}/shares/{share.json()['token']}", headers=admin).status_code == 204
     listed = httpx.get(srv.url + f"{API}/looks", headers=admin).json()["looks"]
     assert {look["id"] for look in listed} == {srv.looks.consented, srv.looks.private}
+    # a consented look, at the shopper's request (one who tapped no card has no other way): its links end
+    again = httpx.post(srv.url + f"{API}/looks/{srv.looks.consented}/share", headers=pin).json()
+    assert httpx.delete(srv.url + f"{API}/looks/{srv.looks.consented}", headers=pin).status_code == 204
+    assert httpx.get(again["url"]).status_code == 410
+    listed = httpx.get(srv.url + f"{API}/looks", headers=admin).json()["looks"]
+    assert [look["id"] for look in listed] == [srv.looks.private]
 
 
 def test_a_share_token_never_reaches_the_log(srv, caplog, monkeypatch):
