@@ -1,10 +1,11 @@
-// Associate console: the consented looks of this mirror by visit, each to play, note and share
-// to its customer by QR code. Plain JS, no build step; loaded after console-notes.js.
+// Associate console: the consented looks of this mirror by visit, each to play, note, share to its
+// customer by QR code and delete (a visit's looks at once too). Plain JS, no build step; loaded
+// after console-notes.js and console-delete.js.
 "use strict";
 window.consoleLooks = (() => {
   const { api, el, keepingFocus, showDialog } = window.consoleApi;
   const { $, ago, lookNames, dotted, room, notify, failed, showShare } = window.consolePage;
-  const notes = window.consoleNotes;
+  const notes = window.consoleNotes, erase = window.consoleDelete;
   const LOOK_WINDOW_S = 4 * 3600;
   const posterUrls = new Map();
   // The looks whose share link the mirror is making (their request under way): their Share button is
@@ -73,11 +74,28 @@ window.consoleLooks = (() => {
         el("button", { class: "share", "data-key": "share", textContent: shareWords(look.id), disabled: sharing.has(look.id),
                        onclick: () => share(look) }),
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
+        el("button", { type: "button", class: "delete", "data-key": "delete", textContent: "Delete",
+                       "aria-label": `Delete the look recorded at ${names.get(look.id)}`,
+                       onclick: () => erase.ask([look], `the look recorded at ${names.get(look.id)}`,
+                                                `Deleted the look recorded at ${names.get(look.id)}.`) }),
       );
     };
-    const items = visits(looks).map((group) => el("li", { class: "visit" },
-      el("h3", {}, ...visitHeading(group, where, names)),
-      el("ul", { class: "looks" }, ...group.looks.map(item))));
+    // A visit's looks deleted at once: what a shopper who tapped no card asks for. Its item is known
+    // by its first look's id (never the session's), so that focus outlives a re-render.
+    const visitItem = (group) => {
+      const n = group.looks.length;
+      const first = group.looks.reduce((a, b) => (b.created < a.created ? b : a));
+      const what = n === 1 ? "the look of this visit" : `the ${n} looks of this visit`;
+      const head = el("div", { class: "visit-head" }, el("h3", {}, ...visitHeading(group, where, names)));
+      if (group.visit) {
+        head.append(el("button", { type: "button", class: "delete", "data-key": "delete-visit",
+                                   textContent: "Delete this visit's looks",
+                                   "aria-label": `Delete this visit's looks, the visit at ${names.get(first.id)}`,
+                                   onclick: () => erase.ask(group.looks, what, `Deleted ${what}.`) }));
+      }
+      return el("li", { class: "visit", "data-id": `visit:${first.id}` }, head, el("ul", { class: "looks" }, ...group.looks.map(item)));
+    };
+    const items = visits(looks).map(visitItem);
     // A look no longer listed (consent withdrawn, forgotten, deleted) stops playing: its video is
     // already in the page, so only this takes it off the associate's screen (compare.js does the same).
     if (shown && !shared.has(shown)) {

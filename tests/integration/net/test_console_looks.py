@@ -251,7 +251,7 @@ def test_no_look_control_is_left_under_the_compare_button(server, chromium):
         if not chromium.js("!!document.activeElement.closest('#looks')"):
             break
         if chromium.js(f"{UNDER_COMPARE}(document.activeElement)"):
-            covered.append(chromium.js("`${document.activeElement.closest('li.look').dataset.id}"
+            covered.append(chromium.js("`${document.activeElement.closest('li[data-id]').dataset.id}"
                                        " ${document.activeElement.className} at ${scrollY}`"))
         press_tab(chromium)
     assert chromium.js("document.activeElement.id") == "compare-open", "Tab went through every look"
@@ -288,17 +288,18 @@ def test_no_look_control_is_left_under_the_header_when_tabbing_back(server, chro
     chromium.js("window.scrollTo(0, document.documentElement.scrollHeight);"
                 f"{LOOK_CONTROLS}.filter(c => c.tabIndex >= 0).pop().focus()")  # the last look's last control
     covered, seen = [], 0
-    for _ in range(60):  # every control of every look, last to first: 9 looks of 4
+    for _ in range(60):  # every control of every look, last to first: 9 looks of 5, and their visit's Delete
         if not chromium.js("!!document.activeElement.closest('#looks')"):
             break
         seen += 1
         if chromium.js(f"{UNDER_HEADER}(document.activeElement) || {UNDER_COMPARE}(document.activeElement)"):
-            covered.append(chromium.js("`${document.activeElement.closest('li.look').dataset.id}"
+            covered.append(chromium.js("`${document.activeElement.closest('li[data-id]').dataset.id}"
                                        " ${document.activeElement.className} at ${scrollY}`"))
         if seen == 20:
             (tmp_path / f"console-shift-tab-{width}.png").write_bytes(screenshot(chromium))
         press_shift_tab(chromium)
-    assert seen == 9 * 4, f"Shift+Tab went back through {seen} look controls only"  # Play, Share, Note, Compare
+    # Play, Share, Note, Delete, Compare; and "Delete this visit's looks"
+    assert seen == 9 * 5 + 1, f"Shift+Tab went back through {seen} look controls only"
     assert covered == [], covered
 
 

@@ -1,0 +1,111 @@
+"""Deleting looks from the console (real headless Chromium, a real mirror API, a PIN sign-in): a
+shopper who tapped no card is told to ask the staff to delete her looks, so the associate deletes a
+visit's looks, or one look, after the console's own question; Cancel keeps them."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from .chromium import chromium  # noqa: F401 - fixture
+from .conftest import TOKEN
+from .test_console_attention import FOCUSED, press_escape, sign_in
+from .test_console_looks import add_look, server  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+DIALOG = "document.getElementById('delete-dialog')"
+NOTICE = "document.getElementById('notice-text').textContent"
+LISTED = "[...document.querySelectorAll('#looks li.look')].map(l => l.dataset.id)"
+VISIT_BUTTON = "#looks li.visit button[data-key=\"delete-visit\"]"
+
+
+def press(browser, key: str, code: int, shift: bool = False) -> None:
+    """A key pressed and released on the focused element (Enter types its "\\r", which presses a button)."""
+    text = {"text": "\r"} if key == "Enter" else {}
+    for kind in ("keyDown" if text else "rawKeyDown", "keyUp"):
+        browser.send("Input.dispatchKeyEvent", session=True, type=kind, key=key, code=key, windowsVirtualKeyCode=code,
+                     modifiers=8 if shift else 0, **(text if kind == "keyDown" else {}))
+
+
+def share(server, look_id: str) -> str:
+    r = httpx.post(server.url + f"/api/v1/looks/{look_id}/share", headers=server.auth)
+    assert r.status_code == 201, r.text
+    return r.json()["url"]
+
+
+def in_library(server, look_ids) -> set[str]:
+    listed = httpx.get(server.url + "/api/v1/looks", headers={"Authorization": f"Bearer {TOKEN}"}).json()["looks"]
+    return {look["id"] for look in listed} & set(look_ids)
+
+
+def test_a_visits_looks_are_deleted_after_the_question_and_cancel_keeps_them(server, chromium):
+    now = time.time()
+    visit = [add_look(server.library, server.looks.consented, now - t, "visit-a") for t in (60, 120, 180)]
+    link = share(server, visit[0])
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 4", timeout=10)
+    assert chromium.accessible_name(VISIT_BUTTON).startswith("Delete this visit's looks, the visit at ")
+
+    # asked first, in the console's own dialog, naming what goes; Cancel (focused) by the keyboard keeps them
+    chromium.js(f"document.querySelector({VISIT_BUTTON!r}).focus()")
+    press(chromium, "Enter", 13)
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    assert chromium.js("document.getElementById('delete-title').textContent") == "Delete the 3 looks of this visit for good?"
+    assert chromium.js("document.getElementById('delete-about').textContent") == "Their share links stop working."
+    assert chromium.accessible_name("#delete-dialog") == "Delete the 3 looks of this visit for good?"
+    assert chromium.js(FOCUSED)[1] == "Cancel"
+    press_escape(chromium)
+    chromium.wait(f"!{DIALOG}.open", timeout=5)
+    chromium.wait(f"{FOCUSED}[1] === \"Delete this visit's looks\"", timeout=5)  # back where the associate was
+    press(chromium, "Enter", 13)
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    chromium.js("document.getElementById('delete-cancel').click()")
+    chromium.wait(f"!{DIALOG}.open", timeout=5)
+    assert in_library(server, visit) == set(visit) and httpx.get(link).status_code == 200
+    assert set(visit) <= set(chromium.js(LISTED))
+
+    # deleted once confirmed (Shift+Tab from Cancel to the dialog's Delete, Enter): off the page, out of
+    # the library, its link ended, and the notice says what happened
+    chromium.js(f"document.querySelector({VISIT_BUTTON!r}).focus()")
+    press(chromium, "Enter", 13)
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    press(chromium, "Tab", 9, shift=True)
+    assert chromium.js(FOCUSED)[1] == "Delete 3 looks"
+    press(chromium, "Enter", 13)
+    chromium.wait(f"{NOTICE} === 'Deleted the 3 looks of this visit.'", timeout=15)
+    assert not chromium.js(f"{DIALOG}.open")
+    assert chromium.js(LISTED) == [server.looks.consented]
+    assert chromium.js("document.querySelectorAll('#looks li.visit').length") == 1
+    assert in_library(server, visit) == set()
+    assert httpx.get(link).status_code == 410
+
+
+def test_one_look_is_deleted_and_a_refusal_says_why(server, chromium):
+    now = time.time()
+    kept, withdrawn = add_look(server.library, server.looks.consented, now - 60, "visit-a"), \
+        add_look(server.library, server.looks.consented, now - 600, "visit-b")
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 3", timeout=10)
+    button = f"#looks li.look[data-id=\"{kept}\"] button[data-key=\"delete\"]"
+    assert chromium.accessible_name(button).startswith("Delete the look recorded at ")
+    chromium.js(f"document.querySelector({button!r}).click()")
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    title = chromium.js("document.getElementById('delete-title').textContent")
+    assert title.startswith("Delete the look recorded at ") and title.endswith(" for good?"), title
+    assert chromium.js("document.getElementById('delete-about').textContent") == "Its share links stop working."
+    chromium.js("document.getElementById('delete-yes').click()")
+    chromium.wait(f"{NOTICE}.startsWith('Deleted the look recorded at ')", timeout=15)
+    assert kept not in chromium.js(LISTED) and in_library(server, [kept]) == set()
+
+    # the shopper withdraws her yes while the question is up: the mirror refuses, and the notice says why
+    other = f"#looks li.look[data-id=\"{withdrawn}\"] button[data-key=\"delete\"]"
+    chromium.js(f"document.querySelector({other!r}).click()")
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    server.library.set_session_consent("visit-b", False)
+    chromium.js("document.getElementById('delete-yes').click()")
+    chromium.wait(f"{NOTICE}.startsWith('Could not delete the look recorded at ')", timeout=15)
+    assert "agreed to keep" in chromium.js(NOTICE)
+    assert in_library(server, [withdrawn]) == {withdrawn}
