@@ -36,7 +36,7 @@ def register(subparsers) -> None:
     q = add("export", "copy a look's MP4 to a file", _export)
     q.add_argument("id", metavar="ID", help="the look's id")
     q.add_argument("--out", required=True, metavar="FILE", help="where to write the MP4 (must not exist yet)")
-    q = add("delete", "delete a look (its video, stills and entry)", _delete)
+    q = add("delete", "delete a look (its video, stills and entry) and revoke its share links", _delete)
     q.add_argument("id", metavar="ID", help="the look's id")
     q = add("purge", "delete every look older than an age", _purge)
     q.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h, 30m, 2w")
@@ -55,10 +55,14 @@ def parse_age(text: str) -> float:
     return value
 
 
-def _open(args: argparse.Namespace):
+def _folder(args: argparse.Namespace) -> Path:
     from kiosk.paths import data_dir
 
-    return open_library(data_dir(load_config(args.config), args.library))
+    return data_dir(load_config(args.config), args.library)
+
+
+def _open(args: argparse.Namespace):
+    return open_library(_folder(args))
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -101,9 +105,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    with _open(args) as library:
+    from kiosk.net.privacy import revoke_look_in_folder
+
+    folder = _folder(args)
+    with open_library(folder) as library:
         library.delete(args.id)
-    print(f"deleted {args.id}")
+        # its share links end too, as when the API deletes it (the network database is in the same folder)
+        revoked = revoke_look_in_folder(folder, args.id)
+    print(f"deleted {args.id}" + (f"; {count(revoked, 'share link')} revoked" if revoked else ""))
     return 0
 
 

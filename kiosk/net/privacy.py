@@ -10,11 +10,16 @@ free pages nor in the write-ahead log. Delivered entries keep no body to purge.
 
 Withdrawn consent (``ConsentChanged`` with ``withdrawn``) revokes the links of that session's
 looks for good: a later yes gives the shopper new links, never re-opens old ones.
+
+A look deleted by a command beside the kiosk (``kiosk looks delete``) has its links revoked in
+the network database (``revoke_look_in_folder``), as the API's delete does (``ShareStore.revoke_look``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,13 +69,30 @@ def forget_in_folder(data_dir: Path, card_key: str, looks_left: set[str] | None)
 
     None when the mirror never had network services there (no database file).
     """
+    with _database_in(data_dir) as db:
+        return forget_customer(db, Outbox(db, None, {}), ShareStore(db, 0), card_key, looks_left) if db else None
+
+
+def revoke_look_in_folder(data_dir: Path, look_id: str) -> int | None:
+    """Revoke a deleted look's links in the network database in ``data_dir``: how many were still open.
+
+    None when the mirror never had network services there (no database file, so no link).
+    """
+    with _database_in(data_dir) as db:
+        return ShareStore(db, 0).revoke_look(look_id) if db else None
+
+
+@contextmanager
+def _database_in(data_dir: Path) -> Iterator[NetworkDatabase | None]:
+    """The network database in ``data_dir``, open, for a command run beside the kiosk; None where there is none."""
     path = Path(data_dir) / FILENAME
-    if not path.exists():
-        return None
+    if not path.exists():  # never made by a command: only the mirror's network services start one
+        yield None
+        return
     db = NetworkDatabase(path)
     db.open()
     try:
-        return forget_customer(db, Outbox(db, None, {}), ShareStore(db, 0), card_key, looks_left)
+        yield db
     finally:
         db.close()
 

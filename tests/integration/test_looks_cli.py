@@ -74,6 +74,28 @@ def test_delete_removes_the_look_and_its_files(lib):
     assert not [p for p in (lib / "looks").iterdir() if p.name.startswith(look_id)]
 
 
+def test_delete_revokes_the_looks_share_links_as_the_api_does(lib):
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.shares import ShareStore
+
+    look_id, other = list(library_state(lib))
+    db = NetworkDatabase(lib / "network.sqlite3").open()
+    try:
+        shares = ShareStore(db, 3600)
+        links = [shares.create(look_id), shares.create(look_id), shares.create(other)]
+    finally:
+        db.close()
+    result = looks("delete", look_id, lib=lib)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"deleted {look_id}; 2 share links revoked"
+    db = NetworkDatabase(lib / "network.sqlite3").open()
+    try:
+        shares = ShareStore(db, 3600)
+        assert [shares.opens(link.token) for link in links] == [False, False, True]
+    finally:
+        db.close()
+
+
 def test_an_id_that_begins_with_a_dash_is_told_how_to_pass(tmp_path, monkeypatch):
     """Ids made before they were kept from starting with '-' read as options: the error says to put '--' first."""
     folder = tmp_path / "lib"
