@@ -138,7 +138,7 @@ WORDINGS = (
     ),
     # A yes given before any tap, and never followed by one, ties her looks to no card: no tap can
     # make the mirror forget her, and the question did not say how else. The staff delete such a
-    # visit's looks with the store's token (docs/cards.md), as the no-reader question says.
+    # visit's looks from the associate console (docs/cards.md), as the no-reader question says.
     ConsentWording(
         version="2026-12.3",
         title="Keep your looks?",

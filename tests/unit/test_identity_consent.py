@@ -158,8 +158,8 @@ def test_the_question_before_a_tap_says_what_a_tap_does_and_no_tap_that_was_not_
 
 def test_the_question_before_a_tap_says_how_to_be_forgotten_without_a_card(library, directory, tmp_path):
     # A yes without a card ties her looks to none, so no tap can make the mirror forget her: the
-    # question asked before a tap says to ask the staff, who delete a visit's looks with the store's
-    # token (docs/cards.md), as the question without a card reader says. Asked right after a tap,
+    # question asked before a tap says to ask the staff, who delete a visit's looks from the
+    # associate console (docs/cards.md), as the question without a card reader says. Asked right after a tap,
     # the looks are tied to that card, and its tap again forgets her.
     by_version = {w.version: w for w in WORDINGS}
     desk = ConsentDesk(directory, library)
