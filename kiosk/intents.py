@@ -29,8 +29,8 @@ class Meaning(str, enum.Enum):
 
 MAX_PICKS = 4  # panes side by side on a portrait mirror
 TURN_STEP_DEG = 45.0  # one swipe turns an open comparison by this much
-# Share on the look whose link was made this long ago or less is the same tap again (a double tap, or
-# taps queued while the core made the link): its code is shown again, and no second link is made.
+# Share on the look (or the comparison) whose link was made this long ago or less is the same tap again (a
+# double tap, or taps queued while the core made the link): its code is shown again, and no second link is made.
 SHARE_AGAIN_S = 2.0
 
 
@@ -79,6 +79,6 @@ def share_meaning(look_found: bool, consented: bool) -> Meaning:
 
 
 def shares_again(last_look: str | None, made_at: float, look_id: str, now: float) -> bool:
-    """Whether Share on ``look_id`` at ``now`` asks again for the link last made (for ``last_look``, at
-    ``made_at``; monotonic seconds both) rather than for a new one."""
+    """Whether Share on ``look_id`` (a look's, or a comparison's id) at ``now`` asks again for the link last
+    made (for ``last_look``, at ``made_at``; monotonic seconds both) rather than for a new one."""
     return last_look == look_id and 0 <= now - made_at <= SHARE_AGAIN_S

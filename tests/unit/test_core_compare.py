@@ -190,6 +190,34 @@ def test_pick_open_turn_share_consent_qr(kiosk, clips):
     assert not any(t.name == "compare-proxy" and t.is_alive() for t in __import__("threading").enumerate())
 
 
+def test_a_double_tap_on_share_this_comparison_makes_one_link_and_shows_its_code_again(kiosk, clips, monkeypatch):
+    """Both taps are queued on the core: the second shows the code the first made, as a look's Share does (each
+    link is a row, a comparison_shared event to live clients and the store's webhook); a Share later makes a new one."""
+    import kiosk.intents as intents
+
+    core, events = kiosk.core, kiosk.events
+    share_two_kept_looks(kiosk, clips)
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 1)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    core.share_comparison()  # a tap as its code comes up
+    assert wait_for(lambda: len(of(events, ShareShown)) == 2)
+    assert core.flush()
+    assert kiosk.network.shared == ["cmp1"] and len(kiosk.jobs.submitted) == 1
+    assert of(events, ShareShown)[1] == of(events, ShareShown)[0]
+
+    again = intents.SHARE_AGAIN_S
+    monkeypatch.setattr(intents, "SHARE_AGAIN_S", -1.0)  # the moment is over: Share on purpose, a new link
+    core.share_comparison()
+    assert wait_for(lambda: len(of(events, ShareShown)) == 3)
+    assert kiosk.network.shared == ["cmp1"] * 2 and of(events, ShareShown)[2] != of(events, ShareShown)[1]
+    monkeypatch.setattr(intents, "SHARE_AGAIN_S", again)
+    core.share_comparison()  # that Share was a double tap: its second tap, the code it made
+    assert wait_for(lambda: len(of(events, ShareShown)) == 4)
+    assert core.flush()
+    assert kiosk.network.shared == ["cmp1"] * 2
+    assert of(events, ShareShown)[3] == of(events, ShareShown)[2]
+
+
 def test_a_comparison_the_store_deletes_while_it_is_made_ends_the_wait(kiosk, clips):
     # Store IT deletes the comparison through the API while the shopper waits for its code: the
     # renderer says no more of a deleted one, so only the deletion can end "Making…".
