@@ -162,7 +162,8 @@ window.consoleLooks = (() => {
     try {
       s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
     } catch (err) {
-      notify(failed("share", err));
+      // the sign-in ended (a restart): the sign-in screen says so in its own words, as compare's share leaves it
+      if (!err.signedOut) notify(failed("share", err));
     } finally {
       sharing.delete(look.id);
       const button = drawShare(look.id);

@@ -9,6 +9,7 @@ import pytest
 from fastapi import HTTPException
 
 from .chromium import chromium  # noqa: F401 - fixture
+from .test_console import SHOWN
 from .test_console_attention import FOCUSED, press_escape, redrawn, sign_in
 
 pytestmark = pytest.mark.slow
@@ -70,3 +71,22 @@ def test_share_is_greyed_while_its_link_is_made_so_a_second_tap_makes_none(serve
         assert said == f"Could not share: {REFUSED}"
         assert links(look) == before
         assert not chromium.js("document.getElementById('qr-dialog').open")
+
+
+def test_a_share_that_finds_the_sign_in_ended_leaves_only_the_sign_in_screen_s_words(server, chromium):
+    """The mirror ended the sign-in (a restart) and the associate taps Share before the next refresh finds
+    out: the sign-in screen says why in its own words, with no "Could not share: signed out" over it, as
+    "Share as one video" does (compare-share.js)."""
+    look = server.looks.consented
+    links = server.service.ctx.shares.active_count
+    before = links(look)
+    sign_in(chromium, server.url, 820, 1180)
+    item = f"#looks li.look[data-id=\"{look}\"]"
+    redrawn(chromium, item)  # just refreshed: the next refresh is seconds away, Share's request comes first
+    session = chromium.js("sessionStorage.getItem('smartmirror.console.token')")
+    server.service.ctx.auth.sign_out(f"Bearer {session}")  # as a restart does: the mirror forgets the sign-in
+    chromium.js(f"document.querySelector('{item} button.share').click()")
+    said = chromium.wait(f"{SHOWN}('sign-in-view') && document.getElementById('sign-in-error').textContent", timeout=10)
+    assert said == "The mirror ended this sign-in early (it may have restarted); sign in again.", said
+    assert not chromium.js(f"{SHOWN}('notice')"), chromium.js("document.getElementById('notice-text').textContent")
+    assert links(look) == before
