@@ -13,7 +13,12 @@ window.consoleLooks = (() => {
   // link, not two (each is also told to the live clients and the store's webhook). It is back once the
   // mirror answers or the request is given up, as the Sign in button is (console.js).
   const sharing = new Set();
-  const shareWords = (id) => (sharing.has(id) ? "Making the link…" : "Share to customer");
+  // Whether the mirror answers (console-api.js's "console:connection"): while it does not, every Share is greyed
+  // too, saying why, as "Share as one video" is (compare-share.js): the mirror could not make the link.
+  let online = true;
+  const OFFLINE = "Share works again once the connection is back";
+  const shareOff = (id) => sharing.has(id) || !online;
+  const shareWords = (id) => (sharing.has(id) ? "Making the link…" : online ? "Share to customer" : OFFLINE);
 
   async function poster(look) {
     if (posterUrls.has(look.id)) return posterUrls.get(look.id);
@@ -71,7 +76,7 @@ window.consoleLooks = (() => {
         // its name, as the compare panes and a failed comparison video's reason say it
         el("span", { class: "hint" }, ...dotted(el("span", { class: "when", textContent: names.get(look.id) }), ago(look.created))),
         notes.render(look),
-        el("button", { class: "share", "data-key": "share", textContent: shareWords(look.id), disabled: sharing.has(look.id),
+        el("button", { class: "share", "data-key": "share", textContent: shareWords(look.id), disabled: shareOff(look.id),
                        onclick: () => share(look) }),
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
         el("button", { type: "button", class: "delete", "data-key": "delete", textContent: "Delete",
@@ -144,15 +149,22 @@ window.consoleLooks = (() => {
 
   $("video-dialog").addEventListener("close", dropVideo);
 
-  // Look ``id``'s Share button on the list as ``sharing`` says, now (the list is drawn anew every few seconds).
+  // Look ``id``'s Share button on the list as ``sharing`` and the connection say, now (the list is drawn anew
+  // every few seconds).
   function drawShare(id) {
     const item = [...document.querySelectorAll("#looks li.look")].find((li) => li.dataset.id === id);
     const button = item && item.querySelector("button.share");
     if (!button) return null;
-    button.disabled = sharing.has(id);
+    button.disabled = shareOff(id);
     button.textContent = shareWords(id);
     return button;
   }
+
+  document.addEventListener("console:connection", (event) => {
+    if (event.detail === online) return;
+    online = event.detail;
+    for (const item of document.querySelectorAll("#looks li.look")) drawShare(item.dataset.id);
+  });
 
   async function share(look) {
     if (sharing.has(look.id)) return;  // the one under way answers first
