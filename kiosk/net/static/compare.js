@@ -145,26 +145,35 @@
 
   async function open() {
     const dialog = $("compare-dialog");
-    stop();
-    for (const pane of panes) URL.revokeObjectURL(pane.video.src);
-    panes = [];
-    $("compare-panes").replaceChildren();
+    clear();
     $("compare-status").textContent = "Loading the looks…";
     // Nothing to turn or to share until its looks are in (never the last opening's slider): no slider,
     // and Share as one video greyed saying why (pressed now it would ask for a video of no looks).
     $("compare-slider").hidden = true;
-    dialog.dataset.opening = String(++openings);
+    const opening = ++openings;
+    dialog.dataset.opening = String(opening);
+    // A slow mirror answers late: by then this opening may be closed, or replaced by another (opened
+    // again meanwhile), whose panes and greyed Share button its own must not replace.
+    const current = () => opening === openings && dialog.open;
     window.compareShare.opened(LOADING);
     showDialog(dialog);
+    let loaded;
     try {
       const all = (await (await api("/api/v1/looks")).json()).looks;
       const looks = [...selected].map((id) => all.find((l) => l.id === id)).filter(Boolean);
-      panes = await Promise.all(looks.map(loadPane));
+      loaded = await Promise.allSettled(looks.map(loadPane));  // every video in, or failed: none left unreleased
     } catch (err) {
-      $("compare-status").textContent = `Could not load the looks: ${err.message}`;
-      window.compareShare.opened(NOT_LOADED);
+      if (current()) notLoaded(err);
       return;
     }
+    const fresh = loaded.filter((r) => r.status === "fulfilled").map((r) => r.value);
+    const failure = loaded.find((r) => r.status === "rejected");
+    if (!current() || failure) {
+      release(fresh);
+      if (current()) notLoaded(failure.reason);
+      return;
+    }
+    panes = fresh;
     const leader = pace();
     $("compare-panes").replaceChildren(...panes.map((p) => p.figure));
     const once = byTime();
@@ -172,6 +181,11 @@
       : once || "None of these looks has a usable turn: they play by time.";
     setAngle(0);
     window.compareShare.opened();  // a wait for a code greys its button: it says why, here or beside it
+  }
+
+  function notLoaded(err) {
+    $("compare-status").textContent = `Could not load the looks: ${err.message}`;
+    window.compareShare.opened(NOT_LOADED);
   }
 
   // The first look that follows the angle sets the way round, the slowest turn the pace.
@@ -186,12 +200,25 @@
     return leader;
   }
 
-  function drop(gone) {
+  // Panes' videos stopped and their blob URLs released: the page keeps a fetched video until then.
+  function release(gone) {
     for (const pane of gone) {
       pane.video.pause();
       URL.revokeObjectURL(pane.video.src);
-      pane.figure.remove();
     }
+  }
+
+  // The comparison off the page (closed, or opened anew): nothing of its looks stays in it.
+  function clear() {
+    stop();
+    release(panes);
+    panes = [];
+    $("compare-panes").replaceChildren();
+  }
+
+  function drop(gone) {
+    release(gone);
+    for (const pane of gone) pane.figure.remove();
     panes = panes.filter((p) => !gone.includes(p));
     if (panes.length < MIN_LOOKS) {
       $("compare-dialog").close();
@@ -239,6 +266,7 @@
   $("compare-angle").addEventListener("input", (event) => { stop(); setAngle(Number(event.target.value)); });
   $("compare-play").addEventListener("click", play);
   $("compare-share").addEventListener("click", share);
-  $("compare-dialog").addEventListener("close", stop);
+  // closed (Close, Escape, a sign-out): its looks go, unless it was opened again before this came
+  $("compare-dialog").addEventListener("close", () => { if (!$("compare-dialog").open) clear(); });
   updateButton();
 })();

@@ -482,9 +482,9 @@ def test_a_greyed_share_button_always_says_why(tmp_path, chromium, monkeypatch):
             release.set()  # the renderer must finish before the service stops
 
 
-def held_turns(monkeypatch) -> tuple[threading.Event, threading.Event, threading.Event]:
+def held_turns(monkeypatch, fail: bool = True) -> tuple[threading.Event, threading.Event, threading.Event]:
     """While ``hold`` is set, a look's turn asked for (what a comparison loads first) waits until released,
-    then fails (the mirror could not read it): (hold, asked, release)."""
+    then fails (the mirror could not read it), or with ``fail`` false is answered late: (hold, asked, release)."""
     import kiosk.compare.panes as panes_module
     from fastapi import HTTPException
 
@@ -496,6 +496,8 @@ def held_turns(monkeypatch) -> tuple[threading.Event, threading.Event, threading
             return real(*args, **kwargs)
         asked.set()
         release.wait(5)  # well inside the console's 10 s for an answer: a slow mirror, not a lost one
+        if not fail:
+            return real(*args, **kwargs)
         raise HTTPException(500, "the look's body angles could not be read")
 
     monkeypatch.setattr(panes_module, "stored_analysis", held)
@@ -548,5 +550,64 @@ def test_a_comparison_without_its_looks_yet_cannot_be_shared_nor_turned(tmp_path
             chromium.wait(f"{PANES}.length === 2 && {STATUS}.startsWith('These looks play side by side by time')", timeout=30)
             assert not chromium.js(SHARE_GREYED) and not chromium.js(f"{SHOWN}('compare-share-why')")
             assert not chromium.js(f"{SHOWN}('compare-angle')")
+        finally:
+            release.set()  # a turn still held must not outlive the service
+
+
+# Which blob URLs the page made for videos (window.videoUrls, in order) and which it released (window.released).
+COUNT_VIDEO_URLS = (
+    "(() => { window.videoUrls = []; window.released = new Set();"
+    " const make = URL.createObjectURL.bind(URL), free = URL.revokeObjectURL.bind(URL);"
+    " URL.createObjectURL = (b) => { const u = make(b); if (b.type.startsWith('video/')) videoUrls.push(u); return u; };"
+    " URL.revokeObjectURL = (u) => { released.add(u); free(u); }; })()")
+
+
+def close_comparison(chromium) -> None:
+    chromium.js("document.querySelector('#compare-dialog form[method=dialog] button').click()")
+    chromium.wait("!document.getElementById('compare-dialog').open")
+
+
+def test_an_opening_whose_looks_come_late_neither_replaces_the_next_nor_keeps_its_videos(tmp_path, chromium, monkeypatch):
+    """A comparison closed while its looks load, and opened again, gets the first opening's looks afterwards
+    (a slow mirror): they took the new opening's panes and its status, and their videos (blob URLs) were
+    never released. Now a closed or superseded opening releases them and shows nothing."""
+    from .test_api_compare import add_look as add_tracked_look
+
+    hold, asked, release = held_turns(monkeypatch, fail=False)
+    with serving(tmp_path) as (url, ids, library, _):
+        try:
+            ids = {**ids, **{name: add_tracked_look(library, name, tmp_path, tracked=False) for name in ("bare-a", "bare-b")}}
+            sign_in(chromium, url, looks=5)
+            chromium.js(COUNT_VIDEO_URLS)
+            pick_looks(chromium, ids, "cw", "ccw")
+
+            hold.set()  # opened, then closed while its looks load: nothing left of them once they come
+            chromium.js("document.getElementById('compare-open').click()")
+            assert asked.wait(20), "the comparison did not ask for its looks"
+            close_comparison(chromium)
+            release.set()
+            chromium.wait("videoUrls.length === 2", timeout=20)
+            chromium.wait("videoUrls.every(u => released.has(u))", timeout=5)
+            assert chromium.js(f"{PANES}.length") == 0
+
+            asked.clear()
+            release.clear()  # opened again while its looks load, closed, and other looks opened
+            chromium.js("document.getElementById('compare-open').click()")
+            assert asked.wait(20), "the comparison did not ask for its looks"
+            close_comparison(chromium)
+            hold.clear()
+            # other looks: the browser would hold a request for the same address until the first one's answer
+            pick_looks(chromium, ids, "cw", "ccw", "bare-a", "bare-b")
+            chromium.js("document.getElementById('compare-open').click()")
+            chromium.wait(f"{PANES}.length === 2 && {STATUS}.startsWith('These looks play side by side by time')", timeout=30)
+            chromium.js(f"window.shown = {PANES}; window.shownUrls = shown.map(f => f.querySelector('video').src)")
+            status = chromium.js(STATUS)
+            release.set()  # the second opening's looks come in (one held until now), after the third opening's
+            chromium.wait("videoUrls.length === 6", timeout=20)
+            chromium.wait("videoUrls.slice(2).every(u => shownUrls.includes(u) || released.has(u))", timeout=5)
+            assert chromium.js(f"{PANES}.length === 2 && {PANES}.every((f, i) => f === shown[i])"), "panes replaced"
+            assert chromium.js("shownUrls.some(u => released.has(u))") is False, "the shown videos released"
+            assert chromium.js(STATUS) == status
+            assert not chromium.js(SHARE_GREYED)
         finally:
             release.set()  # a turn still held must not outlive the service
