@@ -79,6 +79,17 @@
     $("compare-ticked").textContent = $("compare-open").textContent;
   }
 
+  // The sign-in ended (signed out, expired, ended by the mirror): the next associate on the shared
+  // tablet starts with nothing ticked (the dialog's close drops the comparison itself).
+  function forget() {
+    selected.clear();
+    clearTimeout(full);
+    full = null;
+    for (const box of document.querySelectorAll("#looks input.compare-pick")) box.checked = false;
+    updateButton();
+    $("compare-ticked").textContent = "";
+  }
+
   // -- the comparison ---------------------------------------------------------------------------
 
   function phase(a) { return (((sweep * a) % 360) + 360) % 360 / 360; }
@@ -259,6 +270,7 @@
   }
 
   document.addEventListener("console:looks", onLooks);
+  document.addEventListener("console:sign-in-ended", forget);
   document.addEventListener("console:connection", (event) => {
     if (event.detail !== online) { online = event.detail; updateButton(); }
   });

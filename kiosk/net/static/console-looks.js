@@ -19,6 +19,7 @@ window.consoleLooks = (() => {
   const OFFLINE = "Share works again once the connection is back";
   const shareOff = (id) => sharing.has(id) || !online;
   const shareWords = (id) => (sharing.has(id) ? "Making the link…" : online ? "Share to customer" : OFFLINE);
+  let signIns = 0;  // sign-ins ended: a list asked for during one is not drawn after it
 
   async function poster(look) {
     if (posterUrls.has(look.id)) return posterUrls.get(look.id);
@@ -53,7 +54,9 @@ window.consoleLooks = (() => {
 
   // The looks list, fetched anew; ``where`` is this mirror's room, for the visits' headings.
   async function render(where) {
+    const mine = signIns;
     const data = await (await api("/api/v1/looks")).json();
+    if (mine !== signIns) return;
     const since = Date.now() / 1000 - LOOK_WINDOW_S;
     const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
     // Still shared, listed or not: a look that grows older than the list's window while it plays
@@ -164,6 +167,19 @@ window.consoleLooks = (() => {
     if (event.detail === online) return;
     online = event.detail;
     for (const item of document.querySelectorAll("#looks li.look")) drawShare(item.dataset.id);
+  });
+
+  // The sign-in ended: the list, its posters and the look playing leave the page (the next associate's
+  // sign-in fetches them anew), so that nothing of it shows before the next sign-in's first refresh.
+  document.addEventListener("console:sign-in-ended", () => {
+    signIns += 1;
+    dropVideo();
+    $("video-title").textContent = "The look";
+    $("video-status").textContent = "";
+    $("looks").replaceChildren();
+    $("looks-empty").hidden = true;
+    for (const url of posterUrls.values()) URL.revokeObjectURL(url);
+    posterUrls.clear();
   });
 
   async function share(look) {

@@ -72,6 +72,14 @@ window.consoleNotes = (() => {
 
   $("note-cancel").addEventListener("click", () => $("note-dialog").close());
 
+  // The sign-in ended: what was being typed about a shopper's look goes with it, not to the next associate.
+  document.addEventListener("console:sign-in-ended", () => {
+    noteLook = null;
+    $("note-product").value = "";
+    $("note-text").value = "";
+    $("note-error").textContent = "";
+  });
+
   async function deleteNote(look, note, button) {
     if (!confirm("Delete this note?")) return;
     button.disabled = true;

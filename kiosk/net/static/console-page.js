@@ -87,6 +87,16 @@ window.consolePage = (() => {
     window.consoleApi.showDialog($("qr-dialog"));
   }
 
+  // The sign-in ended: the last code shown (a working link to a shopper's looks) leaves the page with it.
+  document.addEventListener("console:sign-in-ended", () => {
+    $("qr-image").removeAttribute("src");
+    $("qr-link").href = "#";
+    $("qr-link").textContent = "";
+    $("qr-about").textContent = "";
+    $("qr-about").hidden = true;
+    $("qr-expiry").textContent = "";
+  });
+
   // The header stays at the top of the screen (sticky) and grows with a banner (the connection lost, a
   // notice): whatever the page brings into view at the top (Shift+Tab, a screen reader's cursor, the
   // "waiting" link) must stop below it, not under it. console.css pads the page's scrolling by its

@@ -60,7 +60,8 @@
   document.addEventListener("console:changed", () => scheduleRefresh(0));  // an action, or the event stream
 
   // "console:signed-in" tells the other scripts a sign-in is in use (a new one, or one kept over a
-  // reload of the page); compare-share.js picks up the wait for a comparison's code then.
+  // reload of the page); compare-share.js picks up the wait for a comparison's code then. Its end,
+  // however it came, is signOutLocally's "console:sign-in-ended".
   function start() {
     stream.setLive("connecting…");
     show(true);
@@ -99,6 +100,9 @@
     setConnected(true);
     stream.setLive("offline");  // follow() ends without a word once the token is gone
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();  // nothing of the session stays up
+    // Nor in the page behind: the tablet is shared, and whoever signs in next must not find the looks
+    // this associate ticked, played, noted or shared (each script drops its own).
+    document.dispatchEvent(new CustomEvent("console:sign-in-ended"));
     show(false);
   }
 

@@ -611,3 +611,48 @@ def test_an_opening_whose_looks_come_late_neither_replaces_the_next_nor_keeps_it
             assert not chromium.js(SHARE_GREYED)
         finally:
             release.set()  # a turn still held must not outlive the service
+
+
+TICKED = "document.querySelectorAll('#looks input.compare-pick:checked').length"
+
+
+@pytest.mark.parametrize("how", ["signed-out", "ended"])
+def test_the_next_associate_on_the_tablet_finds_nothing_of_the_last_ones_looks(tmp_path, chromium, how):
+    """The tablet is shared. An associate compares two ticked looks, has typed a note and shown a look's code,
+    then signs out (or the sign-in ends: expired, or ended by the mirror). The next associate to sign in found
+    those looks still ticked, another shopper's; behind the sign-in screen the comparison's videos, the note
+    and the last code (a working link) stayed in the page. Now nothing of it stays."""
+    with serving(tmp_path) as (url, ids, _, _):
+        sign_in(chromium, url)
+        item = f"document.querySelector('#looks li[data-id=\"{ids['partial']}\"]')"
+        chromium.js(f"{item}.querySelector('button.share').click()")
+        chromium.wait(QR_SHOWN, timeout=15)
+        chromium.js("document.querySelector('#qr-dialog form[method=dialog] button').click()")
+        chromium.js(f"{item}.querySelector('button.add-note').click()")
+        chromium.wait("document.getElementById('note-dialog').open")
+        chromium.js("document.getElementById('note-product').value = 'Linen shirt, navy';"
+                    " document.getElementById('note-text').value = 'Wants it in 38'")
+        chromium.js("document.getElementById('note-cancel').click()")
+        chromium.js(COUNT_VIDEO_URLS)
+        compare_looks(chromium, ids, "cw", "ccw")
+
+        if how == "signed-out":
+            chromium.js("document.getElementById('sign-out').click()")
+        else:  # the mirror no longer knows the sign-in: the console's next request finds it over
+            session = chromium.js("sessionStorage.getItem('smartmirror.console.token')")
+            assert httpx.post(f"{url}/console/api/sign-out", headers={"Authorization": f"Bearer {session}"}).status_code == 204
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=15)
+        chromium.wait(f"{PANES}.length === 0 && videoUrls.length === 2 && videoUrls.every(u => released.has(u))")
+        assert chromium.js(f"{TICKED}") == 0
+        assert chromium.js("document.getElementById('compare-ticked').textContent") == ""
+        assert chromium.js("[document.getElementById('note-product').value, document.getElementById('note-text').value]") == ["", ""]
+        assert chromium.js("document.getElementById('qr-image').getAttribute('src')") is None
+        assert chromium.js("document.getElementById('qr-link').textContent") == ""
+        assert chromium.js("document.querySelectorAll('#looks li.look').length") == 0, "the list shown until the next refresh"
+
+        # the next associate signs in on the same page (no reload)
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
+        assert chromium.js(f"{TICKED}") == 0, "the last associate's looks still ticked"
+        assert chromium.js("document.getElementById('compare-open').textContent") == "Tick two to four looks to compare them"
+        assert chromium.js("document.getElementById('compare-open').disabled") is True

@@ -21,7 +21,7 @@ from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, Looks, server_config, start_server, stop_server
 from .test_api_compare import TRACKS, add_look, hold_renders
 from .test_console import SHOWN
-from .test_console_compare import MAKING, PANES, SHARE_GREYED, STILL_MAKING, WHY, compare_looks, sign_in
+from .test_console_compare import MAKING, PANES, SHARE_GREYED, STILL_MAKING, WHY, compare_looks, pick_looks, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +130,7 @@ def test_the_comparison_opened_again_says_how_the_wait_is_now_not_how_it_was(tmp
                     ".observe(s, { childList: true, characterData: true, subtree: true }); })"
                     "(document.getElementById('compare-status'))")
         chromium.wait("document.querySelectorAll('#looks li.look input.compare-pick').length === 3", timeout=20)
-        chromium.wait("!document.getElementById('compare-open').disabled")  # cw and ccw, still ticked
+        pick_looks(chromium, ids, "cw", "ccw")  # ticked again: the ticks went with the sign-in the restart ended
         chromium.js("document.getElementById('compare-open').click()")
         chromium.wait(f"{PANES}.length === 2 && {text_of('compare-status')} === '{MAKING}'", timeout=30)
         lines = chromium.js("statusLines")
