@@ -5,7 +5,7 @@ them; no part holds the core. Everything that changes the mirror's state goes th
 inbox, handled by the ``core`` thread one item at a time:
 
 - events the parts publish on the bus that call for a decision (presence samples, card taps,
-  fired gestures, take requests, takes that landed, consent answers) and
+  fired gestures, take requests, takes that landed, consent answers, looks deleted from a tablet) and
 - intents from the screen and the network (touch, record, share, delete, compare looks, end the session…).
 
 Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
@@ -38,6 +38,7 @@ from kiosk.events import (
     CoreFault,
     Event,
     EventBus,
+    LookDeleted,
     SessionStateChanged,
     SharesEnded,
     TrayChanged,
@@ -95,7 +96,7 @@ CORE = "core"  # the core's own place in the start and stop orders
 # Bus events the core acts on; everything else passes it by.
 _HANDLED = (PresenceSample, CardPresented, CardTapped, GestureProgress, TakeRequested, TakeEndRequested,
             TakeDiscardRequested, LookRecorded, RecordingDiscarded, RecordingFailed, ConsentPromptClosed, ConsentChanged,
-            TrayChanged, ComparisonChanged, ReaderStateChanged, CameraStateChanged)
+            TrayChanged, ComparisonChanged, ReaderStateChanged, CameraStateChanged, LookDeleted)
 
 
 class KioskCore:
@@ -374,6 +375,10 @@ class KioskCore:
             if item.decision == "withdrawn":
                 self._comparing.consent_withdrawn()
                 self._parts.bus.emit(SharesEnded())  # the network part revokes the links themselves
+            self._parts.studio.publish_tray()
+        elif isinstance(item, LookDeleted):
+            # Deleted from a tablet while the shopper may still stand here: the tray is told
+            # again, and the replay, an open comparison and the panel follow it as for her own Delete.
             self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
             # Every change to the shopper's looks (one recorded or deleted, a yes or a withdrawal,

@@ -66,6 +66,16 @@ class TrayChanged(Event):
 
 
 @dataclass(frozen=True)
+class LookDeleted(Event):
+    """A look was deleted from beside the mirror's screen (an associate's tablet, the store's token):
+    the screen's tray, replay, comparison and associate panel let it go. ``by`` is the role that
+    deleted it ("associate" or "store token"), never who, nor whose look it was."""
+
+    look_id: str
+    by: str
+
+
+@dataclass(frozen=True)
 class SharesEnded(Event):
     """The visit's share links were revoked (the shopper withdrew consent): a code on screen now
     leads nowhere, so the screen takes it down."""

@@ -312,6 +312,10 @@ def delete_look(look_id: str, request: Request, ctx: NetContext = Depends(requir
     # the audit trail of a deletion: ids, the role and the tablet's address, nothing of the shopper
     _log.info("look %s deleted through the API by %s from %s; %d share links revoked", look.id,
               "the store token" if is_admin(request) else "an associate sign-in", client_address(request), revoked)
+    if ctx.bus is not None:  # the shopper may still be at the mirror: its screen lets the look go
+        from kiosk.events import LookDeleted
+
+        ctx.bus.emit(LookDeleted(look_id=look.id, by="store token" if is_admin(request) else "associate"))
     return Response(status_code=204)
 
 

@@ -10,6 +10,8 @@ import pytest
 from kiosk.config import Config
 from kiosk.wiring import build_core
 
+from tests.integration.faults.waiting import wait_for
+
 from .conftest import TOKEN, server_config
 
 pytestmark = pytest.mark.slow
@@ -51,5 +53,47 @@ def test_live_core_state_reaches_status_session_and_metrics(tmp_path):
         assert session["camera"] == "running"
         assert abs(session["started_at"] - time.time()) < 10
         assert _metric(httpx.get(net.url + "/api/v1/metrics").text, "kiosk_sessions_total") == 1
+    finally:
+        core.stop()
+
+
+def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path):
+    # The shopper, still at the mirror, asks an associate to delete a look she kept: the tray the
+    # screen shows (and with it the replay, a comparison and the associate panel) lets it go.
+    from kiosk.events import LookDeleted, TrayChanged
+    from kiosk.recording.events import LookRecorded, RecordingStarted
+
+    from .conftest import PIN
+
+    core = build_core(server_config(), "synthetic:?width=320&height=240&fps=15", library_dir=str(tmp_path),
+                      analysis=False, network=True)
+    heard = []
+    core.bus.subscribe(heard.append)
+    core.start()
+    net = core.parts.network
+    assert net.available, core.health()
+    try:
+        core.touch()
+        core.ask_consent()
+        core.answer_consent(True)
+        core.start_recording()
+        wait_for(lambda: any(isinstance(e, RecordingStarted) for e in heard), 10, "the take did not start")
+        started = next(e for e in heard if isinstance(e, RecordingStarted))
+        wait_for(lambda: (f := core.hub.latest()) is not None and f.ts - started.at > 1.5, 10, "no picture came")
+        core.stop_recording()
+        wait_for(lambda: any(isinstance(e, LookRecorded) for e in heard), 10, "the take did not land")
+        look_id = next(e for e in heard if isinstance(e, LookRecorded)).look_id
+
+        def tray() -> tuple:
+            changes = [e for e in list(heard) if isinstance(e, TrayChanged)]
+            return tuple(look.id for look in changes[-1].looks) if changes else ()
+
+        wait_for(lambda: tray() == (look_id,), 10, "the look never reached the tray")
+        sign_in = httpx.post(net.url + "/console/api/sign-in", json={"secret": PIN}).json()
+        deleted = httpx.delete(net.url + f"/api/v1/looks/{look_id}",
+                               headers={"Authorization": f"Bearer {sign_in['token']}"})
+        assert deleted.status_code == 204
+        wait_for(lambda: tray() == (), 10, "the deleted look stayed in the mirror's tray")
+        assert [(e.look_id, e.by) for e in heard if isinstance(e, LookDeleted)] == [(look_id, "associate")]
     finally:
         core.stop()
