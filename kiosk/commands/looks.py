@@ -105,13 +105,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from kiosk.net.privacy import revoke_look_in_folder
+    from kiosk.net.privacy import look_deleted_in_folder
+    from kiosk.paths import data_dir
 
-    folder = _folder(args)
+    config = load_config(args.config)
+    folder = data_dir(config, args.library)
     with open_library(folder) as library:
         library.delete(args.id)
-        # its share links end too, as when the API deletes it (the network database is in the same folder)
-        revoked = revoke_look_in_folder(folder, args.id)
+        # its share links end and the store service hears of it, as when the API deletes it (the
+        # network database is in the same folder)
+        revoked = look_deleted_in_folder(folder, config, args.id)
     print(f"deleted {args.id}" + (f"; {count(revoked, 'share link')} revoked" if revoked else ""))
     return 0
 

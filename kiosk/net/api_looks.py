@@ -4,7 +4,8 @@ Only consented looks leave the device: their video and poster are served, and on
 be shared (403 otherwise). An associate (PIN) sign-in sees consented looks only, and may delete
 them at a shopper's request (a shopper who tapped no card has no other way to be forgotten); it
 cannot revoke a share link by itself (``deps.require_admin``). Each deletion is logged with the
-look's id, the caller's role and address, nothing of the shopper. File paths come from the
+look's id, the caller's role and address, nothing of the shopper, and told as ``look_deleted``
+(ids and the role) to live clients, the store service and the mirror's screen. File paths come from the
 library, which checks ids before they become file names; ``inside`` checks again that the file
 is in the library folder. Share links are built from the mirror's own address (``links.share_base``).
 Associates (either sign-in) add notes and products to consented looks; a note's words are never
@@ -26,6 +27,7 @@ from kiosk.net.context import NetContext
 from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, client_address, is_admin, require_admin, require_token
 from kiosk.net.links import share_base
 from kiosk.net.pacing import BytePacer
+from kiosk.net.privacy import LOOK_DELETED, look_deleted
 from kiosk.net.shares import Share, share_id
 
 _log = logging.getLogger(__name__)
@@ -312,10 +314,8 @@ def delete_look(look_id: str, request: Request, ctx: NetContext = Depends(requir
     # the audit trail of a deletion: ids, the role and the tablet's address, nothing of the shopper
     _log.info("look %s deleted through the API by %s from %s; %d share links revoked", look.id,
               "the store token" if is_admin(request) else "an associate sign-in", client_address(request), revoked)
-    if ctx.bus is not None:  # the shopper may still be at the mirror: its screen lets the look go
-        from kiosk.events import LookDeleted
-
-        ctx.bus.emit(LookDeleted(look_id=look.id, by="store token" if is_admin(request) else "associate"))
+    # live clients, the store service and the mirror's screen (the shopper may still be there)
+    ctx.emit(LOOK_DELETED, look_deleted(look.id, "store token" if is_admin(request) else "associate"))
     return Response(status_code=204)
 
 

@@ -111,6 +111,7 @@ class NetContext:
 
 def _bus_event(name: str, data: dict):
     """The core event for the network events the mirror's screen shows, else None."""
+    from kiosk.events import LookDeleted
     from kiosk.net.events import AssistAcknowledged, AssistRequested, LookShared
 
     if name == "assist_requested":
@@ -121,4 +122,6 @@ def _bus_event(name: str, data: dict):
         return AssistAcknowledged(request_id=req["id"], by=req["acked_by"])
     if name == "look_shared":
         return LookShared(look_id=data["look_id"], url=data["url"], expires_at=data["expires_at"])
+    if name == "look_deleted":
+        return LookDeleted(look_id=data["look_id"], by=data["by"])
     return None

@@ -38,7 +38,8 @@ from kiosk.log import QuietLogger
 from kiosk.net.db import NetworkDatabase
 from kiosk.net.outbox_status import LATE_S, OutboxStatus, queue_problem, read_queue, stored_report
 
-__all__ = ["LATE_S", "Outbox", "OutboxSettings", "OutboxStatus", "backoff_s", "read_queue", "sign", "stored_report"]
+__all__ = ["LATE_S", "Outbox", "OutboxSettings", "OutboxStatus", "backoff_s", "mirror_source", "outbox_settings", "read_queue",
+           "sign", "stored_report"]
 
 _log = logging.getLogger(__name__)
 
@@ -70,6 +71,16 @@ class OutboxSettings:
     timeout_s: float = 5.0
     max_backoff_s: float = 300.0
     first_backoff_s: float = 1.0
+
+
+def outbox_settings(webhook) -> OutboxSettings | None:
+    """The delivery settings of ``[webhook]`` (``kiosk.config``); None without ``webhook.url``."""
+    return OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
+
+
+def mirror_source(api, mirror_id: str) -> dict:
+    """Each delivery's ``mirror``: the mirror's id, and its name, room and store from ``[api]``."""
+    return {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}
 
 
 class Outbox:

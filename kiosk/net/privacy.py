@@ -12,7 +12,11 @@ Withdrawn consent (``ConsentChanged`` with ``withdrawn``) revokes the links of t
 looks for good: a later yes gives the shopper new links, never re-opens old ones.
 
 A look deleted by a command beside the kiosk (``kiosk looks delete``) has its links revoked in
-the network database (``revoke_look_in_folder``), as the API's delete does (``ShareStore.revoke_look``).
+the network database and its ``look_deleted`` event put in the webhook outbox
+(``look_deleted_in_folder``), as the API's delete does (``ShareStore.revoke_look``, ``look_deleted``);
+the running kiosk delivers it within a minute. The event holds the look's id, the role that
+deleted it and the time, never whose look it was. "Forget me" and retention send none: after a
+shopper's request the store service hears nothing more of her looks.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.net.db import FILENAME, NetworkDatabase
-from kiosk.net.outbox import Outbox
+from kiosk.net.outbox import Outbox, mirror_source, outbox_settings
 from kiosk.net.shares import ShareStore
 
 _log = logging.getLogger(__name__)
@@ -73,13 +78,30 @@ def forget_in_folder(data_dir: Path, card_key: str, looks_left: set[str] | None)
         return forget_customer(db, Outbox(db, None, {}), ShareStore(db, 0), card_key, looks_left) if db else None
 
 
-def revoke_look_in_folder(data_dir: Path, look_id: str) -> int | None:
-    """Revoke a deleted look's links in the network database in ``data_dir``: how many were still open.
+#: The event a deleted look is told with, to live clients and the store service.
+LOOK_DELETED = "look_deleted"
 
-    None when the mirror never had network services there (no database file, so no link).
+
+def look_deleted(look_id: str, by: str) -> dict:
+    """The ``look_deleted`` event's data: the look's id, the role that deleted it ("associate",
+    "store token", "store IT") and the Unix time; nothing of the shopper."""
+    return {"look_id": look_id, "by": by, "deleted_at": time.time()}
+
+
+def look_deleted_in_folder(data_dir: Path, config, look_id: str) -> int | None:
+    """After ``kiosk looks delete``: revoke the look's links in the network database in ``data_dir``
+    and, with ``webhook.url`` set, tell the store service; how many links were still open.
+
+    None when the mirror never had network services there (no database file, so no link and no outbox).
     """
     with _database_in(data_dir) as db:
-        return ShareStore(db, 0).revoke_look(look_id) if db else None
+        if db is None:
+            return None
+        revoked = ShareStore(db, 0).revoke_look(look_id)
+        mirror_id = config.api.mirror_id or db.mirror_id()
+        outbox = Outbox(db, outbox_settings(config.webhook), mirror_source(config.api, mirror_id))
+        outbox.enqueue(LOOK_DELETED, {"mirror_id": mirror_id, **look_deleted(look_id, "store IT")})
+        return revoked
 
 
 @contextmanager

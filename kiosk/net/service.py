@@ -35,7 +35,7 @@ from kiosk.net.discover import MirrorDirectory
 from kiosk.net.peers import PeerBook
 from kiosk.net.feed import EventFeed
 from kiosk.net.hello_round import HelloRounds
-from kiosk.net.outbox import Outbox, OutboxSettings
+from kiosk.net.outbox import Outbox, mirror_source, outbox_settings
 from kiosk.net.pacing import BytePacer
 from kiosk.net.pin_counts import FILENAME as PIN_COUNTS_FILENAME, PinCountFile
 from kiosk.net.pin_reports import PinReports
@@ -109,10 +109,7 @@ class NetService:
         self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
         self._db.open()
         mirror_id = api.mirror_id or self._db.mirror_id()
-        webhook = self.config.webhook
-        settings = (
-            OutboxSettings(webhook.url, webhook.secret, webhook.timeout_s, webhook.max_backoff_s) if webhook.url else None
-        )
+        settings = outbox_settings(self.config.webhook)
         try:
             sock = _bind(api.bind, api.port)
         except NetServiceError:
@@ -149,7 +146,7 @@ class NetService:
             auth=auth,
             shares=ShareStore(self._db, self.config.sharing.expiry_h * 3600),
             assist=AssistQueue(self._db),
-            outbox=Outbox(self._db, settings, {"id": mirror_id, "name": api.name, "room": api.room, "store": api.store}),
+            outbox=Outbox(self._db, settings, mirror_source(api, mirror_id)),
             stream=stream,
             library=self.parts.library,
             camera=self.parts.camera,

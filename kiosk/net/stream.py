@@ -46,6 +46,7 @@ EVENT_NAMES = (
     "look_shared",
     "comparison_shared",
     "look_noted",
+    "look_deleted",
     "state",
 )
 

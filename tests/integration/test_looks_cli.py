@@ -252,3 +252,24 @@ def test_recording_and_the_mirror_start_on_a_damaged_looks_db(kept_lib):
     from tests.integration.test_record_crash import restart_mirror
 
     assert set(restart_mirror(kept_lib)) == set(before) | {new_id}  # the mirror's own start-up path
+
+
+def test_delete_tells_the_store_service_as_the_api_does(lib, tmp_path):
+    # the running kiosk delivers what the command put in the outbox (kiosk/net/outbox.py)
+    from kiosk.net.db import NetworkDatabase
+
+    look_id, _ = list(library_state(lib))
+    NetworkDatabase(lib / "network.sqlite3").open().close()  # the mirror's network services ran here
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[api]\nroom = "7"\n\n[webhook]\nurl = "http://127.0.0.1:9/hook"\n'
+                      'secret = "webhook-secret-0123456789"\n')
+    result = kiosk("looks", "delete", look_id, "--library", str(lib), "--config", str(config), timeout=60)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(lib / "network.sqlite3") as db:
+        rows = db.execute("SELECT kind, body FROM outbox WHERE delivered_at IS NULL").fetchall()
+        mirror_id = db.execute("SELECT value FROM meta WHERE key = 'mirror_id'").fetchone()[0]
+    assert [kind for kind, _ in rows] == ["look_deleted"]
+    body = json.loads(rows[0][1])
+    assert body["mirror"]["id"] == mirror_id and body["mirror"]["room"] == "7"
+    assert {k: v for k, v in body["data"].items() if k != "deleted_at"} == {
+        "mirror_id": mirror_id, "look_id": look_id, "by": "store IT"}

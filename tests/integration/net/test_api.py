@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from kiosk.events import Event, SessionStateChanged
+from kiosk.events import Event, LookDeleted, SessionStateChanged
 from kiosk.identity.events import CardTapped
 from kiosk.recording.events import LookRecorded, RecordingStarted
+from tests.integration.faults.waiting import wait_for
 
 from .conftest import TOKEN, from_address
 
@@ -394,6 +395,34 @@ def test_an_associate_deletes_a_consented_look_and_its_links_end(server, caplog)
     refused = httpx.delete(server.url + f"{API}/looks/{server.looks.private}", headers=pin)
     assert refused.status_code == 403
     assert httpx.get(server.url + f"{API}/looks/{server.looks.private}", headers=server.auth).status_code == 200
+
+
+def test_a_deleted_look_is_told_to_live_clients_and_the_mirrors_screen_with_ids_only(server):
+    # Other tablets drop it at once (they refreshed only every 3 s); the event names no shopper.
+    from .conftest import PIN, record_look
+
+    pin = {"Authorization": f"Bearer {httpx.post(server.url + '/console/api/sign-in', json={'secret': PIN}).json()['token']}"}
+    by_pin, by_token = (record_look(server.looks.root, consent=True, seconds=1.0) for _ in range(2))
+    on_bus = []
+    unsubscribe = server.bus.subscribe(on_bus.append)
+    reader = SseReader(server.url + f"{API}/events", server.auth)
+    try:
+        before = time.time()
+        assert httpx.delete(server.url + f"{API}/looks/{by_pin}", headers=pin).status_code == 204
+        assert httpx.delete(server.url + f"{API}/looks/{by_token}", headers=server.auth).status_code == 204
+        wait_for(lambda: len([e for e, _ in reader.events if e == "look_deleted"]) == 2, 5, "no look_deleted event")
+        told = [data for e, data in reader.events if e == "look_deleted"]
+        mirror_id = httpx.get(server.url + f"{API}/status").json()["id"]
+        assert [{k: v for k, v in data.items() if k != "deleted_at"} for data in told] == [
+            {"mirror_id": mirror_id, "look_id": by_pin, "by": "associate"},
+            {"mirror_id": mirror_id, "look_id": by_token, "by": "store token"},
+        ]
+        assert all(before <= data["deleted_at"] <= time.time() for data in told)
+        assert [(e.look_id, e.by) for e in on_bus if isinstance(e, LookDeleted)] == [
+            (by_pin, "associate"), (by_token, "store token")]
+    finally:
+        unsubscribe()
+        reader.close()
 
 
 def test_console_sign_in_with_pin_is_throttled(server):

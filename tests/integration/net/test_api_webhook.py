@@ -262,3 +262,33 @@ def test_a_second_ack_is_answered_but_published_once(recorded_library, tmp_path,
         reader.close()
         unsubscribe()
         stop_server(srv)
+
+
+def test_a_deleted_look_reaches_the_store_service_with_ids_only(recorded_library, tmp_path, receiver):
+    # The store service learns that a look it heard of is gone: which look, which mirror, when, and
+    # whether an associate or the store token deleted it; never whose look it was.
+    from .conftest import PIN
+
+    receiver.fail = False
+    looks = copy_library(recorded_library, tmp_path / "lib")
+    srv = start_server(looks, _config(receiver.url))
+    try:
+        pin = {"Authorization": "Bearer " + httpx.post(srv.url + "/console/api/sign-in", json={"secret": PIN}).json()["token"]}
+        before = time.time()
+        assert httpx.delete(srv.url + f"/api/v1/looks/{looks.consented}", headers=pin).status_code == 204
+        assert httpx.delete(srv.url + f"/api/v1/looks/{looks.private}", headers=srv.auth).status_code == 204
+
+        def deleted() -> list[dict]:
+            return [b for b in (json.loads(r["body"]) for r in receiver.accepted()) if b["kind"] == "look_deleted"]
+
+        wait_for(lambda: len(deleted()) == 2, 10, "the store service never heard of the deletions")
+        told = deleted()
+        mirror_id = httpx.get(srv.url + "/api/v1/status").json()["id"]
+        assert [{k: v for k, v in b["data"].items() if k != "deleted_at"} for b in told] == [
+            {"mirror_id": mirror_id, "look_id": looks.consented, "by": "associate"},
+            {"mirror_id": mirror_id, "look_id": looks.private, "by": "store token"},
+        ]
+        assert all(before <= b["data"]["deleted_at"] <= b["at"] for b in told)
+        assert all(b["mirror"]["id"] == mirror_id for b in told)
+    finally:
+        stop_server(srv)
