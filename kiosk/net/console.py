@@ -43,7 +43,7 @@ FILES = {
     "console-page.js": "text/javascript",  # what the views share: the notice, words for times
     "console-queue.js": "text/javascript",  # mirrors and help requests
     "console-notes.js": "text/javascript",  # notes and products on a look
-    "console-delete.js": "text/javascript",  # deleting looks at the shopper's request, after a question
+    "console-delete.js": "text/javascript",  # the question before a delete; deleting looks at the shopper's request
     "console-looks.js": "text/javascript",  # looks by visit: play, share to the customer
     "console-stream.js": "text/javascript",  # the event stream that says when to refresh
     "console.js": "text/javascript",  # sign-in, the connection banner, the refresh loop

@@ -1,24 +1,44 @@
-// Associate console: deleting looks for good, one or a whole visit's, at the shopper's request (a
-// shopper who tapped no card has no other way to be forgotten). The console's own dialog asks
-// first, naming what goes; the mirror ends the looks' share links. Plain JS, no build step; loaded
-// after console-page.js, before console-looks.js.
+// Associate console: the question before anything is deleted for good, in the console's own dialog
+// (Cancel focused, Escape keeps it; never the browser's confirm box), and deleting looks, one or a
+// whole visit's, at the shopper's request (a shopper who tapped no card has no other way to be
+// forgotten): the question names what goes, and the mirror ends the looks' share links. A note's
+// delete asks the same question (console-notes.js). Plain JS, no build step; loaded after
+// console-page.js, before console-notes.js and console-looks.js.
 "use strict";
 window.consoleDelete = (() => {
   const { api, showDialog } = window.consoleApi;
   const { $, notify, failed, changed } = window.consolePage;
-  let asked = null;  // { looks, what, done } while the dialog asks
+  let asked = null;  // { work, after } while the dialog asks
+
+  // Ask "``title``" (``about`` under it, "" for nothing); the Delete button says ``yes``. Once
+  // pressed it says "Deleting…" while ``work`` (async) runs; the dialog then closes and ``after``
+  // gets what ``work`` returned, to say what happened in the page's notice.
+  function question(title, about, yes, work, after) {
+    asked = { work, after };
+    $("delete-title").textContent = title;
+    $("delete-about").textContent = about;
+    $("delete-about").hidden = !about;
+    $("delete-yes").textContent = yes;
+    $("delete-yes").disabled = false;
+    showDialog($("delete-dialog"));
+    $("delete-cancel").focus();  // the safe answer first: a stray Enter keeps it
+  }
 
   // Ask whether to delete ``looks``; ``what`` names them in the question: "the look recorded at
   // 2:05 PM", "the 3 looks of this visit". ``done`` says it in the notice once they are gone.
   function ask(looks, what, done) {
-    asked = { looks, what, done };
     const one = looks.length === 1;
-    $("delete-title").textContent = `Delete ${what} for good?`;
-    $("delete-about").textContent = one ? "Its share links stop working." : "Their share links stop working.";
-    $("delete-yes").textContent = one ? "Delete the look" : `Delete ${looks.length} looks`;
-    $("delete-yes").disabled = false;
-    showDialog($("delete-dialog"));
-    $("delete-cancel").focus();  // the safe answer first: a stray Enter keeps the looks
+    question(`Delete ${what} for good?`, one ? "Its share links stop working." : "Their share links stop working.",
+             one ? "Delete the look" : `Delete ${looks.length} looks`, () => erase(looks),
+             ({ deleted, err }) => told(looks, what, done, deleted, err));
+  }
+
+  function told(looks, what, done, deleted, err) {
+    if (!err) notify(done);
+    else if (err.signedOut) return;  // the sign-in screen says why
+    else if (!deleted) notify(failed(`delete ${what}`, err));
+    else notify(`Deleted ${deleted} of the ${looks.length} looks. ${failed("delete the others", err)}`);
+    changed();
   }
 
   // One after the other; a look already gone (deleted meanwhile on another tablet) counts as deleted.
@@ -49,21 +69,17 @@ window.consoleDelete = (() => {
   $("delete-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!asked || $("delete-yes").disabled) return;
-    const { looks, what, done } = asked;
+    const { work, after } = asked;
     $("delete-yes").disabled = true;
     $("delete-yes").textContent = "Deleting…";
-    const { deleted, err } = await erase(looks);
+    const result = await work();
     asked = null;
     $("delete-dialog").close();
-    if (!err) notify(done);
-    else if (err.signedOut) return;  // the sign-in screen says why
-    else if (!deleted) notify(failed(`delete ${what}`, err));
-    else notify(`Deleted ${deleted} of the ${looks.length} looks. ${failed("delete the others", err)}`);
-    changed();
+    after(result);
   });
 
   $("delete-cancel").addEventListener("click", () => $("delete-dialog").close());
   $("delete-dialog").addEventListener("close", () => { if (!$("delete-yes").disabled) asked = null; });
 
-  return { ask };
+  return { ask, question };
 })();

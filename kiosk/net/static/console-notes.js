@@ -1,10 +1,12 @@
 // Associate console: notes and products on a look. A product also shows on the customer's share
 // page, a note stays with the staff. textContent only: whatever an associate typed is never
-// markup. Plain JS, no build step; loaded after console-page.js, before console-looks.js.
+// markup. Plain JS, no build step; loaded after console-page.js and console-delete.js, before
+// console-looks.js.
 "use strict";
 window.consoleNotes = (() => {
   const { LOST, api, el, showDialog } = window.consoleApi;
   const { $, bidi, notify, failed, changed } = window.consolePage;
+  const { question } = window.consoleDelete;
   let noteLook = null;
   const EMPTY = "Type a product or a note first.";
 
@@ -27,7 +29,7 @@ window.consoleNotes = (() => {
         ...(n.text ? [el("span", { class: "text", dir: "auto", textContent: n.text })] : [])),
       el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
                      "data-key": `note-delete:${n.id}`,
-                     onclick: (event) => deleteNote(look, n, event.currentTarget) }))));
+                     onclick: () => deleteNote(look, n) }))));
   }
 
   function open(look) {
@@ -80,16 +82,24 @@ window.consoleNotes = (() => {
     $("note-error").textContent = "";
   });
 
-  async function deleteNote(look, note, button) {
-    if (!confirm("Delete this note?")) return;
-    button.disabled = true;
+  // Asked first in the console's own dialog, as a look's delete is (Cancel focused).
+  function deleteNote(look, note) {
+    question("Delete this note for good?", note.product ? "Its product no longer shows on the customer's link." : "",
+             "Delete the note", () => eraseNote(look, note), (err) => {
+               if (err && err.signedOut) return;  // the sign-in screen says why
+               if (err) notify(failed("delete the note", err));
+               changed();
+             });
+  }
+
+  // The mirror's refusal, or null once the note is gone.
+  async function eraseNote(look, note) {
     try {
       await api(`/api/v1/looks/${encodeURIComponent(look.id)}/notes/${encodeURIComponent(note.id)}`, { method: "DELETE" });
+      return null;
     } catch (err) {
-      button.disabled = false;
-      notify(failed("delete the note", err));
+      return err;
     }
-    changed();
   }
 
   return { render, open, long };

@@ -11,6 +11,7 @@ import pytest
 from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, copy_library
 from .test_console import SHOWN, _serve
+from .test_console_attention import FOCUSED, press_escape
 
 pytestmark = pytest.mark.slow
 
@@ -60,9 +61,23 @@ def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_libr
         page = httpx.get(share["url"]).text
         assert "Linen shirt, navy, M · SKU 40213" in page and "Wants it in navy" not in page and "Saturday" not in page
 
-        # delete the first note (the confirmation answered yes)
-        chromium.js("window.confirm = () => true;"
+        # deleting a note asks first in the console's own dialog, as deleting a look does (a browser
+        # confirm box, here answered no at once, is never used); Cancel, focused, keeps the note
+        chromium.js("window.confirm = () => false;"
                     f"{look}.querySelector('.notes li button').click()")
+        chromium.wait("document.getElementById('delete-dialog').open", timeout=5)
+        assert chromium.accessible_name("#delete-dialog") == "Delete this note for good?"
+        assert chromium.js("document.getElementById('delete-about').textContent") == \
+            "Its product no longer shows on the customer's link."
+        assert chromium.js(FOCUSED)[1] == "Cancel"
+        press_escape(chromium)
+        chromium.wait("!document.getElementById('delete-dialog').open", timeout=5)
+        assert chromium.js(f"{notes}.length") == 2
+        assert len(httpx.get(f"{url}{API}/looks/{lib.consented}", headers=auth).json()["notes"]) == 2
+        chromium.js(f"{look}.querySelector('.notes li button').click()")
+        chromium.wait("document.getElementById('delete-dialog').open", timeout=5)
+        assert chromium.js("document.getElementById('delete-yes').textContent") == "Delete the note"
+        chromium.js("document.getElementById('delete-yes').click()")
         left = chromium.wait(f"(() => {{ const n = {notes}; return n.length === 1 ? n : null; }})()", timeout=10)
         assert left == ["Come back Saturday for the 40\n✕"]
         listed = httpx.get(f"{url}{API}/looks/{lib.consented}", headers=auth).json()["notes"]
