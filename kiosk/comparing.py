@@ -274,6 +274,7 @@ class Comparing:
         """The consent question left the screen: a share waiting for a yes goes ahead, or is dropped."""
         waiting, self._share_after_consent = self._share_after_consent, False
         if waiting and answer == "yes":
+            self._notice("")  # takes down "…must keep your looks first": kept now, it would contradict the yes
             self.share(session_id)
 
     def session_ended(self) -> None:

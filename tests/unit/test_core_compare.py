@@ -170,6 +170,9 @@ def test_pick_open_turn_share_consent_qr(kiosk, clips):
     core.answer_consent(True)
     assert wait_for(lambda: kiosk.jobs.submitted == [[second, first]])
     assert wait_for(lambda: last(events, CompareShareProgress) and last(events, CompareShareProgress).text)
+    # Answered yes, the why ("…must keep your looks first") goes at once: left up for its 5 s, it
+    # stood over "Making your comparison video…" beside "Thank you. Your looks … are kept."
+    assert [n.text for n in of(events, Notice) if n.topic == "compare"][-1] == ""
     assert not of(events, ShareShown), "no code until the video is made"
 
     core.bus.emit(ComparisonChanged(comparison_id="someone-elses", state="ready"))
