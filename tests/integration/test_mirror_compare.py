@@ -23,7 +23,7 @@ from tests.conftest import PYTHON, ui_env
 from tests.integration.test_mirror_cards import UID
 from tests.integration.test_mirror_cards import reader  # noqa: F401 - the card reader fixture
 from tests.integration.test_mirror_share import choice_buttons
-from tests.integration.test_mirror_window import MirrorWindow, markers_visible
+from tests.integration.test_mirror_window import TOKEN, MirrorWindow, markers_visible
 from tests.screen import grow, read_qr
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -558,6 +558,64 @@ def test_a_look_without_a_turn_says_so_in_a_shoppers_words_on_a_full_hd_portrait
         lines = hint_lines(shot, whole(shot, find_panes(shot)[-1]))
     assert lines and min(lines) >= 0.4 * max(lines), f"a word alone on a line of the hint: {lines} px wide"
     assert "comparing 2 looks (angle, time)" in win.log.read_text()
+
+
+def test_a_look_the_store_deletes_takes_the_comparison_off_the_mirror(tall_screen, tmp_path, clips, reader):
+    """Staff delete a look with the store's token (docs/cards.md: how a shopper without a card has
+    her looks deleted) while it turns in a comparison: the panes go, as when the shopper deletes it.
+    They stayed, playing the deleted look, and the tray kept it until the visit ended."""
+    import re
+
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 2)
+    width, height = 540, 960
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 2, width, height)
+        gone = win.api("/looks")["looks"][0]["id"]
+        base = re.search(r"serving on (http://127\.0\.0\.1:\d+)", win.log.read_text())[1]
+        answer = httpx.delete(f"{base}/api/v1/looks/{gone}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert answer.status_code == 204, answer.text
+        try:
+            win.wait_for(markers_visible, "the live mirror", timeout=20)
+        finally:
+            cv2.imwrite(str(tmp_path / "compare-look-deleted.png"), win.grab())
+    # Said on the screen (the bridge logs what it shows), so she knows why her comparison went.
+    assert "A look in the comparison was deleted, so the comparison closed." in win.log.read_text()
+
+
+def card_bottom_whole(image: np.ndarray) -> bool:
+    """Whether an open dialog's card shows its bottom edge whole below its last button: a row of
+    its light border (#50ffffff over the card) across the middle 70 % of the card, not hidden
+    under a message."""
+    h, w = image.shape[:2]
+    below = choice_buttons(image)[-1] + 10
+    band = image[below:, int(w * 0.2):int(w * 0.8)].astype(int)
+    border = (band.min(axis=2) >= 60) & (band.max(axis=2) <= 140) & (np.ptp(band, axis=2) <= 12)
+    return bool((border.mean(axis=1) > 0.9).any())
+
+
+def test_a_message_under_the_qr_code_leaves_its_sheet_whole_on_a_540x960_mirror(tall_screen, tmp_path, clips,
+                                                                               reader):
+    """While comparing, the mirror's messages stand above Close and Share: on a 540×960 mirror the
+    QR code's sheet, centred, reached down into them, and a message ("The card reader is not working
+    right now.") stood over its foot, under Done. The sheet now stands above the messages."""
+    link, sim = reader
+    library = kept_library(tmp_path, clips, 2)
+    width, height = 540, 960
+    with window(tall_screen, tmp_path, library, link, width, height) as win:
+        open_comparison(win, sim, 2, width, height)
+        win.touch(327, height - 16 - 87 + 32)  # Share: the card's looks are kept, the video is made
+        scan_qr(win, timeout=90)
+        sim.terminate()  # the card reader goes: the mirror says so for 10 s, the sheet still up
+        sim.wait(10)
+        win.wait_until(lambda: "shown to the shopper: The card reader is not working" in win.log.read_text(),
+                       "the message about the card reader")
+        try:
+            shot = win.wait_for(lambda im: len(choice_buttons(im)) == 1 and card_bottom_whole(im),
+                                "the sheet whole above the message", timeout=8)
+        finally:
+            cv2.imwrite(str(tmp_path / "compare-qr-message.png"), win.grab())
+        assert read_qr(shot).startswith("http://127.0.0.1:")
 
 
 def damage_middle(path) -> None:

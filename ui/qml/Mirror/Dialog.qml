@@ -13,6 +13,10 @@ Rectangle {
     // Where the messages above the shading end ("Hello, Anna!"): a card too tall for the middle
     // stands below them, not under them.
     property real topClear: 0
+    // Where the messages below the card begin, from the bottom (a comparison keeps them above its
+    // Close and Share): the card stands above them where the screen has room, as a QR code's sheet
+    // on a 540×960 mirror, whose Done they covered.
+    property real bottomClear: 0
     readonly property real cardMargin: 24
     // The most height the body may take with the card still whole on the screen, below the
     // messages: a dialog whose content can grow without end (the associate panel's notes)
@@ -26,7 +30,8 @@ Rectangle {
 
     Rectangle {
         anchors.horizontalCenter: parent.horizontalCenter
-        y: Math.max(dialog.topClear + dialog.cardMargin, (dialog.height - height) / 2)
+        y: Math.max(dialog.topClear + dialog.cardMargin,
+                    Math.min((dialog.height - height) / 2, dialog.height - dialog.bottomClear - dialog.cardMargin - height))
         width: Math.min(parent.width * 0.86, Math.max(640, dialog.textSize * 32))
         height: Math.min(body.implicitHeight + heading.implicitHeight + 4 * dialog.textSize,
                          dialog.height - dialog.topClear - 2 * dialog.cardMargin)

@@ -22,6 +22,9 @@ Window {
     readonly property bool replayPictured: replayLoader.item ? replayLoader.item.pictured : false
     // What the controls along the bottom keep free: the status line, where it is shown.
     readonly property real bottomInset: mirror.showStatus ? 40 : 16
+    // How much of the screen's foot the messages take while a comparison keeps them there (above
+    // its Close and Share): the dialogs' cards stand above them (0: none there).
+    readonly property real messagesBelow: comparing && messages.visible && messages.height > 0 ? height - messages.y : 0
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -191,7 +194,11 @@ Window {
     Loader {
         anchors.fill: parent
         active: root.identity.consentVisible && !root.mirror.attract
-        sourceComponent: ConsentDialog { identity: root.identity; handsFree: root.mirror.handsFree }
+        sourceComponent: ConsentDialog {
+            identity: root.identity
+            handsFree: root.mirror.handsFree
+            bottomClear: root.messagesBelow
+        }
     }
     Loader {
         anchors.fill: parent
@@ -201,7 +208,7 @@ Window {
     Loader {
         anchors.fill: parent
         active: root.studio.shareVisible && !root.mirror.attract
-        sourceComponent: ShareSheet { studio: root.studio }
+        sourceComponent: ShareSheet { studio: root.studio; bottomClear: root.messagesBelow }
     }
     Loader {
         anchors.fill: parent
