@@ -33,6 +33,7 @@ from kiosk.compare.events import ComparisonChanged
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.events import (
+    BY_SHOPPER,
     CameraNoticeChanged,
     CameraStateChanged,
     CoreFault,
@@ -378,8 +379,10 @@ class KioskCore:
             self._parts.studio.publish_tray()
         elif isinstance(item, LookDeleted):
             # Deleted from a tablet while the shopper may still stand here: the tray is told
-            # again, and the replay, an open comparison and the panel follow it as for her own Delete.
-            self._parts.studio.publish_tray()
+            # again, and the replay, an open comparison and the panel follow it as for her own Delete
+            # (hers published the tray already; her event is for the network part).
+            if item.by != BY_SHOPPER:
+                self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
             # Every change to the shopper's looks (one recorded or deleted, a yes or a withdrawal,
             # a card tied, a look kept from the panel) publishes the tray: the open panel follows.

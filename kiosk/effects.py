@@ -20,7 +20,7 @@ import logging
 import time
 
 from kiosk.errors import DiskAlmostFull, KioskError
-from kiosk.events import Notice, ShareShown, TrayStep
+from kiosk.events import BY_SHOPPER, LookDeleted, Notice, ShareShown, TrayStep
 from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
 from kiosk.intents import Meaning, share_meaning, shares_again
 from kiosk.net.assist import size_detail
@@ -130,8 +130,13 @@ class Effects:
         self._parts.studio.delete(look_id)
 
     def delete_look(self, look_id: str) -> None:
-        if self._parts.studio.delete(look_id):
+        """The shopper's Delete: a look she said yes to is told to the tablets and the store
+        service too (``LookDeleted``, by the shopper); one she did not was never told to anyone."""
+        look = self._parts.studio.delete(look_id)
+        if look is not None:
             self._notice("Look deleted.", "studio")
+            if look.consented:
+                self._parts.bus.emit(LookDeleted(look_id=look.id, by=BY_SHOPPER))
 
     def tray_step(self, meaning: Meaning) -> None:
         self._parts.bus.emit(TrayStep(delta=1 if meaning is Meaning.TRAY_OLDER else -1))

@@ -65,11 +65,18 @@ class TrayChanged(Event):
     kept: tuple = ()
 
 
+#: ``LookDeleted.by`` for the shopper's own Delete at the mirror: the one deletion the network
+#: part tells as ``look_deleted`` from the bus (the API told a tablet's before putting it here).
+BY_SHOPPER = "shopper"
+
+
 @dataclass(frozen=True)
 class LookDeleted(Event):
-    """A look was deleted from beside the mirror's screen (an associate's tablet, the store's token):
-    the screen's tray, replay, comparison and associate panel let it go. ``by`` is the role that
-    deleted it ("associate" or "store token"), never who, nor whose look it was."""
+    """A look was deleted: from beside the mirror's screen (an associate's tablet, the store's token),
+    and the screen's tray, replay, comparison and associate panel let it go; or by the shopper at the
+    mirror (``BY_SHOPPER``, a look she had said yes to), and live clients and the store service hear
+    of it. ``by`` is the role that deleted it ("associate", "store token" or "shopper"), never who,
+    nor whose look it was."""
 
     look_id: str
     by: str

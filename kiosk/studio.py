@@ -204,13 +204,15 @@ class Studio:
         mine = {look.id for look in (self.looks() if session_looks is None else session_looks)}
         return [look for look in self._library.list(customer_id=owner) if look.id not in mine]
 
-    def delete(self, look_id: str) -> bool:
-        """The shopper deletes one of their looks (this visit's or kept); False when it is not theirs."""
-        if self.find(look_id) is None:
-            return False
+    def delete(self, look_id: str) -> Look | None:
+        """The shopper deletes one of their looks (this visit's or kept): the look as it was, or
+        None when it is not theirs (or was gone already)."""
+        look = self.find(look_id)
+        if look is None:
+            return None
         deleted = self._library.delete_if_present(look_id)
         self.publish_tray()
-        return deleted
+        return look if deleted else None
 
     def find(self, look_id: str) -> Look | None:
         """A look in the shopper's tray (this session's, or their kept ones), or None."""
@@ -284,8 +286,8 @@ class NoStudio:
     def kept(self, session_looks: list[Look] | None = None) -> list[Look]:
         return []
 
-    def delete(self, look_id: str) -> bool:
-        return False
+    def delete(self, look_id: str) -> Look | None:
+        return None
 
     def find(self, look_id: str) -> Look | None:
         return None

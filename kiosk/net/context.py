@@ -99,14 +99,21 @@ class NetContext:
         return None
 
     def emit(self, name: str, data: dict) -> None:
-        """Tell live clients (SSE) and the store service (webhook outbox) about an event."""
-        payload = {"mirror_id": self.mirror_id, **data}
-        self.stream.publish(name, payload)
-        self.outbox.enqueue(name, payload)
+        """Tell live clients (SSE) and the store service (webhook outbox) about an event, and the
+        mirror's screen (the core's bus) about those it shows."""
+        self.tell(name, data)
         if self.bus is not None:
             event = _bus_event(name, data)
             if event is not None:
                 self.bus.emit(event)
+
+
+    def tell(self, name: str, data: dict) -> None:
+        """Tell live clients (SSE) and the store service (webhook outbox) about an event; not the
+        core's bus (for an event that came from it)."""
+        payload = {"mirror_id": self.mirror_id, **data}
+        self.stream.publish(name, payload)
+        self.outbox.enqueue(name, payload)
 
 
 def _bus_event(name: str, data: dict):

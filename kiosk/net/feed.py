@@ -4,7 +4,8 @@ Runs on whichever thread emitted the event, so it only updates plain fields and 
 to ``EventStream.publish`` (thread-safe) and the outbox (a short SQLite insert). Card UIDs
 never leave the mirror: a tap is reported with the customer id the identity layer resolved.
 "Forget me" and withdrawn consent are handed to ``privacy`` (outbox and share rows purged,
-links revoked for good).
+links revoked for good). The shopper's own Delete of a look she said yes to is told as
+``look_deleted``, as a tablet's deletion is by the API.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import threading
 from collections.abc import Callable
 
 from kiosk.analysis.events import AnalysisStatus
-from kiosk.events import Event, SessionStateChanged
+from kiosk.events import BY_SHOPPER, Event, LookDeleted, SessionStateChanged
 from kiosk.identity.events import CardTapped, ConsentChanged, CustomerForgotten
 from kiosk.net.context import NetContext
-from kiosk.net.privacy import existing_ids, forget_customer, revoke_session_links
+from kiosk.net.privacy import LOOK_DELETED, existing_ids, forget_customer, look_deleted, revoke_session_links
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
 _log = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ class EventFeed:
                 self._forget(event.card_key)
             elif isinstance(event, ConsentChanged) and event.decision == "withdrawn":
                 revoke_session_links(self._ctx.shares, self._ctx.library, event.session_id)
+            elif isinstance(event, LookDeleted) and event.by == BY_SHOPPER:
+                # Her own Delete at the mirror, of a look she said yes to (the core tells no other):
+                # as a tablet's deletion is told. A tablet's was told by the API, which put it here.
+                self._ctx.tell(LOOK_DELETED, look_deleted(event.look_id, event.by))
 
     def _forget(self, card_key: str) -> None:
         ctx = self._ctx

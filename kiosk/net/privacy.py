@@ -84,7 +84,7 @@ LOOK_DELETED = "look_deleted"
 
 def look_deleted(look_id: str, by: str) -> dict:
     """The ``look_deleted`` event's data: the look's id, the role that deleted it ("associate",
-    "store token", "store IT") and the Unix time; nothing of the shopper."""
+    "store token", "store IT", "shopper") and the Unix time; nothing of the shopper."""
     return {"look_id": look_id, "by": by, "deleted_at": time.time()}
 
 
