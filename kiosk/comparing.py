@@ -161,6 +161,9 @@ class Comparing:
             return
         if any(i not in self._tray for i in look_ids):
             return
+        if self._vanished(look_ids):  # the tray that follows drops it from the picks
+            self._notice("A look you picked was deleted. Pick another one to compare.")
+            return
         self.close()
         try:
             panes = self._make_panes(list(look_ids))
@@ -214,6 +217,8 @@ class Comparing:
         look_ids = self._open.look_ids
         looks = [self._parts.studio.find(i) for i in look_ids]
         found = all(look is not None for look in looks)
+        if not found and self._vanished(look_ids):
+            return  # the tray that follows closes the comparison and says why
         meaning = share_meaning(found, found and all(look.consented for look in looks))
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
             self._share_after_consent = True
@@ -326,6 +331,11 @@ class Comparing:
         label = when_recorded(pane.recorded_at, now) if pane.recorded_at is not None else f"Look {number}"
         return ComparePane(look_id=look_id, number=number, label=label, note=pane.note, hint=hint,
                            partial_hint=partial, x=rect.x, y=rect.y, width=rect.width, height=rect.height)
+
+    def _vanished(self, look_ids) -> bool:
+        """Whether a look of ``look_ids`` was deleted while the tray still listed it (``kiosk looks
+        delete``, another process): the studio publishes the tray again without it."""
+        return any(self._parts.studio.vanished(i) for i in look_ids)  # the first publishes the tray without them all
 
     def _set_picks(self, picking: bool, picks: tuple[str, ...]) -> None:
         if (picking, picks) != (self._picking, self._picks):

@@ -266,6 +266,10 @@ class KioskCore:
     def delete_look(self, look_id: str) -> None:
         self._call(lambda: self._effects.delete_look(look_id))
 
+    def replaying(self, look_id: str) -> None:
+        """The screen began to play a look of the tray (one deleted meanwhile leaves the tray, with a notice)."""
+        self._call(lambda: self._effects.replaying(look_id))
+
     def request_assist(self, kind: str, size: str = "") -> None:
         """The shopper asks for another size (``size``: "smaller", "larger" or "" unsaid) or an associate."""
         self._call(lambda: self._effects.request_assist(kind, size))

@@ -35,6 +35,9 @@ STORAGE_FULL = "The mirror cannot record right now because its storage is full. 
 # Share on a look not kept yet brings the consent question: this says why, above it (a shopper who
 # asked for a QR code otherwise meets "Keep your looks?" without a word on how the two connect).
 SHARE_KEEPS_FIRST = "To take this look home, the mirror must keep it first."
+# A look the tray still listed was deleted by another process (``kiosk looks delete``) before
+# the shopper's tap reached it: the tray lets it go, and she reads why.
+LOOK_GONE = "This look was deleted."
 
 
 class Effects:
@@ -132,11 +135,19 @@ class Effects:
     def delete_look(self, look_id: str) -> None:
         """The shopper's Delete: a look she said yes to is told to the tablets and the store
         service too (``LookDeleted``, by the shopper); one she did not was never told to anyone."""
-        look = self._parts.studio.delete(look_id)
+        studio = self._parts.studio
+        look = studio.delete(look_id)
         if look is not None:
             self._notice("Look deleted.", "studio")
             if look.consented:
                 self._parts.bus.emit(LookDeleted(look_id=look.id, by=BY_SHOPPER))
+        elif studio.vanished(look_id):
+            self._notice(LOOK_GONE, "studio")
+
+    def replaying(self, look_id: str) -> None:
+        """A look of the tray began to play: one deleted meanwhile leaves the tray, in plain words."""
+        if self._parts.studio.vanished(look_id):
+            self._notice(LOOK_GONE, "studio")
 
     def tray_step(self, meaning: Meaning) -> None:
         self._parts.bus.emit(TrayStep(delta=1 if meaning is Meaning.TRAY_OLDER else -1))
@@ -241,6 +252,9 @@ class Effects:
     def share(self, look_id: str, session_id: str | None) -> None:
         """Share a consented look of this session as a QR code, or ask for consent first."""
         look = self._parts.studio.find(look_id)
+        if look is None and self._parts.studio.vanished(look_id):
+            self._notice(LOOK_GONE, "studio")
+            return
         meaning = share_meaning(look is not None, look is not None and look.consented)
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
             self._share_after_consent = look_id

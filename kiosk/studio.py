@@ -60,6 +60,7 @@ class Studio:
         self._policy = policy
         self._owner_of = owner_of  # the customer a session's looks belong to (None: nobody yet)
         self._session: str | None = None
+        self._listed: set[str] = set()  # the looks the tray was last published with
         self._blocked = ""  # why Record cannot work, as the screen was last told ("" when it can)
         self._room_checked: float | None = None
         self._room_made: float | None = None  # when a check last applied retention (None: not since there was room)
@@ -214,6 +215,15 @@ class Studio:
         self.publish_tray()
         return look if deleted else None
 
+    def vanished(self, look_id: str) -> bool:
+        """Whether a look the tray last listed has left the library since (``kiosk looks delete``,
+        another process, tells the mirror nothing): then the tray is published again without it."""
+        if look_id not in self._listed or self.find(look_id) is not None:
+            return False
+        _log.info("look %s was deleted while the tray still listed it; the tray lets it go", look_id)
+        self.publish_tray()
+        return True
+
     def find(self, look_id: str) -> Look | None:
         """A look in the shopper's tray (this session's, or their kept ones), or None."""
         session_looks = self.looks()
@@ -238,6 +248,7 @@ class Studio:
         except Exception:  # noqa: BLE001 - the library being unavailable must not stop the core
             _log.exception("cannot list this session's looks")
             return
+        self._listed = {look.id for look in looks + kept}
         self._bus.emit(TrayChanged(session_id=self._session, looks=tuple(looks), kept=tuple(kept)))
 
 
@@ -288,6 +299,9 @@ class NoStudio:
 
     def delete(self, look_id: str) -> Look | None:
         return None
+
+    def vanished(self, look_id: str) -> bool:
+        return False
 
     def find(self, look_id: str) -> Look | None:
         return None

@@ -118,11 +118,14 @@ class StudioBridge(CoreListener):
         look = self._model.get(look_id)
         if look is None:
             return
-        if look.id != self._replay_id:
+        shown = look.id != self._replay_id
+        if shown:
             ids = self._model.ids()
             _log.info("shown to the shopper: look %d of %d", ids.index(look.id) + 1, len(ids))
         self._replay_id, self._replay_url = look.id, QUrl.fromLocalFile(look.path)
         self.replayChanged.emit()
+        if shown:  # the core lets a look deleted meanwhile go (the tray closes this replay) and says so
+            self._core.replaying(look.id)
 
     @Slot()
     def closeReplay(self) -> None:  # noqa: N802 - QML API

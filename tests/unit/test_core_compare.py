@@ -514,3 +514,46 @@ def test_a_share_being_made_is_dropped_when_consent_is_withdrawn(kiosk, clips):
     assert core.flush() and core.flush()
     assert not of(events, ShareShown) and kiosk.network.shared == []
     shown.session.stop()
+
+
+def test_a_look_deleted_by_another_process_leaves_the_tray_in_plain_words_when_tapped(kiosk, clips):
+    """``kiosk looks delete`` tells the running mirror nothing: a tap on the look its tray still lists
+    (played, shared, deleted, compared) drops it from the tray and says so plainly, never an error."""
+    from kiosk.commands._library import open_library
+    from kiosk.effects import LOOK_GONE
+    from kiosk.events import CoreFault
+
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    looks = [land(core, clips[i % 3]) for i in range(5)]
+    for look_id in looks:
+        core.parts.library.set_consent(look_id, True)
+    core.start_picking()
+    core.pick_look(looks[3])
+    core.pick_look(looks[4])
+    assert core.flush()
+
+    def deleted_elsewhere(look_id: str) -> None:
+        with open_library(core.parts.library.layout.root) as other:  # as kiosk looks delete, another process
+            other.delete(look_id)
+
+    def tray() -> tuple:
+        changed = last(events, TrayChanged)
+        return tuple(look.id for look in changed.looks + changed.kept)
+
+    def told() -> list[str]:
+        return [n.text for n in of(events, Notice)]
+
+    for act, look_id in ((core.replaying, looks[0]), (core.share, looks[1]), (core.delete_look, looks[2])):
+        deleted_elsewhere(look_id)
+        before = len(told())
+        act(look_id)
+        assert core.flush() and look_id not in tray(), f"{act.__name__}: the tray kept the deleted look"
+        assert told()[before:] == [LOOK_GONE], (act.__name__, told()[before:])
+    deleted_elsewhere(looks[3])
+    core.open_comparison(540, 760)  # one of the two looks picked was deleted
+    assert core.flush() and core.flush() and looks[3] not in tray()
+    assert not of(events, ComparisonOpened)
+    assert told()[-1] == "A look you picked was deleted. Pick another one to compare."
+    assert last(events, ComparePicksChanged).look_ids == (looks[4],)
+    assert tray() == (looks[4],) and not of(events, ShareShown) and not of(events, CoreFault)
