@@ -219,7 +219,7 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
     summary="Live events (server-sent events)",
     description="Event names: session_started, session_ended, look_recorded, card_tapped, "
     "assist_requested, assist_acked, look_shared, comparison_shared, look_noted (a note added or deleted: "
-    "look_id and note_id, never its words), look_deleted (look_id, by: associate, store token, store IT or shopper, "
+    "look_id and note_id, never its words), look_deleted (look_id, by: associate, store token or shopper, "
     "deleted_at), state. Each data line is a JSON object. The stream ends when the "
     "sign-in that opened it is signed out or expires.",
 )
