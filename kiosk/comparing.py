@@ -46,6 +46,7 @@ from kiosk.errors import KioskError
 from kiosk.events import Notice, ShareShown, TrayChanged
 from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning, shares_again
 from kiosk.parts import Parts
+from kiosk.share_consent import ShareAfterConsent
 
 _log = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ class Comparing:
         self._picking = False
         self._picks: tuple[str, ...] = ()
         self._open: _Open | None = None
-        self._share_after_consent = False
+        # The looks of a comparison to share once the shopper says yes.
+        self._share_after_consent: ShareAfterConsent[tuple[str, ...]] = ShareAfterConsent(
+            parts.identity, self._notice, SHARE_KEEPS_FIRST,
+            "Comparisons can only be shared when you agree to keep your looks.")
         self._waiting: tuple[str, tuple[str, ...]] | None = None  # (comparison id, its looks) being rendered
         self._parked: dict[str, tuple[str, ...]] = {}  # renders whose comparison closed first: id → its looks
         self._rendered: dict[tuple[str, ...], str] = {}  # this session's ready comparisons
@@ -193,7 +197,7 @@ class Comparing:
         if self._open is None:
             return
         shown, self._open = self._open, None
-        self._share_after_consent = False
+        self._share_after_consent.drop()
         if self._waiting is not None:
             # Its code belongs with this comparison only: kept for a later Share of these looks.
             comparison_id, look_ids = self._waiting
@@ -221,12 +225,7 @@ class Comparing:
             return  # the tray that follows closes the comparison and says why
         meaning = share_meaning(found, found and all(look.consented for look in looks))
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
-            self._share_after_consent = True
-            if self._parts.identity.ask_consent(session_id):
-                self._notice(SHARE_KEEPS_FIRST)
-            else:
-                self._share_after_consent = False
-                self._notice("Comparisons can only be shared when you agree to keep your looks.")
+            self._share_after_consent.ask(look_ids, session_id)
             return
         if meaning is not Meaning.SHARE:
             return
@@ -277,16 +276,14 @@ class Comparing:
 
     def prompt_closed(self, answer: str, session_id: str | None) -> None:
         """The consent question left the screen: a share waiting for a yes goes ahead, or is dropped."""
-        waiting, self._share_after_consent = self._share_after_consent, False
-        if waiting and answer == "yes":
-            self._notice("")  # takes down "…must keep your looks first": kept now, it would contradict the yes
+        if self._share_after_consent.answered(answer):
             self.share(session_id)
 
     def session_ended(self) -> None:
         """The shopper left: nothing of theirs stays on screen or turns up later."""
         self.close()
         self._set_picks(False, ())
-        self._share_after_consent = False
+        self._share_after_consent.drop()
         if self._waiting is not None:
             self._waiting = None
             self._progress("")

@@ -27,6 +27,7 @@ from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
+from kiosk.share_consent import ShareAfterConsent
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -46,7 +47,10 @@ class Effects:
     def __init__(self, parts: Parts) -> None:
         self._parts = parts
         self._closing: set[str] = set()  # ended sessions waiting for their last takes
-        self._share_after_consent: str | None = None  # a look to share once the shopper says yes
+        # A look to share once the shopper says yes.
+        self._share_after_consent: ShareAfterConsent[str] = ShareAfterConsent(
+            parts.identity, lambda text: self._notice(text, "studio"), SHARE_KEEPS_FIRST,
+            "Looks can only be shared when you agree to keep them.")
         self._shown: ShareShown | None = None  # the last look's code put up, at _shown_at (monotonic)
         self._shown_at = 0.0
         # The card reader, as the shopper in front of the mirror was told: an outage is said once per
@@ -68,7 +72,7 @@ class Effects:
         _log.info("session %s ended: %s", session_id, reason)
         self._parts.studio.session_ended(session_id)
         self._parts.identity.session_ended(session_id)
-        self._share_after_consent = None
+        self._share_after_consent.drop()
         self._shown = None
         self._reader_told = False
         self._closing.add(session_id)
@@ -174,8 +178,8 @@ class Effects:
 
     def prompt_closed(self, answer: str) -> None:
         """The question left the screen: a share waiting for a yes goes ahead, or is dropped."""
-        look_id, self._share_after_consent = self._share_after_consent, None
-        if look_id and answer == "yes":
+        look_id = self._share_after_consent.answered(answer)
+        if look_id:
             self.share(look_id, None)
 
     def reader_changed(self, state: str, session_id: str | None) -> None:
@@ -257,12 +261,7 @@ class Effects:
             return
         meaning = share_meaning(look is not None, look is not None and look.consented)
         if meaning is Meaning.ASK_CONSENT_THEN_SHARE:
-            self._share_after_consent = look_id
-            if self._parts.identity.ask_consent(session_id):
-                self._notice(SHARE_KEEPS_FIRST, "studio")
-            else:
-                self._share_after_consent = None
-                self._notice("Looks can only be shared when you agree to keep them.", "studio")
+            self._share_after_consent.ask(look_id, session_id)
             return
         if meaning is not Meaning.SHARE:
             return

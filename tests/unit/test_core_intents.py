@@ -252,6 +252,21 @@ def test_sharing_an_unconsented_look_asks_first_and_says_why(core):
     assert wait_for(lambda: [(n.text, n.topic) for n in of(events, Notice)] == [(SHARE_KEEPS_FIRST, "studio")])
 
 
+def test_a_yes_to_the_question_a_share_asked_takes_down_why_and_shows_the_code(core, monkeypatch):
+    core, events = core
+    core.touch()
+    look = recorded(core, events)
+    monkeypatch.setattr(core.parts.network, "share_look",
+                        lambda look_id: ShareLink("http://mirror.test/s/1", "1", time.time() + 3600, b"<svg/>", b"png"))
+    core.share(look.look_id)
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(True)
+    assert wait_for(lambda: of(events, ShareShown))
+    # Left up for its reading time, "…must keep it first" stood beside "Thank you. Your looks from
+    # this visit are kept." and over the code, telling her the look was not kept after her yes.
+    assert [n.text for n in of(events, Notice) if n.topic == "studio"] == [SHARE_KEEPS_FIRST, ""]
+
+
 def test_a_fault_in_one_intent_is_reported_and_the_core_carries_on(core, monkeypatch):
     core, events = core
 

@@ -1,0 +1,45 @@
+"""A Share that needs the shopper's yes first: the consent question goes up with a line saying why,
+and her yes takes that line down and lets the share go ahead.
+
+A look's Share (``kiosk.effects``) and a comparison's (``kiosk.comparing``) both wait this way, so
+the why is taken down in one place: left up for its reading time after a yes, it stood beside
+"Thank you. Your looks from this visit are kept." telling her the opposite.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class ShareAfterConsent(Generic[T]):
+    """At most one share waiting for the consent question's answer; core thread only."""
+
+    def __init__(self, identity, notice: Callable[[str], None], why: str, refused: str) -> None:
+        self._identity = identity
+        self._notice = notice  # shows a line under the Share's own topic ("" takes it down)
+        self._why = why
+        self._refused = refused  # said when the question cannot be asked (answered no this visit)
+        self._waiting: T | None = None
+
+    def ask(self, what: T, session_id: str | None) -> None:
+        """Put the question up, saying why, and keep ``what`` for the answer."""
+        self._waiting = what
+        if self._identity.ask_consent(session_id):
+            self._notice(self._why)
+        else:
+            self._waiting = None
+            self._notice(self._refused)
+
+    def answered(self, answer: str) -> T | None:
+        """The question left the screen: after a yes, the waiting share (its why taken down), else None."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is None or answer != "yes":
+            return None
+        self._notice("")
+        return waiting
+
+    def drop(self) -> None:
+        """Forget a waiting share (the shopper left, the comparison closed)."""
+        self._waiting = None
