@@ -351,7 +351,7 @@ class Comparing:
             self._notice(str(exc))
             return
         self._shown = ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
-                                 qr_png=link.qr_png, kind="comparison")
+                                 qr_png=link.qr_png, kind="comparison", share_id=link.share_id)
         self._shown_at = time.monotonic()
         self._parts.bus.emit(self._shown)
 

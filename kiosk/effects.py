@@ -275,7 +275,8 @@ class Effects:
             return
         # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
-        self._shown = ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png)
+        self._shown = ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png,
+                                 share_id=link.share_id)
         self._shown_at = time.monotonic()
         self._parts.bus.emit(self._shown)
 

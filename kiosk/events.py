@@ -89,6 +89,15 @@ class SharesEnded(Event):
 
 
 @dataclass(frozen=True)
+class LinkRevoked(Event):
+    """The store revoked one share link through the API (``DELETE /api/v1/shares/{token}``): a code on
+    the screen for it leads nowhere now, so the screen takes it down. ``share_id`` names the link
+    without opening it (``kiosk.net.shares.share_id``), as ``ShareShown.share_id`` does."""
+
+    share_id: str
+
+
+@dataclass(frozen=True)
 class Notice(Event):
     """A plain-words message for the shopper, shown for ``seconds``; ``topic`` groups them on screen."""
 
@@ -106,6 +115,7 @@ class ShareShown(Event):
     expires_at: float
     qr_png: bytes
     kind: str = "look"  # or "comparison"
+    share_id: str = ""  # the link's name that does not open it (a LinkRevoked for it takes the code down)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from kiosk.core import KioskCore
-from kiosk.compare.events import ComparisonClosed
-from kiosk.events import Event, SessionStateChanged, SharesEnded, ShareShown, TrayChanged, TrayStep
+from kiosk.compare.events import ComparisonChanged, ComparisonClosed
+from kiosk.events import Event, LinkRevoked, SessionStateChanged, SharesEnded, ShareShown, TrayChanged, TrayStep
 from kiosk.intents import tray_target
 from kiosk.recording.events import (
     LookRecorded,
@@ -91,11 +91,12 @@ class StudioBridge(CoreListener):
         elif isinstance(event, ShareShown):
             qr = "data:image/png;base64," + base64.b64encode(event.qr_png).decode("ascii")
             expires = datetime.fromtimestamp(event.expires_at).strftime("%d %b %H:%M")
-            self._share = {"url": event.url, "qr": qr, "expires": expires, "kind": event.kind, "id": event.look_id}
+            self._share = {"url": event.url, "qr": qr, "expires": expires, "kind": event.kind, "id": event.look_id,
+                           "share_id": event.share_id}
             self.shareChanged.emit()
-        elif isinstance(event, SharesEnded) or (isinstance(event, ComparisonClosed) and self._share
-                                                 and self._share["kind"] == "comparison"):
-            self.closeShare()  # links revoked, or a comparison's code without its comparison
+        elif isinstance(event, (SharesEnded, LinkRevoked, ComparisonClosed, ComparisonChanged)):
+            if self._share_ends(event):
+                self.closeShare()
         elif isinstance(event, TrayStep):
             self.step(event.delta)
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
@@ -158,6 +159,20 @@ class StudioBridge(CoreListener):
         self._core.delete_look(look_id)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _share_ends(self, event: Event) -> bool:
+        """Whether the code on screen leads nowhere after ``event``: the visit's links revoked, its own
+        link revoked by the store, or a comparison's code without its comparison (closed, or deleted by the store)."""
+        share = self._share
+        if share is None:
+            return False
+        if isinstance(event, SharesEnded):
+            return True
+        if isinstance(event, LinkRevoked):
+            return bool(share["share_id"]) and event.share_id == share["share_id"]
+        if share["kind"] != "comparison":
+            return False
+        return isinstance(event, ComparisonClosed) or (event.state == "deleted" and event.comparison_id == share["id"])
 
     def _set_recording(self, recording: bool, since: float | None = None) -> None:
         if recording != self._recording:

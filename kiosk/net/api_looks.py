@@ -328,4 +328,8 @@ def delete_look(look_id: str, request: Request, ctx: NetContext = Depends(requir
 def revoke_share(token: str, ctx: NetContext = Depends(require_admin)) -> Response:
     if not ctx.shares.revoke(token):
         raise HTTPException(404, "there is no such share link")
+    if ctx.bus is not None:  # its code may be on the mirror's screen, the shopper still there
+        from kiosk.events import LinkRevoked
+
+        ctx.bus.emit(LinkRevoked(share_id=share_id(token)))
     return Response(status_code=204)

@@ -39,7 +39,7 @@ from kiosk.net.outbox import Outbox, mirror_source, outbox_settings
 from kiosk.net.pacing import BytePacer
 from kiosk.net.pin_counts import FILENAME as PIN_COUNTS_FILENAME, PinCountFile
 from kiosk.net.pin_reports import PinReports
-from kiosk.net.shares import ShareStore
+from kiosk.net.shares import ShareStore, share_id
 from kiosk.net.stream import EventStream
 
 _log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class ShareLink:
     expires_at: float
     qr_svg: bytes
     qr_png: bytes
+    share_id: str = ""  # the link's name that does not open it (kiosk.net.shares.share_id)
 
 
 class NetService:
@@ -231,7 +232,7 @@ class NetService:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(look.id))
         emit_shared(ctx, out)
-        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url), share_id(out.token))
 
     def share_comparison(self, comparison_id: str) -> ShareLink:
         """The mirror's "Share this comparison": a link and its QR code for a rendered comparison of consented looks."""
@@ -254,7 +255,7 @@ class NetService:
             raise NetServiceError("the mirror has no network address to put in a share link")
         out = share_out(base, ctx.shares.create(comparison.id, kind="comparison"))
         ctx.emit("comparison_shared", {"comparison_id": comparison.id, "url": out.url, "expires_at": out.expires_at})
-        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url))
+        return ShareLink(out.url, out.token, out.expires_at, qr_svg(out.url), qr_png(out.url), share_id(out.token))
 
     def request_assist(self, kind: str = "size", detail: str = "") -> dict:
         """The shopper asked for another size or an associate; returns the request."""

@@ -71,7 +71,8 @@ class FakeNetwork:
 
     def share_comparison(self, comparison_id):
         self.shared.append(comparison_id)
-        return SimpleNamespace(url=f"http://mirror.test/s/{comparison_id}", expires_at=time.time() + 3600, qr_png=b"png")
+        return SimpleNamespace(url=f"http://mirror.test/s/{comparison_id}", expires_at=time.time() + 3600, qr_png=b"png",
+                               share_id=f"id-of-{comparison_id}")
 
     def request_assist(self, kind="size", detail=""):
         raise KioskError("not in this test")

@@ -61,7 +61,6 @@ def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path
     # The shopper, still at the mirror, asks an associate to delete a look she kept: the tray the
     # screen shows (and with it the replay, a comparison and the associate panel) lets it go.
     from kiosk.events import LookDeleted, TrayChanged
-    from kiosk.recording.events import LookRecorded, RecordingStarted
 
     from .conftest import PIN
 
@@ -73,16 +72,7 @@ def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path
     net = core.parts.network
     assert net.available, core.health()
     try:
-        core.touch()
-        core.ask_consent()
-        core.answer_consent(True)
-        core.start_recording()
-        wait_for(lambda: any(isinstance(e, RecordingStarted) for e in heard), 10, "the take did not start")
-        started = next(e for e in heard if isinstance(e, RecordingStarted))
-        wait_for(lambda: (f := core.hub.latest()) is not None and f.ts - started.at > 1.5, 10, "no picture came")
-        core.stop_recording()
-        wait_for(lambda: any(isinstance(e, LookRecorded) for e in heard), 10, "the take did not land")
-        look_id = next(e for e in heard if isinstance(e, LookRecorded)).look_id
+        look_id = _kept_look(core, heard)
 
         def tray() -> tuple:
             changes = [e for e in list(heard) if isinstance(e, TrayChanged)]
@@ -97,3 +87,46 @@ def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path
         assert [(e.look_id, e.by) for e in heard if isinstance(e, LookDeleted)] == [(look_id, "associate")]
     finally:
         core.stop()
+
+
+def test_a_link_the_store_revokes_takes_its_code_off_the_mirrors_screen(tmp_path):
+    # The shopper's code is up; store IT revokes that link (DELETE /api/v1/shares/{token}): the
+    # screen hears which link went (by its name, never the token) and takes the code down.
+    from kiosk.events import LinkRevoked, ShareShown
+
+    core = build_core(server_config(public_url="http://127.0.0.1:9"), "synthetic:?width=320&height=240&fps=15",
+                      library_dir=str(tmp_path), analysis=False, network=True)
+    heard = []
+    core.bus.subscribe(heard.append)
+    core.start()
+    net = core.parts.network
+    assert net.available, core.health()
+    try:
+        look_id = _kept_look(core, heard)
+        core.share(look_id)
+        wait_for(lambda: any(isinstance(e, ShareShown) for e in heard), 10, "no code came up")
+        shown = next(e for e in heard if isinstance(e, ShareShown))
+        token = shown.url.rsplit("/s/", 1)[1]
+        assert httpx.delete(net.url + f"/api/v1/shares/{token}",
+                            headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
+        wait_for(lambda: any(isinstance(e, LinkRevoked) for e in heard), 10, "the mirror never heard of it")
+        assert [e.share_id for e in heard if isinstance(e, LinkRevoked)] == [shown.share_id]
+        assert shown.share_id and token not in shown.share_id
+    finally:
+        core.stop()
+
+
+def _kept_look(core, heard: list) -> str:
+    """Start a visit, say yes, record a look of 1.5 s and wait until it landed: its id."""
+    from kiosk.recording.events import LookRecorded, RecordingStarted
+
+    core.touch()
+    core.ask_consent()
+    core.answer_consent(True)
+    core.start_recording()
+    wait_for(lambda: any(isinstance(e, RecordingStarted) for e in heard), 10, "the take did not start")
+    started = next(e for e in heard if isinstance(e, RecordingStarted))
+    wait_for(lambda: (f := core.hub.latest()) is not None and f.ts - started.at > 1.5, 10, "no picture came")
+    core.stop_recording()
+    wait_for(lambda: any(isinstance(e, LookRecorded) for e in heard), 10, "the take did not land")
+    return next(e for e in heard if isinstance(e, LookRecorded)).look_id
