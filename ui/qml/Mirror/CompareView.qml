@@ -127,16 +127,16 @@ Item {
         Rectangle {
             anchors.horizontalCenter: parent.horizontalCenter
             visible: view.compare.shareNote !== ""
-            width: Math.min(view.width - 32, note.implicitWidth + 40)
+            width: Math.min(view.width - 32, note.contentWidth + 40)
             height: note.implicitHeight + 18
             radius: height / 2
             color: "#d0202022"
             border.color: "#60ffffff"
-            Text {
+            EvenText {  // two even lines, not "ready." alone on the second (1080x1920)
                 id: note
+                objectName: "compareShareNote"
                 anchors.centerIn: parent
-                width: Math.min(implicitWidth, view.width - 72)
-                wrapMode: Text.WordWrap
+                maxWidth: view.width - 72
                 horizontalAlignment: Text.AlignHCenter
                 color: "white"
                 font.pixelSize: Math.max(15, view.unit * 0.22, view.height * 0.014)  // as the messages

@@ -19,12 +19,12 @@ Dialog {
         smooth: false  // keep the modules sharp for the phone's camera
         fillMode: Image.PreserveAspectFit
     }
-    Text {
-        width: parent.width
-        wrapMode: Text.WrapAnywhere
-        horizontalAlignment: Text.AlignHCenter
+    LinkText {
+        objectName: "shareLinkText"
+        anchors.horizontalCenter: parent.horizontalCenter
+        maxWidth: parent.width
         color: "#c0c0c0"
-        font.pixelSize: sheet.textSize * 0.8
+        size: sheet.textSize * 0.8
         text: sheet.studio.shareLink.url || ""
     }
     Text {
