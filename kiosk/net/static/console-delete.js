@@ -34,7 +34,7 @@ window.consoleDelete = (() => {
   }
 
   function told(looks, what, done, deleted, err) {
-    if (!err) notify(done);
+    if (!err) notify(done, true);  // it worked: the notice says so in green, not as a failure
     else if (err.signedOut) return;  // the sign-in screen says why
     else if (!deleted) notify(failed(`delete ${what}`, err));
     else notify(`Deleted ${deleted} of the ${looks.length} looks. ${failed("delete the others", err)}`);

@@ -60,9 +60,11 @@ window.consolePage = (() => {
                                                     hour: "numeric", minute: "2-digit" });
   }
 
-  // What went wrong with an associate's action, on the page (no alert box to dismiss first).
-  function notify(message) {
+  // What went wrong with an associate's action, on the page (no alert box to dismiss first); ``done``: the
+  // message says an action worked ("Deleted the 3 looks of this visit."), drawn green, not in a failure's red.
+  function notify(message, done = false) {
     $("notice-text").textContent = message;
+    $("notice").classList.toggle("done", !!message && done);
     $("notice").hidden = !message;
   }
 

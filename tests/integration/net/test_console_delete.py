@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 DIALOG = "document.getElementById('delete-dialog')"
 NOTICE = "document.getElementById('notice-text').textContent"
+NOTICE_BG = "getComputedStyle(document.getElementById('notice')).backgroundColor"
+FAILURE_RED = "rgb(254, 226, 226)"  # red-100, the notice of an action that failed (console.css)
 LISTED = "[...document.querySelectorAll('#looks li.look')].map(l => l.dataset.id)"
 VISIT_BUTTON = "#looks li.visit button[data-key=\"delete-visit\"]"
 
@@ -99,6 +101,8 @@ def test_one_look_is_deleted_and_a_refusal_says_why(server, chromium):
     chromium.js("document.getElementById('delete-yes').click()")
     chromium.wait(f"{NOTICE}.startsWith('Deleted the look recorded at ')", timeout=15)
     assert kept not in chromium.js(LISTED) and in_library(server, [kept]) == set()
+    # it worked: never in the red of a failure, which the refusal below gets
+    assert chromium.js(NOTICE_BG) != FAILURE_RED, "'Deleted the look' reads as something gone wrong"
 
     # the shopper withdraws her yes while the question is up: the mirror refuses, and the notice says why
     other = f"#looks li.look[data-id=\"{withdrawn}\"] button[data-key=\"delete\"]"
@@ -108,4 +112,5 @@ def test_one_look_is_deleted_and_a_refusal_says_why(server, chromium):
     chromium.js("document.getElementById('delete-yes').click()")
     chromium.wait(f"{NOTICE}.startsWith('Could not delete the look recorded at ')", timeout=15)
     assert "agreed to keep" in chromium.js(NOTICE)
+    assert chromium.js(NOTICE_BG) == FAILURE_RED
     assert in_library(server, [withdrawn]) == {withdrawn}
