@@ -46,7 +46,8 @@
         updateButton();
         sayTicked();
       });
-      item.append(el("label", { class: "compare-label" }, box, " Compare"));
+      // above the look's Delete, which stays the tile's last control, apart from the everyday ones (console.css)
+      item.insertBefore(el("label", { class: "compare-label" }, box, " Compare"), item.querySelector(":scope > button.delete"));
     }
     updateButton();
   }

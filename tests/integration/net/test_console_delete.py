@@ -114,3 +114,26 @@ def test_one_look_is_deleted_and_a_refusal_says_why(server, chromium):
     assert "agreed to keep" in chromium.js(NOTICE)
     assert chromium.js(NOTICE_BG) == FAILURE_RED
     assert in_library(server, [withdrawn]) == {withdrawn}
+
+
+#: Each look tile's controls top to bottom: [what, top, bottom] (its Delete, its Compare box's label, its other buttons).
+CONTROLS = """[...document.querySelectorAll('#looks li.look')].map(t => [...t.querySelectorAll(':scope > button:not(.play), :scope > label')]
+  .map(c => [c.dataset.key || c.className, c.getBoundingClientRect().top, c.getBoundingClientRect().bottom]))"""
+
+
+@pytest.mark.parametrize("width, height, phone", [(820, 1180, False), (390, 844, True)], ids=["tablet", "phone"])
+def test_a_look_s_delete_is_its_last_control_set_apart_from_the_everyday_ones(server, chromium, width, height, phone):
+    """Between "Add note or product" and the Compare box, .4rem from each, a tap meant for either could land on Delete."""
+    from .test_console_touch import sign_in_on_phone
+
+    add_look(server.library, server.looks.consented, time.time() - 60, "visit-a")
+    if phone:
+        sign_in_on_phone(chromium, server.url, width, height)
+    else:
+        sign_in(chromium, server.url, width, height)
+    tiles = chromium.wait(f"(t => t.length === 2 && t.every(c => c.some(([k]) => k === 'compare-label')) && t)({CONTROLS})",
+                          timeout=10)
+    for controls in tiles:
+        assert [what for what, *_ in controls][-2:] == ["compare-label", "delete"], controls
+        (_, _, above), (_, top, _) = controls[-2:]
+        assert top - above >= 14, f"Delete is {top - above:.0f} px under the Compare box"
