@@ -9,6 +9,10 @@ window.consoleDelete = (() => {
   const { api, showDialog } = window.consoleApi;
   const { $, notify, failed, changed } = window.consolePage;
   let asked = null;  // { work, after } while the dialog asks
+  // The looks deleted from here: a list the mirror sent before a deletion went through, drawn after it
+  // (a refresh asked for by the event of a visit's first deleted look, answered once all were gone),
+  // would bring them back on the page, under "Deleted the 3 looks of this visit.", until the next one.
+  const gone = new Set();
 
   // Ask "``title``" (``about`` under it, "" for nothing); the Delete button says ``yes``. Once
   // pressed it says "Deleting…" while ``work`` (async) runs; the dialog then closes and ``after``
@@ -51,6 +55,7 @@ window.consoleDelete = (() => {
         if (err.status !== 404) return { deleted, err };
       }
       deleted += 1;
+      gone.add(look.id);
       drop(look.id);
     }
     return { deleted, err: null };
@@ -78,8 +83,12 @@ window.consoleDelete = (() => {
     after(result);
   });
 
+  // Whether look ``id`` was deleted from here (console-looks.js leaves it off every list drawn after).
+  const deleted = (id) => gone.has(id);
+  document.addEventListener("console:sign-in-ended", () => gone.clear());
+
   $("delete-cancel").addEventListener("click", () => $("delete-dialog").close());
   $("delete-dialog").addEventListener("close", () => { if (!$("delete-yes").disabled) asked = null; });
 
-  return { ask, question };
+  return { ask, question, deleted };
 })();

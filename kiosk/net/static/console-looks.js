@@ -57,11 +57,13 @@ window.consoleLooks = (() => {
     const mine = signIns;
     const data = await (await api("/api/v1/looks")).json();
     if (mine !== signIns) return;
+    // a look deleted from here since the mirror sent the list stays off it (console-delete.js)
+    const granted = data.looks.filter((l) => l.consent === "granted" && !erase.deleted(l.id));
     const since = Date.now() / 1000 - LOOK_WINDOW_S;
-    const looks = data.looks.filter((l) => l.consent === "granted" && l.created >= since);
+    const looks = granted.filter((l) => l.created >= since);
     // Still shared, listed or not: a look that grows older than the list's window while it plays
     // (or is compared) stays on the associate's screen; only a withdrawn or deleted one goes.
-    const shared = new Set(data.looks.filter((l) => l.consent === "granted").map((l) => l.id));
+    const shared = new Set(granted.map((l) => l.id));
     $("looks-empty").hidden = looks.length > 0;
     const names = lookNames(looks);
     const item = (look) => {

@@ -85,6 +85,41 @@ def test_a_visits_looks_are_deleted_after_the_question_and_cancel_keeps_them(ser
     assert httpx.get(link).status_code == 410
 
 
+#: The next list of looks the console asks for is sent by the mirror at once, and reaches the page only once
+#: ``window.held`` is let go: a slow answer, as under load.
+HOLD_NEXT_LIST = """window.held = [];
+const fetchNow = window.fetch;
+window.fetch = (path, options) => {
+  const answer = fetchNow(path, options);
+  if (path !== '/api/v1/looks' || window.held.length) return answer;
+  return new Promise((resolve) => window.held.push(() => resolve(answer)));
+};"""
+
+
+def test_a_list_sent_before_the_deletion_does_not_bring_the_deleted_looks_back(server, chromium):
+    """A refresh asked for by the event of a visit's first deleted look, answered after the last one went, drew
+    the visit again under 'Deleted the 3 looks of this visit.' until the next refresh, 3 s later."""
+    now = time.time()
+    visit = [add_look(server.library, server.looks.consented, now - t, "visit-a") for t in (60, 120, 180)]
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 4", timeout=10)
+    chromium.js(HOLD_NEXT_LIST)
+    chromium.js("document.dispatchEvent(new CustomEvent('console:changed'))")
+    chromium.wait("window.held.length === 1", timeout=10)  # the mirror has sent the list with all 4 looks
+
+    chromium.js(f"document.querySelector({VISIT_BUTTON!r}).click()")
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    chromium.js("document.getElementById('delete-yes').click()")
+    chromium.wait(f"{NOTICE} === 'Deleted the 3 looks of this visit.'", timeout=15)
+    assert chromium.js(LISTED) == [server.looks.consented] and in_library(server, visit) == set()
+
+    chromium.js(f"window.drawn = []; document.addEventListener('console:looks', () => window.drawn.push({LISTED}));"
+                "window.held.forEach((go) => go())")
+    drawn = chromium.wait("window.drawn.length > 0 && window.drawn", timeout=10)
+    assert drawn[0] == [server.looks.consented], "the list sent before the deletion drew the deleted looks again"
+    assert chromium.js(NOTICE) == "Deleted the 3 looks of this visit."
+
+
 def test_one_look_is_deleted_and_a_refusal_says_why(server, chromium):
     now = time.time()
     kept, withdrawn = add_look(server.library, server.looks.consented, now - 60, "visit-a"), \
