@@ -19,7 +19,26 @@ window.consoleLooks = (() => {
   const OFFLINE = "Share works again once the connection is back";
   const shareOff = (id) => sharing.has(id) || !online;
   const shareWords = (id) => (sharing.has(id) ? "Making the link…" : online ? "Share to customer" : OFFLINE);
+  // A look's Delete and a visit's "Delete this visit's looks" are greyed then too, saying so in their words (as
+  // "Compare 2 looks once the connection is back" does, compare.js): pressed, the question came up and the answer
+  // could only be "Could not delete…". Each button's words while the mirror answers: [text, aria-label].
+  const deleteWords = new WeakMap();
   let signIns = 0;  // sign-ins ended: a list asked for during one is not drawn after it
+
+  function deleteButton(key, text, label, onclick) {
+    const button = el("button", { type: "button", class: "delete", "data-key": key, onclick });
+    deleteWords.set(button, [text, label]);
+    return drawDelete(button);
+  }
+
+  function drawDelete(button) {
+    const [text, label] = deleteWords.get(button);
+    const later = online ? "" : " once the connection is back";
+    button.disabled = !online;
+    button.textContent = text + later;
+    button.setAttribute("aria-label", label + later);
+    return button;
+  }
 
   async function poster(look) {
     if (posterUrls.has(look.id)) return posterUrls.get(look.id);
@@ -84,10 +103,9 @@ window.consoleLooks = (() => {
         el("button", { class: "share", "data-key": "share", textContent: shareWords(look.id), disabled: shareOff(look.id),
                        onclick: () => share(look) }),
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
-        el("button", { type: "button", class: "delete", "data-key": "delete", textContent: "Delete",
-                       "aria-label": `Delete the look recorded at ${names.get(look.id)}`,
-                       onclick: () => erase.ask([look], `the look recorded at ${names.get(look.id)}`,
-                                                `Deleted the look recorded at ${names.get(look.id)}.`) }),
+        deleteButton("delete", "Delete", `Delete the look recorded at ${names.get(look.id)}`,
+                     () => erase.ask([look], `the look recorded at ${names.get(look.id)}`,
+                                     `Deleted the look recorded at ${names.get(look.id)}.`)),
       );
     };
     // A visit's looks deleted at once: what a shopper who tapped no card asks for. Its item is known
@@ -98,10 +116,9 @@ window.consoleLooks = (() => {
       const what = n === 1 ? "the look of this visit" : `the ${n} looks of this visit`;
       const head = el("div", { class: "visit-head" }, el("h3", {}, ...visitHeading(group, where, names)));
       if (group.visit) {
-        head.append(el("button", { type: "button", class: "delete", "data-key": "delete-visit",
-                                   textContent: "Delete this visit's looks",
-                                   "aria-label": `Delete this visit's looks, the visit at ${names.get(first.id)}`,
-                                   onclick: () => erase.ask(group.looks, what, `Deleted ${what}.`) }));
+        head.append(deleteButton("delete-visit", "Delete this visit's looks",
+                                 `Delete this visit's looks, the visit at ${names.get(first.id)}`,
+                                 () => erase.ask(group.looks, what, `Deleted ${what}.`)));
       }
       return el("li", { class: "visit", "data-id": `visit:${first.id}` }, head, el("ul", { class: "looks" }, ...group.looks.map(item)));
     };
@@ -169,6 +186,7 @@ window.consoleLooks = (() => {
     if (event.detail === online) return;
     online = event.detail;
     for (const item of document.querySelectorAll("#looks li.look")) drawShare(item.dataset.id);
+    for (const button of document.querySelectorAll("#looks button.delete")) if (deleteWords.has(button)) drawDelete(button);
   });
 
   // The sign-in ended: the list, its posters and the look playing leave the page (the next associate's

@@ -239,6 +239,38 @@ def test_a_look_s_share_is_greyed_saying_why_while_the_connection_is_lost(record
         _end_thawed(proc)
 
 
+def test_a_look_s_delete_and_a_visit_s_are_greyed_saying_why_while_the_connection_is_lost(recorded_library, tmp_path,
+                                                                                            chromium):
+    """With the connection lost, a look's Delete and "Delete this visit's looks" stayed pressable while its Share was
+    greyed: the question came up, and its answer could only be "Could not delete...". Both are greyed, saying why,
+    and come back with the connection."""
+    proc, url, looks = two_looks_served(recorded_library, tmp_path)
+    one = f"document.querySelector('#looks li.look[data-id=\"{looks[0]}\"] button[data-key=\"delete\"]')"
+    visit = "document.querySelector('#looks li.visit button[data-key=\"delete-visit\"]')"
+    shown = f"[{one}.disabled, {one}.textContent, {visit}.disabled, {visit}.textContent]"
+    try:
+        signed_in_on_a_tablet(chromium, url)
+        chromium.wait(f"!!{one} && !!{visit}", timeout=20)
+        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks"]
+
+        proc.send_signal(signal.SIGSTOP)  # the mirror no longer answers
+        chromium.wait(f"{SHOWN}('connection') && {one}.disabled && {visit}.disabled", timeout=30)
+        assert chromium.js(shown) == [True, "Delete once the connection is back",
+                                      True, "Delete this visit's looks once the connection is back"]
+        assert chromium.accessible_name(f"#looks li.look[data-id=\"{looks[0]}\"] button[data-key=\"delete\"]") \
+            .endswith(" once the connection is back")
+        chromium.js(f"{visit}.click()")  # greyed: no question
+        assert not chromium.js("document.getElementById('delete-dialog').open")
+
+        proc.send_signal(signal.SIGCONT)
+        chromium.wait(f"!{SHOWN}('connection') && !{one}.disabled && !{visit}.disabled", timeout=30)
+        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks"]
+        chromium.js(f"{visit}.click()")  # and it asks again
+        chromium.wait("document.getElementById('delete-dialog').open", timeout=10)
+    finally:
+        _end_thawed(proc)
+
+
 def test_a_sign_in_to_a_mirror_that_hangs_is_given_up_in_plain_words(recorded_library, tmp_path, chromium):
     """The sign-in screen is up when the mirror freezes: Sign in must not wait for ever without a word.
     As every other request, it is given up after 10 s, says so, and the button can be pressed again."""
