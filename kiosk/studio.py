@@ -36,7 +36,7 @@ from kiosk.library import Library
 from kiosk.library.look import Look
 from kiosk.library.retention import RetentionPolicy, apply_retention
 from kiosk.log import QuietLogger
-from kiosk.recording.events import RecordingAvailability
+from kiosk.recording.events import RecordingAvailability, TakeSkipped
 from kiosk.recording.recorder import Recorder, RecordingRefused
 from kiosk.recording.recovery import recover, sessions_waiting
 
@@ -139,6 +139,7 @@ class Studio:
         """Leave out a take someone other than the shopper's hand asked for (``reason``: the turn)
         while Record cannot work: counted, and said once per spell in the journal."""
         self._skipped += 1
+        self._bus.emit(TakeSkipped(reason=reason))  # the turn detector stops waiting for it
         if not self._skip_logged:
             self._skip_logged = True
             _log.info("takes asked for by the %s are skipped while recording is unavailable: %s", reason, self._blocked)

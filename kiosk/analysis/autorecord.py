@@ -73,6 +73,7 @@ class AutoRecorder:
             RecordingFailed,
             RecordingStarted,
             RecordingStopped,
+            TakeSkipped,
         )
 
         if isinstance(event, RecordingStarted):
@@ -99,6 +100,10 @@ class AutoRecorder:
                     self._finished.pop(event.look_id, None)
                 if event.look_id == self._look or (event.look_id is None and self._look == ""):
                     self._look = None  # refused, or could not start
+        elif isinstance(event, TakeSkipped):
+            with self._lock:
+                if self._look == "":  # not tried (Record cannot work): the next turn asks again
+                    self._look = None
 
     def _on_turn(self, event: TurnPhase) -> None:
         if event.phase == "started":

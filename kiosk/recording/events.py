@@ -67,6 +67,14 @@ class TakeRequested(Event):
 
 
 @dataclass(frozen=True)
+class TakeSkipped(Event):
+    """The take asked for with ``TakeRequested`` was not tried: Record cannot work (a full disk; the
+    greyed button says why). Whoever asked may ask again at the next turn."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class TakeEndRequested(Event):
     """The take asked for with ``TakeRequested`` should end now (the turn was completed, or given up)."""
 

@@ -154,3 +154,22 @@ def test_a_refused_request_lets_the_next_turn_ask_again():
     bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
     assert len(asked) == 2
     auto.stop()
+
+
+def test_a_skipped_request_lets_the_next_turn_ask_again():
+    # With Record greyed for a full disk the core tries no take and says nothing (Studio.skip_take):
+    # the turn detector waited for a take that never came, ignored the next turn's start until the
+    # first one ended, and then asked to end a take nobody had started.
+    from kiosk.recording.events import TakeSkipped
+
+    bus = EventBus()
+    asked = []
+    bus.subscribe(lambda e: asked.append(e) if isinstance(e, (TakeRequested, TakeEndRequested)) else None)
+    auto = AutoRecorder(bus, lambda *a: None, stop_after_s=0.0, preroll_s=2.0)
+    auto.start()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    bus.emit(TakeSkipped(reason="turn"))  # the core's answer while Record cannot work
+    bus.emit(TurnPhase(phase="completed", direction="cw", start_s=time.monotonic(), complete=True))
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    assert [type(e) for e in asked] == [TakeRequested, TakeRequested]  # no end for a take never started
+    auto.stop()
