@@ -33,13 +33,21 @@ def _given_up(ctx: Context) -> str:
     return ""
 
 
+def _retry_pending(ctx: Context, unit: str) -> bool:
+    """Whether the retry timer will start ``unit`` again: armed by its failure, and the unit not stopped on
+    purpose since it was started (its retry target still active; systemd/smartmirror-kiosk-retry@.*)."""
+    return all(ctx.run(["systemctl", "--quiet", "is-active", f"smartmirror-kiosk-retry@{unit}.{kind}"])[0] == 0
+               for kind in ("timer", "target"))
+
+
 def _not_running(ctx: Context, where: str, why: str) -> Result:
     """The kiosk does not answer: stopped, or failed (then a plain start is refused until reset-failed)."""
     unit = _given_up(ctx)
     if not unit:
         return warning("api", f"No kiosk answers on {where} ({why}): the kiosk is not running here.", UNIT_HINT)
-    return fail("api", f"No kiosk answers on {where} ({why}): its unit {unit} failed, after failing to start again "
-                       "and again; the mirror tries again by itself every 10 minutes.",
+    later = ("the mirror tries again by itself within 10 minutes" if _retry_pending(ctx, unit)
+             else "nothing will start it again by itself")
+    return fail("api", f"No kiosk answers on {where} ({why}): its unit {unit} failed; {later}.",
                 f"'journalctl -t smartmirror-kiosk' tells why it fails; once that is fixed, start it at once with "
                 f"'systemctl reset-failed {unit}' then 'systemctl start {unit}' (a plain start is refused while "
                 "systemd's start limit holds).")
