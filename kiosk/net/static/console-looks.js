@@ -204,6 +204,7 @@ window.consoleLooks = (() => {
 
   async function share(look) {
     if (sharing.has(look.id)) return;  // the one under way answers first
+    const mine = signIns;  // an answer that comes after this sign-in ended shows nothing (a shopper's code)
     sharing.add(look.id);
     drawShare(look.id);
     let s = null;
@@ -211,7 +212,7 @@ window.consoleLooks = (() => {
       s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
     } catch (err) {
       // the sign-in ended (a restart): the sign-in screen says so in its own words, as compare's share leaves it
-      if (!err.signedOut) notify(failed("share", err));
+      if (!err.signedOut && mine === signIns) notify(failed("share", err));
     } finally {
       sharing.delete(look.id);
       const button = drawShare(look.id);
@@ -219,7 +220,7 @@ window.consoleLooks = (() => {
       const lost = !document.activeElement || document.activeElement === document.body;
       if (button && lost && !document.querySelector("dialog[open]")) button.focus({ preventScroll: true });
     }
-    if (s) showShare(s);
+    if (s && mine === signIns) showShare(s);
   }
 
   return { render };

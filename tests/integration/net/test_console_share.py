@@ -90,3 +90,33 @@ def test_a_share_that_finds_the_sign_in_ended_leaves_only_the_sign_in_screen_s_w
     assert said == "The mirror ended this sign-in early (it may have restarted); sign in again.", said
     assert not chromium.js(f"{SHOWN}('notice')"), chromium.js("document.getElementById('notice-text').textContent")
     assert links(look) == before
+
+
+def test_a_share_answered_after_the_sign_out_shows_no_code_on_the_tablet(server, chromium, monkeypatch):
+    """The associate taps Share and, the mirror slow to make the link, signs out: the answer that comes
+    after (the request passed its sign-in check before the sign-out) must not open the shopper's QR
+    code over the sign-in screen of a shared tablet, nor say anything there."""
+    look = server.looks.consented
+    links = server.service.ctx.shares.active_count
+    before = links(look)
+    sign_in(chromium, server.url, 820, 1180)
+    item = f"#looks li.look[data-id=\"{look}\"]"
+    chromium.wait(f"!!document.querySelector('{item} button.share')", timeout=10)
+    started, release = hold_shares(monkeypatch)
+    try:
+        chromium.js(f"document.querySelector('{item} button.share').click()")
+        assert started.wait(10), "the share request never reached the mirror"
+        chromium.js("document.getElementById('sign-out').click()")
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=10)
+    finally:
+        release.set()
+    # The mirror made the link and the page got its answer (the request's timing entry is written once
+    # its body is in), then a moment for the page to act on it.
+    answered = "performance.getEntriesByType('resource').some((e) => e.name.endsWith('/share') && e.responseEnd > 0)"
+    chromium.wait(answered, timeout=10)
+    assert links(look) == before + 1
+    chromium.js("window.__answered = Date.now()")
+    chromium.wait("Date.now() - window.__answered > 500", timeout=5)
+    assert not chromium.js("document.getElementById('qr-dialog').open"), "a shopper's code opened after the sign-out"
+    assert chromium.js("document.getElementById('qr-link').textContent") == ""
+    assert not chromium.js(f"{SHOWN}('notice')"), chromium.js("document.getElementById('notice-text').textContent")
