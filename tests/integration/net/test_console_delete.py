@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from .chromium import chromium  # noqa: F401 - fixture
-from .conftest import TOKEN
+from .conftest import PIN, TOKEN
+from .test_console import SHOWN
 from .test_console_attention import FOCUSED, press_escape, sign_in
 from .test_console_looks import add_look, server  # noqa: F401 - fixture
 
@@ -172,3 +173,56 @@ def test_a_look_s_delete_is_its_last_control_set_apart_from_the_everyday_ones(se
         assert [what for what, *_ in controls][-2:] == ["compare-label", "delete"], controls
         (_, _, above), (_, top, _) = controls[-2:]
         assert top - above >= 14, f"Delete is {top - above:.0f} px under the Compare box"
+
+
+def test_a_deletion_that_ends_after_its_sign_in_leaves_the_next_associates_question_alone(server, chromium,
+                                                                                        monkeypatch):
+    """An associate presses Delete, the mirror is slow, and she signs out; the next associate signs in and
+    asks to delete another look. The first deletion's answer must neither close the second question nor
+    say "Deleted..." on the shared tablet."""
+    import threading
+
+    import kiosk.net.api_looks as api_looks
+
+    now = time.time()
+    first, second = add_look(server.library, server.looks.consented, now - 60, "visit-a"), \
+        add_look(server.library, server.looks.consented, now - 600, "visit-b")
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 3", timeout=10)
+    started, release = threading.Event(), threading.Event()
+    real = api_looks.visible_look
+
+    def held(ctx, look_id, request):
+        if look_id == first:
+            started.set()
+            release.wait(30)
+        return real(ctx, look_id, request)
+
+    monkeypatch.setattr(api_looks, "visible_look", held)
+    try:
+        chromium.js(f"document.querySelector('#looks li.look[data-id=\"{first}\"] button[data-key=\"delete\"]').click()")
+        chromium.wait(f"{DIALOG}.open", timeout=5)
+        chromium.js("document.getElementById('delete-yes').click()")
+        assert started.wait(10), "the deletion never reached the mirror"
+        chromium.js("document.getElementById('sign-out').click()")
+        # the next associate signs in on the same page (no reload: what the last sign-in left runs on)
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=10)
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; "
+                    "document.getElementById('sign-in').requestSubmit()")
+        chromium.wait(f"{SHOWN}('console-view')", timeout=10)
+        other = f"#looks li.look[data-id=\"{second}\"] button[data-key=\"delete\"]"
+        chromium.wait(f"!!document.querySelector({other!r})", timeout=10)
+        chromium.js(f"document.querySelector({other!r}).click()")
+        chromium.wait(f"{DIALOG}.open", timeout=5)
+    finally:
+        release.set()
+    # The first deletion is answered (its timing entry is written once the answer is in), then a moment
+    # for the page to act on it.
+    answered = f"performance.getEntriesByType('resource').some((e) => e.name.endsWith('/looks/{first}') && e.responseEnd > 0)"
+    chromium.wait(answered, timeout=10)
+    chromium.js("window.__answered = Date.now()")
+    chromium.wait("Date.now() - window.__answered > 500", timeout=5)
+    assert chromium.js(f"{DIALOG}.open"), "the next associate's question was closed by the last one's deletion"
+    assert chromium.js("document.getElementById('delete-title').textContent").startswith("Delete the look recorded at ")
+    assert not chromium.js(f"{NOTICE}.startsWith('Deleted')"), chromium.js(NOTICE)
+    assert in_library(server, [first, second]) == {second}  # the first went, as its associate asked
