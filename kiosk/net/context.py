@@ -107,7 +107,6 @@ class NetContext:
             if event is not None:
                 self.bus.emit(event)
 
-
     def tell(self, name: str, data: dict) -> None:
         """Tell live clients (SSE) and the store service (webhook outbox) about an event; not the
         core's bus (for an event that came from it)."""
