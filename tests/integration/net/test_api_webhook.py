@@ -300,62 +300,58 @@ def test_a_shoppers_delete_of_a_kept_look_is_told_once_and_of_an_unkept_one_neve
     # deletion, which the API tells and puts on the core's bus, is not told a second time.
     from kiosk.events import LookDeleted
     from kiosk.recording.events import LookRecorded, RecordingStarted
-    from kiosk.wiring import build_core
 
     from .conftest import PIN, TOKEN
     from .test_api import SseReader
+    from .test_api_with_core import running_core
 
     receiver.fail = False
-    core = build_core(_config(receiver.url), "synthetic:?width=320&height=240&fps=15", library_dir=str(tmp_path),
-                      analysis=False, network=True)
-    heard = []
-    core.bus.subscribe(heard.append)
-    core.start()
-    net = core.parts.network
-    assert net.available, core.health()
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    reader = SseReader(net.url + "/api/v1/events", auth)
+    with running_core(_config(receiver.url), tmp_path) as (core, heard, net):
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        reader = SseReader(net.url + "/api/v1/events", auth)
 
-    def record() -> str:
-        since = len(heard)
-        core.start_recording()
-        started = wait_for(lambda: next((e for e in heard[since:] if isinstance(e, RecordingStarted)), None), 10,
-                           "the take did not start")
-        wait_for(lambda: (f := core.hub.latest()) is not None and f.ts - started.at > 1.0, 10, "no picture came")
-        core.stop_recording()
-        return wait_for(lambda: next((e for e in heard[since:] if isinstance(e, LookRecorded)), None), 10,
-                        "the take did not land").look_id
+        def record() -> str:
+            since = len(heard)
+            core.start_recording()
+            started = wait_for(lambda: next((e for e in heard[since:] if isinstance(e, RecordingStarted)), None), 10,
+                               "the take did not start")
+            wait_for(lambda: (f := core.hub.latest()) is not None and f.ts - started.at > 1.0, 10, "no picture came")
+            core.stop_recording()
+            return wait_for(lambda: next((e for e in heard[since:] if isinstance(e, LookRecorded)), None), 10,
+                            "the take did not land").look_id
 
-    def deleted() -> list[dict]:
-        return [b for b in (json.loads(r["body"]) for r in receiver.accepted()) if b["kind"] == "look_deleted"]
+        def deleted() -> list[dict]:
+            return [b for b in (json.loads(r["body"]) for r in receiver.accepted()) if b["kind"] == "look_deleted"]
 
-    try:
-        core.touch()
-        unkept = record()
-        core.delete_look(unkept)  # before any yes: nobody outside the mirror is told
-        assert core.flush()
-        core.ask_consent()
-        core.answer_consent(True)
-        kept, by_tablet = record(), record()
-        before = time.time()
-        core.delete_look(kept)
-        wait_for(lambda: len(deleted()) == 1, 10, "the store service never heard of the shopper's deletion")
-        sign_in = httpx.post(net.url + "/console/api/sign-in", json={"secret": PIN}).json()
-        assert httpx.delete(net.url + f"/api/v1/looks/{by_tablet}",
-                            headers={"Authorization": f"Bearer {sign_in['token']}"}).status_code == 204
-        # told after the tablet's deletion: once the webhook carries it, a repeat would be there too
-        after = httpx.post(net.url + "/api/v1/assist", headers=auth, json={"detail": "after"}).json()
-        wait_for(lambda: any(json.loads(r["body"])["kind"] == "assist_requested" for r in receiver.accepted()), 10,
-                 "the webhook never got the request after the deletions")
-        mirror_id = httpx.get(net.url + "/api/v1/status").json()["id"]
-        told = [{"mirror_id": mirror_id, "look_id": kept, "by": "shopper"},
-                {"mirror_id": mirror_id, "look_id": by_tablet, "by": "associate"}]
-        assert [{k: v for k, v in b["data"].items() if k != "deleted_at"} for b in deleted()] == told
-        assert before <= deleted()[0]["data"]["deleted_at"] <= deleted()[0]["at"]
-        wait_for(lambda: any(e == "assist_requested" and d["request"]["id"] == after["id"] for e, d in reader.events), 5,
-                 "the live feed never got the request after the deletions")
-        assert [{k: v for k, v in d.items() if k != "deleted_at"} for e, d in reader.events if e == "look_deleted"] == told
-        assert [(e.look_id, e.by) for e in heard if isinstance(e, LookDeleted)] == [(kept, "shopper"), (by_tablet, "associate")]
-    finally:
-        reader.close()
-        core.stop()
+        try:
+            core.touch()
+            unkept = record()
+            core.delete_look(unkept)  # before any yes: nobody outside the mirror is told
+            assert core.flush()
+            core.ask_consent()
+            core.answer_consent(True)
+            kept, by_tablet = record(), record()
+            before = time.time()
+            core.delete_look(kept)
+            wait_for(lambda: len(deleted()) == 1, 10, "the store service never heard of the shopper's deletion")
+            sign_in = httpx.post(net.url + "/console/api/sign-in", json={"secret": PIN}).json()
+            assert httpx.delete(net.url + f"/api/v1/looks/{by_tablet}",
+                                headers={"Authorization": f"Bearer {sign_in['token']}"}).status_code == 204
+            # told after the tablet's deletion: once the webhook carries it, a repeat would be there too
+            after = httpx.post(net.url + "/api/v1/assist", headers=auth, json={"detail": "after"}).json()
+            wait_for(lambda: any(json.loads(r["body"])["kind"] == "assist_requested" for r in receiver.accepted()),
+                     10, "the webhook never got the request after the deletions")
+            mirror_id = httpx.get(net.url + "/api/v1/status").json()["id"]
+            told = [{"mirror_id": mirror_id, "look_id": kept, "by": "shopper"},
+                    {"mirror_id": mirror_id, "look_id": by_tablet, "by": "associate"}]
+            assert [{k: v for k, v in b["data"].items() if k != "deleted_at"} for b in deleted()] == told
+            assert before <= deleted()[0]["data"]["deleted_at"] <= deleted()[0]["at"]
+            wait_for(lambda: any(e == "assist_requested" and d["request"]["id"] == after["id"]
+                                 for e, d in reader.events), 5,
+                     "the live feed never got the request after the deletions")
+            live = [{k: v for k, v in d.items() if k != "deleted_at"} for e, d in reader.events if e == "look_deleted"]
+            assert live == told
+            on_bus = [(e.look_id, e.by) for e in heard if isinstance(e, LookDeleted)]
+            assert on_bus == [(kept, "shopper"), (by_tablet, "associate")]
+        finally:
+            reader.close()

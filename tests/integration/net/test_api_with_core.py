@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -22,6 +24,23 @@ def _metric(text: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"{name} missing")
+
+
+@contextmanager
+def running_core(config: Config, tmp_path) -> Iterator[tuple]:
+    """A kiosk core with its network services, as ``kiosk run`` builds it (a small synthetic camera, no
+    analysis), started: (core, every bus event it heard, its network part); stopped at the end."""
+    core = build_core(config, "synthetic:?width=320&height=240&fps=15", library_dir=str(tmp_path), analysis=False,
+                      network=True)
+    heard: list = []
+    core.bus.subscribe(heard.append)
+    core.start()
+    try:
+        net = core.parts.network
+        assert net.available, core.health()
+        yield core, heard, net
+    finally:
+        core.stop()
 
 
 def test_live_core_state_reaches_status_session_and_metrics(tmp_path):
@@ -64,14 +83,7 @@ def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path
 
     from .conftest import PIN
 
-    core = build_core(server_config(), "synthetic:?width=320&height=240&fps=15", library_dir=str(tmp_path),
-                      analysis=False, network=True)
-    heard = []
-    core.bus.subscribe(heard.append)
-    core.start()
-    net = core.parts.network
-    assert net.available, core.health()
-    try:
+    with running_core(server_config(), tmp_path) as (core, heard, net):
         look_id = _kept_look(core, heard)
 
         def tray() -> tuple:
@@ -85,8 +97,6 @@ def test_a_look_deleted_from_a_tablet_leaves_the_mirrors_screen_at_once(tmp_path
         assert deleted.status_code == 204
         wait_for(lambda: tray() == (), 10, "the deleted look stayed in the mirror's tray")
         assert [(e.look_id, e.by) for e in heard if isinstance(e, LookDeleted)] == [(look_id, "associate")]
-    finally:
-        core.stop()
 
 
 def test_a_link_the_store_revokes_takes_its_code_off_the_mirrors_screen(tmp_path):
@@ -94,14 +104,7 @@ def test_a_link_the_store_revokes_takes_its_code_off_the_mirrors_screen(tmp_path
     # screen hears which link went (by its name, never the token) and takes the code down.
     from kiosk.events import LinkRevoked, ShareShown
 
-    core = build_core(server_config(public_url="http://127.0.0.1:9"), "synthetic:?width=320&height=240&fps=15",
-                      library_dir=str(tmp_path), analysis=False, network=True)
-    heard = []
-    core.bus.subscribe(heard.append)
-    core.start()
-    net = core.parts.network
-    assert net.available, core.health()
-    try:
+    with running_core(server_config(public_url="http://127.0.0.1:9"), tmp_path) as (core, heard, net):
         look_id = _kept_look(core, heard)
         core.share(look_id)
         wait_for(lambda: any(isinstance(e, ShareShown) for e in heard), 10, "no code came up")
@@ -112,8 +115,6 @@ def test_a_link_the_store_revokes_takes_its_code_off_the_mirrors_screen(tmp_path
         wait_for(lambda: any(isinstance(e, LinkRevoked) for e in heard), 10, "the mirror never heard of it")
         assert [e.share_id for e in heard if isinstance(e, LinkRevoked)] == [shown.share_id]
         assert shown.share_id and token not in shown.share_id
-    finally:
-        core.stop()
 
 
 def _kept_look(core, heard: list) -> str:
