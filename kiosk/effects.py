@@ -49,7 +49,8 @@ class Effects:
         self._closing: set[str] = set()  # ended sessions waiting for their last takes
         # A look to share once the shopper says yes.
         self._share_after_consent: ShareAfterConsent[str] = ShareAfterConsent(
-            parts.identity, lambda text: self._notice(text, "studio"), SHARE_KEEPS_FIRST,
+            lambda sid: self._parts.identity.ask_consent(sid), lambda text: self._notice(text, "studio"),
+            SHARE_KEEPS_FIRST,
             "Looks can only be shared when you agree to keep them.")
         self._shown: ShareShown | None = None  # the last look's code put up, at _shown_at (monotonic)
         self._shown_at = 0.0

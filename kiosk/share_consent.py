@@ -16,8 +16,9 @@ T = TypeVar("T")
 class ShareAfterConsent(Generic[T]):
     """At most one share waiting for the consent question's answer; core thread only."""
 
-    def __init__(self, identity, notice: Callable[[str], None], why: str, refused: str) -> None:
-        self._identity = identity
+    def __init__(self, ask_consent: Callable[[str | None], bool], notice: Callable[[str], None], why: str,
+                 refused: str) -> None:
+        self._ask_consent = ask_consent  # puts the question up for a session; False when it cannot be asked
         self._notice = notice  # shows a line under the Share's own topic ("" takes it down)
         self._why = why
         self._refused = refused  # said when the question cannot be asked (answered no this visit)
@@ -26,7 +27,7 @@ class ShareAfterConsent(Generic[T]):
     def ask(self, what: T, session_id: str | None) -> None:
         """Put the question up, saying why, and keep ``what`` for the answer."""
         self._waiting = what
-        if self._identity.ask_consent(session_id):
+        if self._ask_consent(session_id):
             self._notice(self._why)
         else:
             self._waiting = None
