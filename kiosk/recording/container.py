@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
@@ -99,11 +100,21 @@ class FragmentWriter:
             container.close()
 
 
+ROOM_FOR_INDEX = 1 << 20  # beside the video's bytes: the faststart index (moov) and slack
+
+
 def remux_faststart(src: Path, dst: Path) -> VideoInfo:
     """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``."""
     av = native.av()
 
     size = src.stat().st_size
+    # The copy needs about the take's size: on a disk without it, it is not begun. Begun, the first
+    # write fails (ENOSPC) before the MP4's header is out, and the muxer then never closes the file it
+    # opened: its descriptor, to a file deleted with the take, held that space until the kiosk ended.
+    free = shutil.disk_usage(dst.parent).free
+    if free < size + ROOM_FOR_INDEX:
+        raise MediaError(f"No space left to finish {src.name} ({free // 2**20} MB free, "
+                         f"{(size + ROOM_FOR_INDEX) // 2**20 + 1} MB needed)")
     try:
         source = av.open(str(src))
     except (av.FFmpegError, OSError) as exc:

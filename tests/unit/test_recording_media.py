@@ -83,6 +83,26 @@ def test_fragmented_take_becomes_a_faststart_mp4(tmp_path):
         verify(tmp_path / "final.mp4", min_duration_s=3.0)
 
 
+def test_a_disk_without_room_for_the_copy_is_said_before_anything_is_opened(tmp_path, monkeypatch):
+    # Begun on a full disk, the copy failed at its header and the muxer never closed final.mp4: a
+    # descriptor to a deleted file kept the space (found by the full-disk fault test).
+    import shutil
+
+    import kiosk.recording.container as container
+
+    write_take(tmp_path / "take.mp4", encode([i / FPS for i in range(30)]))
+    size = (tmp_path / "take.mp4").stat().st_size
+    real = shutil.disk_usage
+    monkeypatch.setattr(container.shutil, "disk_usage",
+                        lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX - 1))
+    with pytest.raises(MediaError, match="No space left to finish take.mp4"):
+        remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4")
+    assert not (tmp_path / "final.mp4").exists()
+    monkeypatch.setattr(container.shutil, "disk_usage",
+                        lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX))
+    assert remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4").frames == 30
+
+
 def test_a_take_cut_short_keeps_its_whole_fragments(tmp_path):
     times = [i / FPS for i in range(150)]
     write_take(tmp_path / "take.mp4", encode(times))
