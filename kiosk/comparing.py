@@ -44,9 +44,9 @@ from kiosk.compare.events import (
 from kiosk.compare.layout import pane_box, pane_layout
 from kiosk.errors import KioskError
 from kiosk.events import Notice, ShareShown, TrayChanged
-from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning, shares_again
+from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning
 from kiosk.parts import Parts
-from kiosk.share_consent import ShareAfterConsent
+from kiosk.share_consent import LastCode, ShareAfterConsent
 
 _log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ class Comparing:
         self._waiting: tuple[str, tuple[str, ...]] | None = None  # (comparison id, its looks) being rendered
         self._parked: dict[str, tuple[str, ...]] = {}  # renders whose comparison closed first: id → its looks
         self._rendered: dict[tuple[str, ...], str] = {}  # this session's ready comparisons
-        self._shown: ShareShown | None = None  # the last comparison's code put up, at _shown_at (monotonic)
-        self._shown_at = 0.0
+        self._last_code: LastCode[ShareShown] = LastCode()  # a double tap on Share shows it again
 
     @property
     def is_open(self) -> bool:
@@ -289,7 +288,7 @@ class Comparing:
             self._progress("")
         self._parked.clear()
         self._rendered.clear()
-        self._shown = None
+        self._last_code.forget()
         self._tray = ()
 
     # -- helpers --------------------------------------------------------------------------------
@@ -341,19 +340,19 @@ class Comparing:
 
     def _link(self, comparison_id: str) -> None:
         """The comparison's code on the screen: a new link, or the one just made (the single-look Share's rule)."""
-        shown = self._shown
-        if shown is not None and shares_again(shown.look_id, self._shown_at, comparison_id, time.monotonic()):
-            self._parts.bus.emit(shown)  # a double tap: the same code again, not a second link
+        again = self._last_code.again(comparison_id, time.monotonic())
+        if again is not None:
+            self._parts.bus.emit(again)  # a double tap: the same code again, not a second link
             return
         try:
             link = self._parts.network.share_comparison(comparison_id)
         except KioskError as exc:
             self._notice(str(exc))
             return
-        self._shown = ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
-                                 qr_png=link.qr_png, kind="comparison", share_id=link.share_id)
-        self._shown_at = time.monotonic()
-        self._parts.bus.emit(self._shown)
+        shown = ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
+                           qr_png=link.qr_png, kind="comparison", share_id=link.share_id)
+        self._last_code.made(comparison_id, shown, time.monotonic())
+        self._parts.bus.emit(shown)
 
     def _progress(self, text: str) -> None:
         self._parts.bus.emit(CompareShareProgress(text=text))

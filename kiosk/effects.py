@@ -22,12 +22,12 @@ import time
 from kiosk.errors import DiskAlmostFull, KioskError
 from kiosk.events import BY_SHOPPER, LookDeleted, Notice, ShareShown, TrayStep
 from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
-from kiosk.intents import Meaning, share_meaning, shares_again
+from kiosk.intents import Meaning, share_meaning
 from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
-from kiosk.share_consent import ShareAfterConsent
+from kiosk.share_consent import LastCode, ShareAfterConsent
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -52,8 +52,7 @@ class Effects:
             lambda sid: self._parts.identity.ask_consent(sid), lambda text: self._notice(text, "studio"),
             SHARE_KEEPS_FIRST,
             "Looks can only be shared when you agree to keep them.")
-        self._shown: ShareShown | None = None  # the last look's code put up, at _shown_at (monotonic)
-        self._shown_at = 0.0
+        self._last_code: LastCode[ShareShown] = LastCode()  # a double tap on Share shows it again
         # The card reader, as the shopper in front of the mirror was told: an outage is said once per
         # session, when someone is there to read it (one that began on the welcome screen is said
         # as the session starts), and its end only to a shopper who was told of it.
@@ -74,7 +73,7 @@ class Effects:
         self._parts.studio.session_ended(session_id)
         self._parts.identity.session_ended(session_id)
         self._share_after_consent.drop()
-        self._shown = None
+        self._last_code.forget()
         self._reader_told = False
         self._closing.add(session_id)
         self.settle(force=False)
@@ -266,8 +265,9 @@ class Effects:
             return
         if meaning is not Meaning.SHARE:
             return
-        if self._shown is not None and shares_again(self._shown.look_id, self._shown_at, look_id, time.monotonic()):
-            self._parts.bus.emit(self._shown)  # a double tap: the same code again, not a second link
+        again = self._last_code.again(look_id, time.monotonic())
+        if again is not None:
+            self._parts.bus.emit(again)  # a double tap: the same code again, not a second link
             return
         try:
             link = self._parts.network.share_look(look_id)
@@ -276,10 +276,10 @@ class Effects:
             return
         # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
-        self._shown = ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png,
-                                 share_id=link.share_id)
-        self._shown_at = time.monotonic()
-        self._parts.bus.emit(self._shown)
+        shown = ShareShown(look_id=look_id, url=link.url, expires_at=link.expires_at, qr_png=link.qr_png,
+                           share_id=link.share_id)
+        self._last_code.made(look_id, shown, time.monotonic())
+        self._parts.bus.emit(shown)
 
     def request_assist(self, kind: str, size: str = "") -> None:
         try:

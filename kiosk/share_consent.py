@@ -1,5 +1,6 @@
-"""A Share that needs the shopper's yes first: the consent question goes up with a line saying why,
-and her yes takes that line down and lets the share go ahead.
+"""What a Share on the mirror remembers between taps: a share that needs the shopper's yes first
+(the consent question goes up with a line saying why, and her yes takes that line down and lets the
+share go ahead), and the last code put up (a double tap shows it again instead of a second link).
 
 A look's Share (``kiosk.effects``) and a comparison's (``kiosk.comparing``) both wait this way, so
 the why is taken down in one place: left up for its reading time after a yes, it stood beside
@@ -9,6 +10,8 @@ the why is taken down in one place: left up for its reading time after a yes, it
 from __future__ import annotations
 
 from typing import Callable, Generic, TypeVar
+
+from kiosk.intents import shares_again
 
 T = TypeVar("T")
 
@@ -44,3 +47,25 @@ class ShareAfterConsent(Generic[T]):
     def drop(self) -> None:
         """Forget a waiting share (the shopper left, the comparison closed)."""
         self._waiting = None
+
+
+class LastCode(Generic[T]):
+    """The code last put up for a look or a comparison (``what``, its id ``key``) and when: Share on
+    the same id within ``SHARE_AGAIN_S`` shows it again (``intents.shares_again``); core thread only."""
+
+    def __init__(self) -> None:
+        self._key: str | None = None
+        self._what: T | None = None
+        self._at = 0.0  # monotonic seconds
+
+    def again(self, key: str, now: float) -> T | None:
+        """The code to show again for Share on ``key`` at ``now``, or None: a new link is made."""
+        return self._what if self._what is not None and shares_again(self._key, self._at, key, now) else None
+
+    def made(self, key: str, what: T, now: float) -> None:
+        """A new code for ``key`` was put up at ``now``."""
+        self._key, self._what, self._at = key, what, now
+
+    def forget(self) -> None:
+        """The visit ended: its codes are never shown again."""
+        self._key, self._what = None, None
