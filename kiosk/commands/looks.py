@@ -55,14 +55,10 @@ def parse_age(text: str) -> float:
     return value
 
 
-def _folder(args: argparse.Namespace) -> Path:
+def _open(args: argparse.Namespace):
     from kiosk.paths import data_dir
 
-    return data_dir(load_config(args.config), args.library)
-
-
-def _open(args: argparse.Namespace):
-    return open_library(_folder(args))
+    return open_library(data_dir(load_config(args.config), args.library))
 
 
 def _list(args: argparse.Namespace) -> int:
