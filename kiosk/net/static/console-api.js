@@ -116,5 +116,12 @@ window.consoleApi = (() => {
     dialog.showModal();
   }
 
-  return { KEY, LOST, api, fetchAnswered, el, keepingFocus, showDialog };
+  // How many sign-ins have ended on this page (console.js's "console:sign-in-ended", heard here first,
+  // this script being the first loaded): work begun during one sign-in compares it when it ends, so
+  // that what comes after the sign-in ended (a share's code, a deletion's notice) shows nothing.
+  let ended = 0;
+  document.addEventListener("console:sign-in-ended", () => { ended += 1; });
+  const signInsEnded = () => ended;
+
+  return { KEY, LOST, api, fetchAnswered, el, keepingFocus, showDialog, signInsEnded };
 })();

@@ -6,14 +6,13 @@
 // console-page.js, before console-notes.js and console-looks.js.
 "use strict";
 window.consoleDelete = (() => {
-  const { api, showDialog } = window.consoleApi;
+  const { api, showDialog, signInsEnded } = window.consoleApi;
   const { $, notify, failed, changed } = window.consolePage;
   let asked = null;  // { work, after } while the dialog asks
   // The looks deleted from here: a list the mirror sent before a deletion went through, drawn after it
   // (a refresh asked for by the event of a visit's first deleted look, answered once all were gone),
   // would bring them back on the page, under "Deleted the 3 looks of this visit.", until the next one.
   const gone = new Set();
-  let signIns = 0;  // sign-ins ended: a deletion that ends after its sign-in did says nothing, closes nothing
 
   // Ask "``title``" (``about`` under it, "" for nothing); the Delete button says ``yes``. Once
   // pressed it says "Deleting…" while ``work`` (async) runs; the dialog then closes and ``after``
@@ -76,13 +75,13 @@ window.consoleDelete = (() => {
     event.preventDefault();
     if (!asked || $("delete-yes").disabled) return;
     const { work, after } = asked;
-    const mine = signIns;
+    const mine = signInsEnded();  // a deletion that ends after its sign-in did says nothing, closes nothing
     $("delete-yes").disabled = true;
     $("delete-yes").textContent = "Deleting…";
     const result = await work();
     // The sign-in ended meanwhile (the dialog went with it): the next associate's question, if one is
     // open, stays, and nothing of this deletion shows on the sign-in screen or after the next sign-in.
-    if (mine !== signIns) return;
+    if (mine !== signInsEnded()) return;
     asked = null;
     $("delete-dialog").close();
     after(result);
@@ -90,7 +89,7 @@ window.consoleDelete = (() => {
 
   // Whether look ``id`` was deleted from here (console-looks.js leaves it off every list drawn after).
   const deleted = (id) => gone.has(id);
-  document.addEventListener("console:sign-in-ended", () => { gone.clear(); signIns += 1; });
+  document.addEventListener("console:sign-in-ended", () => gone.clear());
 
   $("delete-cancel").addEventListener("click", () => $("delete-dialog").close());
   $("delete-dialog").addEventListener("close", () => { if (!$("delete-yes").disabled) asked = null; });

@@ -3,7 +3,7 @@
 // after console-notes.js and console-delete.js.
 "use strict";
 window.consoleLooks = (() => {
-  const { api, el, keepingFocus, showDialog } = window.consoleApi;
+  const { api, el, keepingFocus, showDialog, signInsEnded } = window.consoleApi;
   const { $, ago, lookNames, dotted, room, notify, failed, showShare } = window.consolePage;
   const notes = window.consoleNotes, erase = window.consoleDelete;
   const LOOK_WINDOW_S = 4 * 3600;
@@ -23,7 +23,6 @@ window.consoleLooks = (() => {
   // "Compare 2 looks once the connection is back" does, compare.js): pressed, the question came up and the answer
   // could only be "Could not delete…". Each button's words while the mirror answers: [text, aria-label].
   const deleteWords = new WeakMap();
-  let signIns = 0;  // sign-ins ended: a list asked for during one is not drawn after it
 
   function deleteButton(key, text, label, onclick) {
     const button = el("button", { type: "button", class: "delete", "data-key": key, onclick });
@@ -73,9 +72,9 @@ window.consoleLooks = (() => {
 
   // The looks list, fetched anew; ``where`` is this mirror's room, for the visits' headings.
   async function render(where) {
-    const mine = signIns;
+    const mine = signInsEnded();  // a list asked for during a sign-in that ended is not drawn
     const data = await (await api("/api/v1/looks")).json();
-    if (mine !== signIns) return;
+    if (mine !== signInsEnded()) return;
     // a look deleted from here since the mirror sent the list stays off it (console-delete.js)
     const granted = data.looks.filter((l) => l.consent === "granted" && !erase.deleted(l.id));
     const since = Date.now() / 1000 - LOOK_WINDOW_S;
@@ -192,7 +191,6 @@ window.consoleLooks = (() => {
   // The sign-in ended: the list, its posters and the look playing leave the page (the next associate's
   // sign-in fetches them anew), so that nothing of it shows before the next sign-in's first refresh.
   document.addEventListener("console:sign-in-ended", () => {
-    signIns += 1;
     dropVideo();
     $("video-title").textContent = "The look";
     $("video-status").textContent = "";
@@ -204,7 +202,7 @@ window.consoleLooks = (() => {
 
   async function share(look) {
     if (sharing.has(look.id)) return;  // the one under way answers first
-    const mine = signIns;  // an answer that comes after this sign-in ended shows nothing (a shopper's code)
+    const mine = signInsEnded();  // an answer that comes after this sign-in ended shows nothing (a shopper's code)
     sharing.add(look.id);
     drawShare(look.id);
     let s = null;
@@ -212,7 +210,7 @@ window.consoleLooks = (() => {
       s = await (await api(`/api/v1/looks/${encodeURIComponent(look.id)}/share`, { method: "POST" })).json();
     } catch (err) {
       // the sign-in ended (a restart): the sign-in screen says so in its own words, as compare's share leaves it
-      if (!err.signedOut && mine === signIns) notify(failed("share", err));
+      if (!err.signedOut && mine === signInsEnded()) notify(failed("share", err));
     } finally {
       sharing.delete(look.id);
       const button = drawShare(look.id);
@@ -220,7 +218,7 @@ window.consoleLooks = (() => {
       const lost = !document.activeElement || document.activeElement === document.body;
       if (button && lost && !document.querySelector("dialog[open]")) button.focus({ preventScroll: true });
     }
-    if (s && mine === signIns) showShare(s);
+    if (s && mine === signInsEnded()) showShare(s);
   }
 
   return { render };
