@@ -4,7 +4,7 @@ First, is it far behind: a Raspberry Pi has no clock of its own, so after a powe
 from an old date (1970, systemd's build date or the last one it saved) until it reaches an NTP
 server. A date before this kiosk's release (``kiosk.RELEASED``, a constant raised with each
 version) is wrong whatever anyone says, a fail. A date before the kiosk's own files were written
-(the newest change time of its package's files, usually the day it was installed) is wrong
+(the newest modification time of its package's files, usually the day it was installed) is wrong
 too, but those dates come from whichever clock wrote the files, perhaps a wrong one itself: it
 is only a warning, and only while the clock is not synchronised (a synchronised clock is
 trusted over a file's date).
@@ -59,7 +59,7 @@ def released() -> float:
 
 
 def files_written() -> float:
-    """When the kiosk's own files were last written: the newest change time in its package (0: none read)."""
+    """When the kiosk's own files were last written: the newest modification time in its package (0: none read)."""
     newest = 0.0
     for file in Path(kiosk.__file__).parent.rglob("*.py"):
         try:
