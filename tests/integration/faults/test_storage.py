@@ -165,13 +165,19 @@ def fill(disk: Path, leave_bytes: int = 0) -> Path:
     return path
 
 
-def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
+def on_the_small_disk(mirror, data_disk) -> tuple[Path, Path, set[str]]:
+    """The mirror live on its small data disk (skipped where one cannot be mounted): the disk's mount,
+    the library folder and the consented looks already there."""
     mount, reason = data_disk
     if reason:
         pytest.skip(f"cannot mount a small tmpfs as the data folder here ({reason})")
-    library = mirror.setup.library
     kept = consented_looks(mirror)
     mirror.live(timeout=60)
+    return mount, mirror.setup.library, kept
+
+
+def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
+    mount, library, kept = on_the_small_disk(mirror, data_disk)
     before = mirror.resources()
     since = mirror.mark()
     mirror.touch(*mirror.record_button)
@@ -211,12 +217,7 @@ def test_the_data_folder_filling_up_mid_take(mirror, data_disk):
 
 
 def test_a_full_disk_lets_retention_free_what_it_may_by_itself(mirror, data_disk):
-    mount, reason = data_disk
-    if reason:
-        pytest.skip(f"cannot mount a small tmpfs as the data folder here ({reason})")
-    library = mirror.setup.library
-    kept = consented_looks(mirror)
-    mirror.live(timeout=60)
+    mount, library, kept = on_the_small_disk(mirror, data_disk)
     aged = mirror.record(frames=300)  # 10 s: the room a short take needs once it is deleted
     wait_until(lambda: aged in api_looks(mirror), "the look landing", LOAD_SLACK_S)
     mirror.touch_replay(0, kept=True)
