@@ -115,6 +115,24 @@ class _Shared:
     look_ids: tuple[str, ...] = ()
 
 
+def _why_revoked(ctx: NetContext, share) -> str:
+    """A withdrawn link's reason: deleting a look withdraws its links first, and the shopper who asked
+    the staff to delete it is told so, not that someone took the link back."""
+    if ctx.library is None:
+        return "This link was withdrawn."
+    if share.kind == "comparison":
+        from kiosk.net.api_compare import book_of
+
+        return "These looks were deleted." if book_of(ctx).find(share.look_id) is None else "This link was withdrawn."
+    from kiosk.library import LookNotFound
+
+    try:
+        ctx.library.get(share.look_id)
+    except LookNotFound:
+        return "This look was deleted."
+    return "This link was withdrawn."
+
+
 def _resolve(ctx: NetContext, token: str):
     """(what it shares, the share) for a working link, else (None, the page to show)."""
     share = ctx.shares.find(token)
@@ -122,7 +140,7 @@ def _resolve(ctx: NetContext, token: str):
         return None, _gone(ctx, 404, "This link is not known here. Check that the whole address was copied.")
     state = share.state(time.time())
     if state is ShareState.REVOKED:
-        return None, _gone(ctx, 410, "This link was withdrawn.")
+        return None, _gone(ctx, 410, _why_revoked(ctx, share))
     if state is ShareState.EXPIRED:
         return None, _gone(ctx, 410, "This link expired on", share.expires_at)
     if ctx.library is None:

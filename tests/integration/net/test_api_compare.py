@@ -200,7 +200,8 @@ def test_render_play_share_and_withdraw(mirror, tmp_path):
         assert client.delete(f"{API}/looks/{ids['partial']}").status_code == 204
         assert client.get(f"{API}/comparisons/{again['id']}").status_code == 404
         assert not path.exists()
-        assert httpx.get(link["url"]).status_code == 410
+        gone = httpx.get(link["url"])  # told it was deleted, not that someone took the link back
+        assert gone.status_code == 410 and "These looks were deleted." in gone.text and "withdrawn" not in gone.text
     assert jobs.health()["rendered"] == 2
 
 
