@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable
 
 from kiosk.doctor.camera import check_camera
@@ -20,6 +22,10 @@ from kiosk.doctor.storage import check_data_folder, check_disk_space, check_libr
 from kiosk.doctor.timezone import check_timezone
 
 _log = logging.getLogger(__name__)
+
+EGLFS_UNIT = "smartmirror-kiosk-eglfs"
+# a hint's command for the kiosk's (cage) unit: "systemctl restart smartmirror-kiosk", not "...-eglfs" or "...-retry@"
+_UNIT_COMMAND = re.compile(r"(systemctl (?:start|restart|stop|reset-failed) )smartmirror-kiosk(?![\w@.-])")
 
 # (the id a broken check answers under, the check). The databases come before the library,
 # whose consistency is only read from a sound database.
@@ -56,7 +62,19 @@ def run_checks(ctx: Context, checks=CHECKS) -> list[Result]:
             answer = fail(check_id, f"The {check_id} check itself failed ({type(exc).__name__}: {exc}).",
                           "Run 'kiosk -v doctor' for details and report it with the output.")
         results.extend(answer if isinstance(answer, list) else [answer])
+    if _eglfs_installed(ctx):
+        results = [dataclasses.replace(r, hint=_UNIT_COMMAND.sub(rf"\g<1>{EGLFS_UNIT}", r.hint)) for r in results]
     return results
+
+
+def _eglfs_installed(ctx: Context) -> bool:
+    """Whether this device runs the kiosk through its eglfs unit (enabled instead of the cage one): a hint's
+    'systemctl restart smartmirror-kiosk' would start the cage unit there, which stops the eglfs one."""
+    try:
+        return ctx.run(["systemctl", "--quiet", "is-enabled", f"{EGLFS_UNIT}.service"])[0] == 0
+    except Exception:  # noqa: BLE001 - a runner that breaks leaves the hints as written
+        _log.debug("could not ask systemd which kiosk unit is enabled", exc_info=True)
+        return False
 
 
 def exit_code(results: list[Result]) -> int:

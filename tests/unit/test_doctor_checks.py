@@ -927,3 +927,30 @@ def test_a_configuration_this_user_cannot_read_is_checked_as_the_kiosks_user_fir
     assert answer.state is State.FAIL and "Permission denied" in answer.sentence
     assert answer.hint.startswith("Run 'kiosk doctor' as the kiosk's user ('sudo -u mirror kiosk doctor'"), answer.hint
     assert f"this was {user_name()}" in answer.hint and "If it says the same there" in answer.hint, answer.hint
+
+
+def test_on_a_device_that_runs_the_eglfs_unit_the_hints_name_that_unit(tmp_path):
+    # 'systemctl restart smartmirror-kiosk' there starts the cage unit, which stops the eglfs one
+    # (Conflicts=): every hint's command names the unit this device runs; the journal's tag is shared.
+    from kiosk.doctor.check import fail
+    from kiosk.doctor.runner import run_checks
+
+    def broken(ctx):
+        return [fail("one", "Stuck.", "Restart it with 'systemctl restart smartmirror-kiosk'; "
+                                      "'journalctl -t smartmirror-kiosk' tells what it was doing."),
+                fail("two", "Failed.", "'systemctl reset-failed smartmirror-kiosk' then 'systemctl start smartmirror-kiosk'"
+                                       " ('systemctl start smartmirror-kiosk-retry@smartmirror-kiosk.timer').")]
+
+    def runner(enabled):
+        def run(argv):
+            return (0, "") if argv == ["systemctl", "--quiet", "is-enabled", f"{enabled}.service"] else (1, "disabled")
+        return run
+
+    eglfs = run_checks(context(tmp_path, run=runner("smartmirror-kiosk-eglfs")), checks=(("one", broken),))
+    assert [r.hint for r in eglfs] == [
+        "Restart it with 'systemctl restart smartmirror-kiosk-eglfs'; 'journalctl -t smartmirror-kiosk' tells what "
+        "it was doing.",
+        "'systemctl reset-failed smartmirror-kiosk-eglfs' then 'systemctl start smartmirror-kiosk-eglfs' "
+        "('systemctl start smartmirror-kiosk-retry@smartmirror-kiosk.timer')."]
+    cage = run_checks(context(tmp_path, run=runner("smartmirror-kiosk")), checks=(("one", broken),))
+    assert [r.hint for r in cage] == [r.hint for r in broken(None)]
