@@ -9,6 +9,7 @@ Qt start playing before the download ends.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -104,7 +105,10 @@ ROOM_FOR_INDEX = 1 << 20  # beside the video's bytes: the faststart index (moov)
 
 
 def remux_faststart(src: Path, dst: Path) -> VideoInfo:
-    """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``."""
+    """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``.
+
+    A disk without room for the copy raises OSError (ENOSPC), never ``MediaError``: ``src`` is
+    untouched and fine, and can be finished once there is room."""
     av = native.av()
 
     size = src.stat().st_size
@@ -113,8 +117,8 @@ def remux_faststart(src: Path, dst: Path) -> VideoInfo:
     # opened: its descriptor, to a file deleted with the take, held that space until the kiosk ended.
     free = shutil.disk_usage(dst.parent).free
     if free < size + ROOM_FOR_INDEX:
-        raise MediaError(f"No space left to finish {src.name} ({free // 2**20} MB free, "
-                         f"{(size + ROOM_FOR_INDEX) // 2**20 + 1} MB needed)")
+        raise OSError(errno.ENOSPC, f"No space left to finish {src.name} ({free // 2**20} MB free, "
+                                    f"{(size + ROOM_FOR_INDEX) // 2**20 + 1} MB needed)")
     try:
         source = av.open(str(src))
     except (av.FFmpegError, OSError) as exc:

@@ -85,7 +85,9 @@ def test_fragmented_take_becomes_a_faststart_mp4(tmp_path):
 
 def test_a_disk_without_room_for_the_copy_is_said_before_anything_is_opened(tmp_path, monkeypatch):
     # Begun on a full disk, the copy failed at its header and the muxer never closed final.mp4: a
-    # descriptor to a deleted file kept the space (found by the full-disk fault test).
+    # descriptor to a deleted file kept the space (found by the full-disk fault test). A full disk
+    # is an OSError, not a MediaError: the take is fine, and recovery keeps it for later.
+    import errno
     import shutil
 
     import kiosk.recording.container as container
@@ -95,8 +97,9 @@ def test_a_disk_without_room_for_the_copy_is_said_before_anything_is_opened(tmp_
     real = shutil.disk_usage
     monkeypatch.setattr(container.shutil, "disk_usage",
                         lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX - 1))
-    with pytest.raises(MediaError, match="No space left to finish take.mp4"):
+    with pytest.raises(OSError, match="No space left to finish take.mp4") as raised:
         remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4")
+    assert raised.value.errno == errno.ENOSPC
     assert not (tmp_path / "final.mp4").exists()
     monkeypatch.setattr(container.shutil, "disk_usage",
                         lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX))

@@ -210,6 +210,30 @@ def test_a_full_disk_while_finishing_keeps_the_take(library, monkeypatch):
     assert_consistent(library)
 
 
+def test_a_disk_without_room_for_the_copy_keeps_a_consented_take(library, monkeypatch):
+    # The copy's free-space check said so as a MediaError, which recovery takes for an unreadable
+    # take: a take its shopper had said yes to was deleted because the disk was full.
+    import hashlib
+    import shutil
+
+    import kiosk.recording.container as container
+
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    look_id = crashed_take(library, 2.0, session="s1")
+    take = library.layout.take_dir(look_id) / TAKE
+    digest = hashlib.sha256(take.read_bytes()).hexdigest()
+    real = shutil.disk_usage
+    monkeypatch.setattr(container.shutil, "disk_usage", lambda path: real(path)._replace(free=0))
+    report = recover(library)
+    assert report.kept_for_retry == [look_id] and report.removed_takes == []
+    assert hashlib.sha256(take.read_bytes()).hexdigest() == digest
+    assert not (take.parent / FINAL).exists()
+    monkeypatch.undo()
+    assert recover(library).salvaged == [look_id]
+    assert library.get(look_id).consent == CONSENT_GRANTED
+    assert_consistent(library)
+
+
 def test_a_consented_take_kept_for_the_next_start_keeps_its_yes_through_start_up(library, monkeypatch):
     # Start-up (Studio.start) recovers, then ends the sessions the crash cut short, dropping
     # their answers: not the answer a take kept for the next start still needs.
