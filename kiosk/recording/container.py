@@ -10,6 +10,7 @@ Qt start playing before the download ends.
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import os
 import shutil
@@ -104,17 +105,35 @@ class FragmentWriter:
 ROOM_FOR_INDEX = 1 << 20  # beside the video's bytes: the faststart index (moov) and slack
 
 
+class _Output(io.FileIO):
+    """The file a muxer writes into, opened and closed by us: PyAV never closes a file it opened
+    itself when the MP4's header cannot be written (the disk filled after the check below), and
+    that descriptor, to a file deleted with the take, held its space until the kiosk ended. The
+    first write that failed is kept: PyAV passes it on only as "Error in PyAV callback"."""
+
+    failure: OSError | None = None
+
+    def write(self, data) -> int:
+        """All of ``data``, or an OSError (FFmpeg takes a short count for all of it)."""
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[super().write(view):]
+        except OSError as exc:
+            self.failure = self.failure or exc
+            raise
+        return len(data)
+
+
 def remux_faststart(src: Path, dst: Path) -> VideoInfo:
     """Copy the video of ``src`` (possibly cut short by a crash) into a faststart MP4 ``dst``.
 
     A disk without room for the copy raises OSError (ENOSPC), never ``MediaError``: ``src`` is
-    untouched and fine, and can be finished once there is room."""
+    untouched and fine, and can be finished once there is room; ``dst`` is not left behind."""
     av = native.av()
 
     size = src.stat().st_size
-    # The copy needs about the take's size: on a disk without it, it is not begun. Begun, the first
-    # write fails (ENOSPC) before the MP4's header is out, and the muxer then never closes the file it
-    # opened: its descriptor, to a file deleted with the take, held that space until the kiosk ended.
+    # The copy needs about the take's size: on a disk without it, it is not begun.
     free = shutil.disk_usage(dst.parent).free
     if free < size + ROOM_FOR_INDEX:
         raise OSError(errno.ENOSPC, f"No space left to finish {src.name} ({free // 2**20} MB free, "
@@ -123,34 +142,54 @@ def remux_faststart(src: Path, dst: Path) -> VideoInfo:
         source = av.open(str(src))
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"cannot read {src.name} ({exc})") from None
-    written = 0
     try:
         streams = [s for s in source.streams if s.type == "video"]
         if not streams:
             raise MediaError(f"{src.name} holds no video")
-        with av.open(str(dst), "w", format="mp4", options=FASTSTART) as target:
-            out = target.add_stream_from_template(streams[0])
-            started = False
-            try:
-                for packet in source.demux(streams[0]):
-                    if packet.dts is None:
-                        continue
-                    if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
-                        break  # cut off by a crash: everything before it is whole
-                    if not started and not packet.is_keyframe:
-                        continue
-                    started = True
-                    packet.stream = out
-                    target.mux(packet)
-                    written += 1
-            except av.FFmpegError as exc:  # a torn last fragment: keep what came before it
-                _log.info("%s ends early (%s); keeping %d frames", src.name, exc, written)
+        output = _Output(dst, "w")  # its name, the path, lets the faststart pass reopen it to read
+        try:
+            with output, av.open(output, "w", format="mp4", options=FASTSTART) as target:
+                written = _copy_video(source, streams[0], target, size, output)
+        except (av.FFmpegError, OSError):
+            if output.failure is None:
+                raise
     finally:
         source.close()
+    failure = output.failure  # also one the muxer let pass: the copy is not whole either way
+    if failure is not None:
+        dst.unlink(missing_ok=True)
+        if failure.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, f"No space left to finish {src.name}") from None
+        raise OSError(failure.errno, f"cannot write {dst.name} ({failure.strerror or failure})") from None
     if not written:
         dst.unlink(missing_ok=True)
         raise MediaError(f"{src.name} holds no complete frame")
     return probe(dst)
+
+
+def _copy_video(source, stream, target, size: int, output: _Output) -> int:
+    """Mux ``stream``'s packets from its first keyframe on into ``target`` (writing ``output``);
+    how many were written."""
+    av = native.av()
+
+    out = target.add_stream_from_template(stream)
+    written = 0
+    try:
+        for packet in source.demux(stream):
+            if packet.dts is None:
+                continue
+            if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+                break  # cut off by a crash: everything before it is whole
+            if not written and not packet.is_keyframe:
+                continue
+            packet.stream = out
+            target.mux(packet)
+            written += 1
+    except av.FFmpegError as exc:  # a torn last fragment: keep what came before it
+        if output.failure is not None:
+            raise  # not the take: the copy could not be written
+        _log.info("%s ends early (%s); keeping %d frames", Path(source.name).name, exc, written)
+    return written
 
 
 def probe(path: Path) -> VideoInfo:

@@ -136,3 +136,40 @@ def test_disk_full_to_the_last_byte_fails_plainly_and_corrupts_nothing(small_dis
     recovered = json.loads(kiosk("looks", "recover", "--library", str(lib), "--json").stdout)
     assert recovered["salvaged"] == [] and recovered["missing_rows"] == [] and recovered["orphan_files"] == []
     assert list((lib / "work").iterdir()) == []
+
+
+@pytest.mark.parametrize("room", ["none", "half", "all but the index"])
+def test_disk_filling_while_a_take_is_finished_holds_no_space_and_keeps_the_take(small_disk, monkeypatch, room):
+    # The free-space check passed, then the disk filled while take.mp4 was copied into final.mp4: at
+    # its header ("none"), halfway, or at the index (faststart) written last. PyAV never closed a
+    # final.mp4 whose header failed, so a descriptor to it, deleted with the take, held its space
+    # until the kiosk ended; midway the half-copy stayed on the full disk.
+    import errno
+    import hashlib
+
+    import kiosk.recording.container as container
+    from kiosk.recording.container import remux_faststart, verify
+    from tests.unit.test_recording_media import FPS, encode, open_files, write_take
+
+    take, final = small_disk / "take.mp4", small_disk / "final.mp4"
+    write_take(take, encode([i / FPS for i in range(3000)]))  # 100 s: an index of some 15 kB
+    whole = remux_faststart(take, final)
+    data = final.read_bytes()
+    index = int.from_bytes(data[data.index(b"moov") - 4:][:4], "big")  # in front (faststart), written last
+    final.unlink()
+    digest = hashlib.sha256(take.read_bytes()).hexdigest()
+    free = shutil.disk_usage(small_disk).free
+    leave = {"none": 0, "half": len(data) // 2, "all but the index": len(data) - index // 2}[room]
+    real = shutil.disk_usage
+    monkeypatch.setattr(container.shutil, "disk_usage", lambda path: real(path)._replace(free=free))
+    filler = fill(small_disk, leave_bytes=leave)
+    with pytest.raises(Exception) as raised:  # which one: below, once the disk is checked
+        remux_faststart(take, final)
+    assert open_files(str(small_disk)) == [], "a file on the full disk is still open"
+    assert not final.exists(), "the half-copy stays on the full disk"
+    assert isinstance(raised.value, OSError) and raised.value.errno == errno.ENOSPC, raised.value
+    assert str(raised.value) == "[Errno 28] No space left to finish take.mp4"
+    filler.unlink()
+    assert shutil.disk_usage(small_disk).free == free, "space still held once the filler is gone"
+    assert hashlib.sha256(take.read_bytes()).hexdigest() == digest
+    assert remux_faststart(take, final) == whole == verify(final)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,47 @@ def test_a_disk_without_room_for_the_copy_is_said_before_anything_is_opened(tmp_
     monkeypatch.setattr(container.shutil, "disk_usage",
                         lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX))
     assert remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4").frames == 30
+
+
+def open_files(*names: str) -> list[str]:
+    """What this process has open among ``names`` (paths, or a file's name), as /proc/self/fd says."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # the descriptor listing the folder, closed by now
+            continue
+        if any(name in target for name in names):
+            found.append(target)
+    return found
+
+
+def test_a_disk_that_fills_once_the_copy_is_begun_keeps_no_file_open(tmp_path, monkeypatch):
+    # The check above passed, then the disk filled (another writer) before the copy's first write:
+    # PyAV never closed the final.mp4 it had opened, so its descriptor held the space (deleted with
+    # the take) until the kiosk ended, and the failure read as a take without a frame. /dev/full
+    # stands for that disk: every write fails with ENOSPC.
+    import errno
+    import hashlib
+    import shutil
+
+    import kiosk.recording.container as container
+
+    if not os.path.exists("/dev/full") or not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /dev/full and /proc/self/fd (Linux)")
+    write_take(tmp_path / "take.mp4", encode([i / FPS for i in range(30)]))
+    before = hashlib.sha256((tmp_path / "take.mp4").read_bytes()).hexdigest()
+    (tmp_path / "final.mp4").symlink_to("/dev/full")
+    real = shutil.disk_usage
+    monkeypatch.setattr(container.shutil, "disk_usage", lambda path: real(path)._replace(free=1 << 40))
+    with pytest.raises(Exception) as raised:  # which one: below, once the descriptors are checked
+        remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4")
+    assert open_files("/dev/full", "final.mp4") == []
+    assert not (tmp_path / "final.mp4").is_symlink()
+    assert isinstance(raised.value, OSError) and raised.value.errno == errno.ENOSPC, raised.value
+    assert str(raised.value) == "[Errno 28] No space left to finish take.mp4"
+    assert hashlib.sha256((tmp_path / "take.mp4").read_bytes()).hexdigest() == before
+    assert remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4").frames == 30  # room again
 
 
 def test_a_take_cut_short_keeps_its_whole_fragments(tmp_path):
