@@ -22,14 +22,27 @@ window.consoleNotes = (() => {
 
   // A look's notes, each with its delete button, for its tile on the looks list.
   function render(look) {
+    // "Delete", as a look's is (a bare cross did not say what it does), naming the note for a screen reader; first,
+    // as the words flow round it (console.css)
     return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
+      el("button", { type: "button", class: "note-delete", textContent: "Delete", "aria-label": `Delete note: ${firstWords(n)}`,
+                     "data-key": `note-delete:${n.id}`,
+                     onclick: () => deleteNote(look, n) }),
       el("span", { class: "words" },
         ...(n.product ? [el("span", { class: "product" }, "Product: ", bidi(n.product))] : []),
         ...(n.product && n.text ? [el("br")] : []),
-        ...(n.text ? [el("span", { class: "text", dir: "auto", textContent: n.text })] : [])),
-      el("button", { type: "button", textContent: "✕", title: "Delete this note", "aria-label": "Delete this note",
-                     "data-key": `note-delete:${n.id}`,
-                     onclick: () => deleteNote(look, n) }))));
+        ...(n.text ? [el("span", { class: "text", dir: "auto", textContent: n.text })] : [])))));
+  }
+
+  // A note's first words, as its tile shows them first (its product, else its text), to name it by:
+  // "Linen shirt, navy, M...", cut at a word once longer than NAMED characters.
+  const NAMED = 30;
+
+  function firstWords(note) {
+    const words = (note.product || note.text || "").replace(/\s+/g, " ").trim();
+    if (words.length <= NAMED) return words;
+    const cut = words.lastIndexOf(" ", NAMED);
+    return `${words.slice(0, cut > NAMED / 2 ? cut : NAMED).replace(/[\s,.;:]+$/, "")}...`;
   }
 
   function open(look) {
@@ -82,9 +95,9 @@ window.consoleNotes = (() => {
     $("note-error").textContent = "";
   });
 
-  // Asked first in the console's own dialog, as a look's delete is (Cancel focused).
+  // Asked first in the console's own dialog, as a look's delete is (Cancel focused), naming the note by its first words.
   function deleteNote(look, note) {
-    question("Delete this note for good?", note.product ? "Its product no longer shows on the customer's link." : "",
+    question(`Delete the note "${firstWords(note)}" for good?`, note.product ? "Its product no longer shows on the customer's link." : "",
              "Delete the note", () => eraseNote(look, note), (err) => {
                if (err && err.signedOut) return;  // the sign-in screen says why
                if (err) notify(failed("delete the note", err));

@@ -45,8 +45,11 @@ def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_libr
                     "document.getElementById('note-save').click()")
         chromium.wait(f"!{SHOWN}('note-dialog')")
         shown = chromium.wait(f"(() => {{ const n = {notes}; return n.length === 1 ? n : null; }})()", timeout=10)
-        assert shown == ["Product: Linen shirt, navy, M · SKU 40213\nWants it in navy <b>38</b>\n✕"], shown
+        assert shown == ["Delete\nProduct: Linen shirt, navy, M · SKU 40213\nWants it in navy <b>38</b>"], shown
         assert chromium.js(f"{look}.querySelector('.notes b')") is None, "typed text is never markup"
+        # its Delete says what it does, as a look's does, and names the note by its first words for a screen reader
+        assert chromium.accessible_name(f"#looks li.look[data-id=\"{lib.consented}\"] .notes li button") == \
+            "Delete note: Linen shirt, navy, M · SKU..."
 
         chromium.js(f"{look}.querySelector('button.add-note').click()")
         chromium.js("document.getElementById('note-text').value = 'Come back Saturday for the 40'")
@@ -66,7 +69,8 @@ def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_libr
         chromium.js("window.confirm = () => false;"
                     f"{look}.querySelector('.notes li button').click()")
         chromium.wait("document.getElementById('delete-dialog').open", timeout=5)
-        assert chromium.accessible_name("#delete-dialog") == "Delete this note for good?"
+        # the question names which note (a look may have several): its first words, quoted, cut at a word
+        assert chromium.accessible_name("#delete-dialog") == 'Delete the note "Linen shirt, navy, M · SKU..." for good?'
         assert chromium.js("document.getElementById('delete-about').textContent") == \
             "Its product no longer shows on the customer's link."
         assert chromium.js(FOCUSED)[1] == "Cancel"
@@ -79,7 +83,9 @@ def test_an_associate_adds_a_note_and_a_product_and_deletes_a_note(recorded_libr
         assert chromium.js("document.getElementById('delete-yes').textContent") == "Delete the note"
         chromium.js("document.getElementById('delete-yes').click()")
         left = chromium.wait(f"(() => {{ const n = {notes}; return n.length === 1 ? n : null; }})()", timeout=10)
-        assert left == ["Come back Saturday for the 40\n✕"]
+        assert left == ["Delete\nCome back Saturday for the 40"]
+        assert chromium.accessible_name(f"#looks li.look[data-id=\"{lib.consented}\"] .notes li button") == \
+            "Delete note: Come back Saturday for the 40"
         listed = httpx.get(f"{url}{API}/looks/{lib.consented}", headers=auth).json()["notes"]
         assert [(n["text"], n["product"]) for n in listed] == [("Come back Saturday for the 40", "")]
         assert "Linen shirt" not in httpx.get(share["url"]).text
