@@ -144,3 +144,24 @@ def test_on_a_phone_an_answered_request_keeps_most_of_its_row(server, chromium, 
     assert chromium.js(f"{item}.querySelector(':scope > .hint').textContent") == "An associate is on the way"
     assert what >= who, f"the request gets {what:.0f} px of a {width} px phone, who answered it {who:.0f} px"
     (tmp_path / f"console-answered-{width}.png").write_bytes(screenshot(chromium))
+
+
+#: Each dialog's Close and Cancel buttons: the dialog's id, the words, and the button's colours.
+CLOSERS = """[...document.querySelectorAll('dialog button')]
+  .filter(b => ['Close', 'Cancel'].includes(b.textContent.trim()))
+  .map(b => [b.closest('dialog').id, b.textContent.trim(), getComputedStyle(b).backgroundColor, getComputedStyle(b).color])"""
+
+
+def test_every_dialog_s_close_and_cancel_look_alike(server, chromium, tmp_path):
+    """The QR code's Close was blue, the colour of a dialog's action, where every other dialog's Close and Cancel
+    are grey: it looked like something more than closing. All of them are grey."""
+    sign_in(chromium, server.url, 820, 1180)
+    share = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"] button.share')"
+    chromium.wait(f"!!{share}", timeout=10)
+    chromium.js(f"{share}.click()")
+    chromium.wait("document.getElementById('qr-dialog').open && document.getElementById('qr-image').complete", timeout=10)
+    (tmp_path / "console-qr-dialog-820.png").write_bytes(screenshot(chromium))
+    closers = chromium.js(CLOSERS)
+    assert {dialog for dialog, *_ in closers} == {"compare-dialog", "video-dialog", "note-dialog", "delete-dialog", "qr-dialog"}
+    colours = {(bg, fg) for *_, bg, fg in closers}
+    assert colours == {("rgb(229, 231, 235)", "rgb(17, 24, 39)")}, closers
