@@ -70,6 +70,13 @@ window.consolePage = (() => {
 
   $("notice-close").addEventListener("click", () => notify(""));
 
+  // The connection lost (console-api.js's "console:connection"): a notice that an action worked ("Deleted the
+  // look...") is old news under the banner that says the lists may be out of date, and goes; a failure stays,
+  // as the associate may still have to do it again.
+  document.addEventListener("console:connection", (event) => {
+    if (!event.detail && $("notice").classList.contains("done")) notify("");
+  });
+
   function failed(what, err) {
     return err.offline ? `Could not ${what}: ${LOST}. Try again once it is back.` : `Could not ${what}: ${err.message}`;
   }

@@ -306,3 +306,28 @@ def _end_thawed(proc) -> None:
         proc.kill()
         proc.wait(5)
         raise
+
+
+def test_a_notice_that_an_action_worked_goes_when_the_connection_is_lost(recorded_library, tmp_path, chromium):
+    """"Deleted the look recorded at 2:05 PM." stayed up under the banner that says the connection is lost, green
+    news beside the yellow warning, as if still current: it goes with the connection."""
+    proc, url, looks = two_looks_served(recorded_library, tmp_path)
+    one = f"document.querySelector('#looks li.look[data-id=\"{looks[0]}\"] button[data-key=\"delete\"]')"
+    notice = "[!document.getElementById('notice').hidden, document.getElementById('notice').className]"
+    try:
+        signed_in_on_a_tablet(chromium, url)
+        chromium.wait(f"!!{one}", timeout=20)
+        chromium.js(f"{one}.click()")
+        chromium.wait("document.getElementById('delete-dialog').open", timeout=10)
+        chromium.js("document.getElementById('delete-yes').click()")
+        said = chromium.wait("!document.getElementById('notice').hidden && document.getElementById('notice-text').textContent",
+                             timeout=10)
+        assert said.startswith("Deleted the look recorded at"), said
+        assert chromium.js(notice) == [True, "banner notice done"]
+
+        proc.send_signal(signal.SIGSTOP)  # the mirror no longer answers
+        chromium.wait(f"{SHOWN}('connection')", timeout=30)
+        (tmp_path / "console-offline-after-a-deletion.png").write_bytes(screenshot(chromium))
+        assert chromium.js(notice)[0] is False, "the deletion's notice stayed up under the lost connection's banner"
+    finally:
+        _end_thawed(proc)
