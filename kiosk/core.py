@@ -11,7 +11,9 @@ inbox, handled by the ``core`` thread one item at a time:
 Presence, touches and the clock feed the session's pure ``step`` (``kiosk.session``); its
 effects are carried out here in a stated order (``_start_session``, ``_end_session``). The
 camera's state changes and the clock feed the camera notice's pure ``notice_step``
-(``kiosk.camera_notice``), told to the screen as ``CameraNoticeChanged``. So no
+(``kiosk.camera_notice``), told to the screen as ``CameraNoticeChanged``. The clock also follows
+what commands beside the kiosk change in its databases (``kiosk customers forget``, ``kiosk looks
+delete``; ``_follow_elsewhere``): the visit in front of the mirror lets go at once. So no
 decision ever runs on the UI thread or depends on which listener the bus calls first, and no
 database is touched by the UI thread. The loop survives any exception and says so in
 ``health()`` and with a ``CoreFault`` event.
@@ -34,6 +36,7 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.events import (
     BY_SHOPPER,
+    BY_STORE_IT,
     CameraNoticeChanged,
     CameraStateChanged,
     CoreFault,
@@ -384,8 +387,9 @@ class KioskCore:
         elif isinstance(item, LookDeleted):
             # Deleted from a tablet while the shopper may still stand here: the tray is told
             # again, and the replay, an open comparison and the panel follow it as for her own Delete
-            # (hers published the tray already; her event is for the network part).
-            if item.by != BY_SHOPPER:
+            # (hers published the tray already, as did the core that saw store IT's; her event is for
+            # the network part).
+            if item.by not in (BY_SHOPPER, BY_STORE_IT):
                 self._parts.studio.publish_tray()
         elif isinstance(item, TrayChanged):
             # Every change to the shopper's looks (one recorded or deleted, a yes or a withdrawal,
@@ -463,6 +467,21 @@ class KioskCore:
             self._end_panel(PANEL_EXPIRED)
         self._camera_notice()
         self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
+        self._follow_elsewhere()
+
+    def _follow_elsewhere(self) -> None:
+        """Follow what commands beside the kiosk changed in its databases (``kiosk customers forget``,
+        ``kiosk looks delete``), each tick: one failing is a fault like any other, and the other still runs."""
+        for what, follow in (("a card forgotten elsewhere", self._forgotten_elsewhere),
+                             ("looks deleted elsewhere", self._effects.follow_library)):
+            try:
+                follow()
+            except Exception as exc:  # noqa: BLE001 - the clock must go on; health says so
+                self._fault(what, exc)
+
+    def _forgotten_elsewhere(self) -> None:
+        if self._effects.forgotten_elsewhere(self._sid()):
+            self._end_panel(PANEL_FORGOTTEN)
 
     def _camera_notice(self) -> None:
         """Follow the camera's state as it is now (an event may be older) and its newest picture."""

@@ -20,7 +20,7 @@ import logging
 import time
 
 from kiosk.errors import DiskAlmostFull, KioskError
-from kiosk.events import BY_SHOPPER, LookDeleted, Notice, ShareShown, TrayStep
+from kiosk.events import BY_SHOPPER, BY_STORE_IT, LookDeleted, Notice, ShareShown, TrayStep
 from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
 from kiosk.intents import Meaning, share_meaning
 from kiosk.net.assist import size_detail
@@ -39,6 +39,9 @@ SHARE_KEEPS_FIRST = "To take this look home, the mirror must keep it first."
 # A look the tray still listed was deleted by another process (``kiosk looks delete``) before
 # the shopper's tap reached it: the tray lets it go, and she reads why.
 LOOK_GONE = "This look was deleted."
+# Store IT forgot the shopper in front of the mirror (``kiosk customers forget``): the visit keeps
+# nothing more for her card, as after her own "forget me"; Keep would ask her again.
+FORGOTTEN_BY_STORE = "The store has made the mirror forget you. New looks are not kept unless you say yes again."
 
 
 class Effects:
@@ -153,6 +156,16 @@ class Effects:
         if self._parts.studio.vanished(look_id):
             self._notice(LOOK_GONE, "studio")
 
+    def follow_library(self) -> None:
+        """Looks of the tray another program deleted leave it at once, in plain words; each is told
+        on the bus as a tablet's deletion is (``LookDeleted``, by store IT: the command told the
+        store service itself)."""
+        gone = self._parts.studio.follow_library()
+        for look_id in gone:
+            self._parts.bus.emit(LookDeleted(look_id=look_id, by=BY_STORE_IT))
+        if gone:
+            self._notice(LOOK_GONE if len(gone) == 1 else f"{count(len(gone), 'look')} were deleted.", "studio")
+
     def tray_step(self, meaning: Meaning) -> None:
         self._parts.bus.emit(TrayStep(delta=1 if meaning is Meaning.TRAY_OLDER else -1))
 
@@ -213,6 +226,16 @@ class Effects:
         _log.info("%sforgot the customer: %s deleted", _prefix(session_id), count(report.looks, "look"))
         self._parts.studio.publish_tray()
         self._notice(forgotten_sentence(report.looks), "identity")
+        return True
+
+    def forgotten_elsewhere(self, session_id: str | None) -> bool:
+        """Follow a card another program forgot (``kiosk customers forget``): as after "forget me",
+        the tray and the screen follow, and the shopper reads why. True when it was hers, in front
+        of the mirror now (ended visits' cards are let go without a word)."""
+        if session_id not in self._parts.identity.follow_directory(session_id):
+            return False
+        self._parts.studio.publish_tray()
+        self._notice(FORGOTTEN_BY_STORE, "identity")
         return True
 
     def associate_view(self, session_id: str | None, quiet: bool = False):

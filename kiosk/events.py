@@ -68,6 +68,9 @@ class TrayChanged(Event):
 #: ``LookDeleted.by`` for the shopper's own Delete at the mirror: the one deletion the network
 #: part tells as ``look_deleted`` from the bus (the API told a tablet's before putting it here).
 BY_SHOPPER = "shopper"
+#: ``LookDeleted.by`` for a look a command beside the kiosk deleted (``kiosk looks delete``, ``kiosk
+#: customers forget``): the running mirror sees it gone from the library and lets it go at once.
+BY_STORE_IT = "store IT"
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,9 @@ class LookDeleted(Event):
     """A look was deleted: from beside the mirror's screen (an associate's tablet, the store's token),
     and the screen's tray, replay, comparison and associate panel let it go; or by the shopper at the
     mirror (``BY_SHOPPER``, a look she had said yes to), and live clients and the store service hear
-    of it. ``by`` is the role that deleted it ("associate", "store token" or "shopper"), never who,
-    nor whose look it was."""
+    of it; or by a command beside the kiosk (``BY_STORE_IT``), which told the store service itself.
+    ``by`` is the role that deleted it ("associate", "store token", "shopper" or "store IT"), never
+    who, nor whose look it was."""
 
     look_id: str
     by: str

@@ -119,6 +119,9 @@ class NoIdentity:
     def forget_me(self, session_id: str | None):
         return None
 
+    def follow_directory(self, current: str | None) -> list[str]:
+        return []
+
     def associate_view(self, session_id: str | None):
         raise IdentityError("this mirror has no card reader for staff cards")
 

@@ -39,6 +39,7 @@ from kiosk.log import QuietLogger
 from kiosk.recording.events import RecordingAvailability, TakeSkipped
 from kiosk.recording.recorder import Recorder, RecordingRefused
 from kiosk.recording.recovery import recover, sessions_waiting
+from kiosk.words import count
 
 _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
@@ -61,6 +62,7 @@ class Studio:
         self._owner_of = owner_of  # the customer a session's looks belong to (None: nobody yet)
         self._session: str | None = None
         self._listed: set[str] = set()  # the looks the tray was last published with
+        self._library_changed = False  # another program changed the library: not fully followed yet
         self._blocked = ""  # why Record cannot work, as the screen was last told ("" when it can)
         self._room_checked: float | None = None
         self._room_made: float | None = None  # when a check last applied retention (None: not since there was room)
@@ -225,6 +227,21 @@ class Studio:
         self.publish_tray()
         return True
 
+    def follow_library(self) -> list[str]:
+        """The looks the tray listed that another program deleted (``kiosk looks delete``, ``kiosk
+        customers forget``) since the last call: the tray is published again without them. Asked
+        every tick; only a change committed elsewhere costs more than ``PRAGMA data_version``."""
+        # A check that failed half-way is done again at the next call, though nothing changed since.
+        self._library_changed = self._library.changed_elsewhere() or self._library_changed
+        if not self._library_changed:
+            return []
+        gone = [look_id for look_id in sorted(self._listed) if self._library.find(look_id) is None]
+        if gone:
+            _log.info("%s of the tray deleted by another program; the tray lets them go", count(len(gone), "look"))
+            self.publish_tray()
+        self._library_changed = False
+        return gone
+
     def find(self, look_id: str) -> Look | None:
         """A look in the shopper's tray (this session's, or their kept ones), or None."""
         session_looks = self.looks()
@@ -303,6 +320,9 @@ class NoStudio:
 
     def vanished(self, look_id: str) -> bool:
         return False
+
+    def follow_library(self) -> list[str]:
+        return []
 
     def find(self, look_id: str) -> Look | None:
         return None

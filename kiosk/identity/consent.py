@@ -293,6 +293,12 @@ class ConsentDesk:
             state = self._sessions.get(session_id) if session_id else None
             return state.card_key if state else None
 
+    def ties(self) -> list[tuple[str, str]]:
+        """(session, card key) of every session in memory whose looks are tied to a card (an ended
+        one too, while its last takes land)."""
+        with self._lock:
+            return [(sid, state.card_key) for sid, state in self._sessions.items() if state.card_key]
+
     def card_tapped(self, session_id: str, card_key: str) -> str:
         """A customer card was tapped in this session: what the mirror should show next."""
         with self._lock:

@@ -234,6 +234,23 @@ class CustomerDirectory:
     def is_forgotten(self, card_key: str) -> bool:
         return bool(self._db.query("SELECT 1 FROM forgotten WHERE card_key = ?", (card_key,)))
 
+    def tie_forgotten(self, session_id: str, card_key: str) -> bool:
+        """Whether the card tied to ``session_id`` has been forgotten since it was tied: its tombstone
+        is there and none of the session's answers is left under it (``forget`` deletes them; a
+        tie always has one). Either alone is not enough: a card forgotten on an earlier visit keeps
+        its tombstone when a yes given before the tap is tied to it, and a tie whose answer could
+        not be written has none."""
+        rows = self._db.query(
+            "SELECT EXISTS (SELECT 1 FROM forgotten WHERE card_key = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM consents WHERE session_id = ? AND card_key = ?)",
+            (card_key, session_id, card_key))
+        return bool(rows[0][0])
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another program (``kiosk customers forget``, ``import``) changed the directory since
+        the last call (``kiosk.storage.Database.changed_elsewhere``)."""
+        return self._db.changed_elsewhere()
+
 def _customer(row: sqlite3.Row) -> Customer:
     data = dict(row)
     data["preferences"] = json.loads(data["preferences"])

@@ -73,7 +73,8 @@ class ConsentChanged(Event):
 
 @dataclass(frozen=True)
 class CustomerForgotten(Event):
-    """Everything tied to a card was deleted at the shopper's request."""
+    """Everything tied to a card was deleted at the shopper's request: her "forget me" at the mirror,
+    or store IT's ``kiosk customers forget`` beside it, which the running mirror follows."""
 
     card_key: str
     looks_deleted: int

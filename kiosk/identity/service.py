@@ -65,6 +65,7 @@ class Identity:
         # again. Any other tap in the session withdraws it (the button goes with it).
         self._forget_offer: tuple[str, str] | None = None
         self._keyer: CardKeyer | None = None
+        self._directory_changed = False  # another program changed the directory: not fully followed yet
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -188,8 +189,34 @@ class Identity:
             offer, self._forget_offer = self._forget_offer, None
         if offer is None or offer[0] != session_id or self._parts.consent.owner(session_id) != offer[1]:
             return None
-        card_key = offer[1]
         self._parts.associate.lock()  # the panel showed whom the shopper had forgotten: it closes
+        return self._forget(offer[1])
+
+    def follow_directory(self, current: str | None) -> list[str]:
+        """The sessions whose card another program forgot (``kiosk customers forget``) since the last
+        call, each forgotten here as by "forget me": her yes and her card leave the session, so
+        takes still to land are not kept under her, and what was tied to her in between goes too.
+        ``current``: the session in front of the mirror (the associate panel locks when it is one)."""
+        directory = self._parts.directory
+        # A check that failed half-way is done again at the next call, though nothing changed since.
+        self._directory_changed = directory.changed_elsewhere() or self._directory_changed
+        if not self._directory_changed:
+            return []
+        lost = [(sid, key) for sid, key in self._parts.consent.ties() if directory.tie_forgotten(sid, key)]
+        for session_id, card_key in lost:
+            # the session only, never the card's key
+            _log.info("session %s: its card was forgotten by another program; the mirror forgets it too", session_id)
+            with self._lock:
+                if self._forget_offer is not None and self._forget_offer[1] == card_key:
+                    self._forget_offer = None
+            if session_id == current:
+                self._parts.associate.lock()
+            self._forget(card_key)
+        self._directory_changed = False
+        return [sid for sid, _ in lost]
+
+    def _forget(self, card_key: str) -> ForgetReport:
+        """Delete the card's looks and records, untie it from the sessions here, and say so on the bus."""
         report = forget_card(card_key, self._parts.directory, self._parts.looks)
         self._parts.consent.forget_card(card_key)
         self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,

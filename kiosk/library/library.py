@@ -152,6 +152,11 @@ class Library:
         with self._db.reading() as conn:
             return store.ids(conn)
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another program (``kiosk looks delete``, ``kiosk customers forget``) changed the
+        library since the last call (``kiosk.storage.Database.changed_elsewhere``)."""
+        return self._db.changed_elsewhere()
+
     def analysis(self, look_id: str) -> dict:
         """Analysis results of a look by kind (e.g. ``{"turn": {...}}``)."""
         self.get(look_id)

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.events import BY_STORE_IT
 from kiosk.net.db import FILENAME, NetworkDatabase
 from kiosk.net.outbox import Outbox, mirror_source, outbox_settings
 from kiosk.net.shares import ShareStore
@@ -100,7 +101,7 @@ def look_deleted_in_folder(data_dir: Path, config, look_id: str) -> int | None:
         revoked = ShareStore(db, 0).revoke_look(look_id)
         mirror_id = config.api.mirror_id or db.mirror_id()
         outbox = Outbox(db, outbox_settings(config.webhook), mirror_source(config.api, mirror_id))
-        outbox.enqueue(LOOK_DELETED, {"mirror_id": mirror_id, **look_deleted(look_id, "store IT")})
+        outbox.enqueue(LOOK_DELETED, {"mirror_id": mirror_id, **look_deleted(look_id, BY_STORE_IT)})
         return revoked
 
 

@@ -51,6 +51,7 @@ class Database:
         self.on_rebuilt = on_rebuilt
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._seen: tuple[sqlite3.Connection, int] | None = None  # the connection and data_version last looked at
         self._move_lock = files.MoveLock(self.path)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -84,6 +85,7 @@ class Database:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._seen = None
             self._move_lock.release()
 
     def __enter__(self) -> "Database":
@@ -141,6 +143,21 @@ class Database:
             _log.warning("%s: its log could not be emptied now (another program is reading it); the next checkpoint will",
                          self.schema.label)
         return not busy
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another program: ``kiosk looks delete``, ``kiosk customers
+        forget``) committed a change since the last call; False at the first call and while closed.
+
+        ``PRAGMA data_version`` moves only with other connections' commits, never this one's, and
+        reads no table: cheap enough to ask every second."""
+        with self._lock:
+            if self._conn is None:
+                return False
+            with self.reading() as conn:
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+            seen, self._seen = self._seen, (conn, version)
+        # A rebuilt database is another connection: what was looked at before may be gone.
+        return seen is not None and (seen[0] is not conn or seen[1] != version)
 
     # -- internals ----------------------------------------------------------------------------
 
