@@ -13,6 +13,9 @@ Item {
     required property MirrorBridge mirror
     property real bottomInset: 16  // what the bottom bar keeps free below it (the status line)
     property real messagesHeight: 0  // the mirror's messages standing at messagesBottom (0: none)
+    // What the line above Close and Share keeps free at either side (it stays centred): a touchless
+    // gesture's ring stands at the bottom left.
+    property real sideClear: 0
 
     // Where the panes go: what "Side by side" tells the core.
     readonly property alias paneArea: area
@@ -143,9 +146,13 @@ Item {
                 text: view.compare.shareNote
             }
         }
-        Text {
+        EvenText {
+            objectName: "compareHint"
             anchors.horizontalCenter: parent.horizontalCenter
             visible: view.compare.shareNote === ""
+            // Two even lines where one would reach under the ring (540x960): "Drag to turn" whole.
+            maxWidth: view.width - 2 * view.sideClear
+            horizontalAlignment: Text.AlignHCenter
             color: "#c0c0c0"
             // The screen's only instruction: as big as the messages on a portrait mirror (27 px
             // on 1080x1920; 14 px at the least, as before on small windows).

@@ -70,6 +70,8 @@ Window {
         mirror: root.mirror
         bottomInset: root.bottomInset
         messagesHeight: messages.visible ? messages.height : 0
+        // Where the mirror sees hands, the ring stands beside Close and Share, 12 px clear of the line above them.
+        sideClear: root.mirror.handsFree ? gestureRing.x + gestureRing.width + 12 : 0
     }
     Connections {
         target: root.compare
@@ -280,6 +282,7 @@ Window {
     // the right, a comparison's angle dial at the top right). A comparison's panes have their
     // labels at their top left: then it stands at the bottom left, beside Close and Share.
     GestureRing {
+        id: gestureRing
         objectName: "gestureRing"
         x: 24
         y: root.comparing ? root.height - height - root.bottomInset : 24

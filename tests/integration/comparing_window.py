@@ -1,0 +1,131 @@
+"""The real mirror window with looks side by side, for tests that look at it
+(``python -m tests.integration.comparing_window CONFIG OUT CLIP…``, on ``$DISPLAY``).
+
+Everything is the product's own wiring (``build_core``, ``run_mirror``); the shopper's intents go
+through the core as the screen sends them: each clip lands as a look of her visit, she picks them
+all and opens them side by side. Then a swiped hand's ring is half full (a ``GestureProgress``, as
+the analysis publishes it), and the place and size of the screen's named items go to
+``OUT/items.json``: the test then grabs the window. It runs until terminated.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+ITEMS = ("gestureRing", "compareHint", "angleDial", "dialDegrees", "paneNumber")
+
+
+def _wait(predicate, what: str, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _items(window) -> dict:
+    """Each named item's scene rectangle (x, y, width, height) and whether it is visible; the first of a
+    name in the scene's tree of items (a Repeater's items are not the QObject children findChild sees)."""
+    from PySide6.QtCore import QPointF
+
+    found, todo = {}, [window.contentItem()]
+    while todo:
+        item = todo.pop(0)
+        todo.extend(item.childItems())
+        name = item.objectName()
+        if name in ITEMS and name not in found:
+            corner = item.mapToScene(QPointF(0, 0))
+            found[name] = {"rect": [corner.x(), corner.y(), item.width(), item.height()],
+                           "visible": bool(item.isVisible())}
+    return found
+
+
+def _look(clip: Path):
+    """A clip as a look that turned once in its middle third (its body angle kept: the dial shows degrees)."""
+    import av
+
+    from bench._turning import TRACK_HZ, MadeLook, Turn, wrap
+
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        seconds, width, height = float(container.duration / 1e6), stream.width, stream.height
+    turn = Turn(start_s=seconds / 3, turn_s=seconds / 3, seconds=seconds)
+    track = [[round(k / TRACK_HZ, 4), wrap(turn.rotation(k / TRACK_HZ)), turn.rotation(k / TRACK_HZ), 0.9]
+             for k in range(int(seconds * TRACK_HZ))]
+    return MadeLook(clip, turn, track, width, height)
+
+
+def main(config_path: str, out: str, clips: list[str]) -> int:
+    from PySide6.QtCore import QObject, Qt, Signal
+
+    from bench._turning import store_look
+    from kiosk.analysis.events import GestureProgress
+    from kiosk.compare.events import ComparisonOpened
+    from kiosk.config import load_config
+    from kiosk.events import TrayChanged
+    from kiosk.recording.events import LookRecorded
+    from kiosk.wiring import build_core
+    from ui.app import request_quit, run_mirror
+
+    config = load_config(config_path)
+    config.display.fullscreen = False
+    core = build_core(config, "synthetic:?width=320&height=240&fps=15", window=True)
+
+    class Caller(QObject):
+        call = Signal(object)
+
+    caller = Caller()
+    caller.call.connect(lambda job: job(), Qt.ConnectionType.QueuedConnection)
+
+    def on_ui(fn):
+        done, box = threading.Event(), {}
+        caller.call.emit(lambda: (box.update(value=fn()), done.set()))
+        if not done.wait(30):
+            raise RuntimeError("the window stopped answering")
+        return box["value"]
+
+    def steps(window) -> None:
+        try:
+            seen: list = []
+            core.bus.subscribe(lambda e: seen.append(e) if isinstance(e, (TrayChanged, ComparisonOpened)) else None)
+            _wait(lambda: core.hub.latest() is not None, "the camera")
+            core.touch()
+            _wait(lambda: core.session.session_id is not None, "a session")
+            sid = core.session.session_id
+            ids = []
+            for clip in clips:
+                made = _look(Path(clip))
+                look_id = store_look(core.parts.library, made, session_id=sid)
+                core.bus.emit(LookRecorded(look_id=look_id, path="", duration_s=made.turn.seconds, session_id=sid))
+                ids.append(look_id)
+            _wait(lambda: any(isinstance(e, TrayChanged) and len(e.looks) == len(ids) for e in seen), "the tray")
+            core.start_picking()
+            for look_id in ids:
+                core.pick_look(look_id)
+            core.flush()
+            area = on_ui(lambda: window.findChild(QObject, "compareArea"))
+            core.open_comparison(*on_ui(lambda: (int(area.width()), int(area.height()))))
+            _wait(lambda: any(isinstance(e, ComparisonOpened) for e in seen), "the comparison")
+            next(e for e in seen if isinstance(e, ComparisonOpened)).session.wait(300)
+            core.bus.emit(GestureProgress(gesture="swipe_left", progress=0.5))
+            _wait(lambda: on_ui(lambda: _items(window)).get("gestureRing", {}).get("visible"), "the ring")
+            time.sleep(2.0)  # the panes fitted, the first frames painted
+            done = Path(out) / "items.json"
+            done.with_suffix(".part").write_text(json.dumps(on_ui(lambda: _items(window))))
+            done.with_suffix(".part").replace(done)
+        except BaseException as exc:  # noqa: BLE001 - said, then the window closes
+            print(f"comparing window: {exc}", file=sys.stderr, flush=True)
+            request_quit()
+
+    def hook(window, *_) -> None:
+        threading.Thread(target=steps, args=(window,), name="test-compare", daemon=True).start()
+
+    return run_mirror(core, on_window=hook)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3:]))

@@ -1,0 +1,96 @@
+"""Looks side by side as a shopper sees them, on a portrait mirror (1080x1920) and a small one
+(540x960), in the real window: two takes of the UBC clip (a woman turning in a white studio), a
+swiped hand's ring half full (``comparing_window``).
+
+- The ring stands at the bottom left, beside Close and Share: on 540x960 it covered the start of
+  "Drag to turn · or swipe a hand sideways". The line now keeps clear of it at both sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import PYTHON, ui_env
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.footage]
+
+CLIP = "ubc_91-3003CN5S_mint_dress_turn.mp4"
+
+
+@pytest.fixture(scope="module")
+def white_studio_looks(footage_dir, tmp_path_factory):
+    """Two short takes of the white-studio clip (its turn, from two starts), small enough to decode quickly."""
+    folder = tmp_path_factory.mktemp("looks")
+    clips = []
+    for i, start in enumerate((2.0, 3.0)):
+        clip = folder / f"studio{i}.mp4"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", str(start), "-t", "6", "-i",
+                        str(footage_dir / CLIP), "-vf", "scale=320:-2", "-an", "-c:v", "libx264", "-crf", "20",
+                        "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=120)
+        clips.append(str(clip))
+    return clips
+
+
+@pytest.fixture(scope="module", params=[(540, 960), (1080, 1920)], ids=["540x960", "1080x1920"])
+def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
+    """(the window's pixels, its named items, the size) while two looks turn side by side and the ring is up."""
+    width, height = request.param
+    tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}")
+    config = tmp / "kiosk.toml"
+    config.write_text(
+        f'[display]\nfill = "fit"\nwindow_width = {width}\nwindow_height = {height}\nshow_status = false\n'
+        f'[library]\ndata_dir = "{tmp / "library"}"\n'
+        # The body analysis runs (a swiped hand does something: the hint says so), slowly, and the
+        # visit stays although the synthetic camera shows nobody.
+        "[analysis]\nmin_fps = 1\nmax_fps = 1\n[session]\nidle_timeout_s = 3600\nend_after_s = 600\n")
+    log = tmp / "kiosk.log"
+    proc = subprocess.Popen([PYTHON, "-m", "tests.integration.comparing_window", str(config), str(tmp),
+                             *white_studio_looks], env=ui_env(tall_screen), stdout=subprocess.DEVNULL,
+                            stderr=log.open("w"))
+    try:
+        deadline = time.monotonic() + 300
+        while not (tmp / "items.json").is_file():
+            assert proc.poll() is None, f"the mirror exited early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"the comparison never opened:\n{log.read_text()}"
+            time.sleep(0.3)
+        window = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Smart Mirror"],
+                                env=ui_env(tall_screen), capture_output=True, text=True, check=True).stdout.split()[0]
+        png = subprocess.run(["import", "-window", window, "png:-"], env=ui_env(tall_screen), capture_output=True,
+                             check=True).stdout
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        cv2.imwrite(str(tmp / "compare.png"), image)
+        print(f"screen: {tmp / 'compare.png'}")
+        yield image, json.loads((tmp / "items.json").read_text()), (width, height)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def box(items: dict, name: str) -> tuple[int, int, int, int]:
+    """A named item's (x0, y0, x1, y1) on the screen, in whole pixels; it must be shown."""
+    assert items[name]["visible"], f"{name} is not shown"
+    x, y, w, h = items[name]["rect"]
+    return round(x), round(y), round(x + w), round(y + h)
+
+
+def test_the_ring_stands_clear_of_the_turn_hint(comparing):
+    image, items, (width, height) = comparing
+    ring, hint = box(items, "gestureRing"), box(items, "compareHint")
+    overlap = min(ring[2], hint[2]) - max(ring[0], hint[0]), min(ring[3], hint[3]) - max(ring[1], hint[1])
+    assert overlap[0] <= 0 or overlap[1] <= 0, f"the ring {ring} covers the hint {hint} on {width}x{height}"
+    assert 0 <= hint[0] and hint[2] <= width and hint[3] <= height, f"the hint {hint} leaves the screen"
+    # The whole line is painted: light grey letters at both its ends (not a word cut off).
+    letters = (image[hint[1]:hint[3], hint[0]:hint[2]].min(axis=2) > 150).any(axis=0)
+    thirds = np.array_split(letters, 3)
+    assert thirds[0].any() and thirds[-1].any(), f"the hint {hint} is not painted whole"
+
