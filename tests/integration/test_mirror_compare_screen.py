@@ -4,6 +4,8 @@ swiped hand's ring half full (``comparing_window``).
 
 - The ring stands at the bottom left, beside Close and Share: on 540x960 it covered the start of
   "Drag to turn · or swipe a hand sideways". The line now keeps clear of it at both sizes.
+- The dial's degrees ("212°") were 17 px type on 1080x1920, about 13 px of ink: unreadable from a
+  step away. They grow with the screen as the other words do.
 """
 
 from __future__ import annotations
@@ -93,4 +95,16 @@ def test_the_ring_stands_clear_of_the_turn_hint(comparing):
     letters = (image[hint[1]:hint[3], hint[0]:hint[2]].min(axis=2) > 150).any(axis=0)
     thirds = np.array_split(letters, 3)
     assert thirds[0].any() and thirds[-1].any(), f"the hint {hint} is not painted whole"
+
+
+def test_the_dials_degrees_grow_with_the_screen(comparing):
+    image, items, (width, height) = comparing
+    x0, y0, x1, y1 = box(items, "dialDegrees")
+    text = image[y0:y1, x0:x1]
+    rows = np.nonzero((text.min(axis=2) > 150).any(axis=1))[0]  # the figure's light grey ink (#d0d0d0)
+    assert rows.size, f"no figure in the dial's degrees {x0, y0, x1, y1}"
+    ink = int(rows[-1] - rows[0] + 1)
+    print(f"degrees: {ink} px of ink on {width}x{height}")
+    # Its digits as tall as the 1.3 %-of-the-height type the other words have (11 px on small windows).
+    assert ink >= min(0.009 * height, 0.0115 * height), f"the degrees are {ink} px tall on {width}x{height}"
 
