@@ -679,8 +679,9 @@ def test_messages_leave_three_panes_labels_readable_on_a_540x960_mirror(tall_scr
         cv2.imwrite(str(tmp_path / "compare-3-message.png"), shot)
 
         def labels(image) -> list[int]:
-            """White letters in panes 1 and 2's number and time, at their top (the panes make room for a message)."""
-            top_row = sorted(panes(image, 3), key=lambda b: (b[1], b[0]))[:2]
+            """White letters in panes 1 and 2's number and time, at their top (the panes make room for a
+            message); each pane from its top edge, as its dark number and label darken most of the row."""
+            top_row = sorted((whole(image, box) for box in panes(image, 3)), key=lambda b: (b[1], b[0]))[:2]
             return [white_text(image, (x, y, w, 44)) for x, y, w, _ in top_row]
 
         with_message = labels(shot)

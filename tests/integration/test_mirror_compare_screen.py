@@ -6,6 +6,8 @@ swiped hand's ring half full (``comparing_window``).
   "Drag to turn · or swipe a hand sideways". The line now keeps clear of it at both sizes.
 - The dial's degrees ("212°") were 17 px type on 1080x1920, about 13 px of ink: unreadable from a
   step away. They grow with the screen as the other words do.
+- A pane's number was black on a white disc: over the white studio wall the disc was not there.
+  It stands on a dark disc with a light rim, over a white wall as over a dark room.
 """
 
 from __future__ import annotations
@@ -108,3 +110,19 @@ def test_the_dials_degrees_grow_with_the_screen(comparing):
     # Its digits as tall as the 1.3 %-of-the-height type the other words have (11 px on small windows).
     assert ink >= min(0.009 * height, 0.0115 * height), f"the degrees are {ink} px tall on {width}x{height}"
 
+
+def test_a_panes_number_stands_out_from_the_white_studio_wall(comparing):
+    image, items, (width, height) = comparing
+    x0, y0, x1, y1 = box(items, "paneNumber")
+    r = (x1 - x0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(int)
+    ys, xs = np.mgrid[: grey.shape[0], : grey.shape[1]]
+    distance = np.hypot(xs + 0.5 - cx, ys + 0.5 - cy)
+    wall = np.median(grey[(distance > r + 3) & (distance < r + 8) & (ys < cy)])  # above it: the studio's wall
+    disc = np.median(grey[(distance > 0.6 * r) & (distance < 0.75 * r)])  # its disc, round the figure, inside its rim
+    digit = grey[(distance < 0.5 * r)]
+    print(f"badge on {width}x{height}: wall {wall}, disc {disc}, figure {digit.min()}..{digit.max()}")
+    assert wall >= 200, f"the wall behind the badge is not white ({wall})"
+    assert abs(wall - disc) >= 100, f"the badge's disc ({disc}) is lost on the wall ({wall})"
+    assert max(abs(int(digit.max()) - disc), abs(int(digit.min()) - disc)) >= 120, "the figure is lost on its disc"

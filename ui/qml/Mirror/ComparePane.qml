@@ -51,13 +51,18 @@ Item {
         anchors.margins: 8
         spacing: 8
         Rectangle {
+            // Dark with a light rim, as the label beside it: a white disc was lost on a white
+            // studio wall, a dark one alone would be on a dark room.
+            objectName: "paneNumber"
             width: pane.textSize * 1.7
             height: width
             radius: width / 2
-            color: "#d0ffffff"
+            color: "#b0000000"
+            border.color: "#e0ffffff"
+            border.width: Math.max(2, width * 0.06)
             Text {
                 anchors.centerIn: parent
-                color: "black"
+                color: "white"
                 font.pixelSize: pane.textSize
                 font.weight: Font.Bold
                 text: pane.info.number
