@@ -38,7 +38,7 @@ from kiosk.library.retention import RetentionPolicy, apply_retention
 from kiosk.log import QuietLogger
 from kiosk.recording.events import RecordingAvailability, TakeSkipped
 from kiosk.recording.recorder import Recorder, RecordingRefused
-from kiosk.recording.recovery import recover, sessions_waiting
+from kiosk.recording.recovery import RecoveryReport, recover, sessions_waiting
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -71,15 +71,24 @@ class Studio:
 
     def start(self) -> None:
         """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
+        report = self._recover()
+        apply_retention(self._library, self._policy)
+        if report.kept_for_retry:
+            # Most often the disk was too full to finish them: retention may just have made room.
+            # It deletes stored looks only (by age and budget), never a take in the work folder.
+            self._recover()
+        self._recorder.start()
+        self._room_made = now = time.monotonic()  # retention was just applied
+        self.follow_room(now)  # a mirror that starts on a full disk never shows Record as working
+
+    def _recover(self) -> RecoveryReport:
+        """Recover the interrupted takes, then end the earlier sessions (their unconsented looks go)."""
         report = recover(self._library)
         _log.info("recovery: %s", report.summary())
         deleted = self._library.end_stale_sessions(waiting=sessions_waiting(self._library, report))
         if deleted:
             _log.info("deleted %d unconsented looks of earlier sessions", len(deleted))
-        apply_retention(self._library, self._policy)
-        self._recorder.start()
-        self._room_made = now = time.monotonic()  # retention was just applied
-        self.follow_room(now)  # a mirror that starts on a full disk never shows Record as working
+        return report
 
     def stop(self) -> None:
         """Finish the take in progress and stop the recorder (its last looks still land)."""

@@ -96,7 +96,11 @@ def lock_if_abandoned(folder: Path) -> int | None:
 
 
 def finish(folder: Path, meta: TakeMeta, min_duration_s: float, stills: bool) -> NewLook:
-    """Turn the take file into a checked faststart MP4 (plus stills); raises ``MediaError``."""
+    """Turn the take file into a checked faststart MP4 (plus stills).
+
+    Raises ``MediaError`` when the take holds no usable video, ``OSError`` when it cannot be
+    finished now (``ENOSPC``: the disk is full) but may be later.
+    """
     final = folder / FINAL
     info = _usable(final, min_duration_s)
     if info is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -88,19 +89,21 @@ def test_a_disk_without_room_for_the_copy_is_said_before_anything_is_opened(tmp_
     # Begun on a full disk, the copy failed at its header and the muxer never closed final.mp4: a
     # descriptor to a deleted file kept the space (found by the full-disk fault test). A full disk
     # is an OSError, not a MediaError: the take is fine, and recovery keeps it for later.
-    import errno
     import shutil
 
     import kiosk.recording.container as container
+    from kiosk.recording.finisher import DISK_FULL, failure_reason
 
     write_take(tmp_path / "take.mp4", encode([i / FPS for i in range(30)]))
     size = (tmp_path / "take.mp4").stat().st_size
     real = shutil.disk_usage
     monkeypatch.setattr(container.shutil, "disk_usage",
                         lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX - 1))
-    with pytest.raises(OSError, match="No space left to finish take.mp4") as raised:
+    with pytest.raises(OSError, match="No space left to finish take.mp4") as refused:
         remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4")
-    assert raised.value.errno == errno.ENOSPC
+    # a full disk, not a bad video: recovery keeps such a take for the next start
+    assert refused.value.errno == errno.ENOSPC and not isinstance(refused.value, MediaError)
+    assert failure_reason(refused.value, "could not be finished") == DISK_FULL  # what a live take says
     assert not (tmp_path / "final.mp4").exists()
     monkeypatch.setattr(container.shutil, "disk_usage",
                         lambda path: real(path)._replace(free=size + container.ROOM_FOR_INDEX))
@@ -125,7 +128,6 @@ def test_a_disk_that_fills_once_the_copy_is_begun_keeps_no_file_open(tmp_path, m
     # PyAV never closed the final.mp4 it had opened, so its descriptor held the space (deleted with
     # the take) until the kiosk ended, and the failure read as a take without a frame. /dev/full
     # stands for that disk: every write fails with ENOSPC.
-    import errno
     import hashlib
     import shutil
 

@@ -174,6 +174,28 @@ def test_an_operator_take_is_kept_without_a_session(library):
 # -- a take that cannot be stored now is kept for the next run ------------------------------------
 
 
+def start_up(library: Library, policy=None) -> None:
+    """Start-up as the mirror runs it (Studio.start): recover, end stale sessions, retention."""
+    from types import SimpleNamespace
+
+    from kiosk.events import EventBus
+    from kiosk.library.retention import RetentionPolicy
+    from kiosk.studio import Studio
+
+    recorder = SimpleNamespace(start=lambda: None, room_to_record=lambda: True)
+    Studio(library, recorder, EventBus(), policy or RetentionPolicy()).start()
+
+
+def free_space(monkeypatch, free) -> None:
+    """The disk reports ``free()`` bytes free (as the SD card of a mirror that filled up would)."""
+    import shutil
+
+    import kiosk.recording.container as container
+
+    real = shutil.disk_usage
+    monkeypatch.setattr(container.shutil, "disk_usage", lambda path: real(path)._replace(free=free()))
+
+
 def test_a_failed_store_keeps_the_take_for_the_next_run(library, monkeypatch):
     look_id = crashed_take(library, 2.0)
     real_insert = store.insert
@@ -237,15 +259,7 @@ def test_a_disk_without_room_for_the_copy_keeps_a_consented_take(library, monkey
 def test_a_consented_take_kept_for_the_next_start_keeps_its_yes_through_start_up(library, monkeypatch):
     # Start-up (Studio.start) recovers, then ends the sessions the crash cut short, dropping
     # their answers: not the answer a take kept for the next start still needs.
-    from types import SimpleNamespace
-
     import kiosk.recording.recovery as recovery
-    from kiosk.events import EventBus
-    from kiosk.library.retention import RetentionPolicy
-    from kiosk.studio import Studio
-
-    def start_up():
-        Studio(library, SimpleNamespace(start=lambda: None, room_to_record=lambda: True), EventBus(), RetentionPolicy()).start()
 
     library.set_session_consent("s1", True, "card-anna", "2026-11.1")
     library.set_session_consent("s2", True, "card-bob", "2026-11.1")  # a session with nothing waiting
@@ -255,14 +269,60 @@ def test_a_consented_take_kept_for_the_next_start_keeps_its_yes_through_start_up
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(recovery, "finish", disk_full)
-    start_up()
+    start_up(library)
     assert library.layout.take_dir(look_id).is_dir() and library.session_consented("s1")
     assert not library.session_consented("s2")
     monkeypatch.undo()
-    start_up()  # room again
+    start_up(library)  # room again
     look = library.get(look_id)
     assert (look.consent, look.customer_id) == (CONSENT_GRANTED, "card-anna")
     assert not library.session_consented("s1"), "once stored, its answer goes like any other"
+    assert_consistent(library)
+
+
+def test_a_disk_too_full_to_finish_a_consented_take_keeps_it_for_a_later_start(library, monkeypatch):
+    # Finishing is not begun without room for the copy (remux_faststart); that refusal is a full
+    # disk, not an unreadable take: a power cut on a nearly full card must not cost a kept look.
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    kept = crashed_take(library, 1.5, consent_by="operator")
+    assert recover(library).salvaged == [kept]
+    look_id = crashed_take(library, 2.0, session="s1")
+    free_space(monkeypatch, lambda: 1000)
+    first = recover(library)
+    assert (first.kept_for_retry, first.removed_takes, first.salvaged) == ([look_id], [], [])
+    assert "kept for the next try" in first.summary() and "1 too short" not in first.summary()
+    start_up(library)  # still full at the next start: kept again, its shopper's yes with it
+    assert library.layout.take_dir(look_id).is_dir() and library.session_consented("s1")
+    assert library.ids() == {kept}
+    monkeypatch.undo()
+    start_up(library)  # room again
+    look = library.get(look_id)
+    assert (look.consent, look.customer_id) == (CONSENT_GRANTED, "card-anna")
+    assert look.duration_s == pytest.approx(2.0, abs=1 / FPS)
+    assert library.ids() == {kept, look_id}
+    assert list(library.layout.work.iterdir()) == []
+    assert_consistent(library)
+
+
+def test_start_up_on_a_full_disk_applies_retention_then_finishes_the_take(library, monkeypatch):
+    # Retention makes room by its own rules (here a look past the age limit); it deletes stored
+    # looks only, never a take in work/, which is then finished in the same start.
+    from kiosk.library.retention import RetentionPolicy
+
+    old = crashed_take(library, 1.5, consent_by="operator")
+    kept = crashed_take(library, 1.5, consent_by="operator")
+    assert sorted(recover(library).salvaged) == sorted([old, kept])
+    with library._db.transaction() as conn:
+        conn.execute("UPDATE looks SET created = ? WHERE id = ?", (time.time() - 40 * 86400, old))
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    look_id = crashed_take(library, 2.0, session="s1")
+    old_video = library.layout.video(old)
+    free_space(monkeypatch, lambda: 1000 if old_video.exists() else 1 << 40)
+    start_up(library, RetentionPolicy(max_age_s=30 * 86400.0))
+    assert library.ids() == {kept, look_id}
+    assert library.get(look_id).consent == CONSENT_GRANTED
+    assert not library.session_consented("s1"), "once stored, its answer goes like any other"
+    assert list(library.layout.work.iterdir()) == []
     assert_consistent(library)
 
 
