@@ -107,12 +107,30 @@ def _delete(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     folder = data_dir(config, args.library)
     with open_library(folder) as library:
-        library.delete(args.id)
-        # its share links end and the store service hears of it, as when the API deletes it (the
-        # network database is in the same folder)
-        revoked = look_deleted_in_folder(folder, config, args.id)
-    print(f"deleted {args.id}" + (f"; {count(revoked, 'share link')} revoked" if revoked else ""))
+        look_id = library.get(args.id).id  # an unknown id changes nothing
+        # Its share links end and the store service hears of it, as when the API deletes it (the
+        # network database is in the same folder), before the look goes: a failure at either step
+        # leaves the look, so the command can be run again (both steps may be repeated). Deleted
+        # first, a look whose links then stayed open could not be named to the command again.
+        try:
+            revoked = look_deleted_in_folder(folder, config, look_id)
+        except (KioskError, OSError) as exc:
+            raise KioskError(f"revoking the share links of look {look_id} failed, so the look was not deleted, "
+                             f"and running the command again is safe: {_why(exc)}") from exc
+        try:
+            library.delete(look_id)
+        except (KioskError, OSError) as exc:
+            raise KioskError(f"the share links of look {look_id} were revoked but deleting the look itself failed, "
+                             f"and running the command again is safe: {_why(exc)}") from exc
+    print(f"deleted {look_id}" + (f"; {count(revoked, 'share link')} revoked" if revoked else ""))
     return 0
+
+
+def _why(exc: BaseException) -> str:
+    """A failure's own words, a file's error without Python's ``[Errno N]``."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def _purge(args: argparse.Namespace) -> int:

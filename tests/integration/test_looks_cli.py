@@ -96,6 +96,116 @@ def test_delete_revokes_the_looks_share_links_as_the_api_does(lib):
         db.close()
 
 
+@pytest.fixture
+def held(monkeypatch):
+    """Another program holding a database's write lock (BEGIN IMMEDIATE) past a short busy timeout."""
+    import dataclasses
+
+    import kiosk.net.db as net_db
+
+    monkeypatch.setattr(net_db, "SCHEMA", dataclasses.replace(net_db.SCHEMA, busy_timeout_s=0.2))
+    holders = []
+
+    def hold(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        holders.append(conn)
+        return conn
+
+    yield hold
+    for conn in holders:
+        conn.close()
+
+
+def delete_in_process(lib: Path, config: Path, look_id: str, capsys) -> tuple[int, str, str]:
+    """``kiosk looks delete`` run in this process (so its busy timeout can be short)."""
+    from kiosk.cli import main
+
+    code = main(["looks", "delete", look_id, "--library", str(lib), "--config", str(config)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def network_state(lib: Path, links) -> tuple[list[bool], list[tuple[str, str]]]:
+    """Which of ``links`` still open, and the waiting outbox entries (kind, look id)."""
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.shares import ShareStore
+
+    db = NetworkDatabase(lib / "network.sqlite3").open()
+    try:
+        shares = ShareStore(db, 3600)
+        opens = [shares.opens(link.token) for link in links]
+        rows = db.query("SELECT kind, body FROM outbox WHERE delivered_at IS NULL")
+    finally:
+        db.close()
+    return opens, [(row["kind"], json.loads(row["body"])["data"]["look_id"]) for row in rows]
+
+
+def test_a_delete_whose_links_cannot_be_revoked_keeps_the_look_and_can_be_run_again(lib, tmp_path, held, capsys,
+                                                                                    monkeypatch):
+    # Deleted first, the look was gone while its links stayed open and the store service never
+    # heard; the command could not be run again, as the look no longer existed.
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.shares import ShareStore
+
+    look_id, other = sorted(library_state(lib))
+    db = NetworkDatabase(lib / "network.sqlite3").open()
+    try:
+        links = [ShareStore(db, 3600).create(look_id), ShareStore(db, 3600).create(other)]
+    finally:
+        db.close()
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[webhook]\nurl = "http://127.0.0.1:9/hook"\nsecret = "webhook-secret-0123456789"\n')
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    lock = held(lib / "network.sqlite3")
+    code, out, err = delete_in_process(lib, config, look_id, capsys)
+    lock.execute("ROLLBACK")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"kiosk: revoking the share links of look {look_id} failed, so the look was not deleted, and running the "
+        f"command again is safe: the network database {lib / 'network.sqlite3'} could not be written (database is "
+        "locked); nothing was changed"]
+    assert set(library_state(lib)) == {look_id, other}
+    assert network_state(lib, links) == ([True, True], [])
+    code, out, err = delete_in_process(lib, config, look_id, capsys)  # the lock is gone: run again
+    assert (code, out, err) == (0, f"deleted {look_id}; 1 share link revoked\n", "")
+    assert set(library_state(lib)) == {other}
+    assert network_state(lib, links) == ([False, True], [("look_deleted", look_id)])
+
+
+def test_a_delete_whose_look_cannot_be_deleted_after_its_links_can_be_run_again(lib, tmp_path, held, capsys,
+                                                                               monkeypatch):
+    import dataclasses
+
+    import kiosk.library.schema as library_schema
+    from kiosk.net.db import NetworkDatabase
+    from kiosk.net.shares import ShareStore
+
+    look_id, other = sorted(library_state(lib))
+    db = NetworkDatabase(lib / "network.sqlite3").open()
+    try:
+        links = [ShareStore(db, 3600).create(look_id)]
+    finally:
+        db.close()
+    config = tmp_path / "kiosk.toml"
+    config.write_text("")
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setattr(library_schema, "SCHEMA", dataclasses.replace(library_schema.SCHEMA, busy_timeout_s=0.2))
+    lock = held(lib / "looks.db")
+    code, out, err = delete_in_process(lib, config, look_id, capsys)
+    lock.execute("ROLLBACK")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"kiosk: the share links of look {look_id} were revoked but deleting the look itself failed, and running the "
+        f"command again is safe: the look database {lib / 'looks.db'} could not be written (database is locked); "
+        "nothing was changed"]
+    assert set(library_state(lib)) == {look_id, other}
+    assert network_state(lib, links) == ([False], [])
+    code, out, err = delete_in_process(lib, config, look_id, capsys)
+    assert (code, out, err) == (0, f"deleted {look_id}\n", "")
+    assert set(library_state(lib)) == {other}
+
+
 def test_an_id_that_begins_with_a_dash_is_told_how_to_pass(tmp_path, monkeypatch):
     """Ids made before they were kept from starting with '-' read as options: the error says to put '--' first."""
     folder = tmp_path / "lib"
