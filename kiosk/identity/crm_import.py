@@ -145,12 +145,14 @@ def _customer(entry: dict, key: Callable[[str], str]) -> Customer:
         raise ValueError("card_uid is missing")
     if not isinstance(uid, str):
         raise ValueError("card_uid must be text such as 04:16:C6:C2")
+    # Never the value itself: a mistyped card number is still most of one, and the message names the
+    # row, so the file's owner finds it without the number reaching a terminal, a log or a journal.
     try:
         digits = normalise_uid(uid)
     except ValueError:
-        raise ValueError(f"card_uid {uid!r} is not a hexadecimal card number") from None
+        raise ValueError("card_uid is not a hexadecimal card number such as 04:16:C6:C2") from None
     if not 4 <= len(digits) <= 64:
-        raise ValueError(f"card_uid {uid!r} must have 4 to 64 hex digits")
+        raise ValueError(f"card_uid has {len(digits)} hex digits; it must have 4 to 64")
     role = _text(entry, "staff_role").lower() or None
     tier = next((_text(entry, k) for k in _TIER_KEYS if entry.get(k)), "")
     return Customer(
