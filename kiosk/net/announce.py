@@ -83,6 +83,7 @@ class Announcer:
         self._poller: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._seq = secrets.randbelow(2**31)  # random start: a restarted mirror never repeats a cached record
+        self._problem = ""  # why the last try to follow the addresses failed ("" when it worked)
 
     @property
     def registered_name(self) -> str | None:
@@ -213,18 +214,43 @@ class Announcer:
             parsed_addresses=addresses,
         )
 
+    def health(self) -> tuple[bool, str]:
+        """Whether the mirror is announced where it can be reached, in plain words (no address: the
+        public health names none; the log does)."""
+        if self._problem:
+            return False, self._problem
+        name = self.registered_name
+        # not yet: starting (probing the name takes a second or two), or no address yet (the directory's
+        # check says so)
+        return True, f"announced on the LAN as {name!r}" if name else "not announced on the LAN yet"
+
+    def start_failed(self, exc: BaseException) -> None:
+        """The first announcement failed (the network part goes on without it): health says so."""
+        self._problem = f"the mirror is not announced on the LAN: zeroconf could not start ({type(exc).__name__})"
+
     async def _poll_addresses(self) -> None:
+        """Follow the host's addresses for as long as the mirror runs: whatever one pass raises, the next
+        one comes, and health says what went wrong meanwhile."""
         while True:
             await asyncio.sleep(self._address_poll_s)
-            now = host_addresses()
-            if now == self._addresses:
-                continue
-            _log.info("network addresses changed (%s -> %s); announcing again", self._addresses, now)
-            async with self._lock:
-                try:
-                    await self._move(now)
-                except Exception as exc:  # keep polling: the next change may work out
-                    _log.warning("could not announce the mirror at %s: %s", ", ".join(now) or "no address", exc)
+            try:
+                await self._follow_addresses()
+            except Exception as exc:  # noqa: BLE001 - the loop must survive anything; health says so
+                if not self._problem:
+                    _log.warning("could not follow the network addresses: %s: %s", type(exc).__name__, exc)
+                self._problem = f"the mirror cannot follow its network addresses ({type(exc).__name__})"
+            else:
+                if self._problem:
+                    _log.info("the mirror follows its network addresses again")
+                self._problem = ""
+
+    async def _follow_addresses(self) -> None:
+        now = host_addresses()
+        if now == self._addresses:
+            return
+        _log.info("network addresses changed (%s -> %s); announcing again", self._addresses, now)
+        async with self._lock:
+            await self._move(now)
 
     async def _move(self, addresses: list[str]) -> None:
         """Follow new host addresses: fresh sockets and records under the same (checked) name."""

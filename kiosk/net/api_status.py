@@ -167,6 +167,9 @@ def _health(request: Request, ctx: NetContext) -> Health:
     if ctx.directory is not None:
         ok, detail = ctx.directory.health()
         checks["directory"] = Check(ok=ok, detail=detail)
+    if ctx.announcer is not None:
+        ok, detail = ctx.announcer.health()
+        checks["announce"] = Check(ok=ok, detail=detail)
     trusted = getattr(request.app.state, "trust", None) is not None
     judged = ctx.hellos.check() if trusted and ctx.hellos is not None else None
     if judged is not None:  # whether the other mirrors found prove they hold this mirror's secret

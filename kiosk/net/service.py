@@ -322,8 +322,10 @@ class NetService:
             await self._directory.async_start()
             if self._announcer is not None:
                 await self._announcer.async_start()
-        except Exception as exc:  # the API still works on its own; store IT sees this in the log
+        except Exception as exc:  # the API still works on its own; store IT sees this in the log and health
             _log.warning("zeroconf could not start (%s); the mirror is not announced on the LAN", exc)
+            if self._announcer is not None and self._announcer.registered_name is None:
+                self._announcer.start_failed(exc)
 
     async def _stop_zeroconf(self) -> None:
         if self._announcer is not None:

@@ -68,3 +68,46 @@ def test_a_failed_reannounce_is_retried_at_the_same_address(monkeypatch):
             await announcer.async_stop()
 
     asyncio.run(scenario())
+
+
+def test_the_address_poll_survives_any_error_and_says_so_in_health(monkeypatch):
+    # Every long-running loop survives any exception and says so: the address poll called
+    # host_addresses() outside its try, so one error (ifaddr, /sys) ended it in silence and the
+    # mirror never followed a new address again.
+    addresses = ["192.0.2.10"]
+    broken = [False]
+
+    def lookup():
+        if broken[0]:
+            raise RuntimeError("sysfs went away")
+        return list(addresses)
+
+    monkeypatch.setattr(announce, "host_addresses", lookup)
+    monkeypatch.setattr(announce, "AsyncZeroconf", FakeZeroconf)
+    monkeypatch.setattr(announce, "AsyncServiceBrowser", FakeBrowser)
+    FakeZeroconf.registered, FakeZeroconf.refusals = [], 0
+
+    async def until(condition):
+        for _ in range(250):
+            if condition():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("timed out")
+
+    async def scenario():
+        announcer = announce.Announcer(announce.Announcement("mirror", 8080, "id", "1", "room", "store", "idle"), None,
+                                       2.0, address_poll_s=0.05, learn_s=0.0)
+        await announcer.async_start()
+        try:
+            assert announcer.health() == (True, "announced on the LAN as 'mirror'")
+            broken[0] = True
+            await until(lambda: not announcer.health()[0])
+            assert announcer.health() == (False, "the mirror cannot follow its network addresses (RuntimeError)")
+            broken[0], addresses[:] = False, ["192.0.2.20"]  # the poll goes on: the new address is announced
+            await until(lambda: ["192.0.2.20"] in FakeZeroconf.registered)
+            await until(lambda: announcer.health()[0])
+            assert announcer.addresses == ["192.0.2.20"]
+        finally:
+            await announcer.async_stop()
+
+    asyncio.run(scenario())
