@@ -11,7 +11,7 @@ from kiosk.config import SECRET_KEYS, load_config, resolve_config_path
 def register(subparsers) -> None:
     p = subparsers.add_parser("config", help="check the configuration file")
     sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = sub.add_parser("check", help="check the configuration and print the settings in force")
+    check = sub.add_parser("check", help="check the configuration (--json: and print the settings in force)")
     check.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else /etc/smartmirror/kiosk.toml)")
     check.add_argument("--json", action="store_true", help="print the settings as JSON")
     check.set_defaults(func=check_config)

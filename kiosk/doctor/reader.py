@@ -16,6 +16,12 @@ import time
 from kiosk.doctor.check import Context, Result, fail, kiosk_holders, ok, warning
 
 
+# A mirror without a reader fitted (provisioning names one on every mirror) fails this check for ever,
+# and the monitoring's MirrorReaderDown with it, unless reader.port says there is none.
+UNPLUGGED_HINT = ("Check the reader's USB cable and that reader.port names it (ls /dev/serial/by-id/); a mirror "
+                  "with no card reader fitted: set reader.port = \"\" in the configuration and restart the kiosk.")
+
+
 def check_reader(ctx: Context) -> Result:
     reader = ctx.config.reader
     if not reader.port:
@@ -59,7 +65,7 @@ def _probe(ctx: Context, port: str) -> Result:
                                  "until a card is held to it.",
                        f"Hold a card to the reader while running 'kiosk reader --port {port} --once'; set reader.protocol "
                        "if you know the reader's type.")
-    hint = "Check the reader's USB cable and that reader.port names it (ls /dev/serial/by-id/)."
+    hint = UNPLUGGED_HINT
     if "permission" in last.reason.lower():
         hint = "Add the kiosk's user to the 'dialout' group (scripts/provision does)."
     elif "not a serial port" in last.reason or "it is a folder" in last.reason:
@@ -86,5 +92,4 @@ def _from_running_kiosk(ctx: Context, port: str) -> Result:
                                  "API did not say how it is.", "Stop the kiosk service and run 'kiosk doctor' again.")
     if check.get("ok"):
         return ok("reader", f"The running kiosk's card reader on {port} is {check.get('detail')}.")
-    return fail("reader", f"The running kiosk's card reader on {port} is {check.get('detail')}.",
-                "Check the reader's USB cable and that reader.port names it (ls /dev/serial/by-id/).")
+    return fail("reader", f"The running kiosk's card reader on {port} is {check.get('detail')}.", UNPLUGGED_HINT)

@@ -721,6 +721,8 @@ def test_the_running_kiosks_reader_is_asked_with_the_token_so_its_words_are_whol
     result = _from_running_kiosk(ctx, port)
     assert asked == [("/api/v1/health", "t" * 32)]
     assert result.state is State.FAIL and f"could not open {port}" in result.sentence
+    # provisioning names a reader on every mirror: one with none fitted is told how to say so
+    assert "USB cable" in result.hint and "no card reader fitted: set reader.port = \"\"" in result.hint
 
 
 # -- the runner ---------------------------------------------------------------------------------------
