@@ -30,3 +30,10 @@ def reading_seconds(text: str) -> float:
     """How long a message for the shopper stays up at least: 2 s to look, then 2.5 words a second
     (a slow reader's pace, read standing at a mirror). "Look deleted." 2.8 s; a 15-word message 8 s."""
     return 2.0 + len(text.split()) / 2.5
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal or a journal can show it: each control character written out ("\\x1b",
+    "\\n"), so that words from the LAN (an mDNS name, a TXT value) cannot rewrite a terminal's lines
+    or forge a log line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.errors import KioskError, NetworkError, UsageError
+from kiosk.words import printable
 
 _log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def discover(args: argparse.Namespace) -> int:
     if files.wanted:
         mirrors, count, left_out = asyncio.run(_once(args.timeout, interfaces, files, trust))
         for sentence in left_out:
-            print(f"kiosk discover: {sentence}", file=sys.stderr)
+            print(f"kiosk discover: {printable(sentence)}", file=sys.stderr)
         print(f"{count} mirrors written to {', '.join(files.paths())} ({len(mirrors)} seen in {args.timeout:g} s)")
         return 0
     mirrors = asyncio.run(async_browse(args.timeout, interfaces))
@@ -101,7 +102,9 @@ def discover(args: argparse.Namespace) -> int:
     for m in mirrors:
         txt = m.txt
         where = ", ".join(f"{a}:{m.port}" for a in m.addresses) or "no address"
-        print(f"{m.name}  room {txt.get('room') or '-'}  {txt.get('state', '?')}  {where}  ({m.host}, id {txt.get('id', '?')}, ver {txt.get('ver', '?')})")
+        # every word here comes from the LAN, unproven: written out, never sent to the terminal as it is
+        print(printable(f"{m.name}  room {txt.get('room') or '-'}  {txt.get('state', '?')}  {where}  "
+                        f"({m.host}, id {txt.get('id', '?')}, ver {txt.get('ver', '?')})"))
     return 0
 
 
@@ -182,7 +185,7 @@ async def _watch(timeout: float, interfaces: list[str], files: FleetFiles, trust
                 continue
             quiet.clear()
             for sentence in sorted(set(left_out) - told):
-                _log.warning("%s", sentence)
+                _log.warning("%s", printable(sentence))
             told = set(left_out)
             _log.info("%d mirrors in %s", count, ", ".join(files.paths()))
             await _wait_any(stop, None, changed)
