@@ -263,11 +263,11 @@ def add_note(look_id: str, body: NoteIn, ctx: NetContext = Depends(require_token
 @router.delete(
     "/looks/{look_id}/notes/{note_id}",
     status_code=204,
-    responses={**UNAUTHORIZED, **NOT_FOUND},
+    responses={**UNAUTHORIZED, **NOT_FOUND, **FORBIDDEN},
     summary="Delete a note of a look",
 )
-def delete_note(look_id: str, note_id: str, ctx: NetContext = Depends(require_token)) -> Response:
-    find_look(ctx, look_id)
+def delete_note(look_id: str, note_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> Response:
+    visible_look(ctx, look_id, request)  # an associate's sign-in reaches only looks shoppers agreed to keep
     if not library_of(ctx).delete_note(look_id, note_id):
         raise HTTPException(404, "this look has no such note")
     ctx.emit("look_noted", {"look_id": look_id, "note_id": note_id})

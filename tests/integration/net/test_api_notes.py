@@ -64,6 +64,21 @@ def test_notes_are_refused_where_they_do_not_belong(mirror, associate):
     assert httpx.post(url, json={"text": "no sign-in"}).status_code == 401
 
 
+def test_an_associate_cannot_delete_a_note_of_a_look_no_longer_kept(mirror, associate, recorded_library):
+    # Consent withdrawn after a note was added: the look is out of an associate's reach, its notes too.
+    from .conftest import record_look
+
+    look = record_look(mirror.looks.root, consent=True, seconds=2.0)
+    note = httpx.post(mirror.url + f"{API}/looks/{look}/notes", headers=associate, json={"text": "wants the 38"})
+    assert note.status_code == 201
+    mirror.library.set_consent(look, False)
+    url = mirror.url + f"{API}/looks/{look}/notes/{note.json()['id']}"
+    refused = httpx.delete(url, headers=associate)
+    assert refused.status_code == 403 and "agreed to keep" in refused.json()["message"]
+    assert [n.id for n in mirror.library.notes([look]).get(look, [])] == [note.json()["id"]]
+    assert httpx.delete(url, headers=mirror.auth).status_code == 204  # the store token still may
+
+
 def test_the_share_page_shows_the_products_and_never_the_notes(mirror, associate):
     look = mirror.looks.consented
     url = mirror.url + f"{API}/looks/{look}/notes"
