@@ -66,6 +66,7 @@ Row {
         // height: 30 and 24 px on 1080x1920, where the dial's size gave the degrees 17 px).
         anchors.verticalCenter: parent.verticalCenter
         Text {
+            textFormat: Text.PlainText
             color: "white"
             font.pixelSize: Math.max(14, dial.size * 0.32, Window.height * 0.016)
             font.weight: Font.DemiBold
@@ -82,6 +83,7 @@ Row {
         }
         Text {
             objectName: "dialDegrees"
+            textFormat: Text.PlainText
             color: "#d0d0d0"
             font.pixelSize: Math.max(12, dial.size * 0.24, Window.height * 0.013)
             style: Text.Outline

@@ -15,6 +15,7 @@ Dialog {
 
     Text {
         id: summary
+        textFormat: Text.PlainText
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
@@ -41,6 +42,7 @@ Dialog {
         Text {
             id: historyText
             objectName: "panelHistory"
+            textFormat: Text.PlainText
             width: history.width - 12
             wrapMode: Text.WordWrap
             color: "#c8c8c8"
@@ -110,6 +112,7 @@ Dialog {
                         color: "#b0000000"
                         Text {
                             id: keepLabel
+                            textFormat: Text.PlainText
                             anchors.centerIn: parent
                             width: parent.width - 4 * kept.grow
                             horizontalAlignment: Text.AlignHCenter

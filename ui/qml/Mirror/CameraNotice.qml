@@ -18,6 +18,7 @@ Rectangle {
         width: parent.width * 0.8
         spacing: 12
         Text {
+            textFormat: Text.PlainText
             width: parent.width
             horizontalAlignment: Text.AlignHCenter
             color: "white"
@@ -27,6 +28,7 @@ Rectangle {
                 : qsTr("Camera unavailable")
         }
         Text {
+            textFormat: Text.PlainText
             width: parent.width
             horizontalAlignment: Text.AlignHCenter
             wrapMode: Text.WordWrap

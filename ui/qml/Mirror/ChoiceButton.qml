@@ -17,6 +17,7 @@ Rectangle {
     border.width: 2
 
     Text {
+        textFormat: Text.PlainText
         anchors.centerIn: parent
         color: "white"
         font.pixelSize: choice.textSize

@@ -23,6 +23,7 @@ Item {
     Rectangle { anchors.fill: parent; color: "#151517" }
     Text {  // under the picture: seen only until the first frame arrives, or instead of it
         objectName: "paneState"
+        textFormat: Text.PlainText
         anchors.centerIn: parent
         width: parent.width - 32
         wrapMode: Text.WordWrap
@@ -61,6 +62,7 @@ Item {
             border.color: "#e0ffffff"
             border.width: Math.max(2, width * 0.06)
             Text {
+                textFormat: Text.PlainText
                 anchors.centerIn: parent
                 color: "white"
                 font.pixelSize: pane.textSize
@@ -80,6 +82,7 @@ Item {
                 anchors.verticalCenter: parent.verticalCenter
                 x: 10
                 Text {  // when it was recorded, whole: smaller letters in a pane made narrow
+                    textFormat: Text.PlainText
                     width: Math.min(implicitWidth, pane.width - pane.textSize * 1.7 - 52)
                     fontSizeMode: Text.HorizontalFit
                     minimumPixelSize: 10
@@ -89,6 +92,7 @@ Item {
                     text: pane.info.label
                 }
                 Text {
+                    textFormat: Text.PlainText
                     visible: text !== ""
                     width: Math.min(implicitWidth, pane.width - pane.textSize * 1.7 - 52)
                     elide: Text.ElideRight
@@ -112,6 +116,7 @@ Item {
         color: "#c0402a00"
         Text {
             id: hintText
+            textFormat: Text.PlainText
             anchors.centerIn: parent
             width: Math.min(implicitWidth, pane.width - 36)
             wrapMode: Text.WordWrap

@@ -35,6 +35,7 @@ Item {
         anchors.right: parent.right
         height: view.unit * 1.1
         Text {
+            textFormat: Text.PlainText
             anchors.left: parent.left
             anchors.leftMargin: 16
             anchors.verticalCenter: parent.verticalCenter

@@ -11,6 +11,7 @@ Dialog {
     title: identity.consentTitle
 
     Text {
+        textFormat: Text.PlainText
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"
@@ -19,6 +20,7 @@ Dialog {
         text: consent.identity.consentText
     }
     Text {
+        textFormat: Text.PlainText
         width: parent.width
         wrapMode: Text.WordWrap
         visible: consent.handsFree

@@ -42,6 +42,7 @@ Rectangle {
 
         Text {
             id: heading
+            textFormat: Text.PlainText
             anchors.top: parent.top
             anchors.left: parent.left
             anchors.right: parent.right

@@ -5,6 +5,8 @@ import QtQuick
 // leaving "ready." alone on a second line. Wrapped anywhere (a link), its parts are even too.
 Text {
     id: even
+    // As written, never as markup (a link, a note), as the TextMetrics below measure it.
+    textFormat: Text.PlainText
 
     property real maxWidth: 0
     // The text on one line, at the size it is drawn in; the lines the widest box would take.

@@ -10,6 +10,7 @@ Dialog {
     title: qsTr("Forget me?")
 
     Text {
+        textFormat: Text.PlainText
         width: parent.width
         wrapMode: Text.WordWrap
         color: "#e0e0e0"

@@ -60,6 +60,7 @@ Item {
     Text {
         // Bold, and outlined in its own white: DejaVu's raised hand is drawn in outline, its thin
         // strokes lost at a step back.
+        textFormat: Text.PlainText
         anchors.centerIn: shape
         color: "white"
         style: Text.Outline
@@ -78,6 +79,7 @@ Item {
     }
     Text {
         id: label
+        textFormat: Text.PlainText
         anchors.top: shape.bottom
         anchors.topMargin: 6 * ring.grow
         anchors.horizontalCenter: parent.horizontalCenter

@@ -57,6 +57,7 @@ ListView {
             color: "#b0000000"
             Text {
                 id: duration
+                textFormat: Text.PlainText
                 anchors.centerIn: parent
                 color: "white"
                 font.pixelSize: 12 * tray.grow
@@ -64,6 +65,7 @@ ListView {
             }
         }
         Text {  // kept from an earlier visit
+            textFormat: Text.PlainText
             visible: thumb.kept
             anchors.bottom: parent.bottom
             anchors.left: parent.left
@@ -86,6 +88,7 @@ ListView {
             border.color: "white"
             border.width: 2
             Text {
+                textFormat: Text.PlainText
                 anchors.centerIn: parent
                 visible: thumb.pickNumber > 0
                 color: "black"

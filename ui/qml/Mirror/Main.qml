@@ -236,6 +236,7 @@ Window {
         color: "#c0b00000"
         Text {
             id: recLabel
+            textFormat: Text.PlainText
             anchors.centerIn: parent
             color: "white"
             font.pixelSize: Math.max(18, root.height * 0.014)  // as the messages

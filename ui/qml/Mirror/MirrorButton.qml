@@ -44,6 +44,7 @@ Item {
         border.color: button.greyed ? "#60ffffff" : "#c0ffffff"
         border.width: 2
         Text {
+            textFormat: Text.PlainText
             anchors.centerIn: parent
             text: button.symbol
             color: button.greyed ? "#80ffffff" : "white"
@@ -64,6 +65,7 @@ Item {
     }
     Text {
         id: caption
+        textFormat: Text.PlainText
         y: button.done ? (button.height - implicitHeight) / 2 : disc.height + 6
         anchors.horizontalCenter: pill.horizontalCenter
         text: button.label

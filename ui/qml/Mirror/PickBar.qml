@@ -22,6 +22,7 @@ Rectangle {
     border.color: "#60ffffff"
 
     Text {
+        textFormat: Text.PlainText
         anchors.left: parent.left
         anchors.leftMargin: 16 * bar.grow
         anchors.right: buttons.left
@@ -46,7 +47,7 @@ Rectangle {
             radius: 10 * bar.grow
             color: cancelTap.pressed ? "#606060" : "#2a2a2c"
             border.color: "#80ffffff"
-            Text { id: cancelText; anchors.centerIn: parent; color: "white"; font.pixelSize: bar.textSize; text: qsTr("Cancel") }
+            Text { id: cancelText; textFormat: Text.PlainText; anchors.centerIn: parent; color: "white"; font.pixelSize: bar.textSize; text: qsTr("Cancel") }
             TapHandler { id: cancelTap; onTapped: bar.compare.cancelPicking() }
         }
         Rectangle {
@@ -56,7 +57,7 @@ Rectangle {
             radius: 10 * bar.grow
             opacity: bar.count >= 2 ? 1 : 0.45
             color: openTap.pressed ? "#8a7a30" : "#b89a2a"
-            Text { id: openText; anchors.centerIn: parent; color: "black"; font.pixelSize: bar.textSize; font.weight: Font.DemiBold; text: qsTr("Side by side") }
+            Text { id: openText; textFormat: Text.PlainText; anchors.centerIn: parent; color: "black"; font.pixelSize: bar.textSize; font.weight: Font.DemiBold; text: qsTr("Side by side") }
             TapHandler { id: openTap; enabled: bar.count >= 2; onTapped: bar.openTapped() }
         }
     }

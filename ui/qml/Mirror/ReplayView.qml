@@ -98,6 +98,7 @@ Item {
         color: "#99000000"
         Text {
             id: heading
+            textFormat: Text.PlainText
             anchors.centerIn: parent
             color: "white"
             font.pixelSize: Math.max(14, replay.height * 0.022)

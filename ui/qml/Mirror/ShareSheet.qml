@@ -28,6 +28,7 @@ Dialog {
         text: sheet.studio.shareLink.url || ""
     }
     Text {
+        textFormat: Text.PlainText
         width: parent.width
         wrapMode: Text.WordWrap
         horizontalAlignment: Text.AlignHCenter

@@ -15,6 +15,7 @@ Rectangle {
     color: "#66000000"
     Text {
         id: line
+        textFormat: Text.PlainText
         anchors.centerIn: parent
         color: "#d0ffffff"
         font.pixelSize: 12

@@ -16,6 +16,8 @@ Rectangle {
 
     Text {
         id: label
+        // As written, never as markup: a help request's detail, a name, come from outside.
+        textFormat: Text.PlainText
         anchors.centerIn: parent
         width: Math.min(implicitWidth, (toast.parent ? toast.parent.width * 0.9 : 400) - 40)
         wrapMode: Text.WordWrap
