@@ -36,6 +36,12 @@ class CardTapped(Event):
         """The card key is the customer id of the look library and the network layer."""
         return self.card_key
 
+    @property
+    def tied(self) -> bool:
+        """True when the card is tied to this session's yes: just now (a yes before the tap) or
+        before (the tied card tapped again). Only then may the tap name the customer outside the mirror."""
+        return self.session_id is not None and self.next_step in (STEP_WELCOME, STEP_FORGET)
+
 
 @dataclass(frozen=True)
 class CardPresented(Event):

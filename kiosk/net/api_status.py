@@ -220,8 +220,10 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
         503: {"description": "Too many live clients; try again after Retry-After seconds."},
     },
     summary="Live events (server-sent events)",
-    description="Event names: session_started, session_ended, look_recorded, card_tapped, "
-    "assist_requested, assist_acked, look_shared, comparison_shared, look_noted (a note added or deleted: "
+    description="Event names: session_started, session_ended, look_recorded, card_tapped (customer_id and known "
+    "are null until the shopper's yes ties her card to the visit; a staff card's are set), customer_identified "
+    "(her yes tied her card to the visit: customer_id, session_id, room), assist_requested, assist_acked, "
+    "look_shared, comparison_shared, look_noted (a note added or deleted: "
     "look_id and note_id, never its words), look_deleted (look_id, by: associate, store token or shopper, "
     "deleted_at), state. Each data line is a JSON object. The stream ends when the "
     "sign-in that opened it is signed out or expires.",

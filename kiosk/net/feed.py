@@ -2,7 +2,13 @@
 
 Runs on whichever thread emitted the event, so it only updates plain fields and hands the rest
 to ``EventStream.publish`` (thread-safe) and the outbox (a short SQLite insert). Card UIDs
-never leave the mirror: a tap is reported with the customer id the identity layer resolved.
+never leave the mirror, and a customer's card key (``customer_id``) leaves it only with her yes:
+a tap is told as ``card_tapped`` with ``customer_id`` and ``known`` null until her card is tied
+to this visit's yes (a staff card's tap names the associate). The tie is told once, as
+``customer_identified`` (session, card key, room), when it is made: her yes to the question
+asked after the tap (``ConsentChanged`` accepted, with the card), or her tap after a yes. A no,
+or a yes taken back, deletes what the outbox still holds naming her in that visit
+(``privacy.forget_ties``); a visit that ends without a yes never queued her id.
 "Forget me" and withdrawn consent are handed to ``privacy`` (outbox and share rows purged,
 links revoked for good). The shopper's own Delete of a look she said yes to is told as
 ``look_deleted``, as a tablet's deletion is by the API.
@@ -16,14 +22,24 @@ from collections.abc import Callable
 
 from kiosk.analysis.events import AnalysisStatus
 from kiosk.events import BY_SHOPPER, Event, LookDeleted, SessionStateChanged
-from kiosk.identity.events import CardTapped, ConsentChanged, CustomerForgotten
+from kiosk.identity.events import STEP_WELCOME, CardTapped, ConsentChanged, CustomerForgotten
 from kiosk.net.context import NetContext
-from kiosk.net.privacy import LOOK_DELETED, existing_ids, forget_customer, look_deleted, revoke_session_links
+from kiosk.net.privacy import (
+    LOOK_DELETED,
+    existing_ids,
+    forget_customer,
+    forget_ties,
+    look_deleted,
+    revoke_session_links,
+)
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed, RecordingStarted
 
 _log = logging.getLogger(__name__)
 
 _RECORDING = (RecordingStarted, LookRecorded, RecordingDiscarded, RecordingFailed)
+CARD_TAPPED = "card_tapped"
+#: A customer's card was tied to a visit by her yes (the only event that names her, with ``card_tapped`` after it).
+CUSTOMER_IDENTIFIED = "customer_identified"
 
 
 class EventFeed:
@@ -47,24 +63,49 @@ class EventFeed:
                 if event.state == "restarting":
                     self._ctx.live.count("analysis_restarts")
             elif isinstance(event, CardTapped):
-                self._ctx.emit(
-                    "card_tapped",
-                    {
-                        "customer_id": event.customer_id,  # the keyed hash, never the card number
-                        "known": event.known,
-                        "staff": event.staff,
-                        "session_id": event.session_id,
-                        "room": self._ctx.config.api.room,
-                    },
-                )
+                self._tapped(event)
             elif isinstance(event, CustomerForgotten):
                 self._forget(event.card_key)
-            elif isinstance(event, ConsentChanged) and event.decision == "withdrawn":
-                revoke_session_links(self._ctx.shares, self._ctx.library, event.session_id)
+            elif isinstance(event, ConsentChanged):
+                self._consent(event)
             elif isinstance(event, LookDeleted) and event.by == BY_SHOPPER:
                 # Her own Delete at the mirror, of a look she said yes to (the core tells no other):
                 # as a tablet's deletion is told. A tablet's was told by the API, which put it here.
                 self._ctx.tell(LOOK_DELETED, look_deleted(event.look_id, event.by))
+
+    def _tapped(self, event: CardTapped) -> None:
+        """Every tap is told; it names the customer only once her card is tied to this visit's yes."""
+        named = event.staff or event.tied  # a staff card names the associate, as before
+        room = self._ctx.config.api.room
+        self._ctx.emit(
+            CARD_TAPPED,
+            {
+                "customer_id": event.customer_id if named else None,  # the keyed hash, never the card number
+                # "a loyalty customer in room 7 at 14:05" is a clue to whom too: withheld with the id
+                "known": event.known if named else None,
+                "staff": event.staff,
+                "session_id": event.session_id,
+                "room": room,
+            },
+        )
+        if event.tied and event.next_step == STEP_WELCOME:  # her yes came first: the tap tied the card now
+            self._identified(event.session_id, event.card_key)
+
+    def _consent(self, event: ConsentChanged) -> None:
+        ctx = self._ctx
+        if event.decision == "accepted":
+            if event.card_key:  # a yes to the question asked with her card: the card is tied now
+                self._identified(event.session_id, event.card_key)
+            return
+        if event.decision == "withdrawn":
+            revoke_session_links(ctx.shares, ctx.library, event.session_id)
+        # A no (or a yes taken back): what the outbox still holds naming her in this visit goes.
+        forget_ties(ctx.shares.database, ctx.outbox, event.session_id)
+
+    def _identified(self, session_id: str, card_key: str) -> None:
+        self._ctx.emit(
+            CUSTOMER_IDENTIFIED, {"customer_id": card_key, "session_id": session_id, "room": self._ctx.config.api.room}
+        )
 
     def _forget(self, card_key: str) -> None:
         ctx = self._ctx

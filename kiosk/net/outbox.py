@@ -186,6 +186,18 @@ class Outbox:
             conn.executemany("DELETE FROM outbox WHERE seq = ?", [(seq,) for seq in doomed])
         return len(doomed)
 
+    def forget_ties(self, session_id: str) -> int:
+        """Delete every stored entry that names a customer in ``session_id`` (its ``customer_id`` set,
+        a staff card's aside); returns how many. The visit's other entries (ids and counts) stay."""
+        if not session_id:
+            return 0
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT seq, body FROM outbox WHERE length(body) > 0 AND instr(body, ?) > 0",
+                                (session_id.encode("utf-8"),)).fetchall()
+            doomed = [(row["seq"],) for row in rows if _names_customer_in(bytes(row["body"]), session_id)]
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", doomed)
+        return len(doomed)
+
     async def async_start(self) -> None:
         if self._settings is None:
             return
@@ -367,3 +379,10 @@ def _linked_ids(body: bytes) -> set[str]:
     return found
 
 
+def _names_customer_in(body: bytes, session_id: str) -> bool:
+    """Whether an entry's data ties a customer (not a staff card) to ``session_id``."""
+    try:
+        data = json.loads(body).get("data") or {}
+    except (ValueError, AttributeError):
+        return False
+    return data.get("session_id") == session_id and bool(data.get("customer_id")) and not data.get("staff")

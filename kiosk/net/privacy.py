@@ -9,7 +9,9 @@ checkpoints the database with ``secure_delete`` on, so the deleted rows survive 
 free pages nor in the write-ahead log. Delivered entries keep no body to purge.
 
 Withdrawn consent (``ConsentChanged`` with ``withdrawn``) revokes the links of that session's
-looks for good: a later yes gives the shopper new links, never re-opens old ones.
+looks for good: a later yes gives the shopper new links, never re-opens old ones. A no, or a yes
+taken back, also deletes the waiting outbox entries that named her card in that visit
+(``forget_ties``): only a yes tied to her card lets an entry name her (``kiosk.net.feed``).
 
 A look deleted by a command beside the kiosk (``kiosk looks delete``) has its links revoked in
 the network database and its ``look_deleted`` event put in the webhook outbox
@@ -60,6 +62,17 @@ def forget_customer(
     # counts only: the log never carries the customer's key
     _log.info("forgot a customer on the network side: %d outbox entries, %d share links", entries, links)
     return ForgetReport(entries, links, checkpointed)
+
+
+def forget_ties(db: NetworkDatabase, outbox: Outbox, session_id: str) -> int:
+    """A no, or a yes taken back, in ``session_id``: waiting entries naming her card in that visit
+    (``customer_identified``, a ``card_tapped`` after her yes) are deleted, the log emptied; how many."""
+    entries = outbox.forget_ties(session_id)
+    if entries:
+        checkpoint(db)
+        # the session and a count: the log never carries the customer's key
+        _log.info("session %s: consent refused; %d webhook entries naming the customer deleted", session_id, entries)
+    return entries
 
 
 def checkpoint(db: NetworkDatabase) -> bool:

@@ -41,6 +41,7 @@ EVENT_NAMES = (
     "session_ended",
     "look_recorded",
     "card_tapped",
+    "customer_identified",
     "assist_requested",
     "assist_acked",
     "look_shared",

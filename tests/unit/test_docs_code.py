@@ -103,4 +103,5 @@ def test_the_live_events_route_names_every_event_a_client_may_see():
 
     (route,) = [r for r in router.routes if getattr(r, "path", "").endswith("/events")]
     named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b|\bstate\b", route.description.split(".")[0]))
-    assert named - {"look_id", "note_id", "deleted_at", "store_token"} == set(EVENT_NAMES)
+    fields = {"look_id", "note_id", "deleted_at", "store_token", "customer_id", "session_id"}
+    assert named - fields == set(EVENT_NAMES)

@@ -355,3 +355,59 @@ def test_a_shoppers_delete_of_a_kept_look_is_told_once_and_of_an_unkept_one_neve
             assert on_bus == [(kept, "shopper"), (by_tablet, "associate")]
         finally:
             reader.close()
+
+
+def test_a_shopper_who_says_no_is_never_named_to_the_store_service(tmp_path, receiver):
+    # Her card tapped, then "No, thanks": the tablets and the store service hear that a card was
+    # tapped in the visit, never whose. The next shopper taps and says yes: her card is named
+    # then, once, as customer_identified (the webhook and the live feed do carry a yes).
+    from kiosk.events import SessionStateChanged
+    from kiosk.identity.events import CardTapped, ConsentChanged
+    from kiosk.identity.prompt import ConsentAsked
+
+    from .conftest import TOKEN
+    from .test_api import SseReader
+    from .test_api_with_core import running_core
+
+    declining, accepting = "d" * 64, "a" * 64
+    receiver.fail = False
+    with running_core(_config(receiver.url), tmp_path) as (core, heard, net):
+        reader = SseReader(net.url + "/api/v1/events", {"Authorization": f"Bearer {TOKEN}"})
+
+        def visit(card_key: str, yes: bool) -> str:
+            since = len(heard)
+            core.touch()
+            session = wait_for(lambda: next((e.session_id for e in heard[since:]
+                                             if isinstance(e, SessionStateChanged) and e.session_id), None),
+                               10, "no visit began")
+            core.tap_card(card_key)
+            wait_for(lambda: any(isinstance(e, ConsentAsked) for e in heard[since:]), 10, "the tap asked nothing")
+            core.answer_consent(yes)
+            wait_for(lambda: any(isinstance(e, ConsentChanged) for e in heard[since:]), 10, "the answer was not saved")
+            core.end_session()
+            wait_for(lambda: any(isinstance(e, SessionStateChanged) and e.state == "idle" for e in heard[since:]),
+                     10, "the visit did not end")
+            return session
+
+        def delivered() -> list[dict]:
+            return [json.loads(r["body"]) for r in receiver.accepted()]
+
+        try:
+            said_no = visit(declining, yes=False)
+            said_yes = visit(accepting, yes=True)
+            wait_for(lambda: [b["data"]["session_id"] for b in delivered() if b["kind"] == "session_ended"]
+                     == [said_no, said_yes], 15, "the store service never heard both visits end")
+            assert [e.next_step for e in heard if isinstance(e, CardTapped)] == ["consent", "consent"]
+            bodies = b"".join(r["body"] for r in receiver.accepted())
+            assert declining.encode() not in bodies
+            tapped = [b["data"] for b in delivered() if b["kind"] == "card_tapped"]
+            assert [(t["session_id"], t["customer_id"], t["known"]) for t in tapped] == [
+                (said_no, None, None), (said_yes, None, None)]  # each before her answer
+            identified = [b["data"] for b in delivered() if b["kind"] == "customer_identified"]
+            assert identified == [{"mirror_id": identified[0]["mirror_id"], "customer_id": accepting,
+                                   "session_id": said_yes, "room": "7"}]
+            wait_for(lambda: any(e == "customer_identified" for e, _ in reader.events), 5,
+                     "the live feed never heard the yes")
+            assert declining not in json.dumps(reader.events)
+        finally:
+            reader.close()
