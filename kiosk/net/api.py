@@ -52,7 +52,7 @@ def error_body(status: int, message: str) -> dict:
 
 def create_app(ctx: NetContext) -> FastAPI:
     """The whole HTTP application over ``ctx``."""
-    from kiosk.net import api_compare, api_looks, api_peer, api_status, console, share_page
+    from kiosk.net import api_compare, api_delete, api_looks, api_peer, api_status, console, share_page
     from kiosk.net.trust import load_peer_trust
 
     app = FastAPI(
@@ -68,6 +68,7 @@ def create_app(ctx: NetContext) -> FastAPI:
     app.state.trust = load_peer_trust(ctx.config, ctx.data_dir, ctx.mirror_id)
     app.include_router(api_status.router, prefix=API_PREFIX)
     app.include_router(api_looks.router, prefix=API_PREFIX)
+    app.include_router(api_delete.router, prefix=API_PREFIX)
     app.include_router(api_compare.router, prefix=API_PREFIX)
     app.include_router(api_peer.router, prefix=API_PREFIX)
     app.include_router(share_page.router)

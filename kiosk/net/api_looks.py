@@ -1,13 +1,10 @@
-"""Routes for recorded looks: list, details, video (HTTP Range), share links, notes, delete.
+"""Routes for recorded looks: list, details, video (HTTP Range), share links, notes.
 
 Only consented looks leave the device: their video and poster are served, and only they can
-be shared (403 otherwise). An associate (PIN) sign-in sees consented looks only, and may delete
-them at a shopper's request (a shopper who tapped no card has no other way to be forgotten); it
-cannot revoke a share link by itself (``deps.require_admin``). Each deletion is logged with the
-look's id, the caller's role and address, nothing of the shopper, and told as ``look_deleted``
-(ids and the role) to live clients, the store service and the mirror's screen. File paths come from the
-library, which checks ids before they become file names; ``inside`` checks again that the file
-is in the library folder. Share links are built from the mirror's own address (``links.share_base``).
+be shared (403 otherwise). An associate (PIN) sign-in sees consented looks only; it cannot
+revoke a share link by itself (``deps.require_admin``). Deleting looks is ``api_delete``'s.
+File paths come from the library, which checks ids before they become file names; ``inside``
+checks again that the file is in the library folder. Share links are built from the mirror's own address (``links.share_base``).
 Associates (either sign-in) add notes and products to consented looks; a note's words are never
 logged, and its product line is the only part a shopper's share page shows.
 """
@@ -24,10 +21,9 @@ from pydantic import BaseModel, Field
 
 from kiosk.library.look import NOTE_PRODUCT_MAX, NOTE_TEXT_MAX
 from kiosk.net.context import NetContext
-from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, client_address, is_admin, require_admin, require_token
+from kiosk.net.deps import ADMIN_ONLY, NOT_FOUND, UNAUTHORIZED, is_admin, require_admin, require_token
 from kiosk.net.links import share_base
 from kiosk.net.pacing import BytePacer
-from kiosk.net.privacy import LOOK_DELETED, look_deleted
 from kiosk.net.shares import Share, share_id
 
 _log = logging.getLogger(__name__)
@@ -289,34 +285,6 @@ def share_out(base: str, share: Share) -> ShareOut:
         expires_iso=datetime.fromtimestamp(share.expires_at, timezone.utc).isoformat(timespec="seconds"),
         qr_svg_url=f"{base}/s/{share.token}/qr.svg",
     )
-
-
-@router.delete(
-    "/looks/{look_id}",
-    status_code=204,
-    responses={
-        **UNAUTHORIZED,
-        **NOT_FOUND,
-        403: {"description": "An associate (PIN) sign-in and a look the shopper did not agree to keep (it does not see it)."},
-    },
-    summary="Delete a look, its notes and the comparisons showing it, and revoke its links",
-    description="The store token deletes any look; an associate sign-in the consented looks it sees, at a shopper's request.",
-)
-def delete_look(look_id: str, request: Request, ctx: NetContext = Depends(require_token)) -> Response:
-    from kiosk.library import LookNotFound
-
-    look = visible_look(ctx, look_id, request)
-    revoked = ctx.shares.revoke_look(look.id)
-    try:
-        library_of(ctx).delete(look.id)
-    except LookNotFound:  # deleted by another request meanwhile
-        raise HTTPException(404, f"there is no look {look_id!r}") from None
-    # the audit trail of a deletion: ids, the role and the tablet's address, nothing of the shopper
-    _log.info("look %s deleted through the API by %s from %s; %d share links revoked", look.id,
-              "the store token" if is_admin(request) else "an associate sign-in", client_address(request), revoked)
-    # live clients, the store service and the mirror's screen (the shopper may still be there)
-    ctx.emit(LOOK_DELETED, look_deleted(look.id, "store token" if is_admin(request) else "associate"))
-    return Response(status_code=204)
 
 
 @router.delete(

@@ -381,14 +381,14 @@ def test_an_associate_deletes_a_consented_look_and_its_links_end(server, caplog)
     share = httpx.post(server.url + f"{API}/looks/{look_id}/share", headers=pin).json()
     note = httpx.post(server.url + f"{API}/looks/{look_id}/notes", headers=pin, json={"text": "wants it in navy"})
     assert note.status_code == 201 and httpx.get(share["url"]).status_code == 200
-    caplog.set_level(logging.INFO, logger="kiosk.net.api_looks")
+    caplog.set_level(logging.INFO, logger="kiosk.net.api_delete")
     assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=pin).status_code == 204
     assert httpx.get(share["url"]).status_code == 410
     with sqlite3.connect(server.looks.root / "network.sqlite3") as db:
         assert db.execute("SELECT revoked_at FROM shares WHERE look_id = ?", (look_id,)).fetchone()[0] is not None
     assert httpx.get(server.url + f"{API}/looks/{look_id}", headers=server.auth).status_code == 404
     assert not (server.looks.root / "looks" / f"{look_id}.mp4").exists()
-    logged = [r.getMessage() for r in caplog.records if r.name == "kiosk.net.api_looks"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "kiosk.net.api_delete"]
     assert any(look_id in line and "an associate sign-in" in line for line in logged), logged
     assert not any("navy" in line for line in logged)
     assert httpx.delete(server.url + f"{API}/looks/{look_id}", headers=pin).status_code == 404
@@ -396,6 +396,64 @@ def test_an_associate_deletes_a_consented_look_and_its_links_end(server, caplog)
     refused = httpx.delete(server.url + f"{API}/looks/{server.looks.private}", headers=pin)
     assert refused.status_code == 403
     assert httpx.get(server.url + f"{API}/looks/{server.looks.private}", headers=server.auth).status_code == 200
+
+
+def test_an_associate_deletes_a_visits_kept_looks_in_one_request_its_older_ones_too(server, caplog):
+    # The console lists the visit by its latest look (a minute ago); its first look, 5 h old, is hers too and
+    # goes in the same request, its link with it. A look she did not keep is left to the visit's end.
+    import logging
+
+    from .conftest import PIN
+    from .test_console_looks import add_look
+
+    pin = {"Authorization": f"Bearer {httpx.post(server.url + '/console/api/sign-in', json={'secret': PIN}).json()['token']}"}
+    now = time.time()
+    first, last = (add_look(server.library, server.looks.consented, now - t, "visit-whole") for t in (5 * 3600, 60))
+    unkept = add_look(server.library, server.looks.consented, now - 120, "visit-whole")
+    server.library.set_consent(unkept, False)
+    other = add_look(server.library, server.looks.consented, now - 30, "visit-other")
+    link = httpx.post(server.url + f"{API}/looks/{first}/share", headers=pin).json()["url"]
+    on_bus = []
+    unsubscribe = server.bus.subscribe(on_bus.append)
+    caplog.set_level(logging.INFO, logger="kiosk.net.api_delete")
+    try:
+        r = httpx.delete(server.url + f"{API}/visits/visit-whole/looks", headers=pin)
+    finally:
+        unsubscribe()
+    assert r.status_code == 200, r.text
+    assert r.json() == {"deleted": [first, last], "first_created": pytest.approx(now - 5 * 3600),
+                        "share_links_revoked": 1}
+    assert httpx.get(link).status_code == 410
+    listed = {look["id"] for look in httpx.get(server.url + f"{API}/looks", headers=server.auth).json()["looks"]}
+    assert first not in listed and last not in listed and {unkept, other} <= listed
+    assert [(e.look_id, e.by) for e in on_bus if isinstance(e, LookDeleted)] == [(first, "associate"), (last, "associate")]
+    logged = [r.getMessage() for r in caplog.records if r.name == "kiosk.net.api_delete"]
+    assert all(any(i in line and "an associate sign-in" in line for line in logged) for i in (first, last)), logged
+    assert not any("visit-whole" in line for line in logged)
+    gone = httpx.delete(server.url + f"{API}/visits/visit-whole/looks", headers=pin)
+    assert gone.status_code == 404 and gone.json()["message"]
+
+
+def test_a_pin_deletes_only_the_visits_its_console_lists(server):
+    # A leaked PIN must not wipe every shopper's kept looks: a visit whose latest look is over 4 hours old is
+    # not on the console, and only the store token (or kiosk looks delete) deletes its looks.
+    from .conftest import PIN
+    from .test_console_looks import add_look
+
+    pin = {"Authorization": f"Bearer {httpx.post(server.url + '/console/api/sign-in', json={'secret': PIN}).json()['token']}"}
+    now = time.time()
+    stale = [add_look(server.library, server.looks.consented, now - t, "visit-stale") for t in (4 * 3600 + 60, 5 * 3600)]
+    alone = add_look(server.library, server.looks.consented, now - 5 * 3600, None)
+    for path in (f"{API}/visits/visit-stale/looks", f"{API}/looks/{stale[0]}", f"{API}/looks/{alone}"):
+        refused = httpx.delete(server.url + path, headers=pin)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json()["message"].startswith("this visit is older than 4 hours; ask the store manager"), refused.text
+    listed = {look["id"] for look in httpx.get(server.url + f"{API}/looks", headers=server.auth).json()["looks"]}
+    assert {*stale, alone} <= listed
+    # the store token may
+    assert httpx.delete(server.url + f"{API}/looks/{alone}", headers=server.auth).status_code == 204
+    r = httpx.delete(server.url + f"{API}/visits/visit-stale/looks", headers=server.auth)
+    assert r.status_code == 200 and r.json()["deleted"] == [stale[1], stale[0]], r.text
 
 
 def test_a_deleted_look_is_told_to_live_clients_and_the_mirrors_screen_with_ids_only(server):

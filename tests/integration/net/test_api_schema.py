@@ -73,6 +73,7 @@ def test_schema_lists_every_route_of_the_issue(server):
         "/api/v1/metrics": {"get"},
         "/api/v1/looks": {"get"},
         "/api/v1/looks/{look_id}": {"get", "delete"},
+        "/api/v1/visits/{session_id}/looks": {"delete"},
         "/api/v1/looks/{look_id}/video": {"get"},
         "/api/v1/looks/{look_id}/share": {"post"},
         "/api/v1/session": {"get"},

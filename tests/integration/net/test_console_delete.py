@@ -182,7 +182,7 @@ def test_a_deletion_that_ends_after_its_sign_in_leaves_the_next_associates_quest
     say "Deleted..." on the shared tablet."""
     import threading
 
-    import kiosk.net.api_looks as api_looks
+    import kiosk.net.api_delete as api_delete
 
     now = time.time()
     first, second = add_look(server.library, server.looks.consented, now - 60, "visit-a"), \
@@ -190,7 +190,7 @@ def test_a_deletion_that_ends_after_its_sign_in_leaves_the_next_associates_quest
     sign_in(chromium, server.url, 768, 1024)
     chromium.wait(f"{LISTED}.length === 3", timeout=10)
     started, release = threading.Event(), threading.Event()
-    real = api_looks.visible_look
+    real = api_delete.visible_look
 
     def held(ctx, look_id, request):
         if look_id == first:
@@ -198,7 +198,7 @@ def test_a_deletion_that_ends_after_its_sign_in_leaves_the_next_associates_quest
             release.wait(30)
         return real(ctx, look_id, request)
 
-    monkeypatch.setattr(api_looks, "visible_look", held)
+    monkeypatch.setattr(api_delete, "visible_look", held)
     try:
         chromium.js(f"document.querySelector('#looks li.look[data-id=\"{first}\"] button[data-key=\"delete\"]').click()")
         chromium.wait(f"{DIALOG}.open", timeout=5)
