@@ -34,9 +34,11 @@ window.consoleApi = (() => {
   // session is over (expired, or signed out elsewhere): "console:signed-out" tells console.js,
   // which signs out, closes any open dialog and asks for the PIN again. A request that gets no
   // answer at all, or none in ANSWER_MS, fails with plain words (never the browser's "Failed to
-  // fetch") and "console:connection" tells console.js whether the mirror answers.
+  // fetch") and "console:connection" tells console.js whether the mirror answers. ``options.token``: the
+  // token of the sign-in that asked, where it must not be the one signed in now (a deletion, console-delete.js).
   async function api(path, options = {}) {
-    const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` });
+    const token = options.token || sessionStorage.getItem(KEY);
+    const headers = Object.assign({}, options.headers || {}, { Authorization: `Bearer ${token}` });
     let resp;
     try {
       resp = await fetchAnswered(path, Object.assign({}, options, { headers }));

@@ -6,7 +6,7 @@
 // console-page.js, before console-notes.js and console-looks.js.
 "use strict";
 window.consoleDelete = (() => {
-  const { api, showDialog, signInsEnded } = window.consoleApi;
+  const { KEY, api, showDialog, signInsEnded } = window.consoleApi;
   const { $, notify, failed, changed } = window.consolePage;
   let asked = null;  // { work, after } while the dialog asks
   // The looks deleted from here: a list the mirror sent before a deletion went through, drawn after it
@@ -28,37 +28,44 @@ window.consoleDelete = (() => {
     $("delete-cancel").focus();  // the safe answer first: a stray Enter keeps it
   }
 
-  // Ask whether to delete ``looks``; ``what`` names them in the question: "the look recorded at
-  // 2:05 PM", "the 3 looks of this visit". ``done`` says it in the notice once they are gone.
-  function ask(looks, what, done) {
+  // Ask whether to delete ``looks``: one look, or every look of a visit (``visit``: its session id; the
+  // console lists a visit whole). ``what`` names them in the question: "the look recorded at 2:05 PM",
+  // "the 3 looks of this visit". ``done(n)`` says it in the notice once the mirror deleted ``n`` looks.
+  function ask(looks, what, done, visit = null) {
     const one = looks.length === 1;
+    // The sign-in that was asked: its token sends the request, and none is sent once it ended, so that
+    // the next associate's sign-in neither deletes what it did not ask for nor is logged for it.
+    const asker = { ended: signInsEnded(), token: sessionStorage.getItem(KEY) };
+    const path = visit ? `/api/v1/visits/${encodeURIComponent(visit)}/looks` : `/api/v1/looks/${encodeURIComponent(looks[0].id)}`;
     question(`Delete ${what} for good?`, one ? "Its share links stop working." : "Their share links stop working.",
-             one ? "Delete the look" : `Delete ${looks.length} looks`, () => erase(looks),
-             ({ deleted, err }) => told(looks, what, done, deleted, err));
+             one ? "Delete the look" : `Delete ${looks.length} looks`, () => erase(path, looks, asker),
+             ({ deleted, err }) => told(what, done, deleted, err));
   }
 
-  function told(looks, what, done, deleted, err) {
-    if (!err) notify(done, true);  // it worked: the notice says so in green, not as a failure
+  function told(what, done, deleted, err) {
+    if (!err) notify(done(deleted), true);  // it worked: the notice says so in green, not as a failure
     else if (err.signedOut) return;  // the sign-in screen says why
-    else if (!deleted) notify(failed(`delete ${what}`, err));
-    else notify(`Deleted ${deleted} of the ${looks.length} looks. ${failed("delete the others", err)}`);
+    else notify(failed(`delete ${what}`, err));
     changed();
   }
 
-  // One after the other; a look already gone (deleted meanwhile on another tablet) counts as deleted.
-  async function erase(looks) {
-    let deleted = 0;
-    for (const look of looks) {
-      try {
-        await api(`/api/v1/looks/${encodeURIComponent(look.id)}`, { method: "DELETE" });
-      } catch (err) {
-        if (err.status !== 404) return { deleted, err };
-      }
-      deleted += 1;
-      gone.add(look.id);
-      drop(look.id);
+  // One request, a visit's looks all at once: the mirror deletes every kept look of the visit (one recorded
+  // since the list was drawn too) whatever the tablet does meanwhile, and says which. Looks already gone
+  // (deleted meanwhile on another tablet) count as deleted.
+  async function erase(path, looks, asker) {
+    if (asker.ended !== signInsEnded()) return { deleted: 0, err: { signedOut: true } };
+    let ids = looks.map((look) => look.id);
+    try {
+      const resp = await api(path, { method: "DELETE", token: asker.token });
+      if (resp.status === 200) ids = (await resp.json()).deleted;
+    } catch (err) {
+      if (err.status !== 404) return { deleted: 0, err };
     }
-    return { deleted, err: null };
+    for (const id of ids) {
+      gone.add(id);
+      drop(id);
+    }
+    return { deleted: ids.length, err: null };
   }
 
   // Off the page at once (the next refresh would take it off too): its tile, and its visit once empty.

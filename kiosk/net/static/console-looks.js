@@ -6,6 +6,9 @@ window.consoleLooks = (() => {
   const { api, el, keepingFocus, showDialog, signInsEnded } = window.consoleApi;
   const { $, ago, lookNames, dotted, room, notify, failed, showShare } = window.consolePage;
   const notes = window.consoleNotes, erase = window.consoleDelete;
+  // A visit is listed, whole, while its latest look is this young: the visits an associate's PIN may delete
+  // (kiosk/net/api_delete.py CONSOLE_WINDOW_S); cut look by look, an older look of a listed visit was left off
+  // it, and kept when its visit was deleted.
   const LOOK_WINDOW_S = 4 * 3600;
   const posterUrls = new Map();
   // The looks whose share link the mirror is making (their request under way): their Share button is
@@ -42,6 +45,7 @@ window.consoleLooks = (() => {
   async function poster(look) {
     if (posterUrls.has(look.id)) return posterUrls.get(look.id);
     const blob = await (await api(look.poster_url)).blob();
+    if (posterUrls.has(look.id)) return posterUrls.get(look.id);  // an earlier draw's fetch came first
     const url = URL.createObjectURL(blob);
     posterUrls.set(look.id, url);
     return url;
@@ -78,7 +82,16 @@ window.consoleLooks = (() => {
     // a look deleted from here since the mirror sent the list stays off it (console-delete.js)
     const granted = data.looks.filter((l) => l.consent === "granted" && !erase.deleted(l.id));
     const since = Date.now() / 1000 - LOOK_WINDOW_S;
-    const looks = granted.filter((l) => l.created >= since);
+    const listed = visits(granted).filter((g) => Math.max(...g.looks.map((l) => l.created)) >= since);
+    const looks = listed.flatMap((g) => g.looks);
+    // a look no longer listed lets its poster go (deleted here or elsewhere, withdrawn, grown old)
+    const ids = new Set(looks.map((l) => l.id));
+    for (const [id, url] of posterUrls) {
+      if (!ids.has(id)) {
+        URL.revokeObjectURL(url);
+        posterUrls.delete(id);
+      }
+    }
     // Still shared, listed or not: a look that grows older than the list's window while it plays
     // (or is compared) stays on the associate's screen; only a withdrawn or deleted one goes.
     const shared = new Set(granted.map((l) => l.id));
@@ -104,7 +117,7 @@ window.consoleLooks = (() => {
         el("button", { class: "add-note", "data-key": "note", textContent: "Add note or product", onclick: () => notes.open(look) }),
         deleteButton("delete", "Delete", `Delete the look recorded at ${names.get(look.id)}`,
                      () => erase.ask([look], `the look recorded at ${names.get(look.id)}`,
-                                     `Deleted the look recorded at ${names.get(look.id)}.`)),
+                                     () => `Deleted the look recorded at ${names.get(look.id)}.`)),
       );
     };
     // A visit's looks deleted at once: what a shopper who tapped no card asks for. Its item is known
@@ -113,15 +126,17 @@ window.consoleLooks = (() => {
       const n = group.looks.length;
       const first = group.looks.reduce((a, b) => (b.created < a.created ? b : a));
       const what = n === 1 ? "the look of this visit" : `the ${n} looks of this visit`;
+      // said with the count the mirror deleted: one recorded since the list was drawn goes too
+      const done = (m) => (m === 1 ? "Deleted the look of this visit." : `Deleted the ${m} looks of this visit.`);
       const head = el("div", { class: "visit-head" }, el("h3", {}, ...visitHeading(group, where, names)));
       if (group.visit) {
         head.append(deleteButton("delete-visit", "Delete this visit's looks",
                                  `Delete this visit's looks, the visit at ${names.get(first.id)}`,
-                                 () => erase.ask(group.looks, what, `Deleted ${what}.`)));
+                                 () => erase.ask(group.looks, what, done, group.looks[0].session_id)));
       }
       return el("li", { class: "visit", "data-id": `visit:${first.id}` }, head, el("ul", { class: "looks" }, ...group.looks.map(item)));
     };
-    const items = visits(looks).map(visitItem);
+    const items = listed.map(visitItem);
     // A look no longer listed (consent withdrawn, forgotten, deleted) stops playing: its video is
     // already in the page, so only this takes it off the associate's screen (compare.js does the same).
     if (shown && !shared.has(shown)) {

@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from .chromium import chromium  # noqa: F401 - fixture
+from kiosk.events import LookDeleted
+from tests.integration.faults.waiting import wait_for
+
 from .conftest import PIN, TOKEN
 from .test_console import SHOWN
 from .test_console_attention import FOCUSED, press_escape, sign_in
@@ -84,6 +87,94 @@ def test_a_visits_looks_are_deleted_after_the_question_and_cancel_keeps_them(ser
     assert chromium.js("document.querySelectorAll('#looks li.visit').length") == 1
     assert in_library(server, visit) == set()
     assert httpx.get(link).status_code == 410
+
+
+def test_a_visit_is_listed_and_deleted_whole_its_looks_older_than_four_hours_too(server, chromium):
+    """A visit 10:00-10:30 asked about at 14:15 showed 2 looks, deleted 2 and said "Deleted the 2 looks of this
+    visit." while its 10:05 look stayed kept, its link (maybe the one she took home) still working."""
+    now = time.time()
+    visit = [add_look(server.library, server.looks.consented, now - t, "visit-a") for t in (3 * 3600, 4 * 3600 + 600)]
+    link = share(server, visit[1])
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 3", timeout=10)
+    assert set(visit) <= set(chromium.js(LISTED)), "the visit's look older than 4 hours is not listed with it"
+    heading = chromium.js(f"document.querySelector('#looks li.look[data-id=\"{visit[0]}\"]').closest('li.visit')"
+                          ".querySelector('h3').textContent")
+    assert heading.endswith(" · 2 looks"), heading
+    chromium.js(f"document.querySelector('#looks li.look[data-id=\"{visit[0]}\"]').closest('li.visit')"
+                ".querySelector('button[data-key=\"delete-visit\"]').click()")
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    assert chromium.js("document.getElementById('delete-title').textContent") == "Delete the 2 looks of this visit for good?"
+    chromium.js("document.getElementById('delete-yes').click()")
+    chromium.wait(f"{NOTICE} === 'Deleted the 2 looks of this visit.'", timeout=15)
+    assert in_library(server, visit) == set()
+    assert httpx.get(link).status_code == 410
+    assert chromium.js(LISTED) == [server.looks.consented]
+
+
+def test_a_visit_deleted_as_its_sign_in_ends_is_deleted_whole_under_that_sign_in(server, chromium, monkeypatch):
+    """One request per look, the token read anew for each: an associate who signed out while her visit's looks
+    were deleted left the rest to be deleted under the next sign-in, logged and told as the store token's."""
+    import threading
+
+    now = time.time()
+    visit = [add_look(server.library, server.looks.consented, now - t, "visit-a") for t in (60, 120, 180)]
+    sign_in(chromium, server.url, 768, 1024)
+    chromium.wait(f"{LISTED}.length === 4", timeout=10)
+    started, release = threading.Event(), threading.Event()
+    real = server.library.delete_if_present
+
+    def held(look_id):
+        if not started.is_set():
+            started.set()
+            release.wait(30)
+        return real(look_id)
+
+    monkeypatch.setattr(server.library, "delete_if_present", held)
+    on_bus = []
+    unsubscribe = server.bus.subscribe(on_bus.append)
+    try:
+        chromium.js(f"document.querySelector({VISIT_BUTTON!r}).click()")
+        chromium.wait(f"{DIALOG}.open", timeout=5)
+        chromium.js("document.getElementById('delete-yes').click()")
+        assert started.wait(10), "the deletion never reached the mirror"
+        chromium.js("document.getElementById('sign-out').click()")
+        # store IT signs in next on the same page, with the store token
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=10)
+        chromium.js(f"document.getElementById('secret').value = '{TOKEN}'; "
+                    "document.getElementById('sign-in').requestSubmit()")
+        chromium.wait(f"{SHOWN}('console-view')", timeout=10)
+        release.set()
+        # each look is told once it is gone: all three, or the visit was left half deleted
+        wait_for(lambda: sum(isinstance(e, LookDeleted) for e in on_bus) == 3, 15, "the visit was left half deleted")
+    finally:
+        release.set()
+        unsubscribe()
+    assert in_library(server, visit) == set()
+    assert sorted((e.look_id, e.by) for e in on_bus if isinstance(e, LookDeleted)) == sorted(
+        (look_id, "associate") for look_id in visit)
+
+
+#: Whether the picture at blob URL ``url`` still loads in the page (the CSP lets pictures, not fetch, read blob URLs).
+LOADS = """new Promise((done) => {{ const img = new Image(); img.onload = () => done('loads'); img.onerror = () => done('gone');
+  img.src = '{url}'; }})"""
+
+
+def test_a_deleted_look_lets_its_poster_go(server, chromium):
+    """The poster (a blob URL fetched with the session's token) of a look deleted from the tablet stayed in the
+    page until the sign-out."""
+    deleted = add_look(server.library, server.looks.consented, time.time() - 60, "visit-a")
+    sign_in(chromium, server.url, 768, 1024)
+    img = f"document.querySelector('#looks li.look[data-id=\"{deleted}\"] img')"
+    poster = chromium.wait(f"!!{img} && {img}.naturalWidth > 0 && {img}.src", timeout=10)
+    assert chromium.js(LOADS.format(url=poster)) == "loads"
+    chromium.js(f"document.querySelector('#looks li.look[data-id=\"{deleted}\"] button[data-key=\"delete\"]').click()")
+    chromium.wait(f"{DIALOG}.open", timeout=5)
+    chromium.js("document.getElementById('delete-yes').click()")
+    chromium.wait(f"{NOTICE}.startsWith('Deleted the look recorded at ')", timeout=15)
+    chromium.js("window.drawn = 0; document.addEventListener('console:looks', () => { window.drawn += 1; })")
+    chromium.wait("window.drawn > 0", timeout=10)  # the list drawn after the deletion
+    assert chromium.js(LOADS.format(url=poster)) == "gone", "the deleted look's poster is still held by the page"
 
 
 #: The next list of looks the console asks for is sent by the mirror at once, and reaches the page only once
