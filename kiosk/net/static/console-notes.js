@@ -4,7 +4,7 @@
 // console-looks.js.
 "use strict";
 window.consoleNotes = (() => {
-  const { LOST, api, el, showDialog } = window.consoleApi;
+  const { LOST, api, el, showDialog, signInsEnded } = window.consoleApi;
   const { $, bidi, notify, failed, changed } = window.consolePage;
   const { question } = window.consoleDelete;
   let noteLook = null;
@@ -64,15 +64,20 @@ window.consoleNotes = (() => {
       return;
     }
     $("note-save").disabled = true;
+    // A save answered after its sign-in ended does nothing: the next associate's note dialog, if one is open,
+    // stays as it is (as a deletion leaves the next associate's question, console-delete.js).
+    const mine = signInsEnded();
     try {
       await api(`/api/v1/looks/${encodeURIComponent(noteLook.id)}/notes`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ product, text }),
       });
+      if (mine !== signInsEnded()) return;
       $("note-dialog").close();
       changed();
     } catch (err) {
+      if (mine !== signInsEnded()) return;
       // what was typed stays in the dialog, to save again
       $("note-error").textContent = err.offline ? `Could not save: ${LOST}. Your text is kept: save again once it is back.`
         : `Could not save: ${err.message}`;

@@ -187,6 +187,52 @@ def test_a_look_with_one_short_note_keeps_the_width_of_a_tile(recorded_library, 
         stop_server(server)
 
 
+def test_a_note_saved_as_its_sign_in_ends_leaves_the_next_associates_note_alone(server, chromium, monkeypatch):
+    """An associate saves a note, the mirror is slow, and she signs out; the next associate signs in and starts a
+    note. The first save's answer must not close the second associate's dialog (nor say anything in it)."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    real = server.library.add_note
+
+    def held(look_id, text="", product=""):
+        if text == "first associate's":
+            started.set()
+            release.wait(30)
+        return real(look_id, text, product)
+
+    monkeypatch.setattr(server.library, "add_note", held)
+    look = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"]')"
+    open_console(chromium, server.url, 820, 1180, False)
+    # when the mirror's answer to the note reaches the page (its body is never read: no timing entry is written)
+    chromium.js("window.__fetchNow = window.fetch; window.fetch = (path, options) => {"
+                " const answer = window.__fetchNow(path, options);"
+                " if (String(path).endsWith('/notes')) answer.finally(() => { window.__answered = Date.now(); }); return answer; }")
+    try:
+        chromium.wait(f"!!{look}", timeout=10)
+        chromium.js(f"{look}.querySelector('button.add-note').click()")
+        chromium.wait("document.getElementById('note-dialog').open")
+        chromium.js("document.getElementById('note-text').value = \"first associate's\"; "
+                    "document.getElementById('note-save').click()")
+        assert started.wait(10), "the note never reached the mirror"
+        chromium.js("document.getElementById('sign-out').click()")
+        chromium.wait(f"{SHOWN}('sign-in-view')", timeout=10)
+        chromium.js(f"document.getElementById('secret').value = '{PIN}'; document.getElementById('sign-in').requestSubmit()")
+        chromium.wait(f"{SHOWN}('console-view') && !!{look}", timeout=10)
+        chromium.js(f"{look}.querySelector('button.add-note').click()")
+        chromium.wait("document.getElementById('note-dialog').open")
+        chromium.js("document.getElementById('note-text').value = 'Wants it in navy'")
+    finally:
+        release.set()
+    # the first save is answered, then a moment for the page
+    chromium.wait("window.__answered", timeout=10)
+    chromium.wait("Date.now() - window.__answered > 500", timeout=5)
+    assert chromium.js("document.getElementById('note-dialog').open"), "the last associate's save closed the next one's note"
+    assert chromium.js("document.getElementById('note-text').value") == "Wants it in navy"
+    assert chromium.js("document.getElementById('note-error').textContent") == ""
+    chromium.js("document.getElementById('note-dialog').close()")
+
+
 def test_the_empty_note_message_goes_once_something_is_typed(server, chromium):
     open_console(chromium, server.url, 820, 1180, False)
     look = f"document.querySelector('#looks li.look[data-id=\"{server.looks.consented}\"]')"
