@@ -20,14 +20,33 @@ window.consoleNotes = (() => {
     return notes.length > 1 || notes.some((n) => (n.product || "").length + (n.text || "").length > SHORT_NOTE);
   }
 
+  // Whether the mirror answers (console-api.js's "console:connection"): while it does not, a note's Delete is
+  // greyed, as a look's is (console-looks.js): pressed, the question came up and the answer could only be
+  // "Could not delete the note...". Its name says why; its word stays "Delete" (a note's line has no room).
+  let online = true;
+  const LATER = " once the connection is back";
+
+  function drawNoteDelete(button) {
+    button.disabled = !online;
+    button.setAttribute("aria-label", button.dataset.label + (online ? "" : LATER));
+    button.title = online ? "" : `Delete${LATER}`;
+    return button;
+  }
+
+  document.addEventListener("console:connection", (event) => {
+    if (event.detail === online) return;
+    online = event.detail;
+    for (const button of document.querySelectorAll("#looks button.note-delete")) drawNoteDelete(button);
+  });
+
   // A look's notes, each with its delete button, for its tile on the looks list.
   function render(look) {
     // "Delete", as a look's is (a bare cross did not say what it does), naming the note for a screen reader; first,
     // as the words flow round it (console.css)
     return el("ul", { class: "notes" }, ...(look.notes || []).map((n) => el("li", { "data-note": n.id },
-      el("button", { type: "button", class: "note-delete", textContent: "Delete", "aria-label": `Delete note: ${firstWords(n)}`,
-                     "data-key": `note-delete:${n.id}`,
-                     onclick: () => deleteNote(look, n) }),
+      drawNoteDelete(el("button", { type: "button", class: "note-delete", textContent: "Delete",
+                                    "data-label": `Delete note: ${firstWords(n)}`, "data-key": `note-delete:${n.id}`,
+                                    onclick: () => deleteNote(look, n) })),
       el("span", { class: "words" },
         ...(n.product ? [el("span", { class: "product" }, "Product: ", bidi(n.product))] : []),
         ...(n.product && n.text ? [el("br")] : []),

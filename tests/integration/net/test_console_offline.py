@@ -245,26 +245,33 @@ def test_a_look_s_delete_and_a_visit_s_are_greyed_saying_why_while_the_connectio
     greyed: the question came up, and its answer could only be "Could not delete...". Both are greyed, saying why,
     and come back with the connection."""
     proc, url, looks = two_looks_served(recorded_library, tmp_path)
+    noted = httpx.post(url + f"{API}/looks/{looks[0]}/notes", headers=AUTH, json={"text": "wants the 38"})
+    assert noted.status_code == 201
     one = f"document.querySelector('#looks li.look[data-id=\"{looks[0]}\"] button[data-key=\"delete\"]')"
     visit = "document.querySelector('#looks li.visit button[data-key=\"delete-visit\"]')"
-    shown = f"[{one}.disabled, {one}.textContent, {visit}.disabled, {visit}.textContent]"
+    note_key = f"note-delete:{noted.json()['id']}"
+    note = f"document.querySelector('#looks button[data-key=\"{note_key}\"]')"
+    shown = f"[{one}.disabled, {one}.textContent, {visit}.disabled, {visit}.textContent, {note}.disabled]"
     try:
         signed_in_on_a_tablet(chromium, url)
-        chromium.wait(f"!!{one} && !!{visit}", timeout=20)
-        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks"]
+        chromium.wait(f"!!{one} && !!{visit} && !!{note}", timeout=20)
+        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks", False]
 
         proc.send_signal(signal.SIGSTOP)  # the mirror no longer answers
-        chromium.wait(f"{SHOWN}('connection') && {one}.disabled && {visit}.disabled", timeout=30)
+        chromium.wait(f"{SHOWN}('connection') && {one}.disabled && {visit}.disabled && {note}.disabled", timeout=30)
         assert chromium.js(shown) == [True, "Delete once the connection is back",
-                                      True, "Delete this visit's looks once the connection is back"]
+                                      True, "Delete this visit's looks once the connection is back", True]
         assert chromium.accessible_name(f"#looks li.look[data-id=\"{looks[0]}\"] button[data-key=\"delete\"]") \
             .endswith(" once the connection is back")
-        chromium.js(f"{visit}.click()")  # greyed: no question
+        assert chromium.accessible_name(f"#looks button[data-key=\"{note_key}\"]") == \
+            "Delete note: wants the 38 once the connection is back"
+        chromium.js(f"{visit}.click(); {note}.click()")  # greyed: no question
         assert not chromium.js("document.getElementById('delete-dialog').open")
 
         proc.send_signal(signal.SIGCONT)
-        chromium.wait(f"!{SHOWN}('connection') && !{one}.disabled && !{visit}.disabled", timeout=30)
-        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks"]
+        chromium.wait(f"!{SHOWN}('connection') && !{one}.disabled && !{visit}.disabled && !{note}.disabled", timeout=30)
+        assert chromium.js(shown) == [False, "Delete", False, "Delete this visit's looks", False]
+        assert chromium.accessible_name(f"#looks button[data-key=\"{note_key}\"]") == "Delete note: wants the 38"
         chromium.js(f"{visit}.click()")  # and it asks again
         chromium.wait("document.getElementById('delete-dialog').open", timeout=10)
     finally:
