@@ -55,6 +55,9 @@ FILES = {
 PEER_TIMEOUT_S = 1.5
 #: Who is on the way, as a console's ack says it: the console knows no associates' names.
 CONSOLE_BY = "associate"
+#: Addresses that proved nothing yet asked for an ack, after those where the mirror proved itself
+#: (each may cost ``peer_client.TOTAL_TIMEOUT_S``; a rogue's names must not hold the press for long).
+ACK_UNPROVEN = 3
 
 
 class SignIn(BaseModel):
@@ -112,6 +115,7 @@ async def overview(request: Request, ctx: NetContext = Depends(require_token)) -
         trust = request.app.state.trust
         async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
             answers = await asyncio.gather(*(_peer_overview(client, trust, ctx.peers, r, now) for r in records))
+        answers = [a for a in answers if a is not None]
     # a proven mirror that stopped answering and whose announcement has lapsed since: still shown
     asked = {r.base_url().removeprefix("http://") for r in records}
     answers += [_not_answering(last, "it is no longer announced on the network")
@@ -170,26 +174,48 @@ async def ack(mirror_id: str, request_id: str, request: Request, ctx: NetContext
         return (await asyncio.to_thread(ack_assist, request_id, AssistAck(by=CONSOLE_BY), ctx)).model_dump()
     trust = request.app.state.trust
     # zeroconf only says where to knock; the hello proves who answers before the ack is sent
-    candidates = [r for r in _peer_records(ctx) if r.mirror_id == mirror_id] if trust is not None else []
-    if not candidates:
-        raise HTTPException(404, "that mirror is not on the network right now")
-    # the addresses where that mirror proved itself first: a rogue's copies of its id come last
-    candidates.sort(key=lambda r: not ctx.peers.is_proven(r.base_url().removeprefix("http://")))
-    problem = "does not answer"
+    proven, unproven = _ack_addresses(ctx, mirror_id) if trust is not None else ([], [])
+    problem = ""
     async with httpx.AsyncClient(timeout=PEER_TIMEOUT_S, follow_redirects=False) as client:
-        for record in candidates:
+        for where in proven + unproven:
             try:
                 async with ctx.peers.slot():
-                    answer = await ask(client, trust, record.base_url(), "POST", ack_path(request_id),
+                    answer = await ask(client, trust, f"http://{where}", "POST", ack_path(request_id),
                                        {"by": CONSOLE_BY}, expect=mirror_id)
             except PeerError as exc:
-                problem = str(exc)
+                if exc.proven:
+                    ctx.peers.proved(where, exc.proven)
+                if where in proven or exc.proven == mirror_id:  # not another device's failure: that mirror's
+                    problem = str(exc)
                 continue
+            ctx.peers.proved(where, answer.peer_id)
             if answer.status == 200 and isinstance(answer.data, dict):
                 return peer_ack_answer(answer.data)
             message = answer.data.get("message") if isinstance(answer.data, dict) else None
             raise HTTPException(404 if answer.status == 404 else 503, message or f"the mirror refused: HTTP {answer.status}")
+    if not problem:
+        raise HTTPException(404, "that mirror is not on the network right now")
     raise HTTPException(503, f"that mirror {problem}")
+
+
+def _ack_addresses(ctx: NetContext, mirror_id: str) -> tuple[list[str], list[str]]:
+    """Where an ack for ``mirror_id`` may go: (every address where that mirror proved itself, up to
+    ``ACK_UNPROVEN`` addresses that proved nothing yet, never asked first: it may have moved).
+
+    By the id each address proved, never the TXT id: a device announcing a mirror's name or
+    address with another id cannot make the console say the mirror is not on the network, and one
+    claiming its id gets a hello and nothing else."""
+    proven: list[str] = []
+    unproven: list[str] = []
+    for record in _one_per_address(_peer_records(ctx)):
+        where = record.base_url().removeprefix("http://")
+        who = ctx.peers.proven_as(where)
+        if who == mirror_id:
+            proven.append(where)
+        elif not who and ctx.peers.waiting(where) is None:
+            unproven.append(where)
+    unproven.sort(key=ctx.peers.knows)
+    return proven, unproven[:ACK_UNPROVEN]
 
 
 def peer_ack_answer(data: dict) -> dict:
@@ -212,8 +238,9 @@ def _queued(mirror: dict, request: dict) -> dict:
 
 
 def _peer_records(ctx: NetContext) -> list:
-    """Discovered mirrors with an address, this one left out."""
-    return ctx.directory.others(ctx.mirror_id) if ctx.directory else []
+    """Discovered mirrors with an address, less those at an address that proved to be this one
+    (by the id its hello proved, never its TXT id)."""
+    return ctx.directory.others(ctx.peers.proven_as, ctx.mirror_id) if ctx.directory else []
 
 
 def _one_per_address(records: list) -> list:
@@ -226,8 +253,9 @@ def _one_per_address(records: list) -> list:
 
 async def _peer_overview(
     client: httpx.AsyncClient, trust, peers: PeerBook, record, now: float
-) -> tuple[dict, list[dict]]:
+) -> tuple[dict, list[dict]] | None:
     """(the console's entry, its help requests) for one discovered record; only proven data is shown.
+    None where the hello proves the device is this mirror (it is listed once, as itself).
 
     A device that failed its last hello is not asked again until its backoff is over, and at
     most ``peers.MAX_HELLOS`` hellos are out at once, however many devices are announced. A
@@ -250,6 +278,9 @@ async def _peer_overview(
         async with peers.slot():
             answer = await ask(client, trust, record.base_url(), "GET", OVERVIEW_PATH)
     except PeerError as exc:
+        if exc.proven == trust.mirror_id:  # this mirror itself, under whatever name and TXT
+            peers.proved(where, exc.proven)
+            return None
         problem = peers.failed_with(where, exc)
         if exc.untrusted:
             _log.info("%s is not trusted: %s", where, exc)

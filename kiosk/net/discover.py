@@ -8,7 +8,9 @@ already has (a rogue hiding a mirror from the console, or a misconfigured box). 
 that answers for a name is kept as a record of its own, for as long as its announcement lasts
 (``KEEP_S``) even when another device's announcement of the name flushes it from the mDNS
 cache, so the name cannot hide the mirror; the peer hello tells which of them belongs to the
-store.
+store. Nor is a TXT record: the id in it may be anyone's (this mirror's, a real mirror's at
+another's address, junk), so it is shown before a hello and decides nothing; who a device is,
+this mirror included, is the id its hello proved (``peers.PeerBook.proven_as``).
 
 Nor is a record's address: only addresses another mirror can have are kept (no loopback unless
 the directory itself browses on loopback, no link-local, multicast, broadcast or unspecified
@@ -64,6 +66,7 @@ class MirrorRecord:
 
     @property
     def mirror_id(self) -> str:
+        """The id the TXT claims: shown before a hello proves one, never relied on (``others``)."""
         return self.txt.get("id", "")
 
     def base_url(self) -> str | None:
@@ -172,10 +175,18 @@ class MirrorDirectory:
         return sorted((r for seen in list(self._records.values()) for r, _ in list(seen.values())),
                       key=lambda r: (r.name.lower(), r.host, r.port))
 
-    def others(self, own_id: str) -> list[MirrorRecord]:
-        """The mirrors seen with an address, this one left out (by its TXT id: a hint, checked by
-        the hello); what the console and the hello round ask."""
-        return [r for r in self.mirrors() if r.mirror_id != own_id and r.base_url() is not None]
+    def with_address(self) -> list[MirrorRecord]:
+        """The mirrors seen with an address, whatever their TXT says: this one may be among them,
+        and only a hello tells (what the hello round asks)."""
+        return [r for r in self.mirrors() if r.base_url() is not None]
+
+    def others(self, proven_as: Callable[[str], str], own_id: str) -> list[MirrorRecord]:
+        """The mirrors seen with an address, less those at an address that proved to be this mirror
+        (``proven_as``: ``PeerBook.proven_as``); what the console and the wrong-PIN reports ask.
+
+        Never by the TXT ``id``: anyone can announce a real mirror's name and address with this
+        mirror's id, and the real mirror would be left out as "this one"."""
+        return [r for r in self.with_address() if proven_as(r.base_url().removeprefix("http://")) != own_id]
 
     def health(self) -> tuple[bool, str]:
         """Whether the directory browses, and what it is doing, in plain words."""

@@ -102,8 +102,9 @@ class HelloRounds:
         return addresses[:MAX_PER_ROUND]
 
     def _records(self) -> list:
-        """The announced devices with an address, this mirror left out."""
-        return self._directory.others(self._trust.mirror_id) if self._directory is not None else []
+        """The announced devices with an address, whatever their TXT says: which of them is this mirror
+        only a hello tells (it then answers its own, once a round, and the tally leaves it out)."""
+        return self._directory.with_address() if self._directory is not None else []
 
     async def _hello(self, client: httpx.AsyncClient, where: str) -> None:
         try:

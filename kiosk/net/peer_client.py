@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -61,14 +62,15 @@ async def ask(
     method: str,
     path: str,
     payload: dict | None = None,
-    expect: str | None = None,
+    expect: str | Callable[[str], bool] | None = None,
     *,
     at: str | None = None,
 ) -> PeerAnswer:
     """Hello, then the signed request; the verified answer, or ``PeerError``.
 
-    With ``expect``, the request is only sent when the peer proved to be that mirror; with
-    ``at`` (``ADDR:PORT`` of ``base_url``), only when it proved to be listening there itself.
+    With ``expect``, the request is only sent when the peer proved to be that mirror (or, a
+    callable, one it accepts: it is given the proven id); with ``at`` (``ADDR:PORT`` of
+    ``base_url``), only when it proved to be listening there itself.
     """
     try:
         return await asyncio.wait_for(_ask(client, trust, base_url, method, path, payload, expect, at), TOTAL_TIMEOUT_S)
@@ -100,8 +102,8 @@ async def _hello(client, trust: PeerTrust, base_url: str, at: str | None) -> tup
 
 
 async def _ask(
-    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
-    at: str | None,
+    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None,
+    expect: str | Callable[[str], bool] | None, at: str | None,
 ) -> PeerAnswer:
     peer, peer_nonce = await _hello(client, trust, base_url, at)
     try:
@@ -112,13 +114,13 @@ async def _ask(
 
 
 async def _request(
-    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None, expect: str | None,
-    peer: str, peer_nonce: str,
+    client, trust: PeerTrust, base_url: str, method: str, path: str, payload: dict | None,
+    expect: str | Callable[[str], bool] | None, peer: str, peer_nonce: str,
 ) -> PeerAnswer:
     """Steps 3 and 4, once ``peer`` proved itself and issued ``peer_nonce``."""
     if peer == trust.mirror_id:
         raise PeerError("is this mirror itself")
-    if expect is not None and peer != expect:
+    if expect is not None and not (expect(peer) if callable(expect) else peer == expect):
         raise PeerError("is another mirror than the one asked for")
     body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else b""
     headers = {HEADER: trust.request_header(peer, peer_nonce, method, path, body)}

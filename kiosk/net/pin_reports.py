@@ -13,9 +13,13 @@ Best effort, and never on the sign-in's path: ``wrong_pin`` (any thread) adds to
 wakes the sender on the network loop; the sign-in is answered without waiting for any peer.
 One round is out at a time, and what is counted meanwhile goes together in the next
 (``{"wrong_pins": n, "paused": …}``), so a peer gets at most one report in flight. A round
-tells at most ``MAX_PEERS`` mirrors, each once: by the id it announced, checked by its hello
-(``ask(expect=…)``), so one mirror at two addresses counts a wrong PIN once and a device claiming
-its id gets a hello and nothing else. Hellos share ``peers.MAX_HELLOS`` with the console, and a
+tells at most ``MAX_PEERS`` mirrors, each once, by the id it proved in a hello (the hello
+round's, the console's, a report's), never the one its TXT record announces: a mirror is asked at
+the addresses where it proved itself (``ask(expect=…)``), and an address that proved nothing yet
+is asked whoever proves to be a mirror there, unless it is this mirror or one the round tells
+anyway. So one mirror at two addresses counts a wrong PIN once, a device claiming its id gets a
+hello and nothing else, and no announcement (this mirror's id, or junk, at a mirror's address)
+keeps a mirror from the reports. Hellos share ``peers.MAX_HELLOS`` with the console, and a
 device in backoff in the shared ``PeerBook`` is skipped, unless it proved to be a mirror (one
 missed hello, the console's or the hello round's, must not cost it the reports of the next
 seconds): a mirror that is down costs each round ``peer_client.TOTAL_TIMEOUT_S`` at most, off the
@@ -115,49 +119,65 @@ class PinReports:
                            exc_info=exc)
 
     async def _round(self, payload: dict) -> None:
-        mirrors = self._mirrors()
-        if not mirrors:
+        targets = self._targets()
+        if not targets:
             return
+        told_here = {mirror_id for mirror_id, _ in targets if mirror_id}  # the mirrors this round tells
         async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
-            told = await asyncio.gather(*(self._tell(client, mirror_id, addresses, payload)
-                                          for mirror_id, addresses in mirrors))
+            told = await asyncio.gather(*(self._tell(client, mirror_id, addresses, payload, told_here)
+                                          for mirror_id, addresses in targets))
+        told = [t for t in told if t is not None]
         with self._lock:
             self._sent += sum(told)
             self._failed += len(told) - sum(told)
 
-    def _mirrors(self) -> list[tuple[str, list[str]]]:
-        """(announced id, addresses) of each other mirror; where it proved to be that mirror first, those in
-        backoff left out unless they proved to be a mirror."""
-        found: dict[str, list[str]] = {}
-        for record in self._directory.others(self._trust.mirror_id) if self._directory is not None else []:
-            if not record.mirror_id:
-                continue  # a mirror announces its id; without one there is nothing to check the hello against
+    def _targets(self) -> list[tuple[str, list[str]]]:
+        """Whom a round tells: (the id a mirror proved, the addresses where it proved it) for each
+        other mirror, then ("", [ADDR:PORT]) for each address that proved nothing yet (its hello says
+        who answers there); at most ``MAX_PEERS``. Never by a TXT id. Devices in backoff are left
+        out unless they proved to be a mirror."""
+        own = self._trust.mirror_id
+        proven: dict[str, list[str]] = {}
+        unproven: list[str] = []
+        for record in self._directory.others(self._peers.proven_as, own) if self._directory is not None else []:
             where = record.base_url().removeprefix("http://")
-            addresses = found.setdefault(record.mirror_id, [])
-            # a mirror that proved itself is told even while it waits out a missed hello (a few
-            # seconds): a report it misses is not sent again, and it is cheap and off the sign-in's path
-            if where not in addresses and (self._peers.waiting(where) is None or self._peers.is_proven(where)):
-                addresses.append(where)
+            mirror_id = self._peers.proven_as(where)
+            if mirror_id:
+                # a mirror that proved itself is told even while it waits out a missed hello (a few
+                # seconds): a report it misses is not sent again, and it is cheap and off the sign-in's path
+                addresses = proven.setdefault(mirror_id, [])
+                if where not in addresses:
+                    addresses.append(where)
+            elif where not in unproven and self._peers.waiting(where) is None:
+                unproven.append(where)
+        unproven.sort(key=self._peers.knows)  # never asked before first
+        # the store's mirrors first: a rogue's names, however many, come last
+        targets = [(mirror_id, addresses[:MAX_ADDRESSES]) for mirror_id, addresses in proven.items()]
+        return (targets + [("", [where]) for where in unproven])[:MAX_PEERS]
 
-        def rank(mirror_id: str, where: str) -> int:
-            """0: it proved to be this very mirror; 1: not proven; 2: it proved to be another one
-            (a name claiming a new id at a real mirror's address: its hello cannot pass ``expect``)."""
-            proven = self._peers.proven_as(where)
-            return 0 if proven == mirror_id else 2 if proven else 1
+    async def _tell(self, client: httpx.AsyncClient, mirror_id: str, addresses: list[str], payload: dict,
+                    told_here: set[str]) -> bool | None:
+        """Report to one mirror at the first of its addresses where it proves to be ``mirror_id``;
+        ``mirror_id`` "": to whoever proves to be a mirror at the one address, unless it is this
+        mirror or one this round tells anyway. Whether it took it; None when there was nobody to tell."""
+        taken: list[str] = []
 
-        mirrors = [(mirror_id, sorted(addresses, key=lambda w: rank(mirror_id, w))[:MAX_ADDRESSES])
-                   for mirror_id, addresses in found.items() if addresses]
-        mirrors.sort(key=lambda m: rank(m[0], m[1][0]))  # a rogue's names, however many, come last
-        return mirrors[:MAX_PEERS]
+        def anyone_new(peer: str) -> bool:  # one report per mirror a round, however many addresses it answers at
+            if peer in told_here:
+                return False
+            told_here.add(peer)
+            taken.append(peer)
+            return True
 
-    async def _tell(self, client: httpx.AsyncClient, mirror_id: str, addresses: list[str], payload: dict) -> bool:
-        """Report to one mirror at the first of its addresses where it proves itself; whether it took it."""
         for where in addresses:
             try:
                 async with self._peers.slot():
                     answer = await ask(client, self._trust, f"http://{where}", "POST", WRONG_PINS_PATH, payload,
-                                       expect=mirror_id)
+                                       expect=mirror_id or anyone_new)
             except PeerError as exc:
+                if exc.proven and not mirror_id and not taken:  # this mirror itself, or one told at another address
+                    self._peers.proved(where, exc.proven)
+                    return None
                 self._note(where, exc)
                 continue
             self._peers.proved(where, answer.peer_id)

@@ -45,7 +45,7 @@ def tally(records, book, own_id: str) -> Tally:
     not_proving: list[str] = []
     for record in records:
         url = record.base_url()
-        if url is None or record.mirror_id == own_id:
+        if url is None:  # this mirror is left out by the id it proved (below), never by its TXT id
             continue
         where = url.removeprefix("http://")
         if where in not_proving:

@@ -15,6 +15,7 @@ from kiosk.net.peer_client import PeerError, say_hello
 from kiosk.net.peers import PeerBook
 from kiosk.net.secret_match import LOADED, Tally, judge, tally
 from kiosk.net.trust import PeerTrust
+from tests.unit._peer_lan import Mirror, use_lan
 
 OURS = bytes.fromhex("5f" * 32)
 THEIRS = bytes.fromhex("6e" * 32)
@@ -133,14 +134,14 @@ class Clock:
         return self.now
 
 
-class Directory:
-    def __init__(self, records: list[MirrorRecord]) -> None:
+class Directory(MirrorDirectory):
+    """The directory's own ``with_address`` and ``others``, over ``records`` instead of a browse."""
+
+    def __init__(self, records: list[MirrorRecord]) -> None:  # no browse: nothing of the directory's own is set up
         self.records = records
 
     def mirrors(self) -> list[MirrorRecord]:
         return list(self.records)
-
-    others = MirrorDirectory.others
 
 
 def test_hello_rounds_are_bounded_in_count_and_rate_and_ask_proven_mirrors_first():
@@ -153,7 +154,7 @@ def test_hello_rounds_are_bounded_in_count_and_rate_and_ask_proven_mirrors_first
     rounds._trust = PeerTrust(OURS, "mirror-a")
     first = rounds.due()
     assert first[0] == "10.0.0.2:8001" and len(first) == hello_round.MAX_PER_ROUND
-    assert "10.0.0.2:9000" not in first and "10.0.0.2:8002" not in first  # nor this mirror itself
+    assert "10.0.0.2:9000" not in first
     rounds._last_round = clock.now
     for where in first:
         book.failed(where, "not a mirror of this store", reachable=True, wrong_secret=True)
@@ -164,8 +165,27 @@ def test_hello_rounds_are_bounded_in_count_and_rate_and_ask_proven_mirrors_first
     rounds._last_round = clock.now
     records[:] = records[-2:]  # only B left (and this mirror): nothing new, so not before the round is due
     book.proved("10.0.0.2:8001", "mirror-b")
+    book.proved("10.0.0.2:8002", "mirror-a")  # only its hello tells this mirror's own address (not its TXT)
     clock.now += hello_round.NEW_GAP_S
     assert rounds.due() == []
     clock.now += hello_round.ROUND_S
-    assert rounds.due() == ["10.0.0.2:8001"]
+    # this mirror's address too, once a round: it may pass to another device
+    assert rounds.due() == ["10.0.0.2:8001", "10.0.0.2:8002"]
     assert HelloRounds(Directory([]), book, clock).check() is None  # not started: no store secret
+
+
+@pytest.mark.parametrize("txt_id", ["mirror-a", "junk"])  # this mirror's own id, or anything at all
+def test_a_mirror_announced_with_another_id_is_still_asked_and_proven(monkeypatch, txt_id):
+    # A rogue announced mirror B's name with an id of its choosing: the only record at B's address
+    # carries it. The hello round asks B all the same, and counts it by the id it proved; this
+    # mirror, found at its own address under any TXT, proves to be itself and is not counted.
+    b, a = Mirror("mirror-b"), Mirror("mirror-a")
+    use_lan(monkeypatch, {"10.0.0.2:8001": b, "10.0.0.1:8001": a})
+    records = [_record(txt_id, 8001), _record(txt_id, 8001, "10.0.0.1")]
+    book = PeerBook()
+    rounds = HelloRounds(Directory(records), book, Clock())
+    rounds._trust = PeerTrust(OURS, "mirror-a")
+    rounds.tally = Tally()
+    asyncio.run(rounds.poll())
+    assert book.proven_as("10.0.0.2:8001") == "mirror-b" and book.proven_as("10.0.0.1:8001") == "mirror-a"
+    assert rounds.tally == Tally(proving=1)
