@@ -112,6 +112,14 @@ class Comparing:
             self.close()
             self._notice("A look in the comparison was deleted, so the comparison closed.")
 
+    def forgotten(self) -> None:
+        """The mirror forgot the shopper ("forget me", or store IT's ``kiosk customers forget``): a
+        comparison of looks that went with her closes without a word of its own. "Done. The mirror
+        has forgotten you" says why; "A look in the comparison was deleted" under it read as if
+        something had gone wrong."""
+        if self._open is not None and any(self._parts.studio.find(i) is None for i in self._open.look_ids):
+            self.close()
+
     def consent_withdrawn(self) -> None:
         """The shopper took their yes back: the library deleted the comparisons of their looks, so none is shared."""
         def unkept(_: str, look_ids: tuple[str, ...]) -> bool:

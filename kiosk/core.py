@@ -426,6 +426,7 @@ class KioskCore:
 
     def _forget_me(self) -> None:
         if self._effects.forget_me(self._sid()):
+            self._comparing.forgotten()
             self._end_panel(PANEL_FORGOTTEN)
 
     def _open_panel(self) -> None:
@@ -481,6 +482,7 @@ class KioskCore:
 
     def _forgotten_elsewhere(self) -> None:
         if self._effects.forgotten_elsewhere(self._sid()):
+            self._comparing.forgotten()
             self._end_panel(PANEL_FORGOTTEN)
 
     def _camera_notice(self) -> None:

@@ -26,6 +26,7 @@ from kiosk.config import Config
 from kiosk.core import KioskCore
 from kiosk.errors import KioskError
 from kiosk.events import Notice, SharesEnded, ShareShown, TrayChanged
+from kiosk.identity.events import STEP_FORGET, CardTapped
 from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 from kiosk.recording.events import LookRecorded
 from kiosk.wiring import Switches, build_parts
@@ -382,6 +383,29 @@ def test_the_customer_s_kept_looks_join_the_tray_after_a_card_tap(kiosk, clips):
     core.delete_look(earlier)  # theirs, from an earlier visit: gone, and the comparison with it
     assert wait_for(lambda: of(events, ComparisonClosed))
     assert library.find(earlier) is None and library.find(stranger) is not None
+
+
+def test_forget_me_while_comparing_closes_the_comparison_with_the_forget_sentence_alone(kiosk, clips):
+    # Her card tapped again while her looks turned side by side, and "Yes, forget me": the screen
+    # said "Done. The mirror has forgotten you: 2 looks deleted." and, under it, "A look in the
+    # comparison was deleted, so the comparison closed.", as if something had gone wrong.
+    core, events = kiosk.core, kiosk.events
+    key = core.parts.identity.key("0416C6C2D73881")
+    core.touch()
+    looks = [land(core, clips[0]), land(core, clips[1])]
+    core.tap_card(key)
+    assert wait_for(lambda: of(events, ConsentAsked))
+    core.answer_consent(True)
+    assert wait_for(lambda: all(core.parts.library.find(i).consented for i in looks))
+    open_looks(core, events, *looks)
+    core.tap_card(key)  # her card again: "forget me?"
+    assert wait_for(lambda: of(events, CardTapped) and of(events, CardTapped)[-1].next_step == STEP_FORGET)
+    core.forget_me()
+    assert wait_for(lambda: of(events, ComparisonClosed))
+    assert core.flush() and core.flush()  # the tray without her looks, handled after the forgetting
+    said = [n.text for n in of(events, Notice)]
+    assert "Done. The mirror has forgotten you: 2 looks deleted." in said
+    assert not any("comparison" in text for text in said), said
 
 
 def test_a_waiting_share_of_a_comparison_whose_look_was_deleted_is_dropped(kiosk, clips):
