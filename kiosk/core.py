@@ -43,6 +43,7 @@ from kiosk.events import (
     Event,
     EventBus,
     LookDeleted,
+    Notice,
     SessionStateChanged,
     SharesEnded,
     TrayChanged,
@@ -90,7 +91,7 @@ from kiosk.session import (
 )
 from kiosk.effects import Effects
 from kiosk.intents import Meaning, gesture_meaning
-from kiosk.welcome import Welcome, welcome
+from kiosk.welcome import Welcome, wake_hint, welcome
 
 _log = logging.getLogger(__name__)
 
@@ -503,6 +504,8 @@ class KioskCore:
         for effect in effects:
             if isinstance(effect, SessionStarted):
                 self._effects.start_session(effect.session_id)
+                if hint := wake_hint(self.senses, self._parts.studio.available):
+                    self._parts.bus.emit(Notice(text=hint, topic="studio"))
             elif isinstance(effect, SessionEnded):
                 self._end_panel(PANEL_SESSION_ENDED)  # the panel locks with the session
                 self._comparing.session_ended()

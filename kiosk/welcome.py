@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from kiosk.analysis.senses import Senses
 
 KEPT = "Nothing is kept unless you say so."
+# Said as the mirror wakes for a shopper: the welcome screen's words go as she steps in (a person
+# in view lights a dark screen, and her whole body seen for ``session.wake_after_s`` starts the
+# visit), so she may never have read them.
+TURN_HINT = "Turn around once: the mirror records your turn and plays it back."
 
 
 @dataclass(frozen=True)
@@ -26,3 +30,9 @@ def welcome(senses: Senses, records: bool) -> Welcome:
     if records:  # the Record button, shown once the mirror is awake, records
         return Welcome(start, f"Then tap Record and turn around once to see yourself from every side. {KEPT}")
     return Welcome(start, "")
+
+
+def wake_hint(senses: Senses, records: bool) -> str:
+    """What the mirror says as a visit starts: how to record on a mirror that records a turn by
+    itself, "" where the Record button must be tapped (it says so itself)."""
+    return TURN_HINT if records and senses.turns else ""

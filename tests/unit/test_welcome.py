@@ -10,7 +10,8 @@ import pytest
 from kiosk.analysis.senses import Senses
 from kiosk.config import Config
 from kiosk.core import KioskCore
-from kiosk.welcome import welcome
+from kiosk.events import Notice
+from kiosk.welcome import TURN_HINT, welcome
 from kiosk.wiring import Switches, build_parts
 
 SEES_ALL = Senses(presence=True, turns=True, gestures=True)
@@ -66,3 +67,21 @@ def test_the_bridge_hands_the_core_s_words_to_the_screen_and_logs_them(tmp_path,
         assert "shown to the shopper: Touch the mirror to start" in caplog.text
     finally:
         bridge.close()
+
+
+@pytest.mark.parametrize("analysis, hint", [({}, TURN_HINT), ({"enabled": False}, "")])
+def test_a_visit_starts_by_saying_how_to_record_where_a_turn_records_itself(tmp_path, analysis, hint):
+    # A person in view lights a dark screen and her whole body seen starts the visit in under a
+    # second: the welcome screen's "Step in and turn around once" was gone before she had read it,
+    # and the live mirror said nothing of turning. Where Record must be tapped, it says so itself.
+    core = core_for(tmp_path, **analysis)
+    said = []
+    core.bus.subscribe(lambda e: said.append(e.text) if isinstance(e, Notice) else None)
+    core.start()
+    try:
+        core.touch()
+        assert core.flush() and core.flush()
+        assert core.session.session_id is not None
+    finally:
+        core.stop()
+    assert said == ([hint] if hint else []), said
