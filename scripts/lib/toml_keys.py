@@ -9,6 +9,11 @@ back, so a file this cannot edit safely is refused instead of damaged.
     python3 toml_keys.py get FILE section.key            prints the value (nothing if absent)
     python3 toml_keys.py set FILE OUT section.key=JSON…  writes FILE with the keys set to OUT;
                                                          prints "section.key: old -> new" per change
+    python3 toml_keys.py set FILE OUT -                  the same with the section.key=JSON pairs
+                                                         read from standard input, one a line
+
+Provision hands its pairs over on standard input: the token and the PIN are among them, and a
+command line can be read by any user of the machine (ps, /proc/PID/cmdline).
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 3 and argv[0] == "set":
         source, out, pairs = argv[1], argv[2], argv[3:]
+        if pairs == ["-"]:
+            pairs = [line for line in sys.stdin.read().splitlines() if line]
         with open(source, encoding="utf-8") as fh:
             text = fh.read()
         tomllib.loads(text)  # refuse a file that is not TOML before touching anything

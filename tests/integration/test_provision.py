@@ -209,7 +209,10 @@ def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
     [
         (["--colour", "blue"], "unknown option --colour"),
         (["--api-token", "short-token"], "at least 32 characters long (it has 11)"),
-        (["--api-token", TOKEN, "--generate-token"], "either --api-token or --generate-token"),
+        (["--api-token", TOKEN, "--generate-token"], "either --api-token, --api-token-file or --generate-token"),
+        (["--pin", "2468", "--pin", "1357"], "either --pin or --pin-file"),
+        (["--api-token-file", "/nonexistent/token"], "--api-token-file /nonexistent/token: cannot read that file"),
+        (["--pin-file", "/dev/null"], "--pin-file /dev/null: cannot read that file"),
         (["--api-token", "x" * 31 + " "], "may contain only"),
         (["--pin", "12ab"], "4 to 12 digits"),
         (["--purge"], "--purge only goes with --uninstall"),
@@ -230,6 +233,71 @@ def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message)
     assert res.returncode != 0
     assert res.stdout == ""
     assert res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+    assert snapshot(tree) == before
+
+
+def argv_logger(tmp_path: Path) -> tuple[dict, Path]:
+    """provision's environment with a python3 first on PATH that writes down every command line it gets."""
+    real = shutil.which("python3", path=ENV["PATH"])
+    assert real
+    log = tmp_path / "argv.log"
+    fake = tmp_path / "bin/python3"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {log}\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    return dict(ENV, PATH=f"{fake.parent}:{ENV['PATH']}"), log
+
+
+def test_the_secrets_never_reach_a_command_line_any_user_can_read(tmp_path):
+    """The token, the PIN and the store secret go to provision's helpers on stdin, never in argv (/proc/PID/cmdline)."""
+    env, log = argv_logger(tmp_path)
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    (tmp_path / "pin").write_text("802741\n")
+    store_secret = "5e" * 32
+    (tmp_path / "store-secret").write_text(store_secret + "\n")
+    tree = tmp_path / "root"
+    tree.mkdir()
+    res = provision("--root", str(tree), "--store", "Oxford Street", "--api-token-file", str(tmp_path / "token"),
+                    "--pin-file", str(tmp_path / "pin"), "--store-secret-file", str(tmp_path / "store-secret"), env=env)
+    assert config(tree)["api"]["token"] == TOKEN and config(tree)["api"]["pin"] == "802741"
+    assert (tree / "etc/smartmirror/store-secret").read_text() == store_secret + "\n"
+    assert "toml_keys.py set" in log.read_text()  # the helpers did run through the logger
+    # typed by hand, the secrets are on provision's own command line only, never its helpers'
+    provision("--root", str(tree), "--api-token", "typed-" + TOKEN, "--pin", "913570", env=env)
+    assert config(tree)["api"]["token"] == "typed-" + TOKEN and config(tree)["api"]["pin"] == "913570"
+    # a token provision makes itself, for a mirror that has none
+    settings = tree / "etc/smartmirror/kiosk.toml"
+    settings.write_text(settings.read_text().replace(f'token = "typed-{TOKEN}"', 'token = ""'))
+    provision("--root", str(tree), "--generate-token", env=env)
+    argv = log.read_text()
+    made = config(tree)["api"]["token"]
+    assert len(made) >= 32
+    for secret in (TOKEN, "802741", store_secret, "913570", made):
+        assert secret not in argv, secret
+    assert TOKEN not in res.stdout + res.stderr and store_secret not in res.stdout + res.stderr
+
+
+def test_the_store_s_secret_replaces_a_mirror_s_own_and_a_bad_one_is_refused(tmp_path):
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--generate-token")
+    own = (tree / "etc/smartmirror/store-secret").read_text()
+    store = tmp_path / "store.secret"
+    store.write_text("ab" * 32 + "\n")
+    res = provision("--root", str(tree), "--store-secret-file", str(store))
+    # a change like any other: a running kiosk is restarted onto it (it reads the secret when it starts)
+    assert "update /etc/smartmirror/store-secret: content" in res.stdout and "1 changes made" in res.stdout, res.stdout
+    secret = tree / "etc/smartmirror/store-secret"
+    assert secret.read_text() == store.read_text() != own
+    assert mode_owner(secret) == ("0o600", *ids(tree, "mirror"))
+    assert "nothing changed" in provision("--root", str(tree), "--store-secret-file", str(store)).stdout
+    before = snapshot(tree)
+    for text in ("not a secret\n", "abcd\n", "ab" * 31 + "a\n"):
+        store.write_text(text)
+        res = provision("--root", str(tree), "--store-secret-file", str(store), check=False)
+        assert res.returncode != 0 and res.stdout == "" and res.stderr.count("\n") == 1, res.stderr
+        assert "the store secret file must hold hexadecimal text of 32 digits or more" in res.stderr
+        assert text.strip() not in res.stderr
     assert snapshot(tree) == before
 
 

@@ -52,6 +52,16 @@ def test_secrets_never_appear_in_the_change_lines(tmp_path):
     assert "new-token" not in res.stdout + res.stderr and "2468" not in res.stdout
 
 
+def test_set_reads_its_pairs_from_stdin_so_no_secret_is_on_its_command_line(tmp_path):
+    src, out = tmp_path / "in.toml", tmp_path / "out.toml"
+    src.write_text(TEXT)
+    res = subprocess.run([sys.executable, str(TOOL), "set", str(src), str(out), "-"], capture_output=True, text=True,
+                         timeout=30, input='api.token="new-token-new-token-new-token-new"\n\napi.room="4"\n')
+    assert res.returncode == 0, res.stderr
+    assert tomllib.loads(out.read_text())["api"] == {"room": "4", "token": "new-token-new-token-new-token-new"}
+    assert res.stdout.splitlines() == ["api.token: (set) -> (set)", 'api.room: "3" -> "4"']
+
+
 def test_get_prints_a_value_or_nothing(tmp_path):
     src = tmp_path / "in.toml"
     src.write_text(TEXT)
