@@ -9,8 +9,15 @@ the shopper did not agree to share. ``docs/SECURITY.md`` has the table.
 
 Every comparison is constant time (``hmac.compare_digest``). Sign-in yields a random session
 token (12 h) that the console sends as its bearer. When a session ends (sign-out, expiry, or
-the oldest dropped past ``MAX_SESSIONS``) ``on_end`` hears its key (``Auth.session_key``: a
-hash, never the token), so the live event streams it opened are closed (``EventStream.end``).
+one ended to make room, below) ``on_end`` hears its key (``Auth.session_key``: a hash, never the
+token), so the live event streams it opened are closed (``EventStream.end``).
+Sign-ins are kept in memory, in bounded room that no one role or address can take from the
+others: PIN sign-ins (at most ``MAX_SESSIONS``) never end a store-token sign-in (at most
+``MAX_ADMIN_SESSIONS`` of their own), and within a role one address holds at most
+``MAX_SESSIONS_PER_ADDRESS``: its next sign-in ends its own oldest. When a role's room is full
+anyway (sign-ins from many addresses), the address holding the most of them loses its oldest
+(of several holding as many, the one that signed in last), so a tablet with a sign-in or two
+keeps them whatever a script signs in.
 Wrong PINs and wrong bearer tokens are counted per client address (``throttle.FailureBook``);
 an address that used up its tries is refused until they age out, whatever it sends. Wrong PINs
 are also counted from all addresses together (``throttle.SignInPause``): past either of its limits
@@ -33,18 +40,23 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from kiosk.errors import NetServiceError
 from kiosk.net.pin_counts import PinCountFile
 from kiosk.net.throttle import FAILURE_WINDOW_S, MAX_FAILURES, FailureBook, PauseState, SignInPause, Throttled
 
 __all__ = [
-    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_FAILURES", "MAX_SESSIONS", "MIN_TOKEN_CHARS", "SESSION_S", "Auth",
-    "PauseState", "Throttled", "api_token",
+    "ADMIN", "ASSOCIATE", "FAILURE_WINDOW_S", "MAX_ADMIN_SESSIONS", "MAX_FAILURES", "MAX_SESSIONS",
+    "MAX_SESSIONS_PER_ADDRESS", "MIN_TOKEN_CHARS", "SESSION_S", "Auth", "PauseState", "Throttled", "api_token",
 ]
 
 SESSION_S = 12 * 3600
-MAX_SESSIONS = 1000
+MAX_SESSIONS = 1000  # PIN sign-ins, all addresses together
+MAX_ADMIN_SESSIONS = 100  # sign-ins made with the store's token, kept apart from the PIN's
+#: Sign-ins of one role one address keeps (a store has 2 to 10 tablets, each signed in once or
+#: twice a shift, several behind one address at most on a guest network); the next ends its oldest.
+MAX_SESSIONS_PER_ADDRESS = 20
 MIN_TOKEN_CHARS = 32
 
 ADMIN = "admin"
@@ -80,6 +92,33 @@ def _key(session: str) -> str:
     return hashlib.sha256(session.encode("utf-8")).hexdigest()
 
 
+class _Session(NamedTuple):
+    expires: float
+    role: str
+    client: str  # the address that signed in
+
+
+def _to_end(sessions: dict[str, _Session], role: str, client: str) -> str | None:
+    """The sign-in that must end to make room for one of ``role`` from ``client``; None if there is room.
+
+    Only a sign-in of the same role is ever ended: the address's own oldest when it holds its
+    share, else, when the role's room is full, the oldest of the address holding the most (of
+    several holding as many, the one that signed in last: a script signing in from many addresses
+    loses its own before a tablet that signed in at the start of the shift).
+    """
+    mine = {token: s for token, s in sessions.items() if s.role == role}
+    own = [token for token, s in mine.items() if s.client == client]
+    if len(own) >= MAX_SESSIONS_PER_ADDRESS:
+        return min(own, key=lambda token: mine[token].expires)
+    if len(mine) < (MAX_ADMIN_SESSIONS if role == ADMIN else MAX_SESSIONS):
+        return None
+    held: dict[str, list[str]] = {}
+    for token, s in mine.items():
+        held.setdefault(s.client, []).append(token)
+    biggest = max(held.values(), key=lambda tokens: (len(tokens), max(mine[t].expires for t in tokens)))
+    return min(biggest, key=lambda token: mine[token].expires)
+
+
 class Auth:
     """Checks bearer tokens, runs console sign-in and throttles guessing."""
 
@@ -97,7 +136,7 @@ class Auth:
         self._clock = clock
         self._on_end = on_end  # told the key (``session_key``) of every session that ends
         self._on_wrong_pin = on_wrong_pin  # told of each wrong PIN counted (True: it started a pause); never blocks
-        self._sessions: dict[str, tuple[float, str]] = {}
+        self._sessions: dict[str, _Session] = {}  # token → its sign-in
         self._pin_failures = FailureBook("sign-ins", clock=clock)
         self._token_failures = FailureBook("tokens", clock=clock)
         # wrong PINs from all addresses together, kept across restarts in ``pin_counts`` (None: memory only)
@@ -124,14 +163,12 @@ class Auth:
         now = self._clock()
         encoded = credential.encode("utf-8")
         with self._lock:
-            expired = [session for session, (expires, _) in self._sessions.items() if expires <= now]
-            for session in expired:
-                del self._sessions[session]
+            expired = self._sweep(now)
             # every live session is compared, so the time taken does not depend on which matched
             found = None
-            for session, (_, role) in self._sessions.items():
+            for session, held in self._sessions.items():
                 if hmac.compare_digest(encoded, session.encode("utf-8")):
-                    found = role
+                    found = held.role
         self._ended(expired)
         return found
 
@@ -148,7 +185,7 @@ class Auth:
             return True
         with self._lock:
             found = self._sessions.get(credential)
-        return found is not None and found[0] > self._clock()
+        return found is not None and found.expires > self._clock()
 
     def session_key(self, authorization: str | None) -> str | None:
         """The key naming a sign-in session (a hash of its token); None for the store's token (no sign-out ends it)."""
@@ -197,14 +234,14 @@ class Auth:
                 return None
         self._pin_failures.succeeded(client)
         now = self._clock()
-        dropped = []
         with self._lock:
-            if len(self._sessions) >= MAX_SESSIONS:
-                oldest = min(self._sessions, key=lambda s: self._sessions[s][0])
-                del self._sessions[oldest]
-                dropped.append(oldest)
+            dropped = self._sweep(now)
+            making_room = _to_end(self._sessions, role, client)
+            if making_room is not None:
+                del self._sessions[making_room]
+                dropped.append(making_room)
             session = secrets.token_urlsafe(32)
-            self._sessions[session] = (now + self.session_s, role)
+            self._sessions[session] = _Session(now + self.session_s, role, client)
         self._ended(dropped)
         return session
 
@@ -228,6 +265,13 @@ class Auth:
             gone = self._sessions.pop(credential or "", None)
         if gone is not None:
             self._ended([credential])
+
+    def _sweep(self, now: float) -> list[str]:
+        """Forget the expired sessions and return them (under the lock)."""
+        expired = [session for session, held in self._sessions.items() if held.expires <= now]
+        for session in expired:
+            del self._sessions[session]
+        return expired
 
     def _ended(self, sessions: list[str]) -> None:
         # called outside the lock: the listener may take locks of its own

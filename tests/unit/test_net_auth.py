@@ -8,8 +8,10 @@ from kiosk.net.auth import (
     ADMIN,
     ASSOCIATE,
     FAILURE_WINDOW_S,
+    MAX_ADMIN_SESSIONS,
     MAX_FAILURES,
     MAX_SESSIONS,
+    MAX_SESSIONS_PER_ADDRESS,
     SESSION_S,
     Auth,
     Throttled,
@@ -110,9 +112,73 @@ def test_a_session_dropped_for_room_is_ended_too():
     auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
     first = auth.sign_in("4321", "a")
     clock.now += 1
-    for _ in range(MAX_SESSIONS):
+    for _ in range(MAX_SESSIONS_PER_ADDRESS):
         auth.sign_in("4321", "a")
-    assert ended == [auth.session_key(f"Bearer {first}")]
+    assert ended == [auth.session_key(f"Bearer {first}")]  # the address's own oldest made room
+
+
+def _live(auth: Auth, sessions: list[str]) -> int:
+    return sum(auth.still_valid(f"Bearer {s}") for s in sessions)
+
+
+def test_pin_sign_ins_from_one_address_push_out_neither_the_store_token_nor_another_tablet():
+    clock = Clock()
+    ended = []
+    auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
+    manager = auth.sign_in("tok", "10.0.0.2")
+    tablet = auth.sign_in("4321", "10.0.0.3")
+    clock.now += 1
+    script = []
+    for _ in range(MAX_SESSIONS + MAX_ADMIN_SESSIONS + 10):  # a leaked PIN signing in over and over
+        script.append(auth.sign_in("4321", "10.0.0.66"))
+        clock.now += 0.001
+    assert auth.role(f"Bearer {manager}") == ADMIN
+    assert auth.role(f"Bearer {tablet}") == ASSOCIATE
+    assert _live(auth, script) == MAX_SESSIONS_PER_ADDRESS  # the script's address keeps its newest ones
+    assert all(auth.still_valid(f"Bearer {s}") for s in script[-MAX_SESSIONS_PER_ADDRESS:])
+    assert len(ended) == len(script) - MAX_SESSIONS_PER_ADDRESS  # what ended was the script's own
+
+
+def test_a_script_signing_in_from_many_addresses_ends_its_own_sign_ins_before_the_tablets():
+    clock = Clock()
+    auth = Auth("tok", pin="4321", clock=clock)
+    manager = auth.sign_in("tok", "10.0.0.2")
+    tablets = [auth.sign_in("4321", f"10.0.0.{n}") for n in range(3, 13)]  # the shift starts
+    clock.now += 30
+    tablets[0] = auth.sign_in("4321", "10.0.0.3")  # one tablet's tab was closed: it signed in again
+    clock.now += 30
+    spread = [f"10.0.{n // 250 + 1}.{n % 250 + 1}" for n in range(MAX_SESSIONS + 200)]
+    for many_times in (MAX_SESSIONS_PER_ADDRESS, 1):  # as many as each address may keep, then one each
+        for address in spread[: (MAX_SESSIONS + 200) // many_times]:
+            for _ in range(many_times):
+                auth.sign_in("4321", address)
+                clock.now += 0.001
+        assert auth.role(f"Bearer {manager}") == ADMIN
+        assert _live(auth, tablets) == len(tablets), many_times  # every tablet keeps its sign-in
+
+
+def test_store_token_sign_ins_make_room_among_themselves():
+    clock = Clock()
+    auth = Auth("tok", pin="4321", clock=clock)
+    tablet = auth.sign_in("4321", "10.0.0.3")
+    admins = [auth.sign_in("tok", "10.0.0.2")]
+    clock.now += 1
+    for n in range(MAX_ADMIN_SESSIONS + 5):
+        admins.append(auth.sign_in("tok", f"10.0.1.{n + 1}"))
+    assert _live(auth, admins) == MAX_ADMIN_SESSIONS  # 6 store-token sign-ins ended
+    assert auth.still_valid(f"Bearer {admins[0]}")  # the latest comers' (they too hold as many), not the first
+    assert auth.role(f"Bearer {tablet}") == ASSOCIATE  # and no PIN sign-in
+
+
+def test_expired_sign_ins_are_forgotten_before_room_is_made():
+    clock = Clock()
+    ended = []
+    auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
+    old = [auth.sign_in("4321", "a") for _ in range(MAX_SESSIONS_PER_ADDRESS)]
+    clock.now += SESSION_S + 1
+    fresh = [auth.sign_in("4321", "a") for _ in range(MAX_SESSIONS_PER_ADDRESS)]
+    assert _live(auth, fresh) == MAX_SESSIONS_PER_ADDRESS
+    assert sorted(ended) == sorted(auth.session_key(f"Bearer {s}") for s in old)  # each told once
 
 
 def test_failed_pins_are_throttled_per_address_and_the_window_passes():
