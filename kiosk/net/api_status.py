@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 
 from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
-from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, get_ctx, require_token, signed_in
+from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, client_address, get_ctx, require_token, signed_in
 from kiosk.net.health_checks import Check, disk_check, last_error, part_checks, sign_in_check
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.public_text import public_answer
-from kiosk.net.stream import EventStreamResponse, TooManySubscribers
+from kiosk.net.stream import EventStreamResponse, TooManyFromAddress, TooManySubscribers
 
 RETRY_AFTER_S = 5
 
@@ -217,6 +217,7 @@ def get_session(ctx: NetContext = Depends(require_token)) -> SessionInfo:
     responses={
         **UNAUTHORIZED,
         200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."},
+        429: {"description": "Too many wrong tokens, or too many live streams, from this address."},
         503: {"description": "Too many live clients; try again after Retry-After seconds."},
     },
     summary="Live events (server-sent events)",
@@ -233,7 +234,15 @@ def get_events(request: Request, ctx: NetContext = Depends(require_token)) -> St
     try:
         # the slot is taken here, atomically, before any answer; the stream lives only as long as
         # the credential that opened it (checked at every event and keep-alive, ended by sign-out)
-        subscription = ctx.stream.open(ctx.auth.session_key(authorization), partial(ctx.auth.still_valid, authorization))
+        subscription = ctx.stream.open(
+            ctx.auth.session_key(authorization), partial(ctx.auth.still_valid, authorization), client_address(request)
+        )
+    except TooManyFromAddress:
+        raise HTTPException(
+            429, f"Too many live event streams from this address (at most {ctx.stream.max_per_address}); "
+            "close the console in another tab or browser, then try again.",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        ) from None
     except TooManySubscribers:
         raise HTTPException(
             503, f"too many live clients (at most {ctx.stream.max_subscribers}); try again shortly",

@@ -4,9 +4,11 @@
 a bounded queue: a client that stops reading loses its oldest events (counted, and told so by
 a ``lagged`` event) instead of growing memory or slowing the mirror.
 
-The subscriber limit is enforced when a subscription is opened (``open``, under a lock), before
-any response starts: a client over the limit gets a clean 503, and the slot is given back when
-the response ends however it ends (``EventStreamResponse``).
+The subscriber limits are enforced when a subscription is opened (``open``, under a lock), before
+any response starts: at most ``MAX_PER_ADDRESS`` from one client address (beyond: a clean 429,
+so that one device, a script or a leaked PIN cannot take every slot and leave the store's
+tablets without live updates) and ``MAX_SUBSCRIBERS`` in all (beyond: a clean 503). The slot is
+given back when the response ends however it ends (``EventStreamResponse``).
 
 A subscription is tied to the credential that opened it: ``still_valid`` is asked before each
 event and at each keep-alive, and the stream ends (nothing more is sent) once it says no, so a
@@ -34,6 +36,9 @@ _log = logging.getLogger(__name__)
 QUEUE_SIZE = 256
 KEEPALIVE_S = 15.0
 MAX_SUBSCRIBERS = 64
+#: Streams one client address may hold: a tablet's console holds one, a few tabs or a shared
+#: address (a guest network) a few more.
+MAX_PER_ADDRESS = 8
 
 #: The event names a client may see on GET /api/v1/events.
 EVENT_NAMES = (
@@ -66,6 +71,10 @@ class TooManySubscribers(Exception):
     """The subscriber limit is reached."""
 
 
+class TooManyFromAddress(Exception):
+    """The client address already holds its share of the subscribers (``MAX_PER_ADDRESS``)."""
+
+
 _END = object()  # put in a subscriber's queue by ``end``: its credential is no longer valid
 _STOPPING = object()  # put in every subscriber's queue by ``end_all``: the mirror is stopping
 
@@ -86,11 +95,15 @@ def _always() -> bool:
 class EventStream:
     """Fan-out of named JSON events to asyncio subscribers on one loop."""
 
-    def __init__(self, max_subscribers: int | None = None, keepalive_s: float = KEEPALIVE_S) -> None:
+    def __init__(
+        self, max_subscribers: int | None = None, keepalive_s: float = KEEPALIVE_S, max_per_address: int | None = None
+    ) -> None:
         self.max_subscribers = MAX_SUBSCRIBERS if max_subscribers is None else max_subscribers
+        self.max_per_address = MAX_PER_ADDRESS if max_per_address is None else max_per_address
         self.keepalive_s = keepalive_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: dict[asyncio.Queue, str | None] = {}  # each subscriber's queue → its session key
+        self._clients: dict[asyncio.Queue, str | None] = {}  # each subscriber's queue → its client address
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._lagged = 0
@@ -115,17 +128,24 @@ class EventStream:
         with self._lock:
             return len(self._queues)
 
-    def open(self, key: str | None = None, still_valid: Callable[[], bool] = _always) -> Subscription:
-        """Take a subscriber slot now, or raise ``TooManySubscribers``; close the result when done.
+    def open(
+        self, key: str | None = None, still_valid: Callable[[], bool] = _always, client: str | None = None
+    ) -> Subscription:
+        """Take a subscriber slot now, or raise ``TooManyFromAddress`` or ``TooManySubscribers``;
+        close the result when done.
 
         ``key`` names the sign-in session that opened it (None: the store's token, which no
-        sign-out ends); ``still_valid`` says whether its credential may still hear events.
+        sign-out ends); ``still_valid`` says whether its credential may still hear events;
+        ``client`` is the address it came from (None: not counted per address).
         """
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         with self._lock:
+            if client is not None and sum(1 for c in self._clients.values() if c == client) >= self.max_per_address:
+                raise TooManyFromAddress
             if len(self._queues) >= self.max_subscribers:
                 raise TooManySubscribers
             self._queues[queue] = key
+            self._clients[queue] = client
         if self._stopping:  # opened between the stop and the server's last accept: ends at once
             queue.put_nowait(_STOPPING)
         return Subscription(self, queue, still_valid)
@@ -160,6 +180,7 @@ class EventStream:
     def _release(self, queue: asyncio.Queue) -> None:
         with self._lock:
             self._queues.pop(queue, None)
+            self._clients.pop(queue, None)
 
     def _end(self, key: str) -> None:
         with self._lock:

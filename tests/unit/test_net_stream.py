@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.net.addresses import check_interfaces, host_addresses
 from kiosk.net.announce import Announcement
-from kiosk.net.stream import QUEUE_SIZE, EventStream, StreamEvent, TooManySubscribers
+from kiosk.net.stream import QUEUE_SIZE, EventStream, StreamEvent, TooManyFromAddress, TooManySubscribers
 
 
 def test_event_encoding_is_one_sse_frame():
@@ -74,6 +74,28 @@ def test_the_subscriber_limit_is_taken_at_open_and_given_back():
         assert stream.subscribers == 2
         again.close()
         held[2].close()
+        assert stream.subscribers == 0
+
+    asyncio.run(main())
+
+
+def test_one_address_holds_its_share_of_the_subscribers_and_no_more():
+    async def main():
+        stream = EventStream(max_subscribers=5, max_per_address=2)
+        stream.bind(asyncio.get_running_loop())
+        mine = [stream.open(client="10.0.0.9") for _ in range(2)]
+        with pytest.raises(TooManyFromAddress):
+            stream.open(client="10.0.0.9")
+        others = [stream.open(client="10.0.0.3"), stream.open(client="10.0.0.4"), stream.open()]
+        assert stream.subscribers == 5
+        with pytest.raises(TooManyFromAddress):  # its own share first, even when all are taken
+            stream.open(client="10.0.0.9")
+        with pytest.raises(TooManySubscribers):
+            stream.open(client="10.0.0.5")
+        mine[0].close()
+        again = stream.open(client="10.0.0.9")  # a closed stream gives back the address's slot
+        for subscription in [again, mine[1], *others]:
+            subscription.close()
         assert stream.subscribers == 0
 
     asyncio.run(main())

@@ -1,8 +1,8 @@
 """Limits that keep a shared LAN from hurting the mirror, against the real uvicorn server.
 
 Raw sockets from several loopback addresses (127.0.0.N), so the tests see exactly what a
-client sees: many live-event clients at once, a client trickling its headers, a device that
-opens too many connections, a device guessing tokens. Every load here is bounded in count and
+client sees: many live-event clients at once, one device holding too many of them, a client
+trickling its headers, a device that opens too many connections, a device guessing tokens. Every load here is bounded in count and
 in time.
 """
 
@@ -17,9 +17,9 @@ import time
 import httpx
 import pytest
 
-from kiosk.net.stream import MAX_SUBSCRIBERS
+from kiosk.net.stream import MAX_PER_ADDRESS, MAX_SUBSCRIBERS
 
-from .conftest import TOKEN, copy_library, from_address, server_config, start_server, stop_server
+from .conftest import PIN, TOKEN, copy_library, from_address, server_config, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -59,9 +59,11 @@ def server_logs():
             logger.removeHandler(handler)
 
 
-async def _open_events(port: int, source: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
+async def _open_events(
+    port: int, source: str, token: str = TOKEN
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
-    writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: mirror\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
+    writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: mirror\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
     return reader, writer, head
@@ -71,9 +73,11 @@ def test_the_live_event_limit_holds_under_simultaneous_connections(fresh, server
     port = int(fresh.url.rsplit(":", 1)[1])
     extra = 16
 
+    addresses = (MAX_SUBSCRIBERS + extra) // MAX_PER_ADDRESS  # each sends as many as it may hold
+
     async def main():
-        # all at once, from four addresses, before any of them has been answered
-        tasks = [_open_events(port, f"127.0.0.{20 + i % 4}") for i in range(MAX_SUBSCRIBERS + extra)]
+        # all at once, from ten addresses, before any of them has been answered
+        tasks = [_open_events(port, f"127.0.0.{20 + i % addresses}") for i in range(MAX_SUBSCRIBERS + extra)]
         opened = await asyncio.gather(*tasks)
         heads = [head for _, _, head in opened]
         for _, writer, _ in opened:
@@ -95,6 +99,34 @@ def test_the_live_event_limit_holds_under_simultaneous_connections(fresh, server
     assert server_logs.tracebacks() == []
     with httpx.stream("GET", fresh.url + "/api/v1/events", headers=fresh.auth, timeout=10) as again:
         assert again.status_code == 200
+
+
+def test_one_address_cannot_take_every_live_event_slot(fresh, server_logs):
+    """A leaked PIN (or a script) on one device must not hold every live-event slot: the
+    store's tablets would get no live updates."""
+    port = int(fresh.url.rsplit(":", 1)[1])
+    with from_address(30) as device:
+        token = device.post(fresh.url + "/console/api/sign-in", json={"secret": PIN}).json()["token"]
+
+    async def main():
+        held = [await _open_events(port, "127.0.0.30", token) for _ in range(MAX_PER_ADDRESS)]
+        over = await _open_events(port, "127.0.0.30", token)
+        length = int(next(line for line in over[2].lower().split(b"\r\n") if line.startswith(b"content-length:"))[15:])
+        body = await asyncio.wait_for(over[0].readexactly(length), 10)  # the refusal is a whole answer
+        tablet = await _open_events(port, "127.0.0.31")  # another device still follows the events
+        for _, writer, _ in [*held, over, tablet]:
+            writer.close()
+        return [head for _, _, head in held], over[2], body, tablet[2]
+
+    held, over, body, tablet = asyncio.run(main())
+    assert all(head.startswith(b"HTTP/1.1 200 ") for head in held), held
+    assert over.startswith(b"HTTP/1.1 429 ") and b"retry-after: 5" in over.lower(), over
+    assert json.loads(body)["message"] == (
+        f"Too many live event streams from this address (at most {MAX_PER_ADDRESS}); "
+        "close the console in another tab or browser, then try again."
+    )
+    assert tablet.startswith(b"HTTP/1.1 200 "), tablet
+    assert server_logs.tracebacks() == []
 
 
 def test_a_client_trickling_its_headers_is_cut(fresh):
