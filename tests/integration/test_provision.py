@@ -633,6 +633,36 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
     assert os.readlink(tree / "etc/localtime") == "/usr/share/zoneinfo/Europe/London"  # the system's zone stays
 
 
+def test_the_installed_copy_of_provision_is_its_own_release_and_keeps_the_rollback_target(tmp_path):
+    """Store IT runs /opt/smartmirror/current/scripts/provision for a setting (docs/STORE-IT.md): that
+    copy is the release it sits in, never a new one that would push the rollback target out."""
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--store", "Oxford Street", "--generate-token")
+    first = os.readlink(tree / "opt/smartmirror/current")
+    provision("--root", str(tree), checkout=newer_checkout(tmp_path))
+    second = os.readlink(tree / "opt/smartmirror/current")
+    releases = tree / "opt/smartmirror/releases"
+    kept = sorted(p.name for p in releases.iterdir())
+
+    installed_copy = tree / "opt/smartmirror/current"
+    res = provision("--root", str(tree), "--pin", "135790", checkout=installed_copy)
+    assert "install release" not in res.stdout and "link /opt/smartmirror" not in res.stdout, res.stdout
+    assert "1 changes made" in res.stdout, res.stdout  # the settings file alone
+    assert config(tree)["api"]["pin"] == "135790"
+    assert os.readlink(tree / "opt/smartmirror/current") == second
+    assert os.readlink(tree / "opt/smartmirror/previous") == first
+    assert sorted(p.name for p in releases.iterdir()) == kept
+    assert "nothing changed" in provision("--root", str(tree), checkout=installed_copy).stdout
+
+    # a copy of the installed release (its .release marker and byte code with it) is the same files
+    copy = tmp_path / "copy"
+    shutil.copytree(installed_copy, copy, ignore=shutil.ignore_patterns(".venv"))
+    (copy / "scripts/lib/__pycache__").mkdir(exist_ok=True)
+    (copy / "scripts/lib/__pycache__/toml_keys.cpython-311.pyc").write_bytes(b"byte code")
+    assert "nothing changed" in provision("--root", str(tree), checkout=copy).stdout
+
+
 def stricter_checkout(tmp: Path) -> Path:
     """A newer checkout whose release accepts fitting-room names of at most 5 characters."""
     dest = newer_checkout(tmp)
