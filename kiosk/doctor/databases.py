@@ -28,6 +28,14 @@ SET_UP_HINT = ("Start the kiosk once, or restart it ('systemctl restart smartmir
 REBUILD_HINT = ("Restart the kiosk ('systemctl restart smartmirror-kiosk'): it moves the damaged file aside as "
                 "{name}.damaged-<time> and starts a fresh one with every row it can still read{extra}.")
 
+# Provision never changes the data, and an older kiosk cannot go back to an older version of it: the
+# newer software must run again. After a rollback that is the previous release, which --rollback
+# switches to (the one --rollback itself refuses to leave for a release that cannot open the data).
+NEWER_HINT = ("This kiosk is older than its data: run the newer kiosk software again ('sudo "
+              "/opt/smartmirror/current/scripts/provision --rollback' goes forward to it when a rollback put this "
+              "one in place; else scripts/provision from a newer checkout). Provision never changes the data; never "
+              "edit the file.")
+
 
 @contextmanager
 def read_only(path: Path) -> Iterator[sqlite3.Connection]:
@@ -94,8 +102,7 @@ def _check(check_id: str, label: str, path: Path, schema) -> Result:
             if version > schema.version:
                 return fail(check_id, f"{label.capitalize()} {path} is from a newer kiosk (database version {version}, "
                                       f"this one knows up to {schema.version}).",
-                            "Upgrade the kiosk software (scripts/provision from the newer release), or roll back the "
-                            "data with the newer release's 'scripts/provision --rollback'. Never edit the file.")
+                            NEWER_HINT)
             problem = quick_check(conn)
             tables = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
     except sqlite3.DatabaseError as exc:

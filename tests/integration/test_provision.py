@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import tomllib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -661,6 +663,40 @@ def test_the_installed_copy_of_provision_is_its_own_release_and_keeps_the_rollba
     (copy / "scripts/lib/__pycache__").mkdir(exist_ok=True)
     (copy / "scripts/lib/__pycache__/toml_keys.cpython-311.pyc").write_bytes(b"byte code")
     assert "nothing changed" in provision("--root", str(tree), checkout=copy).stdout
+
+
+def test_a_rollback_to_a_release_that_cannot_open_the_data_is_refused(tmp_path):
+    """A newer release's migration leaves a database at a version the older kiosk refuses to open
+    (kiosk/storage/database.py): the rollback says so and changes nothing, never a kiosk that
+    cannot start after provision said it was done."""
+    from kiosk.library.schema import SCHEMA as LOOKS
+
+    tree = tmp_path / "root"
+    tree.mkdir()
+    provision("--root", str(tree), "--generate-token")
+    first = os.readlink(tree / "opt/smartmirror/current")
+    provision("--root", str(tree), checkout=newer_checkout(tmp_path))
+    looks = tree / "var/lib/smartmirror/looks.db"
+
+    def at_version(version: int) -> None:
+        with closing(sqlite3.connect(looks)) as conn:
+            conn.execute(f"PRAGMA user_version = {version}")
+
+    at_version(LOOKS.version + 1)  # what a migration only the newer release has leaves
+    before = snapshot(tree)
+    for dry_run in ([], ["--dry-run"]):
+        res = provision("--root", str(tree), "--rollback", *dry_run, check=False)
+        assert res.returncode != 0 and res.stdout == "" and res.stderr.count("\n") == 1, res.stdout + res.stderr
+        assert (f"provision: release {first.split('/')[1]} cannot open the data a newer release upgraded (the look "
+                f"database /var/lib/smartmirror/looks.db is at version {LOOKS.version + 1}, it knows up to "
+                f"{LOOKS.version}), so its kiosk would not start; nothing was changed: stay on the current release"
+                ) in res.stderr, res.stderr
+        assert "restore the data folder from a backup made before the upgrade, then roll back" in res.stderr
+        assert snapshot(tree) == before
+
+    at_version(LOOKS.version)  # data the older release knows: the rollback goes ahead
+    provision("--root", str(tree), "--rollback")
+    assert os.readlink(tree / "opt/smartmirror/current") == first
 
 
 def stricter_checkout(tmp: Path) -> Path:

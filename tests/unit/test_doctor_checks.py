@@ -528,6 +528,9 @@ def test_a_database_from_a_newer_kiosk(tmp_path):
     conn.close()
     result = {r.id: r for r in check_databases(ctx)}["db-network"]
     assert result.state is State.FAIL and "from a newer kiosk (database version 99" in result.sentence
+    # provision changes no data: the newer software runs again, which --rollback goes forward to after a rollback
+    assert "run the newer kiosk software again" in result.hint and "--rollback' goes forward" in result.hint
+    assert "roll back the data" not in result.hint
 
 
 def test_a_running_kiosks_databases_are_read_through_its_wal(tmp_path):
