@@ -604,7 +604,11 @@ def test_upgrade_keeps_settings_and_data_then_rollback_and_uninstall(tmp_path):
     third = newer_checkout(tmp_path / "third")
     with open(third / "README.md", "a") as fh:
         fh.write("Third.\n")
-    provision("--root", str(tree), checkout=third)
+    res = provision("--root", str(tree), "--dry-run", checkout=third)  # shows the oldest going, as the real run
+    assert f"would link /opt/smartmirror/previous -> {second}" in res.stdout, res.stdout
+    assert f"would remove /opt/smartmirror/{first}" in res.stdout, res.stdout
+    res = provision("--root", str(tree), checkout=third)
+    assert f"provision: remove /opt/smartmirror/{first}" in res.stdout, res.stdout
     releases = sorted(p.name for p in (tree / "opt/smartmirror/releases").iterdir())
     assert len(releases) == 2 and second.split("/")[1] in releases and first.split("/")[1] not in releases
 
