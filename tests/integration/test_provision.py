@@ -717,6 +717,7 @@ def test_a_release_that_rejects_the_settings_is_never_switched_to(tmp_path):
     tree = tmp_path / "root"
     tree.mkdir()
     provision("--root", str(tree), "--store", "Oxford Street", "--room", "Fitting room 3", "--generate-token")
+    releases = sorted(p.name for p in (tree / "opt/smartmirror/releases").iterdir())
     strict = stricter_checkout(tmp_path / "strict")
 
     def switched_parts() -> dict:
@@ -729,8 +730,10 @@ def test_a_release_that_rejects_the_settings_is_never_switched_to(tmp_path):
     assert res.returncode != 0
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr, res.stderr
     assert res.stderr.startswith("provision: /etc/smartmirror/kiosk.toml: api.room:"), res.stderr
-    assert "nothing was switched" in res.stderr
+    assert "nothing was switched and the release was removed again" in res.stderr
     assert switched_parts() == before  # current, previous, kiosk.toml, units: all as they were
+    # the rejected build does not stay on the SD card until the next successful run
+    assert sorted(p.name for p in (tree / "opt/smartmirror/releases").iterdir()) == releases
     assert os.path.isdir(tree / "opt/smartmirror/current/.venv")
 
     # the stricter release installed by a tree whose settings it accepts, then this checkout over it:
