@@ -713,6 +713,20 @@ def stricter_checkout(tmp: Path) -> Path:
     return dest
 
 
+def test_the_settings_are_checked_by_the_release_whatever_pythonpath_the_shell_has(tmp_path):
+    # A PYTHONPATH in store IT's shell (or a developer's worktree) made the settings check run
+    # that code instead of the release's, and refuse valid settings in its words.
+    elsewhere = tmp_path / "elsewhere" / "kiosk"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "__init__.py").write_text("raise SystemExit('kiosk: not the release: wrong code')\n")
+    tree = tmp_path / "root"
+    tree.mkdir()
+    res = provision("--root", str(tree), "--generate-token", check=False,
+                    env=dict(ENV, PYTHONPATH=str(elsewhere.parent)))
+    assert res.returncode == 0, res.stderr
+    assert os.path.isdir(tree / "opt/smartmirror/current/.venv")
+
+
 def test_a_release_that_rejects_the_settings_is_never_switched_to(tmp_path):
     tree = tmp_path / "root"
     tree.mkdir()
