@@ -88,7 +88,7 @@ class Comparing:
         self._open: _Open | None = None
         # The looks of a comparison to share once the shopper says yes.
         self._share_after_consent: ShareAfterConsent[tuple[str, ...]] = ShareAfterConsent(
-            lambda sid: self._parts.identity.ask_consent(sid), self._notice, SHARE_KEEPS_FIRST,
+            lambda sid: self._parts.identity.ask_consent(sid, touched=True), self._notice, SHARE_KEEPS_FIRST,
             "Comparisons can only be shared when you agree to keep your looks.")
         self._waiting: tuple[str, tuple[str, ...]] | None = None  # (comparison id, its looks) being rendered
         self._parked: dict[str, tuple[str, ...]] = {}  # renders whose comparison closed first: id → its looks

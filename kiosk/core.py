@@ -241,8 +241,8 @@ class KioskCore:
         self._post(EndRequested(time.monotonic()))
 
     def ask_consent(self) -> None:
-        """Show the consent question (once per session; otherwise say the answer stands)."""
-        self._call(lambda: self._effects.ask_consent(self._sid()))
+        """Keep, touched: show the consent question (not after a yes; after a no, again)."""
+        self._call(lambda: self._effects.ask_consent(self._sid(), touched=True))
 
     def answer_consent(self, yes: bool, via: str = "touch", wording_version: str | None = None) -> None:
         """The shopper's yes or no; ``wording_version``: the version of the question the screen
@@ -356,7 +356,7 @@ class KioskCore:
             effects.card_presented(item, self._sid())
         elif isinstance(item, CardTapped):
             if item.next_step == STEP_CONSENT:
-                effects.ask_consent(item.session_id, quiet=True)
+                effects.ask_consent(item.session_id)
             elif item.next_step == STEP_ASSOCIATE:
                 self._open_panel()
             elif item.next_step == STEP_WELCOME:

@@ -52,7 +52,7 @@ class Effects:
         self._closing: set[str] = set()  # ended sessions waiting for their last takes
         # A look to share once the shopper says yes.
         self._share_after_consent: ShareAfterConsent[str] = ShareAfterConsent(
-            lambda sid: self._parts.identity.ask_consent(sid), lambda text: self._notice(text, "studio"),
+            lambda sid: self._parts.identity.ask_consent(sid, touched=True), lambda text: self._notice(text, "studio"),
             SHARE_KEEPS_FIRST,
             "Looks can only be shared when you agree to keep them.")
         self._last_code: LastCode[ShareShown] = LastCode()  # a double tap on Share shows it again
@@ -177,14 +177,10 @@ class Effects:
         _log.info("%scard tapped (%s reader; %s card; next: %s)", _prefix(session_id), event.protocol,
                   "a staff" if tapped.staff else ("a known" if tapped.known else "an unknown"), tapped.next_step)
 
-    def ask_consent(self, session_id: str | None, quiet: bool = False) -> bool:
-        """Put the question up; unless ``quiet``, say so when it was already answered."""
-        identity = self._parts.identity
-        if identity.ask_consent(session_id):
-            return True
-        if not quiet and not identity.is_consented(session_id):
-            self._notice(identity.still_no(), "identity")
-        return False
+    def ask_consent(self, session_id: str | None, touched: bool = False) -> bool:
+        """Put the question up (not once answered: a yes stands); ``touched``: her touch on Keep,
+        which asks again after her no (the mirror never does by itself, nor does a gesture)."""
+        return self._parts.identity.ask_consent(session_id, touched)
 
     def answer_consent(self, session_id: str | None, yes: bool, via: str, wording_version: str | None = None) -> None:
         self._parts.identity.answer_consent(session_id, yes, via, wording_version)

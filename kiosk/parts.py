@@ -86,7 +86,7 @@ class NoIdentity:
     def tap(self, card_key: str, session_id: str | None, protocol: str = "manual"):
         raise IdentityError("this mirror has no card reader")
 
-    def ask_consent(self, session_id: str | None) -> bool:
+    def ask_consent(self, session_id: str | None, touched: bool = False) -> bool:
         return False
 
     def reader_changed(self) -> None:

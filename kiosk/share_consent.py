@@ -21,10 +21,11 @@ class ShareAfterConsent(Generic[T]):
 
     def __init__(self, ask_consent: Callable[[str | None], bool], notice: Callable[[str], None], why: str,
                  refused: str) -> None:
-        self._ask_consent = ask_consent  # puts the question up for a session; False when it cannot be asked
+        # Puts the question up for a session, as her touch asks (after a no too); False when it cannot be asked.
+        self._ask_consent = ask_consent
         self._notice = notice  # shows a line under the Share's own topic ("" takes it down)
         self._why = why
-        self._refused = refused  # said when the question cannot be asked (answered no this visit)
+        self._refused = refused  # said when the question cannot be asked (no visit, a mirror without consent)
         self._waiting: T | None = None
 
     def ask(self, what: T, session_id: str | None) -> None:

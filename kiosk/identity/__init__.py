@@ -7,8 +7,8 @@ Public API (the UI bridge, the network layer and ``kiosk.wiring`` use only these
   (publishes ``CardTapped``), ``ask_consent``/``answer_consent``, ``reader_changed``, ``look_added``,
   ``session_ended``/``forget_session``, ``forget_me``, ``associate_view``, ``keep_for_customer``,
   ``panel_unlocked`` (the core closes the panel on screen once it is False).
-- ``ConsentDesk``: ``offer(session_id, card_reader)`` → ``ConsentOffer`` (without a working card reader, a
-  wording that speaks of no card) or None once answered,
+- ``ConsentDesk``: ``offer(session_id, card_reader, touched)`` → ``ConsentOffer`` (without a working card reader, a
+  wording that speaks of no card) or None once answered (``touched``, her Keep or Share: only after a yes),
   ``accept``/``decline(session_id, wording_version, via)``, ``is_consented(session_id)``,
   ``owner(session_id)``, ``look_added(look_id, session_id)``, ``end_session(session_id)``.
 - ``AssociatePanel``: unlocked by a staff card's tap for ``unlock_s`` seconds; ``view(session_id)`` (the shopper's

@@ -21,6 +21,8 @@ yes ties the looks to it.
 (already consented: the card is attached now), the "forget me" offer (the attached card was
 tapped again), or a refusal when the session already belongs to another card. A tap after a no
 asks again, with the card: it is a new wish to keep the looks (``offer`` then gives the question).
+So does her touch on Keep or Share after a no (``offer(..., touched=True)``): the mirror never asks
+again by itself, and nothing is kept until she says yes to the question asked again.
 """
 
 from __future__ import annotations
@@ -209,15 +211,17 @@ class ConsentDesk:
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.RLock()
 
-    def offer(self, session_id: str, card_reader: bool = True) -> ConsentOffer | None:
+    def offer(self, session_id: str, card_reader: bool = True, touched: bool = False) -> ConsentOffer | None:
         """The question to show, or None once this session has answered it; ``card_reader``: one works.
 
         A card tapped since the answer (``card_tapped`` said to ask) is a new wish to keep the
-        looks, tied to that card: the question is asked again, whatever the answer was."""
+        looks, tied to that card: the question is asked again, whatever the answer was.
+        ``touched``: the shopper touched Keep or Share, a wish to keep her looks as clear as a
+        tap: after her no the question is asked again (after a yes there is nothing to ask)."""
         with self._lock:
             state = self._session(session_id)
             card = state.pending_card is not None
-            if state.decision is not None and not card:
+            if state.decision is not None and not card and not (touched and state.decision == DECLINED):
                 return None
         w = self.wording if card_reader or card else self.no_reader
         days = self.retention_days

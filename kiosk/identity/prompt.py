@@ -1,8 +1,9 @@
-"""The consent question on screen: asked once per session (again after a card tap), answered by touch or gesture.
+"""The consent question on screen: asked once per session (again at her card or touch), answered by touch or gesture.
 
 The identity layer's ``ConsentDesk`` records answers; this module knows whether the question
 is on screen right now, so a touchless gesture can answer it instead of doing what it does
-otherwise (a hand held up starts a recording; with the question shown it means yes).
+otherwise (a hand held up starts a recording; with the question shown it means yes). A gesture
+never puts the question up: after a no only her touch on Keep or Share, or her card, asks again.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ _log = logging.getLogger(__name__)
 ASK_AGAIN = "The question changed a moment ago. Please read it again and answer."
 KEPT = "Thank you. Your looks from this visit are kept."
 NOT_KEPT = "Understood. Nothing is kept after you leave."
-# A card tapped after a no asks again (``ConsentDesk.card_tapped``); without a reader the no stands.
-TAP_AGAIN = " Changed your mind? Tap your card."
-NOT_KEPT_TAP_AGAIN = NOT_KEPT + TAP_AGAIN
-# Keep (or Record's offer) after a no, with no card tapped since: the no stands, and is said so.
-STILL_NO = "You chose not to keep looks in this visit."
+# After a no, Keep or Share touched asks again (``ConsentDesk.offer``), and so does a card tapped
+# while a reader works (``ConsentDesk.card_tapped``): the words say how, never the mirror by itself.
+TAP_KEEP = " Changed your mind? Tap Keep."
+TAP_KEEP_OR_CARD = " Changed your mind? Tap Keep or tap your card."
+NOT_KEPT_TAP_KEEP = NOT_KEPT + TAP_KEEP
+NOT_KEPT_TAP_AGAIN = NOT_KEPT + TAP_KEEP_OR_CARD
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ConsentPromptClosed(Event):
 
 
 class ConsentPrompt:
-    """Asks the question (once per session, again after a card tap) and passes the answer to the consent desk."""
+    """Asks the question (once per session, again at her card or touch) and passes the answer to the consent desk."""
 
     def __init__(self, desk, bus: EventBus) -> None:
         self._desk = desk
@@ -57,11 +59,12 @@ class ConsentPrompt:
         with self._lock:
             return self._offer is not None
 
-    def ask(self, session_id: str | None, card_reader: bool) -> bool:
+    def ask(self, session_id: str | None, card_reader: bool, touched: bool = False) -> bool:
         """Put the question on screen; False when this session already answered it.
 
-        ``card_reader``: one works, so the question may speak of tapping a card."""
-        offer = self._desk.offer(session_id, card_reader) if session_id else None
+        ``card_reader``: one works, so the question may speak of tapping a card. ``touched``: her
+        touch on Keep or Share asks, so a no of this visit is asked again (``ConsentDesk.offer``)."""
+        offer = self._desk.offer(session_id, card_reader, touched) if session_id else None
         if offer is None:
             return False
         with self._lock:
@@ -73,7 +76,8 @@ class ConsentPrompt:
         """The card reader was lost or came back: a question on screen changes to the wording that fits."""
         with self._lock:
             shown = self._offer
-        offer = self._desk.offer(shown.session_id, card_reader) if shown is not None else None
+        # touched: the question is up (asked again at her touch after a no, too), only its words change
+        offer = self._desk.offer(shown.session_id, card_reader, touched=True) if shown is not None else None
         if offer is None or offer.wording_version == shown.wording_version:
             return
         with self._lock:
@@ -90,7 +94,7 @@ class ConsentPrompt:
         screen showed it: the answer is recorded with the wording the shopper read, not the one
         asked since. None (a gesture, which cannot tell): the wording asked now. An answer to a
         wording no longer in force records nothing; the question stays, shown again as asked now.
-        ``card_reader``: one works, so the words after a no may say a card tap asks again.
+        ``card_reader``: one works, so the words after a no may say a card tap asks again too.
         """
         with self._lock:
             offer = self._offer
@@ -115,7 +119,7 @@ class ConsentPrompt:
                 message = KEPT
             else:
                 self._desk.decline(session_id, version, via)
-                message = NOT_KEPT_TAP_AGAIN if card_reader else NOT_KEPT
+                message = NOT_KEPT_TAP_AGAIN if card_reader else NOT_KEPT_TAP_KEEP
         except KioskError as exc:  # not saved: nothing changed, the shopper may answer again
             answer, message = "", str(exc)
         self._bus.emit(ConsentPromptClosed(answer=answer, message=message))

@@ -32,7 +32,7 @@ from kiosk.identity.events import (
 )
 from kiosk.identity.forget import ForgetReport, forget_card
 from kiosk.identity.ports import LookKeeper
-from kiosk.identity.prompt import STILL_NO, TAP_AGAIN, ConsentPrompt
+from kiosk.identity.prompt import ConsentPrompt
 from kiosk.ports import CardReader
 
 _log = logging.getLogger(__name__)
@@ -128,17 +128,15 @@ class Identity:
         """True while the consent question is on screen."""
         return self._prompt.pending
 
-    def ask_consent(self, session_id: str | None) -> bool:
-        """Put the question on screen; False when this session already answered it."""
-        return self._prompt.ask(session_id, self._reader_works())
+    def ask_consent(self, session_id: str | None, touched: bool = False) -> bool:
+        """Put the question on screen; False when this session already answered it.
+
+        ``touched``: the shopper touched Keep or Share (never a gesture): after her no it asks again."""
+        return self._prompt.ask(session_id, self._reader_works(), touched)
 
     def reader_changed(self) -> None:
         """The card reader was lost or came back: the question on screen, if any, is reworded."""
         self._prompt.reword(self._reader_works())
-
-    def still_no(self) -> str:
-        """What the screen says when Keep meets this visit's no: a card tap asks again while one can be tapped."""
-        return STILL_NO + TAP_AGAIN if self._reader_works() else STILL_NO
 
     def _reader_works(self) -> bool:
         """Whether a card can be tapped now: the consent question speaks of the card only then."""
@@ -152,7 +150,7 @@ class Identity:
         return self._parts.consent.is_consented(session_id)
 
     def answered(self, session_id: str | None) -> bool:
-        """True once this session said yes or no (Keep then no longer asks)."""
+        """True once this session said yes or no (Keep then asks again only after a no)."""
         return session_id is not None and self._parts.consent.decision(session_id) is not None
 
     def owner(self, session_id: str | None) -> str | None:

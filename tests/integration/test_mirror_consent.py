@@ -1,7 +1,7 @@
 """On a full-size portrait mirror (1080×1920), with a card reader on a real pseudo-terminal (the
 PN532 simulator): a shopper who said no to keeping her looks, then taps her loyalty card, is asked
 again (the tap is a new wish to keep them, tied to that card), and a yes keeps the look on it.
-After her first no the screen says so, and that her card tapped again asks again.
+After her first no the screen says so, and that Keep or her card tapped asks again.
 A no to that question, then the card again, asks once more. The question asked before any tap
 (it speaks of a card she may tap, and of a second tap to be forgotten) stands whole on a 540x960
 mirror as on a 1080x1920 one."""
@@ -82,7 +82,7 @@ def test_a_card_tapped_after_a_no_asks_again_and_its_yes_keeps_the_look_on_the_c
 
         win.touch(*keep_button(replay))  # Keep: the question, without a card yet
         answer(win, question(win, "the question asked by Keep"), yes=False, logged="consent declined", times=1)
-        told_tap_again(win)  # "...Changed your mind? Tap your card."
+        told_tap_again(win)  # "...Changed your mind? Tap Keep or tap your card."
 
         card_again(win, sim, taps=1)  # her card after the no: a new wish to keep her looks
         assert "next: consent" in win.log.read_text()

@@ -7,7 +7,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.effects import SHARE_KEEPS_FIRST
 from kiosk.events import CoreFault, Notice, SessionStateChanged, ShareShown, TrayChanged, TrayStep
-from kiosk.identity.prompt import NOT_KEPT, ConsentAsked, ConsentPromptClosed
+from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP, ConsentAsked, ConsentPromptClosed
 from kiosk.net.service import ShareLink
 from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
 from kiosk.wiring import build_core
@@ -83,12 +83,11 @@ def test_swipe_says_no_when_asked_and_steps_the_tray_otherwise(core):
     core.ask_consent()
     core.on_gesture("swipe_left")
     assert core.flush() and not core.parts.identity.is_consented(sid)
-    # No card reader on this mirror: the no stands for the visit, and no card tap is promised.
-    assert [e.message for e in of(events, ConsentPromptClosed)] == [NOT_KEPT]
+    # No card reader on this mirror: her touch on Keep asks again, and no card tap is promised.
+    assert [e.message for e in of(events, ConsentPromptClosed)] == [NOT_KEPT_TAP_KEEP]
     core.on_gesture("swipe_left")
     assert core.flush() and [e.delta for e in of(events, TrayStep)] == [1]
-    core.ask_consent()  # already answered "no": the screen says so instead of asking again
-    assert wait_for(lambda: any("chose not to keep" in n.text for n in of(events, Notice)))
+    assert len(of(events, ConsentAsked)) == 1, "a gesture never asks again"
 
 
 def test_a_card_tapped_after_a_no_brings_the_question_with_the_card(core):
@@ -107,13 +106,68 @@ def test_a_card_tapped_after_a_no_brings_the_question_with_the_card(core):
         assert "the loyalty card you just tapped" in of(events, ConsentAsked)[-1].offer.text
         core.answer_consent(False)
         assert wait_for(lambda: len(of(events, ConsentPromptClosed)) == asked)
-    core.ask_consent()  # Keep after a no, no card since: the screen says so instead of asking
-    assert wait_for(lambda: any("chose not to keep" in n.text for n in of(events, Notice)))
-    assert core.flush() and len(of(events, ConsentAsked)) == 3
     core.tap_card(card)
     assert wait_for(lambda: len(of(events, ConsentAsked)) == 4)
     core.answer_consent(True)
     assert wait_for(lambda: core.parts.identity.owner(sid) == card)
+
+
+def test_keep_touched_after_a_no_asks_again_and_a_gesture_never_does(core):
+    """The walkthrough's dead end: without a card (none here: no reader) her no stood for the whole
+    visit, though she then tapped Keep. Her touch brings the question back; nothing is kept without
+    her yes, and the mirror never asks again by itself: a raised hand records, a swipe steps the tray."""
+    core, events = core
+    core.touch()
+    sid = session_id(core)
+    desk = core.parts.identity.consent
+    recorded(core, events)
+    core.ask_consent()  # Keep
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 1)
+    core.answer_consent(False)
+    assert wait_for(lambda: [e.message for e in of(events, ConsentPromptClosed)] == [NOT_KEPT_TAP_KEEP])
+    core.on_gesture("raise_hand")  # not asked: a hand held up records, never asks again
+    assert wait_for(lambda: core.parts.studio.recording)
+    time.sleep(1.5)  # a take long enough to be kept, as ``recorded`` makes
+    core.on_gesture("raise_hand")
+    assert wait_for(lambda: len(of(events, LookRecorded)) == 2)
+    core.on_gesture("swipe_left")
+    assert core.flush() and of(events, TrayStep)
+    assert len(of(events, ConsentAsked)) == 1 and not core.parts.identity.asking
+    core.ask_consent()  # Keep, touched: the question is back, as worded before
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 2), "Keep touched after a no must ask again"
+    assert of(events, ConsentAsked)[-1].offer.wording_version == of(events, ConsentAsked)[0].offer.wording_version
+    core.answer_consent(False)  # no again: nothing kept
+    assert wait_for(lambda: len(of(events, ConsentPromptClosed)) == 2)
+    assert not core.parts.identity.is_consented(sid) and not any(look.consented for look in looks(core))
+    core.ask_consent()
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 3)
+    core.answer_consent(True)
+    assert wait_for(lambda: core.parts.identity.is_consented(sid))
+    assert [r.decision for r in desk.directory.consents(session_id=sid)] == ["declined", "declined", "accepted"]
+    core.ask_consent()  # after her yes Keep says "Kept": nothing to ask
+    core.end_session()
+    kept = looks(core)
+    assert len(kept) == 2 and all(look.consented for look in kept)
+    assert len(of(events, ConsentAsked)) == 3
+
+
+def test_share_touched_after_a_no_asks_again_and_shares_on_her_yes(core, monkeypatch):
+    core, events = core
+    core.touch()
+    look = recorded(core, events)
+    monkeypatch.setattr(core.parts.network, "share_look",
+                        lambda look_id: ShareLink("http://mirror.test/s/1", "1", time.time() + 3600, b"<svg/>", b"png"))
+    core.share(look.look_id)
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 1)
+    core.answer_consent(False)
+    assert wait_for(lambda: of(events, ConsentPromptClosed))
+    core.share(look.look_id)  # touched after her no: asked again, saying why
+    assert wait_for(lambda: len(of(events, ConsentAsked)) == 2), "Share touched after a no must ask again"
+    assert [n.text for n in of(events, Notice) if n.topic == "studio"] == [SHARE_KEEPS_FIRST, SHARE_KEEPS_FIRST]
+    assert core.flush() and not of(events, ShareShown)
+    core.answer_consent(True)
+    assert wait_for(lambda: of(events, ShareShown))
+    assert of(events, ShareShown)[-1].look_id == look.look_id and looks(core)[0].consented
 
 
 def test_hand_up_toggles_recording_and_wakes_the_mirror(core):

@@ -69,7 +69,7 @@ def test_nothing_is_kept_without_a_yes(library, directory, tmp_path):
     assert desk.card_tapped("s1", KEYER.key(ANNA_UID)) == STEP_CONSENT
     assert not desk.is_consented("s1") and library.get(look).customer_id is None
     desk.decline("s1", V)
-    assert desk.offer("s1") is None  # asked once per session
+    assert desk.offer("s1") is None  # asked once per session (again only at her touch or tap)
     assert library.end_session("s1") == [look]
     (record,) = directory.consents(session_id="s1")
     assert (record.decision, record.wording_version, record.card_key) == ("declined", V, None)
@@ -257,15 +257,27 @@ def test_a_card_tapped_after_a_no_asks_again_with_the_card(library, directory, t
 
 
 @pytest.mark.parametrize("steps", [["no"], ["card", "no"], ["no", "card", "no"]])
-def test_after_a_no_without_a_new_tap_the_question_stays_answered(directory, steps):
-    # Keep (or Share) after a no asks nothing: the screen says so instead (kiosk.effects).
-    desk = ConsentDesk(directory)
+def test_after_a_no_only_her_touch_on_keep_or_share_asks_again(library, directory, tmp_path, steps):
+    # Keep (or Share) touched after a no is as clear a wish to keep as a tap: the question comes
+    # back, in the wording in force; never by itself (a gesture, a new look), and a yes stands.
+    desk = ConsentDesk(directory, library)
+    look = add_look(library, tmp_path, "s1", 1)
     for step in steps:
         if step == "card":
             desk.card_tapped("s1", KEYER.key(ANNA_UID))
         else:
             desk.decline("s1", V)
-    assert desk.offer("s1") is None
+    assert desk.offer("s1") is None and desk.offer("s1", card_reader=False) is None
+    assert desk.offer("s1", card_reader=False, touched=True).wording_version == WORDING_NO_READER.version
+    offer = desk.offer("s1", touched=True)
+    assert offer is not None, "Keep touched after a no must ask again"
+    assert offer.wording_version == V and "your loyalty card if you tap it" in offer.text  # the no let the card go
+    assert not library.get(look).consented, "asking keeps nothing"
+    desk.accept("s1", offer.wording_version)
+    assert desk.is_consented("s1") and library.get(look).consented and desk.owner("s1") is None
+    decisions = [r.decision for r in directory.consents(session_id="s1")]
+    assert decisions == ["declined"] * steps.count("no") + ["accepted"], "her yes is a record of its own"
+    assert desk.offer("s1", touched=True) is None, "after a yes Keep asks nothing"
 
 
 def test_answers_must_name_the_wording_shown(directory):
@@ -336,12 +348,13 @@ def test_the_question_on_screen_follows_the_card_reader(library, directory):
 
 @pytest.mark.parametrize("state, reason, told", [
     ("connected", "PN532 firmware 1.6 on /dev/pts/3",
-     "Understood. Nothing is kept after you leave. Changed your mind? Tap your card."),
-    # No card to tap: the no stands for the visit, and the words promise no tap.
-    ("unavailable", "card reader /dev/pts/3 disconnected", "Understood. Nothing is kept after you leave."),
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep or tap your card."),
+    # No card to tap: the words promise Keep alone.
+    ("unavailable", "card reader /dev/pts/3 disconnected",
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep."),
 ])
-def test_the_words_after_a_no_offer_a_card_tap_only_while_the_reader_works(library, directory, state, reason, told):
-    from kiosk.identity.prompt import ConsentPromptClosed
+def test_the_words_after_a_no_say_how_to_be_asked_again(library, directory, state, reason, told):
+    from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
 
     service, reader, session, events = make_service(directory, library)
     reader.listener(ReaderState(state, reason, "pn532"))
@@ -350,13 +363,51 @@ def test_the_words_after_a_no_offer_a_card_tap_only_while_the_reader_works(libra
     service.answer_consent("s1", False, "touch")
     closed = [e for e in events if isinstance(e, ConsentPromptClosed)]
     assert [(e.answer, e.message) for e in closed] == [("no", told)]
-    # Keep pressed after the no, no card since: the no stands, and the screen says a tap asks again.
+    # What the words promise: Keep touched asks again, in the wording in force (the mirror never by itself).
     assert not service.ask_consent("s1")
-    assert service.still_no() == ("You chose not to keep looks in this visit."
-                                  + (" Changed your mind? Tap your card." if state == "connected" else ""))
-    if state == "connected":  # what the words promise: her card, tapped, asks again
+    assert service.ask_consent("s1", touched=True)
+    asked = [e.offer for e in events if isinstance(e, ConsentAsked)]
+    assert len(asked) == 2 and asked[1].wording_version == asked[0].wording_version
+    assert asked[1].wording_version == (V if state == "connected" else WORDING_NO_READER.version)
+    service.answer_consent("s1", False, "touch")
+    if state == "connected":  # and so does her card, tapped
         reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
         assert events[-1].next_step == STEP_CONSENT
+
+
+def test_a_yes_after_a_no_can_be_taken_back_and_her_card_forgotten(library, directory, tmp_path):
+    """A yes to the question Keep asked again is recorded as any yes: a later no withdraws it, and
+    her card tied after it offers "forget me", which deletes that visit's records too."""
+    from kiosk.identity.prompt import ConsentAsked
+
+    service, reader, session, events = make_service(directory, library)
+    reader.listener(ReaderState("connected", "PN532 firmware 1.6 on /dev/pts/3", "pn532"))
+    session["id"] = "s1"
+    look = add_look(library, tmp_path, "s1", 1)
+    assert service.ask_consent("s1")
+    service.answer_consent("s1", False, "touch")
+    assert service.ask_consent("s1", touched=True)
+    reader.listener(ReaderState("unavailable", "card reader /dev/pts/3 disconnected", "pn532"))
+    service.reader_changed()  # the question asked again follows the reader as any question does
+    asked = [e.offer for e in events if isinstance(e, ConsentAsked)]
+    assert [o.wording_version for o in asked] == [V, V, WORDING_NO_READER.version]
+    service.answer_consent("s1", True, "touch", asked[-1].wording_version)
+    assert library.get(look).consented
+    reader.listener(ReaderState("connected", "PN532 firmware 1.6 on /dev/pts/3", "pn532"))
+    service.answer_consent("s1", False, "touch")  # not asked: answers nothing
+    assert service.ask_consent("s1", touched=True) is False, "a yes stands"
+    service.consent.decline("s1", V)  # her yes taken back
+    assert not library.get(look).consented
+    assert [r.decision for r in directory.consents(session_id="s1")] == ["declined", "accepted", "withdrawn"]
+    assert service.ask_consent("s1", touched=True)
+    service.answer_consent("s1", True, "touch")
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    assert events[-1].next_step == STEP_WELCOME and service.owner("s1") == KEYER.key(ANNA_UID)
+    reader.listener(CardEvent("tap", ANNA_UID, "pn532", "/dev/pts/3"))
+    assert events[-1].next_step == STEP_FORGET
+    report = service.forget_me("s1")
+    assert report is not None and report.looks == 1 and library.find(look) is None
+    assert directory.consents(session_id="s1") == []
 
 
 def test_a_yes_tapped_as_the_question_is_reworded_is_recorded_with_the_words_read(library, directory, tmp_path):
