@@ -58,3 +58,26 @@ def test_keeping_a_look_leaves_share_and_delete_where_they_were(xvfb, tmp_path):
         win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks"
         win.wait_until(lambda: "consent accepted" in win.log.read_text(), "the yes being recorded")
         kept_column(win, before)
+
+
+def test_keep_touched_after_a_no_asks_again_on_a_mirror_without_a_card_reader(xvfb, tmp_path):
+    # The walkthrough's dead end: with no card to tap, her no stood for the visit and Keep asked nothing.
+    from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP
+
+    with MirrorWindow(xvfb, tmp_path, W, H, mirror=False, extra_toml="[analysis]\nenabled = false\n") as win:
+        win.touch(W // 2, 40)
+        win.wait_for(markers_visible, "the camera picture")
+        record_a_take(win)
+        before = replay_column(win)
+        win.touch(BUTTON_X, KEEP)
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        win.touch(W // 2, choice_buttons(dialog)[1])  # "No, thanks"
+        win.wait_until(lambda: "consent declined" in win.log.read_text(), "the no being recorded")
+        told = f"shown to the shopper: {NOT_KEPT_TAP_KEEP}"  # "...Changed your mind? Tap Keep."
+        win.wait_until(lambda: told in win.log.read_text(), "the words after the no")
+        replay_column(win)  # the question gone, Keep still a button to press
+        win.touch(BUTTON_X, KEEP)
+        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the question asked again by Keep")
+        win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks"
+        win.wait_until(lambda: "consent accepted" in win.log.read_text(), "the yes being recorded")
+        kept_column(win, before)
