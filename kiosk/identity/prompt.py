@@ -22,8 +22,8 @@ KEPT = "Thank you. Your looks from this visit are kept."
 NOT_KEPT = "Understood. Nothing is kept after you leave."
 # After a no, Keep or Share touched asks again (``ConsentDesk.offer``), and so does a card tapped
 # while a reader works (``ConsentDesk.card_tapped``): the words say how, never the mirror by itself.
-TAP_KEEP = " Changed your mind? Tap Keep."
-TAP_KEEP_OR_CARD = " Changed your mind? Tap Keep or tap your card."
+TAP_KEEP = " Changed your mind? Tap Keep while a look plays."
+TAP_KEEP_OR_CARD = " Changed your mind? Tap Keep while a look plays, or tap your card."
 NOT_KEPT_TAP_KEEP = NOT_KEPT + TAP_KEEP
 NOT_KEPT_TAP_AGAIN = NOT_KEPT + TAP_KEEP_OR_CARD
 
