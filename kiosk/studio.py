@@ -197,7 +197,10 @@ class Studio:
         if self._session is None:
             raise RecordingRefused("Nobody is in front of the mirror, so nothing was recorded.")
         try:
-            return self._recorder.begin(reason=reason, session_id=self._session)
+            # The take carries its shopper's yes so far (a later answer is written into it too):
+            # kept for a later start, it still has its consent if the session's answer is gone.
+            return self._recorder.begin(reason=reason, session_id=self._session,
+                                        **self._library.consent_for_take(self._session))
         except DiskAlmostFull:
             self._set_blocked(STORAGE_FULL_SHORT)  # at once, not at the next check
             raise

@@ -10,7 +10,9 @@ found damaged it is replaced, and every look whose video and record file are on 
 restored. Every public method is thread-safe (one connection behind the storage layer's lock).
 
 The consent answer of each session is kept too, so a take that lands after a yes (even one
-salvaged after a crash, even after its session ended) is stored as kept, tied to the card.
+salvaged after a crash, even after its session ended) is stored as kept, tied to the card. An
+answer is kept for as long as a take of its session waits in the work folder, and the takes
+there carry the latest answer in their metadata as well (``kiosk.library.takes``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.library import ids, records, store
+from kiosk.library import ids, records, store, takes
 from kiosk.library.errors import LibraryError, LibraryMissing, LookNotConsented, LookNotFound
 from kiosk.library.layout import LibraryLayout, valid_id
 from kiosk.library.look import (
@@ -180,13 +182,31 @@ class Library:
             row = store.session_consent(conn, session_id)
         return row is not None and row["consent"] == CONSENT_GRANTED
 
+    def session_answer(self, session_id: str) -> bool | None:
+        """The answer kept for ``session_id``: True for a yes, False for a no, None when none is kept."""
+        with self._db.reading() as conn:
+            row = store.session_consent(conn, session_id)
+        return None if row is None else row["consent"] == CONSENT_GRANTED
+
+    def consent_for_take(self, session_id: str | None) -> dict:
+        """What a take of ``session_id`` starting now carries in its metadata (``consent_by``,
+        ``customer_id``): its shopper's yes so far, or nothing (``kiosk.library.takes``)."""
+        if not session_id:
+            return {}
+        with self._db.reading() as conn:
+            row = store.session_consent(conn, session_id)
+        if row is None or row["consent"] != CONSENT_GRANTED:
+            return {}
+        return {"consent_by": row["consent_by"], "customer_id": row["customer_id"]}
+
     # -- changing -----------------------------------------------------------------------------
 
     def add_look(self, new: NewLook) -> Look:
         """Move a finished recording's files into place, then commit its row.
 
-        The look is stored as kept when ``new.consent_by`` says so, or when its session's
-        shopper has said yes (``set_session_consent``), even if that session has ended.
+        The look is stored as kept when ``new.consent_by`` is the operator, or when its
+        session's shopper has said yes (``set_session_consent``), even if that session has
+        ended; a session with no answer kept goes by ``new.consent_by`` (the yes its take carries).
         """
         if not valid_id(new.look_id):
             raise LibraryError(f"refusing a look with a malformed id {new.look_id!r}")
@@ -268,11 +288,16 @@ class Library:
     ) -> list[str]:
         """The shopper of ``session_id`` said yes (or took it back): their looks so far, and
         every take of the session still to land, are kept (or not) and tied to ``customer_id``
-        (None unties them). Returns the ids of the session's looks."""
+        (None unties them). Returns the ids of the session's looks.
+
+        Its takes waiting in the work folder carry the answer too, and answers older than a day
+        go, but those of sessions with a take still there (``kiosk.library.takes``)."""
         now = time.time()
         values = {**consent_values(granted, "customer"), "customer_id": customer_id, "wording": wording}
         with self._db.transaction() as conn:
-            store.set_session_consent(conn, session_id, values, now)
+            store.set_session_consent(conn, session_id, values, now, waiting=takes.sessions(self.layout))
+            # In the transaction: two answers at once reach the takes in the order they commit.
+            takes.tag(self.layout, {session_id}, values["consent_by"], customer_id if granted else None)
             rows = store.select(conn, "session_id = ?", (session_id,))
             for row in rows:
                 change = {"customer_id": customer_id}
@@ -362,7 +387,11 @@ class Library:
     def forget_customer(self, customer_id: str) -> list[str]:
         """'Forget me': delete every look tied to this customer; returns their ids."""
         with self._db.transaction() as conn:
-            store.drop_session_consents(conn, customer_id=customer_id)
+            sessions = store.sessions_of(conn, customer_id)
+            # A take of theirs still in the work folder is not stored: its session's answer
+            # becomes a no tied to nobody, and the take no longer carries their yes.
+            store.forget_session_consents(conn, customer_id, waiting=takes.sessions(self.layout))
+            takes.tag(self.layout, set(sessions), None, None, customer_of=customer_id)
         doomed = [look.id for look in self.list(customer_id=customer_id)]
         deleted = [look_id for look_id in doomed if self.delete_if_present(look_id)]
         # Deleted rows are overwritten (secure_delete); their old pages stay in the WAL until a

@@ -70,12 +70,15 @@ class NewLook:
 
 
 def new_row(new: NewLook, session: sqlite3.Row | None) -> dict:
-    """The row of a new look: consented by its own party, else by its session's answer."""
+    """The row of a new look: consented by the operator (``new.consent_by``), else by its session's
+    answer when one is kept, else by the shopper's yes the take carries (``kiosk.library.takes``):
+    the answer kept is the latest, so a no after that yes wins."""
     consent_by = new.consent_by if new.consent_by in CONSENT_BY else None
     customer_id, wording, consent_at = new.customer_id, None, time.time() if consent_by else None
-    if consent_by is None and session is not None and session["consent"] == CONSENT_GRANTED:
-        consent_by, customer_id = session["consent_by"], session["customer_id"]
-        wording, consent_at = session["wording"], session["at"]
+    if session is not None and consent_by != "operator":
+        granted = session["consent"] == CONSENT_GRANTED
+        consent_by, customer_id = (session["consent_by"] if granted else None), session["customer_id"]
+        wording, consent_at = (session["wording"], session["at"]) if granted else (None, None)
     return {
         "id": new.look_id,
         "created": new.created,

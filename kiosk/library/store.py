@@ -106,19 +106,37 @@ def session_consent(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | 
     return conn.execute("SELECT * FROM session_consent WHERE session_id = ?", (session_id,)).fetchone()
 
 
-def set_session_consent(conn: sqlite3.Connection, session_id: str, values: dict, now: float) -> None:
+def set_session_consent(conn: sqlite3.Connection, session_id: str, values: dict, now: float,
+                        waiting: Collection[str] = ()) -> None:
+    """Record the session's answer; answers older than ``SESSION_CONSENT_KEEP_S`` go, but those of
+    the ``waiting`` sessions, which still have a take in the work folder to store."""
     conn.execute(
         "INSERT OR REPLACE INTO session_consent (session_id, consent, consent_by, customer_id, wording, at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (session_id, values["consent"], values["consent_by"], values["customer_id"], values["wording"], now),
     )
-    conn.execute("DELETE FROM session_consent WHERE at < ?", (now - SESSION_CONSENT_KEEP_S,))
+    kept = sorted(set(waiting))
+    conn.execute(f"DELETE FROM session_consent WHERE at < ? AND session_id NOT IN ({', '.join('?' * len(kept))})",
+                 (now - SESSION_CONSENT_KEEP_S, *kept))
 
 
-def drop_session_consents(conn: sqlite3.Connection, keep: Collection[str] = (), customer_id: str | None = None) -> None:
-    """Forget the answers of every session not in ``keep``, or only those tied to ``customer_id``."""
-    if customer_id is not None:
-        conn.execute("DELETE FROM session_consent WHERE customer_id = ?", (customer_id,))
-    else:
-        kept = sorted(set(keep))
-        conn.execute(f"DELETE FROM session_consent WHERE session_id NOT IN ({', '.join('?' * len(kept))})", kept)
+def sessions_of(conn: sqlite3.Connection, customer_id: str) -> list[str]:
+    """The sessions whose answer is tied to ``customer_id``."""
+    return [row[0] for row in conn.execute("SELECT session_id FROM session_consent WHERE customer_id = ?",
+                                           (customer_id,))]
+
+
+def drop_session_consents(conn: sqlite3.Connection, keep: Collection[str] = ()) -> None:
+    """Forget the answers of every session not in ``keep``."""
+    kept = sorted(set(keep))
+    conn.execute(f"DELETE FROM session_consent WHERE session_id NOT IN ({', '.join('?' * len(kept))})", kept)
+
+
+def forget_session_consents(conn: sqlite3.Connection, customer_id: str, waiting: Collection[str] = ()) -> None:
+    """Forget the answers tied to ``customer_id``; those of the ``waiting`` sessions, which still
+    have a take in the work folder, become a no tied to nobody, so that take is not kept."""
+    kept = sorted(set(waiting))
+    conn.execute(
+        "UPDATE session_consent SET consent = 'none', consent_by = NULL, customer_id = NULL, wording = NULL "
+        f"WHERE customer_id = ? AND session_id IN ({', '.join('?' * len(kept))})", (customer_id, *kept))
+    conn.execute("DELETE FROM session_consent WHERE customer_id = ?", (customer_id,))

@@ -5,11 +5,12 @@ recorder is gone (its ``flock`` is free): if the look's row exists, only the fol
 tidy. Otherwise the take is finished from whatever it holds (a faststart file already made, a
 video already moved into ``looks/``, or the fragmented take cut short) and stored when it has
 at least ``min_s`` of video, else removed. A take of a shopper's session is stored only when
-that shopper said yes (its own metadata or the session's answer kept by the library, see
-``Library.set_session_consent``): its session ended with the crash, and nothing a shopper did
-not agree to is kept beyond it. A take that could not be stored (a full disk, a locked
-database) keeps its work folder for the next run, as the finisher does, and start-up keeps its
-session's answer for it (``sessions_waiting``). Then rows whose video
+that shopper said yes (the session's answer kept by the library, see
+``Library.set_session_consent``, else the yes its own metadata carries, ``kiosk.library.takes``):
+its session ended with the crash, and nothing a shopper did not agree to is kept beyond it. A
+take that could not be stored (a full disk, a locked database) keeps its work folder for the
+next run, as the finisher does, and its session's answer is kept for it: start-up keeps it
+(``sessions_waiting``), and so does the library's purge of day-old answers. Then rows whose video
 is missing are deleted, videos without a row are given their row back from their record file
 (or removed when they have none), and looks that lack a record file get one. Takes still
 being recorded are left alone.
@@ -153,8 +154,12 @@ def sessions_waiting(library: Library, report: RecoveryReport) -> set[str]:
 
 
 def _consented(library: Library, meta: TakeMeta) -> bool:
-    """A take without a session (``kiosk record``) is the operator's; a session's needs its yes."""
-    return meta.session_id is None or meta.consent_by is not None or library.session_consented(meta.session_id)
+    """A take without a session (``kiosk record``) or with the operator's yes is kept; a session's
+    needs its shopper's yes: the answer kept by the library, else the one the take carries."""
+    if meta.session_id is None or meta.consent_by == "operator":
+        return True
+    answer = library.session_answer(meta.session_id)
+    return meta.consent_by is not None if answer is None else answer
 
 
 def _retry_later(look_id: str, exc: BaseException, report: RecoveryReport) -> bool:

@@ -8,6 +8,7 @@ import sqlite3
 import time
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -324,6 +325,113 @@ def test_start_up_on_a_full_disk_applies_retention_then_finishes_the_take(librar
     assert not library.session_consented("s1"), "once stored, its answer goes like any other"
     assert list(library.layout.work.iterdir()) == []
     assert_consistent(library)
+
+
+def a_day_later(monkeypatch, seconds: float = 86400.0 + 60.0) -> None:
+    """The library's clock (its answers' times) moves on by ``seconds``."""
+    import kiosk.library.library as library_module
+
+    later = time.time() + seconds
+    monkeypatch.setattr(library_module, "time", SimpleNamespace(time=lambda: later))
+
+
+def keep_for_the_next_start(library: Library, monkeypatch) -> None:
+    """Start-up on a disk too full to finish any take: each is kept in work/ for the next start."""
+    import kiosk.recording.recovery as recovery
+
+    def disk_full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recovery, "finish", disk_full)
+        start_up(library)
+
+
+def test_a_take_waiting_a_day_for_room_keeps_its_shoppers_yes(library, monkeypatch):
+    # Every answer purged the answers over a day old, the one start-up kept for a take still
+    # waiting in work/ too: at the next start that take was deleted as unconsented.
+    library.set_session_consent("s-waiting", True, "card-anna", "2026-11.1")
+    look_id = crashed_take(library, 2.0, session="s-waiting")
+    keep_for_the_next_start(library, monkeypatch)
+    assert library.layout.take_dir(look_id).is_dir()
+    a_day_later(monkeypatch)
+    library.set_session_consent("s-next", False)  # the next shopper's answer, a day on
+    library.set_session_consent("s-other", True, "card-bob")
+    assert library.session_consented("s-waiting")
+    a_day_later(monkeypatch, 2 * 86400.0 + 120.0)
+    library.set_session_consent("s-later", False)
+    assert not library.session_consented("s-other"), "an answer with nothing waiting still goes after a day"
+    start_up(library)  # room again
+    look = library.get(look_id)
+    assert (look.consent, look.customer_id, look.consent_wording) == (CONSENT_GRANTED, "card-anna", "2026-11.1")
+    assert list(library.layout.work.iterdir()) == []
+    assert_consistent(library)
+
+
+def test_a_waiting_take_carries_the_yes_given_during_it(library, monkeypatch):
+    # The yes is written into the take's metadata: it is stored as consented even when its
+    # session's answer is no longer in the database (here: lost with a damaged database).
+    look_id = crashed_take(library, 2.0, session="s1")
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    meta = json.loads((library.layout.take_dir(look_id) / META).read_text())
+    assert (meta["consent_by"], meta["customer_id"]) == ("customer", "card-anna")
+    keep_for_the_next_start(library, monkeypatch)
+    with library._db.transaction() as conn:
+        conn.execute("DELETE FROM session_consent")
+    start_up(library)
+    look = library.get(look_id)
+    assert (look.consent, look.consent_by, look.customer_id) == (CONSENT_GRANTED, "customer", "card-anna")
+    assert_consistent(library)
+
+
+@pytest.mark.parametrize("lost", [False, True], ids=["answer-kept", "answer-lost"])
+def test_a_no_after_the_yes_a_take_carries_still_deletes_it(library, lost):
+    # The take started after the yes and carries it; the shopper then took it back.
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    look_id = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    library.set_session_consent("s1", False)
+    meta = json.loads((library.layout.take_dir(look_id) / META).read_text())
+    assert (meta["consent_by"], meta["customer_id"]) == (None, None)
+    if lost:
+        with library._db.transaction() as conn:
+            conn.execute("DELETE FROM session_consent")
+    report = recover(library)
+    assert report.unconsented == [look_id] and library.ids() == set()
+    assert list(library.layout.work.iterdir()) == [] and list(library.layout.looks.iterdir()) == []
+
+
+def test_forget_me_deletes_a_waiting_take_that_carries_their_yes(library, monkeypatch):
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    waiting = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    keep_for_the_next_start(library, monkeypatch)
+    library.forget_customer("card-anna")
+    # Its metadata written just after the forget (a recorder opening its take): the session's
+    # answer, now a no tied to nobody, still wins over the yes it carries.
+    late = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    with library._db.reading() as conn:
+        assert [tuple(row) for row in conn.execute("SELECT session_id, consent, customer_id FROM session_consent")] \
+            == [("s1", "none", None)]
+    start_up(library)
+    assert library.ids() == set() and list(library.layout.work.iterdir()) == []
+    assert late not in library.ids() and waiting not in library.ids()
+    with library._db.reading() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM session_consent").fetchone()[0] == 0
+
+
+def test_a_take_started_after_the_yes_carries_it(library):
+    from kiosk.events import EventBus
+    from kiosk.library.retention import RetentionPolicy
+    from kiosk.studio import Studio
+
+    begun = []
+    recorder = SimpleNamespace(begin=lambda **kw: begun.append(kw) or "look")
+    studio = Studio(library, recorder, EventBus(), RetentionPolicy())
+    studio.session_started("s1")
+    studio.begin("turn")
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    studio.begin("turn")
+    assert [kw.get("consent_by") for kw in begun] == [None, "customer"]
+    assert begun[1]["customer_id"] == "card-anna" and begun[1]["session_id"] == "s1"
 
 
 # -- videos without a row ---------------------------------------------------------------------------

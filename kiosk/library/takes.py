@@ -1,0 +1,64 @@
+"""The takes waiting in ``work/``: whose session they are, and the yes they carry.
+
+A take's ``meta.json`` (``kiosk.recording.take``) names its session and, once its shopper said
+yes, ``consent_by`` and ``customer_id``: the take's own evidence, used when its session's
+answer is no longer in the database (``Library.session_answer``). The session's answer, when
+there is one, always decides. The library keeps that answer for as long as a take of the
+session is in ``work/`` (``sessions``) and writes every later yes, no or forget-me into the
+metadata of those takes (``tag``), so a take never carries a yes its shopper took back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Collection
+from pathlib import Path
+
+from kiosk.library.layout import LibraryLayout
+
+_log = logging.getLogger(__name__)
+
+META = "meta.json"  # as ``kiosk.recording.take`` writes it
+
+
+def sessions(layout: LibraryLayout) -> set[str]:
+    """The sessions with a take in ``work/`` (being recorded, finished, or kept for the next try)."""
+    return {meta["session_id"] for _folder, meta in _metas(layout) if meta.get("session_id")}
+
+
+def tag(layout: LibraryLayout, session_ids: Collection[str], consent_by: str | None,
+        customer_id: str | None, customer_of: str | None = None) -> None:
+    """Write the consent of the takes of ``session_ids`` (and, with ``customer_of``, of the takes tied
+    to that customer) into their metadata; None clears it. A take whose metadata cannot be written
+    keeps the old one, which the session's answer overrides."""
+    for folder, meta in _metas(layout):
+        if meta.get("session_id") not in session_ids and (customer_of is None or meta.get("customer_id") != customer_of):
+            continue
+        if (meta.get("consent_by"), meta.get("customer_id")) == (consent_by, customer_id):
+            continue
+        meta.update(consent_by=consent_by, customer_id=customer_id)
+        tmp = folder / (META + ".consent")
+        try:
+            tmp.write_text(json.dumps(meta))
+            os.replace(tmp, folder / META)
+        except OSError as exc:
+            _log.warning("the consent of recording %s could not be written with it (%s)", folder.name, exc)
+            tmp.unlink(missing_ok=True)
+
+
+def _metas(layout: LibraryLayout) -> list[tuple[Path, dict]]:
+    out = []
+    try:
+        folders = sorted(layout.work.iterdir())
+    except OSError:  # no work folder yet
+        return out
+    for folder in folders:
+        try:
+            meta = json.loads((folder / META).read_text())
+        except (OSError, ValueError):  # not a take folder, or its recorder is still writing it
+            continue
+        if isinstance(meta, dict):
+            out.append((folder, meta))
+    return out
