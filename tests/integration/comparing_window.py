@@ -16,7 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-ITEMS = ("gestureRing", "compareHint", "angleDial", "dialDegrees", "paneNumber")
+ITEMS = ("gestureRing", "compareHint", "angleDial", "dialDegrees", "paneNumber", "compareArea")
+PANE_PARTS = ("paneLabel", "paneHint")  # each pane's, under "panes" with its picture's rectangle
 
 
 def _wait(predicate, what: str, timeout: float = 180.0) -> None:
@@ -27,20 +28,38 @@ def _wait(predicate, what: str, timeout: float = 180.0) -> None:
         time.sleep(0.05)
 
 
-def _items(window) -> dict:
-    """Each named item's scene rectangle (x, y, width, height) and whether it is visible; the first of a
-    name in the scene's tree of items (a Repeater's items are not the QObject children findChild sees)."""
+def _place(item) -> dict:
     from PySide6.QtCore import QPointF
 
-    found, todo = {}, [window.contentItem()]
+    corner = item.mapToScene(QPointF(0, 0))
+    return {"rect": [corner.x(), corner.y(), item.width(), item.height()], "visible": bool(item.isVisible())}
+
+
+def _named(top, names) -> dict:
+    """The first item of each of ``names`` under ``top``, breadth first (a Repeater's items are not
+    the QObject children findChild sees)."""
+    found, todo = {}, [top]
     while todo:
         item = todo.pop(0)
         todo.extend(item.childItems())
-        name = item.objectName()
-        if name in ITEMS and name not in found:
-            corner = item.mapToScene(QPointF(0, 0))
-            found[name] = {"rect": [corner.x(), corner.y(), item.width(), item.height()],
-                           "visible": bool(item.isVisible())}
+        if item.objectName() in names and item.objectName() not in found:
+            found[item.objectName()] = item
+    return found
+
+
+def _items(window) -> dict:
+    """Each named item's scene rectangle (x, y, width, height) and whether it is visible, and under
+    "panes" each pane's picture ("comparePane") with its label and hint, in the picks' order."""
+    found = {name: _place(item) for name, item in _named(window.contentItem(), ITEMS).items()}
+    panes, todo = [], [window.contentItem()]
+    while todo:
+        item = todo.pop(0)
+        if item.objectName() == "comparePane":
+            parts = {name: _place(part) for name, part in _named(item, PANE_PARTS).items()}
+            panes.append({"index": int(item.property("index")), "picture": _place(item), **parts})
+        else:
+            todo.extend(item.childItems())
+    found["panes"] = sorted(panes, key=lambda pane: pane["index"])
     return found
 
 

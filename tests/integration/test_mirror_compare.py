@@ -208,24 +208,37 @@ def gap(a: float, b: float) -> float:
 
 
 def clear_of_controls(image: np.ndarray, boxes) -> bool:
-    """Dark rows separate the panes from the bars above and below (nothing overlaps the controls)."""
+    """Dark rows separate the panes from the bars above and below (nothing overlaps the controls):
+    right by them, or past the labels standing above them and the hints below them."""
     top = min(b[1] for b in boxes)
     bottom = max(b[1] + b[3] for b in boxes)
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return bool((grey[bottom + 2 : bottom + 10] < 25).all() and (grey[max(top - 10, 0) : top - 2] < 25).all())
+    dark = (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < 25).all(axis=1)
+    reach = strip(image)
+
+    def band(rows: np.ndarray) -> bool:  # eight dark rows in a row
+        return any(rows[i : i + 8].all() for i in range(len(rows) - 7))
+
+    return band(dark[max(top - reach, 0) : top - 1]) and band(dark[bottom + 1 : bottom + reach])
 
 
-def white_text(image: np.ndarray, box: tuple[int, int, int, int]) -> int:
-    """Near-white pixels in a pane's label strip (its top tenth)."""
+def strip(image: np.ndarray) -> int:
+    """How far above a pane its label, or below it its hint, reaches at most (6 % of the screen's height)."""
+    return round(0.06 * image.shape[0])
+
+
+def white_text(image: np.ndarray, box: tuple[int, int, int, int], above: bool = False) -> int:
+    """Near-white pixels in a pane's label: over its top tenth, and ``above`` it in the label's strip
+    where the screen has room for it there."""
     x, y, w, h = box
-    strip = image[y : y + max(h // 10, 30), x : x + w]
-    return int((strip.min(axis=2) > 200).sum())
+    strip_top = y - strip(image) if above else y
+    region = image[max(strip_top, 0) : y + max(h // 10, 30), x : x + w]
+    return int((region.min(axis=2) > 200).sum())
 
 
 def hint_lines(image: np.ndarray, box: tuple[int, int, int, int]) -> list[int]:
-    """How wide each line of a pane's hint (#ffe8b0, in its lowest quarter) is, in px, top to bottom."""
+    """How wide each line of a pane's hint (#ffe8b0, in its lowest quarter or just below it) is, in px, top to bottom."""
     x, y, w, h = box
-    b, g, r = np.moveaxis(image[y + h * 3 // 4 : y + h, x : x + w].astype(int), 2, 0)
+    b, g, r = np.moveaxis(image[y + h * 3 // 4 : y + h + strip(image), x : x + w].astype(int), 2, 0)
     ink = (r > 170) & (g > 140) & (b > 90) & (r - b > 40)
     widths = []
     for top, bottom in _runs(np.nonzero(ink.any(axis=1))[0]):
@@ -235,9 +248,9 @@ def hint_lines(image: np.ndarray, box: tuple[int, int, int, int]) -> list[int]:
 
 
 def hint_pixels(image: np.ndarray, box: tuple[int, int, int, int]) -> int:
-    """The letters of a pane's hint (#ffe8b0, the text's coloured fringes included) in its lowest quarter."""
+    """The letters of a pane's hint (#ffe8b0, the text's coloured fringes included) in its lowest quarter or just below it."""
     x, y, w, h = box
-    b, g, r = np.moveaxis(image[y + h * 3 // 4 : y + h, x : x + w].astype(int), 2, 0)
+    b, g, r = np.moveaxis(image[y + h * 3 // 4 : y + h + strip(image), x : x + w].astype(int), 2, 0)
     return int(((r > 170) & (g > 140) & (b > 90) & (r - b > 40)).sum())
 
 
@@ -410,7 +423,7 @@ def test_two_kept_looks_side_by_side_turn_together_and_a_drag_turns_both(tall_sc
         left, right = boxes = panes(shot, 2)
         assert left[3] == pytest.approx(right[3], abs=2), "panes of the same height"
         assert left[0] + left[2] <= right[0], "side by side, not overlapping"
-        assert all(white_text(shot, box) > 150 for box in boxes), "each pane is labelled"
+        assert all(white_text(shot, box, above=True) > 150 for box in boxes), "each pane is labelled"
         assert clear_of_controls(shot, boxes), "the panes leave the bars free"
 
         # Turning by itself, every pane shows the same side of the body.

@@ -8,6 +8,10 @@ swiped hand's ring half full (``comparing_window``).
   step away. They grow with the screen as the other words do.
 - A pane's number was black on a white disc: over the white studio wall the disc was not there.
   It stands on a dark disc with a light rim, over a white wall as over a dark room.
+- A pane's number and time stood over the top of its picture, on the shopper's head and face,
+  while two portrait looks left wide black bands above and below them. They stand above the
+  picture where the screen has room for them (two or three looks on a portrait mirror, four of
+  these), in the picture, small, only where it has none.
 """
 
 from __future__ import annotations
@@ -29,10 +33,10 @@ CLIP = "ubc_91-3003CN5S_mint_dress_turn.mp4"
 
 @pytest.fixture(scope="module")
 def white_studio_looks(footage_dir, tmp_path_factory):
-    """Two short takes of the white-studio clip (its turn, from two starts), small enough to decode quickly."""
+    """Four short takes of the white-studio clip (its turn, from four starts), small enough to decode quickly."""
     folder = tmp_path_factory.mktemp("looks")
     clips = []
-    for i, start in enumerate((2.0, 3.0)):
+    for i, start in enumerate((2.0, 3.0, 2.5, 3.5)):
         clip = folder / f"studio{i}.mp4"
         subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", str(start), "-t", "6", "-i",
                         str(footage_dir / CLIP), "-vf", "scale=320:-2", "-an", "-c:v", "libx264", "-crf", "20",
@@ -41,11 +45,13 @@ def white_studio_looks(footage_dir, tmp_path_factory):
     return clips
 
 
-@pytest.fixture(scope="module", params=[(540, 960), (1080, 1920)], ids=["540x960", "1080x1920"])
+@pytest.fixture(scope="module",
+                params=[(540, 960, 2), (1080, 1920, 2), (1080, 1920, 3), (1080, 1920, 4), (540, 960, 4)],
+                ids=["540x960", "1080x1920", "1080x1920-3", "1080x1920-4", "540x960-4"])
 def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
-    """(the window's pixels, its named items, the size) while two looks turn side by side and the ring is up."""
-    width, height = request.param
-    tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}")
+    """(the window's pixels, its named items, the size) while two to four looks turn side by side and the ring is up."""
+    width, height, count = request.param
+    tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}-{count}")
     config = tmp / "kiosk.toml"
     config.write_text(
         f'[display]\nfill = "fit"\nwindow_width = {width}\nwindow_height = {height}\nshow_status = false\n'
@@ -55,7 +61,7 @@ def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
         "[analysis]\nmin_fps = 1\nmax_fps = 1\n[session]\nidle_timeout_s = 3600\nend_after_s = 600\n")
     log = tmp / "kiosk.log"
     proc = subprocess.Popen([PYTHON, "-m", "tests.integration.comparing_window", str(config), str(tmp),
-                             *white_studio_looks], env=ui_env(tall_screen), stdout=subprocess.DEVNULL,
+                             *white_studio_looks[:count]], env=ui_env(tall_screen), stdout=subprocess.DEVNULL,
                             stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 300
@@ -83,8 +89,21 @@ def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
 def box(items: dict, name: str) -> tuple[int, int, int, int]:
     """A named item's (x0, y0, x1, y1) on the screen, in whole pixels; it must be shown."""
     assert items[name]["visible"], f"{name} is not shown"
-    x, y, w, h = items[name]["rect"]
+    return corners(items[name]["rect"])
+
+
+def corners(rect) -> tuple[int, int, int, int]:
+    x, y, w, h = rect
     return round(x), round(y), round(x + w), round(y + h)
+
+
+def meet(a, b) -> bool:
+    """Whether two (x0, y0, x1, y1) boxes share any pixel."""
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def within(inner, outer) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
 
 
 def test_the_ring_stands_clear_of_the_turn_hint(comparing):
@@ -123,6 +142,49 @@ def test_a_panes_number_stands_out_from_the_white_studio_wall(comparing):
     disc = np.median(grey[(distance > 0.6 * r) & (distance < 0.75 * r)])  # its disc, round the figure, inside its rim
     digit = grey[(distance < 0.5 * r)]
     print(f"badge on {width}x{height}: wall {wall}, disc {disc}, figure {digit.min()}..{digit.max()}")
-    assert wall >= 200, f"the wall behind the badge is not white ({wall})"
-    assert abs(wall - disc) >= 100, f"the badge's disc ({disc}) is lost on the wall ({wall})"
+    if within((x0, y0, x1, y1), corners(items["panes"][0]["picture"]["rect"])):  # over the picture
+        assert wall >= 200, f"the wall behind the badge is not white ({wall})"
+        assert abs(wall - disc) >= 100, f"the badge's disc ({disc}) is lost on the wall ({wall})"
+    else:  # above it, on the black screen: its light rim draws the disc
+        rim = np.median(grey[(distance > 0.9 * r) & (distance < r - 0.5)])
+        assert abs(rim - disc) >= 100, f"the badge's rim ({rim}) is lost on its disc ({disc})"
     assert max(abs(int(digit.max()) - disc), abs(int(digit.min()) - disc)) >= 120, "the figure is lost on its disc"
+
+
+def test_a_panes_label_stands_above_its_picture_where_there_is_room(comparing):
+    """Two portrait looks on a 1080x1920 mirror leave bands above and below them: each pane's number
+    and time stand there, just above its picture, clear of the shopper's head (three and four of
+    these looks too). Where there is no room (four looks on 540x960) they stand in the picture, at
+    its top left, small, never over another pane."""
+    image, items, (width, height) = comparing
+    panes = items["panes"]
+    assert len(panes) in (2, 3, 4), f"the panes: {panes}"
+    pictures = [corners(pane["picture"]["rect"]) for pane in panes]
+    area = box(items, "compareArea")
+    dial = box(items, "angleDial")
+    for pane, picture in zip(panes, pictures):
+        assert pane["paneLabel"]["visible"], f"pane {pane['index'] + 1} has no label"
+        label = corners(pane["paneLabel"]["rect"])
+        print(f"{width}x{height}, {len(panes)} looks: pane {pane['index'] + 1} picture {picture}, label {label}")
+        assert within(label, area), f"the label {label} leaves the panes' area {area}"
+        assert not meet(label, dial), f"the label {label} covers the dial {dial}"
+        others = [other for other in pictures if other != picture]
+        assert not any(meet(label, other) for other in others), f"the label {label} covers another pane"
+        above = label[3] <= picture[1]
+        # Its pane's own column: above its picture, or in it.
+        assert picture[0] <= label[0] and label[2] <= picture[2], f"the label {label} leaves its pane {picture}"
+        assert above or within(label, picture), f"the label {label} is half in its picture {picture}"
+        if (width, height) == (1080, 1920):
+            assert above, f"the label {label} covers the picture {picture} with room above it"
+        elif len(panes) == 4 and (width, height) == (540, 960):
+            assert within(label, picture), "four looks on 540x960 leave no room above: expected over the picture"
+            # Small there: as tall as one line of 14 px type on its disc, no more.
+            assert label[3] - label[1] <= 34, f"the label {label} is big over the picture"
+    # Nothing over the hint line and the buttons.
+    hint = box(items, "compareHint")
+    assert all(corners(p["picture"]["rect"])[3] <= hint[1] and corners(p["paneLabel"]["rect"])[3] <= hint[1]
+               for p in panes), "a pane reaches the hint line"
+    # The time is painted: white letters in the label's box.
+    for pane in panes:
+        x0, y0, x1, y1 = corners(pane["paneLabel"]["rect"])
+        assert (image[y0:y1, x0:x1].min(axis=2) > 200).sum() > 100, f"no letters in the label {x0, y0, x1, y1}"

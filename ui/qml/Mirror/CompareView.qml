@@ -23,6 +23,12 @@ Item {
     // panes' labels (each pane's top left) and of the buttons. The panes make room for them.
     readonly property real messagesBottom: bottomBar.y - 8
     readonly property real unit: Math.max(64, Math.min(width, height) * 0.09)  // touch target size
+    // A pane's number and time: as big as the screen's other words (the hint line's 27 px on
+    // 1080x1920) just above its picture; over it, where there is no room above, as small as
+    // reads, to hide little of her. Its hint (why it plays by time) a little smaller, as before.
+    readonly property real labelSize: Math.max(14, unit * 0.2, height * 0.014)
+    readonly property real smallLabelSize: Math.max(14, labelSize * 0.8)
+    readonly property real hintSize: Math.max(13, labelSize * 0.8)
 
     visible: compare.open
 
@@ -84,10 +90,62 @@ Item {
             }
             return { top: top, height: bottom - top };
         }
+        // Each pane's label stands in a strip just above its picture, and its hint just below it,
+        // where the area holds every row's strips besides the pictures at the core's size (two or
+        // three portrait looks on a portrait mirror: the pictures are as wide as the screen lets
+        // them be, with room above and below); else over the picture's top left and its foot
+        // (landscape, four looks in a tight grid). The pictures never shrink for a strip; decided
+        // without the messages, so that one coming and going does not move the labels in and out.
+        readonly property var rowTops: {  // the core's rows of panes, top to bottom
+            var panes = view.compare.open ? view.compare.panes : [];
+            var tops = [];
+            for (var i = 0; i < panes.length; i++)
+                if (tops.indexOf(panes[i].y) < 0)
+                    tops.push(panes[i].y);
+            return tops.sort(function (a, b) { return a - b; });
+        }
+        readonly property real labelStrip: {  // a label's height above the picture, 8 px clear on either side
+            var panes = view.compare.open ? view.compare.panes : [];
+            var words = titleMetrics.height;
+            for (var i = 0; i < panes.length; i++)
+                if (panes[i].note !== "") {
+                    words += noteMetrics.height;
+                    break;
+                }
+            return Math.ceil(Math.max(view.labelSize * 1.7, words)) + 16;
+        }
+        readonly property var hintStrips: {  // each row's room below for its panes' hints (0: none has one)
+            var panes = view.compare.open ? view.compare.panes : [];
+            var strips = rowTops.map(function () { return 0; });
+            for (var i = 0; i < panes.length; i++) {
+                var longest = Math.max(hintMetrics.advanceWidth(panes[i].hint), hintMetrics.advanceWidth(panes[i].partialHint));
+                if (longest > 0) {
+                    var lines = Math.ceil(longest / Math.max(panes[i].width - 36, 1));
+                    var row = rowTops.indexOf(panes[i].y);
+                    strips[row] = Math.max(strips[row], Math.ceil(lines * hintMetrics.height) + 10 + 16);
+                }
+            }
+            return strips;
+        }
+        readonly property bool labelsAbove: rowTops.length > 0 && block.height + rowTops.length * labelStrip <= height
+        readonly property bool hintsBelow: labelsAbove
+            && block.height + rowTops.length * labelStrip + hintStrips.reduce(function (a, b) { return a + b; }, 0) <= height
+        // How far each row moves down from the core's place for the strips above it and its own label's.
+        readonly property var shifts: {
+            var shifts = [], down = 0;
+            for (var r = 0; r < rowTops.length; r++) {
+                down += labelsAbove ? labelStrip : 0;
+                shifts.push(down);
+                down += hintsBelow ? hintStrips[r] : 0;
+            }
+            return shifts;
+        }
+        readonly property real strips: shifts.length === 0 ? 0 : shifts[shifts.length - 1] + (hintsBelow ? hintStrips[hintStrips.length - 1] : 0)
+
         readonly property real room: Math.max(height - view.messagesHeight, 1)  // 8 px clear of the messages
-        readonly property real fitting: block.height > room ? room / block.height : 1
+        readonly property real fitting: block.height + strips > room ? Math.max(room - strips, 1) / block.height : 1
         property real fit: fitting
-        property real blockY: Math.max(0, Math.min(block.top, room - block.height * fitting))
+        property real blockY: Math.max(0, Math.min(block.top - strips / 2, room - block.height * fitting - strips))
         Behavior on fit { NumberAnimation { duration: 180; easing.type: Easing.OutCubic } }
         Behavior on blockY { NumberAnimation { duration: 180; easing.type: Easing.OutCubic } }
 
@@ -95,14 +153,33 @@ Item {
             model: view.compare.open ? view.compare.panes : []
             delegate: ComparePane {
                 x: area.width / 2 + (info.x - area.width / 2) * area.fit
-                y: area.blockY + (info.y - area.block.top) * area.fit
+                y: area.blockY + area.shifts[area.rowTops.indexOf(info.y)] + (info.y - area.block.top) * area.fit
                 width: info.width * area.fit
                 height: info.height * area.fit
                 pump: view.pump
                 mirrored: view.mirror.mirrored
                 covered: view.pump.covered[index] !== false
                 failed: view.compare.failed[index] === true
+                labelAbove: area.labelsAbove
+                hintBelow: area.hintsBelow
+                labelSize: area.labelsAbove ? view.labelSize : view.smallLabelSize
+                badgeSize: labelSize * (area.labelsAbove ? 1.7 : 1.5)
+                hintSize: view.hintSize
             }
+        }
+
+        FontMetrics {  // a pane's time above its picture, as drawn there
+            id: titleMetrics
+            font.pixelSize: view.labelSize
+            font.weight: Font.DemiBold
+        }
+        FontMetrics {
+            id: noteMetrics
+            font.pixelSize: view.labelSize * 0.8
+        }
+        FontMetrics {
+            id: hintMetrics
+            font.pixelSize: view.hintSize
         }
 
         // Hold to stop the turn, drag to turn every pane, let go to let it turn again.
