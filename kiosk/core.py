@@ -115,7 +115,7 @@ class KioskCore:
         self._screen_settings = ScreenSettings(display.sleep_after_s)
         self._hours = parse_opening_hours(display.opening_hours)
         self._screen = ScreenState()
-        self._effects = Effects(parts)
+        self._effects = Effects(parts, self._fault)
         self._comparing = Comparing(parts)
         self._inbox = Inbox("core", self._handle, self._tick, self._fault, TICK_S)
         self._state = SessionState()
@@ -469,6 +469,7 @@ class KioskCore:
             self._end_panel(PANEL_EXPIRED)
         self._camera_notice()
         self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
+        self._effects.settle(force=False)  # an ended visit whose end could not be written is tried again
         self._follow_elsewhere()
 
     def _follow_elsewhere(self) -> None:
@@ -501,20 +502,26 @@ class KioskCore:
     def _feed(self, event: Input) -> None:
         """Advance the session state machine and carry out its effects, in order; then the screen's."""
         self._state, effects = step(self._state, event, self._settings, _new_session_id)
-        for effect in effects:
-            if isinstance(effect, SessionStarted):
-                self._effects.start_session(effect.session_id)
-                if hint := wake_hint(self.senses, self._parts.studio.available):
-                    self._parts.bus.emit(Notice(text=hint, topic="studio"))
-            elif isinstance(effect, SessionEnded):
-                self._end_panel(PANEL_SESSION_ENDED)  # the panel locks with the session
-                self._comparing.session_ended()
-                self._effects.end_session(effect.session_id, effect.reason)
-            self._announce()
-        screen = screen_step(self._screen, event, self._state.phase, self._open_now(), self._screen_settings)
-        if screen.on != self._screen.on:
-            self._effects.screen_power(screen.on, screen.reason)
-        self._screen = screen
+        # The new state is told and the screen follows it even when an effect fails (a fault of the
+        # core): a visit whose end failed half-way was still shown as going on, on the screen and the tablets.
+        try:
+            for effect in effects:
+                try:
+                    if isinstance(effect, SessionStarted):
+                        self._effects.start_session(effect.session_id)
+                        if hint := wake_hint(self.senses, self._parts.studio.available):
+                            self._parts.bus.emit(Notice(text=hint, topic="studio"))
+                    elif isinstance(effect, SessionEnded):
+                        self._end_panel(PANEL_SESSION_ENDED)  # the panel locks with the session
+                        self._comparing.session_ended()
+                        self._effects.end_session(effect.session_id, effect.reason)
+                finally:
+                    self._announce()
+        finally:
+            screen = screen_step(self._screen, event, self._state.phase, self._open_now(), self._screen_settings)
+            if screen.on != self._screen.on:
+                self._effects.screen_power(screen.on, screen.reason)
+            self._screen = screen
 
     def _open_now(self) -> bool:
         if self._hours.always_open:

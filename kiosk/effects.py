@@ -9,7 +9,11 @@ has landed, by ``_finish``:
 2. identity: the consent question leaves the screen, the associate panel locks;
 3. the screen's pending share is dropped;
 4. when no take of the session is unfinished: the session's yes is applied to all its looks,
-   the looks without a yes are deleted, and the session's answer is forgotten.
+   the looks without a yes are deleted, and the session's answer is forgotten. A session whose
+   step 4 fails (``looks.db`` locked by another program, a full disk) stays closing and is tried
+   again on the core's clock with backoff until it works: its unconsented looks never outlive it
+   until the next start. Each failed try is a fault of the core (``fault``: the journal once per
+   session, ``/api/v1/health`` while the tries go on).
 
 Network state and the screen follow from the ``SessionStateChanged`` event the core emits.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from kiosk.errors import DiskAlmostFull, KioskError
 from kiosk.events import BY_SHOPPER, BY_STORE_IT, LookDeleted, Notice, ShareShown, TrayStep
@@ -42,14 +47,20 @@ LOOK_GONE = "This look was deleted."
 # Store IT forgot the shopper in front of the mirror (``kiosk customers forget``): the visit keeps
 # nothing more for her card, as after her own "forget me"; Keep would ask her again.
 FORGOTTEN_BY_STORE = "The store has made the mirror forget you. New looks are not kept unless you say yes again."
+# An ended session whose end could not be written is tried again after 1 s, doubling to 15 s.
+FINISH_RETRY_FIRST_S = 1.0
+FINISH_RETRY_MAX_S = 15.0
 
 
 class Effects:
     """Carries out what the core decided; one instance per core."""
 
-    def __init__(self, parts: Parts) -> None:
+    def __init__(self, parts: Parts, fault: Callable[[str, Exception], None] | None = None) -> None:
+        """``fault(what, exc)``: told of each failed try to finish an ended session (the core's faults)."""
         self._parts = parts
-        self._closing: set[str] = set()  # ended sessions waiting for their last takes
+        self._fault = fault or (lambda what, exc: _log.warning("could not handle %s: %s", what, exc))
+        self._closing: set[str] = set()  # ended sessions waiting for their last takes, or for a retry
+        self._retry: dict[str, tuple[int, float]] = {}  # session -> failed tries, monotonic time of the next
         # A look to share once the shopper says yes.
         self._share_after_consent: ShareAfterConsent[str] = ShareAfterConsent(
             lambda sid: self._parts.identity.ask_consent(sid, touched=True), lambda text: self._notice(text, "studio"),
@@ -82,11 +93,25 @@ class Effects:
         self.settle(force=False)
 
     def settle(self, force: bool = True) -> None:
-        """Finish every ended session whose takes have landed (``force``: all of them, now)."""
+        """Finish every ended session whose takes have landed and whose retry is due (``force``: all
+        of them, now). A session leaves ``_closing`` only once finished: one that failed is tried
+        again by a later call (the core's clock calls this each tick)."""
+        now = time.monotonic()
         for session_id in sorted(self._closing):
-            if force or self._parts.studio.unfinished(session_id) == 0:
-                self._closing.discard(session_id)
+            tries, next_at = self._retry.get(session_id, (0, 0.0))
+            if not force and (next_at > now or self._parts.studio.unfinished(session_id) != 0):
+                continue
+            try:
                 self._finish(session_id)
+            except Exception as exc:  # noqa: BLE001 - a locked or full database: tried again, health says so
+                tries += 1
+                wait = min(FINISH_RETRY_MAX_S, FINISH_RETRY_FIRST_S * 2 ** (tries - 1))
+                self._retry[session_id] = (tries, now + wait)
+                self._fault(f"the end of session {session_id} (tried again until it works)", exc)
+                continue
+            self._closing.discard(session_id)
+            if self._retry.pop(session_id, None):
+                _log.info("session %s finished after %s", session_id, count(tries, "failed try", "failed tries"))
 
     def _finish(self, session_id: str) -> None:
         self._parts.identity.settle(session_id)
