@@ -219,20 +219,44 @@ class Library:
                 _fsync_file(src)  # the slow part, before the database is locked
         except OSError as exc:
             raise LibraryError(f"cannot store the new look ({_why(exc)})") from None
-        with self._db.transaction() as conn:
-            row = new_row(new, store.session_consent(conn, new.session_id) if new.session_id else None)
-            try:
-                records.write(layout.record_file(new.look_id), row)
-                for src, dst in moves:
-                    os.replace(src, dst)
-                fsync_dir(layout.looks)
-                row["stills_bytes"] = sum(_size(p) for p in (layout.poster(new.look_id), layout.strip(new.look_id)))
-                row["bytes"] = layout.video(new.look_id).stat().st_size
-            except OSError as exc:
-                raise LibraryError(f"cannot store the new look ({_why(exc)})") from None
-            store.insert(conn, row)
+        moved: list[tuple[Path, Path]] = []
+        record: list[Path] = []  # the record file this call made (one left by a crash is not ours to remove)
+        try:
+            with self._db.transaction() as conn:
+                row = new_row(new, store.session_consent(conn, new.session_id) if new.session_id else None)
+                try:
+                    if not layout.record_file(new.look_id).exists():
+                        record.append(layout.record_file(new.look_id))
+                    records.write(layout.record_file(new.look_id), row)
+                    for src, dst in moves:
+                        os.replace(src, dst)
+                        moved.append((src, dst))
+                    fsync_dir(layout.looks)
+                    row["stills_bytes"] = sum(_size(p) for p in (layout.poster(new.look_id), layout.strip(new.look_id)))
+                    row["bytes"] = layout.video(new.look_id).stat().st_size
+                except OSError as exc:
+                    raise LibraryError(f"cannot store the new look ({_why(exc)})") from None
+                store.insert(conn, row)
+        except BaseException:
+            self._put_back(new.look_id, moved, record)  # so the same call can be tried again
+            raise
         _log.info("look %s stored (%.1f s, %d bytes)", new.look_id, new.duration_s, row["bytes"])
         return self.get(new.look_id)
+
+    def _put_back(self, look_id: str, moved: list[tuple[Path, Path]], record: list[Path]) -> None:
+        """Undo an ``add_look`` whose row was not committed (a full disk, an I/O error): its files go
+        back where they came from, then the record file it wrote goes (a crash in between leaves a
+        stray record, which recovery removes, and the take in its work folder). The error's "nothing
+        was changed" then holds, and a retry finds the files it was given; it used to find them gone."""
+        try:
+            for src, dst in reversed(moved):
+                os.replace(dst, src)
+            for folder in {src.parent for src, _dst in moved}:
+                fsync_dir(folder)
+            for path in record:
+                records.remove(path)
+        except OSError as exc:
+            _log.warning("look %s: its files could not be put back after its row failed (%s)", look_id, _why(exc))
 
     def delete(self, look_id: str) -> None:
         """Delete a look: its row, then its files; raises ``LookNotFound``."""

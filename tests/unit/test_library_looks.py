@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from kiosk.library import CONSENT_GRANTED, CONSENT_NONE, Library, LibraryError, LookNotFound, NewLook
+from kiosk.library import CONSENT_GRANTED, CONSENT_NONE, Library, LibraryError, LookNotFound, NewLook, store
 
 
 @pytest.fixture
@@ -18,6 +19,11 @@ def library(tmp_path):
 
 def add(library: Library, session: str | None = "s1", created: float | None = None, size: int = 1000, **kw):
     """Store a look made of placeholder files (the library does not read the video)."""
+    return library.add_look(finished(library, session, created, size, **kw))
+
+
+def finished(library: Library, session: str | None = "s1", created: float | None = None, size: int = 1000, **kw):
+    """A finished take of placeholder files in its work folder, not stored yet."""
     look_id = library.new_id()
     work = library.layout.take_dir(look_id)
     work.mkdir(parents=True)
@@ -36,7 +42,7 @@ def add(library: Library, session: str | None = "s1", created: float | None = No
         session_id=session,
         **kw,
     )
-    return library.add_look(new)
+    return new
 
 
 def test_add_moves_the_files_and_commits_the_row(library):
@@ -50,6 +56,34 @@ def test_add_moves_the_files_and_commits_the_row(library):
     data = look.to_dict()
     for key in ("id", "created", "duration_s", "width", "height", "bytes", "path", "consent"):
         assert key in data
+
+
+def test_a_row_that_fails_puts_the_files_back_so_the_same_take_can_be_stored_again(library, monkeypatch):
+    # The insert (or its commit) failing after the files were moved (SQLITE_FULL, SQLITE_IOERR) left
+    # them in looks/ without a row, said "nothing was changed", and every retry failed on the
+    # files it was given ("No such file or directory") until the next start.
+    new = finished(library)
+    insert, calls = store.insert, []
+
+    def fails_once(conn, row):
+        calls.append(row["id"])
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        insert(conn, row)
+
+    monkeypatch.setattr(store, "insert", fails_once)
+    with pytest.raises(LibraryError, match="nothing was changed"):
+        library.add_look(new)
+    assert all(Path(path).read_bytes() for path in (new.video, new.poster, new.strip))
+    assert list(library.layout.looks.iterdir()) == [] and library.ids() == set()
+
+    look = library.add_look(new)
+    assert calls == [new.look_id, new.look_id]
+    assert Path(look.path) == library.layout.video(new.look_id) and Path(look.path).read_bytes() == b"v" * 1000
+    assert Path(look.poster_path).is_file() and Path(look.strip_path).is_file()
+    assert library.layout.record_file(new.look_id).is_file()
+    assert not any(Path(path).exists() for path in (new.video, new.poster, new.strip))
+    assert library.get(new.look_id) == look
 
 
 def test_ids_are_unguessable_and_distinct(library):
