@@ -471,6 +471,10 @@ class KioskCore:
         self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
         self._effects.settle(force=False)  # an ended visit whose end could not be written is tried again
         self._follow_elsewhere()
+        try:
+            self._effects.finish_forgets(self._sid(), now)  # a "forget me" a locked database left unfinished
+        except Exception as exc:  # noqa: BLE001 - the clock must go on; health says so
+            self._fault("an unfinished forget", exc)
 
     def _follow_elsewhere(self) -> None:
         """Follow what commands beside the kiosk changed in its databases (``kiosk customers forget``,

@@ -198,7 +198,12 @@ class Effects:
 
     def card_presented(self, event: CardPresented, session_id: str | None) -> None:
         # Never the card's number or key in a log line: the tap is the event, not whose card it was.
-        tapped = self._parts.identity.tap(event.card_key, session_id, event.protocol)
+        try:
+            tapped = self._parts.identity.tap(event.card_key, session_id, event.protocol)
+        except KioskError as exc:  # a database locked by another program: the sentence asks her to tap again
+            _log.warning("%sa card tap could not be handled (%s)", _prefix(session_id), exc)
+            self._notice(str(exc), "identity")
+            return
         _log.info("%scard tapped (%s reader; %s card; next: %s)", _prefix(session_id), event.protocol,
                   "a staff" if tapped.staff else ("a known" if tapped.known else "an unknown"), tapped.next_step)
 
@@ -241,13 +246,25 @@ class Effects:
 
     def forget_me(self, session_id: str | None) -> bool:
         """Forget the shopper offered "forget me"; False when nobody was offered it."""
-        report = self._parts.identity.forget_me(session_id)
+        try:
+            report = self._parts.identity.forget_me(session_id)
+        except KioskError as exc:  # untied, nothing more kept; the rest is tried again (``finish_forgets``)
+            self._parts.studio.publish_tray()
+            self._notice(str(exc), "identity")
+            return True
         if report is None:
             return False
         _log.info("%sforgot the customer: %s deleted", _prefix(session_id), count(report.looks, "look"))
         self._parts.studio.publish_tray()
         self._notice(forgotten_sentence(report.looks), "identity")
         return True
+
+    def finish_forgets(self, session_id: str | None, now: float) -> None:
+        """Try again the "forget me" left unfinished; the shopper who asked, still here, reads "Done"."""
+        for asked_in, report in self._parts.identity.finish_forgets(now):
+            if asked_in is not None and asked_in == session_id:
+                self._parts.studio.publish_tray()
+                self._notice(forgotten_sentence(report.looks), "identity")
 
     def forgotten_elsewhere(self, session_id: str | None) -> bool:
         """Follow a card another program forgot (``kiosk customers forget``): as after "forget me",

@@ -122,6 +122,9 @@ class NoIdentity:
     def follow_directory(self, current: str | None) -> list[str]:
         return []
 
+    def finish_forgets(self, now: float | None = None) -> list:
+        return []
+
     def associate_view(self, session_id: str | None):
         raise IdentityError("this mirror has no card reader for staff cards")
 

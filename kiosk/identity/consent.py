@@ -45,6 +45,8 @@ PURPOSE = "keep-looks"
 ACCEPTED, DECLINED, WITHDRAWN = "accepted", "declined", "withdrawn"
 VIA = ("touch", "gesture", "associate")
 NOT_SAVED = "The mirror could not save your answer just now. Please answer again in a moment."
+# A tap that could not be handled (the card could not be tied to the visit's yes, or not read).
+TAP_NOT_SAVED = "The mirror could not use your card just now. Please tap it again in a moment."
 
 
 @dataclass(frozen=True)
@@ -241,9 +243,9 @@ class ConsentDesk:
             card_key = state.card_key
 
         def save() -> None:
-            if card_key:
-                self.directory.claim_session(session_id, card_key)
-            self._record(session_id, card_key, ACCEPTED, wording_version, via)
+            # The session's earlier answers are tied to the card in the yes's own transaction: a
+            # yes whose record fails leaves none of them tied.
+            self._record(session_id, card_key, ACCEPTED, wording_version, via, claim=bool(card_key))
 
         self._save(session_id, before, (True, card_key), save, wording_version)
 
@@ -261,8 +263,9 @@ class ConsentDesk:
                    wording_version)
 
     def _save(self, session_id: str, before: _Session, effect: tuple[bool, str | None] | None,
-              record: Callable[[], None], version: str) -> None:
-        """Apply ``effect`` (granted, card) to the looks, then ``record``; on failure undo and restore ``before``."""
+              record: Callable[[], None], version: str | None, message: str = NOT_SAVED) -> None:
+        """Apply ``effect`` (granted, card) to the looks, then ``record``; on failure undo, restore
+        ``before`` and raise ``IdentityError(message)``."""
         applied = False
         try:
             if effect is not None:
@@ -279,7 +282,7 @@ class ConsentDesk:
                     _log.error("session %s: undoing an unsaved consent answer failed too (%s)", session_id, undo)
             with self._lock:
                 self._sessions[session_id] = before
-            raise IdentityError(NOT_SAVED) from None
+            raise IdentityError(message) from None
 
     def is_consented(self, session_id: str | None) -> bool:
         """True when this session's shopper said yes (and has not taken it back)."""
@@ -315,9 +318,12 @@ class ConsentDesk:
                 # A yes to the question without a card never tied looks to one: ask with the card.
                 state.pending_card = card_key
                 return STEP_CONSENT
-            state.card_key = card_key  # the yes was given before the tap
-        self.directory.claim_session(session_id, card_key)
-        self._apply(session_id, True, card_key, None)
+            before = replace(state)
+            state.card_key, version = card_key, state.version  # the yes was given before the tap
+        # Tied in memory only once tied on record: a tie that never reached the database must not
+        # offer "forget me" at the next tap (``IdentityError(TAP_NOT_SAVED)``: tap again).
+        self._save(session_id, before, (True, card_key), lambda: self.directory.claim_session(session_id, card_key),
+                   version, TAP_NOT_SAVED)
         return STEP_WELCOME
 
     def look_added(self, look_id: str, session_id: str | None) -> None:
@@ -370,9 +376,10 @@ class ConsentDesk:
         if via not in VIA:
             raise IdentityError(f"consent can be given by {', '.join(VIA)}, not {via!r}")
 
-    def _record(self, session_id: str, card_key: str | None, decision: str, version: str, via: str) -> None:
+    def _record(self, session_id: str, card_key: str | None, decision: str, version: str, via: str,
+                claim: bool = False) -> None:
         record = ConsentRecord(self.clock(), session_id, card_key, PURPOSE, decision, version, via)
-        self.directory.record_consent(record)
+        self.directory.record_consent(record, claim=claim)
         _log.info("session %s: consent %s (wording %s, %s)", session_id, decision, version, via)
         if self.notify is not None:
             self.notify(ConsentChanged(session_id=session_id, decision=decision, wording_version=version, card_key=card_key))

@@ -183,8 +183,13 @@ class CustomerDirectory:
 
     # -- consent ------------------------------------------------------------------------------
 
-    def record_consent(self, record: ConsentRecord) -> int:
+    def record_consent(self, record: ConsentRecord, claim: bool = False) -> int:
+        """Write one answer; ``claim``: tie the session's earlier answers to its card in the same
+        transaction (as ``claim_session``), so a yes whose record fails leaves none of them tied."""
         with self._db.transaction() as db:
+            if claim and record.card_key and record.session_id:
+                db.execute("UPDATE consents SET card_key = ? WHERE session_id = ? AND card_key IS NULL",
+                           (record.card_key, record.session_id))
             cur = db.execute(
                 "INSERT INTO consents (at, session_id, card_key, purpose, decision, wording_version, via) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.identity.associate import AssociatePanel, AssociateView
 from kiosk.identity.cardkey import CardKeyer
-from kiosk.identity.consent import ConsentDesk
+from kiosk.identity.consent import TAP_NOT_SAVED, ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
+from kiosk.identity.errors import IdentityError
 from kiosk.identity.events import (
     STEP_ASSOCIATE,
     STEP_FORGET,
@@ -36,6 +39,21 @@ from kiosk.identity.prompt import ConsentPrompt
 from kiosk.ports import CardReader
 
 _log = logging.getLogger(__name__)
+
+# "Forget me" whose deletions could not all be made (a database locked by another program, a full
+# disk): her card is already untied from the visit, so nothing more is kept; the rest is tried again.
+FORGET_UNFINISHED = ("The mirror could not finish forgetting you just now. Nothing more is kept; "
+                     "tap your card again in a moment to finish.")
+FORGET_RETRY_S = (5.0, 60.0)  # the first retry after 5 s, each next one after twice as long, at most 60 s
+
+
+@dataclass
+class _Unfinished:
+    """A card whose forgetting is still to finish; ``session_id``: where she asked (told once it is done)."""
+
+    session_id: str | None
+    tries: int = 0
+    next_try: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,10 @@ class Identity:
         # (session, card) whose "forget me" is on screen: the card tied to the session, tapped
         # again. Any other tap in the session withdraws it (the button goes with it).
         self._forget_offer: tuple[str, str] | None = None
+        # Cards whose "forget me" could not finish: tried again by ``finish_forgets`` (the core's
+        # clock) and by her "forget me", offered again at her next tap.
+        self._unfinished: dict[str, _Unfinished] = {}
+        self._finished: list[tuple[str | None, ForgetReport]] = []  # finished as a take landed, told at the next tick
         self._keyer: CardKeyer | None = None
         self._directory_changed = False  # another program changed the directory: not fully followed yet
 
@@ -93,13 +115,20 @@ class Identity:
     # -- intents (the core's thread) ----------------------------------------------------------
 
     def tap(self, card_key: str, session_id: str | None, protocol: str = "manual") -> CardTapped:
-        """What a tap of ``card_key`` means in ``session_id``; publishes and returns ``CardTapped``."""
-        customer = self._parts.directory.get(card_key)
+        """What a tap of ``card_key`` means in ``session_id``; publishes and returns ``CardTapped``
+        (``IdentityError(TAP_NOT_SAVED)`` when a database could not be read or written: tap again)."""
+        try:
+            customer = self._parts.directory.get(card_key)
+        except KioskError as exc:
+            _log.warning("a card tap could not be looked up (%s)", exc)
+            raise IdentityError(TAP_NOT_SAVED) from None
         if customer is not None and customer.is_staff:
             step = STEP_ASSOCIATE
             self._parts.associate.unlock(customer.staff_role)
         elif session_id is None:
             step = STEP_NONE
+        elif card_key in self._unfinished:
+            step = STEP_FORGET  # her forgetting is still to finish: "forget me" is offered again
         else:
             step = self._parts.consent.card_tapped(session_id, card_key)
         event = CardTapped(
@@ -158,7 +187,20 @@ class Identity:
         return self._parts.consent.owner(session_id)
 
     def look_added(self, look_id: str, session_id: str | None) -> None:
-        """A look landed: keep it and tie it to the card when its session said yes."""
+        """A look landed: keep it and tie it to the card when its session said yes.
+
+        A take of a visit whose "forget me" found the look database locked was stored as kept
+        under her card by the visit's yes that database still holds: the database takes writes
+        again, so the forget is tried again at once (and deletes the take with the rest)."""
+        looks = self._parts.looks
+        with self._lock:
+            waiting = [key for key, left in self._unfinished.items() if session_id and left.session_id == session_id]
+        hers = {key for key in waiting if looks is not None
+                and any(row.id == look_id for row in looks.list(session_id=session_id, customer_id=key))}
+        if hers:
+            done = self._retry(sorted(hers), time.monotonic())
+            with self._lock:
+                self._finished += done
         self._parts.consent.look_added(look_id, session_id)
 
     def settle(self, session_id: str) -> None:
@@ -180,15 +222,44 @@ class Identity:
     def forget_me(self, session_id: str | None) -> ForgetReport | None:
         """Delete every look and record of the card offered "forget me" in this session.
 
-        Only the card tied to the session, tapped again, is offered it; another card tapped
-        since (a staff card, someone else's) withdrew the offer. None: nothing was offered.
+        Only the card tied to the session, tapped again, is offered it (or a card whose
+        forgetting is still to finish); another card tapped since (a staff card, someone else's)
+        withdrew the offer. None: nothing was offered. ``IdentityError(FORGET_UNFINISHED)``: the
+        card is untied, but not every deletion could be made yet (``finish_forgets`` tries again).
         """
         with self._lock:
             offer, self._forget_offer = self._forget_offer, None
-        if offer is None or offer[0] != session_id or self._parts.consent.owner(session_id) != offer[1]:
+        if offer is None or offer[0] != session_id:
+            return None
+        card_key = offer[1]
+        if self._parts.consent.owner(session_id) != card_key and card_key not in self._unfinished:
             return None
         self._parts.associate.lock()  # the panel showed whom the shopper had forgotten: it closes
-        return self._forget(offer[1])
+        return self._forget(card_key, session_id)
+
+    def finish_forgets(self, now: float | None = None) -> list[tuple[str | None, ForgetReport]]:
+        """Try again each "forget me" left unfinished whose time has come (``now``: monotonic);
+        returns (session asked in, report) of each that finished now."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            done, self._finished = self._finished, []
+            due = [key for key, left in self._unfinished.items() if left.next_try <= now]
+        return done + self._retry(due, now)
+
+    def _retry(self, card_keys: list[str], now: float) -> list[tuple[str | None, ForgetReport]]:
+        """Try again the unfinished forgets of ``card_keys``; (session asked in, report) of each that finished."""
+        done = []
+        for card_key in card_keys:
+            with self._lock:
+                left = self._unfinished.get(card_key)
+            if left is None:
+                continue
+            try:
+                done.append((left.session_id, self._forget(card_key, left.session_id, now)))
+            except IdentityError:
+                continue  # said in the log by ``_forget``; tried again later
+            _log.info("%sa forget left unfinished is done", f"session {left.session_id}: " if left.session_id else "")
+        return done
 
     def follow_directory(self, current: str | None) -> list[str]:
         """The sessions whose card another program forgot (``kiosk customers forget``) since the last
@@ -209,14 +280,38 @@ class Identity:
                     self._forget_offer = None
             if session_id == current:
                 self._parts.associate.lock()
-            self._forget(card_key)
+            try:
+                self._forget(card_key, session_id)
+            except IdentityError:
+                pass  # untied from the session; ``finish_forgets`` deletes the rest
         self._directory_changed = False
         return [sid for sid, _ in lost]
 
-    def _forget(self, card_key: str) -> ForgetReport:
-        """Delete the card's looks and records, untie it from the sessions here, and say so on the bus."""
-        report = forget_card(card_key, self._parts.directory, self._parts.looks)
+    def _forget(self, card_key: str, session_id: str | None, now: float | None = None) -> ForgetReport:
+        """Untie the card from the sessions here, delete its looks and records, and say so on the bus.
+
+        Untied first, whatever follows: no take of the visit is kept for her any more, even when a
+        database cannot be written now. Then ``IdentityError(FORGET_UNFINISHED)``, and the card
+        waits in ``_unfinished`` for the next try."""
         self._parts.consent.forget_card(card_key)
+        try:
+            report = forget_card(card_key, self._parts.directory, self._parts.looks)
+        except KioskError as exc:
+            now = time.monotonic() if now is None else now
+            with self._lock:
+                left = self._unfinished.setdefault(card_key, _Unfinished(session_id))
+                left.session_id = session_id or left.session_id  # asked again in a later visit: told there
+                first, most = FORGET_RETRY_S
+                left.next_try = now + min(most, first * 2 ** left.tries)
+                left.tries += 1
+                tries = left.tries
+            # the session only, never the card's key; a lock that lasts is logged once, then quietly
+            (_log.warning if tries == 1 else _log.debug)(
+                "%sforgetting a card could not finish (%s); tried again later (%d tries so far)",
+                f"session {session_id}: " if session_id else "", exc, tries)
+            raise IdentityError(FORGET_UNFINISHED) from None
+        with self._lock:
+            self._unfinished.pop(card_key, None)
         self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
                                                records_deleted=report.customers + report.consents))
         return report
