@@ -21,7 +21,10 @@ retention, as a refused tap does (its rules only: looks past ``library.max_age_d
 beyond ``library.max_gb``), once as the disk fills and then every ``RETENTION_RETRY_S`` while it
 stays full, so space comes back by itself where the rules allow. Meanwhile the takes the turn
 detector asks for are not tried (``skip_take``): the greyed button already says why, and a
-refusal at each turn would only say it again.
+refusal at each turn would only say it again. The same check greys Record while the data folder
+cannot be written at all (the kernel remounted the SD card read-only after disk errors, or its
+permissions changed): "Storage unavailable", the folder and why in the journal, and Record back
+by itself once it can be written again.
 """
 
 from __future__ import annotations
@@ -44,10 +47,12 @@ from kiosk.words import count
 _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
 
-ROOM_CHECK_S = 1.0  # how often the free space is looked at (a statvfs), as during a take
+ROOM_CHECK_S = 1.0  # how often the data folder is looked at (statvfs, access), as the free space during a take
 RETENTION_RETRY_S = 60.0  # while the disk stays too full, retention is applied again this often (a look may have aged)
 #: Under the greyed Record button while the disk is below ``recording.min_free_mb``.
 STORAGE_FULL_SHORT = "Storage full"
+#: Under the greyed Record button while the data folder cannot be written (read-only, permissions).
+STORAGE_UNAVAILABLE_SHORT = "Storage unavailable"
 
 
 class Studio:
@@ -108,10 +113,17 @@ class Studio:
         return self._blocked
 
     def follow_room(self, now: float) -> None:
-        """Look at the free space now and then (``now``: monotonic); say when Record stops or starts working."""
+        """Look at the data folder now and then (``now``: monotonic): whether it can be written, then
+        its free space; say when Record stops or starts working."""
         if self._room_checked is not None and now - self._room_checked < ROOM_CHECK_S:
             return
         self._room_checked = now
+        why = self._recorder.cannot_write()
+        if why:  # retention could delete nothing there either
+            if self._blocked != STORAGE_UNAVAILABLE_SHORT:
+                _log.warning("recording is unavailable until the data folder can be written again: %s", why)
+            self._set_blocked(STORAGE_UNAVAILABLE_SHORT)
+            return
         room = self._recorder.room_to_record()
         if not room and (self._room_made is None or now - self._room_made >= RETENTION_RETRY_S):
             room = self._make_room(now)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, client_address, get_ctx, require_token, signed_in
-from kiosk.net.health_checks import Check, disk_check, last_error, part_checks, sign_in_check
+from kiosk.net.health_checks import Check, data_folder_check, disk_check, last_error, part_checks, sign_in_check
 from kiosk.net.metrics_text import render_metrics
 from kiosk.net.public_text import public_answer
 from kiosk.net.stream import EventStreamResponse, TooManyFromAddress, TooManySubscribers
@@ -152,6 +152,7 @@ def _health(request: Request, ctx: NetContext) -> Health:
     if ctx.data_dir is not None:
         floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
         checks["disk"] = disk_check(ctx.data_dir, floor)
+        checks["data_folder"] = data_folder_check(ctx.data_dir)
     jobs = getattr(ctx, "comparisons", None)
     if jobs is not None:
         state = jobs.health()

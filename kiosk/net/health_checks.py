@@ -1,5 +1,6 @@
 """The checks behind ``/api/v1/health``, one plain sentence each: the parts the network part
-hears nothing from (the core, the recorder, the reader, the screen), the disk, PIN sign-in, the last error."""
+hears nothing from (the core, the recorder, the reader, the screen), the data folder and its disk, PIN sign-in,
+the last error."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 
 from kiosk.net.context import NetContext
 from kiosk.net.throttle import PEER, PauseState
+from kiosk.storage.writable import unwritable
 from kiosk.words import count, duration, mebibytes
 
 
@@ -84,6 +86,17 @@ def disk_check(data_dir: Path, floor: int) -> Check:
     except OSError as exc:
         return Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
     return Check(ok=free >= floor, detail=f"{mebibytes(free)} free for looks (recording stops below {mebibytes(floor)})")
+
+
+def data_folder_check(data_dir: Path) -> Check:
+    """Whether the data folder can be written (its mount not read-only, its permissions): the disk
+    check says nothing of it, since a read-only file system still has free space."""
+    why = unwritable(data_dir)
+    if not why:
+        return Check(ok=True, detail=f"the data folder {data_dir} is writable")
+    return Check(ok=False, detail=f"the data folder {data_dir} cannot be written: {why}; no look can be recorded, "
+                 "kept or deleted, and the kiosk cannot start again until it can (check 'dmesg' for a file system "
+                 "the kernel made read-only after disk errors, then run 'kiosk doctor')")
 
 
 def utc(at: float | None) -> str:

@@ -29,6 +29,10 @@ _log = logging.getLogger(__name__)
 DISK_FULL = "The disk is full, so the recording was stopped and not kept."
 SAVING_LATE = "Saving your look is taking longer than usual. It will appear by itself."
 KEPT_FOR_RESTART = "The recording could not be stored yet; the mirror stores it when it starts again."
+#: The data folder cannot be written for another reason than space (a file system the kernel made
+#: read-only after disk errors, its permissions): the path and error number are for the journal and
+#: ``/api/v1/health``'s ``data_folder`` check, never for the shopper's screen.
+CANNOT_KEEP = "The mirror cannot keep recordings right now. Please ask a store associate."
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 15.0
 
@@ -188,5 +192,9 @@ def disk_full(exc: BaseException) -> bool:
 
 
 def failure_reason(exc: BaseException, what: str = "failed") -> str:
-    """One plain sentence for a failed take."""
-    return DISK_FULL if disk_full(exc) else f"The recording {what} ({exc})."
+    """One plain sentence for a failed take (a file system error's path and number stay out of it)."""
+    if disk_full(exc):
+        return DISK_FULL
+    if isinstance(exc, OSError):
+        return f"The recording {what} and was not kept. {CANNOT_KEEP}"
+    return f"The recording {what} ({exc})."

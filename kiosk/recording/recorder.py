@@ -27,9 +27,10 @@ from kiosk.hub import FrameHub, Subscription
 from kiosk.log import QuietLogger
 from kiosk.recording.encoder import EncoderSettings, H264Encoder, probe_codec
 from kiosk.recording.events import RecordingFailed, RecordingStarted, RecordingStopped
-from kiosk.recording.finisher import DISK_FULL, Finisher, disk_full, failure_reason
+from kiosk.recording.finisher import CANNOT_KEEP, DISK_FULL, Finisher, disk_full, failure_reason
 from kiosk.recording.ring import PacketRing
 from kiosk.recording.take import Take, TakeMeta
+from kiosk.storage.writable import unwritable
 
 _log = logging.getLogger(__name__)
 _quiet = QuietLogger(_log)
@@ -317,7 +318,9 @@ class Recorder:
             with self._lock:
                 self._opening = None
             self.stats.failed += 1
-            self.bus.emit(RecordingFailed(reason=f"The recording could not start ({exc}).", look_id=meta.look_id))
+            # The path and error number are for the journal (and health's data_folder check), not the screen.
+            _log.warning("%srecording %s could not start: %s", _session(meta.session_id), meta.look_id, exc)
+            self.bus.emit(RecordingFailed(reason=_start_failure(exc), look_id=meta.look_id))
             return
         with self._lock:
             self._take, self._requested_at, self._limit = take, request.requested_at, request.max_s
@@ -354,6 +357,12 @@ class Recorder:
         """Whether the disk has the free space a take needs now (``recording.min_free_mb``; makes no room)."""
         return self._free_bytes() >= self.settings.min_free_bytes
 
+    def cannot_write(self) -> str:
+        """Why a take's files cannot be written now (a data folder made read-only after disk errors,
+        its permissions), in a few plain words naming the folder; "" when they can."""
+        why = unwritable(self.sink.work_root)
+        return f"the folder {self.sink.work_root} cannot be written: {why}" if why else ""
+
     def make_room(self) -> None:
         """Free space the way a take refused for it does: the sink's retention (a library's age limit and byte budget)."""
         self.sink.make_room()
@@ -376,6 +385,14 @@ class Recorder:
             f"The disk is almost full ({free // 2**20} MB free, {floor // 2**20} MB needed), "
             "so the recording did not start."
         )
+
+
+def _start_failure(exc: BaseException) -> str:
+    """What the shopper reads when her take's files cannot be made: a full disk, a data folder that
+    cannot be written (read-only after disk errors, its permissions), or anything else."""
+    if disk_full(exc):
+        return DISK_FULL
+    return CANNOT_KEEP if isinstance(exc, OSError) else CANNOT_RECORD
 
 
 def _session(session_id: str | None) -> str:

@@ -31,6 +31,9 @@ class FakeRecorder:
     def room_to_record(self) -> bool:
         return self.room
 
+    def cannot_write(self) -> str:
+        return ""
+
     def make_room(self) -> None:
         self.passes += 1
         if self.frees:

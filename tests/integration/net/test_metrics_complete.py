@@ -74,7 +74,8 @@ def test_a_full_kiosk_serves_every_documented_metric(tmp_path):
         assert f'kiosk_build_info{{version="{core.parts.network.ctx.version}"}} 1' in text
 
         health = httpx.get(url + "/api/v1/health").json()
-        assert {"camera", "analysis", "reader", "screen", "database", "library", "disk", "webhook"} <= set(health["checks"])
+        assert {"camera", "analysis", "reader", "screen", "database", "library", "disk", "data_folder", "webhook"} <= set(
+            health["checks"])
         assert health["checks"]["analysis"]["ok"] and not health["checks"]["reader"]["ok"]
         assert "lit (starting); switched by" in health["checks"]["screen"]["detail"]
         assert health["status"] == "degraded" and any(p.startswith("reader: unavailable") for p in health["problems"])
