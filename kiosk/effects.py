@@ -50,6 +50,13 @@ FORGOTTEN_BY_STORE = "The store has made the mirror forget you. New looks are no
 # An ended session whose end could not be written is tried again after 1 s, doubling to 15 s.
 FINISH_RETRY_FIRST_S = 1.0
 FINISH_RETRY_MAX_S = 15.0
+# What the shopper reads when the library or the network part refuses her Share, Delete or call for
+# help (a database locked by another program, a read-only data folder, the network part off): the
+# error's own words name files and errors, so they go to the journal only.
+SHARE_FAILED = "The link could not be made just now. Please try again in a moment."
+SHARE_OFF = "This mirror cannot make links right now. Please ask a store associate."  # its network part is off
+DELETE_FAILED = "The look could not be deleted just now. Please try again in a moment."
+ASSIST_FAILED = "Your call for help could not be sent just now. Please try again in a moment."
 
 
 class Effects:
@@ -168,7 +175,12 @@ class Effects:
         """The shopper's Delete: a look she said yes to is told to the tablets and the store
         service too (``LookDeleted``, by the shopper); one she did not was never told to anyone."""
         studio = self._parts.studio
-        look = studio.delete(look_id)
+        try:
+            look = studio.delete(look_id)
+        except KioskError as exc:
+            _log.warning("look %s could not be deleted: %s", look_id, exc)
+            self._notice(DELETE_FAILED, "studio")
+            return
         if look is not None:
             self._notice("Look deleted.", "studio")
             if look.consented:
@@ -333,7 +345,8 @@ class Effects:
         try:
             link = self._parts.network.share_look(look_id)
         except KioskError as exc:
-            self._notice(str(exc), "studio")
+            _log.warning("look %s could not be shared: %s", look_id, exc)
+            self._notice(SHARE_FAILED if self._parts.network.available else SHARE_OFF, "studio")
             return
         # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)
@@ -346,7 +359,8 @@ class Effects:
         try:
             self._parts.network.request_assist(kind, size_detail(size))
         except KioskError as exc:
-            self._notice(str(exc), "assist")
+            _log.warning("a call for help (%s) could not be sent: %s", kind, exc)
+            self._notice(ASSIST_FAILED, "assist")
 
     def _notice(self, text: str, topic: str) -> None:
         self._parts.bus.emit(Notice(text=text, topic=topic))

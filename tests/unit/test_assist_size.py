@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk.effects import Effects
+from kiosk.effects import ASSIST_FAILED, Effects
 from kiosk.errors import KioskError
 from kiosk.events import EventBus, Notice
 from kiosk.net.assist import size_detail
@@ -51,11 +51,14 @@ def test_the_request_carries_the_choice_to_the_network():
     assert notices == []
 
 
-def test_without_the_network_the_shopper_is_told_why():
-    fx, notices = effects(Network(fail="asking for help needs the mirror's network service, which is off"))
-    fx.request_assist("size", "larger")
-    assert [n.text for n in notices] == ["asking for help needs the mirror's network service, which is off"]
+def test_a_refused_call_for_help_is_told_plainly_and_why_is_in_the_journal(caplog):
+    why = "the network database /var/lib/smartmirror/network.sqlite3 could not be written (database is locked)"
+    fx, notices = effects(Network(fail=why))
+    with caplog.at_level("WARNING", logger="kiosk.effects"):
+        fx.request_assist("size", "larger")
+    assert [n.text for n in notices] == [ASSIST_FAILED]  # no file, no error: she cannot act on them
     assert notices[0].topic == "assist"
+    assert any(why in r.getMessage() for r in caplog.records)
 
 
 class FakeCore:

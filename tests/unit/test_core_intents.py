@@ -5,7 +5,7 @@ import time
 import pytest
 
 from kiosk.config import Config
-from kiosk.effects import SHARE_KEEPS_FIRST
+from kiosk.effects import SHARE_KEEPS_FIRST, SHARE_OFF
 from kiosk.events import CoreFault, Notice, SessionStateChanged, ShareShown, TrayChanged, TrayStep
 from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP, ConsentAsked, ConsentPromptClosed
 from kiosk.net.service import ShareLink
@@ -271,7 +271,7 @@ def test_sharing_without_a_network_says_so(core):
     core.answer_consent(True)
     look = recorded(core, events)
     core.share(look.look_id)
-    assert wait_for(lambda: any("network service" in n.text for n in of(events, Notice)))
+    assert wait_for(lambda: any(n.text == SHARE_OFF for n in of(events, Notice)))
 
 
 def test_a_double_tap_on_share_makes_one_link_and_shows_its_code_again(core, monkeypatch):

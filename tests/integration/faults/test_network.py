@@ -6,9 +6,10 @@ there) live; zeroconf announces only on that pair, and nothing touches the host'
 Needs root (skipped otherwise, with the reason).
 
 Cable pulled: the mirror keeps painting; it stops announcing the dead address, and a shopper who
-asks for a share code is told in plain words that there is no network instead of getting a QR
-code a phone cannot open; once the cable is back the phone reaches the mirror again, sharing
-works from the LAN, and what the webhook could not deliver meanwhile arrives, in order.
+asks for a share code is told in plain words that no link could be made just now instead of
+getting a QR code a phone cannot open (the reason, no network address, is in the journal); once
+the cable is back the phone reaches the mirror again, sharing works from the LAN, and what the
+webhook could not deliver meanwhile arrives, in order.
 Webhook service down: events wait in the outbox (health says how many), and when it is back
 every one of them arrives exactly once as the service sees it (by delivery id), in order.
 """
@@ -24,6 +25,7 @@ import threading
 import httpx
 import pytest
 
+from kiosk.effects import SHARE_FAILED
 from tests.integration.faults.kiosk_process import KioskProcess, Setup
 from tests.integration.faults.netns import Lan, NamespaceHttp, NamespaceServer
 from tests.integration.faults.waiting import wait_until
@@ -132,16 +134,16 @@ def reachable(phone, url: str) -> bool:
 
 
 def share(mirror, since: int) -> str | None:
-    """Press Share on the replay; returns the QR code's URL, or None when the screen said why not."""
+    """Press Share on the replay; returns the QR code's URL, or None when the screen said no link was made."""
     mirror.touch_replay(2, kept=True)  # Share (this visit said yes: Keep says "Kept ✓")
 
     def outcome():
         url = read_qr(mirror.grab())
         if url:
             return url
-        return "no" if any("network" in m for m in mirror.shown(since)) else None
+        return "no" if any(SHARE_FAILED in m for m in mirror.shown(since)) else None
 
-    got = wait_until(outcome, "a QR code or a word about the network", LOAD_SLACK_S)
+    got = wait_until(outcome, "a QR code or the sentence saying no link was made", LOAD_SLACK_S)
     return None if got == "no" else got
 
 
@@ -162,8 +164,8 @@ def test_the_mirror_cable_pulled_and_plugged_back(mirror, lan, phone, store):
                         since, ANNOUNCE_POLL_S + LOAD_SLACK_S)
         assert not reachable(phone, mirror.lan_url)
         assert share(mirror, since) is None, "a QR code nobody on the LAN can open"
-        told = mirror.wait_shown("network", since)
-        assert "/" not in told
+        assert "/" not in mirror.wait_shown(SHARE_FAILED, since)  # no address, no file: plain words
+        mirror.wait_log(r"could not be shared: the mirror has no network address", since, LOAD_SLACK_S)
         mirror.touch_replay(0, kept=True)
         outage = mirror.record()  # the mirror records on; the webhook cannot hear of it yet
         wait_until(lambda: outage in mirror.api_look_ids(), "a look landing offline", 60)
