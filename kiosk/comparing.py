@@ -42,11 +42,11 @@ from kiosk.compare.events import (
     ComparisonOpened,
 )
 from kiosk.compare.layout import pane_box, pane_layout
-from kiosk.errors import KioskError
+from kiosk.errors import CompareQueueFull, KioskError
 from kiosk.events import Notice, ShareShown, TrayChanged
 from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning
 from kiosk.parts import Parts
-from kiosk.share_consent import LastCode, ShareAfterConsent
+from kiosk.share_consent import SHARE_FAILED, SHARE_OFF, LastCode, ShareAfterConsent
 
 _log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ MIN_PICKS = 2
 # frames and textures and the decoder's own buffers.
 PROXY_MEMORY_MB = 250.0
 MAKING = "Making your comparison video… the code to scan appears here when it is ready."
+MAKE_FAILED = "The comparison video could not be started just now. Please try again in a moment."
 # A look stored without a body-angle track (or analysed without finding one), in a shopper's words:
 # short enough for a pane's foot. The console says it its own way (the API's ``unaligned_reason``).
 NO_TRACK = "Plays from the start: not lined up by its turn"
@@ -249,8 +250,12 @@ class Comparing:
             return
         try:
             comparison = self._parts.comparisons.submit(list(look_ids), "angle")
-        except KioskError as exc:
+        except CompareQueueFull as exc:  # its own words are plain: how many wait, when to try again
             self._notice(str(exc))
+            return
+        except KioskError as exc:  # a database's or a file's words: the journal's, not hers
+            _log.warning("the comparison video could not be started: %s", exc)
+            self._notice(MAKE_FAILED)
             return
         self._waiting = (comparison.id, look_ids)
         self._progress(MAKING)
@@ -355,7 +360,8 @@ class Comparing:
         try:
             link = self._parts.network.share_comparison(comparison_id)
         except KioskError as exc:
-            self._notice(str(exc))
+            _log.warning("comparison %s could not be shared: %s", comparison_id, exc)
+            self._notice(SHARE_FAILED if self._parts.network.available else SHARE_OFF)
             return
         shown = ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
                            qr_png=link.qr_png, kind="comparison", share_id=link.share_id)

@@ -32,7 +32,7 @@ from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
-from kiosk.share_consent import LastCode, ShareAfterConsent
+from kiosk.share_consent import SHARE_FAILED, SHARE_OFF, LastCode, ShareAfterConsent
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -50,11 +50,9 @@ FORGOTTEN_BY_STORE = "The store has made the mirror forget you. New looks are no
 # An ended session whose end could not be written is tried again after 1 s, doubling to 15 s.
 FINISH_RETRY_FIRST_S = 1.0
 FINISH_RETRY_MAX_S = 15.0
-# What the shopper reads when the library or the network part refuses her Share, Delete or call for
-# help (a database locked by another program, a read-only data folder, the network part off): the
+# What the shopper reads when the library or the network part refuses her Delete or call for help
+# (Share: SHARE_FAILED, kiosk.share_consent) (a database locked by another program, a read-only data folder, the network part off): the
 # error's own words name files and errors, so they go to the journal only.
-SHARE_FAILED = "The link could not be made just now. Please try again in a moment."
-SHARE_OFF = "This mirror cannot make links right now. Please ask a store associate."  # its network part is off
 DELETE_FAILED = "The look could not be deleted just now. Please try again in a moment."
 ASSIST_FAILED = "Your call for help could not be sent just now. Please try again in a moment."
 

@@ -15,6 +15,12 @@ from kiosk.intents import shares_again
 
 T = TypeVar("T")
 
+# What the shopper reads when the mirror's own parts refuse a Share, of a look or of a comparison (a
+# database locked by another program, a read-only data folder): the error's own words name files and
+# errors, so they go to the journal only. With the network part off, trying again would not help.
+SHARE_FAILED = "The link could not be made just now. Please try again in a moment."
+SHARE_OFF = "This mirror cannot make links right now. Please ask a store associate."
+
 
 class ShareAfterConsent(Generic[T]):
     """At most one share waiting for the consent question's answer; core thread only."""

@@ -251,6 +251,43 @@ def test_a_video_that_could_not_be_made_is_said_plainly_and_share_tries_again(ki
     assert wait_for(lambda: len(kiosk.jobs.submitted) == 2)
 
 
+def test_a_comparison_share_refused_by_the_mirrors_own_parts_says_so_in_plain_words(kiosk, clips, monkeypatch):
+    # A database locked by another program (or a read-only data folder) refused the link or the
+    # render: she read its words, a file's path and the database's error. Plain sentences now; a
+    # full queue keeps its own (how many wait, when to try again).
+    import kiosk.intents as intents
+    from kiosk.comparing import MAKE_FAILED
+    from kiosk.errors import CompareQueueFull, NetworkDatabaseError
+    from kiosk.share_consent import SHARE_FAILED
+
+    core, events = kiosk.core, kiosk.events
+    locked = NetworkDatabaseError("the network database /var/lib/smartmirror/network.sqlite3 could not be written "
+                                  "(database is locked); nothing was changed")
+
+    def refuse(comparison_id):
+        raise locked
+
+    share_two_kept_looks(kiosk, clips)
+    assert wait_for(lambda: len(kiosk.jobs.submitted) == 1)
+    monkeypatch.setattr(kiosk.network, "share_comparison", refuse)
+    core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="ready"))
+    assert wait_for(lambda: any(n.text == SHARE_FAILED for n in of(events, Notice)))
+    assert not any("/" in n.text or "locked" in n.text for n in of(events, Notice))
+
+    for refusal, said in ((CompareQueueFull("4 comparisons are waiting to be rendered; try again in a minute"),
+                           "4 comparisons are waiting to be rendered; try again in a minute"),
+                          (locked, MAKE_FAILED)):
+        def full(look_ids, align="angle", refusal=refusal):
+            raise refusal
+
+        monkeypatch.setattr(kiosk.jobs, "submit", full)
+        monkeypatch.setattr(intents, "SHARE_AGAIN_S", -1.0)
+        core.bus.emit(ComparisonChanged(comparison_id="cmp1", state="deleted"))  # so that Share renders anew
+        core.share_comparison()
+        assert wait_for(lambda: any(n.text == said for n in of(events, Notice))), [n.text for n in of(events, Notice)]
+    assert not any("/" in n.text or "locked" in n.text for n in of(events, Notice))
+
+
 def test_a_look_recorded_without_a_track_plays_by_time_and_says_so(kiosk, clips):
     core, events = kiosk.core, kiosk.events
     core.touch()
