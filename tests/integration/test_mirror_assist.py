@@ -10,10 +10,10 @@ from tests.screen import round_button_at
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 W, H = 640, 720
-# The help column above the record button, bottom to top: Help, Other size (Cancel while
+# The help column above the record button, bottom to top: Call staff, Other size (Cancel while
 # choosing), Smaller, Larger; 90 px apart at this window size.
 X = W - 52
-HELP, OTHER, SMALLER, LARGER = ((X, H - 182 - 90 * i) for i in range(4))
+CALL_STAFF, OTHER, SMALLER, LARGER = ((X, H - 182 - 90 * i) for i in range(4))
 
 
 def requests(win: MirrorWindow) -> list[dict]:
@@ -41,7 +41,7 @@ def test_other_size_asks_which_way_and_the_request_says_it(xvfb, tmp_path):
         win.wait_for(lambda im: round_button_at(im, *LARGER), "the choice again")
         win.touch(*OTHER)
         win.wait_for(lambda im: not round_button_at(im, *LARGER), "the choice cancelled")
-        win.touch(*HELP)  # a request after the cancel: once it is listed, the cancel sent nothing
+        win.touch(*CALL_STAFF)  # a request after the cancel: once it is listed, the cancel sent nothing
         listed = win.wait_until(lambda: len(requests(win)) == 2 and requests(win), "the call for an associate")
         assert [(r["kind"], r["detail"]) for r in listed] == [("size", "one size smaller"), ("associate", "")]
 

@@ -171,8 +171,11 @@ Window {
                     onTapped: helpButtons.choosingSize = !helpButtons.choosingSize
                 }
                 MirrorButton {
+                    // It calls an associate at once: "Help" read as instructions, and a shopper
+                    // looking for them summoned staff
+                    objectName: "callStaffButton"
                     symbol: "?"
-                    label: qsTr("Help")
+                    label: qsTr("Call staff")
                     size: 56 * grow
                     captionRoomRight: 20
                     onTapped: root.assist.request("associate")
