@@ -22,8 +22,10 @@ KEPT = "Thank you. Your looks from this visit are kept."
 NOT_KEPT = "Understood. Nothing is kept after you leave."
 # After a no, Keep or Share touched asks again (``ConsentDesk.offer``), and so does a card tapped
 # while a reader works (``ConsentDesk.card_tapped``): the words say how, never the mirror by itself.
-TAP_KEEP = " Changed your mind? Tap Keep while a look plays."
-TAP_KEEP_OR_CARD = " Changed your mind? Tap Keep while a look plays, or tap your card."
+# Keep shows only while a look plays ("on a look"); with a card reader the words are the same: her
+# card still asks too, and Keep's question speaks of it, and a longer line wrapped to three at 540x960.
+TAP_KEEP = " Changed your mind? Tap Keep on a look."
+TAP_KEEP_OR_CARD = TAP_KEEP
 NOT_KEPT_TAP_KEEP = NOT_KEPT + TAP_KEEP
 NOT_KEPT_TAP_AGAIN = NOT_KEPT + TAP_KEEP_OR_CARD
 

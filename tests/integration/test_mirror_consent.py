@@ -82,7 +82,7 @@ def test_a_card_tapped_after_a_no_asks_again_and_its_yes_keeps_the_look_on_the_c
 
         win.touch(*keep_button(replay))  # Keep: the question, without a card yet
         answer(win, question(win, "the question asked by Keep"), yes=False, logged="consent declined", times=1)
-        told_tap_again(win)  # "...Changed your mind? Tap Keep while a look plays, or tap your card."
+        told_tap_again(win)  # "...Changed your mind? Tap Keep on a look."
 
         card_again(win, sim, taps=1)  # her card after the no: a new wish to keep her looks
         assert "next: consent" in win.log.read_text()

@@ -73,7 +73,7 @@ def test_keep_touched_after_a_no_asks_again_on_a_mirror_without_a_card_reader(xv
         dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
         win.touch(W // 2, choice_buttons(dialog)[1])  # "No, thanks"
         win.wait_until(lambda: "consent declined" in win.log.read_text(), "the no being recorded")
-        told = f"shown to the shopper: {NOT_KEPT_TAP_KEEP}"  # "...Changed your mind? Tap Keep while a look plays."
+        told = f"shown to the shopper: {NOT_KEPT_TAP_KEEP}"  # "...Changed your mind? Tap Keep on a look."
         win.wait_until(lambda: told in win.log.read_text(), "the words after the no")
         replay_column(win)  # the question gone, Keep still a button to press
         win.touch(BUTTON_X, KEEP)

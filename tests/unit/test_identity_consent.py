@@ -348,10 +348,10 @@ def test_the_question_on_screen_follows_the_card_reader(library, directory):
 
 @pytest.mark.parametrize("state, reason, told", [
     ("connected", "PN532 firmware 1.6 on /dev/pts/3",
-     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep while a look plays, or tap your card."),
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep on a look."),
     # No card to tap: the words promise Keep alone.
     ("unavailable", "card reader /dev/pts/3 disconnected",
-     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep while a look plays."),
+     "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep on a look."),
 ])
 def test_the_words_after_a_no_say_how_to_be_asked_again(library, directory, state, reason, told):
     from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed

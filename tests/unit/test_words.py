@@ -32,7 +32,7 @@ def test_a_length_of_time_takes_the_unit_that_fits(seconds, text):
 
 
 def test_a_longer_message_stays_up_longer_and_a_short_one_still_long_enough_to_notice():
-    after_a_no = "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep while a look plays, or tap your card."
-    assert reading_seconds(after_a_no) >= 8.0, "20 words at a slow reader's pace"
+    after_a_no = "Understood. Nothing is kept after you leave. Changed your mind? Tap Keep on a look."
+    assert reading_seconds(after_a_no) >= 8.0, "15 words at a slow reader's pace"
     assert 2.0 < reading_seconds("Look deleted.") < 5.0
     assert reading_seconds("a b c") < reading_seconds("a b c d e f")
