@@ -16,8 +16,15 @@ PLAYBOOK = Path(__file__).resolve().parents[2] / "deploy" / "ansible" / "provisi
 
 
 def _tasks() -> list[dict]:
+    """The play's tasks in the order they run, those of a block (and its rescue and always) in its place."""
     (play,) = yaml.safe_load(PLAYBOOK.read_text())
-    return play["tasks"]
+
+    def flat(tasks: list[dict]) -> list[dict]:
+        return [inner for task in tasks
+                for inner in (flat(task["block"] + task.get("rescue", []) + task.get("always", []))
+                              if "block" in task else [task])]
+
+    return flat(play["tasks"])
 
 
 def _index(tasks: list[dict], module: str, argv_has: str | None = None) -> int:
