@@ -104,7 +104,7 @@ def discover(args: argparse.Namespace) -> int:
         where = ", ".join(f"{a}:{m.port}" for a in m.addresses) or "no address"
         # every word here comes from the LAN, unproven: written out, never sent to the terminal as it is
         print(printable(f"{m.name}  room {txt.get('room') or '-'}  {txt.get('state', '?')}  {where}  "
-                        f"({m.host}, id {txt.get('id', '?')}, ver {txt.get('ver', '?')})"))
+                        f"({m.host}, id {txt.get('id', '?')}, ver {txt.get('ver', '?')}, rel {txt.get('rel') or '?'})"))
     return 0
 
 

@@ -41,11 +41,13 @@ class Announcement:
     store: str = ""
     state: str = "idle"
     api: str = "/api/v1"
+    release: str = ""  # the build (kiosk.release); "ver" stays the same from one build to the next
 
     def txt(self) -> dict[str, str]:
         return {
             "id": self.mirror_id,
             "ver": self.version,
+            "rel": self.release,
             "api": self.api,
             "room": self.room,
             "store": self.store,

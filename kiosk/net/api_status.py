@@ -29,6 +29,8 @@ class Status(BaseModel):
     name: str = Field(description="Name announced on the LAN (after any conflict renaming).")
     state: Literal["idle", "session", "recording"]
     version: str
+    release: str = Field(description="The installed build, e.g. 0.1.0-3f2a9c01b7de (the version stays the same "
+                         "from one build to the next); 'dev' and a git description for a checkout run in place.")
 
 
 class WebhookHealth(BaseModel):
@@ -94,7 +96,7 @@ class AssistList(BaseModel):
 
 @router.get("/status", response_model=Status, tags=["mirror"], summary="Who this mirror is and what it is doing (public)")
 def get_status(ctx: NetContext = Depends(get_ctx)) -> Status:
-    return Status(id=ctx.mirror_id, name=ctx.name, state=ctx.state, version=ctx.version)
+    return Status(id=ctx.mirror_id, name=ctx.name, state=ctx.state, version=ctx.version, release=ctx.release)
 
 
 #: The health's fields that are fixed words, not free text: never masked.

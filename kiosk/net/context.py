@@ -24,6 +24,7 @@ from kiosk.net.pacing import BytePacer
 from kiosk.net.peers import PeerBook
 from kiosk.net.shares import ShareStore
 from kiosk.net.stream import EventStream
+from kiosk.release import DEV
 
 
 class LookSource(Protocol):
@@ -70,6 +71,7 @@ class NetContext:
     port: int = 0
     started_at: float = field(default_factory=time.time)
     version: str = __version__
+    release: str = DEV  # which build runs (kiosk.release): the service reads it once at start
 
     @property
     def state(self) -> str:

@@ -39,7 +39,8 @@ def render_metrics(ctx: NetContext) -> str:
     out: list[str] = []
     _line(out, "kiosk_info", "gauge", "Mirror software version and id.", 1,
           f'{{version="{ctx.version}",id="{ctx.mirror_id}"}}')
-    _line(out, "kiosk_build_info", "gauge", "The kiosk software's version (always 1).", 1, f'{{version="{ctx.version}"}}')
+    _line(out, "kiosk_build_info", "gauge", "The kiosk software's version and release (always 1).", 1,
+          f'{{version="{ctx.version}",release="{ctx.release}"}}')
     _line(out, "kiosk_start_time_seconds", "gauge", "Unix time the kiosk started.", float(round(ctx.started_at, 3)))
     _line(out, "kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", float(round(time.time() - ctx.started_at, 1)))
     # Alerts on kiosk_camera_up skip a kiosk that has no camera on purpose (docs/monitoring).

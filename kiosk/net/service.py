@@ -41,6 +41,7 @@ from kiosk.net.pin_counts import FILENAME as PIN_COUNTS_FILENAME, PinCountFile
 from kiosk.net.pin_reports import PinReports
 from kiosk.net.shares import ShareStore, share_id
 from kiosk.net.stream import EventStream
+from kiosk.release import read_release
 
 _log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class NetService:
         self._db = NetworkDatabase(Path(self.parts.data_dir) / FILENAME)
         self._db.open()
         mirror_id = api.mirror_id or self._db.mirror_id()
+        release = read_release()
         settings = outbox_settings(self.config.webhook)
         try:
             sock = _bind(api.bind, api.port)
@@ -122,7 +124,8 @@ class NetService:
         self._directory = MirrorDirectory(interfaces, proven=peers.is_proven, address_poll_s=ADDRESS_POLL_S)
         if api.announce:
             self._announcer = Announcer(
-                Announcement(api.name, sock.getsockname()[1], mirror_id, __version__, api.room, api.store, "idle"),
+                Announcement(api.name, sock.getsockname()[1], mirror_id, __version__, api.room, api.store, "idle",
+                             release=release),
                 interfaces,
                 api.txt_interval_s,
             )
@@ -163,6 +166,7 @@ class NetService:
             port=sock.getsockname()[1],
             comparisons=self.parts.comparisons,
             asked=asked,
+            release=release,
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")

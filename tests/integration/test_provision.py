@@ -175,6 +175,19 @@ def test_the_installed_release_runs_and_reads_the_written_configuration(installe
     assert "home = /usr/bin" in cfg and "relocatable = true" in cfg
 
 
+def test_the_installed_release_reports_its_release_id_not_just_the_version(installed):
+    """The fleet tells builds apart by the release id (kiosk_build_info, /status, mDNS), which the
+    version alone never does: every build of 0.1.0 is 0.1.0."""
+    tree, _ = installed
+    release = os.path.basename(os.readlink(tree / "opt/smartmirror/current"))
+    code = "from kiosk.release import read_release; print(read_release())"
+    for through in ("opt/smartmirror/current", f"opt/smartmirror/releases/{release}"):
+        res = subprocess.run([str(tree / through / ".venv/bin/python"), "-c", code], capture_output=True, text=True,
+                             timeout=60, cwd="/", env={"PATH": ENV["PATH"]})
+        assert res.returncode == 0, res.stderr
+        assert res.stdout == f"{release}\n", through
+
+
 def test_a_second_run_changes_nothing_byte_for_byte(installed):
     tree, _ = installed
     before = snapshot(tree)

@@ -35,7 +35,8 @@ def test_kiosk_discover_writes_out_control_characters_from_the_lan(monkeypatch, 
     from kiosk.net.discover import MirrorRecord
 
     rogue = MirrorRecord("Room 3\x1b[2K\rRoom 4 (proven)", "rogue.local", ["192.0.2.9"], 8080,
-                         {"id": "x\x1b]52;c;ZWNobw==\x07", "room": "4\n", "state": "idle", "ver": "1"})
+                         {"id": "x\x1b]52;c;ZWNobw==\x07", "room": "4\n", "state": "idle", "ver": "1",
+                          "rel": "1-3f2a\x1b[8m"})
 
     async def browse(timeout, interfaces):
         return [rogue]
@@ -49,3 +50,4 @@ def test_kiosk_discover_writes_out_control_characters_from_the_lan(monkeypatch, 
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out and out.count("\n") == 1
     assert "Room 3\\x1b[2K\\rRoom 4 (proven)" in out and "room 4\\n" in out
+    assert out.endswith("ver 1, rel 1-3f2a\\x1b[8m)\n")  # the release it announces, written out as well

@@ -229,10 +229,12 @@ def test_ending_before_bind_or_an_unknown_key_does_nothing():
 
 
 def test_txt_record_has_the_issue_keys():
-    a = Announcement("Fitting Room 3 Mirror", 8080, "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b", "1.2.3", "3", "Store", "session")
+    a = Announcement("Fitting Room 3 Mirror", 8080, "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b", "1.2.3", "3", "Store", "session",
+                     release="1.2.3-3f2a9c01b7de")
     assert a.txt() == {
         "id": "0b8e2c5e-5d0e-4c3a-9a57-0c1d2e3f4a5b",
         "ver": "1.2.3",
+        "rel": "1.2.3-3f2a9c01b7de",  # the build: "ver" is the same for every build of a version
         "api": "/api/v1",
         "room": "3",
         "store": "Store",

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from kiosk import __version__
 from kiosk.events import Event, LookDeleted, SessionStateChanged
 from kiosk.identity.events import CardTapped
 from kiosk.recording.events import LookRecorded, RecordingStarted
+from kiosk.release import read_release
 from tests.integration.faults.waiting import wait_for
 
 from .conftest import TOKEN, from_address
@@ -25,8 +27,9 @@ def test_status_is_public_and_names_the_mirror(server):
     r = httpx.get(server.url + f"{API}/status")
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"id", "name", "state", "version"}
+    assert set(body) == {"id", "name", "state", "version", "release"}
     assert body["name"] == "Smart Mirror" and body["state"] == "idle"
+    assert body["release"] == read_release() and body["release"].startswith("dev")  # a checkout, not an installed release
     assert len(body["id"]) == 36
     assert r.headers["x-content-type-options"] == "nosniff"
 
@@ -38,6 +41,7 @@ def test_health_and_metrics_are_public(server):
     r = httpx.get(server.url + f"{API}/metrics")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert f'kiosk_build_info{{version="{__version__}",release="{read_release()}"}} 1' in r.text
     values = {}
     for line in r.text.splitlines():
         if line and not line.startswith("#"):

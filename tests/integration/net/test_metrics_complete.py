@@ -71,7 +71,8 @@ def test_a_full_kiosk_serves_every_documented_metric(tmp_path):
         assert value(text, "kiosk_uptime_seconds") > 0 and value(text, "kiosk_disk_min_free_bytes") == 500 * 2**20
         # A restart must be visible: the start time to the millisecond, not six digits of it.
         assert value(text, "kiosk_start_time_seconds") == pytest.approx(core.parts.network.ctx.started_at, abs=0.01)
-        assert f'kiosk_build_info{{version="{core.parts.network.ctx.version}"}} 1' in text
+        ctx = core.parts.network.ctx
+        assert f'kiosk_build_info{{version="{ctx.version}",release="{ctx.release}"}} 1' in text
 
         health = httpx.get(url + "/api/v1/health").json()
         assert {"camera", "analysis", "reader", "screen", "database", "library", "disk", "data_folder", "webhook"} <= set(
