@@ -127,7 +127,16 @@ def merge_unproven(known: dict[str, FleetMirror], records: list[MirrorRecord]) -
 
 
 def prometheus_targets(fleet: dict[str, FleetMirror]) -> str:
-    """A ``file_sd`` target file: one group per mirror, labelled store, room, id and version."""
+    """A ``file_sd`` target file: one group per mirror, labelled with who and where it is (mirror,
+    host, store, room, id), never with what it runs.
+
+    The mirror's own ``kiosk_info`` and ``kiosk_build_info`` carry its version and release as they
+    are now; a target label of the same name would win over them (Prometheus renames the
+    mirror's to ``exported_version``), so a join on the version would read what the mirror ran when
+    discover last saw it. Only ``id`` is on both: it names the target on every series, ``up``
+    of a mirror that is down included, and ``kiosk_info``'s own (the same id) is kept as
+    ``exported_id`` (docs/METRICS.md).
+    """
     groups = [
         {
             "targets": [m.target],
@@ -138,7 +147,6 @@ def prometheus_targets(fleet: dict[str, FleetMirror]) -> str:
                 "store": m.store,
                 "room": m.room,
                 "id": m.mirror_id,
-                "version": m.version,
             },
         }
         for m in _sorted(fleet)

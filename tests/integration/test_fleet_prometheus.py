@@ -78,6 +78,12 @@ class PrometheusApi:
         return {r["metric"].get("id", ""): (float(r["value"][1]), r["metric"]) for r in data["result"]}
 
 
+def _mirror_status(lab: Lab, target: str) -> dict:
+    """The mirror's own /api/v1/status, asked from the browsing namespace as Prometheus asks it."""
+    code = "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())"
+    return json.loads(lab.in_ns(lab.ns_b, sys.executable, "-c", code, f"http://{target}/api/v1/status", timeout=10).stdout)
+
+
 def _targets(path: Path) -> dict[str, dict]:
     try:
         return {g["labels"]["id"]: g for g in json.loads(path.read_text())}
@@ -102,7 +108,9 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
         raise AssertionError(f"kiosk discover never wrote the first mirror: {discover.wait(10)} {discover.stderr.read()}") from None
     (id_a, group_a), = _targets(targets).items()
     assert group_a["labels"]["store"] == "Oxford Street" and group_a["labels"]["room"] == "3"
-    assert group_a["labels"]["version"] and len(id_a) == 36
+    assert len(id_a) == 36
+    # who and where the mirror is, never what it runs: that is the mirror's own to say (kiosk_build_info)
+    assert set(group_a["labels"]) == {"__metrics_path__", "mirror", "host", "store", "room", "id"}
     assert group_a["targets"][0].startswith(f"{lab.addr_a}:")
 
     (tmp_path / "prometheus.yml").write_text(PROMETHEUS_CONFIG.format(rules=RULES, targets=targets))
@@ -117,6 +125,14 @@ def test_prometheus_scrapes_every_mirror_discover_finds(lab, tmp_path):
     # the mirror's own metrics came through the fixed metrics path
     info = api.get("/api/v1/query", query="kiosk_info")["result"]
     assert [r["metric"]["id"] for r in info] == [id_a]
+    # the mirror's version and release arrive as it reports them, not renamed exported_version by
+    # a target label of the same name, and join onto its other series by instance
+    status = _mirror_status(lab, group_a["targets"][0])
+    build = api.get("/api/v1/query", query="kiosk_build_info")["result"]
+    assert [(r["metric"]["version"], r["metric"]["release"]) for r in build] == [(status["version"], status["release"])]
+    assert not [name for r in info + build for name in r["metric"] if name.startswith("exported_") and name != "exported_id"]
+    joined = api.get("/api/v1/query", query="kiosk_uptime_seconds * on(instance) group_left(version, release) kiosk_build_info")
+    assert [(r["metric"]["id"], r["metric"]["release"]) for r in joined["result"]] == [(id_a, status["release"])]
     # the example alert rules load in a real Prometheus
     rules = api.get("/api/v1/rules")["groups"]
     assert {r["name"] for g in rules for r in g["rules"]} >= {"MirrorDown", "MirrorCameraDown", "MirrorFpsLow", "MirrorDiskNearlyFull"}

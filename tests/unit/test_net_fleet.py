@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -51,11 +52,17 @@ def test_targets_are_labelled_and_scraped_on_the_fixed_metrics_path():
                 "store": "Oxford St.",
                 "room": "3",
                 "id": ID_A,
-                "version": "0.1.0",
             },
         }
     ]
     assert METRICS_PATH == "/api/v1/metrics"  # the announced "api" path is never used
+
+
+def test_no_target_label_shadows_what_the_mirror_reports_about_its_software():
+    # kiosk_info{version} and kiosk_build_info{version, release} are the mirror's own, as it runs
+    # now: a target label of the same name would win and rename them exported_version
+    labels = json.loads(prometheus_targets(merge({}, [proven(ID_A, "10.0.0.5", "3")])))[0]["labels"]
+    assert not {"version", "release"} & set(labels)
 
 
 def test_a_mirror_that_goes_quiet_stays_a_target_and_a_new_address_replaces_the_old():
@@ -102,8 +109,12 @@ def test_records_without_id_or_address_are_left_out():
 def test_the_target_file_reads_back_into_the_same_fleet():
     fleet = merge({}, [proven(ID_A, "10.0.0.5", "3"), proven(ID_B, "10.0.0.6", "Fitting room 4", store="Bond St")])
     text = prometheus_targets(fleet)
-    assert read_prometheus_targets(text) == fleet
+    assert read_prometheus_targets(text) == {i: replace(m, version="") for i, m in fleet.items()}  # the mirror says it
     assert prometheus_targets(read_prometheus_targets(text)) == text
+    # a file an older discover wrote, with a version label, is read and rewritten without it
+    old = json.loads(text)
+    old[0]["labels"]["version"] = "0.1.0"
+    assert prometheus_targets(read_prometheus_targets(json.dumps(old))) == text
     assert read_prometheus_targets("") == read_prometheus_targets("\n") == {}  # a file made empty to start afresh
 
 
