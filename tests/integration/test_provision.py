@@ -239,6 +239,10 @@ def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
         (["--timezone", "zone.tab"], "unknown time zone"),  # a file of the zone data, not a zone
         (["--timezone", "localtime"], "unknown time zone"),  # zoneinfo's link back to /etc/localtime
         (["--rollback", "--timezone", "Europe/Paris"], "take no settings"),
+        (["--name", ""], "--name needs a non-empty name"),
+        (["--name", "x" * 64], "--name is 64 characters long; at most 63"),
+        (["--name", "Fitting room\t3"], "--name must not contain control characters"),
+        (["--rollback", "--name", "Fitting room 3"], "take no settings"),
     ],
 )
 def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message):
@@ -249,6 +253,17 @@ def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message)
     assert res.stdout == ""
     assert res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
     assert snapshot(tree) == before
+
+
+def test_the_mirror_s_name_is_set_shown_in_a_dry_run_and_kept_when_not_given(tmp_path):
+    """Without --name every mirror is "Smart Mirror" and the second one up becomes "Smart Mirror-2"."""
+    tree = tmp_path
+    provision("--root", str(tree), "--store", "Oxford Street", "--room", "3", "--name", "Fitting room 3")
+    assert config(tree)["api"]["name"] == "Fitting room 3"
+    res = provision("--root", str(tree), "--name", "Fitting room 4", "--dry-run")
+    assert 'api.name: "Fitting room 3" -> "Fitting room 4"' in res.stdout
+    res = provision("--root", str(tree), "--room", "4")
+    assert config(tree)["api"]["name"] == "Fitting room 3" and config(tree)["api"]["room"] == "4"
 
 
 def argv_logger(tmp_path: Path) -> tuple[dict, Path]:
