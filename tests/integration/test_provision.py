@@ -243,6 +243,7 @@ def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
         (["--name", "x" * 64], "--name is 64 characters long; at most 63"),
         (["--name", "Fitting room\t3"], "--name must not contain control characters"),
         (["--rollback", "--name", "Fitting room 3"], "take no settings"),
+        (["--rollback", "--no-reader"], "take no settings"),
     ],
 )
 def test_bad_input_is_one_sentence_and_changes_nothing(installed, args, message):
@@ -264,6 +265,19 @@ def test_the_mirror_s_name_is_set_shown_in_a_dry_run_and_kept_when_not_given(tmp
     assert 'api.name: "Fitting room 3" -> "Fitting room 4"' in res.stdout
     res = provision("--root", str(tree), "--room", "4")
     assert config(tree)["api"]["name"] == "Fitting room 3" and config(tree)["api"]["room"] == "4"
+
+
+def test_a_mirror_without_a_card_reader_is_installed_without_one_and_one_with_can_drop_it(installed, tmp_path):
+    """A first install sets reader.port to /dev/smartmirror-reader; --no-reader leaves it empty
+    (no reader: no reader check failing, no MirrorReaderDown alert), also on a mirror installed with one."""
+    provision("--root", str(tmp_path), "--store", "Oxford Street", "--no-reader")
+    assert config(tmp_path)["reader"]["port"] == ""
+    assert config(tmp_path)["camera"]["source"] == "v4l2:/dev/smartmirror-camera"
+    assert "nothing changed" in provision("--root", str(tmp_path), "--no-reader").stdout
+    assert "nothing changed" in provision("--root", str(tmp_path)).stdout  # kept when not given
+    tree, _ = installed
+    res = provision("--root", str(tree), "--no-reader", "--dry-run")
+    assert 'reader.port: "/dev/smartmirror-reader" -> ""' in res.stdout
 
 
 def argv_logger(tmp_path: Path) -> tuple[dict, Path]:
