@@ -1,6 +1,7 @@
 """The docs in step with the code they describe: the tests they cite exist, the doctor's every
-check has its row, docs/cards.md quotes the consent wordings in force, and the live events
-route names every event a client may see."""
+check has its row, docs/cards.md quotes the consent wordings in force, the live events
+route names every event a client may see, and docs/STORE-IT.md names where provisioning
+downloads from."""
 
 from __future__ import annotations
 
@@ -105,3 +106,20 @@ def test_the_live_events_route_names_every_event_a_client_may_see():
     named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b|\bstate\b", route.description.split(".")[0]))
     fields = {"look_id", "note_id", "deleted_at", "store_token", "customer_id", "session_id"}
     assert named - fields == set(EVENT_NAMES)
+
+
+def test_store_it_says_what_provisioning_downloads_from_where():
+    """Every host uv.lock downloads from, the uv provision installs and the proxy variables are in
+    docs/STORE-IT.md: a store whose mirrors reach the internet only through a proxy or a firewall
+    must know before the first run."""
+    import tomllib
+    from urllib.parse import urlsplit
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    urls = [p["source"].get("registry", "") for p in lock["package"]]
+    urls += [f["url"] for p in lock["package"] for f in [*p.get("wheels", []), p.get("sdist", {})] if "url" in f]
+    hosts = {urlsplit(u).hostname for u in urls if u.startswith("http")}
+    uv = re.search(r'^UV_VERSION="([^"]+)"', (ROOT / "scripts/lib/bootstrap.sh").read_text(), re.M)[1]
+    doc = (ROOT / "docs/STORE-IT.md").read_text()
+    assert hosts and not [h for h in hosts if f"`{h}`" not in doc], hosts
+    assert f"uv {uv}" in doc and "https_proxy" in doc and "apt-get" in doc
