@@ -56,6 +56,9 @@ MIN_PICKS = 2
 PROXY_MEMORY_MB = 250.0
 MAKING = "Making your comparison video… the code to scan appears here when it is ready."
 MAKE_FAILED = "The comparison video could not be started just now. Please try again in a moment."
+# The looks were found but their panes could not be set up side by side (a video unreadable after
+# all, too little memory for them): why names files, so it is the journal's.
+OPEN_FAILED = "Sorry, these looks cannot be compared right now. Please try again in a moment."
 # A look stored without a body-angle track (or analysed without finding one), in a shopper's words:
 # short enough for a pane's foot. The console says it its own way (the API's ``unaligned_reason``).
 NO_TRACK = "Plays from the start: not lined up by its turn"
@@ -189,7 +192,8 @@ class Comparing:
                                 (max(int(area[0]), 16), max(int(area[1]), 16)))
             session = self._session(panes, pane_box(rects))
         except KioskError as exc:
-            self._notice(f"These looks cannot be compared: {exc}")
+            _log.warning("cannot compare looks %s: %s", ", ".join(look_ids), exc)
+            self._notice(OPEN_FAILED)
             return
         session.start()
         self._open = _Open(look_ids, session)

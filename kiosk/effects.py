@@ -24,8 +24,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from kiosk.errors import DiskAlmostFull, KioskError
+from kiosk.errors import DiskAlmostFull, IdentityError, KioskError
 from kiosk.events import BY_SHOPPER, BY_STORE_IT, LookDeleted, Notice, ShareShown, TrayStep
+from kiosk.identity.consent import TAP_NOT_SAVED
 from kiosk.identity.events import PANEL_EXPIRED, AssociatePanelClosed, CardPresented
 from kiosk.intents import Meaning, share_meaning
 from kiosk.net.assist import size_detail
@@ -55,6 +56,13 @@ FINISH_RETRY_MAX_S = 15.0
 # error's own words name files and errors, so they go to the journal only.
 DELETE_FAILED = "The look could not be deleted just now. Please try again in a moment."
 ASSIST_FAILED = "Your call for help could not be sent just now. Please try again in a moment."
+# The identity part's refusals are its own sentences (``IdentityError``: "tap a staff card to open
+# the associate panel", "The mirror could not use your card just now..."); any other error that
+# comes through it is a database's or a file's (the look library locked as the associate panel
+# reads a customer's looks): the journal gets those words, the mirror says one of these.
+FORGET_FAILED = "The mirror could not forget you just now. Please tap your card again in a moment."
+PANEL_FAILED = "The associate panel could not be opened just now. Please try again in a moment."
+KEEP_FOR_CUSTOMER_FAILED = "The look could not be kept for the customer just now. Please try again in a moment."
 
 
 class Effects:
@@ -212,7 +220,7 @@ class Effects:
             tapped = self._parts.identity.tap(event.card_key, session_id, event.protocol)
         except KioskError as exc:  # a database locked by another program: the sentence asks her to tap again
             _log.warning("%sa card tap could not be handled (%s)", _prefix(session_id), exc)
-            self._notice(str(exc), "identity")
+            self._notice(_identity_sentence(exc, TAP_NOT_SAVED), "identity")
             return
         _log.info("%scard tapped (%s reader; %s card; next: %s)", _prefix(session_id), event.protocol,
                   "a staff" if tapped.staff else ("a known" if tapped.known else "an unknown"), tapped.next_step)
@@ -260,7 +268,7 @@ class Effects:
             report = self._parts.identity.forget_me(session_id)
         except KioskError as exc:  # untied, nothing more kept; the rest is tried again (``finish_forgets``)
             self._parts.studio.publish_tray()
-            self._notice(str(exc), "identity")
+            self._identity_refused(exc, f"{_prefix(session_id)}forget me could not be done", FORGET_FAILED)
             return True
         if report is None:
             return False
@@ -292,7 +300,7 @@ class Effects:
             view = self._parts.identity.associate_view(session_id)
         except KioskError as exc:
             if not quiet:
-                self._notice(str(exc), "identity")
+                self._identity_refused(exc, f"{_prefix(session_id)}the associate panel could not be opened", PANEL_FAILED)
             return None
         customer = view.customer
         prefs = ", ".join(f"{k}: {v}" for k, v in customer.preferences.items()) if customer and customer.preferences else ""
@@ -319,7 +327,8 @@ class Effects:
             self._parts.identity.keep_for_customer(look_id, session_id)
             self._notice("The look is now on the customer's card.", "identity")
         except KioskError as exc:
-            self._notice(str(exc), "identity")
+            self._identity_refused(exc, f"{_prefix(session_id)}look {look_id} could not be kept for the customer",
+                                   KEEP_FOR_CUSTOMER_FAILED)
         self._parts.studio.publish_tray()
 
     # -- network ------------------------------------------------------------------------------
@@ -363,6 +372,13 @@ class Effects:
     def _notice(self, text: str, topic: str) -> None:
         self._parts.bus.emit(Notice(text=text, topic=topic))
 
+    def _identity_refused(self, exc: KioskError, what: str, plain: str) -> None:
+        """Tell the shopper why the identity part refused: its own sentence, or ``plain`` when the
+        error is a database's or a file's (then its words go to the journal, never the card's key)."""
+        if not isinstance(exc, IdentityError):
+            _log.warning("%s: %s", what, exc)
+        self._notice(_identity_sentence(exc, plain), "identity")
+
 
 def follow_up_lines(looks, notes: dict, most: int = 5) -> list[str]:
     """What associates noted on a customer's kept looks, newest look first, one line per note:
@@ -396,6 +412,11 @@ def reader_down_sentence(keep: bool) -> str:
     if keep:
         return "The card reader is not working right now. You can still keep your looks: tap Keep while one plays."
     return "The card reader is not working right now."
+
+
+def _identity_sentence(exc: KioskError, plain: str) -> str:
+    """The identity part's own sentence (an ``IdentityError``), or ``plain`` for any other error."""
+    return str(exc) if isinstance(exc, IdentityError) else plain
 
 
 def _prefix(session_id: str | None) -> str:

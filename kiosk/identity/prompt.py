@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError
+from kiosk.identity.consent import NOT_SAVED
+from kiosk.identity.errors import IdentityError
 from kiosk.events import Event, EventBus
 
 _log = logging.getLogger(__name__)
@@ -123,7 +125,11 @@ class ConsentPrompt:
                 self._desk.decline(session_id, version, via)
                 message = NOT_KEPT_TAP_AGAIN if card_reader else NOT_KEPT_TAP_KEEP
         except KioskError as exc:  # not saved: nothing changed, the shopper may answer again
-            answer, message = "", str(exc)
+            # The desk's refusals are its own sentences; another error's words (a file's, a
+            # database's) are the journal's.
+            answer, message = "", str(exc) if isinstance(exc, IdentityError) else NOT_SAVED
+            if not isinstance(exc, IdentityError):
+                _log.warning("session %s: the consent answer could not be saved (%s)", session_id, exc)
         self._bus.emit(ConsentPromptClosed(answer=answer, message=message))
 
     def close(self) -> None:

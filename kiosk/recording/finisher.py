@@ -130,6 +130,7 @@ class Finisher:
             try:
                 new = finish(take.folder, take.meta, 0.0, self.sink.stills)
             except Exception as exc:  # noqa: BLE001 - MediaError, OSError
+                _log.warning("recording %s could not be finished: %s", look_id, exc)
                 failure = DISK_FULL if low_disk else failure_reason(exc, "could not be finished")
         if failure is not None:
             self.stats.failed += 1
@@ -192,9 +193,11 @@ def disk_full(exc: BaseException) -> bool:
 
 
 def failure_reason(exc: BaseException, what: str = "failed") -> str:
-    """One plain sentence for a failed take (a file system error's path and number stay out of it)."""
+    """One plain sentence for a failed take: a file system error's path and number, and a media or
+    encoder error's own words ("cannot read take.mp4 (Invalid data found...)"), stay out of it (the
+    caller logs them)."""
     if disk_full(exc):
         return DISK_FULL
     if isinstance(exc, OSError):
         return f"The recording {what} and was not kept. {CANNOT_KEEP}"
-    return f"The recording {what} ({exc})."
+    return f"The recording {what} and was not kept. Please try again."

@@ -343,6 +343,7 @@ class Recorder:
         try:
             take.close()
         except Exception as exc:  # noqa: BLE001
+            _log.warning("%srecording %s could not be closed: %s", _session(take.meta.session_id), take.meta.look_id, exc)
             failure = failure or failure_reason(exc)
         self._finisher.put(take, self._counted_from, failure, make_room=reason == LOW_DISK)
         if reason == LOW_DISK:

@@ -492,6 +492,35 @@ def test_a_look_that_cannot_be_opened_is_said_plainly_without_its_file(kiosk, cl
     assert last(events, ComparePicksChanged).look_ids == (a, b), "the picks stay: the shopper can unpick that one"
 
 
+def test_looks_whose_panes_cannot_be_set_up_are_said_plainly_without_the_error(kiosk, clips, monkeypatch, caplog):
+    # The shopper read "These looks cannot be compared: cannot open /var/lib/.../looks/L2.mp4 as a video (...)".
+    import logging
+
+    from kiosk.comparing import OPEN_FAILED, Comparing
+    from kiosk.errors import CompareError
+
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    a, b = land(core, clips[0]), land(core, clips[1])
+    video = core.parts.library.get(b).path
+    error = CompareError(f"cannot open {video} as a video (Invalid data found when processing input)")
+
+    def refuse(self, panes, box):
+        raise error
+
+    monkeypatch.setattr(Comparing, "_session", refuse)
+    core.start_picking()
+    core.pick_look(a)
+    core.pick_look(b)
+    with caplog.at_level(logging.WARNING, logger="kiosk.comparing"):
+        core.open_comparison(540, 760)
+        assert wait_for(lambda: any(n.topic == "compare" for n in of(events, Notice)))
+    notice = [n for n in of(events, Notice) if n.topic == "compare"][-1]
+    assert notice.text == OPEN_FAILED and str(video) not in notice.text
+    assert not of(events, ComparisonOpened)
+    assert any(str(error) in r.getMessage() for r in caplog.records), "why is in the journal"
+
+
 def open_looks(core, events, *look_ids):
     """Pick these looks and open them; returns the ComparisonOpened."""
     opened = len(of(events, ComparisonOpened))

@@ -693,3 +693,31 @@ def test_forget_me_leaves_no_trace_in_the_open_databases_files(library, director
     assert leftovers(library.layout.db, [anna, note]) == []
     assert leftovers(directory.path, ["Annalena"]) == []  # the card key stays: it is the "forgotten" mark
     assert library.get(other) is not None and library.notes([other])[other][0].text == "another shopper's note"
+
+
+def test_an_answer_refused_by_a_database_s_own_error_is_asked_again_plainly(library, directory, caplog):
+    # A desk's refusals are its own sentences; another error's words (a path, "database is locked")
+    # went on screen as they were.
+    import logging
+    from types import SimpleNamespace
+
+    from kiosk.errors import LibraryError
+    from kiosk.identity.consent import NOT_SAVED
+    from kiosk.identity.prompt import ConsentPrompt, ConsentPromptClosed
+
+    real = ConsentDesk(directory, library)
+    leak = LibraryError("the look database /var/lib/smartmirror/looks.db could not be written (database is locked)")
+
+    def refuse(*args, **kwargs):
+        raise leak
+
+    desk = SimpleNamespace(offer=real.offer, in_force=real.in_force, accept=refuse, decline=refuse)
+    bus, events = EventBus(), []
+    bus.subscribe(events.append)
+    prompt = ConsentPrompt(desk, bus)
+    assert prompt.ask("s1", card_reader=False)
+    with caplog.at_level(logging.WARNING, logger="kiosk.identity.prompt"):
+        prompt.answer("s1", True)
+    closed = events[-1]
+    assert isinstance(closed, ConsentPromptClosed) and (closed.answer, closed.message) == ("", NOT_SAVED)
+    assert [r.getMessage() for r in caplog.records if str(leak) in r.getMessage()], caplog.records

@@ -211,3 +211,18 @@ def test_odd_sizes_are_cropped_to_even():
     pixels.flags.writeable = False  # camera frames are read-only
     packets = encoder.encode(pixels, 0.0) + encoder.flush()
     assert (encoder.width, encoder.height) == (160, 120) and packets[0].keyframe
+
+
+def test_a_take_that_is_not_a_readable_video_is_told_without_the_media_error_s_words(tmp_path):
+    # The shopper read "The recording could not be finished (cannot read take.mp4 (Invalid data found
+    # when processing input))."; the error's words are the journal's (the finisher logs them).
+    from kiosk.recording.finisher import failure_reason
+    from kiosk.words import technical
+
+    (tmp_path / "take.mp4").write_bytes(b"not a video at all" * 64)
+    with pytest.raises(MediaError) as refused:
+        remux_faststart(tmp_path / "take.mp4", tmp_path / "final.mp4")
+    reason = failure_reason(refused.value, "could not be finished")
+    assert reason == "The recording could not be finished and was not kept. Please try again."
+    assert "take.mp4" not in reason and not technical(reason)
+    assert failure_reason(EncoderError("libx264: Invalid argument")) == "The recording failed and was not kept. Please try again."
