@@ -10,7 +10,8 @@ emitting ``Signal(object)`` from a worker thread corrupted a reference count und
 emit after 8 minutes; PYSIDE-3124 is of the same family), which kills the mirror.
 ``Notice`` events of the bridge's ``topic`` are shown by ``flash`` for their time (the
 ``message`` property), and each one shown is logged at INFO, so the journal (and a test)
-can tell what the shopper was told. Bridges translate; they decide nothing and never touch a
+can tell what the shopper was told. Every message goes through ``flash``, which is where an
+error's own words that slipped into one are caught (``kiosk.words.for_the_shopper``). Bridges translate; they decide nothing and never touch a
 database.
 """
 
@@ -25,7 +26,7 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal
 from kiosk.core import KioskCore
 from kiosk.events import Event, Notice
 from kiosk.log import QuietLogger
-from kiosk.words import reading_seconds
+from kiosk.words import for_the_shopper, reading_seconds
 
 QML_IMPORT_NAME = "SmartMirror.Bridges"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -120,7 +121,9 @@ class CoreListener(QObject):
 
     def flash(self, text: str, seconds: float = 5.0) -> None:
         """Show ``text`` for ``seconds``, or as long as it takes to read if that is longer (an empty
-        text clears the message now)."""
+        text clears the message now). A text with an error's own words in it (a path, "[Errno 30]")
+        is shown as a plain sentence instead; the journal gets the original."""
+        text = for_the_shopper(text)
         self._set_message(text)
         if text:
             self._message_timer.start(int(max(seconds, reading_seconds(text)) * 1000))

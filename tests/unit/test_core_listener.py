@@ -136,3 +136,27 @@ def test_a_message_stays_up_as_long_as_it_takes_to_read(app):
     bridge.flash("", 5.0)
     assert bridge.message == "" and not bridge._message_timer.isActive()
     bridge.close()
+
+
+def test_a_notice_carrying_an_error_s_own_words_is_shown_plainly_and_journalled(app, caplog):
+    # "[Errno 30] Read-only file system: '/var/lib/...'" reached the message line as it was.
+    import logging
+
+    from kiosk.words import SOMETHING_WENT_WRONG
+
+    core = FakeCore()
+    bridge = Recorder(core)
+    leak = "[Errno 30] Read-only file system: '/var/lib/smartmirror/work/3f2a'"
+    try:
+        with caplog.at_level(logging.INFO):
+            core.bus.emit(Notice(leak, topic="mirror"))
+            spin_until(lambda: bridge.heard)
+            assert bridge.message == SOMETHING_WENT_WRONG
+            core.bus.emit(Notice("Look deleted.", topic="mirror"))
+            spin_until(lambda: len(bridge.heard) == 2)
+            assert bridge.message == "Look deleted."
+    finally:
+        bridge.close()
+    shown = [r.getMessage() for r in caplog.records if r.getMessage().startswith("shown to the shopper")]
+    assert shown == [f"shown to the shopper: {SOMETHING_WENT_WRONG}", "shown to the shopper: Look deleted."]
+    assert any(r.levelno == logging.WARNING and leak in r.getMessage() for r in caplog.records)
