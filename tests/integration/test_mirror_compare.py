@@ -527,7 +527,9 @@ def test_four_looks_stand_in_one_row_on_a_landscape_mirror(xvfb_1080, tmp_path, 
 
 def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_screen, tmp_path, clips, reader):
     """Every pane says "Plays by time": the dial then shows how far into the play they are, not a
-    body angle that means nothing; and without the body analysis nothing promises a swiped hand."""
+    body angle that means nothing; a drag moves them through their play, turning nothing, and the
+    line above Close and Share says so ("Drag to move through the looks": it said "Drag to turn");
+    without the body analysis nothing promises a swiped hand."""
     link, sim = reader
     library = kept_library(tmp_path, clips, 2)
     all_play_by_time(library, clips)
@@ -546,7 +548,12 @@ def test_looks_that_all_play_by_time_turn_a_clock_not_a_body_on_the_dial(tall_sc
                             timeout=30)
         cv2.imwrite(str(tmp_path / "compare-by-time.png"), shot)
         assert dial_body(shot, width) == 0
-        assert 0 < hint_width(shot, height) < 150, "the hint offers a swiped hand this mirror does not see"
+        # "Drag to move through the looks" on one line of 14 px type: about 210 px ("Drag to turn"
+        # is about 85; a swiped hand offered as well would run past 300).
+        drag = hint_width(shot, height)
+        print(f"the hint is {drag} px wide")
+        assert drag > 150, f"the hint ({drag} px) says less than what a drag does: 'Drag to turn'?"
+        assert drag < 300, f"the hint ({drag} px) offers a swiped hand this mirror does not see"
     assert hands_free_rows(seen["dialog"], width) == 0, "the consent question offers hands-free answers"
     # A 540×960 window keeps the pick bar and the tray as they were: 17 px type on a 48 px button.
     button, words = side_by_side(seen["picking"])

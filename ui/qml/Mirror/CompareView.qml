@@ -3,8 +3,10 @@ import SmartMirror.Bridges
 
 // Looks side by side, turning together: one shared body angle drives every pane. It turns slowly
 // by itself; a finger (or the mouse) holds and drags all panes at once, a swiped hand turns them
-// by a step (where the mirror sees hands: the hint says so only there). The panes' places come
-// from the core (same height, two side by side or two rows).
+// by a step (where the mirror sees hands: the hint says so only there). Where no look has its
+// turn, every pane plays by time and the same angle is how far into their play they are: a drag
+// moves them through it (the hint says so). The panes' places come from the core (same height,
+// two side by side or two rows).
 Item {
     id: view
 
@@ -235,7 +237,13 @@ Item {
             // The screen's only instruction: as big as the messages on a portrait mirror (27 px
             // on 1080x1920; 14 px at the least, as before on small windows).
             font.pixelSize: Math.max(14, view.unit * 0.2, view.height * 0.014)
-            text: view.mirror.handsFree ? qsTr("Drag to turn · or swipe a hand sideways") : qsTr("Drag to turn")
+            // What a drag does: it turns the bodies; where every pane plays by time (no look has
+            // its turn) it moves them through their play, as the dial's clock shows (a comma, not
+            // "·": the longer line wraps, and a dot alone at a line's end or start reads as litter).
+            text: view.compare.byAngle
+                  ? (view.mirror.handsFree ? qsTr("Drag to turn · or swipe a hand sideways") : qsTr("Drag to turn"))
+                  : (view.mirror.handsFree ? qsTr("Drag to move through the looks, or swipe a hand sideways")
+                                           : qsTr("Drag to move through the looks"))
         }
         Row {
             anchors.horizontalCenter: parent.horizontalCenter
