@@ -1,11 +1,14 @@
 """The real mirror window with looks side by side, for tests that look at it
-(``python -m tests.integration.comparing_window CONFIG OUT CLIP…``, on ``$DISPLAY``).
+(``python -m tests.integration.comparing_window CONFIG OUT [--by-time] CLIP…``, on ``$DISPLAY``).
 
 Everything is the product's own wiring (``build_core``, ``run_mirror``); the shopper's intents go
-through the core as the screen sends them: each clip lands as a look of her visit, she picks them
-all and opens them side by side. Then a swiped hand's ring is half full (a ``GestureProgress``, as
-the analysis publishes it), and the place and size of the screen's named items go to
-``OUT/items.json``: the test then grabs the window. It runs until terminated.
+through the core as the screen sends them: each clip lands as a look of her visit (with its body
+angles, or with ``--by-time`` none: analysed, no turn found, every pane plays by time), she picks
+them all and opens them side by side. Then the wake hint stands on the message line ("Turn around
+once: …", as when her visit starts, kept up) and a swiped hand's ring is half full (a
+``GestureProgress``, as the analysis publishes it), and the place, size (and words, for text) of
+the screen's named items go to ``OUT/items.json``, the messages shown under "messages": the test
+then grabs the window. It runs until terminated.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 ITEMS = ("gestureRing", "compareHint", "angleDial", "dialDegrees", "paneNumber", "compareArea")
 PANE_PARTS = ("paneLabel", "paneHint")  # each pane's, under "panes" with its picture's rectangle
+MESSAGE = "message"  # each message on the message line, under "messages" (those shown)
 
 
 def _wait(predicate, what: str, timeout: float = 180.0) -> None:
@@ -32,7 +36,11 @@ def _place(item) -> dict:
     from PySide6.QtCore import QPointF
 
     corner = item.mapToScene(QPointF(0, 0))
-    return {"rect": [corner.x(), corner.y(), item.width(), item.height()], "visible": bool(item.isVisible())}
+    place = {"rect": [corner.x(), corner.y(), item.width(), item.height()], "visible": bool(item.isVisible())}
+    text = item.property("text")
+    if isinstance(text, str):
+        place["text"] = text
+    return place
 
 
 def _named(top, names) -> dict:
@@ -49,17 +57,21 @@ def _named(top, names) -> dict:
 
 def _items(window) -> dict:
     """Each named item's scene rectangle (x, y, width, height) and whether it is visible, and under
-    "panes" each pane's picture ("comparePane") with its label and hint, in the picks' order."""
+    "panes" each pane's picture ("comparePane") with its label and hint, in the picks' order, and
+    under "messages" each message shown."""
     found = {name: _place(item) for name, item in _named(window.contentItem(), ITEMS).items()}
-    panes, todo = [], [window.contentItem()]
+    panes, messages, todo = [], [], [window.contentItem()]
     while todo:
         item = todo.pop(0)
+        if item.objectName() == MESSAGE and item.isVisible():
+            messages.append(_place(item))
         if item.objectName() == "comparePane":
             parts = {name: _place(part) for name, part in _named(item, PANE_PARTS).items()}
             panes.append({"index": int(item.property("index")), "picture": _place(item), **parts})
         else:
             todo.extend(item.childItems())
     found["panes"] = sorted(panes, key=lambda pane: pane["index"])
+    found["messages"] = messages
     return found
 
 
@@ -78,15 +90,16 @@ def _look(clip: Path):
     return MadeLook(clip, turn, track, width, height)
 
 
-def main(config_path: str, out: str, clips: list[str]) -> int:
+def main(config_path: str, out: str, clips: list[str], by_time: bool = False) -> int:
     from PySide6.QtCore import QObject, Qt, Signal
 
     from bench._turning import store_look
     from kiosk.analysis.events import GestureProgress
     from kiosk.compare.events import ComparisonOpened
     from kiosk.config import load_config
-    from kiosk.events import TrayChanged
+    from kiosk.events import Notice, TrayChanged
     from kiosk.recording.events import LookRecorded
+    from kiosk.welcome import TURN_HINT
     from kiosk.wiring import build_core
     from ui.app import request_quit, run_mirror
 
@@ -118,7 +131,9 @@ def main(config_path: str, out: str, clips: list[str]) -> int:
             ids = []
             for clip in clips:
                 made = _look(Path(clip))
-                look_id = store_look(core.parts.library, made, session_id=sid)
+                look_id = store_look(core.parts.library, made, with_track=not by_time, session_id=sid)
+                if by_time:  # analysed, no body angle found: its pane plays from the start
+                    core.parts.library.set_analysis(look_id, "turn", {"turn": None, "yaw": [], "source": "made for a test"})
                 core.bus.emit(LookRecorded(look_id=look_id, path="", duration_s=made.turn.seconds, session_id=sid))
                 ids.append(look_id)
             _wait(lambda: any(isinstance(e, TrayChanged) and len(e.looks) == len(ids) for e in seen), "the tray")
@@ -130,8 +145,11 @@ def main(config_path: str, out: str, clips: list[str]) -> int:
             core.open_comparison(*on_ui(lambda: (int(area.width()), int(area.height()))))
             _wait(lambda: any(isinstance(e, ComparisonOpened) for e in seen), "the comparison")
             next(e for e in seen if isinstance(e, ComparisonOpened)).session.wait(300)
+            core.bus.emit(Notice(text=TURN_HINT, topic="studio", seconds=3600))
             core.bus.emit(GestureProgress(gesture="swipe_left", progress=0.5))
             _wait(lambda: on_ui(lambda: _items(window)).get("gestureRing", {}).get("visible"), "the ring")
+            _wait(lambda: any(m.get("text") == TURN_HINT for m in on_ui(lambda: _items(window))["messages"]),
+                  "the message")
             time.sleep(2.0)  # the panes fitted, the first frames painted
             done = Path(out) / "items.json"
             done.with_suffix(".part").write_text(json.dumps(on_ui(lambda: _items(window))))
@@ -147,4 +165,5 @@ def main(config_path: str, out: str, clips: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
+    args = sys.argv[3:]
+    sys.exit(main(sys.argv[1], sys.argv[2], [a for a in args if a != "--by-time"], by_time="--by-time" in args))

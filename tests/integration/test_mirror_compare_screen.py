@@ -4,6 +4,11 @@ swiped hand's ring half full (``comparing_window``).
 
 - The ring stands at the bottom left, beside Close and Share: on 540x960 it covered the start of
   "Drag to turn · or swipe a hand sideways". The line now keeps clear of it at both sizes.
+- A message just above that line ("Turn around once: the mirror records your turn and plays it
+  back.", as her visit starts) ran under the ring on 1080x1920, which hid "Turn a". The messages
+  keep clear of it too.
+- Where no look has its turn (every pane "Plays from the start"), a drag moves the looks through
+  their play, turning nothing: the line said "Drag to turn". It says what a drag does.
 - The dial's degrees ("212°") were 17 px type on 1080x1920, about 13 px of ink: unreadable from a
   step away. They grow with the screen as the other words do.
 - A pane's number was black on a white disc: over the white studio wall the disc was not there.
@@ -16,6 +21,7 @@ swiped hand's ring half full (``comparing_window``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -49,9 +55,18 @@ def white_studio_looks(footage_dir, tmp_path_factory):
                 params=[(540, 960, 2), (1080, 1920, 2), (1080, 1920, 3), (1080, 1920, 4), (540, 960, 4)],
                 ids=["540x960", "1080x1920", "1080x1920-3", "1080x1920-4", "540x960-4"])
 def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
-    """(the window's pixels, its named items, the size) while two to four looks turn side by side and the ring is up."""
-    width, height, count = request.param
-    tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}-{count}")
+    """(the window's pixels, its named items, the size) while two to four looks turn side by side and
+    the ring is up; a fourth "by time" in the parameters: looks without a turn (analysed, none
+    found), every pane playing by time. One window at a time: they would cover each other."""
+    width, height, count, *by_time = request.param
+    tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}-{count}{'-by-time' if by_time else ''}")
+    with comparing_window(tall_screen, tmp, width, height, white_studio_looks[:count], bool(by_time)) as seen:
+        yield seen
+
+
+@contextlib.contextmanager
+def comparing_window(display, tmp, width, height, looks, by_time=False):
+    """``comparing_window`` in a child process on ``display``: (its pixels, its named items, the size)."""
     config = tmp / "kiosk.toml"
     config.write_text(
         f'[display]\nfill = "fit"\nwindow_width = {width}\nwindow_height = {height}\nshow_status = false\n'
@@ -61,8 +76,8 @@ def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
         "[analysis]\nmin_fps = 1\nmax_fps = 1\n[session]\nidle_timeout_s = 3600\nend_after_s = 600\n")
     log = tmp / "kiosk.log"
     proc = subprocess.Popen([PYTHON, "-m", "tests.integration.comparing_window", str(config), str(tmp),
-                             *white_studio_looks[:count]], env=ui_env(tall_screen), stdout=subprocess.DEVNULL,
-                            stderr=log.open("w"))
+                             *(["--by-time"] if by_time else []), *looks], env=ui_env(display),
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 300
         while not (tmp / "items.json").is_file():
@@ -70,8 +85,8 @@ def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
             assert time.monotonic() < deadline, f"the comparison never opened:\n{log.read_text()}"
             time.sleep(0.3)
         window = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Smart Mirror"],
-                                env=ui_env(tall_screen), capture_output=True, text=True, check=True).stdout.split()[0]
-        png = subprocess.run(["import", "-window", window, "png:-"], env=ui_env(tall_screen), capture_output=True,
+                                env=ui_env(display), capture_output=True, text=True, check=True).stdout.split()[0]
+        png = subprocess.run(["import", "-window", window, "png:-"], env=ui_env(display), capture_output=True,
                              check=True).stdout
         image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
         cv2.imwrite(str(tmp / "compare.png"), image)
@@ -116,6 +131,37 @@ def test_the_ring_stands_clear_of_the_turn_hint(comparing):
     letters = (image[hint[1]:hint[3], hint[0]:hint[2]].min(axis=2) > 150).any(axis=0)
     thirds = np.array_split(letters, 3)
     assert thirds[0].any() and thirds[-1].any(), f"the hint {hint} is not painted whole"
+
+
+def test_the_ring_stands_clear_of_the_messages(comparing):
+    """The wake hint ("Turn around once: …") stands just above "Drag to turn", beside the ring: it
+    keeps clear of it, centred, whole and inside the screen."""
+    image, items, (width, height) = comparing
+    ring = box(items, "gestureRing")
+    assert items["messages"], "no message is shown"
+    for message in items["messages"]:
+        shown = corners(message["rect"])
+        print(f"{width}x{height}: message {shown}, ring {ring}")
+        assert not meet(ring, shown), f"the ring {ring} covers the message {shown} on {width}x{height}"
+        assert 0 <= shown[0] and shown[2] <= width, f"the message {shown} leaves the screen"
+        assert abs((shown[0] + shown[2]) - width) <= 2, f"the message {shown} is not centred"
+        # Its words painted from end to end: white letters in its first and last thirds.
+        letters = (image[shown[1]:shown[3], shown[0]:shown[2]].min(axis=2) > 200).any(axis=0)
+        thirds = np.array_split(letters, 3)
+        assert thirds[0].any() and thirds[-1].any(), f"the message {shown} is not painted whole"
+
+
+@pytest.mark.parametrize("comparing", [(540, 960, 2, "by time"), (1080, 1920, 2, "by time")], indirect=True,
+                         ids=["540x960-by-time", "1080x1920-by-time"])
+def test_looks_that_play_by_time_say_a_drag_moves_through_them(comparing):
+    """No pane follows a body angle: a drag moves every pane through its play (the dial's clock),
+    turning nothing. The line says so (and a swiped hand, which does the same), clear of the ring."""
+    image, items, (width, height) = comparing
+    assert items["compareHint"]["text"] == "Drag to move through the looks, or swipe a hand sideways"
+    ring, hint = box(items, "gestureRing"), box(items, "compareHint")
+    assert not meet(ring, hint), f"the ring {ring} covers the hint {hint} on {width}x{height}"
+    assert all(not meet(ring, corners(m["rect"])) for m in items["messages"]), "the ring covers a message"
+    assert all(p["paneHint"]["visible"] for p in items["panes"]), "a pane does not say it plays by time"
 
 
 def test_the_dials_degrees_grow_with_the_screen(comparing):

@@ -25,6 +25,16 @@ Window {
     // How much of the screen's foot the messages take while a comparison keeps them there (above
     // its Close and Share): the dialogs' cards stand above them (0: none there).
     readonly property real messagesBelow: comparing && messages.visible && messages.height > 0 ? height - messages.y : 0
+    // What a line beside the gesture ring keeps free at either side to stay centred and clear of
+    // it: the ring's width from the left edge, and 12 px.
+    readonly property real ringClear: gestureRing.x + gestureRing.width + 12
+    // Whether the messages stand beside the ring's place, on a mirror that sees hands: while
+    // comparing they end just above Close and Share, beside which it stands; elsewhere they begin
+    // near the top, where it stands at the top left (below it, they need not keep clear).
+    readonly property bool messagesBesideRing: mirror.handsFree
+        && (comparing ? compareView.messagesBottom > gestureRing.y : messages.y < gestureRing.y + gestureRing.height)
+    // How wide a message may be: 90 % of the screen, and clear of the ring beside it.
+    readonly property real messageWidth: Math.min(width * 0.9, messagesBesideRing ? width - 2 * ringClear : width)
 
     color: "black"
     title: qsTr("Smart Mirror")
@@ -71,7 +81,7 @@ Window {
         bottomInset: root.bottomInset
         messagesHeight: messages.visible ? messages.height : 0
         // Where the mirror sees hands, the ring stands beside Close and Share, 12 px clear of the line above them.
-        sideClear: root.mirror.handsFree ? gestureRing.x + gestureRing.width + 12 : 0
+        sideClear: root.mirror.handsFree ? root.ringClear : 0
     }
     Connections {
         target: root.compare
@@ -251,9 +261,12 @@ Window {
     // you…" with "Forget me?" (the dialogs' cards stand in the middle, clear of them). None on the
     // welcome screen: nobody is there to read them. While comparing they stand above its bottom
     // bar (at the top they would cover the first panes' labels), and the panes make room for them.
-    // Over a replay they stand below its heading, which grows with the screen.
+    // Over a replay they stand below its heading, which grows with the screen. Beside the gesture
+    // ring's place they keep clear of it at either side, wrapping sooner: a swiped hand's ring hid
+    // the start of "Turn around once: …" while comparing on 1080x1920.
     Column {
         id: messages
+        objectName: "messages"
         visible: !root.mirror.attract
         anchors.horizontalCenter: parent.horizontalCenter
         y: root.comparing ? compareView.messagesBottom - height
@@ -261,23 +274,33 @@ Window {
         width: parent.width
         spacing: 10
         Toast {
+            objectName: "message"
             anchors.horizontalCenter: parent.horizontalCenter
+            maxWidth: root.messageWidth
             text: root.identity.greeting
         }
         Toast {
+            objectName: "message"
             anchors.horizontalCenter: parent.horizontalCenter
+            maxWidth: root.messageWidth
             text: root.studio.message
         }
         Toast {
+            objectName: "message"
             anchors.horizontalCenter: parent.horizontalCenter
+            maxWidth: root.messageWidth
             text: root.identity.message
         }
         Toast {
+            objectName: "message"
             anchors.horizontalCenter: parent.horizontalCenter
+            maxWidth: root.messageWidth
             text: root.assist.message
         }
         Toast {
+            objectName: "message"
             anchors.horizontalCenter: parent.horizontalCenter
+            maxWidth: root.messageWidth
             text: root.compare.message
         }
     }

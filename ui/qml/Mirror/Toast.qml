@@ -7,9 +7,11 @@ Rectangle {
     id: toast
 
     property string text: ""
+    // As wide as it may be: 90 % of what holds it, or less where something stands beside it.
+    property real maxWidth: parent ? parent.width * 0.9 : 400
 
     visible: text !== ""
-    width: Math.min(parent ? parent.width * 0.9 : 400, label.implicitWidth + 40)
+    width: Math.min(maxWidth, label.implicitWidth + 40)
     height: label.implicitHeight + 24
     radius: height / 2
     color: "#c0000000"
@@ -19,7 +21,7 @@ Rectangle {
         // As written, never as markup: a help request's detail, a name, come from outside.
         textFormat: Text.PlainText
         anchors.centerIn: parent
-        width: Math.min(implicitWidth, (toast.parent ? toast.parent.width * 0.9 : 400) - 40)
+        width: Math.min(implicitWidth, toast.maxWidth - 40)
         wrapMode: Text.WordWrap
         horizontalAlignment: Text.AlignHCenter
         color: "white"
