@@ -29,10 +29,11 @@ Window {
     // it: the ring's width from the left edge, and 12 px.
     readonly property real ringClear: gestureRing.x + gestureRing.width + 12
     // Whether the messages stand beside the ring's place, on a mirror that sees hands: while
-    // comparing they end just above Close and Share, beside which it stands; elsewhere they begin
-    // near the top, where it stands at the top left (below it, they need not keep clear).
-    readonly property bool messagesBesideRing: mirror.handsFree
-        && (comparing ? compareView.messagesBottom > gestureRing.y : messages.y < gestureRing.y + gestureRing.height)
+    // comparing they end just above Close and Share, beside which it stands. Not on the live
+    // picture or a replay: there the ring stands at the top left only while a hand is held up, and
+    // keeping clear of it for good made every message a narrow column of four lines at 540x960.
+    readonly property bool messagesBesideRing: mirror.handsFree && comparing
+        && compareView.messagesBottom > gestureRing.y
     // How wide a message may be: 90 % of the screen, and clear of the ring beside it.
     readonly property real messageWidth: Math.min(width * 0.9, messagesBesideRing ? width - 2 * ringClear : width)
 
