@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.config import Config
 from kiosk.events import Notice, TrayChanged
 from kiosk.identity import Customer
 from kiosk.identity.events import (
@@ -17,8 +16,7 @@ from kiosk.identity.events import (
     CardTapped,
 )
 from kiosk.identity.prompt import ConsentAsked
-from kiosk.identity.setup import load_keyer, open_directory
-from kiosk.wiring import build_core
+from tests.unit._cores import core_config, running, with_customers
 from tests.unit.test_core_intents import of, recorded, session_id, wait_for
 
 ANNA, STAFF = "0416C6C2D73881", "DEADBEEF"
@@ -26,20 +24,11 @@ ANNA, STAFF = "0416C6C2D73881", "DEADBEEF"
 
 @pytest.fixture
 def core(tmp_path):
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    keyer = load_keyer(config)  # makes the store secret the core then loads
-    with open_directory(config) as directory:
-        directory.import_customers([Customer(keyer.key(ANNA), "Anna", "gold"),
-                                    Customer(keyer.key(STAFF), "Sam", staff_role="associate")])
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
-    events = []
-    core.bus.subscribe(events.append)
-    core.start()
-    assert wait_for(lambda: core.hub.latest() is not None)
-    yield core, events, keyer
-    core.stop()
+    config = core_config(tmp_path)
+    keyer = with_customers(config, lambda keyer: [Customer(keyer.key(ANNA), "Anna", "gold"),
+                                                  Customer(keyer.key(STAFF), "Sam", staff_role="associate")])
+    with running(config) as (core, events):
+        yield core, events, keyer
 
 
 def panels(events) -> list[dict]:

@@ -8,13 +8,11 @@ import logging
 import pytest
 
 from kiosk.cli import main
-from kiosk.config import Config
 from kiosk.effects import FORGOTTEN_BY_STORE, LOOK_GONE
 from kiosk.events import BY_STORE_IT, CoreFault, LookDeleted, Notice, TrayChanged
 from kiosk.identity import Customer, CustomerForgotten
 from kiosk.identity.prompt import ConsentAsked
-from kiosk.identity.setup import load_keyer, open_directory
-from kiosk.wiring import build_core
+from tests.unit._cores import core_config, running, with_customers
 from tests.unit.test_core_intents import of, recorded, session_id, wait_for
 
 ANNA = "0416C6C2D73881"
@@ -22,20 +20,11 @@ ANNA = "0416C6C2D73881"
 
 @pytest.fixture
 def core(tmp_path):
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    keyer = load_keyer(config)  # makes the store secret the core then loads
-    with open_directory(config) as directory:
-        directory.import_customers([Customer(keyer.key(ANNA), "Anna", "gold")])
+    config = core_config(tmp_path)
+    keyer = with_customers(config, lambda keyer: [Customer(keyer.key(ANNA), "Anna", "gold")])
     (tmp_path / "kiosk.toml").write_text(f'[library]\ndata_dir = "{tmp_path / "lib"}"\n')
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
-    events = []
-    core.bus.subscribe(events.append)
-    core.start()
-    assert wait_for(lambda: core.hub.latest() is not None)
-    yield core, events, keyer, str(tmp_path / "kiosk.toml")
-    core.stop()
+    with running(config) as (core, events):
+        yield core, events, keyer, str(tmp_path / "kiosk.toml")
 
 
 def tray(events) -> set[str]:

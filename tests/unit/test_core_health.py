@@ -6,22 +6,18 @@ import time
 import httpx
 import pytest
 
-from kiosk.config import Config
 from kiosk.events import CoreFault
 from kiosk.net.health_checks import core_check
 from kiosk.session import Tick
 from kiosk.vitals import CoreHealth
 from kiosk.wiring import build_core
 from tests.integration.faults.waiting import wait_until
+from tests.unit._cores import CAMERA, core_config
 
 
 @pytest.fixture
 def core(tmp_path):
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    config.api.port, config.api.bind, config.api.announce = 0, "127.0.0.1", False
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15", network=True)
+    core = build_core(core_config(tmp_path, api=True), CAMERA, network=True)
     core.start()
     yield core
     core.stop()

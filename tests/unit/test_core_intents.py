@@ -4,36 +4,18 @@ import time
 
 import pytest
 
-from kiosk.config import Config
 from kiosk.effects import SHARE_KEEPS_FIRST, SHARE_OFF
 from kiosk.events import CoreFault, Notice, SessionStateChanged, ShareShown, TrayChanged, TrayStep
 from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP, ConsentAsked, ConsentPromptClosed
 from kiosk.net.service import ShareLink
 from kiosk.recording.events import LookRecorded, RecordingFailed, RecordingStarted, TakeRequested
-from kiosk.wiring import build_core
+from tests.unit._cores import core_config, running, wait_for
 
 
 @pytest.fixture
 def core(tmp_path):
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
-    events = []
-    core.bus.subscribe(events.append)
-    core.start()
-    assert wait_for(lambda: core.hub.latest() is not None)
-    yield core, events
-    core.stop()
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    with running(core_config(tmp_path)) as (core, events):
+        yield core, events
 
 
 def of(events, kind):

@@ -3,33 +3,22 @@ when the look database was locked as it ended (another program holding ``BEGIN E
 
 from __future__ import annotations
 
-import dataclasses
-import sqlite3
-
 import pytest
 
 import kiosk.library.library as library_module
-from kiosk.config import Config
 from kiosk.events import CoreFault, SessionStateChanged
 from kiosk.session import Phase
-from kiosk.wiring import build_core
+from tests.unit._cores import core_config, running
+from tests.unit._locks import locked, short_busy_timeout
 from tests.unit.test_core_intents import of, recorded, session_id, wait_for
 
 
 @pytest.fixture
 def core(tmp_path, monkeypatch):
     # The kiosk waits 10 s for a locked database before giving up; the test needs it to give up at once.
-    monkeypatch.setattr(library_module, "SCHEMA", dataclasses.replace(library_module.SCHEMA, busy_timeout_s=0.2))
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15")
-    events = []
-    core.bus.subscribe(events.append)
-    core.start()
-    assert wait_for(lambda: core.hub.latest() is not None)
-    yield core, events
-    core.stop()
+    short_busy_timeout(monkeypatch, library_module)
+    with running(core_config(tmp_path)) as (core, events):
+        yield core, events
 
 
 def ended(events, before: int) -> bool:
@@ -45,9 +34,7 @@ def test_a_visit_ending_while_the_library_is_locked_is_announced_and_its_unconse
     sid = session_id(core)
     look_id = recorded(core, events).look_id
     library = core.parts.library
-    lock = sqlite3.connect(library.layout.db, isolation_level=None)
-    try:
-        lock.execute("BEGIN EXCLUSIVE")
+    with locked(library.layout.db):
         before = len(of(events, SessionStateChanged))
         core.end_session()
         assert wait_for(lambda: ended(events, before))
@@ -55,9 +42,6 @@ def test_a_visit_ending_while_the_library_is_locked_is_announced_and_its_unconse
         assert [look.id for look in library.list()] == [look_id]  # still locked: the look waits
         health = core.health()
         assert health["faults"] >= 1 and sid in health["last_fault"] and "locked" in health["last_fault"]
-    finally:
-        lock.execute("ROLLBACK")
-        lock.close()
     assert wait_for(lambda: library.list() == [])  # on the core's clock, with no new visit
     assert core.session.phase is Phase.IDLE
     assert {e.state for e in of(events, SessionStateChanged)[before:]} == {"idle"}  # no visit in between

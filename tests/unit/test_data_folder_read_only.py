@@ -118,14 +118,11 @@ def test_a_folder_not_made_yet_is_judged_by_the_one_it_would_be_made_in(tmp_path
 
 @pytest.fixture
 def core(tmp_path):
-    from kiosk.config import Config
     from kiosk.wiring import build_core
+    from tests.unit._cores import CAMERA, core_config
 
-    config = Config()
-    config.library.data_dir = str(tmp_path / "lib")
-    config.analysis.enabled = False
-    config.api.port, config.api.bind, config.api.announce = 0, "127.0.0.1", False
-    core = build_core(config, "synthetic:?width=320&height=240&fps=15", network=True)
+    config = core_config(tmp_path, api=True)
+    core = build_core(config, CAMERA, network=True)
     told: list[str] = []
     core.bus.subscribe(lambda e: told.append(e.why) if isinstance(e, RecordingAvailability) else None)
     core.start()
