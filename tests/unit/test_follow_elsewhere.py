@@ -8,23 +8,13 @@ import pytest
 from kiosk.identity import STEP_WELCOME, ConsentDesk, Customer, CustomerDirectory, CustomerForgotten, IdentityError, forget_card
 from kiosk.library import Library
 from kiosk.storage import Database
-from tests.unit.test_identity_consent import ANNA_UID, KEYER, V, add_look, make_service
+from tests.unit.test_identity_consent import ANNA_UID, KEYER, V, add_look, make_service, stores
 from tests.unit.test_storage import schema
 
 ANNA = KEYER.key(ANNA_UID)
 
 
-@pytest.fixture
-def library(tmp_path):
-    with Library(tmp_path / "library") as lib:
-        yield lib
-
-
-@pytest.fixture
-def directory(tmp_path):
-    with CustomerDirectory(tmp_path / "identity.sqlite3") as d:
-        d.import_customers([Customer(ANNA, "Anna", "gold")])
-        yield d
+library, directory = stores(Customer(ANNA, "Anna", "gold"))
 
 
 def test_a_connection_notices_another_connections_commit_once_and_never_its_own(tmp_path):

@@ -39,20 +39,28 @@ ANNA_UID, STAFF_UID, STRANGER_UID = "0416C6C2D73881", "DEADBEEF", "67003B51C6"
 V = WORDING.version
 
 
-@pytest.fixture
-def library(tmp_path):
-    with Library(tmp_path / "library") as lib:
-        yield lib
+def stores(*customers: Customer):
+    """A module's ``library`` and ``directory`` fixtures: the look library and the customer directory
+    under the test's folder, the directory holding ``customers``."""
+
+    @pytest.fixture
+    def library(tmp_path):
+        with Library(tmp_path / "library") as lib:
+            yield lib
+
+    @pytest.fixture
+    def directory(tmp_path):
+        with CustomerDirectory(tmp_path / "identity.sqlite3") as d:
+            d.import_customers(customers)
+            yield d
+
+    return library, directory
 
 
-@pytest.fixture
-def directory(tmp_path):
-    with CustomerDirectory(tmp_path / "identity.sqlite3") as d:
-        d.import_customers([
-            Customer(KEYER.key(ANNA_UID), "Anna", "gold", {"size_top": "M"}),
-            Customer(KEYER.key(STAFF_UID), "Carla", staff_role="associate"),
-        ])
-        yield d
+library, directory = stores(
+    Customer(KEYER.key(ANNA_UID), "Anna", "gold", {"size_top": "M"}),
+    Customer(KEYER.key(STAFF_UID), "Carla", staff_role="associate"),
+)
 
 
 def add_look(library, tmp_path, session_id, n):
