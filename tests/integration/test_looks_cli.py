@@ -17,6 +17,7 @@ from kiosk.recording.take import finish
 from kiosk.users import user_name
 from tests.conftest import AS_ANOTHER_USER, PYTHON
 from tests.integration.test_record_media import assert_playable_mp4, kiosk, library_state
+from tests.unit._locks import locked, short_busy_timeout
 from tests.unit.test_recording_recovery import crashed_take, json_meta
 
 KEYS = ("id", "created", "duration_s", "width", "height", "bytes", "path", "consent")
@@ -96,27 +97,6 @@ def test_delete_revokes_the_looks_share_links_as_the_api_does(lib):
         db.close()
 
 
-@pytest.fixture
-def held(monkeypatch):
-    """Another program holding a database's write lock (BEGIN IMMEDIATE) past a short busy timeout."""
-    import dataclasses
-
-    import kiosk.net.db as net_db
-
-    monkeypatch.setattr(net_db, "SCHEMA", dataclasses.replace(net_db.SCHEMA, busy_timeout_s=0.2))
-    holders = []
-
-    def hold(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        holders.append(conn)
-        return conn
-
-    yield hold
-    for conn in holders:
-        conn.close()
-
-
 def delete_in_process(lib: Path, config: Path, look_id: str, capsys) -> tuple[int, str, str]:
     """``kiosk looks delete`` run in this process (so its busy timeout can be short)."""
     from kiosk.cli import main
@@ -141,13 +121,14 @@ def network_state(lib: Path, links) -> tuple[list[bool], list[tuple[str, str]]]:
     return opens, [(row["kind"], json.loads(row["body"])["data"]["look_id"]) for row in rows]
 
 
-def test_a_delete_whose_links_cannot_be_revoked_keeps_the_look_and_can_be_run_again(lib, tmp_path, held, capsys,
-                                                                                    monkeypatch):
+def test_a_delete_whose_links_cannot_be_revoked_keeps_the_look_and_can_be_run_again(lib, tmp_path, capsys, monkeypatch):
     # Deleted first, the look was gone while its links stayed open and the store service never
     # heard; the command could not be run again, as the look no longer existed.
+    import kiosk.net.db as net_db
     from kiosk.net.db import NetworkDatabase
     from kiosk.net.shares import ShareStore
 
+    short_busy_timeout(monkeypatch, net_db)
     look_id, other = sorted(library_state(lib))
     db = NetworkDatabase(lib / "network.sqlite3").open()
     try:
@@ -157,9 +138,8 @@ def test_a_delete_whose_links_cannot_be_revoked_keeps_the_look_and_can_be_run_ag
     config = tmp_path / "kiosk.toml"
     config.write_text('[webhook]\nurl = "http://127.0.0.1:9/hook"\nsecret = "webhook-secret-0123456789"\n')
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    lock = held(lib / "network.sqlite3")
-    code, out, err = delete_in_process(lib, config, look_id, capsys)
-    lock.execute("ROLLBACK")
+    with locked(lib / "network.sqlite3", "IMMEDIATE"):
+        code, out, err = delete_in_process(lib, config, look_id, capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"kiosk: revoking the share links of look {look_id} failed, so the look was not deleted, and running the "
@@ -173,14 +153,13 @@ def test_a_delete_whose_links_cannot_be_revoked_keeps_the_look_and_can_be_run_ag
     assert network_state(lib, links) == ([False, True], [("look_deleted", look_id)])
 
 
-def test_a_delete_whose_look_cannot_be_deleted_after_its_links_can_be_run_again(lib, tmp_path, held, capsys,
-                                                                               monkeypatch):
-    import dataclasses
-
+def test_a_delete_whose_look_cannot_be_deleted_after_its_links_can_be_run_again(lib, tmp_path, capsys, monkeypatch):
     import kiosk.library.schema as library_schema
+    import kiosk.net.db as net_db
     from kiosk.net.db import NetworkDatabase
     from kiosk.net.shares import ShareStore
 
+    short_busy_timeout(monkeypatch, net_db)
     look_id, other = sorted(library_state(lib))
     db = NetworkDatabase(lib / "network.sqlite3").open()
     try:
@@ -190,10 +169,9 @@ def test_a_delete_whose_look_cannot_be_deleted_after_its_links_can_be_run_again(
     config = tmp_path / "kiosk.toml"
     config.write_text("")
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setattr(library_schema, "SCHEMA", dataclasses.replace(library_schema.SCHEMA, busy_timeout_s=0.2))
-    lock = held(lib / "looks.db")
-    code, out, err = delete_in_process(lib, config, look_id, capsys)
-    lock.execute("ROLLBACK")
+    short_busy_timeout(monkeypatch, library_schema)
+    with locked(lib / "looks.db", "IMMEDIATE"):
+        code, out, err = delete_in_process(lib, config, look_id, capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"kiosk: the share links of look {look_id} were revoked but deleting the look itself failed, and running the "

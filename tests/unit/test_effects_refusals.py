@@ -6,7 +6,6 @@ error are in the journal only, for store IT. The identity part's own refusals ke
 from __future__ import annotations
 
 import logging
-import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -29,19 +28,8 @@ from kiosk.identity.events import CardPresented
 from kiosk.library import Library, NewLook, RetentionPolicy
 from kiosk.net.db import NetworkDatabase
 from kiosk.studio import Studio
+from tests.unit._locks import locked
 from tests.unit.test_library_looks import add
-
-
-class Locked:
-    """Another program (a store technician's ``sqlite3`` shell) holding the database ``path`` locked."""
-
-    def __init__(self, path) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("BEGIN EXCLUSIVE")
-
-    def release(self) -> None:
-        self.conn.execute("ROLLBACK")
-        self.conn.close()
 
 
 def impatient(db) -> None:
@@ -73,12 +61,9 @@ def test_a_delete_refused_by_a_locked_look_database_says_so_plainly_and_keeps_th
     studio.session_started("s1")
     fx, notices = effects(studio=studio)
     impatient(library)
-    lock = Locked(library.layout.db)
-    try:
+    with locked(library.layout.db):
         with caplog.at_level(logging.WARNING, logger="kiosk.effects"):
             fx.delete_look(look.id)
-    finally:
-        lock.release()
     assert [(n.text, n.topic) for n in notices] == [(DELETE_FAILED, "studio")]
     shown_plainly(notices[0].text)
     assert library.find(look.id) is not None and studio.find(look.id) is not None  # nothing was deleted
@@ -95,12 +80,9 @@ def test_a_share_refused_by_a_locked_network_database_says_so_plainly(tmp_path, 
         impatient(db)
         network = SimpleNamespace(available=True, share_look=lambda look_id: db.mirror_id())  # a link is a row
         fx, notices = effects(studio=studio, network=network)
-        lock = Locked(db.path)
-        try:
+        with locked(db.path):
             with caplog.at_level(logging.WARNING, logger="kiosk.effects"):
                 fx.share("L1", "s1")
-        finally:
-            lock.release()
     assert [(n.text, n.topic) for n in notices] == [(SHARE_FAILED, "studio")]
     shown_plainly(notices[0].text)
     logged = [r.getMessage() for r in caplog.records if "L1" in r.getMessage()]
@@ -190,12 +172,9 @@ def test_keep_for_customer_over_a_locked_look_database_says_so_plainly(tmp_path,
                                      studio=SimpleNamespace(publish_tray=lambda: None)))
         assert fx.associate_view("s1")["name"] == "Anna"
         impatient(library)
-        lock = Locked(library.layout.db)
-        try:
+        with locked(library.layout.db):
             with caplog.at_level(logging.WARNING, logger="kiosk.effects"):
                 fx.keep_for_customer("look-000000000001", "s1")
-        finally:
-            lock.release()
         fx.keep_for_customer("look-000000000001", "s1")  # the lock is gone: the same tap works
         identity.stop()
     assert [n.text for n in notices] == [KEEP_FOR_CUSTOMER_FAILED, "The look is now on the customer's card."]
