@@ -47,14 +47,19 @@ def kept_column(win: MirrorWindow, before: list[int]) -> None:
     assert not near(rows, KEEP), f"Kept still looks like a button to press: {rows}"
 
 
+def keep_touched_on_a_take(win: MirrorWindow) -> tuple[list[int], object]:
+    """Wake the mirror, record a take and touch Keep: the replay's buttons before, and the consent question."""
+    win.touch(W // 2, 40)
+    win.wait_for(markers_visible, "the camera picture")
+    record_a_take(win)
+    before = replay_column(win)
+    win.touch(BUTTON_X, KEEP)
+    return before, win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+
+
 def test_keeping_a_look_leaves_share_and_delete_where_they_were(xvfb, tmp_path):
     with MirrorWindow(xvfb, tmp_path, W, H, mirror=False, extra_toml="[analysis]\nenabled = false\n") as win:
-        win.touch(W // 2, 40)
-        win.wait_for(markers_visible, "the camera picture")
-        record_a_take(win)
-        before = replay_column(win)
-        win.touch(BUTTON_X, KEEP)
-        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        before, dialog = keep_touched_on_a_take(win)
         win.touch(W // 2, choice_buttons(dialog)[0])  # "Yes, keep my looks"
         win.wait_until(lambda: "consent accepted" in win.log.read_text(), "the yes being recorded")
         kept_column(win, before)
@@ -65,12 +70,7 @@ def test_keep_touched_after_a_no_asks_again_on_a_mirror_without_a_card_reader(xv
     from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP
 
     with MirrorWindow(xvfb, tmp_path, W, H, mirror=False, extra_toml="[analysis]\nenabled = false\n") as win:
-        win.touch(W // 2, 40)
-        win.wait_for(markers_visible, "the camera picture")
-        record_a_take(win)
-        before = replay_column(win)
-        win.touch(BUTTON_X, KEEP)
-        dialog = win.wait_for(lambda im: len(choice_buttons(im)) == 2, "the consent question")
+        before, dialog = keep_touched_on_a_take(win)
         win.touch(W // 2, choice_buttons(dialog)[1])  # "No, thanks"
         win.wait_until(lambda: "consent declined" in win.log.read_text(), "the no being recorded")
         told = f"shown to the shopper: {NOT_KEPT_TAP_KEEP}"  # "...Changed your mind? Tap Keep on a look."

@@ -133,13 +133,19 @@ def test_keep_touched_after_a_no_asks_again_and_a_gesture_never_does(core):
     assert len(of(events, ConsentAsked)) == 3
 
 
-def test_share_touched_after_a_no_asks_again_and_shares_on_her_yes(core, monkeypatch):
-    core, events = core
+def share_touched_on_a_take(core, events, monkeypatch):
+    """Record a take and touch Share, the link made without a store service; the take."""
     core.touch()
     look = recorded(core, events)
     monkeypatch.setattr(core.parts.network, "share_look",
                         lambda look_id: ShareLink("http://mirror.test/s/1", "1", time.time() + 3600, b"<svg/>", b"png"))
     core.share(look.look_id)
+    return look
+
+
+def test_share_touched_after_a_no_asks_again_and_shares_on_her_yes(core, monkeypatch):
+    core, events = core
+    look = share_touched_on_a_take(core, events, monkeypatch)
     assert wait_for(lambda: len(of(events, ConsentAsked)) == 1)
     core.answer_consent(False)
     assert wait_for(lambda: of(events, ConsentPromptClosed))
@@ -290,11 +296,7 @@ def test_sharing_an_unconsented_look_asks_first_and_says_why(core):
 
 def test_a_yes_to_the_question_a_share_asked_takes_down_why_and_shows_the_code(core, monkeypatch):
     core, events = core
-    core.touch()
-    look = recorded(core, events)
-    monkeypatch.setattr(core.parts.network, "share_look",
-                        lambda look_id: ShareLink("http://mirror.test/s/1", "1", time.time() + 3600, b"<svg/>", b"png"))
-    core.share(look.look_id)
+    share_touched_on_a_take(core, events, monkeypatch)
     assert wait_for(lambda: of(events, ConsentAsked))
     core.answer_consent(True)
     assert wait_for(lambda: of(events, ShareShown))

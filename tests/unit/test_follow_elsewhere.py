@@ -46,6 +46,14 @@ def test_a_tie_counts_as_forgotten_only_once_the_card_was_forgotten_after_it(dir
     assert directory.is_forgotten(ANNA) and not directory.tie_forgotten("s2", ANNA)
 
 
+def tied_after_her_yes(directory, library):
+    """The identity part with Anna's card tapped in visit s1 and her yes."""
+    service, reader, session, events = make_service(directory, library)
+    service.tap(ANNA, "s1")
+    service.consent.accept("s1", V)
+    return service
+
+
 def test_a_card_forgotten_by_another_program_is_let_go_by_the_visit_at_once(library, directory, tmp_path):
     service, reader, session, events = make_service(directory, library)
     session["id"] = "s1"
@@ -80,9 +88,7 @@ def test_a_card_forgotten_by_another_program_is_let_go_by_the_visit_at_once(libr
 def test_a_take_tied_to_her_between_the_commands_two_steps_goes_too(library, directory, tmp_path):
     # ``kiosk customers forget`` deletes her looks, then her records: a take that landed in between
     # was still kept under her card by the kiosk, which had not heard yet.
-    service, reader, session, events = make_service(directory, library)
-    service.tap(ANNA, "s1")
-    service.consent.accept("s1", V)
+    service = tied_after_her_yes(directory, library)
     service.follow_directory("s1")
     with Library(library.layout.root) as their_library:
         their_library.forget_customer(ANNA)
@@ -97,9 +103,7 @@ def test_a_take_tied_to_her_between_the_commands_two_steps_goes_too(library, dir
 
 
 def test_an_ended_visit_waiting_for_its_last_take_lets_her_go_too(library, directory, tmp_path):
-    service, reader, session, events = make_service(directory, library)
-    service.tap(ANNA, "s1")
-    service.consent.accept("s1", V)
+    service = tied_after_her_yes(directory, library)
     service.session_ended("s1")  # she left; a take of hers is still being finished
     service.follow_directory("s2")
     with CustomerDirectory(directory.path) as their_directory:
@@ -113,9 +117,7 @@ def test_an_ended_visit_waiting_for_its_last_take_lets_her_go_too(library, direc
 
 
 def test_a_check_that_failed_is_made_again_at_the_next_tick(library, directory, monkeypatch):
-    service, reader, session, events = make_service(directory, library)
-    service.tap(ANNA, "s1")
-    service.consent.accept("s1", V)
+    service = tied_after_her_yes(directory, library)
     service.follow_directory("s1")
     with CustomerDirectory(directory.path) as their_directory:
         forget_card(ANNA, their_directory, None)
