@@ -26,6 +26,9 @@ class CardTapped(Event):
     session_id: str | None
     next_step: str
     protocol: str
+    # Her "forget me" is still to finish (a database was locked): the card is tied to nothing, and
+    # "forget me" is offered again; such a tap never names her outside the mirror.
+    forgetting: bool = False
 
     @property
     def staff(self) -> bool:
@@ -40,7 +43,8 @@ class CardTapped(Event):
     def tied(self) -> bool:
         """True when the card is tied to this session's yes: just now (a yes before the tap) or
         before (the tied card tapped again). Only then may the tap name the customer outside the mirror."""
-        return self.session_id is not None and self.next_step in (STEP_WELCOME, STEP_FORGET)
+        return (self.session_id is not None and not self.forgetting
+                and self.next_step in (STEP_WELCOME, STEP_FORGET))
 
 
 @dataclass(frozen=True)

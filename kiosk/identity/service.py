@@ -139,6 +139,7 @@ class Identity:
             session_id=session_id,
             next_step=step,
             protocol=protocol,
+            forgetting=card_key in self._unfinished,
         )
         with self._lock:
             if step == STEP_FORGET and session_id is not None:

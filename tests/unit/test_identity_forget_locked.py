@@ -88,6 +88,8 @@ def test_an_unfinished_forget_is_offered_again_at_her_next_tap_and_tried_then(li
         assert service.finish_forgets(math.inf) == [], "still locked: still to do"
         tap(reader)  # her card again, still locked: "forget me" again, not the question
         assert events[-1].next_step == STEP_FORGET
+        # untied from the visit: the tap must not name her to the tablets or the store (card_tapped)
+        assert not events[-1].tied and events[-1].forgetting
     assert service.forget_me("s1") is not None
     assert directory.is_forgotten(ANNA) and directory.consents(card_key=ANNA) == []
     assert service.finish_forgets(math.inf) == []

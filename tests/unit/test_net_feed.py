@@ -173,6 +173,18 @@ def test_a_tap_then_yes_names_her_once_with_the_yes(hooked):
     assert len(_told(hooked, "customer_identified")) == 1
 
 
+def test_a_tap_while_her_forget_me_is_unfinished_never_names_her(hooked):
+    # "Forget me" hit a locked database: her card is untied, "forget me" is offered again at her next
+    # tap (in this visit or another). That tap is no tie to a yes: it must not name her.
+    from dataclasses import replace
+
+    feed = EventFeed(hooked, lambda state: None)
+    feed(SessionStateChanged(state="session", session_id="s2"))
+    feed(replace(_tap(step=STEP_FORGET, session="s2"), forgetting=True))
+    assert not _names_anyone(hooked)
+    assert _told(hooked, "customer_identified") == []
+
+
 def test_a_yes_then_tap_names_her_at_the_tap(hooked):
     feed = EventFeed(hooked, lambda state: None)
     feed(SessionStateChanged(state="session", session_id="s1"))
