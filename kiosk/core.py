@@ -75,6 +75,7 @@ from kiosk.recording.events import (
     TakeRequested,
 )
 from kiosk.screen_policy import ScreenSettings, ScreenState, presence_counts, screen_step
+from kiosk.storage.database import impatient
 from kiosk.session import (
     EndRequested,
     Input,
@@ -469,12 +470,15 @@ class KioskCore:
             self._end_panel(PANEL_EXPIRED)
         self._camera_notice()
         self._parts.studio.follow_room(now)  # Record greyed while the disk is full, back once there is room
-        self._effects.settle(force=False)  # an ended visit whose end could not be written is tried again
-        self._follow_elsewhere()
-        try:
-            self._effects.finish_forgets(self._sid(), now)  # a "forget me" a locked database left unfinished
-        except Exception as exc:  # noqa: BLE001 - the clock must go on; health says so
-            self._fault("an unfinished forget", exc)
+        # What the clock tries again by itself never waits out another program's lock (10 s each):
+        # meanwhile the shopper's touches wait on this thread. A lock answers in 0.1 s; a later tick tries again.
+        with impatient():
+            self._effects.settle(force=False)  # an ended visit whose end could not be written is tried again
+            self._follow_elsewhere()
+            try:
+                self._effects.finish_forgets(self._sid(), now)  # a "forget me" a locked database left unfinished
+            except Exception as exc:  # noqa: BLE001 - the clock must go on; health says so
+                self._fault("an unfinished forget", exc)
 
     def _follow_elsewhere(self) -> None:
         """Follow what commands beside the kiosk changed in its databases (``kiosk customers forget``,

@@ -119,8 +119,12 @@ class Effects:
             except Exception as exc:  # noqa: BLE001 - a locked or full database: tried again, health says so
                 tries += 1
                 wait = min(FINISH_RETRY_MAX_S, FINISH_RETRY_FIRST_S * 2 ** (tries - 1))
-                self._retry[session_id] = (tries, now + wait)
-                self._fault(f"the end of session {session_id} (tried again until it works)", exc)
+                # counted from when this try gave up, which may have waited for a lock
+                self._retry[session_id] = (tries, time.monotonic() + wait)
+                if tries == 1:
+                    _log.info("session %s: its end could not be written; tried again until it works", session_id)
+                # one fault kind for every visit: health's list of kinds does not grow with each one
+                self._fault("the end of a visit (tried again until it works)", exc)
                 continue
             self._closing.discard(session_id)
             if self._retry.pop(session_id, None):

@@ -31,6 +31,24 @@ from kiosk.storage.schema import Schema, migrate, rollback, user_version
 
 _log = logging.getLogger(__name__)
 
+# How long a statement waits for another program's lock inside ``impatient()`` (this thread only).
+_patience = threading.local()
+IMPATIENT_S = 0.1
+
+
+@contextmanager
+def impatient(seconds: float = IMPATIENT_S) -> Iterator[None]:
+    """Within, on this thread, a database another program holds locked answers "locked" after
+    ``seconds`` instead of its schema's busy timeout (10 s): for the retries the core's clock makes
+    on its own (a visit's end, a "forget me" left unfinished), which must never hold up the thread
+    that answers the shopper's touches. What fails is tried again at a later tick anyway."""
+    before = getattr(_patience, "seconds", None)
+    _patience.seconds = seconds
+    try:
+        yield
+    finally:
+        _patience.seconds = before
+
 
 class _Damaged(Exception):
     """The file is damaged; ``why`` says how, for the log line and the sentence."""
@@ -52,6 +70,7 @@ class Database:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._seen: tuple[sqlite3.Connection, int] | None = None  # the connection and data_version last looked at
+        self._shortened = False  # its busy timeout is shortened now (``impatient``; under the lock)
         self._move_lock = files.MoveLock(self.path)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -103,7 +122,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The connection inside BEGIN IMMEDIATE … COMMIT; any error rolls everything back."""
-        with self._lock:
+        with self._lock, self._waiting():
             conn = self._require()
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -119,7 +138,7 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """The connection for a few reads (autocommit, no other thread in between)."""
-        with self._lock:
+        with self._lock, self._waiting():
             conn = self._require()
             try:
                 yield conn
@@ -149,17 +168,40 @@ class Database:
         forget``) committed a change since the last call; False at the first call and while closed.
 
         ``PRAGMA data_version`` moves only with other connections' commits, never this one's, and
-        reads no table: cheap enough to ask every second."""
-        with self._lock:
+        reads no table: cheap enough to ask every second. While another thread uses the connection
+        (a write waiting out another program's lock) it is not waited for: False, asked next time."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
             if self._conn is None:
                 return False
             with self.reading() as conn:
                 version = conn.execute("PRAGMA data_version").fetchone()[0]
             seen, self._seen = self._seen, (conn, version)
+        finally:
+            self._lock.release()
         # A rebuilt database is another connection: what was looked at before may be gone.
         return seen is not None and (seen[0] is not conn or seen[1] != version)
 
     # -- internals ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """Inside ``impatient()``: the connection's busy timeout shortened for this use, then set back
+        (the lock is held: no other thread uses the connection meanwhile)."""
+        seconds = getattr(_patience, "seconds", None)
+        conn = self._conn
+        if seconds is None or conn is None or self._shortened:  # (already shortened by an outer use)
+            yield
+            return
+        conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        self._shortened = True
+        try:
+            yield
+        finally:
+            self._shortened = False
+            if self._conn is conn:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.schema.busy_timeout_s * 1000)}")
 
     @property
     def _name(self) -> str:
