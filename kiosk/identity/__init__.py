@@ -37,6 +37,7 @@ from kiosk.identity.events import (
     CardRemoved,
     CardTapped,
     ConsentChanged,
+    CustomerForgetting,
     CustomerForgotten,
     ReaderStateChanged,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "ConsentWording",
     "Customer",
     "CustomerDirectory",
+    "CustomerForgetting",
     "CustomerForgotten",
     "CustomerImportError",
     "ForgetReport",

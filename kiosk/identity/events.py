@@ -92,6 +92,15 @@ class CustomerForgotten(Event):
 
 
 @dataclass(frozen=True)
+class CustomerForgetting(Event):
+    """Her "forget me" could not finish (a database locked by another program) and is tried again:
+    what names her outside the mirror's own databases (the webhook's waiting entries) goes now, not
+    only once the rest is done, or after a restart never."""
+
+    card_key: str
+
+
+@dataclass(frozen=True)
 class AssociatePanelShown(Event):
     """A staff card opened the associate panel; ``panel`` holds what it shows (plain values).
 

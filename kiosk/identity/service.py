@@ -30,6 +30,7 @@ from kiosk.identity.events import (
     CardPresented,
     CardRemoved,
     CardTapped,
+    CustomerForgetting,
     CustomerForgotten,
     ReaderStateChanged,
 )
@@ -306,6 +307,8 @@ class Identity:
                 left.next_try = now + min(most, first * 2 ** left.tries)
                 left.tries += 1
                 tries = left.tries
+            if tries == 1:  # the network side needs none of the locked databases: it forgets her now
+                self._parts.bus.emit(CustomerForgetting(card_key=card_key))
             # the session only, never the card's key; a lock that lasts is logged once, then quietly
             (_log.warning if tries == 1 else _log.debug)(
                 "%sforgetting a card could not finish (%s); tried again later (%d tries so far)",

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from kiosk.analysis.events import AnalysisStatus
 from kiosk.events import BY_SHOPPER, Event, LookDeleted, SessionStateChanged
-from kiosk.identity.events import STEP_WELCOME, CardTapped, ConsentChanged, CustomerForgotten
+from kiosk.identity.events import STEP_WELCOME, CardTapped, ConsentChanged, CustomerForgetting, CustomerForgotten
 from kiosk.net.context import NetContext
 from kiosk.net.privacy import (
     LOOK_DELETED,
@@ -64,8 +64,8 @@ class EventFeed:
                     self._ctx.live.count("analysis_restarts")
             elif isinstance(event, CardTapped):
                 self._tapped(event)
-            elif isinstance(event, CustomerForgotten):
-                self._forget(event.card_key)
+            elif isinstance(event, (CustomerForgotten, CustomerForgetting)):
+                self._forget(event.card_key)  # at once, and again once the mirror's own databases are done
             elif isinstance(event, ConsentChanged):
                 self._consent(event)
             elif isinstance(event, LookDeleted) and event.by == BY_SHOPPER:

@@ -12,7 +12,7 @@ import kiosk.identity.directory as directory_module
 import kiosk.library.schema as library_schema
 from hardware.card_tap import CardEvent
 from kiosk.identity import STEP_FORGET, STEP_WELCOME, CardTapped, ConsentDesk, Customer
-from kiosk.identity import CustomerForgotten, IdentityError
+from kiosk.identity import CustomerForgetting, CustomerForgotten, IdentityError
 from kiosk.identity.service import FORGET_UNFINISHED
 from tests.unit._locks import locked, short_busy_timeout
 from tests.unit.test_identity_consent import ANNA_UID, KEYER, STAFF_UID, V, add_look, make_service, stores
@@ -56,6 +56,8 @@ def test_forget_me_under_a_lock_keeps_nothing_more_and_finishes_once_unlocked(li
         assert str(raised.value) == FORGET_UNFINISHED
         assert not service.consent.is_consented("s1") and service.owner("s1") is None
         assert not any(isinstance(e, CustomerForgotten) for e in events), "not told as done"
+        # the network side, which needs none of the locked databases, forgets her at once
+        assert [e.card_key for e in events if isinstance(e, CustomerForgetting)] == [ANNA]
 
     # Her next take in this visit is not kept, nor tied to her card, and goes with the visit.
     later = add_look(library, tmp_path, "s1", 2)

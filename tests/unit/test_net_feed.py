@@ -185,6 +185,21 @@ def test_a_tap_while_her_forget_me_is_unfinished_never_names_her(hooked):
     assert _told(hooked, "customer_identified") == []
 
 
+def test_a_forget_me_left_unfinished_purges_the_outbox_at_once(hooked):
+    # Her "forget me" hit a locked database: what waits to go to the store naming her must not go
+    # meanwhile, nor stay for ever should the kiosk stop before the forget finishes.
+    from kiosk.identity.events import CustomerForgetting
+
+    feed = EventFeed(hooked, lambda state: None)
+    feed(SessionStateChanged(state="session", session_id="s1"))
+    feed(_tap())
+    feed(_answer("accepted", KEY))
+    assert _names_anyone(hooked)
+    feed(CustomerForgetting(card_key=KEY))
+    stored = b"".join(bytes(r["body"]) for r in hooked.shares.database.query("SELECT body FROM outbox"))
+    assert KEY.encode() not in stored
+
+
 def test_a_yes_then_tap_names_her_at_the_tap(hooked):
     feed = EventFeed(hooked, lambda state: None)
     feed(SessionStateChanged(state="session", session_id="s1"))
