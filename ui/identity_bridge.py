@@ -23,6 +23,7 @@ from kiosk.identity.events import (
     AssociatePanelShown,
     CardTapped,
     ConsentChanged,
+    CustomerForgetting,
     CustomerForgotten,
 )
 from kiosk.identity.prompt import ConsentAsked, ConsentPromptClosed
@@ -48,6 +49,7 @@ class IdentityBridge(CoreListener):
         self._forget_offered = False
         self._consented = False
         self._panel: dict | None = None
+        self._session: str | None = None  # the visit at the mirror now (None: nobody)
         self._greeting_timer = QTimer(self)
         self._greeting_timer.setSingleShot(True)
         self._greeting_timer.timeout.connect(lambda: self._set(greeting=""))
@@ -67,17 +69,27 @@ class IdentityBridge(CoreListener):
                 self.flash(event.message)
         elif isinstance(event, ConsentChanged):
             self._set(consented=event.decision == "accepted")
-        elif isinstance(event, CustomerForgotten):
-            # Forgotten: no more greeting by name (it would stay up for its five seconds).
+        elif isinstance(event, CustomerForgotten) and self._here(event.session_id):
+            # Forgotten: no more greeting by name (it would stay up for its five seconds). One that
+            # finished late, for a visit already over, leaves the next shopper's screen as it is.
             self._greeting_timer.stop()
             self._set(forget_offered=False, consented=False, greeting="")
+        elif isinstance(event, CustomerForgetting) and self._here(event.session_id):
+            self._set(consented=False)  # her yes left the visit at once: Keep no longer says "Kept"
         elif isinstance(event, AssociatePanelShown):
             if self._panel is not None or not event.follow_up:  # a follow-up never reopens a closed panel
                 self._set(panel=dict(event.panel))
         elif isinstance(event, AssociatePanelClosed):
             self._set(panel=None)  # the core says why on the mirror when someone may be reading it
+        elif isinstance(event, SessionStateChanged) and event.state != "idle":
+            self._session = event.session_id
         elif isinstance(event, SessionStateChanged) and event.state == "idle":
+            self._session = None
             self._set(offer=None, greeting="", forget_offered=False, consented=False, panel=None)
+
+    def _here(self, session_id: str | None) -> bool:
+        """Whether an event of ``session_id`` is about the visit at the mirror now (None: no visit named)."""
+        return session_id is None or session_id == self._session
 
     def _on_tap(self, tap: CardTapped) -> None:
         name = tap.first_name

@@ -89,6 +89,9 @@ class CustomerForgotten(Event):
     card_key: str
     looks_deleted: int
     records_deleted: int
+    # the visit she asked in (None: none, or store IT's command for a visit already over): a forget
+    # that finished late, another shopper at the mirror by then, must not change that shopper's screen
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class CustomerForgetting(Event):
     only once the rest is done, or after a restart never."""
 
     card_key: str
+    session_id: str | None = None  # the visit she asked in: its screen no longer shows her yes
 
 
 @dataclass(frozen=True)

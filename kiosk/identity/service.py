@@ -308,7 +308,7 @@ class Identity:
                 left.tries += 1
                 tries = left.tries
             if tries == 1:  # the network side needs none of the locked databases: it forgets her now
-                self._parts.bus.emit(CustomerForgetting(card_key=card_key))
+                self._parts.bus.emit(CustomerForgetting(card_key=card_key, session_id=session_id))
             # the session only, never the card's key; a lock that lasts is logged once, then quietly
             (_log.warning if tries == 1 else _log.debug)(
                 "%sforgetting a card could not finish (%s); tried again later (%d tries so far)",
@@ -317,7 +317,8 @@ class Identity:
         with self._lock:
             self._unfinished.pop(card_key, None)
         self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
-                                               records_deleted=report.customers + report.consents))
+                                               records_deleted=report.customers + report.consents,
+                                               session_id=session_id))
         return report
 
     @property
