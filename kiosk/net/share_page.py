@@ -120,16 +120,19 @@ def _why_revoked(ctx: NetContext, share) -> str:
     the staff to delete it is told so, not that someone took the link back."""
     if ctx.library is None:
         return "This link was withdrawn."
-    if share.kind == "comparison":
-        from kiosk.net.api_compare import book_of
-
-        return "These looks were deleted." if book_of(ctx).find(share.look_id) is None else "This link was withdrawn."
+    from kiosk.errors import KioskError
     from kiosk.library import LookNotFound
 
     try:
+        if share.kind == "comparison":
+            from kiosk.net.api_compare import book_of
+
+            return "These looks were deleted." if book_of(ctx).find(share.look_id) is None else "This link was withdrawn."
         ctx.library.get(share.look_id)
     except LookNotFound:
         return "This look was deleted."
+    except KioskError:  # a database locked or unreadable just now: the link is withdrawn all the same
+        return "This link was withdrawn."
     return "This link was withdrawn."
 
 

@@ -373,6 +373,22 @@ def test_delete_look_revokes_its_links(server, recorded_library):
     assert not (server.looks.root / "looks" / f"{look_id}.mp4").exists()
 
 
+def test_a_withdrawn_link_answers_its_page_while_the_library_cannot_be_read(server, monkeypatch):
+    # Telling "deleted" from "withdrawn" reads the library: locked or unreadable just then, the
+    # public page must still answer 410 in words, not 500.
+    from kiosk.errors import LibraryError
+
+    share = httpx.post(server.url + f"{API}/looks/{server.looks.consented}/share", headers=server.auth).json()
+    assert httpx.delete(server.url + f"{API}/shares/{share['token']}", headers=server.auth).status_code == 204
+
+    def unreadable(look_id):
+        raise LibraryError("the look database could not be read (database is locked)")
+
+    monkeypatch.setattr(server.library, "get", unreadable)
+    page = httpx.get(share["url"])
+    assert page.status_code == 410 and "This link was withdrawn." in page.text and "locked" not in page.text
+
+
 def test_an_associate_deletes_a_consented_look_and_its_links_end(server, caplog):
     # A shopper who tapped no card asks the staff to delete her looks: the PIN sign-in may, and
     # the deletion is logged with ids only; a look she did not keep stays out of its reach.
