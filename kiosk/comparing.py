@@ -46,7 +46,7 @@ from kiosk.errors import CompareQueueFull, KioskError
 from kiosk.events import Notice, ShareShown, TrayChanged
 from kiosk.intents import MAX_PICKS, TURN_STEP_DEG, Meaning, pick_meaning, share_meaning
 from kiosk.parts import Parts
-from kiosk.share_consent import SHARE_FAILED, SHARE_OFF, LastCode, ShareAfterConsent
+from kiosk.share_consent import LastCode, ShareAfterConsent, share_refused
 
 _log = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ class Comparing:
             link = self._parts.network.share_comparison(comparison_id)
         except KioskError as exc:
             _log.warning("comparison %s could not be shared: %s", comparison_id, exc)
-            self._notice(SHARE_FAILED if self._parts.network.available else SHARE_OFF)
+            self._notice(share_refused(self._parts.network))
             return
         shown = ShareShown(look_id=comparison_id, url=link.url, expires_at=link.expires_at,
                            qr_png=link.qr_png, kind="comparison", share_id=link.share_id)

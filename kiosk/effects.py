@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from kiosk.backoff import backoff_s
 from kiosk.errors import DiskAlmostFull, IdentityError, KioskError
 from kiosk.events import BY_SHOPPER, BY_STORE_IT, LookDeleted, Notice, ShareShown, TrayStep
 from kiosk.identity.consent import TAP_NOT_SAVED
@@ -33,7 +34,7 @@ from kiosk.net.assist import size_detail
 from kiosk.parts import Parts
 from kiosk.recording.events import LookRecorded, RecordingFailed
 from kiosk.recording.recorder import RecordingRefused
-from kiosk.share_consent import SHARE_FAILED, SHARE_OFF, LastCode, ShareAfterConsent
+from kiosk.share_consent import LastCode, ShareAfterConsent, share_refused
 from kiosk.words import count
 
 _log = logging.getLogger(__name__)
@@ -52,8 +53,9 @@ FORGOTTEN_BY_STORE = "The store has made the mirror forget you. New looks are no
 FINISH_RETRY_FIRST_S = 1.0
 FINISH_RETRY_MAX_S = 15.0
 # What the shopper reads when the library or the network part refuses her Delete or call for help
-# (Share: SHARE_FAILED, kiosk.share_consent) (a database locked by another program, a read-only data folder, the network part off): the
-# error's own words name files and errors, so they go to the journal only.
+# (a database locked by another program, a read-only data folder, the network part off; a Share:
+# ``kiosk.share_consent.share_refused``): the error's own words name files and errors, so they go
+# to the journal only.
 DELETE_FAILED = "The look could not be deleted just now. Please try again in a moment."
 ASSIST_FAILED = "Your call for help could not be sent just now. Please try again in a moment."
 # The identity part's refusals are its own sentences (``IdentityError``: "tap a staff card to open
@@ -118,7 +120,7 @@ class Effects:
                 self._finish(session_id)
             except Exception as exc:  # noqa: BLE001 - a locked or full database: tried again, health says so
                 tries += 1
-                wait = min(FINISH_RETRY_MAX_S, FINISH_RETRY_FIRST_S * 2 ** (tries - 1))
+                wait = backoff_s(tries - 1, FINISH_RETRY_FIRST_S, FINISH_RETRY_MAX_S)
                 # counted from when this try gave up, which may have waited for a lock
                 self._retry[session_id] = (tries, time.monotonic() + wait)
                 if tries == 1:
@@ -357,7 +359,7 @@ class Effects:
             link = self._parts.network.share_look(look_id)
         except KioskError as exc:
             _log.warning("look %s could not be shared: %s", look_id, exc)
-            self._notice(SHARE_FAILED if self._parts.network.available else SHARE_OFF, "studio")
+            self._notice(share_refused(self._parts.network), "studio")
             return
         # The link itself is a bearer secret for the look: it goes on the screen, never in the log.
         _log.info("%slook %s shared (a QR code on the screen)", _prefix(session_id), look_id)

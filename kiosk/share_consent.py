@@ -22,6 +22,11 @@ SHARE_FAILED = "The link could not be made just now. Please try again in a momen
 SHARE_OFF = "This mirror cannot make links right now. Please ask a store associate."
 
 
+def share_refused(network) -> str:
+    """What a refused Share says: try again, or, with the network part off, ask the staff."""
+    return SHARE_FAILED if network.available else SHARE_OFF
+
+
 class ShareAfterConsent(Generic[T]):
     """At most one share waiting for the consent question's answer; core thread only."""
 

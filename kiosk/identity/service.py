@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.backoff import backoff_s
 from kiosk.errors import KioskError
 from kiosk.events import EventBus
 from kiosk.identity.associate import AssociatePanel, AssociateView
@@ -303,8 +304,7 @@ class Identity:
             with self._lock:
                 left = self._unfinished.setdefault(card_key, _Unfinished(session_id))
                 left.session_id = session_id or left.session_id  # asked again in a later visit: told there
-                first, most = FORGET_RETRY_S
-                left.next_try = now + min(most, first * 2 ** left.tries)
+                left.next_try = now + backoff_s(left.tries, *FORGET_RETRY_S)
                 left.tries += 1
                 tries = left.tries
             if tries == 1:  # the network side needs none of the locked databases: it forgets her now

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from kiosk.backoff import backoff_s
 from kiosk.log import QuietLogger
 from kiosk.net.db import NetworkDatabase
 from kiosk.net.outbox_status import LATE_S, OutboxStatus, queue_problem, read_queue, stored_report
@@ -51,17 +52,11 @@ IDLE_S = 60.0
 PARK_STATUSES = frozenset({400, 413, 415, 422})
 #: Keys of event data that never enter the outbox (a share link's URL or token opens the look).
 WITHHELD = frozenset({"url", "token"})
-_MAX_EXPONENT = 30
 
 
 def sign(secret: str, body: bytes) -> str:
     """The signature header value for ``body``."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def backoff_s(attempts: int, first_s: float, max_s: float) -> float:
-    """The wait after ``attempts`` failed tries (before jitter): doubling, capped, never overflowing."""
-    return min(max_s, first_s * 2.0 ** min(max(attempts, 0), _MAX_EXPONENT))
 
 
 @dataclass(frozen=True)

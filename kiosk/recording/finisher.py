@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from kiosk.backoff import backoff_s
 from kiosk.events import EventBus, Notice
 from kiosk.library import NewLook
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
@@ -145,7 +146,7 @@ class Finisher:
             path = self.sink.commit(new)
         except Exception as exc:  # noqa: BLE001 - LibraryError, OSError: the video itself is fine
             item.tries += 1
-            item.next_at = time.monotonic() + min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (item.tries - 1))
+            item.next_at = time.monotonic() + backoff_s(item.tries - 1, RETRY_FIRST_S, RETRY_MAX_S)
             if item.tries == 1:
                 _log.warning("look %s could not be stored (%s); trying again until it can be", take.meta.look_id, exc)
                 self.bus.emit(Notice(text=SAVING_LATE, topic="studio", seconds=8.0))

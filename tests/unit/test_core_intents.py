@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from kiosk.effects import SHARE_KEEPS_FIRST, SHARE_OFF
+from kiosk.effects import SHARE_KEEPS_FIRST
+from kiosk.share_consent import SHARE_OFF
 from kiosk.events import CoreFault, Notice, SessionStateChanged, ShareShown, TrayChanged, TrayStep
 from kiosk.identity.prompt import NOT_KEPT_TAP_KEEP, ConsentAsked, ConsentPromptClosed
 from kiosk.net.service import ShareLink

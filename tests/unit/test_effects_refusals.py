@@ -16,8 +16,6 @@ from kiosk.effects import (
     FORGET_FAILED,
     KEEP_FOR_CUSTOMER_FAILED,
     PANEL_FAILED,
-    SHARE_FAILED,
-    SHARE_OFF,
     Effects,
 )
 from kiosk.errors import IdentityError, LibraryError
@@ -27,6 +25,7 @@ from kiosk.identity.consent import TAP_NOT_SAVED
 from kiosk.identity.events import CardPresented
 from kiosk.library import Library, NewLook, RetentionPolicy
 from kiosk.net.db import NetworkDatabase
+from kiosk.share_consent import SHARE_FAILED, SHARE_OFF
 from kiosk.studio import Studio
 from tests.unit._locks import locked
 from tests.unit.test_library_looks import add

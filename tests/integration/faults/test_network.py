@@ -25,7 +25,7 @@ import threading
 import httpx
 import pytest
 
-from kiosk.effects import SHARE_FAILED
+from kiosk.share_consent import SHARE_FAILED
 from tests.integration.faults.kiosk_process import KioskProcess, Setup
 from tests.integration.faults.netns import Lan, NamespaceHttp, NamespaceServer
 from tests.integration.faults.waiting import wait_until
