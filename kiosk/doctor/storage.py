@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kiosk.doctor.check import Context, Result, fail, flock_holders, ok, warning
 from kiosk.doctor.elsewhere import library_elsewhere
+from kiosk.storage.writable import existing_parent, read_only_mount
 from kiosk.users import user_name
 from kiosk.words import count, mebibytes
 
@@ -29,7 +30,7 @@ RECOVER_HINT = ("Stop the kiosk and run 'kiosk looks recover' (the kiosk also do
 def check_data_folder(ctx: Context) -> Result:
     folder = ctx.data_dir
     if not folder.exists():
-        parent = _existing_parent(folder)
+        parent = existing_parent(folder)
         if parent is not None and os.access(parent, os.W_OK):
             return warning("data-folder", f"The data folder {folder} does not exist yet; the kiosk creates it at its first start.",
                            "Nothing to do on a new device; on a provisioned one, run scripts/provision again.")
@@ -47,7 +48,7 @@ def check_data_folder(ctx: Context) -> Result:
 
 
 def check_disk_space(ctx: Context) -> Result:
-    where = _existing_parent(ctx.data_dir)
+    where = existing_parent(ctx.data_dir)
     if where is None:
         return fail("disk-space", f"The free space of {ctx.data_dir} cannot be read.", "Check library.data_dir.")
     usage = shutil.disk_usage(where)
@@ -122,16 +123,9 @@ def _few(names: list[str]) -> str:
     return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
 
 
-def _existing_parent(path: Path) -> Path | None:
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 def _read_only_mount(path: Path) -> bool:
     try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+        return read_only_mount(path)
     except OSError:
         return False
 

@@ -14,14 +14,24 @@ from pathlib import Path
 from kiosk.users import user_name
 
 
+def existing_parent(path: Path) -> Path | None:
+    """``path`` or the nearest folder above it that exists (None: not even the root)."""
+    return next((candidate for candidate in (path, *path.parents) if candidate.exists()), None)
+
+
+def read_only_mount(path: Path) -> bool:
+    """Whether ``path`` lies on a file system mounted read-only (``OSError`` when it cannot be asked)."""
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
 def unwritable(folder: Path) -> str:
     """Why the kiosk cannot write into ``folder`` now, in a few plain words; "" when it can.
 
     A folder not made yet is judged by the nearest one above it that exists: the kiosk makes
     its folders there as it needs them."""
     try:
-        where = next((candidate for candidate in (folder, *folder.parents) if candidate.exists()), folder)
-        read_only = bool(os.statvfs(where).f_flag & os.ST_RDONLY)
+        where = existing_parent(folder) or folder
+        read_only = read_only_mount(where)
     except OSError as exc:
         return f"it cannot be read ({exc.strerror})"
     if read_only:
