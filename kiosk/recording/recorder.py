@@ -229,9 +229,8 @@ class Recorder:
                 if self._take is not None and time.monotonic() - self._requested_at > self._limit + STALL_GRACE_S:
                     self._close_take("the camera stopped")  # no frames to reach max_s with
                 continue
-            if encoder is None and time.monotonic() < reopen_at:
-                self._fail_request(CANNOT_RECORD)  # no wait in silence
-                continue
+            if encoder is None and time.monotonic() < reopen_at and not self._asked():
+                continue  # the backoff paces reopening by itself; a take asked for tries at once (her tap is the retry)
             request = None
             try:
                 size = (frame.width & ~1, frame.height & ~1)
@@ -286,6 +285,10 @@ class Recorder:
                     self._close_take(LOW_DISK)
         if self._take is not None:
             self._close_take("the kiosk is stopping")
+
+    def _asked(self) -> bool:
+        with self._lock:
+            return self._request is not None
 
     def _fail_request(self, reason: str, taken: _Request | None = None) -> None:
         """Refuse the take asked for (``taken``: already taken from ``_request``), if any: ``RecordingFailed``."""
