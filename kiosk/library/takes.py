@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Collection
 from pathlib import Path
 
 from kiosk.library.layout import LibraryLayout
+from kiosk.storage.files import replace_whole
 
 _log = logging.getLogger(__name__)
 
 META = "meta.json"  # as ``kiosk.recording.take`` writes it
+META_MODE = 0o640
 
 
 def sessions(layout: LibraryLayout) -> set[str]:
@@ -39,13 +40,11 @@ def tag(layout: LibraryLayout, session_ids: Collection[str], consent_by: str | N
         if (meta.get("consent_by"), meta.get("customer_id")) == (consent_by, customer_id):
             continue
         meta.update(consent_by=consent_by, customer_id=customer_id)
-        tmp = folder / (META + ".consent")
-        try:
-            tmp.write_text(json.dumps(meta))
-            os.replace(tmp, folder / META)
+        try:  # durably: a power cut after her yes (or no) must not take it back
+            replace_whole(folder / META, json.dumps(meta).encode("utf-8"), META_MODE)
         except OSError as exc:
             _log.warning("the consent of recording %s could not be written with it (%s)", folder.name, exc)
-            tmp.unlink(missing_ok=True)
+            (folder / (META + ".part")).unlink(missing_ok=True)
 
 
 def _metas(layout: LibraryLayout) -> list[tuple[Path, dict]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from kiosk.library import NewLook
 from kiosk.recording.container import FragmentWriter, MediaError, VideoInfo, remux_faststart, verify
 from kiosk.recording.stills import make_stills
+from kiosk.storage.files import replace_whole
 
 META, TAKE, FINAL, POSTER, STRIP, LOCK = "meta.json", "take.mp4", "final.mp4", "poster.jpg", "strip.jpg", "lock"
 
@@ -51,9 +52,9 @@ class Take:
         self.folder.mkdir(mode=0o750, parents=True, exist_ok=False)
         self._lock_fd = os.open(self.folder / LOCK, os.O_CREAT | os.O_RDWR, 0o640)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        tmp = self.folder / (META + ".part")
-        tmp.write_text(json.dumps(asdict(self.meta)))
-        tmp.replace(self.folder / META)
+        # Durably, as the yes later written into it (``kiosk.library.takes.tag``): after a power cut
+        # recovery knows the take's session, and so whether its shopper said yes, only from it.
+        replace_whole(self.folder / META, json.dumps(asdict(self.meta)).encode("utf-8"), 0o640)
         self.writer.open()
 
     def close(self) -> None:

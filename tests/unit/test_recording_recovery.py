@@ -447,3 +447,50 @@ def test_a_video_without_a_row_comes_back_from_its_record_file(library):
     assert report.adopted == [look_id] and report.orphan_files == []
     assert library.get(look_id) == before
     assert_consistent(library)
+
+
+def durable_writes(monkeypatch) -> list[tuple]:
+    """The fsyncs and renames made from now on, in order: ("fsync", what the fd is) / ("replace", target name)."""
+    log: list[tuple] = []
+    fsync, replace = os.fsync, os.replace
+
+    def traced_fsync(fd):
+        log.append(("fsync", os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1]))
+        return fsync(fd)
+
+    def traced_replace(src, dst, **kw):
+        log.append(("replace", Path(src).name, Path(dst).name))
+        return replace(src, dst, **kw)
+
+    monkeypatch.setattr(os, "fsync", traced_fsync)
+    monkeypatch.setattr(os, "replace", traced_replace)
+    return log
+
+
+def test_the_yes_written_into_a_waiting_take_survives_a_power_cut(library, monkeypatch):
+    # Recovery after a power cut knows the take's yes only from its meta.json when the session's
+    # answer is lost: written to a side file, flushed, renamed, and the folder flushed.
+    look_id = crashed_take(library, 2.0, session="s1")
+    log = durable_writes(monkeypatch)
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    mine = [entry for entry in log if entry[0] == "replace" and entry[2] == META]
+    assert mine, log
+    at = log.index(mine[0])
+    assert ("fsync", META + ".part") in log[:at], "the yes must be on disk before it replaces the old metadata"
+    assert ("fsync", look_id) in log[at:], "the rename must be on disk too"
+    meta = json.loads((library.layout.take_dir(look_id) / META).read_text())
+    assert (meta["consent_by"], meta["customer_id"]) == ("customer", "card-anna")
+    assert not (library.layout.take_dir(look_id) / (META + ".part")).exists()
+
+
+def test_a_new_takes_metadata_is_on_disk_before_its_video(library, monkeypatch):
+    from kiosk.recording.take import Take
+    log = durable_writes(monkeypatch)
+    look_id = library.new_id()
+    take = Take(library.layout.take_dir(look_id), TakeMeta(look_id, time.time(), W, H, FPS, "turn", "s1", None, None))
+    take.open()
+    try:
+        assert log[:3] == [("fsync", META + ".part"), ("replace", META + ".part", META), ("fsync", look_id)], log
+        assert json.loads((take.folder / META).read_text())["session_id"] == "s1"
+    finally:
+        take.discard()
