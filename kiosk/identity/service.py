@@ -36,6 +36,7 @@ from kiosk.identity.events import (
     ReaderStateChanged,
 )
 from kiosk.identity.forget import ForgetReport, forget_card
+from kiosk.identity.pending import PendingForgets
 from kiosk.identity.ports import LookKeeper
 from kiosk.identity.prompt import ConsentPrompt
 from kiosk.ports import CardReader
@@ -69,6 +70,7 @@ class IdentityParts:
     consent: ConsentDesk
     associate: AssociatePanel
     looks: LookKeeper | None = None
+    pending: PendingForgets | None = None  # the unfinished forgets on disk (None: in memory only)
 
 
 class Identity:
@@ -85,7 +87,8 @@ class Identity:
         # again. Any other tap in the session withdraws it (the button goes with it).
         self._forget_offer: tuple[str, str] | None = None
         # Cards whose "forget me" could not finish: tried again by ``finish_forgets`` (the core's
-        # clock) and by her "forget me", offered again at her next tap.
+        # clock) and by her "forget me", offered again at her next tap; kept on disk too
+        # (``parts.pending``), so a restart finishes them.
         self._unfinished: dict[str, _Unfinished] = {}
         self._finished: list[tuple[str | None, ForgetReport]] = []  # finished as a take landed, told at the next tick
         self._keyer: CardKeyer | None = None
@@ -94,9 +97,17 @@ class Identity:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the store secret, open the directory, start the reader (none: consent still works)."""
+        """Load the store secret, open the directory, take up the forgets a restart interrupted (due
+        at the first tick), start the reader (none: consent still works)."""
         self._keyer = self._parts.keyer()
         self._parts.directory.open()
+        if self._parts.pending is not None:
+            kept = self._parts.pending.load()
+            with self._lock:
+                for card_key in kept:  # asked before the restart: nobody at the mirror now to tell
+                    self._unfinished.setdefault(card_key, _Unfinished(None))
+            if kept:
+                _log.info("%d forget-me requests left unfinished before this start are tried again", len(kept))
         if self._parts.reader is not None:
             self._parts.reader.start(self._on_reader)
 
@@ -295,7 +306,7 @@ class Identity:
 
         Untied first, whatever follows: no take of the visit is kept for her any more, even when a
         database cannot be written now. Then ``IdentityError(FORGET_UNFINISHED)``, and the card
-        waits in ``_unfinished`` for the next try."""
+        waits in ``_unfinished`` (and on disk) for the next try."""
         self._parts.consent.forget_card(card_key)
         try:
             report = forget_card(card_key, self._parts.directory, self._parts.looks)
@@ -307,6 +318,7 @@ class Identity:
                 left.next_try = now + backoff_s(left.tries, *FORGET_RETRY_S)
                 left.tries += 1
                 tries = left.tries
+            self._save_unfinished()  # before she is told: a restart now still finishes it
             if tries == 1:  # the network side needs none of the locked databases: it forgets her now
                 self._parts.bus.emit(CustomerForgetting(card_key=card_key, session_id=session_id))
             # the session only, never the card's key; a lock that lasts is logged once, then quietly
@@ -316,10 +328,18 @@ class Identity:
             raise IdentityError(FORGET_UNFINISHED) from None
         with self._lock:
             self._unfinished.pop(card_key, None)
+        self._save_unfinished()
         self._parts.bus.emit(CustomerForgotten(card_key=card_key, looks_deleted=report.looks,
                                                records_deleted=report.customers + report.consents,
                                                session_id=session_id))
         return report
+
+    def _save_unfinished(self) -> None:
+        """Write the cards still to forget to disk (a failure is logged there, and they stay in memory)."""
+        if self._parts.pending is not None:
+            with self._lock:
+                keys = list(self._unfinished)
+            self._parts.pending.save(keys)
 
     @property
     def panel_unlocked(self) -> bool:

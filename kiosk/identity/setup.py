@@ -12,6 +12,8 @@ from kiosk.identity.associate import AssociatePanel
 from kiosk.identity.cardkey import CardKeyer, load_secret
 from kiosk.identity.consent import ConsentDesk
 from kiosk.identity.directory import CustomerDirectory
+from kiosk.identity.pending import FILENAME as PENDING_FORGETS_NAME
+from kiosk.identity.pending import PendingForgets
 from kiosk.identity.ports import LookKeeper
 from kiosk.identity.service import Identity, IdentityParts
 from kiosk.paths import IDENTITY_DB_NAME as DB_NAME
@@ -22,6 +24,11 @@ from kiosk.ports import CardReader
 
 def directory_path(config: Config) -> Path:
     return Path(config.identity.database).expanduser() if config.identity.database else data_dir(config) / DB_NAME
+
+
+def pending_forgets_path(config: Config) -> Path:
+    """The unfinished forgets, kept beside the customer directory."""
+    return directory_path(config).with_name(PENDING_FORGETS_NAME)
 
 
 def secret_path(config: Config) -> Path:
@@ -46,4 +53,5 @@ def build_identity(
     directory = CustomerDirectory(directory_path(config))
     desk = ConsentDesk(directory, looks, retention_days=config.library.max_age_days, notify=bus.emit)
     panel = AssociatePanel(directory, desk, looks, unlock_s=config.identity.associate_unlock_s, clock=clock)
-    return Identity(IdentityParts(bus, reader, lambda: load_keyer(config), directory, desk, panel, looks))
+    pending = PendingForgets(pending_forgets_path(config))
+    return Identity(IdentityParts(bus, reader, lambda: load_keyer(config), directory, desk, panel, looks, pending))
