@@ -13,6 +13,7 @@ from kiosk.doctor.clock import check_clock
 from kiosk.doctor.configuration import check_config
 from kiosk.doctor.databases import check_databases
 from kiosk.doctor.display import check_display, check_qt_plugin
+from kiosk.doctor.forgets import check_pending_forgets
 from kiosk.doctor.network import check_api, check_interfaces, check_mdns, check_webhook
 from kiosk.doctor.pose import check_pose_model
 from kiosk.doctor.power import check_power
@@ -41,6 +42,7 @@ CHECKS: tuple[tuple[str, Callable[[Context], Result | list[Result]]], ...] = (
     ("databases", check_databases),
     ("library", check_library),
     ("store-secret", check_store_secret),
+    ("forgets", check_pending_forgets),
     ("clock", check_clock),
     ("timezone", check_timezone),
     ("api", check_api),

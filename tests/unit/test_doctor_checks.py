@@ -903,6 +903,29 @@ def test_the_store_secret_defaults_to_the_data_folder_and_runs_with_the_others(t
     assert "store-secret" in [check_id for check_id, _ in CHECKS]
 
 
+def test_the_doctor_says_how_many_forget_me_requests_wait_and_never_whose(tmp_path):
+    # A "forget me" a locked database left unfinished was said only in the kiosk's log.
+    from kiosk.doctor.forgets import check_pending_forgets
+
+    ctx = context(tmp_path)
+    result = check_pending_forgets(ctx)
+    assert (result.id, result.state) == ("forgets", State.OK) and "No forget-me request" in result.sentence
+    path = tmp_path / "data" / "forgets-pending.json"
+    path.parent.mkdir()
+    keys = ["ab" * 16, "cd" * 16]
+    for n, state, words in ((1, State.WARNING, "1 forget-me request is still to finish"),
+                            (2, State.WARNING, "2 forget-me requests are still to finish")):
+        path.write_text(json.dumps({"format": 1, "card_keys": keys[:n]}))
+        result = check_pending_forgets(ctx)
+        assert result.state is state and result.sentence.startswith(words) and "tries again" in result.hint, result
+        assert not any(key in result.sentence + result.hint for key in keys)
+    path.write_text("{half a file")
+    result = check_pending_forgets(ctx)
+    assert result.state is State.WARNING and "cannot be read (it is not valid JSON)" in result.sentence, result
+    assert "kiosk customers forget" in result.hint and path.read_text() == "{half a file", "the doctor changed it"
+    assert "forgets" in [check_id for check_id, _ in CHECKS]
+
+
 def test_at_the_floor_health_and_the_doctor_agree_with_the_recorder(tmp_path, monkeypatch):
     # The recorder starts a take while free >= floor: exactly at the floor is enough room, in
     # health as in the doctor; and one MiB "is" free.
