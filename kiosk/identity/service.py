@@ -308,6 +308,7 @@ class Identity:
         database cannot be written now. Then ``IdentityError(FORGET_UNFINISHED)``, and the card
         waits in ``_unfinished`` (and on disk) for the next try."""
         self._parts.consent.forget_card(card_key)
+        self._save_unfinished(also=card_key)  # first: a crash between her looks and her records still finishes it
         try:
             report = forget_card(card_key, self._parts.directory, self._parts.looks)
         except KioskError as exc:
@@ -334,11 +335,12 @@ class Identity:
                                                session_id=session_id))
         return report
 
-    def _save_unfinished(self) -> None:
-        """Write the cards still to forget to disk (a failure is logged there, and they stay in memory)."""
+    def _save_unfinished(self, also: str | None = None) -> None:
+        """Write the cards still to forget (and ``also``, one being forgotten now) to disk (a failure is
+        logged there, and they stay in memory)."""
         if self._parts.pending is not None:
             with self._lock:
-                keys = list(self._unfinished)
+                keys = [*self._unfinished, *([also] if also else [])]
             self._parts.pending.save(keys)
 
     @property

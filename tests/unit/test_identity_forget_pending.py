@@ -121,7 +121,7 @@ def test_a_forget_that_finishes_leaves_no_file(library, directory, tmp_path):
     assert (tmp_path / FILENAME).exists()
     assert len(service.finish_forgets(math.inf)) == 1
     assert not (tmp_path / FILENAME).exists() and not (tmp_path / (FILENAME + ".part")).exists()
-    # a forget that finishes at once writes nothing at all
+    # a forget that finishes at once leaves nothing either
     other = KEYER.key("DEADBEEF")
     directory.import_customers([Customer(other, "Bea")], merge=True)
     session["id"] = "s2"
@@ -175,9 +175,33 @@ def test_a_file_that_cannot_be_written_keeps_the_forget_in_memory_and_says_so_wi
         assert str(raised.value) == FORGET_UNFINISHED, "she reads the same"
         assert service.finish_forgets(math.inf) == []  # tried again, still locked: said once
     saves = [r for r in caplog.records if "could not be saved" in r.getMessage()]
-    assert [r.levelno for r in saves] == [logging.WARNING, logging.DEBUG]
+    assert saves and saves[0].levelno == logging.WARNING and {r.levelno for r in saves[1:]} == {logging.DEBUG}, \
+        "said once, then quietly at each try"
     assert "a restart of the kiosk would lose them" in saves[0].getMessage()
     assert ANNA not in caplog.text and ANNA_UID not in caplog.text
     assert [sid for sid, _ in service.finish_forgets(math.inf)] == ["s1"], "still finished from memory"
     assert directory.is_forgotten(ANNA)
+    service.stop()
+
+
+def test_her_card_is_on_disk_before_anything_of_hers_is_deleted(library, directory, tmp_path, monkeypatch):
+    # A crash (power cut, SIGKILL) between deleting her looks and deleting her records must still
+    # finish at the next start: the card is written first, and the file goes once all is done.
+    import kiosk.identity.service as service_module
+    seen = []
+    real = service_module.forget_card
+
+    def watched(card_key, *args):
+        seen.append(json.loads((tmp_path / FILENAME).read_text())["card_keys"])
+        return real(card_key, *args)
+
+    monkeypatch.setattr(service_module, "forget_card", watched)
+    service, reader, session, events = started(directory, library, tmp_path / FILENAME)
+    session["id"] = "s1"
+    tap(reader)
+    service.consent.accept("s1", V)
+    tap(reader)
+    assert service.forget_me("s1") is not None
+    assert seen == [[ANNA]] and directory.is_forgotten(ANNA)
+    assert not (tmp_path / FILENAME).exists(), "nothing left once done"
     service.stop()
