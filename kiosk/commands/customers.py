@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from kiosk.commands._library import open_library
 from kiosk.config import load_config
-from kiosk.errors import IdentityError, UsageError
+from kiosk.errors import IdentityError, KioskError, UsageError
 from kiosk.identity import CustomerDirectory, forget_card, normalise_uid, read_export
 from kiosk.identity.cardkey import KEY_HEX_CHARS
 from kiosk.identity.setup import directory_path, load_keyer, open_directory
@@ -126,7 +126,12 @@ def forget_customer(args: argparse.Namespace) -> int:
     key = _card_key(config, args)
     library = _library_to_forget_in(config)
     with library if library is not None else nullcontext(), open_directory(config) as directory:
-        report = forget_card(key, directory, library)
+        try:
+            report = forget_card(key, directory, library)
+        except KioskError as exc:  # her looks may be gone already: "nothing was changed" would not be true
+            why = str(exc).removesuffix("; nothing was changed").rstrip(".")
+            raise KioskError(f"forgetting card {key[:12]} could not finish ({why}); run the same command again "
+                             "to finish it: what was deleted so far stays deleted") from None
         # the network side too: outbox entries naming the card, links of the deleted looks
         net = forget_in_folder(data_dir(config), key, existing_ids(library))
     if args.json:

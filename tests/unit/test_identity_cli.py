@@ -142,3 +142,30 @@ def test_forget_after_an_import_before_the_first_start_forgets_the_customer(conf
     assert not (config / "data" / "looks.db").exists()  # still no library made there
     code, out, _ = run(capsys, "customers", "list", "--json")
     assert [c["first_name"] for c in json.loads(out)] == ["Carla"]
+
+
+def test_a_forget_the_locked_directory_stops_half_way_says_so_and_finishes_when_run_again(config, capsys, monkeypatch):
+    # Her looks go first; the directory, held by another program, then refuses: the sentence must not
+    # say "nothing was changed" (her looks are gone), and must say how to finish.
+    import kiosk.identity.directory as directory_module
+    from tests.unit._locks import locked, short_busy_timeout
+
+    short_busy_timeout(monkeypatch, directory_module)
+    (config / "crm.csv").write_text(CSV)
+    run(capsys, "customers", "import", str(config / "crm.csv"))
+    key = CardKeyer(load_secret(config / "data" / "store-secret")).key("0416C6C2D73881")
+    video = config / "take.mp4"
+    video.write_bytes(b"\x00" * 64)
+    with Library(config / "data") as library:
+        library.add_look(NewLook("look-0000000000001", video, None, None, 1.0e9, 3.0, 720, 1280,
+                                 session_id="s1", customer_id=key, consent_by="customer"))
+    with locked(config / "data" / "identity.sqlite3", "IMMEDIATE"):
+        code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81")
+    assert code == 1 and out == ""
+    assert "could not finish" in err and "run the same command again" in err, err
+    assert "nothing was changed" not in err and "Traceback" not in err, err
+    with Library(config / "data") as library:
+        assert library.list(customer_id=key) == [], "her looks went first"
+    code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81", "--json")
+    assert code == 0, err
+    assert json.loads(out)["customers"] == 1
