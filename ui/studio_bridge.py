@@ -53,6 +53,7 @@ class StudioBridge(CoreListener):
         self._available = core.parts.studio.available
         self._model = LooksModel(self)
         self._recording = False
+        self._recording_id: str | None = None  # the take being recorded
         self._recording_since = 0.0
         self._record_blocked = core.parts.studio.record_blocked  # "" while Record can work
         self._replay_id = ""
@@ -64,13 +65,15 @@ class StudioBridge(CoreListener):
 
     def on_event(self, event: Event) -> None:  # noqa: C901 - one event type per branch
         if isinstance(event, RecordingStarted):
-            self._set_recording(True, event.at)
+            self._set_recording(True, event.at, event.look_id)
         elif isinstance(event, RecordingStopped):
-            self._set_recording(False)
+            self._ended(event.look_id)
         elif isinstance(event, LookRecorded):
-            self._set_recording(False)
-            self._play_when_listed = event.look_id
-            self._play_if_listed()
+            # A take finished while the next one is being recorded (the finisher takes a second or two)
+            # neither turns Stop back into Record nor opens its replay over her turn: it is in the tray.
+            if self._ended(event.look_id):
+                self._play_when_listed = event.look_id
+                self._play_if_listed()
         elif isinstance(event, TrayChanged):
             self._model.replace(list(event.looks), list(event.kept))
             if self._replay_id and self._replay_id not in self._model.ids():
@@ -79,10 +82,10 @@ class StudioBridge(CoreListener):
                 self.closeShare()  # its look went (deleted, forgotten): the code leads nowhere
             self._play_if_listed()
         elif isinstance(event, RecordingDiscarded):
-            self._set_recording(False)
+            self._ended(event.look_id)
             self.flash("That was too short to keep — turn around once more.")
         elif isinstance(event, RecordingFailed):
-            self._set_recording(False)
+            self._ended(event.look_id)
             self.flash(event.reason)
         elif isinstance(event, RecordingAvailability):
             if event.why != self._record_blocked:
@@ -174,7 +177,14 @@ class StudioBridge(CoreListener):
             return False
         return isinstance(event, ComparisonClosed) or (event.state == "deleted" and event.comparison_id == share["id"])
 
-    def _set_recording(self, recording: bool, since: float | None = None) -> None:
+    def _ended(self, look_id: str | None) -> bool:
+        """A take ended: Record is shown again unless another take is being recorded now; whether none is."""
+        if look_id is None or look_id == self._recording_id:
+            self._set_recording(False)
+        return not self._recording
+
+    def _set_recording(self, recording: bool, since: float | None = None, look_id: str | None = None) -> None:
+        self._recording_id = look_id if recording else None
         if recording != self._recording:
             self._recording = recording
             self._recording_since = since or time.monotonic()

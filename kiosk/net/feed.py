@@ -49,7 +49,7 @@ class EventFeed:
         self._ctx = ctx
         self._on_state = on_state
         self._lock = threading.Lock()  # one event at a time: state changes are published in order
-        self._recording = False
+        self._recording: str | None = None  # the look being recorded
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -116,7 +116,7 @@ class EventFeed:
         session_id = event.session_id if event.state == "session" else None
         previous = live.update(session_id=session_id, session_started_at=event.started_at if session_id else None)
         if session_id is None:
-            self._recording = False
+            self._recording = None
         if session_id and session_id != previous.session_id:
             live.count("sessions_started")
             self._ctx.emit("session_started", {"session_id": session_id, "room": self._ctx.config.api.room})
@@ -125,7 +125,11 @@ class EventFeed:
         self._update_state()
 
     def _recording_event(self, event: Event) -> None:
-        self._recording = isinstance(event, RecordingStarted)
+        if isinstance(event, RecordingStarted):
+            self._recording = event.look_id
+        elif event.look_id in (None, self._recording):
+            # the end of an earlier take (finished, or found too short, after the next one started) is not this one's
+            self._recording = None
         if isinstance(event, LookRecorded):
             self._ctx.live.count("looks_recorded")
             self._ctx.emit(

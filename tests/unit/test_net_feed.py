@@ -242,3 +242,19 @@ def test_a_staff_card_and_another_card_in_a_tied_visit(hooked):
     assert (staff["customer_id"], staff["known"], staff["staff"]) == (STAFF, True, True)
     assert (other["customer_id"], other["known"], other["staff"]) == (None, None, False)
     assert not _names_anyone(hooked, OTHER)
+
+
+def test_a_take_finished_while_the_next_is_recorded_keeps_the_mirror_recording(ctx):
+    # The finisher's LookRecorded for the take before came after the next one started: the console
+    # and the webhook were told "session" while the mirror was recording.
+    states = []
+    feed = EventFeed(ctx, states.append)
+    feed(SessionStateChanged(state="session", session_id="s1"))
+    feed(RecordingStarted(look_id="L1", reason="turn", session_id="s1"))
+    feed(RecordingStarted(look_id="L2", reason="turn", session_id="s1"))
+    feed(LookRecorded(look_id="L1", path="/x.mp4", duration_s=6.0, session_id="s1"))
+    feed(RecordingDiscarded(look_id="L1", reason="too short"))
+    assert states == ["session", "recording"]
+    assert [name for name, _ in ctx.stream.sent if name == "look_recorded"] == ["look_recorded"], "L1 is still told"
+    feed(LookRecorded(look_id="L2", path="/y.mp4", duration_s=6.0, session_id="s1"))
+    assert states == ["session", "recording", "session"]

@@ -49,3 +49,30 @@ def test_record_says_why_it_cannot_work_and_comes_back(make):
 
 def test_a_screen_opened_on_a_full_disk_starts_greyed(make):
     assert make("Storage full").property("recordBlocked") == "Storage full"
+
+
+def test_a_take_finished_while_the_next_is_recorded_leaves_stop_and_her_mirror_alone(make):
+    # The finisher stores a take a second or two after its Stop; by then the turn detector (or her
+    # tap) may have started the next one. Its LookRecorded turned Stop back into Record mid-take and
+    # opened its replay over her turn.
+    from kiosk.events import TrayChanged
+    from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingStarted, RecordingStopped
+
+    bridge = make()
+    replayed = []
+    bridge._core.replaying = replayed.append
+    tray = TrayChanged(session_id="s1", looks=tuple(SimpleNamespace(id=i, path=f"/x/{i}.mp4") for i in ("A", "B")))
+    bridge.on_event(tray)
+    bridge.on_event(RecordingStarted(look_id="A", reason="turn", session_id="s1"))
+    bridge.on_event(RecordingStopped(look_id="A", reason="turned once"))
+    assert not bridge.property("recording")
+    bridge.on_event(RecordingStarted(look_id="B", reason="turn", session_id="s1"))
+    bridge.on_event(LookRecorded(look_id="A", path="/x/A.mp4", duration_s=6.0, session_id="s1"))
+    assert bridge.property("recording"), "B is still being recorded: Stop stays"
+    assert bridge.property("replayId") == "" and replayed == [], "no replay over her turn"
+    bridge.on_event(RecordingDiscarded(look_id="A", reason="too short"))
+    assert bridge.property("recording")
+    bridge.on_event(RecordingStopped(look_id="B", reason="turned once"))
+    bridge.on_event(LookRecorded(look_id="B", path="/x/B.mp4", duration_s=6.0, session_id="s1"))
+    assert not bridge.property("recording")
+    assert bridge.property("replayId") == "B" and replayed == ["B"], "her own take plays once it is done"
