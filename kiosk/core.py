@@ -166,7 +166,8 @@ class KioskCore:
     @property
     def welcome(self) -> Welcome:
         """What the welcome screen says on this mirror."""
-        return welcome(self.senses, self._parts.studio.available)
+        studio = self._parts.studio
+        return welcome(self.senses, studio.available, studio.unavailable)
 
     def health(self) -> dict:
         """The core loop's own health: faults caught so far and parts that could not start."""
@@ -517,7 +518,8 @@ class KioskCore:
                 try:
                     if isinstance(effect, SessionStarted):
                         self._effects.start_session(effect.session_id)
-                        if hint := wake_hint(self.senses, self._parts.studio.available):
+                        studio = self._parts.studio
+                        if hint := wake_hint(self.senses, studio.available, studio.unavailable):
                             self._parts.bus.emit(Notice(text=hint, topic="studio"))
                     elif isinstance(effect, SessionEnded):
                         self._end_panel(PANEL_SESSION_ENDED)  # the panel locks with the session

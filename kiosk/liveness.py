@@ -221,6 +221,11 @@ def mirror_watch(vitals, painted, hub, camera: Callable[[], object], screen: Cal
     return Watch(lambda: assess_mirror(signs()), lambda: mirror_ready(signs()), status)
 
 
+def noted(watch: Watch, note: str) -> Watch:
+    """``watch`` whose status lines end with ``note`` (a plain mirror says what it is missing)."""
+    return Watch(watch.verdict, watch.ready, lambda: f"{watch.status()}; {note}")
+
+
 def describe_mirror(camera, painted_fps: float, screen) -> str:
     """One line for ``systemctl status``: what the shopper would see, with the figures behind it."""
     if screen is not None and not screen.on:

@@ -99,6 +99,8 @@ class Studio:
         """Finish the take in progress and stop the recorder (its last looks still land)."""
         self._recorder.stop()
 
+    unavailable = ""  # why this mirror cannot record at all, for the shopper ("": it records)
+
     @property
     def available(self) -> bool:
         return True
@@ -298,6 +300,7 @@ class NoStudio:
     """The studio of a kiosk that does not record (``kiosk bench preview``, ``kiosk serve``)."""
 
     available = False
+    unavailable = ""  # nothing to tell the shopper: it was never meant to record (kiosk.plain_mirror's is)
     recording = False
     record_blocked = ""
     skipped = 0

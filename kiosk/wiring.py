@@ -17,14 +17,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.config import Config
 from kiosk.core import KioskCore
 from kiosk.errors import SourceError
 from kiosk.events import EventBus
 from kiosk.hub import FrameHub
-from kiosk.liveness import mirror_watch
+from kiosk.liveness import mirror_watch, noted
 from kiosk.metrics import RateMeter
 from kiosk.parts import NoComparisons, NoIdentity, NoLibrary, NoLiveness, NoNetwork, Parts
 from kiosk.screen import NoScreen
@@ -65,6 +65,15 @@ class Switches:
     optional: tuple[str, ...] = ("network",)  # parts whose failure to start leaves the rest running
     window: bool = False  # the mirror is on a screen: the analysis paces itself by it, the panel sleeps
     watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
+    unwritable: str = ""  # why the data folder cannot be written: a plain mirror (see plain_mirror)
+
+
+def plain_mirror(switches: Switches, config: Config, why: str) -> Switches:
+    """``switches`` for a mirror whose data folder cannot be written (``why``; ``kiosk.plain_mirror``):
+    the live mirror and its body analysis (presence still wakes and darkens the screen), and
+    nothing that needs the folder: no library, identity, studio or network part."""
+    return replace(switches, record=False, library=False, network=False, analysis=config.analysis.enabled,
+                   unwritable=why)
 
 
 def build_parts(config: Config, switches: Switches, clock: Callable[[], float] = time.monotonic) -> Parts:
@@ -81,6 +90,8 @@ def build_parts(config: Config, switches: Switches, clock: Callable[[], float] =
         # Consent lives with identity, so identity runs even without a card reader.
         identity = build_identity(config, bus, build_card_reader(config), looks=library, clock=clock)
         studio = build_studio(config, library, hub, bus, capture.fps, owner_of=identity.owner)
+    elif switches.unwritable:
+        studio = _studio_unavailable(config, switches.library_dir, bus)
     analysis = _no_analysis()
     wants_analysis = switches.analysis if switches.analysis is not None else switches.record and config.analysis.enabled
     if wants_analysis:
@@ -90,6 +101,9 @@ def build_parts(config: Config, switches: Switches, clock: Callable[[], float] =
     liveness = NoLiveness()
     if switches.watchdog and switches.camera:
         watch = mirror_watch(vitals, painted, hub, capture.status, screen.status, config.camera.watchdog_s)
+        if switches.unwritable:  # systemctl status says what the mirror is missing, and why
+            watch = noted(watch, f"plain mirror, nothing recorded: the data folder cannot be written "
+                                 f"({switches.unwritable})")
         liveness = build_liveness(watch)
     # What health and metrics read of the parts the network part does not hold.
     readings = Readings(
@@ -329,6 +343,13 @@ def _no_studio():
     from kiosk.studio import NoStudio
 
     return NoStudio()
+
+
+def _studio_unavailable(config: Config, override: str | None, bus: EventBus):
+    from kiosk.paths import data_dir
+    from kiosk.plain_mirror import StudioUnavailable
+
+    return StudioUnavailable(data_dir(config, override), bus)
 
 
 def _no_analysis():

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import logging
+import threading
 
 from kiosk.commands._stop_signals import InterruptEndsStop
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
+
+_log = logging.getLogger(__name__)
+
+#: ``kiosk run``'s status when a plain mirror's data folder can be written again: a failure to
+#: systemd (``Restart=on-failure``), which starts the full kiosk in its place.
+RESTART_FULL = 1
 
 
 def register(subparsers) -> None:
@@ -32,9 +40,10 @@ def run(args: argparse.Namespace) -> int:
     # A crash or the watchdog's SIGABRT (kiosk.sdrelay) writes every thread's stack to stderr, the journal.
     faulthandler.enable()
     from kiosk.core import KioskCore
-    from kiosk.wiring import Switches, build_parts
+    from kiosk.plain_mirror import DataFolderWritable
+    from kiosk.wiring import build_parts
 
-    from ui.app import run_mirror, screen_missing  # the UI is only loaded by the commands that show it
+    from ui.app import request_quit, run_mirror, screen_missing  # the UI is only loaded by the commands that show it
 
     config = load_config(args.config)
     problem = screen_missing()
@@ -48,9 +57,36 @@ def run(args: argparse.Namespace) -> int:
         config.display.show_status = args.status
     if args.library:
         config.library.data_dir = args.library  # the identity files live beside the looks
-    switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
-                        watchdog=True)
-    core = KioskCore(build_parts(config, switches))
+    core = KioskCore(build_parts(config, mirror_switches(config, args)))
+    writable = threading.Event()  # a plain mirror's data folder can be written again
+
+    def restart_full(event) -> None:
+        if isinstance(event, DataFolderWritable) and not writable.is_set():
+            writable.set()
+            _log.warning("the data folder %s can be written again: the plain mirror exits (status %d) so that "
+                         "systemd starts the full kiosk", event.folder, RESTART_FULL)
+            request_quit()
+
+    core.bus.subscribe(restart_full)
     # a second Ctrl-C ends a slow stop at once (status 130); SIGTERM's stop stays clean
     waiting_for = "the mirror's parts to stop (the next start finishes a take its shopper agreed to keep)"
-    return run_mirror(core, quit_after=args.quit_after, stopping=lambda: InterruptEndsStop(waiting_for))
+    code = run_mirror(core, quit_after=args.quit_after, stopping=lambda: InterruptEndsStop(waiting_for))
+    return RESTART_FULL if writable.is_set() else code
+
+
+def mirror_switches(config: Config, args: argparse.Namespace):
+    """The parts ``kiosk run`` wants: all of them, or a plain mirror where the data folder cannot be
+    written (an SD card the kernel remounted read-only): a mirror without recording beats a dark one."""
+    from kiosk.paths import data_dir
+    from kiosk.plain_mirror import started_plain
+    from kiosk.storage.writable import unwritable
+    from kiosk.wiring import Switches, plain_mirror
+
+    switches = Switches(source=args.source, library_dir=args.library, network=not args.no_network, window=True,
+                        watchdog=True)
+    folder = data_dir(config, args.library)
+    why = unwritable(folder)
+    if not why:
+        return switches
+    _log.error("%s", started_plain(folder, why))
+    return plain_mirror(switches, config, why)

@@ -1,0 +1,72 @@
+"""The plain mirror: ``kiosk run`` started on a data folder it cannot write.
+
+The kernel remounts a Raspberry Pi's SD card read-only after disk errors. A kiosk that starts
+(or restarts) then cannot open its look database; failing would leave the fitting room with no
+mirror at all, as systemd gives up after its restarts. So ``kiosk run`` asks first
+(``kiosk.storage.writable.unwritable``) and, where the folder cannot be written, starts with the
+live mirror and its body analysis only (``kiosk.wiring.plain_mirror``): no library, no identity,
+no recording, no network part (its database lives in the folder too).
+
+Its studio (``StudioUnavailable``) records nothing and says so in one plain sentence: the
+welcome screen's line, the words as a visit starts, a refused raised hand. On the core's clock
+it looks at the folder every ``FOLDER_CHECK_S`` and tells ``DataFolderWritable`` once it can be
+written again: ``kiosk run`` then exits, and systemd starts it again as the full kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.events import Event, EventBus
+from kiosk.recording.recorder import RecordingRefused
+from kiosk.storage.writable import unwritable
+from kiosk.studio import NoStudio
+
+_log = logging.getLogger(__name__)
+
+FOLDER_CHECK_S = 30.0  # how often the plain mirror looks whether its data folder can be written again
+#: What the shopper reads on a plain mirror (the welcome screen, as a visit starts, a refused Record).
+RECORDING_UNAVAILABLE = "Recording is unavailable on this mirror right now. Please ask a store associate."
+
+
+@dataclass(frozen=True)
+class DataFolderWritable(Event):
+    """The plain mirror's data folder can be written again: the full kiosk can start."""
+
+    folder: str
+
+
+def started_plain(folder: Path, why: str) -> str:
+    """The journal's line as ``kiosk run`` starts as a plain mirror."""
+    return (f"the data folder {folder} cannot be written ({why}); started as a plain mirror: no recording, no "
+            "looks, no cards until the folder can be written (remount it read-write or replace the card; the "
+            f"mirror looks every {FOLDER_CHECK_S:.0f} s and then exits so that systemd starts the full kiosk)")
+
+
+class StudioUnavailable(NoStudio):
+    """The studio of a plain mirror: records nothing, says why, and follows the data folder on the core's clock."""
+
+    unavailable = RECORDING_UNAVAILABLE
+
+    def __init__(self, folder: Path, bus: EventBus, check_s: float = FOLDER_CHECK_S) -> None:
+        self._folder = folder
+        self._bus = bus
+        self._check_s = check_s
+        self._checked: float | None = None
+        self._told = False
+
+    def follow_room(self, now: float) -> None:
+        """Look at the data folder every ``check_s`` (``now``: monotonic); tell once it can be written."""
+        if self._told or (self._checked is not None and now - self._checked < self._check_s):
+            return
+        self._checked = now
+        if unwritable(self._folder):
+            return
+        self._told = True
+        _log.info("the data folder %s can be written again", self._folder)
+        self._bus.emit(DataFolderWritable(folder=str(self._folder)))
+
+    def begin(self, reason: str) -> str:
+        raise RecordingRefused(RECORDING_UNAVAILABLE)
