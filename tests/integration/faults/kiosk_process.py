@@ -91,7 +91,8 @@ class KioskProcess(Screen):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 90.0) -> "KioskProcess":
+    def start(self, timeout: float = 90.0, api: bool = True) -> "KioskProcess":
+        """Start the mirror and wait for its window and (with ``api``; a plain mirror has none) its API."""
         self.config.write_text(self.setup.config_text())
         self.runs += 1
         with self.log_path.open("a") as log:
@@ -106,6 +107,8 @@ class KioskProcess(Screen):
             stdout=subprocess.DEVNULL, stderr=self.log_path.open("a"),
         )
         self.window = wait_until(self._find_window, f"the mirror window (run {self.runs})", timeout, every=0.3)
+        if not api:
+            return self
         match = wait_until(lambda: self._alive() and re.search(r"serving on (http://\S+) ", self.log(self._log_start)),
                            "the API serving", timeout)
         self.api_url = match.group(1)
