@@ -25,6 +25,13 @@ refusal at each turn would only say it again. The same check greys Record while 
 cannot be written at all (the kernel remounted the SD card read-only after disk errors, or its
 permissions changed): "Storage unavailable", the folder and why in the journal, and Record back
 by itself once it can be written again.
+
+A take kept for the next start (start-up could not store it: a full disk, a locked database) is
+not left waiting for a restart: the recorder's own thread tries the kept takes again once Record
+works again (room on the disk) and otherwise every ``KEPT_RETRY_FIRST_S``, doubling up to
+``KEPT_RETRY_MAX_S``, while any waits, never while a take is being recorded. Only those certainly
+to be kept are stored there, never one of the visit in front of the mirror
+(``kiosk.recording.recovery.store_kept``); the rest is left to a visit's end and to start-up.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from kiosk.backoff import backoff_s
 from kiosk.errors import DiskAlmostFull
 from kiosk.events import EventBus, TrayChanged
 from kiosk.library import Library
@@ -49,6 +57,8 @@ _quiet = QuietLogger(_log)
 
 ROOM_CHECK_S = 1.0  # how often the data folder is looked at (statvfs, access), as the free space during a take
 RETENTION_RETRY_S = 60.0  # while the disk stays too full, retention is applied again this often (a look may have aged)
+KEPT_RETRY_FIRST_S = 60.0  # a take kept for the next start is tried again this long after the last try…
+KEPT_RETRY_MAX_S = 600.0  # …doubling up to this while it still cannot be stored
 #: Under the greyed Record button while the disk is below ``recording.min_free_mb``.
 STORAGE_FULL_SHORT = "Storage full"
 #: Under the greyed Record button while the data folder cannot be written (read-only, permissions).
@@ -73,6 +83,8 @@ class Studio:
         self._room_made: float | None = None  # when a check last applied retention (None: not since there was room)
         self._skipped = 0  # automatic takes not tried because Record could not work
         self._skip_logged = False  # the journal has said so for this spell of Record not working
+        self._kept_at: float | None = None  # when the kept takes are tried next (None: none is known to wait)
+        self._kept_tries = 0
 
     def start(self) -> None:
         """Recover interrupted takes, drop stale sessions' looks, apply retention, start encoding."""
@@ -81,9 +93,11 @@ class Studio:
         if report.kept_for_retry:
             # Most often the disk was too full to finish them: retention may just have made room.
             # It deletes stored looks only (by age and budget), never a take in the work folder.
-            self._recover()
+            report = self._recover()
         self._recorder.start()
         self._room_made = now = time.monotonic()  # retention was just applied
+        if report.kept_for_retry:  # tried again while the kiosk runs (``_follow_kept``)
+            self._kept_at = now + KEPT_RETRY_FIRST_S
         self.follow_room(now)  # a mirror that starts on a full disk never shows Record as working
 
     def _recover(self) -> RecoveryReport:
@@ -131,7 +145,28 @@ class Studio:
             room = self._make_room(now)
         if room:
             self._room_made = None  # the next time the disk fills, retention is applied at once
+        room_back = room and self._blocked != ""
         self._set_blocked("" if room else STORAGE_FULL_SHORT)
+        self._follow_kept(now, room_back)
+
+    def _follow_kept(self, now: float, room_back: bool) -> None:
+        """Have the recorder's thread try the takes kept for the next start again: at once when Record
+        works again (``room_back``), else with backoff while any waits; not while a take is recorded."""
+        left = self._recorder.kept_left  # None: not known yet, or a try is under way
+        if left == 0:
+            self._kept_at, self._kept_tries = None, 0
+            return
+        if left and self._kept_at is None:  # a take the recorder could not finish
+            self._kept_at = now + KEPT_RETRY_FIRST_S
+        if self._kept_at is None:
+            return
+        if room_back:
+            self._kept_at = min(self._kept_at, now)
+        if now < self._kept_at or self._recorder.recording:
+            return
+        self._recorder.store_kept(frozenset([self._session] if self._session else []))
+        self._kept_tries += 1
+        self._kept_at = now + backoff_s(self._kept_tries, KEPT_RETRY_FIRST_S, KEPT_RETRY_MAX_S)
 
     def _make_room(self, now: float) -> bool:
         """Apply retention as a refused take does (on the core's thread, as a tap's); whether there is room now."""

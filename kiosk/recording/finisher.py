@@ -8,6 +8,11 @@ committed again with backoff while the kiosk runs, so it lands as soon as the da
 disk lets it; the shopper is told once that saving takes longer. It counts as unfinished
 meanwhile, so its session is not closed without it. Only when the kiosk stops first is it left
 to recovery at the next start.
+
+The takes kept for the next start (by recovery at start-up, or by a take this thread could not
+finish) are stored here too while the kiosk runs, when the studio asks (``store_kept``: once
+Record works again, and every few minutes while any waits): only those certainly to be kept
+(``kiosk.recording.recovery.store_kept``), each announced as a finished take is (``LookRecorded``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 15.0
 
 
+@dataclass(frozen=True)
+class _StoreKept:
+    """Ask for a pass over the takes kept for the next start; ``leave``: the sessions not to touch."""
+
+    leave: frozenset[str]
+
+
 @dataclass
 class _Uncommitted:
     """A finished take whose commit failed, waiting for its next try."""
@@ -58,6 +70,9 @@ class Finisher:
         self._lock = threading.Lock()
         self._pending: dict[str, str | None] = {}  # look id -> session id, until its result is out
         self._uncommitted: list[_Uncommitted] = []  # only the recorder thread touches it
+        # Kept takes still waiting after the last pass (None: unknown, or a pass is asked for);
+        # written by this thread and ``store_kept``, read by the studio on the core's thread.
+        self.kept_left: int | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
@@ -80,6 +95,12 @@ class Finisher:
         self.reserve(take.meta)
         self._queue.put((take, counted_from, failure, make_room))
 
+    def store_kept(self, leave: frozenset[str]) -> None:
+        """Store the takes kept for the next start that are certainly to be kept, on this thread
+        after what is queued (never those of the ``leave`` sessions); ``kept_left`` says how many wait."""
+        self.kept_left = None
+        self._queue.put(_StoreKept(leave))
+
     def stop(self, timeout: float) -> None:
         """Finish what is queued, try the uncommitted takes once more, then end the thread."""
         if self._thread is not None:
@@ -97,6 +118,9 @@ class Finisher:
             if item is None:
                 self._retry(due_only=False, last=True)
                 return
+            if isinstance(item, _StoreKept):
+                self._store_kept(item.leave)
+                continue
             take, counted_from, failure, make_room = item
             try:
                 result = self._finish(take, counted_from, failure, low_disk=make_room)
@@ -105,6 +129,7 @@ class Finisher:
                 take.release()
                 result = RecordingFailed(reason="The recording could not be finished; it is kept for the next start.",
                                          look_id=take.meta.look_id)
+                self.kept_left = (self.kept_left or 0) + 1  # its folder stays: tried again while the kiosk runs
             if make_room:
                 try:
                     self.sink.make_room()
@@ -112,6 +137,21 @@ class Finisher:
                     _log.exception("making room on the disk failed")
             if result is not None:  # None: its commit is tried again, it is still unfinished
                 self._announce(take, result)
+
+    def _store_kept(self, leave: frozenset[str]) -> None:
+        try:
+            kept = self.sink.store_kept(leave)
+        except Exception:  # noqa: BLE001 - never lose the thread; the studio asks again later
+            _log.exception("storing the recordings kept for the next start failed")
+            self.kept_left = 1  # not known: tried again
+            return
+        self.kept_left = kept.waiting
+        for look in kept.stored:
+            if look.session_id is None:
+                # ``kiosk record``'s: of no visit, for no screen (and not a visit's late take to judge)
+                continue
+            self.bus.emit(LookRecorded(look_id=look.id, path=look.path, duration_s=round(look.duration_s, 3),
+                                       session_id=look.session_id))
 
     def _announce(self, take: Take, result) -> None:
         # No longer unfinished before anyone hears the result (see ``unfinished``).

@@ -193,6 +193,16 @@ class Recorder:
             count = int(current is not None and current.session_id == session_id)
         return count + self._finisher.unfinished(session_id)
 
+    def store_kept(self, leave: frozenset[str]) -> None:
+        """Store the takes kept for the next start that are certainly to be kept, on the ``recorder``
+        thread (never those of the ``leave`` sessions); ``kept_left`` then says how many still wait."""
+        self._finisher.store_kept(leave)
+
+    @property
+    def kept_left(self) -> int | None:
+        """Kept takes still waiting after the last pass (None: not known, or a pass is under way)."""
+        return self._finisher.kept_left
+
     def _current_meta(self) -> TakeMeta | None:
         """The take asked for, opening or recording (call with the lock held)."""
         if self._request is not None:

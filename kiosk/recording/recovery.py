@@ -10,7 +10,8 @@ that shopper said yes (the session's answer kept by the library, see
 its session ended with the crash, and nothing a shopper did not agree to is kept beyond it. A
 take that could not be stored (a full disk, a locked database) keeps its work folder for the
 next run, as the finisher does, and its session's answer is kept for it: start-up keeps it
-(``sessions_waiting``), and so does the library's purge of day-old answers. Then rows whose video
+(``sessions_waiting``), and so does the library's purge of day-old answers; while the kiosk
+runs, ``store_kept`` stores those certainly to be kept as soon as it can. Then rows whose video
 is missing are deleted, videos without a row are given their row back from their record file
 (or removed when they have none), and looks that lack a record file get one. Takes still
 being recorded are left alone.
@@ -21,11 +22,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kiosk.errors import KioskError
-from kiosk.library import Library, LibraryLayout
+from kiosk.library import Library, LibraryLayout, Look
 from kiosk.library.layout import valid_id
 from kiosk.recording.container import MediaError
 from kiosk.recording.take import FINAL, TakeMeta, finish, lock_if_abandoned, read_meta
@@ -122,24 +124,97 @@ def _recover_take(library: Library, folder: Path, has_row: bool, min_s: float, s
         report.unconsented.append(look_id)
         _log.info("interrupted recording %s not kept: its shopper did not say yes", look_id)
         return False
-    placed = library.layout.video(look_id)
     try:
-        if placed.exists():  # the crash came between moving the video and committing its row
-            os.replace(placed, folder / FINAL)
-        new = finish(folder, meta, min_s, stills)
+        _store(library, folder, meta, min_s, stills)
     except MediaError as exc:
         _log.info("interrupted recording %s not kept: %s", look_id, exc)
         library.remove_files(look_id)
         report.removed_takes.append(look_id)
         return False
-    except OSError as exc:  # e.g. the disk is full: the take itself may be fine
-        return _retry_later(look_id, exc, report)
-    try:
-        library.add_look(new)
-    except (KioskError, OSError) as exc:
+    except (KioskError, OSError) as exc:  # e.g. the disk is full, the database locked: the take itself may be fine
         return _retry_later(look_id, exc, report)
     report.salvaged.append(look_id)
     return False
+
+
+def _store(library: Library, folder: Path, meta: TakeMeta, min_s: float, stills: bool) -> Look:
+    """Finish an abandoned take and add it to the library. Raises ``MediaError`` when it holds no
+    usable video, ``OSError`` or ``KioskError`` when it cannot be stored now (a full disk, a locked
+    database)."""
+    placed = library.layout.video(meta.look_id)
+    if placed.exists():  # the crash came between moving the video and committing its row
+        os.replace(placed, folder / FINAL)
+    return library.add_look(finish(folder, meta, min_s, stills))
+
+
+@dataclass
+class KeptTakes:
+    """What one pass over the kept takes did while the kiosk runs (``store_kept``)."""
+
+    stored: list[Look] = field(default_factory=list)
+    waiting: int = 0  # still to be stored: not now (a full disk, a locked database), or of the visit in front of the mirror
+
+
+def store_kept(library: Library, leave: Collection[str] = (), min_s: float = SALVAGE_MIN_S,
+               stills: bool = True) -> KeptTakes:
+    """While the kiosk runs: store the takes kept for the next start that are certainly to be kept.
+
+    Only abandoned work folders (their lock free: never a take being recorded or finished), and
+    only takes without a session (``kiosk record``), with the operator's yes, or whose session's
+    answer kept by the library is a yes, but not those of the ``leave`` sessions (the one in front
+    of the mirror: her answer may still change). Nothing is deleted here: a take without that yes
+    (no answer, or a no), one with no usable video, or one already stored is left to the end of
+    its session and to ``recover`` at the next start, which decide. Unlike ``recover``, the looks'
+    rows and stray files are not sorted: the finisher may be adding a look meanwhile.
+    """
+    kept = KeptTakes()
+    work = library.layout.work
+    for folder in sorted(work.iterdir()) if work.is_dir() else []:
+        if not folder.is_dir():
+            continue
+        fd = lock_if_abandoned(folder)
+        if fd is None:
+            continue  # being recorded or finished
+        look = None
+        try:
+            look = _store_kept(library, folder, leave, min_s, stills, kept)
+        finally:
+            if look is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            os.close(fd)
+        if look is not None:
+            kept.stored.append(look)
+            _log.info("kept recording %s stored now", look.id)
+    return kept
+
+
+def _store_kept(library: Library, folder: Path, leave: Collection[str], min_s: float, stills: bool,
+                kept: KeptTakes) -> Look | None:
+    """Store one abandoned take if it is certainly to be kept; its look, or None when it is left."""
+    meta = read_meta(folder)
+    if meta is None or meta.look_id != folder.name or not valid_id(meta.look_id):
+        return None  # a take opening this moment, or one start-up removes
+    if meta.session_id is not None and meta.session_id in leave:
+        kept.waiting += 1  # her answer may still change: tried again once her visit is over
+        return None
+    try:
+        if library.find(meta.look_id) is not None or not _certainly_kept(library, meta):
+            return None  # stored already (start-up tidies its folder), or for its session's end and start-up
+        return _store(library, folder, meta, min_s, stills)
+    except MediaError as exc:
+        _log.debug("kept recording %s left for the next start: %s", meta.look_id, exc)
+    except (KioskError, OSError) as exc:
+        kept.waiting += 1
+        _log.debug("kept recording %s still cannot be stored: %s", meta.look_id, exc)
+    return None
+
+
+def _certainly_kept(library: Library, meta: TakeMeta) -> bool:
+    """Kept whatever comes next: no session (``kiosk record``), the operator's yes, or a yes as its
+    session's answer kept by the library (a yes only the take carries is start-up's to judge)."""
+    if meta.session_id is None or meta.consent_by == "operator":
+        return True
+    return library.session_answer(meta.session_id) is True
 
 
 def sessions_waiting(library: Library, report: RecoveryReport) -> set[str]:

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from kiosk.library import Library, NewLook, RetentionPolicy, apply_retention
+from kiosk.recording.recovery import KeptTakes, store_kept
 from kiosk.recording.take import lock_if_abandoned
 
 _log = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ class LibrarySink:
             if src is not None and not Path(src).exists() and placed.exists():
                 os.replace(placed, src)  # moved into place by a try whose commit then failed
         return self.library.add_look(new).path
+
+    def store_kept(self, leave: frozenset[str]) -> KeptTakes:
+        """Store the takes kept for the next start that are certainly to be kept (``recovery.store_kept``)."""
+        return store_kept(self.library, leave, stills=self.stills)
 
     def make_room(self) -> None:
         if self.policy is not None:
@@ -80,6 +85,10 @@ class FileSink:
 
     def make_room(self) -> None:
         pass
+
+    def store_kept(self, leave: frozenset[str]) -> KeptTakes:
+        """Nothing is kept for a later start: an abandoned take here is removed (``remove_abandoned``)."""
+        return KeptTakes()
 
     def remove_abandoned(self) -> None:
         """Remove takes that an earlier ``kiosk record`` left when it was killed (their lock is free)."""

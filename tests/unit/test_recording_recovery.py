@@ -183,7 +183,7 @@ def start_up(library: Library, policy=None) -> None:
     from kiosk.library.retention import RetentionPolicy
     from kiosk.studio import Studio
 
-    recorder = SimpleNamespace(start=lambda: None, room_to_record=lambda: True, cannot_write=lambda: "")
+    recorder = SimpleNamespace(start=lambda: None, room_to_record=lambda: True, cannot_write=lambda: "", kept_left=None)
     Studio(library, recorder, EventBus(), policy or RetentionPolicy()).start()
 
 

@@ -23,6 +23,9 @@ DAY = 86400.0
 class FakeRecorder:
     """A disk with room or without (``room``); ``make_room`` counts retention passes and frees room if ``frees``."""
 
+    recording = False
+    kept_left = None  # no take kept for the next start is known to wait
+
     def __init__(self) -> None:
         self.room = True
         self.frees = False
