@@ -127,7 +127,7 @@ class Finisher:
             except Exception:  # noqa: BLE001 - never lose the thread; recovery tidies up
                 _log.exception("finishing take %s failed", take.meta.look_id)
                 take.release()
-                result = RecordingFailed(reason="The recording could not be finished; it is kept for the next start.",
+                result = RecordingFailed(reason="The recording could not be finished yet; the mirror tries again by itself.",
                                          look_id=take.meta.look_id)
                 self.kept_left = (self.kept_left or 0) + 1  # its folder stays: tried again while the kiosk runs
             if make_room:
