@@ -58,7 +58,9 @@ class StudioBridge(CoreListener):
         self._record_blocked = core.parts.studio.record_blocked  # "" while Record can work
         self._replay_id = ""
         self._replay_url = QUrl()
-        self._play_when_listed = ""  # a look that landed before the tray listed it
+        # A look that landed before the tray listed it, and its visit: it plays only in that visit's tray.
+        self._play_when_listed: tuple[str, str] | None = None
+        self._tray_session: str | None = None  # the visit the tray shows (None: nobody in front of the mirror)
         self._share: dict | None = None  # the link on screen: url, qr (data URL), expires
 
     # -- core events (UI thread) --------------------------------------------------------------
@@ -71,10 +73,16 @@ class StudioBridge(CoreListener):
         elif isinstance(event, LookRecorded):
             # A take finished while the next one is being recorded (the finisher takes a second or two)
             # neither turns Stop back into Record nor opens its replay over her turn: it is in the tray.
-            if self._ended(event.look_id):
-                self._play_when_listed = event.look_id
+            # Nor does the take of another visit (one that landed after its shopper left, a kept take
+            # stored later): it is no replay of hers, even where her card's kept looks list it.
+            session_id = event.session_id
+            if self._ended(event.look_id) and session_id is not None and self._tray_session in (None, session_id):
+                self._play_when_listed = (event.look_id, session_id)
                 self._play_if_listed()
         elif isinstance(event, TrayChanged):
+            self._tray_session = event.session_id
+            if self._play_when_listed and self._play_when_listed[1] != event.session_id:
+                self._play_when_listed = None  # the tray of another visit (or none): that take is not hers to see
             self._model.replace(list(event.looks), list(event.kept))
             if self._replay_id and self._replay_id not in self._model.ids():
                 self.closeReplay()  # deleted, or forgotten
@@ -107,8 +115,11 @@ class StudioBridge(CoreListener):
             self.closeShare()
 
     def _play_if_listed(self) -> None:
-        if self._play_when_listed and self._play_when_listed in self._model.ids():
-            look_id, self._play_when_listed = self._play_when_listed, ""
+        if self._play_when_listed is None:
+            return
+        look_id, session_id = self._play_when_listed
+        if session_id == self._tray_session and look_id in self._model.ids():
+            self._play_when_listed = None
             self.play(look_id)
 
     # -- intents ------------------------------------------------------------------------------

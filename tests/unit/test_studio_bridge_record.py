@@ -76,3 +76,33 @@ def test_a_take_finished_while_the_next_is_recorded_leaves_stop_and_her_mirror_a
     bridge.on_event(LookRecorded(look_id="B", path="/x/B.mp4", duration_s=6.0, session_id="s1"))
     assert not bridge.property("recording")
     assert bridge.property("replayId") == "B" and replayed == ["B"], "her own take plays once it is done"
+
+
+def test_a_take_of_another_visit_never_opens_a_replay_on_her_mirror(make):
+    # A kept take stored while the mirror runs (``recovery.store_kept``), or one that landed after
+    # its shopper left, is announced as LookRecorded of its own, earlier visit. Where the shopper now
+    # at the mirror tapped the same card, her kept looks list it: its replay opened by itself, at
+    # once or at the tray's next change, over whatever she was doing.
+    from kiosk.events import TrayChanged
+    from kiosk.recording.events import LookRecorded
+
+    bridge = make()
+    replayed = []
+    bridge._core.replaying = replayed.append
+    own, old = SimpleNamespace(id="N", path="/x/N.mp4"), SimpleNamespace(id="OLD", path="/x/OLD.mp4")
+    bridge.on_event(TrayChanged(session_id="s2", looks=(), kept=(old,)))
+    bridge.on_event(LookRecorded(look_id="OLD", path="/x/OLD.mp4", duration_s=6.0, session_id="s1"))
+    assert bridge.property("replayId") == "" and replayed == [], "a look of her earlier visit is not replayed by itself"
+    bridge.on_event(LookRecorded(look_id="N", path="/x/N.mp4", duration_s=6.0, session_id="s2"))
+    bridge.on_event(LookRecorded(look_id="OLD", path="/x/OLD.mp4", duration_s=6.0, session_id="s1"))
+    bridge.on_event(TrayChanged(session_id="s2", looks=(own,), kept=(old,)))
+    assert bridge.property("replayId") == "N" and replayed == ["N"], "her own take plays, not the earlier visit's"
+    bridge.closeReplay()
+    # a take of this visit that lands after she left is not kept for the next visit's tray either
+    bridge.on_event(LookRecorded(look_id="LATE", path="/x/LATE.mp4", duration_s=6.0, session_id="s2"))
+    bridge.on_event(TrayChanged(session_id=None, looks=()))
+    bridge.on_event(TrayChanged(session_id="s3", looks=(), kept=(SimpleNamespace(id="LATE", path="/x/LATE.mp4"),)))
+    assert bridge.property("replayId") == "" and replayed == ["N"]
+    bridge.on_event(LookRecorded(look_id="N3", path="/x/N3.mp4", duration_s=6.0, session_id="s3"))
+    bridge.on_event(TrayChanged(session_id="s3", looks=(SimpleNamespace(id="N3", path="/x/N3.mp4"),)))
+    assert bridge.property("replayId") == "N3" and replayed == ["N", "N3"], "her own take still plays once listed"
