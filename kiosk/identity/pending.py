@@ -65,6 +65,12 @@ class PendingForgets:
                 self._saved = frozenset(keys)
         return keys
 
+    @property
+    def unsaved(self) -> bool:
+        """Whether the file is not known to hold what was last asked (a save failed, or it was unusable)."""
+        with self._lock:
+            return self._saved is None
+
     def save(self, card_keys: Iterable[str]) -> bool:
         """Make the file hold ``card_keys`` (removed when none), durably; False when it could not be
         (logged without the keys, never raised). Nothing is written when the file holds them already."""

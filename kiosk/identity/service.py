@@ -90,6 +90,7 @@ class Identity:
         # clock) and by her "forget me", offered again at her next tap; kept on disk too
         # (``parts.pending``), so a restart finishes them.
         self._unfinished: dict[str, _Unfinished] = {}
+        self._resave_at = 0.0  # when ``finish_forgets`` next writes an unsaved pending file again
         self._finished: list[tuple[str | None, ForgetReport]] = []  # finished as a take landed, told at the next tick
         self._keyer: CardKeyer | None = None
         self._directory_changed = False  # another program changed the directory: not fully followed yet
@@ -255,6 +256,12 @@ class Identity:
         """Try again each "forget me" left unfinished whose time has come (``now``: monotonic);
         returns (session asked in, report) of each that finished now."""
         now = time.monotonic() if now is None else now
+        pending = self._parts.pending
+        if pending is not None and pending.unsaved and now >= self._resave_at:
+            # a save that failed left the file naming a card already forgotten (or missing one still
+            # to forget): a restart would forget a card again that said yes since; written again here
+            self._resave_at = now + FORGET_RETRY_S[0]
+            self._save_unfinished()
         with self._lock:
             done, self._finished = self._finished, []
             due = [key for key, left in self._unfinished.items() if left.next_try <= now]

@@ -205,3 +205,24 @@ def test_her_card_is_on_disk_before_anything_of_hers_is_deleted(library, directo
     assert seen == [[ANNA]] and directory.is_forgotten(ANNA)
     assert not (tmp_path / FILENAME).exists(), "nothing left once done"
     service.stop()
+
+
+def test_a_file_a_failed_save_left_naming_a_forgotten_card_is_written_again_by_the_clock(
+        library, directory, tmp_path, monkeypatch):
+    # The forget finished, but removing the file failed (a disk error): it still named her card, and a
+    # restart weeks later would forget her again, a yes she gave since included.
+    import kiosk.identity.pending as pending_module
+    service, reader, session = left_unfinished(library, directory, tmp_path)
+    path = tmp_path / FILENAME
+    unlink = pending_module.os.unlink
+
+    def broken(target, *args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(pending_module.os, "unlink", broken)
+    assert len(service.finish_forgets(math.inf)) == 1 and directory.is_forgotten(ANNA)
+    assert json.loads(path.read_text())["card_keys"] == [ANNA], "the removal failed"
+    monkeypatch.setattr(pending_module.os, "unlink", unlink)  # the disk works again
+    assert service.finish_forgets(math.inf) == []
+    assert not path.exists(), "written again at the next tick"
+    service.stop()
