@@ -10,7 +10,8 @@ no recording, no network part (its database lives in the folder too).
 Its studio (``StudioUnavailable``) records nothing and says so in one plain sentence: the
 welcome screen's line, the words as a visit starts, a refused raised hand. On the core's clock
 it looks at the folder every ``FOLDER_CHECK_S`` and tells ``DataFolderWritable`` once it can be
-written again: ``kiosk run`` then exits, and systemd starts it again as the full kiosk.
+written again and nobody is using the mirror (a visit's end is waited for: the restart darkens the
+screen for a few seconds): ``kiosk run`` then exits, and systemd starts it again as the full kiosk.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class StudioUnavailable(NoStudio):
         self._check_s = check_s
         self._checked: float | None = None
         self._told = False
+        self._visit: str | None = None  # the visit in front of the mirror: the restart waits for its end
+        self._waiting_said = False
 
     def follow_room(self, now: float) -> None:
         """Look at the data folder every ``check_s`` (``now``: monotonic); tell once it can be written."""
@@ -64,9 +67,22 @@ class StudioUnavailable(NoStudio):
         self._checked = now
         if unwritable(self._folder):
             return
+        if self._visit is not None:  # the restart darkens the screen for a few seconds: not in her face
+            if not self._waiting_said:
+                self._waiting_said = True
+                _log.info("the data folder %s can be written again: the full kiosk starts once this visit ends",
+                          self._folder)
+            return
         self._told = True
         _log.info("the data folder %s can be written again", self._folder)
         self._bus.emit(DataFolderWritable(folder=str(self._folder)))
+
+    def session_started(self, session_id: str) -> None:
+        self._visit = session_id
+
+    def session_ended(self, session_id: str) -> None:
+        self._visit = None
+        self._checked = None  # looked at again at the next tick: the full kiosk need not wait 30 s more
 
     def begin(self, reason: str) -> str:
         raise RecordingRefused(RECORDING_UNAVAILABLE)

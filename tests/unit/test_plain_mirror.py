@@ -106,3 +106,18 @@ def test_the_plain_mirror_looks_at_its_folder_on_the_core_s_clock_and_tells_once
     studio.follow_room(2 * FOLDER_CHECK_S)
     studio.follow_room(3 * FOLDER_CHECK_S)
     assert told == [str(tmp_path / "lib")]
+
+
+def test_the_plain_mirror_waits_for_the_visit_in_front_of_it_before_the_full_kiosk_starts(tmp_path):
+    # The restart darkens the screen for a few seconds (systemd's RestartSec and the start): not in
+    # the face of a shopper who is using the mirror; at once after she leaves.
+    bus, told = EventBus(), []
+    bus.subscribe(lambda e: told.append(e.folder) if isinstance(e, DataFolderWritable) else None)
+    studio = StudioUnavailable(tmp_path / "lib", bus)
+    studio.session_started("s1")
+    for now in (0.0, FOLDER_CHECK_S, 2 * FOLDER_CHECK_S):
+        studio.follow_room(now)
+    assert told == [], "she is still there"
+    studio.session_ended("s1")
+    studio.follow_room(2 * FOLDER_CHECK_S + 0.5)  # the next tick, not 30 s later
+    assert told == [str(tmp_path / "lib")]

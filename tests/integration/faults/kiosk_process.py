@@ -44,6 +44,7 @@ class Setup:
     port: int = 0  # 0: any free port; fixed when a link must survive a restart
     announce: bool = False  # zeroconf: only inside a namespace the test made
     analysis: bool = False  # off: takes start only when a test presses Record
+    idle_timeout_s: float = 900.0  # a visit (started by a touch: no analysis) ends after this long untouched
     env: dict = field(default_factory=dict)
 
     def config_text(self) -> str:
@@ -52,7 +53,7 @@ class Setup:
             f'fill = "fit"\nwindow_width = {self.width}\nwindow_height = {self.height}\nshow_status = false\n'
             "[api]\n"
             f'bind = "{self.bind}"\nport = {self.port}\nannounce = {str(self.announce).lower()}\ntoken = "{TOKEN}"\n'
-            "[session]\nidle_timeout_s = 900.0\n"
+            f"[session]\nidle_timeout_s = {self.idle_timeout_s}\n"
             "[camera]\nbackoff_max_s = 4.0\n"
             f"[analysis]\nenabled = {str(self.analysis).lower()}\n"
             + self.toml

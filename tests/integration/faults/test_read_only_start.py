@@ -4,7 +4,7 @@ errors), then remounted read-write by store IT.
 The data folder is on a small tmpfs the test mounts read-only (root only; without it the test is
 skipped and says why). The real window comes up as a plain mirror: live frames of the camera, the
 shopper told in plain words that recording is unavailable, the journal's one error line naming the
-folder and why. Once the folder is remounted read-write the mirror exits by itself with a failure
+folder and why. Once the folder is remounted read-write and her visit is over, the mirror exits by itself with a failure
 status (what systemd's ``Restart=on-failure`` restarts), and started again it is the full kiosk
 with its API.
 """
@@ -22,6 +22,7 @@ from tests.integration.faults.waiting import wait_until
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 START_S = 90.0  # start-up to a live picture on a loaded 2-core machine
+VISIT_S = 75.0  # her visit outlasts the next look at the folder after the remount (every FOLDER_CHECK_S)
 
 
 def mount(*args: str) -> str:
@@ -49,7 +50,8 @@ def card(tmp_path):
 @pytest.fixture
 def kiosk(xvfb, person_clip, card, tmp_path):
     """The mirror, its data folder on the read-only card; started by the test (a plain mirror has no API)."""
-    kiosk = KioskProcess(xvfb, tmp_path, Setup(library=card / "library", source=f"file:{person_clip}?loop=1"))
+    kiosk = KioskProcess(xvfb, tmp_path, Setup(library=card / "library", source=f"file:{person_clip}?loop=1",
+                                               idle_timeout_s=VISIT_S))
     yield kiosk
     if kiosk.proc is not None and kiosk.proc.poll() is None:
         kiosk.kill()
@@ -66,8 +68,11 @@ def test_a_mirror_started_on_a_read_only_data_folder_is_a_plain_mirror_until_the
     kiosk.wait_shown(RECORDING_UNAVAILABLE, since)
     assert not kiosk.tracebacks(), kiosk.tail()
 
-    assert mount("-o", "remount,rw", str(card)) == ""  # store IT's fix
-    wait_until(lambda: kiosk.proc.poll() is not None, "the plain mirror exiting by itself", FOLDER_CHECK_S + 60)
+    assert mount("-o", "remount,rw", str(card)) == ""  # store IT's fix, while she is still there
+    kiosk.wait_log(r"can be written again: the full kiosk starts once this visit ends", since, FOLDER_CHECK_S + 30)
+    assert kiosk.proc.poll() is None, "not in the face of the shopper using it"
+    wait_until(lambda: kiosk.proc.poll() is not None, "the plain mirror exiting by itself once the visit ended",
+               VISIT_S + 60)
     assert kiosk.proc.returncode == 1, kiosk.tail()
     assert "systemd starts the full kiosk" in kiosk.log(since), kiosk.tail()
 
