@@ -10,8 +10,8 @@ no recording, no network part (its database lives in the folder too).
 Its studio (``StudioUnavailable``) records nothing and says so in one plain sentence: the
 welcome screen's line, the words as a visit starts, a refused raised hand. On the core's clock
 it looks at the folder every ``FOLDER_CHECK_S`` and tells ``DataFolderWritable`` once it can be
-written again and nobody is using the mirror (a visit's end is waited for: the restart darkens the
-screen for a few seconds): ``kiosk run`` then exits, and systemd starts it again as the full kiosk.
+written again and nobody is using the mirror (a visit's end is waited for, at most
+``VISIT_WAIT_MAX_S``: the restart darkens the screen for a few seconds): ``kiosk run`` then exits, and systemd starts it again as the full kiosk.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from kiosk.studio import NoStudio
 _log = logging.getLogger(__name__)
 
 FOLDER_CHECK_S = 30.0  # how often the plain mirror looks whether its data folder can be written again
+VISIT_WAIT_MAX_S = 120.0  # once it can, how long the restart waits for the visit in front of the mirror to end
 #: What the shopper reads on a plain mirror (the welcome screen, as a visit starts, a refused Record).
 RECORDING_UNAVAILABLE = "Recording is unavailable on this mirror right now. Please ask a store associate."
 
@@ -58,7 +59,7 @@ class StudioUnavailable(NoStudio):
         self._checked: float | None = None
         self._told = False
         self._visit: str | None = None  # the visit in front of the mirror: the restart waits for its end
-        self._waiting_said = False
+        self._waiting_since: float | None = None  # since when the full kiosk waits for a visit to end
 
     def follow_room(self, now: float) -> None:
         """Look at the data folder every ``check_s`` (``now``: monotonic); tell once it can be written."""
@@ -67,12 +68,16 @@ class StudioUnavailable(NoStudio):
         self._checked = now
         if unwritable(self._folder):
             return
-        if self._visit is not None:  # the restart darkens the screen for a few seconds: not in her face
-            if not self._waiting_said:
-                self._waiting_said = True
-                _log.info("the data folder %s can be written again: the full kiosk starts once this visit ends",
-                          self._folder)
-            return
+        # The restart darkens the screen for a few seconds: not in the face of a shopper using the
+        # mirror, but not for ever either (a presence that never leaves: a mannequin in view).
+        if self._visit is not None:
+            if self._waiting_since is None:
+                self._waiting_since = now
+                _log.info("the data folder %s can be written again: the full kiosk starts once this visit ends "
+                          "(at most %.0f s from now)", self._folder, VISIT_WAIT_MAX_S)
+            if now - self._waiting_since < VISIT_WAIT_MAX_S:
+                self._checked = now - self._check_s  # looked at again at the next tick
+                return
         self._told = True
         _log.info("the data folder %s can be written again", self._folder)
         self._bus.emit(DataFolderWritable(folder=str(self._folder)))
@@ -82,7 +87,6 @@ class StudioUnavailable(NoStudio):
 
     def session_ended(self, session_id: str) -> None:
         self._visit = None
-        self._checked = None  # looked at again at the next tick: the full kiosk need not wait 30 s more
 
     def begin(self, reason: str) -> str:
         raise RecordingRefused(RECORDING_UNAVAILABLE)

@@ -121,3 +121,21 @@ def test_the_plain_mirror_waits_for_the_visit_in_front_of_it_before_the_full_kio
     studio.session_ended("s1")
     studio.follow_room(2 * FOLDER_CHECK_S + 0.5)  # the next tick, not 30 s later
     assert told == [str(tmp_path / "lib")]
+
+
+def test_a_visit_that_never_ends_holds_the_full_kiosk_back_two_minutes_at_most(tmp_path):
+    # A presence that never leaves (a mannequin in view, a camera facing the corridor) must not keep
+    # the mirror a plain one for good.
+    from kiosk.plain_mirror import VISIT_WAIT_MAX_S
+
+    bus, told = EventBus(), []
+    bus.subscribe(lambda e: told.append(e.folder) if isinstance(e, DataFolderWritable) else None)
+    studio = StudioUnavailable(tmp_path / "lib", bus)
+    studio.session_started("s1")
+    now = 0.0
+    while now < VISIT_WAIT_MAX_S - 0.5:
+        studio.follow_room(now)
+        now += 0.5
+    assert told == []
+    studio.follow_room(VISIT_WAIT_MAX_S + 0.5)
+    assert told == [str(tmp_path / "lib")]
