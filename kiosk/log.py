@@ -12,6 +12,10 @@ from collections.abc import Callable
 SUMMARY_S = 60.0  # how often a failure that keeps repeating is summed up in one line
 
 
+#: syslog priorities (``sd-daemon(3)``'s ``<N>`` prefixes) of the logging levels
+_PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+
+
 def setup_logging(verbose: int = 0) -> None:
     """Send logs to stderr so ``--json`` output on stdout stays clean."""
     level = logging.WARNING - 10 * verbose
@@ -20,10 +24,32 @@ def setup_logging(verbose: int = 0) -> None:
     under_systemd = "INVOCATION_ID" in os.environ or "JOURNAL_STREAM" in os.environ
     fmt = "%(levelname)s %(name)s: %(message)s" if under_systemd else "%(asctime)s %(levelname)s %(name)s: %(message)s"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(JournalFormatter(fmt) if stderr_is_journal() else logging.Formatter(fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(logging.DEBUG, level))
+
+
+def stderr_is_journal() -> bool:
+    """Whether stderr is systemd's journal stream (``JOURNAL_STREAM`` names its device and inode), not
+    a file or pipe it was redirected to: only there do ``<N>`` prefixes mean something."""
+    try:
+        device, inode = (int(part) for part in os.environ.get("JOURNAL_STREAM", "").split(":"))
+        found = os.fstat(sys.stderr.fileno())
+    except (ValueError, OSError, AttributeError):  # unset or odd; no real stderr (a closed or replaced one)
+        return False
+    return (found.st_dev, found.st_ino) == (device, inode)
+
+
+class JournalFormatter(logging.Formatter):
+    """Each line led by its syslog priority (``<3>`` for ERROR, ``sd-daemon(3)``): journald takes it as
+    the entry's priority and strips it, so ``journalctl -p err`` and the store's log shipping see the
+    kiosk's errors as errors, where every line was stored as info. Every line of a traceback gets it too
+    (journald stores each line as an entry of its own)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = f"<{_PRIORITY.get(record.levelno, 6 if record.levelno < logging.WARNING else 3)}>"
+        return "\n".join(prefix + line for line in super().format(record).split("\n"))
 
 
 def install_thread_hook() -> None:
