@@ -73,7 +73,8 @@ class StudioUnavailable(NoStudio):
         if self._visit is not None:
             if self._waiting_since is None:
                 self._waiting_since = now
-                _log.info("the data folder %s can be written again: the full kiosk starts once this visit ends "
+                # a warning as the exit's own line: store IT just remounted it and waits to see the kiosk come back
+                _log.warning("the data folder %s can be written again: the full kiosk starts once this visit ends "
                           "(at most %.0f s from now)", self._folder, VISIT_WAIT_MAX_S)
             if now - self._waiting_since < VISIT_WAIT_MAX_S:
                 self._checked = now - self._check_s  # looked at again at the next tick

@@ -76,7 +76,8 @@ def test_an_export_that_lists_nobody_removes_nobody_unless_asked(config, capsys,
     assert code == 0 and json.loads(out)["removed"] == 2
 
 
-def test_forget_deletes_looks_and_records(config, capsys):
+def anna_with_a_kept_look(config, capsys) -> str:
+    """The CRM imported, and a look Anna agreed to keep; her card key."""
     (config / "crm.csv").write_text(CSV)
     run(capsys, "customers", "import", str(config / "crm.csv"))
     key = CardKeyer(load_secret(config / "data" / "store-secret")).key("0416C6C2D73881")
@@ -85,6 +86,11 @@ def test_forget_deletes_looks_and_records(config, capsys):
     with Library(config / "data") as library:
         library.add_look(NewLook("look-0000000000001", video, None, None, 1.0e9, 3.0, 720, 1280,
                                  session_id="s1", customer_id=key, consent_by="customer"))
+    return key
+
+
+def test_forget_deletes_looks_and_records(config, capsys):
+    key = anna_with_a_kept_look(config, capsys)
     from kiosk.net.db import FILENAME, NetworkDatabase
     from kiosk.net.outbox import Outbox, OutboxSettings
 
@@ -151,14 +157,7 @@ def test_a_forget_the_locked_directory_stops_half_way_says_so_and_finishes_when_
     from tests.unit._locks import locked, short_busy_timeout
 
     short_busy_timeout(monkeypatch, directory_module)
-    (config / "crm.csv").write_text(CSV)
-    run(capsys, "customers", "import", str(config / "crm.csv"))
-    key = CardKeyer(load_secret(config / "data" / "store-secret")).key("0416C6C2D73881")
-    video = config / "take.mp4"
-    video.write_bytes(b"\x00" * 64)
-    with Library(config / "data") as library:
-        library.add_look(NewLook("look-0000000000001", video, None, None, 1.0e9, 3.0, 720, 1280,
-                                 session_id="s1", customer_id=key, consent_by="customer"))
+    key = anna_with_a_kept_look(config, capsys)
     with locked(config / "data" / "identity.sqlite3", "IMMEDIATE"):
         code, out, err = run(capsys, "customers", "forget", "--uid", "04:16:C6:C2:D7:38:81")
     assert code == 1 and out == ""

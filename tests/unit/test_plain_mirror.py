@@ -92,10 +92,15 @@ def test_a_plain_mirror_keeps_the_body_analysis_the_configuration_asks_for():
     assert plain.window and plain.watchdog and plain.source == CAMERA
 
 
-def test_the_plain_mirror_looks_at_its_folder_on_the_core_s_clock_and_tells_once(tmp_path, monkeypatch):
+def watched(tmp_path) -> tuple[StudioUnavailable, list[str]]:
+    """A plain mirror's studio on ``tmp_path / "lib"``, and the folders it told are writable."""
     bus, told = EventBus(), []
     bus.subscribe(lambda e: told.append(e.folder) if isinstance(e, DataFolderWritable) else None)
-    studio = StudioUnavailable(tmp_path / "lib", bus)
+    return StudioUnavailable(tmp_path / "lib", bus), told
+
+
+def test_the_plain_mirror_looks_at_its_folder_on_the_core_s_clock_and_tells_once(tmp_path, monkeypatch):
+    studio, told = watched(tmp_path)
     with monkeypatch.context() as card:
         read_only(card, tmp_path)
         for now in (0.0, 1.0, FOLDER_CHECK_S):
@@ -111,9 +116,7 @@ def test_the_plain_mirror_looks_at_its_folder_on_the_core_s_clock_and_tells_once
 def test_the_plain_mirror_waits_for_the_visit_in_front_of_it_before_the_full_kiosk_starts(tmp_path):
     # The restart darkens the screen for a few seconds (systemd's RestartSec and the start): not in
     # the face of a shopper who is using the mirror; at once after she leaves.
-    bus, told = EventBus(), []
-    bus.subscribe(lambda e: told.append(e.folder) if isinstance(e, DataFolderWritable) else None)
-    studio = StudioUnavailable(tmp_path / "lib", bus)
+    studio, told = watched(tmp_path)
     studio.session_started("s1")
     for now in (0.0, FOLDER_CHECK_S, 2 * FOLDER_CHECK_S):
         studio.follow_room(now)
@@ -128,9 +131,7 @@ def test_a_visit_that_never_ends_holds_the_full_kiosk_back_two_minutes_at_most(t
     # the mirror a plain one for good.
     from kiosk.plain_mirror import VISIT_WAIT_MAX_S
 
-    bus, told = EventBus(), []
-    bus.subscribe(lambda e: told.append(e.folder) if isinstance(e, DataFolderWritable) else None)
-    studio = StudioUnavailable(tmp_path / "lib", bus)
+    studio, told = watched(tmp_path)
     studio.session_started("s1")
     now = 0.0
     while now < VISIT_WAIT_MAX_S - 0.5:
