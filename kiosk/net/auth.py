@@ -14,8 +14,8 @@ token), so the live event streams it opened are closed (``EventStream.end``).
 Sign-ins are kept in memory, in bounded room that no one role or address can take from the
 others: PIN sign-ins (at most ``MAX_SESSIONS``) never end a store-token sign-in (at most
 ``MAX_ADMIN_SESSIONS`` of their own), and within a role one address holds at most
-``MAX_SESSIONS_PER_ADDRESS``: its next sign-in ends its own oldest. When a role's room is full
-anyway (sign-ins from many addresses), the address holding the most of them loses its oldest
+``MAX_SESSIONS_PER_ADDRESS``: its next sign-in ends its own least recently used. When a role's room is full
+anyway (sign-ins from many addresses), the address holding the most of them loses its least recently used
 (of several holding as many, the one that signed in last), so a tablet with a sign-in or two
 keeps them whatever a script signs in.
 Wrong PINs and wrong bearer tokens are counted per client address (``throttle.FailureBook``);
@@ -96,27 +96,29 @@ class _Session(NamedTuple):
     expires: float
     role: str
     client: str  # the address that signed in
+    used: float = 0.0  # when a request last used it (its sign-in, at first): room is made from the least used
 
 
 def _to_end(sessions: dict[str, _Session], role: str, client: str) -> str | None:
     """The sign-in that must end to make room for one of ``role`` from ``client``; None if there is room.
 
-    Only a sign-in of the same role is ever ended: the address's own oldest when it holds its
-    share, else, when the role's room is full, the oldest of the address holding the most (of
+    Only a sign-in of the same role is ever ended: the address's own least recently used when it
+    holds its share (a tab left open all day and still in use outlives tabs closed since), else,
+    when the role's room is full, the least recently used of the address holding the most (of
     several holding as many, the one that signed in last: a script signing in from many addresses
     loses its own before a tablet that signed in at the start of the shift).
     """
     mine = {token: s for token, s in sessions.items() if s.role == role}
     own = [token for token, s in mine.items() if s.client == client]
     if len(own) >= MAX_SESSIONS_PER_ADDRESS:
-        return min(own, key=lambda token: mine[token].expires)
+        return min(own, key=lambda token: (mine[token].used, mine[token].expires))
     if len(mine) < (MAX_ADMIN_SESSIONS if role == ADMIN else MAX_SESSIONS):
         return None
     held: dict[str, list[str]] = {}
     for token, s in mine.items():
         held.setdefault(s.client, []).append(token)
     biggest = max(held.values(), key=lambda tokens: (len(tokens), max(mine[t].expires for t in tokens)))
-    return min(biggest, key=lambda token: mine[token].expires)
+    return min(biggest, key=lambda token: (mine[token].used, mine[token].expires))
 
 
 class Auth:
@@ -165,10 +167,12 @@ class Auth:
         with self._lock:
             expired = self._sweep(now)
             # every live session is compared, so the time taken does not depend on which matched
-            found = None
+            found = matched = None
             for session, held in self._sessions.items():
                 if hmac.compare_digest(encoded, session.encode("utf-8")):
-                    found = held.role
+                    found, matched = held.role, session
+            if matched is not None:
+                self._sessions[matched] = self._sessions[matched]._replace(used=now)
         self._ended(expired)
         return found
 
@@ -183,9 +187,12 @@ class Auth:
             return False
         if _same(credential, self._token):
             return True
+        now = self._clock()
         with self._lock:
             found = self._sessions.get(credential)
-        return found is not None and found.expires > self._clock()
+            if found is not None and found.expires > now:  # an open event stream: its tab is in use
+                self._sessions[credential] = found._replace(used=now)
+        return found is not None and found.expires > now
 
     def session_key(self, authorization: str | None) -> str | None:
         """The key naming a sign-in session (a hash of its token); None for the store's token (no sign-out ends it)."""
@@ -241,7 +248,7 @@ class Auth:
                 del self._sessions[making_room]
                 dropped.append(making_room)
             session = secrets.token_urlsafe(32)
-            self._sessions[session] = _Session(now + self.session_s, role, client)
+            self._sessions[session] = _Session(now + self.session_s, role, client, now)
         self._ended(dropped)
         return session
 

@@ -547,3 +547,22 @@ def test_a_guesser_going_round_the_stores_mirrors_is_paused_for_the_day_on_every
         detail = sign_in_check(state).detail
         assert f"{MAX_FAILURES_DAY} wrong PINs within 24 h" in detail and " UTC: " in detail, detail
     assert [paused for _, paused in told].count(True) == 1  # the fiftieth, where it was compared
+
+
+def test_room_is_made_from_the_tab_least_recently_used_not_the_first_signed_in():
+    # A tablet's first tab, open and in use all shift, outlives the tabs opened and closed since:
+    # its address's 21st sign-in ends the one nobody has used for longest.
+    clock = Clock()
+    ended = []
+    auth = Auth("tok", pin="4321", clock=clock, on_end=ended.append)
+    tabs = []
+    for _ in range(MAX_SESSIONS_PER_ADDRESS):
+        tabs.append(auth.sign_in("4321", "a"))
+        clock.now += 1
+    assert auth.role(f"Bearer {tabs[0]}") == ASSOCIATE  # the first tab asks for the lists again
+    clock.now += 1
+    assert auth.still_valid(f"Bearer {tabs[1]}")  # the second holds the live event stream open
+    clock.now += 1
+    auth.sign_in("4321", "a")
+    assert ended == [auth.session_key(f"Bearer {tabs[2]}")]
+    assert auth.role(f"Bearer {tabs[0]}") == ASSOCIATE and auth.still_valid(f"Bearer {tabs[1]}")
