@@ -338,3 +338,41 @@ def test_a_notice_that_an_action_worked_goes_when_the_connection_is_lost(recorde
         assert chromium.js(notice)[0] is False, "the deletion's notice stayed up under the lost connection's banner"
     finally:
         _end_thawed(proc)
+
+
+def test_a_tablet_with_too_many_live_streams_is_told_why_not_that_the_mirror_is_offline(
+        recorded_library, tmp_path, chromium):
+    # Other tabs and browsers of the same tablet hold the address's live streams: the mirror answers
+    # 429. The pill said "offline" and the console asked again every 2 s, with nothing on the page.
+    import socket
+
+    from kiosk.net.stream import MAX_PER_ADDRESS
+
+    server = start_server(copy_library(recorded_library, tmp_path / "lib"), server_config())
+    held = []
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        for _ in range(MAX_PER_ADDRESS):  # the tablet's other tabs, from the same address
+            conn = socket.create_connection(("127.0.0.1", port), timeout=20)
+            conn.sendall(f"GET {API}/events HTTP/1.1\r\nHost: mirror\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096)
+            assert head.startswith(b"HTTP/1.1 200"), head
+            held.append(conn)
+        sign_in(chromium, server.url)
+        chromium.wait("document.getElementById('live').textContent === 'paused'", timeout=15)
+        notice = chromium.wait(f"{SHOWN}('notice') && document.getElementById('notice-text').textContent", timeout=5)
+        assert notice.startswith("Live updates are paused") and "too many tabs" in notice, notice
+        assert "picks up again by itself" in notice, "nothing for the associate to do but close the others"
+        assert not chromium.js(f"{SHOWN}('connection')"), "the mirror answers: no 'connection lost' banner"
+        (tmp_path / "console-streams-busy.png").write_bytes(screenshot(chromium))
+        for conn in held:  # the other tabs closed
+            conn.close()
+        held.clear()
+        chromium.wait("document.getElementById('live').textContent === 'live'", timeout=30)
+        assert not chromium.js(f"{SHOWN}('notice')"), "its refusal goes once the stream is back"
+    finally:
+        for conn in held:
+            conn.close()
+        stop_server(server)
