@@ -178,8 +178,8 @@ def _copy_video(source, stream, target, size: int, output: _Output) -> int:
         for packet in source.demux(stream):
             if packet.dts is None:
                 continue
-            if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
-                break  # cut off by a crash: everything before it is whole
+            if packet.is_corrupt or packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+                break  # cut off by a crash or a full disk (the demuxer gave what was left of it): all before is whole
             if not written and not packet.is_keyframe:
                 continue
             packet.stream = out
@@ -190,6 +190,36 @@ def _copy_video(source, stream, target, size: int, output: _Output) -> int:
             raise  # not the take: the copy could not be written
         _log.info("%s ends early (%s); keeping %d frames", Path(source.name).name, exc, written)
     return written
+
+
+def whole_s(src: Path) -> float:
+    """Seconds of video ``remux_faststart`` keeps of ``src`` (read, not copied: the disk may be full):
+    its whole frames from the first keyframe on; 0.0 when it holds none or cannot be read."""
+    av = native.av()
+
+    try:
+        size = src.stat().st_size
+        source = av.open(str(src))
+    except (av.FFmpegError, OSError):
+        return 0.0
+    first = end = None
+    try:
+        streams = [s for s in source.streams if s.type == "video"]
+        for packet in source.demux(streams[0]) if streams else ():
+            if packet.dts is None or packet.pts is None:
+                continue
+            if packet.is_corrupt or packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+                break
+            if first is None and not packet.is_keyframe:
+                continue
+            first = packet.pts if first is None else first
+            end = max(end or 0, packet.pts + (packet.duration or 0))
+        time_base = streams[0].time_base if streams else None
+    except av.FFmpegError:  # a torn last fragment: what came before it counts
+        time_base = streams[0].time_base
+    finally:
+        source.close()
+    return 0.0 if first is None or not time_base else float((end - first) * time_base)
 
 
 def probe(path: Path) -> VideoInfo:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.recording.container import FragmentWriter, MediaError, moov_first, probe, remux_faststart, verify
+from kiosk.recording.container import (FragmentWriter, MediaError, moov_first, probe, remux_faststart, verify,
+                                      whole_s)
 from kiosk.recording.encoder import EncoderError, EncoderSettings, H264Encoder, probe_codec
 from kiosk.recording.packets import TICKS_PER_S
 
@@ -158,6 +159,24 @@ def test_a_take_cut_short_keeps_its_whole_fragments(tmp_path):
     info = remux_faststart(tmp_path / "cut.mp4", tmp_path / "final.mp4")
     assert 2.0 <= info.duration_s < 5.0 and info.frames >= 60
     verify(tmp_path / "final.mp4")
+
+
+def test_a_take_torn_mid_frame_by_a_full_disk_leaves_out_that_frame(tmp_path):
+    import av
+
+    from kiosk.recording.stills import make_stills
+
+    times = [i / FPS for i in range(90)]
+    write_take(tmp_path / "take.mp4", encode(times))
+    with av.open(str(tmp_path / "take.mp4")) as source:
+        last = [p for p in source.demux(source.streams.video[0]) if p.dts is not None][-1]
+    data = (tmp_path / "take.mp4").read_bytes()
+    # The disk filled half-way through writing the last frame: the demuxer gives what is left of it.
+    (tmp_path / "cut.mp4").write_bytes(data[: last.pos + last.size // 2])
+    kept_s = whole_s(tmp_path / "cut.mp4")  # read before the copy, as a take cut by a full disk is
+    info = remux_faststart(tmp_path / "cut.mp4", tmp_path / "final.mp4")
+    assert info.frames == len(times) - 1 and kept_s == pytest.approx((len(times) - 1) / FPS, abs=1e-3)
+    make_stills(tmp_path / "final.mp4", tmp_path / "poster.jpg", tmp_path / "strip.jpg")  # every frame decodes
 
 
 def test_take_must_start_on_a_keyframe(tmp_path):
