@@ -2,8 +2,11 @@
 
 Finishing (faststart remux, check, stills, commit) takes a moment of disk work, so it runs
 here and never holds up the encoder. A take too short to keep is discarded; one that cannot
-be finished is removed with a plain reason. One whose commit fails (the database is locked by
-another program, or the disk is full: the video is fine) stays in its work folder and is
+be finished is removed with a plain reason, but one cut by a full disk (as it was recorded, or as
+it was finished on a low disk) that is certainly to be kept (its visit's yes is in the library:
+``LibrarySink.certainly_kept``) and long enough keeps its work folder, lock released, and is
+stored as the kept takes below are, once there is room. One whose commit fails (the database is
+locked by another program, or the disk is full: the video is fine) stays in its work folder and is
 committed again with backoff while the kiosk runs, so it lands as soon as the database or the
 disk lets it; the shopper is told once that saving takes longer. It counts as unfinished
 meanwhile, so its session is not closed without it. Only when the kiosk stops first is it left
@@ -28,13 +31,18 @@ from kiosk.backoff import backoff_s
 from kiosk.events import EventBus, Notice
 from kiosk.library import NewLook
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
-from kiosk.recording.take import Take, finish
+from kiosk.recording.recovery import SALVAGE_MIN_S
+from kiosk.recording.container import whole_s
+from kiosk.recording.take import TAKE, Take, finish, read_meta
 
 _log = logging.getLogger(__name__)
 
 DISK_FULL = "The disk is full, so the recording was stopped and not kept."
 SAVING_LATE = "Saving your look is taking longer than usual. It will appear by itself."
 KEPT_FOR_RESTART = "The recording could not be stored yet; the mirror stores it when it starts again."
+#: A take of a visit that said yes, cut by a full disk: what was written is stored once there is room.
+KEPT_WHEN_ROOM = ("The disk is full, so the recording was stopped; what was recorded is kept for you and saved "
+                  "once there is room.")
 #: The data folder cannot be written for another reason than space (a file system the kernel made
 #: read-only after disk errors, its permissions): the path and error number are for the journal and
 #: ``/api/v1/health``'s ``data_folder`` check, never for the shopper's screen.
@@ -175,9 +183,35 @@ class Finisher:
                 failure = DISK_FULL if low_disk else failure_reason(exc, "could not be finished")
         if failure is not None:
             self.stats.failed += 1
+            cut_by_full_disk = failure == DISK_FULL and length >= self.min_s - 0.5 / self.fps
+            if cut_by_full_disk and self._certainly_kept(take) and self._storable(take):
+                # What was written before the disk filled is hers to keep: its folder stays, stored
+                # by ``store_kept`` once there is room (and her visit is over), or at the next start.
+                _log.warning("recording %s cut by a full disk is kept in its work folder until there is room", look_id)
+                take.release()
+                self.kept_left = (self.kept_left or 0) + 1
+                return RecordingFailed(reason=KEPT_WHEN_ROOM, look_id=look_id)
             self._drop(take)
             return RecordingFailed(reason=failure, look_id=look_id)
         return self._commit(_Uncommitted(take, new, 0, 0.0))
+
+    def _storable(self, take: Take) -> bool:
+        """Whether the take file holds enough whole video for ``store_kept`` and start-up to store it:
+        the muxer's last fragment, and any frame torn by the full disk, are not in it. A frame to
+        spare, as the stored file's length rounds to its track's time scale."""
+        return whole_s(take.folder / TAKE) >= SALVAGE_MIN_S + 1 / self.fps
+
+    def _certainly_kept(self, take: Take) -> bool:
+        """Whether the sink keeps ``take`` whatever comes next (as its metadata now says: a yes given
+        during the take is written there); a question that fails counts as no (it is dropped)."""
+        meta = read_meta(take.folder)
+        if meta is None or meta.look_id != take.meta.look_id:
+            return False  # ``store_kept`` would never store it
+        try:
+            return self.sink.certainly_kept(meta)
+        except Exception as exc:  # noqa: BLE001 - LibraryError (a locked database): no certain yes
+            _log.warning("whether recording %s is to be kept could not be read (%s); it is not kept", meta.look_id, exc)
+            return False
 
     def _commit(self, item: _Uncommitted) -> LookRecorded | None:
         """Store a finished take; on failure keep it for the next try and return None."""

@@ -32,7 +32,8 @@ def record_once(source, sink, settings: RecorderSettings, seconds: float, consen
 
     Ctrl-C (``KeyboardInterrupt``) ends the take early and keeps what was recorded, as the
     mirror keeps a look it is stopped in; when nothing could be kept it raises
-    ``RecordingInterrupted``. No work folder is left behind either way."""
+    ``RecordingInterrupted``. No work folder is left behind either way, but that of a take into the
+    library cut by a full disk with enough video: it is stored at the mirror's next start."""
     hub, bus = FrameHub(), EventBus()
     results: queue.Queue = queue.Queue()
     bus.subscribe(lambda e: results.put(e) if isinstance(e, (LookRecorded, RecordingFailed, RecordingDiscarded)) else None)

@@ -198,7 +198,7 @@ def _store_kept(library: Library, folder: Path, leave: Collection[str], min_s: f
         kept.waiting += 1  # her answer may still change: tried again once her visit is over
         return None
     try:
-        if library.find(meta.look_id) is not None or not _certainly_kept(library, meta):
+        if library.find(meta.look_id) is not None or not certainly_kept(library, meta):
             return None  # stored already (start-up tidies its folder), or for its session's end and start-up
         return _store(library, folder, meta, min_s, stills)
     except MediaError as exc:
@@ -209,7 +209,7 @@ def _store_kept(library: Library, folder: Path, leave: Collection[str], min_s: f
     return None
 
 
-def _certainly_kept(library: Library, meta: TakeMeta) -> bool:
+def certainly_kept(library: Library, meta: TakeMeta) -> bool:
     """Kept whatever comes next: no session (``kiosk record``), the operator's yes, or a yes as its
     session's answer kept by the library (a yes only the take carries is start-up's to judge)."""
     if meta.session_id is None or meta.consent_by == "operator":

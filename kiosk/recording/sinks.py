@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 from kiosk.library import Library, NewLook, RetentionPolicy, apply_retention
-from kiosk.recording.recovery import KeptTakes, store_kept
-from kiosk.recording.take import lock_if_abandoned
+from kiosk.recording.recovery import KeptTakes, certainly_kept, store_kept
+from kiosk.recording.take import TakeMeta, lock_if_abandoned
 
 _log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ class LibrarySink:
         """Store the takes kept for the next start that are certainly to be kept (``recovery.store_kept``)."""
         return store_kept(self.library, leave, stills=self.stills)
 
+    def certainly_kept(self, meta: TakeMeta) -> bool:
+        """Whether a take is kept whatever comes next (``recovery.certainly_kept``): one cut by a full
+        disk then keeps its work folder for ``store_kept``."""
+        return certainly_kept(self.library, meta)
+
     def make_room(self) -> None:
         if self.policy is not None:
             apply_retention(self.library, self.policy)
@@ -85,6 +90,10 @@ class FileSink:
 
     def make_room(self) -> None:
         pass
+
+    def certainly_kept(self, meta: TakeMeta) -> bool:
+        """Never: a take cut here is dropped, as nothing stores it later (``store_kept``)."""
+        return False
 
     def store_kept(self, leave: frozenset[str]) -> KeptTakes:
         """Nothing is kept for a later start: an abandoned take here is removed (``remove_abandoned``)."""

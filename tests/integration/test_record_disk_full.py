@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.recording.finisher import KEPT_WHEN_ROOM
 from tests.conftest import PYTHON
 from tests.integration.test_record_media import assert_playable_mp4, kiosk, library_state
 
@@ -128,13 +129,21 @@ def test_disk_full_to_the_last_byte_fails_plainly_and_corrupts_nothing(small_dis
     if proc.returncode == 0:
         new = after[out.strip().splitlines()[-1]]
         assert_playable_mp4(Path(new["path"]))
-    else:
+    kept = []  # a take of no visit cut by the full disk, long enough: kept in work/ for the next start
+    if proc.returncode != 0:
         assert proc.returncode == 1 and "Traceback" not in err
-        assert err.strip().splitlines()[-1] == "kiosk: the disk is full, so the recording was stopped and not kept"
+        said = err.strip().splitlines()[-1]
+        if said == f"kiosk: {KEPT_WHEN_ROOM[0].lower()}{KEPT_WHEN_ROOM[1:-1]}":
+            kept = [p.name for p in (lib / "work").iterdir()]
+            assert len(kept) == 1
+        else:
+            assert said == "kiosk: the disk is full, so the recording was stopped and not kept"
         assert after == before
     (small_disk / "filler").unlink()
     recovered = json.loads(kiosk("looks", "recover", "--library", str(lib), "--json").stdout)
-    assert recovered["salvaged"] == [] and recovered["missing_rows"] == [] and recovered["orphan_files"] == []
+    assert recovered["salvaged"] == kept and recovered["missing_rows"] == [] and recovered["orphan_files"] == []
+    for look_id in kept:  # what was written before the disk filled, whole
+        assert_playable_mp4(Path(library_state(lib)[look_id]["path"]))
     assert list((lib / "work").iterdir()) == []
 
 
