@@ -337,6 +337,8 @@ class Library:
             except OSError as exc:
                 raise LibraryError(f"cannot save the session's looks ({_why(exc)})") from None
         self._remove_comparisons(doomed)
+        if not granted:  # committed: a take of hers waiting for room (a full disk) is not kept till the next start
+            takes.drop_waiting(self.layout, {session_id})
         return [row["id"] for row in rows]
 
     def _remove_comparisons(self, doomed: list[str]) -> None:
@@ -416,6 +418,7 @@ class Library:
             # becomes a no tied to nobody, and the take no longer carries their yes.
             store.forget_session_consents(conn, customer_id, waiting=takes.sessions(self.layout))
             takes.tag(self.layout, set(sessions), None, None, customer_of=customer_id)
+        takes.drop_waiting(self.layout, set(sessions))  # committed: her takes waiting for room go now
         doomed = [look.id for look in self.list(customer_id=customer_id)]
         deleted = [look_id for look_id in doomed if self.delete_if_present(look_id)]
         # Deleted rows are overwritten (secure_delete); their old pages stay in the WAL until a

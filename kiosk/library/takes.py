@@ -10,8 +10,11 @@ metadata of those takes (``tag``), so a take never carries a yes its shopper too
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+import shutil
 from collections.abc import Collection
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from kiosk.storage.files import replace_whole
 _log = logging.getLogger(__name__)
 
 META = "meta.json"  # as ``kiosk.recording.take`` writes it
+LOCK = "lock"  # held by the recorder or the finisher while either works on the take (``kiosk.recording.take``)
 META_MODE = 0o640
 
 
@@ -45,6 +49,37 @@ def tag(layout: LibraryLayout, session_ids: Collection[str], consent_by: str | N
         except OSError as exc:
             _log.warning("the consent of recording %s could not be written with it (%s)", folder.name, exc)
             (folder / (META + ".part")).unlink(missing_ok=True)
+
+
+def drop_waiting(layout: LibraryLayout, session_ids: Collection[str]) -> list[str]:
+    """Delete the takes of ``session_ids`` left waiting in the work folder (a full disk, a locked
+    database kept them for later): their shopper said no, took her yes back or asked to be forgotten,
+    so nothing of them is kept until the next start. A take the recorder or the finisher holds (its
+    lock taken) is theirs to end: it lands, and is discarded as unconsented. Returns the ids deleted."""
+    dropped = []
+    for folder, meta in _metas(layout):
+        if meta.get("session_id") not in session_ids:
+            continue
+        try:
+            fd = os.open(folder / LOCK, os.O_RDWR)
+        except OSError:  # no lock file: not a take folder the recorder made
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # being recorded or finished
+        try:
+            shutil.rmtree(folder)
+            dropped.append(folder.name)
+        except OSError as exc:
+            _log.warning("recording %s, whose shopper said no, could not be deleted now (%s); the next start "
+                         "deletes it", folder.name, exc)
+        finally:
+            os.close(fd)
+    if dropped:
+        _log.info("deleted %d waiting recordings whose shopper said no", len(dropped))
+    return dropped
 
 
 def _metas(layout: LibraryLayout) -> list[tuple[Path, dict]]:

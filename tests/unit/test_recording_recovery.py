@@ -386,10 +386,14 @@ def test_a_waiting_take_carries_the_yes_given_during_it(library, monkeypatch):
 
 @pytest.mark.parametrize("lost", [False, True], ids=["answer-kept", "answer-lost"])
 def test_a_no_after_the_yes_a_take_carries_still_deletes_it(library, lost):
-    # The take started after the yes and carries it; the shopper then took it back.
+    # The take started after the yes and carries it; the shopper then took it back while the
+    # finisher held it (a waiting take nobody holds goes at once: the test above), and the kiosk
+    # stopped before it landed.
     library.set_session_consent("s1", True, "card-anna", "2026-11.1")
     look_id = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    fd = lock_if_abandoned(library.layout.take_dir(look_id))
     library.set_session_consent("s1", False)
+    os.close(fd)
     meta = json.loads((library.layout.take_dir(look_id) / META).read_text())
     assert (meta["consent_by"], meta["customer_id"]) == (None, None)
     if lost:
@@ -494,3 +498,26 @@ def test_a_new_takes_metadata_is_on_disk_before_its_video(library, monkeypatch):
         assert json.loads((take.folder / META).read_text())["session_id"] == "s1"
     finally:
         take.discard()
+
+
+@pytest.mark.parametrize("how", ["no", "forget-me"])
+def test_a_waiting_take_goes_at_once_when_its_shopper_takes_her_yes_back(library, how):
+    # A take a full disk (or a locked database) left waiting in work/ for room was kept there until
+    # the next start after she said no or asked to be forgotten: weeks on a mirror.
+    library.set_session_consent("s1", True, "card-anna", "2026-11.1")
+    waiting = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    held = crashed_take(library, 2.0, session="s1", consent_by="customer")
+    other = crashed_take(library, 2.0, session="s2", consent_by="customer")
+    fd = lock_if_abandoned(library.layout.take_dir(held))  # the finisher is working on this one
+    try:
+        if how == "no":
+            library.set_session_consent("s1", False)
+        else:
+            library.forget_customer("card-anna")
+        assert not library.layout.take_dir(waiting).exists(), "nothing of hers kept till the next start"
+        assert library.layout.take_dir(held).is_dir(), "the finisher's own: it lands and is discarded then"
+        assert library.layout.take_dir(other).is_dir(), "another visit's take is not hers"
+    finally:
+        os.close(fd)
+    report = recover(library)  # and start-up still deletes the held one as unconsented
+    assert held in report.unconsented and library.ids() - {other} == set()
