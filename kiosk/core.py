@@ -383,6 +383,8 @@ class KioskCore:
             effects.prompt_closed(item.answer)
             self._comparing.prompt_closed(item.answer, self._sid())
         elif isinstance(item, ConsentChanged):
+            if item.decision != "accepted":  # saved: a take of hers waiting for room is not kept
+                self._parts.studio.consent_refused(item.session_id)
             if item.decision == "withdrawn":
                 self._comparing.consent_withdrawn()
                 self._parts.bus.emit(SharesEnded())  # the network part revokes the links themselves

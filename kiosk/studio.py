@@ -308,6 +308,14 @@ class Studio:
         session_looks = self.looks()
         return next((look for look in session_looks + self.kept(session_looks) if look.id == look_id), None)
 
+    def consent_refused(self, session_id: str) -> None:
+        """Her no (or her yes taken back) is saved: takes of hers waiting in the work folder for room
+        go now, not at the next start (one the recorder or the finisher holds lands and is discarded)."""
+        try:
+            self._library.drop_waiting(session_id)
+        except OSError as exc:  # noqa: BLE001 - the next start deletes them (they carry no yes)
+            _log.warning("takes waiting for room could not be looked at (%s); the next start deletes them", exc)
+
     def discard_unconsented(self, look_id: str) -> None:
         """Delete a look whose session is over unless its shopper said yes."""
         look = self._library.find(look_id)
@@ -388,6 +396,9 @@ class NoStudio:
 
     def find(self, look_id: str) -> Look | None:
         return None
+
+    def consent_refused(self, session_id: str) -> None:
+        """No take waits."""
 
     def discard_unconsented(self, look_id: str) -> None:
         """No look to discard."""

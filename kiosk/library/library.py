@@ -337,9 +337,12 @@ class Library:
             except OSError as exc:
                 raise LibraryError(f"cannot save the session's looks ({_why(exc)})") from None
         self._remove_comparisons(doomed)
-        if not granted:  # committed: a take of hers waiting for room (a full disk) is not kept till the next start
-            takes.drop_waiting(self.layout, {session_id})
         return [row["id"] for row in rows]
+
+    def drop_waiting(self, session_id: str) -> list[str]:
+        """Delete the takes of ``session_id`` waiting in the work folder for room, its shopper's no
+        saved (``kiosk.library.takes.drop_waiting``); the ids deleted."""
+        return takes.drop_waiting(self.layout, {session_id})
 
     def _remove_comparisons(self, doomed: list[str]) -> None:
         """The files of comparisons whose rows went because consent to one of their looks was withdrawn."""

@@ -512,6 +512,8 @@ def test_a_waiting_take_goes_at_once_when_its_shopper_takes_her_yes_back(library
     try:
         if how == "no":
             library.set_session_consent("s1", False)
+            assert library.layout.take_dir(waiting).is_dir(), "not before her no is saved in the directory too"
+            library.drop_waiting("s1")  # the studio, told the no was saved (core: ConsentChanged)
         else:
             library.forget_customer("card-anna")
         assert not library.layout.take_dir(waiting).exists(), "nothing of hers kept till the next start"
