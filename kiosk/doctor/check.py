@@ -105,6 +105,13 @@ class Context:
         """``absolute`` (e.g. /sys/…) under ``root``."""
         return self.root / absolute.lstrip("/")
 
+    def identity_database(self) -> Path:
+        """The customer directory: ``identity.database``, else beside the looks in ``data_dir``."""
+        from kiosk.paths import IDENTITY_DB_NAME
+
+        configured = self.config.identity.database
+        return Path(configured).expanduser() if configured else self.data_dir / IDENTITY_DB_NAME
+
     def once(self, key: str, compute: Callable[[], object]):
         """``compute()`` the first time ``key`` is asked for, the same answer after."""
         if key not in self.memo:

@@ -56,9 +56,7 @@ def _databases(ctx: Context) -> list[tuple[str, str, Path, object]]:
     from kiosk.net.db import FILENAME
     from kiosk.net.db import SCHEMA as NETWORK
 
-    from kiosk.identity.setup import DB_NAME
-
-    identity = Path(ctx.config.identity.database).expanduser() if ctx.config.identity.database else ctx.data_dir / DB_NAME
+    identity = ctx.identity_database()
     return [
         ("db-looks", "the look database", ctx.data_dir / "looks.db", LOOKS),
         ("db-network", "the network database", ctx.data_dir / FILENAME, NETWORK),

@@ -8,8 +8,6 @@ only, and none is shown). Read with the product's own reader, never changed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 from kiosk.doctor.storage import AS_KIOSK_USER_HINT, closed_to_user
 from kiosk.users import user_name
@@ -23,10 +21,8 @@ UNREADABLE_HINT = ("The kiosk starts with no forget pending and writes a sound f
 
 def check_pending_forgets(ctx: Context) -> Result:
     from kiosk.identity.pending import FILENAME, Unusable, read
-    from kiosk.identity.setup import DB_NAME
 
-    configured = ctx.config.identity.database
-    path = (Path(configured).expanduser() if configured else ctx.data_dir / DB_NAME).with_name(FILENAME)
+    path = ctx.identity_database().with_name(FILENAME)  # beside it, as ``setup.pending_forgets_path``
     why = closed_to_user(path)
     if why:
         return fail("forgets", f"The unfinished forgets {path} cannot be checked: it {why} ({user_name()}).",

@@ -60,14 +60,8 @@ def drop_waiting(layout: LibraryLayout, session_ids: Collection[str]) -> list[st
     for folder, meta in _metas(layout):
         if meta.get("session_id") not in session_ids:
             continue
-        try:
-            fd = os.open(folder / LOCK, os.O_RDWR)
-        except OSError:  # no lock file: not a take folder the recorder made
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        fd = lock_if_abandoned(folder)
+        if fd is None:
             continue  # being recorded or finished
         try:
             shutil.rmtree(folder)
@@ -80,6 +74,20 @@ def drop_waiting(layout: LibraryLayout, session_ids: Collection[str]) -> list[st
     if dropped:
         _log.info("deleted %d waiting recordings whose shopper said no", len(dropped))
     return dropped
+
+
+def lock_if_abandoned(folder: Path) -> int | None:
+    """Take the lock of a work folder whose recorder is gone; None while a recorder (or the finisher) holds it."""
+    try:
+        fd = os.open(folder / LOCK, os.O_CREAT | os.O_RDWR, 0o640)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _metas(layout: LibraryLayout) -> list[tuple[Path, dict]]:

@@ -31,8 +31,8 @@ from kiosk.backoff import backoff_s
 from kiosk.events import EventBus, Notice
 from kiosk.library import NewLook
 from kiosk.recording.events import LookRecorded, RecordingDiscarded, RecordingFailed
-from kiosk.recording.recovery import SALVAGE_MIN_S
 from kiosk.recording.container import whole_s
+from kiosk.recording.recovery import SALVAGE_MIN_S
 from kiosk.recording.take import TAKE, Take, finish, read_meta
 
 _log = logging.getLogger(__name__)
@@ -171,7 +171,8 @@ class Finisher:
         """Finish one take; returns the event that announces the result (None: commit retried later)."""
         look_id, writer = take.meta.look_id, take.writer
         length = 0.0 if writer.last_ts is None else writer.last_ts - max(counted_from, writer.first_ts) + 1 / self.fps
-        if failure is None and length < self.min_s - 0.5 / self.fps:  # half a frame: rounding
+        long_enough = length >= self.min_s - 0.5 / self.fps  # half a frame: rounding
+        if failure is None and not long_enough:
             self._drop(take)
             reason = f"The recording was shorter than {self.min_s:g} s and was not kept."
             return RecordingDiscarded(look_id=look_id, reason=reason)
@@ -183,8 +184,7 @@ class Finisher:
                 failure = DISK_FULL if low_disk else failure_reason(exc, "could not be finished")
         if failure is not None:
             self.stats.failed += 1
-            cut_by_full_disk = failure == DISK_FULL and length >= self.min_s - 0.5 / self.fps
-            if cut_by_full_disk and self._certainly_kept(take) and self._storable(take):
+            if failure == DISK_FULL and long_enough and self._certainly_kept(take) and self._storable(take):
                 # What was written before the disk filled is hers to keep: its folder stays, stored
                 # by ``store_kept`` once there is room (and her visit is over), or at the next start.
                 _log.warning("recording %s cut by a full disk is kept in its work folder until there is room", look_id)

@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kiosk.library import NewLook
+from kiosk.library.takes import LOCK, lock_if_abandoned  # noqa: F401 - the lock the library also takes
 from kiosk.recording.container import FragmentWriter, MediaError, VideoInfo, remux_faststart, verify
 from kiosk.recording.stills import make_stills
 from kiosk.storage.files import replace_whole
 
-META, TAKE, FINAL, POSTER, STRIP, LOCK = "meta.json", "take.mp4", "final.mp4", "poster.jpg", "strip.jpg", "lock"
+META, TAKE, FINAL, POSTER, STRIP = "meta.json", "take.mp4", "final.mp4", "poster.jpg", "strip.jpg"
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,6 @@ def read_meta(folder: Path) -> TakeMeta | None:
         return TakeMeta(**json.loads((folder / META).read_text()))
     except (OSError, ValueError, TypeError):
         return None
-
-
-def lock_if_abandoned(folder: Path) -> int | None:
-    """Take the lock of a work folder whose recorder is gone; None while a recorder holds it."""
-    try:
-        fd = os.open(folder / LOCK, os.O_CREAT | os.O_RDWR, 0o640)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
 
 
 def finish(folder: Path, meta: TakeMeta, min_duration_s: float, stills: bool) -> NewLook:
