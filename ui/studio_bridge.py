@@ -52,8 +52,7 @@ class StudioBridge(CoreListener):
         super().__init__(core, parent)
         self._available = core.parts.studio.available
         self._model = LooksModel(self)
-        self._recording = False
-        self._recording_id: str | None = None  # the take being recorded
+        self._recording_id: str | None = None  # the take being recorded (None: Record is shown)
         self._recording_since = 0.0
         self._record_blocked = core.parts.studio.record_blocked  # "" while Record can work
         self._replay_id = ""
@@ -67,7 +66,7 @@ class StudioBridge(CoreListener):
 
     def on_event(self, event: Event) -> None:  # noqa: C901 - one event type per branch
         if isinstance(event, RecordingStarted):
-            self._set_recording(True, event.at, event.look_id)
+            self._set_recording(event.look_id, event.at)
         elif isinstance(event, RecordingStopped):
             self._ended(event.look_id)
         elif isinstance(event, LookRecorded):
@@ -191,23 +190,24 @@ class StudioBridge(CoreListener):
     def _ended(self, look_id: str | None) -> bool:
         """A take ended: Record is shown again unless another take is being recorded now; whether none is."""
         if look_id is None or look_id == self._recording_id:
-            self._set_recording(False)
-        return not self._recording
+            self._set_recording(None)
+        return self._recording_id is None
 
-    def _set_recording(self, recording: bool, since: float | None = None, look_id: str | None = None) -> None:
-        self._recording_id = look_id if recording else None
-        if recording != self._recording:
-            self._recording = recording
+    def _set_recording(self, look_id: str | None, since: float | None = None) -> None:
+        """``look_id`` is being recorded now (None: none is)."""
+        was = self._recording_id is not None
+        self._recording_id = look_id
+        if (look_id is not None) != was:
             self._recording_since = since or time.monotonic()
             self.recordingChanged.emit()
 
     @Slot(result=float)
     def recordingSeconds(self) -> float:  # noqa: N802 - QML API
-        return time.monotonic() - self._recording_since if self._recording else 0.0
+        return time.monotonic() - self._recording_since if self._recording_id is not None else 0.0
 
     available = Property(bool, lambda self: self._available, constant=True)
     looks = Property(QObject, lambda self: self._model, constant=True)
-    recording = Property(bool, lambda self: self._recording, notify=recordingChanged)
+    recording = Property(bool, lambda self: self._recording_id is not None, notify=recordingChanged)
     # Why Record cannot work now ("Storage full"), shown under it greyed; "" when it can.
     recordBlocked = Property(str, lambda self: self._record_blocked, notify=recordBlockedChanged)
     replayId = Property(str, lambda self: self._replay_id, notify=replayChanged)
