@@ -119,9 +119,65 @@ class Context:
         return self.memo[key]
 
 
-def kiosk_holders(ctx: Context) -> list[int]:
-    """Processes holding a database of the data folder open (its ``NAME.lock`` flock)."""
-    return flock_holders(ctx, [ctx.data_dir / name for name in ("looks.db.lock", "network.sqlite3.lock")])
+def kiosk_holders(ctx: Context) -> list[int] | None:
+    """The running kiosk's processes: those holding a database of the data folder open (its
+    ``NAME.lock`` flock). The data folder is the mirror user's (0750): run by another user the
+    doctor cannot look at those files, and then finds the kiosk by its command line instead
+    (``kiosk run`` or ``kiosk serve``); None when it cannot tell (``/proc`` hides other users'
+    processes too)."""
+    files = [ctx.data_dir / name for name in ("looks.db.lock", "network.sqlite3.lock")]
+    held = flock_holders(ctx, files)
+    if held or not _closed(files):
+        return held
+    return kiosk_processes(ctx) or None
+
+
+def _closed(files: list[Path]) -> bool:
+    """Whether this user may not look at any of ``files``."""
+    for file in files:
+        try:
+            file.stat()
+        except PermissionError:
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def kiosk_processes(ctx: Context) -> list[int]:
+    """Processes (other than this one) whose command line is a kiosk's: ``kiosk run`` or ``kiosk
+    serve``, started as the ``kiosk`` script or ``python -m kiosk``, from ``/proc``."""
+    pids = []
+    try:
+        entries = list(ctx.path("/proc").iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+        except OSError:
+            continue  # gone meanwhile, or hidden
+        if _is_kiosk(argv):
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def _is_kiosk(argv: list[str]) -> bool:
+    """``[python] .../kiosk [OPTIONS] run|serve ...`` or ``python -m kiosk [OPTIONS] run|serve ...``
+    (the kiosk's own options before its command take no value). Programs that only start the
+    kiosk (cage, env, the systemd relay) name it further on in their command lines."""
+    names = [os.path.basename(a) for a in argv[:3]]
+    if names[:1] == ["kiosk"]:
+        rest = argv[1:]
+    elif len(names) > 1 and names[0].startswith("python") and names[1] == "kiosk":
+        rest = argv[2:]
+    elif len(names) > 2 and names[0].startswith("python") and argv[1:3] == ["-m", "kiosk"]:
+        rest = argv[3:]
+    else:
+        return False
+    return next((a for a in rest if not a.startswith("-")), "") in ("run", "serve")
 
 
 def flock_holders(ctx: Context, files: list[Path]) -> list[int]:

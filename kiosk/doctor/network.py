@@ -153,6 +153,10 @@ def _not_answered(ctx: Context, port: int, why: str) -> Result:
         return fail("api", f"The kiosk (process {', '.join(map(str, running))}) runs, but on port {port} it {said}: "
                            "it is stuck.", "Restart it with 'systemctl restart smartmirror-kiosk'; "
                            "'journalctl -t smartmirror-kiosk' tells what it was doing.")
+    if running is None:
+        return fail("api", f"Something on port {port} took the connection but {said}: a stuck kiosk, or another "
+                           "program holding the port.", "This user cannot see the kiosk's processes: run 'sudo kiosk "
+                           f"doctor' to tell which, or 'sudo ss -ltnp' (it names the program on the line with :{port}).")
     return fail("api", f"Another program holds port {port}: it took the connection but {said}, so the kiosk "
                        "cannot start its API there.", f"Stop that program ('ss -ltnp' names it on the line with :{port}), "
                        "or change api.port.")

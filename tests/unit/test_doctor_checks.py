@@ -645,6 +645,89 @@ def test_a_kiosk_unit_systemd_gave_up_on_is_named_with_how_to_start_it_at_once(t
 # -- the API's port, taken by another program ---------------------------------------------------------
 
 
+def close_lock_files(monkeypatch, ctx: Context) -> None:
+    """The kiosk's lock files there, but closed to the user running the doctor (as the mirror's
+    0750 data folder is to store IT's own login; root, which runs the tests, reads anything)."""
+    ctx.data_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("looks.db.lock", "network.sqlite3.lock"):
+        (ctx.data_dir / name).write_text("")
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self.parent == ctx.data_dir:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+
+
+def put_process(ctx: Context, pid: int, argv: list[str]) -> None:
+    put(ctx.root, f"/proc/{pid}/cmdline", "\0".join(argv) + "\0")
+
+
+VENV = "/opt/smartmirror/current/.venv/bin"
+# The installed unit's processes (systemd/smartmirror-kiosk.service): the relay, cage and env name
+# the kiosk in their command lines, only the last is it.
+UNIT_PROCESSES = {
+    401: [f"{VENV}/python", "-m", "kiosk.sdrelay", "--stop-grace", "15", "--", "/usr/bin/env", "XDG_RUNTIME_DIR=/run/smartmirror",
+          "/usr/bin/cage", "--", "/usr/bin/env", "-u", "DISPLAY", f"{VENV}/kiosk", "run", "--config", "/etc/smartmirror/kiosk.toml"],
+    402: ["/usr/bin/cage", "--", "/usr/bin/env", "-u", "DISPLAY", f"{VENV}/kiosk", "run", "--config", "/etc/smartmirror/kiosk.toml"],
+    403: [f"{VENV}/python", f"{VENV}/kiosk", "run", "--config", "/etc/smartmirror/kiosk.toml"],
+    404: [f"{VENV}/python", f"{VENV}/kiosk", "doctor"],  # store IT's own doctor, asking
+    405: ["/usr/bin/python3", "-m", "kiosk", "-v", "serve"],
+    406: ["/usr/bin/less", "kiosk", "run"],
+}
+
+
+def test_the_running_kiosk_is_found_by_its_command_line_when_its_lock_files_are_closed(tmp_path, monkeypatch):
+    from kiosk.doctor.check import kiosk_holders
+
+    ctx = context(tmp_path)
+    for pid, argv in UNIT_PROCESSES.items():
+        put_process(ctx, pid, argv)
+    put(ctx.root, "/proc/locks", "")
+    # Lock files this user reads, none held: no kiosk runs on this data folder, whatever runs elsewhere.
+    ctx.data_dir.mkdir(parents=True)
+    (ctx.data_dir / "looks.db.lock").write_text("")
+    assert kiosk_holders(ctx) == []
+    close_lock_files(monkeypatch, ctx)
+    assert kiosk_holders(ctx) == [403, 405]
+    for pid in (403, 405):
+        (ctx.root / "proc" / str(pid) / "cmdline").unlink()
+    assert kiosk_holders(ctx) is None  # cannot tell: /proc may hide other users' processes
+
+
+@pytest.mark.parametrize("seen", ["running", "hidden"])
+def test_a_stuck_port_is_not_blamed_on_another_program_when_the_doctor_cannot_see_the_kiosk(tmp_path, monkeypatch, seen):
+    import socket
+
+    from kiosk.doctor.network import check_api
+
+    listener = socket.socket()  # listens but never accepts: every connection waits, as on a stuck kiosk
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    ctx = context(tmp_path, http_timeout_s=0.5)
+    ctx.config.api.bind, ctx.config.api.port = "127.0.0.1", listener.getsockname()[1]
+    put(ctx.root, "/proc/locks", "")
+    if seen == "running":
+        put_process(ctx, 403, UNIT_PROCESSES[403])
+    close_lock_files(monkeypatch, ctx)
+    try:
+        result = check_api(ctx)
+    finally:
+        listener.close()
+    port = ctx.config.api.port
+    assert result.state is State.FAIL, result
+    if seen == "running":
+        assert result.sentence == (f"The kiosk (process 403) runs, but on port {port} it did not answer within 0.5 s: "
+                                   "it is stuck."), result.sentence
+        assert "systemctl restart smartmirror-kiosk" in result.hint
+    else:
+        assert result.sentence == (f"Something on port {port} took the connection but did not answer within 0.5 s: "
+                                   "a stuck kiosk, or another program holding the port."), result.sentence
+        assert "sudo kiosk doctor" in result.hint and f":{port}" in result.hint
+
+
 @pytest.mark.parametrize("speaks, said", [(b"SSH-2.0-OpenSSH_9.2\r\n", "answered, but not as a web server does"),
                                           (None, "did not answer within 0.5 s")])
 def test_a_port_another_program_holds_is_not_taken_for_a_kiosk_that_is_not_running(tmp_path, speaks, said):
