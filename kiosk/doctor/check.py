@@ -14,6 +14,7 @@ import enum
 import importlib.util
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,19 @@ def run_command(argv: list[str], timeout: float = 10.0) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
+#: The kiosk's body analysis loaded and run on one blank picture, as the kiosk starts it; at a
+#: lower priority than the running kiosk's, whose mirror must not stutter while store IT asks.
+_POSE_TRIAL = ("import os; os.nice(10); import numpy as np; from kiosk.analysis.pose import PoseEstimator, PoseSettings; "
+               "p = PoseEstimator(PoseSettings(model_complexity={complexity})); p.start(); "
+               "p.estimate(np.zeros((360, 640, 3), np.uint8), 0.0); p.close()")
+
+
+def try_pose_model(complexity: int) -> tuple[int, str]:
+    """Load and run the pose model in a Python of its own (this one's interpreter), as
+    ``run_command`` answers: whether it works, without loading it here. 60 s: it takes seconds on a Pi."""
+    return run_command([sys.executable, "-c", _POSE_TRIAL.format(complexity=int(complexity))], timeout=60.0)
+
+
 def installed_package(name: str) -> Path | None:
     """The folder of the installed package ``name``, found without importing it; None when not installed."""
     try:
@@ -94,6 +108,7 @@ class Context:
     local_zone: Callable[[], str] | None = None  # the time zone's name ("" unset); None: read /etc/localtime under root
     addresses: Callable[[], list[str]] | None = None  # the IPv4 addresses this device holds; None: ask the kernel
     find_package: Callable[[str], Path | None] = installed_package  # a package's folder; None: not installed
+    try_pose: Callable[[int], tuple[int, str]] = try_pose_model  # (exit status, output) of running the pose model
     now: Callable[[], float] = time.time
     camera_s: float = 3.0  # seconds the camera's real frame rate is measured
     reader_s: float = 4.0  # seconds the card reader gets to answer

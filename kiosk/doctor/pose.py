@@ -2,15 +2,17 @@
 
 Without it the kiosk still shows the mirror and records by hand, but logs "body analysis is off"
 once and never starts a recording on a turn nor reacts to a gesture. The doctor looks the way
-the kiosk would, without loading anything (mediapipe and its model take seconds on a Pi): is
-mediapipe installed (``importlib.util.find_spec`` finds it without importing it), and is the
-model file for ``analysis.model_complexity`` inside its package (the kiosk refuses to let
-mediapipe download one: mirrors are offline).
+the kiosk would: is mediapipe installed (``importlib.util.find_spec`` finds it without importing
+it), is the model file for ``analysis.model_complexity`` inside its package (the kiosk refuses to
+let mediapipe download one: mirrors are offline), and does the model load and run: tried on one
+blank picture in a Python of its own (seconds on a Pi), as an upgrade that left mediapipe or a
+library it needs broken is otherwise seen only by the running kiosk. The doctor itself loads nothing.
 """
 
 from __future__ import annotations
 
-from kiosk.doctor.check import Context, Result, fail, ok
+from kiosk.doctor.check import Context, Result, fail, ok, warning
+
 
 LOST = "so the mirror does not start a recording when a shopper turns, and hand gestures do nothing"
 REINSTALL_HINT = ("Reinstall the kiosk: run scripts/provision again from the kiosk's release (it installs mediapipe "
@@ -36,5 +38,22 @@ def check_pose_model(ctx: Context) -> Result:
             "and the kiosk never downloads one.")
         return fail("pose-model", f"The body analysis model for analysis.model_complexity = {complexity} "
                                   f"({MODEL_FILES[complexity]}) is not installed in {model.parent}, {LOST}.", hint)
+    code, out = ctx.try_pose(complexity)
+    if code == 124:
+        return warning("pose-model", "The body analysis model is installed, but loading it did not finish within a "
+                                     "minute, so whether it works could not be told.",
+                       "Run 'kiosk doctor' again once the machine is less busy; 'top' shows what keeps it busy.")
+    if code != 0:
+        return fail("pose-model", f"The body analysis model is installed but does not load ({_why(out, code)}), {LOST}.",
+                    REINSTALL_HINT)
     return ok("pose-model", f"The body analysis model is installed: the {NAMES[complexity]} pose model "
                             f"({model.name}, analysis.model_complexity = {complexity}).")
+
+
+def _why(out: str, code: int) -> str:
+    """The error that ended the trial: its last line, less the exception's name."""
+    last = next((line.strip() for line in reversed(out.splitlines()) if line.strip()), "")
+    name, sep, message = last.partition(": ")
+    if sep and message and " " not in name:
+        last = message
+    return last.rstrip(".") or f"it stopped with exit status {code}"

@@ -298,7 +298,10 @@ def mediapipe_package(tmp_path: Path, *models: str) -> Path:
 
 def test_the_pose_model_in_use_is_named(tmp_path):
     package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
-    result = check_pose_model(context(tmp_path, find_package={"mediapipe": package}.get))
+    tried = []
+    result = check_pose_model(context(tmp_path, find_package={"mediapipe": package}.get,
+                                      try_pose=lambda complexity: tried.append(complexity) or (0, "")))
+    assert tried == [1]
     assert result.state is State.OK and result.hint == "", result
     assert "full pose model (pose_landmark_full.tflite, analysis.model_complexity = 1)" in result.sentence
 
@@ -331,8 +334,38 @@ def test_body_analysis_off_on_purpose_is_no_fault(tmp_path):
     assert result.state is State.OK and "off in the configuration (analysis.enabled = false)" in result.sentence
 
 
-def test_the_pose_model_check_finds_the_installed_model_without_loading_it(tmp_path):
-    # On a Pi mediapipe takes seconds to load: the check only looks for its files.
+def test_a_mediapipe_that_is_installed_but_broken_fails_with_its_error(tmp_path, monkeypatch):
+    # An upgrade that left mediapipe, or a library it needs, broken: its files are all there, the
+    # model too, but the kiosk's analysis cannot start. The check tries the model for real, in a
+    # Python of its own, here one that finds a mediapipe that cannot load first.
+    from kiosk.doctor.check import try_pose_model
+
+    broken = tmp_path / "broken"
+    (broken / "mediapipe").mkdir(parents=True)
+    (broken / "mediapipe" / "__init__.py").write_text(
+        "raise ImportError('libGLESv2.so.2: cannot open shared object file: No such file or directory')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(broken), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
+    result = check_pose_model(context(tmp_path, find_package={"mediapipe": package}.get, try_pose=try_pose_model))
+    assert result.state is State.FAIL, result
+    assert result.sentence.startswith("The body analysis model is installed but does not load (the body analysis "
+                                      "library (mediapipe) cannot be loaded (libGLESv2.so.2: cannot open shared object "
+                                      "file: No such file or directory)"), result.sentence
+    assert "hand gestures do nothing" in result.sentence and "Traceback" not in result.sentence
+    assert result.hint == REINSTALL_HINT
+
+
+def test_a_pose_model_too_slow_to_load_is_a_warning_not_a_fault(tmp_path):
+    package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
+    ctx = context(tmp_path, find_package={"mediapipe": package}.get, try_pose=lambda c: (124, "python did not answer within 60 s"))
+    result = check_pose_model(ctx)
+    assert result.state is State.WARNING, result
+    assert "did not finish within a minute" in result.sentence and "less busy" in result.hint
+
+
+def test_the_pose_model_check_tries_the_installed_model_without_loading_it(tmp_path):
+    # On a Pi mediapipe takes seconds to load and tens of megabytes: the doctor tries it in a
+    # Python of its own, never in its own process.
     script = ("import sys; from kiosk.config import Config; from kiosk.doctor.check import Context; "
               "from kiosk.doctor.pose import check_pose_model; r = check_pose_model(Context(config=Config())); "
               "print(r.state.value, 'mediapipe' in sys.modules, 'cv2' in sys.modules)")
