@@ -5,7 +5,8 @@ The kernel remounts a Raspberry Pi's SD card read-only after disk errors. A kios
 mirror at all, as systemd gives up after its restarts. So ``kiosk run`` asks first
 (``kiosk.storage.writable.unwritable``) and, where the folder cannot be written, starts with the
 live mirror and its body analysis only (``kiosk.wiring.plain_mirror``): no library, no identity,
-no recording, no network part (its database lives in the folder too).
+no recording, and of the network part (its database lives in the folder too) only the public
+health and metrics pages the store's monitoring reads (``kiosk.net.plain_pages``).
 
 Its studio (``StudioUnavailable``) records nothing and says so in one plain sentence: the
 welcome screen's line, the words as a visit starts, a refused raised hand. On the core's clock

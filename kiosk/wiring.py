@@ -66,14 +66,17 @@ class Switches:
     window: bool = False  # the mirror is on a screen: the analysis paces itself by it, the panel sleeps
     watchdog: bool = False  # speak to systemd: READY, WATCHDOG, STATUS (kiosk run, kiosk serve)
     unwritable: str = ""  # why the data folder cannot be written: a plain mirror (see plain_mirror)
+    public_pages: bool = False  # a plain mirror's network part: /api/v1/health and /metrics only
 
 
 def plain_mirror(switches: Switches, config: Config, why: str) -> Switches:
     """``switches`` for a mirror whose data folder cannot be written (``why``; ``kiosk.plain_mirror``):
     the live mirror and its body analysis (presence still wakes and darkens the screen), and
-    nothing that needs the folder: no library, identity, studio or network part."""
+    nothing that needs the folder: no library, identity, studio or network part. Where the
+    network part was wanted, the two public pages the store's monitoring reads stay
+    (``kiosk.net.plain_pages``: health and metrics, which need nothing written)."""
     return replace(switches, record=False, library=False, network=False, analysis=config.analysis.enabled,
-                   unwritable=why)
+                   unwritable=why, public_pages=switches.network)
 
 
 def build_parts(config: Config, switches: Switches, clock: Callable[[], float] = time.monotonic) -> Parts:
@@ -134,6 +137,11 @@ def build_parts(config: Config, switches: Switches, clock: Callable[[], float] =
                                               camera=readings.camera, comparisons=comparisons, readings=readings))
         if switches.watchdog and not switches.camera:
             liveness = build_liveness(_server_probe(config, network).watch())
+    elif switches.public_pages:
+        from kiosk.net.plain_pages import PlainPages
+        from kiosk.paths import data_dir
+
+        network = PlainPages(config, data_dir(config, switches.library_dir), bus, readings.camera, readings)
     return Parts(config, bus, hub, capture, library, identity, studio, comparisons, network, analysis, painted,
                  START_ORDER, STOP_ORDER, switches.optional, screen=screen, vitals=vitals, liveness=liveness)
 

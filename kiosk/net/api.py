@@ -55,15 +55,9 @@ def create_app(ctx: NetContext) -> FastAPI:
     from kiosk.net import api_compare, api_delete, api_looks, api_peer, api_status, console, share_page
     from kiosk.net.trust import load_peer_trust
 
-    app = FastAPI(
-        title="Smart Mirror API",
-        version=__version__,
-        description="The fitting-room mirror on the store network. Protected routes need "
-        "`Authorization: Bearer <token>` (the store's API token or a console sign-in).",
-        docs_url=None,  # Swagger UI would load its scripts from a CDN; the store LAN needs no cloud
-        redoc_url=None,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-    )
+    app = bare_app(ctx.config, "The fitting-room mirror on the store network. Protected routes need "
+                   "`Authorization: Bearer <token>` (the store's API token or a console sign-in).",
+                   openapi_url=f"{API_PREFIX}/openapi.json")
     app.state.ctx = ctx
     app.state.trust = load_peer_trust(ctx.config, ctx.data_dir, ctx.mirror_id)
     app.include_router(api_status.router, prefix=API_PREFIX)
@@ -73,20 +67,33 @@ def create_app(ctx: NetContext) -> FastAPI:
     app.include_router(api_peer.router, prefix=API_PREFIX)
     app.include_router(share_page.router)
     app.include_router(console.router)
+    return app
 
+
+def bare_app(config, description: str, openapi_url: str | None = None) -> FastAPI:
+    """An application with no route yet and what every route shares (errors, limits, CORS, headers);
+    the full kiosk's (``create_app``) and a plain mirror's (``kiosk.net.plain_pages``)."""
+    app = FastAPI(
+        title="Smart Mirror API",
+        version=__version__,
+        description=description,
+        docs_url=None,  # Swagger UI would load its scripts from a CDN; the store LAN needs no cloud
+        redoc_url=None,
+        openapi_url=openapi_url,
+    )
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(KioskError, _kiosk_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    if ctx.config.api.cors_origins:
+    if config.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=ctx.config.api.cors_origins,
+            allow_origins=config.api.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Content-Range", "Accept-Ranges", "Content-Length"],
         )
-    app.add_middleware(BodyLimit, max_bytes=ctx.config.api.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=config.api.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from kiosk.net.assist import AssistKind
 from kiosk.net.context import NetContext
 from kiosk.net.deps import NOT_FOUND, UNAUTHORIZED, client_address, get_ctx, require_token, signed_in
-from kiosk.net.health_checks import Check, data_folder_check, disk_check, last_error, part_checks, sign_in_check
-from kiosk.net.metrics_text import render_metrics
+from kiosk.net.health_checks import Check, device_checks, kiosk_checks, last_error, sign_in_check
+from kiosk.net.metrics_text import METRICS_TYPE, render_metrics
 from kiosk.net.public_text import public_answer
 from kiosk.net.stream import EventStreamResponse, TooManyFromAddress, TooManySubscribers
 
@@ -117,27 +117,18 @@ def get_health(request: Request, ctx: NetContext = Depends(get_ctx)) -> Health:
     health = _health(request, ctx)
     if signed_in(request, ctx):
         return health
-    return Health(**public_answer(health.model_dump(), _service_hosts(ctx), _FIXED))
+    return public_health(health, ctx.config)
 
 
-def _service_hosts(ctx: NetContext) -> list[str]:
+def service_hosts(config) -> list[str]:
     """Host names of the store's services the mirror is configured with (the webhook's)."""
-    host = urlsplit(ctx.config.webhook.url).hostname if ctx.config.webhook.url else None
+    host = urlsplit(config.webhook.url).hostname if config.webhook.url else None
     return [host] if host else []
 
 
 def _health(request: Request, ctx: NetContext) -> Health:
     """The health in full: each check's detail and the errors in their own words."""
-    checks: dict[str, Check] = {}
-    if ctx.camera is not None:
-        cam = ctx.camera()
-        checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
-    live = ctx.live.read()
-    if live.analysis_state is not None:
-        n = live.analysis_restarts
-        restarts = f" ({n} restart{'s' if n != 1 else ''} so far)" if n else ""
-        checks["analysis"] = Check(ok=live.analysis_state in ("starting", "running"),
-                                   detail=f"{live.analysis_state}: {live.analysis_reason}{restarts}")
+    checks = device_checks(ctx)
     webhook = None
     try:
         ctx.outbox.pending()
@@ -146,15 +137,7 @@ def _health(request: Request, ctx: NetContext) -> Health:
             webhook = ctx.outbox.status()
     except Exception as exc:  # a broken database is exactly what health must report
         checks["database"] = Check(ok=False, detail=f"the network database cannot be read ({exc})")
-    if ctx.readings is not None:
-        checks.update(part_checks(ctx.readings))
-    checks["library"] = Check(
-        ok=ctx.library is not None, detail="look library open" if ctx.library is not None else "no look library"
-    )
-    if ctx.data_dir is not None:
-        floor = ctx.readings.disk_floor_bytes if ctx.readings is not None and ctx.readings.disk_floor_bytes else 512 * 2**20
-        checks["disk"] = disk_check(ctx.data_dir, floor)
-        checks["data_folder"] = data_folder_check(ctx.data_dir)
+    checks.update(kiosk_checks(ctx))
     jobs = getattr(ctx, "comparisons", None)
     if jobs is not None:
         state = jobs.health()
@@ -183,16 +166,27 @@ def _health(request: Request, ctx: NetContext) -> Health:
             detail="the store secret is loaded: other mirrors can be checked" if trusted
             else "the store secret cannot be read: the console shows no other mirror (see the log)",
         )
+    return health_of(ctx, checks, webhook)
+
+
+def health_of(view, checks: dict[str, Check], webhook=None) -> Health:
+    """The health answer over ``checks`` (the full kiosk's ``NetContext`` or a plain mirror's
+    ``kiosk.net.plain_pages.PlainContext`` as ``view``)."""
     problems = [f"{name}: {c.detail}" for name, c in checks.items() if not c.ok]
     return Health(
         status="ok" if not problems else "degraded",
-        uptime_s=round(time.time() - ctx.started_at, 1),
+        uptime_s=round(time.time() - view.started_at, 1),
         checks=checks,
         problems=problems,
         webhook=WebhookHealth(**webhook.as_dict()) if webhook is not None else None,
-        version=ctx.version,
-        last_error=last_error(ctx),
+        version=view.version,
+        last_error=last_error(view),
     )
+
+
+def public_health(health: Health, config) -> Health:
+    """``health`` as a caller without a token reads it (``kiosk.net.public_text``)."""
+    return Health(**public_answer(health.model_dump(), service_hosts(config), _FIXED))
 
 
 @router.get(
@@ -203,7 +197,7 @@ def _health(request: Request, ctx: NetContext) -> Health:
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4."}},
 )
 def get_metrics(ctx: NetContext = Depends(get_ctx)) -> PlainTextResponse:
-    return PlainTextResponse(render_metrics(ctx), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return PlainTextResponse(render_metrics(ctx), media_type=METRICS_TYPE)
 
 
 @router.get("/session", response_model=SessionInfo, tags=["mirror"], responses=UNAUTHORIZED, summary="The current session")

@@ -18,7 +18,7 @@ from kiosk.net.asked import AskedBook
 from kiosk.net.assist import AssistQueue
 from kiosk.net.auth import Auth
 from kiosk.net.hello_limit import HelloLimit
-from kiosk.net.live import LiveState
+from kiosk.net.live import FollowsLive, LiveState
 from kiosk.net.outbox import Outbox
 from kiosk.net.pacing import BytePacer
 from kiosk.net.peers import PeerBook
@@ -43,7 +43,7 @@ class MirrorList(Protocol):
 
 
 @dataclass(frozen=True)
-class NetContext:
+class NetContext(FollowsLive):
     """Everything a request handler needs; ``live`` follows the core's events."""
 
     config: Config
@@ -72,18 +72,6 @@ class NetContext:
     started_at: float = field(default_factory=time.time)
     version: str = __version__
     release: str = DEV  # which build runs (kiosk.release): the service reads it once at start
-
-    @property
-    def state(self) -> str:
-        return self.live.state
-
-    @property
-    def sessions_started(self) -> int:
-        return self.live.read().sessions_started
-
-    @property
-    def looks_recorded(self) -> int:
-        return self.live.read().looks_recorded
 
     @property
     def name(self) -> str:

@@ -24,6 +24,7 @@ from kiosk.analysis.events import AnalysisStatus
 from kiosk.events import BY_SHOPPER, Event, LookDeleted, SessionStateChanged
 from kiosk.identity.events import STEP_WELCOME, CardTapped, ConsentChanged, CustomerForgetting, CustomerForgotten
 from kiosk.net.context import NetContext
+from kiosk.net.live import LiveState, LiveView
 from kiosk.net.privacy import (
     LOOK_DELETED,
     existing_ids,
@@ -58,10 +59,7 @@ class EventFeed:
             elif isinstance(event, _RECORDING):
                 self._recording_event(event)
             elif isinstance(event, AnalysisStatus):
-                # For /health and /metrics: a dead analysis process shows there with its reason.
-                self._ctx.live.update(analysis_state=event.state, analysis_reason=event.reason)
-                if event.state == "restarting":
-                    self._ctx.live.count("analysis_restarts")
+                heard_analysis(self._ctx.live, event)
             elif isinstance(event, CardTapped):
                 self._tapped(event)
             elif isinstance(event, (CustomerForgotten, CustomerForgetting)):
@@ -112,13 +110,11 @@ class EventFeed:
         forget_customer(ctx.shares.database, ctx.outbox, ctx.shares, card_key, existing_ids(ctx.library))
 
     def _session(self, event: SessionStateChanged) -> None:
-        live = self._ctx.live
-        session_id = event.session_id if event.state == "session" else None
-        previous = live.update(session_id=session_id, session_started_at=event.started_at if session_id else None)
+        previous = heard_session(self._ctx.live, event)
+        session_id = self._ctx.live.session_id
         if session_id is None:
             self._recording = None
         if session_id and session_id != previous.session_id:
-            live.count("sessions_started")
             self._ctx.emit("session_started", {"session_id": session_id, "room": self._ctx.config.api.room})
         elif session_id is None and previous.session_id:
             self._ctx.emit("session_ended", {"session_id": previous.session_id, "room": self._ctx.config.api.room})
@@ -147,3 +143,36 @@ class EventFeed:
         if live.update(state=state).state != state:
             self._ctx.stream.publish("state", {"mirror_id": self._ctx.mirror_id, "state": state})
             self._on_state(state)
+
+
+def heard_analysis(live: LiveState, event: AnalysisStatus) -> None:
+    """For /health and /metrics: a dead analysis process shows there with its reason."""
+    live.update(analysis_state=event.state, analysis_reason=event.reason)
+    if event.state == "restarting":
+        live.count("analysis_restarts")
+
+
+def heard_session(live: LiveState, event: SessionStateChanged) -> LiveView:
+    """The visit now (a new one counted); returns the view before."""
+    session_id = event.session_id if event.state == "session" else None
+    previous = live.update(session_id=session_id, session_started_at=event.started_at if session_id else None)
+    if session_id and session_id != previous.session_id:
+        live.count("sessions_started")
+    return previous
+
+
+class LiveFeed:
+    """A bus listener for the live state alone: a plain mirror's (``kiosk.net.plain_pages``), which
+    has no event stream, outbox or share links to tell, and records nothing."""
+
+    def __init__(self, live: LiveState) -> None:
+        self._live = live
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, SessionStateChanged):
+                heard_session(self._live, event)
+                self._live.update(state="session" if self._live.session_id else "idle")
+            elif isinstance(event, AnalysisStatus):
+                heard_analysis(self._live, event)

@@ -1,6 +1,9 @@
-"""The checks behind ``/api/v1/health``, one plain sentence each: the parts the network part
-hears nothing from (the core, the recorder, the reader, the screen), the data folder and its disk, PIN sign-in,
-the last error."""
+"""The checks behind ``/api/v1/health``, one plain sentence each: the camera and the analysis, the
+parts the network part hears nothing from (the core, the recorder, the reader, the screen), the
+data folder and its disk, PIN sign-in, the last error.
+
+``device_checks`` and ``kiosk_checks`` read only what a plain mirror has too (``kiosk.net.plain_pages``):
+the full kiosk's health puts its network checks around them."""
 
 from __future__ import annotations
 
@@ -12,13 +15,51 @@ from pydantic import BaseModel
 
 from kiosk.net.context import NetContext
 from kiosk.net.throttle import PEER, PauseState
-from kiosk.storage.writable import unwritable
+from kiosk.storage.writable import existing_parent, unwritable
 from kiosk.words import count, duration, mebibytes
 
 
 class Check(BaseModel):
     ok: bool
     detail: str
+
+
+#: The plain mirror's own check (``kiosk.plain_mirror``): what it lacks, in store IT's words.
+PLAIN_MIRROR = ("the mirror runs as a plain mirror: the live picture only, with no recording, looks, cards, console "
+                "or share links until its data folder can be written; once it can, the full kiosk starts by itself")
+
+
+def device_checks(view) -> dict[str, Check]:
+    """The camera and the body analysis (``view``: a ``NetContext`` or a plain mirror's context)."""
+    checks: dict[str, Check] = {}
+    if view.camera is not None:
+        cam = view.camera()
+        checks["camera"] = Check(ok=cam.state == "running", detail=f"{cam.state}: {cam.reason}" if cam.reason else cam.state)
+    live = view.live.read()
+    if live.analysis_state is not None:
+        n = live.analysis_restarts
+        restarts = f" ({n} restart{'s' if n != 1 else ''} so far)" if n else ""
+        checks["analysis"] = Check(ok=live.analysis_state in ("starting", "running"),
+                                   detail=f"{live.analysis_state}: {live.analysis_reason}{restarts}")
+    return checks
+
+
+def kiosk_checks(view, plain: bool = False) -> dict[str, Check]:
+    """The parts the network part does not hold, the look library (on a ``plain`` mirror, that it
+    is one), the data folder and its disk."""
+    checks = part_checks(view.readings) if view.readings is not None else {}
+    if plain:
+        checks["plain_mirror"] = Check(ok=False, detail=PLAIN_MIRROR)
+    else:
+        checks["library"] = Check(
+            ok=view.library is not None, detail="look library open" if view.library is not None else "no look library"
+        )
+    if view.data_dir is not None:
+        readings = view.readings
+        floor = readings.disk_floor_bytes if readings is not None and readings.disk_floor_bytes else 512 * 2**20
+        checks["disk"] = disk_check(view.data_dir, floor)
+        checks["data_folder"] = data_folder_check(view.data_dir, plain)
+    return checks
 
 
 def part_checks(readings) -> dict[str, Check]:
@@ -82,21 +123,28 @@ def recorder_check(enc) -> Check:
 def disk_check(data_dir: Path, floor: int) -> Check:
     """Free space on the data folder's disk against ``floor`` (bytes), in the doctor's words and unit."""
     try:
-        free = shutil.disk_usage(data_dir).free
+        free = shutil.disk_usage(existing_parent(data_dir) or data_dir).free  # a plain mirror's may not exist yet
     except OSError as exc:
         return Check(ok=False, detail=f"cannot read the disk ({exc.strerror})")
     return Check(ok=free >= floor, detail=f"{mebibytes(free)} free for looks (recording stops below {mebibytes(floor)})")
 
 
-def data_folder_check(data_dir: Path) -> Check:
+def data_folder_check(data_dir: Path, plain: bool = False) -> Check:
     """Whether the data folder can be written (its mount not read-only, its permissions): the disk
-    check says nothing of it, since a read-only file system still has free space."""
+    check says nothing of it, since a read-only file system still has free space. On a ``plain``
+    mirror (``kiosk.plain_mirror``), what the folder's fix brings back."""
     why = unwritable(data_dir)
     if not why:
+        if plain:  # until the visit in front of it ends (kiosk.plain_mirror.VISIT_WAIT_MAX_S)
+            return Check(ok=True, detail=f"the data folder {data_dir} can be written again: the full kiosk starts "
+                         "as soon as nobody is using the mirror")
         return Check(ok=True, detail=f"the data folder {data_dir} is writable")
-    return Check(ok=False, detail=f"the data folder {data_dir} cannot be written: {why}; no look can be recorded, "
-                 "kept or deleted, and the kiosk cannot start again until it can (check 'dmesg' for a file system "
-                 "the kernel made read-only after disk errors, then run 'kiosk doctor')")
+    then = ("nothing is recorded, kept or deleted until it can" if plain
+            else "no look can be recorded, kept or deleted, and a restart would start a plain mirror (no recording, "
+                 "looks or cards) until it can")
+    return Check(ok=False, detail=f"the data folder {data_dir} cannot be written: {why}; {then} (check 'dmesg' for "
+                 "a file system the kernel made read-only after disk errors: replace the SD card, or remount the folder "
+                 "read-write; then run 'kiosk doctor')")
 
 
 def utc(at: float | None) -> str:

@@ -55,3 +55,21 @@ class LiveState:
     @property
     def session_id(self) -> str | None:
         return self.read().session_id
+
+
+class FollowsLive:
+    """The figures a context reads from its ``live`` (a ``LiveState``): the network part's and a plain mirror's."""
+
+    live: LiveState
+
+    @property
+    def state(self) -> str:
+        return self.live.state
+
+    @property
+    def sessions_started(self) -> int:
+        return self.live.read().sessions_started
+
+    @property
+    def looks_recorded(self) -> int:
+        return self.live.read().looks_recorded

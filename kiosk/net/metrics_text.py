@@ -3,7 +3,8 @@
 Every metric is documented in docs/METRICS.md (name, type, labels, meaning); the figures come
 from the network part's own state and from ``kiosk.vitals.Readings``, the status callables the
 wiring hands it (painted fps, analysis, recording, reader, screen, watchdog, errors). Names
-follow Prometheus' conventions: units in the name, ``_total`` for counters.
+follow Prometheus' conventions: units in the name, ``_total`` for counters. ``mirror_metrics`` is
+the part a plain mirror serves too (``kiosk.net.plain_pages``): everything but the network part's own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import time
 
 from kiosk.net.context import NetContext
 from kiosk.net.throttle import DAY
+from kiosk.storage.writable import existing_parent, unwritable
+
+#: The metrics page's content type (the Prometheus text format 0.0.4).
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def number(value: float) -> str:
@@ -36,6 +41,13 @@ def _line(out: list[str], name: str, kind: str, help_text: str, value: float, la
 
 def render_metrics(ctx: NetContext) -> str:
     """Every metric the mirror exports, one ``# HELP``/``# TYPE`` pair each."""
+    out = mirror_metrics(ctx)
+    _network(out, ctx)
+    return "\n".join(out) + "\n"
+
+
+def mirror_metrics(ctx) -> list[str]:
+    """The lines of every metric but the network part's own (``ctx``: a ``NetContext`` or a plain mirror's)."""
     out: list[str] = []
     _line(out, "kiosk_info", "gauge", "Mirror software version and id.", 1,
           f'{{version="{ctx.version}",id="{ctx.mirror_id}"}}')
@@ -72,15 +84,24 @@ def render_metrics(ctx: NetContext) -> str:
             pass
     if ctx.data_dir is not None:
         try:
-            usage = shutil.disk_usage(ctx.data_dir)
+            usage = shutil.disk_usage(existing_parent(ctx.data_dir) or ctx.data_dir)  # a plain mirror's may not exist yet
             _line(out, "kiosk_disk_free_bytes", "gauge", "Free bytes on the library's disk.", usage.free)
             _line(out, "kiosk_disk_total_bytes", "gauge", "Size of the library's disk in bytes.", usage.total)
         except OSError:
             pass
+        # a read-only file system still has free space: this is the gauge that says the card failed
+        _line(out, "kiosk_data_writable", "gauge",
+              "1 while the data folder can be written (0: read-only or not the kiosk's to write; nothing is recorded).",
+              int(not unwritable(ctx.data_dir)))
     if ctx.readings is not None:
         _readings(out, ctx.readings)
     _line(out, "kiosk_sessions_total", "counter", "Sessions started since start.", ctx.sessions_started)
     _line(out, "kiosk_session_active", "gauge", "1 while someone uses the mirror.", int(ctx.state != "idle"))
+    return out
+
+
+def _network(out: list[str], ctx: NetContext) -> None:
+    """The network part's own figures: help requests, live clients, PIN sign-in, the other mirrors, the webhook."""
     _line(out, "kiosk_assist_open", "gauge", "Assistance requests nobody acknowledged yet.", ctx.assist.open_count())
     _line(out, "kiosk_event_clients", "gauge", "Clients following /api/v1/events.", ctx.stream.subscribers)
     pause = ctx.auth.pin_pause()
@@ -131,7 +152,6 @@ def render_metrics(ctx: NetContext) -> str:
                   float(hook.oldest_age_s or 0.0))
             _line(out, "kiosk_webhook_parked", "gauge", "Webhook entries the store service refused for good.", hook.parked)
             _line(out, "kiosk_webhook_up", "gauge", "1 while the webhook delivery loop runs.", int(hook.running))
-    return "\n".join(out) + "\n"
 
 
 def _readings(out: list[str], r) -> None:

@@ -114,7 +114,7 @@ class NetService:
         release = read_release()
         settings = outbox_settings(self.config.webhook)
         try:
-            sock = _bind(api.bind, api.port)
+            sock = bind_socket(api.bind, api.port)
         except NetServiceError:
             self._db.close()
             self._db = None
@@ -303,11 +303,7 @@ class NetService:
         await self._hellos.async_start(app.state.trust)
         serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
-            while not self._server.started:
-                if serve.done():
-                    serve.result()  # raises what stopped it
-                    raise RuntimeError("the HTTP server stopped at once")
-                await asyncio.sleep(0.02)
+            await until_started(self._server, serve)
             await self._start_zeroconf()
             self._ready.set()
             _log.info("serving on %s (mirror %s, id %s)", self.url, ctx.name, ctx.mirror_id)
@@ -351,7 +347,16 @@ class NetService:
         return self.ctx
 
 
-def _bind(host: str, port: int) -> socket.socket:
+async def until_started(server, serve: asyncio.Task) -> None:
+    """Wait until uvicorn's ``server`` (run by the task ``serve``) accepts connections; raises what stopped it."""
+    while not server.started:
+        if serve.done():
+            serve.result()  # raises what stopped it
+            raise RuntimeError("the HTTP server stopped at once")
+        await asyncio.sleep(0.02)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket, or one plain sentence on why not."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:

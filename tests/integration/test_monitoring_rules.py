@@ -182,7 +182,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess:
 def test_alert_rules_pass_promtool_check():
     res = promtool("check", "rules", str(DOCS / "smartmirror-alerts.yml"))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 10 rules found" in res.stdout
+    assert "SUCCESS: 11 rules found" in res.stdout
 
 
 def test_alerts_fire_when_and_only_when_they_should(tmp_path):
@@ -198,7 +198,7 @@ def test_every_alert_about_one_mirror_names_its_room_and_id_not_only_its_name():
     summaries = [line.strip() for line in (DOCS / "smartmirror-alerts.yml").read_text().splitlines()
                  if line.strip().startswith("summary:")]
     about_one = [s for s in summaries if "$labels.mirror" in s]
-    assert len(summaries) == 10 and len(about_one) == 8
+    assert len(summaries) == 11 and len(about_one) == 9
     for summary in about_one:
         assert "$labels.room" in summary and "$labels.id" in summary, summary
 
@@ -378,3 +378,59 @@ def test_one_restart_or_none_in_an_hour_raises_no_restart_alert(tmp_path):
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     steady = restarting_verdict(tmp_path, 15, [BOOT] * 240, "59m", "[]")
     assert steady.returncode == 0, steady.stdout + steady.stderr
+
+
+DATA_READ_ONLY = f"""
+          - exp_labels: {{severity: warning, {LABELS.replace('=', ': ')}}}
+            exp_annotations:
+              summary: "Mirror Mirror 3 (room 3, id m1) cannot write its data folder"
+              description: "Its SD card (the data folder) is read-only, usually because the kernel remounted it after disk errors: the mirror shows the live picture but records nothing, and shows no looks, cards, console or share links (a plain mirror). Replace the SD card, or remount the folder read-write if `dmesg` shows it was a passing fault; the full kiosk comes back by itself within a minute. `kiosk doctor` on the mirror names the folder."
+"""
+
+
+def scraped_for_10_minutes(tmp_path, metrics: str, alerts: dict[str, str]) -> subprocess.CompletedProcess:
+    """promtool's verdict on each alert's ``exp_alerts`` (name → expected) after 10 minutes of this
+    metrics page, every scrape of it a success (``up`` 1)."""
+    tests = tmp_path / "scraped_test.yml"
+    expected = "".join(f"""
+      - eval_time: 10m
+        alertname: {name}
+        exp_alerts: {exp}""" for name, exp in alerts.items())
+    tests.write_text(f"""rule_files:
+  - {DOCS / "smartmirror-alerts.yml"}
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'up{{{LABELS}}}'
+        values: '1x15'
+{series_of(metrics, 15)}
+    alert_rule_test:{expected}""")
+    return promtool("test", "rules", str(tests))
+
+
+def running():
+    from kiosk.capture import CameraStatus
+
+    return CameraStatus(state="running", reason="", fps=30.0, captured=9000, dropped=0, reconnects=0, open_failures=0)
+
+
+def test_a_plain_mirror_is_up_and_raises_the_read_only_alert_not_mirror_down(tmp_path, monkeypatch):
+    # A mirror started on a read-only SD card is a plain mirror: it shows the live picture and answers
+    # health and metrics (kiosk.net.plain_pages), so store IT reads "replace the card", not "down".
+    from kiosk.config import Config
+    from kiosk.net.metrics_text import mirror_metrics
+    from kiosk.net.plain_pages import PlainContext
+    from tests.unit.test_data_folder_read_only import read_only
+
+    with monkeypatch.context() as card:
+        read_only(card, tmp_path)
+        plain = "\n".join(mirror_metrics(PlainContext(config=Config(), data_dir=tmp_path / "lib", camera=running)))
+    assert "kiosk_data_writable 0" in plain.splitlines()
+    raised = scraped_for_10_minutes(tmp_path, plain, {"MirrorDown": "[]", "MirrorCameraDown": "[]",
+                                                      "MirrorDataReadOnly": DATA_READ_ONLY})
+    assert raised.returncode == 0, raised.stdout + raised.stderr
+    writable = "\n".join(mirror_metrics(PlainContext(config=Config(), data_dir=tmp_path, camera=running)))
+    assert "kiosk_data_writable 1" in writable.splitlines()  # the card replaced
+    quiet = scraped_for_10_minutes(tmp_path, writable, {"MirrorDataReadOnly": "[]"})
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from kiosk.cli import build_parser
@@ -27,7 +28,7 @@ def test_kiosk_run_on_a_read_only_data_folder_is_a_plain_mirror_until_it_can_be_
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # the window itself is replaced below
     data = tmp_path / "lib"
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[library]\ndata_dir = "{data}"\n[analysis]\nenabled = false\n')
+    config.write_text(f'[library]\ndata_dir = "{data}"\n[analysis]\nenabled = false\n[api]\nbind = "127.0.0.1"\nport = 0\n')
     card = pytest.MonkeyPatch()
     read_only(card, tmp_path)
     seen = {}
@@ -40,9 +41,12 @@ def test_kiosk_run_on_a_read_only_data_folder_is_a_plain_mirror_until_it_can_be_
             assert wait_for(lambda: core.hub.latest() is not None), "no live picture"
             core.start_recording()
             assert wait_for(lambda: any(isinstance(e, RecordingFailed) for e in events))
+            pages = core.parts.network  # the store's monitoring still reaches it (loopback here)
             seen.update(studio=core.parts.studio, welcome=core.welcome.text, status=core.parts.liveness.watch.status(),
                         refused=[e.reason for e in events if isinstance(e, RecordingFailed)],
-                        network=core.parts.network.available)
+                        network=pages.available, health=httpx.get(f"{pages.url}/api/v1/health", timeout=10).json(),
+                        metrics=httpx.get(f"{pages.url}/api/v1/metrics", timeout=10).text,
+                        looks=httpx.get(f"{pages.url}/api/v1/looks", timeout=10).status_code)
             card.undo()  # store IT remounted the card read-write; the core's clock notices
             core.bus.emit(DataFolderWritable(folder=str(data)))
         finally:
@@ -56,7 +60,10 @@ def test_kiosk_run_on_a_read_only_data_folder_is_a_plain_mirror_until_it_can_be_
             code = args.func(args)
     finally:
         card.undo()
-    assert isinstance(seen["studio"], StudioUnavailable) and not seen["network"]
+    assert isinstance(seen["studio"], StudioUnavailable) and not seen["network"], "no sharing or help requests"
+    assert seen["health"]["status"] == "degraded" and not seen["health"]["checks"]["plain_mirror"]["ok"]
+    assert "read-only file system" in seen["health"]["checks"]["data_folder"]["detail"]
+    assert "kiosk_data_writable 0" in seen["metrics"].splitlines() and seen["looks"] == 404
     assert not data.exists(), "nothing that needs the data folder ran"
     assert seen["refused"] == [RECORDING_UNAVAILABLE] and seen["welcome"] == RECORDING_UNAVAILABLE
     assert "plain mirror" in seen["status"] and "read-only" in seen["status"], seen["status"]
@@ -81,6 +88,8 @@ def test_a_writable_data_folder_starts_the_full_kiosk(tmp_path):
 
 
 def test_a_plain_mirror_keeps_the_body_analysis_the_configuration_asks_for():
+    from dataclasses import replace
+
     from kiosk.config import Config
     from kiosk.wiring import Switches, plain_mirror
 
@@ -88,6 +97,8 @@ def test_a_plain_mirror_keeps_the_body_analysis_the_configuration_asks_for():
     full = Switches(source=CAMERA, network=True, window=True, watchdog=True)
     plain = plain_mirror(full, config, "it is on a read-only file system")
     assert (plain.record, plain.library, plain.network) == (False, False, False)
+    assert plain.public_pages, "the store's monitoring still reads its health and metrics"
+    assert not plain_mirror(replace(full, network=False), config, "read-only").public_pages  # kiosk run --no-network
     assert plain.analysis is config.analysis.enabled is True  # presence still wakes and darkens the screen
     assert plain.window and plain.watchdog and plain.source == CAMERA
 

@@ -93,7 +93,7 @@ class KioskProcess(Screen):
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self, timeout: float = 90.0, api: bool = True) -> "KioskProcess":
-        """Start the mirror and wait for its window and (with ``api``; a plain mirror has none) its API."""
+        """Start the mirror and wait for its window and (with ``api``) its API (a plain mirror's: health and metrics)."""
         self.config.write_text(self.setup.config_text())
         self.runs += 1
         with self.log_path.open("a") as log:

@@ -67,6 +67,7 @@ def test_a_full_kiosk_serves_every_documented_metric(tmp_path):
         assert all(name.endswith("_total") for name, kind in types.items() if kind == "counter")
         assert value(text, "kiosk_analysis_up") == 1 and value(text, "kiosk_camera_up") == 1
         assert value(text, "kiosk_camera_configured") == 1
+        assert value(text, "kiosk_data_writable") == 1  # a plain mirror's is 0 (test_plain_pages.py)
         assert value(text, "kiosk_screen_on") == 1 and value(text, "kiosk_reader_up") == 0
         assert value(text, "kiosk_uptime_seconds") > 0 and value(text, "kiosk_disk_min_free_bytes") == 500 * 2**20
         # A restart must be visible: the start time to the millisecond, not six digits of it.
