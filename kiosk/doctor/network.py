@@ -22,6 +22,8 @@ STATUS = "/api/v1/status"
 NOTHING_LISTENS = ("refused", "unreachable", "cannot assign", "no route")
 UNIT_HINT = "Start it with 'systemctl start smartmirror-kiosk'; 'journalctl -t smartmirror-kiosk' tells why it stopped."
 KIOSK_UNITS = ("smartmirror-kiosk", "smartmirror-kiosk-eglfs")
+PLAIN_HINT = ("See the data-folder check: replace the SD card, or remount the folder read-write; the plain mirror "
+              "then exits by itself and systemd starts the full kiosk.")
 
 
 def _given_up(ctx: Context) -> str:
@@ -94,6 +96,20 @@ def status_of_running_kiosk(ctx: Context) -> dict | None:
     return ctx.once("status", ask)
 
 
+def plain_mirror_running(ctx: Context) -> bool:
+    """Whether the kiosk on this device runs as a plain mirror (``kiosk.net.plain_pages``: its health has
+    the ``plain_mirror`` check, and it answers nothing but health and metrics)."""
+
+    def ask():
+        code, body = _get(ctx, "/api/v1/health")
+        try:
+            return code == 200 and "plain_mirror" in json.loads(body).get("checks", {})
+        except (ValueError, AttributeError):
+            return False
+
+    return ctx.once("plain", ask)
+
+
 def metrics_of_running_kiosk(ctx: Context) -> dict[str, float] | None:
     """The unlabelled samples of its ``/api/v1/metrics``, or None."""
 
@@ -127,6 +143,9 @@ def check_api(ctx: Context) -> Result:
             return _not_answered(ctx, address[1], why)
         if code == 0:
             return _not_running(ctx, where, why)
+        if plain_mirror_running(ctx):
+            return warning("api", f"The kiosk on {where} runs as a plain mirror: only /api/v1/health and "
+                                  "/api/v1/metrics answer until its data folder can be written.", PLAIN_HINT)
         return fail("api", f"Something on {where} answers {STATUS} with {code}, not the kiosk.",
                     "Another program uses the kiosk's port: stop it, or change api.port.")
     token = configured_token(ctx)
@@ -192,6 +211,9 @@ def check_mdns(ctx: Context) -> Result:
     if not api.announce:
         return ok("mdns", "The mirror is not announced on the LAN (api.announce = false).")
     status = status_of_running_kiosk(ctx)
+    if status is None and plain_mirror_running(ctx):
+        return warning("mdns", "The LAN announcement was not checked: the kiosk runs as a plain mirror, which is "
+                               "not announced (the tablets do not see it until it can write its data folder).", PLAIN_HINT)
     if status is None:
         return warning("mdns", "The LAN announcement was not checked: the kiosk is not running here.", UNIT_HINT)
     mirror_id = status.get("id", "")

@@ -804,6 +804,31 @@ def test_a_port_another_program_holds_is_not_taken_for_a_kiosk_that_is_not_runni
     assert "systemctl start" not in result.hint and "api.port" in result.hint and "SSH" not in result.sentence
 
 
+# -- a plain mirror: health and metrics only --------------------------------------------------------------
+
+
+def test_a_plain_mirror_is_named_as_one_not_as_another_program_on_the_port(tmp_path, monkeypatch):
+    # It answers /api/v1/health and /metrics only: its 404 for /api/v1/status is not "not the kiosk".
+    from kiosk.doctor.network import PLAIN_HINT, check_api, check_mdns
+    from kiosk.events import EventBus
+    from kiosk.net.plain_pages import PlainPages
+    from tests.unit.test_data_folder_read_only import read_only
+
+    read_only(monkeypatch, tmp_path)
+    ctx = context(tmp_path, http_timeout_s=5.0)
+    ctx.config.api.bind, ctx.config.api.port = "127.0.0.1", 0
+    pages = PlainPages(ctx.config, tmp_path / "lib", EventBus())
+    pages.start()
+    try:
+        ctx.config.api.port = pages.port
+        result, mdns = check_api(ctx), check_mdns(ctx)
+    finally:
+        pages.stop()
+    assert result.state is State.WARNING and "runs as a plain mirror" in result.sentence, result
+    assert result.hint == PLAIN_HINT and "not the kiosk" not in result.sentence
+    assert mdns.state is State.WARNING and "plain mirror, which is not announced" in mdns.sentence, mdns
+
+
 # -- the card reader, opened by the doctor ------------------------------------------------------------
 
 
