@@ -12,8 +12,10 @@ the settled path that comes with ``completed`` replaces the live estimates it co
 tracker revises recent frames as it learns more). When the recorder reports the look as stored
 (``LookRecorded``), the yaw track and the turn are saved with it as analysis ``"turn"``: rows
 ``[t, yaw_deg, rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older
-three-element rows). Takes started by someone else (the record button, the gesture) are left
-alone.
+three-element rows), and ``"span"``: ``[x0, x1]``, how far across the upright picture her body
+reached over the take (``extent.span_of``, fractions of its width; left out where too few frames
+showed her), which a comparison crops its pane to. Takes started by someone else (the record
+button, the gesture) are left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.analysis.events import BodyYaw, PersonPresenceChanged, TurnPhase
+from kiosk.analysis.extent import Extent, span_of
 from kiosk.events import Event, EventBus
 from kiosk.recording.events import TakeDiscardRequested, TakeEndRequested, TakeRequested
 
@@ -51,11 +54,13 @@ class AutoRecorder:
         self._requested_at = 0.0
         self._origin = 0.0  # capture time of the look's first frame
         self._track: list[list[float]] = []  # [t, yaw, rotation, confidence] on the frames' clock
+        self._extents: list[Extent] = []  # her body's extent in the take's frames that showed it
         self._since = 0.0  # the take's samples start here (its pre-roll)
         self._turn: dict | None = None
         self._stop_at: float | None = None
         self._finished: dict[str, dict | None] = {}  # look id -> analysis to store (None: discard)
-        self._recent: deque[list[float]] = deque()  # yaw samples before a take, for its pre-roll
+        # yaw samples (and extents) before a take, for its pre-roll
+        self._recent: deque[tuple[list[float], Extent | None]] = deque()
         self._unsubscribe = None
 
     def start(self) -> None:
@@ -115,7 +120,8 @@ class AutoRecorder:
                 self._origin = self._requested_at - self.preroll_s  # until the recorder says exactly
                 since = self._requested_at - self.preroll_s - 0.5
                 self._since = since
-                self._track, self._stop_at = [p for p in self._recent if p[0] >= since], None
+                self._track, self._stop_at = [p for p, _ in self._recent if p[0] >= since], None
+                self._extents = [e for p, e in self._recent if p[0] >= since and e is not None]
                 self._recent.clear()
                 self._turn = {"direction": event.direction, "start_s": event.start_s}
             _log.info("turn started: asking for a take")
@@ -138,13 +144,16 @@ class AutoRecorder:
     def _on_yaw(self, event: BodyYaw) -> None:
         with self._lock:
             sample = [round(event.t, 3), event.yaw_deg, event.rotation_deg, event.confidence]
+            extent = Extent(*event.extent) if event.extent is not None else None
             if self._look is None:
                 # Keep the last pre-roll's worth: the take will start that far back.
-                self._recent.append(sample)
-                while self._recent and event.t - self._recent[0][0] > self.preroll_s + 1.0:
+                self._recent.append((sample, extent))
+                while self._recent and event.t - self._recent[0][0][0] > self.preroll_s + 1.0:
                     self._recent.popleft()
                 return
             self._track.append(sample)
+            if extent is not None:
+                self._extents.append(extent)
             due = self._stop_at is not None and time.monotonic() >= self._stop_at
         if due:
             self._end("turn completed", keep=True)
@@ -175,11 +184,15 @@ class AutoRecorder:
         for key in ("start_s", "back_s", "end_s"):
             if turn.get(key) is not None:
                 turn[key] = round(turn[key] - origin, 3)
-        return {
+        analysis = {
             "clock": "seconds from the first frame of the video (pre-roll included)",
             "turn": turn,
             "yaw": [[round(t - origin, 3), yaw, rot, conf] for t, yaw, rot, conf in self._track],
         }
+        span = span_of(self._extents)
+        if span is not None:
+            analysis["span"] = list(span)
+        return analysis
 
     def _on_look(self, look_id: str) -> None:
         with self._lock:

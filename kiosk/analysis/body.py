@@ -1,8 +1,8 @@
 """One person's body over time: pose in, facts out (presence, yaw, turn, gestures).
 
 ``BodyAnalyser`` chains the small trackers in a fixed order (presence from every pose; then
-the person gate, ``continuity``, which drops a pose that is someone else's; then yaw, turn and
-gestures) and is shared by the offline analysis of a file (``video``) and the live worker
+the person gate, ``continuity``, which drops a pose that is someone else's; then yaw, turn,
+gestures and how far across the picture her body reaches, ``extent``) and is shared by the offline analysis of a file (``video``) and the live worker
 (``worker``), so both see the same turns.
 It does no I/O and reads no clock: each pose carries its time.
 """
@@ -17,6 +17,7 @@ from kiosk.analysis.pose import Pose
 from kiosk.analysis.presence import Presence, PresenceChange, PresenceTracker, classify
 from kiosk.analysis.turn import TurnSettings, TurnTracker, TurnUpdate
 from kiosk.analysis.cues import cues_of
+from kiosk.analysis.extent import Extent, extent_of
 from kiosk.analysis.yaw import YawSample, YawSettings, YawTracker
 
 
@@ -40,6 +41,7 @@ class FrameFacts:
     yaw: YawSample | None
     turn: list[TurnUpdate]
     gestures: list[GestureUpdate]
+    extent: Extent | None = None  # how far across the picture her body reaches (her pose, seen well)
 
 
 class BodyAnalyser:
@@ -82,7 +84,7 @@ class BodyAnalyser:
         if sample is not None:
             turn += self.turns.update(self.yaw.window(), self.yaw.back_probability(), self.yaw.side_views)
         gestures = self.gestures.update(t, pose, turning=self.turns.turning)
-        return FrameFacts(t, seen, change, sample, turn, gestures)
+        return FrameFacts(t, seen, change, sample, turn, gestures, extent_of(pose))
 
     def finish(self) -> list[TurnUpdate]:
         """End of the stream: close any turn."""

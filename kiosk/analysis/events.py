@@ -36,7 +36,9 @@ class BodyYaw(Event):
     ``rotation_deg``: cumulative since the person arrived. ``turn_deg``: progress of the turn
     in progress (0 when none). ``confidence``: 0..1, the tracker's probability that the yaw is
     within ±30° of ``yaw_deg``. The newest frame's estimate: later frames may revise it (the
-    settled path comes with ``TurnPhase`` completed/abandoned).
+    settled path comes with ``TurnPhase`` completed/abandoned). ``extent``: how far across the
+    upright picture her body reaches in this frame (``extent.Extent``: left, right, height, in
+    picture widths), None where too little of it was seen.
     """
 
     t: float
@@ -44,6 +46,7 @@ class BodyYaw(Event):
     rotation_deg: float
     turn_deg: float
     confidence: float = 1.0
+    extent: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ the analysis with ``AnalysisStopped``.
 
 The JSON report keeps the keys ``kiosk analyze`` always had (video, duration_s,
 frames_analyzed, fps_analyzed, person_intervals, turns) and adds ``gestures`` (each fired
-gesture: ``{"t", "gesture"}``) and ``yaw`` (the settled yaw path: ``[t, yaw_deg,
-rotation_deg, confidence]`` rows, the format a look stores).
+gesture: ``{"t", "gesture"}``), ``yaw`` (the settled yaw path: ``[t, yaw_deg,
+rotation_deg, confidence]`` rows, the format a look stores) and ``span`` (``[x0, x1]``: how far
+across the upright picture the person reached, ``extent.span_of``; null where too few frames
+showed her).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.analysis.body import BodyAnalyser, BodySettings
+from kiosk.analysis.extent import span_of
 from kiosk.analysis.flow import with_flow
 from kiosk.analysis.gestures import GestureUpdate
 from kiosk.analysis.pose import Pose, PoseEstimator, PoseSettings
@@ -51,6 +54,7 @@ class VideoAnalysis:
     poses: list[tuple[float, Pose | None]] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time the analysis took
     gestures: list[GestureUpdate] = field(default_factory=list)  # the gestures that fired
+    span: tuple[float, float] | None = None  # how far across the picture she reached (None: no crop)
 
     def to_json(self) -> dict:
         return {
@@ -72,6 +76,7 @@ class VideoAnalysis:
             ],
             "gestures": [{"t": round(g.t, 3), "gesture": g.gesture} for g in self.gestures],
             "yaw": [[round(y.t, 3), round(y.yaw_deg, 1), round(y.rotation_deg, 1), y.confidence] for y in self.track],
+            "span": None if self.span is None else list(self.span),
         }
 
 
@@ -161,9 +166,12 @@ def analyse_frames(
         seen = list(poses)
     last_t = 0.0
     fired: list[GestureUpdate] = []
+    extents = []
     for t, pose in seen:
         facts = analyser.feed(t, pose)
         fired += [g for g in facts.gestures if g.fired]
+        if facts.extent is not None:
+            extents.append(facts.extent)
         last_t = t
     analyser.finish()
     step = _median_step([t for t, _ in seen])
@@ -180,6 +188,7 @@ def analyse_frames(
         poses=seen,
         seconds=time.monotonic() - started,
         gestures=fired,
+        span=span_of(extents),
     )
 
 

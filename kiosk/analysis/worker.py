@@ -289,7 +289,7 @@ class AnalysisWorker:
         if facts.yaw is not None:
             bus.emit(BodyYaw(t=facts.yaw.t, yaw_deg=round(facts.yaw.yaw_deg, 1),
                              rotation_deg=round(facts.yaw.rotation_deg, 1), turn_deg=round(analyser.turns.progress_deg, 1),
-                             confidence=facts.yaw.confidence))
+                             confidence=facts.yaw.confidence, extent=facts.extent))
         for update in facts.turn:
             bus.emit(turn_event(update))
         for gesture in facts.gestures:

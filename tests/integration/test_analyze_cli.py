@@ -21,7 +21,7 @@ def test_analyze_json_is_one_object_with_the_issue_keys(footage_dir):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # the whole of stdout is one JSON object
     assert list(data) == ["video", "duration_s", "frames_analyzed", "fps_analyzed", "person_intervals", "turns",
-                          "gestures", "yaw"]
+                          "gestures", "yaw", "span"]
     assert data["video"] == str(clip)
     assert data["duration_s"] == pytest.approx(1.59, abs=0.01)
     assert data["frames_analyzed"] >= 20 and data["fps_analyzed"] > 10
@@ -33,6 +33,8 @@ def test_analyze_json_is_one_object_with_the_issue_keys(footage_dir):
     assert len(data["yaw"]) == data["frames_analyzed"]
     assert all(len(row) == 4 and -180 <= row[1] <= 180 and 0 <= row[3] <= 1 for row in data["yaw"])
     assert data["yaw"][-1][2] - data["yaw"][0][2] >= 300  # the whole clockwise turn
+    x0, x1 = data["span"]  # the man in the middle of the square picture, his A-pose arms inside
+    assert 0.0 <= x0 < 0.4 and 0.6 < x1 <= 1.0 and x1 - x0 < 0.95
     assert "Traceback" not in proc.stderr
 
 

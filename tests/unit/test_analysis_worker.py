@@ -79,6 +79,8 @@ def test_poses_carry_their_frames_capture_times(runner):
             worker.stop()
     yaws = [e.t for e in events if isinstance(e, BodyYaw)]
     assert set(yaws) <= set(camera.stamps)  # every result is stamped with a real capture time
+    # with how far across the picture the body reached (a look's crop is made of these)
+    assert all(e.extent is not None and e.extent[0] < e.extent[1] for e in events if isinstance(e, BodyYaw))
     assert yaws == sorted(yaws) and len(set(yaws)) == len(yaws)
     assert [s.state for s in statuses(events)][-3:] == ["starting", "running", "stopped"]
     stats = worker.stats()

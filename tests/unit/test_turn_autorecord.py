@@ -173,3 +173,32 @@ def test_a_skipped_request_lets_the_next_turn_ask_again():
     bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
     assert [type(e) for e in asked] == [TakeRequested, TakeRequested]  # no end for a take never started
     auto.stop()
+
+
+def test_the_look_keeps_how_far_across_the_picture_she_reached():
+    """Each frame's extent (``BodyYaw.extent``) over the take, pre-roll included, becomes the look's
+    ``"span"``: the crop a comparison shows. A take with no extents keeps no span (the whole width)."""
+    bus, fake, auto = setup()
+    now = time.monotonic()
+    for i in range(5):  # before the turn: the take's pre-roll, standing off to the picture's right
+        bus.emit(BodyYaw(t=now - 1.0 + i * 0.1, yaw_deg=0.0, rotation_deg=0.0, turn_deg=0.0,
+                         extent=(0.55, 0.75, 1.2)))
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=now))
+    for i in range(10):
+        bus.emit(BodyYaw(t=now + i * 0.1, yaw_deg=0.0, rotation_deg=36.0 * i, turn_deg=36.0 * i,
+                         extent=(0.35, 0.6, 1.2)))
+    bus.emit(TurnPhase(phase="completed", direction="cw", start_s=now, end_s=now + 0.9, rotation_deg=360.0,
+                       complete=True))
+    yaw(bus, now + 1.0, 360.0)  # no extent in this frame: nothing sure about her width
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=4.0, session_id=None))
+    x0, x1 = fake.stored["look-1"][1]["span"]
+    assert x0 < 0.35 and 0.75 < x1 < 1.0  # the pre-roll's frames count: she stood further right then
+    assert x1 - x0 < 0.8
+    auto.stop()
+
+    bus, fake, auto = setup()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=time.monotonic()))
+    bus.emit(PersonPresenceChanged(presence="nobody", full_body=False))
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=3.0, session_id=None))
+    assert "span" not in fake.stored["look-1"][1]
+    auto.stop()
