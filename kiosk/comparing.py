@@ -188,7 +188,7 @@ class Comparing:
             self._notice(f"Sorry, look {exc.number} cannot be played, so these looks cannot be compared.")
             return
         try:
-            rects = pane_layout([p.shape.width / max(p.shape.height, 1) for p in panes],
+            rects = pane_layout([p.aspect for p in panes],
                                 (max(int(area[0]), 16), max(int(area[1]), 16)))
             session = self._session(panes, pane_box(rects))
         except KioskError as exc:

@@ -10,6 +10,8 @@ frames at pane size, nothing more.
 
 Pictures come upright: the file's own display rotation (phones) and a further clockwise
 ``rotation`` (the mirror's ``[display] rotation`` for looks it recorded sideways) are applied.
+A ``crop`` (x0, x1: fractions of the upright picture's width, a pane's span) keeps only that
+part of each picture's width, unmirrored: whoever shows it mirrored mirrors the cropped picture.
 """
 
 from __future__ import annotations
@@ -71,8 +73,10 @@ def pick(
     fmt: str = "yuv420p",
     stop: Callable[[], bool] | None = None,
     on_pick: Callable[[int, object], None] | None = None,
+    crop: tuple[float, float] | None = None,
 ) -> list:
-    """For each of ``times`` (seconds from the first frame), the nearest frame, upright at ``size`` (w, h).
+    """For each of ``times`` (seconds from the first frame), the nearest frame, upright at ``size`` (w, h)
+    (its ``crop`` of the width, if given, scaled to that size).
 
     ``yuv420p`` pictures are (Y, U, V) planes, ``rgb24`` ones (h, w, 3) arrays. Times that land
     on the same frame share one picture. ``on_pick(i, picture)`` is called as each is found
@@ -98,7 +102,7 @@ def pick(
         if t not in cache:
             if len(cache) >= 2:  # only the previous and the current frame can still be wanted
                 cache.clear()
-            cache[t] = _picture(frame, width, height, rotation, fmt)
+            cache[t] = _picture(frame, width, height, rotation, fmt, crop)
         return cache[t]
 
     def assign(index: int, t: float, frame) -> None:
@@ -162,17 +166,31 @@ def _turns(frame, rotation: int) -> int:
     return (own - rotation // 90) % 4
 
 
-def _picture(frame, width: int, height: int, rotation: int, fmt: str):
+def cropped_columns(width: int, crop: tuple[float, float] | None) -> tuple[int, int]:
+    """(whole, left): the even upright width to scale a picture to so that its ``crop`` is
+    ``width`` pixels wide, and the even column where that crop starts."""
+    if crop is None:
+        return width, 0
+    x0, x1 = crop
+    whole = max(int(round(width / (x1 - x0))) & ~1, width)
+    left = min(int(round(x0 * whole)) & ~1, whole - width)
+    return whole, left
+
+
+def _picture(frame, width: int, height: int, rotation: int, fmt: str, crop: tuple[float, float] | None = None):
+    whole, left = cropped_columns(width, crop)
     turns = _turns(frame, rotation)
-    w0, h0 = (width, height) if turns % 2 == 0 else (height, width)
+    w0, h0 = (whole, height) if turns % 2 == 0 else (height, whole)
     data = frame.reformat(width=w0, height=h0, format=fmt).to_ndarray()
     if fmt == "rgb24":
-        return np.ascontiguousarray(np.rot90(data, turns)) if turns else data
+        data = np.rot90(data, turns) if turns else data
+        return np.ascontiguousarray(data[:, left : left + width])
     flat = data.reshape(-1)
     n = w0 * h0
     y = flat[:n].reshape(h0, w0)
     u = flat[n : n + n // 4].reshape(h0 // 2, w0 // 2)
     v = flat[n + n // 4 : n + n // 2].reshape(h0 // 2, w0 // 2)
     if turns:
-        return tuple(np.ascontiguousarray(np.rot90(p, turns)) for p in (y, u, v))
-    return (np.ascontiguousarray(y), np.ascontiguousarray(u), np.ascontiguousarray(v))
+        y, u, v = (np.rot90(p, turns) for p in (y, u, v))
+    return (np.ascontiguousarray(y[:, left : left + width]), np.ascontiguousarray(u[:, left // 2 : (left + width) // 2]),
+            np.ascontiguousarray(v[:, left // 2 : (left + width) // 2]))

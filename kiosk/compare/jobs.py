@@ -287,6 +287,7 @@ class ComparisonJobs:
             "turn": None if turn is None else {**turn.to_json(), "complete": turn.complete},
             "yaw": analysed.track.to_entries(),
             "person": analysed.person,
+            "span": None if analysed.span is None else list(analysed.span),
             "source": "analysed for a comparison",
             "detector_version": detector_version(),
             "detector_settings": self._detector_settings(),

@@ -18,6 +18,12 @@ empty track stamped by another version, or by none (the live recorder's, or a re
 before the stamp), or by the renderer with other settings, is analysed again: a newer detector
 may find the angle, or the person, and so may the same one on an upright picture (an installer
 who set ``display.rotation`` after the first looks) or a larger one.
+
+A pane shows only the part of its look's width that the person reached over the take (the
+analysis's ``"span"``, ``kiosk.analysis.extent``): one crop for the whole look, so it is
+narrower and, side by side, taller than the whole picture (``Pane.size``, which the mirror's
+layout, the scrub proxies and the rendered video all read). A look stored without a span, or
+with one that is not a span, shows its whole width.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.analysis.extent import read_span
 from kiosk.compare.anglemap import AngleMap, Unaligned, build_angle_map
 from kiosk.compare.decode import VideoShape, probe
 from kiosk.compare.errors import CompareError, CompareStopped
@@ -47,6 +54,7 @@ class Analysed:
     track: YawTrack
     turn: TurnSummary | None
     person: bool
+    span: tuple[float, float] | None = None  # (x0, x1) of the width she reached; None: the whole width
 
 
 Analyser = Callable[[Path, int], Analysed]  # (video, clockwise rotation) -> what it shows
@@ -67,6 +75,21 @@ class Pane:
     recorded_at: float | None = None  # Unix time
     note: str = ""
     rotation: int = 0  # clockwise degrees that make its frames upright
+    span: tuple[float, float] | None = None  # the part of the upright width it shows (None: all)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The upright picture it shows (its span of the width), in the video's pixels."""
+        width, height = self.shape.width, self.shape.height
+        if self.span is None:
+            return width, height
+        return max(round(width * (self.span[1] - self.span[0])), 2), height
+
+    @property
+    def aspect(self) -> float:
+        """Width / height of the picture it shows."""
+        width, height = self.size
+        return width / max(height, 1)
 
     def timing(self) -> PaneTiming:
         """What the timeline needs of it."""
@@ -100,8 +123,10 @@ def make_pane(source: str, video: Path, analysed: Analysed, rotation: int = 0, r
     mapped = build_angle_map(analysed.track, analysed.turn)
     if isinstance(mapped, Unaligned):
         _log.info("%s plays by time: %s", source, mapped.reason)
-        return Pane(source, video, shape, analysed.track, analysed.turn, None, mapped.reason, recorded_at, note, rotation)
-    return Pane(source, video, shape, analysed.track, analysed.turn, mapped, None, recorded_at, note, rotation)
+        return Pane(source, video, shape, analysed.track, analysed.turn, None, mapped.reason, recorded_at, note, rotation,
+                    analysed.span)
+    return Pane(source, video, shape, analysed.track, analysed.turn, mapped, None, recorded_at, note, rotation,
+                analysed.span)
 
 
 @dataclass(frozen=True)
@@ -128,7 +153,7 @@ def stored_analysis(data: dict | None, settings: str | None = None) -> Analysed 
         return None
     # Only an analysis that found nobody says so; one kept without the key found the person.
     person = data.get("person") is not False
-    return Analysed(track, TurnSummary.from_stored(data.get("turn")), person)
+    return Analysed(track, TurnSummary.from_stored(data.get("turn")), person, read_span(data.get("span")))
 
 
 def detector_version() -> int:
@@ -172,7 +197,7 @@ def analyse_file(video: Path, rotation: int, config, stop: Callable[[], bool] | 
     except AnalysisStopped as exc:
         raise CompareStopped(str(exc)) from None
     person = any(pose is not None for _, pose in result.poses)
-    return Analysed(YawTrack.from_samples(result.track), TurnSummary.main_of(result.turns), person)
+    return Analysed(YawTrack.from_samples(result.track), TurnSummary.main_of(result.turns), person, result.span)
 
 
 class PaneMaker:

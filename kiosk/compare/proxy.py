@@ -6,7 +6,8 @@ frames at evenly spaced times over the comparison's length (about 10–15 a seco
 being the phase of the automatic turn. Slots that land on the same frame share it, so a look turning
 slowly keeps fewer frames than slots and a look with a pause keeps one frame for the pause.
 
-Frames are unmirrored (the view mirrors them on the GPU like the live picture), RGB (h, w, 3) or,
+Frames are the look's span (``Pane.span``: the part of its width the person reached), unmirrored
+(the view mirrors them on the GPU like the live picture), RGB (h, w, 3) or,
 for the mirror's screen, YUV 4:2:0 planes (Y, U, V): half the memory, so twice the frames fit in
 the budget, and the GPU converts them while drawing. ``fill`` decodes them (once, in file order,
 ``decode.pick``); ``frame`` is two array reads.
@@ -107,4 +108,5 @@ class ScrubProxy:
         def keep(index: int, picture) -> None:
             self.frames[index] = picture
 
-        decode.pick(self.pane.video, self.times, self.size, self.pane.rotation, self.fmt, stop=stop, on_pick=keep)
+        decode.pick(self.pane.video, self.times, self.size, self.pane.rotation, self.fmt, stop=stop, on_pick=keep,
+                    crop=self.pane.span)

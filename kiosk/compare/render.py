@@ -2,10 +2,12 @@
 
 Each input is decoded once (``decode.pick``) into the frames the timeline wants, scaled to the
 pane size and kept as I420 planes (1.5 bytes a pixel), so composing an output frame is copying
-planes next to each other: no colour conversion per frame. The pane height is the lowest of
+planes next to each other: no colour conversion per frame. Each pane shows its look's span (the
+part of its width the person reached, ``Pane.span``), as on the mirror: narrower panes, so the
+picture is narrower for its height. The pane height is the lowest of
 ``max_height``, the smallest input and what keeps the kept frames under ``memory_mb`` and the
 whole picture under ``max_width``. Panes are mirrored like the live view when the mirror shows a
-mirror image; captions are not (text stays readable).
+mirror image (the cropped picture is mirrored, as on the mirror); captions are not (text stays readable).
 
 Nothing half-written is ever at ``out``: the file is written under a hidden temporary name in
 the same folder and renamed when complete; an error, Ctrl+C or ``stop()`` returning True (asked
@@ -67,7 +69,7 @@ def pane_sizes(panes: list[Pane], timeline: Timeline, settings: RenderSettings) 
     """The common pane height and each pane's width (all even)."""
     cap = min([settings.max_height] + [p.shape.height for p in panes])
     height = cap
-    aspects = [p.shape.width / max(p.shape.height, 1) for p in panes]
+    aspects = [p.aspect for p in panes]
     dividers = DIVIDER * (len(panes) - 1)
     height = min(height, (settings.max_width - dividers) / max(sum(aspects), 1e-6))
     # The kept frames take about Σ unique frames · width · height · 1.5 bytes, and width ∝ height.
@@ -102,7 +104,8 @@ def render(panes: list[Pane], timeline: Timeline, out: Path, settings: RenderSet
     stopped = stop or (lambda: False)
     pictures = []
     for i, p in enumerate(panes):
-        pictures.append(decode.pick(p.video, timeline.times[i], (widths[i], height), p.rotation, stop=stopped))
+        pictures.append(decode.pick(p.video, timeline.times[i], (widths[i], height), p.rotation, stop=stopped,
+                                    crop=p.span))
         if stopped():
             raise CompareStopped("the comparison was stopped before it was rendered")
     captions = [_captions(p, w, height, timeline, i) for i, (p, w) in enumerate(zip(panes, widths))]

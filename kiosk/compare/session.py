@@ -55,7 +55,7 @@ class SessionSettings:
 
 def plan_sizes(panes: list[Pane], settings: SessionSettings, seconds: float, sweep: int = 1) -> tuple[list[tuple[int, int]], int]:
     """Each pane's size and the finest slot count whose distinct frames fit in ``memory_mb``."""
-    sizes = [fit(p.shape.width, p.shape.height, settings.pane_box) for p in panes]
+    sizes = [fit(*p.size, settings.pane_box) for p in panes]
     budget = (settings.memory_mb - DECODER_MB) * 1e6
     choices = [n for n in SLOT_CHOICES if n <= settings.slots] or [MIN_SLOTS]
     for slots in choices:

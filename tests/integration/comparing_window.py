@@ -1,9 +1,11 @@
 """The real mirror window with looks side by side, for tests that look at it
-(``python -m tests.integration.comparing_window CONFIG OUT [--by-time] CLIP…``, on ``$DISPLAY``).
+(``python -m tests.integration.comparing_window CONFIG OUT [--by-time] [--spans=FILE] CLIP…``, on ``$DISPLAY``).
 
 Everything is the product's own wiring (``build_core``, ``run_mirror``); the shopper's intents go
 through the core as the screen sends them: each clip lands as a look of her visit (with its body
-angles, or with ``--by-time`` none: analysed, no turn found, every pane plays by time), she picks
+angles, or with ``--by-time`` none: analysed, no turn found, every pane plays by time; with
+``--spans`` a JSON file of clip -> ``[x0, x1]``, how far across the picture she reached as the
+analysis found it, kept with it as the mirror keeps a take's: its pane is cropped to it), she picks
 them all and opens them side by side. Then the wake hint stands on the message line ("Turn around
 once: …", as when her visit starts, kept up) and a swiped hand's ring is half full (a
 ``GestureProgress``, as the analysis publishes it), and the place, size (and words, for text) of
@@ -90,7 +92,7 @@ def _look(clip: Path):
     return MadeLook(clip, turn, track, width, height)
 
 
-def main(config_path: str, out: str, clips: list[str], by_time: bool = False) -> int:
+def main(config_path: str, out: str, clips: list[str], by_time: bool = False, spans: dict | None = None) -> int:
     from PySide6.QtCore import QObject, Qt, Signal
 
     from bench._turning import store_look
@@ -134,6 +136,8 @@ def main(config_path: str, out: str, clips: list[str], by_time: bool = False) ->
                 look_id = store_look(core.parts.library, made, with_track=not by_time, session_id=sid)
                 if by_time:  # analysed, no body angle found: its pane plays from the start
                     core.parts.library.set_analysis(look_id, "turn", {"turn": None, "yaw": [], "source": "made for a test"})
+                elif (spans or {}).get(clip):
+                    core.parts.library.set_analysis(look_id, "turn", {**made.analysis, "span": spans[clip]})
                 core.bus.emit(LookRecorded(look_id=look_id, path="", duration_s=made.turn.seconds, session_id=sid))
                 ids.append(look_id)
             _wait(lambda: any(isinstance(e, TrayChanged) and len(e.looks) == len(ids) for e in seen), "the tray")
@@ -166,4 +170,6 @@ def main(config_path: str, out: str, clips: list[str], by_time: bool = False) ->
 
 if __name__ == "__main__":
     args = sys.argv[3:]
-    sys.exit(main(sys.argv[1], sys.argv[2], [a for a in args if a != "--by-time"], by_time="--by-time" in args))
+    spans_file = next((a.split("=", 1)[1] for a in args if a.startswith("--spans=")), None)
+    sys.exit(main(sys.argv[1], sys.argv[2], [a for a in args if not a.startswith("--")], by_time="--by-time" in args,
+                  spans=json.loads(Path(spans_file).read_text()) if spans_file else None))

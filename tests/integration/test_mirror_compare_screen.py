@@ -15,8 +15,13 @@ swiped hand's ring half full (``comparing_window``).
   It stands on a dark disc with a light rim, over a white wall as over a dark room.
 - A pane's number and time stood over the top of its picture, on the shopper's head and face,
   while two portrait looks left wide black bands above and below them. They stand above the
-  picture where the screen has room for them (two or three looks on a portrait mirror, four of
-  these), in the picture, small, only where it has none.
+  picture where the screen has room for them (two or three looks on a portrait mirror), in the
+  picture, small, only where it has none.
+- Two looks side by side stood at about a third of a 1080x1920 screen's height, the white wall
+  beside her filling each pane's sides. Each pane is now cropped to the part of the width she
+  reached over the take (its span, from ``kiosk analyze`` as the mirror keeps it with a take):
+  two of them stand at two thirds of the screen's height, she whole in each; four fill the
+  panes' area, so their labels stand in the picture.
 """
 
 from __future__ import annotations
@@ -51,21 +56,38 @@ def white_studio_looks(footage_dir, tmp_path_factory):
     return clips
 
 
+@pytest.fixture(scope="module")
+def studio_spans(white_studio_looks, tmp_path_factory):
+    """A JSON file of each take -> how far across the picture she reached, as the mirror's analysis
+    finds it (``kiosk analyze``'s span, what a take recorded on the mirror keeps)."""
+    spans = {}
+    for clip in white_studio_looks:
+        proc = subprocess.run([PYTHON, "-m", "kiosk.cli", "analyze", clip, "--json"], capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        spans[clip] = json.loads(proc.stdout)["span"]
+        assert spans[clip] is not None, f"no span found in {clip}"
+    path = tmp_path_factory.mktemp("spans") / "spans.json"
+    path.write_text(json.dumps(spans))
+    return path
+
+
 @pytest.fixture(scope="module",
                 params=[(540, 960, 2), (1080, 1920, 2), (1080, 1920, 3), (1080, 1920, 4), (540, 960, 4)],
                 ids=["540x960", "1080x1920", "1080x1920-3", "1080x1920-4", "540x960-4"])
-def comparing(request, tall_screen, white_studio_looks, tmp_path_factory):
+def comparing(request, tall_screen, white_studio_looks, studio_spans, tmp_path_factory):
     """(the window's pixels, its named items, the size) while two to four looks turn side by side and
     the ring is up; a fourth "by time" in the parameters: looks without a turn (analysed, none
     found), every pane playing by time. One window at a time: they would cover each other."""
     width, height, count, *by_time = request.param
     tmp = tmp_path_factory.mktemp(f"compare-{width}x{height}-{count}{'-by-time' if by_time else ''}")
-    with comparing_window(tall_screen, tmp, width, height, white_studio_looks[:count], bool(by_time)) as seen:
+    with comparing_window(tall_screen, tmp, width, height, white_studio_looks[:count], bool(by_time),
+                          studio_spans) as seen:
         yield seen
 
 
 @contextlib.contextmanager
-def comparing_window(display, tmp, width, height, looks, by_time=False):
+def comparing_window(display, tmp, width, height, looks, by_time=False, spans=None):
     """``comparing_window`` in a child process on ``display``: (its pixels, its named items, the size)."""
     config = tmp / "kiosk.toml"
     config.write_text(
@@ -76,7 +98,8 @@ def comparing_window(display, tmp, width, height, looks, by_time=False):
         "[analysis]\nmin_fps = 1\nmax_fps = 1\n[session]\nidle_timeout_s = 3600\nend_after_s = 600\n")
     log = tmp / "kiosk.log"
     proc = subprocess.Popen([PYTHON, "-m", "tests.integration.comparing_window", str(config), str(tmp),
-                             *(["--by-time"] if by_time else []), *looks], env=ui_env(display),
+                             *(["--by-time"] if by_time else []), *([f"--spans={spans}"] if spans else []), *looks],
+                            env=ui_env(display),
                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 300
@@ -199,9 +222,9 @@ def test_a_panes_number_stands_out_from_the_white_studio_wall(comparing):
 
 def test_a_panes_label_stands_above_its_picture_where_there_is_room(comparing):
     """Two portrait looks on a 1080x1920 mirror leave bands above and below them: each pane's number
-    and time stand there, just above its picture, clear of the shopper's head (three and four of
-    these looks too). Where there is no room (four looks on 540x960) they stand in the picture, at
-    its top left, small, never over another pane."""
+    and time stand there, just above its picture, clear of the shopper's head (three of these looks
+    too). Where there is no room (four looks, cropped to her, fill the area's height on 1080x1920
+    as on 540x960) they stand in the picture, at its top left, small, never over another pane."""
     image, items, (width, height) = comparing
     panes = items["panes"]
     assert len(panes) in (2, 3, 4), f"the panes: {panes}"
@@ -220,10 +243,10 @@ def test_a_panes_label_stands_above_its_picture_where_there_is_room(comparing):
         # Its pane's own column: above its picture, or in it.
         assert picture[0] <= label[0] and label[2] <= picture[2], f"the label {label} leaves its pane {picture}"
         assert above or within(label, picture), f"the label {label} is half in its picture {picture}"
-        if (width, height) == (1080, 1920):
+        if (width, height) == (1080, 1920) and len(panes) < 4:
             assert above, f"the label {label} covers the picture {picture} with room above it"
-        elif len(panes) == 4 and (width, height) == (540, 960):
-            assert within(label, picture), "four looks on 540x960 leave no room above: expected over the picture"
+        elif len(panes) == 4:
+            assert within(label, picture), "four looks leave no room above: expected over the picture"
             # Small there: as tall as one line of 14 px type on its disc, no more.
             assert label[3] - label[1] <= 34, f"the label {label} is big over the picture"
     # Nothing over the hint line and the buttons.
@@ -234,3 +257,27 @@ def test_a_panes_label_stands_above_its_picture_where_there_is_room(comparing):
     for pane in panes:
         x0, y0, x1, y1 = corners(pane["paneLabel"]["rect"])
         assert (image[y0:y1, x0:x1].min(axis=2) > 200).sum() > 100, f"no letters in the label {x0, y0, x1, y1}"
+
+
+def test_two_looks_cropped_to_her_fill_most_of_the_screens_height(comparing):
+    """Each pane shows only the part of its look's width she reached over the take (its span, as
+    the analysis found it): two looks side by side stood at about a third of a 1080x1920 screen's
+    height, with the white wall beside her filling each pane's sides and black bands above and
+    below. Cropped, they stand at two thirds of it, and she is whole in each: wall on both sides
+    of her, her head and her feet inside the picture."""
+    image, items, (width, height) = comparing
+    panes = items["panes"]
+    if len(panes) != 2:
+        pytest.skip("two looks side by side")
+    for pane in panes:
+        x0, y0, x1, y1 = corners(pane["picture"]["rect"])
+        print(f"{width}x{height}: pane {pane['index'] + 1} picture {x0, y0, x1, y1}")
+        assert y1 - y0 >= 0.6 * height, f"the pane {x0, y0, x1, y1} stands at less than 0.6 of the screen's height"
+        picture = image[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].min(axis=2)
+        her = picture < 180  # her dress, hair and skin, darker than the white studio
+        cols = np.nonzero(her.mean(axis=0) > 0.01)[0]
+        rows = np.nonzero(her.mean(axis=1) > 0.01)[0]
+        assert cols.size and rows.size, "nobody in the pane"
+        assert cols[0] > 0.02 * picture.shape[1] and cols[-1] < 0.98 * picture.shape[1], "the crop cuts her side"
+        assert rows[0] > 0 and rows[-1] < picture.shape[0] - 1, "her head or feet leave the picture"
+        assert (cols[-1] - cols[0]) >= 0.35 * picture.shape[1], "mostly wall: not cropped to her"

@@ -192,14 +192,15 @@ class CountingAnalysis:
     """The analysis of a look stored without a track: counts its calls, finds ``entries`` (and a
     person, unless ``person`` is False: then no person and no entries)."""
 
-    def __init__(self, entries: list, person: bool = True) -> None:
+    def __init__(self, entries: list, person: bool = True, span: tuple[float, float] | None = None) -> None:
         self.entries = entries
         self.person = person
+        self.span = span
         self.looks: list[str] = []
 
     def __call__(self, video, rotation, stop=None) -> Analysed:
         self.looks.append(video.stem)  # the library keeps a video under its look id
-        return Analysed(YawTrack.from_entries(self.entries if self.person else []), None, self.person)
+        return Analysed(YawTrack.from_entries(self.entries if self.person else []), None, self.person, self.span)
 
 
 def ask_twice(library: Library, look_ids: list[str], analyse: CountingAnalysis) -> list:
@@ -331,3 +332,19 @@ def test_a_look_found_without_a_person_is_analysed_again_once_the_analysis_is_se
     assert analyse.looks == [nobody, nobody], "the look was not analysed again with the new settings"
     assert again.state == "ready", again.error
     assert library.analysis(nobody)["turn"]["person"] is True
+
+
+def test_a_look_analysed_keeps_how_far_across_she_reached_and_is_cropped_to_it(library, tmp_path):
+    """The analysis's span is kept with the look (read back, not analysed again) and both comparisons
+    show only that part of its width: narrower than the same looks uncropped."""
+    tracked = a_look(library, tmp_path / "tracked.mp4", TRACKS[0])
+    bare = a_look(library, tmp_path / "bare.mp4", None)
+    analyse = CountingAnalysis(TRACKS[1], span=(0.25, 0.75))
+    first, second = compare_twice(library, [tracked, bare], analyse)
+    assert analyse.looks == [bare]
+    assert library.analysis(bare)["turn"]["span"] == [0.25, 0.75]
+    uncropped = a_look(library, tmp_path / "uncropped.mp4", TRACKS[1])  # its track stored, no span
+    whole = render_once(library, [tracked, uncropped], analyse)
+    assert whole.state == "ready", whole.error
+    assert first.height == second.height == whole.height
+    assert first.width == second.width < whole.width - first.height * 96 / 160 / 2 * 0.8

@@ -650,3 +650,26 @@ def test_a_look_deleted_by_another_process_leaves_the_tray_in_plain_words_when_t
     assert told()[-1] == "A look you picked was deleted. Pick another one to compare."
     assert last(events, ComparePicksChanged).look_ids == (looks[4],)
     assert tray() == (looks[4],) and not of(events, ShareShown) and not of(events, CoreFault)
+
+
+def test_looks_stored_with_their_span_stand_cropped_and_taller(kiosk, clips):
+    """A look's span (how far across the picture she reached) crops its pane: narrower, so two of
+    them side by side stand taller than the same looks whole, and the frames are the crop."""
+    core, events = kiosk.core, kiosk.events
+    core.touch()
+    whole = open_looks(core, events, land(core, clips[0]), land(core, clips[1]))
+    whole.session.stop()
+    cropped_ids = [land(core, clips[0]), land(core, clips[1])]
+    library = core.parts.library
+    for look_id in cropped_ids:
+        library.set_analysis(look_id, "turn", {**library.analysis(look_id)["turn"], "span": [0.3, 0.7]})
+    cropped = open_looks(core, events, *cropped_ids)
+    assert cropped.panes[0].height >= 1.5 * whole.panes[0].height
+    for pane in cropped.panes:
+        assert pane.width / pane.height == pytest.approx(96 * 0.4 / 160, abs=0.01)
+        assert pane.y >= 0 and pane.y + pane.height <= 760 and pane.x + pane.width <= 540
+    session = cropped.session
+    assert session.wait(60) and session.ready
+    y = session.frames(90.0)[0].pixels[0]
+    assert y.shape[1] / y.shape[0] == pytest.approx(96 * 0.4 / 160, abs=0.03)
+    session.stop()
