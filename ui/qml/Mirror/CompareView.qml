@@ -96,8 +96,10 @@ Item {
         // where the area holds every row's strips besides the pictures at the core's size (two or
         // three portrait looks on a portrait mirror: the pictures are as wide as the screen lets
         // them be, with room above and below); else over the picture's top left and its foot
-        // (landscape, four looks in a tight grid). The pictures never shrink for a strip; decided
-        // without the messages, so that one coming and going does not move the labels in and out.
+        // (landscape, four looks in a tight grid). The pictures give up at most 15 % of their
+        // height for the labels' strips (four looks cropped to her fill the height: over the
+        // pictures, the labels covered her head), never more; decided without the messages, so
+        // that one coming and going does not move the labels in and out.
         readonly property var rowTops: {  // the core's rows of panes, top to bottom
             var panes = view.compare.open ? view.compare.panes : [];
             var tops = [];
@@ -129,7 +131,7 @@ Item {
             }
             return strips;
         }
-        readonly property bool labelsAbove: rowTops.length > 0 && block.height + rowTops.length * labelStrip <= height
+        readonly property bool labelsAbove: rowTops.length > 0 && block.height * 0.85 + rowTops.length * labelStrip <= height
         readonly property bool hintsBelow: labelsAbove
             && block.height + rowTops.length * labelStrip + hintStrips.reduce(function (a, b) { return a + b; }, 0) <= height
         // How far each row moves down from the core's place for the strips above it and its own label's.
