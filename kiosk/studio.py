@@ -29,9 +29,9 @@ by itself once it can be written again.
 A take kept for the next start (start-up could not store it: a full disk, a locked database) is
 not left waiting for a restart: the recorder's own thread tries the kept takes again once Record
 works again (room on the disk) and otherwise every ``KEPT_RETRY_FIRST_S``, doubling up to
-``KEPT_RETRY_MAX_S``, while any waits, never while a take is being recorded. Only those certainly
-to be kept are stored there, never one of the visit in front of the mirror
-(``kiosk.recording.recovery.store_kept``); the rest is left to a visit's end and to start-up.
+``KEPT_RETRY_MAX_S``, while any waits, never while a take is being recorded, and again as soon as
+a visit ends. Only those certainly to be kept are stored there, never one of the visit in front of
+the mirror (``kiosk.recording.recovery.store_kept``); the rest is left to a visit's end and to start-up.
 """
 
 from __future__ import annotations
@@ -226,6 +226,8 @@ class Studio:
         if self._session == session_id:
             self._session = None
         self._recorder.end("the session ended")
+        if self._kept_at is not None:  # a take of hers left waiting may be stored now, not after the backoff
+            self._kept_at = 0.0
         self.publish_tray()
 
     def unfinished(self, session_id: str) -> int:

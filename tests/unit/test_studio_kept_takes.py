@@ -116,6 +116,25 @@ def test_only_takes_certainly_kept_are_stored_and_nothing_is_deleted(library, mo
         assert snapshot(others) == {k: v for k, v in before.items() if not k.startswith(live)}
 
 
+def test_a_kept_take_of_the_visit_in_front_of_the_mirror_is_stored_as_soon_as_the_visit_ends(library, monkeypatch):
+    # Not after the backoff (up to KEPT_RETRY_MAX_S): the mirror may stand idle for hours after.
+    library.set_session_consent("s-live", True, "card-anna", "2026-11.1")
+    live = crashed_take(library, 2.0, session="s-live")
+    with running(library, monkeypatch) as mirror:
+        mirror.studio.session_started("s-live")
+        mirror.disk.free = ROOM
+        mirror.studio.follow_room(mirror.started + 2.0)
+        wait_until(lambda: mirror.recorder.kept_left is not None, "the kept takes tried", 15, every=0.02)
+        assert mirror.recorder.kept_left == 1 and library.ids() == set(), "her visit's take waits for its end"
+        mirror.studio.follow_room(mirror.started + 4.0)  # the backoff's next try is a minute or more away
+        assert library.ids() == set()
+        mirror.studio.session_ended("s-live")
+        mirror.studio.follow_room(mirror.started + 6.0)  # the next look at the data folder, a second or two on
+        assert next_of(mirror.events, LookRecorded).look_id == live
+        wait_until(lambda: mirror.recorder.kept_left == 0, "nothing left waiting", 15, every=0.02)
+        assert library.ids() == {live}
+
+
 def test_a_kept_take_whose_folder_is_locked_is_left_alone(library):
     look_id = crashed_take(library, 2.0, consent_by="operator")
     folder = library.layout.take_dir(look_id)
