@@ -141,6 +141,15 @@ class ApiConfig(Section):
         8.0, ge=0, le=1000, description="Megabytes per second all video downloads share (0: no limit), so the screen never stutters."
     )
 
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        # announced on the LAN as one DNS label (zeroconf refuses a longer one, and the mirror would not be found)
+        size = len(value.encode("utf-8"))
+        if size > 63:
+            raise ValueError(f"{size} bytes long in UTF-8 (letters such as \u00f6 take two): at most 63, as a name on the LAN")
+        return value
+
     @field_validator("token")
     @classmethod
     def _check_token(cls, value: str) -> str:

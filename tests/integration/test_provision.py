@@ -241,6 +241,7 @@ def test_a_dry_run_prints_the_changes_and_changes_nothing(installed, tmp_path):
         (["--rollback", "--timezone", "Europe/Paris"], "take no settings"),
         (["--name", ""], "--name needs a non-empty name"),
         (["--name", "x" * 64], "--name is 64 characters long; at most 63"),
+        (["--name", "Anprobe " + "\u00f6" * 30], "--name is 68 bytes long in UTF-8 (letters such as \u00f6 take two); at most 63"),
         (["--name", "Fitting room\t3"], "--name must not contain control characters"),
         (["--rollback", "--name", "Fitting room 3"], "take no settings"),
         (["--rollback", "--no-reader"], "take no settings"),

@@ -36,6 +36,9 @@ EXAMPLE = ROOT / "docs" / "kiosk.example.toml"
         ("[api]\ninterfaces = ['192.168.10.23', '192.168.10']\n", "api.interfaces: '192.168.10' is not an IPv4 address"),
         ("[api]\nbind = 'not-an-ip'\n", "api.bind: expected an IPv4 address such as 0.0.0.0 or 127.0.0.1, got 'not-an-ip'"),
         ("[api]\nbind = '::'\n", "api.bind: expected an IPv4 address"),  # the server's socket is IPv4
+        # 38 characters, but announced on the LAN as one DNS label of at most 63 bytes
+        ("[api]\nname = 'Anprobe " + "\u00f6" * 30 + "'\n",
+         "api.name: 68 bytes long in UTF-8 (letters such as \u00f6 take two): at most 63, as a name on the LAN"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, toml, message):
