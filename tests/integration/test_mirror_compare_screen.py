@@ -20,8 +20,9 @@ swiped hand's ring half full (``comparing_window``).
 - Two looks side by side stood at about a third of a 1080x1920 screen's height, the white wall
   beside her filling each pane's sides. Each pane is now cropped to the part of the width she
   reached over the take (its span, from ``kiosk analyze`` as the mirror keeps it with a take):
-  two of them stand at two thirds of the screen's height, she whole in each; four fill the
-  panes' area, so their labels stand in the picture.
+  two of them stand at two thirds of the screen's height, she whole in each. Four fill the
+  panes' area; their labels stood in the picture, narrow as she is, on her head: the pictures
+  now give up a little of their height (15 % at most) for the labels to stand above them.
 """
 
 from __future__ import annotations
