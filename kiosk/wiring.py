@@ -274,7 +274,8 @@ def build_analysis(config: Config, hub: FrameHub, bus: EventBus, studio, painted
                               min_fps=cfg.min_fps, idle=cfg.idle_priority)
     autorecord = None
     if studio.available:
-        autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s)
+        autorecord = AutoRecorder(bus, studio.store_analysis, preroll_s=config.recording.preroll_s,
+                                  rotation=config.display.rotation)
     return LiveAnalysis(AnalysisWorker(hub, bus, settings, painted_fps), autorecord)
 
 

@@ -14,8 +14,10 @@ tracker revises recent frames as it learns more). When the recorder reports the 
 ``[t, yaw_deg, rotation_deg, confidence]`` (``yaw.samples_from_rows`` also reads the older
 three-element rows), and ``"span"``: ``[x0, x1]``, how far across the upright picture her body
 reached over the take (``extent.span_of``, fractions of its width; left out where too few frames
-showed her), which a comparison crops its pane to. Takes started by someone else (the record
-button, the gesture) are left alone.
+showed her), which a comparison crops its pane to, with ``"span_rotation"``: the ``[display]
+rotation`` the picture was turned upright by (a span is of that upright picture only: a comparison
+made after the rotation was changed shows the whole width). Takes started by someone else (the
+record button, the gesture) are left alone.
 """
 
 from __future__ import annotations
@@ -43,11 +45,13 @@ Store = Callable[[str, str, dict], None]  # look id, kind, JSON data: keeps the 
 class AutoRecorder:
     """Starts and stops takes from turn events and keeps their yaw tracks."""
 
-    def __init__(self, bus: EventBus, store: Store, stop_after_s: float = 0.7, preroll_s: float = 2.0) -> None:
+    def __init__(self, bus: EventBus, store: Store, stop_after_s: float = 0.7, preroll_s: float = 2.0,
+                 rotation: int = 0) -> None:
         self.bus = bus
         self.store = store
         self.stop_after_s = stop_after_s
         self.preroll_s = preroll_s
+        self.rotation = rotation % 360  # clockwise degrees the analysed picture was turned upright by
         self._lock = threading.Lock()
         self._look: str | None = None  # the take this recorder asked for ("" until it starts)
         self._busy = False  # a take is running (someone else's, if not ours)
@@ -192,6 +196,7 @@ class AutoRecorder:
         span = span_of(self._extents)
         if span is not None:
             analysis["span"] = list(span)
+            analysis["span_rotation"] = self.rotation
         return analysis
 
     def _on_look(self, look_id: str) -> None:

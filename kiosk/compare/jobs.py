@@ -288,6 +288,7 @@ class ComparisonJobs:
             "yaw": analysed.track.to_entries(),
             "person": analysed.person,
             "span": None if analysed.span is None else list(analysed.span),
+            "span_rotation": self.config.display.rotation % 360,  # the upright picture the span is of
             "source": "analysed for a comparison",
             "detector_version": detector_version(),
             "detector_settings": self._detector_settings(),

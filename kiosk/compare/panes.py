@@ -23,7 +23,10 @@ A pane shows only the part of its look's width that the person reached over the 
 analysis's ``"span"``, ``kiosk.analysis.extent``): one crop for the whole look, so it is
 narrower and, side by side, taller than the whole picture (``Pane.size``, which the mirror's
 layout, the scrub proxies and the rendered video all read). A look stored without a span, or
-with one that is not a span, shows its whole width.
+with one that is not a span, shows its whole width, and so does one whose span was measured on a
+picture turned upright otherwise (``"span_rotation"``, the ``[display] rotation`` then, differs
+from the pane's: an installer who changed the rotation after the look; its span is of another
+picture's width and would cut her off). A span stored without the stamp is taken as it is.
 """
 
 from __future__ import annotations
@@ -142,10 +145,11 @@ class Located:
     stored: Analysed | None = None  # the look's stored analysis, when it has one
 
 
-def stored_analysis(data: dict | None, settings: str | None = None) -> Analysed | None:
+def stored_analysis(data: dict | None, settings: str | None = None, rotation: int | None = None) -> Analysed | None:
     """A look's stored ``"turn"`` analysis; None when it is still to be analysed (no yaw track,
     and no analysis by this detector that found none: see the module's docstring). ``settings``
-    (``detector_settings``): an empty track counts only if analysed with them (None: any)."""
+    (``detector_settings``): an empty track counts only if analysed with them (None: any).
+    ``rotation``: the pane's; a span measured at another (``"span_rotation"``) is left out (None: any)."""
     if not isinstance(data, dict):
         return None
     track = YawTrack.from_entries(data.get("yaw") or [])
@@ -153,7 +157,18 @@ def stored_analysis(data: dict | None, settings: str | None = None) -> Analysed 
         return None
     # Only an analysis that found nobody says so; one kept without the key found the person.
     person = data.get("person") is not False
-    return Analysed(track, TurnSummary.from_stored(data.get("turn")), person, read_span(data.get("span")))
+    span = read_span(data.get("span")) if span_fits(data.get("span_rotation"), rotation) else None
+    return Analysed(track, TurnSummary.from_stored(data.get("turn")), person, span)
+
+
+def span_fits(measured, rotation: int | None) -> bool:
+    """Whether a span measured on the picture turned upright by ``measured`` degrees (None: not
+    stamped) is of the picture a pane turned by ``rotation`` shows (None: not known)."""
+    if measured is None or rotation is None:
+        return True
+    if not isinstance(measured, int) or isinstance(measured, bool):
+        return False
+    return measured % 360 == rotation % 360
 
 
 def detector_version() -> int:
@@ -263,7 +278,7 @@ class PaneMaker:
             raise CompareError(f"the video file {look_id} does not exist")
         try:
             look = library.get(look_id)
-            stored = stored_analysis(library.analysis(look_id).get("turn"), self.settings)
+            stored = stored_analysis(library.analysis(look_id).get("turn"), self.settings, self.look_rotation)
         except LookNotFound:
             raise CompareError(f"there is no video file {look_id} and no look with that id in the library") from None
         video = Path(look.path)

@@ -11,7 +11,7 @@ import pytest
 from kiosk.compare import decode
 from kiosk.compare.comparison import compare
 from kiosk.compare.layout import pane_layout
-from kiosk.compare.panes import Analysed, make_pane, stored_analysis
+from kiosk.compare.panes import Analysed, PaneMaker, make_pane, stored_analysis
 from kiosk.compare.render import RenderSettings
 from kiosk.compare.track import YawTrack
 
@@ -138,3 +138,31 @@ def test_a_looks_stored_span_is_read_back_and_garbage_is_the_whole_width(tmp_pat
     video = stripe_video(tmp_path / "v.mp4")
     pane = make_pane("a", video, got)
     assert pane.size == ((48, 160) if span else (96, 160))  # half of 96 for (0.2, 0.7), else the whole width
+
+
+def test_a_span_measured_at_another_rotation_shows_the_whole_width(tmp_path):
+    """A span is of the picture turned upright by the rotation it was measured at: after an installer
+    changed ``[display] rotation`` the look's stored span is of another picture's width (a band of
+    what is now its height, or its mirror image) and would cut her off, so the pane shows it whole.
+    A span stored without the stamp is taken as it is."""
+    import time
+
+    from kiosk.library import Library, NewLook
+
+    def not_analysed(video, rotation):
+        raise AssertionError("a look with its track stored is not analysed")
+
+    yaw = track((0.3, 0.0), (1.2, 360.0), (0.4, 360.0))
+    with Library(tmp_path / "lib") as library:
+        looks = {}
+        for name, stamp in (("stamped", {"span_rotation": 0}), ("unstamped", {})):
+            looks[name] = Library.new_id()
+            video = stripe_video(tmp_path / f"{name}.mp4")  # the library takes it in
+            library.add_look(NewLook(looks[name], video, None, None, time.time(), 2.0, 96, 160, session_id="s1"))
+            library.set_analysis(looks[name], "turn", {"turn": None, "yaw": yaw, "span": [0.2, 0.7], **stamp})
+        for rotation, want in ((0, (0.2, 0.7)), (180, None), (90, None)):
+            stamped, unstamped = PaneMaker(not_analysed, library, rotation).make_all([looks["stamped"], looks["unstamped"]])
+            assert stamped.span == want, rotation
+            assert unstamped.span == (0.2, 0.7)
+            whole = (stamped.shape.width, stamped.shape.height)  # upright at this rotation
+            assert stamped.size == ((48, 160) if want else whole)

@@ -343,6 +343,7 @@ def test_a_look_analysed_keeps_how_far_across_she_reached_and_is_cropped_to_it(l
     first, second = compare_twice(library, [tracked, bare], analyse)
     assert analyse.looks == [bare]
     assert library.analysis(bare)["turn"]["span"] == [0.25, 0.75]
+    assert library.analysis(bare)["turn"]["span_rotation"] == 0  # of the picture upright at this rotation
     uncropped = a_look(library, tmp_path / "uncropped.mp4", TRACKS[1])  # its track stored, no span
     whole = render_once(library, [tracked, uncropped], analyse)
     assert whole.state == "ready", whole.error

@@ -202,3 +202,24 @@ def test_the_look_keeps_how_far_across_the_picture_she_reached():
     bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=3.0, session_id=None))
     assert "span" not in fake.stored["look-1"][1]
     auto.stop()
+
+
+def test_the_span_says_which_upright_picture_it_is_of():
+    """The span is of the picture turned upright by ``[display] rotation``: the look says which, so
+    a comparison made after an installer changed the rotation does not crop another picture's width."""
+    bus = EventBus()
+    fake = FakeCore(bus)
+    auto = AutoRecorder(bus, fake.store, stop_after_s=0.0, preroll_s=2.0, rotation=270)
+    auto.start()
+    now = time.monotonic()
+    bus.emit(TurnPhase(phase="started", direction="cw", start_s=now))
+    for i in range(10):
+        bus.emit(BodyYaw(t=now + i * 0.1, yaw_deg=0.0, rotation_deg=36.0 * i, turn_deg=36.0 * i,
+                         extent=(0.35, 0.6, 1.2)))
+    bus.emit(TurnPhase(phase="completed", direction="cw", start_s=now, end_s=now + 0.9, rotation_deg=360.0,
+                       complete=True))
+    yaw(bus, now + 1.0, 360.0)
+    bus.emit(LookRecorded(look_id="look-1", path="/x.mp4", duration_s=4.0, session_id=None))
+    stored = fake.stored["look-1"][1]
+    assert stored["span"] is not None and stored["span_rotation"] == 270
+    auto.stop()
