@@ -15,6 +15,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,10 +58,11 @@ def fail(check_id: str, sentence: str, hint: str) -> Result:
     return Result(check_id, State.FAIL, sentence, hint)
 
 
-def run_command(argv: list[str], timeout: float = 10.0) -> tuple[int, str]:
-    """(exit status, stdout and stderr); 127 when the program is missing, 124 when it timed out."""
+def run_command(argv: list[str], timeout: float = 10.0, env: Mapping[str, str] | None = None) -> tuple[int, str]:
+    """(exit status, stdout and stderr); 127 when the program is missing, 124 when it timed out.
+    ``env``: the program's environment (None: this one's)."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, env=env)
     except FileNotFoundError:
         return 127, f"{argv[0]} is not installed"
     except subprocess.TimeoutExpired:
@@ -77,10 +79,26 @@ _POSE_TRIAL = ("import os; os.nice(10); import numpy as np; from kiosk.analysis.
                "p.estimate(np.zeros((360, 640, 3), np.uint8), 0.0); p.close()")
 
 
+#: What the trial's Python goes without, as the kiosk's pose process does (``kiosk.analysis.pose_process``):
+#: given a display, mediapipe opens an EGL context on it that the model never uses (over ``ssh -X``, on
+#: the store IT's own screen).
+_NO_DISPLAY = ("DISPLAY", "WAYLAND_DISPLAY")
+
+
 def try_pose_model(complexity: int) -> tuple[int, str]:
     """Load and run the pose model in a Python of its own (this one's interpreter), as
-    ``run_command`` answers: whether it works, without loading it here. 60 s: it takes seconds on a Pi."""
-    return run_command([sys.executable, "-c", _POSE_TRIAL.format(complexity=int(complexity))], timeout=60.0)
+    ``run_command`` answers: whether it works, without loading it here. 60 s: it takes seconds on a Pi.
+
+    Nothing stays written: mediapipe imports matplotlib, which makes its settings folder and font
+    list in the home of whoever runs the doctor (root's under sudo) unless ``MPLCONFIGDIR`` names
+    another, so the trial gets a temporary one, removed afterwards (the kiosk units name the
+    kiosk's cache). ``-P``: a module in the folder the doctor is run from is never imported (under
+    sudo, from a folder another user can write)."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-doctor-") as settings:
+        environ = {k: v for k, v in os.environ.items() if k not in _NO_DISPLAY}
+        environ["MPLCONFIGDIR"] = settings
+        return run_command([sys.executable, "-P", "-c", _POSE_TRIAL.format(complexity=int(complexity))],
+                           timeout=60.0, env=environ)
 
 
 def installed_package(name: str) -> Path | None:

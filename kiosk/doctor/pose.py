@@ -11,8 +11,15 @@ library it needs broken is otherwise seen only by the running kiosk. The doctor 
 
 from __future__ import annotations
 
+import re
+import signal
+
 from kiosk.doctor.check import Context, Result, fail, ok, warning
 
+#: What mediapipe writes to stderr as it loads and runs, whatever went wrong: absl's log lines
+#: ("W0000 00:00:1796684316.982109   26655 inference_feedback_manager.cc:114] ..."), its notice
+#: before them, and TensorFlow Lite's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.".
+_LOG_LINE = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d|INFO: |WARNING: All log messages before absl::")
 
 LOST = "so the mirror does not start a recording when a shopper turns, and hand gestures do nothing"
 REINSTALL_HINT = ("Reinstall the kiosk: run scripts/provision again from the kiosk's release (it installs mediapipe "
@@ -51,8 +58,16 @@ def check_pose_model(ctx: Context) -> Result:
 
 
 def _why(out: str, code: int) -> str:
-    """The error that ended the trial: its last line, less the exception's name."""
-    last = next((line.strip() for line in reversed(out.splitlines()) if line.strip()), "")
+    """The error that ended the trial: the signal that killed it (a broken native library: nothing
+    of Python's is said then), else its last line that is not one of mediapipe's log lines, less the
+    exception's name."""
+    if code < 0:
+        try:
+            return f"it was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"it was killed by signal {-code}"
+    said = (line.strip() for line in reversed(out.splitlines()))
+    last = next((line for line in said if line and not _LOG_LINE.match(line)), "")
     name, sep, message = last.partition(": ")
     if sep and message and " " not in name:
         last = message

@@ -355,6 +355,60 @@ def test_a_mediapipe_that_is_installed_but_broken_fails_with_its_error(tmp_path,
     assert result.hint == REINSTALL_HINT
 
 
+def test_the_pose_trial_writes_nothing_in_home_opens_no_display_and_imports_nothing_from_the_folder_it_is_run_in(
+        tmp_path, monkeypatch):
+    # Store IT runs 'sudo kiosk doctor' from an SSH shell: mediapipe imports matplotlib, which made
+    # its settings folder in root's home; a display (ssh -X) would have mediapipe open an EGL context
+    # on it; and a numpy.py in the folder IT stands in came first on the trial's path (as root).
+    # Here a stand-in mediapipe notes what the trial's Python sees, loads matplotlib, and fails.
+    from kiosk.doctor.check import try_pose_model
+
+    home, here, seen = tmp_path / "home", tmp_path / "here", tmp_path / "seen.json"
+    home.mkdir()
+    here.mkdir()
+    (here / "numpy.py").write_text("raise ImportError('a numpy.py in the folder the doctor was run from')\n")
+    noting = tmp_path / "noting"
+    (noting / "mediapipe").mkdir(parents=True)
+    (noting / "mediapipe" / "__init__.py").write_text(
+        "import json, os, sys\n"
+        "import matplotlib\n"
+        "folder = os.environ.get('MPLCONFIGDIR', '')\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps({{'environ': dict(os.environ), 'folder': os.path.isdir(folder), "
+        "'configdir': matplotlib.get_configdir()}))\n"
+        "raise ImportError('noted')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(noting), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("DISPLAY", "localhost:10.0")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.chdir(here)
+    code, out = try_pose_model(1)
+    assert code == 1 and out.splitlines()[-1].endswith("(noted); run scripts/demo to install it"), out
+    noted = json.loads(seen.read_text())
+    assert "DISPLAY" not in noted["environ"] and "WAYLAND_DISPLAY" not in noted["environ"], noted["environ"]
+    folder = noted["environ"]["MPLCONFIGDIR"]
+    assert noted["folder"] and noted["configdir"] == str(Path(folder).resolve()), noted
+    assert not Path(folder).exists()  # removed afterwards
+    assert list(home.iterdir()) == [] and [p.name for p in here.iterdir()] == ["numpy.py"]
+
+
+@pytest.mark.parametrize("code, out, said", [
+    (-11, "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.", "(it was killed by SIGSEGV)"),
+    (-4, "W0000 00:00:1796684316.982109   26655 inference_feedback_manager.cc:114] Feedback manager requires a model "
+         "with a single signature inference. Disabling support for feedback tensors.", "(it was killed by SIGILL)"),
+    (1, "Traceback (most recent call last):\n  ...\nRuntimeError: Calculator::Open() for node \"x\" failed\n"
+        "W0000 00:00:1796684317.107859   26652 inference_feedback_manager.cc:114] Feedback manager requires a model.",
+     '(Calculator::Open() for node "x" failed)'),
+])
+def test_a_pose_trial_that_failed_is_said_by_its_error_not_by_mediapipes_last_log_line(tmp_path, code, out, said):
+    package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
+    result = check_pose_model(context(tmp_path, find_package={"mediapipe": package}.get, try_pose=lambda c: (code, out)))
+    assert result.state is State.FAIL, result
+    assert result.sentence.startswith(f"The body analysis model is installed but does not load {said}, "), result.sentence
+
+
 def test_a_pose_model_too_slow_to_load_is_a_warning_not_a_fault(tmp_path):
     package = mediapipe_package(tmp_path, "pose_landmark_full.tflite")
     ctx = context(tmp_path, find_package={"mediapipe": package}.get, try_pose=lambda c: (124, "python did not answer within 60 s"))
