@@ -157,12 +157,23 @@ def kiosk_holders(ctx: Context) -> list[int] | None:
     ``NAME.lock`` flock). The data folder is the mirror user's (0750): run by another user the
     doctor cannot look at those files, and then finds the kiosk by its command line instead
     (``kiosk run`` or ``kiosk serve``); None when it cannot tell (``/proc`` hides other users'
-    processes too)."""
+    processes too). A kiosk on a data folder it cannot write runs as a plain mirror
+    (``plain_mirror``), which opens no database: it too is found by its command line."""
     files = [ctx.data_dir / name for name in ("looks.db.lock", "network.sqlite3.lock")]
     held = flock_holders(ctx, files)
-    if held or not _closed(files):
+    if held:
         return held
-    return kiosk_processes(ctx) or None
+    if _closed(files):
+        return kiosk_processes(ctx) or None
+    return kiosk_processes(ctx) if plain_mirror(ctx) else held
+
+
+def plain_mirror(ctx: Context) -> bool:
+    """Whether a kiosk on this data folder runs as a plain mirror: the folder cannot be written
+    (``kiosk.plain_mirror``; it holds the camera, but no database and no card reader)."""
+    from kiosk.storage.writable import unwritable
+
+    return bool(unwritable(ctx.data_dir))
 
 
 def _closed(files: list[Path]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import queue
 import time
 
-from kiosk.doctor.check import Context, Result, fail, kiosk_holders, ok, warning
+from kiosk.doctor.check import Context, Result, fail, kiosk_holders, ok, plain_mirror, warning
 
 
 # A mirror without a reader fitted (provisioning names one on every mirror) fails this check for ever,
@@ -26,7 +26,7 @@ def check_reader(ctx: Context) -> Result:
     reader = ctx.config.reader
     if not reader.port:
         return ok("reader", "No card reader is configured (reader.port is empty): loyalty cards are off.")
-    if kiosk_holders(ctx):
+    if kiosk_holders(ctx) and not plain_mirror(ctx):  # a plain mirror leaves the reader closed
         return _from_running_kiosk(ctx, reader.port)
     return _probe(ctx, reader.port)
 

@@ -784,6 +784,28 @@ def test_the_running_kiosk_is_found_by_its_command_line_when_its_lock_files_are_
     assert kiosk_holders(ctx) is None  # cannot tell: /proc may hide other users' processes
 
 
+def test_a_plain_mirror_is_the_running_kiosk_for_the_camera_but_leaves_the_reader_to_the_doctor(tmp_path, monkeypatch):
+    # Started on a data folder it cannot write, the kiosk runs as a plain mirror: it opens no
+    # database (no lock to see it by) and no card reader, but streams from the camera.
+    import kiosk.storage.writable
+    from kiosk.doctor.check import kiosk_holders
+    from kiosk.doctor.reader import check_reader
+
+    ctx = context(tmp_path, reader_s=2.0)
+    put(ctx.root, "/proc/locks", "")
+    put_process(ctx, 403, UNIT_PROCESSES[403])
+    ctx.data_dir.mkdir(parents=True)
+    (ctx.data_dir / "looks.db.lock").write_text("")
+    assert kiosk_holders(ctx) == []  # a data folder it can write: a kiosk there would hold its lock
+    monkeypatch.setattr(kiosk.storage.writable, "unwritable", lambda folder: "it is on a read-only file system")
+    assert kiosk_holders(ctx) == [403]
+    # The reader is the doctor's to open, not a question for the plain mirror's health (it has none).
+    (tmp_path / "not-a-port").write_text("")
+    ctx.config.reader.port = str(tmp_path / "not-a-port")
+    result = check_reader(ctx)
+    assert "running kiosk" not in result.sentence and "not a serial port" in result.sentence, result.sentence
+
+
 @pytest.mark.parametrize("seen", ["running", "hidden"])
 def test_a_stuck_port_is_not_blamed_on_another_program_when_the_doctor_cannot_see_the_kiosk(tmp_path, monkeypatch, seen):
     import socket
