@@ -18,11 +18,9 @@ without a token. The checks and figures are the full kiosk's own (``kiosk.net.he
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,12 +36,11 @@ from kiosk.net.api_status import Health, health_of, public_health
 from kiosk.net.health_checks import device_checks, kiosk_checks
 from kiosk.net.live import FollowsLive, LiveState
 from kiosk.net.metrics_text import METRICS_TYPE, mirror_metrics
+from kiosk.net.server_thread import ServerThread
 from kiosk.parts import NoNetwork
 from kiosk.release import DEV, read_release
 
 _log = logging.getLogger(__name__)
-
-START_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -122,11 +119,7 @@ class PlainPages(NoNetwork):
         self._camera = camera
         self._readings = readings
         self.view: PlainContext | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+        self._http = ServerThread("the plain mirror's health and metrics")
         self._unsubscribe = None
         self._port = 0
 
@@ -148,27 +141,18 @@ class PlainPages(NoNetwork):
         sock = bind_socket(self._config.api.bind, self._config.api.port)
         self._port = sock.getsockname()[1]
         self._unsubscribe = self._bus.subscribe(LiveFeed(self.view.live))
-        self._ready.clear()
-        self._error = None
-        self._thread = threading.Thread(target=self._run, args=(sock,), name="net-server", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
+        try:
+            self._http.start(sock, self._main)
+        except NetServiceError:
             self.stop()
-            raise NetServiceError(f"the plain mirror's health and metrics did not start: {self._error or 'timed out'}")
+            raise
 
     def stop(self) -> None:
         """Close the server and join its thread; safe to call twice."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        loop, server = self._loop, self._server
-        if loop is not None and server is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(setattr, server, "should_exit", True)
-        if self._thread is not None:
-            self._thread.join(10.0)
-            if self._thread.is_alive():
-                _log.warning("the network thread did not stop within 10 s")
-            self._thread = None
+        self._http.stop()
 
     @property
     def port(self) -> int:
@@ -183,35 +167,10 @@ class PlainPages(NoNetwork):
         """"" when serving, else why not in plain words."""
         if self.start_error:
             return self.start_error
-        return "" if self._thread is not None else "not started"
-
-    def _run(self, sock: socket.socket) -> None:
-        try:
-            asyncio.run(self._main(sock))
-        except BaseException as exc:  # reported to start() or logged; the thread must not die silently
-            if not self._ready.is_set():
-                self._error = exc
-                self._ready.set()
-            else:
-                _log.exception("the plain mirror's health and metrics stopped on an error")
-        finally:
-            sock.close()
+        return "" if self._http.running else "not started"
 
     async def _main(self, sock: socket.socket) -> None:
-        import uvicorn
+        await self._http.serve(create_plain_app(self.view), sock, started=self._serving)
 
-        from kiosk.net.http_server import server_config
-        from kiosk.net.service import until_started
-
-        self._loop = asyncio.get_running_loop()
-        self._server = uvicorn.Server(server_config(create_plain_app(self.view)))
-        serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
-        try:
-            await until_started(self._server, serve)
-            self._ready.set()
-            _log.info("serving on %s (a plain mirror: /api/v1/health and /api/v1/metrics only)", self.url)
-            await serve
-        finally:
-            if not serve.done():
-                self._server.should_exit = True
-                await asyncio.gather(serve, return_exceptions=True)
+    async def _serving(self) -> None:
+        _log.info("serving on %s (a plain mirror: /api/v1/health and /api/v1/metrics only)", self.url)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +38,13 @@ from kiosk.net.outbox import Outbox, mirror_source, outbox_settings
 from kiosk.net.pacing import BytePacer
 from kiosk.net.pin_counts import FILENAME as PIN_COUNTS_FILENAME, PinCountFile
 from kiosk.net.pin_reports import PinReports
+from kiosk.net.server_thread import ServerThread
 from kiosk.net.shares import ShareStore, share_id
 from kiosk.net.stream import EventStream
 from kiosk.release import read_release
 
 _log = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 20.0
 #: How often the directory looks for a network address while the mirror has none (DHCP after boot).
 ADDRESS_POLL_S = 10.0
 
@@ -83,15 +82,11 @@ class NetService:
         self.parts = parts
         self.ctx: NetContext | None = None
         self._db: NetworkDatabase | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server = None
+        self._http = ServerThread("the network services")
         self._announcer: Announcer | None = None
         self._directory: MirrorDirectory | None = None
         self._pin_reports: PinReports | None = None
         self._hellos: HelloRounds | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
         self._unsubscribe = None
         self.start_error = ""  # why the services could not start, in plain words ("" when they did)
 
@@ -170,13 +165,11 @@ class NetService:
         )
         if token == "" and not api.pin:
             _log.warning("no API token or PIN set: only /api/v1/status, /health and /metrics answer")
-        self._ready.clear()
-        self._error = None
-        self._thread = threading.Thread(target=self._run, args=(sock,), name="net-server", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
+        try:
+            self._http.start(sock, self._main)
+        except NetServiceError:
             self.stop()
-            raise NetServiceError(f"the network services did not start: {self._error or 'timed out'}")
+            raise
         if self.parts.bus is not None:
             self._unsubscribe = self.parts.bus.subscribe(EventFeed(self.ctx, self._on_state))
 
@@ -185,17 +178,9 @@ class NetService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        loop, server = self._loop, self._server
-        if loop is not None and server is not None and not loop.is_closed():
-            # the event streams end first: uvicorn's graceful stop waits for them, and cancels one
-            # that never ends (with a traceback) only after its grace second
-            self.ctx.stream.end_all()
-            loop.call_soon_threadsafe(setattr, server, "should_exit", True)
-        if self._thread is not None:
-            self._thread.join(10.0)
-            if self._thread.is_alive():
-                _log.warning("the network thread did not stop within 10 s")
-            self._thread = None
+        # the event streams end first: uvicorn's graceful stop waits for them, and cancels one
+        # that never ends (with a traceback) only after its grace second
+        self._http.stop(before=self.ctx.stream.end_all if self.ctx is not None else None)
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -203,7 +188,7 @@ class NetService:
     @property
     def available(self) -> bool:
         """True while the services run (the mirror offers sharing and help requests)."""
-        return self.ctx is not None and self._thread is not None
+        return self.ctx is not None and self._http.running
 
     @property
     def port(self) -> int:
@@ -271,51 +256,30 @@ class NetService:
         """"" when serving, else why not in plain words."""
         if self.start_error:
             return self.start_error
-        return "" if self.ctx is not None and self._thread is not None else "not started"
+        return "" if self.ctx is not None and self._http.running else "not started"
 
     # -- the network thread ---------------------------------------------------------------------
 
-    def _run(self, sock: socket.socket) -> None:
-        try:
-            asyncio.run(self._main(sock))
-        except BaseException as exc:  # reported to start() or logged; the thread must not die silently
-            if not self._ready.is_set():
-                self._error = exc
-                self._ready.set()
-            else:
-                _log.exception("the network services stopped on an error")
-        finally:
-            sock.close()
-
     async def _main(self, sock: socket.socket) -> None:
-        import uvicorn
-
         from kiosk.net.api import create_app
-        from kiosk.net.http_server import server_config
 
         ctx = self.ctx
-        self._loop = asyncio.get_running_loop()
-        ctx.stream.bind(self._loop)
+        ctx.stream.bind(asyncio.get_running_loop())
         app = create_app(ctx)
-        self._server = uvicorn.Server(server_config(app))
         await ctx.outbox.async_start()
         await self._pin_reports.async_start(app.state.trust)  # the app's trust: the one its peer routes check with
         await self._hellos.async_start(app.state.trust)
-        serve = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
         try:
-            await until_started(self._server, serve)
-            await self._start_zeroconf()
-            self._ready.set()
-            _log.info("serving on %s (mirror %s, id %s)", self.url, ctx.name, ctx.mirror_id)
-            await serve
+            await self._http.serve(app, sock, started=self._serving)
         finally:
             await self._stop_zeroconf()
             await self._hellos.async_stop()
             await self._pin_reports.async_stop()
             await ctx.outbox.async_stop()
-            if not serve.done():
-                self._server.should_exit = True
-                await asyncio.gather(serve, return_exceptions=True)
+
+    async def _serving(self) -> None:
+        await self._start_zeroconf()
+        _log.info("serving on %s (mirror %s, id %s)", self.url, self.ctx.name, self.ctx.mirror_id)
 
     async def _start_zeroconf(self) -> None:
         try:
@@ -341,19 +305,10 @@ class NetService:
             self._announcer.set_state(state)
 
     def _require(self) -> NetContext:
-        if self.ctx is None or self._thread is None:
+        if self.ctx is None or not self._http.running:
             why = f": {self.start_error}" if self.start_error else ""
             raise NetServiceError(f"the mirror's network services are off{why}")
         return self.ctx
-
-
-async def until_started(server, serve: asyncio.Task) -> None:
-    """Wait until uvicorn's ``server`` (run by the task ``serve``) accepts connections; raises what stopped it."""
-    while not server.started:
-        if serve.done():
-            serve.result()  # raises what stopped it
-            raise RuntimeError("the HTTP server stopped at once")
-        await asyncio.sleep(0.02)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
