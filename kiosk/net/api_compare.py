@@ -2,7 +2,8 @@
 
 ``GET /looks/{id}/turn`` gives a browser what it needs to align looks by body angle itself
 (the console does, with ``static/anglemap.js``), using the look's video route for the pictures:
-nothing is decoded on the mirror for that. ``POST /comparisons`` asks the mirror to render a
+nothing is decoded on the mirror for that; its ``span`` is the crop the mirror shows of the look,
+where it is one of the video as stored (``video_span``). ``POST /comparisons`` asks the mirror to render a
 comparison of 2–4 consented looks into one MP4 in the background (``kiosk.compare.jobs``: one
 at a time, a bounded queue; 429 when it is full) and returns at once with its state, which
 ``GET /comparisons/{id}`` follows. A ready comparison can be played, downloaded and shared like
@@ -59,6 +60,12 @@ class TurnOut(BaseModel):
     angle_aligned: bool = Field(description="Whether the track is good enough to align this look by body angle.")
     coverage_deg: float = Field(description="How many degrees of body angle the look shows (0 when not angle-aligned).")
     unaligned_reason: str | None = Field(description="Why it plays by time instead, in plain words.")
+    span: list[float] | None = Field(
+        min_length=2, max_length=2,
+        description="[x0, x1]: the part of the video's width the shopper reached over the take (fractions of the width), "
+        "the crop the mirror's side by side shows; null: show the whole width (none kept, or the mirror's pictures are "
+        "turned upright by a [display] rotation, so the stored video is not the picture it was measured on)."
+    )
 
 
 class ComparisonIn(BaseModel):
@@ -126,6 +133,20 @@ def all_consented(ctx: NetContext, comparison) -> bool:
     return all((look := lib.find(i)) is not None and look.consented for i in comparison.look_ids)
 
 
+def video_span(data, rotation: int) -> list[float] | None:
+    """A look's stored span as a crop of its video as stored (what the console shows), or None.
+
+    The span is of the upright picture; the video is stored as the camera sees it, so the two are
+    one picture only where the mirror turns nothing (``rotation`` 0) and the span was measured so."""
+    from kiosk.analysis.extent import read_span
+    from kiosk.compare.panes import span_fits
+
+    if rotation % 360 or not isinstance(data, dict) or not span_fits(data.get("span_rotation"), 0):
+        return None
+    span = read_span(data.get("span"))
+    return None if span is None else list(span)
+
+
 def comparison_out(comparison) -> ComparisonOut:
     report = comparison.report or {}
     return ComparisonOut(
@@ -157,11 +178,13 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
     from kiosk.compare.panes import stored_analysis
 
     look = consented_look(ctx, look_id)
-    stored = stored_analysis(library_of(ctx).analysis(look.id).get("turn"))
+    data = library_of(ctx).analysis(look.id).get("turn")
+    stored = stored_analysis(data)
     video_url, clock = f"/api/v1/looks/{look.id}/video", "seconds from the first frame of the video"
+    span = video_span(data, ctx.config.display.rotation)
     if stored is None or not len(stored.track):  # never analysed, or analysed and no body angle found
         return TurnOut(look_id=look.id, video_url=video_url, clock=clock, yaw=[], turn=None, angle_aligned=False,
-                       coverage_deg=0.0, unaligned_reason="the mirror kept no body-angle track with this look")
+                       coverage_deg=0.0, unaligned_reason="the mirror kept no body-angle track with this look", span=span)
     mapped = build_angle_map(stored.track, stored.turn)
     unaligned = mapped.reason if isinstance(mapped, Unaligned) else None
     return TurnOut(
@@ -173,6 +196,7 @@ def get_turn(look_id: str, ctx: NetContext = Depends(require_token)) -> TurnOut:
         angle_aligned=unaligned is None,
         coverage_deg=0.0 if unaligned else mapped.coverage_deg,
         unaligned_reason=unaligned,
+        span=span,
     )
 
 

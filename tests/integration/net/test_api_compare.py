@@ -46,10 +46,11 @@ def add_look(lib: Library, name: str, folder: Path, tracked: bool = True, create
 
 
 @contextmanager
-def serving(tmp_path: Path, held: list | None = None):
+def serving(tmp_path: Path, held: list | None = None, rotation: int = 0):
     """A network part over a library with the ``TRACKS`` looks and a renderer: (url, ids, library, jobs).
 
-    ``held``, when given, gets the running ``NetService``, for a test that looks inside it.
+    ``held``, when given, gets the running ``NetService``, for a test that looks inside it;
+    ``rotation``: the mirror's ``[display] rotation``.
     """
     from kiosk.net.service import NetParts, NetService
 
@@ -58,7 +59,9 @@ def serving(tmp_path: Path, held: list | None = None):
     ids = {name: add_look(library, name, tmp_path) for name in TRACKS}
     jobs = ComparisonJobs(library, Config())
     jobs.start()
-    service = NetService(server_config(), NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
+    config = server_config()
+    config.display.rotation = rotation
+    service = NetService(config, NetParts(data_dir=root, library=library, bus=EventBus(), comparisons=jobs))
     service.start()
     if held is not None:
         held.append(service)
@@ -110,6 +113,7 @@ def test_yaw_track_of_a_look(mirror):
         assert len(body["yaw"]) == len(TRACKS["cw"]) and all(len(entry) == 4 for entry in body["yaw"])
         assert body["turn"] == {"start_s": 0.5, "end_s": 2.5, "rotation_deg": 360.0, "direction": "cw"}
         assert body["angle_aligned"] and body["coverage_deg"] == 360 and body["unaligned_reason"] is None
+        assert body["span"] is None  # none kept: the whole width
         partial = client.get(f"{API}/looks/{ids['partial']}/turn").json()
         assert partial["angle_aligned"] and partial["coverage_deg"] < 250 and partial["turn"] is None
         assert client.get(f"{API}/looks/{ids['private']}/turn").status_code == 403
@@ -129,6 +133,49 @@ def test_a_look_analysed_without_finding_a_body_angle_has_no_track_as_one_never_
     for body in replies:
         assert (body["yaw"], body["turn"], body["angle_aligned"], body["coverage_deg"]) == ([], None, False, 0.0)
         assert body["unaligned_reason"] == "the mirror kept no body-angle track with this look"
+
+
+def keep_span(library: Library, look_id: str, span, span_rotation=None, tracked: bool = True) -> None:
+    """The look's stored turn analysis with a ``"span"`` (and ``"span_rotation"`` unless None)."""
+    data = dict(library.analysis(look_id).get("turn") or {"turn": None, "yaw": []})
+    data["span"] = span
+    if span_rotation is not None:
+        data["span_rotation"] = span_rotation
+    if not tracked:
+        data["yaw"] = []
+    library.set_analysis(look_id, "turn", data)
+
+
+SPANS = [  # (stored span, its span_rotation, what the console is sent on a mirror that turns nothing)
+    ([0.2, 0.65], None, [0.2, 0.65]),  # kept before the stamp: taken as it is, as on the mirror
+    ([0.2, 0.65], 0, [0.2, 0.65]),
+    ([0.45, 0.55], 0, [0.325, 0.675]),  # narrower than 35 %: widened about its centre, as on the mirror
+    ([0.2, 0.65], 90, None),  # measured on a picture turned upright: not of this video's width
+    ([0.2, 0.65], "0", None),  # a broken stamp
+    ([0.65, 0.2], 0, None),  # not a span
+    ("wide", 0, None),
+    ([0.0, 0.98], 0, None),  # nearly the whole width: no crop
+]
+
+
+@pytest.mark.parametrize("span,span_rotation,sent", SPANS)
+def test_a_looks_span_is_sent_where_it_is_a_crop_of_its_video(mirror, span, span_rotation, sent):
+    url, ids, library, _ = mirror
+    keep_span(library, ids["cw"], span, span_rotation)
+    keep_span(library, ids["ccw"], span, span_rotation, tracked=False)  # no body angle: cropped all the same
+    with httpx.Client(base_url=url, headers=AUTH) as client:
+        for name in ("cw", "ccw"):
+            assert client.get(f"{API}/looks/{ids[name]}/turn").json()["span"] == sent, name
+
+
+def test_a_sideways_mirror_sends_no_span(tmp_path):
+    """Its looks' videos are stored as the camera sees them, sideways: a span of the upright picture
+    is no crop of theirs, even one measured at this very rotation."""
+    with serving(tmp_path, rotation=90) as (url, ids, library, _):
+        keep_span(library, ids["cw"], [0.2, 0.65], 90)
+        keep_span(library, ids["ccw"], [0.2, 0.65])
+        with httpx.Client(base_url=url, headers=AUTH) as client:
+            assert [client.get(f"{API}/looks/{ids[n]}/turn").json()["span"] for n in ("cw", "ccw")] == [None, None]
 
 
 @pytest.mark.parametrize(
