@@ -115,12 +115,28 @@
     }
   }
 
+  // A look with a span (the part of its width the shopper reached, as the mirror crops its pane)
+  // shows only that: the video's box takes the crop's shape and the picture covers it, moved so
+  // that x0 is at the box's left edge. The console shows the video as stored, unmirrored; the
+  // mirror sends no span where that is not the picture the span was measured on.
+  function cropTo(video, span, width, height) {
+    if (!span || !(width > 0 && height > 0)) return;
+    const [x0, x1] = span;
+    const left = Math.min(Math.max(x0 / Math.max(1 - (x1 - x0), 1e-6), 0), 1);
+    video.classList.add("cropped");
+    video.style.setProperty("--crop-aspect", String((x1 - x0) * width / height));
+    video.style.objectPosition = `${(left * 100).toFixed(4)}% 50%`;
+  }
+
   async function loadPane(look) {
     const [turn, blob] = await Promise.all([
       api(`/api/v1/looks/${encodeURIComponent(look.id)}/turn`).then((r) => r.json()),
       api(look.video_url).then((r) => r.blob()),
     ]);
     const video = el("video", { muted: true, playsInline: true, preload: "auto", src: URL.createObjectURL(blob) });
+    cropTo(video, turn.span, look.width, look.height);
+    // the picture's own size, once known, where the list's could differ
+    video.addEventListener("loadedmetadata", () => cropTo(video, turn.span, video.videoWidth, video.videoHeight));
     const built = turn.yaw.length ? AngleMaps.buildAngleMap(turn.yaw, turn.turn) : { reason: turn.unaligned_reason };
     const map = built.reason ? null : built;
     const hint = el("div", { class: "hint" });

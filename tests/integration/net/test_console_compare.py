@@ -25,7 +25,7 @@ from tests.unit._tracks import track
 
 from .chromium import chromium  # noqa: F401 - fixture
 from .conftest import PIN, TOKEN, server_config
-from .test_api_compare import TRACKS, add_look, hold_renders, serving
+from .test_api_compare import TRACKS, add_look, hold_renders, keep_span, serving
 from .test_console import SHOWN
 from .test_console_touch import SIDEWAYS, SMALL_TARGETS
 
@@ -100,6 +100,31 @@ def test_side_by_side_fits_a_phone(mirror, chromium):
     chromium.wait(f"{PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
     assert chromium.js(SIDEWAYS) == []
     assert chromium.js(SMALL_TARGETS) == []
+
+
+BOX = ("(id => { const v = document.querySelector(`#compare-panes figure[data-id='${id}'] video`);"
+       " const r = v.getBoundingClientRect(), s = getComputedStyle(v);"
+       " return {width: r.width, height: r.height, video: v.videoWidth / v.videoHeight, fit: s.objectFit,"
+       " position: s.objectPosition}; })")
+
+
+def test_a_look_with_a_span_is_shown_cropped_to_it(tmp_path, chromium):
+    """As on the mirror and in the shared video: a pane shows only the part of its look's width the
+    shopper reached, a box of that shape the picture covers from x0; a look without a span its whole width."""
+    with serving(tmp_path) as (url, ids, library, _):
+        keep_span(library, ids["cw"], [0.2, 0.65], 0)
+        sign_in(chromium, url)
+        compare_looks(chromium, ids, "cw", "ccw")
+        chromium.wait(f"{PANES}.every(f => f.querySelector('video').readyState >= 1)", timeout=30)
+        cropped, whole = (chromium.js(f"{BOX}('{ids[n]}')") for n in ("cw", "ccw"))
+    assert cropped["video"] == whole["video"] == pytest.approx(96 / 160)
+    assert cropped["fit"] == "cover"
+    assert cropped["width"] / cropped["height"] == pytest.approx(0.45 * 96 / 160, abs=0.01)
+    x = 0.2 / (1 - 0.45) * 100  # x0 at the box's left edge
+    assert re.fullmatch(r"([\d.]+)% 50%", cropped["position"]) and float(cropped["position"].split("%")[0]) == (
+        pytest.approx(x, abs=1e-3)), cropped["position"]
+    assert whole["fit"] == "contain" and whole["width"] / whole["height"] >= 96 / 160 - 0.01
+    assert cropped["height"] > 0 and whole["height"] > 0
 
 
 def test_a_session_over_while_comparing_signs_the_console_out(mirror, chromium):
